@@ -1,0 +1,5 @@
+"""`python -m nnc` runs the CLI."""
+
+from nnc.cli import main
+
+main()

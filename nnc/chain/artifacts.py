@@ -1,0 +1,43 @@
+"""Loading compiled contracts (ABI + bytecode) written by `nnc.chain.build`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nnc.chain.build import check_fresh
+from nnc.errors import ArtifactError
+from nnc.paths import ARTIFACTS_DIR, CONTRACTS_SRC
+
+
+@dataclass(frozen=True)
+class Artifact:
+    name: str
+    abi: list[dict[str, Any]]
+    bytecode: str
+
+
+class Artifacts:
+    """All artifacts of one build, checked to be fresh when loaded."""
+
+    def __init__(self, directory: Path = ARTIFACTS_DIR, src_dir: Path = CONTRACTS_SRC,
+                 check: bool = True) -> None:
+        if check:
+            check_fresh(src_dir, directory)
+        self.directory = directory
+        self._cache: dict[str, Artifact] = {}
+
+    def get(self, name: str) -> Artifact:
+        if name not in self._cache:
+            path = self.directory / f"{name}.json"
+            try:
+                data = json.loads(path.read_text())
+            except FileNotFoundError:
+                raise ArtifactError(f"no artifact for contract {name!r} in {self.directory}") from None
+            self._cache[name] = Artifact(name=name, abi=data["abi"], bytecode=data["bytecode"])
+        return self._cache[name]
+
+    def all_abis(self) -> list[list[dict[str, Any]]]:
+        return [self.get(p.stem).abi for p in sorted(self.directory.glob("*.json")) if p.name != "manifest.json"]

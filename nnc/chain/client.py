@@ -1,0 +1,213 @@
+"""The chain client: connection, contract handles, transactions with decoded reverts, events."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import requests
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
+from web3.types import TxReceipt
+
+from nnc.chain.artifacts import Artifacts
+from nnc.chain.deployment import Deployment
+from nnc.chain.revert import RevertDecoder
+from nnc.chain.types import SOLIDITY_ENUMS
+from nnc.errors import ChainError, ConfigError
+from nnc.settings import Settings
+
+log = logging.getLogger(__name__)
+
+RECEIPT_TIMEOUT_S = 120.0
+
+# Failures a daemon waits out with back-off rather than crashing on.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
+    ChainError, requests.ConnectionError, requests.Timeout, Web3RPCError)
+
+
+def connect_web3(rpc_url: str, timeout: float = 10.0) -> Web3:
+    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+    try:
+        w3.eth.chain_id
+    except Exception as exc:  # requests' connection errors carry no common base we can name
+        raise ChainError(f"cannot reach the chain at {rpc_url}: {exc.__class__.__name__}") from None
+    return w3
+
+
+class ChainClient:
+    """One account on one deployment: read contracts, send transactions, decode failures."""
+
+    def __init__(self, w3: Web3, artifacts: Artifacts, deployment: Deployment | None = None,
+                 account: LocalAccount | None = None, gas_multiplier: float = 1.25) -> None:
+        self.w3 = w3
+        self.artifacts = artifacts
+        self.deployment = deployment
+        self.account = account
+        self.gas_multiplier = gas_multiplier
+        self.decoder = RevertDecoder(artifacts.all_abis(), SOLIDITY_ENUMS)
+        self._contracts: dict[str, Contract] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings, need_deployment: bool = True,
+                      need_account: bool = True) -> ChainClient:
+        w3 = connect_web3(settings.rpc_url)
+        deployment = None
+        if need_deployment:
+            deployment = Deployment.load(settings.resolved_deployment_file)
+            if deployment.chain_id != w3.eth.chain_id:
+                raise ConfigError(
+                    f"deployment {settings.resolved_deployment_file} is for chain {deployment.chain_id}, "
+                    f"but {settings.rpc_url} is chain {w3.eth.chain_id}")
+        key = settings.private_key_hex()
+        if need_account and key is None:
+            raise ConfigError("no signing key: set NNC_PRIVATE_KEY or key_file")
+        account = Account.from_key(key) if key else None
+        return cls(w3, Artifacts(), deployment, account, settings.gas_multiplier)
+
+    # -- contracts -------------------------------------------------------------------------
+
+    def contract(self, name: str) -> Contract:
+        """The deployed contract `name` (TaskMarket, NodeRegistry, NNToken, FirstComeStrategy)."""
+        if name not in self._contracts:
+            if self.deployment is None:
+                raise ConfigError("no deployment loaded: deploy first (`nnc deploy` or `nnc devnet up`)")
+            address = self.deployment.address_of(name)
+            self._contracts[name] = self.w3.eth.contract(address=address, abi=self.artifacts.get(name).abi)
+        return self._contracts[name]
+
+    def at(self, name: str, address: str) -> Contract:
+        return self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=self.artifacts.get(name).abi)
+
+    @property
+    def market(self) -> Contract:
+        return self.contract("TaskMarket")
+
+    @property
+    def registry(self) -> Contract:
+        return self.contract("NodeRegistry")
+
+    @property
+    def token(self) -> Contract:
+        return self.contract("NNToken")
+
+    @property
+    def address(self) -> str:
+        if self.account is None:
+            raise ConfigError("no signing key: set NNC_PRIVATE_KEY or key_file")
+        return str(self.account.address)
+
+    # -- transactions ----------------------------------------------------------------------
+
+    def call(self, fn: ContractFunction, context: str = "") -> Any:
+        try:
+            return fn.call({"from": self.account.address} if self.account else {})
+        except ContractLogicError as exc:
+            raise self.decoder.decode(exc.data if isinstance(exc.data, str) else None, context) from None
+
+    def transact(self, fn: ContractFunction, value: int = 0, gas: int | None = None,
+                 context: str = "") -> TxReceipt:
+        """Simulates, signs with the client's key, sends and waits for the receipt.
+
+        A revert, found in the simulation or in the receipt, raises ContractRevertError with the
+        decoded custom error (e.g. `TokenNotAllowed(token=0x...)`).
+        """
+        sender = self.address
+        label = context or fn.fn_name
+        tx_params: dict[str, Any] = {"from": sender, "value": value}
+        try:
+            if gas is None:
+                gas = int(fn.estimate_gas(tx_params) * self.gas_multiplier)
+            tx = fn.build_transaction({
+                **tx_params, "gas": gas,
+                "nonce": self.w3.eth.get_transaction_count(sender, "pending"),
+                "chainId": self.w3.eth.chain_id,
+            })
+        except ContractLogicError as exc:
+            raise self.decoder.decode(exc.data if isinstance(exc.data, str) else None, label) from None
+        return self._send(tx, label, fn)
+
+    def send_value(self, to: str, value: int) -> TxReceipt:
+        tx: dict[str, Any] = {
+            "from": self.address, "to": Web3.to_checksum_address(to), "value": value, "gas": 21_000,
+            "nonce": self.w3.eth.get_transaction_count(self.address, "pending"),
+            "chainId": self.w3.eth.chain_id,
+        }
+        tx.update(self._fee_fields())
+        return self._send(tx, "send ETH", None)
+
+    def deploy(self, name: str, *args: Any) -> Contract:
+        artifact = self.artifacts.get(name)
+        factory = self.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+        ctor = factory.constructor(*args)
+        try:
+            gas = int(ctor.estimate_gas({"from": self.address}) * self.gas_multiplier)
+        except ContractLogicError as exc:
+            raise self.decoder.decode(exc.data if isinstance(exc.data, str) else None, f"deploy {name}") from None
+        tx = ctor.build_transaction({
+            "from": self.address, "gas": gas, "chainId": self.w3.eth.chain_id,
+            "nonce": self.w3.eth.get_transaction_count(self.address, "pending"),
+        })
+        receipt = self._send(tx, f"deploy {name}", None)
+        address = receipt["contractAddress"]
+        if address is None:
+            raise ChainError(f"deploy {name}: receipt has no contract address")
+        log.info("deployed %s at %s (gas %d)", name, address, receipt["gasUsed"])
+        return self.w3.eth.contract(address=address, abi=artifact.abi)
+
+    def _fee_fields(self) -> dict[str, int]:
+        base = self.w3.eth.get_block("latest").get("baseFeePerGas", 0) or 0
+        tip = self.w3.to_wei(1, "gwei")
+        return {"maxFeePerGas": 2 * base + tip, "maxPriorityFeePerGas": tip}
+
+    def _send(self, tx: dict[str, Any], label: str, fn: ContractFunction | None) -> TxReceipt:
+        assert self.account is not None
+        signed = self.account.sign_transaction(tx)
+        try:
+            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+            receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT_S)
+        except TimeExhausted:
+            raise ChainError(f"{label}: no receipt within {RECEIPT_TIMEOUT_S:.0f} s") from None
+        except Web3RPCError as exc:
+            raise ChainError(f"{label}: the node refused the transaction: {exc}") from None
+        if receipt["status"] != 1:
+            raise self._explain_failure(receipt, tx, label, fn)
+        log.debug("%s: tx %s gas %d", label, tx_hash.hex(), receipt["gasUsed"])
+        return receipt
+
+    def _explain_failure(self, receipt: TxReceipt, tx: dict[str, Any], label: str,
+                         fn: ContractFunction | None) -> ChainError:
+        """Replays a failed transaction at its block to recover the revert data."""
+        replay = {k: tx[k] for k in ("from", "to", "value", "data", "gas") if k in tx}
+        try:
+            self.w3.eth.call(replay, receipt["blockNumber"] - 1)  # type: ignore[arg-type]
+        except ContractLogicError as exc:
+            return self.decoder.decode(exc.data if isinstance(exc.data, str) else None, label)
+        except Web3RPCError:
+            pass
+        return ChainError(f"{label}: transaction {receipt['transactionHash'].hex()} failed "
+                          f"(gas used {receipt['gasUsed']} of {tx.get('gas')})")
+
+    # -- blocks ----------------------------------------------------------------------------
+
+    def block_number(self) -> int:
+        return int(self.w3.eth.block_number)
+
+    def block_timestamp(self, block: int | str = "latest") -> int:
+        return int(self.w3.eth.get_block(block)["timestamp"])
+
+    def wait_for(self, what: str, predicate: Any, timeout: float, interval: float = 0.2) -> Any:
+        """Polls `predicate()` until it returns a truthy value; ChainError after `timeout` s."""
+        end = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() > end:
+                raise ChainError(f"timed out after {timeout:.0f} s waiting for {what}")
+            time.sleep(interval)

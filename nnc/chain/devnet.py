@@ -1,0 +1,98 @@
+"""A local anvil chain: start it on a free port, wait until it answers, stop it by PID."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+import requests
+
+from nnc.errors import ChainError
+from nnc.paths import anvil_binary
+
+log = logging.getLogger(__name__)
+
+DEVNET_CHAIN_ID = 31337
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Anvil:
+    """An anvil process with funded accounts; use as a context manager or call start/stop."""
+
+    port: int = 0
+    chain_id: int = DEVNET_CHAIN_ID
+    accounts: int = 10
+    block_time: float | None = None
+    process: subprocess.Popen[bytes] | None = None
+    private_keys: list[str] = field(default_factory=list)
+    addresses: list[str] = field(default_factory=list)
+
+    @property
+    def rpc_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 15.0) -> Anvil:
+        self.port = self.port or free_port()
+        config_out = Path(tempfile.mkdtemp(prefix="nnc-anvil-")) / "anvil.json"
+        cmd = [str(anvil_binary()), "--port", str(self.port), "--chain-id", str(self.chain_id),
+               "--accounts", str(self.accounts), "--balance", "10000", "--config-out", str(config_out),
+               "--silent"]
+        if self.block_time:
+            cmd += ["--block-time", str(self.block_time)]
+        self.process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                        start_new_session=True)
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.process.poll() is not None:
+                err = self.process.stderr.read().decode() if self.process.stderr else ""
+                raise ChainError(f"anvil exited with {self.process.returncode}: {err.strip()}")
+            if self._answers() and config_out.exists():
+                config = json.loads(config_out.read_text())
+                self.private_keys = list(config["private_keys"])
+                self.addresses = list(config["available_accounts"])
+                log.info("anvil up on %s (pid %d)", self.rpc_url, self.process.pid)
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise ChainError(f"anvil did not answer on {self.rpc_url} within {timeout:.0f} s")
+
+    def _answers(self) -> bool:
+        try:
+            reply = requests.post(self.rpc_url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId",
+                                                      "params": []}, timeout=1)
+            return int(reply.json()["result"], 16) == self.chain_id
+        except (requests.RequestException, ValueError, KeyError):
+            return False
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=5)
+        log.info("anvil on port %d stopped", self.port)
+
+    def __enter__(self) -> Anvil:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()

@@ -1,0 +1,107 @@
+"""Typed access to the TaskMarket contract: the calls that CLI, daemons and API share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from web3 import Web3
+from web3.types import TxReceipt
+
+from nnc.chain.client import ChainClient
+from nnc.chain.types import ETH, TaskStatus, TaskView
+from nnc.errors import ChainError
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    spec_digest: bytes
+    spec_uri: str
+    budget: int
+    replication: int
+    collateral: int
+    apply_deadline: int
+    deadline: int
+    token: str = ETH
+    strategy: str | None = None  # default: the deployment's FirstComeStrategy
+    min_hardware_class: int = 0
+
+
+class Market:
+    """The TaskMarket as seen by one account."""
+
+    def __init__(self, client: ChainClient) -> None:
+        self.client = client
+        self.contract = client.market
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def publish(self, req: PublishRequest) -> tuple[int, TxReceipt]:
+        """Publishes (approving the ERC-20 budget first when needed); returns the task id."""
+        strategy = req.strategy or self.client.contract("FirstComeStrategy").address
+        params = (req.spec_digest, req.spec_uri, Web3.to_checksum_address(req.token), req.budget,
+                  req.replication, Web3.to_checksum_address(strategy), req.collateral,
+                  req.min_hardware_class, req.apply_deadline, req.deadline)
+        value = req.budget if int(req.token, 16) == 0 else 0
+        if value == 0 and self.contract.functions.isTokenAllowed(Web3.to_checksum_address(req.token)).call():
+            erc20 = self.client.at("NNToken", req.token)  # any ERC-20 ABI will do for approve
+            self.client.transact(erc20.functions.approve(self.contract.address, req.budget),
+                                 context="approve budget")
+        receipt = self.client.transact(self.contract.functions.publish(params), value=value, context="publish")
+        events = self.contract.events.TaskPublished().process_receipt(receipt)
+        if not events:
+            raise ChainError("publish: no TaskPublished event in the receipt")
+        return int(events[0]["args"]["taskId"]), receipt
+
+    def cancel(self, task_id: int) -> TxReceipt:
+        return self.client.transact(self.contract.functions.cancel(task_id), context=f"cancel task {task_id}")
+
+    def apply(self, task_id: int) -> TxReceipt:
+        return self.client.transact(self.contract.functions.applyForTask(task_id), context=f"apply task {task_id}")
+
+    def assign(self, task_id: int) -> TxReceipt:
+        return self.client.transact(self.contract.functions.assign(task_id), context=f"assign task {task_id}")
+
+    def submit(self, task_id: int, result_digest: bytes, result_uri: str) -> TxReceipt:
+        return self.client.transact(self.contract.functions.submitResult(task_id, result_digest, result_uri),
+                                    context=f"submit task {task_id}")
+
+    def settle(self, task_id: int) -> TxReceipt:
+        return self.client.transact(self.contract.functions.settle(task_id), context=f"settle task {task_id}")
+
+    def expire(self, task_id: int) -> TxReceipt:
+        return self.client.transact(self.contract.functions.expire(task_id), context=f"expire task {task_id}")
+
+    def claim(self, token: str = ETH) -> TxReceipt:
+        return self.client.transact(self.contract.functions.claim(Web3.to_checksum_address(token)),
+                                    context="claim")
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def task(self, task_id: int) -> TaskView:
+        view = TaskView.from_tuple(task_id, self.contract.functions.getTask(task_id).call())
+        if view.status == TaskStatus.NONE:
+            raise ChainError(f"unknown task {task_id} (tasks are numbered 1..{self.task_count()})")
+        return view
+
+    def task_count(self) -> int:
+        return int(self.contract.functions.taskCount().call())
+
+    def assignees(self, task_id: int) -> list[str]:
+        return list(self.contract.functions.assigneesOf(task_id).call())
+
+    def applicants(self, task_id: int) -> list[str]:
+        return list(self.contract.functions.applicantsOf(task_id).call())
+
+    def claimable(self, account: str, token: str = ETH) -> int:
+        return int(self.contract.functions.claimable(Web3.to_checksum_address(token),
+                                                     Web3.to_checksum_address(account)).call())
+
+    def published_event(self, task_id: int) -> dict[str, Any]:
+        """The TaskPublished arguments of a task (the spec URI lives only there)."""
+        start = self.client.deployment.start_block if self.client.deployment else 0
+        logs = self.contract.events.TaskPublished().get_logs(
+            from_block=start, argument_filters={"taskId": task_id})
+        if not logs:
+            raise ChainError(f"no TaskPublished event for task {task_id}")
+        return dict(logs[0]["args"])

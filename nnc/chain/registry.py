@@ -1,0 +1,54 @@
+"""Typed access to the NodeRegistry contract and the NNT token from a node's point of view."""
+
+from __future__ import annotations
+
+from web3 import Web3
+from web3.types import TxReceipt
+
+from nnc.chain.client import ChainClient
+from nnc.chain.types import NodeView
+
+
+class Registry:
+    """The NodeRegistry as seen by one account."""
+
+    def __init__(self, client: ChainClient) -> None:
+        self.client = client
+        self.contract = client.registry
+
+    def register(self, profile_digest: bytes, hardware_class: int) -> TxReceipt:
+        return self.client.transact(self.contract.functions.register(profile_digest, hardware_class),
+                                    context="register node")
+
+    def update_profile(self, profile_digest: bytes, hardware_class: int) -> TxReceipt:
+        return self.client.transact(self.contract.functions.updateProfile(profile_digest, hardware_class),
+                                    context="update profile")
+
+    def stake(self, amount: int) -> TxReceipt:
+        """Approves the registry for `amount` NNT and stakes it."""
+        token = self.client.token
+        self.client.transact(token.functions.approve(self.contract.address, amount), context="approve stake")
+        return self.client.transact(self.contract.functions.stake(amount), context="stake")
+
+    def request_unbond(self, amount: int) -> TxReceipt:
+        return self.client.transact(self.contract.functions.requestUnbond(amount), context="request unbond")
+
+    def withdraw(self) -> TxReceipt:
+        return self.client.transact(self.contract.functions.withdraw(), context="withdraw stake")
+
+    def node(self, address: str) -> NodeView:
+        address = Web3.to_checksum_address(address)
+        return NodeView.from_tuple(address, self.contract.functions.getNode(address).call())
+
+    def free_stake(self, address: str) -> int:
+        return int(self.contract.functions.freeStake(Web3.to_checksum_address(address)).call())
+
+    def is_eligible(self, address: str, collateral: int, min_hardware_class: int) -> bool:
+        return bool(self.contract.functions.isEligible(
+            Web3.to_checksum_address(address), collateral, min_hardware_class).call())
+
+    def min_stake(self) -> int:
+        return int(self.contract.functions.minStake().call())
+
+    def nnt_balance(self, address: str) -> int:
+        return int(self.client.token.functions.balanceOf(Web3.to_checksum_address(address)).call())

@@ -1,0 +1,79 @@
+"""Python mirrors of the contracts' enums and structs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+ETH = "0x0000000000000000000000000000000000000000"
+
+
+class TaskStatus(IntEnum):
+    """Mirrors `ITaskMarket.TaskStatus` (same order)."""
+
+    NONE = 0
+    PUBLISHED = 1
+    ASSIGNED = 2
+    RUNNING = 3
+    SUBMITTED = 4
+    VERIFYING = 5
+    SETTLED = 6
+    CANCELLED = 7
+    EXPIRED = 8
+    DISPUTED = 9
+    SLASHED = 10
+
+    @property
+    def is_final(self) -> bool:
+        return self in (TaskStatus.SETTLED, TaskStatus.CANCELLED, TaskStatus.EXPIRED, TaskStatus.SLASHED)
+
+
+SOLIDITY_ENUMS: dict[str, list[str]] = {"TaskStatus": [s.name.capitalize() for s in TaskStatus]}
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """`ITaskMarket.Task` as read from the chain."""
+
+    task_id: int
+    requester: str
+    status: TaskStatus
+    replication: int
+    submissions: int
+    min_hardware_class: int
+    token: str
+    apply_deadline: int
+    strategy: str
+    deadline: int
+    collateral: int
+    budget: int
+    spec_digest: bytes
+    result_digest: bytes
+
+    @classmethod
+    def from_tuple(cls, task_id: int, t: Any) -> TaskView:
+        return cls(task_id, t[0], TaskStatus(t[1]), t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9],
+                   t[10], bytes(t[11]), bytes(t[12]))
+
+
+@dataclass(frozen=True)
+class NodeView:
+    """`INodeRegistry.Node` as read from the chain."""
+
+    address: str
+    profile_digest: bytes
+    registered_at: int
+    hardware_class: int
+    staked: int
+    locked: int
+    unbonding: int
+    unbond_ready_at: int
+
+    @property
+    def registered(self) -> bool:
+        return self.registered_at != 0
+
+    @classmethod
+    def from_tuple(cls, address: str, n: Any) -> NodeView:
+        return cls(address, bytes(n[0]), n[1], n[2], n[3], n[4], n[5], n[6])

@@ -1,0 +1,54 @@
+"""The `nnc` command: one entry point for requesters, node operators and the devnet.
+
+Every command reads the one settings object (nnc.toml + NNC_* variables, see nnc.settings);
+errors are printed as one clear line without a traceback, with exit status 1.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from nnc.cli.chain_commands import build_cmd, claim_cmd, deploy_cmd
+from nnc.cli.daemon_commands import oracle_group, worker_group
+from nnc.cli.devnet_commands import demo_cmd, devnet_group
+from nnc.cli.node_commands import node_group
+from nnc.cli.task_commands import task_group
+from nnc.errors import NNCError
+from nnc.settings import load_settings
+
+
+@click.group()
+@click.option("--rpc-url", help="JSON-RPC endpoint (default: settings rpc_url)")
+@click.option("--data-dir", type=click.Path(), help="local state directory (default: .nnc)")
+@click.option("-v", "--verbose", is_flag=True, help="debug logging")
+@click.pass_context
+def cli(ctx: click.Context, rpc_url: str | None, data_dir: str | None, verbose: bool) -> None:
+    """NNC: publish AI training tasks, run compute nodes, and operate the protocol."""
+    settings = load_settings(rpc_url=rpc_url, data_dir=data_dir)
+    level = logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(), logging.INFO)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+                        datefmt="%H:%M:%S", stream=sys.stderr)
+    ctx.obj = settings
+
+
+for command in (build_cmd, deploy_cmd, claim_cmd, devnet_group, demo_cmd, task_group, node_group,
+                worker_group, oracle_group):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Console entry point: NNC errors become one line on stderr and exit status 1."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except NNCError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)

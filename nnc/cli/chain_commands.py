@@ -1,0 +1,47 @@
+"""`nnc build`, `nnc deploy`, `nnc claim`: contracts and payments."""
+
+from __future__ import annotations
+
+import click
+
+from nnc.chain.build import build_artifacts
+from nnc.chain.client import ChainClient
+from nnc.chain.deploy import deploy_protocol
+from nnc.chain.market import Market
+from nnc.cli.context import client_of, fmt_amount, settings_of
+from nnc.task.publish import resolve_token
+
+
+@click.command("build")
+@click.option("--force", is_flag=True, help="recompile even if the artifacts are fresh")
+def build_cmd(force: bool) -> None:
+    """Compile the contracts into build/contracts (skipped when up to date)."""
+    out = build_artifacts(force=force)
+    click.echo(f"artifacts in {out}")
+
+
+@click.command("deploy")
+@click.pass_context
+def deploy_cmd(ctx: click.Context) -> None:
+    """Deploy the protocol to the chain in the settings and write the deployment file."""
+    settings = settings_of(ctx)
+    build_artifacts()
+    client = ChainClient.from_settings(settings, need_deployment=False)
+    deployment = deploy_protocol(client)
+    deployment.save(settings.resolved_deployment_file)
+    for name, address in deployment.addresses.items():
+        click.echo(f"{name:18} {address}")
+    click.echo(f"deployment written to {settings.resolved_deployment_file}")
+
+
+@click.command("claim")
+@click.option("--token", default="ETH", show_default=True, help="ETH, NNT or a token address")
+@click.pass_context
+def claim_cmd(ctx: click.Context, token: str) -> None:
+    """Withdraw everything the task market owes you in TOKEN."""
+    client = client_of(ctx)
+    address = resolve_token(client, token)
+    market = Market(client)
+    amount = market.claimable(client.address, address)
+    market.claim(address)
+    click.echo(f"claimed {fmt_amount(amount, address)}")

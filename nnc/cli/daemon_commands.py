@@ -1,0 +1,51 @@
+"""`nnc worker run` and `nnc oracle run`: the two daemons."""
+
+from __future__ import annotations
+
+import click
+
+from nnc.chain.client import ChainClient
+from nnc.chain.deploy import NNT
+from nnc.cli.context import settings_of, store_of
+from nnc.daemon import StopFlag
+from nnc.oracle.daemon import Oracle, open_index
+from nnc.worker.daemon import Worker
+
+
+@click.group("worker")
+def worker_group() -> None:
+    """The compute node daemon."""
+
+
+@worker_group.command("run")
+@click.option("--stake", default=200, show_default=True, help="NNT to keep staked")
+@click.option("--benchmark-seconds", default=1.0, show_default=True)
+@click.pass_context
+def worker_run(ctx: click.Context, stake: int, benchmark_seconds: float) -> None:
+    """Register, stake, then apply for, train and submit tasks until stopped (Ctrl-C)."""
+    settings = settings_of(ctx)
+    stop = StopFlag()
+    stop.install_signal_handlers()
+    worker = Worker(settings, ChainClient.from_settings(settings), store_of(ctx))
+    worker.join(stake * NNT, benchmark_seconds)
+    worker.run(stop)
+
+
+@click.group("oracle")
+def oracle_group() -> None:
+    """The oracle daemon."""
+
+
+@oracle_group.command("run")
+@click.option("--rebuild", is_flag=True, help="drop the index and rebuild it from the chain")
+@click.pass_context
+def oracle_run(ctx: click.Context, rebuild: bool) -> None:
+    """Index events and poke due tasks (assign, settle, expire) until stopped (Ctrl-C)."""
+    settings = settings_of(ctx)
+    stop = StopFlag()
+    stop.install_signal_handlers()
+    client = ChainClient.from_settings(settings)
+    index = open_index(settings, client)
+    if rebuild:
+        index.reset()
+    Oracle(settings, client, index).run(stop)

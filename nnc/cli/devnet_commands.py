@@ -1,0 +1,58 @@
+"""`nnc devnet up` (an interactive devnet) and `nnc demo` (the main job)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import click
+
+from nnc.cli.context import settings_of
+from nnc.daemon import StopFlag
+from nnc.demo import run_demo
+from nnc.devnet import FIRST_NODE, ORACLE, REQUESTER, Devnet
+
+
+@click.group("devnet")
+def devnet_group() -> None:
+    """A local chain with the protocol deployed."""
+
+
+@devnet_group.command("up")
+@click.option("--nodes", default=2, show_default=True, help="node accounts to fund with NNT")
+@click.option("--port", default=8545, show_default=True)
+@click.pass_context
+def up_cmd(ctx: click.Context, nodes: int, port: int) -> None:
+    """Start anvil, deploy, fund accounts, print the addresses; Ctrl-C stops it cleanly."""
+    settings = settings_of(ctx)
+    devnet = Devnet(data_dir=settings.data_dir, nodes=nodes, block_time=1)
+    devnet.anvil.port = port
+    stop = StopFlag()
+    stop.install_signal_handlers()
+    with devnet:
+        assert devnet.deployment is not None
+        click.echo(f"devnet running at {devnet.rpc_url} (chain id {devnet.deployment.chain_id})")
+        for name, address in devnet.deployment.addresses.items():
+            click.echo(f"  {name:18} {address}")
+        roles = {0: "deployer/treasury", ORACLE: "oracle", REQUESTER: "requester"}
+        roles.update({i: f"node {i - FIRST_NODE + 1}" for i in devnet.node_indices()})
+        for index, role in roles.items():
+            click.echo(f"  {role:18} {devnet.address(index)}  NNC_KEY_FILE={devnet.key_file(index)}")
+        click.echo(f"deployment file: {devnet.deployment_file}")
+        click.echo("press Ctrl-C to stop")
+        while not stop.sleep(3600):
+            pass
+    click.echo("devnet stopped")
+
+
+@click.command("demo")
+@click.option("--nodes", default=2, show_default=True, help="worker daemons to run")
+@click.option("--timeout", default=150.0, show_default=True, help="seconds before giving up")
+@click.option("--keep", type=click.Path(path_type=Path), help="keep state and logs in this directory")
+def demo_cmd(nodes: int, timeout: float, keep: Path | None) -> None:
+    """The main job: devnet, oracle, workers, one real training task from publish to settlement."""
+    if keep is not None:
+        run_demo(keep.resolve(), nodes, timeout, click.echo)
+        return
+    with tempfile.TemporaryDirectory(prefix="nnc-demo-") as tmp:
+        run_demo(Path(tmp), nodes, timeout, click.echo)

@@ -1,0 +1,73 @@
+"""`nnc node ...`: register a compute node, manage its stake, show its state."""
+
+from __future__ import annotations
+
+import click
+
+from nnc.chain.registry import Registry
+from nnc.cli.context import client_of, fmt_nnt
+from nnc.task.publish import parse_amount
+from nnc.worker.profile import collect_profile, hardware_class, profile_digest
+
+
+@click.group("node")
+def node_group() -> None:
+    """Register a compute node and manage its stake."""
+
+
+@node_group.command("register")
+@click.option("--benchmark-seconds", default=1.0, show_default=True)
+@click.pass_context
+def register_cmd(ctx: click.Context, benchmark_seconds: float) -> None:
+    """Measure this machine and register it with its hardware profile digest."""
+    profile = collect_profile(benchmark_seconds)
+    registry = Registry(client_of(ctx))
+    digest, hw_class = profile_digest(profile), hardware_class(profile)
+    registry.register(digest, hw_class)
+    click.echo(f"registered: class {hw_class}, {profile.benchmark.matmul_gflops:.1f} GFLOPS, "
+               f"profile 0x{digest.hex()}")
+
+
+@node_group.command("stake")
+@click.argument("amount")
+@click.pass_context
+def stake_cmd(ctx: click.Context, amount: str) -> None:
+    """Stake AMOUNT NNT (approves the registry first)."""
+    client = client_of(ctx)
+    Registry(client).stake(parse_amount(client, amount, str(client.token.address)))
+    click.echo(f"staked {amount} NNT")
+
+
+@node_group.command("unbond")
+@click.argument("amount")
+@click.pass_context
+def unbond_cmd(ctx: click.Context, amount: str) -> None:
+    """Start unbonding AMOUNT NNT of free stake."""
+    client = client_of(ctx)
+    Registry(client).request_unbond(parse_amount(client, amount, str(client.token.address)))
+    click.echo(f"unbonding {amount} NNT")
+
+
+@node_group.command("withdraw")
+@click.pass_context
+def withdraw_cmd(ctx: click.Context) -> None:
+    """Withdraw unbonded stake once the unbonding delay has passed."""
+    Registry(client_of(ctx)).withdraw()
+    click.echo("withdrawn")
+
+
+@node_group.command("status")
+@click.argument("address", required=False)
+@click.pass_context
+def status_cmd(ctx: click.Context, address: str | None) -> None:
+    """Show a node's registration and stake (default: your own)."""
+    client = client_of(ctx, need_account=address is None)
+    registry = Registry(client)
+    node = registry.node(address or client.address)
+    if not node.registered:
+        click.echo(f"{node.address}: not registered")
+        return
+    click.echo(f"{node.address}: hardware class {node.hardware_class}, profile 0x{node.profile_digest.hex()}")
+    click.echo(f"  staked     {fmt_nnt(node.staked)} (locked {fmt_nnt(node.locked)}, "
+               f"free {fmt_nnt(node.staked - node.locked)})")
+    click.echo(f"  unbonding  {fmt_nnt(node.unbonding)} (ready at {node.unbond_ready_at})")

@@ -1,0 +1,82 @@
+"""`nnc task ...`: validate, publish, inspect and cancel training tasks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from nnc.chain.deploy import NNT
+from nnc.chain.market import Market
+from nnc.cli.context import client_of, fmt_amount, store_of
+from nnc.task import compute_units, load_spec, spec_digest
+from nnc.task.publish import PublishOptions, parse_amount, publish_task, resolve_token
+
+
+@click.group("task")
+def task_group() -> None:
+    """Publish and follow training tasks."""
+
+
+@task_group.command("validate")
+@click.argument("spec_file", type=click.Path(path_type=Path))
+def validate_cmd(spec_file: Path) -> None:
+    """Check a task spec file; print its digest and cost in compute units."""
+    spec = load_spec(spec_file)
+    click.echo(f"{spec_file}: valid")
+    click.echo(f"  digest         0x{spec_digest(spec).hex()}")
+    click.echo(f"  compute units  {compute_units(spec)}")
+
+
+@task_group.command("publish")
+@click.argument("spec_file", type=click.Path(path_type=Path))
+@click.option("--budget", required=True, help="budget in whole tokens, e.g. 0.5")
+@click.option("--token", default="ETH", show_default=True, help="ETH, NNT or an allow-listed ERC-20 address")
+@click.option("--replication", "-r", default=1, show_default=True, help="how many nodes train the task")
+@click.option("--collateral", default="10", show_default=True, help="NNT each assigned node locks")
+@click.option("--apply-window", default=60, show_default=True, help="seconds nodes may apply")
+@click.option("--deadline", default=3600, show_default=True, help="seconds until results are due")
+@click.option("--min-class", default=0, show_default=True, help="minimum hardware class")
+@click.pass_context
+def publish_cmd(ctx: click.Context, spec_file: Path, budget: str, token: str, replication: int,
+                collateral: str, apply_window: int, deadline: int, min_class: int) -> None:
+    """Store SPEC_FILE, escrow the budget and publish the task."""
+    spec = load_spec(spec_file)  # a malformed spec fails here, before anything is sent
+    client = client_of(ctx)
+    token_address = resolve_token(client, token)
+    options = PublishOptions(
+        budget=parse_amount(client, budget, token_address), token=token_address, replication=replication,
+        collateral=parse_amount(client, collateral, str(client.token.address)),
+        apply_window=apply_window, deadline=deadline, min_hardware_class=min_class)
+    task_id, spec_uri = publish_task(client, store_of(ctx), spec, options)
+    click.echo(f"published task {task_id} (spec {spec_uri})")
+
+
+@task_group.command("status")
+@click.argument("task_id", type=int)
+@click.pass_context
+def status_cmd(ctx: click.Context, task_id: int) -> None:
+    """Show a task's state, nodes and results."""
+    market = Market(client_of(ctx, need_account=False))
+    task = market.task(task_id)
+    click.echo(f"task {task_id}: {task.status.name.lower()}")
+    click.echo(f"  requester    {task.requester}")
+    click.echo(f"  budget       {fmt_amount(task.budget, task.token)}")
+    click.echo(f"  replication  {task.replication} (submitted {task.submissions})")
+    click.echo(f"  collateral   {task.collateral / NNT:g} NNT per node")
+    click.echo(f"  deadlines    apply {task.apply_deadline}, results {task.deadline}")
+    for node in market.assignees(task_id):
+        digest = bytes(market.contract.functions.resultOf(task_id, node).call())
+        shown = "0x" + digest.hex() if any(digest) else "(no result yet)"
+        click.echo(f"  node {node}  {shown}")
+    if any(task.result_digest):
+        click.echo(f"  result       0x{task.result_digest.hex()}")
+
+
+@task_group.command("cancel")
+@click.argument("task_id", type=int)
+@click.pass_context
+def cancel_cmd(ctx: click.Context, task_id: int) -> None:
+    """Cancel your task before it is assigned; the budget becomes claimable."""
+    Market(client_of(ctx)).cancel(task_id)
+    click.echo(f"task {task_id} cancelled: claim the refund with `nnc claim`")

@@ -1,0 +1,175 @@
+"""The main job: a devnet with an oracle and worker daemons running one real training task.
+
+Starts anvil, deploys, launches the oracle and N workers as separate `nnc` processes, publishes
+the example task as the requester, prints every protocol event until the task settles, prints
+the payouts (checking `sum(payouts) + fee + refund == escrow`), and stops everything it started.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from nnc.chain.deploy import NNT
+from nnc.chain.events import ChainEvent, EventReader
+from nnc.chain.market import Market
+from nnc.chain.types import TaskStatus
+from nnc.devnet import ORACLE, REQUESTER, Devnet
+from nnc.errors import NNCError
+from nnc.paths import REPO_ROOT
+from nnc.storage import LocalStore
+from nnc.task import load_spec
+from nnc.task.publish import PublishOptions, publish_task
+
+EXAMPLE_SPEC = REPO_ROOT / "examples" / "digits-mlp.json"
+
+
+class DemoError(NNCError):
+    """A step of the demo failed."""
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    task_id: int
+    status: TaskStatus
+    budget: int
+    payouts: dict[str, int]
+    fee: int
+    refund: int
+    seconds: float
+
+
+@dataclass
+class Daemon:
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def tail(self, lines: int = 15) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_daemon(devnet: Devnet, name: str, account: int, args: list[str], data_dir: Path) -> Daemon:
+    """Runs `nnc <args>` as `account` against the devnet, logging to data_dir/logs/<name>.log."""
+    env = {**os.environ,
+           "NNC_RPC_URL": devnet.rpc_url, "NNC_KEY_FILE": str(devnet.key_file(account)),
+           "NNC_DATA_DIR": str(data_dir), "NNC_DEPLOYMENT_FILE": str(devnet.deployment_file),
+           "NNC_STORAGE_URL": f"local://{data_dir / 'store'}", "NNC_POLL_INTERVAL": "0.3"}
+    env.pop("NNC_PRIVATE_KEY", None)
+    log_path = data_dir / "logs" / f"{name}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log_file:
+        process = subprocess.Popen([sys.executable, "-m", "nnc", *args], env=env, stdout=log_file,
+                                   stderr=subprocess.STDOUT, cwd=REPO_ROOT)
+    return Daemon(name, process, log_path)
+
+
+def describe(event: ChainEvent) -> str | None:
+    a = event.args
+    task = f"task {a.get('taskId')}"
+    if event.name == "TaskPublished":
+        return f"{task} published: budget {a['budget'] / 10**18:g}, replication {a['replication']}"
+    if event.name == "TaskStatusChanged":
+        return f"{task} is now {TaskStatus(a['to']).name.lower()}"
+    if event.name == "NodeApplied":
+        return f"{task}: node {a['node']} applied"
+    if event.name == "TaskAssigned":
+        return f"{task} assigned to {', '.join(a['nodes'])}"
+    if event.name == "ResultSubmitted":
+        return f"{task}: node {a['node']} submitted result {a['resultDigest'][:18]}…"
+    if event.name == "NodePaid":
+        return f"{task}: node {a['node']} earned {a['amount'] / 10**18:g} ETH"
+    if event.name == "TaskSettled":
+        return f"{task} settled: paid {a['paid'] / 10**18:g}, fee {a['fee'] / 10**18:g}, refund {a['refund'] / 10**18:g}"
+    if event.name in ("NodeRegistered", "Staked"):
+        return f"node {a['node']} {event.name[4:].lower() if event.name == 'NodeRegistered' else 'staked'}"
+    return None
+
+
+def run_demo(data_dir: Path, nodes: int = 2, timeout: float = 150.0,
+             echo: Callable[[str], None] = print, spec_path: Path = EXAMPLE_SPEC) -> DemoResult:
+    started = time.monotonic()
+    spec = load_spec(spec_path)
+    with Devnet(data_dir=data_dir, nodes=nodes, block_time=1) as devnet:
+        assert devnet.deployment is not None
+        echo(f"devnet: {devnet.rpc_url}, TaskMarket {devnet.deployment.address_of('TaskMarket')}")
+        daemons = [start_daemon(devnet, "oracle", ORACLE, ["oracle", "run"], data_dir)]
+        daemons += [start_daemon(devnet, f"worker-{i}", account,
+                                 ["worker", "run", "--stake", "200", "--benchmark-seconds", "0.3"], data_dir)
+                    for i, account in enumerate(devnet.node_indices(), start=1)]
+        echo(f"started the oracle and {nodes} workers (logs in {data_dir / 'logs'})")
+        try:
+            requester = devnet.client(REQUESTER)
+            options = PublishOptions(budget=1 * 10**18, replication=nodes, collateral=10 * NNT,
+                                     apply_window=60, deadline=600)
+            task_id, spec_uri = publish_task(requester, LocalStore(data_dir / "store"), spec, options)
+            echo(f"requester published task {task_id}: {spec.name}, 1 ETH for {nodes} replicas ({spec_uri})")
+            return _follow(devnet, task_id, daemons, started, timeout, echo)
+        finally:
+            for daemon in daemons:
+                daemon.stop()
+            echo("stopped the daemons and the devnet")
+
+
+def _follow(devnet: Devnet, task_id: int, daemons: list[Daemon], started: float, timeout: float,
+            echo: Callable[[str], None]) -> DemoResult:
+    client = devnet.client(REQUESTER)
+    assert client.deployment is not None
+    reader = EventReader(client.w3, client.artifacts, client.deployment)
+    market = Market(client)
+    next_block = client.deployment.start_block
+    while True:
+        head = client.block_number()
+        for event in reader.read(next_block, head):
+            line = describe(event)
+            if line:
+                echo(f"  [block {event.block_number:>4}] {line}")
+        next_block = head + 1
+        task = market.task(task_id)
+        if task.status.is_final:
+            break
+        for daemon in daemons:
+            if daemon.process.poll() is not None:
+                raise DemoError(f"{daemon.name} exited with {daemon.process.returncode}:\n{daemon.tail()}")
+        if time.monotonic() - started > timeout:
+            logs = "\n".join(f"--- {d.name}\n{d.tail()}" for d in daemons)
+            raise DemoError(f"task {task_id} not settled after {timeout:.0f} s (status "
+                            f"{task.status.name.lower()}):\n{logs}")
+        time.sleep(0.5)
+    if task.status != TaskStatus.SETTLED:
+        raise DemoError(f"task {task_id} ended {task.status.name.lower()}, not settled")
+    settled = market.contract.events.TaskSettled().get_logs(from_block=client.deployment.start_block,
+                                                             argument_filters={"taskId": task_id})[0]["args"]
+    paid_logs = market.contract.events.NodePaid().get_logs(from_block=client.deployment.start_block,
+                                                           argument_filters={"taskId": task_id})
+    payouts = {str(log["args"]["node"]): int(log["args"]["amount"]) for log in paid_logs}
+    fee, refund = int(settled["fee"]), int(settled["refund"])
+    total = sum(payouts.values()) + fee + refund
+    echo(f"task {task_id} settled with result 0x{task.result_digest.hex()}")
+    for node, amount in payouts.items():
+        echo(f"  payout  {node}  {amount / 10**18:.6f} ETH")
+    echo(f"  fee     treasury                                    {fee / 10**18:.6f} ETH")
+    echo(f"  refund  requester                                   {refund / 10**18:.6f} ETH")
+    echo(f"  escrow  {task.budget / 10**18:.6f} ETH = payouts + fee + refund: {total == task.budget}")
+    if total != task.budget:
+        raise DemoError(f"escrow not conserved: {total} != {task.budget}")
+    seconds = time.monotonic() - started
+    echo(f"done in {seconds:.1f} s")
+    return DemoResult(task_id, task.status, task.budget, payouts, fee, refund, seconds)

@@ -1,0 +1,106 @@
+"""A local devnet: anvil, the deployed protocol, and funded accounts with their roles.
+
+Used by `nnc devnet up`, the main-job demo and the test fixtures alike. Accounts are anvil's
+generated ones: 0 deploys and holds the treasury, 1 is the oracle, 2 the requester, 3.. nodes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from eth_account import Account
+
+from nnc.chain.artifacts import Artifacts
+from nnc.chain.build import build_artifacts
+from nnc.chain.client import ChainClient, connect_web3
+from nnc.chain.deploy import NNT, ProtocolParams, deploy_protocol
+from nnc.chain.deployment import Deployment
+from nnc.chain.devnet import Anvil
+
+log = logging.getLogger(__name__)
+
+DEPLOYER, ORACLE, REQUESTER, FIRST_NODE = 0, 1, 2, 3
+DEVNET_PARAMS = ProtocolParams(min_stake=100 * NNT, unbonding_delay=60, protocol_fee_bps=200)
+NODE_FUNDING = 10_000 * NNT
+REQUESTER_FUNDING = 100_000 * NNT
+
+
+@dataclass
+class Devnet:
+    """Anvil plus a fresh deployment; `client(i)` signs as account i."""
+
+    data_dir: Path
+    nodes: int = 2
+    block_time: float | None = None
+    params: ProtocolParams = DEVNET_PARAMS
+    anvil: Anvil = field(default_factory=Anvil)
+    deployment: Deployment | None = None
+
+    @property
+    def rpc_url(self) -> str:
+        return self.anvil.rpc_url
+
+    @property
+    def deployment_file(self) -> Path:
+        return self.data_dir / "deployment.json"
+
+    def start(self) -> Devnet:
+        build_artifacts()
+        self.anvil.accounts = max(self.anvil.accounts, FIRST_NODE + self.nodes)
+        self.anvil.block_time = self.block_time
+        self.anvil.start()
+        try:
+            deployer = self.client(DEPLOYER, with_deployment=False)
+            self.deployment = deploy_protocol(deployer, self.params)
+            self.deployment.save(self.deployment_file)
+            token = deployer.token
+            for i in [REQUESTER, *range(FIRST_NODE, FIRST_NODE + self.nodes)]:
+                amount = REQUESTER_FUNDING if i == REQUESTER else NODE_FUNDING
+                deployer.transact(token.functions.transfer(self.address(i), amount), context="fund NNT")
+            self._write_keys()
+        except BaseException:
+            self.anvil.stop()
+            raise
+        log.info("devnet up: %s, TaskMarket %s", self.rpc_url, self.deployment.address_of("TaskMarket"))
+        return self
+
+    def stop(self) -> None:
+        self.anvil.stop()
+
+    def address(self, index: int) -> str:
+        return str(Account.from_key(self.anvil.private_keys[index]).address)
+
+    def key(self, index: int) -> str:
+        return self.anvil.private_keys[index]
+
+    def key_file(self, index: int) -> Path:
+        return self.data_dir / "keys" / f"account-{index}.key"
+
+    def node_indices(self) -> list[int]:
+        return list(range(FIRST_NODE, FIRST_NODE + self.nodes))
+
+    def client(self, index: int, with_deployment: bool = True) -> ChainClient:
+        w3 = connect_web3(self.rpc_url)
+        return ChainClient(w3, Artifacts(), self.deployment if with_deployment else None,
+                           Account.from_key(self.key(index)))
+
+    def _write_keys(self) -> None:
+        """Key files (mode 600) so that commands can sign as a devnet account via NNC_KEY_FILE."""
+        keys_dir = self.data_dir / "keys"
+        keys_dir.mkdir(parents=True, exist_ok=True)
+        for i, key in enumerate(self.anvil.private_keys):
+            path = self.key_file(i)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(key + "\n")
+
+    def __enter__(self) -> Devnet:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()

@@ -1,0 +1,191 @@
+"""The oracle's SQLite index of protocol events, with a task projection, rebuildable from chain.
+
+Each event is stored once under its (block, log index) key; the task projection is updated
+only when the event row is new, so feeding the same range twice changes nothing. The last
+processed block is written in the same SQLite transaction as the events of that range.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from nnc.chain.events import ChainEvent
+from nnc.chain.types import TaskStatus
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    block_number INTEGER NOT NULL, log_index INTEGER NOT NULL, tx_hash TEXT NOT NULL,
+    block_hash TEXT NOT NULL, contract TEXT NOT NULL, name TEXT NOT NULL,
+    task_id INTEGER, node TEXT, args TEXT NOT NULL,
+    PRIMARY KEY (block_number, log_index));
+CREATE INDEX IF NOT EXISTS events_task ON events(task_id);
+CREATE INDEX IF NOT EXISTS events_node ON events(node);
+CREATE TABLE IF NOT EXISTS tasks (
+    task_id INTEGER PRIMARY KEY, requester TEXT NOT NULL, token TEXT NOT NULL, budget TEXT NOT NULL,
+    spec_digest TEXT NOT NULL, spec_uri TEXT NOT NULL, replication INTEGER NOT NULL,
+    strategy TEXT NOT NULL, apply_deadline INTEGER NOT NULL, deadline INTEGER NOT NULL,
+    status TEXT NOT NULL, applicants INTEGER NOT NULL DEFAULT 0, submissions INTEGER NOT NULL DEFAULT 0,
+    result_digest TEXT, paid TEXT, fee TEXT, refund TEXT,
+    published_block INTEGER NOT NULL, updated_block INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS task_nodes (
+    task_id INTEGER NOT NULL, node TEXT NOT NULL, assigned INTEGER NOT NULL DEFAULT 0,
+    result_digest TEXT, result_uri TEXT, paid TEXT,
+    PRIMARY KEY (task_id, node));
+"""
+
+_REFUND_EVENTS = frozenset({"TaskCancelled", "TaskExpired"})
+
+
+class EventIndex:
+    """Events and tasks of one deployment, in a SQLite file."""
+
+    def __init__(self, path: Path, deployment_key: str, start_block: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(SCHEMA)
+        self.start_block = start_block
+        known = self._meta("deployment")
+        if known is not None and known != deployment_key:
+            self.reset()  # another deployment (a new devnet): rebuild from its first block
+        self._set_meta("deployment", deployment_key)
+
+    # -- position --------------------------------------------------------------------------
+
+    @property
+    def last_block(self) -> int:
+        value = self._meta("last_block")
+        return int(value) if value is not None else self.start_block - 1
+
+    def reset(self) -> None:
+        """Forgets everything; the next `ingest` rebuilds the index from the deployment's start."""
+        with self._tx():
+            for table in ("events", "tasks", "task_nodes"):
+                self.db.execute(f"DELETE FROM {table}")
+            self.db.execute("DELETE FROM meta WHERE key = 'last_block'")
+
+    def ingest(self, events: Iterable[ChainEvent], up_to_block: int) -> int:
+        """Stores the events of a range and moves the position to `up_to_block`, atomically.
+
+        Returns how many events were new.
+        """
+        new = 0
+        with self._tx():
+            for event in events:
+                if self._insert(event):
+                    self._project(event)
+                    new += 1
+            self._set_meta("last_block", str(max(up_to_block, self.last_block)))
+        return new
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def task(self, task_id: int) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT * FROM tasks WHERE task_id = ?", (task_id,)).fetchone()
+        return dict(row) if row else None
+
+    def tasks(self, status: TaskStatus | None = None) -> list[dict[str, Any]]:
+        if status is None:
+            rows = self.db.execute("SELECT * FROM tasks ORDER BY task_id").fetchall()
+        else:
+            rows = self.db.execute("SELECT * FROM tasks WHERE status = ? ORDER BY task_id",
+                                   (status.name,)).fetchall()
+        return [dict(r) for r in rows]
+
+    def task_nodes(self, task_id: int) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT * FROM task_nodes WHERE task_id = ? ORDER BY node", (task_id,))
+        return [dict(r) for r in rows.fetchall()]
+
+    def events(self, task_id: int | None = None) -> list[dict[str, Any]]:
+        """Events in chain order, for one task or all: the audit trace."""
+        query = "SELECT * FROM events"
+        params: tuple[Any, ...] = ()
+        if task_id is not None:
+            query += " WHERE task_id = ?"
+            params = (task_id,)
+        rows = self.db.execute(query + " ORDER BY block_number, log_index", params).fetchall()
+        return [{**dict(r), "args": json.loads(r["args"])} for r in rows]
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _insert(self, e: ChainEvent) -> bool:
+        task_id = e.args.get("taskId")
+        node = e.args.get("node")
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO events VALUES (?,?,?,?,?,?,?,?,?)",
+            (e.block_number, e.log_index, e.tx_hash, e.block_hash, e.contract, e.name,
+             task_id, node.lower() if isinstance(node, str) else None, json.dumps(e.args)))
+        return cur.rowcount == 1
+
+    def _project(self, e: ChainEvent) -> None:
+        a = e.args
+        if e.contract != "TaskMarket" or "taskId" not in a:
+            return
+        task_id = int(a["taskId"])
+        if e.name == "TaskPublished":
+            self.db.execute(
+                "INSERT OR IGNORE INTO tasks (task_id, requester, token, budget, spec_digest, spec_uri,"
+                " replication, strategy, apply_deadline, deadline, status, published_block, updated_block)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (task_id, a["requester"], a["token"], str(a["budget"]), a["specDigest"], a["specURI"],
+                 a["replication"], a["strategy"], a["applyDeadline"], a["deadline"],
+                 TaskStatus.PUBLISHED.name, e.block_number, e.block_number))
+        elif e.name == "TaskStatusChanged":
+            self._update_task(task_id, e.block_number, status=TaskStatus(a["to"]).name)
+        elif e.name == "NodeApplied":
+            self.db.execute("INSERT OR IGNORE INTO task_nodes (task_id, node) VALUES (?, ?)",
+                            (task_id, a["node"].lower()))
+            self.db.execute("UPDATE tasks SET applicants = applicants + 1 WHERE task_id = ?", (task_id,))
+        elif e.name == "TaskAssigned":
+            for node in a["nodes"]:
+                self.db.execute("INSERT INTO task_nodes (task_id, node, assigned) VALUES (?, ?, 1) "
+                                "ON CONFLICT (task_id, node) DO UPDATE SET assigned = 1", (task_id, node.lower()))
+        elif e.name == "ResultSubmitted":
+            self.db.execute("UPDATE task_nodes SET result_digest = ?, result_uri = ? WHERE task_id = ? AND node = ?",
+                            (a["resultDigest"], a["resultURI"], task_id, a["node"].lower()))
+            self.db.execute("UPDATE tasks SET submissions = submissions + 1 WHERE task_id = ?", (task_id,))
+        elif e.name == "NodePaid":
+            self.db.execute("UPDATE task_nodes SET paid = ? WHERE task_id = ? AND node = ?",
+                            (str(a["amount"]), task_id, a["node"].lower()))
+        elif e.name == "TaskSettled":
+            self._update_task(task_id, e.block_number, result_digest=a["resultDigest"], paid=str(a["paid"]),
+                              fee=str(a["fee"]), refund=str(a["refund"]))
+        elif e.name in _REFUND_EVENTS:
+            self._update_task(task_id, e.block_number, refund=str(a["refund"]))
+
+    def _update_task(self, task_id: int, block: int, **fields: Any) -> None:
+        assignments = ", ".join(f"{k} = ?" for k in fields)
+        self.db.execute(f"UPDATE tasks SET {assignments}, updated_block = ? WHERE task_id = ?",
+                        (*fields.values(), block, task_id))
+
+    def _meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def _tx(self) -> _Transaction:
+        return _Transaction(self.db)
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")

@@ -1,0 +1,89 @@
+"""One settings object for every NNC command and daemon: a TOML file plus `NNC_*` variables.
+
+Precedence, highest first: explicit overrides passed by the caller (CLI flags), environment
+variables (`NNC_RPC_URL`, `NNC_PRIVATE_KEY`, ...), the TOML file (`NNC_CONFIG`, default
+`./nnc.toml` when present), then the defaults below, which describe the local devnet.
+The private key is a `SecretStr`: it is never printed, logged or written back to a file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from nnc.errors import ConfigError
+
+DEFAULT_CONFIG_FILE = Path("nnc.toml")
+
+
+class Settings(BaseSettings):
+    """Where the chain is, who we are on it, and where local state lives."""
+
+    model_config = SettingsConfigDict(env_prefix="NNC_", extra="forbid")
+
+    rpc_url: str = "http://127.0.0.1:8545"
+    private_key: SecretStr | None = None
+    key_file: Path | None = Field(default=None, description="file holding the hex private key")
+    data_dir: Path = Path(".nnc")
+    deployment_file: Path | None = Field(default=None, description="default: <data_dir>/deployment.json")
+    storage_url: str | None = Field(default=None, description="default: local://<data_dir>/store")
+    confirmations: int = Field(default=0, ge=0, le=64)
+    poll_interval: float = Field(default=0.5, gt=0, le=60)
+    log_range: int = Field(default=2000, ge=1, description="max blocks per event query")
+    gas_multiplier: float = Field(default=1.25, ge=1.0, le=5.0)
+    log_level: str = "INFO"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = Path(os.environ.get("NNC_CONFIG", DEFAULT_CONFIG_FILE))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if config_file.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+    @property
+    def resolved_deployment_file(self) -> Path:
+        return self.deployment_file or self.data_dir / "deployment.json"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        return self.storage_url or f"local://{(self.data_dir / 'store').resolve()}"
+
+    def private_key_hex(self) -> str | None:
+        """The signing key, from `private_key` or `key_file`; None when neither is set."""
+        if self.private_key is not None:
+            return self.private_key.get_secret_value().strip()
+        if self.key_file is not None:
+            try:
+                return self.key_file.read_text().strip()
+            except OSError as exc:
+                raise ConfigError(f"cannot read key_file {self.key_file}: {exc.strerror}") from exc
+        return None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Builds the settings, turning validation failures into a `ConfigError` naming the field."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**clean)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from None

@@ -1,0 +1,191 @@
+"""The worker daemon: a node that applies for tasks, trains them and submits the results.
+
+One loop over an explicit, persisted state (`WorkerState`): read new events, record what they
+mean for this node, then carry out assigned tasks. Every handler is safe to run twice, and the
+chain is asked before any transaction that might already have gone through before a restart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from nnc.chain.client import TRANSIENT_ERRORS, ChainClient
+from nnc.chain.events import ChainEvent, EventReader
+from nnc.chain.market import Market
+from nnc.chain.registry import Registry
+from nnc.chain.types import TaskStatus
+from nnc.daemon import Backoff, StopFlag
+from nnc.errors import ContractRevertError, NNCError, StorageError, TaskSpecError
+from nnc.settings import Settings
+from nnc.storage import Store
+from nnc.task import TaskSpec, parse_spec
+from nnc.training import train
+from nnc.worker.profile import collect_profile, hardware_class, profile_digest
+from nnc.worker.state import Phase, WorkerState
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_FRAMEWORKS = frozenset({"torch"})
+FINAL_PHASES = frozenset({Phase.DONE, Phase.SKIPPED, Phase.FAILED})
+
+
+class Worker:
+    def __init__(self, settings: Settings, client: ChainClient, store: Store) -> None:
+        assert client.deployment is not None
+        self.settings = settings
+        self.client = client
+        self.store = store
+        self.market = Market(client)
+        self.registry = Registry(client)
+        self.node = client.address
+        self.home = settings.data_dir / "worker" / self.node.lower()
+        self.state = WorkerState.load(self.home / "state.json", client.deployment.start_block)
+        self.reader = EventReader(client.w3, client.artifacts, client.deployment, settings.log_range)
+        self.tag = f"node {self.node[:10]}"
+
+    # -- joining the network ---------------------------------------------------------------
+
+    def join(self, stake: int, benchmark_seconds: float = 1.0) -> None:
+        """Registers (or refreshes) the hardware profile and tops the stake up to `stake`."""
+        profile = collect_profile(benchmark_seconds)
+        digest, hw_class = profile_digest(profile), hardware_class(profile)
+        node = self.registry.node(self.node)
+        if not node.registered:
+            self.registry.register(digest, hw_class)
+            log.info("%s: registered, hardware class %d, matmul %.1f GFLOPS", self.tag, hw_class,
+                     profile.benchmark.matmul_gflops)
+        elif node.profile_digest != digest or node.hardware_class != hw_class:
+            self.registry.update_profile(digest, hw_class)
+            log.info("%s: hardware profile updated (class %d)", self.tag, hw_class)
+        node = self.registry.node(self.node)
+        if node.staked < stake:
+            self.registry.stake(stake - node.staked)
+            log.info("%s: staked %d NNT-wei (total %d)", self.tag, stake - node.staked, stake)
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def run(self, stop: StopFlag) -> None:
+        log.info("%s: watching from block %d", self.tag, self.state.last_block + 1)
+        backoff = Backoff()
+        while not stop.is_set:
+            try:
+                self.sync()
+                self.work(stop)
+                backoff.succeeded()
+                delay = self.settings.poll_interval
+            except TRANSIENT_ERRORS as exc:
+                delay = backoff.failed()
+                log.warning("%s: chain unavailable (%s); retrying in %.1f s", self.tag, exc, delay)
+            stop.sleep(delay)
+        log.info("%s: stopped at block %d", self.tag, self.state.last_block)
+
+    def sync(self) -> None:
+        head = self.client.block_number() - self.settings.confirmations
+        start = self.state.last_block + 1
+        if head < start:
+            return
+        for event in self.reader.read(start, head):
+            self.handle(event)
+        self.state.last_block = head
+        self.state.save()
+
+    def handle(self, event: ChainEvent) -> None:
+        if event.contract != "TaskMarket" or "taskId" not in event.args:
+            return
+        task_id = int(event.args["taskId"])
+        record = self.state.tasks.get(task_id)
+        if event.name == "TaskPublished":
+            if record is None:
+                self.consider(task_id, event.args)
+        elif event.name == "TaskAssigned" and record is not None and record.phase == Phase.APPLIED:
+            mine = self.node.lower() in {n.lower() for n in event.args["nodes"]}
+            if mine:
+                self.state.set(task_id, Phase.ASSIGNED, spec_uri=record.spec_uri)
+                log.info("task %d: %s assigned", task_id, self.tag)
+            else:
+                self.state.set(task_id, Phase.DONE, "assigned to other nodes")
+        elif event.name == "TaskStatusChanged" and record is not None and record.phase not in FINAL_PHASES:
+            to = TaskStatus(event.args["to"])
+            if to.is_final:
+                self.state.set(task_id, Phase.DONE, to.name.lower(), result_digest=record.result_digest,
+                               result_uri=record.result_uri)
+                log.info("task %d: %s", task_id, to.name.lower())
+
+    def consider(self, task_id: int, published: dict[str, Any]) -> None:
+        """Applies for a newly published task if this node can and may run it."""
+        spec_uri = str(published["specURI"])
+        try:
+            spec = self.fetch_spec(task_id, spec_uri, str(published["specDigest"]))
+            if spec.framework not in SUPPORTED_FRAMEWORKS:
+                raise TaskSpecError(f"framework {spec.framework!r} is not installed on this node")
+            task = self.market.task(task_id)
+            if task.status != TaskStatus.PUBLISHED or self.client.block_timestamp() >= task.apply_deadline:
+                self.state.set(task_id, Phase.SKIPPED, "applications closed", spec_uri=spec_uri)
+                return
+            if not self.registry.is_eligible(self.node, task.collateral, task.min_hardware_class):
+                self.state.set(task_id, Phase.SKIPPED, "not eligible (stake or hardware class)", spec_uri=spec_uri)
+                return
+            self.market.apply(task_id)
+        except (TaskSpecError, StorageError) as exc:
+            log.warning("task %d: %s skips it: %s", task_id, self.tag, exc)
+            self.state.set(task_id, Phase.SKIPPED, str(exc), spec_uri=spec_uri)
+            return
+        except ContractRevertError as exc:
+            if exc.name != "AlreadyApplied":  # a restart after applying: the application stands
+                log.info("task %d: %s could not apply: %s", task_id, self.tag, exc)
+                self.state.set(task_id, Phase.SKIPPED, str(exc), spec_uri=spec_uri)
+                return
+        self.state.set(task_id, Phase.APPLIED, spec_uri=spec_uri)
+        log.info("task %d: %s applied", task_id, self.tag)
+
+    def fetch_spec(self, task_id: int, spec_uri: str, spec_digest_hex: str) -> TaskSpec:
+        """Downloads the spec (hash-checked by the store) and checks it against the on-chain digest."""
+        data = self.store.get_bytes(spec_uri)
+        actual = "0x" + hashlib.sha256(data).hexdigest()
+        if actual.lower() != spec_digest_hex.lower():
+            raise TaskSpecError(f"task {task_id}: spec at {spec_uri} has digest {actual}, "
+                                f"the chain says {spec_digest_hex}")
+        return parse_spec(data)
+
+    # -- carrying out tasks ----------------------------------------------------------------
+
+    def work(self, stop: StopFlag) -> None:
+        for task_id in self.state.in_phase(Phase.ASSIGNED):
+            if stop.is_set:
+                return
+            self.execute(task_id)
+
+    def execute(self, task_id: int) -> None:
+        """Trains an assigned task, stores the model and submits its digest (once)."""
+        record = self.state.tasks[task_id]
+        if self.market.contract.functions.resultOf(task_id, self.node).call() != b"\0" * 32:
+            self.state.set(task_id, Phase.SUBMITTED, spec_uri=record.spec_uri)
+            return
+        task = self.market.task(task_id)
+        if task.status != TaskStatus.ASSIGNED or self.client.block_timestamp() > task.deadline:
+            self.state.set(task_id, Phase.FAILED, f"task is {task.status.name.lower()}, deadline {task.deadline}")
+            return
+        try:
+            spec = self.fetch_spec(task_id, record.spec_uri, "0x" + task.spec_digest.hex())
+            workdir = self.home / "tasks" / str(task_id)
+            log.info("task %d: %s training %s (%d steps)", task_id, self.tag, spec.name, spec.training.steps)
+            result = train(
+                spec, workdir,
+                on_checkpoint=lambda c: log.info("task %d: checkpoint step %d loss %.4f chain %s…",
+                                                 task_id, c.step, c.loss, c.chain_head[:12]),
+                on_progress=lambda step, loss: log.debug("task %d: step %d/%d loss %.4f", task_id, step,
+                                                         spec.training.steps, loss))
+            model_uri = self.store.put_file(result.model_path)
+            self.market.submit(task_id, result.result_digest, model_uri)
+        except (NNCError, OSError) as exc:
+            if isinstance(exc, TRANSIENT_ERRORS):
+                raise
+            log.error("task %d: %s failed: %s", task_id, self.tag, exc)
+            self.state.set(task_id, Phase.FAILED, str(exc), spec_uri=record.spec_uri)
+            return
+        self.state.set(task_id, Phase.SUBMITTED, spec_uri=record.spec_uri,
+                       result_digest="0x" + result.result_digest.hex(), result_uri=model_uri)
+        log.info("task %d: %s submitted digest 0x%s… (accuracy %.3f, %.1f s)", task_id, self.tag,
+                 result.result_digest.hex()[:12], result.metric, result.seconds)

@@ -1,0 +1,71 @@
+"""The worker's persisted state: its position on the chain and every task it has touched.
+
+Saved atomically after every change, so a worker killed at any point restarts where it was:
+an assigned task is trained again (resuming from its checkpoints), a submission is checked
+on-chain before it is sent again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from nnc.jsonfile import write_json_atomic
+
+
+class Phase(StrEnum):
+    APPLIED = "applied"
+    ASSIGNED = "assigned"
+    SUBMITTED = "submitted"
+    DONE = "done"  # settled, cancelled, expired, or assigned to others
+    SKIPPED = "skipped"  # not applied to (reason recorded)
+    FAILED = "failed"  # could not be carried out (reason recorded)
+
+
+@dataclass
+class TaskRecord:
+    phase: Phase
+    reason: str = ""
+    spec_uri: str = ""
+    result_digest: str = ""
+    result_uri: str = ""
+
+
+@dataclass
+class WorkerState:
+    path: Path
+    last_block: int = -1
+    tasks: dict[int, TaskRecord] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path, start_block: int) -> WorkerState:
+        if not path.exists():
+            return cls(path=path, last_block=start_block - 1)
+        data = json.loads(path.read_text())
+        tasks = {int(k): TaskRecord(phase=Phase(v["phase"]), reason=v.get("reason", ""),
+                                    spec_uri=v.get("spec_uri", ""),
+                                    result_digest=v.get("result_digest", ""),
+                                    result_uri=v.get("result_uri", ""))
+                 for k, v in data.get("tasks", {}).items()}
+        return cls(path=path, last_block=int(data["last_block"]), tasks=tasks)
+
+    def save(self) -> None:
+        write_json_atomic(self.path, {
+            "last_block": self.last_block,
+            "tasks": {str(k): {**asdict(v), "phase": v.phase.value} for k, v in self.tasks.items()},
+        })
+
+    def set(self, task_id: int, phase: Phase, reason: str = "", **fields: str) -> TaskRecord:
+        record = self.tasks.get(task_id) or TaskRecord(phase=phase)
+        record.phase = phase
+        record.reason = reason
+        for key, value in fields.items():
+            setattr(record, key, value)
+        self.tasks[task_id] = record
+        self.save()
+        return record
+
+    def in_phase(self, phase: Phase) -> list[int]:
+        return sorted(t for t, r in self.tasks.items() if r.phase == phase)
