@@ -76,14 +76,18 @@ def build_artifacts(src_dir: Path = CONTRACTS_SRC, out_dir: Path = ARTIFACTS_DIR
     log.info("compiling %d Solidity sources", len(sources))
     output = _run_solc({"language": "Solidity", "sources": sources, "settings": COMPILER_SETTINGS})
     out_dir.mkdir(parents=True, exist_ok=True)
+    for old in out_dir.glob("*.json"):  # a contract removed from the sources leaves no artifact
+        old.unlink()
     names: list[str] = []
     for source_name, contracts in output.get("contracts", {}).items():
-        if not source_name.startswith("contracts/"):
+        if source_name not in sources:  # OpenZeppelin and other libraries
             continue
+        is_interface = "/interfaces/" in source_name
         for name, compiled in contracts.items():
             bytecode = compiled["evm"]["bytecode"]["object"]
-            if not bytecode:  # interfaces and abstract contracts
+            if not bytecode and not is_interface:  # abstract contracts and libraries without code
                 continue
+            # Interfaces are kept too: they carry the events and errors every client decodes.
             artifact = {
                 "contractName": name,
                 "sourceName": source_name,
@@ -93,13 +97,6 @@ def build_artifacts(src_dir: Path = CONTRACTS_SRC, out_dir: Path = ARTIFACTS_DIR
             }
             (out_dir / f"{name}.json").write_text(json.dumps(artifact))
             names.append(name)
-    # Interfaces carry the events and errors every client decodes: keep their ABIs too.
-    for source_name, contracts in output.get("contracts", {}).items():
-        if source_name.startswith("contracts/src/interfaces/"):
-            for name, compiled in contracts.items():
-                (out_dir / f"{name}.json").write_text(json.dumps(
-                    {"contractName": name, "sourceName": source_name, "abi": compiled["abi"],
-                     "bytecode": "0x", "deployedBytecode": "0x"}))
     manifest = {"source_hash": digest, "contracts": sorted(names)}
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2))
     return out_dir

@@ -1,0 +1,49 @@
+# Two commands do everything on a fresh machine: `make demo` (the main job) and `make test`.
+# Set-up is idempotent: a .venv and node_modules inside the repository, re-installed only when
+# pyproject.toml or package-lock.json change.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: setup build demo test test-contracts test-python lint devnet clean
+
+setup: $(PY_STAMP) $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# torch is pinned to the CPU wheel shipped with this kind of machine (see ../shared/STACK.md);
+# installing it first keeps pip from resolving a CUDA build.
+$(PY_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -q torch==2.13.0
+	$(BIN)/pip install --disable-pip-version-check -q -e '.[dev]'
+	touch $@
+
+build: setup
+	$(BIN)/nnc build
+
+demo: build
+	$(BIN)/nnc demo
+
+devnet: build
+	$(BIN)/nnc devnet up
+
+test: test-contracts test-python
+
+test-contracts: setup
+	cd contracts && ../node_modules/.bin/forge test
+
+test-python: build
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check nnc tests bench
+	$(BIN)/mypy
+
+clean:
+	rm -rf build .nnc

@@ -1,0 +1,92 @@
+"""Drives the real daemons step by step against the test devnet: no threads, no sleeps.
+
+The worker and oracle objects are the production ones; the harness only calls their loop
+bodies (`sync`, `work`, `poke`) in a fixed order until a condition holds, with a bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from nnc.chain.deploy import NNT
+from nnc.chain.market import Market
+from nnc.chain.types import TaskStatus
+from nnc.daemon import StopFlag
+from nnc.devnet import ORACLE, REQUESTER, Devnet
+from nnc.oracle.daemon import Oracle, open_index
+from nnc.settings import Settings
+from nnc.storage import LocalStore
+from nnc.task import TaskSpec, load_spec
+from nnc.task.publish import PublishOptions, publish_task
+from nnc.worker.daemon import Worker
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY_SPEC = ROOT / "tests" / "data" / "tiny-spec.json"
+
+
+def settings_for(devnet: Devnet, data_dir: Path, account: int) -> Settings:
+    return Settings(rpc_url=devnet.rpc_url, data_dir=data_dir, key_file=devnet.key_file(account),
+                    deployment_file=devnet.deployment_file, storage_url=f"local://{data_dir / 'store'}",
+                    poll_interval=0.1)
+
+
+@dataclass
+class Network:
+    devnet: Devnet
+    data_dir: Path
+    oracle: Oracle
+    workers: list[Worker]
+    store: LocalStore
+
+    def step(self) -> None:
+        stop = StopFlag()
+        self.oracle.sync()
+        self.oracle.poke()
+        for worker in self.workers:
+            worker.sync()
+            worker.work(stop)
+        self.oracle.sync()
+        self.oracle.poke()
+
+    def run_until(self, what: str, done: Callable[[], bool], max_steps: int = 20) -> None:
+        for _ in range(max_steps):
+            if done():
+                return
+            self.step()
+        raise AssertionError(f"not reached after {max_steps} steps: {what}")
+
+    def market(self, account: int = REQUESTER) -> Market:
+        return Market(self.devnet.client(account))
+
+    def publish(self, spec: TaskSpec | None = None, **options: object) -> int:
+        defaults: dict[str, object] = {"budget": 10**18, "replication": len(self.workers),
+                                       "collateral": 10 * NNT, "apply_window": 60, "deadline": 600}
+        defaults.update(options)
+        task_id, _ = publish_task(self.devnet.client(REQUESTER), self.store, spec or load_spec(TINY_SPEC),
+                                  PublishOptions(**defaults))  # type: ignore[arg-type]
+        return task_id
+
+    def status(self, task_id: int) -> TaskStatus:
+        return self.market().task(task_id).status
+
+
+def make_network(devnet: Devnet, data_dir: Path, nodes: list[int], stake: int = 200 * NNT) -> Network:
+    """An oracle and one worker per node account, sharing one local store; workers join."""
+    oracle_settings = settings_for(devnet, data_dir, ORACLE)
+    oracle_client = devnet.client(ORACLE)
+    oracle = Oracle(oracle_settings, oracle_client, open_index(oracle_settings, oracle_client))
+    store = LocalStore(data_dir / "store")
+    workers = []
+    for account in nodes:
+        worker = Worker(settings_for(devnet, data_dir, account), devnet.client(account), store)
+        worker.join(stake, benchmark_seconds=0.05)
+        workers.append(worker)
+    return Network(devnet, data_dir, oracle, workers, store)
+
+
+def advance_time(devnet: Devnet, seconds: int) -> None:
+    w3 = devnet.client(0).w3
+    w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
+    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]

@@ -1,0 +1,47 @@
+"""Revert data is decoded into the contract's custom error with named, readable values."""
+
+from __future__ import annotations
+
+from eth_abi import encode
+from eth_utils import keccak
+
+from nnc.chain.revert import RevertDecoder
+from nnc.chain.types import SOLIDITY_ENUMS
+
+ABI = [
+    {"type": "error", "name": "InvalidStatus", "inputs": [
+        {"name": "taskId", "type": "uint256", "internalType": "uint256"},
+        {"name": "have", "type": "uint8", "internalType": "enum ITaskMarket.TaskStatus"},
+        {"name": "want", "type": "uint8", "internalType": "enum ITaskMarket.TaskStatus"}]},
+    {"type": "error", "name": "TokenNotAllowed", "inputs": [
+        {"name": "token", "type": "address", "internalType": "address"}]},
+]
+
+
+def selector(signature: str) -> bytes:
+    return keccak(text=signature)[:4]
+
+
+def test_custom_error_with_enum_values_is_named() -> None:
+    data = selector("InvalidStatus(uint256,uint8,uint8)") + encode(["uint256", "uint8", "uint8"], [7, 6, 4])
+    err = RevertDecoder([ABI], SOLIDITY_ENUMS).decode("0x" + data.hex(), "settle task 7")
+    assert err.name == "InvalidStatus"
+    assert err.args_by_name == {"taskId": 7, "have": "Settled", "want": "Submitted"}
+    assert str(err) == "settle task 7: InvalidStatus(taskId=7, have=Settled, want=Submitted)"
+
+
+def test_address_argument_error() -> None:
+    token = "0x000000000000000000000000000000000000dead"
+    data = selector("TokenNotAllowed(address)") + encode(["address"], [token])
+    err = RevertDecoder([ABI]).decode(data)
+    assert err.name == "TokenNotAllowed" and str(err.args_by_name["token"]).lower() == token
+
+
+def test_string_reason_panic_unknown_and_empty() -> None:
+    decoder = RevertDecoder([ABI])
+    reason = bytes.fromhex("08c379a0") + encode(["string"], ["nope"])
+    assert str(decoder.decode(reason)) == "reverted: nope"
+    panic = bytes.fromhex("4e487b71") + encode(["uint256"], [0x11])
+    assert "overflow" in str(decoder.decode(panic))
+    assert "unknown error 0xdeadbeef" in str(decoder.decode("0xdeadbeef"))
+    assert "without a reason" in str(decoder.decode(None))
