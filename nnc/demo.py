@@ -97,7 +97,8 @@ def describe(event: ChainEvent) -> str | None:
     if event.name == "NodePaid":
         return f"{task}: node {a['node']} earned {a['amount'] / 10**18:g} ETH"
     if event.name == "TaskSettled":
-        return f"{task} settled: paid {a['paid'] / 10**18:g}, fee {a['fee'] / 10**18:g}, refund {a['refund'] / 10**18:g}"
+        paid, fee, refund = (a[k] / 10**18 for k in ("paid", "fee", "refund"))
+        return f"{task} settled: paid {paid:g}, fee {fee:g}, refund {refund:g}"
     if event.name in ("NodeRegistered", "Staked"):
         return f"node {a['node']} {event.name[4:].lower() if event.name == 'NodeRegistered' else 'staked'}"
     return None

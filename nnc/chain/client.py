@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
 import requests
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
-from web3.types import TxReceipt
+from web3.types import BlockIdentifier, TxParams, TxReceipt
 
 from nnc.chain.artifacts import Artifacts
 from nnc.chain.deployment import Deployment
@@ -34,7 +35,7 @@ TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
 def connect_web3(rpc_url: str, timeout: float = 10.0) -> Web3:
     w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
     try:
-        w3.eth.chain_id
+        _ = w3.eth.chain_id
     except Exception as exc:  # requests' connection errors carry no common base we can name
         raise ChainError(f"cannot reach the chain at {rpc_url}: {exc.__class__.__name__}") from None
     return w3
@@ -77,7 +78,7 @@ class ChainClient:
         if name not in self._contracts:
             if self.deployment is None:
                 raise ConfigError("no deployment loaded: deploy first (`nnc deploy` or `nnc devnet up`)")
-            address = self.deployment.address_of(name)
+            address = cast(ChecksumAddress, self.deployment.address_of(name))
             self._contracts[name] = self.w3.eth.contract(address=address, abi=self.artifacts.get(name).abi)
         return self._contracts[name]
 
@@ -97,10 +98,10 @@ class ChainClient:
         return self.contract("NNToken")
 
     @property
-    def address(self) -> str:
+    def address(self) -> ChecksumAddress:
         if self.account is None:
             raise ConfigError("no signing key: set NNC_PRIVATE_KEY or key_file")
-        return str(self.account.address)
+        return self.account.address
 
     # -- transactions ----------------------------------------------------------------------
 
@@ -119,18 +120,18 @@ class ChainClient:
         """
         sender = self.address
         label = context or fn.fn_name
-        tx_params: dict[str, Any] = {"from": sender, "value": value}
+        tx_params = cast(TxParams, {"from": sender, "value": value})
         try:
             if gas is None:
                 gas = int(fn.estimate_gas(tx_params) * self.gas_multiplier)
-            tx = fn.build_transaction({
-                **tx_params, "gas": gas,
+            tx = fn.build_transaction(cast(TxParams, {
+                "from": sender, "value": value, "gas": gas,
                 "nonce": self.w3.eth.get_transaction_count(sender, "pending"),
                 "chainId": self.w3.eth.chain_id,
-            })
+            }))
         except ContractLogicError as exc:
             raise self.decoder.decode(exc.data if isinstance(exc.data, str) else None, label) from None
-        return self._send(tx, label, fn)
+        return self._send(dict(tx), label, fn)
 
     def send_value(self, to: str, value: int) -> TxReceipt:
         tx: dict[str, Any] = {
@@ -146,14 +147,14 @@ class ChainClient:
         factory = self.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
         ctor = factory.constructor(*args)
         try:
-            gas = int(ctor.estimate_gas({"from": self.address}) * self.gas_multiplier)
+            gas = int(ctor.estimate_gas(cast(TxParams, {"from": self.address})) * self.gas_multiplier)
         except ContractLogicError as exc:
             raise self.decoder.decode(exc.data if isinstance(exc.data, str) else None, f"deploy {name}") from None
         tx = ctor.build_transaction({
             "from": self.address, "gas": gas, "chainId": self.w3.eth.chain_id,
             "nonce": self.w3.eth.get_transaction_count(self.address, "pending"),
         })
-        receipt = self._send(tx, f"deploy {name}", None)
+        receipt = self._send(dict(tx), f"deploy {name}", None)
         address = receipt["contractAddress"]
         if address is None:
             raise ChainError(f"deploy {name}: receipt has no contract address")
@@ -198,7 +199,7 @@ class ChainClient:
     def block_number(self) -> int:
         return int(self.w3.eth.block_number)
 
-    def block_timestamp(self, block: int | str = "latest") -> int:
+    def block_timestamp(self, block: BlockIdentifier = "latest") -> int:
         return int(self.w3.eth.get_block(block)["timestamp"])
 
     def wait_for(self, what: str, predicate: Any, timeout: float, interval: float = 0.2) -> Any:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from eth_utils import event_abi_to_log_topic
+from eth_typing import ABIEvent
+from eth_utils.abi import event_abi_to_log_topic
 from web3 import Web3
 from web3._utils.events import get_event_data
 
@@ -37,7 +38,8 @@ class EventReader:
         self.max_range = max_range
         self._by_address: dict[str, tuple[str, dict[bytes, dict[str, Any]]]] = {}
         for name in deployment.addresses:
-            topics = {event_abi_to_log_topic(e): e for e in artifacts.get(name).abi if e["type"] == "event"}
+            events = [e for e in artifacts.get(name).abi if e["type"] == "event"]
+            topics = {event_abi_to_log_topic(cast(ABIEvent, e)): e for e in events}
             self._by_address[deployment.address_of(name).lower()] = (name, topics)
 
     def read(self, from_block: int, to_block: int) -> Iterator[ChainEvent]:

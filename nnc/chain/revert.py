@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from eth_abi import decode as abi_decode
-from eth_utils import keccak
+from eth_abi.abi import decode as abi_decode
+from eth_utils.crypto import keccak
 
 from nnc.errors import ContractRevertError
 
@@ -55,7 +55,8 @@ class RevertDecoder:
             return ContractRevertError(f"{prefix}reverted with unknown error 0x{raw.hex()}")
         name, inputs = self._errors[selector]
         values = abi_decode([_signature_type(p) for p in inputs], body)
-        args = {p["name"] or f"arg{i}": self._present(p, v) for i, (p, v) in enumerate(zip(inputs, values))}
+        pairs = enumerate(zip(inputs, values, strict=True))
+        args = {p["name"] or f"arg{i}": self._present(p, v) for i, (p, v) in pairs}
         shown = ", ".join(f"{k}={v}" for k, v in args.items())
         return ContractRevertError(f"{prefix}{name}({shown})", name=name, args=args)
 

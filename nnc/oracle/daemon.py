@@ -9,12 +9,12 @@ second oracle never double-acts.
 from __future__ import annotations
 
 import logging
-from nnc.chain.client import ChainClient
+
+from nnc.chain.client import TRANSIENT_ERRORS, ChainClient
 from nnc.chain.events import EventReader
 from nnc.chain.market import Market
 from nnc.chain.types import TaskStatus
 from nnc.daemon import Backoff, StopFlag
-from nnc.chain.client import TRANSIENT_ERRORS
 from nnc.errors import ContractRevertError
 from nnc.oracle.index import EventIndex
 from nnc.settings import Settings

@@ -22,7 +22,7 @@ from nnc.settings import Settings
 from nnc.storage import Store
 from nnc.task import TaskSpec, parse_spec
 from nnc.training import train
-from nnc.worker.profile import collect_profile, hardware_class, profile_digest
+from nnc.worker.profile import collect_profile, hardware_class, profile_digest, profile_json
 from nnc.worker.state import Phase, WorkerState
 
 log = logging.getLogger(__name__)
@@ -48,21 +48,27 @@ class Worker:
     # -- joining the network ---------------------------------------------------------------
 
     def join(self, stake: int, benchmark_seconds: float = 1.0) -> None:
-        """Registers (or refreshes) the hardware profile and tops the stake up to `stake`."""
+        """Registers the measured hardware profile and tops the stake up to `stake`.
+
+        The profile document is stored content-addressed, so its on-chain digest resolves. A
+        registered node re-registers its profile only when its hardware class changed: the
+        benchmark figures inside the profile vary from run to run.
+        """
         profile = collect_profile(benchmark_seconds)
         digest, hw_class = profile_digest(profile), hardware_class(profile)
         node = self.registry.node(self.node)
-        if not node.registered:
-            self.registry.register(digest, hw_class)
-            log.info("%s: registered, hardware class %d, matmul %.1f GFLOPS", self.tag, hw_class,
-                     profile.benchmark.matmul_gflops)
-        elif node.profile_digest != digest or node.hardware_class != hw_class:
-            self.registry.update_profile(digest, hw_class)
-            log.info("%s: hardware profile updated (class %d)", self.tag, hw_class)
+        if not node.registered or node.hardware_class != hw_class:
+            self.store.put_bytes(profile_json(profile))
+            if node.registered:
+                self.registry.update_profile(digest, hw_class)
+            else:
+                self.registry.register(digest, hw_class)
+            log.info("%s: profile 0x%s… registered, hardware class %d, matmul %.1f GFLOPS", self.tag,
+                     digest.hex()[:12], hw_class, profile.benchmark.matmul_gflops)
         node = self.registry.node(self.node)
         if node.staked < stake:
             self.registry.stake(stake - node.staked)
-            log.info("%s: staked %d NNT-wei (total %d)", self.tag, stake - node.staked, stake)
+            log.info("%s: staked %d more NNT-wei (total %d)", self.tag, stake - node.staked, stake)
 
     # -- the loop --------------------------------------------------------------------------
 

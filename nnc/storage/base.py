@@ -1,0 +1,40 @@
+"""The interface every storage backend implements."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Content-addressed storage: content goes in, a URI that names it comes out.
+
+    Every read checks the content against its URI (raising `IntegrityError` on mismatch, and
+    `ContentNotFoundError` when nothing is stored under the URI); a URI a backend cannot parse
+    raises `StorageError` naming it.
+    """
+
+    def put_bytes(self, data: bytes) -> str:
+        """Store `data` and return its URI."""
+        ...
+
+    def put_file(self, path: Path) -> str:
+        """Store the file at `path` (streamed, constant memory) and return its URI."""
+        ...
+
+    def get_bytes(self, uri: str) -> bytes:
+        """The verified content stored under `uri`."""
+        ...
+
+    def get_file(self, uri: str, dest: Path) -> Path:
+        """Write the verified content under `uri` to `dest` (nothing is left there on failure)."""
+        ...
+
+    def exists(self, uri: str) -> bool:
+        """Whether content is stored under `uri`."""
+        ...
+
+    def pin(self, uri: str) -> None:
+        """Keep the content under `uri` from being garbage-collected."""
+        ...

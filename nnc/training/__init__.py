@@ -1,0 +1,24 @@
+"""Deterministic training of task specs: data, models, checkpoints, digests and the trainer."""
+
+from nnc.training.checkpoints import Checkpoint, CheckpointState, list_checkpoints, load_checkpoint
+from nnc.training.data import load_data, load_dataset_digest
+from nnc.training.digest import chain_step, model_digest, round_loss
+from nnc.training.models import build_model
+from nnc.training.trainer import TrainingResult, deterministic_torch, evaluate, train
+
+__all__ = [
+    "Checkpoint",
+    "CheckpointState",
+    "TrainingResult",
+    "build_model",
+    "chain_step",
+    "deterministic_torch",
+    "evaluate",
+    "list_checkpoints",
+    "load_checkpoint",
+    "load_data",
+    "load_dataset_digest",
+    "model_digest",
+    "round_loss",
+    "train",
+]

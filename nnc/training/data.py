@@ -1,0 +1,132 @@
+"""Datasets a spec may name, loaded and split deterministically.
+
+`sklearn-digits` is scikit-learn's bundled 8x8 digits set (1797 samples, 10 classes): no download.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import torch
+from sklearn.datasets import load_digits
+
+from nnc.errors import TrainingError
+from nnc.task import DATASET_SHAPES, DatasetSpec, TaskSpec
+
+
+@dataclass(frozen=True)
+class SplitData:
+    """Train and eval tensors: inputs float32 `(n, features)` in [0, 1], labels int64 `(n,)`."""
+
+    train_x: torch.Tensor
+    train_y: torch.Tensor
+    eval_x: torch.Tensor
+    eval_y: torch.Tensor
+
+
+def _load_arrays(dataset: DatasetSpec) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+    if dataset.name != "sklearn-digits":
+        raise TrainingError(f"unsupported dataset {dataset.name!r} (supported: sklearn-digits)")
+    bunch = load_digits()
+    inputs = (np.asarray(bunch.data, dtype=np.float64) / 16.0).astype(np.float32)
+    labels = np.asarray(bunch.target, dtype=np.int64)
+    shape = DATASET_SHAPES[dataset.name]
+    if inputs.shape[1] != shape.n_inputs or int(labels.max()) + 1 != shape.n_classes:
+        raise TrainingError(f"dataset {dataset.name!r} does not have the shape {shape}")
+    return inputs, labels
+
+
+def dataset_digest(inputs: npt.NDArray[np.float32], labels: npt.NDArray[np.int64]) -> str:
+    """SHA-256 (hex) of the scaled inputs as float32 little-endian then the labels as int64 little-endian."""
+    hasher = hashlib.sha256()
+    hasher.update(np.ascontiguousarray(inputs, dtype="<f4").tobytes())
+    hasher.update(np.ascontiguousarray(labels, dtype="<i8").tobytes())
+    return hasher.hexdigest()
+
+
+def split_indices(n: int, seed: int, eval_fraction: float) -> tuple[list[int], list[int]]:
+    """Deterministic (train, eval) split of `range(n)`, both in ascending order.
+
+    Samples are ordered by SHA-256(b"nnc-split" ‖ seed as u64 BE ‖ index as u64 BE) and the first
+    `max(1, floor(n × eval_fraction))` form the eval set. This is a pure function of its arguments,
+    the same across library versions and platforms.
+    """
+    n_eval = max(1, math.floor(n * eval_fraction))
+    if n_eval >= n:
+        raise TrainingError(f"eval_fraction {eval_fraction} leaves no training samples out of {n}")
+    prefix = b"nnc-split" + struct.pack(">Q", seed)
+    order = sorted(range(n), key=lambda i: hashlib.sha256(prefix + struct.pack(">Q", i)).digest())
+    eval_set = set(order[:n_eval])
+    train = [i for i in range(n) if i not in eval_set]
+    return train, sorted(eval_set)
+
+
+def load_data(spec: TaskSpec) -> SplitData:
+    """Load the spec's dataset, check its digest if the spec pins one, and split it."""
+    inputs, labels = _load_arrays(spec.dataset)
+    if spec.dataset.digest is not None:
+        actual = dataset_digest(inputs, labels)
+        if actual != spec.dataset.digest:
+            raise TrainingError(
+                f"dataset {spec.dataset.name!r} has digest {actual}, the spec pins {spec.dataset.digest}"
+            )
+    train, evaluation = split_indices(len(labels), spec.training.seed, spec.dataset.eval_fraction)
+    x = torch.from_numpy(inputs)
+    y = torch.from_numpy(labels)
+    train_idx = torch.tensor(train, dtype=torch.int64)
+    eval_idx = torch.tensor(evaluation, dtype=torch.int64)
+    return SplitData(
+        train_x=x[train_idx].contiguous(),
+        train_y=y[train_idx].contiguous(),
+        eval_x=x[eval_idx].contiguous(),
+        eval_y=y[eval_idx].contiguous(),
+    )
+
+
+def load_dataset_digest(spec: TaskSpec) -> str:
+    """The digest `DatasetSpec.digest` must hold for the spec's dataset (before splitting)."""
+    return dataset_digest(*_load_arrays(spec.dataset))
+
+
+class BatchSampler:
+    """Batch order as a pure function of (seed, step): resuming at any step replays nothing.
+
+    The training samples form an endless stream of epochs, each a permutation drawn by
+    `torch.randperm` from a `torch.Generator` seeded with SHA-256(b"nnc-batch" ‖ seed ‖ epoch);
+    step `s` (1-based) takes stream positions `[(s-1)·B, s·B)`, so every batch has exactly
+    `batch_size` samples (wrapping into the next epoch) even when `batch_size` exceeds the set.
+    """
+
+    def __init__(self, n_samples: int, batch_size: int, seed: int) -> None:
+        self._n = n_samples
+        self._batch = batch_size
+        self._seed = seed
+        self._cache: dict[int, torch.Tensor] = {}
+
+    def _epoch(self, epoch: int) -> torch.Tensor:
+        perm = self._cache.get(epoch)
+        if perm is None:
+            material = hashlib.sha256(b"nnc-batch" + struct.pack(">QQ", self._seed, epoch)).digest()
+            generator = torch.Generator().manual_seed(int.from_bytes(material[:8], "big") >> 1)
+            perm = torch.randperm(self._n, generator=generator)
+            self._cache = {k: v for k, v in self._cache.items() if k >= epoch - 1}
+            self._cache[epoch] = perm
+        return perm
+
+    def indices(self, step: int) -> torch.Tensor:
+        """Sample indices (into the training set) of 1-based `step`."""
+        start = (step - 1) * self._batch
+        parts = []
+        position = start
+        end = start + self._batch
+        while position < end:
+            epoch, offset = divmod(position, self._n)
+            take = min(self._n - offset, end - position)
+            parts.append(self._epoch(epoch)[offset : offset + take])
+            position += take
+        return parts[0] if len(parts) == 1 else torch.cat(parts)

@@ -1,0 +1,1 @@
+"""The compute node side: hardware profile, and the `nnc worker` daemon that trains assigned tasks."""
