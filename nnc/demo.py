@@ -27,6 +27,7 @@ from nnc.task import load_spec
 from nnc.task.publish import PublishOptions, publish_task
 
 EXAMPLE_SPEC = REPO_ROOT / "examples" / "digits-mlp.json"
+WORKER_PROGRESS = ("nnc.worker.daemon: task",)  # the worker's per-task lines (training, checkpoints, submit)
 
 
 class DemoError(NNCError):
@@ -49,6 +50,20 @@ class Daemon:
     name: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    read_offset: int = 0
+
+    def new_lines(self, keywords: tuple[str, ...]) -> list[str]:
+        """Log lines written since the last call that contain one of `keywords`."""
+        try:
+            with self.log_path.open("rb") as fh:
+                fh.seek(self.read_offset)
+                chunk = fh.read()
+        except OSError:
+            return []
+        complete = chunk[: chunk.rfind(b"\n") + 1]
+        self.read_offset += len(complete)
+        lines = complete.decode(errors="replace").splitlines()
+        return [line for line in lines if any(k in line for k in keywords)]
 
     def tail(self, lines: int = 15) -> str:
         try:
@@ -143,6 +158,9 @@ def _follow(devnet: Devnet, task_id: int, daemons: list[Daemon], started: float,
             if line:
                 echo(f"  [block {event.block_number:>4}] {line}")
         next_block = head + 1
+        for daemon in daemons:
+            for line in daemon.new_lines(WORKER_PROGRESS):
+                echo(f"  [{daemon.name}] {line.split(': ', 1)[-1]}")
         task = market.task(task_id)
         if task.status.is_final:
             break

@@ -35,7 +35,7 @@ class Devnet:
 
     data_dir: Path
     nodes: int = 2
-    block_time: float | None = None
+    block_time: int | None = None  # seconds between blocks; None: a block per transaction
     params: ProtocolParams = DEVNET_PARAMS
     anvil: Anvil = field(default_factory=Anvil)
     deployment: Deployment | None = None
@@ -51,8 +51,7 @@ class Devnet:
     def start(self) -> Devnet:
         build_artifacts()
         self.anvil.accounts = max(self.anvil.accounts, FIRST_NODE + self.nodes)
-        self.anvil.block_time = self.block_time
-        self.anvil.start()
+        self.anvil.start()  # automine while deploying; the block time (if any) is set afterwards
         try:
             deployer = self.client(DEPLOYER, with_deployment=False)
             self.deployment = deploy_protocol(deployer, self.params)
@@ -62,6 +61,9 @@ class Devnet:
                 amount = REQUESTER_FUNDING if i == REQUESTER else NODE_FUNDING
                 deployer.transact(token.functions.transfer(self.address(i), amount), context="fund NNT")
             self._write_keys()
+            if self.block_time:
+                deployer.w3.provider.make_request(  # type: ignore[arg-type]
+                    "evm_setIntervalMining", [self.block_time])
         except BaseException:
             self.anvil.stop()
             raise

@@ -37,7 +37,6 @@ class Anvil:
     port: int = 0
     chain_id: int = DEVNET_CHAIN_ID
     accounts: int = 10
-    block_time: float | None = None
     process: subprocess.Popen[bytes] | None = None
     private_keys: list[str] = field(default_factory=list)
     addresses: list[str] = field(default_factory=list)
@@ -52,8 +51,6 @@ class Anvil:
         cmd = [str(anvil_binary()), "--port", str(self.port), "--chain-id", str(self.chain_id),
                "--accounts", str(self.accounts), "--balance", "10000", "--config-out", str(config_out),
                "--silent"]
-        if self.block_time:
-            cmd += ["--block-time", str(self.block_time)]
         self.process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                         start_new_session=True)
         end = time.monotonic() + timeout

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from web3 import Web3
+from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from nnc.chain.client import ChainClient
@@ -48,7 +49,7 @@ class Market:
             self.client.transact(erc20.functions.approve(self.contract.address, req.budget),
                                  context="approve budget")
         receipt = self.client.transact(self.contract.functions.publish(params), value=value, context="publish")
-        events = self.contract.events.TaskPublished().process_receipt(receipt)
+        events = self.contract.events.TaskPublished().process_receipt(receipt, errors=DISCARD)
         if not events:
             raise ChainError("publish: no TaskPublished event in the receipt")
         return int(events[0]["args"]["taskId"]), receipt

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
+import {Base} from "./Base.sol";
+import {MockERC20} from "./mocks/MockERC20.sol";
+import {NNToken} from "../src/NNToken.sol";
+import {NodeRegistry} from "../src/NodeRegistry.sol";
+import {TaskMarket} from "../src/TaskMarket.sol";
+import {FirstComeStrategy} from "../src/strategies/FirstComeStrategy.sol";
+import {ITaskMarket} from "../src/interfaces/ITaskMarket.sol";
+
+/// @notice The deployed protocol (as `nnc.chain.deploy` wires it) with funded, staked nodes,
+///         and helpers that walk a task through its lifecycle. The test contract is the admin.
+abstract contract Fixture is Base {
+    uint256 internal constant NNT = 1e18;
+    uint256 internal constant MIN_STAKE = 100 * NNT;
+    uint64 internal constant UNBONDING_DELAY = 7 days;
+    uint16 internal constant FEE_BPS = 200;
+    uint96 internal constant COLLATERAL = 50e18;
+    uint256 internal constant NODE_STAKE = 500 * NNT;
+    uint8 internal constant NODE_CLASS = 2;
+    uint256 internal constant NODE_COUNT = 17; // MAX_APPLICANTS + 1
+    uint64 internal constant START = 1_700_000_000;
+    bytes32 internal constant SPEC = keccak256("spec");
+    bytes32 internal constant RESULT_A = keccak256("result A");
+    bytes32 internal constant RESULT_B = keccak256("result B");
+    bytes32 internal constant RESULT_C = keccak256("result C");
+
+    NNToken internal nnt;
+    NodeRegistry internal registry;
+    TaskMarket internal market;
+    FirstComeStrategy internal firstCome;
+    MockERC20 internal usdc;
+
+    address internal treasury;
+    address internal requester;
+    address internal stranger;
+    address[] internal nodes;
+
+    function setUp() public virtual {
+        vm.warp(START);
+        treasury = makeAddr("treasury");
+        requester = makeAddr("requester");
+        stranger = makeAddr("stranger");
+
+        nnt = new NNToken(address(this), 1_000_000_000 * NNT);
+        registry = new NodeRegistry(nnt, MIN_STAKE, UNBONDING_DELAY, address(this));
+        market = new TaskMarket(registry, treasury, FEE_BPS, address(this));
+        firstCome = new FirstComeStrategy();
+        registry.grantRole(registry.MARKET_ROLE(), address(market));
+        market.setStrategyAllowed(address(firstCome), true);
+        usdc = new MockERC20("USD Coin", "USDC", 6);
+        market.setTokenAllowed(address(usdc), true);
+
+        for (uint256 i; i < NODE_COUNT; ++i) {
+            address node = makeAddr(string.concat("node", Strings.toString(i)));
+            nodes.push(node);
+            _registerAndStake(node, NODE_STAKE, NODE_CLASS);
+        }
+        vm.deal(requester, 1_000 ether);
+        usdc.mint(requester, 1_000_000e6);
+        vm.prank(requester);
+        usdc.approve(address(market), type(uint256).max);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    function _registerAndStake(address node, uint256 amount, uint8 hardwareClass) internal {
+        assertTrue(nnt.transfer(node, amount));
+        vm.startPrank(node);
+        registry.register(keccak256(abi.encode("profile", node)), hardwareClass);
+        nnt.approve(address(registry), amount);
+        registry.stake(amount);
+        vm.stopPrank();
+    }
+
+    /// @dev A 3-replica ETH task of 1 ether, applications open 1 hour, results due in 1 day.
+    function _params() internal view returns (ITaskMarket.TaskParams memory p) {
+        p = ITaskMarket.TaskParams({
+            specDigest: SPEC,
+            specURI: "ipfs://spec",
+            token: address(0),
+            budget: 1 ether,
+            replication: 3,
+            strategy: address(firstCome),
+            collateral: COLLATERAL,
+            minHardwareClass: 1,
+            applyDeadline: START + 1 hours,
+            deadline: START + 1 days
+        });
+    }
+
+    function _publish(ITaskMarket.TaskParams memory p) internal returns (uint256 taskId) {
+        vm.prank(requester);
+        taskId = market.publish{value: p.token == address(0) ? p.budget : 0}(p);
+    }
+
+    function _apply(uint256 taskId, uint256 count) internal {
+        for (uint256 i; i < count; ++i) {
+            vm.prank(nodes[i]);
+            market.applyForTask(taskId);
+        }
+    }
+
+    /// @dev Publishes `p`, lets the first `r` nodes apply and assigns them (first-come).
+    function _assigned(ITaskMarket.TaskParams memory p) internal returns (uint256 taskId) {
+        taskId = _publish(p);
+        _apply(taskId, p.replication);
+        market.assign(taskId);
+    }
+
+    function _submit(uint256 taskId, address node, bytes32 digest) internal {
+        vm.prank(node);
+        market.submitResult(taskId, digest, "ipfs://model");
+    }
+
+    /// @dev Each assignee `i` submits `digests[i]`.
+    function _submitAll(uint256 taskId, bytes32[] memory digests) internal {
+        address[] memory assignees = market.assigneesOf(taskId);
+        for (uint256 i; i < assignees.length; ++i) {
+            _submit(taskId, assignees[i], digests[i]);
+        }
+    }
+
+    function _same(uint256 n, bytes32 digest) internal pure returns (bytes32[] memory d) {
+        d = new bytes32[](n);
+        for (uint256 i; i < n; ++i) {
+            d[i] = digest;
+        }
+    }
+
+    function _three(bytes32 a, bytes32 b, bytes32 c) internal pure returns (bytes32[] memory d) {
+        d = new bytes32[](3);
+        (d[0], d[1], d[2]) = (a, b, c);
+    }
+
+    function _status(uint256 taskId) internal view returns (ITaskMarket.TaskStatus) {
+        return market.getTask(taskId).status;
+    }
+
+    function _assertStatus(uint256 taskId, ITaskMarket.TaskStatus want) internal view {
+        assertEq(uint256(_status(taskId)), uint256(want), "task status");
+    }
+}
