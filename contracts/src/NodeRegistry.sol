@@ -8,7 +8,8 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 
 /// @title NodeRegistry
-/// @notice Compute nodes: hardware profile, NNT stake, per-assignment collateral, unbonding.
+/// @notice Compute nodes: hardware profile, oracle-attested benchmark, prices per compute unit,
+///         encryption key, NNT stake, per-assignment collateral, unbonding.
 /// @dev See {INodeRegistry} for the stake accounting. The registry holds, in NNT, exactly
 ///      `sum(staked) + sum(unbonding) + sum(claimable)`. Collateral calls come from the task
 ///      market (`MARKET_ROLE`), which is trusted to lock, release and slash per task consistently;
@@ -18,6 +19,8 @@ contract NodeRegistry is INodeRegistry, AccessControl, ReentrancyGuard {
 
     /// @notice The role of the task market, which locks, releases and slashes collateral.
     bytes32 public constant MARKET_ROLE = keccak256("MARKET_ROLE");
+    /// @notice The role of oracles, which attest hardware benchmarks.
+    bytes32 public constant ORACLE_ROLE = keccak256("ORACLE_ROLE");
 
     /// @notice The staking token (NNT).
     IERC20 public immutable nnt;
@@ -30,12 +33,15 @@ contract NodeRegistry is INodeRegistry, AccessControl, ReentrancyGuard {
     mapping(address node => Node) private _nodes;
 
     /// @inheritdoc INodeRegistry
+    mapping(address node => mapping(address token => uint256)) public priceOf;
+
+    /// @inheritdoc INodeRegistry
     mapping(address account => uint256) public claimable;
 
     /// @param nnt_ The staking token.
     /// @param minStake_ Initial minimum stake.
     /// @param unbondingDelay_ Initial unbonding delay in seconds.
-    /// @param admin Receives DEFAULT_ADMIN_ROLE (parameters, granting MARKET_ROLE).
+    /// @param admin Receives DEFAULT_ADMIN_ROLE (parameters, granting MARKET_ROLE and ORACLE_ROLE).
     constructor(IERC20 nnt_, uint256 minStake_, uint64 unbondingDelay_, address admin) {
         nnt = nnt_;
         minStake = _toUint96(minStake_);
@@ -64,7 +70,35 @@ contract NodeRegistry is INodeRegistry, AccessControl, ReentrancyGuard {
         if (profileDigest == bytes32(0)) revert EmptyProfile();
         n.profileDigest = profileDigest;
         n.hardwareClass = hardwareClass;
+        n.benchmarkScore = 0; // the attestation measured the previous profile
+        n.benchmarkAttestedAt = 0;
         emit ProfileUpdated(msg.sender, profileDigest, hardwareClass);
+    }
+
+    /// @inheritdoc INodeRegistry
+    /// @dev A price applies to tasks assigned from now on; assignments keep the price they
+    ///      were made at.
+    function setPrice(address token, uint256 pricePerComputeUnit) external {
+        _registered(msg.sender);
+        priceOf[msg.sender][token] = pricePerComputeUnit;
+        emit PriceSet(msg.sender, token, pricePerComputeUnit);
+    }
+
+    /// @inheritdoc INodeRegistry
+    /// @dev Zero clears the key.
+    function setEncryptionKey(bytes32 publicKey) external {
+        Node storage n = _registered(msg.sender);
+        n.encryptionKey = publicKey;
+        emit EncryptionKeySet(msg.sender, publicKey);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function attestBenchmark(address node, bytes32 profileDigest, uint32 score) external onlyRole(ORACLE_ROLE) {
+        Node storage n = _registered(node);
+        if (profileDigest != n.profileDigest) revert ProfileMismatch(node, profileDigest, n.profileDigest);
+        n.benchmarkScore = score;
+        n.benchmarkAttestedAt = uint64(block.timestamp);
+        emit BenchmarkAttested(node, msg.sender, score, profileDigest);
     }
 
     /// @inheritdoc INodeRegistry

@@ -4,53 +4,74 @@ pragma solidity 0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
+import {IReputation} from "./interfaces/IReputation.sol";
+import {IRewardsPool} from "./interfaces/IRewardsPool.sol";
 import {IScheduleStrategy} from "./interfaces/IScheduleStrategy.sol";
 import {ITaskMarket} from "./interfaces/ITaskMarket.sol";
+import {SettlementMath} from "./libraries/SettlementMath.sol";
 
 /// @title TaskMarket
-/// @notice Training and inference tasks: escrow, application, assignment, results, settlement.
-/// @dev See {ITaskMarket} for the lifecycle. Every status change goes through `_transition`.
-///      The market holds, per token, exactly `sum(claimable) + sum(budget of open tasks)`, where
-///      a task is open until it is settled, cancelled or expired (each of which credits its whole
-///      budget to `claimable`). Collateral stays in the {INodeRegistry}; the market only locks,
-///      releases and slashes it, and the registry must have granted it `MARKET_ROLE`.
+/// @notice Training and inference tasks: escrow, application, assignment, snapshots, results,
+///         quality reports, settlement.
+/// @dev See {ITaskMarket} for the lifecycle and {SettlementMath} for the settlement formula.
+///      Every status change goes through `_transition`. The market holds, per token, exactly
+///      `sum(claimable) + sum(budget of open tasks)`, where a task is open until it is settled,
+///      cancelled or expired (each of which credits its whole budget to `claimable`).
+///      Collateral stays in the {INodeRegistry} (which must grant this contract `MARKET_ROLE`),
+///      reputations in {IReputation} (`REPORTER_ROLE`), NNT bonuses in {IRewardsPool}
+///      (`REWARDER_ROLE`). Every loop runs over one task's applicants (at most MAX_APPLICANTS)
+///      or assignees (at most MAX_REPLICATION), never over the node set.
 contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
+    /// @notice The role of oracles, which report result quality.
+    bytes32 public constant ORACLE_ROLE = keccak256("ORACLE_ROLE");
     /// @notice Most nodes one task can be replicated on.
     uint8 public constant MAX_REPLICATION = 8;
-    /// @notice Most applicants one task accepts (bounds the loops in `assign`).
+    /// @notice Most applicants one task accepts (bounds the loops in `assign` and `expire`).
     uint256 public constant MAX_APPLICANTS = 16;
     /// @notice Highest protocol fee, in basis points of what nodes earn (10%).
     uint16 public constant MAX_FEE_BPS = 1000;
-    /// @notice Basis-point denominator.
-    uint256 public constant BPS = 10_000;
+    /// @notice Lowest base weight of the settlement formula: at least half of a node's cost is
+    ///         paid whatever its quality and reputation.
+    uint16 public constant MIN_BASE_WEIGHT_BPS = 5000;
+    /// @notice Highest quality score, reputation and weight sum (basis points).
+    uint16 public constant MAX_SCORE = 10_000;
+    /// @notice Longest challenge window and snapshot interval.
+    uint64 public constant MAX_WINDOW = 30 days;
 
-    /// @notice The strategy returned something other than `replication` distinct eligible
-    ///         applicants.
-    error InvalidSelection(uint256 taskId, address strategy);
-
-    /// @dev A node's part in one task.
-    struct Participation {
-        bool applied;
-        bool assigned;
-        bool submitted;
-        bytes32 resultDigest;
+    /// @dev What an applicant must meet, read once per task.
+    struct Requirements {
+        uint96 collateral;
+        uint8 minHardwareClass;
+        uint16 minReputation;
+        address token;
+        uint64 computeUnits;
+        uint256 share; // budget / replication
     }
 
-    /// @notice The node registry holding stake and collateral.
+    /// @dev Sums over the paid nodes of one settlement.
+    struct Totals {
+        uint256 gross;
+        uint256 fee;
+    }
+
+    /// @notice The node registry holding stake, collateral and prices.
     INodeRegistry public immutable registry;
+    /// @notice Node reputations, read for eligibility and settlement, recorded at settlement.
+    IReputation public immutable reputation;
+    /// @notice The NNT bonus pool.
+    IRewardsPool public immutable rewardsPool;
 
     /// @notice Credited the protocol fee at settlement.
     address public treasury;
-    /// @notice Protocol fee in basis points of each paid node's share, applied at settlement.
-    uint16 public protocolFeeBps;
 
     /// @inheritdoc ITaskMarket
     uint256 public taskCount;
+
+    SettlementParams private _settlement;
 
     mapping(uint256 taskId => Task) private _tasks;
     mapping(uint256 taskId => address[]) private _applicants;
@@ -65,15 +86,35 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
     mapping(address token => mapping(address account => uint256)) public claimable;
 
     /// @param registry_ The node registry (must grant this contract `MARKET_ROLE`).
+    /// @param reputation_ The reputation contract (must grant this contract `REPORTER_ROLE`).
+    /// @param rewardsPool_ The NNT bonus pool (must grant this contract `REWARDER_ROLE`).
     /// @param treasury_ Receives the protocol fee.
     /// @param feeBps Initial protocol fee in basis points (at most `MAX_FEE_BPS`).
-    /// @param admin Receives DEFAULT_ADMIN_ROLE (allow-lists, fee, treasury).
-    constructor(INodeRegistry registry_, address treasury_, uint16 feeBps, address admin) {
-        if (address(registry_) == address(0)) revert ZeroAddress();
+    /// @param admin Receives DEFAULT_ADMIN_ROLE (allow-lists, parameters, granting ORACLE_ROLE).
+    /// @dev Defaults: weights 8000/1000/1000, a 1-hour challenge window, 30 s between
+    ///      snapshots, no NNT bonus.
+    constructor(
+        INodeRegistry registry_,
+        IReputation reputation_,
+        IRewardsPool rewardsPool_,
+        address treasury_,
+        uint16 feeBps,
+        address admin
+    ) {
+        if (
+            address(registry_) == address(0) || address(reputation_) == address(0)
+                || address(rewardsPool_) == address(0)
+        ) revert ZeroAddress();
         registry = registry_;
+        reputation = reputation_;
+        rewardsPool = rewardsPool_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _setTreasury(treasury_);
         _setProtocolFee(feeBps);
+        _setSettlementWeights(8000, 1000, 1000);
+        _setChallengeWindow(1 hours);
+        _setSnapshotInterval(30 seconds);
+        emit RewardPerComputeUnitSet(0);
     }
 
     // ---------------------------------------------------------------- requester
@@ -85,6 +126,8 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         if (params.replication == 0 || params.replication > MAX_REPLICATION) {
             revert InvalidReplication(params.replication, MAX_REPLICATION);
         }
+        if (params.computeUnits == 0) revert ZeroComputeUnits();
+        if (params.minReputation > MAX_SCORE) revert InvalidReputation(params.minReputation, MAX_SCORE);
         if (!isStrategyAllowed[params.strategy]) revert StrategyNotAllowed(params.strategy);
         address token = params.token;
         if (token != address(0) && !_tokenAllowed[token]) revert TokenNotAllowed(token);
@@ -112,6 +155,9 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         t.collateral = params.collateral;
         t.budget = params.budget;
         t.specDigest = params.specDigest;
+        t.computeUnits = params.computeUnits;
+        t.minReputation = params.minReputation;
+        t.qualityScore = MAX_SCORE;
         _emitPublished(taskId, params);
         _transition(taskId, TaskStatus.Published);
 
@@ -137,12 +183,14 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
     // ---------------------------------------------------------------- nodes
 
     /// @inheritdoc ITaskMarket
+    /// @dev Eligible: registered, minimum stake, hardware class, free stake for the collateral,
+    ///      reputation at least the task's minimum, and a price for the task's token that fits
+    ///      `budget / replication` for the task's compute units (or 0, any price).
     function applyForTask(uint256 taskId) external {
         Task storage t = _taskIn(taskId, TaskStatus.Published);
         if (block.timestamp >= t.applyDeadline) revert ApplicationClosed(taskId, t.applyDeadline);
-        if (!registry.isEligible(msg.sender, t.collateral, t.minHardwareClass)) {
-            revert NotEligible(taskId, msg.sender);
-        }
+        (bool eligible,) = _check(_requirements(t), msg.sender);
+        if (!eligible) revert NotEligible(taskId, msg.sender);
         Participation storage p = _participation[taskId][msg.sender];
         if (p.applied) revert AlreadyApplied(taskId, msg.sender);
         address[] storage applicants = _applicants[taskId];
@@ -153,7 +201,9 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
     }
 
     /// @inheritdoc ITaskMarket
-    /// @dev Reverts `StrategyNotAllowed` if governance disallowed the task's strategy after it
+    /// @dev Applicants are checked for eligibility again (stake, reputation and prices may have
+    ///      changed since they applied) and each selected node's price is fixed for the task.
+    ///      Reverts `StrategyNotAllowed` if governance disallowed the task's strategy after it
     ///      was published (the requester can then cancel).
     function assign(uint256 taskId) external nonReentrant {
         Task storage t = _taskIn(taskId, TaskStatus.Published);
@@ -165,8 +215,7 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         }
 
         uint256 r = t.replication;
-        uint96 collateral = t.collateral;
-        address[] memory eligible = _eligibleApplicants(taskId, collateral, t.minHardwareClass);
+        (address[] memory eligible, uint256[] memory prices) = _eligibleApplicants(taskId, t);
         if (eligible.length < r) revert NotEnoughApplicants(taskId, eligible.length, r);
 
         address[] memory selected = strategy.select(taskId, eligible, r);
@@ -175,14 +224,18 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         for (uint256 i; i < r; ++i) {
             address node = selected[i];
             Participation storage p = _participation[taskId][node];
+            uint256 at = _indexOf(eligible, node);
             // `assigned` doubles as the duplicate check
-            if (p.assigned || !_contains(eligible, node)) revert InvalidSelection(taskId, address(strategy));
+            if (p.assigned || at == type(uint256).max) revert InvalidSelection(taskId, address(strategy));
             p.assigned = true;
+            p.price = prices[at];
             assignees.push(node);
         }
+        t.assignedAt = uint64(block.timestamp);
         emit TaskAssigned(taskId, selected);
         _transition(taskId, TaskStatus.Assigned);
 
+        uint96 collateral = t.collateral;
         if (collateral != 0) {
             for (uint256 i; i < r; ++i) {
                 registry.lockCollateral(selected[i], taskId, collateral);
@@ -191,39 +244,84 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
     }
 
     /// @inheritdoc ITaskMarket
+    /// @dev Steps start above 0 (the first checkpoint), and a node that submitted its result
+    ///      has closed its chain.
+    function postSnapshot(uint256 taskId, uint64 step, bytes32 chainHead) external {
+        Task storage t = _task(taskId);
+        TaskStatus status = _runnable(taskId, t);
+        Participation storage p = _assigned(taskId);
+        if (chainHead == bytes32(0)) revert ZeroChainHead();
+        if (step <= p.lastSnapshotStep) revert StepNotIncreasing(taskId, msg.sender, p.lastSnapshotStep, step);
+        uint64 lastAt = p.lastSnapshotAt;
+        if (lastAt != 0) {
+            uint64 next = lastAt + _settlement.minSnapshotInterval;
+            if (block.timestamp < next) revert SnapshotTooSoon(taskId, msg.sender, next);
+        }
+        p.lastSnapshotStep = step;
+        p.lastSnapshotAt = uint64(block.timestamp);
+        p.snapshotHead = chainHead;
+        emit SnapshotPosted(taskId, msg.sender, step, chainHead);
+        if (status == TaskStatus.Assigned) _transition(taskId, TaskStatus.Running);
+    }
+
+    /// @inheritdoc ITaskMarket
     function submitResult(uint256 taskId, bytes32 resultDigest, string calldata resultURI) external {
-        Task storage t = _taskIn(taskId, TaskStatus.Assigned);
-        Participation storage p = _participation[taskId][msg.sender];
-        if (!p.assigned) revert NotAssigned(taskId, msg.sender);
-        if (p.submitted) revert AlreadySubmitted(taskId, msg.sender);
+        Task storage t = _task(taskId);
+        _runnable(taskId, t);
+        Participation storage p = _assigned(taskId);
         if (resultDigest == bytes32(0)) revert ZeroResultDigest();
-        if (block.timestamp > t.deadline) revert DeadlinePassed(taskId, t.deadline);
+        uint64 nowTs = uint64(block.timestamp);
         p.submitted = true;
+        p.submittedAt = nowTs;
         p.resultDigest = resultDigest;
         uint8 submissions = ++t.submissions;
         emit ResultSubmitted(taskId, msg.sender, resultDigest, resultURI);
-        if (submissions == t.replication) _transition(taskId, TaskStatus.Submitted);
+        if (submissions == t.replication) {
+            t.submittedAt = nowTs;
+            _transition(taskId, TaskStatus.Submitted);
+        }
+    }
+
+    /// @inheritdoc ITaskMarket
+    /// @dev The oracle may report again within the window; the last report counts.
+    ///      Reverts `DeadlinePassed` with the window's end once it has closed.
+    function reportQuality(uint256 taskId, uint16 score) external onlyRole(ORACLE_ROLE) {
+        Task storage t = _taskIn(taskId, TaskStatus.Submitted);
+        if (score > MAX_SCORE) revert InvalidQuality(score, MAX_SCORE);
+        uint64 endsAt = t.submittedAt + _settlement.challengeWindow;
+        if (block.timestamp >= endsAt) revert DeadlinePassed(taskId, endsAt);
+        t.qualityScore = score;
+        emit QualityReported(taskId, msg.sender, score);
     }
 
     // ---------------------------------------------------------------- settlement
 
     /// @inheritdoc ITaskMarket
-    /// @dev Each node of the majority earns `budget / r` less `protocolFeeBps` of it; the
-    ///      requester gets the rest (dissenters' shares and rounding dust). Dissenters keep their
-    ///      collateral in this first cut.
+    /// @dev Reputations are read (for the formula) before any is recorded. Majority nodes are
+    ///      recorded Agreed or AgreedEarly, the others Dissented. Without a strict majority no
+    ///      one can be told right from wrong: nothing is recorded, and every node's collateral
+    ///      is released. The challenge window is the one in force at settlement.
     function settle(uint256 taskId) external nonReentrant {
         Task storage t = _taskIn(taskId, TaskStatus.Submitted);
-        address[] storage nodes = _assignees[taskId];
+        uint64 endsAt = t.submittedAt + _settlement.challengeWindow;
+        if (block.timestamp < endsAt) revert ChallengeWindowOpen(taskId, endsAt);
+        address[] memory nodes = _assignees[taskId];
         uint256 r = nodes.length;
         bytes32[] memory digests = new bytes32[](r);
         for (uint256 i; i < r; ++i) {
             digests[i] = _participation[taskId][nodes[i]].resultDigest;
         }
-        (bytes32 agreed, uint256 winners) = _strictMajority(digests);
-        (uint256 paid, uint256 fee, uint256 refund) = _distribute(taskId, t, nodes, digests, agreed, winners);
+        (bytes32 agreed, uint256 winners) = SettlementMath.strictMajority(digests);
+        Totals memory sum;
+        if (winners != 0) sum = _payMajority(taskId, t, nodes, digests, agreed);
+
+        address token = t.token;
+        uint256 refund = t.budget - sum.gross;
+        if (sum.fee != 0) claimable[token][treasury] += sum.fee;
+        if (refund != 0) claimable[token][t.requester] += refund;
         t.resultDigest = agreed;
         _transition(taskId, TaskStatus.Settled);
-        emit TaskSettled(taskId, agreed, paid, fee, refund);
+        emit TaskSettled(taskId, agreed, sum.gross - sum.fee, sum.fee, refund);
 
         uint96 collateral = t.collateral;
         if (collateral != 0) {
@@ -231,35 +329,46 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
                 registry.releaseCollateral(nodes[i], taskId, collateral);
             }
         }
+        if (winners != 0) _recordAndReward(taskId, t, nodes, digests, agreed);
     }
 
     /// @inheritdoc ITaskMarket
-    /// @dev The slashed collateral is credited to the requester in the registry (NNT, pulled
-    ///      with {INodeRegistry-claim}).
+    /// @dev Reverts `ApplicationOpen` for a published task whose applications are open, and
+    ///      `DeadlineNotReached` for one with enough eligible applicants (it can be assigned)
+    ///      or an assigned or running task before its deadline. The slashed collateral is
+    ///      credited to the requester in the registry (NNT, pulled with {INodeRegistry-claim}).
     function expire(uint256 taskId) external nonReentrant {
         Task storage t = _task(taskId);
         TaskStatus from = t.status;
-        if (from != TaskStatus.Published && from != TaskStatus.Assigned) {
+        bool beforeDeadline = block.timestamp <= t.deadline;
+        if (from == TaskStatus.Published) {
+            if (beforeDeadline) {
+                if (block.timestamp < t.applyDeadline) revert ApplicationOpen(taskId, t.applyDeadline);
+                (address[] memory eligible,) = _eligibleApplicants(taskId, t);
+                if (eligible.length >= t.replication) revert DeadlineNotReached(taskId, t.deadline);
+            }
+        } else if (from == TaskStatus.Assigned || from == TaskStatus.Running) {
+            if (beforeDeadline) revert DeadlineNotReached(taskId, t.deadline);
+        } else {
             revert InvalidStatus(taskId, from, TaskStatus.Assigned);
         }
-        if (block.timestamp <= t.deadline) revert DeadlineNotReached(taskId, t.deadline);
         address requester = t.requester;
         uint256 refund = t.budget;
         claimable[t.token][requester] += refund;
         _transition(taskId, TaskStatus.Expired);
         emit TaskExpired(taskId, refund);
 
+        if (from == TaskStatus.Published) return;
         uint96 collateral = t.collateral;
-        if (from == TaskStatus.Assigned && collateral != 0) {
-            address[] storage nodes = _assignees[taskId];
-            uint256 r = nodes.length;
-            for (uint256 i; i < r; ++i) {
-                address node = nodes[i];
-                if (_participation[taskId][node].submitted) {
-                    registry.releaseCollateral(node, taskId, collateral);
-                } else {
-                    registry.slashCollateral(node, taskId, collateral, requester);
-                }
+        address[] storage nodes = _assignees[taskId];
+        uint256 r = nodes.length;
+        for (uint256 i; i < r; ++i) {
+            address node = nodes[i];
+            if (_participation[taskId][node].submitted) {
+                if (collateral != 0) registry.releaseCollateral(node, taskId, collateral);
+            } else {
+                if (collateral != 0) registry.slashCollateral(node, taskId, collateral, requester);
+                reputation.record(node, taskId, IReputation.Outcome.Missed);
             }
         }
     }
@@ -305,6 +414,32 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         _setTreasury(treasury_);
     }
 
+    /// @inheritdoc ITaskMarket
+    /// @dev Applies to every task settled from now on.
+    function setSettlementWeights(uint16 baseBps, uint16 qualityBps, uint16 reputationBps)
+        external
+        onlyRole(DEFAULT_ADMIN_ROLE)
+    {
+        _setSettlementWeights(baseBps, qualityBps, reputationBps);
+    }
+
+    /// @inheritdoc ITaskMarket
+    /// @dev Applies to tasks already submitted too (the window is measured from `submittedAt`).
+    function setChallengeWindow(uint64 challengeWindow) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setChallengeWindow(challengeWindow);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function setSnapshotInterval(uint64 minSnapshotInterval) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setSnapshotInterval(minSnapshotInterval);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function setRewardPerComputeUnit(uint256 reward) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _settlement.rewardPerComputeUnit = reward;
+        emit RewardPerComputeUnitSet(reward);
+    }
+
     // ---------------------------------------------------------------- views
 
     /// @inheritdoc ITaskMarket
@@ -330,12 +465,33 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
     }
 
     /// @inheritdoc ITaskMarket
+    function participationOf(uint256 taskId, address node) external view returns (Participation memory) {
+        return _participation[taskId][node];
+    }
+
+    /// @inheritdoc ITaskMarket
+    /// @dev All zero before the node's first snapshot.
+    function latestSnapshot(uint256 taskId, address node)
+        external
+        view
+        returns (uint64 step, bytes32 chainHead, uint64 postedAt)
+    {
+        Participation storage p = _participation[taskId][node];
+        return (p.lastSnapshotStep, p.snapshotHead, p.lastSnapshotAt);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function settlementParams() external view returns (SettlementParams memory) {
+        return _settlement;
+    }
+
+    /// @inheritdoc ITaskMarket
     /// @dev True for ETH (`address(0)`).
     function isTokenAllowed(address token) external view returns (bool) {
         return token == address(0) || _tokenAllowed[token];
     }
 
-    // ---------------------------------------------------------------- internal
+    // ---------------------------------------------------------------- internal: state
 
     /// @dev The only place a task's status is written.
     function _transition(uint256 taskId, TaskStatus to) private {
@@ -355,6 +511,22 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         if (t.status != want) revert InvalidStatus(taskId, t.status, want);
     }
 
+    /// @dev Checks that `t` is Assigned or Running and its deadline has not passed.
+    function _runnable(uint256 taskId, Task storage t) private view returns (TaskStatus status) {
+        status = t.status;
+        if (status != TaskStatus.Assigned && status != TaskStatus.Running) {
+            revert InvalidStatus(taskId, status, TaskStatus.Assigned);
+        }
+        if (block.timestamp > t.deadline) revert DeadlinePassed(taskId, t.deadline);
+    }
+
+    /// @dev The caller's participation, which must be an assignment without a result yet.
+    function _assigned(uint256 taskId) private view returns (Participation storage p) {
+        p = _participation[taskId][msg.sender];
+        if (!p.assigned) revert NotAssigned(taskId, msg.sender);
+        if (p.submitted) revert AlreadySubmitted(taskId, msg.sender);
+    }
+
     function _emitPublished(uint256 taskId, TaskParams calldata p) private {
         emit TaskPublished(
             taskId,
@@ -370,90 +542,118 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         );
     }
 
-    /// @dev Credits a settled task's budget: `budget / r` less the fee to each of the `winners`
-    ///      nodes whose digest is `agreed`, the fee to the treasury, the rest to the requester.
-    function _distribute(
-        uint256 taskId,
-        Task storage t,
-        address[] storage nodes,
-        bytes32[] memory digests,
-        bytes32 agreed,
-        uint256 winners
-    ) private returns (uint256 paid, uint256 fee, uint256 refund) {
-        address token = t.token;
-        uint256 budget = t.budget;
-        refund = budget;
-        if (winners != 0) {
-            uint256 share = budget / digests.length;
-            uint256 shareFee = Math.mulDiv(share, protocolFeeBps, BPS);
-            paid = _payAgreeing(taskId, token, nodes, digests, agreed, share - shareFee);
-            fee = shareFee * winners;
-            refund = budget - share * winners;
-            if (fee != 0) claimable[token][treasury] += fee;
-        }
-        if (refund != 0) claimable[token][t.requester] += refund;
+    // ---------------------------------------------------------------- internal: eligibility
+
+    function _requirements(Task storage t) private view returns (Requirements memory q) {
+        q.collateral = t.collateral;
+        q.minHardwareClass = t.minHardwareClass;
+        q.minReputation = t.minReputation;
+        q.token = t.token;
+        q.computeUnits = t.computeUnits;
+        q.share = t.budget / t.replication;
     }
 
-    /// @dev Credits `net` to every node whose digest is `agreed`; returns the total credited.
-    function _payAgreeing(
-        uint256 taskId,
-        address token,
-        address[] storage nodes,
-        bytes32[] memory digests,
-        bytes32 agreed,
-        uint256 net
-    ) private returns (uint256 paid) {
-        uint256 n = digests.length;
-        for (uint256 i; i < n; ++i) {
-            if (digests[i] != agreed) continue;
-            address node = nodes[i];
-            claimable[token][node] += net;
-            paid += net;
-            emit NodePaid(taskId, node, net);
-        }
+    /// @dev Whether `node` may take the task now, and its price for the task's token.
+    function _check(Requirements memory q, address node) private view returns (bool eligible, uint256 price) {
+        if (!registry.isEligible(node, q.collateral, q.minHardwareClass)) return (false, 0);
+        if (reputation.reputationOf(node) < q.minReputation) return (false, 0);
+        price = registry.priceOf(node, q.token);
+        eligible = SettlementMath.affordable(price, q.computeUnits, q.share);
     }
 
-    /// @dev Applicants that are eligible now, in application order (at most MAX_APPLICANTS).
-    function _eligibleApplicants(uint256 taskId, uint96 collateral, uint8 minHardwareClass)
+    /// @dev Applicants that are eligible now, in application order, with their prices.
+    function _eligibleApplicants(uint256 taskId, Task storage t)
         private
         view
-        returns (address[] memory eligible)
+        returns (address[] memory eligible, uint256[] memory prices)
     {
+        Requirements memory q = _requirements(t);
         address[] storage applicants = _applicants[taskId];
         uint256 n = applicants.length;
-        address[] memory found = new address[](n);
+        eligible = new address[](n);
+        prices = new uint256[](n);
         uint256 count;
         for (uint256 i; i < n; ++i) {
             address node = applicants[i];
-            if (registry.isEligible(node, collateral, minHardwareClass)) found[count++] = node;
+            (bool ok, uint256 price) = _check(q, node);
+            if (ok) (eligible[count], prices[count++]) = (node, price);
         }
-        eligible = new address[](count);
-        for (uint256 i; i < count; ++i) {
-            eligible[i] = found[i];
+        assembly ("memory-safe") {
+            // shrink both arrays to the eligible prefix
+            mstore(eligible, count)
+            mstore(prices, count)
         }
     }
 
-    /// @dev The digest more than half of `digests` agree on and how many do; (0, 0) if none.
-    ///      O(n^2) over at most MAX_REPLICATION entries.
-    function _strictMajority(bytes32[] memory digests) private pure returns (bytes32 digest, uint256 count) {
-        uint256 n = digests.length;
-        for (uint256 i; i < n; ++i) {
-            uint256 c;
-            for (uint256 j; j < n; ++j) {
-                if (digests[j] == digests[i]) ++c;
-            }
-            if (c * 2 > n) return (digests[i], c);
-        }
-        return (bytes32(0), 0);
-    }
-
-    function _contains(address[] memory list, address item) private pure returns (bool) {
+    function _indexOf(address[] memory list, address item) private pure returns (uint256) {
         uint256 n = list.length;
         for (uint256 i; i < n; ++i) {
-            if (list[i] == item) return true;
+            if (list[i] == item) return i;
         }
-        return false;
+        return type(uint256).max;
     }
+
+    // ---------------------------------------------------------------- internal: settlement
+
+    /// @dev Credits each node whose digest is `agreed` its net payout and sums gross and fee.
+    function _payMajority(
+        uint256 taskId,
+        Task storage t,
+        address[] memory nodes,
+        bytes32[] memory digests,
+        bytes32 agreed
+    ) private returns (Totals memory sum) {
+        SettlementParams memory s = _settlement;
+        Requirements memory q = _requirements(t);
+        uint256 quality = t.qualityScore;
+        uint256 n = nodes.length;
+        for (uint256 i; i < n; ++i) {
+            if (digests[i] != agreed) continue;
+            address node = nodes[i];
+            uint256 cost = SettlementMath.cost(_participation[taskId][node].price, q.computeUnits, q.share);
+            uint256 gross = SettlementMath.gross(
+                cost,
+                SettlementMath.factor(
+                    s.baseWeightBps, s.qualityWeightBps, s.reputationWeightBps, quality, reputation.reputationOf(node)
+                )
+            );
+            uint256 fee = SettlementMath.fee(gross, s.protocolFeeBps);
+            sum.gross += gross;
+            sum.fee += fee;
+            claimable[q.token][node] += gross - fee;
+            emit NodePaid(taskId, node, gross - fee);
+        }
+    }
+
+    /// @dev Records every assignee's outcome and grants the majority's NNT bonuses.
+    function _recordAndReward(
+        uint256 taskId,
+        Task storage t,
+        address[] memory nodes,
+        bytes32[] memory digests,
+        bytes32 agreed
+    ) private {
+        uint256 bonus = SettlementMath.bonus(_settlement.rewardPerComputeUnit, t.computeUnits, t.qualityScore);
+        uint256 earlyCutoff = SettlementMath.earlyCutoff(t.assignedAt, t.deadline);
+        uint256 n = nodes.length;
+        for (uint256 i; i < n; ++i) {
+            address node = nodes[i];
+            IReputation.Outcome outcome = IReputation.Outcome.Dissented;
+            if (digests[i] == agreed) {
+                outcome = _participation[taskId][node].submittedAt <= earlyCutoff
+                    ? IReputation.Outcome.AgreedEarly
+                    : IReputation.Outcome.Agreed;
+                if (bonus != 0) _grantBonus(taskId, node, bonus);
+            }
+            reputation.record(node, taskId, outcome);
+        }
+    }
+
+    function _grantBonus(uint256 taskId, address node, uint256 amount) private {
+        emit BonusGranted(taskId, node, rewardsPool.grant(node, taskId, amount));
+    }
+
+    // ---------------------------------------------------------------- internal: parameters
 
     function _setTreasury(address treasury_) private {
         if (treasury_ == address(0)) revert ZeroAddress();
@@ -463,7 +663,28 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
 
     function _setProtocolFee(uint16 feeBps) private {
         if (feeBps > MAX_FEE_BPS) revert FeeTooHigh(feeBps, MAX_FEE_BPS);
-        protocolFeeBps = feeBps;
+        _settlement.protocolFeeBps = feeBps;
         emit ProtocolFeeSet(feeBps);
+    }
+
+    function _setSettlementWeights(uint16 baseBps, uint16 qualityBps, uint16 reputationBps) private {
+        if (baseBps < MIN_BASE_WEIGHT_BPS || uint256(baseBps) + qualityBps + reputationBps != MAX_SCORE) {
+            revert InvalidWeights(baseBps, qualityBps, reputationBps);
+        }
+        SettlementParams storage s = _settlement;
+        (s.baseWeightBps, s.qualityWeightBps, s.reputationWeightBps) = (baseBps, qualityBps, reputationBps);
+        emit SettlementWeightsSet(baseBps, qualityBps, reputationBps);
+    }
+
+    function _setChallengeWindow(uint64 challengeWindow) private {
+        if (challengeWindow > MAX_WINDOW) revert WindowTooLong(challengeWindow, MAX_WINDOW);
+        _settlement.challengeWindow = challengeWindow;
+        emit ChallengeWindowSet(challengeWindow);
+    }
+
+    function _setSnapshotInterval(uint64 minSnapshotInterval) private {
+        if (minSnapshotInterval > MAX_WINDOW) revert WindowTooLong(minSnapshotInterval, MAX_WINDOW);
+        _settlement.minSnapshotInterval = minSnapshotInterval;
+        emit SnapshotIntervalSet(minSnapshotInterval);
     }
 }

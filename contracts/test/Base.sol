@@ -42,12 +42,32 @@ abstract contract Base {
         vm.assertEq(left, right, "assertEq(bytes32)");
     }
 
+    function assertEq(bytes32 left, bytes32 right, string memory what) internal pure {
+        vm.assertEq(left, right, what);
+    }
+
+    function assertEq(address left, address right, string memory what) internal pure {
+        vm.assertEq(left, right, what);
+    }
+
     function assertEq(string memory left, string memory right) internal pure {
         vm.assertEq(left, right, "assertEq(string)");
     }
 
     function assertLe(uint256 left, uint256 right) internal pure {
         vm.assertLe(left, right, "assertLe(uint256)");
+    }
+
+    function assertLe(uint256 left, uint256 right, string memory what) internal pure {
+        vm.assertLe(left, right, what);
+    }
+
+    function assertLt(uint256 left, uint256 right, string memory what) internal pure {
+        vm.assertLt(left, right, what);
+    }
+
+    function assertGe(uint256 left, uint256 right, string memory what) internal pure {
+        vm.assertGe(left, right, what);
     }
 
     /// @dev Maps any `x` into [min, max] (inclusive), keeping small values where they are so

@@ -6,12 +6,18 @@ import {Base} from "./Base.sol";
 import {MockERC20} from "./mocks/MockERC20.sol";
 import {NNToken} from "../src/NNToken.sol";
 import {NodeRegistry} from "../src/NodeRegistry.sol";
+import {Reputation} from "../src/Reputation.sol";
+import {RewardsPool} from "../src/RewardsPool.sol";
 import {TaskMarket} from "../src/TaskMarket.sol";
 import {FirstComeStrategy} from "../src/strategies/FirstComeStrategy.sol";
+import {LowestPriceStrategy} from "../src/strategies/LowestPriceStrategy.sol";
+import {ReputationPriorityStrategy} from "../src/strategies/ReputationPriorityStrategy.sol";
+import {StakeWeightedRandomStrategy} from "../src/strategies/StakeWeightedRandomStrategy.sol";
 import {ITaskMarket} from "../src/interfaces/ITaskMarket.sol";
 
-/// @notice The deployed protocol (as `nnc.chain.deploy` wires it) with funded, staked nodes,
-///         and helpers that walk a task through its lifecycle. The test contract is the admin.
+/// @notice The deployed protocol (as `nnc.chain.deploy` wires it, with its default parameters)
+///         with funded, staked nodes, and helpers that walk a task through its lifecycle. The
+///         test contract is the admin; `oracle` holds ORACLE_ROLE in the registry and market.
 abstract contract Fixture is Base {
     uint256 internal constant NNT = 1e18;
     uint256 internal constant MIN_STAKE = 100 * NNT;
@@ -22,6 +28,9 @@ abstract contract Fixture is Base {
     uint8 internal constant NODE_CLASS = 2;
     uint256 internal constant NODE_COUNT = 17; // MAX_APPLICANTS + 1
     uint64 internal constant START = 1_700_000_000;
+    uint64 internal constant COMPUTE_UNITS = 1000;
+    uint64 internal constant CHALLENGE_WINDOW = 1 hours; // the market's default
+    uint256 internal constant BPS = 10_000;
     bytes32 internal constant SPEC = keccak256("spec");
     bytes32 internal constant RESULT_A = keccak256("result A");
     bytes32 internal constant RESULT_B = keccak256("result B");
@@ -29,13 +38,19 @@ abstract contract Fixture is Base {
 
     NNToken internal nnt;
     NodeRegistry internal registry;
+    Reputation internal reputation;
+    RewardsPool internal pool;
     TaskMarket internal market;
     FirstComeStrategy internal firstCome;
+    ReputationPriorityStrategy internal reputationPriority;
+    LowestPriceStrategy internal lowestPrice;
+    StakeWeightedRandomStrategy internal stakeWeighted;
     MockERC20 internal usdc;
 
     address internal treasury;
     address internal requester;
     address internal stranger;
+    address internal oracle;
     address[] internal nodes;
 
     function setUp() public virtual {
@@ -43,13 +58,26 @@ abstract contract Fixture is Base {
         treasury = makeAddr("treasury");
         requester = makeAddr("requester");
         stranger = makeAddr("stranger");
+        oracle = makeAddr("oracle");
 
         nnt = new NNToken(address(this), 1_000_000_000 * NNT);
         registry = new NodeRegistry(nnt, MIN_STAKE, UNBONDING_DELAY, address(this));
-        market = new TaskMarket(registry, treasury, FEE_BPS, address(this));
+        reputation = new Reputation(address(this));
+        pool = new RewardsPool(nnt, address(this));
+        market = new TaskMarket(registry, reputation, pool, treasury, FEE_BPS, address(this));
         firstCome = new FirstComeStrategy();
+        reputationPriority = new ReputationPriorityStrategy(registry, reputation, market);
+        lowestPrice = new LowestPriceStrategy(registry, reputation, market);
+        stakeWeighted = new StakeWeightedRandomStrategy(registry, reputation, market);
         registry.grantRole(registry.MARKET_ROLE(), address(market));
+        reputation.grantRole(reputation.REPORTER_ROLE(), address(market));
+        pool.grantRole(pool.REWARDER_ROLE(), address(market));
+        registry.grantRole(registry.ORACLE_ROLE(), oracle);
+        market.grantRole(market.ORACLE_ROLE(), oracle);
         market.setStrategyAllowed(address(firstCome), true);
+        market.setStrategyAllowed(address(reputationPriority), true);
+        market.setStrategyAllowed(address(lowestPrice), true);
+        market.setStrategyAllowed(address(stakeWeighted), true);
         usdc = new MockERC20("USD Coin", "USDC", 6);
         market.setTokenAllowed(address(usdc), true);
 
@@ -75,7 +103,8 @@ abstract contract Fixture is Base {
         vm.stopPrank();
     }
 
-    /// @dev A 3-replica ETH task of 1 ether, applications open 1 hour, results due in 1 day.
+    /// @dev A 3-replica ETH task of 1 ether and 1000 compute units, applications open 1 hour,
+    ///      results due in 1 day, any reputation.
     function _params() internal view returns (ITaskMarket.TaskParams memory p) {
         p = ITaskMarket.TaskParams({
             specDigest: SPEC,
@@ -87,7 +116,9 @@ abstract contract Fixture is Base {
             collateral: COLLATERAL,
             minHardwareClass: 1,
             applyDeadline: START + 1 hours,
-            deadline: START + 1 days
+            deadline: START + 1 days,
+            computeUnits: COMPUTE_UNITS,
+            minReputation: 0
         });
     }
 
@@ -123,6 +154,17 @@ abstract contract Fixture is Base {
         }
     }
 
+    /// @dev Moves time to the end of the task's challenge window (settlement allowed).
+    function _closeWindow(uint256 taskId) internal {
+        uint256 endsAt = uint256(market.getTask(taskId).submittedAt) + market.settlementParams().challengeWindow;
+        if (block.timestamp < endsAt) vm.warp(endsAt);
+    }
+
+    function _settle(uint256 taskId) internal {
+        _closeWindow(taskId);
+        market.settle(taskId);
+    }
+
     function _same(uint256 n, bytes32 digest) internal pure returns (bytes32[] memory d) {
         d = new bytes32[](n);
         for (uint256 i; i < n; ++i) {
@@ -141,5 +183,27 @@ abstract contract Fixture is Base {
 
     function _assertStatus(uint256 taskId, ITaskMarket.TaskStatus want) internal view {
         assertEq(uint256(_status(taskId)), uint256(want), "task status");
+    }
+
+    /// @dev The settlement formula (see {SettlementMath}), written out independently: what one
+    ///      majority node earns gross at `price`, with the fixture's default weights unless
+    ///      changed.
+    function _gross(uint256 budget, uint256 r, uint256 cu, uint256 price, uint256 quality, uint256 rep)
+        internal
+        view
+        returns (uint256)
+    {
+        ITaskMarket.SettlementParams memory s = market.settlementParams();
+        uint256 share = budget / r;
+        uint256 cost = share;
+        if (price != 0 && price <= share / cu) cost = price * cu; // else price * cu > share
+        uint256 f = s.baseWeightBps + s.qualityWeightBps * quality / BPS + s.reputationWeightBps * rep / BPS;
+        return _mulDiv(cost, f, BPS);
+    }
+
+    /// @dev `a * b / d` for a product that may pass 256 bits (b, d small).
+    function _mulDiv(uint256 a, uint256 b, uint256 d) internal pure returns (uint256) {
+        // forge-lint: disable-next-line(divide-before-multiply)
+        return (a / d) * b + (a % d) * b / d; // exact: a = (a / d) * d + a % d
     }
 }

@@ -374,6 +374,101 @@ contract NodeRegistryTest is Base {
         assertFalse(registry.isEligible(node, 0, 0)); // the minimum moved up
     }
 
+    // ================================================================ price, key, benchmark
+
+    function test_setPrice_storesPerTokenAndEmits() public {
+        _register(node);
+        address usdc = makeAddr("usdc");
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit INodeRegistry.PriceSet(node, usdc, 5e6);
+        vm.prank(node);
+        registry.setPrice(usdc, 5e6);
+        vm.prank(node);
+        registry.setPrice(address(0), 1e12);
+        assertEq(registry.priceOf(node, usdc), 5e6);
+        assertEq(registry.priceOf(node, address(0)), 1e12);
+        assertEq(registry.priceOf(other, usdc), 0, "unset: any price");
+        vm.prank(node);
+        registry.setPrice(usdc, 0);
+        assertEq(registry.priceOf(node, usdc), 0);
+    }
+
+    function test_setPrice_revertsWhenNotRegistered() public {
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.NotRegistered.selector, node));
+        vm.prank(node);
+        registry.setPrice(address(0), 1);
+    }
+
+    function test_setEncryptionKey_storesAndEmits() public {
+        _register(node);
+        bytes32 key = keccak256("x25519 public key");
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit INodeRegistry.EncryptionKeySet(node, key);
+        vm.prank(node);
+        registry.setEncryptionKey(key);
+        assertEq(registry.getNode(node).encryptionKey, key);
+    }
+
+    function test_setEncryptionKey_revertsWhenNotRegistered() public {
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.NotRegistered.selector, node));
+        vm.prank(node);
+        registry.setEncryptionKey(bytes32(uint256(1)));
+    }
+
+    function test_attestBenchmark_recordsScoreForCurrentProfile() public {
+        _register(node);
+        registry.grantRole(registry.ORACLE_ROLE(), other);
+        vm.warp(START + 5);
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit INodeRegistry.BenchmarkAttested(node, other, 123_456, PROFILE);
+        vm.prank(other);
+        registry.attestBenchmark(node, PROFILE, 123_456);
+        INodeRegistry.Node memory n = registry.getNode(node);
+        assertEq(uint256(n.benchmarkScore), 123_456);
+        assertEq(uint256(n.benchmarkAttestedAt), START + 5);
+        assertEq(registry.ORACLE_ROLE(), keccak256("ORACLE_ROLE"));
+    }
+
+    function test_attestBenchmark_revertsForStaleProfile() public {
+        _register(node);
+        registry.grantRole(registry.ORACLE_ROLE(), address(this));
+        bytes32 stale = keccak256("old profile");
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.ProfileMismatch.selector, node, stale, PROFILE));
+        registry.attestBenchmark(node, stale, 1);
+    }
+
+    function test_attestBenchmark_revertsWhenNotRegistered() public {
+        registry.grantRole(registry.ORACLE_ROLE(), address(this));
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.NotRegistered.selector, node));
+        registry.attestBenchmark(node, PROFILE, 1);
+    }
+
+    function test_attestBenchmark_revertsForNonOracle() public {
+        _register(node);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector, address(this), registry.ORACLE_ROLE()
+            )
+        );
+        registry.attestBenchmark(node, PROFILE, 1);
+    }
+
+    function test_updateProfile_clearsTheBenchmark() public {
+        _register(node);
+        registry.grantRole(registry.ORACLE_ROLE(), address(this));
+        registry.attestBenchmark(node, PROFILE, 99);
+        bytes32 updated = keccak256("new profile");
+        vm.prank(node);
+        registry.updateProfile(updated, 4);
+        INodeRegistry.Node memory n = registry.getNode(node);
+        assertEq(uint256(n.benchmarkScore), 0);
+        assertEq(uint256(n.benchmarkAttestedAt), 0);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.ProfileMismatch.selector, node, PROFILE, updated));
+        registry.attestBenchmark(node, PROFILE, 99);
+        registry.attestBenchmark(node, updated, 100);
+        assertEq(uint256(registry.getNode(node).benchmarkScore), 100);
+    }
+
     // ================================================================ helpers
 
     function _register(address account) internal {

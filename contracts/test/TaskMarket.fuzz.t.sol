@@ -60,43 +60,110 @@ contract TaskMarketFuzzTest is Fixture {
 
     // ================================================================ settle
 
-    function testFuzz_settle_conservesEscrow(uint256 budget, uint8 r, uint16 fee, uint256 digestSeed, bool useToken)
-        public
-    {
-        fee = uint16(bound(fee, 0, market.MAX_FEE_BPS()));
-        market.setProtocolFee(fee);
-        ITaskMarket.TaskParams memory p = _fuzzParams(budget, r, useToken);
-        uint256 id = _assigned(p);
-        bytes32[] memory digests = _fuzzDigests(p.replication, digestSeed);
-        _submitAll(id, digests);
+    /// @dev Everything the settlement formula depends on, fuzzed at once.
+    struct Case {
+        uint256 budget;
+        uint8 r;
+        uint16 fee;
+        uint256 digestSeed;
+        bool useToken; // the 6-decimals token, else ETH (18 decimals)
+        uint64 computeUnits;
+        uint256 priceSeed;
+        uint16 baseWeight;
+        uint16 qualityWeight;
+        uint16 quality;
+        uint256 reputationSeed;
+        uint256 reward;
+        uint256 poolFunds;
+    }
 
+    /// @notice `sum(payouts) + fee + refund == budget` to the wei, each node is credited exactly
+    ///         the formula's amount, and bonuses never exceed what the pool holds.
+    function testFuzz_settle_conservesEscrowAndFollowsFormula(Case memory c) public {
+        ITaskMarket.TaskParams memory p = _fuzzCase(c);
+        uint256 id = _publish(p);
+        _apply(id, p.replication);
+        market.assign(id);
+        bytes32[] memory digests = _fuzzDigests(p.replication, c.digestSeed);
+        _submitAll(id, digests);
+        vm.prank(oracle);
+        market.reportQuality(id, c.quality);
+        uint16[] memory reps = _mockReputations(p.replication, c.reputationSeed);
+        uint256 poolBefore = pool.available();
+
+        _closeWindow(id);
         vm.recordLogs();
         market.settle(id);
         Settlement memory s = _settlement(id);
 
         assertEq(s.paid + s.fee + s.refund, p.budget, "paid + fee + refund == budget");
         assertEq(market.getTask(id).resultDigest, s.digest);
-        uint256 winners = _count(digests, s.digest);
-        assertTrue(s.digest == bytes32(0) || winners * 2 > p.replication, "strict majority");
-        uint256 share = p.budget / p.replication;
-        uint256 shareFee = share * fee / 10_000;
-        assertEq(s.paid, winners * (share - shareFee));
-        assertEq(s.fee, winners * shareFee);
+        assertTrue(s.digest == bytes32(0) || _count(digests, s.digest) * 2 > p.replication, "strict majority");
         assertEq(market.claimable(p.token, treasury), s.fee);
         assertEq(market.claimable(p.token, requester), s.refund);
 
-        uint256 owedToNodes;
-        for (uint256 i; i < p.replication; ++i) {
-            uint256 owed = market.claimable(p.token, nodes[i]);
-            assertEq(owed, digests[i] == s.digest ? share - shareFee : 0);
-            owedToNodes += owed;
-            assertEq(registry.freeStake(nodes[i]), NODE_STAKE, "collateral released");
-        }
+        (uint256 owedToNodes, uint256 bonuses) = _checkNodes(c, p, digests, reps, s);
         assertEq(owedToNodes, s.paid);
+        assertLe(bonuses, poolBefore, "bonuses never exceed the pool");
+        assertEq(pool.available(), poolBefore - bonuses);
+        assertEq(nnt.balanceOf(address(pool)), pool.available() + bonuses, "pool balance == available + owed");
+        if (s.digest != bytes32(0) && c.quality != 0) {
+            uint256 perNode = c.reward * p.computeUnits * c.quality / BPS;
+            uint256 all = perNode * _count(digests, s.digest);
+            assertEq(bonuses, all < poolBefore ? all : poolBefore, "bonus");
+        }
         assertEq(_balance(p.token, address(market)), owedToNodes + s.fee + s.refund, "balance == claimables");
 
         _claimAll(p.token, p.replication);
         assertEq(_balance(p.token, address(market)), 0, "claims drain the market");
+    }
+
+    /// @dev Checks each node's credit against the formula; returns what nodes are owed in the
+    ///      task's token and in NNT bonuses.
+    function _checkNodes(
+        Case memory c,
+        ITaskMarket.TaskParams memory p,
+        bytes32[] memory digests,
+        uint16[] memory reps,
+        Settlement memory s
+    ) internal view returns (uint256 owedToNodes, uint256 bonuses) {
+        uint256 fees;
+        for (uint256 i; i < p.replication; ++i) {
+            uint256 owed = market.claimable(p.token, nodes[i]);
+            if (s.digest != bytes32(0) && digests[i] == s.digest) {
+                uint256 gross = _gross(p.budget, p.replication, p.computeUnits, _price(c, i), c.quality, reps[i]);
+                uint256 nodeFee = gross * c.fee / BPS;
+                assertEq(owed, gross - nodeFee, "net by the formula");
+                fees += nodeFee;
+            } else {
+                assertEq(owed, 0, "only the majority is paid");
+            }
+            owedToNodes += owed;
+            bonuses += pool.claimable(nodes[i]);
+            assertEq(registry.freeStake(nodes[i]), NODE_STAKE, "collateral released");
+        }
+        assertEq(fees, s.fee);
+    }
+
+    function testFuzz_settle_paysNothingTwice(uint256 budget, uint8 r, uint256 digestSeed) public {
+        ITaskMarket.TaskParams memory p = _fuzzParams(budget, r, false);
+        uint256 id = _assigned(p);
+        _submitAll(id, _fuzzDigests(p.replication, digestSeed));
+        _settle(id);
+        uint256 requesterOwed = market.claimable(address(0), requester);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.InvalidStatus.selector, id, ITaskMarket.TaskStatus.Settled, ITaskMarket.TaskStatus.Submitted
+            )
+        );
+        market.settle(id);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.InvalidStatus.selector, id, ITaskMarket.TaskStatus.Settled, ITaskMarket.TaskStatus.Assigned
+            )
+        );
+        market.expire(id);
+        assertEq(market.claimable(address(0), requester), requesterOwed);
     }
 
     // ================================================================ expire
@@ -128,6 +195,7 @@ contract TaskMarketFuzzTest is Fixture {
             assertEq(uint256(n.locked), 0);
             bool submitted = (mask >> i) & 1 == 1;
             assertEq(uint256(n.staked), submitted ? NODE_STAKE : NODE_STAKE - COLLATERAL);
+            assertEq(uint256(reputation.reputationOf(nodes[i])), submitted ? 5000 : 4600, "missed");
             if (!submitted) slashed += COLLATERAL;
         }
         assertEq(registry.claimable(requester), slashed);
@@ -142,12 +210,18 @@ contract TaskMarketFuzzTest is Fixture {
         assertEq(_balance(p.token, address(market)), 0);
     }
 
-    function testFuzz_expire_revertsUntilDeadlinePassed(uint256 budget, uint64 at) public {
+    /// @notice A published task can be expired exactly when it can no longer be assigned: after
+    ///         its deadline, or once applications closed with fewer than `r` eligible applicants.
+    function testFuzz_expire_publishedOnlyOnceItCannotBeAssigned(uint256 budget, uint64 at, uint8 applicants) public {
         ITaskMarket.TaskParams memory p = _fuzzParams(budget, 3, false);
         uint256 id = _publish(p);
+        applicants = uint8(bound(applicants, 0, 5));
+        _apply(id, applicants);
         at = uint64(bound(at, START, uint256(p.deadline) + 365 days));
         vm.warp(at);
-        if (at <= p.deadline) {
+        if (at < p.applyDeadline) {
+            vm.expectRevert(abi.encodeWithSelector(ITaskMarket.ApplicationOpen.selector, id, p.applyDeadline));
+        } else if (at <= p.deadline && applicants >= 3) {
             vm.expectRevert(abi.encodeWithSelector(ITaskMarket.DeadlineNotReached.selector, id, p.deadline));
         }
         market.expire(id);
@@ -204,6 +278,52 @@ contract TaskMarketFuzzTest is Fixture {
         d = new bytes32[](r);
         for (uint256 i; i < r; ++i) {
             d[i] = keccak256(abi.encode("result", (seed >> (2 * i)) & 3));
+        }
+    }
+
+    function _fuzzCase(Case memory c) internal returns (ITaskMarket.TaskParams memory p) {
+        c.fee = uint16(bound(c.fee, 0, market.MAX_FEE_BPS()));
+        market.setProtocolFee(c.fee);
+        c.baseWeight = uint16(bound(c.baseWeight, market.MIN_BASE_WEIGHT_BPS(), BPS));
+        c.qualityWeight = uint16(bound(c.qualityWeight, 0, BPS - c.baseWeight));
+        // forge-lint: disable-next-line(unsafe-typecast)
+        market.setSettlementWeights(c.baseWeight, c.qualityWeight, uint16(BPS - c.baseWeight - c.qualityWeight));
+        c.quality = uint16(bound(c.quality, 0, BPS));
+        c.reward = bound(c.reward, 0, 1e18);
+        market.setRewardPerComputeUnit(c.reward);
+        c.poolFunds = bound(c.poolFunds, 0, 1_000_000 * NNT);
+        if (c.poolFunds != 0) {
+            nnt.approve(address(pool), c.poolFunds);
+            pool.fund(c.poolFunds);
+        }
+
+        p = _fuzzParams(c.budget, c.r, c.useToken);
+        c.budget = p.budget;
+        c.r = p.replication;
+        c.computeUnits = uint64(bound(c.computeUnits, 1, type(uint64).max));
+        p.computeUnits = c.computeUnits;
+        for (uint256 i; i < p.replication; ++i) {
+            vm.prank(nodes[i]);
+            registry.setPrice(p.token, _price(c, i));
+        }
+    }
+
+    /// @dev Node i's price: 0 (any price) one time in four, otherwise anywhere up to the largest
+    ///      price that still fits the per-node share (so every node stays eligible).
+    function _price(Case memory c, uint256 i) internal pure returns (uint256) {
+        uint256 seed = uint256(keccak256(abi.encode(c.priceSeed, i)));
+        if (seed % 4 == 0) return 0;
+        uint256 maxPrice = c.budget / c.r / c.computeUnits;
+        return maxPrice == 0 ? 0 : 1 + (seed >> 2) % maxPrice;
+    }
+
+    /// @dev Makes the reputation contract report a random 0..10000 for each of the first `r`
+    ///      nodes (as if they had long histories).
+    function _mockReputations(uint256 r, uint256 seed) internal returns (uint16[] memory reps) {
+        reps = new uint16[](r);
+        for (uint256 i; i < r; ++i) {
+            reps[i] = uint16(uint256(keccak256(abi.encode(seed, i))) % (BPS + 1));
+            vm.mockCall(address(reputation), abi.encodeCall(reputation.reputationOf, (nodes[i])), abi.encode(reps[i]));
         }
     }
 

@@ -4,12 +4,15 @@ pragma solidity 0.8.28;
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {Fixture} from "./Fixture.sol";
+import {Vm} from "./Vm.sol";
 import {EthClaimer} from "./mocks/EthClaimer.sol";
 import {FeeOnTransferERC20} from "./mocks/FeeOnTransferERC20.sol";
 import {MockERC20} from "./mocks/MockERC20.sol";
 import {MockStrategy} from "./mocks/MockStrategy.sol";
 import {TaskMarket} from "../src/TaskMarket.sol";
 import {INodeRegistry} from "../src/interfaces/INodeRegistry.sol";
+import {IReputation} from "../src/interfaces/IReputation.sol";
+import {IRewardsPool} from "../src/interfaces/IRewardsPool.sol";
 import {ITaskMarket} from "../src/interfaces/ITaskMarket.sol";
 
 contract TaskMarketTest is Fixture {
@@ -17,25 +20,63 @@ contract TaskMarketTest is Fixture {
 
     function test_constructor_setsParameters() public view {
         assertEq(address(market.registry()), address(registry));
+        assertEq(address(market.reputation()), address(reputation));
+        assertEq(address(market.rewardsPool()), address(pool));
         assertEq(market.treasury(), treasury);
-        assertEq(uint256(market.protocolFeeBps()), FEE_BPS);
         assertTrue(market.hasRole(market.DEFAULT_ADMIN_ROLE(), address(this)));
+        assertEq(market.ORACLE_ROLE(), keccak256("ORACLE_ROLE"));
         assertEq(market.taskCount(), 0);
+        ITaskMarket.SettlementParams memory s = market.settlementParams();
+        assertEq(uint256(s.protocolFeeBps), FEE_BPS);
+        assertEq(uint256(s.baseWeightBps), 8000);
+        assertEq(uint256(s.qualityWeightBps), 1000);
+        assertEq(uint256(s.reputationWeightBps), 1000);
+        assertEq(uint256(s.challengeWindow), 1 hours);
+        assertEq(uint256(s.minSnapshotInterval), 30);
+        assertEq(s.rewardPerComputeUnit, 0);
+        assertEq(uint256(market.MIN_BASE_WEIGHT_BPS()), 5000);
+        assertEq(uint256(market.MAX_WINDOW()), 30 days);
+    }
+
+    function test_constructor_emitsDefaults() public {
+        vm.expectEmit(true, true, true, true);
+        emit ITaskMarket.TreasurySet(treasury);
+        vm.expectEmit(true, true, true, true);
+        emit ITaskMarket.ProtocolFeeSet(FEE_BPS);
+        vm.expectEmit(true, true, true, true);
+        emit ITaskMarket.SettlementWeightsSet(8000, 1000, 1000);
+        vm.expectEmit(true, true, true, true);
+        emit ITaskMarket.ChallengeWindowSet(1 hours);
+        vm.expectEmit(true, true, true, true);
+        emit ITaskMarket.SnapshotIntervalSet(30);
+        vm.expectEmit(true, true, true, true);
+        emit ITaskMarket.RewardPerComputeUnitSet(0);
+        new TaskMarket(registry, reputation, pool, treasury, FEE_BPS, address(this));
     }
 
     function test_constructor_revertsWithZeroTreasury() public {
         vm.expectRevert(ITaskMarket.ZeroAddress.selector);
-        new TaskMarket(registry, address(0), FEE_BPS, address(this));
+        new TaskMarket(registry, reputation, pool, address(0), FEE_BPS, address(this));
     }
 
     function test_constructor_revertsWithZeroRegistry() public {
         vm.expectRevert(ITaskMarket.ZeroAddress.selector);
-        new TaskMarket(INodeRegistry(address(0)), treasury, FEE_BPS, address(this));
+        new TaskMarket(INodeRegistry(address(0)), reputation, pool, treasury, FEE_BPS, address(this));
+    }
+
+    function test_constructor_revertsWithZeroReputation() public {
+        vm.expectRevert(ITaskMarket.ZeroAddress.selector);
+        new TaskMarket(registry, IReputation(address(0)), pool, treasury, FEE_BPS, address(this));
+    }
+
+    function test_constructor_revertsWithZeroRewardsPool() public {
+        vm.expectRevert(ITaskMarket.ZeroAddress.selector);
+        new TaskMarket(registry, reputation, IRewardsPool(address(0)), treasury, FEE_BPS, address(this));
     }
 
     function test_constructor_revertsWhenFeeTooHigh() public {
         vm.expectRevert(abi.encodeWithSelector(ITaskMarket.FeeTooHigh.selector, 1001, 1000));
-        new TaskMarket(registry, treasury, 1001, address(this));
+        new TaskMarket(registry, reputation, pool, treasury, 1001, address(this));
     }
 
     function test_isTokenAllowed_isAlwaysTrueForEth() public view {
@@ -85,7 +126,7 @@ contract TaskMarketTest is Fixture {
         vm.expectEmit(true, true, true, true, address(market));
         emit ITaskMarket.ProtocolFeeSet(1000);
         market.setProtocolFee(1000);
-        assertEq(uint256(market.protocolFeeBps()), 1000);
+        assertEq(uint256(market.settlementParams().protocolFeeBps), 1000);
     }
 
     function test_setProtocolFee_revertsWhenAboveMax() public {
@@ -121,6 +162,98 @@ contract TaskMarketTest is Fixture {
         market.setTreasury(stranger);
     }
 
+    function test_setSettlementWeights_setsAndEmits() public {
+        vm.expectEmit(true, true, true, true, address(market));
+        emit ITaskMarket.SettlementWeightsSet(5000, 2000, 3000);
+        market.setSettlementWeights(5000, 2000, 3000);
+        ITaskMarket.SettlementParams memory s = market.settlementParams();
+        assertEq(uint256(s.baseWeightBps), 5000);
+        assertEq(uint256(s.qualityWeightBps), 2000);
+        assertEq(uint256(s.reputationWeightBps), 3000);
+        market.setSettlementWeights(10_000, 0, 0);
+        assertEq(uint256(market.settlementParams().baseWeightBps), 10_000);
+    }
+
+    function test_setSettlementWeights_revertsWhenBaseBelowMinimum() public {
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.InvalidWeights.selector, 4999, 2501, 2500));
+        market.setSettlementWeights(4999, 2501, 2500);
+    }
+
+    function test_setSettlementWeights_revertsWhenSumIsNotFullScale() public {
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.InvalidWeights.selector, 8000, 1000, 999));
+        market.setSettlementWeights(8000, 1000, 999);
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.InvalidWeights.selector, 8000, 1000, 1001));
+        market.setSettlementWeights(8000, 1000, 1001);
+        // a uint16 sum that would wrap is still rejected
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.InvalidWeights.selector, 60_000, 60_000, 27_008));
+        market.setSettlementWeights(60_000, 60_000, 27_008);
+    }
+
+    function test_setSettlementWeights_revertsForNonAdmin() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, bytes32(0))
+        );
+        vm.prank(stranger);
+        market.setSettlementWeights(10_000, 0, 0);
+    }
+
+    function test_setChallengeWindow_setsAndEmits() public {
+        vm.expectEmit(true, true, true, true, address(market));
+        emit ITaskMarket.ChallengeWindowSet(30 days);
+        market.setChallengeWindow(30 days);
+        assertEq(uint256(market.settlementParams().challengeWindow), 30 days);
+        market.setChallengeWindow(0);
+        assertEq(uint256(market.settlementParams().challengeWindow), 0);
+    }
+
+    function test_setChallengeWindow_revertsWhenTooLong() public {
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.WindowTooLong.selector, 30 days + 1, 30 days));
+        market.setChallengeWindow(30 days + 1);
+    }
+
+    function test_setChallengeWindow_revertsForNonAdmin() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, bytes32(0))
+        );
+        vm.prank(stranger);
+        market.setChallengeWindow(0);
+    }
+
+    function test_setSnapshotInterval_setsAndEmits() public {
+        vm.expectEmit(true, true, true, true, address(market));
+        emit ITaskMarket.SnapshotIntervalSet(5);
+        market.setSnapshotInterval(5);
+        assertEq(uint256(market.settlementParams().minSnapshotInterval), 5);
+    }
+
+    function test_setSnapshotInterval_revertsWhenTooLong() public {
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.WindowTooLong.selector, 31 days, 30 days));
+        market.setSnapshotInterval(31 days);
+    }
+
+    function test_setSnapshotInterval_revertsForNonAdmin() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, bytes32(0))
+        );
+        vm.prank(stranger);
+        market.setSnapshotInterval(0);
+    }
+
+    function test_setRewardPerComputeUnit_setsAndEmits() public {
+        vm.expectEmit(true, true, true, true, address(market));
+        emit ITaskMarket.RewardPerComputeUnitSet(1e15);
+        market.setRewardPerComputeUnit(1e15);
+        assertEq(market.settlementParams().rewardPerComputeUnit, 1e15);
+    }
+
+    function test_setRewardPerComputeUnit_revertsForNonAdmin() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, bytes32(0))
+        );
+        vm.prank(stranger);
+        market.setRewardPerComputeUnit(1);
+    }
+
     // ================================================================ publish
 
     function test_publish_escrowsEthAndEmits() public {
@@ -150,6 +283,29 @@ contract TaskMarketTest is Fixture {
         assertEq(t.budget, 1 ether);
         assertEq(t.specDigest, SPEC);
         assertEq(t.resultDigest, bytes32(0));
+        assertEq(uint256(t.computeUnits), COMPUTE_UNITS);
+        assertEq(uint256(t.minReputation), 0);
+        assertEq(uint256(t.qualityScore), 10_000, "quality defaults to full");
+        assertEq(uint256(t.assignedAt), 0);
+        assertEq(uint256(t.submittedAt), 0);
+    }
+
+    function test_publish_storesMinReputation() public {
+        ITaskMarket.TaskParams memory p = _params();
+        p.minReputation = 10_000;
+        assertEq(uint256(market.getTask(_publish(p)).minReputation), 10_000);
+    }
+
+    function test_publish_revertsWithZeroComputeUnits() public {
+        ITaskMarket.TaskParams memory p = _params();
+        p.computeUnits = 0;
+        _expectPublishRevert(p, abi.encodeWithSelector(ITaskMarket.ZeroComputeUnits.selector));
+    }
+
+    function test_publish_revertsWithMinReputationAboveMax() public {
+        ITaskMarket.TaskParams memory p = _params();
+        p.minReputation = 10_001;
+        _expectPublishRevert(p, abi.encodeWithSelector(ITaskMarket.InvalidReputation.selector, 10_001, 10_000));
     }
 
     function test_publish_escrowsErc20() public {
@@ -377,6 +533,46 @@ contract TaskMarketTest is Fixture {
         _expectApplyNotEligible(id, small);
     }
 
+    function test_applyForTask_revertsBelowMinReputation() public {
+        ITaskMarket.TaskParams memory p = _params();
+        p.minReputation = 5001; // everyone starts neutral (5000)
+        uint256 id = _publish(p);
+        _expectApplyNotEligible(id, nodes[0]);
+        p.minReputation = 5000;
+        id = _publish(p);
+        vm.prank(nodes[0]);
+        market.applyForTask(id);
+    }
+
+    function test_applyForTask_revertsWhenPriceExceedsShare() public {
+        ITaskMarket.TaskParams memory p = _params(); // share = 1 ether / 3 for 1000 compute units
+        uint256 share = p.budget / p.replication;
+        uint256 fits = share / COMPUTE_UNITS; // price * CU <= share
+        vm.prank(nodes[0]);
+        registry.setPrice(address(0), fits + 1);
+        vm.prank(nodes[1]);
+        registry.setPrice(address(0), fits);
+        uint256 id = _publish(p);
+        _expectApplyNotEligible(id, nodes[0]);
+        vm.prank(nodes[1]);
+        market.applyForTask(id);
+        vm.prank(nodes[2]); // price 0: any price
+        market.applyForTask(id);
+    }
+
+    function test_applyForTask_usesThePriceOfTheTaskToken() public {
+        vm.prank(nodes[0]);
+        registry.setPrice(address(usdc), type(uint256).max); // not ETH: irrelevant to an ETH task
+        uint256 id = _publish(_params());
+        vm.prank(nodes[0]);
+        market.applyForTask(id);
+        ITaskMarket.TaskParams memory p = _params();
+        p.token = address(usdc);
+        p.budget = 1_000e6;
+        id = _publish(p);
+        _expectApplyNotEligible(id, nodes[0]); // the overflowing product saturates, no panic
+    }
+
     function test_applyForTask_revertsWhenAlreadyApplied() public {
         uint256 id = _publish(_params());
         vm.startPrank(nodes[0]);
@@ -450,6 +646,39 @@ contract TaskMarketTest is Fixture {
         assertEq(assignees[2], nodes[3]);
     }
 
+    function test_assign_fixesPricesAndAssignmentTime() public {
+        vm.prank(nodes[0]);
+        registry.setPrice(address(0), 1e12);
+        uint256 id = _publish(_params());
+        _apply(id, 3);
+        vm.warp(START + 10 minutes);
+        market.assign(id);
+        assertEq(uint256(market.getTask(id).assignedAt), START + 10 minutes);
+        ITaskMarket.Participation memory part = market.participationOf(id, nodes[0]);
+        assertTrue(part.applied && part.assigned && !part.submitted);
+        assertEq(part.price, 1e12);
+        assertEq(market.participationOf(id, nodes[1]).price, 0);
+        vm.prank(nodes[0]); // a later price change does not touch the assignment
+        registry.setPrice(address(0), 2e12);
+        assertEq(market.participationOf(id, nodes[0]).price, 1e12);
+    }
+
+    function test_assign_rechecksPriceAndReputation() public {
+        ITaskMarket.TaskParams memory p = _params();
+        p.minReputation = 5000;
+        uint256 id = _publish(p);
+        _apply(id, 5);
+        vm.prank(nodes[0]); // raises its price above the share after applying
+        registry.setPrice(address(0), 1 ether);
+        reputation.grantRole(reputation.REPORTER_ROLE(), address(this));
+        reputation.record(nodes[1], 99, IReputation.Outcome.Missed); // falls below the minimum
+        market.assign(id);
+        address[] memory assignees = market.assigneesOf(id);
+        assertEq(assignees[0], nodes[2]);
+        assertEq(assignees[1], nodes[3]);
+        assertEq(assignees[2], nodes[4]);
+    }
+
     function test_assign_revertsWithNotEnoughApplicants() public {
         uint256 id = _publish(_params());
         _apply(id, 3);
@@ -521,6 +750,26 @@ contract TaskMarketTest is Fixture {
         assertEq(market.resultOf(id, nodes[2]), RESULT_B);
     }
 
+    function test_submitResult_recordsTimesAndAcceptsWhileRunning() public {
+        uint256 id = _assigned(_params());
+        vm.prank(nodes[0]);
+        market.postSnapshot(id, 1, keccak256("h1"));
+        _assertStatus(id, ITaskMarket.TaskStatus.Running);
+        vm.warp(START + 2 hours);
+        _submit(id, nodes[0], RESULT_A);
+        assertEq(uint256(market.participationOf(id, nodes[0]).submittedAt), START + 2 hours);
+        assertEq(uint256(market.getTask(id).submittedAt), 0, "set when the last result is in");
+        _submit(id, nodes[1], RESULT_A);
+        vm.warp(START + 3 hours);
+        vm.expectEmit(true, true, true, true, address(market));
+        emit ITaskMarket.TaskStatusChanged(id, ITaskMarket.TaskStatus.Running, ITaskMarket.TaskStatus.Submitted);
+        _submit(id, nodes[2], RESULT_A);
+        assertEq(uint256(market.getTask(id).submittedAt), START + 3 hours);
+        ITaskMarket.Participation memory part = market.participationOf(id, nodes[2]);
+        assertTrue(part.submitted);
+        assertEq(part.resultDigest, RESULT_A);
+    }
+
     function test_submitResult_acceptsAtDeadline() public {
         ITaskMarket.TaskParams memory p = _params();
         uint256 id = _assigned(p);
@@ -573,10 +822,13 @@ contract TaskMarketTest is Fixture {
         uint256 id = _assigned(_params());
         _submitAll(id, _same(3, RESULT_A));
 
+        // neutral reputation (5000), full quality: factor = 8000 + 1000 + 500 = 9500 bps
         uint256 share = uint256(1 ether) / 3;
-        uint256 shareFee = share * FEE_BPS / 10_000;
-        uint256 net = share - shareFee;
-        uint256 refund = 1 ether - 3 * share; // rounding dust
+        uint256 gross = share * 9500 / 10_000;
+        uint256 nodeFee = gross * FEE_BPS / 10_000;
+        uint256 net = gross - nodeFee;
+        uint256 refund = 1 ether - 3 * gross;
+        _closeWindow(id);
         vm.expectEmit(true, true, true, true, address(market));
         emit ITaskMarket.NodePaid(id, nodes[0], net);
         vm.expectEmit(true, true, true, true, address(market));
@@ -586,14 +838,14 @@ contract TaskMarketTest is Fixture {
         vm.expectEmit(true, true, true, true, address(market));
         emit ITaskMarket.TaskStatusChanged(id, ITaskMarket.TaskStatus.Submitted, ITaskMarket.TaskStatus.Settled);
         vm.expectEmit(true, true, true, true, address(market));
-        emit ITaskMarket.TaskSettled(id, RESULT_A, 3 * net, 3 * shareFee, refund);
+        emit ITaskMarket.TaskSettled(id, RESULT_A, 3 * net, 3 * nodeFee, refund);
         vm.prank(stranger); // anyone may settle
         market.settle(id);
 
         _assertStatus(id, ITaskMarket.TaskStatus.Settled);
         assertEq(market.getTask(id).resultDigest, RESULT_A);
-        assertEq(3 * net + 3 * shareFee + refund, 1 ether, "conservation");
-        assertEq(market.claimable(address(0), treasury), 3 * shareFee);
+        assertEq(3 * net + 3 * nodeFee + refund, 1 ether, "conservation");
+        assertEq(market.claimable(address(0), treasury), 3 * nodeFee);
         assertEq(market.claimable(address(0), requester), refund);
         for (uint256 i; i < 3; ++i) {
             assertEq(market.claimable(address(0), nodes[i]), net);
@@ -607,7 +859,7 @@ contract TaskMarketTest is Fixture {
         market.claim(address(0));
         vm.prank(requester);
         market.claim(address(0));
-        assertEq(treasury.balance, 3 * shareFee);
+        assertEq(treasury.balance, 3 * nodeFee);
         assertEq(address(market).balance, 0, "market drained");
     }
 
@@ -617,51 +869,60 @@ contract TaskMarketTest is Fixture {
         p.budget = 1_000e6;
         uint256 id = _assigned(p);
         _submitAll(id, _same(3, RESULT_A));
-        market.settle(id);
+        _settle(id);
 
-        uint256 share = 333_333_333; // 1000e6 / 3
-        uint256 shareFee = 6_666_666; // 2% of it, rounded down
+        uint256 gross = 316_666_666; // 333_333_333 * 9500 / 10000, rounded down
+        uint256 nodeFee = 6_333_333; // 2% of it, rounded down
         for (uint256 i; i < 3; ++i) {
             vm.prank(nodes[i]);
             market.claim(address(usdc));
-            assertEq(usdc.balanceOf(nodes[i]), share - shareFee);
+            assertEq(usdc.balanceOf(nodes[i]), gross - nodeFee);
         }
         vm.prank(treasury);
         market.claim(address(usdc));
-        assertEq(usdc.balanceOf(treasury), 3 * shareFee);
-        assertEq(market.claimable(address(usdc), requester), 1);
+        assertEq(usdc.balanceOf(treasury), 3 * nodeFee);
+        assertEq(market.claimable(address(usdc), requester), 1_000e6 - 3 * gross);
         vm.prank(requester);
         market.claim(address(usdc));
         assertEq(usdc.balanceOf(address(market)), 0);
-        assertEq(usdc.balanceOf(requester), 1_000_000e6 - 3 * share);
+        assertEq(usdc.balanceOf(requester), 1_000_000e6 - 3 * gross);
     }
 
     function test_settle_paysMajorityAndRefundsDissenterShare() public {
         uint256 id = _assigned(_params());
         _submitAll(id, _three(RESULT_A, RESULT_B, RESULT_A));
-        uint256 share = uint256(1 ether) / 3;
-        uint256 shareFee = share * FEE_BPS / 10_000;
+        // forge-lint: disable-next-line(divide-before-multiply)
+        uint256 gross = (uint256(1 ether) / 3) * 9500 / 10_000; // the share, then weighted
+        uint256 nodeFee = gross * FEE_BPS / 10_000;
+        _closeWindow(id);
         vm.expectEmit(true, true, true, true, address(market));
-        emit ITaskMarket.TaskSettled(id, RESULT_A, 2 * (share - shareFee), 2 * shareFee, 1 ether - 2 * share);
+        emit ITaskMarket.TaskSettled(id, RESULT_A, 2 * (gross - nodeFee), 2 * nodeFee, 1 ether - 2 * gross);
         market.settle(id);
-        assertEq(market.claimable(address(0), nodes[0]), share - shareFee);
+        assertEq(market.claimable(address(0), nodes[0]), gross - nodeFee);
         assertEq(market.claimable(address(0), nodes[1]), 0, "dissenter unpaid");
-        assertEq(market.claimable(address(0), nodes[2]), share - shareFee);
-        assertEq(market.claimable(address(0), requester), 1 ether - 2 * share);
-        assertEq(registry.freeStake(nodes[1]), NODE_STAKE, "dissenter keeps collateral (first cut)");
+        assertEq(market.claimable(address(0), nodes[2]), gross - nodeFee);
+        assertEq(market.claimable(address(0), requester), 1 ether - 2 * gross);
+        assertEq(registry.freeStake(nodes[1]), NODE_STAKE, "dissenter keeps collateral (until arbitration)");
     }
 
     function test_settle_refundsEverythingWithoutStrictMajority() public {
         uint256 id = _assigned(_params());
         _submitAll(id, _three(RESULT_A, RESULT_B, RESULT_C));
+        _closeWindow(id);
         vm.expectEmit(true, true, true, true, address(market));
         emit ITaskMarket.TaskSettled(id, bytes32(0), 0, 0, 1 ether);
+        vm.recordLogs();
         market.settle(id);
         _assertStatus(id, ITaskMarket.TaskStatus.Settled);
         assertEq(market.claimable(address(0), requester), 1 ether);
         assertEq(market.claimable(address(0), treasury), 0);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i; i < logs.length; ++i) {
+            assertTrue(logs[i].emitter != address(reputation), "no reputation recorded without a majority");
+        }
         for (uint256 i; i < 3; ++i) {
             assertEq(registry.freeStake(nodes[i]), NODE_STAKE);
+            assertEq(uint256(reputation.reputationOf(nodes[i])), 5000);
         }
     }
 
@@ -672,27 +933,51 @@ contract TaskMarketTest is Fixture {
         bytes32[] memory d = _same(4, RESULT_A);
         (d[2], d[3]) = (RESULT_B, RESULT_B);
         _submitAll(id, d);
-        market.settle(id);
+        _settle(id);
         assertEq(market.claimable(address(0), requester), 1 ether);
         assertEq(market.getTask(id).resultDigest, bytes32(0));
     }
 
-    function test_settle_withZeroFeePaysFullShares() public {
+    function test_settle_withBaseWeightOnlyAndZeroFeePaysFullShares() public {
         market.setProtocolFee(0);
+        market.setSettlementWeights(10_000, 0, 0);
         ITaskMarket.TaskParams memory p = _params();
         p.replication = 1;
         uint256 id = _assigned(p);
         _submit(id, nodes[0], RESULT_A);
-        market.settle(id);
+        _settle(id);
         assertEq(market.claimable(address(0), nodes[0]), 1 ether);
         assertEq(market.claimable(address(0), treasury), 0);
         assertEq(market.claimable(address(0), requester), 0);
     }
 
-    function test_settle_revertsWhenAlreadySettled() public {
+    function test_settle_revertsDuringChallengeWindow() public {
+        uint256 id = _assigned(_params());
+        vm.warp(START + 2 hours);
+        _submitAll(id, _same(3, RESULT_A));
+        uint64 endsAt = START + 3 hours;
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.ChallengeWindowOpen.selector, id, endsAt));
+        market.settle(id);
+        vm.warp(endsAt - 1);
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.ChallengeWindowOpen.selector, id, endsAt));
+        market.settle(id);
+        vm.warp(endsAt);
+        market.settle(id);
+        _assertStatus(id, ITaskMarket.TaskStatus.Settled);
+    }
+
+    function test_settle_withZeroChallengeWindowSettlesAtOnce() public {
+        market.setChallengeWindow(0);
         uint256 id = _assigned(_params());
         _submitAll(id, _same(3, RESULT_A));
         market.settle(id);
+        _assertStatus(id, ITaskMarket.TaskStatus.Settled);
+    }
+
+    function test_settle_revertsWhenAlreadySettled() public {
+        uint256 id = _assigned(_params());
+        _submitAll(id, _same(3, RESULT_A));
+        _settle(id);
         vm.expectRevert(_invalidStatus(id, ITaskMarket.TaskStatus.Settled, ITaskMarket.TaskStatus.Submitted));
         market.settle(id);
     }
@@ -700,6 +985,7 @@ contract TaskMarketTest is Fixture {
     function test_settle_revertsBeforeAllSubmitted() public {
         uint256 id = _assigned(_params());
         _submit(id, nodes[0], RESULT_A);
+        vm.warp(START + 2 days);
         vm.expectRevert(_invalidStatus(id, ITaskMarket.TaskStatus.Assigned, ITaskMarket.TaskStatus.Submitted));
         market.settle(id);
     }
@@ -752,6 +1038,90 @@ contract TaskMarketTest is Fixture {
         vm.prank(requester);
         registry.claim();
         assertEq(nnt.balanceOf(requester), COLLATERAL);
+    }
+
+    function test_expire_recordsNonSubmittersAsMissed() public {
+        ITaskMarket.TaskParams memory p = _params();
+        uint256 id = _assigned(p);
+        _submit(id, nodes[0], RESULT_A);
+        vm.warp(p.deadline + 1);
+        vm.expectEmit(true, true, true, true, address(reputation));
+        emit IReputation.ReputationUpdated(nodes[1], id, IReputation.Outcome.Missed, 5000, 4600);
+        vm.expectEmit(true, true, true, true, address(reputation));
+        emit IReputation.ReputationUpdated(nodes[2], id, IReputation.Outcome.Missed, 5000, 4600);
+        market.expire(id);
+        assertEq(uint256(reputation.reputationOf(nodes[0])), 5000, "a submitter is not recorded");
+        assertEq(uint256(reputation.reputationOf(nodes[1])), 4600);
+    }
+
+    function test_expire_withZeroCollateralStillRecordsMissed() public {
+        ITaskMarket.TaskParams memory p = _params();
+        p.collateral = 0;
+        uint256 id = _assigned(p);
+        vm.warp(p.deadline + 1);
+        market.expire(id);
+        assertEq(uint256(reputation.reputationOf(nodes[0])), 4600);
+        assertEq(registry.claimable(requester), 0);
+    }
+
+    function test_expire_runningTaskPastDeadline() public {
+        ITaskMarket.TaskParams memory p = _params();
+        uint256 id = _assigned(p);
+        vm.prank(nodes[0]);
+        market.postSnapshot(id, 10, keccak256("h10"));
+        _assertStatus(id, ITaskMarket.TaskStatus.Running);
+        vm.warp(p.deadline);
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.DeadlineNotReached.selector, id, p.deadline));
+        market.expire(id);
+        vm.warp(p.deadline + 1);
+        vm.expectEmit(true, true, true, true, address(market));
+        emit ITaskMarket.TaskStatusChanged(id, ITaskMarket.TaskStatus.Running, ITaskMarket.TaskStatus.Expired);
+        market.expire(id);
+        assertEq(registry.claimable(requester), 3 * uint256(COLLATERAL));
+    }
+
+    function test_expire_publishedAtApplyDeadlineWithTooFewApplicants() public {
+        ITaskMarket.TaskParams memory p = _params();
+        uint256 id = _publish(p);
+        _apply(id, 2);
+        vm.warp(p.applyDeadline); // long before the deadline
+        vm.expectEmit(true, true, true, true, address(market));
+        emit ITaskMarket.TaskExpired(id, 1 ether);
+        market.expire(id);
+        _assertStatus(id, ITaskMarket.TaskStatus.Expired);
+        assertEq(market.claimable(address(0), requester), 1 ether);
+    }
+
+    function test_expire_publishedCountsOnlyApplicantsStillEligible() public {
+        ITaskMarket.TaskParams memory p = _params();
+        uint256 id = _publish(p);
+        _apply(id, 3);
+        vm.prank(nodes[1]);
+        registry.requestUnbond(NODE_STAKE);
+        vm.warp(p.applyDeadline);
+        market.expire(id);
+        _assertStatus(id, ITaskMarket.TaskStatus.Expired);
+    }
+
+    function test_expire_revertsWhileApplicationsOpen() public {
+        ITaskMarket.TaskParams memory p = _params();
+        uint256 id = _publish(p);
+        vm.warp(p.applyDeadline - 1);
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.ApplicationOpen.selector, id, p.applyDeadline));
+        market.expire(id);
+    }
+
+    function test_expire_revertsForPublishedTaskThatCanBeAssigned() public {
+        ITaskMarket.TaskParams memory p = _params();
+        p.strategy = address(reputationPriority); // waits for the window
+        uint256 id = _publish(p);
+        _apply(id, 3);
+        vm.warp(p.applyDeadline);
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.DeadlineNotReached.selector, id, p.deadline));
+        market.expire(id);
+        vm.warp(p.deadline + 1); // nobody assigned it in time
+        market.expire(id);
+        _assertStatus(id, ITaskMarket.TaskStatus.Expired);
     }
 
     function test_expire_revertsBeforeDeadline() public {
@@ -893,7 +1263,7 @@ contract TaskMarketTest is Fixture {
         uint256 id = _publish(p);
         _apply(id, 4);
         vm.warp(p.applyDeadline);
-        vm.expectRevert(abi.encodeWithSelector(TaskMarket.InvalidSelection.selector, id, address(faulty)));
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.InvalidSelection.selector, id, address(faulty)));
         market.assign(id);
     }
 }

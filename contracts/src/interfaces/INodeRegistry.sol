@@ -17,6 +17,9 @@ interface INodeRegistry {
         uint96 locked;
         uint96 unbonding;
         uint64 unbondReadyAt;
+        uint32 benchmarkScore; // oracle-attested benchmark of the current profile (0 = none)
+        uint64 benchmarkAttestedAt;
+        bytes32 encryptionKey; // X25519 public key that private payloads are encrypted to
     }
 
     event NodeRegistered(address indexed node, bytes32 profileDigest, uint8 hardwareClass);
@@ -29,6 +32,9 @@ interface INodeRegistry {
     event CollateralSlashed(address indexed node, uint256 indexed taskId, uint256 amount, address indexed recipient);
     event Claimed(address indexed account, uint256 amount);
     event MinStakeSet(uint256 minStake);
+    event PriceSet(address indexed node, address indexed token, uint256 pricePerComputeUnit);
+    event BenchmarkAttested(address indexed node, address indexed oracle, uint32 score, bytes32 profileDigest);
+    event EncryptionKeySet(address indexed node, bytes32 publicKey);
     event UnbondingDelaySet(uint64 delay);
 
     error NotRegistered(address node);
@@ -41,6 +47,7 @@ interface INodeRegistry {
     error NothingToWithdraw(address node);
     error NothingToClaim(address account);
     error AmountTooLarge(uint256 amount);
+    error ProfileMismatch(address node, bytes32 attested, bytes32 current);
 
     /// @notice Registers the caller as a node with the digest of its hardware profile document.
     /// @param profileDigest SHA-256 of the canonical profile JSON (must be non-zero).
@@ -49,6 +56,20 @@ interface INodeRegistry {
 
     /// @notice Replaces the caller's hardware profile.
     function updateProfile(bytes32 profileDigest, uint8 hardwareClass) external;
+
+    /// @notice Sets the caller's price per compute unit for tasks paid in `token` (address(0) =
+    ///         ETH), in the token's smallest unit. 0 means "any price": the node takes the
+    ///         task's per-node budget share.
+    function setPrice(address token, uint256 pricePerComputeUnit) external;
+
+    /// @notice Sets the caller's X25519 encryption public key (for private datasets and models).
+    function setEncryptionKey(bytes32 publicKey) external;
+
+    /// @notice Records an oracle's benchmark score for `node`'s current profile (oracle role).
+    ///         Reverts ProfileMismatch when `profileDigest` is not the node's current profile, so
+    ///         an attestation never outlives the profile it measured; updating the profile
+    ///         clears the score.
+    function attestBenchmark(address node, bytes32 profileDigest, uint32 score) external;
 
     /// @notice Moves `amount` NNT from the caller (approved beforehand) into its stake.
     function stake(uint256 amount) external;
@@ -88,6 +109,9 @@ interface INodeRegistry {
     /// @notice Whether `node` is registered, meets the minimum stake, is of at least
     ///         `minHardwareClass`, and has `collateral` free.
     function isEligible(address node, uint256 collateral, uint8 minHardwareClass) external view returns (bool);
+
+    /// @notice The node's price per compute unit in `token` (0 = any price).
+    function priceOf(address node, address token) external view returns (uint256);
 
     /// @notice NNT credited to `account` by slashing and not yet claimed.
     function claimable(address account) external view returns (uint256);

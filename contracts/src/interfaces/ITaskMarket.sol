@@ -4,11 +4,21 @@ pragma solidity 0.8.28;
 /// @title ITaskMarket
 /// @notice Training and inference tasks: escrow, application, assignment, results, settlement.
 /// @dev Lifecycle (one transition function, every step emits `TaskStatusChanged`):
-///      Published -> Assigned -> Submitted -> Settled, with Cancelled (before assignment) and
-///      Expired (deadline passed: refund, non-submitting nodes lose their collateral).
-///      Running, Verifying, Disputed and Slashed are reserved for snapshots, verification and
-///      arbitration. All money moves by pull payment (`claim`). For every settled task,
-///      `sum(payouts) + fee + refund == budget`, to the wei.
+///      Published -> Assigned -> Running (first snapshot) -> Submitted (all results in) ->
+///      Settled (after the challenge window), with Cancelled (before assignment) and Expired
+///      (too few eligible applicants when applications close, or the deadline passed: refund,
+///      non-submitting nodes lose their collateral). Verifying, Disputed and Slashed are
+///      reserved for verification and arbitration. All money moves by pull payment (`claim`).
+///      For every settled task, `sum(payouts) + fee + refund == budget`, to the wei.
+///
+///      Settlement: each node in the strict-majority gets
+///        gross = cost * (wBase + wQuality * quality / 1e4 + wReputation * reputation / 1e4) / 1e4
+///      where cost = min(its price per compute unit (fixed at assignment) * computeUnits,
+///      budget / r), or budget / r when its price is 0; it is credited gross - fee (fee =
+///      gross * feeBps / 1e4) and an NNT bonus of rewardPerComputeUnit * computeUnits * quality
+///      / 1e4 from the rewards pool (as far as the pool has funds). The requester is refunded
+///      budget - sum(gross). Weights are governance-set: wBase + wQuality + wReputation == 1e4,
+///      wBase >= MIN_BASE_WEIGHT_BPS.
 interface ITaskMarket {
     enum TaskStatus {
         None,
@@ -36,6 +46,8 @@ interface ITaskMarket {
         uint8 minHardwareClass;
         uint64 applyDeadline; // applications close at this timestamp
         uint64 deadline; // results are due by this timestamp
+        uint64 computeUnits; // the spec's cost (nnc.task.compute_units), checked off-chain by nodes
+        uint16 minReputation; // 0..10000
     }
 
     struct Task {
@@ -52,6 +64,35 @@ interface ITaskMarket {
         uint256 budget;
         bytes32 specDigest;
         bytes32 resultDigest; // the agreed result, once settled
+        uint64 computeUnits;
+        uint16 minReputation;
+        uint16 qualityScore; // 0..10000, reported by an oracle during the challenge window; default 10000
+        uint64 assignedAt;
+        uint64 submittedAt; // when the last result came in (opens the challenge window)
+    }
+
+    /// @notice A node's part in one task.
+    struct Participation {
+        bool applied;
+        bool assigned;
+        bool submitted;
+        uint64 submittedAt;
+        uint64 lastSnapshotStep;
+        uint64 lastSnapshotAt;
+        uint256 price; // price per compute unit, fixed at assignment
+        bytes32 resultDigest;
+        bytes32 snapshotHead; // head of the checkpoint hash chain at lastSnapshotStep
+    }
+
+    /// @notice Governance-set settlement parameters.
+    struct SettlementParams {
+        uint16 baseWeightBps;
+        uint16 qualityWeightBps;
+        uint16 reputationWeightBps;
+        uint16 protocolFeeBps;
+        uint64 challengeWindow; // seconds between the last submission and settlement
+        uint64 minSnapshotInterval; // seconds between two snapshots of one node for one task
+        uint256 rewardPerComputeUnit; // NNT-wei bonus per compute unit at quality 10000
     }
 
     event TaskPublished(
@@ -74,11 +115,18 @@ interface ITaskMarket {
     event TaskSettled(uint256 indexed taskId, bytes32 resultDigest, uint256 paid, uint256 fee, uint256 refund);
     event TaskCancelled(uint256 indexed taskId, uint256 refund);
     event TaskExpired(uint256 indexed taskId, uint256 refund);
+    event SnapshotPosted(uint256 indexed taskId, address indexed node, uint64 step, bytes32 chainHead);
+    event QualityReported(uint256 indexed taskId, address indexed oracle, uint16 score);
+    event BonusGranted(uint256 indexed taskId, address indexed node, uint256 amount);
     event Claimed(address indexed account, address indexed token, uint256 amount);
     event TokenAllowed(address indexed token, bool allowed);
     event StrategyAllowed(address indexed strategy, bool allowed);
     event ProtocolFeeSet(uint16 feeBps);
     event TreasurySet(address treasury);
+    event SettlementWeightsSet(uint16 baseBps, uint16 qualityBps, uint16 reputationBps);
+    event ChallengeWindowSet(uint64 challengeWindow);
+    event SnapshotIntervalSet(uint64 minSnapshotInterval);
+    event RewardPerComputeUnitSet(uint256 reward);
 
     error ZeroBudget();
     error EmptySpec();
@@ -108,6 +156,16 @@ interface ITaskMarket {
     error FeeTooHigh(uint16 feeBps, uint16 max);
     error ZeroAddress();
     error EthTransferFailed(address to, uint256 amount);
+    error ZeroComputeUnits();
+    error InvalidReputation(uint16 minReputation, uint16 max);
+    error InvalidSelection(uint256 taskId, address strategy);
+    error ChallengeWindowOpen(uint256 taskId, uint64 endsAt);
+    error SnapshotTooSoon(uint256 taskId, address node, uint64 nextAllowedAt);
+    error StepNotIncreasing(uint256 taskId, address node, uint64 lastStep, uint64 step);
+    error ZeroChainHead();
+    error InvalidQuality(uint16 score, uint16 max);
+    error InvalidWeights(uint16 baseBps, uint16 qualityBps, uint16 reputationBps);
+    error WindowTooLong(uint64 value, uint64 max);
 
     /// @notice Publishes a task and escrows its budget (ETH as value, or an allow-listed ERC-20
     ///         pulled with `transferFrom`; fee-on-transfer tokens are rejected).
@@ -126,19 +184,31 @@ interface ITaskMarket {
     ///         earlier if the strategy `assignsEarly` and enough eligible nodes applied.
     function assign(uint256 taskId) external;
 
+    /// @notice Posts the head of the caller's checkpoint hash chain for `taskId` at `step` (the
+    ///         "real-time snapshot"). Assigned nodes only, steps strictly increasing, at most one
+    ///         per `minSnapshotInterval` per node. The first snapshot of a task moves it to Running.
+    function postSnapshot(uint256 taskId, uint64 step, bytes32 chainHead) external;
+
+    /// @notice Reports the quality score (0..10000) of a submitted task's result, during its
+    ///         challenge window (oracle role). Disputable; it only scales payouts and bonuses.
+    function reportQuality(uint256 taskId, uint16 score) external;
+
     /// @notice Submits the caller's result digest for a task it is assigned to, before the deadline.
     /// @param resultURI Where the model lives (emitted, not stored).
     function submitResult(uint256 taskId, bytes32 resultDigest, string calldata resultURI) external;
 
-    /// @notice Settles a task whose assigned nodes all submitted: the strict-majority digest
-    ///         wins, its nodes are paid their share less the protocol fee, everything else is
-    ///         refunded, and collateral is released. Without a strict majority, the whole budget
-    ///         is refunded. Anyone may call it.
+    /// @notice Settles a task whose assigned nodes all submitted, once the challenge window has
+    ///         passed: the strict-majority digest wins, its nodes are paid by the settlement
+    ///         formula (see this interface's notes) less the protocol fee, everything else is
+    ///         refunded, collateral is released and reputations are recorded. Without a strict
+    ///         majority, the whole budget is refunded. Anyone may call it.
     function settle(uint256 taskId) external;
 
-    /// @notice Expires a published or assigned task whose deadline passed: the budget is
-    ///         refunded, nodes that submitted get their collateral back, nodes that did not
-    ///         lose it to the requester. Anyone may call it.
+    /// @notice Expires a task that cannot finish: a published task whose applications closed
+    ///         with fewer than `replication` eligible applicants, or a published, assigned or
+    ///         running task past its deadline. The budget is refunded; nodes that submitted get
+    ///         their collateral back, nodes that did not lose it to the requester and are
+    ///         recorded as Missed. Anyone may call it.
     function expire(uint256 taskId) external;
 
     /// @notice Sends the caller everything credited to it in `token` (address(0) = ETH).
@@ -156,10 +226,30 @@ interface ITaskMarket {
     /// @notice Sets the address that is credited the protocol fee (admin only).
     function setTreasury(address treasury) external;
 
+    /// @notice Sets the settlement weights (admin only): they sum to 10000 and the base weight
+    ///         is at least MIN_BASE_WEIGHT_BPS.
+    function setSettlementWeights(uint16 baseBps, uint16 qualityBps, uint16 reputationBps) external;
+
+    /// @notice Sets the challenge window in seconds (admin only, at most MAX_WINDOW).
+    function setChallengeWindow(uint64 challengeWindow) external;
+
+    /// @notice Sets the minimum seconds between two snapshots of a node (admin only, at most MAX_WINDOW).
+    function setSnapshotInterval(uint64 minSnapshotInterval) external;
+
+    /// @notice Sets the NNT bonus per compute unit at full quality (admin only).
+    function setRewardPerComputeUnit(uint256 reward) external;
+
     function getTask(uint256 taskId) external view returns (Task memory);
     function applicantsOf(uint256 taskId) external view returns (address[] memory);
     function assigneesOf(uint256 taskId) external view returns (address[] memory);
     function resultOf(uint256 taskId, address node) external view returns (bytes32);
+    function participationOf(uint256 taskId, address node) external view returns (Participation memory);
+    /// @notice The latest snapshot of `node` for `taskId`: step, chain head and when it was posted.
+    function latestSnapshot(uint256 taskId, address node)
+        external
+        view
+        returns (uint64 step, bytes32 chainHead, uint64 postedAt);
+    function settlementParams() external view returns (SettlementParams memory);
     function claimable(address token, address account) external view returns (uint256);
     function taskCount() external view returns (uint256);
     function isTokenAllowed(address token) external view returns (bool);

@@ -3,44 +3,71 @@ pragma solidity 0.8.28;
 
 import {Base} from "../Base.sol";
 import {MockERC20} from "../mocks/MockERC20.sol";
+import {NNToken} from "../../src/NNToken.sol";
 import {NodeRegistry} from "../../src/NodeRegistry.sol";
+import {RewardsPool} from "../../src/RewardsPool.sol";
 import {TaskMarket} from "../../src/TaskMarket.sol";
 import {ITaskMarket} from "../../src/interfaces/ITaskMarket.sol";
 
-/// @notice Drives the market and registry through random sequences of lifecycle steps for the
-///         invariant tests. Every step bounds its inputs and swallows reverts (an out-of-order
-///         step is part of a realistic sequence); the invariants are checked after each one.
+/// @notice Drives the market, registry and rewards pool through random sequences of lifecycle
+///         steps for the invariant tests: publish (ETH or a 6-decimals token, any of the four
+///         strategies), apply, assign, snapshot, submit, report quality, settle, expire, cancel,
+///         claim, stake, unbond, withdraw, price changes, pool funding and time. Every step
+///         bounds its inputs and swallows reverts (an out-of-order step is part of a realistic
+///         sequence); the invariants are checked after each one. Ghost variables count what
+///         left the contracts and how often each task was closed.
 contract MarketHandler is Base {
+    struct Protocol {
+        NNToken nnt;
+        TaskMarket market;
+        NodeRegistry registry;
+        RewardsPool pool;
+        MockERC20 usdc;
+        address oracle;
+        address treasury;
+    }
+
+    NNToken internal immutable nnt;
     TaskMarket internal immutable market;
     NodeRegistry internal immutable registry;
+    RewardsPool internal immutable pool;
     MockERC20 internal immutable usdc;
-    address internal immutable strategy;
+    address internal immutable oracle;
+    address[] internal strategies;
     address[] internal nodes;
     address[] internal requesters;
     address[] internal accounts; // everyone who can be credited
 
     mapping(bytes4 step => uint256) public calls;
+    /// @notice What was claimed from the market, per token.
+    mapping(address token => uint256) public claimedFromMarket;
+    /// @notice NNT put into the pool and taken out of it by claims.
+    uint256 public poolFunded;
+    uint256 public claimedFromPool;
+    /// @notice How many times each task was settled, expired or cancelled (at most once).
+    mapping(uint256 taskId => uint256) public closings;
 
     constructor(
-        TaskMarket market_,
-        NodeRegistry registry_,
-        MockERC20 usdc_,
-        address strategy_,
+        Protocol memory p,
+        address[] memory strategies_,
         address[] memory nodes_,
-        address[] memory requesters_,
-        address treasury
+        address[] memory requesters_
     ) {
-        market = market_;
-        registry = registry_;
-        usdc = usdc_;
-        strategy = strategy_;
+        nnt = p.nnt;
+        market = p.market;
+        registry = p.registry;
+        pool = p.pool;
+        usdc = p.usdc;
+        oracle = p.oracle;
+        strategies = strategies_;
         nodes = nodes_;
         requesters = requesters_;
         accounts = nodes_;
         for (uint256 i; i < requesters_.length; ++i) {
             accounts.push(requesters_[i]);
         }
-        accounts.push(treasury);
+        accounts.push(p.treasury);
+        nnt.approve(address(pool), type(uint256).max);
     }
 
     function allAccounts() external view returns (address[] memory) {
@@ -51,25 +78,25 @@ contract MarketHandler is Base {
         return nodes;
     }
 
-    // ---------------------------------------------------------------- steps
+    // ---------------------------------------------------------------- requesters
 
-    function publish(uint256 who, uint256 budget, uint256 r, bool useToken, uint256 collateral, uint256 window)
-        external
-    {
+    function publish(uint256 who, uint256 budget, uint256 r, bool useToken, uint256 collateral, uint256 seed) external {
         calls[this.publish.selector]++;
         address requester = requesters[who % requesters.length];
-        uint64 applyDeadline = uint64(block.timestamp + bound(window, 1, 2 days));
+        uint64 applyDeadline = uint64(block.timestamp + bound(seed, 1, 6 hours));
         ITaskMarket.TaskParams memory p = ITaskMarket.TaskParams({
             specDigest: keccak256(abi.encode("spec", budget)),
             specURI: "ipfs://spec",
             token: useToken ? address(usdc) : address(0),
             budget: useToken ? bound(budget, 1, 1e15) : bound(budget, 1, 100 ether),
             replication: uint8(bound(r, 1, 4)),
-            strategy: strategy,
+            strategy: strategies[(seed >> 64) % strategies.length],
             collateral: uint96(bound(collateral, 0, 100e18)),
             minHardwareClass: 1,
             applyDeadline: applyDeadline,
-            deadline: applyDeadline + 1 days
+            deadline: applyDeadline + 1 days,
+            computeUnits: uint64(bound(seed >> 96, 1, 1e6)),
+            minReputation: (seed >> 160) % 4 == 0 ? uint16(bound(seed >> 170, 4000, 5500)) : 0
         });
         uint256 value;
         if (useToken) {
@@ -82,6 +109,18 @@ contract MarketHandler is Base {
         market.publish{value: value}(p);
     }
 
+    function cancel(uint256 task) external {
+        calls[this.cancel.selector]++;
+        uint256 id = _taskId(task);
+        if (id == 0) return;
+        vm.prank(market.getTask(id).requester);
+        try market.cancel(id) {
+            closings[id]++;
+        } catch {}
+    }
+
+    // ---------------------------------------------------------------- nodes
+
     function applyMany(uint256 task, uint256 first, uint256 count) external {
         calls[this.applyMany.selector]++;
         uint256 id = _taskId(task);
@@ -93,9 +132,22 @@ contract MarketHandler is Base {
         }
     }
 
-    function assign(uint256 task) external {
+    function assign(uint256 task, uint256 randao) external {
         calls[this.assign.selector]++;
+        vm.prevrandao(randao);
         try market.assign(_taskId(task)) {} catch {}
+    }
+
+    function postSnapshot(uint256 task, uint256 who, uint64 stepAhead, bytes32 head) external {
+        calls[this.postSnapshot.selector]++;
+        uint256 id = _taskId(task);
+        if (id == 0) return;
+        address[] memory assignees = market.assigneesOf(id);
+        if (assignees.length == 0) return;
+        address node = assignees[who % assignees.length];
+        (uint64 last,,) = market.latestSnapshot(id, node);
+        vm.prank(node);
+        try market.postSnapshot(id, last + uint64(bound(stepAhead, 1, 1000)), head) {} catch {}
     }
 
     function submitAll(uint256 task, uint256 digestSeed, uint256 skip) external {
@@ -112,31 +164,24 @@ contract MarketHandler is Base {
         }
     }
 
-    function settle(uint256 task) external {
-        calls[this.settle.selector]++;
-        try market.settle(_taskId(task)) {} catch {}
+    function setPrice(uint256 who, bool useToken, uint256 price) external {
+        calls[this.setPrice.selector]++;
+        // mostly prices that fit ordinary shares, sometimes any price (0) or one that does not
+        price = price % 8 == 0 ? 0 : bound(price, 1, useToken ? 1e9 : 1e14);
+        vm.prank(nodes[who % nodes.length]);
+        registry.setPrice(useToken ? address(usdc) : address(0), price);
     }
 
-    function expire(uint256 task) external {
-        calls[this.expire.selector]++;
-        try market.expire(_taskId(task)) {} catch {}
-    }
-
-    function cancel(uint256 task) external {
-        calls[this.cancel.selector]++;
-        uint256 id = _taskId(task);
-        if (id == 0) return;
-        vm.prank(market.getTask(id).requester);
-        try market.cancel(id) {} catch {}
-    }
-
-    function claim(uint256 who, bool useToken) external {
-        calls[this.claim.selector]++;
-        address account = accounts[who % accounts.length];
-        vm.prank(account);
-        try market.claim(useToken ? address(usdc) : address(0)) {} catch {}
-        vm.prank(account);
-        try registry.claim() {} catch {}
+    function stake(uint256 who, uint256 amount) external {
+        calls[this.stake.selector]++;
+        address node = nodes[who % nodes.length];
+        amount = bound(amount, 1, 200e18);
+        if (nnt.balanceOf(address(this)) < amount) return;
+        assertTrue(nnt.transfer(node, amount));
+        vm.startPrank(node);
+        nnt.approve(address(registry), amount);
+        registry.stake(amount);
+        vm.stopPrank();
     }
 
     function unbond(uint256 who, uint256 amount) external {
@@ -151,9 +196,92 @@ contract MarketHandler is Base {
         try registry.withdraw() {} catch {}
     }
 
+    // ---------------------------------------------------------------- oracle, settlement
+
+    function reportQuality(uint256 task, uint16 score) external {
+        calls[this.reportQuality.selector]++;
+        vm.prank(oracle);
+        try market.reportQuality(_taskId(task), uint16(bound(score, 0, 10_000))) {} catch {}
+    }
+
+    function settle(uint256 task) external {
+        calls[this.settle.selector]++;
+        uint256 id = _taskId(task);
+        try market.settle(id) {
+            closings[id]++;
+        } catch {}
+    }
+
+    function expire(uint256 task) external {
+        calls[this.expire.selector]++;
+        uint256 id = _taskId(task);
+        try market.expire(id) {
+            closings[id]++;
+        } catch {}
+    }
+
+    // ---------------------------------------------------------------- money out, pool in
+
+    function claim(uint256 who, bool useToken) external {
+        calls[this.claim.selector]++;
+        address account = accounts[who % accounts.length];
+        address token = useToken ? address(usdc) : address(0);
+        uint256 owed = market.claimable(token, account);
+        vm.prank(account);
+        try market.claim(token) {
+            claimedFromMarket[token] += owed;
+        } catch {}
+        vm.prank(account);
+        try registry.claim() {} catch {}
+        owed = pool.claimable(account);
+        vm.prank(account);
+        try pool.claim() {
+            claimedFromPool += owed;
+        } catch {}
+    }
+
+    function fundPool(uint256 amount) external {
+        calls[this.fundPool.selector]++;
+        amount = bound(amount, 1, 50e18);
+        if (nnt.balanceOf(address(this)) < amount) return;
+        pool.fund(amount);
+        poolFunded += amount;
+    }
+
     function warp(uint256 seconds_) external {
         calls[this.warp.selector]++;
-        vm.warp(block.timestamp + bound(seconds_, 1, 3 days));
+        // mostly minutes to hours (windows, snapshot intervals), sometimes past every deadline
+        vm.warp(block.timestamp + (seconds_ % 8 == 0 ? bound(seconds_, 1, 3 days) : bound(seconds_, 1, 4 hours)));
+    }
+
+    /// @notice Moves a random task on through its lifecycle (random single steps rarely line
+    ///         up into a whole lifecycle within one run): applications and assignment, then a
+    ///         snapshot and the results, then a quality report and settlement after the
+    ///         challenge window. Stops at a random stage, or where a step did not go through.
+    function progress(uint256 task, uint256 seed) external {
+        calls[this.progress.selector]++;
+        uint256 id = _taskId(task);
+        if (id == 0) return;
+        for (uint256 stage = seed % 4; stage < 4; ++stage) {
+            ITaskMarket.Task memory t = market.getTask(id);
+            seed = uint256(keccak256(abi.encode(seed)));
+            if (t.status == ITaskMarket.TaskStatus.Published) {
+                this.applyMany(id - 1, seed, t.replication + seed % 3);
+                if (block.timestamp < t.applyDeadline && seed % 2 == 0) vm.warp(t.applyDeadline);
+                this.assign(id - 1, seed);
+            } else if (t.status == ITaskMarket.TaskStatus.Assigned || t.status == ITaskMarket.TaskStatus.Running) {
+                // forge-lint: disable-next-line(unsafe-typecast)
+                this.postSnapshot(id - 1, seed, uint64(seed >> 8), keccak256(abi.encode(seed))); // bounded there
+                // mostly unanimous, sometimes split, sometimes one node missing
+                this.submitAll(id - 1, seed % 4 == 0 ? seed >> 16 : 0, seed % 5 == 0 ? 0 : t.replication);
+            } else if (t.status == ITaskMarket.TaskStatus.Submitted) {
+                // forge-lint: disable-next-line(unsafe-typecast)
+                this.reportQuality(id - 1, uint16(seed >> 32)); // bounded there
+                vm.warp(block.timestamp + market.settlementParams().challengeWindow);
+                this.settle(id - 1);
+            }
+            if (market.getTask(id).status == t.status) return;
+        }
     }
 
     function _taskId(uint256 seed) internal view returns (uint256) {

@@ -6,7 +6,7 @@ import {MarketHandler} from "./MarketHandler.sol";
 import {ITaskMarket} from "../../src/interfaces/ITaskMarket.sol";
 import {INodeRegistry} from "../../src/interfaces/INodeRegistry.sol";
 
-/// @notice Escrow and stake conservation over random sequences of lifecycle steps.
+/// @notice Escrow, stake and bonus conservation over random sequences of lifecycle steps.
 contract TaskMarketInvariantTest is Fixture {
     MarketHandler internal handler;
 
@@ -17,7 +17,19 @@ contract TaskMarketInvariantTest is Fixture {
         usdc.approve(address(market), type(uint256).max);
         address[] memory requesters = new address[](2);
         (requesters[0], requesters[1]) = (requester, second);
-        handler = new MarketHandler(market, registry, usdc, address(firstCome), nodes, requesters, treasury);
+        address[] memory strategies = new address[](4);
+        (strategies[0], strategies[1], strategies[2], strategies[3]) =
+        (address(firstCome), address(reputationPriority), address(lowestPrice), address(stakeWeighted));
+        handler = new MarketHandler(
+            MarketHandler.Protocol({
+                nnt: nnt, market: market, registry: registry, pool: pool, usdc: usdc, oracle: oracle, treasury: treasury
+            }),
+            strategies,
+            nodes,
+            requesters
+        );
+        assertTrue(nnt.transfer(address(handler), 100_000 * NNT)); // for stake and pool funding
+        market.setRewardPerComputeUnit(1e12); // up to 1 NNT per node and task
     }
 
     /// @dev Read by forge: only the handler is called during invariant runs.
@@ -26,31 +38,59 @@ contract TaskMarketInvariantTest is Fixture {
         targets[0] = address(handler);
     }
 
-    /// @notice The market holds, per token, exactly what it owes: credits plus open escrow.
+    /// @notice For every token, the market holds exactly what it owes: credits plus open escrow.
     function invariant_marketBalanceEqualsClaimablesPlusOpenEscrow() public view {
         assertEq(address(market).balance, _owed(address(0)), "ETH");
         assertEq(usdc.balanceOf(address(market)), _owed(address(usdc)), "USDC");
     }
 
-    /// @notice The registry holds exactly every node's stake and unbonding plus slashed credits.
-    function invariant_registryBalanceEqualsStakePlusCredits() public view {
+    /// @notice A closed task never pays again: every wei ever credited (claimed or still
+    ///         claimable) is the budget of a task closed exactly once.
+    function invariant_closedTasksPayExactlyOnce() public view {
+        uint256 count = market.taskCount();
+        uint256[2] memory closedBudgets;
+        for (uint256 id = 1; id <= count; ++id) {
+            ITaskMarket.Task memory t = market.getTask(id);
+            bool closed = t.status == ITaskMarket.TaskStatus.Settled || t.status == ITaskMarket.TaskStatus.Expired
+                || t.status == ITaskMarket.TaskStatus.Cancelled;
+            assertEq(handler.closings(id), closed ? 1 : 0, "closed once");
+            if (closed) closedBudgets[t.token == address(0) ? 0 : 1] += t.budget;
+        }
+        assertEq(handler.claimedFromMarket(address(0)) + _credits(address(0)), closedBudgets[0], "ETH credits");
+        assertEq(handler.claimedFromMarket(address(usdc)) + _credits(address(usdc)), closedBudgets[1], "USDC credits");
+    }
+
+    /// @notice The pool holds what is available plus what it owes, and never grants more than
+    ///         it was funded.
+    function invariant_poolBalanceEqualsAvailablePlusClaimables() public view {
+        address[] memory accounts = handler.allAccounts();
+        uint256 owed;
+        for (uint256 i; i < accounts.length; ++i) {
+            owed += pool.claimable(accounts[i]);
+        }
+        assertEq(nnt.balanceOf(address(pool)), pool.available() + owed, "balance");
+        assertEq(pool.totalClaimable(), owed, "total");
+        assertEq(pool.available() + owed + handler.claimedFromPool(), handler.poolFunded(), "funded");
+    }
+
+    /// @notice The registry holds exactly every node's stake and unbonding plus slashed credits,
+    ///         and each node's locked stake is the collateral of its live assignments, never more
+    ///         than its stake.
+    function invariant_registryBalanceAndCollateral() public view {
         address[] memory accounts = handler.allAccounts();
         uint256 total;
         for (uint256 i; i < accounts.length; ++i) {
             INodeRegistry.Node memory n = registry.getNode(accounts[i]);
             total += uint256(n.staked) + n.unbonding + registry.claimable(accounts[i]);
         }
-        assertEq(nnt.balanceOf(address(registry)), total);
-    }
+        assertEq(nnt.balanceOf(address(registry)), total, "registry balance");
 
-    /// @notice Each node's locked stake is exactly the collateral of its live assignments.
-    function invariant_lockedEqualsLiveCollateral() public view {
         address[] memory all = handler.allNodes();
         uint256[] memory live = new uint256[](all.length);
         uint256 count = market.taskCount();
         for (uint256 id = 1; id <= count; ++id) {
             ITaskMarket.Task memory t = market.getTask(id);
-            if (t.status != ITaskMarket.TaskStatus.Assigned && t.status != ITaskMarket.TaskStatus.Submitted) continue;
+            if (!_live(t.status)) continue;
             address[] memory assignees = market.assigneesOf(id);
             for (uint256 a; a < assignees.length; ++a) {
                 for (uint256 n; n < all.length; ++n) {
@@ -61,24 +101,28 @@ contract TaskMarketInvariantTest is Fixture {
         for (uint256 n; n < all.length; ++n) {
             INodeRegistry.Node memory node = registry.getNode(all[n]);
             assertEq(uint256(node.locked), live[n], "locked");
-            assertLe(uint256(node.locked), uint256(node.staked));
+            assertLe(uint256(node.locked), uint256(node.staked), "locked <= staked");
         }
     }
 
-    function _owed(address token) internal view returns (uint256 total) {
+    function _live(ITaskMarket.TaskStatus s) internal pure returns (bool) {
+        return s == ITaskMarket.TaskStatus.Assigned || s == ITaskMarket.TaskStatus.Running
+            || s == ITaskMarket.TaskStatus.Submitted;
+    }
+
+    function _credits(address token) internal view returns (uint256 total) {
         address[] memory accounts = handler.allAccounts();
         for (uint256 i; i < accounts.length; ++i) {
             total += market.claimable(token, accounts[i]);
         }
+    }
+
+    function _owed(address token) internal view returns (uint256 total) {
+        total = _credits(token);
         uint256 count = market.taskCount();
         for (uint256 id = 1; id <= count; ++id) {
             ITaskMarket.Task memory t = market.getTask(id);
-            if (t.token != token) continue;
-            ITaskMarket.TaskStatus s = t.status;
-            if (
-                s == ITaskMarket.TaskStatus.Published || s == ITaskMarket.TaskStatus.Assigned
-                    || s == ITaskMarket.TaskStatus.Submitted
-            ) {
+            if (t.token == token && (t.status == ITaskMarket.TaskStatus.Published || _live(t.status))) {
                 total += t.budget;
             }
         }

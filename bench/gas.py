@@ -1,0 +1,136 @@
+"""Gas per protocol operation, and assignment gas against the number of registered nodes.
+
+Assignment must not grow with the node set: the market only loops over a task's (bounded)
+applicants. This registers 10, then 100, then 1,000 staked nodes on one devnet and, at each
+size, measures `assign` for every scheduling strategy with the same 16 applicants and r = 3.
+Nodes beyond anvil's funded accounts are driven with `--auto-impersonate` (no keys needed).
+The last line is one JSON object; `assign_gas_ratio_1000_over_10` is the worst strategy's ratio.
+
+    .venv/bin/python bench/gas.py [--sizes 10,100,1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from eth_utils.address import to_checksum_address
+from web3 import Web3
+from web3.types import RPCEndpoint
+
+from nnc.chain.deploy import NNT
+from nnc.chain.deployment import STRATEGY_CONTRACTS
+from nnc.chain.devnet import Anvil
+from nnc.chain.market import Market, PublishRequest
+from nnc.devnet import REQUESTER, Devnet
+
+APPLICANTS = 16
+REPLICATION = 3
+STAKE = 200 * NNT
+SPEC_DIGEST = b"\x11" * 32
+
+
+class Bench:
+    def __init__(self, devnet: Devnet) -> None:
+        self.devnet = devnet
+        self.deployer = devnet.client(0)
+        self.w3 = self.deployer.w3
+        self.nodes: list[str] = []
+        self.gas: dict[str, list[int]] = defaultdict(list)
+
+    def send(self, sender: str, fn: Any, value: int = 0) -> str:
+        """An unsigned transaction from any address (anvil auto-impersonation); returns its hash."""
+        tx = fn.build_transaction({"from": sender, "value": value, "gas": 3_000_000,
+                                   "nonce": self.w3.eth.get_transaction_count(sender, "pending")})
+        return str(self.w3.eth.send_transaction(tx).hex())
+
+    def gas_of(self, tx_hash: str) -> int:
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash)
+        assert receipt["status"] == 1, f"transaction {tx_hash} failed"
+        return int(receipt["gasUsed"])
+
+    def register_nodes(self, count: int) -> None:
+        token, registry = self.deployer.token, self.deployer.registry
+        last = ""
+        for i in range(len(self.nodes), count):
+            node = to_checksum_address(Web3.keccak(text=f"bench-node-{i}")[:20])
+            self.w3.provider.make_request(RPCEndpoint("anvil_setBalance"), [node, hex(10**20)])
+            self.send(self.deployer.address, token.functions.transfer(node, STAKE))
+            self.send(node, token.functions.approve(registry.address, STAKE))
+            reg = self.send(node, registry.functions.register(Web3.keccak(text=node), 1))
+            last = self.send(node, registry.functions.stake(STAKE))
+            if i < 3:
+                self.gas["register"].append(self.gas_of(reg))
+                self.gas["stake"].append(self.gas_of(last))
+            self.nodes.append(node)
+        if last:
+            self.gas_of(last)
+
+    def assign_gas(self, strategy: str) -> int:
+        requester = Market(self.devnet.client(REQUESTER))
+        now = self.deployer.block_timestamp()
+        task_id, receipt = requester.publish(PublishRequest(
+            spec_digest=SPEC_DIGEST, spec_uri="bench", budget=10**18, replication=REPLICATION, collateral=10 * NNT,
+            apply_deadline=now + 100, deadline=now + 10_000, compute_units=1000,
+            strategy=str(self.deployer.contract(STRATEGY_CONTRACTS[strategy]).address)))
+        self.gas["publish"].append(int(receipt["gasUsed"]))
+        market = self.deployer.market
+        applicants = self.nodes[-APPLICANTS:]
+        for node in applicants:
+            self.gas["apply"].append(self.gas_of(self.send(node, market.functions.applyForTask(task_id))))
+        if strategy != "first-come":
+            self.w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [101])
+        gas = self.gas_of(self.send(self.deployer.address, market.functions.assign(task_id)))
+        self.finish(task_id, market)
+        return gas
+
+    def finish(self, task_id: int, market: Any) -> None:
+        """Submits, reports quality, settles: the rest of the per-operation figures."""
+        assignees = market.functions.assigneesOf(task_id).call()
+        head = b"\x22" * 32
+        for node in assignees:
+            snapshot = self.send(node, market.functions.postSnapshot(task_id, 10, head))
+            self.gas["postSnapshot"].append(self.gas_of(snapshot))
+            self.gas["submitResult"].append(self.gas_of(self.send(node, market.functions.submitResult(
+                task_id, b"\x33" * 32, "bench://model"))))
+        oracle = self.devnet.address(1)
+        self.gas["reportQuality"].append(self.gas_of(self.send(oracle, market.functions.reportQuality(task_id, 9000))))
+        window = market.functions.settlementParams().call()[4]
+        self.w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [window + 1])
+        self.gas[f"settle_r{REPLICATION}"].append(self.gas_of(self.send(oracle, market.functions.settle(task_id))))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10,100,1000")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    assign: dict[str, dict[int, int]] = defaultdict(dict)
+    with tempfile.TemporaryDirectory(prefix="nnc-gas-") as tmp:
+        devnet = Devnet(data_dir=Path(tmp), nodes=1, anvil=Anvil(extra_args=("--auto-impersonate",)))
+        with devnet:
+            bench = Bench(devnet)
+            for size in sizes:
+                bench.register_nodes(size)
+                for strategy in STRATEGY_CONTRACTS:
+                    assign[strategy][size] = bench.assign_gas(strategy)
+            ops = {op: round(sum(v) / len(v)) for op, v in bench.gas.items()}
+    print(f"{'operation':16} {'gas (mean)':>12}")
+    for op, value in ops.items():
+        print(f"{op:16} {value:>12,}")
+    print(f"\nassign, r={REPLICATION}, {APPLICANTS} applicants, by registered nodes:")
+    print(f"{'strategy':24}" + "".join(f"{n:>10}" for n in sizes) + f"{'ratio':>8}")
+    ratios = {}
+    for strategy, by_size in assign.items():
+        ratios[strategy] = round(by_size[sizes[-1]] / by_size[sizes[0]], 4)
+        print(f"{strategy:24}" + "".join(f"{by_size[n]:>10,}" for n in sizes) + f"{ratios[strategy]:>8}")
+    print(json.dumps({"gas": ops, "assign_gas": assign, "assign_gas_ratio_by_strategy": ratios,
+                      f"assign_gas_ratio_{sizes[-1]}_over_{sizes[0]}": max(ratios.values())}))
+
+
+if __name__ == "__main__":
+    main()
