@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import BinaryIO, Protocol, runtime_checkable
 
 
 @runtime_checkable
@@ -21,6 +21,10 @@ class Store(Protocol):
 
     def put_file(self, path: Path) -> str:
         """Store the file at `path` (streamed, constant memory) and return its URI."""
+        ...
+
+    def put_stream(self, stream: BinaryIO) -> str:
+        """Store the rest of `stream` (read in chunks, constant memory) and return its URI."""
         ...
 
     def get_bytes(self, uri: str) -> bytes:

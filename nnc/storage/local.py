@@ -89,18 +89,25 @@ class LocalStore:
         return self._commit(temp, digest_hex)
 
     def put_file(self, path: Path) -> str:
+        try:
+            with open(path, "rb") as source:
+                return self.put_stream(source)
+        except OSError as exc:
+            raise StorageError(f"cannot store file {path}: {exc}") from exc
+
+    def put_stream(self, stream: BinaryIO) -> str:
         hasher = hashlib.sha256()
         handle, temp = self._temp_file(self.root / "tmp")
         try:
-            with handle, open(path, "rb") as source:
-                while chunk := source.read(CHUNK_SIZE):
+            with handle:
+                while chunk := stream.read(CHUNK_SIZE):
                     hasher.update(chunk)
                     handle.write(chunk)
                 handle.flush()
                 os.fsync(handle.fileno())
         except OSError as exc:
             temp.unlink(missing_ok=True)
-            raise StorageError(f"cannot store file {path}: {exc}") from exc
+            raise StorageError(f"cannot store stream in {self.root}: {exc}") from exc
         except BaseException:
             temp.unlink(missing_ok=True)
             raise

@@ -138,8 +138,10 @@ def test_open_store_local_url(tmp_path: Path) -> None:
 
 
 def test_open_store_rejects_other_backends() -> None:
-    with pytest.raises(StorageError, match=r"unsupported storage backend 'ipfs' \(supported: local\)"):
-        open_store("ipfs://127.0.0.1:5001")
+    with pytest.raises(StorageError, match=r"unsupported storage URL 'ipfs://127.0.0.1:5001'.*ipfs\+http://host:port"):
+        open_store("ipfs://127.0.0.1:5001")  # a content URI, not the address of a store
+    with pytest.raises(StorageError, match="expected ipfs\\+http://host:port"):
+        open_store("ipfs+http://")
     with pytest.raises(StorageError, match="local:///absolute/path"):
         open_store("local://relative/dir")
     with pytest.raises(StorageError):
