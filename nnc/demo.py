@@ -109,6 +109,12 @@ def describe(event: ChainEvent) -> str | None:
         return f"{task} assigned to {', '.join(a['nodes'])}"
     if event.name == "ResultSubmitted":
         return f"{task}: node {a['node']} submitted result {a['resultDigest'][:18]}…"
+    if event.name == "SnapshotPosted":
+        return f"{task}: node {a['node']} snapshot at step {a['step']}, chain head {a['chainHead'][:14]}…"
+    if event.name == "QualityReported":
+        return f"{task}: oracle reports quality {a['score'] / 100:g}% (model evaluated on the eval split)"
+    if event.name == "BonusGranted":
+        return f"{task}: node {a['node']} earned a bonus of {a['amount'] / 10**18:g} NNT"
     if event.name == "NodePaid":
         return f"{task}: node {a['node']} earned {a['amount'] / 10**18:g} ETH"
     if event.name == "TaskSettled":

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 
 from eth_account import Account
+from web3.types import RPCEndpoint
 
 from nnc.chain.artifacts import Artifacts
 from nnc.chain.build import build_artifacts
@@ -24,7 +25,10 @@ from nnc.chain.devnet import Anvil
 log = logging.getLogger(__name__)
 
 DEPLOYER, ORACLE, REQUESTER, FIRST_NODE = 0, 1, 2, 3
-DEVNET_PARAMS = ProtocolParams(min_stake=100 * NNT, unbonding_delay=60, protocol_fee_bps=200)
+# Short windows so that a task settles in seconds; rewards in NNT for quality.
+DEVNET_PARAMS = ProtocolParams(min_stake=100 * NNT, unbonding_delay=60, protocol_fee_bps=200,
+                               challenge_window=10, snapshot_interval=1, reward_per_compute_unit=10**15,
+                               rewards_pool_funding=1_000_000 * NNT)
 NODE_FUNDING = 10_000 * NNT
 REQUESTER_FUNDING = 100_000 * NNT
 
@@ -54,7 +58,8 @@ class Devnet:
         self.anvil.start()  # automine while deploying; the block time (if any) is set afterwards
         try:
             deployer = self.client(DEPLOYER, with_deployment=False)
-            self.deployment = deploy_protocol(deployer, self.params)
+            params = replace(self.params, oracles=(self.address(ORACLE), *self.params.oracles))
+            self.deployment = deploy_protocol(deployer, params)
             self.deployment.save(self.deployment_file)
             token = deployer.token
             for i in [REQUESTER, *range(FIRST_NODE, FIRST_NODE + self.nodes)]:
@@ -62,8 +67,7 @@ class Devnet:
                 deployer.transact(token.functions.transfer(self.address(i), amount), context="fund NNT")
             self._write_keys()
             if self.block_time:
-                deployer.w3.provider.make_request(  # type: ignore[arg-type]
-                    "evm_setIntervalMining", [self.block_time])
+                deployer.w3.provider.make_request(RPCEndpoint("evm_setIntervalMining"), [self.block_time])
         except BaseException:
             self.anvil.stop()
             raise

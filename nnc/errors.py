@@ -37,12 +37,40 @@ class IntegrityError(StorageError):
         self.actual = actual
 
 
+class ServiceUnavailableError(StorageError):
+    """A storage service (IPFS API, Arweave gateway) could not be reached, or kept failing, after every retry."""
+
+    def __init__(self, service: str, url: str, attempts: int, cause: str) -> None:
+        super().__init__(f"{service} at {url} unavailable after {attempts} attempt(s): {cause}")
+        self.service = service
+        self.url = url
+        self.attempts = attempts
+
+
+class DecryptionError(StorageError):
+    """An encrypted payload is malformed, truncated or was tampered with."""
+
+
+class NotARecipientError(DecryptionError):
+    """A payload was not encrypted to the key trying to open it."""
+
+    def __init__(self, public_key_hex: str, recipients: list[str]) -> None:
+        shown = ", ".join(r[:16] + "…" for r in recipients) or "none"
+        super().__init__(f"payload is not encrypted to key {public_key_hex}: its recipients are {shown}")
+        self.public_key_hex = public_key_hex
+        self.recipients = recipients
+
+
 class TrainingError(NNCError):
     """A training run could not be carried out as the spec asks."""
 
 
 class ChainError(NNCError):
     """The chain could not be reached, or a call or transaction failed."""
+
+
+class ChainUnavailableError(ChainError):
+    """The chain's RPC endpoint cannot be reached or did not answer in time: worth retrying."""
 
 
 class ArtifactError(ChainError):

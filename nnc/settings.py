@@ -35,7 +35,12 @@ class Settings(BaseSettings):
     key_file: Path | None = Field(default=None, description="file holding the hex private key")
     data_dir: Path = Path(".nnc")
     deployment_file: Path | None = Field(default=None, description="default: <data_dir>/deployment.json")
-    storage_url: str | None = Field(default=None, description="default: local://<data_dir>/store")
+    storage_url: str | None = Field(default=None, description="default: local://<data_dir>/store; or "
+                                    "ipfs+http://host:port (Kubo RPC API), ar+http://host:port (Arweave gateway)")
+    ipfs_api_url: str | None = Field(default=None, description="Kubo RPC API for ipfs:// reads, e.g. http://127.0.0.1:5001")
+    arweave_url: str | None = Field(default=None, description="Arweave gateway for ar:// reads, e.g. http://127.0.0.1:1984")
+    arweave_wallet: Path | None = Field(default=None, description="JWK key file that signs Arweave uploads")
+    encryption_key_file: Path | None = Field(default=None, description="X25519 key; default: <data_dir>/encryption.key")
     confirmations: int = Field(default=0, ge=0, le=64)
     poll_interval: float = Field(default=0.5, gt=0, le=60)
     log_range: int = Field(default=2000, ge=1, description="max blocks per event query")
@@ -64,6 +69,10 @@ class Settings(BaseSettings):
     @property
     def resolved_storage_url(self) -> str:
         return self.storage_url or f"local://{(self.data_dir / 'store').resolve()}"
+
+    @property
+    def resolved_encryption_key_file(self) -> Path:
+        return self.encryption_key_file or self.data_dir / "encryption.key"
 
     def private_key_hex(self) -> str | None:
         """The signing key, from `private_key` or `key_file`; None when neither is set."""

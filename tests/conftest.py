@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from nnc.devnet import Devnet
+from nnc.devnet import DEVNET_PARAMS, Devnet
 
 
 @pytest.fixture(scope="session")
 def devnet() -> Iterator[Devnet]:
-    """Anvil with the protocol deployed and three funded node accounts (automine, no block time)."""
+    """Anvil with the protocol deployed and three funded node accounts (automine, no block time).
+
+    The challenge window is a minute: tests move chain time past it (`evm_increaseTime`).
+    """
+    params = replace(DEVNET_PARAMS, challenge_window=60, snapshot_interval=0)
     with tempfile.TemporaryDirectory(prefix="nnc-test-devnet-") as tmp:
-        with Devnet(data_dir=Path(tmp), nodes=3) as net:
+        with Devnet(data_dir=Path(tmp), nodes=3, params=params) as net:
             yield net
 
 

@@ -20,16 +20,17 @@ from nnc.chain.artifacts import Artifacts
 from nnc.chain.deployment import Deployment
 from nnc.chain.revert import RevertDecoder
 from nnc.chain.types import SOLIDITY_ENUMS
-from nnc.errors import ChainError, ConfigError
+from nnc.errors import ChainError, ChainUnavailableError, ConfigError
 from nnc.settings import Settings
 
 log = logging.getLogger(__name__)
 
 RECEIPT_TIMEOUT_S = 120.0
 
-# Failures a daemon waits out with back-off rather than crashing on.
+# Failures a daemon waits out with back-off rather than crashing on. A revert is not one of them:
+# it is an answer, and retrying the same call would get the same answer.
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
-    ChainError, requests.ConnectionError, requests.Timeout, Web3RPCError)
+    ChainUnavailableError, requests.ConnectionError, requests.Timeout, Web3RPCError)
 
 
 def connect_web3(rpc_url: str, timeout: float = 10.0) -> Web3:
@@ -37,7 +38,7 @@ def connect_web3(rpc_url: str, timeout: float = 10.0) -> Web3:
     try:
         _ = w3.eth.chain_id
     except Exception as exc:  # requests' connection errors carry no common base we can name
-        raise ChainError(f"cannot reach the chain at {rpc_url}: {exc.__class__.__name__}") from None
+        raise ChainUnavailableError(f"cannot reach the chain at {rpc_url}: {exc.__class__.__name__}") from None
     return w3
 
 
@@ -173,7 +174,7 @@ class ChainClient:
             tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
             receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT_S)
         except TimeExhausted:
-            raise ChainError(f"{label}: no receipt within {RECEIPT_TIMEOUT_S:.0f} s") from None
+            raise ChainUnavailableError(f"{label}: no receipt within {RECEIPT_TIMEOUT_S:.0f} s") from None
         except Web3RPCError as exc:
             raise ChainError(f"{label}: the node refused the transaction: {exc}") from None
         if receipt["status"] != 1:

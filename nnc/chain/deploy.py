@@ -1,12 +1,14 @@
-"""Deploying the protocol: token, node registry, task market and the first-come strategy."""
+"""Deploying the protocol: token, registry, reputation, rewards pool, market and strategies."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 
+from web3.contract import Contract
+
 from nnc.chain.client import ChainClient
-from nnc.chain.deployment import Deployment
+from nnc.chain.deployment import STRATEGY_CONTRACTS, Deployment
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +23,12 @@ class ProtocolParams:
     min_stake: int = 100 * NNT
     unbonding_delay: int = 7 * 24 * 3600
     protocol_fee_bps: int = 200
+    challenge_window: int = 3600
+    snapshot_interval: int = 30
+    reward_per_compute_unit: int = 0
+    rewards_pool_funding: int = 0  # NNT moved from the deployer into the rewards pool
     treasury: str | None = None  # default: the deployer
+    oracles: tuple[str, ...] = ()  # addresses granted ORACLE_ROLE
 
 
 def deploy_protocol(client: ChainClient, params: ProtocolParams = ProtocolParams()) -> Deployment:
@@ -30,16 +37,48 @@ def deploy_protocol(client: ChainClient, params: ProtocolParams = ProtocolParams
     start_block = client.block_number()
     token = client.deploy("NNToken", deployer, params.initial_supply)
     registry = client.deploy("NodeRegistry", token.address, params.min_stake, params.unbonding_delay, deployer)
-    market = client.deploy("TaskMarket", registry.address, params.treasury or deployer,
-                           params.protocol_fee_bps, deployer)
-    strategy = client.deploy("FirstComeStrategy")
-    market_role = registry.functions.MARKET_ROLE().call()
-    client.transact(registry.functions.grantRole(market_role, market.address), context="grant MARKET_ROLE")
-    client.transact(market.functions.setStrategyAllowed(strategy.address, True), context="allow first-come")
+    reputation = client.deploy("Reputation", deployer)
+    pool = client.deploy("RewardsPool", token.address, deployer)
+    market = client.deploy("TaskMarket", registry.address, reputation.address, pool.address,
+                           params.treasury or deployer, params.protocol_fee_bps, deployer)
+    strategies = {name: _deploy_strategy(client, contract, registry, reputation, market)
+                  for name, contract in STRATEGY_CONTRACTS.items()}
+
+    _grant(client, registry, "MARKET_ROLE", market.address)
+    _grant(client, reputation, "REPORTER_ROLE", market.address)
+    _grant(client, pool, "REWARDER_ROLE", market.address)
+    for oracle in params.oracles:
+        _grant(client, registry, "ORACLE_ROLE", oracle)
+        _grant(client, market, "ORACLE_ROLE", oracle)
+    for strategy in strategies.values():
+        client.transact(market.functions.setStrategyAllowed(strategy.address, True), context="allow strategy")
     client.transact(market.functions.setTokenAllowed(token.address, True), context="allow NNT payments")
-    deployment = Deployment(
-        chain_id=client.w3.eth.chain_id, start_block=start_block, deployer=deployer,
-        addresses={"NNToken": token.address, "NodeRegistry": registry.address,
-                   "TaskMarket": market.address, "FirstComeStrategy": strategy.address})
+    client.transact(market.functions.setChallengeWindow(params.challenge_window), context="challenge window")
+    client.transact(market.functions.setSnapshotInterval(params.snapshot_interval), context="snapshot interval")
+    if params.reward_per_compute_unit:
+        client.transact(market.functions.setRewardPerComputeUnit(params.reward_per_compute_unit),
+                        context="reward per compute unit")
+    if params.rewards_pool_funding:
+        client.transact(token.functions.approve(pool.address, params.rewards_pool_funding), context="approve pool")
+        client.transact(pool.functions.fund(params.rewards_pool_funding), context="fund rewards pool")
+
+    addresses: dict[str, str] = {
+        "NNToken": token.address, "NodeRegistry": registry.address, "Reputation": reputation.address,
+        "RewardsPool": pool.address, "TaskMarket": market.address}
+    addresses.update({STRATEGY_CONTRACTS[name]: s.address for name, s in strategies.items()})
+    deployment = Deployment(chain_id=client.w3.eth.chain_id, start_block=start_block, deployer=deployer,
+                            addresses=addresses)
     client.deployment = deployment
     return deployment
+
+
+def _deploy_strategy(client: ChainClient, contract: str, registry: Contract, reputation: Contract,
+                     market: Contract) -> Contract:
+    if contract == "FirstComeStrategy":
+        return client.deploy(contract)
+    return client.deploy(contract, registry.address, reputation.address, market.address)
+
+
+def _grant(client: ChainClient, contract: Contract, role_name: str, account: str) -> None:
+    role = getattr(contract.functions, role_name)().call()
+    client.transact(contract.functions.grantRole(role, account), context=f"grant {role_name}")

@@ -11,7 +11,13 @@ from web3 import Web3
 from nnc.errors import ConfigError
 from nnc.jsonfile import write_json_atomic
 
-CONTRACT_NAMES = ("NNToken", "NodeRegistry", "TaskMarket", "FirstComeStrategy")
+# Scheduling strategies by the name a task spec or the CLI uses -> contract name.
+STRATEGY_CONTRACTS = {
+    "first-come": "FirstComeStrategy",
+    "reputation-priority": "ReputationPriorityStrategy",
+    "lowest-price": "LowestPriceStrategy",
+    "stake-weighted-random": "StakeWeightedRandomStrategy",
+}
 
 
 @dataclass

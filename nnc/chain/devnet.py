@@ -37,6 +37,7 @@ class Anvil:
     port: int = 0
     chain_id: int = DEVNET_CHAIN_ID
     accounts: int = 10
+    extra_args: tuple[str, ...] = ()  # e.g. ("--auto-impersonate",) for benchmarks
     process: subprocess.Popen[bytes] | None = None
     private_keys: list[str] = field(default_factory=list)
     addresses: list[str] = field(default_factory=list)
@@ -50,7 +51,7 @@ class Anvil:
         config_out = Path(tempfile.mkdtemp(prefix="nnc-anvil-")) / "anvil.json"
         cmd = [str(anvil_binary()), "--port", str(self.port), "--chain-id", str(self.chain_id),
                "--accounts", str(self.accounts), "--balance", "10000", "--config-out", str(config_out),
-               "--silent"]
+               "--silent", *self.extra_args]
         self.process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                         start_new_session=True)
         end = time.monotonic() + timeout

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -72,7 +72,7 @@ class EventReader:
 
 def _plain(value: Any) -> Any:
     """Event arguments as JSON-friendly values (bytes as 0x-hex, tuples as lists)."""
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):  # dicts and web3's AttributeDict (struct arguments)
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]

@@ -10,7 +10,8 @@ from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from nnc.chain.client import ChainClient
-from nnc.chain.types import ETH, TaskStatus, TaskView
+from nnc.chain.deployment import STRATEGY_CONTRACTS
+from nnc.chain.types import ETH, SettlementParams, Snapshot, TaskStatus, TaskView
 from nnc.errors import ChainError
 
 
@@ -24,8 +25,10 @@ class PublishRequest:
     apply_deadline: int
     deadline: int
     token: str = ETH
-    strategy: str | None = None  # default: the deployment's FirstComeStrategy
+    compute_units: int = 1
+    strategy: str | None = None  # default: the deployment's first-come strategy
     min_hardware_class: int = 0
+    min_reputation: int = 0
 
 
 class Market:
@@ -39,10 +42,11 @@ class Market:
 
     def publish(self, req: PublishRequest) -> tuple[int, TxReceipt]:
         """Publishes (approving the ERC-20 budget first when needed); returns the task id."""
-        strategy = req.strategy or self.client.contract("FirstComeStrategy").address
+        strategy = req.strategy or self.client.contract(STRATEGY_CONTRACTS["first-come"]).address
         params = (req.spec_digest, req.spec_uri, Web3.to_checksum_address(req.token), req.budget,
                   req.replication, Web3.to_checksum_address(strategy), req.collateral,
-                  req.min_hardware_class, req.apply_deadline, req.deadline)
+                  req.min_hardware_class, req.apply_deadline, req.deadline, req.compute_units,
+                  req.min_reputation)
         value = req.budget if int(req.token, 16) == 0 else 0
         if value == 0 and self.contract.functions.isTokenAllowed(Web3.to_checksum_address(req.token)).call():
             erc20 = self.client.at("NNToken", req.token)  # any ERC-20 ABI will do for approve
@@ -62,6 +66,14 @@ class Market:
 
     def assign(self, task_id: int) -> TxReceipt:
         return self.client.transact(self.contract.functions.assign(task_id), context=f"assign task {task_id}")
+
+    def post_snapshot(self, task_id: int, step: int, chain_head: bytes) -> TxReceipt:
+        return self.client.transact(self.contract.functions.postSnapshot(task_id, step, chain_head),
+                                    context=f"snapshot task {task_id} step {step}")
+
+    def report_quality(self, task_id: int, score: int) -> TxReceipt:
+        return self.client.transact(self.contract.functions.reportQuality(task_id, score),
+                                    context=f"report quality of task {task_id}")
 
     def submit(self, task_id: int, result_digest: bytes, result_uri: str) -> TxReceipt:
         return self.client.transact(self.contract.functions.submitResult(task_id, result_digest, result_uri),
@@ -93,6 +105,17 @@ class Market:
 
     def applicants(self, task_id: int) -> list[str]:
         return list(self.contract.functions.applicantsOf(task_id).call())
+
+    def latest_snapshot(self, task_id: int, node: str) -> Snapshot:
+        step, head, posted_at = self.contract.functions.latestSnapshot(
+            task_id, Web3.to_checksum_address(node)).call()
+        return Snapshot(int(step), bytes(head), int(posted_at))
+
+    def result_of(self, task_id: int, node: str) -> bytes:
+        return bytes(self.contract.functions.resultOf(task_id, Web3.to_checksum_address(node)).call())
+
+    def settlement_params(self) -> SettlementParams:
+        return SettlementParams.from_tuple(self.contract.functions.settlementParams().call())
 
     def claimable(self, account: str, token: str = ETH) -> int:
         return int(self.contract.functions.claimable(Web3.to_checksum_address(token),

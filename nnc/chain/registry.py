@@ -24,6 +24,26 @@ class Registry:
         return self.client.transact(self.contract.functions.updateProfile(profile_digest, hardware_class),
                                     context="update profile")
 
+    def set_price(self, token: str, price_per_compute_unit: int) -> TxReceipt:
+        return self.client.transact(self.contract.functions.setPrice(
+            Web3.to_checksum_address(token), price_per_compute_unit), context="set price")
+
+    def set_encryption_key(self, public_key: bytes) -> TxReceipt:
+        return self.client.transact(self.contract.functions.setEncryptionKey(public_key),
+                                    context="set encryption key")
+
+    def attest_benchmark(self, node: str, profile_digest: bytes, score: int) -> TxReceipt:
+        return self.client.transact(self.contract.functions.attestBenchmark(
+            Web3.to_checksum_address(node), profile_digest, score), context=f"attest benchmark of {node}")
+
+    def price_of(self, node: str, token: str) -> int:
+        return int(self.contract.functions.priceOf(Web3.to_checksum_address(node),
+                                                   Web3.to_checksum_address(token)).call())
+
+    def reputation_of(self, node: str) -> int:
+        return int(self.client.contract("Reputation").functions.reputationOf(
+            Web3.to_checksum_address(node)).call())
+
     def stake(self, amount: int) -> TxReceipt:
         """Approves the registry for `amount` NNT and stakes it."""
         token = self.client.token

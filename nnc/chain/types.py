@@ -50,11 +50,16 @@ class TaskView:
     budget: int
     spec_digest: bytes
     result_digest: bytes
+    compute_units: int
+    min_reputation: int
+    quality_score: int
+    assigned_at: int
+    submitted_at: int
 
     @classmethod
     def from_tuple(cls, task_id: int, t: Any) -> TaskView:
         return cls(task_id, t[0], TaskStatus(t[1]), t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9],
-                   t[10], bytes(t[11]), bytes(t[12]))
+                   t[10], bytes(t[11]), bytes(t[12]), t[13], t[14], t[15], t[16], t[17])
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,9 @@ class NodeView:
     locked: int
     unbonding: int
     unbond_ready_at: int
+    benchmark_score: int
+    benchmark_attested_at: int
+    encryption_key: bytes
 
     @property
     def registered(self) -> bool:
@@ -76,4 +84,30 @@ class NodeView:
 
     @classmethod
     def from_tuple(cls, address: str, n: Any) -> NodeView:
-        return cls(address, bytes(n[0]), n[1], n[2], n[3], n[4], n[5], n[6])
+        return cls(address, bytes(n[0]), n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], bytes(n[9]))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The latest checkpoint-chain head a node posted for a task."""
+
+    step: int
+    chain_head: bytes
+    posted_at: int
+
+
+@dataclass(frozen=True)
+class SettlementParams:
+    """`ITaskMarket.SettlementParams`: governance-set weights, fee and windows."""
+
+    base_weight_bps: int
+    quality_weight_bps: int
+    reputation_weight_bps: int
+    protocol_fee_bps: int
+    challenge_window: int
+    min_snapshot_interval: int
+    reward_per_compute_unit: int
+
+    @classmethod
+    def from_tuple(cls, p: Any) -> SettlementParams:
+        return cls(*(int(v) for v in p))

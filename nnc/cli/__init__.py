@@ -13,6 +13,7 @@ import click
 
 from nnc.cli.chain_commands import build_cmd, claim_cmd, deploy_cmd
 from nnc.cli.daemon_commands import oracle_group, worker_group
+from nnc.cli.data_commands import data_group
 from nnc.cli.devnet_commands import demo_cmd, devnet_group
 from nnc.cli.node_commands import node_group
 from nnc.cli.task_commands import task_group
@@ -35,7 +36,7 @@ def cli(ctx: click.Context, rpc_url: str | None, data_dir: str | None, verbose: 
 
 
 for command in (build_cmd, deploy_cmd, claim_cmd, devnet_group, demo_cmd, task_group, node_group,
-                worker_group, oracle_group):
+                worker_group, oracle_group, data_group):
     cli.add_command(command)
 
 

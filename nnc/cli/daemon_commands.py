@@ -20,14 +20,15 @@ def worker_group() -> None:
 @worker_group.command("run")
 @click.option("--stake", default=200, show_default=True, help="NNT to keep staked")
 @click.option("--benchmark-seconds", default=1.0, show_default=True)
+@click.option("--price", type=int, help="price per compute unit for ETH tasks, in wei (0 = any price)")
 @click.pass_context
-def worker_run(ctx: click.Context, stake: int, benchmark_seconds: float) -> None:
+def worker_run(ctx: click.Context, stake: int, benchmark_seconds: float, price: int | None) -> None:
     """Register, stake, then apply for, train and submit tasks until stopped (Ctrl-C)."""
     settings = settings_of(ctx)
     stop = StopFlag()
     stop.install_signal_handlers()
     worker = Worker(settings, ChainClient.from_settings(settings), store_of(ctx))
-    worker.join(stake * NNT, benchmark_seconds)
+    worker.join(stake * NNT, benchmark_seconds, price)
     worker.run(stop)
 
 
@@ -48,4 +49,4 @@ def oracle_run(ctx: click.Context, rebuild: bool) -> None:
     index = open_index(settings, client)
     if rebuild:
         index.reset()
-    Oracle(settings, client, index).run(stop)
+    Oracle(settings, client, index, store_of(ctx)).run(stop)

@@ -6,7 +6,7 @@ import click
 
 from nnc.chain.registry import Registry
 from nnc.cli.context import client_of, fmt_nnt
-from nnc.task.publish import parse_amount
+from nnc.task.publish import parse_amount, resolve_token
 from nnc.worker.profile import collect_profile, hardware_class, profile_digest
 
 
@@ -36,6 +36,18 @@ def stake_cmd(ctx: click.Context, amount: str) -> None:
     client = client_of(ctx)
     Registry(client).stake(parse_amount(client, amount, str(client.token.address)))
     click.echo(f"staked {amount} NNT")
+
+
+@node_group.command("price")
+@click.argument("price_per_compute_unit")
+@click.option("--token", default="ETH", show_default=True, help="ETH, NNT or a token address")
+@click.pass_context
+def price_cmd(ctx: click.Context, price_per_compute_unit: str, token: str) -> None:
+    """Set your price per compute unit for tasks paid in TOKEN (in whole tokens; 0 = any price)."""
+    client = client_of(ctx)
+    address = resolve_token(client, token)
+    Registry(client).set_price(address, parse_amount(client, price_per_compute_unit, address))
+    click.echo(f"price set: {price_per_compute_unit} {token} per compute unit")
 
 
 @node_group.command("unbond")
@@ -71,3 +83,6 @@ def status_cmd(ctx: click.Context, address: str | None) -> None:
     click.echo(f"  staked     {fmt_nnt(node.staked)} (locked {fmt_nnt(node.locked)}, "
                f"free {fmt_nnt(node.staked - node.locked)})")
     click.echo(f"  unbonding  {fmt_nnt(node.unbonding)} (ready at {node.unbond_ready_at})")
+    click.echo(f"  reputation {registry.reputation_of(node.address) / 100:g}%")
+    attested = f"{node.benchmark_score} (at {node.benchmark_attested_at})" if node.benchmark_attested_at else "none"
+    click.echo(f"  benchmark  {attested}")

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from nnc.chain.deploy import NNT
+from nnc.chain.deployment import STRATEGY_CONTRACTS
 from nnc.chain.market import Market
 from nnc.cli.context import client_of, fmt_amount, store_of
 from nnc.task import compute_units, load_spec, spec_digest
@@ -37,9 +38,12 @@ def validate_cmd(spec_file: Path) -> None:
 @click.option("--apply-window", default=60, show_default=True, help="seconds nodes may apply")
 @click.option("--deadline", default=3600, show_default=True, help="seconds until results are due")
 @click.option("--min-class", default=0, show_default=True, help="minimum hardware class")
+@click.option("--min-reputation", default=0, show_default=True, help="minimum node reputation, 0..10000")
+@click.option("--strategy", type=click.Choice(list(STRATEGY_CONTRACTS)), default="first-come", show_default=True)
 @click.pass_context
 def publish_cmd(ctx: click.Context, spec_file: Path, budget: str, token: str, replication: int,
-                collateral: str, apply_window: int, deadline: int, min_class: int) -> None:
+                collateral: str, apply_window: int, deadline: int, min_class: int, min_reputation: int,
+                strategy: str) -> None:
     """Store SPEC_FILE, escrow the budget and publish the task."""
     spec = load_spec(spec_file)  # a malformed spec fails here, before anything is sent
     client = client_of(ctx)
@@ -47,7 +51,8 @@ def publish_cmd(ctx: click.Context, spec_file: Path, budget: str, token: str, re
     options = PublishOptions(
         budget=parse_amount(client, budget, token_address), token=token_address, replication=replication,
         collateral=parse_amount(client, collateral, str(client.token.address)),
-        apply_window=apply_window, deadline=deadline, min_hardware_class=min_class)
+        apply_window=apply_window, deadline=deadline, min_hardware_class=min_class,
+        min_reputation=min_reputation, strategy=strategy)
     task_id, spec_uri = publish_task(client, store_of(ctx), spec, options)
     click.echo(f"published task {task_id} (spec {spec_uri})")
 
@@ -63,11 +68,13 @@ def status_cmd(ctx: click.Context, task_id: int) -> None:
     click.echo(f"  requester    {task.requester}")
     click.echo(f"  budget       {fmt_amount(task.budget, task.token)}")
     click.echo(f"  replication  {task.replication} (submitted {task.submissions})")
+    click.echo(f"  compute      {task.compute_units} units, quality {task.quality_score / 100:g}%")
     click.echo(f"  collateral   {task.collateral / NNT:g} NNT per node")
     click.echo(f"  deadlines    apply {task.apply_deadline}, results {task.deadline}")
     for node in market.assignees(task_id):
-        digest = bytes(market.contract.functions.resultOf(task_id, node).call())
-        shown = "0x" + digest.hex() if any(digest) else "(no result yet)"
+        digest = market.result_of(task_id, node)
+        snapshot = market.latest_snapshot(task_id, node)
+        shown = "0x" + digest.hex() if any(digest) else f"(training: snapshot at step {snapshot.step})"
         click.echo(f"  node {node}  {shown}")
     if any(task.result_digest):
         click.echo(f"  result       0x{task.result_digest.hex()}")

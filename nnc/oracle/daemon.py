@@ -9,20 +9,26 @@ second oracle never double-acts.
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from typing import Any
 
 from nnc.chain.client import TRANSIENT_ERRORS, ChainClient
 from nnc.chain.events import EventReader
 from nnc.chain.market import Market
 from nnc.chain.types import TaskStatus
 from nnc.daemon import Backoff, StopFlag
-from nnc.errors import ContractRevertError
+from nnc.errors import ContractRevertError, NNCError
 from nnc.oracle.index import EventIndex
+from nnc.oracle.quality import evaluate_result
 from nnc.settings import Settings
+from nnc.storage import Store
 
 log = logging.getLogger(__name__)
 
 # Reverts that only mean "not yet": the oracle tries again on a later round.
-NOT_READY = frozenset({"ApplicationOpen", "NotEnoughApplicants", "DeadlineNotReached", "InvalidStatus"})
+NOT_READY = frozenset({"ApplicationOpen", "NotEnoughApplicants", "DeadlineNotReached", "InvalidStatus",
+                       "ChallengeWindowOpen"})
+OPEN = (TaskStatus.PUBLISHED, TaskStatus.ASSIGNED, TaskStatus.RUNNING)
 
 
 def open_index(settings: Settings, client: ChainClient) -> EventIndex:
@@ -33,9 +39,11 @@ def open_index(settings: Settings, client: ChainClient) -> EventIndex:
 
 
 class Oracle:
-    def __init__(self, settings: Settings, client: ChainClient, index: EventIndex) -> None:
+    def __init__(self, settings: Settings, client: ChainClient, index: EventIndex, store: Store | None = None) -> None:
         assert client.deployment is not None
         self.settings = settings
+        self.store = store
+        self.unscored: set[int] = set()  # tasks whose quality could not be reported: not retried
         self.client = client
         self.market = Market(client)
         self.index = index
@@ -60,10 +68,14 @@ class Oracle:
             status = TaskStatus[row["status"]]
             if status.is_final:
                 continue
+            task_id = int(row["task_id"])
+            scorable = row["quality"] is None and task_id not in self.unscored and self.store is not None
+            if status == TaskStatus.SUBMITTED and scorable:
+                if self._report_quality(row):
+                    done.append((task_id, "report_quality"))
             action = self._due_action(row, status, now)
             if action is None:
                 continue
-            task_id = int(row["task_id"])
             try:
                 onchain = self.market.task(task_id).status
                 if onchain != status:
@@ -72,19 +84,49 @@ class Oracle:
                 log.info("task %d: %s sent", task_id, action)
                 done.append((task_id, action))
             except ContractRevertError as exc:
+                if action == "assign" and exc.name == "NotEnoughApplicants" and now >= int(row["apply_deadline"]):
+                    action = "expire"  # some applicants are no longer eligible: release the budget
+                    self.market.expire(task_id)
+                    done.append((task_id, action))
+                    continue
                 level = logging.DEBUG if exc.name in NOT_READY else logging.WARNING
                 log.log(level, "task %d: %s not possible now: %s", task_id, action, exc)
         return done
 
+    def _report_quality(self, row: dict[str, Any]) -> bool:
+        """Evaluates the majority result of a submitted task and reports its quality score."""
+        task_id = int(row["task_id"])
+        nodes = [n for n in self.index.task_nodes(task_id) if n["result_digest"]]
+        digests = Counter(n["result_digest"] for n in nodes)
+        if not digests:
+            return False
+        digest, votes = digests.most_common(1)[0]
+        if votes * 2 <= int(row["replication"]):
+            return False  # no majority: nothing will be paid, nothing to score
+        model_uri = next(n["result_uri"] for n in nodes if n["result_digest"] == digest)
+        assert self.store is not None
+        try:
+            score = evaluate_result(self.store, row["spec_uri"], bytes.fromhex(row["spec_digest"][2:]),
+                                    model_uri, bytes.fromhex(digest[2:]))
+            self.market.report_quality(task_id, score)
+        except (NNCError, OSError, RuntimeError) as exc:
+            if isinstance(exc, TRANSIENT_ERRORS):
+                raise
+            log.warning("task %d: quality not reported (settles at the default score): %s", task_id, exc)
+            self.unscored.add(task_id)
+            return False
+        log.info("task %d: quality %d/10000 reported", task_id, score)
+        return True
+
     @staticmethod
-    def _due_action(row: dict[str, object], status: TaskStatus, now: int) -> str | None:
-        deadline = int(str(row["deadline"]))
-        if status in (TaskStatus.PUBLISHED, TaskStatus.ASSIGNED) and now > deadline:
+    def _due_action(row: dict[str, Any], status: TaskStatus, now: int) -> str | None:
+        if status in OPEN and now > int(row["deadline"]):
             return "expire"
-        if status == TaskStatus.PUBLISHED and int(str(row["applicants"])) >= int(str(row["replication"])):
-            return "assign"
-        if status == TaskStatus.PUBLISHED and now >= int(str(row["apply_deadline"])):
-            return "assign" if int(str(row["applicants"])) > 0 else None
+        if status == TaskStatus.PUBLISHED:
+            enough = int(row["applicants"]) >= int(row["replication"])
+            if enough:
+                return "assign"
+            return "expire" if now >= int(row["apply_deadline"]) else None
         if status == TaskStatus.SUBMITTED:
             return "settle"
         return None
@@ -103,5 +145,8 @@ class Oracle:
             except TRANSIENT_ERRORS as exc:
                 delay = backoff.failed()
                 log.warning("chain unavailable (%s); retrying in %.1f s", exc, delay)
+            except NNCError:  # a bug or an unexpected answer: report it, keep the daemon alive
+                delay = backoff.failed()
+                log.exception("oracle step failed; retrying in %.1f s", delay)
             stop.sleep(delay)
         log.info("oracle stopped at block %d", self.index.last_block)

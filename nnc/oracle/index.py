@@ -16,6 +16,7 @@ from typing import Any
 from nnc.chain.events import ChainEvent
 from nnc.chain.types import TaskStatus
 
+SCHEMA_VERSION = "2"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
@@ -30,7 +31,7 @@ CREATE TABLE IF NOT EXISTS tasks (
     spec_digest TEXT NOT NULL, spec_uri TEXT NOT NULL, replication INTEGER NOT NULL,
     strategy TEXT NOT NULL, apply_deadline INTEGER NOT NULL, deadline INTEGER NOT NULL,
     status TEXT NOT NULL, applicants INTEGER NOT NULL DEFAULT 0, submissions INTEGER NOT NULL DEFAULT 0,
-    result_digest TEXT, paid TEXT, fee TEXT, refund TEXT,
+    result_digest TEXT, paid TEXT, fee TEXT, refund TEXT, quality INTEGER,
     published_block INTEGER NOT NULL, updated_block INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS task_nodes (
     task_id INTEGER NOT NULL, node TEXT NOT NULL, assigned INTEGER NOT NULL DEFAULT 0,
@@ -50,12 +51,22 @@ class EventIndex:
         self.db = sqlite3.connect(path, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(SCHEMA)
+        self._migrate()
         self.start_block = start_block
         known = self._meta("deployment")
         if known is not None and known != deployment_key:
             self.reset()  # another deployment (a new devnet): rebuild from its first block
         self._set_meta("deployment", deployment_key)
+
+    def _migrate(self) -> None:
+        """Creates the tables; an index of another schema version is dropped and rebuilt from chain."""
+        self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        if self._meta("schema") not in (None, SCHEMA_VERSION):
+            for table in ("events", "tasks", "task_nodes"):
+                self.db.execute(f"DROP TABLE IF EXISTS {table}")
+            self.db.execute("DELETE FROM meta")
+        self.db.executescript(SCHEMA)
+        self._set_meta("schema", SCHEMA_VERSION)
 
     # -- position --------------------------------------------------------------------------
 
@@ -160,6 +171,8 @@ class EventIndex:
         elif e.name == "TaskSettled":
             self._update_task(task_id, e.block_number, result_digest=a["resultDigest"], paid=str(a["paid"]),
                               fee=str(a["fee"]), refund=str(a["refund"]))
+        elif e.name == "QualityReported":
+            self._update_task(task_id, e.block_number, quality=int(a["score"]))
         elif e.name in _REFUND_EVENTS:
             self._update_task(task_id, e.block_number, refund=str(a["refund"]))
 

@@ -8,11 +8,12 @@ from decimal import Decimal, InvalidOperation
 from web3 import Web3
 
 from nnc.chain.client import ChainClient
+from nnc.chain.deployment import STRATEGY_CONTRACTS
 from nnc.chain.market import Market, PublishRequest
 from nnc.chain.types import ETH
 from nnc.errors import NNCError
 from nnc.storage import Store
-from nnc.task.spec import TaskSpec, canonical_json, spec_digest
+from nnc.task.spec import TaskSpec, canonical_json, compute_units, spec_digest
 
 MAX_REPLICATION = 8
 
@@ -30,6 +31,8 @@ class PublishOptions:
     apply_window: int = 60  # seconds
     deadline: int = 3600  # seconds from now
     min_hardware_class: int = 0
+    min_reputation: int = 0  # 0..10000
+    strategy: str = "first-come"  # a key of STRATEGY_CONTRACTS
 
     def check(self) -> None:
         if self.budget <= 0:
@@ -40,6 +43,10 @@ class PublishOptions:
             raise PublishError(f"collateral must not be negative (got {self.collateral})")
         if self.apply_window <= 0:
             raise PublishError(f"apply window must be positive seconds (got {self.apply_window})")
+        if not 0 <= self.min_reputation <= 10_000:
+            raise PublishError(f"minimum reputation must be 0..10000 (got {self.min_reputation})")
+        if self.strategy not in STRATEGY_CONTRACTS:
+            raise PublishError(f"unknown strategy {self.strategy!r} (choose from {', '.join(STRATEGY_CONTRACTS)})")
         if self.deadline <= self.apply_window:
             raise PublishError(f"deadline ({self.deadline} s) must come after the apply window "
                                f"({self.apply_window} s)")
@@ -82,6 +89,8 @@ def publish_task(client: ChainClient, store: Store, spec: TaskSpec, options: Pub
         spec_digest=spec_digest(spec), spec_uri=spec_uri, budget=options.budget,
         replication=options.replication, collateral=options.collateral,
         apply_deadline=now + options.apply_window, deadline=now + options.deadline,
-        token=options.token, min_hardware_class=options.min_hardware_class)
+        token=options.token, min_hardware_class=options.min_hardware_class,
+        compute_units=compute_units(spec), min_reputation=options.min_reputation,
+        strategy=str(client.contract(STRATEGY_CONTRACTS[options.strategy]).address))
     task_id, _ = Market(client).publish(request)
     return task_id, spec_uri

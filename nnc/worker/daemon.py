@@ -15,13 +15,13 @@ from nnc.chain.client import TRANSIENT_ERRORS, ChainClient
 from nnc.chain.events import ChainEvent, EventReader
 from nnc.chain.market import Market
 from nnc.chain.registry import Registry
-from nnc.chain.types import TaskStatus
+from nnc.chain.types import ETH, TaskStatus
 from nnc.daemon import Backoff, StopFlag
 from nnc.errors import ContractRevertError, NNCError, StorageError, TaskSpecError
 from nnc.settings import Settings
 from nnc.storage import Store
-from nnc.task import TaskSpec, parse_spec
-from nnc.training import train
+from nnc.task import TaskSpec, compute_units, parse_spec
+from nnc.training import Checkpoint, train
 from nnc.worker.profile import collect_profile, hardware_class, profile_digest, profile_json
 from nnc.worker.state import Phase, WorkerState
 
@@ -29,6 +29,41 @@ log = logging.getLogger(__name__)
 
 SUPPORTED_FRAMEWORKS = frozenset({"torch"})
 FINAL_PHASES = frozenset({Phase.DONE, Phase.SKIPPED, Phase.FAILED})
+
+
+class SnapshotPoster:
+    """Posts checkpoint-chain heads on-chain as training goes, within the contract's rate limit.
+
+    A checkpoint that comes sooner than the minimum interval after the last post is skipped (the
+    final head is committed by the result anyway); steps already posted before a restart are
+    skipped too. A refused snapshot is logged, never fatal to the training.
+    """
+
+    def __init__(self, market: Market, task_id: int, node: str) -> None:
+        self.market = market
+        self.task_id = task_id
+        self.node = node
+        latest = market.latest_snapshot(task_id, node)
+        self.last_step = latest.step
+        self.last_at = latest.posted_at
+        self.interval = market.settlement_params().min_snapshot_interval
+
+    def post(self, checkpoint: Checkpoint) -> None:
+        now = self.market.client.block_timestamp()
+        due = self.last_at == 0 or now >= self.last_at + self.interval
+        if checkpoint.step <= self.last_step or not due:
+            log.debug("task %d: checkpoint step %d not posted (rate limit)", self.task_id, checkpoint.step)
+            return
+        try:
+            self.market.post_snapshot(self.task_id, checkpoint.step, bytes.fromhex(checkpoint.chain_head))
+        except ContractRevertError as exc:
+            level = logging.DEBUG if exc.name == "SnapshotTooSoon" else logging.WARNING
+            log.log(level, "task %d: snapshot at step %d refused: %s", self.task_id, checkpoint.step, exc)
+            return
+        latest = self.market.latest_snapshot(self.task_id, self.node)
+        self.last_step, self.last_at = latest.step, latest.posted_at
+        log.info("task %d: checkpoint step %d loss %.4f, chain head %s… posted", self.task_id,
+                 checkpoint.step, checkpoint.loss, checkpoint.chain_head[:12])
 
 
 class Worker:
@@ -47,8 +82,10 @@ class Worker:
 
     # -- joining the network ---------------------------------------------------------------
 
-    def join(self, stake: int, benchmark_seconds: float = 1.0) -> None:
-        """Registers the measured hardware profile and tops the stake up to `stake`.
+    def join(self, stake: int, benchmark_seconds: float = 1.0, price: int | None = None) -> None:
+        """Registers the measured hardware profile, tops the stake up to `stake`, sets the price.
+
+        `price` is per compute unit, in wei, for ETH-paid tasks (None leaves it as it is).
 
         The profile document is stored content-addressed, so its on-chain digest resolves. A
         registered node re-registers its profile only when its hardware class changed: the
@@ -69,6 +106,9 @@ class Worker:
         if node.staked < stake:
             self.registry.stake(stake - node.staked)
             log.info("%s: staked %d more NNT-wei (total %d)", self.tag, stake - node.staked, stake)
+        if price is not None and self.registry.price_of(self.node, ETH) != price:
+            self.registry.set_price(ETH, price)
+            log.info("%s: price %d wei per compute unit", self.tag, price)
 
     # -- the loop --------------------------------------------------------------------------
 
@@ -84,6 +124,9 @@ class Worker:
             except TRANSIENT_ERRORS as exc:
                 delay = backoff.failed()
                 log.warning("%s: chain unavailable (%s); retrying in %.1f s", self.tag, exc, delay)
+            except NNCError:  # a bug or an unexpected answer: report it, keep the daemon alive
+                delay = backoff.failed()
+                log.exception("%s: step failed; retrying in %.1f s", self.tag, delay)
             stop.sleep(delay)
         log.info("%s: stopped at block %d", self.tag, self.state.last_block)
 
@@ -127,6 +170,9 @@ class Worker:
             if spec.framework not in SUPPORTED_FRAMEWORKS:
                 raise TaskSpecError(f"framework {spec.framework!r} is not installed on this node")
             task = self.market.task(task_id)
+            if compute_units(spec) != task.compute_units:
+                raise TaskSpecError(f"the task declares {task.compute_units} compute units, "
+                                    f"its spec costs {compute_units(spec)}")
             if task.status != TaskStatus.PUBLISHED or self.client.block_timestamp() >= task.apply_deadline:
                 self.state.set(task_id, Phase.SKIPPED, "applications closed", spec_uri=spec_uri)
                 return
@@ -166,21 +212,22 @@ class Worker:
     def execute(self, task_id: int) -> None:
         """Trains an assigned task, stores the model and submits its digest (once)."""
         record = self.state.tasks[task_id]
-        if self.market.contract.functions.resultOf(task_id, self.node).call() != b"\0" * 32:
+        if any(self.market.result_of(task_id, self.node)):
             self.state.set(task_id, Phase.SUBMITTED, spec_uri=record.spec_uri)
             return
         task = self.market.task(task_id)
-        if task.status != TaskStatus.ASSIGNED or self.client.block_timestamp() > task.deadline:
+        running = task.status in (TaskStatus.ASSIGNED, TaskStatus.RUNNING)
+        if not running or self.client.block_timestamp() > task.deadline:
             self.state.set(task_id, Phase.FAILED, f"task is {task.status.name.lower()}, deadline {task.deadline}")
             return
         try:
             spec = self.fetch_spec(task_id, record.spec_uri, "0x" + task.spec_digest.hex())
             workdir = self.home / "tasks" / str(task_id)
             log.info("task %d: %s training %s (%d steps)", task_id, self.tag, spec.name, spec.training.steps)
+            snapshots = SnapshotPoster(self.market, task_id, self.node)
             result = train(
                 spec, workdir,
-                on_checkpoint=lambda c: log.info("task %d: checkpoint step %d loss %.4f chain %s…",
-                                                 task_id, c.step, c.loss, c.chain_head[:12]),
+                on_checkpoint=snapshots.post,
                 on_progress=lambda step, loss: log.debug("task %d: step %d/%d loss %.4f", task_id, step,
                                                          spec.training.steps, loss))
             model_uri = self.store.put_file(result.model_path)

@@ -57,6 +57,14 @@ class Network:
             self.step()
         raise AssertionError(f"not reached after {max_steps} steps: {what}")
 
+    def settle(self, task_id: int) -> None:
+        """Runs the daemons until the task is submitted, lets the oracle report its quality, moves
+        chain time past the challenge window, then runs them until the task is settled."""
+        self.run_until("all results submitted", lambda: self.status(task_id) == TaskStatus.SUBMITTED)
+        self.step()  # the oracle evaluates the result and reports its quality
+        advance_time(self.devnet, self.market().settlement_params().challenge_window + 1)
+        self.run_until("task settled", lambda: self.status(task_id) == TaskStatus.SETTLED)
+
     def market(self, account: int = REQUESTER) -> Market:
         return Market(self.devnet.client(account))
 
@@ -76,8 +84,8 @@ def make_network(devnet: Devnet, data_dir: Path, nodes: list[int], stake: int = 
     """An oracle and one worker per node account, sharing one local store; workers join."""
     oracle_settings = settings_for(devnet, data_dir, ORACLE)
     oracle_client = devnet.client(ORACLE)
-    oracle = Oracle(oracle_settings, oracle_client, open_index(oracle_settings, oracle_client))
     store = LocalStore(data_dir / "store")
+    oracle = Oracle(oracle_settings, oracle_client, open_index(oracle_settings, oracle_client), store)
     workers = []
     for account in nodes:
         worker = Worker(settings_for(devnet, data_dir, account), devnet.client(account), store)

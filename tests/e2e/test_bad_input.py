@@ -98,7 +98,7 @@ def test_submitting_for_a_task_the_node_is_not_assigned_to_is_refused(chain: Dev
 def test_second_settle_is_refused_and_pays_nothing_twice(chain: Devnet, tmp_path: Path) -> None:
     net = make_network(chain, tmp_path, chain.node_indices()[:1])
     task_id = net.publish(replication=1)
-    net.run_until("settled", lambda: net.status(task_id) == TaskStatus.SETTLED)
+    net.settle(task_id)
     market = net.market()
     owed_before = market.claimable(net.workers[0].node)
     with pytest.raises(ContractRevertError) as err:

@@ -3,71 +3,87 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from nnc.chain.deploy import NNT
+from nnc.chain.market import Market
 from nnc.chain.registry import Registry
+from nnc.chain.settlement import node_payout
 from nnc.chain.types import ETH, TaskStatus
 from nnc.daemon import StopFlag
 from nnc.devnet import REQUESTER, Devnet
-from tests.e2e.harness import advance_time, make_network
+from nnc.task import compute_units, load_spec
+from tests.e2e.harness import TINY_SPEC, advance_time, make_network
 
 pytestmark = pytest.mark.e2e
 
 
-def settled_event(net_market, task_id: int) -> dict:  # type: ignore[no-untyped-def]
-    logs = net_market.contract.events.TaskSettled().get_logs(from_block=0, argument_filters={"taskId": task_id})
-    assert len(logs) == 1
-    return dict(logs[0]["args"])
+def events(market: Market, name: str, task_id: int) -> list[dict[str, Any]]:
+    logs = getattr(market.contract.events, name)().get_logs(from_block=0, argument_filters={"taskId": task_id})
+    return [dict(log["args"]) for log in logs]
 
 
-def paid_events(net_market, task_id: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    logs = net_market.contract.events.NodePaid().get_logs(from_block=0, argument_filters={"taskId": task_id})
-    return {str(log["args"]["node"]): int(log["args"]["amount"]) for log in logs}
-
-
-def test_publish_assign_train_submit_settle_pays_every_wei(chain: Devnet, tmp_path: Path) -> None:
+def test_publish_assign_train_snapshot_submit_settle_pays_by_the_formula(chain: Devnet, tmp_path: Path) -> None:
     net = make_network(chain, tmp_path, chain.node_indices()[:2])
     market = net.market()
+    registry = Registry(chain.client(0))
+    pool = chain.client(0).contract("RewardsPool")
     treasury = chain.deployment.deployer  # type: ignore[union-attr]
     budget = 10**18 + 7  # odd, so the split has rounding dust that must go back to the requester
     escrow_before = chain.client(0).w3.eth.get_balance(market.contract.address)
+    reputation_before = {w.node: registry.reputation_of(w.node) for w in net.workers}
 
     task_id = net.publish(budget=budget, replication=2)
-    assert net.status(task_id) == TaskStatus.PUBLISHED
-    net.run_until("task settled", lambda: net.status(task_id) == TaskStatus.SETTLED)
+    assert market.task(task_id).compute_units == compute_units(load_spec(TINY_SPEC))
+    net.settle(task_id)
 
     task = market.task(task_id)
     results = {w.node: w.state.tasks[task_id].result_digest for w in net.workers}
     assert len(set(results.values())) == 1, "deterministic training must give identical digests"
     assert "0x" + task.result_digest.hex() == next(iter(results.values()))
 
-    settled = settled_event(market, task_id)
-    payouts = paid_events(market, task_id)
+    # Real-time snapshots: every node posted its checkpoint chain, and the task went through Running.
+    statuses = [TaskStatus(e["to"]) for e in events(market, "TaskStatusChanged", task_id)]
+    assert statuses == [TaskStatus.PUBLISHED, TaskStatus.ASSIGNED, TaskStatus.RUNNING, TaskStatus.SUBMITTED,
+                        TaskStatus.SETTLED]
+    for worker in net.workers:
+        snapshot = market.latest_snapshot(task_id, worker.node)
+        assert snapshot.step == 60 and any(snapshot.chain_head)
+
+    # The oracle evaluated the agreed model and reported its accuracy as the quality score.
+    reported = events(market, "QualityReported", task_id)
+    assert len(reported) == 1 and reported[0]["score"] == task.quality_score
+    assert 5_000 <= task.quality_score <= 10_000
+
+    # Payouts follow the settlement formula to the wei, and the escrow is conserved.
+    params = market.settlement_params()
+    settled = events(market, "TaskSettled", task_id)[0]
+    payouts = {e["node"]: e["amount"] for e in events(market, "NodePaid", task_id)}
     assert set(payouts) == {w.node for w in net.workers}
-    fee_bps = market.contract.functions.protocolFeeBps().call()
-    per_node = budget // 2
-    for amount in payouts.values():
-        assert amount == per_node - per_node * fee_bps // 10_000
-    assert sum(payouts.values()) == settled["paid"]
+    for node, amount in payouts.items():
+        expected = node_payout(budget, 2, task.compute_units, 0, task.quality_score, reputation_before[node], params)
+        assert amount == expected.net
+    assert sum(payouts.values()) + settled["fee"] == settled["paid"] + settled["fee"]
     assert settled["paid"] + settled["fee"] + settled["refund"] == budget
-    # Pull payments: everything owed sits in claimable balances, and the escrow holds exactly that.
     owed = sum(market.claimable(n) for n in payouts) + market.claimable(treasury) + market.claimable(
         chain.address(REQUESTER))
     assert owed == budget
     assert chain.client(0).w3.eth.get_balance(market.contract.address) - escrow_before == budget
-    # Collateral is back in free stake.
+
+    # NNT quality bonuses from the rewards pool, reputation up, collateral back.
     for worker in net.workers:
-        node = Registry(chain.client(0)).node(worker.node)
-        assert node.locked == 0
+        expected = node_payout(budget, 2, task.compute_units, 0, task.quality_score, 0, params).bonus
+        assert pool.functions.claimable(worker.node).call() == expected > 0
+        assert registry.reputation_of(worker.node) > reputation_before[worker.node]
+        assert registry.node(worker.node).locked == 0
 
     # A node claims its payout: its balance grows by exactly the payout minus gas.
-    node_index = chain.node_indices()[0]
-    node_client = chain.client(node_index)
+    node_client = chain.client(chain.node_indices()[0])
     w3 = node_client.w3
     before = w3.eth.get_balance(node_client.address)
-    receipt = market.__class__(node_client).claim(ETH)
+    receipt = Market(node_client).claim(ETH)
     gas_cost = receipt["gasUsed"] * receipt["effectiveGasPrice"]
     assert w3.eth.get_balance(node_client.address) == before + payouts[node_client.address] - gas_cost
     assert market.claimable(node_client.address) == 0
@@ -77,10 +93,31 @@ def test_erc20_budget_settles_and_conserves_escrow(chain: Devnet, tmp_path: Path
     net = make_network(chain, tmp_path, chain.node_indices()[:2])
     token = chain.deployment.address_of("NNToken")  # type: ignore[union-attr]
     task_id = net.publish(budget=500 * NNT, token=token, replication=2)
-    net.run_until("task settled", lambda: net.status(task_id) == TaskStatus.SETTLED)
-    settled = settled_event(net.market(), task_id)
+    net.settle(task_id)
+    settled = events(net.market(), "TaskSettled", task_id)[0]
     assert settled["paid"] + settled["fee"] + settled["refund"] == 500 * NNT
     assert settled["paid"] > 0
+
+
+def test_lowest_price_strategy_picks_the_cheapest_nodes_and_pays_their_price(chain: Devnet, tmp_path: Path) -> None:
+    net = make_network(chain, tmp_path, chain.node_indices())
+    prices = [3 * 10**12, 1 * 10**12, 2 * 10**12]
+    for worker, price in zip(net.workers, prices, strict=True):
+        worker.registry.set_price(ETH, price)
+    task_id = net.publish(budget=10**18, replication=2, strategy="lowest-price", apply_window=30)
+    for worker in net.workers:
+        worker.sync()
+    advance_time(chain, 31)
+    net.settle(task_id)
+    market = net.market()
+    chosen = {n.lower() for n in market.assignees(task_id)}
+    assert chosen == {net.workers[1].node.lower(), net.workers[2].node.lower()}
+    task = market.task(task_id)
+    for worker in net.workers[1:]:
+        paid = events(market, "NodePaid", task_id)
+        amount = next(e["amount"] for e in paid if e["node"] == worker.node)
+        price = prices[net.workers.index(worker)]
+        assert amount <= price * task.compute_units  # never more than the node asked
 
 
 def test_cancel_before_assignment_refunds_the_whole_budget(chain: Devnet, tmp_path: Path) -> None:
@@ -107,9 +144,10 @@ def test_expired_task_refunds_requester_and_slashes_the_node_that_did_not_submit
     net.oracle.poke()  # first-come assigns as soon as both applied
     assert net.status(task_id) == TaskStatus.ASSIGNED
     diligent, late = net.workers
+    reputation_before = registry.reputation_of(late.node)
     diligent.sync()
     diligent.work(StopFlag())
-    assert market.contract.functions.resultOf(task_id, diligent.node).call() != b"\0" * 32
+    assert any(market.result_of(task_id, diligent.node))
 
     advance_time(chain, 601)
     net.oracle.sync()
@@ -119,8 +157,21 @@ def test_expired_task_refunds_requester_and_slashes_the_node_that_did_not_submit
     assert registry.node(diligent.node).locked == 0
     assert registry.node(diligent.node).staked == 200 * NNT
     assert registry.node(late.node).staked == 190 * NNT  # lost its 10 NNT collateral
+    assert registry.reputation_of(late.node) < reputation_before  # recorded as Missed
     slashed = registry.contract.functions.claimable(chain.address(REQUESTER)).call()
     assert slashed == 10 * NNT
+
+
+def test_too_few_applicants_expires_when_applications_close_not_at_the_deadline(
+        chain: Devnet, tmp_path: Path) -> None:
+    net = make_network(chain, tmp_path, chain.node_indices()[:1])
+    task_id = net.publish(budget=10**17, replication=2, apply_window=30, deadline=3600)
+    net.step()
+    assert net.status(task_id) == TaskStatus.PUBLISHED  # one applicant of two, window still open
+    advance_time(chain, 31)
+    net.step()
+    assert net.status(task_id) == TaskStatus.EXPIRED
+    assert net.market().claimable(chain.address(REQUESTER)) == 10**17
 
 
 def test_unassigned_task_expires_with_full_refund(chain: Devnet, tmp_path: Path) -> None:
@@ -131,3 +182,20 @@ def test_unassigned_task_expires_with_full_refund(chain: Devnet, tmp_path: Path)
     net.oracle.poke()
     assert net.status(task_id) == TaskStatus.EXPIRED
     assert net.market().claimable(chain.address(REQUESTER)) == 10**17
+
+
+def test_node_skips_a_task_whose_declared_compute_units_do_not_match_its_spec(
+        chain: Devnet, tmp_path: Path) -> None:
+    from nnc.chain.market import PublishRequest
+    from nnc.task import canonical_json, spec_digest
+
+    net = make_network(chain, tmp_path, chain.node_indices()[:1])
+    spec = load_spec(TINY_SPEC)
+    now = chain.client(0).block_timestamp()
+    task_id, _ = net.market().publish(PublishRequest(
+        spec_digest=spec_digest(spec), spec_uri=net.store.put_bytes(canonical_json(spec)), budget=10**17,
+        replication=1, collateral=0, apply_deadline=now + 60, deadline=now + 600,
+        compute_units=compute_units(spec) // 10))
+    net.workers[0].sync()
+    record = net.workers[0].state.tasks[task_id]
+    assert record.phase.value == "skipped" and "compute units" in record.reason

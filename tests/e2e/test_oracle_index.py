@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from nnc.chain.types import TaskStatus
 from nnc.devnet import ORACLE, Devnet
 from nnc.oracle.daemon import Oracle, open_index
 from tests.e2e.harness import make_network, settings_for
@@ -18,7 +17,7 @@ def test_index_follows_a_task_resumes_after_restart_and_rebuilds_identically(
         chain: Devnet, tmp_path: Path) -> None:
     net = make_network(chain, tmp_path, chain.node_indices()[:1])
     task_id = net.publish(replication=1)
-    net.run_until("settled", lambda: net.status(task_id) == TaskStatus.SETTLED)
+    net.settle(task_id)
     net.oracle.sync()
     row = net.oracle.index.task(task_id)
     assert row is not None and row["status"] == "SETTLED"

@@ -1,0 +1,39 @@
+"""The oracle's evaluation of a submitted result: the model's metric on the spec's eval split.
+
+The model file is fetched from storage (hash-checked), its weights digest is compared with the
+digest the nodes committed on-chain, and only then is it evaluated. The score, in basis points,
+is what the oracle reports with `reportQuality` during the challenge window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+
+import torch
+
+from nnc.errors import TrainingError
+from nnc.storage import Store
+from nnc.task import DATASET_SHAPES, parse_spec
+from nnc.training import build_model, evaluate, model_digest
+
+log = logging.getLogger(__name__)
+
+MAX_SCORE = 10_000
+
+
+def evaluate_result(store: Store, spec_uri: str, spec_digest: bytes, model_uri: str, result_digest: bytes) -> int:
+    """Quality score (0..10000) of the model at `model_uri`, checked against both digests."""
+    spec_bytes = store.get_bytes(spec_uri)
+    if hashlib.sha256(spec_bytes).digest() != spec_digest:
+        raise TrainingError(f"spec at {spec_uri} does not match the task's spec digest")
+    spec = parse_spec(spec_bytes, source=spec_uri)
+    state = torch.load(io.BytesIO(store.get_bytes(model_uri)), map_location="cpu", weights_only=True)
+    if model_digest(state, spec.determinism.digest_decimals) != result_digest:
+        raise TrainingError(f"model at {model_uri} does not match the committed result digest "
+                            f"0x{result_digest.hex()}")
+    model = build_model(spec.model, DATASET_SHAPES[spec.dataset.name])
+    model.load_state_dict(state)
+    accuracy = evaluate(spec, model)
+    return max(0, min(MAX_SCORE, round(accuracy * MAX_SCORE)))
