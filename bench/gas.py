@@ -2,7 +2,7 @@
 
 Assignment must not grow with the node set: the market only loops over a task's (bounded)
 applicants. This registers 10, then 100, then 1,000 staked nodes on one devnet and, at each
-size, measures `assign` for every scheduling strategy with the same 16 applicants and r = 3.
+size, measures `assign` for every scheduling strategy with the same 8 applicants (the last registered) and r = 3.
 Nodes beyond anvil's funded accounts are driven with `--auto-impersonate` (no keys needed).
 The last line is one JSON object; `assign_gas_ratio_1000_over_10` is the worst strategy's ratio.
 
@@ -28,7 +28,7 @@ from nnc.chain.devnet import Anvil
 from nnc.chain.market import Market, PublishRequest
 from nnc.devnet import REQUESTER, Devnet
 
-APPLICANTS = 16
+APPLICANTS = 8  # at most the smallest size, so every size assigns from the same number of applicants
 REPLICATION = 3
 STAKE = 200 * NNT
 SPEC_DIGEST = b"\x11" * 32

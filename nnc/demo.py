@@ -1,8 +1,10 @@
 """The main job: a devnet with an oracle and worker daemons running one real training task.
 
-Starts anvil, deploys, launches the oracle and N workers as separate `nnc` processes, publishes
-the example task as the requester, prints every protocol event until the task settles, prints
-the payouts (checking `sum(payouts) + fee + refund == escrow`), and stops everything it started.
+Starts anvil and the storage services (a local IPFS node, arlocal for Arweave), deploys, launches
+the oracle and N workers as separate `nnc` processes, stores the dataset and the task spec on
+IPFS and publishes the example task as the requester, prints every protocol event until the task
+settles, prints the payouts (checking `sum(payouts) + fee + refund == escrow`) and where the
+final model and the task's audit record were archived on Arweave, and stops everything it started.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from nnc.chain.types import TaskStatus
 from nnc.devnet import ORACLE, REQUESTER, Devnet
 from nnc.errors import NNCError
 from nnc.paths import REPO_ROOT
-from nnc.storage import LocalStore
-from nnc.task import load_spec
+from nnc.storage import IpfsStore
+from nnc.task import TaskSpec, load_spec
 from nnc.task.publish import PublishOptions, publish_task
+from nnc.training.data import export_dataset, load_dataset_digest
 
 EXAMPLE_SPEC = REPO_ROOT / "examples" / "digits-mlp.json"
 WORKER_PROGRESS = ("nnc.worker.daemon: task",)  # the worker's per-task lines (training, checkpoints, submit)
+AUDIT_ARCHIVED = "audit record archived at"  # the oracle's line once the settled task's record is stored
 
 
 class DemoError(NNCError):
@@ -43,6 +47,7 @@ class DemoResult:
     fee: int
     refund: int
     seconds: float
+    audit_uri: str
 
 
 @dataclass
@@ -86,7 +91,7 @@ def start_daemon(devnet: Devnet, name: str, account: int, args: list[str], data_
     env = {**os.environ,
            "NNC_RPC_URL": devnet.rpc_url, "NNC_KEY_FILE": str(devnet.key_file(account)),
            "NNC_DATA_DIR": str(data_dir), "NNC_DEPLOYMENT_FILE": str(devnet.deployment_file),
-           "NNC_STORAGE_URL": f"local://{data_dir / 'store'}", "NNC_POLL_INTERVAL": "0.3"}
+           "NNC_POLL_INTERVAL": "0.3", **devnet.storage_env()}
     env.pop("NNC_PRIVATE_KEY", None)
     log_path = data_dir / "logs" / f"{name}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -108,7 +113,7 @@ def describe(event: ChainEvent) -> str | None:
     if event.name == "TaskAssigned":
         return f"{task} assigned to {', '.join(a['nodes'])}"
     if event.name == "ResultSubmitted":
-        return f"{task}: node {a['node']} submitted result {a['resultDigest'][:18]}…"
+        return f"{task}: node {a['node']} submitted result {a['resultDigest'][:18]}…, model at {a['resultURI']}"
     if event.name == "SnapshotPosted":
         return f"{task}: node {a['node']} snapshot at step {a['step']}, chain head {a['chainHead'][:14]}…"
     if event.name == "QualityReported":
@@ -129,7 +134,7 @@ def run_demo(data_dir: Path, nodes: int = 2, timeout: float = 150.0,
              echo: Callable[[str], None] = print, spec_path: Path = EXAMPLE_SPEC) -> DemoResult:
     started = time.monotonic()
     spec = load_spec(spec_path)
-    with Devnet(data_dir=data_dir, nodes=nodes, block_time=1) as devnet:
+    with Devnet(data_dir=data_dir, nodes=nodes, block_time=1, storage=True) as devnet:
         assert devnet.deployment is not None
         echo(f"devnet: {devnet.rpc_url}, TaskMarket {devnet.deployment.address_of('TaskMarket')}")
         daemons = [start_daemon(devnet, "oracle", ORACLE, ["oracle", "run"], data_dir)]
@@ -139,15 +144,26 @@ def run_demo(data_dir: Path, nodes: int = 2, timeout: float = 150.0,
         echo(f"started the oracle and {nodes} workers (logs in {data_dir / 'logs'})")
         try:
             requester = devnet.client(REQUESTER)
+            assert devnet.ipfs is not None
+            ipfs = IpfsStore(devnet.ipfs.url)
+            spec = _with_stored_dataset(spec, ipfs, data_dir)
+            echo(f"requester stored the dataset at {spec.dataset.uri}")
             options = PublishOptions(budget=1 * 10**18, replication=nodes, collateral=10 * NNT,
                                      apply_window=60, deadline=600)
-            task_id, spec_uri = publish_task(requester, LocalStore(data_dir / "store"), spec, options)
+            task_id, spec_uri = publish_task(requester, ipfs, spec, options)
             echo(f"requester published task {task_id}: {spec.name}, 1 ETH for {nodes} replicas ({spec_uri})")
             return _follow(devnet, task_id, daemons, started, timeout, echo)
         finally:
             for daemon in daemons:
                 daemon.stop()
             echo("stopped the daemons and the devnet")
+
+
+def _with_stored_dataset(spec: TaskSpec, store: IpfsStore, data_dir: Path) -> TaskSpec:
+    """The spec with its dataset stored on IPFS: `uri` names the copy, `digest` pins its arrays."""
+    path = export_dataset(spec.dataset, data_dir / "dataset.npz")
+    dataset = spec.dataset.model_copy(update={"uri": store.put_file(path), "digest": load_dataset_digest(spec)})
+    return spec.model_copy(update={"dataset": dataset})
 
 
 def _follow(devnet: Devnet, task_id: int, daemons: list[Daemon], started: float, timeout: float,
@@ -195,6 +211,19 @@ def _follow(devnet: Devnet, task_id: int, daemons: list[Daemon], started: float,
     echo(f"  escrow  {task.budget / 10**18:.6f} ETH = payouts + fee + refund: {total == task.budget}")
     if total != task.budget:
         raise DemoError(f"escrow not conserved: {total} != {task.budget}")
+    audit_uri = _await_audit(daemons[0], started + timeout)
+    echo(f"audit record of task {task_id} archived at {audit_uri}")
     seconds = time.monotonic() - started
     echo(f"done in {seconds:.1f} s")
-    return DemoResult(task_id, task.status, task.budget, payouts, fee, refund, seconds)
+    return DemoResult(task_id, task.status, task.budget, payouts, fee, refund, seconds, audit_uri)
+
+
+def _await_audit(oracle: Daemon, deadline: float) -> str:
+    """The URI the oracle archived the settled task's audit record at (from its log)."""
+    while time.monotonic() < deadline:
+        for line in oracle.new_lines((AUDIT_ARCHIVED,)):
+            return line.rsplit(AUDIT_ARCHIVED, 1)[1].strip()
+        if oracle.process.poll() is not None:
+            raise DemoError(f"the oracle exited with {oracle.process.returncode}:\n{oracle.tail()}")
+        time.sleep(0.3)
+    raise DemoError(f"the oracle archived no audit record in time:\n{oracle.tail()}")

@@ -2,6 +2,8 @@
 
 Used by `nnc devnet up`, the main-job demo and the test fixtures alike. Accounts are anvil's
 generated ones: 0 deploys and holds the treasury, 1 is the oracle, 2 the requester, 3.. nodes.
+With `storage=True` it also runs the storage services (a local IPFS node and arlocal) and funds
+one Arweave wallet that every devnet role signs uploads with, as they share anvil's known keys.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from nnc.chain.client import ChainClient, connect_web3
 from nnc.chain.deploy import NNT, ProtocolParams, deploy_protocol
 from nnc.chain.deployment import Deployment
 from nnc.chain.devnet import Anvil
+from nnc.storage.services import ArLocal, IpfsNode
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +34,7 @@ DEVNET_PARAMS = ProtocolParams(min_stake=100 * NNT, unbonding_delay=60, protocol
                                rewards_pool_funding=1_000_000 * NNT)
 NODE_FUNDING = 10_000 * NNT
 REQUESTER_FUNDING = 100_000 * NNT
+ARWEAVE_FUNDING = 1_000 * 10**12  # winston: 1,000 AR
 
 
 @dataclass
@@ -43,6 +47,9 @@ class Devnet:
     params: ProtocolParams = DEVNET_PARAMS
     anvil: Anvil = field(default_factory=Anvil)
     deployment: Deployment | None = None
+    storage: bool = False
+    ipfs: IpfsNode | None = None
+    arlocal: ArLocal | None = None
 
     @property
     def rpc_url(self) -> str:
@@ -51,6 +58,27 @@ class Devnet:
     @property
     def deployment_file(self) -> Path:
         return self.data_dir / "deployment.json"
+
+    @property
+    def arweave_wallet_file(self) -> Path:
+        return self.data_dir / "keys" / "arweave-wallet.json"
+
+    def storage_env(self) -> dict[str, str]:
+        """`NNC_*` settings for the storage services: working data on IPFS, archives on Arweave."""
+        if self.ipfs is None or self.arlocal is None:
+            return {"NNC_STORAGE_URL": f"local://{(self.data_dir / 'store').resolve()}"}
+        return {"NNC_STORAGE_URL": f"ipfs+{self.ipfs.url}", "NNC_IPFS_API_URL": self.ipfs.url,
+                "NNC_ARWEAVE_URL": self.arlocal.url, "NNC_ARWEAVE_WALLET": str(self.arweave_wallet_file)}
+
+    def _start_storage(self) -> None:
+        # imported here: the Arweave client's imports cost ~0.2 s that chain-only devnets skip
+        from nnc.storage.arweave_tx import generate_wallet, save_wallet, wallet_address
+
+        self.ipfs = IpfsNode(self.data_dir / "ipfs").start()
+        self.arlocal = ArLocal(self.data_dir / "arlocal").start()
+        wallet = generate_wallet()
+        save_wallet(wallet, self.arweave_wallet_file)
+        self.arlocal.mint(wallet_address(wallet), ARWEAVE_FUNDING)
 
     def start(self) -> Devnet:
         build_artifacts()
@@ -66,15 +94,20 @@ class Devnet:
                 amount = REQUESTER_FUNDING if i == REQUESTER else NODE_FUNDING
                 deployer.transact(token.functions.transfer(self.address(i), amount), context="fund NNT")
             self._write_keys()
+            if self.storage:
+                self._start_storage()
             if self.block_time:
                 deployer.w3.provider.make_request(RPCEndpoint("evm_setIntervalMining"), [self.block_time])
         except BaseException:
-            self.anvil.stop()
+            self.stop()
             raise
         log.info("devnet up: %s, TaskMarket %s", self.rpc_url, self.deployment.address_of("TaskMarket"))
         return self
 
     def stop(self) -> None:
+        for service in (self.arlocal, self.ipfs):
+            if service is not None:
+                service.stop()
         self.anvil.stop()
 
     def address(self, index: int) -> str:

@@ -9,7 +9,7 @@ import click
 from nnc.chain.client import ChainClient
 from nnc.chain.types import ETH
 from nnc.settings import Settings
-from nnc.storage import Store, open_store
+from nnc.storage import MultiStore, store_from_settings
 
 
 def settings_of(ctx: click.Context) -> Settings:
@@ -22,8 +22,9 @@ def client_of(ctx: click.Context, need_account: bool = True) -> ChainClient:
     return ChainClient.from_settings(settings_of(ctx), need_account=need_account)
 
 
-def store_of(ctx: click.Context) -> Store:
-    return open_store(settings_of(ctx).resolved_storage_url)
+def store_of(ctx: click.Context) -> MultiStore:
+    """Writes to the configured storage backend, reads any URI whose backend is configured."""
+    return store_from_settings(settings_of(ctx))
 
 
 def fmt_amount(amount: int, token: str = ETH, decimals: int = 18) -> str:

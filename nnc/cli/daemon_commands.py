@@ -27,7 +27,8 @@ def worker_run(ctx: click.Context, stake: int, benchmark_seconds: float, price: 
     settings = settings_of(ctx)
     stop = StopFlag()
     stop.install_signal_handlers()
-    worker = Worker(settings, ChainClient.from_settings(settings), store_of(ctx))
+    store = store_of(ctx)
+    worker = Worker(settings, ChainClient.from_settings(settings), store, archive=store.archival())
     worker.join(stake * NNT, benchmark_seconds, price)
     worker.run(stop)
 
@@ -49,4 +50,5 @@ def oracle_run(ctx: click.Context, rebuild: bool) -> None:
     index = open_index(settings, client)
     if rebuild:
         index.reset()
-    Oracle(settings, client, index, store_of(ctx)).run(stop)
+    store = store_of(ctx)
+    Oracle(settings, client, index, store, archive=store.archival()).run(stop)

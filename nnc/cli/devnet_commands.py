@@ -21,11 +21,13 @@ def devnet_group() -> None:
 @devnet_group.command("up")
 @click.option("--nodes", default=2, show_default=True, help="node accounts to fund with NNT")
 @click.option("--port", default=8545, show_default=True)
+@click.option("--storage/--no-storage", default=True, show_default=True,
+              help="also run a local IPFS node and arlocal (Arweave)")
 @click.pass_context
-def up_cmd(ctx: click.Context, nodes: int, port: int) -> None:
-    """Start anvil, deploy, fund accounts, print the addresses; Ctrl-C stops it cleanly."""
+def up_cmd(ctx: click.Context, nodes: int, port: int, storage: bool) -> None:
+    """Start anvil (and the storage services), deploy, fund accounts, print the addresses; Ctrl-C stops it."""
     settings = settings_of(ctx)
-    devnet = Devnet(data_dir=settings.data_dir, nodes=nodes, block_time=1)
+    devnet = Devnet(data_dir=settings.data_dir, nodes=nodes, block_time=1, storage=storage)
     devnet.anvil.port = port
     stop = StopFlag()
     stop.install_signal_handlers()
@@ -39,6 +41,10 @@ def up_cmd(ctx: click.Context, nodes: int, port: int) -> None:
         for index, role in roles.items():
             click.echo(f"  {role:18} {devnet.address(index)}  NNC_KEY_FILE={devnet.key_file(index)}")
         click.echo(f"deployment file: {devnet.deployment_file}")
+        if storage:
+            click.echo("storage settings (export them for `nnc` commands):")
+            for key, value in devnet.storage_env().items():
+                click.echo(f"  export {key}={value}")
         click.echo("press Ctrl-C to stop")
         while not stop.sleep(3600):
             pass

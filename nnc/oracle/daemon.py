@@ -17,7 +17,8 @@ from nnc.chain.events import EventReader
 from nnc.chain.market import Market
 from nnc.chain.types import TaskStatus
 from nnc.daemon import Backoff, StopFlag
-from nnc.errors import ContractRevertError, NNCError
+from nnc.errors import ContractRevertError, NNCError, StorageError
+from nnc.oracle.audit import audit_record
 from nnc.oracle.index import EventIndex
 from nnc.oracle.quality import evaluate_result
 from nnc.settings import Settings
@@ -39,10 +40,15 @@ def open_index(settings: Settings, client: ChainClient) -> EventIndex:
 
 
 class Oracle:
-    def __init__(self, settings: Settings, client: ChainClient, index: EventIndex, store: Store | None = None) -> None:
+    """`store` reads specs and models (quality reports need it); `archive`, when given, receives
+    the audit record of every task that reaches a final status (Arweave on a full deployment)."""
+
+    def __init__(self, settings: Settings, client: ChainClient, index: EventIndex, store: Store | None = None,
+                 archive: Store | None = None) -> None:
         assert client.deployment is not None
         self.settings = settings
         self.store = store
+        self.archive = archive
         self.unscored: set[int] = set()  # tasks whose quality could not be reported: not retried
         self.client = client
         self.market = Market(client)
@@ -118,6 +124,27 @@ class Oracle:
         log.info("task %d: quality %d/10000 reported", task_id, score)
         return True
 
+    def archive_audits(self) -> list[int]:
+        """Archives the audit record of every indexed task in a final status that has none yet;
+        returns their ids. A storage failure is logged and retried on a later round."""
+        if self.archive is None:
+            return []
+        assert self.client.deployment is not None
+        archived = []
+        for row in self.index.tasks():
+            task_id = int(row["task_id"])
+            if not TaskStatus[row["status"]].is_final or self.index.audit_uri(task_id) is not None:
+                continue
+            try:
+                uri = self.archive.put_bytes(audit_record(self.index, task_id, self.client.deployment))
+            except StorageError as exc:
+                log.warning("task %d: audit record not archived yet: %s", task_id, exc)
+                continue
+            self.index.set_audit_uri(task_id, uri)
+            log.info("task %d: audit record archived at %s", task_id, uri)
+            archived.append(task_id)
+        return archived
+
     @staticmethod
     def _due_action(row: dict[str, Any], status: TaskStatus, now: int) -> str | None:
         if status in OPEN and now > int(row["deadline"]):
@@ -140,6 +167,7 @@ class Oracle:
                 self.sync()
                 if self.poke():
                     self.sync()
+                self.archive_audits()
                 backoff.succeeded()
                 delay = self.settings.poll_interval
             except TRANSIENT_ERRORS as exc:

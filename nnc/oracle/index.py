@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS task_nodes (
     task_id INTEGER NOT NULL, node TEXT NOT NULL, assigned INTEGER NOT NULL DEFAULT 0,
     result_digest TEXT, result_uri TEXT, paid TEXT,
     PRIMARY KEY (task_id, node));
+CREATE TABLE IF NOT EXISTS audit_records (task_id INTEGER PRIMARY KEY, uri TEXT NOT NULL);
 """
 
 _REFUND_EVENTS = frozenset({"TaskCancelled", "TaskExpired"})
@@ -62,7 +63,7 @@ class EventIndex:
         """Creates the tables; an index of another schema version is dropped and rebuilt from chain."""
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         if self._meta("schema") not in (None, SCHEMA_VERSION):
-            for table in ("events", "tasks", "task_nodes"):
+            for table in ("events", "tasks", "task_nodes", "audit_records"):
                 self.db.execute(f"DROP TABLE IF EXISTS {table}")
             self.db.execute("DELETE FROM meta")
         self.db.executescript(SCHEMA)
@@ -78,7 +79,7 @@ class EventIndex:
     def reset(self) -> None:
         """Forgets everything; the next `ingest` rebuilds the index from the deployment's start."""
         with self._tx():
-            for table in ("events", "tasks", "task_nodes"):
+            for table in ("events", "tasks", "task_nodes", "audit_records"):
                 self.db.execute(f"DELETE FROM {table}")
             self.db.execute("DELETE FROM meta WHERE key = 'last_block'")
 
@@ -123,6 +124,14 @@ class EventIndex:
             params = (task_id,)
         rows = self.db.execute(query + " ORDER BY block_number, log_index", params).fetchall()
         return [{**dict(r), "args": json.loads(r["args"])} for r in rows]
+
+    def audit_uri(self, task_id: int) -> str | None:
+        """Where the audit record of a finished task was archived (None: not yet)."""
+        row = self.db.execute("SELECT uri FROM audit_records WHERE task_id = ?", (task_id,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_audit_uri(self, task_id: int, uri: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO audit_records (task_id, uri) VALUES (?, ?)", (task_id, uri))
 
     def close(self) -> None:
         self.db.close()

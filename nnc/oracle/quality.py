@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import tempfile
+from pathlib import Path
 
 import torch
 
@@ -17,6 +19,7 @@ from nnc.errors import TrainingError
 from nnc.storage import Store
 from nnc.task import DATASET_SHAPES, parse_spec
 from nnc.training import build_model, evaluate, model_digest
+from nnc.training.data import fetch_dataset
 
 log = logging.getLogger(__name__)
 
@@ -35,5 +38,6 @@ def evaluate_result(store: Store, spec_uri: str, spec_digest: bytes, model_uri: 
                             f"0x{result_digest.hex()}")
     model = build_model(spec.model, DATASET_SHAPES[spec.dataset.name])
     model.load_state_dict(state)
-    accuracy = evaluate(spec, model)
+    with tempfile.TemporaryDirectory(prefix="nnc-eval-") as tmp:
+        accuracy = evaluate(spec, model, fetch_dataset(spec, store, Path(tmp)))
     return max(0, min(MAX_SCORE, round(accuracy * MAX_SCORE)))

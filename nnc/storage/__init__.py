@@ -78,7 +78,8 @@ def _arweave_store(endpoint: str, wallet: Path | None) -> Store:
 def store_from_settings(settings: Settings) -> MultiStore:
     """Writes go to `storage_url`'s backend; reads of local://, ipfs:// and ar:// URIs go to the
     local store (`<data_dir>/store` unless `storage_url` names another), `ipfs_api_url` and
-    `arweave_url` (or `storage_url`, when it names that backend)."""
+    `arweave_url` (or `storage_url`, when it names that backend). What must last is archived on
+    Arweave when a wallet can sign there, else on the default backend."""
     url = settings.resolved_storage_url
     default = backend_of(url)
     backends: dict[str, Store] = {default: open_store(url, settings.arweave_wallet)}
@@ -87,7 +88,8 @@ def store_from_settings(settings: Settings) -> MultiStore:
         backends["ipfs"] = IpfsStore(settings.ipfs_api_url)
     if settings.arweave_url and "arweave" not in backends:
         backends["arweave"] = _arweave_store(settings.arweave_url, settings.arweave_wallet)
-    return MultiStore(backends, default)
+    can_archive = "arweave" in backends and (default == "arweave" or settings.arweave_wallet is not None)
+    return MultiStore(backends, default, archive="arweave" if can_archive else None)
 
 
 __all__ = [

@@ -15,20 +15,27 @@ BACKEND_SCHEMES: Final = {"local": "local", "ipfs": "ipfs", "arweave": "ar"}
 
 
 class MultiStore:
-    """Routes by URI scheme. `backends` maps backend names (local, ipfs, arweave) to stores."""
+    """Routes by URI scheme. `backends` maps backend names (local, ipfs, arweave) to stores.
 
-    def __init__(self, backends: Mapping[str, Store], default: str) -> None:
+    `archive` names the backend for what must last (final models, audit records): Arweave where
+    it is configured to write, else the default backend.
+    """
+
+    def __init__(self, backends: Mapping[str, Store], default: str, archive: str | None = None) -> None:
         unknown = sorted(set(backends) - set(BACKEND_SCHEMES))
         if unknown:
             raise StorageError(f"unknown storage backend(s) {', '.join(unknown)} (known: {', '.join(BACKEND_SCHEMES)})")
         if default not in backends:
             raise StorageError(f"default backend {default!r} is not configured (configured: {', '.join(backends)})")
+        if archive is not None and archive not in backends:
+            raise StorageError(f"archive backend {archive!r} is not configured (configured: {', '.join(backends)})")
         self.backends = dict(backends)
         self.default = default
+        self.archive = archive or default
         self._by_scheme = {BACKEND_SCHEMES[name]: store for name, store in backends.items()}
 
     def __repr__(self) -> str:
-        return f"MultiStore(default={self.default!r}, backends={self.backends!r})"
+        return f"MultiStore(default={self.default!r}, archive={self.archive!r}, backends={self.backends!r})"
 
     def backend(self, name: str | None = None) -> Store:
         """The store of backend `name` (the default one when None)."""
@@ -36,6 +43,10 @@ class MultiStore:
         if name not in self.backends:
             raise StorageError(f"storage backend {name!r} is not configured (configured: {', '.join(self.backends)})")
         return self.backends[name]
+
+    def archival(self) -> Store:
+        """The store of the archive backend: where final models and audit records go."""
+        return self.backends[self.archive]
 
     def for_uri(self, uri: str) -> Store:
         """The store that can read `uri`, chosen by its scheme."""

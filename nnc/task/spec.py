@@ -90,8 +90,9 @@ class ModelSpec(_SpecModel):
 class DatasetSpec(_SpecModel):
     """The dataset and its train/eval split.
 
-    `uri` and `digest` locate and pin external data; for the bundled `sklearn-digits` the `uri` is
-    not used, and `digest`, when given, must equal the SHA-256 (hex) of the loaded arrays.
+    `uri` locates a stored copy of the data (an .npz of `inputs` and `labels`, fetched and checked
+    against its content id; its arrays must have the named dataset's shapes), else the bundled copy
+    is used. `digest`, when given, must equal the SHA-256 (hex) of the loaded arrays.
     """
 
     name: Literal["sklearn-digits"]

@@ -9,6 +9,7 @@ import hashlib
 import math
 import struct
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -16,6 +17,7 @@ import torch
 from sklearn.datasets import load_digits
 
 from nnc.errors import TrainingError
+from nnc.storage.base import Store
 from nnc.task import DATASET_SHAPES, DatasetSpec, TaskSpec
 
 
@@ -29,12 +31,34 @@ class SplitData:
     eval_y: torch.Tensor
 
 
-def _load_arrays(dataset: DatasetSpec) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+def _bundled_arrays(dataset: DatasetSpec) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
     if dataset.name != "sklearn-digits":
         raise TrainingError(f"unsupported dataset {dataset.name!r} (supported: sklearn-digits)")
     bunch = load_digits()
     inputs = (np.asarray(bunch.data, dtype=np.float64) / 16.0).astype(np.float32)
-    labels = np.asarray(bunch.target, dtype=np.int64)
+    return inputs, np.asarray(bunch.target, dtype=np.int64)
+
+
+def _file_arrays(path: Path) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+    """`inputs` (float32, n x features) and `labels` (int64, n) of an .npz file (no pickles)."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            inputs, labels = archive["inputs"], archive["labels"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise TrainingError(f"dataset file {path} is not an .npz with 'inputs' and 'labels' arrays: {exc}") from exc
+    if inputs.dtype != np.float32 or labels.dtype != np.int64 or inputs.ndim != 2 or labels.shape != inputs.shape[:1]:
+        raise TrainingError(f"dataset file {path}: expected float32 inputs (n, features) and int64 labels (n,), "
+                            f"got {inputs.dtype} {inputs.shape} and {labels.dtype} {labels.shape}")
+    return inputs, labels
+
+
+def _load_arrays(dataset: DatasetSpec, dataset_file: Path | None = None,
+                 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+    """The dataset's arrays: from `dataset_file` (the spec's `uri`, fetched and hash-checked by
+    the caller) when the spec names one, else the bundled copy."""
+    if dataset.uri is not None and dataset_file is None:
+        raise TrainingError(f"dataset {dataset.name!r} lives at {dataset.uri}: fetch it and pass the file")
+    inputs, labels = _file_arrays(dataset_file) if dataset_file is not None else _bundled_arrays(dataset)
     shape = DATASET_SHAPES[dataset.name]
     if inputs.shape[1] != shape.n_inputs or int(labels.max()) + 1 != shape.n_classes:
         raise TrainingError(f"dataset {dataset.name!r} does not have the shape {shape}")
@@ -66,9 +90,18 @@ def split_indices(n: int, seed: int, eval_fraction: float) -> tuple[list[int], l
     return train, sorted(eval_set)
 
 
-def load_data(spec: TaskSpec) -> SplitData:
-    """Load the spec's dataset, check its digest if the spec pins one, and split it."""
-    inputs, labels = _load_arrays(spec.dataset)
+def export_dataset(dataset: DatasetSpec, path: Path) -> Path:
+    """Writes the bundled dataset's arrays as the .npz file a spec's `uri` may point to."""
+    inputs, labels = _bundled_arrays(dataset)
+    with path.open("wb") as fh:
+        np.savez(fh, inputs=inputs, labels=labels)
+    return path
+
+
+def load_data(spec: TaskSpec, dataset_file: Path | None = None) -> SplitData:
+    """Load the spec's dataset (from `dataset_file` when the spec names a `uri`), check its digest
+    if the spec pins one, and split it."""
+    inputs, labels = _load_arrays(spec.dataset, dataset_file)
     if spec.dataset.digest is not None:
         actual = dataset_digest(inputs, labels)
         if actual != spec.dataset.digest:
@@ -88,9 +121,21 @@ def load_data(spec: TaskSpec) -> SplitData:
     )
 
 
-def load_dataset_digest(spec: TaskSpec) -> str:
+def load_dataset_digest(spec: TaskSpec, dataset_file: Path | None = None) -> str:
     """The digest `DatasetSpec.digest` must hold for the spec's dataset (before splitting)."""
-    return dataset_digest(*_load_arrays(spec.dataset))
+    return dataset_digest(*_load_arrays(spec.dataset, dataset_file))
+
+
+def fetch_dataset(spec: TaskSpec, store: Store, directory: Path) -> Path | None:
+    """Downloads the spec's dataset `uri` (verified against its content id by the store) into
+    `directory`, once; None for a spec that uses the bundled copy."""
+    if spec.dataset.uri is None:
+        return None
+    dest = directory / f"dataset-{hashlib.sha256(spec.dataset.uri.encode()).hexdigest()[:16]}.npz"
+    if not dest.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        store.get_file(spec.dataset.uri, dest)
+    return dest
 
 
 class BatchSampler:

@@ -83,9 +83,9 @@ def _accuracy(model: nn.Module, inputs: torch.Tensor, labels: torch.Tensor) -> f
     return float((predictions == labels).sum().item()) / len(labels)
 
 
-def evaluate(spec: TaskSpec, model: nn.Module) -> float:
+def evaluate(spec: TaskSpec, model: nn.Module, dataset_file: Path | None = None) -> float:
     """Accuracy of `model` on the spec's eval split (fraction of samples classified correctly)."""
-    data = load_data(spec)
+    data = load_data(spec, dataset_file)
     with deterministic_torch(spec.determinism.threads):
         return _accuracy(model, data.eval_x, data.eval_y)
 
@@ -129,6 +129,7 @@ def train(
     on_checkpoint: Callable[[Checkpoint], None] | None = None,
     on_progress: Callable[[int, float], None] | None = None,
     resume: bool = True,
+    dataset_file: Path | None = None,
 ) -> TrainingResult:
     """Train `spec` deterministically in `workdir` and return the result commitment data.
 
@@ -142,14 +143,15 @@ def train(
     With `resume=True` the latest checkpoint in `workdir` is verified and training continues from
     it, ending with the same digest and chain head as an uninterrupted run; with `resume=False`
     existing checkpoint files are deleted first. The final weights (state_dict only) are written
-    to `workdir/model.pt`. Raises `TrainingError` when the data or a checkpoint does not fit.
+    to `workdir/model.pt`. A spec whose dataset has a `uri` trains on `dataset_file`, the fetched
+    copy. Raises `TrainingError` when the data or a checkpoint does not fit.
     """
     started = time.perf_counter()
     workdir = Path(workdir)
     training = spec.training
     decimals = spec.determinism.digest_decimals
     genesis = spec_digest(spec)
-    data = load_data(spec)
+    data = load_data(spec, dataset_file)
     if not resume:
         for _, stale in list_checkpoints(workdir):
             stale.unlink()

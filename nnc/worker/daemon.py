@@ -22,6 +22,7 @@ from nnc.settings import Settings
 from nnc.storage import Store
 from nnc.task import TaskSpec, compute_units, parse_spec
 from nnc.training import Checkpoint, train
+from nnc.training.data import fetch_dataset
 from nnc.worker.profile import collect_profile, hardware_class, profile_digest, profile_json
 from nnc.worker.state import Phase, WorkerState
 
@@ -67,11 +68,15 @@ class SnapshotPoster:
 
 
 class Worker:
-    def __init__(self, settings: Settings, client: ChainClient, store: Store) -> None:
+    """`store` holds working data (specs, datasets, profiles); `archive`, when given, the final
+    models (Arweave on a full deployment), else `store` does."""
+
+    def __init__(self, settings: Settings, client: ChainClient, store: Store, archive: Store | None = None) -> None:
         assert client.deployment is not None
         self.settings = settings
         self.client = client
         self.store = store
+        self.archive = archive or store
         self.market = Market(client)
         self.registry = Registry(client)
         self.node = client.address
@@ -226,11 +231,11 @@ class Worker:
             log.info("task %d: %s training %s (%d steps)", task_id, self.tag, spec.name, spec.training.steps)
             snapshots = SnapshotPoster(self.market, task_id, self.node)
             result = train(
-                spec, workdir,
+                spec, workdir, dataset_file=fetch_dataset(spec, self.store, workdir),
                 on_checkpoint=snapshots.post,
                 on_progress=lambda step, loss: log.debug("task %d: step %d/%d loss %.4f", task_id, step,
                                                          spec.training.steps, loss))
-            model_uri = self.store.put_file(result.model_path)
+            model_uri = self.archive.put_file(result.model_path)
             self.market.submit(task_id, result.result_digest, model_uri)
         except (NNCError, OSError) as exc:
             if isinstance(exc, TRANSIENT_ERRORS):

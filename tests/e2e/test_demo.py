@@ -19,5 +19,11 @@ def test_demo_settles_a_real_training_task_with_conserved_escrow(tmp_path: Path)
     assert len(result.payouts) == 2 and all(v > 0 for v in result.payouts.values())
     assert sum(result.payouts.values()) + result.fee + result.refund == result.budget
     assert any("settled" in line for line in lines)
+    # working data on IPFS, what must last on Arweave
+    assert any("stored the dataset at ipfs://" in line for line in lines)
+    assert any("published task" in line and "(ipfs://" in line for line in lines)
+    models = [line for line in lines if "submitted result" in line]
+    assert len(models) == 2 and all("model at ar://" in line for line in models)
+    assert result.audit_uri.startswith("ar://")
     for name in ("oracle", "worker-1", "worker-2"):
         assert (tmp_path / "logs" / f"{name}.log").exists()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from nnc.devnet import ORACLE, Devnet
+from nnc.errors import TrainingError
 from nnc.oracle.daemon import Oracle, open_index
-from tests.e2e.harness import make_network, settings_for
+from nnc.storage import LocalStore
+from nnc.task import load_spec
+from nnc.training.data import export_dataset, load_data, load_dataset_digest
+from tests.e2e.harness import TINY_SPEC, make_network, settings_for
 
 pytestmark = pytest.mark.e2e
 
@@ -48,3 +53,42 @@ def test_index_follows_a_task_resumes_after_restart_and_rebuilds_identically(
     restarted.index.reset()
     restarted.sync()
     assert restarted.index.tasks() == tasks_before
+
+
+def test_task_on_a_stored_dataset_settles_and_its_audit_record_matches_the_chain(
+        chain: Devnet, tmp_path: Path) -> None:
+    net = make_network(chain, tmp_path, chain.node_indices()[:1])
+    spec = load_spec(TINY_SPEC)
+    dataset = spec.dataset.model_copy(update={
+        "uri": net.store.put_file(export_dataset(spec.dataset, tmp_path / "digits.npz")),
+        "digest": load_dataset_digest(spec)})
+    task_id = net.publish(spec.model_copy(update={"dataset": dataset}), replication=1)
+    net.settle(task_id)
+    net.oracle.sync()
+    row = net.oracle.index.task(task_id)
+    assert row is not None and row["quality"] is not None  # the oracle evaluated on the fetched copy too
+
+    archive = LocalStore(tmp_path / "archive")
+    net.oracle.archive = archive
+    assert net.oracle.archive_audits() == [task_id]
+    assert net.oracle.archive_audits() == []  # once per task
+    uri = net.oracle.index.audit_uri(task_id)
+    assert uri is not None
+    record = json.loads(archive.get_bytes(uri))
+    market = chain.client(0).market
+    logs = chain.client(0).w3.eth.get_logs({
+        "address": market.address, "fromBlock": 0, "toBlock": "latest",
+        "topics": [None, "0x" + task_id.to_bytes(32, "big").hex()]})  # type: ignore[typeddict-item]
+    on_chain = [(log["blockNumber"], log["logIndex"], "0x" + log["transactionHash"].hex().removeprefix("0x"))
+                for log in logs]
+    recorded = [(e["block_number"], e["log_index"], e["tx_hash"]) for e in record["events"]
+                if e["contract"] == "TaskMarket"]
+    assert recorded == on_chain
+    assert record["task"]["status"] == "SETTLED" and record["task_market"] == market.address
+
+
+def test_spec_naming_a_stored_dataset_cannot_train_without_the_file() -> None:
+    spec = load_spec(TINY_SPEC)
+    stored = spec.model_copy(update={"dataset": spec.dataset.model_copy(update={"uri": "local://sha256/" + "0" * 64})})
+    with pytest.raises(TrainingError, match="fetch it"):
+        load_data(stored)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -23,7 +24,7 @@ from nnc.training import (
     model_digest,
     train,
 )
-from nnc.training.data import BatchSampler, load_data, split_indices
+from nnc.training.data import BatchSampler, export_dataset, load_data, split_indices
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "digits-mlp.json"
 
@@ -260,3 +261,25 @@ def test_priced_macs_match_the_built_module(model: dict[str, Any]) -> None:
         layer.register_forward_hook(count)
     module(torch.zeros(1, 64))
     assert counted == model_macs(spec)
+
+
+def test_training_on_a_stored_copy_of_the_dataset_gives_the_bundled_result(reference: TrainingResult,
+                                                                          tmp_path: Path) -> None:
+    spec = small_spec()
+    stored = spec.model_copy(update={"dataset": spec.dataset.model_copy(update={"uri": "ipfs://copy"})})
+    copy = export_dataset(spec.dataset, tmp_path / "digits.npz")
+    result = train(stored, tmp_path / "run", dataset_file=copy)
+    # the spec (and so the chain's genesis) differs by its uri; the weights do not
+    assert result.result_digest == reference.result_digest
+
+
+def test_a_dataset_file_of_the_wrong_kind_is_refused_naming_it(tmp_path: Path) -> None:
+    spec = small_spec()
+    stored = spec.model_copy(update={"dataset": spec.dataset.model_copy(update={"uri": "ipfs://copy"})})
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, inputs=np.zeros((4, 64), dtype=np.float64), labels=np.zeros(4, dtype=np.int64))
+    with pytest.raises(TrainingError, match="bad.npz.*float32"):
+        load_data(stored, bad)
+    (tmp_path / "junk.npz").write_bytes(b"not an archive")
+    with pytest.raises(TrainingError, match="junk.npz"):
+        load_data(stored, tmp_path / "junk.npz")
