@@ -32,6 +32,8 @@ def evaluate_result(store: Store, spec_uri: str, spec_digest: bytes, model_uri: 
     if hashlib.sha256(spec_bytes).digest() != spec_digest:
         raise TrainingError(f"spec at {spec_uri} does not match the task's spec digest")
     spec = parse_spec(spec_bytes, source=spec_uri)
+    if spec.privacy is not None:
+        raise TrainingError("a private task's model is encrypted to its requester and nodes, not to the oracle")
     state = torch.load(io.BytesIO(store.get_bytes(model_uri)), map_location="cpu", weights_only=True)
     if model_digest(state, spec.determinism.digest_decimals) != result_digest:
         raise TrainingError(f"model at {model_uri} does not match the committed result digest "

@@ -107,6 +107,19 @@ def is_encrypted(path: Path) -> bool:
         return handle.read(len(MAGIC)) == MAGIC
 
 
+def payload_recipients(path: Path) -> list[str]:
+    """The public keys (hex) an encrypted payload was sealed to, read from its header alone."""
+    with open(path, "rb") as handle:
+        prefix = _read_exact(handle, len(MAGIC) + _FIXED.size)
+        if len(prefix) < len(MAGIC) + _FIXED.size or not prefix.startswith(MAGIC):
+            raise DecryptionError(f"{path} is not an NNC encrypted payload (bad magic or short header)")
+        count = _FIXED.unpack(prefix[len(MAGIC):])[2]
+        entries = _read_exact(handle, count * _ENTRY)
+    if not 0 < count <= MAX_RECIPIENTS or len(entries) != count * _ENTRY:
+        raise DecryptionError(f"{path}: truncated or implausible header ({count} recipients)")
+    return [entries[i * _ENTRY: i * _ENTRY + _KEY].hex() for i in range(count)]
+
+
 def encrypt_stream(source: BinaryIO, dest: BinaryIO, recipients: Sequence[X25519PublicKey],
                    chunk_size: int = CHUNK_SIZE) -> None:
     """Encrypts the rest of `source` into `dest` for `recipients` (at least one)."""

@@ -136,8 +136,16 @@ class DeterminismSpec(_SpecModel):
     digest_decimals: int = Field(default=6, ge=0, le=12)
 
 
+class PrivacySpec(_SpecModel):
+    """A private task. Its dataset may be stored encrypted to the nodes the requester trusts (their
+    registered X25519 keys): other nodes cannot read it and do not apply. Its final model is stored
+    encrypted to `requester_key` and the assigned nodes only."""
+
+    requester_key: str = Field(pattern=r"^[0-9a-f]{64}$", description="the requester's X25519 public key (hex)")
+
+
 class TaskSpec(_SpecModel):
-    """A complete task spec (format version 1)."""
+    """A complete task spec (format version 1). `privacy` is optional: absent, the task is public."""
 
     version: int = SPEC_VERSION
     name: str = Field(min_length=1, max_length=200)
@@ -147,6 +155,7 @@ class TaskSpec(_SpecModel):
     training: TrainingSpec
     acceptance: AcceptanceSpec
     determinism: DeterminismSpec
+    privacy: PrivacySpec | None = None
 
     @field_validator("version")
     @classmethod
@@ -243,12 +252,13 @@ def load_spec(path: str | Path) -> TaskSpec:
 
 
 def canonical_json(spec: TaskSpec) -> bytes:
-    """The spec as canonical JSON: every field (defaults included), keys sorted, no whitespace, UTF-8.
+    """The spec as canonical JSON: every field (defaults included; an absent optional section such
+    as `privacy` stays absent), keys sorted, no whitespace, UTF-8.
 
     Numbers are written as Python's `json` writes them (floats by their shortest repr), so the
     bytes are a pure function of the validated spec.
     """
-    document = spec.model_dump(mode="json")
+    document = spec.model_dump(mode="json", exclude={"privacy"} if spec.privacy is None else None)
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from pathlib import Path
 from typing import Any
 
 from nnc.chain.client import TRANSIENT_ERRORS, ChainClient
@@ -23,6 +24,7 @@ from nnc.storage import Store
 from nnc.task import TaskSpec, compute_units, parse_spec
 from nnc.training import Checkpoint, train
 from nnc.training.data import fetch_dataset
+from nnc.worker.privacy import NodeKey, model_recipients, seal_model
 from nnc.worker.profile import collect_profile, hardware_class, profile_digest, profile_json
 from nnc.worker.state import Phase, WorkerState
 
@@ -82,6 +84,7 @@ class Worker:
         self.node = client.address
         self.home = settings.data_dir / "worker" / self.node.lower()
         self.state = WorkerState.load(self.home / "state.json", client.deployment.start_block)
+        self.key = NodeKey(settings.encryption_key_file or self.home / "encryption.key")
         self.reader = EventReader(client.w3, client.artifacts, client.deployment, settings.log_range)
         self.tag = f"node {self.node[:10]}"
 
@@ -111,6 +114,7 @@ class Worker:
         if node.staked < stake:
             self.registry.stake(stake - node.staked)
             log.info("%s: staked %d more NNT-wei (total %d)", self.tag, stake - node.staked, stake)
+        self.key.register(self.registry, self.node)
         if price is not None and self.registry.price_of(self.node, ETH) != price:
             self.registry.set_price(ETH, price)
             log.info("%s: price %d wei per compute unit", self.tag, price)
@@ -174,6 +178,9 @@ class Worker:
             spec = self.fetch_spec(task_id, spec_uri, str(published["specDigest"]))
             if spec.framework not in SUPPORTED_FRAMEWORKS:
                 raise TaskSpecError(f"framework {spec.framework!r} is not installed on this node")
+            if spec.privacy is not None and not self.key.can_read(
+                    fetch_dataset(spec, self.store, self.workdir(task_id))):
+                raise TaskSpecError("its private dataset is not encrypted to this node's key")
             task = self.market.task(task_id)
             if compute_units(spec) != task.compute_units:
                 raise TaskSpecError(f"the task declares {task.compute_units} compute units, "
@@ -196,6 +203,9 @@ class Worker:
                 return
         self.state.set(task_id, Phase.APPLIED, spec_uri=spec_uri)
         log.info("task %d: %s applied", task_id, self.tag)
+
+    def workdir(self, task_id: int) -> Path:
+        return self.home / "tasks" / str(task_id)
 
     def fetch_spec(self, task_id: int, spec_uri: str, spec_digest_hex: str) -> TaskSpec:
         """Downloads the spec (hash-checked by the store) and checks it against the on-chain digest."""
@@ -227,15 +237,19 @@ class Worker:
             return
         try:
             spec = self.fetch_spec(task_id, record.spec_uri, "0x" + task.spec_digest.hex())
-            workdir = self.home / "tasks" / str(task_id)
+            workdir = self.workdir(task_id)
             log.info("task %d: %s training %s (%d steps)", task_id, self.tag, spec.name, spec.training.steps)
             snapshots = SnapshotPoster(self.market, task_id, self.node)
             result = train(
-                spec, workdir, dataset_file=fetch_dataset(spec, self.store, workdir),
+                spec, workdir, dataset_file=self.key.open_dataset(fetch_dataset(spec, self.store, workdir)),
                 on_checkpoint=snapshots.post,
                 on_progress=lambda step, loss: log.debug("task %d: step %d/%d loss %.4f", task_id, step,
                                                          spec.training.steps, loss))
-            model_uri = self.archive.put_file(result.model_path)
+            model_path = result.model_path
+            if spec.privacy is not None:
+                readers = model_recipients(spec, self.registry, self.market.assignees(task_id))
+                model_path = seal_model(model_path, readers)
+            model_uri = self.archive.put_file(model_path)
             self.market.submit(task_id, result.result_digest, model_uri)
         except (NNCError, OSError) as exc:
             if isinstance(exc, TRANSIENT_ERRORS):

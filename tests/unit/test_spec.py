@@ -277,3 +277,19 @@ def test_spec_is_immutable() -> None:
     spec = parse_spec(BASE)
     with pytest.raises(ValueError):
         spec.training.steps = 5
+
+
+def test_privacy_section_is_part_of_the_digest_only_when_present() -> None:
+    data = json.loads(EXAMPLE.read_text())
+    public = parse_spec(data)
+    assert b"privacy" not in canonical_json(public)
+    private = parse_spec({**data, "privacy": {"requester_key": "ab" * 32}})
+    assert private.privacy is not None and private.privacy.requester_key == "ab" * 32
+    assert b'"privacy":{"requester_key":"' in canonical_json(private)
+    assert spec_digest(private) != spec_digest(public)
+
+
+@pytest.mark.parametrize("key", ["ab" * 31, "AB" * 32, "zz" * 32, 7])
+def test_bad_requester_key_is_named(key: Any) -> None:
+    data = json.loads(EXAMPLE.read_text())
+    assert "privacy.requester_key" in error_of({**data, "privacy": {"requester_key": key}})
