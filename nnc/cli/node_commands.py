@@ -86,3 +86,5 @@ def status_cmd(ctx: click.Context, address: str | None) -> None:
     click.echo(f"  reputation {registry.reputation_of(node.address) / 100:g}%")
     attested = f"{node.benchmark_score} (at {node.benchmark_attested_at})" if node.benchmark_attested_at else "none"
     click.echo(f"  benchmark  {attested}")
+    key = node.encryption_key.hex() if any(node.encryption_key) else "(none registered)"
+    click.echo(f"  encryption key {key}")
