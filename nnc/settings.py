@@ -3,7 +3,9 @@
 Precedence, highest first: explicit overrides passed by the caller (CLI flags), environment
 variables (`NNC_RPC_URL`, `NNC_PRIVATE_KEY`, ...), the TOML file (`NNC_CONFIG`, default
 `./nnc.toml` when present), then the defaults below, which describe the local devnet.
-The private key is a `SecretStr`: it is never printed, logged or written back to a file.
+The private key is a `SecretStr`: it is never printed, logged or written back to a file. Node
+operators keep it in an encrypted keystore (`keystore`, see nnc.keystore); a plain `key_file`
+is for devnet accounts.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ class Settings(BaseSettings):
 
     rpc_url: str = "http://127.0.0.1:8545"
     private_key: SecretStr | None = None
-    key_file: Path | None = Field(default=None, description="file holding the hex private key")
+    key_file: Path | None = Field(default=None, description="file holding the hex private key (devnets)")
+    keystore: Path | None = Field(default=None, description="encrypted V3 keystore holding the signing key")
+    keystore_passphrase_file: Path | None = Field(default=None, description="its passphrase; default: ask")
     data_dir: Path = Path(".nnc")
     deployment_file: Path | None = Field(default=None, description="default: <data_dir>/deployment.json")
     storage_url: str | None = Field(default=None, description="default: local://<data_dir>/store; or "
@@ -75,9 +79,14 @@ class Settings(BaseSettings):
         return self.encryption_key_file or self.data_dir / "encryption.key"
 
     def private_key_hex(self) -> str | None:
-        """The signing key, from `private_key` or `key_file`; None when neither is set."""
+        """The signing key, from `private_key`, `keystore` (unlocked with its passphrase) or
+        `key_file`; None when none is set."""
         if self.private_key is not None:
             return self.private_key.get_secret_value().strip()
+        if self.keystore is not None:
+            from nnc.keystore import read_passphrase, unlock_keystore
+
+            return unlock_keystore(self.keystore, read_passphrase(self.keystore, self.keystore_passphrase_file))
         if self.key_file is not None:
             try:
                 return self.key_file.read_text().strip()

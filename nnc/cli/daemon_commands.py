@@ -8,8 +8,6 @@ from nnc.chain.client import ChainClient
 from nnc.chain.deploy import NNT
 from nnc.cli.context import settings_of, store_of
 from nnc.daemon import StopFlag
-from nnc.oracle.daemon import Oracle, open_index
-from nnc.worker.daemon import Worker
 
 
 @click.group("worker")
@@ -24,6 +22,8 @@ def worker_group() -> None:
 @click.pass_context
 def worker_run(ctx: click.Context, stake: int, benchmark_seconds: float, price: int | None) -> None:
     """Register, stake, then apply for, train and submit tasks until stopped (Ctrl-C)."""
+    from nnc.worker.daemon import Worker  # imports torch: only the commands that train pay for it
+
     settings = settings_of(ctx)
     stop = StopFlag()
     stop.install_signal_handlers()
@@ -43,6 +43,8 @@ def oracle_group() -> None:
 @click.pass_context
 def oracle_run(ctx: click.Context, rebuild: bool) -> None:
     """Index events and poke due tasks (assign, settle, expire) until stopped (Ctrl-C)."""
+    from nnc.oracle.daemon import Oracle, open_index  # imports torch (quality reports)
+
     settings = settings_of(ctx)
     stop = StopFlag()
     stop.install_signal_handlers()

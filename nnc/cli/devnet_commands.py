@@ -9,7 +9,6 @@ import click
 
 from nnc.cli.context import settings_of
 from nnc.daemon import StopFlag
-from nnc.demo import run_demo
 from nnc.devnet import FIRST_NODE, ORACLE, REQUESTER, Devnet
 
 
@@ -57,6 +56,8 @@ def up_cmd(ctx: click.Context, nodes: int, port: int, storage: bool) -> None:
 @click.option("--keep", type=click.Path(path_type=Path), help="keep state and logs in this directory")
 def demo_cmd(nodes: int, timeout: float, keep: Path | None) -> None:
     """The main job: devnet, oracle, workers, one real training task from publish to settlement."""
+    from nnc.demo import run_demo  # imports torch (the dataset export)
+
     if keep is not None:
         run_demo(keep.resolve(), nodes, timeout, click.echo)
         return

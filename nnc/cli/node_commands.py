@@ -7,7 +7,6 @@ import click
 from nnc.chain.registry import Registry
 from nnc.cli.context import client_of, fmt_nnt
 from nnc.task.publish import parse_amount, resolve_token
-from nnc.worker.profile import collect_profile, hardware_class, profile_digest
 
 
 @click.group("node")
@@ -20,6 +19,8 @@ def node_group() -> None:
 @click.pass_context
 def register_cmd(ctx: click.Context, benchmark_seconds: float) -> None:
     """Measure this machine and register it with its hardware profile digest."""
+    from nnc.worker.profile import collect_profile, hardware_class, profile_digest  # imports torch
+
     profile = collect_profile(benchmark_seconds)
     registry = Registry(client_of(ctx))
     digest, hw_class = profile_digest(profile), hardware_class(profile)
