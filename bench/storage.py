@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from nnc.resources import peak_memory
 from nnc.storage import LocalStore, Store
 from nnc.storage.arweave import ArweaveStore
 from nnc.storage.arweave_tx import generate_wallet, wallet_address
@@ -31,19 +32,6 @@ from nnc.storage.services import ArLocal, IpfsNode
 
 MB = 1_000_000
 WRITE_BLOCK = 4 * 1024 * 1024
-
-
-def rss_kb(field: str) -> int:
-    """`VmRSS` or `VmHWM` (peak) of this process, in kB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise RuntimeError(f"{field} not in /proc/self/status")
-
-
-def reset_peak() -> None:
-    """Resets VmHWM to the current resident set (Linux 4.0+)."""
-    Path("/proc/self/clear_refs").write_text("5")
 
 
 def write_payload(path: Path, size: int) -> None:
@@ -58,12 +46,11 @@ def write_payload(path: Path, size: int) -> None:
 
 def measure(action: Callable[[], Any]) -> tuple[Any, float, float]:
     """(result, seconds, peak MB above the resident set at the start) of `action()`."""
-    reset_peak()
-    baseline = rss_kb("VmRSS")
-    started = time.perf_counter()
-    result = action()
-    seconds = time.perf_counter() - started
-    return result, seconds, (rss_kb("VmHWM") - baseline) / 1024
+    with peak_memory() as peak:
+        started = time.perf_counter()
+        result = action()
+        seconds = time.perf_counter() - started
+    return result, seconds, peak.mb_over_start
 
 
 def bench_backend(name: str, store: Store, payloads: dict[int, Path], workdir: Path) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import click
@@ -11,6 +12,7 @@ from nnc.chain.deployment import STRATEGY_CONTRACTS
 from nnc.chain.market import Market
 from nnc.cli.context import client_of, fmt_amount, store_of
 from nnc.task import compute_units, load_spec, spec_digest
+from nnc.task.dryrun import DEFAULT_DRY_STEPS, dry_run, format_seconds
 from nnc.task.publish import PublishOptions, parse_amount, publish_task, resolve_token
 
 
@@ -27,6 +29,32 @@ def validate_cmd(spec_file: Path) -> None:
     click.echo(f"{spec_file}: valid")
     click.echo(f"  digest         0x{spec_digest(spec).hex()}")
     click.echo(f"  compute units  {compute_units(spec)}")
+
+
+@task_group.command("dry-run")
+@click.argument("spec_file", type=click.Path(path_type=Path))
+@click.option("--steps", default=DEFAULT_DRY_STEPS, show_default=True, help="steps to train locally")
+@click.option("--price", "price", default=10**12, show_default=True, help="wei per compute unit the budget assumes")
+@click.option("--replication", "-r", default=1, show_default=True, help="how many nodes would train the task")
+@click.pass_context
+def dry_run_cmd(ctx: click.Context, spec_file: Path, steps: int, price: int, replication: int) -> None:
+    """Train a few steps of SPEC_FILE here and estimate the task's cost before publishing it."""
+    from nnc.training.data import fetch_dataset  # imports torch
+
+    spec = load_spec(spec_file)
+    with tempfile.TemporaryDirectory(prefix="nnc-dry-run-data-") as tmp:
+        dataset_file = fetch_dataset(spec, store_of(ctx), Path(tmp))
+        report = dry_run(spec, steps, price, replication, dataset_file=dataset_file)
+    click.echo(f"{spec_file}: trained {report.steps_run} of {report.total_steps} steps, "
+               f"{report.seconds_per_step * 1000:.1f} ms per step")
+    click.echo(f"  compute units   {report.compute_units}")
+    click.echo(f"  peak memory     {report.peak_memory_mb:.1f} MB above the process's start")
+    click.echo(f"  this machine    {format_seconds(report.local_seconds)} for the whole task "
+               f"({report.local_training_gflops:.2f} GFLOPS reached, benchmark {report.local_benchmark_gflops:.1f})")
+    for cls, seconds in report.seconds_by_class.items():
+        click.echo(f"  class {cls}         ~{format_seconds(seconds)}")
+    click.echo(f"  suggested budget {fmt_amount(report.suggested_budget_wei)} "
+               f"({replication} node(s) at {price} wei per compute unit, protocol fee included)")
 
 
 @task_group.command("publish")

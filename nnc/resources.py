@@ -1,0 +1,37 @@
+"""Resource measurements of this process: the peak resident set during a piece of work (Linux)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+_STATUS = Path("/proc/self/status")
+
+
+def _status_kb(field: str) -> int:
+    for line in _STATUS.read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not in {_STATUS}")
+
+
+@dataclass
+class PeakMemory:
+    """Filled in when the `peak_memory()` block ends: MB above the resident set at its start."""
+
+    mb_over_start: float = 0.0
+
+
+@contextmanager
+def peak_memory() -> Iterator[PeakMemory]:
+    """Measures the peak resident set of the block above the one at its start, through the
+    kernel's high-water mark (reset at the start with /proc/self/clear_refs)."""
+    _STATUS.with_name("clear_refs").write_text("5")
+    start = _status_kb("VmRSS")
+    result = PeakMemory()
+    try:
+        yield result
+    finally:
+        result.mb_over_start = (_status_kb("VmHWM") - start) / 1024

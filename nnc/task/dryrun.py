@@ -1,0 +1,95 @@
+"""`nnc task dry-run`: train a few steps of a spec locally, before any money is escrowed, and
+estimate what the whole task costs: compute units, time on each hardware class, peak memory and
+a budget.
+
+Time per class scales this machine's measured training throughput (FLOPs per second actually
+reached on the spec's model) by the ratio between the class's reference matmul throughput and
+this machine's benchmark. Small models are dominated by per-step overheads that do not shrink
+on faster hardware, so the estimates for the faster classes are lower bounds.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from nnc.resources import peak_memory
+from nnc.task.spec import TaskSpec, compute_units, model_macs
+
+CLASS_REFERENCE_GFLOPS: Final = {0: 10.0, 1: 63.0, 2: 632.0, 3: 6325.0}
+"""A representative matmul throughput of each hardware class: the geometric middle of its range
+(see `nnc.worker.profile.hardware_class`: 0 under 20, 1 from 20, 2 from 200, 3 from 2000 GFLOPS)."""
+
+DEFAULT_DRY_STEPS: Final = 20
+
+
+@dataclass(frozen=True)
+class DryRunReport:
+    steps_run: int
+    total_steps: int
+    seconds_per_step: float
+    compute_units: int
+    local_benchmark_gflops: float
+    local_training_gflops: float
+    peak_memory_mb: float
+    seconds_by_class: dict[int, float]
+    suggested_budget_wei: int
+    price_per_compute_unit_wei: int
+    replication: int
+
+    @property
+    def local_seconds(self) -> float:
+        return self.seconds_per_step * self.total_steps
+
+
+def suggested_budget(units: int, price_per_compute_unit: int, replication: int, fee_bps: int) -> int:
+    """What the nodes earn at `price_per_compute_unit` (wei) plus the protocol fee on top, rounded up."""
+    earned = units * price_per_compute_unit * replication
+    return -(-earned * 10_000 // (10_000 - fee_bps))
+
+
+def dry_run(spec: TaskSpec, steps: int = DEFAULT_DRY_STEPS, price_per_compute_unit: int = 10**12,
+            replication: int = 1, fee_bps: int = 200, benchmark_seconds: float = 0.5,
+            dataset_file: Path | None = None) -> DryRunReport:
+    """Trains `steps` steps of `spec` (at most all of them) in a scratch directory and estimates."""
+    # imported here: torch loads only for the commands that train
+    from nnc.training import train
+    from nnc.worker.profile import measure_benchmark
+
+    steps_run = max(1, min(steps, spec.training.steps))
+    short = spec.model_copy(update={"training": spec.training.model_copy(
+        update={"steps": steps_run, "checkpoint_interval": steps_run})})
+    with tempfile.TemporaryDirectory(prefix="nnc-dry-run-") as tmp, peak_memory() as peak:
+        train(short, Path(tmp), resume=False, dataset_file=dataset_file)  # warm-up: imports, data, kernels
+        started = time.perf_counter()
+        train(short, Path(tmp) / "timed", resume=False, dataset_file=dataset_file)
+        seconds_per_step = (time.perf_counter() - started) / steps_run
+    benchmark = measure_benchmark(benchmark_seconds)
+    flops_per_step = 6 * model_macs(spec) * spec.training.batch_size
+    training_gflops = flops_per_step / seconds_per_step / 1e9
+    total_seconds = seconds_per_step * spec.training.steps
+    by_class = {cls: total_seconds * benchmark.matmul_gflops / reference
+                for cls, reference in CLASS_REFERENCE_GFLOPS.items()}
+    units = compute_units(spec)
+    return DryRunReport(
+        steps_run=steps_run, total_steps=spec.training.steps, seconds_per_step=seconds_per_step,
+        compute_units=units, local_benchmark_gflops=benchmark.matmul_gflops, local_training_gflops=training_gflops,
+        peak_memory_mb=max(0.0, peak.mb_over_start), seconds_by_class=by_class,
+        suggested_budget_wei=suggested_budget(units, price_per_compute_unit, replication, fee_bps),
+        price_per_compute_unit_wei=price_per_compute_unit, replication=replication)
+
+
+def format_seconds(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "?"
+    if seconds < 1:
+        return f"{seconds * 1000:.1f} ms"
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
