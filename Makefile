@@ -8,9 +8,15 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup build demo test test-contracts test-python lint devnet clean
+.PHONY: setup system-packages build demo test test-contracts test-python lint devnet clean
 
-setup: $(PY_STAMP) $(NODE_STAMP)
+setup: system-packages $(PY_STAMP) $(NODE_STAMP)
+
+# Debian packages: bubblewrap isolates task code (nnc.worker.sandbox). Installed when missing and
+# apt-get can run (root); without it the sandbox falls back to limits without isolation.
+system-packages:
+	@command -v bwrap >/dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends bubblewrap; } \
+		|| echo "warning: could not install bubblewrap: task code will run without isolation"
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund

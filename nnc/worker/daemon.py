@@ -22,10 +22,12 @@ from nnc.errors import ContractRevertError, NNCError, StorageError, TaskSpecErro
 from nnc.settings import Settings
 from nnc.storage import Store
 from nnc.task import TaskSpec, compute_units, parse_spec
-from nnc.training import Checkpoint, train
+from nnc.training import Checkpoint, TrainingResult, train
 from nnc.training.data import fetch_dataset
 from nnc.worker.privacy import NodeKey, model_recipients, seal_model
 from nnc.worker.profile import collect_profile, hardware_class, profile_digest, profile_json
+from nnc.worker.sandbox import SandboxLimits
+from nnc.worker.sandboxed_training import run_training
 from nnc.worker.state import Phase, WorkerState
 
 log = logging.getLogger(__name__)
@@ -204,6 +206,15 @@ class Worker:
         self.state.set(task_id, Phase.APPLIED, spec_uri=spec_uri)
         log.info("task %d: %s applied", task_id, self.tag)
 
+    def train(self, spec: TaskSpec, workdir: Path, **options: Any) -> TrainingResult:
+        """Trains in the sandbox (settings `sandbox`, on by default) or, when it is off, in process."""
+        if not self.settings.sandbox:
+            return train(spec, workdir, **options)
+        cpus = tuple(self.settings.sandbox_cpus) if self.settings.sandbox_cpus else None
+        limits = SandboxLimits(memory_mb=self.settings.sandbox_memory_mb, seconds=self.settings.sandbox_seconds,
+                               cpus=cpus)
+        return run_training(spec, workdir, limits, **options)
+
     def workdir(self, task_id: int) -> Path:
         return self.home / "tasks" / str(task_id)
 
@@ -240,7 +251,7 @@ class Worker:
             workdir = self.workdir(task_id)
             log.info("task %d: %s training %s (%d steps)", task_id, self.tag, spec.name, spec.training.steps)
             snapshots = SnapshotPoster(self.market, task_id, self.node)
-            result = train(
+            result = self.train(
                 spec, workdir, dataset_file=self.key.open_dataset(fetch_dataset(spec, self.store, workdir)),
                 on_checkpoint=snapshots.post,
                 on_progress=lambda step, loss: log.debug("task %d: step %d/%d loss %.4f", task_id, step,

@@ -26,10 +26,11 @@ ROOT = Path(__file__).resolve().parents[2]
 TINY_SPEC = ROOT / "tests" / "data" / "tiny-spec.json"
 
 
-def settings_for(devnet: Devnet, data_dir: Path, account: int) -> Settings:
+def settings_for(devnet: Devnet, data_dir: Path, account: int, sandbox: bool = False) -> Settings:
+    """Settings of a daemon signing as `account`; training runs in process (faster) unless `sandbox`."""
     return Settings(rpc_url=devnet.rpc_url, data_dir=data_dir, key_file=devnet.key_file(account),
                     deployment_file=devnet.deployment_file, storage_url=f"local://{data_dir / 'store'}",
-                    poll_interval=0.1)
+                    poll_interval=0.1, sandbox=sandbox)
 
 
 @dataclass
@@ -80,15 +81,17 @@ class Network:
         return self.market().task(task_id).status
 
 
-def make_network(devnet: Devnet, data_dir: Path, nodes: list[int], stake: int = 200 * NNT) -> Network:
-    """An oracle and one worker per node account, sharing one local store; workers join."""
+def make_network(devnet: Devnet, data_dir: Path, nodes: list[int], stake: int = 200 * NNT,
+                 sandbox: bool = False) -> Network:
+    """An oracle and one worker per node account, sharing one local store; workers join and
+    train in process, or in the sandbox with `sandbox`."""
     oracle_settings = settings_for(devnet, data_dir, ORACLE)
     oracle_client = devnet.client(ORACLE)
     store = LocalStore(data_dir / "store")
     oracle = Oracle(oracle_settings, oracle_client, open_index(oracle_settings, oracle_client), store)
     workers = []
     for account in nodes:
-        worker = Worker(settings_for(devnet, data_dir, account), devnet.client(account), store)
+        worker = Worker(settings_for(devnet, data_dir, account, sandbox), devnet.client(account), store)
         worker.join(stake, benchmark_seconds=0.05)
         workers.append(worker)
     return Network(devnet, data_dir, oracle, workers, store)

@@ -1,0 +1,156 @@
+"""Sandboxed execution of task code: a separate process with no network, a read-only view of
+everything but its work directory, a memory limit, a time limit and pinned CPU cores.
+
+With Debian's bubblewrap (`bwrap`, installed by `make setup`) the process runs in new network,
+PID and IPC namespaces with the root filesystem mounted read-only, a private /tmp and only the
+task's work directory writable. Without bubblewrap the fallback is weaker and says so in the
+log: the same memory, time and CPU limits (rlimits, a timer, sched_setaffinity), but no network
+or filesystem isolation; operators who run untrusted tasks must install bubblewrap.
+
+The child speaks JSON lines on stdout (`{"event": ...}`), which the parent turns into callbacks;
+its log goes to `<workdir>/sandbox.log`. Exit status 3 means the task ran out of memory.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from nnc.errors import NNCError
+
+log = logging.getLogger(__name__)
+
+OUT_OF_MEMORY_EXIT: Final = 3
+BWRAP: Final = "bwrap"
+
+
+class SandboxError(NNCError):
+    """Task code failed inside the sandbox: it broke a limit, crashed or said something malformed."""
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """What task code may use. `cpus`: the cores it is pinned to (None: all of this process's)."""
+
+    memory_mb: int = 4096
+    seconds: float = 3600.0
+    cpus: tuple[int, ...] | None = None
+    extra_writable: tuple[Path, ...] = field(default_factory=tuple)
+
+
+def isolation() -> str:
+    """`bwrap` when bubblewrap is installed, else `rlimits` (limits without isolation)."""
+    return BWRAP if shutil.which(BWRAP) else "rlimits"
+
+
+def _bwrap_prefix(workdir: Path, writable: Sequence[Path]) -> list[str]:
+    command = [BWRAP, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+               "--unshare-net", "--unshare-pid", "--unshare-ipc", "--die-with-parent", "--new-session"]
+    for path in (workdir, *writable):
+        command += ["--bind", str(path), str(path)]
+    return [*command, "--chdir", str(workdir), "--"]
+
+
+def _limit(limits: SandboxLimits) -> Callable[[], None]:
+    def apply() -> None:  # runs in the child between fork and exec
+        size = limits.memory_mb << 20
+        resource.setrlimit(resource.RLIMIT_AS, (size, size))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if limits.cpus:
+            os.sched_setaffinity(0, limits.cpus)
+
+    return apply
+
+
+def run_sandboxed(argv: Sequence[str], workdir: Path, limits: SandboxLimits,
+                  on_event: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+    """Runs `argv` in the sandbox with `workdir` as its writable directory and current directory.
+
+    Every JSON line the child prints is passed to `on_event` and returned. Raises `SandboxError`
+    naming the limit it broke (memory, time) or the child's exit status and the end of its log.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    mode = isolation()
+    if mode != BWRAP:
+        log.warning("bubblewrap not found: task code runs with limits but without network or filesystem "
+                    "isolation (install the bubblewrap package)")
+    command = [*(_bwrap_prefix(workdir, limits.extra_writable) if mode == BWRAP else []), *argv]
+    log_path = workdir / "sandbox.log"
+    events: list[dict[str, Any]] = []
+    with open(log_path, "ab") as log_file:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log_file, stdin=subprocess.DEVNULL,
+                                   cwd=workdir, preexec_fn=_limit(limits), start_new_session=True)
+        timed_out = threading.Event()
+
+        def stop_on_time() -> None:
+            timed_out.set()
+            _kill(process)
+
+        timer = threading.Timer(limits.seconds, stop_on_time)
+        timer.start()
+        try:
+            assert process.stdout is not None
+            for raw in process.stdout:
+                event = _parse(raw)
+                if event is None:
+                    continue
+                events.append(event)
+                if on_event is not None:
+                    on_event(event)
+            status = process.wait()
+        except BaseException:
+            _kill(process)
+            raise
+        finally:
+            timer.cancel()
+    if status == 0:
+        return events
+    if timed_out.is_set():
+        raise SandboxError(f"task code exceeded its time limit of {limits.seconds:g} s and was stopped")
+    if status == OUT_OF_MEMORY_EXIT:
+        raise SandboxError(f"task code exceeded its memory limit of {limits.memory_mb} MB")
+    raise SandboxError(f"task code failed with exit status {status}: {_tail(log_path)}")
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    """Kills the child's whole process group (bwrap, the task and anything it started)."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _parse(raw: bytes) -> dict[str, Any] | None:
+    line = raw.strip()
+    if not line:
+        return None
+    try:
+        event = json.loads(line)
+    except ValueError:
+        log.debug("sandbox: non-JSON output: %r", line[:200])
+        return None
+    return event if isinstance(event, dict) else None
+
+
+def _tail(path: Path, limit: int = 600) -> str:
+    try:
+        return path.read_text(errors="replace")[-limit:].strip() or "(empty log)"
+    except OSError:
+        return "(no log)"
+
+
+def python_argv(module: str, *args: str) -> list[str]:
+    """The command that runs `python -m module args` with this interpreter."""
+    return [sys.executable, "-m", module, *args]

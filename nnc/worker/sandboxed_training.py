@@ -1,0 +1,115 @@
+"""Training inside the sandbox (`nnc.worker.sandbox`): the parent side, `run_training`, which
+returns the same `TrainingResult` as an in-process `train`, and the child side, `main`, run as
+`python -m nnc.worker.sandboxed_training <job.json>` inside the sandbox.
+
+The child reports checkpoints and progress as JSON lines; the parent calls the worker's
+callbacks with them (posting snapshots needs the network, which the child does not have).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from nnc.errors import TrainingError
+from nnc.task import TaskSpec, canonical_json
+from nnc.training.checkpoints import Checkpoint
+from nnc.training.trainer import TrainingResult
+from nnc.worker.sandbox import OUT_OF_MEMORY_EXIT, SandboxError, SandboxLimits, python_argv, run_sandboxed
+
+TRAINING_ERROR_EXIT = 2
+
+
+def _checkpoint_json(c: Checkpoint) -> dict[str, Any]:
+    return {"step": c.step, "loss": c.loss, "path": str(c.path), "weights_digest": c.weights_digest,
+            "chain_head": c.chain_head}
+
+
+def _checkpoint_of(d: dict[str, Any]) -> Checkpoint:
+    return Checkpoint(step=int(d["step"]), loss=float(d["loss"]), path=Path(d["path"]),
+                      weights_digest=str(d["weights_digest"]), chain_head=str(d["chain_head"]))
+
+
+def run_training(spec: TaskSpec, workdir: Path, limits: SandboxLimits, *, dataset_file: Path | None = None,
+                 on_checkpoint: Callable[[Checkpoint], None] | None = None,
+                 on_progress: Callable[[int, float], None] | None = None) -> TrainingResult:
+    """Trains `spec` in the sandbox, resuming from `workdir`'s checkpoints as `train` does.
+
+    Raises `TrainingError` for what the training itself refuses (as `train` would) and
+    `SandboxError` for a broken limit or a crash.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    job = workdir / "job.json"
+    job.write_text(json.dumps({"spec": canonical_json(spec).decode(), "workdir": str(workdir),
+                               "dataset_file": str(dataset_file) if dataset_file else None}))
+    result: dict[str, Any] = {}
+
+    def on_event(event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        if kind == "checkpoint" and on_checkpoint is not None:
+            on_checkpoint(_checkpoint_of(event["checkpoint"]))
+        elif kind == "progress" and on_progress is not None:
+            on_progress(int(event["step"]), float(event["loss"]))
+        elif kind in ("result", "error"):
+            result.update(event)
+
+    try:
+        run_sandboxed(python_argv(__name__, str(job)), workdir, limits, on_event)
+    except SandboxError:
+        if result.get("event") == "error":  # the training refused the job, as `train` would
+            raise TrainingError(str(result["message"])) from None
+        raise
+    if result.get("event") != "result":
+        raise TrainingError(f"the sandboxed training of {spec.name!r} ended without a result")
+    return TrainingResult(
+        result_digest=bytes.fromhex(result["result_digest"]), chain_head=bytes.fromhex(result["chain_head"]),
+        final_loss=float(result["final_loss"]), metric=float(result["metric"]), accepted=bool(result["accepted"]),
+        steps=int(result["steps"]), seconds=float(result["seconds"]), model_path=Path(result["model_path"]),
+        checkpoints=[_checkpoint_of(c) for c in result["checkpoints"]], resumed_from=int(result["resumed_from"]))
+
+
+def _emit(event: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(event) + "\n")
+    sys.stdout.flush()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The child: trains the job and reports on stdout; exit 3 when out of memory, 2 on a refusal."""
+    try:
+        from nnc.task import parse_spec
+        from nnc.training import train
+    except ImportError as exc:  # a memory limit below what torch needs fails while mapping its libraries
+        if "failed to map segment" in str(exc) or "allocate memory" in str(exc):
+            return OUT_OF_MEMORY_EXIT
+        raise
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    job = json.loads(Path((argv or sys.argv[1:])[0]).read_text())
+    spec = parse_spec(job["spec"])
+    try:
+        dataset_file = Path(job["dataset_file"]) if job["dataset_file"] else None
+        result = train(spec, Path(job["workdir"]), dataset_file=dataset_file,
+                       on_checkpoint=lambda c: _emit({"event": "checkpoint", "checkpoint": _checkpoint_json(c)}),
+                       on_progress=lambda step, loss: _emit({"event": "progress", "step": step, "loss": loss}))
+    except MemoryError:
+        return OUT_OF_MEMORY_EXIT
+    except RuntimeError as exc:
+        if "can't allocate memory" in str(exc) or "out of memory" in str(exc).lower():
+            return OUT_OF_MEMORY_EXIT
+        raise
+    except TrainingError as exc:
+        _emit({"event": "error", "message": str(exc)})
+        return TRAINING_ERROR_EXIT
+    _emit({"event": "result", "result_digest": result.result_digest.hex(), "chain_head": result.chain_head.hex(),
+           "final_loss": result.final_loss, "metric": result.metric, "accepted": result.accepted,
+           "steps": result.steps, "seconds": result.seconds, "model_path": str(result.model_path),
+           "checkpoints": [_checkpoint_json(c) for c in result.checkpoints], "resumed_from": result.resumed_from})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

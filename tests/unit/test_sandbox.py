@@ -1,0 +1,125 @@
+"""The sandbox: no network, read-only outside the work directory, memory and time limits, pinned
+cores, and training inside it gives the digest of training outside it."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from nnc.errors import TrainingError
+from nnc.paths import REPO_ROOT
+from nnc.task import load_spec
+from nnc.training import train
+from nnc.worker.sandbox import SandboxError, SandboxLimits, isolation, run_sandboxed
+from nnc.worker.sandboxed_training import run_training
+
+TINY = Path(__file__).resolve().parents[1] / "data" / "tiny-spec.json"
+LIMITS = SandboxLimits(memory_mb=2048, seconds=120)
+needs_bwrap = pytest.mark.skipif(isolation() != "bwrap", reason="bubblewrap (installed by make setup) is missing")
+
+
+def python(code: str) -> list[str]:
+    return [sys.executable, "-c", code]
+
+
+def report(code: str) -> str:
+    """Python that runs `code` and prints {"event": "ok"} or {"event": "refused", "error": ...}."""
+    return ("import json\ntry:\n" + "".join(f"    {line}\n" for line in code.splitlines()) +
+            "    print(json.dumps({'event': 'ok'}))\nexcept OSError as exc:\n"
+            "    print(json.dumps({'event': 'refused', 'error': str(exc)}))\n")
+
+
+@pytest.fixture
+def host_server() -> tuple[str, int]:
+    """A TCP server on the host's loopback that accepts connections (outside any sandbox)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                server.accept()[0].close()
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield "127.0.0.1", port
+    stop.set()
+    thread.join()
+    server.close()
+
+
+@needs_bwrap
+def test_task_code_cannot_reach_the_network(tmp_path: Path, host_server: tuple[str, int]) -> None:
+    host, port = host_server
+    connect = f"import socket\nsocket.create_connection(({host!r}, {port}), timeout=2).close()"
+    assert run_sandboxed(python(report(connect)), tmp_path / "outside", LIMITS) != []  # sanity: the code runs
+    socket.create_connection((host, port), timeout=2).close()  # reachable from here
+    events = run_sandboxed(python(report(connect)), tmp_path / "work", LIMITS)
+    assert events[0]["event"] == "refused"
+
+
+@needs_bwrap
+def test_task_code_writes_only_its_work_directory(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    escape = REPO_ROOT / f"sandbox-escape-{os.getpid()}.txt"
+    events = run_sandboxed(python(report(f"open({str(escape)!r}, 'w').write('x')")), work, LIMITS)
+    assert events[0]["event"] == "refused" and "Read-only" in events[0]["error"] and not escape.exists()
+    beside = tmp_path / "beside.txt"  # /tmp is a private tmpfs: a write there never reaches the host
+    run_sandboxed(python(report(f"open({str(beside)!r}, 'w').write('x')")), work, LIMITS)
+    assert not beside.exists()
+    events = run_sandboxed(python(report(f"open({str(work / 'inside.txt')!r}, 'w').write('x')")), work, LIMITS)
+    assert events[0]["event"] == "ok" and (work / "inside.txt").read_text() == "x"
+
+
+def test_memory_limit_stops_the_task_cleanly(tmp_path: Path) -> None:
+    hog = "import sys\ntry:\n    b = bytearray(600 << 20)\nexcept MemoryError:\n    sys.exit(3)\n"
+    with pytest.raises(SandboxError, match="memory limit of 256 MB"):
+        run_sandboxed(python(hog), tmp_path, SandboxLimits(memory_mb=256, seconds=60))
+
+
+def test_time_limit_stops_the_task(tmp_path: Path) -> None:
+    with pytest.raises(SandboxError, match="time limit of 1 s"):
+        run_sandboxed(python("import time\ntime.sleep(60)"), tmp_path, SandboxLimits(seconds=1))
+
+
+def test_crash_is_reported_with_the_end_of_its_log(tmp_path: Path) -> None:
+    with pytest.raises(SandboxError, match="exit status 1.*boom"):
+        run_sandboxed(python("raise SystemExit('boom')"), tmp_path, LIMITS)
+
+
+def test_task_code_is_pinned_to_the_given_cores(tmp_path: Path) -> None:
+    core = sorted(os.sched_getaffinity(0))[-1]
+    code = "import json, os\nprint(json.dumps({'event': 'cpus', 'cpus': sorted(os.sched_getaffinity(0))}))"
+    events = run_sandboxed(python(code), tmp_path, SandboxLimits(cpus=(core,)))
+    assert events == [{"event": "cpus", "cpus": [core]}]
+
+
+def test_sandboxed_training_matches_training_in_process(tmp_path: Path) -> None:
+    spec = load_spec(TINY)
+    reference = train(spec, tmp_path / "plain")
+    seen: list[int] = []
+    result = run_training(spec, tmp_path / "boxed", LIMITS, on_checkpoint=lambda c: seen.append(c.step))
+    assert result.result_digest == reference.result_digest
+    assert result.chain_head == reference.chain_head
+    assert seen == [c.step for c in reference.checkpoints]
+    assert result.model_path.is_file()
+
+
+def test_a_refusal_inside_the_sandbox_is_a_training_error(tmp_path: Path) -> None:
+    spec = load_spec(TINY)
+    stored = spec.model_copy(update={"dataset": spec.dataset.model_copy(update={"uri": "ipfs://x"})})
+    junk = tmp_path / "junk.npz"
+    junk.write_bytes(b"junk")
+    with pytest.raises(TrainingError, match="junk.npz"):
+        run_training(stored, tmp_path / "work", LIMITS, dataset_file=junk)
+    assert json.loads((tmp_path / "work" / "job.json").read_text())["dataset_file"] == str(junk)
