@@ -13,6 +13,7 @@ its log goes to `<workdir>/sandbox.log`. Exit status 3 means the task ran out of
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import os
@@ -62,8 +63,19 @@ def _bwrap_prefix(workdir: Path, writable: Sequence[Path]) -> list[str]:
     return [*command, "--chdir", str(workdir), "--"]
 
 
+_PR_SET_PDEATHSIG: Final = 1
+
+
+def _die_with_parent() -> None:
+    """Asks the kernel to kill this process when its parent (the worker) dies, even by SIGKILL,
+    so that a restarted worker never races an orphaned training of the same task."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
 def _limit(limits: SandboxLimits) -> Callable[[], None]:
     def apply() -> None:  # runs in the child between fork and exec
+        _die_with_parent()
         size = limits.memory_mb << 20
         resource.setrlimit(resource.RLIMIT_AS, (size, size))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
