@@ -8,9 +8,9 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup build demo test test-contracts test-python lint devnet clean
+.PHONY: setup build demo test test-contracts test-python lint devnet clean browser api
 
-setup: $(PY_STAMP) $(NODE_STAMP)
+setup: $(PY_STAMP) $(NODE_STAMP) browser
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -47,3 +47,14 @@ lint: setup
 
 clean:
 	rm -rf build .nnc
+
+# The web app's browser tests drive Debian's chromium (playwright-core downloads no browser).
+# Installed only when missing; needs root or sudo, as apt-get does.
+browser:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get -o DPkg::Lock::Timeout=600 update -q && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends chromium; }
+
+api: build
+	$(BIN)/nnc api

@@ -1,0 +1,53 @@
+"""The dry run: a few real training steps of a spec on this machine, extrapolated to the whole task.
+
+Gives the requester the figures to budget with before any money is escrowed: compute units (what
+nodes are paid for), parameters, an estimate of memory, and seconds per step measured here.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Final
+
+import torch
+from torch import nn
+
+from nnc.task import DATASET_SHAPES, TaskSpec, compute_units, model_macs
+from nnc.training.data import BatchSampler, load_data
+from nnc.training.models import build_model
+from nnc.training.trainer import deterministic_torch
+
+DRY_RUN_STEPS: Final = 10
+_lock = threading.Lock()  # torch's thread and determinism settings are process-wide
+
+
+def dry_run(spec: TaskSpec, steps: int = DRY_RUN_STEPS) -> dict[str, Any]:
+    """Trains min(steps, spec steps) steps and extrapolates; the model is discarded."""
+    measured = min(steps, spec.training.steps)
+    with _lock, deterministic_torch(spec.determinism.threads):
+        data = load_data(spec)
+        torch.manual_seed(spec.training.seed)
+        model = build_model(spec.model, DATASET_SHAPES[spec.dataset.name])
+        optimizer: torch.optim.Optimizer = (torch.optim.Adam(model.parameters(), lr=spec.training.learning_rate)
+                                            if spec.training.optimizer == "adam"
+                                            else torch.optim.SGD(model.parameters(), lr=spec.training.learning_rate))
+        sampler = BatchSampler(len(data.train_y), spec.training.batch_size, spec.training.seed)
+        loss_fn = nn.CrossEntropyLoss()
+        started = time.perf_counter()
+        loss = float("nan")
+        for step in range(1, measured + 1):
+            batch = sampler.indices(step)
+            optimizer.zero_grad(set_to_none=True)
+            out = loss_fn(model(data.train_x[batch]), data.train_y[batch])
+            out.backward()
+            optimizer.step()
+            loss = float(out.item())
+        seconds = time.perf_counter() - started
+    parameters = sum(p.numel() for p in model.parameters())
+    state_copies = 4 if spec.training.optimizer == "adam" else 2  # weights, gradients (+ two Adam moments)
+    per_step = seconds / measured
+    return {"compute_units": compute_units(spec), "model_macs": model_macs(spec), "parameters": parameters,
+            "memory_bytes": parameters * 4 * state_copies, "steps_measured": measured,
+            "seconds_per_step": per_step, "estimated_seconds": per_step * spec.training.steps,
+            "loss_after": loss if loss == loss else None}
