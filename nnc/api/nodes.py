@@ -8,7 +8,6 @@ from typing import Any
 from web3 import Web3
 
 from nnc.api.context import ApiContext
-from nnc.api.errors import NotFoundError
 from nnc.api.presenters import present_event
 from nnc.api.validation import Page
 from nnc.chain.market import Market
@@ -39,7 +38,11 @@ def list_nodes(ctx: ApiContext, page: Page) -> dict[str, Any]:
 
 
 def get_node(ctx: ApiContext, address: str) -> dict[str, Any]:
-    """One node: on-chain profile and stake, reputation, what it can claim, earnings, assignments, history."""
+    """One node: on-chain profile and stake, reputation, what it can claim, earnings, assignments, history.
+
+    Any address has an answer (`registered` false and zeros for one that never registered), so the
+    node dashboard of a wallet that is not a node yet shows the registration form, not an error.
+    """
     registry = Registry(ctx.client)
     view = registry.node(address)
     with ctx.index() as index:
@@ -51,8 +54,6 @@ def get_node(ctx: ApiContext, address: str) -> dict[str, Any]:
             " FROM task_nodes n JOIN tasks t ON t.task_id = n.task_id WHERE n.node = ? ORDER BY n.task_id DESC",
             (address,)).fetchall()
         tokens = {int(r["task_id"]): str(r["token"]) for r in assignments}
-    if not view.registered and not history_rows:
-        raise NotFoundError(f"no node {Web3.to_checksum_address(address)}: it never registered")
     history = [present_event(_decoded(r), ctx.sender_of(r["tx_hash"]), ctx.timestamp_of(r["block_number"]))
                for r in history_rows]
     nnt = ctx.deployment.address_of("NNToken")

@@ -112,6 +112,12 @@ def store_spec() -> tuple[Response, int]:
     return jsonify(uploads.store_spec(ctx().store, _json_body())), 201
 
 
+@storage_bp.post("/specs/validate")
+def validate_spec() -> Response:
+    """A verdict, not a failure: 200 with `valid` false and the problems for a spec that does not validate."""
+    return jsonify(uploads.validate_spec(_json_body()))
+
+
 @storage_bp.post("/specs/estimate")
 def estimate_spec() -> Response:
     try:

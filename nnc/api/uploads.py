@@ -50,6 +50,16 @@ def store_spec(store: Store, document: bytes | dict[str, Any]) -> dict[str, Any]
             "name": spec.name}
 
 
+def validate_spec(document: dict[str, Any]) -> dict[str, Any]:
+    """Checks a spec without storing it: its digest and cost, or every problem found."""
+    try:
+        spec = parse_spec(document, source="spec")
+    except TaskSpecError as exc:
+        return {"valid": False, "problems": str(exc).splitlines()}
+    return {"valid": True, "problems": [], "spec_digest": "0x" + spec_digest(spec).hex(),
+            "compute_units": compute_units(spec)}
+
+
 def store_dataset(store: Store, data: bytes) -> dict[str, Any]:
     uri = store.put_bytes(data)
     return {"kind": "dataset", "uri": uri, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}

@@ -150,6 +150,8 @@ def test_node_profile_stake_reputation_earnings_history(settled: Settled, api: F
         assert settled.eth_task in assigned
         assert node["history"][-1]["name"] == "NodeRegistered"
         assert all(e["node"] == worker.node.lower() for e in node["history"])
+    stranger = ok(api, "/api/nodes/0x000000000000000000000000000000000000dEaD", "NodeDetail")
+    assert not stranger["registered"] and stranger["history"] == [] and stranger["stake"]["staked"] == "0"
 
 
 def test_disputes_and_proposals_show_an_empty_state_without_those_contracts(settled: Settled,
@@ -208,6 +210,12 @@ def test_uploads_store_specs_datasets_and_profiles(settled: Settled, api: FlaskC
 
 def test_dry_run_estimate(api: FlaskClient) -> None:
     spec = json.loads(data_path("tiny-spec.json").read_text())
+    verdict = api.post("/api/specs/validate", json=spec)
+    assert verdict.status_code == 200 and verdict.get_json()["valid"] is True
+    check_schema(verdict.get_json(), "Validation")
+    wrong = api.post("/api/specs/validate", json={**spec, "training": {**spec["training"], "steps": 0}})
+    assert wrong.status_code == 200 and not wrong.get_json()["valid"]
+    assert any("training.steps" in p for p in wrong.get_json()["problems"])
     response = api.post("/api/specs/estimate", json=spec)
     assert response.status_code == 200
     body = response.get_json()
@@ -227,7 +235,6 @@ BAD_GETS = [
     ("/api/tasks?requester=0x12", 400, "requester must be"), ("/api/tasks?colour=red", 400, "unknown query"),
     ("/api/tasks?node=" + "a" * 500, 400, "over 100 characters"),
     ("/api/nodes/0xnothex", 400, "node address must be"), ("/api/nodes?limit=-3", 400, "limit"),
-    ("/api/nodes/0x000000000000000000000000000000000000dEaD", 404, "never registered"),
     ("/api/disputes/x", 400, "dispute id"), ("/api/proposals/%F0%9F%98%80", 400, "proposal id"),
     ("/api/nothing-here", 404, "no API route|not found"),
 ]
