@@ -59,11 +59,12 @@ function renderWallet() {
   const s = wallet.state;
   if (s.account) {
     const right = wallet.onRightChain();
-    box.replaceChildren(
+    box.replaceChildren(...[
       h('span', { class: `badge ${right ? 'confirmed' : 'failed'}`, id: 'chain-status' },
         right ? `chain ${BigInt(s.chainId)}` : `wrong chain ${s.chainId ? BigInt(s.chainId) : '?'}`),
       h('span', { id: 'account', title: s.account, 'data-address': s.account }, short(s.account)),
-      right ? null : h('button', { class: 'secondary', onclick: () => wallet.ensureChain().then(renderWallet) }, 'Switch network'));
+      right ? null : h('button', { class: 'secondary', onclick: () => wallet.ensureChain().then(renderWallet) }, 'Switch network'),
+    ].filter(Boolean));
     return;
   }
   const found = wallet.available();

@@ -5,6 +5,7 @@ import { describeError } from './chain.js';
 import { short } from './format.js';
 
 let counter = 0;
+const MAX_SHOWN = 3;
 
 function entry(label) {
   const id = `tx-${++counter}`;
@@ -12,7 +13,10 @@ function entry(label) {
   const detail = h('div', { class: 'muted', 'data-role': 'detail' }, 'waiting for the wallet…');
   const close = h('button', { class: 'secondary', 'aria-label': `dismiss ${label}`, onclick: () => item.remove() }, '×');
   const item = h('li', { class: 'tx pending', id, 'data-label': label }, close, h('strong', {}, label), ' ', status, detail);
-  document.getElementById('txs').prepend(item);
+  const list = document.getElementById('txs');
+  list.prepend(item);
+  // Older entries that are settled leave the screen; the latest few stay until dismissed.
+  [...list.children].slice(MAX_SHOWN).filter((el) => el.dataset.state !== 'pending').forEach((el) => el.remove());
   return {
     item,
     set(kind, text) {

@@ -175,7 +175,7 @@ async function main() {
     await switchAccount(page, ACCOUNTS.worker);
     await go(page, '#/node');
     assert.ok(Number((await page.innerText('#reputation')).split(' ')[0]) > 5000);
-    assert.ok(await page.locator('#earnings svg path[data-series="ETH"]').count() === 1);
+    assert.equal(await page.locator('#earnings svg path[data-series="ETH"]').count(), 1);
     await page.click('#claim-eth-button');
     assert.equal((await lastTx(page, 'Claim ETH')).state, 'confirmed');
     await page.waitForFunction(() => document.getElementById('claim-eth')?.dataset.wei === '0');

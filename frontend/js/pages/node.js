@@ -101,7 +101,7 @@ export async function nodePage() {
     (series[symbol] ||= []).push({ timestamp: e.timestamp, value: BigInt(e.amount) });
   }
   sections.push(h('div', { class: 'card chart', id: 'earnings' }, h('h2', {}, 'Earnings over time'),
-    node.earnings.length ? earningsChart(series, 'Cumulative earnings') : empty('No earnings yet.'),
+    node.earnings.length ? earningsChart(series, Number(node.profile.registered_at) || node.earnings[0].timestamp, node.earnings[node.earnings.length - 1].timestamp) : empty('No earnings yet.'),
     node.earnings.length ? table(['Task', 'When', 'Amount', 'Kind'], node.earnings.map((e) => [
       h('a', { href: `#/tasks/${e.task_id}` }, `#${e.task_id}`), when(e.timestamp),
       amount(e.amount, e.kind === 'bonus' ? 'NNT' : tokenSymbol(e.token, d)), e.kind]), 'Earnings') : null));
