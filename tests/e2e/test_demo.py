@@ -19,5 +19,6 @@ def test_demo_settles_a_real_training_task_with_conserved_escrow(tmp_path: Path)
     assert len(result.payouts) == 2 and all(v > 0 for v in result.payouts.values())
     assert sum(result.payouts.values()) + result.fee + result.refund == result.budget
     assert any("settled" in line for line in lines)
+    assert any(line.startswith("API: task") and "audit trace" in line for line in lines)
     for name in ("oracle", "worker-1", "worker-2"):
         assert (tmp_path / "logs" / f"{name}.log").exists()

@@ -12,7 +12,7 @@ export async function marketplacePage() {
   const token = h('select', { id: 'filter-token' },
     h('option', { value: '' }, 'any'), h('option', { value: '0x0000000000000000000000000000000000000000' }, 'ETH'),
     d.addresses.NNToken ? h('option', { value: d.addresses.NNToken }, 'NNT') : null);
-  const list = h('div', { id: 'task-list', 'aria-live': 'polite' });
+  const list = h('div', { id: 'task-list' });
 
   async function load() {
     const params = new URLSearchParams();

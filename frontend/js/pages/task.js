@@ -29,9 +29,9 @@ function describe(e, symbol) {
 
 export async function taskPage(id) {
   const d = getDeployment();
-  const summary = h('div', { class: 'card', id: 'task-summary' });
+  const summary = h('div', { class: 'card', id: 'task-summary', 'aria-live': 'polite', 'aria-atomic': 'false' });
   const payouts = h('div', { id: 'payouts' });
-  const timeline = h('ol', { class: 'timeline', id: 'timeline', 'aria-live': 'polite', 'aria-label': 'Timeline' });
+  const timeline = h('ol', { class: 'timeline', id: 'timeline', 'aria-label': 'Timeline' });
   let timer = null;
 
   async function load() {
