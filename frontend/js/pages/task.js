@@ -33,9 +33,13 @@ export async function taskPage(id) {
   const payouts = h('div', { id: 'payouts' });
   const timeline = h('ol', { class: 'timeline', id: 'timeline', 'aria-label': 'Timeline' });
   let timer = null;
+  let shown = null;
 
   async function load() {
     const [task, trace] = await Promise.all([api.get(`/tasks/${id}`), api.get(`/tasks/${id}/trace`)]);
+    const version = `${task.status}:${task.updated_block}:${trace.events.length}`;
+    if (version === shown) return; // nothing new: leave the page (and screen readers) alone
+    shown = version;
     const symbol = task.token_symbol === 'ETH' || task.token_symbol === 'NNT' ? task.token_symbol : tokenSymbol(task.token, d);
     summary.replaceChildren(h('dl', { class: 'kv' },
       h('dt', {}, 'Status'), h('dd', { id: 'task-status', 'data-status': task.status }, badge(task.status)),
