@@ -46,19 +46,33 @@ def arbitration_contracts(ctx: ApiContext) -> list[str]:
 
 def list_disputes(ctx: ApiContext) -> dict[str, Any]:
     contracts = arbitration_contracts(ctx)
+    items = group_disputes(_events_of(ctx, contracts)) if contracts else []
+    return {"available": bool(contracts), "contracts": contracts, "items": items}
+
+
+def group_disputes(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Disputes from their events (presented, in chain order): task, node, evidence, votes, status."""
     disputes: dict[str, dict[str, Any]] = {}
-    if contracts:
-        for event in _events_of(ctx, contracts):
-            dispute_id = event["args"].get("disputeId")
-            if dispute_id is None:
-                continue
-            entry = disputes.setdefault(dispute_id, {"id": dispute_id, "contract": event["contract"], "task_id": None,
-                                                     "opened_block": event["block"], "status": "open", "events": []})
-            if event["task_id"] is not None:
-                entry["task_id"] = event["task_id"]
-            entry["status"] = _dispute_status(event["name"], entry["status"])
-            entry["events"].append(event)
-    return {"available": bool(contracts), "contracts": contracts, "items": list(disputes.values())}
+    for event in events:
+        a = event["args"]
+        dispute_id = a.get("disputeId")
+        if dispute_id is None:
+            continue
+        entry = disputes.setdefault(dispute_id, {
+            "id": dispute_id, "contract": event["contract"], "task_id": None, "node": None,
+            "opened_block": event["block"], "status": "open", "evidence": [],
+            "votes": {"slash": "0", "release": "0"}, "events": []})
+        if event["task_id"] is not None:
+            entry["task_id"] = event["task_id"]
+        entry["node"] = a.get("node", entry["node"])
+        if a.get("evidenceURI"):
+            entry["evidence"].append(a["evidenceURI"])
+        if "slash" in a and "weight" in a:  # a vote: weight for slashing or for releasing
+            side = "slash" if a["slash"] else "release"
+            entry["votes"][side] = str(int(entry["votes"][side]) + int(a["weight"]))
+        entry["status"] = _dispute_status(event["name"], a, entry["status"])
+        entry["events"].append(event)
+    return list(disputes.values())
 
 
 def get_dispute(ctx: ApiContext, dispute_id: int) -> dict[str, Any]:
@@ -112,9 +126,12 @@ def _events_of(ctx: ApiContext, contracts: list[str]) -> list[dict[str, Any]]:
                           ctx.timestamp_of(r["block_number"])) for r in rows]
 
 
-def _dispute_status(event_name: str, current: str) -> str:
+def _dispute_status(event_name: str, args: dict[str, Any], current: str) -> str:
+    """open, then slashed or released once resolved (from the outcome's `slashed` flag when given)."""
     lowered = event_name.lower()
-    for word in ("slashed", "released", "resolved", "executed", "cancelled"):
+    if "resolved" in lowered and "slashed" in args:
+        return "slashed" if args["slashed"] else "released"
+    for word in ("slashed", "released", "resolved", "cancelled"):
         if word in lowered:
             return word
     return current

@@ -66,14 +66,16 @@ export async function governancePage() {
     disputeBox.append(empty('No disputes.'));
   } else {
     const canVote = abiHas(arbitration, 'vote');
-    disputeBox.append(table(['Dispute', 'Task', 'Status', 'Evidence', 'Vote'], disputes.items.map((x) => {
-      const evidence = x.events.map((e) => e.args.evidenceURI || e.args.evidence).filter(Boolean);
-      return [x.id, x.task_id ? h('a', { href: `#/tasks/${x.task_id}` }, `#${x.task_id}`) : '—', badge(x.status),
-        evidence.length ? evidence.map((uri) => h('code', {}, uri)) : '—',
-        canVote && x.status === 'open' ? h('div', { class: 'actions' },
-          h('button', { onclick: () => act('Vote', (s) => send('Vote to slash', contract(arbitration, s).vote, [x.id, true])) }, 'Slash'),
-          h('button', { class: 'secondary', onclick: () => act('Vote', (s) => send('Vote to release', contract(arbitration, s).vote, [x.id, false])) }, 'Release')) : '—'];
-    }), 'Disputes'));
+    const canResolve = abiHas(arbitration, 'resolve');
+    disputeBox.append(table(['Dispute', 'Task', 'Node', 'Status', 'Votes (slash / release)', 'Evidence', 'Actions'], disputes.items.map((x) => [
+      x.id, x.task_id ? h('a', { href: `#/tasks/${x.task_id}` }, `#${x.task_id}`) : '—', x.node ? short(x.node) : '—', badge(x.status),
+      `${amount(x.votes.slash, 'NNT')} / ${amount(x.votes.release, 'NNT')}`,
+      x.evidence.length ? x.evidence.map((uri) => (/^https?:/.test(uri) ? h('a', { href: uri, rel: 'noopener' }, uri) : h('code', {}, uri))) : '—',
+      x.status === 'open' ? h('div', { class: 'actions', 'data-dispute': x.id },
+        canVote ? h('button', { onclick: () => act('Vote', (s) => send(`Vote to slash in dispute ${x.id}`, contract(arbitration, s).vote, [x.id, true])) }, 'Vote slash') : null,
+        canVote ? h('button', { class: 'secondary', onclick: () => act('Vote', (s) => send(`Vote to release in dispute ${x.id}`, contract(arbitration, s).vote, [x.id, false])) }, 'Vote release') : null,
+        canResolve ? h('button', { class: 'secondary', onclick: () => act('Resolve', (s) => send(`Resolve dispute ${x.id}`, contract(arbitration, s).resolve, [x.id])) }, 'Resolve') : null) : '—',
+    ]), 'Disputes'));
   }
   sections.push(disputeBox);
   return { element: h('section', {}, sections) };
