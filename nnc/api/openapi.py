@@ -90,8 +90,8 @@ SCHEMAS: dict[str, S] = {
     "Validation": _obj({"valid": BOOL, "problems": {"type": "array", "items": STR}},
                        {"spec_digest": HEX32, "compute_units": INT}),
     "Estimate": _obj({"compute_units": INT, "model_macs": INT, "parameters": INT, "memory_bytes": INT,
-                      "steps_measured": INT, "seconds_per_step": {"type": "number"},
-                      "estimated_seconds": {"type": "number"}, "loss_after": {"type": ["number", "null"]}}),
+                      "steps_measured": INT, "seconds_per_step": {"type": ["number", "null"]},
+                      "estimated_seconds": {"type": ["number", "null"]}, "loss_after": {"type": ["number", "null"]}}),
     "Params": _obj({"chain_id": INT, "settlement": {"type": "object"}, "staking": _obj({
         "min_stake": AMOUNT, "unbonding_delay": INT}), "tokens": {"type": "array"}, "strategies": {"type": "array"}}),
     "Deployment": _obj({"chain_id": INT, "chain_id_hex": STR, "rpc_url": STR, "start_block": INT,

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from nnc.api import governance, nodes, protocol, tasks, uploads
 from nnc.api.context import ApiContext
-from nnc.api.errors import InvalidInputError, UnprocessableError
+from nnc.api.errors import InvalidInputError, PayloadTooLargeError, UnprocessableError
 from nnc.api.estimate import dry_run
 from nnc.api.validation import parse_address, parse_int, parse_page, parse_task_filters, parse_task_id
 from nnc.errors import TaskSpecError
@@ -31,6 +31,9 @@ def ctx() -> ApiContext:
 def _json_body() -> dict[str, Any]:
     if not request.is_json:
         raise InvalidInputError(f"expected a JSON body (Content-Type: application/json, got {request.mimetype!r})")
+    raw = request.get_data(cache=True)
+    if len(raw) > uploads.LIMITS["spec"]:
+        raise PayloadTooLargeError("JSON body", len(raw), uploads.LIMITS["spec"])
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise InvalidInputError("the JSON body must be an object")

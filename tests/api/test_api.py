@@ -224,6 +224,12 @@ def test_dry_run_estimate(api: FlaskClient) -> None:
     assert body["steps_measured"] == 10 and body["seconds_per_step"] > 0
     assert body["estimated_seconds"] == pytest.approx(body["seconds_per_step"] * 60)
     assert body["parameters"] == 64 * 16 + 16 + 16 * 10 + 10
+    big = {**spec, "model": {"kind": "mlp", "hidden": [4096] * 8, "channels": []},
+           "training": {**spec["training"], "batch_size": 4096}}
+    untimed = api.post("/api/specs/estimate", json=big).get_json()
+    check_schema(untimed, "Estimate")
+    assert untimed["steps_measured"] == 0 and untimed["estimated_seconds"] is None
+    assert untimed["parameters"] == 64 * 4096 + 4096 + 7 * (4096 * 4096 + 4096) + 4096 * 10 + 10
 
 
 BAD_GETS = [
@@ -261,6 +267,8 @@ def test_bad_bodies_and_oversize_uploads_get_json_errors(api: FlaskClient) -> No
     error(api.post("/api/specs", data="not json", content_type="text/plain"), 400, "expected a JSON body")
     error(api.post("/api/specs", data="[1, 2]", content_type="application/json"), 400, "must be an object")
     error(api.post("/api/specs", json={"version": "1"}), 422, "version")
+    error(api.post("/api/specs/validate", json={"name": "x" * LIMITS["spec"]}), 413,
+          "JSON body upload of .* over the limit")
     bad_types = json.loads(data_path("tiny-spec.json").read_text())
     bad_types["training"]["steps"] = "60"
     error(api.post("/api/specs/estimate", json=bad_types), 422, r"training\.steps")

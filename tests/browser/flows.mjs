@@ -15,6 +15,7 @@ const API = env('NNC_API_URL');
 const RPC = env('NNC_RPC_URL');
 const ACCOUNTS = JSON.parse(env('NNC_ACCOUNTS')); // {requester, worker, newNode}
 const PROFILE = env('NNC_PROFILE_FILE');
+const DATASET = env('NNC_DATASET_FILE');
 const SHOTS = env('NNC_SCREENSHOTS');
 const CHROMIUM = process.env.NNC_CHROMIUM || '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -59,6 +60,14 @@ async function go(page, hash) {
   }, [before, hash]);
 }
 
+// Form controls without an accessible name (a <label>, aria-label or aria-labelledby).
+async function unlabelled(page) {
+  return page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
+    .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')
+      && !(el.tagName === 'BUTTON' && el.textContent.trim()))
+    .map((el) => el.id || el.outerHTML.slice(0, 60)));
+}
+
 async function lastTx(page, label) {
   const item = page.locator(`#txs li[data-label^="${label}"]`).first();
   await item.waitFor();
@@ -72,9 +81,10 @@ async function switchAccount(page, address) {
   await page.waitForFunction((a) => document.getElementById('account')?.dataset.address?.toLowerCase() === a.toLowerCase(), address);
 }
 
-async function publish(page, { token, budget, replication, name }) {
+async function publish(page, { token, budget, replication, name, dataset }) {
   await go(page, '#/publish');
   await page.fill('#f-name', name);
+  if (dataset) await page.setInputFiles('#f-dataset', dataset);
   await page.selectOption('#f-token', { label: token });
   await page.fill('#f-budget', budget);
   await page.fill('#f-replication', String(replication));
@@ -103,6 +113,19 @@ async function main() {
     assert.match(await page.innerText('#connect'), /Connect NNC Test Wallet/);
     const nav = await page.locator('nav a').allInnerTexts();
     assert.deepEqual(nav, ['Marketplace', 'Publish', 'Node dashboard', 'Governance']);
+
+    step('keyboard: skip link first, then the main navigation; Enter follows a link');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Marketplace');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.getElementById('main').dataset.hash === '#/publish' && !document.getElementById('main').hasAttribute('aria-busy'));
+    assert.equal(await page.getAttribute('nav a[aria-current="page"]', 'href'), '#/publish');
+    result.unlabelled = await unlabelled(page);
+    assert.deepEqual(result.unlabelled, []);
+    await go(page, '#/tasks');
 
     step('connect: the wallet is on chain 1, so the app switches and adds the devnet');
     await page.click('#connect');
@@ -144,7 +167,8 @@ async function main() {
     await shot(page, 'publish');
 
     step('publish a task paid in ETH (replication 2)');
-    const ethTask = await publish(page, { token: 'ETH', budget: '0.5', replication: 2, name: 'browser ETH task' });
+    const ethTask = await publish(page, { token: 'ETH', budget: '0.5', replication: 2, name: 'browser ETH task', dataset: DATASET });
+    result.dataset_uri = (await page.innerText('#publish-result code')).trim();
     assert.equal((await lastTx(page, 'Publish')).state, 'confirmed');
 
     step('publish a task paid in NNT: approve, then publish');
@@ -184,6 +208,7 @@ async function main() {
     step('node dashboard of a new node: register, stake, a decoded revert, unbond, withdraw');
     await switchAccount(page, ACCOUNTS.newNode);
     await go(page, '#/node');
+    assert.deepEqual(await unlabelled(page), []);
     await page.setInputFiles('#profile-file', PROFILE);
     await page.click('#register-button');
     assert.equal((await lastTx(page, 'Register node')).state, 'confirmed');

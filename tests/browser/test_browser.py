@@ -68,12 +68,15 @@ def test_web_app_flows_in_headless_chromium(chain: Devnet, tmp_path: Path) -> No
     net = make_network(chain, tmp_path, chain.node_indices()[:2])
     profile_file = tmp_path / "profile.json"
     profile_file.write_bytes(profile_json(collect_profile(benchmark_seconds=0.02)))
+    dataset_file = tmp_path / "digits-extra.csv"
+    dataset_file.write_text("".join(f"{i},{i % 10}\n" for i in range(500)))
     if SCREENSHOTS.exists():
         shutil.rmtree(SCREENSHOTS)
     context = ApiContext.from_settings(settings_for(chain, tmp_path / "api", 0), store=net.store)
     with ApiServer(context) as server:
         env = {**os.environ, "NNC_API_URL": server.url, "NNC_RPC_URL": chain.rpc_url,
-               "NNC_PROFILE_FILE": str(profile_file), "NNC_SCREENSHOTS": str(SCREENSHOTS),
+               "NNC_PROFILE_FILE": str(profile_file), "NNC_DATASET_FILE": str(dataset_file),
+               "NNC_SCREENSHOTS": str(SCREENSHOTS),
                "NNC_CHROMIUM": str(CHROMIUM), "NNC_ACCOUNTS": json.dumps({
                    "requester": chain.address(REQUESTER), "worker": chain.address(worker_account),
                    "newNode": chain.address(new_node)})}
@@ -101,6 +104,10 @@ def test_web_app_flows_in_headless_chromium(chain: Devnet, tmp_path: Path) -> No
     assert nnt_task.token == chain.deployment.address_of("NNToken") and nnt_task.budget == 25 * 10**18  # type: ignore[union-attr]
     assert eth_task.requester == nnt_task.requester == chain.address(REQUESTER)
     assert eth_task.compute_units == result["estimate_cu"]
+    spec = json.loads(net.store.get_bytes(market.published_event(eth_task.task_id)["specURI"]))
+    assert spec["dataset"]["uri"] == result["dataset_uri"]  # the uploaded dataset is named in the spec
+    assert net.store.get_bytes(result["dataset_uri"]) == dataset_file.read_bytes()
+    assert result["unlabelled"] == []
     assert market.claimable(chain.address(worker_account)) == 0  # claimed from the dashboard
     registry = Registry(chain.client(0))
     node = registry.node(chain.address(new_node))

@@ -122,7 +122,9 @@ export async function publishPage() {
         h('dt', {}, 'Compute units'), h('dd', { id: 'estimate-cu' }, e.compute_units),
         h('dt', {}, 'Parameters'), h('dd', {}, e.parameters),
         h('dt', {}, 'Training memory'), h('dd', {}, `${(e.memory_bytes / 1024).toFixed(1)} KiB`),
-        h('dt', {}, 'Time here'), h('dd', {}, `${e.estimated_seconds.toFixed(2)} s (${(e.seconds_per_step * 1000).toFixed(2)} ms/step over ${e.steps_measured} steps)`))));
+        h('dt', {}, 'Time here'), h('dd', {}, e.steps_measured
+          ? `${e.estimated_seconds.toFixed(2)} s (${(e.seconds_per_step * 1000).toFixed(2)} ms/step over ${e.steps_measured} steps)`
+          : 'too large to time on the API server: run `nnc task dry-run` on a node'))));
       return e;
     } catch (err) {
       estimate.replaceChildren();
