@@ -60,8 +60,8 @@ def answer(net: Network, op: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True}
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium missing: run `make setup` (installs it)")
 def test_web_app_flows_in_headless_chromium(chain: Devnet, tmp_path: Path) -> None:
+    assert CHROMIUM.exists(), f"no chromium at {CHROMIUM}: `make setup` installs Debian's chromium"
     node_bin = shutil.which("node")
     assert node_bin, "node is needed to drive the browser"
     worker_account, new_node = chain.node_indices()[0], chain.node_indices()[2]
