@@ -176,6 +176,7 @@ def test_params_and_deployment(settled: Settled, api: FlaskClient) -> None:
     assert deployment["chain_id"] == settled.net.devnet.client(0).w3.eth.chain_id
     assert "InsufficientFreeStake(address,uint256,uint256)" in {
         f"{e['name']}({','.join(i['type'] for i in e['inputs'])})" for e in deployment["errors"]}
+    assert settled.context.client.account is None  # the API holds no key: it cannot sign
     health = ok(api, "/api/health", "Health")
     assert health["indexed_block"] == health["block"]
 
