@@ -8,9 +8,9 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup system-packages build demo test test-contracts test-python lint devnet clean
+.PHONY: setup system-packages build demo test test-contracts test-python lint devnet clean browser api
 
-setup: system-packages $(PY_STAMP) $(NODE_STAMP)
+setup: system-packages $(PY_STAMP) $(NODE_STAMP) browser
 
 # Debian packages: bubblewrap isolates task code (nnc.worker.sandbox). Installed when missing and
 # apt-get can run (root); without it the sandbox falls back to limits without isolation.
@@ -53,3 +53,14 @@ lint: setup
 
 clean:
 	rm -rf build .nnc
+
+# The web app's browser tests drive Debian's chromium (playwright-core downloads no browser).
+# Installed only when missing; needs root or sudo, as apt-get does.
+browser:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get -o DPkg::Lock::Timeout=600 update -q && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends chromium; }
+
+api: build
+	$(BIN)/nnc api

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from nnc.api import ApiContext, ApiServer
 from nnc.chain.deploy import NNT
 from nnc.chain.events import ChainEvent, EventReader
 from nnc.chain.market import Market
@@ -24,6 +25,7 @@ from nnc.chain.types import TaskStatus
 from nnc.devnet import ORACLE, REQUESTER, Devnet
 from nnc.errors import NNCError
 from nnc.paths import REPO_ROOT
+from nnc.settings import Settings
 from nnc.storage import IpfsStore
 from nnc.task import TaskSpec, load_spec
 from nnc.task.publish import PublishOptions, publish_task
@@ -130,13 +132,25 @@ def describe(event: ChainEvent) -> str | None:
     return None
 
 
+def start_api(devnet: Devnet, data_dir: Path, port: int = 0) -> ApiServer:
+    """The JSON API and web app over the demo's devnet, reading the oracle daemon's index."""
+    storage = {key.removeprefix("NNC_").lower(): value for key, value in devnet.storage_env().items()}
+    settings = Settings(rpc_url=devnet.rpc_url, data_dir=data_dir, deployment_file=devnet.deployment_file, **storage)
+    return ApiServer(ApiContext.from_settings(settings), port=port).start()
+
+
 def run_demo(data_dir: Path, nodes: int = 2, timeout: float = 150.0,
-             echo: Callable[[str], None] = print, spec_path: Path = EXAMPLE_SPEC) -> DemoResult:
+             echo: Callable[[str], None] = print, spec_path: Path = EXAMPLE_SPEC,
+             serve: Callable[[], None] | None = None, api_port: int = 0) -> DemoResult:
+    """The main job; `serve`, when given, is called once the task settled, with the devnet and the
+    API still up (e.g. to wait for Ctrl-C while a person looks at the web app)."""
     started = time.monotonic()
     spec = load_spec(spec_path)
     with Devnet(data_dir=data_dir, nodes=nodes, block_time=1, storage=True) as devnet:
         assert devnet.deployment is not None
         echo(f"devnet: {devnet.rpc_url}, TaskMarket {devnet.deployment.address_of('TaskMarket')}")
+        api = start_api(devnet, data_dir, api_port)
+        echo(f"API and web app: {api.url} (task pages at {api.url}/#/tasks)")
         daemons = [start_daemon(devnet, "oracle", ORACLE, ["oracle", "run"], data_dir)]
         daemons += [start_daemon(devnet, f"worker-{i}", account,
                                  ["worker", "run", "--stake", "200", "--benchmark-seconds", "0.3"], data_dir)
@@ -152,8 +166,13 @@ def run_demo(data_dir: Path, nodes: int = 2, timeout: float = 150.0,
                                      apply_window=60, deadline=600)
             task_id, spec_uri = publish_task(requester, ipfs, spec, options)
             echo(f"requester published task {task_id}: {spec.name}, 1 ETH for {nodes} replicas ({spec_uri})")
-            return _follow(devnet, task_id, daemons, started, timeout, echo)
+            result = _follow(devnet, task_id, daemons, started, timeout, echo)
+            _check_api(api, task_id, echo)
+            if serve is not None:
+                serve()
+            return result
         finally:
+            api.stop()
             for daemon in daemons:
                 daemon.stop()
             echo("stopped the daemons and the devnet")
@@ -227,3 +246,14 @@ def _await_audit(oracle: Daemon, deadline: float) -> str:
             raise DemoError(f"the oracle exited with {oracle.process.returncode}:\n{oracle.tail()}")
         time.sleep(0.3)
     raise DemoError(f"the oracle archived no audit record in time:\n{oracle.tail()}")
+
+
+def _check_api(api: ApiServer, task_id: int, echo: Callable[[str], None]) -> None:
+    """The API serves the settled task and its audit trace from the oracle's index."""
+    client = api.app.test_client()
+    task = client.get(f"/api/tasks/{task_id}").get_json()
+    trace = client.get(f"/api/tasks/{task_id}/trace").get_json()
+    if task is None or task.get("status") != "settled" or not trace or not trace.get("events"):
+        raise DemoError(f"the API does not show task {task_id} settled: {task}")
+    echo(f"API: task {task_id} {task['status']}, audit trace of {len(trace['events'])} events at "
+         f"{api.url}/api/tasks/{task_id}/trace")

@@ -11,6 +11,7 @@ import sys
 
 import click
 
+from nnc.cli.api_commands import api_cmd
 from nnc.cli.chain_commands import build_cmd, claim_cmd, deploy_cmd
 from nnc.cli.daemon_commands import oracle_group, worker_group
 from nnc.cli.data_commands import data_group
@@ -37,7 +38,7 @@ def cli(ctx: click.Context, rpc_url: str | None, data_dir: str | None, verbose: 
 
 
 for command in (build_cmd, deploy_cmd, claim_cmd, devnet_group, demo_cmd, task_group, node_group,
-                worker_group, oracle_group, data_group, key_group):
+                worker_group, oracle_group, data_group, key_group, api_cmd):
     cli.add_command(command)
 
 

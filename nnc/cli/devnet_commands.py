@@ -54,12 +54,22 @@ def up_cmd(ctx: click.Context, nodes: int, port: int, storage: bool) -> None:
 @click.option("--nodes", default=2, show_default=True, help="worker daemons to run")
 @click.option("--timeout", default=150.0, show_default=True, help="seconds before giving up")
 @click.option("--keep", type=click.Path(path_type=Path), help="keep state and logs in this directory")
-def demo_cmd(nodes: int, timeout: float, keep: Path | None) -> None:
+@click.option("--serve", is_flag=True, help="after settlement, keep the devnet, daemons and web app up until Ctrl-C")
+@click.option("--api-port", default=0, show_default=True, help="port of the API and web app (0: any free port)")
+def demo_cmd(nodes: int, timeout: float, keep: Path | None, serve: bool, api_port: int) -> None:
     """The main job: devnet, oracle, workers, one real training task from publish to settlement."""
     from nnc.demo import run_demo  # imports torch (the dataset export)
 
+    def wait() -> None:
+        stop = StopFlag()
+        stop.install_signal_handlers()
+        click.echo("serving: open the web app above (add the devnet to your wallet); Ctrl-C stops everything")
+        while not stop.sleep(3600):
+            pass
+
+    hold = wait if serve else None
     if keep is not None:
-        run_demo(keep.resolve(), nodes, timeout, click.echo)
+        run_demo(keep.resolve(), nodes, timeout, click.echo, serve=hold, api_port=api_port)
         return
     with tempfile.TemporaryDirectory(prefix="nnc-demo-") as tmp:
-        run_demo(Path(tmp), nodes, timeout, click.echo)
+        run_demo(Path(tmp), nodes, timeout, click.echo, serve=hold, api_port=api_port)

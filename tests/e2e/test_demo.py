@@ -25,5 +25,6 @@ def test_demo_settles_a_real_training_task_with_conserved_escrow(tmp_path: Path)
     models = [line for line in lines if "submitted result" in line]
     assert len(models) == 2 and all("model at ar://" in line for line in models)
     assert result.audit_uri.startswith("ar://")
+    assert any(line.startswith("API: task") and "audit trace" in line for line in lines)
     for name in ("oracle", "worker-1", "worker-2"):
         assert (tmp_path / "logs" / f"{name}.log").exists()

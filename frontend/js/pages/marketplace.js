@@ -1,0 +1,45 @@
+// Marketplace: every task with status, budget, token, replication and strategy, filterable.
+import { api } from '../api.js';
+import { getDeployment } from '../chain.js';
+import { badge, empty, field, h, table } from '../dom.js';
+import { amount, short, tokenSymbol } from '../format.js';
+
+const STATUSES = ['', 'published', 'assigned', 'running', 'submitted', 'settled', 'cancelled', 'expired', 'disputed', 'slashed'];
+
+export async function marketplacePage() {
+  const d = getDeployment();
+  const status = h('select', { id: 'filter-status' }, STATUSES.map((s) => h('option', { value: s }, s || 'any')));
+  const token = h('select', { id: 'filter-token' },
+    h('option', { value: '' }, 'any'), h('option', { value: '0x0000000000000000000000000000000000000000' }, 'ETH'),
+    d.addresses.NNToken ? h('option', { value: d.addresses.NNToken }, 'NNT') : null);
+  const list = h('div', { id: 'task-list' });
+
+  async function load() {
+    const params = new URLSearchParams();
+    if (status.value) params.set('status', status.value);
+    if (token.value) params.set('token', token.value);
+    params.set('limit', '100');
+    try {
+      const page = await api.get(`/tasks?${params}`);
+      if (page.items.length === 0) { list.replaceChildren(empty('No tasks match.')); return; }
+      list.replaceChildren(table(['Task', 'Status', 'Budget', 'Replication', 'Strategy', 'Requester'],
+        page.items.map((t) => [
+          h('a', { href: `#/tasks/${t.id}`, 'data-task': t.id }, `#${t.id}`), badge(t.status),
+          amount(t.budget, tokenSymbol(t.token, d)), `${t.submissions}/${t.replication}`,
+          t.strategy_name || short(t.strategy), h('span', { class: 'mono', title: t.requester }, short(t.requester))]),
+        'Tasks'), h('p', { class: 'muted' }, `${page.total} task(s), indexed to block ${page.indexed_block}`));
+    } catch (err) {
+      list.replaceChildren(h('p', { class: 'error', role: 'alert' }, err.message));
+    }
+  }
+
+  status.addEventListener('change', load);
+  token.addEventListener('change', load);
+  await load();
+  const timer = setInterval(load, 4000);
+  const element = h('section', {}, h('h1', {}, 'Marketplace'),
+    h('div', { class: 'card actions' }, field('Status', status), field('Token', token),
+      h('button', { class: 'secondary', onclick: load }, 'Refresh')),
+    list);
+  return { element, cleanup: () => clearInterval(timer) };
+}

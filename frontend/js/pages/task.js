@@ -1,0 +1,75 @@
+// One task: its parameters, its live timeline (the audit trace: every on-chain event with block,
+// transaction and actor) and its payouts. Refreshes until the task reaches a final state.
+import { api } from '../api.js';
+import { getDeployment } from '../chain.js';
+import { badge, empty, h, table } from '../dom.js';
+import { amount, short, tokenSymbol, when } from '../format.js';
+
+const FINAL = new Set(['settled', 'cancelled', 'expired', 'slashed']);
+
+function describe(e, symbol) {
+  const a = e.args;
+  switch (e.name) {
+    case 'TaskPublished': return `published with a budget of ${amount(a.budget, symbol)}, replication ${a.replication}`;
+    case 'TaskStatusChanged': return `status → ${['none', 'published', 'assigned', 'running', 'submitted', 'verifying', 'settled', 'cancelled', 'expired', 'disputed', 'slashed'][Number(a.to)]}`;
+    case 'NodeApplied': return `node ${short(a.node)} applied`;
+    case 'TaskAssigned': return `assigned to ${a.nodes.map(short).join(', ')}`;
+    case 'CollateralLocked': return `${amount(a.amount, 'NNT')} collateral of ${short(a.node)} locked`;
+    case 'CollateralReleased': return `${amount(a.amount, 'NNT')} collateral of ${short(a.node)} released`;
+    case 'SnapshotPosted': return `${short(a.node)} snapshot at step ${a.step}`;
+    case 'ResultSubmitted': return `${short(a.node)} submitted result ${a.resultDigest.slice(0, 12)}…`;
+    case 'QualityReported': return `quality ${Number(a.score) / 100}% reported`;
+    case 'NodePaid': return `${short(a.node)} paid ${amount(a.amount, symbol)}`;
+    case 'BonusGranted': return `${short(a.node)} granted a bonus of ${amount(a.amount, 'NNT')}`;
+    case 'TaskSettled': return `settled: paid ${amount(a.paid, symbol)}, fee ${amount(a.fee, symbol)}, refund ${amount(a.refund, symbol)}`;
+    case 'ReputationUpdated': return `reputation of ${short(a.node)}: ${a.previous} → ${a.current}`;
+    default: return Object.entries(a).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`).join(' ');
+  }
+}
+
+export async function taskPage(id) {
+  const d = getDeployment();
+  const summary = h('div', { class: 'card', id: 'task-summary', 'aria-live': 'polite', 'aria-atomic': 'false' });
+  const payouts = h('div', { id: 'payouts' });
+  const timeline = h('ol', { class: 'timeline', id: 'timeline', 'aria-label': 'Timeline' });
+  let timer = null;
+  let shown = null;
+
+  async function load() {
+    const [task, trace] = await Promise.all([api.get(`/tasks/${id}`), api.get(`/tasks/${id}/trace`)]);
+    const version = `${task.status}:${task.updated_block}:${trace.events.length}`;
+    if (version === shown) return; // nothing new: leave the page (and screen readers) alone
+    shown = version;
+    const symbol = task.token_symbol === 'ETH' || task.token_symbol === 'NNT' ? task.token_symbol : tokenSymbol(task.token, d);
+    summary.replaceChildren(h('dl', { class: 'kv' },
+      h('dt', {}, 'Status'), h('dd', { id: 'task-status', 'data-status': task.status }, badge(task.status)),
+      h('dt', {}, 'Budget'), h('dd', {}, amount(task.budget, symbol)),
+      h('dt', {}, 'Replication'), h('dd', {}, `${task.submissions} of ${task.replication} submitted`),
+      h('dt', {}, 'Strategy'), h('dd', {}, task.strategy_name || task.strategy),
+      h('dt', {}, 'Compute units'), h('dd', {}, task.chain.compute_units),
+      h('dt', {}, 'Quality'), h('dd', {}, task.quality === null ? '—' : `${task.quality / 100}%`),
+      h('dt', {}, 'Spec'), h('dd', { class: 'mono' }, task.spec_uri),
+      h('dt', {}, 'Requester'), h('dd', { class: 'mono' }, task.requester),
+      h('dt', {}, 'Deadlines'), h('dd', {}, `apply by ${when(task.apply_deadline)}, results by ${when(task.deadline)}`)));
+    if (task.paid !== null) {
+      const rows = task.nodes.filter((n) => n.paid).map((n) => [h('span', { class: 'mono' }, n.node), amount(n.paid, symbol),
+        n.bonus ? amount(n.bonus, 'NNT') : '—']);
+      rows.push(['protocol fee', amount(task.fee, symbol), '']);
+      rows.push(['refund to requester', amount(task.refund, symbol), '']);
+      payouts.replaceChildren(h('h2', {}, 'Payouts'), table(['To', 'Amount', 'Bonus'], rows, 'Payouts'));
+    } else {
+      payouts.replaceChildren(h('h2', {}, 'Payouts'), empty('Nothing paid yet.'));
+    }
+    timeline.replaceChildren(...trace.events.map((e) => h('li', { 'data-event': e.name },
+      h('strong', {}, e.name), ' ', describe(e, symbol), h('br'),
+      h('span', { class: 'muted' }, `block ${e.block} · ${when(e.timestamp)} · ${e.contract} · by `,
+        h('span', { class: 'mono', title: e.actor }, short(e.actor)), ' · tx ', h('span', { class: 'mono', title: e.tx }, short(e.tx))))));
+    if (FINAL.has(task.status) && timer) { clearInterval(timer); timer = null; }
+  }
+
+  await load();
+  timer = setInterval(() => load().catch(() => {}), 1500);
+  const element = h('section', {}, h('h1', {}, `Task #${id}`), summary, payouts,
+    h('h2', {}, 'Timeline'), h('p', { class: 'muted' }, 'Every on-chain event of this task, in chain order.'), timeline);
+  return { element, cleanup: () => timer && clearInterval(timer) };
+}

@@ -1,0 +1,83 @@
+"""Storing what the browser uploads: task specs (validated, stored canonical), datasets, node profiles.
+
+Nothing here signs or sends a transaction: the browser gets back the URI and digest it needs and
+publishes (or registers) with the user's wallet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import IO, Any, Final
+
+from nnc.api.errors import InvalidInputError, PayloadTooLargeError, UnprocessableError
+from nnc.errors import TaskSpecError
+from nnc.storage import Store
+from nnc.task import canonical_json, compute_units, parse_spec, spec_digest
+from nnc.worker.profile import hardware_class, profile_digest, profile_from_json
+
+KiB: Final = 1024
+MiB: Final = 1024 * KiB
+LIMITS: Final = {"spec": 256 * KiB, "profile": 64 * KiB, "dataset": 16 * MiB}
+"""Largest upload of each kind, in bytes; the app's MAX_CONTENT_LENGTH sits just above the largest."""
+KINDS: Final = tuple(LIMITS)
+CHUNK: Final = 64 * KiB
+
+
+def read_bounded(stream: IO[bytes], kind: str) -> bytes:
+    """Reads an upload, refusing it as soon as it passes its kind's limit."""
+    limit = LIMITS[kind]
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := stream.read(CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLargeError(kind, size, limit)
+        chunks.append(chunk)
+    if size == 0:
+        raise InvalidInputError(f"{kind} upload is empty")
+    return b"".join(chunks)
+
+
+def store_spec(store: Store, document: bytes | dict[str, Any]) -> dict[str, Any]:
+    """Validates a task spec, stores its canonical JSON; returns URI, digest and cost."""
+    if isinstance(document, bytes) and len(document) > LIMITS["spec"]:
+        raise PayloadTooLargeError("spec", len(document), LIMITS["spec"])
+    spec = _parse(document)
+    data = canonical_json(spec)
+    uri = store.put_bytes(data)
+    return {"kind": "spec", "uri": uri, "spec_digest": "0x" + spec_digest(spec).hex(),
+            "sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "compute_units": compute_units(spec),
+            "name": spec.name}
+
+
+def validate_spec(document: dict[str, Any]) -> dict[str, Any]:
+    """Checks a spec without storing it: its digest and cost, or every problem found."""
+    try:
+        spec = parse_spec(document, source="spec")
+    except TaskSpecError as exc:
+        return {"valid": False, "problems": str(exc).splitlines()}
+    return {"valid": True, "problems": [], "spec_digest": "0x" + spec_digest(spec).hex(),
+            "compute_units": compute_units(spec)}
+
+
+def store_dataset(store: Store, data: bytes) -> dict[str, Any]:
+    uri = store.put_bytes(data)
+    return {"kind": "dataset", "uri": uri, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+
+
+def store_profile(store: Store, data: bytes) -> dict[str, Any]:
+    """Checks a hardware profile document (as `nnc` writes it); returns the digest to register."""
+    try:
+        profile = profile_from_json(data)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UnprocessableError(f"not a hardware profile document: {exc.__class__.__name__}: {exc}") from None
+    uri = store.put_bytes(data)
+    return {"kind": "profile", "uri": uri, "profile_digest": "0x" + profile_digest(profile).hex(),
+            "hardware_class": hardware_class(profile), "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+
+
+def _parse(document: bytes | dict[str, Any]) -> Any:
+    try:
+        return parse_spec(document, source="spec")
+    except TaskSpecError as exc:
+        raise UnprocessableError(str(exc)) from None

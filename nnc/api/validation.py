@@ -1,0 +1,82 @@
+"""Parsing and bounding request input: ids, addresses, pagination, enum filters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from web3 import Web3
+
+from nnc.api.errors import InvalidInputError
+from nnc.chain.types import TaskStatus
+
+MAX_LIMIT = 200
+MAX_OFFSET = 1_000_000
+MAX_ID = 2**256 - 1
+MAX_PARAM_LENGTH = 100
+
+
+def parse_int(name: str, raw: str, low: int = 0, high: int = MAX_ID) -> int:
+    """A decimal integer in [low, high]; InvalidInputError naming `name` and the value otherwise."""
+    shown = raw if len(raw) <= 80 else raw[:77] + "..."
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 78:
+        raise InvalidInputError(f"{name} must be a decimal integer {low}..{high} (got {shown!r})")
+    value = int(raw)
+    if not low <= value <= high:
+        raise InvalidInputError(f"{name} must be {low}..{high} (got {value})")
+    return value
+
+
+def parse_task_id(raw: str) -> int:
+    return parse_int("task id", raw, low=1, high=2**64 - 1)
+
+
+def parse_address(name: str, raw: str) -> str:
+    """A 0x address (any case), returned lower-case, as the index stores node addresses."""
+    shown = raw if len(raw) <= 80 else raw[:77] + "..."
+    if not Web3.is_address(raw) or not raw.startswith("0x"):
+        raise InvalidInputError(f"{name} must be a 0x-prefixed 20-byte hex address (got {shown!r})")
+    return raw.lower()
+
+
+@dataclass(frozen=True)
+class Page:
+    limit: int = 50
+    offset: int = 0
+
+
+def parse_page(args: Mapping[str, str]) -> Page:
+    limit = parse_int("limit", args["limit"], 1, MAX_LIMIT) if "limit" in args else Page.limit
+    offset = parse_int("offset", args["offset"], 0, MAX_OFFSET) if "offset" in args else Page.offset
+    return Page(limit, offset)
+
+
+@dataclass(frozen=True)
+class TaskFilters:
+    status: TaskStatus | None = None
+    requester: str | None = None
+    token: str | None = None
+    node: str | None = None
+
+
+TASK_FILTERS = ("status", "requester", "token", "node", "limit", "offset")
+
+
+def parse_task_filters(args: Mapping[str, str]) -> TaskFilters:
+    unknown = sorted(set(args) - set(TASK_FILTERS))
+    if unknown:
+        raise InvalidInputError(f"unknown query parameter {unknown[0]!r} (allowed: {', '.join(TASK_FILTERS)})")
+    for key, value in args.items():
+        if len(value) > MAX_PARAM_LENGTH:
+            raise InvalidInputError(f"query parameter {key!r} is over {MAX_PARAM_LENGTH} characters")
+    status = None
+    if "status" in args:
+        names = [s.name.lower() for s in TaskStatus if s != TaskStatus.NONE]
+        if args["status"].lower() not in names:
+            raise InvalidInputError(f"status must be one of {', '.join(names)} (got {args['status']!r})")
+        status = TaskStatus[args["status"].upper()]
+    return TaskFilters(
+        status=status,
+        requester=parse_address("requester", args["requester"]) if "requester" in args else None,
+        token=parse_address("token", args["token"]) if "token" in args else None,
+        node=parse_address("node", args["node"]) if "node" in args else None)

@@ -1,0 +1,277 @@
+"""The JSON API against a real devnet with settled tasks: every endpoint, its schema, its errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate as validate_openapi
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from nnc.api.openapi import openapi_document
+from nnc.api.uploads import LIMITS
+from nnc.chain.types import ETH
+from nnc.devnet import REQUESTER
+from nnc.task import compute_units, load_spec, spec_digest
+from nnc.worker.profile import collect_profile, profile_digest, profile_json
+from tests.api.conftest import Settled, data_path
+
+pytestmark = pytest.mark.e2e
+
+DOC = openapi_document()
+REGISTRY: Registry = Registry().with_resource("urn:nnc-api", Resource.from_contents(
+    DOC, default_specification=DRAFT202012))
+
+
+def check_schema(body: Any, schema: str) -> None:
+    validator = Draft202012Validator({"$ref": f"urn:nnc-api#/components/schemas/{schema}"}, registry=REGISTRY)
+    errors = sorted(validator.iter_errors(body), key=str)
+    assert not errors, f"{schema}: {errors[0].message} at {list(errors[0].absolute_path)}"
+
+
+def ok(api: FlaskClient, url: str, schema: str) -> Any:
+    response = api.get(url)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    check_schema(body, schema)
+    return body
+
+
+def error(response: Any, status: int, pattern: str) -> None:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    check_schema(body, "Error")
+    assert re.search(pattern, body["error"]["message"]), body["error"]["message"]
+
+
+def test_openapi_document_is_valid_and_documents_exactly_the_routes(settled: Settled, api: FlaskClient) -> None:
+    validate_openapi(DOC)
+    assert api.get("/api/openapi.json").get_json() == json.loads(json.dumps(DOC))
+    routes = {re.sub(r"<(\w+)>", r"{\1}", rule.rule): rule.methods for rule in settled.app.url_map.iter_rules()
+              if rule.rule.startswith("/api/")}
+    assert set(routes) == set(DOC["paths"])
+    for path, methods in routes.items():
+        assert set(DOC["paths"][path]) == {m.lower() for m in methods or ()} - {"head", "options"}, path
+
+
+def test_task_list_filters_and_pages(settled: Settled, api: FlaskClient) -> None:
+    all_tasks = ok(api, "/api/tasks", "TaskList")
+    assert [t["id"] for t in all_tasks["items"]] == [settled.open_task, settled.nnt_task, settled.eth_task]
+    settled_ids = {t["id"] for t in ok(api, "/api/tasks?status=settled", "TaskList")["items"]}
+    assert settled_ids == {settled.eth_task, settled.nnt_task}
+    assert [t["id"] for t in ok(api, "/api/tasks?status=PUBLISHED", "TaskList")["items"]] == [settled.open_task]
+    nnt = settled.context.deployment.address_of("NNToken")
+    assert [t["id"] for t in ok(api, f"/api/tasks?token={nnt.lower()}", "TaskList")["items"]] == [settled.nnt_task]
+    assert {t["id"] for t in ok(api, f"/api/tasks?token={ETH}", "TaskList")["items"]} == {
+        settled.eth_task, settled.open_task}
+    requester = settled.net.devnet.address(REQUESTER)
+    assert ok(api, f"/api/tasks?requester={requester}", "TaskList")["total"] == 3
+    assert ok(api, f"/api/tasks?requester={settled.net.devnet.address(0)}", "TaskList")["total"] == 0
+    node = settled.net.workers[1].node
+    assert {t["id"] for t in ok(api, f"/api/tasks?node={node}", "TaskList")["items"]} == {
+        settled.eth_task, settled.nnt_task}
+    page = ok(api, "/api/tasks?limit=1&offset=1", "TaskList")
+    assert [t["id"] for t in page["items"]] == [settled.nnt_task] and page["total"] == 3
+
+
+def test_settled_task_detail_accounts_for_the_whole_budget(settled: Settled, api: FlaskClient) -> None:
+    for task_id, symbol in ((settled.eth_task, "ETH"), (settled.nnt_task, "NNT")):
+        task = ok(api, f"/api/tasks/{task_id}", "TaskDetail")
+        assert task["status"] == task["chain"]["status"] == "settled" and task["token_symbol"] == symbol
+        paid = sum(int(n["paid"]) for n in task["nodes"] if n["paid"])
+        assert paid == int(task["paid"])  # what nodes are credited, net of the fee
+        assert paid + int(task["fee"]) + int(task["refund"]) == int(task["budget"])
+        assert task["quality"] == task["chain"]["quality_score"] and task["strategy_name"] == "first-come"
+    open_task = ok(api, f"/api/tasks/{settled.open_task}", "TaskDetail")
+    assert open_task["status"] == "published" and open_task["paid"] is None and open_task["nodes"] == []
+
+
+def _chain_events_of_task(settled: Settled, task_id: int) -> list[tuple[int, int, str, str, str]]:
+    """The chain's own logs of every protocol contract, decoded with the ABIs, that name the task."""
+    ctx = settled.context
+    w3 = ctx.w3
+    d = ctx.deployment
+    contracts = {d.address_of(name).lower(): ctx.client.contract(name) for name in d.addresses}
+    logs = w3.eth.get_logs({"fromBlock": d.start_block, "toBlock": "latest",
+                            "address": [d.address_of(n) for n in d.addresses]})
+    found = []
+    for entry in logs:
+        contract = contracts[str(entry["address"]).lower()]
+        for abi_event in (e for e in contract.abi if e["type"] == "event"):
+            try:
+                decoded = getattr(contract.events, abi_event["name"])().process_log(entry)
+            except Exception:  # noqa: BLE001 - not this event's signature
+                continue
+            if decoded["args"].get("taskId") == task_id:
+                name = next(n for n, c in contracts.items() if c is contract)
+                found.append((int(entry["blockNumber"]), int(entry["logIndex"]),
+                              "0x" + bytes(entry["transactionHash"]).hex(), decoded["event"], name))
+            break
+    return sorted(found)
+
+
+def test_audit_trace_lists_every_on_chain_event_of_the_task_in_order(settled: Settled, api: FlaskClient) -> None:
+    for task_id in (settled.eth_task, settled.nnt_task):
+        trace = ok(api, f"/api/tasks/{task_id}/trace", "Trace")["events"]
+        expected = _chain_events_of_task(settled, task_id)
+        addresses = {name: settled.context.deployment.address_of(name).lower()
+                     for name in settled.context.deployment.addresses}
+        got = [(e["block"], e["log_index"], e["tx"], e["name"], addresses[e["contract"]]) for e in trace]
+        assert got == expected
+        names = [e["name"] for e in trace]
+        assert names[0] == "TaskPublished" and names[-1] in ("TaskSettled", "Granted", "ReputationUpdated")
+        for needed in ("TaskAssigned", "CollateralLocked", "SnapshotPosted", "ResultSubmitted", "QualityReported",
+                       "NodePaid", "TaskSettled", "CollateralReleased", "ReputationUpdated"):
+            assert needed in names, needed
+        assert {e["contract"] for e in trace} >= {"TaskMarket", "NodeRegistry", "Reputation"}
+        w3 = settled.context.w3
+        for event in trace:
+            assert event["actor"] == w3.eth.get_transaction(event["tx"])["from"]
+        assert trace[0]["actor"] == settled.net.devnet.address(REQUESTER)
+
+
+def test_node_profile_stake_reputation_earnings_history(settled: Settled, api: FlaskClient) -> None:
+    nodes = ok(api, "/api/nodes", "NodeList")
+    assert {n["address"] for n in nodes["items"]} == {w.node for w in settled.net.workers}
+    for worker in settled.net.workers:
+        node = ok(api, f"/api/nodes/{worker.node.lower()}", "NodeDetail")
+        assert node["registered"] and int(node["stake"]["staked"]) == 200 * 10**18
+        assert node["reputation"] > 5000  # above neutral after agreeing on settled tasks
+        payments = [e for e in node["earnings"] if e["kind"] == "payment" and int(e["token"], 16) == 0]
+        assert sum(int(e["amount"]) for e in payments) == int(node["claimable"]["eth"]) > 0
+        assigned = {a["task_id"] for a in node["assignments"] if a["assigned"]}
+        assert settled.eth_task in assigned
+        assert node["history"][-1]["name"] == "NodeRegistered"
+        assert all(e["node"] == worker.node.lower() for e in node["history"])
+    stranger = ok(api, "/api/nodes/0x000000000000000000000000000000000000dEaD", "NodeDetail")
+    assert not stranger["registered"] and stranger["history"] == [] and stranger["stake"]["staked"] == "0"
+
+
+def test_disputes_and_proposals_show_an_empty_state_without_those_contracts(settled: Settled,
+                                                                           api: FlaskClient) -> None:
+    has_arbitration = "Arbitration" in settled.context.deployment.addresses
+    disputes = ok(api, "/api/disputes", "DisputeList")
+    assert disputes["available"] is has_arbitration
+    if not has_arbitration:
+        assert disputes["items"] == [] and disputes["contracts"] == []
+        error(api.get("/api/disputes/1"), 404, "unknown dispute 1")
+    proposals = ok(api, "/api/proposals", "ProposalList")
+    if not proposals["available"]:
+        assert proposals["items"] == []
+        error(api.get("/api/proposals/1"), 404, "unknown proposal 1")
+
+
+def test_params_and_deployment(settled: Settled, api: FlaskClient) -> None:
+    params = ok(api, "/api/params", "Params")
+    assert params["staking"]["unbonding_delay"] == 60 and params["settlement"]["challenge_window"] == 60
+    assert {t["symbol"] for t in params["tokens"] if t["allowed"]} == {"ETH", "NNT"}
+    deployment = ok(api, "/api/deployment", "Deployment")
+    assert deployment["chain_id"] == settled.net.devnet.client(0).w3.eth.chain_id
+    assert "InsufficientFreeStake(address,uint256,uint256)" in {
+        f"{e['name']}({','.join(i['type'] for i in e['inputs'])})" for e in deployment["errors"]}
+    assert settled.context.client.account is None  # the API holds no key: it cannot sign
+    health = ok(api, "/api/health", "Health")
+    assert health["indexed_block"] == health["block"]
+
+
+def _upload(api: FlaskClient, kind: str, data: bytes) -> Any:
+    return api.post(f"/api/uploads?kind={kind}", data={"file": (io.BytesIO(data), "upload.bin")},
+                    content_type="multipart/form-data")
+
+
+def test_uploads_store_specs_datasets_and_profiles(settled: Settled, api: FlaskClient) -> None:
+    spec_file = data_path("tiny-spec.json")
+    response = _upload(api, "spec", spec_file.read_bytes())
+    assert response.status_code == 201
+    body = response.get_json()
+    check_schema(body, "Upload")
+    spec = load_spec(spec_file)
+    assert body["spec_digest"] == "0x" + spec_digest(spec).hex() and body["compute_units"] == compute_units(spec)
+    assert settled.context.store.get_bytes(body["uri"]) == settled.context.store.get_bytes(
+        settled.net.oracle.index.task(settled.eth_task)["spec_uri"])  # type: ignore[index]
+    same = api.post("/api/specs", json=json.loads(spec_file.read_text()))
+    assert same.status_code == 201 and same.get_json()["uri"] == body["uri"]
+
+    dataset = bytes(range(256)) * 100
+    stored = _upload(api, "dataset", dataset)
+    assert stored.status_code == 201 and settled.context.store.get_bytes(stored.get_json()["uri"]) == dataset
+
+    profile = collect_profile(benchmark_seconds=0.02)
+    registered = _upload(api, "profile", profile_json(profile))
+    assert registered.status_code == 201
+    assert registered.get_json()["profile_digest"] == "0x" + profile_digest(profile).hex()
+
+
+def test_dry_run_estimate(api: FlaskClient) -> None:
+    spec = json.loads(data_path("tiny-spec.json").read_text())
+    verdict = api.post("/api/specs/validate", json=spec)
+    assert verdict.status_code == 200 and verdict.get_json()["valid"] is True
+    check_schema(verdict.get_json(), "Validation")
+    wrong = api.post("/api/specs/validate", json={**spec, "training": {**spec["training"], "steps": 0}})
+    assert wrong.status_code == 200 and not wrong.get_json()["valid"]
+    assert any("training.steps" in p for p in wrong.get_json()["problems"])
+    response = api.post("/api/specs/estimate", json=spec)
+    assert response.status_code == 200
+    body = response.get_json()
+    check_schema(body, "Estimate")
+    assert body["compute_units"] == compute_units(load_spec(data_path("tiny-spec.json")))
+    assert body["steps_measured"] == 10 and body["seconds_per_step"] > 0
+    assert body["estimated_seconds"] == pytest.approx(body["seconds_per_step"] * 60)
+    assert body["parameters"] == 64 * 16 + 16 + 16 * 10 + 10
+    big = {**spec, "model": {"kind": "mlp", "hidden": [4096] * 8, "channels": []},
+           "training": {**spec["training"], "batch_size": 4096}}
+    untimed = api.post("/api/specs/estimate", json=big).get_json()
+    check_schema(untimed, "Estimate")
+    assert untimed["steps_measured"] == 0 and untimed["estimated_seconds"] is None
+    assert untimed["parameters"] == 64 * 4096 + 4096 + 7 * (4096 * 4096 + 4096) + 4096 * 10 + 10
+
+
+BAD_GETS = [
+    ("/api/tasks/0", 400, "task id must be 1"), ("/api/tasks/-1", 400, "decimal integer"),
+    ("/api/tasks/1.5", 400, "decimal integer"), ("/api/tasks/99999999999999999999999", 400, "task id"),
+    ("/api/tasks/424242", 404, "unknown task 424242"), ("/api/tasks/424242/trace", 404, "unknown task"),
+    ("/api/tasks?status=done", 400, "status must be one of"), ("/api/tasks?limit=0", 400, "limit must be 1..200"),
+    ("/api/tasks?limit=1000", 400, "limit"), ("/api/tasks?offset=x", 400, "offset"),
+    ("/api/tasks?requester=0x12", 400, "requester must be"), ("/api/tasks?colour=red", 400, "unknown query"),
+    ("/api/tasks?node=" + "a" * 500, 400, "over 100 characters"),
+    ("/api/nodes/0xnothex", 400, "node address must be"), ("/api/nodes?limit=-3", 400, "limit"),
+    ("/api/disputes/x", 400, "dispute id"), ("/api/proposals/%F0%9F%98%80", 400, "proposal id"),
+    ("/api/nothing-here", 404, "no API route|not found"),
+]
+
+
+@pytest.mark.parametrize(("url", "status", "pattern"), BAD_GETS)
+def test_bad_requests_get_a_json_error_with_the_right_status(api: FlaskClient, url: str, status: int,
+                                                             pattern: str) -> None:
+    error(api.get(url), status, pattern)
+
+
+def test_bad_bodies_and_oversize_uploads_get_json_errors(api: FlaskClient) -> None:
+    error(_upload(api, "dataset", b"x" * (LIMITS["dataset"] + 1)), 413, "over the limit")
+    error(_upload(api, "spec", b"{" * (LIMITS["spec"] + 1)), 413, "spec upload of .* over the limit")
+    huge = api.post("/api/uploads?kind=dataset", data=b"x" * (LIMITS["dataset"] + 200_000),
+                    content_type="application/octet-stream")
+    error(huge, 413, "over the limit")
+    error(_upload(api, "spec", b'{"version": 1}'), 422, "name.*Field required|missing")
+    error(_upload(api, "spec", b"\xff\xfe"), 422, "not UTF-8")
+    error(_upload(api, "profile", b'{"cpu_model": 3}'), 422, "not a hardware profile")
+    error(_upload(api, "dataset", b""), 400, "empty")
+    error(_upload(api, "model", b"x"), 400, "kind must be one of")
+    error(api.post("/api/uploads?kind=dataset", data={"other": "x"}), 400, "'file' field")
+    error(api.post("/api/specs", data="not json", content_type="text/plain"), 400, "expected a JSON body")
+    error(api.post("/api/specs", data="[1, 2]", content_type="application/json"), 400, "must be an object")
+    error(api.post("/api/specs", json={"version": "1"}), 422, "version")
+    error(api.post("/api/specs/validate", json={"name": "x" * LIMITS["spec"]}), 413,
+          "JSON body upload of .* over the limit")
+    bad_types = json.loads(data_path("tiny-spec.json").read_text())
+    bad_types["training"]["steps"] = "60"
+    error(api.post("/api/specs/estimate", json=bad_types), 422, r"training\.steps")
+    error(api.post("/api/tasks"), 405, "not allowed")
+    error(api.delete("/api/tasks/1"), 405, "not allowed")

@@ -1,0 +1,264 @@
+// Browser flows of the web app in real headless Chromium (Debian's), against the real devnet and API.
+// Driven by tests/browser/test_browser.py, which runs the oracle and worker daemons: when this script
+// needs the chain to move on (tasks to settle, time to pass), it writes `@@nnc {"op": ...}` on stdout
+// and waits for the answer line on stdin. It ends with `@@result {...}`; any failed check exits 1.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const env = (name) => { const v = process.env[name]; assert.ok(v, `${name} must be set`); return v; };
+const API = env('NNC_API_URL');
+const RPC = env('NNC_RPC_URL');
+const ACCOUNTS = JSON.parse(env('NNC_ACCOUNTS')); // {requester, worker, newNode}
+const PROFILE = env('NNC_PROFILE_FILE');
+const DATASET = env('NNC_DATASET_FILE');
+const SHOTS = env('NNC_SCREENSHOTS');
+const CHROMIUM = process.env.NNC_CHROMIUM || '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run'];
+const TIMEOUT = 30_000;
+
+const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+async function ask(op) {
+  process.stdout.write(`@@nnc ${JSON.stringify(op)}\n`);
+  const { value, done } = await lines.next();
+  assert.ok(!done, `no answer to ${op.op}`);
+  const answer = JSON.parse(value);
+  assert.ok(answer.ok, `${op.op} failed: ${answer.error}`);
+  return answer;
+}
+
+const step = (text) => process.stdout.write(`step: ${text}\n`);
+const result = { screenshots: [], tasks: {}, console_errors: [], wallet_calls: [] };
+let account = ACCOUNTS.requester;
+
+async function rpc(payload) {
+  const response = await fetch(RPC, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(payload) });
+  return response.json();
+}
+
+async function shot(page, name) {
+  const path = join(SHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  result.screenshots.push(path);
+}
+
+async function go(page, hash) {
+  const idle = () => !document.getElementById('main').hasAttribute('aria-busy');
+  await page.waitForFunction(idle);
+  const before = await page.evaluate(() => document.getElementById('main').dataset.ready || '0');
+  await page.evaluate((h) => {
+    if (window.location.hash === h) window.dispatchEvent(new HashChangeEvent('hashchange')); else window.location.hash = h;
+  }, hash);
+  await page.waitForFunction(([b, h]) => {
+    const m = document.getElementById('main');
+    return m.dataset.ready !== b && m.dataset.hash === h && !m.hasAttribute('aria-busy');
+  }, [before, hash]);
+}
+
+// Form controls without an accessible name (a <label>, aria-label or aria-labelledby).
+async function unlabelled(page) {
+  return page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
+    .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')
+      && !(el.tagName === 'BUTTON' && el.textContent.trim()))
+    .map((el) => el.id || el.outerHTML.slice(0, 60)));
+}
+
+async function lastTx(page, label) {
+  const item = page.locator(`#txs li[data-label^="${label}"]`).first();
+  await item.waitFor();
+  await page.waitForFunction((l) => { const el = document.querySelector(`#txs li[data-label^="${l}"]`); return el && el.dataset.state && el.dataset.state !== 'pending'; }, label, { timeout: TIMEOUT });
+  return { state: await item.getAttribute('data-state'), text: await item.innerText() };
+}
+
+async function switchAccount(page, address) {
+  account = address;
+  await page.evaluate((a) => window.__nncWallet.emit('accountsChanged', [a]), address);
+  await page.waitForFunction((a) => document.getElementById('account')?.dataset.address?.toLowerCase() === a.toLowerCase(), address);
+}
+
+async function publish(page, { token, budget, replication, name, dataset }) {
+  await go(page, '#/publish');
+  await page.fill('#f-name', name);
+  if (dataset) await page.setInputFiles('#f-dataset', dataset);
+  await page.selectOption('#f-token', { label: token });
+  await page.fill('#f-budget', budget);
+  await page.fill('#f-replication', String(replication));
+  await page.click('#publish-button');
+  const published = page.locator('#published-task');
+  await published.waitFor({ timeout: TIMEOUT * 2 });
+  return Number(await published.getAttribute('data-task'));
+}
+
+async function main() {
+  mkdirSync(SHOTS, { recursive: true });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    context.setDefaultTimeout(TIMEOUT);
+    await context.exposeFunction('__nncRpc', rpc);
+    await context.exposeFunction('__nncAccount', () => account);
+    await context.addInitScript({ path: join(here, 'wallet.js') });
+    const page = await context.newPage();
+    page.on('console', (msg) => { if (msg.type() === 'error') result.console_errors.push(msg.text()); });
+    page.on('pageerror', (err) => result.console_errors.push(`pageerror: ${err.message}`));
+
+    step('open the marketplace; the wallet is discovered by EIP-6963');
+    await page.goto(`${API}/#/tasks`);
+    await page.waitForFunction(() => document.getElementById('main').dataset.ready);
+    assert.match(await page.innerText('#connect'), /Connect NNC Test Wallet/);
+    const nav = await page.locator('nav a').allInnerTexts();
+    assert.deepEqual(nav, ['Marketplace', 'Publish', 'Node dashboard', 'Governance']);
+
+    step('keyboard: skip link first, then the main navigation; Enter follows a link');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Marketplace');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.getElementById('main').dataset.hash === '#/publish' && !document.getElementById('main').hasAttribute('aria-busy'));
+    assert.equal(await page.getAttribute('nav a[aria-current="page"]', 'href'), '#/publish');
+    result.unlabelled = await unlabelled(page);
+    assert.deepEqual(result.unlabelled, []);
+    await go(page, '#/tasks');
+
+    step('connect: the wallet is on chain 1, so the app switches and adds the devnet');
+    await page.click('#connect');
+    await page.waitForSelector('#chain-status.confirmed');
+    const calls = await page.evaluate(() => window.__nncWallet.calls.map((c) => c.method));
+    result.wallet_calls = calls;
+    assert.ok(calls.indexOf('wallet_switchEthereumChain') < calls.indexOf('wallet_addEthereumChain'));
+    const addedChain = await page.evaluate(() => [...window.__nncWallet.added.values()][0]);
+    result.added_chain = addedChain;
+    assert.deepEqual(addedChain.rpcUrls, [RPC]);
+
+    step('publish: invalid input is refused before any transaction');
+    await go(page, '#/publish');
+    const sentBefore = await page.evaluate(() => window.__nncWallet.calls.filter((c) => c.method === 'eth_sendTransaction').length);
+    await page.fill('#f-budget', 'a lot');
+    await page.fill('#f-deadline', '10');
+    await page.click('#publish-button');
+    const errors = await page.innerText('#form-errors');
+    assert.match(errors, /Budget: must be a decimal amount/);
+    assert.match(errors, /Deadline \(s from now\): must be between 61/);
+    assert.equal(await page.getAttribute('#f-budget', 'aria-invalid'), 'true');
+    await page.fill('#f-budget', '1');
+    await page.fill('#f-deadline', '600');
+    await page.fill('#f-steps', '0');
+    await page.click('#estimate-button');
+    assert.match(await page.innerText('#form-errors'), /Steps: must be between 1/);
+    await page.fill('#f-steps', '60');
+    await page.fill('#f-learning_rate', '0.01');
+    await page.fill('#f-checkpoint_interval', '20');
+    await page.fill('#f-layers', '4096,4096,4096,4096,4096,4096,4096,4096,4096');
+    await page.click('#estimate-button');
+    await page.waitForFunction(() => /model\.hidden/.test(document.getElementById('form-errors').textContent));
+    await page.fill('#f-layers', '16');
+    const sentAfter = await page.evaluate(() => window.__nncWallet.calls.filter((c) => c.method === 'eth_sendTransaction').length);
+    assert.equal(sentAfter, sentBefore, 'no transaction may be sent for an invalid form');
+    await page.click('#estimate-button');
+    await page.waitForSelector('#estimate-result');
+    result.estimate_cu = Number(await page.innerText('#estimate-cu'));
+    await shot(page, 'publish');
+
+    step('publish a task paid in ETH (replication 2)');
+    const ethTask = await publish(page, { token: 'ETH', budget: '0.5', replication: 2, name: 'browser ETH task', dataset: DATASET });
+    result.dataset_uri = (await page.innerText('#publish-result code')).trim();
+    assert.equal((await lastTx(page, 'Publish')).state, 'confirmed');
+
+    step('publish a task paid in NNT: approve, then publish');
+    const nntTask = await publish(page, { token: 'NNT', budget: '25', replication: 1, name: 'browser NNT task' });
+    assert.equal((await lastTx(page, 'Approve')).state, 'confirmed');
+    result.tasks = { eth: ethTask, nnt: nntTask };
+
+    step('watch the ETH task live on its page while the daemons settle both tasks');
+    await go(page, `#/tasks/${ethTask}`);
+    assert.equal(await page.getAttribute('#task-status', 'data-status'), 'published');
+    await ask({ op: 'settle', tasks: [ethTask, nntTask] });
+    await page.waitForSelector('#task-status[data-status="settled"]', { timeout: TIMEOUT });
+    await page.waitForSelector('#timeline li[data-event="TaskSettled"]');
+    const shown = await page.locator('#timeline li').evaluateAll((items) => items.map((i) => i.dataset.event));
+    const trace = await (await fetch(`${API}/api/tasks/${ethTask}/trace`)).json();
+    assert.deepEqual(shown, trace.events.map((e) => e.name));
+    result.timeline_events = shown.length;
+    assert.ok(await page.locator('#payouts table').isVisible());
+    await shot(page, 'task');
+
+    step('the marketplace lists both settled tasks');
+    await go(page, '#/tasks');
+    await page.selectOption('#filter-status', 'settled');
+    await page.waitForFunction((ids) => ids.every((id) => document.querySelector(`[data-task="${id}"]`)), [ethTask, nntTask]);
+    await shot(page, 'marketplace');
+
+    step('node dashboard of a worker: reputation, earnings chart, claim ETH');
+    await switchAccount(page, ACCOUNTS.worker);
+    await go(page, '#/node');
+    assert.ok(Number((await page.innerText('#reputation')).split(' ')[0]) > 5000);
+    assert.equal(await page.locator('#earnings svg path[data-series="ETH"]').count(), 1);
+    await page.click('#claim-eth-button');
+    assert.equal((await lastTx(page, 'Claim ETH')).state, 'confirmed');
+    await page.waitForFunction(() => document.getElementById('claim-eth')?.dataset.wei === '0');
+    await shot(page, 'node-worker');
+
+    step('node dashboard of a new node: register, stake, a decoded revert, unbond, withdraw');
+    await switchAccount(page, ACCOUNTS.newNode);
+    await go(page, '#/node');
+    assert.deepEqual(await unlabelled(page), []);
+    await page.setInputFiles('#profile-file', PROFILE);
+    await page.click('#register-button');
+    assert.equal((await lastTx(page, 'Register node')).state, 'confirmed');
+    await page.waitForSelector('#register', { state: 'detached' });
+    await page.waitForSelector('#stake-amount');
+    await page.fill('#stake-amount', '150');
+    await page.click('#stake-amount-button');
+    assert.equal((await lastTx(page, 'Stake')).state, 'confirmed');
+    await page.waitForFunction(() => document.getElementById('staked')?.dataset.wei === '150000000000000000000');
+    await page.fill('#unbond-amount', '1000');
+    await page.click('#unbond-amount-button');
+    const refused = await lastTx(page, 'Unbond 1000');
+    assert.equal(refused.state, 'failed');
+    assert.match(refused.text, /InsufficientFreeStake\(node=0x[0-9a-fA-F]{40}, have=150000000000000000000, need=1000000000000000000000\)/);
+    result.decoded_revert = refused.text;
+    await page.fill('#unbond-amount', '50');
+    await page.click('#unbond-amount-button');
+    assert.equal((await lastTx(page, 'Unbond 50')).state, 'confirmed');
+    await page.waitForFunction(() => document.getElementById('unbonding')?.dataset.wei === '50000000000000000000');
+    await ask({ op: 'advance', seconds: 61 });
+    await go(page, '#/node');
+    await page.click('#withdraw-button');
+    assert.equal((await lastTx(page, 'Withdraw')).state, 'confirmed');
+    await page.waitForFunction(() => document.getElementById('unbonding')?.dataset.wei === '0');
+    await shot(page, 'node-new');
+
+    step('governance: delegate votes; disputes and proposals as far as contracts exist');
+    await go(page, '#/governance');
+    await page.click('#delegate-self');
+    assert.equal((await lastTx(page, 'Delegate')).state, 'confirmed');
+    await page.waitForFunction(() => document.getElementById('vote-power')?.dataset.wei === '9900000000000000000000');
+    const disputes = await (await fetch(`${API}/api/disputes`)).json();
+    result.disputes_available = disputes.available;
+    if (!disputes.available) assert.match(await page.innerText('#disputes'), /no arbitration contract/);
+    await shot(page, 'governance');
+
+    step('small screen: the layout reflows without horizontal scrolling');
+    await page.setViewportSize({ width: 390, height: 800 });
+    await go(page, '#/tasks');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `page is ${overflow}px wider than a phone screen`);
+    await shot(page, 'marketplace-mobile');
+    assert.deepEqual(result.console_errors, []);
+  } finally {
+    await browser.close();
+  }
+  process.stdout.write(`@@result ${JSON.stringify(result)}\n`);
+}
+
+main().then(() => process.exit(0), (err) => {
+  process.stdout.write(`@@result ${JSON.stringify({ ...result, failure: String(err.stack || err) })}\n`);
+  process.exit(1);
+});
