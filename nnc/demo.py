@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from nnc.api import ApiContext, ApiServer
 from nnc.chain.deploy import NNT
@@ -134,7 +135,7 @@ def describe(event: ChainEvent) -> str | None:
 
 def start_api(devnet: Devnet, data_dir: Path, port: int = 0) -> ApiServer:
     """The JSON API and web app over the demo's devnet, reading the oracle daemon's index."""
-    storage = {key.removeprefix("NNC_").lower(): value for key, value in devnet.storage_env().items()}
+    storage: dict[str, Any] = {key.removeprefix("NNC_").lower(): value for key, value in devnet.storage_env().items()}
     settings = Settings(rpc_url=devnet.rpc_url, data_dir=data_dir, deployment_file=devnet.deployment_file, **storage)
     return ApiServer(ApiContext.from_settings(settings), port=port).start()
 
