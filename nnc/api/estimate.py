@@ -7,16 +7,10 @@ nodes are paid for), parameters, an estimate of memory, and seconds per step mea
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any, Final
 
-import torch
-from torch import nn
-
 from nnc.task import DATASET_SHAPES, TaskSpec, compute_units, model_macs
-from nnc.training.data import BatchSampler, load_data
-from nnc.training.models import build_model
-from nnc.training.trainer import deterministic_torch
+from nnc.task.dryrun import time_steps
 
 DRY_RUN_STEPS: Final = 10
 MAX_DRY_RUN_MACS: Final = 2 * 10**9
@@ -28,42 +22,24 @@ _lock = threading.Lock()  # torch's thread and determinism settings are process-
 def dry_run(spec: TaskSpec, steps: int = DRY_RUN_STEPS) -> dict[str, Any]:
     """Trains min(steps, spec steps) steps and extrapolates; the model is discarded.
 
-    Specs whose step is over MAX_DRY_RUN_MACS are not trained here: the figures that need no
+    Specs whose step is over MAX_DRY_RUN_MACS, or whose data live elsewhere (`dataset.uri`: the
+    server does not download datasets to estimate), are not trained here: the figures that need no
     training come back with `steps_measured` 0 and no timing.
     """
     shape = DATASET_SHAPES[spec.dataset.name]
     macs = model_macs(spec)
-    if macs * spec.training.batch_size > MAX_DRY_RUN_MACS:
+    if macs * spec.training.batch_size > MAX_DRY_RUN_MACS or spec.dataset.uri is not None:
         parameters = _parameter_count(spec, shape.n_inputs, shape.n_classes)
         return {"compute_units": compute_units(spec), "model_macs": macs, "parameters": parameters,
                 "memory_bytes": parameters * 4 * _state_copies(spec), "steps_measured": 0,
                 "seconds_per_step": None, "estimated_seconds": None, "loss_after": None}
-    measured = min(steps, spec.training.steps)
-    with _lock, deterministic_torch(spec.determinism.threads):
-        data = load_data(spec)
-        torch.manual_seed(spec.training.seed)
-        model = build_model(spec.model, DATASET_SHAPES[spec.dataset.name])
-        optimizer: torch.optim.Optimizer = (torch.optim.Adam(model.parameters(), lr=spec.training.learning_rate)
-                                            if spec.training.optimizer == "adam"
-                                            else torch.optim.SGD(model.parameters(), lr=spec.training.learning_rate))
-        sampler = BatchSampler(len(data.train_y), spec.training.batch_size, spec.training.seed)
-        loss_fn = nn.CrossEntropyLoss()
-        started = time.perf_counter()
-        loss = float("nan")
-        for step in range(1, measured + 1):
-            batch = sampler.indices(step)
-            optimizer.zero_grad(set_to_none=True)
-            out = loss_fn(model(data.train_x[batch]), data.train_y[batch])
-            out.backward()
-            optimizer.step()
-            loss = float(out.item())
-        seconds = time.perf_counter() - started
-    parameters = sum(p.numel() for p in model.parameters())
-    per_step = seconds / measured
-    return {"compute_units": compute_units(spec), "model_macs": macs, "parameters": parameters,
-            "memory_bytes": parameters * 4 * _state_copies(spec), "steps_measured": measured,
-            "seconds_per_step": per_step, "estimated_seconds": per_step * spec.training.steps,
-            "loss_after": loss if loss == loss else None}
+    with _lock:
+        timing = time_steps(spec, steps)
+    return {"compute_units": compute_units(spec), "model_macs": macs, "parameters": timing.parameters,
+            "memory_bytes": timing.parameters * 4 * _state_copies(spec), "steps_measured": timing.steps,
+            "seconds_per_step": timing.seconds_per_step,
+            "estimated_seconds": timing.seconds_per_step * spec.training.steps,
+            "loss_after": timing.loss_after if timing.loss_after == timing.loss_after else None}
 
 
 def _state_copies(spec: TaskSpec) -> int:

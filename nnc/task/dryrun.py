@@ -11,7 +11,6 @@ on faster hardware, so the estimates for the faster classes are lower bounds.
 from __future__ import annotations
 
 import math
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,49 @@ CLASS_REFERENCE_GFLOPS: Final = {0: 10.0, 1: 63.0, 2: 632.0, 3: 6325.0}
 (see `nnc.worker.profile.hardware_class`: 0 under 20, 1 from 20, 2 from 200, 3 from 2000 GFLOPS)."""
 
 DEFAULT_DRY_STEPS: Final = 20
+
+
+@dataclass(frozen=True)
+class StepTiming:
+    """`steps` real optimisation steps of a spec, timed without data loading or model building."""
+
+    steps: int
+    seconds_per_step: float
+    parameters: int
+    loss_after: float
+
+
+def time_steps(spec: TaskSpec, steps: int, dataset_file: Path | None = None) -> StepTiming:
+    """Builds the spec's model and data, then times `min(steps, spec steps)` training steps (the
+    spec's seed, batch order, optimizer and thread count); the model is discarded."""
+    # imported here: torch loads only for the commands that train
+    import torch
+    from torch import nn
+
+    from nnc.task.spec import DATASET_SHAPES
+    from nnc.training.data import BatchSampler, load_data
+    from nnc.training.models import build_model
+    from nnc.training.trainer import deterministic_torch, make_optimizer
+
+    measured = max(1, min(steps, spec.training.steps))
+    with deterministic_torch(spec.determinism.threads):
+        data = load_data(spec, dataset_file)
+        torch.manual_seed(spec.training.seed)
+        model = build_model(spec.model, DATASET_SHAPES[spec.dataset.name])
+        optimizer = make_optimizer(spec, model)
+        sampler = BatchSampler(len(data.train_y), spec.training.batch_size, spec.training.seed)
+        loss_fn = nn.CrossEntropyLoss()
+        started = time.perf_counter()
+        loss = float("nan")
+        for step in range(1, measured + 1):
+            batch = sampler.indices(step)
+            optimizer.zero_grad(set_to_none=True)
+            out = loss_fn(model(data.train_x[batch]), data.train_y[batch])
+            out.backward()
+            optimizer.step()
+            loss = float(out.item())
+        seconds = time.perf_counter() - started
+    return StepTiming(measured, seconds / measured, sum(p.numel() for p in model.parameters()), loss)
 
 
 @dataclass(frozen=True)
@@ -56,18 +98,12 @@ def dry_run(spec: TaskSpec, steps: int = DEFAULT_DRY_STEPS, price_per_compute_un
             replication: int = 1, fee_bps: int = 200, benchmark_seconds: float = 0.5,
             dataset_file: Path | None = None) -> DryRunReport:
     """Trains `steps` steps of `spec` (at most all of them) in a scratch directory and estimates."""
-    # imported here: torch loads only for the commands that train
-    from nnc.training import train
-    from nnc.worker.profile import measure_benchmark
+    from nnc.worker.profile import measure_benchmark  # imports torch
 
-    steps_run = max(1, min(steps, spec.training.steps))
-    short = spec.model_copy(update={"training": spec.training.model_copy(
-        update={"steps": steps_run, "checkpoint_interval": steps_run})})
-    with tempfile.TemporaryDirectory(prefix="nnc-dry-run-") as tmp, peak_memory() as peak:
-        train(short, Path(tmp), resume=False, dataset_file=dataset_file)  # warm-up: imports, data, kernels
-        started = time.perf_counter()
-        train(short, Path(tmp) / "timed", resume=False, dataset_file=dataset_file)
-        seconds_per_step = (time.perf_counter() - started) / steps_run
+    with peak_memory() as peak:
+        time_steps(spec, 2, dataset_file)  # warm-up: imports, allocator, kernels
+        timing = time_steps(spec, steps, dataset_file)
+    steps_run, seconds_per_step = timing.steps, timing.seconds_per_step
     benchmark = measure_benchmark(benchmark_seconds)
     flops_per_step = 6 * model_macs(spec) * spec.training.batch_size
     training_gflops = flops_per_step / seconds_per_step / 1e9

@@ -90,7 +90,7 @@ def evaluate(spec: TaskSpec, model: nn.Module, dataset_file: Path | None = None)
         return _accuracy(model, data.eval_x, data.eval_y)
 
 
-def _make_optimizer(spec: TaskSpec, model: nn.Module) -> torch.optim.Optimizer:
+def make_optimizer(spec: TaskSpec, model: nn.Module) -> torch.optim.Optimizer:
     lr = spec.training.learning_rate
     if spec.training.optimizer == "adam":
         return torch.optim.Adam(model.parameters(), lr=lr)
@@ -159,7 +159,7 @@ def train(
     with deterministic_torch(spec.determinism.threads):
         torch.manual_seed(training.seed)
         model = build_model(spec.model, DATASET_SHAPES[spec.dataset.name])
-        optimizer = _make_optimizer(spec, model)
+        optimizer = make_optimizer(spec, model)
         step, loss_value, history = _resume(spec, workdir, genesis, model, optimizer) if resume else (0, math.nan, [])
         resumed_from = step
         head = bytes.fromhex(history[-1].chain_head) if history else genesis
