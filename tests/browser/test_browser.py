@@ -26,8 +26,10 @@ from nnc.chain.registry import Registry
 from nnc.chain.types import ETH, TaskStatus
 from nnc.devnet import REQUESTER, Devnet
 from nnc.paths import REPO_ROOT
+from nnc.task import load_spec
+from nnc.training.data import export_dataset
 from nnc.worker.profile import collect_profile, profile_json
-from tests.e2e.harness import Network, advance_time, make_network, settings_for
+from tests.e2e.harness import TINY_SPEC, Network, advance_time, make_network, settings_for
 
 pytestmark = pytest.mark.e2e
 
@@ -68,8 +70,7 @@ def test_web_app_flows_in_headless_chromium(chain: Devnet, tmp_path: Path) -> No
     net = make_network(chain, tmp_path, chain.node_indices()[:2])
     profile_file = tmp_path / "profile.json"
     profile_file.write_bytes(profile_json(collect_profile(benchmark_seconds=0.02)))
-    dataset_file = tmp_path / "digits-extra.csv"
-    dataset_file.write_text("".join(f"{i},{i % 10}\n" for i in range(500)))
+    dataset_file = export_dataset(load_spec(TINY_SPEC).dataset, tmp_path / "digits.npz")  # what workers train on
     if SCREENSHOTS.exists():
         shutil.rmtree(SCREENSHOTS)
     context = ApiContext.from_settings(settings_for(chain, tmp_path / "api", 0), store=net.store)
