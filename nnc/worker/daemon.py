@@ -231,7 +231,7 @@ class Worker:
                 on_progress=lambda step, loss: log.debug("task %d: step %d/%d loss %.4f", task_id, step,
                                                          spec.training.steps, loss))
             model_uri = self.store.put_file(result.model_path)
-            self.market.submit(task_id, result.result_digest, model_uri)
+            _, salt = self.market.submit_result(task_id, result.result_digest, model_uri)
         except (NNCError, OSError) as exc:
             if isinstance(exc, TRANSIENT_ERRORS):
                 raise
@@ -239,6 +239,7 @@ class Worker:
             self.state.set(task_id, Phase.FAILED, str(exc), spec_uri=record.spec_uri)
             return
         self.state.set(task_id, Phase.SUBMITTED, spec_uri=record.spec_uri,
-                       result_digest="0x" + result.result_digest.hex(), result_uri=model_uri)
+                       result_digest="0x" + result.result_digest.hex(), result_uri=model_uri,
+                       salt="" if salt is None else str(salt))
         log.info("task %d: %s submitted digest 0x%s… (accuracy %.3f, %.1f s)", task_id, self.tag,
                  result.result_digest.hex()[:12], result.metric, result.seconds)
