@@ -75,11 +75,8 @@ zkey_beacon() {
         $SNARKJS zkey export verificationkey "$ARTIFACTS/$c.zkey" "$ARTIFACTS/$c.vkey.json"
         cp "$BUILD/$c.r1cs" "$ARTIFACTS/$c.r1cs"
         cp "$BUILD/${c}_js/$c.wasm" "$ARTIFACTS/$c.wasm"
-        $SNARKJS zkey export solidityverifier "$ARTIFACTS/$c.zkey" "$WORK/$c.sol"
-        # one contract name per circuit, and the project's license and exact compiler version
-        sed -e "s/contract Groth16Verifier/contract ${c}Verifier/" \
-            -e "s/^pragma solidity .*/pragma solidity 0.8.28;/" \
-            "$WORK/$c.sol" > "$VERIFIERS/${c}Verifier.sol"
+        # NNC's verifier template (Apache-2.0), not snarkjs's GPL-3.0 one: see nnc/zk/solidity.py
+        .venv/bin/python -m nnc.zk.solidity "$ARTIFACTS/$c.vkey.json" "${c}Verifier" > "$VERIFIERS/${c}Verifier.sol"
     done
     cp "$WORK/final.ptau" "$ARTIFACTS/pot${POWER}_final.ptau"
 }
@@ -111,7 +108,7 @@ case "${1:-}" in
         zkey_new
         zkey_contribute "nnc devnet"
         zkey_beacon "$(entropy | head -c 64)" 10
-        verify | tee "$ARTIFACTS/transcript.txt"
+        verify 2>&1 | sed "s/\x1b\[[0-9;]*m//g" | tee "$ARTIFACTS/transcript.txt"
         ;;
     *) sed -n '2,17p' "$0"; exit 2 ;;
 esac
