@@ -8,6 +8,11 @@ contract AcceptanceVerifier {
     /// @dev BN254's scalar field (public signals) and base field (point coordinates).
     uint256 private constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
     uint256 private constant Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
+    /// @dev Exactly what each precompile costs (EIP-1108): a failing precompile call burns the gas
+    ///      it was given, so a malformed proof costs its sender these amounts, not the whole call.
+    uint256 private constant ECADD_GAS = 150;
+    uint256 private constant ECMUL_GAS = 6000;
+    uint256 private constant PAIRING_GAS = 45000 + 4 * 34000;
 
     uint256 private constant ALPHA_X = 15452251405581277664419641188601200196542277914538498138927598162304361272370;
     uint256 private constant ALPHA_Y = 7735699983611234430257070922585317752661636706763791146151363699231706424318;
@@ -56,23 +61,23 @@ contract AcceptanceVerifier {
             mstore(add(m, 0x40), IC1_X)
             mstore(add(m, 0x60), IC1_Y)
             mstore(add(m, 0x80), calldataload(add(pubSignals, 0)))
-            ok := and(ok, staticcall(gas(), 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, m, 0x80, m, 0x40))
             mstore(add(m, 0x40), IC2_X)
             mstore(add(m, 0x60), IC2_Y)
             mstore(add(m, 0x80), calldataload(add(pubSignals, 32)))
-            ok := and(ok, staticcall(gas(), 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, m, 0x80, m, 0x40))
             mstore(add(m, 0x40), IC3_X)
             mstore(add(m, 0x60), IC3_Y)
             mstore(add(m, 0x80), calldataload(add(pubSignals, 64)))
-            ok := and(ok, staticcall(gas(), 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, m, 0x80, m, 0x40))
             mstore(add(m, 0x40), IC4_X)
             mstore(add(m, 0x60), IC4_Y)
             mstore(add(m, 0x80), calldataload(add(pubSignals, 96)))
-            ok := and(ok, staticcall(gas(), 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, m, 0x80, m, 0x40))
             // e(-A, B) * e(alpha, beta) * e(vk_x, gamma) * e(C, delta) == 1
             let p := add(m, 0xa0)
             mstore(p, calldataload(pA))
@@ -95,7 +100,7 @@ contract AcceptanceVerifier {
             mstore(add(p, 0x2a0), DELTA_1)
             mstore(add(p, 0x2c0), DELTA_2)
             mstore(add(p, 0x2e0), DELTA_3)
-            ok := and(ok, staticcall(gas(), 0x08, p, 0x300, p, 0x20))
+            ok := and(ok, staticcall(PAIRING_GAS, 0x08, p, 0x300, p, 0x20))
             ok := and(ok, mload(p))
         }
     }
