@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from nnc.zk.poseidon import FIELD_MODULUS
-
-BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583
+from nnc.zk.verify import BASE_FIELD
 
 
 def _g2(point: list[list[str]]) -> list[str]:

@@ -11,32 +11,36 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from py_ecc import optimized_bn128 as bn
+from py_ecc.fields import optimized_bn128_FQ as FQ
+from py_ecc.fields import optimized_bn128_FQ2 as FQ2
+from py_ecc.fields import optimized_bn128_FQ12 as FQ12
+from py_ecc.optimized_bn128 import optimized_curve as curve
+from py_ecc.optimized_bn128 import optimized_pairing as pairing
 
 from nnc.zk.artifacts import vkey_path
 from nnc.zk.poseidon import FIELD_MODULUS
 from nnc.zk.proof import G1Point, G2Point, Proof
 
-BASE_FIELD = bn.field_modulus
+BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583
 
-G1 = tuple[bn.FQ, bn.FQ, bn.FQ]
-G2 = tuple[bn.FQ2, bn.FQ2, bn.FQ2]
+G1 = tuple[FQ, FQ, FQ]
+G2 = tuple[FQ2, FQ2, FQ2]
 
 
 def _g1(x: int, y: int) -> G1 | None:
     if not (0 <= x < BASE_FIELD and 0 <= y < BASE_FIELD):
         return None
-    point = (bn.FQ(x), bn.FQ(y), bn.FQ(1))
-    return point if bn.is_on_curve(point, bn.b) else None
+    point = (FQ(x), FQ(y), FQ(1))
+    return point if curve.is_on_curve(point, curve.b) else None
 
 
 def _g2(x: tuple[int, int], y: tuple[int, int]) -> G2 | None:
     if not all(0 <= v < BASE_FIELD for v in (*x, *y)):
         return None
-    point = (bn.FQ2([x[0], x[1]]), bn.FQ2([y[0], y[1]]), bn.FQ2.one())
-    if not bn.is_on_curve(point, bn.b2):
+    point = (FQ2([x[0], x[1]]), FQ2([y[0], y[1]]), FQ2.one())
+    if not curve.is_on_curve(point, curve.b2):
         return None
-    return point if bn.is_inf(bn.multiply(point, bn.curve_order)) else None  # the prime-order subgroup
+    return point if curve.is_inf(curve.multiply(point, curve.curve_order)) else None  # the prime-order subgroup
 
 
 def _parse_g1(coords: list[str]) -> G1:
@@ -66,7 +70,7 @@ class VerifyingKey:
         self.delta = _parse_g2(data["vk_delta_2"])
         self.ic = [_parse_g1(p) for p in data["IC"]]
         # e(alpha, beta) does not depend on the proof: one Miller loop saved per verification
-        self.alpha_beta = bn.pairing(self.beta, self.alpha, final_exponentiate=False)
+        self.alpha_beta = pairing.pairing(self.beta, self.alpha, final_exponentiate=False)
 
     @classmethod
     def load(cls, path: Path) -> VerifyingKey:
@@ -94,12 +98,12 @@ def verify(proof: Proof, key: VerifyingKey | str = "ResultCommitment") -> bool:
         return False
     vk_x = vk.ic[0]
     for s, ic in zip(signals, vk.ic[1:], strict=True):
-        vk_x = bn.add(vk_x, bn.multiply(ic, s))
-    product = (bn.pairing(b, bn.neg(a), final_exponentiate=False)
+        vk_x = curve.add(vk_x, curve.multiply(ic, s))
+    product = (pairing.pairing(b, curve.neg(a), final_exponentiate=False)
                * vk.alpha_beta
-               * bn.pairing(vk.gamma, vk_x, final_exponentiate=False)
-               * bn.pairing(vk.delta, c, final_exponentiate=False))
-    return bool(bn.final_exponentiate(product) == bn.FQ12.one())
+               * pairing.pairing(vk.gamma, vk_x, final_exponentiate=False)
+               * pairing.pairing(vk.delta, c, final_exponentiate=False))
+    return bool(pairing.final_exponentiate(product) == FQ12.one())
 
 
 def _unpack(b: G2Point) -> tuple[tuple[int, int], tuple[int, int]]:
