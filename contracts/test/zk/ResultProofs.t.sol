@@ -39,6 +39,16 @@ contract ResultProofsTest is Fixture, ResultProofFixture {
         }
     }
 
+    function test_verifier_returnsFalseWithoutEnoughGasForThePairing() public view {
+        (uint256 commitment, uint256 tag, uint256[8] memory p) = _proofOf(0);
+        uint256[4] memory inputs = [taskId, uint256(uint160(nodes[0])), commitment, tag];
+        uint256[2] memory a = [p[0], p[1]];
+        uint256[2][2] memory b = [[p[2], p[3]], [p[4], p[5]]];
+        uint256[2] memory c = [p[6], p[7]];
+        assertTrue(verifier.verifyProof(a, b, c, inputs));
+        assertTrue(!verifier.verifyProof{gas: 150_000}(a, b, c, inputs), "false, not a revert");
+    }
+
     function test_submitProof_recordsCommitmentAndTag() public {
         (uint256 commitment, uint256 tag,) = _proofOf(0);
         vm.expectEmit(true, true, true, true, address(proofs));
