@@ -20,7 +20,7 @@ from nnc.task import load_spec
 from nnc.training import train
 from nnc.zk import FIELD_MODULUS, CommitmentProof, agreement_tag, prove_commitment, verify
 from nnc.zk.proof import Proof
-from tests.e2e.harness import TINY_SPEC, Network, make_network
+from tests.e2e.harness import TINY_SPEC, Network, advance_time, make_network
 
 pytestmark = pytest.mark.e2e
 
@@ -136,3 +136,43 @@ def test_three_replicas_one_trained_differently_two_paid_third_frozen(chain: Dev
     digest = bytes.fromhex(net.workers[0].state.tasks[task_id].result_digest[2:])
     assert market.task(task_id).result_digest == agreement_tag(task_id, digest).to_bytes(32, "big")
     assert market.claimable(maverick.client.address) == 0
+
+
+def test_oracle_refuses_to_spend_gas_on_a_task_whose_proof_fails_in_python(chain: Devnet, tmp_path: Path) -> None:
+    net, task_id, (node,) = assigned(chain, tmp_path, 1)
+    # A compromised verifier (its code replaced by `return true`) lets a forged proof through on-chain.
+    w3 = chain.client(0).w3
+    verifier = chain.deployment.address_of("ResultCommitmentVerifier")  # type: ignore[union-attr]
+    w3.provider.make_request("anvil_setCode", [verifier, "0x600160005260206000f3"])  # type: ignore[arg-type]
+    p = proof_for(node, task_id)
+    forged = replace(p, proof=replace(p.proof, c=p.proof.a))
+    node.submit_proof(task_id, forged, "local://model")
+    assert net.status(task_id) == TaskStatus.SUBMITTED
+    advance_time(chain, node.settlement_params().challenge_window + 1)  # settlement is due
+    net.oracle.sync()
+    assert net.oracle.poke() == []  # neither quality report nor settlement
+    assert not net.oracle.proofs.task_valid(task_id)
+    assert net.status(task_id) == TaskStatus.SUBMITTED
+
+
+def test_oracle_settles_a_task_whose_proofs_verify_in_python(chain: Devnet, tmp_path: Path) -> None:
+    net, task_id, (node,) = assigned(chain, tmp_path, 1)
+    node.submit_proof(task_id, proof_for(node, task_id), "local://model")
+    advance_time(chain, node.settlement_params().challenge_window + 1)
+    net.oracle.sync()
+    assert (task_id, "settle") in net.oracle.poke()
+    assert net.status(task_id) == TaskStatus.SETTLED
+
+
+def test_acceptance_verifier_on_chain(chain: Devnet) -> None:
+    from nnc.zk import prove_acceptance
+
+    labels = [i % 10 for i in range(256)]
+    predictions = [(v + 1) % 10 if i < 20 else v for i, v in enumerate(labels)]
+    p = prove_acceptance(predictions, labels, threshold=236, predictions_salt=3, labels_salt=4)
+    verifier = chain.client(0).deploy("AcceptanceVerifier")
+    words = p.proof.calldata()
+    args = ([words[0], words[1]], [[words[2], words[3]], [words[4], words[5]]], [words[6], words[7]])
+    assert verifier.functions.verifyProof(*args, list(p.proof.public_signals)).call()
+    higher = [p.predictions_commitment, p.labels_commitment, 237, 256]
+    assert not verifier.functions.verifyProof(*args, higher).call()
