@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nnc.errors import ProverError, ZkInputError
-from nnc.zk.commitment import _field
+from nnc.zk.commitment import field_element
 from nnc.zk.poseidon import poseidon
 from nnc.zk.proof import Proof
 from nnc.zk.prover import Prover, shared_prover
@@ -53,7 +53,7 @@ def pack(values: Sequence[int]) -> list[int]:
 
 def vector_commitment(values: Sequence[int], salt: int) -> int:
     """Poseidon(salt, packed...): what the requester publishes for its labels."""
-    return poseidon([_field("salt", salt), *pack(values)])
+    return poseidon([field_element("salt", salt), *pack(values)])
 
 
 def prove_acceptance(predictions: Sequence[int], labels: Sequence[int], threshold: int,

@@ -32,7 +32,8 @@ class CommitmentProof:
     proof: Proof
 
 
-def _field(name: str, value: int) -> int:
+def field_element(name: str, value: int) -> int:
+    """`value` if it is an element of the BN254 scalar field, else ZkInputError naming it."""
     if not isinstance(value, int) or not 0 <= value < FIELD_MODULUS:
         raise ZkInputError(name, value, "an integer in [0, FIELD_MODULUS)")
     return value
@@ -58,12 +59,12 @@ def digest_limbs(result_digest: bytes) -> tuple[int, int]:
 
 def agreement_tag(task_id: int, result_digest: bytes) -> int:
     hi, lo = digest_limbs(result_digest)
-    return poseidon([_field("taskId", task_id), hi, lo])
+    return poseidon([field_element("taskId", task_id), hi, lo])
 
 
 def commitment(task_id: int, worker: str | int, result_digest: bytes, salt: int) -> int:
     hi, lo = digest_limbs(result_digest)
-    return poseidon([_field("taskId", task_id), _worker(worker), hi, lo, _field("salt", salt)])
+    return poseidon([field_element("taskId", task_id), _worker(worker), hi, lo, field_element("salt", salt)])
 
 
 def new_salt() -> int:
@@ -82,7 +83,7 @@ def prove_commitment(task_id: int, worker: str | int, result_digest: bytes, salt
     w = _worker(worker)
     c = commitment(task_id, w, result_digest, salt)
     tag = agreement_tag(task_id, result_digest) if agreement_tag_override is None else agreement_tag_override
-    _field("agreementTag", tag)
+    field_element("agreementTag", tag)
     inputs = {"taskId": task_id, "worker": w, "commitment": c, "agreementTag": tag,
               "digestHi": hi, "digestLo": lo, "salt": salt}
     proof = (prover or shared_prover()).prove(CIRCUIT, {k: str(v) for k, v in inputs.items()})

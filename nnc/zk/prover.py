@@ -127,8 +127,11 @@ class Prover:
 
 
 def _pump(stream: IO[str], lines: queue.Queue[str | None]) -> None:
-    for line in stream:
-        lines.put(line)
+    try:
+        for line in stream:
+            lines.put(line)
+    except (OSError, ValueError):  # the stream was closed under us by close()
+        pass
     lines.put(None)
 
 

@@ -93,7 +93,7 @@ def verify(proof: Proof, key: VerifyingKey | str = "ResultCommitment") -> bool:
     signals = proof.public_signals
     if len(signals) != vk.n_public or not all(0 <= s < FIELD_MODULUS for s in signals):
         return False
-    a, b, c = _g1(*proof.a), _g2(*_unpack(proof.b)), _g1(*proof.c)
+    a, b, c = _g1(*proof.a), _g2(*proof.b), _g1(*proof.c)
     if a is None or b is None or c is None:
         return False
     vk_x = vk.ic[0]
@@ -104,10 +104,6 @@ def verify(proof: Proof, key: VerifyingKey | str = "ResultCommitment") -> bool:
                * pairing.pairing(vk.gamma, vk_x, final_exponentiate=False)
                * pairing.pairing(vk.delta, c, final_exponentiate=False))
     return bool(pairing.final_exponentiate(product) == FQ12.one())
-
-
-def _unpack(b: G2Point) -> tuple[tuple[int, int], tuple[int, int]]:
-    return b[0], b[1]
 
 
 __all__ = ["G1Point", "G2Point", "VerifyingKey", "verify", "verifying_key"]
