@@ -18,7 +18,7 @@ from nnc.errors import ContractRevertError
 from nnc.oracle.proofs import ProofChecker
 from nnc.task import load_spec
 from nnc.training import train
-from nnc.zk import FIELD_MODULUS, CommitmentProof, agreement_tag, prove_commitment, verify
+from nnc.zk import FIELD_MODULUS, CommitmentProof, agreement_tag, commitment, prove_commitment, verify
 from nnc.zk.proof import Proof
 from tests.e2e.harness import TINY_SPEC, Network, advance_time, make_network
 
@@ -136,6 +136,12 @@ def test_three_replicas_one_trained_differently_two_paid_third_frozen(chain: Dev
     digest = bytes.fromhex(net.workers[0].state.tasks[task_id].result_digest[2:])
     assert market.task(task_id).result_digest == agreement_tag(task_id, digest).to_bytes(32, "big")
     assert market.claimable(maverick.client.address) == 0
+    # Each honest worker kept the salt that opens its recorded commitment (for the dispute).
+    proofs = chain.client(0).at("ResultProofs", market.result_proofs())
+    for worker in net.workers:
+        record = worker.state.tasks[task_id]
+        opened = commitment(task_id, worker.node, bytes.fromhex(record.result_digest[2:]), int(record.salt))
+        assert proofs.functions.commitmentOf(task_id, worker.node).call() == opened
 
 
 def test_oracle_refuses_to_spend_gas_on_a_task_whose_proof_fails_in_python(chain: Devnet, tmp_path: Path) -> None:
