@@ -117,6 +117,11 @@ def describe(event: ChainEvent) -> str | None:
         return f"{task} assigned to {', '.join(a['nodes'])}"
     if event.name == "ResultSubmitted":
         return f"{task}: node {a['node']} submitted result {a['resultDigest'][:18]}…, model at {a['resultURI']}"
+    if event.name == "ResultCommitted":
+        return (f"{task}: node {a['node']}'s zk proof verified on-chain (commitment "
+                f"{hex(a['commitment'])[:14]}…, agreement tag {hex(a['agreementTag'])[:14]}…)")
+    if event.name == "NodeFrozen":
+        return f"{task}: node {a['node']} outvoted, collateral frozen for a dispute"
     if event.name == "SnapshotPosted":
         return f"{task}: node {a['node']} snapshot at step {a['step']}, chain head {a['chainHead'][:14]}…"
     if event.name == "QualityReported":
@@ -223,7 +228,8 @@ def _follow(devnet: Devnet, task_id: int, daemons: list[Daemon], started: float,
     payouts = {str(log["args"]["node"]): int(log["args"]["amount"]) for log in paid_logs}
     fee, refund = int(settled["fee"]), int(settled["refund"])
     total = sum(payouts.values()) + fee + refund
-    echo(f"task {task_id} settled with result 0x{task.result_digest.hex()}")
+    what = "agreement tag" if market.proofs_enabled() else "result"
+    echo(f"task {task_id} settled with {what} 0x{task.result_digest.hex()}")
     for node, amount in payouts.items():
         echo(f"  payout  {node}  {amount / 10**18:.6f} ETH")
     echo(f"  fee     treasury                                    {fee / 10**18:.6f} ETH")

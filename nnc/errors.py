@@ -84,3 +84,21 @@ class ContractRevertError(ChainError):
         super().__init__(message)
         self.name = name
         self.args_by_name = args or {}
+
+
+class ZkError(NNCError):
+    """A zero-knowledge proof could not be made or checked."""
+
+
+class ZkInputError(ZkError):
+    """A value given to a circuit is out of its range (the field, a limb, a class id, ...)."""
+
+    def __init__(self, name: str, value: object, allowed: str) -> None:
+        super().__init__(f"circuit input {name} = {value!r} is out of range: must be {allowed}")
+        self.name = name
+        self.value = value
+        self.allowed = allowed
+
+
+class ProverError(ZkError):
+    """The prover process failed or refused the inputs (a constraint does not hold)."""

@@ -7,6 +7,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 import {IReputation} from "./interfaces/IReputation.sol";
+import {IResultProofs} from "./interfaces/IResultProofs.sol";
 import {IRewardsPool} from "./interfaces/IRewardsPool.sol";
 import {IScheduleStrategy} from "./interfaces/IScheduleStrategy.sol";
 import {ITaskMarket} from "./interfaces/ITaskMarket.sol";
@@ -84,6 +85,9 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
 
     /// @inheritdoc ITaskMarket
     mapping(address token => mapping(address account => uint256)) public claimable;
+
+    /// @inheritdoc ITaskMarket
+    IResultProofs public resultProofs;
 
     /// @param registry_ The node registry (must grant this contract `MARKET_ROLE`).
     /// @param reputation_ The reputation contract (must grant this contract `REPORTER_ROLE`).
@@ -266,6 +270,26 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
 
     /// @inheritdoc ITaskMarket
     function submitResult(uint256 taskId, bytes32 resultDigest, string calldata resultURI) external {
+        if (address(resultProofs) != address(0)) revert ProofRequired(taskId);
+        _submit(taskId, resultDigest, resultURI);
+    }
+
+    /// @inheritdoc ITaskMarket
+    /// @dev The agreement tag takes the place of the result digest: settlement counts tags.
+    function submitProof(
+        uint256 taskId,
+        uint256 commitment,
+        uint256 agreementTag,
+        uint256[8] calldata proof,
+        string calldata resultURI
+    ) external {
+        IResultProofs proofs = resultProofs;
+        if (address(proofs) == address(0)) revert ProofsDisabled();
+        _submit(taskId, bytes32(agreementTag), resultURI);
+        proofs.record(taskId, msg.sender, commitment, agreementTag, proof);
+    }
+
+    function _submit(uint256 taskId, bytes32 resultDigest, string calldata resultURI) private {
         Task storage t = _task(taskId);
         _runnable(taskId, t);
         Participation storage p = _assigned(taskId);
@@ -323,12 +347,7 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         _transition(taskId, TaskStatus.Settled);
         emit TaskSettled(taskId, agreed, sum.gross - sum.fee, sum.fee, refund);
 
-        uint96 collateral = t.collateral;
-        if (collateral != 0) {
-            for (uint256 i; i < r; ++i) {
-                registry.releaseCollateral(nodes[i], taskId, collateral);
-            }
-        }
+        _releaseOrFreeze(taskId, t.collateral, nodes, digests, agreed, winners != 0);
         if (winners != 0) _recordAndReward(taskId, t, nodes, digests, agreed);
     }
 
@@ -432,6 +451,12 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
     /// @inheritdoc ITaskMarket
     function setSnapshotInterval(uint64 minSnapshotInterval) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setSnapshotInterval(minSnapshotInterval);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function setResultProofs(IResultProofs proofs) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        resultProofs = proofs;
+        emit ResultProofsSet(address(proofs));
     }
 
     /// @inheritdoc ITaskMarket
@@ -646,6 +671,27 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
                 if (bonus != 0) _grantBonus(taskId, node, bonus);
             }
             reputation.record(node, taskId, outcome);
+        }
+    }
+
+    /// @dev Releases every assignee's collateral except, once results are proven, that of the
+    ///      nodes a strict majority outvoted: theirs stays locked (frozen) for the dispute.
+    function _releaseOrFreeze(
+        uint256 taskId,
+        uint96 collateral,
+        address[] memory nodes,
+        bytes32[] memory digests,
+        bytes32 agreed,
+        bool majority
+    ) private {
+        bool freeze = majority && address(resultProofs) != address(0);
+        uint256 r = nodes.length;
+        for (uint256 i; i < r; ++i) {
+            if (freeze && digests[i] != agreed) {
+                emit NodeFrozen(taskId, nodes[i], collateral);
+            } else if (collateral != 0) {
+                registry.releaseCollateral(nodes[i], taskId, collateral);
+            }
         }
     }
 

@@ -29,6 +29,7 @@ class ProtocolParams:
     rewards_pool_funding: int = 0  # NNT moved from the deployer into the rewards pool
     treasury: str | None = None  # default: the deployer
     oracles: tuple[str, ...] = ()  # addresses granted ORACLE_ROLE
+    result_proofs: bool = True  # results submitted as zero-knowledge commitments (submitProof)
 
 
 def deploy_protocol(client: ChainClient, params: ProtocolParams = ProtocolParams()) -> Deployment:
@@ -58,6 +59,12 @@ def deploy_protocol(client: ChainClient, params: ProtocolParams = ProtocolParams
     if params.reward_per_compute_unit:
         client.transact(market.functions.setRewardPerComputeUnit(params.reward_per_compute_unit),
                         context="reward per compute unit")
+    zk_addresses: dict[str, str] = {}
+    if params.result_proofs:
+        verifier = client.deploy("ResultCommitmentVerifier")
+        proofs = client.deploy("ResultProofs", verifier.address, market.address)
+        client.transact(market.functions.setResultProofs(proofs.address), context="result proofs")
+        zk_addresses = {"ResultCommitmentVerifier": verifier.address, "ResultProofs": proofs.address}
     if params.rewards_pool_funding:
         client.transact(token.functions.approve(pool.address, params.rewards_pool_funding), context="approve pool")
         client.transact(pool.functions.fund(params.rewards_pool_funding), context="fund rewards pool")
@@ -66,6 +73,7 @@ def deploy_protocol(client: ChainClient, params: ProtocolParams = ProtocolParams
         "NNToken": token.address, "NodeRegistry": registry.address, "Reputation": reputation.address,
         "RewardsPool": pool.address, "TaskMarket": market.address}
     addresses.update({STRATEGY_CONTRACTS[name]: s.address for name, s in strategies.items()})
+    addresses.update(zk_addresses)
     deployment = Deployment(chain_id=client.w3.eth.chain_id, start_block=start_block, deployer=deployer,
                             addresses=addresses)
     client.deployment = deployment

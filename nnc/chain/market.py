@@ -13,6 +13,11 @@ from nnc.chain.client import ChainClient
 from nnc.chain.deployment import STRATEGY_CONTRACTS
 from nnc.chain.types import ETH, SettlementParams, Snapshot, TaskStatus, TaskView
 from nnc.errors import ChainError
+from nnc.zk import CommitmentProof, new_salt, prove_commitment
+
+# Gas for submitProof, set explicitly: the generated verifier returns false instead of reverting
+# when the pairing precompile runs out of gas, so an estimate can come out too low.
+SUBMIT_PROOF_GAS = 600_000
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,22 @@ class Market:
         return self.client.transact(self.contract.functions.submitResult(task_id, result_digest, result_uri),
                                     context=f"submit task {task_id}")
 
+    def submit_proof(self, task_id: int, proof: CommitmentProof, result_uri: str) -> TxReceipt:
+        fn = self.contract.functions.submitProof(task_id, proof.commitment, proof.agreement_tag,
+                                                 proof.proof.calldata(), result_uri)
+        return self.client.transact(fn, gas=SUBMIT_PROOF_GAS, context=f"submit proof for task {task_id}")
+
+    def submit_result(self, task_id: int, result_digest: bytes, result_uri: str,
+                      salt: int | None = None) -> tuple[TxReceipt, int | None]:
+        """Submits a result the way the market takes it: a zero-knowledge proof of the commitment
+        when result proofs are on (returns the salt, needed to open the commitment later), the
+        plain digest otherwise (returns None)."""
+        if not self.proofs_enabled():
+            return self.submit(task_id, result_digest, result_uri), None
+        salt = new_salt() if salt is None else salt
+        proof = prove_commitment(task_id, self.client.address, result_digest, salt)
+        return self.submit_proof(task_id, proof, result_uri), salt
+
     def settle(self, task_id: int) -> TxReceipt:
         return self.client.transact(self.contract.functions.settle(task_id), context=f"settle task {task_id}")
 
@@ -113,6 +134,14 @@ class Market:
 
     def result_of(self, task_id: int, node: str) -> bytes:
         return bytes(self.contract.functions.resultOf(task_id, Web3.to_checksum_address(node)).call())
+
+    def proofs_enabled(self) -> bool:
+        """Whether results must be submitted as zero-knowledge proofs (`submitProof`)."""
+        return int(self.contract.functions.resultProofs().call(), 16) != 0
+
+    def result_proofs(self) -> str:
+        """Address of the ResultProofs contract (zero when proofs are off)."""
+        return str(self.contract.functions.resultProofs().call())
 
     def settlement_params(self) -> SettlementParams:
         return SettlementParams.from_tuple(self.contract.functions.settlementParams().call())

@@ -20,6 +20,7 @@ from nnc.daemon import Backoff, StopFlag
 from nnc.errors import ContractRevertError, NNCError, StorageError
 from nnc.oracle.audit import audit_record
 from nnc.oracle.index import EventIndex
+from nnc.oracle.proofs import ProofChecker
 from nnc.oracle.quality import evaluate_result
 from nnc.settings import Settings
 from nnc.storage import Store
@@ -53,6 +54,7 @@ class Oracle:
         self.client = client
         self.market = Market(client)
         self.index = index
+        self.proofs = ProofChecker(client, self.market)
         self.reader = EventReader(client.w3, client.artifacts, client.deployment, settings.log_range)
 
     def sync(self) -> int:
@@ -75,6 +77,8 @@ class Oracle:
             if status.is_final:
                 continue
             task_id = int(row["task_id"])
+            if status == TaskStatus.SUBMITTED and not self.proofs.task_valid(task_id):
+                continue  # a proof the chain accepted fails in Python: no gas spent on the task
             scorable = row["quality"] is None and task_id not in self.unscored and self.store is not None
             if status == TaskStatus.SUBMITTED and scorable:
                 if self._report_quality(row):
@@ -112,8 +116,9 @@ class Oracle:
         model_uri = next(n["result_uri"] for n in nodes if n["result_digest"] == digest)
         assert self.store is not None
         try:
+            tag_of_task = task_id if self.market.proofs_enabled() else None
             score = evaluate_result(self.store, row["spec_uri"], bytes.fromhex(row["spec_digest"][2:]),
-                                    model_uri, bytes.fromhex(digest[2:]))
+                                    model_uri, bytes.fromhex(digest[2:]), tag_of_task)
             self.market.report_quality(task_id, score)
         except (NNCError, OSError, RuntimeError) as exc:
             if isinstance(exc, TRANSIENT_ERRORS):

@@ -20,14 +20,20 @@ from nnc.storage import Store
 from nnc.task import DATASET_SHAPES, parse_spec
 from nnc.training import build_model, evaluate, model_digest
 from nnc.training.data import fetch_dataset
+from nnc.zk import agreement_tag
 
 log = logging.getLogger(__name__)
 
 MAX_SCORE = 10_000
 
 
-def evaluate_result(store: Store, spec_uri: str, spec_digest: bytes, model_uri: str, result_digest: bytes) -> int:
-    """Quality score (0..10000) of the model at `model_uri`, checked against both digests."""
+def evaluate_result(store: Store, spec_uri: str, spec_digest: bytes, model_uri: str, result_digest: bytes,
+                    tag_of_task: int | None = None) -> int:
+    """Quality score (0..10000) of the model at `model_uri`, checked against both digests.
+
+    With `tag_of_task`, `result_digest` is the agreement tag the nodes proved for that task
+    (results submitted as zero-knowledge commitments): the model's digest must produce it.
+    """
     spec_bytes = store.get_bytes(spec_uri)
     if hashlib.sha256(spec_bytes).digest() != spec_digest:
         raise TrainingError(f"spec at {spec_uri} does not match the task's spec digest")
@@ -35,7 +41,10 @@ def evaluate_result(store: Store, spec_uri: str, spec_digest: bytes, model_uri: 
     if spec.privacy is not None:
         raise TrainingError("a private task's model is encrypted to its requester and nodes, not to the oracle")
     state = torch.load(io.BytesIO(store.get_bytes(model_uri)), map_location="cpu", weights_only=True)
-    if model_digest(state, spec.determinism.digest_decimals) != result_digest:
+    digest = model_digest(state, spec.determinism.digest_decimals)
+    if tag_of_task is not None:
+        digest = agreement_tag(tag_of_task, digest).to_bytes(32, "big")
+    if digest != result_digest:
         raise TrainingError(f"model at {model_uri} does not match the committed result digest "
                             f"0x{result_digest.hex()}")
     model = build_model(spec.model, DATASET_SHAPES[spec.dataset.name])

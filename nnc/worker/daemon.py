@@ -258,10 +258,9 @@ class Worker:
                                                          spec.training.steps, loss))
             model_path = result.model_path
             if spec.privacy is not None:
-                readers = model_recipients(spec, self.registry, self.market.assignees(task_id))
-                model_path = seal_model(model_path, readers)
+                model_path = seal_model(model_path, model_recipients(spec, self.key))
             model_uri = self.archive.put_file(model_path)
-            self.market.submit(task_id, result.result_digest, model_uri)
+            _, salt = self.market.submit_result(task_id, result.result_digest, model_uri)
         except (NNCError, OSError) as exc:
             if isinstance(exc, TRANSIENT_ERRORS):
                 raise
@@ -269,6 +268,7 @@ class Worker:
             self.state.set(task_id, Phase.FAILED, str(exc), spec_uri=record.spec_uri)
             return
         self.state.set(task_id, Phase.SUBMITTED, spec_uri=record.spec_uri,
-                       result_digest="0x" + result.result_digest.hex(), result_uri=model_uri)
+                       result_digest="0x" + result.result_digest.hex(), result_uri=model_uri,
+                       salt="" if salt is None else str(salt))
         log.info("task %d: %s submitted digest 0x%s… (accuracy %.3f, %.1f s)", task_id, self.tag,
                  result.result_digest.hex()[:12], result.metric, result.seconds)

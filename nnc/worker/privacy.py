@@ -3,9 +3,11 @@
 A node keeps an X25519 key next to its state (or at settings `encryption_key_file`) and registers
 its public half in the node registry, where requesters find it. A private task's dataset may be
 stored encrypted to the nodes the requester chose: a node that is not among its recipients does
-not apply. Its final model is stored encrypted to the requester's key (from the spec) and the
-assigned nodes' registered keys, so nobody else can read it; the result digest is still over the
-plain weights, so replicas agree whatever the ciphertext.
+not apply. Its final model is stored encrypted to the requester's key (from the spec) and to the
+node that trained it, so nobody else can read it: not the public, and not the other replicas,
+which could otherwise copy a model instead of training it (a node that has the weights can
+compute their digest and prove the agreement tag). The result digest is over the plain weights,
+so replicas agree whatever the ciphertext.
 """
 
 from __future__ import annotations
@@ -29,8 +31,6 @@ from nnc.storage.crypto import (
 from nnc.task import TaskSpec
 
 log = logging.getLogger(__name__)
-
-NO_KEY = bytes(32)
 
 
 class NodeKey:
@@ -62,15 +62,10 @@ class NodeKey:
         return plain
 
 
-def model_recipients(spec: TaskSpec, registry: Registry, assignees: list[str]) -> list[X25519PublicKey]:
-    """Who may read a private task's model: the requester and every assigned node with a key."""
+def model_recipients(spec: TaskSpec, node_key: NodeKey) -> list[X25519PublicKey]:
+    """Who may read a private task's model: its requester and the node that trained it."""
     assert spec.privacy is not None
-    keys = [parse_public_key(spec.privacy.requester_key)]
-    for node in assignees:
-        raw = registry.node(node).encryption_key
-        if raw != NO_KEY:
-            keys.append(parse_public_key(raw.hex()))
-    return keys
+    return [parse_public_key(spec.privacy.requester_key), node_key.private.public_key()]
 
 
 def seal_model(model_path: Path, recipients: list[X25519PublicKey]) -> Path:

@@ -31,6 +31,7 @@ class TaskRecord:
     spec_uri: str = ""
     result_digest: str = ""
     result_uri: str = ""
+    salt: str = ""  # of the result commitment (decimal), to open it in a dispute
 
 
 @dataclass
@@ -47,7 +48,7 @@ class WorkerState:
         tasks = {int(k): TaskRecord(phase=Phase(v["phase"]), reason=v.get("reason", ""),
                                     spec_uri=v.get("spec_uri", ""),
                                     result_digest=v.get("result_digest", ""),
-                                    result_uri=v.get("result_uri", ""))
+                                    result_uri=v.get("result_uri", ""), salt=v.get("salt", ""))
                  for k, v in data.get("tasks", {}).items()}
         return cls(path=path, last_block=int(data["last_block"]), tasks=tasks)
 

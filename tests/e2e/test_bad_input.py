@@ -86,11 +86,11 @@ def test_submitting_for_a_task_the_node_is_not_assigned_to_is_refused(chain: Dev
     task_id = net.publish(replication=1)
     outsider = Market(chain.client(chain.node_indices()[1]))
     with pytest.raises(ContractRevertError) as err:
-        outsider.submit(task_id, b"\x01" * 32, "local://sha256/01")
+        outsider.submit_result(task_id, b"\x01" * 32, "local://sha256/01")
     assert err.value.name == "InvalidStatus"  # not even assigned yet
     net.run_until("assigned", lambda: net.status(task_id) != TaskStatus.PUBLISHED, max_steps=2)
     with pytest.raises(ContractRevertError) as err:
-        outsider.submit(task_id, b"\x01" * 32, "local://sha256/01")
+        outsider.submit_result(task_id, b"\x01" * 32, "local://sha256/01")
     assert err.value.name == "NotAssigned"
     assert outsider.client.address.lower() in str(err.value).lower()
 

@@ -15,6 +15,7 @@ from nnc.chain.types import ETH, TaskStatus
 from nnc.daemon import StopFlag
 from nnc.devnet import REQUESTER, Devnet
 from nnc.task import compute_units, load_spec
+from nnc.zk import agreement_tag
 from tests.e2e.harness import TINY_SPEC, advance_time, make_network
 
 pytestmark = pytest.mark.e2e
@@ -42,7 +43,8 @@ def test_publish_assign_train_snapshot_submit_settle_pays_by_the_formula(chain: 
     task = market.task(task_id)
     results = {w.node: w.state.tasks[task_id].result_digest for w in net.workers}
     assert len(set(results.values())) == 1, "deterministic training must give identical digests"
-    assert "0x" + task.result_digest.hex() == next(iter(results.values()))
+    digest = bytes.fromhex(next(iter(results.values()))[2:])  # on-chain: the agreement tag of the digest
+    assert task.result_digest == agreement_tag(task_id, digest).to_bytes(32, "big")
 
     # Real-time snapshots: every node posted its checkpoint chain, and the task went through Running.
     statuses = [TaskStatus(e["to"]) for e in events(market, "TaskStatusChanged", task_id)]

@@ -1,5 +1,6 @@
-"""A private task: the dataset encrypted to two chosen nodes, the model sealed to the requester and
-the assigned nodes; a third node cannot read either and does not apply."""
+"""A private task: the dataset encrypted to two chosen nodes, each model sealed to the requester and
+the node that trained it; a third node cannot read the dataset and does not apply, and no replica
+can read another's model."""
 
 from __future__ import annotations
 
@@ -56,9 +57,10 @@ def test_private_task_is_readable_by_its_requester_and_nodes_only(chain: Devnet,
     model_uri = chosen[0].state.tasks[task_id].result_uri
     fetched = net.store.get_file(model_uri, tmp_path / "model.sealed")
     assert is_encrypted(fetched)  # what storage holds is ciphertext
-    with pytest.raises(NotARecipientError):
-        decrypt_file(fetched, tmp_path / "outsider.pt", outsider.key.private)
-    for reader in (requester_key, chosen[1].key.private):
+    for stranger in (outsider, chosen[1]):  # the other replica cannot copy it either
+        with pytest.raises(NotARecipientError):
+            decrypt_file(fetched, tmp_path / "stranger.pt", stranger.key.private)
+    for reader in (requester_key, chosen[0].key.private):
         model = decrypt_file(fetched, tmp_path / "model.pt", reader)
         state = torch.load(io.BytesIO(model.read_bytes()), map_location="cpu", weights_only=True)
         assert model_digest(state, spec.determinism.digest_decimals) == digest

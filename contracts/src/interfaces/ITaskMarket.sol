@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {IResultProofs} from "./IResultProofs.sol";
+
 /// @title ITaskMarket
 /// @notice Training and inference tasks: escrow, application, assignment, results, settlement.
 /// @dev Lifecycle (one transition function, every step emits `TaskStatusChanged`):
@@ -127,6 +129,10 @@ interface ITaskMarket {
     event ChallengeWindowSet(uint64 challengeWindow);
     event SnapshotIntervalSet(uint64 minSnapshotInterval);
     event RewardPerComputeUnitSet(uint256 reward);
+    event ResultProofsSet(address proofs);
+    /// @notice A node outvoted by a strict majority of agreement tags: its collateral stays locked
+    ///         until a dispute releases or slashes it.
+    event NodeFrozen(uint256 indexed taskId, address indexed node, uint96 collateral);
 
     error ZeroBudget();
     error EmptySpec();
@@ -166,6 +172,8 @@ interface ITaskMarket {
     error InvalidQuality(uint16 score, uint16 max);
     error InvalidWeights(uint16 baseBps, uint16 qualityBps, uint16 reputationBps);
     error WindowTooLong(uint64 value, uint64 max);
+    error ProofRequired(uint256 taskId);
+    error ProofsDisabled();
 
     /// @notice Publishes a task and escrows its budget (ETH as value, or an allow-listed ERC-20
     ///         pulled with `transferFrom`; fee-on-transfer tokens are rejected).
@@ -196,6 +204,21 @@ interface ITaskMarket {
     /// @notice Submits the caller's result digest for a task it is assigned to, before the deadline.
     /// @param resultURI Where the model lives (emitted, not stored).
     function submitResult(uint256 taskId, bytes32 resultDigest, string calldata resultURI) external;
+
+    /// @notice Submits the caller's result as a zero-knowledge commitment (see {IResultProofs}):
+    ///         the proof must verify for (taskId, msg.sender, commitment, agreementTag). The tag is
+    ///         recorded as the node's result, so settlement's strict majority is a majority of
+    ///         tags, and outvoted nodes are frozen (`NodeFrozen`). Required once `resultProofs`
+    ///         is set, when `submitResult` reverts `ProofRequired`.
+    /// @param proof The Groth16 proof, G2 limbs in EIP-197 order.
+    /// @param resultURI Where the model lives (emitted, not stored).
+    function submitProof(
+        uint256 taskId,
+        uint256 commitment,
+        uint256 agreementTag,
+        uint256[8] calldata proof,
+        string calldata resultURI
+    ) external;
 
     /// @notice Settles a task whose assigned nodes all submitted, once the challenge window has
     ///         passed: the strict-majority digest wins, its nodes are paid by the settlement
@@ -235,6 +258,13 @@ interface ITaskMarket {
 
     /// @notice Sets the minimum seconds between two snapshots of a node (admin only, at most MAX_WINDOW).
     function setSnapshotInterval(uint64 minSnapshotInterval) external;
+
+    /// @notice Sets the result-proof verifier; non-zero makes `submitProof` the only way to
+    ///         submit (admin only).
+    function setResultProofs(IResultProofs proofs) external;
+
+    /// @notice The result-proof verifier (zero: plain digests are accepted).
+    function resultProofs() external view returns (IResultProofs);
 
     /// @notice Sets the NNT bonus per compute unit at full quality (admin only).
     function setRewardPerComputeUnit(uint256 reward) external;

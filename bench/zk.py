@@ -1,0 +1,103 @@
+"""Zero-knowledge result commitments: proving and verifying time, and the gas of a submission
+beside the floor no Groth16 submission on BN254 can go under.
+
+Floor = 21,000 (transaction) + 45,000 + 4 x 34,000 (a 4-pair pairing check) + 6,150 per public
+input (ecMul + ecAdd) + the transaction's calldata gas (4 per zero byte, 16 per other byte)
++ 22,100 per storage slot the submission must newly write (the agreement tag and the commitment).
+The last line is one JSON object.
+
+    .venv/bin/python bench/zk.py [--proofs 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from nnc.chain.deploy import NNT
+from nnc.chain.market import Market, PublishRequest
+from nnc.chain.registry import Registry
+from nnc.devnet import REQUESTER, Devnet
+from nnc.zk import Prover, prove_acceptance, prove_commitment, verify
+
+PUBLIC_INPUTS = 4
+NEW_SLOTS = 2  # Participation.resultDigest (the tag) and ResultProofs' commitment
+
+
+def calldata_gas(data: bytes) -> int:
+    return sum(4 if b == 0 else 16 for b in data)
+
+
+def timed(fn: object, runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()  # type: ignore[operator]
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--proofs", type=int, default=10)
+    args = parser.parse_args()
+    digest = hashlib.sha256(b"bench model").digest()
+    worker = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+    with Prover() as prover:
+        cold = timed(lambda: prove_commitment(1, worker, digest, 7, prover=prover), 1)[0]
+        warm = timed(lambda: prove_commitment(1, worker, digest, 7, prover=prover), args.proofs)
+        proof = prove_commitment(1, worker, digest, 7, prover=prover).proof
+        verify(proof)  # loads the key once
+        verify_s = timed(lambda: verify(proof), 3)
+        labels = [i % 10 for i in range(256)]
+        prove_acceptance(labels, labels, 256, 1, 2, prover=prover)
+        acceptance = timed(lambda: prove_acceptance(labels, labels, 256, 1, 2, prover=prover), 3)
+
+        with tempfile.TemporaryDirectory(prefix="nnc-bench-zk-") as tmp:
+            devnet = Devnet(data_dir=Path(tmp), nodes=1).start()
+            try:
+                node_index = devnet.node_indices()[0]
+                registry = Registry(devnet.client(node_index))
+                registry.register(b"\x01" * 32, 1)
+                registry.stake(200 * NNT)
+                requester, node = Market(devnet.client(REQUESTER)), Market(devnet.client(node_index))
+                now = devnet.client(0).block_timestamp()
+                task_id, _ = requester.publish(PublishRequest(
+                    spec_digest=b"\x02" * 32, spec_uri="local://spec", budget=10**18, replication=1,
+                    collateral=10 * NNT, apply_deadline=now + 60, deadline=now + 3600))
+                node.apply(task_id)
+                requester.assign(task_id)
+                p = prove_commitment(task_id, node.client.address, digest, 7, prover=prover)
+                receipt = node.submit_proof(task_id, p, "ipfs://bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4")
+                tx = devnet.client(0).w3.eth.get_transaction(receipt["transactionHash"])
+                data = bytes(tx["input"])
+            finally:
+                devnet.stop()
+
+    submit_gas = int(receipt["gasUsed"])
+    cd_gas = calldata_gas(data)
+    floor = 21_000 + 45_000 + 4 * 34_000 + 6_150 * PUBLIC_INPUTS + cd_gas + 22_100 * NEW_SLOTS
+    result = {
+        "prove_s_cold": round(cold, 3),
+        "prove_s_warm": round(statistics.median(warm), 3),
+        "prove_s_warm_max": round(max(warm), 3),
+        "verify_py_s": round(statistics.median(verify_s), 3),
+        "acceptance_prove_s_warm": round(statistics.median(acceptance), 3),
+        "submit_gas": submit_gas,
+        "calldata_bytes": len(data),
+        "calldata_gas": cd_gas,
+        "submit_gas_floor": floor,
+        "submit_gas_floor_ratio": round(submit_gas / floor, 3),
+    }
+    for key, value in result.items():
+        print(f"{key:26} {value}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

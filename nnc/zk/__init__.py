@@ -1,0 +1,18 @@
+"""Zero-knowledge result commitments and acceptance proofs (Groth16 on BN254, circom + snarkjs).
+
+`prove_commitment` / `prove_acceptance` prove with the committed circuits in a long-lived Node
+process; `verify` checks a proof in Python (py-ecc); `poseidon` equals circomlib's Poseidon.
+"""
+
+from nnc.zk.acceptance import AcceptanceProof, prove_acceptance, vector_commitment
+from nnc.zk.commitment import CommitmentProof, agreement_tag, commitment, digest_limbs, new_salt, prove_commitment
+from nnc.zk.poseidon import FIELD_MODULUS, poseidon
+from nnc.zk.proof import Proof
+from nnc.zk.prover import Prover, shared_prover
+from nnc.zk.verify import VerifyingKey, verify, verifying_key
+
+__all__ = [
+    "FIELD_MODULUS", "AcceptanceProof", "CommitmentProof", "Proof", "Prover", "VerifyingKey", "agreement_tag",
+    "commitment", "digest_limbs", "new_salt", "poseidon", "prove_acceptance", "prove_commitment",
+    "shared_prover", "vector_commitment", "verify", "verifying_key",
+]

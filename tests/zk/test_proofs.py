@@ -1,0 +1,143 @@
+"""Proving with the committed circuits (long-lived snarkjs process) and verifying in Python (py-ecc)."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import replace
+
+import pytest
+
+from nnc.errors import ProverError, ZkInputError
+from nnc.zk import (
+    FIELD_MODULUS,
+    Prover,
+    agreement_tag,
+    commitment,
+    prove_acceptance,
+    prove_commitment,
+    vector_commitment,
+    verify,
+)
+
+WORKER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+OTHER = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
+DIGEST = hashlib.sha256(b"model weights").digest()
+
+
+def test_valid_commitment_proof_verifies_and_matches_python_poseidon(prover: Prover) -> None:
+    salt = 123456789
+    p = prove_commitment(7, WORKER, DIGEST, salt, prover=prover)
+    assert p.commitment == commitment(7, WORKER, DIGEST, salt)
+    assert p.agreement_tag == agreement_tag(7, DIGEST)
+    assert p.proof.public_signals == (7, int(WORKER, 16), p.commitment, p.agreement_tag)
+    assert verify(p.proof)
+
+
+def test_same_digest_same_tag_different_commitments(prover: Prover) -> None:
+    a = prove_commitment(7, WORKER, DIGEST, 1, prover=prover)
+    b = prove_commitment(7, OTHER, DIGEST, 2, prover=prover)
+    assert a.agreement_tag == b.agreement_tag
+    assert a.commitment != b.commitment
+    assert agreement_tag(8, DIGEST) != a.agreement_tag  # tags are per task
+
+
+def test_tampered_proof_is_rejected(prover: Prover) -> None:
+    proof = prove_commitment(7, WORKER, DIGEST, 5, prover=prover).proof
+    assert not verify(replace(proof, a=(proof.a[0], proof.a[1] ^ 1)))  # off the curve
+    assert not verify(replace(proof, c=proof.a))  # on the curve, wrong point
+    assert not verify(replace(proof, b=(proof.b[1], proof.b[0])))
+    assert verify(proof)
+
+
+def test_proof_replayed_for_another_worker_or_tag_is_rejected(prover: Prover) -> None:
+    proof = prove_commitment(7, WORKER, DIGEST, 5, prover=prover).proof
+    task, worker, c, tag = proof.public_signals
+    assert not verify(proof.with_public_signals((task, int(OTHER, 16), c, tag)))
+    assert not verify(proof.with_public_signals((task + 1, worker, c, tag)))
+    other_tag = agreement_tag(7, hashlib.sha256(b"other model").digest())
+    assert not verify(proof.with_public_signals((task, worker, c, other_tag)))
+    assert not verify(proof.with_public_signals((task, worker, c, tag + FIELD_MODULUS)))
+    assert not verify(proof.with_public_signals((task, worker, c)))
+
+
+def test_copied_agreement_tag_cannot_be_proven_without_its_digest(prover: Prover) -> None:
+    honest_tag = agreement_tag(7, DIGEST)
+    wrong_digest = hashlib.sha256(b"a lazy node's guess").digest()
+    with pytest.raises(ProverError, match="refused"):
+        prove_commitment(7, OTHER, wrong_digest, 9, prover=prover, agreement_tag_override=honest_tag)
+    # the prover stays usable after a refusal
+    assert verify(prove_commitment(7, OTHER, DIGEST, 9, prover=prover).proof)
+
+
+@pytest.mark.parametrize(("kwargs", "name"), [
+    ({"result_digest": b"\x01" * 31}, "resultDigest"),
+    ({"result_digest": b"\x01" * 33}, "resultDigest"),
+    ({"task_id": FIELD_MODULUS}, "taskId"),
+    ({"task_id": -1}, "taskId"),
+    ({"worker": 1 << 160}, "worker"),
+    ({"worker": "0xnot-an-address"}, "worker"),
+    ({"salt": FIELD_MODULUS}, "salt"),
+])
+def test_out_of_range_commitment_inputs_are_refused_by_name(prover: Prover, kwargs: dict[str, object],
+                                                             name: str) -> None:
+    args: dict[str, object] = {"task_id": 1, "worker": WORKER, "result_digest": DIGEST, "salt": 1}
+    args.update(kwargs)
+    with pytest.raises(ZkInputError) as info:
+        prove_commitment(prover=prover, **args)  # type: ignore[arg-type]
+    assert info.value.name == name
+
+
+def test_circuit_itself_refuses_a_digest_limb_over_128_bits(prover: Prover) -> None:
+    # Bypass the Python checks: a limb of 2^128 would let another field element stand for the digest.
+    inputs = {"taskId": "1", "worker": str(int(WORKER, 16)), "commitment": "0", "agreementTag": "0",
+              "digestHi": str(1 << 128), "digestLo": "0", "salt": "0"}
+    with pytest.raises(ProverError):
+        prover.prove("ResultCommitment", inputs)
+
+
+def _classifier(n: int, wrong: int, seed: int = 0) -> tuple[list[int], list[int]]:
+    rng = random.Random(seed)
+    labels = [rng.randrange(10) for _ in range(n)]
+    predictions = list(labels)
+    for i in rng.sample(range(n), wrong):
+        predictions[i] = (labels[i] + 1) % 10
+    return predictions, labels
+
+
+def test_acceptance_proves_accuracy_over_256_samples(prover: Prover) -> None:
+    predictions, labels = _classifier(256, wrong=30)
+    p = prove_acceptance(predictions, labels, threshold=226, predictions_salt=11, labels_salt=22, prover=prover)
+    assert p.labels_commitment == vector_commitment(labels, 22)
+    assert p.proof.public_signals == (p.predictions_commitment, p.labels_commitment, 226, 256)
+    assert verify(p.proof, "Acceptance")
+    assert not verify(p.proof.with_public_signals((p.predictions_commitment, p.labels_commitment, 227, 256)),
+                      "Acceptance")
+
+
+def test_acceptance_below_threshold_cannot_be_proven(prover: Prover) -> None:
+    predictions, labels = _classifier(256, wrong=30)
+    with pytest.raises(ProverError):
+        prove_acceptance(predictions, labels, threshold=227, predictions_salt=1, labels_salt=2, prover=prover)
+
+
+def test_acceptance_counts_only_the_first_count_samples(prover: Prover) -> None:
+    predictions, labels = _classifier(100, wrong=10, seed=3)
+    p = prove_acceptance(predictions, labels, threshold=90, predictions_salt=1, labels_salt=2, prover=prover)
+    assert verify(p.proof, "Acceptance")
+    with pytest.raises(ProverError):  # padding (zeros in both) must not count as correct
+        prove_acceptance(predictions, labels, threshold=91, predictions_salt=1, labels_salt=2, prover=prover)
+
+
+@pytest.mark.parametrize(("predictions", "labels", "threshold", "name"), [
+    ([16], [0], 0, "predictions[0]"),
+    ([0], [-1], 0, "labels[0]"),
+    ([0] * 257, [0] * 257, 0, "len(predictions)"),
+    ([0, 1], [0], 0, "len(predictions)"),
+    ([0], [0], 2, "threshold"),
+])
+def test_out_of_range_acceptance_inputs_are_refused_by_name(prover: Prover, predictions: list[int],
+                                                            labels: list[int], threshold: int, name: str) -> None:
+    with pytest.raises(ZkInputError) as info:
+        prove_acceptance(predictions, labels, threshold, 1, 2, prover=prover)
+    assert info.value.name == name
