@@ -26,6 +26,7 @@ from nnc.task.spec import PrivacySpec
 from nnc.training import model_digest
 from nnc.training.data import export_dataset, load_dataset_digest
 from nnc.worker.state import Phase
+from nnc.zk import agreement_tag
 from tests.e2e.harness import TINY_SPEC, make_network
 
 pytestmark = pytest.mark.e2e
@@ -63,5 +64,6 @@ def test_private_task_is_readable_by_its_requester_and_nodes_only(chain: Devnet,
     for reader in (requester_key, chosen[0].key.private):
         model = decrypt_file(fetched, tmp_path / "model.pt", reader)
         state = torch.load(io.BytesIO(model.read_bytes()), map_location="cpu", weights_only=True)
-        assert model_digest(state, spec.determinism.digest_decimals) == digest
+        # the chain holds the agreement tag of the digest (zk proofs), not the digest itself
+        assert agreement_tag(task_id, model_digest(state, spec.determinism.digest_decimals)) == int.from_bytes(digest)
     assert net.oracle.index.task(task_id)["quality"] is None  # the oracle is no recipient: default score

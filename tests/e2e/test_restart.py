@@ -22,6 +22,7 @@ from nnc.storage import LocalStore
 from nnc.task import load_spec
 from nnc.task.publish import PublishOptions, publish_task
 from nnc.training import train
+from nnc.zk import agreement_tag
 from tests.e2e.harness import TINY_SPEC, advance_time
 
 pytestmark = pytest.mark.e2e
@@ -83,6 +84,6 @@ def test_killed_worker_and_oracle_resume_and_the_task_settles_once(chain: Devnet
     assert "resuming" in training_log  # the restarted worker went on from its checkpoint, not from step 0
     reference = train(spec, tmp_path / "uninterrupted")
     results = {market.result_of(task_id, chain.address(i)) for i in (first, second)}
-    assert results == {reference.result_digest}
+    assert results == {agreement_tag(task_id, reference.result_digest).to_bytes(32, "big")}  # zk agreement tags
     settled = market.contract.events.TaskSettled().get_logs(from_block=0, argument_filters={"taskId": task_id})
     assert len(settled) == 1
