@@ -41,12 +41,14 @@ class Submission:
     chain_head: bytes
     workdir: Path
     model_path: Path
-    seconds: float  # compute time spent producing it
+    seconds: float  # CPU time of this process spent producing it
 
 
 def honest(spec: TaskSpec, workdir: Path) -> Submission:
+    started = time.process_time()
     result = train(spec, workdir, resume=False)
-    return Submission(result.result_digest, result.chain_head, workdir, result.model_path, result.seconds)
+    return Submission(result.result_digest, result.chain_head, workdir, result.model_path,
+                      time.process_time() - started)
 
 
 def lazy(spec: TaskSpec, workdir: Path, rng: random.Random, fabricated: float = 0.8) -> Submission:
@@ -63,7 +65,7 @@ def noisy(spec: TaskSpec, workdir: Path, rng: random.Random, scale: float = 1e-3
 
 def copier(spec: TaskSpec, workdir: Path, rng: random.Random) -> Submission:
     """Copies the checkpoints of another node's run of the same task with another seed."""
-    started = time.perf_counter()
+    started = time.process_time()
     seed = spec.training.seed + 1 + rng.randrange(1000)
     other = spec.model_copy(update={"training": spec.training.model_copy(update={"seed": seed})})
     source = workdir / "copied-from"
@@ -80,7 +82,7 @@ def copier(spec: TaskSpec, workdir: Path, rng: random.Random) -> Submission:
         history.append(link)
         save_checkpoint(link, genesis, model, optimizer, history)
         head = bytes.fromhex(link.chain_head)
-    copy_seconds = time.perf_counter() - started  # includes the other node's training: an upper bound
+    copy_seconds = time.process_time() - started  # includes the other node's training: an upper bound
     return _finish(spec, workdir, model, head, copy_seconds)
 
 
@@ -99,7 +101,7 @@ def _train_plan(spec: TaskSpec, workdir: Path, steps_of: Callable[[int], int | N
                 noise_seed: int = 0) -> Submission:
     """Trains segment by segment; `steps_of(index)` gives how many steps segment `index` really
     runs (None: all of them). Writes checkpoints with a consistent chain, then the model."""
-    started = time.perf_counter()
+    started = time.process_time()
     data = load_data(spec)
     genesis, decimals = spec_digest(spec), spec.determinism.digest_decimals
     noise_rng = torch.Generator().manual_seed(noise_seed)
@@ -125,7 +127,7 @@ def _train_plan(spec: TaskSpec, workdir: Path, steps_of: Callable[[int], int | N
             history.append(link)
             save_checkpoint(link, genesis, model, optimizer, history)
             head = bytes.fromhex(link.chain_head)
-    return _finish(spec, workdir, model, head, time.perf_counter() - started)
+    return _finish(spec, workdir, model, head, time.process_time() - started)
 
 
 def _finish(spec: TaskSpec, workdir: Path, model: nn.Module, head: bytes, seconds: float) -> Submission:
