@@ -52,7 +52,8 @@ def deploy_governance(client: ChainClient, params: ProtocolParams, token: Contra
     contracts = {"NodeRegistry": registry, "Reputation": reputation, "RewardsPool": pool, "TaskMarket": market,
                  "Arbitration": arbitration, "SpotCheck": spot_check}
     for name, contract in contracts.items():
-        client.transact(contract.functions.grantRole(ADMIN_ROLE, timelock.address), context=f"{name}: admin to timelock")
+        client.transact(contract.functions.grantRole(ADMIN_ROLE, timelock.address),
+                        context=f"{name}: admin to timelock")
         client.transact(contract.functions.renounceRole(ADMIN_ROLE, deployer), context=f"{name}: deployer renounces")
     client.transact(timelock.functions.renounceRole(ADMIN_ROLE, deployer), context="timelock: deployer renounces")
     log.info("governance: timelock %s administers %s; governor %s", timelock.address, ", ".join(GOVERNED),
@@ -102,7 +103,7 @@ class Governance:
     def _encode(self, calls: list[ContractFunction]) -> tuple[list[str], list[int], list[bytes]]:
         if not calls:
             raise ChainError("a proposal needs at least one call")
-        targets = [Web3.to_checksum_address(str(c.address)) for c in calls]
+        targets = [str(Web3.to_checksum_address(str(c.address))) for c in calls]
         datas = [bytes.fromhex(c._encode_transaction_data()[2:]) for c in calls]
         return targets, [0] * len(calls), datas
 

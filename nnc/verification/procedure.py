@@ -83,7 +83,9 @@ def verify_submission(
     """
     started = time.process_time()
 
-    def verdict(reason: str, checked: list[SegmentResult], metric: float = math.nan, steps: int = 0) -> VerificationReport:
+    def verdict(
+        reason: str, checked: list[SegmentResult], metric: float = math.nan, steps: int = 0
+    ) -> VerificationReport:
         report = VerificationReport(passed=reason == "ok", reason=reason, seed=seed, segments=checked, metric=metric,
                                     replayed_steps=steps, seconds=time.process_time() - started)
         log.info("spot-check of %s: %s (%d segment(s), %d steps replayed)", spec.name, reason, len(checked), steps)

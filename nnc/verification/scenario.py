@@ -16,7 +16,7 @@ from web3.types import RPCEndpoint
 
 from nnc.chain.client import ChainClient
 from nnc.chain.deploy import NNT
-from nnc.chain.dispute import Arbitration, DisputeStatus, SpotCheck
+from nnc.chain.dispute import Arbitration, CheckStatus, DisputeStatus, SpotCheck
 from nnc.chain.market import Market
 from nnc.chain.registry import Registry
 from nnc.devnet import DEPLOYER, REQUESTER, Devnet
@@ -95,9 +95,11 @@ class Scenario:
         return submission
 
     def verify(self, task_id: int) -> tuple[str, VerificationReport]:
-        """Requests verification (as the requester) and lets the picked verifier report."""
+        """Requests verification (as the requester) unless already requested, and lets the
+        picked verifier report."""
         spot_check = SpotCheck(self.requester)
-        spot_check.request_verification(task_id)
+        if spot_check.check(task_id).status == CheckStatus.ENABLED:
+            spot_check.request_verification(task_id)
         verifier = spot_check.check(task_id).verifier
         client = self.client_of(verifier)
         return verifier, Verifier(client, self.store, self.home / "verifier" / verifier.lower()).verify(task_id)
