@@ -22,7 +22,13 @@ contract DisputeHandler is Base {
     /// @notice How many times each task was slashed (at most once).
     mapping(uint256 taskId => uint256) public slashings;
 
-    constructor(NNToken nnt_, TaskMarket market_, Arbitration arbitration_, address[] memory voters_, address[] memory accounts_) {
+    constructor(
+        NNToken nnt_,
+        TaskMarket market_,
+        Arbitration arbitration_,
+        address[] memory voters_,
+        address[] memory accounts_
+    ) {
         nnt = nnt_;
         market = market_;
         arbitration = arbitration_;
@@ -62,6 +68,18 @@ contract DisputeHandler is Base {
         try arbitration.resolve(id) {
             if (arbitration.getDispute(id).status == IArbitration.DisputeStatus.Slashed) slashings[d.taskId]++;
         } catch {}
+    }
+
+    /// @notice A whole dispute on a random task: challenge, one vote (either way, or none),
+    ///         the voting period mined through, resolution (random single steps rarely line up).
+    function dispute(uint256 task, uint256 seed) external {
+        uint256 before = arbitration.disputeCount();
+        this.challenge(task, seed >> 8, seed >> 16);
+        uint256 id = arbitration.disputeCount();
+        if (id == before) return;
+        if (seed % 3 != 0) this.vote(id - 1, seed % 2 == 0, seed >> 24);
+        vm.roll(arbitration.getDispute(id).voteEnd + 1);
+        this.resolve(id - 1, 0);
     }
 
     function claim(uint256 who) external {
