@@ -17,6 +17,7 @@ from nnc.errors import TrainingError
 from nnc.storage import Store
 from nnc.task import DATASET_SHAPES, parse_spec
 from nnc.training import build_model, evaluate, model_digest
+from nnc.verification.bundle import is_bundle, model_uri_of
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,10 @@ def evaluate_result(store: Store, spec_uri: str, spec_digest: bytes, model_uri: 
     if hashlib.sha256(spec_bytes).digest() != spec_digest:
         raise TrainingError(f"spec at {spec_uri} does not match the task's spec digest")
     spec = parse_spec(spec_bytes, source=spec_uri)
-    state = torch.load(io.BytesIO(store.get_bytes(model_uri)), map_location="cpu", weights_only=True)
+    model_bytes = store.get_bytes(model_uri)
+    if is_bundle(model_bytes):  # a spot-checked task's result: checkpoints and model
+        model_bytes = store.get_bytes(model_uri_of(model_bytes))
+    state = torch.load(io.BytesIO(model_bytes), map_location="cpu", weights_only=True)
     if model_digest(state, spec.determinism.digest_decimals) != result_digest:
         raise TrainingError(f"model at {model_uri} does not match the committed result digest "
                             f"0x{result_digest.hex()}")

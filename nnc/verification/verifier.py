@@ -16,7 +16,7 @@ from web3 import Web3
 from nnc.chain.client import ChainClient
 from nnc.chain.dispute import CheckStatus, SpotCheck
 from nnc.chain.market import Market
-from nnc.errors import VerificationError
+from nnc.errors import StorageError, TrainingError, VerificationError
 from nnc.storage import Store
 from nnc.task import TaskSpec, parse_spec
 from nnc.verification.bundle import fetch_bundle
@@ -77,9 +77,13 @@ class Verifier:
         check = self.spot_check.check(task_id)
         if not self.is_mine(task_id):
             raise VerificationError(f"task {task_id}: {self.client.address} is not its pending verifier")
-        evidence = gather_evidence(self.client, self.store, task_id, check.trainer,
-                                   self.home / "verify" / str(task_id))
-        report = check_evidence(evidence, check.seed, check.segments, check.tolerance)
+        try:
+            evidence = gather_evidence(self.client, self.store, task_id, check.trainer,
+                                       self.home / "verify" / str(task_id))
+        except (VerificationError, StorageError, TrainingError) as exc:  # no usable evidence: a failed check
+            report = VerificationReport(passed=False, reason=f"evidence: {exc}", seed=check.seed)
+        else:
+            report = check_evidence(evidence, check.seed, check.segments, check.tolerance)
         report_uri = self.store.put_bytes(report.to_json())
         self.spot_check.report(task_id, report.passed, report_uri)
         log.info("task %d: verifier %s reported %s (%s)", task_id, self.client.address[:10],

@@ -164,3 +164,24 @@ def test_governance_changes_a_parameter_only_through_the_timelock(chain: Devnet)
     assert market.functions.hasRole(b"\x00" * 32, Web3.to_checksum_address(timelock)).call()
     assert not market.functions.hasRole(b"\x00" * 32, deployer.address).call()
     assert REQUESTER != DEPLOYER
+
+
+def test_daemons_run_a_spot_checked_task_to_settlement(chain: Devnet, tmp_path: Path) -> None:
+    """The production oracle and worker daemons: the trainer submits its checkpoint bundle, the
+    oracle requests verification, the picked worker verifies and reports, the oracle settles."""
+    from tests.e2e.harness import make_network
+
+    network = make_network(chain, tmp_path, chain.node_indices())
+    task_id = network.publish(replication=1)
+    spot_check = SpotCheck(chain.client(REQUESTER))
+    spot_check.enable(task_id, 2, 1e-4, FEE)
+    network.run_until("spot-check passed", lambda: spot_check.check(task_id).status == CheckStatus.PASSED)
+    check = spot_check.check(task_id)
+    trainer = Market(chain.client(REQUESTER)).assignees(task_id)[0]
+    assert check.verifier.lower() != trainer.lower()
+    assert spot_check.claimable(check.verifier) == FEE
+    market = Market(chain.client(REQUESTER))
+    advance_time(chain, market.settlement_params().challenge_window + 1)
+    network.run_until("task settled", lambda: network.status(task_id) == TaskStatus.SETTLED)
+    assert market.task(task_id).quality_score > 5000  # the oracle scored the model inside the bundle
+    assert market.claimable(trainer, ETH) > 0
