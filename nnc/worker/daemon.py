@@ -114,7 +114,7 @@ class Worker:
         if price is not None and self.registry.price_of(self.node, ETH) != price:
             self.registry.set_price(ETH, price)
             log.info("%s: price %d wei per compute unit", self.tag, price)
-        if not self.spot_check.in_pool(self.node):
+        if not self.spot_check.in_pool(self.node) and self.registry.is_eligible(self.node, 0, 0):
             self.spot_check.join()
             log.info("%s: joined the spot-check verifier pool", self.tag)
 
