@@ -185,3 +185,31 @@ def test_daemons_run_a_spot_checked_task_to_settlement(chain: Devnet, tmp_path: 
     network.run_until("task settled", lambda: network.status(task_id) == TaskStatus.SETTLED)
     assert market.task(task_id).quality_score > 5000  # the oracle scored the model inside the bundle
     assert market.claimable(trainer, ETH) > 0
+
+
+def test_cli_challenge_vote_resolve_claim(scenario: Scenario, tmp_path: Path) -> None:
+    """`nnc dispute ...` end to end: a false challenge decided by the DAO voter from the CLI."""
+    from click.testing import CliRunner
+
+    from nnc.cli import cli
+
+    devnet = scenario.devnet
+    task_id = scenario.publish(SPEC, TRAINER)
+    scenario.train_and_submit(task_id, SPEC, TRAINER, "honest", random.Random(6))
+    trainer = _trainer_address(scenario)
+
+    def run(account: int, *args: str) -> str:
+        env = {"NNC_RPC_URL": devnet.rpc_url, "NNC_KEY_FILE": str(devnet.key_file(account)),
+               "NNC_DEPLOYMENT_FILE": str(devnet.deployment_file), "NNC_DATA_DIR": str(tmp_path / "cli"),
+               "NNC_STORAGE_URL": f"local://{tmp_path / 'store'}"}
+        result = CliRunner().invoke(cli, list(args), env=env)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "dispute 1 opened" in run(TRAINER + 1, "dispute", "challenge", str(task_id), trainer, "--bond", "12")
+    assert "release 0" in run(TRAINER + 1, "dispute", "show", "1")
+    run(devnet.voter, "dispute", "vote", "1", "--release")
+    mine(devnet, Arbitration(scenario.voter).dispute(1).vote_end - scenario.voter.block_number() + 1)
+    assert "dispute 1: released" in run(TRAINER + 1, "dispute", "resolve", "1")
+    assert "claimed 9.6 NNT" in run(TRAINER, "dispute", "claim")  # 80% of the 12 NNT bond
+    assert Market(scenario.requester).task(task_id).status == TaskStatus.SUBMITTED
