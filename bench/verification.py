@@ -16,7 +16,9 @@
    spec (4000 steps, 50 segments) where the fixed part of a check (loading data and checkpoints,
    evaluation: ~0.1 s) weighs less. Full replication would cost 1.0.
 
-The last line is one JSON object.
+The last line is one JSON object. `onchain_outcomes` counts, per kind: honest trainers slashed
+(false positives), adversaries slashed, late trainers expired with their collateral slashed,
+false challenges rejected (the node released whole).
 
     .venv/bin/python bench/verification.py [--tasks 100] [--onchain 10] [--segments 4]
 """
@@ -143,7 +145,9 @@ def run_onchain(spec: TaskSpec, per_kind: int, segments: int, home: Path, rng: r
                 if market.task(task_id).status == TaskStatus.SUBMITTED:
                     advance_time(devnet, window + 1)
                     market.settle(task_id)
-            print(f"on-chain {kind:16} caught {caught[kind]}/{per_kind}", flush=True)
+            outcome = {"honest": "slashed (false positives)", "late": "expired, collateral slashed",
+                       "false-challenger": "challenges rejected, node released"}.get(kind, "slashed")
+            print(f"on-chain {kind:16} {caught[kind]}/{per_kind} {outcome}", flush=True)
         gas.update(governance_cycle(scenario))
     return {"caught": dict(caught), "gas": {step: round(statistics.mean(v)) for step, v in gas.items()}}
 
@@ -206,7 +210,7 @@ def main() -> None:
         "verification_cost_fraction": round(cost_large, 4),
         "verification_cost_fraction_small_tasks": round(stats["cost_fraction"], 4),
         "replayed_step_fraction": args.segments / 50,
-        "onchain_tasks_per_kind": args.onchain, "onchain_caught": onchain["caught"], "gas": onchain["gas"],
+        "onchain_tasks_per_kind": args.onchain, "onchain_outcomes": onchain["caught"], "gas": onchain["gas"],
     }))
 
 

@@ -66,11 +66,17 @@ class Scenario:
             registry = Registry(client)
             if not registry.node(client.address).registered:
                 registry.register(client.address.encode().ljust(32, b"\0")[:32], 1)
-            staked = registry.node(client.address).staked
-            if staked < STAKE:
-                registry.stake(STAKE - staked)
+            self.top_up(client)
             if not SpotCheck(client).in_pool(client.address):
                 SpotCheck(client).join()
+
+    @staticmethod
+    def top_up(client: ChainClient) -> None:
+        """Stakes the node back up to STAKE (after a slash)."""
+        registry = Registry(client)
+        staked = registry.node(client.address).staked
+        if staked < STAKE:
+            registry.stake(STAKE - staked)
 
     def client_of(self, address: str) -> ChainClient:
         return next(c for c in self.clients.values() if c.address.lower() == address.lower())
@@ -80,6 +86,7 @@ class Scenario:
         options = PublishOptions(budget=10**17, replication=1, collateral=COLLATERAL, apply_window=60,
                                  deadline=deadline)
         task_id, _ = publish_task(self.requester, self.store, spec, options)
+        self.top_up(self.clients[trainer])
         SpotCheck(self.requester).enable(task_id, self.check.segments, self.check.tolerance, FEE)
         market = Market(self.clients[trainer])
         market.apply(task_id)
