@@ -35,6 +35,7 @@ DEVNET_PARAMS = ProtocolParams(min_stake=100 * NNT, unbonding_delay=60, protocol
 NODE_FUNDING = 10_000 * NNT
 REQUESTER_FUNDING = 100_000 * NNT
 ARWEAVE_FUNDING = 1_000 * 10**12  # winston: 1,000 AR
+VOTER_FUNDING = 100_000_000 * NNT  # 10% of the supply, delegated: the devnet's DAO voter
 
 
 @dataclass
@@ -82,7 +83,7 @@ class Devnet:
 
     def start(self) -> Devnet:
         build_artifacts()
-        self.anvil.accounts = max(self.anvil.accounts, FIRST_NODE + self.nodes)
+        self.anvil.accounts = max(self.anvil.accounts, FIRST_NODE + self.nodes + 1)  # + the voter
         self.anvil.start()  # automine while deploying; the block time (if any) is set afterwards
         try:
             deployer = self.client(DEPLOYER, with_deployment=False)
@@ -93,6 +94,7 @@ class Devnet:
             for i in [REQUESTER, *range(FIRST_NODE, FIRST_NODE + self.nodes)]:
                 amount = REQUESTER_FUNDING if i == REQUESTER else NODE_FUNDING
                 deployer.transact(token.functions.transfer(self.address(i), amount), context="fund NNT")
+            self._fund_voter(deployer)
             self._write_keys()
             if self.storage:
                 self._start_storage()
@@ -118,6 +120,19 @@ class Devnet:
 
     def key_file(self, index: int) -> Path:
         return self.data_dir / "keys" / f"account-{index}.key"
+
+    @property
+    def voter(self) -> int:
+        """The account that holds the devnet's delegated NNT votes (after the nodes)."""
+        return FIRST_NODE + self.nodes
+
+    def _fund_voter(self, deployer: ChainClient) -> None:
+        # The deployer's own NNT stays undelegated: moving delegated votes writes a checkpoint
+        # per block, which gas estimation in the block before cannot see.
+        token = deployer.token
+        deployer.transact(token.functions.transfer(self.address(self.voter), VOTER_FUNDING), context="fund voter")
+        voter = self.client(self.voter)
+        voter.transact(voter.token.functions.delegate(voter.address), context="voter delegates to itself")
 
     def node_indices(self) -> list[int]:
         return list(range(FIRST_NODE, FIRST_NODE + self.nodes))

@@ -65,6 +65,10 @@ class TrainingError(NNCError):
     """A training run could not be carried out as the spec asks."""
 
 
+class VerificationError(NNCError):
+    """A spot-check cannot be carried out (bad parameters, missing checkpoints)."""
+
+
 class ChainError(NNCError):
     """The chain could not be reached, or a call or transaction failed."""
 

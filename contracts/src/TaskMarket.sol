@@ -29,6 +29,8 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
 
     /// @notice The role of oracles, which report result quality.
     bytes32 public constant ORACLE_ROLE = keccak256("ORACLE_ROLE");
+    /// @notice The role of the spot-check and arbitration contracts (`holdForDispute`, `slashNode`).
+    bytes32 public constant DISPUTE_ROLE = keccak256("DISPUTE_ROLE");
     /// @notice Most nodes one task can be replicated on.
     uint8 public constant MAX_REPLICATION = 8;
     /// @notice Most applicants one task accepts (bounds the loops in `assign` and `expire`).
@@ -403,6 +405,46 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
             if (!ok) revert EthTransferFailed(msg.sender, amount);
         } else {
             IERC20(token).safeTransfer(msg.sender, amount);
+        }
+    }
+
+    // ---------------------------------------------------------------- verification and disputes
+
+    /// @inheritdoc ITaskMarket
+    function holdForDispute(uint256 taskId, TaskStatus to) external onlyRole(DISPUTE_ROLE) {
+        TaskStatus from = _task(taskId).status;
+        bool ok;
+        if (to == TaskStatus.Submitted) ok = from == TaskStatus.Verifying || from == TaskStatus.Disputed;
+        else if (to == TaskStatus.Verifying) ok = from == TaskStatus.Submitted;
+        else if (to == TaskStatus.Disputed) ok = from == TaskStatus.Submitted || from == TaskStatus.Verifying;
+        if (!ok) revert InvalidStatus(taskId, from, to);
+        _transition(taskId, to);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function slashNode(uint256 taskId, address node, address recipient)
+        external
+        nonReentrant
+        onlyRole(DISPUTE_ROLE)
+        returns (uint256 slashed)
+    {
+        Task storage t = _taskIn(taskId, TaskStatus.Disputed);
+        if (!_participation[taskId][node].assigned) revert NotAssigned(taskId, node);
+        uint256 refund = t.budget;
+        claimable[t.token][t.requester] += refund;
+        _transition(taskId, TaskStatus.Slashed);
+        slashed = t.collateral;
+        emit TaskSlashed(taskId, node, slashed, refund);
+        address[] storage nodes = _assignees[taskId];
+        uint256 r = nodes.length;
+        for (uint256 i; i < r; ++i) {
+            address n = nodes[i];
+            if (n == node) {
+                if (slashed != 0) registry.slashCollateral(n, taskId, slashed, recipient);
+                reputation.record(n, taskId, IReputation.Outcome.FailedVerification);
+            } else if (slashed != 0) {
+                registry.releaseCollateral(n, taskId, slashed);
+            }
         }
     }
 

@@ -9,6 +9,7 @@ from web3.contract import Contract
 
 from nnc.chain.client import ChainClient
 from nnc.chain.deployment import STRATEGY_CONTRACTS, Deployment
+from nnc.chain.governance import deploy_governance
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,18 @@ class ProtocolParams:
     treasury: str | None = None  # default: the deployer
     oracles: tuple[str, ...] = ()  # addresses granted ORACLE_ROLE
     result_proofs: bool = True  # results submitted as zero-knowledge commitments (submitProof)
+    # verification, arbitration and governance (nnc.chain.governance)
+    spot_check_report_window: int = 3600  # seconds a picked verifier has to report
+    min_bond: int = 10 * NNT
+    dispute_voting_period: int = 20  # blocks
+    dispute_quorum_bps: int = 400
+    challenger_share_bps: int = 5000
+    requester_share_bps: int = 3000
+    node_bond_share_bps: int = 8000
+    governor_voting_delay: int = 1  # blocks
+    governor_voting_period: int = 20  # blocks
+    governor_quorum_percent: int = 4
+    timelock_delay: int = 60  # seconds
 
 
 def deploy_protocol(client: ChainClient, params: ProtocolParams = ProtocolParams()) -> Deployment:
@@ -74,6 +87,7 @@ def deploy_protocol(client: ChainClient, params: ProtocolParams = ProtocolParams
         "RewardsPool": pool.address, "TaskMarket": market.address}
     addresses.update({STRATEGY_CONTRACTS[name]: s.address for name, s in strategies.items()})
     addresses.update(zk_addresses)
+    addresses.update(deploy_governance(client, params, token, registry, reputation, pool, market))
     deployment = Deployment(chain_id=client.w3.eth.chain_id, start_block=start_block, deployer=deployer,
                             addresses=addresses)
     client.deployment = deployment

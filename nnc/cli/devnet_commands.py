@@ -37,6 +37,7 @@ def up_cmd(ctx: click.Context, nodes: int, port: int, storage: bool) -> None:
             click.echo(f"  {name:18} {address}")
         roles = {0: "deployer/treasury", ORACLE: "oracle", REQUESTER: "requester"}
         roles.update({i: f"node {i - FIRST_NODE + 1}" for i in devnet.node_indices()})
+        roles[devnet.voter] = "DAO voter (10%)"
         for index, role in roles.items():
             click.echo(f"  {role:18} {devnet.address(index)}  NNC_KEY_FILE={devnet.key_file(index)}")
         click.echo(f"deployment file: {devnet.deployment_file}")

@@ -13,6 +13,7 @@ from collections import Counter
 from typing import Any
 
 from nnc.chain.client import TRANSIENT_ERRORS, ChainClient
+from nnc.chain.dispute import CheckStatus, SpotCheck
 from nnc.chain.events import EventReader
 from nnc.chain.market import Market
 from nnc.chain.types import TaskStatus
@@ -53,6 +54,7 @@ class Oracle:
         self.unscored: set[int] = set()  # tasks whose quality could not be reported: not retried
         self.client = client
         self.market = Market(client)
+        self.spot_check = SpotCheck(client)
         self.index = index
         self.proofs = ProofChecker(client, self.market)
         self.reader = EventReader(client.w3, client.artifacts, client.deployment, settings.log_range)
@@ -83,6 +85,11 @@ class Oracle:
             if status == TaskStatus.SUBMITTED and scorable:
                 if self._report_quality(row):
                     done.append((task_id, "report_quality"))
+            if status in (TaskStatus.SUBMITTED, TaskStatus.VERIFYING):
+                spot_action = self._spot_check(task_id, status, now)
+                if spot_action is not None:
+                    done.append((task_id, spot_action))
+                    continue
             action = self._due_action(row, status, now)
             if action is None:
                 continue
@@ -102,6 +109,24 @@ class Oracle:
                 level = logging.DEBUG if exc.name in NOT_READY else logging.WARNING
                 log.log(level, "task %d: %s not possible now: %s", task_id, action, exc)
         return done
+
+    def _spot_check(self, task_id: int, status: TaskStatus, now: int) -> str | None:
+        """Asks for the verification of a submitted spot-checked task (before it can settle), and
+        replaces a verifier that missed its deadline."""
+        check = self.spot_check.check(task_id)
+        try:
+            if status == TaskStatus.SUBMITTED and check.status == CheckStatus.ENABLED:
+                self.spot_check.request_verification(task_id)
+                log.info("task %d: verification requested", task_id)
+                return "request_verification"
+            late = now > check.report_deadline
+            if status == TaskStatus.VERIFYING and check.status == CheckStatus.VERIFYING and late:
+                self.spot_check.replace_verifier(task_id)
+                log.info("task %d: verifier %s replaced (late)", task_id, check.verifier)
+                return "replace_verifier"
+        except ContractRevertError as exc:
+            log.warning("task %d: spot-check step not possible now: %s", task_id, exc)
+        return None
 
     def _report_quality(self, row: dict[str, Any]) -> bool:
         """Evaluates the majority result of a submitted task and reports its quality score."""

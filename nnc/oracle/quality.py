@@ -20,6 +20,7 @@ from nnc.storage import Store
 from nnc.task import DATASET_SHAPES, parse_spec
 from nnc.training import build_model, evaluate, model_digest
 from nnc.training.data import fetch_dataset
+from nnc.verification.bundle import is_bundle, model_uri_of
 from nnc.zk import agreement_tag
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,10 @@ def evaluate_result(store: Store, spec_uri: str, spec_digest: bytes, model_uri: 
     spec = parse_spec(spec_bytes, source=spec_uri)
     if spec.privacy is not None:
         raise TrainingError("a private task's model is encrypted to its requester and nodes, not to the oracle")
-    state = torch.load(io.BytesIO(store.get_bytes(model_uri)), map_location="cpu", weights_only=True)
+    model_bytes = store.get_bytes(model_uri)
+    if is_bundle(model_bytes):  # a spot-checked task's result: checkpoints and model
+        model_bytes = store.get_bytes(model_uri_of(model_bytes))
+    state = torch.load(io.BytesIO(model_bytes), map_location="cpu", weights_only=True)
     digest = model_digest(state, spec.determinism.digest_decimals)
     if tag_of_task is not None:
         digest = agreement_tag(tag_of_task, digest).to_bytes(32, "big")

@@ -4,7 +4,7 @@ from nnc.training.checkpoints import Checkpoint, CheckpointState, list_checkpoin
 from nnc.training.data import load_data, load_dataset_digest
 from nnc.training.digest import chain_step, model_digest, round_loss
 from nnc.training.models import build_model
-from nnc.training.trainer import TrainingResult, deterministic_torch, evaluate, train
+from nnc.training.trainer import TrainingResult, deterministic_torch, evaluate, replay, train
 
 __all__ = [
     "Checkpoint",
@@ -19,6 +19,7 @@ __all__ = [
     "load_data",
     "load_dataset_digest",
     "model_digest",
+    "replay",
     "round_loss",
     "train",
 ]

@@ -17,6 +17,7 @@ from nnc.errors import TrainingError
 from nnc.task import DATASET_SHAPES, TaskSpec, spec_digest
 from nnc.training.checkpoints import (
     Checkpoint,
+    CheckpointState,
     atomic_save,
     checkpoint_path,
     list_checkpoints,
@@ -25,7 +26,7 @@ from nnc.training.checkpoints import (
     save_checkpoint,
     verify_state,
 )
-from nnc.training.data import BatchSampler, load_data
+from nnc.training.data import BatchSampler, SplitData, load_data
 from nnc.training.digest import model_digest, round_loss
 from nnc.training.models import build_model
 
@@ -122,6 +123,49 @@ def _resume(
     return state.step, state.loss, state.history
 
 
+def train_step(
+    model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn: nn.Module, data: SplitData, batch: torch.Tensor
+) -> float:
+    """One optimisation step on `batch` (indices into the train split); returns the raw loss."""
+    optimizer.zero_grad(set_to_none=True)
+    loss = loss_fn(model(data.train_x[batch]), data.train_y[batch])
+    loss.backward()
+    optimizer.step()
+    return float(loss.item())
+
+
+def replay(
+    spec: TaskSpec, start: CheckpointState | None, end_step: int, data: SplitData | None = None
+) -> dict[str, torch.Tensor]:
+    """Re-executes training from `start` (or from the seeded initial model when None) up to
+    `end_step`, exactly as `train` runs those steps, and returns the weights at `end_step`.
+
+    This is what a spot-check verifier runs for one checkpoint segment: the same seed, batch
+    order, optimizer state and thread count give the same weights as the trainer's checkpoint.
+    `data` is `load_data(spec)`, passed in to load it once for several segments.
+    """
+    begin = 0 if start is None else start.step
+    if not begin <= end_step <= spec.training.steps:
+        raise TrainingError(f"cannot replay from step {begin} to {end_step} (spec has {spec.training.steps} steps)")
+    data = data if data is not None else load_data(spec)
+    with deterministic_torch(spec.determinism.threads):
+        torch.manual_seed(spec.training.seed)
+        model = build_model(spec.model, DATASET_SHAPES[spec.dataset.name])
+        optimizer = make_optimizer(spec, model)
+        if start is not None:
+            try:
+                model.load_state_dict(start.model)
+                optimizer.load_state_dict(start.optimizer)
+            except (RuntimeError, ValueError, KeyError) as exc:
+                raise TrainingError(f"checkpoint at step {begin} does not fit the spec's model: {exc}") from exc
+        sampler = BatchSampler(len(data.train_y), spec.training.batch_size, spec.training.seed)
+        loss_fn = nn.CrossEntropyLoss()
+        model.train()
+        for step in range(begin + 1, end_step + 1):
+            train_step(model, optimizer, loss_fn, data, sampler.indices(step))
+        return {name: tensor.detach().clone() for name, tensor in model.state_dict().items()}
+
+
 def train(
     spec: TaskSpec,
     workdir: Path,
@@ -179,12 +223,7 @@ def train(
             )
         while step < training.steps:
             step += 1
-            batch = sampler.indices(step)
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(data.train_x[batch]), data.train_y[batch])
-            loss.backward()
-            optimizer.step()
-            raw_loss = float(loss.item())
+            raw_loss = train_step(model, optimizer, loss_fn, data, sampler.indices(step))
             if not math.isfinite(raw_loss):
                 logger.warning("%s: loss is %s at step %d", spec.name, raw_loss, step)
             if on_progress is not None and (step % PROGRESS_EVERY == 0 or step == training.steps):

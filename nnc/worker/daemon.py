@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from nnc.chain.client import TRANSIENT_ERRORS, ChainClient
+from nnc.chain.dispute import CheckStatus, SpotCheck
 from nnc.chain.events import ChainEvent, EventReader
 from nnc.chain.market import Market
 from nnc.chain.registry import Registry
@@ -24,6 +25,8 @@ from nnc.storage import Store
 from nnc.task import TaskSpec, compute_units, parse_spec
 from nnc.training import Checkpoint, TrainingResult, train
 from nnc.training.data import fetch_dataset
+from nnc.verification.bundle import publish_bundle
+from nnc.verification.verifier import Verifier
 from nnc.worker.privacy import NodeKey, model_recipients, seal_model
 from nnc.worker.profile import collect_profile, hardware_class, profile_digest, profile_json
 from nnc.worker.sandbox import SandboxLimits
@@ -89,6 +92,8 @@ class Worker:
         self.key = NodeKey(settings.encryption_key_file or self.home / "encryption.key")
         self.reader = EventReader(client.w3, client.artifacts, client.deployment, settings.log_range)
         self.tag = f"node {self.node[:10]}"
+        self.spot_check = SpotCheck(client)
+        self.verifier = Verifier(client, store, self.home)
 
     # -- joining the network ---------------------------------------------------------------
 
@@ -120,6 +125,9 @@ class Worker:
         if price is not None and self.registry.price_of(self.node, ETH) != price:
             self.registry.set_price(ETH, price)
             log.info("%s: price %d wei per compute unit", self.tag, price)
+        if not self.spot_check.in_pool(self.node) and self.registry.is_eligible(self.node, 0, 0):
+            self.spot_check.join()
+            log.info("%s: joined the spot-check verifier pool", self.tag)
 
     # -- the loop --------------------------------------------------------------------------
 
@@ -152,6 +160,13 @@ class Worker:
         self.state.save()
 
     def handle(self, event: ChainEvent) -> None:
+        if event.contract == "SpotCheck" and event.name == "VerifierPicked":
+            task_id = int(event.args["taskId"])
+            if str(event.args["verifier"]).lower() == self.node.lower() and task_id not in self.state.checks:
+                self.state.checks.append(task_id)
+                self.state.save()
+                log.info("task %d: %s picked as verifier", task_id, self.tag)
+            return
         if event.contract != "TaskMarket" or "taskId" not in event.args:
             return
         task_id = int(event.args["taskId"])
@@ -234,6 +249,22 @@ class Worker:
             if stop.is_set:
                 return
             self.execute(task_id)
+        for task_id in list(self.state.checks):
+            if stop.is_set:
+                return
+            self.verify(task_id)
+
+    def verify(self, task_id: int) -> None:
+        """Runs a spot-check this node was picked for (once: the chain is asked first)."""
+        try:
+            if self.verifier.is_mine(task_id):
+                self.verifier.verify(task_id)
+        except (NNCError, OSError) as exc:
+            if isinstance(exc, TRANSIENT_ERRORS):
+                raise
+            log.error("task %d: %s could not verify: %s", task_id, self.tag, exc)
+        self.state.checks.remove(task_id)
+        self.state.save()
 
     def execute(self, task_id: int) -> None:
         """Trains an assigned task, stores the model and submits its digest (once)."""
@@ -256,10 +287,13 @@ class Worker:
                 on_checkpoint=snapshots.post,
                 on_progress=lambda step, loss: log.debug("task %d: step %d/%d loss %.4f", task_id, step,
                                                          spec.training.steps, loss))
-            model_path = result.model_path
-            if spec.privacy is not None:
-                model_path = seal_model(model_path, model_recipients(spec, self.key))
-            model_uri = self.archive.put_file(model_path)
+            if self.spot_check.check(task_id).status != CheckStatus.NONE:  # verifiers need the checkpoints
+                model_uri = publish_bundle(self.store, workdir, result.model_path)
+            else:
+                model_path = result.model_path
+                if spec.privacy is not None:
+                    model_path = seal_model(model_path, model_recipients(spec, self.key))
+                model_uri = self.archive.put_file(model_path)
             _, salt = self.market.submit_result(task_id, result.result_digest, model_uri)
         except (NNCError, OSError) as exc:
             if isinstance(exc, TRANSIENT_ERRORS):

@@ -39,6 +39,7 @@ class WorkerState:
     path: Path
     last_block: int = -1
     tasks: dict[int, TaskRecord] = field(default_factory=dict)
+    checks: list[int] = field(default_factory=list)  # spot-checks this node was picked for
 
     @classmethod
     def load(cls, path: Path, start_block: int) -> WorkerState:
@@ -50,12 +51,14 @@ class WorkerState:
                                     result_digest=v.get("result_digest", ""),
                                     result_uri=v.get("result_uri", ""), salt=v.get("salt", ""))
                  for k, v in data.get("tasks", {}).items()}
-        return cls(path=path, last_block=int(data["last_block"]), tasks=tasks)
+        return cls(path=path, last_block=int(data["last_block"]), tasks=tasks,
+                   checks=[int(t) for t in data.get("checks", [])])
 
     def save(self) -> None:
         write_json_atomic(self.path, {
             "last_block": self.last_block,
             "tasks": {str(k): {**asdict(v), "phase": v.phase.value} for k, v in self.tasks.items()},
+            "checks": self.checks,
         })
 
     def set(self, task_id: int, phase: Phase, reason: str = "", **fields: str) -> TaskRecord:

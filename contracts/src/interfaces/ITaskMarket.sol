@@ -133,6 +133,7 @@ interface ITaskMarket {
     /// @notice A node outvoted by a strict majority of agreement tags: its collateral stays locked
     ///         until a dispute releases or slashes it.
     event NodeFrozen(uint256 indexed taskId, address indexed node, uint96 collateral);
+    event TaskSlashed(uint256 indexed taskId, address indexed node, uint256 collateral, uint256 refund);
 
     error ZeroBudget();
     error EmptySpec();
@@ -236,6 +237,18 @@ interface ITaskMarket {
 
     /// @notice Sends the caller everything credited to it in `token` (address(0) = ETH).
     function claim(address token) external;
+
+    /// @notice Moves a task between the verification and dispute states (dispute role: the
+    ///         spot-check and arbitration contracts): Submitted -> Verifying, Submitted or
+    ///         Verifying -> Disputed, Verifying or Disputed -> Submitted. Settlement only runs
+    ///         from Submitted, so a held task's collateral stays locked (frozen).
+    function holdForDispute(uint256 taskId, TaskStatus to) external;
+
+    /// @notice Ends a Disputed task as Slashed (dispute role): the whole budget is refunded to the
+    ///         requester, `node`'s collateral is slashed to `recipient` and recorded as
+    ///         FailedVerification, the other assignees' collateral is released.
+    /// @return slashed The collateral slashed (the task's collateral per node).
+    function slashNode(uint256 taskId, address node, address recipient) external returns (uint256 slashed);
 
     /// @notice Allows or disallows an ERC-20 as payment token (admin only).
     function setTokenAllowed(address token, bool allowed) external;

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+/// @title IArbitration
+/// @notice Challenges of submitted results and their arbitration by NNT holders.
+/// @dev A challenge (anyone, with an NNT bond of at least `minBond`, during the task's challenge
+///      window) or a failed spot-check (the spot-check contract, no bond) opens a dispute and holds
+///      the task as Disputed in the market: settlement cannot run, so the node's collateral stays
+///      locked in the registry (frozen) until the dispute is resolved. NNT holders vote with their
+///      ERC20Votes weight at the block before the dispute opened, for `votingPeriod` blocks.
+///      Upheld (quorum reached and more weight to slash than to release): the market refunds the
+///      requester's budget and slashes the node's collateral to this contract, which credits the
+///      challenger its bond plus `challengerShareBps` of the slashed stake, the requester
+///      `requesterShareBps`, and the treasury the rest. Otherwise released: the task goes back to
+///      Submitted (its collateral untouched), the node is credited `nodeBondShareBps` of the bond and
+///      the treasury the rest. All NNT moves by pull payment (`claim`); the contract holds, in NNT,
+///      exactly `sum(bonds of open disputes) + sum(claimable)`.
+interface IArbitration {
+    enum DisputeStatus {
+        None,
+        Open,
+        Slashed,
+        Released
+    }
+
+    struct Dispute {
+        uint256 taskId;
+        address node;
+        uint96 bond;
+        address challenger;
+        uint48 snapshot; // vote weights are read at this block
+        uint48 voteEnd; // last block in which votes count
+        DisputeStatus status;
+        uint256 slashVotes;
+        uint256 releaseVotes;
+    }
+
+    /// @notice Governance-set parameters (shares in basis points).
+    struct Params {
+        uint96 minBond;
+        uint32 votingPeriod; // blocks
+        uint16 quorumBps; // of the NNT supply at the snapshot
+        uint16 challengerShareBps; // of the slashed collateral
+        uint16 requesterShareBps; // of the slashed collateral
+        uint16 nodeBondShareBps; // of the bond, on release
+    }
+
+    event DisputeOpened(
+        uint256 indexed disputeId,
+        uint256 indexed taskId,
+        address indexed node,
+        address challenger,
+        uint256 bond,
+        uint48 snapshot,
+        uint48 voteEnd,
+        string evidenceURI
+    );
+    event VoteCast(uint256 indexed disputeId, address indexed voter, bool slash, uint256 weight);
+    event DisputeResolved(uint256 indexed disputeId, bool slashed, uint256 slashVotes, uint256 releaseVotes);
+    event Credited(uint256 indexed disputeId, address indexed account, uint256 amount);
+    event Claimed(address indexed account, uint256 amount);
+    event ParamsSet(Params params);
+    event TreasurySet(address treasury);
+
+    error BondTooSmall(uint256 bond, uint256 minBond);
+    error NotChallengeable(uint256 taskId, uint8 status);
+    error ChallengeWindowClosed(uint256 taskId, uint64 endedAt);
+    error NoResult(uint256 taskId, address node);
+    error UnknownDispute(uint256 disputeId);
+    error DisputeNotOpen(uint256 disputeId, DisputeStatus status);
+    error VotingClosed(uint256 disputeId, uint48 voteEnd);
+    error VotingOpen(uint256 disputeId, uint48 voteEnd);
+    error AlreadyVoted(uint256 disputeId, address voter);
+    error NoVotingPower(uint256 disputeId, address voter);
+    error InvalidShares(uint16 challengerBps, uint16 requesterBps, uint16 nodeBondBps);
+    error InvalidVoting(uint32 votingPeriod, uint16 quorumBps);
+    error NothingToClaim(address account);
+    error ZeroAddress();
+
+    /// @notice Challenges `node`'s result for `taskId`, bonding `bond` NNT (approved beforehand).
+    ///         The task must be Submitted and within its challenge window.
+    /// @param evidenceURI Where the challenger's evidence lives (emitted, not stored).
+    /// @return disputeId The new dispute's id (ids start at 1).
+    function challenge(uint256 taskId, address node, uint256 bond, string calldata evidenceURI)
+        external
+        returns (uint256 disputeId);
+
+    /// @notice Opens a dispute without a bond on behalf of `challenger` (opener role: the
+    ///         spot-check contract, when a verifier reports a failed check).
+    function openDispute(uint256 taskId, address node, address challenger, string calldata evidenceURI)
+        external
+        returns (uint256 disputeId);
+
+    /// @notice Votes on an open dispute with the caller's NNT votes at the dispute's snapshot.
+    /// @param slash True to slash the node, false to release it.
+    function vote(uint256 disputeId, bool slash) external;
+
+    /// @notice Resolves a dispute once its voting period has ended (anyone).
+    function resolve(uint256 disputeId) external;
+
+    /// @notice Sends the caller the NNT credited to it.
+    function claim() external;
+
+    /// @notice Sets the bond, voting and payout parameters (admin only: the timelock).
+    function setParams(Params calldata params) external;
+
+    /// @notice Sets the address credited the treasury's shares (admin only: the timelock).
+    function setTreasury(address treasury) external;
+
+    function getDispute(uint256 disputeId) external view returns (Dispute memory);
+    /// @notice The open or last dispute of a task (0: none).
+    function disputeOfTask(uint256 taskId) external view returns (uint256);
+    function params() external view returns (Params memory);
+    function claimable(address account) external view returns (uint256);
+    function hasVoted(uint256 disputeId, address voter) external view returns (bool);
+    function disputeCount() external view returns (uint256);
+}

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {DisputeFixture} from "./DisputeFixture.sol";
+import {IArbitration} from "../src/interfaces/IArbitration.sol";
+import {INodeRegistry} from "../src/interfaces/INodeRegistry.sol";
+import {IReputation} from "../src/interfaces/IReputation.sol";
+import {ITaskMarket} from "../src/interfaces/ITaskMarket.sol";
+
+contract ArbitrationTest is DisputeFixture {
+    function test_challenge_freezesCollateral() public {
+        uint256 taskId = _submittedSingle();
+        address node = nodes[0];
+        uint256 disputeId = _challenge(taskId, node);
+        _assertStatus(taskId, ITaskMarket.TaskStatus.Disputed);
+        assertEq(nnt.balanceOf(address(arbitration)), MIN_BOND, "bond held");
+        // settlement cannot release the collateral, even after the window
+        _closeWindow(taskId);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.InvalidStatus.selector,
+                taskId,
+                ITaskMarket.TaskStatus.Disputed,
+                ITaskMarket.TaskStatus.Submitted
+            )
+        );
+        market.settle(taskId);
+        // stake under arbitration cannot be unbonded, so cannot be withdrawn
+        uint256 free = NODE_STAKE - COLLATERAL;
+        vm.prank(node);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.InsufficientFreeStake.selector, node, free, NODE_STAKE));
+        registry.requestUnbond(NODE_STAKE);
+        assertEq(registry.getNode(node).locked, COLLATERAL, "collateral locked");
+        assertEq(arbitration.disputeOfTask(taskId), disputeId);
+    }
+
+    function test_falseChallenge_releasesNodeWhole_challengerLosesBond() public {
+        uint256 taskId = _submittedSingle();
+        address node = nodes[0];
+        uint256 challengerBefore = nnt.balanceOf(challenger);
+        uint256 disputeId = _challenge(taskId, node);
+        _decide(disputeId, false);
+        assertEq(uint256(arbitration.getDispute(disputeId).status), uint256(IArbitration.DisputeStatus.Released));
+        _assertStatus(taskId, ITaskMarket.TaskStatus.Submitted);
+        _settle(taskId);
+        _assertStatus(taskId, ITaskMarket.TaskStatus.Settled);
+        INodeRegistry.Node memory n = registry.getNode(node);
+        assertEq(n.staked, NODE_STAKE, "stake whole");
+        assertEq(n.locked, 0, "collateral released");
+        uint256 toNode = uint256(MIN_BOND) * NODE_BOND_BPS / BPS;
+        assertEq(arbitration.claimable(node), toNode, "node's bond share");
+        assertEq(arbitration.claimable(treasury), MIN_BOND - toNode, "treasury's bond share");
+        assertEq(arbitration.claimable(challenger), 0, "challenger gets nothing back");
+        vm.prank(node);
+        arbitration.claim();
+        assertEq(nnt.balanceOf(node), toNode);
+        assertEq(nnt.balanceOf(challenger), challengerBefore - MIN_BOND, "bond lost");
+        assertTrue(market.claimable(address(0), node) > 0, "node paid for the task");
+    }
+
+    function test_upheldChallenge_slashesAndPaysExactShares() public {
+        uint256 taskId = _submittedSingle();
+        address node = nodes[0];
+        uint256 disputeId = _challenge(taskId, node);
+        uint16 before = reputation.reputationOf(node);
+        _decide(disputeId, true);
+        _assertStatus(taskId, ITaskMarket.TaskStatus.Slashed);
+        INodeRegistry.Node memory n = registry.getNode(node);
+        assertEq(n.staked, NODE_STAKE - COLLATERAL, "collateral slashed");
+        assertEq(n.locked, 0);
+        uint256 toChallenger = uint256(COLLATERAL) * CHALLENGER_BPS / BPS;
+        uint256 toRequester = uint256(COLLATERAL) * REQUESTER_BPS / BPS;
+        assertEq(arbitration.claimable(challenger), MIN_BOND + toChallenger, "bond back + share");
+        assertEq(arbitration.claimable(requester), toRequester, "requester's share");
+        assertEq(arbitration.claimable(treasury), COLLATERAL - toChallenger - toRequester, "treasury's share");
+        assertEq(
+            nnt.balanceOf(address(arbitration)),
+            arbitration.claimable(challenger) + arbitration.claimable(requester) + arbitration.claimable(treasury),
+            "holds exactly what it owes"
+        );
+        // the requester's budget comes back whole: payouts 0, fee 0, refund = escrow
+        assertEq(market.claimable(address(0), requester), 1 ether, "budget refunded");
+        assertLt(reputation.reputationOf(node), before, "reputation lost");
+    }
+
+    function test_resolve_withoutQuorum_releases() public {
+        uint256 taskId = _submittedSingle();
+        uint256 disputeId = _challenge(taskId, nodes[0]);
+        // the challenger's own 990 NNT are far below the 4% quorum
+        vm.prank(challenger);
+        nnt.delegate(challenger);
+        vm.roll(block.number + VOTING_PERIOD + 1);
+        arbitration.resolve(disputeId);
+        _assertStatus(taskId, ITaskMarket.TaskStatus.Submitted);
+        assertEq(registry.getNode(nodes[0]).locked, COLLATERAL, "collateral untouched until settled");
+    }
+
+    function test_vote_countsWeightsAtTheDisputeStart() public {
+        uint256 taskId = _submittedSingle();
+        uint256 disputeId = _challenge(taskId, nodes[0]);
+        // tokens delegated after the dispute opened do not vote
+        address late = makeAddr("late");
+        assertTrue(nnt.transfer(late, 100_000_000 * NNT));
+        vm.prank(late);
+        nnt.delegate(late);
+        vm.roll(block.number + 1);
+        vm.prank(late);
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.NoVotingPower.selector, disputeId, late));
+        arbitration.vote(disputeId, true);
+        // the juror's 10% counts, once
+        vm.prank(juror);
+        arbitration.vote(disputeId, false);
+        assertEq(arbitration.getDispute(disputeId).releaseVotes, nnt.totalSupply() / 10);
+        vm.prank(juror);
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.AlreadyVoted.selector, disputeId, juror));
+        arbitration.vote(disputeId, true);
+    }
+
+    function test_vote_revertsAfterThePeriod_resolveRevertsBefore() public {
+        uint256 taskId = _submittedSingle();
+        uint256 disputeId = _challenge(taskId, nodes[0]);
+        uint48 voteEnd = arbitration.getDispute(disputeId).voteEnd;
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.VotingOpen.selector, disputeId, voteEnd));
+        arbitration.resolve(disputeId);
+        vm.roll(uint256(voteEnd) + 1);
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.VotingClosed.selector, disputeId, voteEnd));
+        arbitration.vote(disputeId, true);
+    }
+
+    function test_challenge_revertsOutsideTheWindow_orWithASmallBond() public {
+        uint256 taskId = _submittedSingle();
+        vm.prank(challenger);
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.BondTooSmall.selector, MIN_BOND - 1, MIN_BOND));
+        arbitration.challenge(taskId, nodes[0], MIN_BOND - 1, "");
+        _closeWindow(taskId);
+        uint64 endsAt = market.getTask(taskId).submittedAt + CHALLENGE_WINDOW;
+        vm.prank(challenger);
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.ChallengeWindowClosed.selector, taskId, endsAt));
+        arbitration.challenge(taskId, nodes[0], MIN_BOND, "");
+    }
+
+    function test_challenge_revertsForANodeWithoutResult() public {
+        uint256 taskId = _submittedSingle();
+        vm.prank(challenger);
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.NoResult.selector, taskId, nodes[5]));
+        arbitration.challenge(taskId, nodes[5], MIN_BOND, "");
+    }
+
+    function test_slash_inReplicatedTask_releasesTheOthers() public {
+        uint256 taskId = _assigned(_params());
+        _submitAll(taskId, _three(RESULT_A, RESULT_A, RESULT_B));
+        address[] memory assignees = market.assigneesOf(taskId);
+        uint256 disputeId = _challenge(taskId, assignees[2]);
+        _decide(disputeId, true);
+        assertEq(registry.getNode(assignees[0]).locked, 0);
+        assertEq(registry.getNode(assignees[0]).staked, NODE_STAKE);
+        assertEq(registry.getNode(assignees[2]).staked, NODE_STAKE - COLLATERAL);
+        assertEq(market.claimable(address(0), requester), 1 ether, "whole budget refunded");
+    }
+
+    function test_hooks_onlyDisputeRole() public {
+        uint256 taskId = _submittedSingle();
+        bytes32 role = market.DISPUTE_ROLE();
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSignature("AccessControlUnauthorizedAccount(address,bytes32)", stranger, role));
+        market.holdForDispute(taskId, ITaskMarket.TaskStatus.Disputed);
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSignature("AccessControlUnauthorizedAccount(address,bytes32)", stranger, role));
+        market.slashNode(taskId, nodes[0], stranger);
+    }
+
+    function test_setParams_rejectsSharesAboveWhole() public {
+        IArbitration.Params memory p = _arbitrationParams();
+        p.requesterShareBps = 6000;
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.InvalidShares.selector, 5000, 6000, NODE_BOND_BPS));
+        arbitration.setParams(p);
+    }
+
+    /// @dev Every payout path distributes exactly the bond plus the slashed collateral.
+    function testFuzz_payouts_sumToBondPlusSlashed(uint96 bond, uint16 cBps, uint16 rBps, uint16 nBps, bool slash)
+        public
+    {
+        cBps = uint16(bound(cBps, 0, BPS));
+        rBps = uint16(bound(rBps, 0, BPS - cBps));
+        nBps = uint16(bound(nBps, 0, BPS));
+        bond = uint96(bound(bond, MIN_BOND, 1_000 * NNT));
+        IArbitration.Params memory p = _arbitrationParams();
+        (p.challengerShareBps, p.requesterShareBps, p.nodeBondShareBps) = (cBps, rBps, nBps);
+        arbitration.setParams(p);
+        uint256 taskId = _submittedSingle();
+        vm.prank(challenger);
+        uint256 disputeId = arbitration.challenge(taskId, nodes[0], bond, "");
+        _decide(disputeId, slash);
+        uint256 owed = arbitration.claimable(challenger) + arbitration.claimable(requester)
+            + arbitration.claimable(treasury) + arbitration.claimable(nodes[0]);
+        assertEq(owed, uint256(bond) + (slash ? COLLATERAL : 0), "distributed exactly");
+        assertEq(nnt.balanceOf(address(arbitration)), owed, "held exactly");
+    }
+
+    function test_slash_recordsFailedVerification() public {
+        uint256 taskId = _submittedSingle();
+        _decide(_challenge(taskId, nodes[0]), true);
+        IReputation.Params memory rp = reputation.params();
+        assertEq(reputation.reputationOf(nodes[0]), 5000 - rp.failedLoss, "neutral minus the failure loss");
+    }
+}

@@ -1,0 +1,113 @@
+"""Verification, arbitration and governance contracts: deployment, and the DAO's proposal cycle.
+
+`deploy_governance` deploys Arbitration, SpotCheck, NNCTimelock and NNCGovernor, wires their
+roles, and hands DEFAULT_ADMIN_ROLE of every protocol contract to the timelock, which only the
+governor can schedule on: from then on every parameter changes by proposal -> vote -> queue ->
+execute. The deployer keeps no role. On a devnet, a voter account holds 10% of the NNT supply,
+delegated to itself (`nnc.devnet`), which lets it pass proposals and decide disputes alone there.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from web3 import Web3
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+
+from nnc.chain.client import ChainClient
+from nnc.errors import ChainError
+
+if TYPE_CHECKING:
+    from nnc.chain.deploy import ProtocolParams
+
+log = logging.getLogger(__name__)
+
+ADMIN_ROLE = b"\x00" * 32
+GOVERNED = ("NodeRegistry", "Reputation", "RewardsPool", "TaskMarket", "Arbitration", "SpotCheck")
+
+
+def deploy_governance(client: ChainClient, params: ProtocolParams, token: Contract, registry: Contract,
+                      reputation: Contract, pool: Contract, market: Contract) -> dict[str, str]:
+    """Deploys and wires the four contracts, then hands every admin role to the timelock."""
+    deployer = client.address
+    arbitration = client.deploy(
+        "Arbitration", market.address, registry.address, token.address, params.treasury or deployer,
+        (params.min_bond, params.dispute_voting_period, params.dispute_quorum_bps, params.challenger_share_bps,
+         params.requester_share_bps, params.node_bond_share_bps), deployer)
+    spot_check = client.deploy("SpotCheck", market.address, registry.address, reputation.address,
+                               arbitration.address, params.spot_check_report_window, deployer)
+    timelock = client.deploy("NNCTimelock", params.timelock_delay, [], ["0x" + "00" * 20], deployer)
+    governor = client.deploy("NNCGovernor", token.address, timelock.address, params.governor_voting_delay,
+                             params.governor_voting_period, 0, params.governor_quorum_percent)
+
+    _grant(client, market, "DISPUTE_ROLE", arbitration.address)
+    _grant(client, market, "DISPUTE_ROLE", spot_check.address)
+    _grant(client, arbitration, "OPENER_ROLE", spot_check.address)
+    _grant(client, reputation, "REPORTER_ROLE", spot_check.address)
+    _grant(client, timelock, "PROPOSER_ROLE", governor.address)
+    _grant(client, timelock, "CANCELLER_ROLE", governor.address)
+
+    contracts = {"NodeRegistry": registry, "Reputation": reputation, "RewardsPool": pool, "TaskMarket": market,
+                 "Arbitration": arbitration, "SpotCheck": spot_check}
+    for name, contract in contracts.items():
+        client.transact(contract.functions.grantRole(ADMIN_ROLE, timelock.address),
+                        context=f"{name}: admin to timelock")
+        client.transact(contract.functions.renounceRole(ADMIN_ROLE, deployer), context=f"{name}: deployer renounces")
+    client.transact(timelock.functions.renounceRole(ADMIN_ROLE, deployer), context="timelock: deployer renounces")
+    log.info("governance: timelock %s administers %s; governor %s", timelock.address, ", ".join(GOVERNED),
+             governor.address)
+    return {"Arbitration": arbitration.address, "SpotCheck": spot_check.address, "NNCTimelock": timelock.address,
+            "NNCGovernor": governor.address}
+
+
+def _grant(client: ChainClient, contract: Contract, role_name: str, account: str) -> None:
+    role = getattr(contract.functions, role_name)().call()
+    client.transact(contract.functions.grantRole(role, account), context=f"grant {role_name}")
+
+
+class Governance:
+    """The governor seen from one voter's account: propose, vote, queue, execute."""
+
+    def __init__(self, client: ChainClient) -> None:
+        self.client = client
+        self.governor = client.contract("NNCGovernor")
+
+    def propose(self, calls: list[ContractFunction], description: str) -> int:
+        """Proposes `calls` (built functions of protocol contracts); returns the proposal id."""
+        targets, values, datas = self._encode(calls)
+        self.client.transact(self.governor.functions.propose(targets, values, datas, description),
+                             context=f"propose {description!r}")
+        return int(self.governor.functions.hashProposal(targets, values, datas, _hash(description)).call())
+
+    def vote(self, proposal_id: int, support: int = 1) -> None:
+        """Votes 1 = for, 0 = against, 2 = abstain."""
+        self.client.transact(self.governor.functions.castVote(proposal_id, support),
+                             context=f"vote on proposal {proposal_id}")
+
+    def queue(self, calls: list[ContractFunction], description: str) -> None:
+        targets, values, datas = self._encode(calls)
+        self.client.transact(self.governor.functions.queue(targets, values, datas, _hash(description)),
+                             context=f"queue {description!r}")
+
+    def execute(self, calls: list[ContractFunction], description: str) -> None:
+        targets, values, datas = self._encode(calls)
+        self.client.transact(self.governor.functions.execute(targets, values, datas, _hash(description)),
+                             context=f"execute {description!r}")
+
+    def state(self, proposal_id: int) -> str:
+        names = ["Pending", "Active", "Canceled", "Defeated", "Succeeded", "Queued", "Expired", "Executed"]
+        return names[int(self.governor.functions.state(proposal_id).call())]
+
+    def _encode(self, calls: list[ContractFunction]) -> tuple[list[str], list[int], list[bytes]]:
+        if not calls:
+            raise ChainError("a proposal needs at least one call")
+        targets = [str(Web3.to_checksum_address(str(c.address))) for c in calls]
+        datas = [bytes.fromhex(c._encode_transaction_data()[2:]) for c in calls]
+        return targets, [0] * len(calls), datas
+
+
+def _hash(description: str) -> bytes:
+    return Web3.keccak(text=description)
+

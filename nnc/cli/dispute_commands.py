@@ -1,0 +1,102 @@
+"""`nnc dispute ...` and `nnc verify ...`: challenges, DAO votes, spot-checks by hand."""
+
+from __future__ import annotations
+
+import click
+from web3 import Web3
+
+from nnc.chain.dispute import Arbitration, SpotCheck
+from nnc.chain.types import ETH
+from nnc.cli.context import client_of, fmt_nnt, settings_of, store_of
+from nnc.task.publish import parse_amount
+from nnc.verification.verifier import Verifier
+
+
+@click.group("dispute")
+def dispute_group() -> None:
+    """Challenge a submitted result, vote on disputes, resolve them."""
+
+
+@dispute_group.command("challenge")
+@click.argument("task_id", type=int)
+@click.argument("node")
+@click.option("--bond", default="10", show_default=True, help="NNT bonded (at least the minimum bond)")
+@click.option("--evidence", default="", help="URI of your evidence")
+@click.pass_context
+def challenge_cmd(ctx: click.Context, task_id: int, node: str, bond: str, evidence: str) -> None:
+    """Challenge NODE's result for TASK_ID (freezes its collateral until the DAO decides)."""
+    client = client_of(ctx)
+    amount = parse_amount(client, bond, str(client.token.address))
+    dispute_id, _ = Arbitration(client).challenge(task_id, Web3.to_checksum_address(node), amount, evidence)
+    click.echo(f"dispute {dispute_id} opened against {node} on task {task_id} (bond {fmt_nnt(amount)})")
+
+
+@dispute_group.command("vote")
+@click.argument("dispute_id", type=int)
+@click.option("--slash/--release", required=True, help="slash the node, or release it")
+@click.pass_context
+def vote_cmd(ctx: click.Context, dispute_id: int, slash: bool) -> None:
+    """Vote on DISPUTE_ID with your NNT votes at the dispute's start."""
+    Arbitration(client_of(ctx)).vote(dispute_id, slash)
+    click.echo(f"voted to {'slash' if slash else 'release'} in dispute {dispute_id}")
+
+
+@dispute_group.command("resolve")
+@click.argument("dispute_id", type=int)
+@click.pass_context
+def resolve_cmd(ctx: click.Context, dispute_id: int) -> None:
+    """Resolve DISPUTE_ID once its voting period is over (anyone)."""
+    arbitration = Arbitration(client_of(ctx))
+    arbitration.resolve(dispute_id)
+    click.echo(f"dispute {dispute_id}: {arbitration.dispute(dispute_id).status.name.lower()}")
+
+
+@dispute_group.command("show")
+@click.argument("dispute_id", type=int)
+@click.pass_context
+def show_cmd(ctx: click.Context, dispute_id: int) -> None:
+    """Print a dispute."""
+    d = Arbitration(client_of(ctx, need_account=False)).dispute(dispute_id)
+    click.echo(f"dispute {dispute_id}: task {d.task_id}, node {d.node}, challenger {d.challenger}, "
+               f"bond {fmt_nnt(d.bond)}, {d.status.name.lower()}, votes slash {fmt_nnt(d.slash_votes)} / "
+               f"release {fmt_nnt(d.release_votes)}, voting until block {d.vote_end}")
+
+
+@dispute_group.command("claim")
+@click.pass_context
+def claim_cmd(ctx: click.Context) -> None:
+    """Withdraw the NNT the arbitration owes you."""
+    client = client_of(ctx)
+    arbitration = Arbitration(client)
+    amount = arbitration.claimable(client.address)
+    arbitration.claim()
+    click.echo(f"claimed {fmt_nnt(amount)}")
+
+
+@click.group("verify")
+def verify_group() -> None:
+    """Spot-check verification of single-trainer tasks."""
+
+
+@verify_group.command("enable")
+@click.argument("task_id", type=int)
+@click.option("--segments", default=4, show_default=True, help="segments the verifier re-executes")
+@click.option("--tolerance", default=1e-4, show_default=True, help="largest relative L2 distance")
+@click.option("--fee", default="0.01", show_default=True, help="verification fee in ETH")
+@click.pass_context
+def enable_cmd(ctx: click.Context, task_id: int, segments: int, tolerance: float, fee: str) -> None:
+    """Turn on spot-checking for your published TASK_ID and pay the verifier's fee."""
+    client = client_of(ctx)
+    SpotCheck(client).enable(task_id, segments, tolerance, parse_amount(client, fee, ETH))
+    click.echo(f"task {task_id}: spot-check of {segments} segment(s), tolerance {tolerance:g}")
+
+
+@verify_group.command("run")
+@click.argument("task_id", type=int)
+@click.pass_context
+def run_cmd(ctx: click.Context, task_id: int) -> None:
+    """Run the spot-check of TASK_ID you were picked for, and report (the worker does it itself)."""
+    client = client_of(ctx)
+    home = settings_of(ctx).data_dir / "worker" / client.address.lower()
+    report = Verifier(client, store_of(ctx), home).verify(task_id)
+    click.echo(f"task {task_id}: {'passed' if report.passed else 'FAILED'} ({report.reason})")

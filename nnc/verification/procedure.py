@@ -1,0 +1,166 @@
+"""The spot-check procedure: check a trainer's checkpoint chain, re-execute segments, evaluate.
+
+Checks, in order (the first failure decides, and is named in the report):
+1. the last checkpoint's hash chain recomputes from the spec digest (the genesis), covers exactly
+   the spec's checkpoint steps, and passes through the trainer's on-chain snapshot if given;
+2. the submitted model's digest equals the committed result digest and the last checkpoint's;
+3. each chosen segment, re-executed from its start checkpoint (or the seeded initial model),
+   lands within `tolerance` (relative L2 distance) of the claimed end checkpoint, whose weights
+   digest must be the one in the chain;
+4. the model meets the spec's acceptance threshold on the evaluation split.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+
+from nnc.errors import TrainingError
+from nnc.task import DATASET_SHAPES, TaskSpec, spec_digest
+from nnc.training import CheckpointState, build_model, load_checkpoint, load_data, model_digest, replay
+from nnc.training.checkpoints import checkpoint_path, verify_state
+from nnc.training.trainer import deterministic_torch
+from nnc.verification.segments import choose_segments, segment_bounds
+from nnc.zk import agreement_tag
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    index: int
+    start: int
+    end: int
+    distance: float  # ||replayed - claimed|| / ||claimed|| over all weights
+    passed: bool
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    passed: bool
+    reason: str  # "ok" or what failed first
+    seed: int
+    segments: list[SegmentResult] = field(default_factory=list)
+    metric: float = math.nan
+    replayed_steps: int = 0
+    seconds: float = 0.0  # CPU time of the verifying process
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), sort_keys=True).encode()
+
+
+def relative_distance(replayed: dict[str, torch.Tensor], claimed: dict[str, torch.Tensor]) -> float:
+    """||replayed - claimed||₂ / ||claimed||₂ over all tensors (inf when their names differ)."""
+    if replayed.keys() != claimed.keys():
+        return math.inf
+    if _same_weights(replayed, claimed):  # the usual case: deterministic CPU training
+        return 0.0
+    keys = sorted(claimed)
+    want = torch.cat([claimed[k].detach().reshape(-1).double() for k in keys])
+    got = torch.cat([replayed[k].detach().reshape(-1).double() for k in keys])
+    return float(torch.linalg.vector_norm(got - want)) / max(float(torch.linalg.vector_norm(want)), 1e-12)
+
+def verify_submission(
+    spec: TaskSpec,
+    workdir: Path,
+    model_path: Path,
+    result_digest: bytes,
+    *,
+    seed: int,
+    segments: int,
+    tolerance: float,
+    snapshot: tuple[int, bytes] | None = None,
+    tag_of_task: int | None = None,
+    dataset_file: Path | None = None,
+) -> VerificationReport:
+    """Runs the spot-check over the checkpoints in `workdir/checkpoints` and the model file.
+
+    `result_digest` is what the chain holds for the trainer: its model digest, or, when results
+    are zero-knowledge commitments, the agreement tag of task `tag_of_task` over that digest.
+    `dataset_file` is the fetched copy of a spec's dataset `uri`.
+
+    `snapshot` is the trainer's latest on-chain snapshot (step, chain head): the chain must pass
+    through it. `tolerance` is the largest relative L2 distance accepted per segment.
+    """
+    started = time.process_time()
+
+    def verdict(
+        reason: str, checked: list[SegmentResult], metric: float = math.nan, steps: int = 0
+    ) -> VerificationReport:
+        report = VerificationReport(passed=reason == "ok", reason=reason, seed=seed, segments=checked, metric=metric,
+                                    replayed_steps=steps, seconds=time.process_time() - started)
+        log.info("spot-check of %s: %s (%d segment(s), %d steps replayed)", spec.name, reason, len(checked), steps)
+        return report
+
+    decimals = spec.determinism.digest_decimals
+    bounds = segment_bounds(spec)
+    try:
+        last = load_checkpoint(checkpoint_path(workdir, spec.training.steps))
+        verify_state(last, workdir, spec_digest(spec), decimals)
+    except TrainingError as exc:
+        return verdict(f"chain: {exc}", [])
+    links = {link.step: link for link in last.history}
+    if sorted(links) != [end for _, end in bounds]:
+        return verdict(f"chain: checkpoint steps {sorted(links)} are not the spec's", [])
+    if snapshot is not None and snapshot[0] != 0 and (
+        snapshot[0] not in links or links[snapshot[0]].chain_head != snapshot[1].hex()
+    ):
+        return verdict(f"chain: does not pass through the on-chain snapshot at step {snapshot[0]}", [])
+    try:
+        model = torch.load(model_path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for unreadable files
+        return verdict(f"model: unreadable ({exc})", [])
+    committed = bytes.fromhex(last.history[-1].weights_digest)
+    if tag_of_task is not None:
+        committed = agreement_tag(tag_of_task, committed).to_bytes(32, "big")
+    if result_digest != committed or not _same_weights(model, last.model):
+        return verdict("model: differs from the committed result or the last checkpoint", [])
+
+    data = load_data(spec, dataset_file)
+    checked: list[SegmentResult] = []
+    steps = 0
+    for index in choose_segments(seed, len(bounds), segments):
+        start, end = bounds[index]
+        try:
+            start_state = _linked_state(workdir, start, links[start].weights_digest, decimals) if start else None
+            # the last checkpoint was checked against the chain above
+            claimed = last.model if end == last.step else _linked_state(workdir, end, links[end].weights_digest,
+                                                                         decimals).model
+            replayed = replay(spec, start_state, end, data)
+        except TrainingError as exc:
+            return verdict(f"segment {start}->{end}: {exc}", checked, steps=steps)
+        steps += end - start
+        distance = relative_distance(replayed, claimed)
+        checked.append(SegmentResult(index, start, end, distance, distance <= tolerance))
+        if distance > tolerance:
+            return verdict(f"segment {start}->{end}: distance {distance:.3g} above tolerance {tolerance:.3g}",
+                           checked, steps=steps)
+
+    network = build_model(spec.model, DATASET_SHAPES[spec.dataset.name])
+    network.load_state_dict(model)
+    network.eval()
+    with deterministic_torch(spec.determinism.threads), torch.no_grad():
+        predictions = network(data.eval_x).argmax(dim=1)
+    metric = float((predictions == data.eval_y).sum().item()) / len(data.eval_y)
+    if metric < spec.acceptance.threshold:
+        return verdict(f"acceptance: {spec.acceptance.metric} {metric:.4f} below {spec.acceptance.threshold}",
+                       checked, metric, steps)
+    return verdict("ok", checked, metric, steps)
+
+
+def _same_weights(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def _linked_state(workdir: Path, step: int, weights_digest: str, decimals: int) -> CheckpointState:
+    """The checkpoint file at `step`, whose weights must have the digest the chain records."""
+    state = load_checkpoint(checkpoint_path(workdir, step))
+    if state.step != step or model_digest(state.model, decimals).hex() != weights_digest:
+        raise TrainingError(f"checkpoint at step {step} is not the one in the chain")
+    return state

@@ -1,0 +1,103 @@
+"""The verifier's side of a spot-check: gather the trainer's evidence, run the procedure, report.
+
+Used by the worker daemon when the SpotCheck contract picks its node, and by DAO jurors who want
+to repeat a check before they vote (`judge`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from web3 import Web3
+
+from nnc.chain.client import ChainClient
+from nnc.chain.dispute import CheckStatus, SpotCheck
+from nnc.chain.market import Market
+from nnc.errors import StorageError, TrainingError, VerificationError
+from nnc.storage import Store
+from nnc.task import TaskSpec, parse_spec
+from nnc.training.data import fetch_dataset
+from nnc.verification.bundle import fetch_bundle
+from nnc.verification.procedure import VerificationReport, verify_submission
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a trainer committed for a task, downloaded and hash-checked."""
+
+    spec: TaskSpec
+    workdir: Path
+    model_path: Path
+    result_digest: bytes
+    snapshot: tuple[int, bytes]
+    tag_of_task: int | None = None  # set when `result_digest` is a zk agreement tag of that task
+    dataset_file: Path | None = None  # the fetched copy of the spec's dataset uri, if it names one
+
+
+def gather_evidence(client: ChainClient, store: Store, task_id: int, trainer: str, dest: Path) -> Evidence:
+    """The spec (checked against the on-chain digest), the trainer's bundle, digest and snapshot."""
+    market = Market(client)
+    task = market.task(task_id)
+    spec_bytes = store.get_bytes(str(market.published_event(task_id)["specURI"]))
+    if hashlib.sha256(spec_bytes).digest() != task.spec_digest:
+        raise VerificationError(f"task {task_id}: the stored spec does not match the on-chain digest")
+    logs = market.contract.events.ResultSubmitted().get_logs(
+        from_block=client.deployment.start_block if client.deployment else 0,
+        argument_filters={"taskId": task_id, "node": Web3.to_checksum_address(trainer)})
+    if not logs:
+        raise VerificationError(f"task {task_id}: no result submitted by {trainer}")
+    workdir, model_path = fetch_bundle(store, str(logs[-1]["args"]["resultURI"]), dest)
+    latest = market.latest_snapshot(task_id, trainer)
+    spec = parse_spec(spec_bytes)
+    return Evidence(spec, workdir, model_path, market.result_of(task_id, trainer), (latest.step, latest.chain_head),
+                    task_id if market.proofs_enabled() else None, fetch_dataset(spec, store, dest))
+
+
+def check_evidence(evidence: Evidence, seed: int, segments: int, tolerance: float) -> VerificationReport:
+    return verify_submission(evidence.spec, evidence.workdir, evidence.model_path, evidence.result_digest,
+                             seed=seed, segments=segments, tolerance=tolerance, snapshot=evidence.snapshot,
+                             tag_of_task=evidence.tag_of_task, dataset_file=evidence.dataset_file)
+
+
+class Verifier:
+    """One node's verifier role."""
+
+    def __init__(self, client: ChainClient, store: Store, home: Path) -> None:
+        self.client = client
+        self.store = store
+        self.home = home
+        self.spot_check = SpotCheck(client)
+
+    def is_mine(self, task_id: int) -> bool:
+        check = self.spot_check.check(task_id)
+        return check.status == CheckStatus.VERIFYING and check.verifier.lower() == self.client.address.lower()
+
+    def verify(self, task_id: int) -> VerificationReport:
+        """Runs the spot-check this node was picked for, stores the report and reports on-chain."""
+        check = self.spot_check.check(task_id)
+        if not self.is_mine(task_id):
+            raise VerificationError(f"task {task_id}: {self.client.address} is not its pending verifier")
+        try:
+            evidence = gather_evidence(self.client, self.store, task_id, check.trainer,
+                                       self.home / "verify" / str(task_id))
+        except (VerificationError, StorageError, TrainingError) as exc:  # no usable evidence: a failed check
+            report = VerificationReport(passed=False, reason=f"evidence: {exc}", seed=check.seed)
+        else:
+            report = check_evidence(evidence, check.seed, check.segments, check.tolerance)
+        report_uri = self.store.put_bytes(report.to_json())
+        self.spot_check.report(task_id, report.passed, report_uri)
+        log.info("task %d: verifier %s reported %s (%s)", task_id, self.client.address[:10],
+                 "pass" if report.passed else "FAIL", report.reason)
+        return report
+
+
+def judge(client: ChainClient, store: Store, task_id: int, node: str, home: Path, seed: int,
+          segments: int, tolerance: float) -> VerificationReport:
+    """A juror's own spot-check of `node`'s result (with a seed of the juror's choosing)."""
+    evidence = gather_evidence(client, store, task_id, node, home / "judge" / str(task_id))
+    return check_evidence(evidence, seed, segments, tolerance)
