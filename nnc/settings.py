@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     log_range: int = Field(default=2000, ge=1, description="max blocks per event query")
     gas_multiplier: float = Field(default=1.25, ge=1.0, le=5.0)
     log_level: str = "INFO"
+    metrics_port: int | None = Field(default=None, ge=0, le=65535,
+                                     description="serve Prometheus metrics on 127.0.0.1:<port> (daemons)")
     sandbox: bool = Field(default=True, description="train tasks in the sandbox (nnc.worker.sandbox)")
     sandbox_memory_mb: int = Field(default=4096, ge=256, description="memory limit of task code")
     sandbox_seconds: float = Field(default=3600.0, gt=0, description="time limit of one training run")

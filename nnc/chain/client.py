@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, cast
 
 import requests
@@ -54,6 +55,7 @@ class ChainClient:
         self.gas_multiplier = gas_multiplier
         self.decoder = RevertDecoder(artifacts.all_abis(), SOLIDITY_ENUMS)
         self._contracts: dict[str, Contract] = {}
+        self.receipt_hooks: list[Callable[[TxReceipt], None]] = []  # called with every mined receipt (metrics)
 
     @classmethod
     def from_settings(cls, settings: Settings, need_deployment: bool = True,
@@ -177,6 +179,8 @@ class ChainClient:
             raise ChainUnavailableError(f"{label}: no receipt within {RECEIPT_TIMEOUT_S:.0f} s") from None
         except Web3RPCError as exc:
             raise ChainError(f"{label}: the node refused the transaction: {exc}") from None
+        for hook in self.receipt_hooks:
+            hook(receipt)
         if receipt["status"] != 1:
             raise self._explain_failure(receipt, tx, label, fn)
         log.debug("%s: tx %s gas %d", label, tx_hash.hex(), receipt["gasUsed"])

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 
 from nnc.chain.client import ChainClient
 from nnc.chain.deploy import NNT
 from nnc.cli.context import settings_of, store_of
 from nnc.daemon import StopFlag
+from nnc.metrics import DaemonMetrics
+
+
+def serve_metrics(metrics: DaemonMetrics, port: int | None) -> None:
+    if port is not None:
+        actual = metrics.serve(port)
+        logging.getLogger(__name__).info("%s metrics on http://127.0.0.1:%d/metrics", metrics.daemon, actual)
 
 
 @click.group("worker")
@@ -29,6 +38,7 @@ def worker_run(ctx: click.Context, stake: int, benchmark_seconds: float, price: 
     stop.install_signal_handlers()
     store = store_of(ctx)
     worker = Worker(settings, ChainClient.from_settings(settings), store, archive=store.archival())
+    serve_metrics(worker.metrics, settings.metrics_port)
     worker.join(stake * NNT, benchmark_seconds, price)
     worker.run(stop)
 
@@ -53,4 +63,6 @@ def oracle_run(ctx: click.Context, rebuild: bool) -> None:
     if rebuild:
         index.reset()
     store = store_of(ctx)
-    Oracle(settings, client, index, store, archive=store.archival()).run(stop)
+    oracle = Oracle(settings, client, index, store, archive=store.archival())
+    serve_metrics(oracle.metrics, settings.metrics_port)
+    oracle.run(stop)

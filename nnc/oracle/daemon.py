@@ -19,6 +19,7 @@ from nnc.chain.market import Market
 from nnc.chain.types import TaskStatus
 from nnc.daemon import Backoff, StopFlag
 from nnc.errors import ContractRevertError, NNCError, StorageError
+from nnc.metrics import DaemonMetrics
 from nnc.oracle.audit import audit_record
 from nnc.oracle.index import EventIndex
 from nnc.oracle.proofs import ProofChecker
@@ -58,6 +59,8 @@ class Oracle:
         self.index = index
         self.proofs = ProofChecker(client, self.market)
         self.reader = EventReader(client.w3, client.artifacts, client.deployment, settings.log_range)
+        self.metrics = DaemonMetrics("oracle")
+        self.metrics.watch(client)
 
     def sync(self) -> int:
         """Indexes every confirmed block not indexed yet; returns the number of new events."""
@@ -66,6 +69,9 @@ class Oracle:
         if head < start:
             return 0
         new = self.index.ingest(self.reader.read(start, head), head)
+        self.metrics.events.inc(new)
+        self.metrics.last_block.set(head)
+        self.metrics.set_task_states(str(row["status"]).lower() for row in self.index.tasks())
         if new:
             log.info("indexed %d new events up to block %d", new, head)
         return new
@@ -202,6 +208,7 @@ class Oracle:
                 delay = self.settings.poll_interval
             except TRANSIENT_ERRORS as exc:
                 delay = backoff.failed()
+                self.metrics.rpc_errors.inc()
                 log.warning("chain unavailable (%s); retrying in %.1f s", exc, delay)
             except NNCError:  # a bug or an unexpected answer: report it, keep the daemon alive
                 delay = backoff.failed()

@@ -20,6 +20,7 @@ from nnc.chain.registry import Registry
 from nnc.chain.types import ETH, TaskStatus
 from nnc.daemon import Backoff, StopFlag
 from nnc.errors import ContractRevertError, NNCError, StorageError, TaskSpecError
+from nnc.metrics import DaemonMetrics
 from nnc.settings import Settings
 from nnc.storage import Store
 from nnc.task import TaskSpec, compute_units, parse_spec
@@ -92,6 +93,8 @@ class Worker:
         self.key = NodeKey(settings.encryption_key_file or self.home / "encryption.key")
         self.reader = EventReader(client.w3, client.artifacts, client.deployment, settings.log_range)
         self.tag = f"node {self.node[:10]}"
+        self.metrics = DaemonMetrics("worker")
+        self.metrics.watch(client)
         self.spot_check = SpotCheck(client)
         self.verifier = Verifier(client, store, self.home)
 
@@ -142,6 +145,7 @@ class Worker:
                 delay = self.settings.poll_interval
             except TRANSIENT_ERRORS as exc:
                 delay = backoff.failed()
+                self.metrics.rpc_errors.inc()
                 log.warning("%s: chain unavailable (%s); retrying in %.1f s", self.tag, exc, delay)
             except NNCError:  # a bug or an unexpected answer: report it, keep the daemon alive
                 delay = backoff.failed()
@@ -156,10 +160,16 @@ class Worker:
             return
         for event in self.reader.read(start, head):
             self.handle(event)
+            self.metrics.events.inc()
         self.state.last_block = head
         self.state.save()
+        self.metrics.last_block.set(head)
+        self.metrics.set_task_states(record.phase.value for record in self.state.tasks.values())
 
     def handle(self, event: ChainEvent) -> None:
+        if event.name == "NodePaid" and str(event.args.get("node", "")).lower() == self.node.lower():
+            token = self.market.task(int(event.args["taskId"])).token
+            self.metrics.earnings.labels(token).inc(int(event.args["amount"]))
         if event.contract == "SpotCheck" and event.name == "VerifierPicked":
             task_id = int(event.args["taskId"])
             if str(event.args["verifier"]).lower() == self.node.lower() and task_id not in self.state.checks:
@@ -287,6 +297,7 @@ class Worker:
                 on_checkpoint=snapshots.post,
                 on_progress=lambda step, loss: log.debug("task %d: step %d/%d loss %.4f", task_id, step,
                                                          spec.training.steps, loss))
+            self.metrics.training_steps.inc(result.steps - result.resumed_from)
             if self.spot_check.check(task_id).status != CheckStatus.NONE:  # verifiers need the checkpoints
                 model_uri = publish_bundle(self.store, workdir, result.model_path)
             else:

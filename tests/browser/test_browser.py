@@ -21,6 +21,8 @@ from typing import Any
 import pytest
 
 from nnc.api import ApiContext, ApiServer
+from nnc.chain.deploy import NNT
+from nnc.chain.dispute import Arbitration
 from nnc.chain.market import Market
 from nnc.chain.registry import Registry
 from nnc.chain.types import ETH, TaskStatus
@@ -55,6 +57,13 @@ def answer(net: Network, op: dict[str, Any]) -> dict[str, Any]:
             settle_all(net, [int(t) for t in op["tasks"]])
         elif op["op"] == "advance":
             advance_time(net.devnet, int(op["seconds"]))
+        elif op["op"] == "dispute":  # a result challenged by the requester, for the browser to vote on
+            task_id = net.publish(replication=1)
+            net.run_until("result submitted", lambda: net.status(task_id) == TaskStatus.SUBMITTED)
+            node = net.market().assignees(task_id)[0]
+            dispute_id, _ = Arbitration(net.devnet.client(REQUESTER)).challenge(task_id, node, 10 * NNT,
+                                                                                  "ipfs://evidence")
+            return {"ok": True, "dispute": dispute_id, "task": task_id}
         else:
             return {"ok": False, "error": f"unknown op {op['op']!r}"}
     except AssertionError as exc:
@@ -116,6 +125,9 @@ def test_web_app_flows_in_headless_chromium(chain: Devnet, tmp_path: Path) -> No
     token = chain.client(0).token
     assert token.functions.delegates(chain.address(new_node)).call() == chain.address(new_node)
     assert "InsufficientFreeStake" in result["decoded_revert"]
+    dispute = Arbitration(chain.client(0)).dispute(int(result["dispute"]))  # the browser's vote counted
+    assert dispute.slash_votes == token.functions.getPastVotes(chain.address(new_node), dispute.snapshot).call()
+    assert dispute.slash_votes > 0 and dispute.release_votes == 0
     assert result["added_chain"]["chainId"] == hex(chain.client(0).w3.eth.chain_id)
     assert result["console_errors"] == []
     for page in PAGES:
