@@ -31,7 +31,8 @@ RECEIPT_TIMEOUT_S = 120.0
 # Failures a daemon waits out with back-off rather than crashing on. A revert is not one of them:
 # it is an answer, and retrying the same call would get the same answer.
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
-    ChainUnavailableError, requests.ConnectionError, requests.Timeout, Web3RPCError)
+    ChainUnavailableError, requests.ConnectionError, requests.Timeout, requests.HTTPError, Web3RPCError)
+"""Failures a daemon waits out with back-off: the node or a gateway in front of it (HTTP 5xx) is away."""
 
 
 def connect_web3(rpc_url: str, timeout: float = 10.0) -> Web3:
