@@ -63,18 +63,38 @@ class Oracle:
         self.metrics.watch(client)
 
     def sync(self) -> int:
-        """Indexes every confirmed block not indexed yet; returns the number of new events."""
+        """Indexes every confirmed block not indexed yet; returns the number of new events.
+
+        A chain reorganisation deeper than `confirmations` (the last indexed block is no longer on
+        the chain) is logged and the index is rebuilt from the chain: events are its only source.
+        """
+        if self._reorganised():
+            log.warning("block %d is no longer on the chain (reorganisation): rebuilding the index",
+                        self.index.last_block)
+            self.index.reset()
         head = self.client.block_number() - self.settings.confirmations
         start = self.index.last_block + 1
         if head < start:
             return 0
-        new = self.index.ingest(self.reader.read(start, head), head)
+        new = self.index.ingest(self.reader.read(start, head), head, self._block_hash(head))
         self.metrics.events.inc(new)
         self.metrics.last_block.set(head)
         self.metrics.set_task_states(str(row["status"]).lower() for row in self.index.tasks())
         if new:
             log.info("indexed %d new events up to block %d", new, head)
         return new
+
+    def _block_hash(self, number: int) -> str | None:
+        block = self.client.w3.eth.get_block(number)
+        return "0x" + bytes(block["hash"]).hex() if block and block.get("hash") else None
+
+    def _reorganised(self) -> bool:
+        known = self.index.last_block_hash
+        if known is None or self.index.last_block < self.index.start_block:
+            return False
+        if self.index.last_block > self.client.block_number():
+            return True  # the chain is shorter than what was indexed
+        return self._block_hash(self.index.last_block) != known
 
     def poke(self) -> list[tuple[int, str]]:
         """Sends the due permissionless transitions; returns (task id, action) for each sent."""

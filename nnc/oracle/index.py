@@ -81,10 +81,11 @@ class EventIndex:
         with self._tx():
             for table in ("events", "tasks", "task_nodes", "audit_records"):
                 self.db.execute(f"DELETE FROM {table}")
-            self.db.execute("DELETE FROM meta WHERE key = 'last_block'")
+            self.db.execute("DELETE FROM meta WHERE key IN ('last_block', 'last_block_hash')")
 
-    def ingest(self, events: Iterable[ChainEvent], up_to_block: int) -> int:
-        """Stores the events of a range and moves the position to `up_to_block`, atomically.
+    def ingest(self, events: Iterable[ChainEvent], up_to_block: int, block_hash: str | None = None) -> int:
+        """Stores the events of a range and moves the position to `up_to_block`, atomically;
+        `block_hash`, the hash of `up_to_block`, lets a later sync notice a reorganisation.
 
         Returns how many events were new.
         """
@@ -94,8 +95,16 @@ class EventIndex:
                 if self._insert(event):
                     self._project(event)
                     new += 1
-            self._set_meta("last_block", str(max(up_to_block, self.last_block)))
+            if up_to_block >= self.last_block:
+                self._set_meta("last_block", str(up_to_block))
+                if block_hash is not None:
+                    self._set_meta("last_block_hash", block_hash)
         return new
+
+    @property
+    def last_block_hash(self) -> str | None:
+        """Hash of `last_block` as it was indexed (None: not recorded)."""
+        return self._meta("last_block_hash")
 
     # -- reads -----------------------------------------------------------------------------
 

@@ -92,3 +92,22 @@ def test_spec_naming_a_stored_dataset_cannot_train_without_the_file() -> None:
     stored = spec.model_copy(update={"dataset": spec.dataset.model_copy(update={"uri": "local://sha256/" + "0" * 64})})
     with pytest.raises(TrainingError, match="fetch it"):
         load_data(stored)
+
+
+def test_index_notices_a_reorganisation_and_rebuilds_from_the_chain(chain: Devnet, tmp_path: Path) -> None:
+    net = make_network(chain, tmp_path, [])
+    w3 = chain.client(0).w3
+    fork = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    first = net.publish(replication=1, budget=10**18)
+    net.oracle.sync()
+    assert net.oracle.index.task(first)["budget"] == str(10**18)  # type: ignore[index]
+    orphaned = net.oracle.index.last_block_hash
+
+    assert w3.provider.make_request("evm_revert", [fork])["result"] is True  # type: ignore[arg-type]
+    second = net.publish(replication=1, budget=2 * 10**18)  # the same id in another block at that height
+    assert second == first
+    net.oracle.sync()
+    assert net.oracle.index.last_block_hash != orphaned
+    assert net.oracle.index.task(first)["budget"] == str(2 * 10**18)  # type: ignore[index]
+    budgets = [e["args"]["budget"] for e in net.oracle.index.events(first) if e["name"] == "TaskPublished"]
+    assert budgets == [2 * 10**18]  # nothing of the orphaned block is left
