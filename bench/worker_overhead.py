@@ -1,0 +1,90 @@
+"""What the worker adds to training: checkpoints, the hash chain, storage and the zk proof.
+
+The same spec is trained three ways in one run, interleaved over several rounds, and the median
+of each is compared:
+- plain: a bare PyTorch loop over the same steps (seed, batches, optimizer; no checkpoints);
+- worker: what the worker does in process: `train` (checkpoints every `checkpoint_interval`
+  steps, hash chain, final digest), the model stored, the result commitment proven;
+- sandboxed: the same with training in the sandbox (a fresh Python process per task, as the
+  worker runs it by default), which adds a process start and torch import per task.
+
+The last line is one JSON object with `worker_overhead_ratio` (worker / plain; the goal is at
+most 1.05) and `sandboxed_overhead_ratio`.
+
+    .venv/bin/python bench/worker_overhead.py [--steps 3000] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from nnc.paths import REPO_ROOT
+from nnc.storage import LocalStore
+from nnc.task import TaskSpec, load_spec
+from nnc.task.dryrun import time_steps
+from nnc.training import train
+from nnc.worker.sandbox import SandboxLimits
+from nnc.worker.sandboxed_training import run_training
+from nnc.zk import new_salt, prove_commitment
+
+WORKER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
+
+
+def bench_spec(steps: int) -> TaskSpec:
+    spec = load_spec(REPO_ROOT / "examples" / "digits-mlp.json")
+    training = spec.training.model_copy(update={"steps": steps, "checkpoint_interval": max(1, steps // 10)})
+    return spec.model_copy(update={"training": training,
+                                   "model": spec.model.model_copy(update={"hidden": [256, 256]})})
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    spec = bench_spec(args.steps)
+    times: dict[str, list[float]] = {"plain": [], "worker": [], "sandboxed": []}
+    with tempfile.TemporaryDirectory(prefix="nnc-bench-worker-") as tmp:
+        root = Path(tmp)
+        store = LocalStore(root / "store")
+        time_steps(spec, 20)  # warm-up: imports, allocator, kernels
+        prove_commitment(1, WORKER, b"\x01" * 32, new_salt())  # starts the long-lived prover
+
+        def as_worker(trainer: Callable[[Path], object], name: str, round_: int) -> None:
+            workdir = root / f"{name}-{round_}"
+            result = trainer(workdir)
+            store.put_file(result.model_path)  # type: ignore[attr-defined]
+            prove_commitment(round_ + 1, WORKER, result.result_digest, new_salt())  # type: ignore[attr-defined]
+
+        limits = SandboxLimits(memory_mb=4096, seconds=3600)
+        for round_ in range(args.rounds):
+            times["plain"].append(timed(lambda: time_steps(spec, spec.training.steps)))
+            times["worker"].append(timed(lambda: as_worker(lambda w: train(spec, w), "worker", round_)))  # noqa: B023
+            times["sandboxed"].append(timed(
+                lambda: as_worker(lambda w: run_training(spec, w, limits), "sandboxed", round_)))  # noqa: B023
+            print(f"round {round_ + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
+    medians = {k: statistics.median(v) for k, v in times.items()}
+    worker_ratio = medians["worker"] / medians["plain"]
+    sandboxed_ratio = medians["sandboxed"] / medians["plain"]
+    print(f"{spec.training.steps} steps, MLP [256, 256], checkpoint every {spec.training.checkpoint_interval}: "
+          f"plain {medians['plain']:.2f} s, worker {medians['worker']:.2f} s ({worker_ratio:.3f}x), "
+          f"sandboxed {medians['sandboxed']:.2f} s ({sandboxed_ratio:.3f}x)")
+    print(json.dumps({"steps": spec.training.steps, "seconds": {k: round(v, 3) for k, v in medians.items()},
+                      "worker_overhead_ratio": round(worker_ratio, 4),
+                      "sandboxed_overhead_ratio": round(sandboxed_ratio, 4)}))
+
+
+if __name__ == "__main__":
+    main()
