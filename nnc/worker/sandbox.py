@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from nnc.errors import NNCError
+from nnc.paths import REPO_ROOT
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +56,22 @@ def isolation() -> str:
     return BWRAP if shutil.which(BWRAP) else "rlimits"
 
 
+def _runtime_paths_under_tmp() -> list[Path]:
+    """What the child needs that the private /tmp would hide: the interpreter's prefixes, the
+    package's checkout and import paths, when they live under /tmp (a checkout or CI clone there)."""
+    tmp = Path("/tmp")
+    candidates = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix), REPO_ROOT,
+                  *(Path(p) for p in sys.path if p)}
+    found = sorted(p.resolve() for p in candidates if p.is_absolute() and p.exists())
+    under = [p for p in found if p != tmp and tmp in p.parents]
+    return [p for p in under if not any(q in p.parents for q in under)]  # outermost ones only
+
+
 def _bwrap_prefix(workdir: Path, writable: Sequence[Path]) -> list[str]:
     command = [BWRAP, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
                "--unshare-net", "--unshare-pid", "--unshare-ipc", "--die-with-parent", "--new-session"]
+    for path in _runtime_paths_under_tmp():
+        command += ["--ro-bind", str(path), str(path)]
     for path in (workdir, *writable):
         command += ["--bind", str(path), str(path)]
     return [*command, "--chdir", str(workdir), "--"]
