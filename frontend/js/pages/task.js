@@ -6,12 +6,13 @@ import { badge, empty, h, table } from '../dom.js';
 import { amount, short, tokenSymbol, when } from '../format.js';
 
 const FINAL = new Set(['settled', 'cancelled', 'expired', 'slashed']);
+const STATUSES = ['none', 'published', 'assigned', 'running', 'submitted', 'verifying', 'settled', 'cancelled', 'expired', 'disputed', 'slashed'];
 
 function describe(e, symbol) {
   const a = e.args;
   switch (e.name) {
     case 'TaskPublished': return `published with a budget of ${amount(a.budget, symbol)}, replication ${a.replication}`;
-    case 'TaskStatusChanged': return `status → ${['none', 'published', 'assigned', 'running', 'submitted', 'verifying', 'settled', 'cancelled', 'expired', 'disputed', 'slashed'][Number(a.to)]}`;
+    case 'TaskStatusChanged': return `status → ${STATUSES[Number(a.to)]}`;
     case 'NodeApplied': return `node ${short(a.node)} applied`;
     case 'TaskAssigned': return `assigned to ${a.nodes.map(short).join(', ')}`;
     case 'CollateralLocked': return `${amount(a.amount, 'NNT')} collateral of ${short(a.node)} locked`;
@@ -64,7 +65,10 @@ export async function taskPage(id) {
       h('strong', {}, e.name), ' ', describe(e, symbol), h('br'),
       h('span', { class: 'muted' }, `block ${e.block} · ${when(e.timestamp)} · ${e.contract} · by `,
         h('span', { class: 'mono', title: e.actor }, short(e.actor)), ' · tx ', h('span', { class: 'mono', title: e.tx }, short(e.tx))))));
-    if (FINAL.has(task.status) && timer) { clearInterval(timer); timer = null; }
+    // Stop polling once the final status is in the timeline too: the status is read from the chain,
+    // the timeline from the index, which may be a block behind when the status changes.
+    const traced = trace.events.some((e) => e.name === 'TaskStatusChanged' && STATUSES[Number(e.args.to)] === task.status);
+    if (FINAL.has(task.status) && traced && timer) { clearInterval(timer); timer = null; }
   }
 
   await load();
