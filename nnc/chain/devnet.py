@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -18,16 +15,13 @@ import requests
 
 from nnc.errors import ChainError
 from nnc.paths import anvil_binary
+from nnc.processes import free_port, stop_process_group
 
 log = logging.getLogger(__name__)
 
 DEVNET_CHAIN_ID = 31337
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -78,15 +72,8 @@ class Anvil:
             return False
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
-        log.info("anvil on port %d stopped", self.port)
+        if stop_process_group(self.process):
+            log.info("anvil on port %d stopped", self.port)
 
     def __enter__(self) -> Anvil:
         return self.start()

@@ -10,10 +10,7 @@ Both write a log to `<workdir>/<name>.log`; a start that fails quotes its end.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
-import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -25,6 +22,7 @@ import requests
 
 from nnc.errors import ConfigError, StorageError
 from nnc.paths import NODE_MODULES, REPO_ROOT
+from nnc.processes import free_port, stop_process_group
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +30,6 @@ IPFS_NODE_SCRIPT = REPO_ROOT / "storage" / "ipfs-node" / "server.mjs"
 ARLOCAL_SCRIPT = REPO_ROOT / "storage" / "arlocal" / "server.cjs"
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def node_binary() -> str:
@@ -99,15 +93,8 @@ class _NodeService:
             return "(no log)"
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
-        log.info("%s on port %d stopped", self.name, self.port)
+        if stop_process_group(self.process):
+            log.info("%s on port %d stopped", self.name, self.port)
 
     def __enter__(self) -> Self:
         return self.start()
