@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, Response, jsonify, send_from_directory
@@ -70,6 +71,24 @@ def _error(status: int, code: str, message: str) -> Response:
     return response
 
 
+_PROTOCOL_ERRORS: dict[type[NNCError], tuple[int, str]] = {
+    ContentNotFoundError: (404, "content_not_found"),
+    ContractRevertError: (409, "contract_revert"),
+    ChainUnavailableError: (503, "chain_unavailable"),
+    ChainError: (502, "chain_error"),
+    StorageError: (502, "storage_error"),
+    NNCError: (400, "error"),
+}
+"""How the errors of the services the API calls reach clients (Flask picks the most specific class)."""
+
+
+def _protocol_error_handler(status: int, code: str) -> Callable[[NNCError], Response]:
+    def handle(exc: NNCError) -> Response:
+        return _error(status, code, str(exc))
+
+    return handle
+
+
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError) -> Response:
@@ -85,29 +104,8 @@ def _register_error_handlers(app: Flask) -> None:
         code = (exc.name or "error").lower().replace(" ", "_")
         return _error(status, code, exc.description or exc.name)
 
-    @app.errorhandler(ContentNotFoundError)
-    def content_missing(exc: ContentNotFoundError) -> Response:
-        return _error(404, "content_not_found", str(exc))
-
-    @app.errorhandler(ContractRevertError)
-    def reverted(exc: ContractRevertError) -> Response:
-        return _error(409, "contract_revert", str(exc))
-
-    @app.errorhandler(ChainUnavailableError)
-    def chain_down(exc: ChainUnavailableError) -> Response:
-        return _error(503, "chain_unavailable", str(exc))
-
-    @app.errorhandler(ChainError)
-    def chain_failed(exc: ChainError) -> Response:
-        return _error(502, "chain_error", str(exc))
-
-    @app.errorhandler(StorageError)
-    def storage_failed(exc: StorageError) -> Response:
-        return _error(502, "storage_error", str(exc))
-
-    @app.errorhandler(NNCError)
-    def nnc_error(exc: NNCError) -> Response:
-        return _error(400, "error", str(exc))
+    for error_class, (status, code) in _PROTOCOL_ERRORS.items():
+        app.register_error_handler(error_class, _protocol_error_handler(status, code))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
