@@ -1,35 +1,41 @@
 """Task specs: validation, canonical form, digest and compute-unit cost."""
 
+from nnc.task.cost import compute_units, model_macs
+from nnc.task.datasets import DATASET_SHAPES, TEXT_DATASETS, TEXT_VOCAB, DatasetShape, dataset_kind
+from nnc.task.model_specs import CausalLMSpec, LoraSpec, ModelSpec, UNetSpec
 from nnc.task.spec import (
-    DATASET_SHAPES,
+    FRAMEWORK_RULES,
     SPEC_VERSION,
     AcceptanceSpec,
-    DatasetShape,
     DatasetSpec,
     DeterminismSpec,
-    ModelSpec,
     TaskSpec,
     TrainingSpec,
     canonical_json,
-    compute_units,
     load_spec,
-    model_macs,
     parse_spec,
     spec_digest,
 )
 
 __all__ = [
     "DATASET_SHAPES",
+    "FRAMEWORK_RULES",
     "SPEC_VERSION",
+    "TEXT_DATASETS",
+    "TEXT_VOCAB",
     "AcceptanceSpec",
+    "CausalLMSpec",
     "DatasetShape",
     "DatasetSpec",
     "DeterminismSpec",
+    "LoraSpec",
     "ModelSpec",
     "TaskSpec",
     "TrainingSpec",
+    "UNetSpec",
     "canonical_json",
     "compute_units",
+    "dataset_kind",
     "load_spec",
     "model_macs",
     "parse_spec",

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Final
 
 from nnc.resources import peak_memory
-from nnc.task.spec import TaskSpec, compute_units, model_macs
+from nnc.task.cost import compute_units, model_macs
+from nnc.task.spec import TaskSpec
 
 CLASS_REFERENCE_GFLOPS: Final = {0: 10.0, 1: 63.0, 2: 632.0, 3: 6325.0}
 """A representative matmul throughput of each hardware class: the geometric middle of its range
@@ -43,7 +44,7 @@ def time_steps(spec: TaskSpec, steps: int, dataset_file: Path | None = None) -> 
     import torch
     from torch import nn
 
-    from nnc.task.spec import DATASET_SHAPES
+    from nnc.task.datasets import DATASET_SHAPES
     from nnc.training.data import BatchSampler, load_data
     from nnc.training.models import build_model
     from nnc.training.trainer import deterministic_torch, make_optimizer

@@ -13,7 +13,8 @@ from nnc.chain.market import Market, PublishRequest
 from nnc.chain.types import ETH
 from nnc.errors import NNCError
 from nnc.storage import Store
-from nnc.task.spec import TaskSpec, canonical_json, compute_units, spec_digest
+from nnc.task.cost import compute_units
+from nnc.task.spec import TaskSpec, canonical_json, spec_digest
 
 MAX_REPLICATION = 8
 

@@ -9,99 +9,60 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal
+from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from nnc.errors import TaskSpecError
+from nnc.task.datasets import DATASET_SHAPES, DatasetName, dataset_kind
+from nnc.task.model_specs import AnyModelSpec, SpecSection, UNetSpec
 
 SPEC_VERSION: Final = 1
 """The only spec format version this code understands."""
 
-MAX_LAYERS: Final = 8
-MAX_HIDDEN: Final = 4096
-MAX_CHANNELS: Final = 1024
+Framework = Literal["torch", "transformers", "peft", "jax", "diffusers"]
 
 
 @dataclass(frozen=True)
-class DatasetShape:
-    """Shape of one sample of a dataset: `input_shape` as (channels, height, width) and class count."""
+class FrameworkRule:
+    """What a framework trains: the model kinds, the dataset kind, the acceptance metric, and
+    whether the model must (True), must not (False) or may (None) carry a `lora` section."""
 
-    input_shape: tuple[int, int, int]
-    n_classes: int
-
-    @property
-    def n_inputs(self) -> int:
-        return math.prod(self.input_shape)
+    kinds: frozenset[str]
+    dataset: Literal["classification", "text"]
+    metric: Literal["accuracy", "eval_loss"]
+    lora: bool | None
 
 
-DATASET_SHAPES: Final[Mapping[str, DatasetShape]] = {
-    "sklearn-digits": DatasetShape(input_shape=(1, 8, 8), n_classes=10),
+FRAMEWORK_RULES: Final[Mapping[str, FrameworkRule]] = {
+    "torch": FrameworkRule(frozenset({"mlp", "cnn"}), "classification", "accuracy", False),
+    "jax": FrameworkRule(frozenset({"mlp"}), "classification", "accuracy", False),
+    "transformers": FrameworkRule(frozenset({"causal-lm"}), "text", "eval_loss", False),
+    "peft": FrameworkRule(frozenset({"causal-lm"}), "text", "eval_loss", True),
+    "diffusers": FrameworkRule(frozenset({"unet"}), "classification", "eval_loss", None),
 }
-"""Sample shape of every dataset a spec may name; models are built for these shapes."""
+"""Which spec each `framework` accepts (a node runs a task only with that runtime installed)."""
 
-
-class _SpecModel(BaseModel):
-    """Common configuration: strict types (no "3" for 3), no unknown keys, no NaN, immutable."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
-
-
-class ModelSpec(_SpecModel):
-    """The network to train.
-
-    `mlp`: fully connected layers of the `hidden` widths with ReLU between them (`channels` empty).
-    `cnn`: 3x3 convolutions (padding 1, ReLU) with the given output `channels`, then a linear head
-    (`hidden` empty).
-    """
-
-    kind: Literal["mlp", "cnn"]
-    hidden: list[Annotated[int, Field(ge=1, le=MAX_HIDDEN)]] = Field(
-        default_factory=list, validate_default=True, max_length=MAX_LAYERS
-    )
-    channels: list[Annotated[int, Field(ge=1, le=MAX_CHANNELS)]] = Field(
-        default_factory=list, validate_default=True, max_length=MAX_LAYERS
-    )
-
-    @field_validator("hidden")
-    @classmethod
-    def _check_hidden(cls, value: list[int], info: ValidationInfo) -> list[int]:
-        kind = info.data.get("kind")
-        if kind == "cnn" and value:
-            raise PydanticCustomError("kind_mismatch", "must be empty for kind 'cnn' (use channels)")
-        return value
-
-    @field_validator("channels")
-    @classmethod
-    def _check_channels(cls, value: list[int], info: ValidationInfo) -> list[int]:
-        kind = info.data.get("kind")
-        if kind == "mlp" and value:
-            raise PydanticCustomError("kind_mismatch", "must be empty for kind 'mlp' (use hidden)")
-        if kind == "cnn" and not value:
-            raise PydanticCustomError("kind_mismatch", "kind 'cnn' needs at least one conv layer")
-        return value
-
-
-class DatasetSpec(_SpecModel):
+class DatasetSpec(SpecSection):
     """The dataset and its train/eval split.
 
-    `uri` locates a stored copy of the data (an .npz of `inputs` and `labels`, fetched and checked
-    against its content id; its arrays must have the named dataset's shapes), else the bundled copy
-    is used. `digest`, when given, must equal the SHA-256 (hex) of the loaded arrays.
+    `uri` locates a stored copy of the data, fetched and checked against its content id, else the
+    bundled (or generated) copy is used: for a classification set an .npz of `inputs` and `labels`
+    with the named dataset's shapes, for a text set a UTF-8 text file. `digest`, when given, must
+    equal the SHA-256 (hex) of the loaded arrays or bytes.
     """
 
-    name: Literal["sklearn-digits"]
+    name: DatasetName
     eval_fraction: float = Field(gt=0.0, le=0.5)
     uri: str | None = Field(default=None, min_length=1)
     digest: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
 
 
-class TrainingSpec(_SpecModel):
+class TrainingSpec(SpecSection):
     """The training schedule. Every `checkpoint_interval` steps (and at the last) a checkpoint is taken."""
 
     seed: int = Field(ge=0, lt=2**63)
@@ -122,21 +83,45 @@ class TrainingSpec(_SpecModel):
         return value
 
 
-class AcceptanceSpec(_SpecModel):
-    """The result is accepted when `metric` on the eval split is at least `threshold`."""
+class AcceptanceSpec(SpecSection):
+    """When the result is accepted: `accuracy` (fraction of the eval split classified right) at
+    least `threshold`, or `eval_loss` (mean loss on the eval split: next-byte cross-entropy for a
+    language model, noise-prediction MSE at fixed noise for a diffusion model) at most `threshold`."""
 
-    metric: Literal["accuracy"]
-    threshold: float = Field(ge=0.0, le=1.0)
+    metric: Literal["accuracy", "eval_loss"]
+    threshold: float = Field(ge=0.0, le=1000.0)
+
+    @field_validator("threshold")
+    @classmethod
+    def _check_threshold(cls, value: float, info: ValidationInfo) -> float:
+        if info.data.get("metric") == "accuracy" and value > 1.0:
+            raise PydanticCustomError("bad_threshold", "an accuracy threshold is at most 1.0")
+        return value
+
+    def accepts(self, metric: float) -> bool:
+        """Whether a result scoring `metric` meets the threshold (NaN never does)."""
+        if self.metric == "accuracy":
+            return metric >= self.threshold
+        return metric <= self.threshold
+
+    def quality(self, metric: float) -> float:
+        """The result's quality in [0, 1]: the accuracy itself, or for a loss `threshold / loss`
+        capped at 1 (a model at or under its target loss scores 1, twice the loss scores 0.5)."""
+        if metric != metric:  # NaN
+            return 0.0
+        if self.metric == "accuracy":
+            return max(0.0, min(1.0, metric))
+        return 1.0 if metric <= self.threshold else self.threshold / metric
 
 
-class DeterminismSpec(_SpecModel):
+class DeterminismSpec(SpecSection):
     """What replicas pin so that they agree: the CPU thread count and the digest's rounding."""
 
     threads: int = Field(default=1, ge=1, le=64)
     digest_decimals: int = Field(default=6, ge=0, le=12)
 
 
-class PrivacySpec(_SpecModel):
+class PrivacySpec(SpecSection):
     """A private task. Its dataset may be stored encrypted to the nodes the requester trusts (their
     registered X25519 keys): other nodes cannot read it and do not apply. Its final model is stored
     encrypted to `requester_key` and the assigned nodes only."""
@@ -144,13 +129,13 @@ class PrivacySpec(_SpecModel):
     requester_key: str = Field(pattern=r"^[0-9a-f]{64}$", description="the requester's X25519 public key (hex)")
 
 
-class TaskSpec(_SpecModel):
+class TaskSpec(SpecSection):
     """A complete task spec (format version 1). `privacy` is optional: absent, the task is public."""
 
     version: int = SPEC_VERSION
     name: str = Field(min_length=1, max_length=200)
-    framework: Literal["torch"]
-    model: ModelSpec
+    framework: Framework
+    model: AnyModelSpec
     dataset: DatasetSpec
     training: TrainingSpec
     acceptance: AcceptanceSpec
@@ -167,6 +152,33 @@ class TaskSpec(_SpecModel):
                 {"supported": SPEC_VERSION},
             )
         return value
+
+    @model_validator(mode="after")
+    def _check_framework(self) -> TaskSpec:
+        rule = FRAMEWORK_RULES[self.framework]
+        lora = getattr(self.model, "lora", None) is not None
+        problem = None
+        if self.model.kind not in rule.kinds:
+            problem = f"needs model.kind {' or '.join(repr(k) for k in sorted(rule.kinds))}"
+        elif dataset_kind(self.dataset.name) != rule.dataset:
+            problem = f"needs a {rule.dataset} dataset"
+        elif self.acceptance.metric != rule.metric:
+            problem = f"needs acceptance.metric {rule.metric!r}"
+        elif rule.lora is True and not lora:
+            problem = "needs a model.lora section (it trains adapters)"
+        elif rule.lora is False and lora:
+            problem = "cannot train a model.lora section (use framework 'peft' or 'diffusers')"
+        elif isinstance(self.model, UNetSpec):
+            _, height, width = DATASET_SHAPES[self.dataset.name].input_shape
+            if height % 2 ** (len(self.model.channels) - 1) or width % 2 ** (len(self.model.channels) - 1):
+                problem = f"cannot halve {height}x{width} images {len(self.model.channels) - 1} times"
+        if problem is not None:
+            raise PydanticCustomError("framework_mismatch", "framework {framework!r} {problem}",
+                                      {"framework": self.framework, "problem": problem})
+        return self
+
+
+_MODEL_KINDS: Final = frozenset({"mlp", "cnn", "causal-lm", "unet"})
 
 
 class _DuplicateKeyError(ValueError):
@@ -189,6 +201,8 @@ def _reject_constant(name: str) -> Any:
 
 
 def _format_loc(loc: tuple[int | str, ...]) -> str:
+    if len(loc) > 1 and loc[0] == "model" and loc[1] in _MODEL_KINDS:  # the union's tag: not a field
+        loc = (loc[0], *loc[2:])
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
@@ -206,9 +220,12 @@ def _format_input(value: object) -> str:
 def _format_errors(source: str, error: ValidationError) -> str:
     lines = []
     for item in error.errors(include_url=False):
-        line = f"{source}: {_format_loc(item['loc'])}: {item['msg']}"
-        if item["type"] != "missing":
-            line += f" (got {_format_input(item['input'])})"
+        loc, given = item["loc"], item["input"]
+        if item["type"] in ("union_tag_invalid", "union_tag_not_found") and isinstance(given, Mapping):
+            loc, given = (*loc, "kind"), given.get("kind")  # the model's kind names the wrong thing
+        line = f"{source}: {_format_loc(loc)}: {item['msg']}"
+        if item["type"] not in ("missing", "union_tag_not_found"):
+            line += f" (got {_format_input(given)})"
         lines.append(line)
     return "\n".join(lines)
 
@@ -266,33 +283,3 @@ def spec_digest(spec: TaskSpec) -> bytes:
     """The spec's identity: SHA-256 (32 bytes) of `canonical_json(spec)`."""
     return hashlib.sha256(canonical_json(spec)).digest()
 
-
-def model_macs(spec: TaskSpec) -> int:
-    """Multiply-accumulates of one forward pass of the spec's model on one sample.
-
-    mlp: sum of `fan_in * fan_out` over the linear layers (inputs → hidden... → classes).
-    cnn: per conv layer `c_in * c_out * 3 * 3 * H * W` (padding 1 keeps H x W), then the head
-    `c_last * H * W * classes`. Biases, activations and the loss are not counted.
-    """
-    shape = DATASET_SHAPES[spec.dataset.name]
-    if spec.model.kind == "mlp":
-        widths = [shape.n_inputs, *spec.model.hidden, shape.n_classes]
-        return sum(a * b for a, b in zip(widths, widths[1:], strict=False))
-    c_in, height, width = shape.input_shape
-    macs = 0
-    for c_out in spec.model.channels:
-        macs += c_in * c_out * 9 * height * width
-        c_in = c_out
-    return macs + c_in * height * width * shape.n_classes
-
-
-def compute_units(spec: TaskSpec) -> int:
-    """The task's deterministic cost in compute units (1 CU = 1 MFLOP = 10^6 floating point ops).
-
-    CU = ceil(6 × model_macs(spec) × batch_size × steps / 10^6): a forward pass costs 2 FLOPs per
-    multiply-accumulate, and forward plus backward is counted as 3 forward passes. Evaluation,
-    biases and activations are not counted. The figure depends only on the spec, never on the
-    node's speed, so a slow node is not paid more for the same work.
-    """
-    flops = 6 * model_macs(spec) * spec.training.batch_size * spec.training.steps
-    return -(-flops // 1_000_000)

@@ -134,7 +134,7 @@ def test_wrong_type_is_named(path: str, value: Any) -> None:
         ("dataset.eval_fraction", 0.0, "greater than 0"),
         ("dataset.eval_fraction", 0.51, "less than or equal to 0.5"),
         ("dataset.digest", "abc", "should match pattern"),
-        ("acceptance.threshold", 1.01, "less than or equal to 1"),
+        ("acceptance.threshold", 1.01, "at most 1.0"),
         ("acceptance.threshold", -0.1, "greater than or equal to 0"),
         ("determinism.threads", 0, "greater than or equal to 1"),
         ("determinism.threads", 65, "less than or equal to 64"),

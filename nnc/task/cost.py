@@ -1,0 +1,103 @@
+"""What a task costs: multiply-accumulates of its model and the compute units it is priced in.
+
+Every figure here is a pure function of the spec (no framework is imported), so requesters, nodes,
+the API and the contracts' callers all price a task the same way, whatever is installed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nnc.task.datasets import DATASET_SHAPES, TEXT_VOCAB
+from nnc.task.model_specs import CausalLMSpec, ModelSpec, UNetSpec
+
+if TYPE_CHECKING:
+    from nnc.task.spec import TaskSpec
+
+_LM_TARGET_SHAPES = {  # target → (fan_in, fan_out) pairs per block, in units of width
+    "c_attn": [(1, 3)],
+    "c_proj": [(1, 1), (4, 1)],  # attention output and MLP output projections
+    "c_fc": [(1, 4)],
+}
+
+
+def classifier_macs(model: ModelSpec, dataset: str) -> int:
+    """mlp: sum of `fan_in * fan_out` over the linear layers (inputs → hidden... → classes).
+    cnn: per conv layer `c_in * c_out * 3 * 3 * H * W` (padding 1 keeps H x W), then the head
+    `c_last * H * W * classes`. Biases, activations and the loss are not counted."""
+    shape = DATASET_SHAPES[dataset]
+    if model.kind == "mlp":
+        widths = [shape.n_inputs, *model.hidden, shape.n_classes]
+        return sum(a * b for a, b in zip(widths, widths[1:], strict=False))
+    c_in, height, width = shape.input_shape
+    macs = 0
+    for c_out in model.channels:
+        macs += c_in * c_out * 9 * height * width
+        c_in = c_out
+    return macs + c_in * height * width * shape.n_classes
+
+
+def causal_lm_macs(model: CausalLMSpec) -> int:
+    """One sequence of `context` tokens: per token and block, 12·width² for the linear layers
+    (qkv 3w², output w², MLP 8w²) and 2·context·width for attention scores and values (the
+    whole context counted, not the causal half), then width·256 for the head; with `lora`,
+    rank·(fan_in + fan_out) more per adapted layer."""
+    w, n = model.width, model.context
+    per_token = model.layers * (12 * w * w + 2 * n * w) + w * TEXT_VOCAB
+    if model.lora is not None:
+        r = model.lora.rank
+        per_token += model.layers * sum(r * (a + b) * w for t in model.lora.targets for a, b in _LM_TARGET_SHAPES[t])
+    return n * per_token
+
+
+def unet_macs(model: UNetSpec, dataset: str) -> int:
+    """One image through the UNet (`nnc.runtimes.diffusion` builds it): conv_in, per level a
+    resnet block (two 3x3 convs) and a 3x3 downsampling conv between levels, at the deepest
+    level self-attention (4·c² per pixel for the projections, 2·pixels·c for scores and
+    values); the way up mirrors it with two resnet blocks per level on concatenated skips and
+    3x3 upsampling convs, then conv_out. Norms, time and class embeddings are not counted."""
+    c_img, height, width = DATASET_SHAPES[dataset].input_shape
+    chans = model.channels
+    pixels = [height * width // 4**i for i in range(len(chans))]
+    macs = 9 * c_img * chans[0] * pixels[0]  # conv_in
+    c_prev = chans[0]
+    for i, c in enumerate(chans):  # down
+        macs += 9 * (c_prev * c + c * c) * pixels[i]
+        if i < len(chans) - 1:
+            macs += 9 * c * c * pixels[i + 1]
+        c_prev = c
+    last, p = chans[-1], pixels[-1]
+    macs += 2 * 9 * last * last * p  # mid resnet (attention below)
+    macs += 2 * (4 * last * last * p + 2 * p * p * last)  # attention at the deepest level, down and mid
+    for i in reversed(range(len(chans))):  # up: two resnets on [x, skip] per level
+        c = chans[i]
+        for _ in range(2):
+            macs += 9 * (2 * c * c + c * c) * pixels[i]
+        if i > 0:
+            macs += 9 * c * c * pixels[i - 1]
+    macs += 4 * last * last * p + 2 * p * p * last
+    return macs + 9 * chans[0] * c_img * pixels[0]  # conv_out
+
+
+def model_macs(spec: TaskSpec) -> int:
+    """Multiply-accumulates of one forward pass of the spec's model on one sample (an image, a
+    clip, a sequence of `context` tokens)."""
+    model = spec.model
+    if isinstance(model, CausalLMSpec):
+        return causal_lm_macs(model)
+    if isinstance(model, UNetSpec):
+        return unet_macs(model, spec.dataset.name)
+    return classifier_macs(model, spec.dataset.name)
+
+
+def compute_units(spec: TaskSpec) -> int:
+    """The task's deterministic cost in compute units (1 CU = 1 MFLOP = 10^6 floating point ops).
+
+    CU = ceil(6 × model_macs(spec) × batch_size × steps / 10^6): a forward pass costs 2 FLOPs per
+    multiply-accumulate, and forward plus backward is counted as 3 forward passes (also for a
+    LoRA, whose backward still runs through the frozen base). Evaluation, biases and activations
+    are not counted. The figure depends only on the spec, never on the node's speed, so a slow
+    node is not paid more for the same work.
+    """
+    flops = 6 * model_macs(spec) * spec.training.batch_size * spec.training.steps
+    return -(-flops // 1_000_000)
