@@ -17,8 +17,8 @@ import torch
 
 from nnc.errors import TrainingError
 from nnc.storage import Store
-from nnc.task import DATASET_SHAPES, parse_spec
-from nnc.training import build_model, evaluate, model_digest
+from nnc.task import parse_spec
+from nnc.training import evaluate, model_digest
 from nnc.training.data import fetch_dataset
 from nnc.verification.bundle import is_bundle, model_uri_of
 from nnc.zk import agreement_tag
@@ -30,7 +30,8 @@ MAX_SCORE = 10_000
 
 def evaluate_result(store: Store, spec_uri: str, spec_digest: bytes, model_uri: str, result_digest: bytes,
                     tag_of_task: int | None = None) -> int:
-    """Quality score (0..10000) of the model at `model_uri`, checked against both digests.
+    """Quality score (0..10000) of the model at `model_uri`, checked against both digests: its
+    accuracy, or for a loss metric `threshold / loss` capped at 1 (`AcceptanceSpec.quality`).
 
     With `tag_of_task`, `result_digest` is the agreement tag the nodes proved for that task
     (results submitted as zero-knowledge commitments): the model's digest must produce it.
@@ -51,8 +52,6 @@ def evaluate_result(store: Store, spec_uri: str, spec_digest: bytes, model_uri: 
     if digest != result_digest:
         raise TrainingError(f"model at {model_uri} does not match the committed result digest "
                             f"0x{result_digest.hex()}")
-    model = build_model(spec.model, DATASET_SHAPES[spec.dataset.name])
-    model.load_state_dict(state)
     with tempfile.TemporaryDirectory(prefix="nnc-eval-") as tmp:
-        accuracy = evaluate(spec, model, fetch_dataset(spec, store, Path(tmp)))
-    return max(0, min(MAX_SCORE, round(accuracy * MAX_SCORE)))
+        metric = evaluate(spec, state, fetch_dataset(spec, store, Path(tmp)))
+    return max(0, min(MAX_SCORE, round(spec.acceptance.quality(metric) * MAX_SCORE)))

@@ -57,8 +57,8 @@ def unet_macs(model: UNetSpec, dataset: str) -> int:
     values); the way up mirrors it with two resnet blocks per level on concatenated skips and
     3x3 upsampling convs, then conv_out. Norms, time and class embeddings are not counted."""
     c_img, height, width = DATASET_SHAPES[dataset].input_shape
-    chans = model.channels
-    pixels = [height * width // 4**i for i in range(len(chans))]
+    chans: list[int] = list(model.channels)
+    pixels = [(height * width) >> (2 * i) for i in range(len(chans))]
     macs = 9 * c_img * chans[0] * pixels[0]  # conv_in
     c_prev = chans[0]
     for i, c in enumerate(chans):  # down

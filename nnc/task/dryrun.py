@@ -11,7 +11,6 @@ on faster hardware, so the estimates for the faster classes are lower bounds.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -38,36 +37,12 @@ class StepTiming:
 
 
 def time_steps(spec: TaskSpec, steps: int, dataset_file: Path | None = None) -> StepTiming:
-    """Builds the spec's model and data, then times `min(steps, spec steps)` training steps (the
-    spec's seed, batch order, optimizer and thread count); the model is discarded."""
-    # imported here: torch loads only for the commands that train
-    import torch
-    from torch import nn
+    """Builds the spec's model and data with its framework's runtime, then times
+    `min(steps, spec steps)` training steps (the spec's seed, batch order, optimizer and thread
+    count); the model is discarded."""
+    from nnc.runtimes import runtime_for  # imports torch and the framework: only for commands that train
 
-    from nnc.task.datasets import DATASET_SHAPES
-    from nnc.training.data import BatchSampler, load_data
-    from nnc.training.models import build_model
-    from nnc.training.trainer import deterministic_torch, make_optimizer
-
-    measured = max(1, min(steps, spec.training.steps))
-    with deterministic_torch(spec.determinism.threads):
-        data = load_data(spec, dataset_file)
-        torch.manual_seed(spec.training.seed)
-        model = build_model(spec.model, DATASET_SHAPES[spec.dataset.name])
-        optimizer = make_optimizer(spec, model)
-        sampler = BatchSampler(len(data.train_y), spec.training.batch_size, spec.training.seed)
-        loss_fn = nn.CrossEntropyLoss()
-        started = time.perf_counter()
-        loss = float("nan")
-        for step in range(1, measured + 1):
-            batch = sampler.indices(step)
-            optimizer.zero_grad(set_to_none=True)
-            out = loss_fn(model(data.train_x[batch]), data.train_y[batch])
-            out.backward()
-            optimizer.step()
-            loss = float(out.item())
-        seconds = time.perf_counter() - started
-    return StepTiming(measured, seconds / measured, sum(p.numel() for p in model.parameters()), loss)
+    return runtime_for(spec).time_steps(spec, steps, dataset_file)
 
 
 @dataclass(frozen=True)

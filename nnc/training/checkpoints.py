@@ -100,11 +100,12 @@ def next_link(
 def save_checkpoint(
     link: Checkpoint,
     spec_digest: bytes,
-    model: torch.nn.Module,
-    optimizer: torch.optim.Optimizer,
+    weights: Mapping[str, torch.Tensor],
+    optimizer_state: Mapping[str, Any],
     history: list[Checkpoint],
 ) -> None:
-    """Write the checkpoint file for `link` (the last entry of `history`) atomically."""
+    """Write the checkpoint file for `link` (the last entry of `history`) atomically: the model's
+    `weights` (what the chain commits to) and the optimizer's state, both plain tensors and values."""
     payload = {
         "format": CHECKPOINT_FORMAT,
         "spec_digest": spec_digest.hex(),
@@ -112,8 +113,8 @@ def save_checkpoint(
         "loss": link.loss,
         "weights_digest": link.weights_digest,
         "chain_head": link.chain_head,
-        "model": model.state_dict(),
-        "optimizer": optimizer.state_dict(),
+        "model": dict(weights),
+        "optimizer": dict(optimizer_state),
         "history": [
             {"step": c.step, "loss": c.loss, "weights_digest": c.weights_digest, "chain_head": c.chain_head}
             for c in history

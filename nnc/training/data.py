@@ -1,6 +1,8 @@
 """Datasets a spec may name, loaded and split deterministically.
 
 `sklearn-digits` is scikit-learn's bundled 8x8 digits set (1797 samples, 10 classes): no download.
+`synthetic-tones` and `synthetic-motion` are generated (`nnc.training.synthetic`); text corpora
+are in `nnc.training.text`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from sklearn.datasets import load_digits
 
 from nnc.errors import TrainingError
 from nnc.storage.base import Store
-from nnc.task import DATASET_SHAPES, DatasetSpec, TaskSpec
+from nnc.task import DATASET_SHAPES, DatasetSpec, TaskSpec, dataset_kind
+from nnc.training import synthetic
 
 
 @dataclass(frozen=True)
@@ -30,10 +33,18 @@ class SplitData:
     eval_x: torch.Tensor
     eval_y: torch.Tensor
 
+    @property
+    def n_train(self) -> int:
+        return len(self.train_y)
+
 
 def _bundled_arrays(dataset: DatasetSpec) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+    if dataset.name == "synthetic-tones":
+        return synthetic.tones()
+    if dataset.name == "synthetic-motion":
+        return synthetic.motion()
     if dataset.name != "sklearn-digits":
-        raise TrainingError(f"unsupported dataset {dataset.name!r} (supported: sklearn-digits)")
+        raise TrainingError(f"dataset {dataset.name!r} is not a classification dataset")
     bunch = load_digits()
     inputs = (np.asarray(bunch.data, dtype=np.float64) / 16.0).astype(np.float32)
     return inputs, np.asarray(bunch.target, dtype=np.int64)
@@ -123,6 +134,10 @@ def load_data(spec: TaskSpec, dataset_file: Path | None = None) -> SplitData:
 
 def load_dataset_digest(spec: TaskSpec, dataset_file: Path | None = None) -> str:
     """The digest `DatasetSpec.digest` must hold for the spec's dataset (before splitting)."""
+    if dataset_kind(spec.dataset.name) == "text":
+        from nnc.training.text import corpus_bytes, text_digest
+
+        return text_digest(corpus_bytes(spec, dataset_file))
     return dataset_digest(*_load_arrays(spec.dataset, dataset_file))
 
 
@@ -131,7 +146,8 @@ def fetch_dataset(spec: TaskSpec, store: Store, directory: Path) -> Path | None:
     `directory`, once; None for a spec that uses the bundled copy."""
     if spec.dataset.uri is None:
         return None
-    dest = directory / f"dataset-{hashlib.sha256(spec.dataset.uri.encode()).hexdigest()[:16]}.npz"
+    suffix = ".txt" if dataset_kind(spec.dataset.name) == "text" else ".npz"
+    dest = directory / f"dataset-{hashlib.sha256(spec.dataset.uri.encode()).hexdigest()[:16]}{suffix}"
     if not dest.exists():
         directory.mkdir(parents=True, exist_ok=True)
         store.get_file(spec.dataset.uri, dest)

@@ -1,20 +1,26 @@
-"""Deterministic training of a task spec, with checkpoints, a hash chain and resumption."""
+"""Deterministic training of a task spec, with checkpoints, a hash chain and resumption.
+
+`train`, `replay` and `evaluate` serve every framework: they hand the spec to its runtime
+(`nnc.runtimes.runtime_for`). The torch runtimes come back here, to `train_program` and its
+siblings, the loop shared by every `Program` (classifiers, language models, diffusion models).
+"""
 
 from __future__ import annotations
 
 import logging
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 
 from nnc.errors import TrainingError
-from nnc.task import DATASET_SHAPES, TaskSpec, spec_digest
+from nnc.task import TaskSpec, spec_digest
 from nnc.training.checkpoints import (
     Checkpoint,
     CheckpointState,
@@ -26,9 +32,12 @@ from nnc.training.checkpoints import (
     save_checkpoint,
     verify_state,
 )
-from nnc.training.data import BatchSampler, SplitData, load_data
+from nnc.training.data import BatchSampler
 from nnc.training.digest import model_digest, round_loss
-from nnc.training.models import build_model
+from nnc.training.program import Program, TrainData
+
+if TYPE_CHECKING:
+    from nnc.task.dryrun import StepTiming
 
 logger = logging.getLogger(__name__)
 
@@ -73,29 +82,19 @@ def deterministic_torch(threads: int) -> Iterator[None]:
             torch.set_num_threads(previous_threads)
 
 
-def _accuracy(model: nn.Module, inputs: torch.Tensor, labels: torch.Tensor) -> float:
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            predictions = model(inputs).argmax(dim=1)
-    finally:
-        model.train(was_training)
-    return float((predictions == labels).sum().item()) / len(labels)
+def evaluate(spec: TaskSpec, weights: Mapping[str, torch.Tensor], dataset_file: Path | None = None) -> float:
+    """The spec's acceptance metric (accuracy, or eval loss) of committed `weights` on its eval split."""
+    from nnc.runtimes import runtime_for
+
+    runtime = runtime_for(spec)
+    return runtime.evaluate(spec, weights, runtime.load_data(spec, dataset_file))
 
 
-def evaluate(spec: TaskSpec, model: nn.Module, dataset_file: Path | None = None) -> float:
-    """Accuracy of `model` on the spec's eval split (fraction of samples classified correctly)."""
-    data = load_data(spec, dataset_file)
-    with deterministic_torch(spec.determinism.threads):
-        return _accuracy(model, data.eval_x, data.eval_y)
-
-
-def make_optimizer(spec: TaskSpec, model: nn.Module) -> torch.optim.Optimizer:
+def make_optimizer(spec: TaskSpec, parameters: list[nn.Parameter]) -> torch.optim.Optimizer:
     lr = spec.training.learning_rate
     if spec.training.optimizer == "adam":
-        return torch.optim.Adam(model.parameters(), lr=lr)
-    return torch.optim.SGD(model.parameters(), lr=lr)
+        return torch.optim.Adam(parameters, lr=lr)
+    return torch.optim.SGD(parameters, lr=lr)
 
 
 def _is_checkpoint_step(spec: TaskSpec, step: int) -> bool:
@@ -103,7 +102,8 @@ def _is_checkpoint_step(spec: TaskSpec, step: int) -> bool:
 
 
 def _resume(
-    spec: TaskSpec, workdir: Path, genesis: bytes, model: nn.Module, optimizer: torch.optim.Optimizer
+    spec: TaskSpec, program: Program, workdir: Path, genesis: bytes, model: nn.Module,
+    optimizer: torch.optim.Optimizer,
 ) -> tuple[int, float, list[Checkpoint]]:
     """Load the latest checkpoint into `model` and `optimizer`: (step, loss, chain so far)."""
     found = list_checkpoints(workdir)
@@ -114,56 +114,100 @@ def _resume(
     verify_state(state, path, genesis, spec.determinism.digest_decimals)
     if state.step != step or state.step > spec.training.steps or not _is_checkpoint_step(spec, state.step):
         raise TrainingError(f"checkpoint {path} holds step {state.step}, not a checkpoint step of this spec")
-    try:
-        model.load_state_dict(state.model)
-        optimizer.load_state_dict(state.optimizer)
-    except (RuntimeError, ValueError, KeyError) as exc:
-        raise TrainingError(f"checkpoint {path} does not fit the spec's model: {exc}") from exc
+    _restore(program, model, optimizer, state, f"checkpoint {path}")
     logger.info("resuming %s from %s (step %d)", spec.name, path, state.step)
     return state.step, state.loss, state.history
 
 
-def train_step(
-    model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn: nn.Module, data: SplitData, batch: torch.Tensor
-) -> float:
+def _restore(program: Program, model: nn.Module, optimizer: torch.optim.Optimizer, state: CheckpointState,
+             what: str) -> None:
+    try:
+        program.load_weights(model, state.model)
+        optimizer.load_state_dict(state.optimizer)
+    except (RuntimeError, ValueError, KeyError) as exc:
+        raise TrainingError(f"{what} does not fit the spec's model: {exc}") from exc
+
+
+def train_step(program: Program, model: nn.Module, optimizer: torch.optim.Optimizer, data: TrainData,
+               batch: torch.Tensor, step: int) -> float:
     """One optimisation step on `batch` (indices into the train split); returns the raw loss."""
     optimizer.zero_grad(set_to_none=True)
-    loss = loss_fn(model(data.train_x[batch]), data.train_y[batch])
-    loss.backward()
+    loss = program.loss(model, data, batch, step)
+    loss.backward()  # type: ignore[no-untyped-call]
     optimizer.step()
     return float(loss.item())
 
 
-def replay(
-    spec: TaskSpec, start: CheckpointState | None, end_step: int, data: SplitData | None = None
-) -> dict[str, torch.Tensor]:
+def _fresh(spec: TaskSpec, program: Program) -> tuple[nn.Module, torch.optim.Optimizer]:
+    """The seeded initial model and its optimizer (call inside `deterministic_torch`)."""
+    torch.manual_seed(spec.training.seed)
+    model = program.build()
+    return model, make_optimizer(spec, program.trainable(model))
+
+
+def replay(spec: TaskSpec, start: CheckpointState | None, end_step: int, data: Any | None = None,
+           ) -> dict[str, torch.Tensor]:
     """Re-executes training from `start` (or from the seeded initial model when None) up to
     `end_step`, exactly as `train` runs those steps, and returns the weights at `end_step`.
 
     This is what a spot-check verifier runs for one checkpoint segment: the same seed, batch
     order, optimizer state and thread count give the same weights as the trainer's checkpoint.
-    `data` is `load_data(spec)`, passed in to load it once for several segments.
+    `data` is the runtime's `load_data(spec)`, passed in to load it once for several segments.
     """
+    from nnc.runtimes import runtime_for
+
+    return runtime_for(spec).replay(spec, start, end_step, data)
+
+
+def replay_program(spec: TaskSpec, program: Program, start: CheckpointState | None, end_step: int,
+                   data: Any | None = None) -> dict[str, torch.Tensor]:
+    """`replay` for a torch `Program`."""
     begin = 0 if start is None else start.step
     if not begin <= end_step <= spec.training.steps:
         raise TrainingError(f"cannot replay from step {begin} to {end_step} (spec has {spec.training.steps} steps)")
-    data = data if data is not None else load_data(spec)
+    data = data if data is not None else program.load_data(None)
     with deterministic_torch(spec.determinism.threads):
-        torch.manual_seed(spec.training.seed)
-        model = build_model(spec.model, DATASET_SHAPES[spec.dataset.name])
-        optimizer = make_optimizer(spec, model)
+        model, optimizer = _fresh(spec, program)
         if start is not None:
-            try:
-                model.load_state_dict(start.model)
-                optimizer.load_state_dict(start.optimizer)
-            except (RuntimeError, ValueError, KeyError) as exc:
-                raise TrainingError(f"checkpoint at step {begin} does not fit the spec's model: {exc}") from exc
-        sampler = BatchSampler(len(data.train_y), spec.training.batch_size, spec.training.seed)
-        loss_fn = nn.CrossEntropyLoss()
+            _restore(program, model, optimizer, start, f"checkpoint at step {begin}")
+        sampler = BatchSampler(data.n_train, spec.training.batch_size, spec.training.seed)
         model.train()
         for step in range(begin + 1, end_step + 1):
-            train_step(model, optimizer, loss_fn, data, sampler.indices(step))
-        return {name: tensor.detach().clone() for name, tensor in model.state_dict().items()}
+            train_step(program, model, optimizer, data, sampler.indices(step), step)
+        return {name: tensor.detach().clone() for name, tensor in program.weights(model).items()}
+
+
+def evaluate_program(spec: TaskSpec, program: Program, weights: Mapping[str, torch.Tensor], data: TrainData,
+                     ) -> float:
+    """The acceptance metric of `weights` put into a freshly built model of `program`."""
+    with deterministic_torch(spec.determinism.threads):
+        torch.manual_seed(spec.training.seed)
+        model = program.build()
+        try:
+            program.load_weights(model, weights)
+        except (RuntimeError, ValueError, KeyError) as exc:
+            raise TrainingError(f"the weights do not fit the spec's model: {exc}") from exc
+        return program.metric(model, data)
+
+
+def time_program_steps(spec: TaskSpec, program: Program, steps: int, dataset_file: Path | None = None,
+                       ) -> StepTiming:
+    """`steps` (at most the spec's) real optimisation steps of `program`, timed; the model is discarded."""
+    from nnc.task.dryrun import StepTiming
+
+    measured = max(1, min(steps, spec.training.steps))
+    data = program.load_data(dataset_file)
+    with deterministic_torch(spec.determinism.threads):
+        model, optimizer = _fresh(spec, program)
+        sampler = BatchSampler(data.n_train, spec.training.batch_size, spec.training.seed)
+        model.train()
+        started = time.perf_counter()
+        loss = math.nan
+        for step in range(1, measured + 1):
+            loss = train_step(program, model, optimizer, data, sampler.indices(step), step)
+        seconds = time.perf_counter() - started
+    parameters = sum(p.numel() for p in program.trainable(model))
+    return StepTiming(measured, seconds / measured, parameters, loss)
 
 
 def train(
@@ -175,101 +219,99 @@ def train(
     resume: bool = True,
     dataset_file: Path | None = None,
 ) -> TrainingResult:
-    """Train `spec` deterministically in `workdir` and return the result commitment data.
+    """Train `spec` deterministically in `workdir` with its framework's runtime and return the
+    result commitment data.
 
     Same spec, same framework versions and thread count → same `result_digest` and `chain_head`.
-    Model initialisation is seeded by `torch.manual_seed(seed)` (inside a forked RNG, so the
-    caller's RNG is untouched); batches come from `BatchSampler` (a function of seed and step).
+    Model initialisation is seeded by the spec's seed (inside a forked RNG, so the caller's RNG is
+    untouched); batches come from `BatchSampler` (a function of seed and step).
 
     Every `checkpoint_interval` steps and at the last step a checkpoint is written atomically to
     `workdir/checkpoints/step-<n>.pt`, the chain is extended (see `digest.chain_step`) and
     `on_checkpoint` is called. `on_progress(step, loss)` is called every `PROGRESS_EVERY` steps.
     With `resume=True` the latest checkpoint in `workdir` is verified and training continues from
     it, ending with the same digest and chain head as an uninterrupted run; with `resume=False`
-    existing checkpoint files are deleted first. The final weights (state_dict only) are written
-    to `workdir/model.pt`. A spec whose dataset has a `uri` trains on `dataset_file`, the fetched
-    copy. Raises `TrainingError` when the data or a checkpoint does not fit.
+    existing checkpoint files are deleted first. The final weights (a flat name → tensor dict) are
+    written to `workdir/model.pt`. A spec whose dataset has a `uri` trains on `dataset_file`, the
+    fetched copy. Raises `TrainingError` when the data or a checkpoint does not fit, and
+    `RuntimeMissingError` when the spec's framework is not installed.
     """
+    from nnc.runtimes import runtime_for
+
+    return runtime_for(spec).train(spec, workdir, on_checkpoint=on_checkpoint, on_progress=on_progress,
+                                   resume=resume, dataset_file=dataset_file)
+
+
+def train_program(
+    spec: TaskSpec,
+    program: Program,
+    workdir: Path,
+    *,
+    on_checkpoint: Callable[[Checkpoint], None] | None = None,
+    on_progress: Callable[[int, float], None] | None = None,
+    resume: bool = True,
+    dataset_file: Path | None = None,
+) -> TrainingResult:
+    """`train` for a torch `Program`."""
     started = time.perf_counter()
     workdir = Path(workdir)
     training = spec.training
     decimals = spec.determinism.digest_decimals
     genesis = spec_digest(spec)
-    data = load_data(spec, dataset_file)
+    data = program.load_data(dataset_file)
     if not resume:
         for _, stale in list_checkpoints(workdir):
             stale.unlink()
 
     with deterministic_torch(spec.determinism.threads):
-        torch.manual_seed(training.seed)
-        model = build_model(spec.model, DATASET_SHAPES[spec.dataset.name])
-        optimizer = make_optimizer(spec, model)
-        step, loss_value, history = _resume(spec, workdir, genesis, model, optimizer) if resume else (0, math.nan, [])
+        model, optimizer = _fresh(spec, program)
+        step, loss_value, history = (_resume(spec, program, workdir, genesis, model, optimizer) if resume
+                                     else (0, math.nan, []))
         resumed_from = step
         head = bytes.fromhex(history[-1].chain_head) if history else genesis
-        sampler = BatchSampler(len(data.train_y), training.batch_size, training.seed)
-        loss_fn = nn.CrossEntropyLoss()
+        sampler = BatchSampler(data.n_train, training.batch_size, training.seed)
         model.train()
         if step < training.steps:
-            logger.info(
-                "training %s: steps %d..%d, batch %d, %s lr %g, %d thread(s)",
-                spec.name,
-                step + 1,
-                training.steps,
-                training.batch_size,
-                training.optimizer,
-                training.learning_rate,
-                spec.determinism.threads,
-            )
+            logger.info("training %s (%s): steps %d..%d, batch %d, %s lr %g, %d thread(s)", spec.name,
+                        spec.framework, step + 1, training.steps, training.batch_size, training.optimizer,
+                        training.learning_rate, spec.determinism.threads)
         while step < training.steps:
             step += 1
-            raw_loss = train_step(model, optimizer, loss_fn, data, sampler.indices(step))
+            raw_loss = train_step(program, model, optimizer, data, sampler.indices(step), step)
             if not math.isfinite(raw_loss):
                 logger.warning("%s: loss is %s at step %d", spec.name, raw_loss, step)
             if on_progress is not None and (step % PROGRESS_EVERY == 0 or step == training.steps):
                 on_progress(step, raw_loss)
             if _is_checkpoint_step(spec, step):
                 loss_value = round_loss(raw_loss, decimals)
-                link = next_link(head, checkpoint_path(workdir, step), step, loss_value, model.state_dict(), decimals)
+                weights = program.weights(model)
+                link = next_link(head, checkpoint_path(workdir, step), step, loss_value, weights, decimals)
                 history = [*history, link]
-                save_checkpoint(link, genesis, model, optimizer, history)
+                save_checkpoint(link, genesis, weights, optimizer.state_dict(), history)
                 head = bytes.fromhex(link.chain_head)
-                logger.info(
-                    "%s: checkpoint step %d loss %.6f chain %s",
-                    spec.name,
-                    step,
-                    loss_value,
-                    link.chain_head[:16],
-                )
+                logger.info("%s: checkpoint step %d loss %.6f chain %s", spec.name, step, loss_value,
+                            link.chain_head[:16])
                 if on_checkpoint is not None:
                     on_checkpoint(link)
-        metric = _accuracy(model, data.eval_x, data.eval_y)
-        state = model.state_dict()
+        model.eval()
+        metric = program.metric(model, data)
+        state = program.weights(model)
         result_digest = model_digest(state, decimals)
+    return finish(spec, workdir, state, result_digest, metric, started, head=head, final_loss=loss_value,
+                  history=history, resumed_from=resumed_from)
 
+
+def finish(spec: TaskSpec, workdir: Path, weights: Mapping[str, torch.Tensor], result_digest: bytes, metric: float,
+           started: float, *, head: bytes, final_loss: float, history: list[Checkpoint], resumed_from: int,
+           ) -> TrainingResult:
+    """Writes `workdir/model.pt` (the weights) and logs and returns the result (every runtime ends here)."""
     model_path = workdir / "model.pt"
-    atomic_save(state, model_path)
-    accepted = metric >= spec.acceptance.threshold
+    atomic_save(dict(weights), model_path)
+    accepted = spec.acceptance.accepts(metric)
     seconds = time.perf_counter() - started
-    logger.info(
-        "%s: done, %s %.4f (threshold %.4f, %s), digest %s, %.2fs",
-        spec.name,
-        spec.acceptance.metric,
-        metric,
-        spec.acceptance.threshold,
-        "accepted" if accepted else "rejected",
-        result_digest.hex()[:16],
-        seconds,
-    )
-    return TrainingResult(
-        result_digest=result_digest,
-        chain_head=head,
-        final_loss=loss_value,
-        metric=metric,
-        accepted=accepted,
-        steps=training.steps,
-        seconds=seconds,
-        model_path=model_path,
-        checkpoints=history,
-        resumed_from=resumed_from,
-    )
+    logger.info("%s: done, %s %.4f (threshold %.4f, %s), digest %s, %.2fs", spec.name, spec.acceptance.metric,
+                metric, spec.acceptance.threshold, "accepted" if accepted else "rejected", result_digest.hex()[:16],
+                seconds)
+    return TrainingResult(result_digest=result_digest, chain_head=head, final_loss=final_loss, metric=metric,
+                          accepted=accepted, steps=spec.training.steps, seconds=seconds, model_path=model_path,
+                          checkpoints=history, resumed_from=resumed_from)

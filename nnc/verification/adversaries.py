@@ -23,7 +23,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from nnc.task import DATASET_SHAPES, TaskSpec, spec_digest
+from nnc.runtimes.classifier import ClassifierProgram
+from nnc.task import DATASET_SHAPES, ModelSpec, TaskSpec, spec_digest
 from nnc.training import build_model, load_checkpoint, load_data, model_digest, round_loss, train
 from nnc.training.checkpoints import atomic_save, checkpoint_path, next_link, save_checkpoint
 from nnc.training.data import BatchSampler
@@ -72,15 +73,15 @@ def copier(spec: TaskSpec, workdir: Path, rng: random.Random) -> Submission:
     train(other, source, resume=False)
     genesis, decimals = spec_digest(spec), spec.determinism.digest_decimals
     head, history = genesis, []
-    model = build_model(spec.model, DATASET_SHAPES[spec.dataset.name])
-    optimizer = make_optimizer(spec, model)
+    model = build_model(_classifier(spec), DATASET_SHAPES[spec.dataset.name])
+    optimizer = make_optimizer(spec, list(model.parameters()))
     for _, end in segment_bounds(spec):
         state = load_checkpoint(checkpoint_path(source, end))
         model.load_state_dict(state.model)
         optimizer.load_state_dict(state.optimizer)
         link = next_link(head, checkpoint_path(workdir, end), end, state.loss, model.state_dict(), decimals)
         history.append(link)
-        save_checkpoint(link, genesis, model, optimizer, history)
+        save_checkpoint(link, genesis, model.state_dict(), optimizer.state_dict(), history)
         head = bytes.fromhex(link.chain_head)
     copy_seconds = time.process_time() - started  # includes the other node's training: an upper bound
     return _finish(spec, workdir, model, head, copy_seconds)
@@ -107,16 +108,16 @@ def _train_plan(spec: TaskSpec, workdir: Path, steps_of: Callable[[int], int | N
     noise_rng = torch.Generator().manual_seed(noise_seed)
     with deterministic_torch(spec.determinism.threads):
         torch.manual_seed(spec.training.seed)
-        model = build_model(spec.model, DATASET_SHAPES[spec.dataset.name])
-        optimizer = make_optimizer(spec, model)
+        model = build_model(_classifier(spec), DATASET_SHAPES[spec.dataset.name])
+        optimizer = make_optimizer(spec, list(model.parameters()))
         sampler = BatchSampler(len(data.train_y), spec.training.batch_size, spec.training.seed)
-        loss_fn = nn.CrossEntropyLoss()
+        program = ClassifierProgram(spec)
         model.train()
         head, history, loss = genesis, [], 0.0
         for index, (start, end) in enumerate(segment_bounds(spec)):
             count = steps_of(index)
             for step in range(start + 1, end + 1 if count is None else start + 1 + count):
-                loss = train_step(model, optimizer, loss_fn, data, sampler.indices(step))
+                loss = train_step(program, model, optimizer, data, sampler.indices(step), step)
             if noise:
                 with torch.no_grad():
                     for parameter in model.parameters():
@@ -125,7 +126,7 @@ def _train_plan(spec: TaskSpec, workdir: Path, steps_of: Callable[[int], int | N
             link = next_link(head, checkpoint_path(workdir, end), end, round_loss(loss, decimals),
                              model.state_dict(), decimals)
             history.append(link)
-            save_checkpoint(link, genesis, model, optimizer, history)
+            save_checkpoint(link, genesis, model.state_dict(), optimizer.state_dict(), history)
             head = bytes.fromhex(link.chain_head)
     return _finish(spec, workdir, model, head, time.process_time() - started)
 
@@ -135,3 +136,9 @@ def _finish(spec: TaskSpec, workdir: Path, model: nn.Module, head: bytes, second
     model_path = workdir / "model.pt"
     atomic_save(state, model_path)
     return Submission(model_digest(state, spec.determinism.digest_decimals), head, workdir, model_path, seconds)
+
+
+def _classifier(spec: TaskSpec) -> ModelSpec:
+    if not isinstance(spec.model, ModelSpec):
+        raise TypeError(f"the adversaries train classifiers, not {spec.model.kind!r} models")
+    return spec.model

@@ -22,10 +22,10 @@ from pathlib import Path
 import torch
 
 from nnc.errors import TrainingError
-from nnc.task import DATASET_SHAPES, TaskSpec, spec_digest
-from nnc.training import CheckpointState, build_model, load_checkpoint, load_data, model_digest, replay
+from nnc.runtimes import runtime_for
+from nnc.task import TaskSpec, spec_digest
+from nnc.training import CheckpointState, load_checkpoint, model_digest
 from nnc.training.checkpoints import checkpoint_path, verify_state
-from nnc.training.trainer import deterministic_torch
 from nnc.verification.segments import choose_segments, segment_bounds
 from nnc.zk import agreement_tag
 
@@ -122,7 +122,8 @@ def verify_submission(
     if result_digest != committed or not _same_weights(model, last.model):
         return verdict("model: differs from the committed result or the last checkpoint", [])
 
-    data = load_data(spec, dataset_file)
+    runtime = runtime_for(spec)
+    data = runtime.load_data(spec, dataset_file)
     checked: list[SegmentResult] = []
     steps = 0
     for index in choose_segments(seed, len(bounds), segments):
@@ -132,7 +133,7 @@ def verify_submission(
             # the last checkpoint was checked against the chain above
             claimed = last.model if end == last.step else _linked_state(workdir, end, links[end].weights_digest,
                                                                          decimals).model
-            replayed = replay(spec, start_state, end, data)
+            replayed = runtime.replay(spec, start_state, end, data)
         except TrainingError as exc:
             return verdict(f"segment {start}->{end}: {exc}", checked, steps=steps)
         steps += end - start
@@ -142,14 +143,12 @@ def verify_submission(
             return verdict(f"segment {start}->{end}: distance {distance:.3g} above tolerance {tolerance:.3g}",
                            checked, steps=steps)
 
-    network = build_model(spec.model, DATASET_SHAPES[spec.dataset.name])
-    network.load_state_dict(model)
-    network.eval()
-    with deterministic_torch(spec.determinism.threads), torch.no_grad():
-        predictions = network(data.eval_x).argmax(dim=1)
-    metric = float((predictions == data.eval_y).sum().item()) / len(data.eval_y)
-    if metric < spec.acceptance.threshold:
-        return verdict(f"acceptance: {spec.acceptance.metric} {metric:.4f} below {spec.acceptance.threshold}",
+    try:
+        metric = runtime.evaluate(spec, model, data)
+    except TrainingError as exc:
+        return verdict(f"model: {exc}", checked, steps=steps)
+    if not spec.acceptance.accepts(metric):
+        return verdict(f"acceptance: {spec.acceptance.metric} {metric:.4f} misses {spec.acceptance.threshold}",
                        checked, metric, steps)
     return verdict("ok", checked, metric, steps)
 
