@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import TYPE_CHECKING, Final
 
-from nnc.errors import TrainingError
+from nnc.errors import ConfigError, TrainingError
 
 if TYPE_CHECKING:
     from nnc.runtimes.base import Runtime
@@ -69,6 +69,21 @@ RUNTIMES: Final[Mapping[str, RuntimeInfo]] = {
 def installed_runtimes() -> list[str]:
     """The frameworks this machine can train, in registry order."""
     return [name for name, info in RUNTIMES.items() if info.installed()]
+
+
+def offered_runtimes(wanted: list[str] | None) -> list[str]:
+    """The frameworks a worker takes tasks of: `wanted` (an operator's choice), each of which must
+    be installed, or every installed runtime when None. Raises ConfigError naming what is missing."""
+    installed = installed_runtimes()
+    if wanted is None:
+        return installed
+    unknown = [name for name in wanted if name not in RUNTIMES]
+    missing = [name for name in wanted if name in RUNTIMES and name not in installed]
+    if unknown or missing:
+        problems = [f"unknown framework(s) {', '.join(unknown)} (known: {', '.join(RUNTIMES)})"] if unknown else []
+        problems += [f"{name} is not installed (pip install 'nnc[{RUNTIMES[name].extra}]')" for name in missing]
+        raise ConfigError(f"settings runtimes: {'; '.join(problems)}")
+    return list(dict.fromkeys(wanted))
 
 
 def require_runtime(framework: str) -> RuntimeInfo:

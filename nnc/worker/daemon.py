@@ -8,6 +8,7 @@ chain is asked before any transaction that might already have gone through befor
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,9 @@ from nnc.chain.registry import Registry
 from nnc.chain.types import ETH, TaskStatus
 from nnc.daemon import Backoff, StopFlag
 from nnc.errors import ContractRevertError, NNCError, StorageError, TaskSpecError
+from nnc.jsonfile import write_json_atomic
 from nnc.metrics import DaemonMetrics
+from nnc.runtimes import offered_runtimes
 from nnc.settings import Settings
 from nnc.storage import Store
 from nnc.task import TaskSpec, compute_units, parse_spec
@@ -36,7 +39,6 @@ from nnc.worker.state import Phase, WorkerState
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_FRAMEWORKS = frozenset({"torch"})
 FINAL_PHASES = frozenset({Phase.DONE, Phase.SKIPPED, Phase.FAILED})
 
 
@@ -93,6 +95,7 @@ class Worker:
         self.key = NodeKey(settings.encryption_key_file or self.home / "encryption.key")
         self.reader = EventReader(client.w3, client.artifacts, client.deployment, settings.log_range)
         self.tag = f"node {self.node[:10]}"
+        self.runtimes = offered_runtimes(settings.runtimes)
         self.metrics = DaemonMetrics("worker")
         self.metrics.watch(client)
         self.spot_check = SpotCheck(client)
@@ -107,19 +110,24 @@ class Worker:
 
         The profile document is stored content-addressed, so its on-chain digest resolves. A
         registered node re-registers its profile only when its hardware class changed: the
-        benchmark figures inside the profile vary from run to run.
+        benchmark figures inside the profile vary from run to run, or when the runtimes it offers
+        changed (an operator installed or dropped a framework).
         """
-        profile = collect_profile(benchmark_seconds)
+        profile = collect_profile(benchmark_seconds, self.runtimes)
         digest, hw_class = profile_digest(profile), hardware_class(profile)
         node = self.registry.node(self.node)
-        if not node.registered or node.hardware_class != hw_class:
+        registered_runtimes = self.home / "runtimes.json"
+        runtimes_changed = (not registered_runtimes.is_file()
+                            or json.loads(registered_runtimes.read_text()) != profile.runtimes)
+        if not node.registered or node.hardware_class != hw_class or runtimes_changed:
             self.store.put_bytes(profile_json(profile))
             if node.registered:
                 self.registry.update_profile(digest, hw_class)
             else:
                 self.registry.register(digest, hw_class)
-            log.info("%s: profile 0x%s… registered, hardware class %d, matmul %.1f GFLOPS", self.tag,
-                     digest.hex()[:12], hw_class, profile.benchmark.matmul_gflops)
+            write_json_atomic(registered_runtimes, profile.runtimes)
+            log.info("%s: profile 0x%s… registered, hardware class %d, matmul %.1f GFLOPS, runtimes %s", self.tag,
+                     digest.hex()[:12], hw_class, profile.benchmark.matmul_gflops, ", ".join(profile.runtimes))
         node = self.registry.node(self.node)
         if node.staked < stake:
             self.registry.stake(stake - node.staked)
@@ -203,8 +211,9 @@ class Worker:
         spec_uri = str(published["specURI"])
         try:
             spec = self.fetch_spec(task_id, spec_uri, str(published["specDigest"]))
-            if spec.framework not in SUPPORTED_FRAMEWORKS:
-                raise TaskSpecError(f"framework {spec.framework!r} is not installed on this node")
+            if spec.framework not in self.runtimes:
+                raise TaskSpecError(f"framework {spec.framework!r} is not among this node's runtimes "
+                                    f"({', '.join(self.runtimes)})")
             if spec.privacy is not None and not self.key.can_read(
                     fetch_dataset(spec, self.store, self.workdir(task_id))):
                 raise TaskSpecError("its private dataset is not encrypted to this node's key")

@@ -22,6 +22,8 @@ from typing import Any, Final
 import numpy as np
 import torch
 
+from nnc.runtimes import RUNTIMES, installed_runtimes
+
 logger = logging.getLogger(__name__)
 
 MATMUL_SIZE: Final = 512
@@ -61,6 +63,8 @@ class HardwareProfile:
     numpy: str
     os: str
     benchmark: Benchmark = field(default_factory=lambda: Benchmark(0.0, 0.0))
+    runtimes: dict[str, dict[str, str]] = field(default_factory=dict)
+    """The frameworks this node trains (`nnc.runtimes`), each with its packages' versions."""
 
 
 def _time_loop(operation: Callable[[], object], seconds: float, sync: Callable[[], None]) -> tuple[int, float]:
@@ -177,8 +181,15 @@ def _gpus() -> list[GpuInfo]:
     return gpus
 
 
-def collect_profile(benchmark_seconds: float = 1.0) -> HardwareProfile:
+def runtime_versions(frameworks: list[str]) -> dict[str, dict[str, str]]:
+    """Each of `frameworks` (installed runtimes) with the versions of the packages it runs on."""
+    return {name: RUNTIMES[name].versions() for name in frameworks}
+
+
+def collect_profile(benchmark_seconds: float = 1.0, runtimes: list[str] | None = None) -> HardwareProfile:
     """Describe this machine and measure it (`measure_benchmark(benchmark_seconds)`).
+
+    `runtimes` are the frameworks the node offers (default: every installed one).
 
     RAM is the machine's total (/proc/meminfo), not a container limit; `cuda` is the CUDA version
     torch was built with and `cuda_driver` the NVIDIA kernel driver version, each None without one.
@@ -195,6 +206,7 @@ def collect_profile(benchmark_seconds: float = 1.0) -> HardwareProfile:
         numpy=np.__version__,
         os=platform.platform(),
         benchmark=measure_benchmark(benchmark_seconds),
+        runtimes=runtime_versions(installed_runtimes() if runtimes is None else runtimes),
     )
 
 

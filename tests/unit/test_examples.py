@@ -1,0 +1,42 @@
+"""The example specs under examples/: each parses, pins its dataset, names a known runtime, and the
+torch domain templates (vision, audio, video) train to their own acceptance threshold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nnc.runtimes import RUNTIMES
+from nnc.task import compute_units, dataset_kind, load_spec
+from nnc.training import train
+from nnc.training.data import load_dataset_digest
+
+EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("*.json"))
+DOMAINS = {"vision-digits-cnn.json": "sklearn-digits", "audio-tones-cnn.json": "synthetic-tones",
+           "video-motion-cnn.json": "synthetic-motion"}
+
+
+def test_every_domain_has_a_template() -> None:
+    names = {path.name for path in EXAMPLES}
+    assert set(DOMAINS) <= names
+    frameworks = {load_spec(path).framework for path in EXAMPLES}
+    assert "torch" in frameworks
+    assert any(dataset_kind(load_spec(path).dataset.name) == "text" for path in EXAMPLES), "no text template"
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_example_parses_and_prices(path: Path) -> None:
+    spec = load_spec(path)
+    assert spec.framework in RUNTIMES
+    assert compute_units(spec) > 0
+    if spec.dataset.digest is not None:
+        assert load_dataset_digest(spec) == spec.dataset.digest
+
+
+@pytest.mark.parametrize("name", sorted(DOMAINS))
+def test_domain_template_trains_to_acceptance(name: str, tmp_path: Path) -> None:
+    spec = load_spec(Path(__file__).parents[2] / "examples" / name)
+    assert spec.dataset.name == DOMAINS[name]
+    result = train(spec, tmp_path)
+    assert result.accepted, f"{name}: {spec.acceptance.metric} {result.metric} misses {spec.acceptance.threshold}"
