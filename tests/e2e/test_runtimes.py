@@ -1,0 +1,109 @@
+"""Framework runtimes through the whole protocol: a node without a task's runtime never applies,
+and a node with it trains, the oracle scores the result with the same runtime, and it settles.
+
+Each non-torch runtime is exercised on a tiny spec: two replicas must agree on the digest (the
+contract pays only a majority), which is what "a verifiable digest" means on chain.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from nnc.chain.types import TaskStatus
+from nnc.devnet import ORACLE, Devnet
+from nnc.oracle.daemon import Oracle, open_index
+from nnc.runtimes import installed_runtimes
+from nnc.storage import LocalStore
+from nnc.task import TaskSpec, parse_spec
+from nnc.training.digest import model_digest
+from nnc.worker.daemon import Worker
+from tests.e2e.harness import Network, settings_for
+
+pytestmark = pytest.mark.e2e
+
+_BASE = {"version": 1, "determinism": {"threads": 1, "digest_decimals": 6}}
+TINY_SPECS: dict[str, dict[str, object]] = {
+    "transformers": {
+        "name": "tiny byte LM (tests)", "framework": "transformers",
+        "model": {"kind": "causal-lm", "layers": 1, "width": 16, "heads": 2, "context": 16},
+        "dataset": {"name": "tiny-text", "eval_fraction": 0.1},
+        "training": {"seed": 3, "steps": 20, "batch_size": 8, "learning_rate": 0.005, "optimizer": "adam",
+                     "checkpoint_interval": 10},
+        "acceptance": {"metric": "eval_loss", "threshold": 5.0}},
+    "peft": {
+        "name": "tiny byte LM LoRA (tests)", "framework": "peft",
+        "model": {"kind": "causal-lm", "layers": 1, "width": 16, "heads": 2, "context": 16,
+                  "lora": {"rank": 4, "alpha": 8.0, "targets": ["c_attn"]}},
+        "dataset": {"name": "tiny-text", "eval_fraction": 0.1},
+        "training": {"seed": 3, "steps": 20, "batch_size": 8, "learning_rate": 0.01, "optimizer": "adam",
+                     "checkpoint_interval": 10},
+        "acceptance": {"metric": "eval_loss", "threshold": 6.0}},
+    "jax": {
+        "name": "tiny digits MLP in JAX (tests)", "framework": "jax",
+        "model": {"kind": "mlp", "hidden": [16]},
+        "dataset": {"name": "sklearn-digits", "eval_fraction": 0.2},
+        "training": {"seed": 7, "steps": 40, "batch_size": 32, "learning_rate": 0.01, "optimizer": "adam",
+                     "checkpoint_interval": 20},
+        "acceptance": {"metric": "accuracy", "threshold": 0.3}},
+    "diffusers": {
+        "name": "tiny digit UNet LoRA (tests)", "framework": "diffusers",
+        "model": {"kind": "unet", "channels": [8, 16], "timesteps": 50,
+                  "lora": {"rank": 4, "alpha": 4.0, "targets": ["to_q", "to_k", "to_v"]}},
+        "dataset": {"name": "sklearn-digits", "eval_fraction": 0.1},
+        "training": {"seed": 5, "steps": 10, "batch_size": 16, "learning_rate": 0.01, "optimizer": "adam",
+                     "checkpoint_interval": 5},
+        "acceptance": {"metric": "eval_loss", "threshold": 5.0}},
+}
+
+
+def tiny_spec(framework: str) -> TaskSpec:
+    return parse_spec({**_BASE, **TINY_SPECS[framework]})
+
+
+def network(devnet: Devnet, data_dir: Path, offers: list[list[str] | None]) -> Network:
+    """An oracle and one worker per entry of `offers` (the runtimes its operator allows)."""
+    oracle_settings = settings_for(devnet, data_dir, ORACLE)
+    store = LocalStore(data_dir / "store")
+    oracle = Oracle(oracle_settings, devnet.client(ORACLE), open_index(oracle_settings, devnet.client(ORACLE)), store)
+    workers = []
+    for account, runtimes in zip(devnet.node_indices(), offers, strict=False):
+        settings = settings_for(devnet, data_dir, account).model_copy(update={"runtimes": runtimes})
+        worker = Worker(settings, devnet.client(account), store)
+        worker.join(200 * 10**18, benchmark_seconds=0.05)
+        workers.append(worker)
+    return Network(devnet, data_dir, oracle, workers, store)
+
+
+def test_a_node_without_the_runtime_never_applies(chain: Devnet, tmp_path: Path) -> None:
+    framework = next(name for name in installed_runtimes() if name != "torch")
+    net = network(chain, tmp_path, [["torch"], None])
+    task_id = net.publish(tiny_spec(framework), replication=1)
+    net.settle(task_id)
+    torch_only, full = net.workers
+    record = torch_only.state.tasks[task_id]
+    assert record.phase.value == "skipped" and f"framework {framework!r} is not among" in record.reason
+    assert net.market().applicants(task_id) == [full.node]
+    assert net.market().assignees(task_id) == [full.node]
+
+
+@pytest.mark.parametrize("framework", ["transformers", "peft", "jax", "diffusers"])
+def test_each_runtime_settles_with_agreeing_replicas(chain: Devnet, tmp_path: Path, framework: str) -> None:
+    if framework not in installed_runtimes():
+        pytest.fail(f"runtime {framework} is not installed: `make setup` installs the runtimes extra")
+    net = network(chain, tmp_path, [[framework], [framework]])
+    task_id = net.publish(tiny_spec(framework), replication=2)
+    net.settle(task_id)
+    assert net.status(task_id) == TaskStatus.SETTLED
+    digests = {net.market().result_of(task_id, worker.node) for worker in net.workers}
+    assert len(digests) == 1, "replicas disagree"
+    model_path = net.workers[0].workdir(task_id) / "model.pt"
+    weights = torch.load(model_path, weights_only=True)
+    assert model_digest(weights, 6) == digests.pop()
+    spec = tiny_spec(framework)
+    task = net.market().task(task_id)
+    assert 0 < task.quality_score <= 10_000  # the oracle evaluated the model with the framework's runtime
+    if spec.acceptance.metric == "eval_loss":  # quality = threshold / loss, capped
+        assert task.quality_score == 10_000 or task.quality_score < 10_000 * spec.acceptance.threshold
