@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -77,8 +78,20 @@ def _emit(event: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
+def _private_caches(workdir: Path) -> None:
+    """Frameworks write caches under $HOME, read-only in the sandbox: point them into the work
+    directory, and keep the Hugging Face libraries offline (task code never downloads weights)."""
+    cache = workdir / ".cache"
+    os.environ["XDG_CACHE_HOME"] = str(cache)
+    os.environ["HF_HOME"] = str(cache / "huggingface")
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["MPLCONFIGDIR"] = str(cache / "matplotlib")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The child: trains the job and reports on stdout; exit 3 when out of memory, 2 on a refusal."""
+    job = json.loads(Path((argv or sys.argv[1:])[0]).read_text())
+    _private_caches(Path(job["workdir"]))
     try:
         from nnc.task import parse_spec
         from nnc.training import train
@@ -88,7 +101,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
-    job = json.loads(Path((argv or sys.argv[1:])[0]).read_text())
     spec = parse_spec(job["spec"])
     try:
         dataset_file = Path(job["dataset_file"]) if job["dataset_file"] else None
