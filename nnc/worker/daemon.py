@@ -13,6 +13,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from web3.exceptions import BlockNotFound
+
 from nnc.chain.client import TRANSIENT_ERRORS, ChainClient
 from nnc.chain.dispute import CheckStatus, SpotCheck
 from nnc.chain.events import ChainEvent, EventReader
@@ -162,6 +164,10 @@ class Worker:
         log.info("%s: stopped at block %d", self.tag, self.state.last_block)
 
     def sync(self) -> None:
+        """Handles every confirmed event not handled yet. After a chain reorganisation deeper than
+        `confirmations` it rewinds to the newest remembered head still on the chain and handles the
+        events from there again (handling is idempotent: the chain is asked before acting)."""
+        self._rewind_if_reorganised()
         head = self.client.block_number() - self.settings.confirmations
         start = self.state.last_block + 1
         if head < start:
@@ -170,9 +176,71 @@ class Worker:
             self.handle(event)
             self.metrics.events.inc()
         self.state.last_block = head
+        head_hash = self._block_hash(head)
+        if head_hash is not None:
+            self.state.remember_head(head, head_hash)
         self.state.save()
         self.metrics.last_block.set(head)
         self.metrics.set_task_states(record.phase.value for record in self.state.tasks.values())
+
+    def _block_hash(self, number: int) -> str | None:
+        try:
+            block = self.client.w3.eth.get_block(number)
+        except BlockNotFound:
+            return None
+        return "0x" + bytes(block["hash"]).hex() if block and block.get("hash") else None
+
+    def _rewind_if_reorganised(self) -> None:
+        known = self.state.block_hashes
+        if not known or self._block_hash(max(known)) == known[max(known)]:
+            return
+        assert self.client.deployment is not None
+        rewind_to = self.client.deployment.start_block - 1  # nothing remembered survives: read it all again
+        for block in sorted(known, reverse=True):
+            if self._block_hash(block) == known[block]:
+                rewind_to = block
+                break
+        undone = sorted(t for t, block in self.state.touched.items() if block > rewind_to)
+        if rewind_to < min(known):  # deeper than every remembered head: reconcile every open task
+            undone = sorted(t for t, r in self.state.tasks.items() if r.phase not in FINAL_PHASES)
+        log.warning("%s: block %d is no longer on the chain (reorganisation): handling events again from "
+                    "block %d; reconciling task(s) %s with the chain", self.tag, max(known), rewind_to + 1, undone)
+        self.state.block_hashes = {b: h for b, h in known.items() if b <= rewind_to}
+        self.state.last_block = rewind_to
+        self.state.save()
+        for task_id in undone:
+            self.reconcile(task_id)
+
+    def reconcile(self, task_id: int) -> None:
+        """Re-derives a task's record from the chain as it is now (after a reorganisation undid the
+        events it was built from): submitted, assigned, applied, or considered afresh."""
+        record = self.state.tasks.get(task_id)
+        self.state.touched.pop(task_id, None)
+        if record is None:
+            return
+        if task_id > self.market.task_count():  # its publication was undone: forget it until it is re-published
+            del self.state.tasks[task_id]
+            self.state.save()
+            return
+        task = self.market.task(task_id)
+        me = self.node.lower()
+        if me in {a.lower() for a in self.market.assignees(task_id)}:
+            if any(self.market.result_of(task_id, self.node)):
+                self.state.set(task_id, Phase.DONE if task.status.is_final else Phase.SUBMITTED, record.reason)
+            elif task.status in (TaskStatus.ASSIGNED, TaskStatus.RUNNING):
+                self.state.set(task_id, Phase.ASSIGNED, spec_uri=record.spec_uri)
+            else:
+                self.state.set(task_id, Phase.DONE, task.status.name.lower())
+        elif me in {a.lower() for a in self.market.applicants(task_id)}:
+            self.state.set(task_id, Phase.APPLIED if task.status == TaskStatus.PUBLISHED else Phase.DONE,
+                           spec_uri=record.spec_uri)
+        elif task.status == TaskStatus.PUBLISHED:
+            del self.state.tasks[task_id]
+            self.consider(task_id, {"specURI": record.spec_uri, "specDigest": "0x" + task.spec_digest.hex()})
+        else:
+            self.state.set(task_id, Phase.DONE, "assigned to others")
+        log.info("task %d: %s reconciled after the reorganisation: %s", task_id, self.tag,
+                 self.state.tasks[task_id].phase.value if task_id in self.state.tasks else "forgotten")
 
     def handle(self, event: ChainEvent) -> None:
         if event.name == "NodePaid" and str(event.args.get("node", "")).lower() == self.node.lower():
@@ -189,6 +257,7 @@ class Worker:
             return
         task_id = int(event.args["taskId"])
         record = self.state.tasks.get(task_id)
+        self.state.touched[task_id] = event.block_number
         if event.name == "TaskPublished":
             if record is None:
                 self.consider(task_id, event.args)

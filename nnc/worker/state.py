@@ -40,6 +40,18 @@ class WorkerState:
     last_block: int = -1
     tasks: dict[int, TaskRecord] = field(default_factory=dict)
     checks: list[int] = field(default_factory=list)  # spot-checks this node was picked for
+    block_hashes: dict[int, str] = field(default_factory=dict)
+    """Hashes of the last few synced heads: where to rewind to after a chain reorganisation."""
+
+    touched: dict[int, int] = field(default_factory=dict)
+    """Block of the last event that changed each task's record (what a reorganisation may undo)."""
+
+    def remember_head(self, block: int, block_hash: str, keep: int = 32) -> None:
+        self.block_hashes[block] = block_hash
+        for old in sorted(self.block_hashes)[:-keep]:
+            del self.block_hashes[old]
+        oldest = min(self.block_hashes)
+        self.touched = {task: at for task, at in self.touched.items() if at > oldest}
 
     @classmethod
     def load(cls, path: Path, start_block: int) -> WorkerState:
@@ -52,13 +64,17 @@ class WorkerState:
                                     result_uri=v.get("result_uri", ""), salt=v.get("salt", ""))
                  for k, v in data.get("tasks", {}).items()}
         return cls(path=path, last_block=int(data["last_block"]), tasks=tasks,
-                   checks=[int(t) for t in data.get("checks", [])])
+                   checks=[int(t) for t in data.get("checks", [])],
+                   block_hashes={int(k): str(v) for k, v in data.get("block_hashes", {}).items()},
+                   touched={int(k): int(v) for k, v in data.get("touched", {}).items()})
 
     def save(self) -> None:
         write_json_atomic(self.path, {
             "last_block": self.last_block,
             "tasks": {str(k): {**asdict(v), "phase": v.phase.value} for k, v in self.tasks.items()},
             "checks": self.checks,
+            "block_hashes": {str(k): v for k, v in self.block_hashes.items()},
+            "touched": {str(k): v for k, v in self.touched.items()},
         })
 
     def set(self, task_id: int, phase: Phase, reason: str = "", **fields: str) -> TaskRecord:
