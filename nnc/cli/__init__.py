@@ -1,7 +1,8 @@
 """The `nnc` command: one entry point for requesters, node operators and the devnet.
 
 Every command reads the one settings object (nnc.toml + NNC_* variables, see nnc.settings);
-errors are printed as one clear line without a traceback, with exit status 1.
+errors are printed as one clear line without a traceback, with exit status 1. Logs go to stderr
+as text or JSON lines (nnc.logs).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from nnc.cli.key_commands import key_group
 from nnc.cli.node_commands import node_group
 from nnc.cli.task_commands import task_group
 from nnc.errors import NNCError
+from nnc.logs import LOG_FORMATS, configure_logging
 from nnc.settings import load_settings
 
 
@@ -28,13 +30,14 @@ from nnc.settings import load_settings
 @click.option("--rpc-url", help="JSON-RPC endpoint (default: settings rpc_url)")
 @click.option("--data-dir", type=click.Path(), help="local state directory (default: .nnc)")
 @click.option("-v", "--verbose", is_flag=True, help="debug logging")
+@click.option("--log-format", type=click.Choice(LOG_FORMATS),
+              help="log lines as text or one JSON object per line (default: settings log_format, text)")
 @click.pass_context
-def cli(ctx: click.Context, rpc_url: str | None, data_dir: str | None, verbose: bool) -> None:
+def cli(ctx: click.Context, rpc_url: str | None, data_dir: str | None, verbose: bool, log_format: str | None) -> None:
     """NNC: publish AI training tasks, run compute nodes, and operate the protocol."""
-    settings = load_settings(rpc_url=rpc_url, data_dir=data_dir)
+    settings = load_settings(rpc_url=rpc_url, data_dir=data_dir, log_format=log_format)
     level = logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(), logging.INFO)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-                        datefmt="%H:%M:%S", stream=sys.stderr)
+    configure_logging(level, settings.log_format)
     ctx.obj = settings
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from nnc.chain.registry import Registry
 from nnc.chain.types import ETH, TaskStatus
 from nnc.daemon import Backoff, StopFlag
 from nnc.errors import ContractRevertError, NNCError, StorageError, TaskSpecError
+from nnc.logs import log_context
 from nnc.metrics import DaemonMetrics
 from nnc.settings import Settings
 from nnc.storage import Store
@@ -98,6 +100,10 @@ class Worker:
         self.spot_check = SpotCheck(client)
         self.verifier = Verifier(client, store, self.home)
 
+    def context(self, task_id: int | None = None) -> AbstractContextManager[None]:
+        """The log context of this daemon's lines: its node address and, when given, the task."""
+        return log_context(daemon="worker", node=self.node, task_id=task_id)
+
     # -- joining the network ---------------------------------------------------------------
 
     def join(self, stake: int, benchmark_seconds: float = 1.0, price: int | None = None) -> None:
@@ -109,49 +115,51 @@ class Worker:
         registered node re-registers its profile only when its hardware class changed: the
         benchmark figures inside the profile vary from run to run.
         """
-        profile = collect_profile(benchmark_seconds)
-        digest, hw_class = profile_digest(profile), hardware_class(profile)
-        node = self.registry.node(self.node)
-        if not node.registered or node.hardware_class != hw_class:
-            self.store.put_bytes(profile_json(profile))
-            if node.registered:
-                self.registry.update_profile(digest, hw_class)
-            else:
-                self.registry.register(digest, hw_class)
-            log.info("%s: profile 0x%s… registered, hardware class %d, matmul %.1f GFLOPS", self.tag,
-                     digest.hex()[:12], hw_class, profile.benchmark.matmul_gflops)
-        node = self.registry.node(self.node)
-        if node.staked < stake:
-            self.registry.stake(stake - node.staked)
-            log.info("%s: staked %d more NNT-wei (total %d)", self.tag, stake - node.staked, stake)
-        self.key.register(self.registry, self.node)
-        if price is not None and self.registry.price_of(self.node, ETH) != price:
-            self.registry.set_price(ETH, price)
-            log.info("%s: price %d wei per compute unit", self.tag, price)
-        if not self.spot_check.in_pool(self.node) and self.registry.is_eligible(self.node, 0, 0):
-            self.spot_check.join()
-            log.info("%s: joined the spot-check verifier pool", self.tag)
+        with self.context():
+            profile = collect_profile(benchmark_seconds)
+            digest, hw_class = profile_digest(profile), hardware_class(profile)
+            node = self.registry.node(self.node)
+            if not node.registered or node.hardware_class != hw_class:
+                self.store.put_bytes(profile_json(profile))
+                if node.registered:
+                    self.registry.update_profile(digest, hw_class)
+                else:
+                    self.registry.register(digest, hw_class)
+                log.info("%s: profile 0x%s… registered, hardware class %d, matmul %.1f GFLOPS", self.tag,
+                         digest.hex()[:12], hw_class, profile.benchmark.matmul_gflops)
+            node = self.registry.node(self.node)
+            if node.staked < stake:
+                self.registry.stake(stake - node.staked)
+                log.info("%s: staked %d more NNT-wei (total %d)", self.tag, stake - node.staked, stake)
+            self.key.register(self.registry, self.node)
+            if price is not None and self.registry.price_of(self.node, ETH) != price:
+                self.registry.set_price(ETH, price)
+                log.info("%s: price %d wei per compute unit", self.tag, price)
+            if not self.spot_check.in_pool(self.node) and self.registry.is_eligible(self.node, 0, 0):
+                self.spot_check.join()
+                log.info("%s: joined the spot-check verifier pool", self.tag)
 
     # -- the loop --------------------------------------------------------------------------
 
     def run(self, stop: StopFlag) -> None:
-        log.info("%s: watching from block %d", self.tag, self.state.last_block + 1)
-        backoff = Backoff()
-        while not stop.is_set:
-            try:
-                self.sync()
-                self.work(stop)
-                backoff.succeeded()
-                delay = self.settings.poll_interval
-            except TRANSIENT_ERRORS as exc:
-                delay = backoff.failed()
-                self.metrics.rpc_errors.inc()
-                log.warning("%s: chain unavailable (%s); retrying in %.1f s", self.tag, exc, delay)
-            except NNCError:  # a bug or an unexpected answer: report it, keep the daemon alive
-                delay = backoff.failed()
-                log.exception("%s: step failed; retrying in %.1f s", self.tag, delay)
-            stop.sleep(delay)
-        log.info("%s: stopped at block %d", self.tag, self.state.last_block)
+        with self.context():
+            log.info("%s: watching from block %d", self.tag, self.state.last_block + 1)
+            backoff = Backoff()
+            while not stop.is_set:
+                try:
+                    self.sync()
+                    self.work(stop)
+                    backoff.succeeded()
+                    delay = self.settings.poll_interval
+                except TRANSIENT_ERRORS as exc:
+                    delay = backoff.failed()
+                    self.metrics.rpc_errors.inc()
+                    log.warning("%s: chain unavailable (%s); retrying in %.1f s", self.tag, exc, delay)
+                except NNCError:  # a bug or an unexpected answer: report it, keep the daemon alive
+                    delay = backoff.failed()
+                    log.exception("%s: step failed; retrying in %.1f s", self.tag, delay)
+                stop.sleep(delay)
+            log.info("%s: stopped at block %d", self.tag, self.state.last_block)
 
     def sync(self) -> None:
         head = self.client.block_number() - self.settings.confirmations
@@ -159,7 +167,8 @@ class Worker:
         if head < start:
             return
         for event in self.reader.read(start, head):
-            self.handle(event)
+            with self.context(event.task_id):
+                self.handle(event)
             self.metrics.events.inc()
         self.state.last_block = head
         self.state.save()
@@ -258,11 +267,13 @@ class Worker:
         for task_id in self.state.in_phase(Phase.ASSIGNED):
             if stop.is_set:
                 return
-            self.execute(task_id)
+            with self.context(task_id):
+                self.execute(task_id)
         for task_id in list(self.state.checks):
             if stop.is_set:
                 return
-            self.verify(task_id)
+            with self.context(task_id):
+                self.verify(task_id)
 
     def verify(self, task_id: int) -> None:
         """Runs a spot-check this node was picked for (once: the chain is asked first)."""
