@@ -2,7 +2,7 @@
 
 Every command reads the one settings object (nnc.toml + NNC_* variables, see nnc.settings);
 errors are printed as one clear line without a traceback, with exit status 1. Logs go to stderr
-as text or JSON lines (nnc.logs).
+as text or JSON lines (nnc.logs); training and uploads draw progress bars there (nnc.cli.progress).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from nnc.cli.devnet_commands import demo_cmd, devnet_group
 from nnc.cli.dispute_commands import dispute_group, verify_group
 from nnc.cli.key_commands import key_group
 from nnc.cli.node_commands import node_group
+from nnc.cli.progress import PROGRESS_KEY
 from nnc.cli.task_commands import task_group
 from nnc.errors import NNCError
 from nnc.logs import LOG_FORMATS, configure_logging
@@ -32,13 +33,17 @@ from nnc.settings import load_settings
 @click.option("-v", "--verbose", is_flag=True, help="debug logging")
 @click.option("--log-format", type=click.Choice(LOG_FORMATS),
               help="log lines as text or one JSON object per line (default: settings log_format, text)")
+@click.option("--progress/--no-progress", default=None,
+              help="progress bars on stderr for training and uploads (default: when stderr is a terminal)")
 @click.pass_context
-def cli(ctx: click.Context, rpc_url: str | None, data_dir: str | None, verbose: bool, log_format: str | None) -> None:
+def cli(ctx: click.Context, rpc_url: str | None, data_dir: str | None, verbose: bool, log_format: str | None,
+        progress: bool | None) -> None:
     """NNC: publish AI training tasks, run compute nodes, and operate the protocol."""
     settings = load_settings(rpc_url=rpc_url, data_dir=data_dir, log_format=log_format)
     level = logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(), logging.INFO)
     configure_logging(level, settings.log_format)
     ctx.obj = settings
+    ctx.meta[PROGRESS_KEY] = progress
 
 
 for command in (build_cmd, deploy_cmd, claim_cmd, devnet_group, demo_cmd, task_group, node_group,

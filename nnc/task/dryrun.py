@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -36,9 +37,16 @@ class StepTiming:
     loss_after: float
 
 
-def time_steps(spec: TaskSpec, steps: int, dataset_file: Path | None = None) -> StepTiming:
-    """Builds the spec's model and data, then times `min(steps, spec steps)` training steps (the
-    spec's seed, batch order, optimizer and thread count); the model is discarded."""
+def measured_steps(spec: TaskSpec, steps: int) -> int:
+    """How many steps `time_steps` trains when asked for `steps`: at least one, at most the spec's."""
+    return max(1, min(steps, spec.training.steps))
+
+
+def time_steps(spec: TaskSpec, steps: int, dataset_file: Path | None = None,
+               on_progress: Callable[[int, float], None] | None = None) -> StepTiming:
+    """Builds the spec's model and data, then times `measured_steps(spec, steps)` training steps
+    (the spec's seed, batch order, optimizer and thread count); the model is discarded.
+    `on_progress(step, loss)` is called after every step (its time counts)."""
     # imported here: torch loads only for the commands that train
     import torch
     from torch import nn
@@ -48,7 +56,7 @@ def time_steps(spec: TaskSpec, steps: int, dataset_file: Path | None = None) -> 
     from nnc.training.models import build_model
     from nnc.training.trainer import deterministic_torch, make_optimizer
 
-    measured = max(1, min(steps, spec.training.steps))
+    measured = measured_steps(spec, steps)
     with deterministic_torch(spec.determinism.threads):
         data = load_data(spec, dataset_file)
         torch.manual_seed(spec.training.seed)
@@ -65,6 +73,8 @@ def time_steps(spec: TaskSpec, steps: int, dataset_file: Path | None = None) -> 
             out.backward()
             optimizer.step()
             loss = float(out.item())
+            if on_progress is not None:
+                on_progress(step, loss)
         seconds = time.perf_counter() - started
     return StepTiming(measured, seconds / measured, sum(p.numel() for p in model.parameters()), loss)
 
@@ -96,13 +106,15 @@ def suggested_budget(units: int, price_per_compute_unit: int, replication: int, 
 
 def dry_run(spec: TaskSpec, steps: int = DEFAULT_DRY_STEPS, price_per_compute_unit: int = 10**12,
             replication: int = 1, fee_bps: int = 200, benchmark_seconds: float = 0.5,
-            dataset_file: Path | None = None) -> DryRunReport:
-    """Trains `steps` steps of `spec` (at most all of them) in a scratch directory and estimates."""
+            dataset_file: Path | None = None,
+            on_progress: Callable[[int, float], None] | None = None) -> DryRunReport:
+    """Trains `steps` steps of `spec` (at most all of them) in a scratch directory and estimates;
+    `on_progress(step, loss)` follows the timed steps (not the two warm-up steps before them)."""
     from nnc.worker.profile import measure_benchmark  # imports torch
 
     with peak_memory() as peak:
         time_steps(spec, 2, dataset_file)  # warm-up: imports, allocator, kernels
-        timing = time_steps(spec, steps, dataset_file)
+        timing = time_steps(spec, steps, dataset_file, on_progress)
     steps_run, seconds_per_step = timing.steps, timing.seconds_per_step
     benchmark = measure_benchmark(benchmark_seconds)
     flops_per_step = 6 * model_macs(spec) * spec.training.batch_size
