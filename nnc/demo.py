@@ -91,10 +91,10 @@ class Daemon:
 
 def start_daemon(devnet: Devnet, name: str, account: int, args: list[str], data_dir: Path) -> Daemon:
     """Runs `nnc <args>` as `account` against the devnet, logging to data_dir/logs/<name>.log."""
-    env = {**os.environ,
+    env = {**os.environ,  # NNC_LOG_FORMAT: the demo reads the daemons' text lines
            "NNC_RPC_URL": devnet.rpc_url, "NNC_KEY_FILE": str(devnet.key_file(account)),
            "NNC_DATA_DIR": str(data_dir), "NNC_DEPLOYMENT_FILE": str(devnet.deployment_file),
-           "NNC_POLL_INTERVAL": "0.3", **devnet.storage_env()}
+           "NNC_POLL_INTERVAL": "0.3", "NNC_LOG_FORMAT": "text", **devnet.storage_env()}
     env.pop("NNC_PRIVATE_KEY", None)
     log_path = data_dir / "logs" / f"{name}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,7 @@ from pydantic_settings import (
 )
 
 from nnc.errors import ConfigError
+from nnc.logs import LogFormat
 
 DEFAULT_CONFIG_FILE = Path("nnc.toml")
 
@@ -50,6 +51,8 @@ class Settings(BaseSettings):
     log_range: int = Field(default=2000, ge=1, description="max blocks per event query")
     gas_multiplier: float = Field(default=1.25, ge=1.0, le=5.0)
     log_level: str = "INFO"
+    log_format: LogFormat = Field(default="text", description="text lines for people, or one JSON object per "
+                                   "line (ts, level, logger, msg, task_id, node, daemon)")
     metrics_port: int | None = Field(default=None, ge=0, le=65535,
                                      description="serve Prometheus metrics on 127.0.0.1:<port> (daemons)")
     sandbox: bool = Field(default=True, description="train tasks in the sandbox (nnc.worker.sandbox)")

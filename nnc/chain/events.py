@@ -29,6 +29,12 @@ class ChainEvent:
     def key(self) -> tuple[int, int]:
         return (self.block_number, self.log_index)
 
+    @property
+    def task_id(self) -> int | None:
+        """The task the event is about (its `taskId` argument), None for events of no task."""
+        task_id = self.args.get("taskId")
+        return None if task_id is None else int(task_id)
+
 
 class EventReader:
     """Fetches and decodes the logs of every deployed protocol contract in one query per range."""

@@ -1,7 +1,8 @@
 """The `nnc` command: one entry point for requesters, node operators and the devnet.
 
 Every command reads the one settings object (nnc.toml + NNC_* variables, see nnc.settings);
-errors are printed as one clear line without a traceback, with exit status 1.
+errors are printed as one clear line without a traceback, with exit status 1. Logs go to stderr
+as text or JSON lines (nnc.logs); training and uploads draw progress bars there (nnc.cli.progress).
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from nnc.cli.devnet_commands import demo_cmd, devnet_group
 from nnc.cli.dispute_commands import dispute_group, verify_group
 from nnc.cli.key_commands import key_group
 from nnc.cli.node_commands import node_group
+from nnc.cli.progress import PROGRESS_KEY
 from nnc.cli.task_commands import task_group
 from nnc.errors import NNCError
+from nnc.logs import LOG_FORMATS, configure_logging
 from nnc.settings import load_settings
 
 
@@ -28,14 +31,19 @@ from nnc.settings import load_settings
 @click.option("--rpc-url", help="JSON-RPC endpoint (default: settings rpc_url)")
 @click.option("--data-dir", type=click.Path(), help="local state directory (default: .nnc)")
 @click.option("-v", "--verbose", is_flag=True, help="debug logging")
+@click.option("--log-format", type=click.Choice(LOG_FORMATS),
+              help="log lines as text or one JSON object per line (default: settings log_format, text)")
+@click.option("--progress/--no-progress", default=None,
+              help="progress bars on stderr for training and uploads (default: when stderr is a terminal)")
 @click.pass_context
-def cli(ctx: click.Context, rpc_url: str | None, data_dir: str | None, verbose: bool) -> None:
+def cli(ctx: click.Context, rpc_url: str | None, data_dir: str | None, verbose: bool, log_format: str | None,
+        progress: bool | None) -> None:
     """NNC: publish AI training tasks, run compute nodes, and operate the protocol."""
-    settings = load_settings(rpc_url=rpc_url, data_dir=data_dir)
+    settings = load_settings(rpc_url=rpc_url, data_dir=data_dir, log_format=log_format)
     level = logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(), logging.INFO)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-                        datefmt="%H:%M:%S", stream=sys.stderr)
+    configure_logging(level, settings.log_format)
     ctx.obj = settings
+    ctx.meta[PROGRESS_KEY] = progress
 
 
 for command in (build_cmd, deploy_cmd, claim_cmd, devnet_group, demo_cmd, task_group, node_group,

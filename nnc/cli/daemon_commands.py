@@ -38,9 +38,10 @@ def worker_run(ctx: click.Context, stake: int, benchmark_seconds: float, price: 
     stop.install_signal_handlers()
     store = store_of(ctx)
     worker = Worker(settings, ChainClient.from_settings(settings), store, archive=store.archival())
-    serve_metrics(worker.metrics, settings.metrics_port)
-    worker.join(stake * NNT, benchmark_seconds, price)
-    worker.run(stop)
+    with worker.context():
+        serve_metrics(worker.metrics, settings.metrics_port)
+        worker.join(stake * NNT, benchmark_seconds, price)
+        worker.run(stop)
 
 
 @click.group("oracle")
@@ -64,5 +65,6 @@ def oracle_run(ctx: click.Context, rebuild: bool) -> None:
         index.reset()
     store = store_of(ctx)
     oracle = Oracle(settings, client, index, store, archive=store.archival())
-    serve_metrics(oracle.metrics, settings.metrics_port)
-    oracle.run(stop)
+    with oracle.context():
+        serve_metrics(oracle.metrics, settings.metrics_port)
+        oracle.run(stop)

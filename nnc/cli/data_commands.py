@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from nnc.cli.context import settings_of
+from nnc.cli.progress import bytes_bar
 from nnc.errors import ConfigError
 from nnc.storage import store_from_settings
 from nnc.storage.crypto import (
@@ -40,12 +41,16 @@ def put_cmd(ctx: click.Context, file: Path, backend: str | None, recipients: tup
     settings = settings_of(ctx)
     store = store_from_settings(settings).backend(backend)
     if not recipients:
-        click.echo(store.put_file(file))
+        with bytes_bar(ctx, f"uploading {file.name}", file.stat().st_size) as on_progress:
+            uri = store.put_file(file, on_progress)
+        click.echo(uri)
         return
     keys = [parse_public_key(text) for text in recipients]  # a bad key fails before any work
     with tempfile.TemporaryDirectory(prefix="nnc-encrypt-") as tmp:
         sealed = encrypt_file(file, Path(tmp) / "payload", keys)
-        click.echo(store.put_file(sealed))
+        with bytes_bar(ctx, f"uploading {file.name} (encrypted)", sealed.stat().st_size) as on_progress:
+            uri = store.put_file(sealed, on_progress)
+    click.echo(uri)
 
 
 @data_group.command("get")

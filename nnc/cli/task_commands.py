@@ -11,8 +11,9 @@ from nnc.chain.deploy import NNT
 from nnc.chain.deployment import STRATEGY_CONTRACTS
 from nnc.chain.market import Market
 from nnc.cli.context import client_of, fmt_amount, store_of
+from nnc.cli.progress import steps_bar
 from nnc.task import compute_units, load_spec, spec_digest
-from nnc.task.dryrun import DEFAULT_DRY_STEPS, dry_run, format_seconds
+from nnc.task.dryrun import DEFAULT_DRY_STEPS, dry_run, format_seconds, measured_steps
 from nnc.task.publish import PublishOptions, parse_amount, publish_task, resolve_token
 
 
@@ -44,7 +45,8 @@ def dry_run_cmd(ctx: click.Context, spec_file: Path, steps: int, price: int, rep
     spec = load_spec(spec_file)
     with tempfile.TemporaryDirectory(prefix="nnc-dry-run-data-") as tmp:
         dataset_file = fetch_dataset(spec, store_of(ctx), Path(tmp))
-        report = dry_run(spec, steps, price, replication, dataset_file=dataset_file)
+        with steps_bar(ctx, f"training {spec.name}", measured_steps(spec, steps)) as on_progress:
+            report = dry_run(spec, steps, price, replication, dataset_file=dataset_file, on_progress=on_progress)
     click.echo(f"{spec_file}: trained {report.steps_run} of {report.total_steps} steps, "
                f"{report.seconds_per_step * 1000:.1f} ms per step")
     click.echo(f"  compute units   {report.compute_units}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from contextlib import AbstractContextManager
 from typing import Any
 
 from nnc.chain.client import TRANSIENT_ERRORS, ChainClient
@@ -19,6 +20,7 @@ from nnc.chain.market import Market
 from nnc.chain.types import TaskStatus
 from nnc.daemon import Backoff, StopFlag
 from nnc.errors import ContractRevertError, NNCError, StorageError
+from nnc.logs import log_context
 from nnc.metrics import DaemonMetrics
 from nnc.oracle.audit import audit_record
 from nnc.oracle.index import EventIndex
@@ -61,6 +63,10 @@ class Oracle:
         self.reader = EventReader(client.w3, client.artifacts, client.deployment, settings.log_range)
         self.metrics = DaemonMetrics("oracle")
         self.metrics.watch(client)
+
+    def context(self, task_id: int | None = None) -> AbstractContextManager[None]:
+        """The log context of this daemon's lines: the daemon and, when given, the task."""
+        return log_context(daemon="oracle", task_id=task_id)
 
     def sync(self) -> int:
         """Indexes every confirmed block not indexed yet; returns the number of new events.
@@ -105,35 +111,42 @@ class Oracle:
             if status.is_final:
                 continue
             task_id = int(row["task_id"])
-            if status == TaskStatus.SUBMITTED and not self.proofs.task_valid(task_id):
-                continue  # a proof the chain accepted fails in Python: no gas spent on the task
-            scorable = row["quality"] is None and task_id not in self.unscored and self.store is not None
-            if status == TaskStatus.SUBMITTED and scorable:
-                if self._report_quality(row):
-                    done.append((task_id, "report_quality"))
-            if status in (TaskStatus.SUBMITTED, TaskStatus.VERIFYING):
-                spot_action = self._spot_check(task_id, status, now)
-                if spot_action is not None:
-                    done.append((task_id, spot_action))
-                    continue
-            action = self._due_action(row, status, now)
-            if action is None:
-                continue
-            try:
-                onchain = self.market.task(task_id).status
-                if onchain != status:
-                    continue  # the index lags: act on the next round, after syncing
-                getattr(self.market, action)(task_id)
-                log.info("task %d: %s sent", task_id, action)
-                done.append((task_id, action))
-            except ContractRevertError as exc:
-                if action == "assign" and exc.name == "NotEnoughApplicants" and now >= int(row["apply_deadline"]):
-                    action = "expire"  # some applicants are no longer eligible: release the budget
-                    self.market.expire(task_id)
-                    done.append((task_id, action))
-                    continue
-                level = logging.DEBUG if exc.name in NOT_READY else logging.WARNING
-                log.log(level, "task %d: %s not possible now: %s", task_id, action, exc)
+            with self.context(task_id):
+                done.extend((task_id, action) for action in self._poke_task(row, status, now))
+        return done
+
+    def _poke_task(self, row: dict[str, Any], status: TaskStatus, now: int) -> list[str]:
+        """The due transitions of one open task, sent; returns the actions sent."""
+        task_id = int(row["task_id"])
+        done: list[str] = []
+        if status == TaskStatus.SUBMITTED and not self.proofs.task_valid(task_id):
+            return done  # a proof the chain accepted fails in Python: no gas spent on the task
+        scorable = row["quality"] is None and task_id not in self.unscored and self.store is not None
+        if status == TaskStatus.SUBMITTED and scorable:
+            if self._report_quality(row):
+                done.append("report_quality")
+        if status in (TaskStatus.SUBMITTED, TaskStatus.VERIFYING):
+            spot_action = self._spot_check(task_id, status, now)
+            if spot_action is not None:
+                done.append(spot_action)
+                return done
+        action = self._due_action(row, status, now)
+        if action is None:
+            return done
+        try:
+            onchain = self.market.task(task_id).status
+            if onchain != status:
+                return done  # the index lags: act on the next round, after syncing
+            getattr(self.market, action)(task_id)
+            log.info("task %d: %s sent", task_id, action)
+            done.append(action)
+        except ContractRevertError as exc:
+            if action == "assign" and exc.name == "NotEnoughApplicants" and now >= int(row["apply_deadline"]):
+                self.market.expire(task_id)  # some applicants are no longer eligible: release the budget
+                done.append("expire")
+                return done
+            level = logging.DEBUG if exc.name in NOT_READY else logging.WARNING
+            log.log(level, "task %d: %s not possible now: %s", task_id, action, exc)
         return done
 
     def _spot_check(self, task_id: int, status: TaskStatus, now: int) -> str | None:
@@ -191,13 +204,14 @@ class Oracle:
             task_id = int(row["task_id"])
             if not TaskStatus[row["status"]].is_final or self.index.audit_uri(task_id) is not None:
                 continue
-            try:
-                uri = self.archive.put_bytes(audit_record(self.index, task_id, self.client.deployment))
-            except StorageError as exc:
-                log.warning("task %d: audit record not archived yet: %s", task_id, exc)
-                continue
-            self.index.set_audit_uri(task_id, uri)
-            log.info("task %d: audit record archived at %s", task_id, uri)
+            with self.context(task_id):
+                try:
+                    uri = self.archive.put_bytes(audit_record(self.index, task_id, self.client.deployment))
+                except StorageError as exc:
+                    log.warning("task %d: audit record not archived yet: %s", task_id, exc)
+                    continue
+                self.index.set_audit_uri(task_id, uri)
+                log.info("task %d: audit record archived at %s", task_id, uri)
             archived.append(task_id)
         return archived
 
@@ -215,23 +229,24 @@ class Oracle:
         return None
 
     def run(self, stop: StopFlag) -> None:
-        log.info("oracle %s watching %s from block %d", self.client.address, self.settings.rpc_url,
-                 self.index.last_block + 1)
-        backoff = Backoff()
-        while not stop.is_set:
-            try:
-                self.sync()
-                if self.poke():
+        with self.context():
+            log.info("oracle %s watching %s from block %d", self.client.address, self.settings.rpc_url,
+                     self.index.last_block + 1)
+            backoff = Backoff()
+            while not stop.is_set:
+                try:
                     self.sync()
-                self.archive_audits()
-                backoff.succeeded()
-                delay = self.settings.poll_interval
-            except TRANSIENT_ERRORS as exc:
-                delay = backoff.failed()
-                self.metrics.rpc_errors.inc()
-                log.warning("chain unavailable (%s); retrying in %.1f s", exc, delay)
-            except NNCError:  # a bug or an unexpected answer: report it, keep the daemon alive
-                delay = backoff.failed()
-                log.exception("oracle step failed; retrying in %.1f s", delay)
-            stop.sleep(delay)
-        log.info("oracle stopped at block %d", self.index.last_block)
+                    if self.poke():
+                        self.sync()
+                    self.archive_audits()
+                    backoff.succeeded()
+                    delay = self.settings.poll_interval
+                except TRANSIENT_ERRORS as exc:
+                    delay = backoff.failed()
+                    self.metrics.rpc_errors.inc()
+                    log.warning("chain unavailable (%s); retrying in %.1f s", exc, delay)
+                except NNCError:  # a bug or an unexpected answer: report it, keep the daemon alive
+                    delay = backoff.failed()
+                    log.exception("oracle step failed; retrying in %.1f s", delay)
+                stop.sleep(delay)
+            log.info("oracle stopped at block %d", self.index.last_block)

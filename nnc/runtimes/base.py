@@ -46,8 +46,10 @@ class Runtime(Protocol):
         """The spec's acceptance metric of committed `weights` on the eval split of `data`."""
         ...
 
-    def time_steps(self, spec: TaskSpec, steps: int, dataset_file: Path | None = None) -> StepTiming:
-        """`steps` real optimisation steps (at most the spec's), timed without data loading or building."""
+    def time_steps(self, spec: TaskSpec, steps: int, dataset_file: Path | None = None,
+                   on_progress: Callable[[int, float], None] | None = None) -> StepTiming:
+        """`steps` real optimisation steps (at most the spec's), timed without data loading or
+        building; `on_progress(step, loss)` after each."""
         ...
 
 
@@ -73,5 +75,6 @@ class ProgramRuntime:
     def evaluate(self, spec: TaskSpec, weights: Mapping[str, torch.Tensor], data: Any) -> float:
         return trainer.evaluate_program(spec, self.make_program(spec), weights, data)
 
-    def time_steps(self, spec: TaskSpec, steps: int, dataset_file: Path | None = None) -> StepTiming:
-        return trainer.time_program_steps(spec, self.make_program(spec), steps, dataset_file)
+    def time_steps(self, spec: TaskSpec, steps: int, dataset_file: Path | None = None,
+                   on_progress: Callable[[int, float], None] | None = None) -> StepTiming:
+        return trainer.time_program_steps(spec, self.make_program(spec), steps, dataset_file, on_progress)

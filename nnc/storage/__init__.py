@@ -19,7 +19,7 @@ from typing import Final
 
 from nnc.errors import ContentNotFoundError, IntegrityError, StorageError
 from nnc.settings import Settings
-from nnc.storage.base import Store
+from nnc.storage.base import ProgressCallback, Store
 from nnc.storage.hashing import sha256_file, sha256_hex
 from nnc.storage.ipfs import IpfsStore
 from nnc.storage.local import LocalStore
@@ -98,6 +98,7 @@ __all__ = [
     "IpfsStore",
     "LocalStore",
     "MultiStore",
+    "ProgressCallback",
     "StorageError",
     "Store",
     "SUPPORTED_BACKENDS",

@@ -28,6 +28,7 @@ from jose.utils import base64url_encode
 
 from nnc.errors import ContentNotFoundError, IntegrityError, StorageError
 from nnc.storage.arweave_tx import ClientTransaction, ClientWallet, get_text, verify_header, wallet_address
+from nnc.storage.base import ProgressCallback
 from nnc.storage.hashing import CHUNK_SIZE
 from nnc.storage.sinks import BytesSink, FileSink
 from nnc.storage.transport import DEFAULT_POLICY, STREAM_CHUNK, HttpService, RetryPolicy, raise_for_transient
@@ -81,7 +82,7 @@ class ArweaveStore:
     def put_bytes(self, data: bytes) -> str:
         return self._upload(io.BytesIO(data), len(data), hashlib.sha256(data).hexdigest())
 
-    def put_file(self, path: Path) -> str:
+    def put_file(self, path: Path, on_progress: ProgressCallback | None = None) -> str:
         try:
             digest = hashlib.sha256()
             size = 0
@@ -90,7 +91,7 @@ class ArweaveStore:
                     digest.update(chunk)
                     size += len(chunk)
                 handle.seek(0)
-                return self._upload(handle, size, digest.hexdigest())
+                return self._upload(handle, size, digest.hexdigest(), on_progress)
         except OSError as exc:
             raise StorageError(f"cannot read {path}: {exc}") from exc
 
@@ -103,7 +104,9 @@ class ArweaveStore:
             spool.flush()
             return self.put_file(Path(spool.name))
 
-    def _upload(self, handle: BinaryIO, size: int, digest_hex: str) -> str:
+    def _upload(self, handle: BinaryIO, size: int, digest_hex: str, on_progress: ProgressCallback | None = None) -> str:
+        """Signs and posts the transaction, then its chunks; `on_progress` follows the data posted
+        (all of it with the transaction when it is one chunk)."""
         if self.wallet is None:
             raise StorageError(f"no Arweave wallet configured for uploads to {self.service.base_url} "
                                "(set arweave_wallet to a JWK key file)")
@@ -119,19 +122,26 @@ class ArweaveStore:
         tx.add_tag(SIZE_TAG, str(size))
         handle.seek(0)
         tx.sign()  # reads the file once more to build the chunks' merkle tree
-        chunk_count = len(tx.chunks["chunks"]) if tx.chunks else 0
+        pieces = tx.chunks["chunks"] if tx.chunks else []
+        chunk_count = len(pieces)
         if chunk_count == 1:  # one chunk travels inside the transaction, as the client does it
             handle.seek(0)
             tx.data = base64url_encode(handle.read())
         body = tx.json_data  # serialise once: the client re-encodes the tags on every call
         txid = str(tx.id)
         uri = self.uri_for(txid)
+        if on_progress is not None:
+            on_progress(0, size)
         self._post("/tx", body, f"post transaction {txid}", {"Content-Type": "application/json"})
+        if on_progress is not None and chunk_count <= 1:
+            on_progress(size, size)
         for index in range(chunk_count if chunk_count > 1 else 0):
             chunk = tx.get_chunk(index)
             chunk = {key: value.decode() if isinstance(value, bytes) else value for key, value in chunk.items()}
             self._post("/chunk", json.dumps(chunk), f"post chunk {index + 1}/{chunk_count} of {txid}",
                        {"Content-Type": "application/json"})
+            if on_progress is not None:
+                on_progress(int(pieces[index].max_byte_range), size)
         status = self._status(txid)
         if status is None:
             raise StorageError(f"{SERVICE} at {service.base_url} accepted transaction {txid} but does not know it: "

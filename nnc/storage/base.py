@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Protocol, runtime_checkable
+from typing import BinaryIO, Protocol, TypeAlias, runtime_checkable
+
+ProgressCallback: TypeAlias = Callable[[int, int], None]
+"""Called with (bytes sent so far, total bytes) as an upload goes out; a retried transfer starts
+again from 0. Called once per chunk (1 MiB or less): it should be cheap."""
 
 
 @runtime_checkable
@@ -19,8 +24,9 @@ class Store(Protocol):
         """Store `data` and return its URI."""
         ...
 
-    def put_file(self, path: Path) -> str:
-        """Store the file at `path` (streamed, constant memory) and return its URI."""
+    def put_file(self, path: Path, on_progress: ProgressCallback | None = None) -> str:
+        """Store the file at `path` (streamed, constant memory) and return its URI; `on_progress`
+        follows the bytes as they go out."""
         ...
 
     def put_stream(self, stream: BinaryIO) -> str:

@@ -24,6 +24,7 @@ from typing import BinaryIO, Final, Protocol
 import requests
 
 from nnc.errors import ContentNotFoundError, IntegrityError, StorageError
+from nnc.storage.base import ProgressCallback
 from nnc.storage.cid import RAW, Cid, CidError
 from nnc.storage.hashing import CHUNK_SIZE
 from nnc.storage.sinks import BytesSink, FileSink
@@ -67,10 +68,12 @@ class _MultipartBody:
     """A multipart/form-data body with one file part, read from `stream` while the request is sent.
 
     `len` (read by requests) is the body length when the stream's size is known, else None, and the
-    body goes out with chunked transfer encoding. Every byte of the file passes through `hasher`.
+    body goes out with chunked transfer encoding. Every byte of the file passes through `hasher`,
+    and, when the size is known, `on_progress` follows them as requests sends them.
     """
 
-    def __init__(self, stream: BinaryIO, size: int | None, hasher: UnixfsHasher) -> None:
+    def __init__(self, stream: BinaryIO, size: int | None, hasher: UnixfsHasher,
+                 on_progress: ProgressCallback | None = None) -> None:
         boundary = secrets.token_hex(16)
         self.content_type = f"multipart/form-data; boundary={boundary}"
         self._head = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="blob"\r\n'
@@ -78,13 +81,21 @@ class _MultipartBody:
         self._tail = f"\r\n--{boundary}--\r\n".encode()
         self._stream = stream
         self._hasher = hasher
+        self._on_progress = on_progress if size is not None else None
+        self._total = size or 0
         self.len = None if size is None else len(self._head) + size + len(self._tail)
 
     def __iter__(self) -> Iterator[bytes]:
+        report, done = self._on_progress, 0
+        if report is not None:
+            report(done, self._total)
         yield self._head
         while chunk := self._stream.read(CHUNK_SIZE):
             self._hasher.update(chunk)
             yield chunk
+            if report is not None:
+                done += len(chunk)
+                report(done, self._total)
         yield self._tail
 
 
@@ -145,15 +156,18 @@ class IpfsStore:
     def put_bytes(self, data: bytes) -> str:
         return self.put_stream(io.BytesIO(data))
 
-    def put_file(self, path: Path) -> str:
+    def put_file(self, path: Path, on_progress: ProgressCallback | None = None) -> str:
         try:
             with open(path, "rb") as handle:
-                return self.put_stream(handle)
+                return self._add(handle, on_progress)
         except OSError as exc:
             raise StorageError(f"cannot read {path}: {exc}") from exc
 
     def put_stream(self, stream: BinaryIO) -> str:
         """Adds and pins the rest of `stream`. A seekable stream is retried on transient failures."""
+        return self._add(stream, None)
+
+    def _add(self, stream: BinaryIO, on_progress: ProgressCallback | None) -> str:
         start, size = _remaining(stream)
         params = {"cid-version": str(self.cid_version), "raw-leaves": str(self.cid_version == 1).lower(),
                   "chunker": f"size-{UNIXFS_CHUNK}", "pin": "true", "progress": "false"}
@@ -162,7 +176,7 @@ class IpfsStore:
             if start is not None:
                 stream.seek(start)
             hasher = UnixfsHasher(self.cid_version)
-            body = _MultipartBody(stream, size, hasher)
+            body = _MultipartBody(stream, size, hasher, on_progress)
             response = session.post(self.service.url("/api/v0/add"), params=params, data=body,
                                     headers={"Content-Type": body.content_type}, timeout=self.service.policy.timeout)
             self._check(response, "add", None)

@@ -12,10 +12,12 @@ import logging
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, Final
 
 from nnc.errors import ContentNotFoundError, IntegrityError, StorageError
+from nnc.storage.base import ProgressCallback
 from nnc.storage.hashing import CHUNK_SIZE
 
 logger = logging.getLogger(__name__)
@@ -88,21 +90,33 @@ class LocalStore:
             raise
         return self._commit(temp, digest_hex)
 
-    def put_file(self, path: Path) -> str:
+    def put_file(self, path: Path, on_progress: ProgressCallback | None = None) -> str:
         try:
             with open(path, "rb") as source:
-                return self.put_stream(source)
+                if on_progress is None:
+                    return self._put(source, None)
+                total = os.fstat(source.fileno()).st_size
+                on_progress(0, total)
+                return self._put(source, lambda done: on_progress(done, total))
         except OSError as exc:
             raise StorageError(f"cannot store file {path}: {exc}") from exc
 
     def put_stream(self, stream: BinaryIO) -> str:
+        return self._put(stream, None)
+
+    def _put(self, stream: BinaryIO, copied: Callable[[int], None] | None) -> str:
+        """Copies the rest of `stream` into place, calling `copied(bytes so far)` after each chunk."""
         hasher = hashlib.sha256()
         handle, temp = self._temp_file(self.root / "tmp")
+        done = 0
         try:
             with handle:
                 while chunk := stream.read(CHUNK_SIZE):
                     hasher.update(chunk)
                     handle.write(chunk)
+                    if copied is not None:
+                        done += len(chunk)
+                        copied(done)
                 handle.flush()
                 os.fsync(handle.fileno())
         except OSError as exc:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import BinaryIO, Final
 
 from nnc.errors import StorageError
-from nnc.storage.base import Store
+from nnc.storage.base import ProgressCallback, Store
 
 BACKEND_SCHEMES: Final = {"local": "local", "ipfs": "ipfs", "arweave": "ar"}
 """Backend name (as in settings and `--backend`) -> URI scheme of the content it stores."""
@@ -60,8 +60,8 @@ class MultiStore:
     def put_bytes(self, data: bytes) -> str:
         return self.backend().put_bytes(data)
 
-    def put_file(self, path: Path) -> str:
-        return self.backend().put_file(path)
+    def put_file(self, path: Path, on_progress: ProgressCallback | None = None) -> str:
+        return self.backend().put_file(path, on_progress)
 
     def put_stream(self, stream: BinaryIO) -> str:
         return self.backend().put_stream(stream)

@@ -11,6 +11,7 @@ on faster hardware, so the estimates for the faster classes are lower bounds.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -36,13 +37,20 @@ class StepTiming:
     loss_after: float
 
 
-def time_steps(spec: TaskSpec, steps: int, dataset_file: Path | None = None) -> StepTiming:
+def measured_steps(spec: TaskSpec, steps: int) -> int:
+    """How many steps `time_steps` trains when asked for `steps`: at least one, at most the spec's."""
+    return max(1, min(steps, spec.training.steps))
+
+
+def time_steps(spec: TaskSpec, steps: int, dataset_file: Path | None = None,
+               on_progress: Callable[[int, float], None] | None = None) -> StepTiming:
     """Builds the spec's model and data with its framework's runtime, then times
-    `min(steps, spec steps)` training steps (the spec's seed, batch order, optimizer and thread
-    count); the model is discarded."""
+    `measured_steps(spec, steps)` training steps (the spec's seed, batch order, optimizer and
+    thread count); the model is discarded. `on_progress(step, loss)` is called after every step
+    (its time counts)."""
     from nnc.runtimes import runtime_for  # imports torch and the framework: only for commands that train
 
-    return runtime_for(spec).time_steps(spec, steps, dataset_file)
+    return runtime_for(spec).time_steps(spec, measured_steps(spec, steps), dataset_file, on_progress=on_progress)
 
 
 @dataclass(frozen=True)
@@ -72,13 +80,15 @@ def suggested_budget(units: int, price_per_compute_unit: int, replication: int, 
 
 def dry_run(spec: TaskSpec, steps: int = DEFAULT_DRY_STEPS, price_per_compute_unit: int = 10**12,
             replication: int = 1, fee_bps: int = 200, benchmark_seconds: float = 0.5,
-            dataset_file: Path | None = None) -> DryRunReport:
-    """Trains `steps` steps of `spec` (at most all of them) in a scratch directory and estimates."""
+            dataset_file: Path | None = None,
+            on_progress: Callable[[int, float], None] | None = None) -> DryRunReport:
+    """Trains `steps` steps of `spec` (at most all of them) in a scratch directory and estimates;
+    `on_progress(step, loss)` follows the timed steps (not the two warm-up steps before them)."""
     from nnc.worker.profile import measure_benchmark  # imports torch
 
     with peak_memory() as peak:
         time_steps(spec, 2, dataset_file)  # warm-up: imports, allocator, kernels
-        timing = time_steps(spec, steps, dataset_file)
+        timing = time_steps(spec, steps, dataset_file, on_progress)
     steps_run, seconds_per_step = timing.steps, timing.seconds_per_step
     benchmark = measure_benchmark(benchmark_seconds)
     flops_per_step = 6 * model_macs(spec) * spec.training.batch_size

@@ -191,7 +191,7 @@ def evaluate_program(spec: TaskSpec, program: Program, weights: Mapping[str, tor
 
 
 def time_program_steps(spec: TaskSpec, program: Program, steps: int, dataset_file: Path | None = None,
-                       ) -> StepTiming:
+                       on_progress: Callable[[int, float], None] | None = None) -> StepTiming:
     """`steps` (at most the spec's) real optimisation steps of `program`, timed; the model is discarded."""
     from nnc.task.dryrun import StepTiming
 
@@ -205,6 +205,8 @@ def time_program_steps(spec: TaskSpec, program: Program, steps: int, dataset_fil
         loss = math.nan
         for step in range(1, measured + 1):
             loss = train_step(program, model, optimizer, data, sampler.indices(step), step)
+            if on_progress is not None:
+                on_progress(step, loss)
         seconds = time.perf_counter() - started
     parameters = sum(p.numel() for p in program.trainable(model))
     return StepTiming(measured, seconds / measured, parameters, loss)

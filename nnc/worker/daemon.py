@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from nnc.chain.types import ETH, TaskStatus
 from nnc.daemon import Backoff, StopFlag
 from nnc.errors import ContractRevertError, NNCError, StorageError, TaskSpecError
 from nnc.jsonfile import write_json_atomic
+from nnc.logs import log_context
 from nnc.metrics import DaemonMetrics
 from nnc.runtimes import offered_runtimes
 from nnc.settings import Settings
@@ -103,6 +105,10 @@ class Worker:
         self.spot_check = SpotCheck(client)
         self.verifier = Verifier(client, store, self.home)
 
+    def context(self, task_id: int | None = None) -> AbstractContextManager[None]:
+        """The log context of this daemon's lines: its node address and, when given, the task."""
+        return log_context(daemon="worker", node=self.node, task_id=task_id)
+
     # -- joining the network ---------------------------------------------------------------
 
     def join(self, stake: int, benchmark_seconds: float = 1.0, price: int | None = None) -> None:
@@ -115,6 +121,10 @@ class Worker:
         benchmark figures inside the profile vary from run to run, or when the runtimes it offers
         changed (an operator installed or dropped a framework).
         """
+        with self.context():
+            self._join(stake, benchmark_seconds, price)
+
+    def _join(self, stake: int, benchmark_seconds: float, price: int | None) -> None:
         profile = collect_profile(benchmark_seconds, self.runtimes)
         digest, hw_class = profile_digest(profile), hardware_class(profile)
         node = self.registry.node(self.node)
@@ -145,23 +155,24 @@ class Worker:
     # -- the loop --------------------------------------------------------------------------
 
     def run(self, stop: StopFlag) -> None:
-        log.info("%s: watching from block %d", self.tag, self.state.last_block + 1)
-        backoff = Backoff()
-        while not stop.is_set:
-            try:
-                self.sync()
-                self.work(stop)
-                backoff.succeeded()
-                delay = self.settings.poll_interval
-            except TRANSIENT_ERRORS as exc:
-                delay = backoff.failed()
-                self.metrics.rpc_errors.inc()
-                log.warning("%s: chain unavailable (%s); retrying in %.1f s", self.tag, exc, delay)
-            except NNCError:  # a bug or an unexpected answer: report it, keep the daemon alive
-                delay = backoff.failed()
-                log.exception("%s: step failed; retrying in %.1f s", self.tag, delay)
-            stop.sleep(delay)
-        log.info("%s: stopped at block %d", self.tag, self.state.last_block)
+        with self.context():
+            log.info("%s: watching from block %d", self.tag, self.state.last_block + 1)
+            backoff = Backoff()
+            while not stop.is_set:
+                try:
+                    self.sync()
+                    self.work(stop)
+                    backoff.succeeded()
+                    delay = self.settings.poll_interval
+                except TRANSIENT_ERRORS as exc:
+                    delay = backoff.failed()
+                    self.metrics.rpc_errors.inc()
+                    log.warning("%s: chain unavailable (%s); retrying in %.1f s", self.tag, exc, delay)
+                except NNCError:  # a bug or an unexpected answer: report it, keep the daemon alive
+                    delay = backoff.failed()
+                    log.exception("%s: step failed; retrying in %.1f s", self.tag, delay)
+                stop.sleep(delay)
+            log.info("%s: stopped at block %d", self.tag, self.state.last_block)
 
     def sync(self) -> None:
         """Handles every confirmed event not handled yet. After a chain reorganisation deeper than
@@ -173,7 +184,8 @@ class Worker:
         if head < start:
             return
         for event in self.reader.read(start, head):
-            self.handle(event)
+            with self.context(event.task_id):
+                self.handle(event)
             self.metrics.events.inc()
         self.state.last_block = head
         head_hash = self._block_hash(head)
@@ -336,11 +348,13 @@ class Worker:
         for task_id in self.state.in_phase(Phase.ASSIGNED):
             if stop.is_set:
                 return
-            self.execute(task_id)
+            with self.context(task_id):
+                self.execute(task_id)
         for task_id in list(self.state.checks):
             if stop.is_set:
                 return
-            self.verify(task_id)
+            with self.context(task_id):
+                self.verify(task_id)
 
     def verify(self, task_id: int) -> None:
         """Runs a spot-check this node was picked for (once: the chain is asked first)."""

@@ -44,6 +44,19 @@ def test_file_round_trip_and_confirmation(arlocal: ArLocal, arweave: ArweaveStor
     arweave.pin(uri)
 
 
+@pytest.mark.parametrize("size", [5, 3 * 256 * KIB + 100])
+def test_put_file_reports_the_bytes_posted(arweave: ArweaveStore, tmp_path: Path, size: int) -> None:
+    """One chunk goes with the transaction; more are posted one by one, each reported."""
+    source = tmp_path / "model.pt"
+    source.write_bytes(os.urandom(size))
+    calls: list[tuple[int, int]] = []
+    uri = arweave.put_file(source, lambda done, total: calls.append((done, total)))
+    posted = [end for start, end in chunk_ranges(size) if end > start]
+    assert calls == [(0, size)] + [(end, size) for end in posted]
+    assert len(calls) == (2 if size == 5 else 5)
+    assert arweave.get_bytes(uri) == source.read_bytes()
+
+
 def test_repeated_chunks_survive(arweave: ArweaveStore) -> None:
     """Equal 256 KiB chunks (zeros) come back whole: arlocal's server wrapper serves one chunk per position."""
     data = bytes(1024 * KIB)

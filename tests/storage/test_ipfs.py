@@ -12,6 +12,7 @@ import requests
 
 from nnc.errors import ContentNotFoundError, IntegrityError, ServiceUnavailableError, StorageError
 from nnc.storage.cid import Cid
+from nnc.storage.hashing import CHUNK_SIZE as READ_CHUNK
 from nnc.storage.ipfs import IpfsStore
 from nnc.storage.services import IpfsNode, free_port
 from nnc.storage.unixfs import CHUNK_SIZE, file_cid
@@ -47,6 +48,16 @@ def test_multi_chunk_file_round_trip(ipfs_node: IpfsNode, tmp_path: Path, versio
     dest = store.get_file(uri, tmp_path / "out" / "copy.bin")
     assert dest.read_bytes() == data
     assert store.get_bytes(uri) == data
+
+
+def test_put_file_reports_the_bytes_sent(ipfs: IpfsStore, tmp_path: Path) -> None:
+    source = tmp_path / "dataset.npz"
+    source.write_bytes(os.urandom(2 * READ_CHUNK + 999))
+    size = source.stat().st_size
+    calls: list[tuple[int, int]] = []
+    uri = ipfs.put_file(source, lambda done, total: calls.append((done, total)))
+    assert calls == [(0, size), (READ_CHUNK, size), (2 * READ_CHUNK, size), (size, size)]
+    assert ipfs.get_bytes(uri) == source.read_bytes()
 
 
 @pytest.mark.parametrize(("size", "a", "shift", "v0", "v1"), MULTI_CHUNK)

@@ -27,8 +27,11 @@ def test_durations_read_naturally(seconds: float, text: str) -> None:
 
 def test_dry_run_trains_a_few_steps_and_estimates_the_whole_task() -> None:
     spec = load_spec(TINY)
-    report = dry_run(spec, steps=5, price_per_compute_unit=10**9, replication=3, benchmark_seconds=0.1)
+    progress: list[tuple[int, float]] = []
+    report = dry_run(spec, steps=5, price_per_compute_unit=10**9, replication=3, benchmark_seconds=0.1,
+                     on_progress=lambda step, loss: progress.append((step, loss)))
     assert report.steps_run == 5 and report.total_steps == spec.training.steps
+    assert [step for step, _ in progress] == [1, 2, 3, 4, 5] and all(loss > 0 for _, loss in progress)
     assert report.compute_units == compute_units(spec)
     assert report.seconds_per_step > 0 and report.local_training_gflops > 0
     assert report.local_seconds == pytest.approx(report.seconds_per_step * spec.training.steps)

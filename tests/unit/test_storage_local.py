@@ -10,6 +10,7 @@ import pytest
 
 from nnc.errors import ContentNotFoundError, IntegrityError, StorageError
 from nnc.storage import LocalStore, Store, open_store, sha256_file
+from nnc.storage.hashing import CHUNK_SIZE
 
 MISSING = "local://sha256/" + "ab" * 32
 
@@ -61,6 +62,21 @@ def test_multi_mib_file_round_trip(store: LocalStore, tmp_path: Path) -> None:
     assert store.get_bytes(uri) == source.read_bytes()
     assert store.put_bytes(source.read_bytes()) == uri
     assert list((store.root / "tmp").iterdir()) == []
+
+
+def test_put_file_reports_progress_per_chunk_up_to_the_size(store: LocalStore, tmp_path: Path) -> None:
+    source = tmp_path / "big.bin"
+    source.write_bytes(os.urandom(2 * CHUNK_SIZE + 12_345))
+    size = source.stat().st_size
+    calls: list[tuple[int, int]] = []
+    uri = store.put_file(source, lambda done, total: calls.append((done, total)))
+    assert calls == [(0, size), (CHUNK_SIZE, size), (2 * CHUNK_SIZE, size), (size, size)]
+    assert store.get_bytes(uri) == source.read_bytes()
+    empty = tmp_path / "empty.bin"
+    empty.write_bytes(b"")
+    calls.clear()
+    store.put_file(empty, lambda done, total: calls.append((done, total)))
+    assert calls == [(0, 0)]
 
 
 def test_get_file_overwrites_dest(store: LocalStore, tmp_path: Path) -> None:
