@@ -3,6 +3,11 @@
 One loop over an explicit, persisted state (`WorkerState`): read new events, record what they
 mean for this node, then carry out assigned tasks. Every handler is safe to run twice, and the
 chain is asked before any transaction that might already have gone through before a restart.
+
+A task this node cannot carry out (it breaks a resource limit, its spec or data are invalid, or
+something else fails for good) is given up on-chain (`abandon`): the requester is refunded at
+once and the node loses only the abandon penalty, not the whole collateral an expiry would take.
+Failures that may pass (the chain or a storage service away) are retried instead.
 """
 
 from __future__ import annotations
@@ -17,9 +22,20 @@ from nnc.chain.dispute import CheckStatus, SpotCheck
 from nnc.chain.events import ChainEvent, EventReader
 from nnc.chain.market import Market
 from nnc.chain.registry import Registry
-from nnc.chain.types import ETH, TaskStatus
+from nnc.chain.types import ETH, AbandonReason, TaskStatus
 from nnc.daemon import Backoff, StopFlag
-from nnc.errors import ContractRevertError, NNCError, StorageError, TaskSpecError
+from nnc.errors import (
+    ContentNotFoundError,
+    ContractRevertError,
+    DecryptionError,
+    IntegrityError,
+    NNCError,
+    ResourceLimitError,
+    ServiceUnavailableError,
+    StorageError,
+    TaskSpecError,
+    TrainingError,
+)
 from nnc.metrics import DaemonMetrics
 from nnc.settings import Settings
 from nnc.storage import Store
@@ -38,6 +54,21 @@ log = logging.getLogger(__name__)
 
 SUPPORTED_FRAMEWORKS = frozenset({"torch"})
 FINAL_PHASES = frozenset({Phase.DONE, Phase.SKIPPED, Phase.FAILED})
+RUNNABLE = frozenset({TaskStatus.ASSIGNED, TaskStatus.RUNNING})
+# What the task brings that cannot be trained: the spec, its dataset (missing, corrupt, not
+# readable with this node's key) or what the training makes of them.
+INVALID_TASK_ERRORS: tuple[type[Exception], ...] = (
+    TaskSpecError, TrainingError, ContentNotFoundError, IntegrityError, DecryptionError)
+
+
+def abandon_reason(exc: BaseException) -> AbandonReason:
+    """Why a task that failed with `exc` is given up: a broken resource limit, an invalid task,
+    or (anything else) a fault of this node."""
+    if isinstance(exc, ResourceLimitError):
+        return AbandonReason.RESOURCE_LIMIT
+    if isinstance(exc, INVALID_TASK_ERRORS):
+        return AbandonReason.INVALID_TASK
+    return AbandonReason.NODE_FAULT
 
 
 class SnapshotPoster:
@@ -234,7 +265,10 @@ class Worker:
     def train(self, spec: TaskSpec, workdir: Path, **options: Any) -> TrainingResult:
         """Trains in the sandbox (settings `sandbox`, on by default) or, when it is off, in process."""
         if not self.settings.sandbox:
-            return train(spec, workdir, **options)
+            try:
+                return train(spec, workdir, **options)
+            except MemoryError:
+                raise ResourceLimitError(f"training {spec.name!r} ran out of memory (in process)") from None
         cpus = tuple(self.settings.sandbox_cpus) if self.settings.sandbox_cpus else None
         limits = SandboxLimits(memory_mb=self.settings.sandbox_memory_mb, seconds=self.settings.sandbox_seconds,
                                cpus=cpus)
@@ -283,8 +317,7 @@ class Worker:
             self.state.set(task_id, Phase.SUBMITTED, spec_uri=record.spec_uri)
             return
         task = self.market.task(task_id)
-        running = task.status in (TaskStatus.ASSIGNED, TaskStatus.RUNNING)
-        if not running or self.client.block_timestamp() > task.deadline:
+        if task.status not in RUNNABLE or self.client.block_timestamp() > task.deadline:
             self.state.set(task_id, Phase.FAILED, f"task is {task.status.name.lower()}, deadline {task.deadline}")
             return
         try:
@@ -307,13 +340,31 @@ class Worker:
                 model_uri = self.archive.put_file(model_path)
             _, salt = self.market.submit_result(task_id, result.result_digest, model_uri)
         except (NNCError, OSError) as exc:
-            if isinstance(exc, TRANSIENT_ERRORS):
-                raise
+            if isinstance(exc, (*TRANSIENT_ERRORS, ServiceUnavailableError)):
+                raise  # waited out with back-off; the task stays assigned and resumes from its checkpoints
             log.error("task %d: %s failed: %s", task_id, self.tag, exc)
-            self.state.set(task_id, Phase.FAILED, str(exc), spec_uri=record.spec_uri)
+            self.give_up(task_id, abandon_reason(exc), str(exc))
             return
         self.state.set(task_id, Phase.SUBMITTED, spec_uri=record.spec_uri,
                        result_digest="0x" + result.result_digest.hex(), result_uri=model_uri,
                        salt="" if salt is None else str(salt))
         log.info("task %d: %s submitted digest 0x%s… (accuracy %.3f, %.1f s)", task_id, self.tag,
                  result.result_digest.hex()[:12], result.metric, result.seconds)
+
+    def give_up(self, task_id: int, reason: AbandonReason, cause: str) -> None:
+        """Abandons a task this node cannot carry out, then records it failed (with `cause`).
+
+        The chain is asked first, so a restart after the transaction sends nothing twice: only a
+        task still Assigned or Running, before its deadline, without this node's result, is
+        abandoned. A refusal is logged; the task is recorded failed either way.
+        """
+        record = self.state.tasks[task_id]
+        task = self.market.task(task_id)
+        if (task.status in RUNNABLE and self.client.block_timestamp() <= task.deadline
+                and not any(self.market.result_of(task_id, self.node))):
+            try:
+                self.market.abandon(task_id, reason)
+                log.warning("task %d: %s gave it up on-chain (%s)", task_id, self.tag, reason.name.lower())
+            except ContractRevertError as exc:
+                log.error("task %d: %s could not give it up: %s", task_id, self.tag, exc)
+        self.state.set(task_id, Phase.FAILED, cause, spec_uri=record.spec_uri)
