@@ -65,6 +65,10 @@ class TrainingError(NNCError):
     """A training run could not be carried out as the spec asks."""
 
 
+class ResourceLimitError(NNCError):
+    """A task needed more memory or time than the node running it allows."""
+
+
 class VerificationError(NNCError):
     """A spot-check cannot be carried out (bad parameters, missing checkpoints)."""
 

@@ -19,7 +19,8 @@ import {SettlementMath} from "./libraries/SettlementMath.sol";
 /// @dev See {ITaskMarket} for the lifecycle and {SettlementMath} for the settlement formula.
 ///      Every status change goes through `_transition`. The market holds, per token, exactly
 ///      `sum(claimable) + sum(budget of open tasks)`, where a task is open until it is settled,
-///      cancelled or expired (each of which credits its whole budget to `claimable`).
+///      cancelled, expired, failed or slashed (each of which credits its whole budget to
+///      `claimable`).
 ///      Collateral stays in the {INodeRegistry} (which must grant this contract `MARKET_ROLE`),
 ///      reputations in {IReputation} (`REPORTER_ROLE`), NNT bonuses in {IRewardsPool}
 ///      (`REWARDER_ROLE`). Every loop runs over one task's applicants (at most MAX_APPLICANTS)
@@ -44,6 +45,10 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
     uint16 public constant MAX_SCORE = 10_000;
     /// @notice Longest challenge window and snapshot interval.
     uint64 public constant MAX_WINDOW = 30 days;
+    /// @notice Highest abandon penalty, in basis points of the abandoning node's collateral
+    ///         (50%): giving a task up must stay clearly cheaper than letting it expire (100%),
+    ///         or nodes would hold failed tasks until the deadline.
+    uint16 public constant MAX_ABANDON_PENALTY_BPS = 5000;
 
     /// @dev What an applicant must meet, read once per task.
     struct Requirements {
@@ -72,6 +77,9 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
     address public treasury;
 
     /// @inheritdoc ITaskMarket
+    uint16 public abandonPenaltyBps;
+
+    /// @inheritdoc ITaskMarket
     uint256 public taskCount;
 
     SettlementParams private _settlement;
@@ -98,7 +106,7 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
     /// @param feeBps Initial protocol fee in basis points (at most `MAX_FEE_BPS`).
     /// @param admin Receives DEFAULT_ADMIN_ROLE (allow-lists, parameters, granting ORACLE_ROLE).
     /// @dev Defaults: weights 8000/1000/1000, a 1-hour challenge window, 30 s between
-    ///      snapshots, no NNT bonus.
+    ///      snapshots, no NNT bonus, a 10% abandon penalty.
     constructor(
         INodeRegistry registry_,
         IReputation reputation_,
@@ -121,6 +129,7 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         _setChallengeWindow(1 hours);
         _setSnapshotInterval(30 seconds);
         emit RewardPerComputeUnitSet(0);
+        _setAbandonPenalty(1000);
     }
 
     // ---------------------------------------------------------------- requester
@@ -395,6 +404,24 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
     }
 
     /// @inheritdoc ITaskMarket
+    /// @dev Only before the deadline (`_runnable`): past it `expire` takes the whole collateral,
+    ///      which a node cannot dodge by giving up late. The penalty is the one in force now.
+    ///      The penalty goes to the requester in the registry (NNT, pulled with
+    ///      {INodeRegistry-claim}), as `expire`'s slashed collateral does.
+    function abandon(uint256 taskId, AbandonReason reason) external nonReentrant {
+        Task storage t = _task(taskId);
+        _runnable(taskId, t);
+        _assigned(taskId);
+        address requester = t.requester;
+        uint256 refund = t.budget;
+        claimable[t.token][requester] += refund;
+        _transition(taskId, TaskStatus.Failed);
+        uint256 slashed = uint256(t.collateral) * abandonPenaltyBps / MAX_SCORE;
+        emit TaskAbandoned(taskId, msg.sender, reason, slashed);
+        _releaseAllBut(taskId, msg.sender, slashed, requester, IReputation.Outcome.Missed);
+    }
+
+    /// @inheritdoc ITaskMarket
     function claim(address token) external nonReentrant {
         uint256 amount = claimable[token][msg.sender];
         if (amount == 0) revert NothingToClaim(msg.sender, token);
@@ -435,17 +462,7 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         _transition(taskId, TaskStatus.Slashed);
         slashed = t.collateral;
         emit TaskSlashed(taskId, node, slashed, refund);
-        address[] storage nodes = _assignees[taskId];
-        uint256 r = nodes.length;
-        for (uint256 i; i < r; ++i) {
-            address n = nodes[i];
-            if (n == node) {
-                if (slashed != 0) registry.slashCollateral(n, taskId, slashed, recipient);
-                reputation.record(n, taskId, IReputation.Outcome.FailedVerification);
-            } else if (slashed != 0) {
-                registry.releaseCollateral(n, taskId, slashed);
-            }
-        }
+        _releaseAllBut(taskId, node, slashed, recipient, IReputation.Outcome.FailedVerification);
     }
 
     // ---------------------------------------------------------------- governance
@@ -505,6 +522,12 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
     function setRewardPerComputeUnit(uint256 reward) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _settlement.rewardPerComputeUnit = reward;
         emit RewardPerComputeUnitSet(reward);
+    }
+
+    /// @inheritdoc ITaskMarket
+    /// @dev Applies to every task abandoned from now on, including tasks already assigned.
+    function setAbandonPenalty(uint16 penaltyBps) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setAbandonPenalty(penaltyBps);
     }
 
     // ---------------------------------------------------------------- views
@@ -737,6 +760,31 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         }
     }
 
+    /// @dev Ends the assignments of a task that failed because of `node`: `slashed` of its
+    ///      collateral goes to `recipient` and the rest back to it, its `outcome` is recorded;
+    ///      every other assignee's collateral is released.
+    function _releaseAllBut(
+        uint256 taskId,
+        address node,
+        uint256 slashed,
+        address recipient,
+        IReputation.Outcome outcome
+    ) private {
+        uint256 collateral = _tasks[taskId].collateral;
+        address[] storage nodes = _assignees[taskId];
+        uint256 r = nodes.length;
+        for (uint256 i; i < r; ++i) {
+            address n = nodes[i];
+            uint256 released = collateral;
+            if (n == node) {
+                if (slashed != 0) registry.slashCollateral(n, taskId, slashed, recipient);
+                reputation.record(n, taskId, outcome);
+                released -= slashed;
+            }
+            if (released != 0) registry.releaseCollateral(n, taskId, released);
+        }
+    }
+
     function _grantBonus(uint256 taskId, address node, uint256 amount) private {
         emit BonusGranted(taskId, node, rewardsPool.grant(node, taskId, amount));
     }
@@ -768,6 +816,12 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         if (challengeWindow > MAX_WINDOW) revert WindowTooLong(challengeWindow, MAX_WINDOW);
         _settlement.challengeWindow = challengeWindow;
         emit ChallengeWindowSet(challengeWindow);
+    }
+
+    function _setAbandonPenalty(uint16 penaltyBps) private {
+        if (penaltyBps > MAX_ABANDON_PENALTY_BPS) revert PenaltyTooHigh(penaltyBps, MAX_ABANDON_PENALTY_BPS);
+        abandonPenaltyBps = penaltyBps;
+        emit AbandonPenaltySet(penaltyBps);
     }
 
     function _setSnapshotInterval(uint64 minSnapshotInterval) private {

@@ -28,7 +28,7 @@ HEX32: S = {"type": "string", "pattern": "^0x[0-9a-f]{64}$"}
 NULLABLE_AMOUNT: S = {"oneOf": [AMOUNT, {"type": "null"}]}
 NULLABLE_STR: S = {"type": ["string", "null"]}
 STATUS: S = {"type": "string", "enum": ["published", "assigned", "running", "submitted", "verifying", "settled",
-                                       "cancelled", "expired", "disputed", "slashed"]}
+                                       "cancelled", "expired", "disputed", "slashed", "failed"]}
 
 SCHEMAS: dict[str, S] = {
     "Error": _obj({"error": _obj({"status": INT, "code": STR, "message": STR}, extra=False)}, extra=False),

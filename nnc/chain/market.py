@@ -11,7 +11,7 @@ from web3.types import TxReceipt
 
 from nnc.chain.client import ChainClient
 from nnc.chain.deployment import STRATEGY_CONTRACTS
-from nnc.chain.types import ETH, SettlementParams, Snapshot, TaskStatus, TaskView
+from nnc.chain.types import ETH, AbandonReason, SettlementParams, Snapshot, TaskStatus, TaskView
 from nnc.errors import ChainError
 from nnc.zk import CommitmentProof, new_salt, prove_commitment
 
@@ -106,6 +106,12 @@ class Market:
     def expire(self, task_id: int) -> TxReceipt:
         return self.client.transact(self.contract.functions.expire(task_id), context=f"expire task {task_id}")
 
+    def abandon(self, task_id: int, reason: AbandonReason) -> TxReceipt:
+        """Gives up a task this account is assigned to and has not submitted: the task fails,
+        the requester is refunded and `abandon_penalty_bps` of the collateral is slashed."""
+        return self.client.transact(self.contract.functions.abandon(task_id, int(reason)),
+                                    context=f"abandon task {task_id} ({reason.name.lower()})")
+
     def claim(self, token: str = ETH) -> TxReceipt:
         return self.client.transact(self.contract.functions.claim(Web3.to_checksum_address(token)),
                                     context="claim")
@@ -142,6 +148,10 @@ class Market:
     def result_proofs(self) -> str:
         """Address of the ResultProofs contract (zero when proofs are off)."""
         return str(self.contract.functions.resultProofs().call())
+
+    def abandon_penalty_bps(self) -> int:
+        """The share of its collateral, in basis points, that a node loses by `abandon`."""
+        return int(self.contract.functions.abandonPenaltyBps().call())
 
     def settlement_params(self) -> SettlementParams:
         return SettlementParams.from_tuple(self.contract.functions.settlementParams().call())

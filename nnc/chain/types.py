@@ -23,10 +23,20 @@ class TaskStatus(IntEnum):
     EXPIRED = 8
     DISPUTED = 9
     SLASHED = 10
+    FAILED = 11  # an assignee gave it up (`abandon`)
 
     @property
     def is_final(self) -> bool:
-        return self in (TaskStatus.SETTLED, TaskStatus.CANCELLED, TaskStatus.EXPIRED, TaskStatus.SLASHED)
+        return self in (TaskStatus.SETTLED, TaskStatus.CANCELLED, TaskStatus.EXPIRED, TaskStatus.SLASHED,
+                        TaskStatus.FAILED)
+
+
+class AbandonReason(IntEnum):
+    """Mirrors `ITaskMarket.AbandonReason` (same order): why a node gave a task up."""
+
+    RESOURCE_LIMIT = 0  # training broke the node's memory or time limit
+    INVALID_TASK = 1  # the spec or its data cannot be trained
+    NODE_FAULT = 2  # anything else that went wrong on the node
 
 
 SOLIDITY_ENUMS: dict[str, list[str]] = {"TaskStatus": [s.name.capitalize() for s in TaskStatus]}

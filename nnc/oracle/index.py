@@ -193,6 +193,9 @@ class EventIndex:
             self._update_task(task_id, e.block_number, quality=int(a["score"]))
         elif e.name in _REFUND_EVENTS:
             self._update_task(task_id, e.block_number, refund=str(a["refund"]))
+        elif e.name == "TaskAbandoned":  # the whole budget goes back to the requester
+            self.db.execute("UPDATE tasks SET refund = budget, updated_block = ? WHERE task_id = ?",
+                            (e.block_number, task_id))
 
     def _update_task(self, task_id: int, block: int, **fields: Any) -> None:
         assignments = ", ".join(f"{k} = ?" for k in fields)

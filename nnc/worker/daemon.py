@@ -3,6 +3,11 @@
 One loop over an explicit, persisted state (`WorkerState`): read new events, record what they
 mean for this node, then carry out assigned tasks. Every handler is safe to run twice, and the
 chain is asked before any transaction that might already have gone through before a restart.
+
+A task this node cannot carry out (it breaks a resource limit, its spec or data are invalid, or
+something else fails for good) is given up on-chain (`abandon`): the requester is refunded at
+once and the node loses only the abandon penalty, not the whole collateral an expiry would take.
+Failures that may pass (the chain or a storage service away) are retried instead.
 """
 
 from __future__ import annotations
@@ -21,9 +26,16 @@ from nnc.chain.dispute import CheckStatus, SpotCheck
 from nnc.chain.events import ChainEvent, EventReader
 from nnc.chain.market import Market
 from nnc.chain.registry import Registry
-from nnc.chain.types import ETH, TaskStatus
+from nnc.chain.types import ETH, AbandonReason, TaskStatus
 from nnc.daemon import Backoff, StopFlag
-from nnc.errors import ContractRevertError, NNCError, StorageError, TaskSpecError
+from nnc.errors import (
+    ContractRevertError,
+    NNCError,
+    ResourceLimitError,
+    ServiceUnavailableError,
+    StorageError,
+    TaskSpecError,
+)
 from nnc.jsonfile import write_json_atomic
 from nnc.logs import log_context
 from nnc.metrics import DaemonMetrics
@@ -31,12 +43,13 @@ from nnc.runtimes import offered_runtimes
 from nnc.settings import Settings
 from nnc.storage import Store
 from nnc.task import TaskSpec, compute_units, parse_spec
-from nnc.training import Checkpoint, TrainingResult, train
+from nnc.training import TrainingResult, train
 from nnc.training.data import fetch_dataset
 from nnc.verification.bundle import publish_bundle
 from nnc.verification.verifier import Verifier
 from nnc.worker.privacy import NodeKey, model_recipients, seal_model
 from nnc.worker.profile import collect_profile, hardware_class, profile_digest, profile_json
+from nnc.worker.reporting import SnapshotPoster, abandon_reason
 from nnc.worker.sandbox import SandboxLimits
 from nnc.worker.sandboxed_training import run_training
 from nnc.worker.state import Phase, WorkerState
@@ -44,43 +57,7 @@ from nnc.worker.state import Phase, WorkerState
 log = logging.getLogger(__name__)
 
 FINAL_PHASES = frozenset({Phase.DONE, Phase.SKIPPED, Phase.FAILED})
-
-
-class SnapshotPoster:
-    """Posts checkpoint-chain heads on-chain as training goes, within the contract's rate limit.
-
-    A checkpoint that comes sooner than the minimum interval after the last post is skipped (the
-    final head is committed by the result anyway); steps already posted before a restart are
-    skipped too. A refused snapshot is logged, never fatal to the training.
-    """
-
-    def __init__(self, market: Market, task_id: int, node: str) -> None:
-        self.market = market
-        self.task_id = task_id
-        self.node = node
-        latest = market.latest_snapshot(task_id, node)
-        self.last_step = latest.step
-        self.last_at = latest.posted_at
-        self.interval = market.settlement_params().min_snapshot_interval
-
-    def post(self, checkpoint: Checkpoint) -> None:
-        now = self.market.client.block_timestamp()
-        due = self.last_at == 0 or now >= self.last_at + self.interval
-        if checkpoint.step <= self.last_step or not due:
-            log.debug("task %d: checkpoint step %d not posted (rate limit)", self.task_id, checkpoint.step)
-            return
-        try:
-            self.market.post_snapshot(self.task_id, checkpoint.step, bytes.fromhex(checkpoint.chain_head))
-        except ContractRevertError as exc:
-            level = logging.DEBUG if exc.name == "SnapshotTooSoon" else logging.WARNING
-            log.log(level, "task %d: snapshot at step %d refused: %s", self.task_id, checkpoint.step, exc)
-            return
-        latest = self.market.latest_snapshot(self.task_id, self.node)
-        self.last_step, self.last_at = latest.step, latest.posted_at
-        log.info("task %d: checkpoint step %d loss %.4f, chain head %s… posted", self.task_id,
-                 checkpoint.step, checkpoint.loss, checkpoint.chain_head[:12])
-
-
+RUNNABLE = frozenset({TaskStatus.ASSIGNED, TaskStatus.RUNNING})
 class Worker:
     """`store` holds working data (specs, datasets, profiles); `archive`, when given, the final
     models (Arweave on a full deployment), else `store` does."""
@@ -324,7 +301,10 @@ class Worker:
     def train(self, spec: TaskSpec, workdir: Path, **options: Any) -> TrainingResult:
         """Trains in the sandbox (settings `sandbox`, on by default) or, when it is off, in process."""
         if not self.settings.sandbox:
-            return train(spec, workdir, **options)
+            try:
+                return train(spec, workdir, **options)
+            except MemoryError:
+                raise ResourceLimitError(f"training {spec.name!r} ran out of memory (in process)") from None
         cpus = tuple(self.settings.sandbox_cpus) if self.settings.sandbox_cpus else None
         limits = SandboxLimits(memory_mb=self.settings.sandbox_memory_mb, seconds=self.settings.sandbox_seconds,
                                cpus=cpus)
@@ -375,8 +355,7 @@ class Worker:
             self.state.set(task_id, Phase.SUBMITTED, spec_uri=record.spec_uri)
             return
         task = self.market.task(task_id)
-        running = task.status in (TaskStatus.ASSIGNED, TaskStatus.RUNNING)
-        if not running or self.client.block_timestamp() > task.deadline:
+        if task.status not in RUNNABLE or self.client.block_timestamp() > task.deadline:
             self.state.set(task_id, Phase.FAILED, f"task is {task.status.name.lower()}, deadline {task.deadline}")
             return
         try:
@@ -399,13 +378,31 @@ class Worker:
                 model_uri = self.archive.put_file(model_path)
             _, salt = self.market.submit_result(task_id, result.result_digest, model_uri)
         except (NNCError, OSError) as exc:
-            if isinstance(exc, TRANSIENT_ERRORS):
-                raise
+            if isinstance(exc, (*TRANSIENT_ERRORS, ServiceUnavailableError)):
+                raise  # waited out with back-off; the task stays assigned and resumes from its checkpoints
             log.error("task %d: %s failed: %s", task_id, self.tag, exc)
-            self.state.set(task_id, Phase.FAILED, str(exc), spec_uri=record.spec_uri)
+            self.give_up(task_id, abandon_reason(exc), str(exc))
             return
         self.state.set(task_id, Phase.SUBMITTED, spec_uri=record.spec_uri,
                        result_digest="0x" + result.result_digest.hex(), result_uri=model_uri,
                        salt="" if salt is None else str(salt))
         log.info("task %d: %s submitted digest 0x%s… (accuracy %.3f, %.1f s)", task_id, self.tag,
                  result.result_digest.hex()[:12], result.metric, result.seconds)
+
+    def give_up(self, task_id: int, reason: AbandonReason, cause: str) -> None:
+        """Abandons a task this node cannot carry out, then records it failed (with `cause`).
+
+        The chain is asked first, so a restart after the transaction sends nothing twice: only a
+        task still Assigned or Running, before its deadline, without this node's result, is
+        abandoned. A refusal is logged; the task is recorded failed either way.
+        """
+        record = self.state.tasks[task_id]
+        task = self.market.task(task_id)
+        if (task.status in RUNNABLE and self.client.block_timestamp() <= task.deadline
+                and not any(self.market.result_of(task_id, self.node))):
+            try:
+                self.market.abandon(task_id, reason)
+                log.warning("task %d: %s gave it up on-chain (%s)", task_id, self.tag, reason.name.lower())
+            except ContractRevertError as exc:
+                log.error("task %d: %s could not give it up: %s", task_id, self.tag, exc)
+        self.state.set(task_id, Phase.FAILED, cause, spec_uri=record.spec_uri)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from nnc.errors import NNCError
+from nnc.errors import NNCError, ResourceLimitError
 from nnc.paths import REPO_ROOT
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,10 @@ BWRAP: Final = "bwrap"
 
 class SandboxError(NNCError):
     """Task code failed inside the sandbox: it broke a limit, crashed or said something malformed."""
+
+
+class SandboxLimitError(SandboxError, ResourceLimitError):
+    """Task code broke the sandbox's memory or time limit and was stopped."""
 
 
 @dataclass(frozen=True)
@@ -103,8 +107,9 @@ def run_sandboxed(argv: Sequence[str], workdir: Path, limits: SandboxLimits,
                   on_event: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
     """Runs `argv` in the sandbox with `workdir` as its writable directory and current directory.
 
-    Every JSON line the child prints is passed to `on_event` and returned. Raises `SandboxError`
-    naming the limit it broke (memory, time) or the child's exit status and the end of its log.
+    Every JSON line the child prints is passed to `on_event` and returned. Raises
+    `SandboxLimitError` naming the limit it broke (memory, time), else `SandboxError` with the
+    child's exit status and the end of its log.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     mode = isolation()
@@ -143,9 +148,9 @@ def run_sandboxed(argv: Sequence[str], workdir: Path, limits: SandboxLimits,
     if status == 0:
         return events
     if timed_out.is_set():
-        raise SandboxError(f"task code exceeded its time limit of {limits.seconds:g} s and was stopped")
+        raise SandboxLimitError(f"task code exceeded its time limit of {limits.seconds:g} s and was stopped")
     if status == OUT_OF_MEMORY_EXIT:
-        raise SandboxError(f"task code exceeded its memory limit of {limits.memory_mb} MB")
+        raise SandboxLimitError(f"task code exceeded its memory limit of {limits.memory_mb} MB")
     raise SandboxError(f"task code failed with exit status {status}: {_tail(log_path)}")
 
 

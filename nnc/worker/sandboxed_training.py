@@ -40,8 +40,8 @@ def run_training(spec: TaskSpec, workdir: Path, limits: SandboxLimits, *, datase
                  on_progress: Callable[[int, float], None] | None = None) -> TrainingResult:
     """Trains `spec` in the sandbox, resuming from `workdir`'s checkpoints as `train` does.
 
-    Raises `TrainingError` for what the training itself refuses (as `train` would) and
-    `SandboxError` for a broken limit or a crash.
+    Raises `TrainingError` for what the training itself refuses (as `train` would),
+    `SandboxLimitError` for a broken limit and `SandboxError` for a crash.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     job = workdir / "job.json"

@@ -1,4 +1,5 @@
-"""The worker trains in the sandbox: a task over its memory limit fails cleanly, the daemon goes on."""
+"""The worker trains in the sandbox: a task over its memory limit fails cleanly, is given up
+on-chain (refund now, only the abandon penalty slashed), and the daemon goes on."""
 
 from __future__ import annotations
 
@@ -6,21 +7,30 @@ from pathlib import Path
 
 import pytest
 
-from nnc.devnet import Devnet
+from nnc.chain.registry import Registry
+from nnc.chain.types import ETH, TaskStatus
+from nnc.devnet import REQUESTER, Devnet
 from nnc.task import load_spec
 from nnc.worker.state import Phase
 from tests.e2e.harness import TINY_SPEC, make_network
 
 pytestmark = pytest.mark.e2e
 
+BUDGET = 10**18
 
-def test_task_over_its_memory_limit_fails_cleanly_and_the_daemon_goes_on(chain: Devnet, tmp_path: Path) -> None:
+
+def test_task_over_its_memory_limit_fails_cleanly_on_chain_and_the_daemon_goes_on(
+        chain: Devnet, tmp_path: Path) -> None:
     net = make_network(chain, tmp_path, chain.node_indices()[:1], sandbox=True)
     worker = net.workers[0]
     worker.settings = worker.settings.model_copy(update={"sandbox_memory_mb": 1200})
     spec = load_spec(TINY_SPEC)
     greedy = spec.model_copy(update={"model": spec.model.model_copy(update={"hidden": [4096, 4096, 4096]})})
-    task_id = net.publish(greedy, replication=1)
+    task_id = net.publish(greedy, replication=1, budget=BUDGET)
+    requester = chain.address(REQUESTER)
+    market, registry = net.market(), Registry(chain.client(REQUESTER))
+    staked = registry.node(worker.node).staked
+    slashed_before = int(registry.contract.functions.claimable(requester).call())
 
     def gave_up() -> bool:
         record = worker.state.tasks.get(task_id)
@@ -29,6 +39,26 @@ def test_task_over_its_memory_limit_fails_cleanly_and_the_daemon_goes_on(chain: 
     net.run_until("the worker gave the task up", gave_up)
     assert "memory limit of 1200 MB" in worker.state.tasks[task_id].reason
 
+    # On-chain: failed at once, the whole budget back to the requester, exactly the penalty slashed.
+    task = market.task(task_id)
+    assert task.status == TaskStatus.FAILED
+    penalty = task.collateral * market.abandon_penalty_bps() // 10_000
+    assert penalty > 0
+    node = registry.node(worker.node)
+    assert node.staked == staked - penalty and node.locked == 0
+    assert int(registry.contract.functions.claimable(requester).call()) - slashed_before == penalty
+    assert market.claimable(requester, ETH) == BUDGET
+    w3 = chain.client(REQUESTER).w3
+    balance = w3.eth.get_balance(requester)
+    receipt = market.claim(ETH)
+    assert w3.eth.get_balance(requester) == balance + BUDGET - receipt["gasUsed"] * receipt["effectiveGasPrice"]
+    row = net.oracle.index.task(task_id)
+    assert row is not None and row["status"] == "FAILED" and row["refund"] == str(BUDGET)
+    abandoned = [e for e in net.oracle.index.events(task_id) if e["name"] == "TaskAbandoned"]
+    assert len(abandoned) == 1 and abandoned[0]["args"]["reason"] == 0  # ResourceLimit
+    assert abandoned[0]["args"]["slashed"] == penalty
+
     second = net.publish(replication=1)  # the same daemon carries on with the next task
     net.settle(second)
     assert worker.state.tasks[second].phase == Phase.DONE
+

@@ -16,7 +16,7 @@ from nnc.errors import TrainingError
 from nnc.paths import REPO_ROOT
 from nnc.task import load_spec
 from nnc.training import train
-from nnc.worker.sandbox import SandboxError, SandboxLimits, isolation, run_sandboxed
+from nnc.worker.sandbox import SandboxError, SandboxLimitError, SandboxLimits, isolation, run_sandboxed
 from nnc.worker.sandboxed_training import run_training
 
 TINY = Path(__file__).resolve().parents[1] / "data" / "tiny-spec.json"
@@ -83,18 +83,19 @@ def test_task_code_writes_only_its_work_directory(tmp_path: Path) -> None:
 
 def test_memory_limit_stops_the_task_cleanly(tmp_path: Path) -> None:
     hog = "import sys\ntry:\n    b = bytearray(600 << 20)\nexcept MemoryError:\n    sys.exit(3)\n"
-    with pytest.raises(SandboxError, match="memory limit of 256 MB"):
+    with pytest.raises(SandboxLimitError, match="memory limit of 256 MB"):
         run_sandboxed(python(hog), tmp_path, SandboxLimits(memory_mb=256, seconds=60))
 
 
 def test_time_limit_stops_the_task(tmp_path: Path) -> None:
-    with pytest.raises(SandboxError, match="time limit of 1 s"):
+    with pytest.raises(SandboxLimitError, match="time limit of 1 s"):
         run_sandboxed(python("import time\ntime.sleep(60)"), tmp_path, SandboxLimits(seconds=1))
 
 
 def test_crash_is_reported_with_the_end_of_its_log(tmp_path: Path) -> None:
-    with pytest.raises(SandboxError, match="exit status 1.*boom"):
+    with pytest.raises(SandboxError, match="exit status 1.*boom") as info:
         run_sandboxed(python("raise SystemExit('boom')"), tmp_path, LIMITS)
+    assert not isinstance(info.value, SandboxLimitError)  # a crash is no broken limit
 
 
 def test_task_code_is_pinned_to_the_given_cores(tmp_path: Path) -> None:

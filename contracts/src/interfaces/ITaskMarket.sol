@@ -7,10 +7,12 @@ import {IResultProofs} from "./IResultProofs.sol";
 /// @notice Training and inference tasks: escrow, application, assignment, results, settlement.
 /// @dev Lifecycle (one transition function, every step emits `TaskStatusChanged`):
 ///      Published -> Assigned -> Running (first snapshot) -> Submitted (all results in) ->
-///      Settled (after the challenge window), with Cancelled (before assignment) and Expired
+///      Settled (after the challenge window), with Cancelled (before assignment), Expired
 ///      (too few eligible applicants when applications close, or the deadline passed: refund,
-///      non-submitting nodes lose their collateral). Verifying, Disputed and Slashed are
-///      reserved for verification and arbitration. All money moves by pull payment (`claim`).
+///      non-submitting nodes lose their collateral) and Failed (an assignee gave up before the
+///      deadline with `abandon`: refund, the abandoning node loses `abandonPenaltyBps` of its
+///      collateral). Verifying, Disputed and Slashed are reserved for verification and
+///      arbitration. All money moves by pull payment (`claim`).
 ///      For every settled task, `sum(payouts) + fee + refund == budget`, to the wei.
 ///
 ///      Settlement: each node in the strict-majority gets
@@ -33,7 +35,16 @@ interface ITaskMarket {
         Cancelled,
         Expired,
         Disputed,
-        Slashed
+        Slashed,
+        Failed
+    }
+
+    /// @notice Why an assignee gave a task up (`abandon`). Informational: the economics are the
+    ///         same for every reason, since the chain cannot tell whose fault it was.
+    enum AbandonReason {
+        ResourceLimit, // training broke the node's memory or time limit
+        InvalidTask, // the spec or its data cannot be trained (bad dataset, digest mismatch)
+        NodeFault // anything else that went wrong on the node
     }
 
     /// @notice What a requester publishes. `token == address(0)` means ETH (send `budget` as value).
@@ -134,6 +145,10 @@ interface ITaskMarket {
     ///         until a dispute releases or slashes it.
     event NodeFrozen(uint256 indexed taskId, address indexed node, uint96 collateral);
     event TaskSlashed(uint256 indexed taskId, address indexed node, uint256 collateral, uint256 refund);
+    /// @notice `node` gave the task up: the task failed, the whole budget was refunded and
+    ///         `slashed` NNT of the node's collateral went to the requester.
+    event TaskAbandoned(uint256 indexed taskId, address indexed node, AbandonReason reason, uint256 slashed);
+    event AbandonPenaltySet(uint16 penaltyBps);
 
     error ZeroBudget();
     error EmptySpec();
@@ -175,6 +190,7 @@ interface ITaskMarket {
     error WindowTooLong(uint64 value, uint64 max);
     error ProofRequired(uint256 taskId);
     error ProofsDisabled();
+    error PenaltyTooHigh(uint16 penaltyBps, uint16 max);
 
     /// @notice Publishes a task and escrows its budget (ETH as value, or an allow-listed ERC-20
     ///         pulled with `transferFrom`; fee-on-transfer tokens are rejected).
@@ -235,6 +251,18 @@ interface ITaskMarket {
     ///         recorded as Missed. Anyone may call it.
     function expire(uint256 taskId) external;
 
+    /// @notice Gives up a task the caller is assigned to and has not submitted, while it is
+    ///         Assigned or Running and before its deadline (a node that cannot train it: a broken
+    ///         resource limit, an invalid spec or dataset, a fault). The task fails at once:
+    ///         the whole budget is credited to the requester, every other assignee's collateral
+    ///         is released (those that submitted are not paid: the task cannot be settled
+    ///         without the missing replica), and the caller's collateral is slashed by
+    ///         `abandonPenaltyBps` to the requester (rounded down), the rest released; the
+    ///         caller is recorded as Missed. Giving up early thus costs a node the penalty
+    ///         instead of the whole collateral it loses when the task expires, and spares the
+    ///         requester the wait until the deadline.
+    function abandon(uint256 taskId, AbandonReason reason) external;
+
     /// @notice Sends the caller everything credited to it in `token` (address(0) = ETH).
     function claim(address token) external;
 
@@ -281,6 +309,13 @@ interface ITaskMarket {
 
     /// @notice Sets the NNT bonus per compute unit at full quality (admin only).
     function setRewardPerComputeUnit(uint256 reward) external;
+
+    /// @notice Sets the share of its collateral, in basis points, that a node loses when it
+    ///         abandons a task (admin only, at most MAX_ABANDON_PENALTY_BPS).
+    function setAbandonPenalty(uint16 penaltyBps) external;
+
+    /// @notice The share of its collateral, in basis points, that a node loses by `abandon`.
+    function abandonPenaltyBps() external view returns (uint16);
 
     function getTask(uint256 taskId) external view returns (Task memory);
     function applicantsOf(uint256 taskId) external view returns (address[] memory);

@@ -9,7 +9,7 @@ import {INodeRegistry} from "../../src/interfaces/INodeRegistry.sol";
 import {ITaskMarket} from "../../src/interfaces/ITaskMarket.sol";
 
 /// @notice The settlement invariant with challenges and arbitration in the mix: escrow is paid out
-///         exactly once whether a task settles, expires, is cancelled or is slashed; the
+///         exactly once whether a task settles, expires, is cancelled, fails or is slashed; the
 ///         arbitration contract holds exactly the open bonds plus what it owes; held tasks keep
 ///         their collateral locked.
 contract ArbitrationInvariantTest is DisputeFixture {
@@ -31,6 +31,7 @@ contract ArbitrationInvariantTest is DisputeFixture {
             requesters
         );
         assertTrue(nnt.transfer(address(marketHandler), 100_000 * NNT));
+        market.grantRole(market.DEFAULT_ADMIN_ROLE(), address(marketHandler)); // varies the abandon penalty
         address[] memory voters = new address[](2);
         (voters[0], voters[1]) = (address(this), juror);
         disputeHandler = new DisputeHandler(nnt, market, arbitration, voters, marketHandler.allAccounts());

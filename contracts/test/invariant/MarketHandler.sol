@@ -11,11 +11,12 @@ import {ITaskMarket} from "../../src/interfaces/ITaskMarket.sol";
 
 /// @notice Drives the market, registry and rewards pool through random sequences of lifecycle
 ///         steps for the invariant tests: publish (ETH or a 6-decimals token, any of the four
-///         strategies), apply, assign, snapshot, submit, report quality, settle, expire, cancel,
-///         claim, stake, unbond, withdraw, price changes, pool funding and time. Every step
-///         bounds its inputs and swallows reverts (an out-of-order step is part of a realistic
-///         sequence); the invariants are checked after each one. Ghost variables count what
-///         left the contracts and how often each task was closed.
+///         strategies), apply, assign, snapshot, submit, abandon, report quality, settle,
+///         expire, cancel, claim, stake, unbond, withdraw, price changes, the abandon penalty,
+///         pool funding and time. Every step bounds its inputs and swallows reverts (an
+///         out-of-order step is part of a realistic sequence); the invariants are checked after
+///         each one. Ghost variables count what left the contracts, how often each task was
+///         closed and what abandoning cost the nodes.
 contract MarketHandler is Base {
     struct Protocol {
         NNToken nnt;
@@ -44,8 +45,11 @@ contract MarketHandler is Base {
     /// @notice NNT put into the pool and taken out of it by claims.
     uint256 public poolFunded;
     uint256 public claimedFromPool;
-    /// @notice How many times each task was settled, expired or cancelled (at most once).
+    /// @notice How many times each task was settled, expired, cancelled or failed (at most once).
     mapping(uint256 taskId => uint256) public closings;
+    /// @notice NNT slashed by `abandon`, summed, and what the abandoning nodes' stake fell by.
+    uint256 public abandonSlashed;
+    uint256 public abandonStakeLoss;
 
     constructor(
         Protocol memory p,
@@ -164,6 +168,28 @@ contract MarketHandler is Base {
         }
     }
 
+    function abandon(uint256 task, uint256 who, uint256 reason) external {
+        calls[this.abandon.selector]++;
+        uint256 id = _taskId(task);
+        if (id == 0) return;
+        address[] memory assignees = market.assigneesOf(id);
+        if (assignees.length == 0) return;
+        address node = assignees[who % assignees.length];
+        uint256 stakeBefore = registry.getNode(node).staked;
+        uint256 expected = uint256(market.getTask(id).collateral) * market.abandonPenaltyBps() / 10_000;
+        vm.prank(node);
+        try market.abandon(id, ITaskMarket.AbandonReason(reason % 3)) {
+            closings[id]++;
+            abandonSlashed += expected;
+            abandonStakeLoss += stakeBefore - registry.getNode(node).staked;
+        } catch {}
+    }
+
+    function setAbandonPenalty(uint16 penaltyBps) external {
+        calls[this.setAbandonPenalty.selector]++;
+        market.setAbandonPenalty(uint16(bound(penaltyBps, 0, market.MAX_ABANDON_PENALTY_BPS())));
+    }
+
     function setPrice(uint256 who, bool useToken, uint256 price) external {
         calls[this.setPrice.selector]++;
         // mostly prices that fit ordinary shares, sometimes any price (0) or one that does not
@@ -272,8 +298,10 @@ contract MarketHandler is Base {
             } else if (t.status == ITaskMarket.TaskStatus.Assigned || t.status == ITaskMarket.TaskStatus.Running) {
                 // forge-lint: disable-next-line(unsafe-typecast)
                 this.postSnapshot(id - 1, seed, uint64(seed >> 8), keccak256(abi.encode(seed))); // bounded there
-                // mostly unanimous, sometimes split, sometimes one node missing
-                this.submitAll(id - 1, seed % 4 == 0 ? seed >> 16 : 0, seed % 5 == 0 ? 0 : t.replication);
+                // now and then a node gives up; else mostly unanimous, sometimes split, sometimes
+                // one node missing
+                if (seed % 7 == 0) this.abandon(id - 1, seed >> 24, seed >> 40);
+                else this.submitAll(id - 1, seed % 4 == 0 ? seed >> 16 : 0, seed % 5 == 0 ? 0 : t.replication);
             } else if (t.status == ITaskMarket.TaskStatus.Submitted) {
                 // forge-lint: disable-next-line(unsafe-typecast)
                 this.reportQuality(id - 1, uint16(seed >> 32)); // bounded there

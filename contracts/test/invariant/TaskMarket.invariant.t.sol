@@ -29,6 +29,7 @@ contract TaskMarketInvariantTest is Fixture {
             requesters
         );
         assertTrue(nnt.transfer(address(handler), 100_000 * NNT)); // for stake and pool funding
+        market.grantRole(market.DEFAULT_ADMIN_ROLE(), address(handler)); // varies the abandon penalty
         market.setRewardPerComputeUnit(1e12); // up to 1 NNT per node and task
     }
 
@@ -52,7 +53,7 @@ contract TaskMarketInvariantTest is Fixture {
         for (uint256 id = 1; id <= count; ++id) {
             ITaskMarket.Task memory t = market.getTask(id);
             bool closed = t.status == ITaskMarket.TaskStatus.Settled || t.status == ITaskMarket.TaskStatus.Expired
-                || t.status == ITaskMarket.TaskStatus.Cancelled;
+                || t.status == ITaskMarket.TaskStatus.Cancelled || t.status == ITaskMarket.TaskStatus.Failed;
             assertEq(handler.closings(id), closed ? 1 : 0, "closed once");
             if (closed) closedBudgets[t.token == address(0) ? 0 : 1] += t.budget;
         }
@@ -103,6 +104,11 @@ contract TaskMarketInvariantTest is Fixture {
             assertEq(uint256(node.locked), live[n], "locked");
             assertLe(uint256(node.locked), uint256(node.staked), "locked <= staked");
         }
+    }
+
+    /// @notice An abandoning node loses exactly the penalty of its collateral, never more.
+    function invariant_abandonSlashesExactlyThePenalty() public view {
+        assertEq(handler.abandonStakeLoss(), handler.abandonSlashed(), "abandon slash");
     }
 
     function _live(ITaskMarket.TaskStatus s) internal pure returns (bool) {

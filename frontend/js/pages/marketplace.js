@@ -4,7 +4,7 @@ import { getDeployment } from '../chain.js';
 import { badge, empty, field, h, table } from '../dom.js';
 import { amount, short, tokenSymbol } from '../format.js';
 
-const STATUSES = ['', 'published', 'assigned', 'running', 'submitted', 'settled', 'cancelled', 'expired', 'disputed', 'slashed'];
+const STATUSES = ['', 'published', 'assigned', 'running', 'submitted', 'settled', 'cancelled', 'expired', 'disputed', 'slashed', 'failed'];
 
 export async function marketplacePage() {
   const d = getDeployment();

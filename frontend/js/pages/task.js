@@ -5,8 +5,9 @@ import { getDeployment } from '../chain.js';
 import { badge, empty, h, table } from '../dom.js';
 import { amount, short, tokenSymbol, when } from '../format.js';
 
-const FINAL = new Set(['settled', 'cancelled', 'expired', 'slashed']);
-const STATUSES = ['none', 'published', 'assigned', 'running', 'submitted', 'verifying', 'settled', 'cancelled', 'expired', 'disputed', 'slashed'];
+const FINAL = new Set(['settled', 'cancelled', 'expired', 'slashed', 'failed']);
+const STATUSES = ['none', 'published', 'assigned', 'running', 'submitted', 'verifying', 'settled', 'cancelled', 'expired', 'disputed', 'slashed', 'failed'];
+const ABANDON_REASONS = ['a resource limit', 'an invalid task', 'a node fault']; // ITaskMarket.AbandonReason
 
 function describe(e, symbol) {
   const a = e.args;
@@ -22,6 +23,9 @@ function describe(e, symbol) {
     case 'QualityReported': return `quality ${Number(a.score) / 100}% reported`;
     case 'NodePaid': return `${short(a.node)} paid ${amount(a.amount, symbol)}`;
     case 'BonusGranted': return `${short(a.node)} granted a bonus of ${amount(a.amount, 'NNT')}`;
+    case 'TaskAbandoned': return `${short(a.node)} gave the task up (${ABANDON_REASONS[Number(a.reason)] ?? `reason ${a.reason}`}): ${amount(a.slashed, 'NNT')} collateral slashed, budget refunded`;
+    case 'TaskExpired': return `expired: refund ${amount(a.refund, symbol)}`;
+    case 'CollateralSlashed': return `${amount(a.amount, 'NNT')} collateral of ${short(a.node)} slashed`;
     case 'TaskSettled': return `settled: paid ${amount(a.paid, symbol)}, fee ${amount(a.fee, symbol)}, refund ${amount(a.refund, symbol)}`;
     case 'ReputationUpdated': return `reputation of ${short(a.node)}: ${a.previous} → ${a.current}`;
     default: return Object.entries(a).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`).join(' ');

@@ -1,0 +1,74 @@
+"""What a worker reports on chain about a task it is carrying out: checkpoint snapshots as training
+goes, and, when the task cannot be finished, why it gives it up (`TaskMarket.abandon`)."""
+
+from __future__ import annotations
+
+import logging
+
+from nnc.chain.market import Market
+from nnc.chain.types import AbandonReason
+from nnc.errors import (
+    ContentNotFoundError,
+    ContractRevertError,
+    DecryptionError,
+    IntegrityError,
+    ResourceLimitError,
+    TaskSpecError,
+    TrainingError,
+)
+from nnc.runtimes import RuntimeMissingError
+from nnc.training import Checkpoint
+
+log = logging.getLogger(__name__)
+
+# What the task brings that cannot be trained: the spec, its dataset (missing, corrupt, not
+# readable with this node's key) or what the training makes of them.
+INVALID_TASK_ERRORS: tuple[type[Exception], ...] = (
+    TaskSpecError, TrainingError, ContentNotFoundError, IntegrityError, DecryptionError)
+
+
+def abandon_reason(exc: BaseException) -> AbandonReason:
+    """Why a task that failed with `exc` is given up: a broken resource limit, an invalid task,
+    or (anything else) a fault of this node."""
+    if isinstance(exc, ResourceLimitError):
+        return AbandonReason.RESOURCE_LIMIT
+    if isinstance(exc, RuntimeMissingError):  # the node lost a runtime it offered: its own fault
+        return AbandonReason.NODE_FAULT
+    if isinstance(exc, INVALID_TASK_ERRORS):
+        return AbandonReason.INVALID_TASK
+    return AbandonReason.NODE_FAULT
+
+
+class SnapshotPoster:
+    """Posts checkpoint-chain heads on-chain as training goes, within the contract's rate limit.
+
+    A checkpoint that comes sooner than the minimum interval after the last post is skipped (the
+    final head is committed by the result anyway); steps already posted before a restart are
+    skipped too. A refused snapshot is logged, never fatal to the training.
+    """
+
+    def __init__(self, market: Market, task_id: int, node: str) -> None:
+        self.market = market
+        self.task_id = task_id
+        self.node = node
+        latest = market.latest_snapshot(task_id, node)
+        self.last_step = latest.step
+        self.last_at = latest.posted_at
+        self.interval = market.settlement_params().min_snapshot_interval
+
+    def post(self, checkpoint: Checkpoint) -> None:
+        now = self.market.client.block_timestamp()
+        due = self.last_at == 0 or now >= self.last_at + self.interval
+        if checkpoint.step <= self.last_step or not due:
+            log.debug("task %d: checkpoint step %d not posted (rate limit)", self.task_id, checkpoint.step)
+            return
+        try:
+            self.market.post_snapshot(self.task_id, checkpoint.step, bytes.fromhex(checkpoint.chain_head))
+        except ContractRevertError as exc:
+            level = logging.DEBUG if exc.name == "SnapshotTooSoon" else logging.WARNING
+            log.log(level, "task %d: snapshot at step %d refused: %s", self.task_id, checkpoint.step, exc)
+            return
+        latest = self.market.latest_snapshot(self.task_id, self.node)
+        self.last_step, self.last_at = latest.step, latest.posted_at
+        log.info("task %d: checkpoint step %d loss %.4f, chain head %s… posted", self.task_id,
+                 checkpoint.step, checkpoint.loss, checkpoint.chain_head[:12])
