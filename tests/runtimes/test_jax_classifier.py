@@ -17,7 +17,7 @@ pytest.importorskip("jax")
 
 from nnc.errors import TaskSpecError, TrainingError  # noqa: E402
 from nnc.runtimes import runtime_for  # noqa: E402
-from nnc.task import DATASET_SHAPES, ModelSpec, TaskSpec, parse_spec, spec_digest  # noqa: E402
+from nnc.task import DATASET_SHAPES, ModelSpec, TaskSpec, load_spec, parse_spec, spec_digest  # noqa: E402
 from nnc.training import (  # noqa: E402
     Checkpoint,
     TrainingResult,
@@ -216,3 +216,10 @@ def test_single_thread_flag_is_set_for_the_backend_start_only() -> None:
                                        "--xla_cpu_enable_fast_math=false --xla_cpu_multi_thread_eigen=false",
                                        "--xla_cpu_enable_fast_math=false", "single-threaded"]
     assert "asks for 4 thread(s)" in out.stderr
+
+
+def test_example_spec_reaches_its_threshold(tmp_path: Path) -> None:
+    spec = load_spec(ROOT / "examples" / "digits-mlp-jax.json")
+    assert spec.framework == "jax"
+    result = train(spec, tmp_path)
+    assert result.accepted and result.metric >= spec.acceptance.threshold + 0.05
