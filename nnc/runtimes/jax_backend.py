@@ -54,7 +54,7 @@ def start_backend(threads: int) -> str:
             else:
                 os.environ["XLA_FLAGS"] = previous
         running = _mode = _mode_of(flags)
-        logger.info("jax started with %s CPU threading", running)
+        logger.info("jax backends started, CPU threading: %s", running)
     if running != wanted:
         logger.warning("jax runs with %s CPU threading, the spec asks for %d thread(s): results may differ from a "
                        "replica's (start jax specs of one thread count in a fresh process)", running, threads)
