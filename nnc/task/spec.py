@@ -173,7 +173,7 @@ class TaskSpec(SpecSection):
             if height % 2 ** (len(self.model.channels) - 1) or width % 2 ** (len(self.model.channels) - 1):
                 problem = f"cannot halve {height}x{width} images {len(self.model.channels) - 1} times"
         if problem is not None:
-            raise PydanticCustomError("framework_mismatch", "framework {framework!r} {problem}",
+            raise PydanticCustomError("framework_mismatch", "framework '{framework}' {problem}",
                                       {"framework": self.framework, "problem": problem})
         return self
 

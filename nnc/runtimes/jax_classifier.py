@@ -1,0 +1,320 @@
+"""The `jax` runtime: mlp classifiers in plain JAX (no flax, no optax), trained with softmax
+cross-entropy by SGD or Adam, scored by eval accuracy.
+
+It follows `nnc.training.trainer.train_program` step for step: the same data split, the same
+batch order (`BatchSampler`), checkpoints every `checkpoint_interval` steps and at the last, the
+same hash chain and resumption. Weights leave the runtime as torch tensors under the names an
+`nn.Sequential` of the same spec would use (`0.weight` (out, in), `0.bias`, `2.weight`, …), so
+checkpoint files, model files and digests look exactly like the torch runtime's (the numbers differ:
+a jax run and a torch run of one spec are different models).
+
+Initialisation: each Linear draws weight and bias from uniform(-1/√fan_in, 1/√fan_in), torch's
+default bounds, with threefry keys: `key(seed mod 2³²)` with the seed's high bits folded in, then
+`fold_in(layer index)` and a split into (weight, bias). Adam is torch's default Adam (betas 0.9,
+0.999, eps 1e-8, bias correction); SGD is plain `w -= lr·g`. All arithmetic is float32 on the CPU.
+The optimizer state checkpoints as torch tensors `t` (steps taken), `m.<name>` and `v.<name>`.
+
+Determinism: everything runs on the CPU device, single-threaded when the spec asks for one
+thread (`nnc.runtimes.jax_backend`); jit-compiled XLA CPU code is deterministic run to run.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any, Final
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import torch
+
+from nnc.errors import TrainingError
+from nnc.runtimes.jax_backend import on_cpu
+from nnc.task import DATASET_SHAPES, ModelSpec, TaskSpec, spec_digest
+from nnc.task.dryrun import StepTiming
+from nnc.training.checkpoints import (
+    Checkpoint,
+    CheckpointState,
+    checkpoint_path,
+    list_checkpoints,
+    load_checkpoint,
+    next_link,
+    save_checkpoint,
+    verify_state,
+)
+from nnc.training.data import BatchSampler, SplitData, load_data
+from nnc.training.digest import model_digest, round_loss
+from nnc.training.trainer import PROGRESS_EVERY, TrainingResult, finish
+
+logger = logging.getLogger(__name__)
+
+ADAM_BETAS: Final = (0.9, 0.999)
+ADAM_EPS: Final = 1e-8
+Arrays = dict[str, jax.Array]
+
+
+def layer_shapes(spec: TaskSpec) -> dict[str, tuple[int, ...]]:
+    """Name → shape of every weight, as `nn.Sequential(Linear, ReLU, …, Linear).state_dict()` has them."""
+    if not isinstance(spec.model, ModelSpec) or spec.model.kind != "mlp":
+        raise TrainingError(f"the jax runtime trains mlp models, not {spec.model.kind!r}")
+    shape = DATASET_SHAPES[spec.dataset.name]
+    widths = [shape.n_inputs, *spec.model.hidden, shape.n_classes]
+    shapes: dict[str, tuple[int, ...]] = {}
+    for layer, (fan_in, fan_out) in enumerate(zip(widths, widths[1:], strict=False)):
+        shapes[f"{2 * layer}.weight"] = (fan_out, fan_in)
+        shapes[f"{2 * layer}.bias"] = (fan_out,)
+    return shapes
+
+
+def init_params(spec: TaskSpec) -> Arrays:
+    """The seeded initial weights (see the module doc)."""
+    seed = spec.training.seed
+    with jax.threefry_partitionable(True):
+        key = jax.random.fold_in(jax.random.key(seed % 2**32, impl="threefry2x32"), seed >> 32)
+        shapes = layer_shapes(spec)
+        params: Arrays = {}
+        for layer, name in enumerate(n for n in shapes if n.endswith(".weight")):
+            out_features, in_features = shapes[name]
+            bound = 1.0 / math.sqrt(in_features)
+            k_weight, k_bias = jax.random.split(jax.random.fold_in(key, layer))
+            params[name] = jax.random.uniform(k_weight, (out_features, in_features), jnp.float32, -bound, bound)
+            params[name.replace(".weight", ".bias")] = jax.random.uniform(k_bias, (out_features,), jnp.float32,
+                                                                          -bound, bound)
+    return params
+
+
+def init_optimizer(spec: TaskSpec, params: Arrays) -> Arrays:
+    state = {"t": jnp.zeros((), jnp.int32)}
+    if spec.training.optimizer == "adam":
+        for name, value in params.items():
+            state[f"m.{name}"] = jnp.zeros_like(value)
+            state[f"v.{name}"] = jnp.zeros_like(value)
+    return state
+
+
+def forward(params: Arrays, x: jax.Array) -> jax.Array:
+    """Logits: Linear, ReLU, …, Linear (weights named `<2·layer>.weight`)."""
+    layers = len(params) // 2
+    for layer in range(layers):
+        x = x @ params[f"{2 * layer}.weight"].T + params[f"{2 * layer}.bias"]
+        if layer < layers - 1:
+            x = jax.nn.relu(x)
+    return x
+
+
+def cross_entropy(params: Arrays, x: jax.Array, y: jax.Array) -> jax.Array:
+    log_probs = jax.nn.log_softmax(forward(params, x))
+    return -jnp.mean(jnp.take_along_axis(log_probs, y[:, None], axis=1))
+
+
+@partial(jax.jit, static_argnames=("optimizer", "lr"))
+def train_step(params: Arrays, opt: Arrays, x_all: jax.Array, y_all: jax.Array, batch: jax.Array, *,
+               optimizer: str, lr: float) -> tuple[Arrays, Arrays, jax.Array]:
+    """One optimisation step on `batch` (indices into the train split): (params, optimizer state, loss)."""
+    loss, grads = jax.value_and_grad(cross_entropy)(params, x_all[batch], y_all[batch])
+    t = opt["t"] + 1
+    if optimizer == "sgd":
+        return {k: p - lr * grads[k] for k, p in params.items()}, {"t": t}, loss
+    beta1, beta2 = ADAM_BETAS
+    step = t.astype(jnp.float32)
+    step_size = lr / (1.0 - beta1**step)
+    root_correction2 = jnp.sqrt(1.0 - beta2**step)
+    new_params, new_opt = {}, {"t": t}
+    for name, p in params.items():
+        g = grads[name]
+        m = beta1 * opt[f"m.{name}"] + (1.0 - beta1) * g
+        v = beta2 * opt[f"v.{name}"] + (1.0 - beta2) * g * g
+        new_params[name] = p - step_size * m / (jnp.sqrt(v) / root_correction2 + ADAM_EPS)
+        new_opt[f"m.{name}"], new_opt[f"v.{name}"] = m, v
+    return new_params, new_opt, loss
+
+
+@jax.jit
+def predict(params: Arrays, x: jax.Array) -> jax.Array:
+    return jnp.argmax(forward(params, x), axis=1)
+
+
+@dataclass(frozen=True)
+class _Arrays:
+    """A `SplitData` as jax arrays (labels int32)."""
+
+    train_x: jax.Array
+    train_y: jax.Array
+    eval_x: jax.Array
+    eval_y: jax.Array
+
+    @classmethod
+    def of(cls, data: SplitData) -> _Arrays:
+        return cls(jnp.asarray(data.train_x.numpy()), jnp.asarray(data.train_y.numpy().astype(np.int32)),
+                   jnp.asarray(data.eval_x.numpy()), jnp.asarray(data.eval_y.numpy().astype(np.int32)))
+
+
+def to_torch(arrays: Arrays) -> dict[str, torch.Tensor]:
+    """Exact copies as torch tensors (float32 stays float32; the step count becomes int64), named in
+    torch's order (layer by layer, weight before bias; jit hands dicts back sorted by name)."""
+    def order(name: str) -> tuple[str, int, bool]:
+        prefix, _, rest = name.rpartition(".")[0].rpartition(".")
+        return prefix, int(rest) if rest.isdigit() else -1, name.endswith(".bias")
+
+    return {name: torch.from_numpy(np.array(arrays[name], dtype=np.int64 if name == "t" else np.float32))
+            for name in sorted(arrays, key=order)}
+
+
+def from_torch(tensors: Mapping[str, Any], shapes: Mapping[str, tuple[int, ...]], what: str) -> Arrays:
+    """Exact float32 jax copies of `tensors`, which must have exactly the names and shapes given."""
+    if set(tensors) != set(shapes):
+        raise TrainingError(f"{what} does not fit the spec's model: names {sorted(tensors)}, expected "
+                            f"{sorted(shapes)}")
+    arrays: Arrays = {}
+    for name, shape in shapes.items():
+        value = tensors[name]
+        if not isinstance(value, torch.Tensor) or tuple(value.shape) != shape:
+            raise TrainingError(f"{what} does not fit the spec's model: {name} is not a tensor of shape {shape}")
+        dtype = np.int32 if name == "t" else np.float32
+        arrays[name] = jnp.asarray(value.detach().cpu().numpy().astype(dtype))
+    return arrays
+
+
+def restore(spec: TaskSpec, state: CheckpointState, what: str) -> tuple[Arrays, Arrays]:
+    """Weights and optimizer state of a checkpoint (its step count must be the checkpoint's step)."""
+    shapes = layer_shapes(spec)
+    opt_shapes: dict[str, tuple[int, ...]] = {"t": ()}
+    if spec.training.optimizer == "adam":
+        for name, shape in shapes.items():
+            opt_shapes[f"m.{name}"] = opt_shapes[f"v.{name}"] = shape
+    params = from_torch(state.model, shapes, what)
+    opt = from_torch(state.optimizer, opt_shapes, f"the optimizer state of {what}")
+    if int(opt["t"]) != state.step:
+        raise TrainingError(f"{what}: optimizer has taken {int(opt['t'])} steps, not {state.step}")
+    return params, opt
+
+
+def accuracy(params: Arrays, data: _Arrays) -> float:
+    predictions = np.asarray(predict(params, data.eval_x))
+    return float((predictions == np.asarray(data.eval_y)).sum()) / len(predictions)
+
+
+def _is_checkpoint_step(spec: TaskSpec, step: int) -> bool:
+    return step % spec.training.checkpoint_interval == 0 or step == spec.training.steps
+
+
+def _step(spec: TaskSpec, params: Arrays, opt: Arrays, data: _Arrays, sampler: BatchSampler, step: int,
+          ) -> tuple[Arrays, Arrays, float]:
+    batch = jnp.asarray(sampler.indices(step).numpy().astype(np.int32))
+    params, opt, loss = train_step(params, opt, data.train_x, data.train_y, batch,
+                                   optimizer=spec.training.optimizer, lr=spec.training.learning_rate)
+    return params, opt, float(loss)
+
+
+class JaxClassifierRuntime:
+    """The `Runtime` of framework `jax` (see the module doc)."""
+
+    def load_data(self, spec: TaskSpec, dataset_file: Path | None = None) -> SplitData:
+        return load_data(spec, dataset_file)
+
+    def train(self, spec: TaskSpec, workdir: Path, *, on_checkpoint: Callable[[Checkpoint], None] | None = None,
+              on_progress: Callable[[int, float], None] | None = None, resume: bool = True,
+              dataset_file: Path | None = None) -> TrainingResult:
+        started = time.perf_counter()
+        workdir = Path(workdir)
+        training = spec.training
+        decimals = spec.determinism.digest_decimals
+        genesis = spec_digest(spec)
+        split = self.load_data(spec, dataset_file)
+        found = list_checkpoints(workdir)
+        if not resume:
+            for _, stale in found:
+                stale.unlink()
+        with on_cpu(spec.determinism.threads):
+            data = _Arrays.of(split)
+            step, loss_value = 0, math.nan
+            history: list[Checkpoint] = []
+            if resume and found:
+                file_step, path = found[-1]
+                state = load_checkpoint(path)
+                verify_state(state, path, genesis, decimals)
+                if state.step != file_step or state.step > training.steps or not _is_checkpoint_step(spec, state.step):
+                    raise TrainingError(f"checkpoint {path} holds step {state.step}, "
+                                        "not a checkpoint step of this spec")
+                params, opt = restore(spec, state, f"checkpoint {path}")
+                step, loss_value, history = state.step, state.loss, state.history
+                logger.info("resuming %s from %s (step %d)", spec.name, path, step)
+            else:
+                params = init_params(spec)
+                opt = init_optimizer(spec, params)
+            resumed_from = step
+            head = bytes.fromhex(history[-1].chain_head) if history else genesis
+            sampler = BatchSampler(split.n_train, training.batch_size, training.seed)
+            if step < training.steps:
+                logger.info("training %s (jax): steps %d..%d, batch %d, %s lr %g", spec.name, step + 1,
+                            training.steps, training.batch_size, training.optimizer, training.learning_rate)
+            while step < training.steps:
+                step += 1
+                params, opt, raw_loss = _step(spec, params, opt, data, sampler, step)
+                if not math.isfinite(raw_loss):
+                    logger.warning("%s: loss is %s at step %d", spec.name, raw_loss, step)
+                if on_progress is not None and (step % PROGRESS_EVERY == 0 or step == training.steps):
+                    on_progress(step, raw_loss)
+                if _is_checkpoint_step(spec, step):
+                    loss_value = round_loss(raw_loss, decimals)
+                    weights = to_torch(params)
+                    link = next_link(head, checkpoint_path(workdir, step), step, loss_value, weights, decimals)
+                    history = [*history, link]
+                    save_checkpoint(link, genesis, weights, to_torch(opt), history)
+                    head = bytes.fromhex(link.chain_head)
+                    logger.info("%s: checkpoint step %d loss %.6f chain %s", spec.name, step, loss_value,
+                                link.chain_head[:16])
+                    if on_checkpoint is not None:
+                        on_checkpoint(link)
+            metric = accuracy(params, data)
+            final = to_torch(params)
+        return finish(spec, workdir, final, model_digest(final, decimals), metric, started, head=head,
+                      final_loss=loss_value, history=history, resumed_from=resumed_from)
+
+    def replay(self, spec: TaskSpec, start: CheckpointState | None, end_step: int,
+               data: Any | None = None) -> dict[str, torch.Tensor]:
+        begin = 0 if start is None else start.step
+        if not begin <= end_step <= spec.training.steps:
+            raise TrainingError(f"cannot replay from step {begin} to {end_step} (spec has {spec.training.steps} steps)")
+        split: SplitData = data if data is not None else self.load_data(spec)
+        with on_cpu(spec.determinism.threads):
+            arrays = _Arrays.of(split)
+            if start is None:
+                params = init_params(spec)
+                opt = init_optimizer(spec, params)
+            else:
+                params, opt = restore(spec, start, f"checkpoint at step {begin}")
+            sampler = BatchSampler(split.n_train, spec.training.batch_size, spec.training.seed)
+            for step in range(begin + 1, end_step + 1):
+                params, opt, _ = _step(spec, params, opt, arrays, sampler, step)
+            return to_torch(params)
+
+    def evaluate(self, spec: TaskSpec, weights: Mapping[str, torch.Tensor], data: Any) -> float:
+        with on_cpu(spec.determinism.threads):
+            params = from_torch(weights, layer_shapes(spec), "the weights")
+            return accuracy(params, _Arrays.of(data))
+
+    def time_steps(self, spec: TaskSpec, steps: int, dataset_file: Path | None = None) -> StepTiming:
+        measured = max(1, min(steps, spec.training.steps))
+        split = self.load_data(spec, dataset_file)
+        with on_cpu(spec.determinism.threads):
+            data = _Arrays.of(split)
+            params = init_params(spec)
+            opt = init_optimizer(spec, params)
+            sampler = BatchSampler(split.n_train, spec.training.batch_size, spec.training.seed)
+            _step(spec, params, opt, data, sampler, 1)  # compiles; its result is discarded
+            started = time.perf_counter()
+            loss = math.nan
+            for step in range(1, measured + 1):
+                params, opt, loss = _step(spec, params, opt, data, sampler, step)
+            seconds = time.perf_counter() - started
+        return StepTiming(measured, seconds / measured, sum(int(p.size) for p in params.values()), loss)
+
+
+RUNTIME: Final = JaxClassifierRuntime()

@@ -1,0 +1,225 @@
+"""The `jax` runtime: deterministic training, torch-shaped weights, resumption, replay, spot-checks."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+pytest.importorskip("jax")
+
+from nnc.errors import TaskSpecError, TrainingError  # noqa: E402
+from nnc.runtimes import runtime_for  # noqa: E402
+from nnc.task import DATASET_SHAPES, ModelSpec, TaskSpec, load_spec, parse_spec, spec_digest  # noqa: E402
+from nnc.training import (  # noqa: E402
+    Checkpoint,
+    TrainingResult,
+    build_model,
+    evaluate,
+    load_checkpoint,
+    model_digest,
+    replay,
+    train,
+)
+from nnc.training.checkpoints import checkpoint_path, next_link, save_checkpoint  # noqa: E402
+from nnc.training.data import load_data  # noqa: E402
+from nnc.verification import verify_submission  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def jax_spec(model: dict[str, Any] | None = None, **training: Any) -> TaskSpec:
+    """A 60-step jax variant of the torch example with a checkpoint every 20 steps."""
+    data = json.loads((ROOT / "examples" / "digits-mlp.json").read_text())
+    data["framework"] = "jax"
+    data["model"] = model or {"kind": "mlp", "hidden": [32]}
+    data["training"].update({"steps": 60, "checkpoint_interval": 20, **training})
+    return parse_spec(data)
+
+
+class Interrupted(Exception):
+    """Raised from a checkpoint callback to stop training as a crash would."""
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> TrainingResult:
+    return train(jax_spec(), tmp_path_factory.mktemp("jax-reference"))
+
+
+def heads(result: TrainingResult) -> list[tuple[int, float, str, str]]:
+    return [(c.step, c.loss, c.weights_digest, c.chain_head) for c in result.checkpoints]
+
+
+def test_two_runs_agree(reference: TrainingResult, tmp_path: Path) -> None:
+    again = train(jax_spec(), tmp_path)
+    assert (again.result_digest, again.chain_head) == (reference.result_digest, reference.chain_head)
+    assert heads(again) == heads(reference)
+    assert (again.final_loss, again.metric) == (reference.final_loss, reference.metric)
+    assert [c.step for c in reference.checkpoints] == [20, 40, 60]
+
+
+def test_model_file_is_a_torch_state_dict_of_the_digest(reference: TrainingResult) -> None:
+    spec = jax_spec()
+    final = torch.load(reference.model_path, weights_only=True)
+    assert list(final) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert model_digest(final, spec.determinism.digest_decimals) == reference.result_digest
+    assert isinstance(spec.model, ModelSpec)
+    torch_model = build_model(spec.model, DATASET_SHAPES[spec.dataset.name])
+    assert {k: v.shape for k, v in torch_model.state_dict().items()} == {k: v.shape for k, v in final.items()}
+    assert all(v.dtype == torch.float32 for v in final.values())
+    # the same weights in the torch module classify (almost) the same: the layout is torch's
+    torch_model.load_state_dict(final)
+    data = load_data(spec)
+    with torch.no_grad():
+        torch_accuracy = float((torch_model(data.eval_x).argmax(1) == data.eval_y).float().mean())
+    assert abs(torch_accuracy - reference.metric) <= 1.5 / len(data.eval_y)
+
+
+def test_training_learns_and_acceptance_follows_the_threshold(reference: TrainingResult) -> None:
+    spec = jax_spec()
+    assert reference.metric > 0.6  # ten classes: chance is 0.1
+    assert reference.accepted == (reference.metric >= spec.acceptance.threshold)
+    assert 0.0 < reference.final_loss < 2.3  # below log(10) at the start
+    assert evaluate(spec, torch.load(reference.model_path, weights_only=True)) == reference.metric
+
+
+def test_optimizer_state_is_checkpointed(reference: TrainingResult) -> None:
+    state = load_checkpoint(reference.checkpoints[0].path)
+    assert int(state.optimizer["t"]) == 20
+    names = ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert set(state.optimizer) == {"t", *(f"m.{n}" for n in names), *(f"v.{n}" for n in names)}
+    assert all(state.optimizer[f"v.{n}"].shape == state.model[n].shape for n in names)
+
+
+@pytest.mark.parametrize("stop_at", [20, 40])
+def test_resume_after_a_crash_matches_an_uninterrupted_run(reference: TrainingResult, tmp_path: Path,
+                                                           stop_at: int) -> None:
+    def crash(checkpoint: Checkpoint) -> None:
+        if checkpoint.step == stop_at:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        train(jax_spec(), tmp_path, on_checkpoint=crash)
+    assert not (tmp_path / "model.pt").exists()
+    seen: list[int] = []
+    resumed = train(jax_spec(), tmp_path, on_checkpoint=lambda c: seen.append(c.step))
+    assert resumed.resumed_from == stop_at
+    assert seen == [step for step in (20, 40, 60) if step > stop_at]
+    assert (resumed.result_digest, resumed.chain_head) == (reference.result_digest, reference.chain_head)
+    assert heads(resumed) == heads(reference)
+
+
+def test_progress_is_reported_and_a_finished_run_trains_nothing(reference: TrainingResult, tmp_path: Path) -> None:
+    progress: list[int] = []
+    train(jax_spec(), tmp_path, on_progress=lambda step, loss: progress.append(step))
+    assert progress == [10, 20, 30, 40, 50, 60]
+    again: list[int] = []
+    second = train(jax_spec(), tmp_path, on_progress=lambda step, loss: again.append(step))
+    assert again == [] and second.resumed_from == 60 and second.result_digest == reference.result_digest
+
+
+def test_replay_reproduces_the_checkpoints(reference: TrainingResult) -> None:
+    spec = jax_spec()
+    data = runtime_for(spec).load_data(spec)
+    at_20 = load_checkpoint(reference.checkpoints[0].path)
+    first = replay(spec, None, 20, data)
+    assert first.keys() == at_20.model.keys() and all(torch.equal(first[k], at_20.model[k]) for k in first)
+    final = torch.load(reference.model_path, weights_only=True)
+    rest = replay(spec, at_20, 60, data)
+    assert all(torch.equal(rest[k], final[k]) for k in final)
+    with pytest.raises(TrainingError, match="cannot replay"):
+        replay(spec, at_20, 10, data)
+
+
+def test_spot_check_passes_an_honest_jax_run(reference: TrainingResult) -> None:
+    spec = jax_spec()
+    report = verify_submission(spec, reference.model_path.parent, reference.model_path, reference.result_digest,
+                               seed=3, segments=3, tolerance=0.0, snapshot=(40, bytes.fromhex(
+                                   reference.checkpoints[1].chain_head)))
+    assert report.passed and report.reason == "ok", report.reason
+    assert [(s.start, s.end, s.distance) for s in report.segments] == [(0, 20, 0.0), (20, 40, 0.0), (40, 60, 0.0)]
+    assert report.metric == reference.metric
+
+
+def test_spot_check_fails_a_copied_run(reference: TrainingResult, tmp_path: Path) -> None:
+    """Checkpoints of a run with another seed, re-chained under this spec: consistent, but they do not replay."""
+    spec = jax_spec()
+    source = train(jax_spec(seed=43), tmp_path / "other")
+    genesis, decimals = spec_digest(spec), spec.determinism.digest_decimals
+    head, history = genesis, []
+    for link in source.checkpoints:
+        state = load_checkpoint(link.path)
+        copied = next_link(head, checkpoint_path(tmp_path, link.step), link.step, link.loss, state.model, decimals)
+        history.append(copied)
+        save_checkpoint(copied, genesis, state.model, state.optimizer, history)
+        head = bytes.fromhex(copied.chain_head)
+    model_path = tmp_path / "model.pt"
+    shutil.copy(source.model_path, model_path)
+    report = verify_submission(spec, tmp_path, model_path, source.result_digest, seed=3, segments=1, tolerance=1e-4)
+    assert not report.passed and report.reason.startswith("segment 40->60: distance"), report.reason
+
+
+def test_sgd_trains_deterministically(tmp_path: Path) -> None:
+    spec = jax_spec(optimizer="sgd", learning_rate=0.5)
+    first = train(spec, tmp_path / "a")
+    second = train(spec, tmp_path / "b")
+    assert first.result_digest == second.result_digest and first.metric > 0.3
+    assert set(load_checkpoint(first.checkpoints[0].path).optimizer) == {"t"}
+
+
+def test_a_different_seed_gives_a_different_model(reference: TrainingResult, tmp_path: Path) -> None:
+    assert train(jax_spec(seed=2**40 + 42), tmp_path).result_digest != reference.result_digest
+
+
+def test_weights_of_another_shape_are_refused(reference: TrainingResult) -> None:
+    spec = jax_spec(model={"kind": "mlp", "hidden": [16]})
+    with pytest.raises(TrainingError, match="does not fit"):
+        evaluate(spec, torch.load(reference.model_path, weights_only=True))
+
+
+def test_time_steps_counts_the_parameters() -> None:
+    timing = runtime_for(jax_spec()).time_steps(jax_spec(), 5)
+    assert timing.steps == 5 and timing.seconds_per_step > 0
+    assert timing.parameters == 64 * 32 + 32 + 32 * 10 + 10
+
+
+def test_a_cnn_is_refused_for_jax() -> None:
+    with pytest.raises(TaskSpecError, match="framework 'jax' needs model.kind 'mlp'"):
+        jax_spec(model={"kind": "cnn", "channels": [4]})
+
+
+def test_single_thread_flag_is_set_for_the_backend_start_only() -> None:
+    """In a fresh process: the flag is in XLA_FLAGS while jax starts, the caller's value afterwards;
+    the first start decides the mode."""
+    code = (
+        "import os; os.environ['XLA_FLAGS'] = '--xla_cpu_enable_fast_math=false'\n"
+        "from jax._src import xla_bridge\n"
+        "from nnc.runtimes import jax_backend\n"
+        "seen = []\n"
+        "original = xla_bridge.backends\n"
+        "def spy(): seen.append(os.environ.get('XLA_FLAGS')); return original()\n"
+        "xla_bridge.backends = spy\n"
+        "print(jax_backend.start_backend(1)); print(seen[0]); print(os.environ['XLA_FLAGS'])\n"
+        "print(jax_backend.start_backend(4))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("XLA_FLAGS", None)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.splitlines() == ["single-threaded",
+                                       "--xla_cpu_enable_fast_math=false --xla_cpu_multi_thread_eigen=false",
+                                       "--xla_cpu_enable_fast_math=false", "single-threaded"]
+    assert "asks for 4 thread(s)" in out.stderr
+
+
+def test_example_spec_reaches_its_threshold(tmp_path: Path) -> None:
+    spec = load_spec(ROOT / "examples" / "digits-mlp-jax.json")
+    assert spec.framework == "jax"
+    result = train(spec, tmp_path)
+    assert result.accepted and result.metric >= spec.acceptance.threshold + 0.05
