@@ -11,7 +11,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode, sdpa_flop_count
 
 from nnc.errors import TrainingError
-from nnc.task import TaskSpec, parse_spec
+from nnc.task import TaskSpec, load_spec, parse_spec
 from nnc.task.cost import unet_macs
 from nnc.training import Checkpoint, TrainingResult, evaluate, load_checkpoint, model_digest, replay, train
 
@@ -20,6 +20,7 @@ pytest.importorskip("peft")
 
 from nnc.runtimes.diffusion import DiffusionProgram, generate  # noqa: E402
 
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "image-generation-lora-diffusers.json"
 LORA = {"rank": 2, "alpha": 4.0, "targets": ["to_q", "to_k", "to_v", "to_out.0"]}
 
 
@@ -169,3 +170,10 @@ def test_unet_macs_matches_a_measured_forward_pass(channels: list[int], lora: di
     measured = counter.get_total_flops() / 2
     predicted = unet_macs(spec.model, spec.dataset.name)  # type: ignore[arg-type]
     assert 0.75 <= predicted / measured <= 1.25, (channels, predicted, measured)
+
+
+def test_example_is_a_lora_diffusion_spec() -> None:
+    spec = load_spec(EXAMPLE)
+    assert spec.framework == "diffusers" and spec.model.kind == "unet"
+    assert getattr(spec.model, "lora", None) is not None
+    assert spec.acceptance.metric == "eval_loss"
