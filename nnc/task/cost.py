@@ -51,31 +51,43 @@ def causal_lm_macs(model: CausalLMSpec) -> int:
 
 
 def unet_macs(model: UNetSpec, dataset: str) -> int:
-    """One image through the UNet (`nnc.runtimes.diffusion` builds it): conv_in, per level a
-    resnet block (two 3x3 convs) and a 3x3 downsampling conv between levels, at the deepest
-    level self-attention (4·c² per pixel for the projections, 2·pixels·c for scores and
-    values); the way up mirrors it with two resnet blocks per level on concatenated skips and
-    3x3 upsampling convs, then conv_out. Norms, time and class embeddings are not counted."""
+    """One image through the UNet that `nnc.runtimes.diffusion` builds (diffusers `UNet2DModel`,
+    one resnet block per level down, two up). A resnet block of `a` → `b` channels on `p`
+    pixels: two 3x3 convs 9·(a·b + b·b)·p, a 1x1 shortcut a·b·p when a ≠ b, and the projection
+    of the time embedding (4·c₀ wide) to b. In order: the time embedding MLP (c₀ → 4c₀ → 4c₀),
+    conv_in; per level a resnet and, but at the deepest level, a strided 3x3 downsampling conv;
+    the middle: two resnets at the deepest level; the way up, deepest level first, two resnets
+    per level on the input concatenated with a skip (first the same level's, then the level
+    above's) and a 3x3 conv after each nearest-neighbour upsampling; conv_out. Self-attention
+    runs four times at the deepest level (down, middle, twice up): 4·c²·p for the q, k, v, out
+    projections and 2·p²·c for scores and values, plus rank·2c·p per LoRA-adapted projection.
+    Norms, activations and the class embedding (a lookup) are not counted."""
     c_img, height, width = DATASET_SHAPES[dataset].input_shape
     chans: list[int] = list(model.channels)
     pixels = [(height * width) >> (2 * i) for i in range(len(chans))]
-    macs = 9 * c_img * chans[0] * pixels[0]  # conv_in
+    embedding = 4 * chans[0]
+
+    def resnet(c_in: int, c_out: int, p: int) -> int:
+        shortcut = c_in * c_out * p if c_in != c_out else 0
+        return 9 * (c_in * c_out + c_out * c_out) * p + shortcut + embedding * c_out
+
+    macs = chans[0] * embedding + embedding * embedding + 9 * c_img * chans[0] * pixels[0]  # time MLP, conv_in
     c_prev = chans[0]
     for i, c in enumerate(chans):  # down
-        macs += 9 * (c_prev * c + c * c) * pixels[i]
+        macs += resnet(c_prev, c, pixels[i])
         if i < len(chans) - 1:
             macs += 9 * c * c * pixels[i + 1]
         c_prev = c
     last, p = chans[-1], pixels[-1]
-    macs += 2 * 9 * last * last * p  # mid resnet (attention below)
-    macs += 2 * (4 * last * last * p + 2 * p * p * last)  # attention at the deepest level, down and mid
-    for i in reversed(range(len(chans))):  # up: two resnets on [x, skip] per level
+    macs += 2 * resnet(last, last, p)  # middle
+    adapters = 0 if model.lora is None else 2 * model.lora.rank * last * p * len(model.lora.targets)
+    macs += 4 * (4 * last * last * p + 2 * p * p * last + adapters)  # attention
+    for i in reversed(range(len(chans))):  # up
         c = chans[i]
-        for _ in range(2):
-            macs += 9 * (2 * c * c + c * c) * pixels[i]
+        macs += resnet(c_prev + c, c, pixels[i]) + resnet(c + chans[max(i - 1, 0)], c, pixels[i])
         if i > 0:
             macs += 9 * c * c * pixels[i - 1]
-    macs += 4 * last * last * p + 2 * p * p * last
+        c_prev = c
     return macs + 9 * chans[0] * c_img * pixels[0]  # conv_out
 
 
