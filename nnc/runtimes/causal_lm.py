@@ -16,7 +16,7 @@ import torch
 from torch import nn
 from transformers import GPT2Config, GPT2LMHeadModel
 
-from nnc.runtimes.base import ProgramRuntime
+from nnc.runtimes.base import ProgramRuntime, Runtime
 from nnc.task import CausalLMSpec, TaskSpec
 from nnc.task.model_specs import LoraSpec
 from nnc.training.program import TrainData, full_weights
@@ -131,4 +131,4 @@ class CausalLMProgram:
         return float(total.item()) / targets
 
 
-RUNTIME = ProgramRuntime(CausalLMProgram)
+RUNTIME: Runtime = ProgramRuntime(CausalLMProgram)

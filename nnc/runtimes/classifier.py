@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from nnc.runtimes.base import ProgramRuntime
+from nnc.runtimes.base import ProgramRuntime, Runtime
 from nnc.task import DATASET_SHAPES, ModelSpec, TaskSpec
 from nnc.training.data import SplitData, load_data
 from nnc.training.models import build_model
@@ -56,4 +56,4 @@ class ClassifierProgram:
         return float((predictions == data.eval_y).sum().item()) / len(data.eval_y)
 
 
-RUNTIME = ProgramRuntime(ClassifierProgram)
+RUNTIME: Runtime = ProgramRuntime(ClassifierProgram)

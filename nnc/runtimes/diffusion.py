@@ -34,7 +34,7 @@ from diffusers.schedulers.scheduling_ddpm import DDPMScheduler
 from peft import LoraConfig, inject_adapter_in_model
 from torch import nn
 
-from nnc.runtimes.base import ProgramRuntime
+from nnc.runtimes.base import ProgramRuntime, Runtime
 from nnc.task import DATASET_SHAPES, TaskSpec, UNetSpec
 from nnc.training.data import SplitData, load_data
 from nnc.training.program import TrainData, full_weights
@@ -179,4 +179,4 @@ def generate(spec: TaskSpec, weights: Mapping[str, torch.Tensor], labels: Sequen
     return ((sample.clamp(-1.0, 1.0) + 1.0) / 2.0).contiguous()
 
 
-RUNTIME = ProgramRuntime(DiffusionProgram)
+RUNTIME: Runtime = ProgramRuntime(DiffusionProgram)

@@ -35,6 +35,7 @@ import numpy as np
 import torch
 
 from nnc.errors import TrainingError
+from nnc.runtimes.base import Runtime
 from nnc.runtimes.jax_backend import on_cpu
 from nnc.task import DATASET_SHAPES, ModelSpec, TaskSpec, spec_digest
 from nnc.task.dryrun import StepTiming
@@ -300,7 +301,8 @@ class JaxClassifierRuntime:
             params = from_torch(weights, layer_shapes(spec), "the weights")
             return accuracy(params, _Arrays.of(data))
 
-    def time_steps(self, spec: TaskSpec, steps: int, dataset_file: Path | None = None) -> StepTiming:
+    def time_steps(self, spec: TaskSpec, steps: int, dataset_file: Path | None = None,
+                   on_progress: Callable[[int, float], None] | None = None) -> StepTiming:
         measured = max(1, min(steps, spec.training.steps))
         split = self.load_data(spec, dataset_file)
         with on_cpu(spec.determinism.threads):
@@ -313,8 +315,10 @@ class JaxClassifierRuntime:
             loss = math.nan
             for step in range(1, measured + 1):
                 params, opt, loss = _step(spec, params, opt, data, sampler, step)
+                if on_progress is not None:
+                    on_progress(step, loss)
             seconds = time.perf_counter() - started
         return StepTiming(measured, seconds / measured, sum(int(p.size) for p in params.values()), loss)
 
 
-RUNTIME: Final = JaxClassifierRuntime()
+RUNTIME: Final[Runtime] = JaxClassifierRuntime()
