@@ -124,3 +124,13 @@ def test_a_refusal_inside_the_sandbox_is_a_training_error(tmp_path: Path) -> Non
     with pytest.raises(TrainingError, match="junk.npz"):
         run_training(stored, tmp_path / "work", LIMITS, dataset_file=junk)
     assert json.loads((tmp_path / "work" / "job.json").read_text())["dataset_file"] == str(junk)
+
+
+def test_a_hugging_face_runtime_trains_in_the_sandbox_offline(tmp_path: Path) -> None:
+    """transformers under a read-only home, no network, the memory limit: same digest as in process."""
+    from tests.e2e.test_runtimes import tiny_spec
+
+    spec = tiny_spec("peft")
+    reference = train(spec, tmp_path / "plain")
+    result = run_training(spec, tmp_path / "boxed", LIMITS)
+    assert result.result_digest == reference.result_digest
