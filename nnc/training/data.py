@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import torch
-from sklearn.datasets import load_digits
 
 from nnc.errors import TrainingError
 from nnc.storage.base import Store
@@ -45,6 +44,8 @@ def _bundled_arrays(dataset: DatasetSpec) -> tuple[npt.NDArray[np.float32], npt.
         return synthetic.motion()
     if dataset.name != "sklearn-digits":
         raise TrainingError(f"dataset {dataset.name!r} is not a classification dataset")
+    from sklearn.datasets import load_digits  # 1.4 s of imports: only for the tasks that use it
+
     bunch = load_digits()
     inputs = (np.asarray(bunch.data, dtype=np.float64) / 16.0).astype(np.float32)
     return inputs, np.asarray(bunch.target, dtype=np.int64)
