@@ -1,0 +1,82 @@
+"""Each training runtime on its example spec: speed, and what the deterministic training layer
+(checkpoints, hash chain, digest, evaluation) adds to the framework's bare training step.
+
+For every installed runtime, the example spec under examples/ is cut to `--steps` steps with a
+checkpoint every quarter, then, in the same run:
+- bare: `time_steps`: the runtime's own optimisation step in a loop (model built, data loaded
+  and the first step taken before the clock starts);
+- full: `train` in a fresh directory (data, model, checkpoints, chain, final evaluation, model file).
+Both are repeated `--rounds` times, interleaved, and the medians compared. The torch digits
+example is the baseline that the others' throughput (priced MFLOP per second: 6 x model MACs x
+batch per step) is divided by.
+
+The last line is one JSON object: per runtime `seconds_per_step`, `train_seconds`,
+`layer_overhead_ratio` (full / (bare per step x steps)) and `throughput_vs_torch`.
+
+    .venv/bin/python bench/runtimes.py [--steps 100] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from nnc.paths import REPO_ROOT
+from nnc.runtimes import installed_runtimes
+from nnc.task import TaskSpec, load_spec, model_macs
+from nnc.task.dryrun import time_steps
+from nnc.training import train
+
+EXAMPLES = {
+    "torch": "digits-mlp.json",
+    "jax": "digits-mlp-jax.json",
+    "transformers": "text-generation-transformers.json",
+    "peft": "text-lora-peft.json",
+    "diffusers": "image-generation-lora-diffusers.json",
+}
+
+
+def cut(spec: TaskSpec, steps: int) -> TaskSpec:
+    training = spec.training.model_copy(update={"steps": steps, "checkpoint_interval": max(1, steps // 4)})
+    return spec.model_copy(update={"training": training})
+
+
+def measure(spec: TaskSpec, rounds: int) -> dict[str, float]:
+    bare, full = [], []
+    time_steps(spec, 2)  # warm-up: imports, compilation, allocator
+    for _ in range(rounds):
+        bare.append(time_steps(spec, spec.training.steps).seconds_per_step)
+        with tempfile.TemporaryDirectory(prefix="nnc-bench-") as tmp:
+            started = time.perf_counter()
+            train(spec, Path(tmp))
+            full.append(time.perf_counter() - started)
+    per_step, seconds = statistics.median(bare), statistics.median(full)
+    mflops = 6 * model_macs(spec) * spec.training.batch_size / per_step / 1e6
+    return {"seconds_per_step": per_step, "train_seconds": seconds,
+            "layer_overhead_ratio": seconds / (per_step * spec.training.steps), "priced_mflops": mflops}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    results: dict[str, dict[str, float]] = {}
+    for framework in installed_runtimes():
+        spec = cut(load_spec(REPO_ROOT / "examples" / EXAMPLES[framework]), args.steps)
+        results[framework] = measure(spec, args.rounds)
+        row = results[framework]
+        print(f"{framework:13s} {row['seconds_per_step'] * 1000:8.2f} ms/step  train {row['train_seconds']:6.2f} s  "
+              f"layer x{row['layer_overhead_ratio']:.2f}  {row['priced_mflops']:9.1f} priced MFLOP/s", flush=True)
+    baseline = results["torch"]["priced_mflops"]
+    for row in results.values():
+        row["throughput_vs_torch"] = row["priced_mflops"] / baseline
+    print(json.dumps({"steps": args.steps, "rounds": args.rounds, "runtimes": results}, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()
