@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from nnc.api.uploads import KINDS, LIMITS
+from nnc.runtimes import RUNTIMES
 
 S = dict[str, Any]
 
@@ -27,6 +28,7 @@ ADDRESS: S = {"type": "string", "pattern": "^0x[0-9a-fA-F]{40}$"}
 HEX32: S = {"type": "string", "pattern": "^0x[0-9a-f]{64}$"}
 NULLABLE_AMOUNT: S = {"oneOf": [AMOUNT, {"type": "null"}]}
 NULLABLE_STR: S = {"type": ["string", "null"]}
+FRAMEWORK: S = {"type": "string", "enum": list(RUNTIMES)}
 STATUS: S = {"type": "string", "enum": ["published", "assigned", "running", "submitted", "verifying", "settled",
                                        "cancelled", "expired", "disputed", "slashed", "failed"]}
 
@@ -89,7 +91,10 @@ SCHEMAS: dict[str, S] = {
                                    "profile_digest": HEX32, "hardware_class": INT}),
     "Validation": _obj({"valid": BOOL, "problems": {"type": "array", "items": STR}},
                        {"spec_digest": HEX32, "compute_units": INT}),
-    "Estimate": _obj({"compute_units": INT, "model_macs": INT, "parameters": INT, "memory_bytes": INT,
+    "Estimate": _obj({"compute_units": INT, "model_macs": INT,
+                      "parameters": {"type": ["integer", "null"], "description": "null when counting needs the "
+                                     "framework to build the model (a UNet not trained here)"},
+                      "memory_bytes": {"type": ["integer", "null"]},
                       "steps_measured": INT, "seconds_per_step": {"type": ["number", "null"]},
                       "estimated_seconds": {"type": ["number", "null"]}, "loss_after": {"type": ["number", "null"]}}),
     "Params": _obj({"chain_id": INT, "settlement": {"type": "object"}, "staking": _obj({
@@ -99,6 +104,15 @@ SCHEMAS: dict[str, S] = {
                         "abis": {"type": "object"}, "errors": {"type": "array"}}),
     "Health": _obj({"ok": BOOL, "chain_id": INT, "block": INT, "indexed_block": INT}),
     "TaskSpec": {"type": "object", "description": "a task spec, format version 1 (see nnc.task.spec)"},
+    "Template": _obj({"id": {"type": "string", "description": "the file name in examples/"}, "name": STR,
+                      "framework": FRAMEWORK, "model_kind": STR, "dataset": STR, "compute_units": INT,
+                      "runtime_installed": {"type": "boolean", "description": "whether this server has the "
+                                            "framework (else its dry run is not timed here)"},
+                      "spec": {"$ref": "#/components/schemas/TaskSpec"}}),
+    "TemplateList": _obj({"items": {"type": "array", "items": _ref("Template")}}),
+    "RuntimeList": _obj({"items": {"type": "array", "items": _obj({
+        "framework": FRAMEWORK, "versions": {"type": "object", "additionalProperties": STR}})},
+        "known": {"type": "array", "items": FRAMEWORK}}),
 }
 
 ERRORS = {
@@ -128,8 +142,10 @@ PAGE = [_query("limit", {"type": "integer", "minimum": 1, "maximum": 200, "defau
 TASK_ID = _path_param("task_id", {"type": "integer", "minimum": 1}, "task id")
 
 
-def _get(summary: str, ok: str, schema: S, codes: tuple[str, ...] = (), params: list[S] | None = None) -> S:
-    op: S = {"summary": summary, "responses": _responses(ok, schema, (*codes, "502", "503"))}
+def _get(summary: str, ok: str, schema: S, codes: tuple[str, ...] = (), params: list[S] | None = None,
+         chain: bool = True) -> S:
+    """A GET operation; one that reads the `chain` (or storage) may also answer 502 and 503."""
+    op: S = {"summary": summary, "responses": _responses(ok, schema, (*codes, "502", "503") if chain else codes)}
     if params:
         op["parameters"] = params
     return {"get": op}
@@ -188,6 +204,10 @@ def openapi_document() -> dict[str, Any]:
                                              "requestBody": json_spec,
                                              "responses": _responses("estimate", _ref("Estimate"),
                                                                      ("400", "413", "422"))}},
+            "/api/templates": _get("The example specs shipped with NNC (examples/), each with its figures and "
+                                   "full spec JSON", "templates", _ref("TemplateList"), chain=False),
+            "/api/runtimes": _get("The training frameworks this server has installed, with package versions",
+                                  "runtimes", _ref("RuntimeList"), chain=False),
             "/api/openapi.json": {"get": {"summary": "This document", "responses": {"200": {
                 "description": "the OpenAPI document", "content": {"application/json": {"schema": {
                     "type": "object"}}}}}}},

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from nnc.api import governance, nodes, protocol, tasks, uploads
+from nnc.api import governance, nodes, protocol, tasks, templates, uploads
 from nnc.api.context import ApiContext
 from nnc.api.errors import InvalidInputError, PayloadTooLargeError, UnprocessableError
 from nnc.api.estimate import dry_run
@@ -19,7 +19,8 @@ nodes_bp = Blueprint("nodes", __name__, url_prefix="/api/nodes")
 governance_bp = Blueprint("governance", __name__, url_prefix="/api")
 storage_bp = Blueprint("storage", __name__, url_prefix="/api")
 protocol_bp = Blueprint("protocol", __name__, url_prefix="/api")
-BLUEPRINTS = (tasks_bp, nodes_bp, governance_bp, storage_bp, protocol_bp)
+templates_bp = Blueprint("templates", __name__, url_prefix="/api")
+BLUEPRINTS = (tasks_bp, nodes_bp, governance_bp, storage_bp, protocol_bp, templates_bp)
 
 
 def ctx() -> ApiContext:
@@ -128,6 +129,18 @@ def estimate_spec() -> Response:
     except TaskSpecError as exc:
         raise UnprocessableError(str(exc)) from None
     return jsonify(dry_run(spec))
+
+
+# -- templates and runtimes ---------------------------------------------------------------
+
+@templates_bp.get("/templates")
+def list_templates() -> Response:
+    return jsonify(templates.list_templates())
+
+
+@templates_bp.get("/runtimes")
+def list_runtimes() -> Response:
+    return jsonify(templates.list_runtimes())
 
 
 # -- protocol ------------------------------------------------------------------------------

@@ -18,7 +18,9 @@ from nnc.api.openapi import openapi_document
 from nnc.api.uploads import LIMITS
 from nnc.chain.types import ETH
 from nnc.devnet import REQUESTER
-from nnc.task import compute_units, load_spec, spec_digest
+from nnc.paths import REPO_ROOT
+from nnc.runtimes import RUNTIMES, installed_runtimes
+from nnc.task import compute_units, load_spec, parse_spec, spec_digest
 from nnc.worker.profile import collect_profile, profile_digest, profile_json
 from tests.api.conftest import Settled, data_path
 
@@ -231,6 +233,40 @@ def test_dry_run_estimate(api: FlaskClient) -> None:
     check_schema(untimed, "Estimate")
     assert untimed["steps_measured"] == 0 and untimed["estimated_seconds"] is None
     assert untimed["parameters"] == 64 * 4096 + 4096 + 7 * (4096 * 4096 + 4096) + 4096 * 10 + 10
+
+
+def test_estimate_of_a_spec_too_large_to_time_may_have_no_parameter_count(api: FlaskClient) -> None:
+    unet = json.loads((REPO_ROOT / "examples" / "image-generation-lora-diffusers.json").read_text())
+    unet["training"]["batch_size"] = 4096  # over the API's dry-run budget: not built, so not counted
+    body = api.post("/api/specs/estimate", json=unet).get_json()
+    check_schema(body, "Estimate")
+    assert body["steps_measured"] == 0 and body["parameters"] is None and body["memory_bytes"] is None
+    assert body["compute_units"] == compute_units(parse_spec(unet))
+
+
+def test_templates_list_every_example_spec_with_its_compute_units(api: FlaskClient) -> None:
+    body = ok(api, "/api/templates", "TemplateList")
+    files = sorted((REPO_ROOT / "examples").glob("*.json"))
+    assert [t["id"] for t in body["items"]] == [f.name for f in files] and len(files) >= 8
+    installed = installed_runtimes()
+    for template, path in zip(body["items"], files, strict=True):
+        spec = load_spec(path)
+        assert template["compute_units"] == compute_units(spec), path.name
+        assert (template["name"], template["framework"], template["model_kind"], template["dataset"]) == (
+            spec.name, spec.framework, spec.model.kind, spec.dataset.name)
+        assert template["runtime_installed"] == (spec.framework in installed)
+        assert template["spec"] == json.loads(path.read_text())  # the file as written
+        assert api.post("/api/specs/validate", json=template["spec"]).get_json()["valid"] is True
+    assert {t["framework"] for t in body["items"]} == set(RUNTIMES)
+
+
+def test_runtimes_are_the_installed_frameworks_with_versions(api: FlaskClient) -> None:
+    body = ok(api, "/api/runtimes", "RuntimeList")
+    assert [r["framework"] for r in body["items"]] == installed_runtimes()
+    assert body["known"] == list(RUNTIMES)
+    for runtime in body["items"]:
+        assert runtime["versions"] == RUNTIMES[runtime["framework"]].versions()
+        assert set(runtime["versions"]) == {dist for _, dist in RUNTIMES[runtime["framework"]].packages}
 
 
 BAD_GETS = [
