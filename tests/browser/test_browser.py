@@ -38,7 +38,8 @@ pytestmark = pytest.mark.e2e
 CHROMIUM = Path(os.environ.get("NNC_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 SCRIPT = Path(__file__).with_name("flows.mjs")
-PAGES = ("publish", "task", "marketplace", "node-worker", "node-new", "governance", "marketplace-mobile")
+PAGES = ("publish", "publish-template", "task", "marketplace", "node-worker", "node-new", "governance",
+         "marketplace-mobile")
 
 
 def settle_all(net: Network, task_ids: list[int]) -> None:
