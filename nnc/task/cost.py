@@ -43,11 +43,16 @@ def causal_lm_macs(model: CausalLMSpec) -> int:
     whole context counted, not the causal half), then width·256 for the head; with `lora`,
     rank·(fan_in + fan_out) more per adapted layer."""
     w, n = model.width, model.context
-    per_token = model.layers * (12 * w * w + 2 * n * w) + w * TEXT_VOCAB
-    if model.lora is not None:
-        r = model.lora.rank
-        per_token += model.layers * sum(r * (a + b) * w for t in model.lora.targets for a, b in _LM_TARGET_SHAPES[t])
-    return n * per_token
+    return n * (model.layers * (12 * w * w + 2 * n * w) + w * TEXT_VOCAB) + causal_lm_adapter_macs(model)
+
+
+def causal_lm_adapter_macs(model: CausalLMSpec) -> int:
+    """The LoRA adapters' share of `causal_lm_macs` (0 without `lora`)."""
+    if model.lora is None:
+        return 0
+    r, w = model.lora.rank, model.width
+    return model.context * model.layers * sum(r * (a + b) * w for t in model.lora.targets
+                                              for a, b in _LM_TARGET_SHAPES[t])
 
 
 def unet_macs(model: UNetSpec, dataset: str) -> int:
@@ -80,8 +85,7 @@ def unet_macs(model: UNetSpec, dataset: str) -> int:
         c_prev = c
     last, p = chans[-1], pixels[-1]
     macs += 2 * resnet(last, last, p)  # middle
-    adapters = 0 if model.lora is None else 2 * model.lora.rank * last * p * len(model.lora.targets)
-    macs += 4 * (4 * last * last * p + 2 * p * p * last + adapters)  # attention
+    macs += 4 * (4 * last * last * p + 2 * p * p * last) + unet_adapter_macs(model, dataset)  # attention
     for i in reversed(range(len(chans))):  # up
         c = chans[i]
         macs += resnet(c_prev + c, c, pixels[i]) + resnet(c + chans[max(i - 1, 0)], c, pixels[i])
@@ -89,6 +93,24 @@ def unet_macs(model: UNetSpec, dataset: str) -> int:
             macs += 9 * c * c * pixels[i - 1]
         c_prev = c
     return macs + 9 * chans[0] * c_img * pixels[0]  # conv_out
+
+
+def unet_adapter_macs(model: UNetSpec, dataset: str) -> int:
+    """The LoRA adapters' share of `unet_macs`: rank·2c·p per adapted projection, four attentions."""
+    if model.lora is None:
+        return 0
+    _, height, width = DATASET_SHAPES[dataset].input_shape
+    last, p = model.channels[-1], (height * width) >> (2 * (len(model.channels) - 1))
+    return 4 * 2 * model.lora.rank * last * p * len(model.lora.targets)
+
+
+def adapter_macs(spec: TaskSpec) -> int:
+    """Multiply-accumulates of the spec's LoRA adapters in one forward pass (0 without LoRA)."""
+    if isinstance(spec.model, CausalLMSpec):
+        return causal_lm_adapter_macs(spec.model)
+    if isinstance(spec.model, UNetSpec):
+        return unet_adapter_macs(spec.model, spec.dataset.name)
+    return 0
 
 
 def model_macs(spec: TaskSpec) -> int:
@@ -105,11 +127,13 @@ def model_macs(spec: TaskSpec) -> int:
 def compute_units(spec: TaskSpec) -> int:
     """The task's deterministic cost in compute units (1 CU = 1 MFLOP = 10^6 floating point ops).
 
-    CU = ceil(6 × model_macs(spec) × batch_size × steps / 10^6): a forward pass costs 2 FLOPs per
-    multiply-accumulate, and forward plus backward is counted as 3 forward passes (also for a
-    LoRA, whose backward still runs through the frozen base). Evaluation, biases and activations
-    are not counted. The figure depends only on the spec, never on the node's speed, so a slow
-    node is not paid more for the same work.
+    CU = ceil(F × batch_size × steps / 10^6) with F = 6 × model_macs(spec): a forward pass costs
+    2 FLOPs per multiply-accumulate, and the backward pass twice the forward (gradients of the
+    inputs and of the weights). With LoRA the frozen base computes no weight gradients, so its
+    share costs 4 FLOPs per MAC and only the adapters 6: F = 4 × model_macs + 2 × adapter_macs.
+    Evaluation, biases and activations are not counted. The figure depends only on the spec,
+    never on the node's speed, so a slow node is not paid more for the same work.
     """
-    flops = 6 * model_macs(spec) * spec.training.batch_size * spec.training.steps
+    flops_per_sample = 4 * model_macs(spec) + 2 * adapter_macs(spec) if adapter_macs(spec) else 6 * model_macs(spec)
+    flops = flops_per_sample * spec.training.batch_size * spec.training.steps
     return -(-flops // 1_000_000)

@@ -181,3 +181,24 @@ def test_examples_parse() -> None:
     assert (plain.framework, lora.framework) == ("transformers", "peft")
     assert plain.acceptance.metric == lora.acceptance.metric == "eval_loss"
     assert compute_units(plain) > 0 and compute_units(lora) > 0
+
+
+@pytest.mark.parametrize("framework", ["transformers", "peft"])
+def test_compute_units_price_what_a_training_step_computes(framework: str) -> None:
+    """The pricing formula against torch's own count of one optimisation step's matmul FLOPs
+    (forward and backward): full training at 6 FLOPs per MAC, LoRA at 4 for the frozen base."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    spec = load_spec(PEFT_EXAMPLE if framework == "peft" else TRANSFORMERS_EXAMPLE)
+    one_step = spec.model_copy(update={"training": spec.training.model_copy(update={"steps": 1,
+                                                                                     "checkpoint_interval": 1})})
+    program = CausalLMProgram(one_step)
+    data = program.load_data(None)
+    with deterministic_torch(1):
+        torch.manual_seed(0)
+        model = program.build()
+        batch = torch.arange(one_step.training.batch_size) % data.n_train
+        with FlopCounterMode(display=False) as counter:
+            program.loss(model, data, batch, 1).backward()  # type: ignore[no-untyped-call]
+    priced = compute_units(one_step) * 1_000_000
+    assert 0.8 < priced / counter.get_total_flops() < 1.25
