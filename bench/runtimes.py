@@ -7,8 +7,8 @@ checkpoint every quarter, then, in the same run:
   and the first step taken before the clock starts);
 - full: `train` in a fresh directory (data, model, checkpoints, chain, final evaluation, model file).
 Both are repeated `--rounds` times, interleaved, and the medians compared. The torch digits
-example is the baseline that the others' throughput (priced MFLOP per second: 6 x model MACs x
-batch per step) is divided by.
+example is the baseline that the others' throughput (priced MFLOP per second: the spec's compute
+units per step over the seconds per step) is divided by.
 
 The last line is one JSON object: per runtime `seconds_per_step`, `train_seconds`,
 `layer_overhead_ratio` (full / (bare per step x steps)) and `throughput_vs_torch`.
@@ -27,7 +27,7 @@ from pathlib import Path
 
 from nnc.paths import REPO_ROOT
 from nnc.runtimes import installed_runtimes
-from nnc.task import TaskSpec, load_spec, model_macs
+from nnc.task import TaskSpec, compute_units, load_spec
 from nnc.task.dryrun import time_steps
 from nnc.training import train
 
@@ -55,7 +55,7 @@ def measure(spec: TaskSpec, rounds: int) -> dict[str, float]:
             train(spec, Path(tmp))
             full.append(time.perf_counter() - started)
     per_step, seconds = statistics.median(bare), statistics.median(full)
-    mflops = 6 * model_macs(spec) * spec.training.batch_size / per_step / 1e6
+    mflops = compute_units(spec) / spec.training.steps / per_step  # priced MFLOP per second
     return {"seconds_per_step": per_step, "train_seconds": seconds,
             "layer_overhead_ratio": seconds / (per_step * spec.training.steps), "priced_mflops": mflops}
 
