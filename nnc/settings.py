@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     sandbox_memory_mb: int = Field(default=4096, ge=256, description="memory limit of task code")
     sandbox_seconds: float = Field(default=3600.0, gt=0, description="time limit of one training run")
     sandbox_cpus: list[int] | None = Field(default=None, description="cores task code is pinned to, e.g. [2, 3]")
+    sandbox_standby: int = Field(default=2, ge=0, le=16, description="sandboxes started ahead for tasks applied "
+                                 "for (warm imports; each holds its framework in memory); 0: none")
     runtimes: list[str] | None = Field(default=None, description="frameworks the worker takes tasks of, e.g. "
                                        "[\"torch\", \"peft\"]; default: every installed runtime (nnc.runtimes)")
 

@@ -52,6 +52,7 @@ from nnc.worker.profile import collect_profile, hardware_class, profile_digest, 
 from nnc.worker.reporting import SnapshotPoster, abandon_reason
 from nnc.worker.sandbox import SandboxLimits
 from nnc.worker.sandboxed_training import run_training
+from nnc.worker.standby import Standby
 from nnc.worker.state import Phase, WorkerState
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class Worker:
         self.reader = EventReader(client.w3, client.artifacts, client.deployment, settings.log_range)
         self.tag = f"node {self.node[:10]}"
         self.runtimes = offered_runtimes(settings.runtimes)
+        self.standby = Standby(settings.sandbox_standby if settings.sandbox else 0)
         self.metrics = DaemonMetrics("worker")
         self.metrics.watch(client)
         self.spot_check = SpotCheck(client)
@@ -149,6 +151,7 @@ class Worker:
                     delay = backoff.failed()
                     log.exception("%s: step failed; retrying in %.1f s", self.tag, delay)
                 stop.sleep(delay)
+            self.standby.close()
             log.info("%s: stopped at block %d", self.tag, self.state.last_block)
 
     def sync(self) -> None:
@@ -256,10 +259,12 @@ class Worker:
                 self.state.set(task_id, Phase.ASSIGNED, spec_uri=record.spec_uri)
                 log.info("task %d: %s assigned", task_id, self.tag)
             else:
+                self.standby.discard(task_id)
                 self.state.set(task_id, Phase.DONE, "assigned to other nodes")
         elif event.name == "TaskStatusChanged" and record is not None and record.phase not in FINAL_PHASES:
             to = TaskStatus(event.args["to"])
             if to.is_final:
+                self.standby.discard(task_id)
                 self.state.set(task_id, Phase.DONE, to.name.lower(), result_digest=record.result_digest,
                                result_uri=record.result_uri)
                 log.info("task %d: %s", task_id, to.name.lower())
@@ -297,18 +302,23 @@ class Worker:
                 return
         self.state.set(task_id, Phase.APPLIED, spec_uri=spec_uri)
         log.info("task %d: %s applied", task_id, self.tag)
+        self.standby.prepare(task_id, spec, self.workdir(task_id), self.sandbox_limits())
 
-    def train(self, spec: TaskSpec, workdir: Path, **options: Any) -> TrainingResult:
-        """Trains in the sandbox (settings `sandbox`, on by default) or, when it is off, in process."""
+    def sandbox_limits(self) -> SandboxLimits:
+        cpus = tuple(self.settings.sandbox_cpus) if self.settings.sandbox_cpus else None
+        return SandboxLimits(memory_mb=self.settings.sandbox_memory_mb, seconds=self.settings.sandbox_seconds,
+                             cpus=cpus)
+
+    def train(self, spec: TaskSpec, workdir: Path, *, task_id: int | None = None, **options: Any) -> TrainingResult:
+        """Trains in the sandbox (settings `sandbox`, on by default; in the child started ahead for
+        `task_id` if one waits) or, when it is off, in process."""
         if not self.settings.sandbox:
             try:
                 return train(spec, workdir, **options)
             except MemoryError:
                 raise ResourceLimitError(f"training {spec.name!r} ran out of memory (in process)") from None
-        cpus = tuple(self.settings.sandbox_cpus) if self.settings.sandbox_cpus else None
-        limits = SandboxLimits(memory_mb=self.settings.sandbox_memory_mb, seconds=self.settings.sandbox_seconds,
-                               cpus=cpus)
-        return run_training(spec, workdir, limits, **options)
+        warm = self.standby.take(task_id) if task_id is not None else None
+        return run_training(spec, workdir, self.sandbox_limits(), warm=warm, **options)
 
     def workdir(self, task_id: int) -> Path:
         return self.home / "tasks" / str(task_id)
@@ -363,8 +373,9 @@ class Worker:
             workdir = self.workdir(task_id)
             log.info("task %d: %s training %s (%d steps)", task_id, self.tag, spec.name, spec.training.steps)
             snapshots = SnapshotPoster(self.market, task_id, self.node)
+            dataset_file = self.key.open_dataset(fetch_dataset(spec, self.store, workdir))
             result = self.train(
-                spec, workdir, dataset_file=self.key.open_dataset(fetch_dataset(spec, self.store, workdir)),
+                spec, workdir, task_id=task_id, dataset_file=dataset_file,
                 on_checkpoint=snapshots.post,
                 on_progress=lambda step, loss: log.debug("task %d: step %d/%d loss %.4f", task_id, step,
                                                          spec.training.steps, loss))

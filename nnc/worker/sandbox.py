@@ -111,47 +111,80 @@ def run_sandboxed(argv: Sequence[str], workdir: Path, limits: SandboxLimits,
     `SandboxLimitError` naming the limit it broke (memory, time), else `SandboxError` with the
     child's exit status and the end of its log.
     """
-    workdir.mkdir(parents=True, exist_ok=True)
-    mode = isolation()
-    if mode != BWRAP:
-        log.warning("bubblewrap not found: task code runs with limits but without network or filesystem "
-                    "isolation (install the bubblewrap package)")
-    command = [*(_bwrap_prefix(workdir, limits.extra_writable) if mode == BWRAP else []), *argv]
-    log_path = workdir / "sandbox.log"
-    events: list[dict[str, Any]] = []
-    with open(log_path, "ab") as log_file:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log_file, stdin=subprocess.DEVNULL,
-                                   cwd=workdir, preexec_fn=_limit(limits), start_new_session=True)
+    return SandboxedProcess(argv, workdir, limits).collect(on_event)
+
+
+class SandboxedProcess:
+    """A child started in the sandbox. With `interactive` its stdin stays open, so that a child
+    started ahead of time (imports done, warm) can be handed its work later with `send`; the
+    time limit runs from `collect`, not from the start."""
+
+    def __init__(self, argv: Sequence[str], workdir: Path, limits: SandboxLimits, *,
+                 interactive: bool = False) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        mode = isolation()
+        if mode != BWRAP:
+            log.warning("bubblewrap not found: task code runs with limits but without network or filesystem "
+                        "isolation (install the bubblewrap package)")
+        command = [*(_bwrap_prefix(workdir, limits.extra_writable) if mode == BWRAP else []), *argv]
+        self.limits = limits
+        self.log_path = workdir / "sandbox.log"
+        with open(self.log_path, "ab") as log_file:
+            self.process = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=log_file,
+                stdin=subprocess.PIPE if interactive else subprocess.DEVNULL,
+                cwd=workdir, preexec_fn=_limit(limits), start_new_session=True)
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def send(self, line: str) -> None:
+        """Writes one line to the child's stdin (an interactive child that is still running)."""
+        if self.process.stdin is None:
+            raise SandboxError("this sandboxed process was not started interactive")
+        self.process.stdin.write(line.encode() + b"\n")
+        self.process.stdin.flush()
+
+    def kill(self) -> None:
+        _kill(self.process)
+        self.process.wait()
+
+    def collect(self, on_event: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+        """Reads the child's JSON lines until it exits, under the time limit; see `run_sandboxed`."""
+        events: list[dict[str, Any]] = []
         timed_out = threading.Event()
 
         def stop_on_time() -> None:
             timed_out.set()
-            _kill(process)
+            _kill(self.process)
 
-        timer = threading.Timer(limits.seconds, stop_on_time)
+        timer = threading.Timer(self.limits.seconds, stop_on_time)
         timer.start()
         try:
-            assert process.stdout is not None
-            for raw in process.stdout:
+            assert self.process.stdout is not None
+            for raw in self.process.stdout:
                 event = _parse(raw)
                 if event is None:
                     continue
                 events.append(event)
                 if on_event is not None:
                     on_event(event)
-            status = process.wait()
+            status = self.process.wait()
         except BaseException:
-            _kill(process)
+            _kill(self.process)
             raise
         finally:
             timer.cancel()
-    if status == 0:
-        return events
-    if timed_out.is_set():
-        raise SandboxLimitError(f"task code exceeded its time limit of {limits.seconds:g} s and was stopped")
-    if status == OUT_OF_MEMORY_EXIT:
-        raise SandboxLimitError(f"task code exceeded its memory limit of {limits.memory_mb} MB")
-    raise SandboxError(f"task code failed with exit status {status}: {_tail(log_path)}")
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+        if status == 0:
+            return events
+        if timed_out.is_set():
+            raise SandboxLimitError(f"task code exceeded its time limit of {self.limits.seconds:g} s and was stopped")
+        if status == OUT_OF_MEMORY_EXIT:
+            raise SandboxLimitError(f"task code exceeded its memory limit of {self.limits.memory_mb} MB")
+        raise SandboxError(f"task code failed with exit status {status}: {_tail(self.log_path)}")
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:

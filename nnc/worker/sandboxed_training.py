@@ -16,11 +16,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from nnc.errors import TrainingError
+from nnc.errors import NNCError, TrainingError
 from nnc.task import TaskSpec, canonical_json
 from nnc.training.checkpoints import Checkpoint
 from nnc.training.trainer import TrainingResult
-from nnc.worker.sandbox import OUT_OF_MEMORY_EXIT, SandboxError, SandboxLimits, python_argv, run_sandboxed
+from nnc.worker.sandbox import OUT_OF_MEMORY_EXIT, SandboxedProcess, SandboxError, SandboxLimits, python_argv
 
 TRAINING_ERROR_EXIT = 2
 
@@ -35,10 +35,23 @@ def _checkpoint_of(d: dict[str, Any]) -> Checkpoint:
                       weights_digest=str(d["weights_digest"]), chain_head=str(d["chain_head"]))
 
 
+def start_standby(spec: TaskSpec, workdir: Path, limits: SandboxLimits) -> SandboxedProcess:
+    """Starts the sandboxed child for `spec` ahead of time: it imports the framework's runtime and
+    loads a bundled dataset, then waits; `run_training(..., warm=it)` hands it the job."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    spec_file = workdir / "standby-spec.json"
+    spec_file.write_bytes(canonical_json(spec))
+    return SandboxedProcess(python_argv(__name__, "--standby", str(workdir), str(spec_file)), workdir, limits,
+                            interactive=True)
+
+
 def run_training(spec: TaskSpec, workdir: Path, limits: SandboxLimits, *, dataset_file: Path | None = None,
                  on_checkpoint: Callable[[Checkpoint], None] | None = None,
-                 on_progress: Callable[[int, float], None] | None = None) -> TrainingResult:
-    """Trains `spec` in the sandbox, resuming from `workdir`'s checkpoints as `train` does.
+                 on_progress: Callable[[int, float], None] | None = None,
+                 warm: SandboxedProcess | None = None) -> TrainingResult:
+    """Trains `spec` in the sandbox, resuming from `workdir`'s checkpoints as `train` does: in
+    `warm`, a child `start_standby` started for this spec and work directory, if it still runs,
+    else in a new one.
 
     Raises `TrainingError` for what the training itself refuses (as `train` would),
     `SandboxLimitError` for a broken limit and `SandboxError` for a crash.
@@ -58,8 +71,17 @@ def run_training(spec: TaskSpec, workdir: Path, limits: SandboxLimits, *, datase
         elif kind in ("result", "error"):
             result.update(event)
 
+    process = None
+    if warm is not None and warm.alive:
+        try:
+            warm.send(str(job))
+            process = warm
+        except OSError:  # it died meanwhile: start afresh
+            warm.kill()
+    if process is None:
+        process = SandboxedProcess(python_argv(__name__, str(job)), workdir, limits)
     try:
-        run_sandboxed(python_argv(__name__, str(job)), workdir, limits, on_event)
+        process.collect(on_event)
     except SandboxError:
         if result.get("event") == "error":  # the training refused the job, as `train` would
             raise TrainingError(str(result["message"])) from None
@@ -88,9 +110,46 @@ def _private_caches(workdir: Path) -> None:
     os.environ["MPLCONFIGDIR"] = str(cache / "matplotlib")
 
 
+def _warm_up(spec_file: Path) -> int:
+    """Imports what training `spec_file` needs and loads its data if bundled (the page cache and
+    the imports stay warm; the real run loads again). Returns an exit status, 0 when ready."""
+    try:
+        from nnc.runtimes import runtime_for
+        from nnc.task import load_spec
+        from nnc.training import train  # noqa: F401  (the import is the point)
+    except ImportError as exc:
+        if "failed to map segment" in str(exc) or "allocate memory" in str(exc):
+            return OUT_OF_MEMORY_EXIT
+        raise
+    except MemoryError:
+        return OUT_OF_MEMORY_EXIT
+    try:
+        spec = load_spec(spec_file)
+        runtime = runtime_for(spec)
+        if spec.dataset.uri is None:
+            runtime.load_data(spec)
+    except (NNCError, MemoryError):  # the real run reports it
+        pass
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """The child: trains the job and reports on stdout; exit 3 when out of memory, 2 on a refusal."""
-    job = json.loads(Path((argv or sys.argv[1:])[0]).read_text())
+    """The child: trains the job and reports on stdout; exit 3 when out of memory, 2 on a refusal.
+
+    `--standby WORKDIR SPEC_FILE`: started ahead of its task, it warms up, says `ready` and waits
+    for the job file's path on stdin (end of input: discarded, exit 0)."""
+    args = list(argv or sys.argv[1:])
+    if args[0] == "--standby":
+        _private_caches(Path(args[1]))
+        status = _warm_up(Path(args[2]))
+        if status:
+            return status
+        _emit({"event": "ready"})
+        line = sys.stdin.readline().strip()
+        if not line:
+            return 0
+        args = [line]
+    job = json.loads(Path(args[0]).read_text())
     _private_caches(Path(job["workdir"]))
     try:
         from nnc.task import parse_spec

@@ -134,3 +134,39 @@ def test_a_hugging_face_runtime_trains_in_the_sandbox_offline(tmp_path: Path) ->
     reference = train(spec, tmp_path / "plain")
     result = run_training(spec, tmp_path / "boxed", LIMITS)
     assert result.result_digest == reference.result_digest
+
+
+def test_a_child_started_ahead_trains_the_job_it_is_handed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A standby child warms up before its job exists; handed the job it trains it (no new
+    process is started) to the same digest as a child started for the job."""
+    import nnc.worker.sandboxed_training as sandboxed
+
+    spec = load_spec(TINY)
+    reference = run_training(spec, tmp_path / "cold", LIMITS)
+    warm = sandboxed.start_standby(spec, tmp_path / "warm", LIMITS)
+
+    def no_new_process(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a new sandboxed process was started although one was waiting")
+
+    monkeypatch.setattr(sandboxed, "SandboxedProcess", no_new_process)
+    result = run_training(spec, tmp_path / "warm", LIMITS, warm=warm)
+    assert result.result_digest == reference.result_digest
+    assert not warm.alive and warm.process.returncode == 0
+
+
+def test_standby_keeps_at_most_its_capacity_and_discards_the_oldest(tmp_path: Path) -> None:
+    from nnc.worker.standby import Standby
+
+    spec = load_spec(TINY)
+    standby = Standby(capacity=1)
+    standby.prepare(1, spec, tmp_path / "1", LIMITS)
+    first = standby._waiting[1]
+    standby.prepare(2, spec, tmp_path / "2", LIMITS)
+    assert 1 not in standby and 2 in standby
+    assert not first.alive  # killed to make way
+    second = standby.take(2)
+    assert second is not None and second.alive and 2 not in standby
+    second.send("")  # end of its wait without a job: it exits cleanly
+    assert second.collect() == [{"event": "ready"}]
+    assert standby.take(3) is None
+    standby.close()
