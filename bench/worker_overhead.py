@@ -5,11 +5,13 @@ of each is compared:
 - plain: a bare PyTorch loop over the same steps (seed, batches, optimizer; no checkpoints);
 - worker: what the worker does in process: `train` (checkpoints every `checkpoint_interval`
   steps, hash chain, final digest), the model stored, the result commitment proven;
-- sandboxed: the same with training in the sandbox (a fresh Python process per task, as the
-  worker runs it by default), which adds a process start and torch import per task.
+- sandboxed: the same with training in the sandbox (a fresh Python process per task), which adds
+  a process start and torch import per task;
+- standby: in the sandbox as the worker runs it by default: a child started when the node
+  applied (before the clock starts here; it has warmed up by the time the task is assigned).
 
 The last line is one JSON object with `worker_overhead_ratio` (worker / plain; the goal is at
-most 1.05) and `sandboxed_overhead_ratio`.
+most 1.05), `sandboxed_overhead_ratio` and `standby_overhead_ratio`.
 
     .venv/bin/python bench/worker_overhead.py [--steps 3000] [--rounds 3]
 """
@@ -30,7 +32,7 @@ from nnc.task import TaskSpec, load_spec
 from nnc.task.dryrun import time_steps
 from nnc.training import train
 from nnc.worker.sandbox import SandboxLimits
-from nnc.worker.sandboxed_training import run_training
+from nnc.worker.sandboxed_training import run_training, start_standby
 from nnc.zk import new_salt, prove_commitment
 
 WORKER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
@@ -55,7 +57,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     spec = bench_spec(args.steps)
-    times: dict[str, list[float]] = {"plain": [], "worker": [], "sandboxed": []}
+    times: dict[str, list[float]] = {"plain": [], "worker": [], "sandboxed": [], "standby": []}
     with tempfile.TemporaryDirectory(prefix="nnc-bench-worker-") as tmp:
         root = Path(tmp)
         store = LocalStore(root / "store")
@@ -74,16 +76,23 @@ def main() -> None:
             times["worker"].append(timed(lambda: as_worker(lambda w: train(spec, w), "worker", round_)))  # noqa: B023
             times["sandboxed"].append(timed(
                 lambda: as_worker(lambda w: run_training(spec, w, limits), "sandboxed", round_)))  # noqa: B023
+            warm = start_standby(spec, root / f"standby-{round_}", limits)
+            warm.wait_for("ready")  # applied earlier: warm by the time the task is assigned
+            times["standby"].append(timed(
+                lambda: as_worker(lambda w: run_training(spec, w, limits, warm=warm), "standby", round_)))  # noqa: B023
             print(f"round {round_ + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
     medians = {k: statistics.median(v) for k, v in times.items()}
     worker_ratio = medians["worker"] / medians["plain"]
     sandboxed_ratio = medians["sandboxed"] / medians["plain"]
+    standby_ratio = medians["standby"] / medians["plain"]
     print(f"{spec.training.steps} steps, MLP [256, 256], checkpoint every {spec.training.checkpoint_interval}: "
           f"plain {medians['plain']:.2f} s, worker {medians['worker']:.2f} s ({worker_ratio:.3f}x), "
-          f"sandboxed {medians['sandboxed']:.2f} s ({sandboxed_ratio:.3f}x)")
+          f"sandboxed {medians['sandboxed']:.2f} s ({sandboxed_ratio:.3f}x), "
+          f"standby {medians['standby']:.2f} s ({standby_ratio:.3f}x)")
     print(json.dumps({"steps": spec.training.steps, "seconds": {k: round(v, 3) for k, v in medians.items()},
                       "worker_overhead_ratio": round(worker_ratio, 4),
-                      "sandboxed_overhead_ratio": round(sandboxed_ratio, 4)}))
+                      "sandboxed_overhead_ratio": round(sandboxed_ratio, 4),
+                      "standby_overhead_ratio": round(standby_ratio, 4)}))
 
 
 if __name__ == "__main__":

@@ -150,6 +150,16 @@ class SandboxedProcess:
         _kill(self.process)
         self.process.wait()
 
+    def wait_for(self, name: str) -> bool:
+        """Reads the child's output up to its event `name` (False if it exited first). Events read
+        here are not seen by `collect`; use it for a child's `ready` before handing it work."""
+        assert self.process.stdout is not None
+        while raw := self.process.stdout.readline():
+            event = _parse(raw)
+            if event is not None and event.get("event") == name:
+                return True
+        return False
+
     def collect(self, on_event: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
         """Reads the child's JSON lines until it exits, under the time limit; see `run_sandboxed`."""
         events: list[dict[str, Any]] = []
