@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,15 +90,21 @@ class Market:
                                                  proof.proof.calldata(), result_uri)
         return self.client.transact(fn, gas=SUBMIT_PROOF_GAS, context=f"submit proof for task {task_id}")
 
-    def submit_result(self, task_id: int, result_digest: bytes, result_uri: str,
-                      salt: int | None = None) -> tuple[TxReceipt, int | None]:
+    def submit_result(self, task_id: int, result_digest: bytes, result_uri: str, salt: int | None = None,
+                      on_stage: Callable[[str], None] | None = None) -> tuple[TxReceipt, int | None]:
         """Submits a result the way the market takes it: a zero-knowledge proof of the commitment
         when result proofs are on (returns the salt, needed to open the commitment later), the
-        plain digest otherwise (returns None)."""
+        plain digest otherwise (returns None). `on_stage` hears "proving" and "sending"."""
         if not self.proofs_enabled():
+            if on_stage is not None:
+                on_stage("sending")
             return self.submit(task_id, result_digest, result_uri), None
         salt = new_salt() if salt is None else salt
+        if on_stage is not None:
+            on_stage("proving")
         proof = prove_commitment(task_id, self.client.address, result_digest, salt)
+        if on_stage is not None:
+            on_stage("sending")
         return self.submit_proof(task_id, proof, result_uri), salt
 
     def settle(self, task_id: int) -> TxReceipt:

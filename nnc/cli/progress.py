@@ -60,3 +60,20 @@ def steps_bar(ctx: click.Context, description: str, total: int) -> Iterator[Call
                 bar.close()
 
         yield report
+
+
+@contextmanager
+def stages_bar(ctx: click.Context, description: str, stages: list[str]) -> Iterator[Callable[[str], None] | None]:
+    """A bar over named `stages` (e.g. proving, sending); the callback takes the stage now begun."""
+    if not progress_enabled(ctx):
+        yield None
+        return
+    with tqdm(desc=description, total=len(stages), unit="stage", file=sys.stderr) as bar:
+
+        def report(stage: str) -> None:
+            done = stages.index(stage) if stage in stages else bar.n
+            bar.set_postfix_str(stage, refresh=False)
+            bar.update(done - bar.n)
+
+        yield report
+        bar.update(bar.total - bar.n)

@@ -1,4 +1,4 @@
-"""`nnc task ...`: validate, publish, inspect and cancel training tasks."""
+"""`nnc task ...`: validate, dry-run, train, publish, submit, inspect and cancel training tasks."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from nnc.chain.deploy import NNT
 from nnc.chain.deployment import STRATEGY_CONTRACTS
 from nnc.chain.market import Market
 from nnc.cli.context import client_of, fmt_amount, store_of
-from nnc.cli.progress import steps_bar
+from nnc.cli.progress import bytes_bar, stages_bar, steps_bar
 from nnc.task import compute_units, load_spec, spec_digest
 from nnc.task.dryrun import DEFAULT_DRY_STEPS, dry_run, format_seconds, measured_steps
 from nnc.task.publish import PublishOptions, parse_amount, publish_task, resolve_token
@@ -117,3 +117,62 @@ def cancel_cmd(ctx: click.Context, task_id: int) -> None:
     """Cancel your task before it is assigned; the budget becomes claimable."""
     Market(client_of(ctx)).cancel(task_id)
     click.echo(f"task {task_id} cancelled: claim the refund with `nnc claim`")
+
+
+@task_group.command("train")
+@click.argument("spec_file", type=click.Path(path_type=Path))
+@click.option("--workdir", type=click.Path(path_type=Path), required=True,
+              help="checkpoints and model.pt go here; an interrupted run resumes from it")
+@click.pass_context
+def train_cmd(ctx: click.Context, spec_file: Path, workdir: Path) -> None:
+    """Train SPEC_FILE here exactly as a node does (checkpoints, hash chain, digest): to reproduce
+    a node's result, or to train a task offline before `nnc task submit`."""
+    from nnc.training import train  # imports torch
+    from nnc.training.data import fetch_dataset
+
+    spec = load_spec(spec_file)
+    dataset_file = fetch_dataset(spec, store_of(ctx), workdir)
+    with steps_bar(ctx, f"training {spec.name}", spec.training.steps) as on_progress:
+        result = train(spec, workdir, dataset_file=dataset_file, on_progress=on_progress)
+    click.echo(f"{spec_file}: {result.steps} steps ({result.steps - result.resumed_from} here) "
+               f"in {result.seconds:.1f} s")
+    click.echo(f"  result digest  0x{result.result_digest.hex()}")
+    click.echo(f"  chain head     0x{result.chain_head.hex()}")
+    click.echo(f"  {spec.acceptance.metric:<14} {result.metric:.4f} "
+               f"({'accepted' if result.accepted else 'rejected'}, threshold {spec.acceptance.threshold})")
+    click.echo(f"  model          {result.model_path}")
+
+
+@task_group.command("submit")
+@click.argument("task_id", type=int)
+@click.option("--workdir", type=click.Path(path_type=Path, exists=True, file_okay=False), required=True,
+              help="where `nnc task train` trained the task's spec")
+@click.pass_context
+def submit_cmd(ctx: click.Context, task_id: int, workdir: Path) -> None:
+    """Store the model trained in WORKDIR and submit its digest for TASK_ID (with a zero-knowledge
+    proof of the commitment when the market asks for one). For a node that trained by hand."""
+    import torch  # the model file is read to digest it
+
+    from nnc.errors import TaskSpecError
+    from nnc.task import parse_spec
+    from nnc.training import model_digest
+
+    market, store = Market(client_of(ctx)), store_of(ctx)
+    task = market.task(task_id)
+    spec_bytes = store.get_bytes(str(market.published_event(task_id)["specURI"]))
+    spec = parse_spec(spec_bytes, source=f"task {task_id}'s spec")
+    if spec_digest(spec) != task.spec_digest:
+        raise TaskSpecError(f"task {task_id}'s stored spec does not match its on-chain digest")
+    model_path = workdir / "model.pt"
+    if not model_path.is_file():
+        raise click.ClickException(f"{model_path} not found: train first with "
+                                   f"`nnc task train SPEC --workdir {workdir}`")
+    digest = model_digest(torch.load(model_path, map_location="cpu", weights_only=True),
+                          spec.determinism.digest_decimals)
+    with bytes_bar(ctx, f"uploading {model_path.name}", model_path.stat().st_size) as on_bytes:
+        uri = store.put_file(model_path, on_bytes)
+    with stages_bar(ctx, "submitting", ["proving", "sending"]) as on_stage:
+        _, salt = market.submit_result(task_id, digest, uri, on_stage=on_stage)
+    click.echo(f"task {task_id}: submitted 0x{digest.hex()} ({uri})")
+    if salt is not None:
+        click.echo(f"  commitment salt {salt} (keep it: it opens the commitment in a dispute)")
