@@ -59,6 +59,11 @@ def test_task_over_its_memory_limit_fails_cleanly_on_chain_and_the_daemon_goes_o
     assert abandoned[0]["args"]["slashed"] == penalty
 
     second = net.publish(replication=1)  # the same daemon carries on with the next task
+    worker.sync()  # applies, and starts the task's sandbox ahead of the assignment
+    assert second in worker.standby
+    waiting = worker.standby._waiting[second]
+    assert waiting.wait_for("ready")
     net.settle(second)
     assert worker.state.tasks[second].phase == Phase.DONE
+    assert second not in worker.standby and not waiting.alive and waiting.process.returncode == 0  # it trained
 
