@@ -1,7 +1,8 @@
 """What the worker adds to training: checkpoints, the hash chain, storage and the zk proof.
 
-The same spec is trained three ways in one run, interleaved over several rounds, and the median
-of each is compared:
+The same spec is trained four ways in one run, interleaved over several rounds; each path's
+ratio to the plain loop is taken within a round and the median over rounds is reported (the
+machine's speed drifts between rounds):
 - plain: a bare PyTorch loop over the same steps (seed, batches, optimizer; no checkpoints);
 - worker: what the worker does in process: `train` (checkpoints every `checkpoint_interval`
   steps, hash chain, final digest), the model stored, the result commitment proven;
@@ -13,7 +14,7 @@ of each is compared:
 The last line is one JSON object with `worker_overhead_ratio` (worker / plain; the goal is at
 most 1.05), `sandboxed_overhead_ratio` and `standby_overhead_ratio`.
 
-    .venv/bin/python bench/worker_overhead.py [--steps 10000] [--rounds 3]
+    .venv/bin/python bench/worker_overhead.py [--steps 10000] [--rounds 5]
 
 The worker's costs are per task, not per step (about 0.1 s of data loading, checkpoint files and
 digests, and 0.35 s for the zk proof), so the ratio depends on the task's length: 10,000 steps
@@ -58,7 +59,7 @@ def timed(action: Callable[[], object]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--steps", type=int, default=10000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     spec = bench_spec(args.steps)
     times: dict[str, list[float]] = {"plain": [], "worker": [], "sandboxed": [], "standby": []}
@@ -86,9 +87,11 @@ def main() -> None:
                 lambda: as_worker(lambda w: run_training(spec, w, limits, warm=warm), "standby", round_)))  # noqa: B023
             print(f"round {round_ + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
     medians = {k: statistics.median(v) for k, v in times.items()}
-    worker_ratio = medians["worker"] / medians["plain"]
-    sandboxed_ratio = medians["sandboxed"] / medians["plain"]
-    standby_ratio = medians["standby"] / medians["plain"]
+
+    def paired(path: str) -> float:  # median over rounds of path / plain in the same round: drift cancels
+        return statistics.median(t / p for t, p in zip(times[path], times["plain"], strict=True))
+
+    worker_ratio, sandboxed_ratio, standby_ratio = paired("worker"), paired("sandboxed"), paired("standby")
     print(f"{spec.training.steps} steps, MLP [256, 256], checkpoint every {spec.training.checkpoint_interval}: "
           f"plain {medians['plain']:.2f} s, worker {medians['worker']:.2f} s ({worker_ratio:.3f}x), "
           f"sandboxed {medians['sandboxed']:.2f} s ({sandboxed_ratio:.3f}x), "
