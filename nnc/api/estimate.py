@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from nnc.runtimes import RUNTIMES
 from nnc.task import DATASET_SHAPES, TEXT_VOCAB, CausalLMSpec, ModelSpec, TaskSpec, compute_units, model_macs
+from nnc.task.cost import LM_TARGET_SHAPES
 from nnc.task.dryrun import time_steps
 
 DRY_RUN_STEPS: Final = 10
@@ -55,8 +56,8 @@ def _parameter_count(spec: TaskSpec) -> int | None:
     if isinstance(model, CausalLMSpec):
         w = model.width
         if model.lora is not None:  # only the adapters train
-            shapes = {"c_attn": [(1, 3)], "c_proj": [(1, 1), (4, 1)], "c_fc": [(1, 4)]}
-            return model.layers * sum(model.lora.rank * (a + b) * w for t in model.lora.targets for a, b in shapes[t])
+            return model.layers * sum(model.lora.rank * (a + b) * w for t in model.lora.targets
+                                      for a, b in LM_TARGET_SHAPES[t])
         return model.layers * (12 * w * w + 13 * w) + TEXT_VOCAB * w + model.context * w + 2 * w
     if not isinstance(model, ModelSpec):
         return None

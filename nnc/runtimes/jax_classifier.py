@@ -37,21 +37,22 @@ import torch
 from nnc.errors import TrainingError
 from nnc.runtimes.base import Runtime
 from nnc.runtimes.jax_backend import on_cpu
-from nnc.task import DATASET_SHAPES, ModelSpec, TaskSpec, spec_digest
+from nnc.task import DATASET_SHAPES, ModelSpec, TaskSpec
 from nnc.task.dryrun import StepTiming
 from nnc.training.checkpoints import (
     Checkpoint,
     CheckpointState,
-    checkpoint_path,
     list_checkpoints,
-    load_checkpoint,
-    next_link,
-    save_checkpoint,
-    verify_state,
 )
 from nnc.training.data import BatchSampler, SplitData, load_data
-from nnc.training.digest import model_digest, round_loss
-from nnc.training.trainer import PROGRESS_EVERY, TrainingResult, finish
+from nnc.training.trainer import (
+    PROGRESS_EVERY,
+    TrainingResult,
+    finish,
+    is_checkpoint_step,
+    latest_checkpoint,
+    record_checkpoint,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -201,10 +202,6 @@ def accuracy(params: Arrays, data: _Arrays) -> float:
     return float((predictions == np.asarray(data.eval_y)).sum()) / len(predictions)
 
 
-def _is_checkpoint_step(spec: TaskSpec, step: int) -> bool:
-    return step % spec.training.checkpoint_interval == 0 or step == spec.training.steps
-
-
 def _step(spec: TaskSpec, params: Arrays, opt: Arrays, data: _Arrays, sampler: BatchSampler, step: int,
           ) -> tuple[Arrays, Arrays, float]:
     batch = jnp.asarray(sampler.indices(step).numpy().astype(np.int32))
@@ -225,32 +222,22 @@ class JaxClassifierRuntime:
         started = time.perf_counter()
         workdir = Path(workdir)
         training = spec.training
-        decimals = spec.determinism.digest_decimals
-        genesis = spec_digest(spec)
         split = self.load_data(spec, dataset_file)
-        found = list_checkpoints(workdir)
         if not resume:
-            for _, stale in found:
+            for _, stale in list_checkpoints(workdir):
                 stale.unlink()
         with on_cpu(spec.determinism.threads):
             data = _Arrays.of(split)
-            step, loss_value = 0, math.nan
+            found = latest_checkpoint(spec, workdir) if resume else None
             history: list[Checkpoint] = []
-            if resume and found:
-                file_step, path = found[-1]
-                state = load_checkpoint(path)
-                verify_state(state, path, genesis, decimals)
-                if state.step != file_step or state.step > training.steps or not _is_checkpoint_step(spec, state.step):
-                    raise TrainingError(f"checkpoint {path} holds step {state.step}, "
-                                        "not a checkpoint step of this spec")
+            if found is not None:
+                state, path = found
                 params, opt = restore(spec, state, f"checkpoint {path}")
-                step, loss_value, history = state.step, state.loss, state.history
-                logger.info("resuming %s from %s (step %d)", spec.name, path, step)
+                history = state.history
             else:
                 params = init_params(spec)
                 opt = init_optimizer(spec, params)
-            resumed_from = step
-            head = bytes.fromhex(history[-1].chain_head) if history else genesis
+            step = resumed_from = history[-1].step if history else 0
             sampler = BatchSampler(split.n_train, training.batch_size, training.seed)
             if step < training.steps:
                 logger.info("training %s (jax): steps %d..%d, batch %d, %s lr %g", spec.name, step + 1,
@@ -262,21 +249,12 @@ class JaxClassifierRuntime:
                     logger.warning("%s: loss is %s at step %d", spec.name, raw_loss, step)
                 if on_progress is not None and (step % PROGRESS_EVERY == 0 or step == training.steps):
                     on_progress(step, raw_loss)
-                if _is_checkpoint_step(spec, step):
-                    loss_value = round_loss(raw_loss, decimals)
-                    weights = to_torch(params)
-                    link = next_link(head, checkpoint_path(workdir, step), step, loss_value, weights, decimals)
-                    history = [*history, link]
-                    save_checkpoint(link, genesis, weights, to_torch(opt), history)
-                    head = bytes.fromhex(link.chain_head)
-                    logger.info("%s: checkpoint step %d loss %.6f chain %s", spec.name, step, loss_value,
-                                link.chain_head[:16])
-                    if on_checkpoint is not None:
-                        on_checkpoint(link)
+                if is_checkpoint_step(spec, step):
+                    history = record_checkpoint(spec, workdir, history, step, raw_loss, to_torch(params),
+                                                to_torch(opt), on_checkpoint)
             metric = accuracy(params, data)
             final = to_torch(params)
-        return finish(spec, workdir, final, model_digest(final, decimals), metric, started, head=head,
-                      final_loss=loss_value, history=history, resumed_from=resumed_from)
+        return finish(spec, workdir, final, metric, started, history=history, resumed_from=resumed_from)
 
     def replay(self, spec: TaskSpec, start: CheckpointState | None, end_step: int,
                data: Any | None = None) -> dict[str, torch.Tensor]:

@@ -6,7 +6,7 @@ the API and the contracts' callers all price a task the same way, whatever is in
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from nnc.task.datasets import DATASET_SHAPES, TEXT_VOCAB
 from nnc.task.model_specs import CausalLMSpec, ModelSpec, UNetSpec
@@ -14,7 +14,7 @@ from nnc.task.model_specs import CausalLMSpec, ModelSpec, UNetSpec
 if TYPE_CHECKING:
     from nnc.task.spec import TaskSpec
 
-_LM_TARGET_SHAPES = {  # target → (fan_in, fan_out) pairs per block, in units of width
+LM_TARGET_SHAPES: Final = {  # target → (fan_in, fan_out) pairs per block, in units of width
     "c_attn": [(1, 3)],
     "c_proj": [(1, 1), (4, 1)],  # attention output and MLP output projections
     "c_fc": [(1, 4)],
@@ -52,7 +52,7 @@ def causal_lm_adapter_macs(model: CausalLMSpec) -> int:
         return 0
     r, w = model.lora.rank, model.width
     return model.context * model.layers * sum(r * (a + b) * w for t in model.lora.targets
-                                              for a, b in _LM_TARGET_SHAPES[t])
+                                              for a, b in LM_TARGET_SHAPES[t])
 
 
 def unet_macs(model: UNetSpec, dataset: str) -> int:

@@ -97,26 +97,40 @@ def make_optimizer(spec: TaskSpec, parameters: list[nn.Parameter]) -> torch.opti
     return torch.optim.SGD(parameters, lr=lr)
 
 
-def _is_checkpoint_step(spec: TaskSpec, step: int) -> bool:
+def is_checkpoint_step(spec: TaskSpec, step: int) -> bool:
+    """Every `checkpoint_interval` steps and the last step take a checkpoint."""
     return step % spec.training.checkpoint_interval == 0 or step == spec.training.steps
 
 
-def _resume(
-    spec: TaskSpec, program: Program, workdir: Path, genesis: bytes, model: nn.Module,
-    optimizer: torch.optim.Optimizer,
-) -> tuple[int, float, list[Checkpoint]]:
-    """Load the latest checkpoint into `model` and `optimizer`: (step, loss, chain so far)."""
+def latest_checkpoint(spec: TaskSpec, workdir: Path) -> tuple[CheckpointState, Path] | None:
+    """The latest checkpoint in `workdir`, checked against the spec and its own chain (None: none
+    yet). Every runtime resumes from it."""
     found = list_checkpoints(workdir)
     if not found:
-        return 0, math.nan, []
+        return None
     step, path = found[-1]
     state = load_checkpoint(path)
-    verify_state(state, path, genesis, spec.determinism.digest_decimals)
-    if state.step != step or state.step > spec.training.steps or not _is_checkpoint_step(spec, state.step):
+    verify_state(state, path, spec_digest(spec), spec.determinism.digest_decimals)
+    if state.step != step or state.step > spec.training.steps or not is_checkpoint_step(spec, state.step):
         raise TrainingError(f"checkpoint {path} holds step {state.step}, not a checkpoint step of this spec")
-    _restore(program, model, optimizer, state, f"checkpoint {path}")
     logger.info("resuming %s from %s (step %d)", spec.name, path, state.step)
-    return state.step, state.loss, state.history
+    return state, path
+
+
+def record_checkpoint(spec: TaskSpec, workdir: Path, history: list[Checkpoint], step: int, raw_loss: float,
+                      weights: Mapping[str, torch.Tensor], optimizer_state: Mapping[str, Any],
+                      on_checkpoint: Callable[[Checkpoint], None] | None) -> list[Checkpoint]:
+    """Extends the chain by the checkpoint of `step` (loss rounded), writes its file, calls
+    `on_checkpoint`; returns the chain so far. Every runtime checkpoints through here."""
+    decimals = spec.determinism.digest_decimals
+    head = bytes.fromhex(history[-1].chain_head) if history else spec_digest(spec)
+    link = next_link(head, checkpoint_path(workdir, step), step, round_loss(raw_loss, decimals), weights, decimals)
+    history = [*history, link]
+    save_checkpoint(link, spec_digest(spec), weights, optimizer_state, history)
+    logger.info("%s: checkpoint step %d loss %.6f chain %s", spec.name, step, link.loss, link.chain_head[:16])
+    if on_checkpoint is not None:
+        on_checkpoint(link)
+    return history
 
 
 def _restore(program: Program, model: nn.Module, optimizer: torch.optim.Optimizer, state: CheckpointState,
@@ -258,8 +272,6 @@ def train_program(
     started = time.perf_counter()
     workdir = Path(workdir)
     training = spec.training
-    decimals = spec.determinism.digest_decimals
-    genesis = spec_digest(spec)
     data = program.load_data(dataset_file)
     if not resume:
         for _, stale in list_checkpoints(workdir):
@@ -267,10 +279,13 @@ def train_program(
 
     with deterministic_torch(spec.determinism.threads):
         model, optimizer = _fresh(spec, program)
-        step, loss_value, history = (_resume(spec, program, workdir, genesis, model, optimizer) if resume
-                                     else (0, math.nan, []))
-        resumed_from = step
-        head = bytes.fromhex(history[-1].chain_head) if history else genesis
+        found = latest_checkpoint(spec, workdir) if resume else None
+        history: list[Checkpoint] = []
+        if found is not None:
+            state, path = found
+            _restore(program, model, optimizer, state, f"checkpoint {path}")
+            history = state.history
+        step = resumed_from = history[-1].step if history else 0
         sampler = BatchSampler(data.n_train, training.batch_size, training.seed)
         model.train()
         if step < training.steps:
@@ -284,29 +299,20 @@ def train_program(
                 logger.warning("%s: loss is %s at step %d", spec.name, raw_loss, step)
             if on_progress is not None and (step % PROGRESS_EVERY == 0 or step == training.steps):
                 on_progress(step, raw_loss)
-            if _is_checkpoint_step(spec, step):
-                loss_value = round_loss(raw_loss, decimals)
-                weights = program.weights(model)
-                link = next_link(head, checkpoint_path(workdir, step), step, loss_value, weights, decimals)
-                history = [*history, link]
-                save_checkpoint(link, genesis, weights, optimizer.state_dict(), history)
-                head = bytes.fromhex(link.chain_head)
-                logger.info("%s: checkpoint step %d loss %.6f chain %s", spec.name, step, loss_value,
-                            link.chain_head[:16])
-                if on_checkpoint is not None:
-                    on_checkpoint(link)
+            if is_checkpoint_step(spec, step):
+                history = record_checkpoint(spec, workdir, history, step, raw_loss, program.weights(model),
+                                            optimizer.state_dict(), on_checkpoint)
         model.eval()
         metric = program.metric(model, data)
-        state = program.weights(model)
-        result_digest = model_digest(state, decimals)
-    return finish(spec, workdir, state, result_digest, metric, started, head=head, final_loss=loss_value,
-                  history=history, resumed_from=resumed_from)
+        weights = program.weights(model)
+    return finish(spec, workdir, weights, metric, started, history=history, resumed_from=resumed_from)
 
 
-def finish(spec: TaskSpec, workdir: Path, weights: Mapping[str, torch.Tensor], result_digest: bytes, metric: float,
-           started: float, *, head: bytes, final_loss: float, history: list[Checkpoint], resumed_from: int,
-           ) -> TrainingResult:
-    """Writes `workdir/model.pt` (the weights) and logs and returns the result (every runtime ends here)."""
+def finish(spec: TaskSpec, workdir: Path, weights: Mapping[str, torch.Tensor], metric: float, started: float, *,
+           history: list[Checkpoint], resumed_from: int) -> TrainingResult:
+    """Writes `workdir/model.pt` (the weights) and logs and returns the result: its digest, the
+    chain's head and final loss (the last step is always a checkpoint). Every runtime ends here."""
+    result_digest = model_digest(weights, spec.determinism.digest_decimals)
     model_path = workdir / "model.pt"
     atomic_save(dict(weights), model_path)
     accepted = spec.acceptance.accepts(metric)
@@ -314,6 +320,6 @@ def finish(spec: TaskSpec, workdir: Path, weights: Mapping[str, torch.Tensor], r
     logger.info("%s: done, %s %.4f (threshold %.4f, %s), digest %s, %.2fs", spec.name, spec.acceptance.metric,
                 metric, spec.acceptance.threshold, "accepted" if accepted else "rejected", result_digest.hex()[:16],
                 seconds)
-    return TrainingResult(result_digest=result_digest, chain_head=head, final_loss=final_loss, metric=metric,
-                          accepted=accepted, steps=spec.training.steps, seconds=seconds, model_path=model_path,
-                          checkpoints=history, resumed_from=resumed_from)
+    return TrainingResult(result_digest=result_digest, chain_head=bytes.fromhex(history[-1].chain_head),
+                          final_loss=history[-1].loss, metric=metric, accepted=accepted, steps=spec.training.steps,
+                          seconds=seconds, model_path=model_path, checkpoints=history, resumed_from=resumed_from)

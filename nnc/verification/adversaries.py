@@ -24,8 +24,8 @@ import torch
 from torch import nn
 
 from nnc.runtimes.classifier import ClassifierProgram
-from nnc.task import DATASET_SHAPES, ModelSpec, TaskSpec, spec_digest
-from nnc.training import build_model, load_checkpoint, load_data, model_digest, round_loss, train
+from nnc.task import TaskSpec, spec_digest
+from nnc.training import load_checkpoint, load_data, model_digest, round_loss, train
 from nnc.training.checkpoints import atomic_save, checkpoint_path, next_link, save_checkpoint
 from nnc.training.data import BatchSampler
 from nnc.training.trainer import deterministic_torch, make_optimizer, train_step
@@ -73,7 +73,7 @@ def copier(spec: TaskSpec, workdir: Path, rng: random.Random) -> Submission:
     train(other, source, resume=False)
     genesis, decimals = spec_digest(spec), spec.determinism.digest_decimals
     head, history = genesis, []
-    model = build_model(_classifier(spec), DATASET_SHAPES[spec.dataset.name])
+    model = ClassifierProgram(spec).build()
     optimizer = make_optimizer(spec, list(model.parameters()))
     for _, end in segment_bounds(spec):
         state = load_checkpoint(checkpoint_path(source, end))
@@ -108,7 +108,7 @@ def _train_plan(spec: TaskSpec, workdir: Path, steps_of: Callable[[int], int | N
     noise_rng = torch.Generator().manual_seed(noise_seed)
     with deterministic_torch(spec.determinism.threads):
         torch.manual_seed(spec.training.seed)
-        model = build_model(_classifier(spec), DATASET_SHAPES[spec.dataset.name])
+        model = ClassifierProgram(spec).build()
         optimizer = make_optimizer(spec, list(model.parameters()))
         sampler = BatchSampler(len(data.train_y), spec.training.batch_size, spec.training.seed)
         program = ClassifierProgram(spec)
@@ -137,8 +137,3 @@ def _finish(spec: TaskSpec, workdir: Path, model: nn.Module, head: bytes, second
     atomic_save(state, model_path)
     return Submission(model_digest(state, spec.determinism.digest_decimals), head, workdir, model_path, seconds)
 
-
-def _classifier(spec: TaskSpec) -> ModelSpec:
-    if not isinstance(spec.model, ModelSpec):
-        raise TypeError(f"the adversaries train classifiers, not {spec.model.kind!r} models")
-    return spec.model

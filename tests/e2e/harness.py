@@ -82,16 +82,20 @@ class Network:
 
 
 def make_network(devnet: Devnet, data_dir: Path, nodes: list[int], stake: int = 200 * NNT,
-                 sandbox: bool = False) -> Network:
+                 sandbox: bool = False, runtimes: list[list[str] | None] | None = None) -> Network:
     """An oracle and one worker per node account, sharing one local store; workers join and
-    train in process, or in the sandbox with `sandbox`."""
+    train in process, or in the sandbox with `sandbox`. `runtimes[i]`, when given, is the
+    frameworks worker i's operator allows (None: every installed one)."""
     oracle_settings = settings_for(devnet, data_dir, ORACLE)
     oracle_client = devnet.client(ORACLE)
     store = LocalStore(data_dir / "store")
     oracle = Oracle(oracle_settings, oracle_client, open_index(oracle_settings, oracle_client), store)
     workers = []
-    for account in nodes:
-        worker = Worker(settings_for(devnet, data_dir, account, sandbox), devnet.client(account), store)
+    for i, account in enumerate(nodes):
+        settings = settings_for(devnet, data_dir, account, sandbox)
+        if runtimes is not None:
+            settings = settings.model_copy(update={"runtimes": runtimes[i]})
+        worker = Worker(settings, devnet.client(account), store)
         worker.join(stake, benchmark_seconds=0.05)
         workers.append(worker)
     return Network(devnet, data_dir, oracle, workers, store)

@@ -13,14 +13,11 @@ import pytest
 import torch
 
 from nnc.chain.types import TaskStatus
-from nnc.devnet import ORACLE, Devnet
-from nnc.oracle.daemon import Oracle, open_index
+from nnc.devnet import Devnet
 from nnc.runtimes import installed_runtimes
-from nnc.storage import LocalStore
 from nnc.task import TaskSpec, parse_spec
 from nnc.training.digest import model_digest
-from nnc.worker.daemon import Worker
-from tests.e2e.harness import Network, settings_for
+from tests.e2e.harness import make_network
 
 pytestmark = pytest.mark.e2e
 
@@ -63,23 +60,9 @@ def tiny_spec(framework: str) -> TaskSpec:
     return parse_spec({**_BASE, **TINY_SPECS[framework]})
 
 
-def network(devnet: Devnet, data_dir: Path, offers: list[list[str] | None]) -> Network:
-    """An oracle and one worker per entry of `offers` (the runtimes its operator allows)."""
-    oracle_settings = settings_for(devnet, data_dir, ORACLE)
-    store = LocalStore(data_dir / "store")
-    oracle = Oracle(oracle_settings, devnet.client(ORACLE), open_index(oracle_settings, devnet.client(ORACLE)), store)
-    workers = []
-    for account, runtimes in zip(devnet.node_indices(), offers, strict=False):
-        settings = settings_for(devnet, data_dir, account).model_copy(update={"runtimes": runtimes})
-        worker = Worker(settings, devnet.client(account), store)
-        worker.join(200 * 10**18, benchmark_seconds=0.05)
-        workers.append(worker)
-    return Network(devnet, data_dir, oracle, workers, store)
-
-
 def test_a_node_without_the_runtime_never_applies(chain: Devnet, tmp_path: Path) -> None:
     framework = next(name for name in installed_runtimes() if name != "torch")
-    net = network(chain, tmp_path, [["torch"], None])
+    net = make_network(chain, tmp_path, chain.node_indices()[:2], runtimes=[["torch"], None])
     task_id = net.publish(tiny_spec(framework), replication=1)
     net.settle(task_id)
     torch_only, full = net.workers
@@ -93,7 +76,7 @@ def test_a_node_without_the_runtime_never_applies(chain: Devnet, tmp_path: Path)
 def test_each_runtime_settles_with_agreeing_replicas(chain: Devnet, tmp_path: Path, framework: str) -> None:
     if framework not in installed_runtimes():
         pytest.fail(f"runtime {framework} is not installed: `make setup` installs the runtimes extra")
-    net = network(chain, tmp_path, [[framework], [framework]])
+    net = make_network(chain, tmp_path, chain.node_indices()[:2], runtimes=[[framework], [framework]])
     task_id = net.publish(tiny_spec(framework), replication=2)
     net.settle(task_id)
     assert net.status(task_id) == TaskStatus.SETTLED
