@@ -5,6 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {IMarketConfig} from "./interfaces/IMarketConfig.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 import {IReputation} from "./interfaces/IReputation.sol";
 import {IResultProofs} from "./interfaces/IResultProofs.sol";
@@ -12,43 +13,40 @@ import {IRewardsPool} from "./interfaces/IRewardsPool.sol";
 import {IScheduleStrategy} from "./interfaces/IScheduleStrategy.sol";
 import {ITaskMarket} from "./interfaces/ITaskMarket.sol";
 import {SettlementMath} from "./libraries/SettlementMath.sol";
+import {TaskSettlement} from "./libraries/TaskSettlement.sol";
+import {TaskState} from "./libraries/TaskState.sol";
 
 /// @title TaskMarket
 /// @notice Training and inference tasks: escrow, application, assignment, snapshots, results,
-///         quality reports, settlement.
-/// @dev See {ITaskMarket} for the lifecycle and {SettlementMath} for the settlement formula.
-///      Every status change goes through `_transition`. The market holds, per token, exactly
+///         quality reports, settlement and the exits of every seat.
+/// @dev See {ITaskMarket} for the lifecycle and {SettlementMath} for the formula; parameters
+///      live in {IMarketConfig}, settlement in the {TaskSettlement} library. Every task status
+///      change goes through {TaskState-transition}, every collateral change through
+///      {TaskState-setBond}. The market holds, per token, exactly
 ///      `sum(claimable) + sum(budget of open tasks)`, where a task is open until it is settled,
-///      cancelled, expired, failed or slashed (each of which credits its whole budget to
-///      `claimable`).
-///      Collateral stays in the {INodeRegistry} (which must grant this contract `MARKET_ROLE`),
-///      reputations in {IReputation} (`REPORTER_ROLE`), NNT bonuses in {IRewardsPool}
-///      (`REWARDER_ROLE`). Every loop runs over one task's applicants (at most MAX_APPLICANTS)
-///      or assignees (at most MAX_REPLICATION), never over the node set.
+///      cancelled, expired or failed (each of which credits its whole budget to `claimable`).
+///      Collateral stays in the {INodeRegistry} (which grants this contract `MARKET_ROLE`);
+///      every Locked, Frozen or Held bond has an exit anyone can reach: assignment or expiry
+///      (applicants), settlement (assignees), the freeze window (frozen), arbitration (held).
+///      Every loop runs over one task's applicants (at most MAX_APPLICANTS) or assignees (at
+///      most MAX_REPLICATION), never over the node set.
 contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
     /// @notice The role of oracles, which report result quality.
     bytes32 public constant ORACLE_ROLE = keccak256("ORACLE_ROLE");
-    /// @notice The role of the spot-check and arbitration contracts (`holdForDispute`, `slashNode`).
+    /// @notice The role of the spot-check and arbitration contracts; bound once.
     bytes32 public constant DISPUTE_ROLE = keccak256("DISPUTE_ROLE");
+    /// @dev Admin of DISPUTE_ROLE that nobody holds: the role cannot be granted with `grantRole`.
+    bytes32 private constant NOBODY = keccak256("NOBODY");
     /// @notice Most nodes one task can be replicated on.
     uint8 public constant MAX_REPLICATION = 8;
     /// @notice Most applicants one task accepts (bounds the loops in `assign` and `expire`).
     uint256 public constant MAX_APPLICANTS = 16;
-    /// @notice Highest protocol fee, in basis points of what nodes earn (10%).
-    uint16 public constant MAX_FEE_BPS = 1000;
-    /// @notice Lowest base weight of the settlement formula: at least half of a node's cost is
-    ///         paid whatever its quality and reputation.
-    uint16 public constant MIN_BASE_WEIGHT_BPS = 5000;
-    /// @notice Highest quality score, reputation and weight sum (basis points).
+    /// @notice Highest quality score and reputation (basis points).
     uint16 public constant MAX_SCORE = 10_000;
-    /// @notice Longest challenge window and snapshot interval.
-    uint64 public constant MAX_WINDOW = 30 days;
-    /// @notice Highest abandon penalty, in basis points of the abandoning node's collateral
-    ///         (50%): giving a task up must stay clearly cheaper than letting it expire (100%),
-    ///         or nodes would hold failed tasks until the deadline.
-    uint16 public constant MAX_ABANDON_PENALTY_BPS = 5000;
+    /// @notice The quality a task counts until an oracle scores it: neutral, not the best.
+    uint16 public constant QUALITY_UNSCORED = 5000;
 
     /// @dev What an applicant must meet, read once per task.
     struct Requirements {
@@ -60,76 +58,50 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         uint256 share; // budget / replication
     }
 
-    /// @dev Sums over the paid nodes of one settlement.
-    struct Totals {
-        uint256 gross;
-        uint256 fee;
-    }
-
     /// @notice The node registry holding stake, collateral and prices.
     INodeRegistry public immutable registry;
     /// @notice Node reputations, read for eligibility and settlement, recorded at settlement.
     IReputation public immutable reputation;
     /// @notice The NNT bonus pool.
     IRewardsPool public immutable rewardsPool;
-
-    /// @notice Credited the protocol fee at settlement.
-    address public treasury;
-
     /// @inheritdoc ITaskMarket
-    uint16 public abandonPenaltyBps;
+    IMarketConfig public immutable config;
 
     /// @inheritdoc ITaskMarket
     uint256 public taskCount;
 
-    SettlementParams private _settlement;
+    bool private _resolversBound;
 
     mapping(uint256 taskId => Task) private _tasks;
     mapping(uint256 taskId => address[]) private _applicants;
     mapping(uint256 taskId => address[]) private _assignees;
     mapping(uint256 taskId => mapping(address node => Participation)) private _participation;
-    mapping(address token => bool) private _tokenAllowed;
-
-    /// @inheritdoc ITaskMarket
-    mapping(address strategy => bool) public isStrategyAllowed;
 
     /// @inheritdoc ITaskMarket
     mapping(address token => mapping(address account => uint256)) public claimable;
 
-    /// @inheritdoc ITaskMarket
-    IResultProofs public resultProofs;
-
     /// @param registry_ The node registry (must grant this contract `MARKET_ROLE`).
     /// @param reputation_ The reputation contract (must grant this contract `REPORTER_ROLE`).
     /// @param rewardsPool_ The NNT bonus pool (must grant this contract `REWARDER_ROLE`).
-    /// @param treasury_ Receives the protocol fee.
-    /// @param feeBps Initial protocol fee in basis points (at most `MAX_FEE_BPS`).
-    /// @param admin Receives DEFAULT_ADMIN_ROLE (allow-lists, parameters, granting ORACLE_ROLE).
-    /// @dev Defaults: weights 8000/1000/1000, a 1-hour challenge window, 30 s between
-    ///      snapshots, no NNT bonus, a 10% abandon penalty.
+    /// @param config_ Parameters and allow-lists.
+    /// @param admin Receives DEFAULT_ADMIN_ROLE (granting ORACLE_ROLE, binding the resolvers).
     constructor(
         INodeRegistry registry_,
         IReputation reputation_,
         IRewardsPool rewardsPool_,
-        address treasury_,
-        uint16 feeBps,
+        IMarketConfig config_,
         address admin
     ) {
         if (
             address(registry_) == address(0) || address(reputation_) == address(0)
-                || address(rewardsPool_) == address(0)
+                || address(rewardsPool_) == address(0) || address(config_) == address(0)
         ) revert ZeroAddress();
         registry = registry_;
         reputation = reputation_;
         rewardsPool = rewardsPool_;
+        config = config_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        _setTreasury(treasury_);
-        _setProtocolFee(feeBps);
-        _setSettlementWeights(8000, 1000, 1000);
-        _setChallengeWindow(1 hours);
-        _setSnapshotInterval(30 seconds);
-        emit RewardPerComputeUnitSet(0);
-        _setAbandonPenalty(1000);
+        _setRoleAdmin(DISPUTE_ROLE, NOBODY);
     }
 
     // ---------------------------------------------------------------- requester
@@ -143,15 +115,20 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         }
         if (params.computeUnits == 0) revert ZeroComputeUnits();
         if (params.minReputation > MAX_SCORE) revert InvalidReputation(params.minReputation, MAX_SCORE);
-        if (!isStrategyAllowed[params.strategy]) revert StrategyNotAllowed(params.strategy);
+        IMarketConfig cfg = config;
+        if (!cfg.isStrategyAllowed(params.strategy)) revert StrategyNotAllowed(params.strategy);
         address token = params.token;
-        if (token != address(0) && !_tokenAllowed[token]) revert TokenNotAllowed(token);
+        if (!cfg.isTokenAllowed(token)) revert TokenNotAllowed(token);
         uint64 nowTs = uint64(block.timestamp);
         if (params.deadline <= nowTs) revert DeadlineInPast(params.deadline, nowTs);
         if (params.applyDeadline > params.deadline) {
             revert ApplyDeadlineAfterDeadline(params.applyDeadline, params.deadline);
         }
         if (params.applyDeadline <= nowTs) revert DeadlineInPast(params.applyDeadline, nowTs);
+        IMarketConfig.Params memory c = cfg.params();
+        if (params.deadline - params.applyDeadline < c.minExecutionWindow) {
+            revert ExecutionWindowTooShort(0, params.deadline - params.applyDeadline, c.minExecutionWindow);
+        }
         if (token == address(0)) {
             if (msg.value != params.budget) revert WrongEthAmount(msg.value, params.budget);
         } else if (msg.value != 0) {
@@ -172,7 +149,8 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         t.specDigest = params.specDigest;
         t.computeUnits = params.computeUnits;
         t.minReputation = params.minReputation;
-        t.qualityScore = MAX_SCORE;
+        t.qualityScore = QUALITY_UNSCORED;
+        t.resultProofs = c.resultProofs;
         _emitPublished(taskId, params);
         _transition(taskId, TaskStatus.Published);
 
@@ -186,13 +164,11 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
     }
 
     /// @inheritdoc ITaskMarket
-    function cancel(uint256 taskId) external {
+    function cancel(uint256 taskId) external nonReentrant {
         Task storage t = _taskIn(taskId, TaskStatus.Published);
         if (msg.sender != t.requester) revert NotRequester(taskId, msg.sender);
-        uint256 refund = t.budget;
-        claimable[t.token][msg.sender] += refund;
-        _transition(taskId, TaskStatus.Cancelled);
-        emit TaskCancelled(taskId, refund);
+        _refundAll(taskId, t, TaskStatus.Cancelled);
+        _releaseApplicants(taskId);
     }
 
     // ---------------------------------------------------------------- nodes
@@ -201,33 +177,51 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
     /// @dev Eligible: registered, minimum stake, hardware class, free stake for the collateral,
     ///      reputation at least the task's minimum, and a price for the task's token that fits
     ///      `budget / replication` for the task's compute units (or 0, any price).
-    function applyForTask(uint256 taskId) external {
+    function applyForTask(uint256 taskId) external nonReentrant {
         Task storage t = _taskIn(taskId, TaskStatus.Published);
         if (block.timestamp >= t.applyDeadline) revert ApplicationClosed(taskId, t.applyDeadline);
-        (bool eligible,) = _check(_requirements(t), msg.sender);
+        Requirements memory q = _requirements(t);
+        (bool eligible,) = _check(q, msg.sender, q.collateral);
         if (!eligible) revert NotEligible(taskId, msg.sender);
         Participation storage p = _participation[taskId][msg.sender];
         if (p.applied) revert AlreadyApplied(taskId, msg.sender);
         address[] storage applicants = _applicants[taskId];
-        if (applicants.length >= MAX_APPLICANTS) revert TooManyApplicants(taskId, MAX_APPLICANTS);
+        uint256 n = applicants.length;
+        uint256 slot = n;
+        if (n >= MAX_APPLICANTS) {
+            // a full list: take the slot of the first applicant that stopped being eligible
+            for (uint256 i; i < n && slot == n; ++i) {
+                (bool ok,) = _check(q, applicants[i], 0);
+                if (!ok) slot = i;
+            }
+            if (slot == n) revert TooManyApplicants(taskId, MAX_APPLICANTS);
+            _dropApplicant(taskId, applicants[slot], q.collateral);
+            applicants[slot] = msg.sender;
+        } else {
+            applicants.push(msg.sender);
+        }
         p.applied = true;
-        applicants.push(msg.sender);
         emit NodeApplied(taskId, msg.sender);
+        _setBond(taskId, msg.sender, p, Bond.Locked);
+        if (q.collateral != 0) registry.lockCollateral(msg.sender, taskId, q.collateral);
     }
 
     /// @inheritdoc ITaskMarket
-    /// @dev Applicants are checked for eligibility again (stake, reputation and prices may have
-    ///      changed since they applied) and each selected node's price is fixed for the task.
-    ///      Reverts `StrategyNotAllowed` if governance disallowed the task's strategy after it
-    ///      was published (the requester can then cancel).
+    /// @dev Applicants are checked for eligibility again (reputation and prices may have
+    ///      changed since they applied; their collateral is locked already) and each selected
+    ///      node's price is fixed for the task. Reverts `StrategyNotAllowed` if governance
+    ///      disallowed the task's strategy after it was published (the requester can then cancel).
     function assign(uint256 taskId) external nonReentrant {
         Task storage t = _taskIn(taskId, TaskStatus.Published);
         if (block.timestamp > t.deadline) revert DeadlinePassed(taskId, t.deadline);
         IScheduleStrategy strategy = IScheduleStrategy(t.strategy);
-        if (!isStrategyAllowed[address(strategy)]) revert StrategyNotAllowed(address(strategy));
+        if (!config.isStrategyAllowed(address(strategy))) revert StrategyNotAllowed(address(strategy));
         if (block.timestamp < t.applyDeadline && !strategy.assignsEarly()) {
             revert ApplicationOpen(taskId, t.applyDeadline);
         }
+        uint64 left = t.deadline - uint64(block.timestamp);
+        uint64 need = config.params().minExecutionWindow;
+        if (left < need) revert ExecutionWindowTooShort(taskId, left, need);
 
         uint256 r = t.replication;
         (address[] memory eligible, uint256[] memory prices) = _eligibleApplicants(taskId, t);
@@ -247,15 +241,11 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
             assignees.push(node);
         }
         t.assignedAt = uint64(block.timestamp);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        t.active = uint8(r); // r <= MAX_REPLICATION
         emit TaskAssigned(taskId, selected);
         _transition(taskId, TaskStatus.Assigned);
-
-        uint96 collateral = t.collateral;
-        if (collateral != 0) {
-            for (uint256 i; i < r; ++i) {
-                registry.lockCollateral(selected[i], taskId, collateral);
-            }
-        }
+        _settleApplicants(taskId, t.collateral, eligible);
     }
 
     /// @inheritdoc ITaskMarket
@@ -269,7 +259,7 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         if (step <= p.lastSnapshotStep) revert StepNotIncreasing(taskId, msg.sender, p.lastSnapshotStep, step);
         uint64 lastAt = p.lastSnapshotAt;
         if (lastAt != 0) {
-            uint64 next = lastAt + _settlement.minSnapshotInterval;
+            uint64 next = lastAt + config.params().settlement.minSnapshotInterval;
             if (block.timestamp < next) revert SnapshotTooSoon(taskId, msg.sender, next);
         }
         p.lastSnapshotStep = step;
@@ -281,7 +271,7 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
 
     /// @inheritdoc ITaskMarket
     function submitResult(uint256 taskId, bytes32 resultDigest, string calldata resultURI) external {
-        if (address(resultProofs) != address(0)) revert ProofRequired(taskId);
+        if (_task(taskId).resultProofs != address(0)) revert ProofRequired(taskId);
         _submit(taskId, resultDigest, resultURI);
     }
 
@@ -294,27 +284,10 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         uint256[8] calldata proof,
         string calldata resultURI
     ) external {
-        IResultProofs proofs = resultProofs;
-        if (address(proofs) == address(0)) revert ProofsDisabled();
+        address proofs = _task(taskId).resultProofs;
+        if (proofs == address(0)) revert ProofsDisabled();
         _submit(taskId, bytes32(agreementTag), resultURI);
-        proofs.record(taskId, msg.sender, commitment, agreementTag, proof);
-    }
-
-    function _submit(uint256 taskId, bytes32 resultDigest, string calldata resultURI) private {
-        Task storage t = _task(taskId);
-        _runnable(taskId, t);
-        Participation storage p = _assigned(taskId);
-        if (resultDigest == bytes32(0)) revert ZeroResultDigest();
-        uint64 nowTs = uint64(block.timestamp);
-        p.submitted = true;
-        p.submittedAt = nowTs;
-        p.resultDigest = resultDigest;
-        uint8 submissions = ++t.submissions;
-        emit ResultSubmitted(taskId, msg.sender, resultDigest, resultURI);
-        if (submissions == t.replication) {
-            t.submittedAt = nowTs;
-            _transition(taskId, TaskStatus.Submitted);
-        }
+        IResultProofs(proofs).record(taskId, msg.sender, commitment, agreementTag, proof);
     }
 
     /// @inheritdoc ITaskMarket
@@ -323,50 +296,39 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
     function reportQuality(uint256 taskId, uint16 score) external onlyRole(ORACLE_ROLE) {
         Task storage t = _taskIn(taskId, TaskStatus.Submitted);
         if (score > MAX_SCORE) revert InvalidQuality(score, MAX_SCORE);
-        uint64 endsAt = t.submittedAt + _settlement.challengeWindow;
+        uint64 endsAt = t.challengeEndsAt;
         if (block.timestamp >= endsAt) revert DeadlinePassed(taskId, endsAt);
         t.qualityScore = score;
         emit QualityReported(taskId, msg.sender, score);
     }
 
-    // ---------------------------------------------------------------- settlement
+    // ---------------------------------------------------------------- settlement and exits
 
     /// @inheritdoc ITaskMarket
     /// @dev Reputations are read (for the formula) before any is recorded. Majority nodes are
-    ///      recorded Agreed or AgreedEarly, the others Dissented. Without a strict majority no
-    ///      one can be told right from wrong: nothing is recorded, and every node's collateral
-    ///      is released. The challenge window is the one in force at settlement.
+    ///      recorded Agreed or AgreedEarly, the others Dissented; after a tie nothing is recorded.
     function settle(uint256 taskId) external nonReentrant {
-        Task storage t = _taskIn(taskId, TaskStatus.Submitted);
-        uint64 endsAt = t.submittedAt + _settlement.challengeWindow;
-        if (block.timestamp < endsAt) revert ChallengeWindowOpen(taskId, endsAt);
-        address[] memory nodes = _assignees[taskId];
-        uint256 r = nodes.length;
-        bytes32[] memory digests = new bytes32[](r);
-        for (uint256 i; i < r; ++i) {
-            digests[i] = _participation[taskId][nodes[i]].resultDigest;
+        Task storage t = _task(taskId);
+        TaskStatus status = t.status;
+        if (status != TaskStatus.Submitted && !(status == TaskStatus.Verifying && t.tied)) {
+            revert InvalidStatus(taskId, status, TaskStatus.Submitted);
         }
-        (bytes32 agreed, uint256 winners) = SettlementMath.strictMajority(digests);
-        Totals memory sum;
-        if (winners != 0) sum = _payMajority(taskId, t, nodes, digests, agreed);
-
-        address token = t.token;
-        uint256 refund = t.budget - sum.gross;
-        if (sum.fee != 0) claimable[token][treasury] += sum.fee;
-        if (refund != 0) claimable[token][t.requester] += refund;
-        t.resultDigest = agreed;
-        _transition(taskId, TaskStatus.Settled);
-        emit TaskSettled(taskId, agreed, sum.gross - sum.fee, sum.fee, refund);
-
-        _releaseOrFreeze(taskId, t.collateral, nodes, digests, agreed, winners != 0);
-        if (winners != 0) _recordAndReward(taskId, t, nodes, digests, agreed);
+        uint64 endsAt = t.challengeEndsAt;
+        if (block.timestamp < endsAt) revert ChallengeWindowOpen(taskId, endsAt);
+        TaskSettlement.settle(
+            t,
+            taskId,
+            _assignees[taskId],
+            _participation[taskId],
+            claimable,
+            TaskSettlement.Deps(registry, reputation, rewardsPool, config)
+        );
     }
 
     /// @inheritdoc ITaskMarket
     /// @dev Reverts `ApplicationOpen` for a published task whose applications are open, and
-    ///      `DeadlineNotReached` for one with enough eligible applicants (it can be assigned)
-    ///      or an assigned or running task before its deadline. The slashed collateral is
-    ///      credited to the requester in the registry (NNT, pulled with {INodeRegistry-claim}).
+    ///      `DeadlineNotReached` for one that can still be assigned or an assigned or running
+    ///      task before its deadline.
     function expire(uint256 taskId) external nonReentrant {
         Task storage t = _task(taskId);
         TaskStatus from = t.status;
@@ -375,50 +337,50 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
             if (beforeDeadline) {
                 if (block.timestamp < t.applyDeadline) revert ApplicationOpen(taskId, t.applyDeadline);
                 (address[] memory eligible,) = _eligibleApplicants(taskId, t);
-                if (eligible.length >= t.replication) revert DeadlineNotReached(taskId, t.deadline);
+                bool timeLeft = t.deadline - block.timestamp >= config.params().minExecutionWindow;
+                if (eligible.length >= t.replication && timeLeft) revert DeadlineNotReached(taskId, t.deadline);
             }
-        } else if (from == TaskStatus.Assigned || from == TaskStatus.Running) {
-            if (beforeDeadline) revert DeadlineNotReached(taskId, t.deadline);
-        } else {
+            _refundAll(taskId, t, TaskStatus.Expired);
+            _releaseApplicants(taskId);
+            return;
+        }
+        if (from != TaskStatus.Assigned && from != TaskStatus.Running) {
             revert InvalidStatus(taskId, from, TaskStatus.Assigned);
         }
-        address requester = t.requester;
-        uint256 refund = t.budget;
-        claimable[t.token][requester] += refund;
-        _transition(taskId, TaskStatus.Expired);
-        emit TaskExpired(taskId, refund);
-
-        if (from == TaskStatus.Published) return;
+        if (beforeDeadline) revert DeadlineNotReached(taskId, t.deadline);
+        address treasury = config.params().treasury;
         uint96 collateral = t.collateral;
         address[] storage nodes = _assignees[taskId];
         uint256 r = nodes.length;
         for (uint256 i; i < r; ++i) {
             address node = nodes[i];
-            if (_participation[taskId][node].submitted) {
-                if (collateral != 0) registry.releaseCollateral(node, taskId, collateral);
-            } else {
-                if (collateral != 0) registry.slashCollateral(node, taskId, collateral, requester);
-                reputation.record(node, taskId, IReputation.Outcome.Missed);
-            }
+            Participation storage p = _participation[taskId][node];
+            if (p.submitted || p.dropped) continue;
+            emit NodeMissed(taskId, node, collateral);
+            _drop(taskId, t, node, p, collateral, treasury);
         }
+        _afterDrop(taskId, t, TaskStatus.Expired);
     }
 
     /// @inheritdoc ITaskMarket
     /// @dev Only before the deadline (`_runnable`): past it `expire` takes the whole collateral,
     ///      which a node cannot dodge by giving up late. The penalty is the one in force now.
-    ///      The penalty goes to the requester in the registry (NNT, pulled with
-    ///      {INodeRegistry-claim}), as `expire`'s slashed collateral does.
     function abandon(uint256 taskId, AbandonReason reason) external nonReentrant {
         Task storage t = _task(taskId);
         _runnable(taskId, t);
-        _assigned(taskId);
-        address requester = t.requester;
-        uint256 refund = t.budget;
-        claimable[t.token][requester] += refund;
-        _transition(taskId, TaskStatus.Failed);
-        uint256 slashed = uint256(t.collateral) * abandonPenaltyBps / MAX_SCORE;
+        Participation storage p = _assigned(taskId);
+        IMarketConfig.Params memory c = config.params();
+        uint256 slashed = uint256(t.collateral) * c.abandonPenaltyBps / MAX_SCORE;
         emit TaskAbandoned(taskId, msg.sender, reason, slashed);
-        _releaseAllBut(taskId, msg.sender, slashed, requester, IReputation.Outcome.Missed);
+        _drop(taskId, t, msg.sender, p, slashed, c.treasury);
+        _afterDrop(taskId, t, TaskStatus.Failed);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function releaseFrozen(uint256 taskId, address node) external nonReentrant {
+        Task storage t = _taskIn(taskId, TaskStatus.Settled);
+        if (block.timestamp < t.challengeEndsAt) revert ChallengeWindowOpen(taskId, t.challengeEndsAt);
+        _release(taskId, t, node, Bond.Frozen);
     }
 
     /// @inheritdoc ITaskMarket
@@ -439,13 +401,33 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
 
     /// @inheritdoc ITaskMarket
     function holdForDispute(uint256 taskId, TaskStatus to) external onlyRole(DISPUTE_ROLE) {
-        TaskStatus from = _task(taskId).status;
+        Task storage t = _task(taskId);
+        TaskStatus from = t.status;
         bool ok;
-        if (to == TaskStatus.Submitted) ok = from == TaskStatus.Verifying || from == TaskStatus.Disputed;
-        else if (to == TaskStatus.Verifying) ok = from == TaskStatus.Submitted;
-        else if (to == TaskStatus.Disputed) ok = from == TaskStatus.Submitted || from == TaskStatus.Verifying;
+        if (to == TaskStatus.Submitted) {
+            ok = from == TaskStatus.Verifying || from == TaskStatus.Disputed;
+            if (t.tied) to = TaskStatus.Verifying; // a tied task resumes its tie window
+        } else if (to == TaskStatus.Verifying) {
+            ok = from == TaskStatus.Submitted;
+        } else if (to == TaskStatus.Disputed) {
+            ok = from == TaskStatus.Submitted || from == TaskStatus.Verifying;
+        }
         if (!ok) revert InvalidStatus(taskId, from, to);
         _transition(taskId, to);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function holdFrozen(uint256 taskId, address node) external onlyRole(DISPUTE_ROLE) {
+        Task storage t = _taskIn(taskId, TaskStatus.Settled);
+        if (block.timestamp >= t.challengeEndsAt) revert DeadlinePassed(taskId, t.challengeEndsAt);
+        Participation storage p = _participation[taskId][node];
+        _requireBond(taskId, node, p, Bond.Frozen);
+        _setBond(taskId, node, p, Bond.Held);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function releaseHeld(uint256 taskId, address node) external nonReentrant onlyRole(DISPUTE_ROLE) {
+        _release(taskId, _task(taskId), node, Bond.Held);
     }
 
     /// @inheritdoc ITaskMarket
@@ -455,79 +437,33 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         onlyRole(DISPUTE_ROLE)
         returns (uint256 slashed)
     {
-        Task storage t = _taskIn(taskId, TaskStatus.Disputed);
-        if (!_participation[taskId][node].assigned) revert NotAssigned(taskId, node);
-        uint256 refund = t.budget;
-        claimable[t.token][t.requester] += refund;
-        _transition(taskId, TaskStatus.Slashed);
+        Task storage t = _task(taskId);
+        Participation storage p = _participation[taskId][node];
+        if (t.status == TaskStatus.Disputed) {
+            if (!p.submitted || p.bond != Bond.Locked) revert InvalidBond(taskId, node, p.bond, Bond.Locked);
+            // out of the task: not counted, not paid; the others settle as usual
+            --t.active;
+            --t.submissions;
+            _transition(taskId, t.tied ? TaskStatus.Verifying : TaskStatus.Submitted);
+        } else {
+            _requireBond(taskId, node, p, Bond.Held);
+        }
         slashed = t.collateral;
-        emit TaskSlashed(taskId, node, slashed, refund);
-        _releaseAllBut(taskId, node, slashed, recipient, IReputation.Outcome.FailedVerification);
-    }
-
-    // ---------------------------------------------------------------- governance
-
-    /// @inheritdoc ITaskMarket
-    /// @dev ETH (`address(0)`) is always allowed and cannot be listed.
-    function setTokenAllowed(address token, bool allowed) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (token == address(0)) revert ZeroAddress();
-        _tokenAllowed[token] = allowed;
-        emit TokenAllowed(token, allowed);
+        emit NodeSlashed(taskId, node, slashed, recipient);
+        _setBond(taskId, node, p, Bond.Slashed);
+        if (slashed != 0) registry.slashCollateral(node, taskId, slashed, recipient);
+        reputation.record(node, taskId, IReputation.Outcome.FailedVerification);
     }
 
     /// @inheritdoc ITaskMarket
-    function setStrategyAllowed(address strategy, bool allowed) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        isStrategyAllowed[strategy] = allowed;
-        emit StrategyAllowed(strategy, allowed);
-    }
-
-    /// @inheritdoc ITaskMarket
-    /// @dev Applies to every task settled from now on, including tasks already published.
-    function setProtocolFee(uint16 feeBps) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setProtocolFee(feeBps);
-    }
-
-    /// @inheritdoc ITaskMarket
-    function setTreasury(address treasury_) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setTreasury(treasury_);
-    }
-
-    /// @inheritdoc ITaskMarket
-    /// @dev Applies to every task settled from now on.
-    function setSettlementWeights(uint16 baseBps, uint16 qualityBps, uint16 reputationBps)
-        external
-        onlyRole(DEFAULT_ADMIN_ROLE)
-    {
-        _setSettlementWeights(baseBps, qualityBps, reputationBps);
-    }
-
-    /// @inheritdoc ITaskMarket
-    /// @dev Applies to tasks already submitted too (the window is measured from `submittedAt`).
-    function setChallengeWindow(uint64 challengeWindow) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setChallengeWindow(challengeWindow);
-    }
-
-    /// @inheritdoc ITaskMarket
-    function setSnapshotInterval(uint64 minSnapshotInterval) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setSnapshotInterval(minSnapshotInterval);
-    }
-
-    /// @inheritdoc ITaskMarket
-    function setResultProofs(IResultProofs proofs) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        resultProofs = proofs;
-        emit ResultProofsSet(address(proofs));
-    }
-
-    /// @inheritdoc ITaskMarket
-    function setRewardPerComputeUnit(uint256 reward) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _settlement.rewardPerComputeUnit = reward;
-        emit RewardPerComputeUnitSet(reward);
-    }
-
-    /// @inheritdoc ITaskMarket
-    /// @dev Applies to every task abandoned from now on, including tasks already assigned.
-    function setAbandonPenalty(uint16 penaltyBps) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setAbandonPenalty(penaltyBps);
+    function bindDisputeResolvers(address[] calldata resolvers) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (_resolversBound) revert AlreadyBound();
+        _resolversBound = true;
+        for (uint256 i; i < resolvers.length; ++i) {
+            if (resolvers[i] == address(0)) revert ZeroAddress();
+            _grantRole(DISPUTE_ROLE, resolvers[i]);
+        }
+        emit DisputeResolversBound(resolvers);
     }
 
     // ---------------------------------------------------------------- views
@@ -570,25 +506,18 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         return (p.lastSnapshotStep, p.snapshotHead, p.lastSnapshotAt);
     }
 
-    /// @inheritdoc ITaskMarket
-    function settlementParams() external view returns (SettlementParams memory) {
-        return _settlement;
-    }
-
-    /// @inheritdoc ITaskMarket
-    /// @dev True for ETH (`address(0)`).
-    function isTokenAllowed(address token) external view returns (bool) {
-        return token == address(0) || _tokenAllowed[token];
-    }
-
     // ---------------------------------------------------------------- internal: state
 
-    /// @dev The only place a task's status is written.
     function _transition(uint256 taskId, TaskStatus to) private {
-        Task storage t = _tasks[taskId];
-        TaskStatus from = t.status;
-        t.status = to;
-        emit TaskStatusChanged(taskId, from, to);
+        TaskState.transition(_tasks[taskId], taskId, to);
+    }
+
+    function _setBond(uint256 taskId, address node, Participation storage p, Bond to) private {
+        TaskState.setBond(p, taskId, node, to);
+    }
+
+    function _requireBond(uint256 taskId, address node, Participation storage p, Bond want) private view {
+        if (p.bond != want) revert InvalidBond(taskId, node, p.bond, want);
     }
 
     function _task(uint256 taskId) private view returns (Task storage t) {
@@ -610,11 +539,79 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         if (block.timestamp > t.deadline) revert DeadlinePassed(taskId, t.deadline);
     }
 
-    /// @dev The caller's participation, which must be an assignment without a result yet.
+    /// @dev The caller's participation, which must be an active assignment without a result yet.
     function _assigned(uint256 taskId) private view returns (Participation storage p) {
         p = _participation[taskId][msg.sender];
-        if (!p.assigned) revert NotAssigned(taskId, msg.sender);
+        if (!p.assigned || p.dropped) revert NotAssigned(taskId, msg.sender);
         if (p.submitted) revert AlreadySubmitted(taskId, msg.sender);
+    }
+
+    function _submit(uint256 taskId, bytes32 resultDigest, string calldata resultURI) private {
+        Task storage t = _task(taskId);
+        _runnable(taskId, t);
+        Participation storage p = _assigned(taskId);
+        if (resultDigest == bytes32(0)) revert ZeroResultDigest();
+        p.submitted = true;
+        p.submittedAt = uint64(block.timestamp);
+        p.resultDigest = resultDigest;
+        ++t.submissions;
+        emit ResultSubmitted(taskId, msg.sender, resultDigest, resultURI);
+        if (t.submissions == t.active) _allSubmitted(taskId, t);
+    }
+
+    /// @dev Every active assignee's result is in: the challenge window opens.
+    function _allSubmitted(uint256 taskId, Task storage t) private {
+        uint64 nowTs = uint64(block.timestamp);
+        t.submittedAt = nowTs;
+        t.challengeEndsAt = nowTs + config.params().settlement.challengeWindow;
+        _transition(taskId, TaskStatus.Submitted);
+    }
+
+    /// @dev Credits the whole budget back to the requester and ends the task as `to`.
+    function _refundAll(uint256 taskId, Task storage t, TaskStatus to) private {
+        uint256 refund = t.budget;
+        claimable[t.token][t.requester] += refund;
+        _transition(taskId, to);
+        if (to == TaskStatus.Cancelled) emit TaskCancelled(taskId, refund);
+        else if (to == TaskStatus.Expired) emit TaskExpired(taskId, refund);
+    }
+
+    /// @dev Takes an assignee that submitted nothing out of the task: `slashed` of its
+    ///      collateral to `treasury`, the rest released, recorded Missed.
+    function _drop(
+        uint256 taskId,
+        Task storage t,
+        address node,
+        Participation storage p,
+        uint256 slashed,
+        address treasury
+    ) private {
+        p.dropped = true;
+        --t.active;
+        _setBond(taskId, node, p, slashed != 0 ? Bond.Slashed : Bond.Released);
+        _slashAndRelease(node, taskId, t.collateral, slashed, treasury);
+        reputation.record(node, taskId, IReputation.Outcome.Missed);
+    }
+
+    /// @dev After assignees dropped out: with nobody left the task ends as `ending` with a full
+    ///      refund; once every remaining assignee has submitted, the challenge window opens.
+    function _afterDrop(uint256 taskId, Task storage t, TaskStatus ending) private {
+        if (t.active == 0) _refundAll(taskId, t, ending);
+        else if (t.submissions == t.active) _allSubmitted(taskId, t);
+    }
+
+    function _slashAndRelease(address node, uint256 taskId, uint256 collateral, uint256 slashed, address to)
+        private
+    {
+        if (slashed != 0) registry.slashCollateral(node, taskId, slashed, to);
+        if (collateral > slashed) registry.releaseCollateral(node, taskId, collateral - slashed);
+    }
+
+    function _release(uint256 taskId, Task storage t, address node, Bond want) private {
+        Participation storage p = _participation[taskId][node];
+        _requireBond(taskId, node, p, want);
+        _setBond(taskId, node, p, Bond.Released);
+        if (t.collateral != 0) registry.releaseCollateral(node, taskId, t.collateral);
     }
 
     function _emitPublished(uint256 taskId, TaskParams calldata p) private {
@@ -632,7 +629,7 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         );
     }
 
-    // ---------------------------------------------------------------- internal: eligibility
+    // ---------------------------------------------------------------- internal: applicants
 
     function _requirements(Task storage t) private view returns (Requirements memory q) {
         q.collateral = t.collateral;
@@ -643,15 +640,20 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         q.share = t.budget / t.replication;
     }
 
-    /// @dev Whether `node` may take the task now, and its price for the task's token.
-    function _check(Requirements memory q, address node) private view returns (bool eligible, uint256 price) {
-        if (!registry.isEligible(node, q.collateral, q.minHardwareClass)) return (false, 0);
+    /// @dev Whether `node` may take the task now with `freeNeeded` free stake, and its price.
+    function _check(Requirements memory q, address node, uint256 freeNeeded)
+        private
+        view
+        returns (bool eligible, uint256 price)
+    {
+        if (!registry.isEligible(node, freeNeeded, q.minHardwareClass)) return (false, 0);
         if (reputation.reputationOf(node) < q.minReputation) return (false, 0);
         price = registry.priceOf(node, q.token);
         eligible = SettlementMath.affordable(price, q.computeUnits, q.share);
     }
 
-    /// @dev Applicants that are eligible now, in application order, with their prices.
+    /// @dev Applicants that are eligible now (their collateral is locked), in application
+    ///      order, with their prices.
     function _eligibleApplicants(uint256 taskId, Task storage t)
         private
         view
@@ -665,7 +667,7 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         uint256 count;
         for (uint256 i; i < n; ++i) {
             address node = applicants[i];
-            (bool ok, uint256 price) = _check(q, node);
+            (bool ok, uint256 price) = _check(q, node, 0);
             if (ok) (eligible[count], prices[count++]) = (node, price);
         }
         assembly ("memory-safe") {
@@ -675,158 +677,55 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         }
     }
 
+    /// @dev After assignment: unselected eligible applicants get their collateral back,
+    ///      applicants no longer eligible forfeit the abandon penalty of it.
+    function _settleApplicants(uint256 taskId, uint256 collateral, address[] memory eligible) private {
+        address[] storage applicants = _applicants[taskId];
+        uint256 n = applicants.length;
+        for (uint256 i; i < n; ++i) {
+            address node = applicants[i];
+            Participation storage p = _participation[taskId][node];
+            if (p.assigned) continue;
+            if (_indexOf(eligible, node) == type(uint256).max) {
+                _dropApplicant(taskId, node, collateral);
+            } else {
+                _setBond(taskId, node, p, Bond.Released);
+                if (collateral != 0) registry.releaseCollateral(node, taskId, collateral);
+            }
+        }
+    }
+
+    /// @dev An applicant that stopped being eligible forfeits the abandon penalty of its
+    ///      collateral to the treasury; the rest is released.
+    function _dropApplicant(uint256 taskId, address node, uint256 collateral) private {
+        IMarketConfig.Params memory c = config.params();
+        uint256 forfeited = collateral * c.abandonPenaltyBps / MAX_SCORE;
+        Participation storage p = _participation[taskId][node];
+        p.applied = false;
+        emit ApplicantDropped(taskId, node, forfeited);
+        _setBond(taskId, node, p, forfeited != 0 ? Bond.Slashed : Bond.Released);
+        _slashAndRelease(node, taskId, collateral, forfeited, c.treasury);
+    }
+
+    /// @dev Releases the collateral of every applicant still holding it (a task that ends unassigned).
+    function _releaseApplicants(uint256 taskId) private {
+        uint256 collateral = _tasks[taskId].collateral;
+        address[] storage applicants = _applicants[taskId];
+        uint256 n = applicants.length;
+        for (uint256 i; i < n; ++i) {
+            address node = applicants[i];
+            Participation storage p = _participation[taskId][node];
+            if (p.bond != Bond.Locked) continue;
+            _setBond(taskId, node, p, Bond.Released);
+            if (collateral != 0) registry.releaseCollateral(node, taskId, collateral);
+        }
+    }
+
     function _indexOf(address[] memory list, address item) private pure returns (uint256) {
         uint256 n = list.length;
         for (uint256 i; i < n; ++i) {
             if (list[i] == item) return i;
         }
         return type(uint256).max;
-    }
-
-    // ---------------------------------------------------------------- internal: settlement
-
-    /// @dev Credits each node whose digest is `agreed` its net payout and sums gross and fee.
-    function _payMajority(
-        uint256 taskId,
-        Task storage t,
-        address[] memory nodes,
-        bytes32[] memory digests,
-        bytes32 agreed
-    ) private returns (Totals memory sum) {
-        SettlementParams memory s = _settlement;
-        Requirements memory q = _requirements(t);
-        uint256 quality = t.qualityScore;
-        uint256 n = nodes.length;
-        for (uint256 i; i < n; ++i) {
-            if (digests[i] != agreed) continue;
-            address node = nodes[i];
-            uint256 cost = SettlementMath.cost(_participation[taskId][node].price, q.computeUnits, q.share);
-            uint256 gross = SettlementMath.gross(
-                cost,
-                SettlementMath.factor(
-                    s.baseWeightBps, s.qualityWeightBps, s.reputationWeightBps, quality, reputation.reputationOf(node)
-                )
-            );
-            uint256 fee = SettlementMath.fee(gross, s.protocolFeeBps);
-            sum.gross += gross;
-            sum.fee += fee;
-            claimable[q.token][node] += gross - fee;
-            emit NodePaid(taskId, node, gross - fee);
-        }
-    }
-
-    /// @dev Records every assignee's outcome and grants the majority's NNT bonuses.
-    function _recordAndReward(
-        uint256 taskId,
-        Task storage t,
-        address[] memory nodes,
-        bytes32[] memory digests,
-        bytes32 agreed
-    ) private {
-        uint256 bonus = SettlementMath.bonus(_settlement.rewardPerComputeUnit, t.computeUnits, t.qualityScore);
-        uint256 earlyCutoff = SettlementMath.earlyCutoff(t.assignedAt, t.deadline);
-        uint256 n = nodes.length;
-        for (uint256 i; i < n; ++i) {
-            address node = nodes[i];
-            IReputation.Outcome outcome = IReputation.Outcome.Dissented;
-            if (digests[i] == agreed) {
-                outcome = _participation[taskId][node].submittedAt <= earlyCutoff
-                    ? IReputation.Outcome.AgreedEarly
-                    : IReputation.Outcome.Agreed;
-                if (bonus != 0) _grantBonus(taskId, node, bonus);
-            }
-            reputation.record(node, taskId, outcome);
-        }
-    }
-
-    /// @dev Releases every assignee's collateral except, once results are proven, that of the
-    ///      nodes a strict majority outvoted: theirs stays locked (frozen) for the dispute.
-    function _releaseOrFreeze(
-        uint256 taskId,
-        uint96 collateral,
-        address[] memory nodes,
-        bytes32[] memory digests,
-        bytes32 agreed,
-        bool majority
-    ) private {
-        bool freeze = majority && address(resultProofs) != address(0);
-        uint256 r = nodes.length;
-        for (uint256 i; i < r; ++i) {
-            if (freeze && digests[i] != agreed) {
-                emit NodeFrozen(taskId, nodes[i], collateral);
-            } else if (collateral != 0) {
-                registry.releaseCollateral(nodes[i], taskId, collateral);
-            }
-        }
-    }
-
-    /// @dev Ends the assignments of a task that failed because of `node`: `slashed` of its
-    ///      collateral goes to `recipient` and the rest back to it, its `outcome` is recorded;
-    ///      every other assignee's collateral is released.
-    function _releaseAllBut(
-        uint256 taskId,
-        address node,
-        uint256 slashed,
-        address recipient,
-        IReputation.Outcome outcome
-    ) private {
-        uint256 collateral = _tasks[taskId].collateral;
-        address[] storage nodes = _assignees[taskId];
-        uint256 r = nodes.length;
-        for (uint256 i; i < r; ++i) {
-            address n = nodes[i];
-            uint256 released = collateral;
-            if (n == node) {
-                if (slashed != 0) registry.slashCollateral(n, taskId, slashed, recipient);
-                reputation.record(n, taskId, outcome);
-                released -= slashed;
-            }
-            if (released != 0) registry.releaseCollateral(n, taskId, released);
-        }
-    }
-
-    function _grantBonus(uint256 taskId, address node, uint256 amount) private {
-        emit BonusGranted(taskId, node, rewardsPool.grant(node, taskId, amount));
-    }
-
-    // ---------------------------------------------------------------- internal: parameters
-
-    function _setTreasury(address treasury_) private {
-        if (treasury_ == address(0)) revert ZeroAddress();
-        treasury = treasury_;
-        emit TreasurySet(treasury_);
-    }
-
-    function _setProtocolFee(uint16 feeBps) private {
-        if (feeBps > MAX_FEE_BPS) revert FeeTooHigh(feeBps, MAX_FEE_BPS);
-        _settlement.protocolFeeBps = feeBps;
-        emit ProtocolFeeSet(feeBps);
-    }
-
-    function _setSettlementWeights(uint16 baseBps, uint16 qualityBps, uint16 reputationBps) private {
-        if (baseBps < MIN_BASE_WEIGHT_BPS || uint256(baseBps) + qualityBps + reputationBps != MAX_SCORE) {
-            revert InvalidWeights(baseBps, qualityBps, reputationBps);
-        }
-        SettlementParams storage s = _settlement;
-        (s.baseWeightBps, s.qualityWeightBps, s.reputationWeightBps) = (baseBps, qualityBps, reputationBps);
-        emit SettlementWeightsSet(baseBps, qualityBps, reputationBps);
-    }
-
-    function _setChallengeWindow(uint64 challengeWindow) private {
-        if (challengeWindow > MAX_WINDOW) revert WindowTooLong(challengeWindow, MAX_WINDOW);
-        _settlement.challengeWindow = challengeWindow;
-        emit ChallengeWindowSet(challengeWindow);
-    }
-
-    function _setAbandonPenalty(uint16 penaltyBps) private {
-        if (penaltyBps > MAX_ABANDON_PENALTY_BPS) revert PenaltyTooHigh(penaltyBps, MAX_ABANDON_PENALTY_BPS);
-        abandonPenaltyBps = penaltyBps;
-        emit AbandonPenaltySet(penaltyBps);
-    }
-
-    function _setSnapshotInterval(uint64 minSnapshotInterval) private {
-        if (minSnapshotInterval > MAX_WINDOW) revert WindowTooLong(minSnapshotInterval, MAX_WINDOW);
-        _settlement.minSnapshotInterval = minSnapshotInterval;
-        emit SnapshotIntervalSet(minSnapshotInterval);
     }
 }

@@ -7,6 +7,7 @@ import {NodeRegistry} from "../src/NodeRegistry.sol";
 import {Reputation} from "../src/Reputation.sol";
 import {RewardsPool} from "../src/RewardsPool.sol";
 import {TaskMarket} from "../src/TaskMarket.sol";
+import {MarketConfig} from "../src/MarketConfig.sol";
 import {FirstComeStrategy} from "../src/strategies/FirstComeStrategy.sol";
 import {LowestPriceStrategy} from "../src/strategies/LowestPriceStrategy.sol";
 import {ReputationPriorityStrategy} from "../src/strategies/ReputationPriorityStrategy.sol";
@@ -26,6 +27,7 @@ contract AssignmentGasTest is Base {
         NNToken nnt;
         NodeRegistry registry;
         TaskMarket market;
+        MarketConfig config;
         address[4] strategies;
         uint256[4] tasks;
     }
@@ -86,7 +88,8 @@ contract AssignmentGasTest is Base {
         d.registry = new NodeRegistry(d.nnt, 100e18, 7 days, address(this));
         Reputation reputation = new Reputation(address(this));
         RewardsPool pool = new RewardsPool(d.nnt, address(this));
-        d.market = new TaskMarket(d.registry, reputation, pool, address(this), 200, address(this));
+        d.config = new MarketConfig(address(d.nnt), address(this), 200, address(this));
+        d.market = new TaskMarket(d.registry, reputation, pool, d.config, address(this));
         d.registry.grantRole(d.registry.MARKET_ROLE(), address(d.market));
         reputation.grantRole(reputation.REPORTER_ROLE(), address(d.market));
         pool.grantRole(pool.REWARDER_ROLE(), address(d.market));
@@ -103,7 +106,7 @@ contract AssignmentGasTest is Base {
             _registerAndStake(d, applicants[i], i);
         }
         for (uint256 s; s < 4; ++s) {
-            d.market.setStrategyAllowed(d.strategies[s], true);
+            d.config.setStrategyAllowed(d.strategies[s], true);
             ITaskMarket.TaskParams memory p = ITaskMarket.TaskParams({
                 specDigest: keccak256("spec"),
                 specURI: "ipfs://spec",

@@ -32,8 +32,9 @@ abstract contract DisputeFixture is Fixture {
         juror = makeAddr("juror");
         arbitration = new Arbitration(market, registry, nnt, treasury, _arbitrationParams(), address(this));
         spotCheck = new SpotCheck(market, registry, reputation, arbitration, REPORT_WINDOW, address(this));
-        market.grantRole(market.DISPUTE_ROLE(), address(arbitration));
-        market.grantRole(market.DISPUTE_ROLE(), address(spotCheck));
+        address[] memory resolvers = new address[](2);
+        (resolvers[0], resolvers[1]) = (address(arbitration), address(spotCheck));
+        market.bindDisputeResolvers(resolvers);
         arbitration.grantRole(arbitration.OPENER_ROLE(), address(spotCheck));
         reputation.grantRole(reputation.REPORTER_ROLE(), address(spotCheck));
 

@@ -9,11 +9,13 @@ import {NodeRegistry} from "../src/NodeRegistry.sol";
 import {Reputation} from "../src/Reputation.sol";
 import {RewardsPool} from "../src/RewardsPool.sol";
 import {TaskMarket} from "../src/TaskMarket.sol";
+import {MarketConfig} from "../src/MarketConfig.sol";
 import {FirstComeStrategy} from "../src/strategies/FirstComeStrategy.sol";
 import {LowestPriceStrategy} from "../src/strategies/LowestPriceStrategy.sol";
 import {ReputationPriorityStrategy} from "../src/strategies/ReputationPriorityStrategy.sol";
 import {StakeWeightedRandomStrategy} from "../src/strategies/StakeWeightedRandomStrategy.sol";
 import {ITaskMarket} from "../src/interfaces/ITaskMarket.sol";
+import {IMarketConfig} from "../src/interfaces/IMarketConfig.sol";
 
 /// @notice The deployed protocol (as `nnc.chain.deploy` wires it, with its default parameters)
 ///         with funded, staked nodes, and helpers that walk a task through its lifecycle. The
@@ -41,6 +43,7 @@ abstract contract Fixture is Base {
     Reputation internal reputation;
     RewardsPool internal pool;
     TaskMarket internal market;
+    MarketConfig internal config;
     FirstComeStrategy internal firstCome;
     ReputationPriorityStrategy internal reputationPriority;
     LowestPriceStrategy internal lowestPrice;
@@ -64,7 +67,8 @@ abstract contract Fixture is Base {
         registry = new NodeRegistry(nnt, MIN_STAKE, UNBONDING_DELAY, address(this));
         reputation = new Reputation(address(this));
         pool = new RewardsPool(nnt, address(this));
-        market = new TaskMarket(registry, reputation, pool, treasury, FEE_BPS, address(this));
+        config = new MarketConfig(address(nnt), treasury, FEE_BPS, address(this));
+        market = new TaskMarket(registry, reputation, pool, config, address(this));
         firstCome = new FirstComeStrategy();
         reputationPriority = new ReputationPriorityStrategy(registry, reputation, market);
         lowestPrice = new LowestPriceStrategy(registry, reputation, market);
@@ -74,12 +78,12 @@ abstract contract Fixture is Base {
         pool.grantRole(pool.REWARDER_ROLE(), address(market));
         registry.grantRole(registry.ORACLE_ROLE(), oracle);
         market.grantRole(market.ORACLE_ROLE(), oracle);
-        market.setStrategyAllowed(address(firstCome), true);
-        market.setStrategyAllowed(address(reputationPriority), true);
-        market.setStrategyAllowed(address(lowestPrice), true);
-        market.setStrategyAllowed(address(stakeWeighted), true);
+        config.setStrategyAllowed(address(firstCome), true);
+        config.setStrategyAllowed(address(reputationPriority), true);
+        config.setStrategyAllowed(address(lowestPrice), true);
+        config.setStrategyAllowed(address(stakeWeighted), true);
         usdc = new MockERC20("USD Coin", "USDC", 6);
-        market.setTokenAllowed(address(usdc), true);
+        config.setTokenAllowed(address(usdc), true);
 
         for (uint256 i; i < NODE_COUNT; ++i) {
             address node = makeAddr(string.concat("node", Strings.toString(i)));
@@ -156,7 +160,7 @@ abstract contract Fixture is Base {
 
     /// @dev Moves time to the end of the task's challenge window (settlement allowed).
     function _closeWindow(uint256 taskId) internal {
-        uint256 endsAt = uint256(market.getTask(taskId).submittedAt) + market.settlementParams().challengeWindow;
+        uint256 endsAt = market.getTask(taskId).challengeEndsAt;
         if (block.timestamp < endsAt) vm.warp(endsAt);
     }
 
@@ -193,7 +197,7 @@ abstract contract Fixture is Base {
         view
         returns (uint256)
     {
-        ITaskMarket.SettlementParams memory s = market.settlementParams();
+        IMarketConfig.SettlementParams memory s = config.settlementParams();
         uint256 share = budget / r;
         uint256 cost = share;
         if (price != 0 && price <= share / cu) cost = price * cu; // else price * cu > share

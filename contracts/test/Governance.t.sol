@@ -48,7 +48,7 @@ contract GovernanceTest is DisputeFixture {
 
     function test_fullCycle_changesTheProtocolFee_onlyAfterTheTimelock() public {
         (address[] memory t, uint256[] memory v, bytes[] memory c) =
-            _one(address(market), abi.encodeCall(market.setProtocolFee, (500)));
+            _one(address(market), abi.encodeCall(config.setProtocolFee, (500)));
         string memory description = "Raise the protocol fee to 5%";
         bytes32 descriptionHash = keccak256(bytes(description));
         uint256 id = governor.propose(t, v, c, description);
@@ -65,12 +65,12 @@ contract GovernanceTest is DisputeFixture {
         assertEq(uint256(governor.state(id)), uint256(IGovernor.ProposalState.Queued));
         vm.expectRevert();
         governor.execute(t, v, c, descriptionHash); // the delay has not passed
-        assertEq(market.settlementParams().protocolFeeBps, FEE_BPS, "unchanged while queued");
+        assertEq(config.settlementParams().protocolFeeBps, FEE_BPS, "unchanged while queued");
 
         vm.warp(block.timestamp + MIN_DELAY);
         governor.execute(t, v, c, descriptionHash);
         assertEq(uint256(governor.state(id)), uint256(IGovernor.ProposalState.Executed));
-        assertEq(market.settlementParams().protocolFeeBps, 500, "changed by the timelock");
+        assertEq(config.settlementParams().protocolFeeBps, 500, "changed by the timelock");
     }
 
     function test_defeatedProposal_changesNothing() public {
@@ -91,7 +91,7 @@ contract GovernanceTest is DisputeFixture {
         bytes memory denied =
             abi.encodeWithSignature("AccessControlUnauthorizedAccount(address,bytes32)", address(this), admin);
         vm.expectRevert(denied);
-        market.setProtocolFee(500);
+        config.setProtocolFee(500);
         vm.expectRevert(denied);
         registry.setMinStake(1);
         vm.expectRevert(denied);
@@ -102,7 +102,7 @@ contract GovernanceTest is DisputeFixture {
     }
 
     function test_timelock_cannotBeBypassed_byDirectSchedule() public {
-        bytes memory data = abi.encodeCall(market.setProtocolFee, (500));
+        bytes memory data = abi.encodeCall(config.setProtocolFee, (500));
         vm.expectRevert();
         timelock.schedule(address(market), 0, data, bytes32(0), bytes32(0), MIN_DELAY);
     }

@@ -6,6 +6,7 @@ import {Fixture} from "./Fixture.sol";
 import {Vm} from "./Vm.sol";
 import {INodeRegistry} from "../src/interfaces/INodeRegistry.sol";
 import {IReputation} from "../src/interfaces/IReputation.sol";
+import {IMarketConfig} from "../src/interfaces/IMarketConfig.sol";
 import {ITaskMarket} from "../src/interfaces/ITaskMarket.sol";
 
 /// @notice Giving a task up: an assignee that cannot train it ends it at once as Failed, the
@@ -104,7 +105,7 @@ contract TaskMarketAbandonTest is Fixture {
     }
 
     function test_abandon_penaltyFollowsGovernanceAndRoundsDown() public {
-        market.setAbandonPenalty(3333);
+        config.setAbandonPenalty(3333);
         ITaskMarket.TaskParams memory p = _params();
         p.collateral = 1e18 + 7;
         uint256 id = _assigned(p);
@@ -123,7 +124,7 @@ contract TaskMarketAbandonTest is Fixture {
     }
 
     function test_abandon_withZeroPenaltySlashesNothingButRecordsMissed() public {
-        market.setAbandonPenalty(0);
+        config.setAbandonPenalty(0);
         uint256 id = _assigned(_params());
         vm.recordLogs();
         vm.prank(nodes[0]);
@@ -258,21 +259,21 @@ contract TaskMarketAbandonTest is Fixture {
 
     function test_constructor_setsDefaultAbandonPenalty() public view {
         assertEq(uint256(market.abandonPenaltyBps()), PENALTY_BPS);
-        assertEq(uint256(market.MAX_ABANDON_PENALTY_BPS()), 5000);
+        assertEq(uint256(config.MAX_ABANDON_PENALTY_BPS()), 5000);
     }
 
     function test_setAbandonPenalty_setsAndEmits() public {
         vm.expectEmit(true, true, true, true, address(market));
-        emit ITaskMarket.AbandonPenaltySet(5000);
-        market.setAbandonPenalty(5000);
+        emit IMarketConfig.AbandonPenaltySet(5000);
+        config.setAbandonPenalty(5000);
         assertEq(uint256(market.abandonPenaltyBps()), 5000);
-        market.setAbandonPenalty(0);
+        config.setAbandonPenalty(0);
         assertEq(uint256(market.abandonPenaltyBps()), 0);
     }
 
     function test_setAbandonPenalty_revertsWhenAboveMax() public {
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.PenaltyTooHigh.selector, 5001, 5000));
-        market.setAbandonPenalty(5001);
+        vm.expectRevert(abi.encodeWithSelector(IMarketConfig.PenaltyTooHigh.selector, 5001, 5000));
+        config.setAbandonPenalty(5001);
     }
 
     function test_setAbandonPenalty_revertsForNonAdmin() public {
@@ -280,7 +281,7 @@ contract TaskMarketAbandonTest is Fixture {
             abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, bytes32(0))
         );
         vm.prank(stranger);
-        market.setAbandonPenalty(500);
+        config.setAbandonPenalty(500);
     }
 
     // ================================================================ helpers

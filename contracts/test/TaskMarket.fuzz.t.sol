@@ -282,15 +282,15 @@ contract TaskMarketFuzzTest is Fixture {
     }
 
     function _fuzzCase(Case memory c) internal returns (ITaskMarket.TaskParams memory p) {
-        c.fee = uint16(bound(c.fee, 0, market.MAX_FEE_BPS()));
-        market.setProtocolFee(c.fee);
-        c.baseWeight = uint16(bound(c.baseWeight, market.MIN_BASE_WEIGHT_BPS(), BPS));
+        c.fee = uint16(bound(c.fee, 0, config.MAX_FEE_BPS()));
+        config.setProtocolFee(c.fee);
+        c.baseWeight = uint16(bound(c.baseWeight, config.MIN_BASE_WEIGHT_BPS(), BPS));
         c.qualityWeight = uint16(bound(c.qualityWeight, 0, BPS - c.baseWeight));
         // forge-lint: disable-next-line(unsafe-typecast)
-        market.setSettlementWeights(c.baseWeight, c.qualityWeight, uint16(BPS - c.baseWeight - c.qualityWeight));
+        config.setSettlementWeights(c.baseWeight, c.qualityWeight, uint16(BPS - c.baseWeight - c.qualityWeight));
         c.quality = uint16(bound(c.quality, 0, BPS));
         c.reward = bound(c.reward, 0, 1e18);
-        market.setRewardPerComputeUnit(c.reward);
+        config.setRewardPerComputeUnit(c.reward);
         c.poolFunds = bound(c.poolFunds, 0, 1_000_000 * NNT);
         if (c.poolFunds != 0) {
             nnt.approve(address(pool), c.poolFunds);

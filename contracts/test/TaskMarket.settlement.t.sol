@@ -190,7 +190,7 @@ contract TaskMarketSettlementTest is Fixture {
 
     function test_settle_grantsBonusesFromThePool() public {
         _fundPool(1_000 * NNT);
-        market.setRewardPerComputeUnit(1e15); // 1000 CU -> 1 NNT at full quality
+        config.setRewardPerComputeUnit(1e15); // 1000 CU -> 1 NNT at full quality
         uint256 id = _submitted(_three(RESULT_A, RESULT_A, RESULT_B));
         _closeWindow(id);
         vm.expectEmit(true, true, true, true, address(pool));
@@ -209,7 +209,7 @@ contract TaskMarketSettlementTest is Fixture {
 
     function test_settle_scalesBonusWithQuality() public {
         _fundPool(1_000 * NNT);
-        market.setRewardPerComputeUnit(1e15);
+        config.setRewardPerComputeUnit(1e15);
         uint256 id = _submitted(_same(3, RESULT_A));
         vm.prank(oracle);
         market.reportQuality(id, 2500);
@@ -219,7 +219,7 @@ contract TaskMarketSettlementTest is Fixture {
 
     function test_settle_grantsWhatIsLeftInThePool() public {
         _fundPool(1.5e18);
-        market.setRewardPerComputeUnit(1e15);
+        config.setRewardPerComputeUnit(1e15);
         uint256 id = _submitted(_same(3, RESULT_A));
         _closeWindow(id);
         vm.expectEmit(true, true, true, true, address(market));
@@ -249,7 +249,7 @@ contract TaskMarketSettlementTest is Fixture {
 
     function test_settle_saturatesAnOverflowingBonus() public {
         _fundPool(10 * NNT);
-        market.setRewardPerComputeUnit(type(uint256).max);
+        config.setRewardPerComputeUnit(type(uint256).max);
         uint256 id = _submitted(_same(3, RESULT_A));
         _settle(id);
         assertEq(pool.claimable(nodes[0]), 10 * NNT, "the whole pool, no overflow");

@@ -59,11 +59,11 @@ contract TaskMarketSnapshotTest is Fixture {
     }
 
     function test_postSnapshot_followsTheSnapshotInterval() public {
-        market.setSnapshotInterval(0);
+        config.setSnapshotInterval(0);
         uint256 id = _assigned(_params());
         _post(id, nodes[0], 1, H1);
         _post(id, nodes[0], 2, H2); // same block
-        market.setSnapshotInterval(1 hours);
+        config.setSnapshotInterval(1 hours);
         vm.expectRevert(abi.encodeWithSelector(ITaskMarket.SnapshotTooSoon.selector, id, nodes[0], START + 1 hours));
         _post(id, nodes[0], 3, H1);
     }
@@ -144,7 +144,7 @@ contract TaskMarketSnapshotTest is Fixture {
 
     function testFuzz_postSnapshot_keepsStepsIncreasingAndRate(uint64[8] memory steps, uint32[8] memory gaps) public {
         uint256 id = _assigned(_params());
-        uint64 interval = market.settlementParams().minSnapshotInterval;
+        uint64 interval = config.settlementParams().minSnapshotInterval;
         uint64 lastStep;
         uint256 lastAt;
         for (uint256 i; i < steps.length; ++i) {

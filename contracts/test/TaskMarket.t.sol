@@ -13,6 +13,7 @@ import {TaskMarket} from "../src/TaskMarket.sol";
 import {INodeRegistry} from "../src/interfaces/INodeRegistry.sol";
 import {IReputation} from "../src/interfaces/IReputation.sol";
 import {IRewardsPool} from "../src/interfaces/IRewardsPool.sol";
+import {IMarketConfig} from "../src/interfaces/IMarketConfig.sol";
 import {ITaskMarket} from "../src/interfaces/ITaskMarket.sol";
 
 contract TaskMarketTest is Fixture {
@@ -26,7 +27,7 @@ contract TaskMarketTest is Fixture {
         assertTrue(market.hasRole(market.DEFAULT_ADMIN_ROLE(), address(this)));
         assertEq(market.ORACLE_ROLE(), keccak256("ORACLE_ROLE"));
         assertEq(market.taskCount(), 0);
-        ITaskMarket.SettlementParams memory s = market.settlementParams();
+        IMarketConfig.SettlementParams memory s = config.settlementParams();
         assertEq(uint256(s.protocolFeeBps), FEE_BPS);
         assertEq(uint256(s.baseWeightBps), 8000);
         assertEq(uint256(s.qualityWeightBps), 1000);
@@ -34,23 +35,23 @@ contract TaskMarketTest is Fixture {
         assertEq(uint256(s.challengeWindow), 1 hours);
         assertEq(uint256(s.minSnapshotInterval), 30);
         assertEq(s.rewardPerComputeUnit, 0);
-        assertEq(uint256(market.MIN_BASE_WEIGHT_BPS()), 5000);
-        assertEq(uint256(market.MAX_WINDOW()), 30 days);
+        assertEq(uint256(config.MIN_BASE_WEIGHT_BPS()), 5000);
+        assertEq(uint256(config.MAX_WINDOW()), 30 days);
     }
 
     function test_constructor_emitsDefaults() public {
         vm.expectEmit(true, true, true, true);
-        emit ITaskMarket.TreasurySet(treasury);
+        emit IMarketConfig.TreasurySet(treasury);
         vm.expectEmit(true, true, true, true);
-        emit ITaskMarket.ProtocolFeeSet(FEE_BPS);
+        emit IMarketConfig.ProtocolFeeSet(FEE_BPS);
         vm.expectEmit(true, true, true, true);
-        emit ITaskMarket.SettlementWeightsSet(8000, 1000, 1000);
+        emit IMarketConfig.SettlementWeightsSet(8000, 1000, 1000);
         vm.expectEmit(true, true, true, true);
-        emit ITaskMarket.ChallengeWindowSet(1 hours);
+        emit IMarketConfig.ChallengeWindowSet(1 hours);
         vm.expectEmit(true, true, true, true);
-        emit ITaskMarket.SnapshotIntervalSet(30);
+        emit IMarketConfig.SnapshotIntervalSet(30);
         vm.expectEmit(true, true, true, true);
-        emit ITaskMarket.RewardPerComputeUnitSet(0);
+        emit IMarketConfig.RewardPerComputeUnitSet(0);
         new TaskMarket(registry, reputation, pool, treasury, FEE_BPS, address(this));
     }
 
@@ -75,28 +76,28 @@ contract TaskMarketTest is Fixture {
     }
 
     function test_constructor_revertsWhenFeeTooHigh() public {
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.FeeTooHigh.selector, 1001, 1000));
+        vm.expectRevert(abi.encodeWithSelector(IMarketConfig.FeeTooHigh.selector, 1001, 1000));
         new TaskMarket(registry, reputation, pool, treasury, 1001, address(this));
     }
 
     function test_isTokenAllowed_isAlwaysTrueForEth() public view {
-        assertTrue(market.isTokenAllowed(address(0)));
-        assertTrue(market.isTokenAllowed(address(usdc)));
-        assertFalse(market.isTokenAllowed(address(nnt)));
+        assertTrue(config.isTokenAllowed(address(0)));
+        assertTrue(config.isTokenAllowed(address(usdc)));
+        assertFalse(config.isTokenAllowed(address(nnt)));
     }
 
     function test_setTokenAllowed_togglesAndEmits() public {
         vm.expectEmit(true, true, true, true, address(market));
-        emit ITaskMarket.TokenAllowed(address(nnt), true);
-        market.setTokenAllowed(address(nnt), true);
-        assertTrue(market.isTokenAllowed(address(nnt)));
-        market.setTokenAllowed(address(nnt), false);
-        assertFalse(market.isTokenAllowed(address(nnt)));
+        emit IMarketConfig.TokenAllowed(address(nnt), true);
+        config.setTokenAllowed(address(nnt), true);
+        assertTrue(config.isTokenAllowed(address(nnt)));
+        config.setTokenAllowed(address(nnt), false);
+        assertFalse(config.isTokenAllowed(address(nnt)));
     }
 
     function test_setTokenAllowed_revertsForEth() public {
         vm.expectRevert(ITaskMarket.ZeroAddress.selector);
-        market.setTokenAllowed(address(0), true);
+        config.setTokenAllowed(address(0), true);
     }
 
     function test_setTokenAllowed_revertsForNonAdmin() public {
@@ -104,14 +105,14 @@ contract TaskMarketTest is Fixture {
             abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, bytes32(0))
         );
         vm.prank(stranger);
-        market.setTokenAllowed(address(nnt), true);
+        config.setTokenAllowed(address(nnt), true);
     }
 
     function test_setStrategyAllowed_togglesAndEmits() public {
         vm.expectEmit(true, true, true, true, address(market));
-        emit ITaskMarket.StrategyAllowed(address(firstCome), false);
-        market.setStrategyAllowed(address(firstCome), false);
-        assertFalse(market.isStrategyAllowed(address(firstCome)));
+        emit IMarketConfig.StrategyAllowed(address(firstCome), false);
+        config.setStrategyAllowed(address(firstCome), false);
+        assertFalse(config.isStrategyAllowed(address(firstCome)));
     }
 
     function test_setStrategyAllowed_revertsForNonAdmin() public {
@@ -119,19 +120,19 @@ contract TaskMarketTest is Fixture {
             abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, bytes32(0))
         );
         vm.prank(stranger);
-        market.setStrategyAllowed(stranger, true);
+        config.setStrategyAllowed(stranger, true);
     }
 
     function test_setProtocolFee_setsAndEmits() public {
         vm.expectEmit(true, true, true, true, address(market));
-        emit ITaskMarket.ProtocolFeeSet(1000);
-        market.setProtocolFee(1000);
-        assertEq(uint256(market.settlementParams().protocolFeeBps), 1000);
+        emit IMarketConfig.ProtocolFeeSet(1000);
+        config.setProtocolFee(1000);
+        assertEq(uint256(config.settlementParams().protocolFeeBps), 1000);
     }
 
     function test_setProtocolFee_revertsWhenAboveMax() public {
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.FeeTooHigh.selector, 1001, 1000));
-        market.setProtocolFee(1001);
+        vm.expectRevert(abi.encodeWithSelector(IMarketConfig.FeeTooHigh.selector, 1001, 1000));
+        config.setProtocolFee(1001);
     }
 
     function test_setProtocolFee_revertsForNonAdmin() public {
@@ -139,19 +140,19 @@ contract TaskMarketTest is Fixture {
             abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, bytes32(0))
         );
         vm.prank(stranger);
-        market.setProtocolFee(0);
+        config.setProtocolFee(0);
     }
 
     function test_setTreasury_setsAndEmits() public {
         vm.expectEmit(true, true, true, true, address(market));
-        emit ITaskMarket.TreasurySet(stranger);
-        market.setTreasury(stranger);
+        emit IMarketConfig.TreasurySet(stranger);
+        config.setTreasury(stranger);
         assertEq(market.treasury(), stranger);
     }
 
     function test_setTreasury_revertsForZeroAddress() public {
         vm.expectRevert(ITaskMarket.ZeroAddress.selector);
-        market.setTreasury(address(0));
+        config.setTreasury(address(0));
     }
 
     function test_setTreasury_revertsForNonAdmin() public {
@@ -159,34 +160,34 @@ contract TaskMarketTest is Fixture {
             abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, bytes32(0))
         );
         vm.prank(stranger);
-        market.setTreasury(stranger);
+        config.setTreasury(stranger);
     }
 
     function test_setSettlementWeights_setsAndEmits() public {
         vm.expectEmit(true, true, true, true, address(market));
-        emit ITaskMarket.SettlementWeightsSet(5000, 2000, 3000);
-        market.setSettlementWeights(5000, 2000, 3000);
-        ITaskMarket.SettlementParams memory s = market.settlementParams();
+        emit IMarketConfig.SettlementWeightsSet(5000, 2000, 3000);
+        config.setSettlementWeights(5000, 2000, 3000);
+        IMarketConfig.SettlementParams memory s = config.settlementParams();
         assertEq(uint256(s.baseWeightBps), 5000);
         assertEq(uint256(s.qualityWeightBps), 2000);
         assertEq(uint256(s.reputationWeightBps), 3000);
-        market.setSettlementWeights(10_000, 0, 0);
-        assertEq(uint256(market.settlementParams().baseWeightBps), 10_000);
+        config.setSettlementWeights(10_000, 0, 0);
+        assertEq(uint256(config.settlementParams().baseWeightBps), 10_000);
     }
 
     function test_setSettlementWeights_revertsWhenBaseBelowMinimum() public {
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.InvalidWeights.selector, 4999, 2501, 2500));
-        market.setSettlementWeights(4999, 2501, 2500);
+        vm.expectRevert(abi.encodeWithSelector(IMarketConfig.InvalidWeights.selector, 4999, 2501, 2500));
+        config.setSettlementWeights(4999, 2501, 2500);
     }
 
     function test_setSettlementWeights_revertsWhenSumIsNotFullScale() public {
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.InvalidWeights.selector, 8000, 1000, 999));
-        market.setSettlementWeights(8000, 1000, 999);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.InvalidWeights.selector, 8000, 1000, 1001));
-        market.setSettlementWeights(8000, 1000, 1001);
+        vm.expectRevert(abi.encodeWithSelector(IMarketConfig.InvalidWeights.selector, 8000, 1000, 999));
+        config.setSettlementWeights(8000, 1000, 999);
+        vm.expectRevert(abi.encodeWithSelector(IMarketConfig.InvalidWeights.selector, 8000, 1000, 1001));
+        config.setSettlementWeights(8000, 1000, 1001);
         // a uint16 sum that would wrap is still rejected
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.InvalidWeights.selector, 60_000, 60_000, 27_008));
-        market.setSettlementWeights(60_000, 60_000, 27_008);
+        vm.expectRevert(abi.encodeWithSelector(IMarketConfig.InvalidWeights.selector, 60_000, 60_000, 27_008));
+        config.setSettlementWeights(60_000, 60_000, 27_008);
     }
 
     function test_setSettlementWeights_revertsForNonAdmin() public {
@@ -194,21 +195,21 @@ contract TaskMarketTest is Fixture {
             abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, bytes32(0))
         );
         vm.prank(stranger);
-        market.setSettlementWeights(10_000, 0, 0);
+        config.setSettlementWeights(10_000, 0, 0);
     }
 
     function test_setChallengeWindow_setsAndEmits() public {
         vm.expectEmit(true, true, true, true, address(market));
-        emit ITaskMarket.ChallengeWindowSet(30 days);
-        market.setChallengeWindow(30 days);
-        assertEq(uint256(market.settlementParams().challengeWindow), 30 days);
-        market.setChallengeWindow(0);
-        assertEq(uint256(market.settlementParams().challengeWindow), 0);
+        emit IMarketConfig.ChallengeWindowSet(30 days);
+        config.setChallengeWindow(30 days);
+        assertEq(uint256(config.settlementParams().challengeWindow), 30 days);
+        config.setChallengeWindow(0);
+        assertEq(uint256(config.settlementParams().challengeWindow), 0);
     }
 
     function test_setChallengeWindow_revertsWhenTooLong() public {
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.WindowTooLong.selector, 30 days + 1, 30 days));
-        market.setChallengeWindow(30 days + 1);
+        vm.expectRevert(abi.encodeWithSelector(IMarketConfig.WindowTooLong.selector, 30 days + 1, 30 days));
+        config.setChallengeWindow(30 days + 1);
     }
 
     function test_setChallengeWindow_revertsForNonAdmin() public {
@@ -216,19 +217,19 @@ contract TaskMarketTest is Fixture {
             abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, bytes32(0))
         );
         vm.prank(stranger);
-        market.setChallengeWindow(0);
+        config.setChallengeWindow(0);
     }
 
     function test_setSnapshotInterval_setsAndEmits() public {
         vm.expectEmit(true, true, true, true, address(market));
-        emit ITaskMarket.SnapshotIntervalSet(5);
-        market.setSnapshotInterval(5);
-        assertEq(uint256(market.settlementParams().minSnapshotInterval), 5);
+        emit IMarketConfig.SnapshotIntervalSet(5);
+        config.setSnapshotInterval(5);
+        assertEq(uint256(config.settlementParams().minSnapshotInterval), 5);
     }
 
     function test_setSnapshotInterval_revertsWhenTooLong() public {
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.WindowTooLong.selector, 31 days, 30 days));
-        market.setSnapshotInterval(31 days);
+        vm.expectRevert(abi.encodeWithSelector(IMarketConfig.WindowTooLong.selector, 31 days, 30 days));
+        config.setSnapshotInterval(31 days);
     }
 
     function test_setSnapshotInterval_revertsForNonAdmin() public {
@@ -236,14 +237,14 @@ contract TaskMarketTest is Fixture {
             abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, bytes32(0))
         );
         vm.prank(stranger);
-        market.setSnapshotInterval(0);
+        config.setSnapshotInterval(0);
     }
 
     function test_setRewardPerComputeUnit_setsAndEmits() public {
         vm.expectEmit(true, true, true, true, address(market));
-        emit ITaskMarket.RewardPerComputeUnitSet(1e15);
-        market.setRewardPerComputeUnit(1e15);
-        assertEq(market.settlementParams().rewardPerComputeUnit, 1e15);
+        emit IMarketConfig.RewardPerComputeUnitSet(1e15);
+        config.setRewardPerComputeUnit(1e15);
+        assertEq(config.settlementParams().rewardPerComputeUnit, 1e15);
     }
 
     function test_setRewardPerComputeUnit_revertsForNonAdmin() public {
@@ -251,7 +252,7 @@ contract TaskMarketTest is Fixture {
             abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, bytes32(0))
         );
         vm.prank(stranger);
-        market.setRewardPerComputeUnit(1);
+        config.setRewardPerComputeUnit(1);
     }
 
     // ================================================================ publish
@@ -407,7 +408,7 @@ contract TaskMarketTest is Fixture {
 
     function test_publish_revertsWithFeeOnTransferToken() public {
         FeeOnTransferERC20 feeToken = new FeeOnTransferERC20();
-        market.setTokenAllowed(address(feeToken), true);
+        config.setTokenAllowed(address(feeToken), true);
         feeToken.mint(requester, 1_000 ether);
         vm.prank(requester);
         feeToken.approve(address(market), type(uint256).max);
@@ -619,7 +620,7 @@ contract TaskMarketTest is Fixture {
 
     function test_assign_waitingStrategyRevertsWhileApplicationOpen() public {
         MockStrategy waiting = new MockStrategy();
-        market.setStrategyAllowed(address(waiting), true);
+        config.setStrategyAllowed(address(waiting), true);
         ITaskMarket.TaskParams memory p = _params();
         p.strategy = address(waiting);
         uint256 id = _publish(p);
@@ -700,7 +701,7 @@ contract TaskMarketTest is Fixture {
     function test_assign_revertsWhenStrategyDisallowedAfterPublish() public {
         uint256 id = _publish(_params());
         _apply(id, 3);
-        market.setStrategyAllowed(address(firstCome), false);
+        config.setStrategyAllowed(address(firstCome), false);
         vm.expectRevert(abi.encodeWithSelector(ITaskMarket.StrategyNotAllowed.selector, address(firstCome)));
         market.assign(id);
     }
@@ -939,8 +940,8 @@ contract TaskMarketTest is Fixture {
     }
 
     function test_settle_withBaseWeightOnlyAndZeroFeePaysFullShares() public {
-        market.setProtocolFee(0);
-        market.setSettlementWeights(10_000, 0, 0);
+        config.setProtocolFee(0);
+        config.setSettlementWeights(10_000, 0, 0);
         ITaskMarket.TaskParams memory p = _params();
         p.replication = 1;
         uint256 id = _assigned(p);
@@ -967,7 +968,7 @@ contract TaskMarketTest is Fixture {
     }
 
     function test_settle_withZeroChallengeWindowSettlesAtOnce() public {
-        market.setChallengeWindow(0);
+        config.setChallengeWindow(0);
         uint256 id = _assigned(_params());
         _submitAll(id, _same(3, RESULT_A));
         market.settle(id);
@@ -1193,7 +1194,7 @@ contract TaskMarketTest is Fixture {
         uint256 id = _publish(p);
         vm.prank(requester);
         market.cancel(id);
-        market.setTokenAllowed(address(usdc), false);
+        config.setTokenAllowed(address(usdc), false);
         vm.prank(requester);
         market.claim(address(usdc));
         assertEq(usdc.balanceOf(address(market)), 0);
@@ -1257,7 +1258,7 @@ contract TaskMarketTest is Fixture {
     function _expectInvalidSelection(MockStrategy.Mode mode) internal {
         MockStrategy faulty = new MockStrategy();
         faulty.setMode(mode, stranger);
-        market.setStrategyAllowed(address(faulty), true);
+        config.setStrategyAllowed(address(faulty), true);
         ITaskMarket.TaskParams memory p = _params();
         p.strategy = address(faulty);
         uint256 id = _publish(p);

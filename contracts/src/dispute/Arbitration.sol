@@ -81,10 +81,13 @@ contract Arbitration is IArbitration, AccessControl, ReentrancyGuard {
     {
         if (bond < _params.minBond) revert BondTooSmall(bond, _params.minBond);
         ITaskMarket.Task memory t = market.getTask(taskId);
-        if (t.status != ITaskMarket.TaskStatus.Submitted) revert NotChallengeable(taskId, uint8(t.status));
-        uint64 endsAt = t.submittedAt + market.settlementParams().challengeWindow;
-        if (block.timestamp >= endsAt) revert ChallengeWindowClosed(taskId, endsAt);
-        disputeId = _open(taskId, node, msg.sender, bond, evidenceURI);
+        ITaskMarket.TaskStatus status = t.status;
+        bool frozen = status == ITaskMarket.TaskStatus.Settled;
+        if (!frozen && status != ITaskMarket.TaskStatus.Submitted && status != ITaskMarket.TaskStatus.Verifying) {
+            revert NotChallengeable(taskId, uint8(status));
+        }
+        if (block.timestamp >= t.challengeEndsAt) revert ChallengeWindowClosed(taskId, t.challengeEndsAt);
+        disputeId = _open(taskId, node, msg.sender, bond, evidenceURI, frozen);
         nnt.safeTransferFrom(msg.sender, address(this), bond);
     }
 
@@ -94,7 +97,7 @@ contract Arbitration is IArbitration, AccessControl, ReentrancyGuard {
         onlyRole(OPENER_ROLE)
         returns (uint256 disputeId)
     {
-        disputeId = _open(taskId, node, challenger, 0, evidenceURI);
+        disputeId = _open(taskId, node, challenger, 0, evidenceURI, false);
     }
 
     /// @inheritdoc IArbitration
@@ -130,7 +133,8 @@ contract Arbitration is IArbitration, AccessControl, ReentrancyGuard {
             _credit(disputeId, treasury, slashed - toChallenger - toRequester);
             if (slashed != 0) registry.claim();
         } else {
-            market.holdForDispute(d.taskId, ITaskMarket.TaskStatus.Submitted);
+            if (d.frozen) market.releaseHeld(d.taskId, d.node);
+            else market.holdForDispute(d.taskId, ITaskMarket.TaskStatus.Submitted);
             uint256 toNode = bond * _params.nodeBondShareBps / BPS;
             _credit(disputeId, d.node, toNode);
             _credit(disputeId, treasury, bond - toNode);
@@ -177,11 +181,16 @@ contract Arbitration is IArbitration, AccessControl, ReentrancyGuard {
 
     // ---------------------------------------------------------------- internal
 
-    /// @dev Records a dispute and holds the task as Disputed (the market checks its status).
-    function _open(uint256 taskId, address node, address challenger, uint256 bond, string calldata evidenceURI)
-        private
-        returns (uint256 disputeId)
-    {
+    /// @dev Records a dispute and holds the task as Disputed, or the frozen node's collateral
+    ///      as Held (`frozen`: a settled task); the market checks the status and windows.
+    function _open(
+        uint256 taskId,
+        address node,
+        address challenger,
+        uint256 bond,
+        string calldata evidenceURI,
+        bool frozen
+    ) private returns (uint256 disputeId) {
         if (!market.participationOf(taskId, node).submitted) revert NoResult(taskId, node);
         disputeId = ++disputeCount;
         uint48 snapshot = _clock() - 1;
@@ -194,9 +203,11 @@ contract Arbitration is IArbitration, AccessControl, ReentrancyGuard {
         d.snapshot = snapshot;
         d.voteEnd = voteEnd;
         d.status = DisputeStatus.Open;
+        d.frozen = frozen;
         disputeOfTask[taskId] = disputeId;
         emit DisputeOpened(disputeId, taskId, node, challenger, bond, snapshot, voteEnd, evidenceURI);
-        market.holdForDispute(taskId, ITaskMarket.TaskStatus.Disputed);
+        if (frozen) market.holdFrozen(taskId, node);
+        else market.holdForDispute(taskId, ITaskMarket.TaskStatus.Disputed);
     }
 
     function _open(uint256 disputeId) private view returns (Dispute storage d) {

@@ -3,16 +3,19 @@ pragma solidity 0.8.28;
 
 /// @title IArbitration
 /// @notice Challenges of submitted results and their arbitration by NNT holders.
-/// @dev A challenge (anyone, with an NNT bond of at least `minBond`, during the task's challenge
-///      window) or a failed spot-check (the spot-check contract, no bond) opens a dispute and holds
-///      the task as Disputed in the market: settlement cannot run, so the node's collateral stays
-///      locked in the registry (frozen) until the dispute is resolved. NNT holders vote with their
+/// @dev A challenge (anyone, with an NNT bond of at least `minBond`, until the task's
+///      `challengeEndsAt`) or a failed spot-check (the spot-check contract, no bond) opens a
+///      dispute. Against a result (task Submitted, or Verifying after a tie) it holds the task as
+///      Disputed in the market: settlement cannot run, so the node's collateral stays locked
+///      until the dispute is resolved. Against a frozen node of a settled task (outvoted where
+///      results are proven, within the freeze window) it holds that node's collateral (Held). NNT holders vote with their
 ///      ERC20Votes weight at the block before the dispute opened, for `votingPeriod` blocks.
-///      Upheld (quorum reached and more weight to slash than to release): the market refunds the
-///      requester's budget and slashes the node's collateral to this contract, which credits the
+///      Upheld (quorum reached and more weight to slash than to release): the market takes the
+///      node out of the task (its share goes back to the requester at settlement; the other
+///      nodes are settled as usual) and slashes its collateral to this contract, which credits the
 ///      challenger its bond plus `challengerShareBps` of the slashed stake, the requester
-///      `requesterShareBps`, and the treasury the rest. Otherwise released: the task goes back to
-///      Submitted (its collateral untouched), the node is credited `nodeBondShareBps` of the bond and
+///      `requesterShareBps`, and the treasury the rest. Otherwise released: the task resumes (or
+///      the held collateral is released), the node is credited `nodeBondShareBps` of the bond and
 ///      the treasury the rest. All NNT moves by pull payment (`claim`); the contract holds, in NNT,
 ///      exactly `sum(bonds of open disputes) + sum(claimable)`.
 interface IArbitration {
@@ -33,6 +36,7 @@ interface IArbitration {
         DisputeStatus status;
         uint256 slashVotes;
         uint256 releaseVotes;
+        bool frozen; // against a frozen node of a settled task (not the task's result)
     }
 
     /// @notice Governance-set parameters (shares in basis points).
@@ -77,8 +81,9 @@ interface IArbitration {
     error NothingToClaim(address account);
     error ZeroAddress();
 
-    /// @notice Challenges `node`'s result for `taskId`, bonding `bond` NNT (approved beforehand).
-    ///         The task must be Submitted and within its challenge window.
+    /// @notice Challenges `node`'s result for `taskId`, bonding `bond` NNT (approved beforehand):
+    ///         a task Submitted or Verifying, or a frozen node of a Settled task, before the
+    ///         task's `challengeEndsAt`.
     /// @param evidenceURI Where the challenger's evidence lives (emitted, not stored).
     /// @return disputeId The new dispute's id (ids start at 1).
     function challenge(uint256 taskId, address node, uint256 bond, string calldata evidenceURI)

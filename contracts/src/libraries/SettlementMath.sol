@@ -13,7 +13,8 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 ///        factor = wBase + wQuality * quality / BPS + wReputation * reputation / BPS   (<= BPS)
 ///        gross  = cost * factor / BPS                                                 (<= share)
 ///        fee    = gross * feeBps / BPS,  net = gross - fee
-///        bonus  = rewardPerComputeUnit * cu * quality / BPS   (NNT, from the rewards pool)
+///        bonus  = min(rewardPerComputeUnit * cu * quality / BPS, fee * tokenValue / 1e18)
+///                 (NNT, from the rewards pool; never more than the fee paid is worth)
 ///      Every division rounds down. Since gross <= share and at most r nodes are paid,
 ///      `sum(gross) <= B`, and the requester's refund `B - sum(gross)` closes the books exactly:
 ///      `sum(net) + sum(fee) + refund == B`.
@@ -65,6 +66,12 @@ library SettlementMath {
         (bool ok, uint256 perTask) = Math.tryMul(rewardPerComputeUnit, computeUnits);
         if (!ok) return quality == 0 ? 0 : type(uint256).max;
         return Math.mulDiv(perTask, quality, BPS);
+    }
+
+    /// @notice `bonus` capped at the protocol fee paid, valued in NNT at `nntPerToken` NNT-wei
+    ///         per 1e18 token-wei: no self-dealing loop earns more NNT than it pays in fees.
+    function capByFee(uint256 bonus_, uint256 fee_, uint256 nntPerToken) internal pure returns (uint256) {
+        return Math.min(bonus_, Math.mulDiv(fee_, nntPerToken, 1e18));
     }
 
     /// @notice The last moment of the first half of the execution window `[assignedAt,

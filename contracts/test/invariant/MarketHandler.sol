@@ -7,6 +7,7 @@ import {NNToken} from "../../src/NNToken.sol";
 import {NodeRegistry} from "../../src/NodeRegistry.sol";
 import {RewardsPool} from "../../src/RewardsPool.sol";
 import {TaskMarket} from "../../src/TaskMarket.sol";
+import {MarketConfig} from "../../src/MarketConfig.sol";
 import {ITaskMarket} from "../../src/interfaces/ITaskMarket.sol";
 
 /// @notice Drives the market, registry and rewards pool through random sequences of lifecycle
@@ -21,6 +22,7 @@ contract MarketHandler is Base {
     struct Protocol {
         NNToken nnt;
         TaskMarket market;
+        MarketConfig config;
         NodeRegistry registry;
         RewardsPool pool;
         MockERC20 usdc;
@@ -30,6 +32,7 @@ contract MarketHandler is Base {
 
     NNToken internal immutable nnt;
     TaskMarket internal immutable market;
+    MarketConfig internal immutable config;
     NodeRegistry internal immutable registry;
     RewardsPool internal immutable pool;
     MockERC20 internal immutable usdc;
@@ -59,6 +62,7 @@ contract MarketHandler is Base {
     ) {
         nnt = p.nnt;
         market = p.market;
+        config = p.config;
         registry = p.registry;
         pool = p.pool;
         usdc = p.usdc;
@@ -176,10 +180,10 @@ contract MarketHandler is Base {
         if (assignees.length == 0) return;
         address node = assignees[who % assignees.length];
         uint256 stakeBefore = registry.getNode(node).staked;
-        uint256 expected = uint256(market.getTask(id).collateral) * market.abandonPenaltyBps() / 10_000;
+        uint256 expected = uint256(market.getTask(id).collateral) * config.params().abandonPenaltyBps / 10_000;
         vm.prank(node);
         try market.abandon(id, ITaskMarket.AbandonReason(reason % 3)) {
-            closings[id]++;
+            _countClosing(id);
             abandonSlashed += expected;
             abandonStakeLoss += stakeBefore - registry.getNode(node).staked;
         } catch {}
@@ -187,7 +191,7 @@ contract MarketHandler is Base {
 
     function setAbandonPenalty(uint16 penaltyBps) external {
         calls[this.setAbandonPenalty.selector]++;
-        market.setAbandonPenalty(uint16(bound(penaltyBps, 0, market.MAX_ABANDON_PENALTY_BPS())));
+        config.setAbandonPenalty(uint16(bound(penaltyBps, 0, config.MAX_ABANDON_PENALTY_BPS())));
     }
 
     function setPrice(uint256 who, bool useToken, uint256 price) external {
@@ -234,7 +238,7 @@ contract MarketHandler is Base {
         calls[this.settle.selector]++;
         uint256 id = _taskId(task);
         try market.settle(id) {
-            closings[id]++;
+            _countClosing(id);
         } catch {}
     }
 
@@ -242,7 +246,7 @@ contract MarketHandler is Base {
         calls[this.expire.selector]++;
         uint256 id = _taskId(task);
         try market.expire(id) {
-            closings[id]++;
+            _countClosing(id);
         } catch {}
     }
 
@@ -302,14 +306,34 @@ contract MarketHandler is Base {
                 // one node missing
                 if (seed % 7 == 0) this.abandon(id - 1, seed >> 24, seed >> 40);
                 else this.submitAll(id - 1, seed % 4 == 0 ? seed >> 16 : 0, seed % 5 == 0 ? 0 : t.replication);
-            } else if (t.status == ITaskMarket.TaskStatus.Submitted) {
+            } else if (t.status == ITaskMarket.TaskStatus.Submitted || t.status == ITaskMarket.TaskStatus.Verifying) {
                 // forge-lint: disable-next-line(unsafe-typecast)
                 this.reportQuality(id - 1, uint16(seed >> 32)); // bounded there
-                vm.warp(block.timestamp + market.settlementParams().challengeWindow);
+                if (block.timestamp < t.challengeEndsAt) vm.warp(t.challengeEndsAt);
                 this.settle(id - 1);
             }
             if (market.getTask(id).status == t.status) return;
         }
+    }
+
+    /// @dev Abandon, expire and settle close a task only sometimes (other seats go on; a tie
+    ///      opens its window first): count what did.
+    function _countClosing(uint256 id) internal {
+        ITaskMarket.TaskStatus s = market.getTask(id).status;
+        if (
+            s == ITaskMarket.TaskStatus.Settled || s == ITaskMarket.TaskStatus.Expired
+                || s == ITaskMarket.TaskStatus.Failed
+        ) closings[id]++;
+    }
+
+    /// @notice Anyone releases frozen collateral once its window closed.
+    function releaseFrozen(uint256 task, uint256 who) external {
+        calls[this.releaseFrozen.selector]++;
+        uint256 id = _taskId(task);
+        if (id == 0) return;
+        address[] memory assignees = market.assigneesOf(id);
+        if (assignees.length == 0) return;
+        try market.releaseFrozen(id, assignees[who % assignees.length]) {} catch {}
     }
 
     function _taskId(uint256 seed) internal view returns (uint256) {

@@ -22,15 +22,15 @@ contract TaskMarketInvariantTest is Fixture {
         (address(firstCome), address(reputationPriority), address(lowestPrice), address(stakeWeighted));
         handler = new MarketHandler(
             MarketHandler.Protocol({
-                nnt: nnt, market: market, registry: registry, pool: pool, usdc: usdc, oracle: oracle, treasury: treasury
+                nnt: nnt, market: market, config: config, registry: registry, pool: pool, usdc: usdc, oracle: oracle, treasury: treasury
             }),
             strategies,
             nodes,
             requesters
         );
         assertTrue(nnt.transfer(address(handler), 100_000 * NNT)); // for stake and pool funding
-        market.grantRole(market.DEFAULT_ADMIN_ROLE(), address(handler)); // varies the abandon penalty
-        market.setRewardPerComputeUnit(1e12); // up to 1 NNT per node and task
+        config.grantRole(config.DEFAULT_ADMIN_ROLE(), address(handler)); // varies the abandon penalty
+        config.setRewardPerComputeUnit(1e12); // up to 1 NNT per node and task
     }
 
     /// @dev Read by forge: only the handler is called during invariant runs.
@@ -87,22 +87,42 @@ contract TaskMarketInvariantTest is Fixture {
         assertEq(nnt.balanceOf(address(registry)), total, "registry balance");
 
         address[] memory all = handler.allNodes();
-        uint256[] memory live = new uint256[](all.length);
+        for (uint256 n; n < all.length; ++n) {
+            INodeRegistry.Node memory node = registry.getNode(all[n]);
+            assertEq(uint256(node.locked), _held(all[n]), "locked == collateral of Locked, Frozen and Held bonds");
+            assertLe(uint256(node.locked), uint256(node.staked), "locked <= staked");
+        }
+    }
+
+    /// @notice No bond outlives its task's exits: an ended task holds only frozen or held
+    ///         bonds (each with its own exit), and none once its freeze window is over and
+    ///         anyone released them; a Published task's bonds are its applicants'.
+    function invariant_everyBondHasAnExit() public view {
+        address[] memory all = handler.allNodes();
         uint256 count = market.taskCount();
         for (uint256 id = 1; id <= count; ++id) {
             ITaskMarket.Task memory t = market.getTask(id);
-            if (!_live(t.status)) continue;
-            address[] memory assignees = market.assigneesOf(id);
-            for (uint256 a; a < assignees.length; ++a) {
-                for (uint256 n; n < all.length; ++n) {
-                    if (all[n] == assignees[a]) live[n] += t.collateral;
+            bool ended = t.status == ITaskMarket.TaskStatus.Expired || t.status == ITaskMarket.TaskStatus.Cancelled
+                || t.status == ITaskMarket.TaskStatus.Failed || t.status == ITaskMarket.TaskStatus.Settled;
+            if (!ended) continue;
+            for (uint256 n; n < all.length; ++n) {
+                ITaskMarket.Bond b = market.participationOf(id, all[n]).bond;
+                assertTrue(b != ITaskMarket.Bond.Locked, "no Locked bond on an ended task");
+                if (b == ITaskMarket.Bond.Frozen) {
+                    assertEq(uint256(t.status), uint256(ITaskMarket.TaskStatus.Settled), "frozen only when settled");
                 }
             }
         }
-        for (uint256 n; n < all.length; ++n) {
-            INodeRegistry.Node memory node = registry.getNode(all[n]);
-            assertEq(uint256(node.locked), live[n], "locked");
-            assertLe(uint256(node.locked), uint256(node.staked), "locked <= staked");
+    }
+
+    /// @dev The collateral `node` has locked, wholly, in some task.
+    function _held(address node) internal view returns (uint256 total) {
+        uint256 count = market.taskCount();
+        for (uint256 id = 1; id <= count; ++id) {
+            ITaskMarket.Bond b = market.participationOf(id, node).bond;
+            if (b == ITaskMarket.Bond.Locked || b == ITaskMarket.Bond.Frozen || b == ITaskMarket.Bond.Held) {
+                total += market.getTask(id).collateral;
+            }
         }
     }
 
@@ -113,7 +133,8 @@ contract TaskMarketInvariantTest is Fixture {
 
     function _live(ITaskMarket.TaskStatus s) internal pure returns (bool) {
         return s == ITaskMarket.TaskStatus.Assigned || s == ITaskMarket.TaskStatus.Running
-            || s == ITaskMarket.TaskStatus.Submitted;
+            || s == ITaskMarket.TaskStatus.Submitted || s == ITaskMarket.TaskStatus.Verifying
+            || s == ITaskMarket.TaskStatus.Disputed;
     }
 
     function _credits(address token) internal view returns (uint256 total) {

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {Fixture} from "../Fixture.sol";
 import {ResultProofFixture} from "./ResultProofFixture.sol";
+import {IMarketConfig} from "../../src/interfaces/IMarketConfig.sol";
 import {ITaskMarket} from "../../src/interfaces/ITaskMarket.sol";
 import {IResultProofs} from "../../src/interfaces/IResultProofs.sol";
 import {ResultProofs, IResultCommitmentVerifier} from "../../src/zk/ResultProofs.sol";
@@ -20,8 +21,8 @@ contract ResultProofsTest is Fixture, ResultProofFixture {
         verifier = new ResultCommitmentVerifier();
         proofs = new ResultProofs(IResultCommitmentVerifier(address(verifier)), address(market));
         vm.expectEmit(true, true, true, true, address(market));
-        emit ITaskMarket.ResultProofsSet(address(proofs));
-        market.setResultProofs(proofs);
+        emit IMarketConfig.ResultProofsSet(address(proofs));
+        config.setResultProofs(proofs);
         taskId = _assigned(_params());
         assertEq(taskId, PROVEN_TASK);
     }
@@ -93,7 +94,7 @@ contract ResultProofsTest is Fixture, ResultProofFixture {
     }
 
     function test_submitProof_revertsWhenProofsAreOff() public {
-        market.setResultProofs(IResultProofs(address(0)));
+        config.setResultProofs(IResultProofs(address(0)));
         (uint256 commitment, uint256 tag, uint256[8] memory proof) = _proofOf(0);
         vm.expectRevert(ITaskMarket.ProofsDisabled.selector);
         vm.prank(nodes[0]);
@@ -110,7 +111,7 @@ contract ResultProofsTest is Fixture, ResultProofFixture {
     function test_setResultProofs_revertsForNonAdmin() public {
         vm.expectRevert();
         vm.prank(stranger);
-        market.setResultProofs(IResultProofs(address(0)));
+        config.setResultProofs(IResultProofs(address(0)));
     }
 
     function test_settle_paysTheTagMajorityAndFreezesTheDissenter() public {

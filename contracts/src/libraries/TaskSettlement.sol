@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {IMarketConfig} from "../interfaces/IMarketConfig.sol";
+import {INodeRegistry} from "../interfaces/INodeRegistry.sol";
+import {IReputation} from "../interfaces/IReputation.sol";
+import {IRewardsPool} from "../interfaces/IRewardsPool.sol";
+import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
+import {SettlementMath} from "./SettlementMath.sol";
+import {TaskState} from "./TaskState.sol";
+
+/// @title TaskSettlement
+/// @notice Settlement and distribution of the task market: who counts, who is paid how much,
+///         what is refunded, whose collateral is released or frozen, what reputations record.
+/// @dev An external library: its code runs by DELEGATECALL in the market's storage (so it
+///      leaves the market's bytecode), on the storage the market passes in. Events are the
+///      market's ({ITaskMarket}). See {ITaskMarket} for the rules and {SettlementMath} for the formula.
+library TaskSettlement {
+    /// @notice The protocol contracts settlement calls.
+    struct Deps {
+        INodeRegistry registry;
+        IReputation reputation;
+        IRewardsPool rewardsPool;
+        IMarketConfig config;
+    }
+
+    /// @dev What every paid node of one settlement shares.
+    struct Pay {
+        uint256 computeUnits;
+        uint256 share; // budget / replication
+        address token;
+        IMarketConfig.SettlementParams w;
+        uint256 quality;
+        uint256 bonus; // uncapped, per node
+        uint256 value; // NNT-wei per 1e18 of the task's token
+    }
+
+    /// @dev The active assignees of a task with their results.
+    struct Seats {
+        address[] nodes;
+        bytes32[] digests;
+    }
+
+    /// @notice Settles task `taskId` (status and window already checked by the market): pays
+    ///         the strict majority of the active results, or opens the tie window when there is
+    ///         none and none was opened yet, or pays every active replica after it.
+    function settle(
+        ITaskMarket.Task storage t,
+        uint256 taskId,
+        address[] storage assignees,
+        mapping(address node => ITaskMarket.Participation) storage seats,
+        mapping(address token => mapping(address account => uint256)) storage claimable,
+        Deps memory deps
+    ) external {
+        Seats memory s = _activeSeats(assignees, seats);
+        (bytes32 agreed, uint256 winners) = SettlementMath.strictMajority(s.digests);
+        IMarketConfig.Params memory c = deps.config.params();
+        if (winners == 0 && s.nodes.length > 1 && !t.tied) {
+            // no strict majority: verification first (challenges), not a refund
+            t.tied = true;
+            uint64 endsAt = uint64(block.timestamp) + c.tieWindow;
+            t.challengeEndsAt = endsAt;
+            emit ITaskMarket.TaskTied(taskId, endsAt);
+            TaskState.transition(t, taskId, ITaskMarket.TaskStatus.Verifying);
+            return;
+        }
+        // a tie still standing pays every active replica (agreed stays 0)
+        bool freeze = _distribute(t, taskId, s, agreed, seats, claimable, deps, c);
+        _closeSeats(t, taskId, s, agreed, freeze, seats, deps);
+    }
+
+    /// @dev Pays, credits the fee and the refund, and ends the task as Settled; returns whether
+    ///      outvoted nodes are frozen (a proven task with a majority).
+    function _distribute(
+        ITaskMarket.Task storage t,
+        uint256 taskId,
+        Seats memory s,
+        bytes32 agreed,
+        mapping(address => ITaskMarket.Participation) storage seats,
+        mapping(address => mapping(address => uint256)) storage claimable,
+        Deps memory deps,
+        IMarketConfig.Params memory c
+    ) private returns (bool freeze) {
+        (uint256 gross, uint256 fee) = _pay(t, taskId, s, agreed, seats, claimable, deps, c);
+        uint256 refund = t.budget - gross;
+        if (fee != 0) claimable[t.token][c.treasury] += fee;
+        if (refund != 0) claimable[t.token][t.requester] += refund;
+        t.resultDigest = agreed;
+        freeze = agreed != bytes32(0) && t.resultProofs != address(0);
+        t.challengeEndsAt = uint64(block.timestamp) + (freeze ? c.freezeWindow : 0);
+        TaskState.transition(t, taskId, ITaskMarket.TaskStatus.Settled);
+        emit ITaskMarket.TaskSettled(taskId, agreed, gross - fee, fee, refund);
+    }
+
+    /// @dev The assignees still in the task (not dropped, not slashed) and their results.
+    function _activeSeats(address[] storage assignees, mapping(address => ITaskMarket.Participation) storage seats)
+        private
+        view
+        returns (Seats memory s)
+    {
+        uint256 r = assignees.length;
+        address[] memory nodes = new address[](r);
+        bytes32[] memory digests = new bytes32[](r);
+        uint256 count;
+        for (uint256 i; i < r; ++i) {
+            ITaskMarket.Participation storage p = seats[assignees[i]];
+            if (p.dropped || p.bond != ITaskMarket.Bond.Locked) continue;
+            (nodes[count], digests[count++]) = (assignees[i], p.resultDigest);
+        }
+        assembly ("memory-safe") {
+            mstore(nodes, count)
+            mstore(digests, count)
+        }
+        (s.nodes, s.digests) = (nodes, digests);
+    }
+
+    /// @dev Credits each paid node (`agreed` == 0: every one) its net payout and NNT bonus;
+    ///      returns the sums of gross and fee.
+    function _pay(
+        ITaskMarket.Task storage t,
+        uint256 taskId,
+        Seats memory s,
+        bytes32 agreed,
+        mapping(address => ITaskMarket.Participation) storage seats,
+        mapping(address => mapping(address => uint256)) storage claimable,
+        Deps memory deps,
+        IMarketConfig.Params memory c
+    ) private returns (uint256 grossSum, uint256 feeSum) {
+        Pay memory ctx;
+        ctx.computeUnits = t.computeUnits;
+        ctx.share = t.budget / t.replication;
+        ctx.token = t.token;
+        ctx.w = c.settlement;
+        ctx.quality = t.qualityScore;
+        ctx.bonus = SettlementMath.bonus(ctx.w.rewardPerComputeUnit, ctx.computeUnits, ctx.quality);
+        ctx.value = deps.config.tokenValue(ctx.token);
+        uint256 n = s.nodes.length;
+        for (uint256 i; i < n; ++i) {
+            if (agreed != bytes32(0) && s.digests[i] != agreed) continue;
+            address node = s.nodes[i];
+            (uint256 gross, uint256 fee) = _payNode(taskId, node, seats[node].price, ctx, claimable, deps);
+            grossSum += gross;
+            feeSum += fee;
+        }
+    }
+
+    /// @dev Credits one node its net payout by the formula and its NNT bonus, capped at what
+    ///      the fee it paid is worth (`SettlementMath.capByFee`).
+    function _payNode(
+        uint256 taskId,
+        address node,
+        uint256 price,
+        Pay memory ctx,
+        mapping(address => mapping(address => uint256)) storage claimable,
+        Deps memory deps
+    ) private returns (uint256 gross, uint256 fee) {
+        IMarketConfig.SettlementParams memory w = ctx.w;
+        uint256 factor = SettlementMath.factor(
+            w.baseWeightBps, w.qualityWeightBps, w.reputationWeightBps, ctx.quality, deps.reputation.reputationOf(node)
+        );
+        gross = SettlementMath.gross(SettlementMath.cost(price, ctx.computeUnits, ctx.share), factor);
+        fee = SettlementMath.fee(gross, w.protocolFeeBps);
+        claimable[ctx.token][node] += gross - fee;
+        emit ITaskMarket.NodePaid(taskId, node, gross - fee);
+        _grantBonus(taskId, node, SettlementMath.capByFee(ctx.bonus, fee, ctx.value), deps.rewardsPool);
+    }
+
+    function _grantBonus(uint256 taskId, address node, uint256 amount, IRewardsPool pool) private {
+        if (amount != 0) emit ITaskMarket.BonusGranted(taskId, node, pool.grant(node, taskId, amount));
+    }
+
+    /// @dev Releases the paid nodes' collateral and the outvoted nodes' (frozen instead when
+    ///      `freeze`), and records outcomes (none after a tie, `agreed == 0`). Reputations are
+    ///      recorded only after every payout read them.
+    function _closeSeats(
+        ITaskMarket.Task storage t,
+        uint256 taskId,
+        Seats memory s,
+        bytes32 agreed,
+        bool freeze,
+        mapping(address => ITaskMarket.Participation) storage seats,
+        Deps memory deps
+    ) private {
+        uint256 n = s.nodes.length;
+        for (uint256 i; i < n; ++i) {
+            address node = s.nodes[i];
+            bool won = agreed == bytes32(0) || s.digests[i] == agreed;
+            _closeSeat(t, taskId, node, seats[node], !won && freeze, deps);
+            if (agreed != bytes32(0)) deps.reputation.record(node, taskId, _outcome(t, seats[node], won));
+        }
+    }
+
+    /// @dev Freezes (`frozen`) or releases one node's collateral.
+    function _closeSeat(
+        ITaskMarket.Task storage t,
+        uint256 taskId,
+        address node,
+        ITaskMarket.Participation storage p,
+        bool frozen,
+        Deps memory deps
+    ) private {
+        uint96 collateral = t.collateral;
+        if (frozen) {
+            TaskState.setBond(p, taskId, node, ITaskMarket.Bond.Frozen);
+            emit ITaskMarket.NodeFrozen(taskId, node, collateral, t.challengeEndsAt);
+        } else {
+            TaskState.setBond(p, taskId, node, ITaskMarket.Bond.Released);
+            if (collateral != 0) deps.registry.releaseCollateral(node, taskId, collateral);
+        }
+    }
+
+    function _outcome(ITaskMarket.Task storage t, ITaskMarket.Participation storage p, bool won)
+        private
+        view
+        returns (IReputation.Outcome)
+    {
+        if (!won) return IReputation.Outcome.Dissented;
+        return p.submittedAt <= SettlementMath.earlyCutoff(t.assignedAt, t.deadline)
+            ? IReputation.Outcome.AgreedEarly
+            : IReputation.Outcome.Agreed;
+    }
+}
