@@ -10,6 +10,7 @@ import {FeeOnTransferERC20} from "./mocks/FeeOnTransferERC20.sol";
 import {MockERC20} from "./mocks/MockERC20.sol";
 import {MockStrategy} from "./mocks/MockStrategy.sol";
 import {TaskMarket} from "../src/TaskMarket.sol";
+import {MarketConfig} from "../src/MarketConfig.sol";
 import {INodeRegistry} from "../src/interfaces/INodeRegistry.sol";
 import {IReputation} from "../src/interfaces/IReputation.sol";
 import {IRewardsPool} from "../src/interfaces/IRewardsPool.sol";
@@ -23,7 +24,7 @@ contract TaskMarketTest is Fixture {
         assertEq(address(market.registry()), address(registry));
         assertEq(address(market.reputation()), address(reputation));
         assertEq(address(market.rewardsPool()), address(pool));
-        assertEq(market.treasury(), treasury);
+        assertEq(config.params().treasury, treasury);
         assertTrue(market.hasRole(market.DEFAULT_ADMIN_ROLE(), address(this)));
         assertEq(market.ORACLE_ROLE(), keccak256("ORACLE_ROLE"));
         assertEq(market.taskCount(), 0);
@@ -52,42 +53,43 @@ contract TaskMarketTest is Fixture {
         emit IMarketConfig.SnapshotIntervalSet(30);
         vm.expectEmit(true, true, true, true);
         emit IMarketConfig.RewardPerComputeUnitSet(0);
-        new TaskMarket(registry, reputation, pool, treasury, FEE_BPS, address(this));
+        new MarketConfig(address(nnt), treasury, FEE_BPS, address(this));
     }
 
     function test_constructor_revertsWithZeroTreasury() public {
         vm.expectRevert(ITaskMarket.ZeroAddress.selector);
-        new TaskMarket(registry, reputation, pool, address(0), FEE_BPS, address(this));
+        new MarketConfig(address(nnt), address(0), FEE_BPS, address(this));
     }
 
     function test_constructor_revertsWithZeroRegistry() public {
         vm.expectRevert(ITaskMarket.ZeroAddress.selector);
-        new TaskMarket(INodeRegistry(address(0)), reputation, pool, treasury, FEE_BPS, address(this));
+        new TaskMarket(INodeRegistry(address(0)), reputation, pool, config, address(this));
     }
 
     function test_constructor_revertsWithZeroReputation() public {
         vm.expectRevert(ITaskMarket.ZeroAddress.selector);
-        new TaskMarket(registry, IReputation(address(0)), pool, treasury, FEE_BPS, address(this));
+        new TaskMarket(registry, IReputation(address(0)), pool, config, address(this));
     }
 
     function test_constructor_revertsWithZeroRewardsPool() public {
         vm.expectRevert(ITaskMarket.ZeroAddress.selector);
-        new TaskMarket(registry, reputation, IRewardsPool(address(0)), treasury, FEE_BPS, address(this));
+        new TaskMarket(registry, reputation, IRewardsPool(address(0)), config, address(this));
     }
 
     function test_constructor_revertsWhenFeeTooHigh() public {
         vm.expectRevert(abi.encodeWithSelector(IMarketConfig.FeeTooHigh.selector, 1001, 1000));
-        new TaskMarket(registry, reputation, pool, treasury, 1001, address(this));
+        new MarketConfig(address(nnt), treasury, 1001, address(this));
     }
 
     function test_isTokenAllowed_isAlwaysTrueForEth() public view {
         assertTrue(config.isTokenAllowed(address(0)));
         assertTrue(config.isTokenAllowed(address(usdc)));
-        assertFalse(config.isTokenAllowed(address(nnt)));
+        assertTrue(config.isTokenAllowed(address(nnt)), "NNT is allowed from the start");
+        assertFalse(config.isTokenAllowed(address(stranger)));
     }
 
     function test_setTokenAllowed_togglesAndEmits() public {
-        vm.expectEmit(true, true, true, true, address(market));
+        vm.expectEmit(true, true, true, true, address(config));
         emit IMarketConfig.TokenAllowed(address(nnt), true);
         config.setTokenAllowed(address(nnt), true);
         assertTrue(config.isTokenAllowed(address(nnt)));
@@ -109,7 +111,7 @@ contract TaskMarketTest is Fixture {
     }
 
     function test_setStrategyAllowed_togglesAndEmits() public {
-        vm.expectEmit(true, true, true, true, address(market));
+        vm.expectEmit(true, true, true, true, address(config));
         emit IMarketConfig.StrategyAllowed(address(firstCome), false);
         config.setStrategyAllowed(address(firstCome), false);
         assertFalse(config.isStrategyAllowed(address(firstCome)));
@@ -124,7 +126,7 @@ contract TaskMarketTest is Fixture {
     }
 
     function test_setProtocolFee_setsAndEmits() public {
-        vm.expectEmit(true, true, true, true, address(market));
+        vm.expectEmit(true, true, true, true, address(config));
         emit IMarketConfig.ProtocolFeeSet(1000);
         config.setProtocolFee(1000);
         assertEq(uint256(config.settlementParams().protocolFeeBps), 1000);
@@ -144,10 +146,10 @@ contract TaskMarketTest is Fixture {
     }
 
     function test_setTreasury_setsAndEmits() public {
-        vm.expectEmit(true, true, true, true, address(market));
+        vm.expectEmit(true, true, true, true, address(config));
         emit IMarketConfig.TreasurySet(stranger);
         config.setTreasury(stranger);
-        assertEq(market.treasury(), stranger);
+        assertEq(config.params().treasury, stranger);
     }
 
     function test_setTreasury_revertsForZeroAddress() public {
@@ -164,7 +166,7 @@ contract TaskMarketTest is Fixture {
     }
 
     function test_setSettlementWeights_setsAndEmits() public {
-        vm.expectEmit(true, true, true, true, address(market));
+        vm.expectEmit(true, true, true, true, address(config));
         emit IMarketConfig.SettlementWeightsSet(5000, 2000, 3000);
         config.setSettlementWeights(5000, 2000, 3000);
         IMarketConfig.SettlementParams memory s = config.settlementParams();
@@ -199,7 +201,7 @@ contract TaskMarketTest is Fixture {
     }
 
     function test_setChallengeWindow_setsAndEmits() public {
-        vm.expectEmit(true, true, true, true, address(market));
+        vm.expectEmit(true, true, true, true, address(config));
         emit IMarketConfig.ChallengeWindowSet(30 days);
         config.setChallengeWindow(30 days);
         assertEq(uint256(config.settlementParams().challengeWindow), 30 days);
@@ -221,7 +223,7 @@ contract TaskMarketTest is Fixture {
     }
 
     function test_setSnapshotInterval_setsAndEmits() public {
-        vm.expectEmit(true, true, true, true, address(market));
+        vm.expectEmit(true, true, true, true, address(config));
         emit IMarketConfig.SnapshotIntervalSet(5);
         config.setSnapshotInterval(5);
         assertEq(uint256(config.settlementParams().minSnapshotInterval), 5);
@@ -241,7 +243,7 @@ contract TaskMarketTest is Fixture {
     }
 
     function test_setRewardPerComputeUnit_setsAndEmits() public {
-        vm.expectEmit(true, true, true, true, address(market));
+        vm.expectEmit(true, true, true, true, address(config));
         emit IMarketConfig.RewardPerComputeUnitSet(1e15);
         config.setRewardPerComputeUnit(1e15);
         assertEq(config.settlementParams().rewardPerComputeUnit, 1e15);
@@ -286,7 +288,7 @@ contract TaskMarketTest is Fixture {
         assertEq(t.resultDigest, bytes32(0));
         assertEq(uint256(t.computeUnits), COMPUTE_UNITS);
         assertEq(uint256(t.minReputation), 0);
-        assertEq(uint256(t.qualityScore), 10_000, "quality defaults to full");
+        assertEq(uint256(t.qualityScore), 5000, "unscored is neutral, not full (audit item 15)");
         assertEq(uint256(t.assignedAt), 0);
         assertEq(uint256(t.submittedAt), 0);
     }
@@ -327,10 +329,33 @@ contract TaskMarketTest is Fixture {
         assertEq(market.taskCount(), 3);
     }
 
-    function test_publish_acceptsApplyDeadlineEqualToDeadline() public {
+    /// @dev Audit item 10: with `applyDeadline == deadline` a task could be assigned at the
+    ///      deadline second and expired one second later, taking every node's collateral.
+    function test_publish_revertsWithoutTheMinimumExecutionWindow() public {
         ITaskMarket.TaskParams memory p = _params();
         p.applyDeadline = p.deadline;
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.ExecutionWindowTooShort.selector, 0, 0, 10 minutes));
+        vm.prank(requester);
+        market.publish{value: p.budget}(p);
+        p.applyDeadline = p.deadline - 10 minutes;
         _assertStatus(_publish(p), ITaskMarket.TaskStatus.Published);
+    }
+
+    function test_assign_revertsTooCloseToTheDeadlineSoNoCollateralCanBeTrapped() public {
+        ITaskMarket.TaskParams memory p = _params();
+        uint256 id = _publish(p);
+        _apply(id, 3);
+        vm.warp(p.deadline - 10 minutes + 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskMarket.ExecutionWindowTooShort.selector, id, 10 minutes - 1, 10 minutes)
+        );
+        market.assign(id);
+        market.expire(id); // too late to run: anyone ends it, applicants get everything back
+        _assertStatus(id, ITaskMarket.TaskStatus.Expired);
+        for (uint256 i; i < 3; ++i) {
+            assertEq(registry.freeStake(nodes[i]), NODE_STAKE);
+        }
+        assertEq(market.claimable(address(0), requester), 1 ether);
     }
 
     function test_publish_revertsWithEmptySpec() public {
@@ -604,7 +629,7 @@ contract TaskMarketTest is Fixture {
         vm.expectEmit(true, true, true, true, address(market));
         emit ITaskMarket.TaskStatusChanged(id, ITaskMarket.TaskStatus.Published, ITaskMarket.TaskStatus.Assigned);
         vm.expectEmit(true, true, true, true, address(registry));
-        emit INodeRegistry.CollateralLocked(nodes[0], id, COLLATERAL);
+        emit INodeRegistry.CollateralReleased(nodes[3], id, COLLATERAL); // unselected applicant
         vm.prank(stranger); // anyone may assign
         market.assign(id);
 
@@ -638,9 +663,11 @@ contract TaskMarketTest is Fixture {
     function test_assign_skipsApplicantsNoLongerEligible() public {
         uint256 id = _publish(_params());
         _apply(id, 4);
-        vm.prank(nodes[0]); // node0 unbonds below the collateral after applying
-        registry.requestUnbond(NODE_STAKE - COLLATERAL + 1);
+        vm.prank(nodes[0]); // node0 unbonds below the minimum stake after applying
+        registry.requestUnbond(NODE_STAKE - COLLATERAL);
         market.assign(id);
+        assertEq(registry.claimable(treasury), uint256(COLLATERAL) / 10, "the squatter forfeits the penalty");
+        assertEq(uint256(registry.getNode(nodes[0]).locked), 0, "and gets the rest back");
         address[] memory assignees = market.assigneesOf(id);
         assertEq(assignees[0], nodes[1]);
         assertEq(assignees[1], nodes[2]);
@@ -683,8 +710,8 @@ contract TaskMarketTest is Fixture {
     function test_assign_revertsWithNotEnoughApplicants() public {
         uint256 id = _publish(_params());
         _apply(id, 3);
-        vm.prank(nodes[2]);
-        registry.requestUnbond(NODE_STAKE);
+        vm.prank(nodes[2]); // all its free stake: below the minimum stake
+        registry.requestUnbond(NODE_STAKE - COLLATERAL);
         vm.expectRevert(abi.encodeWithSelector(ITaskMarket.NotEnoughApplicants.selector, id, 2, 3));
         market.assign(id);
     }
@@ -823,9 +850,9 @@ contract TaskMarketTest is Fixture {
         uint256 id = _assigned(_params());
         _submitAll(id, _same(3, RESULT_A));
 
-        // neutral reputation (5000), full quality: factor = 8000 + 1000 + 500 = 9500 bps
+        // neutral reputation (5000), unscored (neutral) quality: factor = 8000 + 500 + 500 = 9000 bps
         uint256 share = uint256(1 ether) / 3;
-        uint256 gross = share * 9500 / 10_000;
+        uint256 gross = share * 9000 / 10_000;
         uint256 nodeFee = gross * FEE_BPS / 10_000;
         uint256 net = gross - nodeFee;
         uint256 refund = 1 ether - 3 * gross;
@@ -872,8 +899,8 @@ contract TaskMarketTest is Fixture {
         _submitAll(id, _same(3, RESULT_A));
         _settle(id);
 
-        uint256 gross = 316_666_666; // 333_333_333 * 9500 / 10000, rounded down
-        uint256 nodeFee = 6_333_333; // 2% of it, rounded down
+        uint256 gross = 299_999_999; // 333_333_333 * 9000 / 10000, rounded down
+        uint256 nodeFee = 5_999_999; // 2% of it, rounded down
         for (uint256 i; i < 3; ++i) {
             vm.prank(nodes[i]);
             market.claim(address(usdc));
@@ -893,7 +920,7 @@ contract TaskMarketTest is Fixture {
         uint256 id = _assigned(_params());
         _submitAll(id, _three(RESULT_A, RESULT_B, RESULT_A));
         // forge-lint: disable-next-line(divide-before-multiply)
-        uint256 gross = (uint256(1 ether) / 3) * 9500 / 10_000; // the share, then weighted
+        uint256 gross = (uint256(1 ether) / 3) * 9000 / 10_000; // the share, then weighted
         uint256 nodeFee = gross * FEE_BPS / 10_000;
         _closeWindow(id);
         vm.expectEmit(true, true, true, true, address(market));
@@ -906,28 +933,41 @@ contract TaskMarketTest is Fixture {
         assertEq(registry.freeStake(nodes[1]), NODE_STAKE, "dissenter keeps collateral (until arbitration)");
     }
 
-    function test_settle_refundsEverythingWithoutStrictMajority() public {
+    /// @dev Audit item 3: without a majority the whole budget used to be refunded, so a
+    ///      requester's own node could void honest work by dissenting.
+    function test_settle_withoutStrictMajorityOpensTheTieWindowThenPaysEveryReplica() public {
         uint256 id = _assigned(_params());
         _submitAll(id, _three(RESULT_A, RESULT_B, RESULT_C));
         _closeWindow(id);
         vm.expectEmit(true, true, true, true, address(market));
-        emit ITaskMarket.TaskSettled(id, bytes32(0), 0, 0, 1 ether);
+        emit ITaskMarket.TaskTied(id, uint64(block.timestamp + 1 hours));
+        market.settle(id);
+        _assertStatus(id, ITaskMarket.TaskStatus.Verifying);
+        assertTrue(market.getTask(id).tied);
+        assertEq(market.claimable(address(0), requester), 0, "no refund");
+        vm.expectRevert(
+            abi.encodeWithSelector(ITaskMarket.ChallengeWindowOpen.selector, id, uint64(block.timestamp + 1 hours))
+        );
+        market.settle(id);
+
+        _closeWindow(id);
         vm.recordLogs();
         market.settle(id);
         _assertStatus(id, ITaskMarket.TaskStatus.Settled);
-        assertEq(market.claimable(address(0), requester), 1 ether);
-        assertEq(market.claimable(address(0), treasury), 0);
+        uint256 gross = _gross(1 ether, 3, COMPUTE_UNITS, 0, 5000, 5000);
+        for (uint256 i; i < 3; ++i) {
+            assertEq(market.claimable(address(0), nodes[i]), gross - gross * FEE_BPS / BPS, "every replica paid");
+            assertEq(registry.freeStake(nodes[i]), NODE_STAKE);
+            assertEq(uint256(reputation.reputationOf(nodes[i])), 5000, "nobody is known right or wrong");
+        }
+        assertEq(market.claimable(address(0), requester), 1 ether - 3 * gross);
         Vm.Log[] memory logs = vm.getRecordedLogs();
         for (uint256 i; i < logs.length; ++i) {
-            assertTrue(logs[i].emitter != address(reputation), "no reputation recorded without a majority");
-        }
-        for (uint256 i; i < 3; ++i) {
-            assertEq(registry.freeStake(nodes[i]), NODE_STAKE);
-            assertEq(uint256(reputation.reputationOf(nodes[i])), 5000);
+            assertTrue(logs[i].emitter != address(reputation), "no reputation recorded after a tie");
         }
     }
 
-    function test_settle_treatsAnEvenSplitAsNoMajority() public {
+    function test_settle_treatsAnEvenSplitAsATie() public {
         ITaskMarket.TaskParams memory p = _params();
         p.replication = 4;
         uint256 id = _assigned(p);
@@ -935,8 +975,11 @@ contract TaskMarketTest is Fixture {
         (d[2], d[3]) = (RESULT_B, RESULT_B);
         _submitAll(id, d);
         _settle(id);
-        assertEq(market.claimable(address(0), requester), 1 ether);
+        _assertStatus(id, ITaskMarket.TaskStatus.Verifying);
+        _settle(id);
         assertEq(market.getTask(id).resultDigest, bytes32(0));
+        uint256 gross = _gross(1 ether, 4, COMPUTE_UNITS, 0, 5000, 5000);
+        assertEq(market.claimable(address(0), requester), 1 ether - 4 * gross);
     }
 
     function test_settle_withBaseWeightOnlyAndZeroFeePaysFullShares() public {
@@ -1013,32 +1056,32 @@ contract TaskMarketTest is Fixture {
         assertEq(registry.freeStake(nodes[0]), NODE_STAKE);
     }
 
-    function test_expire_slashesNodesThatDidNotSubmit() public {
+    function test_expire_dropsNodesThatDidNotSubmitAndSettlesTheOthers() public {
         ITaskMarket.TaskParams memory p = _params();
         uint256 id = _assigned(p);
         _submit(id, nodes[0], RESULT_A);
         _submit(id, nodes[2], RESULT_A);
         vm.warp(p.deadline + 1);
+        vm.expectEmit(true, true, true, true, address(market));
+        emit ITaskMarket.NodeMissed(id, nodes[1], COLLATERAL);
         vm.expectEmit(true, true, true, true, address(registry));
-        emit INodeRegistry.CollateralReleased(nodes[0], id, COLLATERAL);
-        vm.expectEmit(true, true, true, true, address(registry));
-        emit INodeRegistry.CollateralSlashed(nodes[1], id, COLLATERAL, requester);
-        vm.expectEmit(true, true, true, true, address(registry));
-        emit INodeRegistry.CollateralReleased(nodes[2], id, COLLATERAL);
+        emit INodeRegistry.CollateralSlashed(nodes[1], id, COLLATERAL, treasury);
         market.expire(id);
 
-        _assertStatus(id, ITaskMarket.TaskStatus.Expired);
-        assertEq(market.claimable(address(0), requester), 1 ether, "whole budget refunded");
-        assertEq(registry.freeStake(nodes[0]), NODE_STAKE);
-        assertEq(registry.freeStake(nodes[2]), NODE_STAKE);
+        _assertStatus(id, ITaskMarket.TaskStatus.Submitted);
         INodeRegistry.Node memory slashed = registry.getNode(nodes[1]);
         assertEq(uint256(slashed.staked), NODE_STAKE - COLLATERAL);
         assertEq(uint256(slashed.locked), 0);
-        assertEq(registry.claimable(requester), COLLATERAL);
+        assertEq(registry.claimable(requester), 0, "never to the requester");
+        assertEq(registry.claimable(treasury), COLLATERAL);
 
-        vm.prank(requester);
-        registry.claim();
-        assertEq(nnt.balanceOf(requester), COLLATERAL);
+        _settle(id); // the two that did the work are paid
+        uint256 gross = _gross(1 ether, 3, COMPUTE_UNITS, 0, 5000, 5000);
+        assertEq(market.claimable(address(0), nodes[0]), gross - gross * FEE_BPS / BPS);
+        assertEq(market.claimable(address(0), nodes[2]), gross - gross * FEE_BPS / BPS);
+        assertEq(market.claimable(address(0), requester), 1 ether - 2 * gross);
+        assertEq(registry.freeStake(nodes[0]), NODE_STAKE);
+        assertEq(registry.freeStake(nodes[2]), NODE_STAKE);
     }
 
     function test_expire_recordsNonSubmittersAsMissed() public {
@@ -1078,7 +1121,8 @@ contract TaskMarketTest is Fixture {
         vm.expectEmit(true, true, true, true, address(market));
         emit ITaskMarket.TaskStatusChanged(id, ITaskMarket.TaskStatus.Running, ITaskMarket.TaskStatus.Expired);
         market.expire(id);
-        assertEq(registry.claimable(requester), 3 * uint256(COLLATERAL));
+        assertEq(registry.claimable(requester), 0, "penalties never to the requester");
+        assertEq(registry.claimable(treasury), 3 * uint256(COLLATERAL));
     }
 
     function test_expire_publishedAtApplyDeadlineWithTooFewApplicants() public {
@@ -1098,7 +1142,7 @@ contract TaskMarketTest is Fixture {
         uint256 id = _publish(p);
         _apply(id, 3);
         vm.prank(nodes[1]);
-        registry.requestUnbond(NODE_STAKE);
+        registry.requestUnbond(NODE_STAKE - COLLATERAL);
         vm.warp(p.applyDeadline);
         market.expire(id);
         _assertStatus(id, ITaskMarket.TaskStatus.Expired);

@@ -24,7 +24,7 @@ contract ArbitrationInvariantTest is DisputeFixture {
         strategies[0] = address(firstCome);
         marketHandler = new MarketHandler(
             MarketHandler.Protocol({
-                nnt: nnt, market: market, registry: registry, pool: pool, usdc: usdc, oracle: oracle, treasury: treasury
+                nnt: nnt, market: market, config: config, registry: registry, pool: pool, usdc: usdc, oracle: oracle, treasury: treasury
             }),
             strategies,
             nodes,

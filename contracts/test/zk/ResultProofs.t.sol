@@ -20,9 +20,9 @@ contract ResultProofsTest is Fixture, ResultProofFixture {
         super.setUp();
         verifier = new ResultCommitmentVerifier();
         proofs = new ResultProofs(IResultCommitmentVerifier(address(verifier)), address(market));
-        vm.expectEmit(true, true, true, true, address(market));
+        vm.expectEmit(true, true, true, true, address(config));
         emit IMarketConfig.ResultProofsSet(address(proofs));
-        config.setResultProofs(proofs);
+        config.setResultProofs(address(proofs));
         taskId = _assigned(_params());
         assertEq(taskId, PROVEN_TASK);
     }
@@ -93,12 +93,22 @@ contract ResultProofsTest is Fixture, ResultProofFixture {
         _submit(taskId, nodes[0], keccak256("digest"));
     }
 
-    function test_submitProof_revertsWhenProofsAreOff() public {
-        config.setResultProofs(IResultProofs(address(0)));
+    /// @dev Item 18 of the audit: a governance change in mid-task used to switch the proof mode
+    ///      of tasks already running (and froze honest nodes that had submitted digests).
+    function test_proofMode_isFixedPerTaskAtPublish() public {
+        config.setResultProofs(address(0));
+        assertEq(market.getTask(taskId).resultProofs, address(proofs), "the running task keeps its verifier");
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.ProofRequired.selector, taskId));
+        _submit(taskId, nodes[0], keccak256("digest"));
+        _submitProof(0, nodes[0]); // still proven against the task's verifier
+
+        uint256 later = _publish(_params()); // published with proofs off
+        _apply(later, 3);
+        market.assign(later);
         (uint256 commitment, uint256 tag, uint256[8] memory proof) = _proofOf(0);
         vm.expectRevert(ITaskMarket.ProofsDisabled.selector);
-        vm.prank(nodes[0]);
-        market.submitProof(taskId, commitment, tag, proof, "ipfs://model");
+        vm.prank(market.assigneesOf(later)[0]);
+        market.submitProof(later, commitment, tag, proof, "ipfs://model");
     }
 
     function test_record_revertsForNonMarket() public {
@@ -111,7 +121,7 @@ contract ResultProofsTest is Fixture, ResultProofFixture {
     function test_setResultProofs_revertsForNonAdmin() public {
         vm.expectRevert();
         vm.prank(stranger);
-        config.setResultProofs(IResultProofs(address(0)));
+        config.setResultProofs(address(0));
     }
 
     function test_settle_paysTheTagMajorityAndFreezesTheDissenter() public {
@@ -120,7 +130,7 @@ contract ResultProofsTest is Fixture, ResultProofFixture {
         }
         _closeWindow(taskId);
         vm.expectEmit(true, true, true, true, address(market));
-        emit ITaskMarket.NodeFrozen(taskId, nodes[2], COLLATERAL);
+        emit ITaskMarket.NodeFrozen(taskId, nodes[2], COLLATERAL, uint64(block.timestamp + 1 hours));
         market.settle(taskId);
         (, uint256 tag,) = _proofOf(0);
         assertEq(market.getTask(taskId).resultDigest, bytes32(tag));
