@@ -28,9 +28,11 @@ contract GovernanceTest is DisputeFixture {
         timelock.renounceRole(timelock.DEFAULT_ADMIN_ROLE(), address(this));
         bytes32 admin = market.DEFAULT_ADMIN_ROLE();
         market.grantRole(admin, address(timelock));
+        config.grantRole(admin, address(timelock));
         registry.grantRole(admin, address(timelock));
         arbitration.grantRole(admin, address(timelock));
         market.renounceRole(admin, address(this));
+        config.renounceRole(admin, address(this));
         registry.renounceRole(admin, address(this));
         arbitration.renounceRole(admin, address(this));
     }
@@ -48,7 +50,7 @@ contract GovernanceTest is DisputeFixture {
 
     function test_fullCycle_changesTheProtocolFee_onlyAfterTheTimelock() public {
         (address[] memory t, uint256[] memory v, bytes[] memory c) =
-            _one(address(market), abi.encodeCall(config.setProtocolFee, (500)));
+            _one(address(config), abi.encodeCall(config.setProtocolFee, (500)));
         string memory description = "Raise the protocol fee to 5%";
         bytes32 descriptionHash = keccak256(bytes(description));
         uint256 id = governor.propose(t, v, c, description);
@@ -104,7 +106,7 @@ contract GovernanceTest is DisputeFixture {
     function test_timelock_cannotBeBypassed_byDirectSchedule() public {
         bytes memory data = abi.encodeCall(config.setProtocolFee, (500));
         vm.expectRevert();
-        timelock.schedule(address(market), 0, data, bytes32(0), bytes32(0), MIN_DELAY);
+        timelock.schedule(address(config), 0, data, bytes32(0), bytes32(0), MIN_DELAY);
     }
 
     function test_fullCycle_setsArbitrationShares() public {

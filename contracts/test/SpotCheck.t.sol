@@ -84,7 +84,7 @@ contract SpotCheckTest is DisputeFixture {
         assertEq(d.node, nodes[0]);
         assertEq(d.bond, 0);
         _decide(disputeId, true);
-        _assertStatus(taskId, ITaskMarket.TaskStatus.Slashed);
+        _assertStatus(taskId, ITaskMarket.TaskStatus.Submitted); // resumes without the cheater
         assertEq(registry.getNode(nodes[0]).staked, NODE_STAKE - COLLATERAL);
         assertEq(arbitration.claimable(verifier), uint256(COLLATERAL) * CHALLENGER_BPS / BPS);
         assertEq(spotCheck.claimable(verifier), FEE);
