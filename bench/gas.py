@@ -99,7 +99,7 @@ class Bench:
                 task_id, b"\x33" * 32, "bench://model"))))
         oracle = self.devnet.address(1)
         self.gas["reportQuality"].append(self.gas_of(self.send(oracle, market.functions.reportQuality(task_id, 9000))))
-        window = market.functions.settlementParams().call()[4]
+        window = Market(self.devnet.client(0)).settlement_params().challenge_window
         self.w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [window + 1])
         self.gas[f"settle_r{REPLICATION}"].append(self.gas_of(self.send(oracle, market.functions.settle(task_id))))
 

@@ -166,7 +166,7 @@ def _resolve_gas(scenario: Scenario) -> int:
 def governance_cycle(scenario: Scenario) -> dict[str, list[int]]:
     devnet, voter = scenario.devnet, scenario.voter
     governance = Governance(voter)
-    calls = [voter.market.functions.setProtocolFee(300)]
+    calls = [Market(voter).config.functions.setProtocolFee(300)]
     description = "bench: protocol fee 3%"
     proposal = governance.propose(calls, description)
     gas = {"governor propose": [last_receipt(scenario)["gasUsed"]]}

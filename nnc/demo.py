@@ -22,7 +22,7 @@ from nnc.api import ApiContext, ApiServer
 from nnc.chain.deploy import NNT
 from nnc.chain.events import ChainEvent, EventReader
 from nnc.chain.market import Market
-from nnc.chain.types import TaskStatus
+from nnc.chain.types import Bond, TaskStatus
 from nnc.devnet import ORACLE, REQUESTER, Devnet
 from nnc.errors import NNCError
 from nnc.paths import REPO_ROOT
@@ -121,7 +121,20 @@ def describe(event: ChainEvent) -> str | None:
         return (f"{task}: node {a['node']}'s zk proof verified on-chain (commitment "
                 f"{hex(a['commitment'])[:14]}…, agreement tag {hex(a['agreementTag'])[:14]}…)")
     if event.name == "NodeFrozen":
-        return f"{task}: node {a['node']} outvoted, collateral frozen for a dispute"
+        return (f"{task}: node {a['node']} outvoted, {a['collateral'] / 10**18:g} NNT collateral frozen until "
+                f"{a['until']} (open to a challenge; released by anyone after)")
+    if event.name == "BondChanged" and a["from"] == Bond.FROZEN and a["to"] == Bond.RELEASED:
+        return f"{task}: node {a['node']}'s frozen collateral released (no challenge in its window)"
+    if event.name == "TaskTied":
+        return f"{task}: no strict majority: open to challenges until {a['endsAt']}, then every replica is paid"
+    if event.name == "NodeSlashed":
+        return f"{task}: node {a['node']} slashed by arbitration ({a['collateral'] / 10**18:g} NNT), out of the task"
+    if event.name == "NodeMissed":
+        return f"{task}: node {a['node']} missed the deadline ({a['slashed'] / 10**18:g} NNT to the treasury)"
+    if event.name == "TaskAbandoned":
+        return f"{task}: node {a['node']} gave the task up ({a['slashed'] / 10**18:g} NNT to the treasury)"
+    if event.name == "ApplicantDropped":
+        return f"{task}: applicant {a['node']} no longer eligible ({a['forfeited'] / 10**18:g} NNT forfeited)"
     if event.name == "SnapshotPosted":
         return f"{task}: node {a['node']} snapshot at step {a['step']}, chain head {a['chainHead'][:14]}…"
     if event.name == "QualityReported":
@@ -228,7 +241,7 @@ def _follow(devnet: Devnet, task_id: int, daemons: list[Daemon], started: float,
     payouts = {str(log["args"]["node"]): int(log["args"]["amount"]) for log in paid_logs}
     fee, refund = int(settled["fee"]), int(settled["refund"])
     total = sum(payouts.values()) + fee + refund
-    what = "agreement tag" if market.proofs_enabled() else "result"
+    what = "agreement tag" if task.proofs_enabled else "result"
     echo(f"task {task_id} settled with {what} 0x{task.result_digest.hex()}")
     for node, amount in payouts.items():
         echo(f"  payout  {node}  {amount / 10**18:.6f} ETH")

@@ -28,10 +28,11 @@ from nnc.storage.services import ArLocal, IpfsNode
 log = logging.getLogger(__name__)
 
 DEPLOYER, ORACLE, REQUESTER, FIRST_NODE = 0, 1, 2, 3
-# Short windows so that a task settles in seconds; rewards in NNT for quality.
+# Short windows so that a task settles in seconds (freeze and tie windows follow the challenge
+# window; tasks need only 30 s between assignment and the deadline); rewards in NNT for quality.
 DEVNET_PARAMS = ProtocolParams(min_stake=100 * NNT, unbonding_delay=60, protocol_fee_bps=200,
                                challenge_window=10, snapshot_interval=1, reward_per_compute_unit=10**15,
-                               rewards_pool_funding=1_000_000 * NNT)
+                               rewards_pool_funding=1_000_000 * NNT, min_execution_window=30)
 NODE_FUNDING = 10_000 * NNT
 REQUESTER_FUNDING = 100_000 * NNT
 ARWEAVE_FUNDING = 1_000 * 10**12  # winston: 1,000 AR

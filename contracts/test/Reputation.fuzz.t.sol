@@ -5,8 +5,10 @@ import {Base} from "./Base.sol";
 import {Reputation} from "../src/Reputation.sol";
 import {IReputation} from "../src/interfaces/IReputation.sol";
 
-/// @notice Reputation stays within 0..10000 under any sequence of outcomes, parameters and idle
-///         times, and idle time only ever moves it towards neutral.
+/// @notice Reputation stays within 0..10000 under any sequence of outcomes, requesters, values,
+///         parameters and idle times; idle time only ever moves it towards neutral; a gain never
+///         decreases with the value paid, the k-th from one requester is at most gain / k, and a
+///         loss is always full.
 contract ReputationFuzzTest is Base {
     uint64 internal constant START = 1_700_000_000;
     uint256 internal constant NEUTRAL = 5000;
@@ -21,17 +23,95 @@ contract ReputationFuzzTest is Base {
         reputation.grantRole(reputation.REPORTER_ROLE(), address(this));
     }
 
-    function testFuzz_record_neverLeavesRange(uint8[24] memory outcomes, uint32[24] memory gaps, uint256 paramSeed)
-        public
-    {
+    /// @dev Any mix of gains (any requester, the node itself included, any value), losses through
+    ///      either entry point, parameters and idle times keeps every score within 0..10000.
+    function testFuzz_recordWork_neverLeavesRange(
+        uint8[24] memory outcomes,
+        uint32[24] memory gaps,
+        uint256[24] memory values,
+        uint256 paramSeed
+    ) public {
         _fuzzParams(paramSeed);
         for (uint256 i; i < outcomes.length; ++i) {
             vm.warp(block.timestamp + gaps[i] % 90 days);
             uint256 before = reputation.reputationOf(node);
             assertLe(before, 10_000, "before record");
-            reputation.record(node, i, IReputation.Outcome(outcomes[i] % 5));
+            IReputation.Outcome outcome = IReputation.Outcome(outcomes[i] % 5);
+            if (outcome > IReputation.Outcome.AgreedEarly && values[i] % 2 == 0) {
+                reputation.record(node, i, outcome);
+            } else {
+                reputation.recordWork(node, i, outcome, _requesterOf(values[i]), values[i] >> 8);
+            }
             assertLe(reputation.reputationOf(node), 10_000, "after record");
         }
+    }
+
+    /// @dev After any history, the gain a task would bring never decreases with its value, and is
+    ///      what `recordWork` then adds (unless clamped at 10000).
+    function testFuzz_recordWork_gainIsMonotoneInValue(
+        uint8[12] memory history,
+        uint256 paramSeed,
+        uint256 v1,
+        uint256 v2,
+        bool early,
+        uint8 who
+    ) public {
+        _fuzzParams(paramSeed);
+        _playHistory(history);
+        uint256 full = reputation.params().fullGainValue;
+        v1 = bound(v1, 0, 3 * full);
+        v2 = bound(v2, v1, 3 * full);
+        IReputation.Outcome outcome = early ? IReputation.Outcome.AgreedEarly : IReputation.Outcome.Agreed;
+        address requester = _requesterOf(who);
+        uint256 g1 = reputation.previewGain(node, outcome, requester, v1);
+        uint256 g2 = reputation.previewGain(node, outcome, requester, v2);
+        assertLe(g1, g2, "monotone in value");
+        uint256 base = early ? reputation.params().earlyGain : reputation.params().agreedGain;
+        assertLe(g2, base, "never more than the full gain");
+        if (requester == node) assertEq(g2, 0, "self-dealing earns nothing");
+        uint256 before = reputation.reputationOf(node);
+        reputation.recordWork(node, 99, outcome, requester, v2);
+        uint256 expected = before + g2 > 10_000 ? 10_000 : before + g2;
+        assertEq(reputation.reputationOf(node), expected, "preview == record");
+    }
+
+    /// @dev In one instant, the k-th gain from one requester is at most the full gain / k.
+    function testFuzz_recordWork_kthGainIsAtMostGainOverK(uint256 paramSeed, uint256 value, uint8 n) public {
+        _fuzzParams(paramSeed);
+        uint256 full = reputation.params().fullGainValue;
+        value = bound(value, 0, 2 * full);
+        n = uint8(bound(n, 1, 40));
+        address requester = makeAddr("requester");
+        uint256 base = reputation.params().earlyGain;
+        uint256 weighted = base * (value < full ? value : full) / full;
+        uint256 counted; // gains that were not 0
+        for (uint256 i; i < n; ++i) {
+            uint256 gain = reputation.previewGain(node, IReputation.Outcome.AgreedEarly, requester, value);
+            assertLe(gain, weighted / (counted + 1), "k-th gain <= weighted gain / k");
+            assertEq(reputation.gainsFrom(node, requester), counted * 1e6, "k counts the gains");
+            reputation.recordWork(node, i, IReputation.Outcome.AgreedEarly, requester, value);
+            if (gain > 0) ++counted;
+        }
+    }
+
+    /// @dev A loss is the full loss whatever the value and requester, through either entry point.
+    function testFuzz_recordWork_lossIsFull(
+        uint8[12] memory history,
+        uint256 paramSeed,
+        uint8 kind,
+        uint256 value,
+        uint8 who
+    ) public {
+        _fuzzParams(paramSeed);
+        _playHistory(history);
+        IReputation.Outcome outcome = IReputation.Outcome(2 + kind % 3);
+        IReputation.Params memory p = reputation.params();
+        uint256 loss = outcome == IReputation.Outcome.Dissented
+            ? p.dissentLoss
+            : outcome == IReputation.Outcome.Missed ? p.missedLoss : p.failedLoss;
+        uint256 before = reputation.reputationOf(node);
+        reputation.recordWork(node, 99, outcome, _requesterOf(who), value);
+        assertEq(reputation.reputationOf(node), before > loss ? before - loss : 0, "full loss");
     }
 
     function testFuzz_decay_movesMonotonicallyTowardsNeutral(
@@ -41,9 +121,7 @@ contract ReputationFuzzTest is Base {
         uint64 t2
     ) public {
         _fuzzParams(paramSeed);
-        for (uint256 i; i < outcomes.length; ++i) {
-            reputation.record(node, i, IReputation.Outcome(outcomes[i] % 5));
-        }
+        _playHistory(outcomes);
         uint256 at0 = reputation.reputationOf(node);
         t1 = uint64(bound(t1, 0, 10 * 365 days));
         t2 = uint64(bound(t2, t1, 10 * 365 days));
@@ -87,10 +165,25 @@ contract ReputationFuzzTest is Base {
                 dissentLoss: uint16((seed >> 32) % 1001),
                 missedLoss: uint16((seed >> 48) % 1001),
                 failedLoss: uint16((seed >> 64) % 1001),
-                halfLife: uint32(seed >> 80) % 60 days
+                halfLife: uint32(seed >> 80) % 60 days,
+                fullGainValue: uint96(bound(seed >> 112, 1, type(uint96).max))
             })
         );
         // forge-lint: disable-end(unsafe-typecast)
+    }
+
+    /// @dev Outcomes from a few requesters (the node itself among them), full value, this instant.
+    function _playHistory(uint8[12] memory outcomes) internal {
+        uint256 full = reputation.params().fullGainValue;
+        for (uint256 i; i < outcomes.length; ++i) {
+            reputation.recordWork(node, i, IReputation.Outcome(outcomes[i] % 5), _requesterOf(outcomes[i] >> 3), full);
+        }
+    }
+
+    /// @dev One of four requesters, the node itself being one of them.
+    function _requesterOf(uint256 seed) internal view returns (address) {
+        uint160 i = uint160(seed % 4); // forge-lint: disable-line(unsafe-typecast)
+        return i == 0 ? node : address(0x5E0000 + i);
     }
 
     function _distance(uint256 score) internal pure returns (uint256) {

@@ -37,9 +37,9 @@ contract ReputationPriorityStrategyTest is StrategyTest {
     function test_select_ordersByReputationThenApplication() public {
         address[] memory c = _candidates(6);
         reputation.record(c[1], 0, IReputation.Outcome.Missed); // 4600
-        reputation.record(c[2], 0, IReputation.Outcome.AgreedEarly); // 5300
-        reputation.record(c[4], 0, IReputation.Outcome.AgreedEarly); // 5300, applied after c[2]
-        reputation.record(c[5], 0, IReputation.Outcome.Agreed); // 5200
+        _gain(c[2], IReputation.Outcome.AgreedEarly); // 5300
+        _gain(c[4], IReputation.Outcome.AgreedEarly); // 5300, applied after c[2]
+        _gain(c[5], IReputation.Outcome.Agreed); // 5200
         address[] memory s = reputationPriority.select(1, c, 5);
         assertEq(s[0], c[2]);
         assertEq(s[1], c[4]);
@@ -54,7 +54,7 @@ contract ReputationPriorityStrategyTest is StrategyTest {
     }
 
     function test_assign_picksTheMostReputedApplicants() public {
-        reputation.record(nodes[4], 0, IReputation.Outcome.AgreedEarly);
+        _gain(nodes[4], IReputation.Outcome.AgreedEarly);
         reputation.record(nodes[0], 0, IReputation.Outcome.Missed);
         uint256 id = _assignWith(reputationPriority, 6);
         address[] memory a = market.assigneesOf(id);
@@ -69,8 +69,10 @@ contract ReputationPriorityStrategyTest is StrategyTest {
         address[] memory c = _candidates(n);
         for (uint256 i; i < n; ++i) {
             uint256 steps = uint256(keccak256(abi.encode(seed, i))) % 4;
-            for (uint256 k; k < steps; ++k) {
-                reputation.record(c[i], k, IReputation.Outcome((seed >> (i + k)) % 5));
+            for (uint160 k; k < steps; ++k) {
+                reputation.recordWork(
+                    c[i], k, IReputation.Outcome((seed >> (i + k)) % 5), address(0x5E0000 + k), 1 ether
+                );
             }
         }
         address[] memory s = reputationPriority.select(1, c, count);
@@ -88,5 +90,10 @@ contract ReputationPriorityStrategyTest is StrategyTest {
                 if (_indexIn(s, c[i]) == type(uint256).max) assertLe(reputation.reputationOf(c[i]), last, "best");
             }
         }
+    }
+
+    /// @dev A full-value gain from a requester `who` has not worked for before.
+    function _gain(address who, IReputation.Outcome outcome) internal {
+        reputation.recordWork(who, 0, outcome, makeAddr("requester"), reputation.params().fullGainValue);
     }
 }

@@ -31,6 +31,8 @@ NULLABLE_STR: S = {"type": ["string", "null"]}
 FRAMEWORK: S = {"type": "string", "enum": list(RUNTIMES)}
 STATUS: S = {"type": "string", "enum": ["published", "assigned", "running", "submitted", "verifying", "settled",
                                        "cancelled", "expired", "disputed", "slashed", "failed"]}
+BOND: S = {"type": "string", "enum": ["none", "locked", "released", "frozen", "held", "slashed"],
+           "description": "the state of the node's collateral for the task"}
 
 SCHEMAS: dict[str, S] = {
     "Error": _obj({"error": _obj({"status": INT, "code": STR, "message": STR}, extra=False)}, extra=False),
@@ -42,6 +44,7 @@ SCHEMAS: dict[str, S] = {
                   "spec_digest": HEX32, "apply_deadline": INT, "deadline": INT, "applicants": INT,
                   "submissions": INT, "result_digest": NULLABLE_STR, "paid": NULLABLE_AMOUNT,
                   "fee": NULLABLE_AMOUNT, "refund": NULLABLE_AMOUNT, "quality": {"type": ["integer", "null"]},
+                  "tied": BOOL, "tie_ends_at": {"type": ["integer", "null"]},
                   "published_block": INT, "updated_block": INT}),
     "TaskList": _obj({"items": {"type": "array", "items": _ref("Task")}, "total": INT, "limit": INT,
                       "offset": INT, "indexed_block": INT}),
@@ -49,10 +52,13 @@ SCHEMAS: dict[str, S] = {
         "token_symbol": STR,
         "chain": _obj({"status": STATUS, "collateral": AMOUNT, "compute_units": INT, "min_hardware_class": INT,
                        "min_reputation": INT, "quality_score": INT, "assigned_at": INT, "submitted_at": INT,
-                       "result_digest": HEX32}),
+                       "result_digest": HEX32, "active": INT, "tied": BOOL, "challenge_ends_at": INT,
+                       "proofs": BOOL}),
         "nodes": {"type": "array", "items": _obj({"node": STR, "assigned": BOOL, "result_digest": NULLABLE_STR,
                                                   "result_uri": NULLABLE_STR, "paid": NULLABLE_AMOUNT,
-                                                  "bonus": NULLABLE_AMOUNT})}})]},
+                                                  "bonus": NULLABLE_AMOUNT, "bond": BOND, "dropped": BOOL,
+                                                  "frozen_until": {"type": ["integer", "null"]},
+                                                  "forfeited": NULLABLE_AMOUNT})}})]},
     "Trace": _obj({"task_id": INT, "events": {"type": "array", "items": _ref("Event")}, "indexed_block": INT}),
     "NodeSummary": _obj({"address": ADDRESS, "registered_block": INT, "hardware_class": INT, "staked": AMOUNT,
                          "locked": AMOUNT, "reputation": INT}),

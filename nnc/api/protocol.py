@@ -10,13 +10,15 @@ from nnc.api.context import ApiContext
 from nnc.chain.deployment import STRATEGY_CONTRACTS
 from nnc.chain.market import Market
 from nnc.chain.registry import Registry
+from nnc.chain.types import ETH
 
 
 def protocol_params(ctx: ApiContext) -> dict[str, Any]:
-    """Governance-set parameters, read live from the contracts."""
+    """Governance-set parameters, read live from the market's config (MarketConfig)."""
     market = Market(ctx.client)
     registry = Registry(ctx.client)
-    s = market.settlement_params()
+    c = market.params()
+    s = c.settlement
     nnt = ctx.deployment.address_of("NNToken")
     params: dict[str, Any] = {
         "chain_id": ctx.deployment.chain_id,
@@ -24,15 +26,19 @@ def protocol_params(ctx: ApiContext) -> dict[str, Any]:
                        "reputation_weight_bps": s.reputation_weight_bps, "protocol_fee_bps": s.protocol_fee_bps,
                        "challenge_window": s.challenge_window, "min_snapshot_interval": s.min_snapshot_interval,
                        "reward_per_compute_unit": str(s.reward_per_compute_unit),
-                       "abandon_penalty_bps": market.abandon_penalty_bps()},
+                       "abandon_penalty_bps": c.abandon_penalty_bps, "freeze_window": c.freeze_window,
+                       "tie_window": c.tie_window, "min_execution_window": c.min_execution_window,
+                       "result_proofs": Web3.to_checksum_address(c.result_proofs),
+                       "treasury": Web3.to_checksum_address(c.treasury)},
         "staking": {"min_stake": str(registry.min_stake()),
                     "unbonding_delay": int(registry.contract.functions.unbondingDelay().call())},
-        "tokens": [{"symbol": "ETH", "address": "0x" + "00" * 20, "decimals": 18, "allowed": True},
-                   {"symbol": "NNT", "address": nnt, "decimals": 18,
-                    "allowed": bool(market.contract.functions.isTokenAllowed(nnt).call())}],
+        # value: NNT-wei that 1e18 of the token counts as (NNT bonuses are capped at the fee paid, so valued)
+        "tokens": [{"symbol": "ETH", "address": ETH, "decimals": 18, "allowed": True,
+                    "value": str(market.token_value(ETH))},
+                   {"symbol": "NNT", "address": nnt, "decimals": 18, "allowed": market.is_token_allowed(nnt),
+                    "value": str(market.token_value(nnt))}],
         "strategies": [{"name": name, "contract": contract, "address": ctx.deployment.address_of(contract),
-                        "allowed": bool(market.contract.functions.isStrategyAllowed(
-                            ctx.deployment.address_of(contract)).call())}
+                        "allowed": market.is_strategy_allowed(ctx.deployment.address_of(contract))}
                        for name, contract in STRATEGY_CONTRACTS.items() if ctx.has(contract)],
     }
     if ctx.has("Reputation"):

@@ -53,11 +53,14 @@ def get_task(ctx: ApiContext, task_id: int) -> dict[str, Any]:
         "compute_units": view.compute_units, "min_hardware_class": view.min_hardware_class,
         "min_reputation": view.min_reputation, "quality_score": view.quality_score,
         "assigned_at": view.assigned_at, "submitted_at": view.submitted_at,
-        "result_digest": "0x" + view.result_digest.hex(),
+        "result_digest": "0x" + view.result_digest.hex(), "active": view.active, "tied": view.tied,
+        "challenge_ends_at": view.challenge_ends_at, "proofs": view.proofs_enabled,
     }
     task["token_symbol"] = token_symbol(ctx, row["token"])
     task["nodes"] = [{"node": n["node"], "assigned": bool(n["assigned"]), "result_digest": n["result_digest"],
-                      "result_uri": n["result_uri"], "paid": n["paid"], "bonus": bonuses.get(n["node"])}
+                      "result_uri": n["result_uri"], "paid": n["paid"], "bonus": bonuses.get(n["node"]),
+                      "bond": str(n["bond"]).lower(), "dropped": bool(n["dropped"]), "frozen_until": n["frozen_until"],
+                      "forfeited": n["forfeited"]}
                      for n in nodes]
     return task
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,13 @@ class Artifact:
     name: str
     abi: list[dict[str, Any]]
     bytecode: str
+    # source path -> library name -> [{"start": byte offset, "length": 20}] in `bytecode`
+    link_references: dict[str, dict[str, list[dict[str, int]]]] = field(default_factory=dict)
+
+    @property
+    def libraries(self) -> list[tuple[str, str]]:
+        """(source path, library name) of every external library the bytecode must be linked to."""
+        return sorted((source, lib) for source, libs in self.link_references.items() for lib in libs)
 
 
 class Artifacts:
@@ -36,7 +43,8 @@ class Artifacts:
                 data = json.loads(path.read_text())
             except FileNotFoundError:
                 raise ArtifactError(f"no artifact for contract {name!r} in {self.directory}") from None
-            self._cache[name] = Artifact(name=name, abi=data["abi"], bytecode=data["bytecode"])
+            self._cache[name] = Artifact(name=name, abi=data["abi"], bytecode=data["bytecode"],
+                                         link_references=data.get("linkReferences", {}))
         return self._cache[name]
 
     def all_abis(self) -> list[list[dict[str, Any]]]:

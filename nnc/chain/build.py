@@ -24,7 +24,8 @@ MANIFEST = "manifest.json"
 COMPILER_SETTINGS: dict[str, Any] = {
     "optimizer": {"enabled": True, "runs": 200},
     "evmVersion": "cancun",
-    "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}},
+    "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.bytecode.linkReferences",
+                                     "evm.deployedBytecode.object"]}},
 }
 
 
@@ -88,12 +89,16 @@ def build_artifacts(src_dir: Path = CONTRACTS_SRC, out_dir: Path = ARTIFACTS_DIR
             if not bytecode and not is_interface:  # abstract contracts and libraries without code
                 continue
             # Interfaces are kept too: they carry the events and errors every client decodes.
+            # External libraries (e.g. TaskSettlement) leave placeholders in the bytecode of the
+            # contracts that call them; `linkReferences` says where (source -> library ->
+            # [{start, length}] in bytes), and `ChainClient.deploy` fills them in.
             artifact = {
                 "contractName": name,
                 "sourceName": source_name,
                 "abi": compiled["abi"],
                 "bytecode": "0x" + bytecode,
                 "deployedBytecode": "0x" + compiled["evm"]["deployedBytecode"]["object"],
+                "linkReferences": compiled["evm"]["bytecode"].get("linkReferences", {}),
             }
             (out_dir / f"{name}.json").write_text(json.dumps(artifact))
             names.append(name)

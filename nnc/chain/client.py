@@ -17,11 +17,11 @@ from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
 from web3.types import BlockIdentifier, TxParams, TxReceipt
 
-from nnc.chain.artifacts import Artifacts
+from nnc.chain.artifacts import Artifact, Artifacts
 from nnc.chain.deployment import Deployment
 from nnc.chain.revert import RevertDecoder
 from nnc.chain.types import SOLIDITY_ENUMS
-from nnc.errors import ChainError, ChainUnavailableError, ConfigError
+from nnc.errors import ArtifactError, ChainError, ChainUnavailableError, ConfigError
 from nnc.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,12 @@ def connect_web3(rpc_url: str, timeout: float = 10.0) -> Web3:
     return w3
 
 
+def library_placeholder(source: str, library: str) -> str:
+    """solc's placeholder for an external library: `__$` + the first 34 hex digits of
+    keccak256("<source path>:<library name>") + `$__` (40 characters, an address's width)."""
+    return "__$" + Web3.keccak(text=f"{source}:{library}").hex().removeprefix("0x")[:34] + "$__"
+
+
 class ChainClient:
     """One account on one deployment: read contracts, send transactions, decode failures."""
 
@@ -57,6 +63,8 @@ class ChainClient:
         self.decoder = RevertDecoder(artifacts.all_abis(), SOLIDITY_ENUMS)
         self._contracts: dict[str, Contract] = {}
         self.receipt_hooks: list[Callable[[TxReceipt], None]] = []  # called with every mined receipt (metrics)
+        # external libraries deployed (or known) for this deployment: name -> address
+        self.libraries: dict[str, str] = dict(deployment.libraries) if deployment is not None else {}
 
     @classmethod
     def from_settings(cls, settings: Settings, need_deployment: bool = True,
@@ -147,8 +155,11 @@ class ChainClient:
         return self._send(tx, "send ETH", None)
 
     def deploy(self, name: str, *args: Any) -> Contract:
+        """Deploys contract `name`; the external libraries its bytecode references are deployed
+        first (once per client: see `libraries`) and linked in."""
         artifact = self.artifacts.get(name)
-        factory = self.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+        bytecode = self.link(artifact)
+        factory = self.w3.eth.contract(abi=artifact.abi, bytecode=bytecode)
         ctor = factory.constructor(*args)
         try:
             gas = int(ctor.estimate_gas(cast(TxParams, {"from": self.address})) * self.gas_multiplier)
@@ -164,6 +175,27 @@ class ChainClient:
             raise ChainError(f"deploy {name}: receipt has no contract address")
         log.info("deployed %s at %s (gas %d)", name, address, receipt["gasUsed"])
         return self.w3.eth.contract(address=address, abi=artifact.abi)
+
+    def link(self, artifact: Artifact) -> str:
+        """`artifact`'s bytecode with every library placeholder replaced by the library's address,
+        deploying the libraries not deployed yet. Uses the compiler's link references (byte
+        offsets), and checks that each holds solc's placeholder for that library."""
+        text = artifact.bytecode[2:]
+        for source, library in artifact.libraries:
+            address = self.libraries.get(library)
+            if address is None:
+                address = str(self.deploy(library).address)
+                self.libraries[library] = address
+            placeholder = library_placeholder(source, library)
+            for ref in artifact.link_references[source][library]:
+                start, length = 2 * int(ref["start"]), 2 * int(ref["length"])
+                if length != 40 or text[start:start + length] != placeholder:
+                    raise ArtifactError(f"{artifact.name}: no placeholder for {source}:{library} at byte "
+                                        f"{ref['start']} (stale artifact? run `nnc build`)")
+                text = text[:start] + address[2:].lower() + text[start + length:]
+        if "__$" in text:
+            raise ArtifactError(f"{artifact.name}: unlinked library placeholders left in the bytecode")
+        return "0x" + text
 
     def _fee_fields(self) -> dict[str, int]:
         base = self.w3.eth.get_block("latest").get("baseFeePerGas", 0) or 0

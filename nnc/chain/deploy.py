@@ -1,4 +1,5 @@
-"""Deploying the protocol: token, registry, reputation, rewards pool, market and strategies."""
+"""Deploying the protocol: token, registry, reputation, rewards pool, market config, market
+(with its external settlement library) and strategies."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from web3.contract import Contract
 from nnc.chain.client import ChainClient
 from nnc.chain.deployment import STRATEGY_CONTRACTS, Deployment
 from nnc.chain.governance import deploy_governance
+from nnc.chain.types import ETH
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,14 @@ class ProtocolParams:
     protocol_fee_bps: int = 200
     challenge_window: int = 3600
     snapshot_interval: int = 30
+    # seconds a frozen dissenter of a proven task stays open to a challenge after settlement, and a
+    # tied task waits in Verifying before every replica is paid (None: the challenge window)
+    freeze_window: int | None = None
+    tie_window: int | None = None
+    min_execution_window: int = 600  # seconds between assignment and the deadline, at least
+    abandon_penalty_bps: int = 1000  # of its collateral, lost by a node that gives up or squats
+    # NNT-wei that 1 ETH counts as (caps NNT bonuses of ETH tasks at the fee paid; 0: no bonus)
+    eth_token_value: int = 2000 * NNT
     reward_per_compute_unit: int = 0
     rewards_pool_funding: int = 0  # NNT moved from the deployer into the rewards pool
     treasury: str | None = None  # default: the deployer
@@ -44,6 +54,14 @@ class ProtocolParams:
     governor_quorum_percent: int = 4
     timelock_delay: int = 60  # seconds
 
+    @property
+    def resolved_freeze_window(self) -> int:
+        return self.challenge_window if self.freeze_window is None else self.freeze_window
+
+    @property
+    def resolved_tie_window(self) -> int:
+        return self.challenge_window if self.tie_window is None else self.tie_window
+
 
 def deploy_protocol(client: ChainClient, params: ProtocolParams = ProtocolParams()) -> Deployment:
     """Deploys and wires every contract from the client's account; returns the deployment."""
@@ -53,8 +71,10 @@ def deploy_protocol(client: ChainClient, params: ProtocolParams = ProtocolParams
     registry = client.deploy("NodeRegistry", token.address, params.min_stake, params.unbonding_delay, deployer)
     reputation = client.deploy("Reputation", deployer)
     pool = client.deploy("RewardsPool", token.address, deployer)
-    market = client.deploy("TaskMarket", registry.address, reputation.address, pool.address,
-                           params.treasury or deployer, params.protocol_fee_bps, deployer)
+    config = client.deploy("MarketConfig", token.address, params.treasury or deployer, params.protocol_fee_bps,
+                           deployer)
+    market = client.deploy("TaskMarket", registry.address, reputation.address, pool.address, config.address,
+                           deployer)
     strategies = {name: _deploy_strategy(client, contract, registry, reputation, market)
                   for name, contract in STRATEGY_CONTRACTS.items()}
 
@@ -65,18 +85,21 @@ def deploy_protocol(client: ChainClient, params: ProtocolParams = ProtocolParams
         _grant(client, registry, "ORACLE_ROLE", oracle)
         _grant(client, market, "ORACLE_ROLE", oracle)
     for strategy in strategies.values():
-        client.transact(market.functions.setStrategyAllowed(strategy.address, True), context="allow strategy")
-    client.transact(market.functions.setTokenAllowed(token.address, True), context="allow NNT payments")
-    client.transact(market.functions.setChallengeWindow(params.challenge_window), context="challenge window")
-    client.transact(market.functions.setSnapshotInterval(params.snapshot_interval), context="snapshot interval")
+        client.transact(config.functions.setStrategyAllowed(strategy.address, True), context="allow strategy")
+    client.transact(config.functions.setTokenValue(ETH, params.eth_token_value), context="ETH value in NNT")
+    client.transact(config.functions.setChallengeWindow(params.challenge_window), context="challenge window")
+    client.transact(config.functions.setSnapshotInterval(params.snapshot_interval), context="snapshot interval")
+    client.transact(config.functions.setWindows(params.resolved_freeze_window, params.resolved_tie_window,
+                                                params.min_execution_window), context="windows")
+    client.transact(config.functions.setAbandonPenalty(params.abandon_penalty_bps), context="abandon penalty")
     if params.reward_per_compute_unit:
-        client.transact(market.functions.setRewardPerComputeUnit(params.reward_per_compute_unit),
+        client.transact(config.functions.setRewardPerComputeUnit(params.reward_per_compute_unit),
                         context="reward per compute unit")
     zk_addresses: dict[str, str] = {}
     if params.result_proofs:
         verifier = client.deploy("ResultCommitmentVerifier")
         proofs = client.deploy("ResultProofs", verifier.address, market.address)
-        client.transact(market.functions.setResultProofs(proofs.address), context="result proofs")
+        client.transact(config.functions.setResultProofs(proofs.address), context="result proofs")
         zk_addresses = {"ResultCommitmentVerifier": verifier.address, "ResultProofs": proofs.address}
     if params.rewards_pool_funding:
         client.transact(token.functions.approve(pool.address, params.rewards_pool_funding), context="approve pool")
@@ -84,12 +107,12 @@ def deploy_protocol(client: ChainClient, params: ProtocolParams = ProtocolParams
 
     addresses: dict[str, str] = {
         "NNToken": token.address, "NodeRegistry": registry.address, "Reputation": reputation.address,
-        "RewardsPool": pool.address, "TaskMarket": market.address}
+        "RewardsPool": pool.address, "MarketConfig": config.address, "TaskMarket": market.address}
     addresses.update({STRATEGY_CONTRACTS[name]: s.address for name, s in strategies.items()})
     addresses.update(zk_addresses)
-    addresses.update(deploy_governance(client, params, token, registry, reputation, pool, market))
+    addresses.update(deploy_governance(client, params, token, registry, reputation, pool, config, market))
     deployment = Deployment(chain_id=client.w3.eth.chain_id, start_block=start_block, deployer=deployer,
-                            addresses=addresses)
+                            addresses=addresses, libraries=dict(client.libraries))
     client.deployment = deployment
     return deployment
 

@@ -26,6 +26,9 @@ class Deployment:
     start_block: int
     deployer: str
     addresses: dict[str, str] = field(default_factory=dict)
+    # external libraries linked into the contracts (e.g. TaskSettlement): name -> address. Their
+    # code runs by DELEGATECALL in the calling contract, so they emit no events of their own.
+    libraries: dict[str, str] = field(default_factory=dict)
 
     def address_of(self, name: str) -> str:
         try:
@@ -41,7 +44,8 @@ class Deployment:
         try:
             data = json.loads(path.read_text())
             return cls(chain_id=int(data["chain_id"]), start_block=int(data["start_block"]),
-                       deployer=str(data["deployer"]), addresses=dict(data["addresses"]))
+                       deployer=str(data["deployer"]), addresses=dict(data["addresses"]),
+                       libraries=dict(data.get("libraries", {})))
         except FileNotFoundError:
             raise ConfigError(f"no deployment file at {path}: deploy first (`nnc devnet up` or `nnc deploy`)") from None
         except (ValueError, KeyError, TypeError) as exc:

@@ -25,11 +25,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ADMIN_ROLE = b"\x00" * 32
-GOVERNED = ("NodeRegistry", "Reputation", "RewardsPool", "TaskMarket", "Arbitration", "SpotCheck")
+GOVERNED = ("NodeRegistry", "Reputation", "RewardsPool", "MarketConfig", "TaskMarket", "Arbitration", "SpotCheck")
 
 
 def deploy_governance(client: ChainClient, params: ProtocolParams, token: Contract, registry: Contract,
-                      reputation: Contract, pool: Contract, market: Contract) -> dict[str, str]:
+                      reputation: Contract, pool: Contract, config: Contract, market: Contract) -> dict[str, str]:
     """Deploys and wires the four contracts, then hands every admin role to the timelock."""
     deployer = client.address
     arbitration = client.deploy(
@@ -42,15 +42,16 @@ def deploy_governance(client: ChainClient, params: ProtocolParams, token: Contra
     governor = client.deploy("NNCGovernor", token.address, timelock.address, params.governor_voting_delay,
                              params.governor_voting_period, 0, params.governor_quorum_percent)
 
-    _grant(client, market, "DISPUTE_ROLE", arbitration.address)
-    _grant(client, market, "DISPUTE_ROLE", spot_check.address)
+    # DISPUTE_ROLE is bound once, here, and can never be granted again (not by governance either)
+    client.transact(market.functions.bindDisputeResolvers([arbitration.address, spot_check.address]),
+                    context="bind dispute resolvers")
     _grant(client, arbitration, "OPENER_ROLE", spot_check.address)
     _grant(client, reputation, "REPORTER_ROLE", spot_check.address)
     _grant(client, timelock, "PROPOSER_ROLE", governor.address)
     _grant(client, timelock, "CANCELLER_ROLE", governor.address)
 
-    contracts = {"NodeRegistry": registry, "Reputation": reputation, "RewardsPool": pool, "TaskMarket": market,
-                 "Arbitration": arbitration, "SpotCheck": spot_check}
+    contracts = {"NodeRegistry": registry, "Reputation": reputation, "RewardsPool": pool, "MarketConfig": config,
+                 "TaskMarket": market, "Arbitration": arbitration, "SpotCheck": spot_check}
     for name, contract in contracts.items():
         client.transact(contract.functions.grantRole(ADMIN_ROLE, timelock.address),
                         context=f"{name}: admin to timelock")

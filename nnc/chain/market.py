@@ -7,12 +7,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from web3 import Web3
+from web3.contract import Contract
 from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from nnc.chain.client import ChainClient
 from nnc.chain.deployment import STRATEGY_CONTRACTS
-from nnc.chain.types import ETH, AbandonReason, SettlementParams, Snapshot, TaskStatus, TaskView
+from nnc.chain.types import (
+    ETH,
+    AbandonReason,
+    MarketParams,
+    ParticipationView,
+    SettlementParams,
+    Snapshot,
+    TaskStatus,
+    TaskView,
+)
 from nnc.errors import ChainError
 from nnc.zk import CommitmentProof, new_salt, prove_commitment
 
@@ -43,6 +53,14 @@ class Market:
     def __init__(self, client: ChainClient) -> None:
         self.client = client
         self.contract = client.market
+        self._config: Contract | None = None
+
+    @property
+    def config(self) -> Contract:
+        """The MarketConfig the market reads its parameters and allow-lists from."""
+        if self._config is None:
+            self._config = self.client.at("MarketConfig", self.contract.functions.config().call())
+        return self._config
 
     # -- writes ----------------------------------------------------------------------------
 
@@ -54,7 +72,7 @@ class Market:
                   req.min_hardware_class, req.apply_deadline, req.deadline, req.compute_units,
                   req.min_reputation)
         value = req.budget if int(req.token, 16) == 0 else 0
-        if value == 0 and self.contract.functions.isTokenAllowed(Web3.to_checksum_address(req.token)).call():
+        if value == 0 and self.config.functions.isTokenAllowed(Web3.to_checksum_address(req.token)).call():
             erc20 = self.client.at("NNToken", req.token)  # any ERC-20 ABI will do for approve
             self.client.transact(erc20.functions.approve(self.contract.address, req.budget),
                                  context="approve budget")
@@ -95,7 +113,7 @@ class Market:
         """Submits a result the way the market takes it: a zero-knowledge proof of the commitment
         when result proofs are on (returns the salt, needed to open the commitment later), the
         plain digest otherwise (returns None). `on_stage` hears "proving" and "sending"."""
-        if not self.proofs_enabled():
+        if not self.proofs_enabled(task_id):
             if on_stage is not None:
                 on_stage("sending")
             return self.submit(task_id, result_digest, result_uri), None
@@ -114,10 +132,16 @@ class Market:
         return self.client.transact(self.contract.functions.expire(task_id), context=f"expire task {task_id}")
 
     def abandon(self, task_id: int, reason: AbandonReason) -> TxReceipt:
-        """Gives up a task this account is assigned to and has not submitted: the task fails,
-        the requester is refunded and `abandon_penalty_bps` of the collateral is slashed."""
+        """Gives up a task this account is assigned to and has not submitted: this node drops
+        out and `abandon_penalty_bps` of its collateral goes to the treasury; the other assignees
+        go on (the task fails, refunding the budget, only when none is left)."""
         return self.client.transact(self.contract.functions.abandon(task_id, int(reason)),
                                     context=f"abandon task {task_id} ({reason.name.lower()})")
+
+    def release_frozen(self, task_id: int, node: str) -> TxReceipt:
+        """Releases a frozen node's collateral once the task's freeze window closed (anyone may)."""
+        return self.client.transact(self.contract.functions.releaseFrozen(task_id, Web3.to_checksum_address(node)),
+                                    context=f"release frozen {node[:10]} of task {task_id}")
 
     def claim(self, token: str = ETH) -> TxReceipt:
         return self.client.transact(self.contract.functions.claim(Web3.to_checksum_address(token)),
@@ -148,20 +172,42 @@ class Market:
     def result_of(self, task_id: int, node: str) -> bytes:
         return bytes(self.contract.functions.resultOf(task_id, Web3.to_checksum_address(node)).call())
 
-    def proofs_enabled(self) -> bool:
-        """Whether results must be submitted as zero-knowledge proofs (`submitProof`)."""
-        return int(self.contract.functions.resultProofs().call(), 16) != 0
+    def participation(self, task_id: int, node: str) -> ParticipationView:
+        return ParticipationView.from_tuple(
+            self.contract.functions.participationOf(task_id, Web3.to_checksum_address(node)).call())
 
-    def result_proofs(self) -> str:
-        """Address of the ResultProofs contract (zero when proofs are off)."""
-        return str(self.contract.functions.resultProofs().call())
+    def proofs_enabled(self, task_id: int) -> bool:
+        """Whether task `task_id`'s results must be submitted as zero-knowledge proofs
+        (`submitProof`): the proof mode is fixed per task when it is published."""
+        return self.task(task_id).proofs_enabled
+
+    def result_proofs(self, task_id: int | None = None) -> str:
+        """Address of the ResultProofs contract of task `task_id`, or (None) the one new tasks
+        get (zero when proofs are off)."""
+        if task_id is not None:
+            return self.task(task_id).result_proofs
+        return self.params().result_proofs
+
+    def params(self) -> MarketParams:
+        """Everything the market reads from its config (one call)."""
+        return MarketParams.from_tuple(self.config.functions.params().call())
 
     def abandon_penalty_bps(self) -> int:
         """The share of its collateral, in basis points, that a node loses by `abandon`."""
-        return int(self.contract.functions.abandonPenaltyBps().call())
+        return self.params().abandon_penalty_bps
 
     def settlement_params(self) -> SettlementParams:
-        return SettlementParams.from_tuple(self.contract.functions.settlementParams().call())
+        return SettlementParams.from_tuple(self.config.functions.settlementParams().call())
+
+    def token_value(self, token: str = ETH) -> int:
+        """NNT-wei that 1e18 wei of `token` counts as (caps bonuses at the fee paid)."""
+        return int(self.config.functions.tokenValue(Web3.to_checksum_address(token)).call())
+
+    def is_token_allowed(self, token: str) -> bool:
+        return bool(self.config.functions.isTokenAllowed(Web3.to_checksum_address(token)).call())
+
+    def is_strategy_allowed(self, strategy: str) -> bool:
+        return bool(self.config.functions.isStrategyAllowed(Web3.to_checksum_address(strategy)).call())
 
     def claimable(self, account: str, token: str = ETH) -> int:
         return int(self.contract.functions.claimable(Web3.to_checksum_address(token),

@@ -23,7 +23,7 @@ class TaskStatus(IntEnum):
     EXPIRED = 8
     DISPUTED = 9
     SLASHED = 10
-    FAILED = 11  # an assignee gave it up (`abandon`)
+    FAILED = 11  # every assignee gave it up (`abandon`): the budget was refunded
 
     @property
     def is_final(self) -> bool:
@@ -39,7 +39,22 @@ class AbandonReason(IntEnum):
     NODE_FAULT = 2  # anything else that went wrong on the node
 
 
-SOLIDITY_ENUMS: dict[str, list[str]] = {"TaskStatus": [s.name.capitalize() for s in TaskStatus]}
+class Bond(IntEnum):
+    """Mirrors `ITaskMarket.Bond` (same order): the state of the collateral one node locked for one task."""
+
+    NONE = 0  # never applied
+    LOCKED = 1  # applied or assigned: the collateral is locked in the registry
+    RELEASED = 2  # back to the node's free stake
+    FROZEN = 3  # outvoted where results are proven: open to a challenge until the task's challengeEndsAt
+    HELD = 4  # frozen and challenged: arbitration decides
+    SLASHED = 5  # taken, wholly or in part (the rest released)
+
+
+QUALITY_UNSCORED = 5000
+"""The quality a task counts until an oracle scores it (`TaskMarket.QUALITY_UNSCORED`): neutral."""
+
+SOLIDITY_ENUMS: dict[str, list[str]] = {"TaskStatus": [s.name.capitalize() for s in TaskStatus],
+                                        "Bond": [b.name.capitalize() for b in Bond]}
 
 
 @dataclass(frozen=True)
@@ -64,12 +79,44 @@ class TaskView:
     min_reputation: int
     quality_score: int
     assigned_at: int
-    submitted_at: int
+    submitted_at: int  # when the last result came in
+    active: int = 0  # assignees still in the task (not dropped, not slashed)
+    tied: bool = False  # settlement found no strict majority: the tie window was opened
+    challenge_ends_at: int = 0  # challenges until then: results (Submitted, Verifying), frozen nodes (Settled)
+    result_proofs: str = ETH  # the verifier this task's results are proven to, fixed at publish (zero: digests)
+
+    @property
+    def proofs_enabled(self) -> bool:
+        """Whether this task's results are submitted as zero-knowledge proofs (`submitProof`)."""
+        return int(self.result_proofs, 16) != 0
 
     @classmethod
     def from_tuple(cls, task_id: int, t: Any) -> TaskView:
         return cls(task_id, t[0], TaskStatus(t[1]), t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9],
-                   t[10], bytes(t[11]), bytes(t[12]), t[13], t[14], t[15], t[16], t[17])
+                   t[10], bytes(t[11]), bytes(t[12]), t[13], t[14], t[15], t[16], t[17], int(t[18]), bool(t[19]),
+                   int(t[20]), str(t[21]))
+
+
+@dataclass(frozen=True)
+class ParticipationView:
+    """`ITaskMarket.Participation`: one node's part in one task."""
+
+    applied: bool
+    assigned: bool
+    submitted: bool
+    submitted_at: int
+    last_snapshot_step: int
+    last_snapshot_at: int
+    price: int
+    result_digest: bytes
+    snapshot_head: bytes
+    bond: Bond
+    dropped: bool
+
+    @classmethod
+    def from_tuple(cls, p: Any) -> ParticipationView:
+        return cls(bool(p[0]), bool(p[1]), bool(p[2]), int(p[3]), int(p[4]), int(p[5]), int(p[6]), bytes(p[7]),
+                   bytes(p[8]), Bond(p[9]), bool(p[10]))
 
 
 @dataclass(frozen=True)
@@ -108,7 +155,7 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class SettlementParams:
-    """`ITaskMarket.SettlementParams`: governance-set weights, fee and windows."""
+    """`IMarketConfig.SettlementParams`: governance-set weights, fee and windows."""
 
     base_weight_bps: int
     quality_weight_bps: int
@@ -121,3 +168,21 @@ class SettlementParams:
     @classmethod
     def from_tuple(cls, p: Any) -> SettlementParams:
         return cls(*(int(v) for v in p))
+
+
+@dataclass(frozen=True)
+class MarketParams:
+    """`IMarketConfig.Params`: everything the market reads from its config."""
+
+    settlement: SettlementParams
+    abandon_penalty_bps: int
+    freeze_window: int  # seconds a frozen dissenter stays open to a challenge after settlement
+    tie_window: int  # seconds a tied task waits in Verifying before every replica is paid
+    min_execution_window: int  # seconds between assignment and the deadline, at least
+    treasury: str
+    result_proofs: str  # the verifier new tasks use (zero: plain digests)
+
+    @classmethod
+    def from_tuple(cls, p: Any) -> MarketParams:
+        return cls(SettlementParams.from_tuple(p[0]), int(p[1]), int(p[2]), int(p[3]), int(p[4]), str(p[5]),
+                   str(p[6]))

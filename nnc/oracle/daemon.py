@@ -1,9 +1,19 @@
 """The oracle daemon: index events, then poke every task whose next step is due.
 
-Pokes are permissionless contract calls (assign, settle, expire) that move no money on the
-oracle's say: the contract checks every condition. Each is simulated first, so a task that is
-not ready costs no gas, and the on-chain status is re-read before acting, so a restart or a
-second oracle never double-acts.
+Pokes are permissionless contract calls (assign, settle, expire, releaseFrozen) that move no
+money on the oracle's say: the contract checks every condition. Each is simulated first, so a
+task that is not ready costs no gas, and the on-chain state is re-read before acting, so a
+restart or a second oracle never double-acts. The due ones:
+
+- assign a published task with enough applicants; expire it when applications closed without
+  enough eligible ones (or too little time is left to run it);
+- expire an assigned or running task past its deadline, whether or not some results are in
+  (the nodes that submitted nothing drop out; the task goes on to settlement with the others);
+- settle a submitted task after its challenge window, and a tied one (Verifying) after its tie
+  window: every active replica is then paid;
+- release the collateral of every frozen node (outvoted where results are proven) once its
+  freeze window closed without a challenge. Frozen seats come from the index (rebuilt from the
+  chain's events after a restart) and are checked on-chain before each release.
 """
 
 from __future__ import annotations
@@ -17,7 +27,7 @@ from nnc.chain.client import TRANSIENT_ERRORS, ChainClient
 from nnc.chain.dispute import CheckStatus, SpotCheck
 from nnc.chain.events import EventReader
 from nnc.chain.market import Market
-from nnc.chain.types import TaskStatus
+from nnc.chain.types import Bond, TaskStatus
 from nnc.daemon import Backoff, StopFlag
 from nnc.errors import ContractRevertError, NNCError, StorageError
 from nnc.logs import log_context
@@ -33,7 +43,9 @@ log = logging.getLogger(__name__)
 
 # Reverts that only mean "not yet": the oracle tries again on a later round.
 NOT_READY = frozenset({"ApplicationOpen", "NotEnoughApplicants", "DeadlineNotReached", "InvalidStatus",
-                       "ChallengeWindowOpen"})
+                       "ChallengeWindowOpen", "InvalidBond", "ExecutionWindowTooShort"})
+# Reverts of `assign` after which the task can only expire (once its applications closed).
+UNASSIGNABLE = frozenset({"NotEnoughApplicants", "ExecutionWindowTooShort"})
 OPEN = (TaskStatus.PUBLISHED, TaskStatus.ASSIGNED, TaskStatus.RUNNING)
 
 
@@ -113,6 +125,31 @@ class Oracle:
             task_id = int(row["task_id"])
             with self.context(task_id):
                 done.extend((task_id, action) for action in self._poke_task(row, status, now))
+        done.extend(self.release_frozen(now))
+        return done
+
+    def release_frozen(self, now: int) -> list[tuple[int, str]]:
+        """Releases every frozen seat whose freeze window has closed (and was not challenged: a
+        challenged seat is Held until arbitration decides). Asks the chain first, so a restart, a
+        lagging index or another caller never makes it send twice."""
+        done: list[tuple[int, str]] = []
+        for seat in self.index.frozen_nodes():
+            until = seat["frozen_until"]
+            if until is None or now < int(until):
+                continue
+            task_id, node = int(seat["task_id"]), str(seat["node"])
+            with self.context(task_id):
+                try:
+                    bond = self.market.participation(task_id, node).bond
+                    if bond != Bond.FROZEN:
+                        continue  # released or held already: the index catches up on its next sync
+                    self.market.release_frozen(task_id, node)
+                except ContractRevertError as exc:
+                    level = logging.DEBUG if exc.name in NOT_READY else logging.WARNING
+                    log.log(level, "task %d: releasing %s not possible now: %s", task_id, node, exc)
+                    continue
+                log.info("task %d: frozen collateral of %s released (freeze window closed)", task_id, node)
+                done.append((task_id, "release_frozen"))
         return done
 
     def _poke_task(self, row: dict[str, Any], status: TaskStatus, now: int) -> list[str]:
@@ -141,8 +178,9 @@ class Oracle:
             log.info("task %d: %s sent", task_id, action)
             done.append(action)
         except ContractRevertError as exc:
-            if action == "assign" and exc.name == "NotEnoughApplicants" and now >= int(row["apply_deadline"]):
-                self.market.expire(task_id)  # some applicants are no longer eligible: release the budget
+            if action == "assign" and exc.name in UNASSIGNABLE and now >= int(row["apply_deadline"]):
+                # some applicants are no longer eligible, or too little time is left: release the budget
+                self.market.expire(task_id)
                 done.append("expire")
                 return done
             level = logging.DEBUG if exc.name in NOT_READY else logging.WARNING
@@ -170,17 +208,19 @@ class Oracle:
     def _report_quality(self, row: dict[str, Any]) -> bool:
         """Evaluates the majority result of a submitted task and reports its quality score."""
         task_id = int(row["task_id"])
-        nodes = [n for n in self.index.task_nodes(task_id) if n["result_digest"]]
+        # the active results: nodes that dropped out or were slashed are not counted
+        nodes = [n for n in self.index.task_nodes(task_id)
+                 if n["result_digest"] and not n["dropped"] and n["bond"] == Bond.LOCKED.name]
         digests = Counter(n["result_digest"] for n in nodes)
         if not digests:
             return False
         digest, votes = digests.most_common(1)[0]
-        if votes * 2 <= int(row["replication"]):
-            return False  # no majority: nothing will be paid, nothing to score
+        if votes * 2 <= len(nodes):
+            return False  # no strict majority: a tie, settled after its window at the neutral score
         model_uri = next(n["result_uri"] for n in nodes if n["result_digest"] == digest)
         assert self.store is not None
         try:
-            tag_of_task = task_id if self.market.proofs_enabled() else None
+            tag_of_task = task_id if self.market.proofs_enabled(task_id) else None
             score = evaluate_result(self.store, row["spec_uri"], bytes.fromhex(row["spec_digest"][2:]),
                                     model_uri, bytes.fromhex(digest[2:]), tag_of_task)
             self.market.report_quality(task_id, score)
@@ -226,6 +266,8 @@ class Oracle:
             return "expire" if now >= int(row["apply_deadline"]) else None
         if status == TaskStatus.SUBMITTED:
             return "settle"
+        if status == TaskStatus.VERIFYING and row["tied"] and now >= int(row["tie_ends_at"] or 0):
+            return "settle"  # the tie stood through its window: every active replica is paid
         return None
 
     def run(self, stop: StopFlag) -> None:

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from nnc.chain.events import ChainEvent
-from nnc.chain.types import TaskStatus
+from nnc.chain.types import Bond, TaskStatus
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
@@ -32,10 +32,13 @@ CREATE TABLE IF NOT EXISTS tasks (
     strategy TEXT NOT NULL, apply_deadline INTEGER NOT NULL, deadline INTEGER NOT NULL,
     status TEXT NOT NULL, applicants INTEGER NOT NULL DEFAULT 0, submissions INTEGER NOT NULL DEFAULT 0,
     result_digest TEXT, paid TEXT, fee TEXT, refund TEXT, quality INTEGER,
+    tied INTEGER NOT NULL DEFAULT 0, tie_ends_at INTEGER,
     published_block INTEGER NOT NULL, updated_block INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS task_nodes (
     task_id INTEGER NOT NULL, node TEXT NOT NULL, assigned INTEGER NOT NULL DEFAULT 0,
     result_digest TEXT, result_uri TEXT, paid TEXT,
+    bond TEXT NOT NULL DEFAULT 'NONE', dropped INTEGER NOT NULL DEFAULT 0, frozen_until INTEGER,
+    forfeited TEXT,
     PRIMARY KEY (task_id, node));
 CREATE TABLE IF NOT EXISTS audit_records (task_id INTEGER PRIMARY KEY, uri TEXT NOT NULL);
 """
@@ -124,6 +127,12 @@ class EventIndex:
         rows = self.db.execute("SELECT * FROM task_nodes WHERE task_id = ? ORDER BY node", (task_id,))
         return [dict(r) for r in rows.fetchall()]
 
+    def frozen_nodes(self) -> list[dict[str, Any]]:
+        """Seats whose collateral is frozen (outvoted where results are proven), oldest task first:
+        each is released by anyone once its `frozen_until` has passed, unless challenged (Held)."""
+        rows = self.db.execute("SELECT * FROM task_nodes WHERE bond = ? ORDER BY task_id, node", (Bond.FROZEN.name,))
+        return [dict(r) for r in rows.fetchall()]
+
     def events(self, task_id: int | None = None) -> list[dict[str, Any]]:
         """Events in chain order, for one task or all: the audit trace."""
         query = "SELECT * FROM events"
@@ -170,11 +179,28 @@ class EventIndex:
                  a["replication"], a["strategy"], a["applyDeadline"], a["deadline"],
                  TaskStatus.PUBLISHED.name, e.block_number, e.block_number))
         elif e.name == "TaskStatusChanged":
-            self._update_task(task_id, e.block_number, status=TaskStatus(a["to"]).name)
+            to = TaskStatus(a["to"])
+            self._update_task(task_id, e.block_number, status=to.name)
+            if to == TaskStatus.FAILED:  # every assignee gave up: the whole budget went back
+                self.db.execute("UPDATE tasks SET refund = budget WHERE task_id = ?", (task_id,))
         elif e.name == "NodeApplied":
             self.db.execute("INSERT OR IGNORE INTO task_nodes (task_id, node) VALUES (?, ?)",
                             (task_id, a["node"].lower()))
             self.db.execute("UPDATE tasks SET applicants = applicants + 1 WHERE task_id = ?", (task_id,))
+        elif e.name == "ApplicantDropped":  # no longer eligible: its slot taken, or dropped at assignment
+            self._update_node(task_id, a["node"], forfeited=str(a["forfeited"]))
+            self.db.execute("UPDATE tasks SET applicants = MAX(applicants - 1, 0) WHERE task_id = ? AND status = ?",
+                            (task_id, TaskStatus.PUBLISHED.name))
+        elif e.name == "BondChanged":
+            self._update_node(task_id, a["node"], bond=Bond(a["to"]).name)
+        elif e.name in ("NodeMissed", "TaskAbandoned"):  # dropped out: the others go on
+            self._update_node(task_id, a["node"], dropped=1, forfeited=str(a["slashed"]))
+        elif e.name == "NodeSlashed":  # out of the task by arbitration; its share is refunded at settlement
+            self._update_node(task_id, a["node"], forfeited=str(a["collateral"]))
+        elif e.name == "NodeFrozen":
+            self._update_node(task_id, a["node"], frozen_until=int(a["until"]))
+        elif e.name == "TaskTied":
+            self._update_task(task_id, e.block_number, tied=1, tie_ends_at=int(a["endsAt"]))
         elif e.name == "TaskAssigned":
             for node in a["nodes"]:
                 self.db.execute("INSERT INTO task_nodes (task_id, node, assigned) VALUES (?, ?, 1) "
@@ -193,9 +219,12 @@ class EventIndex:
             self._update_task(task_id, e.block_number, quality=int(a["score"]))
         elif e.name in _REFUND_EVENTS:
             self._update_task(task_id, e.block_number, refund=str(a["refund"]))
-        elif e.name == "TaskAbandoned":  # the whole budget goes back to the requester
-            self.db.execute("UPDATE tasks SET refund = budget, updated_block = ? WHERE task_id = ?",
-                            (e.block_number, task_id))
+
+    def _update_node(self, task_id: int, node: str, **fields: Any) -> None:
+        self.db.execute("INSERT OR IGNORE INTO task_nodes (task_id, node) VALUES (?, ?)", (task_id, node.lower()))
+        assignments = ", ".join(f"{k} = ?" for k in fields)
+        self.db.execute(f"UPDATE task_nodes SET {assignments} WHERE task_id = ? AND node = ?",
+                        (*fields.values(), task_id, node.lower()))
 
     def _update_task(self, task_id: int, block: int, **fields: Any) -> None:
         assignments = ", ".join(f"{k} = ?" for k in fields)

@@ -29,7 +29,7 @@ class ProofChecker:
 
     def task_valid(self, task_id: int) -> bool:
         """False if any proof submitted for the task fails the Python verification."""
-        address = self.market.result_proofs()
+        address = self.market.result_proofs(task_id)
         if int(address, 16) == 0:
             return True
         contract = self.client.at("ResultProofs", address)

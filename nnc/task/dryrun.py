@@ -105,6 +105,25 @@ def dry_run(spec: TaskSpec, steps: int = DEFAULT_DRY_STEPS, price_per_compute_un
         price_per_compute_unit_wei=price_per_compute_unit, replication=replication)
 
 
+TRAINING_EFFICIENCY: Final = 0.1
+"""The share of a node's benchmark matmul throughput that training reaches, at worst (small
+models reach a few percent to a few tens: per-step overheads, data, the optimizer)."""
+
+STEP_OVERHEAD_S: Final = 0.005
+"""Seconds of fixed cost per training step (Python, the framework's dispatch), whatever the model."""
+
+STARTUP_S: Final = 10.0
+"""Seconds of fixed cost per task: starting the sandbox, loading the data, storing the model."""
+
+
+def estimate_training_seconds(units: int, steps: int, matmul_gflops: float) -> float:
+    """A rough, deliberately pessimistic estimate of how long a node with `matmul_gflops` takes
+    to train a task of `units` compute units (1 CU = 10^6 FLOPs) in `steps` steps, without a
+    dry run: the worker's check before it applies (`nnc.worker.daemon.Worker.consider`)."""
+    flops_per_second = max(matmul_gflops, 0.1) * 1e9 * TRAINING_EFFICIENCY
+    return units * 1e6 / flops_per_second + steps * STEP_OVERHEAD_S + STARTUP_S
+
+
 def format_seconds(seconds: float) -> str:
     if not math.isfinite(seconds):
         return "?"

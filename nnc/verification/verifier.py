@@ -55,7 +55,7 @@ def gather_evidence(client: ChainClient, store: Store, task_id: int, trainer: st
     latest = market.latest_snapshot(task_id, trainer)
     spec = parse_spec(spec_bytes)
     return Evidence(spec, workdir, model_path, market.result_of(task_id, trainer), (latest.step, latest.chain_head),
-                    task_id if market.proofs_enabled() else None, fetch_dataset(spec, store, dest))
+                    task_id if market.proofs_enabled(task_id) else None, fetch_dataset(spec, store, dest))
 
 
 def check_evidence(evidence: Evidence, seed: int, segments: int, tolerance: float) -> VerificationReport:

@@ -4,10 +4,19 @@ One loop over an explicit, persisted state (`WorkerState`): read new events, rec
 mean for this node, then carry out assigned tasks. Every handler is safe to run twice, and the
 chain is asked before any transaction that might already have gone through before a restart.
 
+Applying locks the task's collateral, so the node applies only while its free stake covers it,
+and only for tasks it can finish before the deadline by its own estimate (its benchmark and the
+task's compute units, with `deadline_margin` to spare): a missed deadline costs the whole
+collateral.
+
 A task this node cannot carry out (it breaks a resource limit, its spec or data are invalid, or
-something else fails for good) is given up on-chain (`abandon`): the requester is refunded at
-once and the node loses only the abandon penalty, not the whole collateral an expiry would take.
+something else fails for good) is given up on-chain (`abandon`): the node drops out and loses only
+the abandon penalty, not the whole collateral an expiry would take; the other assignees go on.
 Failures that may pass (the chain or a storage service away) are retried instead.
+
+After submitting, the record stays SUBMITTED through the challenge window, a tie (Verifying,
+every replica paid after the tie window) or a dispute, until the task ends; what happens to this
+node's collateral (released, frozen as an outvoted node until its window closes, slashed) is logged.
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ from nnc.chain.dispute import CheckStatus, SpotCheck
 from nnc.chain.events import ChainEvent, EventReader
 from nnc.chain.market import Market
 from nnc.chain.registry import Registry
-from nnc.chain.types import ETH, AbandonReason, TaskStatus
+from nnc.chain.types import ETH, AbandonReason, Bond, TaskStatus
 from nnc.daemon import Backoff, StopFlag
 from nnc.errors import (
     ContractRevertError,
@@ -43,6 +52,7 @@ from nnc.runtimes import offered_runtimes
 from nnc.settings import Settings
 from nnc.storage import Store
 from nnc.task import TaskSpec, compute_units, parse_spec
+from nnc.task.dryrun import estimate_training_seconds, format_seconds
 from nnc.training import TrainingResult, train
 from nnc.training.data import fetch_dataset
 from nnc.verification.bundle import publish_bundle
@@ -83,6 +93,7 @@ class Worker:
         self.metrics.watch(client)
         self.spot_check = SpotCheck(client)
         self.verifier = Verifier(client, store, self.home)
+        self.matmul_gflops: float | None = None  # this node's benchmark, measured by `join` (or when first needed)
 
     def context(self, task_id: int | None = None) -> AbstractContextManager[None]:
         """The log context of this daemon's lines: its node address and, when given, the task."""
@@ -105,6 +116,7 @@ class Worker:
 
     def _join(self, stake: int, benchmark_seconds: float, price: int | None) -> None:
         profile = collect_profile(benchmark_seconds, self.runtimes)
+        self.matmul_gflops = profile.benchmark.matmul_gflops
         digest, hw_class = profile_digest(profile), hardware_class(profile)
         node = self.registry.node(self.node)
         registered_runtimes = self.home / "runtimes.json"
@@ -250,6 +262,8 @@ class Worker:
         task_id = int(event.args["taskId"])
         record = self.state.tasks.get(task_id)
         self.state.touched[task_id] = event.block_number
+        if str(event.args.get("node", "")).lower() == self.node.lower():
+            self._handle_own_seat(task_id, event)
         if event.name == "TaskPublished":
             if record is None:
                 self.consider(task_id, event.args)
@@ -269,6 +283,33 @@ class Worker:
                                result_uri=record.result_uri)
                 log.info("task %d: %s", task_id, to.name.lower())
 
+    def _handle_own_seat(self, task_id: int, event: ChainEvent) -> None:
+        """Logs and records what an event says about this node's own seat in a task."""
+        record = self.state.tasks.get(task_id)
+        a = event.args
+        if event.name == "ApplicantDropped":
+            log.warning("task %d: %s dropped as an applicant (no longer eligible): %d NNT-wei forfeited", task_id,
+                        self.tag, int(a["forfeited"]))
+            if record is not None and record.phase == Phase.APPLIED:
+                self.standby.discard(task_id)
+                self.state.set(task_id, Phase.DONE, "dropped as an applicant (no longer eligible)")
+        elif event.name == "NodeMissed":
+            log.error("task %d: %s missed the deadline: %d NNT-wei collateral lost", task_id, self.tag,
+                      int(a["slashed"]))
+            if record is not None and record.phase not in FINAL_PHASES:
+                self.standby.discard(task_id)
+                self.state.set(task_id, Phase.FAILED, "missed the deadline (collateral lost)",
+                               spec_uri=record.spec_uri)
+        elif event.name == "NodeFrozen":
+            log.warning("task %d: %s was outvoted: its collateral is frozen until %d (open to a challenge), "
+                        "then released", task_id, self.tag, int(a["until"]))
+        elif event.name == "NodeSlashed":
+            log.error("task %d: %s was slashed by arbitration: %d NNT-wei collateral lost", task_id, self.tag,
+                      int(a["collateral"]))
+        elif event.name == "BondChanged" and Bond(a["to"]) == Bond.RELEASED and Bond(a["from"]) in (
+                Bond.FROZEN, Bond.HELD):
+            log.info("task %d: %s collateral released after its freeze window", task_id, self.tag)
+
     def consider(self, task_id: int, published: dict[str, Any]) -> None:
         """Applies for a newly published task if this node can and may run it."""
         spec_uri = str(published["specURI"])
@@ -287,8 +328,11 @@ class Worker:
             if task.status != TaskStatus.PUBLISHED or self.client.block_timestamp() >= task.apply_deadline:
                 self.state.set(task_id, Phase.SKIPPED, "applications closed", spec_uri=spec_uri)
                 return
-            if not self.registry.is_eligible(self.node, task.collateral, task.min_hardware_class):
-                self.state.set(task_id, Phase.SKIPPED, "not eligible (stake or hardware class)", spec_uri=spec_uri)
+            refusal = self._refusal(task_id, spec, task.collateral, task.min_hardware_class, task.compute_units,
+                                    task.apply_deadline, task.deadline)
+            if refusal is not None:
+                log.info("task %d: %s does not apply: %s", task_id, self.tag, refusal)
+                self.state.set(task_id, Phase.SKIPPED, refusal, spec_uri=spec_uri)
                 return
             self.market.apply(task_id)
         except (TaskSpecError, StorageError) as exc:
@@ -303,6 +347,31 @@ class Worker:
         self.state.set(task_id, Phase.APPLIED, spec_uri=spec_uri)
         log.info("task %d: %s applied", task_id, self.tag)
         self.standby.prepare(task_id, spec, self.workdir(task_id), self.sandbox_limits())
+
+    def _refusal(self, task_id: int, spec: TaskSpec, collateral: int, min_hardware_class: int, units: int,
+                 apply_deadline: int, deadline: int) -> str | None:
+        """Why this node must not apply for a task (None: it may). Applying locks `collateral` of
+        the free stake until assignment (or settlement, if assigned), and a missed deadline loses
+        all of it, so the node wants the free stake and the time."""
+        node = self.registry.node(self.node)
+        free = node.staked - node.locked
+        if free < collateral:
+            return f"free stake {free} NNT-wei cannot cover the collateral {collateral} (locked {node.locked})"
+        if not self.registry.is_eligible(self.node, collateral, min_hardware_class):
+            return "not eligible (stake or hardware class)"
+        if self.matmul_gflops is None:
+            from nnc.worker.profile import measure_benchmark  # imports torch
+
+            self.matmul_gflops = measure_benchmark(0.2).matmul_gflops
+        estimate = estimate_training_seconds(units, spec.training.steps, self.matmul_gflops)
+        window = deadline - max(apply_deadline, self.client.block_timestamp())
+        log.debug("task %d: %s estimates %s of training (%.1f GFLOPS), %s between assignment and the deadline",
+                  task_id, self.tag, format_seconds(estimate), self.matmul_gflops, format_seconds(window))
+        if estimate * self.settings.deadline_margin > window:
+            return (f"cannot finish before the deadline: about {format_seconds(estimate)} of training by this "
+                    f"node's estimate (x{self.settings.deadline_margin:g} margin), {format_seconds(window)} "
+                    f"between the application deadline and the task's")
+        return None
 
     def sandbox_limits(self) -> SandboxLimits:
         cpus = tuple(self.settings.sandbox_cpus) if self.settings.sandbox_cpus else None

@@ -74,9 +74,12 @@ def test_publish_assign_train_snapshot_submit_settle_pays_by_the_formula(chain: 
     assert owed == budget
     assert chain.client(0).w3.eth.get_balance(market.contract.address) - escrow_before == budget
 
-    # NNT quality bonuses from the rewards pool, reputation up, collateral back.
+    # NNT quality bonuses from the rewards pool (capped at the fee paid, valued in NNT), reputation
+    # up, collateral back.
+    eth_value = market.token_value(ETH)
     for worker in net.workers:
-        expected = node_payout(budget, 2, task.compute_units, 0, task.quality_score, 0, params).bonus
+        expected = node_payout(budget, 2, task.compute_units, 0, task.quality_score, reputation_before[worker.node],
+                               params, eth_value).bonus
         assert pool.functions.claimable(worker.node).call() == expected > 0
         assert registry.reputation_of(worker.node) > reputation_before[worker.node]
         assert registry.node(worker.node).locked == 0

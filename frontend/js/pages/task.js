@@ -23,7 +23,12 @@ function describe(e, symbol) {
     case 'QualityReported': return `quality ${Number(a.score) / 100}% reported`;
     case 'NodePaid': return `${short(a.node)} paid ${amount(a.amount, symbol)}`;
     case 'BonusGranted': return `${short(a.node)} granted a bonus of ${amount(a.amount, 'NNT')}`;
-    case 'TaskAbandoned': return `${short(a.node)} gave the task up (${ABANDON_REASONS[Number(a.reason)] ?? `reason ${a.reason}`}): ${amount(a.slashed, 'NNT')} collateral slashed, budget refunded`;
+    case 'TaskAbandoned': return `${short(a.node)} gave the task up (${ABANDON_REASONS[Number(a.reason)] ?? `reason ${a.reason}`}): ${amount(a.slashed, 'NNT')} collateral to the treasury; the others go on`;
+    case 'NodeMissed': return `${short(a.node)} missed the deadline: ${amount(a.slashed, 'NNT')} collateral to the treasury`;
+    case 'TaskTied': return `no majority: open to challenges until ${new Date(Number(a.endsAt) * 1000).toLocaleString()}, then every replica is paid`;
+    case 'NodeFrozen': return `${short(a.node)} outvoted: ${amount(a.collateral, 'NNT')} collateral frozen until ${new Date(Number(a.until) * 1000).toLocaleString()}`;
+    case 'NodeSlashed': return `${short(a.node)} slashed by arbitration: ${amount(a.collateral, 'NNT')} collateral`;
+    case 'ApplicantDropped': return `applicant ${short(a.node)} no longer eligible: ${amount(a.forfeited, 'NNT')} forfeited`;
     case 'TaskExpired': return `expired: refund ${amount(a.refund, symbol)}`;
     case 'CollateralSlashed': return `${amount(a.amount, 'NNT')} collateral of ${short(a.node)} slashed`;
     case 'TaskSettled': return `settled: paid ${amount(a.paid, symbol)}, fee ${amount(a.fee, symbol)}, refund ${amount(a.refund, symbol)}`;
