@@ -84,6 +84,7 @@ abstract contract Fixture is Base {
         config.setStrategyAllowed(address(stakeWeighted), true);
         usdc = new MockERC20("USD Coin", "USDC", 6);
         config.setTokenAllowed(address(usdc), true);
+        config.setTokenValue(address(0), 1000e18); // 1 ETH counts as 1000 NNT (bonus caps, reputation gains)
 
         for (uint256 i; i < NODE_COUNT; ++i) {
             address node = makeAddr(string.concat("node", Strings.toString(i)));

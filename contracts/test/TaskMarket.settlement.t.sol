@@ -286,11 +286,13 @@ contract TaskMarketSettlementTest is Fixture {
                 dissentLoss: 1000,
                 missedLoss: 1000,
                 failedLoss: 1000,
-                halfLife: saved.halfLife
+                halfLife: saved.halfLife,
+                fullGainValue: saved.fullGainValue
             })
         );
-        while (reputation.reputationOf(node) < target) {
-            reputation.record(node, 0, IReputation.Outcome.Agreed);
+        // full-value gains, each from a requester the node has not worked for before
+        for (uint160 i = 1; reputation.reputationOf(node) < target; ++i) {
+            reputation.recordWork(node, 0, IReputation.Outcome.Agreed, address(0x5E0000 + i), saved.fullGainValue);
         }
         while (reputation.reputationOf(node) > target) {
             reputation.record(node, 0, IReputation.Outcome.FailedVerification);

@@ -6,6 +6,7 @@ import {INodeRegistry} from "../interfaces/INodeRegistry.sol";
 import {IReputation} from "../interfaces/IReputation.sol";
 import {IRewardsPool} from "../interfaces/IRewardsPool.sol";
 import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SettlementMath} from "./SettlementMath.sol";
 import {TaskState} from "./TaskState.sol";
 
@@ -33,6 +34,9 @@ library TaskSettlement {
         uint256 quality;
         uint256 bonus; // uncapped, per node
         uint256 value; // NNT-wei per 1e18 of the task's token
+        address requester;
+        uint256 earlyCutoff;
+        bool record; // a majority: record each paid node's gain, weighted by what it was paid
     }
 
     /// @dev The active assignees of a task with their results.
@@ -134,11 +138,14 @@ library TaskSettlement {
         ctx.quality = t.qualityScore;
         ctx.bonus = SettlementMath.bonus(ctx.w.rewardPerComputeUnit, ctx.computeUnits, ctx.quality);
         ctx.value = deps.config.tokenValue(ctx.token);
+        ctx.requester = t.requester;
+        ctx.earlyCutoff = SettlementMath.earlyCutoff(t.assignedAt, t.deadline);
+        ctx.record = agreed != bytes32(0);
         uint256 n = s.nodes.length;
         for (uint256 i; i < n; ++i) {
             if (agreed != bytes32(0) && s.digests[i] != agreed) continue;
             address node = s.nodes[i];
-            (uint256 gross, uint256 fee) = _payNode(taskId, node, seats[node].price, ctx, claimable, deps);
+            (uint256 gross, uint256 fee) = _payNode(taskId, node, seats[node], ctx, claimable, deps);
             grossSum += gross;
             feeSum += fee;
         }
@@ -149,7 +156,7 @@ library TaskSettlement {
     function _payNode(
         uint256 taskId,
         address node,
-        uint256 price,
+        ITaskMarket.Participation storage p,
         Pay memory ctx,
         mapping(address => mapping(address => uint256)) storage claimable,
         Deps memory deps
@@ -158,11 +165,26 @@ library TaskSettlement {
         uint256 factor = SettlementMath.factor(
             w.baseWeightBps, w.qualityWeightBps, w.reputationWeightBps, ctx.quality, deps.reputation.reputationOf(node)
         );
-        gross = SettlementMath.gross(SettlementMath.cost(price, ctx.computeUnits, ctx.share), factor);
+        gross = SettlementMath.gross(SettlementMath.cost(p.price, ctx.computeUnits, ctx.share), factor);
         fee = SettlementMath.fee(gross, w.protocolFeeBps);
         claimable[ctx.token][node] += gross - fee;
         emit ITaskMarket.NodePaid(taskId, node, gross - fee);
         _grantBonus(taskId, node, SettlementMath.capByFee(ctx.bonus, fee, ctx.value), deps.rewardsPool);
+        // after this node's pay read its reputation: the gain weighs what the requester paid
+        if (ctx.record) _recordGain(taskId, node, p, ctx, gross, deps.reputation);
+    }
+
+    function _recordGain(
+        uint256 taskId,
+        address node,
+        ITaskMarket.Participation storage p,
+        Pay memory ctx,
+        uint256 gross,
+        IReputation reputation
+    ) private {
+        IReputation.Outcome outcome =
+            p.submittedAt <= ctx.earlyCutoff ? IReputation.Outcome.AgreedEarly : IReputation.Outcome.Agreed;
+        reputation.recordWork(node, taskId, outcome, ctx.requester, Math.mulDiv(gross, ctx.value, 1e18));
     }
 
     function _grantBonus(uint256 taskId, address node, uint256 amount, IRewardsPool pool) private {
@@ -186,7 +208,7 @@ library TaskSettlement {
             address node = s.nodes[i];
             bool won = agreed == bytes32(0) || s.digests[i] == agreed;
             _closeSeat(t, taskId, node, seats[node], !won && freeze, deps);
-            if (agreed != bytes32(0)) deps.reputation.record(node, taskId, _outcome(t, seats[node], won));
+            if (!won) deps.reputation.record(node, taskId, IReputation.Outcome.Dissented);
         }
     }
 
@@ -209,14 +231,4 @@ library TaskSettlement {
         }
     }
 
-    function _outcome(ITaskMarket.Task storage t, ITaskMarket.Participation storage p, bool won)
-        private
-        view
-        returns (IReputation.Outcome)
-    {
-        if (!won) return IReputation.Outcome.Dissented;
-        return p.submittedAt <= SettlementMath.earlyCutoff(t.assignedAt, t.deadline)
-            ? IReputation.Outcome.AgreedEarly
-            : IReputation.Outcome.Agreed;
-    }
 }

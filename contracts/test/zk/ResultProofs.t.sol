@@ -106,8 +106,9 @@ contract ResultProofsTest is Fixture, ResultProofFixture {
         _apply(later, 3);
         market.assign(later);
         (uint256 commitment, uint256 tag, uint256[8] memory proof) = _proofOf(0);
+        address assignee = market.assigneesOf(later)[0];
         vm.expectRevert(ITaskMarket.ProofsDisabled.selector);
-        vm.prank(market.assigneesOf(later)[0]);
+        vm.prank(assignee);
         market.submitProof(later, commitment, tag, proof, "ipfs://model");
     }
 
