@@ -136,13 +136,17 @@ def test_cancel_before_assignment_refunds_the_whole_budget(chain: Devnet, tmp_pa
     assert market.claimable(chain.address(REQUESTER)) == 0
 
 
-def test_expired_task_refunds_requester_and_slashes_the_node_that_did_not_submit(
+def test_past_the_deadline_the_node_that_did_not_submit_drops_out_and_the_one_that_did_is_paid(
         chain: Devnet, tmp_path: Path) -> None:
+    """Issue 12: a late assignee loses its whole collateral to the treasury (never the requester),
+    and the node that did the work is paid for it: the task settles with the results that are in."""
     nodes = chain.node_indices()[:2]
     net = make_network(chain, tmp_path, nodes)
     market = net.market()
     registry = Registry(chain.client(0))
-    task_id = net.publish(budget=10**18, replication=2, collateral=10 * NNT, deadline=600)
+    treasury = chain.deployment.deployer  # type: ignore[union-attr]
+    budget = 10**18
+    task_id = net.publish(budget=budget, replication=2, collateral=10 * NNT, deadline=600)
     for worker in net.workers:
         worker.sync()
     net.oracle.sync()
@@ -157,14 +161,27 @@ def test_expired_task_refunds_requester_and_slashes_the_node_that_did_not_submit
     advance_time(chain, 601)
     net.oracle.sync()
     assert (task_id, "expire") in net.oracle.poke()
-    assert net.status(task_id) == TaskStatus.EXPIRED
-    assert market.claimable(chain.address(REQUESTER)) == 10**18
-    assert registry.node(diligent.node).locked == 0
-    assert registry.node(diligent.node).staked == 200 * NNT
+    missed = events(market, "NodeMissed", task_id)
+    assert [(e["node"], e["slashed"]) for e in missed] == [(late.node, 10 * NNT)]
+    task = market.task(task_id)
+    assert task.status == TaskStatus.SUBMITTED and task.active == 1 and task.submissions == 1
     assert registry.node(late.node).staked == 190 * NNT  # lost its 10 NNT collateral
     assert registry.reputation_of(late.node) < reputation_before  # recorded as Missed
-    slashed = registry.contract.functions.claimable(chain.address(REQUESTER)).call()
-    assert slashed == 10 * NNT
+    assert registry.contract.functions.claimable(treasury).call() == 10 * NNT
+    assert registry.contract.functions.claimable(chain.address(REQUESTER)).call() == 0
+    late.sync()
+    assert late.state.tasks[task_id].phase.value == "failed"
+
+    # the diligent node's result settles the task after the challenge window
+    advance_time(chain, market.settlement_params().challenge_window + 1)
+    net.run_until("task settled", lambda: net.status(task_id) == TaskStatus.SETTLED)
+    settled = events(market, "TaskSettled", task_id)[0]
+    paid = {e["node"]: e["amount"] for e in events(market, "NodePaid", task_id)}
+    assert set(paid) == {diligent.node}
+    assert sum(paid.values()) + settled["fee"] + settled["refund"] == budget
+    assert settled["refund"] >= budget // 2  # the missing replica's share goes back to the requester
+    assert registry.node(diligent.node).locked == 0
+    assert registry.node(diligent.node).staked == 200 * NNT
 
 
 def test_too_few_applicants_expires_when_applications_close_not_at_the_deadline(

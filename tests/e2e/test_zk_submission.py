@@ -12,9 +12,11 @@ import pytest
 from nnc.chain.deploy import NNT
 from nnc.chain.market import Market
 from nnc.chain.registry import Registry
-from nnc.chain.types import TaskStatus
-from nnc.devnet import Devnet
+from nnc.chain.types import Bond, TaskStatus
+from nnc.devnet import ORACLE, Devnet
 from nnc.errors import ContractRevertError
+from nnc.oracle.daemon import Oracle
+from nnc.oracle.index import EventIndex
 from nnc.oracle.proofs import ProofChecker
 from nnc.task import load_spec
 from nnc.training import train
@@ -104,7 +106,11 @@ def test_out_of_range_public_inputs_and_plain_digests_are_rejected(chain: Devnet
     assert raw == p.proof  # the calldata round trip the oracle relies on
 
 
-def test_three_replicas_one_trained_differently_two_paid_third_frozen(chain: Devnet, tmp_path: Path) -> None:
+def test_three_replicas_one_trained_differently_two_paid_third_frozen_then_released_by_the_oracle(
+        chain: Devnet, tmp_path: Path) -> None:
+    """Issue 12 (a): the outvoted replica of a proven task is frozen at settlement until the task's
+    `challengeEndsAt` (open to a challenge), and released by the oracle once that has passed:
+    once, even when the oracle restarts with a fresh index."""
     nodes = chain.node_indices()[:3]
     net = make_network(chain, tmp_path, nodes[:2])  # two honest daemons
     maverick = Market(chain.client(nodes[2]))
@@ -128,16 +134,40 @@ def test_three_replicas_one_trained_differently_two_paid_third_frozen(chain: Dev
     frozen = [dict(e["args"]) for e in market.contract.events.NodeFrozen().get_logs(
         from_block=0, argument_filters={"taskId": task_id})]
     assert paid == honest
-    assert frozen == [{"taskId": task_id, "node": maverick.client.address, "collateral": 10 * NNT}]
+    task = market.task(task_id)
+    assert task.status == TaskStatus.SETTLED and task.challenge_ends_at > chain.client(0).block_timestamp()
+    assert frozen == [{"taskId": task_id, "node": maverick.client.address, "collateral": 10 * NNT,
+                       "until": task.challenge_ends_at}]
+    assert market.participation(task_id, maverick.client.address).bond == Bond.FROZEN
     registry = Registry(chain.client(0))
     assert registry.node(maverick.client.address).locked == 10 * NNT  # frozen for the dispute
     for node in honest:
         assert registry.node(node).locked == 0
+    settled = market.contract.events.TaskSettled().get_logs(from_block=0, argument_filters={"taskId": task_id})[0]
+    assert settled["args"]["paid"] + settled["args"]["fee"] + settled["args"]["refund"] == task.budget
+
+    # Within the freeze window the oracle leaves the frozen seat alone; after it, releases it once.
+    net.oracle.sync()
+    assert not [a for a in net.oracle.poke() if a[1] == "release_frozen"]
+    advance_time(chain, task.challenge_ends_at - chain.client(0).block_timestamp() + 1)
+    net.oracle.sync()
+    assert (task_id, "release_frozen") in net.oracle.poke()
+    assert market.participation(task_id, maverick.client.address).bond == Bond.RELEASED
+    assert registry.node(maverick.client.address).locked == 0
+    assert registry.node(maverick.client.address).staked == 200 * NNT  # an honest outvoted node loses nothing
+    net.oracle.sync()
+    assert net.oracle.poke() == []
+    fresh = Oracle(net.oracle.settings, chain.client(ORACLE),
+                   EventIndex(tmp_path / "fresh-index.sqlite", "fresh", chain.deployment.start_block),  # type: ignore[union-attr]
+                   net.store)
+    fresh.sync()
+    assert fresh.index.frozen_nodes() == []  # rebuilt from the events: released
+    assert fresh.poke() == []
     digest = bytes.fromhex(net.workers[0].state.tasks[task_id].result_digest[2:])
     assert market.task(task_id).result_digest == agreement_tag(task_id, digest).to_bytes(32, "big")
     assert market.claimable(maverick.client.address) == 0
     # Each honest worker kept the salt that opens its recorded commitment (for the dispute).
-    proofs = chain.client(0).at("ResultProofs", market.result_proofs())
+    proofs = chain.client(0).at("ResultProofs", market.result_proofs(task_id))
     for worker in net.workers:
         record = worker.state.tasks[task_id]
         opened = commitment(task_id, worker.node, bytes.fromhex(record.result_digest[2:]), int(record.salt))
