@@ -59,6 +59,7 @@ class DisputeView:
     status: DisputeStatus
     slash_votes: int
     release_votes: int
+    frozen: bool = False  # against a frozen node of a settled task (its collateral Held), not the task's result
 
 
 class SpotCheck:
@@ -111,7 +112,8 @@ class Arbitration:
         self.contract = client.contract("Arbitration")
 
     def challenge(self, task_id: int, node: str, bond: int, evidence_uri: str = "") -> tuple[int, TxReceipt]:
-        """Approves the NNT bond and challenges `node`'s result; returns the dispute id."""
+        """Approves the NNT bond and challenges `node`'s result (a task Submitted or Verifying, or a
+        frozen node of a Settled task, before the task's `challengeEndsAt`); returns the dispute id."""
         token = self.client.contract("NNToken")
         self.client.transact(token.functions.approve(self.contract.address, bond), context="approve bond")
         receipt = self.client.transact(
@@ -134,10 +136,10 @@ class Arbitration:
         return self.client.transact(self.contract.functions.claim(), context="claim arbitration payouts")
 
     def dispute(self, dispute_id: int) -> DisputeView:
-        t, node, bond, challenger, snap, end, status, slash, release = (
+        t, node, bond, challenger, snap, end, status, slash, release, frozen = (
             self.contract.functions.getDispute(dispute_id).call())
         return DisputeView(int(t), str(node), int(bond), str(challenger), int(snap), int(end),
-                           DisputeStatus(status), int(slash), int(release))
+                           DisputeStatus(status), int(slash), int(release), bool(frozen))
 
     def dispute_of_task(self, task_id: int) -> int:
         return int(self.contract.functions.disputeOfTask(task_id).call())
