@@ -19,7 +19,7 @@ from nnc.chain.dispute import Arbitration, CheckStatus, SpotCheck
 from nnc.chain.governance import Governance
 from nnc.chain.market import Market
 from nnc.chain.registry import Registry
-from nnc.chain.types import ETH, TaskStatus
+from nnc.chain.types import ETH, Bond, TaskStatus
 from nnc.devnet import DEPLOYER, REQUESTER, Devnet
 from nnc.errors import ContractRevertError
 from nnc.storage import LocalStore
@@ -71,16 +71,24 @@ def test_adversary_is_caught_by_the_verifier_and_slashed_by_the_dao(scenario: Sc
     dispute_id = arbitration.dispute_of_task(task_id)
     assert arbitration.dispute(dispute_id).challenger.lower() == verifier.lower()
     assert scenario.arbitrate(dispute_id, juror_seed=99)
-    assert market.task(task_id).status == TaskStatus.SLASHED
+    # Issue 12: the slashed node is out of the task, which resumes; with no replica left, its
+    # settlement pays nobody and refunds the whole budget.
+    task = market.task(task_id)
+    assert (task.status, task.active, task.submissions) == (TaskStatus.SUBMITTED, 0, 0)
+    assert market.participation(task_id, trainer).bond == Bond.SLASHED
     node = Registry(scenario.requester).node(trainer)
     assert (node.staked, node.locked) == (STAKE - COLLATERAL, 0)
+    advance_time(scenario.devnet, max(0, task.challenge_ends_at - scenario.requester.block_timestamp()) + 1)
+    market.settle(task_id)
+    assert market.task(task_id).status == TaskStatus.SETTLED
     assert market.claimable(scenario.requester.address, ETH) == 10**17  # the whole budget back
+    assert market.claimable(trainer, ETH) == 0
     params = arbitration.contract.functions.params().call()
     assert arbitration.claimable(verifier) == COLLATERAL * params[3] // 10_000
     assert Registry(scenario.requester).reputation_of(trainer) < 5000
 
 
-def test_late_node_loses_its_collateral_at_expiry(scenario: Scenario) -> None:
+def test_late_node_loses_its_collateral_to_the_treasury_at_expiry(scenario: Scenario) -> None:
     trainer = _trainer_address(scenario)
     task_id = scenario.publish(SPEC, TRAINER, deadline=120)
     advance_time(scenario.devnet, 121)  # the late node never submits in time
@@ -89,9 +97,12 @@ def test_late_node_loses_its_collateral_at_expiry(scenario: Scenario) -> None:
         Market(scenario.clients[TRAINER]).submit_result(task_id, b"\x01" * 32, "late")
     market.expire(task_id)
     assert market.task(task_id).status == TaskStatus.EXPIRED
+    assert market.claimable(scenario.requester.address, ETH) == 10**17  # nobody submitted: the budget back
     assert Registry(scenario.requester).node(trainer).staked == STAKE - COLLATERAL
-    claimable = scenario.requester.contract("NodeRegistry").functions.claimable(scenario.requester.address).call()
-    assert claimable == COLLATERAL
+    registry = scenario.requester.contract("NodeRegistry")
+    treasury = scenario.devnet.deployment.deployer  # type: ignore[union-attr]
+    assert registry.functions.claimable(scenario.requester.address).call() == 0  # never to the requester
+    assert registry.functions.claimable(treasury).call() == COLLATERAL
     assert Registry(scenario.requester).reputation_of(trainer) < 5000
 
 
@@ -140,10 +151,11 @@ def test_late_verifier_is_replaced_and_loses_reputation(scenario: Scenario) -> N
 def test_governance_changes_a_parameter_only_through_the_timelock(chain: Devnet) -> None:
     deployer = chain.client(DEPLOYER)
     market = deployer.market
+    config = Market(deployer).config
     with pytest.raises(ContractRevertError, match="AccessControlUnauthorizedAccount"):
-        deployer.transact(market.functions.setProtocolFee(500))
+        deployer.transact(config.functions.setProtocolFee(500))
     governance = Governance(chain.client(chain.voter))
-    calls = [market.functions.setProtocolFee(500)]
+    calls = [config.functions.setProtocolFee(500)]
     description = "protocol fee 5%"
     proposal = governance.propose(calls, description)
     mine(chain, chain.params.governor_voting_delay + 1)
@@ -161,8 +173,14 @@ def test_governance_changes_a_parameter_only_through_the_timelock(chain: Devnet)
     assert governance.state(proposal) == "Executed"
     assert Market(deployer).settlement_params().protocol_fee_bps == 500
     timelock = deployer.contract("NNCTimelock").address
-    assert market.functions.hasRole(b"\x00" * 32, Web3.to_checksum_address(timelock)).call()
-    assert not market.functions.hasRole(b"\x00" * 32, deployer.address).call()
+    for contract in (market, config):
+        assert contract.functions.hasRole(b"\x00" * 32, Web3.to_checksum_address(timelock)).call()
+        assert not contract.functions.hasRole(b"\x00" * 32, deployer.address).call()
+    # DISPUTE_ROLE was bound once at deployment: not even governance can grant it again
+    dispute_role = market.functions.DISPUTE_ROLE().call()
+    assert market.functions.hasRole(dispute_role, chain.deployment.address_of("Arbitration")).call()  # type: ignore[union-attr]
+    with pytest.raises(ContractRevertError, match="AccessControlUnauthorizedAccount|AlreadyBound"):
+        deployer.transact(market.functions.grantRole(dispute_role, deployer.address))
     assert REQUESTER != DEPLOYER
 
 
