@@ -12,7 +12,7 @@ import {IResultProofs} from "./interfaces/IResultProofs.sol";
 import {IRewardsPool} from "./interfaces/IRewardsPool.sol";
 import {IScheduleStrategy} from "./interfaces/IScheduleStrategy.sol";
 import {ITaskMarket} from "./interfaces/ITaskMarket.sol";
-import {SettlementMath} from "./libraries/SettlementMath.sol";
+import {TaskApplications} from "./libraries/TaskApplications.sol";
 import {TaskSettlement} from "./libraries/TaskSettlement.sol";
 import {TaskState} from "./libraries/TaskState.sol";
 
@@ -42,21 +42,11 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
     /// @notice Most nodes one task can be replicated on.
     uint8 public constant MAX_REPLICATION = 8;
     /// @notice Most applicants one task accepts (bounds the loops in `assign` and `expire`).
-    uint256 public constant MAX_APPLICANTS = 16;
+    uint256 public constant MAX_APPLICANTS = TaskApplications.MAX_APPLICANTS;
     /// @notice Highest quality score and reputation (basis points).
     uint16 public constant MAX_SCORE = 10_000;
     /// @notice The quality a task counts until an oracle scores it: neutral, not the best.
     uint16 public constant QUALITY_UNSCORED = 5000;
-
-    /// @dev What an applicant must meet, read once per task.
-    struct Requirements {
-        uint96 collateral;
-        uint8 minHardwareClass;
-        uint16 minReputation;
-        address token;
-        uint64 computeUnits;
-        uint256 share; // budget / replication
-    }
 
     /// @notice The node registry holding stake, collateral and prices.
     INodeRegistry public immutable registry;
@@ -168,7 +158,7 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         Task storage t = _taskIn(taskId, TaskStatus.Published);
         if (msg.sender != t.requester) revert NotRequester(taskId, msg.sender);
         _refundAll(taskId, t, TaskStatus.Cancelled);
-        _releaseApplicants(taskId);
+        TaskApplications.releaseAll(t, taskId, _applicants[taskId], _participation[taskId], registry);
     }
 
     // ---------------------------------------------------------------- nodes
@@ -180,30 +170,7 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
     function applyForTask(uint256 taskId) external nonReentrant {
         Task storage t = _taskIn(taskId, TaskStatus.Published);
         if (block.timestamp >= t.applyDeadline) revert ApplicationClosed(taskId, t.applyDeadline);
-        Requirements memory q = _requirements(t);
-        (bool eligible,) = _check(q, msg.sender, q.collateral);
-        if (!eligible) revert NotEligible(taskId, msg.sender);
-        Participation storage p = _participation[taskId][msg.sender];
-        if (p.applied) revert AlreadyApplied(taskId, msg.sender);
-        address[] storage applicants = _applicants[taskId];
-        uint256 n = applicants.length;
-        uint256 slot = n;
-        if (n >= MAX_APPLICANTS) {
-            // a full list: take the slot of the first applicant that stopped being eligible
-            for (uint256 i; i < n && slot == n; ++i) {
-                (bool ok,) = _check(q, applicants[i], 0);
-                if (!ok) slot = i;
-            }
-            if (slot == n) revert TooManyApplicants(taskId, MAX_APPLICANTS);
-            _dropApplicant(taskId, applicants[slot], q.collateral);
-            applicants[slot] = msg.sender;
-        } else {
-            applicants.push(msg.sender);
-        }
-        p.applied = true;
-        emit NodeApplied(taskId, msg.sender);
-        _setBond(taskId, msg.sender, p, Bond.Locked);
-        if (q.collateral != 0) registry.lockCollateral(msg.sender, taskId, q.collateral);
+        TaskApplications.applyFor(t, taskId, msg.sender, _applicants[taskId], _participation[taskId], _appDeps());
     }
 
     /// @inheritdoc ITaskMarket
@@ -222,30 +189,9 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         uint64 left = t.deadline - uint64(block.timestamp);
         uint64 need = config.params().minExecutionWindow;
         if (left < need) revert ExecutionWindowTooShort(taskId, left, need);
-
-        uint256 r = t.replication;
-        (address[] memory eligible, uint256[] memory prices) = _eligibleApplicants(taskId, t);
-        if (eligible.length < r) revert NotEnoughApplicants(taskId, eligible.length, r);
-
-        address[] memory selected = strategy.select(taskId, eligible, r);
-        if (selected.length != r) revert InvalidSelection(taskId, address(strategy));
-        address[] storage assignees = _assignees[taskId];
-        for (uint256 i; i < r; ++i) {
-            address node = selected[i];
-            Participation storage p = _participation[taskId][node];
-            uint256 at = _indexOf(eligible, node);
-            // `assigned` doubles as the duplicate check
-            if (p.assigned || at == type(uint256).max) revert InvalidSelection(taskId, address(strategy));
-            p.assigned = true;
-            p.price = prices[at];
-            assignees.push(node);
-        }
-        t.assignedAt = uint64(block.timestamp);
-        // forge-lint: disable-next-line(unsafe-typecast)
-        t.active = uint8(r); // r <= MAX_REPLICATION
-        emit TaskAssigned(taskId, selected);
-        _transition(taskId, TaskStatus.Assigned);
-        _settleApplicants(taskId, t.collateral, eligible);
+        TaskApplications.assign(
+            t, taskId, _applicants[taskId], _assignees[taskId], _participation[taskId], _appDeps()
+        );
     }
 
     /// @inheritdoc ITaskMarket
@@ -336,12 +282,12 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         if (from == TaskStatus.Published) {
             if (beforeDeadline) {
                 if (block.timestamp < t.applyDeadline) revert ApplicationOpen(taskId, t.applyDeadline);
-                (address[] memory eligible,) = _eligibleApplicants(taskId, t);
+                uint256 eligible = TaskApplications.eligibleCount(t, _applicants[taskId], _appDeps());
                 bool timeLeft = t.deadline - block.timestamp >= config.params().minExecutionWindow;
-                if (eligible.length >= t.replication && timeLeft) revert DeadlineNotReached(taskId, t.deadline);
+                if (eligible >= t.replication && timeLeft) revert DeadlineNotReached(taskId, t.deadline);
             }
             _refundAll(taskId, t, TaskStatus.Expired);
-            _releaseApplicants(taskId);
+            TaskApplications.releaseAll(t, taskId, _applicants[taskId], _participation[taskId], registry);
             return;
         }
         if (from != TaskStatus.Assigned && from != TaskStatus.Running) {
@@ -629,103 +575,7 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         );
     }
 
-    // ---------------------------------------------------------------- internal: applicants
-
-    function _requirements(Task storage t) private view returns (Requirements memory q) {
-        q.collateral = t.collateral;
-        q.minHardwareClass = t.minHardwareClass;
-        q.minReputation = t.minReputation;
-        q.token = t.token;
-        q.computeUnits = t.computeUnits;
-        q.share = t.budget / t.replication;
-    }
-
-    /// @dev Whether `node` may take the task now with `freeNeeded` free stake, and its price.
-    function _check(Requirements memory q, address node, uint256 freeNeeded)
-        private
-        view
-        returns (bool eligible, uint256 price)
-    {
-        if (!registry.isEligible(node, freeNeeded, q.minHardwareClass)) return (false, 0);
-        if (reputation.reputationOf(node) < q.minReputation) return (false, 0);
-        price = registry.priceOf(node, q.token);
-        eligible = SettlementMath.affordable(price, q.computeUnits, q.share);
-    }
-
-    /// @dev Applicants that are eligible now (their collateral is locked), in application
-    ///      order, with their prices.
-    function _eligibleApplicants(uint256 taskId, Task storage t)
-        private
-        view
-        returns (address[] memory eligible, uint256[] memory prices)
-    {
-        Requirements memory q = _requirements(t);
-        address[] storage applicants = _applicants[taskId];
-        uint256 n = applicants.length;
-        eligible = new address[](n);
-        prices = new uint256[](n);
-        uint256 count;
-        for (uint256 i; i < n; ++i) {
-            address node = applicants[i];
-            (bool ok, uint256 price) = _check(q, node, 0);
-            if (ok) (eligible[count], prices[count++]) = (node, price);
-        }
-        assembly ("memory-safe") {
-            // shrink both arrays to the eligible prefix
-            mstore(eligible, count)
-            mstore(prices, count)
-        }
-    }
-
-    /// @dev After assignment: unselected eligible applicants get their collateral back,
-    ///      applicants no longer eligible forfeit the abandon penalty of it.
-    function _settleApplicants(uint256 taskId, uint256 collateral, address[] memory eligible) private {
-        address[] storage applicants = _applicants[taskId];
-        uint256 n = applicants.length;
-        for (uint256 i; i < n; ++i) {
-            address node = applicants[i];
-            Participation storage p = _participation[taskId][node];
-            if (p.assigned) continue;
-            if (_indexOf(eligible, node) == type(uint256).max) {
-                _dropApplicant(taskId, node, collateral);
-            } else {
-                _setBond(taskId, node, p, Bond.Released);
-                if (collateral != 0) registry.releaseCollateral(node, taskId, collateral);
-            }
-        }
-    }
-
-    /// @dev An applicant that stopped being eligible forfeits the abandon penalty of its
-    ///      collateral to the treasury; the rest is released.
-    function _dropApplicant(uint256 taskId, address node, uint256 collateral) private {
-        IMarketConfig.Params memory c = config.params();
-        uint256 forfeited = collateral * c.abandonPenaltyBps / MAX_SCORE;
-        Participation storage p = _participation[taskId][node];
-        p.applied = false;
-        emit ApplicantDropped(taskId, node, forfeited);
-        _setBond(taskId, node, p, forfeited != 0 ? Bond.Slashed : Bond.Released);
-        _slashAndRelease(node, taskId, collateral, forfeited, c.treasury);
-    }
-
-    /// @dev Releases the collateral of every applicant still holding it (a task that ends unassigned).
-    function _releaseApplicants(uint256 taskId) private {
-        uint256 collateral = _tasks[taskId].collateral;
-        address[] storage applicants = _applicants[taskId];
-        uint256 n = applicants.length;
-        for (uint256 i; i < n; ++i) {
-            address node = applicants[i];
-            Participation storage p = _participation[taskId][node];
-            if (p.bond != Bond.Locked) continue;
-            _setBond(taskId, node, p, Bond.Released);
-            if (collateral != 0) registry.releaseCollateral(node, taskId, collateral);
-        }
-    }
-
-    function _indexOf(address[] memory list, address item) private pure returns (uint256) {
-        uint256 n = list.length;
-        for (uint256 i; i < n; ++i) {
-            if (list[i] == item) return i;
-        }
-        return type(uint256).max;
+    function _appDeps() private view returns (TaskApplications.Deps memory) {
+        return TaskApplications.Deps(registry, reputation, config);
     }
 }
