@@ -43,8 +43,10 @@ def protocol_params(ctx: ApiContext) -> dict[str, Any]:
     }
     if ctx.has("Reputation"):
         p = ctx.call("Reputation", "params")
-        params["reputation"] = dict(zip(("agreed_gain", "early_gain", "dissent_loss", "missed_loss", "failed_loss",
-                                         "half_life"), (int(v) for v in p), strict=True))
+        names = ("agreed_gain", "early_gain", "dissent_loss", "missed_loss", "failed_loss", "half_life",
+                 "full_gain_value")  # full_gain_value: NNT-wei a task must pay for a full gain
+        params["reputation"] = {name: int(v) if name != "full_gain_value" else str(int(v))
+                                for name, v in zip(names, p, strict=False)}
     if ctx.has("RewardsPool"):
         params["rewards_pool_available"] = str(ctx.call("RewardsPool", "available"))
     return params

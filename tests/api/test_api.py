@@ -128,7 +128,8 @@ def test_audit_trace_lists_every_on_chain_event_of_the_task_in_order(settled: Se
         got = [(e["block"], e["log_index"], e["tx"], e["name"], addresses[e["contract"]]) for e in trace]
         assert got == expected
         names = [e["name"] for e in trace]
-        assert names[0] == "TaskPublished" and names[-1] in ("TaskSettled", "Granted", "ReputationUpdated")
+        assert names[0] == "TaskPublished" and names[-1] in ("TaskSettled", "Granted", "ReputationUpdated",
+                                                             "CollateralReleased", "BondChanged")
         for needed in ("TaskAssigned", "CollateralLocked", "SnapshotPosted", "ResultSubmitted", "QualityReported",
                        "NodePaid", "TaskSettled", "CollateralReleased", "ReputationUpdated"):
             assert needed in names, needed
