@@ -1,0 +1,202 @@
+"""Issue 12 on a real chain, driven by the production daemons: a dissenter challenged and slashed
+while the majority is paid exactly the formula, and an r = 2 tie that goes to verification (the
+tie window) instead of a refund, paid to both replicas after it or resolved by a challenge.
+
+(The frozen dissenter released by the oracle after its window is in test_zk_submission.py.)
+Every test checks the books: `sum(net payouts) + fee + refund == budget`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nnc.chain.deploy import NNT
+from nnc.chain.dispute import Arbitration, DisputeStatus
+from nnc.chain.market import Market
+from nnc.chain.registry import Registry
+from nnc.chain.settlement import node_payout
+from nnc.chain.types import ETH, QUALITY_UNSCORED, Bond, TaskStatus
+from nnc.devnet import REQUESTER, Devnet
+from nnc.task import load_spec
+from nnc.training import train
+from nnc.verification.scenario import mine
+from nnc.worker.state import Phase
+from tests.e2e.harness import TINY_SPEC, Network, advance_time, make_network
+
+pytestmark = pytest.mark.e2e
+
+BUDGET = 10**18 + 11  # odd: rounding dust must go back to the requester
+COLLATERAL = 10 * NNT
+BOND = 20 * NNT
+
+
+def events(market: Market, name: str, task_id: int) -> list[dict[str, Any]]:
+    logs = getattr(market.contract.events, name)().get_logs(from_block=0, argument_filters={"taskId": task_id})
+    return [dict(log["args"]) for log in logs]
+
+
+def with_maverick(chain: Devnet, tmp_path: Path, replication: int) -> tuple[Network, int, Market]:
+    """A task of `replication` seats: `replication - 1` honest worker daemons and one maverick node
+    (driven by hand) that trains the spec with another seed, so its result differs. Returns when
+    every result is in (the task Submitted)."""
+    nodes = chain.node_indices()[:replication]
+    net = make_network(chain, tmp_path, nodes[:-1])
+    maverick_client = chain.client(nodes[-1])
+    Registry(maverick_client).register(b"\x01" * 32, 1)
+    Registry(maverick_client).stake(200 * NNT)
+    maverick = Market(maverick_client)
+    task_id = net.publish(budget=BUDGET, replication=replication, collateral=COLLATERAL)
+    maverick.apply(task_id)
+    net.step()  # the daemons apply, the oracle assigns (first come), the daemons train and submit
+    assert set(net.market().assignees(task_id)) == {*(w.node for w in net.workers), maverick_client.address}
+    spec = load_spec(TINY_SPEC)
+    other = spec.model_copy(update={"training": spec.training.model_copy(update={"seed": spec.training.seed + 1})})
+    result = train(other, tmp_path / "maverick")
+    maverick.submit_result(task_id, result.result_digest, net.store.put_file(result.model_path))
+    net.run_until("every result in", lambda: net.status(task_id) == TaskStatus.SUBMITTED)
+    return net, task_id, maverick
+
+
+def challenge_and_slash(chain: Devnet, task_id: int, node: str) -> int:
+    """The requester challenges `node` with a bond, the devnet's DAO voter votes to slash, the
+    vote is mined through and resolved. Returns the dispute id."""
+    dispute_id, _ = Arbitration(chain.client(REQUESTER)).challenge(task_id, node, BOND, "local://evidence")
+    voter = Arbitration(chain.client(chain.voter))
+    voter.vote(dispute_id, slash=True)
+    mine(chain, voter.dispute(dispute_id).vote_end - chain.client(0).block_number() + 1)
+    voter.resolve(dispute_id)
+    assert voter.dispute(dispute_id).status == DisputeStatus.SLASHED
+    return dispute_id
+
+
+def assert_books_close(market: Market, task_id: int, budget: int) -> dict[str, int]:
+    """The settlement's conservation; returns the net payouts by node."""
+    settled = events(market, "TaskSettled", task_id)[0]
+    paid = {e["node"]: e["amount"] for e in events(market, "NodePaid", task_id)}
+    assert sum(paid.values()) == settled["paid"]
+    assert sum(paid.values()) + settled["fee"] + settled["refund"] == budget
+    return paid
+
+
+def test_dissenter_challenged_and_slashed_while_the_majority_is_paid_by_the_formula(
+        chain: Devnet, tmp_path: Path) -> None:
+    """r = 3, one dissenter: a challenge through Arbitration (bond, vote, resolve) slashes it and
+    takes it out of the task; the two agreeing replicas are settled as usual (exactly the
+    formula), and only the dissenter's share goes back to the requester."""
+    net, task_id, maverick = with_maverick(chain, tmp_path, 3)
+    market = net.market()
+    registry = Registry(chain.client(0))
+    bad = maverick.client.address
+    honest = [w.node for w in net.workers]
+
+    challenge_and_slash(chain, task_id, bad)
+    slashed = events(market, "NodeSlashed", task_id)
+    assert [(e["node"], e["collateral"]) for e in slashed] == [(bad, COLLATERAL)]
+    task = market.task(task_id)
+    assert (task.status, task.active, task.submissions) == (TaskStatus.SUBMITTED, 2, 2)  # the others go on
+    assert market.participation(task_id, bad).bond == Bond.SLASHED
+    assert registry.node(bad).staked == 200 * NNT - COLLATERAL and registry.node(bad).locked == 0
+
+    reputation = {node: registry.reputation_of(node) for node in honest}
+    net.step()  # the oracle reports the quality of the (now unanimous) result
+    advance_time(chain, market.settlement_params().challenge_window + 1)
+    net.run_until("task settled", lambda: net.status(task_id) == TaskStatus.SETTLED)
+
+    task = market.task(task_id)
+    paid = assert_books_close(market, task_id, BUDGET)
+    assert set(paid) == set(honest)
+    params, eth_value = market.settlement_params(), market.token_value(ETH)
+    expected = {node: node_payout(BUDGET, 3, task.compute_units, 0, task.quality_score, reputation[node], params,
+                                  eth_value) for node in honest}
+    for node in honest:
+        assert paid[node] == expected[node].net
+        assert registry.node(node).locked == 0 and registry.node(node).staked == 200 * NNT
+    settled = events(market, "TaskSettled", task_id)[0]
+    assert settled["fee"] == sum(e.fee for e in expected.values())
+    assert settled["refund"] == BUDGET - sum(e.gross for e in expected.values())  # includes the dissenter's share
+    assert settled["refund"] >= BUDGET // 3
+    assert market.claimable(bad) == 0 and not events(market, "NodeFrozen", task_id)
+    for worker in net.workers:
+        worker.sync()
+        assert worker.state.tasks[task_id].phase == Phase.DONE
+
+
+def test_tie_of_two_goes_to_verification_then_pays_both_after_the_tie_window(chain: Devnet, tmp_path: Path) -> None:
+    """r = 2, two different results: no strict majority. The first settle opens the tie window
+    (Verifying, tied, TaskTied) instead of refunding; the worker that submitted keeps waiting
+    (not an error); after the window the oracle settles and both replicas are paid by the formula
+    at the neutral quality, neither frozen; the honest worker then claims its pay."""
+    net, task_id, maverick = with_maverick(chain, tmp_path, 2)
+    market = net.market()
+    registry = Registry(chain.client(0))
+    nodes = [net.workers[0].node, maverick.client.address]
+    reputation = {node: registry.reputation_of(node) for node in nodes}
+
+    net.step()  # no majority: nothing for the oracle to score
+    assert not events(market, "QualityReported", task_id)
+    advance_time(chain, market.settlement_params().challenge_window + 1)
+    net.step()
+    task = market.task(task_id)
+    assert task.status == TaskStatus.VERIFYING and task.tied
+    tied = events(market, "TaskTied", task_id)
+    assert [e["endsAt"] for e in tied] == [task.challenge_ends_at]
+    assert task.challenge_ends_at - chain.client(0).block_timestamp() <= market.params().tie_window
+    assert not events(market, "TaskSettled", task_id)
+    assert net.workers[0].state.tasks[task_id].phase == Phase.SUBMITTED  # waiting, not failed
+
+    net.step()  # within the tie window the oracle does not settle
+    assert market.task(task_id).status == TaskStatus.VERIFYING
+    advance_time(chain, task.challenge_ends_at - chain.client(0).block_timestamp() + 1)
+    net.run_until("tie settled", lambda: net.status(task_id) == TaskStatus.SETTLED)
+
+    task = market.task(task_id)
+    assert task.quality_score == QUALITY_UNSCORED
+    assert task.result_digest == b"\x00" * 32  # no agreed result
+    paid = assert_books_close(market, task_id, BUDGET)
+    params, eth_value = market.settlement_params(), market.token_value(ETH)
+    for node in nodes:
+        expected = node_payout(BUDGET, 2, task.compute_units, 0, None, reputation[node], params, eth_value)
+        assert paid[node] == expected.net
+        assert market.participation(task_id, node).bond == Bond.RELEASED
+        assert registry.node(node).locked == 0
+    assert not events(market, "NodeFrozen", task_id)
+
+    worker = net.workers[0]
+    assert worker.state.tasks[task_id].phase == Phase.DONE
+    node_client = chain.client(chain.node_indices()[0])
+    before = node_client.w3.eth.get_balance(node_client.address)
+    receipt = Market(node_client).claim(ETH)
+    gas = receipt["gasUsed"] * receipt["effectiveGasPrice"]
+    assert node_client.w3.eth.get_balance(node_client.address) == before + paid[node_client.address] - gas
+
+
+def test_tie_resolved_by_a_challenge_pays_the_remaining_replica_alone(chain: Devnet, tmp_path: Path) -> None:
+    """r = 2 tie, then a challenge inside the tie window slashes one replica: the task resumes its
+    tie window (Verifying) and settles with the other one's result, paid by the formula."""
+    net, task_id, maverick = with_maverick(chain, tmp_path, 2)
+    market = net.market()
+    registry = Registry(chain.client(0))
+    honest = net.workers[0].node
+    advance_time(chain, market.settlement_params().challenge_window + 1)
+    net.step()
+    task = market.task(task_id)
+    assert task.status == TaskStatus.VERIFYING and task.tied
+
+    challenge_and_slash(chain, task_id, maverick.client.address)
+    task = market.task(task_id)
+    assert (task.status, task.tied, task.active) == (TaskStatus.VERIFYING, True, 1)
+    reputation = registry.reputation_of(honest)
+    advance_time(chain, max(0, task.challenge_ends_at - chain.client(0).block_timestamp()) + 1)
+    net.run_until("task settled", lambda: net.status(task_id) == TaskStatus.SETTLED)
+
+    task = market.task(task_id)
+    paid = assert_books_close(market, task_id, BUDGET)
+    expected = node_payout(BUDGET, 2, task.compute_units, 0, task.quality_score, reputation,
+                           market.settlement_params(), market.token_value(ETH))
+    assert paid == {honest: expected.net}
+    assert task.result_digest == market.result_of(task_id, honest)
+    assert registry.node(maverick.client.address).staked == 200 * NNT - COLLATERAL
+    assert registry.node(honest).staked == 200 * NNT and registry.node(honest).locked == 0
