@@ -153,8 +153,9 @@ contract Reputation is IReputation, AccessControl {
     function _applyLoss(address node, uint256 taskId, Outcome outcome) private {
         Params memory p = _params;
         uint16 previous = _current(_records[node], p.halfLife);
-        uint16 loss =
-            outcome == Outcome.Dissented ? p.dissentLoss : outcome == Outcome.Missed ? p.missedLoss : p.failedLoss;
+        uint16 loss = outcome == Outcome.Dissented
+            ? p.dissentLoss
+            : outcome == Outcome.Missed ? p.missedLoss : outcome == Outcome.Rejected ? 0 : p.failedLoss;
         uint16 current = previous > loss ? previous - loss : 0;
         _records[node] = Record({score: current, updatedAt: uint64(block.timestamp)});
         emit ReputationUpdated(node, taskId, outcome, previous, current);

@@ -33,7 +33,7 @@ import {TaskState} from "./libraries/TaskState.sol";
 contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
-    /// @notice The role of oracles, which report result quality.
+    /// @notice The role of oracles, which report result quality and acceptance.
     bytes32 public constant ORACLE_ROLE = keccak256("ORACLE_ROLE");
     /// @notice The role of the spot-check and arbitration contracts; bound once.
     bytes32 public constant DISPUTE_ROLE = keccak256("DISPUTE_ROLE");
@@ -216,36 +216,53 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
     }
 
     /// @inheritdoc ITaskMarket
-    function submitResult(uint256 taskId, bytes32 resultDigest, string calldata resultURI) external {
+    function submitResult(uint256 taskId, bytes32 resultDigest) external {
         if (_task(taskId).resultProofs != address(0)) revert ProofRequired(taskId);
-        _submit(taskId, resultDigest, resultURI);
+        _submit(taskId, resultDigest);
     }
 
     /// @inheritdoc ITaskMarket
     /// @dev The agreement tag takes the place of the result digest: settlement counts tags.
-    function submitProof(
-        uint256 taskId,
-        uint256 commitment,
-        uint256 agreementTag,
-        uint256[8] calldata proof,
-        string calldata resultURI
-    ) external {
+    function submitProof(uint256 taskId, uint256 commitment, uint256 agreementTag, uint256[8] calldata proof)
+        external
+    {
         address proofs = _task(taskId).resultProofs;
         if (proofs == address(0)) revert ProofsDisabled();
-        _submit(taskId, bytes32(agreementTag), resultURI);
+        _submit(taskId, bytes32(agreementTag));
         IResultProofs(proofs).record(taskId, msg.sender, commitment, agreementTag, proof);
     }
 
     /// @inheritdoc ITaskMarket
-    /// @dev The oracle may report again within the window; the last report counts.
-    ///      Reverts `DeadlinePassed` with the window's end once it has closed.
-    function reportQuality(uint256 taskId, uint16 score) external onlyRole(ORACLE_ROLE) {
+    function revealResult(uint256 taskId, string calldata resultURI) external {
+        TaskStatus status = _task(taskId).status;
+        Participation storage p = _participation[taskId][msg.sender];
+        bool committed =
+            status == TaskStatus.Submitted || status == TaskStatus.Verifying || status == TaskStatus.Disputed;
+        if (!committed || !p.submitted || p.bond != Bond.Locked || p.revealed) {
+            revert NotRevealable(taskId, msg.sender);
+        }
+        p.revealed = true;
+        emit ResultRevealed(taskId, msg.sender, resultURI);
+    }
+
+    /// @inheritdoc ITaskMarket
+    /// @dev A scorer may report again within the window; the last report counts. Reverts
+    ///      `DeadlinePassed` with the window's end once it has closed.
+    function reportQuality(uint256 taskId, uint16 score, bool accepted) external {
         Task storage t = _taskIn(taskId, TaskStatus.Submitted);
-        if (score > MAX_SCORE) revert InvalidQuality(score, MAX_SCORE);
+        QualitySource source = QualitySource.Oracle;
+        if (!hasRole(ORACLE_ROLE, msg.sender)) {
+            if (msg.sender != t.requester || t.scoredBy == QualitySource.Oracle) revert NotScorer(taskId, msg.sender);
+            source = QualitySource.Requester;
+        }
         uint64 endsAt = t.challengeEndsAt;
         if (block.timestamp >= endsAt) revert DeadlinePassed(taskId, endsAt);
-        t.qualityScore = score;
-        emit QualityReported(taskId, msg.sender, score);
+        _score(taskId, t, score, accepted, source);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function setQualityByArbitration(uint256 taskId, uint16 score, bool accepted) external onlyRole(DISPUTE_ROLE) {
+        _score(taskId, _taskIn(taskId, TaskStatus.Disputed), score, accepted, QualitySource.Arbitration);
     }
 
     // ---------------------------------------------------------------- settlement and exits
@@ -492,7 +509,15 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         if (p.submitted) revert AlreadySubmitted(taskId, msg.sender);
     }
 
-    function _submit(uint256 taskId, bytes32 resultDigest, string calldata resultURI) private {
+    function _score(uint256 taskId, Task storage t, uint16 score, bool accepted, QualitySource source) private {
+        if (score > MAX_SCORE) revert InvalidQuality(score, MAX_SCORE);
+        t.qualityScore = score;
+        t.rejected = !accepted;
+        t.scoredBy = source;
+        emit QualityReported(taskId, msg.sender, score, accepted);
+    }
+
+    function _submit(uint256 taskId, bytes32 resultDigest) private {
         Task storage t = _task(taskId);
         _runnable(taskId, t);
         Participation storage p = _assigned(taskId);
@@ -501,7 +526,7 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         p.submittedAt = uint64(block.timestamp);
         p.resultDigest = resultDigest;
         ++t.submissions;
-        emit ResultSubmitted(taskId, msg.sender, resultDigest, resultURI);
+        emit ResultSubmitted(taskId, msg.sender, resultDigest);
         if (t.submissions == t.active) _allSubmitted(taskId, t);
     }
 

@@ -148,7 +148,7 @@ abstract contract Fixture is Base {
 
     function _submit(uint256 taskId, address node, bytes32 digest) internal {
         vm.prank(node);
-        market.submitResult(taskId, digest, "ipfs://model");
+        market.submitResult(taskId, digest);
     }
 
     /// @dev Each assignee `i` submits `digests[i]`.
@@ -159,10 +159,25 @@ abstract contract Fixture is Base {
         }
     }
 
-    /// @dev Moves time to the end of the task's challenge window (settlement allowed).
+    /// @dev Every active assignee that committed reveals where its model lives (as workers do
+    ///      once every result is in), then time moves to the end of the task's challenge window
+    ///      (settlement allowed).
     function _closeWindow(uint256 taskId) internal {
+        _revealAll(taskId);
         uint256 endsAt = market.getTask(taskId).challengeEndsAt;
         if (block.timestamp < endsAt) vm.warp(endsAt);
+    }
+
+    function _revealAll(uint256 taskId) internal {
+        ITaskMarket.TaskStatus status = market.getTask(taskId).status;
+        if (status != ITaskMarket.TaskStatus.Submitted && status != ITaskMarket.TaskStatus.Verifying) return;
+        address[] memory assignees = market.assigneesOf(taskId);
+        for (uint256 i; i < assignees.length; ++i) {
+            ITaskMarket.Participation memory p = market.participationOf(taskId, assignees[i]);
+            if (!p.submitted || p.revealed || p.bond != ITaskMarket.Bond.Locked) continue;
+            vm.prank(assignees[i]);
+            market.revealResult(taskId, "ipfs://model");
+        }
     }
 
     function _settle(uint256 taskId) internal {

@@ -18,31 +18,82 @@ contract TaskMarketSettlementTest is Fixture {
     function test_reportQuality_setsScoreAndEmits() public {
         uint256 id = _submitted(_same(3, RESULT_A));
         vm.expectEmit(true, true, true, true, address(market));
-        emit ITaskMarket.QualityReported(id, oracle, 7500);
+        emit ITaskMarket.QualityReported(id, oracle, 7500, true);
         vm.prank(oracle);
-        market.reportQuality(id, 7500);
+        market.reportQuality(id, 7500, true);
         assertEq(uint256(market.getTask(id).qualityScore), 7500);
         vm.prank(oracle); // may correct itself within the window
-        market.reportQuality(id, 0);
+        market.reportQuality(id, 0, true);
         assertEq(uint256(market.getTask(id).qualityScore), 0);
     }
 
-    function test_reportQuality_revertsForNonOracle() public {
+    function test_reportQuality_revertsForNeitherOracleNorRequester() public {
         uint256 id = _submitted(_same(3, RESULT_A));
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, market.ORACLE_ROLE()
-            )
-        );
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.NotScorer.selector, id, stranger));
         vm.prank(stranger);
-        market.reportQuality(id, 1);
+        market.reportQuality(id, 1, true);
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.NotScorer.selector, id, nodes[0]));
+        vm.prank(nodes[0]); // an assignee cannot score its own work
+        market.reportQuality(id, 10_000, true);
+    }
+
+    /// @dev Audit item 15: the requester holds a private task's key, so it scores; an oracle's
+    ///      evaluation overrides it, and a requester cannot override the oracle.
+    function test_reportQuality_byTheRequesterUnlessAnOracleScored() public {
+        uint256 id = _submitted(_same(3, RESULT_A));
+        vm.prank(requester);
+        market.reportQuality(id, 4000, true);
+        assertEq(uint256(market.getTask(id).scoredBy), uint256(ITaskMarket.QualitySource.Requester));
+        vm.prank(oracle);
+        market.reportQuality(id, 9000, true);
+        assertEq(uint256(market.getTask(id).qualityScore), 9000);
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.NotScorer.selector, id, requester));
+        vm.prank(requester);
+        market.reportQuality(id, 0, false);
+    }
+
+    /// @dev Audit item 16: a model below the acceptance threshold used to be paid at least the
+    ///      base share as if accepted, with its quality share, bonus and reputation gain.
+    function test_settle_rejectedResultIsPaidItsComputeOnly() public {
+        _fundPool(1_000 * NNT);
+        config.setRewardPerComputeUnit(1e15);
+        uint256 id = _submitted(_same(3, RESULT_A));
+        vm.prank(oracle);
+        market.reportQuality(id, 9000, false);
+        _settle(id);
+        uint256 gross = SHARE * 8000 / BPS; // the base weight alone
+        for (uint256 i; i < 3; ++i) {
+            assertEq(market.claimable(address(0), nodes[i]), gross - gross * FEE_BPS / BPS, "compute only");
+            assertEq(pool.claimable(nodes[i]), 0, "no bonus");
+            assertEq(uint256(reputation.reputationOf(nodes[i])), 5000, "no gain, no loss");
+        }
+        assertEq(market.claimable(address(0), requester), 1 ether - 3 * gross);
+        assertTrue(market.getTask(id).rejected);
+    }
+
+    /// @dev Audit item 17: a node of the winning result that never publishes its model
+    ///      delivered nothing.
+    function test_settle_doesNotPayAWinnerThatNeverRevealed() public {
+        uint256 id = _submitted(_same(3, RESULT_A));
+        vm.prank(nodes[0]);
+        market.revealResult(id, "ipfs://model0");
+        vm.prank(nodes[1]);
+        market.revealResult(id, "ipfs://model1");
+        vm.warp(market.getTask(id).challengeEndsAt);
+        market.settle(id);
+        uint256 gross = SHARE * 9000 / BPS;
+        assertEq(market.claimable(address(0), nodes[0]), gross - gross * FEE_BPS / BPS);
+        assertEq(market.claimable(address(0), nodes[2]), 0, "withheld its model: not paid");
+        assertEq(uint256(reputation.reputationOf(nodes[2])), 4600, "recorded Missed");
+        assertEq(market.claimable(address(0), requester), 1 ether - 2 * gross);
+        assertEq(registry.freeStake(nodes[2]), NODE_STAKE, "collateral released");
     }
 
     function test_reportQuality_revertsAboveMax() public {
         uint256 id = _submitted(_same(3, RESULT_A));
         vm.expectRevert(abi.encodeWithSelector(ITaskMarket.InvalidQuality.selector, 10_001, 10_000));
         vm.prank(oracle);
-        market.reportQuality(id, 10_001);
+        market.reportQuality(id, 10_001, true);
     }
 
     function test_reportQuality_revertsOnceTheWindowClosed() public {
@@ -50,11 +101,11 @@ contract TaskMarketSettlementTest is Fixture {
         uint64 endsAt = START + CHALLENGE_WINDOW;
         vm.warp(endsAt - 1);
         vm.prank(oracle);
-        market.reportQuality(id, 1);
+        market.reportQuality(id, 1, true);
         vm.warp(endsAt);
         vm.expectRevert(abi.encodeWithSelector(ITaskMarket.DeadlinePassed.selector, id, endsAt));
         vm.prank(oracle);
-        market.reportQuality(id, 2);
+        market.reportQuality(id, 2, true);
     }
 
     function test_reportQuality_revertsBeforeAllSubmitted() public {
@@ -68,13 +119,13 @@ contract TaskMarketSettlementTest is Fixture {
             )
         );
         vm.prank(oracle);
-        market.reportQuality(id, 1);
+        market.reportQuality(id, 1, true);
     }
 
     function test_reportQuality_revertsForUnknownTask() public {
         vm.expectRevert(abi.encodeWithSelector(ITaskMarket.UnknownTask.selector, 3));
         vm.prank(oracle);
-        market.reportQuality(3, 1);
+        market.reportQuality(3, 1, true);
     }
 
     // ================================================================ formula
@@ -82,7 +133,7 @@ contract TaskMarketSettlementTest is Fixture {
     function test_settle_scalesPayoutWithQuality() public {
         uint256 id = _submitted(_same(3, RESULT_A));
         vm.prank(oracle);
-        market.reportQuality(id, 0);
+        market.reportQuality(id, 0, true);
         _settle(id);
         uint256 gross = SHARE * 8500 / BPS; // 8000 + 1000 * 0 + 1000 * 5000 / 10000
         assertEq(market.claimable(address(0), nodes[0]), gross - gross * FEE_BPS / BPS);
@@ -142,7 +193,7 @@ contract TaskMarketSettlementTest is Fixture {
         uint256 id = _assigned(p);
         _submitAll(id, _same(3, RESULT_A));
         vm.prank(oracle);
-        market.reportQuality(id, 9000);
+        market.reportQuality(id, 9000, true);
         _settle(id);
         // factor = 8000 + 900 + 500 = 9400
         uint256 cheap = 21e6 * 9400 / BPS;
@@ -213,7 +264,7 @@ contract TaskMarketSettlementTest is Fixture {
         config.setRewardPerComputeUnit(1e15);
         uint256 id = _submitted(_same(3, RESULT_A));
         vm.prank(oracle);
-        market.reportQuality(id, 2500);
+        market.reportQuality(id, 2500, true);
         _settle(id);
         assertEq(pool.claimable(nodes[0]), 0.25e18);
     }

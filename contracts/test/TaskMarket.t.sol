@@ -764,7 +764,7 @@ contract TaskMarketTest is Fixture {
     function test_submitResult_recordsAndCompletesOnLastSubmission() public {
         uint256 id = _assigned(_params());
         vm.expectEmit(true, true, true, true, address(market));
-        emit ITaskMarket.ResultSubmitted(id, nodes[0], RESULT_A, "ipfs://model");
+        emit ITaskMarket.ResultSubmitted(id, nodes[0], RESULT_A);
         _submit(id, nodes[0], RESULT_A);
         assertEq(market.resultOf(id, nodes[0]), RESULT_A);
         assertEq(uint256(market.getTask(id).submissions), 1);

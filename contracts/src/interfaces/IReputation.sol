@@ -29,7 +29,8 @@ interface IReputation {
         AgreedEarly, // in the agreeing majority, submitted in the first half (timeliness bonus)
         Dissented, // submitted a result the majority did not agree with
         Missed, // assigned, but submitted nothing before the deadline
-        FailedVerification // caught by verification or arbitration
+        FailedVerification, // caught by verification or arbitration
+        Rejected // in the majority, but the model missed the spec's acceptance threshold: no gain, no loss
     }
 
     struct Params {

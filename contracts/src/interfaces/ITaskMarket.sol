@@ -59,6 +59,14 @@ interface ITaskMarket {
         Slashed // taken, wholly or in part (the rest released)
     }
 
+    /// @notice Who set a task's quality score (and acceptance).
+    enum QualitySource {
+        None, // unscored: neutral quality, accepted
+        Requester, // the requester, who holds the key of a private task; an oracle may override it
+        Oracle, // an oracle's evaluation
+        Arbitration // a challenged score, decided by arbitration
+    }
+
     /// @notice Why an assignee gave a task up (`abandon`). Informational: the economics are the
     ///         same for every reason, since the chain cannot tell whose fault it was.
     enum AbandonReason {
@@ -106,6 +114,8 @@ interface ITaskMarket {
         bool tied; // settlement found no strict majority: the tie window was opened
         uint64 challengeEndsAt; // challenges until then: results (Submitted, Verifying), frozen nodes (Settled)
         address resultProofs; // the verifier this task's results are proven to, fixed at publish (0: digests)
+        bool rejected; // the result missed the spec's acceptance threshold: compute paid, nothing more
+        QualitySource scoredBy;
     }
 
     /// @notice A node's part in one task.
@@ -121,6 +131,7 @@ interface ITaskMarket {
         bytes32 snapshotHead; // head of the checkpoint hash chain at lastSnapshotStep
         Bond bond;
         bool dropped; // gave up or missed the deadline
+        bool revealed; // its result URI is published (only once every active result was committed)
     }
 
     event TaskPublished(
@@ -143,7 +154,11 @@ interface ITaskMarket {
     ///         went to the treasury.
     event ApplicantDropped(uint256 indexed taskId, address indexed node, uint256 forfeited);
     event TaskAssigned(uint256 indexed taskId, address[] nodes);
-    event ResultSubmitted(uint256 indexed taskId, address indexed node, bytes32 resultDigest, string resultURI);
+    /// @notice `node` committed its result (a digest or an agreement tag). Where the model lives
+    ///         is revealed only once every active result is in (`ResultRevealed`), so no replica
+    ///         can copy another's.
+    event ResultSubmitted(uint256 indexed taskId, address indexed node, bytes32 resultDigest);
+    event ResultRevealed(uint256 indexed taskId, address indexed node, string resultURI);
     event NodePaid(uint256 indexed taskId, address indexed node, uint256 amount);
     event TaskSettled(uint256 indexed taskId, bytes32 resultDigest, uint256 paid, uint256 fee, uint256 refund);
     /// @notice No strict majority among the active results: challenges are open until `endsAt`.
@@ -153,7 +168,7 @@ interface ITaskMarket {
     /// @notice `node` submitted nothing by the deadline: its collateral went to the treasury.
     event NodeMissed(uint256 indexed taskId, address indexed node, uint256 slashed);
     event SnapshotPosted(uint256 indexed taskId, address indexed node, uint64 step, bytes32 chainHead);
-    event QualityReported(uint256 indexed taskId, address indexed oracle, uint16 score);
+    event QualityReported(uint256 indexed taskId, address indexed reporter, uint16 score, bool accepted);
     event BonusGranted(uint256 indexed taskId, address indexed node, uint256 amount);
     event Claimed(address indexed account, address indexed token, uint256 amount);
     /// @notice An outvoted node of a proven task: its collateral stays locked until `until`
@@ -207,6 +222,8 @@ interface ITaskMarket {
     error ProofRequired(uint256 taskId);
     error ProofsDisabled();
     error AlreadyBound();
+    error NotScorer(uint256 taskId, address caller);
+    error NotRevealable(uint256 taskId, address node);
 
     /// @notice Publishes a task and escrows its budget (ETH as value, or an allow-listed ERC-20
     ///         pulled with `transferFrom`; fee-on-transfer tokens are rejected). The task keeps
@@ -236,28 +253,33 @@ interface ITaskMarket {
     ///         per `minSnapshotInterval` per node. The first snapshot of a task moves it to Running.
     function postSnapshot(uint256 taskId, uint64 step, bytes32 chainHead) external;
 
-    /// @notice Reports the quality score (0..10000) of a submitted task's result, during its
-    ///         challenge window (oracle role). It only scales payouts and bonuses.
-    function reportQuality(uint256 taskId, uint16 score) external;
+    /// @notice Reports the quality score (0..10000) of a submitted task's result and whether it
+    ///         meets the spec's acceptance threshold, during its challenge window: an oracle
+    ///         (role), or the requester (who holds the key of a private task) unless an oracle
+    ///         scored it already; an oracle's report overrides the requester's. A rejected result
+    ///         is paid its compute only (the base weight: no quality or reputation share, no
+    ///         bonus, no reputation gain). Every report is open to a challenge (arbitration).
+    function reportQuality(uint256 taskId, uint16 score, bool accepted) external;
 
-    /// @notice Submits the caller's result digest for a task it is assigned to, before the
+    /// @notice Sets the quality and acceptance arbitration decided for a disputed task (dispute role).
+    function setQualityByArbitration(uint256 taskId, uint16 score, bool accepted) external;
+
+    /// @notice Commits the caller's result digest for a task it is assigned to, before the
     ///         deadline (tasks published without a result-proof verifier only).
-    /// @param resultURI Where the model lives (emitted, not stored).
-    function submitResult(uint256 taskId, bytes32 resultDigest, string calldata resultURI) external;
+    function submitResult(uint256 taskId, bytes32 resultDigest) external;
+
+    /// @notice Publishes where the caller's model lives, once every active result of the task
+    ///         is committed (Submitted, Verifying or Disputed). A node of the winning result that
+    ///         has not revealed by settlement delivered nothing: it is not paid and is recorded Missed.
+    function revealResult(uint256 taskId, string calldata resultURI) external;
 
     /// @notice Submits the caller's result as a zero-knowledge commitment (see {IResultProofs}):
     ///         the proof must verify for (taskId, msg.sender, commitment, agreementTag) with the
     ///         task's verifier. The tag is recorded as the node's result, so settlement's strict
     ///         majority is a majority of tags, and outvoted nodes are frozen (`NodeFrozen`).
     /// @param proof The Groth16 proof, G2 limbs in EIP-197 order.
-    /// @param resultURI Where the model lives (emitted, not stored).
-    function submitProof(
-        uint256 taskId,
-        uint256 commitment,
-        uint256 agreementTag,
-        uint256[8] calldata proof,
-        string calldata resultURI
-    ) external;
+    function submitProof(uint256 taskId, uint256 commitment, uint256 agreementTag, uint256[8] calldata proof)
+        external;
 
     /// @notice Settles a task whose active assignees all submitted, once its challenge (or tie)
     ///         window has passed: the strict-majority result wins and its nodes are paid by the

@@ -37,6 +37,7 @@ library TaskSettlement {
         address requester;
         uint256 earlyCutoff;
         bool record; // a majority: record each paid node's gain, weighted by what it was paid
+        bool rejected; // below the acceptance threshold: the base weight only, no bonus, no gain
     }
 
     /// @dev The active assignees of a task with their results.
@@ -141,10 +142,17 @@ library TaskSettlement {
         ctx.requester = t.requester;
         ctx.earlyCutoff = SettlementMath.earlyCutoff(t.assignedAt, t.deadline);
         ctx.record = agreed != bytes32(0);
+        ctx.rejected = t.rejected;
+        if (ctx.rejected) ctx.bonus = 0;
         uint256 n = s.nodes.length;
         for (uint256 i; i < n; ++i) {
             if (agreed != bytes32(0) && s.digests[i] != agreed) continue;
             address node = s.nodes[i];
+            if (!seats[node].revealed) {
+                // delivered nothing: not paid (its share goes back), recorded Missed
+                deps.reputation.record(node, taskId, IReputation.Outcome.Missed);
+                continue;
+            }
             (uint256 gross, uint256 fee) = _payNode(taskId, node, seats[node], ctx, claimable, deps);
             grossSum += gross;
             feeSum += fee;
@@ -162,9 +170,11 @@ library TaskSettlement {
         Deps memory deps
     ) private returns (uint256 gross, uint256 fee) {
         IMarketConfig.SettlementParams memory w = ctx.w;
-        uint256 factor = SettlementMath.factor(
-            w.baseWeightBps, w.qualityWeightBps, w.reputationWeightBps, ctx.quality, deps.reputation.reputationOf(node)
-        );
+        uint256 factor = ctx.rejected
+            ? w.baseWeightBps // compute paid, nothing more
+            : SettlementMath.factor(
+                w.baseWeightBps, w.qualityWeightBps, w.reputationWeightBps, ctx.quality, deps.reputation.reputationOf(node)
+            );
         gross = SettlementMath.gross(SettlementMath.cost(p.price, ctx.computeUnits, ctx.share), factor);
         fee = SettlementMath.fee(gross, w.protocolFeeBps);
         claimable[ctx.token][node] += gross - fee;
@@ -182,6 +192,7 @@ library TaskSettlement {
         uint256 gross,
         IReputation reputation
     ) private {
+        if (ctx.rejected) return reputation.record(node, taskId, IReputation.Outcome.Rejected);
         IReputation.Outcome outcome =
             p.submittedAt <= ctx.earlyCutoff ? IReputation.Outcome.AgreedEarly : IReputation.Outcome.Agreed;
         reputation.recordWork(node, taskId, outcome, ctx.requester, Math.mulDiv(gross, ctx.value, 1e18));

@@ -168,7 +168,7 @@ contract MarketHandler is Base {
             if (i == skip) continue;
             bytes32 digest = keccak256(abi.encode("result", (digestSeed >> (2 * i)) & 1));
             vm.prank(assignees[i]);
-            try market.submitResult(id, digest, "ipfs://model") {} catch {}
+            try market.submitResult(id, digest) {} catch {}
         }
     }
 
@@ -228,10 +228,29 @@ contract MarketHandler is Base {
 
     // ---------------------------------------------------------------- oracle, settlement
 
+    /// @notice An oracle (or, a third of the time, the requester) scores; one report in five
+    ///         rejects the result (below the acceptance threshold).
     function reportQuality(uint256 task, uint16 score) external {
         calls[this.reportQuality.selector]++;
-        vm.prank(oracle);
-        try market.reportQuality(_taskId(task), uint16(bound(score, 0, 10_000))) {} catch {}
+        uint256 id = _taskId(task);
+        if (id == 0) return;
+        vm.prank(score % 3 == 0 ? market.getTask(id).requester : oracle);
+        try market.reportQuality(id, uint16(bound(score, 0, 10_000)), score % 5 != 0) {} catch {}
+    }
+
+    /// @notice The committed assignees reveal their models, all but the one at `skip` (when
+    ///         it is in range: about half the time nobody withholds).
+    function revealAll(uint256 task, uint256 skip) external {
+        calls[this.revealAll.selector]++;
+        uint256 id = _taskId(task);
+        if (id == 0) return;
+        address[] memory assignees = market.assigneesOf(id);
+        skip = bound(skip, 0, 2 * assignees.length);
+        for (uint256 i; i < assignees.length; ++i) {
+            if (i == skip) continue;
+            vm.prank(assignees[i]);
+            try market.revealResult(id, "ipfs://model") {} catch {}
+        }
     }
 
     function settle(uint256 task) external {
@@ -308,6 +327,7 @@ contract MarketHandler is Base {
                 else this.submitAll(id - 1, seed % 4 == 0 ? seed >> 16 : 0, seed % 5 == 0 ? 0 : t.replication);
             } else if (t.status == ITaskMarket.TaskStatus.Submitted || t.status == ITaskMarket.TaskStatus.Verifying) {
                 // forge-lint: disable-next-line(unsafe-typecast)
+                this.revealAll(id - 1, seed >> 48);
                 this.reportQuality(id - 1, uint16(seed >> 32)); // bounded there
                 if (block.timestamp < t.challengeEndsAt) vm.warp(t.challengeEndsAt);
                 this.settle(id - 1);

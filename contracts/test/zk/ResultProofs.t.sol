@@ -30,7 +30,7 @@ contract ResultProofsTest is Fixture, ResultProofFixture {
     function _submitProof(uint256 i, address sender) internal {
         (uint256 commitment, uint256 tag, uint256[8] memory proof) = _proofOf(i);
         vm.prank(sender);
-        market.submitProof(taskId, commitment, tag, proof, "ipfs://model");
+        market.submitProof(taskId, commitment, tag, proof);
     }
 
     function test_verifier_acceptsTheFixtureProofs() public view {
@@ -69,7 +69,7 @@ contract ResultProofsTest is Fixture, ResultProofFixture {
         proof[7] = proof[1]; // C.y from A: no longer a valid proof
         vm.expectRevert(abi.encodeWithSelector(IResultProofs.InvalidResultProof.selector, taskId, nodes[0]));
         vm.prank(nodes[0]);
-        market.submitProof(taskId, commitment, tag, proof, "ipfs://model");
+        market.submitProof(taskId, commitment, tag, proof);
     }
 
     function test_submitProof_revertsForCopiedTag() public {
@@ -77,7 +77,7 @@ contract ResultProofsTest is Fixture, ResultProofFixture {
         (, uint256 majorityTag,) = _proofOf(0);
         vm.expectRevert(abi.encodeWithSelector(IResultProofs.InvalidResultProof.selector, taskId, nodes[2]));
         vm.prank(nodes[2]);
-        market.submitProof(taskId, commitment, majorityTag, proof, "ipfs://model");
+        market.submitProof(taskId, commitment, majorityTag, proof);
     }
 
     function test_submitProof_revertsForInputOutsideTheField() public {
@@ -85,7 +85,7 @@ contract ResultProofsTest is Fixture, ResultProofFixture {
         uint256 wrapped = commitment + proofs.FIELD_MODULUS();
         vm.expectRevert(abi.encodeWithSelector(IResultProofs.NotAFieldElement.selector, wrapped));
         vm.prank(nodes[0]);
-        market.submitProof(taskId, wrapped, tag, proof, "ipfs://model");
+        market.submitProof(taskId, wrapped, tag, proof);
     }
 
     function test_submitResult_revertsWhenProofsAreRequired() public {
@@ -109,7 +109,7 @@ contract ResultProofsTest is Fixture, ResultProofFixture {
         address assignee = market.assigneesOf(later)[0];
         vm.expectRevert(ITaskMarket.ProofsDisabled.selector);
         vm.prank(assignee);
-        market.submitProof(later, commitment, tag, proof, "ipfs://model");
+        market.submitProof(later, commitment, tag, proof);
     }
 
     function test_record_revertsForNonMarket() public {
