@@ -70,6 +70,9 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
     /// @inheritdoc ITaskMarket
     mapping(address token => mapping(address account => uint256)) public claimable;
 
+    /// @inheritdoc ITaskMarket
+    mapping(address token => uint256) public owedIn;
+
     /// @param registry_ The node registry (must grant this contract `MARKET_ROLE`).
     /// @param reputation_ The reputation contract (must grant this contract `REPORTER_ROLE`).
     /// @param rewardsPool_ The NNT bonus pool (must grant this contract `REWARDER_ROLE`).
@@ -146,10 +149,11 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
 
         if (token != address(0)) {
             IERC20 erc20 = IERC20(token);
-            uint256 before = erc20.balanceOf(address(this));
+            uint256 before = _checkBalance(token); // a token that shrank on its own takes no new escrow
             erc20.safeTransferFrom(msg.sender, address(this), params.budget);
             uint256 received = erc20.balanceOf(address(this)) - before;
             if (received != params.budget) revert FeeOnTransferToken(token, params.budget, received);
+            owedIn[token] += received;
         }
     }
 
@@ -356,8 +360,18 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
             (bool ok,) = msg.sender.call{value: amount}("");
             if (!ok) revert EthTransferFailed(msg.sender, amount);
         } else {
+            _checkBalance(token);
+            owedIn[token] -= amount;
             IERC20(token).safeTransfer(msg.sender, amount);
         }
+    }
+
+    /// @dev The market's balance of `token`, which must cover what it owes in it (escrow and
+    ///      credits): a token whose balances change on their own (negative rebase, a fee taken
+    ///      from holders) is detected here instead of paying early claimants with later ones' money.
+    function _checkBalance(address token) private view returns (uint256 balance) {
+        balance = IERC20(token).balanceOf(address(this));
+        if (balance < owedIn[token]) revert TokenBalanceShortfall(token, balance, owedIn[token]);
     }
 
     // ---------------------------------------------------------------- verification and disputes

@@ -223,6 +223,10 @@ interface ITaskMarket {
     error ProofsDisabled();
     error AlreadyBound();
     error NotScorer(uint256 taskId, address caller);
+    /// @notice The market holds less of `token` than it owes (a token whose balances change on
+    ///         their own): claims and new escrow in it stop, nothing owed is lost, governance
+    ///         disallows the token.
+    error TokenBalanceShortfall(address token, uint256 balance, uint256 owed);
     error NotRevealable(uint256 taskId, address node);
 
     /// @notice Publishes a task and escrows its budget (ETH as value, or an allow-listed ERC-20
@@ -349,5 +353,7 @@ interface ITaskMarket {
         view
         returns (uint64 step, bytes32 chainHead, uint64 postedAt);
     function claimable(address token, address account) external view returns (uint256);
+    /// @notice What the market owes in an ERC-20: open escrow plus credits (its balance must cover it).
+    function owedIn(address token) external view returns (uint256);
     function taskCount() external view returns (uint256);
 }

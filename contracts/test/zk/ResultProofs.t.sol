@@ -141,4 +141,73 @@ contract ResultProofsTest is Fixture, ResultProofFixture {
         assertEq(registry.freeStake(nodes[0]), NODE_STAKE, "majority collateral released");
         assertEq(registry.freeStake(nodes[2]), NODE_STAKE - COLLATERAL, "dissenter collateral frozen");
     }
+
+    // ================================================================ audit item 1: frozen exits
+
+    /// @dev An outvoted node's collateral used to stay frozen forever once the task settled.
+    function test_frozenDissenter_isReleasedByAnyoneAfterTheFreezeWindow() public {
+        uint64 until = _settledWithFrozenDissenter();
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.ChallengeWindowOpen.selector, taskId, until));
+        market.releaseFrozen(taskId, nodes[2]);
+        vm.warp(until);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.InvalidBond.selector, taskId, nodes[0], ITaskMarket.Bond.Released, ITaskMarket.Bond.Frozen
+            )
+        );
+        market.releaseFrozen(taskId, nodes[0]);
+        vm.prank(stranger);
+        market.releaseFrozen(taskId, nodes[2]);
+        assertEq(registry.freeStake(nodes[2]), NODE_STAKE, "stake back: an honest last-bit dissenter loses nothing");
+        assertEq(uint256(market.participationOf(taskId, nodes[2]).bond), uint256(ITaskMarket.Bond.Released));
+    }
+
+    function test_frozenDissenter_challengedThenReleasedOrSlashedByArbitration() public {
+        _settledWithFrozenDissenter();
+        address[] memory resolvers = new address[](1);
+        resolvers[0] = address(this); // stands in for the arbitration contract
+        market.bindDisputeResolvers(resolvers);
+        market.holdFrozen(taskId, nodes[2]);
+        vm.warp(market.getTask(taskId).challengeEndsAt);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.InvalidBond.selector, taskId, nodes[2], ITaskMarket.Bond.Held, ITaskMarket.Bond.Frozen
+            )
+        );
+        market.releaseFrozen(taskId, nodes[2]); // held: arbitration decides, not the clock
+        market.releaseHeld(taskId, nodes[2]);
+        assertEq(registry.freeStake(nodes[2]), NODE_STAKE, "released by the vote");
+        vm.expectRevert(ITaskMarket.AlreadyBound.selector); // bound once: no later action names another
+        market.bindDisputeResolvers(resolvers);
+    }
+
+    function test_frozenDissenter_slashedAfterSettlementOnlyWhenHeld() public {
+        _settledWithFrozenDissenter();
+        address[] memory resolvers = new address[](1);
+        resolvers[0] = address(this);
+        market.bindDisputeResolvers(resolvers);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITaskMarket.InvalidBond.selector, taskId, nodes[2], ITaskMarket.Bond.Frozen, ITaskMarket.Bond.Held
+            )
+        );
+        market.slashNode(taskId, nodes[2], treasury);
+        market.holdFrozen(taskId, nodes[2]);
+        uint256 paidBefore = market.claimable(address(0), nodes[0]);
+        market.slashNode(taskId, nodes[2], treasury);
+        assertEq(uint256(registry.getNode(nodes[2]).staked), NODE_STAKE - COLLATERAL);
+        assertEq(registry.claimable(treasury), COLLATERAL);
+        assertEq(market.claimable(address(0), nodes[0]), paidBefore, "the majority keeps its pay");
+    }
+
+    function _settledWithFrozenDissenter() internal returns (uint64 until) {
+        for (uint256 i; i < 3; ++i) {
+            _submitProof(i, nodes[i]);
+        }
+        _settle(taskId);
+        until = market.getTask(taskId).challengeEndsAt;
+        assertEq(uint256(until), block.timestamp + 1 hours, "the freeze window");
+        assertEq(uint256(market.participationOf(taskId, nodes[2]).bond), uint256(ITaskMarket.Bond.Frozen));
+        assertEq(registry.freeStake(nodes[2]), NODE_STAKE - COLLATERAL);
+    }
 }
