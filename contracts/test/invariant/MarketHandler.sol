@@ -72,7 +72,11 @@ contract MarketHandler is Base {
         requesters = requesters_;
         accounts = nodes_;
         for (uint256 i; i < requesters_.length; ++i) {
-            accounts.push(requesters_[i]);
+            bool runsANode;
+            for (uint256 n; n < nodes_.length; ++n) {
+                if (nodes_[n] == requesters_[i]) runsANode = true;
+            }
+            if (!runsANode) accounts.push(requesters_[i]); // each account once
         }
         accounts.push(p.treasury);
         nnt.approve(address(pool), type(uint256).max);
@@ -137,6 +141,22 @@ contract MarketHandler is Base {
         for (uint256 i; i < count; ++i) {
             vm.prank(nodes[(first % nodes.length + i) % nodes.length]);
             try market.applyForTask(id) {} catch {}
+        }
+    }
+
+    /// @notice Sybil squatters: `count` nodes fill the task's applicant list, then price
+    ///         themselves out of it (their price back to normal `restore` times in two).
+    function squat(uint256 task, uint256 first, uint256 count, bool restore) external {
+        calls[this.squat.selector]++;
+        uint256 id = _taskId(task);
+        if (id == 0) return;
+        count = bound(count, 1, 16);
+        for (uint256 i; i < count; ++i) {
+            address node = nodes[(first % nodes.length + i) % nodes.length];
+            vm.startPrank(node);
+            try market.applyForTask(id) {} catch {}
+            registry.setPrice(address(0), restore ? 0 : type(uint256).max);
+            vm.stopPrank();
         }
     }
 

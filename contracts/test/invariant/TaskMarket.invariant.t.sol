@@ -9,10 +9,12 @@ import {INodeRegistry} from "../../src/interfaces/INodeRegistry.sol";
 /// @notice Escrow, stake and bonus conservation over random sequences of lifecycle steps.
 contract TaskMarketInvariantTest is Fixture {
     MarketHandler internal handler;
+    address internal secondRequester;
 
     function setUp() public override {
         super.setUp();
         address second = makeAddr("requester2");
+        secondRequester = second;
         vm.prank(second);
         usdc.approve(address(market), type(uint256).max);
         address[] memory requesters = new address[](2);
@@ -20,12 +22,21 @@ contract TaskMarketInvariantTest is Fixture {
         address[] memory strategies = new address[](4);
         (strategies[0], strategies[1], strategies[2], strategies[3]) =
         (address(firstCome), address(reputationPriority), address(lowestPrice), address(stakeWeighted));
+        // adversarial actors: the first requester also runs a node (it applies, submits,
+        // abandons and dissents like the others), and the handler's `squat` step has up to 16
+        // nodes fill a task's applicant list and price themselves out
+        _registerAndStake(requester, NODE_STAKE, NODE_CLASS);
+        address[] memory actors = new address[](nodes.length + 1);
+        for (uint256 i; i < nodes.length; ++i) {
+            actors[i] = nodes[i];
+        }
+        actors[nodes.length] = requester;
         handler = new MarketHandler(
             MarketHandler.Protocol({
                 nnt: nnt, market: market, config: config, registry: registry, pool: pool, usdc: usdc, oracle: oracle, treasury: treasury
             }),
             strategies,
-            nodes,
+            actors,
             requesters
         );
         assertTrue(nnt.transfer(address(handler), 100_000 * NNT)); // for stake and pool funding
@@ -124,6 +135,13 @@ contract TaskMarketInvariantTest is Fixture {
                 total += market.getTask(id).collateral;
             }
         }
+    }
+
+    /// @notice No penalty, forfeit or missed collateral ever flows to a requester (one of which
+    ///         also runs a node): it all goes to the treasury.
+    function invariant_penaltiesNeverFlowToRequesters() public view {
+        assertEq(registry.claimable(requester), 0, "requester");
+        assertEq(registry.claimable(secondRequester), 0, "requester2");
     }
 
     /// @notice An abandoning node loses exactly the penalty of its collateral, never more.
