@@ -116,6 +116,39 @@ contract ArbitrationTest is DisputeFixture {
         arbitration.vote(disputeId, true);
     }
 
+    /// @dev The one-block-loan attack on a dispute vote: NNT borrowed (and delegated) in the block
+    ///      before the challenge and returned in the block after it must carry no weight, while a
+    ///      holder who held before the dispute votes with its whole balance.
+    function test_vote_oneBlockLoanAroundTheChallenge_hasNoWeight() public {
+        uint256 taskId = _submittedSingle();
+        address attacker = makeAddr("attacker"); // the challenger's accomplice
+        uint256 loan = nnt.totalSupply() / 5; // 20%: above the quorum and the juror's 10%
+        // block B-1: borrow (the test contract lends) and delegate
+        assertTrue(nnt.transfer(attacker, loan));
+        vm.prank(attacker);
+        nnt.delegate(attacker);
+        vm.roll(block.number + 1);
+        // block B: challenge
+        uint256 disputeId = _challenge(taskId, nodes[0]);
+        // block B+1: repay
+        vm.roll(block.number + 1);
+        vm.prank(attacker);
+        assertTrue(nnt.transfer(address(this), loan));
+        vm.roll(block.number + 1);
+        vm.prank(attacker);
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.NoVotingPower.selector, disputeId, attacker));
+        arbitration.vote(disputeId, true);
+        // the juror held (delegated) before the dispute: its whole 10% counts
+        vm.prank(juror);
+        arbitration.vote(disputeId, false);
+        IArbitration.Dispute memory d = arbitration.getDispute(disputeId);
+        assertEq(d.releaseVotes, nnt.totalSupply() / 10, "juror's weight");
+        assertEq(d.slashVotes, 0, "no borrowed weight");
+        vm.roll(uint256(d.voteEnd) + 1);
+        arbitration.resolve(disputeId);
+        assertEq(registry.getNode(nodes[0]).staked, NODE_STAKE, "stake whole");
+    }
+
     function test_vote_revertsAfterThePeriod_resolveRevertsBefore() public {
         uint256 taskId = _submittedSingle();
         uint256 disputeId = _challenge(taskId, nodes[0]);
