@@ -89,16 +89,20 @@ contract ArbitrationTest is DisputeFixture {
         // the challenger's own 990 NNT are far below the 4% quorum
         vm.prank(challenger);
         nnt.delegate(challenger);
-        vm.roll(block.number + VOTING_PERIOD + 1);
+        vm.roll(uint256(arbitration.getDispute(disputeId).voteEnd) + 1);
         arbitration.resolve(disputeId);
         _assertStatus(taskId, ITaskMarket.TaskStatus.Submitted);
         assertEq(registry.getNode(nodes[0]).locked, COLLATERAL, "collateral untouched until settled");
     }
 
-    function test_vote_countsWeightsAtTheDisputeStart() public {
+    function test_vote_countsWeightsAtTheSnapshot() public {
         uint256 taskId = _submittedSingle();
         uint256 disputeId = _challenge(taskId, nodes[0]);
-        // tokens delegated after the dispute opened do not vote
+        IArbitration.Dispute memory d = arbitration.getDispute(disputeId);
+        assertEq(d.snapshot, block.number + DISPUTE_VOTING_DELAY, "snapshot after the voting delay");
+        assertEq(d.voteEnd, uint256(d.snapshot) + VOTING_PERIOD, "vote ends a period after the snapshot");
+        // tokens delegated after the snapshot do not vote
+        _openVoting(disputeId);
         address late = makeAddr("late");
         assertTrue(nnt.transfer(late, 100_000_000 * NNT));
         vm.prank(late);
@@ -149,10 +153,17 @@ contract ArbitrationTest is DisputeFixture {
         assertEq(registry.getNode(nodes[0]).staked, NODE_STAKE, "stake whole");
     }
 
-    function test_vote_revertsAfterThePeriod_resolveRevertsBefore() public {
+    function test_vote_revertsBeforeTheSnapshotAndAfterThePeriod_resolveRevertsBefore() public {
         uint256 taskId = _submittedSingle();
         uint256 disputeId = _challenge(taskId, nodes[0]);
+        uint48 snapshot = arbitration.getDispute(disputeId).snapshot;
         uint48 voteEnd = arbitration.getDispute(disputeId).voteEnd;
+        // not in the opening block, nor in the snapshot block
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.VotingNotStarted.selector, disputeId, snapshot));
+        arbitration.vote(disputeId, true);
+        vm.roll(snapshot);
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.VotingNotStarted.selector, disputeId, snapshot));
+        arbitration.vote(disputeId, true);
         vm.expectRevert(abi.encodeWithSelector(IArbitration.VotingOpen.selector, disputeId, voteEnd));
         arbitration.resolve(disputeId);
         vm.roll(uint256(voteEnd) + 1);
@@ -207,6 +218,64 @@ contract ArbitrationTest is DisputeFixture {
         p.requesterShareBps = 6000;
         vm.expectRevert(abi.encodeWithSelector(IArbitration.InvalidShares.selector, 5000, 6000, NODE_BOND_BPS));
         arbitration.setParams(p);
+    }
+
+    function test_setParams_rejectsNoVotingDelay_noPeriod_orNoQuorum() public {
+        IArbitration.Params memory p = _arbitrationParams();
+        p.votingDelay = 0;
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.InvalidVoting.selector, 0, VOTING_PERIOD, QUORUM_BPS));
+        arbitration.setParams(p);
+        p.votingDelay = DISPUTE_VOTING_DELAY;
+        p.votingPeriod = 0;
+        vm.expectRevert(
+            abi.encodeWithSelector(IArbitration.InvalidVoting.selector, DISPUTE_VOTING_DELAY, 0, QUORUM_BPS)
+        );
+        arbitration.setParams(p);
+        p.votingPeriod = VOTING_PERIOD;
+        p.quorumBps = 0;
+        vm.expectRevert(
+            abi.encodeWithSelector(IArbitration.InvalidVoting.selector, DISPUTE_VOTING_DELAY, VOTING_PERIOD, 0)
+        );
+        arbitration.setParams(p);
+        p.quorumBps = uint16(BPS) + 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IArbitration.InvalidVoting.selector, DISPUTE_VOTING_DELAY, VOTING_PERIOD, uint16(BPS) + 1
+            )
+        );
+        arbitration.setParams(p);
+    }
+
+    function test_setParams_votingDelay_emitsAndAppliesToNewDisputes() public {
+        uint256 first = _challenge(_submittedSingle(), nodes[0]);
+        IArbitration.Params memory p = _arbitrationParams();
+        p.votingDelay = 7200;
+        vm.expectEmit(true, true, true, true, address(arbitration));
+        emit IArbitration.ParamsSet(p);
+        arbitration.setParams(p);
+        assertEq(arbitration.params().votingDelay, 7200);
+        assertEq(arbitration.getDispute(first).snapshot, block.number + DISPUTE_VOTING_DELAY, "open one unchanged");
+        ITaskMarket.TaskParams memory tp = _params();
+        tp.replication = 1;
+        uint256 taskId = _assigned(tp);
+        _submit(taskId, nodes[0], HONEST);
+        uint256 second = _challenge(taskId, nodes[0]);
+        assertEq(arbitration.getDispute(second).snapshot, block.number + 7200, "new one: the new delay");
+        assertEq(arbitration.getDispute(second).voteEnd, block.number + 7200 + VOTING_PERIOD);
+    }
+
+    /// @dev A dispute opened by the opener role (the spot-check contract) gets the same delayed
+    ///      snapshot as a bonded challenge.
+    function test_openDispute_byOpener_snapshotAfterTheDelay() public {
+        uint256 taskId = _submittedSingle();
+        vm.prank(address(spotCheck));
+        uint256 disputeId = arbitration.openDispute(taskId, nodes[0], challenger, "ipfs://report");
+        IArbitration.Dispute memory d = arbitration.getDispute(disputeId);
+        assertEq(d.snapshot, block.number + DISPUTE_VOTING_DELAY);
+        assertEq(d.bond, 0);
+        _assertStatus(taskId, ITaskMarket.TaskStatus.Disputed);
+        _decide(disputeId, true);
+        _assertStatus(taskId, ITaskMarket.TaskStatus.Slashed);
     }
 
     /// @dev Every payout path distributes exactly the bond plus the slashed collateral.

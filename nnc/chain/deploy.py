@@ -34,6 +34,7 @@ class ProtocolParams:
     # verification, arbitration and governance (nnc.chain.governance)
     spot_check_report_window: int = 3600  # seconds a picked verifier has to report
     min_bond: int = 10 * NNT
+    dispute_voting_delay: int = 1  # blocks from a dispute's opening to its vote snapshot
     dispute_voting_period: int = 20  # blocks
     dispute_quorum_bps: int = 400
     challenger_share_bps: int = 5000

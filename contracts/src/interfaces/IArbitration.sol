@@ -7,7 +7,10 @@ pragma solidity 0.8.28;
 ///      window) or a failed spot-check (the spot-check contract, no bond) opens a dispute and holds
 ///      the task as Disputed in the market: settlement cannot run, so the node's collateral stays
 ///      locked in the registry (frozen) until the dispute is resolved. NNT holders vote with their
-///      ERC20Votes weight at the block before the dispute opened, for `votingPeriod` blocks.
+///      ERC20Votes weight at the snapshot, `votingDelay` blocks after the block the dispute opened
+///      in; votes are accepted once the clock has passed the snapshot and for `votingPeriod`
+///      blocks after it. Nobody who opens a dispute picks a block already past: weight borrowed
+///      around the challenge and repaid before the snapshot counts for nothing.
 ///      Upheld (quorum reached and more weight to slash than to release): the market refunds the
 ///      requester's budget and slashes the node's collateral to this contract, which credits the
 ///      challenger its bond plus `challengerShareBps` of the slashed stake, the requester
@@ -28,8 +31,8 @@ interface IArbitration {
         address node;
         uint96 bond;
         address challenger;
-        uint48 snapshot; // vote weights are read at this block
-        uint48 voteEnd; // last block in which votes count
+        uint48 snapshot; // vote weights are read at this block: the opening block + votingDelay
+        uint48 voteEnd; // last block in which votes count: snapshot + votingPeriod
         DisputeStatus status;
         uint256 slashVotes;
         uint256 releaseVotes;
@@ -38,8 +41,9 @@ interface IArbitration {
     /// @notice Governance-set parameters (shares in basis points).
     struct Params {
         uint96 minBond;
-        uint32 votingPeriod; // blocks
-        uint16 quorumBps; // of the NNT supply at the snapshot
+        uint32 votingDelay; // blocks from the opening block to the snapshot (at least 1)
+        uint32 votingPeriod; // blocks from the snapshot to the end of the vote (at least 1)
+        uint16 quorumBps; // of the NNT supply at the snapshot (1..10000)
         uint16 challengerShareBps; // of the slashed collateral
         uint16 requesterShareBps; // of the slashed collateral
         uint16 nodeBondShareBps; // of the bond, on release
@@ -68,12 +72,13 @@ interface IArbitration {
     error NoResult(uint256 taskId, address node);
     error UnknownDispute(uint256 disputeId);
     error DisputeNotOpen(uint256 disputeId, DisputeStatus status);
+    error VotingNotStarted(uint256 disputeId, uint48 snapshot);
     error VotingClosed(uint256 disputeId, uint48 voteEnd);
     error VotingOpen(uint256 disputeId, uint48 voteEnd);
     error AlreadyVoted(uint256 disputeId, address voter);
     error NoVotingPower(uint256 disputeId, address voter);
     error InvalidShares(uint16 challengerBps, uint16 requesterBps, uint16 nodeBondBps);
-    error InvalidVoting(uint32 votingPeriod, uint16 quorumBps);
+    error InvalidVoting(uint32 votingDelay, uint32 votingPeriod, uint16 quorumBps);
     error NothingToClaim(address account);
     error ZeroAddress();
 
@@ -91,7 +96,9 @@ interface IArbitration {
         external
         returns (uint256 disputeId);
 
-    /// @notice Votes on an open dispute with the caller's NNT votes at the dispute's snapshot.
+    /// @notice Votes on an open dispute with the caller's NNT votes at the dispute's snapshot,
+    ///         from the block after the snapshot to `voteEnd` (VotingNotStarted before,
+    ///         VotingClosed after).
     /// @param slash True to slash the node, false to release it.
     function vote(uint256 disputeId, bool slash) external;
 
@@ -101,7 +108,10 @@ interface IArbitration {
     /// @notice Sends the caller the NNT credited to it.
     function claim() external;
 
-    /// @notice Sets the bond, voting and payout parameters (admin only: the timelock).
+    /// @notice Sets the bond, voting and payout parameters (admin only: the timelock). Reverts
+    ///         InvalidVoting unless `votingDelay >= 1`, `votingPeriod >= 1` and
+    ///         `0 < quorumBps <= 10000`; InvalidShares when the shares exceed the whole. Applies to
+    ///         disputes opened afterwards (an open dispute keeps its snapshot and end).
     function setParams(Params calldata params) external;
 
     /// @notice Sets the address credited the treasury's shares (admin only: the timelock).
