@@ -87,9 +87,9 @@ contract AssignmentGasTest is Base {
         Reputation reputation = new Reputation(address(this));
         RewardsPool pool = new RewardsPool(d.nnt, address(this));
         d.market = new TaskMarket(d.registry, reputation, pool, address(this), 200, address(this));
-        d.registry.grantRole(d.registry.MARKET_ROLE(), address(d.market));
+        d.registry.bindMarket(address(d.market));
         reputation.grantRole(reputation.REPORTER_ROLE(), address(d.market));
-        pool.grantRole(pool.REWARDER_ROLE(), address(d.market));
+        pool.bindRewarder(address(d.market));
         d.strategies = [
             address(new FirstComeStrategy()),
             address(new ReputationPriorityStrategy(d.registry, reputation, d.market)),

@@ -6,6 +6,8 @@ import {DeployProfiles} from "./DeployProfiles.sol";
 import {DisputeFixture} from "./DisputeFixture.sol";
 import {NNCGovernor} from "../src/governance/NNCGovernor.sol";
 import {NNCTimelock} from "../src/governance/NNCTimelock.sol";
+import {INodeRegistry} from "../src/interfaces/INodeRegistry.sol";
+import {IRewardsPool} from "../src/interfaces/IRewardsPool.sol";
 
 /// @notice Governance capture by borrowed votes. The attacker borrows NNT for one block (from the
 ///         test contract, which plays the lender), delegates it, and tries to pass a proposal that
@@ -44,6 +46,62 @@ contract GovernanceCaptureTest is DisputeFixture, DeployProfiles {
         _assertAttackFails(nnt.totalSupply() / 5);
     }
 
+    /// @dev Why: the proposal threshold counts only what was held for a voting delay before
+    ///      proposing, so a loan across the block before the proposal does not meet it.
+    function test_productionProfile_oneBlockLoan_cannotCreateAProposal() public {
+        _deployProduction();
+        (address[] memory t, uint256[] memory v, bytes[] memory c) =
+            _one(address(registry), abi.encodeCall(registry.setMinStake, (1)));
+        _lend(nnt.totalSupply() / 5);
+        vm.roll(block.number + 1);
+        vm.prank(attacker);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IGovernor.GovernorInsufficientProposerVotes.selector, attacker, 0, PRODUCTION_PROPOSAL_THRESHOLD
+            )
+        );
+        governor.propose(t, v, c, "min stake 1 wei");
+    }
+
+    /// @dev Why: a vote counts only what was held from before the proposal until its snapshot,
+    ///      so a loan across the snapshot block weighs nothing; a holder since before the
+    ///      proposal (the juror, 10%) votes with its whole balance.
+    function test_devnetProfile_loanAtTheSnapshot_weighsNothing_holderVotesWhole() public {
+        _deployDevnet();
+        _assertLoanAtTheSnapshotWeighsNothing();
+    }
+
+    function test_productionProfile_loanAtTheSnapshot_weighsNothing_holderVotesWhole() public {
+        _deployProduction();
+        _assertLoanAtTheSnapshotWeighsNothing();
+    }
+
+    /// @dev On the fast devnet profile a loan held through the whole voting delay (three blocks)
+    ///      does count, and passes the proposal: the bound market role still cannot be granted.
+    function test_devnetProfile_loanThroughTheDelay_passesButCannotGrantTheMarketRole() public {
+        _deployDevnet();
+        bytes32 role = registry.MARKET_ROLE();
+        (address[] memory t, uint256[] memory v, bytes[] memory c) =
+            _one(address(registry), abi.encodeCall(registry.grantRole, (role, attacker)));
+        bytes32 descriptionHash = keccak256("routine maintenance");
+        _lend(nnt.totalSupply() / 20);
+        vm.roll(block.number + 1);
+        vm.prank(attacker);
+        uint256 id = governor.propose(t, v, c, "routine maintenance");
+        vm.roll(governor.proposalSnapshot(id) + 1);
+        _repay();
+        vm.prank(attacker);
+        governor.castVote(id, 1);
+        vm.roll(governor.proposalDeadline(id) + 1);
+        assertEq(uint256(governor.state(id)), uint256(IGovernor.ProposalState.Succeeded), "passed");
+        governor.queue(t, v, c, descriptionHash);
+        vm.warp(block.timestamp + timelock.getMinDelay());
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.BoundRole.selector, role));
+        governor.execute(t, v, c, descriptionHash);
+        assertFalse(registry.hasRole(role, attacker));
+        assertEq(registry.getNode(nodes[0]).staked, NODE_STAKE, "stake whole");
+    }
+
     // ---------------------------------------------------------------- even a passed proposal
 
     /// @dev With the devnet profile's fast vote, the majority holder (the test contract) passes a
@@ -51,8 +109,10 @@ contract GovernanceCaptureTest is DisputeFixture, DeployProfiles {
     function test_devnetProfile_passedProposal_cannotGrantTheMarketRole() public {
         _deployDevnet();
         bytes32 role = registry.MARKET_ROLE();
-        bool executed = _passAndExecute(address(registry), abi.encodeCall(registry.grantRole, (role, attacker)));
+        (bool executed, bytes memory reason) =
+            _passAndExecute(address(registry), abi.encodeCall(registry.grantRole, (role, attacker)));
         assertFalse(executed);
+        assertEq(keccak256(reason), keccak256(abi.encodeWithSelector(INodeRegistry.BoundRole.selector, role)));
         assertFalse(registry.hasRole(role, attacker));
         assertEq(registry.getNode(nodes[0]).staked, NODE_STAKE, "stake whole");
     }
@@ -61,8 +121,10 @@ contract GovernanceCaptureTest is DisputeFixture, DeployProfiles {
     function test_devnetProfile_passedProposal_cannotGrantTheRewarderRole() public {
         _deployDevnet();
         bytes32 role = pool.REWARDER_ROLE();
-        bool executed = _passAndExecute(address(pool), abi.encodeCall(pool.grantRole, (role, attacker)));
+        (bool executed, bytes memory reason) =
+            _passAndExecute(address(pool), abi.encodeCall(pool.grantRole, (role, attacker)));
         assertFalse(executed);
+        assertEq(keccak256(reason), keccak256(abi.encodeWithSelector(IRewardsPool.BoundRole.selector, role)));
         assertFalse(pool.hasRole(role, attacker));
     }
 
@@ -70,10 +132,14 @@ contract GovernanceCaptureTest is DisputeFixture, DeployProfiles {
     function test_devnetProfile_passedProposal_cannotSlashDirectly() public {
         _deployDevnet();
         _registerAndStake(attacker, MIN_STAKE, NODE_CLASS); // any registered address
-        bool executed = _passAndExecute(
+        (bool executed, bytes memory reason) = _passAndExecute(
             address(registry), abi.encodeCall(registry.slashCollateral, (nodes[0], 0, COLLATERAL, attacker))
         );
         assertFalse(executed);
+        bytes memory denied = abi.encodeWithSignature(
+            "AccessControlUnauthorizedAccount(address,bytes32)", address(timelock), registry.MARKET_ROLE()
+        );
+        assertEq(keccak256(reason), keccak256(denied));
         assertEq(registry.getNode(nodes[0]).staked, NODE_STAKE, "stake whole");
     }
 
@@ -125,7 +191,28 @@ contract GovernanceCaptureTest is DisputeFixture, DeployProfiles {
         arbitration.renounceRole(admin, address(this));
         spotCheck.grantRole(admin, address(timelock));
         spotCheck.renounceRole(admin, address(this));
-        vm.roll(block.number + 1);
+        // the holders of the fixture (delegated in its setUp) have held for a voting delay
+        vm.roll(block.number + delay + 2);
+    }
+
+    function _assertLoanAtTheSnapshotWeighsNothing() internal {
+        (address[] memory t, uint256[] memory v, bytes[] memory c) =
+            _one(address(registry), abi.encodeCall(registry.setMinStake, (1)));
+        uint256 id = governor.propose(t, v, c, "min stake 1 wei"); // by the test contract
+        uint256 snapshot = governor.proposalSnapshot(id);
+        vm.roll(snapshot);
+        _lend(nnt.totalSupply() / 5);
+        vm.roll(snapshot + 1);
+        _repay();
+        assertEq(nnt.getPastVotes(attacker, snapshot), nnt.totalSupply() / 5, "the token sees the loan");
+        assertEq(governor.getVotes(attacker, snapshot), 0, "the governor does not");
+        vm.prank(attacker);
+        governor.castVote(id, 1);
+        vm.prank(juror);
+        governor.castVote(id, 0);
+        (uint256 against, uint256 forVotes,) = governor.proposalVotes(id);
+        assertEq(forVotes, 0, "no borrowed weight");
+        assertEq(against, nnt.totalSupply() / 10, "the juror's whole 10%");
     }
 
     function _assertAttackFails(uint256 loan) internal {
@@ -185,8 +272,8 @@ contract GovernanceCaptureTest is DisputeFixture, DeployProfiles {
     }
 
     /// @dev The test contract (the majority holder) proposes, votes for, queues and executes one
-    ///      call; returns whether the execution went through.
-    function _passAndExecute(address target, bytes memory data) internal returns (bool) {
+    ///      call; returns whether the execution went through, and its revert data if not.
+    function _passAndExecute(address target, bytes memory data) internal returns (bool, bytes memory) {
         (address[] memory t, uint256[] memory v, bytes[] memory c) = _one(target, data);
         string memory description = "a call";
         bytes32 descriptionHash = keccak256(bytes(description));
@@ -198,9 +285,9 @@ contract GovernanceCaptureTest is DisputeFixture, DeployProfiles {
         governor.queue(t, v, c, descriptionHash);
         vm.warp(block.timestamp + timelock.getMinDelay());
         try governor.execute(t, v, c, descriptionHash) {
-            return true;
-        } catch {
-            return false;
+            return (true, "");
+        } catch (bytes memory reason) {
+            return (false, reason);
         }
     }
 
