@@ -26,6 +26,7 @@ class Deployment:
     start_block: int
     deployer: str
     addresses: dict[str, str] = field(default_factory=dict)
+    profile: str | None = None  # the deploy profile (`devnet`, `production`); None in older files
 
     def address_of(self, name: str) -> str:
         try:
@@ -41,7 +42,8 @@ class Deployment:
         try:
             data = json.loads(path.read_text())
             return cls(chain_id=int(data["chain_id"]), start_block=int(data["start_block"]),
-                       deployer=str(data["deployer"]), addresses=dict(data["addresses"]))
+                       deployer=str(data["deployer"]), addresses=dict(data["addresses"]),
+                       profile=data.get("profile"))
         except FileNotFoundError:
             raise ConfigError(f"no deployment file at {path}: deploy first (`nnc devnet up` or `nnc deploy`)") from None
         except (ValueError, KeyError, TypeError) as exc:

@@ -121,8 +121,8 @@ class Scenario:
         dispute = arbitration.dispute(dispute_id)
         report = judge(self.voter, self.store, dispute.task_id, dispute.node, self.home / "juror", juror_seed,
                        self.check.segments, self.check.tolerance)
-        # votes count from the block after the snapshot: the vote's own block must be past it
-        mine(self.devnet, dispute.snapshot - self.voter.block_number())
+        # votes count from the block after the snapshot (gas is estimated on the latest block)
+        mine(self.devnet, dispute.snapshot - self.voter.block_number() + 1)
         arbitration.vote(dispute_id, slash=not report.passed)
         mine(self.devnet, dispute.vote_end - self.voter.block_number() + 1)
         arbitration.resolve(dispute_id)

@@ -65,7 +65,7 @@ def answer(net: Network, op: dict[str, Any]) -> dict[str, Any]:
             node = net.market().assignees(task_id)[0]
             arbitration = Arbitration(net.devnet.client(REQUESTER))
             dispute_id, _ = arbitration.challenge(task_id, node, 10 * NNT, "ipfs://evidence")
-            mine(net.devnet, arbitration.dispute(dispute_id).snapshot - arbitration.client.block_number())
+            mine(net.devnet, arbitration.dispute(dispute_id).snapshot - arbitration.client.block_number() + 1)
             return {"ok": True, "dispute": dispute_id, "task": task_id}
         else:
             return {"ok": False, "error": f"unknown op {op['op']!r}"}

@@ -208,7 +208,7 @@ def test_cli_challenge_vote_resolve_claim(scenario: Scenario, tmp_path: Path) ->
 
     assert "dispute 1 opened" in run(TRAINER + 1, "dispute", "challenge", str(task_id), trainer, "--bond", "12")
     assert "release 0" in run(TRAINER + 1, "dispute", "show", "1")
-    mine(devnet, Arbitration(scenario.voter).dispute(1).snapshot - scenario.voter.block_number())  # votes open
+    mine(devnet, Arbitration(scenario.voter).dispute(1).snapshot - scenario.voter.block_number() + 1)  # votes open
     run(devnet.voter, "dispute", "vote", "1", "--release")
     mine(devnet, Arbitration(scenario.voter).dispute(1).vote_end - scenario.voter.block_number() + 1)
     assert "dispute 1: released" in run(TRAINER + 1, "dispute", "resolve", "1")
