@@ -153,6 +153,30 @@ contract ArbitrationTest is DisputeFixture {
         assertEq(registry.getNode(nodes[0]).staked, NODE_STAKE, "stake whole");
     }
 
+    /// @dev The snapshot block is known when the dispute opens: a one-block loan across it (borrow
+    ///      in the snapshot block, repay in the next) must carry no weight either.
+    function test_vote_oneBlockLoanAcrossTheSnapshot_hasNoWeight() public {
+        uint256 taskId = _submittedSingle();
+        address attacker = makeAddr("attacker");
+        uint256 loan = nnt.totalSupply() / 5;
+        uint256 disputeId = _challenge(taskId, nodes[0]);
+        uint48 snapshot = arbitration.getDispute(disputeId).snapshot;
+        vm.roll(snapshot);
+        assertTrue(nnt.transfer(attacker, loan));
+        vm.prank(attacker);
+        nnt.delegate(attacker);
+        vm.roll(uint256(snapshot) + 1);
+        vm.prank(attacker);
+        assertTrue(nnt.transfer(address(this), loan));
+        assertEq(nnt.getPastVotes(attacker, snapshot), loan, "the token sees the loan at the snapshot");
+        vm.prank(attacker);
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.NoVotingPower.selector, disputeId, attacker));
+        arbitration.vote(disputeId, true);
+        vm.prank(juror);
+        arbitration.vote(disputeId, false);
+        assertEq(arbitration.getDispute(disputeId).releaseVotes, nnt.totalSupply() / 10, "juror's whole weight");
+    }
+
     function test_vote_revertsBeforeTheSnapshotAndAfterThePeriod_resolveRevertsBefore() public {
         uint256 taskId = _submittedSingle();
         uint256 disputeId = _challenge(taskId, nodes[0]);
