@@ -99,6 +99,7 @@ contract ArbitrationTest is DisputeFixture {
         uint256 taskId = _submittedSingle();
         uint256 disputeId = _challenge(taskId, nodes[0]);
         IArbitration.Dispute memory d = arbitration.getDispute(disputeId);
+        assertEq(d.heldSince, block.number - 1, "held since the block before the opening");
         assertEq(d.snapshot, block.number + DISPUTE_VOTING_DELAY, "snapshot after the voting delay");
         assertEq(d.voteEnd, uint256(d.snapshot) + VOTING_PERIOD, "vote ends a period after the snapshot");
         // tokens delegated after the snapshot do not vote

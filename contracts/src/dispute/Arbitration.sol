@@ -106,7 +106,7 @@ contract Arbitration is IArbitration, AccessControl, ReentrancyGuard {
         if (clock <= d.snapshot) revert VotingNotStarted(disputeId, d.snapshot);
         if (clock > d.voteEnd) revert VotingClosed(disputeId, d.voteEnd);
         if (_voted[disputeId][msg.sender]) revert AlreadyVoted(disputeId, msg.sender);
-        uint256 weight = IERC5805(address(nnt)).getPastVotes(msg.sender, d.snapshot);
+        uint256 weight = _weight(msg.sender, d);
         if (weight == 0) revert NoVotingPower(disputeId, msg.sender);
         _voted[disputeId][msg.sender] = true;
         if (slash) d.slashVotes += weight;
@@ -183,7 +183,8 @@ contract Arbitration is IArbitration, AccessControl, ReentrancyGuard {
 
     /// @dev Records a dispute and holds the task as Disputed (the market checks its status). The
     ///      snapshot lies `votingDelay` blocks ahead, so whoever opens the dispute cannot count
-    ///      weight it held only around the opening block.
+    ///      weight it held only around the opening block; `heldSince` (the block before) makes a
+    ///      loan across the known snapshot block count for nothing too.
     function _open(uint256 taskId, address node, address challenger, uint256 bond, string calldata evidenceURI)
         private
         returns (uint256 disputeId)
@@ -197,6 +198,7 @@ contract Arbitration is IArbitration, AccessControl, ReentrancyGuard {
         d.node = node;
         d.bond = SafeCast.toUint96(bond);
         d.challenger = challenger;
+        d.heldSince = _clock() - 1;
         d.snapshot = snapshot;
         d.voteEnd = voteEnd;
         d.status = DisputeStatus.Open;
@@ -209,6 +211,14 @@ contract Arbitration is IArbitration, AccessControl, ReentrancyGuard {
         d = _disputes[disputeId];
         if (d.status == DisputeStatus.None) revert UnknownDispute(disputeId);
         if (d.status != DisputeStatus.Open) revert DisputeNotOpen(disputeId, d.status);
+    }
+
+    /// @dev `voter`'s votes held both at `heldSince` and at the snapshot: the lower of the two.
+    function _weight(address voter, Dispute storage d) private view returns (uint256) {
+        IERC5805 votes = IERC5805(address(nnt));
+        uint256 atSnapshot = votes.getPastVotes(voter, d.snapshot);
+        uint256 before = votes.getPastVotes(voter, d.heldSince);
+        return before < atSnapshot ? before : atSnapshot;
     }
 
     function _credit(uint256 disputeId, address account, uint256 amount) private {

@@ -6,11 +6,12 @@ pragma solidity 0.8.28;
 /// @dev A challenge (anyone, with an NNT bond of at least `minBond`, during the task's challenge
 ///      window) or a failed spot-check (the spot-check contract, no bond) opens a dispute and holds
 ///      the task as Disputed in the market: settlement cannot run, so the node's collateral stays
-///      locked in the registry (frozen) until the dispute is resolved. NNT holders vote with their
-///      ERC20Votes weight at the snapshot, `votingDelay` blocks after the block the dispute opened
-///      in; votes are accepted once the clock has passed the snapshot and for `votingPeriod`
-///      blocks after it. Nobody who opens a dispute picks a block already past: weight borrowed
-///      around the challenge and repaid before the snapshot counts for nothing.
+///      locked in the registry (frozen) until the dispute is resolved. NNT holders vote with the
+///      ERC20Votes weight they held both in the block before the dispute opened (`heldSince`) and
+///      at the snapshot, `votingDelay` blocks after the opening block (the lower of the two);
+///      votes are accepted once the clock has passed the snapshot and for `votingPeriod` blocks
+///      after it. Weight borrowed for less than the voting delay (around the challenge, or across
+///      the snapshot block) counts for nothing.
 ///      Upheld (quorum reached and more weight to slash than to release): the market refunds the
 ///      requester's budget and slashes the node's collateral to this contract, which credits the
 ///      challenger its bond plus `challengerShareBps` of the slashed stake, the requester
@@ -31,6 +32,7 @@ interface IArbitration {
         address node;
         uint96 bond;
         address challenger;
+        uint48 heldSince; // the block before the opening one: weights must be held here as well
         uint48 snapshot; // vote weights are read at this block: the opening block + votingDelay
         uint48 voteEnd; // last block in which votes count: snapshot + votingPeriod
         DisputeStatus status;
@@ -96,9 +98,9 @@ interface IArbitration {
         external
         returns (uint256 disputeId);
 
-    /// @notice Votes on an open dispute with the caller's NNT votes at the dispute's snapshot,
-    ///         from the block after the snapshot to `voteEnd` (VotingNotStarted before,
-    ///         VotingClosed after).
+    /// @notice Votes on an open dispute with the caller's NNT votes: the lower of its votes at
+    ///         `heldSince` and at the snapshot. Accepted from the block after the snapshot to
+    ///         `voteEnd` (VotingNotStarted before, VotingClosed after).
     /// @param slash True to slash the node, false to release it.
     function vote(uint256 disputeId, bool slash) external;
 
