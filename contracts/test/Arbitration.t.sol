@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {DeployProfiles} from "./DeployProfiles.sol";
 import {DisputeFixture} from "./DisputeFixture.sol";
 import {IArbitration} from "../src/interfaces/IArbitration.sol";
 import {INodeRegistry} from "../src/interfaces/INodeRegistry.sol";
 import {IReputation} from "../src/interfaces/IReputation.sol";
 import {ITaskMarket} from "../src/interfaces/ITaskMarket.sol";
 
-contract ArbitrationTest is DisputeFixture {
+contract ArbitrationTest is DisputeFixture, DeployProfiles {
     function test_challenge_freezesCollateral() public {
         uint256 taskId = _submittedSingle();
         address node = nodes[0];
@@ -176,6 +177,50 @@ contract ArbitrationTest is DisputeFixture {
         vm.prank(juror);
         arbitration.vote(disputeId, false);
         assertEq(arbitration.getDispute(disputeId).releaseVotes, nnt.totalSupply() / 10, "juror's whole weight");
+    }
+
+    /// @dev With the production profile's dispute parameters (a day of delay, three days of vote):
+    ///      loans around the challenge and across the snapshot weigh nothing, the juror's 10% counts
+    ///      and decides.
+    function test_productionDisputeParams_oneBlockLoans_haveNoWeight() public {
+        IArbitration.Params memory p = _arbitrationParams();
+        p.votingDelay = PRODUCTION_DISPUTE_VOTING_DELAY;
+        p.votingPeriod = PRODUCTION_DISPUTE_VOTING_PERIOD;
+        p.quorumBps = PRODUCTION_DISPUTE_QUORUM_BPS;
+        arbitration.setParams(p);
+        uint256 taskId = _submittedSingle();
+        address early = makeAddr("early borrower");
+        address late = makeAddr("late borrower");
+        uint256 loan = nnt.totalSupply() / 5;
+        assertTrue(nnt.transfer(early, loan)); // block B-1
+        vm.prank(early);
+        nnt.delegate(early);
+        vm.roll(block.number + 1);
+        uint256 disputeId = _challenge(taskId, nodes[0]); // block B
+        vm.roll(block.number + 1);
+        vm.prank(early);
+        assertTrue(nnt.transfer(address(this), loan)); // block B+1
+        IArbitration.Dispute memory d = arbitration.getDispute(disputeId);
+        assertEq(d.snapshot, d.heldSince + 1 + PRODUCTION_DISPUTE_VOTING_DELAY, "a day after the opening");
+        vm.roll(d.snapshot);
+        assertTrue(nnt.transfer(late, loan)); // block S
+        vm.prank(late);
+        nnt.delegate(late);
+        vm.roll(uint256(d.snapshot) + 1);
+        vm.prank(late);
+        assertTrue(nnt.transfer(address(this), loan)); // block S+1
+        vm.prank(early);
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.NoVotingPower.selector, disputeId, early));
+        arbitration.vote(disputeId, true);
+        vm.prank(late);
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.NoVotingPower.selector, disputeId, late));
+        arbitration.vote(disputeId, true);
+        vm.prank(juror);
+        arbitration.vote(disputeId, false);
+        vm.roll(uint256(d.voteEnd) + 1);
+        arbitration.resolve(disputeId);
+        assertEq(uint256(arbitration.getDispute(disputeId).status), uint256(IArbitration.DisputeStatus.Released));
+        assertEq(registry.getNode(nodes[0]).staked, NODE_STAKE, "stake whole");
     }
 
     function test_vote_revertsBeforeTheSnapshotAndAfterThePeriod_resolveRevertsBefore() public {
