@@ -20,7 +20,7 @@ from web3.types import RPCEndpoint
 from nnc.chain.artifacts import Artifacts
 from nnc.chain.build import build_artifacts
 from nnc.chain.client import ChainClient, connect_web3
-from nnc.chain.deploy import NNT, ProtocolParams, deploy_protocol
+from nnc.chain.deploy import DEVNET, NNT, ProtocolParams, deploy_protocol
 from nnc.chain.deployment import Deployment
 from nnc.chain.devnet import Anvil
 from nnc.storage.services import ArLocal, IpfsNode
@@ -28,9 +28,10 @@ from nnc.storage.services import ArLocal, IpfsNode
 log = logging.getLogger(__name__)
 
 DEPLOYER, ORACLE, REQUESTER, FIRST_NODE = 0, 1, 2, 3
-# Short windows so that a task settles in seconds (freeze and tie windows follow the challenge
-# window; tasks need only 30 s between assignment and the deadline); rewards in NNT for quality.
-DEVNET_PARAMS = ProtocolParams(min_stake=100 * NNT, unbonding_delay=60, protocol_fee_bps=200,
+# The devnet deploy profile (not safe for real value) with short windows so that a task settles in
+# seconds (freeze and tie windows follow the challenge window; tasks need only 30 s between
+# assignment and the deadline), and rewards in NNT for quality.
+DEVNET_PARAMS = replace(DEVNET, min_stake=100 * NNT, unbonding_delay=60, protocol_fee_bps=200,
                                challenge_window=10, snapshot_interval=1, reward_per_compute_unit=10**15,
                                rewards_pool_funding=1_000_000 * NNT, min_execution_window=30)
 NODE_FUNDING = 10_000 * NNT

@@ -13,11 +13,14 @@ import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 /// @dev See {INodeRegistry} for the stake accounting. The registry holds, in NNT, exactly
 ///      `sum(staked) + sum(unbonding) + sum(claimable)`. Collateral calls come from the task
 ///      market (`MARKET_ROLE`), which is trusted to lock, release and slash per task consistently;
-///      the registry only guarantees `locked <= staked` per node.
+///      the registry only guarantees `locked <= staked` per node. MARKET_ROLE is bound once to the
+///      market (`bindMarket`) and can never be granted or revoked by the admin afterwards, so no
+///      governance proposal can hand anyone the power to move a node's stake.
 contract NodeRegistry is INodeRegistry, AccessControl, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
-    /// @notice The role of the task market, which locks, releases and slashes collateral.
+    /// @notice The role of the task market, which locks, releases and slashes collateral; held
+    ///         by the bound market alone (see `bindMarket`).
     bytes32 public constant MARKET_ROLE = keccak256("MARKET_ROLE");
     /// @notice The role of oracles, which attest hardware benchmarks.
     bytes32 public constant ORACLE_ROLE = keccak256("ORACLE_ROLE");
@@ -30,6 +33,9 @@ contract NodeRegistry is INodeRegistry, AccessControl, ReentrancyGuard {
     /// @notice Seconds between `requestUnbond` and the moment the stake can be withdrawn.
     uint64 public unbondingDelay;
 
+    /// @inheritdoc INodeRegistry
+    address public market;
+
     mapping(address node => Node) private _nodes;
 
     /// @inheritdoc INodeRegistry
@@ -41,7 +47,8 @@ contract NodeRegistry is INodeRegistry, AccessControl, ReentrancyGuard {
     /// @param nnt_ The staking token.
     /// @param minStake_ Initial minimum stake.
     /// @param unbondingDelay_ Initial unbonding delay in seconds.
-    /// @param admin Receives DEFAULT_ADMIN_ROLE (parameters, granting MARKET_ROLE and ORACLE_ROLE).
+    /// @param admin Receives DEFAULT_ADMIN_ROLE (parameters, binding the market once, granting
+    ///        ORACLE_ROLE).
     constructor(IERC20 nnt_, uint256 minStake_, uint64 unbondingDelay_, address admin) {
         nnt = nnt_;
         minStake = _toUint96(minStake_);
@@ -185,6 +192,29 @@ contract NodeRegistry is INodeRegistry, AccessControl, ReentrancyGuard {
     }
 
     // ---------------------------------------------------------------- governance
+
+    /// @inheritdoc INodeRegistry
+    function bindMarket(address market_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (market_ == address(0)) revert ZeroAddress();
+        if (market != address(0)) revert MarketAlreadyBound(market);
+        market = market_;
+        emit MarketBound(market_);
+        _grantRole(MARKET_ROLE, market_);
+    }
+
+    /// @notice Grants `role` to `account` (the role's admin only). MARKET_ROLE is bound once by
+    ///         `bindMarket` and reverts BoundRole here.
+    function grantRole(bytes32 role, address account) public override {
+        if (role == MARKET_ROLE) revert BoundRole(role);
+        super.grantRole(role, account);
+    }
+
+    /// @notice Revokes `role` from `account` (the role's admin only). MARKET_ROLE reverts
+    ///         BoundRole: taking it from the market would freeze every locked collateral.
+    function revokeRole(bytes32 role, address account) public override {
+        if (role == MARKET_ROLE) revert BoundRole(role);
+        super.revokeRole(role, account);
+    }
 
     /// @inheritdoc INodeRegistry
     function setMinStake(uint256 minStake_) external onlyRole(DEFAULT_ADMIN_ROLE) {

@@ -16,11 +16,15 @@ import {IRewardsPool} from "./interfaces/IRewardsPool.sol";
 contract RewardsPool is IRewardsPool, AccessControl, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
-    /// @notice The role of the task market, which grants bonuses.
+    /// @notice The role of the task market, which grants bonuses; held by the bound rewarder
+    ///         alone (see `bindRewarder`).
     bytes32 public constant REWARDER_ROLE = keccak256("REWARDER_ROLE");
 
     /// @notice The bonus token (NNT).
     IERC20 public immutable nnt;
+
+    /// @inheritdoc IRewardsPool
+    address public rewarder;
 
     /// @notice NNT credited to nodes and not yet claimed, in total.
     uint256 public totalClaimable;
@@ -29,10 +33,33 @@ contract RewardsPool is IRewardsPool, AccessControl, ReentrancyGuard {
     mapping(address account => uint256) public claimable;
 
     /// @param nnt_ The bonus token.
-    /// @param admin Receives DEFAULT_ADMIN_ROLE (granting REWARDER_ROLE).
+    /// @param admin Receives DEFAULT_ADMIN_ROLE (binding the rewarder once).
     constructor(IERC20 nnt_, address admin) {
         nnt = nnt_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    /// @inheritdoc IRewardsPool
+    function bindRewarder(address rewarder_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (rewarder_ == address(0)) revert ZeroAddress();
+        if (rewarder != address(0)) revert RewarderAlreadyBound(rewarder);
+        rewarder = rewarder_;
+        emit RewarderBound(rewarder_);
+        _grantRole(REWARDER_ROLE, rewarder_);
+    }
+
+    /// @notice Grants `role` to `account` (the role's admin only). REWARDER_ROLE is bound once by
+    ///         `bindRewarder` and reverts BoundRole here.
+    function grantRole(bytes32 role, address account) public override {
+        if (role == REWARDER_ROLE) revert BoundRole(role);
+        super.grantRole(role, account);
+    }
+
+    /// @notice Revokes `role` from `account` (the role's admin only). REWARDER_ROLE reverts
+    ///         BoundRole.
+    function revokeRole(bytes32 role, address account) public override {
+        if (role == REWARDER_ROLE) revert BoundRole(role);
+        super.revokeRole(role, account);
     }
 
     /// @inheritdoc IRewardsPool

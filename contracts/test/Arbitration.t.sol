@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {DeployProfiles} from "./DeployProfiles.sol";
 import {DisputeFixture} from "./DisputeFixture.sol";
 import {IArbitration} from "../src/interfaces/IArbitration.sol";
 import {INodeRegistry} from "../src/interfaces/INodeRegistry.sol";
 import {IReputation} from "../src/interfaces/IReputation.sol";
 import {ITaskMarket} from "../src/interfaces/ITaskMarket.sol";
 
-contract ArbitrationTest is DisputeFixture {
+contract ArbitrationTest is DisputeFixture, DeployProfiles {
     function test_challenge_freezesCollateral() public {
         uint256 taskId = _submittedSingle();
         address node = nodes[0];
@@ -90,16 +91,21 @@ contract ArbitrationTest is DisputeFixture {
         // the challenger's own 990 NNT are far below the 4% quorum
         vm.prank(challenger);
         nnt.delegate(challenger);
-        vm.roll(block.number + VOTING_PERIOD + 1);
+        vm.roll(uint256(arbitration.getDispute(disputeId).voteEnd) + 1);
         arbitration.resolve(disputeId);
         _assertStatus(taskId, ITaskMarket.TaskStatus.Submitted);
         assertEq(registry.getNode(nodes[0]).locked, COLLATERAL, "collateral untouched until settled");
     }
 
-    function test_vote_countsWeightsAtTheDisputeStart() public {
+    function test_vote_countsWeightsAtTheSnapshot() public {
         uint256 taskId = _submittedSingle();
         uint256 disputeId = _challenge(taskId, nodes[0]);
-        // tokens delegated after the dispute opened do not vote
+        IArbitration.Dispute memory d = arbitration.getDispute(disputeId);
+        assertEq(d.heldSince, block.number - 1, "held since the block before the opening");
+        assertEq(d.snapshot, block.number + DISPUTE_VOTING_DELAY, "snapshot after the voting delay");
+        assertEq(d.voteEnd, uint256(d.snapshot) + VOTING_PERIOD, "vote ends a period after the snapshot");
+        // tokens delegated after the snapshot do not vote
+        _openVoting(disputeId);
         address late = makeAddr("late");
         assertTrue(nnt.transfer(late, 100_000_000 * NNT));
         vm.prank(late);
@@ -117,10 +123,118 @@ contract ArbitrationTest is DisputeFixture {
         arbitration.vote(disputeId, true);
     }
 
-    function test_vote_revertsAfterThePeriod_resolveRevertsBefore() public {
+    /// @dev The one-block-loan attack on a dispute vote: NNT borrowed (and delegated) in the block
+    ///      before the challenge and returned in the block after it must carry no weight, while a
+    ///      holder who held before the dispute votes with its whole balance.
+    function test_vote_oneBlockLoanAroundTheChallenge_hasNoWeight() public {
+        uint256 taskId = _submittedSingle();
+        address attacker = makeAddr("attacker"); // the challenger's accomplice
+        uint256 loan = nnt.totalSupply() / 5; // 20%: above the quorum and the juror's 10%
+        // block B-1: borrow (the test contract lends) and delegate
+        assertTrue(nnt.transfer(attacker, loan));
+        vm.prank(attacker);
+        nnt.delegate(attacker);
+        vm.roll(block.number + 1);
+        // block B: challenge
+        uint256 disputeId = _challenge(taskId, nodes[0]);
+        // block B+1: repay
+        vm.roll(block.number + 1);
+        vm.prank(attacker);
+        assertTrue(nnt.transfer(address(this), loan));
+        vm.roll(block.number + 1);
+        vm.prank(attacker);
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.NoVotingPower.selector, disputeId, attacker));
+        arbitration.vote(disputeId, true);
+        // the juror held (delegated) before the dispute: its whole 10% counts
+        vm.prank(juror);
+        arbitration.vote(disputeId, false);
+        IArbitration.Dispute memory d = arbitration.getDispute(disputeId);
+        assertEq(d.releaseVotes, nnt.totalSupply() / 10, "juror's weight");
+        assertEq(d.slashVotes, 0, "no borrowed weight");
+        vm.roll(uint256(d.voteEnd) + 1);
+        arbitration.resolve(disputeId);
+        assertEq(registry.getNode(nodes[0]).staked, NODE_STAKE, "stake whole");
+    }
+
+    /// @dev The snapshot block is known when the dispute opens: a one-block loan across it (borrow
+    ///      in the snapshot block, repay in the next) must carry no weight either.
+    function test_vote_oneBlockLoanAcrossTheSnapshot_hasNoWeight() public {
+        uint256 taskId = _submittedSingle();
+        address attacker = makeAddr("attacker");
+        uint256 loan = nnt.totalSupply() / 5;
+        uint256 disputeId = _challenge(taskId, nodes[0]);
+        uint48 snapshot = arbitration.getDispute(disputeId).snapshot;
+        vm.roll(snapshot);
+        assertTrue(nnt.transfer(attacker, loan));
+        vm.prank(attacker);
+        nnt.delegate(attacker);
+        vm.roll(uint256(snapshot) + 1);
+        vm.prank(attacker);
+        assertTrue(nnt.transfer(address(this), loan));
+        assertEq(nnt.getPastVotes(attacker, snapshot), loan, "the token sees the loan at the snapshot");
+        vm.prank(attacker);
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.NoVotingPower.selector, disputeId, attacker));
+        arbitration.vote(disputeId, true);
+        vm.prank(juror);
+        arbitration.vote(disputeId, false);
+        assertEq(arbitration.getDispute(disputeId).releaseVotes, nnt.totalSupply() / 10, "juror's whole weight");
+    }
+
+    /// @dev With the production profile's dispute parameters (a day of delay, three days of vote):
+    ///      loans around the challenge and across the snapshot weigh nothing, the juror's 10% counts
+    ///      and decides.
+    function test_productionDisputeParams_oneBlockLoans_haveNoWeight() public {
+        IArbitration.Params memory p = _arbitrationParams();
+        p.votingDelay = PRODUCTION_DISPUTE_VOTING_DELAY;
+        p.votingPeriod = PRODUCTION_DISPUTE_VOTING_PERIOD;
+        p.quorumBps = PRODUCTION_DISPUTE_QUORUM_BPS;
+        arbitration.setParams(p);
+        uint256 taskId = _submittedSingle();
+        address early = makeAddr("early borrower");
+        address late = makeAddr("late borrower");
+        uint256 loan = nnt.totalSupply() / 5;
+        assertTrue(nnt.transfer(early, loan)); // block B-1
+        vm.prank(early);
+        nnt.delegate(early);
+        vm.roll(block.number + 1);
+        uint256 disputeId = _challenge(taskId, nodes[0]); // block B
+        vm.roll(block.number + 1);
+        vm.prank(early);
+        assertTrue(nnt.transfer(address(this), loan)); // block B+1
+        IArbitration.Dispute memory d = arbitration.getDispute(disputeId);
+        assertEq(d.snapshot, d.heldSince + 1 + PRODUCTION_DISPUTE_VOTING_DELAY, "a day after the opening");
+        vm.roll(d.snapshot);
+        assertTrue(nnt.transfer(late, loan)); // block S
+        vm.prank(late);
+        nnt.delegate(late);
+        vm.roll(uint256(d.snapshot) + 1);
+        vm.prank(late);
+        assertTrue(nnt.transfer(address(this), loan)); // block S+1
+        vm.prank(early);
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.NoVotingPower.selector, disputeId, early));
+        arbitration.vote(disputeId, true);
+        vm.prank(late);
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.NoVotingPower.selector, disputeId, late));
+        arbitration.vote(disputeId, true);
+        vm.prank(juror);
+        arbitration.vote(disputeId, false);
+        vm.roll(uint256(d.voteEnd) + 1);
+        arbitration.resolve(disputeId);
+        assertEq(uint256(arbitration.getDispute(disputeId).status), uint256(IArbitration.DisputeStatus.Released));
+        assertEq(registry.getNode(nodes[0]).staked, NODE_STAKE, "stake whole");
+    }
+
+    function test_vote_revertsBeforeTheSnapshotAndAfterThePeriod_resolveRevertsBefore() public {
         uint256 taskId = _submittedSingle();
         uint256 disputeId = _challenge(taskId, nodes[0]);
+        uint48 snapshot = arbitration.getDispute(disputeId).snapshot;
         uint48 voteEnd = arbitration.getDispute(disputeId).voteEnd;
+        // not in the opening block, nor in the snapshot block
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.VotingNotStarted.selector, disputeId, snapshot));
+        arbitration.vote(disputeId, true);
+        vm.roll(snapshot);
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.VotingNotStarted.selector, disputeId, snapshot));
+        arbitration.vote(disputeId, true);
         vm.expectRevert(abi.encodeWithSelector(IArbitration.VotingOpen.selector, disputeId, voteEnd));
         arbitration.resolve(disputeId);
         vm.roll(uint256(voteEnd) + 1);
@@ -188,6 +302,64 @@ contract ArbitrationTest is DisputeFixture {
         p.requesterShareBps = 6000;
         vm.expectRevert(abi.encodeWithSelector(IArbitration.InvalidShares.selector, 5000, 6000, NODE_BOND_BPS));
         arbitration.setParams(p);
+    }
+
+    function test_setParams_rejectsNoVotingDelay_noPeriod_orNoQuorum() public {
+        IArbitration.Params memory p = _arbitrationParams();
+        p.votingDelay = 0;
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.InvalidVoting.selector, 0, VOTING_PERIOD, QUORUM_BPS));
+        arbitration.setParams(p);
+        p.votingDelay = DISPUTE_VOTING_DELAY;
+        p.votingPeriod = 0;
+        vm.expectRevert(
+            abi.encodeWithSelector(IArbitration.InvalidVoting.selector, DISPUTE_VOTING_DELAY, 0, QUORUM_BPS)
+        );
+        arbitration.setParams(p);
+        p.votingPeriod = VOTING_PERIOD;
+        p.quorumBps = 0;
+        vm.expectRevert(
+            abi.encodeWithSelector(IArbitration.InvalidVoting.selector, DISPUTE_VOTING_DELAY, VOTING_PERIOD, 0)
+        );
+        arbitration.setParams(p);
+        p.quorumBps = uint16(BPS) + 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IArbitration.InvalidVoting.selector, DISPUTE_VOTING_DELAY, VOTING_PERIOD, uint16(BPS) + 1
+            )
+        );
+        arbitration.setParams(p);
+    }
+
+    function test_setParams_votingDelay_emitsAndAppliesToNewDisputes() public {
+        uint256 first = _challenge(_submittedSingle(), nodes[0]);
+        IArbitration.Params memory p = _arbitrationParams();
+        p.votingDelay = 7200;
+        vm.expectEmit(true, true, true, true, address(arbitration));
+        emit IArbitration.ParamsSet(p);
+        arbitration.setParams(p);
+        assertEq(arbitration.params().votingDelay, 7200);
+        assertEq(arbitration.getDispute(first).snapshot, block.number + DISPUTE_VOTING_DELAY, "open one unchanged");
+        ITaskMarket.TaskParams memory tp = _params();
+        tp.replication = 1;
+        uint256 taskId = _assigned(tp);
+        _submit(taskId, nodes[0], HONEST);
+        uint256 second = _challenge(taskId, nodes[0]);
+        assertEq(arbitration.getDispute(second).snapshot, block.number + 7200, "new one: the new delay");
+        assertEq(arbitration.getDispute(second).voteEnd, block.number + 7200 + VOTING_PERIOD);
+    }
+
+    /// @dev A dispute opened by the opener role (the spot-check contract) gets the same delayed
+    ///      snapshot as a bonded challenge.
+    function test_openDispute_byOpener_snapshotAfterTheDelay() public {
+        uint256 taskId = _submittedSingle();
+        vm.prank(address(spotCheck));
+        uint256 disputeId = arbitration.openDispute(taskId, nodes[0], challenger, "ipfs://report");
+        IArbitration.Dispute memory d = arbitration.getDispute(disputeId);
+        assertEq(d.snapshot, block.number + DISPUTE_VOTING_DELAY);
+        assertEq(d.bond, 0);
+        _assertStatus(taskId, ITaskMarket.TaskStatus.Disputed);
+        _decide(disputeId, true);
+        _assertStatus(taskId, ITaskMarket.TaskStatus.Submitted); // resumes without the slashed node
     }
 
     /// @dev Every payout path distributes exactly the bond plus the slashed collateral.

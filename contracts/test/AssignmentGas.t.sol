@@ -90,9 +90,9 @@ contract AssignmentGasTest is Base {
         RewardsPool pool = new RewardsPool(d.nnt, address(this));
         d.config = new MarketConfig(address(d.nnt), address(this), 200, address(this));
         d.market = new TaskMarket(d.registry, reputation, pool, d.config, address(this));
-        d.registry.grantRole(d.registry.MARKET_ROLE(), address(d.market));
+        d.registry.bindMarket(address(d.market));
         reputation.grantRole(reputation.REPORTER_ROLE(), address(d.market));
-        pool.grantRole(pool.REWARDER_ROLE(), address(d.market));
+        pool.bindRewarder(address(d.market));
         d.strategies = [
             address(new FirstComeStrategy()),
             address(new ReputationPriorityStrategy(d.registry, reputation, d.market)),

@@ -22,6 +22,10 @@ abstract contract Base {
         vm.assertTrue(!condition, "assertFalse");
     }
 
+    function assertFalse(bool condition, string memory what) internal pure {
+        vm.assertTrue(!condition, what);
+    }
+
     function assertEq(bool left, bool right) internal pure {
         vm.assertEq(left, right, "assertEq(bool)");
     }

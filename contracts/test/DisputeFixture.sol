@@ -12,6 +12,7 @@ import {ITaskMarket} from "../src/interfaces/ITaskMarket.sol";
 ///         delegates its votes to itself; `juror` holds 10% of the supply, delegated.
 abstract contract DisputeFixture is Fixture {
     uint96 internal constant MIN_BOND = 10e18;
+    uint32 internal constant DISPUTE_VOTING_DELAY = 1; // blocks (the devnet profile's)
     uint32 internal constant VOTING_PERIOD = 20; // blocks
     uint16 internal constant QUORUM_BPS = 400; // 4% of the supply
     uint16 internal constant CHALLENGER_BPS = 5000;
@@ -51,6 +52,7 @@ abstract contract DisputeFixture is Fixture {
     function _arbitrationParams() internal pure returns (IArbitration.Params memory) {
         return IArbitration.Params({
             minBond: MIN_BOND,
+            votingDelay: DISPUTE_VOTING_DELAY,
             votingPeriod: VOTING_PERIOD,
             quorumBps: QUORUM_BPS,
             challengerShareBps: CHALLENGER_BPS,
@@ -72,8 +74,16 @@ abstract contract DisputeFixture is Fixture {
         disputeId = arbitration.challenge(taskId, node, MIN_BOND, "ipfs://evidence");
     }
 
-    /// @dev Votes as the test contract (most of the supply) and ends the voting period.
+    /// @dev Moves to the first block in which votes on the dispute count.
+    function _openVoting(uint256 disputeId) internal {
+        uint256 first = uint256(arbitration.getDispute(disputeId).snapshot) + 1;
+        if (block.number < first) vm.roll(first);
+    }
+
+    /// @dev Votes as the test contract (most of the supply) once voting opens, and ends the
+    ///      voting period.
     function _decide(uint256 disputeId, bool slash) internal {
+        _openVoting(disputeId);
         arbitration.vote(disputeId, slash);
         vm.roll(arbitration.getDispute(disputeId).voteEnd + 1);
         arbitration.resolve(disputeId);

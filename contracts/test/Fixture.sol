@@ -73,9 +73,9 @@ abstract contract Fixture is Base {
         reputationPriority = new ReputationPriorityStrategy(registry, reputation, market);
         lowestPrice = new LowestPriceStrategy(registry, reputation, market);
         stakeWeighted = new StakeWeightedRandomStrategy(registry, reputation, market);
-        registry.grantRole(registry.MARKET_ROLE(), address(market));
+        registry.bindMarket(address(market));
         reputation.grantRole(reputation.REPORTER_ROLE(), address(market));
-        pool.grantRole(pool.REWARDER_ROLE(), address(market));
+        pool.bindRewarder(address(market));
         registry.grantRole(registry.ORACLE_ROLE(), oracle);
         market.grantRole(market.ORACLE_ROLE(), oracle);
         config.setStrategyAllowed(address(firstCome), true);

@@ -23,7 +23,7 @@ contract NodeRegistryFuzzTest is Base {
         recipient = makeAddr("recipient");
         nnt = new NNToken(node, 4 * MAX96);
         registry = new NodeRegistry(nnt, 0, 7 days, address(this));
-        registry.grantRole(registry.MARKET_ROLE(), address(this));
+        registry.bindMarket(address(this));
         vm.startPrank(node);
         nnt.approve(address(registry), type(uint256).max);
         registry.register(keccak256("profile"), 1);

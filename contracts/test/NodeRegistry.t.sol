@@ -27,7 +27,7 @@ contract NodeRegistryTest is Base {
         recipient = makeAddr("recipient");
         nnt = new NNToken(address(this), 1_000_000_000e18);
         registry = new NodeRegistry(nnt, MIN_STAKE, DELAY, address(this));
-        registry.grantRole(registry.MARKET_ROLE(), address(this));
+        registry.bindMarket(address(this));
         assertTrue(nnt.transfer(node, 10_000e18));
         vm.prank(node);
         nnt.approve(address(registry), type(uint256).max);
@@ -41,6 +41,46 @@ contract NodeRegistryTest is Base {
         assertEq(uint256(registry.unbondingDelay()), DELAY);
         assertTrue(registry.hasRole(registry.DEFAULT_ADMIN_ROLE(), address(this)));
         assertEq(registry.MARKET_ROLE(), keccak256("MARKET_ROLE"));
+    }
+
+    function test_bindMarket_once_grantsTheMarketRoleAndEmits() public {
+        NodeRegistry fresh = new NodeRegistry(nnt, MIN_STAKE, DELAY, address(this));
+        address market = makeAddr("market");
+        vm.expectEmit(true, true, true, true, address(fresh));
+        emit INodeRegistry.MarketBound(market);
+        fresh.bindMarket(market);
+        assertEq(fresh.market(), market);
+        assertTrue(fresh.hasRole(fresh.MARKET_ROLE(), market));
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.MarketAlreadyBound.selector, market));
+        fresh.bindMarket(other);
+        assertFalse(fresh.hasRole(fresh.MARKET_ROLE(), other));
+    }
+
+    function test_bindMarket_revertsForZero_orAStranger() public {
+        NodeRegistry fresh = new NodeRegistry(nnt, MIN_STAKE, DELAY, address(this));
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.ZeroAddress.selector));
+        fresh.bindMarket(address(0));
+        bytes32 admin = fresh.DEFAULT_ADMIN_ROLE();
+        vm.prank(other);
+        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, other, admin));
+        fresh.bindMarket(other);
+        assertEq(fresh.market(), address(0), "still unbound");
+    }
+
+    /// @dev The admin (governance) can neither hand the market role to anyone else nor take it
+    ///      from the bound market; other roles stay grantable.
+    function test_marketRole_neverGrantedNorRevokedByTheAdmin() public {
+        bytes32 role = registry.MARKET_ROLE();
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.BoundRole.selector, role));
+        registry.grantRole(role, other);
+        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.BoundRole.selector, role));
+        registry.revokeRole(role, address(this));
+        assertFalse(registry.hasRole(role, other));
+        assertTrue(registry.hasRole(role, address(this)));
+        registry.grantRole(registry.ORACLE_ROLE(), other);
+        assertTrue(registry.hasRole(registry.ORACLE_ROLE(), other));
+        registry.revokeRole(registry.ORACLE_ROLE(), other);
+        assertFalse(registry.hasRole(registry.ORACLE_ROLE(), other));
     }
 
     function test_constructor_revertsWhenMinStakeTooLarge() public {

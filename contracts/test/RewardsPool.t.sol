@@ -21,7 +21,7 @@ contract RewardsPoolTest is Base {
         stranger = makeAddr("stranger");
         nnt = new NNToken(address(this), 1_000_000e18);
         pool = new RewardsPool(nnt, address(this));
-        pool.grantRole(pool.REWARDER_ROLE(), address(this));
+        pool.bindRewarder(address(this));
         nnt.approve(address(pool), type(uint256).max);
     }
 
@@ -30,6 +30,31 @@ contract RewardsPoolTest is Base {
         assertTrue(pool.hasRole(pool.DEFAULT_ADMIN_ROLE(), address(this)));
         assertEq(pool.REWARDER_ROLE(), keccak256("REWARDER_ROLE"));
         assertEq(pool.available(), 0);
+    }
+
+    function test_bindRewarder_once_grantsTheRoleAndEmits() public {
+        RewardsPool fresh = new RewardsPool(nnt, address(this));
+        vm.expectEmit(true, true, true, true, address(fresh));
+        emit IRewardsPool.RewarderBound(other);
+        fresh.bindRewarder(other);
+        assertEq(fresh.rewarder(), other);
+        assertTrue(fresh.hasRole(fresh.REWARDER_ROLE(), other));
+        vm.expectRevert(abi.encodeWithSelector(IRewardsPool.RewarderAlreadyBound.selector, other));
+        fresh.bindRewarder(stranger);
+        RewardsPool unbound = new RewardsPool(nnt, address(this));
+        vm.expectRevert(abi.encodeWithSelector(IRewardsPool.ZeroAddress.selector));
+        unbound.bindRewarder(address(0));
+    }
+
+    /// @dev The admin (governance) can neither hand the rewarder role to anyone else nor take it.
+    function test_rewarderRole_neverGrantedNorRevokedByTheAdmin() public {
+        bytes32 role = pool.REWARDER_ROLE();
+        vm.expectRevert(abi.encodeWithSelector(IRewardsPool.BoundRole.selector, role));
+        pool.grantRole(role, stranger);
+        vm.expectRevert(abi.encodeWithSelector(IRewardsPool.BoundRole.selector, role));
+        pool.revokeRole(role, address(this));
+        assertFalse(pool.hasRole(role, stranger));
+        assertTrue(pool.hasRole(role, address(this)));
     }
 
     function test_fund_pullsTokensAndEmits() public {

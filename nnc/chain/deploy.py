@@ -1,5 +1,17 @@
 """Deploying the protocol: token, registry, reputation, rewards pool, market config, market
-(with its external settlement library) and strategies."""
+(with its external libraries) and strategies.
+
+Two deploy profiles (`PROFILES`, chosen by name with `profile_params`):
+
+- `devnet`: fast votes, a one-minute timelock, no proposal threshold, for tests, `nnc devnet up`
+  and `nnc demo`. Not safe for real value: `DEVNET_WARNING` says so wherever it is deployed.
+- `production`: a day of voting delay and a week of voting for proposals, a proposal threshold of
+  1% of the supply, a two-day timelock, dispute votes a day after the dispute opens and lasting
+  three days, fees paid to the timelock (the DAO) unless a treasury is given.
+
+Both bind the task market once in the registry and the rewards pool (`bindMarket`,
+`bindRewarder`), hand every admin role to the timelock and leave the deployer with no role.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +24,22 @@ from nnc.chain.client import ChainClient
 from nnc.chain.deployment import STRATEGY_CONTRACTS, Deployment
 from nnc.chain.governance import deploy_governance
 from nnc.chain.types import ETH
+from nnc.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
 NNT = 10**18
+BLOCKS_PER_DAY = 7200  # 12-second blocks
+
+DEVNET_WARNING = ("WARNING: devnet deploy profile: votes of seconds, no proposal threshold, a one-minute timelock. "
+                  "Not safe for real value; use --profile production.")
 
 
 @dataclass(frozen=True)
 class ProtocolParams:
-    """Initial protocol parameters; governance changes them later."""
+    """Initial protocol parameters; governance changes them later. The defaults are the devnet profile's."""
 
+    profile: str = "devnet"  # the name recorded in the deployment file
     initial_supply: int = 1_000_000_000 * NNT
     min_stake: int = 100 * NNT
     unbonding_delay: int = 7 * 24 * 3600
@@ -44,6 +62,7 @@ class ProtocolParams:
     # verification, arbitration and governance (nnc.chain.governance)
     spot_check_report_window: int = 3600  # seconds a picked verifier has to report
     min_bond: int = 10 * NNT
+    dispute_voting_delay: int = 1  # blocks from a dispute's opening to its vote snapshot
     dispute_voting_period: int = 20  # blocks
     dispute_quorum_bps: int = 400
     challenger_share_bps: int = 5000
@@ -52,6 +71,7 @@ class ProtocolParams:
     governor_voting_delay: int = 1  # blocks
     governor_voting_period: int = 20  # blocks
     governor_quorum_percent: int = 4
+    governor_proposal_threshold: int = 0  # NNT wei of votes needed to propose
     timelock_delay: int = 60  # seconds
 
     @property
@@ -63,8 +83,34 @@ class ProtocolParams:
         return self.challenge_window if self.tie_window is None else self.tie_window
 
 
-def deploy_protocol(client: ChainClient, params: ProtocolParams = ProtocolParams()) -> Deployment:
+DEVNET = ProtocolParams()
+PRODUCTION = ProtocolParams(
+    profile="production",
+    challenge_window=24 * 3600,
+    dispute_voting_delay=BLOCKS_PER_DAY,
+    dispute_voting_period=3 * BLOCKS_PER_DAY,
+    dispute_quorum_bps=400,
+    governor_voting_delay=BLOCKS_PER_DAY,
+    governor_voting_period=7 * BLOCKS_PER_DAY,
+    governor_proposal_threshold=10_000_000 * NNT,  # 1% of the initial supply
+    governor_quorum_percent=4,
+    timelock_delay=2 * 24 * 3600,
+)
+PROFILES = {"devnet": DEVNET, "production": PRODUCTION}
+
+
+def profile_params(name: str) -> ProtocolParams:
+    """The parameters of the deploy profile `name` (`devnet` or `production`)."""
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ConfigError(f"unknown deploy profile {name!r} (known: {', '.join(PROFILES)})") from None
+
+
+def deploy_protocol(client: ChainClient, params: ProtocolParams = DEVNET) -> Deployment:
     """Deploys and wires every contract from the client's account; returns the deployment."""
+    if params.profile == "devnet":
+        log.warning("%s", DEVNET_WARNING)
     deployer = client.address
     start_block = client.block_number()
     token = client.deploy("NNToken", deployer, params.initial_supply)
@@ -78,9 +124,10 @@ def deploy_protocol(client: ChainClient, params: ProtocolParams = ProtocolParams
     strategies = {name: _deploy_strategy(client, contract, registry, reputation, market)
                   for name, contract in STRATEGY_CONTRACTS.items()}
 
-    _grant(client, registry, "MARKET_ROLE", market.address)
+    # bound once: no later governance action can give anyone else the power to move stake or pool NNT
+    client.transact(registry.functions.bindMarket(market.address), context="bind the market in the registry")
+    client.transact(pool.functions.bindRewarder(market.address), context="bind the market in the rewards pool")
     _grant(client, reputation, "REPORTER_ROLE", market.address)
-    _grant(client, pool, "REWARDER_ROLE", market.address)
     for oracle in params.oracles:
         _grant(client, registry, "ORACLE_ROLE", oracle)
         _grant(client, market, "ORACLE_ROLE", oracle)
@@ -112,7 +159,7 @@ def deploy_protocol(client: ChainClient, params: ProtocolParams = ProtocolParams
     addresses.update(zk_addresses)
     addresses.update(deploy_governance(client, params, token, registry, reputation, pool, config, market))
     deployment = Deployment(chain_id=client.w3.eth.chain_id, start_block=start_block, deployer=deployer,
-                            addresses=addresses, libraries=dict(client.libraries))
+                            addresses=addresses, libraries=dict(client.libraries), profile=params.profile)
     client.deployment = deployment
     return deployment
 

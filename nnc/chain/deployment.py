@@ -29,6 +29,7 @@ class Deployment:
     # external libraries linked into the contracts (e.g. TaskSettlement): name -> address. Their
     # code runs by DELEGATECALL in the calling contract, so they emit no events of their own.
     libraries: dict[str, str] = field(default_factory=dict)
+    profile: str | None = None  # the deploy profile (`devnet`, `production`); None in older files
 
     def address_of(self, name: str) -> str:
         try:
@@ -45,7 +46,7 @@ class Deployment:
             data = json.loads(path.read_text())
             return cls(chain_id=int(data["chain_id"]), start_block=int(data["start_block"]),
                        deployer=str(data["deployer"]), addresses=dict(data["addresses"]),
-                       libraries=dict(data.get("libraries", {})))
+                       libraries=dict(data.get("libraries", {})), profile=data.get("profile"))
         except FileNotFoundError:
             raise ConfigError(f"no deployment file at {path}: deploy first (`nnc devnet up` or `nnc deploy`)") from None
         except (ValueError, KeyError, TypeError) as exc:

@@ -54,6 +54,7 @@ class DisputeView:
     node: str
     bond: int
     challenger: str
+    held_since: int  # votes must be held here (the block before the opening) and at the snapshot
     snapshot: int
     vote_end: int
     status: DisputeStatus
@@ -136,9 +137,9 @@ class Arbitration:
         return self.client.transact(self.contract.functions.claim(), context="claim arbitration payouts")
 
     def dispute(self, dispute_id: int) -> DisputeView:
-        t, node, bond, challenger, snap, end, status, slash, release, frozen = (
+        t, node, bond, challenger, held, snap, end, status, slash, release, frozen = (
             self.contract.functions.getDispute(dispute_id).call())
-        return DisputeView(int(t), str(node), int(bond), str(challenger), int(snap), int(end),
+        return DisputeView(int(t), str(node), int(bond), str(challenger), int(held), int(snap), int(end),
                            DisputeStatus(status), int(slash), int(release), bool(frozen))
 
     def dispute_of_task(self, task_id: int) -> int:

@@ -3,14 +3,16 @@
 `deploy_governance` deploys Arbitration, SpotCheck, NNCTimelock and NNCGovernor, wires their
 roles, and hands DEFAULT_ADMIN_ROLE of every protocol contract to the timelock, which only the
 governor can schedule on: from then on every parameter changes by proposal -> vote -> queue ->
-execute. The deployer keeps no role. On a devnet, a voter account holds 10% of the NNT supply,
+execute. The deployer keeps no role: `deploy_governance` checks every role of every contract at the
+end and raises if the deployer still holds one. With no treasury given, the production profile
+pays fees to the timelock (the DAO). On a devnet, a voter account holds 10% of the NNT supply,
 delegated to itself (`nnc.devnet`), which lets it pass proposals and decide disputes alone there.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from web3 import Web3
 from web3.contract import Contract
@@ -34,13 +36,14 @@ def deploy_governance(client: ChainClient, params: ProtocolParams, token: Contra
     deployer = client.address
     arbitration = client.deploy(
         "Arbitration", market.address, registry.address, token.address, params.treasury or deployer,
-        (params.min_bond, params.dispute_voting_period, params.dispute_quorum_bps, params.challenger_share_bps,
-         params.requester_share_bps, params.node_bond_share_bps), deployer)
+        (params.min_bond, params.dispute_voting_delay, params.dispute_voting_period, params.dispute_quorum_bps,
+         params.challenger_share_bps, params.requester_share_bps, params.node_bond_share_bps), deployer)
     spot_check = client.deploy("SpotCheck", market.address, registry.address, reputation.address,
                                arbitration.address, params.spot_check_report_window, deployer)
     timelock = client.deploy("NNCTimelock", params.timelock_delay, [], ["0x" + "00" * 20], deployer)
     governor = client.deploy("NNCGovernor", token.address, timelock.address, params.governor_voting_delay,
-                             params.governor_voting_period, 0, params.governor_quorum_percent)
+                             params.governor_voting_period, params.governor_proposal_threshold,
+                             params.governor_quorum_percent)
 
     # DISPUTE_ROLE is bound once, here, and can never be granted again (not by governance either)
     client.transact(market.functions.bindDisputeResolvers([arbitration.address, spot_check.address]),
@@ -50,6 +53,11 @@ def deploy_governance(client: ChainClient, params: ProtocolParams, token: Contra
     _grant(client, timelock, "PROPOSER_ROLE", governor.address)
     _grant(client, timelock, "CANCELLER_ROLE", governor.address)
 
+    if params.treasury is None and params.profile == "production":
+        client.transact(config.functions.setTreasury(timelock.address), context="market fees to the timelock")
+        client.transact(arbitration.functions.setTreasury(timelock.address),
+                        context="arbitration shares to the timelock")
+
     contracts = {"NodeRegistry": registry, "Reputation": reputation, "RewardsPool": pool, "MarketConfig": config,
                  "TaskMarket": market, "Arbitration": arbitration, "SpotCheck": spot_check}
     for name, contract in contracts.items():
@@ -57,10 +65,29 @@ def deploy_governance(client: ChainClient, params: ProtocolParams, token: Contra
                         context=f"{name}: admin to timelock")
         client.transact(contract.functions.renounceRole(ADMIN_ROLE, deployer), context=f"{name}: deployer renounces")
     client.transact(timelock.functions.renounceRole(ADMIN_ROLE, deployer), context="timelock: deployer renounces")
+    held = roles_held(deployer, {**contracts, "NNCTimelock": timelock})
+    if held:
+        raise ChainError(f"the deployer {deployer} still holds {', '.join(held)} after the hand-over")
     log.info("governance: timelock %s administers %s; governor %s", timelock.address, ", ".join(GOVERNED),
              governor.address)
     return {"Arbitration": arbitration.address, "SpotCheck": spot_check.address, "NNCTimelock": timelock.address,
             "NNCGovernor": governor.address}
+
+
+def roles_held(account: str, contracts: dict[str, Contract]) -> list[str]:
+    """The roles (`Contract.ROLE`) that `account` holds among every `*_ROLE` constant of `contracts`
+    and their DEFAULT_ADMIN_ROLE."""
+    held = []
+    for name, contract in contracts.items():
+        functions: list[dict[str, Any]] = [dict(f) for f in contract.abi if f.get("type") == "function"]
+        if not any(f.get("name") == "hasRole" for f in functions):
+            continue
+        role_names = [str(f["name"]) for f in functions if str(f["name"]).endswith("_ROLE") and not f.get("inputs")]
+        roles = {"DEFAULT_ADMIN_ROLE": ADMIN_ROLE}
+        roles.update({role_name: getattr(contract.functions, role_name)().call() for role_name in role_names})
+        held += [f"{name}.{role_name}" for role_name, role in roles.items()
+                 if contract.functions.hasRole(role, account).call()]
+    return held
 
 
 def _grant(client: ChainClient, contract: Contract, role_name: str, account: str) -> None:

@@ -6,7 +6,7 @@ import click
 
 from nnc.chain.build import build_artifacts
 from nnc.chain.client import ChainClient
-from nnc.chain.deploy import deploy_protocol
+from nnc.chain.deploy import DEVNET_WARNING, PROFILES, deploy_protocol, profile_params
 from nnc.chain.market import Market
 from nnc.cli.context import client_of, fmt_amount, settings_of
 from nnc.task.publish import resolve_token
@@ -21,14 +21,20 @@ def build_cmd(force: bool) -> None:
 
 
 @click.command("deploy")
+@click.option("--profile", type=click.Choice(sorted(PROFILES)), default="devnet", show_default=True,
+              help="deploy parameters: devnet (fast votes, NOT safe for real value) or production (days of delay)")
 @click.pass_context
-def deploy_cmd(ctx: click.Context) -> None:
+def deploy_cmd(ctx: click.Context, profile: str) -> None:
     """Deploy the protocol to the chain in the settings and write the deployment file."""
     settings = settings_of(ctx)
+    params = profile_params(profile)
+    if profile == "devnet":
+        click.secho(DEVNET_WARNING, fg="yellow", bold=True)
     build_artifacts()
     client = ChainClient.from_settings(settings, need_deployment=False)
-    deployment = deploy_protocol(client)
+    deployment = deploy_protocol(client, params)
     deployment.save(settings.resolved_deployment_file)
+    click.echo(f"profile {profile}: every admin role held by the timelock, the deployer holds none")
     for name, address in deployment.addresses.items():
         click.echo(f"{name:18} {address}")
     click.echo(f"deployment written to {settings.resolved_deployment_file}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from nnc.chain.deploy import DEVNET_WARNING
 from nnc.cli.context import settings_of
 from nnc.daemon import StopFlag
 from nnc.devnet import FIRST_NODE, ORACLE, REQUESTER, Devnet
@@ -32,6 +33,7 @@ def up_cmd(ctx: click.Context, nodes: int, port: int, storage: bool) -> None:
     stop.install_signal_handlers()
     with devnet:
         assert devnet.deployment is not None
+        click.secho(DEVNET_WARNING, fg="yellow", bold=True)
         click.echo(f"devnet running at {devnet.rpc_url} (chain id {devnet.deployment.chain_id})")
         for name, address in devnet.deployment.addresses.items():
             click.echo(f"  {name:18} {address}")
@@ -69,6 +71,7 @@ def demo_cmd(nodes: int, timeout: float, keep: Path | None, serve: bool, api_por
             pass
 
     hold = wait if serve else None
+    click.secho(DEVNET_WARNING, fg="yellow", bold=True)
     if keep is not None:
         run_demo(keep.resolve(), nodes, timeout, click.echo, serve=hold, api_port=api_port)
         return

@@ -36,7 +36,7 @@ def challenge_cmd(ctx: click.Context, task_id: int, node: str, bond: str, eviden
 @click.option("--slash/--release", required=True, help="slash the node, or release it")
 @click.pass_context
 def vote_cmd(ctx: click.Context, dispute_id: int, slash: bool) -> None:
-    """Vote on DISPUTE_ID with your NNT votes at the dispute's start."""
+    """Vote on DISPUTE_ID with the NNT votes you held from before it opened to its snapshot (after the snapshot)."""
     Arbitration(client_of(ctx)).vote(dispute_id, slash)
     click.echo(f"voted to {'slash' if slash else 'release'} in dispute {dispute_id}")
 
@@ -59,7 +59,8 @@ def show_cmd(ctx: click.Context, dispute_id: int) -> None:
     d = Arbitration(client_of(ctx, need_account=False)).dispute(dispute_id)
     click.echo(f"dispute {dispute_id}: task {d.task_id}, node {d.node}, challenger {d.challenger}, "
                f"bond {fmt_nnt(d.bond)}, {d.status.name.lower()}, votes slash {fmt_nnt(d.slash_votes)} / "
-               f"release {fmt_nnt(d.release_votes)}, voting until block {d.vote_end}")
+               f"release {fmt_nnt(d.release_votes)}, voting from block {d.snapshot + 1} until block {d.vote_end} "
+               f"(votes held at blocks {d.held_since} and {d.snapshot})")
 
 
 @dispute_group.command("claim")

@@ -42,7 +42,9 @@ class CheckParams:
 
 
 def mine(devnet: Devnet, blocks: int) -> None:
-    devnet.client(DEPLOYER).w3.provider.make_request(RPCEndpoint("anvil_mine"), [hex(blocks)])
+    """Mines `blocks` empty blocks (none when `blocks <= 0`)."""
+    if blocks > 0:
+        devnet.client(DEPLOYER).w3.provider.make_request(RPCEndpoint("anvil_mine"), [hex(blocks)])
 
 
 def advance_time(devnet: Devnet, seconds: int) -> None:
@@ -119,6 +121,8 @@ class Scenario:
         dispute = arbitration.dispute(dispute_id)
         report = judge(self.voter, self.store, dispute.task_id, dispute.node, self.home / "juror", juror_seed,
                        self.check.segments, self.check.tolerance)
+        # votes count from the block after the snapshot (gas is estimated on the latest block)
+        mine(self.devnet, dispute.snapshot - self.voter.block_number() + 1)
         arbitration.vote(dispute_id, slash=not report.passed)
         mine(self.devnet, dispute.vote_end - self.voter.block_number() + 1)
         arbitration.resolve(dispute_id)

@@ -30,6 +30,7 @@ from nnc.devnet import REQUESTER, Devnet
 from nnc.paths import REPO_ROOT
 from nnc.task import load_spec
 from nnc.training.data import export_dataset
+from nnc.verification.scenario import mine
 from nnc.worker.profile import collect_profile, profile_json
 from tests.e2e.harness import TINY_SPEC, Network, advance_time, make_network, settings_for
 
@@ -62,8 +63,9 @@ def answer(net: Network, op: dict[str, Any]) -> dict[str, Any]:
             task_id = net.publish(replication=1)
             net.run_until("result submitted", lambda: net.status(task_id) == TaskStatus.SUBMITTED)
             node = net.market().assignees(task_id)[0]
-            dispute_id, _ = Arbitration(net.devnet.client(REQUESTER)).challenge(task_id, node, 10 * NNT,
-                                                                                  "ipfs://evidence")
+            arbitration = Arbitration(net.devnet.client(REQUESTER))
+            dispute_id, _ = arbitration.challenge(task_id, node, 10 * NNT, "ipfs://evidence")
+            mine(net.devnet, arbitration.dispute(dispute_id).snapshot - arbitration.client.block_number() + 1)
             return {"ok": True, "dispute": dispute_id, "task": task_id}
         else:
             return {"ok": False, "error": f"unknown op {op['op']!r}"}
@@ -127,7 +129,9 @@ def test_web_app_flows_in_headless_chromium(chain: Devnet, tmp_path: Path) -> No
     assert token.functions.delegates(chain.address(new_node)).call() == chain.address(new_node)
     assert "InsufficientFreeStake" in result["decoded_revert"]
     dispute = Arbitration(chain.client(0)).dispute(int(result["dispute"]))  # the browser's vote counted
-    assert dispute.slash_votes == token.functions.getPastVotes(chain.address(new_node), dispute.snapshot).call()
+    held = [token.functions.getPastVotes(chain.address(new_node), block).call()
+            for block in (dispute.held_since, dispute.snapshot)]
+    assert dispute.slash_votes == min(held)
     assert dispute.slash_votes > 0 and dispute.release_votes == 0
     assert result["added_chain"]["chainId"] == hex(chain.client(0).w3.eth.chain_id)
     assert result["console_errors"] == []

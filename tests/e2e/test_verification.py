@@ -84,7 +84,7 @@ def test_adversary_is_caught_by_the_verifier_and_slashed_by_the_dao(scenario: Sc
     assert market.claimable(scenario.requester.address, ETH) == 10**17  # the whole budget back
     assert market.claimable(trainer, ETH) == 0
     params = arbitration.contract.functions.params().call()
-    assert arbitration.claimable(verifier) == COLLATERAL * params[3] // 10_000
+    assert arbitration.claimable(verifier) == COLLATERAL * params[4] // 10_000
     assert Registry(scenario.requester).reputation_of(trainer) < 5000
 
 
@@ -129,7 +129,7 @@ def test_false_challenge_releases_the_node_whole_and_costs_the_bond(scenario: Sc
     assert (node.staked, node.locked) == (STAKE, 0)
     assert token.functions.balanceOf(challenger.address).call() == before - bond
     arbitration = Arbitration(scenario.voter)
-    node_share = bond * arbitration.contract.functions.params().call()[5] // 10_000
+    node_share = bond * arbitration.contract.functions.params().call()[6] // 10_000
     assert arbitration.claimable(trainer) == node_share
     assert arbitration.claimable(challenger.address) == 0
 
@@ -226,6 +226,7 @@ def test_cli_challenge_vote_resolve_claim(scenario: Scenario, tmp_path: Path) ->
 
     assert "dispute 1 opened" in run(TRAINER + 1, "dispute", "challenge", str(task_id), trainer, "--bond", "12")
     assert "release 0" in run(TRAINER + 1, "dispute", "show", "1")
+    mine(devnet, Arbitration(scenario.voter).dispute(1).snapshot - scenario.voter.block_number() + 1)  # votes open
     run(devnet.voter, "dispute", "vote", "1", "--release")
     mine(devnet, Arbitration(scenario.voter).dispute(1).vote_end - scenario.voter.block_number() + 1)
     assert "dispute 1: released" in run(TRAINER + 1, "dispute", "resolve", "1")

@@ -22,6 +22,8 @@ contract Arbitration is IArbitration, AccessControl, ReentrancyGuard {
     bytes32 public constant OPENER_ROLE = keccak256("OPENER_ROLE");
     /// @notice Basis points in one whole.
     uint16 public constant BPS = 10_000;
+    /// @notice The shortest voting delay: the snapshot is always a block after the opening one.
+    uint32 public constant MIN_VOTING_DELAY = 1;
 
     /// @notice The task market (grants this contract DISPUTE_ROLE).
     ITaskMarket public immutable market;
@@ -103,9 +105,11 @@ contract Arbitration is IArbitration, AccessControl, ReentrancyGuard {
     /// @inheritdoc IArbitration
     function vote(uint256 disputeId, bool slash) external {
         Dispute storage d = _open(disputeId);
-        if (_clock() > d.voteEnd) revert VotingClosed(disputeId, d.voteEnd);
+        uint48 clock = _clock();
+        if (clock <= d.snapshot) revert VotingNotStarted(disputeId, d.snapshot);
+        if (clock > d.voteEnd) revert VotingClosed(disputeId, d.voteEnd);
         if (_voted[disputeId][msg.sender]) revert AlreadyVoted(disputeId, msg.sender);
-        uint256 weight = IERC5805(address(nnt)).getPastVotes(msg.sender, d.snapshot);
+        uint256 weight = _weight(msg.sender, d);
         if (weight == 0) revert NoVotingPower(disputeId, msg.sender);
         _voted[disputeId][msg.sender] = true;
         if (slash) d.slashVotes += weight;
@@ -182,7 +186,10 @@ contract Arbitration is IArbitration, AccessControl, ReentrancyGuard {
     // ---------------------------------------------------------------- internal
 
     /// @dev Records a dispute and holds the task as Disputed, or the frozen node's collateral
-    ///      as Held (`frozen`: a settled task); the market checks the status and windows.
+    ///      as Held (`frozen`: a settled task); the market checks the status and windows. The
+    ///      snapshot lies `votingDelay` blocks ahead, so whoever opens the dispute cannot count
+    ///      weight it held only around the opening block; `heldSince` (the block before) makes a
+    ///      loan across the known snapshot block count for nothing too.
     function _open(
         uint256 taskId,
         address node,
@@ -193,13 +200,14 @@ contract Arbitration is IArbitration, AccessControl, ReentrancyGuard {
     ) private returns (uint256 disputeId) {
         if (!market.participationOf(taskId, node).submitted) revert NoResult(taskId, node);
         disputeId = ++disputeCount;
-        uint48 snapshot = _clock() - 1;
-        uint48 voteEnd = _clock() + _params.votingPeriod;
+        uint48 snapshot = _clock() + _params.votingDelay;
+        uint48 voteEnd = snapshot + _params.votingPeriod;
         Dispute storage d = _disputes[disputeId];
         d.taskId = taskId;
         d.node = node;
         d.bond = SafeCast.toUint96(bond);
         d.challenger = challenger;
+        d.heldSince = _clock() - 1;
         d.snapshot = snapshot;
         d.voteEnd = voteEnd;
         d.status = DisputeStatus.Open;
@@ -216,6 +224,14 @@ contract Arbitration is IArbitration, AccessControl, ReentrancyGuard {
         if (d.status != DisputeStatus.Open) revert DisputeNotOpen(disputeId, d.status);
     }
 
+    /// @dev `voter`'s votes held both at `heldSince` and at the snapshot: the lower of the two.
+    function _weight(address voter, Dispute storage d) private view returns (uint256) {
+        IERC5805 votes = IERC5805(address(nnt));
+        uint256 atSnapshot = votes.getPastVotes(voter, d.snapshot);
+        uint256 before = votes.getPastVotes(voter, d.heldSince);
+        return before < atSnapshot ? before : atSnapshot;
+    }
+
     function _credit(uint256 disputeId, address account, uint256 amount) private {
         if (amount == 0) return;
         claimable[account] += amount;
@@ -230,7 +246,9 @@ contract Arbitration is IArbitration, AccessControl, ReentrancyGuard {
         if (uint256(p.challengerShareBps) + p.requesterShareBps > BPS || p.nodeBondShareBps > BPS) {
             revert InvalidShares(p.challengerShareBps, p.requesterShareBps, p.nodeBondShareBps);
         }
-        if (p.votingPeriod == 0 || p.quorumBps > BPS) revert InvalidVoting(p.votingPeriod, p.quorumBps);
+        if (p.votingDelay < MIN_VOTING_DELAY || p.votingPeriod == 0 || p.quorumBps == 0 || p.quorumBps > BPS) {
+            revert InvalidVoting(p.votingDelay, p.votingPeriod, p.quorumBps);
+        }
         _params = p;
         emit ParamsSet(p);
     }

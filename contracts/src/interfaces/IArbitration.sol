@@ -8,8 +8,12 @@ pragma solidity 0.8.28;
 ///      dispute. Against a result (task Submitted, or Verifying after a tie) it holds the task as
 ///      Disputed in the market: settlement cannot run, so the node's collateral stays locked
 ///      until the dispute is resolved. Against a frozen node of a settled task (outvoted where
-///      results are proven, within the freeze window) it holds that node's collateral (Held). NNT holders vote with their
-///      ERC20Votes weight at the block before the dispute opened, for `votingPeriod` blocks.
+///      results are proven, within the freeze window) it holds that node's collateral (Held).
+///      NNT holders vote with the ERC20Votes weight they held both in the block before the
+///      dispute opened (`heldSince`) and at the snapshot, `votingDelay` blocks after the opening
+///      block (the lower of the two); votes are accepted once the clock has passed the snapshot
+///      and for `votingPeriod` blocks after it. Weight borrowed for less than the voting delay
+///      (around the challenge, or across the snapshot block) counts for nothing.
 ///      Upheld (quorum reached and more weight to slash than to release): the market takes the
 ///      node out of the task (its share goes back to the requester at settlement; the other
 ///      nodes are settled as usual) and slashes its collateral to this contract, which credits the
@@ -31,8 +35,9 @@ interface IArbitration {
         address node;
         uint96 bond;
         address challenger;
-        uint48 snapshot; // vote weights are read at this block
-        uint48 voteEnd; // last block in which votes count
+        uint48 heldSince; // the block before the opening one: weights must be held here as well
+        uint48 snapshot; // vote weights are read at this block: the opening block + votingDelay
+        uint48 voteEnd; // last block in which votes count: snapshot + votingPeriod
         DisputeStatus status;
         uint256 slashVotes;
         uint256 releaseVotes;
@@ -42,8 +47,9 @@ interface IArbitration {
     /// @notice Governance-set parameters (shares in basis points).
     struct Params {
         uint96 minBond;
-        uint32 votingPeriod; // blocks
-        uint16 quorumBps; // of the NNT supply at the snapshot
+        uint32 votingDelay; // blocks from the opening block to the snapshot (at least 1)
+        uint32 votingPeriod; // blocks from the snapshot to the end of the vote (at least 1)
+        uint16 quorumBps; // of the NNT supply at the snapshot (1..10000)
         uint16 challengerShareBps; // of the slashed collateral
         uint16 requesterShareBps; // of the slashed collateral
         uint16 nodeBondShareBps; // of the bond, on release
@@ -72,12 +78,13 @@ interface IArbitration {
     error NoResult(uint256 taskId, address node);
     error UnknownDispute(uint256 disputeId);
     error DisputeNotOpen(uint256 disputeId, DisputeStatus status);
+    error VotingNotStarted(uint256 disputeId, uint48 snapshot);
     error VotingClosed(uint256 disputeId, uint48 voteEnd);
     error VotingOpen(uint256 disputeId, uint48 voteEnd);
     error AlreadyVoted(uint256 disputeId, address voter);
     error NoVotingPower(uint256 disputeId, address voter);
     error InvalidShares(uint16 challengerBps, uint16 requesterBps, uint16 nodeBondBps);
-    error InvalidVoting(uint32 votingPeriod, uint16 quorumBps);
+    error InvalidVoting(uint32 votingDelay, uint32 votingPeriod, uint16 quorumBps);
     error NothingToClaim(address account);
     error ZeroAddress();
 
@@ -96,7 +103,9 @@ interface IArbitration {
         external
         returns (uint256 disputeId);
 
-    /// @notice Votes on an open dispute with the caller's NNT votes at the dispute's snapshot.
+    /// @notice Votes on an open dispute with the caller's NNT votes: the lower of its votes at
+    ///         `heldSince` and at the snapshot. Accepted from the block after the snapshot to
+    ///         `voteEnd` (VotingNotStarted before, VotingClosed after).
     /// @param slash True to slash the node, false to release it.
     function vote(uint256 disputeId, bool slash) external;
 
@@ -106,7 +115,10 @@ interface IArbitration {
     /// @notice Sends the caller the NNT credited to it.
     function claim() external;
 
-    /// @notice Sets the bond, voting and payout parameters (admin only: the timelock).
+    /// @notice Sets the bond, voting and payout parameters (admin only: the timelock). Reverts
+    ///         InvalidVoting unless `votingDelay >= 1`, `votingPeriod >= 1` and
+    ///         `0 < quorumBps <= 10000`; InvalidShares when the shares exceed the whole. Applies to
+    ///         disputes opened afterwards (an open dispute keeps its snapshot and end).
     function setParams(Params calldata params) external;
 
     /// @notice Sets the address credited the treasury's shares (admin only: the timelock).

@@ -7,7 +7,9 @@ pragma solidity 0.8.28;
 ///      what is unbonding; `locked <= staked` is collateral held by live assignments; free stake is
 ///      `staked - locked`. Unbonding stake is neither free nor lockable, and is withdrawable once
 ///      `unbondReadyAt` has passed. Slashed collateral is credited to the recipient and pulled with
-///      `claim()`.
+///      `claim()`. Collateral moves only by the task market, bound once with `bindMarket`: no
+///      later admin (governance) action can give another account the power to lock, release or
+///      slash stake.
 interface INodeRegistry {
     struct Node {
         bytes32 profileDigest; // content hash of the hardware profile document
@@ -36,6 +38,7 @@ interface INodeRegistry {
     event BenchmarkAttested(address indexed node, address indexed oracle, uint32 score, bytes32 profileDigest);
     event EncryptionKeySet(address indexed node, bytes32 publicKey);
     event UnbondingDelaySet(uint64 delay);
+    event MarketBound(address indexed market);
 
     error NotRegistered(address node);
     error AlreadyRegistered(address node);
@@ -48,6 +51,9 @@ interface INodeRegistry {
     error NothingToClaim(address account);
     error AmountTooLarge(uint256 amount);
     error ProfileMismatch(address node, bytes32 attested, bytes32 current);
+    error MarketAlreadyBound(address market);
+    error BoundRole(bytes32 role);
+    error ZeroAddress();
 
     /// @notice Registers the caller as a node with the digest of its hardware profile document.
     /// @param profileDigest SHA-256 of the canonical profile JSON (must be non-zero).
@@ -94,6 +100,11 @@ interface INodeRegistry {
     ///         (market only).
     function slashCollateral(address node, uint256 taskId, uint256 amount, address recipient) external;
 
+    /// @notice Binds the task market, once (admin only, at deployment): grants it MARKET_ROLE,
+    ///         which no `grantRole` or `revokeRole` can ever grant or take afterwards (BoundRole).
+    ///         Reverts MarketAlreadyBound on a second call, ZeroAddress for address(0).
+    function bindMarket(address market) external;
+
     /// @notice Sets the minimum stake a node needs to be eligible (admin only).
     function setMinStake(uint256 minStake) external;
 
@@ -115,4 +126,7 @@ interface INodeRegistry {
 
     /// @notice NNT credited to `account` by slashing and not yet claimed.
     function claimable(address account) external view returns (uint256);
+
+    /// @notice The bound task market, the only holder of MARKET_ROLE (address(0): none yet).
+    function market() external view returns (address);
 }

@@ -77,6 +77,7 @@ contract DisputeHandler is Base {
         this.challenge(task, seed >> 8, seed >> 16);
         uint256 id = arbitration.disputeCount();
         if (id == before) return;
+        vm.roll(arbitration.getDispute(id).snapshot + 1); // votes open after the snapshot
         if (seed % 3 != 0) this.vote(id - 1, seed % 2 == 0, seed >> 24);
         vm.roll(arbitration.getDispute(id).voteEnd + 1);
         this.resolve(id - 1, 0);
