@@ -389,4 +389,57 @@ contract ArbitrationTest is DisputeFixture, DeployProfiles {
         IReputation.Params memory rp = reputation.params();
         assertEq(reputation.reputationOf(nodes[0]), 5000 - rp.failedLoss, "neutral minus the failure loss");
     }
+
+    // ================================================================ audit item 12: quality challenges
+
+    /// @dev A single oracle used to cut up to the quality weight of every payout with no recourse.
+    function test_challengeQuality_upheldSetsTheClaimedScoreAndReturnsTheBond() public {
+        uint256 taskId = _assigned(_params());
+        _submitAll(taskId, _same(3, RESULT_A));
+        vm.prank(oracle);
+        market.reportQuality(taskId, 0, false); // a wrong (or hostile) report: rejected, quality 0
+        vm.prank(challenger);
+        uint256 disputeId = arbitration.challengeQuality(taskId, 9000, true, MIN_BOND, "ipfs://re-run");
+        _assertStatus(taskId, ITaskMarket.TaskStatus.Disputed);
+        (uint16 score, bool accepted, bool open) = arbitration.qualityClaimOf(disputeId);
+        assertEq(uint256(score), 9000);
+        assertTrue(accepted && open);
+        _decide(disputeId, true);
+
+        _assertStatus(taskId, ITaskMarket.TaskStatus.Submitted);
+        ITaskMarket.Task memory t = market.getTask(taskId);
+        assertEq(uint256(t.qualityScore), 9000);
+        assertFalse(t.rejected);
+        assertEq(uint256(t.scoredBy), uint256(ITaskMarket.QualitySource.Arbitration));
+        assertEq(arbitration.claimable(challenger), MIN_BOND, "bond back");
+        _settle(taskId);
+        uint256 gross = _gross(1 ether, 3, COMPUTE_UNITS, 0, 9000, 5000);
+        assertEq(market.claimable(address(0), nodes[0]), gross - gross * FEE_BPS / BPS, "paid at the decided score");
+    }
+
+    function test_challengeQuality_releasedKeepsTheReportAndTakesTheBond() public {
+        uint256 taskId = _assigned(_params());
+        _submitAll(taskId, _same(3, RESULT_A));
+        vm.prank(oracle);
+        market.reportQuality(taskId, 7000, true);
+        vm.prank(challenger);
+        uint256 disputeId = arbitration.challengeQuality(taskId, 10_000, true, MIN_BOND, "ipfs://greedy");
+        _decide(disputeId, false);
+        assertEq(uint256(market.getTask(taskId).qualityScore), 7000, "the report stands");
+        assertEq(arbitration.claimable(challenger), 0);
+        assertEq(arbitration.claimable(treasury), MIN_BOND, "a frivolous challenge costs its bond");
+    }
+
+    function test_challengeQuality_revertsOutsideTheWindowOrAboveMax() public {
+        uint256 taskId = _assigned(_params());
+        _submitAll(taskId, _same(3, RESULT_A));
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.InvalidScore.selector, 10_001));
+        vm.prank(challenger);
+        arbitration.challengeQuality(taskId, 10_001, true, MIN_BOND, "");
+        uint64 endsAt = market.getTask(taskId).challengeEndsAt;
+        vm.warp(endsAt);
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.ChallengeWindowClosed.selector, taskId, endsAt));
+        vm.prank(challenger);
+        arbitration.challengeQuality(taskId, 5000, true, MIN_BOND, "");
+    }
 }

@@ -48,6 +48,9 @@ contract Arbitration is IArbitration, AccessControl, ReentrancyGuard {
     /// @inheritdoc IArbitration
     mapping(address account => uint256) public claimable;
 
+    /// @inheritdoc IArbitration
+    mapping(uint256 disputeId => QualityClaim) public qualityClaimOf;
+
     /// @param market_ The task market.
     /// @param registry_ The node registry.
     /// @param nnt_ NNT (the registry's staking token, with ERC-5805 vote checkpoints).
@@ -94,6 +97,23 @@ contract Arbitration is IArbitration, AccessControl, ReentrancyGuard {
     }
 
     /// @inheritdoc IArbitration
+    function challengeQuality(uint256 taskId, uint16 score, bool accepted, uint256 bond, string calldata evidenceURI)
+        external
+        nonReentrant
+        returns (uint256 disputeId)
+    {
+        if (bond < _params.minBond) revert BondTooSmall(bond, _params.minBond);
+        if (score > BPS) revert InvalidScore(score);
+        ITaskMarket.Task memory t = market.getTask(taskId);
+        if (t.status != ITaskMarket.TaskStatus.Submitted) revert NotChallengeable(taskId, uint8(t.status));
+        if (block.timestamp >= t.challengeEndsAt) revert ChallengeWindowClosed(taskId, t.challengeEndsAt);
+        disputeId = _open(taskId, address(0), msg.sender, bond, evidenceURI, false);
+        qualityClaimOf[disputeId] = QualityClaim({score: score, accepted: accepted, open: true});
+        emit QualityChallenged(disputeId, taskId, score, accepted);
+        nnt.safeTransferFrom(msg.sender, address(this), bond);
+    }
+
+    /// @inheritdoc IArbitration
     function openDispute(uint256 taskId, address node, address challenger, string calldata evidenceURI)
         external
         onlyRole(OPENER_ROLE)
@@ -128,7 +148,13 @@ contract Arbitration is IArbitration, AccessControl, ReentrancyGuard {
         d.status = upheld ? DisputeStatus.Slashed : DisputeStatus.Released;
         emit DisputeResolved(disputeId, upheld, d.slashVotes, d.releaseVotes);
         uint256 bond = d.bond;
-        if (upheld) {
+        QualityClaim memory claim_ = qualityClaimOf[disputeId];
+        if (claim_.open) {
+            // a challenged quality score: upheld sets the challenger's, else the report stands
+            if (upheld) market.setQualityByArbitration(d.taskId, claim_.score, claim_.accepted);
+            market.holdForDispute(d.taskId, ITaskMarket.TaskStatus.Submitted);
+            _credit(disputeId, upheld ? d.challenger : treasury, bond);
+        } else if (upheld) {
             uint256 slashed = market.slashNode(d.taskId, d.node, address(this));
             uint256 toChallenger = slashed * _params.challengerShareBps / BPS;
             uint256 toRequester = slashed * _params.requesterShareBps / BPS;
@@ -198,7 +224,7 @@ contract Arbitration is IArbitration, AccessControl, ReentrancyGuard {
         string calldata evidenceURI,
         bool frozen
     ) private returns (uint256 disputeId) {
-        if (!market.participationOf(taskId, node).submitted) revert NoResult(taskId, node);
+        if (node != address(0) && !market.participationOf(taskId, node).submitted) revert NoResult(taskId, node);
         disputeId = ++disputeCount;
         uint48 snapshot = _clock() + _params.votingDelay;
         uint48 voteEnd = snapshot + _params.votingPeriod;

@@ -44,6 +44,13 @@ interface IArbitration {
         bool frozen; // against a frozen node of a settled task (not the task's result)
     }
 
+    /// @notice What a quality challenge claims the score should be (`node` of its dispute is 0).
+    struct QualityClaim {
+        uint16 score;
+        bool accepted;
+        bool open; // a quality challenge (set once)
+    }
+
     /// @notice Governance-set parameters (shares in basis points).
     struct Params {
         uint96 minBond;
@@ -65,6 +72,10 @@ interface IArbitration {
         uint48 voteEnd,
         string evidenceURI
     );
+    /// @notice Dispute `disputeId` challenges `taskId`'s quality report: the challenger says it
+    ///         should be `score` (and `accepted`). Upheld: it is, and the bond comes back; else the
+    ///         report stands and the bond goes to the treasury.
+    event QualityChallenged(uint256 indexed disputeId, uint256 indexed taskId, uint16 score, bool accepted);
     event VoteCast(uint256 indexed disputeId, address indexed voter, bool slash, uint256 weight);
     event DisputeResolved(uint256 indexed disputeId, bool slashed, uint256 slashVotes, uint256 releaseVotes);
     event Credited(uint256 indexed disputeId, address indexed account, uint256 amount);
@@ -73,6 +84,7 @@ interface IArbitration {
     event TreasurySet(address treasury);
 
     error BondTooSmall(uint256 bond, uint256 minBond);
+    error InvalidScore(uint16 score);
     error NotChallengeable(uint256 taskId, uint8 status);
     error ChallengeWindowClosed(uint256 taskId, uint64 endedAt);
     error NoResult(uint256 taskId, address node);
@@ -94,6 +106,14 @@ interface IArbitration {
     /// @param evidenceURI Where the challenger's evidence lives (emitted, not stored).
     /// @return disputeId The new dispute's id (ids start at 1).
     function challenge(uint256 taskId, address node, uint256 bond, string calldata evidenceURI)
+        external
+        returns (uint256 disputeId);
+
+    /// @notice Challenges the quality score (and acceptance) reported for `taskId` — by an
+    ///         oracle or the requester — claiming it should be `score` (`accepted`), bonding
+    ///         `bond` NNT; the task must be Submitted and before its `challengeEndsAt`. Anyone can
+    ///         re-run a public task's evaluation, so no single scorer moves money unchecked.
+    function challengeQuality(uint256 taskId, uint16 score, bool accepted, uint256 bond, string calldata evidenceURI)
         external
         returns (uint256 disputeId);
 
@@ -129,6 +149,8 @@ interface IArbitration {
     function disputeOfTask(uint256 taskId) external view returns (uint256);
     function params() external view returns (Params memory);
     function claimable(address account) external view returns (uint256);
+    /// @notice The claimed score of a quality challenge (`open` false for other disputes).
+    function qualityClaimOf(uint256 disputeId) external view returns (uint16 score, bool accepted, bool open);
     function hasVoted(uint256 disputeId, address voter) external view returns (bool);
     function disputeCount() external view returns (uint256);
 }
