@@ -96,9 +96,13 @@ class Bench:
             snapshot = self.send(node, market.functions.postSnapshot(task_id, 10, head))
             self.gas["postSnapshot"].append(self.gas_of(snapshot))
             self.gas["submitResult"].append(self.gas_of(self.send(node, market.functions.submitResult(
-                task_id, b"\x33" * 32, "bench://model"))))
+                task_id, b"\x33" * 32))))
+        for node in assignees:  # every result committed: each reveals where its model lives
+            self.gas["revealResult"].append(self.gas_of(self.send(node, market.functions.revealResult(
+                task_id, "bench://model"))))
         oracle = self.devnet.address(1)
-        self.gas["reportQuality"].append(self.gas_of(self.send(oracle, market.functions.reportQuality(task_id, 9000))))
+        self.gas["reportQuality"].append(self.gas_of(self.send(oracle, market.functions.reportQuality(
+            task_id, 9000, True))))
         window = Market(self.devnet.client(0)).settlement_params().challenge_window
         self.w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [window + 1])
         self.gas[f"settle_r{REPLICATION}"].append(self.gas_of(self.send(oracle, market.functions.settle(task_id))))

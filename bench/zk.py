@@ -73,7 +73,7 @@ def main() -> None:
                 node.apply(task_id)
                 requester.assign(task_id)
                 p = prove_commitment(task_id, node.client.address, digest, 7, prover=prover)
-                receipt = node.submit_proof(task_id, p, "ipfs://bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4")
+                receipt = node.submit_proof(task_id, p)
                 tx = devnet.client(0).w3.eth.get_transaction(receipt["transactionHash"])
                 data = bytes(tx["input"])
             finally:

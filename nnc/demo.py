@@ -116,7 +116,9 @@ def describe(event: ChainEvent) -> str | None:
     if event.name == "TaskAssigned":
         return f"{task} assigned to {', '.join(a['nodes'])}"
     if event.name == "ResultSubmitted":
-        return f"{task}: node {a['node']} submitted result {a['resultDigest'][:18]}…, model at {a['resultURI']}"
+        return f"{task}: node {a['node']} committed result {a['resultDigest'][:18]}…"
+    if event.name == "ResultRevealed":
+        return f"{task}: node {a['node']} revealed its model at {a['resultURI']}"
     if event.name == "ResultCommitted":
         return (f"{task}: node {a['node']}'s zk proof verified on-chain (commitment "
                 f"{hex(a['commitment'])[:14]}…, agreement tag {hex(a['agreementTag'])[:14]}…)")
@@ -138,7 +140,8 @@ def describe(event: ChainEvent) -> str | None:
     if event.name == "SnapshotPosted":
         return f"{task}: node {a['node']} snapshot at step {a['step']}, chain head {a['chainHead'][:14]}…"
     if event.name == "QualityReported":
-        return f"{task}: oracle reports quality {a['score'] / 100:g}% (model evaluated on the eval split)"
+        verdict = "accepted" if a.get("accepted", True) else "rejected: below the acceptance threshold"
+        return f"{task}: oracle reports quality {a['score'] / 100:g}%, {verdict} (model evaluated on the eval split)"
     if event.name == "BonusGranted":
         return f"{task}: node {a['node']} earned a bonus of {a['amount'] / 10**18:g} NNT"
     if event.name == "NodePaid":

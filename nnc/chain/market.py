@@ -16,6 +16,7 @@ from nnc.chain.deployment import STRATEGY_CONTRACTS
 from nnc.chain.types import (
     ETH,
     AbandonReason,
+    Bond,
     MarketParams,
     ParticipationView,
     SettlementParams,
@@ -25,6 +26,9 @@ from nnc.chain.types import (
 )
 from nnc.errors import ChainError
 from nnc.zk import CommitmentProof, new_salt, prove_commitment
+
+# Task statuses in which committed results can be revealed (`revealResult`).
+REVEAL_STATUSES = frozenset({TaskStatus.SUBMITTED, TaskStatus.VERIFYING, TaskStatus.DISPUTED})
 
 # Gas for submitProof, set explicitly: the generated verifier returns false instead of reverting
 # when the pairing precompile runs out of gas, so an estimate can come out too low.
@@ -95,35 +99,66 @@ class Market:
         return self.client.transact(self.contract.functions.postSnapshot(task_id, step, chain_head),
                                     context=f"snapshot task {task_id} step {step}")
 
-    def report_quality(self, task_id: int, score: int) -> TxReceipt:
-        return self.client.transact(self.contract.functions.reportQuality(task_id, score),
+    def report_quality(self, task_id: int, score: int, accepted: bool = True) -> TxReceipt:
+        """Reports a submitted task's quality score (0..10000) and whether its result meets the
+        spec's acceptance threshold (a rejected result is paid its compute only)."""
+        return self.client.transact(self.contract.functions.reportQuality(task_id, score, accepted),
                                     context=f"report quality of task {task_id}")
 
-    def submit(self, task_id: int, result_digest: bytes, result_uri: str) -> TxReceipt:
-        return self.client.transact(self.contract.functions.submitResult(task_id, result_digest, result_uri),
+    def submit(self, task_id: int, result_digest: bytes) -> TxReceipt:
+        """Commits a plain result digest (tasks without result proofs); the URI is revealed later."""
+        return self.client.transact(self.contract.functions.submitResult(task_id, result_digest),
                                     context=f"submit task {task_id}")
 
-    def submit_proof(self, task_id: int, proof: CommitmentProof, result_uri: str) -> TxReceipt:
+    def submit_proof(self, task_id: int, proof: CommitmentProof) -> TxReceipt:
         fn = self.contract.functions.submitProof(task_id, proof.commitment, proof.agreement_tag,
-                                                 proof.proof.calldata(), result_uri)
+                                                 proof.proof.calldata())
         return self.client.transact(fn, gas=SUBMIT_PROOF_GAS, context=f"submit proof for task {task_id}")
+
+    def reveal(self, task_id: int, result_uri: str) -> TxReceipt:
+        """Publishes where this node's model lives (`revealResult`): possible once every active
+        result of the task is committed; a winner that never reveals is not paid."""
+        return self.client.transact(self.contract.functions.revealResult(task_id, result_uri),
+                                    context=f"reveal result of task {task_id}")
+
+    def revealable(self, task_id: int, node: str | None = None) -> bool:
+        """Whether `node` (default: this account) can reveal its result of `task_id` now: every
+        active result is committed, its own is, it is still in the task and has not revealed."""
+        if self.task(task_id).status not in REVEAL_STATUSES:
+            return False
+        p = self.participation(task_id, node or self.client.address)
+        return p.submitted and p.bond == Bond.LOCKED and not p.revealed
+
+    def reveal_if_due(self, task_id: int, result_uri: str) -> TxReceipt | None:
+        """Reveals this node's result when it can (asks the chain first: safe to repeat)."""
+        if not self.revealable(task_id):
+            return None
+        return self.reveal(task_id, result_uri)
 
     def submit_result(self, task_id: int, result_digest: bytes, result_uri: str, salt: int | None = None,
                       on_stage: Callable[[str], None] | None = None) -> tuple[TxReceipt, int | None]:
         """Submits a result the way the market takes it: a zero-knowledge proof of the commitment
-        when result proofs are on (returns the salt, needed to open the commitment later), the
-        plain digest otherwise (returns None). `on_stage` hears "proving" and "sending"."""
+        when the task's results are proven (returns the salt, needed to open the commitment later),
+        the plain digest otherwise (returns None). The market takes commitments first and URIs
+        once every replica committed: when this result was the last one in, `result_uri` is
+        revealed at once; otherwise the caller reveals it later (`reveal_if_due`). `on_stage`
+        hears "proving", "sending" and "revealing"."""
         if not self.proofs_enabled(task_id):
             if on_stage is not None:
                 on_stage("sending")
-            return self.submit(task_id, result_digest, result_uri), None
-        salt = new_salt() if salt is None else salt
+            receipt, salt_used = self.submit(task_id, result_digest), None
+        else:
+            salt_used = new_salt() if salt is None else salt
+            if on_stage is not None:
+                on_stage("proving")
+            proof = prove_commitment(task_id, self.client.address, result_digest, salt_used)
+            if on_stage is not None:
+                on_stage("sending")
+            receipt = self.submit_proof(task_id, proof)
         if on_stage is not None:
-            on_stage("proving")
-        proof = prove_commitment(task_id, self.client.address, result_digest, salt)
-        if on_stage is not None:
-            on_stage("sending")
-        return self.submit_proof(task_id, proof, result_uri), salt
+            on_stage("revealing")
+        self.reveal_if_due(task_id, result_uri)
+        return receipt, salt_used
 
     def settle(self, task_id: int) -> TxReceipt:
         return self.client.transact(self.contract.functions.settle(task_id), context=f"settle task {task_id}")

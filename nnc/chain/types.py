@@ -84,6 +84,8 @@ class TaskView:
     tied: bool = False  # settlement found no strict majority: the tie window was opened
     challenge_ends_at: int = 0  # challenges until then: results (Submitted, Verifying), frozen nodes (Settled)
     result_proofs: str = ETH  # the verifier this task's results are proven to, fixed at publish (zero: digests)
+    rejected: bool = False  # the result missed the spec's acceptance threshold: compute paid, nothing more
+    scored_by: int = 0  # ITaskMarket.QualitySource: 0 none, 1 requester, 2 oracle, 3 arbitration
 
     @property
     def proofs_enabled(self) -> bool:
@@ -94,7 +96,7 @@ class TaskView:
     def from_tuple(cls, task_id: int, t: Any) -> TaskView:
         return cls(task_id, t[0], TaskStatus(t[1]), t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9],
                    t[10], bytes(t[11]), bytes(t[12]), t[13], t[14], t[15], t[16], t[17], int(t[18]), bool(t[19]),
-                   int(t[20]), str(t[21]))
+                   int(t[20]), str(t[21]), bool(t[22]), int(t[23]))
 
 
 @dataclass(frozen=True)
@@ -112,11 +114,12 @@ class ParticipationView:
     snapshot_head: bytes
     bond: Bond
     dropped: bool
+    revealed: bool  # its result URI is published (only once every active result was committed)
 
     @classmethod
     def from_tuple(cls, p: Any) -> ParticipationView:
         return cls(bool(p[0]), bool(p[1]), bool(p[2]), int(p[3]), int(p[4]), int(p[5]), int(p[6]), bytes(p[7]),
-                   bytes(p[8]), Bond(p[9]), bool(p[10]))
+                   bytes(p[8]), Bond(p[9]), bool(p[10]), bool(p[11]))
 
 
 @dataclass(frozen=True)

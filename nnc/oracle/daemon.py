@@ -217,20 +217,24 @@ class Oracle:
         digest, votes = digests.most_common(1)[0]
         if votes * 2 <= len(nodes):
             return False  # no strict majority: a tie, settled after its window at the neutral score
-        model_uri = next(n["result_uri"] for n in nodes if n["result_digest"] == digest)
+        model_uri = next((n["result_uri"] for n in nodes if n["result_digest"] == digest and n["result_uri"]), None)
+        if model_uri is None:
+            return False  # no node of the majority revealed where its model lives yet: next round
         assert self.store is not None
         try:
             tag_of_task = task_id if self.market.proofs_enabled(task_id) else None
-            score = evaluate_result(self.store, row["spec_uri"], bytes.fromhex(row["spec_digest"][2:]),
-                                    model_uri, bytes.fromhex(digest[2:]), tag_of_task)
-            self.market.report_quality(task_id, score)
+            quality = evaluate_result(self.store, row["spec_uri"], bytes.fromhex(row["spec_digest"][2:]),
+                                      model_uri, bytes.fromhex(digest[2:]), tag_of_task)
+            score = quality.score
+            self.market.report_quality(task_id, quality.score, quality.accepted)
         except (NNCError, OSError, RuntimeError) as exc:
             if isinstance(exc, TRANSIENT_ERRORS):
                 raise
             log.warning("task %d: quality not reported (settles at the default score): %s", task_id, exc)
             self.unscored.add(task_id)
             return False
-        log.info("task %d: quality %d/10000 reported", task_id, score)
+        log.info("task %d: quality %d/10000 reported (%s)", task_id, score,
+                 "accepted" if quality.accepted else "rejected: below the spec's acceptance threshold")
         return True
 
     def archive_audits(self) -> list[int]:

@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS tasks (
     strategy TEXT NOT NULL, apply_deadline INTEGER NOT NULL, deadline INTEGER NOT NULL,
     status TEXT NOT NULL, applicants INTEGER NOT NULL DEFAULT 0, submissions INTEGER NOT NULL DEFAULT 0,
     result_digest TEXT, paid TEXT, fee TEXT, refund TEXT, quality INTEGER,
-    tied INTEGER NOT NULL DEFAULT 0, tie_ends_at INTEGER,
+    accepted INTEGER, tied INTEGER NOT NULL DEFAULT 0, tie_ends_at INTEGER,
     published_block INTEGER NOT NULL, updated_block INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS task_nodes (
     task_id INTEGER NOT NULL, node TEXT NOT NULL, assigned INTEGER NOT NULL DEFAULT 0,
@@ -205,10 +205,12 @@ class EventIndex:
             for node in a["nodes"]:
                 self.db.execute("INSERT INTO task_nodes (task_id, node, assigned) VALUES (?, ?, 1) "
                                 "ON CONFLICT (task_id, node) DO UPDATE SET assigned = 1", (task_id, node.lower()))
-        elif e.name == "ResultSubmitted":
-            self.db.execute("UPDATE task_nodes SET result_digest = ?, result_uri = ? WHERE task_id = ? AND node = ?",
-                            (a["resultDigest"], a["resultURI"], task_id, a["node"].lower()))
+        elif e.name == "ResultSubmitted":  # a commitment: where the model lives is revealed later
+            self.db.execute("UPDATE task_nodes SET result_digest = ? WHERE task_id = ? AND node = ?",
+                            (a["resultDigest"], task_id, a["node"].lower()))
             self.db.execute("UPDATE tasks SET submissions = submissions + 1 WHERE task_id = ?", (task_id,))
+        elif e.name == "ResultRevealed":
+            self._update_node(task_id, a["node"], result_uri=a["resultURI"])
         elif e.name == "NodePaid":
             self.db.execute("UPDATE task_nodes SET paid = ? WHERE task_id = ? AND node = ?",
                             (str(a["amount"]), task_id, a["node"].lower()))
@@ -216,7 +218,7 @@ class EventIndex:
             self._update_task(task_id, e.block_number, result_digest=a["resultDigest"], paid=str(a["paid"]),
                               fee=str(a["fee"]), refund=str(a["refund"]))
         elif e.name == "QualityReported":
-            self._update_task(task_id, e.block_number, quality=int(a["score"]))
+            self._update_task(task_id, e.block_number, quality=int(a["score"]), accepted=int(bool(a["accepted"])))
         elif e.name in _REFUND_EVENTS:
             self._update_task(task_id, e.block_number, refund=str(a["refund"]))
 

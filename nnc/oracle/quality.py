@@ -2,7 +2,8 @@
 
 The model file is fetched from storage (hash-checked), its weights digest is compared with the
 digest the nodes committed on-chain, and only then is it evaluated. The score, in basis points,
-is what the oracle reports with `reportQuality` during the challenge window.
+and whether the spec's acceptance threshold is met are what the oracle reports with
+`reportQuality` during the challenge window.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import hashlib
 import io
 import logging
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -28,10 +30,19 @@ log = logging.getLogger(__name__)
 MAX_SCORE = 10_000
 
 
+@dataclass(frozen=True)
+class Quality:
+    """What the oracle reports (`reportQuality`): the score and whether the spec accepts the model."""
+
+    score: int  # 0..10000
+    accepted: bool  # the metric meets the spec's acceptance threshold (else: compute paid only)
+
+
 def evaluate_result(store: Store, spec_uri: str, spec_digest: bytes, model_uri: str, result_digest: bytes,
-                    tag_of_task: int | None = None) -> int:
-    """Quality score (0..10000) of the model at `model_uri`, checked against both digests: its
-    accuracy, or for a loss metric `threshold / loss` capped at 1 (`AcceptanceSpec.quality`).
+                    tag_of_task: int | None = None) -> Quality:
+    """Quality of the model at `model_uri`, checked against both digests: a score (0..10000),
+    its accuracy or for a loss metric `threshold / loss` capped at 1 (`AcceptanceSpec.quality`),
+    and whether the metric meets the spec's acceptance threshold (`AcceptanceSpec.accepts`).
 
     With `tag_of_task`, `result_digest` is the agreement tag the nodes proved for that task
     (results submitted as zero-knowledge commitments): the model's digest must produce it.
@@ -54,4 +65,5 @@ def evaluate_result(store: Store, spec_uri: str, spec_digest: bytes, model_uri: 
                             f"0x{result_digest.hex()}")
     with tempfile.TemporaryDirectory(prefix="nnc-eval-") as tmp:
         metric = evaluate(spec, state, fetch_dataset(spec, store, Path(tmp)))
-    return max(0, min(MAX_SCORE, round(spec.acceptance.quality(metric) * MAX_SCORE)))
+    score = max(0, min(MAX_SCORE, round(spec.acceptance.quality(metric) * MAX_SCORE)))
+    return Quality(score=score, accepted=spec.acceptance.accepts(metric))

@@ -46,11 +46,11 @@ def gather_evidence(client: ChainClient, store: Store, task_id: int, trainer: st
     spec_bytes = store.get_bytes(str(market.published_event(task_id)["specURI"]))
     if hashlib.sha256(spec_bytes).digest() != task.spec_digest:
         raise VerificationError(f"task {task_id}: the stored spec does not match the on-chain digest")
-    logs = market.contract.events.ResultSubmitted().get_logs(
+    logs = market.contract.events.ResultRevealed().get_logs(
         from_block=client.deployment.start_block if client.deployment else 0,
         argument_filters={"taskId": task_id, "node": Web3.to_checksum_address(trainer)})
     if not logs:
-        raise VerificationError(f"task {task_id}: no result submitted by {trainer}")
+        raise VerificationError(f"task {task_id}: no result revealed by {trainer} (yet)")
     workdir, model_path = fetch_bundle(store, str(logs[-1]["args"]["resultURI"]), dest)
     latest = market.latest_snapshot(task_id, trainer)
     spec = parse_spec(spec_bytes)

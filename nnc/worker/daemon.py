@@ -409,6 +409,12 @@ class Worker:
                 return
             with self.context(task_id):
                 self.execute(task_id)
+        for task_id in self.state.in_phase(Phase.SUBMITTED):
+            if stop.is_set:
+                return
+            if not self.state.tasks[task_id].revealed:
+                with self.context(task_id):
+                    self.reveal(task_id)
         for task_id in list(self.state.checks):
             if stop.is_set:
                 return
@@ -456,6 +462,9 @@ class Worker:
                 if spec.privacy is not None:
                     model_path = seal_model(model_path, model_recipients(spec, self.key))
                 model_uri = self.archive.put_file(model_path)
+            # kept before sending: a restart after the commitment still knows what to reveal
+            self.state.set(task_id, Phase.ASSIGNED, spec_uri=record.spec_uri,
+                           result_digest="0x" + result.result_digest.hex(), result_uri=model_uri)
             _, salt = self.market.submit_result(task_id, result.result_digest, model_uri)
         except (NNCError, OSError) as exc:
             if isinstance(exc, (*TRANSIENT_ERRORS, ServiceUnavailableError)):
@@ -465,9 +474,30 @@ class Worker:
             return
         self.state.set(task_id, Phase.SUBMITTED, spec_uri=record.spec_uri,
                        result_digest="0x" + result.result_digest.hex(), result_uri=model_uri,
-                       salt="" if salt is None else str(salt))
+                       salt="" if salt is None else str(salt),
+                       revealed=self.market.participation(task_id, self.node).revealed)
         log.info("task %d: %s submitted digest 0x%s… (accuracy %.3f, %.1f s)", task_id, self.tag,
                  result.result_digest.hex()[:12], result.metric, result.seconds)
+
+    def reveal(self, task_id: int) -> None:
+        """Publishes where this node's model lives once every active result of the task is
+        committed (the market hides results until then, so no replica can copy another's). A
+        winner that never reveals is not paid. The chain is asked first: safe after a restart."""
+        record = self.state.tasks[task_id]
+        if not record.result_uri:
+            return  # submitted before this worker kept URIs: nothing to reveal
+        try:
+            p = self.market.participation(task_id, self.node)
+            if p.revealed:
+                self.state.set(task_id, record.phase, record.reason, revealed=True)
+                return
+            if self.market.reveal_if_due(task_id, record.result_uri) is None:
+                return  # other replicas are still working (or the task moved on)
+        except ContractRevertError as exc:
+            log.warning("task %d: %s could not reveal its result: %s", task_id, self.tag, exc)
+            return
+        self.state.set(task_id, record.phase, record.reason, revealed=True)
+        log.info("task %d: %s revealed its result at %s", task_id, self.tag, record.result_uri)
 
     def give_up(self, task_id: int, reason: AbandonReason, cause: str) -> None:
         """Abandons a task this node cannot carry out, then records it failed (with `cause`).

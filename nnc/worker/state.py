@@ -32,6 +32,7 @@ class TaskRecord:
     result_digest: str = ""
     result_uri: str = ""
     salt: str = ""  # of the result commitment (decimal), to open it in a dispute
+    revealed: bool = False  # the result URI is published on-chain (revealResult)
 
 
 @dataclass
@@ -61,7 +62,8 @@ class WorkerState:
         tasks = {int(k): TaskRecord(phase=Phase(v["phase"]), reason=v.get("reason", ""),
                                     spec_uri=v.get("spec_uri", ""),
                                     result_digest=v.get("result_digest", ""),
-                                    result_uri=v.get("result_uri", ""), salt=v.get("salt", ""))
+                                    result_uri=v.get("result_uri", ""), salt=v.get("salt", ""),
+                                    revealed=bool(v.get("revealed", False)))
                  for k, v in data.get("tasks", {}).items()}
         return cls(path=path, last_block=int(data["last_block"]), tasks=tasks,
                    checks=[int(t) for t in data.get("checks", [])],
@@ -77,7 +79,7 @@ class WorkerState:
             "touched": {str(k): v for k, v in self.touched.items()},
         })
 
-    def set(self, task_id: int, phase: Phase, reason: str = "", **fields: str) -> TaskRecord:
+    def set(self, task_id: int, phase: Phase, reason: str = "", **fields: str | bool) -> TaskRecord:
         record = self.tasks.get(task_id) or TaskRecord(phase=phase)
         record.phase = phase
         record.reason = reason

@@ -55,8 +55,11 @@ def with_maverick(chain: Devnet, tmp_path: Path, replication: int) -> tuple[Netw
     spec = load_spec(TINY_SPEC)
     other = spec.model_copy(update={"training": spec.training.model_copy(update={"seed": spec.training.seed + 1})})
     result = train(other, tmp_path / "maverick")
-    maverick.submit_result(task_id, result.result_digest, net.store.put_file(result.model_path))
+    model_uri = net.store.put_file(result.model_path)
+    maverick.submit_result(task_id, result.result_digest, model_uri)  # a commitment; the URI comes later
     net.run_until("every result in", lambda: net.status(task_id) == TaskStatus.SUBMITTED)
+    assert maverick.reveal_if_due(task_id, model_uri) is not None  # every replica committed: reveal
+    assert maverick.reveal_if_due(task_id, model_uri) is None  # once
     return net, task_id, maverick
 
 
@@ -65,6 +68,8 @@ def challenge_and_slash(chain: Devnet, task_id: int, node: str) -> int:
     vote is mined through and resolved. Returns the dispute id."""
     dispute_id, _ = Arbitration(chain.client(REQUESTER)).challenge(task_id, node, BOND, "local://evidence")
     voter = Arbitration(chain.client(chain.voter))
+    # votes count from the block after the snapshot (which lies the voting delay after the opening)
+    mine(chain, voter.dispute(dispute_id).snapshot - chain.client(0).block_number() + 1)
     voter.vote(dispute_id, slash=True)
     mine(chain, voter.dispute(dispute_id).vote_end - chain.client(0).block_number() + 1)
     voter.resolve(dispute_id)

@@ -28,9 +28,10 @@ def test_task_over_its_memory_limit_fails_cleanly_on_chain_and_the_daemon_goes_o
     greedy = spec.model_copy(update={"model": spec.model.model_copy(update={"hidden": [4096, 4096, 4096]})})
     task_id = net.publish(greedy, replication=1, budget=BUDGET)
     requester = chain.address(REQUESTER)
+    treasury = chain.deployment.deployer  # type: ignore[union-attr]
     market, registry = net.market(), Registry(chain.client(REQUESTER))
     staked = registry.node(worker.node).staked
-    slashed_before = int(registry.contract.functions.claimable(requester).call())
+    slashed_before = int(registry.contract.functions.claimable(treasury).call())
 
     def gave_up() -> bool:
         record = worker.state.tasks.get(task_id)
@@ -39,14 +40,16 @@ def test_task_over_its_memory_limit_fails_cleanly_on_chain_and_the_daemon_goes_o
     net.run_until("the worker gave the task up", gave_up)
     assert "memory limit of 1200 MB" in worker.state.tasks[task_id].reason
 
-    # On-chain: failed at once, the whole budget back to the requester, exactly the penalty slashed.
+    # On-chain: failed at once (its only assignee gave up), the whole budget back to the requester,
+    # exactly the penalty slashed, to the treasury (never to the requester: issue 12).
     task = market.task(task_id)
     assert task.status == TaskStatus.FAILED
     penalty = task.collateral * market.abandon_penalty_bps() // 10_000
     assert penalty > 0
     node = registry.node(worker.node)
     assert node.staked == staked - penalty and node.locked == 0
-    assert int(registry.contract.functions.claimable(requester).call()) - slashed_before == penalty
+    assert int(registry.contract.functions.claimable(treasury).call()) - slashed_before == penalty
+    assert int(registry.contract.functions.claimable(requester).call()) == 0
     assert market.claimable(requester, ETH) == BUDGET
     w3 = chain.client(REQUESTER).w3
     balance = w3.eth.get_balance(requester)

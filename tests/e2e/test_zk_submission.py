@@ -57,7 +57,7 @@ def test_valid_proof_is_accepted_on_chain_and_in_python(chain: Devnet, tmp_path:
     net, task_id, (node,) = assigned(chain, tmp_path, 1)
     p = proof_for(node, task_id)
     assert verify(p.proof)
-    receipt = node.submit_proof(task_id, p, "local://model")
+    receipt = node.submit_proof(task_id, p)
     assert receipt["status"] == 1
     proofs = chain.client(0).at("ResultProofs", node.result_proofs())
     assert proofs.functions.commitmentOf(task_id, node.client.address).call() == p.commitment
@@ -73,35 +73,35 @@ def test_tampered_proof_is_rejected(chain: Devnet, tmp_path: Path) -> None:
     wrong_point = replace(p, proof=replace(p.proof, c=p.proof.a))
     for bad in (off_curve, wrong_point):
         assert not verify(bad.proof)
-        assert reverted(lambda b=bad: node.submit_proof(task_id, b, "local://model")) == "InvalidResultProof"
+        assert reverted(lambda b=bad: node.submit_proof(task_id, b)) == "InvalidResultProof"
     assert not any(node.result_of(task_id, node.client.address))
 
 
 def test_proof_replayed_by_another_address_is_rejected(chain: Devnet, tmp_path: Path) -> None:
     _, task_id, (honest, thief) = assigned(chain, tmp_path, 2)
     p = proof_for(honest, task_id)
-    assert reverted(lambda: thief.submit_proof(task_id, p, "local://copy")) == "InvalidResultProof"
-    assert honest.submit_proof(task_id, p, "local://model")["status"] == 1
+    assert reverted(lambda: thief.submit_proof(task_id, p)) == "InvalidResultProof"
+    assert honest.submit_proof(task_id, p)["status"] == 1
 
 
 def test_copied_agreement_tag_without_the_digest_is_rejected(chain: Devnet, tmp_path: Path) -> None:
     _, task_id, (honest, lazy) = assigned(chain, tmp_path, 2)
     honest_proof = proof_for(honest, task_id)
-    honest.submit_proof(task_id, honest_proof, "local://model")
+    honest.submit_proof(task_id, honest_proof)
     # The lazy node copies the tag it saw on-chain; it can prove only its own (wrong) digest.
     own = proof_for(lazy, task_id, hashlib.sha256(b"a guess").digest())
     copied = replace(own, agreement_tag=honest_proof.agreement_tag,
                      proof=own.proof.with_public_signals((*own.proof.public_signals[:3], honest_proof.agreement_tag)))
     assert not verify(copied.proof)
-    assert reverted(lambda: lazy.submit_proof(task_id, copied, "local://lazy")) == "InvalidResultProof"
+    assert reverted(lambda: lazy.submit_proof(task_id, copied)) == "InvalidResultProof"
 
 
 def test_out_of_range_public_inputs_and_plain_digests_are_rejected(chain: Devnet, tmp_path: Path) -> None:
     _, task_id, (node,) = assigned(chain, tmp_path, 1)
     p = proof_for(node, task_id)
     wrapped = replace(p, commitment=p.commitment + FIELD_MODULUS)  # the same field element, another uint256
-    assert reverted(lambda: node.submit_proof(task_id, wrapped, "local://model")) == "NotAFieldElement"
-    assert reverted(lambda: node.submit(task_id, DIGEST, "local://model")) == "ProofRequired"
+    assert reverted(lambda: node.submit_proof(task_id, wrapped)) == "NotAFieldElement"
+    assert reverted(lambda: node.submit(task_id, DIGEST)) == "ProofRequired"
     raw = Proof.from_calldata(p.proof.calldata(), p.proof.public_signals)
     assert raw == p.proof  # the calldata round trip the oracle relies on
 
@@ -182,7 +182,7 @@ def test_oracle_refuses_to_spend_gas_on_a_task_whose_proof_fails_in_python(chain
     w3.provider.make_request("anvil_setCode", [verifier, "0x600160005260206000f3"])  # type: ignore[arg-type]
     p = proof_for(node, task_id)
     forged = replace(p, proof=replace(p.proof, c=p.proof.a))
-    node.submit_proof(task_id, forged, "local://model")
+    node.submit_proof(task_id, forged)
     assert net.status(task_id) == TaskStatus.SUBMITTED
     advance_time(chain, node.settlement_params().challenge_window + 1)  # settlement is due
     net.oracle.sync()
@@ -193,7 +193,7 @@ def test_oracle_refuses_to_spend_gas_on_a_task_whose_proof_fails_in_python(chain
 
 def test_oracle_settles_a_task_whose_proofs_verify_in_python(chain: Devnet, tmp_path: Path) -> None:
     net, task_id, (node,) = assigned(chain, tmp_path, 1)
-    node.submit_proof(task_id, proof_for(node, task_id), "local://model")
+    node.submit_proof(task_id, proof_for(node, task_id))
     advance_time(chain, node.settlement_params().challenge_window + 1)
     net.oracle.sync()
     assert (task_id, "settle") in net.oracle.poke()
