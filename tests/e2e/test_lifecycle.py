@@ -171,6 +171,9 @@ def test_past_the_deadline_the_node_that_did_not_submit_drops_out_and_the_one_th
     assert registry.contract.functions.claimable(chain.address(REQUESTER)).call() == 0
     late.sync()
     assert late.state.tasks[task_id].phase.value == "failed"
+    diligent.sync()
+    diligent.work(StopFlag())  # every active result is in now: the diligent node reveals its model
+    assert market.participation(task_id, diligent.node).revealed
 
     # the diligent node's result settles the task after the challenge window
     advance_time(chain, market.settlement_params().challenge_window + 1)
