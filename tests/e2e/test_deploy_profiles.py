@@ -11,6 +11,7 @@ from nnc.chain.client import ChainClient, connect_web3
 from nnc.chain.deploy import DEVNET_WARNING, PRODUCTION
 from nnc.chain.deployment import Deployment
 from nnc.chain.governance import roles_held
+from nnc.chain.market import Market
 from nnc.cli import cli
 from nnc.devnet import DEPLOYER, Devnet
 
@@ -48,7 +49,7 @@ def test_production_profile_deploys_days_of_delay_and_leaves_the_deployer_no_rol
     assert tuple(arbitration.params().call()) == (p.min_bond, p.dispute_voting_delay, p.dispute_voting_period,
                                                   p.dispute_quorum_bps, p.challenger_share_bps,
                                                   p.requester_share_bps, p.node_bond_share_bps)
-    assert contracts["TaskMarket"].functions.treasury().call() == timelock  # fees to the DAO
+    assert Market(client).params().treasury == timelock  # fees to the DAO (set in the MarketConfig)
     assert arbitration.treasury().call() == timelock
 
 
