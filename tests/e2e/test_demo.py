@@ -22,7 +22,8 @@ def test_demo_settles_a_real_training_task_with_conserved_escrow(tmp_path: Path)
     # working data on IPFS, what must last on Arweave
     assert any("stored the dataset at ipfs://" in line for line in lines)
     assert any("published task" in line and "(ipfs://" in line for line in lines)
-    models = [line for line in lines if "submitted result" in line]
+    assert len([line for line in lines if "committed result" in line]) == 2  # commitments first,
+    models = [line for line in lines if "revealed its model at" in line]  # then where the models live
     assert len(models) == 2 and all("model at ar://" in line for line in models)
     assert result.audit_uri.startswith("ar://")
     assert any(line.startswith("API: task") and "audit trace" in line for line in lines)
