@@ -205,3 +205,28 @@ def test_tie_resolved_by_a_challenge_pays_the_remaining_replica_alone(chain: Dev
     assert task.result_digest == market.result_of(task_id, honest)
     assert registry.node(maverick.client.address).staked == 200 * NNT - COLLATERAL
     assert registry.node(honest).staked == 200 * NNT and registry.node(honest).locked == 0
+
+
+def test_worker_applies_only_with_free_stake_for_the_collateral_and_time_to_finish(
+        chain: Devnet, tmp_path: Path) -> None:
+    """Applying locks the collateral (issue 12): the worker does not apply when its free stake
+    cannot cover it, nor for a task it cannot finish before the deadline by its own estimate."""
+    net = make_network(chain, tmp_path, chain.node_indices()[:1])  # 200 NNT staked
+    worker = net.workers[0]
+    registry = Registry(chain.client(0))
+    big = net.publish(replication=1, collateral=150 * NNT)
+    worker.sync()
+    assert worker.state.tasks[big].phase == Phase.APPLIED
+    assert registry.node(worker.node).locked == 150 * NNT  # locked while applying
+
+    second = net.publish(replication=1, collateral=100 * NNT)  # 50 NNT free
+    worker.sync()
+    record = worker.state.tasks[second]
+    assert record.phase == Phase.SKIPPED and "free stake" in record.reason
+    assert worker.node not in net.market().applicants(second)
+
+    worker.settings = worker.settings.model_copy(update={"deadline_margin": 100.0})
+    tight = net.publish(replication=1, collateral=0, apply_window=60, deadline=60 + 120)
+    worker.sync()
+    record = worker.state.tasks[tight]
+    assert record.phase == Phase.SKIPPED and "cannot finish before the deadline" in record.reason

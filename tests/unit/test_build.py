@@ -51,3 +51,31 @@ def test_a_compile_error_is_reported_with_the_compiler_message(sources: Path, tm
     with pytest.raises(ArtifactError, match="Broken.sol"):
         build_artifacts(sources, tmp_path / "out")
     assert not (tmp_path / "out" / "manifest.json").exists()
+
+
+def test_external_libraries_are_linked_by_their_offsets() -> None:
+    """TaskMarket calls external libraries (TaskSettlement, ...): the artifact keeps solc's link
+    references, each offset holds the library's placeholder, and linking fills in the address."""
+    from web3 import Web3
+
+    from nnc.chain.client import ChainClient, library_placeholder
+
+    artifacts = Artifacts()
+    market = artifacts.get("TaskMarket")
+    libraries = market.libraries
+    assert ("contracts/src/libraries/TaskSettlement.sol", "TaskSettlement") in libraries
+    code = market.bytecode[2:]
+    for source, library in libraries:
+        for ref in market.link_references[source][library]:
+            start = 2 * ref["start"]
+            assert code[start:start + 40] == library_placeholder(source, library)
+    client = ChainClient(Web3(), artifacts)
+    fake = {library: "0x" + f"{i + 1:02x}" * 20 for i, (_, library) in enumerate(libraries)}
+    client.libraries.update(fake)  # known already: nothing is deployed
+    linked = client.link(market)[2:]
+    assert "__$" not in linked and len(linked) == len(code)
+    for source, library in libraries:
+        for ref in market.link_references[source][library]:
+            start = 2 * ref["start"]
+            assert linked[start:start + 40] == fake[library][2:]
+    assert client.link(artifacts.get("MarketConfig")) == artifacts.get("MarketConfig").bytecode  # no libraries
