@@ -97,7 +97,12 @@ def status_cmd(ctx: click.Context, task_id: int) -> None:
     click.echo(f"task {task_id}: {task.status.name.lower()}")
     click.echo(f"  requester    {task.requester}")
     click.echo(f"  budget       {fmt_amount(task.budget, task.token)}")
-    click.echo(f"  replication  {task.replication} (submitted {task.submissions})")
+    click.echo(f"  replication  {task.replication} (active {task.active}, submitted {task.submissions})")
+    if task.tied:
+        click.echo(f"  tied         no strict majority: challenges until {task.challenge_ends_at}, then every "
+                   f"active replica is paid")
+    elif task.challenge_ends_at:
+        click.echo(f"  challenges   until {task.challenge_ends_at}")
     click.echo(f"  compute      {task.compute_units} units, quality {task.quality_score / 100:g}%")
     click.echo(f"  collateral   {task.collateral / NNT:g} NNT per node")
     click.echo(f"  deadlines    apply {task.apply_deadline}, results {task.deadline}")
@@ -105,7 +110,9 @@ def status_cmd(ctx: click.Context, task_id: int) -> None:
         digest = market.result_of(task_id, node)
         snapshot = market.latest_snapshot(task_id, node)
         shown = "0x" + digest.hex() if any(digest) else f"(training: snapshot at step {snapshot.step})"
-        click.echo(f"  node {node}  {shown}")
+        seat = market.participation(task_id, node)
+        state = "dropped out" if seat.dropped else f"collateral {seat.bond.name.lower()}"
+        click.echo(f"  node {node}  {shown}  ({state}{', revealed' if seat.revealed else ''})")
     if any(task.result_digest):
         click.echo(f"  result       0x{task.result_digest.hex()}")
 
@@ -171,8 +178,39 @@ def submit_cmd(ctx: click.Context, task_id: int, workdir: Path) -> None:
                           spec.determinism.digest_decimals)
     with bytes_bar(ctx, f"uploading {model_path.name}", model_path.stat().st_size) as on_bytes:
         uri = store.put_file(model_path, on_bytes)
-    with stages_bar(ctx, "submitting", ["proving", "sending"]) as on_stage:
+    with stages_bar(ctx, "submitting", ["proving", "sending", "revealing"]) as on_stage:
         _, salt = market.submit_result(task_id, digest, uri, on_stage=on_stage)
     click.echo(f"task {task_id}: submitted 0x{digest.hex()} ({uri})")
     if salt is not None:
         click.echo(f"  commitment salt {salt} (keep it: it opens the commitment in a dispute)")
+    if market.participation(task_id, market.client.address).revealed:
+        click.echo("  model URI revealed (every result is in)")
+    else:
+        click.echo(f"  the model URI is revealed once every replica committed: run `nnc task reveal {task_id} "
+                   f"{uri}` then (a winner that never reveals is not paid)")
+
+
+@task_group.command("reveal")
+@click.argument("task_id", type=int)
+@click.argument("uri")
+@click.pass_context
+def reveal_cmd(ctx: click.Context, task_id: int, uri: str) -> None:
+    """Publish where your model for TASK_ID lives (URI), once every replica has committed its result."""
+    market = Market(client_of(ctx))
+    if market.participation(task_id, market.client.address).revealed:
+        click.echo(f"task {task_id}: already revealed")
+        return
+    if market.reveal_if_due(task_id, uri) is None:
+        raise click.ClickException(f"task {task_id}: not revealable now (other replicas still working, "
+                                   f"or your result is not in): status {market.task(task_id).status.name.lower()}")
+    click.echo(f"task {task_id}: revealed {uri}")
+
+
+@task_group.command("release")
+@click.argument("task_id", type=int)
+@click.argument("node")
+@click.pass_context
+def release_cmd(ctx: click.Context, task_id: int, node: str) -> None:
+    """Release NODE's frozen collateral for TASK_ID once the task's freeze window has closed (anyone may)."""
+    Market(client_of(ctx)).release_frozen(task_id, node)
+    click.echo(f"task {task_id}: collateral of {node} released")
