@@ -20,22 +20,24 @@ class NodePayout:
 
 
 def node_payout(budget: int, replication: int, compute_units: int, price: int, quality: int | None, reputation: int,
-                params: SettlementParams, token_value: int = TOKEN_UNIT) -> NodePayout:
+                params: SettlementParams, token_value: int = TOKEN_UNIT, rejected: bool = False) -> NodePayout:
     """What one paid node earns (see ITaskMarket's notes): a node of the agreeing majority, or
     every active replica of a tie that stood through its window.
 
     `quality` None means unscored (QUALITY_UNSCORED, neutral). `token_value` is what governance
     counts 1e18 of the task's token as in NNT-wei (`MarketConfig.tokenValue`): the NNT bonus is
     capped at the fee paid, valued so. The bonus is what the node asks the pool for; the pool
-    grants at most its balance.
+    grants at most its balance. A `rejected` result (below the spec's acceptance threshold) is
+    paid its compute only: the base weight, no quality or reputation share, no bonus.
     """
     q = QUALITY_UNSCORED if quality is None else quality
     share = budget // replication
     cost = share if price == 0 else min(price * compute_units, share)
-    factor = (params.base_weight_bps + params.quality_weight_bps * q // BPS
-              + params.reputation_weight_bps * reputation // BPS)
+    factor = params.base_weight_bps
+    if not rejected:
+        factor += params.quality_weight_bps * q // BPS + params.reputation_weight_bps * reputation // BPS
     gross = cost * factor // BPS
     fee = gross * params.protocol_fee_bps // BPS
-    bonus = params.reward_per_compute_unit * compute_units * q // BPS
+    bonus = 0 if rejected else params.reward_per_compute_unit * compute_units * q // BPS
     bonus = min(bonus, fee * token_value // TOKEN_UNIT)
     return NodePayout(gross=gross, fee=fee, net=gross - fee, bonus=bonus)

@@ -35,3 +35,9 @@ def test_books_close_for_any_paid_subset() -> None:
     refund = budget - sum(p.gross for p in paid)
     assert sum(p.net for p in paid) + sum(p.fee for p in paid) + refund == budget
     assert refund >= budget // r
+
+
+def test_rejected_result_is_paid_its_compute_only() -> None:
+    rejected = node_payout(10**18, 2, 100, 0, 9000, 9000, PARAMS, token_value=2000 * 10**18, rejected=True)
+    assert rejected.gross == (10**18 // 2) * PARAMS.base_weight_bps // 10_000
+    assert rejected.bonus == 0
