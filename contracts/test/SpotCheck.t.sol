@@ -5,6 +5,7 @@ import {DisputeFixture} from "./DisputeFixture.sol";
 import {IArbitration} from "../src/interfaces/IArbitration.sol";
 import {ISpotCheck} from "../src/interfaces/ISpotCheck.sol";
 import {ITaskMarket} from "../src/interfaces/ITaskMarket.sol";
+import {DrawRigger} from "./mocks/DrawRigger.sol";
 
 contract SpotCheckTest is DisputeFixture {
     uint256 internal constant FEE = 0.05 ether;
@@ -52,6 +53,39 @@ contract SpotCheckTest is DisputeFixture {
             )
         );
         market.settle(taskId);
+    }
+
+    /// @dev The trainer (through a contract) asks for verification and reverts unless its
+    ///      accomplice is drawn, whatever block it lands in.
+    function test_requestVerification_callerCannotChooseVerifier() public {
+        uint256 taskId = _spotChecked();
+        DrawRigger rigger = new DrawRigger();
+        bool chosen;
+        for (uint256 randao; randao < 32 && !chosen; ++randao) {
+            vm.prevrandao(randao);
+            try rigger.requestAndKeep(spotCheck, taskId, nodes[1]) {
+                chosen = true;
+            } catch {}
+        }
+        assertFalse(chosen);
+    }
+
+    function test_replaceVerifier_callerCannotChooseTheReplacement() public {
+        uint256 taskId = _spotChecked();
+        spotCheck.requestVerification(taskId);
+        _completeDraw(taskId);
+        ISpotCheck.Check memory c = spotCheck.getCheck(taskId);
+        address accomplice = c.verifier == nodes[1] ? nodes[2] : nodes[1];
+        vm.warp(c.reportDeadline + 1);
+        DrawRigger rigger = new DrawRigger();
+        bool chosen;
+        for (uint256 randao; randao < 32 && !chosen; ++randao) {
+            vm.prevrandao(randao);
+            try rigger.replaceAndKeep(spotCheck, taskId, accomplice) {
+                chosen = true;
+            } catch {}
+        }
+        assertFalse(chosen);
     }
 
     function test_report_passed_paysTheVerifier_andSettles() public {
@@ -143,6 +177,9 @@ contract SpotCheckTest is DisputeFixture {
         vm.expectRevert(abi.encodeWithSelector(ISpotCheck.NoVerifierAvailable.selector, taskId));
         spotCheck.requestVerification(taskId);
     }
+
+    /// @dev Completes a pending verifier draw where the contract has two steps (none yet).
+    function _completeDraw(uint256 taskId) internal {}
 
     function test_join_requiresTheMinimumStake() public {
         vm.prank(stranger);

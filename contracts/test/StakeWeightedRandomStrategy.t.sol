@@ -8,6 +8,7 @@ import {StrategyBase} from "../src/strategies/StrategyBase.sol";
 import {INodeRegistry} from "../src/interfaces/INodeRegistry.sol";
 import {IReputation} from "../src/interfaces/IReputation.sol";
 import {ITaskMarket} from "../src/interfaces/ITaskMarket.sol";
+import {DrawRigger} from "./mocks/DrawRigger.sol";
 
 contract StakeWeightedRandomStrategyTest is StrategyTest {
     function test_constructor_revertsWithZeroAddress() public {
@@ -102,6 +103,25 @@ contract StakeWeightedRandomStrategyTest is StrategyTest {
         vm.prevrandao(12_345);
         uint256 id = _assignWith(stakeWeighted, 8);
         _assertValidSelection(_candidates(8), market.assigneesOf(id), 3);
+    }
+
+    /// @dev An applicant (through a contract) assigns and reverts unless it is among the
+    ///      picked, whatever block it lands in: 1 of 3 out of 16 applicants.
+    function test_assign_callerCannotChooseTheAssignees() public {
+        ITaskMarket.TaskParams memory p = _params();
+        p.strategy = address(stakeWeighted);
+        uint256 id = _publish(p);
+        _apply(id, 16);
+        vm.warp(p.applyDeadline);
+        DrawRigger rigger = new DrawRigger();
+        bool chosen;
+        for (uint256 randao; randao < 32 && !chosen; ++randao) {
+            vm.prevrandao(randao);
+            try rigger.assignAndKeep(market, address(stakeWeighted), id, nodes[15]) {
+                chosen = true;
+            } catch {}
+        }
+        assertFalse(chosen);
     }
 
     function testFuzz_select_neverDuplicatesOrPicksOutsiders(uint256 randao, uint256 taskId, uint8 n, uint8 count)
