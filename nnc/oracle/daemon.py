@@ -63,6 +63,7 @@ class Oracle:
         self.store = store
         self.archive = archive
         self.unscored: set[int] = set()  # tasks whose quality could not be reported: not retried
+        self.undrawable: set[tuple[int, int]] = set()  # (task, draw block) that found no verifier: warned
         self.client = client
         self.market = Market(client)
         self.spot_check = SpotCheck(client)
@@ -212,6 +213,10 @@ class Oracle:
                 return "replace_verifier"
         except ContractRevertError as exc:
             level = logging.DEBUG if exc.name in NOT_READY else logging.WARNING
+            if exc.name == "NoVerifierAvailable":  # retried every round until it lapses: warn once per draw
+                seen = (task_id, check.draw_block) in self.undrawable
+                self.undrawable.add((task_id, check.draw_block))
+                level = logging.DEBUG if seen else logging.WARNING
             log.log(level, "task %d: spot-check step not possible now: %s", task_id, exc)
         return None
 
