@@ -203,9 +203,7 @@ contract SpotCheckFeesTest is SpotCheckFixture {
     function test_setVerificationTimeout_isBounded_andAdminOnly() public {
         vm.expectRevert(abi.encodeWithSelector(ISpotCheck.InvalidVerificationTimeout.selector, 0, 30 days));
         spotCheck.setVerificationTimeout(0);
-        vm.expectRevert(
-            abi.encodeWithSelector(ISpotCheck.InvalidVerificationTimeout.selector, 30 days + 1, 30 days)
-        );
+        vm.expectRevert(abi.encodeWithSelector(ISpotCheck.InvalidVerificationTimeout.selector, 30 days + 1, 30 days));
         spotCheck.setVerificationTimeout(30 days + 1);
         vm.expectEmit(false, false, false, true, address(spotCheck));
         emit ISpotCheck.VerificationTimeoutSet(2 days);
@@ -235,7 +233,7 @@ contract SpotCheckFeesTest is SpotCheckFixture {
             vm.prank(requester);
             spotCheck.enable{value: fee}(ids[k], SEGMENTS, TOLERANCE);
             _assertHoldings(ids);
-            _drive(ids[k], uint8(seed >> (8 * k)) % 8);
+            _drive(ids[k], (seed >> (8 * k)) % 8);
             _assertHoldings(ids);
         }
         for (uint256 k; k < 3; ++k) {
@@ -262,7 +260,7 @@ contract SpotCheckFeesTest is SpotCheckFixture {
         assertEq(credited + escrowed, total, "each fee exactly once");
     }
 
-    function _drive(uint256 id, uint8 path) internal {
+    function _drive(uint256 id, uint256 path) internal {
         if (path == 0) {
             vm.prank(requester);
             market.cancel(id);

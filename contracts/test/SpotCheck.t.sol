@@ -11,7 +11,7 @@ contract SpotCheckTest is SpotCheckFixture {
     function test_requestVerification_commitsTheDraw_andHoldsTheTask() public {
         uint256 taskId = _spotChecked();
         vm.expectEmit(true, false, false, true, address(spotCheck));
-        emit ISpotCheck.VerifierDrawCommitted(taskId, uint64(block.number + spotCheck.DRAW_DELAY()), uint32(POOL));
+        emit ISpotCheck.VerifierDrawCommitted(taskId, uint64(block.number) + spotCheck.DRAW_DELAY(), POOL);
         spotCheck.requestVerification(taskId);
         ISpotCheck.Check memory c = spotCheck.getCheck(taskId);
         assertEq(uint256(c.status), uint256(ISpotCheck.CheckStatus.Verifying));
@@ -33,9 +33,7 @@ contract SpotCheckTest is SpotCheckFixture {
         market.settle(taskId);
     }
 
-    function test_drawVerifier_picksAStakedVerifierOtherThanTheTrainer_fromTheTargetBlockHash(bytes32 hash)
-        public
-    {
+    function test_drawVerifier_picksAStakedVerifierOtherThanTheTrainer_fromTheTargetBlockHash(bytes32 hash) public {
         vm.assume(hash != bytes32(0));
         uint256 taskId = _spotChecked();
         spotCheck.requestVerification(taskId);
@@ -75,7 +73,7 @@ contract SpotCheckTest is SpotCheckFixture {
         vm.roll(target + 257); // its hash is gone
         uint64 next = uint64(block.number + spotCheck.DRAW_DELAY());
         vm.expectEmit(true, false, false, true, address(spotCheck));
-        emit ISpotCheck.VerifierDrawCommitted(taskId, next, uint32(POOL));
+        emit ISpotCheck.VerifierDrawCommitted(taskId, next, POOL);
         assertEq(spotCheck.drawVerifier(taskId), address(0), "nobody drawn from a stale target");
         ISpotCheck.Check memory c = spotCheck.getCheck(taskId);
         assertEq(c.drawBlock, next, "committed again");

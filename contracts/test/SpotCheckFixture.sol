@@ -11,7 +11,7 @@ abstract contract SpotCheckFixture is DisputeFixture {
     uint256 internal constant FEE = 0.05 ether;
     uint8 internal constant SEGMENTS = 3;
     uint32 internal constant TOLERANCE = 100; // 1e-4
-    uint256 internal constant POOL = 4;
+    uint32 internal constant POOL = 4;
 
     function setUp() public virtual override {
         super.setUp();

@@ -151,14 +151,10 @@ contract StakeWeightedRandomStrategyTest is StrategyTest {
     function test_commitDraw_onlyAgainOnceStale_whichSnapshotsAnew() public {
         uint256 id = _committed(_candidates(4));
         (uint64 target,) = stakeWeighted.drawOf(id);
-        vm.expectRevert(
-            abi.encodeWithSelector(IStakeWeightedRandomStrategy.DrawAlreadyCommitted.selector, id, target)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IStakeWeightedRandomStrategy.DrawAlreadyCommitted.selector, id, target));
         stakeWeighted.commitDraw(id);
         _mine(id, keccak256("ready"));
-        vm.expectRevert(
-            abi.encodeWithSelector(IStakeWeightedRandomStrategy.DrawAlreadyCommitted.selector, id, target)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IStakeWeightedRandomStrategy.DrawAlreadyCommitted.selector, id, target));
         stakeWeighted.commitDraw(id);
 
         vm.roll(target + 257);
@@ -307,9 +303,7 @@ contract StakeWeightedRandomStrategyTest is StrategyTest {
         _assertValidSelection(_candidates(8), market.assigneesOf(id), 3);
     }
 
-    function testFuzz_select_neverDuplicatesOrPicksOutsiders(bytes32 hash, uint8 n, uint16 mask, uint8 count)
-        public
-    {
+    function testFuzz_select_neverDuplicatesOrPicksOutsiders(bytes32 hash, uint8 n, uint16 mask, uint8 count) public {
         vm.assume(hash != bytes32(0));
         n = uint8(bound(n, 1, 16));
         uint256 id = _committed(_candidates(n));
@@ -317,7 +311,8 @@ contract StakeWeightedRandomStrategyTest is StrategyTest {
         address[] memory c = new address[](n);
         uint256 m;
         for (uint256 i; i < n; ++i) {
-            if (mask & (1 << i) != 0 || i == 0) c[m++] = nodes[i];
+            // forge-lint: disable-next-line(incorrect-shift)
+            if (mask & (1 << i) != 0 || i == 0) c[m++] = nodes[i]; // bit i of the mask
         }
         assembly ("memory-safe") {
             mstore(c, m) // the still-eligible subset

@@ -53,7 +53,8 @@ contract StakeWeightedRandomStrategy is StrategyBase, IStakeWeightedRandomStrate
         uint256 total;
         for (uint256 i; i < applicants.length; ++i) {
             uint256 free = registry.freeStake(applicants[i]);
-            uint96 weight = free > type(uint96).max ? type(uint96).max : uint96(free);
+            // forge-lint: disable-next-line(unsafe-typecast)
+            uint96 weight = free > type(uint96).max ? type(uint96).max : uint96(free); // capped: no truncation
             d.entries.push(Entry(applicants[i], weight));
             total += weight;
         }

@@ -280,11 +280,7 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard {
     /// @dev A pool member that is not the trainer nor the excluded (late) verifier, was in the
     ///      pool at the commit's block and is still eligible, probing at most MAX_PROBES slots
     ///      of the committed pool size.
-    function _pick(uint256 taskId, Check storage c, uint256 random, uint64 committedAt)
-        private
-        view
-        returns (address)
-    {
+    function _pick(uint256 taskId, Check storage c, uint256 random, uint64 committedAt) private view returns (address) {
         uint256 n = c.drawPoolSize;
         uint256 live = _pool.length;
         address trainer = c.trainer;
