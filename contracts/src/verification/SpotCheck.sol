@@ -101,8 +101,9 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard {
     }
 
     /// @inheritdoc ISpotCheck
-    /// @dev Enabled and Verifying checks are the ones whose fee is unspent; a Verifying check's
-    ///      task is terminal when a challenge took it from Verifying to Disputed and Slashed.
+    /// @dev Enabled and Verifying checks are the ones whose fee is unspent. A Verifying check
+    ///      whose task ended is accepted too: the market lets a dispute role move a Verifying
+    ///      task to Disputed (and on to Slashed), which no report then follows.
     function refundFee(uint256 taskId) external {
         Check storage c = _checks[taskId];
         CheckStatus status = c.status;
