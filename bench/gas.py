@@ -15,6 +15,7 @@ import argparse
 import json
 import tempfile
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from nnc.chain.deploy import NNT
 from nnc.chain.deployment import STRATEGY_CONTRACTS
 from nnc.chain.devnet import Anvil
 from nnc.chain.market import Market, PublishRequest
-from nnc.devnet import REQUESTER, Devnet
+from nnc.devnet import DEVNET_PARAMS, REQUESTER, Devnet
 
 APPLICANTS = 8  # at most the smallest size, so every size assigns from the same number of applicants
 REPLICATION = 3
@@ -84,6 +85,11 @@ class Bench:
             self.gas["apply"].append(self.gas_of(self.send(node, market.functions.applyForTask(task_id))))
         if strategy != "first-come":
             self.w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [101])
+        if strategy == "stake-weighted-random":  # two steps: commit the draw, assign once its block is mined
+            draw = self.deployer.contract(STRATEGY_CONTRACTS[strategy])
+            self.gas["commitDraw"].append(self.gas_of(self.send(self.deployer.address,
+                                                                draw.functions.commitDraw(task_id))))
+            self.w3.provider.make_request(RPCEndpoint("anvil_mine"), [hex(draw.functions.DRAW_DELAY().call())])
         gas = self.gas_of(self.send(self.deployer.address, market.functions.assign(task_id)))
         self.finish(task_id, market)
         return gas
@@ -115,7 +121,10 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     assign: dict[str, dict[int, int]] = defaultdict(dict)
     with tempfile.TemporaryDirectory(prefix="nnc-gas-") as tmp:
-        devnet = Devnet(data_dir=Path(tmp), nodes=1, anvil=Anvil(extra_args=("--auto-impersonate",)))
+        # plain result digests: submitResult reverts ProofRequired once result proofs are on (the
+        # zero-knowledge path has its own bench, bench/zk.py)
+        params = replace(DEVNET_PARAMS, result_proofs=False)
+        devnet = Devnet(data_dir=Path(tmp), nodes=1, params=params, anvil=Anvil(extra_args=("--auto-impersonate",)))
         with devnet:
             bench = Bench(devnet)
             for size in sizes:

@@ -6,8 +6,8 @@
    segments (the last plus random others) from a fresh seed. A trainer is "detected" when the
    procedure fails; on honest trainers that is a false positive.
 2. On-chain: `--onchain` tasks per kind through the whole path on a devnet (publish with
-   spot-checking, train, submit the checkpoint bundle, verifier picked by prevrandao re-executes
-   and reports, the DAO voter repeats the check and votes, the dispute is resolved), plus the two
+   spot-checking, train, submit the checkpoint bundle, the verifier drawn from a later block's hash
+   re-executes and reports, the DAO voter repeats the check and votes, the dispute is resolved), plus the two
    behaviours that only exist on-chain: late trainers (expired, collateral slashed) and false
    challengers (the node is released whole, the bond lost). Gas of every step is recorded, and a
    governance proposal goes through propose -> vote -> queue -> execute.
@@ -127,6 +127,8 @@ def run_onchain(spec: TaskSpec, per_kind: int, segments: int, home: Path, rng: r
                                           rng)
                 gas["requestVerification"].append(
                     SpotCheck(scenario.requester).request_verification(task_id)["gasUsed"])
+                scenario.draw(task_id)
+                gas["drawVerifier"].append(last_receipt(scenario)["gasUsed"])
                 _, report = scenario.verify(task_id)
                 gas["report (pass)" if report.passed else "report (fail: opens dispute)"].append(
                     last_receipt(scenario)["gasUsed"])

@@ -12,12 +12,14 @@ import {FirstComeStrategy} from "../src/strategies/FirstComeStrategy.sol";
 import {LowestPriceStrategy} from "../src/strategies/LowestPriceStrategy.sol";
 import {ReputationPriorityStrategy} from "../src/strategies/ReputationPriorityStrategy.sol";
 import {StakeWeightedRandomStrategy} from "../src/strategies/StakeWeightedRandomStrategy.sol";
+import {IStakeWeightedRandomStrategy} from "../src/interfaces/IStakeWeightedRandomStrategy.sol";
 import {ITaskMarket} from "../src/interfaces/ITaskMarket.sol";
 
 /// @notice Assignment gas does not grow with the number of registered nodes: two protocol
 ///         deployments, one with 10 and one with 1000 registered, staked nodes besides the same
-///         16 applicants, assign the same tasks (one per strategy). setUp builds both, so
-///         `assign` runs cold in the test, as in its own transaction.
+///         16 applicants, assign the same tasks (one per strategy). setUp builds both (and
+///         commits the stake-weighted draws), so `assign` runs cold in the test, as in its own
+///         transaction.
 contract AssignmentGasTest is Base {
     uint256 internal constant APPLICANTS = 16;
     uint256 internal constant STAKE = 500e18;
@@ -44,6 +46,11 @@ contract AssignmentGasTest is Base {
         _deploy(small, 10, 0x100000);
         _deploy(large, 1000, 0x200000);
         vm.warp(START + 1 hours); // applications closed
+        // the stake-weighted draw is committed, and its target block mined, before assigning
+        uint64 target = IStakeWeightedRandomStrategy(small.strategies[3]).commitDraw(small.tasks[3]);
+        assertEq(IStakeWeightedRandomStrategy(large.strategies[3]).commitDraw(large.tasks[3]), target);
+        vm.roll(target + 1);
+        vm.setBlockhash(target, keccak256("assignment gas"));
     }
 
     function test_assign_firstComeGasDoesNotGrowWithRegisteredNodes() public {

@@ -19,6 +19,7 @@ abstract contract DisputeFixture is Fixture {
     uint16 internal constant REQUESTER_BPS = 3000;
     uint16 internal constant NODE_BOND_BPS = 8000;
     uint64 internal constant REPORT_WINDOW = 1 hours;
+    uint64 internal constant VERIFICATION_TIMEOUT = 1 days;
     bytes32 internal constant HONEST = keccak256("honest model");
 
     Arbitration internal arbitration;
@@ -32,7 +33,9 @@ abstract contract DisputeFixture is Fixture {
         challenger = makeAddr("challenger");
         juror = makeAddr("juror");
         arbitration = new Arbitration(market, registry, nnt, treasury, _arbitrationParams(), address(this));
-        spotCheck = new SpotCheck(market, registry, reputation, arbitration, REPORT_WINDOW, address(this));
+        spotCheck = new SpotCheck(
+            market, registry, reputation, arbitration, REPORT_WINDOW, VERIFICATION_TIMEOUT, address(this)
+        );
         address[] memory resolvers = new address[](2);
         (resolvers[0], resolvers[1]) = (address(arbitration), address(spotCheck));
         market.bindDisputeResolvers(resolvers);

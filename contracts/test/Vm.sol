@@ -16,6 +16,9 @@ interface Vm {
     function roll(uint256 blockNumber) external;
     function deal(address account, uint256 balance) external;
     function prevrandao(uint256 newPrevrandao) external;
+    function setBlockhash(uint256 blockNumber, bytes32 blockHash) external;
+    function snapshotState() external returns (uint256 snapshotId);
+    function revertToState(uint256 snapshotId) external returns (bool success);
     function mockCall(address callee, bytes calldata data, bytes calldata returnData) external;
     function clearMockedCalls() external;
     function prank(address sender) external;

@@ -61,6 +61,7 @@ class ProtocolParams:
     result_proofs: bool = True  # results submitted as zero-knowledge commitments (submitProof)
     # verification, arbitration and governance (nnc.chain.governance)
     spot_check_report_window: int = 3600  # seconds a picked verifier has to report
+    spot_check_verification_timeout: int = 86400  # seconds after a request past which a check may lapse
     min_bond: int = 10 * NNT
     dispute_voting_delay: int = 1  # blocks from a dispute's opening to its vote snapshot
     dispute_voting_period: int = 20  # blocks

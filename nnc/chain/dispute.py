@@ -18,9 +18,16 @@ class CheckStatus(IntEnum):
 
     NONE = 0
     ENABLED = 1
-    VERIFYING = 2
+    VERIFYING = 2  # a draw is pending (no verifier yet) or the drawn verifier is due to report
     PASSED = 3
     FAILED = 4
+    LAPSED = 5  # timed out without a report: settled unverified, fee back to the requester
+    REFUNDED = 6  # the task ended without a verification: fee back to the requester
+
+    @property
+    def fee_unspent(self) -> bool:
+        """The fee is still escrowed (no verifier was paid, no refund made)."""
+        return self in (CheckStatus.ENABLED, CheckStatus.VERIFYING)
 
 
 class DisputeStatus(IntEnum):
@@ -34,18 +41,33 @@ class DisputeStatus(IntEnum):
 
 @dataclass(frozen=True)
 class CheckView:
+    """Mirrors `ISpotCheck.Check`."""
+
     status: CheckStatus
     segments: int
     tolerance_micros: int
-    report_deadline: int
+    report_deadline: int  # of the drawn verifier; 0 while a draw is pending
+    draw_block: int  # target block of the pending verifier draw; 0 when none is pending
+    requested_at: int  # when verification was requested (the verification timeout runs from it)
     trainer: str
-    verifier: str
+    draw_pool_size: int
+    verifier: str  # the zero address while a draw is pending
+    excluded: str  # the late verifier a redraw skips
     fee: int
     seed: int
 
     @property
     def tolerance(self) -> float:
         return self.tolerance_micros / 1_000_000
+
+    @property
+    def draw_pending(self) -> bool:
+        """Verification was requested (or a late verifier dismissed) and the draw is not made yet."""
+        return self.status == CheckStatus.VERIFYING and self.draw_block != 0
+
+    @property
+    def has_verifier(self) -> bool:
+        return int(self.verifier, 16) != 0
 
 
 @dataclass(frozen=True)
@@ -82,8 +104,25 @@ class SpotCheck:
         return bool(self.contract.functions.inPool(Web3.to_checksum_address(node)).call())
 
     def request_verification(self, task_id: int) -> TxReceipt:
+        """Holds the task as Verifying and commits the verifier draw to a future block (step 1)."""
         return self.client.transact(self.contract.functions.requestVerification(task_id),
                                     context=f"request verification of task {task_id}")
+
+    def draw_verifier(self, task_id: int) -> TxReceipt:
+        """Draws the verifier from the committed block's hash (step 2), or commits the draw again
+        if that block is more than 256 blocks old. Anyone may send it once the block is mined."""
+        return self.client.transact(self.contract.functions.drawVerifier(task_id),
+                                    context=f"draw the verifier of task {task_id}")
+
+    def lapse(self, task_id: int) -> TxReceipt:
+        """Ends a check past the verification timeout: the task settles unverified, the fee goes back."""
+        return self.client.transact(self.contract.functions.lapse(task_id),
+                                    context=f"lapse the verification of task {task_id}")
+
+    def refund_fee(self, task_id: int) -> TxReceipt:
+        """Credits the fee of a check no verification used back to the requester (task ended)."""
+        return self.client.transact(self.contract.functions.refundFee(task_id),
+                                    context=f"refund the spot-check fee of task {task_id}")
 
     def report(self, task_id: int, passed: bool, report_uri: str) -> TxReceipt:
         return self.client.transact(self.contract.functions.report(task_id, passed, report_uri),
@@ -97,9 +136,14 @@ class SpotCheck:
         return self.client.transact(self.contract.functions.claim(), context="claim verification fees")
 
     def check(self, task_id: int) -> CheckView:
-        s, segments, tol, deadline, trainer, verifier, fee, seed = self.contract.functions.getCheck(task_id).call()
-        return CheckView(CheckStatus(s), int(segments), int(tol), int(deadline), str(trainer), str(verifier),
-                         int(fee), int(seed))
+        (s, segments, tol, deadline, draw_block, requested_at, trainer, pool_size, verifier, excluded, fee,
+         seed) = self.contract.functions.getCheck(task_id).call()
+        return CheckView(CheckStatus(s), int(segments), int(tol), int(deadline), int(draw_block), int(requested_at),
+                         str(trainer), int(pool_size), str(verifier), str(excluded), int(fee), int(seed))
+
+    def verification_timeout(self) -> int:
+        """Seconds after a request past which a check still verifying may lapse."""
+        return int(self.contract.functions.verificationTimeout().call())
 
     def claimable(self, account: str) -> int:
         return int(self.contract.functions.claimable(Web3.to_checksum_address(account)).call())

@@ -39,7 +39,8 @@ def deploy_governance(client: ChainClient, params: ProtocolParams, token: Contra
         (params.min_bond, params.dispute_voting_delay, params.dispute_voting_period, params.dispute_quorum_bps,
          params.challenger_share_bps, params.requester_share_bps, params.node_bond_share_bps), deployer)
     spot_check = client.deploy("SpotCheck", market.address, registry.address, reputation.address,
-                               arbitration.address, params.spot_check_report_window, deployer)
+                               arbitration.address, params.spot_check_report_window,
+                               params.spot_check_verification_timeout, deployer)
     timelock = client.deploy("NNCTimelock", params.timelock_delay, [], ["0x" + "00" * 20], deployer)
     governor = client.deploy("NNCGovernor", token.address, timelock.address, params.governor_voting_delay,
                              params.governor_voting_period, params.governor_proposal_threshold,

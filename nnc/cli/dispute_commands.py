@@ -7,7 +7,7 @@ from web3 import Web3
 
 from nnc.chain.dispute import Arbitration, SpotCheck
 from nnc.chain.types import ETH
-from nnc.cli.context import client_of, fmt_nnt, settings_of, store_of
+from nnc.cli.context import client_of, fmt_amount, fmt_nnt, settings_of, store_of
 from nnc.task.publish import parse_amount
 from nnc.verification.verifier import Verifier
 
@@ -101,3 +101,77 @@ def run_cmd(ctx: click.Context, task_id: int) -> None:
     home = settings_of(ctx).data_dir / "worker" / client.address.lower()
     report = Verifier(client, store_of(ctx), home).verify(task_id)
     click.echo(f"task {task_id}: {'passed' if report.passed else 'FAILED'} ({report.reason})")
+
+
+@verify_group.command("show")
+@click.argument("task_id", type=int)
+@click.pass_context
+def show_check_cmd(ctx: click.Context, task_id: int) -> None:
+    """Show TASK_ID's spot-check: status, pending draw, verifier and deadlines."""
+    c = SpotCheck(client_of(ctx)).check(task_id)
+    if c.draw_pending:
+        who = f"verifier draw pending on block {c.draw_block}"
+    elif c.has_verifier:
+        who = f"verifier {c.verifier}, report due at {c.report_deadline}"
+    else:
+        who = "no verifier"
+    click.echo(f"task {task_id}: spot-check {c.status.name.lower()}, {c.segments} segment(s), "
+               f"tolerance {c.tolerance:g}, fee {fmt_amount(c.fee)}, {who}")
+
+
+@verify_group.command("request")
+@click.argument("task_id", type=int)
+@click.pass_context
+def request_cmd(ctx: click.Context, task_id: int) -> None:
+    """Ask for the verification of submitted TASK_ID: commits the verifier draw to a future block
+    (the oracle does it itself)."""
+    spot_check = SpotCheck(client_of(ctx))
+    spot_check.request_verification(task_id)
+    click.echo(f"task {task_id}: verification requested, verifier drawn from block "
+               f"{spot_check.check(task_id).draw_block} (then run `nnc verify draw {task_id}`)")
+
+
+@verify_group.command("draw")
+@click.argument("task_id", type=int)
+@click.pass_context
+def draw_cmd(ctx: click.Context, task_id: int) -> None:
+    """Draw TASK_ID's verifier once its committed block is mined (anyone; the oracle does it)."""
+    spot_check = SpotCheck(client_of(ctx))
+    spot_check.draw_verifier(task_id)
+    c = spot_check.check(task_id)
+    if c.has_verifier:
+        click.echo(f"task {task_id}: verifier {c.verifier} drawn, report due at {c.report_deadline}")
+    else:
+        click.echo(f"task {task_id}: the committed block was too old, draw committed again to block {c.draw_block}")
+
+
+@verify_group.command("lapse")
+@click.argument("task_id", type=int)
+@click.pass_context
+def lapse_cmd(ctx: click.Context, task_id: int) -> None:
+    """End TASK_ID's spot-check past its verification timeout: the task settles unverified and
+    the fee goes back to the requester (anyone)."""
+    SpotCheck(client_of(ctx)).lapse(task_id)
+    click.echo(f"task {task_id}: verification lapsed, fee credited back to the requester")
+
+
+@verify_group.command("refund")
+@click.argument("task_id", type=int)
+@click.pass_context
+def refund_cmd(ctx: click.Context, task_id: int) -> None:
+    """Credit the unused spot-check fee of ended TASK_ID back to its requester (anyone)."""
+    spot_check = SpotCheck(client_of(ctx))
+    spot_check.refund_fee(task_id)
+    click.echo(f"task {task_id}: spot-check fee of {fmt_amount(spot_check.check(task_id).fee)} "
+               "credited back to the requester")
+
+
+@verify_group.command("claim")
+@click.pass_context
+def claim_fees_cmd(ctx: click.Context) -> None:
+    """Withdraw the ETH SpotCheck owes you (verification fees, or refunded fees)."""
+    client = client_of(ctx)
+    spot_check = SpotCheck(client)
+    amount = spot_check.claimable(client.address)
+    spot_check.claim()
+    click.echo(f"claimed {fmt_amount(amount)}")

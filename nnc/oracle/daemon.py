@@ -1,9 +1,10 @@
 """The oracle daemon: index events, then poke every task whose next step is due.
 
-Pokes are permissionless contract calls (assign, settle, expire, releaseFrozen) that move no
-money on the oracle's say: the contract checks every condition. Each is simulated first, so a
-task that is not ready costs no gas, and the on-chain state is re-read before acting, so a
-restart or a second oracle never double-acts. The due ones:
+Pokes are permissionless contract calls (commit a stake-weighted draw, assign, request, draw,
+replace or lapse a spot-check's verifier, settle, expire, release frozen collateral, refund a
+spot-check fee) that move no money on the oracle's say: the contract checks every condition.
+Each is simulated first, so a task that is not ready costs no gas, and the on-chain state is
+re-read before acting, so a restart or a second oracle never double-acts. The due ones:
 
 - assign a published task with enough applicants; expire it when applications closed without
   enough eligible ones (or too little time is left to run it);
@@ -14,6 +15,10 @@ restart or a second oracle never double-acts. The due ones:
 - release the collateral of every frozen node (outvoted where results are proven) once its
   freeze window closed without a challenge. Frozen seats come from the index (rebuilt from the
   chain's events after a restart) and are checked on-chain before each release.
+
+Draws that pick people take two steps, a commit to a future block and the draw from its hash
+(see SECURITY.md): the oracle sends the commit when it is due and the draw once the block is
+mined, on a later round.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from nnc.chain.client import TRANSIENT_ERRORS, ChainClient
 from nnc.chain.dispute import CheckStatus, SpotCheck
 from nnc.chain.events import EventReader
 from nnc.chain.market import Market
+from nnc.chain.strategies import DrawState, StakeWeightedDraw
 from nnc.chain.types import Bond, TaskStatus
 from nnc.daemon import Backoff, StopFlag
 from nnc.errors import ContractRevertError, NNCError, StorageError
@@ -43,7 +49,9 @@ log = logging.getLogger(__name__)
 
 # Reverts that only mean "not yet": the oracle tries again on a later round.
 NOT_READY = frozenset({"ApplicationOpen", "NotEnoughApplicants", "DeadlineNotReached", "InvalidStatus",
-                       "ChallengeWindowOpen", "InvalidBond", "ExecutionWindowTooShort"})
+                       "ChallengeWindowOpen", "InvalidBond", "ExecutionWindowTooShort", "ApplicationsOpen",
+                       "DrawNotCommitted", "DrawNotReady", "DrawAlreadyCommitted", "DrawStale",
+                       "InvalidCheckStatus", "VerificationNotTimedOut", "ReportNotDue"})
 # Reverts of `assign` after which the task can only expire (once its applications closed).
 UNASSIGNABLE = frozenset({"NotEnoughApplicants", "ExecutionWindowTooShort"})
 OPEN = (TaskStatus.PUBLISHED, TaskStatus.ASSIGNED, TaskStatus.RUNNING)
@@ -67,9 +75,11 @@ class Oracle:
         self.store = store
         self.archive = archive
         self.unscored: set[int] = set()  # tasks whose quality could not be reported: not retried
+        self.undrawable: set[tuple[int, int]] = set()  # (task, draw block) that found no verifier: warned
         self.client = client
         self.market = Market(client)
         self.spot_check = SpotCheck(client)
+        self.draw = StakeWeightedDraw(client)
         self.index = index
         self.proofs = ProofChecker(client, self.market)
         self.reader = EventReader(client.w3, client.artifacts, client.deployment, settings.log_range)
@@ -126,6 +136,7 @@ class Oracle:
             with self.context(task_id):
                 done.extend((task_id, action) for action in self._poke_task(row, status, now))
         done.extend(self.release_frozen(now))
+        done.extend(self.refund_fees())
         return done
 
     def release_frozen(self, now: int) -> list[tuple[int, str]]:
@@ -168,13 +179,18 @@ class Oracle:
                 done.append(spot_action)
                 return done
         action = self._due_action(row, status, now)
+        if action == "assign" and self.draw.uses(str(row["strategy"])):
+            action = self._draw_step(task_id, now, int(row["apply_deadline"]))
         if action is None:
             return done
         try:
             onchain = self.market.task(task_id).status
             if onchain != status:
                 return done  # the index lags: act on the next round, after syncing
-            getattr(self.market, action)(task_id)
+            if action == "commit_draw":
+                self.draw.commit_draw(task_id)
+            else:
+                getattr(self.market, action)(task_id)
             log.info("task %d: %s sent", task_id, action)
             done.append(action)
         except ContractRevertError as exc:
@@ -187,23 +203,81 @@ class Oracle:
             log.log(level, "task %d: %s not possible now: %s", task_id, action, exc)
         return done
 
+    def _draw_step(self, task_id: int, now: int, apply_deadline: int) -> str | None:
+        """The next step of a stake-weighted assignment: commit the draw once applications have
+        closed (again if it went stale), assign once its target block is mined."""
+        if now < apply_deadline:
+            return None
+        state = self.draw.state(task_id)
+        if state in (DrawState.NONE, DrawState.STALE):
+            return "commit_draw"
+        return "assign" if state == DrawState.READY else None
+
     def _spot_check(self, task_id: int, status: TaskStatus, now: int) -> str | None:
-        """Asks for the verification of a submitted spot-checked task (before it can settle), and
-        replaces a verifier that missed its deadline."""
+        """Asks for the verification of a submitted spot-checked task (before it can settle),
+        draws its verifier once the committed block is mined, replaces a verifier that missed its
+        deadline, and lapses a check past the verification timeout (no verifier could be drawn,
+        or none reported). The check is read from the chain first, so a step is never sent twice."""
         check = self.spot_check.check(task_id)
         try:
             if status == TaskStatus.SUBMITTED and check.status == CheckStatus.ENABLED:
                 self.spot_check.request_verification(task_id)
-                log.info("task %d: verification requested", task_id)
+                log.info("task %d: verification requested (verifier draw committed)", task_id)
                 return "request_verification"
-            late = now > check.report_deadline
-            if status == TaskStatus.VERIFYING and check.status == CheckStatus.VERIFYING and late:
+            if status != TaskStatus.VERIFYING or check.status != CheckStatus.VERIFYING:
+                return None
+            late = check.has_verifier and now > check.report_deadline
+            timed_out = now > check.requested_at + self.spot_check.verification_timeout()
+            if timed_out and (late or not check.has_verifier):
+                self.spot_check.lapse(task_id)
+                log.warning("task %d: verification lapsed (no report in time): settles unverified, fee refunded",
+                            task_id)
+                return "lapse_verification"
+            if check.draw_pending:
+                if self.client.block_number() <= check.draw_block:
+                    return None  # the draw's block is not mined yet (the call is simulated at the head)
+                self.spot_check.draw_verifier(task_id)
+                drawn = self.spot_check.check(task_id)
+                if drawn.has_verifier:
+                    log.info("task %d: verifier %s drawn", task_id, drawn.verifier)
+                else:
+                    log.info("task %d: verifier draw was stale, committed again to block %d", task_id,
+                             drawn.draw_block)
+                return "draw_verifier"
+            if late:
                 self.spot_check.replace_verifier(task_id)
-                log.info("task %d: verifier %s replaced (late)", task_id, check.verifier)
+                log.info("task %d: verifier %s dismissed (late), replacement draw committed", task_id,
+                         check.verifier)
                 return "replace_verifier"
         except ContractRevertError as exc:
-            log.warning("task %d: spot-check step not possible now: %s", task_id, exc)
+            level = logging.DEBUG if exc.name in NOT_READY else logging.WARNING
+            if exc.name == "NoVerifierAvailable":  # retried every round until it lapses: warn once per draw
+                seen = (task_id, check.draw_block) in self.undrawable
+                self.undrawable.add((task_id, check.draw_block))
+                level = logging.DEBUG if seen else logging.WARNING
+            log.log(level, "task %d: spot-check step not possible now: %s", task_id, exc)
         return None
+
+    def refund_fees(self) -> list[tuple[int, str]]:
+        """Refunds the spot-check fee of every task that ended without a verification using it
+        (cancelled, expired, failed, settled or slashed): the index names the candidates, the
+        chain confirms each before it is sent."""
+        done: list[tuple[int, str]] = []
+        for task_id in self.index.unspent_spot_check_fees():
+            row = self.index.task(task_id)
+            if row is None or not TaskStatus[row["status"]].is_final:
+                continue
+            with self.context(task_id):
+                try:
+                    if not self.spot_check.check(task_id).status.fee_unspent:
+                        continue  # refunded already; the index has not seen it yet
+                    self.spot_check.refund_fee(task_id)
+                except ContractRevertError as exc:
+                    log.warning("task %d: spot-check fee not refunded: %s", task_id, exc)
+                    continue
+                log.info("task %d: spot-check fee refunded to the requester", task_id)
+            done.append((task_id, "refund_fee"))
+        return done
 
     def _report_quality(self, row: dict[str, Any]) -> bool:
         """Evaluates the majority result of a submitted task and reports its quality score."""

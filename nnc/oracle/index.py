@@ -143,6 +143,16 @@ class EventIndex:
         rows = self.db.execute(query + " ORDER BY block_number, log_index", params).fetchall()
         return [{**dict(r), "args": json.loads(r["args"])} for r in rows]
 
+    def unspent_spot_check_fees(self) -> list[int]:
+        """Tasks whose spot-check fee was escrowed (`SpotCheckEnabled`) and, as far as the index
+        has seen, neither paid to a verifier, lapsed back nor refunded."""
+        rows = self.db.execute(
+            "SELECT DISTINCT e.task_id FROM events e WHERE e.contract = 'SpotCheck' AND e.name = 'SpotCheckEnabled'"
+            " AND NOT EXISTS (SELECT 1 FROM events x WHERE x.task_id = e.task_id AND x.contract = 'SpotCheck'"
+            " AND x.name IN ('VerificationReported', 'VerificationLapsed', 'FeeRefunded'))"
+            " ORDER BY e.task_id").fetchall()
+        return [int(r[0]) for r in rows]
+
     def audit_uri(self, task_id: int) -> str | None:
         """Where the audit record of a finished task was archived (None: not yet)."""
         row = self.db.execute("SELECT uri FROM audit_records WHERE task_id = ?", (task_id,)).fetchone()

@@ -1,9 +1,10 @@
 """Spot-check scenarios on a devnet, end to end on-chain: for tests and the benchmark only.
 
 A requester publishes a single-trainer task with spot-checking, a trainer (honest or one of the
-adversaries) trains and submits its checkpoint bundle, the SpotCheck contract picks a verifier who
-runs the real procedure and reports, and NNT holders arbitrate what the verifier or a challenger
-disputes. Every step is a real transaction on the devnet's contracts.
+adversaries) trains and submits its checkpoint bundle, the SpotCheck contract draws a verifier
+(from the hash of a block mined after the request) who runs the real procedure and reports, and
+NNT holders arbitrate what the verifier or a challenger disputes. Every step is a real
+transaction on the devnet's contracts.
 """
 
 from __future__ import annotations
@@ -103,12 +104,25 @@ class Scenario:
         Market(self.clients[trainer]).submit_result(task_id, submission.result_digest, uri)
         return submission
 
+    def draw(self, task_id: int) -> str:
+        """Mines the pending verifier draw's target block and draws (as the requester: anyone
+        may); returns the verifier."""
+        spot_check = SpotCheck(self.requester)
+        target = spot_check.check(task_id).draw_block
+        head = self.requester.block_number()
+        if head <= target:
+            mine(self.devnet, target - head + 1)  # the draw is simulated against the head block
+        spot_check.draw_verifier(task_id)
+        return spot_check.check(task_id).verifier
+
     def verify(self, task_id: int) -> tuple[str, VerificationReport]:
-        """Requests verification (as the requester) unless already requested, and lets the
-        picked verifier report."""
+        """Requests verification (as the requester) unless already requested, draws the verifier
+        once the committed block is mined, and lets it report."""
         spot_check = SpotCheck(self.requester)
         if spot_check.check(task_id).status == CheckStatus.ENABLED:
             spot_check.request_verification(task_id)
+        if spot_check.check(task_id).draw_pending:
+            self.draw(task_id)
         verifier = spot_check.check(task_id).verifier
         client = self.client_of(verifier)
         return verifier, Verifier(client, self.store, self.home / "verifier" / verifier.lower()).verify(task_id)

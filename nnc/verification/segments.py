@@ -20,8 +20,9 @@ def choose_segments(seed: int, n_segments: int, count: int) -> list[int]:
     """Indices of the `count` segments to check: always the last one (it produces the submitted
     model), and `count - 1` others drawn without replacement by SHA-256 of (seed, draw), sorted.
 
-    The trainer commits to its checkpoints before the seed exists (the seed comes from
-    `block.prevrandao` when the verifier is picked), so it cannot know which segments are checked.
+    The trainer commits to its checkpoints before the seed exists (the seed comes from the hash of
+    a block mined after the verification request, when the verifier is drawn), so it cannot know
+    which segments are checked.
     """
     if n_segments < 1 or count < 1:
         raise VerificationError(f"cannot choose {count} of {n_segments} segments")

@@ -51,10 +51,15 @@ class Network:
         self.oracle.sync()
         self.oracle.poke()
 
-    def run_until(self, what: str, done: Callable[[], bool], max_steps: int = 20) -> None:
+    def run_until(self, what: str, done: Callable[[], bool], max_steps: int = 20, mine: bool = False) -> None:
+        """Steps the daemons until `done()`; with `mine`, a block is mined before each step, as a
+        live chain mines blocks whether or not the daemons send anything (a draw committed to a
+        future block's hash needs that block)."""
         for _ in range(max_steps):
             if done():
                 return
+            if mine:
+                self.devnet.client(0).w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
             self.step()
         raise AssertionError(f"not reached after {max_steps} steps: {what}")
 

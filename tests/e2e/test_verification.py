@@ -19,9 +19,11 @@ from nnc.chain.dispute import Arbitration, CheckStatus, SpotCheck
 from nnc.chain.governance import Governance
 from nnc.chain.market import Market
 from nnc.chain.registry import Registry
+from nnc.chain.strategies import DrawState, StakeWeightedDraw
 from nnc.chain.types import ETH, Bond, TaskStatus
-from nnc.devnet import DEPLOYER, REQUESTER, Devnet
+from nnc.devnet import DEPLOYER, ORACLE, REQUESTER, Devnet
 from nnc.errors import ContractRevertError
+from nnc.oracle.daemon import Oracle, open_index
 from nnc.storage import LocalStore
 from nnc.task import load_spec
 from nnc.verification.scenario import COLLATERAL, FEE, STAKE, CheckParams, Scenario, advance_time, mine
@@ -38,6 +40,20 @@ def scenario(chain: Devnet, tmp_path: Path) -> Iterator[Scenario]:
 
 def _trainer_address(s: Scenario) -> str:
     return s.clients[TRAINER].address
+
+
+def _cli(devnet: Devnet, home: Path, account: int, *args: str) -> str:
+    """Runs `nnc ARGS` as `account` against the devnet; returns its output (exit code 0)."""
+    from click.testing import CliRunner
+
+    from nnc.cli import cli
+
+    env = {"NNC_RPC_URL": devnet.rpc_url, "NNC_KEY_FILE": str(devnet.key_file(account)),
+           "NNC_DEPLOYMENT_FILE": str(devnet.deployment_file), "NNC_DATA_DIR": str(home / "cli"),
+           "NNC_STORAGE_URL": f"local://{home / 'store'}"}
+    result = CliRunner().invoke(cli, list(args), env=env)
+    assert result.exit_code == 0, result.output
+    return result.output
 
 
 def test_honest_node_passes_the_spot_check_and_is_paid(scenario: Scenario) -> None:
@@ -134,17 +150,38 @@ def test_false_challenge_releases_the_node_whole_and_costs_the_bond(scenario: Sc
     assert arbitration.claimable(challenger.address) == 0
 
 
+def test_verifier_is_drawn_from_a_block_mined_after_the_request(scenario: Scenario) -> None:
+    task_id = scenario.publish(SPEC, TRAINER)
+    scenario.train_and_submit(task_id, SPEC, TRAINER, "honest", random.Random(5))
+    spot_check = SpotCheck(scenario.requester)
+    receipt = spot_check.request_verification(task_id)
+    check = spot_check.check(task_id)
+    assert check.status == CheckStatus.VERIFYING and not check.has_verifier
+    assert check.draw_block == receipt["blockNumber"] + spot_check.contract.functions.DRAW_DELAY().call()
+    with pytest.raises(ContractRevertError, match="DrawNotReady"):
+        spot_check.draw_verifier(task_id)  # its block is not mined: nobody can know the draw yet
+    verifier = scenario.draw(task_id)
+    drawn = spot_check.check(task_id)
+    target_hash = scenario.requester.w3.eth.get_block(check.draw_block)["hash"]
+    assert drawn.seed == int.from_bytes(Web3.keccak(bytes(target_hash) + task_id.to_bytes(32, "big")), "big")
+    assert verifier.lower() != _trainer_address(scenario).lower() and not drawn.draw_pending
+
+
 def test_late_verifier_is_replaced_and_loses_reputation(scenario: Scenario) -> None:
     task_id = scenario.publish(SPEC, TRAINER)
     scenario.train_and_submit(task_id, SPEC, TRAINER, "honest", random.Random(4))
     spot_check = SpotCheck(scenario.requester)
     spot_check.request_verification(task_id)
+    scenario.draw(task_id)
     first = spot_check.check(task_id)
     advance_time(scenario.devnet, first.report_deadline - scenario.requester.block_timestamp() + 1)
     spot_check.replace_verifier(task_id)
+    assert spot_check.check(task_id).draw_pending  # the replacement is drawn from a later block
+    scenario.draw(task_id)
     second = spot_check.check(task_id)
     assert second.verifier.lower() not in (first.verifier.lower(), first.trainer.lower())
     assert second.status == CheckStatus.VERIFYING
+    assert second.seed == first.seed  # same segments
     assert Registry(scenario.requester).reputation_of(first.verifier) < 5000
 
 
@@ -186,14 +223,18 @@ def test_governance_changes_a_parameter_only_through_the_timelock(chain: Devnet)
 
 def test_daemons_run_a_spot_checked_task_to_settlement(chain: Devnet, tmp_path: Path) -> None:
     """The production oracle and worker daemons: the trainer submits its checkpoint bundle, the
-    oracle requests verification, the picked worker verifies and reports, the oracle settles."""
+    oracle requests verification and, once the committed block is mined, draws the verifier; the
+    drawn worker verifies and reports, the oracle settles."""
     from tests.e2e.harness import make_network
 
     network = make_network(chain, tmp_path, chain.node_indices())
     task_id = network.publish(replication=1)
     spot_check = SpotCheck(chain.client(REQUESTER))
     spot_check.enable(task_id, 2, 1e-4, FEE)
-    network.run_until("spot-check passed", lambda: spot_check.check(task_id).status == CheckStatus.PASSED)
+    network.run_until("spot-check passed", lambda: spot_check.check(task_id).status == CheckStatus.PASSED,
+                      mine=True)
+    actions = [e["name"] for e in network.oracle.index.events(task_id) if e["contract"] == "SpotCheck"]
+    assert actions.index("VerifierDrawCommitted") < actions.index("VerifierPicked")
     check = spot_check.check(task_id)
     trainer = Market(chain.client(REQUESTER)).assignees(task_id)[0]
     assert check.verifier.lower() != trainer.lower()
@@ -207,22 +248,13 @@ def test_daemons_run_a_spot_checked_task_to_settlement(chain: Devnet, tmp_path: 
 
 def test_cli_challenge_vote_resolve_claim(scenario: Scenario, tmp_path: Path) -> None:
     """`nnc dispute ...` end to end: a false challenge decided by the DAO voter from the CLI."""
-    from click.testing import CliRunner
-
-    from nnc.cli import cli
-
     devnet = scenario.devnet
     task_id = scenario.publish(SPEC, TRAINER)
     scenario.train_and_submit(task_id, SPEC, TRAINER, "honest", random.Random(6))
     trainer = _trainer_address(scenario)
 
     def run(account: int, *args: str) -> str:
-        env = {"NNC_RPC_URL": devnet.rpc_url, "NNC_KEY_FILE": str(devnet.key_file(account)),
-               "NNC_DEPLOYMENT_FILE": str(devnet.deployment_file), "NNC_DATA_DIR": str(tmp_path / "cli"),
-               "NNC_STORAGE_URL": f"local://{tmp_path / 'store'}"}
-        result = CliRunner().invoke(cli, list(args), env=env)
-        assert result.exit_code == 0, result.output
-        return result.output
+        return _cli(devnet, tmp_path, account, *args)
 
     assert "dispute 1 opened" in run(TRAINER + 1, "dispute", "challenge", str(task_id), trainer, "--bond", "12")
     assert "release 0" in run(TRAINER + 1, "dispute", "show", "1")
@@ -231,4 +263,95 @@ def test_cli_challenge_vote_resolve_claim(scenario: Scenario, tmp_path: Path) ->
     mine(devnet, Arbitration(scenario.voter).dispute(1).vote_end - scenario.voter.block_number() + 1)
     assert "dispute 1: released" in run(TRAINER + 1, "dispute", "resolve", "1")
     assert "claimed 9.6 NNT" in run(TRAINER, "dispute", "claim")  # 80% of the 12 NNT bond
+    assert Market(scenario.requester).task(task_id).status == TaskStatus.SUBMITTED
+
+
+def test_oracle_assigns_a_stake_weighted_task_in_two_steps(chain: Devnet, tmp_path: Path) -> None:
+    """The oracle commits the draw once applications close (weights snapshotted), and assigns
+    only once the committed block is mined: never both in one transaction."""
+    from tests.e2e.harness import make_network
+
+    network = make_network(chain, tmp_path, chain.node_indices())
+    task_id = network.publish(replication=2, strategy="stake-weighted-random", apply_window=30)
+    network.run_until("everyone applied", lambda: len(network.market().applicants(task_id)) == 3)
+    draw = StakeWeightedDraw(chain.client(REQUESTER))
+    assert draw.state(task_id) == DrawState.NONE  # applications still open: nothing to commit
+    advance_time(chain, 31)
+    network.run_until("assigned", lambda: network.status(task_id) != TaskStatus.PUBLISHED, mine=True)
+    events = {e["name"]: e["block_number"] for e in network.oracle.index.events(task_id)}
+    assert events["DrawCommitted"] < draw.target_block(task_id) < events["TaskAssigned"]
+    assignees = network.market().assignees(task_id)
+    assert len(assignees) == 2 and set(assignees) <= set(network.market().applicants(task_id))
+
+
+def test_oracle_refunds_the_fee_of_a_cancelled_spot_checked_task(chain: Devnet, tmp_path: Path) -> None:
+    from tests.e2e.harness import make_network
+
+    network = make_network(chain, tmp_path, chain.node_indices()[:1])
+    requester = chain.client(REQUESTER)
+    task_id = network.publish(replication=1)
+    spot_check = SpotCheck(requester)
+    spot_check.enable(task_id, 2, 1e-4, FEE)
+    Market(requester).cancel(task_id)
+    network.oracle.sync()
+    assert (task_id, "refund_fee") in network.oracle.poke()
+    assert spot_check.check(task_id).status == CheckStatus.REFUNDED
+    assert spot_check.claimable(requester.address) == FEE
+    assert (task_id, "refund_fee") not in network.oracle.poke()  # before indexing the refund: checked on chain
+    network.oracle.sync()
+    assert task_id not in network.oracle.index.unspent_spot_check_fees()
+
+
+def test_oracle_lapses_a_check_nobody_can_verify_and_the_task_settles(scenario: Scenario, tmp_path: Path) -> None:
+    """Every other verifier left the pool: the draw finds nobody, the oracle lapses the check at
+    the verification timeout, the task settles unverified and the fee goes back."""
+    from tests.e2e.harness import settings_for
+
+    devnet = scenario.devnet
+    task_id = scenario.publish(SPEC, TRAINER)
+    Market(scenario.clients[TRAINER]).submit_result(task_id, b"\x01" * 32, "unverifiable")
+    for index, client in scenario.clients.items():
+        if index != TRAINER:
+            client.transact(SpotCheck(client).contract.functions.leave(), context="leave the verifier pool")
+    settings = settings_for(devnet, tmp_path / "oracle", ORACLE)
+    oracle = Oracle(settings, devnet.client(ORACLE), open_index(settings, devnet.client(ORACLE)))
+    spot_check = SpotCheck(scenario.requester)
+
+    def poke() -> list[str]:
+        oracle.sync()
+        return [action for tid, action in oracle.poke() if tid == task_id]
+
+    assert "request_verification" in poke()
+    mine(devnet, spot_check.contract.functions.DRAW_DELAY().call() + 1)
+    assert poke() == []  # the draw reverts NoVerifierAvailable: nothing sent
+    assert spot_check.check(task_id).draw_pending
+    advance_time(devnet, spot_check.verification_timeout() + 1)
+    assert poke() == ["lapse_verification"]
+    assert spot_check.check(task_id).status == CheckStatus.LAPSED
+    assert spot_check.claimable(scenario.requester.address) == FEE
+    market = Market(scenario.requester)
+    assert market.task(task_id).status == TaskStatus.SUBMITTED
+    advance_time(devnet, market.settlement_params().challenge_window + 1)
+    assert "settle" in poke()
+    assert market.task(task_id).status == TaskStatus.SETTLED
+
+
+def test_cli_request_draw_show_lapse_claim(scenario: Scenario, tmp_path: Path) -> None:
+    """`nnc verify ...` by hand: request (commit), draw once the block is mined, show, and a
+    verifier that never reports lets the check lapse; the requester withdraws its fee."""
+    devnet = scenario.devnet
+    task_id = scenario.publish(SPEC, TRAINER)
+    Market(scenario.clients[TRAINER]).submit_result(task_id, b"\x01" * 32, "never verified")
+    assert "verifier drawn from block" in _cli(devnet, tmp_path, REQUESTER, "verify", "request", str(task_id))
+    assert "draw pending on block" in _cli(devnet, tmp_path, REQUESTER, "verify", "show", str(task_id))
+    spot_check = SpotCheck(scenario.requester)
+    mine(devnet, spot_check.contract.functions.DRAW_DELAY().call() + 1)
+    assert "drawn, report due" in _cli(devnet, tmp_path, TRAINER, "verify", "draw", str(task_id))  # anyone
+    verifier = spot_check.check(task_id).verifier
+    assert f"verifying, 2 segment(s), tolerance 0.0001, fee 0.01 ETH, verifier {verifier}" in _cli(
+        devnet, tmp_path, REQUESTER, "verify", "show", str(task_id))
+    advance_time(devnet, spot_check.verification_timeout() + 1)
+    assert "lapsed" in _cli(devnet, tmp_path, TRAINER, "verify", "lapse", str(task_id))
+    assert Registry(scenario.requester).reputation_of(verifier) < 5000  # it never reported
+    assert "claimed 0.01 ETH" in _cli(devnet, tmp_path, REQUESTER, "verify", "claim")
     assert Market(scenario.requester).task(task_id).status == TaskStatus.SUBMITTED

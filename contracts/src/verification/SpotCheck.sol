@@ -8,16 +8,31 @@ import {INodeRegistry} from "../interfaces/INodeRegistry.sol";
 import {IReputation} from "../interfaces/IReputation.sol";
 import {ISpotCheck} from "../interfaces/ISpotCheck.sol";
 import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
+import {FutureBlockhash} from "../libraries/FutureBlockhash.sol";
 
 /// @title SpotCheck
 /// @notice Spot-check verification; see {ISpotCheck}.
 /// @dev Needs the market's DISPUTE_ROLE, the arbitration's OPENER_ROLE and the reputation's
-///      REPORTER_ROLE. Holds, in ETH, exactly `sum(fee of unreported checks) + sum(claimable)`.
+///      REPORTER_ROLE. Holds, in ETH, exactly `sum(fee of Enabled and Verifying checks) +
+///      sum(claimable)`.
+///
+///      The verifier draw (see {FutureBlockhash}) ranges over the pool as it was committed:
+///      slot indices are taken modulo the pool's size at the commit, and members who joined
+///      after the commit's block are skipped, so nobody can add entries once the hash is known.
+///      Residual: a member can still remove itself (leave, or drop below the minimum stake)
+///      after the hash is public; `leave` moves the last entry into its slot. A coalition
+///      holding several entries can use this to skip probes that would land on its own slots,
+///      which never adds a slot it does not hold already, but can move an honest last entry out
+///      of a probed slot: a bias bounded by the entries it holds (and their stake).
 contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard {
     /// @notice Most pool entries looked at to pick one verifier (bounds the gas of a pick).
     uint256 public constant MAX_PROBES = 16;
     /// @notice Longest report window.
     uint64 public constant MAX_REPORT_WINDOW = 30 days;
+    /// @notice Longest verification timeout.
+    uint64 public constant MAX_VERIFICATION_TIMEOUT = 30 days;
+    /// @notice Blocks between a draw's commit and its target block.
+    uint64 public constant DRAW_DELAY = FutureBlockhash.DELAY;
 
     /// @notice The task market (grants this contract DISPUTE_ROLE).
     ITaskMarket public immutable market;
@@ -30,15 +45,19 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard {
 
     /// @notice Seconds a picked verifier has to report.
     uint64 public reportWindow;
+    /// @notice Seconds after a request past which a check still Verifying may `lapse`.
+    uint64 public verificationTimeout;
 
     address[] private _pool;
     mapping(address node => uint256) private _poolSlot; // index + 1; 0 = not in the pool
+    mapping(address node => uint64) private _joinedBlock; // block of the node's latest join
     mapping(uint256 taskId => Check) private _checks;
 
     /// @inheritdoc ISpotCheck
     mapping(address account => uint256) public claimable;
 
     /// @param reportWindow_ Initial report window in seconds.
+    /// @param verificationTimeout_ Initial verification timeout in seconds.
     /// @param admin Receives DEFAULT_ADMIN_ROLE (the timelock once governance is in place).
     constructor(
         ITaskMarket market_,
@@ -46,6 +65,7 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard {
         IReputation reputation_,
         IArbitration arbitration_,
         uint64 reportWindow_,
+        uint64 verificationTimeout_,
         address admin
     ) {
         if (
@@ -58,6 +78,7 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard {
         arbitration = arbitration_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _setReportWindow(reportWindow_);
+        _setVerificationTimeout(verificationTimeout_);
     }
 
     // ---------------------------------------------------------------- requester
@@ -79,6 +100,22 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard {
         emit SpotCheckEnabled(taskId, segments, toleranceMicros, msg.value);
     }
 
+    /// @inheritdoc ISpotCheck
+    /// @dev Enabled and Verifying checks are the ones whose fee is unspent. A Verifying check
+    ///      whose task ended is accepted too: the market lets a dispute role move a Verifying
+    ///      task to Disputed (and on to Slashed), which no report then follows.
+    function refundFee(uint256 taskId) external {
+        Check storage c = _checks[taskId];
+        CheckStatus status = c.status;
+        if (status != CheckStatus.Enabled && status != CheckStatus.Verifying) revert FeeNotRefundable(taskId, status);
+        ITaskMarket.Task memory t = market.getTask(taskId);
+        if (!_finished(t.status)) revert TaskNotFinished(taskId, uint8(t.status));
+        c.status = CheckStatus.Refunded;
+        uint256 fee = c.fee;
+        claimable[t.requester] += fee;
+        emit FeeRefunded(taskId, t.requester, fee);
+    }
+
     // ---------------------------------------------------------------- verifier pool
 
     /// @inheritdoc ISpotCheck
@@ -87,6 +124,7 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard {
         if (_poolSlot[msg.sender] != 0) revert AlreadyInPool(msg.sender);
         _pool.push(msg.sender);
         _poolSlot[msg.sender] = _pool.length;
+        _joinedBlock[msg.sender] = uint64(block.number);
         emit VerifierJoined(msg.sender);
     }
 
@@ -109,13 +147,36 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard {
         Check storage c = _checkIn(taskId, CheckStatus.Enabled);
         ITaskMarket.TaskStatus status = market.getTask(taskId).status;
         if (status != ITaskMarket.TaskStatus.Submitted) revert TaskNotSubmitted(taskId, uint8(status));
-        address trainer = market.assigneesOf(taskId)[0];
-        uint256 seed = uint256(keccak256(abi.encode(block.prevrandao, taskId)));
         c.status = CheckStatus.Verifying;
-        c.trainer = trainer;
-        c.seed = seed;
-        _pick(taskId, c, seed, address(0));
+        c.trainer = market.assigneesOf(taskId)[0];
+        c.requestedAt = uint64(block.timestamp);
+        _commitDraw(taskId, c);
         market.holdForDispute(taskId, ITaskMarket.TaskStatus.Verifying);
+    }
+
+    /// @inheritdoc ISpotCheck
+    /// @dev The first draw of a check also fixes its `seed` (the segments); a replacement keeps it.
+    ///      Reverts `NoVerifierAvailable` when no probe finds a verifier: the draw stays pending
+    ///      (it becomes stale and is committed again over the pool of then), and the check lapses
+    ///      at its timeout if none is ever found.
+    function drawVerifier(uint256 taskId) external returns (address verifier) {
+        Check storage c = _checkIn(taskId, CheckStatus.Verifying);
+        uint64 targetBlock = c.drawBlock;
+        if (targetBlock == 0) revert VerifierAlreadyDrawn(taskId, c.verifier);
+        (FutureBlockhash.State state, bytes32 hash) = FutureBlockhash.read(targetBlock);
+        if (state == FutureBlockhash.State.Pending) revert DrawNotReady(taskId, targetBlock);
+        if (state == FutureBlockhash.State.Stale) {
+            _commitDraw(taskId, c);
+            return address(0);
+        }
+        uint256 random = uint256(keccak256(abi.encode(hash, taskId)));
+        if (c.excluded == address(0)) c.seed = random;
+        verifier = _pick(taskId, c, random, targetBlock - DRAW_DELAY);
+        uint64 deadline = uint64(block.timestamp) + reportWindow;
+        c.verifier = verifier;
+        c.reportDeadline = deadline;
+        c.drawBlock = 0;
+        emit VerifierPicked(taskId, verifier, c.trainer, c.seed, deadline);
     }
 
     /// @inheritdoc ISpotCheck
@@ -138,11 +199,35 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard {
     /// @inheritdoc ISpotCheck
     function replaceVerifier(uint256 taskId) external {
         Check storage c = _checkIn(taskId, CheckStatus.Verifying);
-        if (block.timestamp <= c.reportDeadline) revert ReportNotDue(taskId, c.reportDeadline);
         address late = c.verifier;
-        _pick(taskId, c, uint256(keccak256(abi.encode(block.prevrandao, taskId, late))), late);
-        emit VerifierReplaced(taskId, late, c.verifier);
+        if (late == address(0)) revert DrawPending(taskId, c.drawBlock);
+        if (block.timestamp <= c.reportDeadline) revert ReportNotDue(taskId, c.reportDeadline);
+        c.verifier = address(0);
+        c.reportDeadline = 0;
+        c.excluded = late;
+        uint64 targetBlock = _commitDraw(taskId, c);
+        emit VerifierReplaced(taskId, late, targetBlock);
         reputation.record(late, taskId, IReputation.Outcome.Missed);
+    }
+
+    /// @inheritdoc ISpotCheck
+    /// @dev Only while the market holds the task as Verifying: a task a challenge moved to
+    ///      Disputed is the arbitration's (its fee is refunded once the task ends).
+    function lapse(uint256 taskId) external nonReentrant {
+        Check storage c = _checkIn(taskId, CheckStatus.Verifying);
+        uint64 lapsesAt = c.requestedAt + verificationTimeout;
+        if (block.timestamp <= lapsesAt) revert VerificationNotTimedOut(taskId, lapsesAt);
+        address late = c.verifier;
+        if (late != address(0) && block.timestamp <= c.reportDeadline) revert ReportNotDue(taskId, c.reportDeadline);
+        ITaskMarket.Task memory t = market.getTask(taskId);
+        if (t.status != ITaskMarket.TaskStatus.Verifying) revert TaskNotVerifying(taskId, uint8(t.status));
+        c.status = CheckStatus.Lapsed;
+        c.drawBlock = 0;
+        uint256 fee = c.fee;
+        claimable[t.requester] += fee;
+        emit VerificationLapsed(taskId, t.requester, late, fee);
+        market.holdForDispute(taskId, ITaskMarket.TaskStatus.Submitted);
+        if (late != address(0)) reputation.record(late, taskId, IReputation.Outcome.Missed);
     }
 
     /// @inheritdoc ISpotCheck
@@ -158,6 +243,11 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard {
     /// @inheritdoc ISpotCheck
     function setReportWindow(uint64 reportWindow_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setReportWindow(reportWindow_);
+    }
+
+    /// @inheritdoc ISpotCheck
+    function setVerificationTimeout(uint64 verificationTimeout_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setVerificationTimeout(verificationTimeout_);
     }
 
     // ---------------------------------------------------------------- views
@@ -179,20 +269,31 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard {
 
     // ---------------------------------------------------------------- internal
 
-    /// @dev Picks a pool member that is not the trainer nor `exclude` and is still eligible,
-    ///      probing at most MAX_PROBES random slots.
-    function _pick(uint256 taskId, Check storage c, uint256 seed, address exclude) private {
-        uint256 n = _pool.length;
+    /// @dev Commits the check's draw to a future block, over the pool as it is now.
+    function _commitDraw(uint256 taskId, Check storage c) private returns (uint64 targetBlock) {
+        targetBlock = FutureBlockhash.target();
+        uint32 size = uint32(_pool.length); // bounded by the registered nodes
+        c.drawBlock = targetBlock;
+        c.drawPoolSize = size;
+        emit VerifierDrawCommitted(taskId, targetBlock, size);
+    }
+
+    /// @dev A pool member that is not the trainer nor the excluded (late) verifier, was in the
+    ///      pool at the commit's block and is still eligible, probing at most MAX_PROBES slots
+    ///      of the committed pool size.
+    function _pick(uint256 taskId, Check storage c, uint256 random, uint64 committedAt) private view returns (address) {
+        uint256 n = c.drawPoolSize;
+        uint256 live = _pool.length;
         address trainer = c.trainer;
+        address excluded = c.excluded;
         for (uint256 i; i < MAX_PROBES && n != 0; ++i) {
-            address candidate = _pool[uint256(keccak256(abi.encode(seed, i))) % n];
-            if (candidate == trainer || candidate == exclude) continue;
+            uint256 slot = uint256(keccak256(abi.encode(random, i))) % n;
+            if (slot >= live) continue; // the pool shrank since the commit
+            address candidate = _pool[slot];
+            if (candidate == trainer || candidate == excluded) continue;
+            if (_joinedBlock[candidate] > committedAt) continue; // joined once the draw was committed
             if (!registry.isEligible(candidate, 0, 0)) continue;
-            c.verifier = candidate;
-            uint64 deadline = uint64(block.timestamp) + reportWindow;
-            c.reportDeadline = deadline;
-            emit VerifierPicked(taskId, candidate, trainer, c.seed, deadline);
-            return;
+            return candidate;
         }
         revert NoVerifierAvailable(taskId);
     }
@@ -202,11 +303,26 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard {
         if (c.status != want) revert InvalidCheckStatus(taskId, c.status, want);
     }
 
+    /// @dev Statuses a task never leaves.
+    function _finished(ITaskMarket.TaskStatus s) private pure returns (bool) {
+        return s == ITaskMarket.TaskStatus.Settled || s == ITaskMarket.TaskStatus.Cancelled
+            || s == ITaskMarket.TaskStatus.Expired || s == ITaskMarket.TaskStatus.Failed
+            || s == ITaskMarket.TaskStatus.Slashed;
+    }
+
     function _setReportWindow(uint64 reportWindow_) private {
         if (reportWindow_ == 0 || reportWindow_ > MAX_REPORT_WINDOW) {
             revert InvalidReportWindow(reportWindow_, MAX_REPORT_WINDOW);
         }
         reportWindow = reportWindow_;
         emit ReportWindowSet(reportWindow_);
+    }
+
+    function _setVerificationTimeout(uint64 verificationTimeout_) private {
+        if (verificationTimeout_ == 0 || verificationTimeout_ > MAX_VERIFICATION_TIMEOUT) {
+            revert InvalidVerificationTimeout(verificationTimeout_, MAX_VERIFICATION_TIMEOUT);
+        }
+        verificationTimeout = verificationTimeout_;
+        emit VerificationTimeoutSet(verificationTimeout_);
     }
 }

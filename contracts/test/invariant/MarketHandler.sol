@@ -8,6 +8,7 @@ import {NodeRegistry} from "../../src/NodeRegistry.sol";
 import {RewardsPool} from "../../src/RewardsPool.sol";
 import {TaskMarket} from "../../src/TaskMarket.sol";
 import {MarketConfig} from "../../src/MarketConfig.sol";
+import {IStakeWeightedRandomStrategy} from "../../src/interfaces/IStakeWeightedRandomStrategy.sol";
 import {ITaskMarket} from "../../src/interfaces/ITaskMarket.sol";
 
 /// @notice Drives the market, registry and rewards pool through random sequences of lifecycle
@@ -160,10 +161,20 @@ contract MarketHandler is Base {
         }
     }
 
+    /// @dev A strategy that draws from a future block's hash (stake-weighted) has its draw
+    ///      committed and its target block mined, with a random hash, first.
     function assign(uint256 task, uint256 randao) external {
         calls[this.assign.selector]++;
+        uint256 id = _taskId(task);
         vm.prevrandao(randao);
-        try market.assign(_taskId(task)) {} catch {}
+        address strategy = id == 0 ? address(0) : market.getTask(id).strategy;
+        if (strategy.code.length != 0) {
+            try IStakeWeightedRandomStrategy(strategy).commitDraw(id) returns (uint64 target) {
+                vm.roll(target + 1);
+                vm.setBlockhash(target, keccak256(abi.encode(randao)));
+            } catch {}
+        }
+        try market.assign(id) {} catch {}
     }
 
     function postSnapshot(uint256 task, uint256 who, uint64 stepAhead, bytes32 head) external {
