@@ -161,6 +161,8 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
     function cancel(uint256 taskId) external nonReentrant {
         Task storage t = _taskIn(taskId, TaskStatus.Published);
         if (msg.sender != t.requester) revert NotRequester(taskId, msg.sender);
+        // not once applications closed: a requester must not re-roll a draw it dislikes
+        if (block.timestamp >= t.applyDeadline) revert ApplicationClosed(taskId, t.applyDeadline);
         _refundAll(taskId, t, TaskStatus.Cancelled);
         TaskApplications.releaseAll(t, taskId, _applicants[taskId], _participation[taskId], registry);
     }

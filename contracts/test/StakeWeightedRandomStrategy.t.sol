@@ -137,15 +137,24 @@ contract StakeWeightedRandomStrategyTest is StrategyTest {
             abi.encodeWithSelector(IStakeWeightedRandomStrategy.NotThisStrategy.selector, other, address(firstCome))
         );
         stakeWeighted.commitDraw(other);
-        uint256 id = _closed(_candidates(3));
-        vm.prank(requester);
-        market.cancel(id);
+        uint256 id = _closed(_candidates(2)); // fewer applicants than replicas: it can only expire
+        market.expire(id);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IStakeWeightedRandomStrategy.TaskNotPublished.selector, id, ITaskMarket.TaskStatus.Cancelled
+                IStakeWeightedRandomStrategy.TaskNotPublished.selector, id, ITaskMarket.TaskStatus.Expired
             )
         );
         stakeWeighted.commitDraw(id);
+    }
+
+    /// @dev Once applications closed the requester cannot cancel: it would otherwise see the
+    ///      draw's block hash and re-roll the assignment by cancelling and publishing again.
+    function test_requesterCannotCancelToRerollADraw() public {
+        uint256 id = _committed(_candidates(4));
+        uint64 applyDeadline = market.getTask(id).applyDeadline;
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.ApplicationClosed.selector, id, applyDeadline));
+        vm.prank(requester);
+        market.cancel(id);
     }
 
     function test_commitDraw_onlyAgainOnceStale_whichSnapshotsAnew() public {

@@ -235,8 +235,10 @@ interface ITaskMarket {
     /// @return taskId The new task's id (ids start at 1).
     function publish(TaskParams calldata params) external payable returns (uint256 taskId);
 
-    /// @notice Cancels a task that has not been assigned yet; the budget is credited back to
-    ///         the requester and every applicant's collateral released (requester only).
+    /// @notice Cancels a task whose applications are still open; the budget is credited back to
+    ///         the requester and every applicant's collateral released (requester only). Once
+    ///         applications closed only `expire` ends an unassigned task, so a requester cannot
+    ///         re-roll a stake-weighted draw it has seen.
     function cancel(uint256 taskId) external;
 
     /// @notice Applies the caller as a node for `taskId` while applications are open, locking
