@@ -145,7 +145,7 @@ async function main() {
     await page.click('#publish-button');
     const errors = await page.innerText('#form-errors');
     assert.match(errors, /Budget: must be a decimal amount/);
-    assert.match(errors, /Deadline \(s from now\): must be between 61/);
+    assert.match(errors, /Deadline \(s from now\): must be between 90/); // 60 s to apply + the devnet's 30 s execution window
     assert.equal(await page.getAttribute('#f-budget', 'aria-invalid'), 'true');
     await page.fill('#f-budget', '1');
     await page.fill('#f-deadline', '600');

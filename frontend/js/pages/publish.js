@@ -224,7 +224,8 @@ export async function publishPage() {
       token: f.token.value, symbol: f.token.selectedOptions[0].dataset.symbol,
       budget: units('budget', 18, problems, true), replication: num('replication', problems, { min: 1, max: 8 }),
       collateral: units('collateral', 18, problems, false), applyWindow,
-      deadline: num('deadline', problems, { min: applyWindow + 1, max: 365 * 86400 }),
+      // the market needs at least min_execution_window seconds between the applications' close and the deadline
+      deadline: num('deadline', problems, { min: applyWindow + Math.max(1, Number(params.settlement.min_execution_window ?? 1)), max: 365 * 86400 }),
       strategy: f.strategy.value, minClass: num('min_class', problems, { min: 0, max: 255 }),
       minReputation: num('min_reputation', problems, { min: 0, max: 10000 }),
     };
