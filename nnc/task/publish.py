@@ -80,9 +80,15 @@ def parse_amount(client: ChainClient, amount: str, token: str) -> int:
 def publish_task(client: ChainClient, store: Store, spec: TaskSpec, options: PublishOptions) -> tuple[int, str]:
     """Stores the canonical spec, then publishes and escrows; returns (task id, spec URI).
 
-    Options are checked before anything is stored or sent; the contract checks them again.
+    Options are checked before anything is stored or sent (the execution window against the
+    market's minimum too); the contract checks them again.
     """
     options.check()
+    market = Market(client)
+    need = market.params().min_execution_window
+    if options.deadline - options.apply_window < need:
+        raise PublishError(f"the deadline ({options.deadline} s) must leave at least the market's minimum execution "
+                           f"window ({need} s) after the apply window ({options.apply_window} s)")
     data = canonical_json(spec)
     spec_uri = store.put_bytes(data)
     now = client.block_timestamp()
@@ -93,5 +99,5 @@ def publish_task(client: ChainClient, store: Store, spec: TaskSpec, options: Pub
         token=options.token, min_hardware_class=options.min_hardware_class,
         compute_units=compute_units(spec), min_reputation=options.min_reputation,
         strategy=str(client.contract(STRATEGY_CONTRACTS[options.strategy]).address))
-    task_id, _ = Market(client).publish(request)
+    task_id, _ = market.publish(request)
     return task_id, spec_uri

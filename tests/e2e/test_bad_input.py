@@ -106,3 +106,23 @@ def test_second_settle_is_refused_and_pays_nothing_twice(chain: Devnet, tmp_path
     assert err.value.name == "InvalidStatus"
     assert "Settled" in str(err.value)
     assert market.claimable(net.workers[0].node) == owed_before
+
+
+def test_too_short_execution_window_is_refused_before_and_by_the_contract(chain: Devnet, tmp_path: Path) -> None:
+    """Issue 12: at least the market's minimum execution window between applications and the deadline."""
+    from nnc.storage import LocalStore
+    from nnc.task import load_spec
+    from nnc.task.publish import PublishError, PublishOptions, publish_task
+    from tests.e2e.harness import TINY_SPEC
+
+    market = Market(chain.client(REQUESTER))
+    need = market.params().min_execution_window
+    assert need > 1
+    with pytest.raises(PublishError, match="minimum execution window"):
+        publish_task(chain.client(REQUESTER), LocalStore(tmp_path / "store"), load_spec(TINY_SPEC),
+                     PublishOptions(budget=10**17, apply_window=60, deadline=60 + need - 1))
+    now = chain.client(0).block_timestamp()
+    with pytest.raises(ContractRevertError) as err:
+        market.publish(request(chain, apply_deadline=now + 60, deadline=now + 60 + need - 1))
+    assert err.value.name == "ExecutionWindowTooShort"
+    assert_nothing_escrowed(chain, market)
