@@ -50,7 +50,8 @@ def get_node(ctx: ApiContext, address: str) -> dict[str, Any]:
             "SELECT * FROM events WHERE node = ? ORDER BY block_number DESC, log_index DESC LIMIT ?",
             (address, HISTORY_LIMIT)).fetchall()
         assignments = index.db.execute(
-            "SELECT n.task_id, n.assigned, n.result_digest, n.paid, t.status, t.token, t.budget, t.replication"
+            "SELECT n.task_id, n.assigned, n.result_digest, n.paid, n.bond, n.dropped, n.frozen_until, n.forfeited,"
+            " t.status, t.token, t.budget, t.replication"
             " FROM task_nodes n JOIN tasks t ON t.task_id = n.task_id WHERE n.node = ? ORDER BY n.task_id DESC",
             (address,)).fetchall()
         tokens = {int(r["task_id"]): str(r["token"]) for r in assignments}
@@ -83,7 +84,9 @@ def get_node(ctx: ApiContext, address: str) -> dict[str, Any]:
         "claimable": claimable,
         "assignments": [{"task_id": r["task_id"], "assigned": bool(r["assigned"]), "status": str(r["status"]).lower(),
                          "token": r["token"], "budget": r["budget"], "replication": r["replication"],
-                         "result_digest": r["result_digest"], "paid": r["paid"]} for r in assignments],
+                         "result_digest": r["result_digest"], "paid": r["paid"],
+                         "bond": str(r["bond"]).lower(), "dropped": bool(r["dropped"]),
+                         "frozen_until": r["frozen_until"], "forfeited": r["forfeited"]} for r in assignments],
         "earnings": earnings,
         "history": history,
     }
