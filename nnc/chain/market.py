@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,8 +25,10 @@ from nnc.chain.types import (
     TaskStatus,
     TaskView,
 )
-from nnc.errors import ChainError
+from nnc.errors import ChainError, ContractRevertError
 from nnc.zk import CommitmentProof, new_salt, prove_commitment
+
+log = logging.getLogger(__name__)
 
 # Task statuses in which committed results can be revealed (`revealResult`).
 REVEAL_STATUSES = frozenset({TaskStatus.SUBMITTED, TaskStatus.VERIFYING, TaskStatus.DISPUTED})
@@ -157,7 +160,10 @@ class Market:
             receipt = self.submit_proof(task_id, proof)
         if on_stage is not None:
             on_stage("revealing")
-        self.reveal_if_due(task_id, result_uri)
+        try:
+            self.reveal_if_due(task_id, result_uri)
+        except ContractRevertError as exc:  # the commitment stands: the reveal is retried later
+            log.warning("task %d: result committed, reveal not possible now: %s", task_id, exc)
         return receipt, salt_used
 
     def settle(self, task_id: int) -> TxReceipt:
