@@ -44,6 +44,8 @@ SCHEMAS: dict[str, S] = {
                   "spec_digest": HEX32, "apply_deadline": INT, "deadline": INT, "applicants": INT,
                   "submissions": INT, "result_digest": NULLABLE_STR, "paid": NULLABLE_AMOUNT,
                   "fee": NULLABLE_AMOUNT, "refund": NULLABLE_AMOUNT, "quality": {"type": ["integer", "null"]},
+                  "accepted": {"type": ["boolean", "null"], "description": "whether the result met the spec's "
+                               "acceptance threshold (null: not scored); a rejected result is paid its compute only"},
                   "tied": BOOL, "tie_ends_at": {"type": ["integer", "null"]},
                   "published_block": INT, "updated_block": INT}),
     "TaskList": _obj({"items": {"type": "array", "items": _ref("Task")}, "total": INT, "limit": INT,
@@ -53,7 +55,7 @@ SCHEMAS: dict[str, S] = {
         "chain": _obj({"status": STATUS, "collateral": AMOUNT, "compute_units": INT, "min_hardware_class": INT,
                        "min_reputation": INT, "quality_score": INT, "assigned_at": INT, "submitted_at": INT,
                        "result_digest": HEX32, "active": INT, "tied": BOOL, "challenge_ends_at": INT,
-                       "proofs": BOOL}),
+                       "proofs": BOOL, "rejected": BOOL}),
         "nodes": {"type": "array", "items": _obj({"node": STR, "assigned": BOOL, "result_digest": NULLABLE_STR,
                                                   "result_uri": NULLABLE_STR, "paid": NULLABLE_AMOUNT,
                                                   "bonus": NULLABLE_AMOUNT, "bond": BOND, "dropped": BOOL,

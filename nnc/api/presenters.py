@@ -41,7 +41,9 @@ def present_task_row(row: dict[str, Any], strategy_name: str | None) -> dict[str
         "apply_deadline": row["apply_deadline"], "deadline": row["deadline"],
         "applicants": row["applicants"], "submissions": row["submissions"],
         "result_digest": row["result_digest"], "paid": row["paid"], "fee": row["fee"], "refund": row["refund"],
-        "quality": row["quality"], "tied": bool(row["tied"]), "tie_ends_at": row["tie_ends_at"],
+        "quality": row["quality"],
+        "accepted": None if row["accepted"] is None else bool(row["accepted"]),  # None: not scored
+        "tied": bool(row["tied"]), "tie_ends_at": row["tie_ends_at"],
         "published_block": row["published_block"], "updated_block": row["updated_block"],
     }
 

@@ -54,7 +54,7 @@ def get_task(ctx: ApiContext, task_id: int) -> dict[str, Any]:
         "min_reputation": view.min_reputation, "quality_score": view.quality_score,
         "assigned_at": view.assigned_at, "submitted_at": view.submitted_at,
         "result_digest": "0x" + view.result_digest.hex(), "active": view.active, "tied": view.tied,
-        "challenge_ends_at": view.challenge_ends_at, "proofs": view.proofs_enabled,
+        "challenge_ends_at": view.challenge_ends_at, "proofs": view.proofs_enabled, "rejected": view.rejected,
     }
     task["token_symbol"] = token_symbol(ctx, row["token"])
     task["nodes"] = [{"node": n["node"], "assigned": bool(n["assigned"]), "result_digest": n["result_digest"],
