@@ -54,10 +54,12 @@ export async function taskPage(id) {
     summary.replaceChildren(h('dl', { class: 'kv' },
       h('dt', {}, 'Status'), h('dd', { id: 'task-status', 'data-status': task.status }, badge(task.status)),
       h('dt', {}, 'Budget'), h('dd', {}, amount(task.budget, symbol)),
-      h('dt', {}, 'Replication'), h('dd', {}, `${task.submissions} of ${task.replication} submitted`),
+      h('dt', {}, 'Replication'), h('dd', {}, `${task.submissions} of ${task.chain.active ?? task.replication} active submitted (replication ${task.replication})`),
       h('dt', {}, 'Strategy'), h('dd', {}, task.strategy_name || task.strategy),
       h('dt', {}, 'Compute units'), h('dd', {}, task.chain.compute_units),
-      h('dt', {}, 'Quality'), h('dd', {}, task.quality === null ? '—' : `${task.quality / 100}%`),
+      h('dt', {}, 'Quality'), h('dd', { id: 'task-quality' }, task.quality === null ? '— (unscored: neutral 50%)'
+        : `${task.quality / 100}%${task.accepted === false ? ', rejected: below the acceptance threshold (compute paid only)' : ''}`),
+      ...(task.tied ? [h('dt', {}, 'Tie'), h('dd', { id: 'task-tie' }, `no strict majority: open to challenges until ${when(task.tie_ends_at)}, then every replica is paid`)] : []),
       h('dt', {}, 'Spec'), h('dd', { class: 'mono' }, task.spec_uri),
       h('dt', {}, 'Requester'), h('dd', { class: 'mono' }, task.requester),
       h('dt', {}, 'Deadlines'), h('dd', {}, `apply by ${when(task.apply_deadline)}, results by ${when(task.deadline)}`)));
