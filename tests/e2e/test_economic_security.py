@@ -19,10 +19,13 @@ from nnc.chain.market import Market
 from nnc.chain.registry import Registry
 from nnc.chain.settlement import node_payout
 from nnc.chain.types import ETH, QUALITY_UNSCORED, Bond, TaskStatus
-from nnc.devnet import REQUESTER, Devnet
+from nnc.devnet import ORACLE, REQUESTER, Devnet
+from nnc.oracle.daemon import Oracle
+from nnc.oracle.index import EventIndex
 from nnc.task import load_spec
 from nnc.training import train
 from nnc.verification.scenario import mine
+from nnc.worker.daemon import Worker
 from nnc.worker.state import Phase
 from tests.e2e.harness import TINY_SPEC, Network, advance_time, make_network
 
@@ -154,7 +157,17 @@ def test_tie_of_two_goes_to_verification_then_pays_both_after_the_tie_window(cha
 
     net.step()  # within the tie window the oracle does not settle
     assert market.task(task_id).status == TaskStatus.VERIFYING
+    # restarts: a worker and an oracle that lost their state pick the tie up from the chain
+    restarted = Worker(net.workers[0].settings, chain.client(chain.node_indices()[0]), net.store)
+    assert restarted.state.tasks[task_id].phase == Phase.SUBMITTED
+    net.workers[0] = restarted
+    net.oracle = Oracle(net.oracle.settings, chain.client(ORACLE),
+                        EventIndex(tmp_path / "restarted-index.sqlite", "restarted", 0), net.store)
     advance_time(chain, task.challenge_ends_at - chain.client(0).block_timestamp() + 1)
+    net.oracle.sync()
+    assert (task_id, "settle") in net.oracle.poke()
+    net.oracle.sync()
+    assert net.oracle.poke() == []  # once
     net.run_until("tie settled", lambda: net.status(task_id) == TaskStatus.SETTLED)
 
     task = market.task(task_id)
@@ -170,6 +183,7 @@ def test_tie_of_two_goes_to_verification_then_pays_both_after_the_tie_window(cha
     assert not events(market, "NodeFrozen", task_id)
 
     worker = net.workers[0]
+    worker.sync()
     assert worker.state.tasks[task_id].phase == Phase.DONE
     node_client = chain.client(chain.node_indices()[0])
     before = node_client.w3.eth.get_balance(node_client.address)
