@@ -169,6 +169,26 @@ class Arbitration:
             raise ChainError("challenge: no DisputeOpened event in the receipt")
         return int(events[0]["args"]["disputeId"]), receipt
 
+    def challenge_quality(self, task_id: int, score: int, accepted: bool, bond: int,
+                          evidence_uri: str = "") -> tuple[int, TxReceipt]:
+        """Approves the NNT bond and challenges the quality score (and acceptance) reported for a
+        submitted task, claiming it should be `score` (`accepted`); returns the dispute id. Upheld
+        (a "slash" majority), the claimed score is set; else the report stands."""
+        token = self.client.contract("NNToken")
+        self.client.transact(token.functions.approve(self.contract.address, bond), context="approve bond")
+        receipt = self.client.transact(
+            self.contract.functions.challengeQuality(task_id, score, accepted, bond, evidence_uri),
+            context=f"challenge the quality of task {task_id}")
+        events = self.contract.events.DisputeOpened().process_receipt(receipt, errors=DISCARD)
+        if not events:
+            raise ChainError("challengeQuality: no DisputeOpened event in the receipt")
+        return int(events[0]["args"]["disputeId"]), receipt
+
+    def quality_claim(self, dispute_id: int) -> tuple[int, bool] | None:
+        """The (score, accepted) a quality challenge claims; None for a dispute about a node."""
+        score, accepted, is_open = self.contract.functions.qualityClaimOf(dispute_id).call()
+        return (int(score), bool(accepted)) if is_open else None
+
     def vote(self, dispute_id: int, slash: bool) -> TxReceipt:
         return self.client.transact(self.contract.functions.vote(dispute_id, slash),
                                     context=f"vote on dispute {dispute_id}")

@@ -31,6 +31,25 @@ def challenge_cmd(ctx: click.Context, task_id: int, node: str, bond: str, eviden
     click.echo(f"dispute {dispute_id} opened against {node} on task {task_id} (bond {fmt_nnt(amount)})")
 
 
+@dispute_group.command("challenge-quality")
+@click.argument("task_id", type=int)
+@click.argument("score", type=click.IntRange(0, 10_000))
+@click.option("--accepted/--rejected", default=True, show_default=True,
+              help="whether the model meets the spec's acceptance threshold, by your evaluation")
+@click.option("--bond", default="10", show_default=True, help="NNT bonded (at least the minimum bond)")
+@click.option("--evidence", default="", help="URI of your evidence (e.g. your evaluation)")
+@click.pass_context
+def challenge_quality_cmd(ctx: click.Context, task_id: int, score: int, accepted: bool, bond: str,
+                          evidence: str) -> None:
+    """Challenge the quality score reported for TASK_ID, claiming it is SCORE (0..10000): upheld by
+    the DAO (a "slash" majority), your score is set; released, the report stands and the bond is lost."""
+    client = client_of(ctx)
+    amount = parse_amount(client, bond, str(client.token.address))
+    dispute_id, _ = Arbitration(client).challenge_quality(task_id, score, accepted, amount, evidence)
+    click.echo(f"dispute {dispute_id} opened on the quality of task {task_id}: claimed {score / 100:g}% "
+               f"{'accepted' if accepted else 'rejected'} (bond {fmt_nnt(amount)})")
+
+
 @dispute_group.command("vote")
 @click.argument("dispute_id", type=int)
 @click.option("--slash/--release", required=True, help="slash the node, or release it")

@@ -244,3 +244,43 @@ def test_worker_applies_only_with_free_stake_for_the_collateral_and_time_to_fini
     worker.sync()
     record = worker.state.tasks[tight]
     assert record.phase == Phase.SKIPPED and "cannot finish before the deadline" in record.reason
+
+
+def test_quality_challenge_upheld_rejects_the_result_which_is_paid_its_compute_only(
+        chain: Devnet, tmp_path: Path) -> None:
+    """No single oracle moves money unchecked (issue 12, items 12 and 16): the requester challenges
+    the reported quality, the DAO upholds the claim (rejected), and the node is paid the base weight
+    of the formula only, no bonus; the books close."""
+    net = make_network(chain, tmp_path, chain.node_indices()[:1])
+    market = net.market()
+    registry = Registry(chain.client(0))
+    task_id = net.publish(budget=BUDGET, replication=1, collateral=COLLATERAL)
+    net.run_until("submitted", lambda: net.status(task_id) == TaskStatus.SUBMITTED)
+    net.step()  # the oracle scores it (accepted)
+    reported = events(market, "QualityReported", task_id)
+    assert len(reported) == 1 and reported[0]["accepted"]
+    node = net.workers[0].node
+    reputation = registry.reputation_of(node)
+
+    arbitration = Arbitration(chain.client(REQUESTER))
+    dispute_id, _ = arbitration.challenge_quality(task_id, 1000, False, BOND, "local://my-evaluation")
+    assert arbitration.quality_claim(dispute_id) == (1000, False)
+    assert market.task(task_id).status == TaskStatus.DISPUTED
+    voter = Arbitration(chain.client(chain.voter))
+    mine(chain, voter.dispute(dispute_id).snapshot - chain.client(0).block_number() + 1)
+    voter.vote(dispute_id, slash=True)
+    mine(chain, voter.dispute(dispute_id).vote_end - chain.client(0).block_number() + 1)
+    voter.resolve(dispute_id)
+    task = market.task(task_id)
+    assert (task.status, task.quality_score, task.rejected) == (TaskStatus.SUBMITTED, 1000, True)
+    net.step()  # the oracle does not score it again
+    assert len(events(market, "QualityReported", task_id)) == 2  # the oracle's, then arbitration's
+
+    advance_time(chain, max(0, task.challenge_ends_at - chain.client(0).block_timestamp()) + 1)
+    net.run_until("task settled", lambda: net.status(task_id) == TaskStatus.SETTLED)
+    paid = assert_books_close(market, task_id, BUDGET)
+    expected = node_payout(BUDGET, 1, task.compute_units, 0, 1000, reputation, market.settlement_params(),
+                           market.token_value(ETH), rejected=True)
+    assert paid == {node: expected.net}
+    assert not events(market, "BonusGranted", task_id)
+    assert arbitration.claimable(chain.address(REQUESTER)) == BOND  # upheld: the bond back
