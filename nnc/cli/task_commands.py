@@ -206,6 +206,19 @@ def reveal_cmd(ctx: click.Context, task_id: int, uri: str) -> None:
     click.echo(f"task {task_id}: revealed {uri}")
 
 
+@task_group.command("score")
+@click.argument("task_id", type=int)
+@click.argument("score", type=click.IntRange(0, 10_000))
+@click.option("--accepted/--rejected", default=True, show_default=True,
+              help="whether the model meets the spec's acceptance threshold")
+@click.pass_context
+def score_cmd(ctx: click.Context, task_id: int, score: int, accepted: bool) -> None:
+    """Report the quality SCORE (0..10000) of your submitted private task, whose model only you can
+    decrypt, in its challenge window (an oracle's report overrides yours; anyone may challenge it)."""
+    Market(client_of(ctx)).report_quality(task_id, score, accepted)
+    click.echo(f"task {task_id}: quality {score / 100:g}% reported ({'accepted' if accepted else 'rejected'})")
+
+
 @task_group.command("release")
 @click.argument("task_id", type=int)
 @click.argument("node")

@@ -27,7 +27,7 @@ from nnc.training import model_digest
 from nnc.training.data import export_dataset, load_dataset_digest
 from nnc.worker.state import Phase
 from nnc.zk import agreement_tag
-from tests.e2e.harness import TINY_SPEC, make_network
+from tests.e2e.harness import TINY_SPEC, advance_time, make_network
 
 pytestmark = pytest.mark.e2e
 
@@ -47,7 +47,15 @@ def test_private_task_is_readable_by_its_requester_and_nodes_only(chain: Devnet,
     private = spec.model_copy(update={"dataset": dataset,
                                       "privacy": PrivacySpec(requester_key=public_key_hex(requester_key))})
     task_id = net.publish(private, replication=2)
-    net.settle(task_id)
+    net.run_until("submitted", lambda: net.status(task_id) == TaskStatus.SUBMITTED)
+    net.step()  # the nodes reveal; the oracle cannot read the model and leaves it unscored
+    assert net.oracle.index.task(task_id)["quality"] is None  # type: ignore[index]
+    # the requester, who holds the key, scores it in the challenge window (issue 12)
+    net.market().report_quality(task_id, 8100, True)
+    task = net.market().task(task_id)
+    assert (task.quality_score, task.scored_by, task.rejected) == (8100, 1, False)  # QualitySource.Requester
+    advance_time(chain, task.challenge_ends_at - chain.client(0).block_timestamp() + 1)
+    net.run_until("task settled", lambda: net.status(task_id) == TaskStatus.SETTLED)
 
     assert net.status(task_id) == TaskStatus.SETTLED
     record = outsider.state.tasks[task_id]
@@ -66,4 +74,4 @@ def test_private_task_is_readable_by_its_requester_and_nodes_only(chain: Devnet,
         state = torch.load(io.BytesIO(model.read_bytes()), map_location="cpu", weights_only=True)
         # the chain holds the agreement tag of the digest (zk proofs), not the digest itself
         assert agreement_tag(task_id, model_digest(state, spec.determinism.digest_decimals)) == int.from_bytes(digest)
-    assert net.oracle.index.task(task_id)["quality"] is None  # the oracle is no recipient: default score
+    assert net.oracle.index.task(task_id)["quality"] == 8100  # the requester's score, the oracle being no recipient
