@@ -103,7 +103,10 @@ def status_cmd(ctx: click.Context, task_id: int) -> None:
                    f"active replica is paid")
     elif task.challenge_ends_at:
         click.echo(f"  challenges   until {task.challenge_ends_at}")
-    click.echo(f"  compute      {task.compute_units} units, quality {task.quality_score / 100:g}%")
+    scorer = ("unscored: neutral", "scored by the requester", "scored by an oracle", "set by arbitration")
+    verdict = ", rejected: compute paid only" if task.rejected else ""
+    click.echo(f"  compute      {task.compute_units} units, quality {task.quality_score / 100:g}% "
+               f"({scorer[task.scored_by] if task.scored_by < len(scorer) else task.scored_by}{verdict})")
     click.echo(f"  collateral   {task.collateral / NNT:g} NNT per node")
     click.echo(f"  deadlines    apply {task.apply_deadline}, results {task.deadline}")
     for node in market.assignees(task_id):

@@ -80,6 +80,20 @@ def challenge_and_slash(chain: Devnet, task_id: int, node: str) -> int:
     return dispute_id
 
 
+def cli(chain: Devnet, tmp_path: Path, account: int, *args: str) -> str:
+    """`nnc <args>` signed by `account`; its output."""
+    from click.testing import CliRunner
+
+    from nnc.cli import cli as nnc
+
+    env = {"NNC_RPC_URL": chain.rpc_url, "NNC_KEY_FILE": str(chain.key_file(account)),
+           "NNC_DEPLOYMENT_FILE": str(chain.deployment_file), "NNC_DATA_DIR": str(tmp_path / "cli"),
+           "NNC_STORAGE_URL": f"local://{tmp_path / 'store'}"}
+    result = CliRunner().invoke(nnc, list(args), env=env)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 def assert_books_close(market: Market, task_id: int, budget: int) -> dict[str, int]:
     """The settlement's conservation; returns the net payouts by node."""
     settled = events(market, "TaskSettled", task_id)[0]
@@ -154,6 +168,8 @@ def test_tie_of_two_goes_to_verification_then_pays_both_after_the_tie_window(cha
     assert task.challenge_ends_at - chain.client(0).block_timestamp() <= market.params().tie_window
     assert not events(market, "TaskSettled", task_id)
     assert net.workers[0].state.tasks[task_id].phase == Phase.SUBMITTED  # waiting, not failed
+    shown = cli(chain, tmp_path, REQUESTER, "task", "status", str(task_id))
+    assert "verifying" in shown and "tied" in shown and "collateral locked, revealed" in shown
 
     net.step()  # within the tie window the oracle does not settle
     assert market.task(task_id).status == TaskStatus.VERIFYING
