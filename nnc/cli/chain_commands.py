@@ -37,6 +37,8 @@ def deploy_cmd(ctx: click.Context, profile: str) -> None:
     click.echo(f"profile {profile}: every admin role held by the timelock, the deployer holds none")
     for name, address in deployment.addresses.items():
         click.echo(f"{name:18} {address}")
+    for name, address in deployment.libraries.items():
+        click.echo(f"{name:18} {address} (library, linked into the market)")
     click.echo(f"deployment written to {settings.resolved_deployment_file}")
 
 

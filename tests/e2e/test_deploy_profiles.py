@@ -58,3 +58,12 @@ def test_default_devnet_profile_warns(chain: Devnet, tmp_path: Path) -> None:
     assert DEVNET_WARNING in output
     assert deployment.profile == "devnet"
     assert chain.deployment is not None and chain.deployment.profile == "devnet"
+    # the market's external libraries are deployed once, linked in, and recorded in the file
+    assert set(deployment.libraries) >= {"TaskSettlement"}
+    assert all(f"{name:18} {address} (library" in output for name, address in deployment.libraries.items())
+    w3 = connect_web3(chain.rpc_url)
+    for address in deployment.libraries.values():
+        assert len(w3.eth.get_code(address)) > 0
+    market_code = w3.eth.get_code(deployment.address_of("TaskMarket")).hex().lower()
+    for address in deployment.libraries.values():
+        assert address[2:].lower() in market_code  # linked: the library's address is in the market's code
