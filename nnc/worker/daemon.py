@@ -33,7 +33,7 @@ from web3.exceptions import BlockNotFound
 from nnc.chain.client import TRANSIENT_ERRORS, ChainClient
 from nnc.chain.dispute import CheckStatus, SpotCheck
 from nnc.chain.events import ChainEvent, EventReader
-from nnc.chain.market import Market
+from nnc.chain.market import REVEAL_STATUSES, Market
 from nnc.chain.registry import Registry
 from nnc.chain.types import ETH, AbandonReason, Bond, TaskStatus
 from nnc.daemon import Backoff, StopFlag
@@ -487,17 +487,18 @@ class Worker:
         if not record.result_uri:
             return  # submitted before this worker kept URIs: nothing to reveal
         try:
+            if self.market.task(task_id).status not in REVEAL_STATUSES:
+                return  # other replicas are still working (one read a round), or the task moved on
             p = self.market.participation(task_id, self.node)
-            if p.revealed:
-                self.state.set(task_id, record.phase, record.reason, revealed=True)
-                return
-            if self.market.reveal_if_due(task_id, record.result_uri) is None:
-                return  # other replicas are still working (or the task moved on)
+            if not p.revealed:
+                if not p.submitted or p.bond != Bond.LOCKED:
+                    return  # out of the task (slashed or frozen): nothing to reveal for
+                self.market.reveal(task_id, record.result_uri)
+                log.info("task %d: %s revealed its result at %s", task_id, self.tag, record.result_uri)
         except ContractRevertError as exc:
             log.warning("task %d: %s could not reveal its result: %s", task_id, self.tag, exc)
             return
         self.state.set(task_id, record.phase, record.reason, revealed=True)
-        log.info("task %d: %s revealed its result at %s", task_id, self.tag, record.result_uri)
 
     def give_up(self, task_id: int, reason: AbandonReason, cause: str) -> None:
         """Abandons a task this node cannot carry out, then records it failed (with `cause`).
