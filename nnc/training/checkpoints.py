@@ -177,21 +177,20 @@ def verify_state(state: CheckpointState, path: Path, spec_digest: bytes, decimal
             "use a fresh workdir or resume=False"
         )
     expected = normalize_node(node)
-    head = genesis_from_digest(spec_digest, expected)
-    if state.node != expected or (state.history and chain_step(
-            head, bytes.fromhex(state.history[0].weights_digest), state.history[0].step,
-            state.history[0].loss).hex() != state.history[0].chain_head):
+    wanted = "no node" if expected is None else f"node {expected}"
+    if state.node != expected:
         chained_by = "no node" if state.node is None else f"node {state.node}"
-        wanted = "no node" if expected is None else f"node {expected}"
         raise TrainingError(
             f"checkpoint {path}: its hash chain does not start from the genesis of {wanted} (the file says "
             f"{chained_by}); each node's chain starts from SHA-256(spec digest ‖ its address), so a chain "
             "verifies only for the node that trained it: use a fresh workdir or resume=False"
         )
+    head = genesis_from_digest(spec_digest, expected)
     for link in state.history:
         head = chain_step(head, bytes.fromhex(link.weights_digest), link.step, link.loss)
         if head.hex() != link.chain_head:
-            raise TrainingError(f"checkpoint {path}: hash chain breaks at step {link.step}")
+            raise TrainingError(f"checkpoint {path}: hash chain from the genesis of {wanted} breaks at step "
+                                f"{link.step}")
     if not state.history or state.history[-1].step != state.step or state.history[-1].loss != state.loss:
         raise TrainingError(f"checkpoint {path}: history does not end at step {state.step}")
     actual = model_digest(state.model, decimals).hex()
