@@ -159,9 +159,10 @@ def train_cmd(ctx: click.Context, spec_file: Path, workdir: Path, node: str | No
     address): the signing key's node, or --node. The result digest is the same for every node."""
     from nnc.training import train  # imports torch
     from nnc.training.data import fetch_dataset
+    from nnc.training.digest import normalize_node
 
     spec = load_spec(spec_file)
-    node = node or signing_address(ctx)
+    node = node or normalize_node(signing_address(ctx))
     if node is None:
         raise click.ClickException("no node to train as: configure a signing key (NNC_PRIVATE_KEY, keystore or "
                                    "key_file) or pass --node ADDRESS (each node's hash chain starts from its "
