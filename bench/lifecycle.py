@@ -72,6 +72,7 @@ def run_task(devnet: Devnet, rec: Recorder, store: LocalStore, workdir: Path, to
         for market in nodes:
             rec.tx("apply", market.apply(task_id))
         rec.tx(f"assign_r{len(nodes)}", requester.assign(task_id))
+    uris = []
     for i, market in enumerate(nodes):
         with rec.timed(f"{tag}:train"):
             result = train(spec, workdir / f"{tag}-{task_id}-{i}", node=market.client.address)
@@ -79,6 +80,11 @@ def run_task(devnet: Devnet, rec: Recorder, store: LocalStore, workdir: Path, to
             model_uri = store.put_file(result.model_path)
             receipt, _ = market.submit_result(task_id, result.result_digest, model_uri)  # a zk proof when on
             rec.tx("submit", receipt)
+            uris.append(model_uri)
+    with rec.timed(f"{tag}:reveal"):  # URIs once every replica committed (the last one revealed at submit)
+        for market, model_uri in zip(nodes, uris, strict=True):
+            if not market.participation(task_id, market.client.address).revealed:
+                rec.tx("reveal", market.reveal(task_id, model_uri))
     w3 = devnet.client(0).w3  # past the challenge window (not timed: a real chain just waits)
     w3.provider.make_request("evm_increaseTime", [requester.settlement_params().challenge_window + 1])  # type: ignore[arg-type]
     w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
