@@ -253,9 +253,9 @@ def train(
     With `resume=True` the latest checkpoint in `workdir` is verified (against `node`'s genesis:
     a node resumes only its own chain) and training continues from it, ending with the same digest
     and chain head as an uninterrupted run; with `resume=False` existing checkpoint files are
-    deleted first. The final weights (a flat name → tensor dict) are
-    written to `workdir/model.pt`. A spec whose dataset has a `uri` trains on `dataset_file`, the
-    fetched copy. Raises `TrainingError` when the data or a checkpoint does not fit, and
+    deleted first. The final weights (a flat name → tensor dict) are written to
+    `workdir/model.pt`. A spec whose dataset has a `uri` trains on `dataset_file`, the fetched
+    copy. Raises `TrainingError` when the data or a checkpoint does not fit, and
     `RuntimeMissingError` when the spec's framework is not installed.
     """
     from nnc.runtimes import runtime_for
