@@ -75,7 +75,7 @@ def run_task(devnet: Devnet, rec: Recorder, store: LocalStore, workdir: Path, to
     model_uris = []
     for i, market in enumerate(nodes):
         with rec.timed(f"{tag}:train"):
-            result = train(spec, workdir / f"{tag}-{task_id}-{i}")
+            result = train(spec, workdir / f"{tag}-{task_id}-{i}", node=market.client.address)
         with rec.timed(f"{tag}:submit"):
             model_uri = store.put_file(result.model_path)
             receipt, _ = market.submit_result(task_id, result.result_digest, model_uri)  # a zk proof when on

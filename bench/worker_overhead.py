@@ -78,13 +78,13 @@ def main() -> None:
         limits = SandboxLimits(memory_mb=4096, seconds=3600)
         for round_ in range(args.rounds):
             times["plain"].append(timed(lambda: time_steps(spec, spec.training.steps)))
-            times["worker"].append(timed(lambda: as_worker(lambda w: train(spec, w), "worker", round_)))  # noqa: B023
+            times["worker"].append(timed(lambda: as_worker(lambda w: train(spec, w, node=WORKER), "worker", round_)))  # noqa: B023
             times["sandboxed"].append(timed(
-                lambda: as_worker(lambda w: run_training(spec, w, limits), "sandboxed", round_)))  # noqa: B023
+                lambda: as_worker(lambda w: run_training(spec, w, limits, node=WORKER), "sandboxed", round_)))  # noqa: B023
             warm = start_standby(spec, root / f"standby-{round_}", limits)
             warm.wait_for("ready")  # applied earlier: warm by the time the task is assigned
             times["standby"].append(timed(
-                lambda: as_worker(lambda w: run_training(spec, w, limits, warm=warm), "standby", round_)))  # noqa: B023
+                lambda: as_worker(lambda w: run_training(spec, w, limits, node=WORKER, warm=warm), "standby", round_)))  # noqa: B023
             print(f"round {round_ + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
     medians = {k: statistics.median(v) for k, v in times.items()}
 

@@ -10,7 +10,7 @@ import click
 from nnc.chain.deploy import NNT
 from nnc.chain.deployment import STRATEGY_CONTRACTS
 from nnc.chain.market import Market
-from nnc.cli.context import client_of, fmt_amount, store_of
+from nnc.cli.context import client_of, fmt_amount, settings_of, store_of
 from nnc.cli.progress import bytes_bar, stages_bar, steps_bar
 from nnc.task import compute_units, load_spec, spec_digest
 from nnc.task.dryrun import DEFAULT_DRY_STEPS, dry_run, format_seconds, measured_steps
@@ -129,25 +129,54 @@ def cancel_cmd(ctx: click.Context, task_id: int) -> None:
     click.echo(f"task {task_id} cancelled: claim the refund with `nnc claim`")
 
 
+def _node_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from nnc.training.digest import normalize_node
+
+    try:
+        return normalize_node(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
+def signing_address(ctx: click.Context) -> str | None:
+    """The address of the configured signing key (None: no key), without connecting to a chain."""
+    from eth_account import Account
+
+    key = settings_of(ctx).private_key_hex()
+    return None if key is None else str(Account.from_key(key).address)
+
+
 @task_group.command("train")
 @click.argument("spec_file", type=click.Path(path_type=Path))
 @click.option("--workdir", type=click.Path(path_type=Path), required=True,
               help="checkpoints and model.pt go here; an interrupted run resumes from it")
+@click.option("--node", "node", callback=_node_option, metavar="ADDRESS",
+              help="train as this node (its chain's genesis), to reproduce another node's chain; "
+                   "default: the signing key's address")
 @click.pass_context
-def train_cmd(ctx: click.Context, spec_file: Path, workdir: Path) -> None:
+def train_cmd(ctx: click.Context, spec_file: Path, workdir: Path, node: str | None) -> None:
     """Train SPEC_FILE here exactly as a node does (checkpoints, hash chain, digest): to reproduce
-    a node's result, or to train a task offline before `nnc task submit`."""
+    a node's result, or to train a task offline before `nnc task submit`.
+
+    The hash chain starts from the node's own genesis (SHA-256 of the spec digest and the node's
+    address): the signing key's node, or --node. The result digest is the same for every node."""
     from nnc.training import train  # imports torch
     from nnc.training.data import fetch_dataset
+    from nnc.training.digest import normalize_node
 
     spec = load_spec(spec_file)
+    node = node or normalize_node(signing_address(ctx))
+    if node is None:
+        raise click.ClickException("no node to train as: configure a signing key (NNC_PRIVATE_KEY, keystore or "
+                                   "key_file) or pass --node ADDRESS (each node's hash chain starts from its "
+                                   "own address)")
     dataset_file = fetch_dataset(spec, store_of(ctx), workdir)
     with steps_bar(ctx, f"training {spec.name}", spec.training.steps) as on_progress:
-        result = train(spec, workdir, dataset_file=dataset_file, on_progress=on_progress)
+        result = train(spec, workdir, node=node, dataset_file=dataset_file, on_progress=on_progress)
     click.echo(f"{spec_file}: {result.steps} steps ({result.steps - result.resumed_from} here) "
                f"in {result.seconds:.1f} s")
     click.echo(f"  result digest  0x{result.result_digest.hex()}")
-    click.echo(f"  chain head     0x{result.chain_head.hex()}")
+    click.echo(f"  chain head     0x{result.chain_head.hex()} (node {node})")
     click.echo(f"  {spec.acceptance.metric:<14} {result.metric:.4f} "
                f"({'accepted' if result.accepted else 'rejected'}, threshold {spec.acceptance.threshold})")
     click.echo(f"  model          {result.model_path}")
@@ -163,9 +192,10 @@ def submit_cmd(ctx: click.Context, task_id: int, workdir: Path) -> None:
     proof of the commitment when the market asks for one). For a node that trained by hand."""
     import torch  # the model file is read to digest it
 
-    from nnc.errors import TaskSpecError
+    from nnc.errors import TaskSpecError, TrainingError
     from nnc.task import parse_spec
-    from nnc.training import model_digest
+    from nnc.training import list_checkpoints, load_checkpoint, model_digest
+    from nnc.training.checkpoints import verify_state
 
     market, store = Market(client_of(ctx)), store_of(ctx)
     task = market.task(task_id)
@@ -177,6 +207,15 @@ def submit_cmd(ctx: click.Context, task_id: int, workdir: Path) -> None:
     if not model_path.is_file():
         raise click.ClickException(f"{model_path} not found: train first with "
                                    f"`nnc task train SPEC --workdir {workdir}`")
+    checkpoints = list_checkpoints(workdir)
+    if checkpoints:  # the chain a spot-check replays must be this node's own
+        last = checkpoints[-1][1]
+        try:
+            verify_state(load_checkpoint(last), last, spec_digest(spec), spec.determinism.digest_decimals,
+                         node=market.client.address)
+        except TrainingError as exc:
+            raise click.ClickException(f"{exc}\n(submitting as {market.client.address}: train the task as this "
+                                       f"node, `nnc task train SPEC --workdir DIR` without --node)") from None
     digest = model_digest(torch.load(model_path, map_location="cpu", weights_only=True),
                           spec.determinism.digest_decimals)
     with bytes_bar(ctx, f"uploading {model_path.name}", model_path.stat().st_size) as on_bytes:

@@ -27,10 +27,12 @@ from nnc.training.trainer import TrainingResult
 class Runtime(Protocol):
     """Trains, replays, evaluates and times specs of the frameworks it serves."""
 
-    def train(self, spec: TaskSpec, workdir: Path, *, on_checkpoint: Callable[[Checkpoint], None] | None = None,
+    def train(self, spec: TaskSpec, workdir: Path, *, node: str | None,
+              on_checkpoint: Callable[[Checkpoint], None] | None = None,
               on_progress: Callable[[int, float], None] | None = None, resume: bool = True,
               dataset_file: Path | None = None) -> TrainingResult:
-        """As `nnc.training.train` documents it."""
+        """As `nnc.training.train` documents it (`node`: 0x and lower-case hex, or None); checkpoints
+        go through `trainer.record_checkpoint` and resumption through `trainer.latest_checkpoint`."""
         ...
 
     def load_data(self, spec: TaskSpec, dataset_file: Path | None = None) -> Any:
@@ -59,10 +61,11 @@ class ProgramRuntime:
 
     make_program: Callable[[TaskSpec], Program]
 
-    def train(self, spec: TaskSpec, workdir: Path, *, on_checkpoint: Callable[[Checkpoint], None] | None = None,
+    def train(self, spec: TaskSpec, workdir: Path, *, node: str | None,
+              on_checkpoint: Callable[[Checkpoint], None] | None = None,
               on_progress: Callable[[int, float], None] | None = None, resume: bool = True,
               dataset_file: Path | None = None) -> TrainingResult:
-        return trainer.train_program(spec, self.make_program(spec), workdir, on_checkpoint=on_checkpoint,
+        return trainer.train_program(spec, self.make_program(spec), workdir, node=node, on_checkpoint=on_checkpoint,
                                      on_progress=on_progress, resume=resume, dataset_file=dataset_file)
 
     def load_data(self, spec: TaskSpec, dataset_file: Path | None = None) -> Any:

@@ -216,7 +216,8 @@ class JaxClassifierRuntime:
     def load_data(self, spec: TaskSpec, dataset_file: Path | None = None) -> SplitData:
         return load_data(spec, dataset_file)
 
-    def train(self, spec: TaskSpec, workdir: Path, *, on_checkpoint: Callable[[Checkpoint], None] | None = None,
+    def train(self, spec: TaskSpec, workdir: Path, *, node: str | None,
+              on_checkpoint: Callable[[Checkpoint], None] | None = None,
               on_progress: Callable[[int, float], None] | None = None, resume: bool = True,
               dataset_file: Path | None = None) -> TrainingResult:
         started = time.perf_counter()
@@ -228,7 +229,7 @@ class JaxClassifierRuntime:
                 stale.unlink()
         with on_cpu(spec.determinism.threads):
             data = _Arrays.of(split)
-            found = latest_checkpoint(spec, workdir) if resume else None
+            found = latest_checkpoint(spec, workdir, node=node) if resume else None
             history: list[Checkpoint] = []
             if found is not None:
                 state, path = found
@@ -251,7 +252,7 @@ class JaxClassifierRuntime:
                     on_progress(step, raw_loss)
                 if is_checkpoint_step(spec, step):
                     history = record_checkpoint(spec, workdir, history, step, raw_loss, to_torch(params),
-                                                to_torch(opt), on_checkpoint)
+                                                to_torch(opt), on_checkpoint, node=node)
             metric = accuracy(params, data)
             final = to_torch(params)
         return finish(spec, workdir, final, metric, started, history=history, resumed_from=resumed_from)

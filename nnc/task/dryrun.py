@@ -6,6 +6,10 @@ Time per class scales this machine's measured training throughput (FLOPs per sec
 reached on the spec's model) by the ratio between the class's reference matmul throughput and
 this machine's benchmark. Small models are dominated by per-step overheads that do not shrink
 on faster hardware, so the estimates for the faster classes are lower bounds.
+
+The dry run belongs to no node (it runs before any node is assigned) and writes no checkpoints,
+so it has no hash chain; were one needed, it would start from `chain_genesis(spec, None)`, the
+spec digest itself, the only genesis not bound to a node.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """Checkpoint files and the hash chain that links them.
 
 A checkpoint file `workdir/checkpoints/step-<n>.pt` is a `torch.save`d dict holding the model and
-optimizer state, the step, the (rounded) loss, the spec digest and the whole chain up to this
-checkpoint, so that a run can resume from the latest file alone and check it was not altered.
+optimizer state, the step, the (rounded) loss, the spec digest, the node whose chain it is and the
+whole chain up to this checkpoint, so that a run can resume from the latest file alone and check it
+was not altered. The chain starts from `chain_genesis(spec, node)`: a checkpoint verifies only for
+the node that trained it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any, Final
 import torch
 
 from nnc.errors import TrainingError
-from nnc.training.digest import chain_step, model_digest
+from nnc.training.digest import chain_step, genesis_from_digest, model_digest, normalize_node
 
 CHECKPOINT_FORMAT: Final = 1
 _NAME: Final = re.compile(r"^step-(\d+)\.pt$")
@@ -37,7 +39,11 @@ class Checkpoint:
 
 @dataclass(frozen=True)
 class CheckpointState:
-    """Everything a checkpoint file holds; `history` ends with this checkpoint's own link."""
+    """Everything a checkpoint file holds; `history` ends with this checkpoint's own link.
+
+    `node` is the address (0x, lower case) of the node whose chain this is, as the file records it
+    (None: a chain of no node, or a file written before chains were bound to nodes); the chain's
+    genesis, not this field, is what `verify_state` checks."""
 
     spec_digest: str
     step: int
@@ -45,6 +51,7 @@ class CheckpointState:
     model: dict[str, torch.Tensor]
     optimizer: dict[str, Any]
     history: list[Checkpoint]
+    node: str | None = None
 
 
 def checkpoint_dir(workdir: Path) -> Path:
@@ -103,12 +110,16 @@ def save_checkpoint(
     weights: Mapping[str, torch.Tensor],
     optimizer_state: Mapping[str, Any],
     history: list[Checkpoint],
+    *,
+    node: str | None,
 ) -> None:
     """Write the checkpoint file for `link` (the last entry of `history`) atomically: the model's
-    `weights` (what the chain commits to) and the optimizer's state, both plain tensors and values."""
+    `weights` (what the chain commits to) and the optimizer's state, both plain tensors and values,
+    and `node`, the node whose chain `history` is (see `digest.chain_genesis`)."""
     payload = {
         "format": CHECKPOINT_FORMAT,
         "spec_digest": spec_digest.hex(),
+        "node": normalize_node(node),
         "step": link.step,
         "loss": link.loss,
         "weights_digest": link.weights_digest,
@@ -149,23 +160,37 @@ def load_checkpoint(path: Path) -> CheckpointState:
             model=dict(payload["model"]),
             optimizer=dict(payload["optimizer"]),
             history=history,
+            node=None if payload.get("node") is None else str(payload["node"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise TrainingError(f"checkpoint {path} is missing or has a malformed field: {exc}") from exc
 
 
-def verify_state(state: CheckpointState, path: Path, spec_digest: bytes, decimals: int) -> None:
-    """Check that a loaded checkpoint belongs to this spec and that its chain and weights add up."""
+def verify_state(state: CheckpointState, path: Path, spec_digest: bytes, decimals: int, *,
+                 node: str | None) -> None:
+    """Check that a loaded checkpoint belongs to this spec and to `node`'s chain (it recomputes from
+    `chain_genesis(spec, node)`), and that its chain and weights add up. `node=None`: a chain of no
+    node (see `chain_genesis`)."""
     if state.spec_digest != spec_digest.hex():
         raise TrainingError(
             f"checkpoint {path} belongs to spec {state.spec_digest}, not {spec_digest.hex()}: "
             "use a fresh workdir or resume=False"
         )
-    head = spec_digest
+    expected = normalize_node(node)
+    wanted = "no node" if expected is None else f"node {expected}"
+    if state.node != expected:
+        chained_by = "no node" if state.node is None else f"node {state.node}"
+        raise TrainingError(
+            f"checkpoint {path}: its hash chain does not start from the genesis of {wanted} (the file says "
+            f"{chained_by}); each node's chain starts from SHA-256(spec digest ‖ its address), so a chain "
+            "verifies only for the node that trained it: use a fresh workdir or resume=False"
+        )
+    head = genesis_from_digest(spec_digest, expected)
     for link in state.history:
         head = chain_step(head, bytes.fromhex(link.weights_digest), link.step, link.loss)
         if head.hex() != link.chain_head:
-            raise TrainingError(f"checkpoint {path}: hash chain breaks at step {link.step}")
+            raise TrainingError(f"checkpoint {path}: hash chain from the genesis of {wanted} breaks at step "
+                                f"{link.step}")
     if not state.history or state.history[-1].step != state.step or state.history[-1].loss != state.loss:
         raise TrainingError(f"checkpoint {path}: history does not end at step {state.step}")
     actual = model_digest(state.model, decimals).hex()

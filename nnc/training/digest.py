@@ -2,7 +2,9 @@
 
 The pickle that `torch.save` writes is not canonical (it embeds storage ids, protocol details and
 the dict's insertion order), so nothing on chain is ever a hash of a `.pt` file. Weights are
-hashed by `model_digest`, and checkpoints are linked by `chain_step`.
+hashed by `model_digest`, and checkpoints are linked by `chain_step` into a chain that starts at
+`chain_genesis(spec, node)`: each node's chain is its own, while the model digest is the same for
+every replica.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 import torch
+
+from nnc.task import TaskSpec, spec_digest
 
 _U64_LE: Final = struct.Struct("<Q")
 _STEP_LOSS_BE: Final = struct.Struct(">Qd")
@@ -68,12 +72,54 @@ def model_digest(state_dict: Mapping[str, torch.Tensor], decimals: int) -> bytes
     return hasher.digest()
 
 
+def node_address(node: str) -> bytes:
+    """The 20 bytes of an account address written in hex (`0x` and any letter case accepted, so a
+    checksummed address and its lower-case form are the same node). Raises `ValueError` otherwise."""
+    digits = node[2:] if node[:2] in ("0x", "0X") else node
+    if len(digits) != 40:
+        raise ValueError(f"a node address is 20 bytes in hex (0x and 40 hex digits), not {node!r}")
+    try:
+        return bytes.fromhex(digits)
+    except ValueError:
+        raise ValueError(f"a node address is 20 bytes in hex (0x and 40 hex digits), not {node!r}") from None
+
+
+def normalize_node(node: str | None) -> str | None:
+    """`node` as `0x` and 40 lower-case hex digits (None stays None); raises `ValueError` for a
+    malformed address."""
+    return None if node is None else "0x" + node_address(node).hex()
+
+
+def genesis_from_digest(digest: bytes, node: str | None) -> bytes:
+    """`chain_genesis` from the spec's digest (`spec_digest(spec)`, 32 bytes) instead of the spec."""
+    if len(digest) != 32:
+        raise ValueError("a spec digest is a 32-byte SHA-256 value")
+    return digest if node is None else hashlib.sha256(digest + node_address(node)).digest()
+
+
+def chain_genesis(spec: TaskSpec, node: str | None) -> bytes:
+    """`h_0` of `node`'s checkpoint hash chain for `spec`: `SHA-256(spec_digest(spec) ‖ node)`,
+    where `node` is the training node's account address as its 20 bytes.
+
+    Binding the chain to the node makes every replica's chain, and so every snapshot it posts
+    on-chain (`TaskMarket.postSnapshot`), its own: two replicas of one task agree on the model
+    digest (`model_digest`, what `result_digest` commits) but post different chain heads, and a
+    node that posts another's snapshots posts heads that do not verify from its own genesis. To
+    reproduce a node's chain, train as that node (`nnc task train --node ADDRESS`).
+
+    `node=None` gives `spec_digest(spec)` itself, the genesis of a chain that belongs to no node:
+    only for training that no node does for a task (benchmarks of a runtime, local experiments).
+    Nothing a node posts or submits is chained so.
+    """
+    return genesis_from_digest(spec_digest(spec), node)
+
+
 def chain_step(previous: bytes, weights_digest: bytes, step: int, loss: float) -> bytes:
     """Next link of the checkpoint hash chain.
 
     `h_i = SHA-256(h_{i-1} ‖ weights_digest_i ‖ step_i as u64 big-endian ‖ loss_i as float64
-    big-endian)` with `h_0 = spec_digest(spec)`; `weights_digest_i` is `model_digest` of the
-    checkpoint's weights and `loss_i` the rounded loss (`round_loss`) recorded with it.
+    big-endian)` with `h_0 = chain_genesis(spec, node)`; `weights_digest_i` is `model_digest` of
+    the checkpoint's weights and `loss_i` the rounded loss (`round_loss`) recorded with it.
     """
     if len(previous) != 32 or len(weights_digest) != 32:
         raise ValueError("chain links and weight digests are 32-byte SHA-256 values")

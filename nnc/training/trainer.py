@@ -33,7 +33,7 @@ from nnc.training.checkpoints import (
     verify_state,
 )
 from nnc.training.data import BatchSampler
-from nnc.training.digest import model_digest, round_loss
+from nnc.training.digest import chain_genesis, model_digest, normalize_node, round_loss
 from nnc.training.program import Program, TrainData
 
 if TYPE_CHECKING:
@@ -102,15 +102,16 @@ def is_checkpoint_step(spec: TaskSpec, step: int) -> bool:
     return step % spec.training.checkpoint_interval == 0 or step == spec.training.steps
 
 
-def latest_checkpoint(spec: TaskSpec, workdir: Path) -> tuple[CheckpointState, Path] | None:
-    """The latest checkpoint in `workdir`, checked against the spec and its own chain (None: none
-    yet). Every runtime resumes from it."""
+def latest_checkpoint(spec: TaskSpec, workdir: Path, *, node: str | None) -> tuple[CheckpointState, Path] | None:
+    """The latest checkpoint in `workdir`, checked against the spec and its own chain from `node`'s
+    genesis (None: none yet). Every runtime resumes from it, so a node resumes only its own chain:
+    a checkpoint another node chained raises `TrainingError` naming both."""
     found = list_checkpoints(workdir)
     if not found:
         return None
     step, path = found[-1]
     state = load_checkpoint(path)
-    verify_state(state, path, spec_digest(spec), spec.determinism.digest_decimals)
+    verify_state(state, path, spec_digest(spec), spec.determinism.digest_decimals, node=node)
     if state.step != step or state.step > spec.training.steps or not is_checkpoint_step(spec, state.step):
         raise TrainingError(f"checkpoint {path} holds step {state.step}, not a checkpoint step of this spec")
     logger.info("resuming %s from %s (step %d)", spec.name, path, state.step)
@@ -119,14 +120,15 @@ def latest_checkpoint(spec: TaskSpec, workdir: Path) -> tuple[CheckpointState, P
 
 def record_checkpoint(spec: TaskSpec, workdir: Path, history: list[Checkpoint], step: int, raw_loss: float,
                       weights: Mapping[str, torch.Tensor], optimizer_state: Mapping[str, Any],
-                      on_checkpoint: Callable[[Checkpoint], None] | None) -> list[Checkpoint]:
-    """Extends the chain by the checkpoint of `step` (loss rounded), writes its file, calls
-    `on_checkpoint`; returns the chain so far. Every runtime checkpoints through here."""
+                      on_checkpoint: Callable[[Checkpoint], None] | None, *, node: str | None) -> list[Checkpoint]:
+    """Extends `node`'s chain by the checkpoint of `step` (loss rounded), writes its file, calls
+    `on_checkpoint`; returns the chain so far. Every runtime checkpoints through here, so every
+    chain starts from `chain_genesis(spec, node)` (its first link, when `history` is empty)."""
     decimals = spec.determinism.digest_decimals
-    head = bytes.fromhex(history[-1].chain_head) if history else spec_digest(spec)
+    head = bytes.fromhex(history[-1].chain_head) if history else chain_genesis(spec, node)
     link = next_link(head, checkpoint_path(workdir, step), step, round_loss(raw_loss, decimals), weights, decimals)
     history = [*history, link]
-    save_checkpoint(link, spec_digest(spec), weights, optimizer_state, history)
+    save_checkpoint(link, spec_digest(spec), weights, optimizer_state, history, node=node)
     logger.info("%s: checkpoint step %d loss %.6f chain %s", spec.name, step, link.loss, link.chain_head[:16])
     if on_checkpoint is not None:
         on_checkpoint(link)
@@ -230,32 +232,36 @@ def train(
     spec: TaskSpec,
     workdir: Path,
     *,
+    node: str | None,
     on_checkpoint: Callable[[Checkpoint], None] | None = None,
     on_progress: Callable[[int, float], None] | None = None,
     resume: bool = True,
     dataset_file: Path | None = None,
 ) -> TrainingResult:
-    """Train `spec` deterministically in `workdir` with its framework's runtime and return the
-    result commitment data.
+    """Train `spec` deterministically in `workdir` as `node` (the training node's address) with its
+    framework's runtime and return the result commitment data.
 
-    Same spec, same framework versions and thread count → same `result_digest` and `chain_head`.
+    Same spec, same framework versions and thread count → same `result_digest`; the `chain_head`
+    is the same too for the same `node`, and differs between nodes, whose chains start from their
+    own genesis (`digest.chain_genesis`). `node=None` only where no node trains (see there).
     Model initialisation is seeded by the spec's seed (inside a forked RNG, so the caller's RNG is
     untouched); batches come from `BatchSampler` (a function of seed and step).
 
     Every `checkpoint_interval` steps and at the last step a checkpoint is written atomically to
     `workdir/checkpoints/step-<n>.pt`, the chain is extended (see `digest.chain_step`) and
     `on_checkpoint` is called. `on_progress(step, loss)` is called every `PROGRESS_EVERY` steps.
-    With `resume=True` the latest checkpoint in `workdir` is verified and training continues from
-    it, ending with the same digest and chain head as an uninterrupted run; with `resume=False`
-    existing checkpoint files are deleted first. The final weights (a flat name → tensor dict) are
-    written to `workdir/model.pt`. A spec whose dataset has a `uri` trains on `dataset_file`, the
-    fetched copy. Raises `TrainingError` when the data or a checkpoint does not fit, and
+    With `resume=True` the latest checkpoint in `workdir` is verified (against `node`'s genesis:
+    a node resumes only its own chain) and training continues from it, ending with the same digest
+    and chain head as an uninterrupted run; with `resume=False` existing checkpoint files are
+    deleted first. The final weights (a flat name → tensor dict) are written to
+    `workdir/model.pt`. A spec whose dataset has a `uri` trains on `dataset_file`, the fetched
+    copy. Raises `TrainingError` when the data or a checkpoint does not fit, and
     `RuntimeMissingError` when the spec's framework is not installed.
     """
     from nnc.runtimes import runtime_for
 
-    return runtime_for(spec).train(spec, workdir, on_checkpoint=on_checkpoint, on_progress=on_progress,
-                                   resume=resume, dataset_file=dataset_file)
+    return runtime_for(spec).train(spec, workdir, node=normalize_node(node), on_checkpoint=on_checkpoint,
+                                   on_progress=on_progress, resume=resume, dataset_file=dataset_file)
 
 
 def train_program(
@@ -263,6 +269,7 @@ def train_program(
     program: Program,
     workdir: Path,
     *,
+    node: str | None,
     on_checkpoint: Callable[[Checkpoint], None] | None = None,
     on_progress: Callable[[int, float], None] | None = None,
     resume: bool = True,
@@ -279,7 +286,7 @@ def train_program(
 
     with deterministic_torch(spec.determinism.threads):
         model, optimizer = _fresh(spec, program)
-        found = latest_checkpoint(spec, workdir) if resume else None
+        found = latest_checkpoint(spec, workdir, node=node) if resume else None
         history: list[Checkpoint] = []
         if found is not None:
             state, path = found
@@ -301,7 +308,7 @@ def train_program(
                 on_progress(step, raw_loss)
             if is_checkpoint_step(spec, step):
                 history = record_checkpoint(spec, workdir, history, step, raw_loss, program.weights(model),
-                                            optimizer.state_dict(), on_checkpoint)
+                                            optimizer.state_dict(), on_checkpoint, node=node)
         model.eval()
         metric = program.metric(model, data)
         weights = program.weights(model)

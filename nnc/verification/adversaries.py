@@ -1,13 +1,13 @@
 """Dishonest trainers, for tests and the verification benchmark only (never used by the worker).
 
-Each writes what a trainer hands in, in the layout `nnc.training.train` uses (checkpoints with a
-consistent hash chain from the spec's genesis, and `model.pt`), so that only re-execution can tell
-them from honest work:
+Each writes what a trainer `node` hands in, in the layout `nnc.training.train` uses (checkpoints
+with a consistent hash chain from that node's genesis, `chain_genesis(spec, node)`, and
+`model.pt`), so that only re-execution can tell them from honest work:
 - `lazy`: fabricates most segments with one optimisation step instead of `interval` (skipping
   most of the compute), and trains the last segment properly from its fabricated state (the worst
   case for a verifier that always checks the last segment);
 - `copier`: takes another node's checkpoints for a task that differs only in its seed, and
-  re-chains them under this task's genesis;
+  re-chains them under its own genesis (this task's, bound to its address);
 - `noisy`: trains properly but perturbs the weights at every checkpoint.
 "Late" (misses the deadline) and the false challenger are behaviours on-chain, not artifacts.
 """
@@ -28,10 +28,14 @@ from nnc.task import TaskSpec, spec_digest
 from nnc.training import load_checkpoint, load_data, model_digest, round_loss, train
 from nnc.training.checkpoints import atomic_save, checkpoint_path, next_link, save_checkpoint
 from nnc.training.data import BatchSampler
+from nnc.training.digest import chain_genesis
 from nnc.training.trainer import deterministic_torch, make_optimizer, train_step
 from nnc.verification.segments import segment_bounds
 
 ADVERSARIES = ("lazy", "copier", "noisy")
+
+COPIED_NODE = "0x" + "c0" * 20
+"""The node whose run the `copier` copies (any node but the copier: its chain is re-chained anyway)."""
 
 
 @dataclass(frozen=True)
@@ -45,33 +49,34 @@ class Submission:
     seconds: float  # CPU time of this process spent producing it
 
 
-def honest(spec: TaskSpec, workdir: Path) -> Submission:
+def honest(spec: TaskSpec, workdir: Path, node: str) -> Submission:
     started = time.process_time()
-    result = train(spec, workdir, resume=False)
+    result = train(spec, workdir, node=node, resume=False)
     return Submission(result.result_digest, result.chain_head, workdir, result.model_path,
                       time.process_time() - started)
 
 
-def lazy(spec: TaskSpec, workdir: Path, rng: random.Random, fabricated: float = 0.8) -> Submission:
+def lazy(spec: TaskSpec, workdir: Path, node: str, rng: random.Random, fabricated: float = 0.8) -> Submission:
     """Fabricates a random `fabricated` fraction (at least) of the segments before the last."""
     n = len(segment_bounds(spec))
     fake = set(rng.sample(range(n - 1), k=min(n - 1, max(1, round(fabricated * (n - 1))))))
-    return _train_plan(spec, workdir, lambda index: 1 if index in fake else None)
+    return _train_plan(spec, workdir, node, lambda index: 1 if index in fake else None)
 
 
-def noisy(spec: TaskSpec, workdir: Path, rng: random.Random, scale: float = 1e-3) -> Submission:
+def noisy(spec: TaskSpec, workdir: Path, node: str, rng: random.Random, scale: float = 1e-3) -> Submission:
     """Adds Gaussian noise of `scale` times each tensor's standard deviation at every checkpoint."""
-    return _train_plan(spec, workdir, lambda index: None, noise=scale, noise_seed=rng.getrandbits(63))
+    return _train_plan(spec, workdir, node, lambda index: None, noise=scale, noise_seed=rng.getrandbits(63))
 
 
-def copier(spec: TaskSpec, workdir: Path, rng: random.Random) -> Submission:
-    """Copies the checkpoints of another node's run of the same task with another seed."""
+def copier(spec: TaskSpec, workdir: Path, node: str, rng: random.Random) -> Submission:
+    """Copies the checkpoints of another node's run (`COPIED_NODE`) of the same task with another
+    seed, re-chained from `node`'s genesis."""
     started = time.process_time()
     seed = spec.training.seed + 1 + rng.randrange(1000)
     other = spec.model_copy(update={"training": spec.training.model_copy(update={"seed": seed})})
     source = workdir / "copied-from"
-    train(other, source, resume=False)
-    genesis, decimals = spec_digest(spec), spec.determinism.digest_decimals
+    train(other, source, node=COPIED_NODE, resume=False)
+    genesis, decimals = chain_genesis(spec, node), spec.determinism.digest_decimals
     head, history = genesis, []
     model = ClassifierProgram(spec).build()
     optimizer = make_optimizer(spec, list(model.parameters()))
@@ -81,30 +86,30 @@ def copier(spec: TaskSpec, workdir: Path, rng: random.Random) -> Submission:
         optimizer.load_state_dict(state.optimizer)
         link = next_link(head, checkpoint_path(workdir, end), end, state.loss, model.state_dict(), decimals)
         history.append(link)
-        save_checkpoint(link, genesis, model.state_dict(), optimizer.state_dict(), history)
+        save_checkpoint(link, spec_digest(spec), model.state_dict(), optimizer.state_dict(), history, node=node)
         head = bytes.fromhex(link.chain_head)
     copy_seconds = time.process_time() - started  # includes the other node's training: an upper bound
     return _finish(spec, workdir, model, head, copy_seconds)
 
 
-def make(kind: str, spec: TaskSpec, workdir: Path, rng: random.Random) -> Submission:
-    """The submission of a trainer of `kind` ("honest" or one of ADVERSARIES)."""
+def make(kind: str, spec: TaskSpec, workdir: Path, node: str, rng: random.Random) -> Submission:
+    """The submission of a trainer `node` of `kind` ("honest" or one of ADVERSARIES)."""
     makers: dict[str, Callable[[], Submission]] = {
-        "honest": lambda: honest(spec, workdir),
-        "lazy": lambda: lazy(spec, workdir, rng),
-        "copier": lambda: copier(spec, workdir, rng),
-        "noisy": lambda: noisy(spec, workdir, rng),
+        "honest": lambda: honest(spec, workdir, node),
+        "lazy": lambda: lazy(spec, workdir, node, rng),
+        "copier": lambda: copier(spec, workdir, node, rng),
+        "noisy": lambda: noisy(spec, workdir, node, rng),
     }
     return makers[kind]()
 
 
-def _train_plan(spec: TaskSpec, workdir: Path, steps_of: Callable[[int], int | None], noise: float = 0.0,
-                noise_seed: int = 0) -> Submission:
+def _train_plan(spec: TaskSpec, workdir: Path, node: str, steps_of: Callable[[int], int | None],
+                noise: float = 0.0, noise_seed: int = 0) -> Submission:
     """Trains segment by segment; `steps_of(index)` gives how many steps segment `index` really
     runs (None: all of them). Writes checkpoints with a consistent chain, then the model."""
     started = time.process_time()
     data = load_data(spec)
-    genesis, decimals = spec_digest(spec), spec.determinism.digest_decimals
+    genesis, decimals = chain_genesis(spec, node), spec.determinism.digest_decimals
     noise_rng = torch.Generator().manual_seed(noise_seed)
     with deterministic_torch(spec.determinism.threads):
         torch.manual_seed(spec.training.seed)
@@ -126,7 +131,7 @@ def _train_plan(spec: TaskSpec, workdir: Path, steps_of: Callable[[int], int | N
             link = next_link(head, checkpoint_path(workdir, end), end, round_loss(loss, decimals),
                              model.state_dict(), decimals)
             history.append(link)
-            save_checkpoint(link, genesis, model.state_dict(), optimizer.state_dict(), history)
+            save_checkpoint(link, spec_digest(spec), model.state_dict(), optimizer.state_dict(), history, node=node)
             head = bytes.fromhex(link.chain_head)
     return _finish(spec, workdir, model, head, time.process_time() - started)
 

@@ -1,8 +1,9 @@
 """The spot-check procedure: check a trainer's checkpoint chain, re-execute segments, evaluate.
 
 Checks, in order (the first failure decides, and is named in the report):
-1. the last checkpoint's hash chain recomputes from the spec digest (the genesis), covers exactly
-   the spec's checkpoint steps, and passes through the trainer's on-chain snapshot if given;
+1. the last checkpoint's hash chain recomputes from the trainer's genesis (`chain_genesis(spec,
+   trainer)`: the spec digest bound to the trainer's address), covers exactly the spec's
+   checkpoint steps, and passes through the trainer's on-chain snapshot if given;
 2. the submitted model's digest equals the committed result digest and the last checkpoint's;
 3. each chosen segment, re-executed from its start checkpoint (or the seeded initial model),
    lands within `tolerance` (relative L2 distance) of the claimed end checkpoint, whose weights
@@ -72,6 +73,7 @@ def verify_submission(
     model_path: Path,
     result_digest: bytes,
     *,
+    node: str | None,
     seed: int,
     segments: int,
     tolerance: float,
@@ -81,7 +83,9 @@ def verify_submission(
 ) -> VerificationReport:
     """Runs the spot-check over the checkpoints in `workdir/checkpoints` and the model file.
 
-    `result_digest` is what the chain holds for the trainer: its model digest, or, when results
+    `node` is the trainer's address: its chain must start from that node's genesis, so checkpoints
+    (and snapshots) another node chained fail the check. `result_digest` is what the chain holds for
+    the trainer: its model digest, or, when results
     are zero-knowledge commitments, the agreement tag of task `tag_of_task` over that digest.
     `dataset_file` is the fetched copy of a spec's dataset `uri`.
 
@@ -102,7 +106,7 @@ def verify_submission(
     bounds = segment_bounds(spec)
     try:
         last = load_checkpoint(checkpoint_path(workdir, spec.training.steps))
-        verify_state(last, workdir, spec_digest(spec), decimals)
+        verify_state(last, workdir, spec_digest(spec), decimals, node=node)
     except TrainingError as exc:
         return verdict(f"chain: {exc}", [])
     links = {link.step: link for link in last.history}

@@ -99,7 +99,7 @@ class Scenario:
     def train_and_submit(self, task_id: int, spec: TaskSpec, trainer: int, kind: str,
                          rng: random.Random) -> Submission:
         workdir = self.home / "trainer" / str(task_id)
-        submission = adversaries.make(kind, spec, workdir, rng)
+        submission = adversaries.make(kind, spec, workdir, self.clients[trainer].address, rng)
         uri = publish_bundle(self.store, workdir, submission.model_path)
         Market(self.clients[trainer]).submit_result(task_id, submission.result_digest, uri)
         return submission

@@ -35,6 +35,7 @@ class Evidence:
     model_path: Path
     result_digest: bytes
     snapshot: tuple[int, bytes]
+    trainer: str  # the node whose result this is: its chain starts from that node's genesis
     tag_of_task: int | None = None  # set when `result_digest` is a zk agreement tag of that task
     dataset_file: Path | None = None  # the fetched copy of the spec's dataset uri, if it names one
 
@@ -55,13 +56,14 @@ def gather_evidence(client: ChainClient, store: Store, task_id: int, trainer: st
     latest = market.latest_snapshot(task_id, trainer)
     spec = parse_spec(spec_bytes)
     return Evidence(spec, workdir, model_path, market.result_of(task_id, trainer), (latest.step, latest.chain_head),
-                    task_id if market.proofs_enabled(task_id) else None, fetch_dataset(spec, store, dest))
+                    trainer, task_id if market.proofs_enabled(task_id) else None, fetch_dataset(spec, store, dest))
 
 
 def check_evidence(evidence: Evidence, seed: int, segments: int, tolerance: float) -> VerificationReport:
     return verify_submission(evidence.spec, evidence.workdir, evidence.model_path, evidence.result_digest,
-                             seed=seed, segments=segments, tolerance=tolerance, snapshot=evidence.snapshot,
-                             tag_of_task=evidence.tag_of_task, dataset_file=evidence.dataset_file)
+                             node=evidence.trainer, seed=seed, segments=segments, tolerance=tolerance,
+                             snapshot=evidence.snapshot, tag_of_task=evidence.tag_of_task,
+                             dataset_file=evidence.dataset_file)
 
 
 class Verifier:

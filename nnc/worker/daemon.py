@@ -379,15 +379,16 @@ class Worker:
                              cpus=cpus)
 
     def train(self, spec: TaskSpec, workdir: Path, *, task_id: int | None = None, **options: Any) -> TrainingResult:
-        """Trains in the sandbox (settings `sandbox`, on by default; in the child started ahead for
-        `task_id` if one waits) or, when it is off, in process."""
+        """Trains as this node (its chain starts from its own genesis, `chain_genesis(spec, node)`)
+        in the sandbox (settings `sandbox`, on by default; in the child started ahead for `task_id`
+        if one waits) or, when it is off, in process."""
         if not self.settings.sandbox:
             try:
-                return train(spec, workdir, **options)
+                return train(spec, workdir, node=self.node, **options)
             except MemoryError:
                 raise ResourceLimitError(f"training {spec.name!r} ran out of memory (in process)") from None
         warm = self.standby.take(task_id) if task_id is not None else None
-        return run_training(spec, workdir, self.sandbox_limits(), warm=warm, **options)
+        return run_training(spec, workdir, self.sandbox_limits(), node=self.node, warm=warm, **options)
 
     def workdir(self, task_id: int) -> Path:
         return self.home / "tasks" / str(task_id)

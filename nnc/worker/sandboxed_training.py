@@ -45,11 +45,13 @@ def start_standby(spec: TaskSpec, workdir: Path, limits: SandboxLimits) -> Sandb
                             interactive=True)
 
 
-def run_training(spec: TaskSpec, workdir: Path, limits: SandboxLimits, *, dataset_file: Path | None = None,
+def run_training(spec: TaskSpec, workdir: Path, limits: SandboxLimits, *, node: str | None,
+                 dataset_file: Path | None = None,
                  on_checkpoint: Callable[[Checkpoint], None] | None = None,
                  on_progress: Callable[[int, float], None] | None = None,
                  warm: SandboxedProcess | None = None) -> TrainingResult:
-    """Trains `spec` in the sandbox, resuming from `workdir`'s checkpoints as `train` does: in
+    """Trains `spec` in the sandbox as `node` (whose genesis starts the chain; see `train`),
+    resuming from `workdir`'s checkpoints as `train` does: in
     `warm`, a child `start_standby` started for this spec and work directory, if it still runs,
     else in a new one.
 
@@ -58,7 +60,7 @@ def run_training(spec: TaskSpec, workdir: Path, limits: SandboxLimits, *, datase
     """
     workdir.mkdir(parents=True, exist_ok=True)
     job = workdir / "job.json"
-    job.write_text(json.dumps({"spec": canonical_json(spec).decode(), "workdir": str(workdir),
+    job.write_text(json.dumps({"spec": canonical_json(spec).decode(), "workdir": str(workdir), "node": node,
                                "dataset_file": str(dataset_file) if dataset_file else None}))
     result: dict[str, Any] = {}
 
@@ -166,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     spec = parse_spec(job["spec"])
     try:
         dataset_file = Path(job["dataset_file"]) if job["dataset_file"] else None
-        result = train(spec, Path(job["workdir"]), dataset_file=dataset_file,
+        result = train(spec, Path(job["workdir"]), node=job["node"], dataset_file=dataset_file,
                        on_checkpoint=lambda c: _emit({"event": "checkpoint", "checkpoint": _checkpoint_json(c)}),
                        on_progress=lambda step, loss: _emit({"event": "progress", "step": step, "loss": loss}))
     except MemoryError:

@@ -57,7 +57,7 @@ def with_maverick(chain: Devnet, tmp_path: Path, replication: int) -> tuple[Netw
     assert set(net.market().assignees(task_id)) == {*(w.node for w in net.workers), maverick_client.address}
     spec = load_spec(TINY_SPEC)
     other = spec.model_copy(update={"training": spec.training.model_copy(update={"seed": spec.training.seed + 1})})
-    result = train(other, tmp_path / "maverick")
+    result = train(other, tmp_path / "maverick", node=maverick_client.address)
     model_uri = net.store.put_file(result.model_path)
     maverick.submit_result(task_id, result.result_digest, model_uri)  # a commitment; the URI comes later
     net.run_until("every result in", lambda: net.status(task_id) == TaskStatus.SUBMITTED)

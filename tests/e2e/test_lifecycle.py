@@ -14,7 +14,9 @@ from nnc.chain.settlement import node_payout
 from nnc.chain.types import ETH, TaskStatus
 from nnc.daemon import StopFlag
 from nnc.devnet import REQUESTER, Devnet
-from nnc.task import compute_units, load_spec
+from nnc.task import compute_units, load_spec, spec_digest
+from nnc.training import load_checkpoint
+from nnc.training.checkpoints import checkpoint_path, verify_state
 from nnc.zk import agreement_tag
 from tests.e2e.harness import TINY_SPEC, advance_time, make_network
 
@@ -46,13 +48,22 @@ def test_publish_assign_train_snapshot_submit_settle_pays_by_the_formula(chain: 
     digest = bytes.fromhex(next(iter(results.values()))[2:])  # on-chain: the agreement tag of the digest
     assert task.result_digest == agreement_tag(task_id, digest).to_bytes(32, "big")
 
-    # Real-time snapshots: every node posted its checkpoint chain, and the task went through Running.
+    # Real-time snapshots: every node posted its own checkpoint chain (from its own genesis, so the
+    # replicas' heads differ while their digests agree), and the task went through Running.
     statuses = [TaskStatus(e["to"]) for e in events(market, "TaskStatusChanged", task_id)]
     assert statuses == [TaskStatus.PUBLISHED, TaskStatus.ASSIGNED, TaskStatus.RUNNING, TaskStatus.SUBMITTED,
                         TaskStatus.SETTLED]
+    spec = load_spec(TINY_SPEC)
+    heads = set()
     for worker in net.workers:
         snapshot = market.latest_snapshot(task_id, worker.node)
         assert snapshot.step == 60 and any(snapshot.chain_head)
+        last = checkpoint_path(worker.workdir(task_id), 60)
+        state = load_checkpoint(last)
+        verify_state(state, last, spec_digest(spec), spec.determinism.digest_decimals, node=worker.node)
+        assert state.history[-1].chain_head == snapshot.chain_head.hex()
+        heads.add(snapshot.chain_head)
+    assert len(heads) == len(net.workers), "replicas must not post identical chain heads"
 
     # The oracle evaluated the agreed model and reported its accuracy as the quality score.
     reported = events(market, "QualityReported", task_id)

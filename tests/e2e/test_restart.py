@@ -82,7 +82,11 @@ def test_killed_worker_and_oracle_resume_and_the_task_settles_once(chain: Devnet
 
     training_log = (checkpoints.parent / "sandbox.log").read_text()
     assert "resuming" in training_log  # the restarted worker went on from its checkpoint, not from step 0
-    reference = train(spec, tmp_path / "uninterrupted")
+    reference = train(spec, tmp_path / "uninterrupted", node=chain.address(first))
+    # worker-a's snapshots are links of its own chain, as an uninterrupted run of that node makes it
+    snapshot = market.latest_snapshot(task_id, chain.address(first))
+    assert snapshot.step > 0
+    assert {c.step: c.chain_head for c in reference.checkpoints}[snapshot.step] == snapshot.chain_head.hex()
     results = {market.result_of(task_id, chain.address(i)) for i in (first, second)}
     assert results == {agreement_tag(task_id, reference.result_digest).to_bytes(32, "big")}  # zk agreement tags
     settled = market.contract.events.TaskSettled().get_logs(from_block=0, argument_filters={"taskId": task_id})

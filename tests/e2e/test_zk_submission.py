@@ -123,7 +123,7 @@ def test_three_replicas_one_trained_differently_two_paid_third_frozen_then_relea
 
     spec = load_spec(TINY_SPEC)  # the third replica trains with another seed: another model
     other = spec.model_copy(update={"training": spec.training.model_copy(update={"seed": spec.training.seed + 1})})
-    result = train(other, tmp_path / "maverick")
+    result = train(other, tmp_path / "maverick", node=maverick.client.address)
     maverick.submit_result(task_id, result.result_digest, net.store.put_file(result.model_path))
     net.settle(task_id)
 

@@ -33,6 +33,7 @@ from nnc.training import (  # noqa: E402
     train,
 )
 from nnc.training.trainer import make_optimizer, train_step  # noqa: E402
+from tests.nodes import NODE
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TRANSFORMERS_EXAMPLE = EXAMPLES / "text-generation-transformers.json"
@@ -58,7 +59,7 @@ def framework(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="module")
 def reference(framework: str, tmp_path_factory: pytest.TempPathFactory) -> TrainingResult:
-    return train(small_spec(framework), tmp_path_factory.mktemp(f"reference-{framework}"))
+    return train(small_spec(framework), tmp_path_factory.mktemp(f"reference-{framework}"), node=NODE)
 
 
 def heads(result: TrainingResult) -> list[tuple[int, float, str, str]]:
@@ -66,7 +67,7 @@ def heads(result: TrainingResult) -> list[tuple[int, float, str, str]]:
 
 
 def test_two_runs_agree(framework: str, reference: TrainingResult, tmp_path: Path) -> None:
-    again = train(small_spec(framework), tmp_path)
+    again = train(small_spec(framework), tmp_path, node=NODE)
     assert again.result_digest == reference.result_digest
     assert again.chain_head == reference.chain_head
     assert heads(again) == heads(reference)
@@ -98,8 +99,8 @@ def test_resume_after_a_crash_matches_an_uninterrupted_run(framework: str, refer
         raise Interrupted
 
     with pytest.raises(Interrupted):
-        train(small_spec(framework), tmp_path, on_checkpoint=crash)
-    resumed = train(small_spec(framework), tmp_path)
+        train(small_spec(framework), tmp_path, node=NODE, on_checkpoint=crash)
+    resumed = train(small_spec(framework), tmp_path, node=NODE)
     assert resumed.resumed_from == 20
     assert resumed.result_digest == reference.result_digest
     assert resumed.chain_head == reference.chain_head

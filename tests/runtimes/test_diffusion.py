@@ -19,6 +19,7 @@ pytest.importorskip("diffusers")
 pytest.importorskip("peft")
 
 from nnc.runtimes.diffusion import DiffusionProgram, generate  # noqa: E402
+from tests.nodes import NODE
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "image-generation-lora-diffusers.json"
 LORA = {"rank": 2, "alpha": 4.0, "targets": ["to_q", "to_k", "to_v", "to_out.0"]}
@@ -49,12 +50,12 @@ class Interrupted(Exception):
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> TrainingResult:
-    return train(diffusion_spec(), tmp_path_factory.mktemp("full"))
+    return train(diffusion_spec(), tmp_path_factory.mktemp("full"), node=NODE)
 
 
 @pytest.fixture(scope="module")
 def lora_reference(tmp_path_factory: pytest.TempPathFactory) -> TrainingResult:
-    return train(lora_spec(), tmp_path_factory.mktemp("lora"))
+    return train(lora_spec(), tmp_path_factory.mktemp("lora"), node=NODE)
 
 
 def heads(result: TrainingResult) -> list[tuple[int, float, str, str]]:
@@ -66,7 +67,7 @@ def untrained_metric(spec: TaskSpec) -> float:
 
 
 def test_two_runs_agree(reference: TrainingResult, tmp_path: Path) -> None:
-    again = train(diffusion_spec(), tmp_path)
+    again = train(diffusion_spec(), tmp_path, node=NODE)
     assert again.result_digest == reference.result_digest
     assert again.chain_head == reference.chain_head
     assert heads(again) == heads(reference)
@@ -93,8 +94,8 @@ def test_resume_after_a_crash_matches_an_uninterrupted_run(reference: TrainingRe
             raise Interrupted
 
     with pytest.raises(Interrupted):
-        train(diffusion_spec(), tmp_path, on_checkpoint=crash)
-    resumed = train(diffusion_spec(), tmp_path)
+        train(diffusion_spec(), tmp_path, node=NODE, on_checkpoint=crash)
+    resumed = train(diffusion_spec(), tmp_path, node=NODE)
     assert resumed.resumed_from == 20
     assert resumed.result_digest == reference.result_digest
     assert resumed.chain_head == reference.chain_head
@@ -125,7 +126,7 @@ def test_lora_replay_and_rerun_agree(lora_reference: TrainingResult, tmp_path: P
     checkpoint = load_checkpoint(lora_reference.checkpoints[0].path)
     assert sorted(checkpoint.model) == sorted(torch.load(lora_reference.model_path, weights_only=True))
     assert model_digest(replay(spec, None, 10), decimals) == model_digest(checkpoint.model, decimals)
-    again = train(spec, tmp_path)
+    again = train(spec, tmp_path, node=NODE)
     assert (again.result_digest, again.chain_head) == (lora_reference.result_digest, lora_reference.chain_head)
 
 

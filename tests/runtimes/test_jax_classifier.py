@@ -30,7 +30,9 @@ from nnc.training import (  # noqa: E402
 )
 from nnc.training.checkpoints import checkpoint_path, next_link, save_checkpoint  # noqa: E402
 from nnc.training.data import load_data  # noqa: E402
+from nnc.training.digest import chain_genesis  # noqa: E402
 from nnc.verification import verify_submission  # noqa: E402
+from tests.nodes import NODE, OTHER_NODE  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,7 +52,7 @@ class Interrupted(Exception):
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> TrainingResult:
-    return train(jax_spec(), tmp_path_factory.mktemp("jax-reference"))
+    return train(jax_spec(), tmp_path_factory.mktemp("jax-reference"), node=NODE)
 
 
 def heads(result: TrainingResult) -> list[tuple[int, float, str, str]]:
@@ -58,7 +60,7 @@ def heads(result: TrainingResult) -> list[tuple[int, float, str, str]]:
 
 
 def test_two_runs_agree(reference: TrainingResult, tmp_path: Path) -> None:
-    again = train(jax_spec(), tmp_path)
+    again = train(jax_spec(), tmp_path, node=NODE)
     assert (again.result_digest, again.chain_head) == (reference.result_digest, reference.chain_head)
     assert heads(again) == heads(reference)
     assert (again.final_loss, again.metric) == (reference.final_loss, reference.metric)
@@ -106,10 +108,10 @@ def test_resume_after_a_crash_matches_an_uninterrupted_run(reference: TrainingRe
             raise Interrupted
 
     with pytest.raises(Interrupted):
-        train(jax_spec(), tmp_path, on_checkpoint=crash)
+        train(jax_spec(), tmp_path, node=NODE, on_checkpoint=crash)
     assert not (tmp_path / "model.pt").exists()
     seen: list[int] = []
-    resumed = train(jax_spec(), tmp_path, on_checkpoint=lambda c: seen.append(c.step))
+    resumed = train(jax_spec(), tmp_path, node=NODE, on_checkpoint=lambda c: seen.append(c.step))
     assert resumed.resumed_from == stop_at
     assert seen == [step for step in (20, 40, 60) if step > stop_at]
     assert (resumed.result_digest, resumed.chain_head) == (reference.result_digest, reference.chain_head)
@@ -118,10 +120,10 @@ def test_resume_after_a_crash_matches_an_uninterrupted_run(reference: TrainingRe
 
 def test_progress_is_reported_and_a_finished_run_trains_nothing(reference: TrainingResult, tmp_path: Path) -> None:
     progress: list[int] = []
-    train(jax_spec(), tmp_path, on_progress=lambda step, loss: progress.append(step))
+    train(jax_spec(), tmp_path, node=NODE, on_progress=lambda step, loss: progress.append(step))
     assert progress == [10, 20, 30, 40, 50, 60]
     again: list[int] = []
-    second = train(jax_spec(), tmp_path, on_progress=lambda step, loss: again.append(step))
+    second = train(jax_spec(), tmp_path, node=NODE, on_progress=lambda step, loss: again.append(step))
     assert again == [] and second.resumed_from == 60 and second.result_digest == reference.result_digest
 
 
@@ -141,7 +143,7 @@ def test_replay_reproduces_the_checkpoints(reference: TrainingResult) -> None:
 def test_spot_check_passes_an_honest_jax_run(reference: TrainingResult) -> None:
     spec = jax_spec()
     report = verify_submission(spec, reference.model_path.parent, reference.model_path, reference.result_digest,
-                               seed=3, segments=3, tolerance=0.0, snapshot=(40, bytes.fromhex(
+                               node=NODE, seed=3, segments=3, tolerance=0.0, snapshot=(40, bytes.fromhex(
                                    reference.checkpoints[1].chain_head)))
     assert report.passed and report.reason == "ok", report.reason
     assert [(s.start, s.end, s.distance) for s in report.segments] == [(0, 20, 0.0), (20, 40, 0.0), (40, 60, 0.0)]
@@ -149,33 +151,35 @@ def test_spot_check_passes_an_honest_jax_run(reference: TrainingResult) -> None:
 
 
 def test_spot_check_fails_a_copied_run(reference: TrainingResult, tmp_path: Path) -> None:
-    """Checkpoints of a run with another seed, re-chained under this spec: consistent, but they do not replay."""
+    """Checkpoints of another node's run with another seed, re-chained from this node's genesis for this spec:
+    consistent, but they do not replay."""
     spec = jax_spec()
-    source = train(jax_spec(seed=43), tmp_path / "other")
-    genesis, decimals = spec_digest(spec), spec.determinism.digest_decimals
+    source = train(jax_spec(seed=43), tmp_path / "other", node=OTHER_NODE)
+    genesis, decimals = chain_genesis(spec, NODE), spec.determinism.digest_decimals
     head, history = genesis, []
     for link in source.checkpoints:
         state = load_checkpoint(link.path)
         copied = next_link(head, checkpoint_path(tmp_path, link.step), link.step, link.loss, state.model, decimals)
         history.append(copied)
-        save_checkpoint(copied, genesis, state.model, state.optimizer, history)
+        save_checkpoint(copied, spec_digest(spec), state.model, state.optimizer, history, node=NODE)
         head = bytes.fromhex(copied.chain_head)
     model_path = tmp_path / "model.pt"
     shutil.copy(source.model_path, model_path)
-    report = verify_submission(spec, tmp_path, model_path, source.result_digest, seed=3, segments=1, tolerance=1e-4)
+    report = verify_submission(spec, tmp_path, model_path, source.result_digest, node=NODE, seed=3, segments=1,
+                               tolerance=1e-4)
     assert not report.passed and report.reason.startswith("segment 40->60: distance"), report.reason
 
 
 def test_sgd_trains_deterministically(tmp_path: Path) -> None:
     spec = jax_spec(optimizer="sgd", learning_rate=0.5)
-    first = train(spec, tmp_path / "a")
-    second = train(spec, tmp_path / "b")
+    first = train(spec, tmp_path / "a", node=NODE)
+    second = train(spec, tmp_path / "b", node=NODE)
     assert first.result_digest == second.result_digest and first.metric > 0.3
     assert set(load_checkpoint(first.checkpoints[0].path).optimizer) == {"t"}
 
 
 def test_a_different_seed_gives_a_different_model(reference: TrainingResult, tmp_path: Path) -> None:
-    assert train(jax_spec(seed=2**40 + 42), tmp_path).result_digest != reference.result_digest
+    assert train(jax_spec(seed=2**40 + 42), tmp_path, node=NODE).result_digest != reference.result_digest
 
 
 def test_weights_of_another_shape_are_refused(reference: TrainingResult) -> None:
@@ -221,5 +225,5 @@ def test_single_thread_flag_is_set_for_the_backend_start_only() -> None:
 def test_example_spec_reaches_its_threshold(tmp_path: Path) -> None:
     spec = load_spec(ROOT / "examples" / "digits-mlp-jax.json")
     assert spec.framework == "jax"
-    result = train(spec, tmp_path)
+    result = train(spec, tmp_path, node=NODE)
     assert result.accepted and result.metric >= spec.acceptance.threshold + 0.05

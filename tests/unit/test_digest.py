@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from nnc.training.digest import chain_step, model_digest, round_loss, round_values
+from nnc.task import load_spec, spec_digest
+from nnc.training.digest import chain_genesis, chain_step, genesis_from_digest, model_digest, round_loss, round_values
+from tests.nodes import NODE, OTHER_NODE
+
+TINY_SPEC = Path(__file__).resolve().parents[1] / "data" / "tiny-spec.json"
 
 
 def reference_digest(state: dict[str, torch.Tensor], decimals: int) -> bytes:
@@ -110,3 +115,19 @@ def test_chain_step_matches_its_definition() -> None:
 def test_chain_step_rejects_wrong_lengths() -> None:
     with pytest.raises(ValueError):
         chain_step(b"short", bytes(32), 1, 0.0)
+
+
+def test_chain_genesis_binds_the_spec_to_the_node() -> None:
+    """h_0 = SHA-256(spec_digest(spec) ‖ node address as its 20 bytes), whatever the address's letter case."""
+    spec = load_spec(TINY_SPEC)
+    expected = hashlib.sha256(spec_digest(spec) + bytes.fromhex(NODE[2:])).digest()
+    assert chain_genesis(spec, NODE) == chain_genesis(spec, NODE.lower()) == chain_genesis(spec, NODE[2:]) == expected
+    assert genesis_from_digest(spec_digest(spec), NODE) == expected
+    assert chain_genesis(spec, OTHER_NODE) != expected
+    assert chain_genesis(spec, None) == spec_digest(spec)  # no node: only where none trains
+
+
+@pytest.mark.parametrize("node", ["", "0x", "0x" + "ab" * 19, "0x" + "ab" * 21, "0x" + "zz" * 20, NODE + "00"])
+def test_chain_genesis_refuses_a_malformed_address(node: str) -> None:
+    with pytest.raises(ValueError, match="20 bytes in hex"):
+        chain_genesis(load_spec(TINY_SPEC), node)

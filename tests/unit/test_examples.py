@@ -11,6 +11,7 @@ from nnc.runtimes import RUNTIMES
 from nnc.task import compute_units, dataset_kind, load_spec
 from nnc.training import train
 from nnc.training.data import load_dataset_digest
+from tests.nodes import NODE
 
 EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("*.json"))
 DOMAINS = {"vision-digits-cnn.json": "sklearn-digits", "audio-tones-cnn.json": "synthetic-tones",
@@ -38,5 +39,5 @@ def test_example_parses_and_prices(path: Path) -> None:
 def test_domain_template_trains_to_acceptance(name: str, tmp_path: Path) -> None:
     spec = load_spec(Path(__file__).parents[2] / "examples" / name)
     assert spec.dataset.name == DOMAINS[name]
-    result = train(spec, tmp_path)
+    result = train(spec, tmp_path, node=NODE)
     assert result.accepted, f"{name}: {spec.acceptance.metric} {result.metric} misses {spec.acceptance.threshold}"

@@ -15,6 +15,7 @@ from nnc.task import FRAMEWORK_RULES, parse_spec
 from nnc.task.spec import Framework
 from nnc.training import train
 from nnc.worker.profile import collect_profile, profile_from_json, profile_json
+from tests.nodes import NODE
 
 SPEC = json.loads((Path(__file__).parents[2] / "examples" / "digits-mlp.json").read_text())
 
@@ -40,7 +41,7 @@ def test_a_missing_runtime_names_its_extra(tmp_path: Path) -> None:
     assert "jax" not in installed_runtimes()
     spec = parse_spec({**SPEC, "framework": "jax"})
     with pytest.raises(RuntimeMissingError, match=r"framework 'jax' needs nnc-no-such-dist.*pip install 'nnc\[jax\]'"):
-        train(spec, tmp_path)
+        train(spec, tmp_path, node=NODE)
     assert not any(tmp_path.iterdir())  # nothing was started
 
 

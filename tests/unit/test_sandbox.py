@@ -18,6 +18,7 @@ from nnc.task import load_spec
 from nnc.training import train
 from nnc.worker.sandbox import SandboxError, SandboxLimitError, SandboxLimits, isolation, run_sandboxed
 from nnc.worker.sandboxed_training import run_training
+from tests.nodes import NODE
 
 TINY = Path(__file__).resolve().parents[1] / "data" / "tiny-spec.json"
 LIMITS = SandboxLimits(memory_mb=2048, seconds=120)
@@ -107,9 +108,9 @@ def test_task_code_is_pinned_to_the_given_cores(tmp_path: Path) -> None:
 
 def test_sandboxed_training_matches_training_in_process(tmp_path: Path) -> None:
     spec = load_spec(TINY)
-    reference = train(spec, tmp_path / "plain")
+    reference = train(spec, tmp_path / "plain", node=NODE)
     seen: list[int] = []
-    result = run_training(spec, tmp_path / "boxed", LIMITS, on_checkpoint=lambda c: seen.append(c.step))
+    result = run_training(spec, tmp_path / "boxed", LIMITS, node=NODE, on_checkpoint=lambda c: seen.append(c.step))
     assert result.result_digest == reference.result_digest
     assert result.chain_head == reference.chain_head
     assert seen == [c.step for c in reference.checkpoints]
@@ -122,7 +123,7 @@ def test_a_refusal_inside_the_sandbox_is_a_training_error(tmp_path: Path) -> Non
     junk = tmp_path / "junk.npz"
     junk.write_bytes(b"junk")
     with pytest.raises(TrainingError, match="junk.npz"):
-        run_training(stored, tmp_path / "work", LIMITS, dataset_file=junk)
+        run_training(stored, tmp_path / "work", LIMITS, node=NODE, dataset_file=junk)
     assert json.loads((tmp_path / "work" / "job.json").read_text())["dataset_file"] == str(junk)
 
 
@@ -131,8 +132,8 @@ def test_a_hugging_face_runtime_trains_in_the_sandbox_offline(tmp_path: Path) ->
     from tests.e2e.test_runtimes import tiny_spec
 
     spec = tiny_spec("peft")
-    reference = train(spec, tmp_path / "plain")
-    result = run_training(spec, tmp_path / "boxed", LIMITS)
+    reference = train(spec, tmp_path / "plain", node=NODE)
+    result = run_training(spec, tmp_path / "boxed", LIMITS, node=NODE)
     assert result.result_digest == reference.result_digest
 
 
@@ -142,14 +143,14 @@ def test_a_child_started_ahead_trains_the_job_it_is_handed(tmp_path: Path, monke
     import nnc.worker.sandboxed_training as sandboxed
 
     spec = load_spec(TINY)
-    reference = run_training(spec, tmp_path / "cold", LIMITS)
+    reference = run_training(spec, tmp_path / "cold", LIMITS, node=NODE)
     warm = sandboxed.start_standby(spec, tmp_path / "warm", LIMITS)
 
     def no_new_process(*args: object, **kwargs: object) -> None:
         raise AssertionError("a new sandboxed process was started although one was waiting")
 
     monkeypatch.setattr(sandboxed, "SandboxedProcess", no_new_process)
-    result = run_training(spec, tmp_path / "warm", LIMITS, warm=warm)
+    result = run_training(spec, tmp_path / "warm", LIMITS, node=NODE, warm=warm)
     assert result.result_digest == reference.result_digest
     assert not warm.alive and warm.process.returncode == 0
 

@@ -15,6 +15,7 @@ from nnc.training.checkpoints import checkpoint_path
 from nnc.verification import choose_segments, segment_bounds, verify_submission
 from nnc.verification.adversaries import Submission, make
 from nnc.verification.procedure import relative_distance
+from tests.nodes import NODE, OTHER_NODE
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = load_spec(ROOT / "tests" / "data" / "tiny-spec.json")  # 60 steps, checkpoints at 20, 40, 60
@@ -22,7 +23,7 @@ SPEC = load_spec(ROOT / "tests" / "data" / "tiny-spec.json")  # 60 steps, checkp
 
 @pytest.fixture(scope="module")
 def honest_run(tmp_path_factory: pytest.TempPathFactory) -> Submission:
-    return make("honest", SPEC, tmp_path_factory.mktemp("honest"), random.Random(0))
+    return make("honest", SPEC, tmp_path_factory.mktemp("honest"), NODE, random.Random(0))
 
 
 def _copy(run: Submission, tmp_path: Path) -> Path:
@@ -31,7 +32,7 @@ def _copy(run: Submission, tmp_path: Path) -> Path:
 
 
 def _verify(workdir: Path, digest: bytes, segments: int = 3, seed: int = 1) -> tuple[bool, str]:
-    report = verify_submission(SPEC, workdir, workdir / "model.pt", digest, seed=seed, segments=segments,
+    report = verify_submission(SPEC, workdir, workdir / "model.pt", digest, node=NODE, seed=seed, segments=segments,
                                tolerance=1e-4)
     return report.passed, report.reason
 
@@ -51,8 +52,8 @@ def test_choose_segments_always_checks_the_last_and_depends_on_the_seed() -> Non
 
 
 def test_honest_run_passes_with_zero_distance(honest_run: Submission) -> None:
-    report = verify_submission(SPEC, honest_run.workdir, honest_run.model_path, honest_run.result_digest, seed=3,
-                               segments=3, tolerance=0.0, snapshot=(60, honest_run.chain_head))
+    report = verify_submission(SPEC, honest_run.workdir, honest_run.model_path, honest_run.result_digest,
+                               node=NODE, seed=3, segments=3, tolerance=0.0, snapshot=(60, honest_run.chain_head))
     assert report.passed, report.reason
     assert [(s.start, s.end, s.distance) for s in report.segments] == [(0, 20, 0.0), (20, 40, 0.0), (40, 60, 0.0)]
     assert report.metric >= SPEC.acceptance.threshold
@@ -65,9 +66,26 @@ def test_wrong_result_digest_fails(honest_run: Submission) -> None:
 
 
 def test_snapshot_not_on_the_chain_fails(honest_run: Submission) -> None:
-    report = verify_submission(SPEC, honest_run.workdir, honest_run.model_path, honest_run.result_digest, seed=3,
-                               segments=1, tolerance=1e-4, snapshot=(20, b"\x02" * 32))
+    report = verify_submission(SPEC, honest_run.workdir, honest_run.model_path, honest_run.result_digest,
+                               node=NODE, seed=3, segments=1, tolerance=1e-4, snapshot=(20, b"\x02" * 32))
     assert not report.passed and "snapshot at step 20" in report.reason
+
+
+def test_another_nodes_work_fails_the_chain_check(honest_run: Submission, tmp_path: Path) -> None:
+    """Checked as the trainer it is not, an honest run's chain does not start from that trainer's
+    genesis; and a replica's own honest chain does not pass through another replica's snapshot."""
+    report = verify_submission(SPEC, honest_run.workdir, honest_run.model_path, honest_run.result_digest,
+                               node=OTHER_NODE, seed=3, segments=1, tolerance=1e-4)
+    assert not report.passed and report.reason.startswith("chain:"), report.reason
+    assert f"genesis of node {OTHER_NODE.lower()}" in report.reason and f"node {NODE.lower()}" in report.reason
+    replica = make("honest", SPEC, tmp_path, OTHER_NODE, random.Random(0))
+    assert replica.result_digest == honest_run.result_digest and replica.chain_head != honest_run.chain_head
+    copied_snapshot = verify_submission(SPEC, tmp_path, replica.model_path, replica.result_digest, node=OTHER_NODE,
+                                        seed=3, segments=1, tolerance=1e-4, snapshot=(60, honest_run.chain_head))
+    assert not copied_snapshot.passed and "snapshot at step 60" in copied_snapshot.reason
+    own = verify_submission(SPEC, tmp_path, replica.model_path, replica.result_digest, node=OTHER_NODE, seed=3,
+                            segments=1, tolerance=1e-4, snapshot=(60, replica.chain_head))
+    assert own.passed, own.reason
 
 
 def test_swapped_checkpoint_fails(honest_run: Submission, tmp_path: Path) -> None:
@@ -89,15 +107,15 @@ def test_missing_checkpoint_fails(honest_run: Submission, tmp_path: Path) -> Non
 
 def test_acceptance_threshold_is_checked(tmp_path: Path) -> None:
     strict = SPEC.model_copy(update={"acceptance": SPEC.acceptance.model_copy(update={"threshold": 0.999})})
-    run = make("honest", strict, tmp_path, random.Random(0))
-    report = verify_submission(strict, tmp_path, run.model_path, run.result_digest, seed=1, segments=1,
+    run = make("honest", strict, tmp_path, NODE, random.Random(0))
+    report = verify_submission(strict, tmp_path, run.model_path, run.result_digest, node=NODE, seed=1, segments=1,
                                tolerance=1e-4)
     assert not report.passed and report.reason.startswith("acceptance:")
 
 
 @pytest.mark.parametrize("kind", ["lazy", "copier", "noisy"])
 def test_adversaries_fail_a_segment(kind: str, tmp_path: Path) -> None:
-    run = make(kind, SPEC, tmp_path, random.Random(5))
+    run = make(kind, SPEC, tmp_path, NODE, random.Random(5))
     passed, reason = _verify(tmp_path, run.result_digest, segments=3)
     assert not passed and reason.startswith("segment"), reason
 
