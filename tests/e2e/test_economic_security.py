@@ -300,3 +300,44 @@ def test_quality_challenge_upheld_rejects_the_result_which_is_paid_its_compute_o
     assert paid == {node: expected.net}
     assert not events(market, "BonusGranted", task_id)
     assert arbitration.claimable(chain.address(REQUESTER)) == BOND  # upheld: the bond back
+
+
+def test_frozen_dissenter_challenged_after_settlement_is_held_then_slashed_and_never_released(
+        chain: Devnet, tmp_path: Path) -> None:
+    """r = 3, the dissenter is frozen at settlement (the majority paid by the formula then); a
+    challenge inside the freeze window holds its collateral (the oracle does not release a held
+    seat, even past the window) and the DAO slashes it: payouts and refund do not change."""
+    net, task_id, maverick = with_maverick(chain, tmp_path, 3)
+    market = net.market()
+    registry = Registry(chain.client(0))
+    bad = maverick.client.address
+    honest = [w.node for w in net.workers]
+    reputation = {node: registry.reputation_of(node) for node in honest}
+    net.step()  # the oracle scores the majority's result
+    advance_time(chain, market.settlement_params().challenge_window + 1)
+    net.run_until("task settled", lambda: net.status(task_id) == TaskStatus.SETTLED)
+    task = market.task(task_id)
+    paid = assert_books_close(market, task_id, BUDGET)
+    params, eth_value = market.settlement_params(), market.token_value(ETH)
+    assert paid == {node: node_payout(BUDGET, 3, task.compute_units, 0, task.quality_score, reputation[node],
+                                      params, eth_value).net for node in honest}
+    assert market.participation(task_id, bad).bond == Bond.FROZEN
+    claimable = {node: market.claimable(node) for node in (*honest, chain.address(REQUESTER))}
+
+    dispute_id, _ = Arbitration(chain.client(REQUESTER)).challenge(task_id, bad, BOND, "local://evidence")
+    assert Arbitration(chain.client(REQUESTER)).dispute(dispute_id).frozen
+    assert market.participation(task_id, bad).bond == Bond.HELD
+    advance_time(chain, task.challenge_ends_at - chain.client(0).block_timestamp() + 1)  # past the freeze window
+    net.oracle.sync()
+    assert not [a for a in net.oracle.poke() if a[1] == "release_frozen"]  # held: arbitration decides
+    voter = Arbitration(chain.client(chain.voter))
+    mine(chain, voter.dispute(dispute_id).snapshot - chain.client(0).block_number() + 1)
+    voter.vote(dispute_id, slash=True)
+    mine(chain, voter.dispute(dispute_id).vote_end - chain.client(0).block_number() + 1)
+    voter.resolve(dispute_id)
+    assert market.participation(task_id, bad).bond == Bond.SLASHED
+    assert registry.node(bad).staked == 200 * NNT - COLLATERAL and registry.node(bad).locked == 0
+    assert market.task(task_id).status == TaskStatus.SETTLED
+    assert {node: market.claimable(node) for node in claimable} == claimable  # the settlement stands
+    net.oracle.sync()
+    assert net.oracle.index.frozen_nodes() == [] and net.oracle.poke() == []
