@@ -61,6 +61,12 @@ contract ArbitrationInvariantTest is DisputeFixture {
         assertEq(marketHandler.claimedFromMarket(address(0)) + _credits(address(0)), closed, "ETH credits");
     }
 
+    /// @notice NNT borrowed across a block boundary and repaid never counts in a dispute vote
+    ///         (weights must be held both before the dispute opened and at its snapshot).
+    function invariant_borrowedVotesNeverCount() public view {
+        assertEq(disputeHandler.borrowedVotesCounted(), 0, "borrowed weight voted");
+    }
+
     /// @notice The arbitration holds exactly the bonds of open disputes plus its credits.
     function invariant_arbitrationHoldsBondsPlusCredits() public view {
         uint256 owed;

@@ -21,6 +21,11 @@ contract DisputeHandler is Base {
     uint256 public claimedFromArbitration;
     /// @notice How many times each task was slashed (at most once).
     mapping(uint256 taskId => uint256) public slashings;
+    /// @notice Votes that counted although their weight was borrowed across one block boundary
+    ///         (the adversarial actor `borrowAndVote`): must stay 0.
+    uint256 public borrowedVotesCounted;
+    /// @notice The vote borrower's address.
+    address public immutable borrower = address(uint160(uint256(keccak256("vote borrower"))));
 
     constructor(
         NNToken nnt_,
@@ -90,5 +95,28 @@ contract DisputeHandler is Base {
         try arbitration.claim() {
             claimedFromArbitration += owed;
         } catch {}
+    }
+
+    /// @notice A borrower of votes: takes `amount` NNT (a loan from the handler), delegates to
+    ///         itself, lets one block pass, votes on a random open dispute, and repays in that
+    ///         block. A vote that goes through counted borrowed weight.
+    ///         Half the time the borrower's accomplice challenges in the block after the loan
+    ///         began and the borrower votes on that dispute at once (the audit's attack).
+    function borrowAndVote(uint256 dispute, uint256 amount, bool slash) external {
+        amount = bound(amount, 1e18, 50_000e18);
+        if (nnt.balanceOf(address(this)) < amount + 100e18) return;
+        assertTrue(nnt.transfer(borrower, amount));
+        vm.prank(borrower);
+        nnt.delegate(borrower);
+        vm.roll(block.number + 1);
+        if (dispute % 2 == 0) this.challenge(dispute >> 1, dispute >> 8, dispute >> 16);
+        uint256 count = arbitration.disputeCount();
+        uint256 id = dispute % 2 == 0 ? count : 1 + (dispute >> 1) % (count == 0 ? 1 : count);
+        vm.prank(borrower);
+        try arbitration.vote(id, slash) {
+            borrowedVotesCounted++;
+        } catch {}
+        vm.prank(borrower);
+        assertTrue(nnt.transfer(address(this), amount));
     }
 }
