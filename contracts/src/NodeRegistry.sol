@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {BoundRoles} from "./access/BoundRoles.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 
 /// @title NodeRegistry
@@ -16,7 +16,7 @@ import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 ///      the registry only guarantees `locked <= staked` per node. MARKET_ROLE is bound once to the
 ///      market (`bindMarket`) and can never be granted or revoked by the admin afterwards, so no
 ///      governance proposal can hand anyone the power to move a node's stake.
-contract NodeRegistry is INodeRegistry, AccessControl, ReentrancyGuard {
+contract NodeRegistry is INodeRegistry, BoundRoles, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
     /// @notice The role of the task market, which locks, releases and slashes collateral; held
@@ -54,6 +54,7 @@ contract NodeRegistry is INodeRegistry, AccessControl, ReentrancyGuard {
         minStake = _toUint96(minStake_);
         unbondingDelay = unbondingDelay_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _declareBound(MARKET_ROLE);
         emit MinStakeSet(minStake_);
         emit UnbondingDelaySet(unbondingDelay_);
     }
@@ -196,24 +197,9 @@ contract NodeRegistry is INodeRegistry, AccessControl, ReentrancyGuard {
     /// @inheritdoc INodeRegistry
     function bindMarket(address market_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (market_ == address(0)) revert ZeroAddress();
-        if (market != address(0)) revert MarketAlreadyBound(market);
         market = market_;
         emit MarketBound(market_);
-        _grantRole(MARKET_ROLE, market_);
-    }
-
-    /// @notice Grants `role` to `account` (the role's admin only). MARKET_ROLE is bound once by
-    ///         `bindMarket` and reverts BoundRole here.
-    function grantRole(bytes32 role, address account) public override {
-        if (role == MARKET_ROLE) revert BoundRole(role);
-        super.grantRole(role, account);
-    }
-
-    /// @notice Revokes `role` from `account` (the role's admin only). MARKET_ROLE reverts
-    ///         BoundRole: taking it from the market would freeze every locked collateral.
-    function revokeRole(bytes32 role, address account) public override {
-        if (role == MARKET_ROLE) revert BoundRole(role);
-        super.revokeRole(role, account);
+        _bindOnce(MARKET_ROLE, market_);
     }
 
     /// @inheritdoc INodeRegistry

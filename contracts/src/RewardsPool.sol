@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {BoundRoles} from "./access/BoundRoles.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IRewardsPool} from "./interfaces/IRewardsPool.sol";
@@ -13,7 +13,7 @@ import {IRewardsPool} from "./interfaces/IRewardsPool.sol";
 /// @dev `available()` is the pool's NNT balance less what it owes (`totalClaimable`), so NNT
 ///      sent to the pool without `fund` counts as funding too, and the invariant
 ///      `balance == available() + sum(claimable)` holds by construction.
-contract RewardsPool is IRewardsPool, AccessControl, ReentrancyGuard {
+contract RewardsPool is IRewardsPool, BoundRoles, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
     /// @notice The role of the task market, which grants bonuses; held by the bound rewarder
@@ -37,29 +37,15 @@ contract RewardsPool is IRewardsPool, AccessControl, ReentrancyGuard {
     constructor(IERC20 nnt_, address admin) {
         nnt = nnt_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _declareBound(REWARDER_ROLE);
     }
 
     /// @inheritdoc IRewardsPool
     function bindRewarder(address rewarder_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (rewarder_ == address(0)) revert ZeroAddress();
-        if (rewarder != address(0)) revert RewarderAlreadyBound(rewarder);
         rewarder = rewarder_;
         emit RewarderBound(rewarder_);
-        _grantRole(REWARDER_ROLE, rewarder_);
-    }
-
-    /// @notice Grants `role` to `account` (the role's admin only). REWARDER_ROLE is bound once by
-    ///         `bindRewarder` and reverts BoundRole here.
-    function grantRole(bytes32 role, address account) public override {
-        if (role == REWARDER_ROLE) revert BoundRole(role);
-        super.grantRole(role, account);
-    }
-
-    /// @notice Revokes `role` from `account` (the role's admin only). REWARDER_ROLE reverts
-    ///         BoundRole.
-    function revokeRole(bytes32 role, address account) public override {
-        if (role == REWARDER_ROLE) revert BoundRole(role);
-        super.revokeRole(role, account);
+        _bindOnce(REWARDER_ROLE, rewarder_);
     }
 
     /// @inheritdoc IRewardsPool

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {BoundRoles} from "./access/BoundRoles.sol";
 import {IMarketConfig} from "./interfaces/IMarketConfig.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 import {IReputation} from "./interfaces/IReputation.sol";
@@ -30,15 +30,13 @@ import {TaskState} from "./libraries/TaskState.sol";
 ///      (applicants), settlement (assignees), the freeze window (frozen), arbitration (held).
 ///      Every loop runs over one task's applicants (at most MAX_APPLICANTS) or assignees (at
 ///      most MAX_REPLICATION), never over the node set.
-contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
+contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
     /// @notice The role of oracles, which report result quality and acceptance.
     bytes32 public constant ORACLE_ROLE = keccak256("ORACLE_ROLE");
     /// @notice The role of the spot-check and arbitration contracts; bound once.
     bytes32 public constant DISPUTE_ROLE = keccak256("DISPUTE_ROLE");
-    /// @dev Admin of DISPUTE_ROLE that nobody holds: the role cannot be granted with `grantRole`.
-    bytes32 private constant NOBODY = keccak256("NOBODY");
     /// @notice Most nodes one task can be replicated on.
     uint8 public constant MAX_REPLICATION = 8;
     /// @notice Most applicants one task accepts (bounds the loops in `assign` and `expire`).
@@ -59,8 +57,6 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
 
     /// @inheritdoc ITaskMarket
     uint256 public taskCount;
-
-    bool private _resolversBound;
 
     mapping(uint256 taskId => Task) private _tasks;
     mapping(uint256 taskId => address[]) private _applicants;
@@ -94,7 +90,7 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
         rewardsPool = rewardsPool_;
         config = config_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        _setRoleAdmin(DISPUTE_ROLE, NOBODY);
+        _declareBound(DISPUTE_ROLE);
     }
 
     // ---------------------------------------------------------------- requester
@@ -436,13 +432,11 @@ contract TaskMarket is ITaskMarket, AccessControl, ReentrancyGuard {
 
     /// @inheritdoc ITaskMarket
     function bindDisputeResolvers(address[] calldata resolvers) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (_resolversBound) revert AlreadyBound();
-        _resolversBound = true;
         for (uint256 i; i < resolvers.length; ++i) {
             if (resolvers[i] == address(0)) revert ZeroAddress();
-            _grantRole(DISPUTE_ROLE, resolvers[i]);
         }
         emit DisputeResolversBound(resolvers);
+        _bindOnce(DISPUTE_ROLE, resolvers);
     }
 
     // ---------------------------------------------------------------- views

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {IBoundRoles} from "../src/interfaces/IBoundRoles.sol";
 import {IGovernor} from "@openzeppelin/contracts/governance/IGovernor.sol";
 import {DeployProfiles} from "./DeployProfiles.sol";
 import {DisputeFixture} from "./DisputeFixture.sol";
@@ -96,7 +97,7 @@ contract GovernanceCaptureTest is DisputeFixture, DeployProfiles {
         assertEq(uint256(governor.state(id)), uint256(IGovernor.ProposalState.Succeeded), "passed");
         governor.queue(t, v, c, descriptionHash);
         vm.warp(block.timestamp + timelock.getMinDelay());
-        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.BoundRole.selector, role));
+        vm.expectRevert(abi.encodeWithSelector(IBoundRoles.BoundRole.selector, role));
         governor.execute(t, v, c, descriptionHash);
         assertFalse(registry.hasRole(role, attacker));
         assertEq(registry.getNode(nodes[0]).staked, NODE_STAKE, "stake whole");
@@ -112,7 +113,7 @@ contract GovernanceCaptureTest is DisputeFixture, DeployProfiles {
         (bool executed, bytes memory reason) =
             _passAndExecute(address(registry), abi.encodeCall(registry.grantRole, (role, attacker)));
         assertFalse(executed);
-        assertEq(keccak256(reason), keccak256(abi.encodeWithSelector(INodeRegistry.BoundRole.selector, role)));
+        assertEq(keccak256(reason), keccak256(abi.encodeWithSelector(IBoundRoles.BoundRole.selector, role)));
         assertFalse(registry.hasRole(role, attacker));
         assertEq(registry.getNode(nodes[0]).staked, NODE_STAKE, "stake whole");
     }
@@ -124,7 +125,7 @@ contract GovernanceCaptureTest is DisputeFixture, DeployProfiles {
         (bool executed, bytes memory reason) =
             _passAndExecute(address(pool), abi.encodeCall(pool.grantRole, (role, attacker)));
         assertFalse(executed);
-        assertEq(keccak256(reason), keccak256(abi.encodeWithSelector(IRewardsPool.BoundRole.selector, role)));
+        assertEq(keccak256(reason), keccak256(abi.encodeWithSelector(IBoundRoles.BoundRole.selector, role)));
         assertFalse(pool.hasRole(role, attacker));
     }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {IBoundRoles} from "../src/interfaces/IBoundRoles.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {Base} from "./Base.sol";
 import {NNToken} from "../src/NNToken.sol";
@@ -51,7 +52,7 @@ contract NodeRegistryTest is Base {
         fresh.bindMarket(market);
         assertEq(fresh.market(), market);
         assertTrue(fresh.hasRole(fresh.MARKET_ROLE(), market));
-        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.MarketAlreadyBound.selector, market));
+        vm.expectRevert(abi.encodeWithSelector(IBoundRoles.RoleAlreadyBound.selector, registry.MARKET_ROLE()));
         fresh.bindMarket(other);
         assertFalse(fresh.hasRole(fresh.MARKET_ROLE(), other));
     }
@@ -71,9 +72,9 @@ contract NodeRegistryTest is Base {
     ///      from the bound market; other roles stay grantable.
     function test_marketRole_neverGrantedNorRevokedByTheAdmin() public {
         bytes32 role = registry.MARKET_ROLE();
-        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.BoundRole.selector, role));
+        vm.expectRevert(abi.encodeWithSelector(IBoundRoles.BoundRole.selector, role));
         registry.grantRole(role, other);
-        vm.expectRevert(abi.encodeWithSelector(INodeRegistry.BoundRole.selector, role));
+        vm.expectRevert(abi.encodeWithSelector(IBoundRoles.BoundRole.selector, role));
         registry.revokeRole(role, address(this));
         assertFalse(registry.hasRole(role, other));
         assertTrue(registry.hasRole(role, address(this)));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {IBoundRoles} from "../src/interfaces/IBoundRoles.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {Base} from "./Base.sol";
 import {NNToken} from "../src/NNToken.sol";
@@ -39,7 +40,7 @@ contract RewardsPoolTest is Base {
         fresh.bindRewarder(other);
         assertEq(fresh.rewarder(), other);
         assertTrue(fresh.hasRole(fresh.REWARDER_ROLE(), other));
-        vm.expectRevert(abi.encodeWithSelector(IRewardsPool.RewarderAlreadyBound.selector, other));
+        vm.expectRevert(abi.encodeWithSelector(IBoundRoles.RoleAlreadyBound.selector, pool.REWARDER_ROLE()));
         fresh.bindRewarder(stranger);
         RewardsPool unbound = new RewardsPool(nnt, address(this));
         vm.expectRevert(abi.encodeWithSelector(IRewardsPool.ZeroAddress.selector));
@@ -49,9 +50,9 @@ contract RewardsPoolTest is Base {
     /// @dev The admin (governance) can neither hand the rewarder role to anyone else nor take it.
     function test_rewarderRole_neverGrantedNorRevokedByTheAdmin() public {
         bytes32 role = pool.REWARDER_ROLE();
-        vm.expectRevert(abi.encodeWithSelector(IRewardsPool.BoundRole.selector, role));
+        vm.expectRevert(abi.encodeWithSelector(IBoundRoles.BoundRole.selector, role));
         pool.grantRole(role, stranger);
-        vm.expectRevert(abi.encodeWithSelector(IRewardsPool.BoundRole.selector, role));
+        vm.expectRevert(abi.encodeWithSelector(IBoundRoles.BoundRole.selector, role));
         pool.revokeRole(role, address(this));
         assertFalse(pool.hasRole(role, stranger));
         assertTrue(pool.hasRole(role, address(this)));

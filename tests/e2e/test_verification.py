@@ -216,7 +216,7 @@ def test_governance_changes_a_parameter_only_through_the_timelock(chain: Devnet)
     # DISPUTE_ROLE was bound once at deployment: not even governance can grant it again
     dispute_role = market.functions.DISPUTE_ROLE().call()
     assert market.functions.hasRole(dispute_role, chain.deployment.address_of("Arbitration")).call()  # type: ignore[union-attr]
-    with pytest.raises(ContractRevertError, match="AccessControlUnauthorizedAccount|AlreadyBound"):
+    with pytest.raises(ContractRevertError, match="BoundRole"):
         deployer.transact(market.functions.grantRole(dispute_role, deployer.address))
     assert REQUESTER != DEPLOYER
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {IBoundRoles} from "./IBoundRoles.sol";
+
 /// @title INodeRegistry
 /// @notice Compute nodes: hardware profile, NNT stake, per-assignment collateral, unbonding.
 /// @dev Stake accounting per node: `staked` = everything the registry holds for the node except
@@ -10,7 +12,7 @@ pragma solidity 0.8.28;
 ///      `claim()`. Collateral moves only by the task market, bound once with `bindMarket`: no
 ///      later admin (governance) action can give another account the power to lock, release or
 ///      slash stake.
-interface INodeRegistry {
+interface INodeRegistry is IBoundRoles {
     struct Node {
         bytes32 profileDigest; // content hash of the hardware profile document
         uint64 registeredAt; // 0 = not registered
@@ -51,8 +53,6 @@ interface INodeRegistry {
     error NothingToClaim(address account);
     error AmountTooLarge(uint256 amount);
     error ProfileMismatch(address node, bytes32 attested, bytes32 current);
-    error MarketAlreadyBound(address market);
-    error BoundRole(bytes32 role);
     error ZeroAddress();
 
     /// @notice Registers the caller as a node with the digest of its hardware profile document.
@@ -102,7 +102,7 @@ interface INodeRegistry {
 
     /// @notice Binds the task market, once (admin only, at deployment): grants it MARKET_ROLE,
     ///         which no `grantRole` or `revokeRole` can ever grant or take afterwards (BoundRole).
-    ///         Reverts MarketAlreadyBound on a second call, ZeroAddress for address(0).
+    ///         Reverts RoleAlreadyBound on a second call, ZeroAddress for address(0).
     function bindMarket(address market) external;
 
     /// @notice Sets the minimum stake a node needs to be eligible (admin only).

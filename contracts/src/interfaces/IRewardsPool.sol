@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {IBoundRoles} from "./IBoundRoles.sol";
+
 /// @title IRewardsPool
 /// @notice NNT quality bonuses ("combined currency rewards"): governance funds the pool, the task
 ///         market grants bonuses at settlement, nodes pull them.
 /// @dev Invariant: the pool's NNT balance == `available()` + sum of `claimable`. Bonuses are
 ///      granted only by the task market, bound once with `bindRewarder`: no later admin
 ///      (governance) action can give another account the power to credit itself pool NNT.
-interface IRewardsPool {
+interface IRewardsPool is IBoundRoles {
     event Funded(address indexed from, uint256 amount);
     event RewarderBound(address indexed rewarder);
     event Granted(address indexed node, uint256 indexed taskId, uint256 requested, uint256 granted);
@@ -15,13 +17,11 @@ interface IRewardsPool {
 
     error ZeroAmount();
     error NothingToClaim(address account);
-    error RewarderAlreadyBound(address rewarder);
-    error BoundRole(bytes32 role);
     error ZeroAddress();
 
     /// @notice Binds the rewarder (the task market), once (admin only, at deployment): grants it
     ///         REWARDER_ROLE, which no `grantRole` or `revokeRole` can grant or take afterwards
-    ///         (BoundRole). Reverts RewarderAlreadyBound on a second call, ZeroAddress for
+    ///         (BoundRole). Reverts RoleAlreadyBound on a second call, ZeroAddress for
     ///         address(0).
     function bindRewarder(address rewarder) external;
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {IBoundRoles} from "./IBoundRoles.sol";
 import {IMarketConfig} from "./IMarketConfig.sol";
 
 /// @title ITaskMarket
@@ -33,7 +34,7 @@ import {IMarketConfig} from "./IMarketConfig.sol";
 ///      gross * feeBps / 1e4) and an NNT bonus of min(rewardPerComputeUnit * computeUnits *
 ///      quality / 1e4, fee * tokenValue / 1e18) from the rewards pool. An unscored task counts
 ///      quality QUALITY_UNSCORED (neutral). The requester is refunded budget - sum(gross).
-interface ITaskMarket {
+interface ITaskMarket is IBoundRoles {
     enum TaskStatus {
         None,
         Published,
@@ -221,7 +222,6 @@ interface ITaskMarket {
     error InvalidQuality(uint16 score, uint16 max);
     error ProofRequired(uint256 taskId);
     error ProofsDisabled();
-    error AlreadyBound();
     error NotScorer(uint256 taskId, address caller);
     /// @notice The market holds less of `token` than it owes (a token whose balances change on
     ///         their own): claims and new escrow in it stop, nothing owed is lost, governance

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {IBoundRoles} from "../../src/interfaces/IBoundRoles.sol";
 import {Fixture} from "../Fixture.sol";
 import {ResultProofFixture} from "./ResultProofFixture.sol";
 import {IMarketConfig} from "../../src/interfaces/IMarketConfig.sol";
@@ -177,7 +178,7 @@ contract ResultProofsTest is Fixture, ResultProofFixture {
         market.releaseFrozen(taskId, nodes[2]); // held: arbitration decides, not the clock
         market.releaseHeld(taskId, nodes[2]);
         assertEq(registry.freeStake(nodes[2]), NODE_STAKE, "released by the vote");
-        vm.expectRevert(ITaskMarket.AlreadyBound.selector); // bound once: no later action names another
+        vm.expectRevert(abi.encodeWithSelector(IBoundRoles.RoleAlreadyBound.selector, market.DISPUTE_ROLE())); // bound once: no later action names another
         market.bindDisputeResolvers(resolvers);
     }
 
