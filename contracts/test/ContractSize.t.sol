@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {DisputeFixture} from "./DisputeFixture.sol";
+
+/// @notice Every deployable contract of the market's core stays under the EIP-170 size limit
+///         (24,576 bytes), as Uniswap v4-core's `test_bytecodeSize` checks it; the market keeps
+///         room for what comes next by moving code into its external libraries.
+contract ContractSizeTest is DisputeFixture {
+    uint256 internal constant EIP170_LIMIT = 24_576;
+
+    function test_bytecodeSize_underTheLimit() public view {
+        assertLt(address(market).code.length, EIP170_LIMIT, "TaskMarket");
+        assertLt(address(config).code.length, EIP170_LIMIT, "MarketConfig");
+        assertLt(address(registry).code.length, EIP170_LIMIT, "NodeRegistry");
+        assertLt(address(arbitration).code.length, EIP170_LIMIT, "Arbitration");
+        assertLt(address(spotCheck).code.length, EIP170_LIMIT, "SpotCheck");
+        assertLt(address(reputation).code.length, EIP170_LIMIT, "Reputation");
+        assertLt(address(pool).code.length, EIP170_LIMIT, "RewardsPool");
+    }
+}
