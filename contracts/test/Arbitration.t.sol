@@ -180,6 +180,36 @@ contract ArbitrationTest is DisputeFixture, DeployProfiles {
         assertEq(arbitration.getDispute(disputeId).releaseVotes, nnt.totalSupply() / 10, "juror's whole weight");
     }
 
+    /// @dev The lower of the votes at two known blocks (`heldSince` and the snapshot) was not
+    ///      enough: one one-block loan across each of them counted in full. Weight must be held
+    ///      at every block between them.
+    function test_vote_twoOneBlockLoansAtHeldSinceAndSnapshot_haveNoWeight() public {
+        uint256 taskId = _submittedSingle();
+        address attacker = makeAddr("attacker");
+        uint256 loan = nnt.totalSupply() / 5;
+        vm.prank(attacker);
+        nnt.delegate(attacker);
+        // loan 1 across heldSince: borrow in block B-1, challenge and repay in B
+        assertTrue(nnt.transfer(attacker, loan));
+        vm.roll(block.number + 1);
+        uint256 disputeId = _challenge(taskId, nodes[0]);
+        vm.prank(attacker);
+        assertTrue(nnt.transfer(address(this), loan));
+        // loan 2 across the snapshot block
+        uint48 snapshot = arbitration.getDispute(disputeId).snapshot;
+        vm.roll(snapshot);
+        assertTrue(nnt.transfer(attacker, loan));
+        vm.roll(uint256(snapshot) + 1);
+        vm.prank(attacker);
+        assertTrue(nnt.transfer(address(this), loan));
+        IArbitration.Dispute memory d = arbitration.getDispute(disputeId);
+        assertEq(nnt.getPastVotes(attacker, d.heldSince), loan, "the token sees loan 1 at heldSince");
+        assertEq(nnt.getPastVotes(attacker, snapshot), loan, "and loan 2 at the snapshot");
+        vm.prank(attacker);
+        vm.expectRevert(abi.encodeWithSelector(IArbitration.NoVotingPower.selector, disputeId, attacker));
+        arbitration.vote(disputeId, true);
+    }
+
     /// @dev With the production profile's dispute parameters (a day of delay, three days of vote):
     ///      loans around the challenge and across the snapshot weigh nothing, the juror's 10% counts
     ///      and decides.

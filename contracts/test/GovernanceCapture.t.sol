@@ -77,6 +77,30 @@ contract GovernanceCaptureTest is DisputeFixture, DeployProfiles {
         _assertLoanAtTheSnapshotWeighsNothing();
     }
 
+    /// @dev The lower of the votes at two known blocks (the snapshot and a voting delay before
+    ///      it) was not enough: one one-block loan across each of them counted in full. A vote
+    ///      now counts what was held at every block between them.
+    function test_devnetProfile_twoOneBlockLoansAtTheSampledBlocks_weighNothing() public {
+        _deployDevnet();
+        (address[] memory t, uint256[] memory v, bytes[] memory c) =
+            _one(address(registry), abi.encodeCall(registry.setMinStake, (1)));
+        uint256 loan = nnt.totalSupply() / 5;
+        uint256 lookback = governor.votingDelay() + 1;
+        _lend(loan); // loan 1 across the block `lookback` before the snapshot
+        vm.roll(block.number + 1);
+        _repay();
+        uint256 id = governor.propose(t, v, c, "min stake 1 wei"); // by the test contract
+        uint256 snapshot = governor.proposalSnapshot(id);
+        assertEq(snapshot - lookback, block.number - 1, "loan 1 sits on the first sampled block");
+        vm.roll(snapshot);
+        _lend(loan); // loan 2 across the snapshot
+        vm.roll(snapshot + 1);
+        _repay();
+        assertEq(nnt.getPastVotes(attacker, snapshot - lookback), loan, "the token sees loan 1");
+        assertEq(nnt.getPastVotes(attacker, snapshot), loan, "and loan 2");
+        assertEq(governor.getVotes(attacker, snapshot), 0, "the governor counts neither");
+    }
+
     /// @dev On the fast devnet profile a loan held through the whole voting delay (three blocks)
     ///      does count, and passes the proposal: the bound market role still cannot be granted.
     function test_devnetProfile_loanThroughTheDelay_passesButCannotGrantTheMarketRole() public {

@@ -8,6 +8,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IArbitration} from "../interfaces/IArbitration.sol";
+import {HeldVotes, ICheckpointedVotes} from "../libraries/HeldVotes.sol";
 import {INodeRegistry} from "../interfaces/INodeRegistry.sol";
 import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
 
@@ -250,12 +251,10 @@ contract Arbitration is IArbitration, AccessControl, ReentrancyGuard {
         if (d.status != DisputeStatus.Open) revert DisputeNotOpen(disputeId, d.status);
     }
 
-    /// @dev `voter`'s votes held both at `heldSince` and at the snapshot: the lower of the two.
+    /// @dev `voter`'s votes held throughout `[heldSince, snapshot]` (see {HeldVotes}): two
+    ///      one-block loans, one across `heldSince` and one across the snapshot, count nothing.
     function _weight(address voter, Dispute storage d) private view returns (uint256) {
-        IERC5805 votes = IERC5805(address(nnt));
-        uint256 atSnapshot = votes.getPastVotes(voter, d.snapshot);
-        uint256 before = votes.getPastVotes(voter, d.heldSince);
-        return before < atSnapshot ? before : atSnapshot;
+        return HeldVotes.held(ICheckpointedVotes(address(nnt)), voter, d.heldSince, d.snapshot);
     }
 
     function _credit(uint256 disputeId, address account, uint256 amount) private {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {HeldVotes, ICheckpointedVotes} from "../libraries/HeldVotes.sol";
 import {Governor} from "@openzeppelin/contracts/governance/Governor.sol";
 import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 import {GovernorCountingSimple} from "@openzeppelin/contracts/governance/extensions/GovernorCountingSimple.sol";
@@ -20,8 +21,8 @@ import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
 /// @dev OpenZeppelin's Governor assembled as its wizard does: settings (voting delay and period in
 ///      blocks, proposal threshold), simple counting, ERC20Votes weights, a quorum fraction of the
 ///      supply, and timelock control. The settings are themselves changeable only by proposal.
-///      One addition: an account's weight at a timepoint is the lower of its votes then and its
-///      votes `votingDelay() + 1` blocks earlier ({_getVotes}). A vote thus counts only what was
+///      One addition: an account's weight at a timepoint is the least of its votes at every block
+///      from `votingDelay() + 1` blocks earlier to then ({_getVotes}, {HeldVotes}). A vote thus counts only what was
 ///      held (delegated) from before the proposal was made until its snapshot, and the proposal
 ///      threshold only what was held for a voting delay before proposing: a loan repaid within a
 ///      block, or within any stretch shorter than the voting delay, carries no weight, whichever
@@ -56,8 +57,8 @@ contract NNCGovernor is
         GovernorTimelockControl(timelock)
     {}
 
-    /// @dev The votes `account` held both at `timepoint` and `votingDelay() + 1` blocks before it
-    ///      (the lower of the two). For a vote, `timepoint` is the proposal's snapshot, `votingDelay`
+    /// @dev The votes `account` held throughout the blocks from `votingDelay() + 1` before
+    ///      `timepoint` to `timepoint` (the least of them, {HeldVotes}). For a vote, `timepoint` is the proposal's snapshot, `votingDelay`
     ///      blocks after the proposal block: the earlier point is the block before the proposal.
     ///      For the proposal threshold, `timepoint` is the block before proposing.
     function _getVotes(address account, uint256 timepoint, bytes memory params)
@@ -66,10 +67,10 @@ contract NNCGovernor is
         override(Governor, GovernorVotes)
         returns (uint256)
     {
-        uint256 atTimepoint = super._getVotes(account, timepoint, params);
+        params; // unused: weights are plain delegated votes
         uint256 lookback = votingDelay() + 1;
-        uint256 before = super._getVotes(account, timepoint > lookback ? timepoint - lookback : 0, params);
-        return before < atTimepoint ? before : atTimepoint;
+        uint256 from = timepoint > lookback ? timepoint - lookback : 0;
+        return HeldVotes.held(ICheckpointedVotes(address(token())), account, from, timepoint);
     }
 
     // The overrides below only resolve the diamond between the extensions (as OpenZeppelin's

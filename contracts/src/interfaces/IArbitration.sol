@@ -9,9 +9,9 @@ pragma solidity 0.8.28;
 ///      Disputed in the market: settlement cannot run, so the node's collateral stays locked
 ///      until the dispute is resolved. Against a frozen node of a settled task (outvoted where
 ///      results are proven, within the freeze window) it holds that node's collateral (Held).
-///      NNT holders vote with the ERC20Votes weight they held both in the block before the
-///      dispute opened (`heldSince`) and at the snapshot, `votingDelay` blocks after the opening
-///      block (the lower of the two); votes are accepted once the clock has passed the snapshot
+///      NNT holders vote with the ERC20Votes weight they held throughout the blocks from the one
+///      before the dispute opened (`heldSince`) to the snapshot, `votingDelay` blocks after the
+///      opening block (the least of them); votes are accepted once the clock has passed the snapshot
 ///      and for `votingPeriod` blocks after it. Weight borrowed for less than the voting delay
 ///      (around the challenge, or across the snapshot block) counts for nothing.
 ///      Upheld (quorum reached and more weight to slash than to release): the market takes the
@@ -123,8 +123,8 @@ interface IArbitration {
         external
         returns (uint256 disputeId);
 
-    /// @notice Votes on an open dispute with the caller's NNT votes: the lower of its votes at
-    ///         `heldSince` and at the snapshot. Accepted from the block after the snapshot to
+    /// @notice Votes on an open dispute with the caller's NNT votes: the least of its votes at
+    ///         every block from `heldSince` to the snapshot. Accepted from the block after the snapshot to
     ///         `voteEnd` (VotingNotStarted before, VotingClosed after).
     /// @param slash True to slash the node, false to release it.
     function vote(uint256 disputeId, bool slash) external;

@@ -26,6 +26,7 @@ contract DisputeHandler is Base {
     uint256 public borrowedVotesCounted;
     /// @notice The vote borrower's address.
     address public immutable borrower = address(uint160(uint256(keccak256("vote borrower"))));
+    uint256 internal lastRepaid;
 
     constructor(
         NNToken nnt_,
@@ -99,12 +100,18 @@ contract DisputeHandler is Base {
 
     /// @notice A borrower of votes: takes `amount` NNT (a loan from the handler), delegates to
     ///         itself, lets one block pass, votes on a random open dispute, and repays in that
-    ///         block. A vote that goes through counted borrowed weight.
+    ///         block; successive loans are separated by a block without one, so a sequence of
+    ///         them can sit across a dispute's `heldSince` block and across its snapshot block
+    ///         (the two blocks a two-point weight would sample). A vote that goes through
+    ///         counted borrowed weight.
     ///         Half the time the borrower's accomplice challenges in the block after the loan
     ///         began and the borrower votes on that dispute at once (the audit's attack).
     function borrowAndVote(uint256 dispute, uint256 amount, bool slash) external {
         amount = bound(amount, 1e18, 50_000e18);
         if (nnt.balanceOf(address(this)) < amount + 100e18) return;
+        // one loan per block boundary: a block with nothing borrowed between two loans (back to
+        // back loans are one long loan, which may count once it spans the whole voting delay)
+        if (block.number <= lastRepaid) vm.roll(lastRepaid + 1);
         assertTrue(nnt.transfer(borrower, amount));
         vm.prank(borrower);
         nnt.delegate(borrower);
@@ -118,5 +125,6 @@ contract DisputeHandler is Base {
         } catch {}
         vm.prank(borrower);
         assertTrue(nnt.transfer(address(this), amount));
+        lastRepaid = block.number;
     }
 }
