@@ -252,6 +252,8 @@ contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard {
     ///      `DeadlinePassed` with the window's end once it has closed.
     function reportQuality(uint256 taskId, uint16 score, bool accepted) external {
         Task storage t = _taskIn(taskId, TaskStatus.Submitted);
+        // a score arbitration decided stands: no scorer overrides the vote
+        if (t.scoredBy == QualitySource.Arbitration) revert NotScorer(taskId, msg.sender);
         QualitySource source = QualitySource.Oracle;
         if (!hasRole(ORACLE_ROLE, msg.sender)) {
             if (msg.sender != t.requester || t.scoredBy == QualitySource.Oracle) revert NotScorer(taskId, msg.sender);

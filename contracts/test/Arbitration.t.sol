@@ -442,6 +442,9 @@ contract ArbitrationTest is DisputeFixture, DeployProfiles {
         assertFalse(t.rejected);
         assertEq(uint256(t.scoredBy), uint256(ITaskMarket.QualitySource.Arbitration));
         assertEq(arbitration.claimable(challenger), MIN_BOND, "bond back");
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.NotScorer.selector, taskId, oracle));
+        vm.prank(oracle); // the decided score stands
+        market.reportQuality(taskId, 0, false);
         _settle(taskId);
         uint256 gross = _gross(1 ether, 3, COMPUTE_UNITS, 0, 9000, 5000);
         assertEq(market.claimable(address(0), nodes[0]), gross - gross * FEE_BPS / BPS, "paid at the decided score");
