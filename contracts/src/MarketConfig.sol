@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {IVersioned} from "./interfaces/IVersioned.sol";
+import {Versioned} from "./access/Versioned.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IMarketConfig} from "./interfaces/IMarketConfig.sol";
 
@@ -8,7 +10,7 @@ import {IMarketConfig} from "./interfaces/IMarketConfig.sol";
 /// @notice The task market's parameters and allow-lists; see {IMarketConfig}.
 /// @dev Owned by DEFAULT_ADMIN_ROLE (the timelock once governance is in place). Nothing here
 ///      moves value: a parameter only shapes what the market computes.
-contract MarketConfig is IMarketConfig, AccessControl {
+contract MarketConfig is IMarketConfig, AccessControl, Versioned {
     /// @notice Highest protocol fee, in basis points of what nodes earn (10%).
     uint16 public constant MAX_FEE_BPS = 1000;
     /// @notice Lowest base weight of the settlement formula: at least half of a node's cost is
@@ -199,5 +201,11 @@ contract MarketConfig is IMarketConfig, AccessControl {
 
     function _checkWindow(uint64 value) private pure {
         if (value > MAX_WINDOW) revert WindowTooLong(value, MAX_WINDOW);
+    }
+
+    /// @notice ERC-165: true for {IMarketConfig}, {IVersioned} and what AccessControl supports.
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return interfaceId == type(IMarketConfig).interfaceId || interfaceId == type(IVersioned).interfaceId
+            || super.supportsInterface(interfaceId);
     }
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {IVersioned} from "./interfaces/IVersioned.sol";
+import {Versioned} from "./access/Versioned.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
@@ -16,7 +18,7 @@ import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 ///      the registry only guarantees `locked <= staked` per node. MARKET_ROLE is bound once to the
 ///      market (`bindMarket`) and can never be granted or revoked by the admin afterwards, so no
 ///      governance proposal can hand anyone the power to move a node's stake.
-contract NodeRegistry is INodeRegistry, BoundRoles, ReentrancyGuard {
+contract NodeRegistry is INodeRegistry, BoundRoles, ReentrancyGuard, Versioned {
     using SafeERC20 for IERC20;
 
     /// @notice The role of the task market, which locks, releases and slashes collateral; held
@@ -245,5 +247,11 @@ contract NodeRegistry is INodeRegistry, BoundRoles, ReentrancyGuard {
         if (amount > type(uint96).max) revert AmountTooLarge(amount);
         // forge-lint: disable-next-line(unsafe-typecast)
         return uint96(amount); // checked on the line above
+    }
+
+    /// @notice ERC-165: true for {INodeRegistry}, {IVersioned} and what AccessControl supports.
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return interfaceId == type(INodeRegistry).interfaceId || interfaceId == type(IVersioned).interfaceId
+            || super.supportsInterface(interfaceId);
     }
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {IVersioned} from "./interfaces/IVersioned.sol";
+import {Versioned} from "./access/Versioned.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IReputation} from "./interfaces/IReputation.sol";
 
@@ -24,7 +26,7 @@ import {IReputation} from "./interfaces/IReputation.sol";
 ///      `base * (1 + 1/2 + ... + 1/n)`. A gain that rounds to 0 (a self-deal, a tiny task, a
 ///      long run for one requester) writes nothing, so it neither counts as a gain nor restarts
 ///      the decay of the node's score.
-contract Reputation is IReputation, AccessControl {
+contract Reputation is IReputation, AccessControl, Versioned {
     /// @notice The role of the task market (and of verification), which records outcomes.
     bytes32 public constant REPORTER_ROLE = keccak256("REPORTER_ROLE");
 
@@ -217,5 +219,11 @@ contract Reputation is IReputation, AccessControl {
         uint256 start = distance >> halvings;
         uint256 drop = start - (start >> 1);
         return start - drop * (elapsed % halfLife) / halfLife;
+    }
+
+    /// @notice ERC-165: true for {IReputation}, {IVersioned} and what AccessControl supports.
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return interfaceId == type(IReputation).interfaceId || interfaceId == type(IVersioned).interfaceId
+            || super.supportsInterface(interfaceId);
     }
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {IVersioned} from "./interfaces/IVersioned.sol";
+import {Versioned} from "./access/Versioned.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {BoundRoles} from "./access/BoundRoles.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -13,7 +15,7 @@ import {IRewardsPool} from "./interfaces/IRewardsPool.sol";
 /// @dev `available()` is the pool's NNT balance less what it owes (`totalClaimable`), so NNT
 ///      sent to the pool without `fund` counts as funding too, and the invariant
 ///      `balance == available() + sum(claimable)` holds by construction.
-contract RewardsPool is IRewardsPool, BoundRoles, ReentrancyGuard {
+contract RewardsPool is IRewardsPool, BoundRoles, ReentrancyGuard, Versioned {
     using SafeERC20 for IERC20;
 
     /// @notice The role of the task market, which grants bonuses; held by the bound rewarder
@@ -83,5 +85,11 @@ contract RewardsPool is IRewardsPool, BoundRoles, ReentrancyGuard {
     /// @inheritdoc IRewardsPool
     function available() public view returns (uint256) {
         return nnt.balanceOf(address(this)) - totalClaimable;
+    }
+
+    /// @notice ERC-165: true for {IRewardsPool}, {IVersioned} and what AccessControl supports.
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return interfaceId == type(IRewardsPool).interfaceId || interfaceId == type(IVersioned).interfaceId
+            || super.supportsInterface(interfaceId);
     }
 }

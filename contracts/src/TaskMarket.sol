@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {IVersioned} from "./interfaces/IVersioned.sol";
+import {Versioned} from "./access/Versioned.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
@@ -30,7 +32,7 @@ import {TaskState} from "./libraries/TaskState.sol";
 ///      (applicants), settlement (assignees), the freeze window (frozen), arbitration (held).
 ///      Every loop runs over one task's applicants (at most MAX_APPLICANTS) or assignees (at
 ///      most MAX_REPLICATION), never over the node set.
-contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard {
+contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard, Versioned {
     using SafeERC20 for IERC20;
 
     /// @notice The role of oracles, which report result quality and acceptance.
@@ -614,5 +616,11 @@ contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard {
 
     function _appDeps() private view returns (TaskApplications.Deps memory) {
         return TaskApplications.Deps(registry, reputation, config);
+    }
+
+    /// @notice ERC-165: true for {ITaskMarket}, {IVersioned} and what AccessControl supports.
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return interfaceId == type(ITaskMarket).interfaceId || interfaceId == type(IVersioned).interfaceId
+            || super.supportsInterface(interfaceId);
     }
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {IVersioned} from "../interfaces/IVersioned.sol";
+import {Versioned} from "../access/Versioned.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC5805} from "@openzeppelin/contracts/interfaces/IERC5805.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
@@ -16,7 +18,7 @@ import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
 /// @notice Challenges with an NNT bond and their resolution by an NNT-holder vote; see {IArbitration}.
 /// @dev Needs the market's DISPUTE_ROLE. The market slashes collateral to this contract in the
 ///      registry; `resolve` pulls it from the registry and credits it by the governance-set shares.
-contract Arbitration is IArbitration, AccessControl, ReentrancyGuard {
+contract Arbitration is IArbitration, AccessControl, ReentrancyGuard, Versioned {
     using SafeERC20 for IERC20;
 
     /// @notice The role of the spot-check contract, which opens disputes without a bond.
@@ -282,5 +284,11 @@ contract Arbitration is IArbitration, AccessControl, ReentrancyGuard {
         if (treasury_ == address(0)) revert ZeroAddress();
         treasury = treasury_;
         emit TreasurySet(treasury_);
+    }
+
+    /// @notice ERC-165: true for {IArbitration}, {IVersioned} and what AccessControl supports.
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return interfaceId == type(IArbitration).interfaceId || interfaceId == type(IVersioned).interfaceId
+            || super.supportsInterface(interfaceId);
     }
 }

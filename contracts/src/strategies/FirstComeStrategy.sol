@@ -2,11 +2,12 @@
 pragma solidity 0.8.28;
 
 import {IScheduleStrategy} from "../interfaces/IScheduleStrategy.sol";
+import {ScheduleStrategy} from "./ScheduleStrategy.sol";
 
 /// @title FirstComeStrategy
 /// @notice Picks the first `count` eligible applicants, in application order, and lets the
 ///         market assign as soon as that many have applied.
-contract FirstComeStrategy is IScheduleStrategy {
+contract FirstComeStrategy is ScheduleStrategy {
     /// @inheritdoc IScheduleStrategy
     function select(uint256, address[] calldata candidates, uint256 count)
         external

@@ -148,4 +148,9 @@ contract StakeWeightedRandomStrategy is StrategyBase, IStakeWeightedRandomStrate
         }
         return false;
     }
+
+    /// @notice ERC-165: also true for {IStakeWeightedRandomStrategy} (its two-step draw).
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return interfaceId == type(IStakeWeightedRandomStrategy).interfaceId || super.supportsInterface(interfaceId);
+    }
 }

@@ -5,13 +5,14 @@ import {INodeRegistry} from "../interfaces/INodeRegistry.sol";
 import {IReputation} from "../interfaces/IReputation.sol";
 import {IScheduleStrategy} from "../interfaces/IScheduleStrategy.sol";
 import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
+import {ScheduleStrategy} from "./ScheduleStrategy.sol";
 
 /// @title StrategyBase
 /// @notice What the strategies that look at nodes share: the protocol contracts they read,
 ///         set once at deployment, and a stable ranking over the candidates.
 /// @dev Every strategy loops only over the candidates it is given (the market bounds them to
 ///      MAX_APPLICANTS), with O(candidates x count) work.
-abstract contract StrategyBase is IScheduleStrategy {
+abstract contract StrategyBase is ScheduleStrategy {
     /// @notice Fewer candidates than the nodes to pick.
     error TooFewCandidates(uint256 candidates, uint256 count);
     /// @notice A protocol contract address was zero.

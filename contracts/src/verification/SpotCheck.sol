@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {IVersioned} from "../interfaces/IVersioned.sol";
+import {Versioned} from "../access/Versioned.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IArbitration} from "../interfaces/IArbitration.sol";
@@ -24,7 +26,7 @@ import {FutureBlockhash} from "../libraries/FutureBlockhash.sol";
 ///      holding several entries can use this to skip probes that would land on its own slots,
 ///      which never adds a slot it does not hold already, but can move an honest last entry out
 ///      of a probed slot: a bias bounded by the entries it holds (and their stake).
-contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard {
+contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard, Versioned {
     /// @notice Most pool entries looked at to pick one verifier (bounds the gas of a pick).
     uint256 public constant MAX_PROBES = 16;
     /// @notice Longest report window.
@@ -324,5 +326,11 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard {
         }
         verificationTimeout = verificationTimeout_;
         emit VerificationTimeoutSet(verificationTimeout_);
+    }
+
+    /// @notice ERC-165: true for {ISpotCheck}, {IVersioned} and what AccessControl supports.
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return interfaceId == type(ISpotCheck).interfaceId || interfaceId == type(IVersioned).interfaceId
+            || super.supportsInterface(interfaceId);
     }
 }
