@@ -355,7 +355,7 @@ contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard, Versioned {
     /// @inheritdoc ITaskMarket
     function claim(address token) external nonReentrant {
         uint256 amount = claimable[token][msg.sender];
-        if (amount == 0) revert NothingToClaim(msg.sender, token);
+        if (amount == 0) revert NothingToClaimInToken(msg.sender, token);
         claimable[token][msg.sender] = 0;
         emit Claimed(msg.sender, token, amount);
         if (token == address(0)) {

@@ -260,7 +260,7 @@ contract SpotCheckTest is SpotCheckFixture {
 
     function test_join_requiresTheMinimumStake() public {
         vm.prank(stranger);
-        vm.expectRevert(abi.encodeWithSelector(ISpotCheck.NotEligible.selector, stranger));
+        vm.expectRevert(abi.encodeWithSelector(ISpotCheck.NotEligibleVerifier.selector, stranger));
         spotCheck.join();
     }
 }

@@ -252,9 +252,9 @@ contract TaskMarketFuzzTest is Fixture {
         market.claim(address(usdc));
         assertEq(requester.balance, ethBefore + ethBudget * tasks);
         assertEq(usdc.balanceOf(requester), usdcBefore + tokenBudget * tasks);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.NothingToClaim.selector, requester, address(0)));
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.NothingToClaimInToken.selector, requester, address(0)));
         market.claim(address(0));
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.NothingToClaim.selector, requester, address(usdc)));
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.NothingToClaimInToken.selector, requester, address(usdc)));
         market.claim(address(usdc));
         vm.stopPrank();
         assertEq(address(market).balance, 0);

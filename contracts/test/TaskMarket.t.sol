@@ -533,21 +533,21 @@ contract TaskMarketTest is Fixture {
 
     function test_applyForTask_revertsForUnregisteredNode() public {
         uint256 id = _publish(_params());
-        _expectApplyNotEligible(id, stranger);
+        _expectApplyNotEligible(ITaskMarket.Ineligibility.Registration, id, stranger);
     }
 
     function test_applyForTask_revertsForLowHardwareClass() public {
         ITaskMarket.TaskParams memory p = _params();
         p.minHardwareClass = NODE_CLASS + 1;
         uint256 id = _publish(p);
-        _expectApplyNotEligible(id, nodes[0]);
+        _expectApplyNotEligible(ITaskMarket.Ineligibility.HardwareClass, id, nodes[0]);
     }
 
     function test_applyForTask_revertsWhenCollateralExceedsFreeStake() public {
         ITaskMarket.TaskParams memory p = _params();
         p.collateral = 10 * COLLATERAL + 1; // NODE_STAKE + 1
         uint256 id = _publish(p);
-        _expectApplyNotEligible(id, nodes[0]);
+        _expectApplyNotEligible(ITaskMarket.Ineligibility.Stake, id, nodes[0]);
     }
 
     function test_applyForTask_revertsBelowMinStake() public {
@@ -556,14 +556,14 @@ contract TaskMarketTest is Fixture {
         ITaskMarket.TaskParams memory p = _params();
         p.collateral = 1;
         uint256 id = _publish(p);
-        _expectApplyNotEligible(id, small);
+        _expectApplyNotEligible(ITaskMarket.Ineligibility.Stake, id, small);
     }
 
     function test_applyForTask_revertsBelowMinReputation() public {
         ITaskMarket.TaskParams memory p = _params();
         p.minReputation = 5001; // everyone starts neutral (5000)
         uint256 id = _publish(p);
-        _expectApplyNotEligible(id, nodes[0]);
+        _expectApplyNotEligible(ITaskMarket.Ineligibility.Reputation, id, nodes[0]);
         p.minReputation = 5000;
         id = _publish(p);
         vm.prank(nodes[0]);
@@ -579,7 +579,7 @@ contract TaskMarketTest is Fixture {
         vm.prank(nodes[1]);
         registry.setPrice(address(0), fits);
         uint256 id = _publish(p);
-        _expectApplyNotEligible(id, nodes[0]);
+        _expectApplyNotEligible(ITaskMarket.Ineligibility.Price, id, nodes[0]);
         vm.prank(nodes[1]);
         market.applyForTask(id);
         vm.prank(nodes[2]); // price 0: any price
@@ -596,7 +596,7 @@ contract TaskMarketTest is Fixture {
         p.token = address(usdc);
         p.budget = 1_000e6;
         id = _publish(p);
-        _expectApplyNotEligible(id, nodes[0]); // the overflowing product saturates, no panic
+        _expectApplyNotEligible(ITaskMarket.Ineligibility.Price, id, nodes[0]); // the overflowing product saturates, no panic
     }
 
     function test_applyForTask_revertsWhenAlreadyApplied() public {
@@ -1220,13 +1220,13 @@ contract TaskMarketTest is Fixture {
         emit ITaskMarket.Claimed(requester, address(0), 1 ether);
         market.claim(address(0));
         assertEq(market.claimable(address(0), requester), 0);
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.NothingToClaim.selector, requester, address(0)));
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.NothingToClaimInToken.selector, requester, address(0)));
         market.claim(address(0));
         vm.stopPrank();
     }
 
     function test_claim_revertsWhenNothingToClaim() public {
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.NothingToClaim.selector, stranger, address(usdc)));
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.NothingToClaimInToken.selector, stranger, address(usdc)));
         vm.prank(stranger);
         market.claim(address(usdc));
     }
@@ -1293,8 +1293,8 @@ contract TaskMarketTest is Fixture {
         market.publish{value: p.token == address(0) ? p.budget : 0}(p);
     }
 
-    function _expectApplyNotEligible(uint256 id, address node) internal {
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.NotEligible.selector, id, node));
+    function _expectApplyNotEligible(ITaskMarket.Ineligibility why, uint256 id, address node) internal {
+        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.NotEligible.selector, id, node, why));
         vm.prank(node);
         market.applyForTask(id);
     }

@@ -3,10 +3,24 @@ import { ethers } from '/vendor/ethers.js';
 
 let deployment = null;
 let errorsInterface = null;
+const enumArgs = new Map(); // error name -> the enum name of each argument (or null)
 
 export function setDeployment(d) {
   deployment = d;
   errorsInterface = new ethers.Interface(d.errors);
+  for (const e of d.errors) {
+    enumArgs.set(e.name, (e.inputs || []).map((i) => {
+      const m = /^enum [\w]+\.(\w+)$/.exec(i.internalType || '');
+      return m ? m[1] : null;
+    }));
+  }
+}
+
+/** An error argument as a person reads it: an enum's member name (statuses, reasons), else the value. */
+function readable(errorName, index, value) {
+  const enumName = (enumArgs.get(errorName) || [])[index];
+  const members = enumName && deployment && deployment.enums ? deployment.enums[enumName] : null;
+  return members && members[Number(value)] !== undefined ? members[Number(value)] : value;
 }
 
 export function getDeployment() { return deployment; }
@@ -44,7 +58,8 @@ export function describeError(err) {
     try {
       const parsed = errorsInterface.parseError(data);
       if (parsed) {
-        const args = parsed.fragment.inputs.map((input, i) => `${input.name || `arg${i}`}=${parsed.args[i]}`);
+        const args = parsed.fragment.inputs.map(
+          (input, i) => `${input.name || `arg${i}`}=${readable(parsed.name, i, parsed.args[i])}`);
         return `${parsed.name}(${args.join(', ')})`;
       }
     } catch (_) { /* not a known custom error: fall through */ }

@@ -10,7 +10,7 @@ from nnc.api.context import ApiContext
 from nnc.chain.deployment import STRATEGY_CONTRACTS
 from nnc.chain.market import Market
 from nnc.chain.registry import Registry
-from nnc.chain.types import ETH
+from nnc.chain.types import ETH, SOLIDITY_ENUMS
 
 
 def protocol_params(ctx: ApiContext) -> dict[str, Any]:
@@ -54,7 +54,8 @@ def protocol_params(ctx: ApiContext) -> dict[str, Any]:
 
 def deployment_info(ctx: ApiContext) -> dict[str, Any]:
     """Chain id, public RPC URL, addresses and the ABI of every deployed contract, plus the custom
-    errors of every compiled contract (so a client decodes any revert reason)."""
+    errors of every compiled contract and the member names of the enums they carry (so a client
+    decodes any revert reason, statuses and reasons by name)."""
     d = ctx.deployment
     abis = {name: ctx.client.artifacts.get(name).abi for name in d.addresses}
     errors: dict[str, dict[str, Any]] = {}
@@ -66,4 +67,4 @@ def deployment_info(ctx: ApiContext) -> dict[str, Any]:
     return {"chain_id": d.chain_id, "chain_id_hex": hex(d.chain_id), "rpc_url": ctx.public_rpc_url,
             "start_block": d.start_block, "deployer": d.deployer,
             "addresses": {k: Web3.to_checksum_address(v) for k, v in d.addresses.items()},
-            "abis": abis, "errors": list(errors.values())}
+            "abis": abis, "errors": list(errors.values()), "enums": SOLIDITY_ENUMS}

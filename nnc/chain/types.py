@@ -50,11 +50,24 @@ class Bond(IntEnum):
     SLASHED = 5  # taken, wholly or in part (the rest released)
 
 
+class Ineligibility(IntEnum):
+    """Mirrors `ITaskMarket.Ineligibility` (same order): why a node may not apply (`NotEligible`)."""
+
+    REGISTRATION = 0
+    STAKE = 1
+    HARDWARE_CLASS = 2
+    REPUTATION = 3
+    PRICE = 4
+
+
 QUALITY_UNSCORED = 5000
 """The quality a task counts until an oracle scores it (`TaskMarket.QUALITY_UNSCORED`): neutral."""
 
-SOLIDITY_ENUMS: dict[str, list[str]] = {"TaskStatus": [s.name.capitalize() for s in TaskStatus],
-                                        "Bond": [b.name.capitalize() for b in Bond]}
+SOLIDITY_ENUMS: dict[str, list[str]] = {
+    "TaskStatus": [s.name.capitalize() for s in TaskStatus],
+    "Bond": [b.name.capitalize() for b in Bond],
+    "Ineligibility": ["".join(w.capitalize() for w in i.name.split("_")) for i in Ineligibility],
+}
 
 
 @dataclass(frozen=True)

@@ -179,6 +179,11 @@ def test_params_and_deployment(settled: Settled, api: FlaskClient) -> None:
     assert deployment["chain_id"] == settled.net.devnet.client(0).w3.eth.chain_id
     assert "InsufficientFreeStake(address,uint256,uint256)" in {
         f"{e['name']}({','.join(i['type'] for i in e['inputs'])})" for e in deployment["errors"]}
+    # enum arguments (statuses, reasons) carry their enum's name, and the members come along
+    not_eligible = next(e for e in deployment["errors"] if e["name"] == "NotEligible")
+    assert not_eligible["inputs"][2]["internalType"] == "enum ITaskMarket.Ineligibility"
+    assert deployment["enums"]["Ineligibility"][1] == "Stake"
+    assert deployment["enums"]["TaskStatus"][4] == "Submitted"
     assert settled.context.client.account is None  # the API holds no key: it cannot sign
     health = ok(api, "/api/health", "Health")
     assert health["indexed_block"] == health["block"]

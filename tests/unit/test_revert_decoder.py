@@ -45,3 +45,32 @@ def test_string_reason_panic_unknown_and_empty() -> None:
     assert "overflow" in str(decoder.decode(panic))
     assert "unknown error 0xdeadbeef" in str(decoder.decode("0xdeadbeef"))
     assert "without a reason" in str(decoder.decode(None))
+
+
+def test_protocol_errors_reuse_no_name_with_other_arguments() -> None:
+    """One name, one meaning: an error name declared by several protocol contracts carries the
+    same arguments everywhere, so a client decodes it the same way whoever reverted."""
+    from nnc.chain.artifacts import Artifacts
+
+    seen: dict[str, str] = {}
+    for abi in Artifacts().all_abis():
+        for entry in abi:
+            if entry.get("type") != "error":
+                continue
+            signature = ",".join(f"{p['internalType']} {p['name']}" for p in entry["inputs"])
+            assert seen.setdefault(entry["name"], signature) == signature, (
+                f"{entry['name']} declared with ({seen[entry['name']]}) and ({signature})")
+
+
+def test_statuses_and_reasons_in_protocol_errors_decode_to_names() -> None:
+    """Statuses and reasons in the protocol's errors are enums in the ABI, so they read as names."""
+    from nnc.chain.artifacts import Artifacts
+
+    decoder = RevertDecoder(Artifacts().all_abis(), SOLIDITY_ENUMS)
+    node = "0x000000000000000000000000000000000000dead"
+    data = selector("NotEligible(uint256,address,uint8)") + encode(["uint256", "address", "uint8"], [3, node, 1])
+    assert decoder.decode(data).args_by_name["reason"] == "Stake"
+    data = selector("TaskNotFinished(uint256,uint8)") + encode(["uint256", "uint8"], [3, 4])
+    assert decoder.decode(data).args_by_name["status"] == "Submitted"
+    data = selector("NotChallengeable(uint256,uint8)") + encode(["uint256", "uint8"], [3, 6])
+    assert decoder.decode(data).args_by_name["status"] == "Settled"

@@ -92,7 +92,7 @@ contract Arbitration is IArbitration, AccessControl, ReentrancyGuard, Versioned 
         ITaskMarket.TaskStatus status = t.status;
         bool frozen = status == ITaskMarket.TaskStatus.Settled;
         if (!frozen && status != ITaskMarket.TaskStatus.Submitted && status != ITaskMarket.TaskStatus.Verifying) {
-            revert NotChallengeable(taskId, uint8(status));
+            revert NotChallengeable(taskId, status);
         }
         if (block.timestamp >= t.challengeEndsAt) revert ChallengeWindowClosed(taskId, t.challengeEndsAt);
         disputeId = _open(taskId, node, msg.sender, bond, evidenceURI, frozen);
@@ -108,7 +108,7 @@ contract Arbitration is IArbitration, AccessControl, ReentrancyGuard, Versioned 
         if (bond < _params.minBond) revert BondTooSmall(bond, _params.minBond);
         if (score > BPS) revert InvalidScore(score);
         ITaskMarket.Task memory t = market.getTask(taskId);
-        if (t.status != ITaskMarket.TaskStatus.Submitted) revert NotChallengeable(taskId, uint8(t.status));
+        if (t.status != ITaskMarket.TaskStatus.Submitted) revert NotChallengeable(taskId, t.status);
         if (block.timestamp >= t.challengeEndsAt) revert ChallengeWindowClosed(taskId, t.challengeEndsAt);
         disputeId = _open(taskId, address(0), msg.sender, bond, evidenceURI, false);
         qualityClaimOf[disputeId] = QualityClaim({score: score, accepted: accepted, open: true});

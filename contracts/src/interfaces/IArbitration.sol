@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {ITaskMarket} from "./ITaskMarket.sol";
+
 /// @title IArbitration
 /// @notice Challenges of submitted results and their arbitration by NNT holders.
 /// @dev A challenge (anyone, with an NNT bond of at least `minBond`, until the task's
@@ -85,7 +87,7 @@ interface IArbitration {
 
     error BondTooSmall(uint256 bond, uint256 minBond);
     error InvalidScore(uint16 score);
-    error NotChallengeable(uint256 taskId, uint8 status);
+    error NotChallengeable(uint256 taskId, ITaskMarket.TaskStatus status);
     error ChallengeWindowClosed(uint256 taskId, uint64 endedAt);
     error NoResult(uint256 taskId, address node);
     error UnknownDispute(uint256 disputeId);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {ITaskMarket} from "./ITaskMarket.sol";
+
 /// @title ISpotCheck
 /// @notice Spot-check verification of single-trainer tasks: after the result is submitted, the
 ///         contract draws a staked verifier other than the trainer from the hash of a block
@@ -87,11 +89,11 @@ interface ISpotCheck {
     error UnknownTask(uint256 taskId);
     error NotRequester(uint256 taskId, address caller);
     error InvalidCheckStatus(uint256 taskId, CheckStatus have, CheckStatus want);
-    error TaskNotPublished(uint256 taskId, uint8 status);
-    error TaskNotSubmitted(uint256 taskId, uint8 status);
+    error TaskNotPublished(uint256 taskId, ITaskMarket.TaskStatus status);
+    error TaskNotSubmitted(uint256 taskId, ITaskMarket.TaskStatus status);
     error NotSingleTrainer(uint256 taskId, uint8 replication);
     error InvalidSegments(uint8 segments);
-    error NotEligible(address node);
+    error NotEligibleVerifier(address node);
     error AlreadyInPool(address node);
     error NotInPool(address node);
     error NoVerifierAvailable(uint256 taskId);
@@ -112,9 +114,9 @@ interface ISpotCheck {
     /// @notice The check cannot lapse before `lapsesAt`.
     error VerificationNotTimedOut(uint256 taskId, uint64 lapsesAt);
     /// @notice The task is no longer held for verification (a dispute holds it, or it ended).
-    error TaskNotVerifying(uint256 taskId, uint8 status);
+    error TaskNotVerifying(uint256 taskId, ITaskMarket.TaskStatus status);
     /// @notice The task is still open: its fee may still pay a verification.
-    error TaskNotFinished(uint256 taskId, uint8 status);
+    error TaskNotFinished(uint256 taskId, ITaskMarket.TaskStatus status);
     /// @notice The check's fee was paid out already (to a verifier or the requester), or there is none.
     error FeeNotRefundable(uint256 taskId, CheckStatus status);
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {ITaskMarket} from "./ITaskMarket.sol";
+
 import {IScheduleStrategy} from "./IScheduleStrategy.sol";
 
 /// @title IStakeWeightedRandomStrategy
@@ -54,7 +56,7 @@ interface IStakeWeightedRandomStrategy is IScheduleStrategy {
     /// @notice The task does not use this strategy.
     error NotThisStrategy(uint256 taskId, address strategy);
     /// @notice The task is not Published (assigned, ended or unknown).
-    error TaskNotPublished(uint256 taskId, uint8 status);
+    error TaskNotPublished(uint256 taskId, ITaskMarket.TaskStatus status);
     /// @notice Applications are still open until `applyDeadline`.
     error ApplicationsOpen(uint256 taskId, uint64 applyDeadline);
 

@@ -60,6 +60,15 @@ interface ITaskMarket is IBoundRoles {
         Slashed // taken, wholly or in part (the rest released)
     }
 
+    /// @notice Why a node is not eligible for a task (`NotEligible`).
+    enum Ineligibility {
+        Registration,
+        Stake,
+        HardwareClass,
+        Reputation,
+        Price
+    }
+
     /// @notice Who set a task's quality score (and acceptance).
     enum QualitySource {
         None, // unscored: neutral quality, accepted
@@ -198,7 +207,10 @@ interface ITaskMarket is IBoundRoles {
     error InvalidStatus(uint256 taskId, TaskStatus have, TaskStatus want);
     error InvalidBond(uint256 taskId, address node, Bond have, Bond want);
     error NotRequester(uint256 taskId, address caller);
-    error NotEligible(uint256 taskId, address node);
+    /// @notice Why `node` may not apply: not registered, too little (free) stake for the minimum
+    ///         and the collateral, a hardware class below the task's, a reputation below its
+    ///         minimum, or a price above what the task pays per node.
+    error NotEligible(uint256 taskId, address node, Ineligibility reason);
     error AlreadyApplied(uint256 taskId, address node);
     error TooManyApplicants(uint256 taskId, uint256 max);
     error ApplicationClosed(uint256 taskId, uint64 applyDeadline);
@@ -209,7 +221,7 @@ interface ITaskMarket is IBoundRoles {
     error ZeroResultDigest();
     error DeadlinePassed(uint256 taskId, uint64 deadline);
     error DeadlineNotReached(uint256 taskId, uint64 deadline);
-    error NothingToClaim(address account, address token);
+    error NothingToClaimInToken(address account, address token);
     error ZeroAddress();
     error EthTransferFailed(address to, uint256 amount);
     error ZeroComputeUnits();

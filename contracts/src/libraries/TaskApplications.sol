@@ -52,7 +52,7 @@ library TaskApplications {
     ) external {
         Requirements memory q = _requirements(t);
         (bool eligible,) = _check(q, node, q.collateral, deps);
-        if (!eligible) revert ITaskMarket.NotEligible(taskId, node);
+        if (!eligible) revert ITaskMarket.NotEligible(taskId, node, _why(q, node, deps));
         ITaskMarket.Participation storage p = seats[node];
         if (p.applied) revert ITaskMarket.AlreadyApplied(taskId, node);
         uint256 n = applicants.length;
@@ -162,6 +162,20 @@ library TaskApplications {
         if (deps.reputation.reputationOf(node) < q.minReputation) return (false, 0);
         price = deps.registry.priceOf(node, q.token);
         eligible = SettlementMath.affordable(price, q.computeUnits, q.share);
+    }
+
+    /// @dev Why `node` fails `_check` with the collateral as free stake (on the revert path only).
+    function _why(Requirements memory q, address node, Deps memory deps)
+        private
+        view
+        returns (ITaskMarket.Ineligibility)
+    {
+        INodeRegistry.Node memory n = deps.registry.getNode(node);
+        if (n.registeredAt == 0) return ITaskMarket.Ineligibility.Registration;
+        if (n.hardwareClass < q.minHardwareClass) return ITaskMarket.Ineligibility.HardwareClass;
+        if (!deps.registry.isEligible(node, q.collateral, 0)) return ITaskMarket.Ineligibility.Stake;
+        if (deps.reputation.reputationOf(node) < q.minReputation) return ITaskMarket.Ineligibility.Reputation;
+        return ITaskMarket.Ineligibility.Price;
     }
 
     /// @dev Applicants that are eligible now, in application order, with their prices.

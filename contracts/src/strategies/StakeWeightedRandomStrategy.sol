@@ -41,7 +41,7 @@ contract StakeWeightedRandomStrategy is StrategyBase, IStakeWeightedRandomStrate
     function commitDraw(uint256 taskId) external returns (uint64 targetBlock) {
         ITaskMarket.Task memory t = market.getTask(taskId);
         if (t.strategy != address(this)) revert NotThisStrategy(taskId, t.strategy);
-        if (t.status != ITaskMarket.TaskStatus.Published) revert TaskNotPublished(taskId, uint8(t.status));
+        if (t.status != ITaskMarket.TaskStatus.Published) revert TaskNotPublished(taskId, t.status);
         if (block.timestamp < t.applyDeadline) revert ApplicationsOpen(taskId, t.applyDeadline);
         Draw storage d = _draws[taskId];
         if (d.targetBlock != 0) {

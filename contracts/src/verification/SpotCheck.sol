@@ -90,7 +90,7 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard, Versioned {
         ITaskMarket.Task memory t = market.getTask(taskId);
         if (t.status == ITaskMarket.TaskStatus.None) revert UnknownTask(taskId);
         if (msg.sender != t.requester) revert NotRequester(taskId, msg.sender);
-        if (t.status != ITaskMarket.TaskStatus.Published) revert TaskNotPublished(taskId, uint8(t.status));
+        if (t.status != ITaskMarket.TaskStatus.Published) revert TaskNotPublished(taskId, t.status);
         if (t.replication != 1) revert NotSingleTrainer(taskId, t.replication);
         if (segments == 0) revert InvalidSegments(segments);
         Check storage c = _checks[taskId];
@@ -111,7 +111,7 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard, Versioned {
         CheckStatus status = c.status;
         if (status != CheckStatus.Enabled && status != CheckStatus.Verifying) revert FeeNotRefundable(taskId, status);
         ITaskMarket.Task memory t = market.getTask(taskId);
-        if (!_finished(t.status)) revert TaskNotFinished(taskId, uint8(t.status));
+        if (!_finished(t.status)) revert TaskNotFinished(taskId, t.status);
         c.status = CheckStatus.Refunded;
         uint256 fee = c.fee;
         claimable[t.requester] += fee;
@@ -122,7 +122,7 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard, Versioned {
 
     /// @inheritdoc ISpotCheck
     function join() external {
-        if (!registry.isEligible(msg.sender, 0, 0)) revert NotEligible(msg.sender);
+        if (!registry.isEligible(msg.sender, 0, 0)) revert NotEligibleVerifier(msg.sender);
         if (_poolSlot[msg.sender] != 0) revert AlreadyInPool(msg.sender);
         _pool.push(msg.sender);
         _poolSlot[msg.sender] = _pool.length;
@@ -148,7 +148,7 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard, Versioned {
     function requestVerification(uint256 taskId) external {
         Check storage c = _checkIn(taskId, CheckStatus.Enabled);
         ITaskMarket.TaskStatus status = market.getTask(taskId).status;
-        if (status != ITaskMarket.TaskStatus.Submitted) revert TaskNotSubmitted(taskId, uint8(status));
+        if (status != ITaskMarket.TaskStatus.Submitted) revert TaskNotSubmitted(taskId, status);
         c.status = CheckStatus.Verifying;
         c.trainer = market.assigneesOf(taskId)[0];
         c.requestedAt = uint64(block.timestamp);
@@ -222,7 +222,7 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard, Versioned {
         address late = c.verifier;
         if (late != address(0) && block.timestamp <= c.reportDeadline) revert ReportNotDue(taskId, c.reportDeadline);
         ITaskMarket.Task memory t = market.getTask(taskId);
-        if (t.status != ITaskMarket.TaskStatus.Verifying) revert TaskNotVerifying(taskId, uint8(t.status));
+        if (t.status != ITaskMarket.TaskStatus.Verifying) revert TaskNotVerifying(taskId, t.status);
         c.status = CheckStatus.Lapsed;
         c.drawBlock = 0;
         uint256 fee = c.fee;
