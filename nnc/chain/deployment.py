@@ -8,16 +8,9 @@ from pathlib import Path
 
 from web3 import Web3
 
+from nnc.chain.types import STRATEGY_CONTRACTS as STRATEGY_CONTRACTS
 from nnc.errors import ConfigError
 from nnc.jsonfile import write_json_atomic
-
-# Scheduling strategies by the name a task spec or the CLI uses -> contract name.
-STRATEGY_CONTRACTS = {
-    "first-come": "FirstComeStrategy",
-    "reputation-priority": "ReputationPriorityStrategy",
-    "lowest-price": "LowestPriceStrategy",
-    "stake-weighted-random": "StakeWeightedRandomStrategy",
-}
 
 
 @dataclass

@@ -8,6 +8,14 @@ from typing import Any
 
 ETH = "0x0000000000000000000000000000000000000000"
 
+STRATEGY_CONTRACTS = {
+    "first-come": "FirstComeStrategy",
+    "reputation-priority": "ReputationPriorityStrategy",
+    "lowest-price": "LowestPriceStrategy",
+    "stake-weighted-random": "StakeWeightedRandomStrategy",
+}
+"""Scheduling strategies by the name a task spec or the CLI uses -> contract name."""
+
 
 class TaskStatus(IntEnum):
     """Mirrors `ITaskMarket.TaskStatus` (same order)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from nnc.cli.context import settings_of
-from nnc.storage import store_from_settings
 
 
 @click.command("api")
@@ -16,6 +15,7 @@ from nnc.storage import store_from_settings
 def api_cmd(ctx: click.Context, host: str, port: int, public_rpc_url: str | None) -> None:
     """Serve the JSON API and the web app until Ctrl-C. The server never signs transactions."""
     from nnc.api import ApiContext, ApiServer  # imports torch (spec estimates): only this command pays
+    from nnc.storage import store_from_settings
 
     settings = settings_of(ctx)
     context = ApiContext.from_settings(settings, public_rpc_url, store_from_settings(settings))

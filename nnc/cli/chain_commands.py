@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import click
 
-from nnc.chain.build import build_artifacts
-from nnc.chain.client import ChainClient
-from nnc.chain.deploy import DEVNET_WARNING, PROFILES, deploy_protocol, profile_params
-from nnc.chain.market import Market
+from nnc.chain.profiles import DEVNET_WARNING, PROFILES, profile_params
 from nnc.cli.context import client_of, fmt_amount, settings_of
-from nnc.task.publish import resolve_token
 
 
 @click.command("build")
 @click.option("--force", is_flag=True, help="recompile even if the artifacts are fresh")
 def build_cmd(force: bool) -> None:
     """Compile the contracts into build/contracts (skipped when up to date)."""
+    from nnc.chain.build import build_artifacts
+
     out = build_artifacts(force=force)
     click.echo(f"artifacts in {out}")
 
@@ -26,6 +24,10 @@ def build_cmd(force: bool) -> None:
 @click.pass_context
 def deploy_cmd(ctx: click.Context, profile: str) -> None:
     """Deploy the protocol to the chain in the settings and write the deployment file."""
+    from nnc.chain.build import build_artifacts
+    from nnc.chain.client import ChainClient
+    from nnc.chain.deploy import deploy_protocol
+
     settings = settings_of(ctx)
     params = profile_params(profile)
     if profile == "devnet":
@@ -47,6 +49,9 @@ def deploy_cmd(ctx: click.Context, profile: str) -> None:
 @click.pass_context
 def claim_cmd(ctx: click.Context, token: str) -> None:
     """Withdraw everything the task market owes you in TOKEN."""
+    from nnc.chain.market import Market
+    from nnc.task.publish import resolve_token
+
     client = client_of(ctx)
     address = resolve_token(client, token)
     market = Market(client)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import click
 
-from nnc.chain.client import ChainClient
-from nnc.chain.deploy import NNT
+from nnc.chain.profiles import NNT
 from nnc.cli.context import settings_of, store_of
 from nnc.daemon import StopFlag
-from nnc.metrics import DaemonMetrics
+
+if TYPE_CHECKING:
+    from nnc.metrics import DaemonMetrics
 
 
 def serve_metrics(metrics: DaemonMetrics, port: int | None) -> None:
@@ -31,6 +33,7 @@ def worker_group() -> None:
 @click.pass_context
 def worker_run(ctx: click.Context, stake: int, benchmark_seconds: float, price: int | None) -> None:
     """Register, stake, then apply for, train and submit tasks until stopped (Ctrl-C)."""
+    from nnc.chain.client import ChainClient
     from nnc.worker.daemon import Worker  # imports torch: only the commands that train pay for it
 
     settings = settings_of(ctx)
@@ -54,6 +57,7 @@ def oracle_group() -> None:
 @click.pass_context
 def oracle_run(ctx: click.Context, rebuild: bool) -> None:
     """Index events and poke due tasks (assign, settle, expire) until stopped (Ctrl-C)."""
+    from nnc.chain.client import ChainClient
     from nnc.oracle.daemon import Oracle, open_index  # imports torch (quality reports)
 
     settings = settings_of(ctx)

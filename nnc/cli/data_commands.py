@@ -11,16 +11,6 @@ import click
 from nnc.cli.context import settings_of
 from nnc.cli.progress import bytes_bar
 from nnc.errors import ConfigError
-from nnc.storage import store_from_settings
-from nnc.storage.crypto import (
-    decrypt_file,
-    encrypt_file,
-    generate_key,
-    is_encrypted,
-    load_key,
-    parse_public_key,
-    public_key_hex,
-)
 from nnc.storage.router import BACKEND_SCHEMES
 
 
@@ -38,6 +28,9 @@ def data_group() -> None:
 @click.pass_context
 def put_cmd(ctx: click.Context, file: Path, backend: str | None, recipients: tuple[str, ...]) -> None:
     """Store FILE and print its URI."""
+    from nnc.storage import store_from_settings
+    from nnc.storage.crypto import encrypt_file, parse_public_key
+
     settings = settings_of(ctx)
     store = store_from_settings(settings).backend(backend)
     if not recipients:
@@ -61,6 +54,9 @@ def put_cmd(ctx: click.Context, file: Path, backend: str | None, recipients: tup
 @click.pass_context
 def get_cmd(ctx: click.Context, uri: str, dest: Path, key_file: Path | None) -> None:
     """Fetch URI (ipfs://, ar:// or local://) into DEST, verified, decrypted if it is encrypted."""
+    from nnc.storage import store_from_settings
+    from nnc.storage.crypto import decrypt_file, is_encrypted, load_key
+
     settings = settings_of(ctx)
     store = store_from_settings(settings)
     with tempfile.TemporaryDirectory(prefix=".nnc-get-", dir=dest.resolve().parent) as tmp:
@@ -81,6 +77,8 @@ def get_cmd(ctx: click.Context, uri: str, dest: Path, key_file: Path | None) -> 
 @click.pass_context
 def keygen_cmd(ctx: click.Context, out: Path | None) -> None:
     """Create an X25519 key for private payloads (kept if it exists) and print its public key."""
+    from nnc.storage.crypto import generate_key, load_key, public_key_hex
+
     path = out or settings_of(ctx).resolved_encryption_key_file
     key = load_key(path) if path.exists() else generate_key(path)
     click.echo(public_key_hex(key))

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import click
 
-from nnc.chain.deploy import DEVNET_WARNING
+from nnc.chain.profiles import DEVNET_WARNING
 from nnc.cli.context import settings_of
 from nnc.daemon import StopFlag
-from nnc.devnet import FIRST_NODE, ORACLE, REQUESTER, Devnet
 
 
 @click.group("devnet")
@@ -26,6 +25,8 @@ def devnet_group() -> None:
 @click.pass_context
 def up_cmd(ctx: click.Context, nodes: int, port: int, storage: bool) -> None:
     """Start anvil (and the storage services), deploy, fund accounts, print the addresses; Ctrl-C stops it."""
+    from nnc.devnet import FIRST_NODE, ORACLE, REQUESTER, Devnet  # web3 and the storage stack
+
     settings = settings_of(ctx)
     devnet = Devnet(data_dir=settings.data_dir, nodes=nodes, block_time=1, storage=storage)
     devnet.anvil.port = port

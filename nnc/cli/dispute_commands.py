@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import click
-from web3 import Web3
 
-from nnc.chain.dispute import Arbitration, SpotCheck
 from nnc.chain.types import ETH
 from nnc.cli.context import client_of, fmt_amount, fmt_nnt, settings_of, store_of
-from nnc.task.publish import parse_amount
-from nnc.verification.verifier import Verifier
 
 
 @click.group("dispute")
@@ -25,6 +21,11 @@ def dispute_group() -> None:
 @click.pass_context
 def challenge_cmd(ctx: click.Context, task_id: int, node: str, bond: str, evidence: str) -> None:
     """Challenge NODE's result for TASK_ID (freezes its collateral until the DAO decides)."""
+    from web3 import Web3
+
+    from nnc.chain.dispute import Arbitration
+    from nnc.task.publish import parse_amount
+
     client = client_of(ctx)
     amount = parse_amount(client, bond, str(client.token.address))
     dispute_id, _ = Arbitration(client).challenge(task_id, Web3.to_checksum_address(node), amount, evidence)
@@ -43,6 +44,9 @@ def challenge_quality_cmd(ctx: click.Context, task_id: int, score: int, accepted
                           evidence: str) -> None:
     """Challenge the quality score reported for TASK_ID, claiming it is SCORE (0..10000): upheld by
     the DAO (a "slash" majority), your score is set; released, the report stands and the bond is lost."""
+    from nnc.chain.dispute import Arbitration
+    from nnc.task.publish import parse_amount
+
     client = client_of(ctx)
     amount = parse_amount(client, bond, str(client.token.address))
     dispute_id, _ = Arbitration(client).challenge_quality(task_id, score, accepted, amount, evidence)
@@ -56,6 +60,8 @@ def challenge_quality_cmd(ctx: click.Context, task_id: int, score: int, accepted
 @click.pass_context
 def vote_cmd(ctx: click.Context, dispute_id: int, slash: bool) -> None:
     """Vote on DISPUTE_ID with the NNT votes you held from before it opened to its snapshot (after the snapshot)."""
+    from nnc.chain.dispute import Arbitration
+
     Arbitration(client_of(ctx)).vote(dispute_id, slash)
     click.echo(f"voted to {'slash' if slash else 'release'} in dispute {dispute_id}")
 
@@ -65,6 +71,8 @@ def vote_cmd(ctx: click.Context, dispute_id: int, slash: bool) -> None:
 @click.pass_context
 def resolve_cmd(ctx: click.Context, dispute_id: int) -> None:
     """Resolve DISPUTE_ID once its voting period is over (anyone)."""
+    from nnc.chain.dispute import Arbitration
+
     arbitration = Arbitration(client_of(ctx))
     arbitration.resolve(dispute_id)
     click.echo(f"dispute {dispute_id}: {arbitration.dispute(dispute_id).status.name.lower()}")
@@ -75,6 +83,8 @@ def resolve_cmd(ctx: click.Context, dispute_id: int) -> None:
 @click.pass_context
 def show_cmd(ctx: click.Context, dispute_id: int) -> None:
     """Print a dispute."""
+    from nnc.chain.dispute import Arbitration
+
     d = Arbitration(client_of(ctx, need_account=False)).dispute(dispute_id)
     click.echo(f"dispute {dispute_id}: task {d.task_id}, node {d.node}, challenger {d.challenger}, "
                f"bond {fmt_nnt(d.bond)}, {d.status.name.lower()}, votes slash {fmt_nnt(d.slash_votes)} / "
@@ -86,6 +96,8 @@ def show_cmd(ctx: click.Context, dispute_id: int) -> None:
 @click.pass_context
 def claim_cmd(ctx: click.Context) -> None:
     """Withdraw the NNT the arbitration owes you."""
+    from nnc.chain.dispute import Arbitration
+
     client = client_of(ctx)
     arbitration = Arbitration(client)
     amount = arbitration.claimable(client.address)
@@ -106,6 +118,9 @@ def verify_group() -> None:
 @click.pass_context
 def enable_cmd(ctx: click.Context, task_id: int, segments: int, tolerance: float, fee: str) -> None:
     """Turn on spot-checking for your published TASK_ID and pay the verifier's fee."""
+    from nnc.chain.dispute import SpotCheck
+    from nnc.task.publish import parse_amount
+
     client = client_of(ctx)
     SpotCheck(client).enable(task_id, segments, tolerance, parse_amount(client, fee, ETH))
     click.echo(f"task {task_id}: spot-check of {segments} segment(s), tolerance {tolerance:g}")
@@ -116,6 +131,8 @@ def enable_cmd(ctx: click.Context, task_id: int, segments: int, tolerance: float
 @click.pass_context
 def run_cmd(ctx: click.Context, task_id: int) -> None:
     """Run the spot-check of TASK_ID you were picked for, and report (the worker does it itself)."""
+    from nnc.verification.verifier import Verifier  # imports torch (re-executes training)
+
     client = client_of(ctx)
     home = settings_of(ctx).data_dir / "worker" / client.address.lower()
     report = Verifier(client, store_of(ctx), home).verify(task_id)
@@ -127,6 +144,8 @@ def run_cmd(ctx: click.Context, task_id: int) -> None:
 @click.pass_context
 def show_check_cmd(ctx: click.Context, task_id: int) -> None:
     """Show TASK_ID's spot-check: status, pending draw, verifier and deadlines."""
+    from nnc.chain.dispute import SpotCheck
+
     c = SpotCheck(client_of(ctx)).check(task_id)
     if c.draw_pending:
         who = f"verifier draw pending on block {c.draw_block}"
@@ -144,6 +163,8 @@ def show_check_cmd(ctx: click.Context, task_id: int) -> None:
 def request_cmd(ctx: click.Context, task_id: int) -> None:
     """Ask for the verification of submitted TASK_ID: commits the verifier draw to a future block
     (the oracle does it itself)."""
+    from nnc.chain.dispute import SpotCheck
+
     spot_check = SpotCheck(client_of(ctx))
     spot_check.request_verification(task_id)
     click.echo(f"task {task_id}: verification requested, verifier drawn from block "
@@ -155,6 +176,8 @@ def request_cmd(ctx: click.Context, task_id: int) -> None:
 @click.pass_context
 def draw_cmd(ctx: click.Context, task_id: int) -> None:
     """Draw TASK_ID's verifier once its committed block is mined (anyone; the oracle does it)."""
+    from nnc.chain.dispute import SpotCheck
+
     spot_check = SpotCheck(client_of(ctx))
     spot_check.draw_verifier(task_id)
     c = spot_check.check(task_id)
@@ -170,6 +193,8 @@ def draw_cmd(ctx: click.Context, task_id: int) -> None:
 def lapse_cmd(ctx: click.Context, task_id: int) -> None:
     """End TASK_ID's spot-check past its verification timeout: the task settles unverified and
     the fee goes back to the requester (anyone)."""
+    from nnc.chain.dispute import SpotCheck
+
     SpotCheck(client_of(ctx)).lapse(task_id)
     click.echo(f"task {task_id}: verification lapsed, fee credited back to the requester")
 
@@ -179,6 +204,8 @@ def lapse_cmd(ctx: click.Context, task_id: int) -> None:
 @click.pass_context
 def refund_cmd(ctx: click.Context, task_id: int) -> None:
     """Credit the unused spot-check fee of ended TASK_ID back to its requester (anyone)."""
+    from nnc.chain.dispute import SpotCheck
+
     spot_check = SpotCheck(client_of(ctx))
     spot_check.refund_fee(task_id)
     click.echo(f"task {task_id}: spot-check fee of {fmt_amount(spot_check.check(task_id).fee)} "
@@ -189,6 +216,8 @@ def refund_cmd(ctx: click.Context, task_id: int) -> None:
 @click.pass_context
 def claim_fees_cmd(ctx: click.Context) -> None:
     """Withdraw the ETH SpotCheck owes you (verification fees, or refunded fees)."""
+    from nnc.chain.dispute import SpotCheck
+
     client = client_of(ctx)
     spot_check = SpotCheck(client)
     amount = spot_check.claimable(client.address)

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from nnc.errors import ConfigError
-from nnc.keystore import create_keystore
 
 _OUT = click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
                     help="keystore file to write (never overwritten)")
@@ -36,6 +35,8 @@ def key_group() -> None:
 @_COST
 def new_cmd(out: Path, passphrase_file: Path | None, scrypt_n: int | None) -> None:
     """Create a new account in an encrypted keystore and print its address."""
+    from nnc.keystore import create_keystore  # eth-account
+
     click.echo(create_keystore(out, _passphrase(passphrase_file), scrypt_n=scrypt_n))
 
 
@@ -46,6 +47,8 @@ def new_cmd(out: Path, passphrase_file: Path | None, scrypt_n: int | None) -> No
 @_COST
 def import_cmd(key_file: Path, out: Path, passphrase_file: Path | None, scrypt_n: int | None) -> None:
     """Encrypt the hex private key in KEY_FILE into a keystore and print its address."""
+    from nnc.keystore import create_keystore  # eth-account
+
     text = key_file.read_text().strip()
     try:
         int(text.removeprefix("0x"), 16)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import click
 
-from nnc.chain.registry import Registry
 from nnc.cli.context import client_of, fmt_nnt
-from nnc.task.publish import parse_amount, resolve_token
 
 
 @click.group("node")
@@ -19,6 +17,7 @@ def node_group() -> None:
 @click.pass_context
 def register_cmd(ctx: click.Context, benchmark_seconds: float) -> None:
     """Measure this machine and register it with its hardware profile digest."""
+    from nnc.chain.registry import Registry
     from nnc.worker.profile import collect_profile, hardware_class, profile_digest  # imports torch
 
     profile = collect_profile(benchmark_seconds)
@@ -34,6 +33,9 @@ def register_cmd(ctx: click.Context, benchmark_seconds: float) -> None:
 @click.pass_context
 def stake_cmd(ctx: click.Context, amount: str) -> None:
     """Stake AMOUNT NNT (approves the registry first)."""
+    from nnc.chain.registry import Registry
+    from nnc.task.publish import parse_amount
+
     client = client_of(ctx)
     Registry(client).stake(parse_amount(client, amount, str(client.token.address)))
     click.echo(f"staked {amount} NNT")
@@ -45,6 +47,9 @@ def stake_cmd(ctx: click.Context, amount: str) -> None:
 @click.pass_context
 def price_cmd(ctx: click.Context, price_per_compute_unit: str, token: str) -> None:
     """Set your price per compute unit for tasks paid in TOKEN (in whole tokens; 0 = any price)."""
+    from nnc.chain.registry import Registry
+    from nnc.task.publish import parse_amount, resolve_token
+
     client = client_of(ctx)
     address = resolve_token(client, token)
     Registry(client).set_price(address, parse_amount(client, price_per_compute_unit, address))
@@ -56,6 +61,9 @@ def price_cmd(ctx: click.Context, price_per_compute_unit: str, token: str) -> No
 @click.pass_context
 def unbond_cmd(ctx: click.Context, amount: str) -> None:
     """Start unbonding AMOUNT NNT of free stake."""
+    from nnc.chain.registry import Registry
+    from nnc.task.publish import parse_amount
+
     client = client_of(ctx)
     Registry(client).request_unbond(parse_amount(client, amount, str(client.token.address)))
     click.echo(f"unbonding {amount} NNT")
@@ -65,6 +73,8 @@ def unbond_cmd(ctx: click.Context, amount: str) -> None:
 @click.pass_context
 def withdraw_cmd(ctx: click.Context) -> None:
     """Withdraw unbonded stake once the unbonding delay has passed."""
+    from nnc.chain.registry import Registry
+
     Registry(client_of(ctx)).withdraw()
     click.echo("withdrawn")
 
@@ -74,6 +84,8 @@ def withdraw_cmd(ctx: click.Context) -> None:
 @click.pass_context
 def status_cmd(ctx: click.Context, address: str | None) -> None:
     """Show a node's registration and stake (default: your own)."""
+    from nnc.chain.registry import Registry
+
     client = client_of(ctx, need_account=address is None)
     registry = Registry(client)
     node = registry.node(address or client.address)

@@ -8,12 +8,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import click
 from tqdm import tqdm
 
-from nnc.storage import ProgressCallback
+if TYPE_CHECKING:
+    from nnc.storage import ProgressCallback
 
 PROGRESS_KEY: Final = "nnc.progress"
 """`ctx.meta` key of the `--progress/--no-progress` choice (None: decide by the terminal)."""

@@ -7,14 +7,12 @@ from pathlib import Path
 
 import click
 
-from nnc.chain.deploy import NNT
-from nnc.chain.deployment import STRATEGY_CONTRACTS
-from nnc.chain.market import Market
+from nnc.chain.profiles import NNT
+from nnc.chain.types import STRATEGY_CONTRACTS
 from nnc.cli.context import client_of, fmt_amount, settings_of, store_of
 from nnc.cli.progress import bytes_bar, stages_bar, steps_bar
 from nnc.task import compute_units, load_spec, spec_digest
 from nnc.task.dryrun import DEFAULT_DRY_STEPS, dry_run, format_seconds, measured_steps
-from nnc.task.publish import PublishOptions, parse_amount, publish_task, resolve_token
 
 
 @click.group("task")
@@ -75,6 +73,8 @@ def publish_cmd(ctx: click.Context, spec_file: Path, budget: str, token: str, re
                 collateral: str, apply_window: int, deadline: int, min_class: int, min_reputation: int,
                 strategy: str) -> None:
     """Store SPEC_FILE, escrow the budget and publish the task."""
+    from nnc.task.publish import PublishOptions, parse_amount, publish_task, resolve_token
+
     spec = load_spec(spec_file)  # a malformed spec fails here, before anything is sent
     client = client_of(ctx)
     token_address = resolve_token(client, token)
@@ -92,6 +92,8 @@ def publish_cmd(ctx: click.Context, spec_file: Path, budget: str, token: str, re
 @click.pass_context
 def status_cmd(ctx: click.Context, task_id: int) -> None:
     """Show a task's state, nodes and results."""
+    from nnc.chain.market import Market
+
     market = Market(client_of(ctx, need_account=False))
     task = market.task(task_id)
     click.echo(f"task {task_id}: {task.status.name.lower()}")
@@ -125,6 +127,8 @@ def status_cmd(ctx: click.Context, task_id: int) -> None:
 @click.pass_context
 def cancel_cmd(ctx: click.Context, task_id: int) -> None:
     """Cancel your task before it is assigned; the budget becomes claimable."""
+    from nnc.chain.market import Market
+
     Market(client_of(ctx)).cancel(task_id)
     click.echo(f"task {task_id} cancelled: claim the refund with `nnc claim`")
 
@@ -192,6 +196,7 @@ def submit_cmd(ctx: click.Context, task_id: int, workdir: Path) -> None:
     proof of the commitment when the market asks for one). For a node that trained by hand."""
     import torch  # the model file is read to digest it
 
+    from nnc.chain.market import Market
     from nnc.errors import TaskSpecError, TrainingError
     from nnc.task import parse_spec
     from nnc.training import list_checkpoints, load_checkpoint, model_digest
@@ -238,6 +243,8 @@ def submit_cmd(ctx: click.Context, task_id: int, workdir: Path) -> None:
 @click.pass_context
 def reveal_cmd(ctx: click.Context, task_id: int, uri: str) -> None:
     """Publish where your model for TASK_ID lives (URI), once every replica has committed its result."""
+    from nnc.chain.market import Market
+
     market = Market(client_of(ctx))
     if market.participation(task_id, market.client.address).revealed:
         click.echo(f"task {task_id}: already revealed")
@@ -257,6 +264,8 @@ def reveal_cmd(ctx: click.Context, task_id: int, uri: str) -> None:
 def score_cmd(ctx: click.Context, task_id: int, score: int, accepted: bool) -> None:
     """Report the quality SCORE (0..10000) of your submitted private task, whose model only you can
     decrypt, in its challenge window (an oracle's report overrides yours; anyone may challenge it)."""
+    from nnc.chain.market import Market
+
     Market(client_of(ctx)).report_quality(task_id, score, accepted)
     click.echo(f"task {task_id}: quality {score / 100:g}% reported ({'accepted' if accepted else 'rejected'})")
 
@@ -267,5 +276,7 @@ def score_cmd(ctx: click.Context, task_id: int, score: int, accepted: bool) -> N
 @click.pass_context
 def release_cmd(ctx: click.Context, task_id: int, node: str) -> None:
     """Release NODE's frozen collateral for TASK_ID once the task's freeze window has closed (anyone may)."""
+    from nnc.chain.market import Market
+
     Market(client_of(ctx)).release_frozen(task_id, node)
     click.echo(f"task {task_id}: collateral of {node} released")
