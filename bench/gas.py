@@ -6,7 +6,10 @@ size, measures `assign` for every scheduling strategy with the same 8 applicants
 Nodes beyond anvil's funded accounts are driven with `--auto-impersonate` (no keys needed).
 The last line is one JSON object; `assign_gas_ratio_1000_over_10` is the worst strategy's ratio.
 
-    .venv/bin/python bench/gas.py [--sizes 10,100,1000]
+    .venv/bin/python bench/gas.py [--sizes 10,100,1000] [--quick]
+
+`--quick` (run by tests/bench) measures one size, 10 nodes: the ratio key is then
+`assign_gas_ratio_10_over_10`.
 """
 
 from __future__ import annotations
@@ -117,7 +120,10 @@ class Bench:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10,100,1000")
+    parser.add_argument("--quick", action="store_true", help="one size of 10 nodes (a smoke run for tests)")
     args = parser.parse_args()
+    if args.quick:
+        args.sizes = "10"
     sizes = [int(s) for s in args.sizes.split(",")]
     assign: dict[str, dict[int, int]] = defaultdict(dict)
     with tempfile.TemporaryDirectory(prefix="nnc-gas-") as tmp:
