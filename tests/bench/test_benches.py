@@ -66,5 +66,7 @@ def test_bench_quick(name: str) -> None:
         assert "torch" in result["runtimes"]
         for figures in result["runtimes"].values():
             assert {"seconds_per_step", "train_seconds", "layer_overhead_ratio", "throughput_vs_torch"} <= set(figures)
+    if name == "gas":  # what nodes pay: results go in as zero-knowledge proofs (submitResult reverts)
+        assert "submitProof" in result["gas"] and "submitResult" not in result["gas"]
     if name == "storage":
         assert set(result["backends"]) == {"local", "ipfs", "arweave"}
