@@ -3,10 +3,15 @@
 Assignment must not grow with the node set: the market only loops over a task's (bounded)
 applicants. This registers 10, then 100, then 1,000 staked nodes on one devnet and, at each
 size, measures `assign` for every scheduling strategy with the same 8 applicants (the last registered) and r = 3.
+Each task then runs to settlement the way nodes pay for it: results submitted as zero-knowledge
+proofs (`submitProof`, the devnet default), revealed, reported on and settled.
 Nodes beyond anvil's funded accounts are driven with `--auto-impersonate` (no keys needed).
 The last line is one JSON object; `assign_gas_ratio_1000_over_10` is the worst strategy's ratio.
 
-    .venv/bin/python bench/gas.py [--sizes 10,100,1000]
+    .venv/bin/python bench/gas.py [--sizes 10,100,1000] [--quick]
+
+`--quick` (run by tests/bench) measures one size, 10 nodes: the ratio key is then
+`assign_gas_ratio_10_over_10`.
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ import argparse
 import json
 import tempfile
 from collections import defaultdict
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +31,14 @@ from nnc.chain.deploy import NNT
 from nnc.chain.deployment import STRATEGY_CONTRACTS
 from nnc.chain.devnet import Anvil
 from nnc.chain.market import Market, PublishRequest
-from nnc.devnet import DEVNET_PARAMS, REQUESTER, Devnet
+from nnc.devnet import REQUESTER, Devnet
+from nnc.zk import new_salt, prove_commitment
 
 APPLICANTS = 8  # at most the smallest size, so every size assigns from the same number of applicants
 REPLICATION = 3
 STAKE = 200 * NNT
 SPEC_DIGEST = b"\x11" * 32
+RESULT_DIGEST = b"\x33" * 32
 
 
 class Bench:
@@ -101,8 +107,10 @@ class Bench:
         for node in assignees:
             snapshot = self.send(node, market.functions.postSnapshot(task_id, 10, head))
             self.gas["postSnapshot"].append(self.gas_of(snapshot))
-            self.gas["submitResult"].append(self.gas_of(self.send(node, market.functions.submitResult(
-                task_id, b"\x33" * 32))))
+            # what nodes pay: the devnet proves results, so the plain submitResult reverts ProofRequired
+            proof = prove_commitment(task_id, node, RESULT_DIGEST, new_salt())
+            self.gas["submitProof"].append(self.gas_of(self.send(node, market.functions.submitProof(
+                task_id, proof.commitment, proof.agreement_tag, proof.proof.calldata()))))
         for node in assignees:  # every result committed: each reveals where its model lives
             self.gas["revealResult"].append(self.gas_of(self.send(node, market.functions.revealResult(
                 task_id, "bench://model"))))
@@ -117,14 +125,15 @@ class Bench:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10,100,1000")
+    parser.add_argument("--quick", action="store_true", help="one size of 10 nodes (a smoke run for tests)")
     args = parser.parse_args()
+    if args.quick:
+        args.sizes = "10"
     sizes = [int(s) for s in args.sizes.split(",")]
     assign: dict[str, dict[int, int]] = defaultdict(dict)
     with tempfile.TemporaryDirectory(prefix="nnc-gas-") as tmp:
-        # plain result digests: submitResult reverts ProofRequired once result proofs are on (the
-        # zero-knowledge path has its own bench, bench/zk.py)
-        params = replace(DEVNET_PARAMS, result_proofs=False)
-        devnet = Devnet(data_dir=Path(tmp), nodes=1, params=params, anvil=Anvil(extra_args=("--auto-impersonate",)))
+        # the devnet's parameters, result proofs on: results are submitted as zero-knowledge proofs
+        devnet = Devnet(data_dir=Path(tmp), nodes=1, anvil=Anvil(extra_args=("--auto-impersonate",)))
         with devnet:
             bench = Bench(devnet)
             for size in sizes:

@@ -13,7 +13,9 @@ units per step over the seconds per step) is divided by.
 The last line is one JSON object: per runtime `seconds_per_step`, `train_seconds`,
 `layer_overhead_ratio` (full / (bare per step x steps)) and `throughput_vs_torch`.
 
-    .venv/bin/python bench/runtimes.py [--steps 100] [--rounds 3]
+    .venv/bin/python bench/runtimes.py [--steps 100] [--rounds 3] [--quick]
+
+`--quick` (run by tests/bench): 4 steps, 1 round.
 """
 
 from __future__ import annotations
@@ -66,7 +68,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="4 steps, 1 round (a smoke run for tests)")
     args = parser.parse_args()
+    if args.quick:
+        args.steps, args.rounds = 4, 1
     results: dict[str, dict[str, float]] = {}
     for framework in installed_runtimes():
         spec = cut(load_spec(REPO_ROOT / "examples" / EXAMPLES[framework]), args.steps)

@@ -9,7 +9,10 @@ so a backend that reads whole files into memory shows up here. The goal is under
 
 The last line is one JSON object; `peak_mem_mb_over_baseline_256mb` is the worst backend's figure.
 
-    .venv/bin/python bench/storage.py [--sizes-mb 1,256] [--backends local,ipfs,arweave]
+    .venv/bin/python bench/storage.py [--sizes-mb 1,256] [--backends local,ipfs,arweave] [--quick]
+
+`--quick` (run by tests/bench): 1 MB on every backend; the memory key is then
+`peak_mem_mb_over_baseline_1mb`.
 """
 
 from __future__ import annotations
@@ -74,7 +77,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes-mb", default="1,256")
     parser.add_argument("--backends", default="local,ipfs,arweave")
+    parser.add_argument("--quick", action="store_true", help="1 MB only (a smoke run for tests)")
     args = parser.parse_args()
+    if args.quick:
+        args.sizes_mb = "1"
     sizes = [int(s) for s in args.sizes_mb.split(",")]
     backends = args.backends.split(",")
     results: dict[str, dict[str, Any]] = {}

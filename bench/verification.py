@@ -20,7 +20,10 @@ The last line is one JSON object. `onchain_outcomes` counts, per kind: honest tr
 (false positives), adversaries slashed, late trainers expired with their collateral slashed,
 false challenges rejected (the node released whole).
 
-    .venv/bin/python bench/verification.py [--tasks 100] [--onchain 10] [--segments 4]
+    .venv/bin/python bench/verification.py [--tasks 100] [--onchain 10] [--segments 4] [--quick]
+
+`--quick` (run by tests/bench): 1 statistics task and 1 on-chain task per kind, 1 cost task on a
+400-step spec; its rates mean nothing, the path is what runs.
 """
 
 from __future__ import annotations
@@ -193,10 +196,14 @@ def main() -> None:
     parser.add_argument("--segments", type=int, default=4)
     parser.add_argument("--cost-tasks", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--quick", action="store_true",
+                        help="1 task per kind, 1 cost task on a 400-step spec (a smoke run for tests)")
     args = parser.parse_args()
+    if args.quick:
+        args.tasks, args.onchain, args.cost_tasks = 1, 1, 1
     logging.basicConfig(level=logging.WARNING)
     rng = random.Random(args.seed)
-    stats_spec, cost_spec = sized_spec(200, 4), sized_spec(4000, 80)
+    stats_spec, cost_spec = sized_spec(200, 4), sized_spec(400 if args.quick else 4000, 8 if args.quick else 80)
     with tempfile.TemporaryDirectory(prefix="nnc-bench-verify-") as tmp:
         home = Path(tmp)
         stats = run_statistics(stats_spec, args.tasks, args.segments, home / "stats", rng)

@@ -14,7 +14,9 @@ machine's speed drifts between rounds):
 The last line is one JSON object with `worker_overhead_ratio` (worker / plain; the goal is at
 most 1.05), `sandboxed_overhead_ratio` and `standby_overhead_ratio`.
 
-    .venv/bin/python bench/worker_overhead.py [--steps 10000] [--rounds 5]
+    .venv/bin/python bench/worker_overhead.py [--steps 10000] [--rounds 5] [--quick]
+
+`--quick` (run by tests/bench): 20 steps, 1 round; its ratios mean nothing, the path is what runs.
 
 The worker's costs are per task, not per step (about 0.1 s of data loading, checkpoint files and
 digests, and 0.35 s for the zk proof), so the ratio depends on the task's length: 10,000 steps
@@ -60,7 +62,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--steps", type=int, default=10000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="20 steps, 1 round (a smoke run for tests)")
     args = parser.parse_args()
+    if args.quick:
+        args.steps, args.rounds = 20, 1
     spec = bench_spec(args.steps)
     times: dict[str, list[float]] = {"plain": [], "worker": [], "sandboxed": [], "standby": []}
     with tempfile.TemporaryDirectory(prefix="nnc-bench-worker-") as tmp:

@@ -6,7 +6,9 @@ input (ecMul + ecAdd) + the transaction's calldata gas (4 per zero byte, 16 per 
 + 22,100 per storage slot the submission must newly write (the agreement tag and the commitment).
 The last line is one JSON object.
 
-    .venv/bin/python bench/zk.py [--proofs 10]
+    .venv/bin/python bench/zk.py [--proofs 10] [--quick]
+
+`--quick` (run by tests/bench): 1 warm proof, 1 verification, 1 acceptance proof.
 """
 
 from __future__ import annotations
@@ -45,7 +47,11 @@ def timed(fn: object, runs: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--proofs", type=int, default=10)
+    parser.add_argument("--quick", action="store_true", help="1 proof of each kind (a smoke run for tests)")
     args = parser.parse_args()
+    if args.quick:
+        args.proofs = 1
+    repeats = 1 if args.quick else 3
     digest = hashlib.sha256(b"bench model").digest()
     worker = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
     with Prover() as prover:
@@ -53,10 +59,10 @@ def main() -> None:
         warm = timed(lambda: prove_commitment(1, worker, digest, 7, prover=prover), args.proofs)
         proof = prove_commitment(1, worker, digest, 7, prover=prover).proof
         verify(proof)  # loads the key once
-        verify_s = timed(lambda: verify(proof), 3)
+        verify_s = timed(lambda: verify(proof), repeats)
         labels = [i % 10 for i in range(256)]
         prove_acceptance(labels, labels, 256, 1, 2, prover=prover)
-        acceptance = timed(lambda: prove_acceptance(labels, labels, 256, 1, 2, prover=prover), 3)
+        acceptance = timed(lambda: prove_acceptance(labels, labels, 256, 1, 2, prover=prover), repeats)
 
         with tempfile.TemporaryDirectory(prefix="nnc-bench-zk-") as tmp:
             devnet = Devnet(data_dir=Path(tmp), nodes=1).start()

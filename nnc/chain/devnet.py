@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import subprocess
 import tempfile
 import time
@@ -42,7 +43,13 @@ class Anvil:
 
     def start(self, timeout: float = 15.0) -> Anvil:
         self.port = self.port or free_port()
-        config_out = Path(tempfile.mkdtemp(prefix="nnc-anvil-")) / "anvil.json"
+        config_dir = Path(tempfile.mkdtemp(prefix="nnc-anvil-"))
+        try:
+            return self._start(config_dir / "anvil.json", timeout)
+        finally:  # the accounts are read: the file is not needed once anvil answers (or failed to)
+            shutil.rmtree(config_dir, ignore_errors=True)
+
+    def _start(self, config_out: Path, timeout: float) -> Anvil:
         cmd = [str(anvil_binary()), "--port", str(self.port), "--chain-id", str(self.chain_id),
                "--accounts", str(self.accounts), "--balance", "10000", "--config-out", str(config_out),
                "--silent", *self.extra_args]

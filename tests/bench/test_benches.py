@@ -1,0 +1,72 @@
+"""Every bench in bench/ runs in its `--quick` mode, so a protocol change that breaks one fails
+`make test` instead of rotting unnoticed.
+
+Each bench runs as a script in a subprocess (as a reader would run it, from the repository root)
+and must exit 0 and print, as its last line, one JSON object with the keys its docstring
+documents. Quick sizes make the figures meaningless; only the path and the keys are checked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT_S = 300  # each takes seconds on a 2-core machine: this only catches a hang
+
+# The last line's top-level keys, per bench (size-dependent key names are those of --quick's sizes).
+KEYS: dict[str, set[str]] = {
+    "gas": {"gas", "assign_gas", "assign_gas_ratio_by_strategy", "assign_gas_ratio_10_over_10"},
+    "lifecycle": {"nodes", "gas", "lifecycle_gas_eth", "seconds", "chain_to_training_time_ratio"},
+    "runtimes": {"steps", "rounds", "runtimes"},
+    "storage": {"backends", "peak_mem_mb_over_baseline_1mb"},
+    "verification": {
+        "tasks_per_kind", "segments", "segments_per_task", "detection_lazy", "detection_copier",
+        "detection_noisy", "false_positive_rate", "verification_cost_fraction",
+        "verification_cost_fraction_small_tasks", "replayed_step_fraction", "onchain_tasks_per_kind",
+        "onchain_outcomes", "gas",
+    },
+    "worker_overhead": {"steps", "seconds", "worker_overhead_ratio", "sandboxed_overhead_ratio",
+                        "standby_overhead_ratio"},
+    "zk": {
+        "prove_s_cold", "prove_s_warm", "prove_s_warm_max", "verify_py_s", "acceptance_prove_s_warm",
+        "submit_gas", "calldata_bytes", "calldata_gas", "submit_gas_floor", "submit_gas_floor_ratio",
+    },
+}
+
+
+def test_every_bench_is_covered() -> None:
+    assert {p.stem for p in (ROOT / "bench").glob("*.py")} == set(KEYS)
+
+
+def run_quick(name: str) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / f"{name}.py"), "--quick"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert proc.returncode == 0, f"bench/{name}.py --quick exited {proc.returncode}:\n{proc.stderr[-4000:]}"
+    lines = proc.stdout.strip().splitlines()
+    assert lines, f"bench/{name}.py --quick printed nothing"
+    result = json.loads(lines[-1])
+    assert isinstance(result, dict)
+    return result
+
+
+@pytest.mark.timeout(TIMEOUT_S + 60)
+@pytest.mark.parametrize("name", sorted(KEYS))
+def test_bench_quick(name: str) -> None:
+    result = run_quick(name)
+    assert set(result) == KEYS[name], f"bench/{name}.py: keys {sorted(result)}, expected {sorted(KEYS[name])}"
+    if name == "runtimes":
+        assert "torch" in result["runtimes"]
+        for figures in result["runtimes"].values():
+            assert {"seconds_per_step", "train_seconds", "layer_overhead_ratio", "throughput_vs_torch"} <= set(figures)
+    if name == "gas":  # what nodes pay: results go in as zero-knowledge proofs (submitResult reverts)
+        assert "submitProof" in result["gas"] and "submitResult" not in result["gas"]
+    if name == "storage":
+        assert set(result["backends"]) == {"local", "ipfs", "arweave"}
