@@ -22,6 +22,7 @@ TIMEOUT_S = 300  # each takes seconds on a 2-core machine: this only catches a h
 
 # The last line's top-level keys, per bench (size-dependent key names are those of --quick's sizes).
 KEYS: dict[str, set[str]] = {
+    "cli_startup": {"cli_help_s", "bare_python_s", "cli_help_raw_s", "ratio", "group_help_s"},
     "gas": {"gas", "assign_gas", "assign_gas_ratio_by_strategy", "assign_gas_ratio_10_over_10"},
     "lifecycle": {"nodes", "gas", "lifecycle_gas_eth", "seconds", "chain_to_training_time_ratio"},
     "runtimes": {"steps", "rounds", "runtimes"},
