@@ -22,7 +22,7 @@ from nnc.chain.client import ChainClient
 from nnc.errors import ChainError
 
 if TYPE_CHECKING:
-    from nnc.chain.deploy import ProtocolParams
+    from nnc.chain.profiles import ProtocolParams
 
 log = logging.getLogger(__name__)
 

@@ -47,7 +47,7 @@ def bytes_bar(ctx: click.Context, description: str, total: int | None = None) ->
 
 @contextmanager
 def steps_bar(ctx: click.Context, description: str, total: int) -> Iterator[Callable[[int, float], None] | None]:
-    """A bar of `total` training steps; the callback takes (step, loss) like `nnc.training.train`'s
+    """A bar of `total` training steps; the callback takes (step, loss) like `nnc.runtimes.dispatch.train`'s
     `on_progress`."""
     if not progress_enabled(ctx):
         yield None

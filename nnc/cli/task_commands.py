@@ -164,7 +164,7 @@ def train_cmd(ctx: click.Context, spec_file: Path, workdir: Path, node: str | No
 
     The hash chain starts from the node's own genesis (SHA-256 of the spec digest and the node's
     address): the signing key's node, or --node. The result digest is the same for every node."""
-    from nnc.training import train  # imports torch
+    from nnc.runtimes.dispatch import train  # imports torch
     from nnc.training.data import fetch_dataset
     from nnc.training.digest import normalize_node
 

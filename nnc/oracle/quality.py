@@ -18,9 +18,10 @@ from pathlib import Path
 import torch
 
 from nnc.errors import TrainingError
+from nnc.runtimes.dispatch import evaluate
 from nnc.storage import Store
 from nnc.task import parse_spec
-from nnc.training import evaluate, model_digest
+from nnc.training import model_digest
 from nnc.training.data import fetch_dataset
 from nnc.verification.bundle import is_bundle, model_uri_of
 from nnc.zk import agreement_tag

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import torch
 
 from nnc.task import TaskSpec
-from nnc.task.dryrun import StepTiming
+from nnc.task.timing import StepTiming
 from nnc.training import trainer
 from nnc.training.checkpoints import Checkpoint, CheckpointState
 from nnc.training.program import Program
@@ -31,7 +31,7 @@ class Runtime(Protocol):
               on_checkpoint: Callable[[Checkpoint], None] | None = None,
               on_progress: Callable[[int, float], None] | None = None, resume: bool = True,
               dataset_file: Path | None = None) -> TrainingResult:
-        """As `nnc.training.train` documents it (`node`: 0x and lower-case hex, or None); checkpoints
+        """As `nnc.runtimes.dispatch.train` documents it (`node`: 0x and lower-case hex, or None); checkpoints
         go through `trainer.record_checkpoint` and resumption through `trainer.latest_checkpoint`."""
         ...
 

@@ -38,7 +38,7 @@ from nnc.errors import TrainingError
 from nnc.runtimes.base import Runtime
 from nnc.runtimes.jax_backend import on_cpu
 from nnc.task import DATASET_SHAPES, ModelSpec, TaskSpec
-from nnc.task.dryrun import StepTiming
+from nnc.task.timing import StepTiming
 from nnc.training.checkpoints import (
     Checkpoint,
     CheckpointState,

@@ -23,22 +23,13 @@ from typing import Final
 from nnc.resources import peak_memory
 from nnc.task.cost import compute_units, model_macs
 from nnc.task.spec import TaskSpec
+from nnc.task.timing import StepTiming
 
 CLASS_REFERENCE_GFLOPS: Final = {0: 10.0, 1: 63.0, 2: 632.0, 3: 6325.0}
 """A representative matmul throughput of each hardware class: the geometric middle of its range
 (see `nnc.worker.profile.hardware_class`: 0 under 20, 1 from 20, 2 from 200, 3 from 2000 GFLOPS)."""
 
 DEFAULT_DRY_STEPS: Final = 20
-
-
-@dataclass(frozen=True)
-class StepTiming:
-    """`steps` real optimisation steps of a spec, timed without data loading or model building."""
-
-    steps: int
-    seconds_per_step: float
-    parameters: int
-    loss_after: float
 
 
 def measured_steps(spec: TaskSpec, steps: int) -> int:

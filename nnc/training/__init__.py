@@ -4,7 +4,7 @@ from nnc.training.checkpoints import Checkpoint, CheckpointState, list_checkpoin
 from nnc.training.data import load_data, load_dataset_digest
 from nnc.training.digest import chain_genesis, chain_step, model_digest, round_loss
 from nnc.training.models import build_model
-from nnc.training.trainer import TrainingResult, deterministic_torch, evaluate, replay, train
+from nnc.training.trainer import TrainingResult, deterministic_torch
 
 __all__ = [
     "Checkpoint",
@@ -14,13 +14,10 @@ __all__ = [
     "chain_genesis",
     "chain_step",
     "deterministic_torch",
-    "evaluate",
     "list_checkpoints",
     "load_checkpoint",
     "load_data",
     "load_dataset_digest",
     "model_digest",
-    "replay",
     "round_loss",
-    "train",
 ]

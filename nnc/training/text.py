@@ -18,7 +18,7 @@ import torch
 
 from nnc.errors import TrainingError
 from nnc.task import CausalLMSpec, TaskSpec
-from nnc.training.data import split_indices
+from nnc.training.split import split_indices
 
 MAX_CORPUS_BYTES = 64 * 1024 * 1024
 

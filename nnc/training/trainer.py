@@ -1,8 +1,9 @@
 """Deterministic training of a task spec, with checkpoints, a hash chain and resumption.
 
-`train`, `replay` and `evaluate` serve every framework: they hand the spec to its runtime
-(`nnc.runtimes.runtime_for`). The torch runtimes come back here, to `train_program` and its
-siblings, the loop shared by every `Program` (classifiers, language models, diffusion models).
+Training any spec goes through its framework's runtime (`nnc.runtimes.dispatch`: `train`,
+`replay`, `evaluate`); the torch runtimes come down here, to `train_program` and its siblings,
+the loop shared by every `Program` (classifiers, language models, diffusion models). This layer
+imports no runtime.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from torch import nn
 
 from nnc.errors import TrainingError
 from nnc.task import TaskSpec, spec_digest
+from nnc.task.timing import StepTiming
 from nnc.training.checkpoints import (
     Checkpoint,
     CheckpointState,
@@ -33,11 +35,8 @@ from nnc.training.checkpoints import (
     verify_state,
 )
 from nnc.training.data import BatchSampler
-from nnc.training.digest import chain_genesis, model_digest, normalize_node, round_loss
+from nnc.training.digest import chain_genesis, model_digest, round_loss
 from nnc.training.program import Program, TrainData
-
-if TYPE_CHECKING:
-    from nnc.task.dryrun import StepTiming
 
 logger = logging.getLogger(__name__)
 
@@ -80,14 +79,6 @@ def deterministic_torch(threads: int) -> Iterator[None]:
         finally:
             torch.use_deterministic_algorithms(previous_mode, warn_only=previous_warn)
             torch.set_num_threads(previous_threads)
-
-
-def evaluate(spec: TaskSpec, weights: Mapping[str, torch.Tensor], dataset_file: Path | None = None) -> float:
-    """The spec's acceptance metric (accuracy, or eval loss) of committed `weights` on its eval split."""
-    from nnc.runtimes import runtime_for
-
-    runtime = runtime_for(spec)
-    return runtime.evaluate(spec, weights, runtime.load_data(spec, dataset_file))
 
 
 def make_optimizer(spec: TaskSpec, parameters: list[nn.Parameter]) -> torch.optim.Optimizer:
@@ -161,20 +152,6 @@ def _fresh(spec: TaskSpec, program: Program) -> tuple[nn.Module, torch.optim.Opt
     return model, make_optimizer(spec, program.trainable(model))
 
 
-def replay(spec: TaskSpec, start: CheckpointState | None, end_step: int, data: Any | None = None,
-           ) -> dict[str, torch.Tensor]:
-    """Re-executes training from `start` (or from the seeded initial model when None) up to
-    `end_step`, exactly as `train` runs those steps, and returns the weights at `end_step`.
-
-    This is what a spot-check verifier runs for one checkpoint segment: the same seed, batch
-    order, optimizer state and thread count give the same weights as the trainer's checkpoint.
-    `data` is the runtime's `load_data(spec)`, passed in to load it once for several segments.
-    """
-    from nnc.runtimes import runtime_for
-
-    return runtime_for(spec).replay(spec, start, end_step, data)
-
-
 def replay_program(spec: TaskSpec, program: Program, start: CheckpointState | None, end_step: int,
                    data: Any | None = None) -> dict[str, torch.Tensor]:
     """`replay` for a torch `Program`."""
@@ -209,8 +186,6 @@ def evaluate_program(spec: TaskSpec, program: Program, weights: Mapping[str, tor
 def time_program_steps(spec: TaskSpec, program: Program, steps: int, dataset_file: Path | None = None,
                        on_progress: Callable[[int, float], None] | None = None) -> StepTiming:
     """`steps` (at most the spec's) real optimisation steps of `program`, timed; the model is discarded."""
-    from nnc.task.dryrun import StepTiming
-
     measured = max(1, min(steps, spec.training.steps))
     data = program.load_data(dataset_file)
     with deterministic_torch(spec.determinism.threads):
@@ -226,42 +201,6 @@ def time_program_steps(spec: TaskSpec, program: Program, steps: int, dataset_fil
         seconds = time.perf_counter() - started
     parameters = sum(p.numel() for p in program.trainable(model))
     return StepTiming(measured, seconds / measured, parameters, loss)
-
-
-def train(
-    spec: TaskSpec,
-    workdir: Path,
-    *,
-    node: str | None,
-    on_checkpoint: Callable[[Checkpoint], None] | None = None,
-    on_progress: Callable[[int, float], None] | None = None,
-    resume: bool = True,
-    dataset_file: Path | None = None,
-) -> TrainingResult:
-    """Train `spec` deterministically in `workdir` as `node` (the training node's address) with its
-    framework's runtime and return the result commitment data.
-
-    Same spec, same framework versions and thread count → same `result_digest`; the `chain_head`
-    is the same too for the same `node`, and differs between nodes, whose chains start from their
-    own genesis (`digest.chain_genesis`). `node=None` only where no node trains (see there).
-    Model initialisation is seeded by the spec's seed (inside a forked RNG, so the caller's RNG is
-    untouched); batches come from `BatchSampler` (a function of seed and step).
-
-    Every `checkpoint_interval` steps and at the last step a checkpoint is written atomically to
-    `workdir/checkpoints/step-<n>.pt`, the chain is extended (see `digest.chain_step`) and
-    `on_checkpoint` is called. `on_progress(step, loss)` is called every `PROGRESS_EVERY` steps.
-    With `resume=True` the latest checkpoint in `workdir` is verified (against `node`'s genesis:
-    a node resumes only its own chain) and training continues from it, ending with the same digest
-    and chain head as an uninterrupted run; with `resume=False` existing checkpoint files are
-    deleted first. The final weights (a flat name → tensor dict) are written to
-    `workdir/model.pt`. A spec whose dataset has a `uri` trains on `dataset_file`, the fetched
-    copy. Raises `TrainingError` when the data or a checkpoint does not fit, and
-    `RuntimeMissingError` when the spec's framework is not installed.
-    """
-    from nnc.runtimes import runtime_for
-
-    return runtime_for(spec).train(spec, workdir, node=normalize_node(node), on_checkpoint=on_checkpoint,
-                                   on_progress=on_progress, resume=resume, dataset_file=dataset_file)
 
 
 def train_program(

@@ -1,6 +1,6 @@
 """Dishonest trainers, for tests and the verification benchmark only (never used by the worker).
 
-Each writes what a trainer `node` hands in, in the layout `nnc.training.train` uses (checkpoints
+Each writes what a trainer `node` hands in, in the layout `nnc.runtimes.dispatch.train` uses (checkpoints
 with a consistent hash chain from that node's genesis, `chain_genesis(spec, node)`, and
 `model.pt`), so that only re-execution can tell them from honest work:
 - `lazy`: fabricates most segments with one optimisation step instead of `interval` (skipping
@@ -24,8 +24,9 @@ import torch
 from torch import nn
 
 from nnc.runtimes.classifier import ClassifierProgram
+from nnc.runtimes.dispatch import train
 from nnc.task import TaskSpec, spec_digest
-from nnc.training import load_checkpoint, load_data, model_digest, round_loss, train
+from nnc.training import load_checkpoint, load_data, model_digest, round_loss
 from nnc.training.checkpoints import atomic_save, checkpoint_path, next_link, save_checkpoint
 from nnc.training.data import BatchSampler
 from nnc.training.digest import chain_genesis

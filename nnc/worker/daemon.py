@@ -49,11 +49,12 @@ from nnc.jsonfile import write_json_atomic
 from nnc.logs import log_context
 from nnc.metrics import DaemonMetrics
 from nnc.runtimes import offered_runtimes
+from nnc.runtimes.dispatch import train
 from nnc.settings import Settings
 from nnc.storage import Store
 from nnc.task import TaskSpec, compute_units, parse_spec
 from nnc.task.dryrun import estimate_training_seconds, format_seconds
-from nnc.training import TrainingResult, train
+from nnc.training import TrainingResult
 from nnc.training.data import fetch_dataset
 from nnc.verification.bundle import publish_bundle
 from nnc.verification.verifier import Verifier

@@ -119,8 +119,8 @@ def _warm_up(spec_file: Path) -> int:
     0 when ready."""
     try:
         from nnc.runtimes import runtime_for
+        from nnc.runtimes.dispatch import train  # noqa: F401  (the import is the point)
         from nnc.task import load_spec
-        from nnc.training import train  # noqa: F401  (the import is the point)
     except ImportError as exc:
         if "failed to map segment" in str(exc) or "allocate memory" in str(exc):
             return OUT_OF_MEMORY_EXIT
@@ -157,8 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     job = json.loads(Path(args[0]).read_text())
     _private_caches(Path(job["workdir"]))
     try:
+        from nnc.runtimes.dispatch import train
         from nnc.task import parse_spec
-        from nnc.training import train
     except ImportError as exc:  # a memory limit below what torch needs fails while mapping its libraries
         if "failed to map segment" in str(exc) or "allocate memory" in str(exc):
             return OUT_OF_MEMORY_EXIT

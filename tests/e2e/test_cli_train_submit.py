@@ -14,8 +14,8 @@ from nnc.chain.registry import Registry
 from nnc.chain.types import TaskStatus
 from nnc.cli import cli
 from nnc.devnet import Devnet
+from nnc.runtimes.dispatch import train
 from nnc.task import load_spec
-from nnc.training import train
 from nnc.worker.daemon import Worker
 from tests.e2e.harness import TINY_SPEC, advance_time, make_network, settings_for
 

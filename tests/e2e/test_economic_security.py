@@ -22,8 +22,8 @@ from nnc.chain.types import ETH, QUALITY_UNSCORED, Bond, TaskStatus
 from nnc.devnet import ORACLE, REQUESTER, Devnet
 from nnc.oracle.daemon import Oracle
 from nnc.oracle.index import EventIndex
+from nnc.runtimes.dispatch import train
 from nnc.task import load_spec
-from nnc.training import train
 from nnc.verification.scenario import mine
 from nnc.worker.daemon import Worker
 from nnc.worker.state import Phase

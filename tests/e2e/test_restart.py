@@ -18,10 +18,10 @@ from nnc.chain.registry import Registry
 from nnc.chain.types import TaskStatus
 from nnc.demo import Daemon, start_daemon
 from nnc.devnet import ORACLE, REQUESTER, Devnet
+from nnc.runtimes.dispatch import train
 from nnc.storage import LocalStore
 from nnc.task import load_spec
 from nnc.task.publish import PublishOptions, publish_task
-from nnc.training import train
 from nnc.zk import agreement_tag
 from tests.e2e.harness import TINY_SPEC, advance_time
 

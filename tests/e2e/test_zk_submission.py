@@ -18,8 +18,8 @@ from nnc.errors import ContractRevertError
 from nnc.oracle.daemon import Oracle
 from nnc.oracle.index import EventIndex
 from nnc.oracle.proofs import ProofChecker
+from nnc.runtimes.dispatch import train
 from nnc.task import load_spec
-from nnc.training import train
 from nnc.zk import FIELD_MODULUS, CommitmentProof, agreement_tag, commitment, prove_commitment, verify
 from nnc.zk.proof import Proof
 from tests.e2e.harness import TINY_SPEC, Network, advance_time, make_network

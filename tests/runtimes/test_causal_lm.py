@@ -22,15 +22,14 @@ pytest.importorskip("peft")
 from nnc.errors import TaskSpecError, TrainingError  # noqa: E402
 from nnc.runtimes import runtime_for  # noqa: E402
 from nnc.runtimes.causal_lm import CausalLMProgram  # noqa: E402
+from nnc.runtimes.dispatch import evaluate, train  # noqa: E402
 from nnc.task import TaskSpec, compute_units, load_spec, parse_spec  # noqa: E402
 from nnc.training import (  # noqa: E402
     Checkpoint,
     TrainingResult,
     deterministic_torch,
-    evaluate,
     load_checkpoint,
     model_digest,
-    train,
 )
 from nnc.training.trainer import make_optimizer, train_step  # noqa: E402
 from tests.nodes import NODE

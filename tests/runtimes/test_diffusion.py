@@ -11,9 +11,10 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode, sdpa_flop_count
 
 from nnc.errors import TrainingError
+from nnc.runtimes.dispatch import evaluate, replay, train
 from nnc.task import TaskSpec, load_spec, parse_spec
 from nnc.task.cost import unet_macs
-from nnc.training import Checkpoint, TrainingResult, evaluate, load_checkpoint, model_digest, replay, train
+from nnc.training import Checkpoint, TrainingResult, load_checkpoint, model_digest
 
 pytest.importorskip("diffusers")
 pytest.importorskip("peft")

@@ -17,16 +17,14 @@ pytest.importorskip("jax")
 
 from nnc.errors import TaskSpecError, TrainingError  # noqa: E402
 from nnc.runtimes import runtime_for  # noqa: E402
+from nnc.runtimes.dispatch import evaluate, replay, train  # noqa: E402
 from nnc.task import DATASET_SHAPES, ModelSpec, TaskSpec, load_spec, parse_spec, spec_digest  # noqa: E402
 from nnc.training import (  # noqa: E402
     Checkpoint,
     TrainingResult,
     build_model,
-    evaluate,
     load_checkpoint,
     model_digest,
-    replay,
-    train,
 )
 from nnc.training.checkpoints import checkpoint_path, next_link, save_checkpoint  # noqa: E402
 from nnc.training.data import load_data  # noqa: E402

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from nnc.runtimes import RUNTIMES
+from nnc.runtimes.dispatch import train
 from nnc.task import compute_units, dataset_kind, load_spec
-from nnc.training import train
 from nnc.training.data import load_dataset_digest
 from tests.nodes import NODE
 

@@ -11,9 +11,9 @@ import pytest
 import nnc.runtimes as runtimes
 from nnc.errors import ConfigError
 from nnc.runtimes import RUNTIMES, RuntimeInfo, RuntimeMissingError, installed_runtimes, offered_runtimes
+from nnc.runtimes.dispatch import train
 from nnc.task import FRAMEWORK_RULES, parse_spec
 from nnc.task.spec import Framework
-from nnc.training import train
 from nnc.worker.profile import collect_profile, profile_from_json, profile_json
 from tests.nodes import NODE
 

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from nnc.errors import TrainingError
+from nnc.runtimes.dispatch import evaluate, train
 from nnc.task import DATASET_SHAPES, TaskSpec, load_spec, model_macs, parse_spec, spec_digest
 from nnc.training import (
     Checkpoint,
@@ -20,14 +21,13 @@ from nnc.training import (
     build_model,
     chain_genesis,
     chain_step,
-    evaluate,
     load_checkpoint,
     load_dataset_digest,
     model_digest,
-    train,
 )
 from nnc.training.checkpoints import verify_state
-from nnc.training.data import BatchSampler, export_dataset, load_data, split_indices
+from nnc.training.data import BatchSampler, export_dataset, load_data
+from nnc.training.split import split_indices
 from tests.nodes import NODE, OTHER_NODE
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "digits-mlp.json"
