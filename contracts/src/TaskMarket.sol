@@ -15,6 +15,8 @@ import {IRewardsPool} from "./interfaces/IRewardsPool.sol";
 import {IScheduleStrategy} from "./interfaces/IScheduleStrategy.sol";
 import {ITaskMarket} from "./interfaces/ITaskMarket.sol";
 import {TaskApplications} from "./libraries/TaskApplications.sol";
+import {TaskExits} from "./libraries/TaskExits.sol";
+import {TaskPublishing} from "./libraries/TaskPublishing.sol";
 import {TaskSettlement} from "./libraries/TaskSettlement.sol";
 import {TaskState} from "./libraries/TaskState.sol";
 
@@ -22,7 +24,8 @@ import {TaskState} from "./libraries/TaskState.sol";
 /// @notice Training and inference tasks: escrow, application, assignment, snapshots, results,
 ///         quality reports, settlement and the exits of every seat.
 /// @dev See {ITaskMarket} for the lifecycle and {SettlementMath} for the formula; parameters
-///      live in {IMarketConfig}, settlement in the {TaskSettlement} library. Every task status
+///      live in {IMarketConfig}; publication, applications, settlement and the other exits in the
+///      {TaskPublishing}, {TaskApplications}, {TaskSettlement} and {TaskExits} libraries. Every task status
 ///      change goes through {TaskState-transition}, every collateral change through
 ///      {TaskState-setBond}. The market holds, per token, exactly
 ///      `sum(claimable) + sum(budget of open tasks)`, where a task is open until it is settled,
@@ -40,13 +43,13 @@ contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard, Versioned {
     /// @notice The role of the spot-check and arbitration contracts; bound once.
     bytes32 public constant DISPUTE_ROLE = keccak256("DISPUTE_ROLE");
     /// @notice Most nodes one task can be replicated on.
-    uint8 public constant MAX_REPLICATION = 8;
+    uint8 public constant MAX_REPLICATION = TaskPublishing.MAX_REPLICATION;
     /// @notice Most applicants one task accepts (bounds the loops in `assign` and `expire`).
     uint256 public constant MAX_APPLICANTS = TaskApplications.MAX_APPLICANTS;
     /// @notice Highest quality score and reputation (basis points).
     uint16 public constant MAX_SCORE = 10_000;
     /// @notice The quality a task counts until an oracle scores it: neutral, not the best.
-    uint16 public constant QUALITY_UNSCORED = 5000;
+    uint16 public constant QUALITY_UNSCORED = TaskPublishing.QUALITY_UNSCORED;
 
     /// @notice The node registry holding stake, collateral and prices.
     INodeRegistry public immutable registry;
@@ -99,51 +102,14 @@ contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard, Versioned {
 
     /// @inheritdoc ITaskMarket
     function publish(TaskParams calldata params) external payable nonReentrant returns (uint256 taskId) {
-        if (params.specDigest == bytes32(0)) revert EmptySpec();
-        if (params.budget == 0) revert ZeroBudget();
-        if (params.replication == 0 || params.replication > MAX_REPLICATION) {
-            revert InvalidReplication(params.replication, MAX_REPLICATION);
-        }
-        if (params.computeUnits == 0) revert ZeroComputeUnits();
-        if (params.minReputation > MAX_SCORE) revert InvalidReputation(params.minReputation, MAX_SCORE);
-        IMarketConfig cfg = config;
-        if (!cfg.isStrategyAllowed(params.strategy)) revert StrategyNotAllowed(params.strategy);
         address token = params.token;
-        if (!cfg.isTokenAllowed(token)) revert TokenNotAllowed(token);
-        uint64 nowTs = uint64(block.timestamp);
-        if (params.deadline <= nowTs) revert DeadlineInPast(params.deadline, nowTs);
-        if (params.applyDeadline > params.deadline) {
-            revert ApplyDeadlineAfterDeadline(params.applyDeadline, params.deadline);
-        }
-        if (params.applyDeadline <= nowTs) revert DeadlineInPast(params.applyDeadline, nowTs);
-        IMarketConfig.Params memory c = cfg.params();
-        if (params.deadline - params.applyDeadline < c.minExecutionWindow) {
-            revert ExecutionWindowTooShort(0, params.deadline - params.applyDeadline, c.minExecutionWindow);
-        }
         if (token == address(0)) {
             if (msg.value != params.budget) revert WrongEthAmount(msg.value, params.budget);
         } else if (msg.value != 0) {
             revert EthSentWithToken(msg.value);
         }
-
         taskId = ++taskCount;
-        Task storage t = _tasks[taskId];
-        t.requester = msg.sender;
-        t.replication = params.replication;
-        t.minHardwareClass = params.minHardwareClass;
-        t.token = token;
-        t.applyDeadline = params.applyDeadline;
-        t.strategy = params.strategy;
-        t.deadline = params.deadline;
-        t.collateral = params.collateral;
-        t.budget = params.budget;
-        t.specDigest = params.specDigest;
-        t.computeUnits = params.computeUnits;
-        t.minReputation = params.minReputation;
-        t.qualityScore = QUALITY_UNSCORED;
-        t.resultProofs = c.resultProofs;
-        _emitPublished(taskId, params);
-        _transition(taskId, TaskStatus.Published);
+        TaskPublishing.open(_tasks[taskId], taskId, params, config);
 
         if (token != address(0)) {
             IERC20 erc20 = IERC20(token);
@@ -161,7 +127,7 @@ contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard, Versioned {
         if (msg.sender != t.requester) revert NotRequester(taskId, msg.sender);
         // not once applications closed: a requester must not re-roll a draw it dislikes
         if (block.timestamp >= t.applyDeadline) revert ApplicationClosed(taskId, t.applyDeadline);
-        _refundAll(taskId, t, TaskStatus.Cancelled);
+        TaskState.refundAll(t, taskId, claimable, TaskStatus.Cancelled);
         TaskApplications.releaseAll(t, taskId, _applicants[taskId], _participation[taskId], registry);
     }
 
@@ -174,7 +140,7 @@ contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard, Versioned {
     function applyForTask(uint256 taskId) external nonReentrant {
         Task storage t = _taskIn(taskId, TaskStatus.Published);
         if (block.timestamp >= t.applyDeadline) revert ApplicationClosed(taskId, t.applyDeadline);
-        TaskApplications.applyFor(t, taskId, msg.sender, _applicants[taskId], _participation[taskId], _appDeps());
+        TaskApplications.applyFor(t, taskId, msg.sender, _applicants[taskId], _participation[taskId], _deps());
     }
 
     /// @inheritdoc ITaskMarket
@@ -194,7 +160,7 @@ contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard, Versioned {
         uint64 need = config.params().minExecutionWindow;
         if (left < need) revert ExecutionWindowTooShort(taskId, left, need);
         TaskApplications.assign(
-            t, taskId, _applicants[taskId], _assignees[taskId], _participation[taskId], _appDeps()
+            t, taskId, _applicants[taskId], _assignees[taskId], _participation[taskId], _deps()
         );
     }
 
@@ -290,7 +256,7 @@ contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard, Versioned {
             _assignees[taskId],
             _participation[taskId],
             claimable,
-            TaskSettlement.Deps(registry, reputation, rewardsPool, config)
+            _deps()
         );
     }
 
@@ -299,36 +265,15 @@ contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard, Versioned {
     ///      `DeadlineNotReached` for one that can still be assigned or an assigned or running
     ///      task before its deadline.
     function expire(uint256 taskId) external nonReentrant {
-        Task storage t = _task(taskId);
-        TaskStatus from = t.status;
-        bool beforeDeadline = block.timestamp <= t.deadline;
-        if (from == TaskStatus.Published) {
-            if (beforeDeadline) {
-                if (block.timestamp < t.applyDeadline) revert ApplicationOpen(taskId, t.applyDeadline);
-                uint256 eligible = TaskApplications.eligibleCount(t, _applicants[taskId], _appDeps());
-                bool timeLeft = t.deadline - block.timestamp >= config.params().minExecutionWindow;
-                if (eligible >= t.replication && timeLeft) revert DeadlineNotReached(taskId, t.deadline);
-            }
-            _refundAll(taskId, t, TaskStatus.Expired);
-            TaskApplications.releaseAll(t, taskId, _applicants[taskId], _participation[taskId], registry);
-            return;
-        }
-        if (from != TaskStatus.Assigned && from != TaskStatus.Running) {
-            revert InvalidStatus(taskId, from, TaskStatus.Assigned);
-        }
-        if (beforeDeadline) revert DeadlineNotReached(taskId, t.deadline);
-        address treasury = config.params().treasury;
-        uint96 collateral = t.collateral;
-        address[] storage nodes = _assignees[taskId];
-        uint256 r = nodes.length;
-        for (uint256 i; i < r; ++i) {
-            address node = nodes[i];
-            Participation storage p = _participation[taskId][node];
-            if (p.submitted || p.dropped) continue;
-            emit NodeMissed(taskId, node, collateral);
-            _drop(taskId, t, node, p, collateral, treasury);
-        }
-        _afterDrop(taskId, t, TaskStatus.Expired);
+        TaskExits.expire(
+            _task(taskId),
+            taskId,
+            _applicants[taskId],
+            _assignees[taskId],
+            _participation[taskId],
+            claimable,
+            _deps()
+        );
     }
 
     /// @inheritdoc ITaskMarket
@@ -337,19 +282,15 @@ contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard, Versioned {
     function abandon(uint256 taskId, AbandonReason reason) external nonReentrant {
         Task storage t = _task(taskId);
         _runnable(taskId, t);
-        Participation storage p = _assigned(taskId);
-        IMarketConfig.Params memory c = config.params();
-        uint256 slashed = uint256(t.collateral) * c.abandonPenaltyBps / MAX_SCORE;
-        emit TaskAbandoned(taskId, msg.sender, reason, slashed);
-        _drop(taskId, t, msg.sender, p, slashed, c.treasury);
-        _afterDrop(taskId, t, TaskStatus.Failed);
+        _assigned(taskId);
+        TaskExits.abandon(t, taskId, msg.sender, reason, _participation[taskId], claimable, _deps());
     }
 
     /// @inheritdoc ITaskMarket
     function releaseFrozen(uint256 taskId, address node) external nonReentrant {
         Task storage t = _taskIn(taskId, TaskStatus.Settled);
         if (block.timestamp < t.challengeEndsAt) revert ChallengeWindowOpen(taskId, t.challengeEndsAt);
-        _release(taskId, t, node, Bond.Frozen);
+        TaskExits.release(t, taskId, node, Bond.Frozen, _participation[taskId], _deps());
     }
 
     /// @inheritdoc ITaskMarket
@@ -406,7 +347,7 @@ contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard, Versioned {
 
     /// @inheritdoc ITaskMarket
     function releaseHeld(uint256 taskId, address node) external nonReentrant onlyRole(DISPUTE_ROLE) {
-        _release(taskId, _task(taskId), node, Bond.Held);
+        TaskExits.release(_task(taskId), taskId, node, Bond.Held, _participation[taskId], _deps());
     }
 
     /// @inheritdoc ITaskMarket
@@ -416,22 +357,7 @@ contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard, Versioned {
         onlyRole(DISPUTE_ROLE)
         returns (uint256 slashed)
     {
-        Task storage t = _task(taskId);
-        Participation storage p = _participation[taskId][node];
-        if (t.status == TaskStatus.Disputed) {
-            if (!p.submitted || p.bond != Bond.Locked) revert InvalidBond(taskId, node, p.bond, Bond.Locked);
-            // out of the task: not counted, not paid; the others settle as usual
-            --t.active;
-            --t.submissions;
-            _transition(taskId, t.tied ? TaskStatus.Verifying : TaskStatus.Submitted);
-        } else {
-            _requireBond(taskId, node, p, Bond.Held);
-        }
-        slashed = t.collateral;
-        emit NodeSlashed(taskId, node, slashed, recipient);
-        _setBond(taskId, node, p, Bond.Slashed);
-        if (slashed != 0) registry.slashCollateral(node, taskId, slashed, recipient);
-        reputation.record(node, taskId, IReputation.Outcome.FailedVerification);
+        slashed = TaskExits.slash(_task(taskId), taskId, node, recipient, _participation[taskId], _deps());
     }
 
     /// @inheritdoc ITaskMarket
@@ -541,81 +467,18 @@ contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard, Versioned {
         p.resultDigest = resultDigest;
         ++t.submissions;
         emit ResultSubmitted(taskId, msg.sender, resultDigest);
-        if (t.submissions == t.active) _allSubmitted(taskId, t);
+        if (t.submissions == t.active) TaskState.allSubmitted(t, taskId, config.params().settlement.challengeWindow);
     }
 
-    /// @dev Every active assignee's result is in: the challenge window opens.
-    function _allSubmitted(uint256 taskId, Task storage t) private {
-        uint64 nowTs = uint64(block.timestamp);
-        t.submittedAt = nowTs;
-        t.challengeEndsAt = nowTs + config.params().settlement.challengeWindow;
-        _transition(taskId, TaskStatus.Submitted);
-    }
 
-    /// @dev Credits the whole budget back to the requester and ends the task as `to`.
-    function _refundAll(uint256 taskId, Task storage t, TaskStatus to) private {
-        uint256 refund = t.budget;
-        claimable[t.token][t.requester] += refund;
-        _transition(taskId, to);
-        if (to == TaskStatus.Cancelled) emit TaskCancelled(taskId, refund);
-        else if (to == TaskStatus.Expired) emit TaskExpired(taskId, refund);
-    }
 
-    /// @dev Takes an assignee that submitted nothing out of the task: `slashed` of its
-    ///      collateral to `treasury`, the rest released, recorded Missed.
-    function _drop(
-        uint256 taskId,
-        Task storage t,
-        address node,
-        Participation storage p,
-        uint256 slashed,
-        address treasury
-    ) private {
-        p.dropped = true;
-        --t.active;
-        _setBond(taskId, node, p, slashed != 0 ? Bond.Slashed : Bond.Released);
-        _slashAndRelease(node, taskId, t.collateral, slashed, treasury);
-        reputation.record(node, taskId, IReputation.Outcome.Missed);
-    }
 
-    /// @dev After assignees dropped out: with nobody left the task ends as `ending` with a full
-    ///      refund; once every remaining assignee has submitted, the challenge window opens.
-    function _afterDrop(uint256 taskId, Task storage t, TaskStatus ending) private {
-        if (t.active == 0) _refundAll(taskId, t, ending);
-        else if (t.submissions == t.active) _allSubmitted(taskId, t);
-    }
 
-    function _slashAndRelease(address node, uint256 taskId, uint256 collateral, uint256 slashed, address to)
-        private
-    {
-        if (slashed != 0) registry.slashCollateral(node, taskId, slashed, to);
-        if (collateral > slashed) registry.releaseCollateral(node, taskId, collateral - slashed);
-    }
 
-    function _release(uint256 taskId, Task storage t, address node, Bond want) private {
-        Participation storage p = _participation[taskId][node];
-        _requireBond(taskId, node, p, want);
-        _setBond(taskId, node, p, Bond.Released);
-        if (t.collateral != 0) registry.releaseCollateral(node, taskId, t.collateral);
-    }
 
-    function _emitPublished(uint256 taskId, TaskParams calldata p) private {
-        emit TaskPublished(
-            taskId,
-            msg.sender,
-            p.token,
-            p.budget,
-            p.specDigest,
-            p.specURI,
-            p.replication,
-            p.strategy,
-            p.applyDeadline,
-            p.deadline
-        );
-    }
 
-    function _appDeps() private view returns (TaskApplications.Deps memory) {
-        return TaskApplications.Deps(registry, reputation, config);
+    function _deps() private view returns (TaskState.Deps memory) {
+        return TaskState.Deps(registry, reputation, rewardsPool, config);
     }
 
     /// @notice ERC-165: true for {ITaskMarket}, {IVersioned} and what AccessControl supports.

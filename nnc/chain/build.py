@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 COMPILER_SETTINGS: dict[str, Any] = {
-    "optimizer": {"enabled": True, "runs": 200},
+    "optimizer": {"enabled": True, "runs": 100},  # as contracts/foundry.toml
     "evmVersion": "cancun",
     "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.bytecode.linkReferences",
                                      "evm.deployedBytecode.object"]}},

@@ -16,13 +16,14 @@ interface ICheckpointedVotes {
 ///         not the votes at one or two sample blocks: those blocks are known in advance, so one
 ///         one-block loan across each of them would count in full. Weight has to be held for the
 ///         whole range to count.
-/// @dev Reads the account's ERC20Votes checkpoints: a binary search for the first one after
+/// @dev An external library (its code stays out of the governor and the arbitration contract,
+///      which call it). Reads the account's ERC20Votes checkpoints: a binary search for the first one after
 ///      `from`, then those up to `to`. The loop runs over the account's own vote changes in the
 ///      range, so only an account that churns its votes pays for its own lookup.
 library HeldVotes {
     /// @notice The least votes `account` had at the end of any block in `[from, to]` (both past).
     function held(ICheckpointedVotes token, address account, uint256 from, uint256 to)
-        internal
+        external
         view
         returns (uint256 least)
     {

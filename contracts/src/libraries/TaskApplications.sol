@@ -22,13 +22,6 @@ library TaskApplications {
     uint256 internal constant MAX_APPLICANTS = 16;
     uint256 private constant BPS = 10_000;
 
-    /// @notice The protocol contracts applications read and call.
-    struct Deps {
-        INodeRegistry registry;
-        IReputation reputation;
-        IMarketConfig config;
-    }
-
     /// @dev What an applicant must meet, read once per task.
     struct Requirements {
         uint96 collateral;
@@ -48,7 +41,7 @@ library TaskApplications {
         address node,
         address[] storage applicants,
         mapping(address => ITaskMarket.Participation) storage seats,
-        Deps memory deps
+        TaskState.Deps memory deps
     ) external {
         Requirements memory q = _requirements(t);
         (bool eligible,) = _check(q, node, q.collateral, deps);
@@ -85,7 +78,7 @@ library TaskApplications {
         address[] storage applicants,
         address[] storage assignees,
         mapping(address => ITaskMarket.Participation) storage seats,
-        Deps memory deps
+        TaskState.Deps memory deps
     ) external {
         IScheduleStrategy strategy = IScheduleStrategy(t.strategy);
         uint256 r = t.replication;
@@ -113,7 +106,7 @@ library TaskApplications {
     }
 
     /// @notice How many applicants are eligible now (their collateral is locked already).
-    function eligibleCount(ITaskMarket.Task storage t, address[] storage applicants, Deps memory deps)
+    function eligibleCount(ITaskMarket.Task storage t, address[] storage applicants, TaskState.Deps memory deps)
         external
         view
         returns (uint256)
@@ -153,7 +146,7 @@ library TaskApplications {
     }
 
     /// @dev Whether `node` may take the task now with `freeNeeded` free stake, and its price.
-    function _check(Requirements memory q, address node, uint256 freeNeeded, Deps memory deps)
+    function _check(Requirements memory q, address node, uint256 freeNeeded, TaskState.Deps memory deps)
         private
         view
         returns (bool eligible, uint256 price)
@@ -165,7 +158,7 @@ library TaskApplications {
     }
 
     /// @dev Why `node` fails `_check` with the collateral as free stake (on the revert path only).
-    function _why(Requirements memory q, address node, Deps memory deps)
+    function _why(Requirements memory q, address node, TaskState.Deps memory deps)
         private
         view
         returns (ITaskMarket.Ineligibility)
@@ -179,7 +172,7 @@ library TaskApplications {
     }
 
     /// @dev Applicants that are eligible now, in application order, with their prices.
-    function _eligible(ITaskMarket.Task storage t, address[] storage applicants, Deps memory deps)
+    function _eligible(ITaskMarket.Task storage t, address[] storage applicants, TaskState.Deps memory deps)
         private
         view
         returns (address[] memory eligible, uint256[] memory prices)
@@ -209,7 +202,7 @@ library TaskApplications {
         address[] memory eligible,
         address[] storage applicants,
         mapping(address => ITaskMarket.Participation) storage seats,
-        Deps memory deps
+        TaskState.Deps memory deps
     ) private {
         uint256 n = applicants.length;
         for (uint256 i; i < n; ++i) {
@@ -232,7 +225,7 @@ library TaskApplications {
         address node,
         uint256 collateral,
         mapping(address => ITaskMarket.Participation) storage seats,
-        Deps memory deps
+        TaskState.Deps memory deps
     ) private {
         IMarketConfig.Params memory c = deps.config.params();
         uint256 forfeited = collateral * c.abandonPenaltyBps / BPS;

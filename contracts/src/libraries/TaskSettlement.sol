@@ -17,14 +17,6 @@ import {TaskState} from "./TaskState.sol";
 ///      leaves the market's bytecode), on the storage the market passes in. Events are the
 ///      market's ({ITaskMarket}). See {ITaskMarket} for the rules and {SettlementMath} for the formula.
 library TaskSettlement {
-    /// @notice The protocol contracts settlement calls.
-    struct Deps {
-        INodeRegistry registry;
-        IReputation reputation;
-        IRewardsPool rewardsPool;
-        IMarketConfig config;
-    }
-
     /// @dev What every paid node of one settlement shares.
     struct Pay {
         uint256 computeUnits;
@@ -55,7 +47,7 @@ library TaskSettlement {
         address[] storage assignees,
         mapping(address node => ITaskMarket.Participation) storage seats,
         mapping(address token => mapping(address account => uint256)) storage claimable,
-        Deps memory deps
+        TaskState.Deps memory deps
     ) external {
         Seats memory s = _activeSeats(assignees, seats);
         (bytes32 agreed, uint256 winners) = SettlementMath.strictMajority(s.digests);
@@ -83,7 +75,7 @@ library TaskSettlement {
         bytes32 agreed,
         mapping(address => ITaskMarket.Participation) storage seats,
         mapping(address => mapping(address => uint256)) storage claimable,
-        Deps memory deps,
+        TaskState.Deps memory deps,
         IMarketConfig.Params memory c
     ) private returns (bool freeze) {
         (uint256 gross, uint256 fee) = _pay(t, taskId, s, agreed, seats, claimable, deps, c);
@@ -128,7 +120,7 @@ library TaskSettlement {
         bytes32 agreed,
         mapping(address => ITaskMarket.Participation) storage seats,
         mapping(address => mapping(address => uint256)) storage claimable,
-        Deps memory deps,
+        TaskState.Deps memory deps,
         IMarketConfig.Params memory c
     ) private returns (uint256 grossSum, uint256 feeSum) {
         Pay memory ctx;
@@ -167,7 +159,7 @@ library TaskSettlement {
         ITaskMarket.Participation storage p,
         Pay memory ctx,
         mapping(address => mapping(address => uint256)) storage claimable,
-        Deps memory deps
+        TaskState.Deps memory deps
     ) private returns (uint256 gross, uint256 fee) {
         IMarketConfig.SettlementParams memory w = ctx.w;
         uint256 factor = ctx.rejected
@@ -212,7 +204,7 @@ library TaskSettlement {
         bytes32 agreed,
         bool freeze,
         mapping(address => ITaskMarket.Participation) storage seats,
-        Deps memory deps
+        TaskState.Deps memory deps
     ) private {
         uint256 n = s.nodes.length;
         for (uint256 i; i < n; ++i) {
@@ -230,7 +222,7 @@ library TaskSettlement {
         address node,
         ITaskMarket.Participation storage p,
         bool frozen,
-        Deps memory deps
+        TaskState.Deps memory deps
     ) private {
         uint96 collateral = t.collateral;
         if (frozen) {

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {IMarketConfig} from "../interfaces/IMarketConfig.sol";
+import {IReputation} from "../interfaces/IReputation.sol";
+import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
+import {TaskApplications} from "./TaskApplications.sol";
+import {TaskState} from "./TaskState.sol";
+
+/// @title TaskExits
+/// @notice The ways out of a task other than settlement: expiry, giving up, the release of a
+///         frozen or held seat, and a slash by arbitration. Each takes one seat (or one task) to
+///         a final state and moves its collateral; none can strand a bond.
+/// @dev An external library running in the market's storage (see {TaskSettlement}); the
+///      market checks roles and calls it. Events and errors are the market's ({ITaskMarket}).
+library TaskExits {
+    uint256 private constant BPS = 10_000;
+
+    /// @notice `expire` (see {ITaskMarket-expire}): an unassignable published task ends with a
+    ///         refund and its applicants released; past the deadline, assignees that submitted
+    ///         nothing lose their collateral to the treasury and drop out.
+    function expire(
+        ITaskMarket.Task storage t,
+        uint256 taskId,
+        address[] storage applicants,
+        address[] storage assignees,
+        mapping(address => ITaskMarket.Participation) storage seats,
+        mapping(address => mapping(address => uint256)) storage claimable,
+        TaskState.Deps memory deps
+    ) external {
+        ITaskMarket.TaskStatus from = t.status;
+        bool beforeDeadline = block.timestamp <= t.deadline;
+        IMarketConfig.Params memory c = deps.config.params();
+        if (from == ITaskMarket.TaskStatus.Published) {
+            if (beforeDeadline) {
+                if (block.timestamp < t.applyDeadline) revert ITaskMarket.ApplicationOpen(taskId, t.applyDeadline);
+                uint256 eligible = TaskApplications.eligibleCount(t, applicants, deps);
+                bool timeLeft = t.deadline - block.timestamp >= c.minExecutionWindow;
+                if (eligible >= t.replication && timeLeft) revert ITaskMarket.DeadlineNotReached(taskId, t.deadline);
+            }
+            TaskState.refundAll(t, taskId, claimable, ITaskMarket.TaskStatus.Expired);
+            TaskApplications.releaseAll(t, taskId, applicants, seats, deps.registry);
+            return;
+        }
+        if (from != ITaskMarket.TaskStatus.Assigned && from != ITaskMarket.TaskStatus.Running) {
+            revert ITaskMarket.InvalidStatus(taskId, from, ITaskMarket.TaskStatus.Assigned);
+        }
+        if (beforeDeadline) revert ITaskMarket.DeadlineNotReached(taskId, t.deadline);
+        uint96 collateral = t.collateral;
+        uint256 r = assignees.length;
+        for (uint256 i; i < r; ++i) {
+            address node = assignees[i];
+            ITaskMarket.Participation storage p = seats[node];
+            if (p.submitted || p.dropped) continue;
+            emit ITaskMarket.NodeMissed(taskId, node, collateral);
+            _drop(t, taskId, node, p, collateral, c.treasury, deps);
+        }
+        _afterDrop(t, taskId, ITaskMarket.TaskStatus.Expired, claimable, c);
+    }
+
+    /// @notice `abandon` by `node` (checked by the market to be an active assignee without a
+    ///         result, before the deadline): it drops out paying the abandon penalty.
+    function abandon(
+        ITaskMarket.Task storage t,
+        uint256 taskId,
+        address node,
+        ITaskMarket.AbandonReason reason,
+        mapping(address => ITaskMarket.Participation) storage seats,
+        mapping(address => mapping(address => uint256)) storage claimable,
+        TaskState.Deps memory deps
+    ) external {
+        IMarketConfig.Params memory c = deps.config.params();
+        uint256 slashed = uint256(t.collateral) * c.abandonPenaltyBps / BPS;
+        emit ITaskMarket.TaskAbandoned(taskId, node, reason, slashed);
+        _drop(t, taskId, node, seats[node], slashed, c.treasury, deps);
+        _afterDrop(t, taskId, ITaskMarket.TaskStatus.Failed, claimable, c);
+    }
+
+    /// @notice Releases the collateral of `node`, whose bond must be `want` (Frozen or Held).
+    function release(
+        ITaskMarket.Task storage t,
+        uint256 taskId,
+        address node,
+        ITaskMarket.Bond want,
+        mapping(address => ITaskMarket.Participation) storage seats,
+        TaskState.Deps memory deps
+    ) external {
+        ITaskMarket.Participation storage p = seats[node];
+        if (p.bond != want) revert ITaskMarket.InvalidBond(taskId, node, p.bond, want);
+        TaskState.setBond(p, taskId, node, ITaskMarket.Bond.Released);
+        if (t.collateral != 0) deps.registry.releaseCollateral(node, taskId, t.collateral);
+    }
+
+    /// @notice `slashNode` (see {ITaskMarket-slashNode}): a node of a Disputed task leaves it
+    ///         and the task resumes, or a held node of a settled task; its collateral goes to
+    ///         `recipient`.
+    function slash(
+        ITaskMarket.Task storage t,
+        uint256 taskId,
+        address node,
+        address recipient,
+        mapping(address => ITaskMarket.Participation) storage seats,
+        TaskState.Deps memory deps
+    ) external returns (uint256 slashed) {
+        ITaskMarket.Participation storage p = seats[node];
+        ITaskMarket.Bond want = ITaskMarket.Bond.Held;
+        if (t.status == ITaskMarket.TaskStatus.Disputed) {
+            want = ITaskMarket.Bond.Locked;
+            if (!p.submitted) revert ITaskMarket.InvalidBond(taskId, node, p.bond, want);
+        }
+        if (p.bond != want) revert ITaskMarket.InvalidBond(taskId, node, p.bond, want);
+        if (want == ITaskMarket.Bond.Locked) {
+            // out of the task: not counted, not paid; the others settle as usual
+            --t.active;
+            --t.submissions;
+            TaskState.transition(t, taskId, t.tied ? ITaskMarket.TaskStatus.Verifying : ITaskMarket.TaskStatus.Submitted);
+        }
+        slashed = t.collateral;
+        emit ITaskMarket.NodeSlashed(taskId, node, slashed, recipient);
+        TaskState.setBond(p, taskId, node, ITaskMarket.Bond.Slashed);
+        if (slashed != 0) deps.registry.slashCollateral(node, taskId, slashed, recipient);
+        deps.reputation.record(node, taskId, IReputation.Outcome.FailedVerification);
+    }
+
+    /// @dev Takes an assignee that submitted nothing out of the task: `slashed` of its
+    ///      collateral to `treasury`, the rest released, recorded Missed.
+    function _drop(
+        ITaskMarket.Task storage t,
+        uint256 taskId,
+        address node,
+        ITaskMarket.Participation storage p,
+        uint256 slashed,
+        address treasury,
+        TaskState.Deps memory deps
+    ) private {
+        p.dropped = true;
+        --t.active;
+        TaskState.setBond(p, taskId, node, slashed != 0 ? ITaskMarket.Bond.Slashed : ITaskMarket.Bond.Released);
+        uint256 collateral = t.collateral;
+        if (slashed != 0) deps.registry.slashCollateral(node, taskId, slashed, treasury);
+        if (collateral > slashed) deps.registry.releaseCollateral(node, taskId, collateral - slashed);
+        deps.reputation.record(node, taskId, IReputation.Outcome.Missed);
+    }
+
+    /// @dev After assignees dropped out: with nobody left the task ends as `ending` with a full
+    ///      refund; once every remaining assignee has submitted, the challenge window opens.
+    function _afterDrop(
+        ITaskMarket.Task storage t,
+        uint256 taskId,
+        ITaskMarket.TaskStatus ending,
+        mapping(address => mapping(address => uint256)) storage claimable,
+        IMarketConfig.Params memory c
+    ) private {
+        if (t.active == 0) TaskState.refundAll(t, taskId, claimable, ending);
+        else if (t.submissions == t.active) TaskState.allSubmitted(t, taskId, c.settlement.challengeWindow);
+    }
+}
