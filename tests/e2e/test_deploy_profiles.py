@@ -64,6 +64,9 @@ def test_default_devnet_profile_warns(chain: Devnet, tmp_path: Path) -> None:
     w3 = connect_web3(chain.rpc_url)
     for address in deployment.libraries.values():
         assert len(w3.eth.get_code(address)) > 0
+    codes = [w3.eth.get_code(a).hex().lower() for a in [*deployment.addresses.values(), *deployment.libraries.values()]]
+    for name, address in deployment.libraries.items():
+        # linked: each library's address is in the code of a contract (or library) that calls it
+        assert any(address[2:].lower() in code for code in codes), name
     market_code = w3.eth.get_code(deployment.address_of("TaskMarket")).hex().lower()
-    for address in deployment.libraries.values():
-        assert address[2:].lower() in market_code  # linked: the library's address is in the market's code
+    assert deployment.libraries["TaskSettlement"][2:].lower() in market_code
