@@ -20,11 +20,12 @@ from typing import Any
 
 from nnc.api import ApiContext, ApiServer
 from nnc.chain.deploy import NNT
-from nnc.chain.events import ChainEvent, EventReader
+from nnc.chain.events import EventReader
 from nnc.chain.market import Market
-from nnc.chain.types import Bond, TaskStatus
+from nnc.chain.types import TaskStatus
 from nnc.devnet import ORACLE, REQUESTER, Devnet
 from nnc.errors import NNCError
+from nnc.narration import describe
 from nnc.paths import REPO_ROOT
 from nnc.settings import Settings
 from nnc.storage import IpfsStore
@@ -102,56 +103,6 @@ def start_daemon(devnet: Devnet, name: str, account: int, args: list[str], data_
         process = subprocess.Popen([sys.executable, "-m", "nnc", *args], env=env, stdout=log_file,
                                    stderr=subprocess.STDOUT, cwd=REPO_ROOT)
     return Daemon(name, process, log_path)
-
-
-def describe(event: ChainEvent) -> str | None:
-    a = event.args
-    task = f"task {a.get('taskId')}"
-    if event.name == "TaskPublished":
-        return f"{task} published: budget {a['budget'] / 10**18:g}, replication {a['replication']}"
-    if event.name == "TaskStatusChanged":
-        return f"{task} is now {TaskStatus(a['to']).name.lower()}"
-    if event.name == "NodeApplied":
-        return f"{task}: node {a['node']} applied"
-    if event.name == "TaskAssigned":
-        return f"{task} assigned to {', '.join(a['nodes'])}"
-    if event.name == "ResultSubmitted":
-        return f"{task}: node {a['node']} committed result {a['resultDigest'][:18]}…"
-    if event.name == "ResultRevealed":
-        return f"{task}: node {a['node']} revealed its model at {a['resultURI']}"
-    if event.name == "ResultCommitted":
-        return (f"{task}: node {a['node']}'s zk proof verified on-chain (commitment "
-                f"{hex(a['commitment'])[:14]}…, agreement tag {hex(a['agreementTag'])[:14]}…)")
-    if event.name == "NodeFrozen":
-        return (f"{task}: node {a['node']} outvoted, {a['collateral'] / 10**18:g} NNT collateral frozen until "
-                f"{a['until']} (open to a challenge; released by anyone after)")
-    if event.name == "BondChanged" and a["from"] == Bond.FROZEN and a["to"] == Bond.RELEASED:
-        return f"{task}: node {a['node']}'s frozen collateral released (no challenge in its window)"
-    if event.name == "TaskTied":
-        return f"{task}: no strict majority: open to challenges until {a['endsAt']}, then every replica is paid"
-    if event.name == "NodeSlashed":
-        return f"{task}: node {a['node']} slashed by arbitration ({a['collateral'] / 10**18:g} NNT), out of the task"
-    if event.name == "NodeMissed":
-        return f"{task}: node {a['node']} missed the deadline ({a['slashed'] / 10**18:g} NNT to the treasury)"
-    if event.name == "TaskAbandoned":
-        return f"{task}: node {a['node']} gave the task up ({a['slashed'] / 10**18:g} NNT to the treasury)"
-    if event.name == "ApplicantDropped":
-        return f"{task}: applicant {a['node']} no longer eligible ({a['forfeited'] / 10**18:g} NNT forfeited)"
-    if event.name == "SnapshotPosted":
-        return f"{task}: node {a['node']} snapshot at step {a['step']}, chain head {a['chainHead'][:14]}…"
-    if event.name == "QualityReported":
-        verdict = "accepted" if a.get("accepted", True) else "rejected: below the acceptance threshold"
-        return f"{task}: oracle reports quality {a['score'] / 100:g}%, {verdict} (model evaluated on the eval split)"
-    if event.name == "BonusGranted":
-        return f"{task}: node {a['node']} earned a bonus of {a['amount'] / 10**18:g} NNT"
-    if event.name == "NodePaid":
-        return f"{task}: node {a['node']} earned {a['amount'] / 10**18:g} ETH"
-    if event.name == "TaskSettled":
-        paid, fee, refund = (a[k] / 10**18 for k in ("paid", "fee", "refund"))
-        return f"{task} settled: paid {paid:g}, fee {fee:g}, refund {refund:g}"
-    if event.name in ("NodeRegistered", "Staked"):
-        return f"node {a['node']} {event.name[4:].lower() if event.name == 'NodeRegistered' else 'staked'}"
-    return None
 
 
 def start_api(devnet: Devnet, data_dir: Path, port: int = 0) -> ApiServer:
