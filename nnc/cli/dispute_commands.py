@@ -2,10 +2,36 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from nnc.chain.types import ETH
 from nnc.cli.context import client_of, fmt_amount, fmt_nnt, settings_of, store_of
+
+if TYPE_CHECKING:
+    from nnc.chain.dispute import Arbitration, SpotCheck
+
+
+def arbitration_of(ctx: click.Context, need_account: bool = True) -> Arbitration:
+    """The Arbitration contract, as the command's account (web3 loads only for the commands that use it)."""
+    from nnc.chain.dispute import Arbitration
+
+    return Arbitration(client_of(ctx, need_account=need_account))
+
+
+def nnt_bond(arbitration: Arbitration, text: str) -> int:
+    """A bond given in NNT ("10", "2.5") in NNT-wei."""
+    from nnc.task.publish import parse_amount
+
+    return parse_amount(arbitration.client, text, str(arbitration.client.token.address))
+
+
+def spot_check_of(ctx: click.Context) -> SpotCheck:
+    """The SpotCheck contract, as the command's account."""
+    from nnc.chain.dispute import SpotCheck
+
+    return SpotCheck(client_of(ctx))
 
 
 @click.group("dispute")
@@ -23,12 +49,9 @@ def challenge_cmd(ctx: click.Context, task_id: int, node: str, bond: str, eviden
     """Challenge NODE's result for TASK_ID (freezes its collateral until the DAO decides)."""
     from web3 import Web3
 
-    from nnc.chain.dispute import Arbitration
-    from nnc.task.publish import parse_amount
-
-    client = client_of(ctx)
-    amount = parse_amount(client, bond, str(client.token.address))
-    dispute_id, _ = Arbitration(client).challenge(task_id, Web3.to_checksum_address(node), amount, evidence)
+    arbitration = arbitration_of(ctx)
+    amount = nnt_bond(arbitration, bond)
+    dispute_id, _ = arbitration.challenge(task_id, Web3.to_checksum_address(node), amount, evidence)
     click.echo(f"dispute {dispute_id} opened against {node} on task {task_id} (bond {fmt_nnt(amount)})")
 
 
@@ -44,12 +67,9 @@ def challenge_quality_cmd(ctx: click.Context, task_id: int, score: int, accepted
                           evidence: str) -> None:
     """Challenge the quality score reported for TASK_ID, claiming it is SCORE (0..10000): upheld by
     the DAO (a "slash" majority), your score is set; released, the report stands and the bond is lost."""
-    from nnc.chain.dispute import Arbitration
-    from nnc.task.publish import parse_amount
-
-    client = client_of(ctx)
-    amount = parse_amount(client, bond, str(client.token.address))
-    dispute_id, _ = Arbitration(client).challenge_quality(task_id, score, accepted, amount, evidence)
+    arbitration = arbitration_of(ctx)
+    amount = nnt_bond(arbitration, bond)
+    dispute_id, _ = arbitration.challenge_quality(task_id, score, accepted, amount, evidence)
     click.echo(f"dispute {dispute_id} opened on the quality of task {task_id}: claimed {score / 100:g}% "
                f"{'accepted' if accepted else 'rejected'} (bond {fmt_nnt(amount)})")
 
@@ -60,9 +80,7 @@ def challenge_quality_cmd(ctx: click.Context, task_id: int, score: int, accepted
 @click.pass_context
 def vote_cmd(ctx: click.Context, dispute_id: int, slash: bool) -> None:
     """Vote on DISPUTE_ID with the NNT votes you held from before it opened to its snapshot (after the snapshot)."""
-    from nnc.chain.dispute import Arbitration
-
-    Arbitration(client_of(ctx)).vote(dispute_id, slash)
+    arbitration_of(ctx).vote(dispute_id, slash)
     click.echo(f"voted to {'slash' if slash else 'release'} in dispute {dispute_id}")
 
 
@@ -71,9 +89,7 @@ def vote_cmd(ctx: click.Context, dispute_id: int, slash: bool) -> None:
 @click.pass_context
 def resolve_cmd(ctx: click.Context, dispute_id: int) -> None:
     """Resolve DISPUTE_ID once its voting period is over (anyone)."""
-    from nnc.chain.dispute import Arbitration
-
-    arbitration = Arbitration(client_of(ctx))
+    arbitration = arbitration_of(ctx)
     arbitration.resolve(dispute_id)
     click.echo(f"dispute {dispute_id}: {arbitration.dispute(dispute_id).status.name.lower()}")
 
@@ -83,9 +99,7 @@ def resolve_cmd(ctx: click.Context, dispute_id: int) -> None:
 @click.pass_context
 def show_cmd(ctx: click.Context, dispute_id: int) -> None:
     """Print a dispute."""
-    from nnc.chain.dispute import Arbitration
-
-    d = Arbitration(client_of(ctx, need_account=False)).dispute(dispute_id)
+    d = arbitration_of(ctx, need_account=False).dispute(dispute_id)
     click.echo(f"dispute {dispute_id}: task {d.task_id}, node {d.node}, challenger {d.challenger}, "
                f"bond {fmt_nnt(d.bond)}, {d.status.name.lower()}, votes slash {fmt_nnt(d.slash_votes)} / "
                f"release {fmt_nnt(d.release_votes)}, voting from block {d.snapshot + 1} until block {d.vote_end} "
@@ -96,11 +110,8 @@ def show_cmd(ctx: click.Context, dispute_id: int) -> None:
 @click.pass_context
 def claim_cmd(ctx: click.Context) -> None:
     """Withdraw the NNT the arbitration owes you."""
-    from nnc.chain.dispute import Arbitration
-
-    client = client_of(ctx)
-    arbitration = Arbitration(client)
-    amount = arbitration.claimable(client.address)
+    arbitration = arbitration_of(ctx)
+    amount = arbitration.claimable(arbitration.client.address)
     arbitration.claim()
     click.echo(f"claimed {fmt_nnt(amount)}")
 
@@ -118,11 +129,10 @@ def verify_group() -> None:
 @click.pass_context
 def enable_cmd(ctx: click.Context, task_id: int, segments: int, tolerance: float, fee: str) -> None:
     """Turn on spot-checking for your published TASK_ID and pay the verifier's fee."""
-    from nnc.chain.dispute import SpotCheck
     from nnc.task.publish import parse_amount
 
-    client = client_of(ctx)
-    SpotCheck(client).enable(task_id, segments, tolerance, parse_amount(client, fee, ETH))
+    spot_check = spot_check_of(ctx)
+    spot_check.enable(task_id, segments, tolerance, parse_amount(spot_check.client, fee, ETH))
     click.echo(f"task {task_id}: spot-check of {segments} segment(s), tolerance {tolerance:g}")
 
 
@@ -144,9 +154,7 @@ def run_cmd(ctx: click.Context, task_id: int) -> None:
 @click.pass_context
 def show_check_cmd(ctx: click.Context, task_id: int) -> None:
     """Show TASK_ID's spot-check: status, pending draw, verifier and deadlines."""
-    from nnc.chain.dispute import SpotCheck
-
-    c = SpotCheck(client_of(ctx)).check(task_id)
+    c = spot_check_of(ctx).check(task_id)
     if c.draw_pending:
         who = f"verifier draw pending on block {c.draw_block}"
     elif c.has_verifier:
@@ -163,9 +171,7 @@ def show_check_cmd(ctx: click.Context, task_id: int) -> None:
 def request_cmd(ctx: click.Context, task_id: int) -> None:
     """Ask for the verification of submitted TASK_ID: commits the verifier draw to a future block
     (the oracle does it itself)."""
-    from nnc.chain.dispute import SpotCheck
-
-    spot_check = SpotCheck(client_of(ctx))
+    spot_check = spot_check_of(ctx)
     spot_check.request_verification(task_id)
     click.echo(f"task {task_id}: verification requested, verifier drawn from block "
                f"{spot_check.check(task_id).draw_block} (then run `nnc verify draw {task_id}`)")
@@ -176,9 +182,7 @@ def request_cmd(ctx: click.Context, task_id: int) -> None:
 @click.pass_context
 def draw_cmd(ctx: click.Context, task_id: int) -> None:
     """Draw TASK_ID's verifier once its committed block is mined (anyone; the oracle does it)."""
-    from nnc.chain.dispute import SpotCheck
-
-    spot_check = SpotCheck(client_of(ctx))
+    spot_check = spot_check_of(ctx)
     spot_check.draw_verifier(task_id)
     c = spot_check.check(task_id)
     if c.has_verifier:
@@ -193,9 +197,7 @@ def draw_cmd(ctx: click.Context, task_id: int) -> None:
 def lapse_cmd(ctx: click.Context, task_id: int) -> None:
     """End TASK_ID's spot-check past its verification timeout: the task settles unverified and
     the fee goes back to the requester (anyone)."""
-    from nnc.chain.dispute import SpotCheck
-
-    SpotCheck(client_of(ctx)).lapse(task_id)
+    spot_check_of(ctx).lapse(task_id)
     click.echo(f"task {task_id}: verification lapsed, fee credited back to the requester")
 
 
@@ -204,9 +206,7 @@ def lapse_cmd(ctx: click.Context, task_id: int) -> None:
 @click.pass_context
 def refund_cmd(ctx: click.Context, task_id: int) -> None:
     """Credit the unused spot-check fee of ended TASK_ID back to its requester (anyone)."""
-    from nnc.chain.dispute import SpotCheck
-
-    spot_check = SpotCheck(client_of(ctx))
+    spot_check = spot_check_of(ctx)
     spot_check.refund_fee(task_id)
     click.echo(f"task {task_id}: spot-check fee of {fmt_amount(spot_check.check(task_id).fee)} "
                "credited back to the requester")
@@ -216,10 +216,7 @@ def refund_cmd(ctx: click.Context, task_id: int) -> None:
 @click.pass_context
 def claim_fees_cmd(ctx: click.Context) -> None:
     """Withdraw the ETH SpotCheck owes you (verification fees, or refunded fees)."""
-    from nnc.chain.dispute import SpotCheck
-
-    client = client_of(ctx)
-    spot_check = SpotCheck(client)
-    amount = spot_check.claimable(client.address)
+    spot_check = spot_check_of(ctx)
+    amount = spot_check.claimable(spot_check.client.address)
     spot_check.claim()
     click.echo(f"claimed {fmt_amount(amount)}")
