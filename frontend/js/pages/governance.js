@@ -8,20 +8,14 @@ import { badge, empty, h, table } from '../dom.js';
 import { amount, short } from '../format.js';
 import { send } from '../tx.js';
 import * as wallet from '../wallet.js';
+import { actionRunner } from '../components/transaction-flow.js';
 
 export async function governancePage() {
   const d = getDeployment();
   const message = h('div', { id: 'gov-message', 'aria-live': 'polite' });
   const [proposals, disputes] = await Promise.all([api.get('/proposals'), api.get('/disputes')]);
   const account = wallet.state.account;
-  const rerender = () => window.dispatchEvent(new HashChangeEvent('hashchange'));
-
-  async function act(label, fn) {
-    message.replaceChildren();
-    try { await fn(await wallet.signer()); rerender(); } catch (err) {
-      message.replaceChildren(h('p', { class: 'error', role: 'alert' }, `${label}: ${err.reason || err.message}`));
-    }
-  }
+  const act = actionRunner(message);
 
   const sections = [h('h1', {}, 'Governance'), message];
   const votes = h('div', { class: 'card', id: 'votes' }, h('h2', {}, 'Voting power'));

@@ -8,6 +8,7 @@ import { badge, empty, field, h, table } from '../dom.js';
 import { amount, short, tokenSymbol, when } from '../format.js';
 import { send } from '../tx.js';
 import * as wallet from '../wallet.js';
+import { actionRunner, approveIfNeeded, errorLine } from '../components/transaction-flow.js';
 
 export async function nodePage() {
   const d = getDeployment();
@@ -17,18 +18,7 @@ export async function nodePage() {
   }
   const node = await api.get(`/nodes/${account}`);
   const message = h('div', { id: 'node-message', 'aria-live': 'polite' });
-  const rerender = () => { window.dispatchEvent(new HashChangeEvent('hashchange')); };
-
-  async function act(label, build) {
-    message.replaceChildren();
-    try {
-      const signer = await wallet.signer();
-      await build(signer);
-      rerender();
-    } catch (err) {
-      message.replaceChildren(h('p', { class: 'error', role: 'alert' }, err.reason ? `${label}: ${err.reason}` : `${label}: ${err.message}`));
-    }
-  }
+  const act = actionRunner(message);
 
   function amountForm(id, label, button, onSubmit) {
     const inputEl = h('input', { id, inputmode: 'decimal', required: true, placeholder: '100' });
@@ -38,7 +28,7 @@ export async function nodePage() {
       try { value = ethers.parseEther(inputEl.value.trim()); } catch (_) { value = null; }
       if (value === null || value <= 0n) {
         inputEl.setAttribute('aria-invalid', 'true');
-        message.replaceChildren(h('p', { class: 'error', role: 'alert' }, `${label}: enter a positive amount of NNT`));
+        message.replaceChildren(errorLine(`${label}: enter a positive amount of NNT`));
         return;
       }
       inputEl.setAttribute('aria-invalid', 'false');
@@ -85,9 +75,7 @@ export async function nodePage() {
 
   sections.push(h('div', { class: 'card' }, h('h2', {}, 'Manage stake'),
     amountForm('stake-amount', 'Stake (NNT)', 'Approve and stake', (value) => act('Stake', async (signer) => {
-      const token = contract('NNToken', signer);
-      const allowance = await token.allowance(account, d.addresses.NodeRegistry);
-      if (allowance < value) await send(`Approve ${amount(value, 'NNT')}`, token.approve, [d.addresses.NodeRegistry, value]);
+      await approveIfNeeded(contract('NNToken', signer), account, d.addresses.NodeRegistry, value, 'NNT');
       await send(`Stake ${amount(value, 'NNT')}`, contract('NodeRegistry', signer).stake, [value]);
     })),
     amountForm('unbond-amount', 'Unbond (NNT)', 'Request unbond', (value) => act('Unbond',
