@@ -25,10 +25,10 @@ from nnc.chain.deploy import NNT
 from nnc.chain.market import Market, PublishRequest
 from nnc.chain.registry import Registry
 from nnc.devnet import REQUESTER, Devnet
+from nnc.node.profile import collect_profile, hardware_class, profile_digest
 from nnc.runtimes.dispatch import train
 from nnc.storage import LocalStore
 from nnc.task import canonical_json, load_spec, spec_digest
-from nnc.worker.profile import collect_profile, hardware_class, profile_digest
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "examples" / "digits-mlp.json"

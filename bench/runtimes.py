@@ -27,11 +27,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from nnc.node.estimate import time_steps
 from nnc.paths import REPO_ROOT
 from nnc.runtimes import installed_runtimes
 from nnc.runtimes.dispatch import train
 from nnc.task import TaskSpec, compute_units, load_spec
-from nnc.task.dryrun import time_steps
 
 NODE = "0x" + "be" * 20  # trains as a node would: the chain starts from this address's genesis
 

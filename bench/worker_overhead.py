@@ -33,11 +33,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from nnc.node.estimate import time_steps
 from nnc.paths import REPO_ROOT
 from nnc.runtimes.dispatch import train
 from nnc.storage import LocalStore
 from nnc.task import TaskSpec, load_spec
-from nnc.task.dryrun import time_steps
 from nnc.worker.sandbox import SandboxLimits
 from nnc.worker.sandboxed_training import run_training, start_standby
 from nnc.zk import new_salt, prove_commitment

@@ -63,7 +63,7 @@ class Settings(BaseSettings):
                                  "for (warm imports; each holds its framework in memory); 0: none")
     deadline_margin: float = Field(default=2.0, ge=1.0, le=100.0, description="the worker applies only for tasks "
                                    "whose execution window is at least this many times its own estimate of "
-                                   "the training time (nnc.task.dryrun.estimate_training_seconds)")
+                                   "the training time (nnc.node.estimate.estimate_training_seconds)")
     runtimes: list[str] | None = Field(default=None, description="frameworks the worker takes tasks of, e.g. "
                                        "[\"torch\", \"peft\"]; default: every installed runtime (nnc.runtimes)")
 

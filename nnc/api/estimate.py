@@ -1,7 +1,9 @@
-"""The dry run: a few real training steps of a spec on this machine, extrapolated to the whole task.
+"""The API's dry run: the shared estimator (`nnc.node.estimate`) behind `POST /api/specs/estimate`.
 
-Gives the requester the figures to budget with before any money is escrowed: compute units (what
-nodes are paid for), parameters, an estimate of memory, and seconds per step measured here.
+The figures are the ones `nnc task dry-run` gives for the same spec, steps, price and replication:
+one estimator, priced with the fee and settlement weights the API's chain holds now. The server
+times a spec only within MAX_DRY_RUN_MACS and never downloads a dataset to estimate; other specs
+get their untimed figures (`steps_measured` 0).
 """
 
 from __future__ import annotations
@@ -9,10 +11,19 @@ from __future__ import annotations
 import threading
 from typing import Any, Final
 
-from nnc.runtimes import RUNTIMES
-from nnc.task import DATASET_SHAPES, TEXT_VOCAB, CausalLMSpec, ModelSpec, TaskSpec, compute_units, model_macs
-from nnc.task.cost import LM_TARGET_SHAPES
-from nnc.task.dryrun import time_steps
+from flask import current_app, has_app_context
+
+from nnc.chain.client import ChainClient
+from nnc.chain.profiles import DEVNET
+from nnc.node.estimate import (
+    DEFAULT_PRICE_WEI,
+    PricingTerms,
+    estimate,
+    estimate_document,
+    terms_from_chain,
+    terms_from_profile,
+)
+from nnc.task import TaskSpec
 
 DRY_RUN_STEPS: Final = 10
 MAX_DRY_RUN_MACS: Final = 2 * 10**9
@@ -21,54 +32,20 @@ bigger specs get their compute units and sizes but no timing (run the dry run on
 _lock = threading.Lock()  # torch's thread and determinism settings are process-wide
 
 
-def dry_run(spec: TaskSpec, steps: int = DRY_RUN_STEPS) -> dict[str, Any]:
-    """Trains min(steps, spec steps) steps and extrapolates; the model is discarded.
-
-    Specs whose step is over MAX_DRY_RUN_MACS, whose data live elsewhere (`dataset.uri`: the
-    server does not download datasets to estimate) or whose framework this server lacks are not
-    trained here: the figures that need no training come back with `steps_measured` 0 and no
-    timing (and no parameter count where that needs the framework to build the model).
-    """
-    macs = model_macs(spec)
-    if (macs * spec.training.batch_size > MAX_DRY_RUN_MACS or spec.dataset.uri is not None
-            or not RUNTIMES[spec.framework].installed()):
-        parameters = _parameter_count(spec)
-        return {"compute_units": compute_units(spec), "model_macs": macs, "parameters": parameters,
-                "memory_bytes": None if parameters is None else parameters * 4 * _state_copies(spec),
-                "steps_measured": 0, "seconds_per_step": None, "estimated_seconds": None, "loss_after": None}
+def dry_run(spec: TaskSpec, steps: int = DRY_RUN_STEPS, client: ChainClient | None = None,
+            price_per_compute_unit: int = DEFAULT_PRICE_WEI, replication: int = 1) -> dict[str, Any]:
+    """The estimate of `spec` as the response JSON (`estimate_document`), priced with the fee and
+    weights on the chain of `client`, by default the serving app's (`ApiContext.client`)."""
+    terms = _pricing_terms(client)
     with _lock:
-        timing = time_steps(spec, steps)
-    return {"compute_units": compute_units(spec), "model_macs": macs, "parameters": timing.parameters,
-            "memory_bytes": timing.parameters * 4 * _state_copies(spec), "steps_measured": timing.steps,
-            "seconds_per_step": timing.seconds_per_step,
-            "estimated_seconds": timing.seconds_per_step * spec.training.steps,
-            "loss_after": timing.loss_after if timing.loss_after == timing.loss_after else None}
+        result = estimate(spec, terms, steps=steps, price_per_compute_unit=price_per_compute_unit,
+                          replication=replication, max_timed_macs=MAX_DRY_RUN_MACS)
+    return estimate_document(result)
 
 
-def _state_copies(spec: TaskSpec) -> int:
-    return 4 if spec.training.optimizer == "adam" else 2  # weights, gradients (+ two Adam moments)
-
-
-def _parameter_count(spec: TaskSpec) -> int | None:
-    """Trained weights and biases of the model the runtime would build, without building it
-    (None for a UNet: its size depends on the framework's block layout)."""
-    model = spec.model
-    if isinstance(model, CausalLMSpec):
-        w = model.width
-        if model.lora is not None:  # only the adapters train
-            return model.layers * sum(model.lora.rank * (a + b) * w for t in model.lora.targets
-                                      for a, b in LM_TARGET_SHAPES[t])
-        return model.layers * (12 * w * w + 13 * w) + TEXT_VOCAB * w + model.context * w + 2 * w
-    if not isinstance(model, ModelSpec):
-        return None
-    shape = DATASET_SHAPES[spec.dataset.name]
-    inputs, classes = shape.n_inputs, shape.n_classes
-    if model.kind == "mlp":
-        widths = [inputs, *model.hidden, classes]
-        return sum(a * b + b for a, b in zip(widths, widths[1:], strict=False))
-    c_in, height, width = shape.input_shape
-    count = 0
-    for c_out in model.channels:
-        count += c_in * c_out * 9 + c_out
-        c_in = c_out
-    return count + c_in * height * width * classes + classes
+def _pricing_terms(client: ChainClient | None) -> PricingTerms:
+    if client is None and has_app_context():
+        client = current_app.extensions["nnc"].client  # the route passes no client (yet): the app's chain
+    if client is None:
+        return terms_from_profile(DEVNET, "the API was given no chain")
+    return terms_from_chain(client)

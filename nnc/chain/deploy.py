@@ -63,6 +63,8 @@ def deploy_protocol(client: ChainClient, params: ProtocolParams = DEVNET) -> Dep
     for strategy in strategies.values():
         client.transact(config.functions.setStrategyAllowed(strategy.address, True), context="allow strategy")
     client.transact(config.functions.setTokenValue(ETH, params.eth_token_value), context="ETH value in NNT")
+    client.transact(config.functions.setSettlementWeights(params.base_weight_bps, params.quality_weight_bps,
+                                                          params.reputation_weight_bps), context="settlement weights")
     client.transact(config.functions.setChallengeWindow(params.challenge_window), context="challenge window")
     client.transact(config.functions.setSnapshotInterval(params.snapshot_interval), context="snapshot interval")
     client.transact(config.functions.setWindows(params.resolved_freeze_window, params.resolved_tie_window,

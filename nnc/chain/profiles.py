@@ -26,6 +26,11 @@ class ProtocolParams:
     min_stake: int = 100 * NNT
     unbonding_delay: int = 7 * 24 * 3600
     protocol_fee_bps: int = 200
+    # the settlement formula's weights (ITaskMarket): base, quality and reputation shares of a
+    # node's cost, in basis points summing to 10000, the base at least 5000
+    base_weight_bps: int = 8000
+    quality_weight_bps: int = 1000
+    reputation_weight_bps: int = 1000
     challenge_window: int = 3600
     snapshot_interval: int = 30
     # seconds a frozen dissenter of a proven task stays open to a challenge after settlement, and a

@@ -5,10 +5,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from nnc.chain.profiles import ProtocolParams
 from nnc.chain.types import QUALITY_UNSCORED, SettlementParams
 
 BPS = 10_000
 TOKEN_UNIT = 10**18
+
+
+def initial_settlement_params(params: ProtocolParams) -> SettlementParams:
+    """The settlement parameters a deployment with the profile `params` starts with (what
+    `nnc.chain.deploy` sets on MarketConfig; governance may change them later)."""
+    return SettlementParams(
+        base_weight_bps=params.base_weight_bps, quality_weight_bps=params.quality_weight_bps,
+        reputation_weight_bps=params.reputation_weight_bps, protocol_fee_bps=params.protocol_fee_bps,
+        challenge_window=params.challenge_window, min_snapshot_interval=params.snapshot_interval,
+        reward_per_compute_unit=params.reward_per_compute_unit)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ def node_group() -> None:
 def register_cmd(ctx: click.Context, benchmark_seconds: float) -> None:
     """Measure this machine and register it with its hardware profile digest."""
     from nnc.chain.registry import Registry
-    from nnc.worker.profile import collect_profile, hardware_class, profile_digest  # imports torch
+    from nnc.node.profile import collect_profile, hardware_class, profile_digest  # imports torch
 
     profile = collect_profile(benchmark_seconds)
     registry = Registry(client_of(ctx))

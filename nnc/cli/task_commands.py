@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
 import click
 
-from nnc.chain.profiles import NNT
+from nnc.chain.profiles import NNT, PROFILES, ProtocolParams, profile_params
 from nnc.chain.types import STRATEGY_CONTRACTS
 from nnc.cli.context import client_of, fmt_amount, settings_of, store_of
 from nnc.cli.progress import bytes_bar, stages_bar, steps_bar
+from nnc.errors import ChainUnavailableError
+from nnc.node.estimate import (
+    DEFAULT_DRY_STEPS,
+    DEFAULT_PRICE_WEI,
+    PricingTerms,
+    estimate,
+    estimate_document,
+    format_seconds,
+    measured_steps,
+    terms_from_chain,
+    terms_from_profile,
+)
 from nnc.task import compute_units, load_spec, spec_digest
-from nnc.task.dryrun import DEFAULT_DRY_STEPS, dry_run, format_seconds, measured_steps
 
 
 @click.group("task")
@@ -33,28 +45,67 @@ def validate_cmd(spec_file: Path) -> None:
 @task_group.command("dry-run")
 @click.argument("spec_file", type=click.Path(path_type=Path))
 @click.option("--steps", default=DEFAULT_DRY_STEPS, show_default=True, help="steps to train locally")
-@click.option("--price", "price", default=10**12, show_default=True, help="wei per compute unit the budget assumes")
+@click.option("--price", "price", default=DEFAULT_PRICE_WEI, show_default=True,
+              help="wei per compute unit the budget assumes")
 @click.option("--replication", "-r", default=1, show_default=True, help="how many nodes would train the task")
+@click.option("--offline", is_flag=True, help="price with the deploy profile's fee and weights, not the chain's")
+@click.option("--profile", "profile", type=click.Choice(list(PROFILES)), default="devnet", show_default=True,
+              help="deploy profile whose fee and weights price the budget when no chain is read")
+@click.option("--json", "as_json", is_flag=True, help="print the estimate as the API's JSON document")
 @click.pass_context
-def dry_run_cmd(ctx: click.Context, spec_file: Path, steps: int, price: int, replication: int) -> None:
-    """Train a few steps of SPEC_FILE here and estimate the task's cost before publishing it."""
+def dry_run_cmd(ctx: click.Context, spec_file: Path, steps: int, price: int, replication: int, offline: bool,
+                profile: str, as_json: bool) -> None:
+    """Train a few steps of SPEC_FILE here and estimate the task's cost before publishing it.
+
+    The budget is priced with the protocol fee and settlement weights of the configured chain
+    when it is reachable, else with the deploy profile's (the output says which)."""
     from nnc.training.data import fetch_dataset  # imports torch
 
     spec = load_spec(spec_file)
+    terms = _pricing_terms(ctx, offline, profile_params(profile))
     with tempfile.TemporaryDirectory(prefix="nnc-dry-run-data-") as tmp:
         dataset_file = fetch_dataset(spec, store_of(ctx), Path(tmp))
         with steps_bar(ctx, f"training {spec.name}", measured_steps(spec, steps)) as on_progress:
-            report = dry_run(spec, steps, price, replication, dataset_file=dataset_file, on_progress=on_progress)
-    click.echo(f"{spec_file}: trained {report.steps_run} of {report.total_steps} steps, "
-               f"{report.seconds_per_step * 1000:.1f} ms per step")
+            report = estimate(spec, terms, steps=steps, price_per_compute_unit=price, replication=replication,
+                              dataset_file=dataset_file, on_progress=on_progress)
+    if as_json:
+        click.echo(json.dumps(estimate_document(report)))
+        return
+    if report.seconds_per_step is None or report.estimated_seconds is None:
+        click.echo(f"{spec_file}: not trained here ({report.untimed_reason})")
+    else:
+        click.echo(f"{spec_file}: trained {report.steps_measured} of {report.total_steps} steps, "
+                   f"{report.seconds_per_step * 1000:.1f} ms per step")
     click.echo(f"  compute units   {report.compute_units}")
-    click.echo(f"  peak memory     {report.peak_memory_mb:.1f} MB above the process's start")
-    click.echo(f"  this machine    {format_seconds(report.local_seconds)} for the whole task "
-               f"({report.local_training_gflops:.2f} GFLOPS reached, benchmark {report.local_benchmark_gflops:.1f})")
+    if report.peak_memory_mb is not None:
+        click.echo(f"  peak memory     {report.peak_memory_mb:.1f} MB above the process's start")
+    if report.estimated_seconds is not None:
+        click.echo(f"  this machine    {format_seconds(report.estimated_seconds)} for the whole task "
+                   f"({report.training_gflops:.2f} GFLOPS reached, benchmark {report.benchmark_gflops:.1f})")
     for cls, seconds in report.seconds_by_class.items():
         click.echo(f"  class {cls}         ~{format_seconds(seconds)}")
+    settlement = report.terms.settlement
     click.echo(f"  suggested budget {fmt_amount(report.suggested_budget_wei)} "
                f"({replication} node(s) at {price} wei per compute unit, protocol fee included)")
+    click.echo(f"  each node nets  {fmt_amount(report.node_net_wei[0])} to {fmt_amount(report.node_net_wei[1])} "
+               f"(by quality and reputation)")
+    click.echo(f"  fee and weights {settlement.protocol_fee_bps} bps fee, weights base/quality/reputation "
+               f"{settlement.base_weight_bps}/{settlement.quality_weight_bps}/{settlement.reputation_weight_bps} "
+               f"bps, from the {report.terms.source}: {report.terms.detail}")
+
+
+def _pricing_terms(ctx: click.Context, offline: bool, profile: ProtocolParams) -> PricingTerms:
+    """The chain's fee and weights when the configured deployment's chain answers, else the profile's."""
+    if offline:
+        return terms_from_profile(profile, "--offline")
+    deployment_file = settings_of(ctx).resolved_deployment_file
+    if not deployment_file.exists():
+        return terms_from_profile(profile, f"no deployment file at {deployment_file}")
+    try:
+        client = client_of(ctx, need_account=False)
+    except ChainUnavailableError as exc:
+        return terms_from_profile(profile, str(exc))
+    return terms_from_chain(client)
 
 
 @task_group.command("publish")

@@ -1,4 +1,5 @@
-"""What a task costs: multiply-accumulates of its model and the compute units it is priced in.
+"""What a task costs: multiply-accumulates of its model, the compute units it is priced in, and the
+size of what it trains (parameters, and the memory of their training state).
 
 Every figure here is a pure function of the spec (no framework is imported), so requesters, nodes,
 the API and the contracts' callers all price a task the same way, whatever is installed.
@@ -137,3 +138,35 @@ def compute_units(spec: TaskSpec) -> int:
     flops_per_sample = 4 * model_macs(spec) + 2 * adapter_macs(spec) if adapter_macs(spec) else 6 * model_macs(spec)
     flops = flops_per_sample * spec.training.batch_size * spec.training.steps
     return -(-flops // 1_000_000)
+
+
+def parameter_count(spec: TaskSpec) -> int | None:
+    """Trained weights and biases of the model the runtime would build, without building it
+    (None for a UNet: its size depends on the framework's block layout)."""
+    model = spec.model
+    if isinstance(model, CausalLMSpec):
+        w = model.width
+        if model.lora is not None:  # only the adapters train
+            return model.layers * sum(model.lora.rank * (a + b) * w for t in model.lora.targets
+                                      for a, b in LM_TARGET_SHAPES[t])
+        return model.layers * (12 * w * w + 13 * w) + TEXT_VOCAB * w + model.context * w + 2 * w
+    if not isinstance(model, ModelSpec):
+        return None
+    shape = DATASET_SHAPES[spec.dataset.name]
+    inputs, classes = shape.n_inputs, shape.n_classes
+    if model.kind == "mlp":
+        widths = [inputs, *model.hidden, classes]
+        return sum(a * b + b for a, b in zip(widths, widths[1:], strict=False))
+    c_in, height, width = shape.input_shape
+    count = 0
+    for c_out in model.channels:
+        count += c_in * c_out * 9 + c_out
+        c_in = c_out
+    return count + c_in * height * width * classes + classes
+
+
+def training_state_bytes(spec: TaskSpec, parameters: int) -> int:
+    """float32 bytes of the training state of `parameters` trained values: weights and gradients,
+    plus Adam's two moments."""
+    copies = 4 if spec.training.optimizer == "adam" else 2
+    return parameters * 4 * copies

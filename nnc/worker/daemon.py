@@ -48,18 +48,18 @@ from nnc.errors import (
 from nnc.jsonfile import write_json_atomic
 from nnc.logs import log_context
 from nnc.metrics import DaemonMetrics
+from nnc.node.estimate import estimate_training_seconds, format_seconds
+from nnc.node.profile import collect_profile, hardware_class, profile_digest, profile_json
 from nnc.runtimes import offered_runtimes
 from nnc.runtimes.dispatch import train
 from nnc.settings import Settings
 from nnc.storage import Store
 from nnc.task import TaskSpec, compute_units, parse_spec
-from nnc.task.dryrun import estimate_training_seconds, format_seconds
 from nnc.training import TrainingResult
 from nnc.training.data import fetch_dataset
 from nnc.verification.bundle import publish_bundle
 from nnc.verification.verifier import Verifier
 from nnc.worker.privacy import NodeKey, model_recipients, seal_model
-from nnc.worker.profile import collect_profile, hardware_class, profile_digest, profile_json
 from nnc.worker.reporting import SnapshotPoster, abandon_reason
 from nnc.worker.sandbox import SandboxLimits
 from nnc.worker.sandboxed_training import run_training
@@ -361,7 +361,7 @@ class Worker:
         if not self.registry.is_eligible(self.node, collateral, min_hardware_class):
             return "not eligible (stake or hardware class)"
         if self.matmul_gflops is None:
-            from nnc.worker.profile import measure_benchmark  # imports torch
+            from nnc.node.profile import measure_benchmark  # imports torch
 
             self.matmul_gflops = measure_benchmark(0.2).matmul_gflops
         estimate = estimate_training_seconds(units, spec.training.steps, self.matmul_gflops)

@@ -18,10 +18,10 @@ from nnc.api.openapi import openapi_document
 from nnc.api.uploads import LIMITS
 from nnc.chain.types import ETH
 from nnc.devnet import REQUESTER
+from nnc.node.profile import collect_profile, profile_digest, profile_json
 from nnc.paths import REPO_ROOT
 from nnc.runtimes import RUNTIMES, installed_runtimes
 from nnc.task import compute_units, load_spec, parse_spec, spec_digest
-from nnc.worker.profile import collect_profile, profile_digest, profile_json
 from tests.api.conftest import Settled, data_path
 
 pytestmark = pytest.mark.e2e

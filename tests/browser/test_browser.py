@@ -27,11 +27,11 @@ from nnc.chain.market import Market
 from nnc.chain.registry import Registry
 from nnc.chain.types import ETH, TaskStatus
 from nnc.devnet import REQUESTER, Devnet
+from nnc.node.profile import collect_profile, profile_json
 from nnc.paths import REPO_ROOT
 from nnc.task import load_spec
 from nnc.training.data import export_dataset
 from nnc.verification.scenario import mine
-from nnc.worker.profile import collect_profile, profile_json
 from tests.e2e.harness import TINY_SPEC, Network, advance_time, make_network, settings_for
 
 pytestmark = pytest.mark.e2e

@@ -1,5 +1,16 @@
 """The package's imports point one way: no module imports, at any depth (function-level imports
-included), a module that imports it back. A cycle is how layers get tangled."""
+included), a module that imports it back, nor a module of a higher layer (`LAYERS`).
+
+The layers, lowest first, as the imports read (`from nnc...` anywhere in a module counts):
+the base (errors, settings, paths, logs, files and processes) → the outside world's adapters
+with no domain in them (storage, the ZK circuit, then the chain's typed contracts, which use
+the ZK prover) → `task` (specs and costs; `task.publish` stores a spec and escrows its budget,
+so it sits above chain and storage) → `training` (the deterministic loop, checkpoints,
+digests; it reads datasets through `storage.base.Store`) → `runtimes` (frameworks; train,
+replay and evaluate dispatch) → `verification` → node-level services (hardware profile, dry run
+and estimate, metrics, the daemon loop) → the daemons → the API → the developer tools (the
+devnet, the demo, spot-check scenarios) → the CLI.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +23,54 @@ PACKAGE = Path(__file__).resolve().parents[2] / "nnc"
 def _module_name(path: Path) -> str:
     parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+LAYERS: dict[str, int] = {
+    # base: no domain, imported by everything
+    "nnc": 0, "nnc.errors": 0, "nnc.paths": 0, "nnc.logs": 0, "nnc.jsonfile": 0, "nnc.keystore": 0,
+    "nnc.processes": 0, "nnc.resources": 0, "nnc.settings": 0,
+    # the outside world's adapters
+    "nnc.storage": 1, "nnc.zk": 1,
+    "nnc.chain": 2,
+    # the domain
+    "nnc.task": 3,
+    "nnc.training": 4,
+    "nnc.runtimes": 5,
+    "nnc.verification": 6,
+    # node-level services
+    "nnc.node": 7, "nnc.metrics": 7, "nnc.daemon": 7,
+    # daemons
+    "nnc.oracle": 8, "nnc.worker": 8,
+    "nnc.api": 9,
+    # developer tools: a local devnet, the demo, and scenarios for tests and the benchmark
+    "nnc.devnet": 10, "nnc.demo": 10, "nnc.verification.scenario": 10,
+    "nnc.cli": 11, "nnc.__main__": 11,
+}
+"""Each module's layer: its own entry or its closest package's. A module imports only its own
+layer or lower ones."""
+
+ALLOWED_UPWARD: set[tuple[str, str]] = set()
+"""Upward imports known and not yet fixed, as (importer, imported), each with its reason: none."""
+
+
+def layer_of(module: str) -> int:
+    parts = module.split(".")
+    for end in range(len(parts), 0, -1):
+        prefix = ".".join(parts[:end])
+        if prefix in LAYERS:
+            return LAYERS[prefix]
+    raise KeyError(f"{module} is in no layer: add it (or its package) to LAYERS")
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[str]:
+    """Every import of a module of a higher layer than the importer's, as a readable line."""
+    found = []
+    for importer in sorted(graph):
+        for imported in sorted(graph[importer]):
+            if layer_of(imported) > layer_of(importer) and (importer, imported) not in ALLOWED_UPWARD:
+                found.append(f"{importer} (layer {layer_of(importer)}) imports {imported} "
+                             f"(layer {layer_of(imported)})")
+    return found
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -74,3 +133,24 @@ def test_the_package_has_no_import_cycle() -> None:
 
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_every_module_has_a_layer() -> None:
+    for module in import_graph():
+        layer_of(module)
+
+
+def test_no_module_imports_a_higher_layer() -> None:
+    assert upward_imports(import_graph()) == []
+
+
+def test_the_layer_check_finds_an_upward_import() -> None:
+    graph = {"nnc.task.spec": {"nnc.errors"}, "nnc.training.trainer": {"nnc.task.spec", "nnc.node.estimate"},
+             "nnc.node.estimate": {"nnc.runtimes"}, "nnc.runtimes": set(), "nnc.errors": set()}
+    assert upward_imports(graph) == ["nnc.training.trainer (layer 4) imports nnc.node.estimate (layer 7)"]
+
+
+def test_the_allow_list_names_only_real_upward_imports() -> None:
+    graph = import_graph()
+    for importer, imported in ALLOWED_UPWARD:
+        assert imported in graph[importer] and layer_of(imported) > layer_of(importer), (importer, imported)

@@ -10,7 +10,7 @@ import time
 import pytest
 import torch
 
-from nnc.worker.profile import (
+from nnc.node.profile import (
     Benchmark,
     GpuInfo,
     HardwareProfile,

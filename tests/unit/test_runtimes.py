@@ -10,11 +10,11 @@ import pytest
 
 import nnc.runtimes as runtimes
 from nnc.errors import ConfigError
+from nnc.node.profile import collect_profile, profile_from_json, profile_json
 from nnc.runtimes import RUNTIMES, RuntimeInfo, RuntimeMissingError, installed_runtimes, offered_runtimes
 from nnc.runtimes.dispatch import train
 from nnc.task import FRAMEWORK_RULES, parse_spec
 from nnc.task.spec import Framework
-from nnc.worker.profile import collect_profile, profile_from_json, profile_json
 from tests.nodes import NODE
 
 SPEC = json.loads((Path(__file__).parents[2] / "examples" / "digits-mlp.json").read_text())
