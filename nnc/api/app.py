@@ -9,10 +9,10 @@ from pathlib import Path
 from flask import Flask, Response, jsonify, send_from_directory
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from nnc.api.blueprints import BLUEPRINTS
 from nnc.api.context import ApiContext
 from nnc.api.errors import ApiError
 from nnc.api.openapi import openapi_document
-from nnc.api.routes import BLUEPRINTS
 from nnc.api.uploads import LIMITS
 from nnc.errors import (
     ChainError,

@@ -13,8 +13,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
+from flask import current_app
 from web3 import Web3
 
 from nnc.chain.artifacts import Artifacts
@@ -117,5 +117,9 @@ class ApiContext:
             self._timestamps[block] = int(self.w3.eth.get_block(block)["timestamp"])
         return self._timestamps[block]
 
-    def call(self, contract: str, function: str, *args: Any) -> Any:
-        return getattr(self.client.contract(contract).functions, function)(*args).call()
+
+def current_context() -> ApiContext:
+    """The context of the app handling the current request (`create_app` puts it there)."""
+    context = current_app.extensions["nnc"]
+    assert isinstance(context, ApiContext)
+    return context

@@ -3,25 +3,28 @@
 Arbitration and the Governor are optional parts of a deployment: when the deployment file lists
 no contract that emits their events, the lists are empty and `available` is false, so clients
 show an empty state. Both are read from the index, which stores every event of every deployed
-contract: disputes are the events that carry a `disputeId`, proposals the OpenZeppelin Governor
-events keyed by `proposalId`; a proposal's state is read live from its governor.
+contract: disputes are the events that carry a `disputeId` (grouped by it), proposals the
+OpenZeppelin Governor events keyed by `proposalId`. What each has come to is read from the
+contracts: a dispute's status from Arbitration, a proposal's state from its governor.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from collections.abc import Callable
 
 from web3.exceptions import Web3Exception
 
 from nnc.api.context import ApiContext
 from nnc.api.errors import NotFoundError
 from nnc.api.presenters import present_event
+from nnc.api.responses import Dispute, DisputeList, Event, Proposal, ProposalList
+from nnc.chain.dispute import Arbitration, DisputeStatus
+from nnc.chain.governance import Governance
 
 GOVERNOR_EVENTS = ("ProposalCreated", "VoteCast", "VoteCastWithParams", "ProposalQueued", "ProposalExecuted",
                    "ProposalCanceled")
-# OpenZeppelin IGovernor.ProposalState, in order.
-PROPOSAL_STATES = ("pending", "active", "canceled", "defeated", "succeeded", "queued", "expired", "executed")
+NO_DISPUTE = "0"
+"""The `disputeId` of an event that opened none (a spot check that passed): dispute ids start at 1."""
 
 
 def contracts_with_event(ctx: ApiContext, event: str) -> list[str]:
@@ -35,6 +38,7 @@ def contracts_with_event(ctx: ApiContext, event: str) -> list[str]:
 
 
 def arbitration_contracts(ctx: ApiContext) -> list[str]:
+    """Deployed contracts with an event that carries a `disputeId` (Arbitration, SpotCheck)."""
     found = []
     for name in ctx.deployment.addresses:
         abi = ctx.client.artifacts.get(name).abi
@@ -44,19 +48,23 @@ def arbitration_contracts(ctx: ApiContext) -> list[str]:
     return found
 
 
-def list_disputes(ctx: ApiContext) -> dict[str, Any]:
+def list_disputes(ctx: ApiContext) -> DisputeList:
     contracts = arbitration_contracts(ctx)
-    items = group_disputes(_events_of(ctx, contracts)) if contracts else []
+    items: list[Dispute] = []
+    if contracts and ctx.has("Arbitration"):
+        arbitration = Arbitration(ctx.client)
+        items = group_disputes(_events_of(ctx, contracts), lambda dispute_id: arbitration.dispute(dispute_id).status)
     return {"available": bool(contracts), "contracts": contracts, "items": items}
 
 
-def group_disputes(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Disputes from their events (presented, in chain order): task, node, evidence, votes, status."""
-    disputes: dict[str, dict[str, Any]] = {}
+def group_disputes(events: list[Event], status_of: Callable[[int], DisputeStatus]) -> list[Dispute]:
+    """Disputes from their events (presented, in chain order): task, node, evidence, votes; the
+    status is `status_of(dispute id)`, as the arbitration contract holds it."""
+    disputes: dict[str, Dispute] = {}
     for event in events:
         a = event["args"]
         dispute_id = a.get("disputeId")
-        if dispute_id is None:
+        if dispute_id is None or str(dispute_id) == NO_DISPUTE:
             continue
         entry = disputes.setdefault(dispute_id, {
             "id": dispute_id, "contract": event["contract"], "task_id": None, "node": None,
@@ -68,28 +76,34 @@ def group_disputes(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if a.get("evidenceURI"):
             entry["evidence"].append(a["evidenceURI"])
         if "slash" in a and "weight" in a:  # a vote: weight for slashing or for releasing
-            side = "slash" if a["slash"] else "release"
-            entry["votes"][side] = str(int(entry["votes"][side]) + int(a["weight"]))
-        entry["status"] = _dispute_status(event["name"], a, entry["status"])
+            votes = entry["votes"]
+            if a["slash"]:
+                votes["slash"] = str(int(votes["slash"]) + int(a["weight"]))
+            else:
+                votes["release"] = str(int(votes["release"]) + int(a["weight"]))
         entry["events"].append(event)
+    for entry in disputes.values():
+        entry["status"] = status_of(int(entry["id"])).name.lower()
     return list(disputes.values())
 
 
-def get_dispute(ctx: ApiContext, dispute_id: int) -> dict[str, Any]:
+def get_dispute(ctx: ApiContext, dispute_id: int) -> Dispute:
     for item in list_disputes(ctx)["items"]:
         if item["id"] == str(dispute_id):
-            return dict(item)
+            return item
     raise NotFoundError(f"unknown dispute {dispute_id}")
 
 
-def list_proposals(ctx: ApiContext) -> dict[str, Any]:
+def list_proposals(ctx: ApiContext) -> ProposalList:
     governors = contracts_with_event(ctx, "ProposalCreated")
-    proposals: dict[str, dict[str, Any]] = {}
+    proposals: dict[str, Proposal] = {}
     if governors:
         for event in _events_of(ctx, governors):
             if event["name"] not in GOVERNOR_EVENTS:
                 continue
-            proposal_id = event["args"].get("proposalId")
+            if event["args"].get("proposalId") is None:
+                continue
+            proposal_id = str(event["args"]["proposalId"])
             if event["name"] == "ProposalCreated":
                 a = event["args"]
                 proposals[proposal_id] = {
@@ -97,7 +111,7 @@ def list_proposals(ctx: ApiContext) -> dict[str, Any]:
                     "description": a.get("description"), "targets": a.get("targets", []),
                     "values": a.get("values", []), "calldatas": a.get("calldatas", []),
                     "vote_start": a.get("voteStart"), "vote_end": a.get("voteEnd"),
-                    "created_block": event["block"], "votes": [], "events": []}
+                    "created_block": event["block"], "state": "unknown", "votes": [], "events": []}
             entry = proposals.get(proposal_id)
             if entry is None:
                 continue
@@ -105,44 +119,30 @@ def list_proposals(ctx: ApiContext) -> dict[str, Any]:
             if event["name"].startswith("VoteCast"):
                 entry["votes"].append({"voter": event["args"].get("voter"), "support": event["args"].get("support"),
                                        "weight": event["args"].get("weight"), "block": event["block"]})
+        readers = {name: Governance(ctx.client, name) for name in governors}
         for entry in proposals.values():
-            entry["state"] = _proposal_state(ctx, entry["governor"], int(entry["id"]))
+            entry["state"] = _proposal_state(readers[entry["governor"]], int(entry["id"]))
     return {"available": bool(governors), "contracts": governors, "items": list(proposals.values())}
 
 
-def get_proposal(ctx: ApiContext, proposal_id: int) -> dict[str, Any]:
+def get_proposal(ctx: ApiContext, proposal_id: int) -> Proposal:
     for item in list_proposals(ctx)["items"]:
         if item["id"] == str(proposal_id):
-            return dict(item)
+            return item
     raise NotFoundError(f"unknown proposal {proposal_id}")
 
 
-def _events_of(ctx: ApiContext, contracts: list[str]) -> list[dict[str, Any]]:
-    marks = ",".join("?" for _ in contracts)
+def _events_of(ctx: ApiContext, contracts: list[str]) -> list[Event]:
     with ctx.index() as index:
-        rows = index.db.execute(f"SELECT * FROM events WHERE contract IN ({marks}) ORDER BY block_number, log_index",
-                                contracts).fetchall()
-    return [present_event({**dict(r), "args": json.loads(r["args"])}, ctx.sender_of(r["tx_hash"]),
-                          ctx.timestamp_of(r["block_number"])) for r in rows]
+        rows = index.queries.contract_events(contracts)
+    return [present_event(r, ctx.sender_of(r["tx_hash"]), ctx.timestamp_of(r["block_number"])) for r in rows]
 
 
-def _dispute_status(event_name: str, args: dict[str, Any], current: str) -> str:
-    """open, then slashed or released once resolved (from the outcome's `slashed` flag when given)."""
-    lowered = event_name.lower()
-    if "resolved" in lowered and "slashed" in args:
-        return "slashed" if args["slashed"] else "released"
-    for word in ("slashed", "released", "resolved", "cancelled"):
-        if word in lowered:
-            return word
-    return current
-
-
-def _proposal_state(ctx: ApiContext, governor: str, proposal_id: int) -> str:
+def _proposal_state(governor: Governance, proposal_id: int) -> str:
     try:
-        value = int(ctx.call(governor, "state", proposal_id))
-    except (Web3Exception, ValueError, AttributeError):  # no `state`, or the read reverted: unknown
+        return governor.proposal_state(proposal_id).name.lower()
+    except (Web3Exception, ValueError):  # the read reverted, or a state this client does not know: unknown
         return "unknown"
-    return PROPOSAL_STATES[value] if 0 <= value < len(PROPOSAL_STATES) else str(value)
 
 
 __all__ = ["get_dispute", "get_proposal", "list_disputes", "list_proposals"]

@@ -1,4 +1,4 @@
-"""Turning index rows and chain values into JSON-safe API objects.
+"""Turning index rows and chain values into JSON-safe API objects (the types of `nnc.api.responses`).
 
 Amounts and every other uint256 travel as decimal strings (a JavaScript number loses precision
 above 2^53); addresses keep their checksum form where the chain gave one.
@@ -6,8 +6,10 @@ above 2^53); addresses keep their checksum form where the chain gave one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from nnc.api.responses import Event, Task
 from nnc.chain.types import TaskStatus
 
 
@@ -24,7 +26,7 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def present_event(row: dict[str, Any], actor: str, timestamp: int) -> dict[str, Any]:
+def present_event(row: Mapping[str, Any], actor: str, timestamp: int) -> Event:
     return {
         "block": row["block_number"], "log_index": row["log_index"], "tx": row["tx_hash"],
         "timestamp": timestamp, "actor": actor, "contract": row["contract"], "name": row["name"],
@@ -32,7 +34,7 @@ def present_event(row: dict[str, Any], actor: str, timestamp: int) -> dict[str, 
     }
 
 
-def present_task_row(row: dict[str, Any], strategy_name: str | None) -> dict[str, Any]:
+def present_task_row(row: Mapping[str, Any], strategy_name: str | None) -> Task:
     return {
         "id": row["task_id"], "status": row["status"].lower(), "requester": row["requester"],
         "token": row["token"], "budget": row["budget"], "replication": row["replication"],

@@ -1,4 +1,4 @@
-"""Protocol parameters and the deployment as the web app needs them (addresses, ABIs, chain)."""
+"""Protocol parameters, the deployment as the web app needs it (addresses, ABIs, chain), health."""
 
 from __future__ import annotations
 
@@ -7,20 +7,24 @@ from typing import Any
 from web3 import Web3
 
 from nnc.api.context import ApiContext
+from nnc.api.responses import Deployment, Health, Params, ReputationInfo
 from nnc.chain.deployment import STRATEGY_CONTRACTS
 from nnc.chain.market import Market
 from nnc.chain.registry import Registry
+from nnc.chain.reputation import Reputation
+from nnc.chain.rewards import RewardsPool
 from nnc.chain.types import ETH, SOLIDITY_ENUMS
 
 
-def protocol_params(ctx: ApiContext) -> dict[str, Any]:
-    """Governance-set parameters, read live from the market's config (MarketConfig)."""
+def protocol_params(ctx: ApiContext) -> Params:
+    """Governance-set parameters, read live from the market's config (MarketConfig) and the registry,
+    reputation and rewards pool where deployed."""
     market = Market(ctx.client)
     registry = Registry(ctx.client)
     c = market.params()
     s = c.settlement
     nnt = ctx.deployment.address_of("NNToken")
-    params: dict[str, Any] = {
+    params: Params = {
         "chain_id": ctx.deployment.chain_id,
         "settlement": {"base_weight_bps": s.base_weight_bps, "quality_weight_bps": s.quality_weight_bps,
                        "reputation_weight_bps": s.reputation_weight_bps, "protocol_fee_bps": s.protocol_fee_bps,
@@ -30,9 +34,7 @@ def protocol_params(ctx: ApiContext) -> dict[str, Any]:
                        "tie_window": c.tie_window, "min_execution_window": c.min_execution_window,
                        "result_proofs": Web3.to_checksum_address(c.result_proofs),
                        "treasury": Web3.to_checksum_address(c.treasury)},
-        "staking": {"min_stake": str(registry.min_stake()),
-                    "unbonding_delay": int(registry.contract.functions.unbondingDelay().call())},
-        # value: NNT-wei that 1e18 of the token counts as (NNT bonuses are capped at the fee paid, so valued)
+        "staking": {"min_stake": str(registry.min_stake()), "unbonding_delay": registry.unbonding_delay()},
         "tokens": [{"symbol": "ETH", "address": ETH, "decimals": 18, "allowed": True,
                     "value": str(market.token_value(ETH))},
                    {"symbol": "NNT", "address": nnt, "decimals": 18, "allowed": market.is_token_allowed(nnt),
@@ -42,17 +44,20 @@ def protocol_params(ctx: ApiContext) -> dict[str, Any]:
                        for name, contract in STRATEGY_CONTRACTS.items() if ctx.has(contract)],
     }
     if ctx.has("Reputation"):
-        p = ctx.call("Reputation", "params")
-        names = ("agreed_gain", "early_gain", "dissent_loss", "missed_loss", "failed_loss", "half_life",
-                 "full_gain_value")  # full_gain_value: NNT-wei a task must pay for a full gain
-        params["reputation"] = {name: int(v) if name != "full_gain_value" else str(int(v))
-                                for name, v in zip(names, p, strict=False)}
+        params["reputation"] = _reputation_info(Reputation(ctx.client))
     if ctx.has("RewardsPool"):
-        params["rewards_pool_available"] = str(ctx.call("RewardsPool", "available"))
+        params["rewards_pool_available"] = str(RewardsPool(ctx.client).available())
     return params
 
 
-def deployment_info(ctx: ApiContext) -> dict[str, Any]:
+def _reputation_info(reputation: Reputation) -> ReputationInfo:
+    p = reputation.params()
+    return {"agreed_gain": p.agreed_gain, "early_gain": p.early_gain, "dissent_loss": p.dissent_loss,
+            "missed_loss": p.missed_loss, "failed_loss": p.failed_loss, "half_life": p.half_life,
+            "full_gain_value": str(p.full_gain_value)}
+
+
+def deployment_info(ctx: ApiContext) -> Deployment:
     """Chain id, public RPC URL, addresses and the ABI of every deployed contract, plus the custom
     errors of every compiled contract and the member names of the enums they carry (so a client
     decodes any revert reason, statuses and reasons by name)."""
@@ -68,3 +73,11 @@ def deployment_info(ctx: ApiContext) -> dict[str, Any]:
             "start_block": d.start_block, "deployer": d.deployer,
             "addresses": {k: Web3.to_checksum_address(v) for k, v in d.addresses.items()},
             "abis": abis, "errors": list(errors.values()), "enums": SOLIDITY_ENUMS}
+
+
+def health(ctx: ApiContext) -> Health:
+    """Where the chain and the index stand (the index is brought up to the head first)."""
+    with ctx.index() as index:
+        indexed = index.last_block
+    return {"ok": True, "chain_id": ctx.deployment.chain_id, "block": ctx.client.block_number(),
+            "indexed_block": indexed}

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
+from nnc.api.responses import RuntimeList, Template, TemplateList
 from nnc.errors import TaskSpecError
 from nnc.paths import REPO_ROOT
 from nnc.runtimes import RUNTIMES, installed_runtimes
@@ -18,12 +19,12 @@ log = logging.getLogger(__name__)
 EXAMPLES_DIR: Final = REPO_ROOT / "examples"
 
 
-def list_templates(directory: Path = EXAMPLES_DIR) -> dict[str, Any]:
+def list_templates(directory: Path = EXAMPLES_DIR) -> TemplateList:
     """Every `*.json` spec in `directory` that validates, by file name, with the figures a picker
     shows and the spec as written (the file's JSON, not its canonical form). Files that do not
     read or validate are skipped and logged."""
     installed = set(installed_runtimes())
-    items = []
+    items: list[Template] = []
     for path in sorted(directory.glob("*.json")):
         try:
             raw = path.read_bytes()
@@ -41,7 +42,7 @@ def list_templates(directory: Path = EXAMPLES_DIR) -> dict[str, Any]:
     return {"items": items}
 
 
-def list_runtimes() -> dict[str, Any]:
+def list_runtimes() -> RuntimeList:
     """The frameworks this server can train (and so time in a dry run), with package versions,
     and every framework a spec may name."""
     return {"items": [{"framework": name, "versions": RUNTIMES[name].versions()} for name in installed_runtimes()],

@@ -7,9 +7,10 @@ publishes (or registers) with the user's wallet.
 from __future__ import annotations
 
 import hashlib
-from typing import IO, Any, Final
+from typing import IO, Any, Final, get_args
 
 from nnc.api.errors import InvalidInputError, PayloadTooLargeError, UnprocessableError
+from nnc.api.responses import Upload, UploadKind, Validation
 from nnc.errors import TaskSpecError
 from nnc.storage import Store
 from nnc.task import canonical_json, compute_units, parse_spec, spec_digest
@@ -17,13 +18,30 @@ from nnc.worker.profile import hardware_class, profile_digest, profile_from_json
 
 KiB: Final = 1024
 MiB: Final = 1024 * KiB
-LIMITS: Final = {"spec": 256 * KiB, "profile": 64 * KiB, "dataset": 16 * MiB}
+LIMITS: Final[dict[UploadKind, int]] = {"spec": 256 * KiB, "profile": 64 * KiB, "dataset": 16 * MiB}
 """Largest upload of each kind, in bytes; the app's MAX_CONTENT_LENGTH sits just above the largest."""
-KINDS: Final = tuple(LIMITS)
+KINDS: Final[tuple[UploadKind, ...]] = get_args(UploadKind)
 CHUNK: Final = 64 * KiB
 
 
-def read_bounded(stream: IO[bytes], kind: str) -> bytes:
+def parse_kind(raw: str) -> UploadKind:
+    """The `kind` of an upload, one of KINDS."""
+    for kind in KINDS:
+        if raw == kind:
+            return kind
+    raise InvalidInputError(f"kind must be one of {', '.join(KINDS)} (got {raw[:40]!r})")
+
+
+def store_upload(store: Store, kind: UploadKind, data: bytes) -> Upload:
+    """Stores an uploaded file of `kind` (a spec or profile only once it checks out)."""
+    if kind == "spec":
+        return store_spec(store, data)
+    if kind == "profile":
+        return store_profile(store, data)
+    return store_dataset(store, data)
+
+
+def read_bounded(stream: IO[bytes], kind: UploadKind) -> bytes:
     """Reads an upload, refusing it as soon as it passes its kind's limit."""
     limit = LIMITS[kind]
     chunks: list[bytes] = []
@@ -38,7 +56,7 @@ def read_bounded(stream: IO[bytes], kind: str) -> bytes:
     return b"".join(chunks)
 
 
-def store_spec(store: Store, document: bytes | dict[str, Any]) -> dict[str, Any]:
+def store_spec(store: Store, document: bytes | dict[str, Any]) -> Upload:
     """Validates a task spec, stores its canonical JSON; returns URI, digest and cost."""
     if isinstance(document, bytes) and len(document) > LIMITS["spec"]:
         raise PayloadTooLargeError("spec", len(document), LIMITS["spec"])
@@ -50,7 +68,7 @@ def store_spec(store: Store, document: bytes | dict[str, Any]) -> dict[str, Any]
             "name": spec.name}
 
 
-def validate_spec(document: dict[str, Any]) -> dict[str, Any]:
+def validate_spec(document: dict[str, Any]) -> Validation:
     """Checks a spec without storing it: its digest and cost, or every problem found."""
     try:
         spec = parse_spec(document, source="spec")
@@ -60,12 +78,12 @@ def validate_spec(document: dict[str, Any]) -> dict[str, Any]:
             "compute_units": compute_units(spec)}
 
 
-def store_dataset(store: Store, data: bytes) -> dict[str, Any]:
+def store_dataset(store: Store, data: bytes) -> Upload:
     uri = store.put_bytes(data)
     return {"kind": "dataset", "uri": uri, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
 
 
-def store_profile(store: Store, data: bytes) -> dict[str, Any]:
+def store_profile(store: Store, data: bytes) -> Upload:
     """Checks a hardware profile document (as `nnc` writes it); returns the digest to register."""
     try:
         profile = profile_from_json(data)

@@ -9,6 +9,7 @@ from web3 import Web3
 
 from nnc.api.errors import InvalidInputError
 from nnc.chain.types import TaskStatus
+from nnc.oracle.index_queries import TaskFilter
 
 MAX_LIMIT = 200
 MAX_OFFSET = 1_000_000
@@ -51,18 +52,10 @@ def parse_page(args: Mapping[str, str]) -> Page:
     return Page(limit, offset)
 
 
-@dataclass(frozen=True)
-class TaskFilters:
-    status: TaskStatus | None = None
-    requester: str | None = None
-    token: str | None = None
-    node: str | None = None
-
-
 TASK_FILTERS = ("status", "requester", "token", "node", "limit", "offset")
 
 
-def parse_task_filters(args: Mapping[str, str]) -> TaskFilters:
+def parse_task_filters(args: Mapping[str, str]) -> TaskFilter:
     unknown = sorted(set(args) - set(TASK_FILTERS))
     if unknown:
         raise InvalidInputError(f"unknown query parameter {unknown[0]!r} (allowed: {', '.join(TASK_FILTERS)})")
@@ -75,7 +68,7 @@ def parse_task_filters(args: Mapping[str, str]) -> TaskFilters:
         if args["status"].lower() not in names:
             raise InvalidInputError(f"status must be one of {', '.join(names)} (got {args['status']!r})")
         status = TaskStatus[args["status"].upper()]
-    return TaskFilters(
+    return TaskFilter(
         status=status,
         requester=parse_address("requester", args["requester"]) if "requester" in args else None,
         token=parse_address("token", args["token"]) if "token" in args else None,

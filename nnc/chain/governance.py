@@ -12,6 +12,7 @@ delegated to itself (`nnc.devnet`), which lets it pass proposals and decide disp
 from __future__ import annotations
 
 import logging
+from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
 from web3 import Web3
@@ -96,12 +97,25 @@ def _grant(client: ChainClient, contract: Contract, role_name: str, account: str
     client.transact(contract.functions.grantRole(role, account), context=f"grant {role_name}")
 
 
+class ProposalState(IntEnum):
+    """Mirrors OpenZeppelin's `IGovernor.ProposalState` (same order)."""
+
+    PENDING = 0
+    ACTIVE = 1
+    CANCELED = 2
+    DEFEATED = 3
+    SUCCEEDED = 4
+    QUEUED = 5
+    EXPIRED = 6
+    EXECUTED = 7
+
+
 class Governance:
     """The governor seen from one voter's account: propose, vote, queue, execute."""
 
-    def __init__(self, client: ChainClient) -> None:
+    def __init__(self, client: ChainClient, governor: str = "NNCGovernor") -> None:
         self.client = client
-        self.governor = client.contract("NNCGovernor")
+        self.governor = client.contract(governor)
 
     def propose(self, calls: list[ContractFunction], description: str) -> int:
         """Proposes `calls` (built functions of protocol contracts); returns the proposal id."""
@@ -126,8 +140,11 @@ class Governance:
                              context=f"execute {description!r}")
 
     def state(self, proposal_id: int) -> str:
-        names = ["Pending", "Active", "Canceled", "Defeated", "Succeeded", "Queued", "Expired", "Executed"]
-        return names[int(self.governor.functions.state(proposal_id).call())]
+        """The proposal's state by its Solidity name ("Pending", "Active", ...)."""
+        return self.proposal_state(proposal_id).name.capitalize()
+
+    def proposal_state(self, proposal_id: int) -> ProposalState:
+        return ProposalState(int(self.governor.functions.state(proposal_id).call()))
 
     def _encode(self, calls: list[ContractFunction]) -> tuple[list[str], list[int], list[bytes]]:
         if not calls:

@@ -67,6 +67,14 @@ class Registry:
         return bool(self.contract.functions.isEligible(
             Web3.to_checksum_address(address), collateral, min_hardware_class).call())
 
+    def claimable(self, address: str) -> int:
+        """NNT-wei credited to `address` by the registry (its share of slashed stake), not claimed yet."""
+        return int(self.contract.functions.claimable(Web3.to_checksum_address(address)).call())
+
+    def unbonding_delay(self) -> int:
+        """Seconds between `requestUnbond` and the moment the stake can be withdrawn."""
+        return int(self.contract.functions.unbondingDelay().call())
+
     def min_stake(self) -> int:
         return int(self.contract.functions.minStake().call())
 

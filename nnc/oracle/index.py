@@ -15,6 +15,7 @@ from typing import Any
 
 from nnc.chain.events import ChainEvent
 from nnc.chain.types import Bond, TaskStatus
+from nnc.oracle.index_queries import IndexQueries
 
 SCHEMA_VERSION = "3"
 SCHEMA = """
@@ -142,6 +143,11 @@ class EventIndex:
             params = (task_id,)
         rows = self.db.execute(query + " ORDER BY block_number, log_index", params).fetchall()
         return [{**dict(r), "args": json.loads(r["args"])} for r in rows]
+
+    @property
+    def queries(self) -> IndexQueries:
+        """The explorer's queries (pages of tasks, node histories, contract events) over this index."""
+        return IndexQueries(self.db)
 
     def unspent_spot_check_fees(self) -> list[int]:
         """Tasks whose spot-check fee was escrowed (`SpotCheckEnabled`) and, as far as the index

@@ -1,21 +1,24 @@
-"""Grouping arbitration events into disputes (the shape of IArbitration's events; args JSON-safe)."""
+"""Grouping arbitration events into disputes (the shape of IArbitration's events; args JSON-safe),
+with each dispute's status taken from the contract's state, not from its events."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from nnc.api.governance import group_disputes
+from nnc.api.responses import Event
+from nnc.chain.dispute import DisputeStatus
 
 
-def event(name: str, block: int, task_id: int | None = None, **args: Any) -> dict[str, Any]:
+def event(name: str, block: int, task_id: int | None = None, contract: str = "Arbitration", **args: Any) -> Event:
     return {"block": block, "log_index": 0, "tx": "0x" + "ab" * 32, "timestamp": 1, "actor": "0x" + "11" * 20,
-            "contract": "Arbitration", "name": name, "task_id": task_id, "node": args.get("node"), "args": args}
+            "contract": contract, "name": name, "task_id": task_id, "node": args.get("node"), "args": args}
 
 
 NODE = "0x" + "22" * 20
 
 
-def test_votes_add_up_per_side_and_the_outcome_sets_the_status() -> None:
+def test_votes_add_up_per_side_and_the_status_is_the_contracts() -> None:
     events = [
         event("DisputeOpened", 10, 4, disputeId="1", taskId="4", node=NODE, challenger="0x" + "33" * 20,
               bond="5", snapshot="9", voteEnd="30", evidenceURI="ipfs://evidence"),
@@ -27,7 +30,8 @@ def test_votes_add_up_per_side_and_the_outcome_sets_the_status() -> None:
         event("Credited", 40, disputeId="1", account="0x" + "33" * 20, amount="7"),
         event("Claimed", 41, account="0x" + "33" * 20, amount="7"),  # no disputeId: not a dispute event
     ]
-    first, second = group_disputes(events)
+    state = {1: DisputeStatus.SLASHED, 2: DisputeStatus.OPEN}
+    first, second = group_disputes(events, state.__getitem__)
     assert first["id"] == "1" and first["task_id"] == 4 and first["node"] == NODE
     assert first["votes"] == {"slash": "350", "release": "200"}
     assert first["status"] == "slashed" and first["evidence"] == ["ipfs://evidence"]
@@ -36,7 +40,26 @@ def test_votes_add_up_per_side_and_the_outcome_sets_the_status() -> None:
     assert second["status"] == "open" and second["votes"] == {"slash": "0", "release": "0"}
 
 
-def test_a_released_dispute() -> None:
+def test_the_status_follows_the_contract_even_where_the_events_say_otherwise() -> None:
     events = [event("DisputeOpened", 1, 2, disputeId="7", node=NODE),
-              event("DisputeResolved", 9, disputeId="7", slashed=False, slashVotes="0", releaseVotes="10")]
-    assert group_disputes(events)[0]["status"] == "released"
+              event("DisputeResolved", 9, disputeId="7", slashed=True, slashVotes="10", releaseVotes="0")]
+    assert group_disputes(events, lambda _: DisputeStatus.RELEASED)[0]["status"] == "released"
+    assert group_disputes(events[:1], lambda _: DisputeStatus.RELEASED)[0]["status"] == "released"
+
+
+def test_a_spot_check_that_opened_no_dispute_is_not_one() -> None:
+    """A passed report carries `disputeId` 0 (ids start at 1); a failed one the dispute it opened."""
+    passed = event("VerificationReported", 3, 2, contract="SpotCheck", taskId="2", verifier=NODE, passed=True,
+                   reportURI="ipfs://ok", disputeId="0")
+    opened = event("DisputeOpened", 5, 3, disputeId="1", taskId="3", node=NODE)
+    failed = event("VerificationReported", 5, 3, contract="SpotCheck", taskId="3", verifier=NODE, passed=False,
+                   reportURI="ipfs://bad", disputeId="1")
+    asked: list[int] = []
+
+    def status_of(dispute_id: int) -> DisputeStatus:
+        asked.append(dispute_id)
+        return DisputeStatus.OPEN
+
+    (dispute,) = group_disputes([passed, opened, failed], status_of)
+    assert dispute["id"] == "1" and dispute["contract"] == "Arbitration" and asked == [1]
+    assert [e["contract"] for e in dispute["events"]] == ["Arbitration", "SpotCheck"]
