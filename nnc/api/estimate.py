@@ -11,8 +11,6 @@ from __future__ import annotations
 import threading
 from typing import Any, Final
 
-from flask import current_app, has_app_context
-
 from nnc.chain.client import ChainClient
 from nnc.chain.profiles import DEVNET
 from nnc.node.estimate import (
@@ -35,7 +33,8 @@ _lock = threading.Lock()  # torch's thread and determinism settings are process-
 def dry_run(spec: TaskSpec, steps: int = DRY_RUN_STEPS, client: ChainClient | None = None,
             price_per_compute_unit: int = DEFAULT_PRICE_WEI, replication: int = 1) -> dict[str, Any]:
     """The estimate of `spec` as the response JSON (`estimate_document`), priced with the fee and
-    weights on the chain of `client`, by default the serving app's (`ApiContext.client`)."""
+    weights on the chain of `client` (the route passes the serving app's), or the devnet profile's
+    without one (and the document's `source` says so)."""
     terms = _pricing_terms(client)
     with _lock:
         result = estimate(spec, terms, steps=steps, price_per_compute_unit=price_per_compute_unit,
@@ -44,8 +43,6 @@ def dry_run(spec: TaskSpec, steps: int = DRY_RUN_STEPS, client: ChainClient | No
 
 
 def _pricing_terms(client: ChainClient | None) -> PricingTerms:
-    if client is None and has_app_context():
-        client = current_app.extensions["nnc"].client  # the route passes no client (yet): the app's chain
     if client is None:
         return terms_from_profile(DEVNET, "the API was given no chain")
     return terms_from_chain(client)

@@ -12,9 +12,9 @@ from typing import IO, Any, Final, get_args
 from nnc.api.errors import InvalidInputError, PayloadTooLargeError, UnprocessableError
 from nnc.api.responses import Upload, UploadKind, Validation
 from nnc.errors import TaskSpecError
+from nnc.node.profile import hardware_class, profile_digest, profile_from_json
 from nnc.storage import Store
 from nnc.task import canonical_json, compute_units, parse_spec, spec_digest
-from nnc.worker.profile import hardware_class, profile_digest, profile_from_json
 
 KiB: Final = 1024
 MiB: Final = 1024 * KiB

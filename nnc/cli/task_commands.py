@@ -86,7 +86,7 @@ def dry_run_cmd(ctx: click.Context, spec_file: Path, steps: int, price: int, rep
         click.echo(f"  class {cls}         ~{format_seconds(seconds)}")
     settlement = report.terms.settlement
     click.echo(f"  suggested budget {fmt_amount(report.suggested_budget_wei)} "
-               f"({replication} node(s) at {price} wei per compute unit, protocol fee included)")
+               f"({replication} node(s) at {price} wei per compute unit; the fee comes out of their pay)")
     click.echo(f"  each node nets  {fmt_amount(report.node_net_wei[0])} to {fmt_amount(report.node_net_wei[1])} "
                f"(by quality and reputation)")
     click.echo(f"  fee and weights {settlement.protocol_fee_bps} bps fee, weights base/quality/reputation "

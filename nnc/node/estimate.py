@@ -111,10 +111,11 @@ class Estimate:
         return None if self.seconds_per_step is None else self.seconds_per_step * self.total_steps
 
 
-def suggested_budget(units: int, price_per_compute_unit: int, replication: int, fee_bps: int) -> int:
-    """What the nodes earn at `price_per_compute_unit` (wei) plus the protocol fee on top, rounded up."""
-    earned = units * price_per_compute_unit * replication
-    return -(-earned * 10_000 // (10_000 - fee_bps))
+def suggested_budget(units: int, price_per_compute_unit: int, replication: int) -> int:
+    """The smallest budget at which `replication` nodes asking `price_per_compute_unit` (wei) fit
+    the per-node share (`SettlementMath.affordable`). The protocol fee is not added on top: the
+    contract takes it out of each node's gross, so a margin for it would only come back as refund."""
+    return units * price_per_compute_unit * replication
 
 
 def node_net_range(budget: int, replication: int, units: int, price: int, params: SettlementParams) -> tuple[int, int]:
@@ -162,7 +163,7 @@ def estimate(spec: TaskSpec, terms: PricingTerms, *, steps: int = DEFAULT_DRY_ST
     `terms`. `on_progress(step, loss)` follows the timed steps. Not thread-safe: torch's thread
     and determinism settings are process-wide (callers serving threads hold a lock)."""
     units, macs = compute_units(spec), model_macs(spec)
-    budget = suggested_budget(units, price_per_compute_unit, replication, terms.settlement.protocol_fee_bps)
+    budget = suggested_budget(units, price_per_compute_unit, replication)
     parameters = parameter_count(spec)
     untimed = Estimate(
         compute_units=units, model_macs=macs, total_steps=spec.training.steps, parameters=parameters,

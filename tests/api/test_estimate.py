@@ -65,16 +65,18 @@ def test_cli_and_api_give_the_same_estimate(chain: Devnet, tmp_path: Path) -> No
         assert figures["seconds_per_step"] > 0 and set(figures["seconds_by_class"]) == {"0", "1", "2", "3"}
 
 
-def test_the_budget_follows_the_fee_and_weights_on_chain(chain: Devnet, tmp_path: Path) -> None:
+def test_node_earnings_follow_the_fee_and_weights_on_chain(chain: Devnet, tmp_path: Path) -> None:
     params = replace(DEVNET_PARAMS, protocol_fee_bps=750, base_weight_bps=7000, quality_weight_bps=2000,
                      reputation_weight_bps=1000)
     deployment = deploy_protocol(chain.client(DEPLOYER, with_deployment=False), params)
     deployment_file = tmp_path / "deployment-fee-750.json"
     deployment.save(deployment_file)
     units = compute_units(load_spec(SPEC))
-    budget = suggested_budget(units, 10**12, 1, 750)
-    assert budget != suggested_budget(units, 10**12, 1, DEVNET_PARAMS.protocol_fee_bps)
+    budget = suggested_budget(units, 10**12, 1)
     settlement = initial_settlement_params(params)
+    default = initial_settlement_params(DEVNET_PARAMS)
+    assert node_payout(budget, 1, units, 10**12, None, 0, settlement).net != \
+        node_payout(budget, 1, units, 10**12, None, 0, default).net
     expected = {"suggested_budget_wei": str(budget), "protocol_fee_bps": 750, "source": "chain",
                 "settlement_weights_bps": {"base": 7000, "quality": 2000, "reputation": 1000},
                 "node_net_wei": {"lowest": str(node_payout(budget, 1, units, 10**12, None, 0, settlement).net),
@@ -90,4 +92,4 @@ def test_the_offline_cli_prices_with_the_deploy_profile_and_says_so(tmp_path: Pa
     assert figures["source"] == "profile" and "production" in figures["source_detail"]
     assert "no deployment file" in figures["source_detail"]
     assert figures["protocol_fee_bps"] == 200
-    assert figures["suggested_budget_wei"] == str(suggested_budget(compute_units(load_spec(SPEC)), 10**12, 1, 200))
+    assert figures["suggested_budget_wei"] == str(suggested_budget(compute_units(load_spec(SPEC)), 10**12, 1))

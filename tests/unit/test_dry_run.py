@@ -17,11 +17,11 @@ TINY = Path(__file__).resolve().parents[1] / "data" / "tiny-spec.json"
 OFFLINE = terms_from_profile(DEVNET, "a unit test")
 
 
-def test_budget_covers_the_nodes_and_the_fee_rounded_up() -> None:
-    assert suggested_budget(273, 10**12, 2, 0) == 546 * 10**12
-    budget = suggested_budget(273, 10**12, 2, 200)
-    assert budget - budget * 200 // 10_000 >= 546 * 10**12  # what is left after the fee pays both nodes
-    assert suggested_budget(1, 1, 1, 9_999) == 10_000
+def test_budget_is_the_least_that_makes_every_node_affordable() -> None:
+    """SettlementMath.affordable: price * cu <= budget / r. One wei less and a node asking the price no longer fits."""
+    budget = suggested_budget(273, 10**12, 2)
+    assert budget == 546 * 10**12
+    assert 273 * 10**12 <= budget // 2 and 273 * 10**12 > (budget - 1) // 2
 
 
 @pytest.mark.parametrize(("seconds", "text"), [(0.0042, "4.2 ms"), (3.25, "3.2 s"), (600, "10.0 min"),
@@ -45,7 +45,7 @@ def test_dry_run_trains_a_few_steps_and_estimates_the_whole_task() -> None:
     assert report.estimated_seconds == pytest.approx(report.seconds_per_step * spec.training.steps)
     times = [report.seconds_by_class[c] for c in sorted(report.seconds_by_class)]
     assert times == sorted(times, reverse=True)  # faster classes, shorter estimates
-    assert report.suggested_budget_wei == suggested_budget(report.compute_units, 10**9, 3, 200)
+    assert report.suggested_budget_wei == suggested_budget(report.compute_units, 10**9, 3)
     assert estimate(spec, OFFLINE, steps=10_000, benchmark_seconds=0.05).steps_measured == spec.training.steps
 
 
@@ -55,10 +55,10 @@ def test_untimed_estimate_still_prices_the_task() -> None:
     assert report.steps_measured == 0 and report.seconds_per_step is None and report.estimated_seconds is None
     assert report.untimed_reason is not None and "over the 1" in report.untimed_reason
     assert report.seconds_by_class == {} and report.parameters == parameter_count(spec)
-    assert report.suggested_budget_wei == suggested_budget(compute_units(spec), 10**12, 1, 200)
+    assert report.suggested_budget_wei == suggested_budget(compute_units(spec), 10**12, 1)
 
 
-def test_the_budget_and_node_earnings_follow_the_profile_fee_and_weights() -> None:
+def test_node_earnings_follow_the_profile_fee_and_weights() -> None:
     spec = load_spec(TINY)
     units = compute_units(spec)
     costly = replace(PRODUCTION, protocol_fee_bps=1000, base_weight_bps=6000, quality_weight_bps=2000,
@@ -66,8 +66,9 @@ def test_the_budget_and_node_earnings_follow_the_profile_fee_and_weights() -> No
     terms = terms_from_profile(costly, "a unit test")
     report = estimate(spec, terms, replication=2, max_timed_macs=1)
     assert terms.source == "profile" and "production" in terms.detail
-    assert report.suggested_budget_wei == suggested_budget(units, 10**12, 2, 1000)
-    assert report.suggested_budget_wei > estimate(spec, OFFLINE, replication=2, max_timed_macs=1).suggested_budget_wei
+    cheap = estimate(spec, OFFLINE, replication=2, max_timed_macs=1)
+    assert report.suggested_budget_wei == suggested_budget(units, 10**12, 2) == cheap.suggested_budget_wei
+    assert report.node_net_wei[1] < cheap.node_net_wei[1]  # a 10% fee leaves the node less than a 2% one
     params = initial_settlement_params(costly)
     assert report.node_net_wei == (
         node_payout(report.suggested_budget_wei, 2, units, 10**12, None, 0, params).net,

@@ -43,7 +43,7 @@ LAYERS: dict[str, int] = {
     "nnc.oracle": 8, "nnc.worker": 8,
     "nnc.api": 9,
     # developer tools: a local devnet, the demo, and scenarios for tests and the benchmark
-    "nnc.devnet": 10, "nnc.demo": 10, "nnc.verification.scenario": 10,
+    "nnc.devnet": 10, "nnc.demo": 10, "nnc.narration": 10, "nnc.verification.scenario": 10,
     "nnc.cli": 11, "nnc.__main__": 11,
 }
 """Each module's layer: its own entry or its closest package's. A module imports only its own
@@ -55,7 +55,7 @@ ALLOWED_UPWARD: set[tuple[str, str]] = set()
 
 def layer_of(module: str) -> int:
     parts = module.split(".")
-    for end in range(len(parts), 0, -1):
+    for end in range(len(parts), 1 if len(parts) > 1 else 0, -1):  # a new top-level module names its own layer
         prefix = ".".join(parts[:end])
         if prefix in LAYERS:
             return LAYERS[prefix]

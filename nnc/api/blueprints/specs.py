@@ -33,7 +33,7 @@ def estimate_spec() -> Response:
         spec = parse_spec(_json_body(), source="spec")
     except TaskSpecError as exc:
         raise UnprocessableError(str(exc)) from None
-    return jsonify(dry_run(spec))
+    return jsonify(dry_run(spec, client=current_context().client))
 
 
 def _json_body() -> dict[str, Any]:
