@@ -88,6 +88,7 @@ class Oracle:
             client, index, self.metrics, confirmations=settings.confirmations, log_range=settings.log_range,
             on_reorganisation=self._rebuild, log=log, tag="oracle",
             task_states=lambda: (str(row["status"]).lower() for row in self.index.tasks()))
+        self.reader = self.follower.reader
 
     def context(self, task_id: int | None = None) -> AbstractContextManager[None]:
         """The log context of this daemon's lines: the daemon and, when given, the task."""

@@ -25,7 +25,7 @@ from typing import Any
 from nnc.chain.client import ChainClient
 from nnc.chain.events import ChainEvent
 from nnc.chain.follower import ChainFollower, EventHandler, EventKey, Reorganisation
-from nnc.chain.types import Bond, TaskStatus
+from nnc.chain.types import AbandonReason, Bond, TaskStatus
 from nnc.daemon import StopFlag
 from nnc.settings import Settings
 from nnc.storage import Store
@@ -96,6 +96,10 @@ class Worker:
     def execute(self, task_id: int) -> None:
         """See `Execution.execute`."""
         self.execution.execute(task_id)
+
+    def give_up(self, task_id: int, reason: AbandonReason, cause: str) -> None:
+        """See `Execution.give_up`."""
+        self.execution.give_up(task_id, reason, cause)
 
     # -- the loop --------------------------------------------------------------------------
 
