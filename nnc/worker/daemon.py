@@ -42,7 +42,10 @@ log = logging.getLogger(__name__)
 
 class Worker:
     """`store` holds working data (specs, datasets, profiles); `archive`, when given, the final
-    models (Arweave on a full deployment), else `store` does."""
+    models (Arweave on a full deployment), else `store` does.
+
+    `node` is this node's address; `local` the `Node` its roles share, whose parts (state,
+    metrics, standby, ...) the worker also exposes under their own names."""
 
     def __init__(self, settings: Settings, client: ChainClient, store: Store, archive: Store | None = None) -> None:
         self.local = Node(settings, client, store, archive)
