@@ -69,6 +69,17 @@ class ResourceLimitError(NNCError):
     """A task needed more memory or time than the node running it allows."""
 
 
+class PhaseTransitionError(NNCError):
+    """A worker's record of a task was asked to move between phases no step of the protocol links."""
+
+    def __init__(self, task_id: int, from_phase: object, to_phase: object, allowed: object) -> None:
+        super().__init__(f"task {task_id}: no transition from phase {from_phase} to {to_phase} "
+                         f"(allowed from {from_phase}: {allowed})")
+        self.task_id = task_id
+        self.from_phase = from_phase
+        self.to_phase = to_phase
+
+
 class VerificationError(NNCError):
     """A spot-check cannot be carried out (bad parameters, missing checkpoints)."""
 

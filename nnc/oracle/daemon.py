@@ -30,11 +30,11 @@ from typing import Any
 
 from nnc.chain.client import TRANSIENT_ERRORS, ChainClient
 from nnc.chain.dispute import CheckStatus, SpotCheck
-from nnc.chain.events import EventReader
 from nnc.chain.market import Market
 from nnc.chain.strategies import DrawState, StakeWeightedDraw
 from nnc.chain.types import Bond, TaskStatus
-from nnc.daemon import Backoff, StopFlag
+from nnc.daemon import StopFlag
+from nnc.daemon.follower import ChainFollower, Reorganisation
 from nnc.errors import ContractRevertError, NNCError, StorageError
 from nnc.logs import log_context
 from nnc.metrics import DaemonMetrics
@@ -82,9 +82,13 @@ class Oracle:
         self.draw = StakeWeightedDraw(client)
         self.index = index
         self.proofs = ProofChecker(client, self.market)
-        self.reader = EventReader(client.w3, client.artifacts, client.deployment, settings.log_range)
         self.metrics = DaemonMetrics("oracle")
         self.metrics.watch(client)
+        self.follower = ChainFollower(
+            client, index, self.metrics, confirmations=settings.confirmations, log_range=settings.log_range,
+            on_reorganisation=self._rebuild, log=log, tag="oracle",
+            task_states=lambda: (str(row["status"]).lower() for row in self.index.tasks()))
+        self.reader = self.follower.reader
 
     def context(self, task_id: int | None = None) -> AbstractContextManager[None]:
         """The log context of this daemon's lines: the daemon and, when given, the task."""
@@ -96,33 +100,16 @@ class Oracle:
         A chain reorganisation deeper than `confirmations` (the last indexed block is no longer on
         the chain) is logged and the index is rebuilt from the chain: events are its only source.
         """
-        if self._reorganised():
-            log.warning("block %d is no longer on the chain (reorganisation): rebuilding the index",
-                        self.index.last_block)
-            self.index.reset()
-        head = self.client.block_number() - self.settings.confirmations
-        start = self.index.last_block + 1
-        if head < start:
-            return 0
-        new = self.index.ingest(self.reader.read(start, head), head, self._block_hash(head))
-        self.metrics.events.inc(new)
-        self.metrics.last_block.set(head)
-        self.metrics.set_task_states(str(row["status"]).lower() for row in self.index.tasks())
+        new = self.follower.sync()
         if new:
-            log.info("indexed %d new events up to block %d", new, head)
+            log.info("indexed %d new events up to block %d", new, self.index.last_block)
         return new
 
-    def _block_hash(self, number: int) -> str | None:
-        block = self.client.w3.eth.get_block(number)
-        return "0x" + bytes(block["hash"]).hex() if block and block.get("hash") else None
-
-    def _reorganised(self) -> bool:
-        known = self.index.last_block_hash
-        if known is None or self.index.last_block < self.index.start_block:
-            return False
-        if self.index.last_block > self.client.block_number():
-            return True  # the chain is shorter than what was indexed
-        return self._block_hash(self.index.last_block) != known
+    def _rebuild(self, reorganisation: Reorganisation) -> None:
+        """The oracle's reorganisation policy: forget the index, rebuild it from the chain."""
+        log.warning("block %d is no longer on the chain (reorganisation): rebuilding the index",
+                    reorganisation.lost_block)
+        self.index.reset()
 
     def poke(self) -> list[tuple[int, str]]:
         """Sends the due permissionless transitions; returns (task id, action) for each sent."""
@@ -352,21 +339,11 @@ class Oracle:
         with self.context():
             log.info("oracle %s watching %s from block %d", self.client.address, self.settings.rpc_url,
                      self.index.last_block + 1)
-            backoff = Backoff()
-            while not stop.is_set:
-                try:
-                    self.sync()
-                    if self.poke():
-                        self.sync()
-                    self.archive_audits()
-                    backoff.succeeded()
-                    delay = self.settings.poll_interval
-                except TRANSIENT_ERRORS as exc:
-                    delay = backoff.failed()
-                    self.metrics.rpc_errors.inc()
-                    log.warning("chain unavailable (%s); retrying in %.1f s", exc, delay)
-                except NNCError:  # a bug or an unexpected answer: report it, keep the daemon alive
-                    delay = backoff.failed()
-                    log.exception("oracle step failed; retrying in %.1f s", delay)
-                stop.sleep(delay)
+            self.follower.run(stop, self._round, self.settings.poll_interval)
             log.info("oracle stopped at block %d", self.index.last_block)
+
+    def _round(self, stop: StopFlag) -> None:
+        self.sync()
+        if self.poke():
+            self.sync()
+        self.archive_audits()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +43,6 @@ CREATE TABLE IF NOT EXISTS task_nodes (
     PRIMARY KEY (task_id, node));
 CREATE TABLE IF NOT EXISTS audit_records (task_id INTEGER PRIMARY KEY, uri TEXT NOT NULL);
 """
-
-_REFUND_EVENTS = frozenset({"TaskCancelled", "TaskExpired"})
-
 
 class EventIndex:
     """Events and tasks of one deployment, in a SQLite file."""
@@ -109,6 +106,15 @@ class EventIndex:
     def last_block_hash(self) -> str | None:
         """Hash of `last_block` as it was indexed (None: not recorded)."""
         return self._meta("last_block_hash")
+
+    def heads(self) -> dict[int, str]:
+        """The one head the index remembers, as a `ChainFollower`'s cursor: `last_block` and its
+        hash (none before the first block is indexed). Events are the index's only source, so
+        after a reorganisation it is rebuilt from the start (`reset`), not rewound."""
+        known = self.last_block_hash
+        if known is None or self.last_block < self.start_block:
+            return {}
+        return {self.last_block: known}
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -182,61 +188,85 @@ class EventIndex:
         return cur.rowcount == 1
 
     def _project(self, e: ChainEvent) -> None:
+        """Updates the task projection from a new event, by the table of projections below."""
+        projection = _PROJECTIONS.get((e.contract, e.name))
+        if projection is not None and "taskId" in e.args:
+            projection(self, int(e.args["taskId"]), e)
+
+    def _task_published(self, task_id: int, e: ChainEvent) -> None:
         a = e.args
-        if e.contract != "TaskMarket" or "taskId" not in a:
-            return
-        task_id = int(a["taskId"])
-        if e.name == "TaskPublished":
-            self.db.execute(
-                "INSERT OR IGNORE INTO tasks (task_id, requester, token, budget, spec_digest, spec_uri,"
-                " replication, strategy, apply_deadline, deadline, status, published_block, updated_block)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (task_id, a["requester"], a["token"], str(a["budget"]), a["specDigest"], a["specURI"],
-                 a["replication"], a["strategy"], a["applyDeadline"], a["deadline"],
-                 TaskStatus.PUBLISHED.name, e.block_number, e.block_number))
-        elif e.name == "TaskStatusChanged":
-            to = TaskStatus(a["to"])
-            self._update_task(task_id, e.block_number, status=to.name)
-            if to == TaskStatus.FAILED:  # every assignee gave up: the whole budget went back
-                self.db.execute("UPDATE tasks SET refund = budget WHERE task_id = ?", (task_id,))
-        elif e.name == "NodeApplied":
-            self.db.execute("INSERT OR IGNORE INTO task_nodes (task_id, node) VALUES (?, ?)",
-                            (task_id, a["node"].lower()))
-            self.db.execute("UPDATE tasks SET applicants = applicants + 1 WHERE task_id = ?", (task_id,))
-        elif e.name == "ApplicantDropped":  # no longer eligible: its slot taken, or dropped at assignment
-            self._update_node(task_id, a["node"], forfeited=str(a["forfeited"]))
-            self.db.execute("UPDATE tasks SET applicants = MAX(applicants - 1, 0) WHERE task_id = ? AND status = ?",
-                            (task_id, TaskStatus.PUBLISHED.name))
-        elif e.name == "BondChanged":
-            self._update_node(task_id, a["node"], bond=Bond(a["to"]).name)
-        elif e.name in ("NodeMissed", "TaskAbandoned"):  # dropped out: the others go on
-            self._update_node(task_id, a["node"], dropped=1, forfeited=str(a["slashed"]))
-        elif e.name == "NodeSlashed":  # out of the task by arbitration; its share is refunded at settlement
-            self._update_node(task_id, a["node"], forfeited=str(a["collateral"]))
-        elif e.name == "NodeFrozen":
-            self._update_node(task_id, a["node"], frozen_until=int(a["until"]))
-        elif e.name == "TaskTied":
-            self._update_task(task_id, e.block_number, tied=1, tie_ends_at=int(a["endsAt"]))
-        elif e.name == "TaskAssigned":
-            for node in a["nodes"]:
-                self.db.execute("INSERT INTO task_nodes (task_id, node, assigned) VALUES (?, ?, 1) "
-                                "ON CONFLICT (task_id, node) DO UPDATE SET assigned = 1", (task_id, node.lower()))
-        elif e.name == "ResultSubmitted":  # a commitment: where the model lives is revealed later
-            self.db.execute("UPDATE task_nodes SET result_digest = ? WHERE task_id = ? AND node = ?",
-                            (a["resultDigest"], task_id, a["node"].lower()))
-            self.db.execute("UPDATE tasks SET submissions = submissions + 1 WHERE task_id = ?", (task_id,))
-        elif e.name == "ResultRevealed":
-            self._update_node(task_id, a["node"], result_uri=a["resultURI"])
-        elif e.name == "NodePaid":
-            self.db.execute("UPDATE task_nodes SET paid = ? WHERE task_id = ? AND node = ?",
-                            (str(a["amount"]), task_id, a["node"].lower()))
-        elif e.name == "TaskSettled":
-            self._update_task(task_id, e.block_number, result_digest=a["resultDigest"], paid=str(a["paid"]),
-                              fee=str(a["fee"]), refund=str(a["refund"]))
-        elif e.name == "QualityReported":
-            self._update_task(task_id, e.block_number, quality=int(a["score"]), accepted=int(bool(a["accepted"])))
-        elif e.name in _REFUND_EVENTS:
-            self._update_task(task_id, e.block_number, refund=str(a["refund"]))
+        self.db.execute(
+            "INSERT OR IGNORE INTO tasks (task_id, requester, token, budget, spec_digest, spec_uri,"
+            " replication, strategy, apply_deadline, deadline, status, published_block, updated_block)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (task_id, a["requester"], a["token"], str(a["budget"]), a["specDigest"], a["specURI"],
+             a["replication"], a["strategy"], a["applyDeadline"], a["deadline"],
+             TaskStatus.PUBLISHED.name, e.block_number, e.block_number))
+
+    def _task_status_changed(self, task_id: int, e: ChainEvent) -> None:
+        to = TaskStatus(e.args["to"])
+        self._update_task(task_id, e.block_number, status=to.name)
+        if to == TaskStatus.FAILED:  # every assignee gave up: the whole budget went back
+            self.db.execute("UPDATE tasks SET refund = budget WHERE task_id = ?", (task_id,))
+
+    def _node_applied(self, task_id: int, e: ChainEvent) -> None:
+        self.db.execute("INSERT OR IGNORE INTO task_nodes (task_id, node) VALUES (?, ?)",
+                        (task_id, e.args["node"].lower()))
+        self.db.execute("UPDATE tasks SET applicants = applicants + 1 WHERE task_id = ?", (task_id,))
+
+    def _applicant_dropped(self, task_id: int, e: ChainEvent) -> None:
+        """No longer eligible: its slot taken, or dropped at assignment."""
+        self._update_node(task_id, e.args["node"], forfeited=str(e.args["forfeited"]))
+        self.db.execute("UPDATE tasks SET applicants = MAX(applicants - 1, 0) WHERE task_id = ? AND status = ?",
+                        (task_id, TaskStatus.PUBLISHED.name))
+
+    def _bond_changed(self, task_id: int, e: ChainEvent) -> None:
+        self._update_node(task_id, e.args["node"], bond=Bond(e.args["to"]).name)
+
+    def _node_dropped_out(self, task_id: int, e: ChainEvent) -> None:
+        """Missed the deadline or abandoned the task: the others go on."""
+        self._update_node(task_id, e.args["node"], dropped=1, forfeited=str(e.args["slashed"]))
+
+    def _node_slashed(self, task_id: int, e: ChainEvent) -> None:
+        """Out of the task by arbitration; its share is refunded at settlement."""
+        self._update_node(task_id, e.args["node"], forfeited=str(e.args["collateral"]))
+
+    def _node_frozen(self, task_id: int, e: ChainEvent) -> None:
+        self._update_node(task_id, e.args["node"], frozen_until=int(e.args["until"]))
+
+    def _task_tied(self, task_id: int, e: ChainEvent) -> None:
+        self._update_task(task_id, e.block_number, tied=1, tie_ends_at=int(e.args["endsAt"]))
+
+    def _task_assigned(self, task_id: int, e: ChainEvent) -> None:
+        for node in e.args["nodes"]:
+            self.db.execute("INSERT INTO task_nodes (task_id, node, assigned) VALUES (?, ?, 1) "
+                            "ON CONFLICT (task_id, node) DO UPDATE SET assigned = 1", (task_id, node.lower()))
+
+    def _result_submitted(self, task_id: int, e: ChainEvent) -> None:
+        """A commitment: where the model lives is revealed later."""
+        self.db.execute("UPDATE task_nodes SET result_digest = ? WHERE task_id = ? AND node = ?",
+                        (e.args["resultDigest"], task_id, e.args["node"].lower()))
+        self.db.execute("UPDATE tasks SET submissions = submissions + 1 WHERE task_id = ?", (task_id,))
+
+    def _result_revealed(self, task_id: int, e: ChainEvent) -> None:
+        self._update_node(task_id, e.args["node"], result_uri=e.args["resultURI"])
+
+    def _node_paid(self, task_id: int, e: ChainEvent) -> None:
+        self.db.execute("UPDATE task_nodes SET paid = ? WHERE task_id = ? AND node = ?",
+                        (str(e.args["amount"]), task_id, e.args["node"].lower()))
+
+    def _task_settled(self, task_id: int, e: ChainEvent) -> None:
+        a = e.args
+        self._update_task(task_id, e.block_number, result_digest=a["resultDigest"], paid=str(a["paid"]),
+                          fee=str(a["fee"]), refund=str(a["refund"]))
+
+    def _quality_reported(self, task_id: int, e: ChainEvent) -> None:
+        self._update_task(task_id, e.block_number, quality=int(e.args["score"]),
+                          accepted=int(bool(e.args["accepted"])))
+
+    def _budget_refunded(self, task_id: int, e: ChainEvent) -> None:
+        """Cancelled or expired: the budget went back to the requester."""
+        self._update_task(task_id, e.block_number, refund=str(e.args["refund"]))
 
     def _update_node(self, task_id: int, node: str, **fields: Any) -> None:
         self.db.execute("INSERT OR IGNORE INTO task_nodes (task_id, node) VALUES (?, ?)", (task_id, node.lower()))
@@ -259,6 +289,30 @@ class EventIndex:
 
     def _tx(self) -> _Transaction:
         return _Transaction(self.db)
+
+
+_PROJECTIONS: dict[tuple[str, str], Callable[[EventIndex, int, ChainEvent], None]] = {
+    ("TaskMarket", "TaskPublished"): EventIndex._task_published,
+    ("TaskMarket", "TaskStatusChanged"): EventIndex._task_status_changed,
+    ("TaskMarket", "NodeApplied"): EventIndex._node_applied,
+    ("TaskMarket", "ApplicantDropped"): EventIndex._applicant_dropped,
+    ("TaskMarket", "BondChanged"): EventIndex._bond_changed,
+    ("TaskMarket", "NodeMissed"): EventIndex._node_dropped_out,
+    ("TaskMarket", "TaskAbandoned"): EventIndex._node_dropped_out,
+    ("TaskMarket", "NodeSlashed"): EventIndex._node_slashed,
+    ("TaskMarket", "NodeFrozen"): EventIndex._node_frozen,
+    ("TaskMarket", "TaskTied"): EventIndex._task_tied,
+    ("TaskMarket", "TaskAssigned"): EventIndex._task_assigned,
+    ("TaskMarket", "ResultSubmitted"): EventIndex._result_submitted,
+    ("TaskMarket", "ResultRevealed"): EventIndex._result_revealed,
+    ("TaskMarket", "NodePaid"): EventIndex._node_paid,
+    ("TaskMarket", "TaskSettled"): EventIndex._task_settled,
+    ("TaskMarket", "QualityReported"): EventIndex._quality_reported,
+    ("TaskMarket", "TaskCancelled"): EventIndex._budget_refunded,
+    ("TaskMarket", "TaskExpired"): EventIndex._budget_refunded,
+}
+"""How each event updates the task projection: (contract, event name) -> projection. Every
+event is stored in `events` whether or not it projects."""
 
 
 class _Transaction:

@@ -3,15 +3,24 @@
 Saved atomically after every change, so a worker killed at any point restarts where it was:
 an assigned task is trained again (resuming from its checkpoints), a submission is checked
 on-chain before it is sent again.
+
+A task's phase moves only along `TRANSITIONS` (as the market's status moves only through its
+one transition function): a record is created APPLIED or SKIPPED, and a final phase is never
+left. Setting the phase a record is in already is always allowed (handlers are safe to run
+twice). After a chain reorganisation the record is re-derived from the chain as it is
+(`rederive`): the reorganisation may have undone any transition, so any phase may follow.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from nnc.chain.events import ChainEvent
+from nnc.errors import PhaseTransitionError
 from nnc.jsonfile import write_json_atomic
 
 
@@ -22,6 +31,27 @@ class Phase(StrEnum):
     DONE = "done"  # settled, cancelled, expired, or assigned to others
     SKIPPED = "skipped"  # not applied to (reason recorded)
     FAILED = "failed"  # could not be carried out (reason recorded)
+
+
+FINAL_PHASES = frozenset({Phase.DONE, Phase.SKIPPED, Phase.FAILED})
+
+INITIAL_PHASES = frozenset({Phase.APPLIED, Phase.SKIPPED})
+"""What a newly published task is recorded as: applied for, or not (with the reason)."""
+
+TRANSITIONS: dict[Phase, frozenset[Phase]] = {
+    # assigned to this node; assigned to others, dropped as an applicant or the task ended; missed
+    Phase.APPLIED: frozenset({Phase.ASSIGNED, Phase.DONE, Phase.FAILED}),
+    # result committed; the task ended; given up, missed the deadline or no longer runnable
+    Phase.ASSIGNED: frozenset({Phase.SUBMITTED, Phase.DONE, Phase.FAILED}),
+    # the task ended (settled, or expired/failed around this node's result); missed the deadline
+    Phase.SUBMITTED: frozenset({Phase.DONE, Phase.FAILED}),
+    Phase.DONE: frozenset(),
+    Phase.SKIPPED: frozenset(),
+    Phase.FAILED: frozenset(),
+}
+"""The phases each phase may move to (besides itself), from every `WorkerState.set` the worker
+makes: the handlers of TaskAssigned, TaskStatusChanged, ApplicantDropped and NodeMissed, and
+executing, submitting and giving up a task."""
 
 
 @dataclass
@@ -46,6 +76,32 @@ class WorkerState:
 
     touched: dict[int, int] = field(default_factory=dict)
     """Block of the last event that changed each task's record (what a reorganisation may undo)."""
+
+    # -- the follower's cursor (`nnc.daemon.follower.Cursor`) -----------------------------------
+
+    def heads(self) -> dict[int, str]:
+        return self.block_hashes
+
+    def ingest(self, events: Iterable[ChainEvent], up_to_block: int, block_hash: str | None = None) -> int:
+        """Notes the task of every market event (handled as `events` is drawn) as touched at its
+        block, then moves the position to `up_to_block` and saves; returns the number of events."""
+        handled = 0
+        for event in events:
+            if event.contract == "TaskMarket" and event.task_id is not None:
+                self.touched[event.task_id] = event.block_number
+            handled += 1
+        self.last_block = up_to_block
+        if block_hash is not None:
+            self.remember_head(up_to_block, block_hash)
+        self.save()
+        return handled
+
+    def rewind(self, block: int) -> None:
+        """Moves the position back to `block` (a remembered head still on the chain, or the block
+        before the deployment's first), forgetting the heads after it; saved."""
+        self.block_hashes = {b: h for b, h in self.block_hashes.items() if b <= block}
+        self.last_block = block
+        self.save()
 
     def remember_head(self, block: int, block_hash: str, keep: int = 32) -> None:
         self.block_hashes[block] = block_hash
@@ -80,6 +136,21 @@ class WorkerState:
         })
 
     def set(self, task_id: int, phase: Phase, reason: str = "", **fields: str | bool) -> TaskRecord:
+        """Moves a task's record to `phase` (with `reason` and the given fields), saved; raises
+        `PhaseTransitionError` when `TRANSITIONS` does not link its phase to `phase`."""
+        record = self.tasks.get(task_id)
+        allowed = INITIAL_PHASES if record is None else TRANSITIONS[record.phase] | {record.phase}
+        if phase not in allowed:
+            raise PhaseTransitionError(task_id, "(none)" if record is None else record.phase.value, phase.value,
+                                       ", ".join(sorted(p.value for p in allowed)) or "none: it is final")
+        return self._write(task_id, phase, reason, fields)
+
+    def rederive(self, task_id: int, phase: Phase, reason: str = "", **fields: str | bool) -> TaskRecord:
+        """Records the phase of a task re-derived from the chain after a reorganisation undid the
+        events its record was built from: unchecked, as the reorganisation may undo any step."""
+        return self._write(task_id, phase, reason, fields)
+
+    def _write(self, task_id: int, phase: Phase, reason: str, fields: dict[str, str | bool]) -> TaskRecord:
         record = self.tasks.get(task_id) or TaskRecord(phase=phase)
         record.phase = phase
         record.reason = reason

@@ -56,7 +56,7 @@ def test_invalid_dataset_is_given_up_once_by_each_replica_and_the_task_fails_whe
     # A restart that lost the local record after the transaction sends nothing again.
     w3 = chain.client(REQUESTER).w3
     nonce = w3.eth.get_transaction_count(quitter.node)
-    quitter.state.set(task_id, Phase.ASSIGNED, spec_uri=quitter.state.tasks[task_id].spec_uri)
+    quitter.state.rederive(task_id, Phase.ASSIGNED, spec_uri=quitter.state.tasks[task_id].spec_uri)
     quitter.execute(task_id)
     quitter.give_up(task_id, AbandonReason.INVALID_TASK, "asked twice")
     assert w3.eth.get_transaction_count(quitter.node) == nonce

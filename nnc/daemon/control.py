@@ -1,4 +1,4 @@
-"""What the oracle and worker daemons share: a stop flag wired to SIGINT/SIGTERM, and back-off."""
+"""The daemons' stop flag (SIGINT/SIGTERM) and back-off for transient failures."""
 
 from __future__ import annotations
 

@@ -1,0 +1,104 @@
+"""Taking tasks in: a newly published task is applied for only if this node can and may run it.
+
+Applying locks the task's collateral, so the node applies only while its free stake covers it,
+and only for tasks it can finish before the deadline by its own estimate (its benchmark and the
+task's compute units, with `deadline_margin` to spare): a missed deadline costs the whole
+collateral. Once applied, the task's sandboxed training child is started ahead (standby).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from nnc.chain.types import TaskStatus
+from nnc.errors import ContractRevertError, StorageError, TaskSpecError
+from nnc.node.estimate import estimate_training_seconds, format_seconds
+from nnc.storage import Store
+from nnc.task import TaskSpec, compute_units, parse_spec
+from nnc.training.data import fetch_dataset
+from nnc.worker.node import Node
+from nnc.worker.state import Phase
+
+# the worker daemon's lines share one logger, whichever role writes them (operators filter on it)
+log = logging.getLogger("nnc.worker.daemon")
+
+
+def fetch_spec(store: Store, task_id: int, spec_uri: str, spec_digest_hex: str) -> TaskSpec:
+    """Downloads the spec (hash-checked by the store) and checks it against the on-chain digest."""
+    data = store.get_bytes(spec_uri)
+    actual = "0x" + hashlib.sha256(data).hexdigest()
+    if actual.lower() != spec_digest_hex.lower():
+        raise TaskSpecError(f"task {task_id}: spec at {spec_uri} has digest {actual}, "
+                            f"the chain says {spec_digest_hex}")
+    return parse_spec(data)
+
+
+class Intake:
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    def consider(self, task_id: int, published: dict[str, Any]) -> None:
+        """Applies for a newly published task if this node can and may run it."""
+        n = self.node
+        spec_uri = str(published["specURI"])
+        try:
+            spec = fetch_spec(n.store, task_id, spec_uri, str(published["specDigest"]))
+            if spec.framework not in n.runtimes:
+                raise TaskSpecError(f"framework {spec.framework!r} is not among this node's runtimes "
+                                    f"({', '.join(n.runtimes)})")
+            if spec.privacy is not None and not n.key.can_read(fetch_dataset(spec, n.store, n.workdir(task_id))):
+                raise TaskSpecError("its private dataset is not encrypted to this node's key")
+            task = n.market.task(task_id)
+            if compute_units(spec) != task.compute_units:
+                raise TaskSpecError(f"the task declares {task.compute_units} compute units, "
+                                    f"its spec costs {compute_units(spec)}")
+            if task.status != TaskStatus.PUBLISHED or n.client.block_timestamp() >= task.apply_deadline:
+                n.state.set(task_id, Phase.SKIPPED, "applications closed", spec_uri=spec_uri)
+                return
+            refusal = self.refusal(task_id, spec, task.collateral, task.min_hardware_class, task.compute_units,
+                                   task.apply_deadline, task.deadline)
+            if refusal is not None:
+                log.info("task %d: %s does not apply: %s", task_id, n.tag, refusal)
+                n.state.set(task_id, Phase.SKIPPED, refusal, spec_uri=spec_uri)
+                return
+            n.market.apply(task_id)
+        except (TaskSpecError, StorageError) as exc:
+            log.warning("task %d: %s skips it: %s", task_id, n.tag, exc)
+            n.state.set(task_id, Phase.SKIPPED, str(exc), spec_uri=spec_uri)
+            return
+        except ContractRevertError as exc:
+            if exc.name != "AlreadyApplied":  # a restart after applying: the application stands
+                log.info("task %d: %s could not apply: %s", task_id, n.tag, exc)
+                n.state.set(task_id, Phase.SKIPPED, str(exc), spec_uri=spec_uri)
+                return
+        n.state.set(task_id, Phase.APPLIED, spec_uri=spec_uri)
+        log.info("task %d: %s applied", task_id, n.tag)
+        n.standby.prepare(task_id, spec, n.workdir(task_id), n.sandbox_limits())
+
+    def refusal(self, task_id: int, spec: TaskSpec, collateral: int, min_hardware_class: int, units: int,
+                apply_deadline: int, deadline: int) -> str | None:
+        """Why this node must not apply for a task (None: it may). Applying locks `collateral` of
+        the free stake until assignment (or settlement, if assigned), and a missed deadline loses
+        all of it, so the node wants the free stake and the time."""
+        n = self.node
+        registered = n.registry.node(n.address)
+        free = registered.staked - registered.locked
+        if free < collateral:
+            return f"free stake {free} NNT-wei cannot cover the collateral {collateral} (locked {registered.locked})"
+        if not n.registry.is_eligible(n.address, collateral, min_hardware_class):
+            return "not eligible (stake or hardware class)"
+        if n.matmul_gflops is None:
+            from nnc.node.profile import measure_benchmark  # imports torch
+
+            n.matmul_gflops = measure_benchmark(0.2).matmul_gflops
+        estimate = estimate_training_seconds(units, spec.training.steps, n.matmul_gflops)
+        window = deadline - max(apply_deadline, n.client.block_timestamp())
+        log.debug("task %d: %s estimates %s of training (%.1f GFLOPS), %s between assignment and the deadline",
+                  task_id, n.tag, format_seconds(estimate), n.matmul_gflops, format_seconds(window))
+        if estimate * n.settings.deadline_margin > window:
+            return (f"cannot finish before the deadline: about {format_seconds(estimate)} of training by this "
+                    f"node's estimate (x{n.settings.deadline_margin:g} margin), {format_seconds(window)} "
+                    f"between the application deadline and the task's")
+        return None

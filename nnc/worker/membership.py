@@ -1,0 +1,71 @@
+"""Joining the network: registering the node's measured hardware profile (again when it changed),
+staking, publishing its encryption key, setting its price and joining the verifier pool."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from nnc.chain.types import ETH
+from nnc.jsonfile import write_json_atomic
+from nnc.node.profile import collect_profile, hardware_class, profile_digest, profile_json
+from nnc.worker.node import Node
+
+# the worker daemon's lines share one logger, whichever role writes them (operators filter on it)
+log = logging.getLogger("nnc.worker.daemon")
+
+
+class Membership:
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    def join(self, stake: int, benchmark_seconds: float = 1.0, price: int | None = None) -> None:
+        """Registers the measured hardware profile, tops the stake up to `stake`, sets the price.
+
+        `price` is per compute unit, in wei, for ETH-paid tasks (None leaves it as it is).
+
+        The profile document is stored content-addressed, so its on-chain digest resolves. A
+        registered node re-registers its profile only when its hardware class changed: the
+        benchmark figures inside the profile vary from run to run, or when the runtimes it offers
+        changed (an operator installed or dropped a framework).
+        """
+        n = self.node
+        with n.context():
+            self._register(benchmark_seconds)
+            self._stake(stake)
+            n.key.register(n.registry, n.address)
+            if price is not None and n.registry.price_of(n.address, ETH) != price:
+                n.registry.set_price(ETH, price)
+                log.info("%s: price %d wei per compute unit", n.tag, price)
+            if not n.spot_check.in_pool(n.address) and n.registry.is_eligible(n.address, 0, 0):
+                n.spot_check.join()
+                log.info("%s: joined the spot-check verifier pool", n.tag)
+
+    def _register(self, benchmark_seconds: float) -> None:
+        """Registers the profile, or re-registers it when the hardware class or runtimes changed."""
+        n = self.node
+        profile = collect_profile(benchmark_seconds, n.runtimes)
+        n.matmul_gflops = profile.benchmark.matmul_gflops
+        digest, hw_class = profile_digest(profile), hardware_class(profile)
+        registered = n.registry.node(n.address)
+        registered_runtimes = n.home / "runtimes.json"
+        runtimes_changed = (not registered_runtimes.is_file()
+                            or json.loads(registered_runtimes.read_text()) != profile.runtimes)
+        if registered.registered and registered.hardware_class == hw_class and not runtimes_changed:
+            return
+        n.store.put_bytes(profile_json(profile))
+        if registered.registered:
+            n.registry.update_profile(digest, hw_class)
+        else:
+            n.registry.register(digest, hw_class)
+        write_json_atomic(registered_runtimes, profile.runtimes)
+        log.info("%s: profile 0x%s… registered, hardware class %d, matmul %.1f GFLOPS, runtimes %s", n.tag,
+                 digest.hex()[:12], hw_class, profile.benchmark.matmul_gflops, ", ".join(profile.runtimes))
+
+    def _stake(self, stake: int) -> None:
+        """Tops the stake up to `stake` (never withdraws)."""
+        n = self.node
+        staked = n.registry.node(n.address).staked
+        if staked < stake:
+            n.registry.stake(stake - staked)
+            log.info("%s: staked %d more NNT-wei (total %d)", n.tag, stake - staked, stake)
