@@ -11,11 +11,15 @@ from nnc.cli.context import client_of, fmt_amount, settings_of
 @click.command("build")
 @click.option("--force", is_flag=True, help="recompile even if the artifacts are fresh")
 def build_cmd(force: bool) -> None:
-    """Compile the contracts into build/contracts (skipped when up to date)."""
+    """Compile the contracts into build/contracts (skipped when up to date) and write the Python
+    and JavaScript mirrors of their enums, errors, structs and constants."""
     from nnc.chain.build import build_artifacts
+    from nnc.chain.mirrors import write_mirrors
 
     out = build_artifacts(force=force)
     click.echo(f"artifacts in {out}")
+    for path in write_mirrors(out):
+        click.echo(f"wrote {path}")
 
 
 @click.command("deploy")
