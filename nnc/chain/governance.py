@@ -19,6 +19,7 @@ from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 
 from nnc.chain.client import ChainClient
+from nnc.chain.generated import ENUMS
 from nnc.errors import ChainError
 
 if TYPE_CHECKING:
@@ -126,8 +127,8 @@ class Governance:
                              context=f"execute {description!r}")
 
     def state(self, proposal_id: int) -> str:
-        names = ["Pending", "Active", "Canceled", "Defeated", "Succeeded", "Queued", "Expired", "Executed"]
-        return names[int(self.governor.functions.state(proposal_id).call())]
+        """The proposal's `IGovernor.ProposalState` by name ("Pending", "Succeeded", ...)."""
+        return ENUMS["ProposalState"][int(self.governor.functions.state(proposal_id).call())]
 
     def _encode(self, calls: list[ContractFunction]) -> tuple[list[str], list[int], list[bytes]]:
         if not calls:

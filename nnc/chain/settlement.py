@@ -1,13 +1,19 @@
 """The settlement formula of `ITaskMarket`, in Python: estimates for requesters and nodes, and
-the reference the end-to-end tests hold the contract to (they must agree to the wei)."""
+the reference the end-to-end tests hold the contract to (they must agree to the wei).
+
+The contracts are the source (`SettlementMath`, composed by `TaskSettlement`); this is the
+off-chain preview, with the contracts' constants from `nnc.chain.generated`. tests/e2e/
+test_lifecycle.py and test_economic_security.py compare it with what the market pays on a devnet.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from nnc.chain.generated import CONSTANTS
 from nnc.chain.types import QUALITY_UNSCORED, SettlementParams
 
-BPS = 10_000
+BPS = CONSTANTS["SettlementMath.BPS"]
 TOKEN_UNIT = 10**18
 
 
@@ -41,3 +47,9 @@ def node_payout(budget: int, replication: int, compute_units: int, price: int, q
     bonus = 0 if rejected else params.reward_per_compute_unit * compute_units * q // BPS
     bonus = min(bonus, fee * token_value // TOKEN_UNIT)
     return NodePayout(gross=gross, fee=fee, net=gross - fee, bonus=bonus)
+
+
+def budget_for(earned: int, fee_bps: int) -> int:
+    """The least budget that leaves `earned` once a `fee_bps` protocol fee is taken from it: the
+    fee on top of what the nodes earn, rounded up."""
+    return -(-earned * BPS // (BPS - fee_bps))

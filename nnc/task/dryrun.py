@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from nnc.chain.settlement import budget_for
 from nnc.resources import peak_memory
 from nnc.task.cost import compute_units, model_macs
 from nnc.task.spec import TaskSpec
@@ -69,8 +70,7 @@ class DryRunReport:
 
 def suggested_budget(units: int, price_per_compute_unit: int, replication: int, fee_bps: int) -> int:
     """What the nodes earn at `price_per_compute_unit` (wei) plus the protocol fee on top, rounded up."""
-    earned = units * price_per_compute_unit * replication
-    return -(-earned * 10_000 // (10_000 - fee_bps))
+    return budget_for(units * price_per_compute_unit * replication, fee_bps)
 
 
 def dry_run(spec: TaskSpec, steps: int = DEFAULT_DRY_STEPS, price_per_compute_unit: int = 10**12,
