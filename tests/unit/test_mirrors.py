@@ -71,10 +71,14 @@ def test_nnc_build_writes_the_mirrors(tmp_path: Path, monkeypatch: pytest.Monkey
         assert f"wrote {path}" in result.output
     python = tmp_path / mirrors.PYTHON_MIRROR
     python.write_text("# edited by hand\n")
+    checked = CliRunner().invoke(cli, ["build", "--check"])  # as `make test`: names it, leaves it
+    assert isinstance(checked.exception, ArtifactError) and str(python) in str(checked.exception)
+    assert python.read_text() == "# edited by hand\n"
     again = CliRunner().invoke(cli, ["build"])
     assert again.exit_code == 0 and f"wrote {python}" in again.output
     assert str(tmp_path / mirrors.JAVASCRIPT_MIRROR) not in again.output  # unchanged: not rewritten
     assert stale_mirrors(root=tmp_path) == []
+    assert CliRunner().invoke(cli, ["build", "--check"]).exit_code == 0
 
 
 def test_the_mirrors_are_rendered_from_the_declarations_of_the_build() -> None:
