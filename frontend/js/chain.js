@@ -1,25 +1,19 @@
 // Contracts from the deployment's ABIs, and revert reasons decoded from every compiled custom error.
 import { ethers } from '/vendor/ethers.js';
+import { ENUMS, ERRORS } from './generated/protocol.js';
 
 let deployment = null;
 let errorsInterface = null;
-const enumArgs = new Map(); // error name -> the enum name of each argument (or null)
 
 export function setDeployment(d) {
   deployment = d;
   errorsInterface = new ethers.Interface(d.errors);
-  for (const e of d.errors) {
-    enumArgs.set(e.name, (e.inputs || []).map((i) => {
-      const m = /^enum [\w]+\.(\w+)$/.exec(i.internalType || '');
-      return m ? m[1] : null;
-    }));
-  }
 }
 
 /** An error argument as a person reads it: an enum's member name (statuses, reasons), else the value. */
 function readable(errorName, index, value) {
-  const enumName = (enumArgs.get(errorName) || [])[index];
-  const members = enumName && deployment && deployment.enums ? deployment.enums[enumName] : null;
+  const arg = (ERRORS[errorName] || [])[index];
+  const members = arg && arg.enum ? ENUMS[arg.enum] : null;
   return members && members[Number(value)] !== undefined ? members[Number(value)] : value;
 }
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nnc.chain.build import check_fresh
+from nnc.chain.build import NOT_ARTIFACTS, check_fresh
 from nnc.errors import ArtifactError
 from nnc.paths import ARTIFACTS_DIR, CONTRACTS_SRC
 
@@ -48,4 +48,4 @@ class Artifacts:
         return self._cache[name]
 
     def all_abis(self) -> list[list[dict[str, Any]]]:
-        return [self.get(p.stem).abi for p in sorted(self.directory.glob("*.json")) if p.name != "manifest.json"]
+        return [self.get(p.stem).abi for p in sorted(self.directory.glob("*.json")) if p.name not in NOT_ARTIFACTS]

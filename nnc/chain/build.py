@@ -15,17 +15,24 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from nnc.chain import declarations
+from nnc.chain.declarations import AST_SELECTION, DECLARATIONS, extract_declarations
 from nnc.errors import ArtifactError
 from nnc.paths import ARTIFACTS_DIR, CONTRACTS_SRC, NODE_MODULES, REPO_ROOT, SOLC_SHIM
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
+NOT_ARTIFACTS = frozenset({MANIFEST, DECLARATIONS})
+"""The files of the artifacts directory that describe no contract."""
 COMPILER_SETTINGS: dict[str, Any] = {
     "optimizer": {"enabled": True, "runs": 100},  # as contracts/foundry.toml
     "evmVersion": "cancun",
-    "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.bytecode.linkReferences",
-                                     "evm.deployedBytecode.object"]}},
+    # The AST of every source (the "" key: per source, not per contract) is where the enums,
+    # structs and constants are declared (nnc.chain.declarations); it costs no compile time.
+    "outputSelection": {"*": {"": [AST_SELECTION],
+                              "*": ["abi", "evm.bytecode.object", "evm.bytecode.linkReferences",
+                                    "evm.deployedBytecode.object"]}},
 }
 
 
@@ -41,6 +48,7 @@ def source_hash(src_dir: Path = CONTRACTS_SRC) -> str:
     """Hash of everything that determines the artifacts."""
     h = hashlib.sha256()
     h.update(json.dumps(COMPILER_SETTINGS, sort_keys=True).encode())
+    h.update(Path(declarations.__file__).read_bytes())  # what declarations.json is extracted by
     oz_package = NODE_MODULES / "@openzeppelin" / "contracts" / "package.json"
     if oz_package.exists():
         h.update(json.loads(oz_package.read_text())["version"].encode())
@@ -102,6 +110,8 @@ def build_artifacts(src_dir: Path = CONTRACTS_SRC, out_dir: Path = ARTIFACTS_DIR
             }
             (out_dir / f"{name}.json").write_text(json.dumps(artifact))
             names.append(name)
+    decls = extract_declarations(output, set(sources))
+    (out_dir / DECLARATIONS).write_text(json.dumps(decls, indent=1))
     manifest = {"source_hash": digest, "contracts": sorted(names)}
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2))
     return out_dir

@@ -1,14 +1,20 @@
 """The settlement formula of `ITaskMarket`, in Python: estimates for requesters and nodes, and
-the reference the end-to-end tests hold the contract to (they must agree to the wei)."""
+the reference the end-to-end tests hold the contract to (they must agree to the wei).
+
+The contracts are the source (`SettlementMath`, composed by `TaskSettlement`); this is the
+off-chain preview, with the contracts' constants from `nnc.chain.generated`. tests/e2e/
+test_lifecycle.py and test_economic_security.py compare it with what the market pays on a devnet.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from nnc.chain.generated import CONSTANTS
 from nnc.chain.profiles import ProtocolParams
 from nnc.chain.types import QUALITY_UNSCORED, SettlementParams
 
-BPS = 10_000
+BPS = CONSTANTS["SettlementMath.BPS"]
 TOKEN_UNIT = 10**18
 
 

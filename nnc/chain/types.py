@@ -1,10 +1,17 @@
-"""Python mirrors of the contracts' enums and structs."""
+"""Python mirrors of the contracts' enums and structs.
+
+The enums here are typed views of `nnc.chain.generated` (written by `nnc build` from the
+compiled contracts), with the behaviour clients need; tests/unit/test_mirrors.py holds each to
+the generated members, in order, and each struct view to its struct's fields.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
+
+from nnc.chain.generated import CONSTANTS, ENUMS
 
 ETH = "0x0000000000000000000000000000000000000000"
 
@@ -68,14 +75,11 @@ class Ineligibility(IntEnum):
     PRICE = 4
 
 
-QUALITY_UNSCORED = 5000
+QUALITY_UNSCORED = CONSTANTS["TaskMarket.QUALITY_UNSCORED"]
 """The quality a task counts until an oracle scores it (`TaskMarket.QUALITY_UNSCORED`): neutral."""
 
-SOLIDITY_ENUMS: dict[str, list[str]] = {
-    "TaskStatus": [s.name.capitalize() for s in TaskStatus],
-    "Bond": [b.name.capitalize() for b in Bond],
-    "Ineligibility": ["".join(w.capitalize() for w in i.name.split("_")) for i in Ineligibility],
-}
+SOLIDITY_ENUMS: dict[str, list[str]] = {name: list(members) for name, members in ENUMS.items()}
+"""Every enum of the contracts by name, its members as Solidity spells them (revert decoding, the web app)."""
 
 
 @dataclass(frozen=True)

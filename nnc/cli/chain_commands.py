@@ -10,12 +10,25 @@ from nnc.cli.context import client_of, fmt_amount, settings_of
 
 @click.command("build")
 @click.option("--force", is_flag=True, help="recompile even if the artifacts are fresh")
-def build_cmd(force: bool) -> None:
-    """Compile the contracts into build/contracts (skipped when up to date)."""
+@click.option("--check", is_flag=True,
+              help="fail, naming them, when the checked-in mirrors differ from the build, instead of writing them")
+def build_cmd(force: bool, check: bool) -> None:
+    """Compile the contracts into build/contracts (skipped when up to date) and write the Python
+    and JavaScript mirrors of their enums, errors, structs and constants."""
     from nnc.chain.build import build_artifacts
+    from nnc.chain.mirrors import stale_mirrors, write_mirrors
+    from nnc.errors import ArtifactError
 
     out = build_artifacts(force=force)
     click.echo(f"artifacts in {out}")
+    if check:
+        stale = stale_mirrors(out)
+        if stale:
+            raise ArtifactError(f"stale mirrors of the contracts: {', '.join(map(str, stale))}: run `nnc build` "
+                                "and commit them")
+        return
+    for path in write_mirrors(out):
+        click.echo(f"wrote {path}")
 
 
 @click.command("deploy")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import torch
 
+from nnc.chain.generated import CONSTANTS
 from nnc.errors import TrainingError
 from nnc.runtimes.dispatch import evaluate
 from nnc.storage import Store
@@ -28,7 +29,7 @@ from nnc.zk import agreement_tag
 
 log = logging.getLogger(__name__)
 
-MAX_SCORE = 10_000
+MAX_SCORE = CONSTANTS["TaskMarket.MAX_SCORE"]
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from nnc.chain.artifacts import Artifacts
 from nnc.chain.build import build_artifacts, check_fresh
+from nnc.chain.declarations import DECLARATIONS
 from nnc.errors import ArtifactError
 from nnc.paths import CONTRACTS_SRC, REPO_ROOT
 
@@ -28,6 +30,10 @@ def test_build_writes_abi_and_bytecode_and_detects_stale_sources(sources: Path, 
     check_fresh(sources, out)
     market = Artifacts(out, sources).get("TaskMarket")
     assert any(e.get("name") == "publish" for e in market.abi)
+    declared = json.loads((out / DECLARATIONS).read_text())  # what the mirrors are generated from
+    assert "Verifying" in declared["enums"]["TaskStatus"]["members"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert len(Artifacts(out, sources).all_abis()) == len(manifest["contracts"])  # no ABI from declarations
     assert market.bytecode.startswith("0x") and len(market.bytecode) > 1000
 
     with (sources / "TaskMarket.sol").open("a") as fh:

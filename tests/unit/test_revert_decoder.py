@@ -74,3 +74,24 @@ def test_statuses_and_reasons_in_protocol_errors_decode_to_names() -> None:
     assert decoder.decode(data).args_by_name["status"] == "Submitted"
     data = selector("NotChallengeable(uint256,uint8)") + encode(["uint256", "uint8"], [3, 6])
     assert decoder.decode(data).args_by_name["status"] == "Settled"
+
+
+def test_every_enum_a_protocol_error_carries_decodes_to_its_name() -> None:
+    """The decoder's enum table is the generated mirror: every enum argument of every protocol
+    error reads as a member name (check and dispute statuses, reputation outcomes, proposal states)."""
+    from nnc.chain.artifacts import Artifacts
+    from nnc.chain.generated import ENUMS, ERRORS
+
+    decoder = RevertDecoder(Artifacts().all_abis(), SOLIDITY_ENUMS)
+    carrying = {name: args for name, args in ERRORS.items() if any(a.enum for a in args)}
+    expected = {"InvalidCheckStatus", "DisputeNotOpen", "GainNeedsValue", "GovernorUnexpectedProposalState"}
+    assert expected <= carrying.keys()
+    for name, args in carrying.items():
+        types = [a.type for a in args]
+        zero = {"address": "0x" + "00" * 20, "bytes32": bytes(32), "bool": False, "string": "", "bytes": b""}
+        values = [len(ENUMS[a.enum]) - 1 if a.enum else zero.get(a.type, 0) for a in args]
+        err = decoder.decode(selector(f"{name}({','.join(types)})") + encode(types, values))
+        assert err.name == name
+        for a in args:
+            if a.enum:
+                assert err.args_by_name[a.name] == ENUMS[a.enum][-1], (name, a.name)

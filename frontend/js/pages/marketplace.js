@@ -3,8 +3,10 @@ import { api } from '../api.js';
 import { getDeployment } from '../chain.js';
 import { badge, empty, field, h, table } from '../dom.js';
 import { amount, short, tokenSymbol } from '../format.js';
+import { ENUMS } from '../generated/protocol.js';
 
-const STATUSES = ['', 'published', 'assigned', 'running', 'submitted', 'settled', 'cancelled', 'expired', 'disputed', 'slashed', 'failed'];
+// The status filter: every ITaskMarket.TaskStatus but None, as the API names them; '' is any.
+const STATUSES = ['', ...ENUMS.TaskStatus.filter((s) => s !== 'None').map((s) => s.toLowerCase())];
 
 export async function marketplacePage() {
   const d = getDeployment();

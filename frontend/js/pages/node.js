@@ -6,6 +6,7 @@ import { contract, getDeployment, has } from '../chain.js';
 import { earningsChart } from '../chart.js';
 import { badge, empty, field, h, table } from '../dom.js';
 import { amount, short, tokenSymbol, when } from '../format.js';
+import { CONSTANTS } from '../generated/protocol.js';
 import { send } from '../tx.js';
 import * as wallet from '../wallet.js';
 import { actionRunner, approveIfNeeded, errorLine } from '../components/transaction-flow.js';
@@ -58,8 +59,8 @@ export async function nodePage() {
       h('dt', {}, 'Unbonding'), h('dd', { id: 'unbonding', 'data-wei': s.unbonding }, `${amount(s.unbonding, 'NNT')}${ready ? ` (ready ${when(ready)})` : ''}`),
       h('dt', {}, 'Minimum stake'), h('dd', {}, amount(s.min_stake, 'NNT')),
       h('dt', {}, 'Wallet'), h('dd', {}, amount(node.balances.nnt, 'NNT')))),
-    h('div', { class: 'card' }, h('h2', {}, 'Reputation'), h('p', { id: 'reputation', class: 'mono' }, `${node.reputation} / 10000`),
-      h('meter', { min: 0, max: 10000, low: 3000, high: 7000, optimum: 10000, value: node.reputation, 'aria-label': 'Reputation' }),
+    h('div', { class: 'card' }, h('h2', {}, 'Reputation'), h('p', { id: 'reputation', class: 'mono' }, `${node.reputation} / ${CONSTANTS['Reputation.MAX']}`),
+      h('meter', { min: 0, max: CONSTANTS['Reputation.MAX'], low: 3000, high: 7000, optimum: CONSTANTS['Reputation.MAX'], value: node.reputation, 'aria-label': 'Reputation' }),
       h('p', { class: 'muted' }, `hardware class ${node.profile.hardware_class}, benchmark ${node.profile.benchmark_score || 'not attested'}`)),
     h('div', { class: 'card', id: 'claimable' }, h('h2', {}, 'Claimable'), h('dl', { class: 'kv' },
       h('dt', {}, 'ETH'), h('dd', { id: 'claim-eth', 'data-wei': node.claimable.eth }, amount(node.claimable.eth, 'ETH')),

@@ -4,9 +4,10 @@ import { api } from '../api.js';
 import { getDeployment } from '../chain.js';
 import { badge, empty, h, table } from '../dom.js';
 import { amount, short, tokenSymbol, when } from '../format.js';
+import { ENUMS } from '../generated/protocol.js';
 
 const FINAL = new Set(['settled', 'cancelled', 'expired', 'slashed', 'failed']);
-const STATUSES = ['none', 'published', 'assigned', 'running', 'submitted', 'verifying', 'settled', 'cancelled', 'expired', 'disputed', 'slashed', 'failed'];
+const STATUSES = ENUMS.TaskStatus.map((s) => s.toLowerCase()); // by value, as the API names them
 const ABANDON_REASONS = ['a resource limit', 'an invalid task', 'a node fault']; // ITaskMarket.AbandonReason
 
 function describe(e, symbol) {
