@@ -19,9 +19,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from nnc.errors import ArtifactError
+
+
+class ErrorArg(NamedTuple):
+    """One argument of a custom error."""
+
+    name: str
+    type: str  # its ABI type
+    enum: str | None  # the enum (in ENUMS) whose member the value is, if any
+
 
 DECLARATIONS = "declarations.json"
 AST_SELECTION = "ast"
