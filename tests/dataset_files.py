@@ -55,7 +55,8 @@ def write_parquet(root: Path, arrays: Arrays, text: list[str] | None = None) -> 
         pq.write_table(pa.table({"text": text}), root / "corpus.parquet")
         return root
     inputs = pa.array([x.reshape(-1).tolist() for x in arrays[0]], type=pa.list_(pa.float32(), 64))
-    pq.write_table(pa.table({"inputs": inputs, "label": pa.array(arrays[1])}), root / "train.parquet", row_group_size=16)
+    table = pa.table({"inputs": inputs, "label": pa.array(arrays[1])})
+    pq.write_table(table, root / "train.parquet", row_group_size=16)
     return root
 
 

@@ -29,7 +29,8 @@ def checked_batch(inputs: npt.NDArray[np.generic], labels: npt.NDArray[np.generi
 
 def concatenate(batches: Batches, where: str) -> Batch:
     """All batches as one pair of arrays; DatasetError when there are none or their shapes differ."""
-    xs, ys = [], []
+    xs: list[Inputs] = []
+    ys: list[Labels] = []
     for x, y in batches:
         if xs and x.shape[1:] != xs[0].shape[1:]:
             raise DatasetError(f"{where}: samples of different shapes ({xs[0].shape[1:]} and {x.shape[1:]})")

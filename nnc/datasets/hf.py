@@ -69,9 +69,9 @@ def _record_batches(path: Path) -> Iterator[object]:
 
 def hf_batches(root: Path, decoder: ImageDecoder) -> Batches:
     for path in arrow_files(root):
-        yield from record_batches(_record_batches(path), decoder, str(path))  # type: ignore[arg-type]
+        yield from record_batches(_record_batches(path), decoder, str(path))
 
 
 def hf_text(root: Path) -> Iterator[str]:
     for path in arrow_files(root):
-        yield from record_text(_record_batches(path), str(path))  # type: ignore[arg-type]
+        yield from record_text(_record_batches(path), str(path))

@@ -10,8 +10,8 @@ from nnc.datasets.arrays import npz_batches, safetensors_batches
 from nnc.datasets.batches import Batch, Batches, concatenate
 from nnc.datasets.formats import FORMATS, TEXT_FORMATS, DatasetFormat, dataset_root, detect_format, files_with
 from nnc.datasets.hf import hf_batches, hf_text
-from nnc.datasets.images import ImageDecoder
 from nnc.datasets.imagefolder import imagefolder_batches
+from nnc.datasets.images import ImageDecoder
 from nnc.datasets.tables import parquet_batches, parquet_text
 from nnc.datasets.webdataset import webdataset_batches
 from nnc.errors import DatasetError

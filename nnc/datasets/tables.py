@@ -59,7 +59,7 @@ def _numbers(column: pa.Array, where: str) -> np.ndarray:
         raise DatasetError(f"{where}: inputs must be numbers or images, not {column.type}")
     if column.null_count:
         raise DatasetError(f"{where}: {column.null_count} missing input values")
-    values = column.to_numpy(zero_copy_only=False)
+    values: np.ndarray = column.to_numpy(zero_copy_only=False)
     return values.reshape(rows, *dims) if dims else values.reshape(rows, 1)
 
 

@@ -67,7 +67,8 @@ def _sample(key: str, members: dict[str, bytes], decoder: ImageDecoder, where: s
             raise DatasetError(f"{where}: sample {key!r}: .npy is not an array: {exc}") from exc
     image_ext = next((e for e in members if "." + e.rsplit(".", 1)[-1] in IMAGE_SUFFIXES), None)
     if image_ext is None:
-        raise DatasetError(f"{where}: sample {key!r} has no image or .npy input (members: {', '.join(sorted(members))})")
+        raise DatasetError(f"{where}: sample {key!r} has no image or .npy input "
+                           f"(members: {', '.join(sorted(members))})")
     return decoder.decode(members[image_ext], f"{where} sample {key!r}"), label
 
 

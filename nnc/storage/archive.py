@@ -129,9 +129,9 @@ def archive_entries(path: Path) -> list[TreeEntry]:
                         hasher.update(chunk)
                 entries.append(TreeEntry(_checked_name(info.filename, path), info.file_size, hasher.hexdigest()))
         return entries
-    for name, archive, member in _tar_members(path):
+    for name, tar, member in _tar_members(path):
         hasher = hashlib.sha256()
-        handle = archive.extractfile(member)
+        handle = tar.extractfile(member)
         assert handle is not None
         while chunk := handle.read(CHUNK_SIZE):
             hasher.update(chunk)
@@ -168,10 +168,10 @@ def extract_archive(path: Path, dest: Path) -> Path:
                     with archive.open(info) as source, open(target, "wb") as out:
                         shutil.copyfileobj(source, out, CHUNK_SIZE)
         else:
-            for name, archive, member in _tar_members(path):
+            for name, tar, member in _tar_members(path):
                 target = temp / name
                 target.parent.mkdir(parents=True, exist_ok=True)
-                handle = archive.extractfile(member)
+                handle = tar.extractfile(member)
                 assert handle is not None
                 with open(target, "wb") as out:
                     shutil.copyfileobj(handle, out, CHUNK_SIZE)

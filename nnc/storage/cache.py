@@ -16,6 +16,7 @@ import logging
 import os
 import shutil
 from pathlib import Path
+from typing import Final
 
 from nnc.errors import StorageError
 from nnc.storage.archive import archive_kind, content_digest, extract_archive
@@ -23,6 +24,9 @@ from nnc.storage.base import Store
 from nnc.storage.hashing import sha256_file
 
 log = logging.getLogger(__name__)
+
+DATASET_CACHE: Final = "datasets"
+"""The folder, under a node's home, of its cache of fetched datasets (by content id)."""
 
 
 def cache_key(uri: str) -> str:

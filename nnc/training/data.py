@@ -13,7 +13,6 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +22,7 @@ from nnc.datasets import open_dataset
 from nnc.errors import DatasetError, TrainingError
 from nnc.storage.archive import archive_kind, content_digest
 from nnc.storage.base import Store
-from nnc.storage.cache import ContentCache, link_copy
+from nnc.storage.cache import DATASET_CACHE, ContentCache, link_copy
 from nnc.task import DATASET_SHAPES, DatasetSpec, TaskSpec, dataset_kind
 from nnc.training import synthetic
 from nnc.training.split import split_indices
@@ -169,10 +168,6 @@ def load_dataset_digest(spec: TaskSpec, dataset_file: Path | None = None) -> str
 
         return text_digest(corpus_bytes(spec, dataset_file))
     return dataset_digest(*_load_arrays(spec.dataset, dataset_file))
-
-
-DATASET_CACHE: Final = "datasets"
-"""The folder, under a node's data dir, of its cache of fetched datasets (by content id)."""
 
 
 def fetch_dataset(spec: TaskSpec, store: Store, directory: Path, cache: Path | None = None) -> Path | None:

@@ -75,7 +75,8 @@ def load_text(spec: TaskSpec, dataset_file: Path | None = None) -> TextData:
         plain = dataset_file is None or (spec.dataset.format is None and dataset_file.is_file())
         actual = text_digest(raw) if plain else content_digest(dataset_file)  # type: ignore[arg-type]
         if actual != spec.dataset.digest:
-            raise DatasetError(f"dataset {spec.dataset.name!r} has digest {actual}, the spec pins {spec.dataset.digest}")
+            raise DatasetError(f"dataset {spec.dataset.name!r} has digest {actual}, "
+                               f"the spec pins {spec.dataset.digest}")
     span = spec.model.context + 1
     stride = max(1, spec.model.context // 2)
     tokens = torch.from_numpy(np.frombuffer(raw, dtype=np.uint8).astype(np.int64))
