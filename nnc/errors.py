@@ -65,6 +65,10 @@ class TrainingError(NNCError):
     """A training run could not be carried out as the spec asks."""
 
 
+class DatasetError(TrainingError):
+    """A dataset cannot be read as its format says, or does not fit the spec (shape, classes, digest)."""
+
+
 class ResourceLimitError(NNCError):
     """A task needed more memory or time than the node running it allows."""
 

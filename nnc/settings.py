@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     storage_url: str | None = Field(default=None, description="default: local://<data_dir>/store; or "
                                     "ipfs+http://host:port (Kubo RPC API), ar+http://host:port (Arweave gateway)")
     ipfs_api_url: str | None = Field(default=None, description="Kubo RPC API for ipfs:// reads, e.g. http://127.0.0.1:5001")
+    ipfs_upload_url: str | None = Field(default=None, description="the storage node as browsers reach it, for the "
+                                        "web app's chunked dataset uploads; default: ipfs_api_url or storage_url's")
     arweave_url: str | None = Field(default=None, description="Arweave gateway for ar:// reads, e.g. http://127.0.0.1:1984")
     arweave_wallet: Path | None = Field(default=None, description="JWK key file that signs Arweave uploads")
     encryption_key_file: Path | None = Field(default=None, description="X25519 key; default: <data_dir>/encryption.key")

@@ -34,6 +34,7 @@ from nnc.api.responses import (
     TemplateList,
     Trace,
     Upload,
+    UploadTarget,
     Validation,
 )
 from nnc.api.uploads import KINDS, LIMITS
@@ -148,6 +149,9 @@ def openapi_document() -> dict[str, Any]:
                 "parameters": [{"name": "kind", "in": "query", "required": True, "schema": {"enum": list(KINDS)}}],
                 "requestBody": upload_body,
                 "responses": _responses("stored", _ref(Upload), ("400", "413", "422", "502"), "201")}},
+            "/api/uploads/target": _get("Where the browser uploads a dataset too large for /api/uploads: the "
+                                        "storage node, in chunks", "the upload target", _ref(UploadTarget),
+                                        chain=False),
             "/api/specs": {"post": {"summary": "Validate a task spec and store its canonical JSON",
                                     "requestBody": json_spec,
                                     "responses": _responses("stored", _ref(Upload), ("400", "413", "422", "502"),

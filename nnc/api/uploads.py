@@ -10,9 +10,10 @@ import hashlib
 from typing import IO, Any, Final, get_args
 
 from nnc.api.errors import InvalidInputError, PayloadTooLargeError, UnprocessableError
-from nnc.api.responses import Upload, UploadKind, Validation
+from nnc.api.responses import Upload, UploadKind, UploadTarget, Validation
 from nnc.errors import TaskSpecError
 from nnc.node.profile import hardware_class, profile_digest, profile_from_json
+from nnc.settings import Settings
 from nnc.storage import Store
 from nnc.task import canonical_json, compute_units, parse_spec, spec_digest
 
@@ -22,6 +23,8 @@ LIMITS: Final[dict[UploadKind, int]] = {"spec": 256 * KiB, "profile": 64 * KiB, 
 """Largest upload of each kind, in bytes; the app's MAX_CONTENT_LENGTH sits just above the largest."""
 KINDS: Final[tuple[UploadKind, ...]] = get_args(UploadKind)
 CHUNK: Final = 64 * KiB
+DIRECT_CHUNK: Final = 8 * MiB
+"""Chunk size of the browser's uploads straight to the storage node."""
 
 
 def parse_kind(raw: str) -> UploadKind:
@@ -39,6 +42,18 @@ def store_upload(store: Store, kind: UploadKind, data: bytes) -> Upload:
     if kind == "profile":
         return store_profile(store, data)
     return store_dataset(store, data)
+
+
+def upload_target(settings: Settings) -> UploadTarget:
+    """Where the browser uploads large datasets: the storage node's Kubo RPC API (`ipfs_upload_url`,
+    else `ipfs_api_url`, else `storage_url` when it names IPFS). A URL with credentials in it is
+    never handed out (the browser would see them): then there is no target."""
+    url = settings.ipfs_upload_url or settings.ipfs_api_url
+    if url is None and (settings.storage_url or "").startswith(("ipfs+http://", "ipfs+https://")):
+        url = (settings.storage_url or "").split("+", 1)[1]
+    if url is not None and "@" in url.split("//", 1)[-1].split("/", 1)[0]:
+        url = None
+    return {"url": url.rstrip("/") if url else None, "chunk_bytes": DIRECT_CHUNK, "api_limit_bytes": LIMITS["dataset"]}
 
 
 def read_bounded(stream: IO[bytes], kind: UploadKind) -> bytes:

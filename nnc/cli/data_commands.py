@@ -20,23 +20,37 @@ def data_group() -> None:
 
 
 @data_group.command("put")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
 @click.option("--backend", type=click.Choice(list(BACKEND_SCHEMES)), default=None,
               help="where to store it (default: the backend of settings storage_url)")
 @click.option("--encrypt-to", "recipients", multiple=True, metavar="PUBKEYHEX",
               help="encrypt to this X25519 public key (64 hex digits); repeat for several recipients")
 @click.pass_context
 def put_cmd(ctx: click.Context, file: Path, backend: str | None, recipients: tuple[str, ...]) -> None:
-    """Store FILE and print its URI."""
+    """Store FILE (a file, or a dataset directory) and print its URI.
+
+    A directory is stored as its canonical tar; for a directory or an archive (.tar, .tar.gz,
+    .zip) a second line gives the digest a spec's dataset.digest pins (the same for both)."""
     from nnc.storage import store_from_settings
+    from nnc.storage.archive import archive_entries, archive_kind, put_directory, tree_digest
     from nnc.storage.crypto import encrypt_file, parse_public_key
 
     settings = settings_of(ctx)
     store = store_from_settings(settings).backend(backend)
+    if file.is_dir():
+        if recipients:
+            raise ConfigError(f"{file} is a directory: --encrypt-to takes a single file (an archive of it)")
+        with bytes_bar(ctx, f"uploading {file.name}/") as on_progress:
+            uri, digest = put_directory(store, file, on_progress)
+        click.echo(uri)
+        click.echo(f"digest {digest}")
+        return
     if not recipients:
         with bytes_bar(ctx, f"uploading {file.name}", file.stat().st_size) as on_progress:
             uri = store.put_file(file, on_progress)
         click.echo(uri)
+        if archive_kind(file) is not None:
+            click.echo(f"digest {tree_digest(archive_entries(file))}")
         return
     keys = [parse_public_key(text) for text in recipients]  # a bad key fails before any work
     with tempfile.TemporaryDirectory(prefix="nnc-encrypt-") as tmp:

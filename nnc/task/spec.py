@@ -14,9 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
+from nnc.datasets.formats import FORMATS, TEXT_FORMATS, DatasetFormat
 from nnc.errors import TaskSpecError
 from nnc.task.datasets import DATASET_SHAPES, DatasetName, dataset_kind
 from nnc.task.model_specs import AnyModelSpec, SpecSection, UNetSpec
@@ -51,15 +60,43 @@ class DatasetSpec(SpecSection):
     """The dataset and its train/eval split.
 
     `uri` locates a stored copy of the data, fetched and checked against its content id, else the
-    bundled (or generated) copy is used: for a classification set an .npz of `inputs` and `labels`
-    with the named dataset's shapes, for a text set a UTF-8 text file. `digest`, when given, must
-    equal the SHA-256 (hex) of the loaded arrays or bytes.
+    bundled (or generated) copy is used. Without a `format`, as before: for a classification set an
+    .npz of `inputs` and `labels` with the named dataset's shapes, for a text set a UTF-8 text
+    file. With one (`nnc.datasets.FORMATS`), `uri` names a file, or a directory or archive (.tar,
+    .tar.gz, .zip) as `nnc data put DIR` stores it, holding that format; the samples must fit the
+    named dataset's input shape and classes (images are decoded to it).
+
+    `digest`, when given, pins the content: for a single .npz (or text) file the SHA-256 (hex) of
+    the loaded arrays (or bytes), as before; for a directory or archive its tree digest
+    (`nnc.storage.archive.tree_digest`, the same for a folder and any archive of it); for any
+    other file its SHA-256.
     """
 
     name: DatasetName
     eval_fraction: float = Field(gt=0.0, le=0.5)
     uri: str | None = Field(default=None, min_length=1)
     digest: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    format: DatasetFormat | None = Field(default=None, description=f"one of {', '.join(FORMATS)}; "
+                                         "absent: an .npz (classification) or a UTF-8 text file (text)")
+
+    @model_validator(mode="after")
+    def _check_format(self) -> DatasetSpec:
+        if self.format is not None and dataset_kind(self.name) == "text" and self.format not in TEXT_FORMATS:
+            raise PydanticCustomError(
+                "format_mismatch", "format '{format}' cannot hold a text corpus (use {allowed}, with a 'text' column)",
+                {"format": self.format, "allowed": " or ".join(sorted(TEXT_FORMATS))})
+        if self.format is not None and self.uri is None:
+            raise PydanticCustomError("format_without_uri", "format '{format}' needs a uri (the bundled copy has "
+                                      "its own)", {"format": self.format})
+        return self
+
+    @model_serializer(mode="wrap")
+    def _omit_default_format(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """An absent format stays absent from the canonical JSON: older specs keep their digest."""
+        data: dict[str, Any] = handler(self)
+        if self.format is None:
+            data.pop("format", None)
+        return data
 
 
 class TrainingSpec(SpecSection):

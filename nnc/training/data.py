@@ -8,7 +8,9 @@ are in `nnc.training.text`.
 from __future__ import annotations
 
 import hashlib
+import math
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,8 +18,11 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-from nnc.errors import TrainingError
+from nnc.datasets import open_dataset
+from nnc.errors import DatasetError, TrainingError
+from nnc.storage.archive import archive_kind, content_digest
 from nnc.storage.base import Store
+from nnc.storage.cache import DATASET_CACHE, ContentCache, link_copy
 from nnc.task import DATASET_SHAPES, DatasetSpec, TaskSpec, dataset_kind
 from nnc.training import synthetic
 from nnc.training.split import split_indices
@@ -57,24 +62,51 @@ def _file_arrays(path: Path) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.in
         with np.load(path, allow_pickle=False) as archive:
             inputs, labels = archive["inputs"], archive["labels"]
     except (OSError, ValueError, KeyError) as exc:
-        raise TrainingError(f"dataset file {path} is not an .npz with 'inputs' and 'labels' arrays: {exc}") from exc
-    if inputs.dtype != np.float32 or labels.dtype != np.int64 or inputs.ndim != 2 or labels.shape != inputs.shape[:1]:
-        raise TrainingError(f"dataset file {path}: expected float32 inputs (n, features) and int64 labels (n,), "
-                            f"got {inputs.dtype} {inputs.shape} and {labels.dtype} {labels.shape}")
+        raise DatasetError(f"dataset file {path} is not an .npz with 'inputs' and 'labels' arrays: {exc}") from exc
+    if inputs.dtype != np.float32 or labels.dtype != np.int64 or inputs.ndim < 2 or labels.shape != inputs.shape[:1]:
+        raise DatasetError(f"dataset file {path}: expected float32 inputs (n, features) and int64 labels (n,), "
+                           f"got {inputs.dtype} {inputs.shape} and {labels.dtype} {labels.shape}")
     return inputs, labels
+
+
+def is_single_file(dataset: DatasetSpec, dataset_file: Path) -> bool:
+    """Whether the dataset is read as before formats existed: one .npz file (or a text file), whose
+    digest is that of its loaded arrays (or bytes) rather than of the file or tree."""
+    return dataset.format in (None, "npz") and dataset_file.is_file() and archive_kind(dataset_file) is None
+
+
+def _stored_arrays(dataset: DatasetSpec, dataset_file: Path,
+                   ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+    if dataset.format is None and dataset_file.is_file():
+        return _file_arrays(dataset_file)
+    shape = DATASET_SHAPES[dataset.name]
+    return open_dataset(dataset_file, dataset.format, input_shape=shape.input_shape).arrays()
+
+
+def check_fit(dataset: DatasetSpec, inputs: npt.NDArray[np.float32], labels: npt.NDArray[np.int64]) -> None:
+    """DatasetError unless the samples fit what the spec's model takes: the named dataset's input
+    size and class indices in [0, classes)."""
+    shape = DATASET_SHAPES[dataset.name]
+    sample = tuple(inputs.shape[1:])
+    if math.prod(sample) != shape.n_inputs:
+        raise DatasetError(f"dataset {dataset.name!r}: samples of shape {sample} ({math.prod(sample)} values) do "
+                           f"not fit the model, which takes {shape.input_shape} ({shape.n_inputs} values)")
+    if len(labels) and (int(labels.min()) < 0 or int(labels.max()) >= shape.n_classes):
+        bad = int(labels.min()) if int(labels.min()) < 0 else int(labels.max())
+        raise DatasetError(f"dataset {dataset.name!r}: label {bad} is out of range for the model's "
+                           f"{shape.n_classes} classes (0 to {shape.n_classes - 1})")
 
 
 def _load_arrays(dataset: DatasetSpec, dataset_file: Path | None = None,
                  ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
-    """The dataset's arrays: from `dataset_file` (the spec's `uri`, fetched and hash-checked by
-    the caller) when the spec names one, else the bundled copy."""
+    """The dataset's arrays, inputs flattened to (n, features): from `dataset_file` (the spec's
+    `uri`, fetched and hash-checked by the caller; a file or a directory) when the spec names one,
+    else the bundled copy."""
     if dataset.uri is not None and dataset_file is None:
         raise TrainingError(f"dataset {dataset.name!r} lives at {dataset.uri}: fetch it and pass the file")
-    inputs, labels = _file_arrays(dataset_file) if dataset_file is not None else _bundled_arrays(dataset)
-    shape = DATASET_SHAPES[dataset.name]
-    if inputs.shape[1] != shape.n_inputs or int(labels.max()) + 1 != shape.n_classes:
-        raise TrainingError(f"dataset {dataset.name!r} does not have the shape {shape}")
-    return inputs, labels
+    inputs, labels = _stored_arrays(dataset, dataset_file) if dataset_file is not None else _bundled_arrays(dataset)
+    check_fit(dataset, inputs, labels)
+    return inputs.reshape(len(inputs), -1), labels
 
 
 def dataset_digest(inputs: npt.NDArray[np.float32], labels: npt.NDArray[np.int64]) -> str:
@@ -98,11 +130,7 @@ def load_data(spec: TaskSpec, dataset_file: Path | None = None) -> SplitData:
     if the spec pins one, and split it."""
     inputs, labels = _load_arrays(spec.dataset, dataset_file)
     if spec.dataset.digest is not None:
-        actual = dataset_digest(inputs, labels)
-        if actual != spec.dataset.digest:
-            raise TrainingError(
-                f"dataset {spec.dataset.name!r} has digest {actual}, the spec pins {spec.dataset.digest}"
-            )
+        check_digest(spec.dataset, lambda: dataset_digest(inputs, labels), dataset_file)
     train, evaluation = split_indices(len(labels), spec.training.seed, spec.dataset.eval_fraction)
     x = torch.from_numpy(inputs)
     y = torch.from_numpy(labels)
@@ -116,8 +144,25 @@ def load_data(spec: TaskSpec, dataset_file: Path | None = None) -> SplitData:
     )
 
 
+def check_digest(dataset: DatasetSpec, loaded_digest: Callable[[], str], dataset_file: Path | None) -> None:
+    """DatasetError unless the dataset's digest is the one the spec pins: `loaded_digest()` (of the
+    loaded arrays or corpus) for the bundled copy or a single .npz or text file, else the content
+    digest of the file, directory or archive."""
+    if dataset.digest is None:
+        return
+    if dataset_file is None or is_single_file(dataset, dataset_file):
+        actual = loaded_digest()
+    else:
+        actual = content_digest(dataset_file)
+    if actual != dataset.digest:
+        raise DatasetError(f"dataset {dataset.name!r} has digest {actual}, the spec pins {dataset.digest}"
+                           f"{f' (content of {dataset.uri})' if dataset.uri else ''}")
+
+
 def load_dataset_digest(spec: TaskSpec, dataset_file: Path | None = None) -> str:
     """The digest `DatasetSpec.digest` must hold for the spec's dataset (before splitting)."""
+    if dataset_file is not None and not is_single_file(spec.dataset, dataset_file):
+        return content_digest(dataset_file)
     if dataset_kind(spec.dataset.name) == "text":
         from nnc.training.text import corpus_bytes, text_digest
 
@@ -125,17 +170,25 @@ def load_dataset_digest(spec: TaskSpec, dataset_file: Path | None = None) -> str
     return dataset_digest(*_load_arrays(spec.dataset, dataset_file))
 
 
-def fetch_dataset(spec: TaskSpec, store: Store, directory: Path) -> Path | None:
-    """Downloads the spec's dataset `uri` (verified against its content id by the store) into
-    `directory`, once; None for a spec that uses the bundled copy."""
+def fetch_dataset(spec: TaskSpec, store: Store, directory: Path, cache: Path | None = None) -> Path | None:
+    """The spec's dataset `uri`, verified against its content id and ready to read, placed in
+    `directory`: a file, or the extracted directory of an archive. None for a spec that uses the
+    bundled copy.
+
+    The download streams to disk through `cache` (default: `directory/datasets`), a node's cache by
+    content id: a second task on the same dataset downloads nothing, and a corrupt cache entry is
+    fetched again. What lands in `directory` is made of hard links to the cache where possible
+    (a sandboxed program sees it inside its work dir).
+    """
     if spec.dataset.uri is None:
         return None
-    suffix = ".txt" if dataset_kind(spec.dataset.name) == "text" else ".npz"
+    entries = ContentCache(cache if cache is not None else directory / DATASET_CACHE, store)
+    cached = entries.materialized(spec.dataset.uri)
+    if cached.parent == directory:
+        return cached
+    suffix = ".d" if cached.is_dir() else ".txt" if dataset_kind(spec.dataset.name) == "text" else ".npz"
     dest = directory / f"dataset-{hashlib.sha256(spec.dataset.uri.encode()).hexdigest()[:16]}{suffix}"
-    if not dest.exists():
-        directory.mkdir(parents=True, exist_ok=True)
-        store.get_file(spec.dataset.uri, dest)
-    return dest
+    return link_copy(cached, dest)
 
 
 class BatchSampler:

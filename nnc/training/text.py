@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nnc.errors import TrainingError
+from nnc.errors import DatasetError, TrainingError
+from nnc.storage.archive import content_digest
 from nnc.task import CausalLMSpec, TaskSpec
 from nnc.training.split import split_indices
 
@@ -39,7 +40,13 @@ def corpus_bytes(spec: TaskSpec, dataset_file: Path | None = None) -> bytes:
     """The spec's corpus: `dataset_file` (its fetched `uri`) or the bundled text; checked as UTF-8."""
     if spec.dataset.uri is not None and dataset_file is None:
         raise TrainingError(f"dataset {spec.dataset.name!r} lives at {spec.dataset.uri}: fetch it and pass the file")
-    if dataset_file is not None:
+    if dataset_file is not None and (spec.dataset.format is not None or dataset_file.is_dir()):
+        from nnc.datasets import open_dataset
+
+        raw = open_dataset(dataset_file, spec.dataset.format).text()
+        if len(raw) > MAX_CORPUS_BYTES:
+            raise DatasetError(f"text dataset {dataset_file} is over {MAX_CORPUS_BYTES} bytes")
+    elif dataset_file is not None:
         if dataset_file.stat().st_size > MAX_CORPUS_BYTES:
             raise TrainingError(f"text dataset {dataset_file} is over {MAX_CORPUS_BYTES} bytes")
         raw = dataset_file.read_bytes()
@@ -64,9 +71,12 @@ def load_text(spec: TaskSpec, dataset_file: Path | None = None) -> TextData:
     if not isinstance(spec.model, CausalLMSpec):
         raise TrainingError(f"a text dataset trains a causal-lm, not a {spec.model.kind!r}")
     raw = corpus_bytes(spec, dataset_file)
-    if spec.dataset.digest is not None and text_digest(raw) != spec.dataset.digest:
-        raise TrainingError(f"dataset {spec.dataset.name!r} has digest {text_digest(raw)}, "
-                            f"the spec pins {spec.dataset.digest}")
+    if spec.dataset.digest is not None:
+        plain = dataset_file is None or (spec.dataset.format is None and dataset_file.is_file())
+        actual = text_digest(raw) if plain else content_digest(dataset_file)  # type: ignore[arg-type]
+        if actual != spec.dataset.digest:
+            raise DatasetError(f"dataset {spec.dataset.name!r} has digest {actual}, "
+                               f"the spec pins {spec.dataset.digest}")
     span = spec.model.context + 1
     stride = max(1, spec.model.context // 2)
     tokens = torch.from_numpy(np.frombuffer(raw, dtype=np.uint8).astype(np.int64))

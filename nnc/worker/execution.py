@@ -107,7 +107,7 @@ class Execution:
             workdir = n.workdir(task_id)
             log.info("task %d: %s training %s (%d steps)", task_id, n.tag, spec.name, spec.training.steps)
             snapshots = SnapshotPoster(n.market, task_id, n.address)
-            dataset_file = n.key.open_dataset(fetch_dataset(spec, n.store, workdir))
+            dataset_file = n.key.open_dataset(fetch_dataset(spec, n.store, workdir, n.dataset_cache))
             result = self.train(
                 spec, workdir, task_id=task_id, dataset_file=dataset_file,
                 on_checkpoint=snapshots.post,

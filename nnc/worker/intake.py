@@ -48,7 +48,8 @@ class Intake:
             if spec.framework not in n.runtimes:
                 raise TaskSpecError(f"framework {spec.framework!r} is not among this node's runtimes "
                                     f"({', '.join(n.runtimes)})")
-            if spec.privacy is not None and not n.key.can_read(fetch_dataset(spec, n.store, n.workdir(task_id))):
+            if spec.privacy is not None and not n.key.can_read(
+                    fetch_dataset(spec, n.store, n.workdir(task_id), n.dataset_cache)):
                 raise TaskSpecError("its private dataset is not encrypted to this node's key")
             task = n.market.task(task_id)
             if compute_units(spec) != task.compute_units:

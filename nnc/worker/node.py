@@ -15,6 +15,7 @@ from nnc.metrics import DaemonMetrics
 from nnc.runtimes import offered_runtimes
 from nnc.settings import Settings
 from nnc.storage import Store
+from nnc.storage.cache import DATASET_CACHE
 from nnc.worker.privacy import NodeKey
 from nnc.worker.sandbox import SandboxLimits
 from nnc.worker.standby import Standby
@@ -55,6 +56,11 @@ class Node:
 
     def workdir(self, task_id: int) -> Path:
         return self.home / "tasks" / str(task_id)
+
+    @property
+    def dataset_cache(self) -> Path:
+        """This node's datasets by content id: a task on a dataset fetched before downloads nothing."""
+        return self.home / DATASET_CACHE
 
     def sandbox_limits(self) -> SandboxLimits:
         cpus = tuple(self.settings.sandbox_cpus) if self.settings.sandbox_cpus else None

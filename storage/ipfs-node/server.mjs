@@ -2,15 +2,22 @@
 // subset of the Kubo RPC HTTP API that nnc.storage.ipfs uses, so the same Python client works
 // against this node, a kubo daemon or a pinning gateway that speaks the Kubo RPC API.
 //
-//   node storage/ipfs-node/server.mjs --repo DIR [--host 127.0.0.1] [--port 5001]
+//   node storage/ipfs-node/server.mjs --repo DIR [--host 127.0.0.1] [--port 5001] [--cors-origin ORIGIN]
 //
 // Endpoints (POST only, like kubo): version, add, cat, pin/add, pin/rm, block/stat, block/get.
+// Beyond kubo, a chunked upload for browsers (large files without one huge request):
+// nnc/upload/start -> {Id}; nnc/upload/chunk?id=&offset= with the raw bytes as body -> {Size}
+// (a chunk already received is acknowledged again, so a retried chunk is harmless);
+// nnc/upload/finish?id=&size= plus add's import options -> {Hash, Size}, imported as `add` would.
+// Only these answer cross-origin requests, from --cors-origin (default *).
 // `add` imports with kubo's defaults (256 KiB chunks, balanced layout with 174 links per node,
 // raw leaves for CIDv1), so a CID here equals kubo's for the same bytes. The node is offline:
 // it never fetches blocks from the network, and a missing block is an error, not a wait.
 import './node20-compat.mjs'
 import { createServer } from 'node:http'
-import { mkdirSync } from 'node:fs'
+import { createReadStream, createWriteStream, mkdirSync } from 'node:fs'
+import { rm, stat } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import busboy from 'busboy'
@@ -31,7 +38,8 @@ const { values: args } = parseArgs({
   options: {
     repo: { type: 'string' },
     host: { type: 'string', default: '127.0.0.1' },
-    port: { type: 'string', default: '5001' }
+    port: { type: 'string', default: '5001' },
+    'cors-origin': { type: 'string', default: '*' }
   }
 })
 if (!args.repo) {
@@ -39,6 +47,8 @@ if (!args.repo) {
   process.exit(2)
 }
 mkdirSync(args.repo, { recursive: true })
+const UPLOADS = join(args.repo, 'uploads')
+mkdirSync(UPLOADS, { recursive: true })
 
 // blockstore-fs writes each block through one temporary file per block name, so two concurrent
 // writes of the same block (a file with repeated chunks) collide and the loser retries for ~1 s.
@@ -222,6 +232,70 @@ async function blockGet (req, res, query) {
   res.end(block)
 }
 
+// Chunked uploads: each is a staging file in the repo, appended chunk by chunk in order.
+function uploadPath (query) {
+  const id = query.get('id') ?? ''
+  if (!/^[0-9a-f]{32}$/.test(id)) throw new ApiError(`invalid upload id ${JSON.stringify(id)}`, 400, 1)
+  return join(UPLOADS, id)
+}
+
+const writing = new Set() // uploads with a chunk being appended
+
+async function stagedSize (path) {
+  try {
+    return (await stat(path)).size
+  } catch (err) {
+    if (err.code === 'ENOENT') throw new ApiError('no such upload (never started, or already finished)', 404, 1)
+    throw err
+  }
+}
+
+async function uploadStart (req, res) {
+  const id = randomBytes(16).toString('hex')
+  await new Promise((resolve, reject) => createWriteStream(join(UPLOADS, id)).on('error', reject).end(resolve))
+  sendJson(res, 200, { Id: id })
+}
+
+async function uploadChunk (req, res, query) {
+  const path = uploadPath(query)
+  const offset = Number(query.get('offset'))
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new ApiError('offset must be a byte count', 400, 1)
+  const size = await stagedSize(path)
+  if (offset > size) throw new ApiError(`chunk at ${offset} leaves a gap: ${size} bytes received so far`, 409, 1)
+  if (offset < size) { // a retried chunk: what it covers is already here
+    req.resume()
+    await new Promise((resolve) => req.on('end', resolve))
+    sendJson(res, 200, { Size: size })
+    return
+  }
+  if (writing.has(path)) throw new ApiError('another chunk of this upload is being written: send chunks in order', 409, 1)
+  writing.add(path)
+  try {
+    await new Promise((resolve, reject) => {
+      const out = createWriteStream(path, { flags: 'a' })
+      out.on('error', reject).on('finish', resolve)
+      req.on('error', reject)
+      req.pipe(out)
+    })
+  } finally {
+    writing.delete(path)
+  }
+  sendJson(res, 200, { Size: await stagedSize(path) })
+}
+
+async function uploadFinish (req, res, query) {
+  const path = uploadPath(query)
+  const options = importOptions(query)
+  const size = await stagedSize(path)
+  if (query.has('size') && Number(query.get('size')) !== size) {
+    throw new ApiError(`upload has ${size} bytes, expected ${query.get('size')}`, 409, 1)
+  }
+  const cid = await fs.addByteStream(createReadStream(path), options)
+  if (boolArg(query, 'pin', true)) await pinRecursively(cid)
+  await rm(path, { force: true })
+  sendJson(res, 200, { Name: 'upload', Hash: cid.toString(), Size: await cumulativeSize(cid) })
+}
+
 async function version (req, res) {
   sendJson(res, 200, { Version: 'nnc-helia-node/0.1.0', Commit: '', Repo: 'helia', System: process.platform, Golang: '' })
 }
@@ -233,12 +307,24 @@ const routes = {
   '/api/v0/pin/add': pinAdd,
   '/api/v0/pin/rm': pinRm,
   '/api/v0/block/stat': blockStat,
-  '/api/v0/block/get': blockGet
+  '/api/v0/block/get': blockGet,
+  '/api/v0/nnc/upload/start': uploadStart,
+  '/api/v0/nnc/upload/chunk': uploadChunk,
+  '/api/v0/nnc/upload/finish': uploadFinish
 }
+const CROSS_ORIGIN = new Set(['/api/v0/nnc/upload/start', '/api/v0/nnc/upload/chunk', '/api/v0/nnc/upload/finish'])
 
 const server = createServer((req, res) => {
   const url = new URL(req.url, 'http://localhost')
   const handler = routes[url.pathname]
+  if (CROSS_ORIGIN.has(url.pathname)) {
+    res.setHeader('Access-Control-Allow-Origin', args['cors-origin'])
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { 'Access-Control-Allow-Methods': 'POST', 'Access-Control-Allow-Headers': 'Content-Type', 'Access-Control-Max-Age': '600' })
+      res.end()
+      return
+    }
+  }
   if (handler === undefined) {
     sendJson(res, 404, { Message: `unknown command ${url.pathname}`, Code: 0, Type: 'error' })
     return

@@ -3,7 +3,7 @@ included), a module that imports it back, nor a module of a higher layer (`LAYER
 
 The layers, lowest first, as the imports read (`from nnc...` anywhere in a module counts):
 the base (errors, settings, paths, logs, files and processes) → the outside world's adapters
-with no domain in them (storage, the ZK circuit, then the chain's typed contracts, which use
+with no domain in them (storage, the ZK circuit, dataset file formats, then the chain's typed contracts, which use
 the ZK prover) → `task` (specs and costs; `task.publish` stores a spec and escrows its budget,
 so it sits above chain and storage) → `training` (the deterministic loop, checkpoints,
 digests; it reads datasets through `storage.base.Store`) → `runtimes` (frameworks; train,
@@ -30,7 +30,7 @@ LAYERS: dict[str, int] = {
     "nnc": 0, "nnc.errors": 0, "nnc.paths": 0, "nnc.logs": 0, "nnc.jsonfile": 0, "nnc.keystore": 0,
     "nnc.processes": 0, "nnc.resources": 0, "nnc.settings": 0,
     # the outside world's adapters
-    "nnc.storage": 1, "nnc.zk": 1,
+    "nnc.storage": 1, "nnc.zk": 1, "nnc.datasets": 1,
     "nnc.chain": 2,
     # the domain
     "nnc.task": 3,

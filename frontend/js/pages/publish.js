@@ -124,8 +124,11 @@ export async function publishPage() {
       const shortfall = await budgetShortfall(signer, account, market);
       if (shortfall) { form.fail([shortfall]); return; }
       if (f.dataset.files.length) {
-        const data = await attachDataset(spec, f.dataset.files[0], { dropDigest: !jsonMode() });
-        result.append(h('p', {}, 'Dataset stored at ', h('code', {}, data.uri), ` (sha256 ${data.sha256.slice(0, 16)}…)`));
+        const bar = h('progress', { id: 'dataset-progress', max: '1', value: '0' });
+        result.append(h('p', {}, 'Uploading the dataset ', bar));
+        const data = await attachDataset(spec, f.dataset.files[0], {
+          dropDigest: !jsonMode(), onProgress: (sent, total) => { bar.max = String(total); bar.value = String(sent); } });
+        result.append(h('p', {}, 'Dataset stored at ', h('code', {}, data.uri), data.sha256 ? ` (sha256 ${data.sha256.slice(0, 16)}…)` : ''));
       }
       const id = await publishTask(signer, account, spec, market);
       result.append(h('p', { class: 'ok', id: 'published-task', 'data-task': id }, `Task ${id} published. `, h('a', { href: `#/tasks/${id}` }, 'Follow it')));

@@ -6,6 +6,7 @@ import { contract, getDeployment } from '../chain.js';
 import { amount } from '../format.js';
 import { send } from '../tx.js';
 import { approveIfNeeded, erc20, findEvent, isEth, tokenBalance } from '../components/transaction-flow.js';
+import { uploadInChunks } from './chunked-upload.js';
 
 // Why `account` cannot pay the budget, or null when it can.
 export async function budgetShortfall(signer, account, market) {
@@ -15,9 +16,17 @@ export async function budgetShortfall(signer, account, market) {
 }
 
 // Uploads `file` and names it in the spec as dataset.uri; a bundled set's digest (from the form) is
-// dropped since it does not describe the upload. Resolves to the upload's {uri, sha256}.
-export async function attachDataset(spec, file, { dropDigest }) {
-  const data = await api.upload('dataset', file);
+// dropped since it does not describe the upload. A file over the API's limit goes straight to the
+// storage node in chunks (onProgress(sent, total) after each). Resolves to the upload's
+// {uri, size, sha256?} (no sha256 for a direct upload: the node checks it by CID).
+export async function attachDataset(spec, file, { dropDigest, onProgress = () => {} }) {
+  let data;
+  const target = file.size > 0 ? await api.get('/uploads/target') : null;
+  if (target && target.url && file.size > target.api_limit_bytes) {
+    data = await uploadInChunks(file, target.url, { chunkBytes: target.chunk_bytes, onProgress });
+  } else {
+    data = await api.upload('dataset', file);
+  }
   if (dropDigest) delete spec.dataset.digest;
   spec.dataset.uri = data.uri;
   return data;

@@ -11,6 +11,11 @@ from nnc.api.errors import InvalidInputError
 uploads = Blueprint("uploads", __name__, url_prefix="/api/uploads")
 
 
+@uploads.get("/target")
+def target() -> Response:
+    return jsonify(service.upload_target(current_context().settings))
+
+
 @uploads.post("")
 def upload() -> tuple[Response, int]:
     kind = service.parse_kind(request.args.get("kind", ""))

@@ -33,7 +33,16 @@ from nnc.api.responses.protocol import (
     StrategyInfo,
     TokenInfo,
 )
-from nnc.api.responses.publishing import Estimate, Runtime, RuntimeList, Template, TemplateList, Upload, Validation
+from nnc.api.responses.publishing import (
+    Estimate,
+    Runtime,
+    RuntimeList,
+    Template,
+    TemplateList,
+    Upload,
+    UploadTarget,
+    Validation,
+)
 from nnc.api.responses.scalars import (
     Address,
     Amount,
@@ -50,8 +59,8 @@ from nnc.api.responses.tasks import Task, TaskChainView, TaskDetail, TaskList, T
 
 RESPONSES: tuple[type, ...] = (
     Error, Event, Task, TaskList, TaskDetail, Trace, NodeSummary, NodeList, NodeDetail, Dispute, DisputeList,
-    Proposal, ProposalList, Upload, Validation, Estimate, Template, TemplateList, RuntimeList, Params, Deployment,
-    Health)
+    Proposal, ProposalList, Upload, UploadTarget, Validation, Estimate, Template, TemplateList, RuntimeList, Params,
+    Deployment, Health)
 """Every body the API answers with: the OpenAPI document's component schemas."""
 
 __all__ = [
@@ -61,5 +70,5 @@ __all__ = [
     "NodeSummary", "Params", "Proposal", "ProposalList", "ProposalStateName", "ProposalVote", "ReputationInfo",
     "Runtime", "RuntimeList", "SettlementInfo", "StakingInfo", "StrategyInfo", "Task", "TaskChainView",
     "TaskDetail", "TaskList", "TaskNode", "TaskSpecDocument", "TaskStatusName", "Template", "TemplateList",
-    "TokenInfo", "Trace", "Upload", "UploadKind", "Validation",
+    "TokenInfo", "Trace", "Upload", "UploadKind", "UploadTarget", "Validation",
 ]

@@ -24,6 +24,15 @@ class Upload(TypedDict):
     hardware_class: NotRequired[int]
 
 
+class UploadTarget(TypedDict):
+    """Where the browser sends a dataset too large for `/api/uploads`: the storage node's Kubo RPC
+    base URL (null when this API stores elsewhere), in chunks of `chunk_bytes`."""
+
+    url: str | None
+    chunk_bytes: int
+    api_limit_bytes: int
+
+
 class Validation(TypedDict):
     valid: bool
     problems: list[str]
