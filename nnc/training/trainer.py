@@ -15,6 +15,7 @@ chain do not either.
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 import time
@@ -144,7 +145,9 @@ def _restore(program: Program, model: nn.Module, optimizer: torch.optim.Optimize
              what: str) -> None:
     try:
         program.load_weights(model, state.model)
-        optimizer.load_state_dict(state.optimizer)
+        # a copy: on the CPU the optimizer would adopt the state's tensors and update them in place,
+        # so a second replay from the same checkpoint would start from the first one's end
+        optimizer.load_state_dict(copy.deepcopy(state.optimizer))
     except (RuntimeError, ValueError, KeyError) as exc:
         raise TrainingError(f"{what} does not fit the spec's model: {exc}") from exc
 
