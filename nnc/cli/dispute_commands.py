@@ -128,10 +128,18 @@ def verify_group() -> None:
 @click.option("--fee", default="0.01", show_default=True, help="verification fee in ETH")
 @click.pass_context
 def enable_cmd(ctx: click.Context, task_id: int, segments: int, tolerance: float, fee: str) -> None:
-    """Turn on spot-checking for your published TASK_ID and pay the verifier's fee."""
+    """Turn on spot-checking for your published TASK_ID and pay the verifier's fee.
+
+    A task that may train on a GPU needs a tolerance of at least the calibrated CPU↔CUDA distance
+    (`nnc.task.execution.GPU_MIN_TOLERANCE`): its spec is read and checked before anything is sent."""
+    from nnc.chain.market import Market
+    from nnc.task import parse_spec
+    from nnc.task.execution import check_spot_check_tolerance
     from nnc.task.publish import parse_amount
 
     spot_check = spot_check_of(ctx)
+    spec_uri = str(Market(spot_check.client).published_event(task_id)["specURI"])
+    check_spot_check_tolerance(parse_spec(store_of(ctx).get_bytes(spec_uri), source=spec_uri), tolerance)
     spot_check.enable(task_id, segments, tolerance, parse_amount(spot_check.client, fee, ETH))
     click.echo(f"task {task_id}: spot-check of {segments} segment(s), tolerance {tolerance:g}")
 

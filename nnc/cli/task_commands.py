@@ -74,9 +74,15 @@ def dry_run_cmd(ctx: click.Context, spec_file: Path, steps: int, price: int, rep
     if report.seconds_per_step is None or report.estimated_seconds is None:
         click.echo(f"{spec_file}: not trained here ({report.untimed_reason})")
     else:
-        click.echo(f"{spec_file}: trained {report.steps_measured} of {report.total_steps} steps, "
+        click.echo(f"{spec_file}: trained {report.steps_measured} of {report.total_steps} steps on {report.device}, "
                    f"{report.seconds_per_step * 1000:.1f} ms per step")
     click.echo(f"  compute units   {report.compute_units}")
+    if report.reproducible is not None:
+        distance = "" if report.cpu_cuda_distance is None else f", CPU vs CUDA distance {report.cpu_cuda_distance:.3g}"
+        click.echo(f"  reproducible    {'yes' if report.reproducible else 'NO'} (two runs from the seed{distance}; "
+                   f"spot-check tolerance at least {report.suggested_tolerance:.3g})")
+    if report.determinism_warning is not None:
+        click.echo(f"  warning: {report.determinism_warning}", err=True)
     if report.peak_memory_mb is not None:
         click.echo(f"  peak memory     {report.peak_memory_mb:.1f} MB above the process's start")
     if report.estimated_seconds is not None:

@@ -12,6 +12,12 @@ reached on the spec's model) by the ratio between the class's reference matmul t
 this machine's benchmark. Small models are dominated by per-step overheads that do not shrink
 on faster hardware, so the estimates for the faster classes are lower bounds.
 
+Figures are measured on the device the spec trains on here (`execution.device`: a GPU when it
+allows one and the machine has it), benchmark included, so the per-class scaling compares like
+with like. The dry run also trains the first steps twice from the seed and compares their digests
+(`nnc.node.determinism`): a spec that is not reproducible gets a warning that replicate mode will
+not agree and the spot-check tolerance to use instead.
+
 A spec is not trained (its figures that need no training still come back, `steps_measured` 0)
 when its framework is not installed here, when its data live at a URI the caller did not fetch,
 or when one step is over the caller's `max_timed_macs`.
@@ -99,6 +105,11 @@ class Estimate:
     training_gflops: float | None  # what training the spec's model reached here
     seconds_by_class: dict[int, float]  # the whole task on each hardware class
     untimed_reason: str | None
+    device: str | None  # where the dry run trained: "cpu" or "cuda"
+    reproducible: bool | None  # two runs from the seed gave the same digest (None: not checked)
+    cpu_cuda_distance: float | None  # relative L2 distance of a CPU replay from the CUDA run (trained on CUDA)
+    suggested_tolerance: float | None  # the smallest spot-check tolerance for this spec, by the check
+    determinism_warning: str | None  # why replicate mode will not agree (or may not be used), for the requester
     price_per_compute_unit_wei: int
     replication: int
     suggested_budget_wei: int
@@ -170,19 +181,24 @@ def estimate(spec: TaskSpec, terms: PricingTerms, *, steps: int = DEFAULT_DRY_ST
         memory_bytes=None if parameters is None else training_state_bytes(spec, parameters),
         steps_measured=0, seconds_per_step=None, loss_after=None, peak_memory_mb=None, benchmark_gflops=None,
         training_gflops=None, seconds_by_class={},
-        untimed_reason=untimed_reason(spec, dataset_file, max_timed_macs),
+        untimed_reason=untimed_reason(spec, dataset_file, max_timed_macs), device=None, reproducible=None,
+        cpu_cuda_distance=None, suggested_tolerance=None, determinism_warning=None,
         price_per_compute_unit_wei=price_per_compute_unit, replication=replication, suggested_budget_wei=budget,
         node_net_wei=node_net_range(budget, replication, units, price_per_compute_unit, terms.settlement),
         terms=terms)
     if untimed.untimed_reason is not None:
         return untimed
 
-    from nnc.node.profile import measure_benchmark  # imports torch
+    from nnc.node.determinism import check_determinism  # imports torch
+    from nnc.node.profile import measure_benchmark
+    from nnc.training.device import training_device
 
+    device = training_device(spec, replay=True).type
     with peak_memory() as peak:
         time_steps(spec, WARM_UP_STEPS, dataset_file)
         timing = time_steps(spec, steps, dataset_file, on_progress)
-    benchmark = measure_benchmark(benchmark_seconds).matmul_gflops
+    benchmark = measure_benchmark(benchmark_seconds, device=device).matmul_gflops
+    check = check_determinism(spec, dataset_file=dataset_file, replication=replication)
     total_seconds = timing.seconds_per_step * spec.training.steps
     return replace(
         untimed, parameters=timing.parameters, memory_bytes=training_state_bytes(spec, timing.parameters),
@@ -191,7 +207,9 @@ def estimate(spec: TaskSpec, terms: PricingTerms, *, steps: int = DEFAULT_DRY_ST
         peak_memory_mb=max(0.0, peak.mb_over_start), benchmark_gflops=benchmark,
         training_gflops=6 * macs * spec.training.batch_size / timing.seconds_per_step / 1e9,
         seconds_by_class={cls: total_seconds * benchmark / reference
-                          for cls, reference in CLASS_REFERENCE_GFLOPS.items()})
+                          for cls, reference in CLASS_REFERENCE_GFLOPS.items()},
+        device=device, reproducible=check.reproducible, cpu_cuda_distance=check.cpu_cuda_distance,
+        suggested_tolerance=check.suggested_tolerance, determinism_warning=check.warning)
 
 
 def estimate_document(e: Estimate) -> dict[str, Any]:
@@ -205,7 +223,9 @@ def estimate_document(e: Estimate) -> dict[str, Any]:
         "loss_after": e.loss_after, "peak_memory_mb": e.peak_memory_mb, "benchmark_gflops": e.benchmark_gflops,
         "training_gflops": e.training_gflops,
         "seconds_by_class": {str(cls): seconds for cls, seconds in e.seconds_by_class.items()},
-        "untimed_reason": e.untimed_reason,
+        "untimed_reason": e.untimed_reason, "device": e.device, "reproducible": e.reproducible,
+        "cpu_cuda_distance": e.cpu_cuda_distance, "suggested_tolerance": e.suggested_tolerance,
+        "determinism_warning": e.determinism_warning,
         "price_per_compute_unit_wei": str(e.price_per_compute_unit_wei), "replication": e.replication,
         "suggested_budget_wei": str(e.suggested_budget_wei),
         "node_net_wei": {"lowest": str(e.node_net_wei[0]), "highest": str(e.node_net_wei[1])},

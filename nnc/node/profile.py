@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from nnc.runtimes import RUNTIMES, installed_runtimes
+from nnc.training.device import prepare_cuda
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +45,13 @@ class Benchmark:
 
 @dataclass(frozen=True)
 class GpuInfo:
+    """A CUDA device: its model (the name CUDA reports, which a replicated GPU task's
+    `execution.device_model` must equal), memory and compute capability ("9.0"; None in profiles
+    registered before it was recorded)."""
+
     name: str
     vram_bytes: int
+    capability: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,8 @@ def measure_benchmark(seconds: float = 1.0, device: str | None = None) -> Benchm
     else the CPU (with torch's current thread count). Results are rounded to 0.1.
     """
     target = torch.device(device or _default_device())
+    if target.type == "cuda":
+        prepare_cuda()  # before the process's first cuBLAS call, which fixes its workspace
 
     def sync() -> None:
         if target.type == "cuda":
@@ -177,8 +185,15 @@ def _gpus() -> list[GpuInfo]:
     gpus = []
     for index in range(torch.cuda.device_count()):
         props = torch.cuda.get_device_properties(index)
-        gpus.append(GpuInfo(name=str(props.name), vram_bytes=int(props.total_memory)))
+        gpus.append(GpuInfo(name=str(props.name), vram_bytes=int(props.total_memory),
+                            capability=f"{props.major}.{props.minor}"))
     return gpus
+
+
+def gpu_models() -> list[str]:
+    """The models of this machine's CUDA devices (empty without CUDA): what a node checks a GPU
+    task's `execution.device_model` against before applying."""
+    return [gpu.name for gpu in _gpus()]
 
 
 def runtime_versions(frameworks: list[str]) -> dict[str, dict[str, str]]:
@@ -235,6 +250,11 @@ def hardware_class(profile: HardwareProfile) -> int:
     0: under 20 GFLOPS (small or old CPUs); 1: 20 to under 200 (typical desktop and server CPUs);
     2: 200 GFLOPS or more without a GPU, or a GPU under 2000 GFLOPS; 3: a GPU with 2000 GFLOPS or
     more. Class 3 needs a GPU in the profile, so a fast CPU-only machine stays in class 2.
+
+    The benchmark runs on the device that trains (the GPU when there is one), so the class is that
+    of the node's GPU; a task that trains on the CPU only (`execution.device` 'cpu') runs on its
+    CPU, and the node's own estimate before applying benchmarks the CPU for it
+    (`nnc.worker.intake`).
     """
     gflops = profile.benchmark.matmul_gflops
     low, mid, high = CLASS_THRESHOLDS_GFLOPS

@@ -124,7 +124,7 @@ class CausalLMProgram:
             with torch.no_grad():
                 for start in range(0, len(data.eval), EVAL_CHUNK):
                     chunk = data.eval[start:start + EVAL_CHUNK]
-                    total += next_byte_loss(module, chunk, reduction="sum").double()
+                    total += next_byte_loss(module, chunk, reduction="sum").double().cpu()
         finally:
             module.train(was_training)
         targets = data.eval.shape[0] * (data.eval.shape[1] - 1)

@@ -129,13 +129,16 @@ class DiffusionProgram:
     def loss(self, module: nn.Module, data: TrainData, batch: torch.Tensor, step: int) -> torch.Tensor:
         assert isinstance(data, SplitData)
         noise, timesteps = self._noise(len(batch), _generator(b"nnc-diffusion-noise", self.spec.training.seed, step))
-        prediction = self._predict(module, self._images(data.train_x[batch]), noise, timesteps, data.train_y[batch])
+        images = self._images(data.train_x[batch])
+        noise, timesteps = noise.to(images.device), timesteps.to(images.device)  # drawn on the CPU, for any device
+        prediction = self._predict(module, images, noise, timesteps, data.train_y[batch])
         return nn.functional.mse_loss(prediction, noise)
 
     def metric(self, module: nn.Module, data: TrainData) -> float:
         assert isinstance(data, SplitData)
         images = self._images(data.eval_x)
         noise, timesteps = self._noise(len(images), _generator(b"nnc-diffusion-eval", self.spec.training.seed))
+        noise, timesteps = noise.to(images.device), timesteps.to(images.device)
         was_training = module.training
         module.eval()
         total = 0.0

@@ -14,6 +14,7 @@ from nnc.chain.types import ETH
 from nnc.errors import NNCError
 from nnc.storage import Store
 from nnc.task.cost import compute_units
+from nnc.task.execution import mode_problem
 from nnc.task.spec import TaskSpec, canonical_json, spec_digest
 
 MAX_REPLICATION = 8
@@ -81,9 +82,13 @@ def publish_task(client: ChainClient, store: Store, spec: TaskSpec, options: Pub
     """Stores the canonical spec, then publishes and escrows; returns (task id, spec URI).
 
     Options are checked before anything is stored or sent (the execution window against the
-    market's minimum too); the contract checks them again.
+    market's minimum too, and the replication against the spec's device: `nnc.task.execution`);
+    the contract checks the chain's part again.
     """
     options.check()
+    problem = mode_problem(spec, options.replication)
+    if problem is not None:
+        raise PublishError(f"{spec.name}: {problem}")
     market = Market(client)
     need = market.params().min_execution_window
     if options.deadline - options.apply_window < need:

@@ -158,6 +158,30 @@ class DeterminismSpec(SpecSection):
     digest_decimals: int = Field(default=6, ge=0, le=12)
 
 
+Device = Literal["auto", "cpu", "cuda"]
+
+
+class ExecutionSpec(SpecSection):
+    """Where the task trains. `device`: `cpu` (the default, as when the section is absent), `cuda`
+    (only nodes with a CUDA GPU take the task) or `auto` (CUDA where the node has it, else the CPU).
+
+    A task that may train on a GPU (`cuda`, `auto`) is verified by spot-check with a tolerance
+    calibrated on CPU↔CUDA replays, or replicated only among nodes whose GPU is `device_model`
+    (the CUDA device name, e.g. "NVIDIA H100 80GB HBM3"): GPUs of different models do not
+    promise bitwise agreement. The rules are `nnc.task.execution`'s.
+    """
+
+    device: Device = "cpu"
+    device_model: str | None = Field(default=None, min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _check_model(self) -> ExecutionSpec:
+        if self.device_model is not None and self.device == "cpu":
+            raise PydanticCustomError("device_model_on_cpu",
+                                      "device_model names a GPU: it needs device 'cuda' or 'auto', not 'cpu'")
+        return self
+
+
 class PrivacySpec(SpecSection):
     """A private task. Its dataset may be stored encrypted to the nodes the requester trusts (their
     registered X25519 keys): other nodes cannot read it and do not apply. Its final model is stored
@@ -167,7 +191,8 @@ class PrivacySpec(SpecSection):
 
 
 class TaskSpec(SpecSection):
-    """A complete task spec (format version 1). `privacy` is optional: absent, the task is public."""
+    """A complete task spec (format version 1). `privacy` is optional: absent, the task is public.
+    `execution` is optional: absent, the task trains on the CPU."""
 
     version: int = SPEC_VERSION
     name: str = Field(min_length=1, max_length=200)
@@ -177,6 +202,7 @@ class TaskSpec(SpecSection):
     training: TrainingSpec
     acceptance: AcceptanceSpec
     determinism: DeterminismSpec
+    execution: ExecutionSpec | None = None
     privacy: PrivacySpec | None = None
 
     @field_validator("version")
@@ -189,6 +215,11 @@ class TaskSpec(SpecSection):
                 {"supported": SPEC_VERSION},
             )
         return value
+
+    @property
+    def device(self) -> Device:
+        """The spec's `execution.device` (`cpu` when the section is absent)."""
+        return "cpu" if self.execution is None else self.execution.device
 
     @model_validator(mode="after")
     def _check_framework(self) -> TaskSpec:
@@ -205,6 +236,8 @@ class TaskSpec(SpecSection):
             problem = "needs a model.lora section (it trains adapters)"
         elif rule.lora is False and lora:
             problem = "cannot train a model.lora section (use framework 'peft' or 'diffusers')"
+        elif self.framework == "jax" and self.device != "cpu":
+            problem = f"trains on the CPU only (execution.device 'cpu', not {self.device!r})"
         elif isinstance(self.model, UNetSpec):
             _, height, width = DATASET_SHAPES[self.dataset.name].input_shape
             if height % 2 ** (len(self.model.channels) - 1) or width % 2 ** (len(self.model.channels) - 1):
@@ -307,12 +340,14 @@ def load_spec(path: str | Path) -> TaskSpec:
 
 def canonical_json(spec: TaskSpec) -> bytes:
     """The spec as canonical JSON: every field (defaults included; an absent optional section such
-    as `privacy` stays absent), keys sorted, no whitespace, UTF-8.
+    as `privacy` or `execution` stays absent, so a spec written before a section existed keeps its
+    digest), keys sorted, no whitespace, UTF-8.
 
     Numbers are written as Python's `json` writes them (floats by their shortest repr), so the
     bytes are a pure function of the validated spec.
     """
-    document = spec.model_dump(mode="json", exclude={"privacy"} if spec.privacy is None else None)
+    absent = {name for name in ("execution", "privacy") if getattr(spec, name) is None}
+    document = spec.model_dump(mode="json", exclude=absent or None)
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 

@@ -4,15 +4,23 @@ Training any spec goes through its framework's runtime (`nnc.runtimes.dispatch`:
 `replay`, `evaluate`); the torch runtimes come down here, to `train_program` and its siblings,
 the loop shared by every `Program` (classifiers, language models, diffusion models). This layer
 imports no runtime.
+
+Device placement (`nnc.training.device`): a spec trains on the device `training_device(spec)`
+picks here (the CPU unless its `execution.device` allows CUDA and the machine has it); a verifier
+replays and an oracle evaluates on `training_device(spec, replay=True)`. The model is always built
+on the CPU from the seeded CPU RNG and then moved, so its initial weights do not depend on the
+device; checkpoints, the model file and replayed weights are CPU tensors, so digests and the hash
+chain do not either.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +43,7 @@ from nnc.training.checkpoints import (
     verify_state,
 )
 from nnc.training.data import BatchSampler
+from nnc.training.device import cpu_weights, deterministic_cuda, on_cpu, to_device, training_device
 from nnc.training.digest import chain_genesis, model_digest, round_loss
 from nnc.training.program import Program, TrainData
 
@@ -62,8 +71,10 @@ class TrainingResult:
 
 
 @contextmanager
-def deterministic_torch(threads: int) -> Iterator[None]:
-    """Pin torch to `threads` CPU threads and deterministic algorithms, and fork the global RNG.
+def deterministic_torch(threads: int, device: torch.device | None = None) -> Iterator[None]:
+    """Pin torch to `threads` CPU threads and deterministic algorithms, and fork the global RNG
+    (and, training on a CUDA `device`, its RNG, with cuDNN and cuBLAS pinned by
+    `deterministic_cuda`).
 
     Everything is restored on exit. These are process-wide torch settings: do not train two
     specs concurrently in one process.
@@ -71,7 +82,9 @@ def deterministic_torch(threads: int) -> Iterator[None]:
     previous_threads = torch.get_num_threads()
     previous_mode = torch.are_deterministic_algorithms_enabled()
     previous_warn = torch.is_deterministic_algorithms_warn_only_enabled()
-    with torch.random.fork_rng(devices=[]):
+    cuda = device is not None and device.type == "cuda"
+    gpus = [torch.cuda.current_device() if device.index is None else device.index] if cuda and device else []
+    with torch.random.fork_rng(devices=gpus), deterministic_cuda() if cuda else nullcontext():
         torch.set_num_threads(threads)
         torch.use_deterministic_algorithms(True)
         try:
@@ -114,8 +127,10 @@ def record_checkpoint(spec: TaskSpec, workdir: Path, history: list[Checkpoint], 
                       on_checkpoint: Callable[[Checkpoint], None] | None, *, node: str | None) -> list[Checkpoint]:
     """Extends `node`'s chain by the checkpoint of `step` (loss rounded), writes its file, calls
     `on_checkpoint`; returns the chain so far. Every runtime checkpoints through here, so every
-    chain starts from `chain_genesis(spec, node)` (its first link, when `history` is empty)."""
+    chain starts from `chain_genesis(spec, node)` (its first link, when `history` is empty).
+    Weights and optimizer state are saved on the CPU, whatever device trained them."""
     decimals = spec.determinism.digest_decimals
+    weights, optimizer_state = cpu_weights(weights), on_cpu(optimizer_state)
     head = bytes.fromhex(history[-1].chain_head) if history else chain_genesis(spec, node)
     link = next_link(head, checkpoint_path(workdir, step), step, round_loss(raw_loss, decimals), weights, decimals)
     history = [*history, link]
@@ -130,14 +145,17 @@ def _restore(program: Program, model: nn.Module, optimizer: torch.optim.Optimize
              what: str) -> None:
     try:
         program.load_weights(model, state.model)
-        optimizer.load_state_dict(state.optimizer)
+        # a copy: on the CPU the optimizer would adopt the state's tensors and update them in place,
+        # so a second replay from the same checkpoint would start from the first one's end
+        optimizer.load_state_dict(copy.deepcopy(state.optimizer))
     except (RuntimeError, ValueError, KeyError) as exc:
         raise TrainingError(f"{what} does not fit the spec's model: {exc}") from exc
 
 
 def train_step(program: Program, model: nn.Module, optimizer: torch.optim.Optimizer, data: TrainData,
                batch: torch.Tensor, step: int) -> float:
-    """One optimisation step on `batch` (indices into the train split); returns the raw loss."""
+    """One optimisation step on `batch` (indices into the train split, on the data's device);
+    returns the raw loss."""
     optimizer.zero_grad(set_to_none=True)
     loss = program.loss(model, data, batch, step)
     loss.backward()  # type: ignore[no-untyped-call]
@@ -145,37 +163,48 @@ def train_step(program: Program, model: nn.Module, optimizer: torch.optim.Optimi
     return float(loss.item())
 
 
-def _fresh(spec: TaskSpec, program: Program) -> tuple[nn.Module, torch.optim.Optimizer]:
-    """The seeded initial model and its optimizer (call inside `deterministic_torch`)."""
+def _fresh(spec: TaskSpec, program: Program, device: torch.device) -> tuple[nn.Module, torch.optim.Optimizer]:
+    """The seeded initial model, built on the CPU and moved to `device`, and its optimizer (call
+    inside `deterministic_torch`)."""
     torch.manual_seed(spec.training.seed)
-    model = program.build()
+    model = program.build().to(device)
     return model, make_optimizer(spec, program.trainable(model))
+
+
+def _batch(sampler: BatchSampler, step: int, device: torch.device) -> torch.Tensor:
+    indices = sampler.indices(step)
+    return indices if device.type == "cpu" else indices.to(device)
 
 
 def replay_program(spec: TaskSpec, program: Program, start: CheckpointState | None, end_step: int,
                    data: Any | None = None) -> dict[str, torch.Tensor]:
-    """`replay` for a torch `Program`."""
+    """`replay` for a torch `Program`, on `training_device(spec, replay=True)`; the weights come
+    back on the CPU."""
     begin = 0 if start is None else start.step
     if not begin <= end_step <= spec.training.steps:
         raise TrainingError(f"cannot replay from step {begin} to {end_step} (spec has {spec.training.steps} steps)")
-    data = data if data is not None else program.load_data(None)
-    with deterministic_torch(spec.determinism.threads):
-        model, optimizer = _fresh(spec, program)
+    device = training_device(spec, replay=True)
+    data = to_device(data if data is not None else program.load_data(None), device)
+    with deterministic_torch(spec.determinism.threads, device):
+        model, optimizer = _fresh(spec, program, device)
         if start is not None:
             _restore(program, model, optimizer, start, f"checkpoint at step {begin}")
         sampler = BatchSampler(data.n_train, spec.training.batch_size, spec.training.seed)
         model.train()
         for step in range(begin + 1, end_step + 1):
-            train_step(program, model, optimizer, data, sampler.indices(step), step)
-        return {name: tensor.detach().clone() for name, tensor in program.weights(model).items()}
+            train_step(program, model, optimizer, data, _batch(sampler, step, device), step)
+        return {name: tensor.detach().to("cpu", copy=True) for name, tensor in program.weights(model).items()}
 
 
 def evaluate_program(spec: TaskSpec, program: Program, weights: Mapping[str, torch.Tensor], data: TrainData,
                      ) -> float:
-    """The acceptance metric of `weights` put into a freshly built model of `program`."""
-    with deterministic_torch(spec.determinism.threads):
+    """The acceptance metric of `weights` put into a freshly built model of `program` (on
+    `training_device(spec, replay=True)`)."""
+    device = training_device(spec, replay=True)
+    data = to_device(data, device)
+    with deterministic_torch(spec.determinism.threads, device):
         torch.manual_seed(spec.training.seed)
-        model = program.build()
+        model = program.build().to(device)
         try:
             program.load_weights(model, weights)
         except (RuntimeError, ValueError, KeyError) as exc:
@@ -185,17 +214,20 @@ def evaluate_program(spec: TaskSpec, program: Program, weights: Mapping[str, tor
 
 def time_program_steps(spec: TaskSpec, program: Program, steps: int, dataset_file: Path | None = None,
                        on_progress: Callable[[int, float], None] | None = None) -> StepTiming:
-    """`steps` (at most the spec's) real optimisation steps of `program`, timed; the model is discarded."""
+    """`steps` (at most the spec's) real optimisation steps of `program` on the device it trains on
+    here (the CPU for a `cuda` spec on a machine without CUDA: a requester's dry run), timed; the
+    model is discarded."""
     measured = max(1, min(steps, spec.training.steps))
-    data = program.load_data(dataset_file)
-    with deterministic_torch(spec.determinism.threads):
-        model, optimizer = _fresh(spec, program)
+    device = training_device(spec, replay=True)
+    data = to_device(program.load_data(dataset_file), device)
+    with deterministic_torch(spec.determinism.threads, device):
+        model, optimizer = _fresh(spec, program, device)
         sampler = BatchSampler(data.n_train, spec.training.batch_size, spec.training.seed)
         model.train()
         started = time.perf_counter()
         loss = math.nan
         for step in range(1, measured + 1):
-            loss = train_step(program, model, optimizer, data, sampler.indices(step), step)
+            loss = train_step(program, model, optimizer, data, _batch(sampler, step, device), step)
             if on_progress is not None:
                 on_progress(step, loss)
         seconds = time.perf_counter() - started
@@ -214,17 +246,18 @@ def train_program(
     resume: bool = True,
     dataset_file: Path | None = None,
 ) -> TrainingResult:
-    """`train` for a torch `Program`."""
+    """`train` for a torch `Program`, on `training_device(spec)`."""
     started = time.perf_counter()
     workdir = Path(workdir)
     training = spec.training
-    data = program.load_data(dataset_file)
+    device = training_device(spec)
+    data = to_device(program.load_data(dataset_file), device)
     if not resume:
         for _, stale in list_checkpoints(workdir):
             stale.unlink()
 
-    with deterministic_torch(spec.determinism.threads):
-        model, optimizer = _fresh(spec, program)
+    with deterministic_torch(spec.determinism.threads, device):
+        model, optimizer = _fresh(spec, program, device)
         found = latest_checkpoint(spec, workdir, node=node) if resume else None
         history: list[Checkpoint] = []
         if found is not None:
@@ -235,12 +268,12 @@ def train_program(
         sampler = BatchSampler(data.n_train, training.batch_size, training.seed)
         model.train()
         if step < training.steps:
-            logger.info("training %s (%s): steps %d..%d, batch %d, %s lr %g, %d thread(s)", spec.name,
-                        spec.framework, step + 1, training.steps, training.batch_size, training.optimizer,
+            logger.info("training %s (%s) on %s: steps %d..%d, batch %d, %s lr %g, %d thread(s)", spec.name,
+                        spec.framework, device, step + 1, training.steps, training.batch_size, training.optimizer,
                         training.learning_rate, spec.determinism.threads)
         while step < training.steps:
             step += 1
-            raw_loss = train_step(program, model, optimizer, data, sampler.indices(step), step)
+            raw_loss = train_step(program, model, optimizer, data, _batch(sampler, step, device), step)
             if not math.isfinite(raw_loss):
                 logger.warning("%s: loss is %s at step %d", spec.name, raw_loss, step)
             if on_progress is not None and (step % PROGRESS_EVERY == 0 or step == training.steps):
@@ -258,6 +291,7 @@ def finish(spec: TaskSpec, workdir: Path, weights: Mapping[str, torch.Tensor], m
            history: list[Checkpoint], resumed_from: int) -> TrainingResult:
     """Writes `workdir/model.pt` (the weights) and logs and returns the result: its digest, the
     chain's head and final loss (the last step is always a checkpoint). Every runtime ends here."""
+    weights = cpu_weights(weights)
     result_digest = model_digest(weights, spec.determinism.digest_decimals)
     model_path = workdir / "model.pt"
     atomic_save(dict(weights), model_path)

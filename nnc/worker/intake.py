@@ -3,7 +3,10 @@
 Applying locks the task's collateral, so the node applies only while its free stake covers it,
 and only for tasks it can finish before the deadline by its own estimate (its benchmark and the
 task's compute units, with `deadline_margin` to spare): a missed deadline costs the whole
-collateral. Once applied, the task's sandboxed training child is started ahead (standby).
+collateral. The estimate uses the benchmark of the device the task would train on here (its GPU,
+or its CPU for a CPU task), and a task that may train on a GPU is taken only as
+`nnc.task.execution.node_refusal` allows (a replicated GPU task only on the GPU model it names).
+Once applied, the task's sandboxed training child is started ahead (standby).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from nnc.errors import ContractRevertError, StorageError, TaskSpecError
 from nnc.node.estimate import estimate_training_seconds, format_seconds
 from nnc.storage import Store
 from nnc.task import TaskSpec, compute_units, parse_spec
+from nnc.task.execution import TrainingDevice, node_refusal, resolve_device
 from nnc.training.data import fetch_dataset
 from nnc.worker.node import Node
 from nnc.worker.state import Phase
@@ -59,7 +63,7 @@ class Intake:
                 n.state.set(task_id, Phase.SKIPPED, "applications closed", spec_uri=spec_uri)
                 return
             refusal = self.refusal(task_id, spec, task.collateral, task.min_hardware_class, task.compute_units,
-                                   task.apply_deadline, task.deadline)
+                                   task.apply_deadline, task.deadline, replication=task.replication)
             if refusal is not None:
                 log.info("task %d: %s does not apply: %s", task_id, n.tag, refusal)
                 n.state.set(task_id, Phase.SKIPPED, refusal, spec_uri=spec_uri)
@@ -79,27 +83,48 @@ class Intake:
         n.standby.prepare(task_id, spec, n.workdir(task_id), n.sandbox_limits())
 
     def refusal(self, task_id: int, spec: TaskSpec, collateral: int, min_hardware_class: int, units: int,
-                apply_deadline: int, deadline: int) -> str | None:
-        """Why this node must not apply for a task (None: it may). Applying locks `collateral` of
-        the free stake until assignment (or settlement, if assigned), and a missed deadline loses
-        all of it, so the node wants the free stake and the time."""
+                apply_deadline: int, deadline: int, *, replication: int = 1) -> str | None:
+        """Why this node must not apply for a task trained by `replication` nodes (None: it may).
+        Applying locks `collateral` of the free stake until assignment (or settlement, if
+        assigned), and a missed deadline loses all of it, so the node wants the free stake and
+        the time, and the device the task allows."""
         n = self.node
+        gpus = self.gpu_models()
+        device_refusal = node_refusal(spec, replication, gpus)
+        if device_refusal is not None:
+            return device_refusal
         registered = n.registry.node(n.address)
         free = registered.staked - registered.locked
         if free < collateral:
             return f"free stake {free} NNT-wei cannot cover the collateral {collateral} (locked {registered.locked})"
         if not n.registry.is_eligible(n.address, collateral, min_hardware_class):
             return "not eligible (stake or hardware class)"
-        if n.matmul_gflops is None:
-            from nnc.node.profile import measure_benchmark  # imports torch
-
-            n.matmul_gflops = measure_benchmark(0.2).matmul_gflops
-        estimate = estimate_training_seconds(units, spec.training.steps, n.matmul_gflops)
+        device = resolve_device(spec, bool(gpus))
+        gflops = self.gflops_on(device)
+        estimate = estimate_training_seconds(units, spec.training.steps, gflops)
         window = deadline - max(apply_deadline, n.client.block_timestamp())
-        log.debug("task %d: %s estimates %s of training (%.1f GFLOPS), %s between assignment and the deadline",
-                  task_id, n.tag, format_seconds(estimate), n.matmul_gflops, format_seconds(window))
+        log.debug("task %d: %s estimates %s of training on %s (%.1f GFLOPS), %s between assignment and the "
+                  "deadline", task_id, n.tag, format_seconds(estimate), device, gflops, format_seconds(window))
         if estimate * n.settings.deadline_margin > window:
             return (f"cannot finish before the deadline: about {format_seconds(estimate)} of training by this "
                     f"node's estimate (x{n.settings.deadline_margin:g} margin), {format_seconds(window)} "
                     f"between the application deadline and the task's")
         return None
+
+    def gpu_models(self) -> list[str]:
+        """This node's CUDA device models (looked up once; `join` records them from the profile)."""
+        n = self.node
+        if n.gpu_models is None:
+            from nnc.node.profile import gpu_models  # imports torch
+
+            n.gpu_models = gpu_models()
+        return n.gpu_models
+
+    def gflops_on(self, device: TrainingDevice) -> float:
+        """This node's matmul benchmark on `device` (measured once, briefly, when first needed)."""
+        n = self.node
+        if device not in n.benchmarks:
+            from nnc.node.profile import measure_benchmark  # imports torch
+
+            n.benchmarks[device] = measure_benchmark(0.2, device=device).matmul_gflops
+        return n.benchmarks[device]

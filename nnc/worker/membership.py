@@ -45,7 +45,8 @@ class Membership:
         """Registers the profile, or re-registers it when the hardware class or runtimes changed."""
         n = self.node
         profile = collect_profile(benchmark_seconds, n.runtimes)
-        n.matmul_gflops = profile.benchmark.matmul_gflops
+        n.benchmarks[profile.benchmark.device] = profile.benchmark.matmul_gflops
+        n.gpu_models = [gpu.name for gpu in profile.gpus]
         digest, hw_class = profile_digest(profile), hardware_class(profile)
         registered = n.registry.node(n.address)
         registered_runtimes = n.home / "runtimes.json"

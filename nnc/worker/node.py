@@ -45,7 +45,8 @@ class Node:
         self.standby = Standby(settings.sandbox_standby if settings.sandbox else 0)
         self.metrics = DaemonMetrics("worker")
         self.metrics.watch(client)
-        self.matmul_gflops: float | None = None  # this node's benchmark, measured by `join` (or when first needed)
+        self.benchmarks: dict[str, float] = {}  # matmul GFLOPS by device ("cpu", "cuda"), from `join` or when needed
+        self.gpu_models: list[str] | None = None  # this node's CUDA devices, looked up when a task first needs them
 
     def context(self, task_id: int | None = None) -> AbstractContextManager[None]:
         """The log context of the worker's lines: its node address and, when given, the task."""

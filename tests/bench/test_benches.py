@@ -23,6 +23,7 @@ TIMEOUT_S = 300  # each takes seconds on a 2-core machine: this only catches a h
 # The last line's top-level keys, per bench (size-dependent key names are those of --quick's sizes).
 KEYS: dict[str, set[str]] = {
     "cli_startup": {"cli_help_s", "bare_python_s", "cli_help_raw_s", "ratio", "group_help_s"},
+    "gpu": {"cuda_available", "steps", "cpu_steps_per_s"},  # the GPU figures only where CUDA is
     "gas": {"gas", "assign_gas", "assign_gas_ratio_by_strategy", "assign_gas_ratio_10_over_10"},
     "lifecycle": {"nodes", "gas", "lifecycle_gas_eth", "seconds", "chain_to_training_time_ratio"},
     "runtimes": {"steps", "rounds", "runtimes"},
@@ -63,6 +64,12 @@ def run_quick(name: str) -> dict[str, Any]:
 @pytest.mark.parametrize("name", sorted(KEYS))
 def test_bench_quick(name: str) -> None:
     result = run_quick(name)
+    if name == "gpu":  # its GPU figures where CUDA is, else the reason they are absent
+        extra = {"reason"} if not result["cuda_available"] else {"gpu_overhead_ratio", "cpu_cuda_replay_distance",
+                                                                 "cuda_bitwise_agreement", "cuda_steps_per_s"}
+        assert KEYS[name] | extra <= set(result), f"bench/gpu.py: keys {sorted(result)}"
+        assert "gpu_overhead_ratio" in result or "reason" in result
+        return
     assert set(result) == KEYS[name], f"bench/{name}.py: keys {sorted(result)}, expected {sorted(KEYS[name])}"
     if name == "runtimes":
         assert "torch" in result["runtimes"]
