@@ -16,7 +16,7 @@ from nnc.runtimes import offered_runtimes
 from nnc.settings import Settings
 from nnc.storage import Store
 from nnc.worker.privacy import NodeKey
-from nnc.worker.sandbox import SandboxLimits
+from nnc.sandbox import SandboxLimits
 from nnc.worker.standby import Standby
 from nnc.worker.state import WorkerState
 

@@ -1,4 +1,4 @@
-"""Training inside the sandbox (`nnc.worker.sandbox`): the parent side, `run_training`, which
+"""Training inside the sandbox (`nnc.sandbox`): the parent side, `run_training`, which
 returns the same `TrainingResult` as an in-process `train`, and the child side, `main`, run as
 `python -m nnc.worker.sandboxed_training <job.json>` inside the sandbox.
 
@@ -20,7 +20,7 @@ from nnc.errors import NNCError, TrainingError
 from nnc.task import TaskSpec, canonical_json
 from nnc.training.checkpoints import Checkpoint
 from nnc.training.trainer import TrainingResult
-from nnc.worker.sandbox import OUT_OF_MEMORY_EXIT, SandboxedProcess, SandboxError, SandboxLimits, python_argv
+from nnc.sandbox import OUT_OF_MEMORY_EXIT, SandboxedProcess, SandboxError, SandboxLimits, python_argv
 
 TRAINING_ERROR_EXIT = 2
 

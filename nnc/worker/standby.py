@@ -15,7 +15,7 @@ from pathlib import Path
 
 from nnc.errors import NNCError
 from nnc.task import TaskSpec
-from nnc.worker.sandbox import SandboxedProcess, SandboxLimits
+from nnc.sandbox import SandboxedProcess, SandboxLimits
 from nnc.worker.sandboxed_training import start_standby
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from nnc.errors import (
     TrainingError,
 )
 from nnc.worker.reporting import abandon_reason
-from nnc.worker.sandbox import SandboxError, SandboxLimitError
+from nnc.sandbox import SandboxError, SandboxLimitError
 
 
 @pytest.mark.parametrize(("error", "reason"), [
