@@ -13,8 +13,8 @@ from nnc.errors import (
     TaskSpecError,
     TrainingError,
 )
-from nnc.worker.reporting import abandon_reason
 from nnc.sandbox import SandboxError, SandboxLimitError
+from nnc.worker.reporting import abandon_reason
 
 
 @pytest.mark.parametrize(("error", "reason"), [

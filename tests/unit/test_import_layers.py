@@ -2,7 +2,7 @@
 included), a module that imports it back, nor a module of a higher layer (`LAYERS`).
 
 The layers, lowest first, as the imports read (`from nnc...` anywhere in a module counts):
-the base (errors, settings, paths, logs, files, processes and the sandbox task code runs in) → the outside world's adapters
+the base (errors, settings, paths, logs, files, processes, sandbox) → the outside world's adapters
 with no domain in them (storage, the ZK circuit, then the chain's typed contracts, which use
 the ZK prover) → `task` (specs and costs; `task.publish` stores a spec and escrows its budget,
 so it sits above chain and storage) → `training` (the deterministic loop, checkpoints,
