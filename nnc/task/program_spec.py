@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Final, Literal
 
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -28,6 +28,8 @@ from nnc.task.model_specs import SpecSection
 
 SHA256_HEX: Final = r"^[0-9a-f]{64}$"
 ENTRY: Final = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
+PACKAGE: Final = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
+"""A distribution name (PEP 508), as `importlib.metadata.version` takes it."""
 MAX_REQUIRES: Final = 32
 
 
@@ -50,15 +52,14 @@ class ProgramSpec(SpecSection):
     @classmethod
     def _check_requires(cls, value: dict[str, str]) -> dict[str, str]:
         for package, specifier in value.items():
+            if not PACKAGE.match(package):
+                raise PydanticCustomError("bad_requirement", "{package} is not a package name", {"package": repr(package)})
             try:
-                requirement = Requirement(f"{package}{specifier}")
-            except InvalidRequirement as exc:
-                raise PydanticCustomError("bad_requirement", "{package} {specifier!r}: {problem}",
-                                          {"package": package, "specifier": specifier, "problem": str(exc)}) from exc
-            if requirement.name != package or requirement.extras or requirement.marker or requirement.url:
+                SpecifierSet(specifier)
+            except InvalidSpecifier as exc:
                 raise PydanticCustomError(
-                    "bad_requirement", "{package} {specifier!r}: name a package and a version specifier only",
-                    {"package": package, "specifier": specifier})
+                    "bad_requirement", "{package}: {specifier} is not a version specifier (e.g. '>=2.0')",
+                    {"package": package, "specifier": repr(specifier)}) from exc
         return value
 
 

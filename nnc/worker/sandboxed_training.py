@@ -90,7 +90,8 @@ def run_training(spec: TaskSpec, workdir: Path, limits: SandboxLimits, *, node: 
         except OSError:  # it died meanwhile: start afresh
             warm.kill()
     if process is None:
-        process = SandboxedProcess(python_argv(__name__, str(job)), workdir, program_limits(limits, files))
+        process = SandboxedProcess(python_argv(__name__, str(job)), workdir,
+                                   program_limits(limits, files, dataset_file))
     try:
         process.collect(on_event)
     except SandboxError:
