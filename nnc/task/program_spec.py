@@ -53,7 +53,8 @@ class ProgramSpec(SpecSection):
     def _check_requires(cls, value: dict[str, str]) -> dict[str, str]:
         for package, specifier in value.items():
             if not PACKAGE.match(package):
-                raise PydanticCustomError("bad_requirement", "{package} is not a package name", {"package": repr(package)})
+                raise PydanticCustomError("bad_requirement", "{package} is not a package name",
+                                          {"package": repr(package)})
             try:
                 SpecifierSet(specifier)
             except InvalidSpecifier as exc:
