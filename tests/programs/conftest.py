@@ -34,14 +34,19 @@ def program_spec(package: Path, entry: str = "resnet_cnn:make_program", **change
     return parse_spec(document)
 
 
-@pytest.fixture(scope="session")
-def image_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def write_images(dest: Path, per_class: int = 12) -> Path:
+    """The example's toy image folder (`make_dataset.py`) at `dest`."""
     sys.path.insert(0, str(RESNET))
     try:
         from make_dataset import write_image_folder
     finally:
         sys.path.remove(str(RESNET))
-    return write_image_folder(tmp_path_factory.mktemp("images") / "shapes", per_class=12)
+    return write_image_folder(dest, per_class=per_class)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def image_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_images(tmp_path_factory.mktemp("images") / "shapes")
 
 
 @pytest.fixture
