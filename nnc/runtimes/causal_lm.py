@@ -112,12 +112,10 @@ class CausalLMProgram:
         set_peft_model_state_dict(module, dict(weights))
 
     def load_init(self, module: nn.Module, weights: Mapping[str, torch.Tensor]) -> None:
-        """Puts a full GPT-2 state dict (a `transformers` task's result) into a freshly built
-        model: with adapters, into the base they adapt (peft keeps an adapted layer's own weight
-        as `<layer>.base_layer.weight`), leaving the adapters as the seed made them."""
-        if self.lora is None:
-            module.load_state_dict(dict(weights))
-            return
+        """Puts a full GPT-2 state dict (a `transformers` task's result; `lm_head.weight` may be
+        left out, as safetensors leaves out a tied tensor) into a freshly built model: with
+        adapters, into the base they adapt (peft keeps an adapted layer's own weight as
+        `<layer>.base_layer.weight`), leaving the adapters as the seed made them."""
         own = module.state_dict()
         renamed = {}
         for name, tensor in weights.items():
@@ -125,7 +123,7 @@ class CausalLMProgram:
             adapted = f"{layer}.base_layer.{leaf}"
             renamed[name if name in own or adapted not in own else adapted] = tensor
         missing, unexpected = module.load_state_dict(renamed, strict=False)
-        missing = [name for name in missing if ".lora_" not in name]
+        missing = [name for name in missing if ".lora_" not in name and name != "lm_head.weight"]
         if missing or unexpected:
             raise KeyError(f"base weights do not fit: missing {sorted(missing)[:3]}, "
                            f"unexpected {sorted(unexpected)[:3]}")
