@@ -114,14 +114,14 @@ class ProgramSession:
             if on_event is not None:
                 on_event(event)
         status = self.process.process.wait()
+        tail = _tail(self.process.log_path)
         self.close()
         limits = self.process.limits
         if self.timed_out.is_set():
             raise SandboxLimitError(f"program {self._entry} exceeded its time limit of {limits.seconds:g} s")
         if status == OUT_OF_MEMORY_EXIT:
             raise SandboxLimitError(f"program {self._entry} exceeded its memory limit of {limits.memory_mb} MB")
-        raise SandboxError(f"program {self._entry} failed with exit status {status}: "
-                           f"{_tail(self.process.log_path)}")
+        raise SandboxError(f"program {self._entry} failed with exit status {status}: {tail}")
 
     @property
     def _entry(self) -> str:
@@ -271,12 +271,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         _serve(job)
     except MemoryError:
         return OUT_OF_MEMORY_EXIT
-    except (NNCError, RuntimeError, ImportError) as exc:
+    except Exception as exc:
         text = str(exc)
         if "can't allocate memory" in text or "out of memory" in text.lower() or "failed to map segment" in text:
             return OUT_OF_MEMORY_EXIT
-        if not isinstance(exc, NNCError):
-            raise
+        if not isinstance(exc, NNCError):  # the loop is ours: what fails under it is the program
+            entry = json.loads(job["spec"]).get("program", {}).get("entry", "?")
+            text = f"program {entry}: {type(exc).__name__}: {text}"
         _emit({"event": "error", "message": text})
         return 2
     return 0

@@ -189,12 +189,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                        on_progress=lambda step, loss: _emit({"event": "progress", "step": step, "loss": loss}))
     except MemoryError:
         return OUT_OF_MEMORY_EXIT
-    except RuntimeError as exc:
-        if "can't allocate memory" in str(exc) or "out of memory" in str(exc).lower():
-            return OUT_OF_MEMORY_EXIT
-        raise
     except TrainingError as exc:
         _emit({"event": "error", "message": str(exc)})
+        return TRAINING_ERROR_EXIT
+    except Exception as exc:
+        if "can't allocate memory" in str(exc) or "out of memory" in str(exc).lower():
+            return OUT_OF_MEMORY_EXIT
+        if spec.program is None:
+            raise
+        # the loop is ours: what fails under it is the requester's program (a loss without gradient...)
+        _emit({"event": "error", "message": f"program {spec.program.entry}: {type(exc).__name__}: {exc}"})
         return TRAINING_ERROR_EXIT
     _emit({"event": "result", "result_digest": result.result_digest.hex(), "chain_head": result.chain_head.hex(),
            "final_loss": result.final_loss, "metric": result.metric, "accepted": result.accepted,

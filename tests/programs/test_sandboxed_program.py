@@ -79,6 +79,11 @@ def test_a_program_never_runs_in_process(resnet_package: Path, tmp_path: Path) -
      "        return super().loss(module, data, batch, step) * float('nan')\n"
      "def make_program(spec):\n    return P(spec)\n",
      r"program broken:make_program: the loss is nan at step 1: training diverged"),
+    ("from resnet_cnn import *\nimport torch\n"
+     "class P(ResNetProgram):\n"
+     "    def loss(self, module, data, batch, step):\n        return torch.tensor(1.0)\n"
+     "def make_program(spec):\n    return P(spec)\n",
+     r"program broken:make_program: RuntimeError: element 0 of tensors does not require grad"),
 ])
 def test_a_bad_program_fails_its_training_with_a_clear_message(broken_program: Broken, image_folder: Path,
                                                                tmp_path: Path, patch: str, message: str) -> None:
@@ -118,3 +123,25 @@ def test_weights_of_the_wrong_shape_fail_evaluation(resnet_package: Path, image_
             runtime.evaluate(spec, weights, data)
         finally:
             data.close()
+
+
+def test_the_dry_run_times_a_program_in_the_sandbox_and_catches_a_broken_one(
+        resnet_package: Path, broken_program: Broken, image_folder: Path) -> None:
+    from nnc.chain.profiles import DEVNET
+    from nnc.node.estimate import estimate, terms_from_profile
+
+    terms = terms_from_profile(DEVNET, "a unit test")
+    spec = program_spec(resnet_package)
+    assert estimate(spec, terms, steps=3, dataset_file=image_folder).untimed_reason == (
+        "its program package or init weights were not fetched")
+    report = estimate(spec, terms, steps=3, dataset_file=image_folder, files=ProgramFiles(resnet_package))
+    assert report.steps_measured == 3 and report.seconds_per_step is not None and report.loss_after is not None
+    broken, files = broken_program("from resnet_cnn import *\n"
+                                   "class P(ResNetProgram):\n"
+                                   "    def metric(self, module, data):\n        return 1.0\n"
+                                   "    def loss(self, module, data, batch, step):\n        return torch.tensor(1.0)\n"
+                                   "import torch\n"
+                                   "def make_program(spec):\n    return P(spec)\n")
+    with pytest.raises(TrainingError, match="program broken:make_program: RuntimeError: element 0 of tensors "
+                                            "does not require grad"):
+        estimate(broken, terms, steps=3, dataset_file=image_folder, files=files)
