@@ -12,7 +12,7 @@ NODE_STAMP := node_modules/.installed
 
 setup: system-packages $(PY_STAMP) $(NODE_STAMP) browser
 
-# Debian packages: bubblewrap isolates task code (nnc.worker.sandbox). Installed when missing and
+# Debian packages: bubblewrap isolates task code (nnc.sandbox). Installed when missing and
 # apt-get can run (root); without it the sandbox falls back to limits without isolation.
 system-packages:
 	@command -v bwrap >/dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends bubblewrap; } \

@@ -36,9 +36,9 @@ from pathlib import Path
 from nnc.node.estimate import time_steps
 from nnc.paths import REPO_ROOT
 from nnc.runtimes.dispatch import train
+from nnc.sandbox import SandboxLimits
 from nnc.storage import LocalStore
 from nnc.task import TaskSpec, load_spec
-from nnc.worker.sandbox import SandboxLimits
 from nnc.worker.sandboxed_training import run_training, start_standby
 from nnc.zk import new_salt, prove_commitment
 

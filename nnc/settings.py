@@ -57,7 +57,7 @@ class Settings(BaseSettings):
                                    "line (ts, level, logger, msg, task_id, node, daemon)")
     metrics_port: int | None = Field(default=None, ge=0, le=65535,
                                      description="serve Prometheus metrics on 127.0.0.1:<port> (daemons)")
-    sandbox: bool = Field(default=True, description="train tasks in the sandbox (nnc.worker.sandbox)")
+    sandbox: bool = Field(default=True, description="train tasks in the sandbox (nnc.sandbox)")
     sandbox_memory_mb: int = Field(default=4096, ge=256, description="memory limit of task code")
     sandbox_seconds: float = Field(default=3600.0, gt=0, description="time limit of one training run")
     sandbox_cpus: list[int] | None = Field(default=None, description="cores task code is pinned to, e.g. [2, 3]")

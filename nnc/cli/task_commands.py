@@ -60,14 +60,16 @@ def dry_run_cmd(ctx: click.Context, spec_file: Path, steps: int, price: int, rep
     The budget is priced with the protocol fee and settlement weights of the configured chain
     when it is reachable, else with the deploy profile's (the output says which)."""
     from nnc.training.data import fetch_dataset  # imports torch
+    from nnc.training.program_package import fetch_program_files
 
     spec = load_spec(spec_file)
     terms = _pricing_terms(ctx, offline, profile_params(profile))
     with tempfile.TemporaryDirectory(prefix="nnc-dry-run-data-") as tmp:
         dataset_file = fetch_dataset(spec, store_of(ctx), Path(tmp))
+        files = fetch_program_files(spec, store_of(ctx), Path(tmp))  # a program runs in the sandbox
         with steps_bar(ctx, f"training {spec.name}", measured_steps(spec, steps)) as on_progress:
             report = estimate(spec, terms, steps=steps, price_per_compute_unit=price, replication=replication,
-                              dataset_file=dataset_file, on_progress=on_progress)
+                              dataset_file=dataset_file, on_progress=on_progress, files=files)
     if as_json:
         click.echo(json.dumps(estimate_document(report)))
         return
@@ -222,8 +224,11 @@ def train_cmd(ctx: click.Context, spec_file: Path, workdir: Path, node: str | No
     The hash chain starts from the node's own genesis (SHA-256 of the spec digest and the node's
     address): the signing key's node, or --node. The result digest is the same for every node."""
     from nnc.runtimes.dispatch import train  # imports torch
+    from nnc.sandbox import SandboxLimits
     from nnc.training.data import fetch_dataset
     from nnc.training.digest import normalize_node
+    from nnc.training.program_package import fetch_program_files
+    from nnc.worker.sandboxed_training import run_training
 
     spec = load_spec(spec_file)
     node = node or normalize_node(signing_address(ctx))
@@ -232,8 +237,13 @@ def train_cmd(ctx: click.Context, spec_file: Path, workdir: Path, node: str | No
                                    "key_file) or pass --node ADDRESS (each node's hash chain starts from its "
                                    "own address)")
     dataset_file = fetch_dataset(spec, store_of(ctx), workdir)
+    files = fetch_program_files(spec, store_of(ctx), workdir / "cache")
     with steps_bar(ctx, f"training {spec.name}", spec.training.steps) as on_progress:
-        result = train(spec, workdir, node=node, dataset_file=dataset_file, on_progress=on_progress)
+        if spec.program is not None:  # a requester's program trains only in the sandbox
+            result = run_training(spec, workdir, SandboxLimits(), node=node, dataset_file=dataset_file,
+                                  files=files, on_progress=on_progress)
+        else:
+            result = train(spec, workdir, node=node, dataset_file=dataset_file, files=files, on_progress=on_progress)
     click.echo(f"{spec_file}: {result.steps} steps ({result.steps - result.resumed_from} here) "
                f"in {result.seconds:.1f} s")
     click.echo(f"  result digest  0x{result.result_digest.hex()}")

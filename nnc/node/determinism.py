@@ -19,6 +19,7 @@ from nnc.task import ExecutionSpec, TaskSpec
 from nnc.task.execution import GPU_MIN_TOLERANCE, mode_problem
 from nnc.training.device import training_device
 from nnc.training.digest import model_digest
+from nnc.training.program_package import ProgramFiles
 from nnc.verification.procedure import relative_distance
 
 logger = logging.getLogger(__name__)
@@ -57,13 +58,14 @@ def suggested_tolerance(spec: TaskSpec, *distances: float) -> float:
 
 
 def check_determinism(spec: TaskSpec, steps: int | None = None, dataset_file: Path | None = None,
-                      replication: int = 1) -> DeterminismCheck:
+                      replication: int = 1, files: ProgramFiles | None = None) -> DeterminismCheck:
     """Trains the first `steps` steps of `spec` (default: its first checkpoint segment, at most
     `MAX_CHECK_STEPS`) twice and compares (see the module's notes); `replication` is how many
-    nodes the requester means to replicate it on."""
+    nodes the requester means to replicate it on; `files`, a requester's program and init weights
+    (the program runs in the sandbox, as everywhere)."""
     if steps is None:
         steps = min(spec.training.checkpoint_interval, MAX_CHECK_STEPS)
-    runtime = runtime_for(spec)
+    runtime = runtime_for(spec, files)
     data = runtime.load_data(spec, dataset_file)
     measured = max(1, min(steps, spec.training.steps))
     device = training_device(spec, replay=True)

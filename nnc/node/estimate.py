@@ -46,6 +46,7 @@ from nnc.task.timing import StepTiming
 
 if TYPE_CHECKING:
     from nnc.chain.client import ChainClient
+    from nnc.training.program_package import ProgramFiles
 
 CLASS_REFERENCE_GFLOPS: Final = {0: 10.0, 1: 63.0, 2: 632.0, 3: 6325.0}
 """A representative matmul throughput of each hardware class: the geometric middle of its range
@@ -144,18 +145,24 @@ def measured_steps(spec: TaskSpec, steps: int) -> int:
 
 
 def time_steps(spec: TaskSpec, steps: int, dataset_file: Path | None = None,
-               on_progress: Callable[[int, float], None] | None = None) -> StepTiming:
+               on_progress: Callable[[int, float], None] | None = None, files: ProgramFiles | None = None,
+               ) -> StepTiming:
     """Builds the spec's model and data with its framework's runtime, then times
     `measured_steps(spec, steps)` training steps (the spec's seed, batch order, optimizer and
     thread count); the model is discarded. `on_progress(step, loss)` is called after every step
-    (its time counts)."""
-    return runtime_for(spec).time_steps(spec, measured_steps(spec, steps), dataset_file, on_progress=on_progress)
+    (its time counts). A requester's program (`files`: its fetched package and init weights) runs
+    in the sandbox, as a node would run it."""
+    return runtime_for(spec, files).time_steps(spec, measured_steps(spec, steps), dataset_file,
+                                               on_progress=on_progress)
 
 
-def untimed_reason(spec: TaskSpec, dataset_file: Path | None, max_timed_macs: int | None) -> str | None:
+def untimed_reason(spec: TaskSpec, dataset_file: Path | None, max_timed_macs: int | None,
+                   files: ProgramFiles | None = None) -> str | None:
     """Why `estimate` would not train `spec` here (None: it would)."""
     if not RUNTIMES[spec.framework].installed():
         return f"the {spec.framework} runtime is not installed here"
+    if (spec.program is not None or spec.init is not None) and files is None:
+        return "its program package or init weights were not fetched"
     if spec.dataset.uri is not None and dataset_file is None:
         return f"the dataset at {spec.dataset.uri} was not fetched"
     step_macs = model_macs(spec) * spec.training.batch_size
@@ -168,7 +175,7 @@ def estimate(spec: TaskSpec, terms: PricingTerms, *, steps: int = DEFAULT_DRY_ST
              price_per_compute_unit: int = DEFAULT_PRICE_WEI, replication: int = 1,
              benchmark_seconds: float = DEFAULT_BENCHMARK_SECONDS, dataset_file: Path | None = None,
              max_timed_macs: int | None = None,
-             on_progress: Callable[[int, float], None] | None = None) -> Estimate:
+             on_progress: Callable[[int, float], None] | None = None, files: ProgramFiles | None = None) -> Estimate:
     """Trains `steps` steps of `spec` (at most all of them; none when `untimed_reason` says so)
     after `WARM_UP_STEPS` untimed ones, and estimates the whole task, its budget priced with
     `terms`. `on_progress(step, loss)` follows the timed steps. Not thread-safe: torch's thread
@@ -181,7 +188,7 @@ def estimate(spec: TaskSpec, terms: PricingTerms, *, steps: int = DEFAULT_DRY_ST
         memory_bytes=None if parameters is None else training_state_bytes(spec, parameters),
         steps_measured=0, seconds_per_step=None, loss_after=None, peak_memory_mb=None, benchmark_gflops=None,
         training_gflops=None, seconds_by_class={},
-        untimed_reason=untimed_reason(spec, dataset_file, max_timed_macs), device=None, reproducible=None,
+        untimed_reason=untimed_reason(spec, dataset_file, max_timed_macs, files), device=None, reproducible=None,
         cpu_cuda_distance=None, suggested_tolerance=None, determinism_warning=None,
         price_per_compute_unit_wei=price_per_compute_unit, replication=replication, suggested_budget_wei=budget,
         node_net_wei=node_net_range(budget, replication, units, price_per_compute_unit, terms.settlement),
@@ -195,10 +202,10 @@ def estimate(spec: TaskSpec, terms: PricingTerms, *, steps: int = DEFAULT_DRY_ST
 
     device = training_device(spec, replay=True).type
     with peak_memory() as peak:
-        time_steps(spec, WARM_UP_STEPS, dataset_file)
-        timing = time_steps(spec, steps, dataset_file, on_progress)
+        time_steps(spec, WARM_UP_STEPS, dataset_file, files=files)
+        timing = time_steps(spec, steps, dataset_file, on_progress, files)
     benchmark = measure_benchmark(benchmark_seconds, device=device).matmul_gflops
-    check = check_determinism(spec, dataset_file=dataset_file, replication=replication)
+    check = check_determinism(spec, dataset_file=dataset_file, replication=replication, files=files)
     total_seconds = timing.seconds_per_step * spec.training.steps
     return replace(
         untimed, parameters=timing.parameters, memory_bytes=training_state_bytes(spec, timing.parameters),

@@ -6,6 +6,12 @@
 the package (`pip install 'nnc[transformers]'` …). A node lists the runtimes it has in its
 hardware profile and never applies for a task whose framework it lacks.
 
+The torch runtimes drive a `Program` (`nnc.training.program`) through one loop
+(`nnc.runtimes.base.ProgramRuntime`): the built-in ones by model kind (`BUILTIN_PROGRAMS`), and a
+requester's own program (a spec's `program` section, `nnc.runtimes.user_program`), which runs
+only in the sandbox: `runtime_for` gives it as `nnc.runtimes.sandboxed.SandboxedProgramRuntime`.
+A spec's `init` weights go into whichever program's fresh model (`nnc.training.init_weights`).
+
 Only this registry is imported eagerly; a runtime's module (and its framework) loads when a task
 needs it.
 """
@@ -23,7 +29,10 @@ from nnc.errors import ConfigError, TrainingError
 
 if TYPE_CHECKING:
     from nnc.runtimes.base import Runtime
+    from nnc.sandbox import SandboxLimits
     from nnc.task import TaskSpec
+    from nnc.training.program import Program
+    from nnc.training.program_package import ProgramFiles
 
 
 class RuntimeMissingError(TrainingError):
@@ -66,6 +75,27 @@ RUNTIMES: Final[Mapping[str, RuntimeInfo]] = {
 }
 
 
+BUILTIN_PROGRAMS: Final[Mapping[str, str]] = {
+    "mlp": "nnc.runtimes.classifier:ClassifierProgram",
+    "cnn": "nnc.runtimes.classifier:ClassifierProgram",
+    "causal-lm": "nnc.runtimes.causal_lm:CausalLMProgram",
+    "unet": "nnc.runtimes.diffusion:DiffusionProgram",
+}
+"""The programs shipped with the package, by model kind (`module:class`, made from the spec): what
+the torch-based runtimes train. (`jax` trains its `mlp` in plain JAX, without a torch program.)"""
+
+
+def builtin_program(spec: TaskSpec) -> Program:
+    """The built-in program that trains `spec`'s model kind, imported now."""
+    where = BUILTIN_PROGRAMS.get(spec.model.kind)
+    if where is None:
+        raise TrainingError(f"model kind {spec.model.kind!r} has no built-in program")
+    require_runtime(spec.framework)
+    module_name, attribute = where.split(":")
+    program: Program = getattr(importlib.import_module(module_name), attribute)(spec)
+    return program
+
+
 def installed_runtimes() -> list[str]:
     """The frameworks this machine can train, in registry order."""
     return [name for name, info in RUNTIMES.items() if info.installed()]
@@ -99,9 +129,32 @@ def require_runtime(framework: str) -> RuntimeInfo:
     return info
 
 
-def runtime_for(spec: TaskSpec) -> Runtime:
-    """The runtime that trains `spec` (its framework's), imported now."""
+def runtime_for(spec: TaskSpec, files: ProgramFiles | None = None, limits: SandboxLimits | None = None) -> Runtime:
+    """The runtime that trains `spec` (its framework's), imported now. `files` are the spec's
+    fetched `program` package and `init` weights (`nnc.training.program_package`), needed when it
+    names them. A requester's program runs in the sandbox under `limits` (default limits when
+    None), each call in a fresh child; a spec with `init` starts its built-in program from them."""
+    if spec.program is not None:
+        from nnc.runtimes.sandboxed import SandboxedProgramRuntime
+
+        return SandboxedProgramRuntime(_files_for(spec, files), limits)
     info = require_runtime(spec.framework)
+    if spec.init is not None:
+        from nnc.runtimes.base import ProgramRuntime
+        from nnc.training.init_weights import with_init
+
+        init = _files_for(spec, files).init
+        return ProgramRuntime(lambda s: with_init(builtin_program(s), init))
     module_name, attribute = info.implementation.split(":")
     runtime: Runtime = getattr(importlib.import_module(module_name), attribute)
     return runtime
+
+
+def _files_for(spec: TaskSpec, files: ProgramFiles | None) -> ProgramFiles:
+    """`files`, checked to hold what `spec` names (fetched by `fetch_program_files`)."""
+    if (spec.program is not None and (files is None or files.package is None)) or (
+            spec.init is not None and (files is None or files.init is None)):
+        raise TrainingError(f"{spec.name!r} names a program package or init weights that were not fetched "
+                            f"(nnc.training.program_package.fetch_program_files)")
+    assert files is not None
+    return files

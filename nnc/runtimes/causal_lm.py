@@ -3,7 +3,8 @@ code (never downloaded), trained on next-byte cross-entropy and scored by the ev
 
 `transformers` trains every weight and commits the full state dict. `peft` (the spec has a
 `model.lora` section) injects LoRA adapters into the seeded base model, trains only them and
-commits only them: the base model is a function of the spec's seed, so anyone can rebuild it.
+commits only them: the base model is a function of the spec's seed, so anyone can rebuild it, or
+with the spec's `init` the given base (e.g. a model an earlier task trained; `load_init`).
 """
 
 from __future__ import annotations
@@ -109,6 +110,23 @@ class CausalLMProgram:
         if missing or unexpected:
             raise KeyError(f"adapter weights do not fit: missing {missing[:3]}, unexpected {unexpected[:3]}")
         set_peft_model_state_dict(module, dict(weights))
+
+    def load_init(self, module: nn.Module, weights: Mapping[str, torch.Tensor]) -> None:
+        """Puts a full GPT-2 state dict (a `transformers` task's result; `lm_head.weight` may be
+        left out, as safetensors leaves out a tied tensor) into a freshly built model: with
+        adapters, into the base they adapt (peft keeps an adapted layer's own weight as
+        `<layer>.base_layer.weight`), leaving the adapters as the seed made them."""
+        own = module.state_dict()
+        renamed = {}
+        for name, tensor in weights.items():
+            layer, _, leaf = name.rpartition(".")
+            adapted = f"{layer}.base_layer.{leaf}"
+            renamed[name if name in own or adapted not in own else adapted] = tensor
+        missing, unexpected = module.load_state_dict(renamed, strict=False)
+        missing = [name for name in missing if ".lora_" not in name and name != "lm_head.weight"]
+        if missing or unexpected:
+            raise KeyError(f"base weights do not fit: missing {sorted(missing)[:3]}, "
+                           f"unexpected {sorted(unexpected)[:3]}")
 
     def loss(self, module: nn.Module, data: TrainData, batch: torch.Tensor, step: int) -> torch.Tensor:
         assert isinstance(data, TextData)

@@ -2,7 +2,8 @@
 
 from nnc.task.cost import compute_units, model_macs
 from nnc.task.datasets import DATASET_SHAPES, TEXT_DATASETS, TEXT_VOCAB, DatasetShape, dataset_kind
-from nnc.task.model_specs import CausalLMSpec, LoraSpec, ModelSpec, UNetSpec
+from nnc.task.model_specs import CausalLMSpec, LoraSpec, ModelSpec, ProgramModelSpec, UNetSpec
+from nnc.task.program_spec import InitSpec, ProgramSpec
 from nnc.task.spec import (
     FRAMEWORK_RULES,
     SPEC_VERSION,
@@ -30,8 +31,11 @@ __all__ = [
     "DatasetSpec",
     "DeterminismSpec",
     "ExecutionSpec",
+    "InitSpec",
     "LoraSpec",
     "ModelSpec",
+    "ProgramModelSpec",
+    "ProgramSpec",
     "TaskSpec",
     "TrainingSpec",
     "UNetSpec",

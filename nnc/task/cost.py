@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from nnc.task.datasets import DATASET_SHAPES, TEXT_VOCAB
-from nnc.task.model_specs import CausalLMSpec, ModelSpec, UNetSpec
+from nnc.task.model_specs import CausalLMSpec, ModelSpec, ProgramModelSpec, UNetSpec
 
 if TYPE_CHECKING:
     from nnc.task.spec import TaskSpec
@@ -116,8 +116,10 @@ def adapter_macs(spec: TaskSpec) -> int:
 
 def model_macs(spec: TaskSpec) -> int:
     """Multiply-accumulates of one forward pass of the spec's model on one sample (an image, a
-    clip, a sequence of `context` tokens)."""
+    clip, a sequence of `context` tokens); a program's model: the `macs` its requester declares."""
     model = spec.model
+    if isinstance(model, ProgramModelSpec):
+        return model.macs
     if isinstance(model, CausalLMSpec):
         return causal_lm_macs(model)
     if isinstance(model, UNetSpec):
@@ -142,8 +144,11 @@ def compute_units(spec: TaskSpec) -> int:
 
 def parameter_count(spec: TaskSpec) -> int | None:
     """Trained weights and biases of the model the runtime would build, without building it
-    (None for a UNet: its size depends on the framework's block layout)."""
+    (None for a UNet: its size depends on the framework's block layout; a program's model: what
+    its requester declares, if anything)."""
     model = spec.model
+    if isinstance(model, ProgramModelSpec):
+        return model.parameters
     if isinstance(model, CausalLMSpec):
         w = model.width
         if model.lora is not None:  # only the adapters train

@@ -3,7 +3,8 @@
 `mlp` and `cnn` are classifiers (frameworks `torch` and `jax`); `causal-lm` is a GPT-2-style
 byte-level language model built from its config in code (`transformers`, and `peft` with a `lora`
 section); `unet` is a tiny class-conditional denoising UNet for image generation (`diffusers`,
-optionally with `lora`). No weights are ever downloaded: models start from the spec's seed.
+optionally with `lora`); `program` is the model of a requester's own program (`nnc.task.program_spec`).
+No weights are ever downloaded: models start from the spec's seed, or from its `init` weights.
 """
 
 from __future__ import annotations
@@ -128,5 +129,15 @@ class UNetSpec(SpecSection):
         return self
 
 
-AnyModelSpec = Annotated[ModelSpec | CausalLMSpec | UNetSpec, Field(discriminator="kind")]
+class ProgramModelSpec(SpecSection):
+    """The model of a requester's own program (the spec's `program` section builds it): opaque here,
+    priced by `macs`, the multiply-accumulates of one forward pass on one sample as the requester
+    counts them; `parameters`, when given, is how many values train (shown in estimates)."""
+
+    kind: Literal["program"]
+    macs: int = Field(ge=1, le=10**15)
+    parameters: int | None = Field(default=None, ge=1, le=10**13)
+
+
+AnyModelSpec = Annotated[ModelSpec | CausalLMSpec | UNetSpec | ProgramModelSpec, Field(discriminator="kind")]
 """The `model` section: which class by its `kind`."""

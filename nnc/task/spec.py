@@ -28,7 +28,8 @@ from pydantic_core import PydanticCustomError
 from nnc.datasets.formats import FORMATS, TEXT_FORMATS, DatasetFormat
 from nnc.errors import TaskSpecError
 from nnc.task.datasets import DATASET_SHAPES, DatasetName, dataset_kind
-from nnc.task.model_specs import AnyModelSpec, SpecSection, UNetSpec
+from nnc.task.model_specs import AnyModelSpec, ProgramModelSpec, SpecSection, UNetSpec
+from nnc.task.program_spec import INIT_FRAMEWORKS, InitSpec, ProgramSpec
 
 SPEC_VERSION: Final = 1
 """The only spec format version this code understands."""
@@ -192,7 +193,10 @@ class PrivacySpec(SpecSection):
 
 class TaskSpec(SpecSection):
     """A complete task spec (format version 1). `privacy` is optional: absent, the task is public.
-    `execution` is optional: absent, the task trains on the CPU."""
+    `execution` is optional: absent, the task trains on the CPU.
+    `program` (framework `torch`, model kind `program`) trains a requester's own program; `init`
+    starts the model from stored weights (`nnc.task.program_spec`). Both optional: absent, they
+    are absent from the canonical form too, so a spec without them keeps its digest."""
 
     version: int = SPEC_VERSION
     name: str = Field(min_length=1, max_length=200)
@@ -204,6 +208,8 @@ class TaskSpec(SpecSection):
     determinism: DeterminismSpec
     execution: ExecutionSpec | None = None
     privacy: PrivacySpec | None = None
+    program: ProgramSpec | None = None
+    init: InitSpec | None = None
 
     @field_validator("version")
     @classmethod
@@ -226,7 +232,11 @@ class TaskSpec(SpecSection):
         rule = FRAMEWORK_RULES[self.framework]
         lora = getattr(self.model, "lora", None) is not None
         problem = None
-        if self.model.kind not in rule.kinds:
+        if self.program is not None or isinstance(self.model, ProgramModelSpec):
+            problem = self._program_problem()
+        elif self.init is not None and self.framework not in INIT_FRAMEWORKS:
+            problem = f"cannot start from init weights (frameworks that can: {', '.join(sorted(INIT_FRAMEWORKS))})"
+        elif self.model.kind not in rule.kinds:
             problem = f"needs model.kind {' or '.join(repr(k) for k in sorted(rule.kinds))}"
         elif dataset_kind(self.dataset.name) != rule.dataset:
             problem = f"needs a {rule.dataset} dataset"
@@ -247,8 +257,19 @@ class TaskSpec(SpecSection):
                                       {"framework": self.framework, "problem": problem})
         return self
 
+    def _program_problem(self) -> str | None:
+        """What is wrong with a program spec: it trains a torch `Program` whose model is `program`
+        (dataset kind and metric are the program's own business)."""
+        if self.program is None:
+            return "needs a program section for model.kind 'program'"
+        if not isinstance(self.model, ProgramModelSpec):
+            return f"trains a program's own model: model.kind must be 'program', not {self.model.kind!r}"
+        if self.framework != "torch":
+            return "cannot run a program (programs run on framework 'torch'; name other packages in program.requires)"
+        return None
 
-_MODEL_KINDS: Final = frozenset({"mlp", "cnn", "causal-lm", "unet"})
+
+_MODEL_KINDS: Final = frozenset({"mlp", "cnn", "causal-lm", "unet", "program"})
 
 
 class _DuplicateKeyError(ValueError):
@@ -338,15 +359,19 @@ def load_spec(path: str | Path) -> TaskSpec:
     return parse_spec(raw, source=str(path))
 
 
+_OPTIONAL_SECTIONS: Final = ("execution", "privacy", "program", "init")
+"""Sections absent from the canonical form when absent from the spec (older specs keep their digest)."""
+
+
 def canonical_json(spec: TaskSpec) -> bytes:
     """The spec as canonical JSON: every field (defaults included; an absent optional section such
-    as `privacy` or `execution` stays absent, so a spec written before a section existed keeps its
-    digest), keys sorted, no whitespace, UTF-8.
+    as `privacy`, `execution`, `program` or `init` stays absent, so a spec written before a section
+    existed keeps its digest), keys sorted, no whitespace, UTF-8.
 
     Numbers are written as Python's `json` writes them (floats by their shortest repr), so the
     bytes are a pure function of the validated spec.
     """
-    absent = {name for name in ("execution", "privacy") if getattr(spec, name) is None}
+    absent = {name for name in _OPTIONAL_SECTIONS if getattr(spec, name) is None}
     document = spec.model_dump(mode="json", exclude=absent or None)
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 

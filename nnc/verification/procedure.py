@@ -17,16 +17,22 @@ import json
 import logging
 import math
 import time
+from collections.abc import Callable
+from contextlib import closing, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 
 from nnc.errors import TrainingError
 from nnc.runtimes import runtime_for
+from nnc.runtimes.base import Runtime
+from nnc.sandbox import SandboxError, SandboxLimits
 from nnc.task import TaskSpec, spec_digest
 from nnc.training import CheckpointState, load_checkpoint, model_digest
-from nnc.training.checkpoints import checkpoint_path, verify_state
+from nnc.training.checkpoints import Checkpoint, checkpoint_path, verify_state
+from nnc.training.program_package import ProgramFiles
 from nnc.verification.segments import choose_segments, segment_bounds
 from nnc.zk import agreement_tag
 
@@ -80,6 +86,8 @@ def verify_submission(
     snapshot: tuple[int, bytes] | None = None,
     tag_of_task: int | None = None,
     dataset_file: Path | None = None,
+    files: ProgramFiles | None = None,
+    limits: SandboxLimits | None = None,
 ) -> VerificationReport:
     """Runs the spot-check over the checkpoints in `workdir/checkpoints` and the model file.
 
@@ -87,7 +95,9 @@ def verify_submission(
     (and snapshots) another node chained fail the check. `result_digest` is what the chain holds for
     the trainer: its model digest, or, when results
     are zero-knowledge commitments, the agreement tag of task `tag_of_task` over that digest.
-    `dataset_file` is the fetched copy of a spec's dataset `uri`.
+    `dataset_file` is the fetched copy of a spec's dataset `uri`; `files` its fetched program
+    package and init weights. A requester's program replays and evaluates in the sandbox (under
+    `limits`); only the weights it returns cross over, and every check on them is made here.
 
     `snapshot` is the trainer's latest on-chain snapshot (step, chain head): the chain must pass
     through it. `tolerance` is the largest relative L2 distance accepted per segment.
@@ -126,8 +136,22 @@ def verify_submission(
     if result_digest != committed or not _same_weights(model, last.model):
         return verdict("model: differs from the committed result or the last checkpoint", [])
 
-    runtime = runtime_for(spec)
-    data = runtime.load_data(spec, dataset_file)
+    try:
+        runtime = runtime_for(spec, files, limits)
+        data = runtime.load_data(spec, dataset_file)
+    except (TrainingError, SandboxError) as exc:
+        return verdict(f"program: {exc}", [])
+    with closing(data) if hasattr(data, "close") else nullcontext():
+        return _replay_and_evaluate(spec, runtime, data, workdir, last, links, model, seed, segments,
+                                    tolerance, verdict)
+
+
+def _replay_and_evaluate(spec: TaskSpec, runtime: Runtime, data: Any, workdir: Path, last: CheckpointState,
+                         links: dict[int, Checkpoint], model: dict[str, torch.Tensor], seed: int, segments: int,
+                         tolerance: float, verdict: Callable[..., VerificationReport]) -> VerificationReport:
+    """Checks 3 and 4 (see the module's notes) with `runtime` on its loaded `data`."""
+    decimals = spec.determinism.digest_decimals
+    bounds = segment_bounds(spec)
     checked: list[SegmentResult] = []
     steps = 0
     for index in choose_segments(seed, len(bounds), segments):
@@ -138,7 +162,7 @@ def verify_submission(
             claimed = last.model if end == last.step else _linked_state(workdir, end, links[end].weights_digest,
                                                                          decimals).model
             replayed = runtime.replay(spec, start_state, end, data)
-        except TrainingError as exc:
+        except (TrainingError, SandboxError) as exc:
             return verdict(f"segment {start}->{end}: {exc}", checked, steps=steps)
         steps += end - start
         distance = relative_distance(replayed, claimed)
@@ -149,7 +173,7 @@ def verify_submission(
 
     try:
         metric = runtime.evaluate(spec, model, data)
-    except TrainingError as exc:
+    except (TrainingError, SandboxError) as exc:
         return verdict(f"model: {exc}", checked, steps=steps)
     if not spec.acceptance.accepts(metric):
         return verdict(f"acceptance: {spec.acceptance.metric} {metric:.4f} misses {spec.acceptance.threshold}",

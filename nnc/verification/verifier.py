@@ -17,9 +17,11 @@ from nnc.chain.client import ChainClient
 from nnc.chain.dispute import CheckStatus, SpotCheck
 from nnc.chain.market import Market
 from nnc.errors import StorageError, TrainingError, VerificationError
+from nnc.sandbox import SandboxLimits
 from nnc.storage import Store
 from nnc.task import TaskSpec, parse_spec
 from nnc.training.data import fetch_dataset
+from nnc.training.program_package import ProgramFiles, fetch_program_files
 from nnc.verification.bundle import fetch_bundle
 from nnc.verification.procedure import VerificationReport, verify_submission
 
@@ -38,10 +40,14 @@ class Evidence:
     trainer: str  # the node whose result this is: its chain starts from that node's genesis
     tag_of_task: int | None = None  # set when `result_digest` is a zk agreement tag of that task
     dataset_file: Path | None = None  # the fetched copy of the spec's dataset uri, if it names one
+    files: ProgramFiles = ProgramFiles()  # the spec's program package and init weights, fetched and checked
 
 
-def gather_evidence(client: ChainClient, store: Store, task_id: int, trainer: str, dest: Path) -> Evidence:
-    """The spec (checked against the on-chain digest), the trainer's bundle, digest and snapshot."""
+def gather_evidence(client: ChainClient, store: Store, task_id: int, trainer: str, dest: Path,
+                    cache: Path | None = None) -> Evidence:
+    """The spec (checked against the on-chain digest), the trainer's bundle, digest and snapshot,
+    the dataset, and the spec's program and init weights (cached by digest under `cache`, by
+    default `dest`)."""
     market = Market(client)
     task = market.task(task_id)
     spec_bytes = store.get_bytes(str(market.published_event(task_id)["specURI"]))
@@ -56,23 +62,27 @@ def gather_evidence(client: ChainClient, store: Store, task_id: int, trainer: st
     latest = market.latest_snapshot(task_id, trainer)
     spec = parse_spec(spec_bytes)
     return Evidence(spec, workdir, model_path, market.result_of(task_id, trainer), (latest.step, latest.chain_head),
-                    trainer, task_id if market.proofs_enabled(task_id) else None, fetch_dataset(spec, store, dest))
+                    trainer, task_id if market.proofs_enabled(task_id) else None, fetch_dataset(spec, store, dest),
+                    fetch_program_files(spec, store, cache or dest))
 
 
-def check_evidence(evidence: Evidence, seed: int, segments: int, tolerance: float) -> VerificationReport:
+def check_evidence(evidence: Evidence, seed: int, segments: int, tolerance: float,
+                   limits: SandboxLimits | None = None) -> VerificationReport:
+    """The spot-check of `evidence`; a requester's program replays in the sandbox under `limits`."""
     return verify_submission(evidence.spec, evidence.workdir, evidence.model_path, evidence.result_digest,
                              node=evidence.trainer, seed=seed, segments=segments, tolerance=tolerance,
                              snapshot=evidence.snapshot, tag_of_task=evidence.tag_of_task,
-                             dataset_file=evidence.dataset_file)
+                             dataset_file=evidence.dataset_file, files=evidence.files, limits=limits)
 
 
 class Verifier:
     """One node's verifier role."""
 
-    def __init__(self, client: ChainClient, store: Store, home: Path) -> None:
+    def __init__(self, client: ChainClient, store: Store, home: Path, limits: SandboxLimits | None = None) -> None:
         self.client = client
         self.store = store
         self.home = home
+        self.limits = limits
         self.spot_check = SpotCheck(client)
 
     def is_mine(self, task_id: int) -> bool:
@@ -86,11 +96,11 @@ class Verifier:
             raise VerificationError(f"task {task_id}: {self.client.address} is not its pending verifier")
         try:
             evidence = gather_evidence(self.client, self.store, task_id, check.trainer,
-                                       self.home / "verify" / str(task_id))
+                                       self.home / "verify" / str(task_id), self.home / "cache")
         except (VerificationError, StorageError, TrainingError) as exc:  # no usable evidence: a failed check
             report = VerificationReport(passed=False, reason=f"evidence: {exc}", seed=check.seed)
         else:
-            report = check_evidence(evidence, check.seed, check.segments, check.tolerance)
+            report = check_evidence(evidence, check.seed, check.segments, check.tolerance, self.limits)
         report_uri = self.store.put_bytes(report.to_json())
         self.spot_check.report(task_id, report.passed, report_uri)
         log.info("task %d: verifier %s reported %s (%s)", task_id, self.client.address[:10],
@@ -101,5 +111,5 @@ class Verifier:
 def judge(client: ChainClient, store: Store, task_id: int, node: str, home: Path, seed: int,
           segments: int, tolerance: float) -> VerificationReport:
     """A juror's own spot-check of `node`'s result (with a seed of the juror's choosing)."""
-    evidence = gather_evidence(client, store, task_id, node, home / "judge" / str(task_id))
+    evidence = gather_evidence(client, store, task_id, node, home / "judge" / str(task_id), home / "cache")
     return check_evidence(evidence, seed, segments, tolerance)

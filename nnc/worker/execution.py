@@ -20,11 +20,12 @@ from nnc.chain.dispute import CheckStatus
 from nnc.chain.market import REVEAL_STATUSES
 from nnc.chain.types import AbandonReason, Bond, TaskStatus
 from nnc.daemon import StopFlag
-from nnc.errors import ContractRevertError, NNCError, ResourceLimitError, ServiceUnavailableError
+from nnc.errors import ContractRevertError, NNCError, ResourceLimitError, ServiceUnavailableError, TrainingError
 from nnc.runtimes.dispatch import train
 from nnc.task import TaskSpec
 from nnc.training import TrainingResult
 from nnc.training.data import fetch_dataset
+from nnc.training.program_package import fetch_program_files
 from nnc.verification.bundle import publish_bundle
 from nnc.verification.verifier import Verifier
 from nnc.worker.intake import fetch_spec
@@ -43,7 +44,7 @@ RUNNABLE = frozenset({TaskStatus.ASSIGNED, TaskStatus.RUNNING})
 class Execution:
     def __init__(self, node: Node) -> None:
         self.node = node
-        self.verifier = Verifier(node.client, node.store, node.home)
+        self.verifier = Verifier(node.client, node.store, node.home, node.sandbox_limits())
 
     def work(self, stop: StopFlag) -> None:
         """Executes the assigned tasks, reveals the submitted ones, runs the picked spot-checks."""
@@ -84,6 +85,9 @@ class Execution:
         if one waits) or, when it is off, in process."""
         n = self.node
         if not n.settings.sandbox:
+            if spec.program is not None:
+                raise TrainingError(f"{spec.name!r} runs a requester's program, which this node runs only in "
+                                    f"the sandbox (settings: sandbox is off)")
             try:
                 return train(spec, workdir, node=n.address, **options)
             except MemoryError:
@@ -108,8 +112,9 @@ class Execution:
             log.info("task %d: %s training %s (%d steps)", task_id, n.tag, spec.name, spec.training.steps)
             snapshots = SnapshotPoster(n.market, task_id, n.address)
             dataset_file = n.key.open_dataset(fetch_dataset(spec, n.store, workdir, n.dataset_cache))
+            files = fetch_program_files(spec, n.store, n.home / "cache")
             result = self.train(
-                spec, workdir, task_id=task_id, dataset_file=dataset_file,
+                spec, workdir, task_id=task_id, dataset_file=dataset_file, files=files,
                 on_checkpoint=snapshots.post,
                 on_progress=lambda step, loss: log.debug("task %d: step %d/%d loss %.4f", task_id, step,
                                                          spec.training.steps, loss))

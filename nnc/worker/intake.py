@@ -18,6 +18,8 @@ from typing import Any
 from nnc.chain.types import TaskStatus
 from nnc.errors import ContractRevertError, StorageError, TaskSpecError
 from nnc.node.estimate import estimate_training_seconds, format_seconds
+from nnc.runtimes.requirements import unmet_requirements
+from nnc.sandbox import BWRAP, isolation
 from nnc.storage import Store
 from nnc.task import TaskSpec, compute_units, parse_spec
 from nnc.task.execution import TrainingDevice, node_refusal, resolve_device
@@ -39,6 +41,17 @@ def fetch_spec(store: Store, task_id: int, spec_uri: str, spec_digest_hex: str) 
     return parse_spec(data)
 
 
+def program_refusal(spec: TaskSpec) -> None:
+    """Raises `TaskSpecError` when this node cannot run the spec's program: a package it `requires`
+    is missing here or at a version its specifier excludes, or no isolating sandbox."""
+    assert spec.program is not None
+    unmet = unmet_requirements(spec.program.requires)
+    if unmet:
+        raise TaskSpecError(f"its program needs what this node lacks: {'; '.join(unmet)}")
+    if isolation() != BWRAP:
+        raise TaskSpecError("its program runs only in an isolating sandbox, and bubblewrap is not installed here")
+
+
 class Intake:
     def __init__(self, node: Node) -> None:
         self.node = node
@@ -52,6 +65,8 @@ class Intake:
             if spec.framework not in n.runtimes:
                 raise TaskSpecError(f"framework {spec.framework!r} is not among this node's runtimes "
                                     f"({', '.join(n.runtimes)})")
+            if spec.program is not None:
+                program_refusal(spec)
             if spec.privacy is not None and not n.key.can_read(
                     fetch_dataset(spec, n.store, n.workdir(task_id), n.dataset_cache)):
                 raise TaskSpecError("its private dataset is not encrypted to this node's key")
@@ -80,7 +95,8 @@ class Intake:
                 return
         n.state.set(task_id, Phase.APPLIED, spec_uri=spec_uri)
         log.info("task %d: %s applied", task_id, n.tag)
-        n.standby.prepare(task_id, spec, n.workdir(task_id), n.sandbox_limits())
+        if spec.program is None and spec.init is None:  # a child started now would not see their files
+            n.standby.prepare(task_id, spec, n.workdir(task_id), n.sandbox_limits())
 
     def refusal(self, task_id: int, spec: TaskSpec, collateral: int, min_hardware_class: int, units: int,
                 apply_deadline: int, deadline: int, *, replication: int = 1) -> str | None:

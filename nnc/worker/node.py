@@ -13,11 +13,11 @@ from nnc.chain.registry import Registry
 from nnc.logs import log_context
 from nnc.metrics import DaemonMetrics
 from nnc.runtimes import offered_runtimes
+from nnc.sandbox import SandboxLimits
 from nnc.settings import Settings
 from nnc.storage import Store
 from nnc.storage.cache import DATASET_CACHE
 from nnc.worker.privacy import NodeKey
-from nnc.worker.sandbox import SandboxLimits
 from nnc.worker.standby import Standby
 from nnc.worker.state import WorkerState
 

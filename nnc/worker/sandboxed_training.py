@@ -1,4 +1,4 @@
-"""Training inside the sandbox (`nnc.worker.sandbox`): the parent side, `run_training`, which
+"""Training inside the sandbox (`nnc.sandbox`): the parent side, `run_training`, which
 returns the same `TrainingResult` as an in-process `train`, and the child side, `main`, run as
 `python -m nnc.worker.sandboxed_training <job.json>` inside the sandbox.
 
@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from nnc.errors import NNCError, TrainingError
+from nnc.runtimes.sandboxed import program_limits, require_isolation
+from nnc.sandbox import OUT_OF_MEMORY_EXIT, SandboxedProcess, SandboxError, SandboxLimits, python_argv
 from nnc.task import TaskSpec, canonical_json
 from nnc.training.checkpoints import Checkpoint
+from nnc.training.program_package import ProgramFiles
 from nnc.training.trainer import TrainingResult
-from nnc.worker.sandbox import OUT_OF_MEMORY_EXIT, SandboxedProcess, SandboxError, SandboxLimits, python_argv
 
 TRAINING_ERROR_EXIT = 2
 
@@ -49,19 +51,24 @@ def run_training(spec: TaskSpec, workdir: Path, limits: SandboxLimits, *, node: 
                  dataset_file: Path | None = None,
                  on_checkpoint: Callable[[Checkpoint], None] | None = None,
                  on_progress: Callable[[int, float], None] | None = None,
-                 warm: SandboxedProcess | None = None) -> TrainingResult:
+                 warm: SandboxedProcess | None = None, files: ProgramFiles | None = None) -> TrainingResult:
     """Trains `spec` in the sandbox as `node` (whose genesis starts the chain; see `train`),
     resuming from `workdir`'s checkpoints as `train` does: in
     `warm`, a child `start_standby` started for this spec and work directory, if it still runs,
-    else in a new one.
+    else in a new one. `files` are the spec's fetched program package and init weights
+    (`nnc.training.program_package`), which the child sees read-only; a requester's program runs
+    only here, and only with bubblewrap's isolation.
 
     Raises `TrainingError` for what the training itself refuses (as `train` would),
     `SandboxLimitError` for a broken limit and `SandboxError` for a crash.
     """
+    require_isolation(spec)
+    files = files or ProgramFiles()
     workdir.mkdir(parents=True, exist_ok=True)
     job = workdir / "job.json"
     job.write_text(json.dumps({"spec": canonical_json(spec).decode(), "workdir": str(workdir), "node": node,
-                               "dataset_file": str(dataset_file) if dataset_file else None}))
+                               "dataset_file": str(dataset_file) if dataset_file else None,
+                               "files": files.to_json()}))
     result: dict[str, Any] = {}
 
     def on_event(event: dict[str, Any]) -> None:
@@ -74,14 +81,17 @@ def run_training(spec: TaskSpec, workdir: Path, limits: SandboxLimits, *, node: 
             result.update(event)
 
     process = None
-    if warm is not None and warm.alive:
+    if warm is not None and files.paths():  # started without a view of the files: start afresh
+        warm.kill()
+    elif warm is not None and warm.alive:
         try:
             warm.send(str(job))
             process = warm
         except OSError:  # it died meanwhile: start afresh
             warm.kill()
     if process is None:
-        process = SandboxedProcess(python_argv(__name__, str(job)), workdir, limits)
+        process = SandboxedProcess(python_argv(__name__, str(job)), workdir,
+                                   program_limits(limits, files, dataset_file))
     try:
         process.collect(on_event)
     except SandboxError:
@@ -129,6 +139,8 @@ def _warm_up(spec_file: Path) -> int:
         return OUT_OF_MEMORY_EXIT
     try:
         spec = load_spec(spec_file)
+        if spec.program is not None or spec.init is not None:  # its files come with the job
+            return 0
         if spec.dataset.uri is None:  # a couple of real steps: kernels, thread pools, compilation
             runtime_for(spec).time_steps(spec, 2)
         else:
@@ -157,8 +169,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     job = json.loads(Path(args[0]).read_text())
     _private_caches(Path(job["workdir"]))
     try:
-        from nnc.runtimes.dispatch import train
+        from nnc.runtimes import runtime_for
+        from nnc.runtimes.user_program import program_runtime
         from nnc.task import parse_spec
+        from nnc.training.digest import normalize_node
     except ImportError as exc:  # a memory limit below what torch needs fails while mapping its libraries
         if "failed to map segment" in str(exc) or "allocate memory" in str(exc):
             return OUT_OF_MEMORY_EXIT
@@ -168,17 +182,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     spec = parse_spec(job["spec"])
     try:
         dataset_file = Path(job["dataset_file"]) if job["dataset_file"] else None
-        result = train(spec, Path(job["workdir"]), node=job["node"], dataset_file=dataset_file,
+        files = ProgramFiles.from_json(job.get("files"))
+        runtime = program_runtime(spec, files) if spec.program is not None else runtime_for(spec, files)
+        result = runtime.train(spec, Path(job["workdir"]), node=normalize_node(job["node"]), dataset_file=dataset_file,
                        on_checkpoint=lambda c: _emit({"event": "checkpoint", "checkpoint": _checkpoint_json(c)}),
                        on_progress=lambda step, loss: _emit({"event": "progress", "step": step, "loss": loss}))
     except MemoryError:
         return OUT_OF_MEMORY_EXIT
-    except RuntimeError as exc:
-        if "can't allocate memory" in str(exc) or "out of memory" in str(exc).lower():
-            return OUT_OF_MEMORY_EXIT
-        raise
     except TrainingError as exc:
         _emit({"event": "error", "message": str(exc)})
+        return TRAINING_ERROR_EXIT
+    except Exception as exc:
+        if "can't allocate memory" in str(exc) or "out of memory" in str(exc).lower():
+            return OUT_OF_MEMORY_EXIT
+        if spec.program is None:
+            raise
+        # the loop is ours: what fails under it is the requester's program (a loss without gradient...)
+        _emit({"event": "error", "message": f"program {spec.program.entry}: {type(exc).__name__}: {exc}"})
         return TRAINING_ERROR_EXIT
     _emit({"event": "result", "result_digest": result.result_digest.hex(), "chain_head": result.chain_head.hex(),
            "final_loss": result.final_loss, "metric": result.metric, "accepted": result.accepted,

@@ -14,8 +14,8 @@ from collections import OrderedDict
 from pathlib import Path
 
 from nnc.errors import NNCError
+from nnc.sandbox import SandboxedProcess, SandboxLimits
 from nnc.task import TaskSpec
-from nnc.worker.sandbox import SandboxedProcess, SandboxLimits
 from nnc.worker.sandboxed_training import start_standby
 
 log = logging.getLogger(__name__)

@@ -26,6 +26,8 @@ KEYS: dict[str, set[str]] = {
     "gpu": {"cuda_available", "steps", "cpu_steps_per_s"},  # the GPU figures only where CUDA is
     "gas": {"gas", "assign_gas", "assign_gas_ratio_by_strategy", "assign_gas_ratio_10_over_10"},
     "lifecycle": {"nodes", "gas", "lifecycle_gas_eth", "seconds", "chain_to_training_time_ratio"},
+    "program_overhead": {"program_overhead_ratio", "program_plain_seconds", "program_worker_seconds",
+                         "program_steps", "program_rounds"},
     "runtimes": {"steps", "rounds", "runtimes"},
     "storage": {"backends", "peak_mem_mb_over_baseline_1mb"},
     "verification": {

@@ -13,8 +13,8 @@ from nnc.errors import (
     TaskSpecError,
     TrainingError,
 )
+from nnc.sandbox import SandboxError, SandboxLimitError
 from nnc.worker.reporting import abandon_reason
-from nnc.worker.sandbox import SandboxError, SandboxLimitError
 
 
 @pytest.mark.parametrize(("error", "reason"), [

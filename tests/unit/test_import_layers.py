@@ -2,7 +2,7 @@
 included), a module that imports it back, nor a module of a higher layer (`LAYERS`).
 
 The layers, lowest first, as the imports read (`from nnc...` anywhere in a module counts):
-the base (errors, settings, paths, logs, files and processes) → the outside world's adapters
+the base (errors, settings, paths, logs, files, processes, sandbox) → the outside world's adapters
 with no domain in them (storage, the ZK circuit, dataset file formats, then the chain's typed contracts, which use
 the ZK prover) → `task` (specs and costs; `task.publish` stores a spec and escrows its budget,
 so it sits above chain and storage) → `training` (the deterministic loop, checkpoints,
@@ -28,7 +28,7 @@ def _module_name(path: Path) -> str:
 LAYERS: dict[str, int] = {
     # base: no domain, imported by everything
     "nnc": 0, "nnc.errors": 0, "nnc.paths": 0, "nnc.logs": 0, "nnc.jsonfile": 0, "nnc.keystore": 0,
-    "nnc.processes": 0, "nnc.resources": 0, "nnc.settings": 0,
+    "nnc.processes": 0, "nnc.resources": 0, "nnc.sandbox": 0, "nnc.settings": 0,
     # the outside world's adapters
     "nnc.storage": 1, "nnc.zk": 1, "nnc.datasets": 1,
     "nnc.chain": 2,

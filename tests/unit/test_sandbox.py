@@ -15,8 +15,8 @@ import pytest
 from nnc.errors import TrainingError
 from nnc.paths import REPO_ROOT
 from nnc.runtimes.dispatch import train
+from nnc.sandbox import SandboxError, SandboxLimitError, SandboxLimits, isolation, run_sandboxed
 from nnc.task import load_spec
-from nnc.worker.sandbox import SandboxError, SandboxLimitError, SandboxLimits, isolation, run_sandboxed
 from nnc.worker.sandboxed_training import run_training
 from tests.nodes import NODE
 

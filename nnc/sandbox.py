@@ -1,5 +1,7 @@
 """Sandboxed execution of task code: a separate process with no network, a read-only view of
-everything but its work directory, a memory limit, a time limit and pinned CPU cores.
+everything but its work directory, a memory limit, a time limit and pinned CPU cores. The worker
+trains in it (`nnc.worker.sandboxed_training`); a requester's own program also replays and
+evaluates in it (`nnc.runtimes.sandboxed`), wherever it runs: verifier, oracle, dry run.
 
 With Debian's bubblewrap (`bwrap`, installed by `make setup`) the process runs in new network,
 PID and IPC namespaces with the root filesystem mounted read-only, a private /tmp and only the
@@ -53,6 +55,8 @@ class SandboxLimits:
     seconds: float = 3600.0
     cpus: tuple[int, ...] | None = None
     extra_writable: tuple[Path, ...] = field(default_factory=tuple)
+    read_only: tuple[Path, ...] = field(default_factory=tuple)
+    """Paths the child must see, read-only, even under the private /tmp (a program's package)."""
 
 
 def isolation() -> str:
@@ -71,10 +75,10 @@ def _runtime_paths_under_tmp() -> list[Path]:
     return [p for p in under if not any(q in p.parents for q in under)]  # outermost ones only
 
 
-def _bwrap_prefix(workdir: Path, writable: Sequence[Path]) -> list[str]:
+def _bwrap_prefix(workdir: Path, writable: Sequence[Path], read_only: Sequence[Path] = ()) -> list[str]:
     command = [BWRAP, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
                "--unshare-net", "--unshare-pid", "--unshare-ipc", "--die-with-parent", "--new-session"]
-    for path in _runtime_paths_under_tmp():
+    for path in (*_runtime_paths_under_tmp(), *read_only):
         command += ["--ro-bind", str(path), str(path)]
     for path in (workdir, *writable):
         command += ["--bind", str(path), str(path)]
@@ -126,7 +130,8 @@ class SandboxedProcess:
         if mode != BWRAP:
             log.warning("bubblewrap not found: task code runs with limits but without network or filesystem "
                         "isolation (install the bubblewrap package)")
-        command = [*(_bwrap_prefix(workdir, limits.extra_writable) if mode == BWRAP else []), *argv]
+        command = [*(_bwrap_prefix(workdir, limits.extra_writable, limits.read_only) if mode == BWRAP else []),
+                   *argv]
         self.limits = limits
         self.log_path = workdir / "sandbox.log"
         with open(self.log_path, "ab") as log_file:
