@@ -17,7 +17,10 @@ batch 256, and `examples/audio-tones-cnn.json` for cuDNN convolutions:
 - `cuda_paths`: the worker's other CUDA paths, each true when it holds: `resume_equal` (a
   training resumed on CUDA from a checkpoint ends with the uninterrupted run's digest and chain
   head), `spot_check_passed` (the verifier's procedure, replaying on CUDA, passes a CUDA
-  training at tolerance 0), `dry_run_reproducible` (the dry run's determinism check).
+  training at tolerance 0), `dry_run_reproducible` (the dry run's determinism check),
+  `sandbox_sees_cuda` (a child in the worker's sandbox finds the GPU with `SandboxLimits.gpu`, and
+  not without it, under bubblewrap), `sandboxed_train_equal` (the worker's sandboxed training on
+  CUDA ends with the in-process CUDA training's digest and chain head).
 
 The last line is one JSON object. Without CUDA only `cuda_available` (false), `reason`, `steps`
 and `cpu_steps_per_s` are in it, and the reason is printed.
@@ -32,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -45,12 +49,14 @@ from nnc.paths import REPO_ROOT
 from nnc.runtimes import runtime_for
 from nnc.runtimes.classifier import ClassifierProgram
 from nnc.runtimes.dispatch import train
+from nnc.sandbox import SandboxLimits, isolation, run_sandboxed
 from nnc.task import ExecutionSpec, TaskSpec, load_spec
 from nnc.training import load_checkpoint
 from nnc.training.checkpoints import list_checkpoints
 from nnc.training.data import BatchSampler
 from nnc.training.device import prepare_cuda
 from nnc.verification.procedure import relative_distance, verify_submission
+from nnc.worker.sandboxed_training import run_training
 
 WORKER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
 
@@ -141,6 +147,13 @@ def replays(spec: TaskSpec, root: Path) -> dict[str, Any]:
             "segments": len(states), "cpu_cuda_digest_equal": cpu_trained.result_digest == first.result_digest}
 
 
+def sandbox_sees_cuda(root: Path, gpu: bool) -> bool:
+    """Whether a child in the worker's sandbox (`SandboxLimits.gpu`) finds a CUDA device."""
+    probe = "import json, torch; print(json.dumps({'event': 'cuda', 'available': torch.cuda.is_available()}))"
+    events = run_sandboxed([sys.executable, "-c", probe], root / f"probe-{gpu}", SandboxLimits(seconds=120, gpu=gpu))
+    return bool(events and events[-1].get("available"))
+
+
 def cuda_paths(spec: TaskSpec, root: Path) -> dict[str, Any]:
     """Resumption, the spot-check procedure and the dry run's determinism check, on CUDA."""
     cuda = on(spec, "cuda")
@@ -155,8 +168,14 @@ def cuda_paths(spec: TaskSpec, root: Path) -> dict[str, Any]:
             path.unlink()
     resumed = train(cuda, interrupted, node=WORKER)
     check = check_determinism(cuda, steps=20)
+    sandboxed = run_training(cuda, root / "sandboxed", SandboxLimits(memory_mb=8192, seconds=600, gpu=True),
+                             node=WORKER)
     return {"resume_equal": resumed.resumed_from > 0 and (resumed.result_digest, resumed.chain_head)
             == (full.result_digest, full.chain_head), "spot_check_passed": report.passed,
+            "sandbox": isolation(), "sandbox_sees_cuda": {"gpu": sandbox_sees_cuda(root, True),
+                                                          "cpu_only": sandbox_sees_cuda(root, False)},
+            "sandboxed_train_equal": (sandboxed.result_digest, sandboxed.chain_head)
+            == (full.result_digest, full.chain_head),
             "dry_run_reproducible": check.reproducible, "dry_run_cpu_cuda_distance": check.cpu_cuda_distance,
             "dry_run_warning": check.warning}
 

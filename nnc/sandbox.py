@@ -57,6 +57,11 @@ class SandboxLimits:
     extra_writable: tuple[Path, ...] = field(default_factory=tuple)
     read_only: tuple[Path, ...] = field(default_factory=tuple)
     """Paths the child must see, read-only, even under the private /tmp (a program's package)."""
+    gpu: bool = False
+    """Let the child use this machine's NVIDIA GPUs: their device files are bound into the sandbox,
+    and the memory limit counts the data segment and private writable mappings (RLIMIT_DATA)
+    instead of the address space (RLIMIT_AS), which the CUDA driver reserves by the terabyte
+    without using it. The network and the filesystem stay closed."""
 
 
 def isolation() -> str:
@@ -75,9 +80,18 @@ def _runtime_paths_under_tmp() -> list[Path]:
     return [p for p in under if not any(q in p.parents for q in under)]  # outermost ones only
 
 
-def _bwrap_prefix(workdir: Path, writable: Sequence[Path], read_only: Sequence[Path] = ()) -> list[str]:
+def gpu_device_files(dev: Path = Path("/dev")) -> list[Path]:
+    """The NVIDIA driver's device files on this machine (`nvidiactl`, `nvidia-uvm`, one per GPU,
+    the `nvidia-caps` folder); empty without the driver."""
+    return sorted(dev.glob("nvidia*"))
+
+
+def _bwrap_prefix(workdir: Path, writable: Sequence[Path], read_only: Sequence[Path] = (),
+                  devices: Sequence[Path] = ()) -> list[str]:
     command = [BWRAP, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
                "--unshare-net", "--unshare-pid", "--unshare-ipc", "--die-with-parent", "--new-session"]
+    for device in devices:  # after --dev: bound into the sandbox's own, otherwise empty, /dev
+        command += ["--dev-bind", str(device), str(device)]
     for path in (*_runtime_paths_under_tmp(), *read_only):
         command += ["--ro-bind", str(path), str(path)]
     for path in (workdir, *writable):
@@ -99,7 +113,8 @@ def _limit(limits: SandboxLimits) -> Callable[[], None]:
     def apply() -> None:  # runs in the child between fork and exec
         _die_with_parent()
         size = limits.memory_mb << 20
-        resource.setrlimit(resource.RLIMIT_AS, (size, size))
+        memory = resource.RLIMIT_DATA if limits.gpu else resource.RLIMIT_AS
+        resource.setrlimit(memory, (size, size))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         if limits.cpus:
             os.sched_setaffinity(0, limits.cpus)
@@ -130,8 +145,9 @@ class SandboxedProcess:
         if mode != BWRAP:
             log.warning("bubblewrap not found: task code runs with limits but without network or filesystem "
                         "isolation (install the bubblewrap package)")
-        command = [*(_bwrap_prefix(workdir, limits.extra_writable, limits.read_only) if mode == BWRAP else []),
-                   *argv]
+        devices = gpu_device_files() if limits.gpu else []
+        command = [*(_bwrap_prefix(workdir, limits.extra_writable, limits.read_only, devices)
+                     if mode == BWRAP else []), *argv]
         self.limits = limits
         self.log_path = workdir / "sandbox.log"
         with open(self.log_path, "ab") as log_file:

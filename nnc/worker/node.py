@@ -66,4 +66,4 @@ class Node:
     def sandbox_limits(self) -> SandboxLimits:
         cpus = tuple(self.settings.sandbox_cpus) if self.settings.sandbox_cpus else None
         return SandboxLimits(memory_mb=self.settings.sandbox_memory_mb, seconds=self.settings.sandbox_seconds,
-                             cpus=cpus)
+                             cpus=cpus, gpu=bool(self.gpu_models))

@@ -15,7 +15,15 @@ import pytest
 from nnc.errors import TrainingError
 from nnc.paths import REPO_ROOT
 from nnc.runtimes.dispatch import train
-from nnc.sandbox import SandboxError, SandboxLimitError, SandboxLimits, isolation, run_sandboxed
+from nnc.sandbox import (
+    SandboxError,
+    SandboxLimitError,
+    SandboxLimits,
+    _bwrap_prefix,
+    gpu_device_files,
+    isolation,
+    run_sandboxed,
+)
 from nnc.task import load_spec
 from nnc.worker.sandboxed_training import run_training
 from tests.nodes import NODE
@@ -86,6 +94,26 @@ def test_memory_limit_stops_the_task_cleanly(tmp_path: Path) -> None:
     hog = "import sys\ntry:\n    b = bytearray(600 << 20)\nexcept MemoryError:\n    sys.exit(3)\n"
     with pytest.raises(SandboxLimitError, match="memory limit of 256 MB"):
         run_sandboxed(python(hog), tmp_path, SandboxLimits(memory_mb=256, seconds=60))
+
+
+def test_memory_limit_holds_on_a_gpu_node_too(tmp_path: Path) -> None:
+    """With GPUs the limit counts data (RLIMIT_DATA), not address space: a host-memory hog still stops."""
+    hog = "import sys\ntry:\n    b = bytearray(600 << 20)\nexcept MemoryError:\n    sys.exit(3)\n"
+    with pytest.raises(SandboxLimitError, match="memory limit of 256 MB"):
+        run_sandboxed(python(hog), tmp_path, SandboxLimits(memory_mb=256, seconds=60, gpu=True))
+
+
+def test_a_gpu_sandbox_binds_the_nvidia_devices_into_its_own_dev(tmp_path: Path) -> None:
+    dev = tmp_path / "dev"
+    (dev / "nvidia-caps").mkdir(parents=True)
+    for name in ("nvidia0", "nvidiactl", "nvidia-uvm", "sda", "null"):
+        (dev / name).touch()
+    found = gpu_device_files(dev)
+    assert [p.name for p in found] == ["nvidia-caps", "nvidia-uvm", "nvidia0", "nvidiactl"]
+    command = _bwrap_prefix(tmp_path, (), (), found)
+    assert command.index("--dev") < command.index("--dev-bind")  # bound into the sandbox's fresh /dev
+    assert [command[i + 1] for i, arg in enumerate(command) if arg == "--dev-bind"] == [str(p) for p in found]
+    assert "--unshare-net" in command and "--dev-bind" not in _bwrap_prefix(tmp_path, ())
 
 
 def test_time_limit_stops_the_task(tmp_path: Path) -> None:
