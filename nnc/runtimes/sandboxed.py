@@ -12,6 +12,7 @@ a program in process.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -55,8 +56,7 @@ def require_isolation(spec: TaskSpec) -> None:
 def program_limits(limits: SandboxLimits, files: ProgramFiles, *readable: Path | None) -> SandboxLimits:
     """`limits` with the program's files (and `readable`, e.g. a dataset) visible read-only."""
     extra = tuple(p.resolve() for p in (*files.paths(), *readable) if p is not None)
-    return SandboxLimits(memory_mb=limits.memory_mb, seconds=limits.seconds, cpus=limits.cpus,
-                         extra_writable=limits.extra_writable, read_only=(*limits.read_only, *extra))
+    return dataclasses.replace(limits, read_only=(*limits.read_only, *extra))
 
 
 class ProgramSession:
