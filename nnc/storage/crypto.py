@@ -102,7 +102,9 @@ def _read_exact(stream: BinaryIO, size: int) -> bytes:
 
 
 def is_encrypted(path: Path) -> bool:
-    """Whether the file starts like an encrypted payload."""
+    """Whether the file starts like an encrypted payload (a directory, an extracted dataset, is not one)."""
+    if path.is_dir():
+        return False
     with open(path, "rb") as handle:
         return handle.read(len(MAGIC)) == MAGIC
 
