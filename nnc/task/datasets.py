@@ -14,7 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
-DatasetName = Literal["sklearn-digits", "synthetic-tones", "synthetic-motion", "tiny-text"]
+DatasetName = Literal["sklearn-digits", "synthetic-tones", "synthetic-motion", "tiny-text", "custom"]
+CUSTOM_DATASET: Final = "custom"
+"""A requester's own dataset of any layout, read by the task's program (`program`): no bundled copy,
+no fixed sample shape; the spec names it by `uri` and pins it by `digest`."""
 DatasetKind = Literal["classification", "text"]
 
 TEXT_VOCAB: Final = 256

@@ -27,7 +27,7 @@ from pydantic_core import PydanticCustomError
 
 from nnc.datasets.formats import FORMATS, TEXT_FORMATS, DatasetFormat
 from nnc.errors import TaskSpecError
-from nnc.task.datasets import DATASET_SHAPES, DatasetName, dataset_kind
+from nnc.task.datasets import CUSTOM_DATASET, DATASET_SHAPES, DatasetName, dataset_kind
 from nnc.task.model_specs import AnyModelSpec, ProgramModelSpec, SpecSection, UNetSpec
 from nnc.task.program_spec import INIT_FRAMEWORKS, InitSpec, ProgramSpec
 
@@ -86,6 +86,9 @@ class DatasetSpec(SpecSection):
             raise PydanticCustomError(
                 "format_mismatch", "format '{format}' cannot hold a text corpus (use {allowed}, with a 'text' column)",
                 {"format": self.format, "allowed": " or ".join(sorted(TEXT_FORMATS))})
+        if self.name == CUSTOM_DATASET and (self.uri is None or self.digest is None):
+            raise PydanticCustomError("custom_without_uri", "dataset 'custom' has no bundled copy: it needs a uri "
+                                      "and the digest `nnc data put` printed")
         if self.format is not None and self.uri is None:
             raise PydanticCustomError("format_without_uri", "format '{format}' needs a uri (the bundled copy has "
                                       "its own)", {"format": self.format})
@@ -234,6 +237,8 @@ class TaskSpec(SpecSection):
         problem = None
         if self.program is not None or isinstance(self.model, ProgramModelSpec):
             problem = self._program_problem()
+        elif self.dataset.name == CUSTOM_DATASET:
+            problem = "cannot read dataset 'custom' (only a task's own program does: name one in `program`)"
         elif self.init is not None and self.framework not in INIT_FRAMEWORKS:
             problem = f"cannot start from init weights (frameworks that can: {', '.join(sorted(INIT_FRAMEWORKS))})"
         elif self.model.kind not in rule.kinds:

@@ -144,6 +144,15 @@ def load_data(spec: TaskSpec, dataset_file: Path | None = None) -> SplitData:
     )
 
 
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes (hex), read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def check_digest(dataset: DatasetSpec, loaded_digest: Callable[[], str], dataset_file: Path | None) -> None:
     """DatasetError unless the dataset's digest is the one the spec pins: `loaded_digest()` (of the
     loaded arrays or corpus) for the bundled copy or a single .npz or text file, else the content
@@ -185,10 +194,14 @@ def fetch_dataset(spec: TaskSpec, store: Store, directory: Path, cache: Path | N
     entries = ContentCache(cache if cache is not None else directory / DATASET_CACHE, store)
     cached = entries.materialized(spec.dataset.uri)
     if cached.parent == directory:
-        return cached
-    suffix = ".d" if cached.is_dir() else ".txt" if dataset_kind(spec.dataset.name) == "text" else ".npz"
-    dest = directory / f"dataset-{hashlib.sha256(spec.dataset.uri.encode()).hexdigest()[:16]}{suffix}"
-    return link_copy(cached, dest)
+        fetched = cached
+    else:
+        suffix = ".d" if cached.is_dir() else ".txt" if dataset_kind(spec.dataset.name) == "text" else ".npz"
+        fetched = link_copy(cached, directory / f"dataset-{hashlib.sha256(spec.dataset.uri.encode()).hexdigest()[:16]}"
+                                              f"{suffix}")
+    if spec.program is not None:  # a program reads it as it is: the digest is checked here, not by a loader
+        check_digest(spec.dataset, lambda: file_sha256(fetched), fetched)
+    return fetched
 
 
 class BatchSampler:

@@ -17,7 +17,7 @@ from nnc.daemon import StopFlag
 from nnc.devnet import ORACLE, REQUESTER, Devnet
 from nnc.oracle.daemon import Oracle, open_index
 from nnc.settings import Settings
-from nnc.storage import LocalStore
+from nnc.storage import LocalStore, Store
 from nnc.task import TaskSpec, load_spec
 from nnc.task.publish import PublishOptions, publish_task
 from nnc.worker.daemon import Worker
@@ -39,7 +39,7 @@ class Network:
     data_dir: Path
     oracle: Oracle
     workers: list[Worker]
-    store: LocalStore
+    store: Store
 
     def step(self) -> None:
         stop = StopFlag()
@@ -87,13 +87,14 @@ class Network:
 
 
 def make_network(devnet: Devnet, data_dir: Path, nodes: list[int], stake: int = 200 * NNT,
-                 sandbox: bool = False, runtimes: list[list[str] | None] | None = None) -> Network:
-    """An oracle and one worker per node account, sharing one local store; workers join and
-    train in process, or in the sandbox with `sandbox`. `runtimes[i]`, when given, is the
-    frameworks worker i's operator allows (None: every installed one)."""
+                 sandbox: bool = False, runtimes: list[list[str] | None] | None = None,
+                 store: Store | None = None) -> Network:
+    """An oracle and one worker per node account, sharing one store (a local one unless given);
+    workers join and train in process, or in the sandbox with `sandbox`. `runtimes[i]`, when
+    given, is the frameworks worker i's operator allows (None: every installed one)."""
     oracle_settings = settings_for(devnet, data_dir, ORACLE)
     oracle_client = devnet.client(ORACLE)
-    store = LocalStore(data_dir / "store")
+    store = store if store is not None else LocalStore(data_dir / "store")
     oracle = Oracle(oracle_settings, oracle_client, open_index(oracle_settings, oracle_client), store)
     workers = []
     for i, account in enumerate(nodes):
