@@ -1,4 +1,9 @@
-"""Real workloads: the cost of carrying any dataset (and, once merged, user programs and GPUs).
+"""Real workloads: the cost of carrying any dataset, a requester's own program, and GPUs.
+
+`program_overhead_ratio` (bench/program_overhead.py): the worker's sandboxed path on the example
+program over a plain loop of the same program (goal at most 1.05). `gpu_overhead_ratio`
+(bench/gpu.py): the worker's full path on CUDA over a plain CUDA loop (goal at most 1.05), only
+where CUDA is present; otherwise the key is absent and the reason printed.
 
 `stream_1gib_peak_mem_mb`: a 1 GiB dataset directory (four 256 MiB files of random bytes, so
 nothing deduplicates) is stored on the local IPFS node started here (`nnc data put DIR`'s path:
@@ -89,8 +94,26 @@ def measure_streaming(quick: bool) -> dict[str, Any]:
             "stream_mb_s": round(total / MiB / seconds, 1)}
 
 
-MEASUREMENTS: list[Callable[[bool], dict[str, Any]]] = [measure_streaming]
-"""Each adds its keys to the last line; bench/program_overhead.py's and bench/gpu.py's join here."""
+def measure_gpu(quick: bool) -> dict[str, Any]:
+    """`gpu_overhead_ratio` from bench/gpu.py when CUDA is present; otherwise no key, and the reason printed."""
+    from gpu import measure_gpu_overhead  # bench/gpu.py: this script's folder is on sys.path
+
+    figures = measure_gpu_overhead(quick)
+    if not figures["cuda_available"]:
+        print(f"gpu_overhead_ratio not measured: {figures['reason']}", flush=True)
+        return {}
+    return {"gpu_overhead_ratio": figures["gpu_overhead_ratio"], "gpu_device": figures["device"]}
+
+
+def measure_program(quick: bool) -> dict[str, Any]:
+    """`program_overhead_ratio` and the seconds of each path, from bench/program_overhead.py."""
+    from program_overhead import measure_program_overhead
+
+    return measure_program_overhead(quick)
+
+
+MEASUREMENTS: list[Callable[[bool], dict[str, Any]]] = [measure_streaming, measure_program, measure_gpu]
+"""Each adds its keys to the last line."""
 
 
 def main() -> None:

@@ -38,7 +38,8 @@ KEYS: dict[str, set[str]] = {
     },
     "worker_overhead": {"steps", "seconds", "worker_overhead_ratio", "sandboxed_overhead_ratio",
                         "standby_overhead_ratio"},
-    "workloads": {"stream_1gib_peak_mem_mb", "stream_seconds", "stream_mb_s"},
+    "workloads": {"stream_1gib_peak_mem_mb", "stream_seconds", "stream_mb_s", "program_overhead_ratio",
+                  "program_plain_seconds", "program_worker_seconds", "program_steps", "program_rounds"},
     "zk": {
         "prove_s_cold", "prove_s_warm", "prove_s_warm_max", "verify_py_s", "acceptance_prove_s_warm",
         "submit_gas", "calldata_bytes", "calldata_gas", "submit_gas_floor", "submit_gas_floor_ratio",
