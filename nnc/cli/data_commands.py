@@ -25,18 +25,32 @@ def data_group() -> None:
               help="where to store it (default: the backend of settings storage_url)")
 @click.option("--encrypt-to", "recipients", multiple=True, metavar="PUBKEYHEX",
               help="encrypt to this X25519 public key (64 hex digits); repeat for several recipients")
+@click.option("--program", is_flag=True,
+              help="FILE is a training program's package directory: the digest line is program.digest's")
 @click.pass_context
-def put_cmd(ctx: click.Context, file: Path, backend: str | None, recipients: tuple[str, ...]) -> None:
+def put_cmd(ctx: click.Context, file: Path, backend: str | None, recipients: tuple[str, ...], program: bool) -> None:
     """Store FILE (a file, or a dataset directory) and print its URI.
 
     A directory is stored as its canonical tar; for a directory or an archive (.tar, .tar.gz,
-    .zip) a second line gives the digest a spec's dataset.digest pins (the same for both)."""
+    .zip) a second line gives the digest a spec's dataset.digest pins (the same for both), or
+    with --program the digest a spec's program.digest pins."""
     from nnc.storage import store_from_settings
     from nnc.storage.archive import archive_entries, archive_kind, put_directory, tree_digest
     from nnc.storage.crypto import encrypt_file, parse_public_key
 
     settings = settings_of(ctx)
     store = store_from_settings(settings).backend(backend)
+    if program:
+        from nnc.training.program_package import package_digest
+
+        if not file.is_dir() or recipients:
+            raise ConfigError(f"--program takes a package directory, stored in the clear: {file} is not one")
+        digest = package_digest(file)  # before the upload: a package that is not one fails here
+        with bytes_bar(ctx, f"uploading {file.name}/") as on_progress:
+            uri, _ = put_directory(store, file, on_progress)
+        click.echo(uri)
+        click.echo(f"digest {digest}")
+        return
     if file.is_dir():
         if recipients:
             raise ConfigError(f"{file} is a directory: --encrypt-to takes a single file (an archive of it)")

@@ -42,6 +42,26 @@ def test_nnc_data_put_a_directory_prints_uri_and_digest(ipfs_node: IpfsNode, tmp
     assert "is a directory: --encrypt-to takes a single file" in str(refused.exception)
 
 
+def test_nnc_data_put_program_prints_the_digest_a_node_checks(ipfs_node: IpfsNode, ipfs: IpfsStore,
+                                                               tmp_path: Path) -> None:
+    from nnc.task import parse_spec
+    from nnc.training.program_package import fetch_package, package_digest
+    from tests.programs.conftest import RESNET, example_document
+
+    env = {"NNC_CONFIG": str(tmp_path / "absent.toml"), "NNC_DATA_DIR": str(tmp_path / "data"),
+           "NNC_STORAGE_URL": f"ipfs+{ipfs_node.url}"}
+    result = CliRunner().invoke(cli, ["data", "put", "--program", str(RESNET)], env=env)
+    assert result.exit_code == 0, result.output
+    uri, digest_line = result.stdout.strip().splitlines()
+    assert digest_line == f"digest {package_digest(RESNET)}"
+    document = example_document()
+    document["program"].update(uri=uri, digest=package_digest(RESNET))
+    fetched = fetch_package(parse_spec(document), ipfs, tmp_path / "node-cache")  # what a node does with it
+    assert fetched is not None and (fetched / "resnet_cnn.py").read_bytes() == (RESNET / "resnet_cnn.py").read_bytes()
+    refused = CliRunner().invoke(cli, ["data", "put", "--program", str(RESNET / "resnet_cnn.py")], env=env)
+    assert "--program takes a package directory" in str(refused.exception)
+
+
 def _post(node: IpfsNode, command: str, **kwargs: object) -> requests.Response:
     return requests.post(f"{node.url}/api/v0/nnc/upload/{command}", timeout=30, **kwargs)  # type: ignore[arg-type]
 
