@@ -145,3 +145,25 @@ def test_the_dry_run_times_a_program_in_the_sandbox_and_catches_a_broken_one(
     with pytest.raises(TrainingError, match="program broken:make_program: RuntimeError: element 0 of tensors "
                                             "does not require grad"):
         estimate(broken, terms, steps=3, dataset_file=image_folder, files=files)
+
+
+def test_the_dry_run_warns_when_a_program_does_not_reproduce(broken_program: Broken, image_folder: Path) -> None:
+    """A loss scaled by fresh OS randomness trains differently each run: the requester hears that
+    replicate mode will not agree, and which mode to use; a reproducible program gets no warning."""
+    from nnc.chain.profiles import DEVNET
+    from nnc.node.estimate import estimate, terms_from_profile
+
+    terms = terms_from_profile(DEVNET, "a unit test")
+    spec, files = broken_program("import os\nfrom resnet_cnn import *\n"
+                                 "class P(ResNetProgram):\n"
+                                 "    def loss(self, module, data, batch, step):\n"
+                                 "        noise = 1 + int.from_bytes(os.urandom(2), 'big') / 65536\n"
+                                 "        return super().loss(module, data, batch, step) * noise\n"
+                                 "def make_program(spec):\n    return P(spec)\n")
+    report = estimate(spec, terms, steps=2, dataset_file=image_folder, files=files, replication=2)
+    assert report.reproducible is False and report.determinism_warning is not None
+    assert "replicate mode (replication > 1) will not agree" in report.determinism_warning
+    assert "a spot-check with tolerance at least" in report.determinism_warning
+    steady = estimate(program_spec(files.package), terms, steps=2, dataset_file=image_folder,  # type: ignore[arg-type]
+                      files=ProgramFiles(files.package), replication=2)
+    assert steady.reproducible is True and steady.determinism_warning is None
