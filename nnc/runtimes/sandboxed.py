@@ -35,6 +35,7 @@ from nnc.sandbox import (
     SandboxError,
     SandboxLimitError,
     SandboxLimits,
+    exit_child,
     isolation,
     python_argv,
 )
@@ -284,7 +285,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    exit_status = main()
-    sys.stdout.flush()
-    logging.shutdown()
-    os._exit(exit_status)
+    exit_child(main)

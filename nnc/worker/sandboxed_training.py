@@ -18,7 +18,7 @@ from typing import Any
 
 from nnc.errors import NNCError, TrainingError
 from nnc.runtimes.sandboxed import program_limits, require_isolation
-from nnc.sandbox import OUT_OF_MEMORY_EXIT, SandboxedProcess, SandboxError, SandboxLimits, python_argv
+from nnc.sandbox import OUT_OF_MEMORY_EXIT, SandboxedProcess, SandboxError, SandboxLimits, exit_child, python_argv
 from nnc.task import TaskSpec, canonical_json
 from nnc.training.checkpoints import Checkpoint
 from nnc.training.program_package import ProgramFiles
@@ -208,9 +208,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    exit_status = main()
-    sys.stdout.flush()
-    logging.shutdown()
-    # Skip the interpreter's teardown (about a second with torch loaded): every file the job
-    # wrote is already synced to disk, and the parent waits for this exit.
-    os._exit(exit_status)
+    exit_child(main)
