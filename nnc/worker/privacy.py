@@ -18,6 +18,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from nnc.chain.registry import Registry
+from nnc.storage.archive import archive_kind, extract_archive
 from nnc.storage.crypto import (
     decrypt_file,
     encrypt_file,
@@ -53,13 +54,18 @@ class NodeKey:
             self.public_hex in payload_recipients(dataset_file)
 
     def open_dataset(self, dataset_file: Path | None) -> Path | None:
-        """The plain dataset file: decrypted next to the fetched one when it is encrypted."""
+        """The plain dataset: decrypted next to the fetched file when it is encrypted, and
+        extracted beside it when what was encrypted is an archive (a private dataset directory,
+        stored as `nnc data put --encrypt-to` stores an archive of it)."""
         if dataset_file is None or not is_encrypted(dataset_file):
             return dataset_file
         plain = dataset_file.with_name(dataset_file.stem + ".plain.npz")
         if not plain.exists():
             decrypt_file(dataset_file, plain, self.private)
-        return plain
+        if archive_kind(plain) is None:
+            return plain
+        extracted = dataset_file.with_name(dataset_file.stem + ".plain.d")
+        return extracted if extracted.is_dir() else extract_archive(plain, extracted)
 
 
 def model_recipients(spec: TaskSpec, node_key: NodeKey) -> list[X25519PublicKey]:
