@@ -62,7 +62,8 @@ class Daemon:
     read_offset: int = 0
 
     def new_lines(self, keywords: tuple[str, ...]) -> list[str]:
-        """Log lines written since the last call that contain one of `keywords`."""
+        """Log lines written since the last call that contain one of `keywords` (the others are
+        passed over for good: one reader per daemon)."""
         try:
             with self.log_path.open("rb") as fh:
                 fh.seek(self.read_offset)
@@ -172,7 +173,7 @@ def _follow(devnet: Devnet, task_id: int, daemons: list[Daemon], started: float,
             if line:
                 echo(f"  [block {event.block_number:>4}] {line}")
         next_block = head + 1
-        for daemon in daemons:
+        for daemon in daemons[1:]:  # the workers; the oracle's log is read by `_await_audit` alone
             for line in daemon.new_lines(WORKER_PROGRESS):
                 echo(f"  [{daemon.name}] {line.split(': ', 1)[-1]}")
         task = market.task(task_id)
