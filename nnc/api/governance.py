@@ -18,7 +18,7 @@ from nnc.api.context import ApiContext
 from nnc.api.errors import NotFoundError
 from nnc.api.presenters import present_event
 from nnc.api.responses import Dispute, DisputeList, Event, Proposal, ProposalList
-from nnc.chain.dispute import Arbitration, DisputeStatus
+from nnc.chain.dispute import Arbitration, DisputeView
 from nnc.chain.governance import Governance
 
 GOVERNOR_EVENTS = ("ProposalCreated", "VoteCast", "VoteCastWithParams", "ProposalQueued", "ProposalExecuted",
@@ -53,13 +53,14 @@ def list_disputes(ctx: ApiContext) -> DisputeList:
     items: list[Dispute] = []
     if contracts and ctx.has("Arbitration"):
         arbitration = Arbitration(ctx.client)
-        items = group_disputes(_events_of(ctx, contracts), lambda dispute_id: arbitration.dispute(dispute_id).status)
+        items = group_disputes(_events_of(ctx, contracts), arbitration.dispute)
     return {"available": bool(contracts), "contracts": contracts, "items": items}
 
 
-def group_disputes(events: list[Event], status_of: Callable[[int], DisputeStatus]) -> list[Dispute]:
-    """Disputes from their events (presented, in chain order): task, node, evidence, votes; the
-    status is `status_of(dispute id)`, as the arbitration contract holds it."""
+def group_disputes(events: list[Event], state_of: Callable[[int], DisputeView]) -> list[Dispute]:
+    """Disputes from their events (presented, in chain order): task, node, evidence, events; the
+    status and the votes on each side are `state_of(dispute id)`'s, as the arbitration contract
+    holds them (its tally is the one that decides, whatever the events say)."""
     disputes: dict[str, Dispute] = {}
     for event in events:
         a = event["args"]
@@ -75,15 +76,11 @@ def group_disputes(events: list[Event], status_of: Callable[[int], DisputeStatus
         entry["node"] = a.get("node", entry["node"])
         if a.get("evidenceURI"):
             entry["evidence"].append(a["evidenceURI"])
-        if "slash" in a and "weight" in a:  # a vote: weight for slashing or for releasing
-            votes = entry["votes"]
-            if a["slash"]:
-                votes["slash"] = str(int(votes["slash"]) + int(a["weight"]))
-            else:
-                votes["release"] = str(int(votes["release"]) + int(a["weight"]))
         entry["events"].append(event)
     for entry in disputes.values():
-        entry["status"] = status_of(int(entry["id"])).name.lower()
+        state = state_of(int(entry["id"]))
+        entry["status"] = state.status.name.lower()
+        entry["votes"] = {"slash": str(state.slash_votes), "release": str(state.release_votes)}
     return list(disputes.values())
 
 

@@ -1,5 +1,5 @@
 """Grouping arbitration events into disputes (the shape of IArbitration's events; args JSON-safe),
-with each dispute's status taken from the contract's state, not from its events."""
+with each dispute's status and tally taken from the contract's state, not from its events."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from nnc.api.governance import group_disputes
 from nnc.api.responses import Event
-from nnc.chain.dispute import DisputeStatus
+from nnc.chain.dispute import DisputeStatus, DisputeView
 
 
 def event(name: str, block: int, task_id: int | None = None, contract: str = "Arbitration", **args: Any) -> Event:
@@ -18,7 +18,13 @@ def event(name: str, block: int, task_id: int | None = None, contract: str = "Ar
 NODE = "0x" + "22" * 20
 
 
-def test_votes_add_up_per_side_and_the_status_is_the_contracts() -> None:
+def state(status: DisputeStatus, slash: int = 0, release: int = 0) -> DisputeView:
+    """What `Arbitration.dispute` answers, as far as the grouping reads it."""
+    return DisputeView(task_id=0, node=NODE, bond=0, challenger=NODE, held_since=0, snapshot=0, vote_end=0,
+                       status=status, slash_votes=slash, release_votes=release)
+
+
+def test_the_status_and_the_tally_are_the_contracts() -> None:
     events = [
         event("DisputeOpened", 10, 4, disputeId="1", taskId="4", node=NODE, challenger="0x" + "33" * 20,
               bond="5", snapshot="9", voteEnd="30", evidenceURI="ipfs://evidence"),
@@ -30,8 +36,8 @@ def test_votes_add_up_per_side_and_the_status_is_the_contracts() -> None:
         event("Credited", 40, disputeId="1", account="0x" + "33" * 20, amount="7"),
         event("Claimed", 41, account="0x" + "33" * 20, amount="7"),  # no disputeId: not a dispute event
     ]
-    state = {1: DisputeStatus.SLASHED, 2: DisputeStatus.OPEN}
-    first, second = group_disputes(events, state.__getitem__)
+    states = {1: state(DisputeStatus.SLASHED, 350, 200), 2: state(DisputeStatus.OPEN)}
+    first, second = group_disputes(events, states.__getitem__)
     assert first["id"] == "1" and first["task_id"] == 4 and first["node"] == NODE
     assert first["votes"] == {"slash": "350", "release": "200"}
     assert first["status"] == "slashed" and first["evidence"] == ["ipfs://evidence"]
@@ -40,11 +46,13 @@ def test_votes_add_up_per_side_and_the_status_is_the_contracts() -> None:
     assert second["status"] == "open" and second["votes"] == {"slash": "0", "release": "0"}
 
 
-def test_the_status_follows_the_contract_even_where_the_events_say_otherwise() -> None:
+def test_the_status_and_votes_follow_the_contract_even_where_the_events_say_otherwise() -> None:
     events = [event("DisputeOpened", 1, 2, disputeId="7", node=NODE),
+              event("VoteCast", 2, disputeId="7", voter=NODE, slash=True, weight="10"),
               event("DisputeResolved", 9, disputeId="7", slashed=True, slashVotes="10", releaseVotes="0")]
-    assert group_disputes(events, lambda _: DisputeStatus.RELEASED)[0]["status"] == "released"
-    assert group_disputes(events[:1], lambda _: DisputeStatus.RELEASED)[0]["status"] == "released"
+    (grouped,) = group_disputes(events, lambda _: state(DisputeStatus.RELEASED, 4, 25))
+    assert grouped["status"] == "released" and grouped["votes"] == {"slash": "4", "release": "25"}
+    assert group_disputes(events[:1], lambda _: state(DisputeStatus.RELEASED))[0]["status"] == "released"
 
 
 def test_a_spot_check_that_opened_no_dispute_is_not_one() -> None:
@@ -56,10 +64,10 @@ def test_a_spot_check_that_opened_no_dispute_is_not_one() -> None:
                    reportURI="ipfs://bad", disputeId="1")
     asked: list[int] = []
 
-    def status_of(dispute_id: int) -> DisputeStatus:
+    def state_of(dispute_id: int) -> DisputeView:
         asked.append(dispute_id)
-        return DisputeStatus.OPEN
+        return state(DisputeStatus.OPEN)
 
-    (dispute,) = group_disputes([passed, opened, failed], status_of)
+    (dispute,) = group_disputes([passed, opened, failed], state_of)
     assert dispute["id"] == "1" and dispute["contract"] == "Arbitration" and asked == [1]
     assert [e["contract"] for e in dispute["events"]] == ["Arbitration", "SpotCheck"]
