@@ -98,10 +98,10 @@ contract ModelRegistryTest is Fixture {
 
     function test_registerFromTask_revertsForAnyoneButTheRequester() public {
         uint256 taskId = _settledTask(7500, true);
-        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NotRequester.selector, taskId, stranger, requester));
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NotTaskRequester.selector, taskId, stranger, requester));
         vm.prank(stranger);
         models.registerFromTask(taskId, _metadata(), 0, IModelRegistry.Visibility.Public);
-        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NotRequester.selector, taskId, nodes[0], requester));
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NotTaskRequester.selector, taskId, nodes[0], requester));
         vm.prank(nodes[0]); // a paid node cannot list the requester's model either
         models.registerFromTask(taskId, _metadata(), 0, IModelRegistry.Visibility.Public);
     }
@@ -158,7 +158,7 @@ contract ModelRegistryTest is Fixture {
     function test_verifyWithTask_byTheRequesterOfAnAcceptedEvaluation() public {
         uint256 id = _share(stranger, 0);
         uint256 evalTask = _settledTask(8100, true);
-        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NotRequester.selector, evalTask, stranger, requester));
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NotTaskRequester.selector, evalTask, stranger, requester));
         vm.prank(stranger);
         models.verifyWithTask(id, evalTask);
 

@@ -97,7 +97,7 @@ interface IModelRegistry {
     error UnknownParent(uint256 parentId, uint256 modelCount);
     error TaskNotSettled(uint256 taskId, ITaskMarket.TaskStatus status);
     error TaskRejected(uint256 taskId, uint16 qualityScore);
-    error NotRequester(uint256 taskId, address caller, address requester);
+    error NotTaskRequester(uint256 taskId, address caller, address requester);
     /// @notice Each task lists (or verifies) one model: `taskId` is already `modelId`'s.
     error TaskAlreadyUsed(uint256 taskId, uint256 modelId);
     error AlreadyVerified(uint256 modelId, uint256 verifiedBy);

@@ -152,7 +152,7 @@ contract ModelRegistry is IModelRegistry, AccessControl, Versioned {
         t = market.getTask(taskId);
         if (t.status != ITaskMarket.TaskStatus.Settled) revert TaskNotSettled(taskId, t.status);
         if (t.rejected) revert TaskRejected(taskId, t.qualityScore);
-        if (msg.sender != t.requester) revert NotRequester(taskId, msg.sender, t.requester);
+        if (msg.sender != t.requester) revert NotTaskRequester(taskId, msg.sender, t.requester);
         uint256 used = modelOfTask[taskId];
         if (used != 0) revert TaskAlreadyUsed(taskId, used);
     }
