@@ -96,6 +96,20 @@ contract ModelRegistryTest is Fixture {
         _expectRegisterRevert(taskId, abi.encodeWithSelector(IModelRegistry.TaskRejected.selector, taskId, 9000));
     }
 
+    function test_registerFromTask_revertsForATieThatAgreedOnNoModel() public {
+        ITaskMarket.TaskParams memory p = _paramsFromNow();
+        p.replication = 2;
+        uint256 taskId = _assigned(p);
+        bytes32[] memory split = new bytes32[](2);
+        (split[0], split[1]) = (RESULT_A, RESULT_B);
+        _submitAll(taskId, split);
+        _settle(taskId); // no strict majority: the tie window opens
+        vm.warp(market.getTask(taskId).challengeEndsAt);
+        market.settle(taskId); // every replica paid, nothing agreed
+        assertEq(uint256(market.getTask(taskId).status), uint256(ITaskMarket.TaskStatus.Settled));
+        _expectRegisterRevert(taskId, abi.encodeWithSelector(IModelRegistry.NoAgreedResult.selector, taskId));
+    }
+
     function test_registerFromTask_revertsForAnyoneButTheRequester() public {
         uint256 taskId = _settledTask(7500, true);
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NotTaskRequester.selector, taskId, stranger, requester));

@@ -174,6 +174,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "MaxFieldLengthOutOfRange": (
         ErrorArg("value", "uint256", None), ErrorArg("min", "uint256", None), ErrorArg("max", "uint256", None),
     ),
+    "NoAgreedResult": (ErrorArg("taskId", "uint256", None),),
     "NoResult": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
     "NoVerifierAvailable": (ErrorArg("taskId", "uint256", None),),
     "NoVotingPower": (ErrorArg("disputeId", "uint256", None), ErrorArg("voter", "address", None)),

@@ -97,6 +97,8 @@ interface IModelRegistry {
     error UnknownParent(uint256 parentId, uint256 modelCount);
     error TaskNotSettled(uint256 taskId, ITaskMarket.TaskStatus status);
     error TaskRejected(uint256 taskId, uint16 qualityScore);
+    /// @notice `taskId` settled a tie (no strict majority): it agreed on no model.
+    error NoAgreedResult(uint256 taskId);
     error NotTaskRequester(uint256 taskId, address caller, address requester);
     /// @notice Each task lists (or verifies) one model: `taskId` is already `modelId`'s.
     error TaskAlreadyUsed(uint256 taskId, uint256 modelId);
@@ -112,8 +114,8 @@ interface IModelRegistry {
     error NotMajorityOwner(uint256 modelId, address caller, uint16 shareBps);
     error MaxFieldLengthOutOfRange(uint256 value, uint256 min, uint256 max);
 
-    /// @notice Lists the model of `taskId` (its requester only; the task Settled and not rejected),
-    ///         owned wholly by the requester. Chain facts are read from the market.
+    /// @notice Lists the model of `taskId` (its requester only; the task Settled on an agreed
+    ///         result and not rejected), owned wholly by the requester. Chain facts are read from the market.
     /// @param parentId The model it was fine-tuned from (0: none).
     /// @return modelId The new model's id (ids start at 1).
     function registerFromTask(uint256 taskId, Metadata calldata metadata, uint256 parentId, Visibility visibility)
@@ -127,8 +129,8 @@ interface IModelRegistry {
         returns (uint256 modelId);
 
     /// @notice Verifies the shared model `modelId` by task `taskId`, which evaluated it (the
-    ///         task's requester only; the task Settled, not rejected, and used by no other
-    ///         model). Records the task's spec digest, quality score and scorer.
+    ///         task's requester only; the task Settled on an agreed result, not rejected, and
+    ///         used by no other model). Records the task's spec digest, quality score and scorer.
     function verifyWithTask(uint256 modelId, uint256 taskId) external;
 
     /// @notice Sets the model's visibility (an owner holding more than half of the shares).

@@ -147,10 +147,12 @@ contract ModelRegistry is IModelRegistry, AccessControl, Versioned {
 
     // ---------------------------------------------------------------- internal
 
-    /// @dev The task, checked Settled, not rejected, requested by the caller and unused.
+    /// @dev The task, checked Settled on an agreed result, not rejected, requested by the caller
+    ///      and unused.
     function _acceptedTaskOf(uint256 taskId) internal view returns (ITaskMarket.Task memory t) {
         t = market.getTask(taskId);
         if (t.status != ITaskMarket.TaskStatus.Settled) revert TaskNotSettled(taskId, t.status);
+        if (t.resultDigest == bytes32(0)) revert NoAgreedResult(taskId);
         if (t.rejected) revert TaskRejected(taskId, t.qualityScore);
         if (msg.sender != t.requester) revert NotTaskRequester(taskId, msg.sender, t.requester);
         uint256 used = modelOfTask[taskId];

@@ -254,6 +254,7 @@ export const ERRORS = Object.freeze({
     { name: 'value', type: 'uint256', enum: null }, { name: 'min', type: 'uint256', enum: null },
     { name: 'max', type: 'uint256', enum: null },
   ]),
+  NoAgreedResult: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
   NoResult: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
   ]),
