@@ -162,10 +162,11 @@ contract ModelRegistry is IModelRegistry, AccessControl, Versioned {
     /// @dev Stores a new, unverified model of `taskId` (0: none) owned wholly by the caller.
     function _list(
         uint256 taskId,
-        bytes32 modelDigest, Metadata calldata metadata, uint256 parentId, Visibility visibility)
-        internal
-        returns (uint256 modelId)
-    {
+        bytes32 modelDigest,
+        Metadata calldata metadata,
+        uint256 parentId,
+        Visibility visibility
+    ) internal returns (uint256 modelId) {
         _checkMetadata(metadata);
         uint256 count = modelCount;
         if (parentId > count) revert UnknownParent(parentId, count);
