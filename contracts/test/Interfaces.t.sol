@@ -8,6 +8,7 @@ import {ResultProofs, IResultCommitmentVerifier} from "../src/zk/ResultProofs.so
 import {ResultCommitmentVerifier} from "../src/zk/ResultCommitmentVerifier.sol";
 import {IArbitration} from "../src/interfaces/IArbitration.sol";
 import {IMarketConfig} from "../src/interfaces/IMarketConfig.sol";
+import {IModelRegistry} from "../src/interfaces/IModelRegistry.sol";
 import {INodeRegistry} from "../src/interfaces/INodeRegistry.sol";
 import {IReputation} from "../src/interfaces/IReputation.sol";
 import {IResultProofs} from "../src/interfaces/IResultProofs.sol";
@@ -17,6 +18,7 @@ import {ISpotCheck} from "../src/interfaces/ISpotCheck.sol";
 import {IStakeWeightedRandomStrategy} from "../src/interfaces/IStakeWeightedRandomStrategy.sol";
 import {ITaskMarket} from "../src/interfaces/ITaskMarket.sol";
 import {IVersioned} from "../src/interfaces/IVersioned.sol";
+import {ModelRegistry} from "../src/models/ModelRegistry.sol";
 
 /// @notice Every protocol contract answers ERC-165 for its own interface and says its release.
 contract InterfacesTest is DisputeFixture {
@@ -31,6 +33,7 @@ contract InterfacesTest is DisputeFixture {
         _check(address(arbitration), type(IArbitration).interfaceId);
         _check(address(spotCheck), type(ISpotCheck).interfaceId);
         _check(address(proofs), type(IResultProofs).interfaceId);
+        _check(address(new ModelRegistry(market, 512, address(this))), type(IModelRegistry).interfaceId);
         _check(address(firstCome), type(IScheduleStrategy).interfaceId);
         _check(address(lowestPrice), type(IScheduleStrategy).interfaceId);
         _check(address(reputationPriority), type(IScheduleStrategy).interfaceId);

@@ -1,5 +1,5 @@
 """Deploying the protocol: token, registry, reputation, rewards pool, market config, market
-(with its external libraries) and strategies.
+(with its external libraries), strategies and the model registry.
 
 Two deploy profiles (`PROFILES`, chosen by name with `profile_params`; defined in
 `nnc.chain.profiles`, which loads no web3, and re-exported here):
@@ -83,12 +83,16 @@ def deploy_protocol(client: ChainClient, params: ProtocolParams = DEVNET) -> Dep
         client.transact(token.functions.approve(pool.address, params.rewards_pool_funding), context="approve pool")
         client.transact(pool.functions.fund(params.rewards_pool_funding), context="fund rewards pool")
 
+    # reads the market's views only: no role anywhere, its one parameter governed by the timelock
+    models = client.deploy("ModelRegistry", market.address, params.model_max_field_length, deployer)
+
     addresses: dict[str, str] = {
         "NNToken": token.address, "NodeRegistry": registry.address, "Reputation": reputation.address,
-        "RewardsPool": pool.address, "MarketConfig": config.address, "TaskMarket": market.address}
+        "RewardsPool": pool.address, "MarketConfig": config.address, "TaskMarket": market.address,
+        "ModelRegistry": models.address}
     addresses.update({STRATEGY_CONTRACTS[name]: s.address for name, s in strategies.items()})
     addresses.update(zk_addresses)
-    addresses.update(deploy_governance(client, params, token, registry, reputation, pool, config, market))
+    addresses.update(deploy_governance(client, params, token, registry, reputation, pool, config, market, models))
     deployment = Deployment(chain_id=client.w3.eth.chain_id, start_block=start_block, deployer=deployer,
                             addresses=addresses, libraries=dict(client.libraries), profile=params.profile)
     client.deployment = deployment

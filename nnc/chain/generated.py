@@ -25,6 +25,7 @@ ENUMS: Final[dict[str, tuple[str, ...]]] = {
         "None", "Published", "Assigned", "Running", "Submitted", "Verifying", "Settled", "Cancelled", "Expired",
         "Disputed", "Slashed", "Failed",
     ),  # ITaskMarket.TaskStatus
+    "Visibility": ("Public", "Sealed"),  # IModelRegistry.Visibility
 }
 """Every enum the protocol declares or its ABIs carry, by name: its members in order (a value is an index)."""
 
@@ -35,6 +36,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "AlreadyInPool": (ErrorArg("node", "address", None),),
     "AlreadyRegistered": (ErrorArg("node", "address", None),),
     "AlreadySubmitted": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
+    "AlreadyVerified": (ErrorArg("modelId", "uint256", None), ErrorArg("verifiedBy", "uint256", None)),
     "AlreadyVoted": (ErrorArg("disputeId", "uint256", None), ErrorArg("voter", "address", None)),
     "AmountTooLarge": (ErrorArg("amount", "uint256", None),),
     "ApplicationClosed": (ErrorArg("taskId", "uint256", None), ErrorArg("applyDeadline", "uint64", None)),
@@ -55,6 +57,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "DrawNotReady": (ErrorArg("taskId", "uint256", None), ErrorArg("targetBlock", "uint64", None)),
     "DrawPending": (ErrorArg("taskId", "uint256", None), ErrorArg("targetBlock", "uint64", None)),
     "DrawStale": (ErrorArg("taskId", "uint256", None), ErrorArg("targetBlock", "uint64", None)),
+    "DuplicateOwner": (ErrorArg("modelId", "uint256", None), ErrorArg("account", "address", None)),
     "ECDSAInvalidSignature": (),
     "ECDSAInvalidSignatureLength": (ErrorArg("length", "uint256", None),),
     "ECDSAInvalidSignatureS": (ErrorArg("s", "bytes32", None),),
@@ -74,6 +77,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "ERC2612InvalidSigner": (ErrorArg("signer", "address", None), ErrorArg("owner", "address", None)),
     "ERC5805FutureLookup": (ErrorArg("timepoint", "uint256", None), ErrorArg("clock", "uint48", None)),
     "ERC6372InconsistentClock": (),
+    "EmptyField": (ErrorArg("field", "string", None),),
     "EmptyProfile": (),
     "EmptySpec": (),
     "EthSentWithToken": (ErrorArg("sent", "uint256", None),),
@@ -88,6 +92,9 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
         ErrorArg("received", "uint256", None),
     ),
     "FeeTooHigh": (ErrorArg("feeBps", "uint16", None), ErrorArg("max", "uint16", None)),
+    "FieldTooLong": (
+        ErrorArg("field", "string", None), ErrorArg("length", "uint256", None), ErrorArg("max", "uint256", None),
+    ),
     "GainNeedsValue": (ErrorArg("outcome", "uint8", "Outcome"),),
     "GainTooLarge": (ErrorArg("gain", "uint16", None), ErrorArg("max", "uint16", None)),
     "GovernorAlreadyCastVote": (ErrorArg("voter", "address", None),),
@@ -134,6 +141,10 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
         ErrorArg("want", "uint8", "CheckStatus"),
     ),
     "InvalidFullGainValue": (ErrorArg("fullGainValue", "uint96", None),),
+    "InvalidOwner": (
+        ErrorArg("modelId", "uint256", None), ErrorArg("account", "address", None),
+        ErrorArg("shareBps", "uint16", None),
+    ),
     "InvalidQuality": (ErrorArg("score", "uint16", None), ErrorArg("max", "uint16", None)),
     "InvalidReplication": (ErrorArg("replication", "uint8", None), ErrorArg("max", "uint8", None)),
     "InvalidReportWindow": (ErrorArg("reportWindow", "uint64", None), ErrorArg("max", "uint64", None)),
@@ -160,6 +171,10 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
         ErrorArg("baseBps", "uint16", None), ErrorArg("qualityBps", "uint16", None),
         ErrorArg("reputationBps", "uint16", None),
     ),
+    "MaxFieldLengthOutOfRange": (
+        ErrorArg("value", "uint256", None), ErrorArg("min", "uint256", None), ErrorArg("max", "uint256", None),
+    ),
+    "NoAgreedResult": (ErrorArg("taskId", "uint256", None),),
     "NoResult": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
     "NoVerifierAvailable": (ErrorArg("taskId", "uint256", None),),
     "NoVotingPower": (ErrorArg("disputeId", "uint256", None), ErrorArg("voter", "address", None)),
@@ -175,12 +190,19 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
         ErrorArg("taskId", "uint256", None), ErrorArg("eligible", "uint256", None), ErrorArg("needed", "uint256", None),
     ),
     "NotInPool": (ErrorArg("node", "address", None),),
+    "NotMajorityOwner": (
+        ErrorArg("modelId", "uint256", None), ErrorArg("caller", "address", None), ErrorArg("shareBps", "uint16", None),
+    ),
     "NotMarket": (ErrorArg("caller", "address", None),),
     "NotRegistered": (ErrorArg("node", "address", None),),
     "NotRequester": (ErrorArg("taskId", "uint256", None), ErrorArg("caller", "address", None)),
     "NotRevealable": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
     "NotScorer": (ErrorArg("taskId", "uint256", None), ErrorArg("caller", "address", None)),
     "NotSingleTrainer": (ErrorArg("taskId", "uint256", None), ErrorArg("replication", "uint8", None)),
+    "NotTaskRequester": (
+        ErrorArg("taskId", "uint256", None), ErrorArg("caller", "address", None),
+        ErrorArg("requester", "address", None),
+    ),
     "NotThisStrategy": (ErrorArg("taskId", "uint256", None), ErrorArg("strategy", "address", None)),
     "NotVerifier": (ErrorArg("taskId", "uint256", None), ErrorArg("caller", "address", None)),
     "NothingToClaim": (ErrorArg("account", "address", None),),
@@ -198,6 +220,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "RoleAlreadyBound": (ErrorArg("role", "bytes32", None),),
     "SafeCastOverflowedUintDowncast": (ErrorArg("bits", "uint8", None), ErrorArg("value", "uint256", None)),
     "SafeERC20FailedOperation": (ErrorArg("token", "address", None),),
+    "SharesNotWhole": (ErrorArg("modelId", "uint256", None), ErrorArg("sumBps", "uint256", None)),
     "SnapshotTooSoon": (
         ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None),
         ErrorArg("nextAllowedAt", "uint64", None),
@@ -208,10 +231,13 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     ),
     "StrategyNotAllowed": (ErrorArg("strategy", "address", None),),
     "StringTooLong": (ErrorArg("str", "string", None),),
+    "TaskAlreadyUsed": (ErrorArg("taskId", "uint256", None), ErrorArg("modelId", "uint256", None)),
     "TaskNotFinished": (ErrorArg("taskId", "uint256", None), ErrorArg("status", "uint8", "TaskStatus")),
     "TaskNotPublished": (ErrorArg("taskId", "uint256", None), ErrorArg("status", "uint8", "TaskStatus")),
+    "TaskNotSettled": (ErrorArg("taskId", "uint256", None), ErrorArg("status", "uint8", "TaskStatus")),
     "TaskNotSubmitted": (ErrorArg("taskId", "uint256", None), ErrorArg("status", "uint8", "TaskStatus")),
     "TaskNotVerifying": (ErrorArg("taskId", "uint256", None), ErrorArg("status", "uint8", "TaskStatus")),
+    "TaskRejected": (ErrorArg("taskId", "uint256", None), ErrorArg("qualityScore", "uint16", None)),
     "TimelockInsufficientDelay": (ErrorArg("delay", "uint256", None), ErrorArg("minDelay", "uint256", None)),
     "TimelockInvalidOperationLength": (
         ErrorArg("targets", "uint256", None), ErrorArg("payloads", "uint256", None),
@@ -228,10 +254,15 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "TokenNotAllowed": (ErrorArg("token", "address", None),),
     "TooFewCandidates": (ErrorArg("candidates", "uint256", None), ErrorArg("count", "uint256", None)),
     "TooManyApplicants": (ErrorArg("taskId", "uint256", None), ErrorArg("max", "uint256", None)),
+    "TooManyOwners": (
+        ErrorArg("modelId", "uint256", None), ErrorArg("count", "uint256", None), ErrorArg("max", "uint256", None),
+    ),
     "UnbondingNotReady": (
         ErrorArg("node", "address", None), ErrorArg("readyAt", "uint64", None), ErrorArg("currentTime", "uint64", None),
     ),
     "UnknownDispute": (ErrorArg("disputeId", "uint256", None),),
+    "UnknownModel": (ErrorArg("modelId", "uint256", None), ErrorArg("modelCount", "uint256", None)),
+    "UnknownParent": (ErrorArg("parentId", "uint256", None), ErrorArg("modelCount", "uint256", None)),
     "UnknownTask": (ErrorArg("taskId", "uint256", None),),
     "VerificationNotTimedOut": (ErrorArg("taskId", "uint256", None), ErrorArg("lapsesAt", "uint64", None)),
     "VerifierAlreadyDrawn": (ErrorArg("taskId", "uint256", None), ErrorArg("verifier", "address", None)),
@@ -246,6 +277,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "ZeroBudget": (),
     "ZeroChainHead": (),
     "ZeroComputeUnits": (),
+    "ZeroModelDigest": (),
     "ZeroResultDigest": (),
 }
 """Every custom error of the protocol's ABIs, by name: its arguments in order."""
@@ -271,6 +303,17 @@ STRUCTS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("protocolFeeBps", "uint16"), ("challengeWindow", "uint64"), ("minSnapshotInterval", "uint64"),
         ("rewardPerComputeUnit", "uint256"),
     ),
+    "IModelRegistry.Metadata": (
+        ("modelURI", "string"), ("licence", "string"), ("framework", "string"), ("metric", "string"),
+        ("specURI", "string"), ("programDigest", "bytes32"), ("programURI", "string"), ("datasetURI", "string"),
+    ),
+    "IModelRegistry.Model": (
+        ("taskId", "uint256"), ("verifiedBy", "uint256"), ("parentId", "uint256"), ("modelDigest", "bytes32"),
+        ("specDigest", "bytes32"), ("metricValue", "uint16"), ("scoredBy", "enum ITaskMarket.QualitySource"),
+        ("verified", "bool"), ("visibility", "enum IModelRegistry.Visibility"), ("registrant", "address"),
+        ("registeredAt", "uint64"), ("metadata", "struct IModelRegistry.Metadata"),
+    ),
+    "IModelRegistry.Owner": (("account", "address"), ("shareBps", "uint16")),
     "INodeRegistry.Node": (
         ("profileDigest", "bytes32"), ("registeredAt", "uint64"), ("hardwareClass", "uint8"), ("staked", "uint96"),
         ("locked", "uint96"), ("unbonding", "uint96"), ("unbondReadyAt", "uint64"), ("benchmarkScore", "uint32"),
@@ -318,6 +361,10 @@ CONSTANTS: Final[dict[str, int]] = {
     "MarketConfig.MAX_FEE_BPS": 1000,
     "MarketConfig.MAX_WINDOW": 2592000,
     "MarketConfig.MIN_BASE_WEIGHT_BPS": 5000,
+    "ModelRegistry.BPS": 10000,
+    "ModelRegistry.MAX_FIELD_LENGTH": 4096,
+    "ModelRegistry.MAX_OWNERS": 64,
+    "ModelRegistry.MIN_FIELD_LENGTH": 64,
     "Reputation.GAIN_UNIT": 1000000,
     "Reputation.MAX": 10000,
     "Reputation.MAX_STEP": 1000,

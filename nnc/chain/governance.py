@@ -28,11 +28,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ADMIN_ROLE = b"\x00" * 32
-GOVERNED = ("NodeRegistry", "Reputation", "RewardsPool", "MarketConfig", "TaskMarket", "Arbitration", "SpotCheck")
+GOVERNED = ("NodeRegistry", "Reputation", "RewardsPool", "MarketConfig", "TaskMarket", "ModelRegistry", "Arbitration",
+            "SpotCheck")
 
 
 def deploy_governance(client: ChainClient, params: ProtocolParams, token: Contract, registry: Contract,
-                      reputation: Contract, pool: Contract, config: Contract, market: Contract) -> dict[str, str]:
+                      reputation: Contract, pool: Contract, config: Contract, market: Contract,
+                      models: Contract) -> dict[str, str]:
     """Deploys and wires the four contracts, then hands every admin role to the timelock."""
     deployer = client.address
     arbitration = client.deploy(
@@ -61,7 +63,7 @@ def deploy_governance(client: ChainClient, params: ProtocolParams, token: Contra
                         context="arbitration shares to the timelock")
 
     contracts = {"NodeRegistry": registry, "Reputation": reputation, "RewardsPool": pool, "MarketConfig": config,
-                 "TaskMarket": market, "Arbitration": arbitration, "SpotCheck": spot_check}
+                 "TaskMarket": market, "ModelRegistry": models, "Arbitration": arbitration, "SpotCheck": spot_check}
     for name, contract in contracts.items():
         client.transact(contract.functions.grantRole(ADMIN_ROLE, timelock.address),
                         context=f"{name}: admin to timelock")

@@ -46,6 +46,7 @@ class ProtocolParams:
     treasury: str | None = None  # default: the deployer
     oracles: tuple[str, ...] = ()  # addresses granted ORACLE_ROLE
     result_proofs: bool = True  # results submitted as zero-knowledge commitments (submitProof)
+    model_max_field_length: int = 512  # bytes: the longest URI or name a ModelRegistry listing may carry
     # verification, arbitration and governance (nnc.chain.governance)
     spot_check_report_window: int = 3600  # seconds a picked verifier has to report
     spot_check_verification_timeout: int = 86400  # seconds after a request past which a check may lapse

@@ -24,6 +24,7 @@ export const ENUMS = Object.freeze({
     'None', 'Published', 'Assigned', 'Running', 'Submitted', 'Verifying', 'Settled', 'Cancelled', 'Expired', 'Disputed',
     'Slashed', 'Failed',
   ]), // ITaskMarket.TaskStatus
+  Visibility: Object.freeze(['Public', 'Sealed']), // IModelRegistry.Visibility
 });
 
 /** Every custom error of the protocol's ABIs, by name: its arguments in order. */
@@ -39,6 +40,9 @@ export const ERRORS = Object.freeze({
   AlreadyRegistered: Object.freeze([{ name: 'node', type: 'address', enum: null }]),
   AlreadySubmitted: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
+  ]),
+  AlreadyVerified: Object.freeze([
+    { name: 'modelId', type: 'uint256', enum: null }, { name: 'verifiedBy', type: 'uint256', enum: null },
   ]),
   AlreadyVoted: Object.freeze([
     { name: 'disputeId', type: 'uint256', enum: null }, { name: 'voter', type: 'address', enum: null },
@@ -92,6 +96,9 @@ export const ERRORS = Object.freeze({
   DrawStale: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'targetBlock', type: 'uint64', enum: null },
   ]),
+  DuplicateOwner: Object.freeze([
+    { name: 'modelId', type: 'uint256', enum: null }, { name: 'account', type: 'address', enum: null },
+  ]),
   ECDSAInvalidSignature: Object.freeze([]),
   ECDSAInvalidSignatureLength: Object.freeze([{ name: 'length', type: 'uint256', enum: null }]),
   ECDSAInvalidSignatureS: Object.freeze([{ name: 's', type: 'bytes32', enum: null }]),
@@ -118,6 +125,7 @@ export const ERRORS = Object.freeze({
     { name: 'timepoint', type: 'uint256', enum: null }, { name: 'clock', type: 'uint48', enum: null },
   ]),
   ERC6372InconsistentClock: Object.freeze([]),
+  EmptyField: Object.freeze([{ name: 'field', type: 'string', enum: null }]),
   EmptyProfile: Object.freeze([]),
   EmptySpec: Object.freeze([]),
   EthSentWithToken: Object.freeze([{ name: 'sent', type: 'uint256', enum: null }]),
@@ -138,6 +146,10 @@ export const ERRORS = Object.freeze({
   ]),
   FeeTooHigh: Object.freeze([
     { name: 'feeBps', type: 'uint16', enum: null }, { name: 'max', type: 'uint16', enum: null },
+  ]),
+  FieldTooLong: Object.freeze([
+    { name: 'field', type: 'string', enum: null }, { name: 'length', type: 'uint256', enum: null },
+    { name: 'max', type: 'uint256', enum: null },
   ]),
   GainNeedsValue: Object.freeze([{ name: 'outcome', type: 'uint8', enum: 'Outcome' }]),
   GainTooLarge: Object.freeze([
@@ -194,6 +206,10 @@ export const ERRORS = Object.freeze({
     { name: 'want', type: 'uint8', enum: 'CheckStatus' },
   ]),
   InvalidFullGainValue: Object.freeze([{ name: 'fullGainValue', type: 'uint96', enum: null }]),
+  InvalidOwner: Object.freeze([
+    { name: 'modelId', type: 'uint256', enum: null }, { name: 'account', type: 'address', enum: null },
+    { name: 'shareBps', type: 'uint16', enum: null },
+  ]),
   InvalidQuality: Object.freeze([
     { name: 'score', type: 'uint16', enum: null }, { name: 'max', type: 'uint16', enum: null },
   ]),
@@ -234,6 +250,11 @@ export const ERRORS = Object.freeze({
     { name: 'baseBps', type: 'uint16', enum: null }, { name: 'qualityBps', type: 'uint16', enum: null },
     { name: 'reputationBps', type: 'uint16', enum: null },
   ]),
+  MaxFieldLengthOutOfRange: Object.freeze([
+    { name: 'value', type: 'uint256', enum: null }, { name: 'min', type: 'uint256', enum: null },
+    { name: 'max', type: 'uint256', enum: null },
+  ]),
+  NoAgreedResult: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
   NoResult: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
   ]),
@@ -258,6 +279,10 @@ export const ERRORS = Object.freeze({
     { name: 'needed', type: 'uint256', enum: null },
   ]),
   NotInPool: Object.freeze([{ name: 'node', type: 'address', enum: null }]),
+  NotMajorityOwner: Object.freeze([
+    { name: 'modelId', type: 'uint256', enum: null }, { name: 'caller', type: 'address', enum: null },
+    { name: 'shareBps', type: 'uint16', enum: null },
+  ]),
   NotMarket: Object.freeze([{ name: 'caller', type: 'address', enum: null }]),
   NotRegistered: Object.freeze([{ name: 'node', type: 'address', enum: null }]),
   NotRequester: Object.freeze([
@@ -271,6 +296,10 @@ export const ERRORS = Object.freeze({
   ]),
   NotSingleTrainer: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'replication', type: 'uint8', enum: null },
+  ]),
+  NotTaskRequester: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'caller', type: 'address', enum: null },
+    { name: 'requester', type: 'address', enum: null },
   ]),
   NotThisStrategy: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'strategy', type: 'address', enum: null },
@@ -304,6 +333,9 @@ export const ERRORS = Object.freeze({
     { name: 'bits', type: 'uint8', enum: null }, { name: 'value', type: 'uint256', enum: null },
   ]),
   SafeERC20FailedOperation: Object.freeze([{ name: 'token', type: 'address', enum: null }]),
+  SharesNotWhole: Object.freeze([
+    { name: 'modelId', type: 'uint256', enum: null }, { name: 'sumBps', type: 'uint256', enum: null },
+  ]),
   SnapshotTooSoon: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
     { name: 'nextAllowedAt', type: 'uint64', enum: null },
@@ -314,10 +346,16 @@ export const ERRORS = Object.freeze({
   ]),
   StrategyNotAllowed: Object.freeze([{ name: 'strategy', type: 'address', enum: null }]),
   StringTooLong: Object.freeze([{ name: 'str', type: 'string', enum: null }]),
+  TaskAlreadyUsed: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'modelId', type: 'uint256', enum: null },
+  ]),
   TaskNotFinished: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'status', type: 'uint8', enum: 'TaskStatus' },
   ]),
   TaskNotPublished: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'status', type: 'uint8', enum: 'TaskStatus' },
+  ]),
+  TaskNotSettled: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'status', type: 'uint8', enum: 'TaskStatus' },
   ]),
   TaskNotSubmitted: Object.freeze([
@@ -325,6 +363,9 @@ export const ERRORS = Object.freeze({
   ]),
   TaskNotVerifying: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'status', type: 'uint8', enum: 'TaskStatus' },
+  ]),
+  TaskRejected: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'qualityScore', type: 'uint16', enum: null },
   ]),
   TimelockInsufficientDelay: Object.freeze([
     { name: 'delay', type: 'uint256', enum: null }, { name: 'minDelay', type: 'uint256', enum: null },
@@ -349,11 +390,21 @@ export const ERRORS = Object.freeze({
   TooManyApplicants: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'max', type: 'uint256', enum: null },
   ]),
+  TooManyOwners: Object.freeze([
+    { name: 'modelId', type: 'uint256', enum: null }, { name: 'count', type: 'uint256', enum: null },
+    { name: 'max', type: 'uint256', enum: null },
+  ]),
   UnbondingNotReady: Object.freeze([
     { name: 'node', type: 'address', enum: null }, { name: 'readyAt', type: 'uint64', enum: null },
     { name: 'currentTime', type: 'uint64', enum: null },
   ]),
   UnknownDispute: Object.freeze([{ name: 'disputeId', type: 'uint256', enum: null }]),
+  UnknownModel: Object.freeze([
+    { name: 'modelId', type: 'uint256', enum: null }, { name: 'modelCount', type: 'uint256', enum: null },
+  ]),
+  UnknownParent: Object.freeze([
+    { name: 'parentId', type: 'uint256', enum: null }, { name: 'modelCount', type: 'uint256', enum: null },
+  ]),
   UnknownTask: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
   VerificationNotTimedOut: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'lapsesAt', type: 'uint64', enum: null },
@@ -382,6 +433,7 @@ export const ERRORS = Object.freeze({
   ZeroBudget: Object.freeze([]),
   ZeroChainHead: Object.freeze([]),
   ZeroComputeUnits: Object.freeze([]),
+  ZeroModelDigest: Object.freeze([]),
   ZeroResultDigest: Object.freeze([]),
 });
 
@@ -406,6 +458,17 @@ export const STRUCTS = Object.freeze({
     ['protocolFeeBps', 'uint16'], ['challengeWindow', 'uint64'], ['minSnapshotInterval', 'uint64'],
     ['rewardPerComputeUnit', 'uint256'],
   ]),
+  'IModelRegistry.Metadata': Object.freeze([
+    ['modelURI', 'string'], ['licence', 'string'], ['framework', 'string'], ['metric', 'string'], ['specURI', 'string'],
+    ['programDigest', 'bytes32'], ['programURI', 'string'], ['datasetURI', 'string'],
+  ]),
+  'IModelRegistry.Model': Object.freeze([
+    ['taskId', 'uint256'], ['verifiedBy', 'uint256'], ['parentId', 'uint256'], ['modelDigest', 'bytes32'],
+    ['specDigest', 'bytes32'], ['metricValue', 'uint16'], ['scoredBy', 'enum ITaskMarket.QualitySource'],
+    ['verified', 'bool'], ['visibility', 'enum IModelRegistry.Visibility'], ['registrant', 'address'],
+    ['registeredAt', 'uint64'], ['metadata', 'struct IModelRegistry.Metadata'],
+  ]),
+  'IModelRegistry.Owner': Object.freeze([['account', 'address'], ['shareBps', 'uint16']]),
   'INodeRegistry.Node': Object.freeze([
     ['profileDigest', 'bytes32'], ['registeredAt', 'uint64'], ['hardwareClass', 'uint8'], ['staked', 'uint96'],
     ['locked', 'uint96'], ['unbonding', 'uint96'], ['unbondReadyAt', 'uint64'], ['benchmarkScore', 'uint32'],
@@ -453,6 +516,10 @@ export const CONSTANTS = Object.freeze({
   'MarketConfig.MAX_FEE_BPS': 1000,
   'MarketConfig.MAX_WINDOW': 2592000,
   'MarketConfig.MIN_BASE_WEIGHT_BPS': 5000,
+  'ModelRegistry.BPS': 10000,
+  'ModelRegistry.MAX_FIELD_LENGTH': 4096,
+  'ModelRegistry.MAX_OWNERS': 64,
+  'ModelRegistry.MIN_FIELD_LENGTH': 64,
   'Reputation.GAIN_UNIT': 1000000,
   'Reputation.MAX': 10000,
   'Reputation.MAX_STEP': 1000,
