@@ -24,11 +24,12 @@ $(NODE_STAMP): package.json package-lock.json
 
 # torch is pinned to the CPU wheel shipped with this kind of machine (see ../shared/STACK.md);
 # installing it first keeps pip from resolving a CUDA build. The `runtimes` extra adds the optional
-# training runtimes (transformers, peft, diffusers, jax) so that every runtime's tests run.
+# training runtimes (transformers, peft, diffusers, jax) so that every runtime's tests run, and
+# `datasets` the dataset formats (pyarrow, pillow, safetensors).
 $(PY_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --disable-pip-version-check -q torch==2.13.0
-	$(BIN)/pip install --disable-pip-version-check -q -e '.[dev,runtimes]'
+	$(BIN)/pip install --disable-pip-version-check -q -e '.[dev,runtimes,datasets]'
 	touch $@
 
 build: setup
