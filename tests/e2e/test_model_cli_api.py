@@ -20,6 +20,7 @@ from nnc.storage import LocalStore
 from nnc.task import load_spec
 from nnc.training import model_digest
 from nnc.zk import agreement_tag
+from tests.api.test_api import error, ok
 from tests.e2e.harness import TINY_SPEC, Network, make_network, settings_for
 
 pytestmark = pytest.mark.e2e
@@ -139,7 +140,7 @@ def test_the_api_pages_and_details_models(library: Library) -> None:
                          ModelMetadata(model_uri="local://x", licence="Apache-2.0", framework="jax"),
                          parent_id=registered)
 
-    page = api.get("/api/models?verified=true").get_json()
+    page = ok(api, "/api/models?verified=true", "ModelList")
     assert [m["id"] for m in page["items"]] == [registered] and page["total"] == 1
     item = page["items"][0]
     assert item["task_id"] == task_id and item["verified"] and item["licence"] == "MIT"
@@ -150,11 +151,12 @@ def test_the_api_pages_and_details_models(library: Library) -> None:
     owned = api.get(f"/api/models?owner={requester}&limit=1").get_json()
     assert owned["limit"] == 1 and len(owned["items"]) == 1 and owned["total"] >= 2
 
-    detail = api.get(f"/api/models/{child}").get_json()
+    detail = ok(api, f"/api/models/{child}", "ModelDetail")
     assert detail["lineage"] == [registered] and detail["children"] == []
     assert detail["owners"] == [{"account": requester, "share_bps": 10_000}]
-    assert api.get(f"/api/models/{registered}").get_json()["children"] == [child]
-    missing = api.get("/api/models/999")
-    assert missing.status_code == 404, missing.get_json()
-    assert api.get("/api/models?owner=0x12").status_code == 400
-    assert api.get("/api/models/abc").status_code == 400
+    assert api.get(f"/api/models/{registered}").get_json()["children"][-1] == child  # the newest child
+    error(api.get("/api/models/999"), 404, r"unknown model 999 \(registered models: 1\.\.\d+\)")
+    error(api.get("/api/models?owner=0x12"), 400, "owner must be a 0x-prefixed 20-byte hex address")
+    error(api.get("/api/models?verified=maybe"), 400, "verified must be true or false")
+    error(api.get("/api/models?licence=MIT"), 400, "unknown query parameter 'licence'")
+    error(api.get("/api/models/abc"), 400, "model id must be a decimal integer")
