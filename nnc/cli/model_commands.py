@@ -38,9 +38,9 @@ def list_cmd(ctx: click.Context, task_id: int | None, owner: str | None) -> None
 
     from nnc.chain.models import Models
 
-    models = Models(client_of(ctx, need_account=False))
     if task_id is not None and owner is not None:
         raise click.UsageError("give --task or --owner, not both")
+    models = Models(client_of(ctx, need_account=False))
     if task_id is not None:
         found = models.model_of_task(task_id)
         ids = [] if found is None else [found]
