@@ -21,6 +21,8 @@ from nnc.api.responses import (
     Error,
     Estimate,
     Health,
+    ModelDetail,
+    ModelList,
     NodeDetail,
     NodeList,
     Params,
@@ -140,6 +142,15 @@ def openapi_document() -> dict[str, Any]:
                                   _ref(DisputeList)),
             "/api/disputes/{dispute_id}": _get("One dispute", "the dispute", _ref(Dispute), ("400", "404"), [
                 _path_param("dispute_id", {"type": "integer", "minimum": 0}, "dispute id")]),
+            "/api/models": _get("The model library, newest first (empty when the deployment has no model "
+                                "registry)", "a page of models", _ref(ModelList), ("400",), [
+                _query("task", {"type": "integer", "minimum": 1}, "only the model this task trained or verified"),
+                _query("owner", ADDRESS, "only models this account owns a share of"),
+                _query("verified", {"type": "boolean"}, "only verified (true) or unverified (false) models"),
+                _query("framework", {"type": "string"}, "only models of this framework (any case)"), *PAGE]),
+            "/api/models/{model_id}": _get("One model with its owners and shares, lineage up to the root and "
+                                           "children", "the model", _ref(ModelDetail), ("400", "404"), [
+                _path_param("model_id", {"type": "integer", "minimum": 1}, "model id")]),
             "/api/proposals": _get("Governance proposals (empty when the deployment has no governor)", "proposals",
                                    _ref(ProposalList)),
             "/api/proposals/{proposal_id}": _get("One proposal", "the proposal", _ref(Proposal), ("400", "404"), [

@@ -1,4 +1,4 @@
-"""Parsing and bounding request input: ids, addresses, pagination, enum filters."""
+"""Parsing and bounding request input: ids, addresses, pagination, task and model filters."""
 
 from __future__ import annotations
 
@@ -56,12 +56,7 @@ TASK_FILTERS = ("status", "requester", "token", "node", "limit", "offset")
 
 
 def parse_task_filters(args: Mapping[str, str]) -> TaskFilter:
-    unknown = sorted(set(args) - set(TASK_FILTERS))
-    if unknown:
-        raise InvalidInputError(f"unknown query parameter {unknown[0]!r} (allowed: {', '.join(TASK_FILTERS)})")
-    for key, value in args.items():
-        if len(value) > MAX_PARAM_LENGTH:
-            raise InvalidInputError(f"query parameter {key!r} is over {MAX_PARAM_LENGTH} characters")
+    _check_params(args, TASK_FILTERS)
     status = None
     if "status" in args:
         names = [s.name.lower() for s in TaskStatus if s != TaskStatus.NONE]
@@ -73,3 +68,40 @@ def parse_task_filters(args: Mapping[str, str]) -> TaskFilter:
         requester=parse_address("requester", args["requester"]) if "requester" in args else None,
         token=parse_address("token", args["token"]) if "token" in args else None,
         node=parse_address("node", args["node"]) if "node" in args else None)
+
+
+@dataclass(frozen=True)
+class ModelFilter:
+    """Which models a page of /api/models lists (None: any)."""
+
+    task: int | None = None
+    owner: str | None = None
+    verified: bool | None = None
+    framework: str | None = None
+
+
+MODEL_FILTERS = ("task", "owner", "verified", "framework", "limit", "offset")
+
+
+def parse_model_filters(args: Mapping[str, str]) -> ModelFilter:
+    _check_params(args, MODEL_FILTERS)
+    verified = None
+    if "verified" in args:
+        if args["verified"].lower() not in ("true", "false"):
+            raise InvalidInputError(f"verified must be true or false (got {args['verified']!r})")
+        verified = args["verified"].lower() == "true"
+    if "framework" in args and not args["framework"]:
+        raise InvalidInputError("framework must not be empty")
+    return ModelFilter(
+        task=parse_task_id(args["task"]) if "task" in args else None,
+        owner=parse_address("owner", args["owner"]) if "owner" in args else None,
+        verified=verified, framework=args.get("framework"))
+
+
+def _check_params(args: Mapping[str, str], allowed: tuple[str, ...]) -> None:
+    unknown = sorted(set(args) - set(allowed))
+    if unknown:
+        raise InvalidInputError(f"unknown query parameter {unknown[0]!r} (allowed: {', '.join(allowed)})")
+    for key, value in args.items():
+        if len(value) > MAX_PARAM_LENGTH:
+            raise InvalidInputError(f"query parameter {key!r} is over {MAX_PARAM_LENGTH} characters")

@@ -19,6 +19,7 @@ from nnc.cli.data_commands import data_group
 from nnc.cli.devnet_commands import demo_cmd, devnet_group
 from nnc.cli.dispute_commands import dispute_group, verify_group
 from nnc.cli.key_commands import key_group
+from nnc.cli.model_commands import model_group
 from nnc.cli.node_commands import node_group
 from nnc.cli.progress import PROGRESS_KEY
 from nnc.cli.task_commands import task_group
@@ -48,7 +49,7 @@ def cli(ctx: click.Context, rpc_url: str | None, data_dir: str | None, verbose: 
 
 for command in (build_cmd, deploy_cmd, claim_cmd, devnet_group, demo_cmd, task_group, node_group,
                 worker_group, oracle_group, data_group, key_group, api_cmd,
-                dispute_group, verify_group):
+                dispute_group, verify_group, model_group):
     cli.add_command(command)
 
 

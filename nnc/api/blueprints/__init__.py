@@ -6,6 +6,7 @@ Views only parse request input (`nnc.api.validation`) and call the services (`nn
 
 from nnc.api.blueprints.catalog import catalog
 from nnc.api.blueprints.disputes import disputes
+from nnc.api.blueprints.models import models
 from nnc.api.blueprints.nodes import nodes
 from nnc.api.blueprints.proposals import proposals
 from nnc.api.blueprints.protocol import protocol
@@ -13,6 +14,6 @@ from nnc.api.blueprints.specs import specs
 from nnc.api.blueprints.tasks import tasks
 from nnc.api.blueprints.uploads import uploads
 
-BLUEPRINTS = (tasks, nodes, disputes, proposals, uploads, specs, protocol, catalog)
+BLUEPRINTS = (tasks, nodes, disputes, proposals, uploads, specs, protocol, catalog, models)
 
 __all__ = ["BLUEPRINTS"]

@@ -1,0 +1,70 @@
+"""Model library queries for the API: pages of models with filters, one model with owners, lineage, children.
+
+The ModelRegistry has no index projection yet: a page reads the candidate models from the contract
+(all, one task's, or one owner's) and filters them here.
+"""
+
+from __future__ import annotations
+
+from nnc.api.context import ApiContext
+from nnc.api.errors import NotFoundError
+from nnc.api.responses.models import Model, ModelDetail, ModelList, QualitySourceName, VisibilityName
+from nnc.api.validation import ModelFilter, Page
+from nnc.chain.models import Models, ModelView
+
+REGISTRY = "ModelRegistry"
+SCORERS: tuple[QualitySourceName, ...] = ("none", "requester", "oracle", "arbitration")
+VISIBILITIES: dict[int, VisibilityName] = {0: "public", 1: "sealed"}
+
+
+def list_models(ctx: ApiContext, filters: ModelFilter, page: Page) -> ModelList:
+    """Models newest first (empty when the deployment has no model registry)."""
+    if not ctx.has(REGISTRY):
+        return {"items": [], "total": 0, "limit": page.limit, "offset": page.offset}
+    models = Models(ctx.client)
+    if filters.task is not None:
+        found = models.model_of_task(filters.task)
+        candidates = [] if found is None else [found]
+    elif filters.owner is not None:
+        candidates = sorted(models.models_of(filters.owner), reverse=True)
+    else:
+        candidates = list(range(models.count(), 0, -1))
+    views = [models.model(i) for i in candidates]
+    if filters.owner is not None and filters.task is not None:
+        owned = set(models.models_of(filters.owner))
+        views = [v for v in views if v.model_id in owned]
+    if filters.verified is not None:
+        views = [v for v in views if v.verified == filters.verified]
+    if filters.framework is not None:
+        views = [v for v in views if v.metadata.framework.lower() == filters.framework.lower()]
+    items = [present_model(v) for v in views[page.offset:page.offset + page.limit]]
+    return {"items": items, "total": len(views), "limit": page.limit, "offset": page.offset}
+
+
+def get_model(ctx: ApiContext, model_id: int) -> ModelDetail:
+    """One model with its owners and shares, its ancestors up to the root, and its children."""
+    count = Models(ctx.client).count() if ctx.has(REGISTRY) else 0
+    if not 1 <= model_id <= count:
+        raise NotFoundError(f"unknown model {model_id} (registered models: {f'1..{count}' if count else 'none'})")
+    models = Models(ctx.client)
+    return {**present_model(models.model(model_id)),
+            "owners": [{"account": o.account, "share_bps": o.share_bps} for o in models.owners_of(model_id)],
+            "lineage": models.lineage(model_id), "children": models.children_of(model_id)}
+
+
+def present_model(view: ModelView) -> Model:
+    meta = view.metadata
+    return {
+        "id": view.model_id, "task_id": view.task_id or None, "verified_by": view.verified_by or None,
+        "verified": view.verified, "parent_id": view.parent_id or None,
+        "visibility": VISIBILITIES[int(view.visibility)], "model_digest": "0x" + view.model_digest.hex(),
+        "spec_digest": "0x" + view.spec_digest.hex(), "metric": meta.metric, "metric_value": view.metric_value,
+        "scored_by": SCORERS[view.scored_by] if view.scored_by < len(SCORERS) else "none",
+        "registrant": view.registrant, "registered_at": view.registered_at, "model_uri": meta.model_uri,
+        "licence": meta.licence, "framework": meta.framework, "spec_uri": meta.spec_uri,
+        "program_digest": "0x" + meta.program_digest.hex() if any(meta.program_digest) else None,
+        "program_uri": meta.program_uri, "dataset_uri": meta.dataset_uri,
+    }
+
+
+__all__ = ["get_model", "list_models", "present_model"]

@@ -1,0 +1,59 @@
+"""Bodies of /api/models: pages of the model library, one model with its owners, lineage and children."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+from typing_extensions import TypedDict
+
+from nnc.api.responses.scalars import Address, Hex32
+
+VisibilityName = Literal["public", "sealed"]
+"""`IModelRegistry.Visibility`, lower-case."""
+
+QualitySourceName = Literal["none", "requester", "oracle", "arbitration"]
+"""`ITaskMarket.QualitySource`, lower-case: who set the training task's quality score."""
+
+
+class Model(TypedDict):
+    """A model as the ModelRegistry holds it: the chain's facts and what its lister stated."""
+
+    id: int
+    task_id: Annotated[int | None, Field(description="the task that trained it (null: shared from outside)")]
+    verified_by: Annotated[int | None, Field(description="the task that trained or evaluated it (null: unverified)")]
+    verified: bool
+    parent_id: int | None
+    visibility: VisibilityName
+    model_digest: Annotated[Hex32, Field(description="the training task's agreed result digest")]
+    spec_digest: Hex32
+    metric: str
+    metric_value: Annotated[int, Field(description="basis points, the task's quality score (0: unverified)")]
+    scored_by: QualitySourceName
+    registrant: Address
+    registered_at: int
+    model_uri: str
+    licence: Annotated[str, Field(description="SPDX licence identifier")]
+    framework: str
+    spec_uri: str
+    program_digest: Hex32 | None
+    program_uri: str
+    dataset_uri: str
+
+
+class ModelList(TypedDict):
+    items: list[Model]
+    total: int
+    limit: int
+    offset: int
+
+
+class ModelOwner(TypedDict):
+    account: Address
+    share_bps: Annotated[int, Field(description="basis points; a model's shares sum to 10,000")]
+
+
+class ModelDetail(Model):
+    owners: list[ModelOwner]
+    lineage: Annotated[list[int], Field(description="ancestors' ids, parent first, up to the root")]
+    children: list[int]
