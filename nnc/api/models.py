@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from nnc.api.context import ApiContext
 from nnc.api.errors import NotFoundError
-from nnc.api.responses.models import Model, ModelDetail, ModelList, QualitySourceName, VisibilityName
+from nnc.api.responses.models import QUALITY_SOURCES, Model, ModelDetail, ModelList
 from nnc.api.validation import ModelFilter, Page
-from nnc.chain.models import Models, ModelView
+from nnc.chain.models import Models, ModelView, Visibility
 
 REGISTRY = "ModelRegistry"
-SCORERS: tuple[QualitySourceName, ...] = ("none", "requester", "oracle", "arbitration")
-VISIBILITIES: dict[int, VisibilityName] = {0: "public", 1: "sealed"}
 
 
 def list_models(ctx: ApiContext, filters: ModelFilter, page: Page) -> ModelList:
@@ -57,9 +55,9 @@ def present_model(view: ModelView) -> Model:
     return {
         "id": view.model_id, "task_id": view.task_id or None, "verified_by": view.verified_by or None,
         "verified": view.verified, "parent_id": view.parent_id or None,
-        "visibility": VISIBILITIES[int(view.visibility)], "model_digest": "0x" + view.model_digest.hex(),
+        "visibility": Visibility(int(view.visibility)).name.lower(), "model_digest": "0x" + view.model_digest.hex(),
         "spec_digest": "0x" + view.spec_digest.hex(), "metric": meta.metric, "metric_value": view.metric_value,
-        "scored_by": SCORERS[view.scored_by] if view.scored_by < len(SCORERS) else "none",
+        "scored_by": QUALITY_SOURCES[view.scored_by] if view.scored_by < len(QUALITY_SOURCES) else "none",
         "registrant": view.registrant, "registered_at": view.registered_at, "model_uri": meta.model_uri,
         "licence": meta.licence, "framework": meta.framework, "spec_uri": meta.spec_uri,
         "program_digest": "0x" + meta.program_digest.hex() if any(meta.program_digest) else None,

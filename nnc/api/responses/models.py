@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 from typing_extensions import TypedDict
 
 from nnc.api.responses.scalars import Address, Hex32
+from nnc.chain.generated import ENUMS
+from nnc.chain.models import Visibility
 
-VisibilityName = Literal["public", "sealed"]
-"""`IModelRegistry.Visibility`, lower-case."""
+VisibilityName = Annotated[str, WithJsonSchema({"type": "string", "enum": [v.name.lower() for v in Visibility],
+                                                "description": "`IModelRegistry.Visibility`, lower-case"})]
 
-QualitySourceName = Literal["none", "requester", "oracle", "arbitration"]
+QUALITY_SOURCES: tuple[str, ...] = tuple(name.lower() for name in ENUMS["QualitySource"])
 """`ITaskMarket.QualitySource`, lower-case: who set the training task's quality score."""
+QualitySourceName = Annotated[str, WithJsonSchema({"type": "string", "enum": list(QUALITY_SOURCES),
+                                                   "description": "who set the training task's quality score"})]
 
 
 class Model(TypedDict):
