@@ -28,7 +28,7 @@ from typing import Final, Literal
 
 from nnc.errors import StorageError
 from nnc.storage.base import ProgressCallback, Store
-from nnc.storage.hashing import CHUNK_SIZE, sha256_file
+from nnc.storage.hashing import CHUNK_SIZE, sha256_file, sha256_stream
 
 ArchiveKind = Literal["tar", "tar.gz", "zip"]
 TREE_MAGIC: Final = b"nnc-tree-v1\n"
@@ -123,19 +123,13 @@ def archive_entries(path: Path) -> list[TreeEntry]:
             for info in archive.infolist():
                 if info.is_dir():
                     continue
-                hasher = hashlib.sha256()
                 with archive.open(info) as fh:
-                    while chunk := fh.read(CHUNK_SIZE):
-                        hasher.update(chunk)
-                entries.append(TreeEntry(_checked_name(info.filename, path), info.file_size, hasher.hexdigest()))
+                    entries.append(TreeEntry(_checked_name(info.filename, path), info.file_size, sha256_stream(fh)))
         return entries
     for name, tar, member in _tar_members(path):
-        hasher = hashlib.sha256()
         handle = tar.extractfile(member)
         assert handle is not None
-        while chunk := handle.read(CHUNK_SIZE):
-            hasher.update(chunk)
-        entries.append(TreeEntry(name, member.size, hasher.hexdigest()))
+        entries.append(TreeEntry(name, member.size, sha256_stream(handle)))
     return entries
 
 

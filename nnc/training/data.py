@@ -23,6 +23,7 @@ from nnc.errors import DatasetError, TrainingError
 from nnc.storage.archive import archive_kind, content_digest
 from nnc.storage.base import Store
 from nnc.storage.cache import DATASET_CACHE, ContentCache, link_copy
+from nnc.storage.hashing import sha256_file
 from nnc.task import DATASET_SHAPES, DatasetSpec, TaskSpec, dataset_kind
 from nnc.training import synthetic
 from nnc.training.split import split_indices
@@ -144,15 +145,6 @@ def load_data(spec: TaskSpec, dataset_file: Path | None = None) -> SplitData:
     )
 
 
-def file_sha256(path: Path) -> str:
-    """The sha256 of a file's bytes (hex), read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def check_digest(dataset: DatasetSpec, loaded_digest: Callable[[], str], dataset_file: Path | None) -> None:
     """DatasetError unless the dataset's digest is the one the spec pins: `loaded_digest()` (of the
     loaded arrays or corpus) for the bundled copy or a single .npz or text file, else the content
@@ -200,7 +192,7 @@ def fetch_dataset(spec: TaskSpec, store: Store, directory: Path, cache: Path | N
         fetched = link_copy(cached, directory / f"dataset-{hashlib.sha256(spec.dataset.uri.encode()).hexdigest()[:16]}"
                                               f"{suffix}")
     if spec.program is not None:  # a program reads it as it is: the digest is checked here, not by a loader
-        check_digest(spec.dataset, lambda: file_sha256(fetched), fetched)
+        check_digest(spec.dataset, lambda: sha256_file(fetched), fetched)
     return fetched
 
 
