@@ -133,13 +133,12 @@ def enable_cmd(ctx: click.Context, task_id: int, segments: int, tolerance: float
     A task that may train on a GPU needs a tolerance of at least the calibrated CPU↔CUDA distance
     (`nnc.task.execution.GPU_MIN_TOLERANCE`): its spec is read and checked before anything is sent."""
     from nnc.chain.market import Market
-    from nnc.task import parse_spec
     from nnc.task.execution import check_spot_check_tolerance
-    from nnc.task.publish import parse_amount
+    from nnc.task.publish import parse_amount, published_spec
 
     spot_check = spot_check_of(ctx)
-    spec_uri = str(Market(spot_check.client).published_event(task_id)["specURI"])
-    check_spot_check_tolerance(parse_spec(store_of(ctx).get_bytes(spec_uri), source=spec_uri), tolerance)
+    _, spec = published_spec(Market(spot_check.client), store_of(ctx), task_id)
+    check_spot_check_tolerance(spec, tolerance)
     spot_check.enable(task_id, segments, tolerance, parse_amount(spot_check.client, fee, ETH))
     click.echo(f"task {task_id}: spot-check of {segments} segment(s), tolerance {tolerance:g}")
 

@@ -11,16 +11,13 @@ from typing import TYPE_CHECKING
 import click
 
 from nnc.cli.context import client_of, store_of
-from nnc.errors import IntegrityError, StorageError, TaskSpecError
+from nnc.errors import IntegrityError, TaskSpecError
 
 if TYPE_CHECKING:
     from nnc.chain.client import ChainClient
     from nnc.chain.models import ModelView
     from nnc.storage import Store
     from nnc.task import TaskSpec
-
-SCORERS = ("unscored", "requester", "oracle", "arbitration")
-"""`ITaskMarket.QualitySource` by value: who set a task's quality score."""
 
 
 @click.group("model")
@@ -106,12 +103,14 @@ def register_cmd(ctx: click.Context, task_id: int, model_uri: str, licence: str,
                  parent_id: int, sealed: bool) -> None:
     """List the model of your settled, accepted task TASK_ID; the spec, program and dataset come from
     the task's published spec (checked against its on-chain digest)."""
+    from nnc.chain.market import Market
     from nnc.chain.models import ModelMetadata, Models, Visibility
+    from nnc.task.publish import published_spec
 
     if not licence.strip():
         raise click.BadParameter("must name an SPDX licence identifier, e.g. Apache-2.0", param_hint="--licence")
     client = client_of(ctx)
-    spec_uri, spec = _task_spec(client, store_of(ctx), task_id)
+    spec_uri, spec = published_spec(Market(client), store_of(ctx), task_id)
     program = spec.program
     metadata = ModelMetadata(
         model_uri=model_uri, licence=licence, framework=framework or spec.framework,
@@ -130,14 +129,9 @@ def register_cmd(ctx: click.Context, task_id: int, model_uri: str, licence: str,
 def get_cmd(ctx: click.Context, model_id: int, dest: Path) -> None:
     """Download model MODEL_ID's file to DEST (a file, or a directory to put model-ID.pt in), after
     checking its weights' digest against the registered model digest."""
-    import io
-
-    import torch
-
     from nnc.chain.market import Market
     from nnc.chain.models import Models, Visibility
-    from nnc.training import model_digest
-    from nnc.verification.bundle import is_bundle, model_uri_of
+    from nnc.verification.result import committed_digest, fetch_result_model
 
     client, store = client_of(ctx, need_account=False), store_of(ctx)
     m = Models(client).model(model_id)
@@ -145,48 +139,26 @@ def get_cmd(ctx: click.Context, model_id: int, dest: Path) -> None:
         raise click.ClickException(f"model {model_id} is sealed: its file is encrypted to its owners' keys "
                                    "(decrypting it is not supported by `nnc model get` yet)")
     spec = _model_spec(client, store, m)
-    uri = m.metadata.model_uri
-    data = store.get_bytes(uri)
-    if is_bundle(data):  # a spot-checked task's result: checkpoints and model
-        uri = model_uri_of(data)
-        data = store.get_bytes(uri)
-    try:
-        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many kinds for bytes that are no model file
-        raise StorageError(f"{uri} is not a model file torch can load: {exc}") from None
-    digest = model_digest(state, spec.determinism.digest_decimals)
-    if m.task_id and Market(client).task(m.task_id).proofs_enabled:  # the registry holds the agreement tag
-        from nnc.zk import agreement_tag
-
-        digest = agreement_tag(m.task_id, digest).to_bytes(32, "big")
+    result = fetch_result_model(store, m.metadata.model_uri)
+    tag_of_task = m.task_id if m.task_id and Market(client).task(m.task_id).proofs_enabled else None
+    digest = committed_digest(result.weights, spec.determinism.digest_decimals, tag_of_task)
     if digest != m.model_digest:
-        raise IntegrityError(uri, f"0x{m.model_digest.hex()} (model {model_id}'s registered digest)",
+        raise IntegrityError(result.uri, f"0x{m.model_digest.hex()} (model {model_id}'s registered digest)",
                              f"0x{digest.hex()}: refusing to save it")
     target = dest / f"model-{model_id}.pt" if dest.is_dir() else dest
-    target.write_bytes(data)
+    target.write_bytes(result.data)
     click.echo(f"model {model_id}: digest 0x{digest.hex()} checked, saved to {target}")
-
-
-def _task_spec(client: ChainClient, store: Store, task_id: int) -> tuple[str, TaskSpec]:
-    """A task's published spec URI and spec, checked against the task's on-chain spec digest."""
-    from nnc.chain.market import Market
-    from nnc.task import parse_spec, spec_digest
-
-    market = Market(client)
-    spec_uri = str(market.published_event(task_id)["specURI"])
-    spec = parse_spec(store.get_bytes(spec_uri), source=f"task {task_id}'s spec")
-    if spec_digest(spec) != market.task(task_id).spec_digest:
-        raise TaskSpecError(f"task {task_id}'s stored spec at {spec_uri} does not match its on-chain digest")
-    return spec_uri, spec
 
 
 def _model_spec(client: ChainClient, store: Store, m: ModelView) -> TaskSpec:
     """The spec whose digest rounding the model's digest was made with: the verifying task's, else
     the lister's spec URI (checked against the registered spec digest when there is one)."""
+    from nnc.chain.market import Market
     from nnc.task import parse_spec, spec_digest
+    from nnc.task.publish import published_spec
 
     if m.verified_by:
-        return _task_spec(client, store, m.verified_by)[1]
+        return published_spec(Market(client), store, m.verified_by)[1]
     if not m.metadata.spec_uri:
         raise TaskSpecError(f"model {m.model_id} has no task and no spec URI: its digest's rounding is unknown")
     spec = parse_spec(store.get_bytes(m.metadata.spec_uri), source=f"model {m.model_id}'s spec")
@@ -202,4 +174,10 @@ def _metric(m: ModelView) -> str:
 
 
 def _scorer(scored_by: int) -> str:
-    return SCORERS[scored_by] if scored_by < len(SCORERS) else str(scored_by)
+    """`ITaskMarket.QualitySource` by name (its `None`: the task was never scored)."""
+    from nnc.chain.generated import ENUMS
+
+    names = ENUMS["QualitySource"]
+    if scored_by >= len(names):
+        return str(scored_by)
+    return "unscored" if names[scored_by] == "None" else names[scored_by].lower()

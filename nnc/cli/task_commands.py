@@ -264,17 +264,13 @@ def submit_cmd(ctx: click.Context, task_id: int, workdir: Path) -> None:
     import torch  # the model file is read to digest it
 
     from nnc.chain.market import Market
-    from nnc.errors import TaskSpecError, TrainingError
-    from nnc.task import parse_spec
+    from nnc.errors import TrainingError
+    from nnc.task.publish import published_spec
     from nnc.training import list_checkpoints, load_checkpoint, model_digest
     from nnc.training.checkpoints import verify_state
 
     market, store = Market(client_of(ctx)), store_of(ctx)
-    task = market.task(task_id)
-    spec_bytes = store.get_bytes(str(market.published_event(task_id)["specURI"]))
-    spec = parse_spec(spec_bytes, source=f"task {task_id}'s spec")
-    if spec_digest(spec) != task.spec_digest:
-        raise TaskSpecError(f"task {task_id}'s stored spec does not match its on-chain digest")
+    _, spec = published_spec(market, store, task_id)
     model_path = workdir / "model.pt"
     if not model_path.is_file():
         raise click.ClickException(f"{model_path} not found: train first with "

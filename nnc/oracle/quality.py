@@ -9,13 +9,10 @@ and whether the spec's acceptance threshold is met are what the oracle reports w
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-import torch
 
 from nnc.chain.generated import CONSTANTS
 from nnc.errors import TrainingError
@@ -23,11 +20,9 @@ from nnc.runtimes.dispatch import evaluate
 from nnc.sandbox import SandboxLimits
 from nnc.storage import Store
 from nnc.task import parse_spec
-from nnc.training import model_digest
 from nnc.training.data import fetch_dataset
 from nnc.training.program_package import fetch_program_files
-from nnc.verification.bundle import is_bundle, model_uri_of
-from nnc.zk import agreement_tag
+from nnc.verification.result import committed_digest, fetch_result_model
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +53,8 @@ def evaluate_result(store: Store, spec_uri: str, spec_digest: bytes, model_uri: 
     spec = parse_spec(spec_bytes, source=spec_uri)
     if spec.privacy is not None:
         raise TrainingError("a private task's model is encrypted to its requester and nodes, not to the oracle")
-    model_bytes = store.get_bytes(model_uri)
-    if is_bundle(model_bytes):  # a spot-checked task's result: checkpoints and model
-        model_bytes = store.get_bytes(model_uri_of(model_bytes))
-    state = torch.load(io.BytesIO(model_bytes), map_location="cpu", weights_only=True)
-    digest = model_digest(state, spec.determinism.digest_decimals)
-    if tag_of_task is not None:
-        digest = agreement_tag(tag_of_task, digest).to_bytes(32, "big")
-    if digest != result_digest:
+    state = fetch_result_model(store, model_uri).weights
+    if committed_digest(state, spec.determinism.digest_decimals, tag_of_task) != result_digest:
         raise TrainingError(f"model at {model_uri} does not match the committed result digest "
                             f"0x{result_digest.hex()}")
     with tempfile.TemporaryDirectory(prefix="nnc-eval-") as tmp:

@@ -11,11 +11,11 @@ from nnc.chain.client import ChainClient
 from nnc.chain.deployment import STRATEGY_CONTRACTS
 from nnc.chain.market import Market, PublishRequest
 from nnc.chain.types import ETH
-from nnc.errors import NNCError
+from nnc.errors import NNCError, TaskSpecError
 from nnc.storage import Store
 from nnc.task.cost import compute_units
 from nnc.task.execution import mode_problem
-from nnc.task.spec import TaskSpec, canonical_json, spec_digest
+from nnc.task.spec import TaskSpec, canonical_json, parse_spec, spec_digest
 
 MAX_REPLICATION = 8
 
@@ -106,3 +106,13 @@ def publish_task(client: ChainClient, store: Store, spec: TaskSpec, options: Pub
         strategy=str(client.contract(STRATEGY_CONTRACTS[options.strategy]).address))
     task_id, _ = market.publish(request)
     return task_id, spec_uri
+
+
+def published_spec(market: Market, store: Store, task_id: int) -> tuple[str, TaskSpec]:
+    """A published task's spec URI and spec, read from storage and checked against the task's
+    on-chain spec digest (TaskSpecError when the stored spec is not the one the task committed to)."""
+    spec_uri = str(market.published_event(task_id)["specURI"])
+    spec = parse_spec(store.get_bytes(spec_uri), source=f"task {task_id}'s spec")
+    if spec_digest(spec) != market.task(task_id).spec_digest:
+        raise TaskSpecError(f"task {task_id}'s stored spec at {spec_uri} does not match its on-chain digest")
+    return spec_uri, spec

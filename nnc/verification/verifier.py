@@ -6,7 +6,6 @@ to repeat a check before they vote (`judge`).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +15,11 @@ from web3 import Web3
 from nnc.chain.client import ChainClient
 from nnc.chain.dispute import CheckStatus, SpotCheck
 from nnc.chain.market import Market
-from nnc.errors import StorageError, TrainingError, VerificationError
+from nnc.errors import StorageError, TaskSpecError, TrainingError, VerificationError
 from nnc.sandbox import SandboxLimits
 from nnc.storage import Store
-from nnc.task import TaskSpec, parse_spec
+from nnc.task import TaskSpec
+from nnc.task.publish import published_spec
 from nnc.training.data import fetch_dataset
 from nnc.training.program_package import ProgramFiles, fetch_program_files
 from nnc.verification.bundle import fetch_bundle
@@ -49,10 +49,10 @@ def gather_evidence(client: ChainClient, store: Store, task_id: int, trainer: st
     the dataset, and the spec's program and init weights (cached by digest under `cache`, by
     default `dest`)."""
     market = Market(client)
-    task = market.task(task_id)
-    spec_bytes = store.get_bytes(str(market.published_event(task_id)["specURI"]))
-    if hashlib.sha256(spec_bytes).digest() != task.spec_digest:
-        raise VerificationError(f"task {task_id}: the stored spec does not match the on-chain digest")
+    try:
+        _, spec = published_spec(market, store, task_id)
+    except TaskSpecError as exc:
+        raise VerificationError(str(exc)) from None
     logs = market.contract.events.ResultRevealed().get_logs(
         from_block=client.deployment.start_block if client.deployment else 0,
         argument_filters={"taskId": task_id, "node": Web3.to_checksum_address(trainer)})
@@ -60,7 +60,6 @@ def gather_evidence(client: ChainClient, store: Store, task_id: int, trainer: st
         raise VerificationError(f"task {task_id}: no result revealed by {trainer} (yet)")
     workdir, model_path = fetch_bundle(store, str(logs[-1]["args"]["resultURI"]), dest)
     latest = market.latest_snapshot(task_id, trainer)
-    spec = parse_spec(spec_bytes)
     return Evidence(spec, workdir, model_path, market.result_of(task_id, trainer), (latest.step, latest.chain_head),
                     trainer, task_id if market.proofs_enabled(task_id) else None, fetch_dataset(spec, store, dest),
                     fetch_program_files(spec, store, cache or dest))
