@@ -26,10 +26,7 @@ abstract contract ModelLibraryFixture is Fixture {
     }
 
     /// @dev A settled 3-replica ETH task of `by` whose nodes agreed on `result`, scored by the oracle.
-    function _settledTaskBy(address by, bytes32 result, uint16 score, bool accepted)
-        internal
-        returns (uint256 taskId)
-    {
+    function _settledTaskBy(address by, bytes32 result, uint16 score, bool accepted) internal returns (uint256 taskId) {
         ITaskMarket.TaskParams memory p = _params();
         p.applyDeadline = uint64(block.timestamp + 1 hours);
         p.deadline = uint64(block.timestamp + 1 days);

@@ -56,7 +56,12 @@ interface IModelRatings {
 
     /// @notice `rater` rated `modelId` (set or changed): `stake` is its whole stake now.
     event Rated(
-        uint256 indexed modelId, address indexed rater, uint8 stars, uint256 stake, uint16 useWeightBps, string reviewURI
+        uint256 indexed modelId,
+        address indexed rater,
+        uint8 stars,
+        uint256 stake,
+        uint16 useWeightBps,
+        string reviewURI
     );
     /// @notice `rater` withdrew its rating; `stake` became withdrawable (`claimStake`).
     event RatingWithdrawn(uint256 indexed modelId, address indexed rater, uint256 stake);

@@ -65,10 +65,7 @@ contract ModelRegistry is IModelRegistry, AccessControl, Versioned {
         external
         returns (uint256 modelId)
     {
-        ITaskMarket.Task memory t = _acceptedTaskOf(taskId);
-        if (msg.sender != t.requester) revert NotTaskRequester(taskId, msg.sender, t.requester);
-        modelId = _list(taskId, t.resultDigest, metadata, parentId, visibility, _ownersOf(t.requester));
-        _verify(_models[modelId], modelId, taskId, t);
+        return _listTask(taskId, metadata, parentId, visibility, true);
     }
 
     /// @inheritdoc IModelRegistry
@@ -77,9 +74,7 @@ contract ModelRegistry is IModelRegistry, AccessControl, Versioned {
         onlyRole(REGISTRAR_ROLE)
         returns (uint256 modelId)
     {
-        ITaskMarket.Task memory t = _acceptedTaskOf(taskId);
-        modelId = _list(taskId, t.resultDigest, metadata, parentId, visibility, _ownersOf(t.requester));
-        _verify(_models[modelId], modelId, taskId, t);
+        return _listTask(taskId, metadata, parentId, visibility, false);
     }
 
     /// @inheritdoc IModelRegistry
@@ -188,6 +183,21 @@ contract ModelRegistry is IModelRegistry, AccessControl, Versioned {
         if (t.rejected) revert TaskRejected(taskId, t.qualityScore);
         uint256 used = modelOfTask[taskId];
         if (used != 0) revert TaskAlreadyUsed(taskId, used);
+    }
+
+    /// @dev Lists and verifies the model of the accepted task `taskId`, owned by `taskOwners`
+    ///      (its caller checked to be the requester when `byRequester`).
+    function _listTask(
+        uint256 taskId,
+        Metadata calldata metadata,
+        uint256 parentId,
+        Visibility visibility,
+        bool byRequester
+    ) internal returns (uint256 modelId) {
+        ITaskMarket.Task memory t = _acceptedTaskOf(taskId);
+        if (byRequester && msg.sender != t.requester) revert NotTaskRequester(taskId, msg.sender, t.requester);
+        modelId = _list(taskId, t.resultDigest, metadata, parentId, visibility, _ownersOf(t.requester));
+        _verify(_models[modelId], modelId, taskId, t);
     }
 
     /// @dev Stores a new, unverified model of `taskId` (0: none) owned by `owners`.
