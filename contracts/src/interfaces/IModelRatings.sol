@@ -82,7 +82,7 @@ interface IModelRatings {
     error OwnerCannotRate(uint256 modelId, address owner);
     error NoRating(uint256 modelId, address rater);
     error StakeLocked(uint256 modelId, address rater, uint64 lockedUntil);
-    error NothingToClaim(address rater);
+    error NothingToClaim(address account);
     error TaskNotSettled(uint256 taskId, ITaskMarket.TaskStatus status);
     /// @notice `taskId` trained or verified `modelId` itself: that is no use of it.
     error TaskListedTheModel(uint256 taskId, uint256 modelId);
