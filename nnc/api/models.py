@@ -1,4 +1,5 @@
-"""Model library queries for the API: pages of models with filters, one model with owners, lineage, children.
+"""Model library queries for the API: pages of models with filters, one model with owners, lineage,
+children and its ratings summary.
 
 The ModelRegistry has no index projection yet: a page reads the candidate models from the contract
 (all, one task's, or one owner's) and filters them here.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from nnc.api.context import ApiContext
 from nnc.api.errors import NotFoundError
+from nnc.api.ratings import rating_summary
 from nnc.api.responses.models import QUALITY_SOURCES, Model, ModelDetail, ModelList
 from nnc.api.validation import ModelFilter, Page
 from nnc.chain.models import Models, ModelView, Visibility
@@ -47,7 +49,8 @@ def get_model(ctx: ApiContext, model_id: int) -> ModelDetail:
     models = Models(ctx.client)
     return {**present_model(models.model(model_id)),
             "owners": [{"account": o.account, "share_bps": o.share_bps} for o in models.owners_of(model_id)],
-            "lineage": models.lineage(model_id), "children": models.children_of(model_id)}
+            "lineage": models.lineage(model_id), "children": models.children_of(model_id),
+            "ratings": rating_summary(ctx, model_id)}
 
 
 def present_model(view: ModelView) -> Model:
@@ -61,7 +64,7 @@ def present_model(view: ModelView) -> Model:
         "registrant": view.registrant, "registered_at": view.registered_at, "model_uri": meta.model_uri,
         "licence": meta.licence, "framework": meta.framework, "spec_uri": meta.spec_uri,
         "program_digest": "0x" + meta.program_digest.hex() if any(meta.program_digest) else None,
-        "program_uri": meta.program_uri, "dataset_uri": meta.dataset_uri,
+        "program_uri": meta.program_uri, "dataset_uri": meta.dataset_uri, "domain": meta.domain,
     }
 
 

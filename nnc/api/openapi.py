@@ -28,6 +28,7 @@ from nnc.api.responses import (
     Params,
     Proposal,
     ProposalList,
+    RatingList,
     RuntimeList,
     TaskDetail,
     TaskList,
@@ -151,6 +152,10 @@ def openapi_document() -> dict[str, Any]:
             "/api/models/{model_id}": _get("One model with its owners and shares, lineage up to the root and "
                                            "children", "the model", _ref(ModelDetail), ("400", "404"), [
                 _path_param("model_id", {"type": "integer", "minimum": 1}, "model id")]),
+            "/api/models/{model_id}/ratings": _get(
+                "A model's live ratings (verified users' and staked), with both averages and the shown one",
+                "a page of ratings", _ref(RatingList), ("400", "404"), [
+                    _path_param("model_id", {"type": "integer", "minimum": 1}, "model id"), *PAGE]),
             "/api/proposals": _get("Governance proposals (empty when the deployment has no governor)", "proposals",
                                    _ref(ProposalList)),
             "/api/proposals/{proposal_id}": _get("One proposal", "the proposal", _ref(Proposal), ("400", "404"), [
