@@ -14,8 +14,8 @@ from nnc.chain.models import ModelMetadata, Visibility
 from nnc.chain.ratings import RatingSummary
 from nnc.errors import ChainError, TaskSpecError
 from nnc.oracle.library import library_metadata, used_model
-from nnc.task import TaskSpec, canonical_json, parse_spec, spec_digest
 from nnc.paths import REPO_ROOT
+from nnc.task import TaskSpec, canonical_json, parse_spec, spec_digest
 from nnc.task.library_spec import DEFAULT_LICENCE
 
 TINY_SPEC = REPO_ROOT / "tests" / "data" / "tiny-spec.json"
