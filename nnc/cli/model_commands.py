@@ -1,10 +1,12 @@
-"""`nnc model ...`: the model library (ModelRegistry): list, show, register a settled task's model, get one.
+"""`nnc model ...`: the model library (ModelRegistry): list, show, register a settled task's model,
+get one, run one here.
 
 Web3, torch and the chain wrappers are imported inside the commands: `nnc --help` stays fast.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -141,6 +143,71 @@ def get_cmd(ctx: click.Context, model_id: int, dest: Path, key_file: Path | None
     target = dest / f"model-{model_id}.pt" if dest.is_dir() else dest
     shutil.copyfile(model.path, target)
     click.echo(f"model {model_id}: digest 0x{model.digest.hex()} checked, saved to {target}")
+
+
+@model_group.command("run")
+@click.argument("model")
+@click.option("--spec", "spec_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="the spec that trained MODEL, when MODEL is a file")
+@click.option("--input", "inputs", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="a classifier's inputs: an .npz file ('inputs' array) or an image; repeatable")
+@click.option("--prompt", help="the text a causal LM continues")
+@click.option("--max-new-tokens", default=64, show_default=True, type=click.IntRange(0, 100_000))
+@click.option("--temperature", default=1.0, show_default=True, type=click.FloatRange(0.0),
+              help="sampling temperature (0: always the most likely byte)")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0), help="the sampler's seed")
+@click.option("--key", "key_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="an owner's X25519 private key file, to open a sealed model")
+@click.option("--json", "as_json", is_flag=True, help="print the predictions (or text) as JSON")
+@click.pass_context
+def run_cmd(ctx: click.Context, model: str, spec_file: Path | None, inputs: tuple[Path, ...], prompt: str | None,
+            max_new_tokens: int, temperature: float, seed: int, key_file: Path | None, as_json: bool) -> None:
+    """Run MODEL here: a library model's id (fetched and checked against its digest), or a model
+    file with --spec. A classifier prints each --input's class and class scores; a causal LM
+    prints the text it generates from --prompt, sampling bytes (--temperature, --seed)."""
+    import torch
+
+    from nnc.library import fetch_library_model, fetch_task_files
+    from nnc.library.run import classify, generate, load_model, needs_base, read_inputs
+    from nnc.task import load_spec
+    from nnc.training.program_package import fetch_program_files
+
+    cache, key = settings_of(ctx).data_dir / "cache", _key(key_file)
+    if model.isdigit():
+        if spec_file is not None:
+            raise click.UsageError("--spec is for a model file: a library model comes with its spec")
+        client = client_of(ctx, need_account=False)
+        fetched = fetch_library_model(client, store_of(ctx), int(model), cache, key)
+        spec, weights = fetched.spec, fetched.weights
+    else:
+        if spec_file is None:
+            raise click.UsageError(f"{model} is not a model id: a model file needs the --spec that trained it")
+        spec = load_spec(spec_file)
+        try:
+            weights = torch.load(model, map_location="cpu", weights_only=True)
+        except Exception as exc:  # torch raises many kinds for a file that is no model
+            raise click.BadParameter(f"{model} is not a model file torch can load: {exc}", param_hint="MODEL") from None
+    files = None
+    if needs_base(spec):
+        files = (fetch_task_files(spec, client_of(ctx, need_account=False), store_of(ctx), cache, key)
+                 if spec.base_model is not None else fetch_program_files(spec, store_of(ctx), cache))
+    module = load_model(spec, weights, files)
+    if spec.model.kind == "causal-lm":
+        if prompt is None or inputs:
+            raise click.UsageError("a causal LM generates from --prompt (and takes no --input)")
+        text = generate(module, spec, prompt.encode(), max_new_tokens, temperature, seed).decode(errors="replace")
+        click.echo(json.dumps({"prompt": prompt, "text": text}) if as_json else prompt + text)
+        return
+    if not inputs or prompt is not None:
+        raise click.UsageError("a classifier classifies --input files (and takes no --prompt)")
+    predictions = classify(module, read_inputs(spec, inputs))
+    if as_json:
+        click.echo(json.dumps({"predictions": [{"label": p.label, "scores": list(p.scores)} for p in predictions]}))
+        return
+    for index, prediction in enumerate(predictions):
+        scores = " ".join(f"{score:.3f}" for score in prediction.scores)
+        top = prediction.scores[prediction.label]
+        click.echo(f"{index:>4}  class {prediction.label}  ({top:.3f})  scores {scores}")
 
 
 def _key(key_file: Path | None) -> X25519PrivateKey | None:

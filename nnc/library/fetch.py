@@ -83,11 +83,11 @@ def fetch_library_model(client: ChainClient, store: Store, model_id: int, cache_
     """Registered model `model_id`, its weights checked against its listed digest.
 
     `cache_dir/library/<digest>.pt` keeps the checked plain file, so a model is downloaded once
-    per cache; `key` (an owner's X25519 private key) opens a sealed model. Raises
-    `LibraryModelError` for an id the registry does not list or a sealed model without a key,
-    `DecryptionError` for a key the model was not sealed to, and `IntegrityError` (naming both
-    digests) when the weights are not the listed ones. Unverified (shared) models are fetched
-    too: their digest is the sharer's, checked the same way.
+    per cache (and again if the cached file no longer checks); `key` (an owner's X25519 private
+    key) opens a sealed model. Raises `LibraryModelError` for an id the registry does not list
+    or a sealed model without a key, `DecryptionError` for a key the model was not sealed to, and
+    `IntegrityError` (naming both digests) when the weights are not the listed ones. Unverified
+    (shared) models are fetched too: their digest is the sharer's, checked the same way.
     """
     m = _listing(client, model_id)
     if m.visibility == Visibility.SEALED and key is None:
@@ -96,21 +96,26 @@ def fetch_library_model(client: ChainClient, store: Store, model_id: int, cache_
     spec = model_spec(client, store, m)
     tag_of_task = m.task_id if m.task_id and Market(client).task(m.task_id).proofs_enabled else None
     cached = cache_dir / "library" / f"{m.model_digest.hex()}.pt"
+
+    def checked(uri: str, data: bytes) -> dict[str, torch.Tensor]:
+        weights = _load(data, uri)
+        digest = committed_digest(weights, spec.determinism.digest_decimals, tag_of_task)
+        if digest != m.model_digest:
+            raise IntegrityError(uri, f"0x{m.model_digest.hex()} (model {model_id}'s registered digest)",
+                                 f"0x{digest.hex()}: refusing to use it")
+        return weights
+
     if cached.is_file():
-        uri, data = str(cached), cached.read_bytes()
-    else:
-        result = fetch_result_model(store, m.metadata.model_uri, key)
-        uri, data = result.uri, result.data
-    weights = _load(data, uri)
-    digest = committed_digest(weights, spec.determinism.digest_decimals, tag_of_task)
-    if digest != m.model_digest:
-        raise IntegrityError(uri, f"0x{m.model_digest.hex()} (model {model_id}'s registered digest)",
-                             f"0x{digest.hex()}: refusing to use it")
-    if not cached.is_file():
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=cached.parent, prefix=".fetch-", delete=False) as handle:
-            handle.write(data)
-        Path(handle.name).replace(cached)
+        try:
+            return LibraryModel(m, spec, cached, checked(str(cached), cached.read_bytes()))
+        except (StorageError, OSError):  # a damaged cache (IntegrityError is a StorageError): fetched again
+            cached.unlink(missing_ok=True)
+    result = fetch_result_model(store, m.metadata.model_uri, key)
+    weights = checked(result.uri, result.data)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=cached.parent, prefix=".fetch-", delete=False) as handle:
+        handle.write(result.data)
+    Path(handle.name).replace(cached)
     return LibraryModel(m, spec, cached, weights)
 
 
