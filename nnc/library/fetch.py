@@ -131,7 +131,7 @@ def _architecture(spec: TaskSpec) -> dict[str, Any]:
 def _describe(architecture: dict[str, Any]) -> str:
     text = json.dumps(architecture["model"], sort_keys=True, separators=(",", ":"))
     shape = architecture["shape"]
-    return text if shape is None else f"{text} for inputs {shape[0]} and {shape[1]} classes"
+    return text if shape is None else f"{text} for {'x'.join(map(str, shape[0]))} inputs and {shape[1]} classes"
 
 
 def check_base(spec: TaskSpec, model_id: int, base: TaskSpec) -> None:
