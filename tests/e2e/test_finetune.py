@@ -2,8 +2,9 @@
 registered; a second requester publishes a task whose spec starts from it (`base_model`), the
 worker fetches the registered model, checks its digest and trains from it; the result is
 registered with its parent, and both models run here with `nnc model run`. A base model whose
-file does not match its registered digest is refused by the dry run and abandoned as an invalid
-task by the worker; fetched models are cached by digest."""
+file does not match its registered digest is refused by the dry run, by `nnc task publish` and
+by the worker before applying; one that vanishes after the worker applied is abandoned as an
+invalid task. Fetched models are cached by digest; a sealed one needs a key."""
 
 from __future__ import annotations
 
@@ -179,12 +180,28 @@ def test_a_base_model_whose_file_is_not_its_digest_is_refused_and_abandoned(pare
         assert f"expected digest 0x{claimed.hex()} (model {liar}'s registered digest)" in str(dry.exception)
         assert "refusing to use it" in str(dry.exception)
 
-        task_id = publish_as(net, TUNER, spec)  # as a requester that skips the CLI's checks would
+        liars_task = publish_as(net, TUNER, spec)  # as a requester that skips the CLI's checks would
         worker = net.workers[0]
-        net.run_until("the worker is done with the task", lambda: worker.state.tasks.get(task_id) is not None
-                      and worker.state.tasks[task_id].phase in FINAL_PHASES)
+        worker.sync()
+        record = worker.state.tasks[liars_task]  # not applied for: no collateral at stake
+        assert record.phase == Phase.SKIPPED and f"model {liar}'s registered digest" in record.reason
+
+        # a base model that vanishes from storage between application and training: abandoned as invalid
+        model_object = net.store.get_bytes(parent.model_uri)
+        task_id = publish_as(net, TUNER, fine_tune_spec(parent.model_id))
+        worker.sync()
+        assert worker.state.tasks[task_id].phase in (Phase.APPLIED, Phase.ASSIGNED)
+        for cached in (worker.local.home / "cache" / "library").glob("*.pt"):
+            cached.unlink()
+        digest_hex = parent.model_uri.rsplit("/", 1)[1]  # a local:// URI: the object's path is its digest's
+        (parent.data_dir / "store" / "sha256" / digest_hex[:2] / digest_hex).unlink()
+        try:
+            net.run_until("the worker is done with the task", lambda: worker.state.tasks[task_id].phase
+                          in FINAL_PHASES)
+        finally:
+            assert net.store.put_bytes(model_object) == parent.model_uri
         record = worker.state.tasks[task_id]
-        assert record.phase == Phase.FAILED and f"model {liar}'s registered digest" in record.reason
+        assert record.phase == Phase.FAILED and f"no content under {parent.model_uri}" in record.reason
         abandoned = [e for e in net.oracle.index.events(task_id) if e["name"] == "TaskAbandoned"]
         assert [e["args"]["reason"] for e in abandoned] == [AbandonReason.INVALID_TASK]
 
