@@ -139,8 +139,13 @@ def test_another_requester_fine_tunes_a_library_model_and_its_lineage_is_on_chai
     assert train(from_seed, tmp_path / "seed", node=NODE).result_digest != here.result_digest
 
     revealed = market.contract.events.ResultRevealed().get_logs(from_block=0, argument_filters={"taskId": child_task})
-    registered = nnc(parent, TUNER, "model", "register", str(child_task), "--model-uri",
-                     str(revealed[0]["args"]["resultURI"]), "--licence", "Apache-2.0")
+    model_uri = str(revealed[0]["args"]["resultURI"])
+    misstated = nnc(parent, TUNER, "model", "register", str(child_task), "--model-uri", model_uri, "--licence",
+                    "Apache-2.0", "--parent", str(parent.model_id + 5))
+    assert misstated.exit_code == 2 and f"starts from model {parent.model_id}: its parent is that model" \
+        in misstated.output
+    registered = nnc(parent, TUNER, "model", "register", str(child_task), "--model-uri", model_uri,
+                     "--licence", "Apache-2.0")
     assert registered.exit_code == 0, registered.output
     models = Models(devnet.client(TUNER))
     child_id = models.model_of_task(child_task)
