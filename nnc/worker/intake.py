@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from pathlib import Path
 from typing import Any
 
 from nnc.chain.types import TaskStatus
@@ -26,6 +27,7 @@ from nnc.storage import Store
 from nnc.task import TaskSpec, compute_units, parse_spec
 from nnc.task.execution import TrainingDevice, node_refusal, resolve_device
 from nnc.training.data import fetch_dataset
+from nnc.worker.membership import registered_offers
 from nnc.worker.node import Node
 from nnc.worker.state import Phase
 
@@ -43,11 +45,15 @@ def fetch_spec(store: Store, task_id: int, spec_uri: str, spec_digest_hex: str) 
     return parse_spec(data)
 
 
-def program_refusal(spec: TaskSpec) -> None:
-    """Raises `TaskSpecError` when this node cannot run the spec's program: a package it `requires`
-    is missing here or at a version its specifier excludes, or no isolating sandbox."""
+def program_refusal(spec: TaskSpec, home: Path) -> None:
+    """Raises `TaskSpecError` when the node at `home` cannot run the spec's program: a package it
+    `requires` is not among those the node registered in its profile (what requesters matched
+    it on), or missing here or at a version its specifier excludes, or no isolating sandbox."""
     assert spec.program is not None
-    unmet = unmet_requirements(spec.program.requires)
+    offers = registered_offers(home)
+    unmet = unmet_requirements(spec.program.requires, {} if offers is None else offers.get("packages", {}),
+                               where="in this node's registered profile")
+    unmet += unmet_requirements(spec.program.requires)
     if unmet:
         raise TaskSpecError(f"its program needs what this node lacks: {'; '.join(unmet)}")
     if isolation() != BWRAP:
@@ -68,7 +74,7 @@ class Intake:
                 raise TaskSpecError(f"framework {spec.framework!r} is not among this node's runtimes "
                                     f"({', '.join(n.runtimes)})")
             if spec.program is not None:
-                program_refusal(spec)
+                program_refusal(spec, n.home)
             if spec.base_model is not None:  # fetched and checked (then cached) before the collateral is at stake
                 fetch_base_model(spec, n.client, n.store, n.home / "cache", n.key.private)
             if spec.privacy is not None and not n.key.can_read(
