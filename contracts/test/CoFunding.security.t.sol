@@ -151,7 +151,7 @@ contract CoFundingSecurityTest is CoFundingFixture {
         for (uint256 i; i < 3; ++i) {
             address f = [alice, bob, carol][i];
             vm.prank(f);
-            vm.expectRevert(abi.encodeWithSelector(ICoFundingPool.NothingToClaim.selector, f, address(0)));
+            vm.expectRevert(abi.encodeWithSelector(ICoFundingPool.NothingToClaimInToken.selector, f, address(0)));
             pool.claim(address(0));
         }
         assertEq(

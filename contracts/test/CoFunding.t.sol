@@ -240,11 +240,11 @@ contract CoFundingTest is CoFundingFixture {
         market.expire(id);
         assertEq(_claim(pool, bob, address(0)), 0.5 ether);
         vm.prank(bob);
-        vm.expectRevert(abi.encodeWithSelector(ICoFundingPool.NothingToClaim.selector, bob, address(0)));
+        vm.expectRevert(abi.encodeWithSelector(ICoFundingPool.NothingToClaimInToken.selector, bob, address(0)));
         pool.claim(address(0));
         assertEq(pool.paidTo(bob, address(0)), 0.5 ether, "paid once");
         vm.prank(stranger);
-        vm.expectRevert(abi.encodeWithSelector(ICoFundingPool.NothingToClaim.selector, stranger, address(0)));
+        vm.expectRevert(abi.encodeWithSelector(ICoFundingPool.NothingToClaimInToken.selector, stranger, address(0)));
         pool.claim(address(0));
     }
 

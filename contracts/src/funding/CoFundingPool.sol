@@ -194,7 +194,7 @@ contract CoFundingPool is ICoFundingPool, Initializable, ReentrancyGuard, ERC165
     function claim(address token) external nonReentrant {
         _distribute(token);
         uint256 amount = _credit[msg.sender][token];
-        if (amount == 0) revert NothingToClaim(msg.sender, token);
+        if (amount == 0) revert NothingToClaimInToken(msg.sender, token);
         _credit[msg.sender][token] = 0;
         _outstanding[token] -= amount;
         paidTo[msg.sender][token] += amount;

@@ -83,9 +83,7 @@ interface ICoFundingPool {
     /// @notice `funder` was paid `amount` of `token`.
     event Paid(address indexed funder, address indexed token, uint256 amount);
 
-    error NotFactory(address caller);
     error NotLead(address caller, address lead);
-    error NotFunder(address account);
     error InvalidPoolStatus(PoolStatus have, PoolStatus want);
     error ZeroAmount();
     error ZeroTarget();
@@ -100,7 +98,7 @@ interface ICoFundingPool {
     error FeeOnTransferToken(address token, uint256 expected, uint256 received);
     /// @notice Only the market sends this pool ETH (a contribution goes through `contribute`).
     error UnexpectedEth(address sender, uint256 amount);
-    error NothingToClaim(address funder, address token);
+    error NothingToClaimInToken(address account, address token);
     error EthTransferFailed(address to, uint256 amount);
     error NoArbitration();
 
