@@ -163,6 +163,12 @@ class CoFunding:
         return self.client.transact(self.pool(pool).functions.distribute(Web3.to_checksum_address(token)),
                                     context=f"distribute pool {pool}")
 
+    def collect_arbitration(self, pool: str) -> TxReceipt:
+        """Pulls the NNT arbitration credited the pool as requester (its share of a slashed
+        node's collateral) into the pool, for `claim(pool, nnt)` (anyone)."""
+        return self.client.transact(self.pool(pool).functions.collectArbitration(),
+                                    context=f"collect arbitration share for pool {pool}")
+
     def claim(self, pool: str, token: str | None = None) -> int:
         """Pays this account its share in `token` (default: the pool's token); returns the amount
         (the pool's `Paid` event: ETH received, before the transaction's gas)."""
