@@ -74,10 +74,10 @@ contract CoFundingTest is CoFundingFixture {
         assertEq(pool.funders().length, 2, "bob seated once");
     }
 
-    function test_contribute_revertsOnAWrongEthAmount() public {
+    function test_contribute_revertsOnAWrongEthContribution() public {
         CoFundingPool pool = _open(alice, 1 ether, 0.5 ether);
         vm.prank(bob);
-        vm.expectRevert(abi.encodeWithSelector(ICoFundingPool.WrongEthAmount.selector, 1, 0.5 ether));
+        vm.expectRevert(abi.encodeWithSelector(ICoFundingPool.WrongEthContribution.selector, 1, 0.5 ether));
         pool.contribute{value: 1}(0.5 ether);
     }
 

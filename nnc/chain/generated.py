@@ -289,6 +289,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "VotingOpen": (ErrorArg("disputeId", "uint256", None), ErrorArg("voteEnd", "uint48", None)),
     "WindowTooLong": (ErrorArg("value", "uint64", None), ErrorArg("max", "uint64", None)),
     "WrongEthAmount": (ErrorArg("sent", "uint256", None), ErrorArg("budget", "uint256", None)),
+    "WrongEthContribution": (ErrorArg("sent", "uint256", None), ErrorArg("amount", "uint256", None)),
     "ZeroAddress": (),
     "ZeroAmount": (),
     "ZeroBudget": (),

@@ -95,7 +95,7 @@ contract CoFundingPool is ICoFundingPool, Initializable, ReentrancyGuard, ERC165
         emit PoolOpened(lead_, terms_.token, terms_.specDigest, target_, fundingDeadline_);
         // the factory moved an ERC-20 contribution here already (checking what arrived)
         if (terms_.token == address(0)) {
-            if (msg.value != amount) revert WrongEthAmount(msg.value, amount);
+            if (msg.value != amount) revert WrongEthContribution(msg.value, amount);
         } else if (msg.value != 0) {
             revert EthSentWithToken(msg.value);
         }
@@ -107,7 +107,7 @@ contract CoFundingPool is ICoFundingPool, Initializable, ReentrancyGuard, ERC165
         _requireFunding();
         address token = _terms.token;
         if (token == address(0)) {
-            if (msg.value != amount) revert WrongEthAmount(msg.value, amount);
+            if (msg.value != amount) revert WrongEthContribution(msg.value, amount);
         } else if (msg.value != 0) {
             revert EthSentWithToken(msg.value);
         }

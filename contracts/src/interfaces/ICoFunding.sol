@@ -93,7 +93,7 @@ interface ICoFundingPool {
     error TooManyFunders(uint256 count, uint256 max);
     /// @notice A new funder's first contribution is below the seat minimum (`target / MAX_FUNDERS`).
     error ContributionTooSmall(uint256 amount, uint256 min);
-    error WrongEthAmount(uint256 sent, uint256 amount);
+    error WrongEthContribution(uint256 sent, uint256 amount);
     error EthSentWithToken(uint256 sent);
     error FeeOnTransferToken(address token, uint256 expected, uint256 received);
     /// @notice Only the market sends this pool ETH (a contribution goes through `contribute`).

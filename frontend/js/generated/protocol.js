@@ -459,6 +459,9 @@ export const ERRORS = Object.freeze({
   WrongEthAmount: Object.freeze([
     { name: 'sent', type: 'uint256', enum: null }, { name: 'budget', type: 'uint256', enum: null },
   ]),
+  WrongEthContribution: Object.freeze([
+    { name: 'sent', type: 'uint256', enum: null }, { name: 'amount', type: 'uint256', enum: null },
+  ]),
   ZeroAddress: Object.freeze([]),
   ZeroAmount: Object.freeze([]),
   ZeroBudget: Object.freeze([]),
