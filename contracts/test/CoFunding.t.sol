@@ -56,13 +56,13 @@ contract CoFundingTest is CoFundingFixture {
 
     function test_implementation_cannotBeInitialized() public {
         vm.expectRevert(Initializable.InvalidInitialization.selector);
-        implementation.initialize(market, address(0), alice, _terms(), 1 ether, FUNDING_DEADLINE, 0);
+        implementation.initialize(market, address(0), address(0), alice, _terms(), 1 ether, FUNDING_DEADLINE, 0);
     }
 
     function test_pool_cannotBeInitializedTwice() public {
         CoFundingPool pool = _open(alice, 1 ether, 1 ether);
         vm.expectRevert(Initializable.InvalidInitialization.selector);
-        pool.initialize(market, address(0), bob, _terms(), 1 ether, FUNDING_DEADLINE, 0);
+        pool.initialize(market, address(0), address(0), bob, _terms(), 1 ether, FUNDING_DEADLINE, 0);
     }
 
     function test_contribute_addsToAnExistingFunder() public {
@@ -327,6 +327,30 @@ contract CoFundingTest is CoFundingFixture {
         vm.prank(alice);
         pool.claim(address(nnt));
         assertEq(nnt.balanceOf(alice), share - share / 4, "alice: the rest");
+    }
+
+    /// @dev The lead turns on spot-checking and pays the fee; the task is cancelled, the unused
+    ///      fee comes back to the lead alone, the budget to everyone pro rata.
+    function test_spotCheck_leadPaysTheFee_andAloneGetsItBackUnused() public {
+        ICoFundingPool.Terms memory t = _terms();
+        t.replication = 1;
+        CoFundingPool pool = _openWith(t, alice, 1 ether, 0.6 ether);
+        _contribute(pool, bob, 0.4 ether);
+        uint256 id = pool.publish();
+        vm.prank(bob);
+        vm.expectRevert(abi.encodeWithSelector(ICoFundingPool.NotLead.selector, bob, alice));
+        pool.enableSpotCheck{value: 0.01 ether}(2, 1000);
+        vm.prank(alice);
+        pool.enableSpotCheck{value: 0.01 ether}(2, 1000);
+        assertEq(spotCheck.getCheck(id).fee, 0.01 ether, "fee escrowed");
+        vm.prank(alice);
+        pool.cancel();
+        spotCheck.refundFee(id);
+        assertEq(spotCheck.claimable(address(pool)), 0.01 ether, "credited to the requester: the pool");
+        pool.collectSpotCheckFee();
+        assertEq(_claim(pool, bob, address(0)), 0.4 ether, "bob: his contribution, no part of the fee");
+        assertEq(_claim(pool, alice, address(0)), 0.6 ether + 0.01 ether, "alice: hers and her fee");
+        assertEq(address(pool).balance, 0);
     }
 
     function test_supportsInterface() public {

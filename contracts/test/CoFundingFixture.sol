@@ -22,7 +22,7 @@ abstract contract CoFundingFixture is DisputeFixture {
     function setUp() public virtual override {
         super.setUp();
         implementation = new CoFundingPool();
-        factory = new CoFundingFactory(market, address(arbitration), address(implementation));
+        factory = new CoFundingFactory(market, address(arbitration), address(spotCheck), address(implementation));
         alice = makeAddr("alice");
         bob = makeAddr("bob");
         carol = makeAddr("carol");

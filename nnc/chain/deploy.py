@@ -93,7 +93,7 @@ def deploy_protocol(client: ChainClient, params: ProtocolParams = DEVNET) -> Dep
     addresses.update({STRATEGY_CONTRACTS[name]: s.address for name, s in strategies.items()})
     addresses.update(zk_addresses)
     addresses.update(deploy_governance(client, params, token, registry, reputation, pool, config, market, models))
-    addresses.update(_deploy_cofunding(client, market, addresses["Arbitration"]))
+    addresses.update(_deploy_cofunding(client, market, addresses["Arbitration"], addresses["SpotCheck"]))
     deployment = Deployment(chain_id=client.w3.eth.chain_id, start_block=start_block, deployer=deployer,
                             addresses=addresses, libraries=dict(client.libraries), profile=params.profile)
     client.deployment = deployment
@@ -107,11 +107,11 @@ def _deploy_strategy(client: ChainClient, contract: str, registry: Contract, rep
     return client.deploy(contract, registry.address, reputation.address, market.address)
 
 
-def _deploy_cofunding(client: ChainClient, market: Contract, arbitration: str) -> dict[str, str]:
+def _deploy_cofunding(client: ChainClient, market: Contract, arbitration: str, spot_check: str) -> dict[str, str]:
     """Co-funded tasks: the pool implementation (its initializer disabled) and the factory that
     clones it. Neither has an admin or a role: a pool is a requester like any other."""
     implementation = client.deploy("CoFundingPool")
-    factory = client.deploy("CoFundingFactory", market.address, arbitration, implementation.address)
+    factory = client.deploy("CoFundingFactory", market.address, arbitration, spot_check, implementation.address)
     return {"CoFundingPool": implementation.address, "CoFundingFactory": factory.address}
 
 

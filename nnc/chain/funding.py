@@ -163,11 +163,39 @@ class CoFunding:
         return self.client.transact(self.pool(pool).functions.distribute(Web3.to_checksum_address(token)),
                                     context=f"distribute pool {pool}")
 
+    def enable_spot_check(self, pool: str, segments: int, tolerance: float, fee: int) -> TxReceipt:
+        """The lead turns on spot-checking of the pool's single-trainer task, paying `fee` (ETH)
+        itself; an unused fee comes back to the lead alone (`collect_spot_check_fee`)."""
+        micros = round(tolerance * 1_000_000)
+        return self.client.transact(self.pool(pool).functions.enableSpotCheck(segments, micros), value=fee,
+                                    context=f"enable spot-check for pool {pool}")
+
+    def collect_spot_check_fee(self, pool: str) -> TxReceipt:
+        """Pulls an unused spot-check fee back into the pool, credited to the lead (anyone)."""
+        return self.client.transact(self.pool(pool).functions.collectSpotCheckFee(),
+                                    context=f"collect spot-check fee for pool {pool}")
+
     def collect_arbitration(self, pool: str) -> TxReceipt:
         """Pulls the NNT arbitration credited the pool as requester (its share of a slashed
         node's collateral) into the pool, for `claim(pool, nnt)` (anyone)."""
         return self.client.transact(self.pool(pool).functions.collectArbitration(),
                                     context=f"collect arbitration share for pool {pool}")
+
+    def collect_due(self, pool: str, token: str) -> None:
+        """Pulls into the pool what other protocol contracts credited it as requester in `token`:
+        an unused spot-check fee (ETH; the lead's) and arbitration's share of a slashed node's
+        collateral (NNT). Safe to repeat: it sends nothing when nothing is due."""
+        c = self.pool(pool)
+        spot_check = str(c.functions.spotCheck().call())
+        if int(token, 16) == 0 and int(spot_check, 16) != 0:
+            if self.client.at("SpotCheck", spot_check).functions.claimable(c.address).call():
+                self.collect_spot_check_fee(pool)
+        arbitration = str(c.functions.arbitration().call())
+        if int(arbitration, 16) != 0:
+            contract = self.client.at("Arbitration", arbitration)
+            if Web3.to_checksum_address(token) == contract.functions.nnt().call() and \
+                    contract.functions.claimable(c.address).call():
+                self.collect_arbitration(pool)
 
     def claim(self, pool: str, token: str | None = None) -> int:
         """Pays this account its share in `token` (default: the pool's token); returns the amount

@@ -188,6 +188,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "NoAgreedResult": (ErrorArg("taskId", "uint256", None),),
     "NoArbitration": (),
     "NoResult": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
+    "NoSpotCheck": (),
     "NoVerifierAvailable": (ErrorArg("taskId", "uint256", None),),
     "NoVotingPower": (ErrorArg("disputeId", "uint256", None), ErrorArg("voter", "address", None)),
     "NotAFieldElement": (ErrorArg("value", "uint256", None),),

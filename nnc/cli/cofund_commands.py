@@ -1,5 +1,6 @@
 """`nnc task cofund ...`: co-funded tasks. Open a funding pool for a spec, add to it, publish it,
-claim your share of what comes back, and inspect it."""
+act for the funders as lead (cancel, score, spot-check), claim your share of what comes back,
+and inspect it."""
 
 from __future__ import annotations
 
@@ -112,6 +113,33 @@ def score_cmd(ctx: click.Context, pool: str, score: int, accepted: bool) -> None
     click.echo(f"pool {pool}: quality {score / 100:g}% reported ({'accepted' if accepted else 'rejected'})")
 
 
+@cofund_group.command("verify")
+@click.argument("pool")
+@click.option("--segments", default=4, show_default=True, help="segments the verifier re-executes")
+@click.option("--tolerance", default=1e-4, show_default=True, help="largest relative L2 distance")
+@click.option("--fee", default="0.01", show_default=True, help="verification fee in ETH, paid by you")
+@click.pass_context
+def verify_cmd(ctx: click.Context, pool: str, segments: int, tolerance: float, fee: str) -> None:
+    """Lead only: turn on spot-checking of POOL's published single-trainer task, paying the fee
+    yourself (an unused fee comes back to you alone: `nnc task cofund claim POOL` after
+    `nnc verify refund TASK`)."""
+    from nnc.chain.funding import CoFunding
+    from nnc.chain.market import Market
+    from nnc.chain.types import ETH
+    from nnc.task.execution import check_spot_check_tolerance
+    from nnc.task.publish import parse_amount, published_spec
+
+    cofunding = CoFunding(client_of(ctx))
+    task_id = cofunding.view(pool).task_id
+    if task_id == 0:
+        raise click.ClickException(f"pool {pool} has not published its task yet: spot-checking is turned on "
+                                   f"once the task is on the market")
+    _, spec = published_spec(Market(cofunding.client), store_of(ctx), task_id)
+    check_spot_check_tolerance(spec, tolerance)
+    cofunding.enable_spot_check(pool, segments, tolerance, parse_amount(cofunding.client, fee, ETH))
+    click.echo(f"pool {pool}: task {task_id} spot-checked, {segments} segment(s), tolerance {tolerance:g}")
+
+
 @cofund_group.command("claim")
 @click.argument("pool")
 @click.option("--token", default=None, help="ETH, NNT or an ERC-20 address (default: the pool's token)")
@@ -124,6 +152,7 @@ def claim_cmd(ctx: click.Context, pool: str, token: str | None) -> None:
 
     cofunding = CoFunding(client_of(ctx))
     token_address = resolve_token(cofunding.client, token) if token else cofunding.view(pool).token
+    cofunding.collect_due(pool, token_address)
     if cofunding.claimable(pool, token=token_address) == 0:
         raise NNCError(f"nothing to claim from pool {pool} in token {token_address} for {cofunding.client.address} "
                        f"yet (the task may still be running, or you claimed your share already)")

@@ -56,8 +56,9 @@ def received_by_claim(w3: Web3, pool: Any, funder: str) -> int:
 def test_cofunded_task_expires_and_each_funder_is_refunded_its_contribution_to_the_wei(
         chain: Devnet, tmp_path: Path) -> None:
     """The lead opens a pool with the CLI, two others add uneven amounts (odd wei), a third party
-    publishes; no node applies, the task expires, and each funder's claim returns exactly what it
-    put in (balances checked to the wei, gas added back)."""
+    publishes, the lead pays for a spot-check; no node applies, the task expires, and each
+    funder's claim returns exactly what it put in, the lead's its unused fee too (balances checked
+    to the wei, gas added back)."""
     opened = cli(chain, tmp_path, REQUESTER, "task", "cofund", "open", str(TINY_SPEC), "--target", "1",
                  "--amount", "0.5", "--funding-window", "40", "--apply-window", "60", "--deadline", "600",
                  "--collateral", "10")
@@ -82,18 +83,25 @@ def test_cofunded_task_expires_and_each_funder_is_refunded_its_contribution_to_t
     assert f"pool {pool_address}: published" in shown and f"task         {task_id}:" in shown
     assert shown.count("  funder ") == 3
 
+    # the lead turns spot-checking on and pays the fee; unused, it comes back to the lead alone
+    cli(chain, tmp_path, REQUESTER, "task", "cofund", "verify", pool_address, "--fee", "0.01")
+    fee = 10**16
+
     advance_time(chain, 61)  # applications closed with nobody applied
     market.expire(task_id)
     assert market.task(task_id).status == TaskStatus.EXPIRED
     assert market.claimable(pool_address) == 10**18 + 12
-    for account in (THIRD, REQUESTER, SECOND):  # any order
-        assert cofunding.claimable(pool_address, chain.address(account)) == contributions[chain.address(account)]
+    cli(chain, tmp_path, THIRD, "verify", "refund", str(task_id))  # anyone: the unused fee to the requester
+    lead = chain.address(REQUESTER)
+    for account in (THIRD, REQUESTER, SECOND):  # any order; the first claim pulls the fee in, for the lead
         cli(chain, tmp_path, account, "task", "cofund", "claim", pool_address)
+        if account == THIRD:
+            assert cofunding.claimable(pool_address, lead) == contributions[lead] + fee
 
     w3, pool = chain.client(0).w3, cofunding.pool(pool_address)
     for funder, contribution in contributions.items():
-        assert received_by_claim(w3, pool, funder) == contribution, funder
-        assert cofunding.paid(pool_address, funder) == contribution
+        assert received_by_claim(w3, pool, funder) == contribution + (fee if funder == lead else 0), funder
+        assert cofunding.paid(pool_address, funder) == contribution + (fee if funder == lead else 0)
     assert w3.eth.get_balance(pool_address) == 0 and market.claimable(pool_address) == 0
 
 

@@ -394,8 +394,8 @@ def test_cofunded_task_a_funder_running_a_node_gets_its_pay_and_its_share_only(c
     assert market.claimable(pool) == refund
     nnt_share = COLLATERAL * chain.params.requester_share_bps // 10_000
     assert Arbitration(chain.client(0)).claimable(pool) == nnt_share
-    CoFunding(chain.client(third)).collect_arbitration(pool)
     nnt = str(chain.client(0).token.address)
+    CoFunding(chain.client(third)).collect_due(pool, nnt)  # arbitration's requester share, into the pool
     for token, total in ((ETH, refund), (nnt, nnt_share)):
         got = {a: CoFunding(chain.client(a)).claim(pool, token) for a in (funder_node, third, lead)}
         for account in (funder_node, third):

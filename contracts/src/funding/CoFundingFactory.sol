@@ -13,8 +13,8 @@ import {IVersioned} from "../interfaces/IVersioned.sol";
 
 /// @title CoFundingFactory
 /// @notice Opens co-funding pools (minimal-proxy clones of {CoFundingPool}) and remembers them.
-/// @dev No admin and no parameters: the market, the arbitration contract and the pool
-///      implementation are fixed at deployment. See {ICoFundingFactory}.
+/// @dev No admin and no parameters: the market, the arbitration and spot-check contracts and
+///      the pool implementation are fixed at deployment. See {ICoFundingFactory}.
 contract CoFundingFactory is ICoFundingFactory, ReentrancyGuard, ERC165, Versioned {
     using SafeERC20 for IERC20;
 
@@ -24,6 +24,8 @@ contract CoFundingFactory is ICoFundingFactory, ReentrancyGuard, ERC165, Version
     ITaskMarket public immutable market;
     /// @inheritdoc ICoFundingFactory
     address public immutable arbitration;
+    /// @inheritdoc ICoFundingFactory
+    address public immutable spotCheck;
 
     /// @inheritdoc ICoFundingFactory
     mapping(address account => bool) public isPool;
@@ -31,11 +33,13 @@ contract CoFundingFactory is ICoFundingFactory, ReentrancyGuard, ERC165, Version
 
     /// @param market_ The task market the pools publish on.
     /// @param arbitration_ The arbitration contract that credits requesters (0: none deployed).
+    /// @param spotCheck_ The spot-check contract a pool's lead may enable (0: none deployed).
     /// @param implementation_ A deployed {CoFundingPool} (its own initializer disabled).
-    constructor(ITaskMarket market_, address arbitration_, address implementation_) {
+    constructor(ITaskMarket market_, address arbitration_, address spotCheck_, address implementation_) {
         if (address(market_) == address(0) || implementation_ == address(0)) revert ZeroAddress();
         market = market_;
         arbitration = arbitration_;
+        spotCheck = spotCheck_;
         implementation = implementation_;
     }
 
@@ -60,7 +64,7 @@ contract CoFundingFactory is ICoFundingFactory, ReentrancyGuard, ERC165, Version
             if (received != amount) revert FeeOnTransferToken(token, amount, received);
         }
         ICoFundingPool(pool).initialize{value: msg.value}(
-            market, arbitration, msg.sender, terms, target, fundingDeadline, amount
+            market, arbitration, spotCheck, msg.sender, terms, target, fundingDeadline, amount
         );
     }
 

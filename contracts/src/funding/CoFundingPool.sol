@@ -9,6 +9,7 @@ import {ERC165} from "@openzeppelin/contracts/utils/introspection/ERC165.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {Versioned} from "../access/Versioned.sol";
 import {IArbitration} from "../interfaces/IArbitration.sol";
+import {ISpotCheck} from "../interfaces/ISpotCheck.sol";
 import {ICoFundingPool} from "../interfaces/ICoFunding.sol";
 import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
 import {IVersioned} from "../interfaces/IVersioned.sol";
@@ -30,6 +31,8 @@ contract CoFundingPool is ICoFundingPool, Initializable, ReentrancyGuard, ERC165
     ITaskMarket public market;
     /// @inheritdoc ICoFundingPool
     address public arbitration;
+    /// @inheritdoc ICoFundingPool
+    address public spotCheck;
     /// @notice The factory that made and initialized this pool.
     address public factory;
     /// @inheritdoc ICoFundingPool
@@ -62,9 +65,10 @@ contract CoFundingPool is ICoFundingPool, Initializable, ReentrancyGuard, ERC165
         _disableInitializers();
     }
 
-    /// @notice Only the market sends the pool ETH (its refunds, pulled by `distribute`).
+    /// @notice Only the market (refunds, pulled by `distribute`) and the spot-check contract (an
+    ///         unused fee, pulled by `collectSpotCheckFee`) send the pool ETH.
     receive() external payable {
-        if (msg.sender != address(market)) revert UnexpectedEth(msg.sender, msg.value);
+        if (msg.sender != address(market) && msg.sender != spotCheck) revert UnexpectedEth(msg.sender, msg.value);
     }
 
     // ---------------------------------------------------------------- funding
@@ -73,6 +77,7 @@ contract CoFundingPool is ICoFundingPool, Initializable, ReentrancyGuard, ERC165
     function initialize(
         ITaskMarket market_,
         address arbitration_,
+        address spotCheck_,
         address lead_,
         Terms calldata terms_,
         uint256 target_,
@@ -87,6 +92,7 @@ contract CoFundingPool is ICoFundingPool, Initializable, ReentrancyGuard, ERC165
         factory = msg.sender;
         market = market_;
         arbitration = arbitration_;
+        spotCheck = spotCheck_;
         lead = lead_;
         _terms = terms_;
         target = target_;
@@ -174,6 +180,32 @@ contract CoFundingPool is ICoFundingPool, Initializable, ReentrancyGuard, ERC165
         if (s != PoolStatus.Published) revert InvalidPoolStatus(s, PoolStatus.Published);
         emit PoolQualityReported(taskId, msg.sender, score, accepted);
         market.reportQuality(taskId, score, accepted);
+    }
+
+    /// @inheritdoc ICoFundingPool
+    function enableSpotCheck(uint8 segments, uint32 toleranceMicros) external payable nonReentrant onlyLead {
+        PoolStatus s = _status;
+        if (s != PoolStatus.Published) revert InvalidPoolStatus(s, PoolStatus.Published);
+        address sc = spotCheck;
+        if (sc == address(0)) revert NoSpotCheck();
+        emit PoolSpotCheckEnabled(taskId, msg.sender, msg.value);
+        ISpotCheck(sc).enable{value: msg.value}(taskId, segments, toleranceMicros);
+    }
+
+    /// @inheritdoc ICoFundingPool
+    /// @dev The spot-check contract credits a requester only an unused fee, which the lead paid:
+    ///      it is credited to the lead whole (and counted as credited, so no distribution shares it).
+    function collectSpotCheckFee() external nonReentrant {
+        address sc = spotCheck;
+        if (sc == address(0)) revert NoSpotCheck();
+        uint256 before = address(this).balance;
+        ISpotCheck(sc).claim();
+        uint256 amount = address(this).balance - before;
+        address lead_ = lead;
+        _credit[lead_][address(0)] += amount;
+        _outstanding[address(0)] += amount;
+        emit SpotCheckFeeReturned(lead_, amount);
+        emit Credited(lead_, address(0), amount);
     }
 
     // ---------------------------------------------------------------- sharing what comes back

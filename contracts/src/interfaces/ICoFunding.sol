@@ -35,7 +35,8 @@ import {ITaskMarket} from "./ITaskMarket.sol";
 ///
 ///      The lead: opens the pool and acts for the funders where the market asks the requester:
 ///      it may cancel the published task while the market allows it (everyone is refunded pro
-///      rata: nothing is lost but time), and report the result's quality (the requester path of
+///      rata: nothing is lost but time), turn on spot-checking (paying the fee itself, which comes
+///      back to it alone when unused), and report the result's quality (the requester path of
 ///      `reportQuality`). That report moves money between the nodes and the funders' refund, so
 ///      funders trust the lead with it: an oracle's report overrides it, and anyone may challenge
 ///      it in arbitration (`challengeQuality`).
@@ -82,6 +83,10 @@ interface ICoFundingPool {
     event Credited(address indexed funder, address indexed token, uint256 amount);
     /// @notice `funder` was paid `amount` of `token`.
     event Paid(address indexed funder, address indexed token, uint256 amount);
+    /// @notice The lead turned on spot-checking of the task, paying the verification `fee` itself.
+    event PoolSpotCheckEnabled(uint256 indexed taskId, address indexed lead, uint256 fee);
+    /// @notice An unused spot-check fee came back: `amount` ETH credited to the lead, who paid it.
+    event SpotCheckFeeReturned(address indexed lead, uint256 amount);
 
     error NotLead(address caller, address lead);
     error InvalidPoolStatus(PoolStatus have, PoolStatus want);
@@ -101,6 +106,7 @@ interface ICoFundingPool {
     error NothingToClaimInToken(address account, address token);
     error EthTransferFailed(address to, uint256 amount);
     error NoArbitration();
+    error NoSpotCheck();
 
     /// @notice Sets the pool up with its first contribution (the factory only, once, in the
     ///         transaction that made the clone). For an ERC-20 the factory has moved `amount`
@@ -108,6 +114,7 @@ interface ICoFundingPool {
     function initialize(
         ITaskMarket market_,
         address arbitration_,
+        address spotCheck_,
         address lead_,
         Terms calldata terms_,
         uint256 target_,
@@ -135,6 +142,16 @@ interface ICoFundingPool {
     ///         requester (see `ITaskMarket.reportQuality`). The lead acts for every funder here:
     ///         an oracle's report overrides it and anyone may challenge it in arbitration.
     function reportQuality(uint16 score, bool accepted) external;
+
+    /// @notice Lead only: turns on spot-checking of the published single-trainer task (see
+    ///         `ISpotCheck.enable`), paying the verification fee (`msg.value`) itself. The fee is
+    ///         the lead's: if no verification uses it, it comes back to the lead alone
+    ///         (`collectSpotCheckFee`), not to the funders.
+    function enableSpotCheck(uint8 segments, uint32 toleranceMicros) external payable;
+
+    /// @notice Pulls what the spot-check contract credited the pool (the unused fee of a check
+    ///         the lead paid for) and credits it to the lead (anyone).
+    function collectSpotCheckFee() external;
 
     /// @notice Pulls what the market owes the pool in `token` and credits every funder its share
     ///         of all `token` the pool holds beyond earlier credits (anyone; a no-op when there is
@@ -165,6 +182,8 @@ interface ICoFundingPool {
     function lead() external view returns (address);
     function market() external view returns (ITaskMarket);
     function arbitration() external view returns (address);
+    /// @notice The spot-check contract the lead may enable (0: none).
+    function spotCheck() external view returns (address);
     function terms() external view returns (Terms memory);
     function target() external view returns (uint256);
     function fundingDeadline() external view returns (uint64);
@@ -204,6 +223,8 @@ interface ICoFundingFactory {
     function market() external view returns (ITaskMarket);
     /// @notice The arbitration contract that credits requesters a share of slashed collateral (0: none).
     function arbitration() external view returns (address);
+    /// @notice The spot-check contract whose checks a pool's lead may turn on (0: none).
+    function spotCheck() external view returns (address);
     /// @notice How many pools were opened; `poolAt(i)` for i below it.
     function poolCount() external view returns (uint256);
     function poolAt(uint256 index) external view returns (address);

@@ -276,6 +276,7 @@ export const ERRORS = Object.freeze({
   NoResult: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
   ]),
+  NoSpotCheck: Object.freeze([]),
   NoVerifierAvailable: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
   NoVotingPower: Object.freeze([
     { name: 'disputeId', type: 'uint256', enum: null }, { name: 'voter', type: 'address', enum: null },
