@@ -59,6 +59,42 @@ contract CoFundingSecurityTest is CoFundingFixture {
         assertEq(registry.claimable(address(pool)), 0, "no penalty flows to the pool");
     }
 
+    /// @dev Reputation's self-dealing rule (a requester's own node gains nothing) sees the pool, not
+    ///      its funders: carol's node gains reputation from a pool she alone funds. That is exactly
+    ///      what a second address of hers publishing the task gives (a Sybil requester), no more:
+    ///      the gain is weighted by the value paid, and she pays the fee either way.
+    function test_funderNodeReputation_isNoMoreThanASybilRequesterGives() public {
+        _registerAndStake(carol, NODE_STAKE, NODE_CLASS);
+        ITaskMarket.TaskParams memory p = _params();
+        p.replication = 1;
+        uint16 before = reputation.reputationOf(carol);
+        uint256 snapshot = vm.snapshotState();
+
+        ICoFundingPool.Terms memory t = _terms();
+        t.replication = 1;
+        CoFundingPool pool = _openWith(t, carol, 1 ether, 1 ether);
+        uint256 id = pool.publish();
+        vm.prank(carol);
+        market.applyForTask(id);
+        market.assign(id);
+        _submit(id, carol, RESULT_A);
+        _settle(id);
+        uint16 viaPool = reputation.reputationOf(carol);
+        assertGe(viaPool, before + 1, "the pool's task counts as another requester's");
+
+        vm.revertToState(snapshot);
+        address sybil = makeAddr("carol's second address");
+        vm.deal(sybil, 1 ether);
+        vm.prank(sybil);
+        id = market.publish{value: 1 ether}(p);
+        vm.prank(carol);
+        market.applyForTask(id);
+        market.assign(id);
+        _submit(id, carol, RESULT_A);
+        _settle(id);
+        assertEq(viaPool, reputation.reputationOf(carol), "a pool gives what a Sybil requester gives");
+    }
+
     /// @dev Alice (lead) runs a node and reports the best score to raise its pay out of the
     ///      others' leftover. Bob challenges the report in arbitration; upheld, his score stands
     ///      and the leftover is what an honest score leaves.
@@ -102,6 +138,15 @@ contract CoFundingSecurityTest is CoFundingFixture {
         pool.contribute{value: 1 ether}(1 ether);
         _contribute(pool, alice, 1); // a seated funder may still add
         assertEq(pool.contributionOf(alice), 1 ether + 1);
+        // the distribution loop over the 64 seats stays well inside a block
+        pool.publish();
+        vm.prank(alice);
+        pool.cancel();
+        uint256 gasBefore = gasleft();
+        vm.prank(alice);
+        pool.claim(address(0));
+        assertLt(gasBefore - gasleft(), 3_000_000, "a 64-funder distribution and claim");
+        assertEq(alice.balance, 1_000 ether, "alice: back to where she started");
     }
 
     /// @dev Dust accounts cannot take the seats: a new funder brings at least target / 64.
