@@ -9,6 +9,7 @@ import {CoFundingFixture} from "./CoFundingFixture.sol";
 import {CoFundingPool} from "../src/funding/CoFundingPool.sol";
 import {FeeOnTransferERC20} from "./mocks/FeeOnTransferERC20.sol";
 import {MockERC20} from "./mocks/MockERC20.sol";
+import {SwitchableFeeERC20} from "./mocks/SwitchableFeeERC20.sol";
 import {ICoFundingFactory, ICoFundingPool} from "../src/interfaces/ICoFunding.sol";
 import {ITaskMarket} from "../src/interfaces/ITaskMarket.sol";
 import {IVersioned} from "../src/interfaces/IVersioned.sol";
@@ -282,6 +283,27 @@ contract CoFundingTest is CoFundingFixture {
             abi.encodeWithSelector(ICoFundingFactory.FeeOnTransferToken.selector, address(fot), 1000e18, 990e18)
         );
         factory.open(t, 1000e18, FUNDING_DEADLINE, 1000e18);
+        vm.stopPrank();
+    }
+
+    /// @dev A token that turns a transfer fee on after the pool opened: the contribution is refused.
+    function test_contribute_revertsWhenTheTokenStartsTakingAFee() public {
+        SwitchableFeeERC20 token = new SwitchableFeeERC20();
+        config.setTokenAllowed(address(token), true);
+        token.mint(alice, 100e18);
+        token.mint(bob, 100e18);
+        ICoFundingPool.Terms memory t = _terms();
+        t.token = address(token);
+        vm.prank(alice);
+        token.approve(address(factory), 10e18);
+        CoFundingPool pool = _openWith(t, alice, 20e18, 10e18);
+        token.setFee(true);
+        vm.startPrank(bob);
+        token.approve(address(pool), 10e18);
+        vm.expectRevert(
+            abi.encodeWithSelector(ICoFundingPool.FeeOnTransferToken.selector, address(token), 10e18, 9.9e18)
+        );
+        pool.contribute(10e18);
         vm.stopPrank();
     }
 
