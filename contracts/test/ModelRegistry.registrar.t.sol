@@ -127,7 +127,7 @@ contract ModelRegistryRegistrarTest is ModelLibraryFixture {
         }
         TestCoFundingPool big = _pool(funders, amounts);
         uint256 bigTask = _settledTaskBy(address(big), RESULT, 8000, true);
-        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.TooManyFunders.selector, address(big), 65, 64));
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.PoolTooLarge.selector, address(big), 65, 64));
         vm.prank(registrar);
         models.registerTask(bigTask, _libraryMetadata(), 0, IModelRegistry.Visibility.Public);
     }

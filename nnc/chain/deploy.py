@@ -1,5 +1,6 @@
 """Deploying the protocol: token, registry, reputation, rewards pool, market config, market
-(with its external libraries), strategies, the model registry and its ratings.
+(with its external libraries), strategies, the model registry and its ratings, and the co-funding
+factory (named in the model registry before the hand-over, so co-funded models go to their funders).
 
 Two deploy profiles (`PROFILES`, chosen by name with `profile_params`; defined in
 `nnc.chain.profiles`, which loads no web3, and re-exported here):
@@ -98,8 +99,15 @@ def deploy_protocol(client: ChainClient, params: ProtocolParams = DEVNET) -> Dep
         "ModelRegistry": models.address, "ModelRatings": ratings.address}
     addresses.update({STRATEGY_CONTRACTS[name]: s.address for name, s in strategies.items()})
     addresses.update(zk_addresses)
+
+    def cofunding(arbitration: str, spot_check: str) -> dict[str, str]:
+        deployed = _deploy_cofunding(client, market, arbitration, spot_check)
+        client.transact(models.functions.setCoFundingFactory(deployed["CoFundingFactory"]),
+                        context="co-funded tasks' models to their funders")
+        return deployed
+
     addresses.update(deploy_governance(client, params, token, registry, reputation, pool, config, market, models,
-                                       others={"ModelRatings": ratings}))
+                                       others={"ModelRatings": ratings}, before_handover=cofunding))
     deployment = Deployment(chain_id=client.w3.eth.chain_id, start_block=start_block, deployer=deployer,
                             addresses=addresses, libraries=dict(client.libraries), profile=params.profile)
     client.deployment = deployment
@@ -111,6 +119,14 @@ def _deploy_strategy(client: ChainClient, contract: str, registry: Contract, rep
     if contract == "FirstComeStrategy":
         return client.deploy(contract)
     return client.deploy(contract, registry.address, reputation.address, market.address)
+
+
+def _deploy_cofunding(client: ChainClient, market: Contract, arbitration: str, spot_check: str) -> dict[str, str]:
+    """Co-funded tasks: the pool implementation (its initializer disabled) and the factory that
+    clones it. Neither has an admin or a role: a pool is a requester like any other."""
+    implementation = client.deploy("CoFundingPool")
+    factory = client.deploy("CoFundingFactory", market.address, arbitration, spot_check, implementation.address)
+    return {"CoFundingPool": implementation.address, "CoFundingFactory": factory.address}
 
 
 def _grant(client: ChainClient, contract: Contract, role_name: str, account: str) -> None:

@@ -12,6 +12,7 @@ delegated to itself (`nnc.devnet`), which lets it pass proposals and decide disp
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
@@ -34,9 +35,12 @@ GOVERNED = ("NodeRegistry", "Reputation", "RewardsPool", "MarketConfig", "TaskMa
 
 def deploy_governance(client: ChainClient, params: ProtocolParams, token: Contract, registry: Contract,
                       reputation: Contract, pool: Contract, config: Contract, market: Contract,
-                      models: Contract, others: dict[str, Contract] | None = None) -> dict[str, str]:
+                      models: Contract, others: dict[str, Contract] | None = None,
+                      before_handover: Callable[[str, str], dict[str, str]] | None = None) -> dict[str, str]:
     """Deploys and wires the four contracts, then hands every admin role to the timelock (that of
-    `others` too: further governed contracts by name)."""
+    `others` too: further governed contracts by name). `before_handover(arbitration, spot_check)`,
+    when given, deploys what needs those two and may still use the deployer's admin roles; the
+    addresses it returns are returned too."""
     deployer = client.address
     arbitration = client.deploy(
         "Arbitration", market.address, registry.address, token.address, params.treasury or deployer,
@@ -63,6 +67,7 @@ def deploy_governance(client: ChainClient, params: ProtocolParams, token: Contra
         client.transact(arbitration.functions.setTreasury(timelock.address),
                         context="arbitration shares to the timelock")
 
+    extra = before_handover(arbitration.address, spot_check.address) if before_handover is not None else {}
     contracts = {"NodeRegistry": registry, "Reputation": reputation, "RewardsPool": pool, "MarketConfig": config,
                  "TaskMarket": market, "ModelRegistry": models, "Arbitration": arbitration, "SpotCheck": spot_check,
                  **(others or {})}
@@ -77,7 +82,7 @@ def deploy_governance(client: ChainClient, params: ProtocolParams, token: Contra
     log.info("governance: timelock %s administers %s; governor %s", timelock.address, ", ".join(GOVERNED),
              governor.address)
     return {"Arbitration": arbitration.address, "SpotCheck": spot_check.address, "NNCTimelock": timelock.address,
-            "NNCGovernor": governor.address}
+            "NNCGovernor": governor.address, **extra}
 
 
 def roles_held(account: str, contracts: dict[str, Contract]) -> list[str]:

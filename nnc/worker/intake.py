@@ -6,6 +6,7 @@ task's compute units, with `deadline_margin` to spare): a missed deadline costs 
 collateral. The estimate uses the benchmark of the device the task would train on here (its GPU,
 or its CPU for a CPU task), and a task that may train on a GPU is taken only as
 `nnc.task.execution.node_refusal` allows (a replicated GPU task only on the GPU model it names).
+A task starting from a library model is applied for only once that model is fetched and checked.
 Once applied, the task's sandboxed training child is started ahead (standby).
 """
 
@@ -13,10 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from pathlib import Path
 from typing import Any
 
 from nnc.chain.types import TaskStatus
 from nnc.errors import ContractRevertError, StorageError, TaskSpecError
+from nnc.library import fetch_base_model
 from nnc.node.estimate import estimate_training_seconds, format_seconds
 from nnc.runtimes.requirements import unmet_requirements
 from nnc.sandbox import BWRAP, isolation
@@ -24,6 +27,7 @@ from nnc.storage import Store
 from nnc.task import TaskSpec, compute_units, parse_spec
 from nnc.task.execution import TrainingDevice, node_refusal, resolve_device
 from nnc.training.data import fetch_dataset
+from nnc.worker.membership import registered_offers
 from nnc.worker.node import Node
 from nnc.worker.state import Phase
 
@@ -41,11 +45,15 @@ def fetch_spec(store: Store, task_id: int, spec_uri: str, spec_digest_hex: str) 
     return parse_spec(data)
 
 
-def program_refusal(spec: TaskSpec) -> None:
-    """Raises `TaskSpecError` when this node cannot run the spec's program: a package it `requires`
-    is missing here or at a version its specifier excludes, or no isolating sandbox."""
+def program_refusal(spec: TaskSpec, home: Path) -> None:
+    """Raises `TaskSpecError` when the node at `home` cannot run the spec's program: a package it
+    `requires` is not among those the node registered in its profile (what requesters matched
+    it on), or missing here or at a version its specifier excludes, or no isolating sandbox."""
     assert spec.program is not None
-    unmet = unmet_requirements(spec.program.requires)
+    offers = registered_offers(home)
+    unmet = unmet_requirements(spec.program.requires, {} if offers is None else offers.get("packages", {}),
+                               where="in this node's registered profile")
+    unmet += unmet_requirements(spec.program.requires)
     if unmet:
         raise TaskSpecError(f"its program needs what this node lacks: {'; '.join(unmet)}")
     if isolation() != BWRAP:
@@ -66,7 +74,9 @@ class Intake:
                 raise TaskSpecError(f"framework {spec.framework!r} is not among this node's runtimes "
                                     f"({', '.join(n.runtimes)})")
             if spec.program is not None:
-                program_refusal(spec)
+                program_refusal(spec, n.home)
+            if spec.base_model is not None:  # fetched and checked (then cached) before the collateral is at stake
+                fetch_base_model(spec, n.client, n.store, n.home / "cache", n.key.private)
             if spec.privacy is not None and not n.key.can_read(
                     fetch_dataset(spec, n.store, n.workdir(task_id), n.dataset_cache)):
                 raise TaskSpecError("its private dataset is not encrypted to this node's key")
@@ -95,7 +105,7 @@ class Intake:
                 return
         n.state.set(task_id, Phase.APPLIED, spec_uri=spec_uri)
         log.info("task %d: %s applied", task_id, n.tag)
-        if spec.program is None and spec.init is None:  # a child started now would not see their files
+        if spec.program is None and not spec.starts_from_weights:  # a child started now would not see their files
             n.standby.prepare(task_id, spec, n.workdir(task_id), n.sandbox_limits())
 
     def refusal(self, task_id: int, spec: TaskSpec, collateral: int, min_hardware_class: int, units: int,

@@ -124,7 +124,8 @@ interface IModelRegistry {
     error MaxFieldLengthOutOfRange(uint256 value, uint256 min, uint256 max);
     /// @notice The co-funding pool `pool` (a task's requester) holds no contribution.
     error EmptyCoFundingPool(address pool);
-    error TooManyFunders(address pool, uint256 count, uint256 max);
+    /// @notice The co-funding pool `pool` lists more funders than a model may have owners.
+    error PoolTooLarge(address pool, uint256 funders, uint256 max);
 
     /// @notice Lists the model of `taskId` (its requester only; the task Settled on an agreed
     ///         result and not rejected), owned wholly by the requester. Chain facts are read from the market.

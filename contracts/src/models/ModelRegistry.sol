@@ -236,7 +236,7 @@ contract ModelRegistry is IModelRegistry, AccessControl, Versioned {
         if (address(factory) == address(0) || !factory.isPool(requester)) return _whole(requester);
         address[] memory funders = ICoFundingPool(requester).funders();
         uint256 n = funders.length;
-        if (n > MAX_OWNERS) revert TooManyFunders(requester, n, MAX_OWNERS);
+        if (n > MAX_OWNERS) revert PoolTooLarge(requester, n, MAX_OWNERS);
         uint256[] memory contributions = new uint256[](n);
         for (uint256 i; i < n; ++i) {
             contributions[i] = ICoFundingPool(requester).contributionOf(funders[i]);

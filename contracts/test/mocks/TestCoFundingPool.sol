@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {ICoFundingFactory, ICoFundingPool} from "../../src/interfaces/ICoFunding.sol";
-
-/// @notice A test double of the co-funding interface: contributions are set by the test, with no
-///         money behind them (the pool's escrow is the co-funding contracts' own business).
-contract TestCoFundingPool is ICoFundingPool {
+/// @notice A test double of the part of `ICoFundingPool` the model library reads (funders and
+///         their contributions), set by the test with no money behind them: the pool's escrow is
+///         the co-funding contracts' own business, tested with them.
+contract TestCoFundingPool {
     address[] internal _funders;
     mapping(address funder => uint256) public contributionOf;
     uint256 public totalContributed;
@@ -23,8 +22,8 @@ contract TestCoFundingPool is ICoFundingPool {
     receive() external payable {}
 }
 
-/// @notice Makes `TestCoFundingPool`s and tells them apart from other contracts.
-contract TestCoFundingFactory is ICoFundingFactory {
+/// @notice Makes `TestCoFundingPool`s and tells them apart from other contracts (`ICoFundingFactory.isPool`).
+contract TestCoFundingFactory {
     mapping(address account => bool) public isPool;
 
     function make() external returns (TestCoFundingPool pool) {
