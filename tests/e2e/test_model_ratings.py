@@ -19,7 +19,7 @@ from nnc.chain.ratings import Ratings
 from nnc.devnet import ORACLE, REQUESTER, Devnet
 from nnc.errors import ContractRevertError
 from nnc.oracle.library import Librarian, library_metadata
-from nnc.task import parse_spec
+from nnc.task import BaseModelSpec, load_spec, parse_spec
 from nnc.task.publish import PublishOptions, publish_task, published_spec
 from tests.e2e.harness import TINY_SPEC, Network, advance_time, make_network
 
@@ -94,6 +94,31 @@ def test_a_requester_who_lists_first_wins_and_defaults_apply(chain: Devnet, tmp_
     listed = models.model(models.model_of_task(second) or 0)
     assert (listed.metadata.licence, listed.metadata.domain, listed.visibility) == ("UNLICENSED", "",
                                                                                      Visibility.PUBLIC)
+
+
+def test_the_oracle_records_a_fine_tunes_use_and_lists_the_child_with_its_parent(chain: Devnet,
+                                                                                  tmp_path: Path) -> None:
+    net, _, parent = _settled_model(chain, tmp_path)
+    tiny = load_spec(TINY_SPEC)
+    child_spec = tiny.model_copy(update={
+        "name": "tiny digits MLP, fine-tuned by another requester", "base_model": BaseModelSpec(id=parent),
+        "training": tiny.training.model_copy(update={"seed": 11, "steps": 20, "checkpoint_interval": 10})})
+    child_task, _ = publish_task(chain.client(USER), net.store, child_spec,
+                                 PublishOptions(budget=10**17, collateral=10 * NNT, deadline=600))
+    net.settle(child_task)
+    assert net.oracle.library is not None
+    assert net.oracle.library.catalogue() == [(child_task, "register_model"), (child_task, "record_use")]
+
+    models, ratings = Models(chain.client(USER)), Ratings(chain.client(USER))
+    child = models.model_of_task(child_task)
+    assert child is not None and models.model(child).parent_id == parent and models.lineage(child) == [parent]
+    assert [(o.account, o.share_bps) for o in models.owners_of(child)] == [(chain.address(USER), 10_000)]
+    assert ratings.use_of_task(child_task) == parent
+    assert ratings.use_weight_of(parent, chain.address(USER)) == 10_000, "the fine-tuner paid: a verified user"
+    ratings.rate(parent, 4, "")  # no stake needed
+    assert ratings.summary(parent).shown == (4.0, "verified")
+    assert Librarian(net.oracle.client, net.oracle.market, net.oracle.index, net.store,
+                     net.oracle.context).catalogue() == [], "after a restart: nothing twice"
 
 
 def test_verified_user_and_staker_rate_and_a_sybil_flood_leaves_the_shown_rating(chain: Devnet,
