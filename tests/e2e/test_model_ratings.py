@@ -1,7 +1,8 @@
-"""The model library's ratings on a real devnet: a task trained by a real worker and settled is
-listed by the oracle with its provenance, a settled task of another requester is recorded as a
-use of it, that verified user rates it, a staker rates it, and a Sybil flood does not move the
-shown (verified) rating."""
+"""The model library's listing and ratings on a real devnet: a task trained by a real worker and
+settled is listed by the oracle with its provenance (a co-funded one owned by its funders by
+contribution); a fine-tune of it by another requester is listed with its parent and recorded as
+a use, so that requester rates as a verified user; a staker rates; a Sybil flood does not move
+the shown (verified) rating; the CLI and the API show both averages."""
 
 from __future__ import annotations
 
@@ -119,6 +120,33 @@ def test_the_oracle_records_a_fine_tunes_use_and_lists_the_child_with_its_parent
     assert ratings.summary(parent).shown == (4.0, "verified")
     assert Librarian(net.oracle.client, net.oracle.market, net.oracle.index, net.store,
                      net.oracle.context).catalogue() == [], "after a restart: nothing twice"
+
+
+def test_a_cofunded_tasks_model_belongs_to_its_funders_by_contribution(chain: Devnet, tmp_path: Path) -> None:
+    from nnc.chain.funding import CoFunding
+    from nnc.task.cofund import CofundOptions, open_cofunded_task
+
+    net = make_network(chain, tmp_path, chain.node_indices()[:1])
+    options = CofundOptions(task=PublishOptions(budget=10**18, replication=1, collateral=10 * NNT, apply_window=60,
+                                                deadline=600), amount=6 * 10**17, funding_window=40)
+    pool, _ = open_cofunded_task(chain.client(REQUESTER), net.store, load_spec(TINY_SPEC), options)
+    CoFunding(chain.client(USER)).contribute(pool, 3 * 10**17 + 1)
+    CoFunding(chain.client(STAKER)).contribute(pool, 10**17 - 1)
+    task_id = CoFunding(chain.client(USER)).publish(pool)
+    net.settle(task_id)
+    assert net.oracle.library is not None
+    assert net.oracle.library.catalogue() == [(task_id, "register_model")]
+    models = Models(chain.client(REQUESTER))
+    model_id = models.model_of_task(task_id)
+    assert model_id is not None
+    # 6000 bps, floor(3000.001) = 3000, floor(999.999) = 999, the remainder to the largest contributor
+    assert [(o.account, o.share_bps) for o in models.owners_of(model_id)] == [
+        (chain.address(REQUESTER), 6001), (chain.address(USER), 3000), (chain.address(STAKER), 999)]
+    assert chain.deployment is not None
+    assert models.co_funding_factory() == chain.deployment.address_of("CoFundingFactory"), "named at deploy"
+    with pytest.raises(ContractRevertError) as err:  # a funder owns a share: it does not rate the model
+        Ratings(chain.client(STAKER)).rate(model_id, 5)
+    assert err.value.name == "OwnerCannotRate"
 
 
 def test_verified_user_and_staker_rate_and_a_sybil_flood_leaves_the_shown_rating(chain: Devnet,
