@@ -54,6 +54,7 @@ def test_production_profile_deploys_days_of_delay_and_leaves_the_deployer_no_rol
     assert arbitration.treasury().call() == timelock
     models = contracts["ModelRegistry"].functions
     assert (models.market().call(), models.maxFieldLength().call()) == (market, p.model_max_field_length)
+    assert models.coFundingFactory().call() == deployment.address_of("CoFundingFactory")
     ratings = contracts["ModelRatings"].functions
     assert (ratings.registry().call(), ratings.minRatingStake().call(), ratings.ratingLockPeriod().call()) == (
         deployment.address_of("ModelRegistry"), p.min_rating_stake, p.rating_lock_period)
