@@ -238,7 +238,7 @@ def train_cmd(ctx: click.Context, spec_file: Path, workdir: Path, node: str | No
                                    "own address)")
     dataset_file = fetch_dataset(spec, store_of(ctx), workdir)
     files = fetch_program_files(spec, store_of(ctx), workdir / "cache")
-    with steps_bar(ctx, f"training {spec.name}", spec.training.steps) as on_progress:
+    with steps_bar(ctx, f"training {spec.name}", spec.schedule.steps) as on_progress:
         if spec.program is not None:  # a requester's program trains only in the sandbox
             result = run_training(spec, workdir, SandboxLimits(), node=node, dataset_file=dataset_file,
                                   files=files, on_progress=on_progress)
@@ -248,8 +248,8 @@ def train_cmd(ctx: click.Context, spec_file: Path, workdir: Path, node: str | No
                f"in {result.seconds:.1f} s")
     click.echo(f"  result digest  0x{result.result_digest.hex()}")
     click.echo(f"  chain head     0x{result.chain_head.hex()} (node {node})")
-    click.echo(f"  {spec.acceptance.metric:<14} {result.metric:.4f} "
-               f"({'accepted' if result.accepted else 'rejected'}, threshold {spec.acceptance.threshold})")
+    click.echo(f"  {spec.goal.metric:<14} {result.metric:.4f} "
+               f"({'accepted' if result.accepted else 'rejected'}, threshold {spec.goal.threshold})")
     click.echo(f"  model          {result.model_path}")
 
 

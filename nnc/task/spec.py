@@ -28,6 +28,7 @@ from pydantic_core import PydanticCustomError
 from nnc.datasets.formats import FORMATS, TEXT_FORMATS, DatasetFormat
 from nnc.errors import TaskSpecError
 from nnc.task.datasets import CUSTOM_DATASET, DATASET_SHAPES, DatasetName, dataset_kind
+from nnc.task.inference_spec import InferenceSpec
 from nnc.task.model_specs import AnyModelSpec, ProgramModelSpec, SpecSection, UNetSpec
 from nnc.task.program_spec import INIT_FRAMEWORKS, InitSpec, ProgramSpec
 
@@ -199,20 +200,24 @@ class TaskSpec(SpecSection):
     `execution` is optional: absent, the task trains on the CPU.
     `program` (framework `torch`, model kind `program`) trains a requester's own program; `init`
     starts the model from stored weights (`nnc.task.program_spec`). Both optional: absent, they
-    are absent from the canonical form too, so a spec without them keeps its digest."""
+    are absent from the canonical form too, so a spec without them keeps its digest.
+    `inference` makes it an inference task (`nnc.task.inference_spec`): it runs the model over
+    the dataset instead of training it, so it has neither `training` nor `acceptance`, which
+    every other spec must have."""
 
     version: int = SPEC_VERSION
     name: str = Field(min_length=1, max_length=200)
     framework: Framework
     model: AnyModelSpec
     dataset: DatasetSpec
-    training: TrainingSpec
-    acceptance: AcceptanceSpec
+    training: TrainingSpec | None = None
+    acceptance: AcceptanceSpec | None = None
     determinism: DeterminismSpec
     execution: ExecutionSpec | None = None
     privacy: PrivacySpec | None = None
     program: ProgramSpec | None = None
     init: InitSpec | None = None
+    inference: InferenceSpec | None = None
 
     @field_validator("version")
     @classmethod
@@ -230,8 +235,52 @@ class TaskSpec(SpecSection):
         """The spec's `execution.device` (`cpu` when the section is absent)."""
         return "cpu" if self.execution is None else self.execution.device
 
+    @property
+    def is_inference(self) -> bool:
+        """Whether the spec is an inference task (it has an `inference` section)."""
+        return self.inference is not None
+
+    @property
+    def schedule(self) -> TrainingSpec:
+        """The `training` section; `TaskSpecError` for an inference task, which trains nothing."""
+        if self.training is None:
+            raise TaskSpecError(f"{self.name!r} is an inference task: it has no training schedule")
+        return self.training
+
+    @property
+    def goal(self) -> AcceptanceSpec:
+        """The `acceptance` section; `TaskSpecError` for an inference task, which has none."""
+        if self.acceptance is None:
+            raise TaskSpecError(f"{self.name!r} is an inference task: it has no acceptance threshold")
+        return self.acceptance
+
+    @model_validator(mode="after")
+    def _check_kind(self) -> TaskSpec:
+        """A training task has `training` and `acceptance`; an inference task neither."""
+        if self.inference is None:
+            missing = [name for name in ("training", "acceptance") if getattr(self, name) is None]
+            if missing:
+                raise PydanticCustomError(
+                    "training_sections_missing", "a training task needs {missing} (only an inference task, with "
+                    "an `inference` section, goes without)", {"missing": " and ".join(missing)})
+        else:
+            extra = [name for name in ("training", "acceptance") if getattr(self, name) is not None]
+            if extra:
+                raise PydanticCustomError(
+                    "inference_with_training", "an inference task trains nothing: drop {extra} (or the "
+                    "`inference` section)", {"extra": " and ".join(extra)})
+        return self
+
     @model_validator(mode="after")
     def _check_framework(self) -> TaskSpec:
+        if self.inference is not None:
+            problem: str | None = self._inference_problem()
+            if problem is not None:
+                raise PydanticCustomError("framework_mismatch", "framework '{framework}' {problem}",
+                                          {"framework": self.framework, "problem": problem})
+            return self
+        if self.acceptance is None:
+            return self  # `_check_kind` names what is missing
         rule = FRAMEWORK_RULES[self.framework]
         lora = getattr(self.model, "lora", None) is not None
         problem = None
@@ -261,6 +310,26 @@ class TaskSpec(SpecSection):
             raise PydanticCustomError("framework_mismatch", "framework '{framework}' {problem}",
                                       {"framework": self.framework, "problem": problem})
         return self
+
+    def _inference_problem(self) -> str | None:
+        """What is wrong with an inference spec: its weights, model kind and outputs must fit."""
+        assert self.inference is not None
+        outputs = self.inference.outputs
+        if self.init is None:
+            return "cannot run a model without weights: an inference task needs an `init` section"
+        if self.program is not None or isinstance(self.model, ProgramModelSpec):
+            return self._program_problem()
+        if self.framework not in INIT_FRAMEWORKS:
+            return f"cannot load init weights (frameworks that can: {', '.join(sorted(INIT_FRAMEWORKS))})"
+        if self.dataset.name == CUSTOM_DATASET:
+            return "cannot read dataset 'custom' (only a task's own program does: name one in `program`)"
+        if outputs in ("logits", "classes") and self.model.kind not in ("mlp", "cnn"):
+            return f"cannot give {outputs} of model.kind {self.model.kind!r} (a classifier does: 'mlp' or 'cnn')"
+        if outputs in ("logits", "classes") and dataset_kind(self.dataset.name) != "classification":
+            return f"cannot classify the text dataset {self.dataset.name!r} (a classification dataset holds the inputs)"
+        if outputs == "tokens":
+            return "cannot generate tokens yet (outputs 'logits' or 'classes' of a classifier)"
+        return None
 
     def _program_problem(self) -> str | None:
         """What is wrong with a program spec: it trains a torch `Program` whose model is `program`
@@ -364,14 +433,15 @@ def load_spec(path: str | Path) -> TaskSpec:
     return parse_spec(raw, source=str(path))
 
 
-_OPTIONAL_SECTIONS: Final = ("execution", "privacy", "program", "init")
+_OPTIONAL_SECTIONS: Final = ("execution", "privacy", "program", "init", "inference", "training", "acceptance")
 """Sections absent from the canonical form when absent from the spec (older specs keep their digest)."""
 
 
 def canonical_json(spec: TaskSpec) -> bytes:
     """The spec as canonical JSON: every field (defaults included; an absent optional section such
-    as `privacy`, `execution`, `program` or `init` stays absent, so a spec written before a section
-    existed keeps its digest), keys sorted, no whitespace, UTF-8.
+    as `privacy`, `execution`, `program`, `init` or `inference`, or an inference task's absent
+    `training` and `acceptance`, stays absent, so a spec written before a section existed keeps
+    its digest), keys sorted, no whitespace, UTF-8.
 
     Numbers are written as Python's `json` writes them (floats by their shortest repr), so the
     bytes are a pure function of the validated spec.

@@ -117,7 +117,8 @@ class Intake:
             return "not eligible (stake or hardware class)"
         device = resolve_device(spec, bool(gpus))
         gflops = self.gflops_on(device)
-        estimate = estimate_training_seconds(units, spec.training.steps, gflops)
+        passes = spec.schedule.steps if spec.inference is None else spec.inference.batches
+        estimate = estimate_training_seconds(units, passes, gflops)
         window = deadline - max(apply_deadline, n.client.block_timestamp())
         log.debug("task %d: %s estimates %s of training on %s (%.1f GFLOPS), %s between assignment and the "
                   "deadline", task_id, n.tag, format_seconds(estimate), device, gflops, format_seconds(window))
