@@ -1,4 +1,5 @@
-"""`nnc task ...`: validate, dry-run, train, publish, submit, inspect and cancel training tasks."""
+"""`nnc task ...`: validate, dry-run, train, publish, submit, inspect and cancel tasks, and fetch an
+inference task's outputs."""
 
 from __future__ import annotations
 
@@ -179,6 +180,23 @@ def status_cmd(ctx: click.Context, task_id: int) -> None:
         click.echo(f"  node {node}  {shown}  ({state}{', revealed' if seat.revealed else ''})")
     if any(task.result_digest):
         click.echo(f"  result       0x{task.result_digest.hex()}")
+
+
+@task_group.command("result")
+@click.argument("task_id", type=int)
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.option("--key", "key_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="the X25519 key (the spec's privacy.requester_key) that opens a private task's outputs")
+@click.pass_context
+def result_cmd(ctx: click.Context, task_id: int, dest: Path, key_file: Path | None) -> None:
+    """Download inference task TASK_ID's outputs to DEST (an .npz of shard-NNNNN arrays, or a
+    directory to put outputs-ID.npz in), after checking them against the committed digest."""
+    from nnc.chain.market import Market
+    from nnc.inference.delivery import fetch_outputs
+
+    target = dest / f"outputs-{task_id}.npz" if dest.is_dir() else dest
+    fetch_outputs(Market(client_of(ctx, need_account=False)), store_of(ctx), task_id, target, key_file)
+    click.echo(f"task {task_id}: outputs checked against the committed digest, saved to {target}")
 
 
 @task_group.command("cancel")

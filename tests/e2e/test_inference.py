@@ -1,0 +1,110 @@
+"""Inference tasks on a real devnet: two sandboxed workers run a tiny MLP's init weights over an
+.npz of digits, agree on the outputs' digest, the task settles and the requester's `nnc task
+result` writes outputs equal to the model's own forward pass; a spot-checked node that made up
+a shard is caught by the drawn verifier's re-run and slashed by the DAO."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from nnc.chain.dispute import Arbitration
+from nnc.chain.market import Market
+from nnc.chain.registry import Registry
+from nnc.chain.types import ETH, Bond, TaskStatus
+from nnc.cli import cli
+from nnc.devnet import REQUESTER, Devnet
+from nnc.inference import outputs_digest, read_outputs, run_inference, shard_digest, write_outputs
+from nnc.storage import LocalStore, Store
+from nnc.task import DATASET_SHAPES, ModelSpec, TaskSpec, parse_spec
+from nnc.training.init_weights import read_init_weights
+from nnc.training.models import build_model
+from nnc.training.program_package import ProgramFiles
+from nnc.verification.scenario import COLLATERAL, STAKE, CheckParams, Scenario
+from nnc.zk import agreement_tag
+from tests.e2e.harness import make_network
+from tests.inference_specs import inference_document, write_inputs, write_weights
+
+INPUTS = 200  # 4 shards of 64 (the last 8)
+TRAINER = 3
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("inference")
+    return write_weights(folder / "mlp.safetensors"), write_inputs(folder / "inputs.npz", INPUTS)
+
+
+def stored_spec(store: Store, files: tuple[Path, Path], **inference: Any) -> TaskSpec:
+    weights, inputs = files
+    document = inference_document(weights, INPUTS, dataset=inputs, **inference)
+    document["init"]["uri"] = store.put_file(weights)
+    document["dataset"]["uri"] = store.put_file(inputs)
+    return parse_spec(document)
+
+
+def forward(weights: Path, inputs: Path) -> np.ndarray:
+    module = build_model(ModelSpec(kind="mlp", hidden=[16], channels=[]), DATASET_SHAPES["sklearn-digits"])
+    module.load_state_dict(read_init_weights(weights))
+    with np.load(inputs) as archive, torch.no_grad():
+        out: np.ndarray = module.eval()(torch.from_numpy(archive["inputs"].reshape(INPUTS, -1))).numpy()
+    return out
+
+
+def test_a_replicated_inference_task_settles_and_delivers_the_models_outputs(
+        chain: Devnet, tmp_path: Path, files: tuple[Path, Path]) -> None:
+    net = make_network(chain, tmp_path, chain.node_indices()[:2], sandbox=True)
+    spec = stored_spec(net.store, files)
+    task_id = net.publish(spec, replication=2)
+    net.settle(task_id)
+    market = net.market()
+    task = market.task(task_id)
+    digests = {market.result_of(task_id, node) for node in market.assignees(task_id)}
+    assert digests == {task.result_digest} and not task.tied  # both replicas agree bitwise
+    assert (task.quality_score, task.rejected) == (10_000, False)  # the oracle checked the outputs file
+    assert all(market.claimable(node, ETH) > 0 for node in market.assignees(task_id))
+
+    env = {"NNC_RPC_URL": chain.rpc_url, "NNC_KEY_FILE": str(chain.key_file(REQUESTER)),
+           "NNC_DEPLOYMENT_FILE": str(chain.deployment_file), "NNC_DATA_DIR": str(tmp_path / "cli"),
+           "NNC_STORAGE_URL": f"local://{tmp_path / 'store'}"}
+    result = CliRunner().invoke(cli, ["task", "result", str(task_id), str(tmp_path / "outputs.npz")], env=env)
+    assert result.exit_code == 0, result.output
+    assert spec.inference is not None
+    shards = read_outputs(tmp_path / "outputs.npz", spec.inference)
+    assert np.allclose(np.concatenate(shards), forward(*files), atol=1e-5)
+    digest = outputs_digest(spec, [shard_digest(s, spec.inference.decimals) for s in shards])
+    if market.proofs_enabled(task_id):  # the chain holds the agreement tag the nodes proved
+        digest = agreement_tag(task_id, digest).to_bytes(32, "big")
+    assert digest == task.result_digest
+
+
+def test_a_node_that_made_up_a_shard_is_caught_by_the_spot_check_and_slashed(
+        chain: Devnet, tmp_path: Path, files: tuple[Path, Path]) -> None:
+    scenario = Scenario(chain, LocalStore(tmp_path / "store"), tmp_path, CheckParams(segments=2, tolerance=1e-4))
+    spec = stored_spec(scenario.store, files)
+    assert spec.inference is not None
+    task_id = scenario.publish(spec, TRAINER)
+    honest = run_inference(spec, tmp_path / "trainer", dataset_file=files[1], files=ProgramFiles(init=files[0]))
+    shards = read_outputs(honest.outputs_path, spec.inference)
+    last = spec.inference.shards - 1  # re-run by every check (the others are drawn)
+    shards[last] = np.random.default_rng(0).normal(size=shards[last].shape).astype(np.float32)
+    forged = write_outputs(tmp_path / "forged.npz", shards)
+    digest = outputs_digest(spec, [shard_digest(s, spec.inference.decimals) for s in shards])
+    trainer = scenario.clients[TRAINER].address
+    Market(scenario.clients[TRAINER]).submit_result(task_id, digest, scenario.store.put_file(forged))
+
+    verifier, report = scenario.verify(task_id)
+    assert not report.passed and report.reason.startswith(f"shard {last} "), report.reason
+    assert verifier.lower() != trainer.lower()
+    market = Market(scenario.requester)
+    assert market.task(task_id).status == TaskStatus.DISPUTED
+    dispute_id = Arbitration(scenario.voter).dispute_of_task(task_id)
+    assert scenario.arbitrate(dispute_id, juror_seed=random.Random(9).getrandbits(32))  # the juror re-runs too
+    assert market.participation(task_id, trainer).bond == Bond.SLASHED
+    assert Registry(scenario.requester).node(trainer).staked == STAKE - COLLATERAL
