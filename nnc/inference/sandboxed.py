@@ -2,6 +2,10 @@
 `run_sandboxed` (every shard, for the worker) and `rerun_sandboxed` (chosen shards, for a
 verifier), and the child side, `main`, run as `python -m nnc.inference.sandboxed <job.json>`.
 
+As for training, the worker may start the child when it applies (`start_standby`, with the
+task's weights and inputs already fetched and visible): it imports torch and the runner and
+waits, so an assigned task pays no process start and no imports (`run_sandboxed(warm=...)`).
+
 The child has no network and writes only its work directory; it reports each finished shard and
 its result as JSON lines. A requester's program runs only here, and only with bubblewrap.
 """
@@ -41,8 +45,22 @@ def _job(spec: TaskSpec, workdir: Path, dataset_file: Path | None, files: Progra
     return job
 
 
+def start_standby(workdir: Path, limits: SandboxLimits) -> SandboxedProcess:
+    """A child started ahead of its job: it imports what inference needs, says `ready` and waits
+    for the job (`run_sandboxed(..., warm=it)`). `limits` must already show the task's weights and
+    inputs (`program_limits`): a child sees only the paths bound when it started."""
+    return SandboxedProcess(python_argv(__name__, "--standby", str(workdir)), workdir, limits, interactive=True)
+
+
+def _visible(warm: SandboxedProcess, files: ProgramFiles, dataset_file: Path | None) -> bool:
+    """Whether `warm` was started with the job's files bound (or needs none)."""
+    needed = {p.resolve() for p in (*files.paths(), dataset_file) if p is not None}
+    return needed <= set(warm.limits.read_only)
+
+
 def _collect(spec: TaskSpec, workdir: Path, limits: SandboxLimits, dataset_file: Path | None, files: ProgramFiles,
-             shards: Sequence[int] | None, on_shard: Callable[[int, bytes], None] | None) -> dict[str, Any]:
+             shards: Sequence[int] | None, on_shard: Callable[[int, bytes], None] | None,
+             warm: SandboxedProcess | None = None) -> dict[str, Any]:
     require_isolation(spec)
     job = _job(spec, workdir, dataset_file, files, shards)
     result: dict[str, Any] = {}
@@ -54,7 +72,18 @@ def _collect(spec: TaskSpec, workdir: Path, limits: SandboxLimits, dataset_file:
         elif kind in ("result", "error"):
             result.update(event)
 
-    process = SandboxedProcess(python_argv(__name__, str(job)), workdir, program_limits(limits, files, dataset_file))
+    process = None
+    if warm is not None and warm.alive and spec.program is None and _visible(warm, files, dataset_file):
+        try:
+            warm.send(str(job))
+            process = warm
+        except OSError:  # it died meanwhile: start afresh
+            warm.kill()
+    elif warm is not None:
+        warm.kill()
+    if process is None:
+        process = SandboxedProcess(python_argv(__name__, str(job)), workdir,
+                                   program_limits(limits, files, dataset_file))
     try:
         process.collect(on_event)
     except SandboxError:
@@ -67,11 +96,13 @@ def _collect(spec: TaskSpec, workdir: Path, limits: SandboxLimits, dataset_file:
 
 
 def run_sandboxed(spec: TaskSpec, workdir: Path, limits: SandboxLimits, *, dataset_file: Path | None = None,
-                  files: ProgramFiles | None = None,
-                  on_shard: Callable[[int, bytes], None] | None = None) -> InferenceResult:
-    """`nnc.inference.run_inference` in the sandbox under `limits`. Raises `TrainingError` for what
-    the run refuses, `SandboxLimitError` for a broken limit and `SandboxError` for a crash."""
-    result = _collect(spec, workdir, limits, dataset_file, files or ProgramFiles(), None, on_shard)
+                  files: ProgramFiles | None = None, on_shard: Callable[[int, bytes], None] | None = None,
+                  warm: SandboxedProcess | None = None) -> InferenceResult:
+    """`nnc.inference.run_inference` in the sandbox under `limits`: in `warm` (a `start_standby`
+    child that still runs and sees the job's files; never for a requester's program, whose
+    imports are its own), else in a new child. Raises `TrainingError` for what the run refuses,
+    `SandboxLimitError` for a broken limit and `SandboxError` for a crash."""
+    result = _collect(spec, workdir, limits, dataset_file, files or ProgramFiles(), None, on_shard, warm)
     return InferenceResult(bytes.fromhex(result["result_digest"]),
                            tuple(bytes.fromhex(d) for d in result["shard_digests"]), Path(result["outputs_path"]),
                            float(result["seconds"]), int(result["resumed_shards"]))
@@ -114,9 +145,40 @@ def _serve(job: dict[str, Any]) -> None:
            "seconds": result.seconds, "resumed_shards": result.resumed_shards})
 
 
+def _warm_up() -> int:
+    """Imports what a built-in model's inference needs and runs one tiny forward pass (thread
+    pools, allocator). Returns an exit status, 0 when ready."""
+    try:
+        import torch
+
+        import nnc.inference.runner  # noqa: F401  (the import is the point)
+        import nnc.runtimes.classifier  # noqa: F401
+        with torch.no_grad():
+            torch.nn.Linear(8, 8)(torch.zeros(2, 8))
+    except MemoryError:
+        return OUT_OF_MEMORY_EXIT
+    except ImportError as exc:
+        if "failed to map segment" in str(exc) or "allocate memory" in str(exc):
+            return OUT_OF_MEMORY_EXIT
+        raise
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """The child: runs the job and reports on stdout; exit 3 when out of memory, 2 on a refusal."""
+    """The child: runs the job and reports on stdout; exit 3 when out of memory, 2 on a refusal.
+
+    `--standby WORKDIR`: started ahead of its task, it warms up, says `ready` and waits for the
+    job file's path on stdin (end of input: discarded, exit 0)."""
     args = list(argv or sys.argv[1:])
+    if args[0] == "--standby":
+        status = _warm_up()
+        if status:
+            return status
+        _emit({"event": "ready"})
+        line = sys.stdin.readline().strip()
+        if not line:
+            return 0
+        args = [line]
     job = json.loads(Path(args[0]).read_text())
     cache = Path(job["workdir"]) / ".cache"  # $HOME is read-only in the sandbox; nothing is downloaded
     os.environ.update({"XDG_CACHE_HOME": str(cache), "HF_HOME": str(cache / "huggingface"), "HF_HUB_OFFLINE": "1",

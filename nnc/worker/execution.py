@@ -172,7 +172,7 @@ class Execution:
 
         if n.settings.sandbox:
             result = run_sandboxed(spec, workdir, n.sandbox_limits(), dataset_file=dataset_file, files=files,
-                                   on_shard=progress)
+                                   on_shard=progress, warm=n.standby.take(task_id))
         elif spec.program is not None:
             raise TrainingError(f"{spec.name!r} runs a requester's program, which this node runs only in "
                                 f"the sandbox (settings: sandbox is off)")

@@ -186,3 +186,18 @@ def test_detection_odds_match_a_simulation_of_the_draw() -> None:
                       set(choose_segments(rng.getrandbits(64), shards, checked))) for _ in range(trials))
     assert abs(caught / trials - analytic) < 0.03
     assert detection_probability(40, 0, 12) == 0.0 and detection_probability(40, 39, 2) == 1.0
+
+
+def test_a_standby_child_runs_the_job_it_is_handed(weights: Path, dataset: Path, tmp_path: Path) -> None:
+    from nnc.inference.sandboxed import start_standby
+    from nnc.runtimes.sandboxed import program_limits
+
+    spec = inference_spec(weights, INPUTS, dataset=dataset)
+    files = ProgramFiles(init=weights)
+    limits = SandboxLimits(memory_mb=4096, seconds=120)
+    warm = start_standby(tmp_path / "warm", program_limits(limits, files, dataset))
+    assert warm.wait_for("ready")
+    boxed = run_sandboxed(spec, tmp_path / "warm", limits, dataset_file=dataset, files=files, warm=warm)
+    local = run_inference(spec, tmp_path / "local", dataset_file=dataset, files=files)
+    assert boxed.result_digest == local.result_digest
+    assert warm.process.returncode == 0  # it ran the job (a child not used is killed)
