@@ -1,16 +1,18 @@
 """Inference tasks: what the worker adds to a plain forward loop, what a spot-check costs, and how
 surely it catches made-up outputs.
 
-One spec (an MLP over tiled digits, `--inputs` inputs in `--shards` shards) is run, interleaved
-over `--rounds` rounds, three ways; each ratio is taken within a round and the median reported:
+One spec (an MLP [1024, 1024] over tiled digits, `--inputs` inputs in `--shards` shards) is run,
+interleaved over `--rounds` rounds, four ways; each ratio is taken within a round and the median
+reported:
 - plain: a bare batched `torch.no_grad()` forward loop of the same module over the same inputs
   (built and loaded before the clock starts);
-- worker: `nnc.inference.sandboxed.run_sandboxed`, as the worker runs the task: a fresh sandboxed
-  process that imports torch, loads the weights and inputs, runs every shard, writes and digests
-  the outputs;
-- in process: `nnc.inference.run_inference`, the same without the sandbox's process.
-Then the drawn verifier's check of the worker's outputs (`verify_outputs`, re-running `--checked`
-shards in the sandbox, reading and digesting the whole outputs file) is timed.
+- worker: as the worker runs the task by default: in the standby sandbox it started when it
+  applied (`start_standby`, warm before the clock starts), which loads the weights and inputs,
+  runs every shard, writes and digests the outputs;
+- cold: the same in a sandbox started for the job (process start and torch's import included);
+- in process: `nnc.inference.run_inference`, without the sandbox.
+Then the drawn verifier's check of the worker's outputs (`verify_outputs`: read and digest the
+whole outputs file, re-run `--checked` shards) is timed.
 
 Detection: a node that makes up `--fabricated` of the shards (never the last, which every check
 re-runs) is caught unless the draw misses all of them: the analytic probability
@@ -18,11 +20,13 @@ re-runs) is caught unless the draw misses all of them: the analytic probability
 over `--trials` trials; and `--real-trials` real spot-checks of a forged outputs file.
 
 The last line is one JSON object: `inference_overhead_ratio` (worker / plain; goal ≤ 1.05),
-`inference_overhead_ratio_in_process`, `inference_verification_cost_fraction` (verifier / worker;
-goal ≤ 0.10), `detection_fabricated_outputs` (simulated; goal ≥ 0.99),
-`detection_fabricated_outputs_analytic`, `detection_real_trials`, and the sizes and seconds.
+`inference_overhead_ratio_cold`, `inference_overhead_ratio_in_process`,
+`inference_verification_cost_fraction` (verifier / worker; goal ≤ 0.10),
+`detection_fabricated_outputs` (simulated; goal ≥ 0.99), `detection_fabricated_outputs_analytic`,
+`detection_real_trials`, and the sizes and seconds.
 
-    .venv/bin/python bench/inference.py [--inputs 400000] [--shards 500] [--checked 45] [--rounds 3] [--quick]
+    .venv/bin/python bench/inference.py [--inputs 200000] [--shards 1000] [--checked 45] [--rounds 3]
+                                        [--quick]
 
 `--quick` (run by tests/bench): a few thousand inputs, 1 round; its figures mean nothing.
 """
@@ -43,17 +47,18 @@ import torch
 from safetensors.torch import save_file
 
 from nnc.inference import outputs_digest, read_outputs, run_inference, shard_digest, write_outputs
-from nnc.inference.sandboxed import run_sandboxed
+from nnc.inference.sandboxed import run_sandboxed, start_standby
+from nnc.runtimes.sandboxed import program_limits
 from nnc.sandbox import SandboxLimits
 from nnc.storage import sha256_file
-from nnc.task import DATASET_SHAPES, ModelSpec, TaskSpec, parse_spec
+from nnc.task import DATASET_SHAPES, DatasetSpec, ModelSpec, TaskSpec, parse_spec
 from nnc.training.data import export_dataset
 from nnc.training.models import build_model
 from nnc.training.program_package import ProgramFiles
 from nnc.verification.inference import detection_probability, verify_outputs
 from nnc.verification.segments import choose_segments
 
-HIDDEN = [512, 512]
+HIDDEN = [1024, 1024]
 BATCH = 200
 
 
@@ -75,13 +80,8 @@ def write_files(root: Path, inputs: int) -> tuple[Path, Path, torch.nn.Module]:
     module = build_model(ModelSpec(kind="mlp", hidden=HIDDEN, channels=[]), DATASET_SHAPES["sklearn-digits"])
     weights = root / "weights.safetensors"
     save_file({k: v.contiguous() for k, v in module.state_dict().items()}, str(weights))
-    spec = parse_spec((root.parent / "x").as_posix() and {  # the bundled digits, tiled to `inputs`
-        "version": 1, "name": "digits", "framework": "torch", "model": {"kind": "mlp", "hidden": [8], "channels": []},
-        "dataset": {"name": "sklearn-digits", "eval_fraction": 0.2},
-        "training": {"seed": 1, "steps": 1, "batch_size": 1, "learning_rate": 0.1, "optimizer": "sgd",
-                     "checkpoint_interval": 1},
-        "acceptance": {"metric": "accuracy", "threshold": 0.1}, "determinism": {"threads": 1, "digest_decimals": 6}})
-    with np.load(export_dataset(spec.dataset, root / "digits.npz")) as archive:
+    digits_spec = DatasetSpec(name="sklearn-digits", eval_fraction=0.2)  # the bundled digits, tiled to `inputs`
+    with np.load(export_dataset(digits_spec, root / "digits.npz")) as archive:
         digits, labels = archive["inputs"], archive["labels"]
     reps = -(-inputs // len(digits))
     dataset = root / "inputs.npz"
@@ -113,8 +113,8 @@ def simulate(shards: int, fabricated: int, checked: int, trials: int, rng: rando
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--inputs", type=int, default=400_000)
-    parser.add_argument("--shards", type=int, default=500)
+    parser.add_argument("--inputs", type=int, default=200_000)
+    parser.add_argument("--shards", type=int, default=1000)
     parser.add_argument("--checked", type=int, default=45, help="shards a spot-check re-runs")
     parser.add_argument("--fabricated", type=float, default=0.10, help="fraction of shards a cheat makes up")
     parser.add_argument("--rounds", type=int, default=3)
@@ -125,7 +125,7 @@ def main() -> None:
     if args.quick:
         args.inputs, args.shards, args.checked, args.rounds, args.trials, args.real_trials = 4000, 40, 12, 1, 200, 1
     limits = SandboxLimits(memory_mb=4096, seconds=3600)
-    times: dict[str, list[float]] = {"plain": [], "worker": [], "in_process": [], "verifier": []}
+    times: dict[str, list[float]] = {"plain": [], "worker": [], "cold": [], "in_process": [], "verifier": []}
     fabricated = max(1, round(args.fabricated * args.shards))
     rng = random.Random(7)
     with tempfile.TemporaryDirectory(prefix="nnc-bench-inference-") as tmp:
@@ -138,20 +138,26 @@ def main() -> None:
             inputs = torch.from_numpy(archive["inputs"].reshape(args.inputs, -1))
         module.eval()
         plain_loop(module, inputs[:20 * BATCH])  # warm-up: allocator, kernels
+        warm_up = bench_spec(weights, dataset, args.inputs, args.shards)
+        run_inference(warm_up, root / "warm-up", dataset_file=dataset, files=files)  # imports, first calls
         result = None
         for round_ in range(args.rounds):
             times["plain"].append(timed(lambda: plain_loop(module, inputs)))
             workdir = root / f"worker-{round_}"
+            warm = start_standby(workdir, program_limits(limits, files, dataset))
+            warm.wait_for("ready")  # started when the worker applied: warm by the time the task is assigned
             started = time.perf_counter()
-            result = run_sandboxed(spec, workdir, limits, dataset_file=dataset, files=files)
+            result = run_sandboxed(spec, workdir, limits, dataset_file=dataset, files=files, warm=warm)
             times["worker"].append(time.perf_counter() - started)
+            assert warm.process.returncode == 0, "the standby child did not run the job"
+            times["cold"].append(timed(lambda: run_sandboxed(  # noqa: B023
+                spec, root / f"cold-{round_}", limits, dataset_file=dataset, files=files)))  # noqa: B023
             times["in_process"].append(timed(lambda: run_inference(  # noqa: B023
                 spec, root / f"local-{round_}", dataset_file=dataset, files=files)))  # noqa: B023
             seed = rng.getrandbits(256)
             started = time.perf_counter()
             report = verify_outputs(spec, result.outputs_path, result.result_digest, seed=seed, shards=args.checked,
-                                    tolerance=1e-4, dataset_file=dataset, files=files, limits=limits,
-                                    scratch=root / f"verify-{round_}")
+                                    tolerance=1e-4, dataset_file=dataset, files=files, limits=limits)
             times["verifier"].append(time.perf_counter() - started)
             assert report.passed, report.reason
             print(f"round {round_ + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
@@ -182,6 +188,7 @@ def main() -> None:
         "inputs": args.inputs, "shards": args.shards, "checked_shards": args.checked,
         "fabricated_shards": fabricated, "seconds": medians,
         "inference_overhead_ratio": round(paired("worker", "plain"), 4),
+        "inference_overhead_ratio_cold": round(paired("cold", "plain"), 4),
         "inference_overhead_ratio_in_process": round(paired("in_process", "plain"), 4),
         "inference_verification_cost_fraction": round(paired("verifier", "worker"), 4),
         "detection_fabricated_outputs": round(simulated, 4),

@@ -31,6 +31,8 @@ from nnc.sandbox import OUT_OF_MEMORY_EXIT, SandboxedProcess, SandboxError, Sand
 from nnc.task import TaskSpec, canonical_json
 from nnc.training.program_package import ProgramFiles
 
+log = logging.getLogger(__name__)
+
 REFUSED_EXIT = 2
 RERUN_FILE = "rerun.npz"
 
@@ -77,9 +79,12 @@ def _collect(spec: TaskSpec, workdir: Path, limits: SandboxLimits, dataset_file:
         try:
             warm.send(str(job))
             process = warm
+            log.debug("inference %s: job handed to its standby sandbox", spec.name)
         except OSError:  # it died meanwhile: start afresh
             warm.kill()
     elif warm is not None:
+        log.debug("inference %s: its standby sandbox cannot run the job (gone, or without the job's files)",
+                  spec.name)
         warm.kill()
     if process is None:
         process = SandboxedProcess(python_argv(__name__, str(job)), workdir,
@@ -146,14 +151,17 @@ def _serve(job: dict[str, Any]) -> None:
 
 
 def _warm_up() -> int:
-    """Imports what a built-in model's inference needs and runs one tiny forward pass (thread
-    pools, allocator). Returns an exit status, 0 when ready."""
+    """Imports what a built-in model's inference needs and runs one tiny forward pass under the
+    determinism settings (whose first use imports torch's compiler stack: about 2 s), so thread
+    pools and the allocator are up. Returns an exit status, 0 when ready."""
     try:
+        import safetensors.torch  # noqa: F401  (the import is the point)
         import torch
 
-        import nnc.inference.runner  # noqa: F401  (the import is the point)
         import nnc.runtimes.classifier  # noqa: F401
-        with torch.no_grad():
+        from nnc.training.trainer import deterministic_torch
+
+        with deterministic_torch(1), torch.no_grad():
             torch.nn.Linear(8, 8)(torch.zeros(2, 8))
     except MemoryError:
         return OUT_OF_MEMORY_EXIT

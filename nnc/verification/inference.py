@@ -75,10 +75,9 @@ def verify_outputs(spec: TaskSpec, outputs_path: Path, result_digest: bytes, *, 
                    scratch: Path | None = None) -> VerificationReport:
     """Runs the spot-check (see the module's notes) of the outputs file a node stored for `spec`,
     checking `shards` shards drawn from `seed`. `result_digest` is what the chain holds for the
-    node (with `tag_of_task`: the zero-knowledge agreement tag over the outputs digest). The
-    chosen shards re-run in the sandbox under `limits` (needs `scratch`, a work directory), or in
-    this process when `limits` is None and the model is built in (a requester's program always
-    runs sandboxed)."""
+    node (with `tag_of_task`: the zero-knowledge agreement tag over the outputs digest). A
+    built-in model re-runs in this process (as a training spot-check replays one); a requester's
+    program in the sandbox under `limits` (default limits when None), in `scratch`."""
     assert spec.inference is not None, "an inference spec"
     inference = spec.inference
     started = time.process_time()
@@ -116,7 +115,7 @@ def verify_outputs(spec: TaskSpec, outputs_path: Path, result_digest: bytes, *, 
 
 def _rerun(spec: TaskSpec, shards: Sequence[int], dataset_file: Path | None, files: ProgramFiles,
            limits: SandboxLimits | None, scratch: Path | None) -> dict[int, npt.NDArray[np.generic]]:
-    if limits is not None or spec.program is not None:
+    if spec.program is not None:
         if scratch is None:
             raise VerificationError("a sandboxed re-run needs a scratch directory")
         return rerun_sandboxed(spec, scratch, limits or SandboxLimits(), shards, dataset_file=dataset_file,
