@@ -1,7 +1,8 @@
 """Inference tasks on a real devnet: two sandboxed workers run a tiny MLP's init weights over an
 .npz of digits, agree on the outputs' digest, the task settles and the requester's `nnc task
 result` writes outputs equal to the model's own forward pass; a spot-checked node that made up
-a shard is caught by the drawn verifier's re-run and slashed by the DAO."""
+a shard is caught by the drawn verifier's re-run and slashed by the DAO; a replica that made up
+its outputs is outvoted, slashed and unpaid, and the books close."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 
+from nnc.chain.deploy import NNT
 from nnc.chain.dispute import Arbitration
 from nnc.chain.market import Market
 from nnc.chain.registry import Registry
@@ -26,9 +28,11 @@ from nnc.task import DATASET_SHAPES, ModelSpec, TaskSpec, parse_spec
 from nnc.training.init_weights import read_init_weights
 from nnc.training.models import build_model
 from nnc.training.program_package import ProgramFiles
-from nnc.verification.scenario import COLLATERAL, STAKE, CheckParams, Scenario
+from nnc.verification.scenario import COLLATERAL as CHECK_COLLATERAL
+from nnc.verification.scenario import STAKE, CheckParams, Scenario
 from nnc.zk import agreement_tag
-from tests.e2e.harness import make_network
+from tests.e2e.harness import advance_time, make_network
+from tests.e2e.test_economic_security import BUDGET, COLLATERAL, assert_books_close, challenge_and_slash, events
 from tests.inference_specs import inference_document, write_inputs, write_weights
 
 INPUTS = 200  # 4 shards of 64 (the last 8)
@@ -107,4 +111,45 @@ def test_a_node_that_made_up_a_shard_is_caught_by_the_spot_check_and_slashed(
     dispute_id = Arbitration(scenario.voter).dispute_of_task(task_id)
     assert scenario.arbitrate(dispute_id, juror_seed=random.Random(9).getrandbits(32))  # the juror re-runs too
     assert market.participation(task_id, trainer).bond == Bond.SLASHED
-    assert Registry(scenario.requester).node(trainer).staked == STAKE - COLLATERAL
+    assert Registry(scenario.requester).node(trainer).staked == STAKE - CHECK_COLLATERAL
+
+
+def test_a_replica_that_made_up_outputs_is_outvoted_slashed_and_unpaid_and_the_books_close(
+        chain: Devnet, tmp_path: Path, files: tuple[Path, Path]) -> None:
+    """r = 3: two honest workers and a node that runs no model and commits made-up outputs (a
+    valid outputs file of noise, digest and all). The honest pair is the majority: a challenge
+    slashes the liar, the oracle checks the majority's outputs, and settlement pays only the pair
+    by the formula: `sum(net payouts) + fee + refund == budget`, the liar's share refunded."""
+    nodes = chain.node_indices()[:3]
+    net = make_network(chain, tmp_path, nodes[:2])
+    spec = stored_spec(net.store, files)
+    assert spec.inference is not None
+    liar_client = chain.client(nodes[2])
+    Registry(liar_client).register(b"\x02" * 32, 1)
+    Registry(liar_client).stake(200 * NNT)
+    liar = Market(liar_client)
+    task_id = net.publish(spec, budget=BUDGET, replication=3, collateral=COLLATERAL)
+    liar.apply(task_id)
+    net.step()  # the daemons apply, the oracle assigns, the daemons run the model and commit
+    rng = np.random.default_rng(1)
+    made_up = [rng.normal(size=(end - start, 10)).astype(np.float32)
+               for start, end in map(spec.inference.shard_bounds, range(spec.inference.shards))]
+    uri = net.store.put_file(write_outputs(tmp_path / "made-up.npz", made_up))
+    liar.submit_result(task_id, outputs_digest(spec, [shard_digest(s, spec.inference.decimals) for s in made_up]), uri)
+    net.run_until("every result in", lambda: net.status(task_id) == TaskStatus.SUBMITTED)
+    liar.reveal_if_due(task_id, uri)
+    market = net.market()
+    honest = [w.node for w in net.workers]
+    assert len({market.result_of(task_id, n) for n in honest}) == 1
+    assert market.result_of(task_id, liar_client.address) != market.result_of(task_id, honest[0])
+
+    challenge_and_slash(chain, task_id, liar_client.address)
+    assert market.participation(task_id, liar_client.address).bond == Bond.SLASHED
+    assert Registry(liar_client).node(liar_client.address).staked == 200 * NNT - COLLATERAL
+    net.step()  # the oracle checks the (now unanimous) outputs
+    advance_time(chain, market.settlement_params().challenge_window + 1)
+    net.run_until("task settled", lambda: net.status(task_id) == TaskStatus.SETTLED)
+    paid = assert_books_close(market, task_id, BUDGET)
+    assert set(paid) == set(honest) and all(amount > 0 for amount in paid.values())
+    assert market.claimable(liar_client.address) == 0
+    assert events(market, "TaskSettled", task_id)[0]["refund"] >= BUDGET // 3  # the liar's share goes back
