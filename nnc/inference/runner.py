@@ -3,10 +3,11 @@ inside the sandbox, `nnc.inference.sandboxed`; a verifier re-runs chosen shards 
 
 The model is built as its training would build it (the built-in program of its kind, or the
 requester's program) and loaded with `inference_weights`; the inputs are every sample of the
-spec's dataset in stored order. Each shard runs in batches of `inference.batch_size` under the
-trainer's determinism settings (pinned threads, deterministic algorithms, no autograd), its
-outputs are kept as `shards/shard-NNNNN.npy` in the work directory (a restart resumes after the
-last finished shard) and digested (`nnc.inference.outputs`).
+spec's dataset in stored order (for text generation, the prompts of `nnc.inference.generation`).
+Each shard runs in batches of `inference.batch_size` under the trainer's determinism settings
+(pinned threads, deterministic algorithms, no autograd), its outputs are kept as
+`shards/shard-NNNNN.npy` in the work directory (a restart resumes after the last finished shard)
+and digested (`nnc.inference.outputs`).
 
 A requester's program serves inference with two more methods beside the `Program` ones:
 `load_inputs(dataset_file) -> torch.Tensor` (every input, in order) and optionally
@@ -100,12 +101,19 @@ def load_model(spec: TaskSpec, files: ProgramFiles, dataset_file: Path | None) -
     with deterministic_torch(spec.determinism.threads, device):
         torch.manual_seed(0)  # what the weights do not cover (nothing, for a full state dict) is fixed
         module = program.build()
+    loader = getattr(program, "load_init", None) or program.load_weights  # a LM's may leave out the tied head
     try:
-        program.load_weights(module, inference_weights(spec, files))
+        loader(module, inference_weights(spec, files))
     except (RuntimeError, ValueError, KeyError) as exc:
         raise TrainingError(f"{spec.name!r}: the weights do not fit the model: {exc}") from exc
     module.to(device).eval()
-    if load is None:
+    if inference.outputs == "tokens":
+        from nnc.inference.generation import generate, prompt_tensor
+
+        new_tokens = inference.max_new_tokens or 0
+        inputs = prompt_tensor(spec, dataset_file)
+        predict = predict or (lambda m, batch: generate(m, batch, new_tokens))  # noqa: E731
+    elif load is None:
         inputs = torch.from_numpy(load_inputs(spec, dataset_file))
     else:
         inputs = load(dataset_file)
@@ -124,9 +132,11 @@ def load_model(spec: TaskSpec, files: ProgramFiles, dataset_file: Path | None) -
 
 
 def finish_outputs(raw: torch.Tensor, inference: InferenceSpec) -> npt.NDArray[np.generic]:
-    """A batch's raw outputs as stored: float32 logits, or int64 arg-max classes."""
+    """A batch's raw outputs as stored: float32 logits, int64 arg-max classes, int64 tokens."""
     if inference.outputs == "classes":
         return raw.argmax(dim=1).to("cpu", torch.int64).numpy()
+    if inference.outputs == "tokens":
+        return raw.to("cpu", torch.int64).numpy()
     return raw.detach().to("cpu", torch.float32).numpy()
 
 

@@ -146,11 +146,14 @@ def compute_units(spec: TaskSpec) -> int:
 
 
 def inference_units(spec: TaskSpec) -> int:
-    """An inference task's cost in compute units: CU = ceil(2 × model_macs(spec) × inputs / 10^6),
-    forward passes only (no backward, no optimizer), one per input of the `inference` section.
+    """An inference task's cost in compute units: CU = ceil(2 × model_macs(spec) × passes × inputs
+    / 10^6), forward passes only (no backward, no optimizer): one pass per input of the
+    `inference` section, or for text generation one per generated token (`max_new_tokens`), each
+    priced as a pass over the whole context (an upper bound: the sequence grows to it).
     Rounding, digests and storage of the outputs are not counted."""
     assert spec.inference is not None
-    return -(-2 * model_macs(spec) * spec.inference.inputs // 1_000_000)
+    passes = spec.inference.max_new_tokens if spec.inference.outputs == "tokens" else 1
+    return -(-2 * model_macs(spec) * (passes or 1) * spec.inference.inputs // 1_000_000)
 
 
 def parameter_count(spec: TaskSpec) -> int | None:

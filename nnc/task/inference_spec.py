@@ -10,8 +10,8 @@ of the outputs rounded to `decimals` decimals: replicas agree on it bitwise, and
 re-runs random shards.
 
 `outputs`: `logits` (the classifier's raw scores, one row per input), `classes` (the arg-max
-class per input) or `tokens` (text generation: `max_new_tokens` bytes sampled greedily after each
-prompt; a causal LM only).
+class per input) or `tokens` (text generation: `max_new_tokens` bytes decoded greedily after
+each prompt, the lines of a text dataset; a causal LM only, `nnc.inference.generation`).
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ decides, and is named in the report):
 2. the digests of its shards chain (`nnc.inference.outputs`) to the committed result digest: the
    file is the one the node committed, so no shard can be swapped after the draw;
 3. each chosen shard, re-run from the spec's weights and inputs, lands within `tolerance` of the
-   claimed outputs: for logits the relative L2 distance, for classes the fraction of inputs whose
-   class differs.
+   claimed outputs: for logits the relative L2 distance, for classes (tokens) the fraction of
+   classes (tokens) that differ.
 
 A node that fabricated `f` of `n` shards is caught unless the draw misses all of them:
 `detection_probability` gives the odds for `k` checked shards.
@@ -44,10 +44,10 @@ log = logging.getLogger(__name__)
 def output_distance(replayed: npt.NDArray[np.generic], claimed: npt.NDArray[np.generic],
                     inference: InferenceSpec) -> float:
     """How far claimed outputs are from re-run ones (inf when their shapes differ): for classes
-    the fraction that differ, for logits ||replayed − claimed||₂ / ||claimed||₂."""
+    and tokens the fraction that differ, for logits ||replayed − claimed||₂ / ||claimed||₂."""
     if replayed.shape != claimed.shape:
         return math.inf
-    if inference.outputs == "classes":
+    if inference.outputs in ("classes", "tokens"):
         return float(np.mean(replayed != claimed)) if replayed.size else 0.0
     want, got = claimed.astype(np.float64), replayed.astype(np.float64)
     if not np.all(np.isfinite(want)):

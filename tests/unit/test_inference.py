@@ -201,3 +201,43 @@ def test_a_standby_child_runs_the_job_it_is_handed(weights: Path, dataset: Path,
     local = run_inference(spec, tmp_path / "local", dataset_file=dataset, files=files)
     assert boxed.result_digest == local.result_digest
     assert warm.process.returncode == 0  # it ran the job (a child not used is killed)
+
+
+def test_a_causal_lm_generates_greedy_tokens_from_each_line_batched_or_alone(tmp_path: Path) -> None:
+    pytest.importorskip("transformers")
+    from safetensors.torch import save_file
+
+    from nnc.inference.generation import generate, prompt_tensor
+    from nnc.runtimes.causal_lm import CausalLMProgram
+    from nnc.storage import sha256_file
+
+    lines = [b"the quick brown fox", b"", b"jumps over", b"a lazy dog and keeps on running far away"]
+    corpus = tmp_path / "prompts.txt"
+    corpus.write_bytes(b"\n".join(lines))
+    model = {"kind": "causal-lm", "layers": 1, "width": 32, "heads": 2, "context": 24}
+    document: dict[str, Any] = {
+        "version": 1, "name": "tiny generation", "framework": "transformers", "model": model,
+        "dataset": {"name": "tiny-text", "eval_fraction": 0.2, "uri": "local://prompts"},
+        "inference": {"inputs": 3, "batch_size": 2, "shard_size": 2, "outputs": "tokens", "max_new_tokens": 8},
+        "determinism": {"threads": 1, "digest_decimals": 6}}
+    torch.manual_seed(5)
+    module = CausalLMProgram(parse_spec({**document, "init": None, "inference": None, "training": {
+        "seed": 1, "steps": 1, "batch_size": 1, "learning_rate": 0.1, "optimizer": "sgd", "checkpoint_interval": 1},
+        "acceptance": {"metric": "eval_loss", "threshold": 9.0}})).build().eval()
+    weights = tmp_path / "lm.safetensors"
+    save_file({k: v.contiguous().clone() for k, v in module.state_dict().items() if k != "lm_head.weight"},
+              str(weights))  # safetensors leaves out the tied head
+    document["init"] = {"uri": "local://lm", "format": "safetensors", "digest": sha256_file(weights)}
+    spec = parse_spec(document)
+    assert compute_units(spec) == -(-2 * model_macs(spec) * 8 * 3 // 1_000_000)
+    prompts = prompt_tensor(spec, corpus)
+    assert prompts.shape == (3, 16) and bytes(prompts[2][prompts[2] >= 0].tolist()) == lines[3][-16:]
+    result = run_inference(spec, tmp_path / "run", dataset_file=corpus, files=ProgramFiles(init=weights))
+    tokens = np.concatenate(read_outputs(result.outputs_path, spec.inference))  # type: ignore[arg-type]
+    assert tokens.shape == (3, 8) and tokens.dtype == np.int64
+    with torch.no_grad():
+        for row, prompt in enumerate(prompts):  # one at a time, without padding
+            alone = generate(module, prompt[prompt >= 0].unsqueeze(0), 8)
+            assert np.array_equal(alone[0].numpy(), tokens[row])
+    assert "cannot generate 24 tokens within a context of 24" in error_of(
+        {**document, "inference": {**document["inference"], "max_new_tokens": 24}})
