@@ -2,7 +2,8 @@
 .npz of digits, agree on the outputs' digest, the task settles and the requester's `nnc task
 result` writes outputs equal to the model's own forward pass; a spot-checked node that made up
 a shard is caught by the drawn verifier's re-run and slashed by the DAO; a replica that made up
-its outputs is outvoted, slashed and unpaid, and the books close."""
+its outputs is outvoted, slashed and unpaid, and the books close; a private task's outputs are
+sealed and open only with the requester's key."""
 
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ from nnc.cli import cli
 from nnc.devnet import REQUESTER, Devnet
 from nnc.inference import outputs_digest, read_outputs, run_inference, shard_digest, write_outputs
 from nnc.storage import LocalStore, Store
+from nnc.storage.crypto import generate_key, is_encrypted, public_key_hex
 from nnc.task import DATASET_SHAPES, ModelSpec, TaskSpec, parse_spec
+from nnc.task.spec import PrivacySpec
 from nnc.training.init_weights import read_init_weights
 from nnc.training.models import build_model
 from nnc.training.program_package import ProgramFiles
@@ -153,3 +156,31 @@ def test_a_replica_that_made_up_outputs_is_outvoted_slashed_and_unpaid_and_the_b
     assert set(paid) == set(honest) and all(amount > 0 for amount in paid.values())
     assert market.claimable(liar_client.address) == 0
     assert events(market, "TaskSettled", task_id)[0]["refund"] >= BUDGET // 3  # the liar's share goes back
+
+
+def test_a_private_inference_tasks_outputs_open_only_with_the_requesters_key(
+        chain: Devnet, tmp_path: Path, files: tuple[Path, Path]) -> None:
+    net = make_network(chain, tmp_path, chain.node_indices()[:1])
+    requester_key = generate_key(tmp_path / "requester.key")
+    spec = stored_spec(net.store, files)
+    private = spec.model_copy(update={"privacy": PrivacySpec(requester_key=public_key_hex(requester_key))})
+    task_id = net.publish(private, replication=1)
+    net.run_until("submitted", lambda: net.status(task_id) == TaskStatus.SUBMITTED)
+    net.step()  # the node reveals; the oracle cannot read sealed outputs and leaves them unscored
+    revealed = net.market().contract.events.ResultRevealed().get_logs(from_block=0,
+                                                                     argument_filters={"taskId": task_id})
+    assert is_encrypted(net.store.get_file(str(revealed[0]["args"]["resultURI"]), tmp_path / "sealed.npz"))
+    assert net.oracle.index.task(task_id)["quality"] is None  # type: ignore[index]
+
+    env = {"NNC_RPC_URL": chain.rpc_url, "NNC_KEY_FILE": str(chain.key_file(REQUESTER)),
+           "NNC_DEPLOYMENT_FILE": str(chain.deployment_file), "NNC_DATA_DIR": str(tmp_path / "cli"),
+           "NNC_STORAGE_URL": f"local://{tmp_path / 'store'}"}
+    refused = CliRunner().invoke(cli, ["task", "result", str(task_id), str(tmp_path / "o.npz")], env=env)
+    assert refused.exit_code != 0
+    assert "is sealed to the requester: give the key that opens it" in str(refused.exception)
+    opened = CliRunner().invoke(cli, ["task", "result", str(task_id), str(tmp_path), "--key",
+                                      str(tmp_path / "requester.key")], env=env)
+    assert opened.exit_code == 0, opened.output
+    assert private.inference is not None
+    shards = read_outputs(tmp_path / f"outputs-{task_id}.npz", private.inference)
+    assert np.allclose(np.concatenate(shards), forward(*files), atol=1e-5)
