@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from nnc.runtimes import RUNTIMES, installed_runtimes
+from nnc.runtimes.requirements import installed_packages
 from nnc.training.device import prepare_cuda
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,9 @@ class HardwareProfile:
     benchmark: Benchmark = field(default_factory=lambda: Benchmark(0.0, 0.0))
     runtimes: dict[str, dict[str, str]] = field(default_factory=dict)
     """The frameworks this node trains (`nnc.runtimes`), each with its packages' versions."""
+    packages: dict[str, str] = field(default_factory=dict)
+    """Every package a program may import here (normalised name → version): a program's
+    `requires` is matched against these (`nnc.runtimes.requirements`)."""
 
 
 def _time_loop(operation: Callable[[], object], seconds: float, sync: Callable[[], None]) -> tuple[int, float]:
@@ -222,6 +226,7 @@ def collect_profile(benchmark_seconds: float = 1.0, runtimes: list[str] | None =
         os=platform.platform(),
         benchmark=measure_benchmark(benchmark_seconds),
         runtimes=runtime_versions(installed_runtimes() if runtimes is None else runtimes),
+        packages=installed_packages(),
     )
 
 

@@ -30,7 +30,7 @@ from nnc.errors import TaskSpecError
 from nnc.task.datasets import CUSTOM_DATASET, DATASET_SHAPES, DatasetName, dataset_kind
 from nnc.task.inference_spec import InferenceSpec
 from nnc.task.model_specs import AnyModelSpec, CausalLMSpec, ProgramModelSpec, SpecSection, UNetSpec
-from nnc.task.program_spec import INIT_FRAMEWORKS, InitSpec, ProgramSpec
+from nnc.task.program_spec import INIT_FRAMEWORKS, BaseModelSpec, InitSpec, ProgramSpec
 
 SPEC_VERSION: Final = 1
 """The only spec format version this code understands."""
@@ -199,8 +199,9 @@ class TaskSpec(SpecSection):
     """A complete task spec (format version 1). `privacy` is optional: absent, the task is public.
     `execution` is optional: absent, the task trains on the CPU.
     `program` (framework `torch`, model kind `program`) trains a requester's own program; `init`
-    starts the model from stored weights (`nnc.task.program_spec`). Both optional: absent, they
-    are absent from the canonical form too, so a spec without them keeps its digest.
+    starts the model from stored weights, `base_model` from a model of the library (one or the
+    other: `nnc.task.program_spec`). All optional: absent, they are absent from the canonical form
+    too, so a spec without them keeps its digest.
     `inference` makes it an inference task (`nnc.task.inference_spec`): it runs the model over
     the dataset instead of training it, so it has neither `training` nor `acceptance`, which
     every other spec must have."""
@@ -217,6 +218,7 @@ class TaskSpec(SpecSection):
     privacy: PrivacySpec | None = None
     program: ProgramSpec | None = None
     init: InitSpec | None = None
+    base_model: BaseModelSpec | None = None
     inference: InferenceSpec | None = None
 
     @field_validator("version")
@@ -234,6 +236,12 @@ class TaskSpec(SpecSection):
     def device(self) -> Device:
         """The spec's `execution.device` (`cpu` when the section is absent)."""
         return "cpu" if self.execution is None else self.execution.device
+
+    @property
+    def starts_from_weights(self) -> bool:
+        """Whether the model starts from given weights (`init` or `base_model`), which a node fetches
+        before training and hands to the runtime as `ProgramFiles.init`."""
+        return self.init is not None or self.base_model is not None
 
     @property
     def is_inference(self) -> bool:
@@ -273,6 +281,9 @@ class TaskSpec(SpecSection):
 
     @model_validator(mode="after")
     def _check_framework(self) -> TaskSpec:
+        if self.init is not None and self.base_model is not None:
+            raise PydanticCustomError("init_and_base_model", "a spec starts from init weights or from a base_model, "
+                                      "not both (`init` names a stored file, `base_model` a model of the library)")
         if self.inference is not None:
             problem: str | None = self._inference_problem()
             if problem is not None:
@@ -288,8 +299,9 @@ class TaskSpec(SpecSection):
             problem = self._program_problem()
         elif self.dataset.name == CUSTOM_DATASET:
             problem = "cannot read dataset 'custom' (only a task's own program does: name one in `program`)"
-        elif self.init is not None and self.framework not in INIT_FRAMEWORKS:
-            problem = f"cannot start from init weights (frameworks that can: {', '.join(sorted(INIT_FRAMEWORKS))})"
+        elif self.starts_from_weights and self.framework not in INIT_FRAMEWORKS:
+            what = "init weights" if self.init is not None else "a base_model"
+            problem = f"cannot start from {what} (frameworks that can: {', '.join(sorted(INIT_FRAMEWORKS))})"
         elif self.model.kind not in rule.kinds:
             problem = f"needs model.kind {' or '.join(repr(k) for k in sorted(rule.kinds))}"
         elif dataset_kind(self.dataset.name) != rule.dataset:
@@ -315,12 +327,12 @@ class TaskSpec(SpecSection):
         """What is wrong with an inference spec: its weights, model kind and outputs must fit."""
         assert self.inference is not None
         outputs = self.inference.outputs
-        if self.init is None:
-            return "cannot run a model without weights: an inference task needs an `init` section"
+        if not self.starts_from_weights:
+            return "cannot run a model without weights: an inference task needs `init` or `base_model`"
         if self.program is not None or isinstance(self.model, ProgramModelSpec):
             return self._program_problem()
         if self.framework not in INIT_FRAMEWORKS:
-            return f"cannot load init weights (frameworks that can: {', '.join(sorted(INIT_FRAMEWORKS))})"
+            return f"cannot load given weights (frameworks that can: {', '.join(sorted(INIT_FRAMEWORKS))})"
         if self.dataset.name == CUSTOM_DATASET:
             return "cannot read dataset 'custom' (only a task's own program does: name one in `program`)"
         if outputs in ("logits", "classes") and self.model.kind not in ("mlp", "cnn"):
@@ -438,15 +450,16 @@ def load_spec(path: str | Path) -> TaskSpec:
     return parse_spec(raw, source=str(path))
 
 
-_OPTIONAL_SECTIONS: Final = ("execution", "privacy", "program", "init", "inference", "training", "acceptance")
+_OPTIONAL_SECTIONS: Final = ("execution", "privacy", "program", "init", "base_model", "inference", "training",
+                             "acceptance")
 """Sections absent from the canonical form when absent from the spec (older specs keep their digest)."""
 
 
 def canonical_json(spec: TaskSpec) -> bytes:
     """The spec as canonical JSON: every field (defaults included; an absent optional section such
-    as `privacy`, `execution`, `program`, `init` or `inference`, or an inference task's absent
-    `training` and `acceptance`, stays absent, so a spec written before a section existed keeps
-    its digest), keys sorted, no whitespace, UTF-8.
+    as `privacy`, `execution`, `program`, `init`, `base_model` or `inference`, or an inference
+    task's absent `training` and `acceptance`, stays absent, so a spec written before a section
+    existed keeps its digest), keys sorted, no whitespace, UTF-8.
 
     Numbers are written as Python's `json` writes them (floats by their shortest repr), so the
     bytes are a pure function of the validated spec.

@@ -76,18 +76,19 @@ def to_device(data: T, device: torch.device) -> T:
     return dataclasses.replace(data, **moved) if moved else data
 
 
-def on_cpu(value: Any) -> Any:
+def on_cpu(value: Any, *, copy: bool = False) -> Any:
     """`value` with every tensor in it (nested dicts, lists, tuples) detached and on the CPU: the
-    form checkpoints, model files and replayed weights take, whatever trained them."""
+    form checkpoints, model files and replayed weights take, whatever trained them. `copy`: CPU
+    tensors are copied too (a snapshot that training, going on, cannot change)."""
     if isinstance(value, torch.Tensor):
-        return value.detach().to("cpu")
+        return value.detach().to("cpu", copy=copy)
     if isinstance(value, Mapping):
-        return {key: on_cpu(item) for key, item in value.items()}
+        return {key: on_cpu(item, copy=copy) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(on_cpu(item) for item in value)
+        return type(value)(on_cpu(item, copy=copy) for item in value)
     return value
 
 
-def cpu_weights(weights: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """`weights` as a name → CPU tensor dict (no copy for tensors already there)."""
-    return {name: tensor.detach().to("cpu") for name, tensor in weights.items()}
+def cpu_weights(weights: Mapping[str, torch.Tensor], *, copy: bool = False) -> dict[str, torch.Tensor]:
+    """`weights` as a name → CPU tensor dict (no copy for tensors already there unless `copy`)."""
+    return {name: tensor.detach().to("cpu", copy=copy) for name, tensor in weights.items()}

@@ -31,20 +31,18 @@ from torch import nn
 from nnc.errors import TrainingError
 from nnc.task import TaskSpec, spec_digest
 from nnc.task.timing import StepTiming
+from nnc.training.checkpoint_writer import CheckpointWriter, link_checkpoint
 from nnc.training.checkpoints import (
     Checkpoint,
     CheckpointState,
     atomic_save,
-    checkpoint_path,
     list_checkpoints,
     load_checkpoint,
-    next_link,
-    save_checkpoint,
     verify_state,
 )
 from nnc.training.data import BatchSampler
 from nnc.training.device import cpu_weights, deterministic_cuda, on_cpu, to_device, training_device
-from nnc.training.digest import chain_genesis, model_digest, round_loss
+from nnc.training.digest import model_digest
 from nnc.training.program import Program, TrainData
 
 logger = logging.getLogger(__name__)
@@ -126,18 +124,14 @@ def record_checkpoint(spec: TaskSpec, workdir: Path, history: list[Checkpoint], 
                       weights: Mapping[str, torch.Tensor], optimizer_state: Mapping[str, Any],
                       on_checkpoint: Callable[[Checkpoint], None] | None, *, node: str | None) -> list[Checkpoint]:
     """Extends `node`'s chain by the checkpoint of `step` (loss rounded), writes its file, calls
-    `on_checkpoint`; returns the chain so far. Every runtime checkpoints through here, so every
-    chain starts from `chain_genesis(spec, node)` (its first link, when `history` is empty).
-    Weights and optimizer state are saved on the CPU, whatever device trained them."""
-    decimals = spec.determinism.digest_decimals
-    weights, optimizer_state = cpu_weights(weights), on_cpu(optimizer_state)
-    head = bytes.fromhex(history[-1].chain_head) if history else chain_genesis(spec, node)
-    link = next_link(head, checkpoint_path(workdir, step), step, round_loss(raw_loss, decimals), weights, decimals)
-    history = [*history, link]
-    save_checkpoint(link, spec_digest(spec), weights, optimizer_state, history, node=node)
-    logger.info("%s: checkpoint step %d loss %.6f chain %s", spec.name, step, link.loss, link.chain_head[:16])
+    `on_checkpoint`; returns the chain so far. Every runtime checkpoints through here or through a
+    `CheckpointWriter` (the same links, written behind the loop), so every chain starts from
+    `chain_genesis(spec, node)` (its first link, when `history` is empty). Weights and optimizer
+    state are saved on the CPU, whatever device trained them."""
+    history = link_checkpoint(spec, workdir, history, step, raw_loss, cpu_weights(weights), on_cpu(optimizer_state),
+                              node=node)
     if on_checkpoint is not None:
-        on_checkpoint(link)
+        on_checkpoint(history[-1])
     return history
 
 
@@ -271,16 +265,17 @@ def train_program(
             logger.info("training %s (%s) on %s: steps %d..%d, batch %d, %s lr %g, %d thread(s)", spec.name,
                         spec.framework, device, step + 1, training.steps, training.batch_size, training.optimizer,
                         training.learning_rate, spec.determinism.threads)
-        while step < training.steps:
-            step += 1
-            raw_loss = train_step(program, model, optimizer, data, _batch(sampler, step, device), step)
-            if not math.isfinite(raw_loss):
-                logger.warning("%s: loss is %s at step %d", spec.name, raw_loss, step)
-            if on_progress is not None and (step % PROGRESS_EVERY == 0 or step == training.steps):
-                on_progress(step, raw_loss)
-            if is_checkpoint_step(spec, step):
-                history = record_checkpoint(spec, workdir, history, step, raw_loss, program.weights(model),
-                                            optimizer.state_dict(), on_checkpoint, node=node)
+        with CheckpointWriter(spec, workdir, history, on_checkpoint, node=node) as writer:
+            while step < training.steps:
+                step += 1
+                raw_loss = train_step(program, model, optimizer, data, _batch(sampler, step, device), step)
+                if not math.isfinite(raw_loss):
+                    logger.warning("%s: loss is %s at step %d", spec.name, raw_loss, step)
+                if on_progress is not None and (step % PROGRESS_EVERY == 0 or step == training.steps):
+                    on_progress(step, raw_loss)
+                if is_checkpoint_step(spec, step):
+                    writer.submit(step, raw_loss, program.weights(model), optimizer.state_dict())
+            history = writer.close()
         model.eval()
         metric = program.metric(model, data)
         weights = program.weights(model)

@@ -24,11 +24,12 @@ from nnc.daemon import StopFlag
 from nnc.errors import ContractRevertError, NNCError, ResourceLimitError, ServiceUnavailableError, TrainingError
 from nnc.inference import run_inference
 from nnc.inference.sandboxed import run_sandboxed
+from nnc.library import fetch_task_files
 from nnc.runtimes.dispatch import train
 from nnc.task import TaskSpec
 from nnc.training import TrainingResult
 from nnc.training.data import fetch_dataset
-from nnc.training.program_package import ProgramFiles, fetch_program_files
+from nnc.training.program_package import ProgramFiles
 from nnc.verification.bundle import publish_bundle
 from nnc.verification.verifier import Verifier
 from nnc.worker.intake import fetch_spec
@@ -113,7 +114,7 @@ class Execution:
             spec = fetch_spec(n.store, task_id, record.spec_uri, "0x" + task.spec_digest.hex())
             workdir = n.workdir(task_id)
             dataset_file = n.key.open_dataset(fetch_dataset(spec, n.store, workdir, n.dataset_cache))
-            files = fetch_program_files(spec, n.store, n.home / "cache")
+            files = fetch_task_files(spec, n.client, n.store, n.home / "cache", n.key.private)
             if spec.inference is not None:
                 result_digest, result_uri, summary = self.run_inference(task_id, spec, workdir, dataset_file, files)
             else:

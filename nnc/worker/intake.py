@@ -6,6 +6,7 @@ task's compute units, with `deadline_margin` to spare): a missed deadline costs 
 collateral. The estimate uses the benchmark of the device the task would train on here (its GPU,
 or its CPU for a CPU task), and a task that may train on a GPU is taken only as
 `nnc.task.execution.node_refusal` allows (a replicated GPU task only on the GPU model it names).
+A task starting from a library model is applied for only once that model is fetched and checked.
 Once applied, the task's sandboxed training child is started ahead (standby).
 """
 
@@ -13,10 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from pathlib import Path
 from typing import Any
 
 from nnc.chain.types import TaskStatus
 from nnc.errors import ContractRevertError, NNCError, StorageError, TaskSpecError
+from nnc.library import fetch_base_model, fetch_task_files
 from nnc.node.estimate import estimate_training_seconds, format_seconds
 from nnc.runtimes.requirements import unmet_requirements
 from nnc.runtimes.sandboxed import program_limits
@@ -25,7 +28,7 @@ from nnc.storage import Store
 from nnc.task import TaskSpec, compute_units, parse_spec
 from nnc.task.execution import TrainingDevice, node_refusal, resolve_device
 from nnc.training.data import fetch_dataset
-from nnc.training.program_package import fetch_program_files
+from nnc.worker.membership import registered_offers
 from nnc.worker.node import Node
 from nnc.worker.state import Phase
 
@@ -43,11 +46,15 @@ def fetch_spec(store: Store, task_id: int, spec_uri: str, spec_digest_hex: str) 
     return parse_spec(data)
 
 
-def program_refusal(spec: TaskSpec) -> None:
-    """Raises `TaskSpecError` when this node cannot run the spec's program: a package it `requires`
-    is missing here or at a version its specifier excludes, or no isolating sandbox."""
+def program_refusal(spec: TaskSpec, home: Path) -> None:
+    """Raises `TaskSpecError` when the node at `home` cannot run the spec's program: a package it
+    `requires` is not among those the node registered in its profile (what requesters matched
+    it on), or missing here or at a version its specifier excludes, or no isolating sandbox."""
     assert spec.program is not None
-    unmet = unmet_requirements(spec.program.requires)
+    offers = registered_offers(home)
+    unmet = unmet_requirements(spec.program.requires, {} if offers is None else offers.get("packages", {}),
+                               where="in this node's registered profile")
+    unmet += unmet_requirements(spec.program.requires)
     if unmet:
         raise TaskSpecError(f"its program needs what this node lacks: {'; '.join(unmet)}")
     if isolation() != BWRAP:
@@ -68,7 +75,9 @@ class Intake:
                 raise TaskSpecError(f"framework {spec.framework!r} is not among this node's runtimes "
                                     f"({', '.join(n.runtimes)})")
             if spec.program is not None:
-                program_refusal(spec)
+                program_refusal(spec, n.home)
+            if spec.base_model is not None:  # fetched and checked (then cached) before the collateral is at stake
+                fetch_base_model(spec, n.client, n.store, n.home / "cache", n.key.private)
             if spec.privacy is not None and not n.key.can_read(
                     fetch_dataset(spec, n.store, n.workdir(task_id), n.dataset_cache)):
                 raise TaskSpecError("its private dataset is not encrypted to this node's key")
@@ -97,7 +106,7 @@ class Intake:
                 return
         n.state.set(task_id, Phase.APPLIED, spec_uri=spec_uri)
         log.info("task %d: %s applied", task_id, n.tag)
-        if spec.program is None and spec.init is None:  # a child started now would not see their files
+        if spec.program is None and not spec.starts_from_weights:  # a child started now would not see their files
             n.standby.prepare(task_id, spec, n.workdir(task_id), n.sandbox_limits())
         elif spec.inference is not None and spec.program is None and n.settings.sandbox:
             self.prepare_inference(task_id, spec)
@@ -108,7 +117,7 @@ class Intake:
         n = self.node
         try:
             workdir = n.workdir(task_id)
-            files = fetch_program_files(spec, n.store, n.home / "cache")
+            files = fetch_task_files(spec, n.client, n.store, n.home / "cache", n.key.private)
             dataset_file = n.key.open_dataset(fetch_dataset(spec, n.store, workdir, n.dataset_cache))
         except (NNCError, OSError) as exc:  # the run fetches again, and gives up if it must
             log.warning("task %d: %s could not fetch its files ahead: %s", task_id, n.tag, exc)

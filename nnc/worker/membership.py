@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
+from typing import Any
 
 from nnc.chain.types import ETH
 from nnc.jsonfile import write_json_atomic
@@ -13,6 +15,19 @@ from nnc.worker.node import Node
 
 # the worker daemon's lines share one logger, whichever role writes them (operators filter on it)
 log = logging.getLogger("nnc.worker.daemon")
+
+REGISTERED_OFFERS = "registered-offers.json"
+"""In the node's home: the runtimes and packages its registered profile declares."""
+
+
+def registered_offers(home: Path) -> dict[str, Any] | None:
+    """The runtimes and packages the node at `home` last registered (None: it has not, or before
+    profiles listed packages): `{"runtimes": {framework: {package: version}}, "packages": {...}}`."""
+    path = home / REGISTERED_OFFERS
+    if not path.is_file():
+        return None
+    offers: dict[str, Any] = json.loads(path.read_text())
+    return offers
 
 
 class Membership:
@@ -49,17 +64,16 @@ class Membership:
         n.gpu_models = [gpu.name for gpu in profile.gpus]
         digest, hw_class = profile_digest(profile), hardware_class(profile)
         registered = n.registry.node(n.address)
-        registered_runtimes = n.home / "runtimes.json"
-        runtimes_changed = (not registered_runtimes.is_file()
-                            or json.loads(registered_runtimes.read_text()) != profile.runtimes)
-        if registered.registered and registered.hardware_class == hw_class and not runtimes_changed:
+        offers = {"runtimes": profile.runtimes, "packages": profile.packages}
+        offers_changed = registered_offers(n.home) != offers
+        if registered.registered and registered.hardware_class == hw_class and not offers_changed:
             return
         n.store.put_bytes(profile_json(profile))
         if registered.registered:
             n.registry.update_profile(digest, hw_class)
         else:
             n.registry.register(digest, hw_class)
-        write_json_atomic(registered_runtimes, profile.runtimes)
+        write_json_atomic(n.home / REGISTERED_OFFERS, offers)
         log.info("%s: profile 0x%s… registered, hardware class %d, matmul %.1f GFLOPS, runtimes %s", n.tag,
                  digest.hex()[:12], hw_class, profile.benchmark.matmul_gflops, ", ".join(profile.runtimes))
 

@@ -42,6 +42,8 @@ KEYS: dict[str, set[str]] = {
     },
     "worker_overhead": {"steps", "seconds", "worker_overhead_ratio", "sandboxed_overhead_ratio",
                         "standby_overhead_ratio"},
+    "checkpoint_stall": {"checkpoint_inline_ms", "checkpoint_loop_ms", "checkpoint_stall_fraction",
+                         "checkpoint_parameters"},
     "workloads": {"stream_1gib_peak_mem_mb", "stream_seconds", "stream_mb_s", "program_overhead_ratio",
                   "program_plain_seconds", "program_worker_seconds", "program_steps", "program_rounds"},
     "zk": {

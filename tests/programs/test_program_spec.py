@@ -97,6 +97,47 @@ def test_requirements_are_matched_against_installed_versions() -> None:
     assert unmet_requirements({"no-such-package-nnc": ">=1"}) == ["no-such-package-nnc>=1 is not installed"]
 
 
+def test_requirements_are_matched_against_registered_packages_by_normal_name() -> None:
+    registered = {"pillow": "10.1.0", "torch": "2.5.0"}
+    assert unmet_requirements({"Pillow": ">=9", "TORCH": ">=2"}, registered, where="registered") == []
+    assert unmet_requirements({"torch": ">=2.6"}, registered, where="registered") == [
+        "torch>=2.6 is not met by the registered torch 2.5.0"]
+    assert unmet_requirements({"numpy": ">=1"}, registered, where="registered") == ["numpy>=1 is not registered"]
+
+
+def test_a_node_refuses_a_program_its_registered_profile_does_not_offer(tmp_path: Path) -> None:
+    """Requesters match nodes on their registered profiles: a node takes no program needing a
+    package its profile did not declare, even one installed since (it must re-register first)."""
+    from nnc.runtimes.requirements import installed_packages
+    from nnc.worker.intake import program_refusal
+    from nnc.worker.membership import REGISTERED_OFFERS
+
+    spec = load_spec(EXAMPLES / "program-resnet-cnn.json")
+    (tmp_path / REGISTERED_OFFERS).write_text(json.dumps({"runtimes": {}, "packages": {"torch": "2.5.0"}}))
+    with pytest.raises(TaskSpecError, match=r"pillow>=9 is not in this node's registered profile"):
+        program_refusal(spec, tmp_path)
+    (tmp_path / REGISTERED_OFFERS).write_text(json.dumps({"runtimes": {}, "packages": installed_packages()}))
+    try:
+        program_refusal(spec, tmp_path)
+    except TaskSpecError as exc:  # no bubblewrap on this machine: the sandbox refusal, not a package one
+        assert "registered profile" not in str(exc) and "bubblewrap" in str(exc)
+
+
+def test_profiles_list_packages_and_older_profiles_still_parse() -> None:
+    from dataclasses import asdict
+
+    from nnc.node.profile import HardwareProfile, profile_from_json, profile_json
+    from nnc.runtimes.requirements import installed_packages
+
+    assert installed_packages()["torch"].startswith("2.")
+    profile = HardwareProfile(cpu_model="cpu", cpu_cores=2, ram_bytes=1, gpus=[], cuda_driver=None, cuda=None,
+                              python="3.11", torch="2", numpy="2", os="linux", packages={"torch": "2"})
+    assert profile_from_json(profile_json(profile)) == profile
+    older = asdict(profile)
+    del older["packages"]
+    assert profile_from_json(json.dumps(older)).packages == {}
+
+
 def test_fetching_checks_the_package_and_init_digests(tmp_path: Path) -> None:
     store = LocalStore(tmp_path / "store")
     document = example_document()
