@@ -3,10 +3,12 @@
 result` writes outputs equal to the model's own forward pass; a spot-checked node that made up
 a shard is caught by the drawn verifier's re-run and slashed by the DAO; a replica that made up
 its outputs is outvoted, slashed and unpaid, and the books close; a private task's outputs are
-sealed and open only with the requester's key."""
+sealed and open only with the requester's key; a library model (`base_model`) runs as an
+inference task and agrees with `nnc model run`."""
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 from typing import Any
@@ -19,14 +21,16 @@ from click.testing import CliRunner
 from nnc.chain.deploy import NNT
 from nnc.chain.dispute import Arbitration
 from nnc.chain.market import Market
+from nnc.chain.models import ModelMetadata, Models
 from nnc.chain.registry import Registry
 from nnc.chain.types import ETH, Bond, TaskStatus
 from nnc.cli import cli
-from nnc.devnet import REQUESTER, Devnet
+from nnc.devnet import DEPLOYER, REQUESTER, Devnet
 from nnc.inference import outputs_digest, read_outputs, run_inference, shard_digest, write_outputs
 from nnc.storage import LocalStore, Store
 from nnc.storage.crypto import generate_key, is_encrypted, public_key_hex
 from nnc.task import DATASET_SHAPES, ModelSpec, TaskSpec, parse_spec
+from nnc.task.publish import PublishOptions, publish_task
 from nnc.task.spec import PrivacySpec
 from nnc.training.init_weights import read_init_weights
 from nnc.training.models import build_model
@@ -184,3 +188,43 @@ def test_a_private_inference_tasks_outputs_open_only_with_the_requesters_key(
     assert private.inference is not None
     shards = read_outputs(tmp_path / f"outputs-{task_id}.npz", private.inference)
     assert np.allclose(np.concatenate(shards), forward(*files), atol=1e-5)
+
+
+def test_an_inference_task_runs_a_library_model_and_agrees_with_nnc_model_run(
+        chain: Devnet, tmp_path: Path, files: tuple[Path, Path]) -> None:
+    """A trained task's model, registered; a second requester's inference task names it as its
+    `base_model`: two sandboxed workers fetch and check it, agree, the task settles, and the
+    delivered logits pick the classes `nnc model run` prints for the same inputs."""
+    net = make_network(chain, tmp_path, chain.node_indices()[:2], sandbox=True)
+    trained = net.publish(replication=1)
+    net.settle(trained)
+    market = net.market()
+    revealed = market.contract.events.ResultRevealed().get_logs(from_block=0, argument_filters={"taskId": trained})
+    model_id = Models(chain.client(REQUESTER)).register_from_task(trained, ModelMetadata(
+        model_uri=str(revealed[0]["args"]["resultURI"]), licence="MIT", framework="torch", metric="accuracy",
+        spec_uri=str(market.published_event(trained)["specURI"])))
+
+    document = inference_document(files[0], INPUTS, dataset=files[1])
+    del document["init"]
+    document["base_model"] = {"id": model_id}
+    document["dataset"]["uri"] = net.store.put_file(files[1])
+    spec = parse_spec(document)
+    task_id, _ = publish_task(chain.client(DEPLOYER), net.store, spec, PublishOptions(
+        budget=10**18, replication=2, collateral=10 * NNT, apply_window=60, deadline=600))
+    net.settle(task_id)
+    task = market.task(task_id)
+    assert {market.result_of(task_id, n) for n in market.assignees(task_id)} == {task.result_digest}
+
+    env = {"NNC_RPC_URL": chain.rpc_url, "NNC_KEY_FILE": str(chain.key_file(DEPLOYER)),
+           "NNC_DEPLOYMENT_FILE": str(chain.deployment_file), "NNC_DATA_DIR": str(tmp_path / "cli"),
+           "NNC_STORAGE_URL": f"local://{tmp_path / 'store'}"}
+    delivered = CliRunner().invoke(cli, ["task", "result", str(task_id), str(tmp_path / "out.npz")], env=env)
+    assert delivered.exit_code == 0, delivered.output
+    assert spec.inference is not None
+    logits = np.concatenate(read_outputs(tmp_path / "out.npz", spec.inference))
+    with np.load(files[1]) as archive:
+        np.savez(tmp_path / "some.npz", inputs=archive["inputs"][:8])
+    ran = CliRunner().invoke(cli, ["model", "run", str(model_id), "--input", str(tmp_path / "some.npz"), "--json"],
+                             env=env)
+    assert ran.exit_code == 0, ran.output
+    assert [p["label"] for p in json.loads(ran.stdout)["predictions"]] == logits[:8].argmax(axis=1).tolist()
