@@ -1,5 +1,5 @@
 """Deploying the protocol: token, registry, reputation, rewards pool, market config, market
-(with its external libraries), strategies and the model registry.
+(with its external libraries), strategies, the model registry and the co-funding factory.
 
 Two deploy profiles (`PROFILES`, chosen by name with `profile_params`; defined in
 `nnc.chain.profiles`, which loads no web3, and re-exported here):
@@ -93,6 +93,7 @@ def deploy_protocol(client: ChainClient, params: ProtocolParams = DEVNET) -> Dep
     addresses.update({STRATEGY_CONTRACTS[name]: s.address for name, s in strategies.items()})
     addresses.update(zk_addresses)
     addresses.update(deploy_governance(client, params, token, registry, reputation, pool, config, market, models))
+    addresses.update(_deploy_cofunding(client, market, addresses["Arbitration"], addresses["SpotCheck"]))
     deployment = Deployment(chain_id=client.w3.eth.chain_id, start_block=start_block, deployer=deployer,
                             addresses=addresses, libraries=dict(client.libraries), profile=params.profile)
     client.deployment = deployment
@@ -104,6 +105,14 @@ def _deploy_strategy(client: ChainClient, contract: str, registry: Contract, rep
     if contract == "FirstComeStrategy":
         return client.deploy(contract)
     return client.deploy(contract, registry.address, reputation.address, market.address)
+
+
+def _deploy_cofunding(client: ChainClient, market: Contract, arbitration: str, spot_check: str) -> dict[str, str]:
+    """Co-funded tasks: the pool implementation (its initializer disabled) and the factory that
+    clones it. Neither has an admin or a role: a pool is a requester like any other."""
+    implementation = client.deploy("CoFundingPool")
+    factory = client.deploy("CoFundingFactory", market.address, arbitration, spot_check, implementation.address)
+    return {"CoFundingPool": implementation.address, "CoFundingFactory": factory.address}
 
 
 def _grant(client: ChainClient, contract: Contract, role_name: str, account: str) -> None:

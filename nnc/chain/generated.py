@@ -17,6 +17,7 @@ ENUMS: Final[dict[str, tuple[str, ...]]] = {
     "OperationState": ("Unset", "Waiting", "Ready", "Done"),  # TimelockController.OperationState
     # IReputation.Outcome
     "Outcome": ("Agreed", "AgreedEarly", "Dissented", "Missed", "FailedVerification", "Rejected"),
+    "PoolStatus": ("None", "Funding", "Published", "Refunding"),  # ICoFundingPool.PoolStatus
     # IGovernor.ProposalState
     "ProposalState": ("Pending", "Active", "Canceled", "Defeated", "Succeeded", "Queued", "Expired", "Executed"),
     "QualitySource": ("None", "Requester", "Oracle", "Arbitration"),  # ITaskMarket.QualitySource
@@ -48,6 +49,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "ChallengeWindowClosed": (ErrorArg("taskId", "uint256", None), ErrorArg("endedAt", "uint64", None)),
     "ChallengeWindowOpen": (ErrorArg("taskId", "uint256", None), ErrorArg("endsAt", "uint64", None)),
     "CheckpointUnorderedInsertion": (),
+    "ContributionTooSmall": (ErrorArg("amount", "uint256", None), ErrorArg("min", "uint256", None)),
     "DeadlineInPast": (ErrorArg("deadline", "uint64", None), ErrorArg("currentTime", "uint64", None)),
     "DeadlineNotReached": (ErrorArg("taskId", "uint256", None), ErrorArg("deadline", "uint64", None)),
     "DeadlinePassed": (ErrorArg("taskId", "uint256", None), ErrorArg("deadline", "uint64", None)),
@@ -86,6 +88,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
         ErrorArg("taskId", "uint256", None), ErrorArg("have", "uint64", None), ErrorArg("need", "uint64", None),
     ),
     "FailedCall": (),
+    "FailedDeployment": (),
     "FeeNotRefundable": (ErrorArg("taskId", "uint256", None), ErrorArg("status", "uint8", "CheckStatus")),
     "FeeOnTransferToken": (
         ErrorArg("token", "address", None), ErrorArg("expected", "uint256", None),
@@ -95,6 +98,11 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "FieldTooLong": (
         ErrorArg("field", "string", None), ErrorArg("length", "uint256", None), ErrorArg("max", "uint256", None),
     ),
+    "FundingDeadlineInvalid": (
+        ErrorArg("fundingDeadline", "uint64", None), ErrorArg("currentTime", "uint64", None),
+        ErrorArg("applyDeadline", "uint64", None),
+    ),
+    "FundingDeadlinePassed": (ErrorArg("fundingDeadline", "uint64", None),),
     "GainNeedsValue": (ErrorArg("outcome", "uint8", "Outcome"),),
     "GainTooLarge": (ErrorArg("gain", "uint16", None), ErrorArg("max", "uint16", None)),
     "GovernorAlreadyCastVote": (ErrorArg("voter", "address", None),),
@@ -125,6 +133,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
         ErrorArg("proposalId", "uint256", None), ErrorArg("current", "uint8", "ProposalState"),
         ErrorArg("expectedStates", "bytes32", None),
     ),
+    "InsufficientBalance": (ErrorArg("balance", "uint256", None), ErrorArg("needed", "uint256", None)),
     "InsufficientFreeStake": (
         ErrorArg("node", "address", None), ErrorArg("have", "uint256", None), ErrorArg("need", "uint256", None),
     ),
@@ -141,10 +150,12 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
         ErrorArg("want", "uint8", "CheckStatus"),
     ),
     "InvalidFullGainValue": (ErrorArg("fullGainValue", "uint96", None),),
+    "InvalidInitialization": (),
     "InvalidOwner": (
         ErrorArg("modelId", "uint256", None), ErrorArg("account", "address", None),
         ErrorArg("shareBps", "uint16", None),
     ),
+    "InvalidPoolStatus": (ErrorArg("have", "uint8", "PoolStatus"), ErrorArg("want", "uint8", "PoolStatus")),
     "InvalidQuality": (ErrorArg("score", "uint16", None), ErrorArg("max", "uint16", None)),
     "InvalidReplication": (ErrorArg("replication", "uint8", None), ErrorArg("max", "uint8", None)),
     "InvalidReportWindow": (ErrorArg("reportWindow", "uint64", None), ErrorArg("max", "uint64", None)),
@@ -175,7 +186,9 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
         ErrorArg("value", "uint256", None), ErrorArg("min", "uint256", None), ErrorArg("max", "uint256", None),
     ),
     "NoAgreedResult": (ErrorArg("taskId", "uint256", None),),
+    "NoArbitration": (),
     "NoResult": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
+    "NoSpotCheck": (),
     "NoVerifierAvailable": (ErrorArg("taskId", "uint256", None),),
     "NoVotingPower": (ErrorArg("disputeId", "uint256", None), ErrorArg("voter", "address", None)),
     "NotAFieldElement": (ErrorArg("value", "uint256", None),),
@@ -190,6 +203,8 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
         ErrorArg("taskId", "uint256", None), ErrorArg("eligible", "uint256", None), ErrorArg("needed", "uint256", None),
     ),
     "NotInPool": (ErrorArg("node", "address", None),),
+    "NotInitializing": (),
+    "NotLead": (ErrorArg("caller", "address", None), ErrorArg("lead", "address", None)),
     "NotMajorityOwner": (
         ErrorArg("modelId", "uint256", None), ErrorArg("caller", "address", None), ErrorArg("shareBps", "uint16", None),
     ),
@@ -231,6 +246,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     ),
     "StrategyNotAllowed": (ErrorArg("strategy", "address", None),),
     "StringTooLong": (ErrorArg("str", "string", None),),
+    "TargetNotReached": (ErrorArg("total", "uint256", None), ErrorArg("target", "uint256", None)),
     "TaskAlreadyUsed": (ErrorArg("taskId", "uint256", None), ErrorArg("modelId", "uint256", None)),
     "TaskNotFinished": (ErrorArg("taskId", "uint256", None), ErrorArg("status", "uint8", "TaskStatus")),
     "TaskNotPublished": (ErrorArg("taskId", "uint256", None), ErrorArg("status", "uint8", "TaskStatus")),
@@ -254,12 +270,14 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "TokenNotAllowed": (ErrorArg("token", "address", None),),
     "TooFewCandidates": (ErrorArg("candidates", "uint256", None), ErrorArg("count", "uint256", None)),
     "TooManyApplicants": (ErrorArg("taskId", "uint256", None), ErrorArg("max", "uint256", None)),
+    "TooManyFunders": (ErrorArg("count", "uint256", None), ErrorArg("max", "uint256", None)),
     "TooManyOwners": (
         ErrorArg("modelId", "uint256", None), ErrorArg("count", "uint256", None), ErrorArg("max", "uint256", None),
     ),
     "UnbondingNotReady": (
         ErrorArg("node", "address", None), ErrorArg("readyAt", "uint64", None), ErrorArg("currentTime", "uint64", None),
     ),
+    "UnexpectedEth": (ErrorArg("sender", "address", None), ErrorArg("amount", "uint256", None)),
     "UnknownDispute": (ErrorArg("disputeId", "uint256", None),),
     "UnknownModel": (ErrorArg("modelId", "uint256", None), ErrorArg("modelCount", "uint256", None)),
     "UnknownParent": (ErrorArg("parentId", "uint256", None), ErrorArg("modelCount", "uint256", None)),
@@ -272,6 +290,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "VotingOpen": (ErrorArg("disputeId", "uint256", None), ErrorArg("voteEnd", "uint48", None)),
     "WindowTooLong": (ErrorArg("value", "uint64", None), ErrorArg("max", "uint64", None)),
     "WrongEthAmount": (ErrorArg("sent", "uint256", None), ErrorArg("budget", "uint256", None)),
+    "WrongEthContribution": (ErrorArg("sent", "uint256", None), ErrorArg("amount", "uint256", None)),
     "ZeroAddress": (),
     "ZeroAmount": (),
     "ZeroBudget": (),
@@ -279,6 +298,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "ZeroComputeUnits": (),
     "ZeroModelDigest": (),
     "ZeroResultDigest": (),
+    "ZeroTarget": (),
 }
 """Every custom error of the protocol's ABIs, by name: its arguments in order."""
 
@@ -292,6 +312,11 @@ STRUCTS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
     "IArbitration.Params": (
         ("minBond", "uint96"), ("votingDelay", "uint32"), ("votingPeriod", "uint32"), ("quorumBps", "uint16"),
         ("challengerShareBps", "uint16"), ("requesterShareBps", "uint16"), ("nodeBondShareBps", "uint16"),
+    ),
+    "ICoFundingPool.Terms": (
+        ("specDigest", "bytes32"), ("specURI", "string"), ("token", "address"), ("replication", "uint8"),
+        ("strategy", "address"), ("collateral", "uint96"), ("minHardwareClass", "uint8"), ("applyDeadline", "uint64"),
+        ("deadline", "uint64"), ("computeUnits", "uint64"), ("minReputation", "uint16"),
     ),
     "IMarketConfig.Params": (
         ("settlement", "struct IMarketConfig.SettlementParams"), ("abandonPenaltyBps", "uint16"),
@@ -355,6 +380,7 @@ STRUCTS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
 CONSTANTS: Final[dict[str, int]] = {
     "Arbitration.BPS": 10000,
     "Arbitration.MIN_VOTING_DELAY": 1,
+    "CoFundingPool.MAX_FUNDERS": 64,
     "FutureBlockhash.DELAY": 2,
     "MarketConfig.BPS": 10000,
     "MarketConfig.MAX_ABANDON_PENALTY_BPS": 5000,

@@ -14,6 +14,7 @@ import click
 
 from nnc.cli.api_commands import api_cmd
 from nnc.cli.chain_commands import build_cmd, claim_cmd, deploy_cmd
+from nnc.cli.cofund_commands import cofund_group
 from nnc.cli.daemon_commands import oracle_group, worker_group
 from nnc.cli.data_commands import data_group
 from nnc.cli.devnet_commands import demo_cmd, devnet_group
@@ -51,6 +52,7 @@ for command in (build_cmd, deploy_cmd, claim_cmd, devnet_group, demo_cmd, task_g
                 worker_group, oracle_group, data_group, key_group, api_cmd,
                 dispute_group, verify_group, model_group):
     cli.add_command(command)
+task_group.add_command(cofund_group)  # nnc task cofund ...
 
 
 def main() -> None:

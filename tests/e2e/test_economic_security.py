@@ -8,6 +8,7 @@ Every test checks the books: `sum(net payouts) + fee + refund == budget`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 
 from nnc.chain.deploy import NNT
 from nnc.chain.dispute import Arbitration, DisputeStatus
+from nnc.chain.funding import CoFunding
 from nnc.chain.market import Market
 from nnc.chain.registry import Registry
 from nnc.chain.settlement import node_payout
@@ -24,6 +26,8 @@ from nnc.oracle.daemon import Oracle
 from nnc.oracle.index import EventIndex
 from nnc.runtimes.dispatch import train
 from nnc.task import load_spec
+from nnc.task.cofund import CofundOptions, open_cofunded_task
+from nnc.task.publish import PublishOptions
 from nnc.verification.scenario import mine
 from nnc.worker.daemon import Worker
 from nnc.worker.state import Phase
@@ -41,17 +45,21 @@ def events(market: Market, name: str, task_id: int) -> list[dict[str, Any]]:
     return [dict(log["args"]) for log in logs]
 
 
-def with_maverick(chain: Devnet, tmp_path: Path, replication: int) -> tuple[Network, int, Market]:
+def with_maverick(chain: Devnet, tmp_path: Path, replication: int,
+                  publish: Callable[[Network], int] | None = None) -> tuple[Network, int, Market]:
     """A task of `replication` seats: `replication - 1` honest worker daemons and one maverick node
     (driven by hand) that trains the spec with another seed, so its result differs. Returns when
-    every result is in (the task Submitted)."""
+    every result is in (the task Submitted). `publish` publishes the task (default: the requester)."""
     nodes = chain.node_indices()[:replication]
     net = make_network(chain, tmp_path, nodes[:-1])
     maverick_client = chain.client(nodes[-1])
     Registry(maverick_client).register(b"\x01" * 32, 1)
     Registry(maverick_client).stake(200 * NNT)
     maverick = Market(maverick_client)
-    task_id = net.publish(budget=BUDGET, replication=replication, collateral=COLLATERAL)
+    if publish is None:
+        task_id = net.publish(budget=BUDGET, replication=replication, collateral=COLLATERAL)
+    else:
+        task_id = publish(net)
     maverick.apply(task_id)
     net.step()  # the daemons apply, the oracle assigns (first come), the daemons train and submit
     assert set(net.market().assignees(task_id)) == {*(w.node for w in net.workers), maverick_client.address}
@@ -341,3 +349,56 @@ def test_frozen_dissenter_challenged_after_settlement_is_held_then_slashed_and_n
     assert {node: market.claimable(node) for node in claimable} == claimable  # the settlement stands
     net.oracle.sync()
     assert net.oracle.index.frozen_nodes() == [] and net.oracle.poke() == []
+
+
+def test_cofunded_task_a_funder_running_a_node_gets_its_pay_and_its_share_only(chain: Devnet, tmp_path: Path) -> None:
+    """Co-funding (issue 15), r = 3: one funder also runs an honest node, a dissenter is challenged
+    and slashed. The funder's node is paid exactly the formula, as the other honest node; the pool
+    gets the refund (the dissenter's share included) and arbitration's requester share of the
+    slashed collateral, and each funder takes exactly its contribution's share of both: the
+    funder running a node gains nothing beyond the normal path. The books close to the wei."""
+    lead, funder_node, third = REQUESTER, chain.node_indices()[0], 7
+    contributions = {lead: 5 * 10**17 + 1, funder_node: 3 * 10**17 + 5, third: 2 * 10**17 + 5}
+    budget = sum(contributions.values())
+    pools: list[str] = []
+
+    def publish(net: Network) -> int:
+        options = CofundOptions(task=PublishOptions(budget=budget, replication=3, collateral=COLLATERAL,
+                                                    apply_window=60, deadline=600),
+                                amount=contributions[lead], funding_window=40)
+        pool, _ = open_cofunded_task(chain.client(lead), net.store, load_spec(TINY_SPEC), options)
+        for account in (funder_node, third):
+            CoFunding(chain.client(account)).contribute(pool, contributions[account])
+        pools.append(pool)
+        return CoFunding(chain.client(third)).publish(pool)
+
+    net, task_id, maverick = with_maverick(chain, tmp_path, 3, publish)
+    pool = pools[0]
+    market = net.market()
+    registry = Registry(chain.client(0))
+    assert market.task(task_id).requester == pool
+    assert chain.address(funder_node) in {w.node for w in net.workers}
+    challenge_and_slash(chain, task_id, maverick.client.address)
+    reputation = {w.node: registry.reputation_of(w.node) for w in net.workers}
+    net.step()
+    advance_time(chain, market.settlement_params().challenge_window + 1)
+    net.run_until("task settled", lambda: net.status(task_id) == TaskStatus.SETTLED)
+
+    task = market.task(task_id)
+    paid = assert_books_close(market, task_id, budget)
+    params, eth_value = market.settlement_params(), market.token_value(ETH)
+    for node, amount in paid.items():
+        assert amount == node_payout(budget, 3, task.compute_units, 0, task.quality_score, reputation[node], params,
+                                     eth_value).net, "every honest node, the funder's too, paid the formula"
+    refund = int(events(market, "TaskSettled", task_id)[0]["refund"])
+    assert market.claimable(pool) == refund
+    nnt_share = COLLATERAL * chain.params.requester_share_bps // 10_000
+    assert Arbitration(chain.client(0)).claimable(pool) == nnt_share
+    nnt = str(chain.client(0).token.address)
+    CoFunding(chain.client(third)).collect_due(pool, nnt)  # arbitration's requester share, into the pool
+    for token, total in ((ETH, refund), (nnt, nnt_share)):
+        got = {a: CoFunding(chain.client(a)).claim(pool, token) for a in (funder_node, third, lead)}
+        for account in (funder_node, third):
+            assert got[account] == total * contributions[account] // budget, (token, account)
+        assert got[lead] == total - got[funder_node] - got[third]
+    assert market.claimable(chain.address(funder_node)) == paid[chain.address(funder_node)], "nothing more"

@@ -133,7 +133,7 @@ def _python_enum_mirrors() -> list[tuple[type[IntEnum], str]]:
 def test_the_python_enums_match_the_contracts() -> None:
     found = _python_enum_mirrors()
     assert {name for _, name in found} >= {"TaskStatus", "Bond", "Ineligibility", "AbandonReason", "CheckStatus",
-                                           "DisputeStatus", "DrawState", "Visibility"}
+                                           "DisputeStatus", "DrawState", "Visibility", "PoolStatus"}
     for cls, name in found:
         assert [(m.name, m.value) for m in cls] == [(_upper_snake(m), i) for i, m in enumerate(ENUMS[name])], (
             f"{cls.__module__}.{cls.__qualname__} differs from the contracts' {name}")
@@ -141,6 +141,7 @@ def test_the_python_enums_match_the_contracts() -> None:
 
 def test_the_struct_views_match_the_contracts() -> None:
     from nnc.chain.dispute import CheckView
+    from nnc.chain.funding import PoolTerms
     from nnc.chain.models import ModelMetadata, ModelOwner, ModelView
     from nnc.chain.types import MarketParams, NodeView, ParticipationView, SettlementParams, TaskView
 
@@ -148,7 +149,7 @@ def test_the_struct_views_match_the_contracts() -> None:
              (SettlementParams, "IMarketConfig.SettlementParams", 0), (MarketParams, "IMarketConfig.Params", 0),
              (NodeView, "INodeRegistry.Node", 1), (CheckView, "ISpotCheck.Check", 0),
              (ModelView, "IModelRegistry.Model", 1), (ModelMetadata, "IModelRegistry.Metadata", 0),
-             (ModelOwner, "IModelRegistry.Owner", 0)]
+             (ModelOwner, "IModelRegistry.Owner", 0), (PoolTerms, "ICoFundingPool.Terms", 0)]
     for view, struct, keys in views:  # a view may start with the key it was read by (task id, address)
         fields = [f.name for f in dataclasses.fields(view)][keys:]
         assert fields == [_snake(f) for f, _ in STRUCTS[struct]], f"{view.__name__} differs from {struct}"

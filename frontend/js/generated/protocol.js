@@ -15,6 +15,7 @@ export const ENUMS = Object.freeze({
   OperationState: Object.freeze(['Unset', 'Waiting', 'Ready', 'Done']), // TimelockController.OperationState
   // IReputation.Outcome
   Outcome: Object.freeze(['Agreed', 'AgreedEarly', 'Dissented', 'Missed', 'FailedVerification', 'Rejected']),
+  PoolStatus: Object.freeze(['None', 'Funding', 'Published', 'Refunding']), // ICoFundingPool.PoolStatus
   ProposalState: Object.freeze([
     'Pending', 'Active', 'Canceled', 'Defeated', 'Succeeded', 'Queued', 'Expired', 'Executed',
   ]), // IGovernor.ProposalState
@@ -71,6 +72,9 @@ export const ERRORS = Object.freeze({
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'endsAt', type: 'uint64', enum: null },
   ]),
   CheckpointUnorderedInsertion: Object.freeze([]),
+  ContributionTooSmall: Object.freeze([
+    { name: 'amount', type: 'uint256', enum: null }, { name: 'min', type: 'uint256', enum: null },
+  ]),
   DeadlineInPast: Object.freeze([
     { name: 'deadline', type: 'uint64', enum: null }, { name: 'currentTime', type: 'uint64', enum: null },
   ]),
@@ -137,6 +141,7 @@ export const ERRORS = Object.freeze({
     { name: 'need', type: 'uint64', enum: null },
   ]),
   FailedCall: Object.freeze([]),
+  FailedDeployment: Object.freeze([]),
   FeeNotRefundable: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'status', type: 'uint8', enum: 'CheckStatus' },
   ]),
@@ -151,6 +156,11 @@ export const ERRORS = Object.freeze({
     { name: 'field', type: 'string', enum: null }, { name: 'length', type: 'uint256', enum: null },
     { name: 'max', type: 'uint256', enum: null },
   ]),
+  FundingDeadlineInvalid: Object.freeze([
+    { name: 'fundingDeadline', type: 'uint64', enum: null }, { name: 'currentTime', type: 'uint64', enum: null },
+    { name: 'applyDeadline', type: 'uint64', enum: null },
+  ]),
+  FundingDeadlinePassed: Object.freeze([{ name: 'fundingDeadline', type: 'uint64', enum: null }]),
   GainNeedsValue: Object.freeze([{ name: 'outcome', type: 'uint8', enum: 'Outcome' }]),
   GainTooLarge: Object.freeze([
     { name: 'gain', type: 'uint16', enum: null }, { name: 'max', type: 'uint16', enum: null },
@@ -186,6 +196,9 @@ export const ERRORS = Object.freeze({
     { name: 'proposalId', type: 'uint256', enum: null }, { name: 'current', type: 'uint8', enum: 'ProposalState' },
     { name: 'expectedStates', type: 'bytes32', enum: null },
   ]),
+  InsufficientBalance: Object.freeze([
+    { name: 'balance', type: 'uint256', enum: null }, { name: 'needed', type: 'uint256', enum: null },
+  ]),
   InsufficientFreeStake: Object.freeze([
     { name: 'node', type: 'address', enum: null }, { name: 'have', type: 'uint256', enum: null },
     { name: 'need', type: 'uint256', enum: null },
@@ -206,9 +219,13 @@ export const ERRORS = Object.freeze({
     { name: 'want', type: 'uint8', enum: 'CheckStatus' },
   ]),
   InvalidFullGainValue: Object.freeze([{ name: 'fullGainValue', type: 'uint96', enum: null }]),
+  InvalidInitialization: Object.freeze([]),
   InvalidOwner: Object.freeze([
     { name: 'modelId', type: 'uint256', enum: null }, { name: 'account', type: 'address', enum: null },
     { name: 'shareBps', type: 'uint16', enum: null },
+  ]),
+  InvalidPoolStatus: Object.freeze([
+    { name: 'have', type: 'uint8', enum: 'PoolStatus' }, { name: 'want', type: 'uint8', enum: 'PoolStatus' },
   ]),
   InvalidQuality: Object.freeze([
     { name: 'score', type: 'uint16', enum: null }, { name: 'max', type: 'uint16', enum: null },
@@ -255,9 +272,11 @@ export const ERRORS = Object.freeze({
     { name: 'max', type: 'uint256', enum: null },
   ]),
   NoAgreedResult: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
+  NoArbitration: Object.freeze([]),
   NoResult: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
   ]),
+  NoSpotCheck: Object.freeze([]),
   NoVerifierAvailable: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
   NoVotingPower: Object.freeze([
     { name: 'disputeId', type: 'uint256', enum: null }, { name: 'voter', type: 'address', enum: null },
@@ -279,6 +298,10 @@ export const ERRORS = Object.freeze({
     { name: 'needed', type: 'uint256', enum: null },
   ]),
   NotInPool: Object.freeze([{ name: 'node', type: 'address', enum: null }]),
+  NotInitializing: Object.freeze([]),
+  NotLead: Object.freeze([
+    { name: 'caller', type: 'address', enum: null }, { name: 'lead', type: 'address', enum: null },
+  ]),
   NotMajorityOwner: Object.freeze([
     { name: 'modelId', type: 'uint256', enum: null }, { name: 'caller', type: 'address', enum: null },
     { name: 'shareBps', type: 'uint16', enum: null },
@@ -346,6 +369,9 @@ export const ERRORS = Object.freeze({
   ]),
   StrategyNotAllowed: Object.freeze([{ name: 'strategy', type: 'address', enum: null }]),
   StringTooLong: Object.freeze([{ name: 'str', type: 'string', enum: null }]),
+  TargetNotReached: Object.freeze([
+    { name: 'total', type: 'uint256', enum: null }, { name: 'target', type: 'uint256', enum: null },
+  ]),
   TaskAlreadyUsed: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'modelId', type: 'uint256', enum: null },
   ]),
@@ -390,6 +416,9 @@ export const ERRORS = Object.freeze({
   TooManyApplicants: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'max', type: 'uint256', enum: null },
   ]),
+  TooManyFunders: Object.freeze([
+    { name: 'count', type: 'uint256', enum: null }, { name: 'max', type: 'uint256', enum: null },
+  ]),
   TooManyOwners: Object.freeze([
     { name: 'modelId', type: 'uint256', enum: null }, { name: 'count', type: 'uint256', enum: null },
     { name: 'max', type: 'uint256', enum: null },
@@ -397,6 +426,9 @@ export const ERRORS = Object.freeze({
   UnbondingNotReady: Object.freeze([
     { name: 'node', type: 'address', enum: null }, { name: 'readyAt', type: 'uint64', enum: null },
     { name: 'currentTime', type: 'uint64', enum: null },
+  ]),
+  UnexpectedEth: Object.freeze([
+    { name: 'sender', type: 'address', enum: null }, { name: 'amount', type: 'uint256', enum: null },
   ]),
   UnknownDispute: Object.freeze([{ name: 'disputeId', type: 'uint256', enum: null }]),
   UnknownModel: Object.freeze([
@@ -428,6 +460,9 @@ export const ERRORS = Object.freeze({
   WrongEthAmount: Object.freeze([
     { name: 'sent', type: 'uint256', enum: null }, { name: 'budget', type: 'uint256', enum: null },
   ]),
+  WrongEthContribution: Object.freeze([
+    { name: 'sent', type: 'uint256', enum: null }, { name: 'amount', type: 'uint256', enum: null },
+  ]),
   ZeroAddress: Object.freeze([]),
   ZeroAmount: Object.freeze([]),
   ZeroBudget: Object.freeze([]),
@@ -435,6 +470,7 @@ export const ERRORS = Object.freeze({
   ZeroComputeUnits: Object.freeze([]),
   ZeroModelDigest: Object.freeze([]),
   ZeroResultDigest: Object.freeze([]),
+  ZeroTarget: Object.freeze([]),
 });
 
 /** Every struct of the protocol's ABIs, by qualified name: its fields (name, Solidity type) in order. */
@@ -447,6 +483,11 @@ export const STRUCTS = Object.freeze({
   'IArbitration.Params': Object.freeze([
     ['minBond', 'uint96'], ['votingDelay', 'uint32'], ['votingPeriod', 'uint32'], ['quorumBps', 'uint16'],
     ['challengerShareBps', 'uint16'], ['requesterShareBps', 'uint16'], ['nodeBondShareBps', 'uint16'],
+  ]),
+  'ICoFundingPool.Terms': Object.freeze([
+    ['specDigest', 'bytes32'], ['specURI', 'string'], ['token', 'address'], ['replication', 'uint8'],
+    ['strategy', 'address'], ['collateral', 'uint96'], ['minHardwareClass', 'uint8'], ['applyDeadline', 'uint64'],
+    ['deadline', 'uint64'], ['computeUnits', 'uint64'], ['minReputation', 'uint16'],
   ]),
   'IMarketConfig.Params': Object.freeze([
     ['settlement', 'struct IMarketConfig.SettlementParams'], ['abandonPenaltyBps', 'uint16'],
@@ -510,6 +551,7 @@ export const STRUCTS = Object.freeze({
 export const CONSTANTS = Object.freeze({
   'Arbitration.BPS': 10000,
   'Arbitration.MIN_VOTING_DELAY': 1,
+  'CoFundingPool.MAX_FUNDERS': 64,
   'FutureBlockhash.DELAY': 2,
   'MarketConfig.BPS': 10000,
   'MarketConfig.MAX_ABANDON_PENALTY_BPS': 5000,
