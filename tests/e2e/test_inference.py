@@ -4,7 +4,8 @@ result` writes outputs equal to the model's own forward pass; a spot-checked nod
 a shard is caught by the drawn verifier's re-run and slashed by the DAO; a replica that made up
 its outputs is outvoted, slashed and unpaid, and the books close; a private task's outputs are
 sealed and open only with the requester's key; a library model (`base_model`) runs as an
-inference task and agrees with `nnc model run`."""
+inference task and agrees with `nnc model run`; a co-funded inference task settles and its
+funders share the leftover pro rata."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from click.testing import CliRunner
 
 from nnc.chain.deploy import NNT
 from nnc.chain.dispute import Arbitration
+from nnc.chain.funding import CoFunding
 from nnc.chain.market import Market
 from nnc.chain.models import ModelMetadata, Models
 from nnc.chain.registry import Registry
@@ -30,6 +32,7 @@ from nnc.inference import outputs_digest, read_outputs, run_inference, shard_dig
 from nnc.storage import LocalStore, Store
 from nnc.storage.crypto import generate_key, is_encrypted, public_key_hex
 from nnc.task import DATASET_SHAPES, ModelSpec, TaskSpec, parse_spec
+from nnc.task.cofund import CofundOptions, open_cofunded_task
 from nnc.task.publish import PublishOptions, publish_task
 from nnc.task.spec import PrivacySpec
 from nnc.training.init_weights import read_init_weights
@@ -39,6 +42,7 @@ from nnc.verification.scenario import COLLATERAL as CHECK_COLLATERAL
 from nnc.verification.scenario import STAKE, CheckParams, Scenario
 from nnc.zk import agreement_tag
 from tests.e2e.harness import advance_time, make_network
+from tests.e2e.test_cofunding import SECOND, THIRD
 from tests.e2e.test_economic_security import BUDGET, COLLATERAL, assert_books_close, challenge_and_slash, events
 from tests.inference_specs import inference_document, write_inputs, write_weights
 
@@ -228,3 +232,36 @@ def test_an_inference_task_runs_a_library_model_and_agrees_with_nnc_model_run(
                              env=env)
     assert ran.exit_code == 0, ran.output
     assert [p["label"] for p in json.loads(ran.stdout)["predictions"]] == logits[:8].argmax(axis=1).tolist()
+
+
+def test_a_cofunded_inference_task_settles_and_its_funders_share_the_leftover_pro_rata(
+        chain: Devnet, tmp_path: Path, files: tuple[Path, Path]) -> None:
+    """Three funders pay for one inference task through a CoFundingPool; two workers run it and
+    are paid by the formula, the rest returns to the pool and each funder claims its share of it:
+    the books close to the wei."""
+    net = make_network(chain, tmp_path, chain.node_indices()[:2])
+    spec = stored_spec(net.store, files)
+    lead = chain.client(REQUESTER)
+    options = CofundOptions(
+        task=PublishOptions(budget=10**18, replication=2, collateral=10 * NNT, apply_window=60, deadline=600),
+        amount=5 * 10**17 + 1, funding_window=40)
+    pool_address, _ = open_cofunded_task(lead, net.store, spec, options)
+    contributions = {REQUESTER: 5 * 10**17 + 1, SECOND: 4 * 10**17 + 3, THIRD: 10**17 + 5}
+    CoFunding(chain.client(SECOND)).contribute(pool_address, contributions[SECOND])
+    CoFunding(chain.client(THIRD)).contribute(pool_address, contributions[THIRD])
+    budget = sum(contributions.values())
+    task_id = CoFunding(chain.client(SECOND)).publish(pool_address)
+
+    net.settle(task_id)
+    market = net.market()
+    task = market.task(task_id)
+    assert {market.result_of(task_id, n) for n in market.assignees(task_id)} == {task.result_digest}
+    paid = assert_books_close(market, task_id, budget)
+    assert len(paid) == 2 and all(amount > 0 for amount in paid.values())
+    refund = int(events(market, "TaskSettled", task_id)[0]["refund"])
+    assert refund > 0 and market.claimable(pool_address) == refund
+    got = {account: CoFunding(chain.client(account)).claim(pool_address) for account in (SECOND, THIRD, REQUESTER)}
+    assert got[SECOND] == refund * contributions[SECOND] // budget
+    assert got[THIRD] == refund * contributions[THIRD] // budget
+    assert got[REQUESTER] == refund - got[SECOND] - got[THIRD]  # the lead takes the rounding
+    assert chain.client(0).w3.eth.get_balance(pool_address) == 0
