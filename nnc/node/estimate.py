@@ -140,8 +140,11 @@ def node_net_range(budget: int, replication: int, units: int, price: int, params
 
 
 def measured_steps(spec: TaskSpec, steps: int) -> int:
-    """How many steps `time_steps` trains when asked for `steps`: at least one, at most the spec's."""
-    return max(1, min(steps, spec.training.steps))
+    """How many steps `time_steps` trains when asked for `steps`: at least one, at most the spec's
+    (none for an inference task, which the dry run does not time)."""
+    if spec.inference is not None:
+        return 0
+    return max(1, min(steps, spec.schedule.steps))
 
 
 def time_steps(spec: TaskSpec, steps: int, dataset_file: Path | None = None,
@@ -159,13 +162,15 @@ def time_steps(spec: TaskSpec, steps: int, dataset_file: Path | None = None,
 def untimed_reason(spec: TaskSpec, dataset_file: Path | None, max_timed_macs: int | None,
                    files: ProgramFiles | None = None) -> str | None:
     """Why `estimate` would not train `spec` here (None: it would)."""
+    if spec.inference is not None:
+        return "an inference task: priced by its forward passes, not timed by the dry run"
     if not RUNTIMES[spec.framework].installed():
         return f"the {spec.framework} runtime is not installed here"
     if (spec.program is not None or spec.starts_from_weights) and files is None:
         return "its program package or init weights were not fetched"
     if spec.dataset.uri is not None and dataset_file is None:
         return f"the dataset at {spec.dataset.uri} was not fetched"
-    step_macs = model_macs(spec) * spec.training.batch_size
+    step_macs = model_macs(spec) * spec.schedule.batch_size
     if max_timed_macs is not None and step_macs > max_timed_macs:
         return f"one step is {step_macs} multiply-accumulates, over the {max_timed_macs} timed here"
     return None
@@ -183,9 +188,11 @@ def estimate(spec: TaskSpec, terms: PricingTerms, *, steps: int = DEFAULT_DRY_ST
     units, macs = compute_units(spec), model_macs(spec)
     budget = suggested_budget(units, price_per_compute_unit, replication)
     parameters = parameter_count(spec)
+    passes = spec.schedule.steps if spec.inference is None else spec.inference.batches
     untimed = Estimate(
-        compute_units=units, model_macs=macs, total_steps=spec.training.steps, parameters=parameters,
-        memory_bytes=None if parameters is None else training_state_bytes(spec, parameters),
+        compute_units=units, model_macs=macs, total_steps=passes, parameters=parameters,
+        memory_bytes=None if parameters is None or spec.inference is not None
+        else training_state_bytes(spec, parameters),
         steps_measured=0, seconds_per_step=None, loss_after=None, peak_memory_mb=None, benchmark_gflops=None,
         training_gflops=None, seconds_by_class={},
         untimed_reason=untimed_reason(spec, dataset_file, max_timed_macs, files), device=None, reproducible=None,
@@ -206,13 +213,13 @@ def estimate(spec: TaskSpec, terms: PricingTerms, *, steps: int = DEFAULT_DRY_ST
         timing = time_steps(spec, steps, dataset_file, on_progress, files)
     benchmark = measure_benchmark(benchmark_seconds, device=device).matmul_gflops
     check = check_determinism(spec, dataset_file=dataset_file, replication=replication, files=files)
-    total_seconds = timing.seconds_per_step * spec.training.steps
+    total_seconds = timing.seconds_per_step * spec.schedule.steps
     return replace(
         untimed, parameters=timing.parameters, memory_bytes=training_state_bytes(spec, timing.parameters),
         steps_measured=timing.steps, seconds_per_step=timing.seconds_per_step,
         loss_after=timing.loss_after if math.isfinite(timing.loss_after) else None,
         peak_memory_mb=max(0.0, peak.mb_over_start), benchmark_gflops=benchmark,
-        training_gflops=6 * macs * spec.training.batch_size / timing.seconds_per_step / 1e9,
+        training_gflops=6 * macs * spec.schedule.batch_size / timing.seconds_per_step / 1e9,
         seconds_by_class={cls: total_seconds * benchmark / reference
                           for cls, reference in CLASS_REFERENCE_GFLOPS.items()},
         device=device, reproducible=check.reproducible, cpu_cuda_distance=check.cpu_cuda_distance,

@@ -9,8 +9,8 @@ For each Settled task it has not handled since it started:
   its on-chain digest), the URI a node of the agreed majority revealed (`ResultRevealed`, in the
   index), and lists the model with `registerTask`: licence, visibility and domain from the spec's
   `library` section (`nnc.task.library_spec`, with its defaults), parent from its `base_model`;
-- use: when the spec names a model it starts from (`base_model.id`) or runs (an inference task's
-  model), it records the use with `recordUse`, unless a use of the task is recorded already.
+- use: when the spec names a model it starts from or runs (`base_model.id`, for training and
+  inference tasks alike), it records the use with `recordUse`, unless a use of the task is recorded already.
 
 Restart-safe and idempotent without state of its own: the chain says what is done
 (`modelOfTask`, `useOfTask`), the index what is settled; after a restart every settled task is
@@ -44,19 +44,13 @@ CONTRACTS = ("ModelRegistry", "ModelRatings")
 
 
 def used_model(spec: TaskSpec) -> int | None:
-    """The listed model a spec starts from (`base_model.id`) or runs (an inference task's
-    `inference.model_id`), or None. Read by name: the sections are optional and may be absent
-    from this version of the spec."""
-    for section, field in (("base_model", "id"), ("inference", "model_id")):
-        value = getattr(getattr(spec, section, None), field, None)
-        if isinstance(value, int) and value > 0:
-            return value
-    return None
+    """The listed model a spec starts from or, for an inference task, runs (`base_model.id`), or None."""
+    return spec.base_model.id if spec.base_model is not None else None
 
 
 def is_inference(spec: TaskSpec) -> bool:
     """Whether the spec is an inference task's: its result is outputs, not a model to list."""
-    return getattr(spec, "inference", None) is not None or getattr(spec, "kind", None) == "inference"
+    return spec.inference is not None
 
 
 def library_metadata(spec: TaskSpec, spec_uri: str, model_uri: str) -> tuple[ModelMetadata, Visibility]:
@@ -66,7 +60,7 @@ def library_metadata(spec: TaskSpec, spec_uri: str, model_uri: str) -> tuple[Mod
     sealed = library.visibility == "sealed" if library is not None and library.visibility else spec.privacy is not None
     metadata = ModelMetadata(
         model_uri=model_uri, licence=library.licence if library is not None else DEFAULT_LICENCE,
-        framework=spec.framework, metric=spec.acceptance.metric, spec_uri=spec_uri,
+        framework=spec.framework, metric=spec.goal.metric, spec_uri=spec_uri,
         program_digest=bytes.fromhex(program.digest) if program is not None else b"\x00" * 32,
         program_uri=program.uri if program is not None else "", dataset_uri=spec.dataset.uri or "",
         domain=(library.domain or "") if library is not None else "")
