@@ -50,7 +50,7 @@ def used_model(spec: TaskSpec) -> int | None:
 
 def is_inference(spec: TaskSpec) -> bool:
     """Whether the spec is an inference task's: its result is outputs, not a model to list."""
-    return spec.inference is not None
+    return spec.is_inference
 
 
 def library_metadata(spec: TaskSpec, spec_uri: str, model_uri: str) -> tuple[ModelMetadata, Visibility]:

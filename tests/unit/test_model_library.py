@@ -4,7 +4,7 @@ oracle lists for a task, which model a spec uses, and which rating the library s
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -59,13 +59,17 @@ def test_the_oracle_lists_with_the_specs_library_section_or_its_defaults() -> No
     assert library_metadata(public, "s", "m")[1] == Visibility.PUBLIC, "unless the requester says otherwise"
 
 
-def test_used_model_reads_a_base_model_or_an_inference_model() -> None:
+def test_used_model_reads_the_base_model_of_a_fine_tune_or_an_inference_task(tmp_path: Path) -> None:
+    from tests.inference_specs import inference_document, write_weights
+
     assert used_model(_spec()) is None
-    assert used_model(SimpleNamespace(base_model=SimpleNamespace(id=3))) == 3  # type: ignore[arg-type]
-    assert used_model(SimpleNamespace(inference=SimpleNamespace(model_id=5))) == 5  # type: ignore[arg-type]
-    assert used_model(SimpleNamespace(base_model=SimpleNamespace(id=0))) is None  # type: ignore[arg-type]
+    assert used_model(_spec(base_model={"id": 3})) == 3
     assert not is_inference(_spec()), "a training task's model is listed"
-    assert is_inference(SimpleNamespace(inference=SimpleNamespace(model_id=5)))  # type: ignore[arg-type]
+    document = inference_document(write_weights(tmp_path / "w.safetensors"), 64)
+    del document["init"]
+    inference = parse_spec({**document, "base_model": {"id": 5}})
+    assert used_model(inference) == 5
+    assert is_inference(inference), "an inference task's outputs are not listed as a model"
 
 
 def test_domains_are_checked_off_chain() -> None:
