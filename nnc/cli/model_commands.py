@@ -1,23 +1,24 @@
-"""`nnc model ...`: the model library (ModelRegistry): list, show, register a settled task's model, get one.
+"""`nnc model ...`: the model library (ModelRegistry): list, show, register a settled task's model,
+get one, run one here.
 
 Web3, torch and the chain wrappers are imported inside the commands: `nnc --help` stays fast.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from nnc.cli.context import client_of, store_of
-from nnc.errors import IntegrityError, TaskSpecError
+from nnc.cli.context import client_of, settings_of, store_of
 
 if TYPE_CHECKING:
-    from nnc.chain.client import ChainClient
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
     from nnc.chain.models import ModelView
-    from nnc.storage import Store
-    from nnc.task import TaskSpec
 
 
 @click.group("model")
@@ -96,11 +97,12 @@ def show_cmd(ctx: click.Context, model_id: int) -> None:
 @click.option("--model-uri", required=True, help="where the model file lives (e.g. the task's revealed result URI)")
 @click.option("--licence", required=True, metavar="SPDX", help="SPDX licence identifier, e.g. Apache-2.0")
 @click.option("--framework", help="framework name (default: the task spec's framework)")
-@click.option("--parent", "parent_id", type=int, default=0, help="the model this one was derived from")
+@click.option("--parent", "parent_id", type=int, default=None,
+              help="the model this one was derived from (default: the spec's base_model, if any)")
 @click.option("--sealed", is_flag=True, help="the model file is encrypted to its owners' keys")
 @click.pass_context
 def register_cmd(ctx: click.Context, task_id: int, model_uri: str, licence: str, framework: str | None,
-                 parent_id: int, sealed: bool) -> None:
+                 parent_id: int | None, sealed: bool) -> None:
     """List the model of your settled, accepted task TASK_ID; the spec, program and dataset come from
     the task's published spec (checked against its on-chain digest)."""
     from nnc.chain.market import Market
@@ -112,6 +114,8 @@ def register_cmd(ctx: click.Context, task_id: int, model_uri: str, licence: str,
     client = client_of(ctx)
     spec_uri, spec = published_spec(Market(client), store_of(ctx), task_id)
     program = spec.program
+    if parent_id is None:
+        parent_id = spec.base_model.id if spec.base_model is not None else 0
     metadata = ModelMetadata(
         model_uri=model_uri, licence=licence, framework=framework or spec.framework,
         metric=spec.acceptance.metric, spec_uri=spec_uri,
@@ -119,52 +123,97 @@ def register_cmd(ctx: click.Context, task_id: int, model_uri: str, licence: str,
         program_uri=program.uri if program is not None else "", dataset_uri=spec.dataset.uri or "")
     model_id = Models(client).register_from_task(task_id, metadata, parent_id,
                                                  Visibility.SEALED if sealed else Visibility.PUBLIC)
-    click.echo(f"task {task_id}: model {model_id} registered ({licence}, {metadata.framework})")
+    click.echo(f"task {task_id}: model {model_id} registered ({licence}, {metadata.framework}"
+               f"{f', fine-tuned from model {parent_id}' if parent_id else ''})")
 
 
 @model_group.command("get")
 @click.argument("model_id", type=int)
 @click.argument("dest", type=click.Path(path_type=Path))
+@click.option("--key", "key_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="an owner's X25519 private key file, to open a sealed model")
 @click.pass_context
-def get_cmd(ctx: click.Context, model_id: int, dest: Path) -> None:
+def get_cmd(ctx: click.Context, model_id: int, dest: Path, key_file: Path | None) -> None:
     """Download model MODEL_ID's file to DEST (a file, or a directory to put model-ID.pt in), after
     checking its weights' digest against the registered model digest."""
-    from nnc.chain.market import Market
-    from nnc.chain.models import Models, Visibility
-    from nnc.verification.result import committed_digest, fetch_result_model
+    from nnc.library import fetch_library_model
 
-    client, store = client_of(ctx, need_account=False), store_of(ctx)
-    m = Models(client).model(model_id)
-    if m.visibility == Visibility.SEALED:
-        raise click.ClickException(f"model {model_id} is sealed: its file is encrypted to its owners' keys "
-                                   "(decrypting it is not supported by `nnc model get` yet)")
-    spec = _model_spec(client, store, m)
-    result = fetch_result_model(store, m.metadata.model_uri)
-    tag_of_task = m.task_id if m.task_id and Market(client).task(m.task_id).proofs_enabled else None
-    digest = committed_digest(result.weights, spec.determinism.digest_decimals, tag_of_task)
-    if digest != m.model_digest:
-        raise IntegrityError(result.uri, f"0x{m.model_digest.hex()} (model {model_id}'s registered digest)",
-                             f"0x{digest.hex()}: refusing to save it")
+    model = fetch_library_model(client_of(ctx, need_account=False), store_of(ctx), model_id,
+                                settings_of(ctx).data_dir / "cache", _key(key_file))
     target = dest / f"model-{model_id}.pt" if dest.is_dir() else dest
-    target.write_bytes(result.data)
-    click.echo(f"model {model_id}: digest 0x{digest.hex()} checked, saved to {target}")
+    shutil.copyfile(model.path, target)
+    click.echo(f"model {model_id}: digest 0x{model.digest.hex()} checked, saved to {target}")
 
 
-def _model_spec(client: ChainClient, store: Store, m: ModelView) -> TaskSpec:
-    """The spec whose digest rounding the model's digest was made with: the verifying task's, else
-    the lister's spec URI (checked against the registered spec digest when there is one)."""
-    from nnc.chain.market import Market
-    from nnc.task import parse_spec, spec_digest
-    from nnc.task.publish import published_spec
+@model_group.command("run")
+@click.argument("model")
+@click.option("--spec", "spec_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="the spec that trained MODEL, when MODEL is a file")
+@click.option("--input", "inputs", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="a classifier's inputs: an .npz file ('inputs' array) or an image; repeatable")
+@click.option("--prompt", help="the text a causal LM continues")
+@click.option("--max-new-tokens", default=64, show_default=True, type=click.IntRange(0, 100_000))
+@click.option("--temperature", default=1.0, show_default=True, type=click.FloatRange(0.0),
+              help="sampling temperature (0: always the most likely byte)")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0), help="the sampler's seed")
+@click.option("--key", "key_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="an owner's X25519 private key file, to open a sealed model")
+@click.option("--json", "as_json", is_flag=True, help="print the predictions (or text) as JSON")
+@click.pass_context
+def run_cmd(ctx: click.Context, model: str, spec_file: Path | None, inputs: tuple[Path, ...], prompt: str | None,
+            max_new_tokens: int, temperature: float, seed: int, key_file: Path | None, as_json: bool) -> None:
+    """Run MODEL here: a library model's id (fetched and checked against its digest), or a model
+    file with --spec. A classifier prints each --input's class and class scores; a causal LM
+    prints the text it generates from --prompt, sampling bytes (--temperature, --seed)."""
+    import torch
 
-    if m.verified_by:
-        return published_spec(Market(client), store, m.verified_by)[1]
-    if not m.metadata.spec_uri:
-        raise TaskSpecError(f"model {m.model_id} has no task and no spec URI: its digest's rounding is unknown")
-    spec = parse_spec(store.get_bytes(m.metadata.spec_uri), source=f"model {m.model_id}'s spec")
-    if any(m.spec_digest) and spec_digest(spec) != m.spec_digest:
-        raise TaskSpecError(f"model {m.model_id}'s spec at {m.metadata.spec_uri} does not match its spec digest")
-    return spec
+    from nnc.library import fetch_library_model, fetch_task_files
+    from nnc.library.run import classify, generate, load_model, needs_base, read_inputs
+    from nnc.task import load_spec
+    from nnc.training.program_package import fetch_program_files
+
+    cache, key = settings_of(ctx).data_dir / "cache", _key(key_file)
+    if model.isdigit():
+        if spec_file is not None:
+            raise click.UsageError("--spec is for a model file: a library model comes with its spec")
+        client = client_of(ctx, need_account=False)
+        fetched = fetch_library_model(client, store_of(ctx), int(model), cache, key)
+        spec, weights = fetched.spec, fetched.weights
+    else:
+        if spec_file is None:
+            raise click.UsageError(f"{model} is not a model id: a model file needs the --spec that trained it")
+        spec = load_spec(spec_file)
+        try:
+            weights = torch.load(model, map_location="cpu", weights_only=True)
+        except Exception as exc:  # torch raises many kinds for a file that is no model
+            raise click.BadParameter(f"{model} is not a model file torch can load: {exc}", param_hint="MODEL") from None
+    files = None
+    if needs_base(spec):
+        files = (fetch_task_files(spec, client_of(ctx, need_account=False), store_of(ctx), cache, key)
+                 if spec.base_model is not None else fetch_program_files(spec, store_of(ctx), cache))
+    module = load_model(spec, weights, files)
+    if spec.model.kind == "causal-lm":
+        if prompt is None or inputs:
+            raise click.UsageError("a causal LM generates from --prompt (and takes no --input)")
+        text = generate(module, spec, prompt.encode(), max_new_tokens, temperature, seed).decode(errors="replace")
+        click.echo(json.dumps({"prompt": prompt, "text": text}) if as_json else prompt + text)
+        return
+    if not inputs or prompt is not None:
+        raise click.UsageError("a classifier classifies --input files (and takes no --prompt)")
+    predictions = classify(module, read_inputs(spec, inputs))
+    if as_json:
+        click.echo(json.dumps({"predictions": [{"label": p.label, "scores": list(p.scores)} for p in predictions]}))
+        return
+    for index, prediction in enumerate(predictions):
+        scores = " ".join(f"{score:.3f}" for score in prediction.scores)
+        top = prediction.scores[prediction.label]
+        click.echo(f"{index:>4}  class {prediction.label}  ({top:.3f})  scores {scores}")
+
+
+def _key(key_file: Path | None) -> X25519PrivateKey | None:
+    from nnc.storage.crypto import load_key
+
+    return None if key_file is None else load_key(key_file)
 
 
 def _metric(m: ModelView) -> str:

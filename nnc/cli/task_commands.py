@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -25,6 +26,10 @@ from nnc.node.estimate import (
     terms_from_profile,
 )
 from nnc.task import compute_units, load_spec, spec_digest
+
+if TYPE_CHECKING:
+    from nnc.task import TaskSpec
+    from nnc.training.program_package import ProgramFiles
 
 
 @click.group("task")
@@ -60,13 +65,12 @@ def dry_run_cmd(ctx: click.Context, spec_file: Path, steps: int, price: int, rep
     The budget is priced with the protocol fee and settlement weights of the configured chain
     when it is reachable, else with the deploy profile's (the output says which)."""
     from nnc.training.data import fetch_dataset  # imports torch
-    from nnc.training.program_package import fetch_program_files
 
     spec = load_spec(spec_file)
     terms = _pricing_terms(ctx, offline, profile_params(profile))
     with tempfile.TemporaryDirectory(prefix="nnc-dry-run-data-") as tmp:
         dataset_file = fetch_dataset(spec, store_of(ctx), Path(tmp))
-        files = fetch_program_files(spec, store_of(ctx), Path(tmp))  # a program runs in the sandbox
+        files = _task_files(ctx, spec, Path(tmp))  # a program runs in the sandbox
         with steps_bar(ctx, f"training {spec.name}", measured_steps(spec, steps)) as on_progress:
             report = estimate(spec, terms, steps=steps, price_per_compute_unit=price, replication=replication,
                               dataset_file=dataset_file, on_progress=on_progress, files=files)
@@ -100,6 +104,20 @@ def dry_run_cmd(ctx: click.Context, spec_file: Path, steps: int, price: int, rep
     click.echo(f"  fee and weights {settlement.protocol_fee_bps} bps fee, weights base/quality/reputation "
                f"{settlement.base_weight_bps}/{settlement.quality_weight_bps}/{settlement.reputation_weight_bps} "
                f"bps, from the {report.terms.source}: {report.terms.detail}")
+
+
+def _task_files(ctx: click.Context, spec: TaskSpec, cache: Path) -> ProgramFiles:
+    """The spec's program package, init weights or base model, fetched into `cache` and checked
+    (the chain is read only for a base model; this machine's X25519 key opens a sealed one)."""
+    from nnc.library import fetch_task_files
+    from nnc.storage.crypto import load_key
+    from nnc.training.program_package import fetch_program_files
+
+    if spec.base_model is None:
+        return fetch_program_files(spec, store_of(ctx), cache)
+    key_file = settings_of(ctx).resolved_encryption_key_file
+    return fetch_task_files(spec, client_of(ctx, need_account=False), store_of(ctx), cache,
+                            load_key(key_file) if key_file.is_file() else None)
 
 
 def _pricing_terms(ctx: click.Context, offline: bool, profile: ProtocolParams) -> PricingTerms:
@@ -136,6 +154,10 @@ def publish_cmd(ctx: click.Context, spec_file: Path, budget: str, token: str, re
 
     spec = load_spec(spec_file)  # a malformed spec fails here, before anything is sent
     client = client_of(ctx)
+    if spec.base_model is not None:  # an unknown model, or one that cannot be its start, fails here too
+        from nnc.library import check_base_model
+
+        check_base_model(client, store_of(ctx), spec)
     token_address = resolve_token(client, token)
     options = PublishOptions(
         budget=parse_amount(client, budget, token_address), token=token_address, replication=replication,
@@ -227,7 +249,6 @@ def train_cmd(ctx: click.Context, spec_file: Path, workdir: Path, node: str | No
     from nnc.sandbox import SandboxLimits
     from nnc.training.data import fetch_dataset
     from nnc.training.digest import normalize_node
-    from nnc.training.program_package import fetch_program_files
     from nnc.worker.sandboxed_training import run_training
 
     spec = load_spec(spec_file)
@@ -237,7 +258,7 @@ def train_cmd(ctx: click.Context, spec_file: Path, workdir: Path, node: str | No
                                    "key_file) or pass --node ADDRESS (each node's hash chain starts from its "
                                    "own address)")
     dataset_file = fetch_dataset(spec, store_of(ctx), workdir)
-    files = fetch_program_files(spec, store_of(ctx), workdir / "cache")
+    files = _task_files(ctx, spec, workdir / "cache")
     with steps_bar(ctx, f"training {spec.name}", spec.training.steps) as on_progress:
         if spec.program is not None:  # a requester's program trains only in the sandbox
             result = run_training(spec, workdir, SandboxLimits(), node=node, dataset_file=dataset_file,

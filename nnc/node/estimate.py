@@ -161,7 +161,7 @@ def untimed_reason(spec: TaskSpec, dataset_file: Path | None, max_timed_macs: in
     """Why `estimate` would not train `spec` here (None: it would)."""
     if not RUNTIMES[spec.framework].installed():
         return f"the {spec.framework} runtime is not installed here"
-    if (spec.program is not None or spec.init is not None) and files is None:
+    if (spec.program is not None or spec.starts_from_weights) and files is None:
         return "its program package or init weights were not fetched"
     if spec.dataset.uri is not None and dataset_file is None:
         return f"the dataset at {spec.dataset.uri} was not fetched"

@@ -284,7 +284,7 @@ class Oracle:
         assert self.store is not None
         try:
             tag_of_task = task_id if self.market.proofs_enabled(task_id) else None
-            quality = evaluate_result(self.store, row["spec_uri"], bytes.fromhex(row["spec_digest"][2:]),
+            quality = evaluate_result(self.client, self.store, row["spec_uri"], bytes.fromhex(row["spec_digest"][2:]),
                                       model_uri, bytes.fromhex(digest[2:]), tag_of_task)
             score = quality.score
             self.market.report_quality(task_id, quality.score, quality.accepted)

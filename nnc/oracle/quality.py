@@ -14,14 +14,15 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from nnc.chain.client import ChainClient
 from nnc.chain.generated import CONSTANTS
 from nnc.errors import TrainingError
+from nnc.library import fetch_task_files
 from nnc.runtimes.dispatch import evaluate
 from nnc.sandbox import SandboxLimits
 from nnc.storage import Store
 from nnc.task import parse_spec
 from nnc.training.data import fetch_dataset
-from nnc.training.program_package import fetch_program_files
 from nnc.verification.result import committed_digest, fetch_result_model
 
 log = logging.getLogger(__name__)
@@ -37,15 +38,17 @@ class Quality:
     accepted: bool  # the metric meets the spec's acceptance threshold (else: compute paid only)
 
 
-def evaluate_result(store: Store, spec_uri: str, spec_digest: bytes, model_uri: str, result_digest: bytes,
-                    tag_of_task: int | None = None, limits: SandboxLimits | None = None) -> Quality:
+def evaluate_result(client: ChainClient, store: Store, spec_uri: str, spec_digest: bytes, model_uri: str,
+                    result_digest: bytes, tag_of_task: int | None = None,
+                    limits: SandboxLimits | None = None) -> Quality:
     """Quality of the model at `model_uri`, checked against both digests: a score (0..10000),
     its accuracy or for a loss metric `threshold / loss` capped at 1 (`AcceptanceSpec.quality`),
     and whether the metric meets the spec's acceptance threshold (`AcceptanceSpec.accepts`).
 
     With `tag_of_task`, `result_digest` is the agreement tag the nodes proved for that task
     (results submitted as zero-knowledge commitments): the model's digest must produce it.
-    A requester's program evaluates the model in the sandbox (under `limits`), never in process.
+    A requester's program evaluates the model in the sandbox (under `limits`), never in process;
+    a spec's `base_model` is fetched from the library (`client`'s registry) and checked first.
     """
     spec_bytes = store.get_bytes(spec_uri)
     if hashlib.sha256(spec_bytes).digest() != spec_digest:
@@ -58,7 +61,7 @@ def evaluate_result(store: Store, spec_uri: str, spec_digest: bytes, model_uri: 
         raise TrainingError(f"model at {model_uri} does not match the committed result digest "
                             f"0x{result_digest.hex()}")
     with tempfile.TemporaryDirectory(prefix="nnc-eval-") as tmp:
-        files = fetch_program_files(spec, store, Path(tmp))
+        files = fetch_task_files(spec, client, store, Path(tmp))
         metric = evaluate(spec, state, fetch_dataset(spec, store, Path(tmp)), files, limits)
     score = max(0, min(MAX_SCORE, round(spec.acceptance.quality(metric) * MAX_SCORE)))
     return Quality(score=score, accepted=spec.acceptance.accepts(metric))

@@ -10,7 +10,8 @@ The torch runtimes drive a `Program` (`nnc.training.program`) through one loop
 (`nnc.runtimes.base.ProgramRuntime`): the built-in ones by model kind (`BUILTIN_PROGRAMS`), and a
 requester's own program (a spec's `program` section, `nnc.runtimes.user_program`), which runs
 only in the sandbox: `runtime_for` gives it as `nnc.runtimes.sandboxed.SandboxedProgramRuntime`.
-A spec's `init` weights go into whichever program's fresh model (`nnc.training.init_weights`).
+A spec's `init` weights (or its `base_model`'s) go into whichever program's fresh model
+(`nnc.training.init_weights`).
 
 Only this registry is imported eagerly; a runtime's module (and its framework) loads when a task
 needs it.
@@ -132,14 +133,15 @@ def require_runtime(framework: str) -> RuntimeInfo:
 def runtime_for(spec: TaskSpec, files: ProgramFiles | None = None, limits: SandboxLimits | None = None) -> Runtime:
     """The runtime that trains `spec` (its framework's), imported now. `files` are the spec's
     fetched `program` package and `init` weights (`nnc.training.program_package`), needed when it
-    names them. A requester's program runs in the sandbox under `limits` (default limits when
-    None), each call in a fresh child; a spec with `init` starts its built-in program from them."""
+    names them (`files.init` holds a `base_model`'s weights too: `nnc.library.fetch_task_files`).
+    A requester's program runs in the sandbox under `limits` (default limits when None), each call
+    in a fresh child; a spec with `init` or `base_model` starts its built-in program from them."""
     if spec.program is not None:
         from nnc.runtimes.sandboxed import SandboxedProgramRuntime
 
         return SandboxedProgramRuntime(_files_for(spec, files), limits)
     info = require_runtime(spec.framework)
-    if spec.init is not None:
+    if spec.starts_from_weights:
         from nnc.runtimes.base import ProgramRuntime
         from nnc.training.init_weights import with_init
 
@@ -153,8 +155,8 @@ def runtime_for(spec: TaskSpec, files: ProgramFiles | None = None, limits: Sandb
 def _files_for(spec: TaskSpec, files: ProgramFiles | None) -> ProgramFiles:
     """`files`, checked to hold what `spec` names (fetched by `fetch_program_files`)."""
     if (spec.program is not None and (files is None or files.package is None)) or (
-            spec.init is not None and (files is None or files.init is None)):
-        raise TrainingError(f"{spec.name!r} names a program package or init weights that were not fetched "
-                            f"(nnc.training.program_package.fetch_program_files)")
+            spec.starts_from_weights and (files is None or files.init is None)):
+        raise TrainingError(f"{spec.name!r} names a program package, init weights or a base model that were not "
+                            f"fetched (nnc.library.fetch_task_files)")
     assert files is not None
     return files

@@ -3,7 +3,7 @@
 from nnc.task.cost import compute_units, model_macs
 from nnc.task.datasets import DATASET_SHAPES, TEXT_DATASETS, TEXT_VOCAB, DatasetShape, dataset_kind
 from nnc.task.model_specs import CausalLMSpec, LoraSpec, ModelSpec, ProgramModelSpec, UNetSpec
-from nnc.task.program_spec import InitSpec, ProgramSpec
+from nnc.task.program_spec import BaseModelSpec, InitSpec, ProgramSpec
 from nnc.task.spec import (
     FRAMEWORK_RULES,
     SPEC_VERSION,
@@ -26,6 +26,7 @@ __all__ = [
     "TEXT_DATASETS",
     "TEXT_VOCAB",
     "AcceptanceSpec",
+    "BaseModelSpec",
     "CausalLMSpec",
     "DatasetShape",
     "DatasetSpec",

@@ -13,6 +13,12 @@ forward pass on one sample, which prices the task (`nnc.task.cost`).
 `init` names weights (safetensors, a flat name → tensor file) that the freshly built model loads
 before training; with a LoRA (framework `peft`) they are the base model the adapters train on.
 Both are checked against their SHA-256 `digest` before anything runs.
+
+`base_model` starts the model from a model of the library instead (`nnc.chain.models`, the
+ModelRegistry): `{"id": N}` names registered model N, whose listed digest and URI cannot change,
+so the id pins the weights. A node fetches them and checks them against that digest
+(`nnc.library.fetch_library_model`) before training from them (full training, or with a LoRA
+adapting them as the base). A spec names `init` or `base_model`, not both.
 """
 
 from __future__ import annotations
@@ -72,5 +78,11 @@ class InitSpec(SpecSection):
     digest: str = Field(pattern=SHA256_HEX, description="SHA-256 (hex) of the weights file")
 
 
+class BaseModelSpec(SpecSection):
+    """A registered model the model starts from (see the module's notes)."""
+
+    id: int = Field(ge=1, lt=2**64, description="the model's id in the ModelRegistry")
+
+
 INIT_FRAMEWORKS: Final = frozenset({"torch", "transformers", "peft"})
-"""The frameworks whose models may start from `init` weights (a program's model always may)."""
+"""The frameworks whose models may start from `init` weights or a `base_model` (a program's model always may)."""

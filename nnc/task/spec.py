@@ -29,7 +29,7 @@ from nnc.datasets.formats import FORMATS, TEXT_FORMATS, DatasetFormat
 from nnc.errors import TaskSpecError
 from nnc.task.datasets import CUSTOM_DATASET, DATASET_SHAPES, DatasetName, dataset_kind
 from nnc.task.model_specs import AnyModelSpec, ProgramModelSpec, SpecSection, UNetSpec
-from nnc.task.program_spec import INIT_FRAMEWORKS, InitSpec, ProgramSpec
+from nnc.task.program_spec import INIT_FRAMEWORKS, BaseModelSpec, InitSpec, ProgramSpec
 
 SPEC_VERSION: Final = 1
 """The only spec format version this code understands."""
@@ -198,8 +198,9 @@ class TaskSpec(SpecSection):
     """A complete task spec (format version 1). `privacy` is optional: absent, the task is public.
     `execution` is optional: absent, the task trains on the CPU.
     `program` (framework `torch`, model kind `program`) trains a requester's own program; `init`
-    starts the model from stored weights (`nnc.task.program_spec`). Both optional: absent, they
-    are absent from the canonical form too, so a spec without them keeps its digest."""
+    starts the model from stored weights, `base_model` from a model of the library (one or the
+    other: `nnc.task.program_spec`). All optional: absent, they are absent from the canonical form
+    too, so a spec without them keeps its digest."""
 
     version: int = SPEC_VERSION
     name: str = Field(min_length=1, max_length=200)
@@ -213,6 +214,7 @@ class TaskSpec(SpecSection):
     privacy: PrivacySpec | None = None
     program: ProgramSpec | None = None
     init: InitSpec | None = None
+    base_model: BaseModelSpec | None = None
 
     @field_validator("version")
     @classmethod
@@ -230,8 +232,17 @@ class TaskSpec(SpecSection):
         """The spec's `execution.device` (`cpu` when the section is absent)."""
         return "cpu" if self.execution is None else self.execution.device
 
+    @property
+    def starts_from_weights(self) -> bool:
+        """Whether the model starts from given weights (`init` or `base_model`), which a node fetches
+        before training and hands to the runtime as `ProgramFiles.init`."""
+        return self.init is not None or self.base_model is not None
+
     @model_validator(mode="after")
     def _check_framework(self) -> TaskSpec:
+        if self.init is not None and self.base_model is not None:
+            raise PydanticCustomError("init_and_base_model", "a spec starts from init weights or from a base_model, "
+                                      "not both (`init` names a stored file, `base_model` a model of the library)")
         rule = FRAMEWORK_RULES[self.framework]
         lora = getattr(self.model, "lora", None) is not None
         problem = None
@@ -239,8 +250,9 @@ class TaskSpec(SpecSection):
             problem = self._program_problem()
         elif self.dataset.name == CUSTOM_DATASET:
             problem = "cannot read dataset 'custom' (only a task's own program does: name one in `program`)"
-        elif self.init is not None and self.framework not in INIT_FRAMEWORKS:
-            problem = f"cannot start from init weights (frameworks that can: {', '.join(sorted(INIT_FRAMEWORKS))})"
+        elif self.starts_from_weights and self.framework not in INIT_FRAMEWORKS:
+            what = "init weights" if self.init is not None else "a base_model"
+            problem = f"cannot start from {what} (frameworks that can: {', '.join(sorted(INIT_FRAMEWORKS))})"
         elif self.model.kind not in rule.kinds:
             problem = f"needs model.kind {' or '.join(repr(k) for k in sorted(rule.kinds))}"
         elif dataset_kind(self.dataset.name) != rule.dataset:
@@ -364,13 +376,13 @@ def load_spec(path: str | Path) -> TaskSpec:
     return parse_spec(raw, source=str(path))
 
 
-_OPTIONAL_SECTIONS: Final = ("execution", "privacy", "program", "init")
+_OPTIONAL_SECTIONS: Final = ("execution", "privacy", "program", "init", "base_model")
 """Sections absent from the canonical form when absent from the spec (older specs keep their digest)."""
 
 
 def canonical_json(spec: TaskSpec) -> bytes:
     """The spec as canonical JSON: every field (defaults included; an absent optional section such
-    as `privacy`, `execution`, `program` or `init` stays absent, so a spec written before a section
+    as `privacy`, `execution`, `program`, `init` or `base_model` stays absent, so a spec written before a section
     existed keeps its digest), keys sorted, no whitespace, UTF-8.
 
     Numbers are written as Python's `json` writes them (floats by their shortest repr), so the

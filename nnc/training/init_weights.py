@@ -1,4 +1,4 @@
-"""A spec's `init` weights: read from their (digest-checked) safetensors file and put into the
+"""A spec's `init` weights (or its `base_model`'s): read from their (digest-checked) file and put into the
 freshly built model, so that training starts from them instead of from the seed alone.
 
 The model is still built from the seeded RNG first (so that anything the weights do not cover,
@@ -21,7 +21,17 @@ from nnc.training.program import Program, TrainData
 
 
 def read_init_weights(path: Path) -> dict[str, torch.Tensor]:
-    """The name → tensor mapping of the safetensors file at `path`."""
+    """The name → tensor mapping of the safetensors file at `path`, or of the model file (`.pt`, a
+    torch-saved flat mapping, loaded with `weights_only`) a spec's `base_model` was fetched into."""
+    if path.suffix == ".pt":
+        try:
+            weights = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:  # torch raises many kinds for bytes that are no model file
+            raise TrainingError(f"base model weights {path.name} are not a model file torch can load: {exc}") from exc
+        if not isinstance(weights, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in weights.items()):
+            raise TrainingError(f"base model weights {path.name} are not a mapping of name to tensor")
+        return dict(weights)
     try:
         from safetensors.torch import load_file
     except ImportError as exc:

@@ -16,12 +16,13 @@ from nnc.chain.client import ChainClient
 from nnc.chain.dispute import CheckStatus, SpotCheck
 from nnc.chain.market import Market
 from nnc.errors import StorageError, TaskSpecError, TrainingError, VerificationError
+from nnc.library import fetch_task_files
 from nnc.sandbox import SandboxLimits
 from nnc.storage import Store
 from nnc.task import TaskSpec
 from nnc.task.publish import published_spec
 from nnc.training.data import fetch_dataset
-from nnc.training.program_package import ProgramFiles, fetch_program_files
+from nnc.training.program_package import ProgramFiles
 from nnc.verification.bundle import fetch_bundle
 from nnc.verification.procedure import VerificationReport, verify_submission
 
@@ -46,8 +47,8 @@ class Evidence:
 def gather_evidence(client: ChainClient, store: Store, task_id: int, trainer: str, dest: Path,
                     cache: Path | None = None) -> Evidence:
     """The spec (checked against the on-chain digest), the trainer's bundle, digest and snapshot,
-    the dataset, and the spec's program and init weights (cached by digest under `cache`, by
-    default `dest`)."""
+    the dataset, and the spec's program and init weights or base model (cached by digest under
+    `cache`, by default `dest`)."""
     market = Market(client)
     try:
         _, spec = published_spec(market, store, task_id)
@@ -62,7 +63,7 @@ def gather_evidence(client: ChainClient, store: Store, task_id: int, trainer: st
     latest = market.latest_snapshot(task_id, trainer)
     return Evidence(spec, workdir, model_path, market.result_of(task_id, trainer), (latest.step, latest.chain_head),
                     trainer, task_id if market.proofs_enabled(task_id) else None, fetch_dataset(spec, store, dest),
-                    fetch_program_files(spec, store, cache or dest))
+                    fetch_task_files(spec, client, store, cache or dest))
 
 
 def check_evidence(evidence: Evidence, seed: int, segments: int, tolerance: float,

@@ -21,11 +21,11 @@ from nnc.chain.market import REVEAL_STATUSES
 from nnc.chain.types import AbandonReason, Bond, TaskStatus
 from nnc.daemon import StopFlag
 from nnc.errors import ContractRevertError, NNCError, ResourceLimitError, ServiceUnavailableError, TrainingError
+from nnc.library import fetch_task_files
 from nnc.runtimes.dispatch import train
 from nnc.task import TaskSpec
 from nnc.training import TrainingResult
 from nnc.training.data import fetch_dataset
-from nnc.training.program_package import fetch_program_files
 from nnc.verification.bundle import publish_bundle
 from nnc.verification.verifier import Verifier
 from nnc.worker.intake import fetch_spec
@@ -112,7 +112,7 @@ class Execution:
             log.info("task %d: %s training %s (%d steps)", task_id, n.tag, spec.name, spec.training.steps)
             snapshots = SnapshotPoster(n.market, task_id, n.address)
             dataset_file = n.key.open_dataset(fetch_dataset(spec, n.store, workdir, n.dataset_cache))
-            files = fetch_program_files(spec, n.store, n.home / "cache")
+            files = fetch_task_files(spec, n.client, n.store, n.home / "cache", n.key.private)
             result = self.train(
                 spec, workdir, task_id=task_id, dataset_file=dataset_file, files=files,
                 on_checkpoint=snapshots.post,

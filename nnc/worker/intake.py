@@ -101,7 +101,7 @@ class Intake:
                 return
         n.state.set(task_id, Phase.APPLIED, spec_uri=spec_uri)
         log.info("task %d: %s applied", task_id, n.tag)
-        if spec.program is None and spec.init is None:  # a child started now would not see their files
+        if spec.program is None and not spec.starts_from_weights:  # a child started now would not see their files
             n.standby.prepare(task_id, spec, n.workdir(task_id), n.sandbox_limits())
 
     def refusal(self, task_id: int, spec: TaskSpec, collateral: int, min_hardware_class: int, units: int,

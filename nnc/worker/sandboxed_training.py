@@ -139,7 +139,7 @@ def _warm_up(spec_file: Path) -> int:
         return OUT_OF_MEMORY_EXIT
     try:
         spec = load_spec(spec_file)
-        if spec.program is not None or spec.init is not None:  # its files come with the job
+        if spec.program is not None or spec.starts_from_weights:  # its files come with the job
             return 0
         if spec.dataset.uri is None:  # a couple of real steps: kernels, thread pools, compilation
             runtime_for(spec).time_steps(spec, 2)

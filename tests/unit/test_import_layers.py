@@ -7,9 +7,10 @@ with no domain in them (storage, the ZK circuit, dataset file formats, then the 
 the ZK prover) → `task` (specs and costs; `task.publish` stores a spec and escrows its budget,
 so it sits above chain and storage) → `training` (the deterministic loop, checkpoints,
 digests; it reads datasets through `storage.base.Store`) → `runtimes` (frameworks; train,
-replay and evaluate dispatch) → `verification` → node-level services (hardware profile, dry run
-and estimate, metrics, the daemon loop) → the daemons → the API → the developer tools (the
-devnet, the demo, spot-check scenarios) → the CLI.
+replay and evaluate dispatch) → `verification` and `library` (a registered model fetched and
+checked against its digest, for the nodes, verifiers and oracle that train or score from it) →
+node-level services (hardware profile, dry run and estimate, metrics, the daemon loop) → the
+daemons → the API → the developer tools (the devnet, the demo, spot-check scenarios) → the CLI.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ LAYERS: dict[str, int] = {
     "nnc.task": 3,
     "nnc.training": 4,
     "nnc.runtimes": 5,
-    "nnc.verification": 6,
+    "nnc.verification": 6, "nnc.library": 6,
     # node-level services
     "nnc.node": 7, "nnc.metrics": 7, "nnc.daemon": 7,
     # daemons
