@@ -33,10 +33,18 @@ def list_models(ctx: ApiContext, filters: ModelFilter, page: Page) -> ModelList:
         views = [v for v in views if v.model_id in owned]
     if filters.verified is not None:
         views = [v for v in views if v.verified == filters.verified]
-    if filters.framework is not None:
-        views = [v for v in views if v.metadata.framework.lower() == filters.framework.lower()]
+    views = [v for v in views if _matches(v, filters)]
+    if filters.sort == "metric":  # stable: equal values stay newest first
+        views.sort(key=lambda v: v.metric_value if v.verified else -1, reverse=True)
     items = [present_model(v) for v in views[page.offset:page.offset + page.limit]]
     return {"items": items, "total": len(views), "limit": page.limit, "offset": page.offset}
+
+
+def _matches(view: ModelView, filters: ModelFilter) -> bool:
+    """Whether a model passes the text filters (each compared in any case)."""
+    meta = view.metadata
+    wanted = ((filters.framework, meta.framework), (filters.metric, meta.metric), (filters.licence, meta.licence))
+    return all(want is None or want.lower() == have.lower() for want, have in wanted)
 
 
 def get_model(ctx: ApiContext, model_id: int) -> ModelDetail:

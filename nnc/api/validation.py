@@ -72,15 +72,20 @@ def parse_task_filters(args: Mapping[str, str]) -> TaskFilter:
 
 @dataclass(frozen=True)
 class ModelFilter:
-    """Which models a page of /api/models lists (None: any)."""
+    """Which models a page of /api/models lists (None: any), and in which order."""
 
     task: int | None = None
     owner: str | None = None
     verified: bool | None = None
     framework: str | None = None
+    metric: str | None = None
+    licence: str | None = None
+    sort: str = "newest"
 
 
-MODEL_FILTERS = ("task", "owner", "verified", "framework", "limit", "offset")
+MODEL_FILTERS = ("task", "owner", "verified", "framework", "metric", "licence", "sort", "limit", "offset")
+MODEL_SORTS = ("newest", "metric")
+"""newest: highest id first; metric: highest metric value first (unscored models last)."""
 
 
 def parse_model_filters(args: Mapping[str, str]) -> ModelFilter:
@@ -90,12 +95,21 @@ def parse_model_filters(args: Mapping[str, str]) -> ModelFilter:
         if args["verified"].lower() not in ("true", "false"):
             raise InvalidInputError(f"verified must be true or false (got {args['verified']!r})")
         verified = args["verified"].lower() == "true"
-    if "framework" in args and not args["framework"]:
-        raise InvalidInputError("framework must not be empty")
+    for name in ("framework", "metric", "licence"):
+        if name in args and not args[name].strip():
+            raise InvalidInputError(f"{name} must not be empty")
+    sort = args.get("sort", "newest")
+    if sort not in MODEL_SORTS:
+        raise InvalidInputError(f"sort must be one of {', '.join(MODEL_SORTS)} (got {sort!r})")
     return ModelFilter(
         task=parse_task_id(args["task"]) if "task" in args else None,
         owner=parse_address("owner", args["owner"]) if "owner" in args else None,
-        verified=verified, framework=args.get("framework"))
+        verified=verified, framework=args.get("framework"), metric=_stripped(args.get("metric")),
+        licence=_stripped(args.get("licence")), sort=sort)
+
+
+def _stripped(raw: str | None) -> str | None:
+    return None if raw is None else raw.strip()
 
 
 def _check_params(args: Mapping[str, str], allowed: tuple[str, ...]) -> None:

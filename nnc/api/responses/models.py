@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field, WithJsonSchema
 from typing_extensions import TypedDict
 
-from nnc.api.responses.scalars import Address, Hex32
+from nnc.api.responses.scalars import Address, Hex32, TaskSpecDocument
 from nnc.chain.generated import ENUMS
 from nnc.chain.models import Visibility
 
@@ -61,3 +61,14 @@ class ModelDetail(Model):
     owners: list[ModelOwner]
     lineage: Annotated[list[int], Field(description="ancestors' ids, parent first, up to the root")]
     children: list[int]
+
+
+class ModelSpec(TypedDict):
+    """The spec a model was trained or verified with (checked against its spec digest): what the
+    publish flow starts a fine-tune or an inference task of the model from."""
+
+    model_id: int
+    spec: TaskSpecDocument
+    spec_digest: Hex32
+    dataset_inputs: Annotated[int | None, Field(description="how many inputs the spec's dataset holds, when "
+                                                            "it is a bundled one (null: the requester's own data)")]
