@@ -24,7 +24,8 @@ function filterInputs() {
 function row(m) {
   const ratings = ratingTexts(m.ratings);
   return [
-    h('a', { href: `#/models/${m.id}`, 'data-model': m.id }, `#${m.id}`, m.name ? ` ${m.name}` : ''),
+    h('span', {}, h('a', { href: `#/models/${m.id}`, 'data-model': m.id }, `#${m.id}`), ' ',
+      h('span', { class: 'mono muted', title: m.model_uri }, m.model_uri.length > 28 ? `${m.model_uri.slice(0, 27)}…` : m.model_uri)),
     m.domain || '—', frameworkName(m.framework) || '—', metricText(m),
     h('span', { 'data-role': 'verified-rating' }, ratings.verified), h('span', { 'data-role': 'staked-rating' }, ratings.staked),
     m.licence, m.verified ? h('span', { class: 'badge confirmed' }, 'verified') : h('span', { class: 'badge' }, 'unverified'),
