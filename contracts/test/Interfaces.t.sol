@@ -9,6 +9,7 @@ import {ResultCommitmentVerifier} from "../src/zk/ResultCommitmentVerifier.sol";
 import {IArbitration} from "../src/interfaces/IArbitration.sol";
 import {IMarketConfig} from "../src/interfaces/IMarketConfig.sol";
 import {IModelRegistry} from "../src/interfaces/IModelRegistry.sol";
+import {IModelRatings} from "../src/interfaces/IModelRatings.sol";
 import {INodeRegistry} from "../src/interfaces/INodeRegistry.sol";
 import {IReputation} from "../src/interfaces/IReputation.sol";
 import {IResultProofs} from "../src/interfaces/IResultProofs.sol";
@@ -19,6 +20,7 @@ import {IStakeWeightedRandomStrategy} from "../src/interfaces/IStakeWeightedRand
 import {ITaskMarket} from "../src/interfaces/ITaskMarket.sol";
 import {IVersioned} from "../src/interfaces/IVersioned.sol";
 import {ModelRegistry} from "../src/models/ModelRegistry.sol";
+import {ModelRatings} from "../src/models/ModelRatings.sol";
 
 /// @notice Every protocol contract answers ERC-165 for its own interface and says its release.
 contract InterfacesTest is DisputeFixture {
@@ -33,7 +35,9 @@ contract InterfacesTest is DisputeFixture {
         _check(address(arbitration), type(IArbitration).interfaceId);
         _check(address(spotCheck), type(ISpotCheck).interfaceId);
         _check(address(proofs), type(IResultProofs).interfaceId);
-        _check(address(new ModelRegistry(market, 512, address(this))), type(IModelRegistry).interfaceId);
+        ModelRegistry models = new ModelRegistry(market, 512, address(this));
+        _check(address(models), type(IModelRegistry).interfaceId);
+        _check(address(new ModelRatings(models, nnt, 10e18, 7 days, address(this))), type(IModelRatings).interfaceId);
         _check(address(firstCome), type(IScheduleStrategy).interfaceId);
         _check(address(lowestPrice), type(IScheduleStrategy).interfaceId);
         _check(address(reputationPriority), type(IScheduleStrategy).interfaceId);

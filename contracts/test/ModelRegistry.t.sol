@@ -374,7 +374,8 @@ contract ModelRegistryTest is Fixture {
             specURI: "ipfs://spec",
             programDigest: PROGRAM,
             programURI: "ipfs://program",
-            datasetURI: "ipfs://data"
+            datasetURI: "ipfs://data",
+            domain: "vision"
         });
     }
 

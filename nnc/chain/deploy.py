@@ -1,5 +1,5 @@
 """Deploying the protocol: token, registry, reputation, rewards pool, market config, market
-(with its external libraries), strategies and the model registry.
+(with its external libraries), strategies, the model registry and its ratings.
 
 Two deploy profiles (`PROFILES`, chosen by name with `profile_params`; defined in
 `nnc.chain.profiles`, which loads no web3, and re-exported here):
@@ -83,16 +83,23 @@ def deploy_protocol(client: ChainClient, params: ProtocolParams = DEVNET) -> Dep
         client.transact(token.functions.approve(pool.address, params.rewards_pool_funding), context="approve pool")
         client.transact(pool.functions.fund(params.rewards_pool_funding), context="fund rewards pool")
 
-    # reads the market's views only: no role anywhere, its one parameter governed by the timelock
+    # reads the market's views only: no role anywhere, its parameters governed by the timelock;
+    # the oracles list every accepted task's model and record which settled tasks used a model
     models = client.deploy("ModelRegistry", market.address, params.model_max_field_length, deployer)
+    ratings = client.deploy("ModelRatings", models.address, token.address, params.min_rating_stake,
+                            params.rating_lock_period, deployer)
+    for oracle in params.oracles:
+        _grant(client, models, "REGISTRAR_ROLE", oracle)
+        _grant(client, ratings, "REGISTRAR_ROLE", oracle)
 
     addresses: dict[str, str] = {
         "NNToken": token.address, "NodeRegistry": registry.address, "Reputation": reputation.address,
         "RewardsPool": pool.address, "MarketConfig": config.address, "TaskMarket": market.address,
-        "ModelRegistry": models.address}
+        "ModelRegistry": models.address, "ModelRatings": ratings.address}
     addresses.update({STRATEGY_CONTRACTS[name]: s.address for name, s in strategies.items()})
     addresses.update(zk_addresses)
-    addresses.update(deploy_governance(client, params, token, registry, reputation, pool, config, market, models))
+    addresses.update(deploy_governance(client, params, token, registry, reputation, pool, config, market, models,
+                                       others={"ModelRatings": ratings}))
     deployment = Deployment(chain_id=client.w3.eth.chain_id, start_block=start_block, deployer=deployer,
                             addresses=addresses, libraries=dict(client.libraries), profile=params.profile)
     client.deployment = deployment

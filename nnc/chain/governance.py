@@ -29,13 +29,14 @@ log = logging.getLogger(__name__)
 
 ADMIN_ROLE = b"\x00" * 32
 GOVERNED = ("NodeRegistry", "Reputation", "RewardsPool", "MarketConfig", "TaskMarket", "ModelRegistry", "Arbitration",
-            "SpotCheck")
+            "SpotCheck", "ModelRatings")
 
 
 def deploy_governance(client: ChainClient, params: ProtocolParams, token: Contract, registry: Contract,
                       reputation: Contract, pool: Contract, config: Contract, market: Contract,
-                      models: Contract) -> dict[str, str]:
-    """Deploys and wires the four contracts, then hands every admin role to the timelock."""
+                      models: Contract, others: dict[str, Contract] | None = None) -> dict[str, str]:
+    """Deploys and wires the four contracts, then hands every admin role to the timelock (that of
+    `others` too: further governed contracts by name)."""
     deployer = client.address
     arbitration = client.deploy(
         "Arbitration", market.address, registry.address, token.address, params.treasury or deployer,
@@ -63,7 +64,8 @@ def deploy_governance(client: ChainClient, params: ProtocolParams, token: Contra
                         context="arbitration shares to the timelock")
 
     contracts = {"NodeRegistry": registry, "Reputation": reputation, "RewardsPool": pool, "MarketConfig": config,
-                 "TaskMarket": market, "ModelRegistry": models, "Arbitration": arbitration, "SpotCheck": spot_check}
+                 "TaskMarket": market, "ModelRegistry": models, "Arbitration": arbitration, "SpotCheck": spot_check,
+                 **(others or {})}
     for name, contract in contracts.items():
         client.transact(contract.functions.grantRole(ADMIN_ROLE, timelock.address),
                         context=f"{name}: admin to timelock")

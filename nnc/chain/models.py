@@ -3,7 +3,8 @@
 A settled, accepted task's requester lists its model (`register_from_task`): the chain's facts
 (spec and model digests, quality score) are read by the contract from the market, the rest comes
 from `ModelMetadata`. Anyone may list a model trained elsewhere (`share`), unverified until the
-requester of a task that evaluated it calls `verify_with_task`.
+requester of a task that evaluated it calls `verify_with_task`. The oracle (REGISTRAR_ROLE) lists
+every accepted task's model itself (`register_task`); whoever lists a task first wins.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from nnc.chain.client import ChainClient
+from nnc.chain.model_domains import DOMAINS as DOMAINS
+from nnc.chain.model_domains import check_domain
 from nnc.errors import ChainError
 
 
@@ -39,16 +42,22 @@ class ModelMetadata:
     program_digest: bytes = b"\x00" * 32
     program_uri: str = ""
     dataset_uri: str = ""
+    domain: str = ""  # one of DOMAINS, or empty
 
     def as_tuple(self) -> tuple[Any, ...]:
         if len(self.program_digest) != 32:
             raise ChainError(f"program_digest must be 32 bytes, got {len(self.program_digest)}")
+        try:
+            check_domain(self.domain)
+        except ValueError as exc:
+            raise ChainError(str(exc)) from None
         return (self.model_uri, self.licence, self.framework, self.metric, self.spec_uri, self.program_digest,
-                self.program_uri, self.dataset_uri)
+                self.program_uri, self.dataset_uri, self.domain)
 
     @classmethod
     def from_tuple(cls, m: Any) -> ModelMetadata:
-        return cls(str(m[0]), str(m[1]), str(m[2]), str(m[3]), str(m[4]), bytes(m[5]), str(m[6]), str(m[7]))
+        return cls(str(m[0]), str(m[1]), str(m[2]), str(m[3]), str(m[4]), bytes(m[5]), str(m[6]), str(m[7]),
+                   str(m[8]))
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,15 @@ class Models:
             context=f"register the model of task {task_id}")
         return self._registered_id(receipt, f"task {task_id}")
 
+    def register_task(self, task_id: int, metadata: ModelMetadata, parent_id: int = 0,
+                      visibility: Visibility = Visibility.PUBLIC) -> int:
+        """Lists the model of a settled, accepted task for its requester (REGISTRAR_ROLE: the
+        oracle), owned by the requester or a co-funding pool's funders; returns the model id."""
+        receipt = self.client.transact(
+            self.contract.functions.registerTask(task_id, metadata.as_tuple(), parent_id, int(visibility)),
+            context=f"list the model of task {task_id}")
+        return self._registered_id(receipt, f"task {task_id}")
+
     def share(self, model_digest: bytes, metadata: ModelMetadata, parent_id: int = 0,
               visibility: Visibility = Visibility.PUBLIC) -> int:
         """Lists a model trained elsewhere, unverified and owned by this account; returns its id."""
@@ -140,6 +158,17 @@ class Models:
         """The model's ancestors, parent first, at most `max_depth` of them."""
         return [int(i) for i in self.client.call(self.contract.functions.lineage(model_id, max_depth),
                                                  context=f"lineage of model {model_id}")]
+
+    def task_owners(self, task_id: int) -> list[ModelOwner]:
+        """Who a task's model belongs to (and who paid for it): its requester, or a co-funding
+        pool's funders by contribution."""
+        owners = self.client.call(self.contract.functions.taskOwners(task_id), context=f"owners of task {task_id}")
+        return [ModelOwner(str(o[0]), int(o[1])) for o in owners]
+
+    def co_funding_factory(self) -> str | None:
+        """The factory whose pools count as co-funded requesters, or None."""
+        factory = str(self.contract.functions.coFundingFactory().call())
+        return None if int(factory, 16) == 0 else factory
 
     def count(self) -> int:
         return int(self.contract.functions.modelCount().call())

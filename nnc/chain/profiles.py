@@ -47,6 +47,10 @@ class ProtocolParams:
     oracles: tuple[str, ...] = ()  # addresses granted ORACLE_ROLE
     result_proofs: bool = True  # results submitted as zero-knowledge commitments (submitProof)
     model_max_field_length: int = 512  # bytes: the longest URI or name a ModelRegistry listing may carry
+    # ModelRatings: the least NNT-wei an address that is no verified user of a model stakes on
+    # its rating, and the seconds that stake stays locked after the rating's last change
+    min_rating_stake: int = 10 * NNT
+    rating_lock_period: int = 7 * 24 * 3600
     # verification, arbitration and governance (nnc.chain.governance)
     spot_check_report_window: int = 3600  # seconds a picked verifier has to report
     spot_check_verification_timeout: int = 86400  # seconds after a request past which a check may lapse
@@ -84,6 +88,8 @@ PRODUCTION = ProtocolParams(
     governor_proposal_threshold=10_000_000 * NNT,  # 1% of the initial supply
     governor_quorum_percent=4,
     timelock_delay=2 * 24 * 3600,
+    min_rating_stake=100 * NNT,
+    rating_lock_period=30 * 24 * 3600,
 )
 PROFILES = {"devnet": DEVNET, "production": PRODUCTION}
 

@@ -40,6 +40,7 @@ from nnc.logs import log_context
 from nnc.metrics import DaemonMetrics
 from nnc.oracle.audit import audit_record
 from nnc.oracle.index import EventIndex
+from nnc.oracle.library import Librarian
 from nnc.oracle.proofs import ProofChecker
 from nnc.oracle.quality import evaluate_result
 from nnc.settings import Settings
@@ -89,6 +90,9 @@ class Oracle:
             on_reorganisation=self._rebuild, log=log, tag="oracle",
             task_states=lambda: (str(row["status"]).lower() for row in self.index.tasks()))
         self.reader = self.follower.reader
+        # lists settled tasks' models and records model uses (needs the spec store and a library)
+        self.library = (Librarian(client, self.market, index, store, self.context)
+                        if store is not None and Librarian.available(client) else None)
 
     def context(self, task_id: int | None = None) -> AbstractContextManager[None]:
         """The log context of this daemon's lines: the daemon and, when given, the task."""
@@ -347,3 +351,5 @@ class Oracle:
         if self.poke():
             self.sync()
         self.archive_audits()
+        if self.library is not None:
+            self.library.catalogue()

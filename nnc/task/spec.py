@@ -28,6 +28,7 @@ from pydantic_core import PydanticCustomError
 from nnc.datasets.formats import FORMATS, TEXT_FORMATS, DatasetFormat
 from nnc.errors import TaskSpecError
 from nnc.task.datasets import CUSTOM_DATASET, DATASET_SHAPES, DatasetName, dataset_kind
+from nnc.task.library_spec import LibrarySpec
 from nnc.task.model_specs import AnyModelSpec, ProgramModelSpec, SpecSection, UNetSpec
 from nnc.task.program_spec import INIT_FRAMEWORKS, BaseModelSpec, InitSpec, ProgramSpec
 
@@ -215,6 +216,7 @@ class TaskSpec(SpecSection):
     program: ProgramSpec | None = None
     init: InitSpec | None = None
     base_model: BaseModelSpec | None = None
+    library: LibrarySpec | None = None  # how the model library lists the model (nnc.task.library_spec)
 
     @field_validator("version")
     @classmethod
@@ -376,14 +378,14 @@ def load_spec(path: str | Path) -> TaskSpec:
     return parse_spec(raw, source=str(path))
 
 
-_OPTIONAL_SECTIONS: Final = ("execution", "privacy", "program", "init", "base_model")
+_OPTIONAL_SECTIONS: Final = ("execution", "privacy", "program", "init", "base_model", "library")
 """Sections absent from the canonical form when absent from the spec (older specs keep their digest)."""
 
 
 def canonical_json(spec: TaskSpec) -> bytes:
     """The spec as canonical JSON: every field (defaults included; an absent optional section such
-    as `privacy`, `execution`, `program`, `init` or `base_model` stays absent, so a spec written before a section
-    existed keeps its digest), keys sorted, no whitespace, UTF-8.
+    as `privacy`, `execution`, `program`, `init`, `base_model` or `library` stays absent, so a spec
+    written before a section existed keeps its digest), keys sorted, no whitespace, UTF-8.
 
     Numbers are written as Python's `json` writes them (floats by their shortest repr), so the
     bytes are a pure function of the validated spec.

@@ -31,8 +31,8 @@ def test_production_profile_deploys_days_of_delay_and_leaves_the_deployer_no_rol
     assert "WARNING" not in output and "profile production" in output
     assert deployment.profile == "production"
     client = ChainClient(connect_web3(chain.rpc_url), Artifacts(), deployment, None)
-    names = ("NodeRegistry", "Reputation", "RewardsPool", "TaskMarket", "ModelRegistry", "Arbitration", "SpotCheck",
-             "NNCTimelock")
+    names = ("NodeRegistry", "Reputation", "RewardsPool", "TaskMarket", "ModelRegistry", "ModelRatings",
+             "Arbitration", "SpotCheck", "NNCTimelock")
     contracts = {name: client.contract(name) for name in names}
     assert roles_held(deployment.deployer, contracts) == []
     market, timelock = deployment.address_of("TaskMarket"), deployment.address_of("NNCTimelock")
@@ -54,6 +54,9 @@ def test_production_profile_deploys_days_of_delay_and_leaves_the_deployer_no_rol
     assert arbitration.treasury().call() == timelock
     models = contracts["ModelRegistry"].functions
     assert (models.market().call(), models.maxFieldLength().call()) == (market, p.model_max_field_length)
+    ratings = contracts["ModelRatings"].functions
+    assert (ratings.registry().call(), ratings.minRatingStake().call(), ratings.ratingLockPeriod().call()) == (
+        deployment.address_of("ModelRegistry"), p.min_rating_stake, p.rating_lock_period)
 
 
 def test_default_devnet_profile_warns(chain: Devnet, tmp_path: Path) -> None:

@@ -142,13 +142,15 @@ def test_the_python_enums_match_the_contracts() -> None:
 def test_the_struct_views_match_the_contracts() -> None:
     from nnc.chain.dispute import CheckView
     from nnc.chain.models import ModelMetadata, ModelOwner, ModelView
+    from nnc.chain.ratings import RatingSummary, RatingView
     from nnc.chain.types import MarketParams, NodeView, ParticipationView, SettlementParams, TaskView
 
     views = [(TaskView, "ITaskMarket.Task", 1), (ParticipationView, "ITaskMarket.Participation", 0),
              (SettlementParams, "IMarketConfig.SettlementParams", 0), (MarketParams, "IMarketConfig.Params", 0),
              (NodeView, "INodeRegistry.Node", 1), (CheckView, "ISpotCheck.Check", 0),
              (ModelView, "IModelRegistry.Model", 1), (ModelMetadata, "IModelRegistry.Metadata", 0),
-             (ModelOwner, "IModelRegistry.Owner", 0)]
+             (ModelOwner, "IModelRegistry.Owner", 0), (RatingView, "IModelRatings.Rating", 1),
+             (RatingSummary, "IModelRatings.Summary", 0)]
     for view, struct, keys in views:  # a view may start with the key it was read by (task id, address)
         fields = [f.name for f in dataclasses.fields(view)][keys:]
         assert fields == [_snake(f) for f, _ in STRUCTS[struct]], f"{view.__name__} differs from {struct}"
@@ -158,6 +160,10 @@ def test_the_deploy_profiles_respect_the_contracts_bounds() -> None:
     for name, params in PROFILES.items():
         assert params.protocol_fee_bps <= CONSTANTS["MarketConfig.MAX_FEE_BPS"], name
         assert params.abandon_penalty_bps <= CONSTANTS["MarketConfig.MAX_ABANDON_PENALTY_BPS"], name
+        assert (CONSTANTS["ModelRatings.MIN_STAKE_FLOOR"] <= params.min_rating_stake
+                <= CONSTANTS["ModelRatings.MAX_STAKE_CEILING"]), name
+        assert (CONSTANTS["ModelRatings.MIN_LOCK_PERIOD"] <= params.rating_lock_period
+                <= CONSTANTS["ModelRatings.MAX_LOCK_PERIOD"]), name
 
 
 def _hand_copies(text: str) -> set[str]:

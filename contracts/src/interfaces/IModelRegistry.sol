@@ -2,11 +2,12 @@
 pragma solidity 0.8.28;
 
 import {ITaskMarket} from "./ITaskMarket.sol";
+import {ICoFundingFactory} from "./ICoFunding.sol";
 
 /// @title IModelRegistry
 /// @notice The model library: every model a settled, accepted task trained, with its
 ///         provenance, and the models anyone shares from outside.
-/// @dev Two ways in, both one listing per task at most:
+/// @dev Three ways in, one listing per task at most:
 ///
 ///      - `registerFromTask`: the requester of a Settled, accepted task lists its model. What the
 ///        chain knows is read from the market and cannot be faked: the task id, the spec digest,
@@ -14,18 +15,23 @@ import {ITaskMarket} from "./ITaskMarket.sol";
 ///        agreement tag), the quality score (the agreed metric's value, in basis points) and who
 ///        scored it. What the chain does not know comes from the requester (`Metadata`: spec,
 ///        program and dataset URIs, the program digest, the model URI, the metric's name, the
-///        framework and the SPDX licence). Only the requester may register, because the market
+///        framework, the SPDX licence and the domain). Only the requester may register, because the market
 ///        keeps no revealed model URI in storage (only `Participation.revealed` and the
 ///        `ResultRevealed` event): the requester paid for the model and holds it, and a URI it
 ///        names wrongly harms only its own listing, while the digest read from the market lets
 ///        anyone check the file behind any URI.
+///      - `registerTask`: the same listing, made by a REGISTRAR_ROLE account (the oracle, which
+///        reads the revealed result URI from the `ResultRevealed` event and the licence,
+///        visibility and domain from the task's published spec), so that every accepted task's
+///        model is listed without its requester acting. Whoever lists a task first wins.
 ///      - `shareModel`: anyone lists a model trained elsewhere. It is unverified (no task
 ///        provenance) until the requester of a Settled, accepted task that evaluated it calls
 ///        `verifyWithTask`: the evaluating task's spec digest is on chain, so anyone can check
 ///        off-chain that its spec pins this model's digest.
 ///
-///      Owners: a list of accounts with shares in basis points summing to exactly 10,000 (today
-///      the requester, or the sharer, with all of it; co-funded tasks will list every co-funder).
+///      Owners: a list of accounts with shares in basis points summing to exactly 10,000: the
+///      sharer, or the requester of the task with all of it; when that requester is a co-funding
+///      pool (`coFundingFactory().isPool`), every funder by its contribution (`taskOwners`).
 ///      An owner holding a strict majority of the shares may change the model's visibility.
 ///      Visibility is a declaration: a Sealed model's file is encrypted to its owners' keys
 ///      off-chain; the registry itself stores only public data.
@@ -55,6 +61,7 @@ interface IModelRegistry {
         bytes32 programDigest; // SHA-256 of the training program
         string programURI;
         string datasetURI;
+        string domain; // "vision", "text", "audio", "video", "custom" or empty (only its length is checked here)
     }
 
     /// @notice A listed model.
@@ -91,6 +98,8 @@ interface IModelRegistry {
     event VisibilityChanged(uint256 indexed modelId, address indexed by, Visibility from, Visibility to);
     /// @notice Governance set the longest string a listing may carry, in bytes.
     event MaxFieldLengthSet(uint256 from, uint256 to);
+    /// @notice Governance set the factory whose pools count as co-funded requesters (0: none).
+    event CoFundingFactorySet(address from, address to);
 
     error ZeroAddress();
     error UnknownModel(uint256 modelId, uint256 modelCount);
@@ -113,12 +122,22 @@ interface IModelRegistry {
     error TooManyOwners(uint256 modelId, uint256 count, uint256 max);
     error NotMajorityOwner(uint256 modelId, address caller, uint16 shareBps);
     error MaxFieldLengthOutOfRange(uint256 value, uint256 min, uint256 max);
+    /// @notice The co-funding pool `pool` (a task's requester) holds no contribution.
+    error EmptyCoFundingPool(address pool);
+    error TooManyFunders(address pool, uint256 count, uint256 max);
 
     /// @notice Lists the model of `taskId` (its requester only; the task Settled on an agreed
     ///         result and not rejected), owned wholly by the requester. Chain facts are read from the market.
     /// @param parentId The model it was fine-tuned from (0: none).
     /// @return modelId The new model's id (ids start at 1).
     function registerFromTask(uint256 taskId, Metadata calldata metadata, uint256 parentId, Visibility visibility)
+        external
+        returns (uint256 modelId);
+
+    /// @notice Lists the model of `taskId` as `registerFromTask` does, for a REGISTRAR_ROLE account
+    ///         (the oracle): the same checks but the requester's, owned by `taskOwners(taskId)`.
+    /// @return modelId The new model's id.
+    function registerTask(uint256 taskId, Metadata calldata metadata, uint256 parentId, Visibility visibility)
         external
         returns (uint256 modelId);
 
@@ -138,6 +157,18 @@ interface IModelRegistry {
 
     /// @notice Sets the longest string (URI, name) a listing may carry, in bytes (admin: the timelock).
     function setMaxFieldLength(uint256 maxFieldLength) external;
+
+    /// @notice Sets the factory whose pools count as co-funded requesters (admin: the timelock; 0: none).
+    function setCoFundingFactory(address factory) external;
+
+    /// @notice The factory whose pools count as co-funded requesters (0: none).
+    function coFundingFactory() external view returns (ICoFundingFactory);
+
+    /// @notice Who a task's model belongs to: its requester with all of it, or, when the requester
+    ///         is a co-funding pool, every funder by its contribution (shares in basis points,
+    ///         floored, the remainder to the largest contributor; a funder whose share floors to
+    ///         0 is left out). Also the accounts that count as having used a model in the task.
+    function taskOwners(uint256 taskId) external view returns (Owner[] memory);
 
     /// @notice The task market whose settled tasks give models their provenance.
     function market() external view returns (ITaskMarket);

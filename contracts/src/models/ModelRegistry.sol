@@ -6,13 +6,15 @@ import {IVersioned} from "../interfaces/IVersioned.sol";
 import {Versioned} from "../access/Versioned.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
+import {ICoFundingFactory, ICoFundingPool} from "../interfaces/ICoFunding.sol";
+import {FunderShares} from "./FunderShares.sol";
 
 /// @title ModelRegistry
 /// @notice The model library: models trained by settled, accepted tasks, with their provenance,
 ///         and models shared from outside; see {IModelRegistry}.
-/// @dev Reads the market's views only: it needs no role there and moves no value. Its one
-///      governed parameter (`maxFieldLength`) belongs to DEFAULT_ADMIN_ROLE, the timelock once
-///      governance is in place.
+/// @dev Reads the market's views only: it needs no role there and moves no value. Its governed
+///      parameters (`maxFieldLength`, `coFundingFactory`) and REGISTRAR_ROLE belong to
+///      DEFAULT_ADMIN_ROLE, the timelock once governance is in place.
 contract ModelRegistry is IModelRegistry, AccessControl, Versioned {
     /// @notice Basis points in one whole: a model's shares sum to it.
     uint16 public constant BPS = 10_000;
@@ -21,6 +23,10 @@ contract ModelRegistry is IModelRegistry, AccessControl, Versioned {
     /// @notice The bounds governance may set `maxFieldLength` within, in bytes.
     uint256 public constant MIN_FIELD_LENGTH = 64;
     uint256 public constant MAX_FIELD_LENGTH = 4096;
+    /// @notice The longest domain name a listing may carry, in bytes ("vision", "text", ...).
+    uint256 public constant MAX_DOMAIN_LENGTH = 32;
+    /// @notice May list any settled, accepted task's model (`registerTask`): the oracle.
+    bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
 
     /// @inheritdoc IModelRegistry
     ITaskMarket public immutable market;
@@ -30,6 +36,9 @@ contract ModelRegistry is IModelRegistry, AccessControl, Versioned {
 
     /// @inheritdoc IModelRegistry
     uint256 public modelCount;
+
+    /// @inheritdoc IModelRegistry
+    ICoFundingFactory public coFundingFactory;
 
     /// @inheritdoc IModelRegistry
     mapping(uint256 taskId => uint256 modelId) public modelOfTask;
@@ -56,9 +65,16 @@ contract ModelRegistry is IModelRegistry, AccessControl, Versioned {
         external
         returns (uint256 modelId)
     {
-        ITaskMarket.Task memory t = _acceptedTaskOf(taskId);
-        modelId = _list(taskId, t.resultDigest, metadata, parentId, visibility);
-        _verify(_models[modelId], modelId, taskId, t);
+        return _listTask(taskId, metadata, parentId, visibility, true);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function registerTask(uint256 taskId, Metadata calldata metadata, uint256 parentId, Visibility visibility)
+        external
+        onlyRole(REGISTRAR_ROLE)
+        returns (uint256 modelId)
+    {
+        return _listTask(taskId, metadata, parentId, visibility, false);
     }
 
     /// @inheritdoc IModelRegistry
@@ -67,7 +83,7 @@ contract ModelRegistry is IModelRegistry, AccessControl, Versioned {
         returns (uint256 modelId)
     {
         if (modelDigest == bytes32(0)) revert ZeroModelDigest();
-        modelId = _list(0, modelDigest, metadata, parentId, visibility);
+        modelId = _list(0, modelDigest, metadata, parentId, visibility, _whole(msg.sender));
     }
 
     /// @inheritdoc IModelRegistry
@@ -75,6 +91,7 @@ contract ModelRegistry is IModelRegistry, AccessControl, Versioned {
         Model storage m = _model(modelId);
         if (m.verified) revert AlreadyVerified(modelId, m.verifiedBy);
         ITaskMarket.Task memory t = _acceptedTaskOf(taskId);
+        if (msg.sender != t.requester) revert NotTaskRequester(taskId, msg.sender, t.requester);
         _verify(m, modelId, taskId, t);
     }
 
@@ -95,7 +112,18 @@ contract ModelRegistry is IModelRegistry, AccessControl, Versioned {
         _setMaxFieldLength(maxFieldLength_);
     }
 
+    /// @inheritdoc IModelRegistry
+    function setCoFundingFactory(address factory) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        emit CoFundingFactorySet(address(coFundingFactory), factory);
+        coFundingFactory = ICoFundingFactory(factory);
+    }
+
     // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IModelRegistry
+    function taskOwners(uint256 taskId) external view returns (Owner[] memory) {
+        return _ownersOf(market.getTask(taskId).requester);
+    }
 
     /// @inheritdoc IModelRegistry
     function model(uint256 modelId) external view returns (Model memory) {
@@ -147,25 +175,39 @@ contract ModelRegistry is IModelRegistry, AccessControl, Versioned {
 
     // ---------------------------------------------------------------- internal
 
-    /// @dev The task, checked Settled on an agreed result, not rejected, requested by the caller
-    ///      and unused.
+    /// @dev The task, checked Settled on an agreed result, not rejected and unused.
     function _acceptedTaskOf(uint256 taskId) internal view returns (ITaskMarket.Task memory t) {
         t = market.getTask(taskId);
         if (t.status != ITaskMarket.TaskStatus.Settled) revert TaskNotSettled(taskId, t.status);
         if (t.resultDigest == bytes32(0)) revert NoAgreedResult(taskId);
         if (t.rejected) revert TaskRejected(taskId, t.qualityScore);
-        if (msg.sender != t.requester) revert NotTaskRequester(taskId, msg.sender, t.requester);
         uint256 used = modelOfTask[taskId];
         if (used != 0) revert TaskAlreadyUsed(taskId, used);
     }
 
-    /// @dev Stores a new, unverified model of `taskId` (0: none) owned wholly by the caller.
+    /// @dev Lists and verifies the model of the accepted task `taskId`, owned by `taskOwners`
+    ///      (its caller checked to be the requester when `byRequester`).
+    function _listTask(
+        uint256 taskId,
+        Metadata calldata metadata,
+        uint256 parentId,
+        Visibility visibility,
+        bool byRequester
+    ) internal returns (uint256 modelId) {
+        ITaskMarket.Task memory t = _acceptedTaskOf(taskId);
+        if (byRequester && msg.sender != t.requester) revert NotTaskRequester(taskId, msg.sender, t.requester);
+        modelId = _list(taskId, t.resultDigest, metadata, parentId, visibility, _ownersOf(t.requester));
+        _verify(_models[modelId], modelId, taskId, t);
+    }
+
+    /// @dev Stores a new, unverified model of `taskId` (0: none) owned by `owners`.
     function _list(
         uint256 taskId,
         bytes32 modelDigest,
         Metadata calldata metadata,
         uint256 parentId,
-        Visibility visibility
+        Visibility visibility,
+        Owner[] memory owners
     ) internal returns (uint256 modelId) {
         _checkMetadata(metadata);
         uint256 count = modelCount;
@@ -184,9 +226,37 @@ contract ModelRegistry is IModelRegistry, AccessControl, Versioned {
         emit ModelRegistered(
             modelId, taskId, msg.sender, modelDigest, parentId, visibility, metadata.modelURI, metadata.licence
         );
-        Owner[] memory owners = new Owner[](1);
-        owners[0] = Owner({account: msg.sender, shareBps: BPS});
         _setOwners(modelId, owners);
+    }
+
+    /// @dev The owners a task's requester stands for: itself wholly, or a co-funding pool's
+    ///      funders by contribution (those whose share floors to 0 left out).
+    function _ownersOf(address requester) internal view returns (Owner[] memory owners) {
+        ICoFundingFactory factory = coFundingFactory;
+        if (address(factory) == address(0) || !factory.isPool(requester)) return _whole(requester);
+        address[] memory funders = ICoFundingPool(requester).funders();
+        uint256 n = funders.length;
+        if (n > MAX_OWNERS) revert TooManyFunders(requester, n, MAX_OWNERS);
+        uint256[] memory contributions = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            contributions[i] = ICoFundingPool(requester).contributionOf(funders[i]);
+        }
+        uint16[] memory shares = FunderShares.split(contributions);
+        uint256 kept;
+        for (uint256 i; i < n; ++i) {
+            if (shares[i] != 0) ++kept;
+        }
+        if (kept == 0) revert EmptyCoFundingPool(requester);
+        owners = new Owner[](kept);
+        uint256 j;
+        for (uint256 i; i < n; ++i) {
+            if (shares[i] != 0) owners[j++] = Owner({account: funders[i], shareBps: shares[i]});
+        }
+    }
+
+    function _whole(address account) internal pure returns (Owner[] memory owners) {
+        owners = new Owner[](1);
+        owners[0] = Owner({account: account, shareBps: BPS});
     }
 
     /// @dev Records task `taskId` as the model's verification (training or evaluation).
@@ -251,6 +321,8 @@ contract ModelRegistry is IModelRegistry, AccessControl, Versioned {
         _checkLength("specURI", metadata.specURI);
         _checkLength("programURI", metadata.programURI);
         _checkLength("datasetURI", metadata.datasetURI);
+        uint256 domainLength = bytes(metadata.domain).length;
+        if (domainLength > MAX_DOMAIN_LENGTH) revert FieldTooLong("domain", domainLength, MAX_DOMAIN_LENGTH);
     }
 
     function _checkLength(string memory field, string calldata value) internal view {

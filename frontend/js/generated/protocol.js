@@ -125,6 +125,7 @@ export const ERRORS = Object.freeze({
     { name: 'timepoint', type: 'uint256', enum: null }, { name: 'clock', type: 'uint48', enum: null },
   ]),
   ERC6372InconsistentClock: Object.freeze([]),
+  EmptyCoFundingPool: Object.freeze([{ name: 'pool', type: 'address', enum: null }]),
   EmptyField: Object.freeze([{ name: 'field', type: 'string', enum: null }]),
   EmptyProfile: Object.freeze([]),
   EmptySpec: Object.freeze([]),
@@ -235,6 +236,7 @@ export const ERRORS = Object.freeze({
     { name: 'nodeBondBps', type: 'uint16', enum: null },
   ]),
   InvalidShortString: Object.freeze([]),
+  InvalidStars: Object.freeze([{ name: 'stars', type: 'uint8', enum: null }]),
   InvalidStatus: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'have', type: 'uint8', enum: 'TaskStatus' },
     { name: 'want', type: 'uint8', enum: 'TaskStatus' },
@@ -254,7 +256,14 @@ export const ERRORS = Object.freeze({
     { name: 'value', type: 'uint256', enum: null }, { name: 'min', type: 'uint256', enum: null },
     { name: 'max', type: 'uint256', enum: null },
   ]),
+  MinRatingStakeOutOfRange: Object.freeze([
+    { name: 'value', type: 'uint256', enum: null }, { name: 'min', type: 'uint256', enum: null },
+    { name: 'max', type: 'uint256', enum: null },
+  ]),
   NoAgreedResult: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
+  NoRating: Object.freeze([
+    { name: 'modelId', type: 'uint256', enum: null }, { name: 'rater', type: 'address', enum: null },
+  ]),
   NoResult: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
   ]),
@@ -312,6 +321,9 @@ export const ERRORS = Object.freeze({
     { name: 'account', type: 'address', enum: null }, { name: 'token', type: 'address', enum: null },
   ]),
   NothingToWithdraw: Object.freeze([{ name: 'node', type: 'address', enum: null }]),
+  OwnerCannotRate: Object.freeze([
+    { name: 'modelId', type: 'uint256', enum: null }, { name: 'owner', type: 'address', enum: null },
+  ]),
   PenaltyTooHigh: Object.freeze([
     { name: 'penaltyBps', type: 'uint16', enum: null }, { name: 'max', type: 'uint16', enum: null },
   ]),
@@ -321,12 +333,19 @@ export const ERRORS = Object.freeze({
   ]),
   ProofRequired: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
   ProofsDisabled: Object.freeze([]),
+  RatingLockPeriodOutOfRange: Object.freeze([
+    { name: 'value', type: 'uint64', enum: null }, { name: 'min', type: 'uint64', enum: null },
+    { name: 'max', type: 'uint64', enum: null },
+  ]),
   ReentrancyGuardReentrantCall: Object.freeze([]),
   ReportNotDue: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'deadline', type: 'uint64', enum: null },
   ]),
   ReportTooLate: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'deadline', type: 'uint64', enum: null },
+  ]),
+  ReviewTooLong: Object.freeze([
+    { name: 'length', type: 'uint256', enum: null }, { name: 'max', type: 'uint256', enum: null },
   ]),
   RoleAlreadyBound: Object.freeze([{ name: 'role', type: 'bytes32', enum: null }]),
   SafeCastOverflowedUintDowncast: Object.freeze([
@@ -340,6 +359,14 @@ export const ERRORS = Object.freeze({
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
     { name: 'nextAllowedAt', type: 'uint64', enum: null },
   ]),
+  StakeLocked: Object.freeze([
+    { name: 'modelId', type: 'uint256', enum: null }, { name: 'rater', type: 'address', enum: null },
+    { name: 'lockedUntil', type: 'uint64', enum: null },
+  ]),
+  StakeTooLow: Object.freeze([
+    { name: 'modelId', type: 'uint256', enum: null }, { name: 'rater', type: 'address', enum: null },
+    { name: 'have', type: 'uint256', enum: null }, { name: 'need', type: 'uint256', enum: null },
+  ]),
   StepNotIncreasing: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
     { name: 'lastStep', type: 'uint64', enum: null }, { name: 'step', type: 'uint64', enum: null },
@@ -347,6 +374,9 @@ export const ERRORS = Object.freeze({
   StrategyNotAllowed: Object.freeze([{ name: 'strategy', type: 'address', enum: null }]),
   StringTooLong: Object.freeze([{ name: 'str', type: 'string', enum: null }]),
   TaskAlreadyUsed: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'modelId', type: 'uint256', enum: null },
+  ]),
+  TaskListedTheModel: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'modelId', type: 'uint256', enum: null },
   ]),
   TaskNotFinished: Object.freeze([
@@ -390,6 +420,10 @@ export const ERRORS = Object.freeze({
   TooManyApplicants: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'max', type: 'uint256', enum: null },
   ]),
+  TooManyFunders: Object.freeze([
+    { name: 'pool', type: 'address', enum: null }, { name: 'count', type: 'uint256', enum: null },
+    { name: 'max', type: 'uint256', enum: null },
+  ]),
   TooManyOwners: Object.freeze([
     { name: 'modelId', type: 'uint256', enum: null }, { name: 'count', type: 'uint256', enum: null },
     { name: 'max', type: 'uint256', enum: null },
@@ -406,6 +440,9 @@ export const ERRORS = Object.freeze({
     { name: 'parentId', type: 'uint256', enum: null }, { name: 'modelCount', type: 'uint256', enum: null },
   ]),
   UnknownTask: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
+  UseAlreadyRecorded: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'modelId', type: 'uint256', enum: null },
+  ]),
   VerificationNotTimedOut: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'lapsesAt', type: 'uint64', enum: null },
   ]),
@@ -458,9 +495,17 @@ export const STRUCTS = Object.freeze({
     ['protocolFeeBps', 'uint16'], ['challengeWindow', 'uint64'], ['minSnapshotInterval', 'uint64'],
     ['rewardPerComputeUnit', 'uint256'],
   ]),
+  'IModelRatings.Rating': Object.freeze([
+    ['stars', 'uint8'], ['useWeightBps', 'uint16'], ['updatedAt', 'uint64'], ['lockedUntil', 'uint64'],
+    ['stake', 'uint96'], ['reviewURI', 'string'],
+  ]),
+  'IModelRatings.Summary': Object.freeze([
+    ['verifiedCount', 'uint64'], ['stakedCount', 'uint64'], ['verifiedWeight', 'uint256'], ['verifiedStars', 'uint256'],
+    ['totalStake', 'uint256'], ['stakedStars', 'uint256'],
+  ]),
   'IModelRegistry.Metadata': Object.freeze([
     ['modelURI', 'string'], ['licence', 'string'], ['framework', 'string'], ['metric', 'string'], ['specURI', 'string'],
-    ['programDigest', 'bytes32'], ['programURI', 'string'], ['datasetURI', 'string'],
+    ['programDigest', 'bytes32'], ['programURI', 'string'], ['datasetURI', 'string'], ['domain', 'string'],
   ]),
   'IModelRegistry.Model': Object.freeze([
     ['taskId', 'uint256'], ['verifiedBy', 'uint256'], ['parentId', 'uint256'], ['modelDigest', 'bytes32'],
@@ -510,13 +555,21 @@ export const STRUCTS = Object.freeze({
 export const CONSTANTS = Object.freeze({
   'Arbitration.BPS': 10000,
   'Arbitration.MIN_VOTING_DELAY': 1,
+  'FunderShares.BPS': 10000,
   'FutureBlockhash.DELAY': 2,
   'MarketConfig.BPS': 10000,
   'MarketConfig.MAX_ABANDON_PENALTY_BPS': 5000,
   'MarketConfig.MAX_FEE_BPS': 1000,
   'MarketConfig.MAX_WINDOW': 2592000,
   'MarketConfig.MIN_BASE_WEIGHT_BPS': 5000,
+  'ModelRatings.BPS': 10000,
+  'ModelRatings.MAX_LOCK_PERIOD': 31536000,
+  'ModelRatings.MAX_STAKE_CEILING': 1000000000000000000000000n,
+  'ModelRatings.MAX_STARS': 5,
+  'ModelRatings.MIN_LOCK_PERIOD': 86400,
+  'ModelRatings.MIN_STAKE_FLOOR': 1000000000000000000n,
   'ModelRegistry.BPS': 10000,
+  'ModelRegistry.MAX_DOMAIN_LENGTH': 32,
   'ModelRegistry.MAX_FIELD_LENGTH': 4096,
   'ModelRegistry.MAX_OWNERS': 64,
   'ModelRegistry.MIN_FIELD_LENGTH': 64,
