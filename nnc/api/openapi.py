@@ -29,6 +29,7 @@ from nnc.api.responses import (
     Params,
     Proposal,
     ProposalList,
+    ReviewList,
     RuntimeList,
     TaskDetail,
     TaskList,
@@ -163,6 +164,10 @@ def openapi_document() -> dict[str, Any]:
             "/api/models/{model_id}/spec": _get("The spec a model was trained or verified with (checked against its "
                                                 "spec digest), to fine-tune it or run it", "the spec",
                                                 _ref(ModelSpec), ("400", "404", "422"), [MODEL_ID]),
+            "/api/models/{model_id}/reviews": _get("The review documents of a model's live ratings, read from "
+                                                   "storage (each with its text, or why it cannot be shown)",
+                                                   "a page of reviews", _ref(ReviewList), ("400", "404"),
+                                                   [MODEL_ID, *PAGE]),
             "/api/models/{model_id}/file": {"get": {
                 "summary": "The model's file, its weights checked against the registered digest first (as `nnc "
                            "model get` checks them); the SHA-256 of the bytes sent is in the X-NNC-SHA256 header",

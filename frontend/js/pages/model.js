@@ -47,22 +47,30 @@ function owners(m) {
     table(['Account', 'Share'], m.owners.map((o) => [mono(o.account), `${o.share_bps / 100}%`]), 'Owners'));
 }
 
+// One rating: stars, rater, whether a verified user, its stake, and its review's text (read by the
+// API from storage) or, when that cannot be shown, the review's URI and why.
+function ratingItem(r, review) {
+  let text = h('span', { class: 'muted' }, 'no review');
+  if (review && review.review !== null) text = h('span', { 'data-role': 'review' }, review.review);
+  else if (r.review_uri) text = h('span', { class: 'muted' }, 'review at ', mono(r.review_uri), review && review.problem ? ` (${review.problem})` : '');
+  return h('li', { 'data-rater': r.rater },
+    h('strong', { 'aria-label': `${r.stars} of 5 stars` }, `${'★'.repeat(r.stars)}${'☆'.repeat(5 - r.stars)}`), ' by ', mono(short(r.rater)), ' ',
+    r.use_weight_bps ? h('span', { class: 'badge confirmed' }, 'verified user') : null,
+    BigInt(r.stake || 0) > 0n ? ` staking ${amount(r.stake, 'NNT')}` : '', h('br'), text);
+}
+
 async function ratingsSection(m) {
   const texts = ratingTexts(m.ratings);
   const summary = h('p', { id: 'model-ratings-summary' }, 'Verified users: ', h('strong', { id: 'rating-verified' }, texts.verified),
     ' · stakers: ', h('strong', { id: 'rating-staked' }, texts.staked),
     m.ratings && m.ratings.total_stake !== undefined ? ` (${amount(m.ratings.total_stake, 'NNT')} staked)` : '');
-  let list = empty('No reviews yet.');
+  let list = empty('No ratings yet.');
   if (has('ModelRatings')) {
-    const page = await api.get(`/models/${m.id}/ratings`).catch((err) => ({ error: err.message }));
+    const [page, reviews] = await Promise.all([api.get(`/models/${m.id}/ratings?limit=100`), api.get(`/models/${m.id}/reviews?limit=100`)]
+      .map((p) => p.catch((err) => ({ error: err.message }))));
+    const reviewOf = new Map((reviews.items || []).map((r) => [r.rater.toLowerCase(), r]));
     if (page.error) list = h('p', { class: 'error', role: 'alert' }, `Ratings could not be loaded: ${page.error}`);
-    else if (page.items.length) {
-      list = h('ul', { id: 'model-reviews' }, page.items.map((r) => h('li', { 'data-rater': r.rater },
-        h('strong', {}, `${'★'.repeat(r.stars)}${'☆'.repeat(5 - r.stars)}`), ' by ', mono(short(r.rater)),
-        r.use_weight_bps ? h('span', { class: 'badge confirmed' }, 'verified user') : null,
-        BigInt(r.stake || 0) > 0n ? ` staking ${amount(r.stake, 'NNT')}` : '', h('br'),
-        r.review ? h('span', { 'data-role': 'review' }, r.review) : (r.review_uri ? h('span', { class: 'muted' }, 'review at ', mono(r.review_uri)) : h('span', { class: 'muted' }, 'no review text')))));
-    }
+    else if (page.items.length) list = h('ul', { id: 'model-reviews' }, page.items.map((r) => ratingItem(r, reviewOf.get(r.rater.toLowerCase()))));
   }
   return h('div', { class: 'card', id: 'model-ratings' }, h('h2', {}, 'Ratings and reviews'), summary, list);
 }

@@ -1,11 +1,11 @@
 """/api/models: the model library with filters, one model with its owners, lineage and children,
-its spec, and its file checked against the registered digest."""
+its spec, its file checked against the registered digest, and its ratings' review documents."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from nnc.api import model_files
+from nnc.api import model_files, reviews
 from nnc.api import models as service
 from nnc.api.context import current_context
 from nnc.api.validation import parse_int, parse_model_filters, parse_page
@@ -43,3 +43,8 @@ def get_model_file(model_id: str) -> Response:
         "Content-Disposition": f'attachment; filename="model-{checked.model_id}.pt"',
         SHA256_HEADER: checked.sha256, DIGEST_HEADER: checked.model_digest,
         "Access-Control-Expose-Headers": f"{SHA256_HEADER}, {DIGEST_HEADER}"})
+
+
+@models.get("/<model_id>/reviews")
+def list_reviews(model_id: str) -> Response:
+    return jsonify(reviews.list_reviews(current_context(), _model_id(model_id), parse_page(request.args)))

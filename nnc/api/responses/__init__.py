@@ -12,7 +12,7 @@ lists the top-level ones (nested types are found from them). TypedDicts come fro
 
 from nnc.api.responses.common import Error, ErrorDetail, Event
 from nnc.api.responses.governance import Dispute, DisputeList, DisputeVotes, Proposal, ProposalList, ProposalVote
-from nnc.api.responses.models import Model, ModelDetail, ModelList, ModelOwner, ModelSpec
+from nnc.api.responses.models import Model, ModelDetail, ModelList, ModelOwner, ModelSpec, Review, ReviewList
 from nnc.api.responses.nodes import (
     NodeAssignment,
     NodeBalances,
@@ -61,7 +61,7 @@ from nnc.api.responses.tasks import Task, TaskChainView, TaskDetail, TaskList, T
 RESPONSES: tuple[type, ...] = (
     Error, Event, Task, TaskList, TaskDetail, Trace, NodeSummary, NodeList, NodeDetail, Dispute, DisputeList,
     Proposal, ProposalList, Upload, UploadTarget, Validation, Estimate, Template, TemplateList, RuntimeList, Params,
-    Deployment, Health, Model, ModelList, ModelDetail, ModelSpec)
+    Deployment, Health, Model, ModelList, ModelDetail, ModelSpec, ReviewList)
 """Every body the API answers with: the OpenAPI document's component schemas."""
 
 __all__ = [
@@ -69,8 +69,8 @@ __all__ = [
     "DisputeVotes", "Error", "ErrorDetail", "Estimate", "Event", "Framework", "Health", "Hex32", "Model",
     "ModelDetail", "ModelList", "ModelOwner", "ModelSpec", "NodeAssignment", "NodeBalances", "NodeClaimable",
     "NodeDetail", "NodeEarning", "NodeList", "NodeProfile", "NodeStake", "NodeSummary", "Params", "Proposal",
-    "ProposalList",
-    "ProposalStateName", "ProposalVote", "ReputationInfo", "Runtime", "RuntimeList", "SettlementInfo",
+    "ProposalList", "ProposalStateName", "ProposalVote", "ReputationInfo", "Review", "ReviewList", "Runtime",
+    "RuntimeList", "SettlementInfo",
     "StakingInfo", "StrategyInfo", "Task", "TaskChainView", "TaskDetail", "TaskList", "TaskNode",
     "TaskSpecDocument", "TaskStatusName", "Template", "TemplateList", "TokenInfo", "Trace", "Upload", "UploadKind",
     "UploadTarget", "Validation",

@@ -72,3 +72,21 @@ class ModelSpec(TypedDict):
     spec_digest: Hex32
     dataset_inputs: Annotated[int | None, Field(description="how many inputs the spec's dataset holds, when "
                                                             "it is a bundled one (null: the requester's own data)")]
+
+
+class Review(TypedDict):
+    """The review document a live rating names, read from storage."""
+
+    rater: Address
+    stars: int
+    review_uri: str
+    review: Annotated[str | None, Field(description="its text (null: not readable, see `problem`)")]
+    problem: Annotated[str | None, Field(description="why the document could not be shown (null: it could)")]
+
+
+class ReviewList(TypedDict):
+    """The reviews among the model's raters `offset`.. (ratings without a review URI left out)."""
+
+    items: list[Review]
+    limit: int
+    offset: int
