@@ -43,7 +43,8 @@ def list_models(ctx: ApiContext, filters: ModelFilter, page: Page) -> ModelList:
 def _matches(view: ModelView, filters: ModelFilter) -> bool:
     """Whether a model passes the text filters (each compared in any case)."""
     meta = view.metadata
-    wanted = ((filters.framework, meta.framework), (filters.metric, meta.metric), (filters.licence, meta.licence))
+    wanted = ((filters.framework, meta.framework), (filters.metric, meta.metric), (filters.licence, meta.licence),
+              (filters.domain, meta.domain))
     return all(want is None or want.lower() == have.lower() for want, have in wanted)
 
 
