@@ -29,6 +29,7 @@ from nnc.api.responses import (
     Params,
     Proposal,
     ProposalList,
+    RatingList,
     ReviewList,
     RuntimeList,
     TaskDetail,
@@ -43,6 +44,7 @@ from nnc.api.responses import (
 )
 from nnc.api.uploads import KINDS, LIMITS
 from nnc.api.validation import MODEL_SORTS
+from nnc.chain.model_domains import DOMAINS
 
 S = dict[str, Any]
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -156,11 +158,19 @@ def openapi_document() -> dict[str, Any]:
                 _query("framework", {"type": "string"}, "only models of this framework (any case)"),
                 _query("metric", {"type": "string"}, "only models scored by this metric (any case), e.g. accuracy"),
                 _query("licence", {"type": "string"}, "only models under this SPDX licence id (any case)"),
+                _query("domain", {"enum": list(DOMAINS)}, "only models of this domain"),
+                _query("min_rating", {"type": "number", "minimum": 1, "maximum": 5},
+                       "only models whose shown rating (the verified users' average when there is one, else "
+                       "the stake-weighted one) is at least this many stars"),
                 _query("sort", {"enum": list(MODEL_SORTS), "default": "newest"},
-                       "newest first, or the best metric value first (unscored models last)"), *PAGE]),
+                       "newest first, the best metric value first (unscored models last) or the best shown "
+                       "rating first (unrated models last)"), *PAGE]),
             "/api/models/{model_id}": _get("One model with its owners and shares, lineage up to the root and "
                                            "children", "the model", _ref(ModelDetail), ("400", "404"), [
                 MODEL_ID]),
+            "/api/models/{model_id}/ratings": _get(
+                "A model's live ratings (verified users' and staked), with both averages and the shown one",
+                "a page of ratings", _ref(RatingList), ("400", "404"), [MODEL_ID, *PAGE]),
             "/api/models/{model_id}/spec": _get("The spec a model was trained or verified with (checked against its "
                                                 "spec digest), to fine-tune it or run it", "the spec",
                                                 _ref(ModelSpec), ("400", "404", "422"), [MODEL_ID]),

@@ -1,5 +1,5 @@
-"""`nnc model ...`: the model library (ModelRegistry): list, show, register a settled task's model,
-get one, run one here.
+"""`nnc model ...`: the model library (ModelRegistry, ModelRatings): list, show, register a settled
+task's model, get one, run one here, rate one (and withdraw a rating, claim its stake back).
 
 Web3, torch and the chain wrappers are imported inside the commands: `nnc --help` stays fast.
 """
@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from nnc.cli.context import client_of, settings_of, store_of
+from nnc.chain.model_domains import DOMAINS
+from nnc.cli.context import client_of, fmt_nnt, settings_of, store_of
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
     from nnc.chain.models import ModelView
+    from nnc.chain.ratings import RatingSummary
 
 
 @click.group("model")
@@ -90,6 +92,11 @@ def show_cmd(ctx: click.Context, model_id: int) -> None:
                f"{'' if lineage else ' (a root)'}")
     children = models.children_of(model_id)
     click.echo(f"  children      {', '.join(str(i) for i in children) or 'none'}")
+    if models.client.deployment is not None and "ModelRatings" in models.client.deployment.addresses:
+        from nnc.chain.ratings import Ratings
+
+        for line in _rating_lines(Ratings(models.client).summary(model_id)):
+            click.echo(f"  {line}")
 
 
 @model_group.command("register")
@@ -100,9 +107,11 @@ def show_cmd(ctx: click.Context, model_id: int) -> None:
 @click.option("--parent", "parent_id", type=int, default=None,
               help="the model this one was derived from (default: the spec's base_model, if any)")
 @click.option("--sealed", is_flag=True, help="the model file is encrypted to its owners' keys")
+@click.option("--domain", type=click.Choice(DOMAINS),
+              help="what the model works on (default: the spec's library.domain)")
 @click.pass_context
 def register_cmd(ctx: click.Context, task_id: int, model_uri: str, licence: str, framework: str | None,
-                 parent_id: int | None, sealed: bool) -> None:
+                 parent_id: int | None, sealed: bool, domain: str | None) -> None:
     """List the model of your settled, accepted task TASK_ID; the spec, program and dataset come from
     the task's published spec (checked against its on-chain digest)."""
     from nnc.chain.market import Market
@@ -120,7 +129,8 @@ def register_cmd(ctx: click.Context, task_id: int, model_uri: str, licence: str,
         model_uri=model_uri, licence=licence, framework=framework or spec.framework,
         metric=spec.acceptance.metric, spec_uri=spec_uri,
         program_digest=bytes.fromhex(program.digest) if program is not None else b"\x00" * 32,
-        program_uri=program.uri if program is not None else "", dataset_uri=spec.dataset.uri or "")
+        program_uri=program.uri if program is not None else "", dataset_uri=spec.dataset.uri or "",
+        domain=domain or (spec.library.domain or "" if spec.library is not None else ""))
     model_id = Models(client).register_from_task(task_id, metadata, parent_id,
                                                  Visibility.SEALED if sealed else Visibility.PUBLIC)
     click.echo(f"task {task_id}: model {model_id} registered ({licence}, {metadata.framework}"
@@ -230,3 +240,74 @@ def _scorer(scored_by: int) -> str:
     if scored_by >= len(names):
         return str(scored_by)
     return "unscored" if names[scored_by] == "None" else names[scored_by].lower()
+
+
+@model_group.command("rate")
+@click.argument("model_id", type=int)
+@click.option("--stars", type=click.IntRange(1, 5), required=True, help="1 to 5")
+@click.option("--review", "review_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="a review document, uploaded to the configured storage")
+@click.option("--stake", metavar="AMOUNT", help="NNT to add to the rating's stake (needed unless you are a "
+              "verified user of the model: you paid for a task that used it)")
+@click.pass_context
+def rate_cmd(ctx: click.Context, model_id: int, stars: int, review_file: Path | None, stake: str | None) -> None:
+    """Rate model MODEL_ID (or change your rating). A verified user's rating counts in the verified
+    users' average, the one the library shows; a staked rating counts in the stake-weighted
+    average, by its stake, which stays locked for the lock period after the rating's last change."""
+    from nnc.chain.ratings import Ratings
+    from nnc.task.publish import parse_amount
+
+    client = client_of(ctx)
+    ratings = Ratings(client)
+    add_stake = parse_amount(client, stake, str(client.token.address)) if stake else 0
+    review_uri = store_of(ctx).put_file(review_file) if review_file is not None else ""
+    ratings.rate(model_id, stars, review_uri, add_stake)
+    rating = ratings.rating_of(model_id, client.address)
+    assert rating is not None
+    parts = [f"model {model_id}: rated {stars}/5 as a {'verified user' if rating.use_weight_bps else 'staker'}"]
+    if rating.stake:
+        parts.append(f"{fmt_nnt(rating.stake)} staked until {rating.locked_until}")
+    if review_uri:
+        parts.append(f"review {review_uri}")
+    click.echo(", ".join(parts))
+    for line in _rating_lines(ratings.summary(model_id)):
+        click.echo(f"  {line}")
+
+
+@model_group.command("unrate")
+@click.argument("model_id", type=int)
+@click.pass_context
+def unrate_cmd(ctx: click.Context, model_id: int) -> None:
+    """Withdraw your rating of MODEL_ID; its stake (after its lock) becomes claimable (`nnc model claim-stake`)."""
+    from nnc.chain.ratings import Ratings
+
+    client = client_of(ctx)
+    ratings = Ratings(client)
+    ratings.withdraw(model_id)
+    click.echo(f"model {model_id}: rating withdrawn; claimable {fmt_nnt(ratings.withdrawable(client.address))}")
+
+
+@model_group.command("claim-stake")
+@click.pass_context
+def claim_stake_cmd(ctx: click.Context) -> None:
+    """Send yourself the stakes of your withdrawn ratings."""
+    from nnc.chain.ratings import Ratings
+
+    client = client_of(ctx)
+    ratings = Ratings(client)
+    amount = ratings.withdrawable(client.address)
+    ratings.claim_stake()
+    click.echo(f"claimed {fmt_nnt(amount)}")
+
+
+def _rating_lines(summary: RatingSummary) -> list[str]:
+    """Both averages, the shown one first."""
+    verified = ("none" if summary.verified_average is None else
+                f"{summary.verified_average:.2f}/5 from {summary.verified_count} verified user"
+                f"{'' if summary.verified_count == 1 else 's'}")
+    staked = ("none" if summary.staked_average is None else
+              f"{summary.staked_average:.2f}/5 from {summary.staked_count} staked rating"
+              f"{'' if summary.staked_count == 1 else 's'} ({fmt_nnt(summary.total_stake)})")
+    shown = summary.shown
+    return [f"rating        {'none' if shown is None else f'{shown[0]:.2f}/5 ({shown[1]})'}",
+            f"  verified    {verified}", f"  staked      {staked}"]

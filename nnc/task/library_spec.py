@@ -12,14 +12,18 @@ The oracle lists every settled, accepted task's model in the ModelRegistry (see
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Final
 
-from pydantic import Field
+from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
 
+from nnc.chain.generated import ENUMS
 from nnc.chain.model_domains import Domain
 from nnc.task.model_specs import SpecSection
 
 DEFAULT_LICENCE: Final = "UNLICENSED"
+VISIBILITIES: Final = tuple(name.lower() for name in ENUMS["Visibility"])
+"""`IModelRegistry.Visibility`, lower-case, from the contracts' mirror."""
 
 
 class LibrarySpec(SpecSection):
@@ -27,6 +31,13 @@ class LibrarySpec(SpecSection):
 
     licence: str = Field(default=DEFAULT_LICENCE, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9.+\-() ]+$",
                          description="an SPDX licence identifier or expression, e.g. Apache-2.0 (default UNLICENSED)")
-    visibility: Literal["public", "sealed"] | None = Field(
+    visibility: str | None = Field(
         default=None, description="public, or sealed to its owners (default: sealed for a private task)")
     domain: Domain | None = None
+
+    @field_validator("visibility")
+    @classmethod
+    def _check_visibility(cls, value: str | None) -> str | None:
+        if value is not None and value not in VISIBILITIES:
+            raise PydanticCustomError("visibility", "must be one of {known}", {"known": ", ".join(VISIBILITIES)})
+        return value

@@ -1,5 +1,6 @@
-"""/api/models: the model library with filters, one model with its owners, lineage and children,
-its spec, its file checked against the registered digest, and its ratings' review documents."""
+"""/api/models: the model library with filters, one model with its owners, lineage, children and
+ratings summary, its spec, its file checked against the registered digest, a page of its ratings,
+and its ratings' review documents."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from nnc.api import model_files, reviews
 from nnc.api import models as service
+from nnc.api import ratings as rating_service
 from nnc.api.context import current_context
 from nnc.api.validation import parse_int, parse_model_filters, parse_page
 
@@ -48,3 +50,9 @@ def get_model_file(model_id: str) -> Response:
 @models.get("/<model_id>/reviews")
 def list_reviews(model_id: str) -> Response:
     return jsonify(reviews.list_reviews(current_context(), _model_id(model_id), parse_page(request.args)))
+
+
+
+@models.get("/<model_id>/ratings")
+def list_ratings(model_id: str) -> Response:
+    return jsonify(rating_service.list_ratings(current_context(), _model_id(model_id), parse_page(request.args)))

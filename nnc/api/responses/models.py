@@ -1,4 +1,5 @@
-"""Bodies of /api/models: pages of the model library, one model with its owners, lineage and children."""
+"""Bodies of /api/models: pages of the model library, one model with its owners, lineage, children and
+ratings summary, and a model's ratings."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import Annotated
 from pydantic import Field, WithJsonSchema
 from typing_extensions import TypedDict
 
-from nnc.api.responses.scalars import Address, Hex32, TaskSpecDocument
+from nnc.api.responses.scalars import Address, Amount, Hex32, TaskSpecDocument
 from nnc.chain.generated import ENUMS
+from nnc.chain.model_domains import DOMAINS
 from nnc.chain.models import Visibility
 
 VisibilityName = Annotated[str, WithJsonSchema({"type": "string", "enum": [v.name.lower() for v in Visibility],
@@ -18,6 +20,22 @@ QUALITY_SOURCES: tuple[str, ...] = tuple(name.lower() for name in ENUMS["Quality
 """`ITaskMarket.QualitySource`, lower-case: who set the training task's quality score."""
 QualitySourceName = Annotated[str, WithJsonSchema({"type": "string", "enum": list(QUALITY_SOURCES),
                                                    "description": "who set the training task's quality score"})]
+
+
+class RatingSummary(TypedDict):
+    """A model's two rating aggregates (`IModelRatings.Summary`) and the one the library shows."""
+
+    shown: Annotated[float | None, Field(description="the verified users' average when there is one, else the "
+                                                     "stake-weighted one; null: no rating (stars, 1 to 5)")]
+    shown_source: Annotated[str | None, WithJsonSchema({"enum": ["verified", "staked", None],
+                                                        "description": "which average `shown` is"})]
+    verified_average: Annotated[float | None, Field(description="verified users' stars, weighted by use")]
+    verified_count: int
+    verified_weight_bps: Annotated[int, Field(description="sum of the verified raters' use weights (10,000: "
+                                                          "one whole vote)")]
+    staked_average: Annotated[float | None, Field(description="stars weighted by the NNT staked on them")]
+    staked_count: int
+    total_stake: Amount
 
 
 class Model(TypedDict):
@@ -43,6 +61,9 @@ class Model(TypedDict):
     program_digest: Hex32 | None
     program_uri: str
     dataset_uri: str
+    domain: Annotated[str, WithJsonSchema({"type": "string", "enum": ["", *DOMAINS],
+                                           "description": "what the model works on (empty: not stated)"})]
+    ratings: Annotated[RatingSummary | None, Field(description="null when the deployment has no ratings contract")]
 
 
 class ModelList(TypedDict):
@@ -61,6 +82,30 @@ class ModelDetail(Model):
     owners: list[ModelOwner]
     lineage: Annotated[list[int], Field(description="ancestors' ids, parent first, up to the root")]
     children: list[int]
+
+
+class Rating(TypedDict):
+    """One address's live rating of a model."""
+
+    rater: Address
+    stars: Annotated[int, Field(ge=1, le=5)]
+    verified: Annotated[bool, Field(description="a verified user: paid for a task that used the model")]
+    use_weight_bps: int
+    stake: Amount
+    review_uri: Annotated[str, Field(description="the review document (empty: none)")]
+    updated_at: int
+    locked_until: Annotated[int, Field(description="its stake comes back no earlier (unix seconds)")]
+
+
+class RatingList(TypedDict):
+    """Live ratings among the model's raters `offset`.. (at most `limit` raters read; a withdrawn
+    rating is left out), with the summary."""
+
+    items: list[Rating]
+    total: Annotated[int, Field(description="addresses that ever rated the model")]
+    limit: int
+    offset: int
+    summary: RatingSummary
 
 
 class ModelSpec(TypedDict):
