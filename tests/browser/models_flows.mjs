@@ -89,6 +89,11 @@ async function main() {
     assert.equal(await page.innerText('#rating-verified'), 'unrated');
     assert.match(await page.innerText('#model-reviews'), /Small and accurate enough for digits\./);
     assert.match(await page.innerText('#rate-mine'), /Your rating: 4★, 15 NNT staked/);
+    assert.equal(await page.inputValue('#rate-stake'), '', 'a staked rating needs no more stake to change');
+    await page.selectOption('#rate-stars', '5');
+    await page.click('#rate-button');
+    await page.waitForFunction(() => /5★ \(1\)/.test(document.getElementById('rating-staked')?.textContent || ''), null, { timeout: TIMEOUT });
+    assert.match(await page.innerText('#model-reviews'), /Small and accurate enough for digits\./, 'the review is kept');
     await shot(page, 'model-card');
 
     step('fine-tune this: the publish flow opens with the model\'s spec starting from it, and publishes');

@@ -2,8 +2,9 @@
 (tests/browser/models_flows.mjs): a tiny task trained by a real worker and settled, its model
 listed by its requester, and a model shared from elsewhere. The browser lists and filters them,
 opens the card, downloads the file verified, rates the model as a staker (approve + rate, with a
-review stored through the API), and opens the publish flow pre-filled to fine-tune it (published
-on chain) and to run inference with it. What the browser did is then checked on the chain."""
+review stored through the API) and changes the rating, and opens the publish flow pre-filled to
+fine-tune it (published on chain) and to run inference with it. What the browser did is then
+checked on the chain."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ def test_models_page_card_rating_and_publishing_from_a_model(chain: Devnet, tmp_
     # The staker's rating, on chain, with its review stored through the API.
     ratings = chain.client(0).contract("ModelRatings")
     rating = ratings.functions.ratingOf(model_id, chain.address(rater)).call()
-    assert rating[0] == 4 and rating[1] == 0 and rating[4] == 15 * 10**18
+    assert rating[0] == 5 and rating[1] == 0 and rating[4] == 15 * 10**18  # changed from 4 to 5, stake kept
     review = json.loads(net.store.get_bytes(rating[5]))
     assert review == {"version": 1, "model": model_id, "stars": 4, "review": "Small and accurate enough for digits."}
 

@@ -137,3 +137,21 @@ def test_reviews_are_stored_checked_and_read_back_for_the_ratings_on_chain(libra
     assert f"a review of model {library.shared}" in by_rater[devnet.address(third)]["problem"]
     assert ok(api, f"/api/models/{library.shared}/reviews", "ReviewList")["items"] == []
     error(api.get("/api/models/99/reviews"), 404, "unknown model 99")
+
+
+def test_models_filter_by_minimum_rating_and_sort_by_rating(library: Library) -> None:
+    api, devnet = library.api, library.net.devnet
+    first, second, _ = devnet.node_indices()
+    Ratings(devnet.client(first)).rate(library.model, 4, "", 10 * NNT)
+    Ratings(devnet.client(second)).rate(library.shared, 2, "", 10 * NNT)
+    page = ok(api, "/api/models", "ModelList")
+    ratings = {m["id"]: m["ratings"] for m in page["items"]}
+    assert ratings[library.shared]["shown"] == 2.0 and ratings[library.shared]["shown_source"] == "staked"
+    assert ratings[library.shared]["staked_count"] == 1 and ratings[library.shared]["verified_count"] == 0
+    assert ratings[library.model]["shown"] >= 3
+    assert ids(api, "sort=rating")[:2] == [library.model, library.shared]  # unrated models after them
+    assert ids(api, "min_rating=3") == [library.model]
+    assert ids(api, "min_rating=2&framework=jax") == [library.shared]
+    assert ids(api, "min_rating=5") == []
+    for bad in ("0", "5.5", "many", "nan"):
+        error(api.get(f"/api/models?min_rating={bad}"), 400, "min_rating must be a number of stars from 1 to 5")

@@ -107,6 +107,8 @@ test('stakeProblem: owners never rate; others stake at least the minimum; verifi
   assert.equal(stakeProblem({ ...base, stake: 10n ** 19n }), null);
   assert.equal(stakeProblem({ ...base, useWeightBps: 10000 }), null);
   assert.match(stakeProblem({ ...base, stake: 10n ** 21n }), /balance is lower/);
+  assert.equal(stakeProblem({ ...base, staked: 10n ** 19n }), null, 'a rating changed keeps its stake');
+  assert.match(stakeProblem({ ...base, staked: 4n * 10n ** 18n, stake: 5n * 10n ** 18n }), /stake at least 10 NNT on your rating \(it holds 4 NNT\)/);
 });
 
 test('a verified download: the bytes\' SHA-256 must be the one the server reported', async () => {

@@ -28,17 +28,22 @@ export function reviewDocument(modelId, stars, review) {
 
 // Why an account cannot rate with this stake, or null: the contract's own rules, checked first so
 // that the form says it before the wallet is asked (the contract checks them again).
-export function stakeProblem({ stake, useWeightBps, minStake, isOwner, balance }) {
+// `staked` is what the account's rating already holds (a rating changed keeps its stake).
+export function stakeProblem({ stake, staked = 0n, useWeightBps, minStake, isOwner, balance }) {
   if (isOwner) return 'you own a share of this model: owners cannot rate their own model';
-  if (!useWeightBps && stake < minStake) return `you are not a verified user of this model: stake at least ${amount(minStake, 'NNT')} on your rating`;
+  if (!useWeightBps && staked + stake < minStake) {
+    return `you are not a verified user of this model: stake at least ${amount(minStake, 'NNT')} on your rating`
+      + (staked > 0n ? ` (it holds ${amount(staked, 'NNT')})` : '');
+  }
   if (stake > balance) return 'your NNT balance is lower than the stake';
   return null;
 }
 
-// Stores the review (when there is text), approves the stake, rates; resolves to the review URI.
-export async function rateModel(signer, account, modelId, { stars, review, stake }) {
+// Stores the review (when there is text; else the rating keeps `keptReviewURI`, its current one),
+// approves the stake, rates; resolves to the review URI.
+export async function rateModel(signer, account, modelId, { stars, review, stake }, keptReviewURI = '') {
   const d = getDeployment();
-  let reviewURI = '';
+  let reviewURI = keptReviewURI;
   if (review) {
     const blob = new Blob([JSON.stringify(reviewDocument(modelId, stars, review))], { type: 'application/json' });
     reviewURI = (await api.upload('review', blob)).uri;

@@ -103,10 +103,12 @@ async function rateSection(m) {
   const [mine, useWeight, minStake, balance] = await Promise.all([ratings.ratingOf(m.id, account), ratings.useWeightOf(m.id, account),
     ratings.minRatingStake(), erc20(d.addresses.NNToken, wallet.state.browserProvider).balanceOf(account)]);
   const isOwner = m.owners.some((o) => o.account.toLowerCase() === account.toLowerCase());
+  const staked = BigInt(mine.stake);
+  const needsStake = !Number(useWeight) && staked < minStake;
   const f = {
     stars: h('select', { id: 'rate-stars', name: 'stars' }, [5, 4, 3, 2, 1].map((n) => h('option', { value: String(n), selected: Number(mine.stars) === n ? true : null }, `${n}★`))),
     review: h('textarea', { id: 'rate-review', name: 'review', rows: '4' }),
-    stake: h('input', { id: 'rate-stake', name: 'stake', inputmode: 'decimal', placeholder: '0', value: Number(useWeight) ? '' : amount(minStake) }),
+    stake: h('input', { id: 'rate-stake', name: 'stake', inputmode: 'decimal', placeholder: '0', value: needsStake ? amount(minStake - staked) : '' }),
   };
   const summary = h('div', { id: 'rate-errors', class: 'errors', role: 'alert', tabindex: '-1' });
   const form = bindForm(f, summary);
@@ -114,15 +116,15 @@ async function rateSection(m) {
   const act = actionRunner(message);
   const status = Number(useWeight)
     ? `You are a verified user of this model (use weight ${Number(useWeight) / 100}%): a stake is optional.`
-    : `You have not paid for a task using this model: stake at least ${amount(minStake, 'NNT')} on your rating (locked for a while, then claimable after withdrawing it).`;
+    : `You have not paid for a task using this model: your rating needs at least ${amount(minStake, 'NNT')} staked on it (locked for a while after each change, then claimable once you withdraw the rating).`;
   async function onSubmit(event) {
     event.preventDefault();
     const checks = new FieldChecks();
     const rating = ratingFromValues(form.values(), checks);
     if (!form.report(checks)) return;
-    const problem = stakeProblem({ stake: rating.stake, useWeightBps: Number(useWeight), minStake, isOwner, balance });
+    const problem = stakeProblem({ stake: rating.stake, staked, useWeightBps: Number(useWeight), minStake, isOwner, balance });
     if (problem) { f.stake.setAttribute('aria-invalid', 'true'); form.fail([`Stake (NNT): ${problem}`]); return; }
-    await act('Not rated', (signer) => rateModel(signer, account, m.id, rating));
+    await act('Not rated', (signer) => rateModel(signer, account, m.id, rating, mine.reviewURI));
   }
   return h('div', { class: 'card', id: 'model-rate' }, h('h2', {}, 'Rate'),
     h('p', { class: 'muted', id: 'rate-status' }, status),
@@ -130,7 +132,7 @@ async function rateSection(m) {
     isOwner ? errorLine('You own a share of this model: owners cannot rate their own model.') : null,
     h('form', { id: 'rate-form', novalidate: true, onsubmit: onSubmit }, summary,
       h('div', { class: 'row' }, field('Stars', f.stars), field('Stake (NNT)', f.stake, 'extra NNT to add to your rating\'s stake')),
-      field('Review', f.review, 'stored on IPFS; its URI goes on chain with your rating'),
+      field('Review', f.review, Number(mine.stars) ? 'leave empty to keep your current review' : 'stored on IPFS; its URI goes on chain with your rating'),
       h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'rate-button', disabled: isOwner ? true : null }, 'Rate'))),
     message);
 }
