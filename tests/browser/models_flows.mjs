@@ -96,6 +96,13 @@ async function main() {
     assert.match(await page.innerText('#model-reviews'), /Small and accurate enough for digits\./, 'the review is kept');
     await shot(page, 'model-card');
 
+    step('the Models page shows the rating and filters on it');
+    await go(page, '#/models');
+    assert.equal(await row.locator('[data-role="staked-rating"]').innerText(), '5★ (1)');
+    assert.equal(await row.locator('[data-role="verified-rating"]').innerText(), 'unrated');
+    assert.deepEqual(await filter(page, () => page.selectOption('#filter-min-rating', '5'), 'min_rating=5'), [LIBRARY.model]);
+    assert.deepEqual(await filter(page, () => page.selectOption('#filter-sort', 'rating'), 'sort=rating'), [LIBRARY.model]);
+
     step('fine-tune this: the publish flow opens with the model\'s spec starting from it, and publishes');
     await switchAccount(page, session, ACCOUNTS.fineTuner);
     await go(page, `#/models/${LIBRARY.model}`);
