@@ -2,10 +2,11 @@
 // tests/browser/test_models_page.py, which trained, settled and listed a model first): the Models
 // page lists and filters, the model card shows provenance and owners, downloads the file verified,
 // takes a staker's rating with a review, and opens the publish flow pre-filled to fine-tune the model
-// (published on chain) and to run inference with it. The task page links the task's model.
+// (published on chain, then settled: its requester, now a verified user, rates without a stake) and to
+// run inference with it. The task page links the task's model.
 import assert from 'node:assert/strict';
 import {
-  TIMEOUT, connect, env, go, lastTx, launch, run, shot as screenshot, step, switchAccount, unlabelled, waitReady,
+  TIMEOUT, ask, connect, env, go, lastTx, launch, run, shot as screenshot, step, switchAccount, unlabelled, waitReady,
 } from './helpers.mjs';
 
 const API = env('NNC_API_URL');
@@ -118,6 +119,18 @@ async function main() {
     await page.locator('#published-task').waitFor({ timeout: TIMEOUT * 2 });
     result.finetune_task = Number(await page.getAttribute('#published-task', 'data-task'));
     await shot(page, 'publish-finetune');
+
+    step('the fine-tune settles: its requester is now a verified user of the model and rates it without a stake');
+    await ask({ op: 'settle', task: result.finetune_task });
+    await go(page, `#/models/${LIBRARY.model}`);
+    assert.match(await page.innerText('#rate-status'), /You are a verified user of this model \(use weight 100%\)/);
+    assert.equal(await page.inputValue('#rate-stake'), '');
+    await page.selectOption('#rate-stars', '3');
+    await page.click('#rate-button');
+    assert.equal((await lastTx(page, `Rate model #${LIBRARY.model}`)).state, 'confirmed');
+    await page.waitForFunction(() => /3★ \(1\)/.test(document.getElementById('rating-verified')?.textContent || ''), null, { timeout: TIMEOUT });
+    assert.match(await page.innerText(`#model-reviews [data-rater="${ACCOUNTS.fineTuner}"]`), /verified user/);
+    assert.match(await page.innerText('#model-children'), new RegExp(`#\\d+`), 'the fine-tune is listed as a child');
 
     step('run inference: the publish flow opens with an inference spec for the model');
     await go(page, `#/models/${LIBRARY.model}`);

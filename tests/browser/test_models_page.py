@@ -22,11 +22,26 @@ from nnc.devnet import REQUESTER, Devnet
 from nnc.errors import TaskSpecError
 from nnc.task import parse_spec
 from tests.browser.driver import run_flows
-from tests.e2e.harness import make_network, settings_for
+from tests.e2e.harness import Network, make_network, settings_for
 
 pytestmark = pytest.mark.e2e
 
 SCRIPT = Path(__file__).with_name("models_flows.mjs")
+
+
+def answer(net: Network, op: dict[str, Any]) -> dict[str, Any]:
+    """The script's requests: settle a task (the worker trains it, the oracle scores, lists and
+    records the use of the model it started from)."""
+    if op["op"] != "settle":
+        return {"ok": False, "error": f"unknown op {op['op']!r}"}
+    try:
+        net.settle(int(op["task"]))
+    except AssertionError as exc:
+        return {"ok": False, "error": str(exc)}
+    assert net.oracle.library is not None, "the oracle keeps no model library on this deployment"
+    net.oracle.sync()
+    net.oracle.library.catalogue()  # what the oracle's loop does after each round
+    return {"ok": True}
 
 
 def test_models_page_card_rating_and_publishing_from_a_model(chain: Devnet, tmp_path: Path) -> None:
@@ -51,7 +66,7 @@ def test_models_page_card_rating_and_publishing_from_a_model(chain: Devnet, tmp_
                                            "fineTuner": chain.address(fine_tuner)}),
                "NNC_LIBRARY": json.dumps({"model": model_id, "shared": shared, "task": task_id,
                                           "requester": chain.address(REQUESTER)})}
-        result = run_flows(SCRIPT, env, lambda op: {"ok": False, "error": f"unknown op {op['op']!r}"}).check()
+        result = run_flows(SCRIPT, env, lambda op: answer(net, op)).check()
 
     # The verified download's bytes are the listed model's file.
     model_file = net.store.get_bytes(models.model(model_id).metadata.model_uri)
@@ -63,6 +78,11 @@ def test_models_page_card_rating_and_publishing_from_a_model(chain: Devnet, tmp_
     assert rating[0] == 5 and rating[1] == 0 and rating[4] == 15 * 10**18  # changed from 4 to 5, stake kept
     review = json.loads(net.store.get_bytes(rating[5]))
     assert review == {"version": 1, "model": model_id, "stars": 4, "review": "Small and accurate enough for digits."}
+
+    # The fine-tune's requester, a verified user once it settled, rated without a stake.
+    verified = ratings.functions.ratingOf(model_id, chain.address(fine_tuner)).call()
+    assert verified[0] == 3 and verified[1] == 10_000 and verified[4] == 0
+    assert Models(chain.client(0)).children_of(model_id) != []  # the oracle listed the fine-tune as a child
 
     # The fine-tune published by another requester starts from the model.
     fine_tune = Market(chain.client(fine_tuner))
