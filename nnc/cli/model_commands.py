@@ -105,7 +105,7 @@ def show_cmd(ctx: click.Context, model_id: int) -> None:
 @click.option("--licence", required=True, metavar="SPDX", help="SPDX licence identifier, e.g. Apache-2.0")
 @click.option("--framework", help="framework name (default: the task spec's framework)")
 @click.option("--parent", "parent_id", type=int, default=None,
-              help="the model this one was derived from (default: the spec's base_model, if any)")
+              help="the model this one was derived from (a spec's base_model is its parent, the default)")
 @click.option("--sealed", is_flag=True, help="the model file is encrypted to its owners' keys")
 @click.option("--domain", type=click.Choice(DOMAINS),
               help="what the model works on (default: the spec's library.domain)")
@@ -123,6 +123,9 @@ def register_cmd(ctx: click.Context, task_id: int, model_uri: str, licence: str,
     client = client_of(ctx)
     spec_uri, spec = published_spec(Market(client), store_of(ctx), task_id)
     program = spec.program
+    if spec.base_model is not None and parent_id not in (None, spec.base_model.id):
+        raise click.BadParameter(f"task {task_id}'s spec starts from model {spec.base_model.id}: its parent is that "
+                                 f"model, not {parent_id}", param_hint="--parent")
     if parent_id is None:
         parent_id = spec.base_model.id if spec.base_model is not None else 0
     metadata = ModelMetadata(

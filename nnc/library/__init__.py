@@ -10,10 +10,11 @@ from nnc.library.fetch import (
     LibraryModel,
     LibraryModelError,
     check_base_model,
+    fetch_base_model,
     fetch_library_model,
     fetch_task_files,
     model_spec,
 )
 
-__all__ = ["LibraryModel", "LibraryModelError", "check_base_model", "fetch_library_model", "fetch_task_files",
-           "model_spec"]
+__all__ = ["LibraryModel", "LibraryModelError", "check_base_model", "fetch_base_model", "fetch_library_model",
+           "fetch_task_files", "model_spec"]

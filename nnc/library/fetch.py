@@ -156,11 +156,19 @@ def fetch_task_files(spec: TaskSpec, client: ChainClient, store: Store, cache: P
     (`fetch_library_model`, which caches it under `cache`; `key` opens a sealed one) as the
     weights its model starts from."""
     files = fetch_program_files(spec, store, cache)
+    base = fetch_base_model(spec, client, store, cache, key)
+    return files if base is None else ProgramFiles(files.package, base.path)
+
+
+def fetch_base_model(spec: TaskSpec, client: ChainClient, store: Store, cache: Path,
+                     key: X25519PrivateKey | None = None) -> LibraryModel | None:
+    """`spec`'s `base_model` fetched and checked (`fetch_library_model`), and checked to be a
+    start for the spec's model (`check_base`); None for a spec without one."""
     if spec.base_model is None:
-        return files
+        return None
     base = fetch_library_model(client, store, spec.base_model.id, cache, key)
     check_base(spec, spec.base_model.id, base.spec)
-    return ProgramFiles(files.package, base.path)
+    return base
 
 
 def check_base_model(client: ChainClient, store: Store, spec: TaskSpec) -> None:

@@ -6,6 +6,7 @@ task's compute units, with `deadline_margin` to spare): a missed deadline costs 
 collateral. The estimate uses the benchmark of the device the task would train on here (its GPU,
 or its CPU for a CPU task), and a task that may train on a GPU is taken only as
 `nnc.task.execution.node_refusal` allows (a replicated GPU task only on the GPU model it names).
+A task starting from a library model is applied for only once that model is fetched and checked.
 Once applied, the task's sandboxed training child is started ahead (standby).
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 
 from nnc.chain.types import TaskStatus
 from nnc.errors import ContractRevertError, StorageError, TaskSpecError
+from nnc.library import fetch_base_model
 from nnc.node.estimate import estimate_training_seconds, format_seconds
 from nnc.runtimes.requirements import unmet_requirements
 from nnc.sandbox import BWRAP, isolation
@@ -73,6 +75,8 @@ class Intake:
                                     f"({', '.join(n.runtimes)})")
             if spec.program is not None:
                 program_refusal(spec, n.home)
+            if spec.base_model is not None:  # fetched and checked (then cached) before the collateral is at stake
+                fetch_base_model(spec, n.client, n.store, n.home / "cache", n.key.private)
             if spec.privacy is not None and not n.key.can_read(
                     fetch_dataset(spec, n.store, n.workdir(task_id), n.dataset_cache)):
                 raise TaskSpecError("its private dataset is not encrypted to this node's key")

@@ -2,8 +2,9 @@
 registered; a second requester publishes a task whose spec starts from it (`base_model`), the
 worker fetches the registered model, checks its digest and trains from it; the result is
 registered with its parent, and both models run here with `nnc model run`. A base model whose
-file does not match its registered digest is refused by the dry run and abandoned as an invalid
-task by the worker; fetched models are cached by digest."""
+file does not match its registered digest is refused by the dry run, by `nnc task publish` and
+by the worker before applying; one that vanishes after the worker applied is abandoned as an
+invalid task. Fetched models are cached by digest; a sealed one needs a key."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ import torch
 from click.testing import CliRunner, Result
 
 from nnc.chain.deploy import NNT
+from nnc.chain.dispute import CheckStatus, SpotCheck
+from nnc.chain.generated import ENUMS
 from nnc.chain.models import ModelMetadata, Models, Visibility
 from nnc.chain.types import AbandonReason, TaskStatus
 from nnc.devnet import DEPLOYER, REQUESTER, Devnet
@@ -31,8 +34,9 @@ from nnc.task import BaseModelSpec, TaskSpec, canonical_json, load_spec
 from nnc.task.publish import PublishOptions, publish_task
 from nnc.training.data import load_data
 from nnc.verification.result import committed_digest
-from nnc.worker.state import FINAL_PHASES, Phase
-from tests.e2e.harness import TINY_SPEC, Network, make_network
+from nnc.verification.scenario import FEE
+from nnc.worker.state import Phase
+from tests.e2e.harness import TINY_SPEC, Network, advance_time, make_network
 from tests.nodes import NODE
 
 pytestmark = pytest.mark.e2e
@@ -81,12 +85,12 @@ def publish_as(net: Network, account: int, spec: TaskSpec) -> int:
 
 @pytest.fixture(scope="module")
 def parent(devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Parent]:
-    """One task trained by one worker, settled and registered by its requester; undone at the end."""
+    """One task trained by one of two workers, settled and registered by its requester; undone at the end."""
     w3 = devnet.client(0).w3
     snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
     data_dir = tmp_path_factory.mktemp("finetune")
     try:
-        net = make_network(devnet, data_dir, devnet.node_indices()[:1])
+        net = make_network(devnet, data_dir, devnet.node_indices()[:2])  # a trainer, and a verifier to draw
         task_id = net.publish(replication=1)
         net.settle(task_id)
         market = net.market()
@@ -106,9 +110,17 @@ def test_another_requester_fine_tunes_a_library_model_and_its_lineage_is_on_chai
     net, devnet = parent.net, parent.net.devnet
     spec = fine_tune_spec(parent.model_id)
     child_task = publish_as(net, TUNER, spec)
-    net.settle(child_task)
+    spot_check = SpotCheck(devnet.client(TUNER))  # the other node replays segments from the same base model
+    spot_check.enable(child_task, 2, 0.0, FEE)
+    net.run_until("spot-check decided", lambda: spot_check.check(child_task).status
+                  in (CheckStatus.PASSED, CheckStatus.FAILED), mine=True)
+    assert spot_check.check(child_task).status == CheckStatus.PASSED
+    net.step()  # the oracle scores the result, evaluating it from the same base model
+    advance_time(devnet, net.market().settlement_params().challenge_window + 1)
+    net.run_until("task settled", lambda: net.status(child_task) == TaskStatus.SETTLED)
     market = net.market()
-    assert market.task(child_task).status == TaskStatus.SETTLED and not market.task(child_task).rejected
+    task = market.task(child_task)
+    assert not task.rejected and ENUMS["QualitySource"][task.scored_by] == "Oracle"
 
     # the worker trained from the parent's weights: the same start here gives the chain's digest,
     # and that start holds exactly the parent's weights (from the seed alone, the digest differs)
@@ -120,7 +132,6 @@ def test_another_requester_fine_tunes_a_library_model_and_its_lineage_is_on_chai
     assert start.keys() == parent_model.weights.keys()
     assert all(torch.equal(start[name], parent_model.weights[name]) for name in start)
     here = train(spec, tmp_path / "here", node=NODE, files=files)
-    task = market.task(child_task)
     trained = torch.load(here.model_path, map_location="cpu", weights_only=True)
     assert committed_digest(trained, spec.determinism.digest_decimals,
                             child_task if task.proofs_enabled else None) == task.result_digest
@@ -128,8 +139,13 @@ def test_another_requester_fine_tunes_a_library_model_and_its_lineage_is_on_chai
     assert train(from_seed, tmp_path / "seed", node=NODE).result_digest != here.result_digest
 
     revealed = market.contract.events.ResultRevealed().get_logs(from_block=0, argument_filters={"taskId": child_task})
-    registered = nnc(parent, TUNER, "model", "register", str(child_task), "--model-uri",
-                     str(revealed[0]["args"]["resultURI"]), "--licence", "Apache-2.0")
+    model_uri = str(revealed[0]["args"]["resultURI"])
+    misstated = nnc(parent, TUNER, "model", "register", str(child_task), "--model-uri", model_uri, "--licence",
+                    "Apache-2.0", "--parent", str(parent.model_id + 5))
+    assert misstated.exit_code == 2 and f"starts from model {parent.model_id}: its parent is that model" \
+        in misstated.output
+    registered = nnc(parent, TUNER, "model", "register", str(child_task), "--model-uri", model_uri,
+                     "--licence", "Apache-2.0")
     assert registered.exit_code == 0, registered.output
     models = Models(devnet.client(TUNER))
     child_id = models.model_of_task(child_task)
@@ -179,12 +195,29 @@ def test_a_base_model_whose_file_is_not_its_digest_is_refused_and_abandoned(pare
         assert f"expected digest 0x{claimed.hex()} (model {liar}'s registered digest)" in str(dry.exception)
         assert "refusing to use it" in str(dry.exception)
 
-        task_id = publish_as(net, TUNER, spec)  # as a requester that skips the CLI's checks would
-        worker = net.workers[0]
-        net.run_until("the worker is done with the task", lambda: worker.state.tasks.get(task_id) is not None
-                      and worker.state.tasks[task_id].phase in FINAL_PHASES)
-        record = worker.state.tasks[task_id]
-        assert record.phase == Phase.FAILED and f"model {liar}'s registered digest" in record.reason
+        liars_task = publish_as(net, TUNER, spec)  # as a requester that skips the CLI's checks would
+        for worker in net.workers:
+            worker.sync()
+            record = worker.state.tasks[liars_task]  # not applied for: no collateral at stake
+            assert record.phase == Phase.SKIPPED and f"model {liar}'s registered digest" in record.reason
+
+        # a base model that vanishes from storage between application and training: abandoned as invalid
+        model_object = net.store.get_bytes(parent.model_uri)
+        task_id = publish_as(net, TUNER, fine_tune_spec(parent.model_id))
+        for worker in net.workers:
+            worker.sync()
+            assert worker.state.tasks[task_id].phase == Phase.APPLIED  # the model fetched, checked and cached
+            for cached in (worker.local.home / "cache" / "library").glob("*.pt"):
+                cached.unlink()
+        digest_hex = parent.model_uri.rsplit("/", 1)[1]  # a local:// URI: the object's path is its digest's
+        (parent.data_dir / "store" / "sha256" / digest_hex[:2] / digest_hex).unlink()
+        try:
+            net.run_until("the assigned node gave it up", lambda: any(
+                w.state.tasks[task_id].phase == Phase.FAILED for w in net.workers))
+        finally:
+            assert net.store.put_bytes(model_object) == parent.model_uri
+        failed = [w.state.tasks[task_id] for w in net.workers if w.state.tasks[task_id].phase == Phase.FAILED]
+        assert len(failed) == 1 and f"no content under {parent.model_uri}" in failed[0].reason
         abandoned = [e for e in net.oracle.index.events(task_id) if e["name"] == "TaskAbandoned"]
         assert [e["args"]["reason"] for e in abandoned] == [AbandonReason.INVALID_TASK]
 

@@ -172,3 +172,17 @@ def test_a_lora_child_adapts_its_parent_and_generates_reproducibly(tmp_path: Pat
         logits = module(input_ids=torch.tensor([list(b"the ")])).logits[0, -1]
     assert greedy[0] == int(logits.argmax())
     assert generate(module, child, b"", 0) == b""
+
+    from nnc.cli import cli
+
+    spec_file = tmp_path / "lm.json"
+    spec_file.write_bytes(canonical_json(parent_spec))
+    ran = CliRunner().invoke(cli, ["model", "run", str(parent.model_path), "--spec", str(spec_file), "--prompt",
+                                   "the ", "--max-new-tokens", "10", "--seed", "5", "--json"],
+                             env={"NNC_CONFIG": str(tmp_path / "no.toml")})
+    assert ran.exit_code == 0, ran.output
+    expected = generate(load_model(parent_spec, parent_weights), parent_spec, b"the ", 10, seed=5)
+    assert json.loads(ran.stdout) == {"prompt": "the ", "text": expected.decode(errors="replace")}
+    wrong = CliRunner().invoke(cli, ["model", "run", str(parent.model_path), "--spec", str(spec_file)],
+                               env={"NNC_CONFIG": str(tmp_path / "no.toml")})
+    assert wrong.exit_code == 2 and "a causal LM generates from --prompt" in wrong.output
