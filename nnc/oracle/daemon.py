@@ -16,6 +16,10 @@ re-read before acting, so a restart or a second oracle never double-acts. The du
   freeze window closed without a challenge. Frozen seats come from the index (rebuilt from the
   chain's events after a restart) and are checked on-chain before each release.
 
+After each round it also keeps the model library (`nnc.oracle.library`, a role action, not a
+poke): it lists every settled, accepted task's model and records which settled tasks used a
+listed model (the verified users whose ratings the library shows).
+
 Draws that pick people take two steps, a commit to a future block and the draw from its hash
 (see SECURITY.md): the oracle sends the commit when it is due and the draw once the block is
 mined, on a later round.

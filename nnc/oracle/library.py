@@ -3,8 +3,9 @@ records which settled tasks used a listed model (verified users for ratings).
 
 For each Settled task it has not handled since it started:
 
-- listing: when the task agreed on a result that was not rejected and no model is listed for it
-  yet (a requester who listed it first wins), it reads the task's published spec (checked against
+- listing: when the task trained a model (an inference task's result is its outputs), agreed on
+  a result that was not rejected, and no model is listed for it yet (a requester who listed it
+  first wins), it reads the task's published spec (checked against
   its on-chain digest), the URI a node of the agreed majority revealed (`ResultRevealed`, in the
   index), and lists the model with `registerTask`: licence, visibility and domain from the spec's
   `library` section (`nnc.task.library_spec`, with its defaults), parent from its `base_model`;
@@ -51,6 +52,11 @@ def used_model(spec: TaskSpec) -> int | None:
         if isinstance(value, int) and value > 0:
             return value
     return None
+
+
+def is_inference(spec: TaskSpec) -> bool:
+    """Whether the spec is an inference task's: its result is outputs, not a model to list."""
+    return getattr(spec, "inference", None) is not None or getattr(spec, "kind", None) == "inference"
 
 
 def library_metadata(spec: TaskSpec, spec_uri: str, model_uri: str) -> tuple[ModelMetadata, Visibility]:
@@ -114,7 +120,7 @@ class Librarian:
         spec_uri, spec = published_spec(self.market, self.store, task_id)
         used = used_model(spec)
         actions: list[str] = []
-        if listable:
+        if listable and not is_inference(spec):
             model_uri = self._agreed_uri(task_id, "0x" + task.result_digest.hex())
             if model_uri is None:
                 log.warning("task %d: no node of the agreed result revealed its URI: model not listed", task_id)

@@ -16,8 +16,8 @@ from nnc.chain.client import ChainClient, connect_web3
 from nnc.chain.deploy import NNT
 from nnc.chain.models import ModelMetadata, Models, Visibility
 from nnc.chain.ratings import Ratings
-from nnc.chain.revert import ContractRevertError
 from nnc.devnet import ORACLE, REQUESTER, Devnet
+from nnc.errors import ContractRevertError
 from nnc.oracle.library import Librarian, library_metadata
 from nnc.task import parse_spec
 from nnc.task.publish import PublishOptions, publish_task, published_spec
@@ -170,3 +170,66 @@ def test_a_stake_comes_back_only_after_its_lock(chain: Devnet, tmp_path: Path) -
     before = nnt.balanceOf(chain.address(STAKER)).call()
     staker.claim_stake()
     assert nnt.balanceOf(chain.address(STAKER)).call() == before + minimum
+
+
+def test_the_cli_rates_and_the_api_shows_both_averages(chain: Devnet, tmp_path: Path) -> None:
+    from click.testing import CliRunner, Result
+
+    from nnc.api import ApiContext, create_app
+    from nnc.cli import cli
+    from nnc.storage import LocalStore
+    from tests.api.test_api import error, ok
+    from tests.e2e.harness import settings_for
+
+    net, _, model_id = _settled_model(chain, tmp_path)
+    use_task, _ = publish_task(chain.client(USER), net.store, parse_spec(TINY_SPEC.read_bytes()),
+                               PublishOptions(budget=10**17, collateral=10 * NNT, deadline=600))
+    net.settle(use_task)
+    Ratings(chain.client(ORACLE)).record_use(model_id, use_task)
+    requester = chain.client(REQUESTER)
+    requester.transact(requester.contract("NNToken").functions.transfer(chain.address(STAKER), 50 * NNT))
+
+    def invoke(account: int, *args: str) -> Result:
+        return CliRunner().invoke(cli, list(args), env={
+            "NNC_CONFIG": str(tmp_path / "absent.toml"), "NNC_RPC_URL": chain.rpc_url,
+            "NNC_DEPLOYMENT_FILE": str(chain.deployment_file), "NNC_KEY_FILE": str(chain.key_file(account)),
+            "NNC_STORAGE_URL": f"local://{tmp_path / 'store'}", "NNC_DATA_DIR": str(tmp_path / "cli"),
+            "NNC_PRIVATE_KEY": None})
+
+    def nnc(account: int, *args: str) -> str:
+        result = invoke(account, *args)
+        assert result.exit_code == 0, f"{result.output}{result.exception!r}"
+        return result.stdout
+
+    review = tmp_path / "review.md"
+    review.write_text("Good digits classifier; fine-tuned well.")
+    out = nnc(USER, "model", "rate", str(model_id), "--stars", "5", "--review", str(review))
+    assert f"model {model_id}: rated 5/5 as a verified user, review local://" in out
+    assert "5.00/5 (verified)" in out
+    out = nnc(STAKER, "model", "rate", str(model_id), "--stars", "2", "--stake", "20")
+    assert "as a staker, 20 NNT staked until" in out
+    shown = nnc(STAKER, "model", "show", str(model_id))
+    assert "rating        5.00/5 (verified)" in shown
+    assert "verified    5.00/5 from 1 verified user" in shown
+    assert "staked      2.00/5 from 1 staked rating (20 NNT)" in shown
+    owner = invoke(REQUESTER, "model", "rate", str(model_id), "--stars", "5")
+    assert owner.exit_code != 0 and "OwnerCannotRate" in str(owner.exception)
+
+    context = ApiContext.from_settings(settings_for(chain, tmp_path / "api", 0), store=LocalStore(tmp_path / "store"))
+    api = create_app(context).test_client()
+    detail = ok(api, f"/api/models/{model_id}", "ModelDetail")
+    assert detail["domain"] == "vision" and detail["licence"] == "MIT"
+    assert detail["ratings"] == {"shown": 5.0, "shown_source": "verified", "verified_average": 5.0,
+                                 "verified_count": 1, "verified_weight_bps": 10_000, "staked_average": 2.0,
+                                 "staked_count": 1, "total_stake": str(20 * NNT)}
+    page = ok(api, f"/api/models/{model_id}/ratings", "RatingList")
+    assert page["total"] == 2 and page["summary"] == detail["ratings"]
+    by_rater = {r["rater"]: r for r in page["items"]}
+    user, staker = by_rater[chain.address(USER)], by_rater[chain.address(STAKER)]
+    assert (user["stars"], user["verified"], user["stake"]) == (5, True, "0")
+    assert net.store.get_bytes(user["review_uri"]) == review.read_bytes()
+    assert (staker["stars"], staker["verified"], staker["stake"]) == (2, False, str(20 * NNT))
+    assert [r["rater"] for r in ok(api, f"/api/models/{model_id}/ratings?offset=1", "RatingList")["items"]] == [
+        chain.address(STAKER)]
+    error(api.get("/api/models/99/ratings"), 404, r"unknown model 99")
+    error(api.get(f"/api/models/{model_id}/ratings?limit=0"), 400, "limit")

@@ -13,7 +13,7 @@ from nnc.chain.model_domains import DOMAINS, check_domain
 from nnc.chain.models import ModelMetadata, Visibility
 from nnc.chain.ratings import RatingSummary
 from nnc.errors import ChainError, TaskSpecError
-from nnc.oracle.library import library_metadata, used_model
+from nnc.oracle.library import is_inference, library_metadata, used_model
 from nnc.paths import REPO_ROOT
 from nnc.task import TaskSpec, canonical_json, parse_spec, spec_digest
 from nnc.task.library_spec import DEFAULT_LICENCE
@@ -64,6 +64,8 @@ def test_used_model_reads_a_base_model_or_an_inference_model() -> None:
     assert used_model(SimpleNamespace(base_model=SimpleNamespace(id=3))) == 3  # type: ignore[arg-type]
     assert used_model(SimpleNamespace(inference=SimpleNamespace(model_id=5))) == 5  # type: ignore[arg-type]
     assert used_model(SimpleNamespace(base_model=SimpleNamespace(id=0))) is None  # type: ignore[arg-type]
+    assert not is_inference(_spec()), "a training task's model is listed"
+    assert is_inference(SimpleNamespace(inference=SimpleNamespace(model_id=5)))  # type: ignore[arg-type]
 
 
 def test_domains_are_checked_off_chain() -> None:
