@@ -1,7 +1,8 @@
 """The review documents of a model's live ratings, read from storage for the web app (a browser
-cannot read ipfs:// or ar:// URIs itself). Only the review URIs raters put on chain are read, each
-checked as a review document (`nnc.api.uploads.parse_review`) of this model; one that is missing,
-too large or not a review is reported with its problem instead of its text."""
+cannot read ipfs:// or ar:// URIs itself). Only the review URIs raters put on chain are read. A
+review is the JSON document the web app uploads (`nnc.api.uploads.parse_review`; it must name this
+model) or plain UTF-8 text (what `nnc model rate --review FILE` uploads); one that is missing, too
+large or neither is reported with its problem instead of its text."""
 
 from __future__ import annotations
 
@@ -35,14 +36,24 @@ def read_review(store: Store, model_id: int, rating: RatingView) -> Review:
         data = store.get_bytes(rating.review_uri)
         if len(data) > LIMITS["review"]:
             raise ValueError(f"{len(data)} bytes, over the {LIMITS['review']} a review may hold")
-        document = parse_review(data)
-        if document["model"] != model_id:
-            raise ValueError(f"a review of model {document['model']}, not of model {model_id}")
+        review["review"] = review_text(data, model_id)
     except (NNCError, ValueError) as exc:  # ApiError included: parse_review's refusal
         review["problem"] = str(exc) if isinstance(exc, (ApiError, ValueError)) else f"not readable: {exc}"
-        return review
-    review["review"] = str(document["review"])
     return review
 
 
-__all__ = ["list_reviews", "read_review"]
+def review_text(data: bytes, model_id: int) -> str:
+    """The text of a review document: a JSON review of `model_id`, or plain UTF-8 text."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("a review document must be UTF-8 text or a JSON review") from None
+    if not text.lstrip().startswith("{"):
+        return text
+    document = parse_review(data)
+    if document["model"] != model_id:
+        raise ValueError(f"a review of model {document['model']}, not of model {model_id}")
+    return str(document["review"])
+
+
+__all__ = ["list_reviews", "read_review", "review_text"]

@@ -128,9 +128,13 @@ def test_reviews_are_stored_checked_and_read_back_for_the_ratings_on_chain(libra
     Ratings(devnet.client(second)).rate(library.model, 3, library.spec_uri, 10 * NNT)  # not a review
     Ratings(devnet.client(third)).rate(library.model, 2, str(other_model["uri"]), 10 * NNT)
     Ratings(devnet.client(0)).rate(library.model, 4, "", 10 * NNT)  # no review: left out
+    plain = library.net.store.put_bytes(b"Plain text, as `nnc model rate --review FILE` uploads it.")
+    voter = devnet.node_indices()[-1] + 1  # the devnet's DAO voter, funded with NNT
+    Ratings(devnet.client(voter)).rate(library.model, 3, plain, 10 * NNT)
     body = ok(api, f"/api/models/{library.model}/reviews", "ReviewList")
     by_rater = {r["rater"]: r for r in body["items"]}
-    assert len(body["items"]) == 3
+    assert len(body["items"]) == 4
+    assert by_rater[devnet.address(voter)]["review"].startswith("Plain text")
     assert by_rater[devnet.address(first)]["review"] == "Sharp." and by_rater[devnet.address(first)]["problem"] is None
     assert by_rater[devnet.address(second)]["review"] is None
     assert "a review document holds exactly" in by_rater[devnet.address(second)]["problem"]
