@@ -68,6 +68,7 @@ async function main() {
     assert.equal(await page.innerText('#model-licence'), 'MIT');
     assert.match(await page.innerText('#model-owners'), new RegExp(`${LIBRARY.requester}\\s+100%`, 'i'));
     assert.match(await page.innerText('#model-lineage'), /none \(a root model\)/);
+    assert.deepEqual(await unlabelled(page), []);
 
     step('a verified download: the API checks the weights, the browser the bytes\' SHA-256');
     await page.click('#download-button');
@@ -153,6 +154,15 @@ async function main() {
     await page.waitForSelector('#task-model-link');
     assert.equal(Number(await page.getAttribute('#task-model-link', 'data-model')), LIBRARY.model);
     await follow(page, '#task-model-link', `#/models/${LIBRARY.model}`);
+
+    step('small screen: the Models page and the card reflow without horizontal scrolling');
+    await page.setViewportSize({ width: 390, height: 800 });
+    for (const hash of ['#/models', `#/models/${LIBRARY.model}`]) {
+      await go(page, hash);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${hash} is ${overflow}px wider than a phone screen`);
+    }
+    await shot(page, 'model-card-mobile');
     assert.deepEqual(result.console_errors, []);
   } finally {
     await browser.close();
