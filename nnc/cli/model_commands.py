@@ -130,7 +130,7 @@ def register_cmd(ctx: click.Context, task_id: int, model_uri: str, licence: str,
         parent_id = spec.base_model.id if spec.base_model is not None else 0
     metadata = ModelMetadata(
         model_uri=model_uri, licence=licence, framework=framework or spec.framework,
-        metric=spec.acceptance.metric, spec_uri=spec_uri,
+        metric=spec.goal.metric, spec_uri=spec_uri,
         program_digest=bytes.fromhex(program.digest) if program is not None else b"\x00" * 32,
         program_uri=program.uri if program is not None else "", dataset_uri=spec.dataset.uri or "",
         domain=domain or (spec.library.domain or "" if spec.library is not None else ""))

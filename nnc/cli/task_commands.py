@@ -1,4 +1,5 @@
-"""`nnc task ...`: validate, dry-run, train, publish, submit, inspect and cancel training tasks."""
+"""`nnc task ...`: validate, dry-run, train, publish, submit, inspect and cancel tasks, and fetch an
+inference task's outputs."""
 
 from __future__ import annotations
 
@@ -203,6 +204,23 @@ def status_cmd(ctx: click.Context, task_id: int) -> None:
         click.echo(f"  result       0x{task.result_digest.hex()}")
 
 
+@task_group.command("result")
+@click.argument("task_id", type=int)
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.option("--key", "key_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="the X25519 key (the spec's privacy.requester_key) that opens a private task's outputs")
+@click.pass_context
+def result_cmd(ctx: click.Context, task_id: int, dest: Path, key_file: Path | None) -> None:
+    """Download inference task TASK_ID's outputs to DEST (an .npz of shard-NNNNN arrays, or a
+    directory to put outputs-ID.npz in), after checking them against the committed digest."""
+    from nnc.chain.market import Market
+    from nnc.inference.delivery import fetch_outputs
+
+    target = dest / f"outputs-{task_id}.npz" if dest.is_dir() else dest
+    fetch_outputs(Market(client_of(ctx, need_account=False)), store_of(ctx), task_id, target, key_file)
+    click.echo(f"task {task_id}: outputs checked against the committed digest, saved to {target}")
+
+
 @task_group.command("cancel")
 @click.argument("task_id", type=int)
 @click.pass_context
@@ -259,7 +277,7 @@ def train_cmd(ctx: click.Context, spec_file: Path, workdir: Path, node: str | No
                                    "own address)")
     dataset_file = fetch_dataset(spec, store_of(ctx), workdir)
     files = _task_files(ctx, spec, workdir / "cache")
-    with steps_bar(ctx, f"training {spec.name}", spec.training.steps) as on_progress:
+    with steps_bar(ctx, f"training {spec.name}", spec.schedule.steps) as on_progress:
         if spec.program is not None:  # a requester's program trains only in the sandbox
             result = run_training(spec, workdir, SandboxLimits(), node=node, dataset_file=dataset_file,
                                   files=files, on_progress=on_progress)
@@ -269,8 +287,8 @@ def train_cmd(ctx: click.Context, spec_file: Path, workdir: Path, node: str | No
                f"in {result.seconds:.1f} s")
     click.echo(f"  result digest  0x{result.result_digest.hex()}")
     click.echo(f"  chain head     0x{result.chain_head.hex()} (node {node})")
-    click.echo(f"  {spec.acceptance.metric:<14} {result.metric:.4f} "
-               f"({'accepted' if result.accepted else 'rejected'}, threshold {spec.acceptance.threshold})")
+    click.echo(f"  {spec.goal.metric:<14} {result.metric:.4f} "
+               f"({'accepted' if result.accepted else 'rejected'}, threshold {spec.goal.threshold})")
     click.echo(f"  model          {result.model_path}")
 
 

@@ -53,7 +53,7 @@ def load_model(spec: TaskSpec, weights: Mapping[str, torch.Tensor], files: Progr
                                     "(fetch them with nnc.library.fetch_task_files)")
         program = with_init(program, files.init)
     with torch.random.fork_rng():
-        torch.manual_seed(spec.training.seed)  # the base a LoRA adapts, as the trainer built it
+        torch.manual_seed(spec.schedule.seed)  # the base a LoRA adapts, as the trainer built it
         module = program.build()
     program.load_weights(module, weights)
     module.eval()

@@ -64,10 +64,10 @@ def check_determinism(spec: TaskSpec, steps: int | None = None, dataset_file: Pa
     nodes the requester means to replicate it on; `files`, a requester's program and init weights
     (the program runs in the sandbox, as everywhere)."""
     if steps is None:
-        steps = min(spec.training.checkpoint_interval, MAX_CHECK_STEPS)
+        steps = min(spec.schedule.checkpoint_interval, MAX_CHECK_STEPS)
     runtime = runtime_for(spec, files)
     data = runtime.load_data(spec, dataset_file)
-    measured = max(1, min(steps, spec.training.steps))
+    measured = max(1, min(steps, spec.schedule.steps))
     device = training_device(spec, replay=True)
     decimals = spec.determinism.digest_decimals
     first = runtime.replay(spec, None, measured, data)
@@ -82,7 +82,7 @@ def check_determinism(spec: TaskSpec, steps: int | None = None, dataset_file: Pa
     reproducible = digests[0] == digests[1]
     warning = None
     if not reproducible:
-        warning = (f"not reproducible: two runs of {measured} step(s) from seed {spec.training.seed} on {device.type} "
+        warning = (f"not reproducible: two runs of {measured} step(s) from seed {spec.schedule.seed} on {device.type} "
                    f"gave different weights (digests {digests[0][:12]}… and {digests[1][:12]}…, relative distance "
                    f"{distance:.3g}), so replicate mode (replication > 1) will not agree; publish it with "
                    f"replication 1 and a spot-check with tolerance at least {tolerance:.3g}")

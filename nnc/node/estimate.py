@@ -141,7 +141,7 @@ def node_net_range(budget: int, replication: int, units: int, price: int, params
 
 def measured_steps(spec: TaskSpec, steps: int) -> int:
     """How many steps `time_steps` trains when asked for `steps`: at least one, at most the spec's."""
-    return max(1, min(steps, spec.training.steps))
+    return max(1, min(steps, spec.schedule.steps))
 
 
 def time_steps(spec: TaskSpec, steps: int, dataset_file: Path | None = None,
@@ -165,7 +165,7 @@ def untimed_reason(spec: TaskSpec, dataset_file: Path | None, max_timed_macs: in
         return "its program package or init weights were not fetched"
     if spec.dataset.uri is not None and dataset_file is None:
         return f"the dataset at {spec.dataset.uri} was not fetched"
-    step_macs = model_macs(spec) * spec.training.batch_size
+    step_macs = model_macs(spec) * spec.schedule.batch_size
     if max_timed_macs is not None and step_macs > max_timed_macs:
         return f"one step is {step_macs} multiply-accumulates, over the {max_timed_macs} timed here"
     return None
@@ -184,7 +184,7 @@ def estimate(spec: TaskSpec, terms: PricingTerms, *, steps: int = DEFAULT_DRY_ST
     budget = suggested_budget(units, price_per_compute_unit, replication)
     parameters = parameter_count(spec)
     untimed = Estimate(
-        compute_units=units, model_macs=macs, total_steps=spec.training.steps, parameters=parameters,
+        compute_units=units, model_macs=macs, total_steps=spec.schedule.steps, parameters=parameters,
         memory_bytes=None if parameters is None else training_state_bytes(spec, parameters),
         steps_measured=0, seconds_per_step=None, loss_after=None, peak_memory_mb=None, benchmark_gflops=None,
         training_gflops=None, seconds_by_class={},
@@ -206,13 +206,13 @@ def estimate(spec: TaskSpec, terms: PricingTerms, *, steps: int = DEFAULT_DRY_ST
         timing = time_steps(spec, steps, dataset_file, on_progress, files)
     benchmark = measure_benchmark(benchmark_seconds, device=device).matmul_gflops
     check = check_determinism(spec, dataset_file=dataset_file, replication=replication, files=files)
-    total_seconds = timing.seconds_per_step * spec.training.steps
+    total_seconds = timing.seconds_per_step * spec.schedule.steps
     return replace(
         untimed, parameters=timing.parameters, memory_bytes=training_state_bytes(spec, timing.parameters),
         steps_measured=timing.steps, seconds_per_step=timing.seconds_per_step,
         loss_after=timing.loss_after if math.isfinite(timing.loss_after) else None,
         peak_memory_mb=max(0.0, peak.mb_over_start), benchmark_gflops=benchmark,
-        training_gflops=6 * macs * spec.training.batch_size / timing.seconds_per_step / 1e9,
+        training_gflops=6 * macs * spec.schedule.batch_size / timing.seconds_per_step / 1e9,
         seconds_by_class={cls: total_seconds * benchmark / reference
                           for cls, reference in CLASS_REFERENCE_GFLOPS.items()},
         device=device, reproducible=check.reproducible, cpu_cuda_distance=check.cpu_cuda_distance,

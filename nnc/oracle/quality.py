@@ -16,14 +16,16 @@ from pathlib import Path
 
 from nnc.chain.client import ChainClient
 from nnc.chain.generated import CONSTANTS
-from nnc.errors import TrainingError
+from nnc.errors import TrainingError, VerificationError
+from nnc.inference import outputs_digest, read_outputs, shard_digest
 from nnc.library import fetch_task_files
 from nnc.runtimes.dispatch import evaluate
 from nnc.sandbox import SandboxLimits
 from nnc.storage import Store
-from nnc.task import parse_spec
+from nnc.task import TaskSpec, parse_spec
 from nnc.training.data import fetch_dataset
 from nnc.verification.result import committed_digest, fetch_result_model
+from nnc.zk import agreement_tag
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,8 @@ def evaluate_result(client: ChainClient, store: Store, spec_uri: str, spec_diges
     spec = parse_spec(spec_bytes, source=spec_uri)
     if spec.privacy is not None:
         raise TrainingError("a private task's model is encrypted to its requester and nodes, not to the oracle")
+    if spec.is_inference:
+        return outputs_quality(store, spec, model_uri, result_digest, tag_of_task)
     state = fetch_result_model(store, model_uri).weights
     if committed_digest(state, spec.determinism.digest_decimals, tag_of_task) != result_digest:
         raise TrainingError(f"model at {model_uri} does not match the committed result digest "
@@ -63,5 +67,25 @@ def evaluate_result(client: ChainClient, store: Store, spec_uri: str, spec_diges
     with tempfile.TemporaryDirectory(prefix="nnc-eval-") as tmp:
         files = fetch_task_files(spec, client, store, Path(tmp))
         metric = evaluate(spec, state, fetch_dataset(spec, store, Path(tmp)), files, limits)
-    score = max(0, min(MAX_SCORE, round(spec.acceptance.quality(metric) * MAX_SCORE)))
-    return Quality(score=score, accepted=spec.acceptance.accepts(metric))
+    score = max(0, min(MAX_SCORE, round(spec.goal.quality(metric) * MAX_SCORE)))
+    return Quality(score=score, accepted=spec.goal.accepts(metric))
+
+
+def outputs_quality(store: Store, spec: TaskSpec, outputs_uri: str, result_digest: bytes,
+                    tag_of_task: int | None = None) -> Quality:
+    """An inference task has no metric: its outputs file must be well formed (one array per
+    shard, one output per input) and digest to the committed result, and then scores in full.
+    Whether the outputs are right is what replication or a spot-check settles."""
+    assert spec.inference is not None
+    with tempfile.TemporaryDirectory(prefix="nnc-outputs-") as tmp:
+        try:
+            shards = read_outputs(store.get_file(outputs_uri, Path(tmp) / "outputs.npz"), spec.inference)
+        except VerificationError as exc:
+            raise TrainingError(str(exc)) from None
+    digest = outputs_digest(spec, [shard_digest(a, spec.inference.decimals) for a in shards])
+    if tag_of_task is not None:
+        digest = agreement_tag(tag_of_task, digest).to_bytes(32, "big")
+    if digest != result_digest:
+        raise TrainingError(f"outputs at {outputs_uri} do not match the committed result digest "
+                            f"0x{result_digest.hex()}")
+    return Quality(score=MAX_SCORE, accepted=True)

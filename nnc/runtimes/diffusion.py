@@ -128,7 +128,7 @@ class DiffusionProgram:
 
     def loss(self, module: nn.Module, data: TrainData, batch: torch.Tensor, step: int) -> torch.Tensor:
         assert isinstance(data, SplitData)
-        noise, timesteps = self._noise(len(batch), _generator(b"nnc-diffusion-noise", self.spec.training.seed, step))
+        noise, timesteps = self._noise(len(batch), _generator(b"nnc-diffusion-noise", self.spec.schedule.seed, step))
         images = self._images(data.train_x[batch])
         noise, timesteps = noise.to(images.device), timesteps.to(images.device)  # drawn on the CPU, for any device
         prediction = self._predict(module, images, noise, timesteps, data.train_y[batch])
@@ -137,7 +137,7 @@ class DiffusionProgram:
     def metric(self, module: nn.Module, data: TrainData) -> float:
         assert isinstance(data, SplitData)
         images = self._images(data.eval_x)
-        noise, timesteps = self._noise(len(images), _generator(b"nnc-diffusion-eval", self.spec.training.seed))
+        noise, timesteps = self._noise(len(images), _generator(b"nnc-diffusion-eval", self.spec.schedule.seed))
         noise, timesteps = noise.to(images.device), timesteps.to(images.device)
         was_training = module.training
         module.eval()
@@ -168,9 +168,9 @@ def generate(spec: TaskSpec, weights: Mapping[str, torch.Tensor], labels: Sequen
         raise ValueError(f"labels must be classes 0..{program.shape.n_classes - 1}")
     scheduler = _scheduler(program.model_spec)
     scheduler.set_timesteps(steps or program.model_spec.timesteps)
-    generator = _generator(b"nnc-diffusion-sample", spec.training.seed, seed)
+    generator = _generator(b"nnc-diffusion-sample", spec.schedule.seed, seed)
     with deterministic_torch(spec.determinism.threads):
-        torch.manual_seed(spec.training.seed)
+        torch.manual_seed(spec.schedule.seed)
         module = program.build()
         program.load_weights(module, weights)
         module.eval()

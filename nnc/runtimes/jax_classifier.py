@@ -76,7 +76,7 @@ def layer_shapes(spec: TaskSpec) -> dict[str, tuple[int, ...]]:
 
 def init_params(spec: TaskSpec) -> Arrays:
     """The seeded initial weights (see the module doc)."""
-    seed = spec.training.seed
+    seed = spec.schedule.seed
     with jax.threefry_partitionable(True):
         key = jax.random.fold_in(jax.random.key(seed % 2**32, impl="threefry2x32"), seed >> 32)
         shapes = layer_shapes(spec)
@@ -93,7 +93,7 @@ def init_params(spec: TaskSpec) -> Arrays:
 
 def init_optimizer(spec: TaskSpec, params: Arrays) -> Arrays:
     state = {"t": jnp.zeros((), jnp.int32)}
-    if spec.training.optimizer == "adam":
+    if spec.schedule.optimizer == "adam":
         for name, value in params.items():
             state[f"m.{name}"] = jnp.zeros_like(value)
             state[f"v.{name}"] = jnp.zeros_like(value)
@@ -187,7 +187,7 @@ def restore(spec: TaskSpec, state: CheckpointState, what: str) -> tuple[Arrays, 
     """Weights and optimizer state of a checkpoint (its step count must be the checkpoint's step)."""
     shapes = layer_shapes(spec)
     opt_shapes: dict[str, tuple[int, ...]] = {"t": ()}
-    if spec.training.optimizer == "adam":
+    if spec.schedule.optimizer == "adam":
         for name, shape in shapes.items():
             opt_shapes[f"m.{name}"] = opt_shapes[f"v.{name}"] = shape
     params = from_torch(state.model, shapes, what)
@@ -206,7 +206,7 @@ def _step(spec: TaskSpec, params: Arrays, opt: Arrays, data: _Arrays, sampler: B
           ) -> tuple[Arrays, Arrays, float]:
     batch = jnp.asarray(sampler.indices(step).numpy().astype(np.int32))
     params, opt, loss = train_step(params, opt, data.train_x, data.train_y, batch,
-                                   optimizer=spec.training.optimizer, lr=spec.training.learning_rate)
+                                   optimizer=spec.schedule.optimizer, lr=spec.schedule.learning_rate)
     return params, opt, float(loss)
 
 
@@ -222,7 +222,7 @@ class JaxClassifierRuntime:
               dataset_file: Path | None = None) -> TrainingResult:
         started = time.perf_counter()
         workdir = Path(workdir)
-        training = spec.training
+        training = spec.schedule
         split = self.load_data(spec, dataset_file)
         if not resume:
             for _, stale in list_checkpoints(workdir):
@@ -260,8 +260,8 @@ class JaxClassifierRuntime:
     def replay(self, spec: TaskSpec, start: CheckpointState | None, end_step: int,
                data: Any | None = None) -> dict[str, torch.Tensor]:
         begin = 0 if start is None else start.step
-        if not begin <= end_step <= spec.training.steps:
-            raise TrainingError(f"cannot replay from step {begin} to {end_step} (spec has {spec.training.steps} steps)")
+        if not begin <= end_step <= spec.schedule.steps:
+            raise TrainingError(f"cannot replay from step {begin} to {end_step} (spec has {spec.schedule.steps} steps)")
         split: SplitData = data if data is not None else self.load_data(spec)
         with on_cpu(spec.determinism.threads):
             arrays = _Arrays.of(split)
@@ -270,7 +270,7 @@ class JaxClassifierRuntime:
                 opt = init_optimizer(spec, params)
             else:
                 params, opt = restore(spec, start, f"checkpoint at step {begin}")
-            sampler = BatchSampler(split.n_train, spec.training.batch_size, spec.training.seed)
+            sampler = BatchSampler(split.n_train, spec.schedule.batch_size, spec.schedule.seed)
             for step in range(begin + 1, end_step + 1):
                 params, opt, _ = _step(spec, params, opt, arrays, sampler, step)
             return to_torch(params)
@@ -282,13 +282,13 @@ class JaxClassifierRuntime:
 
     def time_steps(self, spec: TaskSpec, steps: int, dataset_file: Path | None = None,
                    on_progress: Callable[[int, float], None] | None = None) -> StepTiming:
-        measured = max(1, min(steps, spec.training.steps))
+        measured = max(1, min(steps, spec.schedule.steps))
         split = self.load_data(spec, dataset_file)
         with on_cpu(spec.determinism.threads):
             data = _Arrays.of(split)
             params = init_params(spec)
             opt = init_optimizer(spec, params)
-            sampler = BatchSampler(split.n_train, spec.training.batch_size, spec.training.seed)
+            sampler = BatchSampler(split.n_train, spec.schedule.batch_size, spec.schedule.seed)
             _step(spec, params, opt, data, sampler, 1)  # compiles; its result is discarded
             started = time.perf_counter()
             loss = math.nan

@@ -130,16 +130,30 @@ def model_macs(spec: TaskSpec) -> int:
 def compute_units(spec: TaskSpec) -> int:
     """The task's deterministic cost in compute units (1 CU = 1 MFLOP = 10^6 floating point ops).
 
-    CU = ceil(F × batch_size × steps / 10^6) with F = 6 × model_macs(spec): a forward pass costs
+    A training task: CU = ceil(F × batch_size × steps / 10^6) with F = 6 × model_macs(spec): a forward pass costs
     2 FLOPs per multiply-accumulate, and the backward pass twice the forward (gradients of the
     inputs and of the weights). With LoRA the frozen base computes no weight gradients, so its
     share costs 4 FLOPs per MAC and only the adapters 6: F = 4 × model_macs + 2 × adapter_macs.
     Evaluation, biases and activations are not counted. The figure depends only on the spec,
     never on the node's speed, so a slow node is not paid more for the same work.
+    An inference task: forward passes only (`inference_units`).
     """
+    if spec.inference is not None:
+        return inference_units(spec)
     flops_per_sample = 4 * model_macs(spec) + 2 * adapter_macs(spec) if adapter_macs(spec) else 6 * model_macs(spec)
-    flops = flops_per_sample * spec.training.batch_size * spec.training.steps
+    flops = flops_per_sample * spec.schedule.batch_size * spec.schedule.steps
     return -(-flops // 1_000_000)
+
+
+def inference_units(spec: TaskSpec) -> int:
+    """An inference task's cost in compute units: CU = ceil(2 × model_macs(spec) × passes × inputs
+    / 10^6), forward passes only (no backward, no optimizer): one pass per input of the
+    `inference` section, or for text generation one per generated token (`max_new_tokens`), each
+    priced as a pass over the whole context (an upper bound: the sequence grows to it).
+    Rounding, digests and storage of the outputs are not counted."""
+    assert spec.inference is not None
+    passes = spec.inference.max_new_tokens if spec.inference.outputs == "tokens" else 1
+    return -(-2 * model_macs(spec) * (passes or 1) * spec.inference.inputs // 1_000_000)
 
 
 def parameter_count(spec: TaskSpec) -> int | None:
@@ -173,5 +187,5 @@ def parameter_count(spec: TaskSpec) -> int | None:
 def training_state_bytes(spec: TaskSpec, parameters: int) -> int:
     """float32 bytes of the training state of `parameters` trained values: weights and gradients,
     plus Adam's two moments."""
-    copies = 4 if spec.training.optimizer == "adam" else 2
+    copies = 4 if spec.schedule.optimizer == "adam" else 2
     return parameters * 4 * copies

@@ -28,8 +28,9 @@ from pydantic_core import PydanticCustomError
 from nnc.datasets.formats import FORMATS, TEXT_FORMATS, DatasetFormat
 from nnc.errors import TaskSpecError
 from nnc.task.datasets import CUSTOM_DATASET, DATASET_SHAPES, DatasetName, dataset_kind
+from nnc.task.inference_spec import InferenceSpec
 from nnc.task.library_spec import LibrarySpec
-from nnc.task.model_specs import AnyModelSpec, ProgramModelSpec, SpecSection, UNetSpec
+from nnc.task.model_specs import AnyModelSpec, CausalLMSpec, ProgramModelSpec, SpecSection, UNetSpec
 from nnc.task.program_spec import INIT_FRAMEWORKS, BaseModelSpec, InitSpec, ProgramSpec
 
 SPEC_VERSION: Final = 1
@@ -201,15 +202,18 @@ class TaskSpec(SpecSection):
     `program` (framework `torch`, model kind `program`) trains a requester's own program; `init`
     starts the model from stored weights, `base_model` from a model of the library (one or the
     other: `nnc.task.program_spec`). All optional: absent, they are absent from the canonical form
-    too, so a spec without them keeps its digest."""
+    too, so a spec without them keeps its digest.
+    `inference` makes it an inference task (`nnc.task.inference_spec`): it runs the model over
+    the dataset instead of training it, so it has neither `training` nor `acceptance`, which
+    every other spec must have."""
 
     version: int = SPEC_VERSION
     name: str = Field(min_length=1, max_length=200)
     framework: Framework
     model: AnyModelSpec
     dataset: DatasetSpec
-    training: TrainingSpec
-    acceptance: AcceptanceSpec
+    training: TrainingSpec | None = None
+    acceptance: AcceptanceSpec | None = None
     determinism: DeterminismSpec
     execution: ExecutionSpec | None = None
     privacy: PrivacySpec | None = None
@@ -217,6 +221,7 @@ class TaskSpec(SpecSection):
     init: InitSpec | None = None
     base_model: BaseModelSpec | None = None
     library: LibrarySpec | None = None  # how the model library lists the model (nnc.task.library_spec)
+    inference: InferenceSpec | None = None
 
     @field_validator("version")
     @classmethod
@@ -240,11 +245,55 @@ class TaskSpec(SpecSection):
         before training and hands to the runtime as `ProgramFiles.init`."""
         return self.init is not None or self.base_model is not None
 
+    @property
+    def is_inference(self) -> bool:
+        """Whether the spec is an inference task (it has an `inference` section)."""
+        return self.inference is not None
+
+    @property
+    def schedule(self) -> TrainingSpec:
+        """The `training` section; `TaskSpecError` for an inference task, which trains nothing."""
+        if self.training is None:
+            raise TaskSpecError(f"{self.name!r} is an inference task: it has no training schedule")
+        return self.training
+
+    @property
+    def goal(self) -> AcceptanceSpec:
+        """The `acceptance` section; `TaskSpecError` for an inference task, which has none."""
+        if self.acceptance is None:
+            raise TaskSpecError(f"{self.name!r} is an inference task: it has no acceptance threshold")
+        return self.acceptance
+
+    @model_validator(mode="after")
+    def _check_kind(self) -> TaskSpec:
+        """A training task has `training` and `acceptance`; an inference task neither."""
+        if self.inference is None:
+            missing = [name for name in ("training", "acceptance") if getattr(self, name) is None]
+            if missing:
+                raise PydanticCustomError(
+                    "training_sections_missing", "a training task needs {missing} (only an inference task, with "
+                    "an `inference` section, goes without)", {"missing": " and ".join(missing)})
+        else:
+            extra = [name for name in ("training", "acceptance") if getattr(self, name) is not None]
+            if extra:
+                raise PydanticCustomError(
+                    "inference_with_training", "an inference task trains nothing: drop {extra} (or the "
+                    "`inference` section)", {"extra": " and ".join(extra)})
+        return self
+
     @model_validator(mode="after")
     def _check_framework(self) -> TaskSpec:
         if self.init is not None and self.base_model is not None:
             raise PydanticCustomError("init_and_base_model", "a spec starts from init weights or from a base_model, "
                                       "not both (`init` names a stored file, `base_model` a model of the library)")
+        if self.inference is not None:
+            problem: str | None = self._inference_problem()
+            if problem is not None:
+                raise PydanticCustomError("framework_mismatch", "framework '{framework}' {problem}",
+                                          {"framework": self.framework, "problem": problem})
+            return self
+        if self.acceptance is None:
+            return self  # `_check_kind` names what is missing
         rule = FRAMEWORK_RULES[self.framework]
         lora = getattr(self.model, "lora", None) is not None
         problem = None
@@ -275,6 +324,31 @@ class TaskSpec(SpecSection):
             raise PydanticCustomError("framework_mismatch", "framework '{framework}' {problem}",
                                       {"framework": self.framework, "problem": problem})
         return self
+
+    def _inference_problem(self) -> str | None:
+        """What is wrong with an inference spec: its weights, model kind and outputs must fit."""
+        assert self.inference is not None
+        outputs = self.inference.outputs
+        if not self.starts_from_weights:
+            return "cannot run a model without weights: an inference task needs `init` or `base_model`"
+        if self.program is not None or isinstance(self.model, ProgramModelSpec):
+            return self._program_problem()
+        if self.framework not in INIT_FRAMEWORKS:
+            return f"cannot load given weights (frameworks that can: {', '.join(sorted(INIT_FRAMEWORKS))})"
+        if self.dataset.name == CUSTOM_DATASET:
+            return "cannot read dataset 'custom' (only a task's own program does: name one in `program`)"
+        if outputs in ("logits", "classes") and self.model.kind not in ("mlp", "cnn"):
+            return f"cannot give {outputs} of model.kind {self.model.kind!r} (a classifier does: 'mlp' or 'cnn')"
+        if outputs in ("logits", "classes") and dataset_kind(self.dataset.name) != "classification":
+            return f"cannot classify the text dataset {self.dataset.name!r} (a classification dataset holds the inputs)"
+        if outputs == "tokens" and (self.framework != "transformers" or not isinstance(self.model, CausalLMSpec)):
+            return "cannot generate tokens (framework 'transformers' with a model.kind 'causal-lm' does)"
+        if outputs == "tokens" and dataset_kind(self.dataset.name) != "text":
+            return f"generates from the lines of a text dataset, not {self.dataset.name!r}"
+        if isinstance(self.model, CausalLMSpec) and (self.inference.max_new_tokens or 0) >= self.model.context:
+            return (f"cannot generate {self.inference.max_new_tokens} tokens within a context of "
+                    f"{self.model.context} (leave room for the prompt)")
+        return None
 
     def _program_problem(self) -> str | None:
         """What is wrong with a program spec: it trains a torch `Program` whose model is `program`
@@ -378,14 +452,16 @@ def load_spec(path: str | Path) -> TaskSpec:
     return parse_spec(raw, source=str(path))
 
 
-_OPTIONAL_SECTIONS: Final = ("execution", "privacy", "program", "init", "base_model", "library")
+_OPTIONAL_SECTIONS: Final = ("execution", "privacy", "program", "init", "base_model", "library", "inference",
+                             "training", "acceptance")
 """Sections absent from the canonical form when absent from the spec (older specs keep their digest)."""
 
 
 def canonical_json(spec: TaskSpec) -> bytes:
     """The spec as canonical JSON: every field (defaults included; an absent optional section such
-    as `privacy`, `execution`, `program`, `init`, `base_model` or `library` stays absent, so a spec
-    written before a section existed keeps its digest), keys sorted, no whitespace, UTF-8.
+    as `privacy`, `execution`, `program`, `init`, `base_model`, `library` or `inference`, or an
+    inference task's absent `training` and `acceptance`, stays absent, so a spec written before a
+    section existed keeps its digest), keys sorted, no whitespace, UTF-8.
 
     Numbers are written as Python's `json` writes them (floats by their shortest repr), so the
     bytes are a pure function of the validated spec.

@@ -10,10 +10,11 @@ checkpoints in step order, each before the next.
 What does not change: the files, the chain and its digests are exactly the inline ones
 (`link_checkpoint`, shared with `trainer.record_checkpoint`), and `on_checkpoint` is still called
 on the loop's own thread, in order (the sandboxed child's event stream and the worker's snapshot
-poster are not thread-safe): for each finished checkpoint at the next `submit`, and for the rest
-at `close`. A crash loses at most the checkpoints still queued: resumption starts from the last
-file on disk, and training is deterministic. `depth` bounds the snapshots waiting, so memory
-grows by at most `depth + 1` copies of the weights and optimizer state.
+poster are not thread-safe): each checkpoint's at the next `submit`, the last at `close`. One
+checkpoint is written at a time and the next is queued only once it is written and delivered, so
+memory grows by one copy of the weights and optimizer state, and a crash leaves on disk what
+inline writing would have left (or the one checkpoint in flight: resumption starts from the
+last file on disk, and training is deterministic).
 """
 
 from __future__ import annotations
@@ -62,12 +63,12 @@ class CheckpointWriter:
     write (a full disk) is raised by the next `submit` or by `close`, as the inline write was."""
 
     def __init__(self, spec: TaskSpec, workdir: Path, history: list[Checkpoint],
-                 on_checkpoint: Callable[[Checkpoint], None] | None, *, node: str | None, depth: int = 1) -> None:
+                 on_checkpoint: Callable[[Checkpoint], None] | None, *, node: str | None) -> None:
         self._spec, self._workdir, self._node = spec, workdir, node
         self._on_checkpoint = on_checkpoint
         self._history = list(history)
         self._delivered = len(history)
-        self._pending: queue.Queue[_Snapshot | None] = queue.Queue(maxsize=max(1, depth))
+        self._pending: queue.Queue[_Snapshot | None] = queue.Queue()
         self._lock = threading.Lock()
         self._failure: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name=f"checkpoints-{spec.name}", daemon=True)
@@ -75,8 +76,12 @@ class CheckpointWriter:
 
     def submit(self, step: int, raw_loss: float, weights: Mapping[str, torch.Tensor],
                optimizer_state: Mapping[str, Any]) -> None:
-        """Queues the checkpoint of `step`: copies `weights` and `optimizer_state` to the CPU now
-        (blocks while `depth` snapshots already wait), and delivers the finished ones."""
+        """Queues the checkpoint of `step`, copying `weights` and `optimizer_state` to the CPU
+        now, once the previous checkpoint is written and delivered (it waits for that write only
+        when the steps between took less time than the write). So `on_checkpoint` of one
+        checkpoint always runs before the next is queued: a callback that raises (a crash) leaves
+        exactly the checkpoints delivered so far on disk, as inline writing did."""
+        self._pending.join()
         self._raise_failure()
         self._deliver()
         snapshot = (step, raw_loss, cpu_weights(weights, copy=True), on_cpu(dict(optimizer_state), copy=True))
@@ -103,17 +108,23 @@ class CheckpointWriter:
 
     def _run(self) -> None:
         while (snapshot := self._pending.get()) is not None:
-            if self._failure is not None:
-                continue  # drain, so that `submit` never blocks on a dead writer
-            step, raw_loss, weights, optimizer_state = snapshot
             try:
-                history = link_checkpoint(self._spec, self._workdir, self._history, step, raw_loss, weights,
-                                          optimizer_state, node=self._node)
-            except BaseException as exc:  # re-raised on the loop's thread
-                self._failure = exc
-                continue
-            with self._lock:
-                self._history = history
+                if self._failure is None:  # after a failure: drain, so that `submit` never blocks
+                    self._write(*snapshot)
+            finally:
+                self._pending.task_done()
+        self._pending.task_done()
+
+    def _write(self, step: int, raw_loss: float, weights: dict[str, torch.Tensor],
+               optimizer_state: dict[str, Any]) -> None:
+        try:
+            history = link_checkpoint(self._spec, self._workdir, self._history, step, raw_loss, weights,
+                                      optimizer_state, node=self._node)
+        except BaseException as exc:  # re-raised on the loop's thread
+            self._failure = exc
+            return
+        with self._lock:
+            self._history = history
 
     def _deliver(self) -> None:
         with self._lock:

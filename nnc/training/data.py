@@ -132,7 +132,7 @@ def load_data(spec: TaskSpec, dataset_file: Path | None = None) -> SplitData:
     inputs, labels = _load_arrays(spec.dataset, dataset_file)
     if spec.dataset.digest is not None:
         check_digest(spec.dataset, lambda: dataset_digest(inputs, labels), dataset_file)
-    train, evaluation = split_indices(len(labels), spec.training.seed, spec.dataset.eval_fraction)
+    train, evaluation = split_indices(len(labels), spec.schedule.seed, spec.dataset.eval_fraction)
     x = torch.from_numpy(inputs)
     y = torch.from_numpy(labels)
     train_idx = torch.tensor(train, dtype=torch.int64)
@@ -143,6 +143,15 @@ def load_data(spec: TaskSpec, dataset_file: Path | None = None) -> SplitData:
         eval_x=x[eval_idx].contiguous(),
         eval_y=y[eval_idx].contiguous(),
     )
+
+
+def load_inputs(spec: TaskSpec, dataset_file: Path | None = None) -> npt.NDArray[np.float32]:
+    """Every input of the spec's dataset in stored order, flattened to (n, features), unsplit (an
+    inference task runs them all); the digest is checked as `load_data` checks it."""
+    inputs, labels = _load_arrays(spec.dataset, dataset_file)
+    if spec.dataset.digest is not None:
+        check_digest(spec.dataset, lambda: dataset_digest(inputs, labels), dataset_file)
+    return inputs
 
 
 def check_digest(dataset: DatasetSpec, loaded_digest: Callable[[], str], dataset_file: Path | None) -> None:

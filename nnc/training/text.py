@@ -83,6 +83,6 @@ def load_text(spec: TaskSpec, dataset_file: Path | None = None) -> TextData:
     if len(tokens) < span + stride:
         raise TrainingError(f"text dataset has {len(tokens)} bytes: too short for two windows of {span}")
     windows = tokens.unfold(0, span, stride).contiguous()
-    train, evaluation = split_indices(len(windows), spec.training.seed, spec.dataset.eval_fraction)
+    train, evaluation = split_indices(len(windows), spec.schedule.seed, spec.dataset.eval_fraction)
     return TextData(train=windows[torch.tensor(train)].contiguous(),
                     eval=windows[torch.tensor(evaluation)].contiguous())

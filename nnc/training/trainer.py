@@ -93,15 +93,15 @@ def deterministic_torch(threads: int, device: torch.device | None = None) -> Ite
 
 
 def make_optimizer(spec: TaskSpec, parameters: list[nn.Parameter]) -> torch.optim.Optimizer:
-    lr = spec.training.learning_rate
-    if spec.training.optimizer == "adam":
+    lr = spec.schedule.learning_rate
+    if spec.schedule.optimizer == "adam":
         return torch.optim.Adam(parameters, lr=lr)
     return torch.optim.SGD(parameters, lr=lr)
 
 
 def is_checkpoint_step(spec: TaskSpec, step: int) -> bool:
     """Every `checkpoint_interval` steps and the last step take a checkpoint."""
-    return step % spec.training.checkpoint_interval == 0 or step == spec.training.steps
+    return step % spec.schedule.checkpoint_interval == 0 or step == spec.schedule.steps
 
 
 def latest_checkpoint(spec: TaskSpec, workdir: Path, *, node: str | None) -> tuple[CheckpointState, Path] | None:
@@ -114,7 +114,7 @@ def latest_checkpoint(spec: TaskSpec, workdir: Path, *, node: str | None) -> tup
     step, path = found[-1]
     state = load_checkpoint(path)
     verify_state(state, path, spec_digest(spec), spec.determinism.digest_decimals, node=node)
-    if state.step != step or state.step > spec.training.steps or not is_checkpoint_step(spec, state.step):
+    if state.step != step or state.step > spec.schedule.steps or not is_checkpoint_step(spec, state.step):
         raise TrainingError(f"checkpoint {path} holds step {state.step}, not a checkpoint step of this spec")
     logger.info("resuming %s from %s (step %d)", spec.name, path, state.step)
     return state, path
@@ -160,7 +160,7 @@ def train_step(program: Program, model: nn.Module, optimizer: torch.optim.Optimi
 def _fresh(spec: TaskSpec, program: Program, device: torch.device) -> tuple[nn.Module, torch.optim.Optimizer]:
     """The seeded initial model, built on the CPU and moved to `device`, and its optimizer (call
     inside `deterministic_torch`)."""
-    torch.manual_seed(spec.training.seed)
+    torch.manual_seed(spec.schedule.seed)
     model = program.build().to(device)
     return model, make_optimizer(spec, program.trainable(model))
 
@@ -175,15 +175,15 @@ def replay_program(spec: TaskSpec, program: Program, start: CheckpointState | No
     """`replay` for a torch `Program`, on `training_device(spec, replay=True)`; the weights come
     back on the CPU."""
     begin = 0 if start is None else start.step
-    if not begin <= end_step <= spec.training.steps:
-        raise TrainingError(f"cannot replay from step {begin} to {end_step} (spec has {spec.training.steps} steps)")
+    if not begin <= end_step <= spec.schedule.steps:
+        raise TrainingError(f"cannot replay from step {begin} to {end_step} (spec has {spec.schedule.steps} steps)")
     device = training_device(spec, replay=True)
     data = to_device(data if data is not None else program.load_data(None), device)
     with deterministic_torch(spec.determinism.threads, device):
         model, optimizer = _fresh(spec, program, device)
         if start is not None:
             _restore(program, model, optimizer, start, f"checkpoint at step {begin}")
-        sampler = BatchSampler(data.n_train, spec.training.batch_size, spec.training.seed)
+        sampler = BatchSampler(data.n_train, spec.schedule.batch_size, spec.schedule.seed)
         model.train()
         for step in range(begin + 1, end_step + 1):
             train_step(program, model, optimizer, data, _batch(sampler, step, device), step)
@@ -197,7 +197,7 @@ def evaluate_program(spec: TaskSpec, program: Program, weights: Mapping[str, tor
     device = training_device(spec, replay=True)
     data = to_device(data, device)
     with deterministic_torch(spec.determinism.threads, device):
-        torch.manual_seed(spec.training.seed)
+        torch.manual_seed(spec.schedule.seed)
         model = program.build().to(device)
         try:
             program.load_weights(model, weights)
@@ -211,12 +211,12 @@ def time_program_steps(spec: TaskSpec, program: Program, steps: int, dataset_fil
     """`steps` (at most the spec's) real optimisation steps of `program` on the device it trains on
     here (the CPU for a `cuda` spec on a machine without CUDA: a requester's dry run), timed; the
     model is discarded."""
-    measured = max(1, min(steps, spec.training.steps))
+    measured = max(1, min(steps, spec.schedule.steps))
     device = training_device(spec, replay=True)
     data = to_device(program.load_data(dataset_file), device)
     with deterministic_torch(spec.determinism.threads, device):
         model, optimizer = _fresh(spec, program, device)
-        sampler = BatchSampler(data.n_train, spec.training.batch_size, spec.training.seed)
+        sampler = BatchSampler(data.n_train, spec.schedule.batch_size, spec.schedule.seed)
         model.train()
         started = time.perf_counter()
         loss = math.nan
@@ -243,7 +243,7 @@ def train_program(
     """`train` for a torch `Program`, on `training_device(spec)`."""
     started = time.perf_counter()
     workdir = Path(workdir)
-    training = spec.training
+    training = spec.schedule
     device = training_device(spec)
     data = to_device(program.load_data(dataset_file), device)
     if not resume:
@@ -290,11 +290,11 @@ def finish(spec: TaskSpec, workdir: Path, weights: Mapping[str, torch.Tensor], m
     result_digest = model_digest(weights, spec.determinism.digest_decimals)
     model_path = workdir / "model.pt"
     atomic_save(dict(weights), model_path)
-    accepted = spec.acceptance.accepts(metric)
+    accepted = spec.goal.accepts(metric)
     seconds = time.perf_counter() - started
-    logger.info("%s: done, %s %.4f (threshold %.4f, %s), digest %s, %.2fs", spec.name, spec.acceptance.metric,
-                metric, spec.acceptance.threshold, "accepted" if accepted else "rejected", result_digest.hex()[:16],
+    logger.info("%s: done, %s %.4f (threshold %.4f, %s), digest %s, %.2fs", spec.name, spec.goal.metric,
+                metric, spec.goal.threshold, "accepted" if accepted else "rejected", result_digest.hex()[:16],
                 seconds)
     return TrainingResult(result_digest=result_digest, chain_head=bytes.fromhex(history[-1].chain_head),
-                          final_loss=history[-1].loss, metric=metric, accepted=accepted, steps=spec.training.steps,
+                          final_loss=history[-1].loss, metric=metric, accepted=accepted, steps=spec.schedule.steps,
                           seconds=seconds, model_path=model_path, checkpoints=history, resumed_from=resumed_from)

@@ -73,8 +73,8 @@ def copier(spec: TaskSpec, workdir: Path, node: str, rng: random.Random) -> Subm
     """Copies the checkpoints of another node's run (`COPIED_NODE`) of the same task with another
     seed, re-chained from `node`'s genesis."""
     started = time.process_time()
-    seed = spec.training.seed + 1 + rng.randrange(1000)
-    other = spec.model_copy(update={"training": spec.training.model_copy(update={"seed": seed})})
+    seed = spec.schedule.seed + 1 + rng.randrange(1000)
+    other = spec.model_copy(update={"training": spec.schedule.model_copy(update={"seed": seed})})
     source = workdir / "copied-from"
     train(other, source, node=COPIED_NODE, resume=False)
     genesis, decimals = chain_genesis(spec, node), spec.determinism.digest_decimals
@@ -113,10 +113,10 @@ def _train_plan(spec: TaskSpec, workdir: Path, node: str, steps_of: Callable[[in
     genesis, decimals = chain_genesis(spec, node), spec.determinism.digest_decimals
     noise_rng = torch.Generator().manual_seed(noise_seed)
     with deterministic_torch(spec.determinism.threads):
-        torch.manual_seed(spec.training.seed)
+        torch.manual_seed(spec.schedule.seed)
         model = ClassifierProgram(spec).build()
         optimizer = make_optimizer(spec, list(model.parameters()))
-        sampler = BatchSampler(len(data.train_y), spec.training.batch_size, spec.training.seed)
+        sampler = BatchSampler(len(data.train_y), spec.schedule.batch_size, spec.schedule.seed)
         program = ClassifierProgram(spec)
         model.train()
         head, history, loss = genesis, [], 0.0

@@ -115,7 +115,7 @@ def verify_submission(
     decimals = spec.determinism.digest_decimals
     bounds = segment_bounds(spec)
     try:
-        last = load_checkpoint(checkpoint_path(workdir, spec.training.steps))
+        last = load_checkpoint(checkpoint_path(workdir, spec.schedule.steps))
         verify_state(last, workdir, spec_digest(spec), decimals, node=node)
     except TrainingError as exc:
         return verdict(f"chain: {exc}", [])
@@ -175,8 +175,8 @@ def _replay_and_evaluate(spec: TaskSpec, runtime: Runtime, data: Any, workdir: P
         metric = runtime.evaluate(spec, model, data)
     except (TrainingError, SandboxError) as exc:
         return verdict(f"model: {exc}", checked, steps=steps)
-    if not spec.acceptance.accepts(metric):
-        return verdict(f"acceptance: {spec.acceptance.metric} {metric:.4f} misses {spec.acceptance.threshold}",
+    if not spec.goal.accepts(metric):
+        return verdict(f"acceptance: {spec.goal.metric} {metric:.4f} misses {spec.goal.threshold}",
                        checked, metric, steps)
     return verdict("ok", checked, metric, steps)
 

@@ -11,7 +11,7 @@ from nnc.task import TaskSpec
 def segment_bounds(spec: TaskSpec) -> list[tuple[int, int]]:
     """(start step, end step) of every segment: from the initial model (step 0) to the first
     checkpoint, then from each checkpoint to the next; the last ends at the final step."""
-    interval, steps = spec.training.checkpoint_interval, spec.training.steps
+    interval, steps = spec.schedule.checkpoint_interval, spec.schedule.steps
     ends = list(range(interval, steps, interval)) + [steps]
     return list(zip([0, *ends[:-1]], ends, strict=True))
 

@@ -24,6 +24,7 @@ from nnc.task.publish import published_spec
 from nnc.training.data import fetch_dataset
 from nnc.training.program_package import ProgramFiles
 from nnc.verification.bundle import fetch_bundle
+from nnc.verification.inference import verify_outputs
 from nnc.verification.procedure import VerificationReport, verify_submission
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ class Evidence:
 
     spec: TaskSpec
     workdir: Path
-    model_path: Path
+    model_path: Path  # an inference task's: its outputs file
     result_digest: bytes
     snapshot: tuple[int, bytes]
     trainer: str  # the node whose result this is: its chain starts from that node's genesis
@@ -59,16 +60,28 @@ def gather_evidence(client: ChainClient, store: Store, task_id: int, trainer: st
         argument_filters={"taskId": task_id, "node": Web3.to_checksum_address(trainer)})
     if not logs:
         raise VerificationError(f"task {task_id}: no result revealed by {trainer} (yet)")
-    workdir, model_path = fetch_bundle(store, str(logs[-1]["args"]["resultURI"]), dest)
-    latest = market.latest_snapshot(task_id, trainer)
-    return Evidence(spec, workdir, model_path, market.result_of(task_id, trainer), (latest.step, latest.chain_head),
+    result_uri = str(logs[-1]["args"]["resultURI"])
+    if spec.is_inference:  # the result is the outputs file itself: no checkpoints, no snapshots
+        dest.mkdir(parents=True, exist_ok=True)
+        workdir, model_path, snapshot = dest, store.get_file(result_uri, dest / "outputs.npz"), (0, bytes(32))
+    else:
+        workdir, model_path = fetch_bundle(store, result_uri, dest)
+        latest = market.latest_snapshot(task_id, trainer)
+        snapshot = (latest.step, latest.chain_head)
+    return Evidence(spec, workdir, model_path, market.result_of(task_id, trainer), snapshot,
                     trainer, task_id if market.proofs_enabled(task_id) else None, fetch_dataset(spec, store, dest),
                     fetch_task_files(spec, client, store, cache or dest))
 
 
 def check_evidence(evidence: Evidence, seed: int, segments: int, tolerance: float,
                    limits: SandboxLimits | None = None) -> VerificationReport:
-    """The spot-check of `evidence`; a requester's program replays in the sandbox under `limits`."""
+    """The spot-check of `evidence`; a requester's program replays in the sandbox under `limits`.
+    An inference task's evidence is its outputs file (`model_path`): chosen shards re-run."""
+    if evidence.spec.is_inference:
+        return verify_outputs(evidence.spec, evidence.model_path, evidence.result_digest, seed=seed, shards=segments,
+                              tolerance=tolerance, tag_of_task=evidence.tag_of_task,
+                              dataset_file=evidence.dataset_file, files=evidence.files, limits=limits,
+                              scratch=evidence.workdir / "rerun")
     return verify_submission(evidence.spec, evidence.workdir, evidence.model_path, evidence.result_digest,
                              node=evidence.trainer, seed=seed, segments=segments, tolerance=tolerance,
                              snapshot=evidence.snapshot, tag_of_task=evidence.tag_of_task,

@@ -1,4 +1,5 @@
-"""Carrying out tasks: training an assigned task, storing its model and submitting its digest,
+"""Carrying out tasks: training an assigned task (or running an inference task's model over its
+inputs), storing its model (or outputs) and submitting its digest,
 revealing where the model lives once every result is committed, running the spot-checks this
 node was picked for, and giving up a task it cannot carry out.
 
@@ -21,11 +22,14 @@ from nnc.chain.market import REVEAL_STATUSES
 from nnc.chain.types import AbandonReason, Bond, TaskStatus
 from nnc.daemon import StopFlag
 from nnc.errors import ContractRevertError, NNCError, ResourceLimitError, ServiceUnavailableError, TrainingError
+from nnc.inference import run_inference
+from nnc.inference.sandboxed import run_sandboxed
 from nnc.library import fetch_task_files
 from nnc.runtimes.dispatch import train
 from nnc.task import TaskSpec
 from nnc.training import TrainingResult
 from nnc.training.data import fetch_dataset
+from nnc.training.program_package import ProgramFiles
 from nnc.verification.bundle import publish_bundle
 from nnc.verification.verifier import Verifier
 from nnc.worker.intake import fetch_spec
@@ -109,27 +113,16 @@ class Execution:
         try:
             spec = fetch_spec(n.store, task_id, record.spec_uri, "0x" + task.spec_digest.hex())
             workdir = n.workdir(task_id)
-            log.info("task %d: %s training %s (%d steps)", task_id, n.tag, spec.name, spec.training.steps)
-            snapshots = SnapshotPoster(n.market, task_id, n.address)
             dataset_file = n.key.open_dataset(fetch_dataset(spec, n.store, workdir, n.dataset_cache))
             files = fetch_task_files(spec, n.client, n.store, n.home / "cache", n.key.private)
-            result = self.train(
-                spec, workdir, task_id=task_id, dataset_file=dataset_file, files=files,
-                on_checkpoint=snapshots.post,
-                on_progress=lambda step, loss: log.debug("task %d: step %d/%d loss %.4f", task_id, step,
-                                                         spec.training.steps, loss))
-            n.metrics.training_steps.inc(result.steps - result.resumed_from)
-            if n.spot_check.check(task_id).status != CheckStatus.NONE:  # verifiers need the checkpoints
-                model_uri = publish_bundle(n.store, workdir, result.model_path)
+            if spec.inference is not None:
+                result_digest, result_uri, summary = self.run_inference(task_id, spec, workdir, dataset_file, files)
             else:
-                model_path = result.model_path
-                if spec.privacy is not None:
-                    model_path = seal_model(model_path, model_recipients(spec, n.key))
-                model_uri = n.archive.put_file(model_path)
+                result_digest, result_uri, summary = self.run_training(task_id, spec, workdir, dataset_file, files)
             # kept before sending: a restart after the commitment still knows what to reveal
             n.state.set(task_id, Phase.ASSIGNED, spec_uri=record.spec_uri,
-                        result_digest="0x" + result.result_digest.hex(), result_uri=model_uri)
-            _, salt = n.market.submit_result(task_id, result.result_digest, model_uri)
+                        result_digest="0x" + result_digest.hex(), result_uri=result_uri)
+            _, salt = n.market.submit_result(task_id, result_digest, result_uri)
         except (NNCError, OSError) as exc:
             if isinstance(exc, (*TRANSIENT_ERRORS, ServiceUnavailableError)):
                 raise  # waited out with back-off; the task stays assigned and resumes from its checkpoints
@@ -137,11 +130,59 @@ class Execution:
             self.give_up(task_id, abandon_reason(exc), str(exc))
             return
         n.state.set(task_id, Phase.SUBMITTED, spec_uri=record.spec_uri,
-                    result_digest="0x" + result.result_digest.hex(), result_uri=model_uri,
+                    result_digest="0x" + result_digest.hex(), result_uri=result_uri,
                     salt="" if salt is None else str(salt),
                     revealed=n.market.participation(task_id, n.address).revealed)
-        log.info("task %d: %s submitted digest 0x%s… (accuracy %.3f, %.1f s)", task_id, n.tag,
-                 result.result_digest.hex()[:12], result.metric, result.seconds)
+        log.info("task %d: %s submitted digest 0x%s… (%s)", task_id, n.tag, result_digest.hex()[:12], summary)
+
+    def run_training(self, task_id: int, spec: TaskSpec, workdir: Path, dataset_file: Path | None,
+                     files: ProgramFiles) -> tuple[bytes, str, str]:
+        """Trains the task and stores its model (sealed when private) or, when it is spot-checked,
+        its checkpoint bundle; returns (result digest, result URI, a summary for the log)."""
+        n = self.node
+        log.info("task %d: %s training %s (%d steps)", task_id, n.tag, spec.name, spec.schedule.steps)
+        snapshots = SnapshotPoster(n.market, task_id, n.address)
+        result = self.train(
+            spec, workdir, task_id=task_id, dataset_file=dataset_file, files=files,
+            on_checkpoint=snapshots.post,
+            on_progress=lambda step, loss: log.debug("task %d: step %d/%d loss %.4f", task_id, step,
+                                                     spec.schedule.steps, loss))
+        n.metrics.training_steps.inc(result.steps - result.resumed_from)
+        if n.spot_check.check(task_id).status != CheckStatus.NONE:  # verifiers need the checkpoints
+            model_uri = publish_bundle(n.store, workdir, result.model_path)
+        else:
+            model_path = result.model_path
+            if spec.privacy is not None:
+                model_path = seal_model(model_path, model_recipients(spec, n.key))
+            model_uri = n.archive.put_file(model_path)
+        return result.result_digest, model_uri, f"accuracy {result.metric:.3f}, {result.seconds:.1f} s"
+
+    def run_inference(self, task_id: int, spec: TaskSpec, workdir: Path, dataset_file: Path | None,
+                      files: ProgramFiles) -> tuple[bytes, str, str]:
+        """Runs the model over the task's input shards (in the sandbox unless it is off) and stores
+        the outputs file: sealed to the requester and this node when the task is private, unless
+        it is spot-checked (the drawn verifier must read the outputs it re-runs shards of)."""
+        n = self.node
+        assert spec.inference is not None
+        shards = spec.inference.shards
+        log.info("task %d: %s running %s over %d input(s) in %d shard(s)", task_id, n.tag, spec.name,
+                 spec.inference.inputs, shards)
+
+        def progress(shard: int, digest: bytes) -> None:
+            log.debug("task %d: shard %d/%d digest %s…", task_id, shard + 1, shards, digest.hex()[:12])
+
+        if n.settings.sandbox:
+            result = run_sandboxed(spec, workdir, n.sandbox_limits(), dataset_file=dataset_file, files=files,
+                                   on_shard=progress, warm=n.standby.take(task_id))
+        elif spec.program is not None:
+            raise TrainingError(f"{spec.name!r} runs a requester's program, which this node runs only in "
+                                f"the sandbox (settings: sandbox is off)")
+        else:
+            result = run_inference(spec, workdir, dataset_file=dataset_file, files=files, on_shard=progress)
+        outputs = result.outputs_path
+        if spec.privacy is not None and n.spot_check.check(task_id).status == CheckStatus.NONE:
+            outputs = seal_model(outputs, model_recipients(spec, n.key))
+        return result.result_digest, n.archive.put_file(outputs), f"{shards} shard(s), {result.seconds:.1f} s"
 
     def reveal(self, task_id: int) -> None:
         """Publishes where this node's model lives once every active result of the task is

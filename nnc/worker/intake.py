@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from nnc.chain.types import TaskStatus
-from nnc.errors import ContractRevertError, StorageError, TaskSpecError
-from nnc.library import fetch_base_model
+from nnc.errors import ContractRevertError, NNCError, StorageError, TaskSpecError
+from nnc.library import fetch_base_model, fetch_task_files
 from nnc.node.estimate import estimate_training_seconds, format_seconds
 from nnc.runtimes.requirements import unmet_requirements
+from nnc.runtimes.sandboxed import program_limits
 from nnc.sandbox import BWRAP, isolation
 from nnc.storage import Store
 from nnc.task import TaskSpec, compute_units, parse_spec
@@ -107,6 +108,21 @@ class Intake:
         log.info("task %d: %s applied", task_id, n.tag)
         if spec.program is None and not spec.starts_from_weights:  # a child started now would not see their files
             n.standby.prepare(task_id, spec, n.workdir(task_id), n.sandbox_limits())
+        elif spec.inference is not None and spec.program is None and n.settings.sandbox:
+            self.prepare_inference(task_id, spec)
+
+    def prepare_inference(self, task_id: int, spec: TaskSpec) -> None:
+        """Fetches an inference task's weights and inputs now (cached: the run finds them again)
+        and starts its sandbox with them in view, so that the assigned task starts at once."""
+        n = self.node
+        try:
+            workdir = n.workdir(task_id)
+            files = fetch_task_files(spec, n.client, n.store, n.home / "cache", n.key.private)
+            dataset_file = n.key.open_dataset(fetch_dataset(spec, n.store, workdir, n.dataset_cache))
+        except (NNCError, OSError) as exc:  # the run fetches again, and gives up if it must
+            log.warning("task %d: %s could not fetch its files ahead: %s", task_id, n.tag, exc)
+            return
+        n.standby.prepare(task_id, spec, workdir, program_limits(n.sandbox_limits(), files, dataset_file))
 
     def refusal(self, task_id: int, spec: TaskSpec, collateral: int, min_hardware_class: int, units: int,
                 apply_deadline: int, deadline: int, *, replication: int = 1) -> str | None:
@@ -127,7 +143,8 @@ class Intake:
             return "not eligible (stake or hardware class)"
         device = resolve_device(spec, bool(gpus))
         gflops = self.gflops_on(device)
-        estimate = estimate_training_seconds(units, spec.training.steps, gflops)
+        passes = spec.schedule.steps if spec.inference is None else spec.inference.batches
+        estimate = estimate_training_seconds(units, passes, gflops)
         window = deadline - max(apply_deadline, n.client.block_timestamp())
         log.debug("task %d: %s estimates %s of training on %s (%.1f GFLOPS), %s between assignment and the "
                   "deadline", task_id, n.tag, format_seconds(estimate), device, gflops, format_seconds(window))

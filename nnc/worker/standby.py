@@ -14,6 +14,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from nnc.errors import NNCError
+from nnc.inference.sandboxed import start_standby as start_inference_standby
 from nnc.sandbox import SandboxedProcess, SandboxLimits
 from nnc.task import TaskSpec
 from nnc.worker.sandboxed_training import start_standby
@@ -29,13 +30,15 @@ class Standby:
         self._waiting: OrderedDict[int, SandboxedProcess] = OrderedDict()
 
     def prepare(self, task_id: int, spec: TaskSpec, workdir: Path, limits: SandboxLimits) -> None:
-        """Starts a child for `task_id` unless one waits already (never fatal: it is an optimisation)."""
+        """Starts a child for `task_id` unless one waits already (never fatal: it is an optimisation);
+        an inference task's (`nnc.inference.sandboxed`) under `limits` that show its fetched files."""
         if self.capacity <= 0 or task_id in self._waiting:
             return
         while len(self._waiting) >= self.capacity:
             self.discard(next(iter(self._waiting)))
         try:
-            self._waiting[task_id] = start_standby(spec, workdir, limits)
+            self._waiting[task_id] = (start_inference_standby(workdir, limits) if spec.inference is not None
+                                      else start_standby(spec, workdir, limits))
         except (NNCError, OSError) as exc:
             log.warning("task %d: could not start a standby sandbox: %s", task_id, exc)
 

@@ -25,6 +25,10 @@ KEYS: dict[str, set[str]] = {
     "cli_startup": {"cli_help_s", "bare_python_s", "cli_help_raw_s", "ratio", "group_help_s"},
     "gpu": {"cuda_available", "steps", "cpu_steps_per_s"},  # the GPU figures only where CUDA is
     "gas": {"gas", "assign_gas", "assign_gas_ratio_by_strategy", "assign_gas_ratio_10_over_10"},
+    "inference": {"inputs", "shards", "checked_shards", "fabricated_shards", "seconds", "inference_overhead_ratio",
+                  "inference_overhead_ratio_cold", "inference_overhead_ratio_in_process",
+                  "inference_verification_cost_fraction", "detection_fabricated_outputs",
+                  "detection_fabricated_outputs_analytic", "detection_real_trials"},
     "lifecycle": {"nodes", "gas", "lifecycle_gas_eth", "seconds", "chain_to_training_time_ratio"},
     "program_overhead": {"program_overhead_ratio", "program_plain_seconds", "program_worker_seconds",
                          "program_steps", "program_rounds"},

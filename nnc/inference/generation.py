@@ -1,0 +1,56 @@
+"""Text generation for inference tasks with `outputs: "tokens"`: the prompts, and greedy decoding.
+
+The prompts are the non-empty lines of the spec's text dataset, in order, each cut to its last
+`context - max_new_tokens` bytes (tokens are bytes, as the causal LM trains on them) so that the
+prompt and what is generated fit the model's context. A batch of prompts of different lengths is
+left-padded: the padding is masked out of attention and positions count from each prompt's
+first byte, so a prompt generates the same tokens alone or in any batch (up to float rounding).
+Decoding is greedy (the arg-max token at each step): deterministic, so replicas agree and a
+verifier can re-run a shard; sampling belongs to a local `nnc model run`, not to a task.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from nnc.errors import DatasetError
+from nnc.task import CausalLMSpec, TaskSpec
+from nnc.training.text import corpus_bytes, text_digest
+
+PAD = -1
+"""The padding value in a prompt tensor (never a byte)."""
+
+
+def prompt_tensor(spec: TaskSpec, dataset_file: Path | None = None) -> torch.Tensor:
+    """The prompts as an int64 tensor (prompts × `context - max_new_tokens`), left-padded with
+    `PAD`; checks the dataset's pinned digest as training does."""
+    assert isinstance(spec.model, CausalLMSpec) and spec.inference is not None
+    assert spec.inference.max_new_tokens is not None
+    raw = corpus_bytes(spec, dataset_file)
+    if spec.dataset.digest is not None and text_digest(raw) != spec.dataset.digest:
+        raise DatasetError(f"dataset {spec.dataset.name!r} has digest {text_digest(raw)}, "
+                           f"the spec pins {spec.dataset.digest}")
+    width = spec.model.context - spec.inference.max_new_tokens
+    lines = [line[-width:] for line in raw.split(b"\n") if line.strip()]
+    prompts = torch.full((len(lines), width), PAD, dtype=torch.int64)
+    for row, line in enumerate(lines):
+        prompts[row, width - len(line):] = torch.tensor(list(line), dtype=torch.int64)
+    return prompts
+
+
+def generate(module: nn.Module, prompts: torch.Tensor, new_tokens: int) -> torch.Tensor:
+    """`new_tokens` greedy tokens after each of `prompts` (left-padded with `PAD`): (rows, new_tokens)."""
+    mask = (prompts != PAD).to(torch.int64)
+    ids = prompts.clamp(min=0)
+    generated = []
+    for _ in range(new_tokens):
+        positions = (mask.cumsum(dim=1) - 1).clamp(min=0)
+        logits = module(input_ids=ids, attention_mask=mask, position_ids=positions).logits[:, -1]
+        token = logits.argmax(dim=-1, keepdim=True)
+        generated.append(token)
+        ids = torch.cat([ids, token], dim=1)
+        mask = torch.cat([mask, torch.ones_like(token)], dim=1)
+    return torch.cat(generated, dim=1)
