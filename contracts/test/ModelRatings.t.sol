@@ -310,6 +310,25 @@ contract ModelRatingsTest is ModelRatingsFixture {
         assertEq(uint256(ratings.useWeightOf(modelId, funders[1])), 5000);
     }
 
+    /// @dev The most expensive record: 64 funders using a model owned by 64 funders (every payer
+    ///      checked against every owner) stays far under a block.
+    function test_recordUse_sixtyFourPayersAgainstSixtyFourOwnersWithinGas() public {
+        uint256[] memory amounts = new uint256[](64);
+        for (uint256 i; i < 64; ++i) {
+            amounts[i] = 1 ether;
+        }
+        TestCoFundingPool owners = _pool(_addresses("owner", 64), amounts);
+        uint256 owned = _registerByOracle(_settledTaskBy(address(owners), keccak256("pooled"), 8000, true), 0);
+        TestCoFundingPool users = _pool(_addresses("user", 64), amounts);
+        uint256 taskId = _settledTaskBy(address(users), keccak256("pooled use"), 8000, true);
+        uint256 gasBefore = gasleft();
+        vm.prank(registrar);
+        ratings.recordUse(owned, taskId);
+        uint256 used = gasBefore - gasleft();
+        assertLt(used, 4_000_000, "recordUse with 64 payers and 64 owners (2.7M measured)");
+        assertEq(uint256(ratings.useWeightOf(owned, _addresses("user", 64)[63])), 156, "10,000 / 64, floored");
+    }
+
     // ================================================================ properties
 
     /// @dev Whatever ratings and re-ratings happen, the summary equals the sums over the live ratings.

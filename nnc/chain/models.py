@@ -141,6 +141,11 @@ class Models:
         owners = self.client.call(self.contract.functions.ownersOf(model_id), context=f"owners of model {model_id}")
         return [ModelOwner(str(o[0]), int(o[1])) for o in owners]
 
+    def share_of(self, model_id: int, account: str) -> int:
+        """`account`'s share of the model in basis points (0: not an owner)."""
+        return int(self.client.call(self.contract.functions.shareOf(model_id, Web3.to_checksum_address(account)),
+                                    context=f"share of model {model_id}"))
+
     def model_of_task(self, task_id: int) -> int | None:
         """The model `task_id` trained or verified, or None."""
         model_id = int(self.contract.functions.modelOfTask(task_id).call())

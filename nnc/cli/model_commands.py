@@ -257,12 +257,21 @@ def rate_cmd(ctx: click.Context, model_id: int, stars: int, review_file: Path | 
     """Rate model MODEL_ID (or change your rating). A verified user's rating counts in the verified
     users' average, the one the library shows; a staked rating counts in the stake-weighted
     average, by its stake, which stays locked for the lock period after the rating's last change."""
+    from nnc.chain.models import Models
     from nnc.chain.ratings import Ratings
     from nnc.task.publish import parse_amount
 
     client = client_of(ctx)
     ratings = Ratings(client)
     add_stake = parse_amount(client, stake, str(client.token.address)) if stake else 0
+    if Models(client).share_of(model_id, client.address):
+        raise click.UsageError(f"{client.address} owns a share of model {model_id}: owners do not rate their own model")
+    current = ratings.rating_of(model_id, client.address)
+    have = add_stake + (current.stake if current is not None else 0)
+    if not ratings.use_weight_of(model_id, client.address) and have < ratings.min_rating_stake():
+        raise click.UsageError(f"{client.address} is no verified user of model {model_id} (it paid for no task that "
+                               f"used it): rate with --stake, at least {fmt_nnt(ratings.min_rating_stake() - have)}"
+                               " more")
     review_uri = store_of(ctx).put_file(review_file) if review_file is not None else ""
     ratings.rate(model_id, stars, review_uri, add_stake)
     rating = ratings.rating_of(model_id, client.address)

@@ -151,19 +151,13 @@ contract ModelRatings is IModelRatings, AccessControl, ReentrancyGuard, Versione
         useOfTask[taskId] = modelId;
 
         IModelRegistry.Owner[] memory payers = registry.taskOwners(taskId);
+        IModelRegistry.Owner[] memory owners = registry.ownersOf(modelId); // read once: at most 64 x 64 compares
         address[] memory users = new address[](payers.length);
         uint16[] memory credited = new uint16[](payers.length);
         for (uint256 i; i < payers.length; ++i) {
-            address user = payers[i].account;
-            users[i] = user;
-            if (registry.shareOf(modelId, user) != 0) continue; // an owner: no verified use of its own model
-            uint16 before = _useWeight[modelId][user];
-            uint256 sum = uint256(before) + payers[i].shareBps;
-            uint16 weight = sum > BPS ? BPS : uint16(sum);
-            if (weight == before) continue;
-            credited[i] = weight - before;
-            _useWeight[modelId][user] = weight;
-            _reweigh(modelId, user, weight);
+            users[i] = payers[i].account;
+            // an owner gets no verified use of its own model
+            if (!_isOwner(owners, users[i])) credited[i] = _credit(modelId, users[i], payers[i].shareBps);
         }
         emit UseRecorded(modelId, taskId, users, credited);
     }
@@ -219,6 +213,17 @@ contract ModelRatings is IModelRatings, AccessControl, ReentrancyGuard, Versione
 
     // ---------------------------------------------------------------- internal
 
+    /// @dev Adds `shareBps` to `user`'s use weight, capped at one whole vote; returns what was added.
+    function _credit(uint256 modelId, address user, uint16 shareBps) internal returns (uint16 added) {
+        uint16 before = _useWeight[modelId][user];
+        uint256 sum = uint256(before) + shareBps;
+        uint16 weight = sum > BPS ? BPS : uint16(sum);
+        if (weight == before) return 0;
+        _useWeight[modelId][user] = weight;
+        _reweigh(modelId, user, weight);
+        return weight - before;
+    }
+
     /// @dev A live rating of a user just credited with more use weight counts with it from now.
     function _reweigh(uint256 modelId, address user, uint16 weight) internal {
         Rating storage r = _ratings[modelId][user];
@@ -254,6 +259,13 @@ contract ModelRatings is IModelRatings, AccessControl, ReentrancyGuard, Versione
             s.totalStake -= r.stake;
             s.stakedStars -= uint256(r.stars) * r.stake;
         }
+    }
+
+    function _isOwner(IModelRegistry.Owner[] memory owners, address account) internal pure returns (bool) {
+        for (uint256 i; i < owners.length; ++i) {
+            if (owners[i].account == account) return true;
+        }
+        return false;
     }
 
     function _checkModel(uint256 modelId) internal view {
