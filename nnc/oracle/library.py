@@ -66,7 +66,7 @@ def library_metadata(spec: TaskSpec, spec_uri: str, model_uri: str) -> tuple[Mod
     sealed = library.visibility == "sealed" if library is not None and library.visibility else spec.privacy is not None
     metadata = ModelMetadata(
         model_uri=model_uri, licence=library.licence if library is not None else DEFAULT_LICENCE,
-        framework=spec.framework, metric=spec.acceptance.metric, spec_uri=spec_uri,
+        framework=spec.framework, metric=spec.goal.metric, spec_uri=spec_uri,
         program_digest=bytes.fromhex(program.digest) if program is not None else b"\x00" * 32,
         program_uri=program.uri if program is not None else "", dataset_uri=spec.dataset.uri or "",
         domain=(library.domain or "") if library is not None else "")
