@@ -84,6 +84,19 @@ export async function lastTx(page, label) {
   return { state: await item.getAttribute('data-state'), text: await item.innerText() };
 }
 
+// Runs `action` (a click that sends a transaction) and returns the state of the transaction it started:
+// the first entry labelled `label` that was not in the list before (an earlier one with the same
+// label may still be shown, settled).
+export async function txOf(page, label, action) {
+  const before = await page.evaluate(() => [...document.querySelectorAll('#txs li')].map((li) => li.id));
+  await action();
+  const handle = await page.waitForFunction(([l, old]) => {
+    const el = [...document.querySelectorAll(`#txs li[data-label^="${l}"]`)].find((li) => !old.includes(li.id));
+    return el && el.dataset.state && el.dataset.state !== 'pending' ? { state: el.dataset.state, text: el.innerText } : null;
+  }, [label, before], { timeout: TIMEOUT });
+  return handle.jsonValue();
+}
+
 export async function switchAccount(page, session, address) {
   session.account = address;
   await page.evaluate((a) => window.__nncWallet.emit('accountsChanged', [a]), address);

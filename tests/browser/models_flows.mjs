@@ -6,7 +6,7 @@
 // run inference with it. The task page links the task's model.
 import assert from 'node:assert/strict';
 import {
-  TIMEOUT, ask, connect, env, go, lastTx, launch, run, shot as screenshot, step, switchAccount, unlabelled, waitReady,
+  TIMEOUT, ask, connect, env, go, lastTx, launch, run, shot as screenshot, step, switchAccount, txOf, unlabelled, waitReady,
 } from './helpers.mjs';
 
 const API = env('NNC_API_URL');
@@ -84,16 +84,15 @@ async function main() {
     await page.click('#rate-button');
     assert.match(await page.innerText('#rate-errors'), /Stake \(NNT\): you are not a verified user of this model: stake at least/);
     await page.fill('#rate-stake', '15');
-    await page.click('#rate-button');
+    assert.equal((await txOf(page, `Rate model #${LIBRARY.model}`, () => page.click('#rate-button'))).state, 'confirmed');
     assert.equal((await lastTx(page, 'Approve')).state, 'confirmed');
-    assert.equal((await lastTx(page, `Rate model #${LIBRARY.model}`)).state, 'confirmed');
     await page.waitForFunction(() => /4★ \(1\)/.test(document.getElementById('rating-staked')?.textContent || ''), null, { timeout: TIMEOUT });
     assert.equal(await page.innerText('#rating-verified'), 'unrated');
     assert.match(await page.innerText('#model-reviews'), /Small and accurate enough for digits\./);
     assert.match(await page.innerText('#rate-mine'), /Your rating: 4★, 15 NNT staked/);
     assert.equal(await page.inputValue('#rate-stake'), '', 'a staked rating needs no more stake to change');
     await page.selectOption('#rate-stars', '5');
-    await page.click('#rate-button');
+    assert.equal((await txOf(page, `Rate model #${LIBRARY.model}`, () => page.click('#rate-button'))).state, 'confirmed');
     await page.waitForFunction(() => /5★ \(1\)/.test(document.getElementById('rating-staked')?.textContent || ''), null, { timeout: TIMEOUT });
     assert.match(await page.innerText('#model-reviews'), /Small and accurate enough for digits\./, 'the review is kept');
     await shot(page, 'model-card');
@@ -127,8 +126,7 @@ async function main() {
     assert.match(await page.innerText('#rate-status'), /You are a verified user of this model \(use weight 100%\)/);
     assert.equal(await page.inputValue('#rate-stake'), '');
     await page.selectOption('#rate-stars', '3');
-    await page.click('#rate-button');
-    assert.equal((await lastTx(page, `Rate model #${LIBRARY.model}`)).state, 'confirmed');
+    assert.equal((await txOf(page, `Rate model #${LIBRARY.model}`, () => page.click('#rate-button'))).state, 'confirmed');
     await page.waitForFunction(() => /3★ \(1\)/.test(document.getElementById('rating-verified')?.textContent || ''), null, { timeout: TIMEOUT });
     assert.match(await page.innerText(`#model-reviews [data-rater="${ACCOUNTS.fineTuner}"]`), /verified user/);
     assert.match(await page.innerText('#model-children'), new RegExp(`#\\d+`), 'the fine-tune is listed as a child');
