@@ -183,15 +183,12 @@ def estimate(spec: TaskSpec, terms: PricingTerms, *, steps: int = DEFAULT_DRY_ST
     units, macs = compute_units(spec), model_macs(spec)
     budget = suggested_budget(units, price_per_compute_unit, replication)
     parameters = parameter_count(spec)
-    inference = spec.inference  # an inference task trains nothing: its forward passes are priced, not timed
     untimed = Estimate(
-        compute_units=units, model_macs=macs, parameters=parameters,
-        total_steps=spec.schedule.steps if inference is None else inference.batches,
-        memory_bytes=None if parameters is None or inference is not None else training_state_bytes(spec, parameters),
+        compute_units=units, model_macs=macs, total_steps=spec.schedule.steps, parameters=parameters,
+        memory_bytes=None if parameters is None else training_state_bytes(spec, parameters),
         steps_measured=0, seconds_per_step=None, loss_after=None, peak_memory_mb=None, benchmark_gflops=None,
         training_gflops=None, seconds_by_class={},
-        untimed_reason=untimed_reason(spec, dataset_file, max_timed_macs, files) if inference is None else
-        "an inference task: priced by its forward passes, not timed by a dry run", device=None, reproducible=None,
+        untimed_reason=untimed_reason(spec, dataset_file, max_timed_macs, files), device=None, reproducible=None,
         cpu_cuda_distance=None, suggested_tolerance=None, determinism_warning=None,
         price_per_compute_unit_wei=price_per_compute_unit, replication=replication, suggested_budget_wei=budget,
         node_net_wei=node_net_range(budget, replication, units, price_per_compute_unit, terms.settlement),
