@@ -140,7 +140,10 @@ def node_net_range(budget: int, replication: int, units: int, price: int, params
 
 
 def measured_steps(spec: TaskSpec, steps: int) -> int:
-    """How many steps `time_steps` trains when asked for `steps`: at least one, at most the spec's."""
+    """How many steps `time_steps` trains when asked for `steps`: at least one, at most the spec's
+    (none for an inference task, which the dry run does not time)."""
+    if spec.inference is not None:
+        return 0
     return max(1, min(steps, spec.schedule.steps))
 
 
@@ -159,6 +162,8 @@ def time_steps(spec: TaskSpec, steps: int, dataset_file: Path | None = None,
 def untimed_reason(spec: TaskSpec, dataset_file: Path | None, max_timed_macs: int | None,
                    files: ProgramFiles | None = None) -> str | None:
     """Why `estimate` would not train `spec` here (None: it would)."""
+    if spec.inference is not None:
+        return "an inference task: priced by its forward passes, not timed by the dry run"
     if not RUNTIMES[spec.framework].installed():
         return f"the {spec.framework} runtime is not installed here"
     if (spec.program is not None or spec.starts_from_weights) and files is None:
@@ -183,9 +188,11 @@ def estimate(spec: TaskSpec, terms: PricingTerms, *, steps: int = DEFAULT_DRY_ST
     units, macs = compute_units(spec), model_macs(spec)
     budget = suggested_budget(units, price_per_compute_unit, replication)
     parameters = parameter_count(spec)
+    passes = spec.schedule.steps if spec.inference is None else spec.inference.batches
     untimed = Estimate(
-        compute_units=units, model_macs=macs, total_steps=spec.schedule.steps, parameters=parameters,
-        memory_bytes=None if parameters is None else training_state_bytes(spec, parameters),
+        compute_units=units, model_macs=macs, total_steps=passes, parameters=parameters,
+        memory_bytes=None if parameters is None or spec.inference is not None
+        else training_state_bytes(spec, parameters),
         steps_measured=0, seconds_per_step=None, loss_after=None, peak_memory_mb=None, benchmark_gflops=None,
         training_gflops=None, seconds_by_class={},
         untimed_reason=untimed_reason(spec, dataset_file, max_timed_macs, files), device=None, reproducible=None,

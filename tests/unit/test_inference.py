@@ -17,6 +17,7 @@ from nnc.errors import DatasetError, TaskSpecError
 from nnc.inference import load_model, outputs_digest, read_outputs, run_inference, shard_digest, write_outputs
 from nnc.inference.sandboxed import run_sandboxed
 from nnc.sandbox import SandboxLimits
+from nnc.storage import LocalStore, sha256_file
 from nnc.task import canonical_json, compute_units, model_macs, parse_spec
 from nnc.training.data import load_inputs
 from nnc.training.init_weights import read_init_weights
@@ -241,3 +242,24 @@ def test_a_causal_lm_generates_greedy_tokens_from_each_line_batched_or_alone(tmp
             assert np.array_equal(alone[0].numpy(), tokens[row])
     assert "cannot generate 24 tokens within a context of 24" in error_of(
         {**document, "inference": {**document["inference"], "max_new_tokens": 24}})
+
+
+def test_the_dry_run_prices_an_inference_task_without_timing_it(weights: Path, dataset: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from nnc.cli import cli
+
+    document = inference_document(weights, INPUTS, dataset=dataset)
+    document["init"]["uri"], document["dataset"]["uri"] = (f"local://sha256/{sha256_file(weights)}",
+                                                           f"local://sha256/{sha256_file(dataset)}")
+    spec_file = tmp_path / "spec.json"
+    spec_file.write_text(json.dumps(document))
+    store = LocalStore(tmp_path / "store")
+    store.put_file(weights), store.put_file(dataset)
+    result = CliRunner().invoke(cli, ["task", "dry-run", str(spec_file), "--offline", "--json"],
+                                env={"NNC_STORAGE_URL": f"local://{tmp_path / 'store'}",
+                                     "NNC_DATA_DIR": str(tmp_path / "cli"), "NNC_CONFIG": str(tmp_path / "no.toml")})
+    assert result.exit_code == 0, f"{result.output}{result.exception!r}"
+    report = json.loads(result.output.strip().splitlines()[-1])
+    assert report["compute_units"] == compute_units(parse_spec(document)) and report["total_steps"] == 10
+    assert report["untimed_reason"].startswith("an inference task") and int(report["suggested_budget_wei"]) > 0
