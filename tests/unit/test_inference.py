@@ -62,7 +62,7 @@ def test_a_training_specs_canonical_form_has_no_inference_key(weights: Path) -> 
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    (lambda d: d.pop("init"), "an inference task needs an `init` section"),
+    (lambda d: d.pop("init"), "an inference task needs `init` or `base_model`"),
     (lambda d: d.update(training=json.loads(TINY.read_text())["training"]),
      "an inference task trains nothing: drop training (or the `inference` section)"),
     (lambda d: d["inference"].update(batch_size=128), "inference: batch_size (128) should be at most shard_size (64)"),
