@@ -132,7 +132,7 @@ async function rateSection(m) {
     isOwner ? errorLine('You own a share of this model: owners cannot rate their own model.') : null,
     h('form', { id: 'rate-form', novalidate: true, onsubmit: onSubmit }, summary,
       h('div', { class: 'row' }, field('Stars', f.stars), field('Stake (NNT)', f.stake, 'extra NNT to add to your rating\'s stake')),
-      field('Review', f.review, Number(mine.stars) ? 'leave empty to keep your current review' : 'stored on IPFS; its URI goes on chain with your rating'),
+      field('Review', f.review, Number(mine.stars) ? 'leave empty to keep your current review' : 'stored content-addressed (IPFS on a network); its URI goes on chain with your rating'),
       h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'rate-button', disabled: isOwner ? true : null }, 'Rate'))),
     message);
 }
@@ -140,8 +140,7 @@ async function rateSection(m) {
 export async function modelPage(id) {
   const m = await api.get(`/models/${id}`);
   const [ratings, rate] = await Promise.all([ratingsSection(m), rateSection(m)]);
-  const title = m.name ? `Model #${m.id}: ${m.name}` : `Model #${m.id}`;
-  const element = h('section', { id: 'model-card', 'data-model': m.id }, h('h1', {}, title),
+  const element = h('section', { id: 'model-card', 'data-model': m.id }, h('h1', {}, `Model #${m.id}`),
     h('div', { class: 'actions card' },
       h('a', { class: 'button', id: 'finetune-link', href: publishHash(m.id, 'finetune') }, 'Fine-tune this'),
       h('a', { class: 'button', id: 'inference-link', href: publishHash(m.id, 'inference') }, 'Run inference'),
