@@ -1,4 +1,4 @@
-// The web app: a hash router over four pages, a wallet area, and the transaction list.
+// The web app: a hash router over its pages, a wallet area, and the transaction list.
 import { api } from './api.js';
 import { setDeployment } from './chain.js';
 import { h } from './dom.js';
@@ -9,11 +9,15 @@ import { taskPage } from './pages/task.js';
 import { publishPage } from './pages/publish.js';
 import { nodePage } from './pages/node.js';
 import { governancePage } from './pages/governance.js';
+import { modelsPage } from './pages/models.js';
+import { modelPage } from './pages/model.js';
 
 const routes = [
   [/^#\/tasks\/(\d+)$/, 'tasks', (m) => taskPage(Number(m[1]))],
   [/^#\/(tasks)?$/, 'tasks', () => marketplacePage()],
-  [/^#\/publish$/, 'publish', () => publishPage()],
+  [/^#\/publish(?:\?(.*))?$/, 'publish', (m) => publishPage(m[1] || '')],
+  [/^#\/models$/, 'models', () => modelsPage()],
+  [/^#\/models\/(\d+)$/, 'models', (m) => modelPage(Number(m[1]))],
   [/^#\/node$/, 'node', () => nodePage()],
   [/^#\/governance$/, 'governance', () => governancePage()],
 ];

@@ -81,8 +81,11 @@ class ApiContext:
 
     @contextmanager
     def index(self) -> Iterator[EventIndex]:
-        """The index, synced to the confirmed head; one SQLite connection per call (threads)."""
-        index = open_index(self.settings, self.client)
+        """The index, synced to the confirmed head; one SQLite connection per call (threads). Opening
+        one writes (the journal mode, the schema, the deployment key), so connections are opened one
+        at a time: two requests opening theirs at once failed with "database is locked"."""
+        with self._sync_lock:
+            index = open_index(self.settings, self.client)
         try:
             self._sync(index)
             yield index

@@ -23,12 +23,14 @@ from nnc.api.responses import (
     Health,
     ModelDetail,
     ModelList,
+    ModelSpec,
     NodeDetail,
     NodeList,
     Params,
     Proposal,
     ProposalList,
     RatingList,
+    ReviewList,
     RuntimeList,
     TaskDetail,
     TaskList,
@@ -41,6 +43,8 @@ from nnc.api.responses import (
     Validation,
 )
 from nnc.api.uploads import KINDS, LIMITS
+from nnc.api.validation import MODEL_SORTS
+from nnc.chain.model_domains import DOMAINS
 
 S = dict[str, Any]
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -83,11 +87,13 @@ ERRORS = {
 }
 
 
+def _errors(codes: tuple[str, ...]) -> S:
+    return {code: {"description": ERRORS[code], "content": {"application/json": {"schema": _ref(Error)}}}
+            for code in codes}
+
+
 def _responses(ok: str, schema: S, codes: tuple[str, ...], status: str = "200") -> S:
-    responses: S = {status: {"description": ok, "content": {"application/json": {"schema": schema}}}}
-    for code in codes:
-        responses[code] = {"description": ERRORS[code], "content": {"application/json": {"schema": _ref(Error)}}}
-    return responses
+    return {status: {"description": ok, "content": {"application/json": {"schema": schema}}}, **_errors(codes)}
 
 
 def _path_param(name: str, schema: S, description: str) -> S:
@@ -101,6 +107,7 @@ def _query(name: str, schema: S, description: str) -> S:
 PAGE = [_query("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "page size"),
         _query("offset", {"type": "integer", "minimum": 0, "maximum": 1_000_000, "default": 0}, "items to skip")]
 TASK_ID = _path_param("task_id", {"type": "integer", "minimum": 1}, "task id")
+MODEL_ID = _path_param("model_id", {"type": "integer", "minimum": 1}, "model id")
 
 
 def _get(summary: str, ok: str, schema: S, codes: tuple[str, ...] = (), params: list[S] | None = None,
@@ -148,14 +155,40 @@ def openapi_document() -> dict[str, Any]:
                 _query("task", {"type": "integer", "minimum": 1}, "only the model this task trained or verified"),
                 _query("owner", ADDRESS, "only models this account owns a share of"),
                 _query("verified", {"type": "boolean"}, "only verified (true) or unverified (false) models"),
-                _query("framework", {"type": "string"}, "only models of this framework (any case)"), *PAGE]),
+                _query("framework", {"type": "string"}, "only models of this framework (any case)"),
+                _query("metric", {"type": "string"}, "only models scored by this metric (any case), e.g. accuracy"),
+                _query("licence", {"type": "string"}, "only models under this SPDX licence id (any case)"),
+                _query("domain", {"enum": list(DOMAINS)}, "only models of this domain"),
+                _query("min_rating", {"type": "number", "minimum": 1, "maximum": 5},
+                       "only models whose shown rating (the verified users' average when there is one, else "
+                       "the stake-weighted one) is at least this many stars"),
+                _query("sort", {"enum": list(MODEL_SORTS), "default": "newest"},
+                       "newest first, the best metric value first (unscored models last) or the best shown "
+                       "rating first (unrated models last)"), *PAGE]),
             "/api/models/{model_id}": _get("One model with its owners and shares, lineage up to the root and "
                                            "children", "the model", _ref(ModelDetail), ("400", "404"), [
-                _path_param("model_id", {"type": "integer", "minimum": 1}, "model id")]),
+                MODEL_ID]),
             "/api/models/{model_id}/ratings": _get(
                 "A model's live ratings (verified users' and staked), with both averages and the shown one",
-                "a page of ratings", _ref(RatingList), ("400", "404"), [
-                    _path_param("model_id", {"type": "integer", "minimum": 1}, "model id"), *PAGE]),
+                "a page of ratings", _ref(RatingList), ("400", "404"), [MODEL_ID, *PAGE]),
+            "/api/models/{model_id}/spec": _get("The spec a model was trained or verified with (checked against its "
+                                                "spec digest), to fine-tune it or run it", "the spec",
+                                                _ref(ModelSpec), ("400", "404", "422"), [MODEL_ID]),
+            "/api/models/{model_id}/reviews": _get("The review documents of a model's live ratings, read from "
+                                                   "storage (each with its text, or why it cannot be shown)",
+                                                   "a page of reviews", _ref(ReviewList), ("400", "404"),
+                                                   [MODEL_ID, *PAGE]),
+            "/api/models/{model_id}/file": {"get": {
+                "summary": "The model's file, its weights checked against the registered digest first (as `nnc "
+                           "model get` checks them); the SHA-256 of the bytes sent is in the X-NNC-SHA256 header",
+                "parameters": [MODEL_ID],
+                "responses": {"200": {"description": "the checked file", "headers": {
+                    "X-NNC-SHA256": {"schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                                     "description": "SHA-256 of the body"},
+                    "X-NNC-Model-Digest": {"schema": {"type": "string"},
+                                           "description": "the registered model digest the weights matched"}},
+                    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+                    **_errors(("400", "404", "422", "502", "503"))}}},
             "/api/proposals": _get("Governance proposals (empty when the deployment has no governor)", "proposals",
                                    _ref(ProposalList)),
             "/api/proposals/{proposal_id}": _get("One proposal", "the proposal", _ref(Proposal), ("400", "404"), [

@@ -1,4 +1,5 @@
-"""Storing what the browser uploads: task specs (validated, stored canonical), datasets, node profiles.
+"""Storing what the browser uploads: task specs (validated, stored canonical), datasets, node profiles,
+model review documents.
 
 Nothing here signs or sends a transaction: the browser gets back the URI and digest it needs and
 publishes (or registers) with the user's wallet.
@@ -7,6 +8,7 @@ publishes (or registers) with the user's wallet.
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import IO, Any, Final, get_args
 
 from nnc.api.errors import InvalidInputError, PayloadTooLargeError, UnprocessableError
@@ -19,7 +21,8 @@ from nnc.task import canonical_json, compute_units, parse_spec, spec_digest
 
 KiB: Final = 1024
 MiB: Final = 1024 * KiB
-LIMITS: Final[dict[UploadKind, int]] = {"spec": 256 * KiB, "profile": 64 * KiB, "dataset": 16 * MiB}
+LIMITS: Final[dict[UploadKind, int]] = {"spec": 256 * KiB, "profile": 64 * KiB, "dataset": 16 * MiB,
+                                         "review": 16 * KiB}
 """Largest upload of each kind, in bytes; the app's MAX_CONTENT_LENGTH sits just above the largest."""
 KINDS: Final[tuple[UploadKind, ...]] = get_args(UploadKind)
 CHUNK: Final = 64 * KiB
@@ -41,6 +44,8 @@ def store_upload(store: Store, kind: UploadKind, data: bytes) -> Upload:
         return store_spec(store, data)
     if kind == "profile":
         return store_profile(store, data)
+    if kind == "review":
+        return store_review(store, data)
     return store_dataset(store, data)
 
 
@@ -107,6 +112,34 @@ def store_profile(store: Store, data: bytes) -> Upload:
     uri = store.put_bytes(data)
     return {"kind": "profile", "uri": uri, "profile_digest": "0x" + profile_digest(profile).hex(),
             "hardware_class": hardware_class(profile), "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+
+
+REVIEW_KEYS: Final = {"version": int, "model": int, "stars": int, "review": str}
+
+
+def parse_review(data: bytes) -> dict[str, Any]:
+    """A model review document: JSON {"version": 1, "model": id, "stars": 1..5, "review": text}, as
+    the web app and `nnc model rate` write it; UnprocessableError naming what is wrong otherwise."""
+    try:
+        document = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UnprocessableError(f"a review document must be JSON: {exc}") from None
+    if not isinstance(document, dict) or set(document) != set(REVIEW_KEYS):
+        keys = sorted(document) if isinstance(document, dict) else type(document).__name__
+        raise UnprocessableError(f"a review document holds exactly {', '.join(REVIEW_KEYS)} (got {keys})")
+    for key, kind in REVIEW_KEYS.items():
+        if not isinstance(document[key], kind) or isinstance(document[key], bool):
+            raise UnprocessableError(f"review {key} must be {kind.__name__} (got {document[key]!r:.40})")
+    if document["version"] != 1 or not 1 <= document["stars"] <= 5 or document["model"] < 1:
+        raise UnprocessableError("review: version must be 1, stars 1..5 and model a model id "
+                                 f"(got {document['version']}, {document['stars']}, {document['model']})")
+    return document
+
+
+def store_review(store: Store, data: bytes) -> Upload:
+    parse_review(data)
+    uri = store.put_bytes(data)
+    return {"kind": "review", "uri": uri, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
 
 
 def _parse(document: bytes | dict[str, Any]) -> Any:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from web3 import Web3
 
 from nnc.api.errors import InvalidInputError
+from nnc.chain.model_domains import DOMAINS
 from nnc.chain.types import TaskStatus
 from nnc.oracle.index_queries import TaskFilter
 
@@ -72,15 +73,24 @@ def parse_task_filters(args: Mapping[str, str]) -> TaskFilter:
 
 @dataclass(frozen=True)
 class ModelFilter:
-    """Which models a page of /api/models lists (None: any)."""
+    """Which models a page of /api/models lists (None: any), and in which order."""
 
     task: int | None = None
     owner: str | None = None
     verified: bool | None = None
     framework: str | None = None
+    metric: str | None = None
+    licence: str | None = None
+    domain: str | None = None
+    min_rating: float | None = None
+    sort: str = "newest"
 
 
-MODEL_FILTERS = ("task", "owner", "verified", "framework", "limit", "offset")
+MODEL_FILTERS = ("task", "owner", "verified", "framework", "metric", "licence", "domain", "min_rating", "sort",
+                 "limit", "offset")
+MODEL_SORTS = ("newest", "metric", "rating")
+"""newest: highest id first; metric: highest metric value first (unscored models last); rating: highest
+shown average first (unrated models last)."""
 
 
 def parse_model_filters(args: Mapping[str, str]) -> ModelFilter:
@@ -90,12 +100,32 @@ def parse_model_filters(args: Mapping[str, str]) -> ModelFilter:
         if args["verified"].lower() not in ("true", "false"):
             raise InvalidInputError(f"verified must be true or false (got {args['verified']!r})")
         verified = args["verified"].lower() == "true"
-    if "framework" in args and not args["framework"]:
-        raise InvalidInputError("framework must not be empty")
+    for name in ("framework", "metric", "licence"):
+        if name in args and not args[name].strip():
+            raise InvalidInputError(f"{name} must not be empty")
+    domain = args.get("domain")
+    if domain is not None and domain not in DOMAINS:
+        raise InvalidInputError(f"domain must be one of {', '.join(DOMAINS)} (got {domain!r})")
+    min_rating = None
+    if "min_rating" in args:
+        try:
+            min_rating = float(args["min_rating"])
+        except ValueError:
+            min_rating = -1.0
+        if not 1 <= min_rating <= 5:
+            raise InvalidInputError(f"min_rating must be a number of stars from 1 to 5 (got {args['min_rating']!r})")
+    sort = args.get("sort", "newest")
+    if sort not in MODEL_SORTS:
+        raise InvalidInputError(f"sort must be one of {', '.join(MODEL_SORTS)} (got {sort!r})")
     return ModelFilter(
         task=parse_task_id(args["task"]) if "task" in args else None,
         owner=parse_address("owner", args["owner"]) if "owner" in args else None,
-        verified=verified, framework=args.get("framework"))
+        verified=verified, framework=args.get("framework"), metric=_stripped(args.get("metric")),
+        licence=_stripped(args.get("licence")), domain=domain, min_rating=min_rating, sort=sort)
+
+
+def _stripped(raw: str | None) -> str | None:
+    return None if raw is None else raw.strip()
 
 
 def _check_params(args: Mapping[str, str], allowed: tuple[str, ...]) -> None:

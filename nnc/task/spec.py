@@ -460,8 +460,8 @@ _OPTIONAL_SECTIONS: Final = ("execution", "privacy", "program", "init", "base_mo
 def canonical_json(spec: TaskSpec) -> bytes:
     """The spec as canonical JSON: every field (defaults included; an absent optional section such
     as `privacy`, `execution`, `program`, `init`, `base_model`, `library` or `inference`, or an
-    inference task's absent `training` and `acceptance`, stays absent, so a spec written before a section
-    existed keeps its digest), keys sorted, no whitespace, UTF-8.
+    inference task's absent `training` and `acceptance`, stays absent, so a spec written before a
+    section existed keeps its digest), keys sorted, no whitespace, UTF-8.
 
     Numbers are written as Python's `json` writes them (floats by their shortest repr), so the
     bytes are a pure function of the validated spec.

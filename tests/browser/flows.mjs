@@ -3,83 +3,21 @@
 // needs the chain to move on (tasks to settle, time to pass), it writes `@@nnc {"op": ...}` on stdout
 // and waits for the answer line on stdin. It ends with `@@result {...}`; any failed check exits 1.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import {
+  TIMEOUT, ask, connect, env, go, lastTx, launch, run, shot as screenshot, step, switchAccount as switchTo, unlabelled,
+} from './helpers.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const env = (name) => { const v = process.env[name]; assert.ok(v, `${name} must be set`); return v; };
 const API = env('NNC_API_URL');
 const RPC = env('NNC_RPC_URL');
 const ACCOUNTS = JSON.parse(env('NNC_ACCOUNTS')); // {requester, worker, newNode}
 const PROFILE = env('NNC_PROFILE_FILE');
 const DATASET = env('NNC_DATASET_FILE');
-const SHOTS = env('NNC_SCREENSHOTS');
-const CHROMIUM = process.env.NNC_CHROMIUM || '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run'];
-const TIMEOUT = 30_000;
 
-const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-async function ask(op) {
-  process.stdout.write(`@@nnc ${JSON.stringify(op)}\n`);
-  const { value, done } = await lines.next();
-  assert.ok(!done, `no answer to ${op.op}`);
-  const answer = JSON.parse(value);
-  assert.ok(answer.ok, `${op.op} failed: ${answer.error}`);
-  return answer;
-}
-
-const step = (text) => process.stdout.write(`step: ${text}\n`);
 const result = { screenshots: [], tasks: {}, console_errors: [], wallet_calls: [] };
-let account = ACCOUNTS.requester;
+const session = { account: ACCOUNTS.requester };
 
-async function rpc(payload) {
-  const response = await fetch(RPC, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(payload) });
-  return response.json();
-}
-
-async function shot(page, name) {
-  const path = join(SHOTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
-  result.screenshots.push(path);
-}
-
-async function go(page, hash) {
-  const idle = () => !document.getElementById('main').hasAttribute('aria-busy');
-  await page.waitForFunction(idle);
-  const before = await page.evaluate(() => document.getElementById('main').dataset.ready || '0');
-  await page.evaluate((h) => {
-    if (window.location.hash === h) window.dispatchEvent(new HashChangeEvent('hashchange')); else window.location.hash = h;
-  }, hash);
-  await page.waitForFunction(([b, h]) => {
-    const m = document.getElementById('main');
-    return m.dataset.ready !== b && m.dataset.hash === h && !m.hasAttribute('aria-busy');
-  }, [before, hash]);
-}
-
-// Form controls without an accessible name (a <label>, aria-label or aria-labelledby).
-async function unlabelled(page) {
-  return page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
-    .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')
-      && !(el.tagName === 'BUTTON' && el.textContent.trim()))
-    .map((el) => el.id || el.outerHTML.slice(0, 60)));
-}
-
-async function lastTx(page, label) {
-  const item = page.locator(`#txs li[data-label^="${label}"]`).first();
-  await item.waitFor();
-  await page.waitForFunction((l) => { const el = document.querySelector(`#txs li[data-label^="${l}"]`); return el && el.dataset.state && el.dataset.state !== 'pending'; }, label, { timeout: TIMEOUT });
-  return { state: await item.getAttribute('data-state'), text: await item.innerText() };
-}
-
-async function switchAccount(page, address) {
-  account = address;
-  await page.evaluate((a) => window.__nncWallet.emit('accountsChanged', [a]), address);
-  await page.waitForFunction((a) => document.getElementById('account')?.dataset.address?.toLowerCase() === a.toLowerCase(), address);
-}
+async function shot(page, name) { result.screenshots.push(await screenshot(page, name)); }
+const switchAccount = (page, address) => switchTo(page, session, address);
 
 async function publish(page, { token, budget, replication, name, dataset }) {
   await go(page, '#/publish');
@@ -95,30 +33,21 @@ async function publish(page, { token, budget, replication, name, dataset }) {
 }
 
 async function main() {
-  mkdirSync(SHOTS, { recursive: true });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  const { browser, page } = await launch(session, { rpc: RPC, consoleErrors: result.console_errors });
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    context.setDefaultTimeout(TIMEOUT);
-    await context.exposeFunction('__nncRpc', rpc);
-    await context.exposeFunction('__nncAccount', () => account);
-    await context.addInitScript({ path: join(here, 'wallet.js') });
-    const page = await context.newPage();
-    page.on('console', (msg) => { if (msg.type() === 'error') result.console_errors.push(msg.text()); });
-    page.on('pageerror', (err) => result.console_errors.push(`pageerror: ${err.message}`));
-
     step('open the marketplace; the wallet is discovered by EIP-6963');
     await page.goto(`${API}/#/tasks`);
     await page.waitForFunction(() => document.getElementById('main').dataset.ready);
     assert.match(await page.innerText('#connect'), /Connect NNC Test Wallet/);
     const nav = await page.locator('nav a').allInnerTexts();
-    assert.deepEqual(nav, ['Marketplace', 'Publish', 'Node dashboard', 'Governance']);
+    assert.deepEqual(nav, ['Marketplace', 'Models', 'Publish', 'Node dashboard', 'Governance']);
 
     step('keyboard: skip link first, then the main navigation; Enter follows a link');
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Marketplace');
+    await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.getElementById('main').dataset.hash === '#/publish' && !document.getElementById('main').hasAttribute('aria-busy'));
@@ -128,8 +57,7 @@ async function main() {
     await go(page, '#/tasks');
 
     step('connect: the wallet is on chain 1, so the app switches and adds the devnet');
-    await page.click('#connect');
-    await page.waitForSelector('#chain-status.confirmed');
+    await connect(page);
     const calls = await page.evaluate(() => window.__nncWallet.calls.map((c) => c.method));
     result.wallet_calls = calls;
     assert.ok(calls.indexOf('wallet_switchEthereumChain') < calls.indexOf('wallet_addEthereumChain'));
@@ -325,10 +253,6 @@ async function main() {
   } finally {
     await browser.close();
   }
-  process.stdout.write(`@@result ${JSON.stringify(result)}\n`);
 }
 
-main().then(() => process.exit(0), (err) => {
-  process.stdout.write(`@@result ${JSON.stringify({ ...result, failure: String(err.stack || err) })}\n`);
-  process.exit(1);
-});
+run(main, result);

@@ -12,9 +12,7 @@ written to test-artifacts/screenshots/.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -28,16 +26,14 @@ from nnc.chain.registry import Registry
 from nnc.chain.types import ETH, TaskStatus
 from nnc.devnet import REQUESTER, Devnet
 from nnc.node.profile import collect_profile, profile_json
-from nnc.paths import REPO_ROOT
 from nnc.task import load_spec
 from nnc.training.data import export_dataset
 from nnc.verification.scenario import mine
+from tests.browser.driver import SCREENSHOTS, run_flows
 from tests.e2e.harness import TINY_SPEC, Network, advance_time, make_network, settings_for
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path(os.environ.get("NNC_CHROMIUM", "/usr/bin/chromium"))
-SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 SCRIPT = Path(__file__).with_name("flows.mjs")
 PAGES = ("publish", "publish-template", "task", "marketplace", "node-worker", "node-new", "governance",
          "marketplace-mobile")
@@ -75,9 +71,6 @@ def answer(net: Network, op: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_web_app_flows_in_headless_chromium(chain: Devnet, tmp_path: Path) -> None:
-    assert CHROMIUM.exists(), f"no chromium at {CHROMIUM}: `make setup` installs Debian's chromium"
-    node_bin = shutil.which("node")
-    assert node_bin, "node is needed to drive the browser"
     worker_account, new_node = chain.node_indices()[0], chain.node_indices()[2]
     net = make_network(chain, tmp_path, chain.node_indices()[:2])
     profile_file = tmp_path / "profile.json"
@@ -87,27 +80,12 @@ def test_web_app_flows_in_headless_chromium(chain: Devnet, tmp_path: Path) -> No
         shutil.rmtree(SCREENSHOTS)
     context = ApiContext.from_settings(settings_for(chain, tmp_path / "api", 0), store=net.store)
     with ApiServer(context) as server:
-        env = {**os.environ, "NNC_API_URL": server.url, "NNC_RPC_URL": chain.rpc_url,
+        env = {"NNC_API_URL": server.url, "NNC_RPC_URL": chain.rpc_url,
                "NNC_PROFILE_FILE": str(profile_file), "NNC_DATASET_FILE": str(dataset_file),
-               "NNC_SCREENSHOTS": str(SCREENSHOTS),
-               "NNC_CHROMIUM": str(CHROMIUM), "NNC_ACCOUNTS": json.dumps({
+               "NNC_ACCOUNTS": json.dumps({
                    "requester": chain.address(REQUESTER), "worker": chain.address(worker_account),
                    "newNode": chain.address(new_node)})}
-        process = subprocess.Popen([node_bin, str(SCRIPT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True, env=env, cwd=REPO_ROOT)
-        assert process.stdin is not None and process.stdout is not None
-        result: dict[str, Any] = {}
-        log: list[str] = []
-        for line in process.stdout:
-            if line.startswith("@@nnc "):
-                process.stdin.write(json.dumps(answer(net, json.loads(line[6:]))) + "\n")
-                process.stdin.flush()
-            elif line.startswith("@@result "):
-                result = json.loads(line[9:])
-            else:
-                log.append(line.rstrip())
-        code = process.wait(timeout=60)
-    assert code == 0 and "failure" not in result, "\n".join([*log[-30:], result.get("failure", "")])
+        result = run_flows(SCRIPT, env, lambda op: answer(net, op)).check()
 
     # What the browser did, checked on the chain itself.
     market = Market(chain.client(REQUESTER))

@@ -158,5 +158,5 @@ def test_the_api_pages_and_details_models(library: Library) -> None:
     error(api.get("/api/models/999"), 404, r"unknown model 999 \(registered models: 1\.\.\d+\)")
     error(api.get("/api/models?owner=0x12"), 400, "owner must be a 0x-prefixed 20-byte hex address")
     error(api.get("/api/models?verified=maybe"), 400, "verified must be true or false")
-    error(api.get("/api/models?licence=MIT"), 400, "unknown query parameter 'licence'")
+    error(api.get("/api/models?colour=red"), 400, "unknown query parameter 'colour'")
     error(api.get("/api/models/abc"), 400, "model id must be a decimal integer")

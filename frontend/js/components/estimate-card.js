@@ -19,6 +19,7 @@ function untimed(spec, runtimes) {
   if (installed && !installed.includes(spec.framework)) {
     return `not timed: this API server has no ${spec.framework} runtime; run \`nnc task dry-run\` on a node that has it`;
   }
+  if (spec.inference) return 'not timed: an inference task is priced by its forward passes (its inputs in batches), not dry-run';
   if (spec.dataset && spec.dataset.uri) return 'not timed: the data are stored elsewhere; run `nnc task dry-run` on a node';
   return 'too large to time on the API server: run `nnc task dry-run` on a node';
 }

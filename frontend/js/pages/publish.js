@@ -1,7 +1,8 @@
 // Publish: a task spec (from the form, or as JSON for what the form cannot express), dataset upload,
 // budget and token; everything is validated (here, then by the API's spec validation and dry run)
 // before any transaction. ERC-20 budgets are approved first. Templates are the API's example specs:
-// a PyTorch classifier fills the form, any other opens as editable spec JSON.
+// a PyTorch classifier fills the form, any other opens as editable spec JSON. A model's card opens
+// this page pre-filled (#/publish?from-model=ID&mode=finetune|inference) with a spec starting from it.
 import { api } from '../api.js';
 import { h } from '../dom.js';
 import { frameworkName } from '../frameworks.js';
@@ -16,8 +17,9 @@ import {
 } from '../publish/form.js';
 import { attachDataset, budgetShortfall, publishTask } from '../publish/transaction.js';
 import { marketFromValues, specFromJson, specFromValues } from '../publish/validation.js';
+import { prefillRequest, prefilledSpec } from '../models/prefill.js';
 
-export async function publishPage() {
+export async function publishPage(query = '') {
   const [params, templateList, runtimes] = await Promise.all([api.get('/params'),
     api.get('/templates').catch((err) => ({ items: [], error: err.message })),
     api.get('/runtimes').catch(() => null)]);
@@ -135,9 +137,24 @@ export async function publishPage() {
     }, result);
   }
 
+  // A spec starting from a model of the library, as JSON (the form has no base_model or inference).
+  async function prefill(request) {
+    if (request.problem) { templateStatus.textContent = `Cannot pre-fill: ${request.problem}.`; return; }
+    const source = await api.get(`/models/${request.model}/spec`).catch((err) => ({ error: err.message }));
+    if (source.error) { templateStatus.textContent = `Cannot pre-fill from model #${request.model}: ${source.error}`; return; }
+    f.spec_json.value = JSON.stringify(prefilledSpec(request, source.spec, source.dataset_inputs), null, 2);
+    showJson(true);
+    templateStatus.dataset.prefill = request.mode;
+    templateStatus.textContent = request.mode === 'inference'
+      ? `An inference task running model #${request.model} (base_model) over its dataset: name your own inputs in dataset (uri, digest) and inference.inputs (how many).`
+      : `Fine-tuning model #${request.model}: its training spec, starting from its weights (base_model). Change the data, schedule and name as you need.`;
+  }
+
+  const request = prefillRequest(query);
+  if (request) await prefill(request);
   f.template.addEventListener('change', onTemplate);
   f.advanced.addEventListener('change', onAdvanced);
-  const element = h('section', {}, h('h1', {}, 'Publish a training task'),
+  const element = h('section', {}, h('h1', {}, request && request.mode === 'inference' ? 'Publish an inference task' : 'Publish a training task'),
     h('form', { id: 'publish-form', novalidate: true, onsubmit: onPublish },
       summary,
       templateSection(f, templateStatus),

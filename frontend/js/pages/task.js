@@ -1,5 +1,6 @@
 // One task: its parameters, its live timeline (the audit trace: every on-chain event with block,
-// transaction and actor) and its payouts. Refreshes until the task reaches a final state.
+// transaction and actor), its payouts and, once listed, its model in the library. Refreshes until the
+// task reaches a final state.
 import { api } from '../api.js';
 import { getDeployment } from '../chain.js';
 import { badge, empty, h, table } from '../dom.js';
@@ -42,6 +43,7 @@ export async function taskPage(id) {
   const d = getDeployment();
   const summary = h('div', { class: 'card', id: 'task-summary', 'aria-live': 'polite', 'aria-atomic': 'false' });
   const payouts = h('div', { id: 'payouts' });
+  const model = h('div', { id: 'task-model' });
   const timeline = h('ol', { class: 'timeline', id: 'timeline', 'aria-label': 'Timeline' });
   let timer = null;
   let shown = null;
@@ -79,13 +81,26 @@ export async function taskPage(id) {
         h('span', { class: 'mono', title: e.actor }, short(e.actor)), ' · tx ', h('span', { class: 'mono', title: e.tx }, short(e.tx))))));
     // Stop polling once the final status is in the timeline too: the status is read from the chain,
     // the timeline from the index, which may be a block behind when the status changes.
+    if (task.status === 'settled') await showModel();
     const traced = trace.events.some((e) => e.name === 'TaskStatusChanged' && STATUSES[Number(e.args.to)] === task.status);
     if (FINAL.has(task.status) && traced && timer) { clearInterval(timer); timer = null; }
   }
 
+  // The model this task trained (or verified), once the library lists it.
+  async function showModel() {
+    if (model.dataset.model) return;
+    const page = await api.get(`/models?task=${id}`).catch(() => null);
+    const m = page && page.items[0];
+    if (!m) { model.replaceChildren(h('h2', {}, 'Model'), empty('Not listed in the model library (yet).')); return; }
+    model.dataset.model = String(m.id);
+    const how = m.task_id === id ? 'trained by this task' : 'verified by this task';
+    model.replaceChildren(h('h2', {}, 'Model'), h('p', {}, h('a', { href: `#/models/${m.id}`, id: 'task-model-link', 'data-model': m.id }, `Model #${m.id}`),
+      ` in the library, ${how}: ${m.licence}, ${m.framework || 'framework not stated'}`));
+  }
+
   await load();
   timer = setInterval(() => load().catch(() => {}), 1500);
-  const element = h('section', {}, h('h1', {}, `Task #${id}`), summary, payouts,
+  const element = h('section', {}, h('h1', {}, `Task #${id}`), summary, model, payouts,
     h('h2', {}, 'Timeline'), h('p', { class: 'muted' }, 'Every on-chain event of this task, in chain order.'), timeline);
   return { element, cleanup: () => timer && clearInterval(timer) };
 }

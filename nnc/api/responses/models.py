@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, WithJsonSchema
 from typing_extensions import TypedDict
 
-from nnc.api.responses.scalars import Address, Amount, Hex32
+from nnc.api.responses.scalars import Address, Amount, Hex32, TaskSpecDocument
 from nnc.chain.generated import ENUMS
 from nnc.chain.model_domains import DOMAINS
 from nnc.chain.models import Visibility
@@ -20,6 +20,22 @@ QUALITY_SOURCES: tuple[str, ...] = tuple(name.lower() for name in ENUMS["Quality
 """`ITaskMarket.QualitySource`, lower-case: who set the training task's quality score."""
 QualitySourceName = Annotated[str, WithJsonSchema({"type": "string", "enum": list(QUALITY_SOURCES),
                                                    "description": "who set the training task's quality score"})]
+
+
+class RatingSummary(TypedDict):
+    """A model's two rating aggregates (`IModelRatings.Summary`) and the one the library shows."""
+
+    shown: Annotated[float | None, Field(description="the verified users' average when there is one, else the "
+                                                     "stake-weighted one; null: no rating (stars, 1 to 5)")]
+    shown_source: Annotated[str | None, WithJsonSchema({"enum": ["verified", "staked", None],
+                                                        "description": "which average `shown` is"})]
+    verified_average: Annotated[float | None, Field(description="verified users' stars, weighted by use")]
+    verified_count: int
+    verified_weight_bps: Annotated[int, Field(description="sum of the verified raters' use weights (10,000: "
+                                                          "one whole vote)")]
+    staked_average: Annotated[float | None, Field(description="stars weighted by the NNT staked on them")]
+    staked_count: int
+    total_stake: Amount
 
 
 class Model(TypedDict):
@@ -47,6 +63,7 @@ class Model(TypedDict):
     dataset_uri: str
     domain: Annotated[str, WithJsonSchema({"type": "string", "enum": ["", *DOMAINS],
                                            "description": "what the model works on (empty: not stated)"})]
+    ratings: Annotated[RatingSummary | None, Field(description="null when the deployment has no ratings contract")]
 
 
 class ModelList(TypedDict):
@@ -61,27 +78,10 @@ class ModelOwner(TypedDict):
     share_bps: Annotated[int, Field(description="basis points; a model's shares sum to 10,000")]
 
 
-class RatingSummary(TypedDict):
-    """A model's two rating aggregates (`IModelRatings.Summary`) and the one the library shows."""
-
-    shown: Annotated[float | None, Field(description="the verified users' average when there is one, else the "
-                                                     "stake-weighted one; null: no rating (stars, 1 to 5)")]
-    shown_source: Annotated[str | None, WithJsonSchema({"enum": ["verified", "staked", None],
-                                                        "description": "which average `shown` is"})]
-    verified_average: Annotated[float | None, Field(description="verified users' stars, weighted by use")]
-    verified_count: int
-    verified_weight_bps: Annotated[int, Field(description="sum of the verified raters' use weights (10,000: "
-                                                          "one whole vote)")]
-    staked_average: Annotated[float | None, Field(description="stars weighted by the NNT staked on them")]
-    staked_count: int
-    total_stake: Amount
-
-
 class ModelDetail(Model):
     owners: list[ModelOwner]
     lineage: Annotated[list[int], Field(description="ancestors' ids, parent first, up to the root")]
     children: list[int]
-    ratings: Annotated[RatingSummary | None, Field(description="null when the deployment has no ratings contract")]
 
 
 class Rating(TypedDict):
@@ -106,3 +106,32 @@ class RatingList(TypedDict):
     limit: int
     offset: int
     summary: RatingSummary
+
+
+class ModelSpec(TypedDict):
+    """The spec a model was trained or verified with (checked against its spec digest): what the
+    publish flow starts a fine-tune or an inference task of the model from."""
+
+    model_id: int
+    spec: TaskSpecDocument
+    spec_digest: Hex32
+    dataset_inputs: Annotated[int | None, Field(description="how many inputs the spec's dataset holds, when "
+                                                            "it is a bundled one (null: the requester's own data)")]
+
+
+class Review(TypedDict):
+    """The review document a live rating names, read from storage."""
+
+    rater: Address
+    stars: int
+    review_uri: str
+    review: Annotated[str | None, Field(description="its text (null: not readable, see `problem`)")]
+    problem: Annotated[str | None, Field(description="why the document could not be shown (null: it could)")]
+
+
+class ReviewList(TypedDict):
+    """The reviews among the model's raters `offset`.. (ratings without a review URI left out)."""
+
+    items: list[Review]
+    limit: int
+    offset: int

@@ -32,6 +32,6 @@ DisputeStatusName = Annotated[str, _enum_of([s.name.lower() for s in DisputeStat
 ProposalStateName = Annotated[str, _enum_of([s.name.lower() for s in ProposalState] + ["unknown"],
                                             "unknown: the governor's state could not be read")]
 Framework = Annotated[str, _enum_of(list(RUNTIMES))]
-UploadKind = Literal["spec", "profile", "dataset"]
+UploadKind = Literal["spec", "profile", "dataset", "review"]
 TaskSpecDocument = Annotated[dict[str, Any], WithJsonSchema(
     {"type": "object", "description": "a task spec, format version 1 (see nnc.task.spec)"})]
