@@ -6,6 +6,9 @@ large or neither is reported with its problem instead of its text."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from nnc.api.context import ApiContext
 from nnc.api.errors import ApiError
 from nnc.api.model_files import check_model_id
@@ -33,13 +36,21 @@ def read_review(store: Store, model_id: int, rating: RatingView) -> Review:
     review: Review = {"rater": rating.rater, "stars": rating.stars, "review_uri": rating.review_uri,
                       "review": None, "problem": None}
     try:
-        data = store.get_bytes(rating.review_uri)
-        if len(data) > LIMITS["review"]:
-            raise ValueError(f"{len(data)} bytes, over the {LIMITS['review']} a review may hold")
-        review["review"] = review_text(data, model_id)
+        review["review"] = review_text(fetch_review(store, rating.review_uri), model_id)
     except (NNCError, ValueError) as exc:  # ApiError included: parse_review's refusal
         review["problem"] = str(exc) if isinstance(exc, (ApiError, ValueError)) else f"not readable: {exc}"
     return review
+
+
+def fetch_review(store: Store, uri: str) -> bytes:
+    """The review document at `uri`, streamed to a temporary file (constant memory, whatever a
+    rater points at) and read only when it is within the review size limit."""
+    with tempfile.TemporaryDirectory(prefix="nnc-review-") as folder:
+        path = store.get_file(uri, Path(folder) / "review")
+        size = path.stat().st_size
+        if size > LIMITS["review"]:
+            raise ValueError(f"{size} bytes, over the {LIMITS['review']} a review may hold")
+        return path.read_bytes()
 
 
 def review_text(data: bytes, model_id: int) -> str:
@@ -56,4 +67,4 @@ def review_text(data: bytes, model_id: int) -> str:
     return str(document["review"])
 
 
-__all__ = ["list_reviews", "read_review", "review_text"]
+__all__ = ["fetch_review", "list_reviews", "read_review", "review_text"]
