@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,17 +22,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from nnc.errors import NNCError, TrainingError
+from nnc.errors import TrainingError
 from nnc.inference.outputs import shard_key
 from nnc.inference.runner import InferenceResult
 from nnc.runtimes.sandboxed import program_limits, require_isolation
-from nnc.sandbox import OUT_OF_MEMORY_EXIT, SandboxedProcess, SandboxError, SandboxLimits, exit_child, python_argv
+from nnc.sandbox import SandboxedProcess, SandboxError, SandboxLimits, exit_child, python_argv
+from nnc.sandbox_child import emit, failure_status, private_caches, standby_job, warm_imports
 from nnc.task import TaskSpec, canonical_json
 from nnc.training.program_package import ProgramFiles
 
 log = logging.getLogger(__name__)
 
-REFUSED_EXIT = 2
 RERUN_FILE = "rerun.npz"
 
 
@@ -122,11 +121,6 @@ def rerun_sandboxed(spec: TaskSpec, workdir: Path, limits: SandboxLimits, shards
         return {shard: archive[shard_key(shard)] for shard in shards}
 
 
-def _emit(event: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(event) + "\n")
-    sys.stdout.flush()
-
-
 def _serve(job: dict[str, Any]) -> None:
     from nnc.inference.runner import load_model, run_inference, run_shards
     from nnc.task import parse_spec
@@ -140,12 +134,12 @@ def _serve(job: dict[str, Any]) -> None:
         outputs = dict(run_shards(spec, model, [int(s) for s in job["shards"]]))
         with (workdir / RERUN_FILE).open("wb") as fh:
             np.savez(fh, **{shard_key(s): a for s, a in outputs.items()})  # type: ignore[arg-type]
-        _emit({"event": "result"})
+        emit({"event": "result"})
         return
     result = run_inference(spec, workdir, dataset_file=dataset_file, files=files,
-                           on_shard=lambda shard, digest: _emit({"event": "shard", "shard": shard,
+                           on_shard=lambda shard, digest: emit({"event": "shard", "shard": shard,
                                                                  "digest": digest.hex()}))
-    _emit({"event": "result", "result_digest": result.result_digest.hex(),
+    emit({"event": "result", "result_digest": result.result_digest.hex(),
            "shard_digests": [d.hex() for d in result.shard_digests], "outputs_path": str(result.outputs_path),
            "seconds": result.seconds, "resumed_shards": result.resumed_shards})
 
@@ -154,7 +148,8 @@ def _warm_up() -> int:
     """Imports what a built-in model's inference needs and runs one tiny forward pass under the
     determinism settings (whose first use imports torch's compiler stack: about 2 s), so thread
     pools and the allocator are up. Returns an exit status, 0 when ready."""
-    try:
+
+    def load() -> None:
         import safetensors.torch  # noqa: F401  (the import is the point)
         import torch
 
@@ -163,13 +158,8 @@ def _warm_up() -> int:
 
         with deterministic_torch(1), torch.no_grad():
             torch.nn.Linear(8, 8)(torch.zeros(2, 8))
-    except MemoryError:
-        return OUT_OF_MEMORY_EXIT
-    except ImportError as exc:
-        if "failed to map segment" in str(exc) or "allocate memory" in str(exc):
-            return OUT_OF_MEMORY_EXIT
-        raise
-    return 0
+
+    return warm_imports(load)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -177,36 +167,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     `--standby WORKDIR`: started ahead of its task, it warms up, says `ready` and waits for the
     job file's path on stdin (end of input: discarded, exit 0)."""
-    args = list(argv or sys.argv[1:])
-    if args[0] == "--standby":
-        status = _warm_up()
-        if status:
-            return status
-        _emit({"event": "ready"})
-        line = sys.stdin.readline().strip()
-        if not line:
-            return 0
-        args = [line]
+    args = standby_job(list(argv or sys.argv[1:]), _warm_up)
+    if isinstance(args, int):
+        return args
     job = json.loads(Path(args[0]).read_text())
-    cache = Path(job["workdir"]) / ".cache"  # $HOME is read-only in the sandbox; nothing is downloaded
-    os.environ.update({"XDG_CACHE_HOME": str(cache), "HF_HOME": str(cache / "huggingface"), "HF_HUB_OFFLINE": "1",
-                       "MPLCONFIGDIR": str(cache / "matplotlib")})
+    private_caches(Path(job["workdir"]))  # $HOME is read-only in the sandbox; nothing is downloaded
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     try:
         _serve(job)
-    except MemoryError:
-        return OUT_OF_MEMORY_EXIT
     except Exception as exc:
-        text = str(exc)
-        if "can't allocate memory" in text or "out of memory" in text.lower() or "failed to map segment" in text:
-            return OUT_OF_MEMORY_EXIT
-        if not isinstance(exc, NNCError):
-            if json.loads(job["spec"]).get("program") is None:
-                raise
-            text = f"program: {type(exc).__name__}: {text}"  # the loop is ours: what fails under it is the program
-        _emit({"event": "error", "message": text})
-        return REFUSED_EXIT
+        program = json.loads(job["spec"]).get("program")
+        return failure_status(exc, program.get("entry", "?") if program else None)
     return 0
 
 

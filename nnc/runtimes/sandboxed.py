@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import shutil
 import sys
 import tempfile
@@ -27,7 +26,7 @@ from typing import Any
 
 import torch
 
-from nnc.errors import NNCError, TrainingError
+from nnc.errors import TrainingError
 from nnc.sandbox import (
     BWRAP,
     OUT_OF_MEMORY_EXIT,
@@ -39,6 +38,7 @@ from nnc.sandbox import (
     isolation,
     python_argv,
 )
+from nnc.sandbox_child import emit, failure_status, private_caches
 from nnc.task import TaskSpec, canonical_json
 from nnc.task.timing import StepTiming
 from nnc.training.checkpoints import Checkpoint, CheckpointState
@@ -216,11 +216,6 @@ def _read_weights(path: Path, what: str) -> dict[str, torch.Tensor]:
     return weights
 
 
-def _emit(event: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(event) + "\n")
-    sys.stdout.flush()
-
-
 def _serve(job: dict[str, Any]) -> None:
     """Loads the program and its data, says `ready`, then answers requests until end of input."""
     from nnc.runtimes.user_program import program_runtime
@@ -234,7 +229,7 @@ def _serve(job: dict[str, Any]) -> None:
     assert hasattr(runtime, "make_program")
     program = runtime.make_program(spec)
     data = program.load_data(dataset_file)
-    _emit({"event": "ready"})
+    emit({"event": "ready"})
     for line in sys.stdin:
         request = json.loads(line)
         op = request["op"]
@@ -246,14 +241,14 @@ def _serve(job: dict[str, Any]) -> None:
                                         optimizer=raw["optimizer"], history=[])
             weights = replay_program(spec, program, start, int(request["end"]), data)
             torch.save(weights, request["out"])
-            _emit({"event": "done"})
+            emit({"event": "done"})
         elif op == "evaluate":
             weights = torch.load(request["weights"], map_location="cpu", weights_only=True)
-            _emit({"event": "done", "metric": evaluate_program(spec, program, weights, data)})
+            emit({"event": "done", "metric": evaluate_program(spec, program, weights, data)})
         elif op == "time":
             timing = time_program_steps(spec, program, int(request["steps"]), dataset_file,
-                                        lambda step, loss: _emit({"event": "progress", "step": step, "loss": loss}))
-            _emit({"event": "done", "steps": timing.steps, "seconds_per_step": timing.seconds_per_step,
+                                        lambda step, loss: emit({"event": "progress", "step": step, "loss": loss}))
+            emit({"event": "done", "steps": timing.steps, "seconds_per_step": timing.seconds_per_step,
                    "parameters": timing.parameters, "loss_after": timing.loss_after})
         else:
             raise TrainingError(f"unknown request {op!r}")
@@ -263,24 +258,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """The child: serves the job's requests; exit 3 when out of memory, 2 after a refusal."""
     args = list(argv or sys.argv[1:])
     job = json.loads(Path(args[0]).read_text())
-    cache = Path(job["workdir"]) / ".cache"
-    os.environ.update({"XDG_CACHE_HOME": str(cache), "HF_HOME": str(cache / "huggingface"), "HF_HUB_OFFLINE": "1",
-                       "MPLCONFIGDIR": str(cache / "matplotlib")})
+    private_caches(Path(job["workdir"]))
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     try:
         _serve(job)
-    except MemoryError:
-        return OUT_OF_MEMORY_EXIT
-    except Exception as exc:
-        text = str(exc)
-        if "can't allocate memory" in text or "out of memory" in text.lower() or "failed to map segment" in text:
-            return OUT_OF_MEMORY_EXIT
-        if not isinstance(exc, NNCError):  # the loop is ours: what fails under it is the program
-            entry = json.loads(job["spec"]).get("program", {}).get("entry", "?")
-            text = f"program {entry}: {type(exc).__name__}: {text}"
-        _emit({"event": "error", "message": text})
-        return 2
+    except Exception as exc:  # every job here runs a requester's program
+        return failure_status(exc, json.loads(job["spec"]).get("program", {}).get("entry", "?"))
     return 0
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,13 +17,12 @@ from typing import Any
 
 from nnc.errors import NNCError, TrainingError
 from nnc.runtimes.sandboxed import program_limits, require_isolation
-from nnc.sandbox import OUT_OF_MEMORY_EXIT, SandboxedProcess, SandboxError, SandboxLimits, exit_child, python_argv
+from nnc.sandbox import SandboxedProcess, SandboxError, SandboxLimits, exit_child, python_argv
+from nnc.sandbox_child import emit, failure_status, private_caches, standby_job, warm_imports
 from nnc.task import TaskSpec, canonical_json
 from nnc.training.checkpoints import Checkpoint
 from nnc.training.program_package import ProgramFiles
 from nnc.training.trainer import TrainingResult
-
-TRAINING_ERROR_EXIT = 2
 
 
 def _checkpoint_json(c: Checkpoint) -> dict[str, Any]:
@@ -107,19 +105,8 @@ def run_training(spec: TaskSpec, workdir: Path, limits: SandboxLimits, *, node: 
         checkpoints=[_checkpoint_of(c) for c in result["checkpoints"]], resumed_from=int(result["resumed_from"]))
 
 
-def _emit(event: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(event) + "\n")
-    sys.stdout.flush()
-
-
-def _private_caches(workdir: Path) -> None:
-    """Frameworks write caches under $HOME, read-only in the sandbox: point them into the work
-    directory, and keep the Hugging Face libraries offline (task code never downloads weights)."""
-    cache = workdir / ".cache"
-    os.environ["XDG_CACHE_HOME"] = str(cache)
-    os.environ["HF_HOME"] = str(cache / "huggingface")
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["MPLCONFIGDIR"] = str(cache / "matplotlib")
+def _import_dispatch() -> None:
+    import nnc.runtimes.dispatch  # noqa: F401  (the import is the point)
 
 
 def _warm_up(spec_file: Path) -> int:
@@ -127,16 +114,13 @@ def _warm_up(spec_file: Path) -> int:
     memory (nothing is written; the real run starts from the seed again, so its result is the
     same): imports, kernels, thread pools and compiled code stay warm. Returns an exit status,
     0 when ready."""
-    try:
-        from nnc.runtimes import runtime_for
-        from nnc.runtimes.dispatch import train  # noqa: F401  (the import is the point)
-        from nnc.task import load_spec
-    except ImportError as exc:
-        if "failed to map segment" in str(exc) or "allocate memory" in str(exc):
-            return OUT_OF_MEMORY_EXIT
-        raise
-    except MemoryError:
-        return OUT_OF_MEMORY_EXIT
+
+    status = warm_imports(_import_dispatch)
+    if status:
+        return status
+    from nnc.runtimes import runtime_for
+    from nnc.task import load_spec
+
     try:
         spec = load_spec(spec_file)
         if spec.program is not None or spec.starts_from_weights:  # its files come with the job
@@ -150,33 +134,32 @@ def _warm_up(spec_file: Path) -> int:
     return 0
 
 
+def _import_runtimes() -> None:
+    import nnc.runtimes  # noqa: F401  (the import is the point)
+    import nnc.runtimes.user_program  # noqa: F401
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The child: trains the job and reports on stdout; exit 3 when out of memory, 2 on a refusal.
 
     `--standby WORKDIR SPEC_FILE`: started ahead of its task, it warms up, says `ready` and waits
     for the job file's path on stdin (end of input: discarded, exit 0)."""
     args = list(argv or sys.argv[1:])
-    if args[0] == "--standby":
-        _private_caches(Path(args[1]))
-        status = _warm_up(Path(args[2]))
-        if status:
-            return status
-        _emit({"event": "ready"})
-        line = sys.stdin.readline().strip()
-        if not line:
-            return 0
-        args = [line]
-    job = json.loads(Path(args[0]).read_text())
-    _private_caches(Path(job["workdir"]))
-    try:
-        from nnc.runtimes import runtime_for
-        from nnc.runtimes.user_program import program_runtime
-        from nnc.task import parse_spec
-        from nnc.training.digest import normalize_node
-    except ImportError as exc:  # a memory limit below what torch needs fails while mapping its libraries
-        if "failed to map segment" in str(exc) or "allocate memory" in str(exc):
-            return OUT_OF_MEMORY_EXIT
-        raise
+    if args and args[0] == "--standby":
+        private_caches(Path(args[1]))
+    job_args = standby_job(args, lambda: _warm_up(Path(args[2])))
+    if isinstance(job_args, int):
+        return job_args
+    job = json.loads(Path(job_args[0]).read_text())
+    private_caches(Path(job["workdir"]))
+    status = warm_imports(_import_runtimes)  # a memory limit below what they need fails while mapping them
+    if status:
+        return status
+    from nnc.runtimes import runtime_for
+    from nnc.runtimes.user_program import program_runtime
+    from nnc.task import parse_spec
+    from nnc.training.digest import normalize_node
+
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     spec = parse_spec(job["spec"])
@@ -185,25 +168,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         files = ProgramFiles.from_json(job.get("files"))
         runtime = program_runtime(spec, files) if spec.program is not None else runtime_for(spec, files)
         result = runtime.train(spec, Path(job["workdir"]), node=normalize_node(job["node"]), dataset_file=dataset_file,
-                       on_checkpoint=lambda c: _emit({"event": "checkpoint", "checkpoint": _checkpoint_json(c)}),
-                       on_progress=lambda step, loss: _emit({"event": "progress", "step": step, "loss": loss}))
-    except MemoryError:
-        return OUT_OF_MEMORY_EXIT
-    except TrainingError as exc:
-        _emit({"event": "error", "message": str(exc)})
-        return TRAINING_ERROR_EXIT
+                               on_checkpoint=lambda c: emit({"event": "checkpoint", "checkpoint": _checkpoint_json(c)}),
+                               on_progress=lambda step, loss: emit({"event": "progress", "step": step, "loss": loss}))
     except Exception as exc:
-        if "can't allocate memory" in str(exc) or "out of memory" in str(exc).lower():
-            return OUT_OF_MEMORY_EXIT
-        if spec.program is None:
-            raise
-        # the loop is ours: what fails under it is the requester's program (a loss without gradient...)
-        _emit({"event": "error", "message": f"program {spec.program.entry}: {type(exc).__name__}: {exc}"})
-        return TRAINING_ERROR_EXIT
-    _emit({"event": "result", "result_digest": result.result_digest.hex(), "chain_head": result.chain_head.hex(),
-           "final_loss": result.final_loss, "metric": result.metric, "accepted": result.accepted,
-           "steps": result.steps, "seconds": result.seconds, "model_path": str(result.model_path),
-           "checkpoints": [_checkpoint_json(c) for c in result.checkpoints], "resumed_from": result.resumed_from})
+        return failure_status(exc, spec.program.entry if spec.program is not None else None, (TrainingError,))
+    emit({"event": "result", "result_digest": result.result_digest.hex(), "chain_head": result.chain_head.hex(),
+          "final_loss": result.final_loss, "metric": result.metric, "accepted": result.accepted,
+          "steps": result.steps, "seconds": result.seconds, "model_path": str(result.model_path),
+          "checkpoints": [_checkpoint_json(c) for c in result.checkpoints], "resumed_from": result.resumed_from})
     return 0
 
 

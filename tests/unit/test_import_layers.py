@@ -29,7 +29,7 @@ def _module_name(path: Path) -> str:
 LAYERS: dict[str, int] = {
     # base: no domain, imported by everything
     "nnc": 0, "nnc.errors": 0, "nnc.paths": 0, "nnc.logs": 0, "nnc.jsonfile": 0, "nnc.keystore": 0,
-    "nnc.processes": 0, "nnc.resources": 0, "nnc.sandbox": 0, "nnc.settings": 0,
+    "nnc.processes": 0, "nnc.resources": 0, "nnc.sandbox": 0, "nnc.sandbox_child": 0, "nnc.settings": 0,
     # the outside world's adapters
     "nnc.storage": 1, "nnc.zk": 1, "nnc.datasets": 1,
     "nnc.chain": 2,
