@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 
 from nnc.chain.profiles import NNT
-from nnc.chain.types import STRATEGY_CONTRACTS
 from nnc.cli.context import client_of, fmt_amount, store_of
+from nnc.cli.task_options import task_terms_options
 from nnc.task import load_spec
 
 
@@ -26,14 +26,7 @@ def cofund_group() -> None:
 @click.option("--amount", required=True, help="your first contribution in whole tokens (at least target / 64)")
 @click.option("--funding-window", default=300, show_default=True,
               help="seconds others may contribute (ends by the time applications close)")
-@click.option("--token", default="ETH", show_default=True, help="ETH, NNT or an allow-listed ERC-20 address")
-@click.option("--replication", "-r", default=1, show_default=True, help="how many nodes train the task")
-@click.option("--collateral", default="10", show_default=True, help="NNT each assigned node locks")
-@click.option("--apply-window", default=600, show_default=True, help="seconds nodes may apply (from now)")
-@click.option("--deadline", default=3600, show_default=True, help="seconds until results are due (from now)")
-@click.option("--min-class", default=0, show_default=True, help="minimum hardware class")
-@click.option("--min-reputation", default=0, show_default=True, help="minimum node reputation, 0..10000")
-@click.option("--strategy", type=click.Choice(list(STRATEGY_CONTRACTS)), default="first-come", show_default=True)
+@task_terms_options(apply_window=600)
 @click.pass_context
 def open_cmd(ctx: click.Context, spec_file: Path, target: str, amount: str, funding_window: int, token: str,
              replication: int, collateral: str, apply_window: int, deadline: int, min_class: int,

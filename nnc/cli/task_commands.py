@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 import click
 
 from nnc.chain.profiles import NNT, PROFILES, ProtocolParams, profile_params
-from nnc.chain.types import STRATEGY_CONTRACTS
 from nnc.cli.context import client_of, fmt_amount, settings_of, store_of
 from nnc.cli.progress import bytes_bar, stages_bar, steps_bar
+from nnc.cli.task_options import task_terms_options
 from nnc.errors import ChainUnavailableError
 from nnc.node.estimate import (
     DEFAULT_DRY_STEPS,
@@ -138,14 +138,7 @@ def _pricing_terms(ctx: click.Context, offline: bool, profile: ProtocolParams) -
 @task_group.command("publish")
 @click.argument("spec_file", type=click.Path(path_type=Path))
 @click.option("--budget", required=True, help="budget in whole tokens, e.g. 0.5")
-@click.option("--token", default="ETH", show_default=True, help="ETH, NNT or an allow-listed ERC-20 address")
-@click.option("--replication", "-r", default=1, show_default=True, help="how many nodes train the task")
-@click.option("--collateral", default="10", show_default=True, help="NNT each assigned node locks")
-@click.option("--apply-window", default=60, show_default=True, help="seconds nodes may apply")
-@click.option("--deadline", default=3600, show_default=True, help="seconds until results are due")
-@click.option("--min-class", default=0, show_default=True, help="minimum hardware class")
-@click.option("--min-reputation", default=0, show_default=True, help="minimum node reputation, 0..10000")
-@click.option("--strategy", type=click.Choice(list(STRATEGY_CONTRACTS)), default="first-come", show_default=True)
+@task_terms_options(apply_window=60)
 @click.pass_context
 def publish_cmd(ctx: click.Context, spec_file: Path, budget: str, token: str, replication: int,
                 collateral: str, apply_window: int, deadline: int, min_class: int, min_reputation: int,

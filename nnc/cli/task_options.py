@@ -1,0 +1,37 @@
+"""The market terms a task is published with, as the options `nnc task publish` and `nnc task
+cofund open` share: token, replication, collateral, windows, hardware class, reputation and the
+scheduling strategy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from nnc.chain.types import STRATEGY_CONTRACTS
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def task_terms_options(apply_window: int) -> Callable[[F], F]:
+    """Adds the terms' options to a command (`apply_window`: the default seconds nodes may apply)."""
+    options = [
+        click.option("--token", default="ETH", show_default=True, help="ETH, NNT or an allow-listed ERC-20 address"),
+        click.option("--replication", "-r", default=1, show_default=True, help="how many nodes train the task"),
+        click.option("--collateral", default="10", show_default=True, help="NNT each assigned node locks"),
+        click.option("--apply-window", default=apply_window, show_default=True,
+                     help="seconds nodes may apply (from now)"),
+        click.option("--deadline", default=3600, show_default=True, help="seconds until results are due (from now)"),
+        click.option("--min-class", default=0, show_default=True, help="minimum hardware class"),
+        click.option("--min-reputation", default=0, show_default=True, help="minimum node reputation, 0..10000"),
+        click.option("--strategy", type=click.Choice(list(STRATEGY_CONTRACTS)), default="first-come",
+                     show_default=True),
+    ]
+
+    def decorate(command: F) -> F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
