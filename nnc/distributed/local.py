@@ -1,8 +1,9 @@
 """`run_local`: a parallel task's rounds run by `k` OS processes, as worker daemons will run them.
 
 Each node is a process (multiprocessing `spawn`, so it imports and seeds everything itself, as a
-separate machine would) that loads the data and its shard once, then per round: fetches the
-round's start weights from the store by URI, trains its `inner_round`, writes its delta's
+separate machine would) that loads the data and its shard once and warms up (one inner step,
+thrown away), then per round: fetches the round's start weights from the store by URI, trains its
+`inner_round`, writes its delta's
 canonical bytes (`tensor_bytes`) to the store and reports the URI and the digest (the
 commitment a node would post on chain). The coordinator (the calling process, standing in for
 the chain and for every node's own outer step) waits for all `k` deltas, checks each against its
@@ -33,7 +34,7 @@ from nnc.errors import TrainingError
 from nnc.runtimes import builtin_program
 from nnc.storage.local import LocalStore
 from nnc.task import TaskSpec, parse_spec
-from nnc.training.program import Program
+from nnc.training.program import Program, TrainData
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ def _node_main(conn: Connection, spec_json: str, node: int, plan: DilocoPlan, st
         program = factory(spec)
         data = program.load_data(dataset_file)
         shard = shard_indices(data.n_train, plan.nodes, spec.schedule.seed)[node]
+        _warm_up(spec, program, shard, node, plan, data)
         conn.send(("ready", node))
         while (message := conn.recv()) is not None:
             round_index, start_uri = message
@@ -91,6 +93,14 @@ def _node_main(conn: Connection, spec_json: str, node: int, plan: DilocoPlan, st
     except Exception as exc:  # reported to the coordinator, which raises it there
         logger.exception("node %d failed", node)
         conn.send(("error", node, f"{type(exc).__name__}: {exc}"))
+
+
+def _warm_up(spec: TaskSpec, program: Program, shard: list[int], node: int, plan: DilocoPlan, data: TrainData) -> None:
+    """One inner step from the initial weights, thrown away: a node's process is warm before its
+    first round (torch's lazy set-up, the first backward pass), as a long-running daemon's is."""
+    one_step = DilocoPlan(plan.nodes, 1, plan.rounds, plan.outer)
+    result = inner_round(spec, program, initial_weights(spec, program), shard, node, 0, plan=one_step, data=data)
+    tensor_bytes(result.delta)
 
 
 def _receive(conn: Connection, node: int, timeout_s: float) -> tuple[Any, ...]:
