@@ -29,7 +29,7 @@ from nnc.distributed.outer import OuterState, outer_step
 from nnc.distributed.reference import DilocoResult, RoundRecord
 from nnc.distributed.rounds import DilocoPlan, initial_weights, inner_round, plan_of
 from nnc.distributed.shards import shard_indices
-from nnc.distributed.tensors import tensor_bytes, tensor_digest, tensors_from_bytes
+from nnc.distributed.tensors import tensor_bytes, tensors_from_bytes
 from nnc.errors import TrainingError
 from nnc.runtimes import builtin_program
 from nnc.storage.local import LocalStore
@@ -140,10 +140,11 @@ def run_local(spec: TaskSpec, store_dir: Path, *, plan: DilocoPlan | None = None
         for node, conn in enumerate(conns):
             _receive(conn, node, timeout_s)
         weights = initial_weights(spec, program_factory(spec))
+        start_blob = tensor_bytes(weights)
         state, records, timings, delta_size = OuterState(), [], [], 0
         for round_index in range(plan.rounds):
             started = time.perf_counter()
-            start_uri = store.put_bytes(tensor_bytes(weights))
+            start_uri = store.put_bytes(start_blob)
             for conn in conns:
                 conn.send((round_index, start_uri))
             replies = [_receive(conn, node, timeout_s) for node, conn in enumerate(conns)]
@@ -156,9 +157,10 @@ def run_local(spec: TaskSpec, store_dir: Path, *, plan: DilocoPlan | None = None
                 delta_size = len(blob)
                 deltas.append(tensors_from_bytes(blob, f"node {node}'s delta for round {round_index}"))
             next_weights, state = outer_step(weights, deltas, state, plan.outer)
-            records.append(RoundRecord(round_index, tensor_digest(weights), [r[4] for r in replies],
-                                       tensor_digest(next_weights), [r[6] for r in replies]))
-            weights = next_weights
+            next_blob = tensor_bytes(next_weights)
+            records.append(RoundRecord(round_index, hashlib.sha256(start_blob).hexdigest(), [r[4] for r in replies],
+                                       hashlib.sha256(next_blob).hexdigest(), [r[6] for r in replies]))
+            weights, start_blob = next_weights, next_blob
             timings.append(RoundTiming(round_index, time.perf_counter() - started, [r[5] for r in replies],
                                        [r[7] for r in replies]))
             logger.info("%s: round %d/%d by %d nodes, %.0f%% outside training", spec.name, round_index + 1,
