@@ -35,6 +35,7 @@ from nnc.runtimes import builtin_program
 from nnc.storage.local import LocalStore
 from nnc.task import TaskSpec, parse_spec
 from nnc.training.program import Program, TrainData
+from nnc.training.trainer import deterministic_torch
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +157,8 @@ def run_local(spec: TaskSpec, store_dir: Path, *, plan: DilocoPlan | None = None
                                         f"commitment {digest} (round {got_round})")
                 delta_size = len(blob)
                 deltas.append(tensors_from_bytes(blob, f"node {node}'s delta for round {round_index}"))
-            next_weights, state = outer_step(weights, deltas, state, plan.outer)
+            with deterministic_torch(spec.determinism.threads):  # as many threads as a node trains with
+                next_weights, state = outer_step(weights, deltas, state, plan.outer)
             next_blob = tensor_bytes(next_weights)
             records.append(RoundRecord(round_index, hashlib.sha256(start_blob).hexdigest(), [r[4] for r in replies],
                                        hashlib.sha256(next_blob).hexdigest(), [r[6] for r in replies]))

@@ -13,6 +13,7 @@ from nnc.distributed.shards import shard_indices
 from nnc.distributed.tensors import tensor_digest
 from nnc.task import TaskSpec
 from nnc.training.program import Program, TrainData
+from nnc.training.trainer import deterministic_torch
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,8 @@ def reference_run(spec: TaskSpec, program: Program, *, plan: DilocoPlan | None =
     for round_index in range(plan.rounds):
         results = [inner_round(spec, program, weights, shards[node], node, round_index, plan=plan, data=data)
                    for node in range(plan.nodes)]
-        next_weights, state = outer_step(weights, [r.delta for r in results], state, plan.outer)
+        with deterministic_torch(spec.determinism.threads):
+            next_weights, state = outer_step(weights, [r.delta for r in results], state, plan.outer)
         records.append(RoundRecord(round_index, tensor_digest(weights), [tensor_digest(r.delta) for r in results],
                                    tensor_digest(next_weights), [r.final_loss for r in results]))
         logger.info("%s: round %d/%d done, losses %s", spec.name, round_index + 1, plan.rounds,
