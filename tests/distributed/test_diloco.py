@@ -278,3 +278,14 @@ def test_one_node_sgd_rounds_are_plain_sgd_training(spec: TaskSpec, program: Pro
     result = reference_run(sgd, program, plan=plan, data=data)
     for name in plain:
         assert torch.allclose(result.weights[name], plain[name], rtol=0, atol=1e-5)
+
+
+def broken_program(spec: TaskSpec) -> Program:
+    """A program factory that fails in the node's process (module-level: the nodes are spawned)."""
+    raise TrainingError(f"{spec.name}: this program cannot be built")
+
+
+def test_a_failing_node_process_is_named(spec: TaskSpec, tmp_path: Path) -> None:
+    plan = DilocoPlan(1, INNER, 1, OuterSpec(optimizer="sgd", lr=1.0, momentum=0.0))
+    with pytest.raises(TrainingError, match="node 0 failed: TrainingError: digits-mlp: this program cannot be built"):
+        run_local(spec, tmp_path / "store", plan=plan, program_factory=broken_program, timeout_s=120)
