@@ -137,11 +137,14 @@ def compute_units(spec: TaskSpec) -> int:
     Evaluation, biases and activations are not counted. The figure depends only on the spec,
     never on the node's speed, so a slow node is not paid more for the same work.
     An inference task: forward passes only (`inference_units`).
+    A `parallel` task: `nodes ×` that of its schedule (each of the k nodes trains `training.steps`).
     """
     if spec.inference is not None:
         return inference_units(spec)
     flops_per_sample = 4 * model_macs(spec) + 2 * adapter_macs(spec) if adapter_macs(spec) else 6 * model_macs(spec)
     flops = flops_per_sample * spec.schedule.batch_size * spec.schedule.steps
+    if spec.parallel is not None:
+        flops *= spec.parallel.nodes
     return -(-flops // 1_000_000)
 
 

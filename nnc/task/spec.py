@@ -31,6 +31,7 @@ from nnc.task.datasets import CUSTOM_DATASET, DATASET_SHAPES, DatasetName, datas
 from nnc.task.inference_spec import InferenceSpec
 from nnc.task.library_spec import LibrarySpec
 from nnc.task.model_specs import AnyModelSpec, CausalLMSpec, ProgramModelSpec, SpecSection, UNetSpec
+from nnc.task.parallel_spec import ParallelSpec
 from nnc.task.program_spec import INIT_FRAMEWORKS, BaseModelSpec, InitSpec, ProgramSpec
 
 SPEC_VERSION: Final = 1
@@ -205,7 +206,8 @@ class TaskSpec(SpecSection):
     too, so a spec without them keeps its digest.
     `inference` makes it an inference task (`nnc.task.inference_spec`): it runs the model over
     the dataset instead of training it, so it has neither `training` nor `acceptance`, which
-    every other spec must have."""
+    every other spec must have.
+    `parallel` has several nodes train it together in rounds (`nnc.task.parallel_spec`)."""
 
     version: int = SPEC_VERSION
     name: str = Field(min_length=1, max_length=200)
@@ -222,6 +224,7 @@ class TaskSpec(SpecSection):
     base_model: BaseModelSpec | None = None
     library: LibrarySpec | None = None  # how the model library lists the model (nnc.task.library_spec)
     inference: InferenceSpec | None = None
+    parallel: ParallelSpec | None = None  # several nodes train it together (nnc.task.parallel_spec)
 
     @field_validator("version")
     @classmethod
@@ -323,6 +326,27 @@ class TaskSpec(SpecSection):
         if problem is not None:
             raise PydanticCustomError("framework_mismatch", "framework '{framework}' {problem}",
                                       {"framework": self.framework, "problem": problem})
+        return self
+
+    @model_validator(mode="after")
+    def _check_parallel(self) -> TaskSpec:
+        """A `parallel` task trains a torch `Program` on the CPU, `inner_steps × rounds` steps per node."""
+        if self.parallel is None:
+            return self
+        parallel, problem = self.parallel, None
+        if self.inference is not None:
+            problem = "an inference task trains nothing: drop `parallel` (or the `inference` section)"
+        elif self.framework == "jax":
+            problem = ("framework 'jax' trains no torch Program: parallel rounds need torch, transformers, peft "
+                       "or diffusers")
+        elif self.device != "cpu":
+            problem = f"parallel rounds train on the CPU only for now (execution.device 'cpu', not {self.device!r})"
+        elif self.training is not None and self.training.steps != parallel.inner_steps * parallel.rounds:
+            problem = (f"training.steps ({self.training.steps}) must equal parallel.inner_steps × parallel.rounds "
+                       f"({parallel.inner_steps} × {parallel.rounds} = {parallel.inner_steps * parallel.rounds}): "
+                       "the steps each node trains")
+        if problem is not None:
+            raise PydanticCustomError("parallel_mismatch", "parallel: {problem}", {"problem": problem})
         return self
 
     def _inference_problem(self) -> str | None:
@@ -453,13 +477,13 @@ def load_spec(path: str | Path) -> TaskSpec:
 
 
 _OPTIONAL_SECTIONS: Final = ("execution", "privacy", "program", "init", "base_model", "library", "inference",
-                             "training", "acceptance")
+                             "training", "acceptance", "parallel")
 """Sections absent from the canonical form when absent from the spec (older specs keep their digest)."""
 
 
 def canonical_json(spec: TaskSpec) -> bytes:
     """The spec as canonical JSON: every field (defaults included; an absent optional section such
-    as `privacy`, `execution`, `program`, `init`, `base_model`, `library` or `inference`, or an
+    as `privacy`, `execution`, `program`, `init`, `base_model`, `library`, `inference` or `parallel`, or an
     inference task's absent `training` and `acceptance`, stays absent, so a spec written before a
     section existed keeps its digest), keys sorted, no whitespace, UTF-8.
 

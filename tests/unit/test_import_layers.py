@@ -36,7 +36,7 @@ LAYERS: dict[str, int] = {
     # the domain
     "nnc.task": 3,
     "nnc.training": 4,
-    "nnc.runtimes": 5, "nnc.inference": 5,
+    "nnc.runtimes": 5, "nnc.inference": 5, "nnc.distributed": 5,
     "nnc.verification": 6, "nnc.library": 6,
     # node-level services
     "nnc.node": 7, "nnc.metrics": 7, "nnc.daemon": 7,

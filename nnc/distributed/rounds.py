@@ -1,0 +1,134 @@
+"""One node's round: `H` inner steps on its shard from the round's start weights, and its delta.
+
+Policy (what a verifier needs to replay a (node, round) pair): the start weights of the round, the
+node's shard and the pair, nothing else.
+- A fresh inner optimizer each round (the spec's `training.optimizer` and `learning_rate`). DiLoCo
+  keeps each node's inner Adam state across rounds; that state would have to be committed with
+  every delta for a replay to start where the node did, so we reset it instead.
+- Batches: `BatchSampler(len(shard), batch_size, seed)` drawn at the node's global inner step
+  `t = round·H + h` (h = 1..H), mapped through the shard; so a node walks its shard's epochs
+  across rounds without carrying state, and with one node (the shard is `range(n_train)`) its
+  batches are plain training's.
+- RNG: the model is built as plain training builds it (`torch.manual_seed(seed)`), the start
+  weights loaded into it, then the global RNG reseeded with `round_seed(seed, node, round)` for
+  whatever the program's loss draws (dropout, diffusion noise).
+- `deterministic_torch(spec.determinism.threads)` around it all, as in every runtime.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from nnc.errors import TrainingError
+from nnc.task import TaskSpec
+from nnc.task.parallel_spec import OuterSpec
+from nnc.training.data import BatchSampler
+from nnc.training.program import Program, TrainData
+from nnc.training.trainer import deterministic_torch, make_optimizer, train_step
+
+
+@dataclass(frozen=True)
+class DilocoPlan:
+    """The rounds of a parallel task: `nodes` (k), `inner_steps` (H), `rounds` (R), the outer optimizer.
+
+    `plan_of(spec)` reads it from the spec's `parallel` section; built by hand it may have one node
+    (a spec allows 2 to 64), which is how a single node's rounds are compared with plain training.
+    """
+
+    nodes: int
+    inner_steps: int
+    rounds: int
+    outer: OuterSpec
+
+    def __post_init__(self) -> None:
+        if self.nodes < 1 or self.inner_steps < 1 or self.rounds < 1:
+            raise TrainingError(f"a plan needs at least one node, inner step and round, not {self}")
+
+
+def plan_of(spec: TaskSpec) -> DilocoPlan:
+    """The plan of the spec's `parallel` section; `TrainingError` for a spec without one."""
+    if spec.parallel is None:
+        raise TrainingError(f"{spec.name!r} has no `parallel` section: it is trained by one node, not in rounds")
+    parallel = spec.parallel
+    return DilocoPlan(parallel.nodes, parallel.inner_steps, parallel.rounds, parallel.outer)
+
+
+def round_seed(seed: int, node: int, round_index: int) -> int:
+    """The global RNG's seed for (node, round): the first 8 bytes of SHA-256(b"nnc-diloco" ‖ seed ‖
+    node ‖ round, each u64 BE), shifted right by one bit (a non-negative int64)."""
+    material = hashlib.sha256(b"nnc-diloco" + struct.pack(">QQQ", seed, node, round_index)).digest()
+    return int.from_bytes(material[:8], "big") >> 1
+
+
+def initial_weights(spec: TaskSpec, program: Program) -> dict[str, torch.Tensor]:
+    """Round 0's start weights: the program's model as plain training builds it (seeded), on the CPU."""
+    with deterministic_torch(spec.determinism.threads):
+        torch.manual_seed(spec.schedule.seed)
+        model = program.build()
+        return {name: tensor.detach().clone() for name, tensor in program.weights(model).items()}
+
+
+@dataclass(frozen=True)
+class InnerRound:
+    """A node's round: its `delta` (start − end, name → tensor), the raw loss of its last inner
+    step, how many steps it trained, and seconds: `train_seconds` in the inner loop alone,
+    `seconds` in the whole call (building the model and loading the start weights too)."""
+
+    delta: dict[str, torch.Tensor]
+    final_loss: float
+    steps: int
+    train_seconds: float
+    seconds: float
+
+
+def inner_round(spec: TaskSpec, program: Program, start_weights: Mapping[str, torch.Tensor], shard: Sequence[int],
+                node_index: int, round_index: int, *, plan: DilocoPlan | None = None, steps: int | None = None,
+                data: TrainData | None = None) -> InnerRound:
+    """Node `node_index`'s round `round_index` (0-based) on `shard` (its indices into the train split)
+    from `start_weights`: `steps` inner steps (default the plan's H; fewer is a lazy node), on the
+    CPU, by the policy in the module's notes. `plan` defaults to `plan_of(spec)`; `data` to
+    `program.load_data(None)`."""
+    started = time.perf_counter()
+    plan = plan or plan_of(spec)
+    steps = plan.inner_steps if steps is None else steps
+    if not 0 <= round_index < plan.rounds or not 0 <= node_index < plan.nodes:
+        raise TrainingError(f"round {round_index} of node {node_index} is outside the plan ({plan.rounds} rounds, "
+                            f"{plan.nodes} nodes)")
+    if not shard:
+        raise TrainingError(f"node {node_index} has an empty shard")
+    data = data if data is not None else program.load_data(None)
+    schedule = spec.schedule
+    positions = torch.tensor(list(shard), dtype=torch.int64)
+    sampler = BatchSampler(len(positions), schedule.batch_size, schedule.seed)
+    with deterministic_torch(spec.determinism.threads):
+        torch.manual_seed(schedule.seed)
+        model = program.build()
+        try:
+            program.load_weights(model, start_weights)
+        except (RuntimeError, ValueError, KeyError) as exc:
+            raise TrainingError(f"the start weights of round {round_index} do not fit the spec's model: {exc}") from exc
+        optimizer = make_optimizer(spec, program.trainable(model))
+        torch.manual_seed(round_seed(schedule.seed, node_index, round_index))
+        model.train()
+        loss = float("nan")
+        base = round_index * plan.inner_steps
+        loop_started = time.perf_counter()
+        for h in range(1, steps + 1):
+            step = base + h
+            loss = train_step(program, model, optimizer, data, positions[sampler.indices(step)], step)
+        train_seconds = time.perf_counter() - loop_started
+        end = program.weights(model)
+        delta = {}
+        for name, tensor in end.items():
+            if name not in start_weights:
+                raise TrainingError(f"the model has weight {name!r}, which round {round_index}'s start weights lack")
+            if not tensor.is_floating_point():
+                raise TrainingError(f"parallel training averages floating weights; {name!r} is {tensor.dtype}")
+            delta[name] = start_weights[name].detach().to(tensor.dtype) - tensor.detach()
+    return InnerRound(delta, loss, steps, train_seconds, time.perf_counter() - started)
