@@ -395,4 +395,9 @@ contract RoundBookTest is RoundBookFixture {
         vm.expectRevert(IRoundBook.ZeroAddress.selector);
         new RoundBook(market, registry, 1, 60, address(0));
     }
+
+    /// @notice 30% under the EIP-170 limit (14.8 KB today), as every protocol contract stays.
+    function test_bytecodeSize_30PercentUnderTheLimit() public view {
+        assertLt(address(book).code.length, 24_576 * 70 / 100, "RoundBook within its budget");
+    }
 }
