@@ -398,6 +398,6 @@ contract RoundBookTest is RoundBookFixture {
 
     /// @notice 30% under the EIP-170 limit (14.8 KB today), as every protocol contract stays.
     function test_bytecodeSize_30PercentUnderTheLimit() public view {
-        assertLt(address(book).code.length, 24_576 * 70 / 100, "RoundBook within its budget");
+        assertLt(address(book).code.length, uint256(24_576) * 70 / 100, "RoundBook within its budget");
     }
 }
