@@ -195,6 +195,22 @@ contract RoundBookTest is RoundBookFixture {
         assertEq(book.commitmentOf(taskId, 1, nodes[1]).startDigest, wrong); // kept as evidence
     }
 
+    function test_attack_aCopiedDeltaIsRecordedAndFlagsTheRound() public {
+        uint256 taskId = _running();
+        _commit(taskId, nodes[0], 1);
+        // a lazy member commits the delta it read from the first member's transaction
+        vm.expectEmit(true, true, true, true, address(book));
+        emit IRoundBook.DeltaDuplicated(taskId, 1, nodes[1], nodes[0], _delta(nodes[0], 1));
+        vm.prank(nodes[1]);
+        book.commit(taskId, 1, _delta(nodes[0], 1), INIT, "");
+        assertTrue(book.getRound(taskId, 1).disputed);
+        // not refused: a front-runner cannot push an honest member out of the round
+        assertEq(uint256(book.commitmentOf(taskId, 1, nodes[1]).state), uint256(IRoundBook.CommitState.Committed));
+        _commit(taskId, nodes[2], 1);
+        assertEq(uint256(book.getRound(taskId, 2).status), uint256(IRoundBook.RoundStatus.Open));
+        assertFalse(book.getRound(taskId, 2).disputed);
+    }
+
     function test_attack_zeroDigestsAreRefused() public {
         uint256 taskId = _running();
         vm.prank(nodes[0]);

@@ -60,7 +60,7 @@ def _round_line(r: RoundView) -> str:
         text += f", start 0x{r.start_digest.hex()}"
     text += f", closed at {r.closed_at}" if r.status == RoundStatus.CLOSED else f", deadline {r.deadline}"
     if r.disputed:
-        text += "  START DIGESTS DISAGREE (evidence for a dispute)"
+        text += "  FLAGGED: start digests disagree or a delta was copied (evidence for a dispute)"
     return text
 
 

@@ -61,14 +61,16 @@ def test_three_nodes_three_rounds_a_straggler_replaced_and_paid_by_contributed_r
     address = {account: chain.address(account) for account in [*members, replacement]}
     straggler = members[2]
 
-    def commit(account: int, round_: int) -> None:
-        books[account].commit(task_id, round_, _digest("delta", account, round_), _start_of(round_),
+    def commit(account: int, round_: int, start: bytes | None = None) -> None:
+        books[account].commit(task_id, round_, _digest("delta", account, round_), start or _start_of(round_),
                               f"local://delta-{account}-{round_}")
 
-    # rounds 1 and 2: the third member commits nothing; each round closes at its deadline
+    # rounds 1 and 2: the third member commits nothing; each round closes at its deadline; in
+    # round 2 the second member states start weights other than the first's (the round is flagged)
+    wrong_start = _digest("weights it did not start from")
     for round_ in (1, 2):
-        for account in members[:2]:
-            commit(account, round_)
+        commit(members[0], round_)
+        commit(members[1], round_, wrong_start if round_ == 2 else None)
         with pytest.raises(ContractRevertError) as err:
             anyone.close_round(task_id)
         assert err.value.name == "RoundDeadlineNotReached"
@@ -90,6 +92,7 @@ def test_three_nodes_three_rounds_a_straggler_replaced_and_paid_by_contributed_r
     assert (book.status, book.closed, book.total_contributed) == (BookStatus.FINISHED, 3, 7)
     assert [anyone.round(task_id, r).status for r in (1, 2, 3)] == [RoundStatus.CLOSED] * 3
     assert anyone.round(task_id, 3).start_digest == _start_of(3)
+    assert [anyone.round(task_id, r).disputed for r in (1, 2, 3)] == [False, True, False]
     contributed = {a: anyone.contributed_rounds(task_id, address[a]) for a in [*members, replacement]}
     assert contributed == {members[0]: 3, members[1]: 3, straggler: 0, replacement: 1}
     shares = anyone.pay_shares(task_id)
@@ -113,6 +116,7 @@ def test_three_nodes_three_rounds_a_straggler_replaced_and_paid_by_contributed_r
     assert f"task {task_id}: round book finished" in shown.stdout
     assert f"node {address[straggler]}  replaced, from round 1: contributed 0, missed 2, share 0 bps" in shown.stdout
     assert f"node {address[replacement]}  seat 3, from round 3: contributed 1, missed 0, share 1428 bps" in shown.stdout
+    assert f"(stated start 0x{wrong_start.hex()})" in shown.stdout and "FLAGGED" in shown.stdout
     assert "round 2   not seated yet" in shown.stdout and "round 2   no commitment" in shown.stdout
     assert f"counted   delta 0x{_digest('delta', replacement, 3).hex()}  local://delta-{replacement}-3" in shown.stdout
 

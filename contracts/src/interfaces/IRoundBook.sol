@@ -28,6 +28,10 @@ import {IBoundRoles} from "./IBoundRoles.sol";
 ///      step of the previous round's committed deltas, computable by anyone). The first committer
 ///      of a round fixes it; a member committing another is recorded (`StartDigestDisputed`, the
 ///      round flagged): evidence for a dispute, since one of them did not start where it should.
+///      A delta digest equal to one committed earlier in the round is recorded too
+///      (`DeltaDuplicated`, the round flagged): members train different shards, so one copied the
+///      other's delta (which a copier can read from the mempool); refusing the second commitment
+///      instead would let a member front-run an honest one into missing the round.
 ///      Pay: `payShares` gives each node that ever held a seat contributed / total contributed
 ///      rounds, in bps, summing to exactly 10,000 whenever any round was contributed.
 ///      Refutation (REFUTER_ROLE, bound once to the spot-check and arbitration contracts): a
@@ -75,7 +79,7 @@ interface IRoundBook is IBoundRoles {
     struct Round {
         RoundStatus status;
         uint8 commits;
-        bool disputed; // a member committed a start digest other than the first committer's
+        bool disputed; // a member stated other start weights than the first committer, or copied a delta
         uint64 deadline;
         uint64 closedAt;
         bytes32 startDigest; // the round's start weights, as its first committer stated them
@@ -121,6 +125,12 @@ interface IRoundBook is IBoundRoles {
     /// @notice `node` stated start weights `stated` for `round`, whose first committer stated `expected`.
     event StartDigestDisputed(
         uint256 indexed taskId, uint16 indexed round, address indexed node, bytes32 expected, bytes32 stated
+    );
+    /// @notice `node` committed in `round` the delta digest `first` committed already: shards
+    ///         differ, so equal deltas mean one copied the other (the round is flagged; a replay
+    ///         of both says which).
+    event DeltaDuplicated(
+        uint256 indexed taskId, uint16 indexed round, address indexed node, address first, bytes32 deltaDigest
     );
     /// @notice `node` committed in `round` and the round closed: one more contributed round.
     event RoundContributed(uint256 indexed taskId, uint16 indexed round, address indexed node, uint16 contributed);

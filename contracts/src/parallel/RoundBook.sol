@@ -47,6 +47,7 @@ contract RoundBook is IRoundBook, BoundRoles, Versioned {
     mapping(uint256 taskId => mapping(address node => Participant)) private _participant;
     mapping(uint256 taskId => mapping(uint16 round => Round)) private _rounds;
     mapping(uint256 taskId => mapping(uint16 round => mapping(address node => Commitment))) private _commitments;
+    mapping(uint256 taskId => mapping(uint16 round => mapping(bytes32 deltaDigest => address node))) private _deltaBy;
 
     /// @param market_ The task market.
     /// @param registry_ The node registry.
@@ -126,6 +127,13 @@ contract RoundBook is IRoundBook, BoundRoles, Versioned {
         } else if (startDigest != rd.startDigest) {
             rd.disputed = true;
             emit StartDigestDisputed(taskId, round, msg.sender, rd.startDigest, startDigest);
+        }
+        address first = _deltaBy[taskId][round][deltaDigest];
+        if (first == address(0)) {
+            _deltaBy[taskId][round][deltaDigest] = msg.sender;
+        } else {
+            rd.disputed = true;
+            emit DeltaDuplicated(taskId, round, msg.sender, first, deltaDigest);
         }
         ++rd.commits;
         emit DeltaCommitted(taskId, round, msg.sender, deltaDigest, startDigest, deltaURI);
