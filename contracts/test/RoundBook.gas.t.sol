@@ -22,6 +22,8 @@ contract RoundBookGasTest is RoundBookFixture {
         t.requester = requester;
         t.status = ITaskMarket.TaskStatus.Published;
         t.replication = WIDE;
+        t.applyDeadline = uint64(block.timestamp + 1 hours);
+        t.deadline = uint64(block.timestamp + 1 days);
         vm.mockCall(address(market), abi.encodeCall(ITaskMarket.getTask, (taskId)), abi.encode(t));
         vm.prank(requester);
         book.open(taskId, WIDE, 3, ROUND);

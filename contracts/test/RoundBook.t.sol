@@ -38,6 +38,9 @@ contract RoundBookTest is RoundBookFixture {
         // a requester cannot starve its nodes with rounds too short to train in
         vm.expectRevert(abi.encodeWithSelector(IRoundBook.RoundTooShort.selector, MIN_ROUND - 1, MIN_ROUND));
         book.open(taskId, K, R, MIN_ROUND - 1);
+        // nor declare more rounds than fit before the market's deadline (23 hours after applications)
+        vm.expectRevert(abi.encodeWithSelector(IRoundBook.RoundsPastDeadline.selector, taskId, 24 hours, 23 hours));
+        book.open(taskId, K, 24, 1 hours);
         book.open(taskId, K, R, ROUND);
         vm.expectRevert(abi.encodeWithSelector(IRoundBook.BookExists.selector, taskId));
         book.open(taskId, K, R, ROUND);

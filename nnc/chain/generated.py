@@ -290,6 +290,9 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
         ErrorArg("taskId", "uint256", None), ErrorArg("round", "uint16", None), ErrorArg("deadline", "uint64", None),
     ),
     "RoundTooShort": (ErrorArg("roundDuration", "uint64", None), ErrorArg("min", "uint64", None)),
+    "RoundsPastDeadline": (
+        ErrorArg("taskId", "uint256", None), ErrorArg("longest", "uint256", None), ErrorArg("window", "uint64", None),
+    ),
     "SafeCastOverflowedUintDowncast": (ErrorArg("bits", "uint8", None), ErrorArg("value", "uint256", None)),
     "SafeERC20FailedOperation": (ErrorArg("token", "address", None),),
     "SharesNotWhole": (ErrorArg("modelId", "uint256", None), ErrorArg("sumBps", "uint256", None)),

@@ -158,6 +158,10 @@ interface IRoundBook is IBoundRoles {
     error InvalidNodeCount(uint256 taskId, uint8 nodes, uint8 replication);
     error InvalidRoundCount(uint16 rounds, uint16 max);
     error RoundTooShort(uint64 roundDuration, uint64 min);
+    /// @notice R rounds of `roundDuration` may last `longest` seconds, more than the `window`
+    ///         between the task's application deadline and its result deadline: the market would
+    ///         expire the nodes (and take their collateral) before the last round closed.
+    error RoundsPastDeadline(uint256 taskId, uint256 longest, uint64 window);
     error InvalidMaxMissedRounds(uint8 maxMissedRounds);
     error InvalidMinRoundDuration(uint64 minRoundDuration, uint64 floor, uint64 ceiling);
     error AssigneeCountMismatch(uint256 taskId, uint256 assignees, uint8 nodes);
@@ -177,7 +181,8 @@ interface IRoundBook is IBoundRoles {
 
     /// @notice Declares task `taskId` data-parallel: `nodes` (= the task's replication) train it
     ///         together for `rounds` rounds of at most `roundDuration` seconds each. The task's
-    ///         requester only, while the task is Published; the governed `maxMissedRounds` in
+    ///         requester only, while the task is Published, with R rounds fitting between the
+    ///         task's application and result deadlines; the governed `maxMissedRounds` in
     ///         force now applies to the book for its whole life.
     function open(uint256 taskId, uint8 nodes, uint16 rounds, uint64 roundDuration) external;
 

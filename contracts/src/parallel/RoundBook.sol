@@ -85,6 +85,10 @@ contract RoundBook is IRoundBook, BoundRoles, Versioned {
         }
         if (rounds == 0 || rounds > MAX_ROUNDS) revert InvalidRoundCount(rounds, MAX_ROUNDS);
         if (roundDuration < minRoundDuration) revert RoundTooShort(roundDuration, minRoundDuration);
+        uint64 window = t.deadline - t.applyDeadline; // the market checked applyDeadline <= deadline
+        if (uint256(rounds) * roundDuration > window) {
+            revert RoundsPastDeadline(taskId, uint256(rounds) * roundDuration, window);
+        }
 
         Book storage b = _books[taskId];
         b.requester = msg.sender;

@@ -435,6 +435,10 @@ export const ERRORS = Object.freeze({
   RoundTooShort: Object.freeze([
     { name: 'roundDuration', type: 'uint64', enum: null }, { name: 'min', type: 'uint64', enum: null },
   ]),
+  RoundsPastDeadline: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'longest', type: 'uint256', enum: null },
+    { name: 'window', type: 'uint64', enum: null },
+  ]),
   SafeCastOverflowedUintDowncast: Object.freeze([
     { name: 'bits', type: 'uint8', enum: null }, { name: 'value', type: 'uint256', enum: null },
   ]),
