@@ -14,6 +14,7 @@ import {INodeRegistry} from "../src/interfaces/INodeRegistry.sol";
 import {IReputation} from "../src/interfaces/IReputation.sol";
 import {IResultProofs} from "../src/interfaces/IResultProofs.sol";
 import {IRewardsPool} from "../src/interfaces/IRewardsPool.sol";
+import {IRoundBook} from "../src/interfaces/IRoundBook.sol";
 import {IScheduleStrategy} from "../src/interfaces/IScheduleStrategy.sol";
 import {ISpotCheck} from "../src/interfaces/ISpotCheck.sol";
 import {IStakeWeightedRandomStrategy} from "../src/interfaces/IStakeWeightedRandomStrategy.sol";
@@ -21,6 +22,7 @@ import {ITaskMarket} from "../src/interfaces/ITaskMarket.sol";
 import {IVersioned} from "../src/interfaces/IVersioned.sol";
 import {ModelRegistry} from "../src/models/ModelRegistry.sol";
 import {ModelRatings} from "../src/models/ModelRatings.sol";
+import {RoundBook} from "../src/parallel/RoundBook.sol";
 
 /// @notice Every protocol contract answers ERC-165 for its own interface and says its release.
 contract InterfacesTest is DisputeFixture {
@@ -38,6 +40,7 @@ contract InterfacesTest is DisputeFixture {
         ModelRegistry models = new ModelRegistry(market, 512, address(this));
         _check(address(models), type(IModelRegistry).interfaceId);
         _check(address(new ModelRatings(models, nnt, 10e18, 7 days, address(this))), type(IModelRatings).interfaceId);
+        _check(address(new RoundBook(market, registry, 2, 60, address(this))), type(IRoundBook).interfaceId);
         _check(address(firstCome), type(IScheduleStrategy).interfaceId);
         _check(address(lowestPrice), type(IScheduleStrategy).interfaceId);
         _check(address(reputationPriority), type(IScheduleStrategy).interfaceId);

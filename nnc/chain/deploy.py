@@ -1,6 +1,7 @@
 """Deploying the protocol: token, registry, reputation, rewards pool, market config, market
 (with its external libraries), strategies, the model registry and its ratings, and the co-funding
-factory (named in the model registry before the hand-over, so co-funded models go to their funders).
+factory (named in the model registry before the hand-over, so co-funded models go to their funders),
+and the round book of data-parallel tasks.
 
 Two deploy profiles (`PROFILES`, chosen by name with `profile_params`; defined in
 `nnc.chain.profiles`, which loads no web3, and re-exported here):
@@ -92,11 +93,15 @@ def deploy_protocol(client: ChainClient, params: ProtocolParams = DEVNET) -> Dep
     for oracle in params.oracles:
         _grant(client, models, "REGISTRAR_ROLE", oracle)
         _grant(client, ratings, "REGISTRAR_ROLE", oracle)
+    # round records of data-parallel tasks: reads the market and registry, moves no value;
+    # REFUTER_ROLE is bound once to the spot-check and arbitration (below, before the hand-over)
+    rounds = client.deploy("RoundBook", market.address, registry.address, params.round_max_missed,
+                           params.round_min_duration, deployer)
 
     addresses: dict[str, str] = {
         "NNToken": token.address, "NodeRegistry": registry.address, "Reputation": reputation.address,
         "RewardsPool": pool.address, "MarketConfig": config.address, "TaskMarket": market.address,
-        "ModelRegistry": models.address, "ModelRatings": ratings.address}
+        "ModelRegistry": models.address, "ModelRatings": ratings.address, "RoundBook": rounds.address}
     addresses.update({STRATEGY_CONTRACTS[name]: s.address for name, s in strategies.items()})
     addresses.update(zk_addresses)
 
@@ -104,10 +109,13 @@ def deploy_protocol(client: ChainClient, params: ProtocolParams = DEVNET) -> Dep
         deployed = _deploy_cofunding(client, market, arbitration, spot_check)
         client.transact(models.functions.setCoFundingFactory(deployed["CoFundingFactory"]),
                         context="co-funded tasks' models to their funders")
+        client.transact(rounds.functions.bindRefuters([spot_check, arbitration]),
+                        context="bind the round book's refuters")
         return deployed
 
     addresses.update(deploy_governance(client, params, token, registry, reputation, pool, config, market, models,
-                                       others={"ModelRatings": ratings}, before_handover=cofunding))
+                                       others={"ModelRatings": ratings, "RoundBook": rounds},
+                                       before_handover=cofunding))
     deployment = Deployment(chain_id=client.w3.eth.chain_id, start_block=start_block, deployer=deployer,
                             addresses=addresses, libraries=dict(client.libraries), profile=params.profile)
     client.deployment = deployment

@@ -10,7 +10,9 @@ from nnc.chain.declarations import ErrorArg
 ENUMS: Final[dict[str, tuple[str, ...]]] = {
     "AbandonReason": ("ResourceLimit", "InvalidTask", "NodeFault"),  # ITaskMarket.AbandonReason
     "Bond": ("None", "Locked", "Released", "Frozen", "Held", "Slashed"),  # ITaskMarket.Bond
+    "BookStatus": ("None", "Opened", "Running", "Finished", "Frozen"),  # IRoundBook.BookStatus
     "CheckStatus": ("None", "Enabled", "Verifying", "Passed", "Failed", "Lapsed", "Refunded"),  # ISpotCheck.CheckStatus
+    "CommitState": ("None", "Committed", "Counted", "Refuted"),  # IRoundBook.CommitState
     "DisputeStatus": ("None", "Open", "Slashed", "Released"),  # IArbitration.DisputeStatus
     "DrawState": ("None", "Pending", "Ready", "Stale"),  # IStakeWeightedRandomStrategy.DrawState
     "Ineligibility": ("Registration", "Stake", "HardwareClass", "Reputation", "Price"),  # ITaskMarket.Ineligibility
@@ -21,6 +23,7 @@ ENUMS: Final[dict[str, tuple[str, ...]]] = {
     # IGovernor.ProposalState
     "ProposalState": ("Pending", "Active", "Canceled", "Defeated", "Succeeded", "Queued", "Expired", "Executed"),
     "QualitySource": ("None", "Requester", "Oracle", "Arbitration"),  # ITaskMarket.QualitySource
+    "RoundStatus": ("Pending", "Open", "Closed"),  # IRoundBook.RoundStatus
     "State": ("Pending", "Ready", "Stale"),  # FutureBlockhash.State
     "TaskStatus": (
         "None", "Published", "Assigned", "Running", "Submitted", "Verifying", "Settled", "Cancelled", "Expired",
@@ -34,7 +37,11 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "AccessControlBadConfirmation": (),
     "AccessControlUnauthorizedAccount": (ErrorArg("account", "address", None), ErrorArg("neededRole", "bytes32", None)),
     "AlreadyApplied": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
+    "AlreadyCommitted": (
+        ErrorArg("taskId", "uint256", None), ErrorArg("round", "uint16", None), ErrorArg("node", "address", None),
+    ),
     "AlreadyInPool": (ErrorArg("node", "address", None),),
+    "AlreadyParticipant": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
     "AlreadyRegistered": (ErrorArg("node", "address", None),),
     "AlreadySubmitted": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
     "AlreadyVerified": (ErrorArg("modelId", "uint256", None), ErrorArg("verifiedBy", "uint256", None)),
@@ -44,7 +51,11 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "ApplicationOpen": (ErrorArg("taskId", "uint256", None), ErrorArg("applyDeadline", "uint64", None)),
     "ApplicationsOpen": (ErrorArg("taskId", "uint256", None), ErrorArg("applyDeadline", "uint64", None)),
     "ApplyDeadlineAfterDeadline": (ErrorArg("applyDeadline", "uint64", None), ErrorArg("deadline", "uint64", None)),
+    "AssigneeCountMismatch": (
+        ErrorArg("taskId", "uint256", None), ErrorArg("assignees", "uint256", None), ErrorArg("nodes", "uint8", None),
+    ),
     "BondTooSmall": (ErrorArg("bond", "uint256", None), ErrorArg("minBond", "uint256", None)),
+    "BookExists": (ErrorArg("taskId", "uint256", None),),
     "BoundRole": (ErrorArg("role", "bytes32", None),),
     "ChallengeWindowClosed": (ErrorArg("taskId", "uint256", None), ErrorArg("endedAt", "uint64", None)),
     "ChallengeWindowOpen": (ErrorArg("taskId", "uint256", None), ErrorArg("endsAt", "uint64", None)),
@@ -146,12 +157,24 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
         ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None), ErrorArg("have", "uint8", "Bond"),
         ErrorArg("want", "uint8", "Bond"),
     ),
+    "InvalidBookStatus": (
+        ErrorArg("taskId", "uint256", None), ErrorArg("have", "uint8", "BookStatus"),
+        ErrorArg("want", "uint8", "BookStatus"),
+    ),
     "InvalidCheckStatus": (
         ErrorArg("taskId", "uint256", None), ErrorArg("have", "uint8", "CheckStatus"),
         ErrorArg("want", "uint8", "CheckStatus"),
     ),
     "InvalidFullGainValue": (ErrorArg("fullGainValue", "uint96", None),),
     "InvalidInitialization": (),
+    "InvalidMaxMissedRounds": (ErrorArg("maxMissedRounds", "uint8", None),),
+    "InvalidMinRoundDuration": (
+        ErrorArg("minRoundDuration", "uint64", None), ErrorArg("floor", "uint64", None),
+        ErrorArg("ceiling", "uint64", None),
+    ),
+    "InvalidNodeCount": (
+        ErrorArg("taskId", "uint256", None), ErrorArg("nodes", "uint8", None), ErrorArg("replication", "uint8", None),
+    ),
     "InvalidOwner": (
         ErrorArg("modelId", "uint256", None), ErrorArg("account", "address", None),
         ErrorArg("shareBps", "uint16", None),
@@ -162,6 +185,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "InvalidReportWindow": (ErrorArg("reportWindow", "uint64", None), ErrorArg("max", "uint64", None)),
     "InvalidReputation": (ErrorArg("minReputation", "uint16", None), ErrorArg("max", "uint16", None)),
     "InvalidResultProof": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
+    "InvalidRoundCount": (ErrorArg("rounds", "uint16", None), ErrorArg("max", "uint16", None)),
     "InvalidScore": (ErrorArg("score", "uint16", None),),
     "InvalidSegments": (ErrorArg("segments", "uint8", None),),
     "InvalidSelection": (ErrorArg("taskId", "uint256", None), ErrorArg("strategy", "address", None)),
@@ -195,15 +219,18 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "NoRating": (ErrorArg("modelId", "uint256", None), ErrorArg("rater", "address", None)),
     "NoResult": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
     "NoSpotCheck": (),
+    "NoVacantSeat": (ErrorArg("taskId", "uint256", None),),
     "NoVerifierAvailable": (ErrorArg("taskId", "uint256", None),),
     "NoVotingPower": (ErrorArg("disputeId", "uint256", None), ErrorArg("voter", "address", None)),
     "NotAFieldElement": (ErrorArg("value", "uint256", None),),
     "NotAssigned": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
+    "NotBookRequester": (ErrorArg("taskId", "uint256", None), ErrorArg("caller", "address", None)),
     "NotChallengeable": (ErrorArg("taskId", "uint256", None), ErrorArg("status", "uint8", "TaskStatus")),
     "NotEligible": (
         ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None),
         ErrorArg("reason", "uint8", "Ineligibility"),
     ),
+    "NotEligibleToJoin": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
     "NotEligibleVerifier": (ErrorArg("node", "address", None),),
     "NotEnoughApplicants": (
         ErrorArg("taskId", "uint256", None), ErrorArg("eligible", "uint256", None), ErrorArg("needed", "uint256", None),
@@ -215,7 +242,16 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
         ErrorArg("modelId", "uint256", None), ErrorArg("caller", "address", None), ErrorArg("shareBps", "uint16", None),
     ),
     "NotMarket": (ErrorArg("caller", "address", None),),
+    "NotMember": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
+    "NotRefutable": (
+        ErrorArg("taskId", "uint256", None), ErrorArg("round", "uint16", None), ErrorArg("node", "address", None),
+        ErrorArg("state", "uint8", "CommitState"),
+    ),
     "NotRegistered": (ErrorArg("node", "address", None),),
+    "NotReplaceable": (
+        ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None), ErrorArg("missed", "uint16", None),
+        ErrorArg("maxMissedRounds", "uint8", None),
+    ),
     "NotRequester": (ErrorArg("taskId", "uint256", None), ErrorArg("caller", "address", None)),
     "NotRevealable": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
     "NotScorer": (ErrorArg("taskId", "uint256", None), ErrorArg("caller", "address", None)),
@@ -247,6 +283,16 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "ReportTooLate": (ErrorArg("taskId", "uint256", None), ErrorArg("deadline", "uint64", None)),
     "ReviewTooLong": (ErrorArg("length", "uint256", None), ErrorArg("max", "uint256", None)),
     "RoleAlreadyBound": (ErrorArg("role", "bytes32", None),),
+    "RoundDeadlineNotReached": (
+        ErrorArg("taskId", "uint256", None), ErrorArg("round", "uint16", None), ErrorArg("deadline", "uint64", None),
+    ),
+    "RoundDeadlinePassed": (
+        ErrorArg("taskId", "uint256", None), ErrorArg("round", "uint16", None), ErrorArg("deadline", "uint64", None),
+    ),
+    "RoundTooShort": (ErrorArg("roundDuration", "uint64", None), ErrorArg("min", "uint64", None)),
+    "RoundsPastDeadline": (
+        ErrorArg("taskId", "uint256", None), ErrorArg("longest", "uint256", None), ErrorArg("window", "uint64", None),
+    ),
     "SafeCastOverflowedUintDowncast": (ErrorArg("bits", "uint8", None), ErrorArg("value", "uint256", None)),
     "SafeERC20FailedOperation": (ErrorArg("token", "address", None),),
     "SharesNotWhole": (ErrorArg("modelId", "uint256", None), ErrorArg("sumBps", "uint256", None)),
@@ -273,6 +319,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "TaskListedTheModel": (ErrorArg("taskId", "uint256", None), ErrorArg("modelId", "uint256", None)),
     "TaskNotFinished": (ErrorArg("taskId", "uint256", None), ErrorArg("status", "uint8", "TaskStatus")),
     "TaskNotPublished": (ErrorArg("taskId", "uint256", None), ErrorArg("status", "uint8", "TaskStatus")),
+    "TaskNotReady": (ErrorArg("taskId", "uint256", None), ErrorArg("status", "uint8", None)),
     "TaskNotSettled": (ErrorArg("taskId", "uint256", None), ErrorArg("status", "uint8", "TaskStatus")),
     "TaskNotSubmitted": (ErrorArg("taskId", "uint256", None), ErrorArg("status", "uint8", "TaskStatus")),
     "TaskNotVerifying": (ErrorArg("taskId", "uint256", None), ErrorArg("status", "uint8", "TaskStatus")),
@@ -297,13 +344,16 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "TooManyOwners": (
         ErrorArg("modelId", "uint256", None), ErrorArg("count", "uint256", None), ErrorArg("max", "uint256", None),
     ),
+    "TooManyParticipants": (ErrorArg("taskId", "uint256", None), ErrorArg("max", "uint256", None)),
     "UnbondingNotReady": (
         ErrorArg("node", "address", None), ErrorArg("readyAt", "uint64", None), ErrorArg("currentTime", "uint64", None),
     ),
     "UnexpectedEth": (ErrorArg("sender", "address", None), ErrorArg("amount", "uint256", None)),
+    "UnknownBook": (ErrorArg("taskId", "uint256", None),),
     "UnknownDispute": (ErrorArg("disputeId", "uint256", None),),
     "UnknownModel": (ErrorArg("modelId", "uint256", None), ErrorArg("modelCount", "uint256", None)),
     "UnknownParent": (ErrorArg("parentId", "uint256", None), ErrorArg("modelCount", "uint256", None)),
+    "UnknownRound": (ErrorArg("taskId", "uint256", None), ErrorArg("round", "uint16", None)),
     "UnknownTask": (ErrorArg("taskId", "uint256", None),),
     "UseAlreadyRecorded": (ErrorArg("taskId", "uint256", None), ErrorArg("modelId", "uint256", None)),
     "VerificationNotTimedOut": (ErrorArg("taskId", "uint256", None), ErrorArg("lapsesAt", "uint64", None)),
@@ -315,11 +365,15 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "WindowTooLong": (ErrorArg("value", "uint64", None), ErrorArg("max", "uint64", None)),
     "WrongEthAmount": (ErrorArg("sent", "uint256", None), ErrorArg("budget", "uint256", None)),
     "WrongEthContribution": (ErrorArg("sent", "uint256", None), ErrorArg("amount", "uint256", None)),
+    "WrongRound": (
+        ErrorArg("taskId", "uint256", None), ErrorArg("round", "uint16", None), ErrorArg("current", "uint16", None),
+    ),
     "ZeroAddress": (),
     "ZeroAmount": (),
     "ZeroBudget": (),
     "ZeroChainHead": (),
     "ZeroComputeUnits": (),
+    "ZeroDigest": (),
     "ZeroModelDigest": (),
     "ZeroResultDigest": (),
     "ZeroTarget": (),
@@ -381,6 +435,24 @@ STRUCTS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("agreedGain", "uint16"), ("earlyGain", "uint16"), ("dissentLoss", "uint16"), ("missedLoss", "uint16"),
         ("failedLoss", "uint16"), ("halfLife", "uint32"), ("fullGainValue", "uint96"),
     ),
+    "IRoundBook.Book": (
+        ("requester", "address"), ("status", "enum IRoundBook.BookStatus"), ("nodes", "uint8"), ("vacant", "uint8"),
+        ("maxMissedRounds", "uint8"), ("rounds", "uint16"), ("current", "uint16"), ("closed", "uint16"),
+        ("refutedRound", "uint16"), ("totalContributed", "uint32"), ("roundDuration", "uint64"),
+        ("startedAt", "uint64"),
+    ),
+    "IRoundBook.Commitment": (
+        ("state", "enum IRoundBook.CommitState"), ("committedAt", "uint64"), ("deltaDigest", "bytes32"),
+        ("startDigest", "bytes32"),
+    ),
+    "IRoundBook.Participant": (
+        ("seat", "uint8"), ("replaced", "bool"), ("joinedRound", "uint16"), ("missed", "uint16"),
+        ("contributed", "uint16"),
+    ),
+    "IRoundBook.Round": (
+        ("status", "enum IRoundBook.RoundStatus"), ("commits", "uint8"), ("disputed", "bool"), ("deadline", "uint64"),
+        ("closedAt", "uint64"), ("startDigest", "bytes32"),
+    ),
     "ISpotCheck.Check": (
         ("status", "enum ISpotCheck.CheckStatus"), ("segments", "uint8"), ("toleranceMicros", "uint32"),
         ("reportDeadline", "uint64"), ("drawBlock", "uint64"), ("requestedAt", "uint64"), ("trainer", "address"),
@@ -436,6 +508,12 @@ CONSTANTS: Final[dict[str, int]] = {
     "Reputation.MAX": 10000,
     "Reputation.MAX_STEP": 1000,
     "Reputation.NEUTRAL": 5000,
+    "RoundBook.BPS": 10000,
+    "RoundBook.MAX_NODES": 64,
+    "RoundBook.MAX_PARTICIPANTS": 128,
+    "RoundBook.MAX_ROUNDS": 512,
+    "RoundBook.MIN_ROUND_DURATION_CEILING": 86400,
+    "RoundBook.MIN_ROUND_DURATION_FLOOR": 10,
     "SettlementMath.BPS": 10000,
     "SpotCheck.DRAW_DELAY": 2,
     "SpotCheck.MAX_PROBES": 16,

@@ -51,6 +51,10 @@ class ProtocolParams:
     # its rating, and the seconds that stake stays locked after the rating's last change
     min_rating_stake: int = 10 * NNT
     rating_lock_period: int = 7 * 24 * 3600
+    # RoundBook (data-parallel tasks): rounds a member may miss before anyone may replace it, and
+    # the shortest round a requester may declare, in seconds
+    round_max_missed: int = 2
+    round_min_duration: int = 60
     # verification, arbitration and governance (nnc.chain.governance)
     spot_check_report_window: int = 3600  # seconds a picked verifier has to report
     spot_check_verification_timeout: int = 86400  # seconds after a request past which a check may lapse
@@ -90,6 +94,7 @@ PRODUCTION = ProtocolParams(
     timelock_delay=2 * 24 * 3600,
     min_rating_stake=100 * NNT,
     rating_lock_period=30 * 24 * 3600,
+    round_min_duration=600,
 )
 PROFILES = {"devnet": DEVNET, "production": PRODUCTION}
 

@@ -23,6 +23,7 @@ from nnc.cli.key_commands import key_group
 from nnc.cli.model_commands import model_group
 from nnc.cli.node_commands import node_group
 from nnc.cli.progress import PROGRESS_KEY
+from nnc.cli.round_commands import rounds_cmd
 from nnc.cli.task_commands import task_group
 from nnc.errors import NNCError
 from nnc.logs import LOG_FORMATS, configure_logging
@@ -53,6 +54,7 @@ for command in (build_cmd, deploy_cmd, claim_cmd, devnet_group, demo_cmd, task_g
                 dispute_group, verify_group, model_group):
     cli.add_command(command)
 task_group.add_command(cofund_group)  # nnc task cofund ...
+task_group.add_command(rounds_cmd)  # nnc task rounds ID
 
 
 def main() -> None:

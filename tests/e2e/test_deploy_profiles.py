@@ -32,7 +32,7 @@ def test_production_profile_deploys_days_of_delay_and_leaves_the_deployer_no_rol
     assert deployment.profile == "production"
     client = ChainClient(connect_web3(chain.rpc_url), Artifacts(), deployment, None)
     names = ("NodeRegistry", "Reputation", "RewardsPool", "TaskMarket", "ModelRegistry", "ModelRatings",
-             "Arbitration", "SpotCheck", "NNCTimelock")
+             "RoundBook", "Arbitration", "SpotCheck", "NNCTimelock")
     contracts = {name: client.contract(name) for name in names}
     assert roles_held(deployment.deployer, contracts) == []
     market, timelock = deployment.address_of("TaskMarket"), deployment.address_of("NNCTimelock")
@@ -58,6 +58,9 @@ def test_production_profile_deploys_days_of_delay_and_leaves_the_deployer_no_rol
     ratings = contracts["ModelRatings"].functions
     assert (ratings.registry().call(), ratings.minRatingStake().call(), ratings.ratingLockPeriod().call()) == (
         deployment.address_of("ModelRegistry"), p.min_rating_stake, p.rating_lock_period)
+    rounds = contracts["RoundBook"].functions
+    assert (rounds.market().call(), rounds.maxMissedRounds().call(), rounds.minRoundDuration().call()) == (
+        market, p.round_max_missed, p.round_min_duration)
 
 
 def test_default_devnet_profile_warns(chain: Devnet, tmp_path: Path) -> None:

@@ -133,7 +133,8 @@ def _python_enum_mirrors() -> list[tuple[type[IntEnum], str]]:
 def test_the_python_enums_match_the_contracts() -> None:
     found = _python_enum_mirrors()
     assert {name for _, name in found} >= {"TaskStatus", "Bond", "Ineligibility", "AbandonReason", "CheckStatus",
-                                           "DisputeStatus", "DrawState", "Visibility", "PoolStatus"}
+                                           "DisputeStatus", "DrawState", "Visibility", "PoolStatus",
+                                           "BookStatus", "RoundStatus", "CommitState"}
     for cls, name in found:
         assert [(m.name, m.value) for m in cls] == [(_upper_snake(m), i) for i, m in enumerate(ENUMS[name])], (
             f"{cls.__module__}.{cls.__qualname__} differs from the contracts' {name}")
@@ -144,6 +145,7 @@ def test_the_struct_views_match_the_contracts() -> None:
     from nnc.chain.funding import PoolTerms
     from nnc.chain.models import ModelMetadata, ModelOwner, ModelView
     from nnc.chain.ratings import RatingSummary, RatingView
+    from nnc.chain.rounds import BookView, CommitmentView, ParticipantView, RoundView
     from nnc.chain.types import MarketParams, NodeView, ParticipationView, SettlementParams, TaskView
 
     views = [(TaskView, "ITaskMarket.Task", 1), (ParticipationView, "ITaskMarket.Participation", 0),
@@ -151,7 +153,9 @@ def test_the_struct_views_match_the_contracts() -> None:
              (NodeView, "INodeRegistry.Node", 1), (CheckView, "ISpotCheck.Check", 0),
              (ModelView, "IModelRegistry.Model", 1), (ModelMetadata, "IModelRegistry.Metadata", 0),
              (ModelOwner, "IModelRegistry.Owner", 0), (PoolTerms, "ICoFundingPool.Terms", 0),
-             (RatingView, "IModelRatings.Rating", 1), (RatingSummary, "IModelRatings.Summary", 0)]
+             (RatingView, "IModelRatings.Rating", 1), (RatingSummary, "IModelRatings.Summary", 0),
+             (BookView, "IRoundBook.Book", 1), (RoundView, "IRoundBook.Round", 1),
+             (ParticipantView, "IRoundBook.Participant", 0), (CommitmentView, "IRoundBook.Commitment", 0)]
     for view, struct, keys in views:  # a view may start with the key it was read by (task id, address)
         fields = [f.name for f in dataclasses.fields(view)][keys:]
         assert fields == [_snake(f) for f, _ in STRUCTS[struct]], f"{view.__name__} differs from {struct}"

@@ -6,8 +6,10 @@
 export const ENUMS = Object.freeze({
   AbandonReason: Object.freeze(['ResourceLimit', 'InvalidTask', 'NodeFault']), // ITaskMarket.AbandonReason
   Bond: Object.freeze(['None', 'Locked', 'Released', 'Frozen', 'Held', 'Slashed']), // ITaskMarket.Bond
+  BookStatus: Object.freeze(['None', 'Opened', 'Running', 'Finished', 'Frozen']), // IRoundBook.BookStatus
   // ISpotCheck.CheckStatus
   CheckStatus: Object.freeze(['None', 'Enabled', 'Verifying', 'Passed', 'Failed', 'Lapsed', 'Refunded']),
+  CommitState: Object.freeze(['None', 'Committed', 'Counted', 'Refuted']), // IRoundBook.CommitState
   DisputeStatus: Object.freeze(['None', 'Open', 'Slashed', 'Released']), // IArbitration.DisputeStatus
   DrawState: Object.freeze(['None', 'Pending', 'Ready', 'Stale']), // IStakeWeightedRandomStrategy.DrawState
   // ITaskMarket.Ineligibility
@@ -20,6 +22,7 @@ export const ENUMS = Object.freeze({
     'Pending', 'Active', 'Canceled', 'Defeated', 'Succeeded', 'Queued', 'Expired', 'Executed',
   ]), // IGovernor.ProposalState
   QualitySource: Object.freeze(['None', 'Requester', 'Oracle', 'Arbitration']), // ITaskMarket.QualitySource
+  RoundStatus: Object.freeze(['Pending', 'Open', 'Closed']), // IRoundBook.RoundStatus
   State: Object.freeze(['Pending', 'Ready', 'Stale']), // FutureBlockhash.State
   TaskStatus: Object.freeze([
     'None', 'Published', 'Assigned', 'Running', 'Submitted', 'Verifying', 'Settled', 'Cancelled', 'Expired', 'Disputed',
@@ -37,7 +40,14 @@ export const ERRORS = Object.freeze({
   AlreadyApplied: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
   ]),
+  AlreadyCommitted: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'round', type: 'uint16', enum: null },
+    { name: 'node', type: 'address', enum: null },
+  ]),
   AlreadyInPool: Object.freeze([{ name: 'node', type: 'address', enum: null }]),
+  AlreadyParticipant: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
+  ]),
   AlreadyRegistered: Object.freeze([{ name: 'node', type: 'address', enum: null }]),
   AlreadySubmitted: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
@@ -61,9 +71,14 @@ export const ERRORS = Object.freeze({
   ApplyDeadlineAfterDeadline: Object.freeze([
     { name: 'applyDeadline', type: 'uint64', enum: null }, { name: 'deadline', type: 'uint64', enum: null },
   ]),
+  AssigneeCountMismatch: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'assignees', type: 'uint256', enum: null },
+    { name: 'nodes', type: 'uint8', enum: null },
+  ]),
   BondTooSmall: Object.freeze([
     { name: 'bond', type: 'uint256', enum: null }, { name: 'minBond', type: 'uint256', enum: null },
   ]),
+  BookExists: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
   BoundRole: Object.freeze([{ name: 'role', type: 'bytes32', enum: null }]),
   ChallengeWindowClosed: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'endedAt', type: 'uint64', enum: null },
@@ -215,12 +230,25 @@ export const ERRORS = Object.freeze({
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
     { name: 'have', type: 'uint8', enum: 'Bond' }, { name: 'want', type: 'uint8', enum: 'Bond' },
   ]),
+  InvalidBookStatus: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'have', type: 'uint8', enum: 'BookStatus' },
+    { name: 'want', type: 'uint8', enum: 'BookStatus' },
+  ]),
   InvalidCheckStatus: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'have', type: 'uint8', enum: 'CheckStatus' },
     { name: 'want', type: 'uint8', enum: 'CheckStatus' },
   ]),
   InvalidFullGainValue: Object.freeze([{ name: 'fullGainValue', type: 'uint96', enum: null }]),
   InvalidInitialization: Object.freeze([]),
+  InvalidMaxMissedRounds: Object.freeze([{ name: 'maxMissedRounds', type: 'uint8', enum: null }]),
+  InvalidMinRoundDuration: Object.freeze([
+    { name: 'minRoundDuration', type: 'uint64', enum: null }, { name: 'floor', type: 'uint64', enum: null },
+    { name: 'ceiling', type: 'uint64', enum: null },
+  ]),
+  InvalidNodeCount: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'nodes', type: 'uint8', enum: null },
+    { name: 'replication', type: 'uint8', enum: null },
+  ]),
   InvalidOwner: Object.freeze([
     { name: 'modelId', type: 'uint256', enum: null }, { name: 'account', type: 'address', enum: null },
     { name: 'shareBps', type: 'uint16', enum: null },
@@ -242,6 +270,9 @@ export const ERRORS = Object.freeze({
   ]),
   InvalidResultProof: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
+  ]),
+  InvalidRoundCount: Object.freeze([
+    { name: 'rounds', type: 'uint16', enum: null }, { name: 'max', type: 'uint16', enum: null },
   ]),
   InvalidScore: Object.freeze([{ name: 'score', type: 'uint16', enum: null }]),
   InvalidSegments: Object.freeze([{ name: 'segments', type: 'uint8', enum: null }]),
@@ -286,6 +317,7 @@ export const ERRORS = Object.freeze({
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
   ]),
   NoSpotCheck: Object.freeze([]),
+  NoVacantSeat: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
   NoVerifierAvailable: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
   NoVotingPower: Object.freeze([
     { name: 'disputeId', type: 'uint256', enum: null }, { name: 'voter', type: 'address', enum: null },
@@ -294,12 +326,18 @@ export const ERRORS = Object.freeze({
   NotAssigned: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
   ]),
+  NotBookRequester: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'caller', type: 'address', enum: null },
+  ]),
   NotChallengeable: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'status', type: 'uint8', enum: 'TaskStatus' },
   ]),
   NotEligible: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
     { name: 'reason', type: 'uint8', enum: 'Ineligibility' },
+  ]),
+  NotEligibleToJoin: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
   ]),
   NotEligibleVerifier: Object.freeze([{ name: 'node', type: 'address', enum: null }]),
   NotEnoughApplicants: Object.freeze([
@@ -316,7 +354,18 @@ export const ERRORS = Object.freeze({
     { name: 'shareBps', type: 'uint16', enum: null },
   ]),
   NotMarket: Object.freeze([{ name: 'caller', type: 'address', enum: null }]),
+  NotMember: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
+  ]),
+  NotRefutable: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'round', type: 'uint16', enum: null },
+    { name: 'node', type: 'address', enum: null }, { name: 'state', type: 'uint8', enum: 'CommitState' },
+  ]),
   NotRegistered: Object.freeze([{ name: 'node', type: 'address', enum: null }]),
+  NotReplaceable: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
+    { name: 'missed', type: 'uint16', enum: null }, { name: 'maxMissedRounds', type: 'uint8', enum: null },
+  ]),
   NotRequester: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'caller', type: 'address', enum: null },
   ]),
@@ -375,6 +424,21 @@ export const ERRORS = Object.freeze({
     { name: 'length', type: 'uint256', enum: null }, { name: 'max', type: 'uint256', enum: null },
   ]),
   RoleAlreadyBound: Object.freeze([{ name: 'role', type: 'bytes32', enum: null }]),
+  RoundDeadlineNotReached: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'round', type: 'uint16', enum: null },
+    { name: 'deadline', type: 'uint64', enum: null },
+  ]),
+  RoundDeadlinePassed: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'round', type: 'uint16', enum: null },
+    { name: 'deadline', type: 'uint64', enum: null },
+  ]),
+  RoundTooShort: Object.freeze([
+    { name: 'roundDuration', type: 'uint64', enum: null }, { name: 'min', type: 'uint64', enum: null },
+  ]),
+  RoundsPastDeadline: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'longest', type: 'uint256', enum: null },
+    { name: 'window', type: 'uint64', enum: null },
+  ]),
   SafeCastOverflowedUintDowncast: Object.freeze([
     { name: 'bits', type: 'uint8', enum: null }, { name: 'value', type: 'uint256', enum: null },
   ]),
@@ -414,6 +478,9 @@ export const ERRORS = Object.freeze({
   ]),
   TaskNotPublished: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'status', type: 'uint8', enum: 'TaskStatus' },
+  ]),
+  TaskNotReady: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'status', type: 'uint8', enum: null },
   ]),
   TaskNotSettled: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'status', type: 'uint8', enum: 'TaskStatus' },
@@ -457,6 +524,9 @@ export const ERRORS = Object.freeze({
     { name: 'modelId', type: 'uint256', enum: null }, { name: 'count', type: 'uint256', enum: null },
     { name: 'max', type: 'uint256', enum: null },
   ]),
+  TooManyParticipants: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'max', type: 'uint256', enum: null },
+  ]),
   UnbondingNotReady: Object.freeze([
     { name: 'node', type: 'address', enum: null }, { name: 'readyAt', type: 'uint64', enum: null },
     { name: 'currentTime', type: 'uint64', enum: null },
@@ -464,12 +534,16 @@ export const ERRORS = Object.freeze({
   UnexpectedEth: Object.freeze([
     { name: 'sender', type: 'address', enum: null }, { name: 'amount', type: 'uint256', enum: null },
   ]),
+  UnknownBook: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
   UnknownDispute: Object.freeze([{ name: 'disputeId', type: 'uint256', enum: null }]),
   UnknownModel: Object.freeze([
     { name: 'modelId', type: 'uint256', enum: null }, { name: 'modelCount', type: 'uint256', enum: null },
   ]),
   UnknownParent: Object.freeze([
     { name: 'parentId', type: 'uint256', enum: null }, { name: 'modelCount', type: 'uint256', enum: null },
+  ]),
+  UnknownRound: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'round', type: 'uint16', enum: null },
   ]),
   UnknownTask: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
   UseAlreadyRecorded: Object.freeze([
@@ -500,11 +574,16 @@ export const ERRORS = Object.freeze({
   WrongEthContribution: Object.freeze([
     { name: 'sent', type: 'uint256', enum: null }, { name: 'amount', type: 'uint256', enum: null },
   ]),
+  WrongRound: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'round', type: 'uint16', enum: null },
+    { name: 'current', type: 'uint16', enum: null },
+  ]),
   ZeroAddress: Object.freeze([]),
   ZeroAmount: Object.freeze([]),
   ZeroBudget: Object.freeze([]),
   ZeroChainHead: Object.freeze([]),
   ZeroComputeUnits: Object.freeze([]),
+  ZeroDigest: Object.freeze([]),
   ZeroModelDigest: Object.freeze([]),
   ZeroResultDigest: Object.freeze([]),
   ZeroTarget: Object.freeze([]),
@@ -564,6 +643,22 @@ export const STRUCTS = Object.freeze({
     ['agreedGain', 'uint16'], ['earlyGain', 'uint16'], ['dissentLoss', 'uint16'], ['missedLoss', 'uint16'],
     ['failedLoss', 'uint16'], ['halfLife', 'uint32'], ['fullGainValue', 'uint96'],
   ]),
+  'IRoundBook.Book': Object.freeze([
+    ['requester', 'address'], ['status', 'enum IRoundBook.BookStatus'], ['nodes', 'uint8'], ['vacant', 'uint8'],
+    ['maxMissedRounds', 'uint8'], ['rounds', 'uint16'], ['current', 'uint16'], ['closed', 'uint16'],
+    ['refutedRound', 'uint16'], ['totalContributed', 'uint32'], ['roundDuration', 'uint64'], ['startedAt', 'uint64'],
+  ]),
+  'IRoundBook.Commitment': Object.freeze([
+    ['state', 'enum IRoundBook.CommitState'], ['committedAt', 'uint64'], ['deltaDigest', 'bytes32'],
+    ['startDigest', 'bytes32'],
+  ]),
+  'IRoundBook.Participant': Object.freeze([
+    ['seat', 'uint8'], ['replaced', 'bool'], ['joinedRound', 'uint16'], ['missed', 'uint16'], ['contributed', 'uint16'],
+  ]),
+  'IRoundBook.Round': Object.freeze([
+    ['status', 'enum IRoundBook.RoundStatus'], ['commits', 'uint8'], ['disputed', 'bool'], ['deadline', 'uint64'],
+    ['closedAt', 'uint64'], ['startDigest', 'bytes32'],
+  ]),
   'ISpotCheck.Check': Object.freeze([
     ['status', 'enum ISpotCheck.CheckStatus'], ['segments', 'uint8'], ['toleranceMicros', 'uint32'],
     ['reportDeadline', 'uint64'], ['drawBlock', 'uint64'], ['requestedAt', 'uint64'], ['trainer', 'address'],
@@ -619,6 +714,12 @@ export const CONSTANTS = Object.freeze({
   'Reputation.MAX': 10000,
   'Reputation.MAX_STEP': 1000,
   'Reputation.NEUTRAL': 5000,
+  'RoundBook.BPS': 10000,
+  'RoundBook.MAX_NODES': 64,
+  'RoundBook.MAX_PARTICIPANTS': 128,
+  'RoundBook.MAX_ROUNDS': 512,
+  'RoundBook.MIN_ROUND_DURATION_CEILING': 86400,
+  'RoundBook.MIN_ROUND_DURATION_FLOOR': 10,
   'SettlementMath.BPS': 10000,
   'SpotCheck.DRAW_DELAY': 2,
   'SpotCheck.MAX_PROBES': 16,

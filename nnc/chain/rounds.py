@@ -1,0 +1,249 @@
+"""Typed access to the RoundBook contract: round records of data-parallel (DiLoCo) tasks.
+
+The requester of a published task declares it data-parallel (`open`: k nodes, R rounds, a round
+duration); once the market assigned its k nodes they are the book's members (`start`, or the
+first `commit`). Each round every member commits the SHA-256 digest of its weight delta with the
+digest of the round's start weights; the round closes when every seated member committed, or
+anyone calls `close_round` after its deadline, which makes the others stragglers of that round.
+A member that missed `max_missed_rounds` rounds may be replaced (`replace`), and an eligible node
+takes its seat (`join`). The spot-check and arbitration refute a (node, round) whose delta does
+not replay (`refute`), which freezes the book. `pay_shares` is what the market will pay by.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from web3 import Web3
+from web3.types import TxReceipt
+
+from nnc.chain.client import ChainClient
+from nnc.errors import ChainError
+
+ZERO_ADDRESS = "0x" + "00" * 20
+
+
+class BookStatus(IntEnum):
+    """Mirrors `IRoundBook.BookStatus` (same order)."""
+
+    NONE = 0
+    OPENED = 1  # declared by the requester; members not yet known
+    RUNNING = 2  # a round is open
+    FINISHED = 3  # every round closed
+    FROZEN = 4  # a commitment was refuted
+
+
+class RoundStatus(IntEnum):
+    """Mirrors `IRoundBook.RoundStatus` (same order)."""
+
+    PENDING = 0
+    OPEN = 1
+    CLOSED = 2
+
+
+class CommitState(IntEnum):
+    """Mirrors `IRoundBook.CommitState` (same order)."""
+
+    NONE = 0
+    COMMITTED = 1  # the round still open
+    COUNTED = 2  # a contributed round
+    REFUTED = 3  # its delta did not replay: never counts
+
+
+@dataclass(frozen=True)
+class BookView:
+    """`IRoundBook.Book` as read from the chain."""
+
+    task_id: int
+    requester: str
+    status: BookStatus
+    nodes: int
+    vacant: int
+    max_missed_rounds: int
+    rounds: int
+    current: int
+    closed: int
+    refuted_round: int
+    total_contributed: int
+    round_duration: int
+    started_at: int
+
+    @classmethod
+    def from_tuple(cls, task_id: int, b: Any) -> BookView:
+        return cls(task_id, str(b[0]), BookStatus(b[1]), *(int(v) for v in b[2:12]))
+
+
+@dataclass(frozen=True)
+class RoundView:
+    """`IRoundBook.Round` as read from the chain."""
+
+    round: int
+    status: RoundStatus
+    commits: int
+    disputed: bool
+    deadline: int
+    closed_at: int
+    start_digest: bytes
+
+    @classmethod
+    def from_tuple(cls, round_: int, r: Any) -> RoundView:
+        return cls(round_, RoundStatus(r[0]), int(r[1]), bool(r[2]), int(r[3]), int(r[4]), bytes(r[5]))
+
+
+@dataclass(frozen=True)
+class ParticipantView:
+    """`IRoundBook.Participant`: a node that held a seat."""
+
+    seat: int  # 1-based seat it holds now; 0: none (replaced)
+    replaced: bool
+    joined_round: int
+    missed: int
+    contributed: int
+
+    @classmethod
+    def from_tuple(cls, p: Any) -> ParticipantView:
+        return cls(int(p[0]), bool(p[1]), int(p[2]), int(p[3]), int(p[4]))
+
+
+@dataclass(frozen=True)
+class CommitmentView:
+    """`IRoundBook.Commitment`: one member's commitment in one round."""
+
+    state: CommitState
+    committed_at: int
+    delta_digest: bytes
+    start_digest: bytes
+
+    @classmethod
+    def from_tuple(cls, c: Any) -> CommitmentView:
+        return cls(CommitState(c[0]), int(c[1]), bytes(c[2]), bytes(c[3]))
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    """One participant across the book's rounds: its commitment and delta URI per round."""
+
+    node: str
+    participant: ParticipantView
+    share_bps: int
+    cells: list[CommitmentView]
+    delta_uris: list[str | None]  # per round; None where nothing was committed
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """A book's round timeline (what `nnc task rounds` prints and the web app shows)."""
+
+    book: BookView
+    rounds: list[RoundView]
+    rows: list[TimelineRow] = field(default_factory=list)
+
+
+class RoundBook:
+    """The RoundBook as seen by one account."""
+
+    def __init__(self, client: ChainClient) -> None:
+        self.client = client
+        self.contract = client.contract("RoundBook")
+
+    # ------------------------------------------------------------ transactions
+
+    def open(self, task_id: int, nodes: int, rounds: int, round_duration: int) -> TxReceipt:
+        """Declares a published task data-parallel: `nodes` (= its replication) train it in
+        `rounds` rounds of at most `round_duration` seconds (the task's requester only)."""
+        return self.client.transact(self.contract.functions.open(task_id, nodes, rounds, round_duration),
+                                    context=f"open the round book of task {task_id}")
+
+    def start(self, task_id: int) -> TxReceipt:
+        """Seats the market's assignees and opens round 1 (anyone, once the task is assigned)."""
+        return self.client.transact(self.contract.functions.start(task_id),
+                                    context=f"start the round book of task {task_id}")
+
+    def commit(self, task_id: int, round_: int, delta_digest: bytes, start_digest: bytes,
+               delta_uri: str) -> TxReceipt:
+        """Commits this account's delta for the open round, with the start weights it trained from."""
+        for name, digest in (("delta_digest", delta_digest), ("start_digest", start_digest)):
+            if len(digest) != 32:
+                raise ChainError(f"{name} must be a 32-byte SHA-256 digest, got {len(digest)} bytes")
+        return self.client.transact(
+            self.contract.functions.commit(task_id, round_, delta_digest, start_digest, delta_uri),
+            context=f"commit the delta of task {task_id} round {round_}")
+
+    def close_round(self, task_id: int) -> TxReceipt:
+        """Closes the open round after its deadline; the members that did not commit miss it."""
+        return self.client.transact(self.contract.functions.closeRound(task_id),
+                                    context=f"close the open round of task {task_id}")
+
+    def replace(self, task_id: int, node: str) -> TxReceipt:
+        """Opens the seat of a member that missed too many rounds (anyone)."""
+        return self.client.transact(self.contract.functions.replace(task_id, Web3.to_checksum_address(node)),
+                                    context=f"replace {node} in task {task_id}")
+
+    def join(self, task_id: int) -> TxReceipt:
+        """Seats this account in the book's first open seat (an eligible node)."""
+        return self.client.transact(self.contract.functions.join(task_id), context=f"join task {task_id}'s rounds")
+
+    def refute(self, task_id: int, node: str, round_: int) -> TxReceipt:
+        """Marks a (node, round) refuted (REFUTER_ROLE: the spot-check and arbitration)."""
+        return self.client.transact(
+            self.contract.functions.refute(task_id, Web3.to_checksum_address(node), round_),
+            context=f"refute {node} in task {task_id} round {round_}")
+
+    # ------------------------------------------------------------ views
+
+    def book(self, task_id: int) -> BookView:
+        return BookView.from_tuple(task_id, self.client.call(self.contract.functions.getBook(task_id),
+                                                             context=f"round book of task {task_id}"))
+
+    def round(self, task_id: int, round_: int) -> RoundView:
+        return RoundView.from_tuple(round_, self.client.call(self.contract.functions.getRound(task_id, round_),
+                                                             context=f"task {task_id} round {round_}"))
+
+    def participant(self, task_id: int, node: str) -> ParticipantView:
+        return ParticipantView.from_tuple(self.contract.functions.participantOf(
+            task_id, Web3.to_checksum_address(node)).call())
+
+    def commitment(self, task_id: int, round_: int, node: str) -> CommitmentView:
+        return CommitmentView.from_tuple(self.contract.functions.commitmentOf(
+            task_id, round_, Web3.to_checksum_address(node)).call())
+
+    def members(self, task_id: int) -> list[str | None]:
+        """The seat holders by seat (None: an open seat)."""
+        return [None if str(a) == ZERO_ADDRESS else str(a)
+                for a in self.contract.functions.membersOf(task_id).call()]
+
+    def participants(self, task_id: int) -> list[str]:
+        """Every node that ever held a seat, in the order it was seated."""
+        return [str(a) for a in self.contract.functions.participantsOf(task_id).call()]
+
+    def contributed_rounds(self, task_id: int, node: str) -> int:
+        return int(self.contract.functions.contributedRounds(task_id, Web3.to_checksum_address(node)).call())
+
+    def pay_shares(self, task_id: int) -> dict[str, int]:
+        """Each participant's share of the task's node pay in bps (summing to 10,000 once any
+        round was contributed)."""
+        nodes, shares = self.contract.functions.payShares(task_id).call()
+        return {str(n): int(s) for n, s in zip(nodes, shares, strict=True)}
+
+    def delta_uris(self, task_id: int) -> dict[tuple[int, str], str]:
+        """Where each committed delta lives, by (round, node), from the DeltaCommitted events."""
+        start = self.client.deployment.start_block if self.client.deployment else 0
+        logs = self.contract.events.DeltaCommitted().get_logs(from_block=start, argument_filters={"taskId": task_id})
+        return {(int(e["args"]["round"]), str(e["args"]["node"])): str(e["args"]["deltaURI"]) for e in logs}
+
+    def timeline(self, task_id: int) -> Timeline:
+        """The book, its rounds and, per participant, its commitment and delta URI in every round."""
+        book = self.book(task_id)
+        rounds = [self.round(task_id, r) for r in range(1, book.rounds + 1)]
+        nodes, cells = self.client.call(self.contract.functions.timeline(task_id),
+                                        context=f"round timeline of task {task_id}")
+        shares = self.pay_shares(task_id)
+        uris = self.delta_uris(task_id)
+        rows = []
+        for i, node in enumerate(str(n) for n in nodes):
+            row = [CommitmentView.from_tuple(c) for c in cells[i * book.rounds:(i + 1) * book.rounds]]
+            rows.append(TimelineRow(node, self.participant(task_id, node), shares.get(node, 0), row,
+                                    [uris.get((r, node)) for r in range(1, book.rounds + 1)]))
+        return Timeline(book, rounds, rows)
