@@ -41,13 +41,13 @@ def put_cmd(ctx: click.Context, file: Path, backend: str | None, recipients: tup
     settings = settings_of(ctx)
     store = store_from_settings(settings).backend(backend)
     if program:
-        from nnc.training.program_package import package_digest
+        from nnc.training.program_package import compiled, package_digest
 
         if not file.is_dir() or recipients:
             raise ConfigError(f"--program takes a package directory, stored in the clear: {file} is not one")
-        digest = package_digest(file)  # before the upload: a package that is not one fails here
+        package_digest(file)  # before the upload: a package that is not one fails here
         with bytes_bar(ctx, f"uploading {file.name}/") as on_progress:
-            uri, _ = put_directory(store, file, on_progress)
+            uri, digest = put_directory(store, file, on_progress, exclude=compiled)
         click.echo(uri)
         click.echo(f"digest {digest}")
         return

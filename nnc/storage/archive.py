@@ -21,16 +21,18 @@ import stat
 import tarfile
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Final, Literal
+from typing import IO, Final, Literal
 
 from nnc.errors import StorageError
 from nnc.storage.base import ProgressCallback, Store
 from nnc.storage.hashing import CHUNK_SIZE, sha256_file, sha256_stream
 
 ArchiveKind = Literal["tar", "tar.gz", "zip"]
+Exclude = Callable[[str], bool]
+"""Leaves a file out of a tree by its relative path (a program package's `__pycache__`)."""
 TREE_MAGIC: Final = b"nnc-tree-v1\n"
 _BLOCK: Final = tarfile.BLOCKSIZE
 _RECORD: Final = tarfile.RECORDSIZE
@@ -61,9 +63,10 @@ def _checked_name(name: str, where: object) -> str:
     return path.as_posix().removeprefix("./")
 
 
-def directory_files(root: Path) -> list[tuple[str, Path]]:
-    """(relative path, absolute path) of every regular file under `root`, sorted by relative path;
-    StorageError for a link or special file (a dataset is plain files)."""
+def directory_files(root: Path, exclude: Exclude | None = None) -> list[tuple[str, Path]]:
+    """(relative path, absolute path) of every regular file under `root` but those `exclude`
+    leaves out, sorted by relative path; StorageError for a link or special file (a dataset is
+    plain files)."""
     if not root.is_dir():
         raise StorageError(f"{root} is not a directory")
     found: list[tuple[str, Path]] = []
@@ -75,12 +78,14 @@ def directory_files(root: Path) -> list[tuple[str, Path]]:
             if stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
                 raise StorageError(f"{path}: not a regular file or directory (links and devices are not stored)")
             if stat.S_ISREG(mode):
-                found.append((_checked_name(path.relative_to(root).as_posix(), root), path))
+                relative = _checked_name(path.relative_to(root).as_posix(), root)
+                if exclude is None or not exclude(relative):
+                    found.append((relative, path))
     return sorted(found)
 
 
-def directory_entries(root: Path) -> list[TreeEntry]:
-    return [TreeEntry(rel, path.stat().st_size, sha256_file(path)) for rel, path in directory_files(root)]
+def directory_entries(root: Path, exclude: Exclude | None = None) -> list[TreeEntry]:
+    return [TreeEntry(rel, path.stat().st_size, sha256_file(path)) for rel, path in directory_files(root, exclude)]
 
 
 def archive_kind(path: Path) -> ArchiveKind | None:
@@ -143,32 +148,56 @@ def content_digest(path: Path) -> str:
     return sha256_file(path)
 
 
-def extract_archive(path: Path, dest: Path) -> Path:
+@dataclass(frozen=True)
+class ExtractLimits:
+    """The most an extraction may write: bytes in all and files (a package's bounds, against an
+    archive that inflates without end)."""
+
+    max_bytes: int
+    max_files: int
+
+
+def extract_archive(path: Path, dest: Path, *, exclude: Exclude | None = None,
+                    limits: ExtractLimits | None = None) -> Path:
     """Extracts the archive at `path` into the new directory `dest` (built beside it and renamed
-    into place, so `dest` is complete or absent). Unsafe members raise StorageError."""
+    into place, so `dest` is complete or absent), leaving out the files `exclude` names. Unsafe
+    members, a member given twice, or going over `limits` raise StorageError."""
     kind = archive_kind(path)
     if kind is None:
         raise StorageError(f"{path} is not a .tar, .tar.gz or .zip archive")
     dest.parent.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    written = files = 0
+
+    def write(name: str, source: IO[bytes]) -> None:
+        nonlocal written, files
+        if exclude is not None and exclude(name):
+            return
+        target = temp / name
+        if target.exists():
+            raise StorageError(f"{path}: member {name!r} appears twice")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        files += 1
+        with open(target, "wb") as out:
+            while chunk := source.read(CHUNK_SIZE):
+                written += len(chunk)
+                if limits is not None and (written > limits.max_bytes or files > limits.max_files):
+                    raise StorageError(f"{path}: extracts to over {limits.max_bytes} bytes or "
+                                       f"{limits.max_files} files")
+                out.write(chunk)
+
     try:
         if kind == "zip":
             with zipfile.ZipFile(path) as archive:
                 for info in archive.infolist():
-                    if info.is_dir():
-                        continue
-                    target = temp / _checked_name(info.filename, path)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    with archive.open(info) as source, open(target, "wb") as out:
-                        shutil.copyfileobj(source, out, CHUNK_SIZE)
+                    if not info.is_dir():
+                        with archive.open(info) as source:
+                            write(_checked_name(info.filename, path), source)
         else:
             for name, tar, member in _tar_members(path):
-                target = temp / name
-                target.parent.mkdir(parents=True, exist_ok=True)
                 handle = tar.extractfile(member)
                 assert handle is not None
-                with open(target, "wb") as out:
-                    shutil.copyfileobj(handle, out, CHUNK_SIZE)
+                write(name, handle)
         os.replace(temp, dest)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
@@ -187,9 +216,9 @@ class DirectoryTar:
     read (constant memory). Once read to the end, `digest` is the directory's tree digest, from
     the bytes that went out."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, exclude: Exclude | None = None) -> None:
         self.root = root
-        self._files = directory_files(root)
+        self._files = directory_files(root, exclude)
         self._sizes = [path.stat().st_size for _, path in self._files]
         body = sum(len(_header(rel, size)) + -(-size // _BLOCK) * _BLOCK
                    for (rel, _), size in zip(self._files, self._sizes, strict=True))
@@ -263,10 +292,12 @@ class _ProgressReader:
         return False
 
 
-def put_directory(store: Store, root: Path, on_progress: ProgressCallback | None = None) -> tuple[str, str]:
-    """Stores the directory `root` as its canonical tar, streamed (constant memory); returns its URI
-    and its tree digest (what a spec's `dataset.digest` pins)."""
-    tar = DirectoryTar(root)
+def put_directory(store: Store, root: Path, on_progress: ProgressCallback | None = None,
+                  exclude: Exclude | None = None) -> tuple[str, str]:
+    """Stores the directory `root` (but the files `exclude` names) as its canonical tar, streamed
+    (constant memory); returns its URI and its tree digest (what a spec's `dataset.digest` or
+    `program.digest` pins)."""
+    tar = DirectoryTar(root, exclude)
     if on_progress is not None:
         on_progress(0, tar.size)
     uri = store.put_stream(_ProgressReader(tar, on_progress))  # type: ignore[arg-type]

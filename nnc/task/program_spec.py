@@ -4,7 +4,8 @@ weights a model starts from.
 `program` names a Python source package by content address (`uri`: an archive, .tar, .tar.gz or
 .zip, in any store the node reads), the factory that makes its `nnc.training.program.Program`
 (`entry`, `module:factory`), the package's digest (`nnc.training.program_package.package_digest`:
-the same for a directory and for any archive of it) and the packages it imports beyond the
+the tree digest of its files, as for a dataset directory, the same for a directory and for any
+archive of it) and the packages it imports beyond the
 standard library, each with a version specifier a node's installed version must satisfy
 (`requires`, e.g. {"torch": ">=2.0"}). Its model is opaque to the protocol: the spec's `model`
 section is `{"kind": "program", "macs": ...}`, the requester's count of multiply-accumulates of one

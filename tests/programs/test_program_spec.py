@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import tarfile
 import zipfile
 from pathlib import Path
@@ -86,9 +87,40 @@ def test_an_archive_cannot_write_outside_its_root(tmp_path: Path) -> None:
         info = tarfile.TarInfo("../escaped.py")
         info.size = 1
         bundle.addfile(info, io.BytesIO(b"x"))
-    with pytest.raises(ProgramPackageError, match="leaves the package root"):
+    with pytest.raises(ProgramPackageError, match="unsafe member name '../escaped.py'"):
         unpack_package(archive, tmp_path / "dest")
     assert not (tmp_path / "escaped.py").exists()
+
+
+def test_compiled_files_are_neither_digested_nor_unpacked(tmp_path: Path) -> None:
+    package = tmp_path / "package"
+    shutil.copytree(RESNET, package)
+    (package / "__pycache__").mkdir(exist_ok=True)
+    (package / "__pycache__" / "resnet_cnn.cpython-311.pyc").write_bytes(b"crafted bytecode")
+    assert package_digest(package) == package_digest(RESNET)
+    archive = tmp_path / "with-pyc.tar"
+    with tarfile.open(archive, "w") as bundle:
+        bundle.add(package, arcname=".")
+    assert unpack_package(archive, tmp_path / "dest") == package_digest(RESNET)
+    assert not (tmp_path / "dest" / "__pycache__").exists(), "a node compiles the sources itself"
+
+
+def test_unpacking_refuses_a_member_twice_and_a_package_over_its_limits(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    twice = tmp_path / "twice.tar"
+    with tarfile.open(twice, "w") as bundle:
+        for content in (b"a", b"b"):
+            info = tarfile.TarInfo("program.py")
+            info.size = 1
+            bundle.addfile(info, io.BytesIO(content))
+    with pytest.raises(ProgramPackageError, match="member 'program.py' appears twice"):
+        unpack_package(twice, tmp_path / "dest")
+    monkeypatch.setattr("nnc.training.program_package.MAX_PACKAGE_BYTES", 1000)
+    big = tmp_path / "big.tar"
+    big.write_bytes(pack_package(RESNET))
+    with pytest.raises(ProgramPackageError, match="extracts to over 1000 bytes or 10000 files"):
+        unpack_package(big, tmp_path / "dest2")
+    assert not (tmp_path / "dest2").exists()
 
 
 def test_requirements_are_matched_against_installed_versions() -> None:
