@@ -100,3 +100,20 @@ def drive_straggler_book(devnet: Devnet) -> StragglerBook:
     for account in [*members[:2], replacement]:
         commit(account, 3)  # the last commitment closes round 3 and finishes the book
     return StragglerBook(task_id, members, straggler, replacement, address)
+
+
+def open_running_book(devnet: Devnet, members: list[int]) -> int:
+    """A second book over the same (registered, staked) nodes, left running in round 1 with only
+    the first member's delta committed: task id."""
+    requester_market = Market(devnet.client(REQUESTER))
+    now = int(devnet.client(REQUESTER).w3.eth.get_block("latest")["timestamp"])
+    task_id, _ = requester_market.publish(PublishRequest(
+        spec_digest=digest("running spec"), spec_uri="local://running-spec", budget=10**18, replication=3,
+        collateral=COLLATERAL, apply_deadline=now + 60, deadline=now + 3600))
+    RoundBook(devnet.client(REQUESTER)).open(task_id, 3, 3, ROUND_SECONDS)
+    for account in members:
+        Market(devnet.client(account)).apply(task_id)
+    requester_market.assign(task_id)
+    RoundBook(devnet.client(members[0])).commit(task_id, 1, digest("running delta", members[0], 1), start_of(1),
+                                                delta_uri(members[0], 1))
+    return task_id
