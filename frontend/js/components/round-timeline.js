@@ -3,8 +3,9 @@
 // delta digest it committed and a link to the delta; flagged rounds are marked in their column head;
 // the last column is the node's share of the pay. `timelineGrid` (pure) turns the API's body into
 // that grid; `roundTimeline` renders it. On a phone each node's row becomes a card of labelled cells.
-import { badge, h } from '../dom.js';
+import { h } from '../dom.js';
 import { short, when } from '../format.js';
+import { ENUMS } from '../generated/protocol.js';
 
 export const STATUS_TEXT = {
   counted: 'counted', refuted: 'refuted', committed: 'committed', missed: 'missed', pending: 'pending', not_seated: 'not seated',
@@ -72,7 +73,7 @@ export function timelineGrid(body) {
 function cellElement(cell, column) {
   return h('td', { 'data-label': column.flagged ? `${column.label} ⚑ flagged` : column.label, 'data-round': cell.round, 'data-status': cell.status, 'aria-label': cell.label,
     class: cell.flagged ? 'flagged' : null },
-  badge(cell.status), ' ',
+  h('span', { class: `badge ${cell.status}` }, cell.text), ' ',
   cell.digest ? h('code', { title: cell.deltaDigest }, cell.digest) : null, ' ',
   cell.uri ? h('a', { href: cell.uri, class: 'delta-link', title: cell.uri }, 'delta') : null,
   cell.startDisagrees ? h('span', { class: 'error' }, ' start differs') : null);
@@ -97,4 +98,27 @@ export function roundTimeline(body) {
     h('div', { class: 'table-wrap' }, h('table', { class: 'round-grid', id: 'round-timeline' },
       h('caption', { class: 'visually-hidden' }, grid.caption),
       h('thead', {}, head), h('tbody', {}, rows))));
+}
+
+const lower = (names, value) => (names[Number(value)] ?? String(value)).toLowerCase();
+
+// A RoundBook event of the task's audit trace in words (null for an event of another contract).
+export function describeRoundEvent(e) {
+  if (e.contract !== 'RoundBook') return null;
+  const a = e.args;
+  switch (e.name) {
+    case 'BookOpened': return `declared data-parallel: ${a.nodes} nodes, ${a.rounds} rounds of at most ${a.roundDuration} s, replaceable after ${a.maxMissedRounds} missed`;
+    case 'BookStatusChanged': return `round book ${lower(ENUMS.BookStatus, a.from)} → ${lower(ENUMS.BookStatus, a.to)}`;
+    case 'RoundStatusChanged': return `round ${a.round} ${lower(ENUMS.RoundStatus, a.from)} → ${lower(ENUMS.RoundStatus, a.to)}`;
+    case 'RoundOpened': return `round ${a.round} opened, closes by ${when(a.deadline)}`;
+    case 'DeltaCommitted': return `${short(a.node)} committed its round ${a.round} delta ${shortDigest(a.deltaDigest)}`;
+    case 'StartDigestDisputed': return `${short(a.node)} stated round ${a.round} start weights ${shortDigest(a.stated)}, not ${shortDigest(a.expected)}: round flagged`;
+    case 'DeltaDuplicated': return `${short(a.node)} committed in round ${a.round} the delta ${short(a.first)} committed: round flagged`;
+    case 'RoundContributed': return `${short(a.node)} contributed round ${a.round} (${a.contributed} in all)`;
+    case 'RoundMissed': return `${short(a.node)} missed round ${a.round} (${a.missed} missed)`;
+    case 'SeatOpened': return `${short(a.node)} replaced after ${a.missed} missed rounds: seat ${a.seat} open`;
+    case 'SeatFilled': return `${short(a.node)} took seat ${a.seat} from round ${a.round}`;
+    case 'RoundRefuted': return `${short(a.node)}'s round ${a.round} delta did not replay (found by ${short(a.refuter)}): book frozen`;
+    default: return null;
+  }
 }

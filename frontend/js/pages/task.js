@@ -3,7 +3,7 @@
 // model in the library. Refreshes until the task reaches a final state.
 import { api } from '../api.js';
 import { getDeployment } from '../chain.js';
-import { roundTimeline } from '../components/round-timeline.js';
+import { describeRoundEvent, roundTimeline } from '../components/round-timeline.js';
 import { badge, empty, h, table } from '../dom.js';
 import { amount, short, tokenSymbol, when } from '../format.js';
 import { ENUMS } from '../generated/protocol.js';
@@ -36,7 +36,7 @@ function describe(e, symbol) {
     case 'CollateralSlashed': return `${amount(a.amount, 'NNT')} collateral of ${short(a.node)} slashed`;
     case 'TaskSettled': return `settled: paid ${amount(a.paid, symbol)}, fee ${amount(a.fee, symbol)}, refund ${amount(a.refund, symbol)}`;
     case 'ReputationUpdated': return `reputation of ${short(a.node)}: ${a.previous} → ${a.current}`;
-    default: return Object.entries(a).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`).join(' ');
+    default: return describeRoundEvent(e) ?? Object.entries(a).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`).join(' ');
   }
 }
 
