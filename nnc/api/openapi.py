@@ -31,6 +31,7 @@ from nnc.api.responses import (
     ProposalList,
     RatingList,
     ReviewList,
+    RoundTimeline,
     RuntimeList,
     TaskDetail,
     TaskList,
@@ -142,6 +143,11 @@ def openapi_document() -> dict[str, Any]:
                                          ("400", "404"), [TASK_ID]),
             "/api/tasks/{task_id}/trace": _get("Every on-chain event of a task, in chain order, with its actor",
                                                "the audit trace", _ref(Trace), ("400", "404"), [TASK_ID]),
+            "/api/tasks/{task_id}/rounds": _get("A data-parallel task's round book and timeline: per round its "
+                                                "state, deadline and flag, per member its commitment and status, "
+                                                "with contributed rounds and pay shares (404: no book)",
+                                                "the round timeline", _ref(RoundTimeline), ("400", "404"),
+                                                [TASK_ID]),
             "/api/nodes": _get("Registered nodes", "a page of nodes", _ref(NodeList), ("400",), PAGE),
             "/api/nodes/{address}": _get("A node's profile, stake, reputation, earnings and history", "the node",
                                          _ref(NodeDetail), ("400", "404"),

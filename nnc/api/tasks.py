@@ -30,7 +30,7 @@ def list_tasks(ctx: ApiContext, filters: TaskFilter, page: Page) -> TaskList:
 def get_task(ctx: ApiContext, task_id: int) -> TaskDetail:
     """The indexed task, its live on-chain view, its nodes and what each was paid."""
     with ctx.index() as index:
-        row = _task_row(index, task_id)
+        row = require_task(index, task_id)
         seats = index.task_nodes(task_id)
         bonuses = {e["node"]: str(e["args"]["amount"]) for e in index.events(task_id) if e["name"] == "BonusGranted"}
     nodes: list[TaskNode] = [
@@ -47,7 +47,7 @@ def get_task(ctx: ApiContext, task_id: int) -> TaskDetail:
 def task_trace(ctx: ApiContext, task_id: int) -> Trace:
     """Every on-chain event of a task, of every protocol contract, in chain order, with its actor."""
     with ctx.index() as index:
-        _task_row(index, task_id)
+        require_task(index, task_id)
         events = index.events(task_id)
         indexed = index.last_block
     trace = [present_event(e, ctx.sender_of(e["tx_hash"]), ctx.timestamp_of(e["block_number"])) for e in events]
@@ -73,7 +73,8 @@ def _chain_view(view: TaskView) -> TaskChainView:
     }
 
 
-def _task_row(index: EventIndex, task_id: int) -> dict[str, Any]:
+def require_task(index: EventIndex, task_id: int) -> dict[str, Any]:
+    """The indexed task; NotFoundError naming the indexed range when there is none."""
     row = index.task(task_id)
     if row is None:
         known = index.queries.task_id_range()
@@ -82,4 +83,4 @@ def _task_row(index: EventIndex, task_id: int) -> dict[str, Any]:
     return row
 
 
-__all__ = ["get_task", "list_tasks", "task_trace", "token_symbol"]
+__all__ = ["get_task", "list_tasks", "require_task", "task_trace", "token_symbol"]

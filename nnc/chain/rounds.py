@@ -13,14 +13,14 @@ not replay (`refute`), which freezes the book. `pay_shares` is what the market w
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 from web3 import Web3
 from web3.types import TxReceipt
 
 from nnc.chain.client import ChainClient
-from nnc.errors import ChainError
+from nnc.errors import ChainError, ContractRevertError
 
 ZERO_ADDRESS = "0x" + "00" * 20
 
@@ -121,6 +121,22 @@ class CommitmentView:
         return cls(CommitState(c[0]), int(c[1]), bytes(c[2]), bytes(c[3]))
 
 
+class CellStatus(StrEnum):
+    """What one participant's cell of one round shows (`Timeline.status_of`); the value is the
+    API's name."""
+
+    NOT_SEATED = "not_seated"  # it held no seat when the round ran (before it joined, after it was replaced)
+    PENDING = "pending"  # seated, nothing committed, the round not closed (yet)
+    COMMITTED = "committed"  # committed, the round still open
+    COUNTED = "counted"  # a contributed round
+    REFUTED = "refuted"  # its delta did not replay
+    MISSED = "missed"  # seated and committed nothing by the deadline: a straggler's round
+
+
+_COMMITTED_STATUS = {CommitState.COMMITTED: CellStatus.COMMITTED, CommitState.COUNTED: CellStatus.COUNTED,
+                     CommitState.REFUTED: CellStatus.REFUTED}
+
+
 @dataclass(frozen=True)
 class TimelineRow:
     """One participant across the book's rounds: its commitment and delta URI per round."""
@@ -130,6 +146,7 @@ class TimelineRow:
     share_bps: int
     cells: list[CommitmentView]
     delta_uris: list[str | None]  # per round; None where nothing was committed
+    missed: list[bool] = field(default_factory=list)  # per round: a RoundMissed event named it
 
 
 @dataclass(frozen=True)
@@ -139,6 +156,19 @@ class Timeline:
     book: BookView
     rounds: list[RoundView]
     rows: list[TimelineRow] = field(default_factory=list)
+
+    def status_of(self, row: TimelineRow, round_: int) -> CellStatus:
+        """The status of `row`'s cell in round `round_` (1-based): a commitment's state, or why
+        there is none (missed by the deadline, not seated then, or not yet due)."""
+        cell = row.cells[round_ - 1]
+        if cell.state != CommitState.NONE:
+            return _COMMITTED_STATUS[cell.state]
+        if row.missed and row.missed[round_ - 1]:
+            return CellStatus.MISSED
+        seated_now = row.participant.seat != 0 and round_ >= row.participant.joined_round
+        if self.rounds[round_ - 1].status == RoundStatus.CLOSED or not seated_now:
+            return CellStatus.NOT_SEATED  # every member seated when a round closes without its delta misses it
+        return CellStatus.PENDING
 
 
 class RoundBook:
@@ -233,6 +263,23 @@ class RoundBook:
         logs = self.contract.events.DeltaCommitted().get_logs(from_block=start, argument_filters={"taskId": task_id})
         return {(int(e["args"]["round"]), str(e["args"]["node"])): str(e["args"]["deltaURI"]) for e in logs}
 
+    def missed_rounds(self, task_id: int) -> set[tuple[int, str]]:
+        """The (round, node) pairs of the members that committed nothing by a round's deadline,
+        from the RoundMissed events."""
+        start = self.client.deployment.start_block if self.client.deployment else 0
+        logs = self.contract.events.RoundMissed().get_logs(from_block=start, argument_filters={"taskId": task_id})
+        return {(int(e["args"]["round"]), str(e["args"]["node"])) for e in logs}
+
+    def find_timeline(self, task_id: int) -> Timeline | None:
+        """The timeline of task `task_id`'s book; None when the task has none (never declared
+        data-parallel)."""
+        try:
+            return self.timeline(task_id)
+        except ContractRevertError as exc:
+            if exc.name == "UnknownBook":
+                return None
+            raise
+
     def timeline(self, task_id: int) -> Timeline:
         """The book, its rounds and, per participant, its commitment and delta URI in every round."""
         book = self.book(task_id)
@@ -241,9 +288,11 @@ class RoundBook:
                                         context=f"round timeline of task {task_id}")
         shares = self.pay_shares(task_id)
         uris = self.delta_uris(task_id)
+        missed = self.missed_rounds(task_id)
         rows = []
         for i, node in enumerate(str(n) for n in nodes):
             row = [CommitmentView.from_tuple(c) for c in cells[i * book.rounds:(i + 1) * book.rounds]]
             rows.append(TimelineRow(node, self.participant(task_id, node), shares.get(node, 0), row,
-                                    [uris.get((r, node)) for r in range(1, book.rounds + 1)]))
+                                    [uris.get((r, node)) for r in range(1, book.rounds + 1)],
+                                    [(r, node) in missed for r in range(1, book.rounds + 1)]))
         return Timeline(book, rounds, rows)

@@ -11,7 +11,12 @@ import click
 from nnc.cli.context import client_of
 
 if TYPE_CHECKING:
-    from nnc.chain.rounds import CommitmentView, RoundView, Timeline
+    from nnc.chain.client import ChainClient
+    from nnc.chain.rounds import CellStatus, CommitmentView, RoundView, Timeline, TimelineRow
+
+_STATUS_TEXT = {"not_seated": "not seated", "pending": "-", "committed": "committed", "counted": "counted",
+                "refuted": "refuted", "missed": "missed: no commitment by the deadline"}
+"""How each `CellStatus` (a str enum, by value) reads in the timeline."""
 
 
 @click.command("rounds")
@@ -25,8 +30,9 @@ def rounds_cmd(ctx: click.Context, task_id: int) -> None:
         click.echo(line)
 
 
-def render_timeline(timeline: Timeline) -> list[str]:
-    """The lines `nnc task rounds` prints."""
+def render_timeline(timeline: Timeline, compact: bool = False) -> list[str]:
+    """The lines `nnc task rounds` prints; `compact` (what `nnc task status` shows): one line per
+    node, its status in each round (with the delta digest's first bytes) and its share."""
     from nnc.chain.rounds import BookStatus
 
     book = timeline.book
@@ -37,6 +43,11 @@ def render_timeline(timeline: Timeline) -> list[str]:
              f"  nodes {book.nodes} ({book.vacant} seat(s) open), {book.rounds} rounds of at most "
              f"{book.round_duration} s, replaceable after {book.max_missed_rounds} missed, "
              f"{book.total_contributed} contributed round(s)"]
+    if compact:
+        flagged = [str(r.round) for r in timeline.rounds if r.disputed]
+        if flagged:
+            lines.append(f"  flagged round(s) {', '.join(flagged)}: start digests disagree or a delta was copied")
+        return lines + [_compact_row(timeline, row) for row in timeline.rows]
     lines += [_round_line(r) for r in timeline.rounds]
     for row in timeline.rows:
         p = row.participant
@@ -44,9 +55,29 @@ def render_timeline(timeline: Timeline) -> list[str]:
         lines.append(f"  node {row.node}  {seat}, from round {p.joined_round}: contributed {p.contributed}, "
                      f"missed {p.missed}, share {row.share_bps} bps")
         for r, (cell, uri) in enumerate(zip(row.cells, row.delta_uris, strict=True), start=1):
-            shown = "not seated yet" if r < p.joined_round else _cell(cell, timeline.rounds[r - 1], uri)
-            lines.append(f"    round {r:<3} {shown}")
+            lines.append(f"    round {r:<3} {_cell(timeline.status_of(row, r), cell, timeline.rounds[r - 1], uri)}")
     return lines
+
+
+def echo_book_of(client: ChainClient, task_id: int) -> None:
+    """Prints task `task_id`'s round timeline, compact, when it has a round book (`nnc task status`)."""
+    from nnc.chain.rounds import RoundBook
+
+    if client.deployment is None or "RoundBook" not in client.deployment.addresses:
+        return
+    timeline = RoundBook(client).find_timeline(task_id)
+    if timeline is not None:
+        for line in render_timeline(timeline, compact=True):
+            click.echo(line)
+
+
+def _compact_row(timeline: Timeline, row: TimelineRow) -> str:
+    cells = []
+    for r, cell in enumerate(row.cells, start=1):
+        status = timeline.status_of(row, r)
+        digest = f" {cell.delta_digest.hex()[:8]}" if any(cell.delta_digest) else ""
+        cells.append(f"r{r} {status.value.replace('_', ' ')}{digest}")
+    return f"  node {row.node}  {' | '.join(cells)}  share {row.share_bps} bps"
 
 
 def _round_line(r: RoundView) -> str:
@@ -64,12 +95,10 @@ def _round_line(r: RoundView) -> str:
     return text
 
 
-def _cell(cell: CommitmentView, round_: RoundView, uri: str | None) -> str:
-    from nnc.chain.rounds import CommitState, RoundStatus
-
-    if cell.state == CommitState.NONE:
-        return "no commitment" if round_.status == RoundStatus.CLOSED else "-"
-    text = f"{cell.state.name.lower():<9} delta 0x{cell.delta_digest.hex()}"
+def _cell(status: CellStatus, cell: CommitmentView, round_: RoundView, uri: str | None) -> str:
+    if not any(cell.delta_digest):
+        return _STATUS_TEXT[status]
+    text = f"{_STATUS_TEXT[status]:<9} delta 0x{cell.delta_digest.hex()}"
     if uri:
         text += f"  {uri}"
     if any(round_.start_digest) and cell.start_digest != round_.start_digest:

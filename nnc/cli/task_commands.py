@@ -13,6 +13,7 @@ import click
 from nnc.chain.profiles import NNT, PROFILES, ProtocolParams, profile_params
 from nnc.cli.context import client_of, fmt_amount, settings_of, store_of
 from nnc.cli.progress import bytes_bar, stages_bar, steps_bar
+from nnc.cli.round_commands import echo_book_of
 from nnc.cli.task_options import task_terms_options
 from nnc.errors import ChainUnavailableError
 from nnc.node.estimate import (
@@ -169,7 +170,8 @@ def status_cmd(ctx: click.Context, task_id: int) -> None:
     """Show a task's state, nodes and results."""
     from nnc.chain.market import Market
 
-    market = Market(client_of(ctx, need_account=False))
+    client = client_of(ctx, need_account=False)
+    market = Market(client)
     task = market.task(task_id)
     click.echo(f"task {task_id}: {task.status.name.lower()}")
     click.echo(f"  requester    {task.requester}")
@@ -195,6 +197,7 @@ def status_cmd(ctx: click.Context, task_id: int) -> None:
         click.echo(f"  node {node}  {shown}  ({state}{', revealed' if seat.revealed else ''})")
     if any(task.result_digest):
         click.echo(f"  result       0x{task.result_digest.hex()}")
+    echo_book_of(client, task_id)  # a data-parallel task's round timeline
 
 
 @task_group.command("result")

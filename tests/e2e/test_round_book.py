@@ -5,93 +5,30 @@ contributed rounds; `nnc task rounds` prints the timeline from the chain."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from nnc.chain.market import Market, PublishRequest
-from nnc.chain.profiles import NNT
-from nnc.chain.registry import Registry
-from nnc.chain.rounds import BookStatus, CommitState, RoundBook, RoundStatus
+from nnc.chain.rounds import BookStatus, CellStatus, CommitState, RoundBook, RoundStatus
 from nnc.devnet import REQUESTER, Devnet
 from nnc.errors import ContractRevertError
-from tests.e2e.harness import advance_time
+from tests.e2e.round_books import WRONG_START, delta_uri, digest, drive_straggler_book, start_of
 
 pytestmark = pytest.mark.e2e
-
-ROUND_SECONDS = 120
-COLLATERAL = 10 * NNT
-
-
-def _digest(*parts: object) -> bytes:
-    return hashlib.sha256(repr(parts).encode()).digest()
-
-
-def _start_of(round_: int) -> bytes:
-    """The round's start weights as every honest member computes them (the init, then each outer step)."""
-    return _digest("start weights", round_)
-
-
-def _join_as_node(devnet: Devnet, account: int) -> None:
-    registry = Registry(devnet.client(account))
-    registry.register(_digest("profile", account), 1)
-    registry.stake(200 * NNT)
 
 
 def test_three_nodes_three_rounds_a_straggler_replaced_and_paid_by_contributed_rounds(chain: Devnet,
                                                                                        tmp_path: Path) -> None:
-    members = chain.node_indices()  # three node accounts
-    replacement = chain.voter  # a fourth account holding NNT
-    for account in [*members, replacement]:
-        _join_as_node(chain, account)
-    requester_market = Market(chain.client(REQUESTER))
-    now = int(chain.client(REQUESTER).w3.eth.get_block("latest")["timestamp"])
-    task_id, _ = requester_market.publish(PublishRequest(
-        spec_digest=_digest("spec"), spec_uri="local://spec", budget=10**18, replication=3, collateral=COLLATERAL,
-        apply_deadline=now + 60, deadline=now + 3600))
-    RoundBook(chain.client(REQUESTER)).open(task_id, 3, 3, ROUND_SECONDS)
-    for account in members:
-        Market(chain.client(account)).apply(task_id)
-    requester_market.assign(task_id)
-
-    books = {account: RoundBook(chain.client(account)) for account in [*members, replacement]}
+    driven = drive_straggler_book(chain)
+    task_id, members, straggler, replacement, address = (driven.task_id, driven.members, driven.straggler,
+                                                          driven.replacement, driven.address)
     anyone = RoundBook(chain.client(REQUESTER))
-    address = {account: chain.address(account) for account in [*members, replacement]}
-    straggler = members[2]
-
-    def commit(account: int, round_: int, start: bytes | None = None) -> None:
-        books[account].commit(task_id, round_, _digest("delta", account, round_), start or _start_of(round_),
-                              f"local://delta-{account}-{round_}")
-
-    # rounds 1 and 2: the third member commits nothing; each round closes at its deadline; in
-    # round 2 the second member states start weights other than the first's (the round is flagged)
-    wrong_start = _digest("weights it did not start from")
-    for round_ in (1, 2):
-        commit(members[0], round_)
-        commit(members[1], round_, wrong_start if round_ == 2 else None)
-        with pytest.raises(ContractRevertError) as err:
-            anyone.close_round(task_id)
-        assert err.value.name == "RoundDeadlineNotReached"
-        advance_time(chain, ROUND_SECONDS + 1)
-        anyone.close_round(task_id)
-    assert anyone.participant(task_id, address[straggler]).missed == 2
-
-    # anyone replaces it; it can commit no more; the fourth node takes its seat in round 3
-    anyone.replace(task_id, address[straggler])
-    with pytest.raises(ContractRevertError) as err:
-        commit(straggler, 3)
-    assert err.value.name == "NotMember"
-    books[replacement].join(task_id)
-    assert anyone.members(task_id) == [address[members[0]], address[members[1]], address[replacement]]
-    for account in [*members[:2], replacement]:
-        commit(account, 3)  # the last commitment closes round 3 and finishes the book
 
     book = anyone.book(task_id)
     assert (book.status, book.closed, book.total_contributed) == (BookStatus.FINISHED, 3, 7)
     assert [anyone.round(task_id, r).status for r in (1, 2, 3)] == [RoundStatus.CLOSED] * 3
-    assert anyone.round(task_id, 3).start_digest == _start_of(3)
+    assert anyone.round(task_id, 3).start_digest == start_of(3)
     assert [anyone.round(task_id, r).disputed for r in (1, 2, 3)] == [False, True, False]
     contributed = {a: anyone.contributed_rounds(task_id, address[a]) for a in [*members, replacement]}
     assert contributed == {members[0]: 3, members[1]: 3, straggler: 0, replacement: 1}
@@ -103,8 +40,11 @@ def test_three_nodes_three_rounds_a_straggler_replaced_and_paid_by_contributed_r
     timeline = anyone.timeline(task_id)
     rows = {row.node: row for row in timeline.rows}
     assert [c.state for c in rows[address[straggler]].cells] == [CommitState.NONE] * 3
-    assert rows[address[replacement]].delta_uris == [None, None, f"local://delta-{replacement}-3"]
-    assert rows[address[members[0]]].cells[1].delta_digest == _digest("delta", members[0], 2)
+    assert rows[address[replacement]].delta_uris == [None, None, delta_uri(replacement, 3)]
+    assert rows[address[members[0]]].cells[1].delta_digest == digest("delta", members[0], 2)
+    statuses = {a: [timeline.status_of(rows[address[a]], r) for r in (1, 2, 3)] for a in (straggler, replacement)}
+    assert statuses == {straggler: [CellStatus.MISSED, CellStatus.MISSED, CellStatus.NOT_SEATED],
+                        replacement: [CellStatus.NOT_SEATED, CellStatus.NOT_SEATED, CellStatus.COUNTED]}
 
     env = {"NNC_CONFIG": str(tmp_path / "absent.toml"), "NNC_RPC_URL": chain.rpc_url,
            "NNC_DEPLOYMENT_FILE": str(chain.deployment_file), "NNC_DATA_DIR": str(tmp_path / "cli"),
@@ -116,9 +56,19 @@ def test_three_nodes_three_rounds_a_straggler_replaced_and_paid_by_contributed_r
     assert f"task {task_id}: round book finished" in shown.stdout
     assert f"node {address[straggler]}  replaced, from round 1: contributed 0, missed 2, share 0 bps" in shown.stdout
     assert f"node {address[replacement]}  seat 3, from round 3: contributed 1, missed 0, share 1428 bps" in shown.stdout
-    assert f"(stated start 0x{wrong_start.hex()})" in shown.stdout and "FLAGGED" in shown.stdout
-    assert "round 2   not seated yet" in shown.stdout and "round 2   no commitment" in shown.stdout
-    assert f"counted   delta 0x{_digest('delta', replacement, 3).hex()}  local://delta-{replacement}-3" in shown.stdout
+    assert f"(stated start 0x{WRONG_START.hex()})" in shown.stdout and "FLAGGED" in shown.stdout
+    assert "round 2   not seated" in shown.stdout and "round 2   missed: no commitment" in shown.stdout
+    assert f"counted   delta 0x{digest('delta', replacement, 3).hex()}  {delta_uri(replacement, 3)}" in shown.stdout
+
+    # `nnc task status` prints the same timeline, one line per node
+    status = CliRunner().invoke(cli, ["task", "status", str(task_id)], env=env)
+    assert status.exit_code == 0, status.output
+    lines = status.stdout.splitlines()
+    assert f"task {task_id}: round book finished" in lines
+    assert "  flagged round(s) 2: start digests disagree or a delta was copied" in lines
+    assert f"  node {address[straggler]}  r1 missed | r2 missed | r3 not seated  share 0 bps" in lines
+    assert (f"  node {address[replacement]}  r1 not seated | r2 not seated | "
+            f"r3 counted {digest('delta', replacement, 3).hex()[:8]}  share 1428 bps") in lines
 
 
 def test_the_deployed_book_is_wired_to_the_market_and_its_refuters(chain: Devnet) -> None:

@@ -1,8 +1,9 @@
 // One task: its parameters, its live timeline (the audit trace: every on-chain event with block,
-// transaction and actor), its payouts and, once listed, its model in the library. Refreshes until the
-// task reaches a final state.
+// transaction and actor), its payouts, a data-parallel task's round timeline and, once listed, its
+// model in the library. Refreshes until the task reaches a final state.
 import { api } from '../api.js';
 import { getDeployment } from '../chain.js';
+import { describeRoundEvent, roundTimeline } from '../components/round-timeline.js';
 import { badge, empty, h, table } from '../dom.js';
 import { amount, short, tokenSymbol, when } from '../format.js';
 import { ENUMS } from '../generated/protocol.js';
@@ -35,7 +36,7 @@ function describe(e, symbol) {
     case 'CollateralSlashed': return `${amount(a.amount, 'NNT')} collateral of ${short(a.node)} slashed`;
     case 'TaskSettled': return `settled: paid ${amount(a.paid, symbol)}, fee ${amount(a.fee, symbol)}, refund ${amount(a.refund, symbol)}`;
     case 'ReputationUpdated': return `reputation of ${short(a.node)}: ${a.previous} → ${a.current}`;
-    default: return Object.entries(a).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`).join(' ');
+    default: return describeRoundEvent(e) ?? Object.entries(a).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`).join(' ');
   }
 }
 
@@ -44,6 +45,7 @@ export async function taskPage(id) {
   const summary = h('div', { class: 'card', id: 'task-summary', 'aria-live': 'polite', 'aria-atomic': 'false' });
   const payouts = h('div', { id: 'payouts' });
   const model = h('div', { id: 'task-model' });
+  const rounds = h('div', { id: 'task-rounds' });
   const timeline = h('ol', { class: 'timeline', id: 'timeline', 'aria-label': 'Timeline' });
   let timer = null;
   let shown = null;
@@ -81,6 +83,8 @@ export async function taskPage(id) {
         h('span', { class: 'mono', title: e.actor }, short(e.actor)), ' · tx ', h('span', { class: 'mono', title: e.tx }, short(e.tx))))));
     // Stop polling once the final status is in the timeline too: the status is read from the chain,
     // the timeline from the index, which may be a block behind when the status changes.
+    // A data-parallel task's round book: its events (RoundBook's) are in the task's trace.
+    if (trace.events.some((e) => e.contract === 'RoundBook')) rounds.replaceChildren(roundTimeline(await api.get(`/tasks/${id}/rounds`)));
     if (task.status === 'settled') await showModel();
     const traced = trace.events.some((e) => e.name === 'TaskStatusChanged' && STATUSES[Number(e.args.to)] === task.status);
     if (FINAL.has(task.status) && traced && timer) { clearInterval(timer); timer = null; }
@@ -100,7 +104,7 @@ export async function taskPage(id) {
 
   await load();
   timer = setInterval(() => load().catch(() => {}), 1500);
-  const element = h('section', {}, h('h1', {}, `Task #${id}`), summary, model, payouts,
+  const element = h('section', {}, h('h1', {}, `Task #${id}`), summary, model, payouts, rounds,
     h('h2', {}, 'Timeline'), h('p', { class: 'muted' }, 'Every on-chain event of this task, in chain order.'), timeline);
   return { element, cleanup: () => timer && clearInterval(timer) };
 }

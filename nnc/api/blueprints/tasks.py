@@ -1,4 +1,4 @@
-"""/api/tasks: the task list with filters, one task, its audit trace."""
+"""/api/tasks: the task list with filters, one task, its audit trace, its round timeline."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from nnc.api import tasks as service
 from nnc.api.context import current_context
+from nnc.api.rounds import task_rounds
 from nnc.api.validation import parse_page, parse_task_filters, parse_task_id
 
 tasks = Blueprint("tasks", __name__, url_prefix="/api/tasks")
@@ -24,3 +25,8 @@ def get_task(task_id: str) -> Response:
 @tasks.get("/<task_id>/trace")
 def task_trace(task_id: str) -> Response:
     return jsonify(service.task_trace(current_context(), parse_task_id(task_id)))
+
+
+@tasks.get("/<task_id>/rounds")
+def rounds(task_id: str) -> Response:
+    return jsonify(task_rounds(current_context(), parse_task_id(task_id)))

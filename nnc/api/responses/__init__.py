@@ -55,6 +55,7 @@ from nnc.api.responses.publishing import (
     UploadTarget,
     Validation,
 )
+from nnc.api.responses.rounds import RoundCell, RoundCommitment, RoundEntry, RoundMember, RoundTimeline
 from nnc.api.responses.scalars import (
     Address,
     Amount,
@@ -72,7 +73,7 @@ from nnc.api.responses.tasks import Task, TaskChainView, TaskDetail, TaskList, T
 RESPONSES: tuple[type, ...] = (
     Error, Event, Task, TaskList, TaskDetail, Trace, NodeSummary, NodeList, NodeDetail, Dispute, DisputeList,
     Proposal, ProposalList, Upload, UploadTarget, Validation, Estimate, Template, TemplateList, RuntimeList, Params,
-    Deployment, Health, Model, ModelList, ModelDetail, ModelSpec, RatingList, ReviewList)
+    Deployment, Health, Model, ModelList, ModelDetail, ModelSpec, RatingList, ReviewList, RoundTimeline)
 """Every body the API answers with: the OpenAPI document's component schemas."""
 
 __all__ = [
@@ -81,6 +82,7 @@ __all__ = [
     "ModelOwner", "ModelSpec", "NodeAssignment", "NodeBalances", "NodeClaimable", "NodeDetail", "NodeEarning",
     "NodeList", "NodeProfile", "NodeStake", "NodeSummary", "Params", "Proposal", "ProposalList", "ProposalStateName",
     "ProposalVote", "RESPONSES", "Rating", "RatingList", "RatingSummary", "ReputationInfo", "Review", "ReviewList",
+    "RoundCell", "RoundCommitment", "RoundEntry", "RoundMember", "RoundTimeline",
     "Runtime", "RuntimeList", "SettlementInfo", "StakingInfo", "StrategyInfo", "Task", "TaskChainView", "TaskDetail",
     "TaskList", "TaskNode",
     "TaskSpecDocument", "TaskStatusName", "Template", "TemplateList", "TokenInfo", "Trace", "Upload", "UploadKind",

@@ -9,6 +9,7 @@ from pydantic import Field, WithJsonSchema
 
 from nnc.chain.dispute import DisputeStatus
 from nnc.chain.governance import ProposalState
+from nnc.chain.rounds import BookStatus, CellStatus, RoundStatus
 from nnc.chain.types import Bond, TaskStatus
 from nnc.runtimes import RUNTIMES
 
@@ -31,6 +32,13 @@ BondName = Annotated[str, _enum_of([b.name.lower() for b in Bond], "the state of
 DisputeStatusName = Annotated[str, _enum_of([s.name.lower() for s in DisputeStatus if s != DisputeStatus.NONE])]
 ProposalStateName = Annotated[str, _enum_of([s.name.lower() for s in ProposalState] + ["unknown"],
                                             "unknown: the governor's state could not be read")]
+BookStatusName = Annotated[str, _enum_of([s.name.lower() for s in BookStatus if s != BookStatus.NONE])]
+RoundStatusName = Annotated[str, _enum_of([s.name.lower() for s in RoundStatus])]
+CellStatusName = Annotated[str, _enum_of(
+    [s.value for s in CellStatus],
+    "counted: a contributed round; refuted: its delta did not replay; committed: the round still open; "
+    "missed: seated and nothing committed by the deadline; pending: seated, the round not closed yet; "
+    "not_seated: it held no seat while the round ran")]
 Framework = Annotated[str, _enum_of(list(RUNTIMES))]
 UploadKind = Literal["spec", "profile", "dataset", "review"]
 TaskSpecDocument = Annotated[dict[str, Any], WithJsonSchema(
