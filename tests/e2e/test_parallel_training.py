@@ -1,0 +1,163 @@
+"""A data-parallel (DiLoCo) task trained by three worker daemons on a real devnet, round by round
+through its RoundBook, then settled by the market; its final weights equal the single-process
+reference run's bitwise. A straggler stops after round 1: the rounds close at their deadlines
+without it, the outer step renormalises, and once back it computes the same final weights from
+the chain and storage and submits them too."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from nnc.chain.rounds import BookStatus, CommitState, RoundBook
+from nnc.devnet import REQUESTER, Devnet
+from nnc.distributed import DilocoResult, reference_run
+from nnc.runtimes import builtin_program
+from nnc.storage import LocalStore
+from nnc.task import TaskSpec, parse_spec
+from nnc.task.publish import PublishError, PublishOptions, publish_task
+from nnc.training.digest import model_digest
+from nnc.worker.daemon import Worker
+from nnc.worker.state import Phase
+from tests.e2e.harness import TINY_SPEC, Network, advance_time, make_network, settings_for
+
+pytestmark = pytest.mark.e2e
+
+NODES, INNER, ROUNDS = 3, 8, 3
+
+
+def parallel_spec() -> TaskSpec:
+    data: dict[str, Any] = json.loads(TINY_SPEC.read_text())
+    data["name"] = "tiny digits MLP in rounds (tests)"
+    data["training"].update(steps=INNER * ROUNDS, checkpoint_interval=INNER * ROUNDS)
+    data["parallel"] = {"nodes": NODES, "inner_steps": INNER, "rounds": ROUNDS,
+                        "outer": {"optimizer": "nesterov", "lr": 0.7, "momentum": 0.9}}
+    return parse_spec(data)
+
+
+def same(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
+    return sorted(a) == sorted(b) and all(torch.equal(a[name], b[name]) for name in a)
+
+
+def final_model(worker: Worker, task_id: int) -> dict[str, torch.Tensor]:
+    weights: dict[str, torch.Tensor] = torch.load(worker.workdir(task_id) / "model.pt", weights_only=True)
+    return weights
+
+
+def book_of(net: Network) -> RoundBook:
+    return RoundBook(net.devnet.client(REQUESTER))
+
+
+def commits_in(book: RoundBook, task_id: int, round_: int, commits: int) -> Callable[[], bool]:
+    """Whether `round_` is the open round with `commits` commitments."""
+    return lambda: book.book(task_id).closed + 1 == round_ and book.round(task_id, round_).commits == commits
+
+
+def closed_up_to(book: RoundBook, task_id: int, round_: int) -> Callable[[], bool]:
+    return lambda: book.book(task_id).closed == round_
+
+
+def check_settled_on(net: Network, task_id: int, reference: DilocoResult, spec: TaskSpec,
+                     workers: list[Worker]) -> None:
+    """Every worker's model file is the reference's final weights bitwise, and so is its submitted digest."""
+    expected = "0x" + model_digest(reference.weights, spec.determinism.digest_decimals).hex()
+    for worker in workers:
+        record = worker.state.tasks[task_id]
+        assert record.phase == Phase.DONE and record.reason == "settled", (worker.tag, record)
+        assert record.result_digest == expected, worker.tag
+        assert same(final_model(worker, task_id), reference.weights), worker.tag
+
+
+def test_three_workers_train_three_rounds_equal_to_the_reference_and_settle(chain: Devnet, tmp_path: Path) -> None:
+    spec = parallel_spec()
+    net = make_network(chain, tmp_path, chain.node_indices())
+    task_id = net.publish(spec)  # replication = len(workers) = k; the round book is opened with it
+    book = book_of(net)
+    opened = book.book(task_id)
+    assert (opened.status, opened.nodes, opened.rounds) == (BookStatus.OPENED, NODES, ROUNDS)
+    assert opened.round_duration == int((600 - 60) * 0.9) // ROUNDS  # the default rule: 90% of the window
+
+    net.settle(task_id)
+
+    reference = reference_run(spec, builtin_program(spec))
+    check_settled_on(net, task_id, reference, spec, net.workers)
+    timeline = book.timeline(task_id)
+    assert timeline.book.status == BookStatus.FINISHED and timeline.book.total_contributed == NODES * ROUNDS
+    members = book.members(task_id)
+    rows = {row.node: row for row in timeline.rows}
+    for seat, member in enumerate(members):
+        assert member is not None
+        cells = rows[member].cells
+        assert [c.state for c in cells] == [CommitState.COUNTED] * ROUNDS
+        # seat s trained shard s: its committed deltas are the reference's node s, round by round
+        assert [c.delta_digest.hex() for c in cells] == [r.delta_digests[seat] for r in reference.rounds]
+        assert all(uri is not None and net.store.exists(uri) for uri in rows[member].delta_uris)
+    assert [timeline.rounds[r].start_digest.hex() for r in range(ROUNDS)] == \
+        [record.start_digest for record in reference.rounds]
+    assert not any(r.disputed for r in timeline.rounds)
+    shares = book.pay_shares(task_id)
+    assert sorted(shares.values()) == [3333, 3333, 3334]
+    assert all(worker.state.tasks[task_id].rounds == [1, 2, 3] for worker in net.workers)
+
+
+def test_a_straggler_misses_rounds_the_others_close_them_and_all_agree_on_the_renormalised_weights(
+        chain: Devnet, tmp_path: Path) -> None:
+    spec = parallel_spec()
+    net = make_network(chain, tmp_path, chain.node_indices())
+    task_id = net.publish(spec)
+    book = book_of(net)
+    net.run_until("round 1 closed", lambda: book.book(task_id).closed == 1)
+
+    # the first worker to act in a step: the last one's commitment closed round 1, and it went on
+    # to commit round 2 at once
+    straggler = net.workers.pop(0)  # stopped after round 1
+    straggler_address = straggler.node
+    seat = book.members(task_id).index(straggler_address) + 1
+    assert book.commitment(task_id, 2, straggler_address).state == CommitState.NONE
+    duration = book.book(task_id).round_duration
+    for round_ in (2, 3):
+        net.run_until(f"round {round_} committed by the two others", commits_in(book, task_id, round_, 2))
+        net.step()  # nothing closes it before its deadline
+        assert book.book(task_id).closed == round_ - 1
+        advance_time(chain, duration + 1)
+        net.run_until(f"round {round_} closed at its deadline by a member", closed_up_to(book, task_id, round_))
+    net.run_until("the two submitted", lambda: all(w.state.tasks[task_id].phase == Phase.SUBMITTED
+                                                   for w in net.workers))
+
+    # the straggler's daemon comes back (a new process on its state): it never trained rounds 2
+    # and 3, computes their outer steps from the chain and storage, and submits the same weights
+    account = next(a for a in chain.node_indices() if straggler.local.is_me(chain.address(a)))
+    back = Worker(settings_for(chain, tmp_path, account), chain.client(account), net.store)
+    assert back.state.tasks[task_id].rounds == [1]
+    net.workers.append(back)
+    net.settle(task_id)
+
+    reference = reference_run(spec, builtin_program(spec), absent={(seat - 1, 1), (seat - 1, 2)})
+    check_settled_on(net, task_id, reference, spec, net.workers)
+    assert not same(reference.weights, reference_run(spec, builtin_program(spec)).weights)
+    assert book.participant(task_id, straggler_address).missed == 2
+    assert book.contributed_rounds(task_id, straggler_address) == 1
+    shares = book.pay_shares(task_id)
+    assert shares[straggler_address] == 1428 and sorted(shares.values()) == [1428, 4285, 4287]
+    assert back.state.tasks[task_id].rounds == [1]
+
+
+def test_a_parallel_task_is_published_for_its_nodes_with_rounds_that_fit(chain: Devnet, tmp_path: Path) -> None:
+    spec = parallel_spec()
+    store = LocalStore(tmp_path / "store")
+    client = chain.client(REQUESTER)
+    with pytest.raises(PublishError, match=f"publish it with replication {NODES}, not 2"):
+        publish_task(client, store, spec, PublishOptions(budget=10**18, replication=2))
+    with pytest.raises(PublishError, match="shorter than the chain's shortest round"):
+        publish_task(client, store, spec, PublishOptions(budget=10**18, replication=NODES, round_duration=5))
+    with pytest.raises(PublishError, match="do not fit the execution window"):
+        publish_task(client, store, spec, PublishOptions(budget=10**18, replication=NODES, deadline=700,
+                                                            round_duration=300))
+    task_id, _ = publish_task(client, store, spec, PublishOptions(budget=10**18, replication=NODES,
+                                                                      deadline=700, round_duration=200))
+    assert RoundBook(client).book(task_id).round_duration == 200
