@@ -6,6 +6,7 @@ the chain and storage and submits them too."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,7 @@ import torch
 
 from nnc.chain.rounds import BookStatus, CommitState, RoundBook
 from nnc.devnet import REQUESTER, Devnet
-from nnc.distributed import DilocoResult, reference_run
+from nnc.distributed import DilocoResult, reference_run, tensor_bytes
 from nnc.runtimes import builtin_program
 from nnc.storage import LocalStore
 from nnc.task import TaskSpec, parse_spec
@@ -161,3 +162,37 @@ def test_a_parallel_task_is_published_for_its_nodes_with_rounds_that_fit(chain: 
     task_id, _ = publish_task(client, store, spec, PublishOptions(budget=10**18, replication=NODES,
                                                                       deadline=700, round_duration=200))
     assert RoundBook(client).book(task_id).round_duration == 200
+
+
+def test_a_member_committing_garbage_deltas_is_left_out_and_cannot_poison_the_honest_nodes(
+        chain: Devnet, tmp_path: Path) -> None:
+    """An attacker seated in the book commits, with digests that match, a delta full of NaN, bytes
+    that are no safetensors, and a delta of another model: the honest nodes leave each out alike and
+    end on the reference's weights without it (its rounds still count on chain until a spot-check
+    refutes them: not built yet)."""
+    spec = parallel_spec()
+    net = make_network(chain, tmp_path, chain.node_indices())
+    task_id = net.publish(spec)
+    net.workers[0].sync()  # the attacker's daemon applies for the task...
+    attacker = net.workers.pop(0)  # ...and is then replaced by a script committing garbage
+    attacker_book = RoundBook(attacker.client)
+    book = book_of(net)
+    net.run_until("the task assigned", lambda: bool(net.market().assignees(task_id)))
+    seat = net.market().assignees(task_id).index(attacker.node) + 1
+    reference_shapes = reference_run(spec, builtin_program(spec)).weights
+    garbage = [
+        tensor_bytes({name: torch.full_like(t, float("nan")) for name, t in reference_shapes.items()}),
+        b"not safetensors at all",
+        tensor_bytes({"layer.weight": torch.zeros(2, 2)}),
+    ]
+    for round_, blob in enumerate(garbage, start=1):
+        uri = net.store.put_bytes(blob)
+        attacker_book.commit(task_id, round_, hashlib.sha256(blob).digest(), b"\x01" * 32, uri)
+        net.run_until(f"round {round_} closed by the honest nodes' commitments", closed_up_to(book, task_id, round_))
+    net.run_until("the honest nodes submitted", lambda: all(w.state.tasks[task_id].phase == Phase.SUBMITTED
+                                                            for w in net.workers))
+
+    reference = reference_run(spec, builtin_program(spec), absent={(seat - 1, r) for r in range(ROUNDS)})
+    for worker in net.workers:
+        assert same(final_model(worker, task_id), reference.weights), worker.tag
+    assert book.contributed_rounds(task_id, attacker.node) == ROUNDS
