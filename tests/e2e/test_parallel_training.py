@@ -196,3 +196,33 @@ def test_a_member_committing_garbage_deltas_is_left_out_and_cannot_poison_the_ho
     for worker in net.workers:
         assert same(final_model(worker, task_id), reference.weights), worker.tag
     assert book.contributed_rounds(task_id, attacker.node) == ROUNDS
+
+
+def test_nnc_task_publish_takes_k_nodes_and_a_round_duration(chain: Devnet, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from nnc.cli import cli
+
+    spec_file = tmp_path / "parallel.json"
+    spec_file.write_text(parallel_spec().model_dump_json())
+    env = {"NNC_CONFIG": str(tmp_path / "absent.toml"), "NNC_RPC_URL": chain.rpc_url,
+           "NNC_DEPLOYMENT_FILE": str(chain.deployment_file), "NNC_KEY_FILE": str(chain.key_file(REQUESTER)),
+           "NNC_STORAGE_URL": f"local://{tmp_path / 'store'}", "NNC_DATA_DIR": str(tmp_path / "cli"),
+           "NNC_PRIVATE_KEY": None}
+    runner = CliRunner()
+    published = runner.invoke(cli, ["task", "publish", str(spec_file), "--budget", "1", "--round-duration", "90"],
+                              env=env)
+    assert published.exit_code == 0, published.output
+    task_id = int(published.stdout.split()[2])
+    book = RoundBook(chain.client(REQUESTER)).book(task_id)
+    assert (book.nodes, book.rounds, book.round_duration) == (NODES, ROUNDS, 90)
+    assert net_replication(chain, task_id) == NODES
+    refused = runner.invoke(cli, ["task", "publish", str(spec_file), "--budget", "1", "-r", "2"], env=env)
+    assert isinstance(refused.exception, PublishError)
+    assert f"replication {NODES}, not 2" in str(refused.exception)
+
+
+def net_replication(chain: Devnet, task_id: int) -> int:
+    from nnc.chain.market import Market
+
+    return Market(chain.client(REQUESTER)).task(task_id).replication
