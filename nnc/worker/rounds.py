@@ -72,6 +72,9 @@ log = logging.getLogger("nnc.worker.daemon")
 
 Weights = dict[str, torch.Tensor]
 
+LATE = frozenset({"RoundDeadlinePassed", "WrongRound", "AlreadyCommitted"})
+"""The book's refusals of a commitment that mean the round moved on while this node trained."""
+
 
 @dataclass
 class _Started:
@@ -171,7 +174,15 @@ class Rounds:
                 log.warning("task %d: %s round %d: the first committer stated start weights 0x%s…, this node "
                             "computed 0x%s… (the round will be flagged)", task_id, n.tag, round_,
                             stated.start_digest.hex()[:12], start_digest.hex()[:12])
-        self.book.commit(task_id, round_, delta_digest, start_digest, uri)
+        try:
+            self.book.commit(task_id, round_, delta_digest, start_digest, uri)
+        except ContractRevertError as exc:
+            if exc.name not in LATE:
+                raise
+            # trained past the round's deadline (or another pass of this node committed): this
+            # node is a straggler of the round, not a failed node; the caller's loop goes on
+            log.warning("task %d: %s round %d: commitment refused (%s): %s", task_id, n.tag, round_, exc.name, exc)
+            return
         n.state.note_round(task_id, round_)
         n.metrics.training_steps.inc(result.steps)
         log.info("task %d: %s round %d/%d (seat %d) committed delta 0x%s… at %s (loss %.4f, %.2f s)", task_id, n.tag,

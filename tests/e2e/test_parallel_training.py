@@ -17,7 +17,7 @@ import torch
 
 from nnc.chain.rounds import BookStatus, CommitState, RoundBook
 from nnc.devnet import REQUESTER, Devnet
-from nnc.distributed import DilocoResult, reference_run, tensor_bytes
+from nnc.distributed import DilocoResult, inner_round, reference_run, tensor_bytes
 from nnc.runtimes import builtin_program
 from nnc.storage import LocalStore
 from nnc.task import TaskSpec, parse_spec
@@ -226,3 +226,37 @@ def net_replication(chain: Devnet, task_id: int) -> int:
     from nnc.chain.market import Market
 
     return Market(chain.client(REQUESTER)).task(task_id).replication
+
+
+def test_a_node_whose_training_outlasts_the_round_is_its_straggler_not_a_failure(
+        chain: Devnet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last node of a step trains round 1 past its deadline (chain time is moved on while it
+    trains, as a slow machine would see it): the book refuses its late commitment, and it closes
+    the round itself, trains round 2 from the others' outer step, and the task settles on the
+    reference's weights without its round-1 delta."""
+    import nnc.worker.rounds as rounds_module
+
+    spec = parallel_spec()
+    net = make_network(chain, tmp_path, chain.node_indices())
+    task_id = net.publish(spec)
+    book = book_of(net)
+    slow = net.workers[-1]
+    slowed: list[int] = []
+
+    def slow_first_round(*args: Any, **kwargs: Any) -> Any:
+        result = inner_round(*args, **kwargs)
+        if args[5] == 0 and book.round(task_id, 1).commits == 2 and not slowed:  # the slow node's round 1
+            slowed.append(1)
+            advance_time(chain, book.book(task_id).round_duration + 1)
+        return result
+
+    monkeypatch.setattr(rounds_module, "inner_round", slow_first_round)
+    net.settle(task_id)
+
+    assert slowed
+    seat = book.members(task_id).index(slow.node) + 1
+    assert book.commitment(task_id, 1, slow.node).state == CommitState.NONE
+    assert book.participant(task_id, slow.node).missed == 1
+    assert slow.state.tasks[task_id].rounds == [2, 3]
+    reference = reference_run(spec, builtin_program(spec), absent={(seat - 1, 0)})
+    check_settled_on(net, task_id, reference, spec, net.workers)
