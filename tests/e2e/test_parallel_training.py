@@ -83,6 +83,13 @@ def test_three_workers_train_three_rounds_equal_to_the_reference_and_settle(chai
     assert (opened.status, opened.nodes, opened.rounds) == (BookStatus.OPENED, NODES, ROUNDS)
     assert opened.round_duration == int((600 - 60) * 0.9) // ROUNDS  # the default rule: 90% of the window
 
+    net.run_until("round 1 closed", lambda: book.book(task_id).closed >= 1)
+    # the first worker's daemon restarts between rounds: a fresh process on its saved state
+    # recomputes the start weights from the chain and storage and goes on
+    first = net.workers[0]
+    account = next(a for a in chain.node_indices() if first.local.is_me(chain.address(a)))
+    net.workers[0] = Worker(settings_for(chain, tmp_path, account), chain.client(account), net.store)
+    assert net.workers[0].state.tasks[task_id].rounds == [1]
     net.settle(task_id)
 
     reference = reference_run(spec, builtin_program(spec))
