@@ -223,6 +223,18 @@ class RoundBook:
 
     # ------------------------------------------------------------ views
 
+    def min_round_duration(self) -> int:
+        """The shortest round a requester may declare now, in seconds."""
+        return int(self.client.call(self.contract.functions.minRoundDuration(), context="the shortest round"))
+
+    def seatings(self, task_id: int) -> list[tuple[int, str, int]]:
+        """Every seat filled, in order, as (seat (1-based), node, round it trains from), from the
+        SeatFilled events: the holder of a seat in a round is the last one seated by then."""
+        start = self.client.deployment.start_block if self.client.deployment else 0
+        logs = self.contract.events.SeatFilled().get_logs(from_block=start, argument_filters={"taskId": task_id})
+        ordered = sorted(logs, key=lambda e: (e["blockNumber"], e["logIndex"]))
+        return [(int(e["args"]["seat"]), str(e["args"]["node"]), int(e["args"]["round"])) for e in ordered]
+
     def book(self, task_id: int) -> BookView:
         return BookView.from_tuple(task_id, self.client.call(self.contract.functions.getBook(task_id),
                                                              context=f"round book of task {task_id}"))

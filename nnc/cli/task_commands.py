@@ -140,10 +140,13 @@ def _pricing_terms(ctx: click.Context, offline: bool, profile: ProtocolParams) -
 @click.argument("spec_file", type=click.Path(path_type=Path))
 @click.option("--budget", required=True, help="budget in whole tokens, e.g. 0.5")
 @task_terms_options(apply_window=60)
+@click.option("--round-duration", type=int, default=None,
+              help="seconds per round of a parallel task (default: 90% of deadline − apply window, split over "
+                   "its rounds)")
 @click.pass_context
 def publish_cmd(ctx: click.Context, spec_file: Path, budget: str, token: str, replication: int,
                 collateral: str, apply_window: int, deadline: int, min_class: int, min_reputation: int,
-                strategy: str) -> None:
+                strategy: str, round_duration: int | None) -> None:
     """Store SPEC_FILE, escrow the budget and publish the task."""
     from nnc.task.publish import PublishOptions, parse_amount, publish_task, resolve_token
 
@@ -154,11 +157,13 @@ def publish_cmd(ctx: click.Context, spec_file: Path, budget: str, token: str, re
 
         check_base_model(client, store_of(ctx), spec)
     token_address = resolve_token(client, token)
+    if spec.parallel is not None and replication == 1:  # the default: a parallel task takes one node per shard
+        replication = spec.parallel.nodes
     options = PublishOptions(
         budget=parse_amount(client, budget, token_address), token=token_address, replication=replication,
         collateral=parse_amount(client, collateral, str(client.token.address)),
         apply_window=apply_window, deadline=deadline, min_hardware_class=min_class,
-        min_reputation=min_reputation, strategy=strategy)
+        min_reputation=min_reputation, strategy=strategy, round_duration=round_duration)
     task_id, spec_uri = publish_task(client, store_of(ctx), spec, options)
     click.echo(f"published task {task_id} (spec {spec_uri})")
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import torch
@@ -40,10 +42,12 @@ class DilocoResult:
 
 
 def reference_run(spec: TaskSpec, program: Program, *, plan: DilocoPlan | None = None,
-                  data: TrainData | None = None) -> DilocoResult:
+                  data: TrainData | None = None, absent: Collection[tuple[int, int]] = ()) -> DilocoResult:
     """All `k × R` inner rounds (nodes in order within a round) and the `R` outer steps, from the
     seeded initial weights: the result `run_local`, and any set of nodes following the algorithm,
-    must equal bitwise. `plan` defaults to `plan_of(spec)`, `data` to `program.load_data(None)`."""
+    must equal bitwise. `plan` defaults to `plan_of(spec)`, `data` to `program.load_data(None)`.
+    `absent` holds the (node, round) pairs, 0-based, that hand in no delta (stragglers): the outer
+    step renormalises over the others, and their record's digest is the empty string."""
     plan = plan or plan_of(spec)
     data = data if data is not None else program.load_data(None)
     shards = shard_indices(data.n_train, plan.nodes, spec.schedule.seed)
@@ -51,13 +55,17 @@ def reference_run(spec: TaskSpec, program: Program, *, plan: DilocoPlan | None =
     state = OuterState()
     records = []
     for round_index in range(plan.rounds):
-        results = [inner_round(spec, program, weights, shards[node], node, round_index, plan=plan, data=data)
+        results = [None if (node, round_index) in absent
+                   else inner_round(spec, program, weights, shards[node], node, round_index, plan=plan, data=data)
                    for node in range(plan.nodes)]
         with deterministic_torch(spec.determinism.threads):
-            next_weights, state = outer_step(weights, [r.delta for r in results], state, plan.outer)
-        records.append(RoundRecord(round_index, tensor_digest(weights), [tensor_digest(r.delta) for r in results],
-                                   tensor_digest(next_weights), [r.final_loss for r in results]))
+            next_weights, state = outer_step(weights, [None if r is None else r.delta for r in results], state,
+                                             plan.outer)
+        records.append(RoundRecord(round_index, tensor_digest(weights),
+                                   ["" if r is None else tensor_digest(r.delta) for r in results],
+                                   tensor_digest(next_weights),
+                                   [math.nan if r is None else r.final_loss for r in results]))
         logger.info("%s: round %d/%d done, losses %s", spec.name, round_index + 1, plan.rounds,
-                    ", ".join(f"{r.final_loss:.4f}" for r in results))
+                    ", ".join("-" if r is None else f"{r.final_loss:.4f}" for r in results))
         weights = next_weights
     return DilocoResult(weights, state, records)

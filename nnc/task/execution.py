@@ -64,9 +64,9 @@ def resolve_device(spec: TaskSpec, cuda_available: bool, *, replay: bool = False
 
 def mode_problem(spec: TaskSpec, replication: int) -> str | None:
     """Why `spec` may not be published with `replication` nodes (None: it may)."""
-    if spec.parallel is not None and replication != 1:
-        return (f"a parallel task is trained by its {spec.parallel.nodes} nodes, one per shard: publish it with "
-                f"replication 1, not {replication}")
+    if spec.parallel is not None and replication != spec.parallel.nodes:
+        return (f"a parallel task is trained by its {spec.parallel.nodes} nodes together, one per shard, each "
+                f"assigned by the market: publish it with replication {spec.parallel.nodes}, not {replication}")
     if replication > 1 and may_use_gpu(spec) and (spec.execution is None or spec.execution.device_model is None):
         return (f"replicate mode (replication {replication}) needs bitwise agreement, which GPUs of different "
                 f"models do not promise: a task with execution.device {spec.device!r} replicates only with "

@@ -16,7 +16,8 @@ What the rest of the spec means for such a task:
 - The task's compute units are `nodes ×` those of its `training` schedule (`nnc.task.cost`).
 - Only frameworks whose runtime drives a torch `Program` (not `jax`), on the CPU (`execution.device`
   'cpu'): the outer step is checked bitwise, which this slice guarantees on the CPU only.
-- It is published with replication 1: each shard has its one node (`nnc.task.execution`).
+- It is published with replication `nodes`: the market assigns the `k` nodes, one per shard
+  (`nnc.task.execution`), and the requester opens its round book (`nnc.task.publish`).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from web3 import Web3
 from nnc.chain.client import ChainClient
 from nnc.chain.deployment import STRATEGY_CONTRACTS
 from nnc.chain.market import Market, PublishRequest
+from nnc.chain.rounds import RoundBook
 from nnc.chain.types import ETH
 from nnc.errors import NNCError, TaskSpecError
 from nnc.storage import Store
@@ -18,6 +19,10 @@ from nnc.task.execution import mode_problem
 from nnc.task.spec import TaskSpec, canonical_json, parse_spec, spec_digest
 
 MAX_REPLICATION = 8
+
+ROUNDS_SHARE_OF_WINDOW = 0.9
+"""The share of a parallel task's execution window (deadline − apply window) its rounds may take
+by default; the rest is kept for the last outer step, storing the model and submitting it."""
 
 
 class PublishError(NNCError):
@@ -35,6 +40,7 @@ class PublishOptions:
     min_hardware_class: int = 0
     min_reputation: int = 0  # 0..10000
     strategy: str = "first-come"  # a key of STRATEGY_CONTRACTS
+    round_duration: int | None = None  # seconds per round of a parallel task (None: `round_duration`'s rule)
 
     def check(self) -> None:
         if self.budget <= 0:
@@ -52,6 +58,34 @@ class PublishOptions:
         if self.deadline <= self.apply_window:
             raise PublishError(f"deadline ({self.deadline} s) must come after the apply window "
                                f"({self.apply_window} s)")
+        if self.round_duration is not None and self.round_duration <= 0:
+            raise PublishError(f"round duration must be positive seconds (got {self.round_duration})")
+
+
+def round_duration(spec: TaskSpec, options: PublishOptions) -> int:
+    """The round duration a parallel task's book is opened with: `options.round_duration` when set,
+    else `ROUNDS_SHARE_OF_WINDOW` of the execution window (deadline − apply window) split evenly
+    over the spec's rounds, in whole seconds. Every round of a book may run to its deadline (a
+    straggler), so the rounds together must fit the window, with time left to submit."""
+    assert spec.parallel is not None
+    if options.round_duration is not None:
+        return options.round_duration
+    return int((options.deadline - options.apply_window) * ROUNDS_SHARE_OF_WINDOW) // spec.parallel.rounds
+
+
+def check_rounds(spec: TaskSpec, options: PublishOptions, min_round_duration: int) -> int:
+    """The round duration of a parallel task (`round_duration`), checked against the chain's
+    shortest round and the execution window (what `RoundBook.open` would refuse)."""
+    assert spec.parallel is not None
+    duration, rounds = round_duration(spec, options), spec.parallel.rounds
+    window = options.deadline - options.apply_window
+    if duration < min_round_duration:
+        raise PublishError(f"{spec.name}: rounds of {duration} s are shorter than the chain's shortest round "
+                           f"({min_round_duration} s): give a longer deadline or a round duration")
+    if duration * rounds > window:
+        raise PublishError(f"{spec.name}: {rounds} rounds of {duration} s do not fit the execution window "
+                           f"({window} s between the apply window and the deadline)")
+    return duration
 
 
 def resolve_token(client: ChainClient, token: str) -> str:
@@ -83,7 +117,8 @@ def publish_task(client: ChainClient, store: Store, spec: TaskSpec, options: Pub
 
     Options are checked before anything is stored or sent (the execution window against the
     market's minimum too, and the replication against the spec's device: `nnc.task.execution`);
-    the contract checks the chain's part again.
+    the contract checks the chain's part again. A parallel task's round book is opened right
+    after publishing (`round_duration`'s rule); it lives on the chain only if both go through.
     """
     options.check()
     problem = mode_problem(spec, options.replication)
@@ -94,6 +129,8 @@ def publish_task(client: ChainClient, store: Store, spec: TaskSpec, options: Pub
     if options.deadline - options.apply_window < need:
         raise PublishError(f"the deadline ({options.deadline} s) must leave at least the market's minimum execution "
                            f"window ({need} s) after the apply window ({options.apply_window} s)")
+    book = RoundBook(client) if spec.parallel is not None else None
+    duration = check_rounds(spec, options, book.min_round_duration()) if book is not None else 0
     data = canonical_json(spec)
     spec_uri = store.put_bytes(data)
     now = client.block_timestamp()
@@ -105,6 +142,9 @@ def publish_task(client: ChainClient, store: Store, spec: TaskSpec, options: Pub
         compute_units=compute_units(spec), min_reputation=options.min_reputation,
         strategy=str(client.contract(STRATEGY_CONTRACTS[options.strategy]).address))
     task_id, _ = market.publish(request)
+    if book is not None:  # a parallel task: its k nodes train it in rounds recorded by the book
+        assert spec.parallel is not None
+        book.open(task_id, spec.parallel.nodes, spec.parallel.rounds, duration)
     return task_id, spec_uri
 
 

@@ -36,6 +36,7 @@ from nnc.worker.intake import fetch_spec
 from nnc.worker.node import Node
 from nnc.worker.privacy import model_recipients, seal_model
 from nnc.worker.reporting import SnapshotPoster, abandon_reason
+from nnc.worker.rounds import Rounds
 from nnc.worker.sandboxed_training import run_training
 from nnc.worker.state import Phase
 
@@ -49,6 +50,7 @@ class Execution:
     def __init__(self, node: Node) -> None:
         self.node = node
         self.verifier = Verifier(node.client, node.store, node.home, node.sandbox_limits())
+        self.rounds = Rounds(node)
 
     def work(self, stop: StopFlag) -> None:
         """Executes the assigned tasks, reveals the submitted ones, runs the picked spot-checks."""
@@ -117,6 +119,11 @@ class Execution:
             files = fetch_task_files(spec, n.client, n.store, n.home / "cache", n.key.private)
             if spec.inference is not None:
                 result_digest, result_uri, summary = self.run_inference(task_id, spec, workdir, dataset_file, files)
+            elif spec.parallel is not None:  # trained with the other nodes, round by round (nnc.worker.rounds)
+                outcome = self.rounds.advance(task_id, spec, workdir, dataset_file)
+                if outcome is None:
+                    return  # a round is under way: on again at the next pass
+                result_digest, result_uri, summary = outcome
             else:
                 result_digest, result_uri, summary = self.run_training(task_id, spec, workdir, dataset_file, files)
             # kept before sending: a restart after the commitment still knows what to reveal

@@ -63,6 +63,7 @@ class TaskRecord:
     result_uri: str = ""
     salt: str = ""  # of the result commitment (decimal), to open it in a dispute
     revealed: bool = False  # the result URI is published on-chain (revealResult)
+    rounds: list[int] = field(default_factory=list)  # a parallel task's rounds this node committed (1-based)
 
 
 @dataclass
@@ -119,7 +120,8 @@ class WorkerState:
                                     spec_uri=v.get("spec_uri", ""),
                                     result_digest=v.get("result_digest", ""),
                                     result_uri=v.get("result_uri", ""), salt=v.get("salt", ""),
-                                    revealed=bool(v.get("revealed", False)))
+                                    revealed=bool(v.get("revealed", False)),
+                                    rounds=[int(r) for r in v.get("rounds", [])])
                  for k, v in data.get("tasks", {}).items()}
         return cls(path=path, last_block=int(data["last_block"]), tasks=tasks,
                    checks=[int(t) for t in data.get("checks", [])],
@@ -159,6 +161,13 @@ class WorkerState:
         self.tasks[task_id] = record
         self.save()
         return record
+
+    def note_round(self, task_id: int, round_: int) -> None:
+        """Notes that this node committed its delta of a parallel task's round (saved; idempotent)."""
+        record = self.tasks[task_id]
+        if round_ not in record.rounds:
+            record.rounds = sorted([*record.rounds, round_])
+            self.save()
 
     def in_phase(self, phase: Phase) -> list[int]:
         return sorted(t for t, r in self.tasks.items() if r.phase == phase)

@@ -107,13 +107,14 @@ def test_parallel_needs_a_torch_program_on_the_cpu() -> None:
         parse_spec(jax)
 
 
-def test_a_parallel_task_costs_its_nodes_times_its_schedule_and_is_not_replicated(spec: TaskSpec) -> None:
+def test_a_parallel_task_costs_its_nodes_times_its_schedule_and_is_published_for_its_nodes(spec: TaskSpec) -> None:
     single = spec.model_copy(update={"parallel": None})
     flops = 6 * model_macs(spec) * spec.schedule.batch_size * spec.schedule.steps
     assert compute_units(spec) == -(-NODES * flops // 1_000_000) > compute_units(single) == -(-flops // 1_000_000)
-    assert mode_problem(spec, 1) is None
-    problem = mode_problem(spec, 2)
-    assert problem is not None and "replication 1, not 2" in problem
+    assert mode_problem(spec, NODES) is None
+    for wrong in (1, NODES + 1):
+        problem = mode_problem(spec, wrong)
+        assert problem is not None and f"replication {NODES}, not {wrong}" in problem
 
 
 # --- shards -------------------------------------------------------------------------------------
