@@ -5,6 +5,7 @@ import {IMarketConfig} from "../interfaces/IMarketConfig.sol";
 import {INodeRegistry} from "../interfaces/INodeRegistry.sol";
 import {IReputation} from "../interfaces/IReputation.sol";
 import {IRewardsPool} from "../interfaces/IRewardsPool.sol";
+import {IRoundBook} from "../interfaces/IRoundBook.sol";
 import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SettlementMath} from "./SettlementMath.sol";
@@ -17,6 +18,8 @@ import {TaskState} from "./TaskState.sol";
 ///      leaves the market's bytecode), on the storage the market passes in. Events are the
 ///      market's ({ITaskMarket}). See {ITaskMarket} for the rules and {SettlementMath} for the formula.
 library TaskSettlement {
+    uint256 private constant BPS = 10_000;
+
     /// @dev What every paid node of one settlement shares.
     struct Pay {
         uint256 computeUnits;
@@ -30,6 +33,12 @@ library TaskSettlement {
         uint256 earlyCutoff;
         bool record; // a majority: record each paid node's gain, weighted by what it was paid
         bool rejected; // below the acceptance threshold: the base weight only, no bonus, no gain
+        uint256 left; // budget not yet paid out as gross
+        // data-parallel: the task's round book started, each node is paid by its share of rounds
+        address[] bookNodes; // every node that held a seat (none: the book never started, or none)
+        uint16[] bookShares; // their pay shares in bps, summing to 10,000 (all 0: no round contributed)
+        uint256 k; // replication, the number of seats
+        uint256 shareBps; // the node being paid: its book share
     }
 
     /// @dev The active assignees of a task with their results.
@@ -136,6 +145,12 @@ library TaskSettlement {
         ctx.record = agreed != bytes32(0);
         ctx.rejected = t.rejected;
         if (ctx.rejected) ctx.bonus = 0;
+        ctx.left = t.budget;
+        ctx.k = t.replication;
+        if (address(deps.roundBook) != address(0)) {
+            // empty for a task without a book or with a book never started: paid as replicas
+            (ctx.bookNodes, ctx.bookShares) = deps.roundBook.payShares(taskId);
+        }
         uint256 n = s.nodes.length;
         for (uint256 i; i < n; ++i) {
             if (agreed != bytes32(0) && s.digests[i] != agreed) continue;
@@ -144,6 +159,14 @@ library TaskSettlement {
                 // delivered nothing: not paid (its share goes back), recorded Missed
                 deps.reputation.record(node, taskId, IReputation.Outcome.Missed);
                 continue;
+            }
+            if (ctx.bookNodes.length != 0) {
+                ctx.shareBps = _bookShare(ctx, node);
+                if (ctx.shareBps == 0) {
+                    // contributed no round of the book (a free rider): likewise unpaid, Missed
+                    deps.reputation.record(node, taskId, IReputation.Outcome.Missed);
+                    continue;
+                }
             }
             (uint256 gross, uint256 fee) = _payNode(taskId, node, seats[node], ctx, claimable, deps);
             grossSum += gross;
@@ -167,7 +190,17 @@ library TaskSettlement {
             : SettlementMath.factor(
                 w.baseWeightBps, w.qualityWeightBps, w.reputationWeightBps, ctx.quality, deps.reputation.reputationOf(node)
             );
-        gross = SettlementMath.gross(SettlementMath.cost(p.price, ctx.computeUnits, ctx.share), factor);
+        uint256 cost = SettlementMath.cost(p.price, ctx.computeUnits, ctx.share);
+        if (ctx.bookNodes.length != 0) {
+            // by rounds: cost_i' = cost_i * shareBps_i * k / BPS. Within the budget: cost_i <= share
+            // (`SettlementMath.cost`) and the paid nodes' shares sum to at most the book's 10,000,
+            // so sum(cost_i') <= share * k * 10,000 / BPS = share * k <= budget, and gross <= cost
+            // (factor <= BPS). The cap at `left` never binds then; it keeps settlement from
+            // reverting should a book's shares ever sum to more.
+            cost = Math.min(Math.mulDiv(cost, ctx.shareBps * ctx.k, BPS), ctx.left);
+        }
+        gross = SettlementMath.gross(cost, factor);
+        ctx.left -= gross;
         fee = SettlementMath.fee(gross, w.protocolFeeBps);
         claimable[ctx.token][node] += gross - fee;
         emit ITaskMarket.NodePaid(taskId, node, gross - fee);
@@ -188,6 +221,15 @@ library TaskSettlement {
         IReputation.Outcome outcome =
             p.submittedAt <= ctx.earlyCutoff ? IReputation.Outcome.AgreedEarly : IReputation.Outcome.Agreed;
         reputation.recordWork(node, taskId, outcome, ctx.requester, Math.mulDiv(gross, ctx.value, 1e18));
+    }
+
+    /// @dev `node`'s pay share in the task's round book (0: it never held a seat there).
+    function _bookShare(Pay memory ctx, address node) private pure returns (uint256) {
+        uint256 n = ctx.bookNodes.length;
+        for (uint256 i; i < n; ++i) {
+            if (ctx.bookNodes[i] == node) return ctx.bookShares[i];
+        }
+        return 0;
     }
 
     function _grantBonus(uint256 taskId, address node, uint256 amount, IRewardsPool pool) private {
@@ -233,5 +275,4 @@ library TaskSettlement {
             if (collateral != 0) deps.registry.releaseCollateral(node, taskId, collateral);
         }
     }
-
 }
