@@ -283,6 +283,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "ReportTooLate": (ErrorArg("taskId", "uint256", None), ErrorArg("deadline", "uint64", None)),
     "ReviewTooLong": (ErrorArg("length", "uint256", None), ErrorArg("max", "uint256", None)),
     "RoleAlreadyBound": (ErrorArg("role", "bytes32", None),),
+    "RoundBookAlreadyBound": (ErrorArg("book", "address", None),),
     "RoundDeadlineNotReached": (
         ErrorArg("taskId", "uint256", None), ErrorArg("round", "uint16", None), ErrorArg("deadline", "uint64", None),
     ),

@@ -424,6 +424,7 @@ export const ERRORS = Object.freeze({
     { name: 'length', type: 'uint256', enum: null }, { name: 'max', type: 'uint256', enum: null },
   ]),
   RoleAlreadyBound: Object.freeze([{ name: 'role', type: 'bytes32', enum: null }]),
+  RoundBookAlreadyBound: Object.freeze([{ name: 'book', type: 'address', enum: null }]),
   RoundDeadlineNotReached: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'round', type: 'uint16', enum: null },
     { name: 'deadline', type: 'uint64', enum: null },
