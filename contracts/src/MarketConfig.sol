@@ -33,6 +33,9 @@ contract MarketConfig is IMarketConfig, AccessControl, Versioned {
     /// @inheritdoc IMarketConfig
     mapping(address token => uint256) public tokenValue;
 
+    /// @inheritdoc IMarketConfig
+    address public roundBook;
+
     /// @param nnt The staking token: worth 1e18 NNT-wei per 1e18, allowed as payment.
     /// @param treasury_ Credited fees, penalties and forfeits.
     /// @param feeBps Initial protocol fee in basis points.
@@ -122,6 +125,14 @@ contract MarketConfig is IMarketConfig, AccessControl, Versioned {
     function setResultProofs(address proofs) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _params.resultProofs = proofs;
         emit ResultProofsSet(proofs);
+    }
+
+    /// @inheritdoc IMarketConfig
+    function bindRoundBook(address book) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (book == address(0)) revert ZeroAddress();
+        if (roundBook != address(0)) revert RoundBookAlreadyBound(roundBook);
+        roundBook = book;
+        emit RoundBookBound(book);
     }
 
     /// @inheritdoc IMarketConfig

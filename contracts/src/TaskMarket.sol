@@ -12,7 +12,6 @@ import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 import {IReputation} from "./interfaces/IReputation.sol";
 import {IResultProofs} from "./interfaces/IResultProofs.sol";
 import {IRewardsPool} from "./interfaces/IRewardsPool.sol";
-import {IRoundBook} from "./interfaces/IRoundBook.sol";
 import {IScheduleStrategy} from "./interfaces/IScheduleStrategy.sol";
 import {ITaskMarket} from "./interfaces/ITaskMarket.sol";
 import {TaskApplications} from "./libraries/TaskApplications.sol";
@@ -63,8 +62,6 @@ contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard, Versioned {
 
     /// @inheritdoc ITaskMarket
     uint256 public taskCount;
-    /// @inheritdoc ITaskMarket
-    address public roundBook;
 
     mapping(uint256 taskId => Task) private _tasks;
     mapping(uint256 taskId => address[]) private _applicants;
@@ -372,14 +369,6 @@ contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard, Versioned {
         _bindOnce(DISPUTE_ROLE, resolvers);
     }
 
-    /// @inheritdoc ITaskMarket
-    function bindRoundBook(address book) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (book == address(0)) revert ZeroAddress();
-        if (roundBook != address(0)) revert RoundBookAlreadyBound(roundBook);
-        roundBook = book;
-        emit RoundBookBound(book);
-    }
-
     // ---------------------------------------------------------------- views
 
     /// @inheritdoc ITaskMarket
@@ -481,8 +470,15 @@ contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard, Versioned {
         if (t.submissions == t.active) TaskState.allSubmitted(t, taskId, config.params().settlement.challengeWindow);
     }
 
+
+
+
+
+
+
+
     function _deps() private view returns (TaskState.Deps memory) {
-        return TaskState.Deps(registry, reputation, rewardsPool, config, IRoundBook(roundBook));
+        return TaskState.Deps(registry, reputation, rewardsPool, config);
     }
 
     /// @notice ERC-165: true for {ITaskMarket}, {IVersioned} and what AccessControl supports.

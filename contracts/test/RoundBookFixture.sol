@@ -27,7 +27,7 @@ abstract contract RoundBookFixture is Fixture {
         address[] memory refuters = new address[](1);
         refuters[0] = refuter;
         book.bindRefuters(refuters);
-        market.bindRoundBook(address(book)); // as nnc.chain.deploy wires it
+        config.bindRoundBook(address(book)); // as nnc.chain.deploy wires it
     }
 
     /// @dev A published 3-replica task, results due in 1 day, with a 3-node, 3-round book.

@@ -17,15 +17,15 @@ contract TaskMarketBookPayTest is RoundBookFixture {
     // ---------------------------------------------------------------- binding
 
     function test_bindRoundBook_onceByTheAdminOnly() public {
-        assertEq(market.roundBook(), address(book));
-        vm.expectRevert(abi.encodeWithSelector(ITaskMarket.RoundBookAlreadyBound.selector, address(book)));
-        market.bindRoundBook(stranger);
-        bytes32 admin = market.DEFAULT_ADMIN_ROLE();
+        assertEq(config.roundBook(), address(book));
+        vm.expectRevert(abi.encodeWithSelector(IMarketConfig.RoundBookAlreadyBound.selector, address(book)));
+        config.bindRoundBook(stranger);
+        bytes32 admin = config.DEFAULT_ADMIN_ROLE();
         vm.prank(stranger);
         vm.expectRevert(
             abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, admin)
         );
-        market.bindRoundBook(stranger);
+        config.bindRoundBook(stranger);
     }
 
     // ---------------------------------------------------------------- pay by shares

@@ -97,8 +97,9 @@ def deploy_protocol(client: ChainClient, params: ProtocolParams = DEVNET) -> Dep
     # REFUTER_ROLE is bound once to the spot-check and arbitration (below, before the hand-over)
     rounds = client.deploy("RoundBook", market.address, registry.address, params.round_max_missed,
                            params.round_min_duration, deployer)
-    # bound once: the market pays each node of a task whose book started by its pay share
-    client.transact(market.functions.bindRoundBook(rounds.address), context="bind the market's round book")
+    # bound once in the market's config: the market pays each node of a task whose book started
+    # by its pay share
+    client.transact(config.functions.bindRoundBook(rounds.address), context="bind the market's round book")
 
     addresses: dict[str, str] = {
         "NNToken": token.address, "NodeRegistry": registry.address, "Reputation": reputation.address,

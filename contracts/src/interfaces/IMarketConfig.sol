@@ -41,12 +41,16 @@ interface IMarketConfig {
     event SnapshotIntervalSet(uint64 minSnapshotInterval);
     event RewardPerComputeUnitSet(uint256 reward);
     event ResultProofsSet(address proofs);
+    /// @notice From now on the market pays each node of a task whose book in `book` started by
+    ///         the book's pay shares.
+    event RoundBookBound(address book);
     event AbandonPenaltySet(uint16 penaltyBps);
     event WindowsSet(uint64 freezeWindow, uint64 tieWindow, uint64 minExecutionWindow);
     /// @notice `nntPerToken` NNT-wei is what governance counts 1e18 token-wei as worth, at most.
     event TokenValueSet(address indexed token, uint256 nntPerToken);
 
     error ZeroAddress();
+    error RoundBookAlreadyBound(address book);
     error FeeTooHigh(uint16 feeBps, uint16 max);
     error InvalidWeights(uint16 baseBps, uint16 qualityBps, uint16 reputationBps);
     error WindowTooLong(uint64 value, uint64 max);
@@ -94,6 +98,15 @@ interface IMarketConfig {
 
     /// @notice Sets the result-proof verifier for tasks published from now on (admin only).
     function setResultProofs(address proofs) external;
+
+    /// @notice Binds the round book of data-parallel tasks, once (admin only): never swapped
+    ///         after, so no later governance action can re-divide a task's node pay. At
+    ///         settlement a task whose book started (Running, Finished or Frozen) pays each node
+    ///         its cost scaled by its book share times k ({TaskSettlement}); others are unchanged.
+    function bindRoundBook(address book) external;
+
+    /// @notice The round book bound by `bindRoundBook` (address(0): none; no task pays by shares).
+    function roundBook() external view returns (address);
 
     /// @notice Sets the NNT bonus per compute unit at full quality (admin only).
     function setRewardPerComputeUnit(uint256 reward) external;

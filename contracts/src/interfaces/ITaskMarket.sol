@@ -190,8 +190,6 @@ interface ITaskMarket is IBoundRoles {
     /// @notice `node` gave the task up: `slashed` NNT of its collateral went to the treasury.
     event TaskAbandoned(uint256 indexed taskId, address indexed node, AbandonReason reason, uint256 slashed);
     event DisputeResolversBound(address[] resolvers);
-    /// @notice From now on a task with a started book in `book` pays its nodes by the book's shares.
-    event RoundBookBound(address book);
 
     error ZeroBudget();
     error EmptySpec();
@@ -225,7 +223,6 @@ interface ITaskMarket is IBoundRoles {
     error DeadlineNotReached(uint256 taskId, uint64 deadline);
     error NothingToClaimInToken(address account, address token);
     error ZeroAddress();
-    error RoundBookAlreadyBound(address book);
     error EthTransferFailed(address to, uint256 amount);
     error ZeroComputeUnits();
     error InvalidReputation(uint16 minReputation, uint16 max);
@@ -355,14 +352,6 @@ interface ITaskMarket is IBoundRoles {
     ///         only). The role can never be granted again, so no later governance action can
     ///         name an account that moves stake.
     function bindDisputeResolvers(address[] calldata resolvers) external;
-
-    /// @notice Binds the round book of data-parallel tasks, once (admin only). At settlement a
-    ///         task whose book started (Running, Finished or Frozen) pays each node its cost
-    ///         scaled by its book share times k (`TaskSettlement`); other tasks are unchanged.
-    function bindRoundBook(address book) external;
-
-    /// @notice The round book bound by `bindRoundBook` (address(0): none yet).
-    function roundBook() external view returns (address);
 
     /// @notice The parameters and allow-lists (timelock-owned).
     function config() external view returns (IMarketConfig);

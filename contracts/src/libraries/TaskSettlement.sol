@@ -147,10 +147,7 @@ library TaskSettlement {
         if (ctx.rejected) ctx.bonus = 0;
         ctx.left = t.budget;
         ctx.k = t.replication;
-        if (address(deps.roundBook) != address(0)) {
-            // empty for a task without a book or with a book never started: paid as replicas
-            (ctx.bookNodes, ctx.bookShares) = deps.roundBook.payShares(taskId);
-        }
+        _readBook(ctx, taskId, deps.config);
         uint256 n = s.nodes.length;
         for (uint256 i; i < n; ++i) {
             if (agreed != bytes32(0) && s.digests[i] != agreed) continue;
@@ -221,6 +218,13 @@ library TaskSettlement {
         IReputation.Outcome outcome =
             p.submittedAt <= ctx.earlyCutoff ? IReputation.Outcome.AgreedEarly : IReputation.Outcome.Agreed;
         reputation.recordWork(node, taskId, outcome, ctx.requester, Math.mulDiv(gross, ctx.value, 1e18));
+    }
+
+    /// @dev The task's round book shares into `ctx`: none for a task without a book, or with a
+    ///      book never started (Opened): paid as replicas.
+    function _readBook(Pay memory ctx, uint256 taskId, IMarketConfig config) private view {
+        address book = config.roundBook();
+        if (book != address(0)) (ctx.bookNodes, ctx.bookShares) = IRoundBook(book).payShares(taskId);
     }
 
     /// @dev `node`'s pay share in the task's round book (0: it never held a seat there).

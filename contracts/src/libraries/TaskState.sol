@@ -5,7 +5,6 @@ import {IMarketConfig} from "../interfaces/IMarketConfig.sol";
 import {INodeRegistry} from "../interfaces/INodeRegistry.sol";
 import {IReputation} from "../interfaces/IReputation.sol";
 import {IRewardsPool} from "../interfaces/IRewardsPool.sol";
-import {IRoundBook} from "../interfaces/IRoundBook.sol";
 import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
 
 /// @title TaskState
@@ -20,7 +19,6 @@ library TaskState {
         IReputation reputation;
         IRewardsPool rewardsPool;
         IMarketConfig config;
-        IRoundBook roundBook; // address(0): none bound (no task pays by book shares)
     }
 
     /// @notice The only place a task's status is written.
