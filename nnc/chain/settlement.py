@@ -37,7 +37,8 @@ class NodePayout:
 
 
 def node_payout(budget: int, replication: int, compute_units: int, price: int, quality: int | None, reputation: int,
-                params: SettlementParams, token_value: int = TOKEN_UNIT, rejected: bool = False) -> NodePayout:
+                params: SettlementParams, token_value: int = TOKEN_UNIT, rejected: bool = False,
+                share_bps: int | None = None) -> NodePayout:
     """What one paid node earns (see ITaskMarket's notes): a node of the agreeing majority, or
     every active replica of a tie that stood through its window.
 
@@ -46,10 +47,14 @@ def node_payout(budget: int, replication: int, compute_units: int, price: int, q
     capped at the fee paid, valued so. The bonus is what the node asks the pool for; the pool
     grants at most its balance. A `rejected` result (below the spec's acceptance threshold) is
     paid its compute only: the base weight, no quality or reputation share, no bonus.
+    `share_bps` is the node's pay share in the task's started round book (data-parallel tasks,
+    `RoundBook.payShares`): its cost is scaled by `share_bps * replication / BPS` (0: unpaid).
     """
     q = QUALITY_UNSCORED if quality is None else quality
     share = budget // replication
     cost = share if price == 0 else min(price * compute_units, share)
+    if share_bps is not None:
+        cost = cost * share_bps * replication // BPS
     factor = params.base_weight_bps
     if not rejected:
         factor += params.quality_weight_bps * q // BPS + params.reputation_weight_bps * reputation // BPS

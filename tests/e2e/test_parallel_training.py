@@ -15,7 +15,11 @@ from typing import Any
 import pytest
 import torch
 
+from nnc.chain.market import Market
+from nnc.chain.registry import Registry
 from nnc.chain.rounds import BookStatus, CommitState, RoundBook
+from nnc.chain.settlement import node_payout
+from nnc.chain.types import TaskStatus
 from nnc.devnet import REQUESTER, Devnet
 from nnc.distributed import DilocoResult, inner_round, reference_run, tensor_bytes
 from nnc.runtimes import builtin_program
@@ -72,6 +76,31 @@ def check_settled_on(net: Network, task_id: int, reference: DilocoResult, spec: 
         assert record.phase == Phase.DONE and record.reason == "settled", (worker.tag, record)
         assert record.result_digest == expected, worker.tag
         assert same(final_model(worker, task_id), reference.weights), worker.tag
+
+
+def paid_by_shares(net: Network, task_id: int, reputation_before: dict[str, int]) -> dict[str, int]:
+    """Every assignee's claimable balance is its book share of the node pay, to the wei (a node
+    with no contributed round: nothing), and the budget is conserved; returns the balances."""
+    market = net.market()
+    task = market.task(task_id)
+    shares = book_of(net).pay_shares(task_id)
+    params = market.settlement_params()
+    claimable = {node: market.claimable(node) for node in market.assignees(task_id)}
+    gross = 0
+    for node, amount in claimable.items():
+        expected = node_payout(task.budget, task.replication, task.compute_units, 0, task.quality_score,
+                               reputation_before[node], params, share_bps=shares.get(node, 0))
+        assert amount == expected.net, node
+        gross += expected.gross
+    settled = market.contract.events.TaskSettled().get_logs(from_block=0, argument_filters={"taskId": task_id})
+    assert settled[0]["args"]["refund"] == task.budget - gross
+    assert market.claimable(net.devnet.address(REQUESTER)) >= task.budget - gross
+    return claimable
+
+
+def reputations(net: Network, nodes: list[str]) -> dict[str, int]:
+    registry = Registry(net.devnet.client(0))
+    return {node: registry.reputation_of(node) for node in nodes}
 
 
 def test_three_workers_train_three_rounds_equal_to_the_reference_and_settle(chain: Devnet, tmp_path: Path) -> None:
@@ -143,6 +172,7 @@ def test_a_straggler_misses_rounds_the_others_close_them_and_all_agree_on_the_re
     back = Worker(settings_for(chain, tmp_path, account), chain.client(account), net.store)
     assert back.state.tasks[task_id].rounds == [1]
     net.workers.append(back)
+    before = reputations(net, [w.node for w in net.workers])
     net.settle(task_id)
 
     reference = reference_run(spec, builtin_program(spec), absent={(seat - 1, 1), (seat - 1, 2)})
@@ -152,6 +182,9 @@ def test_a_straggler_misses_rounds_the_others_close_them_and_all_agree_on_the_re
     assert book.contributed_rounds(task_id, straggler_address) == 1
     shares = book.pay_shares(task_id)
     assert shares[straggler_address] == 1428 and sorted(shares.values()) == [1428, 4285, 4287]
+    # paid by its rounds: 1 of 7, against 3 of 7 for each of the others
+    paid = paid_by_shares(net, task_id, before)
+    assert all(paid[straggler_address] * 2 < paid[w.node] for w in net.workers if w is not back)
     assert back.state.tasks[task_id].rounds == [1]
 
 
@@ -267,3 +300,47 @@ def test_a_node_whose_training_outlasts_the_round_is_its_straggler_not_a_failure
     assert slow.state.tasks[task_id].rounds == [2, 3]
     reference = reference_run(spec, builtin_program(spec), absent={(seat - 1, 0)})
     check_settled_on(net, task_id, reference, spec, net.workers)
+
+
+def test_a_free_rider_committing_no_round_is_paid_nothing(chain: Devnet, tmp_path: Path) -> None:
+    """A third member, driven by hand, takes a seat and never trains: the two worker daemons close
+    every round at its deadline without it. It then submits the final weights (anyone can
+    compute them from the chain and storage, here copied from a worker) and they agree with the
+    others': the market pays it nothing (no contributed round), the two honest nodes half each,
+    and the requester gets the rider's share back."""
+    spec = parallel_spec()
+    indices = chain.node_indices()[:NODES]
+    net = make_network(chain, tmp_path, indices[:-1])
+    rider_client = chain.client(indices[-1])
+    Registry(rider_client).register(b"\x01" * 32, 1)
+    Registry(rider_client).stake(200 * 10**18)
+    rider = Market(rider_client)
+    task_id = net.publish(spec, replication=NODES)
+    rider.apply(task_id)
+    book = book_of(net)
+    duration = book.book(task_id).round_duration
+    for round_ in range(1, ROUNDS + 1):
+        net.run_until(f"round {round_} committed by the two workers", commits_in(book, task_id, round_, 2))
+        advance_time(chain, duration + 1)
+        net.run_until(f"round {round_} closed at its deadline", closed_up_to(book, task_id, round_))
+    assert rider_client.address in book.members(task_id)
+    net.run_until("the two submitted", lambda: all(w.state.tasks[task_id].phase == Phase.SUBMITTED
+                                                   for w in net.workers))
+    honest = net.workers[0]
+    digest = bytes.fromhex(honest.state.tasks[task_id].result_digest.removeprefix("0x"))
+    model_uri = net.store.put_file(honest.workdir(task_id) / "model.pt")
+    rider.submit_result(task_id, digest, model_uri)
+    net.run_until("every result in", lambda: net.status(task_id) == TaskStatus.SUBMITTED)
+    rider.reveal_if_due(task_id, model_uri)
+    before = reputations(net, [*(w.node for w in net.workers), rider_client.address])
+    net.settle(task_id)
+
+    assert book.contributed_rounds(task_id, rider_client.address) == 0
+    assert book.pay_shares(task_id)[rider_client.address] == 0
+    paid = paid_by_shares(net, task_id, before)
+    assert paid[rider_client.address] == 0
+    assert all(paid[w.node] > 0 for w in net.workers)
+    # it agreed with the majority (so it is unpaid for its rounds, not for dissent)
+    agreed = rider.participation(task_id, honest.node).result_digest
+    assert rider.participation(task_id, rider_client.address).result_digest == agreed
+    assert rider.task(task_id).result_digest == agreed
