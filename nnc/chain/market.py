@@ -262,3 +262,13 @@ class Market:
         if not logs:
             raise ChainError(f"no TaskPublished event for task {task_id}")
         return dict(logs[0]["args"])
+
+    def revealed_results(self, task_id: int, node: str | None = None) -> list[tuple[str, str]]:
+        """(node, result URI) of every `ResultRevealed` of a task (of `node` only, when given), in
+        chain order: the market keeps result URIs only in these events."""
+        start = self.client.deployment.start_block if self.client.deployment else 0
+        filters: dict[str, Any] = {"taskId": task_id}
+        if node is not None:
+            filters["node"] = Web3.to_checksum_address(node)
+        logs = self.contract.events.ResultRevealed().get_logs(from_block=start, argument_filters=filters)
+        return [(str(log["args"]["node"]), str(log["args"]["resultURI"])) for log in logs]

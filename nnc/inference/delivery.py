@@ -27,16 +27,13 @@ def fetch_outputs(market: Market, store: Store, task_id: int, dest: Path, key_fi
     if spec.inference is None:
         raise TaskSpecError(f"task {task_id} is a training task: its result is a model (nnc model get)")
     task = market.task(task_id)
-    deployment = market.client.deployment
-    logs = market.contract.events.ResultRevealed().get_logs(
-        from_block=deployment.start_block if deployment else 0, argument_filters={"taskId": task_id})
-    if not logs:
+    revealed = market.revealed_results(task_id)
+    if not revealed:
         raise VerificationError(f"task {task_id}: no node has revealed its outputs yet")
     tag_of_task = task_id if market.proofs_enabled(task_id) else None
     problems = []
     with tempfile.TemporaryDirectory(prefix="nnc-outputs-") as tmp:
-        for i, log in enumerate(logs):
-            node, uri = str(log["args"]["node"]), str(log["args"]["resultURI"])
+        for i, (node, uri) in enumerate(revealed):
             wanted = task.result_digest if any(task.result_digest) else market.result_of(task_id, node)
             path = store.get_file(uri, Path(tmp) / f"{i}.npz")
             if is_encrypted(path):

@@ -10,8 +10,6 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from web3 import Web3
-
 from nnc.chain.client import ChainClient
 from nnc.chain.dispute import CheckStatus, SpotCheck
 from nnc.chain.market import Market
@@ -55,12 +53,10 @@ def gather_evidence(client: ChainClient, store: Store, task_id: int, trainer: st
         _, spec = published_spec(market, store, task_id)
     except TaskSpecError as exc:
         raise VerificationError(str(exc)) from None
-    logs = market.contract.events.ResultRevealed().get_logs(
-        from_block=client.deployment.start_block if client.deployment else 0,
-        argument_filters={"taskId": task_id, "node": Web3.to_checksum_address(trainer)})
-    if not logs:
+    revealed = market.revealed_results(task_id, trainer)
+    if not revealed:
         raise VerificationError(f"task {task_id}: no result revealed by {trainer} (yet)")
-    result_uri = str(logs[-1]["args"]["resultURI"])
+    result_uri = revealed[-1][1]
     if spec.is_inference:  # the result is the outputs file itself: no checkpoints, no snapshots
         dest.mkdir(parents=True, exist_ok=True)
         workdir, model_path, snapshot = dest, store.get_file(result_uri, dest / "outputs.npz"), (0, bytes(32))

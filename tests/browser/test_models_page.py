@@ -50,11 +50,11 @@ def test_models_page_card_rating_and_publishing_from_a_model(chain: Devnet, tmp_
     task_id = net.publish(replication=1)
     net.settle(task_id)
     market = net.market()
-    revealed = market.contract.events.ResultRevealed().get_logs(from_block=0, argument_filters={"taskId": task_id})
+    revealed = market.revealed_results(task_id)
     spec_uri = str(market.published_event(task_id)["specURI"])
     models = Models(chain.client(REQUESTER))
     model_id = models.model_of_task(task_id) or models.register_from_task(task_id, ModelMetadata(
-        model_uri=str(revealed[0]["args"]["resultURI"]), licence="MIT", framework="torch", metric="accuracy",
+        model_uri=str(revealed[0][1]), licence="MIT", framework="torch", metric="accuracy",
         spec_uri=spec_uri))
     shared = Models(chain.client(fine_tuner)).share(hashlib.sha256(b"trained elsewhere").digest(), ModelMetadata(
         model_uri="local://elsewhere", licence="Apache-2.0", framework="jax"))

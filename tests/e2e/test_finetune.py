@@ -94,8 +94,8 @@ def parent(devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         task_id = net.publish(replication=1)
         net.settle(task_id)
         market = net.market()
-        revealed = market.contract.events.ResultRevealed().get_logs(from_block=0, argument_filters={"taskId": task_id})
-        model_uri = str(revealed[0]["args"]["resultURI"])
+        revealed = market.revealed_results(task_id)
+        model_uri = str(revealed[0][1])
         spec_uri = str(market.published_event(task_id)["specURI"])
         model_id = Models(devnet.client(REQUESTER)).register_from_task(
             task_id, ModelMetadata(model_uri=model_uri, licence="MIT", framework="torch", metric="accuracy",
@@ -138,8 +138,8 @@ def test_another_requester_fine_tunes_a_library_model_and_its_lineage_is_on_chai
     from_seed = spec.model_copy(update={"base_model": None})
     assert train(from_seed, tmp_path / "seed", node=NODE).result_digest != here.result_digest
 
-    revealed = market.contract.events.ResultRevealed().get_logs(from_block=0, argument_filters={"taskId": child_task})
-    model_uri = str(revealed[0]["args"]["resultURI"])
+    revealed = market.revealed_results(child_task)
+    model_uri = str(revealed[0][1])
     misstated = nnc(parent, TUNER, "model", "register", str(child_task), "--model-uri", model_uri, "--licence",
                     "Apache-2.0", "--parent", str(parent.model_id + 5))
     assert misstated.exit_code == 2 and f"starts from model {parent.model_id}: its parent is that model" \

@@ -175,9 +175,8 @@ def test_a_private_inference_tasks_outputs_open_only_with_the_requesters_key(
     task_id = net.publish(private, replication=1)
     net.run_until("submitted", lambda: net.status(task_id) == TaskStatus.SUBMITTED)
     net.step()  # the node reveals; the oracle cannot read sealed outputs and leaves them unscored
-    revealed = net.market().contract.events.ResultRevealed().get_logs(from_block=0,
-                                                                     argument_filters={"taskId": task_id})
-    assert is_encrypted(net.store.get_file(str(revealed[0]["args"]["resultURI"]), tmp_path / "sealed.npz"))
+    revealed = net.market().revealed_results(task_id)
+    assert is_encrypted(net.store.get_file(str(revealed[0][1]), tmp_path / "sealed.npz"))
     assert net.oracle.index.task(task_id)["quality"] is None  # type: ignore[index]
 
     env = {"NNC_RPC_URL": chain.rpc_url, "NNC_KEY_FILE": str(chain.key_file(REQUESTER)),
@@ -203,9 +202,9 @@ def test_an_inference_task_runs_a_library_model_and_agrees_with_nnc_model_run(
     trained = net.publish(replication=1)
     net.settle(trained)
     market = net.market()
-    revealed = market.contract.events.ResultRevealed().get_logs(from_block=0, argument_filters={"taskId": trained})
+    revealed = market.revealed_results(trained)
     model_id = Models(chain.client(REQUESTER)).register_from_task(trained, ModelMetadata(
-        model_uri=str(revealed[0]["args"]["resultURI"]), licence="MIT", framework="torch", metric="accuracy",
+        model_uri=str(revealed[0][1]), licence="MIT", framework="torch", metric="accuracy",
         spec_uri=str(market.published_event(trained)["specURI"])))
 
     document = inference_document(files[0], INPUTS, dataset=files[1])

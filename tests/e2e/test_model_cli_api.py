@@ -53,13 +53,13 @@ def library(devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         task_id = net.publish(replication=1)
         net.settle(task_id)
         market = net.market()
-        revealed = market.contract.events.ResultRevealed().get_logs(from_block=0, argument_filters={"taskId": task_id})
+        revealed = market.revealed_results(task_id)
         env: dict[str, str | None] = {
             "NNC_CONFIG": str(data_dir / "absent.toml"), "NNC_RPC_URL": devnet.rpc_url,
             "NNC_DEPLOYMENT_FILE": str(devnet.deployment_file), "NNC_KEY_FILE": str(devnet.key_file(REQUESTER)),
             "NNC_STORAGE_URL": f"local://{data_dir / 'store'}", "NNC_DATA_DIR": str(data_dir / "cli"),
             "NNC_PRIVATE_KEY": None}
-        yield Library(net, task_id, str(revealed[0]["args"]["resultURI"]),
+        yield Library(net, task_id, str(revealed[0][1]),
                       str(market.published_event(task_id)["specURI"]), env, data_dir)
     finally:
         w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]

@@ -60,11 +60,10 @@ def test_the_oracle_lists_a_settled_tasks_model_with_its_provenance_once(chain: 
     net, task_id, model_id = _settled_model(chain, tmp_path)
     models = Models(chain.client(REQUESTER))
     model, task = models.model(model_id), net.market().task(task_id)
-    revealed = net.market().contract.events.ResultRevealed().get_logs(
-        from_block=0, argument_filters={"taskId": task_id})
+    revealed = net.market().revealed_results(task_id)
     assert (model.task_id, model.verified, model.parent_id) == (task_id, True, 0)
     assert model.model_digest == task.result_digest and model.spec_digest == task.spec_digest
-    assert model.metadata.model_uri == revealed[0]["args"]["resultURI"]
+    assert model.metadata.model_uri == revealed[0][1]
     assert (model.metadata.licence, model.metadata.domain, model.visibility) == ("MIT", "vision", Visibility.PUBLIC)
     assert model.metadata.spec_uri == net.market().published_event(task_id)["specURI"]
     assert (model.metadata.framework, model.metadata.metric) == ("torch", "accuracy")

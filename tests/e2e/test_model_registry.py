@@ -29,9 +29,8 @@ def test_a_settled_tasks_model_is_listed_by_its_requester_with_the_markets_facts
     assert err.value.name == "TaskNotSettled"
     net.settle(task_id)
     task = net.market().task(task_id)
-    revealed = net.market().contract.events.ResultRevealed().get_logs(
-        from_block=0, argument_filters={"taskId": task_id})
-    metadata = ModelMetadata(**{**METADATA.__dict__, "model_uri": str(revealed[0]["args"]["resultURI"])})
+    revealed = net.market().revealed_results(task_id)
+    metadata = ModelMetadata(**{**METADATA.__dict__, "model_uri": str(revealed[0][1])})
 
     with pytest.raises(ContractRevertError) as err:  # the paid node is not the requester
         stranger.register_from_task(task_id, metadata)

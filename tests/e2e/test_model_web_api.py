@@ -46,8 +46,7 @@ def library(devnet: Devnet, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         task_id = net.publish(replication=1)
         net.settle(task_id)
         market = net.market()
-        model_uri = str(market.contract.events.ResultRevealed().get_logs(
-            from_block=0, argument_filters={"taskId": task_id})[0]["args"]["resultURI"])
+        model_uri = str(market.revealed_results(task_id)[0][1])
         spec_uri = str(market.published_event(task_id)["specURI"])
         models = Models(devnet.client(REQUESTER))
         model = models.model_of_task(task_id) or models.register_from_task(task_id, ModelMetadata(
