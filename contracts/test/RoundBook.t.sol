@@ -137,10 +137,10 @@ contract RoundBookTest is RoundBookFixture {
         _commitAllBut(taskId, 3, address(0));
         assertEq(uint256(book.contributedRounds(taskId, nodes[2])), 2);
         assertEq(uint256(book.participantOf(taskId, nodes[2]).missed), 1);
-        (, uint16[] memory shares) = book.payShares(taskId); // 3, 3, 2 of 8
-        assertEq(uint256(shares[0]), 3750);
-        assertEq(uint256(shares[1]), 3750);
-        assertEq(uint256(shares[2]), 2500);
+        (, uint16[] memory shares) = book.payShares(taskId); // 3, 3, 2 of the 9 seat-rounds
+        assertEq(uint256(shares[0]), 3333);
+        assertEq(uint256(shares[1]), 3333);
+        assertEq(uint256(shares[2]), 2222); // the missed round goes back to the requester
     }
 
     function test_aRoundNobodyCommittedCloses_andPaysNobody() public {
@@ -261,8 +261,8 @@ contract RoundBookTest is RoundBookFixture {
         assertEq(paid.length, 4);
         assertEq(paid[3], nodes[5]);
         assertEq(uint256(shares[2]), 0); // the straggler contributed nothing
-        assertEq(uint256(shares[0]) + shares[1] + shares[3], BPS);
-        assertEq(uint256(shares[3]), 1428); // 1 of 7 rounds
+        assertEq(uint256(shares[0]) + shares[1] + shares[3], 7777); // 7 of the 9 seat-rounds done
+        assertEq(uint256(shares[3]), 1111); // 1 of 9
     }
 
     function test_attack_aMemberThatCommittedThisRoundIsNotReplacedInIt() public {
@@ -346,9 +346,9 @@ contract RoundBookTest is RoundBookFixture {
         vm.stopPrank();
         assertEq(uint256(book.getBook(taskId).refutedRound), 1);
         (, uint16[] memory shares) = book.payShares(taskId);
-        assertEq(uint256(shares[0]), 5000);
+        assertEq(uint256(shares[0]), 2222); // 2 of 9: the others' pay does not rise with a refutation
         assertEq(uint256(shares[1]), 0);
-        assertEq(uint256(shares[2]), 5000);
+        assertEq(uint256(shares[2]), 2222);
     }
 
     function test_refute_aRoundNotCommittedIsRefused() public {

@@ -55,6 +55,9 @@ class CheckView:
     excluded: str  # the late verifier a redraw skips
     fee: int
     seed: int
+    by_rounds: bool = False  # a data-parallel task: one (trainer, round) pair of its round book is checked
+    round: int = 0  # that pair's round (1-based), drawn with the seed; 0 before the draw, or single-trainer
+    dispute_id: int = 0  # the dispute a failing report opened; 0: none
 
     @property
     def tolerance(self) -> float:
@@ -137,9 +140,16 @@ class SpotCheck:
 
     def check(self, task_id: int) -> CheckView:
         (s, segments, tol, deadline, draw_block, requested_at, trainer, pool_size, verifier, excluded, fee,
-         seed) = self.contract.functions.getCheck(task_id).call()
+         seed, by_rounds, round_, dispute_id) = self.contract.functions.getCheck(task_id).call()
         return CheckView(CheckStatus(s), int(segments), int(tol), int(deadline), int(draw_block), int(requested_at),
-                         str(trainer), int(pool_size), str(verifier), str(excluded), int(fee), int(seed))
+                         str(trainer), int(pool_size), str(verifier), str(excluded), int(fee), int(seed),
+                         bool(by_rounds), int(round_), int(dispute_id))
+
+    def refute_round(self, task_id: int) -> TxReceipt:
+        """Marks a data-parallel check's (node, round) Refuted in the round book once the dispute
+        its failing report opened was upheld (anyone)."""
+        return self.client.transact(self.contract.functions.refuteRound(task_id),
+                                    context=f"refute the checked round of task {task_id}")
 
     def verification_timeout(self) -> int:
         """Seconds after a request past which a check still verifying may lapse."""

@@ -32,8 +32,9 @@ import {IBoundRoles} from "./IBoundRoles.sol";
 ///      (`DeltaDuplicated`, the round flagged): members train different shards, so one copied the
 ///      other's delta (which a copier can read from the mempool); refusing the second commitment
 ///      instead would let a member front-run an honest one into missing the round.
-///      Pay: `payShares` gives each node that ever held a seat contributed / total contributed
-///      rounds, in bps, summing to exactly 10,000 whenever any round was contributed.
+///      Pay: `payShares` gives each node that ever held a seat its contributed rounds out of the
+///      book's k x R seat-rounds, in bps: a node is paid for the rounds it did, and the rounds
+///      nobody did (missed, refuted) go back to the requester, whenever the task settles.
 ///      Refutation (REFUTER_ROLE, bound once to the spot-check and arbitration contracts): a
 ///      (node, round) whose delta did not replay is marked Refuted and never counts; the book
 ///      freezes. Other nodes keep the rounds they contributed (their work was done in good faith
@@ -248,10 +249,11 @@ interface IRoundBook is IBoundRoles {
     /// @notice The closed rounds `node` committed in, refuted ones excluded.
     function contributedRounds(uint256 taskId, address node) external view returns (uint16);
 
-    /// @notice Each participant's share of the task's node pay in bps: contributed / total
-    ///         contributed rounds, rounded down, the remainder to the participant with the most
-    ///         contributed rounds (the first seated of them on a tie). All zero when no round was
-    ///         contributed; otherwise summing to 10,000.
+    /// @notice Each participant's share of the task's node pay in bps: contributed rounds out of
+    ///         the book's k x R seat-rounds, rounded down; the rounding remainder of the
+    ///         contributed total goes to the participant with the most contributed rounds (the
+    ///         first seated of them on a tie), so a book whose every seat-round counted sums to
+    ///         exactly 10,000, and one with missed or refuted rounds to their part of it less.
     function payShares(uint256 taskId) external view returns (address[] memory nodes, uint16[] memory sharesBps);
 
     /// @notice The round timeline: every participant's commitment in every round, row by

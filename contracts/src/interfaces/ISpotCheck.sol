@@ -4,7 +4,8 @@ pragma solidity 0.8.28;
 import {ITaskMarket} from "./ITaskMarket.sol";
 
 /// @title ISpotCheck
-/// @notice Spot-check verification of single-trainer tasks: after the result is submitted, the
+/// @notice Spot-check verification of single-trainer tasks, and of data-parallel tasks round by
+///         round (see "Data-parallel tasks" below): after the result is submitted, the
 ///         contract draws a staked verifier other than the trainer from the hash of a block
 ///         mined after the request, who re-executes `segments` checkpoint segments chosen from
 ///         the on-chain `seed`, compares them with the trainer's checkpoints within
@@ -34,6 +35,18 @@ import {ITaskMarket} from "./ITaskMarket.sol";
 ///      The contract holds, in ETH, exactly `sum(fee of Enabled and Verifying checks) +
 ///      sum(claimable)`; each fee is credited once, to the verifier or to the requester.
 ///
+///      Data-parallel tasks (a replication-k task with a round book, see {IRoundBook}): the
+///      requester enables the check once the book is opened, with `segments` = 1. The request
+///      waits for the book to be Finished (or Frozen). The first draw also draws one (node,
+///      round) pair from the seed, uniformly among the counted commitments of nodes whose final
+///      result is in (`RoundDrawn`; `trainer` and `round` of the check): the verifier replays that
+///      node's inner round from the round's public start weights, its shard and its previous
+///      committed state, and compares the digests. No participant of the book is ever drawn as
+///      its verifier. A failing report opens the dispute against that node; once the DAO upheld
+///      it (the node slashed, out of the task's pay), anyone calls `refuteRound`, which marks the
+///      (node, round) Refuted in the book (the book freezes: the last verified state is the
+///      round before it).
+///
 ///      Limits of the randomness: the proposer of the target block can withhold it (losing its
 ///      block reward) to redraw once; on an L2 the sequencer sets block hashes and can choose
 ///      the verifier outright. See SECURITY.md, "Randomness that picks people".
@@ -61,6 +74,9 @@ interface ISpotCheck {
         address excluded; // the late verifier a redraw skips
         uint256 fee; // ETH, credited to the verifier who reports (or back to the requester)
         uint256 seed; // chooses the segments; fixed by the first draw
+        bool byRounds; // a data-parallel task: one (trainer, round) pair of its book is checked
+        uint16 round; // that pair's round (1-based), drawn with the seed; 0 before, or single-trainer
+        uint256 disputeId; // the dispute a failing report opened; 0: none
     }
 
     event SpotCheckEnabled(uint256 indexed taskId, uint8 segments, uint32 toleranceMicros, uint256 fee);
@@ -73,6 +89,10 @@ interface ISpotCheck {
         uint256 indexed taskId, address indexed verifier, address indexed trainer, uint256 seed, uint64 reportDeadline
     );
     /// @notice `late` missed its deadline; the replacement is drawn from `targetBlock`.
+    /// @notice A data-parallel task's check drew `node`'s commitment of `round` to replay.
+    event RoundDrawn(uint256 indexed taskId, address indexed node, uint16 round);
+    /// @notice The dispute over `node`'s `round` was upheld: the round book marked it Refuted.
+    event RoundRefutedByCheck(uint256 indexed taskId, address indexed node, uint16 round, uint256 disputeId);
     event VerifierReplaced(uint256 indexed taskId, address indexed late, uint64 targetBlock);
     event VerificationReported(
         uint256 indexed taskId, address indexed verifier, bool passed, string reportURI, uint256 disputeId
@@ -93,6 +113,14 @@ interface ISpotCheck {
     error TaskNotSubmitted(uint256 taskId, ITaskMarket.TaskStatus status);
     error NotSingleTrainer(uint256 taskId, uint8 replication);
     error InvalidSegments(uint8 segments);
+    /// @notice A data-parallel task's book is `status`: its rounds are checked once it is Finished.
+    error BookNotFinished(uint256 taskId, uint8 status);
+    /// @notice No probe of the draw found a counted commitment of a node whose result is in.
+    error NoRoundToCheck(uint256 taskId);
+    /// @notice The check is a single-trainer task's: it has no (node, round) to refute.
+    error NotRoundCheck(uint256 taskId);
+    /// @notice The dispute the failing report opened is not (or not yet) upheld.
+    error DisputeNotUpheld(uint256 taskId, uint256 disputeId);
     error NotEligibleVerifier(address node);
     error AlreadyInPool(address node);
     error NotInPool(address node);
@@ -120,8 +148,9 @@ interface ISpotCheck {
     /// @notice The check's fee was paid out already (to a verifier or the requester), or there is none.
     error FeeNotRefundable(uint256 taskId, CheckStatus status);
 
-    /// @notice Turns on spot-checking for a published single-trainer task and escrows the
-    ///         verification fee (`msg.value`). Requester only, once.
+    /// @notice Turns on spot-checking for a published single-trainer task, or a published
+    ///         data-parallel task whose round book is opened (`segments` 1: one (node, round)
+    ///         pair), and escrows the verification fee (`msg.value`). Requester only, once.
     function enable(uint256 taskId, uint8 segments, uint32 toleranceMicros) external payable;
 
     /// @notice Adds the caller (a registered node with the minimum stake) to the verifier pool.
@@ -158,6 +187,10 @@ interface ISpotCheck {
     /// @notice Credits the fee of a check no verification consumed back to the requester, once
     ///         the task is Settled, Cancelled, Expired, Failed or Slashed (anyone; once).
     function refundFee(uint256 taskId) external;
+
+    /// @notice Marks a data-parallel check's (node, round) Refuted in the round book once the
+    ///         dispute its failing report opened was upheld (anyone; the oracle does it).
+    function refuteRound(uint256 taskId) external;
 
     /// @notice Sends the caller the ETH fees credited to it.
     function claim() external;

@@ -277,19 +277,21 @@ contract RoundBook is IRoundBook, BoundRoles, Versioned {
 
     /// @inheritdoc IRoundBook
     function payShares(uint256 taskId) external view returns (address[] memory nodes, uint16[] memory sharesBps) {
-        uint256 total = _books[taskId].totalContributed;
+        Book storage b = _books[taskId];
+        uint256 planned = uint256(b.nodes) * b.rounds;
         nodes = _participants[taskId];
         sharesBps = new uint16[](nodes.length);
-        if (total == 0) return (nodes, sharesBps);
+        if (b.totalContributed == 0) return (nodes, sharesBps);
         uint256 given;
         uint256 most;
         for (uint256 i; i < nodes.length; ++i) {
             uint256 contributed = _participant[taskId][nodes[i]].contributed;
-            sharesBps[i] = uint16(contributed * BPS / total);
+            sharesBps[i] = uint16(contributed * BPS / planned);
             given += sharesBps[i];
             if (contributed > _participant[taskId][nodes[most]].contributed) most = i;
         }
-        sharesBps[most] += uint16(BPS - given);
+        // seat-rounds never exceed k x R (a seat holds one node per round), so the total is <= BPS
+        sharesBps[most] += uint16(uint256(b.totalContributed) * BPS / planned - given);
     }
 
     /// @inheritdoc IRoundBook

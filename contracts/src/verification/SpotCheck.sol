@@ -8,6 +8,7 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {IArbitration} from "../interfaces/IArbitration.sol";
 import {INodeRegistry} from "../interfaces/INodeRegistry.sol";
 import {IReputation} from "../interfaces/IReputation.sol";
+import {IRoundBook} from "../interfaces/IRoundBook.sol";
 import {ISpotCheck} from "../interfaces/ISpotCheck.sol";
 import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
 import {FutureBlockhash} from "../libraries/FutureBlockhash.sol";
@@ -91,11 +92,15 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard, Versioned {
         if (t.status == ITaskMarket.TaskStatus.None) revert UnknownTask(taskId);
         if (msg.sender != t.requester) revert NotRequester(taskId, msg.sender);
         if (t.status != ITaskMarket.TaskStatus.Published) revert TaskNotPublished(taskId, t.status);
-        if (t.replication != 1) revert NotSingleTrainer(taskId, t.replication);
-        if (segments == 0) revert InvalidSegments(segments);
+        bool byRounds = t.replication != 1;
+        if (byRounds && _bookStatus(taskId) == IRoundBook.BookStatus.None) {
+            revert NotSingleTrainer(taskId, t.replication);
+        }
+        if (segments == 0 || (byRounds && segments != 1)) revert InvalidSegments(segments);
         Check storage c = _checks[taskId];
         if (c.status != CheckStatus.None) revert InvalidCheckStatus(taskId, c.status, CheckStatus.None);
         c.status = CheckStatus.Enabled;
+        c.byRounds = byRounds;
         c.segments = segments;
         c.toleranceMicros = toleranceMicros;
         c.fee = msg.value;
@@ -149,8 +154,15 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard, Versioned {
         Check storage c = _checkIn(taskId, CheckStatus.Enabled);
         ITaskMarket.TaskStatus status = market.getTask(taskId).status;
         if (status != ITaskMarket.TaskStatus.Submitted) revert TaskNotSubmitted(taskId, status);
+        if (c.byRounds) {
+            IRoundBook.BookStatus book = _bookStatus(taskId);
+            if (book != IRoundBook.BookStatus.Finished && book != IRoundBook.BookStatus.Frozen) {
+                revert BookNotFinished(taskId, uint8(book));
+            }
+        } else {
+            c.trainer = market.assigneesOf(taskId)[0];
+        }
         c.status = CheckStatus.Verifying;
-        c.trainer = market.assigneesOf(taskId)[0];
         c.requestedAt = uint64(block.timestamp);
         _commitDraw(taskId, c);
         market.holdForDispute(taskId, ITaskMarket.TaskStatus.Verifying);
@@ -172,7 +184,10 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard, Versioned {
             return address(0);
         }
         uint256 random = uint256(keccak256(abi.encode(hash, taskId)));
-        if (c.excluded == address(0)) c.seed = random;
+        if (c.excluded == address(0)) {
+            c.seed = random;
+            if (c.byRounds) _drawRound(taskId, c, random);
+        }
         verifier = _pick(taskId, c, random, targetBlock - DRAW_DELAY);
         uint64 deadline = uint64(block.timestamp) + reportWindow;
         c.verifier = verifier;
@@ -194,6 +209,7 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard, Versioned {
             market.holdForDispute(taskId, ITaskMarket.TaskStatus.Submitted);
         } else {
             disputeId = arbitration.openDispute(taskId, c.trainer, msg.sender, reportURI);
+            c.disputeId = disputeId;
         }
         emit VerificationReported(taskId, msg.sender, passed, reportURI, disputeId);
     }
@@ -230,6 +246,18 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard, Versioned {
         emit VerificationLapsed(taskId, t.requester, late, fee);
         market.holdForDispute(taskId, ITaskMarket.TaskStatus.Submitted);
         if (late != address(0)) reputation.record(late, taskId, IReputation.Outcome.Missed);
+    }
+
+    /// @inheritdoc ISpotCheck
+    function refuteRound(uint256 taskId) external {
+        Check storage c = _checkIn(taskId, CheckStatus.Failed);
+        if (!c.byRounds) revert NotRoundCheck(taskId);
+        uint256 disputeId = c.disputeId;
+        if (arbitration.getDispute(disputeId).status != IArbitration.DisputeStatus.Slashed) {
+            revert DisputeNotUpheld(taskId, disputeId);
+        }
+        emit RoundRefutedByCheck(taskId, c.trainer, c.round, disputeId);
+        _book().refute(taskId, c.trainer, c.round);
     }
 
     /// @inheritdoc ISpotCheck
@@ -280,24 +308,65 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard, Versioned {
         emit VerifierDrawCommitted(taskId, targetBlock, size);
     }
 
-    /// @dev A pool member that is not the trainer nor the excluded (late) verifier, was in the
-    ///      pool at the commit's block and is still eligible, probing at most MAX_PROBES slots
-    ///      of the committed pool size.
+    /// @dev A pool member that is not the trainer (nor, for a data-parallel task, any participant
+    ///      of its book) nor the excluded (late) verifier, was in the pool at the commit's block
+    ///      and is still eligible, probing at most MAX_PROBES slots of the committed pool size.
     function _pick(uint256 taskId, Check storage c, uint256 random, uint64 committedAt) private view returns (address) {
         uint256 n = c.drawPoolSize;
         uint256 live = _pool.length;
         address trainer = c.trainer;
         address excluded = c.excluded;
+        IRoundBook book = c.byRounds ? _book() : IRoundBook(address(0));
         for (uint256 i; i < MAX_PROBES && n != 0; ++i) {
             uint256 slot = uint256(keccak256(abi.encode(random, i))) % n;
             if (slot >= live) continue; // the pool shrank since the commit
             address candidate = _pool[slot];
             if (candidate == trainer || candidate == excluded) continue;
+            if (address(book) != address(0) && book.participantOf(taskId, candidate).joinedRound != 0) continue;
             if (_joinedBlock[candidate] > committedAt) continue; // joined once the draw was committed
             if (!registry.isEligible(candidate, 0, 0)) continue;
             return candidate;
         }
         revert NoVerifierAvailable(taskId);
+    }
+
+    /// @dev Draws the (node, round) pair of a data-parallel check: random pairs of the book's
+    ///      participants and rounds, at most MAX_PROBES, the first that is a counted commitment of
+    ///      a node whose result is in and whose bond still stands (it can be disputed). Uniform
+    ///      over those pairs; reverts `NoRoundToCheck` when every probe misses.
+    function _drawRound(uint256 taskId, Check storage c, uint256 random) private {
+        IRoundBook book = _book();
+        uint16 rounds = book.getBook(taskId).rounds;
+        address[] memory people = book.participantsOf(taskId);
+        for (uint256 i; i < MAX_PROBES && people.length != 0; ++i) {
+            uint256 x = uint256(keccak256(abi.encode(random, "round", i)));
+            uint16 round = uint16(1 + x % rounds);
+            address node = people[(x >> 128) % people.length];
+            if (book.commitmentOf(taskId, round, node).state != IRoundBook.CommitState.Counted) continue;
+            ITaskMarket.Participation memory p = market.participationOf(taskId, node);
+            if (!p.submitted || p.bond != ITaskMarket.Bond.Locked) continue;
+            c.trainer = node;
+            c.round = round;
+            emit RoundDrawn(taskId, node, round);
+            return;
+        }
+        revert NoRoundToCheck(taskId);
+    }
+
+    /// @dev The market's round book (bound once in its config).
+    function _book() private view returns (IRoundBook) {
+        return IRoundBook(market.config().roundBook());
+    }
+
+    /// @dev The status of `taskId`'s round book; None without a book (or without a bound book contract).
+    function _bookStatus(uint256 taskId) private view returns (IRoundBook.BookStatus) {
+        IRoundBook book = _book();
+        if (address(book) == address(0)) return IRoundBook.BookStatus.None;
+        try book.getBook(taskId) returns (IRoundBook.Book memory b) {
+            return b.status;
+        } catch {
+            return IRoundBook.BookStatus.None;
+        }
     }
 
     function _checkIn(uint256 taskId, CheckStatus want) private view returns (Check storage c) {

@@ -79,6 +79,9 @@ export const ERRORS = Object.freeze({
     { name: 'bond', type: 'uint256', enum: null }, { name: 'minBond', type: 'uint256', enum: null },
   ]),
   BookExists: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
+  BookNotFinished: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'status', type: 'uint8', enum: null },
+  ]),
   BoundRole: Object.freeze([{ name: 'role', type: 'bytes32', enum: null }]),
   ChallengeWindowClosed: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'endedAt', type: 'uint64', enum: null },
@@ -101,6 +104,9 @@ export const ERRORS = Object.freeze({
   ]),
   DisputeNotOpen: Object.freeze([
     { name: 'disputeId', type: 'uint256', enum: null }, { name: 'status', type: 'uint8', enum: 'DisputeStatus' },
+  ]),
+  DisputeNotUpheld: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'disputeId', type: 'uint256', enum: null },
   ]),
   DrawAlreadyCommitted: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'targetBlock', type: 'uint64', enum: null },
@@ -316,6 +322,7 @@ export const ERRORS = Object.freeze({
   NoResult: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
   ]),
+  NoRoundToCheck: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
   NoSpotCheck: Object.freeze([]),
   NoVacantSeat: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
   NoVerifierAvailable: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
@@ -372,6 +379,7 @@ export const ERRORS = Object.freeze({
   NotRevealable: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
   ]),
+  NotRoundCheck: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
   NotScorer: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'caller', type: 'address', enum: null },
   ]),
@@ -664,7 +672,7 @@ export const STRUCTS = Object.freeze({
     ['status', 'enum ISpotCheck.CheckStatus'], ['segments', 'uint8'], ['toleranceMicros', 'uint32'],
     ['reportDeadline', 'uint64'], ['drawBlock', 'uint64'], ['requestedAt', 'uint64'], ['trainer', 'address'],
     ['drawPoolSize', 'uint32'], ['verifier', 'address'], ['excluded', 'address'], ['fee', 'uint256'],
-    ['seed', 'uint256'],
+    ['seed', 'uint256'], ['byRounds', 'bool'], ['round', 'uint16'], ['disputeId', 'uint256'],
   ]),
   'IStakeWeightedRandomStrategy.Entry': Object.freeze([['node', 'address'], ['weight', 'uint96']]),
   'ITaskMarket.Participation': Object.freeze([
