@@ -168,8 +168,13 @@ def show_check_cmd(ctx: click.Context, task_id: int) -> None:
         who = f"verifier {c.verifier}, report due at {c.report_deadline}"
     else:
         who = "no verifier"
-    click.echo(f"task {task_id}: spot-check {c.status.name.lower()}, {c.segments} segment(s), "
+    what = f"{c.segments} segment(s)"
+    if c.by_rounds:  # a data-parallel task: one (node, round) pair of its round book
+        what = f"round {c.round} of node {c.trainer}" if c.round else "one (node, round) pair, not drawn yet"
+    click.echo(f"task {task_id}: spot-check {c.status.name.lower()}, {what}, "
                f"tolerance {c.tolerance:g}, fee {fmt_amount(c.fee)}, {who}")
+    if c.dispute_id:
+        click.echo(f"  failed: dispute {c.dispute_id} opened against {c.trainer}")
 
 
 @verify_group.command("request")

@@ -33,8 +33,9 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from nnc.chain.client import TRANSIENT_ERRORS, ChainClient
-from nnc.chain.dispute import CheckStatus, SpotCheck
+from nnc.chain.dispute import Arbitration, CheckStatus, CheckView, DisputeStatus, SpotCheck
 from nnc.chain.market import Market
+from nnc.chain.rounds import CommitState, RoundBook
 from nnc.chain.strategies import DrawState, StakeWeightedDraw
 from nnc.chain.types import Bond, TaskStatus
 from nnc.daemon import StopFlag
@@ -84,6 +85,7 @@ class Oracle:
         self.client = client
         self.market = Market(client)
         self.spot_check = SpotCheck(client)
+        self.arbitration = Arbitration(client)
         self.draw = StakeWeightedDraw(client)
         self.index = index
         self.proofs = ProofChecker(client, self.market)
@@ -215,6 +217,8 @@ class Oracle:
         or none reported). The check is read from the chain first, so a step is never sent twice."""
         check = self.spot_check.check(task_id)
         try:
+            if check.status == CheckStatus.FAILED and check.by_rounds:
+                return self._refute_checked_round(task_id, check)
             if status == TaskStatus.SUBMITTED and check.status == CheckStatus.ENABLED:
                 self.spot_check.request_verification(task_id)
                 log.info("task %d: verification requested (verifier draw committed)", task_id)
@@ -246,12 +250,24 @@ class Oracle:
                 return "replace_verifier"
         except ContractRevertError as exc:
             level = logging.DEBUG if exc.name in NOT_READY else logging.WARNING
-            if exc.name == "NoVerifierAvailable":  # retried every round until it lapses: warn once per draw
+            if exc.name in ("NoVerifierAvailable", "NoRoundToCheck"):  # retried until it lapses: warn once per draw
                 seen = (task_id, check.draw_block) in self.undrawable
                 self.undrawable.add((task_id, check.draw_block))
                 level = logging.DEBUG if seen else logging.WARNING
             log.log(level, "task %d: spot-check step not possible now: %s", task_id, exc)
         return None
+
+    def _refute_checked_round(self, task_id: int, check: CheckView) -> str | None:
+        """Once the DAO upheld the dispute a failed round check opened (the node slashed), marks the
+        checked (node, round) Refuted in the round book, before the task settles; nothing otherwise."""
+        if self.arbitration.dispute(check.dispute_id).status != DisputeStatus.SLASHED:
+            return None
+        if RoundBook(self.client).commitment(task_id, check.round, check.trainer).state == CommitState.REFUTED:
+            return None
+        self.spot_check.refute_round(task_id)
+        log.info("task %d: round %d of %s refuted after its upheld dispute %d (round book frozen)", task_id,
+                 check.round, check.trainer, check.dispute_id)
+        return "refute_round"
 
     def refund_fees(self) -> list[tuple[int, str]]:
         """Refunds the spot-check fee of every task that ended without a verification using it

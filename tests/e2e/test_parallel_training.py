@@ -181,8 +181,9 @@ def test_a_straggler_misses_rounds_the_others_close_them_and_all_agree_on_the_re
     assert book.participant(task_id, straggler_address).missed == 2
     assert book.contributed_rounds(task_id, straggler_address) == 1
     shares = book.pay_shares(task_id)
-    assert shares[straggler_address] == 1428 and sorted(shares.values()) == [1428, 4285, 4287]
-    # paid by its rounds: 1 of 7, against 3 of 7 for each of the others
+    assert shares[straggler_address] == 1111 and sorted(shares.values()) == [1111, 3333, 3333]
+    # paid by its rounds: 1 of the 9 seat-rounds, against 3 of 9 for each of the others; the 2
+    # missed rounds go back to the requester
     paid = paid_by_shares(net, task_id, before)
     assert all(paid[straggler_address] * 2 < paid[w.node] for w in net.workers if w is not back)
     assert back.state.tasks[task_id].rounds == [1]

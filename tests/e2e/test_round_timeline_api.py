@@ -73,7 +73,7 @@ def test_a_finished_book_with_a_replaced_straggler_and_a_flagged_round(books: Bo
     members = {m["node"]: m for m in body["members"]}
     assert [m["node"] for m in body["members"]] == [first, second, straggler, replacement]
     assert {n: (m["contributed"], m["share_bps"]) for n, m in members.items()} == {
-        first: (3, 4287), second: (3, 4285), straggler: (0, 0), replacement: (1, 1428)}
+        first: (3, 3333), second: (3, 3333), straggler: (0, 0), replacement: (1, 1111)}
     assert (members[straggler]["replaced"], members[straggler]["seat"], members[straggler]["missed"]) == (True, 0, 2)
     assert (members[replacement]["seat"], members[replacement]["joined_round"]) == (3, 3)
 
