@@ -24,6 +24,7 @@ from nnc.training.program_package import ProgramFiles
 from nnc.verification.bundle import fetch_bundle
 from nnc.verification.inference import verify_outputs
 from nnc.verification.procedure import VerificationReport, verify_submission
+from nnc.verification.round_check import check_round
 
 log = logging.getLogger(__name__)
 
@@ -103,13 +104,17 @@ class Verifier:
         check = self.spot_check.check(task_id)
         if not self.is_mine(task_id):
             raise VerificationError(f"task {task_id}: {self.client.address} is not its pending verifier")
-        try:
-            evidence = gather_evidence(self.client, self.store, task_id, check.trainer,
-                                       self.home / "verify" / str(task_id), self.home / "cache")
-        except (VerificationError, StorageError, TrainingError) as exc:  # no usable evidence: a failed check
-            report = VerificationReport(passed=False, reason=f"evidence: {exc}", seed=check.seed)
+        workdir = self.home / "verify" / str(task_id)
+        if check.by_rounds:  # a data-parallel task: replay the drawn (node, round)
+            report = check_round(self.client, self.store, task_id, check.trainer, check.round, workdir, check.seed)
         else:
-            report = check_evidence(evidence, check.seed, check.segments, check.tolerance, self.limits)
+            try:
+                evidence = gather_evidence(self.client, self.store, task_id, check.trainer, workdir,
+                                           self.home / "cache")
+            except (VerificationError, StorageError, TrainingError) as exc:  # no usable evidence: a failed check
+                report = VerificationReport(passed=False, reason=f"evidence: {exc}", seed=check.seed)
+            else:
+                report = check_evidence(evidence, check.seed, check.segments, check.tolerance, self.limits)
         report_uri = self.store.put_bytes(report.to_json())
         self.spot_check.report(task_id, report.passed, report_uri)
         log.info("task %d: verifier %s reported %s (%s)", task_id, self.client.address[:10],

@@ -204,6 +204,9 @@ interface ISpotCheck {
 
     function getCheck(uint256 taskId) external view returns (Check memory);
     function poolSize() external view returns (uint256);
+    /// @notice The pool entry in `slot` (0-based; below `poolSize`): with `poolSize` and the
+    ///         block hash, anyone can recompute a draw off-chain.
+    function poolAt(uint256 slot) external view returns (address);
     function inPool(address node) external view returns (bool);
     function claimable(address account) external view returns (uint256);
 }

@@ -293,6 +293,11 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard, Versioned {
     }
 
     /// @inheritdoc ISpotCheck
+    function poolAt(uint256 slot) external view returns (address) {
+        return _pool[slot];
+    }
+
+    /// @inheritdoc ISpotCheck
     function inPool(address node) external view returns (bool) {
         return _poolSlot[node] != 0;
     }
