@@ -12,6 +12,7 @@ from nnc.cli.context import client_of
 
 if TYPE_CHECKING:
     from nnc.chain.client import ChainClient
+    from nnc.chain.dispute import CheckView
     from nnc.chain.rounds import CellStatus, CommitmentView, RoundView, Timeline, TimelineRow
 
 _STATUS_TEXT = {"not_seated": "not seated", "pending": "-", "committed": "committed", "counted": "counted",
@@ -26,13 +27,15 @@ def rounds_cmd(ctx: click.Context, task_id: int) -> None:
     """Show data-parallel task TASK_ID's rounds: per node, per round, its committed delta."""
     from nnc.chain.rounds import RoundBook
 
-    for line in render_timeline(RoundBook(client_of(ctx, need_account=False)).timeline(task_id)):
+    client = client_of(ctx, need_account=False)
+    for line in render_timeline(RoundBook(client).timeline(task_id), check=_check_of(client, task_id)):
         click.echo(line)
 
 
-def render_timeline(timeline: Timeline, compact: bool = False) -> list[str]:
+def render_timeline(timeline: Timeline, compact: bool = False, check: CheckView | None = None) -> list[str]:
     """The lines `nnc task rounds` prints; `compact` (what `nnc task status` shows): one line per
-    node, its status in each round (with the delta digest's first bytes) and its share."""
+    node, its status in each round (with the delta digest's first bytes) and its share. `check`:
+    the task's spot-check, a line of its own when the requester enabled one."""
     from nnc.chain.rounds import BookStatus
 
     book = timeline.book
@@ -43,6 +46,8 @@ def render_timeline(timeline: Timeline, compact: bool = False) -> list[str]:
              f"  nodes {book.nodes} ({book.vacant} seat(s) open), {book.rounds} rounds of at most "
              f"{book.round_duration} s, replaceable after {book.max_missed_rounds} missed, "
              f"{book.total_contributed} contributed round(s)"]
+    if check is not None:
+        lines.append(_check_line(check))
     if compact:
         flagged = [str(r.round) for r in timeline.rounds if r.disputed]
         if flagged:
@@ -67,8 +72,31 @@ def echo_book_of(client: ChainClient, task_id: int) -> None:
         return
     timeline = RoundBook(client).find_timeline(task_id)
     if timeline is not None:
-        for line in render_timeline(timeline, compact=True):
+        for line in render_timeline(timeline, compact=True, check=_check_of(client, task_id)):
             click.echo(line)
+
+
+def _check_of(client: ChainClient, task_id: int) -> CheckView | None:
+    """The task's spot-check; None when it has none (or the deployment no SpotCheck)."""
+    from nnc.chain.dispute import CheckStatus, SpotCheck
+
+    if client.deployment is None or "SpotCheck" not in client.deployment.addresses:
+        return None
+    check = SpotCheck(client).check(task_id)
+    return None if check.status == CheckStatus.NONE else check
+
+
+def _check_line(check: CheckView) -> str:
+    text = f"  spot-check {check.status.name.lower()}"
+    if check.round:
+        text += f": round {check.round} of node {check.trainer} drawn"
+        if check.has_verifier:
+            text += f", verifier {check.verifier}"
+    else:
+        text += ": one (node, round) pair, drawn once every result is in"
+    if check.dispute_id:
+        text += f"; it did not replay: dispute {check.dispute_id}"
+    return text
 
 
 def _compact_row(timeline: Timeline, row: TimelineRow) -> str:

@@ -17,6 +17,7 @@ import pytest
 from eth_abi import encode
 from web3 import Web3
 
+from nnc.api.rounds import present_timeline
 from nnc.chain.deploy import NNT
 from nnc.chain.dispute import Arbitration, CheckStatus, DisputeStatus, SpotCheck
 from nnc.chain.market import Market
@@ -24,6 +25,7 @@ from nnc.chain.registry import Registry
 from nnc.chain.rounds import BookStatus, CellStatus, CommitState, RoundBook
 from nnc.chain.types import Bond, TaskStatus
 from nnc.daemon import StopFlag
+from nnc.cli.round_commands import render_timeline
 from nnc.devnet import DEPLOYER, REQUESTER, Devnet
 from nnc.distributed import inner_round, plan_of, shard_indices
 from nnc.distributed.commitment import publish_round
@@ -193,6 +195,15 @@ def test_a_lazy_member_is_caught_by_the_round_spot_check_and_slashed_while_the_h
     timeline = book.timeline(task_id)
     lazy_row = next(row for row in timeline.rows if row.node.lower() == lazy.lower())
     assert timeline.status_of(lazy_row, check.round) == CellStatus.REFUTED
+    # the task page's timeline (the API's body) and `nnc task rounds` show the verdict on the pair
+    body = present_timeline(timeline, requester_check.check(task_id))
+    assert body["spot_check"] is not None and body["spot_check"]["dispute_id"] == check.dispute_id
+    verdicts = [(cell["node"].lower(), entry["round"], cell["check"]) for entry in body["timeline"]
+                for cell in entry["cells"] if cell["check"]]
+    assert verdicts == [(lazy.lower(), check.round, "failed")]
+    lines = render_timeline(timeline, compact=True, check=requester_check.check(task_id))
+    assert (f"  spot-check failed: round {check.round} of node {check.trainer} drawn, verifier {check.verifier}; "
+            f"it did not replay: dispute {check.dispute_id}") in lines
     net.run_until("the honest revealed", lambda: all(w.state.tasks[task_id].revealed for w in net.workers))
     lazy_market.reveal_if_due(task_id, model_uri)
     advance_time(chain, net.market().settlement_params().challenge_window + 1)

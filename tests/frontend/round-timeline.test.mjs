@@ -81,6 +81,17 @@ test('timelineGrid: a cell is found by its node, not its position', () => {
     timelineGrid(BODY).rows.map((r) => r.cells.map((c) => c.status)));
 });
 
+test('timelineGrid: the spot-check\'s verdict on the pair it drew shows on that cell only', () => {
+  const checked = { ...BODY, timeline: BODY.timeline.map((r) => ({ ...r,
+    cells: r.cells.map((c) => (r.round === 3 && c.node === A ? { ...c, check: 'failed' } : { ...c, check: null })) })) };
+  const grid = timelineGrid(checked);
+  const failed = grid.rows[0].cells[2];
+  assert.deepEqual([failed.check, failed.checkText], ['failed', 'did not replay']);
+  assert.match(failed.label, /; spot-check: did not replay$/);
+  assert.equal(grid.rows.flatMap((r) => r.cells).filter((c) => c.check).length, 1);
+  assert.equal(timelineGrid(BODY).rows[0].cells[2].check, null); // an API without checks: none
+});
+
 test('shareText and shortDigest', () => {
   assert.deepEqual([4287, 1428, 10_000, 0, 5].map(shareText), ['42.87%', '14.28%', '100%', '0%', '0.05%']);
   assert.equal(shortDigest(''), '');

@@ -1,6 +1,7 @@
 // The round timeline of a data-parallel task (GET /api/tasks/{id}/rounds): a grid of its nodes
 // (rows) by rounds (columns); each cell shows the node's status in the round, the first bytes of the
-// delta digest it committed and a link to the delta; flagged rounds are marked in their column head;
+// delta digest it committed, a link to the delta and, for the (node, round) the task's spot-check
+// drew, the check's verdict; flagged rounds are marked in their column head;
 // the last column is the node's share of the pay. `timelineGrid` (pure) turns the API's body into
 // that grid; `roundTimeline` renders it. On a phone each node's row becomes a card of labelled cells.
 import { h } from '../dom.js';
@@ -10,6 +11,9 @@ import { ENUMS } from '../generated/protocol.js';
 export const STATUS_TEXT = {
   counted: 'counted', refuted: 'refuted', committed: 'committed', missed: 'missed', pending: 'pending', not_seated: 'not seated',
 };
+
+// The spot-check's verdict on the (node, round) it drew.
+export const CHECK_TEXT = { verifying: 'being replayed', passed: 'replayed: ok', failed: 'did not replay' };
 
 // '0x1234abcd…' for a 32-byte digest; '' for none.
 export function shortDigest(digest) { return digest ? `${digest.slice(0, 10)}…` : ''; }
@@ -54,10 +58,12 @@ export function timelineGrid(body) {
       if (c) parts.push(`delta ${c.delta_digest}`);
       if (cell.start_disagrees) parts.push(`stated start weights ${c.start_digest} differ from the round's`);
       if (r.flagged) parts.push('round flagged');
+      if (cell.check) parts.push(`spot-check: ${CHECK_TEXT[cell.check] || cell.check}`);
       return {
         round: r.round, status: cell.status, text: STATUS_TEXT[cell.status] || cell.status,
         digest: c ? shortDigest(c.delta_digest) : '', deltaDigest: c ? c.delta_digest : null,
         uri: c ? c.uri : null, startDisagrees: cell.start_disagrees, flagged: r.flagged, label: parts.join('; '),
+        check: cell.check || null, checkText: cell.check ? CHECK_TEXT[cell.check] || cell.check : '',
       };
     }),
   }));
@@ -76,7 +82,8 @@ function cellElement(cell, column) {
   h('span', { class: `badge ${cell.status}` }, cell.text), ' ',
   cell.digest ? h('code', { title: cell.deltaDigest }, cell.digest) : null, ' ',
   cell.uri ? h('a', { href: cell.uri, class: 'delta-link', title: cell.uri }, 'delta') : null,
-  cell.startDisagrees ? h('span', { class: 'error' }, ' start differs') : null);
+  cell.startDisagrees ? h('span', { class: 'error' }, ' start differs') : null,
+  cell.check ? h('span', { class: `badge check-${cell.check}`, 'data-check': cell.check }, ` ${cell.checkText}`) : null);
 }
 
 // The grid as a section (an accessible table with a caption, column and row headers).

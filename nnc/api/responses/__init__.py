@@ -55,7 +55,7 @@ from nnc.api.responses.publishing import (
     UploadTarget,
     Validation,
 )
-from nnc.api.responses.rounds import RoundCell, RoundCommitment, RoundEntry, RoundMember, RoundTimeline
+from nnc.api.responses.rounds import RoundCell, RoundCheck, RoundCommitment, RoundEntry, RoundMember, RoundTimeline
 from nnc.api.responses.scalars import (
     Address,
     Amount,
@@ -82,7 +82,7 @@ __all__ = [
     "ModelOwner", "ModelSpec", "NodeAssignment", "NodeBalances", "NodeClaimable", "NodeDetail", "NodeEarning",
     "NodeList", "NodeProfile", "NodeStake", "NodeSummary", "Params", "Proposal", "ProposalList", "ProposalStateName",
     "ProposalVote", "RESPONSES", "Rating", "RatingList", "RatingSummary", "ReputationInfo", "Review", "ReviewList",
-    "RoundCell", "RoundCommitment", "RoundEntry", "RoundMember", "RoundTimeline",
+    "RoundCell", "RoundCheck", "RoundCommitment", "RoundEntry", "RoundMember", "RoundTimeline",
     "Runtime", "RuntimeList", "SettlementInfo", "StakingInfo", "StrategyInfo", "Task", "TaskChainView", "TaskDetail",
     "TaskList", "TaskNode",
     "TaskSpecDocument", "TaskStatusName", "Template", "TemplateList", "TokenInfo", "Trace", "Upload", "UploadKind",

@@ -3,7 +3,7 @@ and per member (the same facts `nnc task rounds` prints)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 from typing_extensions import TypedDict
@@ -27,6 +27,8 @@ class RoundCell(TypedDict):
     status: CellStatusName
     commitment: RoundCommitment | None
     start_disagrees: Annotated[bool, Field(description="its stated start digest is not the round's")]
+    check: Annotated[Literal["verifying", "passed", "failed"] | None,
+                     Field(description="the spot-check of this (node, round), when the task's check drew it")]
 
 
 class RoundEntry(TypedDict):
@@ -39,6 +41,16 @@ class RoundEntry(TypedDict):
                                                "a dispute")]
     start_digest: Hex32 | None
     cells: Annotated[list[RoundCell], Field(description="one per participant, in the order of `members`")]
+
+
+class RoundCheck(TypedDict):
+    """The task's spot-check: one (node, round) pair drawn with its verifier, replayed from public inputs."""
+
+    status: Annotated[str, Field(description="enabled, verifying, passed, failed, lapsed or refunded")]
+    node: Annotated[Address | None, Field(description="the drawn pair's node (null: not drawn yet)")]
+    round: Annotated[int, Field(description="the drawn pair's round (0: not drawn yet)")]
+    verifier: Annotated[Address | None, Field(description="the drawn verifier (null: none yet)")]
+    dispute_id: Annotated[int, Field(description="the dispute a failed check opened (0: none)")]
 
 
 class RoundMember(TypedDict):
@@ -71,3 +83,4 @@ class RoundTimeline(TypedDict):
     started_at: int
     members: list[RoundMember]
     timeline: list[RoundEntry]
+    spot_check: Annotated[RoundCheck | None, Field(description="null: the requester enabled no spot-check")]
