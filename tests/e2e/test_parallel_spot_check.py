@@ -24,8 +24,8 @@ from nnc.chain.market import Market
 from nnc.chain.registry import Registry
 from nnc.chain.rounds import BookStatus, CellStatus, CommitState, RoundBook
 from nnc.chain.types import Bond, TaskStatus
-from nnc.daemon import StopFlag
 from nnc.cli.round_commands import render_timeline
+from nnc.daemon import StopFlag
 from nnc.devnet import DEPLOYER, REQUESTER, Devnet
 from nnc.distributed import inner_round, plan_of, shard_indices
 from nnc.distributed.commitment import publish_round
