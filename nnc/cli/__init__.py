@@ -23,7 +23,7 @@ from nnc.cli.key_commands import key_group
 from nnc.cli.model_commands import model_group
 from nnc.cli.node_commands import node_group
 from nnc.cli.progress import PROGRESS_KEY
-from nnc.cli.round_commands import rounds_cmd
+from nnc.cli.round_commands import rerun_cmd, rounds_cmd
 from nnc.cli.task_commands import task_group
 from nnc.errors import NNCError
 from nnc.logs import LOG_FORMATS, configure_logging
@@ -55,6 +55,7 @@ for command in (build_cmd, deploy_cmd, claim_cmd, devnet_group, demo_cmd, task_g
     cli.add_command(command)
 task_group.add_command(cofund_group)  # nnc task cofund ...
 task_group.add_command(rounds_cmd)  # nnc task rounds ID
+task_group.add_command(rerun_cmd)  # nnc task rerun ID
 
 
 def main() -> None:

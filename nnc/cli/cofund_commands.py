@@ -11,7 +11,7 @@ import click
 
 from nnc.chain.profiles import NNT
 from nnc.cli.context import client_of, fmt_amount, store_of
-from nnc.cli.task_options import task_terms_options
+from nnc.cli.task_options import publish_options, task_terms_options
 from nnc.task import load_spec
 
 
@@ -33,16 +33,14 @@ def open_cmd(ctx: click.Context, spec_file: Path, target: str, amount: str, fund
              min_reputation: int, strategy: str) -> None:
     """Store SPEC_FILE and open a funding pool for it, led by you, with your first contribution."""
     from nnc.task.cofund import CofundOptions, open_cofunded_task
-    from nnc.task.publish import PublishOptions, parse_amount, resolve_token
+    from nnc.task.publish import parse_amount
 
     spec = load_spec(spec_file)  # a malformed spec fails here, before anything is sent
     client = client_of(ctx)
-    token_address = resolve_token(client, token)
-    task = PublishOptions(
-        budget=parse_amount(client, target, token_address), token=token_address, replication=replication,
-        collateral=parse_amount(client, collateral, str(client.token.address)), apply_window=apply_window,
-        deadline=deadline, min_hardware_class=min_class, min_reputation=min_reputation, strategy=strategy)
-    options = CofundOptions(task=task, amount=parse_amount(client, amount, token_address),
+    task = publish_options(client, target, token=token, replication=replication, collateral=collateral,
+                           apply_window=apply_window, deadline=deadline, min_class=min_class,
+                           min_reputation=min_reputation, strategy=strategy)
+    options = CofundOptions(task=task, amount=parse_amount(client, amount, task.token),
                             funding_window=funding_window)
     pool, spec_uri = open_cofunded_task(client, store_of(ctx), spec, options)
     click.echo(f"opened pool {pool} (spec {spec_uri})")

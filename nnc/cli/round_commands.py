@@ -1,6 +1,7 @@
 """`nnc task rounds ID`: the round timeline of a data-parallel task, per node and per round: its
 commitment (delta digest and where the delta lives), and whether the round counted, was refuted
-or had nothing from the node."""
+or had nothing from the node. `nnc task rerun ID`: a frozen task re-run from its last verified
+round (`nnc.distributed.rerun`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from nnc.cli.context import client_of
+from nnc.cli.context import client_of, settings_of, store_of
+from nnc.cli.task_options import publish_options, task_terms_options
 
 if TYPE_CHECKING:
     from nnc.chain.client import ChainClient
@@ -30,6 +32,46 @@ def rounds_cmd(ctx: click.Context, task_id: int) -> None:
     client = client_of(ctx, need_account=False)
     for line in render_timeline(RoundBook(client).timeline(task_id), check=_check_of(client, task_id)):
         click.echo(line)
+
+
+@click.command("rerun")
+@click.argument("task_id", type=int)
+@click.option("--budget", required=True, help="the re-run's budget in whole tokens, e.g. 0.5")
+@task_terms_options(apply_window=60)
+@click.option("--round-duration", type=int, default=None, help="seconds per round (default: as `task publish`)")
+@click.pass_context
+def rerun_cmd(ctx: click.Context, task_id: int, budget: str, token: str, replication: int, collateral: str,
+              apply_window: int, deadline: int, min_class: int, min_reputation: int, strategy: str,
+              round_duration: int | None) -> None:
+    """Re-run your data-parallel TASK_ID, whose round book a spot-check froze, from its last
+    verified round: publishes a new task that starts from that round's weights and trains the
+    rounds left."""
+    from nnc.chain.market import Market
+    from nnc.chain.rounds import RoundBook
+    from nnc.distributed.rerun import rerun_spec
+    from nnc.errors import TrainingError
+    from nnc.library import fetch_task_files
+    from nnc.runtimes import rounds_program
+    from nnc.task.publish import publish_task, published_spec
+
+    client, store = client_of(ctx), store_of(ctx)
+    _, spec = published_spec(Market(client), store, task_id)
+    if spec.parallel is None:
+        raise click.ClickException(f"task {task_id} is not a data-parallel task: it has no rounds to re-run")
+    cache = settings_of(ctx).data_dir / "cache"
+    try:
+        program = rounds_program(spec, fetch_task_files(spec, client, store, cache))
+        rerun = rerun_spec(RoundBook(client), store, task_id, spec, program)
+    except TrainingError as exc:
+        raise click.ClickException(str(exc)) from None
+    options = publish_options(client, budget, token=token, replication=max(replication, spec.parallel.nodes),
+                              collateral=collateral, apply_window=apply_window, deadline=deadline,
+                              min_class=min_class, min_reputation=min_reputation, strategy=strategy,
+                              round_duration=round_duration)
+    new_id, spec_uri = publish_task(client, store, rerun.spec, options)
+    click.echo(f"published task {new_id} (spec {spec_uri}): task {task_id} re-run from round {rerun.from_round}, "
+               f"{rerun.spec.parallel.rounds if rerun.spec.parallel else 0} round(s) left, init weights "
+               f"{rerun.weights_uri} (sha256 {rerun.weights_sha256})")
 
 
 def render_timeline(timeline: Timeline, compact: bool = False, check: CheckView | None = None) -> list[str]:

@@ -14,7 +14,7 @@ from nnc.chain.profiles import NNT, PROFILES, ProtocolParams, profile_params
 from nnc.cli.context import client_of, fmt_amount, settings_of, store_of
 from nnc.cli.progress import bytes_bar, stages_bar, steps_bar
 from nnc.cli.round_commands import echo_book_of
-from nnc.cli.task_options import task_terms_options
+from nnc.cli.task_options import publish_options, task_terms_options
 from nnc.errors import ChainUnavailableError
 from nnc.node.estimate import (
     DEFAULT_DRY_STEPS,
@@ -148,7 +148,7 @@ def publish_cmd(ctx: click.Context, spec_file: Path, budget: str, token: str, re
                 collateral: str, apply_window: int, deadline: int, min_class: int, min_reputation: int,
                 strategy: str, round_duration: int | None) -> None:
     """Store SPEC_FILE, escrow the budget and publish the task."""
-    from nnc.task.publish import PublishOptions, parse_amount, publish_task, resolve_token
+    from nnc.task.publish import publish_task
 
     spec = load_spec(spec_file)  # a malformed spec fails here, before anything is sent
     client = client_of(ctx)
@@ -156,14 +156,11 @@ def publish_cmd(ctx: click.Context, spec_file: Path, budget: str, token: str, re
         from nnc.library import check_base_model
 
         check_base_model(client, store_of(ctx), spec)
-    token_address = resolve_token(client, token)
     if spec.parallel is not None and replication == 1:  # the default: a parallel task takes one node per shard
         replication = spec.parallel.nodes
-    options = PublishOptions(
-        budget=parse_amount(client, budget, token_address), token=token_address, replication=replication,
-        collateral=parse_amount(client, collateral, str(client.token.address)),
-        apply_window=apply_window, deadline=deadline, min_hardware_class=min_class,
-        min_reputation=min_reputation, strategy=strategy, round_duration=round_duration)
+    options = publish_options(client, budget, token=token, replication=replication, collateral=collateral,
+                              apply_window=apply_window, deadline=deadline, min_class=min_class,
+                              min_reputation=min_reputation, strategy=strategy, round_duration=round_duration)
     task_id, spec_uri = publish_task(client, store_of(ctx), spec, options)
     click.echo(f"published task {task_id} (spec {spec_uri})")
 

@@ -5,11 +5,15 @@ scheduling strategy."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from nnc.chain.types import STRATEGY_CONTRACTS
+
+if TYPE_CHECKING:
+    from nnc.chain.client import ChainClient
+    from nnc.task.publish import PublishOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,3 +39,18 @@ def task_terms_options(apply_window: int) -> Callable[[F], F]:
         return command
 
     return decorate
+
+
+def publish_options(client: ChainClient, budget: str, *, token: str, replication: int, collateral: str,
+                    apply_window: int, deadline: int, min_class: int, min_reputation: int, strategy: str,
+                    round_duration: int | None = None) -> PublishOptions:
+    """The `PublishOptions` of the terms' options as given (amounts in whole tokens, the token by
+    name or address), with `budget` in the task's token."""
+    from nnc.task.publish import PublishOptions, parse_amount, resolve_token
+
+    token_address = resolve_token(client, token)
+    return PublishOptions(
+        budget=parse_amount(client, budget, token_address), token=token_address, replication=replication,
+        collateral=parse_amount(client, collateral, str(client.token.address)), apply_window=apply_window,
+        deadline=deadline, min_hardware_class=min_class, min_reputation=min_reputation, strategy=strategy,
+        round_duration=round_duration)

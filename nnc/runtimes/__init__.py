@@ -97,6 +97,22 @@ def builtin_program(spec: TaskSpec) -> Program:
     return program
 
 
+def rounds_program(spec: TaskSpec, files: ProgramFiles | None = None) -> Program:
+    """The program a data-parallel task trains in rounds, in the caller's process (a worker, a
+    verifier, anyone recomputing its rounds): the built-in one for its model kind, starting from
+    its `init` weights or `base_model` (`files.init`, from `nnc.library.fetch_task_files`) when it
+    names them. A requester's own program is not trained in rounds (`TrainingError`)."""
+    if spec.program is not None:
+        raise TrainingError(f"{spec.name!r}: parallel rounds train built-in model kinds in the worker's process; a "
+                            "requester's program is not supported in rounds yet")
+    program = builtin_program(spec)
+    if not spec.starts_from_weights:
+        return program
+    from nnc.training.init_weights import with_init
+
+    return with_init(program, _files_for(spec, files).init)
+
+
 def installed_runtimes() -> list[str]:
     """The frameworks this machine can train, in registry order."""
     return [name for name, info in RUNTIMES.items() if info.installed()]

@@ -25,7 +25,8 @@ from nnc.distributed.commitment import fetch_round
 from nnc.distributed.history import BookHistory
 from nnc.distributed.replay import replay_round
 from nnc.errors import StorageError, TaskSpecError, TrainingError
-from nnc.runtimes import builtin_program
+from nnc.library import fetch_task_files
+from nnc.runtimes import rounds_program
 from nnc.storage import Store
 from nnc.task.publish import published_spec
 from nnc.training.data import fetch_dataset
@@ -74,9 +75,10 @@ def _check_round(client: ChainClient, store: Store, task_id: int, node: str, rou
         committed = fetch_round(store, uri, commitment.delta_digest, what=what)
     except TrainingError as exc:
         return report(False, f"evidence: {exc}")
-    if spec.program is not None:
-        return report(False, f"evidence: {spec.name!r} trains a requester's program, which rounds do not run")
-    program = builtin_program(spec)
+    try:
+        program = rounds_program(spec, fetch_task_files(spec, client, store, dest / "files"))
+    except TrainingError as exc:
+        return report(False, f"evidence: {exc}")
     data = program.load_data(fetch_dataset(spec, store, dest))
     history = BookHistory(book, store, task_id, spec, program, plan)
     seat = history.seat_of(node, round_)
