@@ -27,12 +27,14 @@ from nnc.chain.types import Bond, TaskStatus
 from nnc.cli.round_commands import render_timeline
 from nnc.daemon import StopFlag
 from nnc.devnet import DEPLOYER, REQUESTER, Devnet
-from nnc.distributed import inner_round, plan_of, shard_indices
+from nnc.distributed import initial_weights, inner_round, plan_of, shard_indices
 from nnc.distributed.commitment import publish_round
 from nnc.distributed.history import BookHistory
 from nnc.distributed.tensors import tensor_digest
-from nnc.runtimes import builtin_program
+from nnc.library import fetch_task_files
+from nnc.runtimes import builtin_program, rounds_program
 from nnc.task import TaskSpec
+from nnc.task.publish import published_spec
 from nnc.verification.round_check import check_round
 from nnc.verification.scenario import mine
 from nnc.worker.daemon import Worker
@@ -75,6 +77,20 @@ def _draw_of(net: Network, spot_check: SpotCheck, book: RoundBook, task_id: int,
         if candidate.lower() not in seated:  # every pool member here is eligible and joined before
             return (*pair, candidate)
     return None
+
+
+def _cli(devnet: Devnet, home: Path, account: int, *args: str) -> str:
+    """Runs `nnc ARGS` as `account` against the devnet; returns its output (exit code 0)."""
+    from click.testing import CliRunner
+
+    from nnc.cli import cli
+
+    env = {"NNC_CONFIG": str(home / "absent.toml"), "NNC_RPC_URL": devnet.rpc_url,
+           "NNC_KEY_FILE": str(devnet.key_file(account)), "NNC_DEPLOYMENT_FILE": str(devnet.deployment_file),
+           "NNC_DATA_DIR": str(home / "cli"), "NNC_STORAGE_URL": f"local://{home / 'store'}", "NNC_PRIVATE_KEY": None}
+    result = CliRunner().invoke(cli, list(args), env=env)
+    assert result.exit_code == 0, result.output
+    return result.output
 
 
 def _open_for(net: Network, book: RoundBook, task_id: int, round_: int) -> bool:
@@ -215,3 +231,18 @@ def test_a_lazy_member_is_caught_by_the_round_spot_check_and_slashed_while_the_h
     for worker in net.workers:
         assert shares[worker.node] == 3333 and market.claimable(worker.node) > 0, worker.tag
     assert market.claimable(chain.address(REQUESTER)) > 10**18 // NODES  # the lazy member's share back
+
+    # the requester re-runs the task from its last verified round: the re-run starts from exactly
+    # the weights the frozen book had verified, and trains the rounds left
+    rerun = _cli(chain, tmp_path, REQUESTER, "task", "rerun", str(task_id), "--budget", "1", "--collateral", "10",
+                 "--deadline", "600")
+    new_id = int(rerun.split()[2])
+    _, new_spec = published_spec(net.market(), net.store, new_id)
+    start = book.book(task_id).refuted_round
+    assert new_spec.parallel is not None and new_spec.parallel.rounds == ROUNDS - start + 1
+    assert new_spec.init is not None and new_spec.base_model is None
+    verified = BookHistory(book, net.store, task_id, spec, builtin_program(spec), plan_of(spec)).start_weights(start)
+    program = rounds_program(new_spec, fetch_task_files(new_spec, chain.client(REQUESTER), net.store,
+                                                        tmp_path / "rerun-files"))
+    assert tensor_digest(initial_weights(new_spec, program)) == tensor_digest(verified)
+    assert book_of(net).book(new_id).status == BookStatus.OPENED  # its own book, for the same k nodes
