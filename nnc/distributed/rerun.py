@@ -11,8 +11,9 @@ faith, on the public start weights; the requester then publishes the re-run:
   stored content-addressed as safetensors and named by URI and SHA-256, so every node and
   verifier of the re-run checks them like any spec's init weights;
 - it trains the rounds that are left, `R − r + 1`, with the same nodes, inner steps, outer
-  optimizer, data and seed (the outer optimizer's momentum starts again from zero: it is not
-  part of the weights);
+  optimizer, data and seed (the outer optimizer's momentum starts again from zero, and each
+  node's inner state fresh: neither is part of the weights; its rounds draw their batches as a
+  task's first rounds do);
 - it is a new task with its own budget, book and spot-check: nothing of the frozen one moves.
 
 `rerun_spec` builds that spec; `nnc task rerun ID` stores the weights and publishes it.
@@ -70,5 +71,6 @@ def rerun_spec(book: RoundBook, store: Store, task_id: int, spec: TaskSpec, prog
     data["init"] = {"uri": uri, "format": "safetensors", "digest": digest}
     data["parallel"]["rounds"] = left
     data["training"]["steps"] = plan.inner_steps * left
+    data["training"]["checkpoint_interval"] = min(data["training"]["checkpoint_interval"], plan.inner_steps * left)
     data["name"] = f"{spec.name} (re-run of task {task_id} from round {start})"[:200]
     return Rerun(parse_spec(data), start, uri, digest)
