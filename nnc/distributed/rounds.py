@@ -45,10 +45,12 @@ class DilocoPlan:
     inner_steps: int
     rounds: int
     outer: OuterSpec
+    processes: int = 1
+    """W: the processes each node trains its round with (`nnc.distributed.node_ddp`; 1: in process)."""
 
     def __post_init__(self) -> None:
-        if self.nodes < 1 or self.inner_steps < 1 or self.rounds < 1:
-            raise TrainingError(f"a plan needs at least one node, inner step and round, not {self}")
+        if self.nodes < 1 or self.inner_steps < 1 or self.rounds < 1 or self.processes < 1:
+            raise TrainingError(f"a plan needs at least one node, inner step, round and process, not {self}")
 
 
 def plan_of(spec: TaskSpec) -> DilocoPlan:
@@ -56,7 +58,7 @@ def plan_of(spec: TaskSpec) -> DilocoPlan:
     if spec.parallel is None:
         raise TrainingError(f"{spec.name!r} has no `parallel` section: it is trained by one node, not in rounds")
     parallel = spec.parallel
-    return DilocoPlan(parallel.nodes, parallel.inner_steps, parallel.rounds, parallel.outer)
+    return DilocoPlan(parallel.nodes, parallel.inner_steps, parallel.rounds, parallel.outer, parallel.processes)
 
 
 def round_seed(seed: int, node: int, round_index: int) -> int:
@@ -92,8 +94,9 @@ def inner_round(spec: TaskSpec, program: Program, start_weights: Mapping[str, to
                 data: TrainData | None = None) -> InnerRound:
     """Node `node_index`'s round `round_index` (0-based) on `shard` (its indices into the train split)
     from `start_weights`: `steps` inner steps (default the plan's H; fewer is a lazy node), on the
-    CPU, by the policy in the module's notes. `plan` defaults to `plan_of(spec)`; `data` to
-    `program.load_data(None)`."""
+    CPU, by the policy in the module's notes. With `plan.processes` W > 1 the node's W processes
+    train it with DDP (`nnc.distributed.node_ddp`), and the delta is theirs. `plan` defaults to
+    `plan_of(spec)`; `data` to `program.load_data(None)`."""
     started = time.perf_counter()
     plan = plan or plan_of(spec)
     steps = plan.inner_steps if steps is None else steps
@@ -103,6 +106,11 @@ def inner_round(spec: TaskSpec, program: Program, start_weights: Mapping[str, to
     if not shard:
         raise TrainingError(f"node {node_index} has an empty shard")
     data = data if data is not None else program.load_data(None)
+    if plan.processes > 1:  # W processes with DDP, started like torchrun (imported here: it builds on this module)
+        from nnc.distributed.node_ddp import ddp_inner_round
+
+        return ddp_inner_round(spec, program, start_weights, shard, node_index, round_index, plan=plan,
+                               processes=plan.processes, steps=steps, data=data)
     schedule = spec.schedule
     positions = torch.tensor(list(shard), dtype=torch.int64)
     sampler = BatchSampler(len(positions), schedule.batch_size, schedule.seed)

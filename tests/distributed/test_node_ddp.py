@@ -1,0 +1,202 @@
+"""DDP inside one node (`nnc.distributed.node_ddp`): a node's inner round trained by W processes,
+bitwise reproducible at a fixed W, close to W = 1, and a rank that fails or dies named without
+leaving a process behind. Each group of 2 ranks spends a few seconds starting (spawn and
+imports); the rounds themselves take milliseconds (the digits MLP of `test_diloco`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from torch import nn
+
+import nnc.distributed.node_ddp as node_ddp
+from nnc.distributed import DilocoPlan, InnerRound, initial_weights, inner_round, plan_of, shard_indices, tensor_digest
+from nnc.distributed.node_ddp import RankGroup, backend_for, rank_slice
+from nnc.errors import TaskSpecError, TrainingError
+from nnc.runtimes import builtin_program
+from nnc.runtimes.classifier import ClassifierProgram
+from nnc.task import TaskSpec, canonical_json, parse_spec
+from nnc.training.data import SplitData
+from nnc.training.program import Program, TrainData
+
+from .test_diloco import document
+
+NODE, ROUND = 1, 1
+
+
+@pytest.fixture(scope="module")
+def spec() -> TaskSpec:
+    return parse_spec(document(processes=2))
+
+
+@pytest.fixture(scope="module")
+def program(spec: TaskSpec) -> Program:
+    return builtin_program(spec)
+
+
+@pytest.fixture(scope="module")
+def data(program: Program) -> SplitData:
+    loaded = program.load_data(None)
+    assert isinstance(loaded, SplitData)
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def shard(spec: TaskSpec, data: SplitData) -> list[int]:
+    return shard_indices(data.n_train, plan_of(spec).nodes, spec.schedule.seed)[NODE]
+
+
+@pytest.fixture(scope="module")
+def start(spec: TaskSpec, program: Program) -> dict[str, torch.Tensor]:
+    return initial_weights(spec, program)
+
+
+@pytest.fixture(scope="module")
+def spawned(spec: TaskSpec, program: Program, data: SplitData, shard: list[int],
+            start: dict[str, torch.Tensor]) -> InnerRound:
+    """(node 1, round 1) at the spec's W = 2 through `inner_round`: a group spawned for the round."""
+    return inner_round(spec, program, start, shard, NODE, ROUND, data=data)
+
+
+def children() -> list[str]:
+    """The command lines of this process's children, running or zombie (Linux's /proc), but for
+    multiprocessing's resource tracker (one per process, started by the first spawn)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid() and "resource_tracker" not in command:
+                found.append(f"{entry.name}: {command or stat}")
+    return found
+
+
+# --- the spec ---------------------------------------------------------------------------------
+
+def test_processes_default_to_one_and_are_part_of_the_spec(spec: TaskSpec) -> None:
+    plain = parse_spec(document())
+    assert plain.parallel is not None and plain.parallel.processes == 1 and plan_of(plain).processes == 1
+    assert b'"processes":1' in canonical_json(plain)
+    assert spec.parallel is not None and plan_of(spec).processes == 2
+    assert canonical_json(spec) != canonical_json(plain)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"processes": 0}, "parallel.processes: Input should be greater than or equal to 1"),
+    ({"processes": 65}, "parallel.processes: Input should be less than or equal to 64"),
+    ({"processes": 3}, "training.batch_size (16) must split evenly over parallel.processes (3)"),
+])
+def test_bad_process_counts_are_named(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(TaskSpecError) as caught:
+        parse_spec(document(**change), source="spec.json")
+    assert message in str(caught.value)
+
+
+def test_batches_split_into_fixed_rank_slices() -> None:
+    batch = torch.arange(8)
+    assert [rank_slice(batch, rank, 4).tolist() for rank in range(4)] == [[0, 1], [2, 3], [4, 5], [6, 7]]
+    assert torch.equal(torch.cat([rank_slice(batch, rank, 2) for rank in range(2)]), batch)
+    with pytest.raises(TrainingError, match="a batch of 8 samples does not split evenly over 3 processes"):
+        rank_slice(batch, 0, 3)
+    assert backend_for(torch.device("cpu")) == "gloo" and backend_for(torch.device("cuda", 1)) == "nccl"
+
+
+# --- determinism --------------------------------------------------------------------------------
+
+def test_two_groups_at_the_same_world_size_give_the_same_delta_bitwise(
+        spec: TaskSpec, program: Program, data: SplitData, shard: list[int], start: dict[str, torch.Tensor],
+        spawned: InnerRound) -> None:
+    """A second group, kept open for two rounds (round 0, then round 1 from the same start weights
+    as the spawned one): its round 1 equals the spawned group's bitwise, so nothing of round 0
+    stays behind in a rank."""
+    with RankGroup(spec, program, data, shard, NODE, plan=plan_of(spec), processes=2) as group:
+        first = group.round(start, 0)
+        again = group.round(start, ROUND)
+    assert group.timing.start_seconds > 0 and group.timing.stop_seconds > 0
+    assert tensor_digest(again.delta) == tensor_digest(spawned.delta)
+    assert again.final_loss == spawned.final_loss and again.steps == spawned.steps == plan_of(spec).inner_steps
+    assert tensor_digest(first.delta) != tensor_digest(spawned.delta)  # another round draws other batches
+    assert children() == []
+
+
+def test_two_processes_agree_with_one_to_rounding(spec: TaskSpec, program: Program, data: SplitData,
+                                                  shard: list[int], start: dict[str, torch.Tensor],
+                                                  spawned: InnerRound) -> None:
+    """W = 1 (in process) on the same batches: the same round up to the order of float additions."""
+    alone = inner_round(spec, program, start, shard, NODE, ROUND, data=data,
+                        plan=dataclasses.replace(plan_of(spec), processes=1))
+    assert sorted(alone.delta) == sorted(spawned.delta)
+    for name, tensor in alone.delta.items():
+        assert torch.allclose(spawned.delta[name], tensor, rtol=1e-4, atol=1e-6), name
+    assert any(float(tensor.abs().max()) > 1e-3 for tensor in alone.delta.values())  # it did train
+    assert spawned.final_loss == pytest.approx(alone.final_loss, rel=1e-4)
+
+
+def test_one_process_trains_in_the_callers_process(spec: TaskSpec, program: Program, data: SplitData,
+                                                   shard: list[int], start: dict[str, torch.Tensor],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_spawn(*args: object, **kwargs: object) -> InnerRound:
+        raise AssertionError("W = 1 must not start processes")
+
+    monkeypatch.setattr(node_ddp, "ddp_inner_round", no_spawn)
+    plan = DilocoPlan(3, 2, 3, plan_of(spec).outer)
+    assert inner_round(spec, program, start, shard, NODE, ROUND, data=data, plan=plan).steps == 2
+    with pytest.raises(AssertionError, match="must not start processes"):
+        inner_round(spec, program, start, shard, NODE, ROUND, data=data,
+                    plan=dataclasses.replace(plan, processes=2))
+
+
+# --- failures -----------------------------------------------------------------------------------
+
+class RankOneFails(ClassifierProgram):
+    """The digits classifier whose rank 1 raises at its second step (module-level: ranks are spawned)."""
+
+    def loss(self, module: nn.Module, data: TrainData, batch: torch.Tensor, step: int) -> torch.Tensor:
+        import torch.distributed as dist
+
+        if dist.get_rank() == 1 and step % 4 == 2:
+            raise RuntimeError(f"rank 1 cannot take step {step}")
+        return super().loss(module, data, batch, step)
+
+
+class RankOneDies(ClassifierProgram):
+    """The digits classifier whose rank 1's process exits with code 3 at its first step."""
+
+    def loss(self, module: nn.Module, data: TrainData, batch: torch.Tensor, step: int) -> torch.Tensor:
+        import torch.distributed as dist
+
+        if dist.get_rank() == 1:
+            os._exit(3)
+        return super().loss(module, data, batch, step)
+
+
+@pytest.mark.parametrize(("kind", "message"), [
+    (RankOneFails, "digits-mlp: node 1's DDP rank 1 of 2 failed: RuntimeError: rank 1 cannot take step 6"),
+    (RankOneDies, "digits-mlp: node 1's DDP rank 1 of 2 exited with code 3 without a word"),
+])
+def test_a_failing_rank_is_named_and_no_process_is_left(spec: TaskSpec, data: SplitData, shard: list[int],
+                                                        start: dict[str, torch.Tensor], kind: type[Program],
+                                                        message: str) -> None:
+    broken = kind(spec)  # type: ignore[call-arg]
+    with pytest.raises(TrainingError) as caught:
+        inner_round(spec, broken, start, shard, NODE, ROUND, data=data)
+    assert message in str(caught.value)
+    assert children() == []
+
+
+def test_a_round_that_outlives_its_timeout_is_named(spec: TaskSpec, program: Program, data: SplitData,
+                                                    shard: list[int], start: dict[str, torch.Tensor]) -> None:
+    with RankGroup(spec, program, data, shard, NODE, plan=plan_of(spec), processes=2) as group:
+        with pytest.raises(TrainingError, match="node 1's DDP rank 0 of 2 sent nothing within 0s"):
+            group.round(start, ROUND, timeout_s=0)
+        with pytest.raises(TrainingError, match="the rank group is not running"):
+            group.round(start, ROUND)
+    assert children() == []
