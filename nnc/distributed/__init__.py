@@ -5,8 +5,13 @@ A spec's `parallel` section (`nnc.task.parallel_spec`) has `k` nodes train one t
 records call it (a later slice):
 
 - `shard_indices`: the split of the training set into `k` shards everyone computes;
-- `inner_round`: one node's round, `H` inner steps on its shard from the round's start weights,
-  giving its delta (start − end);
+- `inner_round`: one node's round, `H` inner steps on its shard from the round's start weights
+  and the node's previous inner optimizer state, giving its delta (start − end) and its end
+  state (`InnerState`, `optimizer_state` / `load_optimizer_state`); resumable mid-round from a
+  `RoundCheckpoint`;
+- `round_commitment` / `RoundManifest` / `publish_round` / `fetch_round`: what a node commits for
+  a round (one digest binding its delta's and its end state's) and where they are stored;
+- `replay_round`: a verifier's replay of a (node, round) from public inputs (`RoundReplay`);
 - `tensor_bytes` / `tensor_digest`: a delta's (or weights') canonical bytes and their SHA-256,
   the content address a node commits;
 - `outer_step`: the deltas averaged in node order (renormalised over the nodes present), then the
@@ -15,15 +20,19 @@ records call it (a later slice):
   set of nodes must equal bitwise;
 - `run_local`: `k` OS processes exchanging deltas through a `Store`, as nodes will.
 
-Determinism policy: every inner round starts a fresh inner optimizer (DiLoCo keeps each node's
-Adam state across rounds; we do not, so a verifier replays a (node, round) pair from the public
-start weights, the shard and the pair alone, and no optimizer state has to be committed), and its
-batches and RNG are pure functions of (spec seed, node, round).
+Determinism policy: each node's inner optimizer state is carried across its rounds, as in DiLoCo
+(a fresh one in the node's first round in its seat), and committed with its delta, so a verifier
+replays a (node, round) pair from the public start weights, the node's shard and its previous
+committed state; batches and RNG are pure functions of (spec seed, node, round).
 """
 
+from nnc.distributed.commitment import FetchedRound, RoundManifest, fetch_round, publish_round, round_commitment
+from nnc.distributed.inner_state import InnerState, load_optimizer_state, optimizer_state
 from nnc.distributed.local import LocalRun, RoundTiming, run_local
 from nnc.distributed.outer import OuterState, outer_step
 from nnc.distributed.reference import DilocoResult, RoundRecord, reference_run
+from nnc.distributed.replay import RoundReplay, replay_round
+from nnc.distributed.resume import RoundCheckpoint
 from nnc.distributed.rounds import DilocoPlan, InnerRound, initial_weights, inner_round, plan_of, round_seed
 from nnc.distributed.shards import shard_indices
 from nnc.distributed.tensors import tensor_bytes, tensor_digest, tensors_from_bytes
@@ -31,16 +40,27 @@ from nnc.distributed.tensors import tensor_bytes, tensor_digest, tensors_from_by
 __all__ = [
     "DilocoPlan",
     "DilocoResult",
+    "FetchedRound",
     "InnerRound",
+    "InnerState",
     "LocalRun",
     "OuterState",
+    "RoundCheckpoint",
+    "RoundManifest",
     "RoundRecord",
+    "RoundReplay",
     "RoundTiming",
+    "fetch_round",
     "initial_weights",
     "inner_round",
+    "load_optimizer_state",
+    "optimizer_state",
     "outer_step",
     "plan_of",
+    "publish_round",
     "reference_run",
+    "replay_round",
+    "round_commitment",
     "round_seed",
     "run_local",
     "shard_indices",

@@ -3,11 +3,12 @@
 Each node is a process (multiprocessing `spawn`, so it imports and seeds everything itself, as a
 separate machine would) that loads the data and its shard once and warms up (one inner step,
 thrown away), then per round: fetches the round's start weights from the store by URI, trains its
-`inner_round`, writes its delta's
-canonical bytes (`tensor_bytes`) to the store and reports the URI and the digest (the
-commitment a node would post on chain). The coordinator (the calling process, standing in for
-the chain and for every node's own outer step) waits for all `k` deltas, checks each against its
-digest, computes the `outer_step` and publishes the next start weights. The result must equal
+`inner_round` from its inner state of the round before (kept in the process), stores its delta,
+its end state and their manifest (`publish_round`) and reports the manifest's URI and the
+`round_commitment` (what a node would post on chain). The coordinator (the calling process,
+standing in for the chain and for every node's own outer step) waits for all `k`, fetches each
+manifest and delta and checks them against the commitment (`fetch_round`), computes the
+`outer_step` and publishes the next start weights. The result must equal
 `reference_run`'s bitwise. Stragglers and deadlines are not modelled: the coordinator waits for
 every node (up to `timeout_s` per message).
 """
@@ -25,6 +26,8 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from nnc.distributed.commitment import RoundManifest, fetch_round, publish_round
+from nnc.distributed.inner_state import InnerState
 from nnc.distributed.outer import OuterState, outer_step
 from nnc.distributed.reference import DilocoResult, RoundRecord
 from nnc.distributed.rounds import DilocoPlan, initial_weights, inner_round, plan_of
@@ -62,18 +65,20 @@ class RoundTiming:
 
 @dataclass(frozen=True)
 class LocalRun:
-    """The run's result (as `reference_run` gives it), each round's timing and the bytes of one delta."""
+    """The run's result (as `reference_run` gives it), each round's timing and the bytes of one
+    delta and of one end inner state as stored."""
 
     result: DilocoResult
     timings: list[RoundTiming]
     delta_bytes: int
+    state_bytes: int = 0
 
 
 def _node_main(conn: Connection, spec_json: str, node: int, plan: DilocoPlan, store_root: str,
                factory: ProgramFactory, dataset_file: Path | None) -> None:
     """One node's process: see the module's notes. Messages in: `(round, start_uri)` or None (stop);
-    out: `("ready", node)`, `("delta", node, round, uri, digest, train_s, loss, node_s)` or
-    `("error", node, message)`."""
+    out: `("ready", node)`, `("delta", node, round, manifest_uri, commitment_hex, train_s, loss, node_s)`
+    or `("error", node, message)`."""
     try:
         spec = parse_spec(spec_json)
         store = LocalStore(Path(store_root))
@@ -82,14 +87,16 @@ def _node_main(conn: Connection, spec_json: str, node: int, plan: DilocoPlan, st
         shard = shard_indices(data.n_train, plan.nodes, spec.schedule.seed)[node]
         _warm_up(spec, program, shard, node, plan, data)
         conn.send(("ready", node))
+        state: InnerState | None = None
         while (message := conn.recv()) is not None:
             round_index, start_uri = message
             started = time.perf_counter()
             start = tensors_from_bytes(store.get_bytes(start_uri), f"round {round_index}'s start weights")
-            result = inner_round(spec, program, start, shard, node, round_index, plan=plan, data=data)
-            blob = tensor_bytes(result.delta)
-            uri = store.put_bytes(blob)
-            conn.send(("delta", node, round_index, uri, hashlib.sha256(blob).hexdigest(), result.train_seconds,
+            result = inner_round(spec, program, start, shard, node, round_index, previous_state=state, plan=plan,
+                                 data=data)
+            state = result.state
+            uri, manifest = publish_round(store, result.delta, result.state)
+            conn.send(("delta", node, round_index, uri, manifest.commitment.hex(), result.train_seconds,
                        result.final_loss, time.perf_counter() - started))
     except Exception as exc:  # reported to the coordinator, which raises it there
         logger.exception("node %d failed", node)
@@ -142,36 +149,42 @@ def run_local(spec: TaskSpec, store_dir: Path, *, plan: DilocoPlan | None = None
             _receive(conn, node, timeout_s)
         weights = initial_weights(spec, program_factory(spec))
         start_blob = tensor_bytes(weights)
-        state, records, timings, delta_size = OuterState(), [], [], 0
+        state, records, timings = OuterState(), [], []
+        manifests: list[RoundManifest] = []
         for round_index in range(plan.rounds):
             started = time.perf_counter()
             start_uri = store.put_bytes(start_blob)
             for conn in conns:
                 conn.send((round_index, start_uri))
             replies = [_receive(conn, node, timeout_s) for node, conn in enumerate(conns)]
-            deltas = []
-            for node, (_, _, got_round, uri, digest, *_rest) in enumerate(replies):
-                blob = store.get_bytes(uri)
-                if got_round != round_index or hashlib.sha256(blob).hexdigest() != digest:
-                    raise TrainingError(f"node {node}'s delta for round {round_index} at {uri} does not match its "
-                                        f"commitment {digest} (round {got_round})")
-                delta_size = len(blob)
-                deltas.append(tensors_from_bytes(blob, f"node {node}'s delta for round {round_index}"))
+            deltas, manifests = [], []
+            for node, (_, _, got_round, uri, commitment, *_rest) in enumerate(replies):
+                if got_round != round_index:
+                    raise TrainingError(f"node {node} handed in round {got_round} for round {round_index}")
+                fetched = fetch_round(store, uri, bytes.fromhex(commitment),
+                                      what=f"node {node}'s round {round_index}")
+                deltas.append(fetched.delta)
+                manifests.append(fetched.manifest)
             with deterministic_torch(spec.determinism.threads):  # as many threads as a node trains with
                 next_weights, state = outer_step(weights, deltas, state, plan.outer)
             next_blob = tensor_bytes(next_weights)
-            records.append(RoundRecord(round_index, hashlib.sha256(start_blob).hexdigest(), [r[4] for r in replies],
-                                       hashlib.sha256(next_blob).hexdigest(), [r[6] for r in replies]))
+            records.append(RoundRecord(round_index, hashlib.sha256(start_blob).hexdigest(),
+                                       [m.delta_sha256 for m in manifests], hashlib.sha256(next_blob).hexdigest(),
+                                       [r[6] for r in replies], [m.state_sha256 for m in manifests],
+                                       [r[4] for r in replies]))
             weights, start_blob = next_weights, next_blob
             timings.append(RoundTiming(round_index, time.perf_counter() - started, [r[5] for r in replies],
                                        [r[7] for r in replies]))
             logger.info("%s: round %d/%d by %d nodes, %.0f%% outside training", spec.name, round_index + 1,
                         plan.rounds, plan.nodes, 100 * timings[-1].overhead_fraction)
+        # the sizes of one node's delta and state as stored (read after the rounds, out of their timing)
+        delta_size = len(store.get_bytes(manifests[-1].delta_uri))
+        state_size = len(store.get_bytes(manifests[-1].state_uri))
         for conn in conns:
             conn.send(None)
         for stopping in processes:
             stopping.join(timeout_s)
-        return LocalRun(DilocoResult(weights, state, records), timings, delta_size)
+        return LocalRun(DilocoResult(weights, state, records), timings, delta_size, state_size)
     finally:
         for leftover in processes:
             if leftover.is_alive():

@@ -40,6 +40,7 @@ terminates the other ranks and joins them all (no zombies). A rank leaves its pr
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import multiprocessing
@@ -57,7 +58,9 @@ from typing import Any, Final
 
 import torch
 
-from nnc.distributed.rounds import DilocoPlan, InnerRound, round_seed
+from nnc.distributed.inner_state import load_optimizer_state, optimizer_state
+from nnc.distributed.resume import Resumed, RoundCheckpoint, load_resumed, round_key, save_resumable
+from nnc.distributed.rounds import DilocoPlan, InnerRound, _delta, _start_model, round_seed
 from nnc.distributed.tensors import tensor_bytes, tensors_from_bytes
 from nnc.errors import TrainingError
 from nnc.task import TaskSpec
@@ -75,8 +78,17 @@ peers fail after this, and the agent reports them)."""
 START_TIMEOUT_S: Final = 300.0
 """How long the agent waits for every rank to import, load and join the group."""
 
+FAILURE_GRACE_S: Final = 3.0
+"""How long the agent waits, once a rank failed, for the others to end before naming the cause."""
+
 STOP_TIMEOUT_S: Final = 10.0
 """How long a closing group waits for a rank to leave before terminating it."""
+
+
+def _peer_lost(message: str) -> bool:
+    """Whether a rank's error is the process group's (a peer failed or went away), not its own."""
+    lowered = message.lower()
+    return "/gloo/" in lowered or "connection closed" in lowered or "nccl" in lowered or "timed out" in lowered
 
 
 def backend_for(device: torch.device) -> str:
@@ -112,6 +124,29 @@ class _Setup:
     port: int
 
 
+@dataclass(frozen=True)
+class _Job:
+    """One round for every rank: the start weights' and previous inner state's canonical bytes."""
+
+    start: bytes
+    previous_state: bytes | None
+    round_index: int
+    steps: int
+    checkpoint: RoundCheckpoint | None
+
+
+@dataclass(frozen=True)
+class _RankResult:
+    """What rank 0 hands back: its end weights' and end inner state's canonical bytes, the mean
+    last loss, seconds in the loop and the inner steps a mid-round checkpoint had done."""
+
+    end: bytes
+    state: bytes
+    loss: float
+    train_seconds: float
+    resumed_from: int
+
+
 def _rank_env(rank: int, world: int, port: int) -> dict[str, str]:
     """The environment torchrun gives worker `rank` of a one-machine job whose agent hosts the store."""
     return {"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "RANK": str(rank), "WORLD_SIZE": str(world),
@@ -123,43 +158,76 @@ def _rank_device(spec: TaskSpec, rank: int) -> torch.device:
     return torch.device("cuda", rank) if device.type == "cuda" else device
 
 
-def _rank_round(setup: _Setup, rank: int, device: torch.device, start: Mapping[str, torch.Tensor],
-                round_index: int, steps: int) -> tuple[dict[str, torch.Tensor], float, float]:
-    """Rank `rank`'s H inner steps of (node, round) under DDP (see the module's notes): (end
-    weights on the CPU, the mean over the ranks of the last step's loss, seconds in the loop)."""
+def _rank_checkpoint(checkpoint: RoundCheckpoint, rank: int) -> RoundCheckpoint:
+    """Rank `rank`'s own mid-round checkpoint file: the node's for rank 0, beside it for the others."""
+    if rank == 0:
+        return checkpoint
+    return RoundCheckpoint(checkpoint.path.with_name(f"{checkpoint.path.name}.rank{rank}"), checkpoint.every)
+
+
+def _agreed_resume(resumed: Resumed | None, device: torch.device) -> Resumed | None:
+    """`resumed` when every rank resumes from the same step, else None everywhere (a node killed
+    between two ranks' checkpoints starts the round over: the same delta, later)."""
+    import torch.distributed as dist
+
+    mine = torch.tensor([0 if resumed is None else resumed.step], dtype=torch.int64, device=device)
+    low, high = mine.clone(), mine.clone()
+    dist.all_reduce(low, op=dist.ReduceOp.MIN)
+    dist.all_reduce(high, op=dist.ReduceOp.MAX)
+    if int(low.item()) != int(high.item()):
+        logger.warning("the ranks' round checkpoints are at steps %d to %d: the round starts over", int(low.item()),
+                       int(high.item()))
+        return None
+    return resumed
+
+
+def _rank_round(setup: _Setup, rank: int, device: torch.device, job: _Job) -> _RankResult:
+    """Rank `rank`'s inner steps of (node, `job.round_index`) under DDP (see the module's notes)."""
     import torch.distributed as dist
     from torch.nn.parallel import DistributedDataParallel
 
-    spec, program, plan = setup.spec, setup.program, setup.plan
+    spec, program, plan, round_index = setup.spec, setup.program, setup.plan, job.round_index
     schedule = spec.schedule
+    start = tensors_from_bytes(job.start, f"round {round_index}'s start weights")
+    previous = None if job.previous_state is None else tensors_from_bytes(job.previous_state, "the inner state")
     positions = torch.tensor(setup.shard, dtype=torch.int64)
     sampler = BatchSampler(len(positions), schedule.batch_size, schedule.seed)
+    checkpoint = None if job.checkpoint is None else _rank_checkpoint(job.checkpoint, rank)
+    key = "" if checkpoint is None else round_key(spec, setup.node_index, round_index, job.steps, start, previous)
     with deterministic_torch(spec.determinism.threads, device):
-        torch.manual_seed(schedule.seed)
-        model = program.build()
-        try:
-            program.load_weights(model, start)
-        except (RuntimeError, ValueError, KeyError) as exc:
-            raise TrainingError(f"the start weights of round {round_index} do not fit the spec's model: {exc}") from exc
-        model = model.to(device)
+        model = _start_model(spec, program, start, round_index).to(device)
         optimizer = make_optimizer(spec, program.trainable(model))
-        wrapped = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+        if previous is not None:
+            load_optimizer_state(model, optimizer, previous,
+                                 f"node {setup.node_index}'s inner state before round {round_index}")
         torch.manual_seed(rank_seed(schedule.seed, setup.node_index, round_index, rank))
+        loss, done = math.nan, 0
+        resumed = None if checkpoint is None else _agreed_resume(load_resumed(checkpoint, key), device)
+        if resumed is not None:
+            program.load_weights(model, resumed.weights)
+            load_optimizer_state(model, optimizer, resumed.optimizer, f"the round checkpoint {checkpoint}")
+            torch.set_rng_state(resumed.rng)
+            loss, done = resumed.loss, resumed.step
+        wrapped = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
         wrapped.train()  # type: ignore[no-untyped-call]
-        loss = math.nan
         base = round_index * plan.inner_steps
         started = time.perf_counter()
-        for h in range(1, steps + 1):
+        for h in range(done + 1, job.steps + 1):
             step = base + h
             batch = rank_slice(positions[sampler.indices(step)], rank, setup.world)
-            if device.type != "cpu":
-                batch = batch.to(device)
-            loss = train_step(program, wrapped, optimizer, setup.data, batch, step)
+            loss = train_step(program, wrapped, optimizer, setup.data, batch if device.type == "cpu"
+                              else batch.to(device), step)
+            if checkpoint is not None and h % checkpoint.every == 0 and h < job.steps:
+                save_resumable(checkpoint, key, h, loss, program.weights(model), optimizer_state(model, optimizer))
         train_seconds = time.perf_counter() - started
         mean_loss = torch.tensor([loss], dtype=torch.float64, device=device)
         dist.all_reduce(mean_loss)
         end = {name: tensor.detach().to("cpu", copy=True) for name, tensor in program.weights(model).items()}
-    return end, float(mean_loss.item()) / setup.world, train_seconds
+        state = optimizer_state(model, optimizer)
+    if checkpoint is not None:
+        checkpoint.path.unlink(missing_ok=True)
+    return _RankResult(tensor_bytes(end), tensor_bytes(state), float(mean_loss.item()) / setup.world, train_seconds,
+                       done)
 
 
 def _warm_up(device: torch.device) -> None:
@@ -172,9 +240,9 @@ def _warm_up(device: torch.device) -> None:
 
 
 def _rank_main(conn: Connection, rank: int, setup: _Setup) -> None:
-    """One rank's process: joins the group, then trains a round per message `(start bytes, round,
-    steps)` until None. Out: `("ready", rank)`; per round rank 0 `("round", rank, end bytes, loss,
-    train seconds)`, the others `("round", rank)`; on failure `("error", rank, message)`."""
+    """One rank's process: joins the group, then trains a round per `_Job` until None. Out:
+    `("ready", rank)`; per round rank 0 `("round", rank, _RankResult)`, the others `("round",
+    rank)`; on failure `("error", rank, message)`."""
     import torch.distributed as dist
 
     os.environ.update(_rank_env(rank, setup.world, setup.port))
@@ -190,11 +258,9 @@ def _rank_main(conn: Connection, rank: int, setup: _Setup) -> None:
         joined = True
         _warm_up(device)
         conn.send(("ready", rank))
-        while (message := conn.recv()) is not None:
-            start_bytes, round_index, steps = message
-            start = tensors_from_bytes(start_bytes, f"round {round_index}'s start weights")
-            end, loss, seconds = _rank_round(setup, rank, device, start, round_index, steps)
-            conn.send(("round", rank, tensor_bytes(end), loss, seconds) if rank == 0 else ("round", rank))
+        while (job := conn.recv()) is not None:
+            result = _rank_round(setup, rank, device, job)
+            conn.send(("round", rank, result) if rank == 0 else ("round", rank))
         clean = True
     except (KeyboardInterrupt, EOFError):  # the agent went away: nothing to report to
         pass
@@ -239,6 +305,7 @@ class RankGroup:
         self._start_timeout_s = start_timeout_s
         self._store: Any = None
         self._conns: list[Connection] = []
+        self._last: dict[int, tuple[Any, ...]] = {}
         self._processes: list[BaseProcess] = []
         self.timing = GroupTiming(0.0)
 
@@ -277,36 +344,36 @@ class RankGroup:
         logger.info("%s: node %d's %d DDP processes joined (%s) in %.2fs", self.spec.name, self.node_index,
                     self.processes, backend_for(_rank_device(self.spec, 0)), self.timing.start_seconds)
 
-    def round(self, start_weights: Mapping[str, torch.Tensor], round_index: int, *, steps: int | None = None,
-              timeout_s: float | None = None) -> InnerRound:
-        """This node's `round_index` (0-based) trained by the group from `start_weights`: `steps`
-        inner steps (default the plan's H). The delta is rank 0's (start − end)."""
+    def round(self, start_weights: Mapping[str, torch.Tensor], round_index: int, *,
+              previous_state: Mapping[str, torch.Tensor] | None = None, steps: int | None = None,
+              checkpoint: RoundCheckpoint | None = None, timeout_s: float | None = None) -> InnerRound:
+        """This node's `round_index` (0-based) trained by the group from `start_weights` and the
+        inner state `previous_state` (None: fresh), `steps` inner steps (default the plan's H), as
+        `inner_round` trains it; with `checkpoint`, each rank checkpoints the round and resumes it
+        (rank r > 0 in a file beside the node's, `<name>.rank<r>`). The delta and end state are
+        rank 0's."""
         started = time.perf_counter()
         steps = self.plan.inner_steps if steps is None else steps
         if not self._processes:
             raise TrainingError("the rank group is not running (start it, or use it as a context manager)")
-        blob = tensor_bytes(start_weights)
+        job = _Job(tensor_bytes(start_weights), None if previous_state is None else tensor_bytes(previous_state),
+                   round_index, steps, checkpoint)
         try:
             for conn in self._conns:
-                conn.send((blob, round_index, steps))
+                conn.send(job)
             replies = self._collect("round", timeout_s)
         except BaseException:
             self.close(graceful=False)
             raise
-        _, _, end_bytes, loss, train_seconds = replies[0]
-        end = tensors_from_bytes(end_bytes, f"rank 0's end weights of round {round_index}")
-        delta = {}
-        for name, tensor in end.items():
-            if name not in start_weights:
-                raise TrainingError(f"the model has weight {name!r}, which round {round_index}'s start weights lack")
-            if not tensor.is_floating_point():
-                raise TrainingError(f"parallel training averages floating weights; {name!r} is {tensor.dtype}")
-            delta[name] = start_weights[name].detach().to(tensor.dtype) - tensor
-        return InnerRound(delta, loss, steps, train_seconds, time.perf_counter() - started)
+        result: _RankResult = replies[0][2]
+        end = tensors_from_bytes(result.end, f"rank 0's end weights of round {round_index}")
+        state = tensors_from_bytes(result.state, f"rank 0's inner state after round {round_index}")
+        return InnerRound(_delta(start_weights, end, round_index), state, result.loss, steps, result.train_seconds,
+                          time.perf_counter() - started, result.resumed_from)
 
     def _collect(self, kind: str, timeout_s: float | None) -> list[tuple[Any, ...]]:
-        """Every rank's reply `kind`, in rank order; `TrainingError` naming the first rank that
-        failed, died or stayed silent past `timeout_s`."""
+        """Every rank's reply `kind`, in rank order; `TrainingError` naming the rank that failed or
+        died first (`_root_cause`) or stayed silent past `timeout_s`."""
         replies: dict[int, tuple[Any, ...]] = {}
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         by_conn = {id(conn): rank for rank, conn in enumerate(self._conns)}
@@ -320,23 +387,56 @@ class RankGroup:
                 silent = min(rank for rank in range(self.processes) if rank not in replies)
                 raise self._failure(silent, f"sent nothing within {timeout_s:g}s")
             for item in ready:
-                if isinstance(item, int):  # a process ended: read what it sent first, if anything
-                    rank = by_sentinel[item]
-                    if rank in replies or self._conns[rank].poll():
-                        continue
-                    raise self._failure(rank, f"exited with code {self._processes[rank].exitcode} without a word")
-                rank = by_conn[id(item)]
-                try:
-                    message: tuple[Any, ...] = self._conns[rank].recv()
-                except EOFError:
-                    raise self._failure(rank, f"exited with code {self._processes[rank].exitcode} without a "
-                                              "word") from None
+                rank = by_sentinel[item] if isinstance(item, int) else by_conn[id(item)]
+                if rank in replies:
+                    continue
+                message = self._message(rank)
+                if message is None and isinstance(item, int):
+                    raise self._root_cause(replies)
+                if message is None:
+                    continue
                 if message[0] == "error":
-                    raise self._failure(rank, f"failed: {message[2]}")
+                    raise self._root_cause(replies)
                 if message[0] != kind:
                     raise self._failure(rank, f"sent {message[0]!r} where {kind!r} was due")
                 replies[rank] = message
         return [replies[rank] for rank in range(self.processes)]
+
+    def _message(self, rank: int) -> tuple[Any, ...] | None:
+        """The next message of `rank` if one is waiting (a process that ended may have sent one last)."""
+        conn = self._conns[rank]
+        try:
+            if conn.poll():
+                message: tuple[Any, ...] = conn.recv()
+                self._last[rank] = message
+                return message
+        except (EOFError, OSError):
+            pass
+        return None
+
+    def _root_cause(self, replies: Mapping[int, tuple[Any, ...]]) -> TrainingError:
+        """The failure to report once a rank failed or died: the ranks still out get `FAILURE_GRACE_S`
+        to end (a rank whose peer failed fails in its next collective), then the first rank that
+        died without a word is named, else the first whose error is its own (not its group's
+        connection lost to a failed peer), else the first that reported one."""
+        out = [rank for rank in range(self.processes) if rank not in replies]
+        deadline = time.monotonic() + FAILURE_GRACE_S
+        for rank in out:
+            self._processes[rank].join(max(0.0, deadline - time.monotonic()))
+        died: list[tuple[int, str]] = []
+        own: list[tuple[int, str]] = []
+        peer: list[tuple[int, str]] = []
+        for rank in out:
+            message = self._message(rank) or self._last.get(rank)
+            if message is not None and message[0] == "error":
+                (peer if _peer_lost(message[2]) else own).append((rank, f"failed: {message[2]}"))
+            elif not self._processes[rank].is_alive():
+                died.append((rank, f"exited with code {self._processes[rank].exitcode} without a word"))
+        found = died or own or peer
+        if not found:
+            rank = out[0]
+            return self._failure(rank, "stopped answering")
+        return self._failure(*found[0])
 
     def _failure(self, rank: int, what: str) -> TrainingError:
         return TrainingError(f"{self.spec.name}: node {self.node_index}'s DDP rank {rank} of {self.processes} {what}")
@@ -369,13 +469,15 @@ class RankGroup:
 
 
 def ddp_inner_round(spec: TaskSpec, program: Program, start_weights: Mapping[str, torch.Tensor],
-                    shard: Sequence[int], node_index: int, round_index: int, *, plan: DilocoPlan, processes: int,
-                    steps: int | None, data: TrainData) -> InnerRound:
-    """`inner_round` at W = `processes` > 1: a `RankGroup` spawned for this round alone."""
+                    shard: Sequence[int], node_index: int, round_index: int, *,
+                    previous_state: Mapping[str, torch.Tensor] | None, plan: DilocoPlan, steps: int | None,
+                    data: TrainData, checkpoint: RoundCheckpoint | None) -> InnerRound:
+    """`inner_round` at W = `plan.processes` > 1: a `RankGroup` spawned for this round alone."""
     started = time.perf_counter()
-    with RankGroup(spec, program, data, shard, node_index, plan=plan, processes=processes) as group:
-        result = group.round(start_weights, round_index, steps=steps)
+    with RankGroup(spec, program, data, shard, node_index, plan=plan, processes=plan.processes) as group:
+        result = group.round(start_weights, round_index, previous_state=previous_state, steps=steps,
+                             checkpoint=checkpoint)
     seconds = time.perf_counter() - started
     logger.info("%s: node %d round %d by %d DDP processes: %.2fs (%.2fs starting them, %.2fs training)", spec.name,
-                node_index, round_index, processes, seconds, group.timing.start_seconds, result.train_seconds)
-    return InnerRound(result.delta, result.final_loss, result.steps, result.train_seconds, seconds)
+                node_index, round_index, plan.processes, seconds, group.timing.start_seconds, result.train_seconds)
+    return dataclasses.replace(result, seconds=seconds)

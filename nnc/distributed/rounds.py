@@ -1,18 +1,26 @@
-"""One node's round: `H` inner steps on its shard from the round's start weights, and its delta.
+"""One node's round: `H` inner steps on its shard from the round's start weights, its delta and
+its end inner state.
 
 Policy (what a verifier needs to replay a (node, round) pair): the start weights of the round, the
-node's shard and the pair, nothing else.
-- A fresh inner optimizer each round (the spec's `training.optimizer` and `learning_rate`). DiLoCo
-  keeps each node's inner Adam state across rounds; that state would have to be committed with
-  every delta for a replay to start where the node did, so we reset it instead.
+node's shard, the pair, and the inner state the node's previous committed round ended with.
+- The inner optimizer (the spec's `training.optimizer` and `learning_rate`) is carried across a
+  node's rounds, as in DiLoCo: round `r` starts from the end state of the node's latest committed
+  round before `r` in its seat, or fresh (`previous_state` None) in its first round, in particular
+  a node that just took a seat. The end state is committed with the delta
+  (`nnc.distributed.commitment`), so a replay starts where the node did
+  (`nnc.distributed.replay`). A state the node computed but did not get committed (a straggler's
+  late round) is dropped: the next round starts from the last committed one.
 - Batches: `BatchSampler(len(shard), batch_size, seed)` drawn at the node's global inner step
   `t = round·H + h` (h = 1..H), mapped through the shard; so a node walks its shard's epochs
-  across rounds without carrying state, and with one node (the shard is `range(n_train)`) its
-  batches are plain training's.
+  across rounds, and with one node (the shard is `range(n_train)`) its batches are plain
+  training's (with the state carried and the outer step applying the delta as it is, one node's
+  rounds are plain training, to float32 rounding of each outer step).
 - RNG: the model is built as plain training builds it (`torch.manual_seed(seed)`), the start
   weights loaded into it, then the global RNG reseeded with `round_seed(seed, node, round)` for
   whatever the program's loss draws (dropout, diffusion noise).
 - `deterministic_torch(spec.determinism.threads)` around it all, as in every runtime.
+- A round interrupted (the node killed) resumes from its mid-round checkpoint
+  (`nnc.distributed.resume`) to the same delta and state bitwise.
 """
 
 from __future__ import annotations
@@ -20,11 +28,14 @@ from __future__ import annotations
 import hashlib
 import struct
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
+from torch import nn
 
+from nnc.distributed.inner_state import InnerState, load_optimizer_state, optimizer_state
+from nnc.distributed.resume import RoundCheckpoint, load_resumed, round_key, save_resumable
 from nnc.errors import TrainingError
 from nnc.task import TaskSpec
 from nnc.task.parallel_spec import OuterSpec
@@ -78,25 +89,59 @@ def initial_weights(spec: TaskSpec, program: Program) -> dict[str, torch.Tensor]
 
 @dataclass(frozen=True)
 class InnerRound:
-    """A node's round: its `delta` (start − end, name → tensor), the raw loss of its last inner
-    step, how many steps it trained, and seconds: `train_seconds` in the inner loop alone,
-    `seconds` in the whole call (building the model and loading the start weights too)."""
+    """A node's round: its `delta` (start − end, name → tensor), its end inner `state`
+    (`InnerState`, to commit with the delta and start its next round from), the raw loss of its
+    last inner step, how many steps it trained (`resumed_from`: the steps a mid-round checkpoint
+    had done already, 0 if none), and seconds: `train_seconds` in the inner loop alone (this
+    call's part), `seconds` in the whole call (building the model and loading the start weights too)."""
 
     delta: dict[str, torch.Tensor]
+    state: InnerState
     final_loss: float
     steps: int
     train_seconds: float
     seconds: float
+    resumed_from: int = 0
+
+
+def _start_model(spec: TaskSpec, program: Program, start_weights: Mapping[str, torch.Tensor],
+                 round_index: int) -> nn.Module:
+    """The model as plain training builds it (seeded), holding the round's start weights."""
+    torch.manual_seed(spec.schedule.seed)
+    model = program.build()
+    try:
+        program.load_weights(model, start_weights)
+    except (RuntimeError, ValueError, KeyError) as exc:
+        raise TrainingError(f"the start weights of round {round_index} do not fit the spec's model: {exc}") from exc
+    return model
+
+
+def _delta(start_weights: Mapping[str, torch.Tensor], end: Mapping[str, torch.Tensor],
+           round_index: int) -> dict[str, torch.Tensor]:
+    delta = {}
+    for name, tensor in end.items():
+        if name not in start_weights:
+            raise TrainingError(f"the model has weight {name!r}, which round {round_index}'s start weights lack")
+        if not tensor.is_floating_point():
+            raise TrainingError(f"parallel training averages floating weights; {name!r} is {tensor.dtype}")
+        delta[name] = start_weights[name].detach().to(tensor.dtype) - tensor.detach()
+    return delta
 
 
 def inner_round(spec: TaskSpec, program: Program, start_weights: Mapping[str, torch.Tensor], shard: Sequence[int],
-                node_index: int, round_index: int, *, plan: DilocoPlan | None = None, steps: int | None = None,
-                data: TrainData | None = None) -> InnerRound:
+                node_index: int, round_index: int, *, previous_state: Mapping[str, torch.Tensor] | None = None,
+                plan: DilocoPlan | None = None, steps: int | None = None, data: TrainData | None = None,
+                checkpoint: RoundCheckpoint | None = None,
+                after_step: Callable[[int], None] | None = None) -> InnerRound:
     """Node `node_index`'s round `round_index` (0-based) on `shard` (its indices into the train split)
-    from `start_weights`: `steps` inner steps (default the plan's H; fewer is a lazy node), on the
-    CPU, by the policy in the module's notes. With `plan.processes` W > 1 the node's W processes
-    train it with DDP (`nnc.distributed.node_ddp`), and the delta is theirs. `plan` defaults to
-    `plan_of(spec)`; `data` to `program.load_data(None)`."""
+    from `start_weights` and the inner state `previous_state` (None: a fresh optimizer, the node's
+    first round): `steps` inner steps (default the plan's H; fewer is a lazy node), on the CPU, by
+    the policy in the module's notes. `plan` defaults to `plan_of(spec)`; `data` to
+    `program.load_data(None)`. With `checkpoint`, the round is checkpointed every
+    `checkpoint.every` steps and resumed from a checkpoint of the same round; `after_step(h)` is
+    called after inner step `h` (progress, tests interrupting a round; in process only). With
+    `plan.processes` W > 1 the node's W processes train the round with DDP
+    (`nnc.distributed.node_ddp`), and the delta and state are theirs."""
     started = time.perf_counter()
     plan = plan or plan_of(spec)
     steps = plan.inner_steps if steps is None else steps
@@ -109,34 +154,44 @@ def inner_round(spec: TaskSpec, program: Program, start_weights: Mapping[str, to
     if plan.processes > 1:  # W processes with DDP, started like torchrun (imported here: it builds on this module)
         from nnc.distributed.node_ddp import ddp_inner_round
 
-        return ddp_inner_round(spec, program, start_weights, shard, node_index, round_index, plan=plan,
-                               processes=plan.processes, steps=steps, data=data)
+        if after_step is not None:
+            raise TrainingError(f"after_step is called in the caller's process; node {node_index} trains round "
+                                f"{round_index} in {plan.processes} other processes")
+        return ddp_inner_round(spec, program, start_weights, shard, node_index, round_index,
+                               previous_state=previous_state, plan=plan, steps=steps, data=data,
+                               checkpoint=checkpoint)
     schedule = spec.schedule
     positions = torch.tensor(list(shard), dtype=torch.int64)
     sampler = BatchSampler(len(positions), schedule.batch_size, schedule.seed)
+    key = "" if checkpoint is None else round_key(spec, node_index, round_index, steps, start_weights,
+                                                  previous_state)
     with deterministic_torch(spec.determinism.threads):
-        torch.manual_seed(schedule.seed)
-        model = program.build()
-        try:
-            program.load_weights(model, start_weights)
-        except (RuntimeError, ValueError, KeyError) as exc:
-            raise TrainingError(f"the start weights of round {round_index} do not fit the spec's model: {exc}") from exc
+        model = _start_model(spec, program, start_weights, round_index)
         optimizer = make_optimizer(spec, program.trainable(model))
+        if previous_state is not None:
+            load_optimizer_state(model, optimizer, previous_state,
+                                 f"node {node_index}'s inner state before round {round_index}")
         torch.manual_seed(round_seed(schedule.seed, node_index, round_index))
+        loss, done = float("nan"), 0
+        resumed = None if checkpoint is None else load_resumed(checkpoint, key)
+        if resumed is not None:
+            program.load_weights(model, resumed.weights)
+            load_optimizer_state(model, optimizer, resumed.optimizer, f"the round checkpoint {checkpoint}")
+            torch.set_rng_state(resumed.rng)
+            loss, done = resumed.loss, resumed.step
         model.train()
-        loss = float("nan")
         base = round_index * plan.inner_steps
         loop_started = time.perf_counter()
-        for h in range(1, steps + 1):
+        for h in range(done + 1, steps + 1):
             step = base + h
             loss = train_step(program, model, optimizer, data, positions[sampler.indices(step)], step)
+            if checkpoint is not None and h % checkpoint.every == 0 and h < steps:
+                save_resumable(checkpoint, key, h, loss, program.weights(model), optimizer_state(model, optimizer))
+            if after_step is not None:
+                after_step(h)
         train_seconds = time.perf_counter() - loop_started
-        end = program.weights(model)
-        delta = {}
-        for name, tensor in end.items():
-            if name not in start_weights:
-                raise TrainingError(f"the model has weight {name!r}, which round {round_index}'s start weights lack")
-            if not tensor.is_floating_point():
-                raise TrainingError(f"parallel training averages floating weights; {name!r} is {tensor.dtype}")
-            delta[name] = start_weights[name].detach().to(tensor.dtype) - tensor.detach()
-    return InnerRound(delta, loss, steps, train_seconds, time.perf_counter() - started)
+        delta = _delta(start_weights, program.weights(model), round_index)
+        state = optimizer_state(model, optimizer)
+    if checkpoint is not None:
+        checkpoint.path.unlink(missing_ok=True)
+    return InnerRound(delta, state, loss, steps, train_seconds, time.perf_counter() - started, done)

@@ -234,6 +234,7 @@ def test_multi_process_run_equals_the_reference_bitwise(spec: TaskSpec, referenc
     assert [r.delta_digests for r in run.result.rounds] == [r.delta_digests for r in reference.rounds]
     assert run.result.rounds == reference.rounds
     assert run.delta_bytes > 0 and len(run.timings) == ROUNDS
+    assert run.state_bytes > run.delta_bytes  # Adam: two moments per weight and the step counters
     assert all(0.0 <= t.overhead_fraction < 1.0 for t in run.timings)
 
 

@@ -15,7 +15,16 @@ import torch
 from torch import nn
 
 import nnc.distributed.node_ddp as node_ddp
-from nnc.distributed import DilocoPlan, InnerRound, initial_weights, inner_round, plan_of, shard_indices, tensor_digest
+from nnc.distributed import (
+    DilocoPlan,
+    InnerRound,
+    RoundCheckpoint,
+    initial_weights,
+    inner_round,
+    plan_of,
+    shard_indices,
+    tensor_digest,
+)
 from nnc.distributed.node_ddp import RankGroup, backend_for, rank_slice
 from nnc.errors import TaskSpecError, TrainingError
 from nnc.runtimes import builtin_program
@@ -111,33 +120,62 @@ def test_batches_split_into_fixed_rank_slices() -> None:
 
 # --- determinism --------------------------------------------------------------------------------
 
-def test_two_groups_at_the_same_world_size_give_the_same_delta_bitwise(
-        spec: TaskSpec, program: Program, data: SplitData, shard: list[int], start: dict[str, torch.Tensor],
-        spawned: InnerRound) -> None:
-    """A second group, kept open for two rounds (round 0, then round 1 from the same start weights
-    as the spawned one): its round 1 equals the spawned group's bitwise, so nothing of round 0
-    stays behind in a rank."""
+@dataclasses.dataclass(frozen=True)
+class GroupRounds:
+    """A second group, kept open for three rounds: round 0 fresh, round 1 fresh from the same start
+    weights as `spawned`, round 1 again from round 0's end state (the state carried)."""
+
+    first: InnerRound
+    again: InnerRound
+    carried: InnerRound
+    start_seconds: float
+    stop_seconds: float
+
+
+@pytest.fixture(scope="module")
+def group_rounds(spec: TaskSpec, program: Program, data: SplitData, shard: list[int],
+                 start: dict[str, torch.Tensor]) -> GroupRounds:
     with RankGroup(spec, program, data, shard, NODE, plan=plan_of(spec), processes=2) as group:
         first = group.round(start, 0)
         again = group.round(start, ROUND)
-    assert group.timing.start_seconds > 0 and group.timing.stop_seconds > 0
+        carried = group.round(start, ROUND, previous_state=first.state)
+    return GroupRounds(first, again, carried, group.timing.start_seconds, group.timing.stop_seconds)
+
+
+def test_two_groups_at_the_same_world_size_give_the_same_delta_and_state_bitwise(
+        spec: TaskSpec, spawned: InnerRound, group_rounds: GroupRounds) -> None:
+    """Nothing of round 0 stays behind in a rank: the kept group's round 1 equals the spawned one's."""
+    again = group_rounds.again
+    assert group_rounds.start_seconds > 0 and group_rounds.stop_seconds > 0
     assert tensor_digest(again.delta) == tensor_digest(spawned.delta)
+    assert tensor_digest(again.state) == tensor_digest(spawned.state) and spawned.state
     assert again.final_loss == spawned.final_loss and again.steps == spawned.steps == plan_of(spec).inner_steps
-    assert tensor_digest(first.delta) != tensor_digest(spawned.delta)  # another round draws other batches
+    assert tensor_digest(group_rounds.first.delta) != tensor_digest(spawned.delta)  # other batches
+    assert tensor_digest(group_rounds.carried.delta) != tensor_digest(spawned.delta)  # another start state
     assert children() == []
+
+
+def close(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> None:
+    assert sorted(a) == sorted(b)
+    for name, tensor in a.items():
+        assert torch.allclose(b[name], tensor, rtol=1e-4, atol=1e-6), name
 
 
 def test_two_processes_agree_with_one_to_rounding(spec: TaskSpec, program: Program, data: SplitData,
                                                   shard: list[int], start: dict[str, torch.Tensor],
-                                                  spawned: InnerRound) -> None:
-    """W = 1 (in process) on the same batches: the same round up to the order of float additions."""
-    alone = inner_round(spec, program, start, shard, NODE, ROUND, data=data,
-                        plan=dataclasses.replace(plan_of(spec), processes=1))
-    assert sorted(alone.delta) == sorted(spawned.delta)
-    for name, tensor in alone.delta.items():
-        assert torch.allclose(spawned.delta[name], tensor, rtol=1e-4, atol=1e-6), name
+                                                  spawned: InnerRound, group_rounds: GroupRounds) -> None:
+    """W = 1 (in process) on the same batches, state carried from round 0 to round 1 as the group
+    carried it: the same rounds up to the order of float additions."""
+    plan = dataclasses.replace(plan_of(spec), processes=1)
+    first = inner_round(spec, program, start, shard, NODE, 0, data=data, plan=plan)
+    alone = inner_round(spec, program, start, shard, NODE, ROUND, data=data, plan=plan)
+    carried = inner_round(spec, program, start, shard, NODE, ROUND, data=data, plan=plan, previous_state=first.state)
+    for one, two in ((first, group_rounds.first), (alone, spawned), (carried, group_rounds.carried)):
+        close(one.delta, two.delta)
+        close(one.state, two.state)
+        assert two.final_loss == pytest.approx(one.final_loss, rel=1e-4)
+        assert tensor_digest(one.delta) != tensor_digest(two.delta)  # not bitwise: another order of additions
     assert any(float(tensor.abs().max()) > 1e-3 for tensor in alone.delta.values())  # it did train
-    assert spawned.final_loss == pytest.approx(alone.final_loss, rel=1e-4)
 
 
 def test_one_process_trains_in_the_callers_process(spec: TaskSpec, program: Program, data: SplitData,
@@ -190,6 +228,32 @@ def test_a_failing_rank_is_named_and_no_process_is_left(spec: TaskSpec, data: Sp
         inner_round(spec, broken, start, shard, NODE, ROUND, data=data)
     assert message in str(caught.value)
     assert children() == []
+
+
+class BothRanksStop(ClassifierProgram):
+    """The digits classifier whose ranks both raise at their round's 4th inner step, after the
+    checkpoint of the 3rd (as a node killed mid-round)."""
+
+    def loss(self, module: nn.Module, data: TrainData, batch: torch.Tensor, step: int) -> torch.Tensor:
+        if step % 4 == 0:
+            raise RuntimeError(f"stopped at step {step}")
+        return super().loss(module, data, batch, step)
+
+
+def test_a_round_stopped_midway_resumes_from_the_ranks_checkpoints_bitwise(
+        spec: TaskSpec, program: Program, data: SplitData, shard: list[int], start: dict[str, torch.Tensor],
+        spawned: InnerRound, tmp_path: Path) -> None:
+    checkpoint = RoundCheckpoint(tmp_path / "round.pt", every=1)
+    with pytest.raises(TrainingError, match="stopped at step 8"):
+        inner_round(spec, BothRanksStop(spec), start, shard, NODE, ROUND, data=data, checkpoint=checkpoint)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["round.pt", "round.pt.rank1"]
+    resumed = inner_round(spec, program, start, shard, NODE, ROUND, data=data, checkpoint=checkpoint)
+    assert resumed.resumed_from == 3
+    assert tensor_digest(resumed.delta) == tensor_digest(spawned.delta)
+    assert tensor_digest(resumed.state) == tensor_digest(spawned.state)
+    assert list(tmp_path.iterdir()) == []  # done: the checkpoints are gone
+    with pytest.raises(TrainingError, match="after_step is called in the caller's process"):
+        inner_round(spec, program, start, shard, NODE, ROUND, data=data, after_step=lambda h: None)
 
 
 def test_a_round_that_outlives_its_timeout_is_named(spec: TaskSpec, program: Program, data: SplitData,
