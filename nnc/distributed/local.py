@@ -138,7 +138,8 @@ def run_local(spec: TaskSpec, store_dir: Path, *, plan: DilocoPlan | None = None
     try:
         for node in range(plan.nodes):
             ours, theirs = context.Pipe()
-            process = context.Process(target=_node_main, name=f"nnc-diloco-node-{node}", daemon=True,
+            # not daemonic: a node whose spec has `parallel.processes` > 1 starts its own DDP ranks
+            process = context.Process(target=_node_main, name=f"nnc-diloco-node-{node}", daemon=False,
                                       args=(theirs, spec_json, node, plan, str(store_dir), program_factory,
                                             dataset_file))
             process.start()

@@ -22,6 +22,8 @@ from nnc.distributed import (
     initial_weights,
     inner_round,
     plan_of,
+    replay_round,
+    round_commitment,
     shard_indices,
     tensor_digest,
 )
@@ -190,6 +192,19 @@ def test_one_process_trains_in_the_callers_process(spec: TaskSpec, program: Prog
     with pytest.raises(AssertionError, match="must not start processes"):
         inner_round(spec, program, start, shard, NODE, ROUND, data=data,
                     plan=dataclasses.replace(plan, processes=2))
+
+
+def test_a_verifier_replays_a_round_at_the_specs_world_size(spec: TaskSpec, program: Program, data: SplitData,
+                                                             shard: list[int], start: dict[str, torch.Tensor],
+                                                             spawned: InnerRound) -> None:
+    """`replay_round` trains at the spec's W, so an honest W = 2 round replays bitwise; the same
+    round replayed at W = 1 does not (which is why W is part of the spec)."""
+    committed = round_commitment(tensor_digest(spawned.delta), tensor_digest(spawned.state))
+    verdict = replay_round(spec, program, start, shard, NODE, ROUND, None, committed, data=data)
+    assert verdict.matches, verdict.reason
+    alone = replay_round(spec, program, start, shard, NODE, ROUND, None, committed, data=data,
+                         plan=dataclasses.replace(plan_of(spec), processes=1))
+    assert not alone.matches and "does not replay" in alone.reason
 
 
 # --- failures -----------------------------------------------------------------------------------
