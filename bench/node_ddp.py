@@ -29,7 +29,6 @@ import dataclasses
 import json
 import statistics
 import time
-from typing import Any
 
 from nnc.distributed import InnerRound, initial_weights, inner_round, plan_of, shard_indices, tensor_digest
 from nnc.distributed.node_ddp import RankGroup

@@ -59,8 +59,8 @@ from typing import Any, Final
 import torch
 
 from nnc.distributed.inner_state import load_optimizer_state, optimizer_state
+from nnc.distributed.plan import DilocoPlan, InnerRound, round_delta, round_seed, start_model
 from nnc.distributed.resume import Resumed, RoundCheckpoint, load_resumed, round_key, save_resumable
-from nnc.distributed.rounds import DilocoPlan, InnerRound, _delta, _start_model, round_seed
 from nnc.distributed.tensors import tensor_bytes, tensors_from_bytes
 from nnc.errors import TrainingError
 from nnc.task import TaskSpec
@@ -195,7 +195,7 @@ def _rank_round(setup: _Setup, rank: int, device: torch.device, job: _Job) -> _R
     checkpoint = None if job.checkpoint is None else _rank_checkpoint(job.checkpoint, rank)
     key = "" if checkpoint is None else round_key(spec, setup.node_index, round_index, job.steps, start, previous)
     with deterministic_torch(spec.determinism.threads, device):
-        model = _start_model(spec, program, start, round_index).to(device)
+        model = start_model(spec, program, start, round_index).to(device)
         optimizer = make_optimizer(spec, program.trainable(model))
         if previous is not None:
             load_optimizer_state(model, optimizer, previous,
@@ -368,7 +368,7 @@ class RankGroup:
         result: _RankResult = replies[0][2]
         end = tensors_from_bytes(result.end, f"rank 0's end weights of round {round_index}")
         state = tensors_from_bytes(result.state, f"rank 0's inner state after round {round_index}")
-        return InnerRound(_delta(start_weights, end, round_index), state, result.loss, steps, result.train_seconds,
+        return InnerRound(round_delta(start_weights, end, round_index), state, result.loss, steps, result.train_seconds,
                           time.perf_counter() - started, result.resumed_from)
 
     def _collect(self, kind: str, timeout_s: float | None) -> list[tuple[Any, ...]]:

@@ -12,7 +12,8 @@ import torch
 from nnc.distributed.commitment import round_commitment
 from nnc.distributed.inner_state import InnerState
 from nnc.distributed.outer import OuterState, outer_step
-from nnc.distributed.rounds import DilocoPlan, InnerRound, initial_weights, inner_round, plan_of
+from nnc.distributed.plan import DilocoPlan, InnerRound, plan_of
+from nnc.distributed.rounds import initial_weights, inner_round
 from nnc.distributed.shards import shard_indices
 from nnc.distributed.tensors import tensor_digest
 from nnc.task import TaskSpec

@@ -14,7 +14,7 @@ import pytest
 import torch
 from torch import nn
 
-import nnc.distributed.node_ddp as node_ddp
+import nnc.distributed.rounds as rounds
 from nnc.distributed import (
     DilocoPlan,
     InnerRound,
@@ -186,7 +186,7 @@ def test_one_process_trains_in_the_callers_process(spec: TaskSpec, program: Prog
     def no_spawn(*args: object, **kwargs: object) -> InnerRound:
         raise AssertionError("W = 1 must not start processes")
 
-    monkeypatch.setattr(node_ddp, "ddp_inner_round", no_spawn)
+    monkeypatch.setattr(rounds, "ddp_inner_round", no_spawn)
     plan = DilocoPlan(3, 2, 3, plan_of(spec).outer)
     assert inner_round(spec, program, start, shard, NODE, ROUND, data=data, plan=plan).steps == 2
     with pytest.raises(AssertionError, match="must not start processes"):
