@@ -31,9 +31,10 @@ each rank's loss is a mean over B/W samples, so W = 2 and W = 1 agree only to fl
 is why W is part of the spec: every node and every verifier replays a round at the spec's W.
 
 Lifetime: `RankGroup` spawns its ranks once and trains any number of rounds of one node with
-them. `inner_round` with W > 1 opens a group for the round and closes it (a spawn per round;
-`bench/node_ddp.py` measures what that costs). A rank that raises reports its error and stops; a
-rank that dies says nothing. Either way the agent raises `TrainingError` naming the rank,
+them. `inner_round` with W > 1 uses the node's group in the caller's `RankGroups` when given
+one (kept open across rounds), or else opens a group for the round and closes it (a spawn per
+round; `bench/node_ddp.py` measures what that costs). A rank that raises reports its error and
+stops; a rank that dies says nothing. Either way the agent raises `TrainingError` naming the rank,
 terminates the other ranks and joins them all (no zombies). A rank leaves its process group
 (`destroy_process_group`) whenever it stops.
 """
@@ -63,7 +64,7 @@ from nnc.distributed.plan import DilocoPlan, InnerRound, round_delta, round_seed
 from nnc.distributed.resume import Resumed, RoundCheckpoint, load_resumed, round_key, save_resumable
 from nnc.distributed.tensors import tensor_bytes, tensors_from_bytes
 from nnc.errors import TrainingError
-from nnc.task import TaskSpec
+from nnc.task import TaskSpec, spec_digest
 from nnc.training.data import BatchSampler
 from nnc.training.device import to_device, training_device
 from nnc.training.program import Program, TrainData
@@ -344,6 +345,11 @@ class RankGroup:
         logger.info("%s: node %d's %d DDP processes joined (%s) in %.2fs", self.spec.name, self.node_index,
                     self.processes, backend_for(_rank_device(self.spec, 0)), self.timing.start_seconds)
 
+    @property
+    def running(self) -> bool:
+        """Whether the ranks are up (started, and not closed since)."""
+        return bool(self._processes)
+
     def round(self, start_weights: Mapping[str, torch.Tensor], round_index: int, *,
               previous_state: Mapping[str, torch.Tensor] | None = None, steps: int | None = None,
               checkpoint: RoundCheckpoint | None = None, timeout_s: float | None = None) -> InnerRound:
@@ -468,15 +474,55 @@ class RankGroup:
         self._conns, self._processes, self._store = [], [], None
 
 
+class RankGroups:
+    """The rank groups of a caller that trains many rounds (a worker's parallel task, a reference
+    run): one group per node, started at its first round and kept open until `close`, so the
+    ranks start once rather than every round. A group that failed is started afresh next time.
+    A context manager."""
+
+    def __init__(self) -> None:
+        self._groups: dict[tuple[Any, ...], RankGroup] = {}
+
+    def __enter__(self) -> RankGroups:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
+
+    def group(self, spec: TaskSpec, program: Program, data: TrainData, shard: Sequence[int], node_index: int,
+              plan: DilocoPlan) -> RankGroup:
+        """The running group of (spec, node) on these program, data and shard; started if need be."""
+        key = (spec_digest(spec), node_index, plan, id(program), id(data), hash(tuple(shard)))
+        group = self._groups.get(key)
+        if group is None or not group.running:
+            group = RankGroup(spec, program, data, shard, node_index, plan=plan, processes=plan.processes)
+            group.start()
+            self._groups[key] = group
+        return group
+
+    def close(self) -> None:
+        """Stops every group."""
+        groups, self._groups = list(self._groups.values()), {}
+        for group in groups:
+            group.close()
+
+
 def ddp_inner_round(spec: TaskSpec, program: Program, start_weights: Mapping[str, torch.Tensor],
                     shard: Sequence[int], node_index: int, round_index: int, *,
                     previous_state: Mapping[str, torch.Tensor] | None, plan: DilocoPlan, steps: int | None,
-                    data: TrainData, checkpoint: RoundCheckpoint | None) -> InnerRound:
-    """`inner_round` at W = `plan.processes` > 1: a `RankGroup` spawned for this round alone."""
+                    data: TrainData, checkpoint: RoundCheckpoint | None, groups: RankGroups | None) -> InnerRound:
+    """`inner_round` at W = `plan.processes` > 1: by the node's group in `groups`, or by a
+    `RankGroup` spawned for this round alone."""
     started = time.perf_counter()
-    with RankGroup(spec, program, data, shard, node_index, plan=plan, processes=plan.processes) as group:
+    if groups is not None:
+        group = groups.group(spec, program, data, shard, node_index, plan)
         result = group.round(start_weights, round_index, previous_state=previous_state, steps=steps,
                              checkpoint=checkpoint)
+    else:
+        with RankGroup(spec, program, data, shard, node_index, plan=plan, processes=plan.processes) as group:
+            result = group.round(start_weights, round_index, previous_state=previous_state, steps=steps,
+                                 checkpoint=checkpoint)
     seconds = time.perf_counter() - started
     logger.info("%s: node %d round %d by %d DDP processes: %.2fs (%.2fs starting them, %.2fs training)", spec.name,
                 node_index, round_index, plan.processes, seconds, group.timing.start_seconds, result.train_seconds)

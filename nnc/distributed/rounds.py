@@ -34,7 +34,7 @@ from collections.abc import Callable, Mapping, Sequence
 import torch
 
 from nnc.distributed.inner_state import load_optimizer_state, optimizer_state
-from nnc.distributed.node_ddp import ddp_inner_round
+from nnc.distributed.node_ddp import RankGroups, ddp_inner_round
 from nnc.distributed.plan import DilocoPlan, InnerRound, plan_of, round_delta, round_seed, start_model
 from nnc.distributed.resume import RoundCheckpoint, load_resumed, round_key, save_resumable
 from nnc.errors import TrainingError
@@ -56,7 +56,7 @@ def inner_round(spec: TaskSpec, program: Program, start_weights: Mapping[str, to
                 node_index: int, round_index: int, *, previous_state: Mapping[str, torch.Tensor] | None = None,
                 plan: DilocoPlan | None = None, steps: int | None = None, data: TrainData | None = None,
                 checkpoint: RoundCheckpoint | None = None,
-                after_step: Callable[[int], None] | None = None) -> InnerRound:
+                after_step: Callable[[int], None] | None = None, groups: RankGroups | None = None) -> InnerRound:
     """Node `node_index`'s round `round_index` (0-based) on `shard` (its indices into the train split)
     from `start_weights` and the inner state `previous_state` (None: a fresh optimizer, the node's
     first round): `steps` inner steps (default the plan's H; fewer is a lazy node), on the CPU, by
@@ -65,7 +65,8 @@ def inner_round(spec: TaskSpec, program: Program, start_weights: Mapping[str, to
     `checkpoint.every` steps and resumed from a checkpoint of the same round; `after_step(h)` is
     called after inner step `h` (progress, tests interrupting a round; in process only). With
     `plan.processes` W > 1 the node's W processes train the round with DDP
-    (`nnc.distributed.node_ddp`), and the delta and state are theirs."""
+    (`nnc.distributed.node_ddp`), and the delta and state are theirs: its group in `groups`, kept
+    open across rounds, or else a group started for this round."""
     started = time.perf_counter()
     plan = plan or plan_of(spec)
     steps = plan.inner_steps if steps is None else steps
@@ -81,7 +82,7 @@ def inner_round(spec: TaskSpec, program: Program, start_weights: Mapping[str, to
                                 f"{round_index} in {plan.processes} other processes")
         return ddp_inner_round(spec, program, start_weights, shard, node_index, round_index,
                                previous_state=previous_state, plan=plan, steps=steps, data=data,
-                               checkpoint=checkpoint)
+                               checkpoint=checkpoint, groups=groups)
     schedule = spec.schedule
     positions = torch.tensor(list(shard), dtype=torch.int64)
     sampler = BatchSampler(len(positions), schedule.batch_size, schedule.seed)

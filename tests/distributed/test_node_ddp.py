@@ -27,7 +27,7 @@ from nnc.distributed import (
     shard_indices,
     tensor_digest,
 )
-from nnc.distributed.node_ddp import RankGroup, backend_for, rank_slice
+from nnc.distributed.node_ddp import RankGroup, RankGroups, backend_for, rank_slice
 from nnc.errors import TaskSpecError, TrainingError
 from nnc.runtimes import builtin_program
 from nnc.runtimes.classifier import ClassifierProgram
@@ -154,6 +154,26 @@ def test_two_groups_at_the_same_world_size_give_the_same_delta_and_state_bitwise
     assert again.final_loss == spawned.final_loss and again.steps == spawned.steps == plan_of(spec).inner_steps
     assert tensor_digest(group_rounds.first.delta) != tensor_digest(spawned.delta)  # other batches
     assert tensor_digest(group_rounds.carried.delta) != tensor_digest(spawned.delta)  # another start state
+    assert children() == []
+
+
+def test_kept_groups_start_each_node_once_and_restart_a_failed_one(
+        spec: TaskSpec, program: Program, data: SplitData, shard: list[int], start: dict[str, torch.Tensor],
+        spawned: InnerRound) -> None:
+    """`inner_round(groups=…)`: a node's rounds share one group, which equals a fresh one bitwise;
+    a round that fails closes the group, and the next round starts another."""
+    with RankGroups() as groups:
+        inner_round(spec, program, start, shard, NODE, 0, data=data, groups=groups)
+        group = groups.group(spec, program, data, shard, NODE, plan_of(spec))
+        again = inner_round(spec, program, start, shard, NODE, ROUND, data=data, groups=groups)
+        assert groups.group(spec, program, data, shard, NODE, plan_of(spec)) is group and group.running
+        assert tensor_digest(again.delta) == tensor_digest(spawned.delta)
+        with pytest.raises(TrainingError, match="node 1's DDP rank 0 of 2 failed: TrainingError: the start weights"):
+            inner_round(spec, program, {"0.weight": torch.zeros(1)}, shard, NODE, ROUND, data=data, groups=groups)
+        assert not group.running
+        after = inner_round(spec, program, start, shard, NODE, ROUND, data=data, groups=groups)
+        assert groups.group(spec, program, data, shard, NODE, plan_of(spec)) is not group
+        assert tensor_digest(after.delta) == tensor_digest(spawned.delta)
     assert children() == []
 
 
