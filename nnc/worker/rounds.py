@@ -6,9 +6,11 @@ does what the chain allows now, never waiting:
 
 - the open round `r` not committed by this node yet: compute the round's start weights (round 1:
   the spec's seeded initial weights; later: the outer step of round `r − 1`'s deltas, see below),
-  train this node's inner round on its shard (the shard of its seat, 0-based), store the delta's
-  canonical bytes (content-addressed), commit (delta digest, start digest, delta URI); the last
-  member to commit closes the round, and the loop goes on with the next one;
+  train this node's inner round on its shard (the shard of its seat, 0-based) from its inner
+  optimizer state (that of its latest committed round in its seat, None in its first: see
+  "Inner state"), store the delta, the end state and their manifest (`publish_round`), commit
+  (`round_commitment` of delta and state, start digest, manifest URI); the last member to commit
+  closes the round, and the loop goes on with the next one;
 - committed, the round still open: past its deadline, close it (`closeRound`: the members that
   did not commit are its stragglers); before, come back on the next pass;
 - the book finished: the final weights are the outer step of round `R`; write the model file and
@@ -17,13 +19,24 @@ does what the chain allows now, never waiting:
 
 A round's deltas are read in seat order: the node holding seat `s` in round `r` (the last one the
 book's SeatFilled events seated there from a round `≤ r`), its delta counted if its commitment
-was counted when the round closed, fetched from storage by the URI of its DeltaCommitted event
-and checked against the committed digest. A member that did not commit is None (the outer step
-renormalises over the others). So is a committed delta whose bytes are not a delta of the spec's
-model (not safetensors, other names, shapes or dtypes, or a value that is not finite): every
-honest node reads the same committed bytes, so every one leaves it out alike; refuting it is the
-spot-check's job. A delta that storage cannot serve is an error retried later, not left out,
-since whether storage answers may differ between nodes.
+was counted when the round closed, fetched with its manifest from storage by the URI of its
+DeltaCommitted event and checked against the committed digest (`fetch_round`; the state is not
+fetched). A member that did not commit is None (the outer step renormalises over the others).
+So is a committed round whose manifest does not bind the committed digest or is no manifest, or
+whose delta does not match its manifest or is not a delta of the spec's model (not safetensors,
+other names, shapes or dtypes, or a value that is not finite): every honest node reads the same
+committed bytes, so every one leaves it out alike; refuting it is the spot-check's job. Content
+that storage cannot serve is an error retried later, not left out, since whether storage
+answers may differ between nodes.
+
+Inner state: a node's round `r` starts from the end state of its latest round committed before
+`r` since it took its seat (`previous_manifest`), fresh when there is none; a round whose
+commitment the book refused (late) is dropped with its state. The node keeps its latest
+committed state in its task directory (`inner-state.pt`, with the round it ended); a restarted
+node missing it (or holding an older one) reads it back from its own committed manifest in
+storage. Training is checkpointed every quarter of a
+round (`round-checkpoint.pt` there, `nnc.distributed.resume`): a node killed mid-round resumes
+it to the same delta and state.
 
 Restart-safety: the chain is asked before every transaction (`commitmentOf` before `commit`, the
 round's status and deadline before `closeRound`), and a restarted worker recomputes the start
@@ -36,24 +49,27 @@ in the sandbox: a requester's own program is refused (`TrainingError`, so the ta
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
 from nnc.chain.rounds import BookStatus, BookView, CommitState, RoundBook, RoundStatus
 from nnc.distributed import (
     DilocoPlan,
+    InnerState,
     OuterState,
+    RoundCheckpoint,
+    fetch_round,
     initial_weights,
     inner_round,
     outer_step,
     plan_of,
+    publish_round,
     shard_indices,
-    tensor_bytes,
     tensor_digest,
     tensors_from_bytes,
 )
@@ -86,6 +102,14 @@ class _Started:
     outer: OuterState
 
 
+@dataclass(frozen=True)
+class _Inner:
+    """This node's inner state after its committed round `round` (1-based)."""
+
+    round: int
+    state: InnerState
+
+
 @dataclass
 class _Task:
     """What this node keeps in memory of a parallel task between passes."""
@@ -96,13 +120,32 @@ class _Task:
     plan: DilocoPlan
     shards: list[list[int]]
     started: _Started
+    inner: _Inner | None = None
 
 
-def usable_delta(start: Weights, blob: bytes, what: str) -> Weights | None:
-    """The delta in `blob` when it is one of a model with weights `start` (same names, shapes and
-    dtypes, every value finite), else None (logged): see the module's notes."""
+INNER_STATE = "inner-state.pt"
+ROUND_CHECKPOINT = "round-checkpoint.pt"
+CHECKPOINTS_PER_ROUND = 4
+
+
+def previous_manifest(book: RoundBook, task_id: int, node: str, round_: int) -> tuple[int, str] | None:
+    """(round, manifest URI) of `node`'s latest round committed before `round_` (1-based) since it
+    took its seat, whose end state its round `round_` starts from; None when there is none (a
+    fresh inner optimizer). The verifier of a (node, round) reads the previous state from it."""
+    joined = [from_round for _, holder, from_round in book.seatings(task_id)
+              if holder.lower() == node.lower() and from_round <= round_]
+    since = max(joined) if joined else 1
+    committed = [(r, uri) for (r, holder), uri in book.delta_uris(task_id).items()
+                 if holder.lower() == node.lower() and since <= r < round_]
+    return max(committed) if committed else None
+
+
+def usable_delta(start: Weights, blob: bytes | Weights, what: str) -> Weights | None:
+    """The delta in `blob` (its bytes, or its tensors) when it is one of a model with weights
+    `start` (same names, shapes and dtypes, every value finite), else None (logged): see the
+    module's notes."""
     try:
-        delta = tensors_from_bytes(blob, what)
+        delta = tensors_from_bytes(blob, what) if isinstance(blob, bytes) else blob
     except TrainingError as exc:
         log.warning("%s: left out: %s", what, exc)
         return None
@@ -161,12 +204,14 @@ class Rounds:
         n = self.node
         seat = self._seat(task_id, book)
         start = self._start_weights(task_id, task, round_)
+        previous = self._inner_state(task_id, task, round_)
         node_index = seat - 1
+        workdir = n.workdir(task_id)
+        checkpoint = RoundCheckpoint(workdir / ROUND_CHECKPOINT, max(1, task.plan.inner_steps // CHECKPOINTS_PER_ROUND))
         result = inner_round(task.spec, task.program, start, task.shards[node_index], node_index, round_ - 1,
-                             plan=task.plan, data=task.data)
-        blob = tensor_bytes(result.delta)
-        uri = n.store.put_bytes(blob)
-        delta_digest = hashlib.sha256(blob).digest()
+                             previous_state=previous, plan=task.plan, data=task.data, checkpoint=checkpoint)
+        uri, manifest = publish_round(n.store, result.delta, result.state)
+        delta_digest = manifest.commitment
         start_digest = bytes.fromhex(tensor_digest(start))
         if book.status == BookStatus.RUNNING:
             stated = self.book.round(task_id, round_)
@@ -184,7 +229,8 @@ class Rounds:
             log.warning("task %d: %s round %d: commitment refused (%s): %s", task_id, n.tag, round_, exc.name, exc)
             return
         n.state.note_round(task_id, round_)
-        n.metrics.training_steps.inc(result.steps)
+        self._keep_inner(task_id, task, round_, result.state)
+        n.metrics.training_steps.inc(result.steps - result.resumed_from)
         log.info("task %d: %s round %d/%d (seat %d) committed delta 0x%s… at %s (loss %.4f, %.2f s)", task_id, n.tag,
                  round_, task.plan.rounds, seat, delta_digest.hex()[:12], uri, result.final_loss, result.seconds)
 
@@ -242,14 +288,60 @@ class Rounds:
                 deltas.append(None)
                 continue
             uri = uris[(round_, holder)]
-            blob = self.node.store.get_bytes(uri)
-            what = f"task {task_id} round {round_} seat {seat}'s delta at {uri}"
-            if hashlib.sha256(blob).digest() != commitment.delta_digest:
-                raise TrainingError(f"{what} does not match its commitment 0x{commitment.delta_digest.hex()}")
-            deltas.append(usable_delta(start, blob, what))
+            what = f"task {task_id} round {round_} seat {seat}"
+            try:
+                fetched = fetch_round(self.node.store, uri, commitment.delta_digest, what=what)
+            except TrainingError as exc:  # the committed content is bad alike for every reader
+                log.warning("%s: left out: %s", what, exc)
+                deltas.append(None)
+                continue
+            deltas.append(usable_delta(start, fetched.delta, f"{what}'s delta at {fetched.manifest.delta_uri}"))
         if all(delta is None for delta in deltas):
             raise TrainingError(f"task {task_id} round {round_} closed without a usable delta: nothing to average")
         return deltas
+
+    # -- this node's inner state -------------------------------------------------------------
+
+    def _inner_state(self, task_id: int, task: _Task, round_: int) -> InnerState | None:
+        """The inner state this node's `round_` starts from (see the module's notes): from memory,
+        its task directory or its own committed manifest, whichever holds the right round first."""
+        n = self.node
+        previous = previous_manifest(self.book, task_id, n.address, round_)
+        if previous is None:
+            return None
+        wanted, uri = previous
+        if task.inner is not None and task.inner.round == wanted:
+            return task.inner.state
+        commitment = self.book.commitment(task_id, wanted, n.address)
+        kept = self._kept_inner(task_id, wanted)
+        if kept is None:
+            fetched = fetch_round(n.store, uri, commitment.delta_digest, with_state=True,
+                                  what=f"task {task_id} round {wanted} of this node")
+            assert fetched.state is not None
+            log.info("task %d: %s read its inner state after round %d back from storage", task_id, n.tag, wanted)
+            kept = fetched.state
+        task.inner = _Inner(wanted, kept)
+        return kept
+
+    def _kept_inner(self, task_id: int, round_: int) -> InnerState | None:
+        """The inner state kept in the task directory when it is that after `round_`, else None."""
+        path = self.node.workdir(task_id) / INNER_STATE
+        try:
+            kept: Any = torch.load(path, weights_only=True)
+        except FileNotFoundError:
+            return None
+        except Exception as exc:  # noqa: BLE001 - a damaged file is read back from storage instead
+            log.warning("%s is unreadable (%s): the inner state is read back from storage", path, exc)
+            return None
+        if not isinstance(kept, dict) or kept.get("round") != round_ or not isinstance(kept.get("state"), dict):
+            return None
+        state: InnerState = kept["state"]
+        return state
+
+    def _keep_inner(self, task_id: int, task: _Task, round_: int, state: InnerState) -> None:
+        """Keeps the end state of this node's committed `round_` in memory and in the task directory."""
+        task.inner = _Inner(round_, state)
+        atomic_save({"round": round_, "state": state}, self.node.workdir(task_id) / INNER_STATE)
 
     # -- the task ----------------------------------------------------------------------------
 
