@@ -30,6 +30,7 @@ committed state; batches and RNG are pure functions of (spec seed, node, round).
 from nnc.distributed.commitment import FetchedRound, RoundManifest, fetch_round, publish_round, round_commitment
 from nnc.distributed.inner_state import InnerState, load_optimizer_state, optimizer_state
 from nnc.distributed.local import LocalRun, RoundTiming, run_local
+from nnc.distributed.node_ddp import RankGroup, RankGroups
 from nnc.distributed.outer import OuterState, outer_step
 from nnc.distributed.plan import DilocoPlan, InnerRound, plan_of, round_seed
 from nnc.distributed.reference import DilocoResult, RoundRecord, reference_run
@@ -47,6 +48,8 @@ __all__ = [
     "InnerState",
     "LocalRun",
     "OuterState",
+    "RankGroup",
+    "RankGroups",
     "RoundCheckpoint",
     "RoundManifest",
     "RoundRecord",

@@ -501,6 +501,10 @@ class RankGroups:
             self._groups[key] = group
         return group
 
+    def running(self) -> list[RankGroup]:
+        """The groups open now."""
+        return [group for group in self._groups.values() if group.running]
+
     def close(self) -> None:
         """Stops every group."""
         groups, self._groups = list(self._groups.values()), {}
