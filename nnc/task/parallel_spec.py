@@ -3,8 +3,10 @@
 `parallel: {nodes: k, inner_steps: H, rounds: R, outer: {optimizer, lr, momentum}}` asks for
 data-parallel rounds across `k` nodes (Douillard et al., 2023, "DiLoCo"): the training split is
 cut into `k` shards (`nnc.distributed.shard_indices`); in each of `R` rounds every node trains `H`
-inner steps on its shard from the round's start weights, with the spec's `training` optimizer,
-learning rate and batch size, and hands in its delta (start − end); the deltas are averaged in
+inner steps on its shard from the round's start weights, with the spec's `training` optimizer
+(its state carried from the node's previous committed round, as DiLoCo's), learning rate and
+batch size, and hands in its delta (start − end) with its end optimizer state (both committed,
+`nnc.distributed.commitment`); the deltas are averaged in
 node order and the outer optimizer (`nesterov`: SGD with Nesterov momentum, DiLoCo's choice, or
 `sgd`: with plain momentum, none at `momentum` 0) moves the start weights to the next round's.
 The algorithm is `nnc.distributed`'s.
