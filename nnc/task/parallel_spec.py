@@ -1,6 +1,6 @@
 """The `parallel` section of a task spec: one task trained by several nodes together (DiLoCo).
 
-`parallel: {nodes: k, inner_steps: H, rounds: R, outer: {optimizer, lr, momentum}}` asks for
+`parallel: {nodes: k, inner_steps: H, rounds: R, outer: {optimizer, lr, momentum}, processes: W}` asks for
 data-parallel rounds across `k` nodes (Douillard et al., 2023, "DiLoCo"): the training split is
 cut into `k` shards (`nnc.distributed.shard_indices`); in each of `R` rounds every node trains `H`
 inner steps on its shard from the round's start weights, with the spec's `training` optimizer
