@@ -8,7 +8,8 @@ records call it (a later slice):
 - `inner_round`: one node's round, `H` inner steps on its shard from the round's start weights
   and the node's previous inner optimizer state, giving its delta (start − end) and its end
   state (`InnerState`, `optimizer_state` / `load_optimizer_state`); resumable mid-round from a
-  `RoundCheckpoint`;
+  `RoundCheckpoint`; trained by `W` DDP processes when the spec's `parallel.processes` asks for
+  them (`nnc.distributed.node_ddp`: `RankGroup`, started as torchrun starts workers);
 - `round_commitment` / `RoundManifest` / `publish_round` / `fetch_round`: what a node commits for
   a round (one digest binding its delta's and its end state's) and where they are stored;
 - `replay_round`: a verifier's replay of a (node, round) from public inputs (`RoundReplay`);
@@ -29,11 +30,13 @@ committed state; batches and RNG are pure functions of (spec seed, node, round).
 from nnc.distributed.commitment import FetchedRound, RoundManifest, fetch_round, publish_round, round_commitment
 from nnc.distributed.inner_state import InnerState, load_optimizer_state, optimizer_state
 from nnc.distributed.local import LocalRun, RoundTiming, run_local
+from nnc.distributed.node_ddp import RankGroup, RankGroups
 from nnc.distributed.outer import OuterState, outer_step
+from nnc.distributed.plan import DilocoPlan, InnerRound, plan_of, round_seed
 from nnc.distributed.reference import DilocoResult, RoundRecord, reference_run
 from nnc.distributed.replay import RoundReplay, replay_round
 from nnc.distributed.resume import RoundCheckpoint
-from nnc.distributed.rounds import DilocoPlan, InnerRound, initial_weights, inner_round, plan_of, round_seed
+from nnc.distributed.rounds import initial_weights, inner_round
 from nnc.distributed.shards import shard_indices
 from nnc.distributed.tensors import tensor_bytes, tensor_digest, tensors_from_bytes
 
@@ -45,6 +48,8 @@ __all__ = [
     "InnerState",
     "LocalRun",
     "OuterState",
+    "RankGroup",
+    "RankGroups",
     "RoundCheckpoint",
     "RoundManifest",
     "RoundRecord",

@@ -29,8 +29,9 @@ from typing import Any
 from nnc.distributed.commitment import RoundManifest, fetch_round, publish_round
 from nnc.distributed.inner_state import InnerState
 from nnc.distributed.outer import OuterState, outer_step
+from nnc.distributed.plan import DilocoPlan, plan_of
 from nnc.distributed.reference import DilocoResult, RoundRecord
-from nnc.distributed.rounds import DilocoPlan, initial_weights, inner_round, plan_of
+from nnc.distributed.rounds import initial_weights, inner_round
 from nnc.distributed.shards import shard_indices
 from nnc.distributed.tensors import tensor_bytes, tensors_from_bytes
 from nnc.errors import TrainingError
@@ -138,7 +139,8 @@ def run_local(spec: TaskSpec, store_dir: Path, *, plan: DilocoPlan | None = None
     try:
         for node in range(plan.nodes):
             ours, theirs = context.Pipe()
-            process = context.Process(target=_node_main, name=f"nnc-diloco-node-{node}", daemon=True,
+            # not daemonic: a node whose spec has `parallel.processes` > 1 starts its own DDP ranks
+            process = context.Process(target=_node_main, name=f"nnc-diloco-node-{node}", daemon=False,
                                       args=(theirs, spec_json, node, plan, str(store_dir), program_factory,
                                             dataset_file))
             process.start()

@@ -11,8 +11,10 @@ import torch
 
 from nnc.distributed.commitment import round_commitment
 from nnc.distributed.inner_state import InnerState
+from nnc.distributed.node_ddp import RankGroups
 from nnc.distributed.outer import OuterState, outer_step
-from nnc.distributed.rounds import DilocoPlan, InnerRound, initial_weights, inner_round, plan_of
+from nnc.distributed.plan import DilocoPlan, InnerRound, plan_of
+from nnc.distributed.rounds import initial_weights, inner_round
 from nnc.distributed.shards import shard_indices
 from nnc.distributed.tensors import tensor_digest
 from nnc.task import TaskSpec
@@ -51,14 +53,16 @@ class DilocoResult:
 
 def reference_run(spec: TaskSpec, program: Program, *, plan: DilocoPlan | None = None,
                   data: TrainData | None = None, absent: Collection[tuple[int, int]] = (),
-                  fresh: Collection[tuple[int, int]] = ()) -> DilocoResult:
+                  fresh: Collection[tuple[int, int]] = (), groups: RankGroups | None = None) -> DilocoResult:
     """All `k × R` inner rounds (nodes in order within a round) and the `R` outer steps, from the
     seeded initial weights: the result `run_local`, and any set of nodes following the algorithm,
     must equal bitwise. `plan` defaults to `plan_of(spec)`, `data` to `program.load_data(None)`.
     `absent` holds the (node, round) pairs, 0-based, that hand in no delta (stragglers): the outer
     step renormalises over the others, their record's digests are the empty string, and the
     node's inner state stays that of its last round handed in. `fresh` holds the (node, round)
-    pairs whose inner state starts fresh (a replacement took the seat at that round)."""
+    pairs whose inner state starts fresh (a replacement took the seat at that round). With the
+    spec's `parallel.processes` > 1, `groups` keeps each node's DDP ranks open across the rounds
+    (else each round starts its own)."""
     plan = plan or plan_of(spec)
     data = data if data is not None else program.load_data(None)
     shards = shard_indices(data.n_train, plan.nodes, spec.schedule.seed)
@@ -75,7 +79,7 @@ def reference_run(spec: TaskSpec, program: Program, *, plan: DilocoPlan | None =
                 results.append(None)
                 continue
             result = inner_round(spec, program, weights, shards[node], node, round_index, previous_state=inner[node],
-                                 plan=plan, data=data)
+                                 plan=plan, data=data, groups=groups)
             inner[node] = result.state
             results.append(result)
         with deterministic_torch(spec.determinism.threads):

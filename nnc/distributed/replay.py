@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import torch
 
 from nnc.distributed.commitment import RoundManifest, round_commitment
-from nnc.distributed.rounds import DilocoPlan, inner_round
+from nnc.distributed.plan import DilocoPlan
+from nnc.distributed.rounds import inner_round
 from nnc.distributed.tensors import tensor_digest
 from nnc.errors import TrainingError
 from nnc.task import TaskSpec

@@ -19,62 +19,29 @@ node's shard, the pair, and the inner state the node's previous committed round 
   weights loaded into it, then the global RNG reseeded with `round_seed(seed, node, round)` for
   whatever the program's loss draws (dropout, diffusion noise).
 - `deterministic_torch(spec.determinism.threads)` around it all, as in every runtime.
+- W processes: with the spec's `parallel.processes` W > 1 a node's round is trained by W DDP
+  ranks (`nnc.distributed.node_ddp`) under the same policy, each batch split over the ranks;
+  reproducible bitwise at the spec's W, so nodes and verifiers train at that W.
 - A round interrupted (the node killed) resumes from its mid-round checkpoint
   (`nnc.distributed.resume`) to the same delta and state bitwise.
 """
 
 from __future__ import annotations
 
-import hashlib
-import struct
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 import torch
-from torch import nn
 
-from nnc.distributed.inner_state import InnerState, load_optimizer_state, optimizer_state
+from nnc.distributed.inner_state import load_optimizer_state, optimizer_state
+from nnc.distributed.node_ddp import RankGroups, ddp_inner_round
+from nnc.distributed.plan import DilocoPlan, InnerRound, plan_of, round_delta, round_seed, start_model
 from nnc.distributed.resume import RoundCheckpoint, load_resumed, round_key, save_resumable
 from nnc.errors import TrainingError
 from nnc.task import TaskSpec
-from nnc.task.parallel_spec import OuterSpec
 from nnc.training.data import BatchSampler
 from nnc.training.program import Program, TrainData
 from nnc.training.trainer import deterministic_torch, make_optimizer, train_step
-
-
-@dataclass(frozen=True)
-class DilocoPlan:
-    """The rounds of a parallel task: `nodes` (k), `inner_steps` (H), `rounds` (R), the outer optimizer.
-
-    `plan_of(spec)` reads it from the spec's `parallel` section; built by hand it may have one node
-    (a spec allows 2 to 64), which is how a single node's rounds are compared with plain training.
-    """
-
-    nodes: int
-    inner_steps: int
-    rounds: int
-    outer: OuterSpec
-
-    def __post_init__(self) -> None:
-        if self.nodes < 1 or self.inner_steps < 1 or self.rounds < 1:
-            raise TrainingError(f"a plan needs at least one node, inner step and round, not {self}")
-
-
-def plan_of(spec: TaskSpec) -> DilocoPlan:
-    """The plan of the spec's `parallel` section; `TrainingError` for a spec without one."""
-    if spec.parallel is None:
-        raise TrainingError(f"{spec.name!r} has no `parallel` section: it is trained by one node, not in rounds")
-    parallel = spec.parallel
-    return DilocoPlan(parallel.nodes, parallel.inner_steps, parallel.rounds, parallel.outer)
-
-
-def round_seed(seed: int, node: int, round_index: int) -> int:
-    """The global RNG's seed for (node, round): the first 8 bytes of SHA-256(b"nnc-diloco" ‖ seed ‖
-    node ‖ round, each u64 BE), shifted right by one bit (a non-negative int64)."""
-    material = hashlib.sha256(b"nnc-diloco" + struct.pack(">QQQ", seed, node, round_index)).digest()
-    return int.from_bytes(material[:8], "big") >> 1
 
 
 def initial_weights(spec: TaskSpec, program: Program) -> dict[str, torch.Tensor]:
@@ -85,59 +52,21 @@ def initial_weights(spec: TaskSpec, program: Program) -> dict[str, torch.Tensor]
         return {name: tensor.detach().clone() for name, tensor in program.weights(model).items()}
 
 
-@dataclass(frozen=True)
-class InnerRound:
-    """A node's round: its `delta` (start − end, name → tensor), its end inner `state`
-    (`InnerState`, to commit with the delta and start its next round from), the raw loss of its
-    last inner step, how many steps it trained (`resumed_from`: the steps a mid-round checkpoint
-    had done already, 0 if none), and seconds: `train_seconds` in the inner loop alone (this
-    call's part), `seconds` in the whole call (building the model and loading the start weights too)."""
-
-    delta: dict[str, torch.Tensor]
-    state: InnerState
-    final_loss: float
-    steps: int
-    train_seconds: float
-    seconds: float
-    resumed_from: int = 0
-
-
-def _start_model(spec: TaskSpec, program: Program, start_weights: Mapping[str, torch.Tensor],
-                 round_index: int) -> nn.Module:
-    """The model as plain training builds it (seeded), holding the round's start weights."""
-    torch.manual_seed(spec.schedule.seed)
-    model = program.build()
-    try:
-        program.load_weights(model, start_weights)
-    except (RuntimeError, ValueError, KeyError) as exc:
-        raise TrainingError(f"the start weights of round {round_index} do not fit the spec's model: {exc}") from exc
-    return model
-
-
-def _delta(start_weights: Mapping[str, torch.Tensor], end: Mapping[str, torch.Tensor],
-           round_index: int) -> dict[str, torch.Tensor]:
-    delta = {}
-    for name, tensor in end.items():
-        if name not in start_weights:
-            raise TrainingError(f"the model has weight {name!r}, which round {round_index}'s start weights lack")
-        if not tensor.is_floating_point():
-            raise TrainingError(f"parallel training averages floating weights; {name!r} is {tensor.dtype}")
-        delta[name] = start_weights[name].detach().to(tensor.dtype) - tensor.detach()
-    return delta
-
-
 def inner_round(spec: TaskSpec, program: Program, start_weights: Mapping[str, torch.Tensor], shard: Sequence[int],
                 node_index: int, round_index: int, *, previous_state: Mapping[str, torch.Tensor] | None = None,
                 plan: DilocoPlan | None = None, steps: int | None = None, data: TrainData | None = None,
                 checkpoint: RoundCheckpoint | None = None,
-                after_step: Callable[[int], None] | None = None) -> InnerRound:
+                after_step: Callable[[int], None] | None = None, groups: RankGroups | None = None) -> InnerRound:
     """Node `node_index`'s round `round_index` (0-based) on `shard` (its indices into the train split)
     from `start_weights` and the inner state `previous_state` (None: a fresh optimizer, the node's
     first round): `steps` inner steps (default the plan's H; fewer is a lazy node), on the CPU, by
     the policy in the module's notes. `plan` defaults to `plan_of(spec)`; `data` to
     `program.load_data(None)`. With `checkpoint`, the round is checkpointed every
     `checkpoint.every` steps and resumed from a checkpoint of the same round; `after_step(h)` is
-    called after inner step `h` (progress, tests interrupting a round)."""
+    called after inner step `h` (progress, tests interrupting a round; in process only). With
+    `plan.processes` W > 1 the node's W processes train the round with DDP
+    (`nnc.distributed.node_ddp`), and the delta and state are theirs: its group in `groups`, kept
+    open across rounds, or else a group started for this round."""
     started = time.perf_counter()
     plan = plan or plan_of(spec)
     steps = plan.inner_steps if steps is None else steps
@@ -147,13 +76,20 @@ def inner_round(spec: TaskSpec, program: Program, start_weights: Mapping[str, to
     if not shard:
         raise TrainingError(f"node {node_index} has an empty shard")
     data = data if data is not None else program.load_data(None)
+    if plan.processes > 1:  # W processes with DDP, started like torchrun
+        if after_step is not None:
+            raise TrainingError(f"after_step is called in the caller's process; node {node_index} trains round "
+                                f"{round_index} in {plan.processes} other processes")
+        return ddp_inner_round(spec, program, start_weights, shard, node_index, round_index,
+                               previous_state=previous_state, plan=plan, steps=steps, data=data,
+                               checkpoint=checkpoint, groups=groups)
     schedule = spec.schedule
     positions = torch.tensor(list(shard), dtype=torch.int64)
     sampler = BatchSampler(len(positions), schedule.batch_size, schedule.seed)
     key = "" if checkpoint is None else round_key(spec, node_index, round_index, steps, start_weights,
                                                   previous_state)
     with deterministic_torch(spec.determinism.threads):
-        model = _start_model(spec, program, start_weights, round_index)
+        model = start_model(spec, program, start_weights, round_index)
         optimizer = make_optimizer(spec, program.trainable(model))
         if previous_state is not None:
             load_optimizer_state(model, optimizer, previous_state,
@@ -177,7 +113,7 @@ def inner_round(spec: TaskSpec, program: Program, start_weights: Mapping[str, to
             if after_step is not None:
                 after_step(h)
         train_seconds = time.perf_counter() - loop_started
-        delta = _delta(start_weights, program.weights(model), round_index)
+        delta = round_delta(start_weights, program.weights(model), round_index)
         state = optimizer_state(model, optimizer)
     if checkpoint is not None:
         checkpoint.path.unlink(missing_ok=True)

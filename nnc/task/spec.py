@@ -345,6 +345,10 @@ class TaskSpec(SpecSection):
             problem = (f"training.steps ({self.training.steps}) must equal parallel.inner_steps × parallel.rounds "
                        f"({parallel.inner_steps} × {parallel.rounds} = {parallel.inner_steps * parallel.rounds}): "
                        "the steps each node trains")
+        elif self.training is not None and self.training.batch_size % parallel.processes:
+            problem = (f"training.batch_size ({self.training.batch_size}) must split evenly over "
+                       f"parallel.processes ({parallel.processes}): each of a node's processes trains "
+                       "batch_size / processes samples a step")
         if problem is not None:
             raise PydanticCustomError("parallel_mismatch", "parallel: {problem}", {"problem": problem})
         return self

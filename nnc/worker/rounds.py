@@ -45,13 +45,16 @@ node committed are noted in its state (`TaskRecord.rounds`) for operators.
 
 Training runs in the worker's process (`inner_round` takes an in-process built-in `Program`), not
 in the sandbox: a requester's own program is refused (`TrainingError`, so the task is given up).
+With the spec's `parallel.processes` W > 1 the node trains each round with W DDP processes
+(`nnc.distributed.node_ddp`), started at its first round and kept open until the task's final
+weights are written (or until an error, after which the next round starts them again).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +65,7 @@ from nnc.distributed import (
     DilocoPlan,
     InnerState,
     OuterState,
+    RankGroups,
     RoundCheckpoint,
     fetch_round,
     initial_weights,
@@ -121,6 +125,8 @@ class _Task:
     shards: list[list[int]]
     started: _Started
     inner: _Inner | None = None
+    groups: RankGroups = field(default_factory=RankGroups)
+    """The node's DDP ranks when the spec has `parallel.processes` > 1, kept open across its rounds."""
 
 
 INNER_STATE = "inner-state.pt"
@@ -176,8 +182,20 @@ class Rounds:
         """Does what the chain allows now in the task's rounds; once its book finished, stores the
         final model and returns (result digest, result URI, a summary for the log); None while
         rounds are still under way."""
-        n = self.node
         task = self._task(task_id, spec, dataset_file)
+        try:
+            return self._advance(task_id, task, workdir)
+        except BaseException:
+            task.groups.close()  # this node's DDP ranks, if any: its next round starts them afresh
+            raise
+
+    def rank_groups(self, task_id: int) -> RankGroups | None:
+        """The DDP rank groups this node keeps for the task (None when it keeps nothing in memory for it)."""
+        task = self._tasks.get(task_id)
+        return None if task is None else task.groups
+
+    def _advance(self, task_id: int, task: _Task, workdir: Path) -> tuple[bytes, str, str] | None:
+        n = self.node
         while True:
             book = self._book(task_id, task.plan)
             if book.status == BookStatus.FINISHED:
@@ -209,7 +227,8 @@ class Rounds:
         workdir = n.workdir(task_id)
         checkpoint = RoundCheckpoint(workdir / ROUND_CHECKPOINT, max(1, task.plan.inner_steps // CHECKPOINTS_PER_ROUND))
         result = inner_round(task.spec, task.program, start, task.shards[node_index], node_index, round_ - 1,
-                             previous_state=previous, plan=task.plan, data=task.data, checkpoint=checkpoint)
+                             previous_state=previous, plan=task.plan, data=task.data, checkpoint=checkpoint,
+                             groups=task.groups)
         uri, manifest = publish_round(n.store, result.delta, result.state)
         delta_digest = manifest.commitment
         start_digest = bytes.fromhex(tensor_digest(start))
@@ -386,6 +405,7 @@ class Rounds:
         stored = model_path if spec.privacy is None else seal_model(model_path, model_recipients(spec, n.key))
         uri = n.archive.put_file(stored)
         self._tasks.pop(task_id, None)
+        task.groups.close()
         summary = f"{task.plan.rounds} rounds by {task.plan.nodes} nodes, {spec.goal.metric} {metric:.3f}"
         if not math.isfinite(metric):
             log.warning("task %d: %s final model's %s is %s", task_id, n.tag, spec.goal.metric, metric)
