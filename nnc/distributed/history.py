@@ -29,7 +29,8 @@ import torch
 from nnc.chain.rounds import CommitState, RoundBook
 from nnc.distributed.commitment import fetch_round
 from nnc.distributed.outer import OuterState, outer_step
-from nnc.distributed.rounds import DilocoPlan, initial_weights
+from nnc.distributed.plan import DilocoPlan
+from nnc.distributed.rounds import initial_weights
 from nnc.errors import TrainingError
 from nnc.storage import Store
 from nnc.task import TaskSpec

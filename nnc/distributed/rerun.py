@@ -28,7 +28,7 @@ from typing import Any
 
 from nnc.chain.rounds import BookStatus, RoundBook
 from nnc.distributed.history import BookHistory
-from nnc.distributed.rounds import plan_of
+from nnc.distributed.plan import plan_of
 from nnc.distributed.tensors import tensor_bytes
 from nnc.errors import TrainingError
 from nnc.storage import Store
