@@ -142,24 +142,26 @@ class BookHistory:
 
     # -- a node's inner state -----------------------------------------------------------------
 
+    def previous_manifest(self, node: str, round_: int) -> tuple[int, str] | None:
+        """(round, manifest URI) of `node`'s latest round committed before `round_` (1-based) since
+        it took its seat, whose end state its round `round_` starts from; None when there is none
+        (a fresh inner optimizer: its first round, or a replacement's)."""
+        joined = [from_round for _, holder, from_round in self.book.seatings(self.task_id)
+                  if holder.lower() == node.lower() and from_round <= round_]
+        since = max(joined) if joined else 1
+        committed = [(r, uri) for (r, holder), uri in self.book.delta_uris(self.task_id).items()
+                     if holder.lower() == node.lower() and since <= r < round_]
+        return max(committed) if committed else None
+
     def previous_state(self, node: str, round_: int) -> Weights | None:
-        """`node`'s inner state before `round_`: the end state of its latest committed round before
-        it while it held the seat it holds in `round_` (None: none, a fresh inner optimizer).
-        `TrainingError` when that round's manifest or state does not match its commitment."""
-        seatings = self.book.seatings(self.task_id)
-        seat = self.seat_of(node, round_, seatings)
-        if seat is None:
-            raise TrainingError(f"task {self.task_id}: {node} held no seat in round {round_}")
-        uris = self.book.delta_uris(self.task_id)
-        for earlier in range(round_ - 1, 0, -1):
-            if self.seat_of(node, earlier, seatings) != seat:
-                return None  # it took this seat after `earlier`: it started with a fresh optimizer
-            commitment = self.book.commitment(self.task_id, earlier, node)
-            if commitment.state == CommitState.NONE:
-                continue
-            what = f"task {self.task_id} round {earlier} of {node}"
-            fetched = fetch_round(self.store, uris[(earlier, node)], commitment.delta_digest, with_state=True,
-                                  what=what)
-            assert fetched.state is not None
-            return fetched.state
-        return None
+        """`node`'s inner state before `round_` (the end state in its `previous_manifest`), None for
+        a fresh one. `TrainingError` when that manifest or state does not match its commitment."""
+        previous = self.previous_manifest(node, round_)
+        if previous is None:
+            return None
+        earlier, uri = previous
+        commitment = self.book.commitment(self.task_id, earlier, node)
+        fetched = fetch_round(self.store, uri, commitment.delta_digest, with_state=True,
+                              what=f"task {self.task_id} round {earlier} of {node}")
+        assert fetched.state is not None
+        return fetched.state

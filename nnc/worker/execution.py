@@ -120,7 +120,7 @@ class Execution:
             if spec.inference is not None:
                 result_digest, result_uri, summary = self.run_inference(task_id, spec, workdir, dataset_file, files)
             elif spec.parallel is not None:  # trained with the other nodes, round by round (nnc.worker.rounds)
-                outcome = self.rounds.advance(task_id, spec, workdir, dataset_file)
+                outcome = self.rounds.advance(task_id, spec, workdir, dataset_file, files)
                 if outcome is None:
                     return  # a round is under way: on again at the next pass
                 result_digest, result_uri, summary = outcome

@@ -17,7 +17,9 @@ does what the chain allows now, never waiting:
   return its digest and URI, which the worker submits to the market as any result (the `k`
   nodes hold the same weights bitwise, so replicate-mode agreement settles the task).
 
-A round's deltas are read in seat order: the node holding seat `s` in round `r` (the last one the
+The start weights and a round's deltas come from the book's public history
+(`nnc.distributed.history.BookHistory`, which verifiers read too). A round's deltas are read in
+seat order: the node holding seat `s` in round `r` (the last one the
 book's SeatFilled events seated there from a round `≤ r`), its delta counted if its commitment
 was counted when the round closed, fetched with its manifest from storage by the URI of its
 DeltaCommitted event and checked against the committed digest (`fetch_round`; the state is not
@@ -30,7 +32,7 @@ that storage cannot serve is an error retried later, not left out, since whether
 answers may differ between nodes.
 
 Inner state: a node's round `r` starts from the end state of its latest round committed before
-`r` since it took its seat (`previous_manifest`), fresh when there is none; a round whose
+`r` since it took its seat (`BookHistory.previous_manifest`), fresh when there is none; a round whose
 commitment the book refused (late) is dropped with its state. The node keeps its latest
 committed state in its task directory (`inner-state.pt`, with the round it ended); a restarted
 node missing it (or holding an older one) reads it back from its own committed manifest in
@@ -64,26 +66,24 @@ from nnc.chain.rounds import BookStatus, BookView, CommitState, RoundBook, Round
 from nnc.distributed import (
     DilocoPlan,
     InnerState,
-    OuterState,
     RankGroups,
     RoundCheckpoint,
     fetch_round,
-    initial_weights,
     inner_round,
-    outer_step,
     plan_of,
     publish_round,
     shard_indices,
     tensor_digest,
-    tensors_from_bytes,
 )
+from nnc.distributed.history import BookHistory
 from nnc.errors import ContractRevertError, TrainingError
-from nnc.runtimes import builtin_program
+from nnc.runtimes import rounds_program
 from nnc.task import TaskSpec
 from nnc.training.checkpoints import atomic_save
 from nnc.training.digest import model_digest
 from nnc.training.program import Program, TrainData
-from nnc.training.trainer import deterministic_torch, evaluate_program
+from nnc.training.program_package import ProgramFiles
+from nnc.training.trainer import evaluate_program
 from nnc.worker.node import Node
 from nnc.worker.privacy import model_recipients, seal_model
 
@@ -94,16 +94,6 @@ Weights = dict[str, torch.Tensor]
 
 LATE = frozenset({"RoundDeadlinePassed", "WrongRound", "AlreadyCommitted"})
 """The book's refusals of a commitment that mean the round moved on while this node trained."""
-
-
-@dataclass
-class _Started:
-    """The start weights of round `round` (1-based; `R + 1`: the final weights) and the outer
-    optimizer's state before that round."""
-
-    round: int
-    weights: Weights
-    outer: OuterState
 
 
 @dataclass(frozen=True)
@@ -123,7 +113,8 @@ class _Task:
     data: TrainData
     plan: DilocoPlan
     shards: list[list[int]]
-    started: _Started
+    history: BookHistory
+    """The book's public history: seats, counted deltas, start weights (kept from round to round)."""
     inner: _Inner | None = None
     groups: RankGroups = field(default_factory=RankGroups)
     """The node's DDP ranks when the spec has `parallel.processes` > 1, kept open across its rounds."""
@@ -134,41 +125,6 @@ ROUND_CHECKPOINT = "round-checkpoint.pt"
 CHECKPOINTS_PER_ROUND = 4
 
 
-def previous_manifest(book: RoundBook, task_id: int, node: str, round_: int) -> tuple[int, str] | None:
-    """(round, manifest URI) of `node`'s latest round committed before `round_` (1-based) since it
-    took its seat, whose end state its round `round_` starts from; None when there is none (a
-    fresh inner optimizer). The verifier of a (node, round) reads the previous state from it."""
-    joined = [from_round for _, holder, from_round in book.seatings(task_id)
-              if holder.lower() == node.lower() and from_round <= round_]
-    since = max(joined) if joined else 1
-    committed = [(r, uri) for (r, holder), uri in book.delta_uris(task_id).items()
-                 if holder.lower() == node.lower() and since <= r < round_]
-    return max(committed) if committed else None
-
-
-def usable_delta(start: Weights, blob: bytes | Weights, what: str) -> Weights | None:
-    """The delta in `blob` (its bytes, or its tensors) when it is one of a model with weights
-    `start` (same names, shapes and dtypes, every value finite), else None (logged): see the
-    module's notes."""
-    try:
-        delta = tensors_from_bytes(blob, what) if isinstance(blob, bytes) else blob
-    except TrainingError as exc:
-        log.warning("%s: left out: %s", what, exc)
-        return None
-    if sorted(delta) != sorted(start):
-        log.warning("%s: left out: its weights %s are not the model's %s", what, sorted(delta), sorted(start))
-        return None
-    for name, tensor in delta.items():
-        if tensor.shape != start[name].shape or tensor.dtype != start[name].dtype:
-            log.warning("%s: left out: %r is %s %s, the model's is %s %s", what, name, tensor.dtype,
-                        tuple(tensor.shape), start[name].dtype, tuple(start[name].shape))
-            return None
-        if not bool(torch.isfinite(tensor).all()):
-            log.warning("%s: left out: %r holds values that are not finite", what, name)
-            return None
-    return delta
-
-
 class Rounds:
     """This node's part in the parallel tasks it was assigned (see the module's notes)."""
 
@@ -177,12 +133,13 @@ class Rounds:
         self.book = RoundBook(node.client)
         self._tasks: dict[int, _Task] = {}
 
-    def advance(self, task_id: int, spec: TaskSpec, workdir: Path,
-                dataset_file: Path | None) -> tuple[bytes, str, str] | None:
+    def advance(self, task_id: int, spec: TaskSpec, workdir: Path, dataset_file: Path | None,
+                files: ProgramFiles | None = None) -> tuple[bytes, str, str] | None:
         """Does what the chain allows now in the task's rounds; once its book finished, stores the
         final model and returns (result digest, result URI, a summary for the log); None while
-        rounds are still under way."""
-        task = self._task(task_id, spec, dataset_file)
+        rounds are still under way. `files`: the spec's fetched init weights or base model, when
+        it names them (`nnc.library.fetch_task_files`)."""
+        task = self._task(task_id, spec, dataset_file, files)
         try:
             return self._advance(task_id, task, workdir)
         except BaseException:
@@ -221,7 +178,7 @@ class Rounds:
     def _train_and_commit(self, task_id: int, task: _Task, book: BookView, round_: int) -> None:
         n = self.node
         seat = self._seat(task_id, book)
-        start = self._start_weights(task_id, task, round_)
+        start = task.history.start_weights(round_)
         previous = self._inner_state(task_id, task, round_)
         node_index = seat - 1
         workdir = n.workdir(task_id)
@@ -276,56 +233,13 @@ class Rounds:
         raise TrainingError(f"task {task_id}: this node holds no seat in its round book (replaced after missing "
                             f"rounds, or never seated)")
 
-    # -- start weights from the chain and storage --------------------------------------------
-
-    def _start_weights(self, task_id: int, task: _Task, round_: int) -> Weights:
-        """The start weights of `round_` (1-based; `R + 1`: the final weights): the outer steps of
-        the rounds before it, from where this node's memory left off."""
-        started = task.started
-        if started.round > round_:  # the chain moved back (a reorganisation): from round 1 again
-            started = _Started(1, initial_weights(task.spec, task.program), OuterState())
-        while started.round < round_:
-            deltas = self._deltas(task_id, task, started.round, started.weights)
-            with deterministic_torch(task.spec.determinism.threads):
-                weights, outer = outer_step(started.weights, deltas, started.outer, task.plan.outer)
-            started = _Started(started.round + 1, weights, outer)
-        task.started = started
-        return started.weights
-
-    def _deltas(self, task_id: int, task: _Task, round_: int, start: Weights) -> list[Weights | None]:
-        """Round `round_`'s deltas in seat order (see the module's notes)."""
-        holders: dict[int, str] = {}
-        for seat, node, joined in self.book.seatings(task_id):
-            if joined <= round_:
-                holders[seat] = node
-        uris = self.book.delta_uris(task_id)
-        deltas: list[Weights | None] = []
-        for seat in range(1, task.plan.nodes + 1):
-            holder = holders.get(seat)
-            commitment = None if holder is None else self.book.commitment(task_id, round_, holder)
-            if holder is None or commitment is None or commitment.state != CommitState.COUNTED:
-                deltas.append(None)
-                continue
-            uri = uris[(round_, holder)]
-            what = f"task {task_id} round {round_} seat {seat}"
-            try:
-                fetched = fetch_round(self.node.store, uri, commitment.delta_digest, what=what)
-            except TrainingError as exc:  # the committed content is bad alike for every reader
-                log.warning("%s: left out: %s", what, exc)
-                deltas.append(None)
-                continue
-            deltas.append(usable_delta(start, fetched.delta, f"{what}'s delta at {fetched.manifest.delta_uri}"))
-        if all(delta is None for delta in deltas):
-            raise TrainingError(f"task {task_id} round {round_} closed without a usable delta: nothing to average")
-        return deltas
-
     # -- this node's inner state -------------------------------------------------------------
 
     def _inner_state(self, task_id: int, task: _Task, round_: int) -> InnerState | None:
         """The inner state this node's `round_` starts from (see the module's notes): from memory,
         its task directory or its own committed manifest, whichever holds the right round first."""
         n = self.node
-        previous = previous_manifest(self.book, task_id, n.address, round_)
+        previous = task.history.previous_manifest(n.address, round_)
         if previous is None:
             return None
         wanted, uri = previous
@@ -364,17 +278,14 @@ class Rounds:
 
     # -- the task ----------------------------------------------------------------------------
 
-    def _task(self, task_id: int, spec: TaskSpec, dataset_file: Path | None) -> _Task:
+    def _task(self, task_id: int, spec: TaskSpec, dataset_file: Path | None, files: ProgramFiles | None) -> _Task:
         task = self._tasks.get(task_id)
         if task is None:
-            if spec.program is not None:
-                raise TrainingError(f"{spec.name!r}: parallel rounds train built-in model kinds in the worker's "
-                                    "process; a requester's program is not supported in rounds yet")
-            program = builtin_program(spec)
+            program = rounds_program(spec, files)  # TrainingError for a requester's program
             data = program.load_data(dataset_file)
             plan = plan_of(spec)
             task = _Task(spec, program, data, plan, shard_indices(data.n_train, plan.nodes, spec.schedule.seed),
-                         _Started(1, initial_weights(spec, program), OuterState()))
+                         BookHistory(self.book, self.node.store, task_id, spec, program, plan))
             self._tasks[task_id] = task
         return task
 
@@ -395,7 +306,7 @@ class Rounds:
     def _finish(self, task_id: int, task: _Task, workdir: Path) -> tuple[bytes, str, str]:
         """The final weights (after round R's outer step), written as the task's model and stored."""
         n = self.node
-        weights = self._start_weights(task_id, task, task.plan.rounds + 1)
+        weights = task.history.start_weights(task.plan.rounds + 1)
         spec = task.spec
         workdir.mkdir(parents=True, exist_ok=True)
         model_path = workdir / "model.pt"

@@ -74,9 +74,23 @@ def spawned(spec: TaskSpec, program: Program, data: SplitData, shard: list[int],
     return inner_round(spec, program, start, shard, NODE, ROUND, data=data)
 
 
+_BEFORE: set[str] = set()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _children_before() -> None:
+    """The children this process had before the module's first test: the pids `children` ignores."""
+    _BEFORE.update(child.split(":", 1)[0] for child in _children())
+
+
 def children() -> list[str]:
-    """The command lines of this process's children, running or zombie (Linux's /proc), but for
-    multiprocessing's resource tracker (one per process, started by the first spawn)."""
+    """The command lines of this process's children, running or zombie (Linux's /proc), that were
+    not there when this module's tests began (a session's devnet, started by earlier tests, stays),
+    but for multiprocessing's resource tracker (one per process, started by the first spawn)."""
+    return [child for child in _children() if child.split(":", 1)[0] not in _BEFORE]
+
+
+def _children() -> list[str]:
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
