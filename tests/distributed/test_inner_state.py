@@ -87,6 +87,9 @@ def test_optimizer_state_is_named_canonical_and_round_trips(spec: TaskSpec, prog
         bad_shape = dict(state) | {"0.weight/exp_avg": torch.zeros(3)}
         with pytest.raises(TrainingError, match=r"'0.weight/exp_avg' is \(3,\), the parameter"):
             load_optimizer_state(model, optimizer, bad_shape)
+        scalar = dict(state) | {"0.weight/exp_avg": torch.tensor(1.0)}  # only the step counter is 0-d
+        with pytest.raises(TrainingError, match=r"'0.weight/exp_avg' is \(\), the parameter"):
+            load_optimizer_state(model, optimizer, scalar)
     # a stateless inner optimizer has the empty state
     sgd = spec.model_copy(update={"training": spec.schedule.model_copy(update={"optimizer": "sgd"})})
     assert inner_round(sgd, program, initial_weights(sgd, program), shards[0], 0, 0, data=data).state == {}
