@@ -9,9 +9,9 @@ The canonical form, `InnerState`: name → tensor, one entry per (parameter, sta
 optimizer's per-parameter state, named `"<parameter name>/<key>"` with the parameter's name in
 the model (`module.named_parameters()`), e.g. `"0.weight/exp_avg"`, `"0.weight/step"`
 (Adam's step counter is a float32 0-d tensor, as torch keeps it; every other entry has its
-parameter's shape). The optimizer's hyperparameters
-are not part of it: they are the spec's. A stateless optimizer (SGD without momentum) has the
-empty state. Its bytes and digest are `tensor_bytes` / `tensor_digest`, so bitwise.
+parameter's shape). The optimizer's hyperparameters are not part of it: they are the spec's. A
+stateless optimizer (SGD without momentum) has the empty state. Its bytes and digest are
+`tensor_bytes` / `tensor_digest`, so bitwise.
 """
 
 from __future__ import annotations
