@@ -259,3 +259,39 @@ def test_a_round_killed_mid_way_resumes_from_its_checkpoint_to_the_same_delta(
     assert tensor_digest(other.delta) == tensor_digest(
         inner_round(spec, program, other_start, shards[node], node, round_index, previous_state=previous, plan=plan,
                     data=data).delta)
+
+
+class NoisyLoss:
+    """The built-in program with a loss that draws from the global RNG (as dropout or diffusion
+    noise would): a resumed round must restore the RNG too to hand in the same delta."""
+
+    def __init__(self, inner: Program) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def loss(self, module: torch.nn.Module, data: object, batch: torch.Tensor, step: int) -> torch.Tensor:
+        loss: torch.Tensor = self.inner.loss(module, data, batch, step)  # type: ignore[arg-type]
+        return loss * (1 + 0.5 * torch.rand(()))
+
+
+def test_a_resumed_round_restores_the_rng_its_loss_draws_from(spec: TaskSpec, program: Program, data: SplitData,
+                                                               shards: list[list[int]], tmp_path: Path) -> None:
+    noisy: Program = NoisyLoss(program)  # type: ignore[assignment]
+    start = initial_weights(spec, program)
+    whole = inner_round(spec, noisy, start, shards[0], 0, 0, data=data)
+    plain = inner_round(spec, program, start, shards[0], 0, 0, data=data)
+    assert tensor_digest(whole.delta) != tensor_digest(plain.delta)  # the noise matters
+    checkpoint = RoundCheckpoint(tmp_path / "round.pt", every=1)
+
+    def kill_after_two(h: int) -> None:
+        if h == 2:
+            raise Killed
+
+    with pytest.raises(Killed):
+        inner_round(spec, noisy, start, shards[0], 0, 0, data=data, checkpoint=checkpoint, after_step=kill_after_two)
+    resumed = inner_round(spec, noisy, start, shards[0], 0, 0, data=data, checkpoint=checkpoint)
+    assert resumed.resumed_from == 2
+    assert tensor_digest(resumed.delta) == tensor_digest(whole.delta)
+    assert tensor_digest(resumed.state) == tensor_digest(whole.state)
