@@ -22,6 +22,8 @@ learning rates and outer settings tried).
   samples (SAMPLES / batch steps of the same Adam, same lr and batch, one process). Goal at most 1.05.
 - `delta_bytes`, `state_bytes`: one node's delta and end inner state as stored (`tensor_bytes`,
   float32 safetensors; Adam's state is two moments per weight and a step counter per tensor).
+- `train_step_seconds`: one inner step's seconds (the last k's median round, slowest node), the
+  compute side of the on-paper exchange figures; `inner_lr`: the inner Adam lr.
 - `k64_exchange_seconds_100mbit` / `_1gbit`: on paper, one round's exchange for 64 nodes when each
   node uploads its delta and its state (the state is read by verifiers only) and downloads the 63
   others' deltas (every node computes the outer step itself): (64 × `delta_bytes` +

@@ -8,9 +8,10 @@ next round of that node starts from it.
 The canonical form, `InnerState`: name → tensor, one entry per (parameter, state key) of the
 optimizer's per-parameter state, named `"<parameter name>/<key>"` with the parameter's name in
 the model (`module.named_parameters()`), e.g. `"0.weight/exp_avg"`, `"0.weight/step"`
-(Adam's step counter is a float32 0-d tensor, as torch keeps it). The optimizer's hyperparameters
-are not part of it: they are the spec's. A stateless optimizer (SGD without momentum) has the
-empty state. Its bytes and digest are `tensor_bytes` / `tensor_digest`, so bitwise.
+(Adam's step counter is a float32 0-d tensor, as torch keeps it; every other entry has its
+parameter's shape). The optimizer's hyperparameters are not part of it: they are the spec's. A
+stateless optimizer (SGD without momentum) has the empty state. Its bytes and digest are
+`tensor_bytes` / `tensor_digest`, so bitwise.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def load_optimizer_state(module: nn.Module, optimizer: torch.optim.Optimizer, st
             raise TrainingError(f"{what} holds {entry!r}, which is no '<parameter>/<key>' of the model's "
                                 f"trainable parameters")
         parameter = by_name[name]
-        if tensor.dim() > 0 and tensor.shape != parameter.shape:
+        counter = key == "step" and tensor.dim() == 0  # Adam's step counter; every other entry is per weight
+        if not counter and tensor.shape != parameter.shape:
             raise TrainingError(f"{what}'s {entry!r} is {tuple(tensor.shape)}, the parameter "
                                 f"{tuple(parameter.shape)}")
         if not tensor.is_floating_point():

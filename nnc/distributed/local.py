@@ -3,9 +3,10 @@
 Each node is a process (multiprocessing `spawn`, so it imports and seeds everything itself, as a
 separate machine would) that loads the data and its shard once and warms up (one inner step,
 thrown away), then per round: fetches the round's start weights from the store by URI, trains its
-`inner_round` from its inner state of the round before (kept in the process), stores its delta,
-its end state and their manifest (`publish_round`) and reports the manifest's URI and the
-`round_commitment` (what a node would post on chain). The coordinator (the calling process,
+`inner_round` from its inner state of the round before (kept in the process), stores its delta
+and the manifest naming it and its end state, reports the manifest's URI and the
+`round_commitment` (what a node would post on chain), then stores the state (read by verifiers
+only, so off the round's critical path). The coordinator (the calling process,
 standing in for the chain and for every node's own outer step) waits for all `k`, fetches each
 manifest and delta and checks them against the commitment (`fetch_round`), computes the
 `outer_step` and publishes the next start weights. The result must equal
@@ -26,7 +27,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from nnc.distributed.commitment import RoundManifest, fetch_round, publish_round
+from nnc.distributed.commitment import RoundManifest, fetch_round
 from nnc.distributed.inner_state import InnerState
 from nnc.distributed.outer import OuterState, outer_step
 from nnc.distributed.plan import DilocoPlan, plan_of
@@ -96,9 +97,16 @@ def _node_main(conn: Connection, spec_json: str, node: int, plan: DilocoPlan, st
             result = inner_round(spec, program, start, shard, node, round_index, previous_state=state, plan=plan,
                                  data=data)
             state = result.state
-            uri, manifest = publish_round(store, result.delta, result.state)
+            # the state is read by verifiers only: stored after the report, off the round's critical
+            # path (its URI, content-addressed, is known from its digest before it is stored)
+            delta_blob, state_blob = tensor_bytes(result.delta), tensor_bytes(result.state)
+            state_sha = hashlib.sha256(state_blob).hexdigest()
+            manifest = RoundManifest(store.put_bytes(delta_blob), hashlib.sha256(delta_blob).hexdigest(),
+                                     store.uri_for(state_sha), state_sha)
+            uri = store.put_bytes(manifest.to_bytes())
             conn.send(("delta", node, round_index, uri, manifest.commitment.hex(), result.train_seconds,
                        result.final_loss, time.perf_counter() - started))
+            store.put_bytes(state_blob)
     except Exception as exc:  # reported to the coordinator, which raises it there
         logger.exception("node %d failed", node)
         conn.send(("error", node, f"{type(exc).__name__}: {exc}"))
@@ -179,13 +187,13 @@ def run_local(spec: TaskSpec, store_dir: Path, *, plan: DilocoPlan | None = None
                                        [r[7] for r in replies]))
             logger.info("%s: round %d/%d by %d nodes, %.0f%% outside training", spec.name, round_index + 1,
                         plan.rounds, plan.nodes, 100 * timings[-1].overhead_fraction)
-        # the sizes of one node's delta and state as stored (read after the rounds, out of their timing)
-        delta_size = len(store.get_bytes(manifests[-1].delta_uri))
-        state_size = len(store.get_bytes(manifests[-1].state_uri))
         for conn in conns:
             conn.send(None)
         for stopping in processes:
             stopping.join(timeout_s)
+        # the sizes of one node's delta and state as stored (read once the nodes stored everything)
+        delta_size = len(store.get_bytes(manifests[-1].delta_uri))
+        state_size = len(store.get_bytes(manifests[-1].state_uri))
         return LocalRun(DilocoResult(weights, state, records), timings, delta_size, state_size)
     finally:
         for leftover in processes:

@@ -50,7 +50,7 @@ def replay_round(spec: TaskSpec, program: Program, start_weights: Mapping[str, t
     try:
         replayed = inner_round(spec, program, start_weights, shard, node_index, round_index,
                                previous_state=previous_state, plan=plan, data=data)
-    except TrainingError as exc:
+    except (TrainingError, RuntimeError, ValueError) as exc:  # torch refusing a state that is no state of it
         return RoundReplay(False, f"the round cannot be replayed from its inputs: {exc}", "", "", b"")
     delta_sha, state_sha = tensor_digest(replayed.delta), tensor_digest(replayed.state)
     binding = round_commitment(delta_sha, state_sha)

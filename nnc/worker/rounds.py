@@ -36,9 +36,8 @@ Inner state: a node's round `r` starts from the end state of its latest round co
 commitment the book refused (late) is dropped with its state. The node keeps its latest
 committed state in its task directory (`inner-state.pt`, with the round it ended); a restarted
 node missing it (or holding an older one) reads it back from its own committed manifest in
-storage. Training is checkpointed every quarter of a
-round (`round-checkpoint.pt` there, `nnc.distributed.resume`): a node killed mid-round resumes
-it to the same delta and state.
+storage. Training is checkpointed every quarter of a round (`round-checkpoint.pt` there,
+`nnc.distributed.resume`): a node killed mid-round resumes it to the same delta and state.
 
 Restart-safety: the chain is asked before every transaction (`commitmentOf` before `commit`, the
 round's status and deadline before `closeRound`), and a restarted worker recomputes the start

@@ -24,9 +24,9 @@ TIMEOUT_S = 300  # each takes seconds on a 2-core machine: this only catches a h
 KEYS: dict[str, set[str]] = {
     "cli_startup": {"cli_help_s", "bare_python_s", "cli_help_raw_s", "ratio", "group_help_s"},
     "gpu": {"cuda_available", "steps", "cpu_steps_per_s"},  # the GPU figures only where CUDA is
-    "distributed": {"nodes", "inner_steps", "batch_size", "samples", "single_node_eval_loss", "by_nodes",
-                    "round_overhead_fraction", "loss_ratio_vs_single_node", "delta_bytes", "state_bytes",
-                    "k64_exchange_seconds_100mbit", "k64_exchange_seconds_1gbit"},
+    "distributed": {"nodes", "inner_steps", "batch_size", "samples", "inner_lr", "single_node_eval_loss",
+                    "by_nodes", "round_overhead_fraction", "loss_ratio_vs_single_node", "delta_bytes", "state_bytes",
+                    "train_step_seconds", "k64_exchange_seconds_100mbit", "k64_exchange_seconds_1gbit"},
     "gas": {"gas", "assign_gas", "assign_gas_ratio_by_strategy", "assign_gas_ratio_10_over_10"},
     "inference": {"inputs", "shards", "checked_shards", "fabricated_shards", "seconds", "inference_overhead_ratio",
                   "inference_overhead_ratio_cold", "inference_overhead_ratio_in_process",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import cast
 
 import pytest
 import torch
@@ -87,6 +88,9 @@ def test_optimizer_state_is_named_canonical_and_round_trips(spec: TaskSpec, prog
         bad_shape = dict(state) | {"0.weight/exp_avg": torch.zeros(3)}
         with pytest.raises(TrainingError, match=r"'0.weight/exp_avg' is \(3,\), the parameter"):
             load_optimizer_state(model, optimizer, bad_shape)
+        scalar = dict(state) | {"0.weight/exp_avg": torch.tensor(1.0)}  # only the step counter is 0-d
+        with pytest.raises(TrainingError, match=r"'0.weight/exp_avg' is \(\), the parameter"):
+            load_optimizer_state(model, optimizer, scalar)
     # a stateless inner optimizer has the empty state
     sgd = spec.model_copy(update={"training": spec.schedule.model_copy(update={"optimizer": "sgd"})})
     assert inner_round(sgd, program, initial_weights(sgd, program), shards[0], 0, 0, data=data).state == {}
@@ -256,3 +260,72 @@ def test_a_round_killed_mid_way_resumes_from_its_checkpoint_to_the_same_delta(
     assert tensor_digest(other.delta) == tensor_digest(
         inner_round(spec, program, other_start, shards[node], node, round_index, previous_state=previous, plan=plan,
                     data=data).delta)
+
+
+class NoisyLoss:
+    """The built-in program with a loss that draws from the global RNG (as dropout or diffusion
+    noise would): a resumed round must restore the RNG too to hand in the same delta."""
+
+    def __init__(self, inner: Program) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def loss(self, module: torch.nn.Module, data: object, batch: torch.Tensor, step: int) -> torch.Tensor:
+        loss: torch.Tensor = self.inner.loss(module, data, batch, step)  # type: ignore[arg-type]
+        return loss * (1 + 0.5 * torch.rand(()))
+
+
+def test_a_resumed_round_restores_the_rng_its_loss_draws_from(spec: TaskSpec, program: Program, data: SplitData,
+                                                               shards: list[list[int]], tmp_path: Path) -> None:
+    noisy: Program = NoisyLoss(program)  # type: ignore[assignment]
+    start = initial_weights(spec, program)
+    whole = inner_round(spec, noisy, start, shards[0], 0, 0, data=data)
+    plain = inner_round(spec, program, start, shards[0], 0, 0, data=data)
+    assert tensor_digest(whole.delta) != tensor_digest(plain.delta)  # the noise matters
+    checkpoint = RoundCheckpoint(tmp_path / "round.pt", every=1)
+
+    def kill_after_two(h: int) -> None:
+        if h == 2:
+            raise Killed
+
+    with pytest.raises(Killed):
+        inner_round(spec, noisy, start, shards[0], 0, 0, data=data, checkpoint=checkpoint, after_step=kill_after_two)
+    resumed = inner_round(spec, noisy, start, shards[0], 0, 0, data=data, checkpoint=checkpoint)
+    assert resumed.resumed_from == 2
+    assert tensor_digest(resumed.delta) == tensor_digest(whole.delta)
+    assert tensor_digest(resumed.state) == tensor_digest(whole.state)
+
+
+class Book:
+    """The two reads `previous_manifest` makes of a RoundBook, as its events would answer them."""
+
+    def __init__(self, seatings: list[tuple[int, str, int]], uris: dict[tuple[int, str], str]) -> None:
+        self._seatings, self._uris = seatings, uris
+
+    def seatings(self, task_id: int) -> list[tuple[int, str, int]]:
+        return self._seatings
+
+    def delta_uris(self, task_id: int) -> dict[tuple[int, str], str]:
+        return self._uris
+
+
+def test_the_previous_manifest_is_the_latest_committed_round_since_the_seat_was_taken() -> None:
+    from nnc.chain.rounds import RoundBook
+    from nnc.worker.rounds import previous_manifest
+
+    a, b = "0xAaAa", "0xbBbB"
+    # a holds seat 1 from round 1, commits rounds 1 and 2, misses 3 and 4 and is replaced by b from
+    # round 5; b commits 5 and 6; a is seated again (seat 2) from round 7
+    book = cast(RoundBook, Book([(1, a, 1), (2, "0xcc", 1), (1, b, 5), (2, a, 7)],
+                                {(1, a): "m-a1", (2, a): "m-a2", (5, b): "m-b5", (6, b): "m-b6",
+                                 (1, "0xcc"): "m-c1"}))
+    found = {(node, r): previous_manifest(book, 1, node, r) for node in (a, b) for r in range(1, 9)}
+    assert found[(a, 1)] is None  # its first round: fresh
+    assert found[(a, 2)] == (1, "m-a1")
+    assert found[(a, 3)] == found[(a, 4)] == (2, "m-a2")  # a straggler goes on from its last committed round
+    assert found[(b, 5)] is None  # a replacement starts fresh
+    assert found[(b, 6)] == (5, "m-b5") and found[(b, 7)] == (6, "m-b6")
+    assert found[(a, 7)] is None and found[(a, 8)] is None  # seated again: fresh, its old seat's state is not its
+    assert previous_manifest(book, 1, a.lower(), 2) == (1, "m-a1")  # addresses compare case-insensitively

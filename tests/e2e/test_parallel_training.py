@@ -21,14 +21,29 @@ from nnc.chain.rounds import BookStatus, CommitState, RoundBook
 from nnc.chain.settlement import node_payout
 from nnc.chain.types import TaskStatus
 from nnc.devnet import REQUESTER, Devnet
-from nnc.distributed import DilocoResult, RoundManifest, inner_round, publish_round, reference_run, tensor_bytes
+from nnc.distributed import (
+    DilocoResult,
+    OuterState,
+    RoundManifest,
+    fetch_round,
+    initial_weights,
+    inner_round,
+    outer_step,
+    plan_of,
+    publish_round,
+    reference_run,
+    replay_round,
+    shard_indices,
+    tensor_bytes,
+    tensor_digest,
+)
 from nnc.runtimes import builtin_program
 from nnc.storage import LocalStore
 from nnc.task import TaskSpec, parse_spec
 from nnc.task.publish import PublishError, PublishOptions, publish_task
 from nnc.training.digest import model_digest
 from nnc.worker.daemon import Worker
-from nnc.worker.rounds import INNER_STATE
+from nnc.worker.rounds import INNER_STATE, previous_manifest
 from nnc.worker.state import Phase
 from tests.e2e.harness import TINY_SPEC, Network, advance_time, make_network, settings_for
 
@@ -154,6 +169,26 @@ def test_three_workers_train_three_rounds_equal_to_the_reference_and_settle(chai
     shares = book.pay_shares(task_id)
     assert sorted(shares.values()) == [3333, 3333, 3334]
     assert all(worker.state.tasks[task_id].rounds == [1, 2, 3] for worker in net.workers)
+
+    # a verifier replays seat 2's round 2 from the chain and storage alone: the start weights from
+    # round 1's committed deltas, the seat's previous state from its round-1 manifest
+    program, member = builtin_program(spec), members[1]
+    assert member is not None and previous_manifest(book, task_id, member, 1) is None  # its first: fresh
+    found = previous_manifest(book, task_id, member, 2)
+    assert found is not None and found[0] == 1
+    uris = book.delta_uris(task_id)
+    round_1 = [fetch_round(net.store, uris[(1, m)], book.commitment(task_id, 1, m).delta_digest).delta
+               for m in members if m is not None]
+    start, _ = outer_step(initial_weights(spec, program), round_1, OuterState(), plan_of(spec).outer)
+    assert tensor_digest(start) == reference.rounds[1].start_digest
+    previous = fetch_round(net.store, found[1], book.commitment(task_id, 1, member).delta_digest, with_state=True)
+    committed = fetch_round(net.store, uris[(2, member)], book.commitment(task_id, 2, member).delta_digest)
+    data = program.load_data(None)
+    shard = shard_indices(data.n_train, NODES, spec.schedule.seed)[1]
+    verdict = replay_round(spec, program, start, shard, 1, 1, previous.state, committed.manifest, data=data)
+    assert verdict.matches, verdict.reason
+    restarted = replay_round(spec, program, start, shard, 1, 1, None, committed.manifest, data=data)
+    assert not restarted.matches
 
 
 def test_a_straggler_misses_rounds_the_others_close_them_and_all_agree_on_the_renormalised_weights(
