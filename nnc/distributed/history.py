@@ -59,6 +59,18 @@ def usable_delta(start: Mapping[str, torch.Tensor], delta: Mapping[str, torch.Te
     return dict(delta)
 
 
+def previous_manifest(book: RoundBook, task_id: int, node: str, round_: int) -> tuple[int, str] | None:
+    """(round, manifest URI) of `node`'s latest round committed before `round_` (1-based) since it
+    took its seat, whose end state its round `round_` starts from; None when there is none (a
+    fresh inner optimizer: its first round, or a replacement's)."""
+    joined = [from_round for _, holder, from_round in book.seatings(task_id)
+              if holder.lower() == node.lower() and from_round <= round_]
+    since = max(joined) if joined else 1
+    committed = [(r, uri) for (r, holder), uri in book.delta_uris(task_id).items()
+                 if holder.lower() == node.lower() and since <= r < round_]
+    return max(committed) if committed else None
+
+
 @dataclass
 class _Started:
     """The start weights of round `round` (1-based) and the outer optimizer's state before it."""
@@ -143,15 +155,8 @@ class BookHistory:
     # -- a node's inner state -----------------------------------------------------------------
 
     def previous_manifest(self, node: str, round_: int) -> tuple[int, str] | None:
-        """(round, manifest URI) of `node`'s latest round committed before `round_` (1-based) since
-        it took its seat, whose end state its round `round_` starts from; None when there is none
-        (a fresh inner optimizer: its first round, or a replacement's)."""
-        joined = [from_round for _, holder, from_round in self.book.seatings(self.task_id)
-                  if holder.lower() == node.lower() and from_round <= round_]
-        since = max(joined) if joined else 1
-        committed = [(r, uri) for (r, holder), uri in self.book.delta_uris(self.task_id).items()
-                     if holder.lower() == node.lower() and since <= r < round_]
-        return max(committed) if committed else None
+        """`previous_manifest` of `node`'s `round_` in this book."""
+        return previous_manifest(self.book, self.task_id, node, round_)
 
     def previous_state(self, node: str, round_: int) -> Weights | None:
         """`node`'s inner state before `round_` (the end state in its `previous_manifest`), None for

@@ -313,7 +313,7 @@ class Book:
 
 def test_the_previous_manifest_is_the_latest_committed_round_since_the_seat_was_taken() -> None:
     from nnc.chain.rounds import RoundBook
-    from nnc.worker.rounds import previous_manifest
+    from nnc.distributed.history import previous_manifest
 
     a, b = "0xAaAa", "0xbBbB"
     # a holds seat 1 from round 1, commits rounds 1 and 2, misses 3 and 4 and is replaced by b from

@@ -37,13 +37,14 @@ from nnc.distributed import (
     tensor_bytes,
     tensor_digest,
 )
+from nnc.distributed.history import BookHistory
 from nnc.runtimes import builtin_program
 from nnc.storage import LocalStore
 from nnc.task import TaskSpec, parse_spec
 from nnc.task.publish import PublishError, PublishOptions, publish_task
 from nnc.training.digest import model_digest
 from nnc.worker.daemon import Worker
-from nnc.worker.rounds import INNER_STATE, previous_manifest
+from nnc.worker.rounds import INNER_STATE
 from nnc.worker.state import Phase
 from tests.e2e.harness import TINY_SPEC, Network, advance_time, make_network, settings_for
 
@@ -173,8 +174,9 @@ def test_three_workers_train_three_rounds_equal_to_the_reference_and_settle(chai
     # a verifier replays seat 2's round 2 from the chain and storage alone: the start weights from
     # round 1's committed deltas, the seat's previous state from its round-1 manifest
     program, member = builtin_program(spec), members[1]
-    assert member is not None and previous_manifest(book, task_id, member, 1) is None  # its first: fresh
-    found = previous_manifest(book, task_id, member, 2)
+    history = BookHistory(book, net.store, task_id, spec, program, plan_of(spec))
+    assert member is not None and history.previous_manifest(member, 1) is None  # its first: fresh
+    found = history.previous_manifest(member, 2)
     assert found is not None and found[0] == 1
     uris = book.delta_uris(task_id)
     round_1 = [fetch_round(net.store, uris[(1, m)], book.commitment(task_id, 1, m).delta_digest).delta
