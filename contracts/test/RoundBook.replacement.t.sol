@@ -79,26 +79,69 @@ contract RoundBookReplacementTest is RoundBookFixture {
         market.assign(taskId);
         book.start(taskId);
         _missTwice(taskId);
-        book.replace(taskId, nodes[2]);
+        vm.prank(requester);
+        book.replace(taskId, nodes[2]); // no candidate: the seat stays open
+        assertEq(book.membersOf(taskId)[2], address(0));
         vm.prank(requester);
         vm.expectRevert(abi.encodeWithSelector(ITaskMarket.NoReplacementCandidate.selector, taskId));
         book.join(taskId);
         assertEq(uint256(market.participationOf(taskId, requester).bond), uint256(ITaskMarket.Bond.Released));
     }
 
-    /// @dev Sybils racing to join: the caller does not choose. A registered node that never
-    ///      applied calls `join` first, then the second reserve: the first reserve (the
-    ///      strategy's pick, first-come) takes the seat either way.
-    function test_attack_sybilsRacingToJoinDoNotChooseWhoIsSeated() public {
+    /// @dev Sybils racing for the seat: the caller does not choose. A registered node that never
+    ///      applied triggers the replacement: the first reserve (the strategy's pick, first-come)
+    ///      is seated; once a seat is open for want of a candidate, `join` by the second reserve
+    ///      seats whoever the market picks, not the caller.
+    function test_attack_sybilsRacingForTheSeatDoNotChooseWhoIsSeated() public {
         uint256 taskId = _withReserve(2);
         _missTwice(taskId);
-        book.replace(taskId, nodes[2]);
         vm.prank(nodes[6]); // a Sybil that never applied
-        address seated = book.join(taskId);
-        assertEq(seated, nodes[3]);
+        book.replace(taskId, nodes[2]);
         assertEq(book.membersOf(taskId)[2], nodes[3]);
         assertEq(uint256(market.participationOf(taskId, nodes[6]).bond), uint256(ITaskMarket.Bond.None));
         assertFalse(market.participationOf(taskId, nodes[4]).assigned);
+        vm.prank(nodes[6]);
+        vm.expectRevert(abi.encodeWithSelector(IRoundBook.NoVacantSeat.selector, taskId));
+        book.join(taskId);
+    }
+
+    /// @dev No candidate when the seat opened (both reserves below the task's hardware class):
+    ///      it stays open, the round closes without it; once both are eligible again, the one
+    ///      calling `join` does not take the seat ahead of the first in line.
+    function test_join_fillsASeatLeftOpenWithTheMarketsPick() public {
+        uint256 taskId = _withReserve(2);
+        _missTwice(taskId);
+        _setClass(nodes[3], 0);
+        _setClass(nodes[4], 0);
+        book.replace(taskId, nodes[2]);
+        assertEq(uint256(book.getBook(taskId).vacant), 1);
+        _commitAllBut(taskId, 3, address(0)); // two seated members close round 3
+        assertEq(uint256(book.getBook(taskId).closed), 3);
+        _setClass(nodes[3], NODE_CLASS);
+        _setClass(nodes[4], NODE_CLASS);
+        vm.prank(nodes[4]);
+        assertEq(book.join(taskId), nodes[3]);
+        assertEq(uint256(book.participantOf(taskId, nodes[3]).joinedRound), 4);
+    }
+
+    /// @dev A replacement that fails for another reason than a missing candidate reverts: no
+    ///      caller can leave the seat open on purpose. At every gas limit the call either fails
+    ///      and changes nothing, or seats the reserve; it never opens the seat and leaves it open
+    ///      (the admission starved of gas by the 63/64 rule).
+    function test_attack_replaceCannotBeStarvedIntoLeavingTheSeatOpen() public {
+        uint256 taskId = _withReserve(2);
+        _missTwice(taskId);
+        uint256 failed;
+        uint256 snapshot = vm.snapshotState();
+        for (uint256 gas = 50_000; gas <= 600_000; gas += 10_000) {
+            (bool ok,) = address(book).call{gas: gas}(abi.encodeCall(book.replace, (taskId, nodes[2])));
+            address holder = book.membersOf(taskId)[2];
+            if (ok) assertEq(holder, nodes[3], "replaced: the seat is filled");
+            else assertEq(holder, nodes[2], "failed: nothing happened");
+            if (!ok) ++failed;
+            vm.revertToState(snapshot);
+        }
+        assertTrue(failed > 0 && failed < 56, "some limits too low, some enough");
     }
 
     /// @dev The pick follows the task's strategy: under lowest-price the cheaper reserve gets
@@ -125,10 +168,9 @@ contract RoundBookReplacementTest is RoundBookFixture {
             _commitAllBut(taskId, r, straggler);
             _closeAfterDeadline(taskId);
         }
-        vm.prank(nodes[5]);
+        vm.prank(nodes[5]); // a cheaper node that never applied: not a candidate
         registry.setPrice(address(0), 1);
-        book.replace(taskId, straggler);
-        // the reserve that is not assigned: one of nodes[0..3]; make the other cheaper now
+        // the reserves (not assigned): two of nodes[0..3]; the later one in line turns cheaper
         address[] memory reserves = new address[](2);
         uint256 n;
         for (uint256 i; i < 5; ++i) {
@@ -138,7 +180,9 @@ contract RoundBookReplacementTest is RoundBookFixture {
         vm.prank(reserves[1]);
         registry.setPrice(address(0), 2);
         vm.prank(reserves[0]);
-        assertEq(book.join(taskId), reserves[1], "the cheaper reserve");
+        book.replace(taskId, straggler);
+        assertEq(_seatOf(taskId, reserves[1]), reserves[1]); // though the other triggered it
+        assertTrue(market.participationOf(taskId, reserves[1]).assigned, "the cheaper reserve");
         assertEq(market.participationOf(taskId, reserves[1]).price, 2, "its price is fixed at admission");
     }
 
@@ -171,11 +215,11 @@ contract RoundBookReplacementTest is RoundBookFixture {
     function test_join_skipsAReserveThatIsNoLongerEligible() public {
         uint256 taskId = _withReserve(2);
         _missTwice(taskId);
-        book.replace(taskId, nodes[2]);
         uint256 freeStake = registry.freeStake(nodes[3]);
         vm.prank(nodes[3]);
         registry.requestUnbond(freeStake - COLLATERAL + 1);
-        assertEq(book.join(taskId), nodes[4]);
+        book.replace(taskId, nodes[2]);
+        assertEq(book.membersOf(taskId)[2], nodes[4]);
     }
 
     // ---------------------------------------------------------------- the penalty
@@ -257,8 +301,7 @@ contract RoundBookReplacementTest is RoundBookFixture {
         book.start(taskId);
         for (uint16 r = 1; r <= ROUNDS; ++r) {
             if (book.participantOf(taskId, nodes[2]).seat != 0 && book.participantOf(taskId, nodes[2]).missed >= MAX_MISSED) {
-                book.replace(taskId, nodes[2]);
-                book.join(taskId);
+                book.replace(taskId, nodes[2]); // nodes[3] takes the seat
             }
             address[] memory members = book.membersOf(taskId);
             uint256 committed;
@@ -299,20 +342,19 @@ contract RoundBookReplacementTest is RoundBookFixture {
         }
     }
 
-    /// @dev nodes[2] commits round 1, misses 2 and 3; anyone replaces it in round 4 and nodes[3]
-    ///      (the first reserve) is seated from round 4.
+    /// @dev nodes[2] commits round 1, misses 2 and 3; anyone replaces it in round 4, and nodes[3]
+    ///      (the first reserve) is seated from round 4 in the same transaction.
     function _straggleAndReplace(uint256 taskId) internal {
         _commitAllBut(taskId, 1, address(0));
         for (uint16 r = 2; r <= 3; ++r) {
             _commitAllBut(taskId, r, nodes[2]);
             _closeAfterDeadline(taskId);
         }
-        vm.prank(stranger);
-        book.replace(taskId, nodes[2]);
         vm.expectEmit(true, true, true, true, address(market));
         emit ITaskMarket.ReplacementAdmitted(taskId, nodes[3], 0);
         vm.prank(stranger);
-        assertEq(book.join(taskId), nodes[3]);
+        book.replace(taskId, nodes[2]); // filled at once with the market's pick
+        assertEq(book.membersOf(taskId)[2], nodes[3]);
         assertEq(uint256(book.participantOf(taskId, nodes[3]).joinedRound), 4);
     }
 
@@ -345,6 +387,15 @@ contract RoundBookReplacementTest is RoundBookFixture {
             sum += _claimable(who[i]);
         }
         assertEq(sum, t.budget, "paid + refund + fees == budget");
+    }
+
+    function _setClass(address node, uint8 hardwareClass) internal {
+        vm.prank(node);
+        registry.updateProfile(keccak256("profile"), hardwareClass);
+    }
+
+    function _seatOf(uint256 taskId, address node) internal view returns (address) {
+        return book.participantOf(taskId, node).seat != 0 ? node : address(0);
     }
 
     function _claimable(address account) internal view returns (uint256) {

@@ -172,6 +172,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
         ErrorArg("minRoundDuration", "uint64", None), ErrorArg("floor", "uint64", None),
         ErrorArg("ceiling", "uint64", None),
     ),
+    "InvalidMissedRoundPenalty": (ErrorArg("bps", "uint16", None), ErrorArg("max", "uint16", None)),
     "InvalidNodeCount": (
         ErrorArg("taskId", "uint256", None), ErrorArg("nodes", "uint8", None), ErrorArg("replication", "uint8", None),
     ),
@@ -217,6 +218,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "NoAgreedResult": (ErrorArg("taskId", "uint256", None),),
     "NoArbitration": (),
     "NoRating": (ErrorArg("modelId", "uint256", None), ErrorArg("rater", "address", None)),
+    "NoReplacementCandidate": (ErrorArg("taskId", "uint256", None),),
     "NoResult": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
     "NoSpotCheck": (),
     "NoVacantSeat": (ErrorArg("taskId", "uint256", None),),
@@ -230,7 +232,6 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
         ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None),
         ErrorArg("reason", "uint8", "Ineligibility"),
     ),
-    "NotEligibleToJoin": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
     "NotEligibleVerifier": (ErrorArg("node", "address", None),),
     "NotEnoughApplicants": (
         ErrorArg("taskId", "uint256", None), ErrorArg("eligible", "uint256", None), ErrorArg("needed", "uint256", None),
@@ -254,6 +255,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     ),
     "NotRequester": (ErrorArg("taskId", "uint256", None), ErrorArg("caller", "address", None)),
     "NotRevealable": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
+    "NotRoundBook": (ErrorArg("caller", "address", None),),
     "NotScorer": (ErrorArg("taskId", "uint256", None), ErrorArg("caller", "address", None)),
     "NotSingleTrainer": (ErrorArg("taskId", "uint256", None), ErrorArg("replication", "uint8", None)),
     "NotTaskRequester": (
@@ -510,8 +512,11 @@ CONSTANTS: Final[dict[str, int]] = {
     "Reputation.MAX_STEP": 1000,
     "Reputation.NEUTRAL": 5000,
     "RoundBook.BPS": 10000,
+    "RoundBook.DEFAULT_MISSED_ROUND_PENALTY_BPS": 500,
+    "RoundBook.MAX_MISSED_ROUND_PENALTY_BPS": 1000,
     "RoundBook.MAX_NODES": 64,
     "RoundBook.MAX_PARTICIPANTS": 128,
+    "RoundBook.MAX_PENALTY_BPS": 5000,
     "RoundBook.MAX_ROUNDS": 512,
     "RoundBook.MIN_ROUND_DURATION_CEILING": 86400,
     "RoundBook.MIN_ROUND_DURATION_FLOOR": 10,

@@ -21,7 +21,8 @@ import {IBoundRoles} from "./IBoundRoles.sol";
 ///      anyone calls `closeRound` after the deadline). At closing each seated member that
 ///      committed counts the round as contributed; each that did not is a straggler for it
 ///      (`RoundMissed`) and, after `maxMissedRounds` missed rounds, anyone may `replace` it: its
-///      seat opens, and anyone may `join` it: the market admits the replacement
+///      seat opens and is filled at once (or later, by anyone calling `join`, when the market had
+///      no candidate then): the market admits the replacement
 ///      ({ITaskMarket-admitReplacement}: an unassigned applicant of the task picked by the task's
 ///      strategy, never the requester nor a node that held a seat), which locks its collateral
 ///      like an assignee's and trains from the current round. That round is its grace round:
@@ -213,8 +214,11 @@ interface IRoundBook is IBoundRoles {
     ///         commit miss it. Anyone may call it.
     function closeRound(uint256 taskId) external;
 
-    /// @notice Opens the seat of `node`, a member that missed at least `maxMissedRounds` rounds.
-    ///         Anyone may call it while the book is Running.
+    /// @notice Opens the seat of `node`, a member that missed at least `maxMissedRounds` rounds,
+    ///         and fills it at once with the replacement the market admits, as `join` does; when
+    ///         the market has no candidate (`NoReplacementCandidate`) the seat stays open for a
+    ///         later `join`, and any other failure reverts. Anyone may call it while the book is
+    ///         Running.
     function replace(uint256 taskId, address node) external;
 
     /// @notice Fills the first open seat, from the current round (the node trains from the

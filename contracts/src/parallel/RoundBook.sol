@@ -183,6 +183,19 @@ contract RoundBook is IRoundBook, BoundRoles, Versioned {
         _seats[taskId][seat - 1] = address(0);
         ++b.vacant;
         emit SeatOpened(taskId, seat, node, p.missed);
+        // filled at once when the market has a candidate (no round runs short of it meanwhile);
+        // without one the seat stays open for `join`. Any other failure (out of gas included)
+        // reverts the replacement, so no caller can leave the seat open on purpose.
+        if (_participants[taskId].length >= MAX_PARTICIPANTS) return;
+        try market.admitReplacement(taskId) returns (address replacement) {
+            _fill(taskId, b, replacement);
+        } catch (bytes memory reason) {
+            if (bytes4(reason) != ITaskMarket.NoReplacementCandidate.selector) {
+                assembly ("memory-safe") {
+                    revert(add(reason, 32), mload(reason))
+                }
+            }
+        }
     }
 
     /// @inheritdoc IRoundBook
@@ -192,6 +205,11 @@ contract RoundBook is IRoundBook, BoundRoles, Versioned {
         if (_participants[taskId].length >= MAX_PARTICIPANTS) revert TooManyParticipants(taskId, MAX_PARTICIPANTS);
         // the market picks (by the task's strategy) and locks the collateral; the caller has no say
         node = market.admitReplacement(taskId);
+        _fill(taskId, b, node);
+    }
+
+    /// @dev Seats `node`, admitted by the market, in the first open seat from the current round.
+    function _fill(uint256 taskId, Book storage b, address node) private {
         if (_participant[taskId][node].joinedRound != 0) revert AlreadyParticipant(taskId, node);
         address[] storage seats = _seats[taskId];
         uint8 seat;

@@ -103,10 +103,17 @@ contract RoundBookInvariantTest is RoundBookFixture {
             handler.commit(1, false, 1);
             handler.closeRound(0, 0);
         }
+        for (uint256 i = 3; i < 6; ++i) {
+            handler.setEligible(i, false); // no reserve eligible: the seat stays open...
+        }
         handler.replace(2);
+        assertEq(book.membersOf(taskId)[2], address(0));
+        handler.setEligible(4, true); // ...until one is again, and anyone fills it
         handler.join(3);
+        assertEq(book.membersOf(taskId)[2], nodes[4]);
         handler.refute(0, 1, 0);
-        bytes4[5] memory steps = [
+        bytes4[6] memory steps = [
+            RoundBookHandler.setEligible.selector,
             RoundBookHandler.commit.selector,
             RoundBookHandler.closeRound.selector,
             RoundBookHandler.replace.selector,
