@@ -3,14 +3,15 @@
 Two roles, each driven by the task's RoundBook events (`Worker.handlers`):
 
 - **The reserve.** A node that applied to a parallel task and was not assigned stays its reserve
-  (its record stays APPLIED, "reserve", instead of DONE): when a seat opens (`SeatOpened`) it
-  asks the book to fill it (`join`). Anyone may; the caller does not choose who is seated: the
-  market admits an unassigned applicant picked by the task's strategy (`admitReplacement`), and
-  this node learns it was picked from `SeatFilled` naming it. It is then an assignee like any
-  other (its collateral locked by the market): its record moves to ASSIGNED and `Rounds` trains
-  the task from the round it joined in, from that round's start weights (computed from the chain
-  and storage; a joining node starts with a fresh inner optimizer). Its joining round is a grace
-  round: missing it is no miss.
+  (its record stays APPLIED, "reserve", instead of DONE). `replace` fills the seat it opens at
+  once with the market's pick: an unassigned applicant chosen by the task's strategy
+  (`admitReplacement`); this node learns it was picked from `SeatFilled` naming it. A seat left
+  open (no applicant was eligible then) is filled later by anyone calling `join`: a reserve does
+  when it sees the seat still open (`SeatOpened`); the caller does not choose who is seated. The
+  one seated is an assignee like any other (its collateral locked by the market): its record
+  moves to ASSIGNED and `Rounds` trains the task from the round it joined in, from that round's
+  start weights (computed from the chain and storage; a joining node starts with a fresh inner
+  optimizer). Its joining round is a grace round: missing it is no miss.
 - **The keeper.** When a round closes with a member missing it (`RoundMissed`) that has now
   missed the book's `maxMissedRounds`, a worker seated in the same book calls `replace` (anyone
   may; the members are the ones with a reason to, their rounds waiting on the straggler).
@@ -77,6 +78,8 @@ class Replacement:
         p = n.market.participation(task_id, n.address)
         if p.assigned or p.bond != Bond.RELEASED:
             return
+        if self.book.book(task_id).vacant == 0:
+            return  # filled at once by the replacement itself (the market had a candidate)
         log.info("task %d: %s seat %d opened (%s missed %d rounds): asking the book to fill it", task_id, n.tag,
                  int(event.args["seat"]), event.args["node"], int(event.args["missed"]))
         self._try(task_id, "fill the open seat", lambda: self.book.join(task_id))
