@@ -186,6 +186,40 @@ contract RoundBookReplacementTest is RoundBookFixture {
         assertEq(market.participationOf(taskId, reserves[1]).price, 2, "its price is fixed at admission");
     }
 
+    /// @dev A strategy that cannot pick any more (a stake-weighted draw whose block hash is
+    ///      stale, 256 blocks on) does not block the replacement: the first candidate in
+    ///      application order takes the seat.
+    function test_join_fallsBackToApplicationOrderWhenTheStrategyCannotPick() public {
+        ITaskMarket.TaskParams memory p = _params();
+        p.strategy = address(stakeWeighted);
+        uint256 taskId = _publish(p);
+        vm.prank(requester);
+        book.open(taskId, K, ROUNDS, ROUND);
+        _apply(taskId, 5);
+        vm.warp(p.applyDeadline);
+        uint64 target = stakeWeighted.commitDraw(taskId);
+        vm.roll(target + 1);
+        vm.setBlockhash(target, keccak256("a hash"));
+        market.assign(taskId);
+        book.start(taskId);
+        address straggler = market.assigneesOf(taskId)[0];
+        address first; // the first applicant not assigned
+        for (uint256 i; i < 5 && first == address(0); ++i) {
+            if (!market.participationOf(taskId, nodes[i]).assigned) first = nodes[i];
+        }
+        vm.roll(block.number + 300); // the draw's block hash is gone: the strategy reverts
+        address[] memory candidates = new address[](1);
+        candidates[0] = first;
+        vm.expectRevert();
+        stakeWeighted.select(taskId, candidates, 1);
+        for (uint16 r = 1; r <= MAX_MISSED; ++r) {
+            _commitAllBut(taskId, r, straggler);
+            _closeAfterDeadline(taskId);
+        }
+        book.replace(taskId, straggler);
+        assertEq(_seatOf(taskId, first), first);
+    }
+
     /// @dev A replaced straggler that still delivers the agreed result is paid its one round,
     ///      less its penalty; it cannot commit again nor be seated again.
     function test_attack_aReplacedNodeThatStillSubmitsIsPaidOnlyItsRoundsLessItsPenalty() public {

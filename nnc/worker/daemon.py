@@ -162,8 +162,12 @@ class Worker:
             else:
                 rederive(task_id, Phase.DONE, task.status.name.lower())
         elif self.node.lower() in {a.lower() for a in self.market.applicants(task_id)}:
-            rederive(task_id, Phase.APPLIED if task.status == TaskStatus.PUBLISHED else Phase.DONE,
-                     spec_uri=record.spec_uri)
+            if task.status == TaskStatus.PUBLISHED:
+                rederive(task_id, Phase.APPLIED, spec_uri=record.spec_uri)
+            elif task.status in (TaskStatus.ASSIGNED, TaskStatus.RUNNING) and self.replacement.has_book(task_id):
+                rederive(task_id, Phase.APPLIED, RESERVE, spec_uri=record.spec_uri)
+            else:
+                rederive(task_id, Phase.DONE, spec_uri=record.spec_uri)
         elif task.status == TaskStatus.PUBLISHED:
             del self.state.tasks[task_id]
             self.consider(task_id, {"specURI": record.spec_uri, "specDigest": "0x" + task.spec_digest.hex()})
