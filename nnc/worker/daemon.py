@@ -96,7 +96,8 @@ class Worker:
         self.intake.consider(task_id, published)
 
     def work(self, stop: StopFlag) -> None:
-        """See `Execution.work`."""
+        """See `Replacement.watch` (a reserve's open seats) and `Execution.work`."""
+        self.replacement.watch()
         self.execution.work(stop)
 
     def execute(self, task_id: int) -> None:

@@ -7,7 +7,9 @@ Two roles, each driven by the task's RoundBook events (`Worker.handlers`):
   once with the market's pick: an unassigned applicant chosen by the task's strategy
   (`admitReplacement`); this node learns it was picked from `SeatFilled` naming it. A seat left
   open (no applicant was eligible then) is filled later by anyone calling `join`: a reserve does
-  when it sees the seat still open (`SeatOpened`); the caller does not choose who is seated. The
+  when it sees the seat still open (`SeatOpened`, and on every pass of its loop while it is open
+  and the node eligible: it may have become eligible since); the caller does not choose who is
+  seated. The
   one seated is an assignee like any other (its collateral locked by the market): its record
   moves to ASSIGNED and `Rounds` trains the task from the round it joined in, from that round's
   start weights (computed from the chain and storage; a joining node starts with a fresh inner
@@ -68,20 +70,36 @@ class Replacement:
     # -- the reserve -----------------------------------------------------------------------
 
     def seat_opened(self, event: ChainEvent) -> None:
-        """A straggler lost its seat: a reserve of the task asks the book to fill it."""
+        """A straggler lost its seat: a reserve of the task asks the book to fill it, unless the
+        replacement filled it at once."""
+        assert event.task_id is not None
+        self._offer(event.task_id, f"seat {int(event.args['seat'])} opened ({event.args['node']} missed "
+                                   f"{int(event.args['missed'])} rounds)")
+
+    def watch(self) -> None:
+        """On every pass: a seat still open in a book this node is a reserve of (no reserve was
+        eligible when it opened) is asked to be filled once this node is eligible for the task."""
         n = self.node
-        task_id = event.task_id
-        assert task_id is not None
+        for task_id in n.state.in_phase(Phase.APPLIED):
+            if n.state.tasks[task_id].reason != RESERVE:
+                continue
+            task = n.market.task(task_id)
+            if n.registry.is_eligible(n.address, task.collateral, task.min_hardware_class):
+                self._offer(task_id, "a seat is still open and this node is eligible")
+
+    def _offer(self, task_id: int, why: str) -> None:
+        """Asks the book to fill its open seat when this node is a reserve of the task and a seat is open."""
+        n = self.node
         record = n.state.tasks.get(task_id)
         if record is None or record.phase != Phase.APPLIED or record.reason != RESERVE:
             return
         p = n.market.participation(task_id, n.address)
         if p.assigned or p.bond != Bond.RELEASED:
             return
-        if self.book.book(task_id).vacant == 0:
-            return  # filled at once by the replacement itself (the market had a candidate)
-        log.info("task %d: %s seat %d opened (%s missed %d rounds): asking the book to fill it", task_id, n.tag,
-                 int(event.args["seat"]), event.args["node"], int(event.args["missed"]))
+        book = self.book.book(task_id)
+        if book.status != BookStatus.RUNNING or book.vacant == 0:
+            return  # no seat open (the replacement filled it at once, or the book moved on)
+        log.info("task %d: %s %s: asking the book to fill it", task_id, n.tag, why)
         self._try(task_id, "fill the open seat", lambda: self.book.join(task_id))
 
     def seat_filled(self, event: ChainEvent) -> None:

@@ -11,6 +11,7 @@ reference's with the same participation bitwise."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +27,16 @@ from nnc.task import TaskSpec, parse_spec
 from nnc.worker.daemon import Worker
 from nnc.worker.replacement import RESERVE
 from nnc.worker.state import Phase
-from tests.e2e.harness import TINY_SPEC, advance_time, make_network, settings_for
+from tests.e2e.harness import TINY_SPEC, Network, advance_time, make_network, settings_for
 from tests.e2e.test_parallel_training import (
     book_of,
     check_settled_on,
     closed_at_least,
     commits_in,
+    final_model,
     paid_by_shares,
     reputations,
+    same,
 )
 
 pytestmark = pytest.mark.e2e
@@ -51,32 +54,56 @@ def replacement_spec() -> TaskSpec:
     return parse_spec(data)
 
 
-def test_a_straggler_is_replaced_by_a_reserve_that_trains_the_remaining_rounds_and_all_are_paid_by_rounds(
-        chain: Devnet, tmp_path: Path) -> None:
-    spec = replacement_spec()
-    reserve_account = chain.voter  # a fourth account holding NNT
-    net = make_network(chain, tmp_path, [*chain.node_indices(), reserve_account])
+@dataclass
+class Started:
+    """A 3-node task assigned to three workers with a fourth as its reserve, round 1 closed, its
+    first member stopped (the straggler) and the two others running with the reserve."""
+
+    net: Network
+    task_id: int
+    book: RoundBook
+    reserve: Worker
+    straggler: Worker
+    seat: int  # the straggler's seat (1-based)
+    members: list[Worker]  # the two members that go on
+
+
+def start_with_a_reserve(chain: Devnet, tmp_path: Path, spec: TaskSpec) -> Started:
+    net = make_network(chain, tmp_path, [*chain.node_indices(), chain.voter])  # the voter: a fourth account
     task_id = net.publish(spec, replication=NODES)
     book = book_of(net)
     net.run_until("assigned, round 1 closed", lambda: book.book(task_id).closed == 1)
-    assignees = net.market().assignees(task_id)
     reserve = net.workers[3]  # the last to apply
-    assert reserve.node not in assignees, "first come: the fourth applicant waits"
+    assert reserve.node not in net.market().assignees(task_id), "first come: the fourth applicant waits"
     record = reserve.state.tasks[task_id]
     assert (record.phase, record.reason) == (Phase.APPLIED, RESERVE)
     assert net.market().participation(task_id, reserve.node).bond == Bond.RELEASED
-
     # the first worker to act in a step stops after round 1 (the last one's commitment closed
     # round 1, and it went on to commit round 2 at once)
     straggler = net.workers.pop(0)
-    members = list(net.workers[:2])
     assert book.commitment(task_id, 2, straggler.node).state == CommitState.NONE
-    straggler_seat = book.members(task_id).index(straggler.node) + 1
+    seat = book.members(task_id).index(straggler.node) + 1
+    return Started(net, task_id, book, reserve, straggler, seat, list(net.workers[:2]))
+
+
+def miss(started: Started, chain: Devnet, rounds: tuple[int, ...]) -> None:
+    """The two members commit each of `rounds` and close it at its deadline without the straggler."""
+    net, book, task_id = started.net, started.book, started.task_id
     duration = book.book(task_id).round_duration
-    for round_ in (2, 3):
+    for round_ in rounds:
         net.run_until(f"round {round_} committed by the two others", commits_in(book, task_id, round_, 2))
         advance_time(chain, duration + 1)
         net.run_until(f"round {round_} closed at its deadline", closed_at_least(book, task_id, round_))
+
+
+def test_a_straggler_is_replaced_by_a_reserve_that_trains_the_remaining_rounds_and_all_are_paid_by_rounds(
+        chain: Devnet, tmp_path: Path) -> None:
+    spec = replacement_spec()
+    started = start_with_a_reserve(chain, tmp_path, spec)
+    net, task_id, book, reserve, straggler = (started.net, started.task_id, started.book, started.reserve,
+                                              started.straggler)
+    straggler_seat, members = started.seat, started.members
+    miss(started, chain, (2, 3))
     # a member replaces the straggler (2 missed rounds: the book's limit), the reserve fills the seat
     net.run_until("the reserve seated", lambda: reserve.node in book.members(task_id))
     assert book.participant(task_id, straggler.node).replaced
@@ -117,3 +144,37 @@ def test_a_straggler_is_replaced_by_a_reserve_that_trains_the_remaining_rounds_a
     assert penalty == COLLATERAL * 2 * 500 // 10_000
     assert staked - registry.node(back.node).staked == penalty, "the straggler's missed-round penalty"
     assert registry.node(reserve.node).locked == 0, "the reserve's collateral released at settlement"
+
+
+def test_a_seat_left_open_for_want_of_an_eligible_reserve_is_filled_when_one_is_again(
+        chain: Devnet, tmp_path: Path) -> None:
+    """The reserve has unbonded most of its stake when the straggler is replaced: no candidate, so
+    the seat stays open and round 4 closes with the two members. It stakes again; on its next
+    pass it asks the book to fill the seat (`join`), is admitted and trains round 5, its joining
+    round. Final weights: the seat absent in rounds 2 to 4."""
+    spec = replacement_spec()
+    started = start_with_a_reserve(chain, tmp_path, spec)
+    net, task_id, book, reserve = started.net, started.task_id, started.book, started.reserve
+    registry = Registry(reserve.client)
+    registry.request_unbond(registry.free_stake(reserve.node) - COLLATERAL + 1)  # too little stake
+    miss(started, chain, (2, 3))
+    net.run_until("round 4 closed by the two members' commitments", closed_at_least(book, task_id, 4))
+    assert book.participant(task_id, started.straggler.node).replaced, "replaced by a member"
+    assert book.members(task_id)[started.seat - 1] is None and book.book(task_id).vacant == 1
+    assert book.book(task_id).closed == 4 and book.round(task_id, 4).commits == 2
+    registry.stake(registry.min_stake() + COLLATERAL)  # eligible again
+    # first in the next step: it sees the seat open before the two members commit round 5 (which,
+    # with a seat open, would close it and finish the book)
+    net.workers.remove(reserve)
+    net.workers.insert(0, reserve)
+    net.run_until("the reserve seated", lambda: reserve.node in book.members(task_id))
+    assert book.participant(task_id, reserve.node).joined_round == 5
+    net.run_until("every round closed", lambda: book.book(task_id).closed == ROUNDS)
+    assert book.commitment(task_id, 5, reserve.node).state == CommitState.COUNTED
+
+    net.run_until("the three seated submitted", lambda: all(
+        w.state.tasks[task_id].phase == Phase.SUBMITTED for w in net.workers))
+    absent = {(started.seat - 1, r) for r in (1, 2, 3)}
+    reference = reference_run(spec, builtin_program(spec), absent=absent)
+    for worker in net.workers:
+        assert same(final_model(worker, task_id), reference.weights), worker.tag
