@@ -334,7 +334,10 @@ contract RoundBookReplacementTest is RoundBookFixture {
         market.assign(taskId);
         book.start(taskId);
         for (uint16 r = 1; r <= ROUNDS; ++r) {
-            if (book.participantOf(taskId, nodes[2]).seat != 0 && book.participantOf(taskId, nodes[2]).missed >= MAX_MISSED) {
+            if (
+                book.participantOf(taskId, nodes[2]).seat != 0
+                    && book.participantOf(taskId, nodes[2]).missed >= MAX_MISSED
+            ) {
                 book.replace(taskId, nodes[2]); // nodes[3] takes the seat
             }
             address[] memory members = book.membersOf(taskId);

@@ -11,9 +11,9 @@ import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
 /// @title RoundBook
 /// @notice Round records of data-parallel (DiLoCo) tasks; see {IRoundBook}.
 /// @dev Reads the market's views and calls one market entry point, `admitReplacement` (from
-///      `join`: the market picks the replacement and locks its collateral); it holds no role
-///      there and moves no value. Every book status change goes through `_setStatus`, every round status change
-///      through `_setRoundStatus`. Loops run over one book's seats (at most MAX_NODES) or
+///      `replace` and `join`: the market picks the replacement and locks its collateral); it
+///      holds no role there and moves no value. Every book status change goes through
+///      `_setStatus`, every round status change through `_setRoundStatus`. Loops run over one book's seats (at most MAX_NODES) or
 ///      participants (at most MAX_PARTICIPANTS); `timeline` over participants x rounds (a view).
 ///      Its governed parameters belong to DEFAULT_ADMIN_ROLE (the timelock); REFUTER_ROLE is
 ///      bound once.
