@@ -17,6 +17,7 @@ import {ITaskMarket} from "./interfaces/ITaskMarket.sol";
 import {TaskApplications} from "./libraries/TaskApplications.sol";
 import {TaskExits} from "./libraries/TaskExits.sol";
 import {TaskPublishing} from "./libraries/TaskPublishing.sol";
+import {TaskRounds} from "./libraries/TaskRounds.sol";
 import {TaskSettlement} from "./libraries/TaskSettlement.sol";
 import {TaskState} from "./libraries/TaskState.sol";
 
@@ -25,7 +26,8 @@ import {TaskState} from "./libraries/TaskState.sol";
 ///         quality reports, settlement and the exits of every seat.
 /// @dev See {ITaskMarket} for the lifecycle and {SettlementMath} for the formula; parameters
 ///      live in {IMarketConfig}; publication, applications, settlement and the other exits in the
-///      {TaskPublishing}, {TaskApplications}, {TaskSettlement} and {TaskExits} libraries. Every task status
+///      {TaskPublishing}, {TaskApplications}, {TaskSettlement}, {TaskExits} and {TaskRounds}
+///      (replacements in data-parallel tasks) libraries. Every task status
 ///      change goes through {TaskState-transition}, every collateral change through
 ///      {TaskState-setBond}. The market holds, per token, exactly
 ///      `sum(claimable) + sum(budget of open tasks)`, where a task is open until it is settled,
@@ -33,8 +35,8 @@ import {TaskState} from "./libraries/TaskState.sol";
 ///      Collateral stays in the {INodeRegistry} (which grants this contract `MARKET_ROLE`);
 ///      every Locked, Frozen or Held bond has an exit anyone can reach: assignment or expiry
 ///      (applicants), settlement (assignees), the freeze window (frozen), arbitration (held).
-///      Every loop runs over one task's applicants (at most MAX_APPLICANTS) or assignees (at
-///      most MAX_REPLICATION), never over the node set.
+///      Every loop runs over one task's applicants (at most MAX_APPLICANTS) or assignees (a subset
+///      of its applicants: replacements join them), never over the node set.
 contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard, Versioned {
     using SafeERC20 for IERC20;
 
@@ -161,6 +163,13 @@ contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard, Versioned {
         if (left < need) revert ExecutionWindowTooShort(taskId, left, need);
         TaskApplications.assign(
             t, taskId, _applicants[taskId], _assignees[taskId], _participation[taskId], _deps()
+        );
+    }
+
+    /// @inheritdoc ITaskMarket
+    function admitReplacement(uint256 taskId) external nonReentrant returns (address node) {
+        node = TaskRounds.admit(
+            _tasks[taskId], taskId, _applicants[taskId], _assignees[taskId], _participation[taskId], _deps()
         );
     }
 
@@ -338,11 +347,7 @@ contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard, Versioned {
 
     /// @inheritdoc ITaskMarket
     function holdFrozen(uint256 taskId, address node) external onlyRole(DISPUTE_ROLE) {
-        Task storage t = _taskIn(taskId, TaskStatus.Settled);
-        if (block.timestamp >= t.challengeEndsAt) revert DeadlinePassed(taskId, t.challengeEndsAt);
-        Participation storage p = _participation[taskId][node];
-        _requireBond(taskId, node, p, Bond.Frozen);
-        _setBond(taskId, node, p, Bond.Held);
+        TaskExits.hold(_tasks[taskId], taskId, node, _participation[taskId]);
     }
 
     /// @inheritdoc ITaskMarket

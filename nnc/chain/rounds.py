@@ -5,9 +5,12 @@ duration); once the market assigned its k nodes they are the book's members (`st
 first `commit`). Each round every member commits the SHA-256 digest of its weight delta with the
 digest of the round's start weights; the round closes when every seated member committed, or
 anyone calls `close_round` after its deadline, which makes the others stragglers of that round.
-A member that missed `max_missed_rounds` rounds may be replaced (`replace`), and an eligible node
-takes its seat (`join`). The spot-check and arbitration refute a (node, round) whose delta does
-not replay (`refute`), which freezes the book. `pay_shares` is what the market will pay by.
+A member that missed `max_missed_rounds` rounds may be replaced (`replace`, anyone), and anyone
+may fill the open seat (`join`): the market admits an unassigned applicant of the task, picked
+by the task's strategy, as an assignee with its collateral locked. Each missed round costs a
+member `penalty_bps` of its collateral when the market releases it. The spot-check and
+arbitration refute a (node, round) whose delta does not replay (`refute`), which freezes the
+book. `pay_shares` is what the market pays by.
 """
 
 from __future__ import annotations
@@ -167,7 +170,9 @@ class Timeline:
             return CellStatus.MISSED
         seated_now = row.participant.seat != 0 and round_ >= row.participant.joined_round
         if self.rounds[round_ - 1].status == RoundStatus.CLOSED or not seated_now:
-            return CellStatus.NOT_SEATED  # every member seated when a round closes without its delta misses it
+            # a member seated when a round closes without its delta misses it, but for a
+            # replacement's joining round (its grace round): shown as not seated
+            return CellStatus.NOT_SEATED
         return CellStatus.PENDING
 
 
@@ -212,8 +217,11 @@ class RoundBook:
                                     context=f"replace {node} in task {task_id}")
 
     def join(self, task_id: int) -> TxReceipt:
-        """Seats this account in the book's first open seat (an eligible node)."""
-        return self.client.transact(self.contract.functions.join(task_id), context=f"join task {task_id}'s rounds")
+        """Fills the book's first open seat with the replacement the market admits: an unassigned
+        applicant of the task picked by its strategy (anyone may call it; the caller does not
+        choose who is seated: see `seatings` or the SeatFilled event)."""
+        return self.client.transact(self.contract.functions.join(task_id),
+                                    context=f"fill an open seat of task {task_id}'s round book")
 
     def refute(self, task_id: int, node: str, round_: int) -> TxReceipt:
         """Marks a (node, round) refuted (REFUTER_ROLE: the spot-check and arbitration)."""
@@ -226,6 +234,22 @@ class RoundBook:
     def min_round_duration(self) -> int:
         """The shortest round a requester may declare now, in seconds."""
         return int(self.client.call(self.contract.functions.minRoundDuration(), context="the shortest round"))
+
+    def max_missed_rounds(self) -> int:
+        """The missed rounds after which a member may be replaced, for books opened now (a book
+        keeps the value it opened with: `BookView.max_missed_rounds`)."""
+        return int(self.client.call(self.contract.functions.maxMissedRounds(), context="max missed rounds"))
+
+    def missed_round_penalty_bps(self) -> int:
+        """The share of a member's collateral each missed round costs, for books opened now."""
+        return int(self.client.call(self.contract.functions.missedRoundPenaltyBps(),
+                                    context="the missed-round penalty"))
+
+    def penalty_bps(self, task_id: int, node: str) -> int:
+        """The share of its collateral `node` forfeits for the rounds it missed in the book of
+        `task_id` (taken when the market releases the collateral), capped by the book."""
+        return int(self.client.call(self.contract.functions.penaltyBpsOf(task_id, Web3.to_checksum_address(node)),
+                                    context=f"the penalty of {node} in task {task_id}"))
 
     def seatings(self, task_id: int) -> list[tuple[int, str, int]]:
         """Every seat filled, in order, as (seat (1-based), node, round it trains from), from the

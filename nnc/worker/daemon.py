@@ -6,8 +6,9 @@ node carries out assigned tasks. Every handler is safe to run twice, and the cha
 before any transaction that might already have gone through before a restart.
 
 The roles, each in its module: `Membership` (registering, staking, price, verifier pool),
-`Intake` (which published tasks to apply for) and `Execution` (training, submitting, revealing,
-spot-checks, giving up). They share this node's `Node`.
+`Intake` (which published tasks to apply for), `Execution` (training, submitting, revealing,
+spot-checks, giving up) and `Replacement` (a reserve of a parallel task taking a straggler's seat,
+a member replacing a straggler). They share this node's `Node`.
 
 After submitting, the record stays SUBMITTED through the challenge window, a tie (Verifying,
 every replica paid after the tie window) or a dispute, until the task ends; what happens to this
@@ -33,6 +34,7 @@ from nnc.worker.execution import Execution
 from nnc.worker.intake import Intake
 from nnc.worker.membership import Membership
 from nnc.worker.node import Node
+from nnc.worker.replacement import RESERVE, Replacement
 from nnc.worker.state import FINAL_PHASES, Phase
 
 __all__ = ["FINAL_PHASES", "Worker"]
@@ -52,6 +54,7 @@ class Worker:
         self.membership = Membership(self.local)
         self.intake = Intake(self.local)
         self.execution = Execution(self.local)
+        self.replacement = Replacement(self.local)
         self.client = client
         self.store = store
         self.market = self.local.market
@@ -93,7 +96,8 @@ class Worker:
         self.intake.consider(task_id, published)
 
     def work(self, stop: StopFlag) -> None:
-        """See `Execution.work`."""
+        """See `Replacement.watch` (a reserve's open seats) and `Execution.work`."""
+        self.replacement.watch()
         self.execution.work(stop)
 
     def execute(self, task_id: int) -> None:
@@ -159,8 +163,12 @@ class Worker:
             else:
                 rederive(task_id, Phase.DONE, task.status.name.lower())
         elif self.node.lower() in {a.lower() for a in self.market.applicants(task_id)}:
-            rederive(task_id, Phase.APPLIED if task.status == TaskStatus.PUBLISHED else Phase.DONE,
-                     spec_uri=record.spec_uri)
+            if task.status == TaskStatus.PUBLISHED:
+                rederive(task_id, Phase.APPLIED, spec_uri=record.spec_uri)
+            elif task.status in (TaskStatus.ASSIGNED, TaskStatus.RUNNING) and self.replacement.has_book(task_id):
+                rederive(task_id, Phase.APPLIED, RESERVE, spec_uri=record.spec_uri)
+            else:
+                rederive(task_id, Phase.DONE, spec_uri=record.spec_uri)
         elif task.status == TaskStatus.PUBLISHED:
             del self.state.tasks[task_id]
             self.consider(task_id, {"specURI": record.spec_uri, "specDigest": "0x" + task.spec_digest.hex()})
@@ -186,6 +194,9 @@ class Worker:
             ("TaskMarket", "BondChanged"): own(self._bond_changed),
             ("TaskMarket", "NodePaid"): own(self._paid),
             ("SpotCheck", "VerifierPicked"): self._verifier_picked,
+            ("RoundBook", "SeatOpened"): self.replacement.seat_opened,
+            ("RoundBook", "SeatFilled"): self.replacement.seat_filled,
+            ("RoundBook", "RoundMissed"): self.replacement.round_missed,
         }
 
     def _own_seat(self, handler: Callable[[int, ChainEvent], None]) -> EventHandler:
@@ -211,7 +222,11 @@ class Worker:
             log.info("task %d: %s assigned", task_id, self.tag)
         else:
             self.standby.discard(task_id)
-            self.state.set(task_id, Phase.DONE, "assigned to other nodes")
+            if self.replacement.has_book(task_id):  # a parallel task: wait for a straggler's seat
+                self.state.set(task_id, Phase.APPLIED, RESERVE, spec_uri=record.spec_uri)
+                log.info("task %d: %s not assigned: a reserve for its round book's seats", task_id, self.tag)
+            else:
+                self.state.set(task_id, Phase.DONE, "assigned to other nodes")
 
     def _task_status_changed(self, event: ChainEvent) -> None:
         task_id = event.task_id

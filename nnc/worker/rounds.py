@@ -13,6 +13,7 @@ does what the chain allows now, never waiting:
   closes the round, and the loop goes on with the next one;
 - committed, the round still open: past its deadline, close it (`closeRound`: the members that
   did not commit are its stragglers); before, come back on the next pass;
+- replaced after missing rounds: wait, training nothing, for the book to finish;
 - the book finished: the final weights are the outer step of round `R`; write the model file and
   return its digest and URI, which the worker submits to the market as any result (the `k`
   nodes hold the same weights bitwise, so replicate-mode agreement settles the task).
@@ -170,6 +171,11 @@ class Rounds:
             if committed:
                 n.state.note_round(task_id, current)
                 return None  # the others' turn: back on the next pass
+            if book.status == BookStatus.RUNNING and self.book.participant(task_id, n.address).replaced:
+                # replaced after missing rounds (nnc.worker.replacement): still an assignee, paid its
+                # rounds if it delivers the final weights once the book finishes
+                log.info("task %d: %s was replaced in its round book: waits for the last round", task_id, n.tag)
+                return None
             self._train_and_commit(task_id, task, book, current)
 
     # -- one round ---------------------------------------------------------------------------

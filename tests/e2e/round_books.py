@@ -2,7 +2,8 @@
 API's and the web app's tests: a task published for 3 nodes and declared 3 rounds by its
 requester, assigned by the market; the third member misses rounds 1 and 2 (each closes at its
 deadline; in round 2 the second member states start weights other than the first's, which flags
-the round), is replaced, and a fourth node takes its seat for round 3, whose last commitment
+the round), is replaced, and a fourth node (an applicant the market did not assign) takes its
+seat for round 3, whose last commitment
 finishes the book. Checks the reverts on the way (closing early, the replaced node committing)."""
 
 from __future__ import annotations
@@ -67,9 +68,9 @@ def drive_straggler_book(devnet: Devnet) -> StragglerBook:
         spec_digest=digest("spec"), spec_uri="local://spec", budget=10**18, replication=3, collateral=COLLATERAL,
         apply_deadline=now + 60, deadline=now + 3600))
     RoundBook(devnet.client(REQUESTER)).open(task_id, 3, 3, ROUND_SECONDS)
-    for account in members:
+    for account in [*members, replacement]:  # the fourth applies too: a seat goes only to an applicant
         Market(devnet.client(account)).apply(task_id)
-    requester_market.assign(task_id)
+    requester_market.assign(task_id)  # first come: the three members; the fourth waits unassigned
 
     books = {account: RoundBook(devnet.client(account)) for account in [*members, replacement]}
     anyone = RoundBook(devnet.client(REQUESTER))
@@ -90,12 +91,12 @@ def drive_straggler_book(devnet: Devnet) -> StragglerBook:
         anyone.close_round(task_id)
     assert anyone.participant(task_id, address[straggler]).missed == 2
 
-    # anyone replaces it; it can commit no more; the fourth node takes its seat in round 3
+    # anyone replaces it, and the market seats the unassigned applicant (the fourth node) at once,
+    # from round 3; the straggler can commit no more
     anyone.replace(task_id, address[straggler])
     with pytest.raises(ContractRevertError) as err:
         commit(straggler, 3)
     assert err.value.name == "NotMember"
-    books[replacement].join(task_id)
     assert anyone.members(task_id) == [address[members[0]], address[members[1]], address[replacement]]
     for account in [*members[:2], replacement]:
         commit(account, 3)  # the last commitment closes round 3 and finishes the book

@@ -21,9 +21,17 @@ import {IBoundRoles} from "./IBoundRoles.sol";
 ///      anyone calls `closeRound` after the deadline). At closing each seated member that
 ///      committed counts the round as contributed; each that did not is a straggler for it
 ///      (`RoundMissed`) and, after `maxMissedRounds` missed rounds, anyone may `replace` it: its
-///      seat opens and a node eligible in the registry (stake covering the task's collateral, the
-///      task's hardware class) may `join` it from the current round. A replaced node keeps the
-///      rounds it contributed and never commits again.
+///      seat opens and is filled at once (or later, by anyone calling `join`, when the market had
+///      no candidate then): the market admits the replacement
+///      ({ITaskMarket-admitReplacement}: an unassigned applicant of the task picked by the task's
+///      strategy, never the requester nor a node that held a seat), which locks its collateral
+///      like an assignee's and trains from the current round. That round is its grace round:
+///      missing it is no miss (it may have joined just before the deadline). A replaced node
+///      keeps the rounds it contributed and never commits again.
+///      Straggler penalty: each missed round costs a member `missedRoundPenaltyBps` of its
+///      collateral (the governed value in force when the book opened), at most
+///      MAX_PENALTY_BPS in all, taken by the market when it releases the collateral (to the
+///      treasury: no party of the task gains from a miss, so none can farm it).
 ///      Every member commits, with its delta, the digest of the round's start weights (the outer
 ///      step of the previous round's committed deltas, computable by anyone). The first committer
 ///      of a round fixes it; a member committing another is recorded (`StartDigestDisputed`, the
@@ -146,6 +154,9 @@ interface IRoundBook is IBoundRoles {
     event MaxMissedRoundsSet(uint8 from, uint8 to);
     event MinRoundDurationSet(uint64 from, uint64 to);
     event RefutersBound(address[] refuters);
+    event MissedRoundPenaltySet(uint16 from, uint16 to);
+    /// @notice The book of `taskId` charges `bps` of a member's collateral per missed round.
+    event MissedRoundPenaltyFixed(uint256 indexed taskId, uint16 bps);
 
     error ZeroAddress();
     error UnknownBook(uint256 taskId);
@@ -176,7 +187,7 @@ interface IRoundBook is IBoundRoles {
     error NoVacantSeat(uint256 taskId);
     error AlreadyParticipant(uint256 taskId, address node);
     error TooManyParticipants(uint256 taskId, uint256 max);
-    error NotEligibleToJoin(uint256 taskId, address node);
+    error InvalidMissedRoundPenalty(uint16 bps, uint16 max);
     error UnknownRound(uint256 taskId, uint16 round);
     error NotRefutable(uint256 taskId, uint16 round, address node, CommitState state);
 
@@ -204,15 +215,19 @@ interface IRoundBook is IBoundRoles {
     ///         commit miss it. Anyone may call it.
     function closeRound(uint256 taskId) external;
 
-    /// @notice Opens the seat of `node`, a member that missed at least `maxMissedRounds` rounds.
-    ///         Anyone may call it while the book is Running.
+    /// @notice Opens the seat of `node`, a member that missed at least `maxMissedRounds` rounds,
+    ///         and fills it at once with the replacement the market admits, as `join` does; when
+    ///         the market has no candidate (`NoReplacementCandidate`) the seat stays open for a
+    ///         later `join`, and any other failure reverts. Anyone may call it while the book is
+    ///         Running.
     function replace(uint256 taskId, address node) external;
 
-    /// @notice Seats the caller in the first open seat, from the current round (it trains from
-    ///         the round's start weights): a node that never held a seat of this book and is
-    ///         eligible in the registry for the task's collateral and hardware class.
-    /// @dev The collateral is checked, not locked: only the market may lock it.
-    function join(uint256 taskId) external;
+    /// @notice Fills the first open seat, from the current round (the node trains from the
+    ///         round's start weights), with the replacement the market admits
+    ///         ({ITaskMarket-admitReplacement}): anyone may call it; the caller does not choose
+    ///         who is seated.
+    /// @return node The node seated.
+    function join(uint256 taskId) external returns (address node);
 
     /// @notice Marks `node`'s commitment of `round` refuted (its delta did not replay): it never
     ///         counts, and the book freezes (REFUTER_ROLE: the spot-check and arbitration).
@@ -224,6 +239,18 @@ interface IRoundBook is IBoundRoles {
     /// @notice Sets the missed rounds after which a member may be replaced, for books opened
     ///         from now on (admin: the timelock).
     function setMaxMissedRounds(uint8 maxMissedRounds) external;
+
+    /// @notice Sets the share of a member's collateral each missed round costs, for books opened
+    ///         from now on (admin: the timelock), at most MAX_MISSED_ROUND_PENALTY_BPS.
+    function setMissedRoundPenaltyBps(uint16 bps) external;
+
+    /// @notice The share of a member's collateral each missed round costs, for books opened now.
+    function missedRoundPenaltyBps() external view returns (uint16);
+
+    /// @notice The share of its collateral `node` forfeits for the rounds it missed in the book
+    ///         of `taskId`: missed rounds x the book's penalty, at most MAX_PENALTY_BPS (0 for a
+    ///         task without a book or a node without a seat).
+    function penaltyBpsOf(uint256 taskId, address node) external view returns (uint16);
 
     /// @notice Sets the shortest round a requester may declare (admin: the timelock), within
     ///         [MIN_ROUND_DURATION_FLOOR, MIN_ROUND_DURATION_CEILING].

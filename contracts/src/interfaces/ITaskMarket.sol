@@ -27,6 +27,13 @@ import {IMarketConfig} from "./IMarketConfig.sol";
 ///      majority the task waits `tieWindow` in Verifying, open to challenges; a tie still
 ///      standing after it pays every active replica.
 ///
+///      Data-parallel tasks (a round book bound in the config, see {IRoundBook}): each paid node
+///      is paid by its book share (below); a straggler replaced in the book stays an assignee
+///      (it may still deliver the agreed result and be paid its rounds), and the book's pick
+///      for its seat joins the assignees (`admitReplacement`). Wherever a node's collateral is
+///      released at settlement, or it abandons, the book's missed-round penalty of it goes to
+///      the treasury (abandon: the larger of that and the abandon penalty).
+///
 ///      Settlement: each paid node gets
 ///        gross = cost * (wBase + wQuality * quality / 1e4 + wReputation * reputation / 1e4) / 1e4
 ///      where cost = min(its price per compute unit (fixed at assignment) * computeUnits,
@@ -190,6 +197,13 @@ interface ITaskMarket is IBoundRoles {
     /// @notice `node` gave the task up: `slashed` NNT of its collateral went to the treasury.
     event TaskAbandoned(uint256 indexed taskId, address indexed node, AbandonReason reason, uint256 slashed);
     event DisputeResolversBound(address[] resolvers);
+    /// @notice `node`, an applicant of a data-parallel task that was not assigned, took a seat
+    ///         its round book opened (`admitReplacement`): an assignee from now on, its
+    ///         collateral locked and its `price` fixed, paid at settlement by its book share.
+    event ReplacementAdmitted(uint256 indexed taskId, address indexed node, uint256 price);
+    /// @notice `node` missed rounds of the task's round book: `amount` NNT of its collateral
+    ///         went to the treasury when it was released (`IRoundBook-penaltyBpsOf`).
+    event MissedRoundsPenalized(uint256 indexed taskId, address indexed node, uint256 amount);
 
     error ZeroBudget();
     error EmptySpec();
@@ -240,6 +254,11 @@ interface ITaskMarket is IBoundRoles {
     ///         disallows the token.
     error TokenBalanceShortfall(address token, uint256 balance, uint256 owed);
     error NotRevealable(uint256 taskId, address node);
+    /// @notice Only the round book bound in the config may admit a replacement.
+    error NotRoundBook(address caller);
+    /// @notice No applicant of the task may take a seat: each was assigned, dropped, is the
+    ///         requester, held a seat of the book already, or is not eligible now.
+    error NoReplacementCandidate(uint256 taskId);
 
     /// @notice Publishes a task and escrows its budget (ETH as value, or an allow-listed ERC-20
     ///         pulled with `transferFrom`; fee-on-transfer tokens are rejected). The task keeps
@@ -340,6 +359,18 @@ interface ITaskMarket is IBoundRoles {
 
     /// @notice Releases a held node's collateral after arbitration released it (dispute role).
     function releaseHeld(uint256 taskId, address node) external;
+
+    /// @notice Admits the replacement for a seat the task's round book opened (the bound round
+    ///         book only, from `IRoundBook-join`; the task Assigned or Running, before its
+    ///         deadline). The candidates are the task's applicants that were not assigned, still
+    ///         eligible (free stake for the collateral, hardware class, reputation, an affordable
+    ///         price), other than the requester and every node that held a seat of the book; the
+    ///         task's strategy picks one of them (`select(taskId, candidates, 1)`), or the first
+    ///         in application order when it cannot (a stale random draw, a strategy no longer
+    ///         allowed). The pick becomes an assignee like the others: its collateral locked,
+    ///         its price fixed, one more active result to wait for.
+    /// @return node The node admitted.
+    function admitReplacement(uint256 taskId) external returns (address node);
 
     /// @notice Slashes `node`'s collateral to `recipient` after arbitration upheld a challenge
     ///         (dispute role): a node of a Disputed task (which then resumes; the node is out of

@@ -43,8 +43,8 @@ library TaskApplications {
         mapping(address => ITaskMarket.Participation) storage seats,
         TaskState.Deps memory deps
     ) external {
-        Requirements memory q = _requirements(t);
-        (bool eligible,) = _check(q, node, q.collateral, deps);
+        Requirements memory q = requirements(t);
+        (bool eligible,) = check(q, node, q.collateral, deps);
         if (!eligible) revert ITaskMarket.NotEligible(taskId, node, _why(q, node, deps));
         ITaskMarket.Participation storage p = seats[node];
         if (p.applied) revert ITaskMarket.AlreadyApplied(taskId, node);
@@ -53,7 +53,7 @@ library TaskApplications {
         if (n >= MAX_APPLICANTS) {
             // a full list: take the slot of the first applicant that stopped being eligible
             for (uint256 i; i < n && slot == n; ++i) {
-                (bool ok,) = _check(q, applicants[i], 0, deps);
+                (bool ok,) = check(q, applicants[i], 0, deps);
                 if (!ok) slot = i;
             }
             if (slot == n) revert ITaskMarket.TooManyApplicants(taskId, MAX_APPLICANTS);
@@ -136,7 +136,7 @@ library TaskApplications {
 
     // ---------------------------------------------------------------- private
 
-    function _requirements(ITaskMarket.Task storage t) private view returns (Requirements memory q) {
+    function requirements(ITaskMarket.Task storage t) internal view returns (Requirements memory q) {
         q.collateral = t.collateral;
         q.minHardwareClass = t.minHardwareClass;
         q.minReputation = t.minReputation;
@@ -146,8 +146,8 @@ library TaskApplications {
     }
 
     /// @dev Whether `node` may take the task now with `freeNeeded` free stake, and its price.
-    function _check(Requirements memory q, address node, uint256 freeNeeded, TaskState.Deps memory deps)
-        private
+    function check(Requirements memory q, address node, uint256 freeNeeded, TaskState.Deps memory deps)
+        internal
         view
         returns (bool eligible, uint256 price)
     {
@@ -157,7 +157,7 @@ library TaskApplications {
         eligible = SettlementMath.affordable(price, q.computeUnits, q.share);
     }
 
-    /// @dev Why `node` fails `_check` with the collateral as free stake (on the revert path only).
+    /// @dev Why `node` fails `check` with the collateral as free stake (on the revert path only).
     function _why(Requirements memory q, address node, TaskState.Deps memory deps)
         private
         view
@@ -177,14 +177,14 @@ library TaskApplications {
         view
         returns (address[] memory eligible, uint256[] memory prices)
     {
-        Requirements memory q = _requirements(t);
+        Requirements memory q = requirements(t);
         uint256 n = applicants.length;
         eligible = new address[](n);
         prices = new uint256[](n);
         uint256 count;
         for (uint256 i; i < n; ++i) {
             address node = applicants[i];
-            (bool ok, uint256 price) = _check(q, node, 0, deps);
+            (bool ok, uint256 price) = check(q, node, 0, deps);
             if (ok) (eligible[count], prices[count++]) = (node, price);
         }
         assembly ("memory-safe") {

@@ -5,6 +5,7 @@ import {IMarketConfig} from "../interfaces/IMarketConfig.sol";
 import {IReputation} from "../interfaces/IReputation.sol";
 import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
 import {TaskApplications} from "./TaskApplications.sol";
+import {TaskRounds} from "./TaskRounds.sol";
 import {TaskState} from "./TaskState.sol";
 
 /// @title TaskExits
@@ -59,7 +60,8 @@ library TaskExits {
     }
 
     /// @notice `abandon` by `node` (checked by the market to be an active assignee without a
-    ///         result, before the deadline): it drops out paying the abandon penalty.
+    ///         result, before the deadline): it drops out paying the abandon penalty, or its round
+    ///         book's missed-round penalty when that is larger.
     function abandon(
         ITaskMarket.Task storage t,
         uint256 taskId,
@@ -71,9 +73,33 @@ library TaskExits {
     ) external {
         IMarketConfig.Params memory c = deps.config.params();
         uint256 slashed = uint256(t.collateral) * c.abandonPenaltyBps / BPS;
+        // a straggler of a round book does not escape its missed-round penalty by giving up
+        uint256 missed = TaskRounds.penaltyOf(deps.config, taskId, node, t.collateral);
+        if (missed > slashed) slashed = missed;
         emit ITaskMarket.TaskAbandoned(taskId, node, reason, slashed);
         _drop(t, taskId, node, seats[node], slashed, c.treasury, deps);
         _afterDrop(t, taskId, ITaskMarket.TaskStatus.Failed, claimable, c);
+    }
+
+    /// @notice `holdFrozen` (see {ITaskMarket-holdFrozen}; the role checked by the market):
+    ///         a frozen node of a settled task is held for a challenge, within the freeze window.
+    function hold(
+        ITaskMarket.Task storage t,
+        uint256 taskId,
+        address node,
+        mapping(address => ITaskMarket.Participation) storage seats
+    ) external {
+        ITaskMarket.TaskStatus status = t.status;
+        if (status != ITaskMarket.TaskStatus.Settled) {
+            if (status == ITaskMarket.TaskStatus.None) revert ITaskMarket.UnknownTask(taskId);
+            revert ITaskMarket.InvalidStatus(taskId, status, ITaskMarket.TaskStatus.Settled);
+        }
+        if (block.timestamp >= t.challengeEndsAt) revert ITaskMarket.DeadlinePassed(taskId, t.challengeEndsAt);
+        ITaskMarket.Participation storage p = seats[node];
+        if (p.bond != ITaskMarket.Bond.Frozen) {
+            revert ITaskMarket.InvalidBond(taskId, node, p.bond, ITaskMarket.Bond.Frozen);
+        }
+        TaskState.setBond(p, taskId, node, ITaskMarket.Bond.Held);
     }
 
     /// @notice Releases the collateral of `node`, whose bond must be `want` (Frozen or Held).

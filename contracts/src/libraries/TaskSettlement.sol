@@ -9,6 +9,7 @@ import {IRoundBook} from "../interfaces/IRoundBook.sol";
 import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SettlementMath} from "./SettlementMath.sol";
+import {TaskRounds} from "./TaskRounds.sol";
 import {TaskState} from "./TaskState.sol";
 
 /// @title TaskSettlement
@@ -261,7 +262,8 @@ library TaskSettlement {
         }
     }
 
-    /// @dev Freezes (`frozen`) or releases one node's collateral.
+    /// @dev Freezes (`frozen`) or releases one node's collateral, less the straggler penalty
+    ///      of its round book to the treasury (`TaskRounds.penaltyOf`).
     function _closeSeat(
         ITaskMarket.Task storage t,
         uint256 taskId,
@@ -276,7 +278,12 @@ library TaskSettlement {
             emit ITaskMarket.NodeFrozen(taskId, node, collateral, t.challengeEndsAt);
         } else {
             TaskState.setBond(p, taskId, node, ITaskMarket.Bond.Released);
-            if (collateral != 0) deps.registry.releaseCollateral(node, taskId, collateral);
+            uint256 penalty = TaskRounds.penaltyOf(deps.config, taskId, node, collateral);
+            if (penalty != 0) {
+                emit ITaskMarket.MissedRoundsPenalized(taskId, node, penalty);
+                deps.registry.slashCollateral(node, taskId, penalty, deps.config.params().treasury);
+            }
+            if (collateral > penalty) deps.registry.releaseCollateral(node, taskId, collateral - penalty);
         }
     }
 }

@@ -10,9 +10,10 @@ import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
 
 /// @title RoundBook
 /// @notice Round records of data-parallel (DiLoCo) tasks; see {IRoundBook}.
-/// @dev Reads the market's and the registry's views only: it needs no role there and moves no
-///      value. Every book status change goes through `_setStatus`, every round status change
-///      through `_setRoundStatus`. Loops run over one book's seats (at most MAX_NODES) or
+/// @dev Reads the market's views and calls one market entry point, `admitReplacement` (from
+///      `replace` and `join`: the market picks the replacement and locks its collateral); it
+///      holds no role there and moves no value. Every book status change goes through
+///      `_setStatus`, every round status change through `_setRoundStatus`. Loops run over one book's seats (at most MAX_NODES) or
 ///      participants (at most MAX_PARTICIPANTS); `timeline` over participants x rounds (a view).
 ///      Its governed parameters belong to DEFAULT_ADMIN_ROLE (the timelock); REFUTER_ROLE is
 ///      bound once.
@@ -28,20 +29,29 @@ contract RoundBook is IRoundBook, BoundRoles, Versioned {
     /// @notice The bounds governance may set `minRoundDuration` within, in seconds.
     uint64 public constant MIN_ROUND_DURATION_FLOOR = 10;
     uint64 public constant MIN_ROUND_DURATION_CEILING = 1 days;
+    /// @notice The most a governed per-round straggler penalty may be (bps of the collateral).
+    uint16 public constant MAX_MISSED_ROUND_PENALTY_BPS = 1_000;
+    /// @notice The most one node forfeits for its missed rounds in one book (bps of the collateral).
+    uint16 public constant MAX_PENALTY_BPS = 5_000;
+    /// @notice The per-round straggler penalty at deployment (bps of the collateral).
+    uint16 public constant DEFAULT_MISSED_ROUND_PENALTY_BPS = 500;
     /// @notice May refute a (node, round): the spot-check and arbitration contracts; bound once.
     bytes32 public constant REFUTER_ROLE = keccak256("REFUTER_ROLE");
 
     /// @notice The task market whose tasks the books record.
     ITaskMarket public immutable market;
-    /// @notice The node registry a replacement must be eligible in.
+    /// @notice The node registry (the market checks a replacement's eligibility in it).
     INodeRegistry public immutable registry;
 
     /// @inheritdoc IRoundBook
     uint8 public maxMissedRounds;
     /// @inheritdoc IRoundBook
     uint64 public minRoundDuration;
+    /// @inheritdoc IRoundBook
+    uint16 public missedRoundPenaltyBps;
 
     mapping(uint256 taskId => Book) private _books;
+    mapping(uint256 taskId => uint16 bps) private _penaltyBps; // fixed at open
     mapping(uint256 taskId => address[]) private _seats;
     mapping(uint256 taskId => address[]) private _participants;
     mapping(uint256 taskId => mapping(address node => Participant)) private _participant;
@@ -70,6 +80,7 @@ contract RoundBook is IRoundBook, BoundRoles, Versioned {
         _declareBound(REFUTER_ROLE);
         _setMaxMissedRounds(maxMissedRounds_);
         _setMinRoundDuration(minRoundDuration_);
+        _setMissedRoundPenaltyBps(DEFAULT_MISSED_ROUND_PENALTY_BPS);
     }
 
     // ---------------------------------------------------------------- books
@@ -96,7 +107,9 @@ contract RoundBook is IRoundBook, BoundRoles, Versioned {
         b.rounds = rounds;
         b.roundDuration = roundDuration;
         b.maxMissedRounds = maxMissedRounds;
+        _penaltyBps[taskId] = missedRoundPenaltyBps;
         emit BookOpened(taskId, msg.sender, nodes, rounds, roundDuration, b.maxMissedRounds);
+        emit MissedRoundPenaltyFixed(taskId, missedRoundPenaltyBps);
         _setStatus(taskId, b, BookStatus.Opened);
     }
 
@@ -170,19 +183,34 @@ contract RoundBook is IRoundBook, BoundRoles, Versioned {
         _seats[taskId][seat - 1] = address(0);
         ++b.vacant;
         emit SeatOpened(taskId, seat, node, p.missed);
+        // filled at once when the market has a candidate (no round runs short of it meanwhile);
+        // without one the seat stays open for `join`. Any other failure (out of gas included)
+        // reverts the replacement, so no caller can leave the seat open on purpose.
+        if (_participants[taskId].length >= MAX_PARTICIPANTS) return;
+        try market.admitReplacement(taskId) returns (address replacement) {
+            _fill(taskId, b, replacement);
+        } catch (bytes memory reason) {
+            if (bytes4(reason) != ITaskMarket.NoReplacementCandidate.selector) {
+                assembly ("memory-safe") {
+                    revert(add(reason, 32), mload(reason))
+                }
+            }
+        }
     }
 
     /// @inheritdoc IRoundBook
-    function join(uint256 taskId) external {
+    function join(uint256 taskId) external returns (address node) {
         Book storage b = _bookIn(taskId, BookStatus.Running);
         if (b.vacant == 0) revert NoVacantSeat(taskId);
-        Participant storage p = _participant[taskId][msg.sender];
-        if (p.joinedRound != 0) revert AlreadyParticipant(taskId, msg.sender);
         if (_participants[taskId].length >= MAX_PARTICIPANTS) revert TooManyParticipants(taskId, MAX_PARTICIPANTS);
-        ITaskMarket.Task memory t = market.getTask(taskId);
-        if (!registry.isEligible(msg.sender, t.collateral, t.minHardwareClass)) {
-            revert NotEligibleToJoin(taskId, msg.sender);
-        }
+        // the market picks (by the task's strategy) and locks the collateral; the caller has no say
+        node = market.admitReplacement(taskId);
+        _fill(taskId, b, node);
+    }
+
+    /// @dev Seats `node`, admitted by the market, in the first open seat from the current round.
+    function _fill(uint256 taskId, Book storage b, address node) private {
+        if (_participant[taskId][node].joinedRound != 0) revert AlreadyParticipant(taskId, node);
         address[] storage seats = _seats[taskId];
         uint8 seat;
         for (uint256 i; i < seats.length; ++i) {
@@ -191,7 +219,7 @@ contract RoundBook is IRoundBook, BoundRoles, Versioned {
                 break;
             }
         }
-        _seat(taskId, msg.sender, seat, b.current);
+        _seat(taskId, node, seat, b.current);
         --b.vacant;
     }
 
@@ -230,6 +258,11 @@ contract RoundBook is IRoundBook, BoundRoles, Versioned {
     /// @inheritdoc IRoundBook
     function setMaxMissedRounds(uint8 maxMissedRounds_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setMaxMissedRounds(maxMissedRounds_);
+    }
+
+    /// @inheritdoc IRoundBook
+    function setMissedRoundPenaltyBps(uint16 bps) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setMissedRoundPenaltyBps(bps);
     }
 
     /// @inheritdoc IRoundBook
@@ -273,6 +306,12 @@ contract RoundBook is IRoundBook, BoundRoles, Versioned {
     /// @inheritdoc IRoundBook
     function contributedRounds(uint256 taskId, address node) external view returns (uint16) {
         return _participant[taskId][node].contributed;
+    }
+
+    /// @inheritdoc IRoundBook
+    function penaltyBpsOf(uint256 taskId, address node) external view returns (uint16) {
+        uint256 bps = uint256(_participant[taskId][node].missed) * _penaltyBps[taskId];
+        return bps > MAX_PENALTY_BPS ? MAX_PENALTY_BPS : uint16(bps);
     }
 
     /// @inheritdoc IRoundBook
@@ -362,7 +401,8 @@ contract RoundBook is IRoundBook, BoundRoles, Versioned {
                 ++p.contributed;
                 ++b.totalContributed;
                 emit RoundContributed(taskId, round, node, p.contributed);
-            } else {
+            } else if (p.joinedRound != round || round == 1) {
+                // (a replacement's joining round is its grace round: no miss)
                 ++p.missed;
                 emit RoundMissed(taskId, round, node, p.missed);
             }
@@ -410,6 +450,12 @@ contract RoundBook is IRoundBook, BoundRoles, Versioned {
         if (maxMissedRounds_ == 0) revert InvalidMaxMissedRounds(maxMissedRounds_);
         emit MaxMissedRoundsSet(maxMissedRounds, maxMissedRounds_);
         maxMissedRounds = maxMissedRounds_;
+    }
+
+    function _setMissedRoundPenaltyBps(uint16 bps) private {
+        if (bps > MAX_MISSED_ROUND_PENALTY_BPS) revert InvalidMissedRoundPenalty(bps, MAX_MISSED_ROUND_PENALTY_BPS);
+        emit MissedRoundPenaltySet(missedRoundPenaltyBps, bps);
+        missedRoundPenaltyBps = bps;
     }
 
     function _setMinRoundDuration(uint64 minRoundDuration_) private {

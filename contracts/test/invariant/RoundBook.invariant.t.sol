@@ -4,10 +4,13 @@ pragma solidity 0.8.28;
 import {RoundBookFixture} from "../RoundBookFixture.sol";
 import {RoundBookHandler} from "./RoundBookHandler.sol";
 import {IRoundBook} from "../../src/interfaces/IRoundBook.sol";
+import {ITaskMarket} from "../../src/interfaces/ITaskMarket.sol";
 
 /// @notice A running 3-node, 8-round book over random sequences of commits, closings,
-///         replacements, joins and refutations: pay shares sum to the contributed part of the
-///         book's seat-rounds (10,000 bps when every one counted), no node contributed more rounds than were closed, and every node's count
+///         replacements, joins (the market admitting an unassigned applicant) and refutations: every seat
+///         holder is a locked assignee; pay shares sum to the contributed part of the book's k x R
+///         seat-rounds (10,000 bps when every one counted), no node contributed more rounds than
+///         were closed, and every node's count
 ///         is exactly its Counted commitments (a refuted one never counts).
 contract RoundBookInvariantTest is RoundBookFixture {
     uint16 internal constant ROUNDS = 8;
@@ -19,7 +22,8 @@ contract RoundBookInvariantTest is RoundBookFixture {
         taskId = _publish(_params());
         vm.prank(requester);
         book.open(taskId, K, ROUNDS, ROUND);
-        _apply(taskId, K);
+        _apply(taskId, K + 3); // nodes[3..5] wait unassigned: the candidates for a seat
+        vm.warp(_params().applyDeadline);
         market.assign(taskId);
         book.start(taskId);
         address[] memory candidates = new address[](7);
@@ -33,6 +37,18 @@ contract RoundBookInvariantTest is RoundBookFixture {
     function targetContracts() public view returns (address[] memory targets) {
         targets = new address[](1);
         targets[0] = address(handler);
+    }
+
+    /// @dev Whoever holds a seat is an assignee of the market with its collateral locked: a
+    ///      replacement is paid, slashed and disputed like the members it joined.
+    function invariant_everySeatHolderIsALockedAssignee() public view {
+        address[] memory members = book.membersOf(taskId);
+        for (uint256 i; i < members.length; ++i) {
+            if (members[i] == address(0)) continue;
+            ITaskMarket.Participation memory p = market.participationOf(taskId, members[i]);
+            assertTrue(p.assigned, "seated: assigned");
+            assertEq(uint256(p.bond), uint256(ITaskMarket.Bond.Locked), "seated: collateral locked");
+        }
     }
 
     function invariant_sharesSumToTheContributedSeatRounds() public view {
@@ -90,10 +106,17 @@ contract RoundBookInvariantTest is RoundBookFixture {
             handler.commit(1, false, 1);
             handler.closeRound(0, 0);
         }
+        for (uint256 i = 3; i < 6; ++i) {
+            handler.setEligible(i, false); // no reserve eligible: the seat stays open...
+        }
         handler.replace(2);
+        assertEq(book.membersOf(taskId)[2], address(0));
+        handler.setEligible(4, true); // ...until one is again, and anyone fills it
         handler.join(3);
+        assertEq(book.membersOf(taskId)[2], nodes[4]);
         handler.refute(0, 1, 0);
-        bytes4[5] memory steps = [
+        bytes4[6] memory steps = [
+            RoundBookHandler.setEligible.selector,
             RoundBookHandler.commit.selector,
             RoundBookHandler.closeRound.selector,
             RoundBookHandler.replace.selector,

@@ -4,13 +4,17 @@ pragma solidity 0.8.28;
 import {Base} from "../Base.sol";
 import {IRoundBook} from "../../src/interfaces/IRoundBook.sol";
 import {RoundBook} from "../../src/parallel/RoundBook.sol";
+import {NodeRegistry} from "../../src/NodeRegistry.sol";
 
 /// @notice Drives one book through random sequences: members and outsiders commit (some with a
-///         start digest of their own), time passes and rounds close, stragglers are replaced and
-///         eligible nodes join, the refuter refutes random (node, round) pairs. Reverts are
-///         swallowed (an out-of-order step is part of a realistic sequence).
+///         start digest of their own), time passes and rounds close, stragglers are replaced (the
+///         market seating an unassigned applicant at once, or later by `join` when none was
+///         eligible then: nodes move their hardware class in and out of the task's), the refuter
+///         refutes random (node, round) pairs. Reverts are swallowed (an out-of-order step is
+///         part of a realistic sequence).
 contract RoundBookHandler is Base {
     RoundBook internal immutable book;
+    NodeRegistry internal immutable registry;
     uint256 internal immutable taskId;
     address internal immutable refuter;
     address[] internal candidates; // the members, eligible replacements and one outsider
@@ -19,6 +23,7 @@ contract RoundBookHandler is Base {
 
     constructor(RoundBook book_, uint256 taskId_, address refuter_, address[] memory candidates_) {
         book = book_;
+        registry = NodeRegistry(address(book_.registry()));
         taskId = taskId_;
         refuter = refuter_;
         candidates = candidates_;
@@ -47,6 +52,15 @@ contract RoundBookHandler is Base {
     function replace(uint256 who) external {
         try book.replace(taskId, candidates[who % candidates.length]) {
             succeeded[this.replace.selector]++;
+        } catch {}
+    }
+
+    /// @dev A node moves its hardware class below the task's (no candidate for a seat) or back
+    ///      (a candidate again): seats stay open after `replace`, for `join` to fill later.
+    function setEligible(uint256 who, bool eligible) external {
+        vm.prank(candidates[who % candidates.length]);
+        try registry.updateProfile(keccak256("profile"), eligible ? 2 : 0) {
+            succeeded[this.setEligible.selector]++;
         } catch {}
     }
 

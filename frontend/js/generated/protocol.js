@@ -251,6 +251,9 @@ export const ERRORS = Object.freeze({
     { name: 'minRoundDuration', type: 'uint64', enum: null }, { name: 'floor', type: 'uint64', enum: null },
     { name: 'ceiling', type: 'uint64', enum: null },
   ]),
+  InvalidMissedRoundPenalty: Object.freeze([
+    { name: 'bps', type: 'uint16', enum: null }, { name: 'max', type: 'uint16', enum: null },
+  ]),
   InvalidNodeCount: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'nodes', type: 'uint8', enum: null },
     { name: 'replication', type: 'uint8', enum: null },
@@ -319,6 +322,7 @@ export const ERRORS = Object.freeze({
   NoRating: Object.freeze([
     { name: 'modelId', type: 'uint256', enum: null }, { name: 'rater', type: 'address', enum: null },
   ]),
+  NoReplacementCandidate: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
   NoResult: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
   ]),
@@ -342,9 +346,6 @@ export const ERRORS = Object.freeze({
   NotEligible: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
     { name: 'reason', type: 'uint8', enum: 'Ineligibility' },
-  ]),
-  NotEligibleToJoin: Object.freeze([
-    { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
   ]),
   NotEligibleVerifier: Object.freeze([{ name: 'node', type: 'address', enum: null }]),
   NotEnoughApplicants: Object.freeze([
@@ -379,6 +380,7 @@ export const ERRORS = Object.freeze({
   NotRevealable: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
   ]),
+  NotRoundBook: Object.freeze([{ name: 'caller', type: 'address', enum: null }]),
   NotRoundCheck: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
   NotScorer: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'caller', type: 'address', enum: null },
@@ -724,8 +726,11 @@ export const CONSTANTS = Object.freeze({
   'Reputation.MAX_STEP': 1000,
   'Reputation.NEUTRAL': 5000,
   'RoundBook.BPS': 10000,
+  'RoundBook.DEFAULT_MISSED_ROUND_PENALTY_BPS': 500,
+  'RoundBook.MAX_MISSED_ROUND_PENALTY_BPS': 1000,
   'RoundBook.MAX_NODES': 64,
   'RoundBook.MAX_PARTICIPANTS': 128,
+  'RoundBook.MAX_PENALTY_BPS': 5000,
   'RoundBook.MAX_ROUNDS': 512,
   'RoundBook.MIN_ROUND_DURATION_CEILING': 86400,
   'RoundBook.MIN_ROUND_DURATION_FLOOR': 10,
