@@ -32,10 +32,10 @@ async function main() {
     await page.waitForSelector('#round-timeline');
     const [first, second, straggler, replacement] = BOOKS.nodes;
     assert.deepEqual(await grid(page), [
-      { node: first, statuses: ['counted', 'counted', 'counted'], share: '42.87%3 round(s)' },
-      { node: second, statuses: ['counted', 'counted', 'counted'], share: '42.85%3 round(s)' },
+      { node: first, statuses: ['counted', 'counted', 'counted'], share: '33.33%3 round(s)' },
+      { node: second, statuses: ['counted', 'counted', 'counted'], share: '33.33%3 round(s)' },
       { node: straggler, statuses: ['missed', 'missed', 'not_seated'], share: '0%0 round(s)' },
-      { node: replacement, statuses: ['not_seated', 'not_seated', 'counted'], share: '14.28%1 round(s)' },
+      { node: replacement, statuses: ['not_seated', 'not_seated', 'counted'], share: '11.11%1 round(s)' },
     ]);
     assert.match(await page.textContent('#rounds-summary'), /^finished: 3 rounds closed\. 7 contributed round\(s\).* Flagged: round 2\.$/);
     const heads = await page.locator('#round-timeline thead th[data-round]').evaluateAll((ths) => ths.map((th) => th.dataset.flagged));

@@ -28,7 +28,6 @@ from nnc.distributed import (
     tensors_from_bytes,
 )
 from nnc.errors import TaskSpecError, TrainingError
-from nnc.runtimes import builtin_program
 from nnc.task import TaskSpec, canonical_json, compute_units, model_macs, parse_spec, spec_digest
 from nnc.task.execution import mode_problem
 from nnc.task.parallel_spec import OuterSpec
@@ -52,23 +51,6 @@ def document(**parallel: Any) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def spec() -> TaskSpec:
     return parse_spec(document())
-
-
-@pytest.fixture(scope="module")
-def program(spec: TaskSpec) -> Program:
-    return builtin_program(spec)
-
-
-@pytest.fixture(scope="module")
-def data(program: Program) -> SplitData:
-    loaded = program.load_data(None)
-    assert isinstance(loaded, SplitData)
-    return loaded
-
-
-@pytest.fixture(scope="module")
-def reference(spec: TaskSpec, program: Program, data: SplitData) -> DilocoResult:
-    return reference_run(spec, program, data=data)
 
 
 def same(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:

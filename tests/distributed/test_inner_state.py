@@ -33,7 +33,6 @@ from nnc.distributed import (
 )
 from nnc.distributed.outer import OuterState
 from nnc.errors import TrainingError
-from nnc.runtimes import builtin_program
 from nnc.storage.local import LocalStore
 from nnc.task import TaskSpec, parse_spec
 from nnc.task.parallel_spec import OuterSpec
@@ -46,23 +45,6 @@ from tests.distributed.test_diloco import INNER, NODES, ROUNDS, document, same
 @pytest.fixture(scope="module")
 def spec() -> TaskSpec:
     return parse_spec(document())
-
-
-@pytest.fixture(scope="module")
-def program(spec: TaskSpec) -> Program:
-    return builtin_program(spec)
-
-
-@pytest.fixture(scope="module")
-def data(program: Program) -> SplitData:
-    loaded = program.load_data(None)
-    assert isinstance(loaded, SplitData)
-    return loaded
-
-
-@pytest.fixture(scope="module")
-def reference(spec: TaskSpec, program: Program, data: SplitData) -> DilocoResult:
-    return reference_run(spec, program, data=data)
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,6 @@ from nnc.distributed import (
 )
 from nnc.distributed.node_ddp import RankGroup, RankGroups, backend_for, rank_slice
 from nnc.errors import TaskSpecError, TrainingError
-from nnc.runtimes import builtin_program
 from nnc.runtimes.classifier import ClassifierProgram
 from nnc.task import TaskSpec, canonical_json, parse_spec
 from nnc.training.data import SplitData
@@ -43,18 +42,6 @@ NODE, ROUND = 1, 1
 @pytest.fixture(scope="module")
 def spec() -> TaskSpec:
     return parse_spec(document(processes=2))
-
-
-@pytest.fixture(scope="module")
-def program(spec: TaskSpec) -> Program:
-    return builtin_program(spec)
-
-
-@pytest.fixture(scope="module")
-def data(program: Program) -> SplitData:
-    loaded = program.load_data(None)
-    assert isinstance(loaded, SplitData)
-    return loaded
 
 
 @pytest.fixture(scope="module")
