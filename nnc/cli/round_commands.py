@@ -1,7 +1,7 @@
 """`nnc task rounds ID`: the round timeline of a data-parallel task, per node and per round: its
-commitment (delta digest and where the delta lives), and whether the round counted, was refuted
-or had nothing from the node. `nnc task rerun ID`: a frozen task re-run from its last verified
-round (`nnc.distributed.rerun`)."""
+commitment (the digest binding its delta and inner state, and its round manifest's URI), and
+whether the round counted, was refuted or had nothing from the node. `nnc task rerun ID`: a
+frozen task re-run from its last verified round (`nnc.distributed.rerun`)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ _STATUS_TEXT = {"not_seated": "not seated", "pending": "-", "committed": "commit
 @click.argument("task_id", type=int)
 @click.pass_context
 def rounds_cmd(ctx: click.Context, task_id: int) -> None:
-    """Show data-parallel task TASK_ID's rounds: per node, per round, its committed delta."""
+    """Show data-parallel task TASK_ID's rounds: per node, per round, its commitment and manifest."""
     from nnc.chain.rounds import RoundBook
 
     client = client_of(ctx, need_account=False)
@@ -76,7 +76,7 @@ def rerun_cmd(ctx: click.Context, task_id: int, budget: str, token: str, replica
 
 def render_timeline(timeline: Timeline, compact: bool = False, check: CheckView | None = None) -> list[str]:
     """The lines `nnc task rounds` prints; `compact` (what `nnc task status` shows): one line per
-    node, its status in each round (with the delta digest's first bytes) and its share. `check`:
+    node, its status in each round (with the commitment's first bytes) and its share. `check`:
     the task's spot-check, a line of its own when the requester enabled one."""
     from nnc.chain.rounds import BookStatus
 
@@ -168,7 +168,7 @@ def _round_line(r: RoundView) -> str:
 def _cell(status: CellStatus, cell: CommitmentView, round_: RoundView, uri: str | None) -> str:
     if not any(cell.delta_digest):
         return _STATUS_TEXT[status]
-    text = f"{_STATUS_TEXT[status]:<9} delta 0x{cell.delta_digest.hex()}"
+    text = f"{_STATUS_TEXT[status]:<9} commitment 0x{cell.delta_digest.hex()}"
     if uri:
         text += f"  {uri}"
     if any(round_.start_digest) and cell.start_digest != round_.start_digest:

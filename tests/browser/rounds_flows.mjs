@@ -43,7 +43,7 @@ async function main() {
     const delta = page.locator(`#round-timeline tr[data-node="${replacement}"] td[data-round="3"]`);
     assert.equal(await delta.locator('a.delta-link').getAttribute('href'), BOOKS.delta);
     assert.equal(await delta.locator('code').textContent(), `${BOOKS.delta_digest.slice(0, 10)}…`);
-    assert.match(await delta.getAttribute('aria-label'), new RegExp(`round 3: counted; delta ${BOOKS.delta_digest}$`));
+    assert.match(await delta.getAttribute('aria-label'), new RegExp(`round 3: counted; commitment ${BOOKS.delta_digest}$`));
     const disagrees = page.locator(`#round-timeline tr[data-node="${second}"] td[data-round="2"]`);
     assert.match(await disagrees.textContent(), /start differs/);
     assert.equal(await page.locator(`#round-timeline tr[data-node="${straggler}"] a`).count(), 0);

@@ -49,7 +49,7 @@ test('timelineGrid: each cell has its short digest, the delta URI and a label na
   assert.equal(refuted.digest, `${digest(6).slice(0, 10)}…`);
   assert.equal(refuted.deltaDigest, digest(6));
   assert.equal(refuted.uri, 'local://delta-6');
-  assert.equal(refuted.label, `0x1111…1111, round 3: refuted; delta ${digest(6)}`);
+  assert.equal(refuted.label, `0x1111…1111, round 3: refuted; commitment ${digest(6)}`);
   const missed = grid.rows[2].cells[0];
   assert.deepEqual([missed.digest, missed.uri, missed.deltaDigest], ['', null, null]);
 });

@@ -1,6 +1,7 @@
 // The round timeline of a data-parallel task (GET /api/tasks/{id}/rounds): a grid of its nodes
 // (rows) by rounds (columns); each cell shows the node's status in the round, the first bytes of the
-// delta digest it committed, a link to the delta and, for the (node, round) the task's spot-check
+// round commitment it made (the digest binding its delta and inner state), a link to its round
+// manifest (which names both) and, for the (node, round) the task's spot-check
 // drew, the check's verdict; flagged rounds are marked in their column head;
 // the last column is the node's share of the pay. `timelineGrid` (pure) turns the API's body into
 // that grid; `roundTimeline` renders it. On a phone each node's row becomes a card of labelled cells.
@@ -55,7 +56,7 @@ export function timelineGrid(body) {
       const cell = r.cells.find((c) => c.node === m.node) || r.cells[i];
       const c = cell.commitment;
       const parts = [`${short(m.node)}, round ${r.round}: ${STATUS_TEXT[cell.status] || cell.status}`];
-      if (c) parts.push(`delta ${c.delta_digest}`);
+      if (c) parts.push(`commitment ${c.delta_digest}`);
       if (cell.start_disagrees) parts.push(`stated start weights ${c.start_digest} differ from the round's`);
       if (r.flagged) parts.push('round flagged');
       if (cell.check) parts.push(`spot-check: ${CHECK_TEXT[cell.check] || cell.check}`);
@@ -81,7 +82,7 @@ function cellElement(cell, column) {
     class: cell.flagged ? 'flagged' : null },
   h('span', { class: `badge ${cell.status}` }, cell.text), ' ',
   cell.digest ? h('code', { title: cell.deltaDigest }, cell.digest) : null, ' ',
-  cell.uri ? h('a', { href: cell.uri, class: 'delta-link', title: cell.uri }, 'delta') : null,
+  cell.uri ? h('a', { href: cell.uri, class: 'delta-link', title: `round manifest (delta and inner state): ${cell.uri}` }, 'manifest') : null,
   cell.startDisagrees ? h('span', { class: 'error' }, ' start differs') : null,
   cell.check ? h('span', { class: `badge check-${cell.check}`, 'data-check': cell.check }, ` ${cell.checkText}`) : null);
 }
