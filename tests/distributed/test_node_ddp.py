@@ -27,7 +27,8 @@ from nnc.distributed import (
     shard_indices,
     tensor_digest,
 )
-from nnc.distributed.node_ddp import RankGroup, RankGroups, backend_for, rank_slice
+from nnc.distributed.ddp_rank import backend_for, rank_slice
+from nnc.distributed.node_ddp import RankGroup, RankGroups
 from nnc.errors import TaskSpecError, TrainingError
 from nnc.runtimes.classifier import ClassifierProgram
 from nnc.task import TaskSpec, canonical_json, parse_spec
