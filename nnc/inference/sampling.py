@@ -30,6 +30,9 @@ from torch import nn
 from nnc.errors import TaskSpecError
 from nnc.task.inference_spec import MAX_NEW_TOKENS, MAX_SEED
 
+__all__ = ["GREEDY", "MAX_NEW_TOKENS", "MAX_SEED", "Sampling", "SamplingError", "check_max_new_tokens",
+           "next_tokens", "prompt_generator", "sample"]
+
 
 class SamplingError(TaskSpecError):
     """A sampling argument out of its range (the message names the argument and its range)."""

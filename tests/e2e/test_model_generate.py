@@ -2,24 +2,37 @@
 GPT-2 trained by a real worker, settled (the oracle scoring its held-out eval loss), registered
 by its requester, then run by id: the model is fetched and checked against its registered digest
 and the text sampled with --temperature, --top-k and --seed is printed; the same call prints the
-same text, temperature 0 prints the arg-max continuation."""
+same text, temperature 0 prints the arg-max continuation. And an inference task that samples
+(`inference.sampling`) run by two sandboxed workers: they agree bitwise and the task settles."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner, Result
 
 from nnc.chain.types import TaskStatus
 from nnc.devnet import REQUESTER, Devnet
+from nnc.inference import read_outputs, run_inference
+from nnc.storage import sha256_file
 from nnc.task import parse_spec
+from nnc.training.program_package import ProgramFiles
+from nnc.zk import agreement_tag
 from tests.e2e.harness import make_network
+from tests.nodes import NODE
 
 pytestmark = pytest.mark.e2e
 pytest.importorskip("transformers")
+
+from safetensors.torch import save_file  # noqa: E402
+
+from nnc.inference.sampling import Sampling, sample  # noqa: E402
+from nnc.library.run import generate, load_model  # noqa: E402
+from nnc.runtimes.dispatch import train  # noqa: E402
 
 LM = {"version": 1, "name": "tiny generator (e2e)", "framework": "transformers",
       "model": {"kind": "causal-lm", "layers": 1, "width": 16, "heads": 2, "context": 16},
@@ -32,8 +45,6 @@ LM = {"version": 1, "name": "tiny generator (e2e)", "framework": "transformers",
 
 def test_model_run_prints_text_sampled_from_a_registered_causal_lm(chain: Devnet, tmp_path: Path) -> None:
     from nnc.cli import cli
-    from nnc.library.run import generate, load_model
-
     net = make_network(chain, tmp_path, chain.node_indices()[:1])
     spec = parse_spec(LM)
     task_id = net.publish(spec, replication=1)
@@ -70,3 +81,41 @@ def test_model_run_prints_text_sampled_from_a_registered_causal_lm(chain: Devnet
                                              errors="replace")}
     bad = nnc("model", "run", model_id, "--prompt", "the ", "--top-k", "0")
     assert bad.exit_code == 2 and "--top-k" in bad.output
+
+
+def test_a_sampled_generation_task_settles_with_replicas_agreeing_on_the_drawn_tokens(
+        chain: Devnet, tmp_path: Path) -> None:
+    """Two sandboxed workers sample the continuations of a text dataset's lines (temperature,
+    top-k, seed): they agree bitwise, the task settles, and the delivered tokens are those the
+    sampler draws for each line alone, here."""
+    trained = train(parse_spec(LM), tmp_path / "lm", node=NODE)
+    weights = tmp_path / "lm.safetensors"
+    state = torch.load(trained.model_path, weights_only=True)
+    save_file({k: v.contiguous() for k, v in state.items() if k != "lm_head.weight"}, str(weights))
+    corpus = tmp_path / "prompts.txt"
+    corpus.write_bytes(b"the quick brown fox\njumps over\na lazy dog\n")
+    net = make_network(chain, tmp_path, chain.node_indices()[:2], sandbox=True)
+    sampling = {"temperature": 0.9, "top_k": 6, "seed": 2}
+    spec = parse_spec({
+        **{k: v for k, v in LM.items() if k not in ("training", "acceptance")},
+        "dataset": {"name": "tiny-text", "eval_fraction": 0.1, "uri": net.store.put_file(corpus)},
+        "init": {"uri": net.store.put_file(weights), "format": "safetensors", "digest": sha256_file(weights)},
+        "inference": {"inputs": 3, "batch_size": 2, "shard_size": 2, "outputs": "tokens", "max_new_tokens": 6,
+                      "sampling": sampling}})
+    task_id = net.publish(spec, replication=2)
+    net.settle(task_id)
+    market = net.market()
+    task = market.task(task_id)
+    assert task.status == TaskStatus.SETTLED and not task.tied
+    assert {market.result_of(task_id, node) for node in market.assignees(task_id)} == {task.result_digest}
+    local = run_inference(spec, tmp_path / "local", dataset_file=corpus, files=ProgramFiles(init=weights))
+    assert spec.inference is not None
+    digest = local.result_digest  # the sandboxed workers drew what this process draws
+    if market.proofs_enabled(task_id):
+        digest = agreement_tag(task_id, digest).to_bytes(32, "big")
+    assert digest == task.result_digest
+    tokens = np.concatenate(read_outputs(local.outputs_path, spec.inference))
+    module = load_model(parse_spec(LM), state)
+    for row, line in enumerate((b"the quick brown fox", b"jumps over", b"a lazy dog")):
+        prompt = list(line[-(16 - 6):])
+        assert sample(module, prompt, 16, 6, Sampling(0.9, 6, 2)) == tokens[row].tolist()
