@@ -2,7 +2,8 @@
 `nnc model run` calls) and an inference task's `inference.sampling`: the same seed gives the same
 text, other seeds other text, temperature 0 and top-k 1 are the arg-max, top-k keeps the draw
 among the k likeliest bytes, and arguments out of range are refused by name. The model is a tiny
-byte-level GPT-2 trained for 40 steps (about a second)."""
+byte-level GPT-2 trained for 40 steps (about a second); the text-generation template trains to
+its held-out acceptance (about 5 s) and samples text like its corpus."""
 
 from __future__ import annotations
 
@@ -27,10 +28,11 @@ from nnc.inference.sampling import MAX_NEW_TOKENS, Sampling, SamplingError, samp
 from nnc.library.run import generate, load_model  # noqa: E402
 from nnc.runtimes.dispatch import train  # noqa: E402
 from nnc.storage import sha256_file  # noqa: E402
-from nnc.task import TaskSpec, canonical_json, parse_spec  # noqa: E402
+from nnc.task import TaskSpec, canonical_json, load_spec, parse_spec  # noqa: E402
 from nnc.training.program_package import ProgramFiles  # noqa: E402
 from tests.nodes import NODE  # noqa: E402
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 LM: dict[str, Any] = {
     "version": 1, "name": "tiny sampler LM (tests)", "framework": "transformers",
     "model": {"kind": "causal-lm", "layers": 1, "width": 32, "heads": 2, "context": 24},
@@ -160,3 +162,17 @@ def test_an_inference_task_samples_deterministically_batched_or_alone(lm: Traine
     with pytest.raises(Exception, match="sampling goes with outputs 'tokens' only"):
         parse_spec({**document, "inference": {**document["inference"], "outputs": "logits",
                                               "max_new_tokens": None, "sampling": sampling}})
+
+
+def test_the_text_generation_template_trains_to_its_held_out_acceptance_and_samples_text(tmp_path: Path) -> None:
+    spec = load_spec(EXAMPLES / "text-generation-transformers.json")
+    assert spec.acceptance is not None and spec.acceptance.metric == "eval_loss" and spec.dataset.eval_fraction > 0
+    result = train(spec, tmp_path, node=NODE)  # eval_loss on the held-out windows, never trained on
+    assert result.accepted, f"eval_loss {result.metric} misses {spec.acceptance.threshold}"
+    module = load_model(spec, torch.load(result.model_path, weights_only=True))
+    sampler = load_spec(EXAMPLES / "text-sampling-from-library.json")
+    assert sampler.model == spec.model and sampler.inference is not None and sampler.inference.sampling is not None
+    chosen = sampler.inference.sampling
+    text = generate(module, spec, b"the ", 48, temperature=chosen.temperature, seed=chosen.seed, top_k=chosen.top_k)
+    assert len(text) == 48
+    assert sum(byte in b"abcdefghijklmnopqrstuvwxyz ,." for byte in text) >= 44, text  # not random bytes
