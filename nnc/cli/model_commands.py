@@ -16,6 +16,7 @@ import click
 from nnc.chain.model_domains import DOMAINS
 from nnc.cli.context import client_of, settings_of, store_of
 from nnc.cli.rating_commands import claim_stake_cmd, rate_cmd, rating_lines, unrate_cmd
+from nnc.task.inference_spec import MAX_NEW_TOKENS, MAX_SEED
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -165,19 +166,24 @@ def get_cmd(ctx: click.Context, model_id: int, dest: Path, key_file: Path | None
 @click.option("--input", "inputs", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="a classifier's inputs: an .npz file ('inputs' array) or an image; repeatable")
 @click.option("--prompt", help="the text a causal LM continues")
-@click.option("--max-new-tokens", default=64, show_default=True, type=click.IntRange(0, 100_000))
+@click.option("--max-new-tokens", "--max-tokens", "max_new_tokens", default=64, show_default=True,
+              type=click.IntRange(0, MAX_NEW_TOKENS), help="how many bytes a causal LM generates")
 @click.option("--temperature", default=1.0, show_default=True, type=click.FloatRange(0.0),
               help="sampling temperature (0: always the most likely byte)")
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(0), help="the sampler's seed")
+@click.option("--top-k", "top_k", type=click.IntRange(1), help="sample among the K likeliest bytes (1: greedy)")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, MAX_SEED),
+              help="the sampler's seed (with the prompt, it fixes the text)")
 @click.option("--key", "key_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="an owner's X25519 private key file, to open a sealed model")
 @click.option("--json", "as_json", is_flag=True, help="print the predictions (or text) as JSON")
 @click.pass_context
 def run_cmd(ctx: click.Context, model: str, spec_file: Path | None, inputs: tuple[Path, ...], prompt: str | None,
-            max_new_tokens: int, temperature: float, seed: int, key_file: Path | None, as_json: bool) -> None:
+            max_new_tokens: int, temperature: float, top_k: int | None, seed: int, key_file: Path | None,
+            as_json: bool) -> None:
     """Run MODEL here: a library model's id (fetched and checked against its digest), or a model
     file with --spec. A classifier prints each --input's class and class scores; a causal LM
-    prints the text it generates from --prompt, sampling bytes (--temperature, --seed)."""
+    prints the text it generates from --prompt, sampling bytes (--temperature, --top-k, --seed; the
+    same seed and prompt give the same text)."""
     import torch
 
     from nnc.library import fetch_library_model, fetch_task_files
@@ -208,7 +214,8 @@ def run_cmd(ctx: click.Context, model: str, spec_file: Path | None, inputs: tupl
     if spec.model.kind == "causal-lm":
         if prompt is None or inputs:
             raise click.UsageError("a causal LM generates from --prompt (and takes no --input)")
-        text = generate(module, spec, prompt.encode(), max_new_tokens, temperature, seed).decode(errors="replace")
+        generated = generate(module, spec, prompt.encode(), max_new_tokens, temperature, seed, top_k)
+        text = generated.decode(errors="replace")
         click.echo(json.dumps({"prompt": prompt, "text": text}) if as_json else prompt + text)
         return
     if not inputs or prompt is not None:

@@ -1,12 +1,14 @@
-"""Text generation for inference tasks with `outputs: "tokens"`: the prompts, and greedy decoding.
+"""Text generation for inference tasks with `outputs: "tokens"`: the prompts, and decoding.
 
 The prompts are the non-empty lines of the spec's text dataset, in order, each cut to its last
 `context - max_new_tokens` bytes (tokens are bytes, as the causal LM trains on them) so that the
 prompt and what is generated fit the model's context. A batch of prompts of different lengths is
 left-padded: the padding is masked out of attention and positions count from each prompt's
 first byte, so a prompt generates the same tokens alone or in any batch (up to float rounding).
-Decoding is greedy (the arg-max token at each step): deterministic, so replicas agree and a
-verifier can re-run a shard; sampling belongs to a local `nnc model run`, not to a task.
+Decoding is greedy (the arg-max token at each step) unless the spec's `inference.sampling` asks
+for temperature / top-k sampling (`nnc.inference.sampling`): each prompt draws from its own
+generator seeded by the seed and the prompt, so the draws are deterministic too, replicas agree
+and a verifier can re-run a shard.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import torch
 from torch import nn
 
 from nnc.errors import DatasetError
+from nnc.inference.sampling import GREEDY, Sampling, next_tokens, prompt_generator
 from nnc.task import CausalLMSpec, TaskSpec
 from nnc.training.text import corpus_bytes, text_digest
 
@@ -41,16 +44,24 @@ def prompt_tensor(spec: TaskSpec, dataset_file: Path | None = None) -> torch.Ten
     return prompts
 
 
-def generate(module: nn.Module, prompts: torch.Tensor, new_tokens: int) -> torch.Tensor:
-    """`new_tokens` greedy tokens after each of `prompts` (left-padded with `PAD`): (rows, new_tokens)."""
+def generate(module: nn.Module, prompts: torch.Tensor, new_tokens: int, sampling: Sampling = GREEDY) -> torch.Tensor:
+    """`new_tokens` tokens picked by `sampling` (greedy by default) after each of `prompts`
+    (left-padded with `PAD`): (rows, new_tokens)."""
     mask = (prompts != PAD).to(torch.int64)
     ids = prompts.clamp(min=0)
+    generators = [] if sampling.greedy else [prompt_generator(sampling, row[row != PAD].tolist()) for row in prompts]
     generated = []
     for _ in range(new_tokens):
         positions = (mask.cumsum(dim=1) - 1).clamp(min=0)
         logits = module(input_ids=ids, attention_mask=mask, position_ids=positions).logits[:, -1]
-        token = logits.argmax(dim=-1, keepdim=True)
+        token = next_tokens(logits, sampling, generators)
         generated.append(token)
         ids = torch.cat([ids, token], dim=1)
         mask = torch.cat([mask, torch.ones_like(token)], dim=1)
     return torch.cat(generated, dim=1)
+
+
+def spec_sampling(spec: TaskSpec) -> Sampling:
+    """How `spec`'s inference task picks tokens: its `inference.sampling`, or greedy."""
+    section = spec.inference.sampling if spec.inference is not None else None
+    return GREEDY if section is None else Sampling(section.temperature, section.top_k, section.seed)

@@ -108,11 +108,11 @@ def load_model(spec: TaskSpec, files: ProgramFiles, dataset_file: Path | None) -
         raise TrainingError(f"{spec.name!r}: the weights do not fit the model: {exc}") from exc
     module.to(device).eval()
     if inference.outputs == "tokens":
-        from nnc.inference.generation import generate, prompt_tensor
+        from nnc.inference.generation import generate, prompt_tensor, spec_sampling
 
-        new_tokens = inference.max_new_tokens or 0
+        new_tokens, sampling = inference.max_new_tokens or 0, spec_sampling(spec)
         inputs = prompt_tensor(spec, dataset_file)
-        predict = predict or (lambda m, batch: generate(m, batch, new_tokens))  # noqa: E731
+        predict = predict or (lambda m, batch: generate(m, batch, new_tokens, sampling))  # noqa: E731
     elif load is None:
         inputs = torch.from_numpy(load_inputs(spec, dataset_file))
     else:

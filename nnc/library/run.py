@@ -1,8 +1,8 @@
 """A trained model loaded for predictions, outside any task: built by the runtime that trained it
 (from the spec that made it), its weights put in, in eval mode. A classifier (`mlp`, `cnn`) gives
 classes and scores for inputs; a causal LM (`causal-lm`, with or without a LoRA) generates bytes
-from a prompt by sampling. Imports torch and the model's framework: import this module only where
-a model runs.
+from a prompt (`nnc.inference.sampling`: temperature, top-k, seed). Imports torch and the model's
+framework: import this module only where a model runs.
 
 A LoRA model's weights are its adapters: the base they adapt is rebuilt from the spec's seed, or
 loaded from its `init` weights or `base_model` (`files.init`, as `nnc.library.fetch_task_files`
@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from nnc.errors import DatasetError
+from nnc.inference.sampling import Sampling, sample
 from nnc.library.fetch import LibraryModelError
 from nnc.runtimes import builtin_program
 from nnc.task import DATASET_SHAPES, TaskSpec
@@ -108,23 +109,15 @@ def classify(module: nn.Module, inputs: torch.Tensor) -> list[Prediction]:
 
 
 def generate(module: nn.Module, spec: TaskSpec, prompt: bytes, max_new_tokens: int, temperature: float = 1.0,
-             seed: int = 0) -> bytes:
-    """`max_new_tokens` bytes continuing `prompt`, each sampled from the model's next-byte
-    distribution at `temperature` (0: the most likely byte) with a generator seeded by `seed`,
-    so the same call gives the same text. The model sees the last `context` bytes."""
+             seed: int = 0, top_k: int | None = None) -> bytes:
+    """`max_new_tokens` bytes continuing `prompt`, each picked by `nnc.inference.sampling` from the
+    model's next-byte logits: at `temperature` (0: the most likely byte) among the `top_k` likeliest
+    (None: all), drawn with a generator seeded by `seed` and the prompt, so the same call gives the
+    same text. The model sees the last `context` bytes. Raises `SamplingError` naming an argument
+    out of range."""
     context = getattr(spec.model, "context", None)
     if context is None:
         raise LibraryModelError(f"{spec.name!r}: a {spec.model.kind} model does not generate text")
-    if temperature < 0:
-        raise ValueError(f"temperature must be 0 or more (got {temperature})")
-    generator = torch.Generator().manual_seed(seed)
-    tokens = list(prompt) or [0]  # an empty prompt starts from byte 0, the model's bos
-    with torch.no_grad():
-        for _ in range(max_new_tokens):
-            logits = module(input_ids=torch.tensor([tokens[-context:]])).logits[0, -1].double()
-            if temperature == 0:
-                token = int(logits.argmax())
-            else:
-                token = int(torch.multinomial(torch.softmax(logits / temperature, dim=0), 1, generator=generator))
-            tokens.append(token)
-    return bytes(tokens[len(tokens) - max_new_tokens:]) if max_new_tokens else b""
+    sampling = Sampling(temperature, top_k, seed)
+    tokens = sample(module, list(prompt) or [0], context, max_new_tokens, sampling)  # byte 0: the model's bos
+    return bytes(tokens)

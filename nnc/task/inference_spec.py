@@ -11,7 +11,10 @@ re-runs random shards.
 
 `outputs`: `logits` (the classifier's raw scores, one row per input), `classes` (the arg-max
 class per input) or `tokens` (text generation: `max_new_tokens` bytes decoded greedily after
-each prompt, the lines of a text dataset; a causal LM only, `nnc.inference.generation`).
+each prompt, the lines of a text dataset; a causal LM only, `nnc.inference.generation`). Decoding
+is greedy unless a `sampling` section asks for temperature / top-k sampling with a seed
+(`nnc.inference.sampling`: each prompt draws from a generator seeded by the seed and the prompt,
+so replicas still agree and a spot-check re-runs a shard to the same tokens).
 """
 
 from __future__ import annotations
@@ -25,6 +28,17 @@ from nnc.task.model_specs import SpecSection
 
 OutputKind = Literal["logits", "classes", "tokens"]
 MAX_SHARD: Final = 1_000_000
+MAX_NEW_TOKENS: Final = 4096
+"""The most tokens one prompt generates (a task's `max_new_tokens`, one `nnc model run`)."""
+MAX_SEED: Final = 2**63 - 1
+
+
+class SamplingSpec(SpecSection):
+    """Sampled text generation (`outputs: "tokens"`): temperature 0 or `top_k` 1 is greedy."""
+
+    temperature: float = Field(ge=0, le=100, description="softmax temperature (0: the arg-max token)")
+    top_k: int | None = Field(default=None, ge=1, le=1_000_000, description="draw from the k likeliest tokens")
+    seed: int = Field(default=0, ge=0, le=MAX_SEED, description="seeds each prompt's generator (with the prompt)")
 
 
 class InferenceSpec(SpecSection):
@@ -35,7 +49,8 @@ class InferenceSpec(SpecSection):
     shard_size: int = Field(ge=1, le=MAX_SHARD, description="inputs per shard: the unit a spot-check re-runs")
     decimals: int = Field(default=4, ge=0, le=12, description="rounding of the outputs before they are hashed")
     outputs: OutputKind = "logits"
-    max_new_tokens: int | None = Field(default=None, ge=1, le=4096)
+    max_new_tokens: int | None = Field(default=None, ge=1, le=MAX_NEW_TOKENS)
+    sampling: SamplingSpec | None = None
 
     @model_validator(mode="after")
     def _check(self) -> InferenceSpec:
@@ -47,6 +62,9 @@ class InferenceSpec(SpecSection):
             raise PydanticCustomError("tokens_need_length", "max_new_tokens goes with outputs 'tokens' and "
                                       "only with it (got outputs {outputs!r}, max_new_tokens {n})",
                                       {"outputs": self.outputs, "n": self.max_new_tokens})
+        if self.sampling is not None and self.outputs != "tokens":
+            raise PydanticCustomError("sampling_needs_tokens", "sampling goes with outputs 'tokens' only "
+                                      "(got outputs {outputs!r})", {"outputs": self.outputs})
         return self
 
     @property

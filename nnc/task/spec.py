@@ -489,12 +489,15 @@ def canonical_json(spec: TaskSpec) -> bytes:
     """The spec as canonical JSON: every field (defaults included; an absent optional section such
     as `privacy`, `execution`, `program`, `init`, `base_model`, `library`, `inference` or `parallel`, or an
     inference task's absent `training` and `acceptance`, stays absent, so a spec written before a
-    section existed keeps its digest), keys sorted, no whitespace, UTF-8.
+    section existed keeps its digest; so does an inference section's absent `sampling`), keys
+    sorted, no whitespace, UTF-8.
 
     Numbers are written as Python's `json` writes them (floats by their shortest repr), so the
     bytes are a pure function of the validated spec.
     """
-    absent = {name for name in _OPTIONAL_SECTIONS if getattr(spec, name) is None}
+    absent: dict[str, Any] = {name: True for name in _OPTIONAL_SECTIONS if getattr(spec, name) is None}
+    if spec.inference is not None and spec.inference.sampling is None:
+        absent["inference"] = {"sampling": True}  # greedy inference specs keep their digest
     document = spec.model_dump(mode="json", exclude=absent or None)
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
