@@ -1,8 +1,8 @@
 """Each training runtime on its example spec: speed, and what the deterministic training layer
 (checkpoints, hash chain, digest, evaluation) adds to the framework's bare training step.
 
-For every installed runtime, the example spec under examples/ is cut to `--steps` steps with a
-checkpoint every quarter, then, in the same run:
+For every installed runtime (and the `rwkv` model kind of `transformers`, its own row), the
+example spec under examples/ is cut to `--steps` steps with a checkpoint every quarter, then, in the same run:
 - bare: `time_steps`: the runtime's own optimisation step in a loop (model built, data loaded
   and the first step taken before the clock starts);
 - full: `train` in a fresh directory (data, model, checkpoints, chain, final evaluation, model file).
@@ -39,6 +39,7 @@ EXAMPLES = {
     "torch": "digits-mlp.json",
     "jax": "digits-mlp-jax.json",
     "transformers": "text-generation-transformers.json",
+    "rwkv": "text-generation-rwkv.json",  # a model kind of `transformers`, measured as its own row
     "peft": "text-lora-peft.json",
     "diffusers": "image-generation-lora-diffusers.json",
 }
@@ -73,11 +74,14 @@ def main() -> None:
     if args.quick:
         args.steps, args.rounds = 4, 1
     results: dict[str, dict[str, float]] = {}
-    for framework in installed_runtimes():
-        spec = cut(load_spec(REPO_ROOT / "examples" / EXAMPLES[framework]), args.steps)
-        results[framework] = measure(spec, args.rounds)
-        row = results[framework]
-        print(f"{framework:13s} {row['seconds_per_step'] * 1000:8.2f} ms/step  train {row['train_seconds']:6.2f} s  "
+    installed = installed_runtimes()
+    for name, example in EXAMPLES.items():  # a runtime, or a model kind of one
+        spec = cut(load_spec(REPO_ROOT / "examples" / example), args.steps)
+        if spec.framework not in installed:
+            continue
+        results[name] = measure(spec, args.rounds)
+        row = results[name]
+        print(f"{name:13s} {row['seconds_per_step'] * 1000:8.2f} ms/step  train {row['train_seconds']:6.2f} s  "
               f"layer x{row['layer_overhead_ratio']:.2f}  {row['priced_mflops']:9.1f} priced MFLOP/s", flush=True)
     baseline = results["torch"]["priced_mflops"]
     for row in results.values():

@@ -80,6 +80,7 @@ BUILTIN_PROGRAMS: Final[Mapping[str, str]] = {
     "mlp": "nnc.runtimes.classifier:ClassifierProgram",
     "cnn": "nnc.runtimes.classifier:ClassifierProgram",
     "causal-lm": "nnc.runtimes.causal_lm:CausalLMProgram",
+    "rwkv": "nnc.runtimes.rwkv_lm:RwkvLMProgram",
     "unet": "nnc.runtimes.diffusion:DiffusionProgram",
 }
 """The programs shipped with the package, by model kind (`module:class`, made from the spec): what

@@ -1,5 +1,6 @@
 """The `transformers` and `peft` runtimes: a GPT-2 byte-level causal LM built from its config in
-code (never downloaded), trained on next-byte cross-entropy and scored by the eval loss.
+code (never downloaded), trained on next-byte cross-entropy and scored by the eval loss; the
+`transformers` runtime also trains model kind `rwkv` this way (`nnc.runtimes.rwkv_lm`).
 
 `transformers` trains every weight and commits the full state dict. `peft` (the spec has a
 `model.lora` section) injects LoRA adapters into the seeded base model, trains only them and
@@ -17,6 +18,7 @@ import torch
 from torch import nn
 from transformers import GPT2Config, GPT2LMHeadModel
 
+from nnc.runtimes import builtin_program
 from nnc.runtimes.base import ProgramRuntime, Runtime
 from nnc.task import CausalLMSpec, TaskSpec
 from nnc.task.model_specs import LoraSpec
@@ -149,4 +151,6 @@ class CausalLMProgram:
         return float(total.item()) / targets
 
 
-RUNTIME: Runtime = ProgramRuntime(CausalLMProgram)
+RUNTIME: Runtime = ProgramRuntime(builtin_program)
+"""The `transformers` and `peft` runtimes: the built-in program of the spec's model kind
+(`causal-lm` here, `rwkv` in `nnc.runtimes.rwkv_lm`)."""

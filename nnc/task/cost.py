@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from nnc.task.datasets import DATASET_SHAPES, TEXT_VOCAB
-from nnc.task.model_specs import CausalLMSpec, ModelSpec, ProgramModelSpec, UNetSpec
+from nnc.task.model_specs import CausalLMSpec, ModelSpec, ProgramModelSpec, RwkvLMSpec, UNetSpec
 
 if TYPE_CHECKING:
     from nnc.task.spec import TaskSpec
@@ -45,6 +45,15 @@ def causal_lm_macs(model: CausalLMSpec) -> int:
     rank·(fan_in + fan_out) more per adapted layer."""
     w, n = model.width, model.context
     return n * (model.layers * (12 * w * w + 2 * n * w) + w * TEXT_VOCAB) + causal_lm_adapter_macs(model)
+
+
+def rwkv_macs(model: RwkvLMSpec) -> int:
+    """One sequence of `context` tokens through the RWKV that `nnc.runtimes.rwkv_lm` builds: per
+    token and block, 13·width² for the linear layers (time mixing: key, value, receptance, output
+    4w²; channel mixing: key 4w², value 4w², receptance w²), then width·256 for the head. The
+    recurrence and the token-shift mixes are elementwise (a few·width per token) and not counted."""
+    w, n = model.width, model.context
+    return n * (model.layers * 13 * w * w + w * TEXT_VOCAB)
 
 
 def causal_lm_adapter_macs(model: CausalLMSpec) -> int:
@@ -122,6 +131,8 @@ def model_macs(spec: TaskSpec) -> int:
         return model.macs
     if isinstance(model, CausalLMSpec):
         return causal_lm_macs(model)
+    if isinstance(model, RwkvLMSpec):
+        return rwkv_macs(model)
     if isinstance(model, UNetSpec):
         return unet_macs(model, spec.dataset.name)
     return classifier_macs(model, spec.dataset.name)
@@ -172,6 +183,9 @@ def parameter_count(spec: TaskSpec) -> int | None:
             return model.layers * sum(model.lora.rank * (a + b) * w for t in model.lora.targets
                                       for a, b in LM_TARGET_SHAPES[t])
         return model.layers * (12 * w * w + 13 * w) + TEXT_VOCAB * w + model.context * w + 2 * w
+    if isinstance(model, RwkvLMSpec):  # blocks, embedding and untied head, block 0's pre-norm, final norm
+        w = model.width
+        return model.layers * (13 * w * w + 11 * w) + 2 * TEXT_VOCAB * w + 4 * w
     if not isinstance(model, ModelSpec):
         return None
     shape = DATASET_SHAPES[spec.dataset.name]

@@ -2,7 +2,8 @@
 
 `mlp` and `cnn` are classifiers (frameworks `torch` and `jax`); `causal-lm` is a GPT-2-style
 byte-level language model built from its config in code (`transformers`, and `peft` with a `lora`
-section); `unet` is a tiny class-conditional denoising UNet for image generation (`diffusers`,
+section); `rwkv` an RWKV byte-level language model (`transformers`, same data and acceptance as
+`causal-lm`); `unet` is a tiny class-conditional denoising UNet for image generation (`diffusers`,
 optionally with `lora`); `program` is the model of a requester's own program (`nnc.task.program_spec`).
 No weights are ever downloaded: models start from the spec's seed, or from its `init` weights.
 """
@@ -108,6 +109,23 @@ class CausalLMSpec(SpecSection):
         return self
 
 
+class RwkvLMSpec(SpecSection):
+    """An RWKV (v4) language model (transformers `RwkvForCausalLM`) over bytes (vocabulary 256):
+    `layers` blocks of time mixing (a linear-attention recurrence) of `width` and channel mixing
+    of 4 x `width`, trained on windows of `context` bytes. Same data and acceptance (eval_loss)
+    as `causal-lm`; no heads (RWKV has none) and no LoRA. At least 2 layers: transformers' RWKV
+    initialisation spreads its time decays over `layers - 1` and divides by zero for one."""
+
+    kind: Literal["rwkv"]
+    layers: int = Field(ge=2, le=MAX_LAYERS)
+    width: int = Field(ge=8, le=MAX_LM_WIDTH)
+    context: int = Field(ge=4, le=MAX_CONTEXT)
+
+
+TextLMSpec = CausalLMSpec | RwkvLMSpec
+"""The byte-level language models trained on a text dataset (`nnc.training.text`)."""
+
+
 class UNetSpec(SpecSection):
     """A class-conditional denoising UNet (diffusers `UNet2DModel`) for the dataset's images:
     one resnet block per level with the given `channels` (each a multiple of 8, the group-norm
@@ -139,5 +157,6 @@ class ProgramModelSpec(SpecSection):
     parameters: int | None = Field(default=None, ge=1, le=10**13)
 
 
-AnyModelSpec = Annotated[ModelSpec | CausalLMSpec | UNetSpec | ProgramModelSpec, Field(discriminator="kind")]
+AnyModelSpec = Annotated[ModelSpec | CausalLMSpec | RwkvLMSpec | UNetSpec | ProgramModelSpec,
+                         Field(discriminator="kind")]
 """The `model` section: which class by its `kind`."""

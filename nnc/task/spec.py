@@ -54,7 +54,7 @@ class FrameworkRule:
 FRAMEWORK_RULES: Final[Mapping[str, FrameworkRule]] = {
     "torch": FrameworkRule(frozenset({"mlp", "cnn"}), "classification", "accuracy", False),
     "jax": FrameworkRule(frozenset({"mlp"}), "classification", "accuracy", False),
-    "transformers": FrameworkRule(frozenset({"causal-lm"}), "text", "eval_loss", False),
+    "transformers": FrameworkRule(frozenset({"causal-lm", "rwkv"}), "text", "eval_loss", False),
     "peft": FrameworkRule(frozenset({"causal-lm"}), "text", "eval_loss", True),
     "diffusers": FrameworkRule(frozenset({"unet"}), "classification", "eval_loss", None),
 }
@@ -390,7 +390,7 @@ class TaskSpec(SpecSection):
         return None
 
 
-_MODEL_KINDS: Final = frozenset({"mlp", "cnn", "causal-lm", "unet", "program"})
+_MODEL_KINDS: Final = frozenset({"mlp", "cnn", "causal-lm", "rwkv", "unet", "program"})
 
 
 class _DuplicateKeyError(ValueError):

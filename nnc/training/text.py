@@ -18,7 +18,7 @@ import torch
 
 from nnc.errors import DatasetError, TrainingError
 from nnc.storage.archive import content_digest
-from nnc.task import CausalLMSpec, TaskSpec
+from nnc.task import CausalLMSpec, RwkvLMSpec, TaskSpec
 from nnc.training.split import split_indices
 
 MAX_CORPUS_BYTES = 64 * 1024 * 1024
@@ -68,8 +68,8 @@ def text_digest(raw: bytes) -> str:
 
 def load_text(spec: TaskSpec, dataset_file: Path | None = None) -> TextData:
     """The corpus cut into windows and split; checks the spec's pinned digest if any."""
-    if not isinstance(spec.model, CausalLMSpec):
-        raise TrainingError(f"a text dataset trains a causal-lm, not a {spec.model.kind!r}")
+    if not isinstance(spec.model, CausalLMSpec | RwkvLMSpec):
+        raise TrainingError(f"a text dataset trains a causal-lm or an rwkv, not a {spec.model.kind!r}")
     raw = corpus_bytes(spec, dataset_file)
     if spec.dataset.digest is not None:
         plain = dataset_file is None or (spec.dataset.format is None and dataset_file.is_file())

@@ -30,6 +30,13 @@ TINY_SPECS: dict[str, dict[str, object]] = {
         "training": {"seed": 3, "steps": 20, "batch_size": 8, "learning_rate": 0.005, "optimizer": "adam",
                      "checkpoint_interval": 10},
         "acceptance": {"metric": "eval_loss", "threshold": 5.0}},
+    "rwkv": {
+        "name": "tiny byte RWKV (tests)", "framework": "transformers",
+        "model": {"kind": "rwkv", "layers": 2, "width": 16, "context": 16},
+        "dataset": {"name": "tiny-text", "eval_fraction": 0.1},
+        "training": {"seed": 3, "steps": 20, "batch_size": 8, "learning_rate": 0.01, "optimizer": "adam",
+                     "checkpoint_interval": 10},
+        "acceptance": {"metric": "eval_loss", "threshold": 5.0}},
     "peft": {
         "name": "tiny byte LM LoRA (tests)", "framework": "peft",
         "model": {"kind": "causal-lm", "layers": 1, "width": 16, "heads": 2, "context": 16,
@@ -72,12 +79,13 @@ def test_a_node_without_the_runtime_never_applies(chain: Devnet, tmp_path: Path)
     assert net.market().assignees(task_id) == [full.node]
 
 
-@pytest.mark.parametrize("framework", ["transformers", "peft", "jax", "diffusers"])
-def test_each_runtime_settles_with_agreeing_replicas(chain: Devnet, tmp_path: Path, framework: str) -> None:
+@pytest.mark.parametrize("name", ["transformers", "rwkv", "peft", "jax", "diffusers"])
+def test_each_runtime_settles_with_agreeing_replicas(chain: Devnet, tmp_path: Path, name: str) -> None:
+    framework = tiny_spec(name).framework  # a TINY_SPECS key is a framework or a model kind of one
     if framework not in installed_runtimes():
         pytest.fail(f"runtime {framework} is not installed: `make setup` installs the runtimes extra")
     net = make_network(chain, tmp_path, chain.node_indices()[:2], runtimes=[[framework], [framework]])
-    task_id = net.publish(tiny_spec(framework), replication=2)
+    task_id = net.publish(tiny_spec(name), replication=2)
     net.settle(task_id)
     assert net.status(task_id) == TaskStatus.SETTLED
     digests = {worker.state.tasks[task_id].result_digest for worker in net.workers}
@@ -85,7 +93,7 @@ def test_each_runtime_settles_with_agreeing_replicas(chain: Devnet, tmp_path: Pa
     for worker in net.workers:  # what each node committed is the digest of the model it trained
         weights = torch.load(worker.workdir(task_id) / "model.pt", weights_only=True)
         assert "0x" + model_digest(weights, 6).hex() == worker.state.tasks[task_id].result_digest
-    spec = tiny_spec(framework)
+    spec = tiny_spec(name)
     task = net.market().task(task_id)
     assert 0 < task.quality_score <= 10_000  # the oracle evaluated the model with the framework's runtime
     if spec.acceptance.metric == "eval_loss":  # quality = threshold / loss, capped
