@@ -165,4 +165,4 @@ def test_compute_units_price_what_a_training_step_computes() -> None:
         with FlopCounterMode(display=False) as counter:
             program.loss(model, data, batch, 1).backward()  # type: ignore[no-untyped-call]
     priced = compute_units(one_step) * 1_000_000
-    assert 0.8 < priced / counter.get_total_flops() < 1.25
+    assert 0.999 < priced / counter.get_total_flops() < 1.001  # torch counts the matmuls, as rwkv_macs does
