@@ -15,7 +15,8 @@ The last line is one JSON object: per runtime `seconds_per_step`, `train_seconds
 
     .venv/bin/python bench/runtimes.py [--steps 100] [--rounds 3] [--quick]
 
-`--quick` (run by tests/bench): 4 steps, 1 round.
+`--quick` (run by tests/bench): 4 steps, 1 round. Besides one example per framework, `jax-cnn`
+(`digits-cnn-jax.json`) is measured when jax is installed.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ EXAMPLES = {
     "transformers": "text-generation-transformers.json",
     "peft": "text-lora-peft.json",
     "diffusers": "image-generation-lora-diffusers.json",
+}
+MORE_EXAMPLES = {  # further model kinds of an installed framework, measured under their own name
+    "jax-cnn": ("jax", "digits-cnn-jax.json"),
 }
 
 
@@ -73,11 +77,14 @@ def main() -> None:
     if args.quick:
         args.steps, args.rounds = 4, 1
     results: dict[str, dict[str, float]] = {}
-    for framework in installed_runtimes():
-        spec = cut(load_spec(REPO_ROOT / "examples" / EXAMPLES[framework]), args.steps)
-        results[framework] = measure(spec, args.rounds)
-        row = results[framework]
-        print(f"{framework:13s} {row['seconds_per_step'] * 1000:8.2f} ms/step  train {row['train_seconds']:6.2f} s  "
+    installed = installed_runtimes()
+    measured = {**{framework: EXAMPLES[framework] for framework in installed},
+                **{name: example for name, (framework, example) in MORE_EXAMPLES.items() if framework in installed}}
+    for name, example in measured.items():
+        spec = cut(load_spec(REPO_ROOT / "examples" / example), args.steps)
+        results[name] = measure(spec, args.rounds)
+        row = results[name]
+        print(f"{name:13s} {row['seconds_per_step'] * 1000:8.2f} ms/step  train {row['train_seconds']:6.2f} s  "
               f"layer x{row['layer_overhead_ratio']:.2f}  {row['priced_mflops']:9.1f} priced MFLOP/s", flush=True)
     baseline = results["torch"]["priced_mflops"]
     for row in results.values():

@@ -45,6 +45,13 @@ TINY_SPECS: dict[str, dict[str, object]] = {
         "training": {"seed": 7, "steps": 40, "batch_size": 32, "learning_rate": 0.01, "optimizer": "adam",
                      "checkpoint_interval": 20},
         "acceptance": {"metric": "accuracy", "threshold": 0.3}},
+    "jax-cnn": {
+        "name": "tiny digits CNN in JAX (tests)", "framework": "jax",
+        "model": {"kind": "cnn", "channels": [4]},
+        "dataset": {"name": "sklearn-digits", "eval_fraction": 0.2},
+        "training": {"seed": 7, "steps": 20, "batch_size": 32, "learning_rate": 0.01, "optimizer": "adam",
+                     "checkpoint_interval": 10},
+        "acceptance": {"metric": "accuracy", "threshold": 0.3}},
     "diffusers": {
         "name": "tiny digit UNet LoRA (tests)", "framework": "diffusers",
         "model": {"kind": "unet", "channels": [8, 16], "timesteps": 50,
@@ -72,12 +79,13 @@ def test_a_node_without_the_runtime_never_applies(chain: Devnet, tmp_path: Path)
     assert net.market().assignees(task_id) == [full.node]
 
 
-@pytest.mark.parametrize("framework", ["transformers", "peft", "jax", "diffusers"])
-def test_each_runtime_settles_with_agreeing_replicas(chain: Devnet, tmp_path: Path, framework: str) -> None:
+@pytest.mark.parametrize("name", ["transformers", "peft", "jax", "jax-cnn", "diffusers"])
+def test_each_runtime_settles_with_agreeing_replicas(chain: Devnet, tmp_path: Path, name: str) -> None:
+    framework = str(TINY_SPECS[name]["framework"])
     if framework not in installed_runtimes():
         pytest.fail(f"runtime {framework} is not installed: `make setup` installs the runtimes extra")
     net = make_network(chain, tmp_path, chain.node_indices()[:2], runtimes=[[framework], [framework]])
-    task_id = net.publish(tiny_spec(framework), replication=2)
+    task_id = net.publish(tiny_spec(name), replication=2)
     net.settle(task_id)
     assert net.status(task_id) == TaskStatus.SETTLED
     digests = {worker.state.tasks[task_id].result_digest for worker in net.workers}
@@ -85,7 +93,7 @@ def test_each_runtime_settles_with_agreeing_replicas(chain: Devnet, tmp_path: Pa
     for worker in net.workers:  # what each node committed is the digest of the model it trained
         weights = torch.load(worker.workdir(task_id) / "model.pt", weights_only=True)
         assert "0x" + model_digest(weights, 6).hex() == worker.state.tasks[task_id].result_digest
-    spec = tiny_spec(framework)
+    spec = tiny_spec(name)
     task = net.market().task(task_id)
     assert 0 < task.quality_score <= 10_000  # the oracle evaluated the model with the framework's runtime
     if spec.acceptance.metric == "eval_loss":  # quality = threshold / loss, capped
