@@ -14,11 +14,12 @@ A cnn is torch's: NCHW inputs, 3x3 convolutions with padding 1 (`lax.conv_genera
 kernels, cross-correlation as torch's Conv2d), ReLU after each, the features flattened in (C, H, W)
 order into the linear head.
 
-Initialisation: each Linear and Conv2d (fan_in = in·3·3) draws weight and bias from uniform(-1/√fan_in, 1/√fan_in), torch's
-default bounds, with threefry keys: `key(seed mod 2³²)` with the seed's high bits folded in, then
-`fold_in(layer index)` and a split into (weight, bias). Adam is torch's default Adam (betas 0.9,
-0.999, eps 1e-8, bias correction); SGD is plain `w -= lr·g`. All arithmetic is float32 on the CPU.
-The optimizer state checkpoints as torch tensors `t` (steps taken), `m.<name>` and `v.<name>`.
+Initialisation: each Linear and Conv2d (fan_in = in·3·3) draws weight and bias from
+uniform(-1/√fan_in, 1/√fan_in), torch's default bounds, with threefry keys: `key(seed mod 2³²)` with
+the seed's high bits folded in, then `fold_in(layer index)` and a split into (weight, bias). Adam is
+torch's default Adam (betas 0.9, 0.999, eps 1e-8, bias correction); SGD is plain `w -= lr·g`. All
+arithmetic is float32 on the CPU. The optimizer state checkpoints as torch tensors `t` (steps
+taken), `m.<name>` and `v.<name>`.
 
 Determinism: everything runs on the CPU device, single-threaded when the spec asks for one
 thread (`nnc.runtimes.jax_backend`); jit-compiled XLA CPU code is deterministic run to run.
@@ -181,7 +182,7 @@ def predict(params: Arrays, x: jax.Array, image: tuple[int, int, int] | None = N
 
 
 @dataclass(frozen=True)
-class _Arrays:
+class JaxData:
     """A `SplitData` as jax arrays (labels int32)."""
 
     train_x: jax.Array
@@ -190,7 +191,7 @@ class _Arrays:
     eval_y: jax.Array
 
     @classmethod
-    def of(cls, data: SplitData) -> _Arrays:
+    def of(cls, data: SplitData) -> JaxData:
         return cls(jnp.asarray(data.train_x.numpy()), jnp.asarray(data.train_y.numpy().astype(np.int32)),
                    jnp.asarray(data.eval_x.numpy()), jnp.asarray(data.eval_y.numpy().astype(np.int32)))
 
@@ -235,13 +236,14 @@ def restore(spec: TaskSpec, state: CheckpointState, what: str) -> tuple[Arrays, 
     return params, opt
 
 
-def accuracy(params: Arrays, data: _Arrays, image: tuple[int, int, int] | None = None) -> float:
+def accuracy(params: Arrays, data: JaxData, image: tuple[int, int, int] | None = None) -> float:
     predictions = np.asarray(predict(params, data.eval_x, image))
     return float((predictions == np.asarray(data.eval_y)).sum()) / len(predictions)
 
 
-def _step(spec: TaskSpec, params: Arrays, opt: Arrays, data: _Arrays, sampler: BatchSampler, step: int,
-          ) -> tuple[Arrays, Arrays, float]:
+def spec_step(spec: TaskSpec, params: Arrays, opt: Arrays, data: JaxData, sampler: BatchSampler, step: int,
+              ) -> tuple[Arrays, Arrays, float]:
+    """Training step `step` of `spec` (its batch from `sampler`): (params, optimizer state, loss)."""
     batch = jnp.asarray(sampler.indices(step).numpy().astype(np.int32))
     params, opt, loss = train_step(params, opt, data.train_x, data.train_y, batch,
                                    optimizer=spec.schedule.optimizer, lr=spec.schedule.learning_rate,
@@ -267,7 +269,7 @@ class JaxClassifierRuntime:
             for _, stale in list_checkpoints(workdir):
                 stale.unlink()
         with on_cpu(spec.determinism.threads):
-            data = _Arrays.of(split)
+            data = JaxData.of(split)
             found = latest_checkpoint(spec, workdir, node=node) if resume else None
             history: list[Checkpoint] = []
             if found is not None:
@@ -284,7 +286,7 @@ class JaxClassifierRuntime:
                             training.steps, training.batch_size, training.optimizer, training.learning_rate)
             while step < training.steps:
                 step += 1
-                params, opt, raw_loss = _step(spec, params, opt, data, sampler, step)
+                params, opt, raw_loss = spec_step(spec, params, opt, data, sampler, step)
                 if not math.isfinite(raw_loss):
                     logger.warning("%s: loss is %s at step %d", spec.name, raw_loss, step)
                 if on_progress is not None and (step % PROGRESS_EVERY == 0 or step == training.steps):
@@ -303,7 +305,7 @@ class JaxClassifierRuntime:
             raise TrainingError(f"cannot replay from step {begin} to {end_step} (spec has {spec.schedule.steps} steps)")
         split: SplitData = data if data is not None else self.load_data(spec)
         with on_cpu(spec.determinism.threads):
-            arrays = _Arrays.of(split)
+            arrays = JaxData.of(split)
             if start is None:
                 params = init_params(spec)
                 opt = init_optimizer(spec, params)
@@ -311,28 +313,28 @@ class JaxClassifierRuntime:
                 params, opt = restore(spec, start, f"checkpoint at step {begin}")
             sampler = BatchSampler(split.n_train, spec.schedule.batch_size, spec.schedule.seed)
             for step in range(begin + 1, end_step + 1):
-                params, opt, _ = _step(spec, params, opt, arrays, sampler, step)
+                params, opt, _ = spec_step(spec, params, opt, arrays, sampler, step)
             return to_torch(params)
 
     def evaluate(self, spec: TaskSpec, weights: Mapping[str, torch.Tensor], data: Any) -> float:
         with on_cpu(spec.determinism.threads):
             params = from_torch(weights, layer_shapes(spec), "the weights")
-            return accuracy(params, _Arrays.of(data), image_shape(spec))
+            return accuracy(params, JaxData.of(data), image_shape(spec))
 
     def time_steps(self, spec: TaskSpec, steps: int, dataset_file: Path | None = None,
                    on_progress: Callable[[int, float], None] | None = None) -> StepTiming:
         measured = max(1, min(steps, spec.schedule.steps))
         split = self.load_data(spec, dataset_file)
         with on_cpu(spec.determinism.threads):
-            data = _Arrays.of(split)
+            data = JaxData.of(split)
             params = init_params(spec)
             opt = init_optimizer(spec, params)
             sampler = BatchSampler(split.n_train, spec.schedule.batch_size, spec.schedule.seed)
-            _step(spec, params, opt, data, sampler, 1)  # compiles; its result is discarded
+            spec_step(spec, params, opt, data, sampler, 1)  # compiles; its result is discarded
             started = time.perf_counter()
             loss = math.nan
             for step in range(1, measured + 1):
-                params, opt, loss = _step(spec, params, opt, data, sampler, step)
+                params, opt, loss = spec_step(spec, params, opt, data, sampler, step)
                 if on_progress is not None:
                     on_progress(step, loss)
             seconds = time.perf_counter() - started

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -17,13 +18,12 @@ pytest.importorskip("jax")
 
 from nnc.runtimes import runtime_for  # noqa: E402
 from nnc.runtimes.dispatch import replay, train  # noqa: E402
-from nnc.task import DATASET_SHAPES, ModelSpec, TaskSpec, load_spec, parse_spec, spec_digest  # noqa: E402
+from nnc.task import DATASET_SHAPES, ModelSpec, TaskSpec, load_spec, parse_spec  # noqa: E402
 from nnc.task.cost import classifier_macs  # noqa: E402
 from nnc.training import Checkpoint, TrainingResult, build_model, load_checkpoint, model_digest  # noqa: E402
-from nnc.training.checkpoints import checkpoint_path, next_link, save_checkpoint  # noqa: E402
 from nnc.training.data import load_data  # noqa: E402
-from nnc.training.digest import chain_genesis  # noqa: E402
 from nnc.verification import verify_submission  # noqa: E402
+from nnc.verification.adversaries import make  # noqa: E402
 from tests.nodes import NODE  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -133,39 +133,15 @@ def test_spot_check_passes_an_honest_cnn(reference: TrainingResult) -> None:
     assert report.passed, report.reason
 
 
-def forged(reference: TrainingResult, workdir: Path, kind: str) -> tuple[Path, bytes]:
-    """A dishonest cnn submission with a consistent chain from NODE's genesis: `lazy` checkpoints
-    the first segment after one step (then trains the rest from there), `noisy` perturbs each
-    honest checkpoint."""
+@pytest.mark.parametrize("kind", ["lazy", "noisy", "copier"])
+def test_spot_check_catches_a_dishonest_cnn(tmp_path: Path, kind: str) -> None:
+    """The adversaries of `nnc.verification.adversaries`, forging jax cnn runs: a consistent chain from
+    NODE's genesis that does not replay."""
     spec = cnn_spec()
-    data = runtime_for(spec).load_data(spec)
-    genesis, decimals = chain_genesis(spec, NODE), spec.determinism.digest_decimals
-    head, history, weights = genesis, [], {}
-    generator = torch.Generator().manual_seed(9)
-    previous = None
-    for link in reference.checkpoints:
-        honest = load_checkpoint(link.path)
-        if kind == "lazy":
-            weights = replay(spec, None, 1, data) if previous is None else replay(spec, previous, link.step, data)
-        else:
-            weights = {k: v + torch.randn(v.shape, generator=generator) * 1e-3 * float(v.std())
-                       for k, v in honest.model.items()}
-        copied = next_link(head, checkpoint_path(workdir, link.step), link.step, link.loss, weights, decimals)
-        history.append(copied)
-        save_checkpoint(copied, spec_digest(spec), weights, honest.optimizer, history, node=NODE)
-        previous = load_checkpoint(copied.path)
-        head = bytes.fromhex(copied.chain_head)
-    model_path = workdir / "model.pt"
-    torch.save(weights, model_path)
-    return model_path, model_digest(weights, decimals)
-
-
-@pytest.mark.parametrize("kind", ["lazy", "noisy"])
-def test_spot_check_catches_a_dishonest_cnn(reference: TrainingResult, tmp_path: Path, kind: str) -> None:
-    model_path, digest = forged(reference, tmp_path, kind)
-    report = verify_submission(cnn_spec(), tmp_path, model_path, digest, node=NODE, seed=3, segments=3,
-                               tolerance=1e-6)
-    assert not report.passed and "distance" in report.reason, report.reason
+    run = make(kind, spec, tmp_path, NODE, random.Random(5))
+    report = verify_submission(spec, tmp_path, run.model_path, run.result_digest, node=NODE, seed=1, segments=3,
+                               tolerance=1e-4)
+    assert not report.passed and report.reason.startswith("segment"), report.reason
 
 
 def test_sandboxed_training_matches_training_in_process(reference: TrainingResult, tmp_path: Path) -> None:
