@@ -84,7 +84,7 @@ BUILTIN_PROGRAMS: Final[Mapping[str, str]] = {
     "unet": "nnc.runtimes.diffusion:DiffusionProgram",
 }
 """The programs shipped with the package, by model kind (`module:class`, made from the spec): what
-the torch-based runtimes train. (`jax` trains its `mlp` in plain JAX, without a torch program.)"""
+the torch-based runtimes train. (`jax` trains its `mlp` and `cnn` in plain JAX, without a torch program.)"""
 
 
 def builtin_program(spec: TaskSpec) -> Program:

@@ -1,18 +1,25 @@
-"""The `jax` runtime: mlp classifiers in plain JAX (no flax, no optax), trained with softmax
+"""The `jax` runtime: mlp and cnn classifiers in plain JAX (no flax, no optax), trained with softmax
 cross-entropy by SGD or Adam, scored by eval accuracy.
 
 It follows `nnc.training.trainer.train_program` step for step: the same data split, the same
 batch order (`BatchSampler`), checkpoints every `checkpoint_interval` steps and at the last, the
 same hash chain and resumption. Weights leave the runtime as torch tensors under the names an
-`nn.Sequential` of the same spec would use (`0.weight` (out, in), `0.bias`, `2.weight`, …), so
+`nn.Sequential` of the same spec would use (`nnc.training.build_model`: an mlp's `0.weight` (out,
+in), `0.bias`, `2.weight`, …; a cnn's convolutions `1.weight` (out, in, 3, 3), `1.bias`, `3.weight`,
+… after its Unflatten, and its head `<2·convs + 2>.weight`), so
 checkpoint files, model files and digests look exactly like the torch runtime's (the numbers differ:
 a jax run and a torch run of one spec are different models).
 
-Initialisation: each Linear draws weight and bias from uniform(-1/√fan_in, 1/√fan_in), torch's
-default bounds, with threefry keys: `key(seed mod 2³²)` with the seed's high bits folded in, then
-`fold_in(layer index)` and a split into (weight, bias). Adam is torch's default Adam (betas 0.9,
-0.999, eps 1e-8, bias correction); SGD is plain `w -= lr·g`. All arithmetic is float32 on the CPU.
-The optimizer state checkpoints as torch tensors `t` (steps taken), `m.<name>` and `v.<name>`.
+A cnn is torch's: NCHW inputs, 3x3 convolutions with padding 1 (`lax.conv_general_dilated`, OIHW
+kernels, cross-correlation as torch's Conv2d), ReLU after each, the features flattened in (C, H, W)
+order into the linear head.
+
+Initialisation: each Linear and Conv2d (fan_in = in·3·3) draws weight and bias from
+uniform(-1/√fan_in, 1/√fan_in), torch's default bounds, with threefry keys: `key(seed mod 2³²)` with
+the seed's high bits folded in, then `fold_in(layer index)` and a split into (weight, bias). Adam is
+torch's default Adam (betas 0.9, 0.999, eps 1e-8, bias correction); SGD is plain `w -= lr·g`. All
+arithmetic is float32 on the CPU. The optimizer state checkpoints as torch tensors `t` (steps
+taken), `m.<name>` and `v.<name>`.
 
 Determinism: everything runs on the CPU device, single-threaded when the spec asks for one
 thread (`nnc.runtimes.jax_backend`); jit-compiled XLA CPU code is deterministic run to run.
@@ -62,16 +69,37 @@ Arrays = dict[str, jax.Array]
 
 
 def layer_shapes(spec: TaskSpec) -> dict[str, tuple[int, ...]]:
-    """Name → shape of every weight, as `nn.Sequential(Linear, ReLU, …, Linear).state_dict()` has them."""
-    if not isinstance(spec.model, ModelSpec) or spec.model.kind != "mlp":
-        raise TrainingError(f"the jax runtime trains mlp models, not {spec.model.kind!r}")
+    """Name → shape of every weight, as `build_model(spec.model, …).state_dict()` has them."""
+    if not isinstance(spec.model, ModelSpec):
+        raise TrainingError(f"the jax runtime trains mlp and cnn models, not {spec.model.kind!r}")
     shape = DATASET_SHAPES[spec.dataset.name]
-    widths = [shape.n_inputs, *spec.model.hidden, shape.n_classes]
     shapes: dict[str, tuple[int, ...]] = {}
+    if spec.model.kind == "cnn":
+        c_in, height, width = shape.input_shape
+        for layer, c_out in enumerate(spec.model.channels):
+            shapes[f"{2 * layer + 1}.weight"] = (c_out, c_in, 3, 3)
+            shapes[f"{2 * layer + 1}.bias"] = (c_out,)
+            c_in = c_out
+        head = 2 * len(spec.model.channels) + 2
+        shapes[f"{head}.weight"] = (shape.n_classes, c_in * height * width)
+        shapes[f"{head}.bias"] = (shape.n_classes,)
+        return shapes
+    widths = [shape.n_inputs, *spec.model.hidden, shape.n_classes]
     for layer, (fan_in, fan_out) in enumerate(zip(widths, widths[1:], strict=False)):
         shapes[f"{2 * layer}.weight"] = (fan_out, fan_in)
         shapes[f"{2 * layer}.bias"] = (fan_out,)
     return shapes
+
+
+def image_shape(spec: TaskSpec) -> tuple[int, int, int] | None:
+    """(C, H, W) a cnn unflattens its inputs to; None for an mlp."""
+    if isinstance(spec.model, ModelSpec) and spec.model.kind == "cnn":
+        return DATASET_SHAPES[spec.dataset.name].input_shape
+    return None
+
+
+def _layer_index(name: str) -> int:
+    return int(name.split(".")[0])
 
 
 def init_params(spec: TaskSpec) -> Arrays:
@@ -82,10 +110,10 @@ def init_params(spec: TaskSpec) -> Arrays:
         shapes = layer_shapes(spec)
         params: Arrays = {}
         for layer, name in enumerate(n for n in shapes if n.endswith(".weight")):
-            out_features, in_features = shapes[name]
-            bound = 1.0 / math.sqrt(in_features)
+            out_features, *fan = shapes[name]
+            bound = 1.0 / math.sqrt(math.prod(fan))
             k_weight, k_bias = jax.random.split(jax.random.fold_in(key, layer))
-            params[name] = jax.random.uniform(k_weight, (out_features, in_features), jnp.float32, -bound, bound)
+            params[name] = jax.random.uniform(k_weight, shapes[name], jnp.float32, -bound, bound)
             params[name.replace(".weight", ".bias")] = jax.random.uniform(k_bias, (out_features,), jnp.float32,
                                                                           -bound, bound)
     return params
@@ -100,26 +128,37 @@ def init_optimizer(spec: TaskSpec, params: Arrays) -> Arrays:
     return state
 
 
-def forward(params: Arrays, x: jax.Array) -> jax.Array:
-    """Logits: Linear, ReLU, …, Linear (weights named `<2·layer>.weight`)."""
-    layers = len(params) // 2
-    for layer in range(layers):
-        x = x @ params[f"{2 * layer}.weight"].T + params[f"{2 * layer}.bias"]
-        if layer < layers - 1:
+def forward(params: Arrays, x: jax.Array, image: tuple[int, int, int] | None = None) -> jax.Array:
+    """Logits. mlp (`image` None): Linear, ReLU, …, Linear. cnn: inputs unflattened to `(batch,
+    *image)`, Conv2d 3x3 (padding 1), ReLU per conv, flattened, Linear. Layers in name order."""
+    layers = sorted({_layer_index(name) for name in params})
+    if image is not None:
+        x = x.reshape((x.shape[0], *image))
+    for position, layer in enumerate(layers):
+        weight, bias = params[f"{layer}.weight"], params[f"{layer}.bias"]
+        if weight.ndim == 4:
+            x = jax.lax.conv_general_dilated(x, weight, (1, 1), ((1, 1), (1, 1)),
+                                             dimension_numbers=("NCHW", "OIHW", "NCHW"))
+            x = jax.nn.relu(x + bias[None, :, None, None])
+            continue
+        x = x.reshape((x.shape[0], -1)) @ weight.T + bias
+        if position < len(layers) - 1:
             x = jax.nn.relu(x)
     return x
 
 
-def cross_entropy(params: Arrays, x: jax.Array, y: jax.Array) -> jax.Array:
-    log_probs = jax.nn.log_softmax(forward(params, x))
+def cross_entropy(params: Arrays, x: jax.Array, y: jax.Array, image: tuple[int, int, int] | None = None,
+                  ) -> jax.Array:
+    log_probs = jax.nn.log_softmax(forward(params, x, image))
     return -jnp.mean(jnp.take_along_axis(log_probs, y[:, None], axis=1))
 
 
-@partial(jax.jit, static_argnames=("optimizer", "lr"))
+@partial(jax.jit, static_argnames=("optimizer", "lr", "image"))
 def train_step(params: Arrays, opt: Arrays, x_all: jax.Array, y_all: jax.Array, batch: jax.Array, *,
-               optimizer: str, lr: float) -> tuple[Arrays, Arrays, jax.Array]:
+               optimizer: str, lr: float, image: tuple[int, int, int] | None = None,
+               ) -> tuple[Arrays, Arrays, jax.Array]:
     """One optimisation step on `batch` (indices into the train split): (params, optimizer state, loss)."""
-    loss, grads = jax.value_and_grad(cross_entropy)(params, x_all[batch], y_all[batch])
+    loss, grads = jax.value_and_grad(cross_entropy)(params, x_all[batch], y_all[batch], image)
     t = opt["t"] + 1
     if optimizer == "sgd":
         return {k: p - lr * grads[k] for k, p in params.items()}, {"t": t}, loss
@@ -137,13 +176,13 @@ def train_step(params: Arrays, opt: Arrays, x_all: jax.Array, y_all: jax.Array, 
     return new_params, new_opt, loss
 
 
-@jax.jit
-def predict(params: Arrays, x: jax.Array) -> jax.Array:
-    return jnp.argmax(forward(params, x), axis=1)
+@partial(jax.jit, static_argnames=("image",))
+def predict(params: Arrays, x: jax.Array, image: tuple[int, int, int] | None = None) -> jax.Array:
+    return jnp.argmax(forward(params, x, image), axis=1)
 
 
 @dataclass(frozen=True)
-class _Arrays:
+class JaxData:
     """A `SplitData` as jax arrays (labels int32)."""
 
     train_x: jax.Array
@@ -152,7 +191,7 @@ class _Arrays:
     eval_y: jax.Array
 
     @classmethod
-    def of(cls, data: SplitData) -> _Arrays:
+    def of(cls, data: SplitData) -> JaxData:
         return cls(jnp.asarray(data.train_x.numpy()), jnp.asarray(data.train_y.numpy().astype(np.int32)),
                    jnp.asarray(data.eval_x.numpy()), jnp.asarray(data.eval_y.numpy().astype(np.int32)))
 
@@ -197,16 +236,18 @@ def restore(spec: TaskSpec, state: CheckpointState, what: str) -> tuple[Arrays, 
     return params, opt
 
 
-def accuracy(params: Arrays, data: _Arrays) -> float:
-    predictions = np.asarray(predict(params, data.eval_x))
+def accuracy(params: Arrays, data: JaxData, image: tuple[int, int, int] | None = None) -> float:
+    predictions = np.asarray(predict(params, data.eval_x, image))
     return float((predictions == np.asarray(data.eval_y)).sum()) / len(predictions)
 
 
-def _step(spec: TaskSpec, params: Arrays, opt: Arrays, data: _Arrays, sampler: BatchSampler, step: int,
-          ) -> tuple[Arrays, Arrays, float]:
+def spec_step(spec: TaskSpec, params: Arrays, opt: Arrays, data: JaxData, sampler: BatchSampler, step: int,
+              ) -> tuple[Arrays, Arrays, float]:
+    """Training step `step` of `spec` (its batch from `sampler`): (params, optimizer state, loss)."""
     batch = jnp.asarray(sampler.indices(step).numpy().astype(np.int32))
     params, opt, loss = train_step(params, opt, data.train_x, data.train_y, batch,
-                                   optimizer=spec.schedule.optimizer, lr=spec.schedule.learning_rate)
+                                   optimizer=spec.schedule.optimizer, lr=spec.schedule.learning_rate,
+                                   image=image_shape(spec))
     return params, opt, float(loss)
 
 
@@ -228,7 +269,7 @@ class JaxClassifierRuntime:
             for _, stale in list_checkpoints(workdir):
                 stale.unlink()
         with on_cpu(spec.determinism.threads):
-            data = _Arrays.of(split)
+            data = JaxData.of(split)
             found = latest_checkpoint(spec, workdir, node=node) if resume else None
             history: list[Checkpoint] = []
             if found is not None:
@@ -245,7 +286,7 @@ class JaxClassifierRuntime:
                             training.steps, training.batch_size, training.optimizer, training.learning_rate)
             while step < training.steps:
                 step += 1
-                params, opt, raw_loss = _step(spec, params, opt, data, sampler, step)
+                params, opt, raw_loss = spec_step(spec, params, opt, data, sampler, step)
                 if not math.isfinite(raw_loss):
                     logger.warning("%s: loss is %s at step %d", spec.name, raw_loss, step)
                 if on_progress is not None and (step % PROGRESS_EVERY == 0 or step == training.steps):
@@ -253,7 +294,7 @@ class JaxClassifierRuntime:
                 if is_checkpoint_step(spec, step):
                     history = record_checkpoint(spec, workdir, history, step, raw_loss, to_torch(params),
                                                 to_torch(opt), on_checkpoint, node=node)
-            metric = accuracy(params, data)
+            metric = accuracy(params, data, image_shape(spec))
             final = to_torch(params)
         return finish(spec, workdir, final, metric, started, history=history, resumed_from=resumed_from)
 
@@ -264,7 +305,7 @@ class JaxClassifierRuntime:
             raise TrainingError(f"cannot replay from step {begin} to {end_step} (spec has {spec.schedule.steps} steps)")
         split: SplitData = data if data is not None else self.load_data(spec)
         with on_cpu(spec.determinism.threads):
-            arrays = _Arrays.of(split)
+            arrays = JaxData.of(split)
             if start is None:
                 params = init_params(spec)
                 opt = init_optimizer(spec, params)
@@ -272,28 +313,28 @@ class JaxClassifierRuntime:
                 params, opt = restore(spec, start, f"checkpoint at step {begin}")
             sampler = BatchSampler(split.n_train, spec.schedule.batch_size, spec.schedule.seed)
             for step in range(begin + 1, end_step + 1):
-                params, opt, _ = _step(spec, params, opt, arrays, sampler, step)
+                params, opt, _ = spec_step(spec, params, opt, arrays, sampler, step)
             return to_torch(params)
 
     def evaluate(self, spec: TaskSpec, weights: Mapping[str, torch.Tensor], data: Any) -> float:
         with on_cpu(spec.determinism.threads):
             params = from_torch(weights, layer_shapes(spec), "the weights")
-            return accuracy(params, _Arrays.of(data))
+            return accuracy(params, JaxData.of(data), image_shape(spec))
 
     def time_steps(self, spec: TaskSpec, steps: int, dataset_file: Path | None = None,
                    on_progress: Callable[[int, float], None] | None = None) -> StepTiming:
         measured = max(1, min(steps, spec.schedule.steps))
         split = self.load_data(spec, dataset_file)
         with on_cpu(spec.determinism.threads):
-            data = _Arrays.of(split)
+            data = JaxData.of(split)
             params = init_params(spec)
             opt = init_optimizer(spec, params)
             sampler = BatchSampler(split.n_train, spec.schedule.batch_size, spec.schedule.seed)
-            _step(spec, params, opt, data, sampler, 1)  # compiles; its result is discarded
+            spec_step(spec, params, opt, data, sampler, 1)  # compiles; its result is discarded
             started = time.perf_counter()
             loss = math.nan
             for step in range(1, measured + 1):
-                params, opt, loss = _step(spec, params, opt, data, sampler, step)
+                params, opt, loss = spec_step(spec, params, opt, data, sampler, step)
                 if on_progress is not None:
                     on_progress(step, loss)
             seconds = time.perf_counter() - started

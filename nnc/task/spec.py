@@ -53,7 +53,7 @@ class FrameworkRule:
 
 FRAMEWORK_RULES: Final[Mapping[str, FrameworkRule]] = {
     "torch": FrameworkRule(frozenset({"mlp", "cnn"}), "classification", "accuracy", False),
-    "jax": FrameworkRule(frozenset({"mlp"}), "classification", "accuracy", False),
+    "jax": FrameworkRule(frozenset({"mlp", "cnn"}), "classification", "accuracy", False),
     "transformers": FrameworkRule(frozenset({"causal-lm", "rwkv"}), "text", "eval_loss", False),
     "peft": FrameworkRule(frozenset({"causal-lm"}), "text", "eval_loss", True),
     "diffusers": FrameworkRule(frozenset({"unet"}), "classification", "eval_loss", None),

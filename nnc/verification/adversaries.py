@@ -10,6 +10,9 @@ with a consistent hash chain from that node's genesis, `chain_genesis(spec, node
   re-chains them under its own genesis (this task's, bound to its address);
 - `noisy`: trains properly but perturbs the weights at every checkpoint.
 "Late" (misses the deadline) and the false challenger are behaviours on-chain, not artifacts.
+
+They forge torch classifiers (framework `torch`) and the `jax` runtime's mlp and cnn (whose
+checkpoints hold torch tensors of the same layout; `_jax_plan`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from torch import nn
 
 from nnc.runtimes.classifier import ClassifierProgram
 from nnc.runtimes.dispatch import train
@@ -79,18 +81,16 @@ def copier(spec: TaskSpec, workdir: Path, node: str, rng: random.Random) -> Subm
     train(other, source, node=COPIED_NODE, resume=False)
     genesis, decimals = chain_genesis(spec, node), spec.determinism.digest_decimals
     head, history = genesis, []
-    model = ClassifierProgram(spec).build()
-    optimizer = make_optimizer(spec, list(model.parameters()))
+    weights: dict[str, torch.Tensor] = {}
     for _, end in segment_bounds(spec):
         state = load_checkpoint(checkpoint_path(source, end))
-        model.load_state_dict(state.model)
-        optimizer.load_state_dict(state.optimizer)
-        link = next_link(head, checkpoint_path(workdir, end), end, state.loss, model.state_dict(), decimals)
+        weights = dict(state.model)
+        link = next_link(head, checkpoint_path(workdir, end), end, state.loss, weights, decimals)
         history.append(link)
-        save_checkpoint(link, spec_digest(spec), model.state_dict(), optimizer.state_dict(), history, node=node)
+        save_checkpoint(link, spec_digest(spec), weights, dict(state.optimizer), history, node=node)
         head = bytes.fromhex(link.chain_head)
     copy_seconds = time.process_time() - started  # includes the other node's training: an upper bound
-    return _finish(spec, workdir, model, head, copy_seconds)
+    return _finish(spec, workdir, weights, head, copy_seconds)
 
 
 def make(kind: str, spec: TaskSpec, workdir: Path, node: str, rng: random.Random) -> Submission:
@@ -108,6 +108,8 @@ def _train_plan(spec: TaskSpec, workdir: Path, node: str, steps_of: Callable[[in
                 noise: float = 0.0, noise_seed: int = 0) -> Submission:
     """Trains segment by segment; `steps_of(index)` gives how many steps segment `index` really
     runs (None: all of them). Writes checkpoints with a consistent chain, then the model."""
+    if spec.framework == "jax":
+        return _jax_plan(spec, workdir, node, steps_of, noise, noise_seed)
     started = time.process_time()
     data = load_data(spec)
     genesis, decimals = chain_genesis(spec, node), spec.determinism.digest_decimals
@@ -134,11 +136,44 @@ def _train_plan(spec: TaskSpec, workdir: Path, node: str, steps_of: Callable[[in
             history.append(link)
             save_checkpoint(link, spec_digest(spec), model.state_dict(), optimizer.state_dict(), history, node=node)
             head = bytes.fromhex(link.chain_head)
-    return _finish(spec, workdir, model, head, time.process_time() - started)
+    return _finish(spec, workdir, model.state_dict(), head, time.process_time() - started)
 
 
-def _finish(spec: TaskSpec, workdir: Path, model: nn.Module, head: bytes, seconds: float) -> Submission:
-    state = model.state_dict()
+def _jax_plan(spec: TaskSpec, workdir: Path, node: str, steps_of: Callable[[int], int | None],
+              noise: float, noise_seed: int) -> Submission:
+    """`_train_plan` for the `jax` runtime: its own steps (`jax_classifier`), torch tensors at checkpoints."""
+    from nnc.runtimes import jax_classifier as jc  # jax is an optional extra
+    from nnc.runtimes.jax_backend import on_cpu
+
+    started = time.process_time()
+    split = load_data(spec)
+    genesis, decimals = chain_genesis(spec, node), spec.determinism.digest_decimals
+    noise_rng = torch.Generator().manual_seed(noise_seed)
+    head, history, loss = genesis, [], 0.0
+    weights: dict[str, torch.Tensor] = {}
+    with on_cpu(spec.determinism.threads):
+        data = jc.JaxData.of(split)
+        params = jc.init_params(spec)
+        opt = jc.init_optimizer(spec, params)
+        sampler = BatchSampler(split.n_train, spec.schedule.batch_size, spec.schedule.seed)
+        for index, (start, end) in enumerate(segment_bounds(spec)):
+            count = steps_of(index)
+            for step in range(start + 1, end + 1 if count is None else start + 1 + count):
+                params, opt, loss = jc.spec_step(spec, params, opt, data, sampler, step)
+            weights = jc.to_torch(params)
+            if noise:
+                weights = {name: value + torch.randn(value.shape, generator=noise_rng) * noise * float(value.std())
+                           for name, value in weights.items()}
+                params = jc.from_torch(weights, jc.layer_shapes(spec), "the noisy weights")
+            link = next_link(head, checkpoint_path(workdir, end), end, round_loss(loss, decimals), weights, decimals)
+            history.append(link)
+            save_checkpoint(link, spec_digest(spec), weights, jc.to_torch(opt), history, node=node)
+            head = bytes.fromhex(link.chain_head)
+    return _finish(spec, workdir, weights, head, time.process_time() - started)
+
+
+def _finish(spec: TaskSpec, workdir: Path, state: dict[str, torch.Tensor], head: bytes, seconds: float,
+            ) -> Submission:
     model_path = workdir / "model.pt"
     atomic_save(state, model_path)
     return Submission(model_digest(state, spec.determinism.digest_decimals), head, workdir, model_path, seconds)

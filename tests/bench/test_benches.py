@@ -38,7 +38,7 @@ KEYS: dict[str, set[str]] = {
                  "ddp_max_abs_diff_vs_single_process"},
     "program_overhead": {"program_overhead_ratio", "program_plain_seconds", "program_worker_seconds",
                          "program_steps", "program_rounds"},
-    "runtimes": {"steps", "rounds", "runtimes"},
+    "runtimes": {"steps", "rounds", "runtimes", "max_layer_overhead_ratio"},
     "storage": {"backends", "peak_mem_mb_over_baseline_1mb"},
     "verification": {
         "tasks_per_kind", "segments", "segments_per_task", "detection_lazy", "detection_copier",

@@ -52,6 +52,13 @@ TINY_SPECS: dict[str, dict[str, object]] = {
         "training": {"seed": 7, "steps": 40, "batch_size": 32, "learning_rate": 0.01, "optimizer": "adam",
                      "checkpoint_interval": 20},
         "acceptance": {"metric": "accuracy", "threshold": 0.3}},
+    "jax-cnn": {
+        "name": "tiny digits CNN in JAX (tests)", "framework": "jax",
+        "model": {"kind": "cnn", "channels": [4]},
+        "dataset": {"name": "sklearn-digits", "eval_fraction": 0.2},
+        "training": {"seed": 7, "steps": 20, "batch_size": 32, "learning_rate": 0.01, "optimizer": "adam",
+                     "checkpoint_interval": 10},
+        "acceptance": {"metric": "accuracy", "threshold": 0.3}},
     "diffusers": {
         "name": "tiny digit UNet LoRA (tests)", "framework": "diffusers",
         "model": {"kind": "unet", "channels": [8, 16], "timesteps": 50,
@@ -79,7 +86,7 @@ def test_a_node_without_the_runtime_never_applies(chain: Devnet, tmp_path: Path)
     assert net.market().assignees(task_id) == [full.node]
 
 
-@pytest.mark.parametrize("name", ["transformers", "rwkv", "peft", "jax", "diffusers"])
+@pytest.mark.parametrize("name", ["transformers", "rwkv", "peft", "jax", "jax-cnn", "diffusers"])
 def test_each_runtime_settles_with_agreeing_replicas(chain: Devnet, tmp_path: Path, name: str) -> None:
     framework = tiny_spec(name).framework  # a TINY_SPECS key is a framework or a model kind of one
     if framework not in installed_runtimes():

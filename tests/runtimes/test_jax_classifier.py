@@ -192,9 +192,9 @@ def test_time_steps_counts_the_parameters() -> None:
     assert timing.parameters == 64 * 32 + 32 + 32 * 10 + 10
 
 
-def test_a_cnn_is_refused_for_jax() -> None:
-    with pytest.raises(TaskSpecError, match="framework 'jax' needs model.kind 'mlp'"):
-        jax_spec(model={"kind": "cnn", "channels": [4]})
+def test_a_unet_is_refused_for_jax() -> None:
+    with pytest.raises(TaskSpecError, match="framework 'jax' needs model.kind 'cnn' or 'mlp'"):
+        jax_spec(model={"kind": "unet", "channels": [8, 16], "timesteps": 50})
 
 
 def test_single_thread_flag_is_set_for_the_backend_start_only() -> None:
