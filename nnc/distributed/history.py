@@ -71,6 +71,14 @@ def previous_manifest(book: RoundBook, task_id: int, node: str, round_: int) -> 
     return max(committed) if committed else None
 
 
+@dataclass(frozen=True)
+class _Events:
+    """What the book's event logs say of a task's rounds: its seatings and its delta URIs."""
+
+    seatings: list[tuple[int, str, int]]
+    uris: dict[tuple[int, str], str]
+
+
 @dataclass
 class _Started:
     """The start weights of round `round` (1-based) and the outer optimizer's state before it."""
@@ -112,11 +120,14 @@ class BookHistory:
 
     # -- deltas and start weights -------------------------------------------------------------
 
-    def deltas(self, round_: int, start: Mapping[str, torch.Tensor]) -> list[Weights | None]:
+    def deltas(self, round_: int, start: Mapping[str, torch.Tensor], *, events: _Events | None = None,
+               ) -> list[Weights | None]:
         """Round `round_`'s counted deltas in seat order, None for a seat without one (see the
-        module's notes); `TrainingError` when no seat has a usable one (nothing to average)."""
-        holders = self.holders(round_)
-        uris = self.book.delta_uris(self.task_id)
+        module's notes); `TrainingError` when no seat has a usable one (nothing to average).
+        `events`: the book's seatings and delta URIs when the caller read them already."""
+        events = events or self._events()
+        holders = self.holders(round_, events.seatings)
+        uris = events.uris
         deltas: list[Weights | None] = []
         for seat in range(1, self.plan.nodes + 1):
             holder = holders.get(seat)
@@ -144,13 +155,17 @@ class BookHistory:
         started = self._started
         if started.round > round_:  # asked for an earlier round (a verifier, or a reorganisation)
             started = _Started(1, initial_weights(self.spec, self.program), OuterState())
+        events = self._events() if started.round < round_ else None  # read once for every round to step
         while started.round < round_:
-            deltas = self.deltas(started.round, started.weights)
+            deltas = self.deltas(started.round, started.weights, events=events)
             with deterministic_torch(self.spec.determinism.threads):
                 weights, outer = outer_step(started.weights, deltas, started.outer, self.plan.outer)
             started = _Started(started.round + 1, weights, outer)
         self._started = started
         return started.weights
+
+    def _events(self) -> _Events:
+        return _Events(self.book.seatings(self.task_id), self.book.delta_uris(self.task_id))
 
     # -- a node's inner state -----------------------------------------------------------------
 
