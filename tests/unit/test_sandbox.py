@@ -155,17 +155,6 @@ def test_a_refusal_inside_the_sandbox_is_a_training_error(tmp_path: Path) -> Non
     assert json.loads((tmp_path / "work" / "job.json").read_text())["dataset_file"] == str(junk)
 
 
-@pytest.mark.parametrize("name", ["peft", "rwkv"])
-def test_a_hugging_face_runtime_trains_in_the_sandbox_offline(tmp_path: Path, name: str) -> None:
-    """transformers under a read-only home, no network, the memory limit: same digest as in process."""
-    from tests.e2e.test_runtimes import tiny_spec
-
-    spec = tiny_spec(name)
-    reference = train(spec, tmp_path / "plain", node=NODE)
-    result = run_training(spec, tmp_path / "boxed", LIMITS, node=NODE)
-    assert result.result_digest == reference.result_digest
-
-
 def test_a_child_started_ahead_trains_the_job_it_is_handed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A standby child warms up before its job exists; handed the job it trains it (no new
     process is started) to the same digest as a child started for the job."""
