@@ -79,7 +79,7 @@ class ChainClient:
                     f"but {settings.rpc_url} is chain {w3.eth.chain_id}")
         key = settings.private_key_hex()
         if need_account and key is None:
-            raise ConfigError("no signing key: set NNC_PRIVATE_KEY or key_file")
+            raise ConfigError("no signing key: set keystore (NNC_KEYSTORE), key_file (NNC_KEY_FILE) or NNC_PRIVATE_KEY")
         account = Account.from_key(key) if key else None
         return cls(w3, Artifacts(), deployment, account, settings.gas_multiplier)
 
@@ -112,7 +112,7 @@ class ChainClient:
     @property
     def address(self) -> ChecksumAddress:
         if self.account is None:
-            raise ConfigError("no signing key: set NNC_PRIVATE_KEY or key_file")
+            raise ConfigError("no signing key: set keystore (NNC_KEYSTORE), key_file (NNC_KEY_FILE) or NNC_PRIVATE_KEY")
         return self.account.address
 
     # -- transactions ----------------------------------------------------------------------
@@ -143,6 +143,12 @@ class ChainClient:
             }))
         except ContractLogicError as exc:
             raise self.decoder.decode(exc.data if isinstance(exc.data, str) else None, label) from None
+        except Web3RPCError as exc:
+            if "insufficient funds" in str(exc).lower():
+                held = self.w3.eth.get_balance(sender)
+                raise ChainError(f"{label}: {sender} holds {Web3.from_wei(held, 'ether')} ETH, not enough for the "
+                                 f"transaction's value ({Web3.from_wei(value, 'ether')} ETH) and gas") from None
+            raise
         return self._send(dict(tx), label, fn)
 
     def send_value(self, to: str, value: int) -> TxReceipt:

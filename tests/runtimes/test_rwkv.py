@@ -116,6 +116,7 @@ def test_an_rwkv_generates_alike_batched_alone_and_through_model_run(reference: 
     """An RWKV has no attention mask to hide left padding behind: an inference task runs its
     prompts by length, unpadded, and each prompt's draws equal `nnc model run`'s for it alone."""
     import numpy as np
+    from safetensors.torch import save_file
 
     from nnc.inference import read_outputs, run_inference
     from nnc.inference.generation import prompt_tensor
@@ -123,8 +124,6 @@ def test_an_rwkv_generates_alike_batched_alone_and_through_model_run(reference: 
     from nnc.library.run import generate, load_model
     from nnc.storage import sha256_file
     from nnc.training.program_package import ProgramFiles
-
-    from safetensors.torch import save_file
 
     spec = small_spec()
     weights = torch.load(reference.model_path, weights_only=True)
