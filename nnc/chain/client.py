@@ -227,14 +227,17 @@ class ChainClient:
 
     def _explain_failure(self, receipt: TxReceipt, tx: dict[str, Any], label: str,
                          fn: ContractFunction | None) -> ChainError:
-        """Replays a failed transaction at its block to recover the revert data."""
+        """Replays a failed transaction to recover the revert data: on the state its block left
+        (which holds what made it fail when a transaction before it in the same block won a race:
+        a task assigned or cancelled meanwhile), then on the state before its block."""
         replay = {k: tx[k] for k in ("from", "to", "value", "data", "gas") if k in tx}
-        try:
-            self.w3.eth.call(replay, receipt["blockNumber"] - 1)  # type: ignore[arg-type]
-        except ContractLogicError as exc:
-            return self.decoder.decode(exc.data if isinstance(exc.data, str) else None, label)
-        except Web3RPCError:
-            pass
+        for block in (receipt["blockNumber"], receipt["blockNumber"] - 1):
+            try:
+                self.w3.eth.call(replay, block)  # type: ignore[arg-type]
+            except ContractLogicError as exc:
+                return self.decoder.decode(exc.data if isinstance(exc.data, str) else None, label)
+            except Web3RPCError:
+                pass
         return ChainError(f"{label}: transaction {receipt['transactionHash'].hex()} failed "
                           f"(gas used {receipt['gasUsed']} of {tx.get('gas')})")
 
