@@ -94,6 +94,10 @@ class ChainClient:
             self._contracts[name] = self.w3.eth.contract(address=address, abi=self.artifacts.get(name).abi)
         return self._contracts[name]
 
+    def has_contract(self, name: str) -> bool:
+        """Whether the loaded deployment holds contract `name` (older deployments lack some)."""
+        return self.deployment is not None and name in self.deployment.addresses
+
     def at(self, name: str, address: str) -> Contract:
         return self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=self.artifacts.get(name).abi)
 
