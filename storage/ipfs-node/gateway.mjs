@@ -6,7 +6,6 @@
 //     under the CID, depth first, each block once, which a client checks block by block.
 // Content never changes under a CID: responses are immutable and their ETag is the CID. Offline
 // like the rest of the node: a block it does not hold is a 404, never a wait.
-import * as dagCbor from '@ipld/dag-cbor'
 import * as dagPb from '@ipld/dag-pb'
 import { CID } from 'multiformats/cid'
 
@@ -29,6 +28,15 @@ function varint (value) {
   }
   bytes.push(value)
   return Uint8Array.from(bytes)
+}
+
+// The CARv1 header, {roots: [cid], version: 1}, in dag-cbor (canonical: keys by length; a CID is
+// tag 42 over a byte string of 0x00 and the CID's bytes), written out here.
+function carHeader (cid) {
+  const text = (value) => [0x60 + value.length, ...Buffer.from(value, 'ascii')]
+  const link = Uint8Array.from([0x00, ...cid.bytes])
+  const bytesHead = link.length < 24 ? [0x40 + link.length] : link.length < 256 ? [0x58, link.length] : [0x59, link.length >> 8, link.length & 0xff]
+  return Uint8Array.from([0xa2, ...text('roots'), 0x81, 0xd8, 0x2a, ...bytesHead, ...link, ...text('version'), 0x01])
 }
 
 function responseFormat (url, req) {
@@ -79,7 +87,7 @@ async function sendCar (helia, cid, req, res) {
   const headers = { 'Content-Type': `${CAR}; version=1; order=dfs; dups=n`, ETag: `"${cid}.car"`, 'Cache-Control': IMMUTABLE, 'X-Content-Type-Options': 'nosniff' }
   res.writeHead(200, headers)
   if (req.method === 'HEAD') return res.end()
-  const header = dagCbor.encode({ roots: [cid], version: 1 })
+  const header = carHeader(cid)
   await write(res, varint(header.byteLength))
   await write(res, header)
   for (let step = first; !step.done; step = await blocks.next()) {
