@@ -48,6 +48,10 @@ def _bundled_arrays(dataset: DatasetSpec) -> tuple[npt.NDArray[np.float32], npt.
         return synthetic.tones()
     if dataset.name == "synthetic-motion":
         return synthetic.motion()
+    if dataset.name == "synthetic-faces":
+        from nnc.training.synthetic_faces import faces
+
+        return faces()
     if dataset.name != "sklearn-digits":
         raise TrainingError(f"dataset {dataset.name!r} is not a classification dataset")
     from sklearn.datasets import load_digits  # 1.4 s of imports: only for the tasks that use it
