@@ -153,7 +153,7 @@ class AcceptanceSpec(SpecSection):
     @classmethod
     def _check_threshold(cls, value: float, info: ValidationInfo) -> float:
         if info.data.get("metric") in HIGHER_IS_BETTER and value > 1.0:
-            raise PydanticCustomError("bad_threshold", "an {metric} threshold is at most 1.0",
+            raise PydanticCustomError("bad_threshold", "a threshold for {metric} (a fraction) is at most 1.0",
                                       {"metric": info.data.get("metric")})
         return value
 

@@ -63,7 +63,8 @@ def _render(face: dict[str, float], rng: np.random.Generator) -> npt.NDArray[np.
     gradient_x, gradient_y = rng.uniform(-0.015, 0.015), rng.uniform(-0.015, 0.015)
     light = rng.uniform(0.8, 1.15) + gradient_x * (x - centre) + gradient_y * (y - centre)
     image = image * light + rng.normal(0.0, 0.04, size=(SIZE, SIZE))
-    return np.clip(image, 0.0, 1.0)
+    clipped: npt.NDArray[np.float64] = np.clip(image, 0.0, 1.0)
+    return clipped
 
 
 def faces(identities: int = IDENTITIES, per_identity: int = IMAGES_PER_IDENTITY,
