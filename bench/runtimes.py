@@ -2,8 +2,8 @@
 (checkpoints, hash chain, digest, evaluation) adds to the framework's bare training step.
 
 For every installed runtime (and the `rwkv` model kind of `transformers`, the `cnn` kind of
-`jax`, `jax-cnn`, and the `face-embedding` kind of `torch`, each its own row), the example spec under examples/ is cut to `--steps` steps
-with a checkpoint every quarter, then, in the same run:
+`jax`, `jax-cnn`, and the `face-embedding` kind of `torch`, each its own row), the example spec
+under examples/ is cut to `--steps` steps with a checkpoint every quarter, then, in the same run:
 - bare: `time_steps`: the runtime's own optimisation step in a loop (model built, data loaded
   and the first step taken before the clock starts);
 - full: `train` in a fresh directory (data, model, checkpoints, chain, final evaluation, model file).

@@ -31,7 +31,7 @@ from torch import nn
 
 from nnc.errors import DatasetError
 from nnc.task import DATASET_SHAPES, FaceEmbeddingSpec, TaskSpec
-from nnc.training.data import SplitData, check_digest, dataset_digest
+from nnc.training.data import SplitData, check_digest, dataset_digest, identity_arrays
 from nnc.training.program import TrainData, full_weights
 from nnc.training.split import split_indices
 
@@ -101,14 +101,9 @@ def identity_split(labels: np.ndarray, seed: int, eval_fraction: float) -> tuple
 def load_faces(spec: TaskSpec, dataset_file: Path | None) -> SplitData:
     """The spec's identity images (the generated set, or `dataset_file`: its LFW-layout folder or
     .npz) checked against its digest and model, split by identity."""
-    from nnc.training.data import _bundled_arrays, _stored_arrays
-
     assert isinstance(spec.model, FaceEmbeddingSpec)
     dataset = spec.dataset
-    if dataset.uri is not None and dataset_file is None:
-        raise DatasetError(f"dataset {dataset.name!r} lives at {dataset.uri}: fetch it and pass the file")
-    inputs, labels = _stored_arrays(dataset, dataset_file) if dataset_file is not None else _bundled_arrays(dataset)
-    inputs = inputs.reshape(len(inputs), -1)
+    inputs, labels = identity_arrays(dataset, dataset_file)
     check_digest(dataset, lambda: dataset_digest(inputs, labels), dataset_file)
     n_inputs = DATASET_SHAPES[dataset.name].n_inputs
     if inputs.shape[1] != n_inputs:

@@ -114,6 +114,17 @@ def _load_arrays(dataset: DatasetSpec, dataset_file: Path | None = None,
     return inputs.reshape(len(inputs), -1), labels
 
 
+def identity_arrays(dataset: DatasetSpec, dataset_file: Path | None = None,
+                    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+    """As `_load_arrays`, but the labels are identities, not checked against the named dataset's
+    class count (a face set holds as many people as the requester's folder has: the model's
+    `identities` bounds them, `nnc.runtimes.face_embedding`)."""
+    if dataset.uri is not None and dataset_file is None:
+        raise TrainingError(f"dataset {dataset.name!r} lives at {dataset.uri}: fetch it and pass the file")
+    inputs, labels = _stored_arrays(dataset, dataset_file) if dataset_file is not None else _bundled_arrays(dataset)
+    return inputs.reshape(len(inputs), -1), labels
+
+
 def dataset_digest(inputs: npt.NDArray[np.float32], labels: npt.NDArray[np.int64]) -> str:
     """SHA-256 (hex) of the scaled inputs as float32 little-endian then the labels as int64 little-endian."""
     hasher = hashlib.sha256()

@@ -119,6 +119,21 @@ def test_the_example_learns_to_verify_strangers(tmp_path: Path) -> None:
     assert evaluate(looser, weights) > result.metric  # a looser FAR accepts more genuine pairs
 
 
+def test_a_collapsed_embedding_scores_nothing() -> None:
+    """A model that maps every face to the same point makes every pair, impostors included, as
+    similar as can be: ties at the threshold are rejected, so it verifies no one (scored 0 and
+    not accepted) rather than everyone."""
+    spec = case_spec("face-embedding")
+    runtime = runtime_for(spec)
+    data = runtime.load_data(spec)
+    weights = runtime.replay(spec, None, 0, data)
+    last = max(name for name in weights if name.startswith("features.") and name.endswith(".weight"))
+    collapsed = {**weights, last: torch.zeros_like(weights[last]),
+                 last.replace("weight", "bias"): torch.ones_like(weights[last.replace("weight", "bias")])}
+    metric = runtime.evaluate(spec, collapsed, data)
+    assert metric == 0.0 and spec.goal.quality(metric) == 0.0 and not spec.goal.accepts(metric)
+
+
 def write_lfw_folder(root: Path, people: int, images: int) -> Path:
     """`people` sub-folders named as LFW names them, each with `images` RGB PNGs of 40x40 (the
     decoder converts them to the model's 32x32 grey), cut from the generated faces."""
