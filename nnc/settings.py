@@ -31,7 +31,8 @@ DEFAULT_CONFIG_FILE = Path("nnc.toml")
 class Settings(BaseSettings):
     """Where the chain is, who we are on it, and where local state lives."""
 
-    model_config = SettingsConfigDict(env_prefix="NNC_", extra="forbid")
+    model_config = SettingsConfigDict(env_prefix="NNC_", extra="forbid", env_ignore_empty=True)
+    """An empty variable (`NNC_KEY_FILE=`) is an unset one, not the current directory."""
 
     rpc_url: str = "http://127.0.0.1:8545"
     private_key: SecretStr | None = None
@@ -98,19 +99,35 @@ class Settings(BaseSettings):
 
     def private_key_hex(self) -> str | None:
         """The signing key, from `private_key`, `keystore` (unlocked with its passphrase) or
-        `key_file`; None when none is set."""
+        `key_file`; None when none is set. Raises ConfigError naming the source when it holds no
+        private key (32 bytes of hex; the content itself is never shown)."""
         if self.private_key is not None:
-            return self.private_key.get_secret_value().strip()
+            return _checked_key(self.private_key.get_secret_value(), "private_key (NNC_PRIVATE_KEY)")
         if self.keystore is not None:
             from nnc.keystore import read_passphrase, unlock_keystore
 
             return unlock_keystore(self.keystore, read_passphrase(self.keystore, self.keystore_passphrase_file))
         if self.key_file is not None:
             try:
-                return self.key_file.read_text().strip()
-            except OSError as exc:
-                raise ConfigError(f"cannot read key_file {self.key_file}: {exc.strerror}") from exc
+                text = self.key_file.read_text()
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) else "not a text file"
+                raise ConfigError(f"cannot read key_file {self.key_file}: {reason}") from None
+            return _checked_key(text, f"key_file {self.key_file}")
         return None
+
+
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+def _checked_key(text: str, source: str) -> str:
+    """`text` stripped, when it is a private key: 64 hex digits, with or without 0x."""
+    key = text.strip()
+    digits = key[2:] if key[:2] in ("0x", "0X") else key
+    if len(digits) != 64 or not set(digits) <= _HEX_DIGITS:
+        raise ConfigError(f"{source} does not hold a private key (64 hex digits, optionally after 0x; "
+                          f"it holds {len(key)} other character(s))")
+    return key
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -79,7 +79,7 @@ class ChainClient:
                     f"but {settings.rpc_url} is chain {w3.eth.chain_id}")
         key = settings.private_key_hex()
         if need_account and key is None:
-            raise ConfigError("no signing key: set NNC_PRIVATE_KEY or key_file")
+            raise ConfigError("no signing key: set keystore (NNC_KEYSTORE), key_file (NNC_KEY_FILE) or NNC_PRIVATE_KEY")
         account = Account.from_key(key) if key else None
         return cls(w3, Artifacts(), deployment, account, settings.gas_multiplier)
 
@@ -112,7 +112,7 @@ class ChainClient:
     @property
     def address(self) -> ChecksumAddress:
         if self.account is None:
-            raise ConfigError("no signing key: set NNC_PRIVATE_KEY or key_file")
+            raise ConfigError("no signing key: set keystore (NNC_KEYSTORE), key_file (NNC_KEY_FILE) or NNC_PRIVATE_KEY")
         return self.account.address
 
     # -- transactions ----------------------------------------------------------------------
@@ -143,6 +143,12 @@ class ChainClient:
             }))
         except ContractLogicError as exc:
             raise self.decoder.decode(exc.data if isinstance(exc.data, str) else None, label) from None
+        except Web3RPCError as exc:
+            if "insufficient funds" in str(exc).lower():
+                held = self.w3.eth.get_balance(sender)
+                raise ChainError(f"{label}: {sender} holds {Web3.from_wei(held, 'ether')} ETH, not enough for the "
+                                 f"transaction's value ({Web3.from_wei(value, 'ether')} ETH) and gas") from None
+            raise
         return self._send(dict(tx), label, fn)
 
     def send_value(self, to: str, value: int) -> TxReceipt:
@@ -221,14 +227,17 @@ class ChainClient:
 
     def _explain_failure(self, receipt: TxReceipt, tx: dict[str, Any], label: str,
                          fn: ContractFunction | None) -> ChainError:
-        """Replays a failed transaction at its block to recover the revert data."""
+        """Replays a failed transaction to recover the revert data: on the state its block left
+        (which holds what made it fail when a transaction before it in the same block won a race:
+        a task assigned or cancelled meanwhile), then on the state before its block."""
         replay = {k: tx[k] for k in ("from", "to", "value", "data", "gas") if k in tx}
-        try:
-            self.w3.eth.call(replay, receipt["blockNumber"] - 1)  # type: ignore[arg-type]
-        except ContractLogicError as exc:
-            return self.decoder.decode(exc.data if isinstance(exc.data, str) else None, label)
-        except Web3RPCError:
-            pass
+        for block in (receipt["blockNumber"], receipt["blockNumber"] - 1):
+            try:
+                self.w3.eth.call(replay, block)  # type: ignore[arg-type]
+            except ContractLogicError as exc:
+                return self.decoder.decode(exc.data if isinstance(exc.data, str) else None, label)
+            except Web3RPCError:
+                pass
         return ChainError(f"{label}: transaction {receipt['transactionHash'].hex()} failed "
                           f"(gas used {receipt['gasUsed']} of {tx.get('gas')})")
 

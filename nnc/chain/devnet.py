@@ -36,23 +36,29 @@ class Anvil:
     process: subprocess.Popen[bytes] | None = None
     private_keys: list[str] = field(default_factory=list)
     addresses: list[str] = field(default_factory=list)
+    state_dir: Path | None = None  # the accounts file and the states anvil persists, while it runs
 
     @property
     def rpc_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 15.0) -> Anvil:
+        """Starts anvil; its accounts file and the old states it moves out of memory (anvil's own
+        default is ~/.foundry/anvil/tmp, left behind by every run) live in a directory of ours,
+        removed by `stop`."""
         self.port = self.port or free_port()
-        config_dir = Path(tempfile.mkdtemp(prefix="nnc-anvil-"))
+        self.state_dir = Path(tempfile.mkdtemp(prefix="nnc-anvil-"))
         try:
-            return self._start(config_dir / "anvil.json", timeout)
-        finally:  # the accounts are read: the file is not needed once anvil answers (or failed to)
-            shutil.rmtree(config_dir, ignore_errors=True)
+            return self._start(self.state_dir / "anvil.json", timeout)
+        except BaseException:
+            self.stop()
+            raise
 
     def _start(self, config_out: Path, timeout: float) -> Anvil:
+        assert self.state_dir is not None
         cmd = [str(anvil_binary()), "--port", str(self.port), "--chain-id", str(self.chain_id),
                "--accounts", str(self.accounts), "--balance", "10000", "--config-out", str(config_out),
-               "--silent", *self.extra_args]
+               "--cache-path", str(self.state_dir / "states"), "--silent", *self.extra_args]
         self.process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                         start_new_session=True)
         end = time.monotonic() + timeout
@@ -81,6 +87,9 @@ class Anvil:
     def stop(self) -> None:
         if stop_process_group(self.process):
             log.info("anvil on port %d stopped", self.port)
+        if self.state_dir is not None:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
+            self.state_dir = None
 
     def __enter__(self) -> Anvil:
         return self.start()

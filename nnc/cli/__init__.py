@@ -19,6 +19,7 @@ from nnc.cli.daemon_commands import oracle_group, worker_group
 from nnc.cli.data_commands import data_group
 from nnc.cli.devnet_commands import demo_cmd, devnet_group
 from nnc.cli.dispute_commands import dispute_group, verify_group
+from nnc.cli.global_options import global_option_arity, hoist
 from nnc.cli.key_commands import key_group
 from nnc.cli.model_commands import model_group
 from nnc.cli.node_commands import node_group
@@ -59,9 +60,17 @@ task_group.add_command(rerun_cmd)  # nnc task rerun ID
 
 
 def main() -> None:
-    """Console entry point: NNC errors become one line on stderr and exit status 1."""
+    """Console entry point: NNC errors become one line on stderr and exit status 1. A global option
+    given after the subcommand is taken as if given before it (`nnc.cli.global_options`)."""
+    args = sys.argv[1:]
     try:
-        cli.main(standalone_mode=False)
+        try:
+            cli.main(args, standalone_mode=False)
+        except click.NoSuchOption as exc:
+            arity = global_option_arity(cli)
+            if exc.option_name not in arity:
+                raise
+            cli.main(hoist(args, arity), standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)

@@ -4,7 +4,6 @@ and inspect it."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -12,6 +11,7 @@ import click
 from nnc.chain.profiles import NNT
 from nnc.cli.context import client_of, fmt_amount, store_of
 from nnc.cli.task_options import publish_options, task_terms_options
+from nnc.cli.times import chain_time
 from nnc.task import load_spec
 
 
@@ -164,8 +164,7 @@ def show_cmd(ctx: click.Context, pool: str) -> None:
     click.echo(f"  lead         {v.lead}")
     click.echo(f"  raised       {fmt_amount(v.total, v.token)} of target {fmt_amount(v.target, v.token)} "
                f"(a new funder brings at least {fmt_amount(v.min_contribution, v.token)})")
-    deadline = datetime.fromtimestamp(v.funding_deadline, UTC).isoformat(timespec="seconds")
-    click.echo(f"  funding      until {v.funding_deadline} ({deadline})")
+    click.echo(f"  funding      until {chain_time(v.funding_deadline, cofunding.client.block_timestamp())}")
     click.echo(f"  task         {v.task_id or '(not published)'}: spec 0x{v.terms.spec_digest.hex()} "
                f"({v.terms.spec_uri}), r={v.terms.replication}, collateral {v.terms.collateral / NNT:g} NNT")
     for f in v.funders:

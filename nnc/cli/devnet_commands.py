@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from nnc.chain.profiles import DEVNET_WARNING
+from nnc.chain.profiles import DEVNET_WARNING, ProtocolParams
 from nnc.cli.context import settings_of
+from nnc.cli.times import duration
 from nnc.daemon import StopFlag
 
 
@@ -44,6 +45,9 @@ def up_cmd(ctx: click.Context, nodes: int, port: int, storage: bool) -> None:
         for index, role in roles.items():
             click.echo(f"  {role:18} {devnet.address(index)}  NNC_KEY_FILE={devnet.key_file(index)}")
         click.echo(f"deployment file: {devnet.deployment_file}")
+        click.echo("windows (devnet profile: short, for trying things out; blocks are 1 s):")
+        for line in window_lines(devnet.params):
+            click.echo(f"  {line}")
         if storage:
             click.echo("storage settings (export them for `nnc` commands):")
             for key, value in devnet.storage_env().items():
@@ -52,6 +56,22 @@ def up_cmd(ctx: click.Context, nodes: int, port: int, storage: bool) -> None:
         while not stop.sleep(3600):
             pass
     click.echo("devnet stopped")
+
+
+def window_lines(p: ProtocolParams) -> list[str]:
+    """The deployment's waiting times, as a person planning a task reads them."""
+    return [
+        f"execution      a task's deadline at least {duration(p.min_execution_window)} after its assignment",
+        f"challenge      {duration(p.challenge_window)} after the results before a task settles",
+        f"snapshots      at most one every {duration(p.snapshot_interval)} per node",
+        f"unbonding      {duration(p.unbonding_delay)} from unstake to withdraw",
+        f"spot-check     a verifier reports within {duration(p.spot_check_report_window)}",
+        f"disputes       votes open after {p.dispute_voting_delay} block(s) and last {p.dispute_voting_period} blocks",
+        f"governance     votes open after {p.governor_voting_delay} block(s) and last {p.governor_voting_period} "
+        f"blocks, then a {duration(p.timelock_delay)} timelock",
+        f"rounds         at least {duration(p.round_min_duration)} each; a member replaceable after "
+        f"{p.round_max_missed} missed",
+    ]
 
 
 @click.command("demo")

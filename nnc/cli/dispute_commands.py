@@ -8,6 +8,7 @@ import click
 
 from nnc.chain.types import ETH
 from nnc.cli.context import client_of, fmt_amount, fmt_nnt, settings_of, store_of
+from nnc.cli.times import chain_time
 
 if TYPE_CHECKING:
     from nnc.chain.dispute import Arbitration, SpotCheck
@@ -161,11 +162,12 @@ def run_cmd(ctx: click.Context, task_id: int) -> None:
 @click.pass_context
 def show_check_cmd(ctx: click.Context, task_id: int) -> None:
     """Show TASK_ID's spot-check: status, pending draw, verifier and deadlines."""
-    c = spot_check_of(ctx).check(task_id)
+    spot_check = spot_check_of(ctx)
+    c = spot_check.check(task_id)
     if c.draw_pending:
         who = f"verifier draw pending on block {c.draw_block}"
     elif c.has_verifier:
-        who = f"verifier {c.verifier}, report due at {c.report_deadline}"
+        who = f"verifier {c.verifier}, report due {chain_time(c.report_deadline, spot_check.client.block_timestamp())}"
     else:
         who = "no verifier"
     what = f"{c.segments} segment(s)"
@@ -198,7 +200,8 @@ def draw_cmd(ctx: click.Context, task_id: int) -> None:
     spot_check.draw_verifier(task_id)
     c = spot_check.check(task_id)
     if c.has_verifier:
-        click.echo(f"task {task_id}: verifier {c.verifier} drawn, report due at {c.report_deadline}")
+        due = chain_time(c.report_deadline, spot_check.client.block_timestamp())
+        click.echo(f"task {task_id}: verifier {c.verifier} drawn, report due {due}")
     else:
         click.echo(f"task {task_id}: the committed block was too old, draw committed again to block {c.draw_block}")
 

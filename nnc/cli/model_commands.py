@@ -16,6 +16,7 @@ import click
 from nnc.chain.model_domains import DOMAINS
 from nnc.cli.context import client_of, settings_of, store_of
 from nnc.cli.rating_commands import claim_stake_cmd, rate_cmd, rating_lines, unrate_cmd
+from nnc.cli.times import chain_time
 from nnc.task.inference_spec import MAX_NEW_TOKENS, MAX_SEED
 
 if TYPE_CHECKING:
@@ -68,7 +69,8 @@ def show_cmd(ctx: click.Context, model_id: int) -> None:
     """Show a model's provenance, owners and shares, lineage up to the root, and children."""
     from nnc.chain.models import Models
 
-    models = Models(client_of(ctx, need_account=False))
+    client = client_of(ctx, need_account=False)
+    models = Models(client)
     m = models.model(model_id)
     meta = m.metadata
     click.echo(f"model {model_id}: {'verified by task ' + str(m.verified_by) if m.verified else 'unverified'}, "
@@ -85,7 +87,7 @@ def show_cmd(ctx: click.Context, model_id: int) -> None:
     program = "-" if not any(meta.program_digest) else f"0x{meta.program_digest.hex()} ({meta.program_uri or '-'})"
     click.echo(f"  program       {program}")
     click.echo(f"  dataset URI   {meta.dataset_uri or '-'}")
-    click.echo(f"  registrant    {m.registrant} at {m.registered_at}")
+    click.echo(f"  registrant    {m.registrant}, {chain_time(m.registered_at, client.block_timestamp())}")
     for owner in models.owners_of(model_id):
         click.echo(f"  owner         {owner.account}  {owner.share_bps / 100:g}%")
     lineage = models.lineage(model_id)

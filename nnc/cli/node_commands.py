@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from nnc.cli.context import client_of, fmt_nnt
+from nnc.cli.times import chain_time
 
 
 @click.group("node")
@@ -95,9 +96,12 @@ def status_cmd(ctx: click.Context, address: str | None) -> None:
     click.echo(f"{node.address}: hardware class {node.hardware_class}, profile 0x{node.profile_digest.hex()}")
     click.echo(f"  staked     {fmt_nnt(node.staked)} (locked {fmt_nnt(node.locked)}, "
                f"free {fmt_nnt(node.staked - node.locked)})")
-    click.echo(f"  unbonding  {fmt_nnt(node.unbonding)} (ready at {node.unbond_ready_at})")
+    now = client.block_timestamp()
+    ready = f" (ready {chain_time(node.unbond_ready_at, now)})" if node.unbonding else ""
+    click.echo(f"  unbonding  {fmt_nnt(node.unbonding)}{ready}")
     click.echo(f"  reputation {registry.reputation_of(node.address) / 100:g}%")
-    attested = f"{node.benchmark_score} (at {node.benchmark_attested_at})" if node.benchmark_attested_at else "none"
+    attested = (f"{node.benchmark_score} ({chain_time(node.benchmark_attested_at, now)})" if node.benchmark_attested_at
+                else "none")
     click.echo(f"  benchmark  {attested}")
     key = node.encryption_key.hex() if any(node.encryption_key) else "(none registered)"
     click.echo(f"  encryption key {key}")

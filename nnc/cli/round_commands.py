@@ -11,6 +11,7 @@ import click
 
 from nnc.cli.context import client_of, settings_of, store_of
 from nnc.cli.task_options import publish_options, task_terms_options
+from nnc.cli.times import duration
 
 if TYPE_CHECKING:
     from nnc.chain.client import ChainClient
@@ -86,7 +87,7 @@ def render_timeline(timeline: Timeline, compact: bool = False, check: CheckView 
                                 f"{book.refuted_round - 1}"}.get(book.status, "")
     lines = [f"task {book.task_id}: round book {book.status.name.lower()}{where}",
              f"  nodes {book.nodes} ({book.vacant} seat(s) open), {book.rounds} rounds of at most "
-             f"{book.round_duration} s, replaceable after {book.max_missed_rounds} missed, "
+             f"{duration(book.round_duration)}, replaceable after {book.max_missed_rounds} missed, "
              f"{book.total_contributed} contributed round(s)"]
     if check is not None:
         lines.append(_check_line(check))

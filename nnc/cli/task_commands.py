@@ -15,6 +15,7 @@ from nnc.cli.context import client_of, fmt_amount, settings_of, store_of
 from nnc.cli.progress import bytes_bar, stages_bar, steps_bar
 from nnc.cli.round_commands import echo_book_of
 from nnc.cli.task_options import publish_options, task_terms_options
+from nnc.cli.times import chain_time
 from nnc.errors import ChainUnavailableError
 from nnc.node.estimate import (
     DEFAULT_DRY_STEPS,
@@ -179,17 +180,18 @@ def status_cmd(ctx: click.Context, task_id: int) -> None:
     click.echo(f"  requester    {task.requester}")
     click.echo(f"  budget       {fmt_amount(task.budget, task.token)}")
     click.echo(f"  replication  {task.replication} (active {task.active}, submitted {task.submissions})")
+    now = client.block_timestamp()
     if task.tied:
-        click.echo(f"  tied         no strict majority: challenges until {task.challenge_ends_at}, then every "
-                   f"active replica is paid")
+        click.echo(f"  tied         no strict majority: challenges until {chain_time(task.challenge_ends_at, now)}, "
+                   f"then every active replica is paid")
     elif task.challenge_ends_at:
-        click.echo(f"  challenges   until {task.challenge_ends_at}")
+        click.echo(f"  challenges   until {chain_time(task.challenge_ends_at, now)}")
     scorer = ("unscored: neutral", "scored by the requester", "scored by an oracle", "set by arbitration")
     verdict = ", rejected: compute paid only" if task.rejected else ""
     click.echo(f"  compute      {task.compute_units} units, quality {task.quality_score / 100:g}% "
                f"({scorer[task.scored_by] if task.scored_by < len(scorer) else task.scored_by}{verdict})")
     click.echo(f"  collateral   {task.collateral / NNT:g} NNT per node")
-    click.echo(f"  deadlines    apply {task.apply_deadline}, results {task.deadline}")
+    click.echo(f"  deadlines    apply {chain_time(task.apply_deadline, now)}, results {chain_time(task.deadline, now)}")
     for node in market.assignees(task_id):
         digest = market.result_of(task_id, node)
         snapshot = market.latest_snapshot(task_id, node)

@@ -5,6 +5,8 @@ The prompts are the non-empty lines of the spec's text dataset, in order, each c
 prompt and what is generated fit the model's context. A batch of prompts of different lengths is
 left-padded: the padding is masked out of attention and positions count from each prompt's
 first byte, so a prompt generates the same tokens alone or in any batch (up to float rounding).
+A recurrent model (RWKV) has no attention mask to hide padding behind: its prompts are run in
+groups of equal length, unpadded, with the same result as alone.
 Decoding is greedy (the arg-max token at each step) unless the spec's `inference.sampling` asks
 for temperature / top-k sampling (`nnc.inference.sampling`): each prompt draws from its own
 generator seeded by the seed and the prompt, so the draws are deterministic too, replicas agree
@@ -20,7 +22,7 @@ from torch import nn
 
 from nnc.errors import DatasetError
 from nnc.inference.sampling import GREEDY, Sampling, next_tokens, prompt_generator
-from nnc.task import CausalLMSpec, TaskSpec
+from nnc.task import TaskSpec, TextLMSpec
 from nnc.training.text import corpus_bytes, text_digest
 
 PAD = -1
@@ -30,7 +32,7 @@ PAD = -1
 def prompt_tensor(spec: TaskSpec, dataset_file: Path | None = None) -> torch.Tensor:
     """The prompts as an int64 tensor (prompts × `context - max_new_tokens`), left-padded with
     `PAD`; checks the dataset's pinned digest as training does."""
-    assert isinstance(spec.model, CausalLMSpec) and spec.inference is not None
+    assert isinstance(spec.model, TextLMSpec) and spec.inference is not None
     assert spec.inference.max_new_tokens is not None
     raw = corpus_bytes(spec, dataset_file)
     if spec.dataset.digest is not None and text_digest(raw) != spec.dataset.digest:
@@ -44,9 +46,28 @@ def prompt_tensor(spec: TaskSpec, dataset_file: Path | None = None) -> torch.Ten
     return prompts
 
 
-def generate(module: nn.Module, prompts: torch.Tensor, new_tokens: int, sampling: Sampling = GREEDY) -> torch.Tensor:
+def generate(module: nn.Module, prompts: torch.Tensor, new_tokens: int, sampling: Sampling = GREEDY,
+             *, recurrent: bool = False) -> torch.Tensor:
     """`new_tokens` tokens picked by `sampling` (greedy by default) after each of `prompts`
-    (left-padded with `PAD`): (rows, new_tokens)."""
+    (left-padded with `PAD`): (rows, new_tokens). A `recurrent` model runs each length's prompts
+    apart, unpadded."""
+    if not recurrent:
+        return _generate_masked(module, prompts, new_tokens, sampling)
+    lengths = (prompts != PAD).sum(dim=1)
+    out = torch.empty((len(prompts), new_tokens), dtype=torch.int64)
+    for length in sorted(set(lengths.tolist())):
+        rows = (lengths == length).nonzero().flatten()
+        group = prompts[rows][:, prompts.shape[1] - length:]
+        generators = [] if sampling.greedy else [prompt_generator(sampling, row.tolist()) for row in group]
+        ids = group
+        for step in range(new_tokens):
+            token = next_tokens(module(input_ids=ids).logits[:, -1], sampling, generators)
+            out[rows, step] = token[:, 0]
+            ids = torch.cat([ids, token], dim=1)
+    return out
+
+
+def _generate_masked(module: nn.Module, prompts: torch.Tensor, new_tokens: int, sampling: Sampling) -> torch.Tensor:
     mask = (prompts != PAD).to(torch.int64)
     ids = prompts.clamp(min=0)
     generators = [] if sampling.greedy else [prompt_generator(sampling, row[row != PAD].tolist()) for row in prompts]

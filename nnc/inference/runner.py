@@ -31,7 +31,7 @@ from nnc.errors import DatasetError, TrainingError
 from nnc.inference.outputs import outputs_digest, shard_digest, shard_key, write_outputs
 from nnc.inference.weights import inference_weights
 from nnc.runtimes import builtin_program
-from nnc.task import TaskSpec
+from nnc.task import RwkvLMSpec, TaskSpec
 from nnc.task.inference_spec import InferenceSpec
 from nnc.training.data import load_inputs
 from nnc.training.device import training_device
@@ -112,7 +112,8 @@ def load_model(spec: TaskSpec, files: ProgramFiles, dataset_file: Path | None) -
 
         new_tokens, sampling = inference.max_new_tokens or 0, spec_sampling(spec)
         inputs = prompt_tensor(spec, dataset_file)
-        predict = predict or (lambda m, batch: generate(m, batch, new_tokens, sampling))  # noqa: E731
+        recurrent = isinstance(spec.model, RwkvLMSpec)
+        predict = predict or (lambda m, batch: generate(m, batch, new_tokens, sampling, recurrent=recurrent))  # noqa: E731
     elif load is None:
         inputs = torch.from_numpy(load_inputs(spec, dataset_file))
     else:

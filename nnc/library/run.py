@@ -1,6 +1,6 @@
 """A trained model loaded for predictions, outside any task: built by the runtime that trained it
 (from the spec that made it), its weights put in, in eval mode. A classifier (`mlp`, `cnn`) gives
-classes and scores for inputs; a causal LM (`causal-lm`, with or without a LoRA) generates bytes
+classes and scores for inputs; a causal LM (`causal-lm`, with or without a LoRA, or `rwkv`) generates bytes
 from a prompt (`nnc.inference.sampling`: temperature, top-k, seed). Imports torch and the model's
 framework: import this module only where a model runs.
 
@@ -28,8 +28,8 @@ from nnc.task import DATASET_SHAPES, TaskSpec
 from nnc.training.init_weights import with_init
 from nnc.training.program_package import ProgramFiles
 
-RUNNABLE_KINDS: Final = frozenset({"mlp", "cnn", "causal-lm"})
-"""The model kinds `load_model` builds: classifiers and causal LMs."""
+RUNNABLE_KINDS: Final = frozenset({"mlp", "cnn", "causal-lm", "rwkv"})
+"""The model kinds `load_model` builds: classifiers and causal LMs (GPT-2 and RWKV)."""
 IMAGE_SUFFIXES: Final = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 
 

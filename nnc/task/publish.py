@@ -131,6 +131,7 @@ def publish_task(client: ChainClient, store: Store, spec: TaskSpec, options: Pub
                            f"window ({need} s) after the apply window ({options.apply_window} s)")
     book = RoundBook(client) if spec.parallel is not None else None
     duration = check_rounds(spec, options, book.min_round_duration()) if book is not None else 0
+    check_funds(client, options.token, options.budget)
     data = canonical_json(spec)
     spec_uri = store.put_bytes(data)
     now = client.block_timestamp()
@@ -146,6 +147,26 @@ def publish_task(client: ChainClient, store: Store, spec: TaskSpec, options: Pub
         assert spec.parallel is not None
         book.open(task_id, spec.parallel.nodes, spec.parallel.rounds, duration)
     return task_id, spec_uri
+
+
+def check_funds(client: ChainClient, token: str, budget: int) -> None:
+    """Raises PublishError when the signer holds less `token` (ETH: its address's balance) than
+    `budget`, before anything is stored or sent."""
+    if int(token, 16) == 0:
+        held, name, decimals = int(client.w3.eth.get_balance(client.address)), "ETH", 18
+    else:
+        erc20 = client.at("NNToken", token)  # any ERC-20 ABI will do
+        held = int(erc20.functions.balanceOf(client.address).call())
+        name, decimals = str(erc20.functions.symbol().call()), int(erc20.functions.decimals().call())
+    if held < budget:
+        raise PublishError(f"the budget ({_whole(budget, decimals)} {name}) is more than {client.address} holds "
+                           f"({_whole(held, decimals)} {name})")
+
+
+def _whole(amount: int, decimals: int) -> str:
+    """`amount` smallest units as a decimal number of whole tokens ('1.5')."""
+    text = f"{Decimal(amount).scaleb(-decimals):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def published_spec(market: Market, store: Store, task_id: int) -> tuple[str, TaskSpec]:

@@ -30,7 +30,7 @@ from nnc.errors import TaskSpecError
 from nnc.task.datasets import CUSTOM_DATASET, DATASET_SHAPES, DatasetName, dataset_kind
 from nnc.task.inference_spec import InferenceSpec
 from nnc.task.library_spec import LibrarySpec
-from nnc.task.model_specs import AnyModelSpec, CausalLMSpec, FaceEmbeddingSpec, ProgramModelSpec, SpecSection, UNetSpec
+from nnc.task.model_specs import AnyModelSpec, FaceEmbeddingSpec, ProgramModelSpec, SpecSection, TextLMSpec, UNetSpec
 from nnc.task.parallel_spec import ParallelSpec
 from nnc.task.program_spec import INIT_FRAMEWORKS, BaseModelSpec, InitSpec, ProgramSpec
 
@@ -408,11 +408,11 @@ class TaskSpec(SpecSection):
             return f"cannot give {outputs} of model.kind {self.model.kind!r} (a classifier does: 'mlp' or 'cnn')"
         if outputs in ("logits", "classes") and dataset_kind(self.dataset.name) != "classification":
             return f"cannot classify the text dataset {self.dataset.name!r} (a classification dataset holds the inputs)"
-        if outputs == "tokens" and (self.framework != "transformers" or not isinstance(self.model, CausalLMSpec)):
-            return "cannot generate tokens (framework 'transformers' with a model.kind 'causal-lm' does)"
+        if outputs == "tokens" and (self.framework != "transformers" or not isinstance(self.model, TextLMSpec)):
+            return "cannot generate tokens (framework 'transformers' with a model.kind 'causal-lm' or 'rwkv' does)"
         if outputs == "tokens" and dataset_kind(self.dataset.name) != "text":
             return f"generates from the lines of a text dataset, not {self.dataset.name!r}"
-        if isinstance(self.model, CausalLMSpec) and (self.inference.max_new_tokens or 0) >= self.model.context:
+        if isinstance(self.model, TextLMSpec) and (self.inference.max_new_tokens or 0) >= self.model.context:
             return (f"cannot generate {self.inference.max_new_tokens} tokens within a context of "
                     f"{self.model.context} (leave room for the prompt)")
         return None

@@ -35,7 +35,7 @@ from nnc.verification.verifier import Verifier
 from nnc.worker.intake import fetch_spec
 from nnc.worker.node import Node
 from nnc.worker.privacy import model_recipients, seal_model
-from nnc.worker.reporting import SnapshotPoster, abandon_reason
+from nnc.worker.reporting import SnapshotPoster, TaskClosedError, abandon_reason
 from nnc.worker.rounds import Rounds
 from nnc.worker.sandboxed_training import run_training
 from nnc.worker.state import Phase
@@ -130,6 +130,10 @@ class Execution:
             n.state.set(task_id, Phase.ASSIGNED, spec_uri=record.spec_uri,
                         result_digest="0x" + result_digest.hex(), result_uri=result_uri)
             _, salt = n.market.submit_result(task_id, result_digest, result_uri)
+        except TaskClosedError as exc:  # nothing to give up: the chain closed the task
+            log.warning("%s", exc)
+            n.state.set(task_id, Phase.FAILED, str(exc), spec_uri=record.spec_uri)
+            return
         except (NNCError, OSError) as exc:
             if isinstance(exc, (*TRANSIENT_ERRORS, ServiceUnavailableError)):
                 raise  # waited out with back-off; the task stays assigned and resumes from its checkpoints

@@ -12,6 +12,7 @@ from nnc.errors import (
     ContractRevertError,
     DecryptionError,
     IntegrityError,
+    NNCError,
     ResourceLimitError,
     TaskSpecError,
     TrainingError,
@@ -39,12 +40,18 @@ def abandon_reason(exc: BaseException) -> AbandonReason:
     return AbandonReason.NODE_FAULT
 
 
+class TaskClosedError(NNCError):
+    """The task left Assigned/Running (its deadline passed, or it expired) while this node
+    worked on it: nothing it computes now can be submitted."""
+
+
 class SnapshotPoster:
     """Posts checkpoint-chain heads on-chain as training goes, within the contract's rate limit.
 
     A checkpoint that comes sooner than the minimum interval after the last post is skipped (the
     final head is committed by the result anyway); steps already posted before a restart are
-    skipped too. A refused snapshot is logged, never fatal to the training.
+    skipped too. A refused snapshot is logged and the training goes on, unless the task is no
+    longer runnable (past its deadline, expired): then `TaskClosedError` stops it at that checkpoint.
     """
 
     def __init__(self, market: Market, task_id: int, node: str) -> None:
@@ -55,9 +62,13 @@ class SnapshotPoster:
         self.last_step = latest.step
         self.last_at = latest.posted_at
         self.interval = market.settlement_params().min_snapshot_interval
+        self.deadline = market.task(task_id).deadline
 
     def post(self, checkpoint: Checkpoint) -> None:
         now = self.market.client.block_timestamp()
+        if now > self.deadline:
+            raise TaskClosedError(f"task {self.task_id}: its deadline passed at step {checkpoint.step}: "
+                                  f"training stopped")
         due = self.last_at == 0 or now >= self.last_at + self.interval
         if checkpoint.step <= self.last_step or not due:
             log.debug("task %d: checkpoint step %d not posted (rate limit)", self.task_id, checkpoint.step)
@@ -65,6 +76,10 @@ class SnapshotPoster:
         try:
             self.market.post_snapshot(self.task_id, checkpoint.step, bytes.fromhex(checkpoint.chain_head))
         except ContractRevertError as exc:
+            if exc.name in ("InvalidStatus", "DeadlinePassed"):
+                status = self.market.task(self.task_id).status.name.lower()
+                raise TaskClosedError(f"task {self.task_id}: {status} at step {checkpoint.step} (snapshot refused: "
+                                      f"{exc.name}): training stopped") from None
             level = logging.DEBUG if exc.name == "SnapshotTooSoon" else logging.WARNING
             log.log(level, "task %d: snapshot at step %d refused: %s", self.task_id, checkpoint.step, exc)
             return

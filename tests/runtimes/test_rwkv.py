@@ -109,3 +109,42 @@ def test_compute_units_price_what_a_training_step_computes() -> None:
             program.loss(model, data, batch, 1).backward()  # type: ignore[no-untyped-call]
     priced = compute_units(one_step) * 1_000_000
     assert 0.999 < priced / counter.get_total_flops() < 1.001  # torch counts the matmuls, as rwkv_macs does
+
+
+def test_an_rwkv_generates_alike_batched_alone_and_through_model_run(reference: TrainingResult,
+                                                                   tmp_path: Path) -> None:
+    """An RWKV has no attention mask to hide left padding behind: an inference task runs its
+    prompts by length, unpadded, and each prompt's draws equal `nnc model run`'s for it alone."""
+    import numpy as np
+    from safetensors.torch import save_file
+
+    from nnc.inference import read_outputs, run_inference
+    from nnc.inference.generation import prompt_tensor
+    from nnc.inference.sampling import Sampling, sample
+    from nnc.library.run import generate, load_model
+    from nnc.storage import sha256_file
+    from nnc.training.program_package import ProgramFiles
+
+    spec = small_spec()
+    weights = torch.load(reference.model_path, weights_only=True)
+    module = load_model(spec, weights)
+    stored = tmp_path / "rwkv.safetensors"
+    save_file({k: v.contiguous() for k, v in weights.items()}, str(stored))
+    corpus = tmp_path / "prompts.txt"
+    corpus.write_bytes(b"a\nover it\nxy\nthe quick\n")  # left-padded to 10 in one batch
+    document = {**json.loads(EXAMPLE.read_text()), "model": spec.model.model_dump()}
+    document.pop("training"), document.pop("acceptance")
+    document.update({
+        "dataset": {"name": "tiny-text", "eval_fraction": 0.2, "uri": "local://prompts"},
+        "init": {"uri": "local://rwkv", "format": "safetensors", "digest": sha256_file(stored)},
+        "inference": {"inputs": 4, "batch_size": 4, "shard_size": 4, "outputs": "tokens", "max_new_tokens": 6,
+                      "sampling": {"temperature": 1.0, "seed": 0}}})
+    task = parse_spec(document)
+    ran = run_inference(task, tmp_path / "run", dataset_file=corpus, files=ProgramFiles(init=stored))
+    tokens = np.concatenate(read_outputs(ran.outputs_path, task.inference))  # type: ignore[arg-type]
+    chosen = Sampling(1.0, None, 0)
+    for row, prompt in enumerate(prompt_tensor(task, corpus)):
+        alone = prompt[prompt >= 0].tolist()
+        assert sample(module, alone, 16, 6, chosen) == tokens[row].tolist()
+    text = generate(module, spec, b"the ", 6, temperature=1.0, seed=0)
+    assert len(text) == 6 and text == bytes(sample(module, list(b"the "), 16, 6, chosen))

@@ -59,3 +59,27 @@ def test_domain_template_trains_to_acceptance(name: str, tmp_path: Path) -> None
     assert spec.dataset.name == DOMAINS[name]
     result = train(spec, tmp_path, node=NODE)
     assert result.accepted, f"{name}: {spec.acceptance.metric} {result.metric} misses {spec.acceptance.threshold}"
+
+
+TRAINED_ELSEWHERE = {
+    "digits-mlp-jax.json": "tests/runtimes/test_jax_classifier.py",
+    "digits-cnn-jax.json": "tests/runtimes/test_jax_cnn.py",
+    "text-generation-transformers.json": "tests/runtimes/test_generation.py",
+    "text-generation-rwkv.json": "tests/runtimes/test_rwkv.py", "program-resnet-cnn.json": "tests/programs",
+}
+"""Examples whose training to acceptance is tested with their runtime's own tests."""
+RUNTIME_TEMPLATES = ["digits-mlp.json", "text-lora-peft.json", "image-generation-lora-diffusers.json"]
+
+
+def test_every_training_example_is_trained_to_its_acceptance_by_some_test() -> None:
+    trains = {path.name for path in EXAMPLES if load_spec(path).inference is None and load_spec(path).acceptance}
+    # a fine-tuning of a registered model needs the library: tests/e2e/test_model_library_flow.py runs that flow
+    library = {name for name in trains if "from-library" in name}
+    assert trains - library == set(DOMAINS) | set(TRAINED_ELSEWHERE) | set(RUNTIME_TEMPLATES)
+
+
+@pytest.mark.parametrize("name", RUNTIME_TEMPLATES)
+def test_runtime_template_trains_to_acceptance(name: str, tmp_path: Path) -> None:
+    spec = load_spec(Path(__file__).parents[2] / "examples" / name)
+    result = train(spec, tmp_path, node=NODE)
+    assert result.accepted, f"{name}: {spec.acceptance.metric} {result.metric} misses {spec.acceptance.threshold}"
