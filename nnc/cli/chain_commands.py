@@ -40,6 +40,7 @@ def deploy_cmd(ctx: click.Context, profile: str) -> None:
     from nnc.chain.build import build_artifacts
     from nnc.chain.client import ChainClient
     from nnc.chain.deploy import deploy_protocol
+    from nnc.chain.deployment_folder import deployment_folder, write_deployment_folder
 
     settings = settings_of(ctx)
     params = profile_params(profile)
@@ -54,7 +55,9 @@ def deploy_cmd(ctx: click.Context, profile: str) -> None:
         click.echo(f"{name:18} {address}")
     for name, address in deployment.libraries.items():
         click.echo(f"{name:18} {address} (library, linked into the market)")
-    click.echo(f"deployment written to {settings.resolved_deployment_file}")
+    folder = write_deployment_folder(deployment_folder(settings.data_dir, deployment.chain_id), deployment,
+                                     client.artifacts, params)
+    click.echo(f"deployment written to {settings.resolved_deployment_file}; ABIs, blocks and parameters in {folder}")
 
 
 @click.command("claim")
