@@ -22,7 +22,7 @@ LINES: Mapping[str, str] = {
     "TaskStatusChanged": "{task} is now {to}",
     "NodeApplied": "{task}: node {node} applied",
     "TaskAssigned": "{task} assigned to {nodes}",
-    "ResultSubmitted": "{task}: node {node} committed result {resultDigest}",
+    "ResultSubmitted": "{task}: node {node} committed result {agreementKey}",
     "ResultRevealed": "{task}: node {node} revealed its model at {resultURI}",
     "ResultCommitted": ("{task}: node {node}'s zk proof verified on-chain (commitment {commitment}, "
                         "agreement tag {agreementTag})"),

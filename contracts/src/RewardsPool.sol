@@ -78,7 +78,7 @@ contract RewardsPool is IRewardsPool, BoundRoles, ReentrancyGuard, Versioned {
         if (amount == 0) revert NothingToClaim(msg.sender);
         claimable[msg.sender] = 0;
         totalClaimable -= amount;
-        emit Claimed(msg.sender, amount);
+        emit Claimed(msg.sender, address(nnt), amount);
         nnt.safeTransfer(msg.sender, amount);
     }
 

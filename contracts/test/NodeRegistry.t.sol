@@ -370,7 +370,7 @@ contract NodeRegistryTest is Base {
         assertEq(registry.claimable(recipient), 100e18);
 
         vm.expectEmit(true, true, true, true, address(registry));
-        emit INodeRegistry.Claimed(recipient, 100e18);
+        emit INodeRegistry.Claimed(recipient, address(nnt), 100e18);
         vm.prank(recipient);
         registry.claim();
         assertEq(nnt.balanceOf(recipient), 100e18);

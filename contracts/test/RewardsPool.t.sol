@@ -119,7 +119,7 @@ contract RewardsPoolTest is Base {
         pool.grant(node, 1, 4e18);
         pool.grant(node, 2, 1e18);
         vm.expectEmit(true, true, true, true, address(pool));
-        emit IRewardsPool.Claimed(node, 5e18);
+        emit IRewardsPool.Claimed(node, address(nnt), 5e18);
         vm.prank(node);
         pool.claim();
         assertEq(nnt.balanceOf(node), 5e18);

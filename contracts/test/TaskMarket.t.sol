@@ -624,6 +624,11 @@ contract TaskMarketTest is Fixture {
         _apply(id, 4);
         address[] memory expected = new address[](3);
         (expected[0], expected[1], expected[2]) = (nodes[0], nodes[1], nodes[2]);
+        for (uint256 i; i < 3; ++i) {
+            // one per node, filterable by its address, with the price it was assigned at
+            vm.expectEmit(true, true, true, true, address(market));
+            emit ITaskMarket.NodeAssigned(id, expected[i], 0);
+        }
         vm.expectEmit(true, true, true, true, address(market));
         emit ITaskMarket.TaskAssigned(id, expected);
         vm.expectEmit(true, true, true, true, address(market));

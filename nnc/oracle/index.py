@@ -245,7 +245,7 @@ class EventIndex:
     def _result_submitted(self, task_id: int, e: ChainEvent) -> None:
         """A commitment: where the model lives is revealed later."""
         self.db.execute("UPDATE task_nodes SET result_digest = ? WHERE task_id = ? AND node = ?",
-                        (e.args["resultDigest"], task_id, e.args["node"].lower()))
+                        (e.args["agreementKey"], task_id, e.args["node"].lower()))
         self.db.execute("UPDATE tasks SET submissions = submissions + 1 WHERE task_id = ?", (task_id,))
 
     def _result_revealed(self, task_id: int, e: ChainEvent) -> None:
@@ -257,7 +257,7 @@ class EventIndex:
 
     def _task_settled(self, task_id: int, e: ChainEvent) -> None:
         a = e.args
-        self._update_task(task_id, e.block_number, result_digest=a["resultDigest"], paid=str(a["paid"]),
+        self._update_task(task_id, e.block_number, result_digest=a["agreementKey"], paid=str(a["paid"]),
                           fee=str(a["fee"]), refund=str(a["refund"]))
 
     def _quality_reported(self, task_id: int, e: ChainEvent) -> None:

@@ -26,7 +26,7 @@ def test_amounts_are_whole_tokens_and_statuses_words() -> None:
 
 
 def test_digests_are_shortened_and_addresses_kept() -> None:
-    line = describe(event("ResultSubmitted", taskId=1, node=NODE, resultDigest=b"\x12" * 32))
+    line = describe(event("ResultSubmitted", taskId=1, node=NODE, agreementKey=b"\x12" * 32))
     assert line == f"task 1: node {NODE} committed result 0x121212121212…"
     assert describe(event("TaskAssigned", taskId=1, nodes=[NODE, NODE])) == f"task 1 assigned to {NODE}, {NODE}"
 

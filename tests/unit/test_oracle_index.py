@@ -42,7 +42,7 @@ def task_log() -> Log:
     log("TaskAssigned", nodes=[A, B, C])
     status(log, TaskStatus.ASSIGNED, TaskStatus.PUBLISHED)
     for node, digest in ((A, "0x" + "01" * 32), (B, "0x" + "02" * 32)):
-        log("ResultSubmitted", node=node, resultDigest=digest)
+        log("ResultSubmitted", node=node, agreementKey=digest)
     log("NodeMissed", node=C, slashed=10)
     bond(log, C, Bond.SLASHED, Bond.LOCKED)
     status(log, TaskStatus.SUBMITTED, TaskStatus.ASSIGNED)

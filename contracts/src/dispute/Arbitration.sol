@@ -179,7 +179,7 @@ contract Arbitration is IArbitration, AccessControl, ReentrancyGuard, Versioned 
         uint256 amount = claimable[msg.sender];
         if (amount == 0) revert NothingToClaim(msg.sender);
         claimable[msg.sender] = 0;
-        emit Claimed(msg.sender, amount);
+        emit Claimed(msg.sender, address(nnt), amount);
         nnt.safeTransfer(msg.sender, amount);
     }
 

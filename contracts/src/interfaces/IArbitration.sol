@@ -81,7 +81,8 @@ interface IArbitration {
     event VoteCast(uint256 indexed disputeId, address indexed voter, bool slash, uint256 weight);
     event DisputeResolved(uint256 indexed disputeId, bool slashed, uint256 slashVotes, uint256 releaseVotes);
     event Credited(uint256 indexed disputeId, address indexed account, uint256 amount);
-    event Claimed(address indexed account, uint256 amount);
+    /// @notice `account` withdrew `amount` of `token` (NNT here), the same shape in every contract that pays out.
+    event Claimed(address indexed account, address indexed token, uint256 amount);
     event ParamsSet(Params params);
     event TreasurySet(address treasury);
 

@@ -34,7 +34,8 @@ interface INodeRegistry is IBoundRoles {
     event CollateralLocked(address indexed node, uint256 indexed taskId, uint256 amount);
     event CollateralReleased(address indexed node, uint256 indexed taskId, uint256 amount);
     event CollateralSlashed(address indexed node, uint256 indexed taskId, uint256 amount, address indexed recipient);
-    event Claimed(address indexed account, uint256 amount);
+    /// @notice `account` withdrew `amount` of `token` (NNT here), the same shape in every contract that pays out.
+    event Claimed(address indexed account, address indexed token, uint256 amount);
     event MinStakeSet(uint256 minStake);
     event PriceSet(address indexed node, address indexed token, uint256 pricePerComputeUnit);
     event BenchmarkAttested(address indexed node, address indexed oracle, uint32 score, bytes32 profileDigest);

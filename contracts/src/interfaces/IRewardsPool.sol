@@ -13,7 +13,8 @@ interface IRewardsPool is IBoundRoles {
     event Funded(address indexed from, uint256 amount);
     event RewarderBound(address indexed rewarder);
     event Granted(address indexed node, uint256 indexed taskId, uint256 requested, uint256 granted);
-    event Claimed(address indexed account, uint256 amount);
+    /// @notice `account` withdrew `amount` of `token` (NNT here), the same shape in every contract that pays out.
+    event Claimed(address indexed account, address indexed token, uint256 amount);
 
     error ZeroAmount();
     error NothingToClaim(address account);

@@ -95,14 +95,15 @@ interface ISpotCheck {
     event RoundRefutedByCheck(uint256 indexed taskId, address indexed node, uint16 round, uint256 disputeId);
     event VerifierReplaced(uint256 indexed taskId, address indexed late, uint64 targetBlock);
     event VerificationReported(
-        uint256 indexed taskId, address indexed verifier, bool passed, string reportURI, uint256 disputeId
+        uint256 indexed taskId, address indexed verifier, bool passed, string reportURI, uint256 indexed disputeId
     );
     /// @notice The check timed out without a report: the task went back to Submitted and `fee`
     ///         was credited to `requester`. `late` is the drawn verifier that did not report (or zero).
     event VerificationLapsed(uint256 indexed taskId, address indexed requester, address indexed late, uint256 fee);
     /// @notice The task ended without a verification: `fee` was credited back to `requester`.
     event FeeRefunded(uint256 indexed taskId, address indexed requester, uint256 fee);
-    event Claimed(address indexed account, uint256 amount);
+    /// @notice `account` withdrew `amount` of `token` (zero: ETH), the same shape in every contract that pays out.
+    event Claimed(address indexed account, address indexed token, uint256 amount);
     event ReportWindowSet(uint64 reportWindow);
     event VerificationTimeoutSet(uint64 verificationTimeout);
 

@@ -171,13 +171,19 @@ interface ITaskMarket is IBoundRoles {
     ///         went to the treasury.
     event ApplicantDropped(uint256 indexed taskId, address indexed node, uint256 forfeited);
     event TaskAssigned(uint256 indexed taskId, address[] nodes);
-    /// @notice `node` committed its result (a digest or an agreement tag). Where the model lives
-    ///         is revealed only once every active result is in (`ResultRevealed`), so no replica
-    ///         can copy another's.
-    event ResultSubmitted(uint256 indexed taskId, address indexed node, bytes32 resultDigest);
+    /// @notice `node` was assigned `taskId` at `price` per compute unit (one event per node of
+    ///         `TaskAssigned`, so that a node's assignments can be filtered by its address).
+    event NodeAssigned(uint256 indexed taskId, address indexed node, uint256 price);
+    /// @notice `node` committed its result. `agreementKey` is what replicas must agree on: the
+    ///         model digest, or for a task with result proofs the agreement tag (a Poseidon hash of
+    ///         the task and the digest, which hides the digest). Where the model lives is revealed
+    ///         only once every active result is in (`ResultRevealed`), so no replica can copy another's.
+    event ResultSubmitted(uint256 indexed taskId, address indexed node, bytes32 agreementKey);
     event ResultRevealed(uint256 indexed taskId, address indexed node, string resultURI);
     event NodePaid(uint256 indexed taskId, address indexed node, uint256 amount);
-    event TaskSettled(uint256 indexed taskId, bytes32 resultDigest, uint256 paid, uint256 fee, uint256 refund);
+    /// @notice Settled: `agreementKey` is the winning result (a model digest, or an agreement tag
+    ///         for a task with result proofs; see `ResultSubmitted`).
+    event TaskSettled(uint256 indexed taskId, bytes32 agreementKey, uint256 paid, uint256 fee, uint256 refund);
     /// @notice No strict majority among the active results: challenges are open until `endsAt`.
     event TaskTied(uint256 indexed taskId, uint64 endsAt);
     event TaskCancelled(uint256 indexed taskId, uint256 refund);

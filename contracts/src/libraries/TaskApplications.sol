@@ -96,6 +96,7 @@ library TaskApplications {
             p.assigned = true;
             p.price = prices[at];
             assignees.push(node);
+            emit ITaskMarket.NodeAssigned(taskId, node, prices[at]);
         }
         t.assignedAt = uint64(block.timestamp);
         // forge-lint: disable-next-line(unsafe-typecast)

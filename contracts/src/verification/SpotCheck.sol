@@ -265,7 +265,7 @@ contract SpotCheck is ISpotCheck, AccessControl, ReentrancyGuard, Versioned {
         uint256 amount = claimable[msg.sender];
         if (amount == 0) revert NothingToClaim(msg.sender);
         claimable[msg.sender] = 0;
-        emit Claimed(msg.sender, amount);
+        emit Claimed(msg.sender, address(0), amount);
         (bool ok,) = msg.sender.call{value: amount}("");
         if (!ok) revert EthTransferFailed(msg.sender, amount);
     }

@@ -22,7 +22,7 @@ function describe(e, symbol) {
     case 'CollateralLocked': return `${amount(a.amount, 'NNT')} collateral of ${short(a.node)} locked`;
     case 'CollateralReleased': return `${amount(a.amount, 'NNT')} collateral of ${short(a.node)} released`;
     case 'SnapshotPosted': return `${short(a.node)} snapshot at step ${a.step}`;
-    case 'ResultSubmitted': return `${short(a.node)} submitted result ${a.resultDigest.slice(0, 12)}…`;
+    case 'ResultSubmitted': return `${short(a.node)} submitted result ${a.agreementKey.slice(0, 12)}…`;
     case 'QualityReported': return `quality ${Number(a.score) / 100}% reported`;
     case 'NodePaid': return `${short(a.node)} paid ${amount(a.amount, symbol)}`;
     case 'BonusGranted': return `${short(a.node)} granted a bonus of ${amount(a.amount, 'NNT')}`;
