@@ -121,6 +121,8 @@ def deploy_protocol(client: ChainClient, params: ProtocolParams = DEVNET) -> Dep
                                        before_handover=cofunding))
     created = {name: client.deployed_at[address] for name, address in {**addresses, **client.libraries}.items()
                if address in client.deployed_at}
+    # a resumed deployment (nnc.chain.deploy_journal) starts at its first contract, not at this run
+    start_block = min([block for block, _ in created.values()] or [start_block])
     deployment = Deployment(chain_id=client.w3.eth.chain_id, start_block=start_block, deployer=deployer,
                             addresses=addresses, libraries=dict(client.libraries), profile=params.profile,
                             blocks={name: block for name, (block, _) in created.items()},

@@ -40,6 +40,7 @@ def deploy_cmd(ctx: click.Context, profile: str) -> None:
     from nnc.chain.build import build_artifacts
     from nnc.chain.client import ChainClient
     from nnc.chain.deploy import deploy_protocol
+    from nnc.chain.deploy_journal import DeployJournal
     from nnc.chain.deployment_folder import deployment_folder, write_deployment_folder
 
     settings = settings_of(ctx)
@@ -48,15 +49,20 @@ def deploy_cmd(ctx: click.Context, profile: str) -> None:
         click.secho(DEVNET_WARNING, fg="yellow", bold=True)
     build_artifacts()
     client = ChainClient.from_settings(settings, need_deployment=False)
+    folder = deployment_folder(settings.data_dir, client.w3.eth.chain_id)
+    journal = DeployJournal(folder / "journal.json", client.w3.eth.chain_id, client.address, params)
+    journal.attach(client)  # resumable: the steps of an interrupted run are not sent again
     deployment = deploy_protocol(client, params)
+    journal.mark_complete()
+    click.echo(f"{journal.sent} step(s) sent now, {journal.replayed} done by an earlier run "
+               f"(journal {journal.path})")
     deployment.save(settings.resolved_deployment_file)
     click.echo(f"profile {profile}: every admin role held by the timelock, the deployer holds none")
     for name, address in deployment.addresses.items():
         click.echo(f"{name:18} {address}")
     for name, address in deployment.libraries.items():
         click.echo(f"{name:18} {address} (library, linked into the market)")
-    folder = write_deployment_folder(deployment_folder(settings.data_dir, deployment.chain_id), deployment,
-                                     client.artifacts, params)
+    write_deployment_folder(folder, deployment, client.artifacts, params)
     click.echo(f"deployment written to {settings.resolved_deployment_file}; ABIs, blocks and parameters in {folder}")
 
 
