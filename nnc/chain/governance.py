@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
@@ -119,6 +120,20 @@ class ProposalState(IntEnum):
     EXECUTED = 7
 
 
+@dataclass(frozen=True)
+class ProposalRecord:
+    """A proposal as created: its calls, description and voting window (in blocks)."""
+
+    proposal_id: int
+    proposer: str
+    targets: list[str]
+    values: list[int]
+    calldatas: list[bytes]
+    description: str
+    vote_start: int
+    vote_end: int
+
+
 class Governance:
     """The governor seen from one voter's account: propose, vote, queue, execute."""
 
@@ -147,6 +162,32 @@ class Governance:
         targets, values, datas = self._encode(calls)
         self.client.transact(self.governor.functions.execute(targets, values, datas, _hash(description)),
                              context=f"execute {description!r}")
+
+    def created(self, proposal_id: int) -> ProposalRecord:
+        """What proposal `proposal_id` proposed (its `ProposalCreated` event); ChainError when none."""
+        start = self.client.deployment.start_block if self.client.deployment else 0
+        for log in self.governor.events.ProposalCreated().get_logs(from_block=start):
+            if int(log.args.proposalId) == proposal_id:
+                a = log.args
+                return ProposalRecord(proposal_id, str(a.proposer), [str(t) for t in a.targets],
+                                      [int(v) for v in a["values"]], [bytes(d) for d in a.calldatas],
+                                      str(a.description), int(a.voteStart), int(a.voteEnd))
+        raise ChainError(f"no proposal {proposal_id} on governor {self.governor.address}")
+
+    def votes(self, proposal_id: int) -> tuple[int, int, int]:
+        """(against, for, abstain) votes, in NNT-wei of voting power."""
+        against, for_, abstain = self.governor.functions.proposalVotes(proposal_id).call()
+        return int(against), int(for_), int(abstain)
+
+    def queue_by_id(self, proposal_id: int) -> None:
+        p = self.created(proposal_id)
+        self.client.transact(self.governor.functions.queue(p.targets, p.values, p.calldatas, _hash(p.description)),
+                             context=f"queue proposal {proposal_id}")
+
+    def execute_by_id(self, proposal_id: int) -> None:
+        p = self.created(proposal_id)
+        self.client.transact(self.governor.functions.execute(p.targets, p.values, p.calldatas, _hash(p.description)),
+                             context=f"execute proposal {proposal_id}")
 
     def state(self, proposal_id: int) -> str:
         """The proposal's state by its Solidity name ("Pending", "Active", ...)."""

@@ -20,6 +20,7 @@ from nnc.cli.data_commands import data_group
 from nnc.cli.devnet_commands import demo_cmd, devnet_group
 from nnc.cli.dispute_commands import dispute_group, verify_group
 from nnc.cli.global_options import global_option_arity, hoist
+from nnc.cli.gov_commands import gov_group
 from nnc.cli.key_commands import key_group
 from nnc.cli.model_commands import model_group
 from nnc.cli.node_commands import node_group
@@ -53,7 +54,7 @@ def cli(ctx: click.Context, rpc_url: str | None, data_dir: str | None, verbose: 
 
 for command in (build_cmd, deploy_cmd, claim_cmd, devnet_group, demo_cmd, task_group, node_group,
                 worker_group, oracle_group, data_group, key_group, api_cmd,
-                dispute_group, verify_group, model_group, zk_group):
+                dispute_group, verify_group, model_group, zk_group, gov_group):
     cli.add_command(command)
 task_group.add_command(cofund_group)  # nnc task cofund ...
 task_group.add_command(rounds_cmd)  # nnc task rounds ID
