@@ -11,15 +11,25 @@ contracts: a dispute's status from Arbitration, a proposal's state from its gove
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from web3.exceptions import Web3Exception
 
 from nnc.api.context import ApiContext
 from nnc.api.errors import NotFoundError
 from nnc.api.presenters import present_event
-from nnc.api.responses import Dispute, DisputeList, Event, Proposal, ProposalList
+from nnc.api.responses import (
+    Dispute,
+    DisputeList,
+    Event,
+    GovernedParameter,
+    GovernedParameterList,
+    Proposal,
+    ProposalList,
+)
 from nnc.chain.dispute import Arbitration, DisputeView
 from nnc.chain.governance import Governance
+from nnc.chain.governed import current_value, governed_parameters
 
 GOVERNOR_EVENTS = ("ProposalCreated", "VoteCast", "VoteCastWithParams", "ProposalQueued", "ProposalExecuted",
                    "ProposalCanceled")
@@ -120,6 +130,33 @@ def list_proposals(ctx: ApiContext) -> ProposalList:
         for entry in proposals.values():
             entry["state"] = _proposal_state(readers[entry["governor"]], int(entry["id"]))
     return {"available": bool(governors), "contracts": governors, "items": list(proposals.values())}
+
+
+def list_parameters(ctx: ApiContext) -> GovernedParameterList:
+    """Every governed parameter with its value now (`nnc.chain.governed`)."""
+    if not ctx.has("NNCGovernor") or not ctx.has("NNCTimelock"):
+        return {"available": False, "governor": None, "timelock": None, "items": []}
+    items: list[GovernedParameter] = []
+    for parameter in governed_parameters(ctx.client):
+        items.append({"name": parameter.name, "contract": parameter.contract,
+                      "address": ctx.deployment.address_of(parameter.contract), "setter": parameter.setter,
+                      "signature": parameter.signature, "inputs": list(parameter.inputs), "keyed": parameter.keyed,
+                      "current": _json_value(current_value(ctx.client, parameter))})
+    return {"available": True, "governor": ctx.deployment.address_of("NNCGovernor"),
+            "timelock": ctx.deployment.address_of("NNCTimelock"), "items": items}
+
+
+def _json_value(value: Any) -> Any:
+    """Integers as decimal strings (uint256 do not fit a JSON number), inside lists and objects too."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    return str(value)
 
 
 def get_proposal(ctx: ApiContext, proposal_id: int) -> Proposal:

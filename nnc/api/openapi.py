@@ -20,6 +20,7 @@ from nnc.api.responses import (
     DisputeList,
     Error,
     Estimate,
+    GovernedParameterList,
     Health,
     ModelDetail,
     ModelList,
@@ -197,6 +198,9 @@ def openapi_document() -> dict[str, Any]:
                     **_errors(("400", "404", "422", "502", "503"))}}},
             "/api/proposals": _get("Governance proposals (empty when the deployment has no governor)", "proposals",
                                    _ref(ProposalList)),
+            "/api/proposals/parameters": _get("Every parameter the DAO governs, with its value now and the setter's "
+                                              "inputs (what a proposal form needs)", "the parameters",
+                                              _ref(GovernedParameterList)),
             "/api/proposals/{proposal_id}": _get("One proposal", "the proposal", _ref(Proposal), ("400", "404"), [
                 _path_param("proposal_id", {"type": "integer", "minimum": 0}, "proposal id")]),
             "/api/uploads": {"post": {

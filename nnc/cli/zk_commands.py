@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import click
-from web3 import Web3
 
 
 @click.group("zk")
@@ -26,6 +25,8 @@ def prove_result_cmd(task_id: int, digest: str, worker: str, salt: int | None) -
     Prints one JSON object: `salt`, `commitment`, `agreement_tag` and `proof` (the eight words of
     `submitProof(uint256 taskId, uint256 commitment, uint256 agreementTag, uint256[8] proof)`),
     and `cast_args`, those arguments as `cast send` takes them."""
+    from web3 import Web3
+
     from nnc.zk.commitment import new_salt, prove_commitment
 
     if not Web3.is_address(worker):

@@ -171,6 +171,20 @@ def test_disputes_and_proposals_show_an_empty_state_without_those_contracts(sett
         error(api.get("/api/proposals/1"), 404, "unknown proposal 1")
 
 
+def test_governed_parameters_list_setters_inputs_and_current_values(settled: Settled, api: FlaskClient) -> None:
+    body = ok(api, "/api/proposals/parameters", "GovernedParameterList")
+    assert body["available"] and body["timelock"] == settled.context.deployment.address_of("NNCTimelock")
+    by_name = {p["name"]: p for p in body["items"]}
+    window = by_name["MarketConfig.setChallengeWindow"]
+    assert window["current"] == "60" and window["inputs"][0]["type"] == "uint64" and not window["keyed"]
+    assert window["address"] == settled.context.deployment.address_of("MarketConfig")
+    assert by_name["MarketConfig.setSettlementWeights"]["current"] == ["8000", "1000", "1000"]
+    arbitration = by_name["Arbitration.setParams"]
+    assert arbitration["current"]["votingPeriod"] == "20" and arbitration["inputs"][0]["components"]
+    assert by_name["MarketConfig.setTokenValue"]["keyed"] and by_name["MarketConfig.setTokenValue"]["current"] is None
+    assert "NodeRegistry.setPrice" not in by_name  # a node's own setting, not the DAO's
+
+
 def test_params_and_deployment(settled: Settled, api: FlaskClient) -> None:
     params = ok(api, "/api/params", "Params")
     assert params["staking"]["unbonding_delay"] == 60 and params["settlement"]["challenge_window"] == 60

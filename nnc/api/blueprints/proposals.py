@@ -16,6 +16,11 @@ def list_proposals() -> Response:
     return jsonify(service.list_proposals(current_context()))
 
 
+@proposals.get("/parameters")
+def list_parameters() -> Response:
+    return jsonify(service.list_parameters(current_context()))
+
+
 @proposals.get("/<proposal_id>")
 def get_proposal(proposal_id: str) -> Response:
     return jsonify(service.get_proposal(current_context(), parse_int("proposal id", proposal_id)))

@@ -11,7 +11,16 @@ lists the top-level ones (nested types are found from them). TypedDicts come fro
 """
 
 from nnc.api.responses.common import Error, ErrorDetail, Event
-from nnc.api.responses.governance import Dispute, DisputeList, DisputeVotes, Proposal, ProposalList, ProposalVote
+from nnc.api.responses.governance import (
+    Dispute,
+    DisputeList,
+    DisputeVotes,
+    GovernedParameter,
+    GovernedParameterList,
+    Proposal,
+    ProposalList,
+    ProposalVote,
+)
 from nnc.api.responses.models import (
     Model,
     ModelDetail,
@@ -73,12 +82,14 @@ from nnc.api.responses.tasks import Task, TaskChainView, TaskDetail, TaskList, T
 RESPONSES: tuple[type, ...] = (
     Error, Event, Task, TaskList, TaskDetail, Trace, NodeSummary, NodeList, NodeDetail, Dispute, DisputeList,
     Proposal, ProposalList, Upload, UploadTarget, Validation, Estimate, Template, TemplateList, RuntimeList, Params,
-    Deployment, Health, Model, ModelList, ModelDetail, ModelSpec, RatingList, ReviewList, RoundTimeline)
+    Deployment, Health, Model, ModelList, ModelDetail, ModelSpec, RatingList, ReviewList, RoundTimeline,
+    GovernedParameterList)
 """Every body the API answers with: the OpenAPI document's component schemas."""
 
 __all__ = [
     "Address", "Amount", "BondName", "Deployment", "Dispute", "DisputeList", "DisputeStatusName", "DisputeVotes",
-    "Error", "ErrorDetail", "Estimate", "Event", "Framework", "Health", "Hex32", "Model", "ModelDetail", "ModelList",
+    "Error", "ErrorDetail", "Estimate", "Event", "Framework", "GovernedParameter", "GovernedParameterList",
+    "Health", "Hex32", "Model", "ModelDetail", "ModelList",
     "ModelOwner", "ModelSpec", "NodeAssignment", "NodeBalances", "NodeClaimable", "NodeDetail", "NodeEarning",
     "NodeList", "NodeProfile", "NodeStake", "NodeSummary", "Params", "Proposal", "ProposalList", "ProposalStateName",
     "ProposalVote", "RESPONSES", "Rating", "RatingList", "RatingSummary", "ReputationInfo", "Review", "ReviewList",

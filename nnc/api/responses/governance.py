@@ -64,3 +64,28 @@ class ProposalList(TypedDict):
     available: bool
     contracts: list[str]
     items: list[Proposal]
+
+
+class GovernedParameter(TypedDict):
+    """A parameter the DAO sets (`nnc.chain.governed`): its setter on `contract` at `address`,
+    the setter's ABI `inputs`, and `current`, its value now (integers as decimal strings; a
+    struct as an object; None for a keyed one, read per key)."""
+
+    name: str
+    contract: str
+    address: str
+    setter: str
+    signature: str
+    inputs: list[Any]
+    keyed: bool
+    current: Any
+
+
+class GovernedParameterList(TypedDict):
+    """Every governed parameter, with the governor that proposes changes and the timelock that
+    makes them (the account a change is simulated as)."""
+
+    available: bool
+    governor: str | None
+    timelock: str | None
+    items: list[GovernedParameter]
