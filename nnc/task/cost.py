@@ -10,7 +10,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from nnc.task.datasets import DATASET_SHAPES, TEXT_VOCAB
-from nnc.task.model_specs import CausalLMSpec, ModelSpec, ProgramModelSpec, RwkvLMSpec, UNetSpec
+from nnc.task.model_specs import (
+    WHISPER_FRAMES,
+    WHISPER_MEL_BINS,
+    WHISPER_TRANSCRIPT_BYTES,
+    WHISPER_VOCAB,
+    CausalLMSpec,
+    ModelSpec,
+    ProgramModelSpec,
+    RwkvLMSpec,
+    UNetSpec,
+    WhisperSpec,
+)
 
 if TYPE_CHECKING:
     from nnc.task.spec import TaskSpec
@@ -54,6 +65,23 @@ def rwkv_macs(model: RwkvLMSpec) -> int:
     recurrence and the token-shift mixes are elementwise (a few·width per token) and not counted."""
     w, n = model.width, model.context
     return n * (model.layers * 13 * w * w + w * TEXT_VOCAB)
+
+
+def whisper_macs(model: WhisperSpec) -> int:
+    """One clip and its transcript through the Whisper that `nnc.runtimes.whisper_asr` builds:
+    the encoder's two width-w convolutions (kernel 3; 80 mel bins over F frames, then w over F/2),
+    per encoder block on S = F/2 positions 8w² (q, k, v, out 4w², feed-forward 2·w·2w) and 2·S·w
+    for scores and values; per decoder block on the T = 31 positions it trains (start token and
+    30 transcript bytes, padded) 10w² (self attention 4w², cross attention's q and out 2w²,
+    feed-forward 4w²), 2·T·w and 2·S·w for the two attentions' scores and values, and 2w² per
+    source position for the cross attention's keys and values; then the head, w·259 per target
+    position. Norms, activations and position embeddings are not counted."""
+    w, layers = model.width, model.layers
+    frames, source, target = WHISPER_FRAMES, WHISPER_FRAMES // 2, WHISPER_TRANSCRIPT_BYTES + 1
+    convolutions = 3 * WHISPER_MEL_BINS * w * frames + 3 * w * w * source
+    encoder = layers * source * (8 * w * w + 2 * source * w)
+    decoder = layers * (target * (10 * w * w + 2 * target * w + 2 * source * w) + 2 * source * w * w)
+    return convolutions + encoder + decoder + target * w * WHISPER_VOCAB
 
 
 def causal_lm_adapter_macs(model: CausalLMSpec) -> int:
@@ -135,6 +163,8 @@ def model_macs(spec: TaskSpec) -> int:
         return rwkv_macs(model)
     if isinstance(model, UNetSpec):
         return unet_macs(model, spec.dataset.name)
+    if isinstance(model, WhisperSpec):
+        return whisper_macs(model)
     return classifier_macs(model, spec.dataset.name)
 
 

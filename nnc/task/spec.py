@@ -46,19 +46,25 @@ class FrameworkRule:
     whether the model must (True), must not (False) or may (None) carry a `lora` section."""
 
     kinds: frozenset[str]
-    dataset: Literal["classification", "text"]
-    metric: Literal["accuracy", "eval_loss"]
+    dataset: Literal["classification", "text", "speech"]
+    metric: Literal["accuracy", "eval_loss", "eval_wer"]
     lora: bool | None
 
 
 FRAMEWORK_RULES: Final[Mapping[str, FrameworkRule]] = {
     "torch": FrameworkRule(frozenset({"mlp", "cnn"}), "classification", "accuracy", False),
     "jax": FrameworkRule(frozenset({"mlp", "cnn"}), "classification", "accuracy", False),
-    "transformers": FrameworkRule(frozenset({"causal-lm", "rwkv"}), "text", "eval_loss", False),
+    "transformers": FrameworkRule(frozenset({"causal-lm", "rwkv", "whisper"}), "text", "eval_loss", False),
     "peft": FrameworkRule(frozenset({"causal-lm"}), "text", "eval_loss", True),
     "diffusers": FrameworkRule(frozenset({"unet"}), "classification", "eval_loss", None),
 }
 """Which spec each `framework` accepts (a node runs a task only with that runtime installed)."""
+
+KIND_RULES: Final[Mapping[str, FrameworkRule]] = {
+    "whisper": FrameworkRule(frozenset({"whisper"}), "speech", "eval_wer", False),
+}
+"""Model kinds whose dataset and metric differ from their framework's rule (`transformers`
+trains `whisper` speech recognisers on speech, scored by word error rate)."""
 
 class DatasetSpec(SpecSection):
     """The dataset and its train/eval split.
@@ -85,6 +91,9 @@ class DatasetSpec(SpecSection):
 
     @model_validator(mode="after")
     def _check_format(self) -> DatasetSpec:
+        if self.format is not None and dataset_kind(self.name) == "speech":
+            raise PydanticCustomError("format_mismatch", "a speech dataset is stored as an .npz of 'audio' and "
+                                      "'transcripts' (no format)")
         if self.format is not None and dataset_kind(self.name) == "text" and self.format not in TEXT_FORMATS:
             raise PydanticCustomError(
                 "format_mismatch", "format '{format}' cannot hold a text corpus (use {allowed}, with a 'text' column)",
@@ -130,9 +139,10 @@ class TrainingSpec(SpecSection):
 class AcceptanceSpec(SpecSection):
     """When the result is accepted: `accuracy` (fraction of the eval split classified right) at
     least `threshold`, or `eval_loss` (mean loss on the eval split: next-byte cross-entropy for a
-    language model, noise-prediction MSE at fixed noise for a diffusion model) at most `threshold`."""
+    language model, noise-prediction MSE at fixed noise for a diffusion model) or `eval_wer` (word
+    error rate of a speech recogniser's transcripts of the eval clips) at most `threshold`."""
 
-    metric: Literal["accuracy", "eval_loss"]
+    metric: Literal["accuracy", "eval_loss", "eval_wer"]
     threshold: float = Field(ge=0.0, le=1000.0)
 
     @field_validator("threshold")
@@ -149,8 +159,9 @@ class AcceptanceSpec(SpecSection):
         return metric <= self.threshold
 
     def quality(self, metric: float) -> float:
-        """The result's quality in [0, 1]: the accuracy itself, or for a loss `threshold / loss`
-        capped at 1 (a model at or under its target loss scores 1, twice the loss scores 0.5)."""
+        """The result's quality in [0, 1]: the accuracy itself, or for a loss (or a word error
+        rate) `threshold / loss` capped at 1 (a model at or under its target loss scores 1, twice
+        the loss scores 0.5)."""
         if metric != metric:  # NaN
             return 0.0
         if self.metric == "accuracy":
@@ -298,6 +309,8 @@ class TaskSpec(SpecSection):
         if self.acceptance is None:
             return self  # `_check_kind` names what is missing
         rule = FRAMEWORK_RULES[self.framework]
+        if self.model.kind in rule.kinds and self.model.kind in KIND_RULES:
+            rule = KIND_RULES[self.model.kind]
         lora = getattr(self.model, "lora", None) is not None
         problem = None
         if self.program is not None or isinstance(self.model, ProgramModelSpec):
@@ -390,7 +403,7 @@ class TaskSpec(SpecSection):
         return None
 
 
-_MODEL_KINDS: Final = frozenset({"mlp", "cnn", "causal-lm", "rwkv", "unet", "program"})
+_MODEL_KINDS: Final = frozenset({"mlp", "cnn", "causal-lm", "rwkv", "unet", "program", "whisper"})
 
 
 class _DuplicateKeyError(ValueError):
