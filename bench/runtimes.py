@@ -1,8 +1,8 @@
 """Each training runtime on its example spec: speed, and what the deterministic training layer
 (checkpoints, hash chain, digest, evaluation) adds to the framework's bare training step.
 
-For every installed runtime (and the `rwkv` model kind of `transformers` and the `cnn` kind of
-`jax`, `jax-cnn`, each its own row), the example spec under examples/ is cut to `--steps` steps
+For every installed runtime (and the `rwkv` and `whisper` model kinds of `transformers` and the
+`cnn` kind of `jax`, `jax-cnn`, each its own row), the example spec under examples/ is cut to `--steps` steps
 with a checkpoint every quarter, then, in the same run:
 - bare: `time_steps`: the runtime's own optimisation step in a loop (model built, data loaded
   and the first step taken before the clock starts);
@@ -50,6 +50,7 @@ EXAMPLES = {
     "peft": "text-lora-peft.json",
     "diffusers": "image-generation-lora-diffusers.json",
     "jax-cnn": "digits-cnn-jax.json",  # a model kind of `jax`, measured as its own row
+    "whisper": "speech-digits-whisper.json",  # a model kind of `transformers`, measured as its own row
 }
 
 

@@ -49,7 +49,7 @@ def whisper_config(model: WhisperSpec) -> WhisperConfig:
     """The Whisper config of the spec's model: no dropout (training must be deterministic), tied
     decoder embedding and output projection, eager attention (what `nnc.task.cost.whisper_macs`
     prices), no KV cache, and positions for one-second clips and byte transcripts."""
-    return WhisperConfig(  # type: ignore[no-untyped-call]
+    return WhisperConfig(  # type: ignore[call-arg]  # attn_implementation: a PreTrainedConfig kwarg
         vocab_size=VOCAB, num_mel_bins=MEL_BINS, encoder_layers=model.layers, decoder_layers=model.layers,
         encoder_attention_heads=model.heads, decoder_attention_heads=model.heads, d_model=model.width,
         encoder_ffn_dim=2 * model.width, decoder_ffn_dim=2 * model.width, max_source_positions=MEL_FRAMES // 2,
@@ -62,7 +62,8 @@ def whisper_config(model: WhisperSpec) -> WhisperConfig:
 def feature_extractor() -> WhisperFeatureExtractor:
     """Whisper's log-mel front end for one-second 16 kHz clips, every argument explicit."""
     return WhisperFeatureExtractor(feature_size=MEL_BINS, sampling_rate=SAMPLE_RATE, hop_length=160,
-                                   chunk_length=CLIP_SECONDS, n_fft=400, padding_value=0.0)
+                                   chunk_length=CLIP_SECONDS, n_fft=400,
+                                   padding_value=0.0)  # type: ignore[no-untyped-call]
 
 
 def clip_features(audio: np.ndarray) -> torch.Tensor:

@@ -3,8 +3,9 @@
 `mlp` and `cnn` are classifiers (frameworks `torch` and `jax`); `causal-lm` is a GPT-2-style
 byte-level language model built from its config in code (`transformers`, and `peft` with a `lora`
 section); `rwkv` an RWKV byte-level language model (`transformers`, same data and acceptance as
-`causal-lm`); `whisper` a speech recogniser (`transformers`, on a `speech` dataset); `unet` is a tiny class-conditional denoising UNet for image generation (`diffusers`,
-optionally with `lora`); `program` is the model of a requester's own program (`nnc.task.program_spec`).
+`causal-lm`); `unet` is a tiny class-conditional denoising UNet for image generation (`diffusers`,
+optionally with `lora`); `program` is the model of a requester's own program (`nnc.task.program_spec`);
+`whisper` a speech recogniser (`transformers`, on a `speech` dataset).
 No weights are ever downloaded: models start from the spec's seed, or from its `init` weights.
 """
 

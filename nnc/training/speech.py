@@ -4,8 +4,11 @@
 is downloaded): the ten digit words said by several voices at several speeds and pitches, one
 `espeak-ng` process per clip, its 22,050 Hz int16 output resampled to 16 kHz
 (`scipy.signal.resample_poly`) and cut or zero-padded to `CLIP_SAMPLES`. Two generations are
-byte-identical; another espeak-ng version may say the words differently, which the digest a spec
-pins catches (`SpeechDatasetError` names the dataset, both digests and this machine's espeak-ng).
+byte-identical, in the sandbox too: the voices are those without espeak-ng's breath noise, which
+draws from the C library's `rand()`, whose state depends on what the audio back end did at
+start-up (a private /tmp changed `en+f3`'s clips). Another espeak-ng version may say the words
+differently, which the digest a spec pins catches (`SpeechDatasetError` names the dataset, both
+digests and this machine's espeak-ng).
 
 A generation is cached by its recipe (`cache_dir()`: `$XDG_CACHE_HOME/nnc/speech`, which the
 sandboxed child points into its work directory; espeak-ng runs there too, since the sandbox sees
@@ -61,7 +64,7 @@ class SpeechRecipe:
 
 
 SPEECH_RECIPES: Final = {
-    "spoken-digits": SpeechRecipe(words=DIGIT_WORDS, voices=("en-us", "en+f3", "en-gb", "en+m3"),
+    "spoken-digits": SpeechRecipe(words=DIGIT_WORDS, voices=("en-us", "en+f4", "en-gb", "en+m3"),
                                   speeds=(130, 160, 190), pitches=(35, 50, 65)),
 }
 """The generated speech datasets by name: `spoken-digits` is 360 clips (10 words x 4 voices x 3
