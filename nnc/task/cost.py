@@ -84,6 +84,19 @@ def whisper_macs(model: WhisperSpec) -> int:
     return convolutions + encoder + decoder + target * w * WHISPER_VOCAB
 
 
+def whisper_parameters(model: WhisperSpec) -> int:
+    """Trained values of the Whisper that `nnc.runtimes.whisper_asr` builds: the two convolutions;
+    per encoder block attention 4w² + 3w (the key projection has no bias), feed-forward 4w² + 3w,
+    two norms 4w; per decoder block the same plus cross attention 4w² + 3w and its norm 2w; two
+    final norms; the token embedding (259 x w, tied to the output projection) and the decoder's
+    learned positions (32 x w). The encoder's sinusoidal positions are fixed, not trained."""
+    w, layers = model.width, model.layers
+    convolutions = 3 * WHISPER_MEL_BINS * w + w + 3 * w * w + w
+    encoder = layers * (8 * w * w + 10 * w)
+    decoder = layers * (12 * w * w + 15 * w)
+    return convolutions + encoder + decoder + 4 * w + (WHISPER_VOCAB + WHISPER_TRANSCRIPT_BYTES + 2) * w
+
+
 def causal_lm_adapter_macs(model: CausalLMSpec) -> int:
     """The LoRA adapters' share of `causal_lm_macs` (0 without `lora`)."""
     if model.lora is None:
@@ -213,6 +226,8 @@ def parameter_count(spec: TaskSpec) -> int | None:
             return model.layers * sum(model.lora.rank * (a + b) * w for t in model.lora.targets
                                       for a, b in LM_TARGET_SHAPES[t])
         return model.layers * (12 * w * w + 13 * w) + TEXT_VOCAB * w + model.context * w + 2 * w
+    if isinstance(model, WhisperSpec):
+        return whisper_parameters(model)
     if isinstance(model, RwkvLMSpec):  # blocks, embedding and untied head, block 0's pre-norm, final norm
         w = model.width
         return model.layers * (13 * w * w + 11 * w) + 2 * TEXT_VOCAB * w + 4 * w

@@ -27,7 +27,7 @@ from nnc.runtimes import runtime_for  # noqa: E402
 from nnc.runtimes.dispatch import evaluate, train  # noqa: E402
 from nnc.runtimes.whisper_asr import WhisperProgram, transcribe, word_error_rate  # noqa: E402
 from nnc.task import compute_units, load_spec, parse_spec  # noqa: E402
-from nnc.task.cost import whisper_macs  # noqa: E402
+from nnc.task.cost import parameter_count, whisper_macs  # noqa: E402
 from nnc.task.model_specs import WHISPER_FRAMES, WHISPER_MEL_BINS, WhisperSpec  # noqa: E402
 from nnc.training import deterministic_torch  # noqa: E402
 from nnc.training.data import load_dataset_digest  # noqa: E402
@@ -155,6 +155,7 @@ def test_the_example_trains_to_its_acceptance_from_an_untrained_guess(tmp_path: 
     program = WhisperProgram(spec)
     with deterministic_torch(1):
         model = program.build()
+        assert sum(p.numel() for p in program.trainable(model)) == parameter_count(spec)
         program.load_weights(model, weights)
         heard = transcribe(model, data.eval_features[:8])
     assert word_error_rate(data.eval_transcripts[:8], heard) <= spec.goal.threshold
