@@ -26,11 +26,12 @@ from nnc.errors import DatasetError, TaskSpecError  # noqa: E402
 from nnc.runtimes import runtime_for  # noqa: E402
 from nnc.runtimes.dispatch import evaluate, train  # noqa: E402
 from nnc.runtimes.whisper_asr import WhisperProgram, transcribe, word_error_rate  # noqa: E402
+from nnc.storage.local import LocalStore  # noqa: E402
 from nnc.task import compute_units, load_spec, parse_spec  # noqa: E402
 from nnc.task.cost import parameter_count, whisper_macs  # noqa: E402
 from nnc.task.model_specs import WHISPER_FRAMES, WHISPER_MEL_BINS, WhisperSpec  # noqa: E402
 from nnc.training import deterministic_torch  # noqa: E402
-from nnc.training.data import load_dataset_digest  # noqa: E402
+from nnc.training.data import fetch_dataset, load_dataset_digest  # noqa: E402
 from nnc.training.speech import (  # noqa: E402
     SPEECH_RECIPES,
     SpeechArrays,
@@ -85,24 +86,28 @@ def store_clips(path: Path, audio: np.ndarray, transcripts: list[str]) -> Path:
 
 
 def test_a_requester_s_stored_speech_dataset_trains_through_its_uri(tmp_path: Path) -> None:
-    """A small local .npz of clips of other lengths (cut or padded to one second) and transcripts,
-    pinned by digest: it trains, and a changed file or a wrong layout is refused by name."""
+    """A small .npz of clips of other lengths (cut to one second) and transcripts, stored and
+    fetched by its uri and pinned by digest: it trains and is scored from the fetched file, and a
+    changed file or a wrong layout is refused by name."""
     generated = generated_speech("spoken-digits")
     rng = np.random.default_rng(0)
     picks = rng.choice(len(generated.transcripts), size=30, replace=False)
     audio = np.concatenate([generated.audio[picks], np.zeros((30, 4_000), dtype=np.float32)], axis=1)  # 1.25 s
     texts = [f"say {generated.transcripts[i]}" for i in picks]
-    stored = store_clips(tmp_path / "clips.npz", audio, texts)
+    store = LocalStore(tmp_path / "store")
+    uri = store.put_file(store_clips(tmp_path / "clips.npz", audio, texts))
     digest = speech_digest(SpeechArrays(audio=audio[:, :16_000].copy(), transcripts=tuple(texts)))
     document = json.loads(EXAMPLE.read_text())
-    document["dataset"] = {"name": "spoken-digits", "eval_fraction": 0.2, "uri": "local://clips", "digest": digest}
+    document["dataset"] = {"name": "spoken-digits", "eval_fraction": 0.2, "uri": uri, "digest": digest}
     document["model"] = {"kind": "whisper", "layers": 1, "width": 16, "heads": 2}
     document["training"].update({"steps": 4, "checkpoint_interval": 2, "batch_size": 4})
     spec = parse_spec(document)
-    assert load_dataset_digest(spec, stored) == digest
+    stored = fetch_dataset(spec, store, tmp_path / "run")  # as a worker, verifier or oracle fetches it
+    assert stored is not None and load_dataset_digest(spec, stored) == digest
     result = train(spec, tmp_path / "run", node=NODE, dataset_file=stored)
     assert result.steps == 4 and 0.0 <= result.metric
-    with pytest.raises(DatasetError, match="lives at local://clips"):
+    assert evaluate(spec, torch.load(result.model_path, weights_only=True), stored) == result.metric
+    with pytest.raises(DatasetError, match=f"lives at {uri}"):
         runtime_for(spec).load_data(spec)
     changed = store_clips(tmp_path / "changed.npz", audio * 0.5, texts)
     with pytest.raises(DatasetError, match=f"spec pins {digest}"):
