@@ -10,7 +10,7 @@ start-up (a private /tmp changed `en+f3`'s clips). Another espeak-ng version may
 differently, which the digest a spec pins catches (`SpeechDatasetError` names the dataset, both
 digests and this machine's espeak-ng).
 
-A generation is cached by its recipe (`cache_dir()`: `$XDG_CACHE_HOME/nnc/speech`, which the
+A generation is cached by its recipe and espeak-ng's version (`cache_dir()`: `$XDG_CACHE_HOME/nnc/speech`, which the
 sandboxed child points into its work directory; espeak-ng runs there too, since the sandbox sees
 the root filesystem read-only and needs no network for it). A requester may instead store a
 dataset and name its `uri`: an .npz of `audio` (float32, `(n, samples)` at 16 kHz in [-1, 1])
@@ -157,13 +157,15 @@ def cache_dir() -> Path:
 
 
 def generated_speech(name: str, cache: Path | None = None) -> SpeechArrays:
-    """Dataset `name`'s clips from the cache (`cache`, default `cache_dir()`), generated and cached
-    when missing (a cache that cannot be written is skipped: the clips are generated each time)."""
+    """Dataset `name`'s clips from the cache (`cache`, default `cache_dir()`, by recipe and
+    espeak-ng version), generated and cached when missing (a cache that cannot be written is
+    skipped: the clips are generated each time)."""
     recipe = SPEECH_RECIPES.get(name)
     if recipe is None:
         raise SpeechDatasetError(f"dataset {name!r} is not a generated speech dataset "
                                  f"(known: {', '.join(SPEECH_RECIPES)})")
-    path = (cache or cache_dir()) / f"{name}-{recipe.key()}.npz"
+    version = hashlib.sha256(espeak_version().encode()).hexdigest()[:8]  # an upgraded espeak-ng: generate again
+    path = (cache or cache_dir()) / f"{name}-{recipe.key()}-{version}.npz"
     if path.is_file():
         try:
             return load_speech_file(path)
