@@ -22,6 +22,7 @@ from nnc.chain.build import build_artifacts
 from nnc.chain.client import ChainClient, connect_web3
 from nnc.chain.deploy import DEVNET, NNT, ProtocolParams, deploy_protocol
 from nnc.chain.deployment import Deployment
+from nnc.chain.deployment_folder import deployment_folder, write_deployment_folder
 from nnc.chain.devnet import Anvil
 from nnc.storage.services import ArLocal, IpfsNode
 
@@ -92,6 +93,8 @@ class Devnet:
             params = replace(self.params, oracles=(self.address(ORACLE), *self.params.oracles))
             self.deployment = deploy_protocol(deployer, params)
             self.deployment.save(self.deployment_file)
+            write_deployment_folder(deployment_folder(self.data_dir, self.deployment.chain_id), self.deployment,
+                                    deployer.artifacts, params)
             token = deployer.token
             for i in [REQUESTER, *range(FIRST_NODE, FIRST_NODE + self.nodes)]:
                 amount = REQUESTER_FUNDING if i == REQUESTER else NODE_FUNDING

@@ -65,6 +65,8 @@ class ChainClient:
         self.receipt_hooks: list[Callable[[TxReceipt], None]] = []  # called with every mined receipt (metrics)
         # external libraries deployed (or known) for this deployment: name -> address
         self.libraries: dict[str, str] = dict(deployment.libraries) if deployment is not None else {}
+        self.deployed_at: dict[str, tuple[int, str]] = {}
+        """Block number and transaction hash of each contract this client deployed, by address."""
 
     @classmethod
     def from_settings(cls, settings: Settings, need_deployment: bool = True,
@@ -93,6 +95,10 @@ class ChainClient:
             address = cast(ChecksumAddress, self.deployment.address_of(name))
             self._contracts[name] = self.w3.eth.contract(address=address, abi=self.artifacts.get(name).abi)
         return self._contracts[name]
+
+    def has_contract(self, name: str) -> bool:
+        """Whether the loaded deployment holds contract `name` (older deployments lack some)."""
+        return self.deployment is not None and name in self.deployment.addresses
 
     def at(self, name: str, address: str) -> Contract:
         return self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=self.artifacts.get(name).abi)
@@ -180,6 +186,7 @@ class ChainClient:
         if address is None:
             raise ChainError(f"deploy {name}: receipt has no contract address")
         log.info("deployed %s at %s (gas %d)", name, address, receipt["gasUsed"])
+        self.deployed_at[str(address)] = (int(receipt["blockNumber"]), "0x" + bytes(receipt["transactionHash"]).hex())
         return self.w3.eth.contract(address=address, abi=artifact.abi)
 
     def link(self, artifact: Artifact) -> str:

@@ -119,8 +119,12 @@ def deploy_protocol(client: ChainClient, params: ProtocolParams = DEVNET) -> Dep
     addresses.update(deploy_governance(client, params, token, registry, reputation, pool, config, market, models,
                                        others={"ModelRatings": ratings, "RoundBook": rounds},
                                        before_handover=cofunding))
+    created = {name: client.deployed_at[address] for name, address in {**addresses, **client.libraries}.items()
+               if address in client.deployed_at}
     deployment = Deployment(chain_id=client.w3.eth.chain_id, start_block=start_block, deployer=deployer,
-                            addresses=addresses, libraries=dict(client.libraries), profile=params.profile)
+                            addresses=addresses, libraries=dict(client.libraries), profile=params.profile,
+                            blocks={name: block for name, (block, _) in created.items()},
+                            transactions={name: tx for name, (_, tx) in created.items()})
     client.deployment = deployment
     return deployment
 

@@ -23,6 +23,9 @@ class Deployment:
     # code runs by DELEGATECALL in the calling contract, so they emit no events of their own.
     libraries: dict[str, str] = field(default_factory=dict)
     profile: str | None = None  # the deploy profile (`devnet`, `production`); None in older files
+    # block number and transaction of each contract's and library's creation, by name (older files: none)
+    blocks: dict[str, int] = field(default_factory=dict)
+    transactions: dict[str, str] = field(default_factory=dict)
 
     def address_of(self, name: str) -> str:
         try:
@@ -39,7 +42,9 @@ class Deployment:
             data = json.loads(path.read_text())
             return cls(chain_id=int(data["chain_id"]), start_block=int(data["start_block"]),
                        deployer=str(data["deployer"]), addresses=dict(data["addresses"]),
-                       libraries=dict(data.get("libraries", {})), profile=data.get("profile"))
+                       libraries=dict(data.get("libraries", {})), profile=data.get("profile"),
+                       blocks={k: int(v) for k, v in data.get("blocks", {}).items()},
+                       transactions=dict(data.get("transactions", {})))
         except FileNotFoundError:
             raise ConfigError(f"no deployment file at {path}: deploy first (`nnc devnet up` or `nnc deploy`)") from None
         except (ValueError, KeyError, TypeError) as exc:

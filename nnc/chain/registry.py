@@ -71,6 +71,10 @@ class Registry:
         """NNT-wei credited to `address` by the registry (its share of slashed stake), not claimed yet."""
         return int(self.contract.functions.claimable(Web3.to_checksum_address(address)).call())
 
+    def claim(self) -> TxReceipt:
+        """Withdraws the signer's share of slashed stake."""
+        return self.client.transact(self.contract.functions.claim(), context="claim slashed-stake shares")
+
     def unbonding_delay(self) -> int:
         """Seconds between `requestUnbond` and the moment the stake can be withdrawn."""
         return int(self.contract.functions.unbondingDelay().call())

@@ -1,14 +1,15 @@
-"""Typed reads of the RewardsPool: the NNT it can still grant and what each node may claim."""
+"""The RewardsPool: the NNT it can still grant, what each node may claim, and the claim."""
 
 from __future__ import annotations
 
 from web3 import Web3
+from web3.types import TxReceipt
 
 from nnc.chain.client import ChainClient
 
 
 class RewardsPool:
-    """The RewardsPool contract (reads only)."""
+    """The RewardsPool contract as seen by one account."""
 
     def __init__(self, client: ChainClient) -> None:
         self.client = client
@@ -21,3 +22,7 @@ class RewardsPool:
     def claimable(self, account: str) -> int:
         """NNT-wei of bonuses granted to `account` and not claimed yet."""
         return int(self.contract.functions.claimable(Web3.to_checksum_address(account)).call())
+
+    def claim(self) -> TxReceipt:
+        """Withdraws every NNT bonus granted to the signer."""
+        return self.client.transact(self.contract.functions.claim(), context="claim NNT bonuses")

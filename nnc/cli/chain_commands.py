@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from nnc.chain.profiles import DEVNET_WARNING, PROFILES, profile_params
-from nnc.cli.context import client_of, fmt_amount, settings_of
+from nnc.cli.context import client_of, fmt_amount, fmt_nnt, settings_of
 
 
 @click.command("build")
@@ -40,6 +40,7 @@ def deploy_cmd(ctx: click.Context, profile: str) -> None:
     from nnc.chain.build import build_artifacts
     from nnc.chain.client import ChainClient
     from nnc.chain.deploy import deploy_protocol
+    from nnc.chain.deployment_folder import deployment_folder, write_deployment_folder
 
     settings = settings_of(ctx)
     params = profile_params(profile)
@@ -54,18 +55,39 @@ def deploy_cmd(ctx: click.Context, profile: str) -> None:
         click.echo(f"{name:18} {address}")
     for name, address in deployment.libraries.items():
         click.echo(f"{name:18} {address} (library, linked into the market)")
-    click.echo(f"deployment written to {settings.resolved_deployment_file}")
+    folder = write_deployment_folder(deployment_folder(settings.data_dir, deployment.chain_id), deployment,
+                                     client.artifacts, params)
+    click.echo(f"deployment written to {settings.resolved_deployment_file}; ABIs, blocks and parameters in {folder}")
 
 
 @click.command("claim")
 @click.option("--token", default="ETH", show_default=True, help="ETH, NNT or a token address")
+@click.option("--bonus", is_flag=True, help="withdraw the rewards pool's NNT bonuses instead")
+@click.option("--all", "everything", is_flag=True,
+              help="withdraw everything owed to you anywhere: the market (ETH and NNT), bonuses, slashed-stake "
+                   "shares, arbitration payouts and spot-check fees")
 @click.pass_context
-def claim_cmd(ctx: click.Context, token: str) -> None:
-    """Withdraw everything the task market owes you in TOKEN."""
+def claim_cmd(ctx: click.Context, token: str, bonus: bool, everything: bool) -> None:
+    """Withdraw everything the task market owes you in TOKEN (or, with --bonus, your NNT bonuses;
+    with --all, every payout the protocol holds for you)."""
     from nnc.chain.market import Market
+    from nnc.chain.payouts import payouts
     from nnc.task.publish import resolve_token
 
     client = client_of(ctx)
+    if bonus or everything:
+        owed = [p for p in payouts(client, client.address) if everything or p.source.startswith("rewards pool")]
+        if not owed and bonus:
+            raise click.UsageError("this deployment has no rewards pool")
+        nnt = str(client.token.address)
+        for payout in owed:
+            show = fmt_nnt if payout.token == nnt else (lambda amount: fmt_amount(amount, payout.token))  # noqa: B023
+            if payout.amount == 0:
+                click.echo(f"{payout.source}: nothing owed ({show(0)})")
+                continue
+            payout.claim()
+            click.echo(f"{payout.source}: claimed {show(payout.amount)}")
+        return
     address = resolve_token(client, token)
     market = Market(client)
     amount = market.claimable(client.address, address)

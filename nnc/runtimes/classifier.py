@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from nnc.runtimes import builtin_program
 from nnc.runtimes.base import ProgramRuntime, Runtime
 from nnc.task import DATASET_SHAPES, ModelSpec, TaskSpec
 from nnc.training.data import SplitData, load_data
@@ -56,4 +57,6 @@ class ClassifierProgram:
         return float((predictions == data.eval_y).sum().item()) / len(data.eval_y)
 
 
-RUNTIME: Runtime = ProgramRuntime(ClassifierProgram)
+RUNTIME: Runtime = ProgramRuntime(builtin_program)
+"""The `torch` runtime: the built-in program of the spec's model kind (this module's classifiers,
+or `nnc.runtimes.face_embedding`)."""

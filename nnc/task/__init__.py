@@ -2,7 +2,16 @@
 
 from nnc.task.cost import compute_units, model_macs
 from nnc.task.datasets import DATASET_SHAPES, TEXT_DATASETS, TEXT_VOCAB, DatasetShape, dataset_kind
-from nnc.task.model_specs import CausalLMSpec, LoraSpec, ModelSpec, ProgramModelSpec, RwkvLMSpec, TextLMSpec, UNetSpec
+from nnc.task.model_specs import (
+    CausalLMSpec,
+    FaceEmbeddingSpec,
+    LoraSpec,
+    ModelSpec,
+    ProgramModelSpec,
+    RwkvLMSpec,
+    TextLMSpec,
+    UNetSpec,
+)
 from nnc.task.program_spec import BaseModelSpec, InitSpec, ProgramSpec
 from nnc.task.spec import (
     FRAMEWORK_RULES,
@@ -32,6 +41,7 @@ __all__ = [
     "DatasetSpec",
     "DeterminismSpec",
     "ExecutionSpec",
+    "FaceEmbeddingSpec",
     "InitSpec",
     "LoraSpec",
     "ModelSpec",

@@ -16,6 +16,7 @@ from nnc.task.model_specs import (
     WHISPER_TRANSCRIPT_BYTES,
     WHISPER_VOCAB,
     CausalLMSpec,
+    FaceEmbeddingSpec,
     ModelSpec,
     ProgramModelSpec,
     RwkvLMSpec,
@@ -95,6 +96,30 @@ def whisper_parameters(model: WhisperSpec) -> int:
     encoder = layers * (8 * w * w + 10 * w)
     decoder = layers * (12 * w * w + 15 * w)
     return convolutions + encoder + decoder + 4 * w + (WHISPER_VOCAB + WHISPER_TRANSCRIPT_BYTES + 2) * w
+
+
+def face_embedding_macs(model: FaceEmbeddingSpec, dataset: str) -> int:
+    """One image through the network `nnc.runtimes.face_embedding` builds: per conv layer
+    `c_in * c_out * 3 * 3 * H * W` at its resolution (each layer's 2x2 pooling then halves H and
+    W, rounding down), the linear layer `c_last * H * W * embedding`, and the ArcFace head's
+    cosines `embedding * identities`. Biases, activations, norms, pooling and the margin are not
+    counted."""
+    c_in, height, width = DATASET_SHAPES[dataset].input_shape
+    macs = 0
+    for c_out in model.channels:
+        macs += c_in * c_out * 9 * height * width
+        c_in, height, width = c_out, height // 2, width // 2
+    return macs + c_in * height * width * model.embedding + model.embedding * model.identities
+
+
+def face_embedding_parameters(model: FaceEmbeddingSpec, dataset: str) -> int:
+    """Weights and biases of that network: convs, the embedding layer and the head's rows."""
+    c_in, height, width = DATASET_SHAPES[dataset].input_shape
+    count = 0
+    for c_out in model.channels:
+        count += c_in * c_out * 9 + c_out
+        c_in, height, width = c_out, height // 2, width // 2
+    return count + c_in * height * width * model.embedding + model.embedding + model.embedding * model.identities
 
 
 def causal_lm_adapter_macs(model: CausalLMSpec) -> int:
@@ -178,6 +203,8 @@ def model_macs(spec: TaskSpec) -> int:
         return unet_macs(model, spec.dataset.name)
     if isinstance(model, WhisperSpec):
         return whisper_macs(model)
+    if isinstance(model, FaceEmbeddingSpec):
+        return face_embedding_macs(model, spec.dataset.name)
     return classifier_macs(model, spec.dataset.name)
 
 
@@ -231,6 +258,8 @@ def parameter_count(spec: TaskSpec) -> int | None:
     if isinstance(model, RwkvLMSpec):  # blocks, embedding and untied head, block 0's pre-norm, final norm
         w = model.width
         return model.layers * (13 * w * w + 11 * w) + 2 * TEXT_VOCAB * w + 4 * w
+    if isinstance(model, FaceEmbeddingSpec):
+        return face_embedding_parameters(model, spec.dataset.name)
     if not isinstance(model, ModelSpec):
         return None
     shape = DATASET_SHAPES[spec.dataset.name]

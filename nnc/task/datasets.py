@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
-DatasetName = Literal["sklearn-digits", "synthetic-tones", "synthetic-motion", "tiny-text", "custom", "spoken-digits"]
+DatasetName = Literal["sklearn-digits", "synthetic-tones", "synthetic-motion", "tiny-text", "custom",
+                      "synthetic-faces", "spoken-digits"]
 CUSTOM_DATASET: Final = "custom"
 """A requester's own dataset of any layout, read by the task's program (`program`): no bundled copy,
 no fixed sample shape; the spec names it by `uri` and pins it by `digest`."""
@@ -41,12 +42,14 @@ DATASET_SHAPES: Final[Mapping[str, DatasetShape]] = {
     "sklearn-digits": DatasetShape(input_shape=(1, 8, 8), n_classes=10),
     "synthetic-tones": DatasetShape(input_shape=(1, 1, 256), n_classes=4),
     "synthetic-motion": DatasetShape(input_shape=(8, 8, 8), n_classes=4),
+    "synthetic-faces": DatasetShape(input_shape=(1, 32, 32), n_classes=128),
 }
 """Sample shape of every classification dataset a spec may name; models are built for these shapes.
 
 `sklearn-digits`: 8x8 grey images of digits (vision). `synthetic-tones`: 256-sample audio clips
 of one of four pitches in noise (audio). `synthetic-motion`: 8 frames of 8x8 with a dot moving in
-one of four directions, frames as channels (video)."""
+one of four directions, frames as channels (video). `synthetic-faces`: 32x32 grey faces of 48
+identities, 24 images each (`nnc.training.synthetic_faces`; the classes are identities)."""
 
 TEXT_DATASETS: Final = frozenset({"tiny-text"})
 """Byte corpora for language modelling; `tiny-text` is a few KB of prose bundled with nnc."""

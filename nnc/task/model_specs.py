@@ -4,8 +4,9 @@
 byte-level language model built from its config in code (`transformers`, and `peft` with a `lora`
 section); `rwkv` an RWKV byte-level language model (`transformers`, same data and acceptance as
 `causal-lm`); `unet` is a tiny class-conditional denoising UNet for image generation (`diffusers`,
-optionally with `lora`); `program` is the model of a requester's own program (`nnc.task.program_spec`);
-`whisper` a speech recogniser (`transformers`, on a `speech` dataset).
+optionally with `lora`); `face-embedding` an embedding network for face verification (`torch`);
+`whisper` a speech recogniser (`transformers`, on a `speech` dataset); `program` is the model of a
+requester's own program (`nnc.task.program_spec`).
 No weights are ever downloaded: models start from the spec's seed, or from its `init` weights.
 """
 
@@ -177,6 +178,21 @@ class UNetSpec(SpecSection):
         return self
 
 
+class FaceEmbeddingSpec(SpecSection):
+    """A face-embedding network for verification (`nnc.runtimes.face_embedding`): 3x3 convolutions
+    (padding 1, ReLU, then 2x2 max pooling) with the given output `channels`, a linear layer to an
+    L2-normalised `embedding`, trained with an ArcFace head (additive angular `margin` in radians,
+    logit `scale`) of one learned row per identity; `identities` is how many the dataset holds
+    (every label below it). Scored by `tar_at_far` on identities unseen in training."""
+
+    kind: Literal["face-embedding"]
+    channels: list[Annotated[int, Field(ge=1, le=MAX_CHANNELS)]] = Field(min_length=1, max_length=4)
+    embedding: int = Field(ge=2, le=MAX_HIDDEN)
+    identities: int = Field(ge=2, le=1_000_000)
+    margin: float = Field(default=0.5, ge=0.0, le=1.5)
+    scale: float = Field(default=30.0, gt=0.0, le=128.0)
+
+
 class ProgramModelSpec(SpecSection):
     """The model of a requester's own program (the spec's `program` section builds it): opaque here,
     priced by `macs`, the multiply-accumulates of one forward pass on one sample as the requester
@@ -187,6 +203,7 @@ class ProgramModelSpec(SpecSection):
     parameters: int | None = Field(default=None, ge=1, le=10**13)
 
 
-AnyModelSpec = Annotated[ModelSpec | CausalLMSpec | RwkvLMSpec | UNetSpec | ProgramModelSpec | WhisperSpec,
+AnyModelSpec = Annotated[ModelSpec | CausalLMSpec | RwkvLMSpec | UNetSpec | FaceEmbeddingSpec | ProgramModelSpec
+                         | WhisperSpec,
                          Field(discriminator="kind")]
 """The `model` section: which class by its `kind`."""

@@ -30,12 +30,15 @@ from nnc.errors import TaskSpecError
 from nnc.task.datasets import CUSTOM_DATASET, DATASET_SHAPES, DatasetName, dataset_kind
 from nnc.task.inference_spec import InferenceSpec
 from nnc.task.library_spec import LibrarySpec
-from nnc.task.model_specs import AnyModelSpec, ProgramModelSpec, SpecSection, TextLMSpec, UNetSpec
+from nnc.task.model_specs import AnyModelSpec, FaceEmbeddingSpec, ProgramModelSpec, SpecSection, TextLMSpec, UNetSpec
 from nnc.task.parallel_spec import ParallelSpec
 from nnc.task.program_spec import INIT_FRAMEWORKS, BaseModelSpec, InitSpec, ProgramSpec
 
 SPEC_VERSION: Final = 1
 """The only spec format version this code understands."""
+
+DEFAULT_FAR: Final = 0.01
+"""The false-accept rate `tar_at_far` is measured at when the acceptance section names none."""
 
 Framework = Literal["torch", "transformers", "peft", "jax", "diffusers"]
 
@@ -46,13 +49,13 @@ class FrameworkRule:
     whether the model must (True), must not (False) or may (None) carry a `lora` section."""
 
     kinds: frozenset[str]
-    dataset: Literal["classification", "text", "speech"]
-    metric: Literal["accuracy", "eval_loss", "eval_wer"]
+    dataset: Literal["classification", "text"]
+    metric: Literal["accuracy", "eval_loss", "tar_at_far"]
     lora: bool | None
 
 
 FRAMEWORK_RULES: Final[Mapping[str, FrameworkRule]] = {
-    "torch": FrameworkRule(frozenset({"mlp", "cnn"}), "classification", "accuracy", False),
+    "torch": FrameworkRule(frozenset({"mlp", "cnn", "face-embedding"}), "classification", "accuracy", False),
     "jax": FrameworkRule(frozenset({"mlp", "cnn"}), "classification", "accuracy", False),
     "transformers": FrameworkRule(frozenset({"causal-lm", "rwkv", "whisper"}), "text", "eval_loss", False),
     "peft": FrameworkRule(frozenset({"causal-lm"}), "text", "eval_loss", True),
@@ -60,11 +63,16 @@ FRAMEWORK_RULES: Final[Mapping[str, FrameworkRule]] = {
 }
 """Which spec each `framework` accepts (a node runs a task only with that runtime installed)."""
 
-KIND_RULES: Final[Mapping[str, FrameworkRule]] = {
-    "whisper": FrameworkRule(frozenset({"whisper"}), "speech", "eval_wer", False),
-}
-"""Model kinds whose dataset and metric differ from their framework's rule (`transformers`
-trains `whisper` speech recognisers on speech, scored by word error rate)."""
+KIND_METRICS: Final[Mapping[str, str]] = {"face-embedding": "tar_at_far", "whisper": "eval_wer"}
+"""Model kinds scored by another metric than their framework's (`FrameworkRule.metric`)."""
+
+KIND_DATASETS: Final[Mapping[str, str]] = {"whisper": "speech"}
+"""Model kinds trained on another dataset kind than their framework's (`FrameworkRule.dataset`):
+`transformers` trains `whisper` speech recognisers on speech."""
+
+HIGHER_IS_BETTER: Final = frozenset({"accuracy", "tar_at_far"})
+"""Metrics in [0, 1] that a model must reach (at least the threshold); the others are losses
+(and word error rates)."""
 
 class DatasetSpec(SpecSection):
     """The dataset and its train/eval split.
@@ -140,21 +148,47 @@ class AcceptanceSpec(SpecSection):
     """When the result is accepted: `accuracy` (fraction of the eval split classified right) at
     least `threshold`, or `eval_loss` (mean loss on the eval split: next-byte cross-entropy for a
     language model, noise-prediction MSE at fixed noise for a diffusion model) or `eval_wer` (word
-    error rate of a speech recogniser's transcripts of the eval clips) at most `threshold`."""
+    error rate of a speech recogniser's transcripts of the eval clips) at most `threshold`,
+    or `tar_at_far` (face verification: the fraction of genuine pairs of the eval split accepted at
+    the similarity threshold that accepts a fraction `far` of its impostor pairs, default
+    `DEFAULT_FAR`; `nnc.runtimes.face_embedding`) at least `threshold`. `far` is for `tar_at_far`
+    only, and absent from the canonical form when absent."""
 
-    metric: Literal["accuracy", "eval_loss", "eval_wer"]
+    metric: Literal["accuracy", "eval_loss", "tar_at_far", "eval_wer"]
     threshold: float = Field(ge=0.0, le=1000.0)
+    far: float | None = Field(default=None, gt=0.0, lt=1.0)
 
     @field_validator("threshold")
     @classmethod
     def _check_threshold(cls, value: float, info: ValidationInfo) -> float:
-        if info.data.get("metric") == "accuracy" and value > 1.0:
-            raise PydanticCustomError("bad_threshold", "an accuracy threshold is at most 1.0")
+        if info.data.get("metric") in HIGHER_IS_BETTER and value > 1.0:
+            raise PydanticCustomError("bad_threshold", "a threshold for {metric} (a fraction) is at most 1.0",
+                                      {"metric": info.data.get("metric")})
         return value
+
+    @model_validator(mode="after")
+    def _check_far(self) -> AcceptanceSpec:
+        if self.far is not None and self.metric != "tar_at_far":
+            raise PydanticCustomError("far_without_tar", "far (a false-accept rate) is for metric 'tar_at_far', "
+                                      "not {metric!r}", {"metric": self.metric})
+        return self
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_far(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """An absent far stays absent from the canonical JSON: older specs keep their digest."""
+        data: dict[str, Any] = handler(self)
+        if self.far is None:
+            data.pop("far", None)
+        return data
+
+    @property
+    def false_accept_rate(self) -> float:
+        """The FAR `tar_at_far` is measured at: `far`, or `DEFAULT_FAR`."""
+        return DEFAULT_FAR if self.far is None else self.far
 
     def accepts(self, metric: float) -> bool:
         """Whether a result scoring `metric` meets the threshold (NaN never does)."""
-        if self.metric == "accuracy":
+        if self.metric in HIGHER_IS_BETTER:
             return metric >= self.threshold
         return metric <= self.threshold
 
@@ -164,7 +198,7 @@ class AcceptanceSpec(SpecSection):
         the loss scores 0.5)."""
         if metric != metric:  # NaN
             return 0.0
-        if self.metric == "accuracy":
+        if self.metric in HIGHER_IS_BETTER:
             return max(0.0, min(1.0, metric))
         return 1.0 if metric <= self.threshold else self.threshold / metric
 
@@ -309,8 +343,6 @@ class TaskSpec(SpecSection):
         if self.acceptance is None:
             return self  # `_check_kind` names what is missing
         rule = FRAMEWORK_RULES[self.framework]
-        if self.model.kind in rule.kinds and self.model.kind in KIND_RULES:
-            rule = KIND_RULES[self.model.kind]
         lora = getattr(self.model, "lora", None) is not None
         problem = None
         if self.program is not None or isinstance(self.model, ProgramModelSpec):
@@ -322,16 +354,20 @@ class TaskSpec(SpecSection):
             problem = f"cannot start from {what} (frameworks that can: {', '.join(sorted(INIT_FRAMEWORKS))})"
         elif self.model.kind not in rule.kinds:
             problem = f"needs model.kind {' or '.join(repr(k) for k in sorted(rule.kinds))}"
-        elif dataset_kind(self.dataset.name) != rule.dataset:
-            problem = f"needs a {rule.dataset} dataset"
-        elif self.acceptance.metric != rule.metric:
-            problem = f"needs acceptance.metric {rule.metric!r}"
+        elif dataset_kind(self.dataset.name) != KIND_DATASETS.get(self.model.kind, rule.dataset):
+            problem = f"needs a {KIND_DATASETS.get(self.model.kind, rule.dataset)} dataset"
+        elif self.acceptance.metric != KIND_METRICS.get(self.model.kind, rule.metric):
+            problem = f"needs acceptance.metric {KIND_METRICS.get(self.model.kind, rule.metric)!r}"
         elif rule.lora is True and not lora:
             problem = "needs a model.lora section (it trains adapters)"
         elif rule.lora is False and lora:
             problem = "cannot train a model.lora section (use framework 'peft' or 'diffusers')"
         elif self.framework == "jax" and self.device != "cpu":
             problem = f"trains on the CPU only (execution.device 'cpu', not {self.device!r})"
+        elif (isinstance(self.model, FaceEmbeddingSpec) and self.dataset.uri is None
+              and self.model.identities < DATASET_SHAPES[self.dataset.name].n_classes):
+            problem = (f"needs model.identities of at least {DATASET_SHAPES[self.dataset.name].n_classes}, the "
+                       f"identities of {self.dataset.name!r}")
         elif isinstance(self.model, UNetSpec):
             _, height, width = DATASET_SHAPES[self.dataset.name].input_shape
             if height % 2 ** (len(self.model.channels) - 1) or width % 2 ** (len(self.model.channels) - 1):
@@ -403,7 +439,7 @@ class TaskSpec(SpecSection):
         return None
 
 
-_MODEL_KINDS: Final = frozenset({"mlp", "cnn", "causal-lm", "rwkv", "unet", "program", "whisper"})
+_MODEL_KINDS: Final = frozenset({"mlp", "cnn", "causal-lm", "rwkv", "unet", "program", "face-embedding", "whisper"})
 
 
 class _DuplicateKeyError(ValueError):

@@ -48,6 +48,10 @@ def _bundled_arrays(dataset: DatasetSpec) -> tuple[npt.NDArray[np.float32], npt.
         return synthetic.tones()
     if dataset.name == "synthetic-motion":
         return synthetic.motion()
+    if dataset.name == "synthetic-faces":
+        from nnc.training.synthetic_faces import faces
+
+        return faces()
     if dataset.name != "sklearn-digits":
         raise TrainingError(f"dataset {dataset.name!r} is not a classification dataset")
     from sklearn.datasets import load_digits  # 1.4 s of imports: only for the tasks that use it
@@ -107,6 +111,17 @@ def _load_arrays(dataset: DatasetSpec, dataset_file: Path | None = None,
         raise TrainingError(f"dataset {dataset.name!r} lives at {dataset.uri}: fetch it and pass the file")
     inputs, labels = _stored_arrays(dataset, dataset_file) if dataset_file is not None else _bundled_arrays(dataset)
     check_fit(dataset, inputs, labels)
+    return inputs.reshape(len(inputs), -1), labels
+
+
+def identity_arrays(dataset: DatasetSpec, dataset_file: Path | None = None,
+                    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+    """As `_load_arrays`, but the labels are identities, not checked against the named dataset's
+    class count (a face set holds as many people as the requester's folder has: the model's
+    `identities` bounds them, `nnc.runtimes.face_embedding`)."""
+    if dataset.uri is not None and dataset_file is None:
+        raise TrainingError(f"dataset {dataset.name!r} lives at {dataset.uri}: fetch it and pass the file")
+    inputs, labels = _stored_arrays(dataset, dataset_file) if dataset_file is not None else _bundled_arrays(dataset)
     return inputs.reshape(len(inputs), -1), labels
 
 

@@ -5,6 +5,7 @@
 //   node storage/ipfs-node/server.mjs --repo DIR [--host 127.0.0.1] [--port 5001] [--cors-origin ORIGIN]
 //
 // Endpoints (POST only, like kubo): version, add, cat, pin/add, pin/rm, block/stat, block/get.
+// A read-only HTTP gateway, GET /ipfs/<cid>: files with byte ranges, raw blocks and CARs (gateway.mjs).
 // Beyond kubo, a chunked upload for browsers (large files without one huge request):
 // nnc/upload/start -> {Id}; nnc/upload/chunk?id=&offset= with the raw bytes as body -> {Size}
 // (a chunk already received is acknowledged again, so a retried chunk is harmless);
@@ -29,6 +30,7 @@ import * as dagPb from '@ipld/dag-pb'
 import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { balanced } from 'ipfs-unixfs-importer/layout'
 import { CID } from 'multiformats/cid'
+import { serveGateway } from './gateway.mjs'
 
 const KUBO_CHUNK_SIZE = 262144
 const KUBO_MAX_LINKS = 174
@@ -316,6 +318,10 @@ const CROSS_ORIGIN = new Set(['/api/v0/nnc/upload/start', '/api/v0/nnc/upload/ch
 
 const server = createServer((req, res) => {
   const url = new URL(req.url, 'http://localhost')
+  if (url.pathname.startsWith('/ipfs/')) {
+    serveGateway(helia, fs, req, res, url)
+    return
+  }
   const handler = routes[url.pathname]
   if (CROSS_ORIGIN.has(url.pathname)) {
     res.setHeader('Access-Control-Allow-Origin', args['cors-origin'])

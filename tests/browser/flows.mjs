@@ -188,7 +188,7 @@ async function main() {
     await page.waitForFunction((ids) => ids.every((id) => document.querySelector(`[data-task="${id}"]`)), [ethTask, nntTask]);
     await shot(page, 'marketplace');
 
-    step('node dashboard of a worker: reputation, earnings chart, claim ETH');
+    step('node dashboard of a worker: reputation, earnings chart, claim ETH and the NNT bonus');
     await switchAccount(page, ACCOUNTS.worker);
     await go(page, '#/node');
     assert.ok(Number((await page.innerText('#reputation')).split(' ')[0]) > 5000);
@@ -196,6 +196,10 @@ async function main() {
     await page.click('#claim-eth-button');
     assert.equal((await lastTx(page, 'Claim ETH')).state, 'confirmed');
     await page.waitForFunction(() => document.getElementById('claim-eth')?.dataset.wei === '0');
+    assert.ok(BigInt(await page.getAttribute('#claim-bonus', 'data-wei')) > 0n, 'the settled tasks granted an NNT bonus');
+    await page.click('#claim-bonus-button');
+    assert.equal((await lastTx(page, 'Claim NNT bonus')).state, 'confirmed');
+    await page.waitForFunction(() => document.getElementById('claim-bonus')?.dataset.wei === '0');
     await shot(page, 'node-worker');
 
     step('node dashboard of a new node: register, stake, a decoded revert, unbond, withdraw');

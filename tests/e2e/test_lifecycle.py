@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from nnc.chain.deploy import NNT
 from nnc.chain.market import Market
 from nnc.chain.registry import Registry
 from nnc.chain.settlement import node_payout
 from nnc.chain.types import ETH, TaskStatus
+from nnc.cli import cli
 from nnc.daemon import StopFlag
 from nnc.devnet import REQUESTER, Devnet
 from nnc.task import compute_units, load_spec, spec_digest
@@ -103,6 +106,22 @@ def test_publish_assign_train_snapshot_submit_settle_pays_by_the_formula(chain: 
     gas_cost = receipt["gasUsed"] * receipt["effectiveGasPrice"]
     assert w3.eth.get_balance(node_client.address) == before + payouts[node_client.address] - gas_cost
     assert market.claimable(node_client.address) == 0
+
+    # The other collects everything with one command: its ETH payout and its NNT bonus.
+    other = chain.node_indices()[1]
+    address = chain.address(other)
+    bonus = pool.functions.claimable(address).call()
+    nnt_before = chain.client(0).token.functions.balanceOf(address).call()
+    env = {"NNC_CONFIG": str(tmp_path / "absent.toml"), "NNC_RPC_URL": chain.rpc_url,
+           "NNC_DEPLOYMENT_FILE": str(chain.deployment_file), "NNC_KEY_FILE": str(chain.key_file(other)),
+           "NNC_DATA_DIR": str(tmp_path / "cli"), "NNC_PRIVATE_KEY": None}
+    claimed = CliRunner().invoke(cli, ["claim", "--all"], env=env)
+    assert claimed.exit_code == 0, claimed.output
+    assert f"task market: claimed {Decimal(payouts[address]).scaleb(-18).normalize():f} ETH" in claimed.output
+    assert f"rewards pool (bonuses): claimed {Decimal(bonus).scaleb(-18).normalize():f} NNT" in claimed.output
+    assert "arbitration: nothing owed (0 NNT)" in claimed.output
+    assert chain.client(0).token.functions.balanceOf(address).call() == nnt_before + bonus
+    assert market.claimable(address) == 0 and pool.functions.claimable(address).call() == 0
 
 
 def test_erc20_budget_settles_and_conserves_escrow(chain: Devnet, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ import torch
 from nnc.chain.types import TaskStatus
 from nnc.devnet import Devnet
 from nnc.runtimes import installed_runtimes
+from nnc.runtimes.dispatch import evaluate
 from nnc.training.digest import model_digest
 from tests.e2e.harness import make_network
 from tests.runtimes.cases import CASES, case_spec
@@ -54,3 +55,5 @@ def test_each_runtime_settles_with_agreeing_replicas(chain: Devnet, tmp_path: Pa
     assert 0 < task.quality_score <= 10_000  # the oracle evaluated the model with the framework's runtime
     if spec.acceptance.metric in ("eval_loss", "eval_wer"):  # quality = threshold / loss (or WER), capped
         assert task.quality_score == 10_000 or task.quality_score < 10_000 * spec.acceptance.threshold
+    if spec.acceptance.metric == "tar_at_far":  # quality = the true-accept rate itself, as for accuracy
+        assert task.quality_score == round(10_000 * evaluate(spec, weights))

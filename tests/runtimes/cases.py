@@ -88,6 +88,13 @@ CASES: dict[str, Case] = {
         "training": {"seed": 3, "steps": 10, "batch_size": 8, "learning_rate": 0.01, "optimizer": "adam",
                      "checkpoint_interval": 5},
         "acceptance": {"metric": "eval_wer", "threshold": 1.0}}, thread_invariant=False),
+    "face-embedding": Case({
+        "name": "tiny face embedding (tests)", "framework": "torch",
+        "model": {"kind": "face-embedding", "channels": [4], "embedding": 8, "identities": 128},
+        "dataset": {"name": "synthetic-faces", "eval_fraction": 0.25},
+        "training": {"seed": 7, "steps": 20, "batch_size": 32, "learning_rate": 0.01, "optimizer": "adam",
+                     "checkpoint_interval": 10},
+        "acceptance": {"metric": "tar_at_far", "threshold": 0.02}}, thread_invariant=False),
 }
 """Every runtime's tiny spec, by case name (a framework, or `framework-kind`/a kind's name where a
 framework has several model kinds)."""

@@ -30,7 +30,8 @@ def write_image_folder(dest: Path) -> Path:
 
 
 DOMAINS = {"vision-digits-cnn.json": "sklearn-digits", "audio-tones-cnn.json": "synthetic-tones",
-           "video-motion-cnn.json": "synthetic-motion"}
+           "video-motion-cnn.json": "synthetic-motion",
+           "face-verification-arcface.json": "synthetic-faces"}
 
 
 def test_every_domain_has_a_template() -> None:
