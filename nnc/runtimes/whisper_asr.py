@@ -3,7 +3,7 @@ Whisper (`WhisperForConditionalGeneration`) built from a config in code (never d
 `speech` dataset (`nnc.training.speech`), scored by word error rate.
 
 Inputs are Whisper's 80-bin log-mel features of one-second clips (`WhisperFeatureExtractor` built
-with explicit arguments, computed once when the data load, on one thread); transcripts are bytes
+with explicit arguments, computed on one thread and cached by the clips' content); transcripts are bytes
 (token = byte, then pad, start and end: vocabulary 259), so no tokenizer is downloaded either. A
 step's loss is the cross-entropy of each transcript byte and the end token given the clip and
 the bytes before it (teacher forcing). The metric, `eval_wer`, greedily decodes every eval clip
@@ -13,6 +13,8 @@ word count (`word_error_rate`).
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,7 @@ from typing import Final
 
 import numpy as np
 import torch
+import transformers
 from torch import nn
 from transformers import WhisperConfig, WhisperFeatureExtractor, WhisperForConditionalGeneration
 
@@ -28,7 +31,7 @@ from nnc.runtimes.base import ProgramRuntime, Runtime
 from nnc.task import TaskSpec
 from nnc.task.model_specs import WHISPER_FRAMES, WHISPER_MEL_BINS, WHISPER_TRANSCRIPT_BYTES, WHISPER_VOCAB, WhisperSpec
 from nnc.training.program import TrainData, full_weights
-from nnc.training.speech import CLIP_SAMPLES, CLIP_SECONDS, SAMPLE_RATE, load_speech
+from nnc.training.speech import CLIP_SAMPLES, CLIP_SECONDS, SAMPLE_RATE, cache_dir, load_speech
 from nnc.training.split import split_indices
 from nnc.training.trainer import deterministic_torch
 
@@ -73,6 +76,34 @@ def clip_features(audio: np.ndarray) -> torch.Tensor:
         features = extractor(list(audio), sampling_rate=SAMPLE_RATE, return_tensors="np", padding="max_length",
                              truncation=True, max_length=CLIP_SAMPLES)["input_features"]
     return torch.from_numpy(np.ascontiguousarray(features, dtype=np.float32))
+
+
+def cached_features(audio: np.ndarray, cache: Path | None = None) -> torch.Tensor:
+    """`clip_features(audio)`, kept in the speech cache (`nnc.training.speech.cache_dir()`) by the
+    clips' content, the extractor's settings and transformers' version: a node featurises a
+    dataset once (0.25 s for `spoken-digits`), not at every load of a training, replay or
+    evaluation. A cache that cannot be written is skipped."""
+    hasher = hashlib.sha256(np.ascontiguousarray(audio, dtype="<f4").tobytes())
+    hasher.update(feature_extractor().to_json_string().encode() + transformers.__version__.encode())
+    path = (cache or cache_dir()) / f"features-{hasher.hexdigest()[:24]}.npy"
+    expected = (len(audio), MEL_BINS, MEL_FRAMES)
+    if path.is_file():
+        try:
+            stored = np.load(path, allow_pickle=False)
+            if stored.shape == expected and stored.dtype == np.float32:
+                return torch.from_numpy(stored)
+        except (OSError, ValueError):
+            pass  # a torn file: featurise again
+    features = clip_features(audio)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}")
+        with partial.open("wb") as fh:
+            np.save(fh, features.numpy())
+        partial.replace(path)
+    except OSError:
+        pass
+    return features
 
 
 def encode_transcripts(texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -133,7 +164,7 @@ def load_speech_data(spec: TaskSpec, dataset_file: Path | None) -> SpeechData:
     train, evaluation = split_indices(len(arrays.transcripts), spec.schedule.seed, spec.dataset.eval_fraction)
     if not train or not evaluation:
         raise TrainingError(f"dataset {spec.dataset.name!r}: {len(arrays.transcripts)} clips are too few to split")
-    features = clip_features(arrays.audio)
+    features = cached_features(arrays.audio)
     inputs, labels = encode_transcripts([arrays.transcripts[i] for i in train])
     train_idx = torch.tensor(train, dtype=torch.int64)
     return SpeechData(train_features=features[train_idx].contiguous(), train_inputs=inputs, train_labels=labels,

@@ -25,7 +25,13 @@ pytest.importorskip("transformers")
 from nnc.errors import DatasetError, TaskSpecError  # noqa: E402
 from nnc.runtimes import runtime_for  # noqa: E402
 from nnc.runtimes.dispatch import evaluate, train  # noqa: E402
-from nnc.runtimes.whisper_asr import WhisperProgram, transcribe, word_error_rate  # noqa: E402
+from nnc.runtimes.whisper_asr import (  # noqa: E402
+    WhisperProgram,
+    cached_features,
+    clip_features,
+    transcribe,
+    word_error_rate,
+)
 from nnc.storage.local import LocalStore  # noqa: E402
 from nnc.task import compute_units, load_spec, parse_spec  # noqa: E402
 from nnc.task.cost import parameter_count, whisper_macs  # noqa: E402
@@ -199,3 +205,17 @@ def test_the_tiny_case_learns_something(tmp_path: Path) -> None:
     data = runtime.load_data(spec)
     assert len(data.eval_transcripts) == 72 and data.n_train == 288
     assert losses and losses[-1] < 5.0  # ln(259) = 5.56 for a uniform guess
+
+
+def test_features_are_cached_by_the_clips_content(tmp_path: Path) -> None:
+    audio = generated_speech("spoken-digits").audio[:12]
+    fresh = clip_features(audio)
+    assert fresh.shape == (12, WHISPER_MEL_BINS, WHISPER_FRAMES)
+    assert torch.equal(cached_features(audio, tmp_path), fresh)  # featurised and stored
+    (stored,) = tmp_path.glob("features-*.npy")
+    assert torch.equal(cached_features(audio, tmp_path), fresh)  # read back
+    stored.write_bytes(b"torn")
+    assert torch.equal(cached_features(audio, tmp_path), fresh)  # featurised again
+    louder = audio * 0.5
+    assert torch.equal(cached_features(louder, tmp_path), clip_features(louder))  # other clips, other entry
+    assert len(list(tmp_path.glob("features-*.npy"))) == 2
