@@ -31,7 +31,7 @@ from nnc.runtimes.base import ProgramRuntime, Runtime
 from nnc.task import TaskSpec
 from nnc.task.model_specs import WHISPER_FRAMES, WHISPER_MEL_BINS, WHISPER_TRANSCRIPT_BYTES, WHISPER_VOCAB, WhisperSpec
 from nnc.training.program import TrainData, full_weights
-from nnc.training.speech import CLIP_SAMPLES, CLIP_SECONDS, SAMPLE_RATE, cache_dir, load_speech
+from nnc.training.speech import CLIP_SAMPLES, CLIP_SECONDS, SAMPLE_RATE, SpeechArrays, cache_dir, load_speech
 from nnc.training.split import split_indices
 from nnc.training.trainer import deterministic_torch
 
@@ -78,12 +78,13 @@ def clip_features(audio: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(features, dtype=np.float32))
 
 
-def cached_features(audio: np.ndarray, cache: Path | None = None) -> torch.Tensor:
-    """`clip_features(audio)`, kept in the speech cache (`nnc.training.speech.cache_dir()`) by the
-    clips' content, the extractor's settings and transformers' version: a node featurises a
+def cached_features(arrays: SpeechArrays, cache: Path | None = None) -> torch.Tensor:
+    """`clip_features(arrays.audio)`, kept in the speech cache (`nnc.training.speech.cache_dir()`)
+    by the clips' digest, the extractor's settings and transformers' version: a node featurises a
     dataset once (0.25 s for `spoken-digits`), not at every load of a training, replay or
     evaluation. A cache that cannot be written is skipped."""
-    hasher = hashlib.sha256(np.ascontiguousarray(audio, dtype="<f4").tobytes())
+    audio = arrays.audio
+    hasher = hashlib.sha256(arrays.digest.encode())
     hasher.update(feature_extractor().to_json_string().encode() + transformers.__version__.encode())
     path = (cache or cache_dir()) / f"features-{hasher.hexdigest()[:24]}.npy"
     expected = (len(audio), MEL_BINS, MEL_FRAMES)
@@ -164,7 +165,7 @@ def load_speech_data(spec: TaskSpec, dataset_file: Path | None) -> SpeechData:
     train, evaluation = split_indices(len(arrays.transcripts), spec.schedule.seed, spec.dataset.eval_fraction)
     if not train or not evaluation:
         raise TrainingError(f"dataset {spec.dataset.name!r}: {len(arrays.transcripts)} clips are too few to split")
-    features = cached_features(arrays.audio)
+    features = cached_features(arrays)
     inputs, labels = encode_transcripts([arrays.transcripts[i] for i in train])
     train_idx = torch.tensor(train, dtype=torch.int64)
     return SpeechData(train_features=features[train_idx].contiguous(), train_inputs=inputs, train_labels=labels,

@@ -27,6 +27,7 @@ import struct
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Final
 
@@ -81,6 +82,11 @@ class SpeechArrays:
 
     audio: npt.NDArray[np.float32]
     transcripts: tuple[str, ...]
+
+    @cached_property
+    def digest(self) -> str:
+        """`speech_digest` of these clips, computed once."""
+        return speech_digest(self)
 
 
 def speech_digest(arrays: SpeechArrays) -> str:
@@ -215,7 +221,7 @@ def load_speech(name: str, uri: str | None, digest: str | None, dataset_file: Pa
         raise SpeechDatasetError(f"dataset {name!r} lives at {uri}: fetch it and pass the file")
     arrays = load_speech_file(dataset_file) if dataset_file is not None else generated_speech(name)
     if digest is not None:
-        actual = speech_digest(arrays)
+        actual = arrays.digest
         if actual != digest:
             made = f"stored at {uri}" if dataset_file is not None else f"generated here by {espeak_version()}"
             raise SpeechDatasetError(f"dataset {name!r} has digest {actual}, the spec pins {digest} ({made}; "

@@ -208,14 +208,15 @@ def test_the_tiny_case_learns_something(tmp_path: Path) -> None:
 
 
 def test_features_are_cached_by_the_clips_content(tmp_path: Path) -> None:
-    audio = generated_speech("spoken-digits").audio[:12]
-    fresh = clip_features(audio)
+    generated = generated_speech("spoken-digits")
+    clips = SpeechArrays(audio=generated.audio[:12].copy(), transcripts=generated.transcripts[:12])
+    fresh = clip_features(clips.audio)
     assert fresh.shape == (12, WHISPER_MEL_BINS, WHISPER_FRAMES)
-    assert torch.equal(cached_features(audio, tmp_path), fresh)  # featurised and stored
+    assert torch.equal(cached_features(clips, tmp_path), fresh)  # featurised and stored
     (stored,) = tmp_path.glob("features-*.npy")
-    assert torch.equal(cached_features(audio, tmp_path), fresh)  # read back
+    assert torch.equal(cached_features(clips, tmp_path), fresh)  # read back
     stored.write_bytes(b"torn")
-    assert torch.equal(cached_features(audio, tmp_path), fresh)  # featurised again
-    louder = audio * 0.5
-    assert torch.equal(cached_features(louder, tmp_path), clip_features(louder))  # other clips, other entry
+    assert torch.equal(cached_features(clips, tmp_path), fresh)  # featurised again
+    louder = SpeechArrays(audio=clips.audio * 0.5, transcripts=clips.transcripts)
+    assert torch.equal(cached_features(louder, tmp_path), clip_features(louder.audio))  # other clips, other entry
     assert len(list(tmp_path.glob("features-*.npy"))) == 2
