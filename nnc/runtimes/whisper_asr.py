@@ -241,6 +241,16 @@ class WhisperProgram:
     def load_weights(self, module: nn.Module, weights: Mapping[str, torch.Tensor]) -> None:
         module.load_state_dict(dict(weights))
 
+    def load_init(self, module: nn.Module, weights: Mapping[str, torch.Tensor]) -> None:
+        """Puts a Whisper state dict of the spec's shape (an earlier task's result, or a file
+        saved by transformers, which leaves out the tied `proj_out.weight`) into a freshly built
+        model; KeyError naming what does not fit."""
+        missing, unexpected = module.load_state_dict(dict(weights), strict=False)
+        missing = [name for name in missing if name != "proj_out.weight"]
+        if missing or unexpected:
+            raise KeyError(f"whisper weights do not fit: missing {sorted(missing)[:3]}, "
+                           f"unexpected {sorted(unexpected)[:3]}")
+
     def loss(self, module: nn.Module, data: TrainData, batch: torch.Tensor, step: int) -> torch.Tensor:
         assert isinstance(data, SpeechData)
         return transcript_loss(module, data.train_features[batch], data.train_inputs[batch], data.train_labels[batch])

@@ -220,3 +220,28 @@ def test_features_are_cached_by_the_clips_content(tmp_path: Path) -> None:
     louder = SpeechArrays(audio=clips.audio * 0.5, transcripts=clips.transcripts)
     assert torch.equal(cached_features(louder, tmp_path), clip_features(louder.audio))  # other clips, other entry
     assert len(list(tmp_path.glob("features-*.npy"))) == 2
+
+
+def test_a_whisper_fine_tunes_from_stored_weights(tmp_path: Path) -> None:
+    """A spec's `init` weights (saved as transformers saves a Whisper: without the tied output
+    projection) are where training starts; weights of another shape are refused by name."""
+    from safetensors.torch import save_file
+
+    from nnc.errors import TrainingError
+    from nnc.storage import sha256_file
+    from nnc.training.program_package import ProgramFiles
+
+    spec = case_spec("whisper")
+    runtime = runtime_for(spec)
+    data = runtime.load_data(spec)
+    trained = runtime.replay(spec, None, 5, data)
+    stored = tmp_path / "whisper.safetensors"
+    save_file({k: v.clone() for k, v in trained.items() if k != "proj_out.weight"}, str(stored))
+    document = {**spec.model_dump(mode="json", exclude_none=True),
+                "init": {"uri": "local://whisper", "format": "safetensors", "digest": sha256_file(stored)}}
+    tuned = parse_spec(document)
+    start = runtime_for(tuned, ProgramFiles(init=stored)).replay(tuned, None, 0, data)
+    assert start.keys() == trained.keys() and all(torch.equal(start[k], trained[k]) for k in trained)
+    wider = parse_spec({**document, "model": {**document["model"], "width": 32}})
+    with pytest.raises(TrainingError, match="do not fit"):
+        runtime_for(wider, ProgramFiles(init=stored)).replay(wider, None, 0)
