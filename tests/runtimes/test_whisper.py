@@ -3,9 +3,11 @@
 
 What the conformance suite (`test_conformance.py`, case `whisper`) does not cover: the word error
 rate itself, the generated dataset (byte-identical generations, the pinned digest, the error a
-node with another espeak-ng gets), a requester's stored speech dataset, spec checks, the oracle's
-lower-is-better quality, pricing against torch's FLOP count, and the example reaching its
-acceptance.
+node with another espeak-ng gets), a requester's stored speech dataset, the features' cache,
+fine-tuning from stored weights, spec checks, the oracle's lower-is-better quality, pricing
+against torch's FLOP count, and the example reaching its acceptance. The sandbox runs espeak-ng
+itself (the root filesystem is visible read-only there; its cache is its work directory): the
+conformance suite's standby test shows the sandboxed digest equal to the in-process one.
 """
 
 from __future__ import annotations
