@@ -14,9 +14,12 @@ setup: system-packages $(PY_STAMP) $(NODE_STAMP) browser
 
 # Debian packages: bubblewrap isolates task code (nnc.sandbox). Installed when missing and
 # apt-get can run (root); without it the sandbox falls back to limits without isolation.
+# espeak-ng says the clips of the generated speech dataset spoken-digits (nnc.training.speech).
 system-packages:
 	@command -v bwrap >/dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends bubblewrap; } \
 		|| echo "warning: could not install bubblewrap: task code will run without isolation"
+	@command -v espeak-ng >/dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends espeak-ng; } \
+		|| echo "warning: could not install espeak-ng: speech datasets cannot be generated here"
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund

@@ -1,9 +1,10 @@
 """Each training runtime on its example spec: speed, and what the deterministic training layer
 (checkpoints, hash chain, digest, evaluation) adds to the framework's bare training step.
 
-For every installed runtime (and the `rwkv` model kind of `transformers`, the `cnn` kind of
-`jax`, `jax-cnn`, and the `face-embedding` kind of `torch`, each its own row), the example spec
-under examples/ is cut to `--steps` steps with a checkpoint every quarter, then, in the same run:
+For every installed runtime (and the `rwkv` and `whisper` model kinds of `transformers`, the
+`cnn` kind of `jax`, `jax-cnn`, and the `face-embedding` kind of `torch`, each its own row), the
+example spec under examples/ is cut to `--steps` steps with a checkpoint every quarter, then, in
+the same run:
 - bare: `time_steps`: the runtime's own optimisation step in a loop (model built, data loaded
   and the first step taken before the clock starts);
 - full: `train` in a fresh directory (data, model, checkpoints, chain, final evaluation, model file).
@@ -50,6 +51,7 @@ EXAMPLES = {
     "peft": "text-lora-peft.json",
     "diffusers": "image-generation-lora-diffusers.json",
     "jax-cnn": "digits-cnn-jax.json",  # a model kind of `jax`, measured as its own row
+    "whisper": "speech-digits-whisper.json",  # a model kind of `transformers`, measured as its own row
     "face-embedding": "face-verification-arcface.json",  # a model kind of `torch`, its own row
 }
 

@@ -82,6 +82,7 @@ BUILTIN_PROGRAMS: Final[Mapping[str, str]] = {
     "causal-lm": "nnc.runtimes.causal_lm:CausalLMProgram",
     "rwkv": "nnc.runtimes.rwkv_lm:RwkvLMProgram",
     "unet": "nnc.runtimes.diffusion:DiffusionProgram",
+    "whisper": "nnc.runtimes.whisper_asr:WhisperProgram",
     "face-embedding": "nnc.runtimes.face_embedding:FaceEmbeddingProgram",
 }
 """The programs shipped with the package, by model kind (`module:class`, made from the spec): what

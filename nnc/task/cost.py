@@ -10,7 +10,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from nnc.task.datasets import DATASET_SHAPES, TEXT_VOCAB
-from nnc.task.model_specs import CausalLMSpec, FaceEmbeddingSpec, ModelSpec, ProgramModelSpec, RwkvLMSpec, UNetSpec
+from nnc.task.model_specs import (
+    WHISPER_FRAMES,
+    WHISPER_MEL_BINS,
+    WHISPER_TRANSCRIPT_BYTES,
+    WHISPER_VOCAB,
+    CausalLMSpec,
+    FaceEmbeddingSpec,
+    ModelSpec,
+    ProgramModelSpec,
+    RwkvLMSpec,
+    UNetSpec,
+    WhisperSpec,
+)
 
 if TYPE_CHECKING:
     from nnc.task.spec import TaskSpec
@@ -54,6 +66,36 @@ def rwkv_macs(model: RwkvLMSpec) -> int:
     recurrence and the token-shift mixes are elementwise (a few·width per token) and not counted."""
     w, n = model.width, model.context
     return n * (model.layers * 13 * w * w + w * TEXT_VOCAB)
+
+
+def whisper_macs(model: WhisperSpec) -> int:
+    """One clip and its transcript through the Whisper that `nnc.runtimes.whisper_asr` builds:
+    the encoder's two width-w convolutions (kernel 3; 80 mel bins over F frames, then w over F/2),
+    per encoder block on S = F/2 positions 8w² (q, k, v, out 4w², feed-forward 2·w·2w) and 2·S·w
+    for scores and values; per decoder block on the T = 31 positions it trains (start token and
+    30 transcript bytes, padded) 10w² (self attention 4w², cross attention's q and out 2w²,
+    feed-forward 4w²), 2·T·w and 2·S·w for the two attentions' scores and values, and 2w² per
+    source position for the cross attention's keys and values; then the head, w·259 per target
+    position. Norms, activations and position embeddings are not counted."""
+    w, layers = model.width, model.layers
+    frames, source, target = WHISPER_FRAMES, WHISPER_FRAMES // 2, WHISPER_TRANSCRIPT_BYTES + 1
+    convolutions = 3 * WHISPER_MEL_BINS * w * frames + 3 * w * w * source
+    encoder = layers * source * (8 * w * w + 2 * source * w)
+    decoder = layers * (target * (10 * w * w + 2 * target * w + 2 * source * w) + 2 * source * w * w)
+    return convolutions + encoder + decoder + target * w * WHISPER_VOCAB
+
+
+def whisper_parameters(model: WhisperSpec) -> int:
+    """Trained values of the Whisper that `nnc.runtimes.whisper_asr` builds: the two convolutions;
+    per encoder block attention 4w² + 3w (the key projection has no bias), feed-forward 4w² + 3w,
+    two norms 4w; per decoder block the same plus cross attention 4w² + 3w and its norm 2w; two
+    final norms; the token embedding (259 x w, tied to the output projection) and the decoder's
+    learned positions (32 x w). The encoder's sinusoidal positions are fixed, not trained."""
+    w, layers = model.width, model.layers
+    convolutions = 3 * WHISPER_MEL_BINS * w + w + 3 * w * w + w
+    encoder = layers * (8 * w * w + 10 * w)
+    decoder = layers * (12 * w * w + 15 * w)
+    return convolutions + encoder + decoder + 4 * w + (WHISPER_VOCAB + WHISPER_TRANSCRIPT_BYTES + 2) * w
 
 
 def face_embedding_macs(model: FaceEmbeddingSpec, dataset: str) -> int:
@@ -159,6 +201,8 @@ def model_macs(spec: TaskSpec) -> int:
         return rwkv_macs(model)
     if isinstance(model, UNetSpec):
         return unet_macs(model, spec.dataset.name)
+    if isinstance(model, WhisperSpec):
+        return whisper_macs(model)
     if isinstance(model, FaceEmbeddingSpec):
         return face_embedding_macs(model, spec.dataset.name)
     return classifier_macs(model, spec.dataset.name)
@@ -209,6 +253,8 @@ def parameter_count(spec: TaskSpec) -> int | None:
             return model.layers * sum(model.lora.rank * (a + b) * w for t in model.lora.targets
                                       for a, b in LM_TARGET_SHAPES[t])
         return model.layers * (12 * w * w + 13 * w) + TEXT_VOCAB * w + model.context * w + 2 * w
+    if isinstance(model, WhisperSpec):
+        return whisper_parameters(model)
     if isinstance(model, RwkvLMSpec):  # blocks, embedding and untied head, block 0's pre-norm, final norm
         w = model.width
         return model.layers * (13 * w * w + 11 * w) + 2 * TEXT_VOCAB * w + 4 * w

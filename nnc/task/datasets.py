@@ -1,6 +1,7 @@
 """The datasets a spec may name, by kind, and the shape of their samples.
 
-Three kinds: `classification` (inputs of a fixed `(channels, height, width)` shape and a class
+Four kinds: `speech` (clips of 16 kHz audio and their transcripts: speech recognition),
+`classification` (inputs of a fixed `(channels, height, width)` shape and a class
 label: images, audio clips, video clips), `text` (a byte corpus: byte-level language modelling,
 vocabulary 256) and `images` for generation (the same arrays as a classification set, labels as
 the class a generated image is conditioned on). All are bundled or generated in code (no
@@ -15,11 +16,11 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 DatasetName = Literal["sklearn-digits", "synthetic-tones", "synthetic-motion", "tiny-text", "custom",
-                      "synthetic-faces"]
+                      "synthetic-faces", "spoken-digits"]
 CUSTOM_DATASET: Final = "custom"
 """A requester's own dataset of any layout, read by the task's program (`program`): no bundled copy,
 no fixed sample shape; the spec names it by `uri` and pins it by `digest`."""
-DatasetKind = Literal["classification", "text"]
+DatasetKind = Literal["classification", "text", "speech"]
 
 TEXT_VOCAB: Final = 256
 """Byte-level vocabulary of the text datasets: a token is one byte of the UTF-8 corpus."""
@@ -54,6 +55,12 @@ TEXT_DATASETS: Final = frozenset({"tiny-text"})
 """Byte corpora for language modelling; `tiny-text` is a few KB of prose bundled with nnc."""
 
 
+SPEECH_DATASETS: Final = frozenset({"spoken-digits"})
+"""Clips of speech with their transcripts, for speech recognition (`nnc.training.speech`):
+`spoken-digits` is the ten digit words said by espeak-ng in several voices, speeds and pitches."""
+
+
 def dataset_kind(name: str) -> DatasetKind:
-    """`text` for a byte corpus, else `classification` (also what image generation trains on)."""
-    return "text" if name in TEXT_DATASETS else "classification"
+    """`text` for a byte corpus, `speech` for transcribed clips, else `classification` (also what
+    image generation trains on)."""
+    return "text" if name in TEXT_DATASETS else "speech" if name in SPEECH_DATASETS else "classification"

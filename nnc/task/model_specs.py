@@ -5,7 +5,8 @@ byte-level language model built from its config in code (`transformers`, and `pe
 section); `rwkv` an RWKV byte-level language model (`transformers`, same data and acceptance as
 `causal-lm`); `unet` is a tiny class-conditional denoising UNet for image generation (`diffusers`,
 optionally with `lora`); `face-embedding` an embedding network for face verification (`torch`);
-`program` is the model of a requester's own program (`nnc.task.program_spec`).
+`whisper` a speech recogniser (`transformers`, on a `speech` dataset); `program` is the model of a
+requester's own program (`nnc.task.program_spec`).
 No weights are ever downloaded: models start from the spec's seed, or from its `init` weights.
 """
 
@@ -123,6 +124,35 @@ class RwkvLMSpec(SpecSection):
     context: int = Field(ge=4, le=MAX_CONTEXT)
 
 
+WHISPER_MEL_BINS: Final = 80
+WHISPER_FRAMES: Final = 100
+"""Log-mel frames of a one-second clip (hop 10 ms); the encoder's strided convolution halves them."""
+WHISPER_TRANSCRIPT_BYTES: Final = 30
+"""Longest transcript (UTF-8 bytes) a speech dataset may hold: the decoder's positions fit it."""
+WHISPER_VOCAB: Final = 259
+"""Transcript tokens: the 256 bytes, then pad, start-of-transcript and end-of-transcript."""
+
+
+class WhisperSpec(SpecSection):
+    """A Whisper speech recogniser (transformers `WhisperForConditionalGeneration`) built from its
+    config in code: 80 log-mel bins of one-second clips in, transcripts out as bytes (vocabulary
+    256 + pad, start, end); `layers` encoder and `layers` decoder blocks of `heads`-head attention
+    of `width` and a 2 x `width` feed-forward. Trained on a `speech` dataset, scored by word error
+    rate (`eval_wer`) of greedy decoding."""
+
+    kind: Literal["whisper"]
+    layers: int = Field(ge=1, le=MAX_LAYERS)
+    width: int = Field(ge=8, le=MAX_LM_WIDTH)
+    heads: int = Field(ge=1, le=32)
+
+    @model_validator(mode="after")
+    def _check(self) -> WhisperSpec:
+        if self.width % self.heads:
+            raise PydanticCustomError("bad_heads", "width ({width}) must be a multiple of heads ({heads})",
+                                      {"width": self.width, "heads": self.heads})
+        return self
+
+
 TextLMSpec = CausalLMSpec | RwkvLMSpec
 """The byte-level language models trained on a text dataset (`nnc.training.text`)."""
 
@@ -173,6 +203,7 @@ class ProgramModelSpec(SpecSection):
     parameters: int | None = Field(default=None, ge=1, le=10**13)
 
 
-AnyModelSpec = Annotated[ModelSpec | CausalLMSpec | RwkvLMSpec | UNetSpec | FaceEmbeddingSpec | ProgramModelSpec,
+AnyModelSpec = Annotated[ModelSpec | CausalLMSpec | RwkvLMSpec | UNetSpec | FaceEmbeddingSpec | ProgramModelSpec
+                         | WhisperSpec,
                          Field(discriminator="kind")]
 """The `model` section: which class by its `kind`."""

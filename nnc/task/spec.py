@@ -57,17 +57,22 @@ class FrameworkRule:
 FRAMEWORK_RULES: Final[Mapping[str, FrameworkRule]] = {
     "torch": FrameworkRule(frozenset({"mlp", "cnn", "face-embedding"}), "classification", "accuracy", False),
     "jax": FrameworkRule(frozenset({"mlp", "cnn"}), "classification", "accuracy", False),
-    "transformers": FrameworkRule(frozenset({"causal-lm", "rwkv"}), "text", "eval_loss", False),
+    "transformers": FrameworkRule(frozenset({"causal-lm", "rwkv", "whisper"}), "text", "eval_loss", False),
     "peft": FrameworkRule(frozenset({"causal-lm"}), "text", "eval_loss", True),
     "diffusers": FrameworkRule(frozenset({"unet"}), "classification", "eval_loss", None),
 }
 """Which spec each `framework` accepts (a node runs a task only with that runtime installed)."""
 
-KIND_METRICS: Final[Mapping[str, str]] = {"face-embedding": "tar_at_far"}
+KIND_METRICS: Final[Mapping[str, str]] = {"face-embedding": "tar_at_far", "whisper": "eval_wer"}
 """Model kinds scored by another metric than their framework's (`FrameworkRule.metric`)."""
 
+KIND_DATASETS: Final[Mapping[str, str]] = {"whisper": "speech"}
+"""Model kinds trained on another dataset kind than their framework's (`FrameworkRule.dataset`):
+`transformers` trains `whisper` speech recognisers on speech."""
+
 HIGHER_IS_BETTER: Final = frozenset({"accuracy", "tar_at_far"})
-"""Metrics in [0, 1] that a model must reach (at least the threshold); the others are losses."""
+"""Metrics in [0, 1] that a model must reach (at least the threshold); the others are losses
+(and word error rates)."""
 
 class DatasetSpec(SpecSection):
     """The dataset and its train/eval split.
@@ -94,6 +99,9 @@ class DatasetSpec(SpecSection):
 
     @model_validator(mode="after")
     def _check_format(self) -> DatasetSpec:
+        if self.format is not None and dataset_kind(self.name) == "speech":
+            raise PydanticCustomError("format_mismatch", "a speech dataset is stored as an .npz of 'audio' and "
+                                      "'transcripts' (no format)")
         if self.format is not None and dataset_kind(self.name) == "text" and self.format not in TEXT_FORMATS:
             raise PydanticCustomError(
                 "format_mismatch", "format '{format}' cannot hold a text corpus (use {allowed}, with a 'text' column)",
@@ -139,13 +147,14 @@ class TrainingSpec(SpecSection):
 class AcceptanceSpec(SpecSection):
     """When the result is accepted: `accuracy` (fraction of the eval split classified right) at
     least `threshold`, or `eval_loss` (mean loss on the eval split: next-byte cross-entropy for a
-    language model, noise-prediction MSE at fixed noise for a diffusion model) at most `threshold`,
+    language model, noise-prediction MSE at fixed noise for a diffusion model) or `eval_wer` (word
+    error rate of a speech recogniser's transcripts of the eval clips) at most `threshold`,
     or `tar_at_far` (face verification: the fraction of genuine pairs of the eval split accepted at
     the similarity threshold that accepts a fraction `far` of its impostor pairs, default
     `DEFAULT_FAR`; `nnc.runtimes.face_embedding`) at least `threshold`. `far` is for `tar_at_far`
     only, and absent from the canonical form when absent."""
 
-    metric: Literal["accuracy", "eval_loss", "tar_at_far"]
+    metric: Literal["accuracy", "eval_loss", "tar_at_far", "eval_wer"]
     threshold: float = Field(ge=0.0, le=1000.0)
     far: float | None = Field(default=None, gt=0.0, lt=1.0)
 
@@ -184,8 +193,9 @@ class AcceptanceSpec(SpecSection):
         return metric <= self.threshold
 
     def quality(self, metric: float) -> float:
-        """The result's quality in [0, 1]: the accuracy itself, or for a loss `threshold / loss`
-        capped at 1 (a model at or under its target loss scores 1, twice the loss scores 0.5)."""
+        """The result's quality in [0, 1]: the accuracy itself, or for a loss (or a word error
+        rate) `threshold / loss` capped at 1 (a model at or under its target loss scores 1, twice
+        the loss scores 0.5)."""
         if metric != metric:  # NaN
             return 0.0
         if self.metric in HIGHER_IS_BETTER:
@@ -344,8 +354,8 @@ class TaskSpec(SpecSection):
             problem = f"cannot start from {what} (frameworks that can: {', '.join(sorted(INIT_FRAMEWORKS))})"
         elif self.model.kind not in rule.kinds:
             problem = f"needs model.kind {' or '.join(repr(k) for k in sorted(rule.kinds))}"
-        elif dataset_kind(self.dataset.name) != rule.dataset:
-            problem = f"needs a {rule.dataset} dataset"
+        elif dataset_kind(self.dataset.name) != KIND_DATASETS.get(self.model.kind, rule.dataset):
+            problem = f"needs a {KIND_DATASETS.get(self.model.kind, rule.dataset)} dataset"
         elif self.acceptance.metric != KIND_METRICS.get(self.model.kind, rule.metric):
             problem = f"needs acceptance.metric {KIND_METRICS.get(self.model.kind, rule.metric)!r}"
         elif rule.lora is True and not lora:
@@ -429,7 +439,7 @@ class TaskSpec(SpecSection):
         return None
 
 
-_MODEL_KINDS: Final = frozenset({"mlp", "cnn", "causal-lm", "rwkv", "unet", "program", "face-embedding"})
+_MODEL_KINDS: Final = frozenset({"mlp", "cnn", "causal-lm", "rwkv", "unet", "program", "face-embedding", "whisper"})
 
 
 class _DuplicateKeyError(ValueError):

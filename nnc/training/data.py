@@ -192,6 +192,10 @@ def load_dataset_digest(spec: TaskSpec, dataset_file: Path | None = None) -> str
         from nnc.training.text import corpus_bytes, text_digest
 
         return text_digest(corpus_bytes(spec, dataset_file))
+    if dataset_kind(spec.dataset.name) == "speech":
+        from nnc.training.speech import load_speech, speech_digest
+
+        return speech_digest(load_speech(spec.dataset.name, spec.dataset.uri, None, dataset_file))
     return dataset_digest(*_load_arrays(spec.dataset, dataset_file))
 
 

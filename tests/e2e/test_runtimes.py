@@ -53,7 +53,7 @@ def test_each_runtime_settles_with_agreeing_replicas(chain: Devnet, tmp_path: Pa
     spec = case_spec(name)
     task = net.market().task(task_id)
     assert 0 < task.quality_score <= 10_000  # the oracle evaluated the model with the framework's runtime
-    if spec.acceptance.metric == "eval_loss":  # quality = threshold / loss, capped
+    if spec.acceptance.metric in ("eval_loss", "eval_wer"):  # quality = threshold / loss (or WER), capped
         assert task.quality_score == 10_000 or task.quality_score < 10_000 * spec.acceptance.threshold
     if spec.acceptance.metric == "tar_at_far":  # quality = the true-accept rate itself, as for accuracy
         assert task.quality_score == round(10_000 * evaluate(spec, weights))

@@ -81,6 +81,13 @@ CASES: dict[str, Case] = {
         "training": {"seed": 5, "steps": 10, "batch_size": 16, "learning_rate": 0.01, "optimizer": "adam",
                      "checkpoint_interval": 5},
         "acceptance": {"metric": "eval_loss", "threshold": 5.0}}, thread_invariant=True),
+    "whisper": Case({
+        "name": "tiny spoken-digit Whisper (tests)", "framework": "transformers",
+        "model": {"kind": "whisper", "layers": 1, "width": 16, "heads": 2},
+        "dataset": {"name": "spoken-digits", "eval_fraction": 0.2},
+        "training": {"seed": 3, "steps": 10, "batch_size": 8, "learning_rate": 0.01, "optimizer": "adam",
+                     "checkpoint_interval": 5},
+        "acceptance": {"metric": "eval_wer", "threshold": 1.0}}, thread_invariant=False),
     "face-embedding": Case({
         "name": "tiny face embedding (tests)", "framework": "torch",
         "model": {"kind": "face-embedding", "channels": [4], "embedding": 8, "identities": 128},

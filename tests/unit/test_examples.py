@@ -66,6 +66,7 @@ TRAINED_ELSEWHERE = {
     "digits-cnn-jax.json": "tests/runtimes/test_jax_cnn.py",
     "text-generation-transformers.json": "tests/runtimes/test_generation.py",
     "text-generation-rwkv.json": "tests/runtimes/test_rwkv.py", "program-resnet-cnn.json": "tests/programs",
+    "speech-digits-whisper.json": "tests/runtimes/test_whisper.py",
 }
 """Examples whose training to acceptance is tested with their runtime's own tests."""
 RUNTIME_TEMPLATES = ["digits-mlp.json", "text-lora-peft.json", "image-generation-lora-diffusers.json"]
