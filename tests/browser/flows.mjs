@@ -247,6 +247,39 @@ async function main() {
     assert.equal(voted.votes.slash, '9900000000000000000000');
     await shot(page, 'governance');
 
+    step('governance: propose a parameter change (a refused value named first), vote, queue, execute');
+    await go(page, '#/governance');
+    await page.selectOption('#proposal-parameter', 'MarketConfig.setProtocolFee');
+    await page.fill('#proposal-arg-0', '20000');
+    await page.click('#proposal-simulate');
+    await page.waitForFunction(() => document.getElementById('proposal-simulation')?.dataset.ok === 'false');
+    await page.selectOption('#proposal-parameter', 'MarketConfig.setChallengeWindow');
+    assert.equal(await page.innerText('#proposal-current'), '60');
+    await page.fill('#proposal-arg-0', '137');
+    await page.fill('#proposal-description', 'Challenge window 137 s (browser test)');
+    await page.click('#proposal-submit');
+    assert.equal((await lastTx(page, 'Propose MarketConfig.setChallengeWindow')).state, 'confirmed');
+    const listed = await (await fetch(`${API}/api/proposals`)).json();
+    const proposal = listed.items.find((p) => p.description === 'Challenge window 137 s (browser test)');
+    assert.ok(proposal, 'the proposal is listed');
+    result.proposal = proposal.id;
+    await ask({ op: 'mine', blocks: 2 });
+    await go(page, '#/governance');
+    await page.click(`[data-proposal="${proposal.id}"] button:has-text("For")`);
+    assert.equal((await lastTx(page, 'Vote For')).state, 'confirmed');
+    await ask({ op: 'dao-vote', proposal: proposal.id }); // the DAO's large holder votes too (quorum)
+    await ask({ op: 'mine', blocks: 25 });
+    await go(page, '#/governance');
+    await page.click(`[data-proposal="${proposal.id}"] button:has-text("Queue")`);
+    assert.equal((await lastTx(page, 'Queue proposal')).state, 'confirmed');
+    await ask({ op: 'advance', seconds: 61 });
+    await go(page, '#/governance');
+    await page.click(`[data-proposal="${proposal.id}"] button:has-text("Execute")`);
+    assert.equal((await lastTx(page, 'Execute proposal')).state, 'confirmed');
+    const after = await (await fetch(`${API}/api/proposals/parameters`)).json();
+    assert.equal(after.items.find((p) => p.name === 'MarketConfig.setChallengeWindow').current, '137');
+    await shot(page, 'governance-proposal');
+
     step('small screen: the layout reflows without horizontal scrolling');
     await page.setViewportSize({ width: 390, height: 800 });
     await go(page, '#/tasks');

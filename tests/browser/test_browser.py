@@ -21,6 +21,7 @@ import pytest
 from nnc.api import ApiContext, ApiServer
 from nnc.chain.deploy import NNT
 from nnc.chain.dispute import Arbitration
+from nnc.chain.governance import Governance
 from nnc.chain.market import Market
 from nnc.chain.registry import Registry
 from nnc.chain.types import ETH, TaskStatus
@@ -55,6 +56,10 @@ def answer(net: Network, op: dict[str, Any]) -> dict[str, Any]:
             settle_all(net, [int(t) for t in op["tasks"]])
         elif op["op"] == "advance":
             advance_time(net.devnet, int(op["seconds"]))
+        elif op["op"] == "mine":
+            mine(net.devnet, int(op["blocks"]))
+        elif op["op"] == "dao-vote":  # the devnet's DAO voter (10% of the supply, delegated) votes for
+            Governance(net.devnet.client(net.devnet.voter)).vote(int(op["proposal"]), 1)
         elif op["op"] == "dispute":  # a result challenged by the requester, for the browser to vote on
             task_id = net.publish(replication=1)
             net.run_until("result submitted", lambda: net.status(task_id) == TaskStatus.SUBMITTED)
@@ -106,6 +111,8 @@ def test_web_app_flows_in_headless_chromium(chain: Devnet, tmp_path: Path) -> No
     token = chain.client(0).token
     assert token.functions.delegates(chain.address(new_node)).call() == chain.address(new_node)
     assert "InsufficientFreeStake" in result["decoded_revert"]
+    assert market.settlement_params().challenge_window == 137  # the browser's proposal was executed
+    assert Governance(chain.client(0)).proposal_state(int(result["proposal"])).name == "EXECUTED"
     dispute = Arbitration(chain.client(0)).dispute(int(result["dispute"]))  # the browser's vote counted
     held = [token.functions.getPastVotes(chain.address(new_node), block).call()
             for block in (dispute.held_since, dispute.snapshot)]

@@ -9,11 +9,13 @@ import { amount, short } from '../format.js';
 import { send } from '../tx.js';
 import * as wallet from '../wallet.js';
 import { actionRunner } from '../components/transaction-flow.js';
+import { proposeForm } from '../governance/propose-form.js';
 
 export async function governancePage() {
   const d = getDeployment();
   const message = h('div', { id: 'gov-message', 'aria-live': 'polite' });
-  const [proposals, disputes] = await Promise.all([api.get('/proposals'), api.get('/disputes')]);
+  const [proposals, disputes, parameters] = await Promise.all([api.get('/proposals'), api.get('/disputes'),
+    api.get('/proposals/parameters')]);
   const account = wallet.state.account;
   const act = actionRunner(message);
 
@@ -43,7 +45,7 @@ export async function governancePage() {
   } else {
     proposalBox.append(table(['Proposal', 'State', 'Description', 'Votes', 'Actions'], proposals.items.map((p) => {
       const args = [p.targets, p.values.map(BigInt), p.calldatas, ethers.id(p.description || '')];
-      return [short(p.id), badge(p.state), p.description || '', String(p.votes.length), h('div', { class: 'actions' },
+      return [short(p.id), badge(p.state), p.description || '', String(p.votes.length), h('div', { class: 'actions', 'data-proposal': p.id },
         p.state === 'active' ? [['For', 1], ['Against', 0], ['Abstain', 2]].map(([label, support]) => h('button', {
           class: 'secondary', onclick: () => act('Vote', (s) => send(`Vote ${label}`, contract(governor, s).castVote, [p.id, support])) }, label)) : null,
         p.state === 'succeeded' && abiHas(governor, 'queue') ? h('button', { onclick: () => act('Queue', (s) => send('Queue proposal', contract(governor, s).queue, args)) }, 'Queue') : null,
@@ -72,5 +74,6 @@ export async function governancePage() {
     ]), 'Disputes'));
   }
   sections.push(disputeBox);
+  if (parameters.available && account) sections.push(proposeForm(parameters, act));
   return { element: h('section', {}, sections) };
 }
