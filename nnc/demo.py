@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from nnc.chain.deploy import NNT
 from nnc.chain.events import EventReader
 from nnc.chain.market import Market
 from nnc.chain.types import TaskStatus
-from nnc.devnet import ORACLE, REQUESTER, Devnet
+from nnc.devnet import DEVNET_PARAMS, ORACLE, REQUESTER, Devnet
 from nnc.errors import NNCError
 from nnc.narration import describe
 from nnc.paths import REPO_ROOT
@@ -34,6 +34,9 @@ from nnc.task.publish import PublishOptions, publish_task
 from nnc.training.data import export_dataset, load_dataset_digest
 
 EXAMPLE_SPEC = REPO_ROOT / "examples" / "digits-mlp.json"
+DEMO_PARAMS = replace(DEVNET_PARAMS, challenge_window=5)
+"""The devnet's parameters with a 5-second challenge window: long enough for the oracle to report
+the model's quality after the last reveal (two blocks), short enough not to be most of the demo."""
 WORKER_PROGRESS = ("nnc.worker.daemon: task",)  # the worker's per-task lines (training, checkpoints, submit)
 AUDIT_ARCHIVED = "audit record archived at"  # the oracle's line once the settled task's record is stored
 
@@ -81,6 +84,10 @@ class Daemon:
         except OSError:
             return "(no log)"
 
+    def terminate(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -120,7 +127,7 @@ def run_demo(data_dir: Path, nodes: int = 2, timeout: float = 150.0,
     API still up (e.g. to wait for Ctrl-C while a person looks at the web app)."""
     started = time.monotonic()
     spec = load_spec(spec_path)
-    with Devnet(data_dir=data_dir, nodes=nodes, block_time=1, storage=True) as devnet:
+    with Devnet(data_dir=data_dir, nodes=nodes, block_time=1, storage=True, params=DEMO_PARAMS) as devnet:
         assert devnet.deployment is not None
         echo(f"devnet: {devnet.rpc_url}, TaskMarket {devnet.deployment.address_of('TaskMarket')}")
         api = start_api(devnet, data_dir, api_port)
@@ -147,6 +154,8 @@ def run_demo(data_dir: Path, nodes: int = 2, timeout: float = 150.0,
             return result
         finally:
             api.stop()
+            for daemon in daemons:  # all asked at once, then awaited: they wind down together
+                daemon.terminate()
             for daemon in daemons:
                 daemon.stop()
             echo("stopped the daemons and the devnet")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
@@ -78,16 +79,24 @@ class Devnet:
         # imported here: the Arweave client's imports cost ~0.2 s that chain-only devnets skip
         from nnc.storage.arweave_tx import generate_wallet, save_wallet, wallet_address
 
-        self.ipfs = IpfsNode(self.data_dir / "ipfs").start()
-        self.arlocal = ArLocal(self.data_dir / "arlocal").start()
-        wallet = generate_wallet()
-        save_wallet(wallet, self.arweave_wallet_file)
-        self.arlocal.mint(wallet_address(wallet), ARWEAVE_FUNDING)
+        # the two services start (a Node.js process each) while the 4096-bit wallet is generated
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="devnet-storage") as pool:
+            ipfs = pool.submit(IpfsNode(self.data_dir / "ipfs").start)
+            arlocal = pool.submit(ArLocal(self.data_dir / "arlocal").start)
+            wallet = pool.submit(generate_wallet)
+            try:
+                self.ipfs = ipfs.result()
+            finally:  # whatever failed, what did start is stopped with the devnet
+                self.arlocal = arlocal.result()
+        save_wallet(wallet.result(), self.arweave_wallet_file)
+        self.arlocal.mint(wallet_address(wallet.result()), ARWEAVE_FUNDING)
 
     def start(self) -> Devnet:
         build_artifacts()
         self.anvil.accounts = max(self.anvil.accounts, FIRST_NODE + self.nodes + 1)  # + the voter
         self.anvil.start()  # automine while deploying; the block time (if any) is set afterwards
+        storage = ThreadPoolExecutor(max_workers=1, thread_name_prefix="devnet") if self.storage else None
+        started = storage.submit(self._start_storage) if storage is not None else None  # while deploying
         try:
             deployer = self.client(DEPLOYER, with_deployment=False)
             params = replace(self.params, oracles=(self.address(ORACLE), *self.params.oracles))
@@ -101,13 +110,18 @@ class Devnet:
                 deployer.transact(token.functions.transfer(self.address(i), amount), context="fund NNT")
             self._fund_voter(deployer)
             self._write_keys()
-            if self.storage:
-                self._start_storage()
+            if started is not None:
+                started.result()
             if self.block_time:
                 deployer.w3.provider.make_request(RPCEndpoint("evm_setIntervalMining"), [self.block_time])
         except BaseException:
+            if started is not None:
+                wait([started])  # the services it started are stopped with the rest
             self.stop()
             raise
+        finally:
+            if storage is not None:
+                storage.shutdown(wait=True)
         log.info("devnet up: %s, TaskMarket %s", self.rpc_url, self.deployment.address_of("TaskMarket"))
         return self
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
+import time
 from pathlib import Path
 
 import click
@@ -81,7 +83,10 @@ def window_lines(p: ProtocolParams) -> list[str]:
 @click.option("--serve", is_flag=True, help="after settlement, keep the devnet, daemons and web app up until Ctrl-C")
 @click.option("--api-port", default=0, show_default=True, help="port of the API and web app (0: any free port)")
 def demo_cmd(nodes: int, timeout: float, keep: Path | None, serve: bool, api_port: int) -> None:
-    """The main job: devnet, oracle, workers, one real training task from publish to settlement."""
+    """The main job: devnet, oracle, workers, one real training task from publish to settlement.
+    Its last line is one JSON object: `demo_s` (this command, from its start to everything
+    stopped), `settled_s` (to the audit record of the settled task), the task id."""
+    started = time.monotonic()
     from nnc.demo import run_demo  # imports torch (the dataset export)
 
     def wait() -> None:
@@ -94,7 +99,9 @@ def demo_cmd(nodes: int, timeout: float, keep: Path | None, serve: bool, api_por
     hold = wait if serve else None
     click.secho(DEVNET_WARNING, fg="yellow", bold=True)
     if keep is not None:
-        run_demo(keep.resolve(), nodes, timeout, click.echo, serve=hold, api_port=api_port)
-        return
-    with tempfile.TemporaryDirectory(prefix="nnc-demo-") as tmp:
-        run_demo(Path(tmp), nodes, timeout, click.echo, serve=hold, api_port=api_port)
+        result = run_demo(keep.resolve(), nodes, timeout, click.echo, serve=hold, api_port=api_port)
+    else:
+        with tempfile.TemporaryDirectory(prefix="nnc-demo-") as tmp:
+            result = run_demo(Path(tmp), nodes, timeout, click.echo, serve=hold, api_port=api_port)
+    click.echo(json.dumps({"demo_s": round(time.monotonic() - started, 2), "settled_s": round(result.seconds, 2),
+                           "task_id": result.task_id, "status": result.status.name.lower()}))
