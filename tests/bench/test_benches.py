@@ -22,6 +22,7 @@ TIMEOUT_S = 300  # each takes seconds on a 2-core machine: this only catches a h
 
 # The last line's top-level keys, per bench (size-dependent key names are those of --quick's sizes).
 KEYS: dict[str, set[str]] = {
+    "api": {"api_p99_ms", "routes", "tasks", "events", "ingest_s"},
     "cli_startup": {"cli_help_s", "bare_python_s", "cli_help_raw_s", "ratio", "group_help_s"},
     "gpu": {"cuda_available", "steps", "cpu_steps_per_s"},  # the GPU figures only where CUDA is
     "distributed": {"nodes", "inner_steps", "batch_size", "samples", "inner_lr", "single_node_eval_loss",
