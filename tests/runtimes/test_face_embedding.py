@@ -25,13 +25,14 @@ from nnc.runtimes import runtime_for
 from nnc.runtimes.dispatch import evaluate, train
 from nnc.runtimes.face_embedding import FaceEmbeddingProgram, arcface_loss, identity_split, tar_at_far
 from nnc.storage.archive import content_digest
-from nnc.task import TaskSpec, canonical_json, compute_units, load_spec, model_macs, parse_spec
+from nnc.task import canonical_json, compute_units, load_spec, model_macs, parse_spec
 from nnc.task.cost import parameter_count
-from nnc.training import deterministic_torch, model_digest
+from nnc.training import model_digest
 from nnc.training.data import dataset_digest
 from nnc.training.synthetic_faces import IDENTITIES, IMAGES_PER_IDENTITY, faces
 from tests.nodes import NODE
 from tests.runtimes.cases import case_spec
+from tests.runtimes.flops import counted_step_flops, one_step
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "face-verification-arcface.json"
 
@@ -192,27 +193,13 @@ def test_an_absent_far_stays_out_of_the_canonical_form() -> None:
     assert b'"far"' not in canonical_json(case_spec("torch"))  # older specs keep their digest
 
 
-def one_step(spec: TaskSpec) -> TaskSpec:
-    return spec.model_copy(update={"training": spec.schedule.model_copy(update={"steps": 1,
-                                                                                "checkpoint_interval": 1})})
-
-
 def test_compute_units_price_what_a_training_step_computes() -> None:
     """The pricing formula against torch's own count of one optimisation step's FLOPs (convs and
     matmuls, forward and backward: 6 FLOPs per MAC); the first conv computes no input gradient
     (the images need none), which the formula charges anyway (6 % of this step)."""
-    from torch.utils.flop_counter import FlopCounterMode
-
     spec = one_step(load_spec(EXAMPLE))
-    program = FaceEmbeddingProgram(spec)
-    data = program.load_data(None)
-    with deterministic_torch(1):
-        torch.manual_seed(0)
-        model = program.build()
-        batch = torch.arange(spec.schedule.batch_size)
-        with FlopCounterMode(display=False) as counter:
-            program.loss(model, data, batch, 1).backward()  # type: ignore[no-untyped-call]
+    counted = counted_step_flops(FaceEmbeddingProgram(spec), spec)
     priced = 6 * model_macs(spec) * spec.schedule.batch_size
     assert compute_units(spec) == math.ceil(priced / 1_000_000)
     first_conv_input_grad = 2 * 1 * 8 * 9 * 32 * 32 * spec.schedule.batch_size
-    assert priced == counter.get_total_flops() + first_conv_input_grad
+    assert priced == counted + first_conv_input_grad

@@ -50,6 +50,7 @@ from nnc.training.speech import (  # noqa: E402
 )
 from tests.nodes import NODE  # noqa: E402
 from tests.runtimes.cases import case_spec  # noqa: E402
+from tests.runtimes.flops import counted_step_flops, one_step
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "speech-digits-whisper.json"
 
@@ -178,24 +179,15 @@ def test_compute_units_price_what_a_training_step_computes() -> None:
     """The pricing formula against torch's own count of one optimisation step's FLOPs (forward
     and backward). The only difference: the pricing counts 6 FLOPs per MAC everywhere, torch
     finds no input gradient to compute for the first convolution (its input is the features)."""
-    from torch.utils.flop_counter import FlopCounterMode
-
     spec = load_spec(EXAMPLE)
-    one_step = spec.model_copy(update={"training": spec.schedule.model_copy(update={"steps": 1,
-                                                                                     "checkpoint_interval": 1})})
-    program = WhisperProgram(one_step)
-    data = program.load_data(None)
-    with deterministic_torch(1):
-        torch.manual_seed(0)
-        model = program.build()
-        batch = torch.arange(one_step.schedule.batch_size)
-        with FlopCounterMode(display=False) as counter:
-            program.loss(model, data, batch, 1).backward()  # type: ignore[no-untyped-call]
+    single = one_step(spec)
+    counted = counted_step_flops(WhisperProgram(single), single)
     assert isinstance(spec.model, WhisperSpec)
-    first_conv_input_gradient = 2 * 3 * WHISPER_MEL_BINS * spec.model.width * WHISPER_FRAMES * batch.numel()
-    priced = compute_units(one_step) * 1_000_000
-    assert priced == -(-6 * whisper_macs(spec.model) * batch.numel() // 1_000_000) * 1_000_000
-    assert 0.999 < (priced - first_conv_input_gradient) / counter.get_total_flops() < 1.001
+    batch = single.schedule.batch_size
+    first_conv_input_gradient = 2 * 3 * WHISPER_MEL_BINS * spec.model.width * WHISPER_FRAMES * batch
+    priced = compute_units(single) * 1_000_000
+    assert priced == -(-6 * whisper_macs(spec.model) * batch // 1_000_000) * 1_000_000
+    assert 0.999 < (priced - first_conv_input_gradient) / counted < 1.001
 
 
 def test_the_tiny_case_learns_something(tmp_path: Path) -> None:
