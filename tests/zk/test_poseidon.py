@@ -48,6 +48,20 @@ def _script() -> ModuleType:
     return module
 
 
+# Further published vectors of the same hash (circomlibjs-compatible libraries' tests, e.g.
+# poseidon-lite and Noir's bn254 Poseidon, which cross-check against circomlibjs).
+OTHER_VECTORS = [
+    ([0, 0], 0x2098F5FB9E239EAB3CEAC3F27B81E481DC3124D55FFED523A839EE8446B64864),
+    ([31213, 132], 0x303F59CD0831B5633BCDA50514521B33776B5D4280EB5868BA1DBBE2E4D76AB5),
+    ([0, 0, 0], 0x0BC188D27DCCEADC1DCFB6AF0A7AF08FE2864EECEC96C5AE7CEE6DB31BA599AA),
+]
+
+
+@pytest.mark.parametrize(("inputs", "expected"), OTHER_VECTORS)
+def test_poseidon_equals_other_published_vectors(inputs: list[int], expected: int) -> None:
+    assert poseidon(inputs) == expected
+
+
 @pytest.mark.parametrize("n", sorted(REFERENCE))
 def test_poseidon_equals_the_reference_vectors(n: int) -> None:
     assert poseidon(list(range(1, n + 1))) == REFERENCE[n]
