@@ -39,7 +39,7 @@ next_name() {  # next numbered file after the latest one: pot_0003.ptau
 
 compile() {
     for c in "${CIRCUITS[@]}"; do
-        $CIRCOM "zk/circuits/$c.circom" --r1cs --wasm --O2 -l node_modules -o "$BUILD" >/dev/null
+        $CIRCOM "zk/circuits/$c.circom" --r1cs --wasm --O2 -o "$BUILD" >/dev/null
         echo "compiled $c: $($SNARKJS r1cs info "$BUILD/$c.r1cs" | grep -o 'Constraints: [0-9]*')"
     done
 }

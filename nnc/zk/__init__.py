@@ -1,7 +1,7 @@
 """Zero-knowledge result commitments and acceptance proofs (Groth16 on BN254, circom + snarkjs).
 
 `prove_commitment` / `prove_acceptance` prove with the committed circuits in a long-lived Node
-process; `verify` checks a proof in Python (py-ecc); `poseidon` equals circomlib's Poseidon.
+process; `verify` checks a proof in Python (py-ecc); `poseidon` is the circuits' Poseidon.
 """
 
 from nnc.zk.acceptance import AcceptanceProof, prove_acceptance, vector_commitment

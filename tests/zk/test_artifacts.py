@@ -1,8 +1,9 @@
 """The committed circuit artifacts are the ones the sources produce.
 
 Recompiles each circuit with the pinned circom and fails if the committed r1cs differs (a circuit
-edited without re-running the ceremony); checks that the committed Solidity verifiers and the
-Python Poseidon constants are generated from the committed keys and from circomlib.
+edited without re-running the ceremony); checks that the committed Solidity verifiers are
+generated from the committed keys, and that the circuits include nothing but our own templates
+(tests/zk/test_poseidon.py checks the generated Poseidon constants).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import pytest
 
 from nnc.paths import NODE_MODULES, REPO_ROOT
 from nnc.zk.artifacts import CIRCUITS, CIRCUITS_DIR, ZK_ARTIFACTS
-from nnc.zk.poseidon import CONSTANTS_FILE
 from nnc.zk.solidity import generate_file
 
 VERIFIERS = REPO_ROOT / "contracts" / "src" / "zk"
@@ -24,7 +24,7 @@ VERIFIERS = REPO_ROOT / "contracts" / "src" / "zk"
 @pytest.mark.parametrize("circuit", CIRCUITS)
 def test_committed_r1cs_matches_the_circuit_source(circuit: str, tmp_path: Path) -> None:
     subprocess.run([str(NODE_MODULES / ".bin" / "circom2"), str(CIRCUITS_DIR / f"{circuit}.circom"), "--r1cs",
-                    "--O2", "-l", str(NODE_MODULES), "-o", str(tmp_path)],
+                    "--O2", "-o", str(tmp_path)],
                    check=True, capture_output=True, cwd=REPO_ROOT, timeout=240)
     fresh = (tmp_path / f"{circuit}.r1cs").read_bytes()
     committed = (ZK_ARTIFACTS / f"{circuit}.r1cs").read_bytes()
@@ -47,13 +47,12 @@ def test_artifacts_are_present_and_small(circuit: str) -> None:
     assert vkey["protocol"] == "groth16" and vkey["curve"] == "bn128" and vkey["nPublic"] == 4
 
 
-def test_poseidon_constants_are_circomlibs() -> None:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("poseidon_constants", REPO_ROOT / "zk" / "scripts" /
-                                                  "poseidon_constants.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    extracted = module.extract(NODE_MODULES / "circomlib" / "circuits" / "poseidon_constants.circom")
-    assert json.loads(CONSTANTS_FILE.read_text()) == extracted
+def test_circuits_include_only_our_own_templates() -> None:
+    sources = list(CIRCUITS_DIR.glob("*.circom")) + list((CIRCUITS_DIR / "lib").glob("*.circom"))
+    assert len(sources) >= 5
+    for source in sources:
+        for line in source.read_text().splitlines():
+            if line.startswith("include "):
+                target = (source.parent / line.split('"')[1]).resolve()
+                assert target.is_relative_to(CIRCUITS_DIR), f"{source.name} includes {target}"
+                assert target.exists(), f"{source.name} includes {target}, which is missing"

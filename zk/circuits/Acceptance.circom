@@ -12,9 +12,9 @@ pragma circom 2.1.0;
 // public:  predictionsCommitment, labelsCommitment, threshold, count
 // private: predictions[N], labels[N], predictionsSalt, labelsSalt
 
-include "circomlib/circuits/poseidon.circom";
-include "circomlib/circuits/bitify.circom";
-include "circomlib/circuits/comparators.circom";
+include "lib/poseidon.circom";
+include "lib/bits.circom";
+include "lib/compare.circom";
 
 // Poseidon(salt, packed values): the commitment of one vector of B-bit class ids.
 template PackedCommitment(N, B) {
@@ -30,7 +30,7 @@ template PackedCommitment(N, B) {
         packed[k] = 0;
     }
     for (var i = 0; i < N; i++) {
-        bits[i] = Num2Bits(B);
+        bits[i] = ToBits(B);
         bits[i].in <== values[i];
         packed[i \ PER] += values[i] * (1 << (B * (i % PER)));
     }
@@ -92,11 +92,11 @@ template Acceptance(N, B) {
     while ((1 << W) <= N) {
         W++;
     }
-    component thresholdBits = Num2Bits(W);
+    component thresholdBits = ToBits(W);
     thresholdBits.in <== threshold;
-    component enough = GreaterEqThan(W);
-    enough.in[0] <== numCorrect;
-    enough.in[1] <== threshold;
+    component enough = AtLeast(W);
+    enough.a <== numCorrect;
+    enough.b <== threshold;
     enough.out === 1;
 }
 

@@ -13,8 +13,8 @@ pragma circom 2.1.0;
 // Replicas that trained the same model share the tag without revealing the digest; the salt
 // hides the digest inside the commitment, which binds it to the worker for a later opening.
 
-include "circomlib/circuits/poseidon.circom";
-include "circomlib/circuits/bitify.circom";
+include "lib/poseidon.circom";
+include "lib/bits.circom";
 
 template ResultCommitment() {
     signal input taskId;
@@ -26,9 +26,9 @@ template ResultCommitment() {
     signal input digestLo;
     signal input salt;
 
-    component hiBits = Num2Bits(128);
+    component hiBits = ToBits(128);
     hiBits.in <== digestHi;
-    component loBits = Num2Bits(128);
+    component loBits = ToBits(128);
     loBits.in <== digestLo;
 
     component commit = Poseidon(5);
