@@ -51,6 +51,7 @@ EXAMPLES = {
     "peft": "text-lora-peft.json",
     "diffusers": "image-generation-lora-diffusers.json",
     "jax-cnn": "digits-cnn-jax.json",  # a model kind of `jax`, measured as its own row
+    "tensorflow": "digits-cnn-keras.json",
     "whisper": "speech-digits-whisper.json",  # a model kind of `transformers`, measured as its own row
     "face-embedding": "face-verification-arcface.json",  # a model kind of `torch`, its own row
 }

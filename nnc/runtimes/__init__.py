@@ -2,9 +2,10 @@
 
 `torch` trains classifiers; `transformers` a byte-level causal LM built from a config in code;
 `peft` LoRA adapters on that LM; `diffusers` a tiny class-conditional UNet for image generation
-(with or without LoRA); `jax` classifiers in plain JAX. All but `torch` are optional extras of
-the package (`pip install 'nnc[transformers]'` …). A node lists the runtimes it has in its
-hardware profile and never applies for a task whose framework it lacks.
+(with or without LoRA); `jax` classifiers in plain JAX; `tensorflow` classifiers as Keras 3 models.
+All but `torch` are optional extras of the package (`pip install 'nnc[transformers]'` …). A node
+lists the runtimes it has in its hardware profile and never applies for a task whose framework it
+lacks.
 
 The torch runtimes drive a `Program` (`nnc.training.program`) through one loop
 (`nnc.runtimes.base.ProgramRuntime`): the built-in ones by model kind (`BUILTIN_PROGRAMS`), and a
@@ -73,6 +74,8 @@ RUNTIMES: Final[Mapping[str, RuntimeInfo]] = {
     "diffusers": RuntimeInfo("diffusers", (("diffusers", "diffusers"), ("peft", "peft")), "diffusers",
                              "nnc.runtimes.diffusion:RUNTIME"),
     "jax": RuntimeInfo("jax", (("jax", "jax"), ("jaxlib", "jaxlib")), "jax", "nnc.runtimes.jax_classifier:RUNTIME"),
+    "tensorflow": RuntimeInfo("tensorflow", (("tensorflow", "tensorflow-cpu"), ("keras", "keras")), "tensorflow",
+                              "nnc.runtimes.keras_classifier:RUNTIME"),
 }
 
 

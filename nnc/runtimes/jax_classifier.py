@@ -43,8 +43,9 @@ import torch
 
 from nnc.errors import TrainingError
 from nnc.runtimes.base import Runtime
+from nnc.runtimes.classifier_layout import image_shape, layer_shapes
 from nnc.runtimes.jax_backend import on_cpu
-from nnc.task import DATASET_SHAPES, ModelSpec, TaskSpec
+from nnc.task import TaskSpec
 from nnc.task.timing import StepTiming
 from nnc.training.checkpoints import (
     Checkpoint,
@@ -66,36 +67,6 @@ logger = logging.getLogger(__name__)
 ADAM_BETAS: Final = (0.9, 0.999)
 ADAM_EPS: Final = 1e-8
 Arrays = dict[str, jax.Array]
-
-
-def layer_shapes(spec: TaskSpec) -> dict[str, tuple[int, ...]]:
-    """Name → shape of every weight, as `build_model(spec.model, …).state_dict()` has them."""
-    if not isinstance(spec.model, ModelSpec):
-        raise TrainingError(f"the jax runtime trains mlp and cnn models, not {spec.model.kind!r}")
-    shape = DATASET_SHAPES[spec.dataset.name]
-    shapes: dict[str, tuple[int, ...]] = {}
-    if spec.model.kind == "cnn":
-        c_in, height, width = shape.input_shape
-        for layer, c_out in enumerate(spec.model.channels):
-            shapes[f"{2 * layer + 1}.weight"] = (c_out, c_in, 3, 3)
-            shapes[f"{2 * layer + 1}.bias"] = (c_out,)
-            c_in = c_out
-        head = 2 * len(spec.model.channels) + 2
-        shapes[f"{head}.weight"] = (shape.n_classes, c_in * height * width)
-        shapes[f"{head}.bias"] = (shape.n_classes,)
-        return shapes
-    widths = [shape.n_inputs, *spec.model.hidden, shape.n_classes]
-    for layer, (fan_in, fan_out) in enumerate(zip(widths, widths[1:], strict=False)):
-        shapes[f"{2 * layer}.weight"] = (fan_out, fan_in)
-        shapes[f"{2 * layer}.bias"] = (fan_out,)
-    return shapes
-
-
-def image_shape(spec: TaskSpec) -> tuple[int, int, int] | None:
-    """(C, H, W) a cnn unflattens its inputs to; None for an mlp."""
-    if isinstance(spec.model, ModelSpec) and spec.model.kind == "cnn":
-        return DATASET_SHAPES[spec.dataset.name].input_shape
-    return None
 
 
 def _layer_index(name: str) -> int:

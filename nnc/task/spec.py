@@ -40,7 +40,7 @@ SPEC_VERSION: Final = 1
 DEFAULT_FAR: Final = 0.01
 """The false-accept rate `tar_at_far` is measured at when the acceptance section names none."""
 
-Framework = Literal["torch", "transformers", "peft", "jax", "diffusers"]
+Framework = Literal["torch", "transformers", "peft", "jax", "diffusers", "tensorflow"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class FrameworkRule:
 FRAMEWORK_RULES: Final[Mapping[str, FrameworkRule]] = {
     "torch": FrameworkRule(frozenset({"mlp", "cnn", "face-embedding"}), "classification", "accuracy", False),
     "jax": FrameworkRule(frozenset({"mlp", "cnn"}), "classification", "accuracy", False),
+    "tensorflow": FrameworkRule(frozenset({"mlp", "cnn"}), "classification", "accuracy", False),
     "transformers": FrameworkRule(frozenset({"causal-lm", "rwkv", "whisper"}), "text", "eval_loss", False),
     "peft": FrameworkRule(frozenset({"causal-lm"}), "text", "eval_loss", True),
     "diffusers": FrameworkRule(frozenset({"unet"}), "classification", "eval_loss", None),
@@ -362,7 +363,7 @@ class TaskSpec(SpecSection):
             problem = "needs a model.lora section (it trains adapters)"
         elif rule.lora is False and lora:
             problem = "cannot train a model.lora section (use framework 'peft' or 'diffusers')"
-        elif self.framework == "jax" and self.device != "cpu":
+        elif self.framework in ("jax", "tensorflow") and self.device != "cpu":
             problem = f"trains on the CPU only (execution.device 'cpu', not {self.device!r})"
         elif (isinstance(self.model, FaceEmbeddingSpec) and self.dataset.uri is None
               and self.model.identities < DATASET_SHAPES[self.dataset.name].n_classes):
@@ -385,9 +386,9 @@ class TaskSpec(SpecSection):
         parallel, problem = self.parallel, None
         if self.inference is not None:
             problem = "an inference task trains nothing: drop `parallel` (or the `inference` section)"
-        elif self.framework == "jax":
-            problem = ("framework 'jax' trains no torch Program: parallel rounds need torch, transformers, peft "
-                       "or diffusers")
+        elif self.framework in ("jax", "tensorflow"):
+            problem = (f"framework {self.framework!r} trains no torch Program: parallel rounds need torch, "
+                       "transformers, peft or diffusers")
         elif self.device != "cpu":
             problem = f"parallel rounds train on the CPU only for now (execution.device 'cpu', not {self.device!r})"
         elif self.training is not None and self.training.steps != parallel.inner_steps * parallel.rounds:

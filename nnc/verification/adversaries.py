@@ -143,6 +143,7 @@ def _jax_plan(spec: TaskSpec, workdir: Path, node: str, steps_of: Callable[[int]
               noise: float, noise_seed: int) -> Submission:
     """`_train_plan` for the `jax` runtime: its own steps (`jax_classifier`), torch tensors at checkpoints."""
     from nnc.runtimes import jax_classifier as jc  # jax is an optional extra
+    from nnc.runtimes.classifier_layout import layer_shapes
     from nnc.runtimes.jax_backend import on_cpu
 
     started = time.process_time()
@@ -164,7 +165,7 @@ def _jax_plan(spec: TaskSpec, workdir: Path, node: str, steps_of: Callable[[int]
             if noise:
                 weights = {name: value + torch.randn(value.shape, generator=noise_rng) * noise * float(value.std())
                            for name, value in weights.items()}
-                params = jc.from_torch(weights, jc.layer_shapes(spec), "the noisy weights")
+                params = jc.from_torch(weights, layer_shapes(spec), "the noisy weights")
             link = next_link(head, checkpoint_path(workdir, end), end, round_loss(loss, decimals), weights, decimals)
             history.append(link)
             save_checkpoint(link, spec_digest(spec), weights, jc.to_torch(opt), history, node=node)

@@ -73,6 +73,13 @@ CASES: dict[str, Case] = {
         "training": {"seed": 7, "steps": 20, "batch_size": 32, "learning_rate": 0.01, "optimizer": "adam",
                      "checkpoint_interval": 10},
         "acceptance": {"metric": "accuracy", "threshold": 0.3}}, thread_invariant=True, sandbox_memory_mb=4096),
+    "tensorflow": Case({
+        "name": "tiny digits CNN in Keras (tests)", "framework": "tensorflow",
+        "model": {"kind": "cnn", "channels": [4]},
+        "dataset": {"name": "sklearn-digits", "eval_fraction": 0.2},
+        "training": {"seed": 7, "steps": 20, "batch_size": 32, "learning_rate": 0.01, "optimizer": "adam",
+                     "checkpoint_interval": 10},
+        "acceptance": {"metric": "accuracy", "threshold": 0.3}}, thread_invariant=False, sandbox_memory_mb=4096),
     "diffusers": Case({
         "name": "tiny digit UNet LoRA (tests)", "framework": "diffusers",
         "model": {"kind": "unet", "channels": [8, 16], "timesteps": 50,

@@ -64,6 +64,7 @@ def test_domain_template_trains_to_acceptance(name: str, tmp_path: Path) -> None
 TRAINED_ELSEWHERE = {
     "digits-mlp-jax.json": "tests/runtimes/test_jax_classifier.py",
     "digits-cnn-jax.json": "tests/runtimes/test_jax_cnn.py",
+    "digits-cnn-keras.json": "tests/runtimes/test_keras.py",
     "text-generation-transformers.json": "tests/runtimes/test_generation.py",
     "text-generation-rwkv.json": "tests/runtimes/test_rwkv.py", "program-resnet-cnn.json": "tests/programs",
     "speech-digits-whisper.json": "tests/runtimes/test_whisper.py",

@@ -107,7 +107,7 @@ def test_unknown_field_is_named() -> None:
         ("training.seed", True),
         ("dataset.eval_fraction", "0.2"),
         ("model.hidden", 64),
-        ("framework", "tensorflow"),
+        ("framework", "caffe"),
         ("model.kind", "transformer"),
         ("training.optimizer", "rmsprop"),
         ("dataset.name", "mnist"),

@@ -1,0 +1,48 @@
+"""Starting TensorFlow for a task: Keras 3 on the TensorFlow backend, on the CPU, deterministic.
+
+TensorFlow fixes its thread pools when its runtime first starts, and the intra-op thread count
+changes a CNN's numbers (measured: 1, 2 and 4 threads give three digests), so the spec's
+`determinism.threads` is applied once, before the first op, and a later spec asking for another
+count in the same process is refused (a worker trains each task in a fresh sandboxed child).
+`enable_op_determinism` makes the kernels themselves deterministic. Imported only when a
+`tensorflow` task runs: TensorFlow is an optional extra, about 1.3 GB, and takes seconds to load.
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+from typing import Any
+
+from nnc.errors import TrainingError
+
+_threads: int | None = None
+
+
+def tensorflow(threads: int) -> tuple[ModuleType, Any]:
+    """(tensorflow, keras), started with `threads` intra-op threads and deterministic ops."""
+    global _threads
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # its C++ start-up notices, not warnings
+    os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # the CPU wheel; never look for a GPU
+    import keras
+    import tensorflow as tf
+
+    if keras.backend.backend() != "tensorflow":
+        raise TrainingError(f"Keras runs on {keras.backend.backend()!r} here (KERAS_BACKEND): the tensorflow "
+                            "runtime needs the tensorflow backend")
+    if _threads is None:
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(1)
+        except RuntimeError as exc:  # TensorFlow was started elsewhere in this process already
+            current = tf.config.threading.get_intra_op_parallelism_threads()
+            if current != threads:
+                raise TrainingError(f"TensorFlow already runs here with {current} intra-op thread(s); the task "
+                                    f"needs {threads} (run it in its own process: the sandbox)") from exc
+        tf.config.experimental.enable_op_determinism()
+        _threads = threads
+    elif _threads != threads:
+        raise TrainingError(f"TensorFlow already runs here with {_threads} intra-op thread(s); the task needs "
+                            f"{threads} (TensorFlow fixes its thread pools at start: run it in its own process)")
+    return tf, keras

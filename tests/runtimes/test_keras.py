@@ -1,0 +1,93 @@
+"""The `tensorflow` runtime (Keras 3 on the TensorFlow backend): torch's weight layout (the same
+classifier, the same accuracy in torch), pricing against TensorFlow's own FLOP count of a training
+step, the thread count fixed per process, the spec's rules, and the example reaching its
+acceptance. Determinism, resumption, replay, the spot-check and the sandbox: `test_conformance.py`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+pytest.importorskip("tensorflow")
+
+from nnc.errors import TaskSpecError, TrainingError  # noqa: E402
+from nnc.runtimes.dispatch import train  # noqa: E402
+from nnc.runtimes.keras_classifier import KerasClassifier  # noqa: E402
+from nnc.task import DATASET_SHAPES, ModelSpec, load_spec, parse_spec  # noqa: E402
+from nnc.task.cost import classifier_macs  # noqa: E402
+from nnc.training import TrainingResult, build_model, model_digest  # noqa: E402
+from nnc.training.data import load_data  # noqa: E402
+from tests.nodes import NODE  # noqa: E402
+from tests.runtimes.cases import CASES, case_spec  # noqa: E402
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "digits-cnn-keras.json"
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> TrainingResult:
+    return train(case_spec("tensorflow"), tmp_path_factory.mktemp("keras"), node=NODE)
+
+
+def test_weights_are_the_torch_cnn_and_classify_alike(reference: TrainingResult) -> None:
+    spec = case_spec("tensorflow")
+    final = torch.load(reference.model_path, weights_only=True)
+    assert list(final) == ["1.weight", "1.bias", "4.weight", "4.bias"]
+    assert model_digest(final, spec.determinism.digest_decimals) == reference.result_digest
+    assert isinstance(spec.model, ModelSpec)
+    module = build_model(spec.model, DATASET_SHAPES[spec.dataset.name])
+    module.load_state_dict(final)
+    data = load_data(spec)
+    with torch.no_grad():
+        torch_accuracy = float((module(data.eval_x).argmax(1) == data.eval_y).float().mean())
+    assert reference.metric > 0.5
+    assert abs(torch_accuracy - reference.metric) <= 1.5 / len(data.eval_y)  # float rounding may flip one
+
+
+def test_pricing_is_tensorflows_own_count_of_the_convolutions_and_matmuls() -> None:
+    """A training step's FLOPs as TensorFlow's profiler counts them in the traced step's graph:
+    its convolutions and matmuls (forward, input and weight gradients) are the priced 6 FLOPs per
+    MAC exactly; bias adds and Adam's elementwise updates add under 2% that is not priced."""
+    from tensorflow.python.profiler import model_analyzer, option_builder
+
+    spec = load_spec(EXAMPLE)
+    model = KerasClassifier(spec)
+    tf, batch = model.tf, spec.schedule.batch_size
+    n_inputs = DATASET_SHAPES[spec.dataset.name].n_inputs
+    graph = model._step.get_concrete_function(tf.TensorSpec((batch, n_inputs), tf.float32),
+                                              tf.TensorSpec((batch,), tf.int64), tf.TensorSpec((), tf.float32)).graph
+    options = option_builder.ProfileOptionBuilder(option_builder.ProfileOptionBuilder.float_operation()
+                                                  ).with_empty_output().build()
+    profile = model_analyzer.profile(graph=graph, options=options)
+    products = sum(node.total_float_ops for node in profile.children
+                   if any(op in node.name for op in ("convolution", "MatMul", "Conv2DBackprop")))
+    assert isinstance(spec.model, ModelSpec)
+    priced = 6 * classifier_macs(spec.model, spec.dataset.name) * batch
+    assert products == priced
+    assert priced < profile.total_float_ops < 1.02 * priced
+
+
+def test_one_process_keeps_one_thread_count() -> None:
+    KerasClassifier(case_spec("tensorflow"))  # TensorFlow runs with the spec's one thread from now on
+    with pytest.raises(TrainingError, match="intra-op thread"):
+        KerasClassifier(case_spec("tensorflow", threads=2))
+
+
+def test_specs_are_checked() -> None:
+    base = {"version": 1, "determinism": {"threads": 1, "digest_decimals": 6}, **CASES["tensorflow"].spec}
+    with pytest.raises(TaskSpecError, match="lora"):
+        parse_spec({**base, "model": {"kind": "cnn", "channels": [4],
+                                      "lora": {"rank": 4, "alpha": 8.0, "targets": ["c_attn"]}}})
+    with pytest.raises(TaskSpecError, match="CPU only"):
+        parse_spec({**base, "execution": {"device": "cuda"}})
+    with pytest.raises(TaskSpecError):
+        parse_spec({**base, "model": {"kind": "causal-lm", "layers": 1, "width": 16, "heads": 2, "context": 16}})
+
+
+def test_the_example_trains_to_its_acceptance(tmp_path: Path) -> None:
+    spec = load_spec(EXAMPLE)
+    assert (spec.framework, spec.model.kind, os.environ.get("KERAS_BACKEND")) == ("tensorflow", "cnn", "tensorflow")
+    result = train(spec, tmp_path, node=NODE)
+    assert result.accepted and result.metric >= spec.acceptance.threshold + 0.05
