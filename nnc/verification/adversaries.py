@@ -12,7 +12,8 @@ with a consistent hash chain from that node's genesis, `chain_genesis(spec, node
 "Late" (misses the deadline) and the false challenger are behaviours on-chain, not artifacts.
 
 They forge torch classifiers (framework `torch`) and the `jax` runtime's mlp and cnn (whose
-checkpoints hold torch tensors of the same layout; `_jax_plan`).
+checkpoints hold torch tensors of the same layout; `_jax_plan`), and the `tensorflow` runtime's
+(`_keras_plan`, the same layout).
 """
 
 from __future__ import annotations
@@ -110,6 +111,8 @@ def _train_plan(spec: TaskSpec, workdir: Path, node: str, steps_of: Callable[[in
     runs (None: all of them). Writes checkpoints with a consistent chain, then the model."""
     if spec.framework == "jax":
         return _jax_plan(spec, workdir, node, steps_of, noise, noise_seed)
+    if spec.framework == "tensorflow":
+        return _keras_plan(spec, workdir, node, steps_of, noise, noise_seed)
     started = time.process_time()
     data = load_data(spec)
     genesis, decimals = chain_genesis(spec, node), spec.determinism.digest_decimals
@@ -170,6 +173,37 @@ def _jax_plan(spec: TaskSpec, workdir: Path, node: str, steps_of: Callable[[int]
             history.append(link)
             save_checkpoint(link, spec_digest(spec), weights, jc.to_torch(opt), history, node=node)
             head = bytes.fromhex(link.chain_head)
+    return _finish(spec, workdir, weights, head, time.process_time() - started)
+
+
+def _keras_plan(spec: TaskSpec, workdir: Path, node: str, steps_of: Callable[[int], int | None],
+                noise: float, noise_seed: int) -> Submission:
+    """`_train_plan` for the `tensorflow` runtime: its own Keras steps (`keras_classifier`), torch
+    tensors at checkpoints."""
+    from nnc.runtimes.keras_classifier import KerasClassifier  # tensorflow is an optional extra
+
+    started = time.process_time()
+    data = load_data(spec)
+    genesis, decimals = chain_genesis(spec, node), spec.determinism.digest_decimals
+    noise_rng = torch.Generator().manual_seed(noise_seed)
+    head, history, loss = genesis, [], 0.0
+    model = KerasClassifier(spec)
+    model.fresh()
+    weights: dict[str, torch.Tensor] = {}
+    sampler = BatchSampler(data.n_train, spec.schedule.batch_size, spec.schedule.seed)
+    for index, (start, end) in enumerate(segment_bounds(spec)):
+        count = steps_of(index)
+        for step in range(start + 1, end + 1 if count is None else start + 1 + count):
+            loss = model.step(data, sampler, step)
+        weights = model.weights()
+        if noise:
+            weights = {name: value + torch.randn(value.shape, generator=noise_rng) * noise * float(value.std())
+                       for name, value in weights.items()}
+            model.set_weights(weights, "the noisy weights")
+        link = next_link(head, checkpoint_path(workdir, end), end, round_loss(loss, decimals), weights, decimals)
+        history.append(link)
+        save_checkpoint(link, spec_digest(spec), weights, model.optimizer_state(), history, node=node)
+        head = bytes.fromhex(link.chain_head)
     return _finish(spec, workdir, weights, head, time.process_time() - started)
 
 

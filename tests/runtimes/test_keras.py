@@ -1,11 +1,13 @@
 """The `tensorflow` runtime (Keras 3 on the TensorFlow backend): torch's weight layout (the same
 classifier, the same accuracy in torch), pricing against TensorFlow's own FLOP count of a training
 step, the thread count fixed per process, the spec's rules, and the example reaching its
-acceptance. Determinism, resumption, replay, the spot-check and the sandbox: `test_conformance.py`."""
+acceptance, and the spot-check adversaries forging Keras runs. Determinism, resumption, replay,
+the spot-check of honest work and the sandbox: `test_conformance.py`."""
 
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from nnc.runtimes.keras_classifier import KerasClassifier  # noqa: E402
 from nnc.task import DATASET_SHAPES, ModelSpec, load_spec, parse_spec  # noqa: E402
 from nnc.task.cost import classifier_macs  # noqa: E402
 from nnc.training import TrainingResult, build_model, model_digest  # noqa: E402
+from nnc.training.checkpoints import list_checkpoints  # noqa: E402
 from nnc.training.data import load_data  # noqa: E402
 from tests.nodes import NODE  # noqa: E402
 from tests.runtimes.cases import CASES, case_spec  # noqa: E402
@@ -91,3 +94,27 @@ def test_the_example_trains_to_its_acceptance(tmp_path: Path) -> None:
     assert (spec.framework, spec.model.kind, os.environ.get("KERAS_BACKEND")) == ("tensorflow", "cnn", "tensorflow")
     result = train(spec, tmp_path, node=NODE)
     assert result.accepted and result.metric >= spec.acceptance.threshold + 0.05
+
+
+@pytest.mark.parametrize("kind", ["lazy", "noisy", "copier"])
+def test_spot_check_catches_a_dishonest_keras_run(tmp_path: Path, kind: str) -> None:
+    """The adversaries of `nnc.verification.adversaries`, forging runs with the Keras runtime's own
+    steps (`_keras_plan`): a consistent chain from NODE's genesis that does not replay."""
+    from nnc.verification import verify_submission
+    from nnc.verification.adversaries import make
+
+    spec = case_spec("tensorflow")
+    run = make(kind, spec, tmp_path, NODE, random.Random(5))
+    report = verify_submission(spec, tmp_path, run.model_path, run.result_digest, node=NODE, seed=1,
+                               segments=len(list_checkpoints(tmp_path)), tolerance=1e-4)
+    assert not report.passed and report.reason.startswith("segment"), report.reason
+
+
+def test_an_adversary_trains_the_keras_model_itself(tmp_path: Path, reference: TrainingResult) -> None:
+    """A `lazy` forger that skips no step of a segment is the honest run: its final weights are the
+    runtime's, so the adversaries above are caught by their shortcut, not by another framework."""
+    from nnc.verification import adversaries
+
+    spec = case_spec("tensorflow")
+    run = adversaries._train_plan(spec, tmp_path, NODE, lambda index: None)
+    assert run.result_digest == reference.result_digest
