@@ -6,15 +6,22 @@ changes a CNN's numbers (measured: 1, 2 and 4 threads give three digests), so th
 count in the same process is refused (a worker trains each task in a fresh sandboxed child).
 `enable_op_determinism` makes the kernels themselves deterministic. Imported only when a
 `tensorflow` task runs: TensorFlow is an optional extra, about 1.3 GB, and takes seconds to load.
+Under a memory limit (RLIMIT_AS, the sandbox's) below `MEMORY_FLOOR_MB` TensorFlow fails deep in
+its imports; `tensorflow` refuses it first, naming the limit.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 from types import ModuleType
-from typing import Any
+from typing import Any, Final
 
 from nnc.errors import TrainingError
+
+MEMORY_FLOOR_MB: Final = 2560
+"""The address space TensorFlow needs to start and train the conformance cnn (measured 2026-11-26:
+a 2048 MB limit fails while importing, 2560 MB trains it)."""
 
 _threads: int | None = None
 
@@ -22,6 +29,10 @@ _threads: int | None = None
 def tensorflow(threads: int) -> tuple[ModuleType, Any]:
     """(tensorflow, keras), started with `threads` intra-op threads and deterministic ops."""
     global _threads
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY and soft < MEMORY_FLOOR_MB * 2**20:
+        raise TrainingError(f"the tensorflow runtime needs a memory limit of at least {MEMORY_FLOOR_MB} MB, this "
+                            f"process has {soft // 2**20} MB (raise the sandbox_memory_mb setting)")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # its C++ start-up notices, not warnings
     os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # the CPU wheel; never look for a GPU

@@ -93,6 +93,7 @@ def test_the_example_trains_to_its_acceptance(tmp_path: Path) -> None:
     spec = load_spec(EXAMPLE)
     assert (spec.framework, spec.model.kind, os.environ.get("KERAS_BACKEND")) == ("tensorflow", "cnn", "tensorflow")
     result = train(spec, tmp_path, node=NODE)
+    assert spec.acceptance is not None
     assert result.accepted and result.metric >= spec.acceptance.threshold + 0.05
 
 
@@ -118,3 +119,16 @@ def test_an_adversary_trains_the_keras_model_itself(tmp_path: Path, reference: T
     spec = case_spec("tensorflow")
     run = adversaries._train_plan(spec, tmp_path, NODE, lambda index: None)
     assert run.result_digest == reference.result_digest
+
+
+def test_a_sandbox_below_tensorflows_floor_is_refused_by_name(tmp_path: Path) -> None:
+    """Under TensorFlow's measured memory floor the sandboxed child fails with the limit named, not
+    with a broken import deep inside TensorFlow (what a 2048 MB limit gives without the check)."""
+    from nnc.errors import NNCError
+    from nnc.runtimes.keras_backend import MEMORY_FLOOR_MB
+    from nnc.sandbox import SandboxLimits
+    from nnc.worker.sandboxed_training import run_training
+
+    with pytest.raises(NNCError, match=f"at least {MEMORY_FLOOR_MB} MB"):
+        run_training(case_spec("tensorflow"), tmp_path, SandboxLimits(memory_mb=MEMORY_FLOOR_MB - 512, seconds=60),
+                     node=NODE)
