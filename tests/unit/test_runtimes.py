@@ -51,8 +51,8 @@ def test_offered_runtimes_checks_the_operators_choice() -> None:
     assert offered_runtimes(["torch", "torch"]) == ["torch"]
     with pytest.raises(ConfigError, match=r"jax is not installed \(pip install 'nnc\[jax\]'\)"):
         offered_runtimes(["torch", "jax"])
-    with pytest.raises(ConfigError, match="unknown framework.*tensorflow"):
-        offered_runtimes(["tensorflow"])
+    with pytest.raises(ConfigError, match="unknown framework.*mxnet"):
+        offered_runtimes(["mxnet"])
 
 
 def test_profile_lists_the_offered_runtimes_with_versions() -> None:
