@@ -54,6 +54,7 @@ EXAMPLES = {
     "tensorflow": "digits-cnn-keras.json",
     "whisper": "speech-digits-whisper.json",  # a model kind of `transformers`, measured as its own row
     "face-embedding": "face-verification-arcface.json",  # a model kind of `torch`, its own row
+    "conv3d": "video-actions-conv3d.json",  # a model kind of `torch`, its own row
 }
 
 

@@ -12,6 +12,7 @@ square. Which way a disc moves shows only across frames, so a model must use tim
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import tarfile
@@ -31,7 +32,7 @@ BUNDLED_CLIPS: Final = 600
 SHARD_CLIPS: Final = 256
 
 _T = np.arange(FRAMES, dtype=np.float64)[:, None, None]
-_YY, _XX = np.mgrid[0:SIZE, 0:SIZE].astype(np.float64)
+_YY, _XX = np.mgrid[0:SIZE, 0:SIZE].astype(np.float32)
 
 
 def clip(i: int) -> tuple[npt.NDArray[np.uint8], int]:
@@ -60,13 +61,16 @@ def clip(i: int) -> tuple[npt.NDArray[np.uint8], int]:
         r = 2.0 + (radius - 1.0) * _T[:, 0, 0] / (FRAMES - 1)
     else:
         on = ((_T[:, 0, 0] + rng.integers(0, 4)) // 2 % 2).astype(np.float64)
-    disc = ((_YY - cy[:, None, None]) ** 2 + (_XX - cx[:, None, None]) ** 2 <= (r ** 2)[:, None, None])
-    frames = rng.uniform(0.0, 0.25) + rng.normal(0.0, 0.08, (FRAMES, SIZE, SIZE))
-    frames = np.where(disc, level * on[:, None, None] + (1 - on[:, None, None]) * frames, frames)
-    dy, dx = np.cumsum(rng.integers(-2, 3, (2, FRAMES)), axis=1) + rng.integers(8, SIZE - 8, (2, 1))
+    dist = (_YY - cy[:, None, None].astype(np.float32)) ** 2 + (_XX - cx[:, None, None].astype(np.float32)) ** 2
+    disc = dist <= (r.astype(np.float32) ** 2)[:, None, None]
+    frames = np.float32(rng.uniform(0.0, 0.25)) + np.float32(0.08) * rng.standard_normal((FRAMES, SIZE, SIZE),
+                                                                                         dtype=np.float32)
+    shown = on.astype(np.float32)[:, None, None]  # a blinking disc is off: the background shows
+    frames = np.where(disc, np.float32(level) * shown + (1 - shown) * frames, frames)
+    walk = np.cumsum(rng.integers(-2, 3, (2, FRAMES)), axis=1) + rng.integers(8, SIZE - 8, (2, 1))
+    dy, dx = np.clip(walk, 0, SIZE - 4).tolist()
     for t in range(FRAMES):
-        y, x = int(np.clip(dy[t], 0, SIZE - 4)), int(np.clip(dx[t], 0, SIZE - 4))
-        frames[t, y:y + 4, x:x + 4] = 0.6
+        frames[t, dy[t]:dy[t] + 4, dx[t]:dx[t] + 4] = 0.6
     return np.round(np.clip(frames, 0.0, 1.0) * 255).astype(np.uint8), label
 
 
@@ -75,9 +79,10 @@ def clips(n: int) -> Iterator[tuple[npt.NDArray[np.uint8], int]]:
         yield clip(i)
 
 
+@functools.cache
 def video_digest(n: int = BUNDLED_CLIPS) -> str:
     """SHA-256 (hex) of clips 0..n-1: each clip's uint8 bytes, then the labels as int64
-    little-endian (computed a clip at a time)."""
+    little-endian (computed a clip at a time; once per process, as the clips are this code's)."""
     hasher = hashlib.sha256()
     labels = []
     for frames, label in clips(n):
