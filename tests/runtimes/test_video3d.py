@@ -68,7 +68,7 @@ def test_shards_hold_the_generated_clips_and_are_read_by_index(tmp_path: Path) -
     assert np.array_equal(inputs[9], clip(9)[0].astype(np.float32)) and labels.tolist() == index.labels.tolist()
 
 
-def test_a_compressed_or_incomplete_shard_is_refused(tmp_path: Path) -> None:
+def test_a_missing_compressed_or_incomplete_shard_is_refused(tmp_path: Path) -> None:
     root = write_shards(tmp_path / "video", 2)
     (tmp_path / "gz").mkdir()
     with tarfile.open(tmp_path / "gz" / "shard.tar", "w:gz") as tar:
@@ -77,6 +77,8 @@ def test_a_compressed_or_incomplete_shard_is_refused(tmp_path: Path) -> None:
         index_shards(tmp_path / "gz")
     lonely = tmp_path / "lonely"
     lonely.mkdir()
+    with pytest.raises(DatasetError, match="no .tar shard"):
+        index_shards(lonely)
     with tarfile.open(lonely / "shard.tar", "w") as tar:
         tar.add(root / "shard-00000.tar", arcname="00000001.npy")
     with pytest.raises(DatasetError, match="without both"):
