@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import tarfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import numpy.typing as npt
@@ -63,7 +63,9 @@ def index_shards(root: Path) -> ShardIndex:
                 for member in archive:
                     if not member.isreg():
                         continue
-                    key, _, ext = member.name.partition(".")
+                    path = PurePosixPath(member.name)  # keys as webdataset.py reads them
+                    stem, _, ext = path.name.partition(".")
+                    key = str(path.parent / stem)
                     if ext == "npy":
                         pending[key + ".npy"] = (member.offset_data, member.size)
                     elif ext in LABEL_EXTENSIONS:
