@@ -2,7 +2,7 @@
 (checkpoints, hash chain, digest, evaluation) adds to the framework's bare training step.
 
 For every installed runtime (and the `rwkv` and `whisper` model kinds of `transformers`, the
-`cnn` kind of `jax`, `jax-cnn`, and the `face-embedding` kind of `torch`, each its own row), the
+`cnn` kind of `jax`, `jax-cnn`, and the `face-embedding` and `conv3d` kinds of `torch`, each its own row), the
 example spec under examples/ is cut to `--steps` steps with a checkpoint every quarter, then, in
 the same run:
 - bare: `time_steps`: the runtime's own optimisation step in a loop (model built, data loaded
@@ -54,6 +54,7 @@ EXAMPLES = {
     "tensorflow": "digits-cnn-keras.json",
     "whisper": "speech-digits-whisper.json",  # a model kind of `transformers`, measured as its own row
     "face-embedding": "face-verification-arcface.json",  # a model kind of `torch`, its own row
+    "conv3d": "video-actions-conv3d.json",  # a model kind of `torch`, its own row
 }
 
 

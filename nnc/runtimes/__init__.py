@@ -87,6 +87,7 @@ BUILTIN_PROGRAMS: Final[Mapping[str, str]] = {
     "unet": "nnc.runtimes.diffusion:DiffusionProgram",
     "whisper": "nnc.runtimes.whisper_asr:WhisperProgram",
     "face-embedding": "nnc.runtimes.face_embedding:FaceEmbeddingProgram",
+    "conv3d": "nnc.runtimes.video_classifier:VideoClassifierProgram",
 }
 """The programs shipped with the package, by model kind (`module:class`, made from the spec): what
 the torch-based runtimes train. (`jax` trains its `mlp` and `cnn` in plain JAX, without a torch program.)"""

@@ -4,6 +4,7 @@ from nnc.task.cost import compute_units, model_macs
 from nnc.task.datasets import DATASET_SHAPES, TEXT_DATASETS, TEXT_VOCAB, DatasetShape, dataset_kind
 from nnc.task.model_specs import (
     CausalLMSpec,
+    Conv3DSpec,
     FaceEmbeddingSpec,
     LoraSpec,
     ModelSpec,
@@ -41,6 +42,7 @@ __all__ = [
     "DatasetSpec",
     "DeterminismSpec",
     "ExecutionSpec",
+    "Conv3DSpec",
     "FaceEmbeddingSpec",
     "InitSpec",
     "LoraSpec",

@@ -16,6 +16,7 @@ from nnc.task.model_specs import (
     WHISPER_TRANSCRIPT_BYTES,
     WHISPER_VOCAB,
     CausalLMSpec,
+    Conv3DSpec,
     FaceEmbeddingSpec,
     ModelSpec,
     ProgramModelSpec,
@@ -112,6 +113,20 @@ def face_embedding_macs(model: FaceEmbeddingSpec, dataset: str) -> int:
     return macs + c_in * height * width * model.embedding + model.embedding * model.identities
 
 
+def conv3d_macs(model: Conv3DSpec, dataset: str) -> int:
+    """One clip through the network `nnc.runtimes.video_classifier` builds: after the input's
+    `pool` x `pool` average (frames kept), per conv layer `c_in * c_out * 27 * T * H * W` at its
+    resolution (each layer's 2x2x2 pooling then halves T, H and W, rounding down), and the head
+    `c_last * classes`. Biases, activations and pooling are not counted."""
+    frames, height, width = DATASET_SHAPES[dataset].input_shape
+    height, width = height // model.pool, width // model.pool
+    c_in, macs = 1, 0
+    for c_out in model.channels:
+        macs += c_in * c_out * 27 * frames * height * width
+        c_in, frames, height, width = c_out, frames // 2, height // 2, width // 2
+    return macs + c_in * DATASET_SHAPES[dataset].n_classes
+
+
 def face_embedding_parameters(model: FaceEmbeddingSpec, dataset: str) -> int:
     """Weights and biases of that network: convs, the embedding layer and the head's rows."""
     c_in, height, width = DATASET_SHAPES[dataset].input_shape
@@ -205,6 +220,8 @@ def model_macs(spec: TaskSpec) -> int:
         return whisper_macs(model)
     if isinstance(model, FaceEmbeddingSpec):
         return face_embedding_macs(model, spec.dataset.name)
+    if isinstance(model, Conv3DSpec):
+        return conv3d_macs(model, spec.dataset.name)
     return classifier_macs(model, spec.dataset.name)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 DatasetName = Literal["sklearn-digits", "synthetic-tones", "synthetic-motion", "tiny-text", "custom",
-                      "synthetic-faces", "spoken-digits"]
+                      "synthetic-faces", "spoken-digits", "synthetic-video"]
 CUSTOM_DATASET: Final = "custom"
 """A requester's own dataset of any layout, read by the task's program (`program`): no bundled copy,
 no fixed sample shape; the spec names it by `uri` and pins it by `digest`."""
@@ -43,6 +43,7 @@ DATASET_SHAPES: Final[Mapping[str, DatasetShape]] = {
     "synthetic-tones": DatasetShape(input_shape=(1, 1, 256), n_classes=4),
     "synthetic-motion": DatasetShape(input_shape=(8, 8, 8), n_classes=4),
     "synthetic-faces": DatasetShape(input_shape=(1, 32, 32), n_classes=128),
+    "synthetic-video": DatasetShape(input_shape=(16, 64, 64), n_classes=6),
 }
 """Sample shape of every classification dataset a spec may name; models are built for these shapes.
 

@@ -193,6 +193,17 @@ class FaceEmbeddingSpec(SpecSection):
     scale: float = Field(default=30.0, gt=0.0, le=128.0)
 
 
+class Conv3DSpec(SpecSection):
+    """A video classifier over time (`nnc.runtimes.video_classifier`): clips of (frames, height,
+    width) grey values, averaged over `pool` x `pool` pixels first, then 3x3x3 convolutions
+    (padding 1, ReLU, then 2x2x2 max pooling) with the given output `channels`, global average
+    pooling and a linear head to the classes."""
+
+    kind: Literal["conv3d"]
+    channels: list[Annotated[int, Field(ge=1, le=MAX_CHANNELS)]] = Field(min_length=1, max_length=4)
+    pool: Literal[1, 2, 4] = 2
+
+
 class ProgramModelSpec(SpecSection):
     """The model of a requester's own program (the spec's `program` section builds it): opaque here,
     priced by `macs`, the multiply-accumulates of one forward pass on one sample as the requester
@@ -204,6 +215,6 @@ class ProgramModelSpec(SpecSection):
 
 
 AnyModelSpec = Annotated[ModelSpec | CausalLMSpec | RwkvLMSpec | UNetSpec | FaceEmbeddingSpec | ProgramModelSpec
-                         | WhisperSpec,
+                         | WhisperSpec | Conv3DSpec,
                          Field(discriminator="kind")]
 """The `model` section: which class by its `kind`."""

@@ -55,7 +55,7 @@ class FrameworkRule:
 
 
 FRAMEWORK_RULES: Final[Mapping[str, FrameworkRule]] = {
-    "torch": FrameworkRule(frozenset({"mlp", "cnn", "face-embedding"}), "classification", "accuracy", False),
+    "torch": FrameworkRule(frozenset({"mlp", "cnn", "face-embedding", "conv3d"}), "classification", "accuracy", False),
     "jax": FrameworkRule(frozenset({"mlp", "cnn"}), "classification", "accuracy", False),
     "tensorflow": FrameworkRule(frozenset({"mlp", "cnn"}), "classification", "accuracy", False),
     "transformers": FrameworkRule(frozenset({"causal-lm", "rwkv", "whisper"}), "text", "eval_loss", False),
@@ -440,7 +440,8 @@ class TaskSpec(SpecSection):
         return None
 
 
-_MODEL_KINDS: Final = frozenset({"mlp", "cnn", "causal-lm", "rwkv", "unet", "program", "face-embedding", "whisper"})
+_MODEL_KINDS: Final = frozenset({"mlp", "cnn", "causal-lm", "rwkv", "unet", "program", "face-embedding", "whisper",
+                          "conv3d"})
 
 
 class _DuplicateKeyError(ValueError):

@@ -196,6 +196,10 @@ def load_dataset_digest(spec: TaskSpec, dataset_file: Path | None = None) -> str
         from nnc.training.speech import load_speech, speech_digest
 
         return speech_digest(load_speech(spec.dataset.name, spec.dataset.uri, None, dataset_file))
+    if spec.dataset.name == "synthetic-video":  # streamed, never loaded whole
+        from nnc.training.synthetic_video import video_digest
+
+        return video_digest()
     return dataset_digest(*_load_arrays(spec.dataset, dataset_file))
 
 

@@ -1,95 +1,109 @@
-"""`synthetic-video`: clips of 16 frames of 64x64 grey (uint8), generated one clip at a time.
+"""`synthetic-video`: generated grey clips of 16 frames of 64x64, six classes of motion.
 
-Clip `i` is a pure function of `i` (numpy PCG64 seeded with `(VIDEO_SEED, i)`), so any clip can be
-made without the others and a set of any size never has to be held whole in memory. Six classes
-of motion of a bright square over Gaussian noise with a dimmer distractor square drifting at
-random: 0-3 moving (up, down, left, right), 4 growing, 5 blinking.
+Clip `i` is a pure function of `i` (NumPy's PCG64 seeded with `(VIDEO_SEED, i)`), so any clip can
+be generated on demand: the bundled set is never held in memory whole, and `write_shards` stores
+any number of clips as WebDataset tar shards (`<key>.npy`: uint8 `(16, 64, 64)`, `<key>.cls`)
+that a spec's `uri` may point to.
 
-Stored form (`write_shards`): a folder of `.npy` shards, `shard-NNNNN.clips.npy` (uint8,
-`(n, 16, 64, 64)`) and `shard-NNNNN.labels.npy` (int64, `(n,)`), read memory-mapped clip by clip
-(`ShardedClips`), so training streams batches from storage.
+Class `i % 6`: a disc moving right, left, down or up (0-3), growing (4) or blinking (5), with a
+random radius, brightness, speed and start, on a noisy background with a drifting distractor
+square. Which way a disc moves shows only across frames, so a model must use time.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import io
+import tarfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
-from nnc.errors import DatasetError
-
-VIDEO_SEED: Final = 0x71DE0
+VIDEO_SEED: Final = 20261126
 FRAMES: Final = 16
 SIZE: Final = 64
 CLASSES: Final = 6
-MOVES: Final = ((-2, 0), (2, 0), (0, -2), (0, 2))
-"""Per-frame (rows, columns) step of classes 0-3."""
+BUNDLED_CLIPS: Final = 600
+"""Clips in the bundled `synthetic-video` (39 MB as uint8, generated on demand)."""
+SHARD_CLIPS: Final = 256
+
+_T = np.arange(FRAMES, dtype=np.float64)[:, None, None]
+_YY, _XX = np.mgrid[0:SIZE, 0:SIZE].astype(np.float32)
 
 
-def clip(index: int) -> tuple[npt.NDArray[np.uint8], int]:
-    """Clip `index` (uint8 `(FRAMES, SIZE, SIZE)`) and its label."""
-    rng = np.random.default_rng([VIDEO_SEED, index])
-    label = int(rng.integers(0, CLASSES))
-    frames = rng.normal(40.0, 20.0, size=(FRAMES, SIZE, SIZE))
-    side = int(rng.integers(6, 11))
-    row, col = (int(v) for v in rng.integers(8, SIZE - 8 - side, size=2))
-    d_row, d_col = (int(v) for v in rng.integers(0, SIZE - 8, size=2))
-    for f in range(FRAMES):
-        d_row = int(np.clip(d_row + rng.integers(-2, 3), 0, SIZE - 8))
-        d_col = int(np.clip(d_col + rng.integers(-2, 3), 0, SIZE - 8))
-        frames[f, d_row:d_row + 8, d_col:d_col + 8] += 90.0  # the distractor
-        r, c, s, on = row, col, side, True
-        if label < 4:
-            r, c = (row + f * MOVES[label][0]) % (SIZE - side), (col + f * MOVES[label][1]) % (SIZE - side)
-        elif label == 4:
-            s = min(side + f, SIZE - max(row, col))
-        else:
-            on = f % 4 < 2
-        if on:
-            frames[f, r:r + s, c:c + s] += 170.0
-    return np.clip(frames, 0, 255).astype(np.uint8), label
+def clip(i: int) -> tuple[npt.NDArray[np.uint8], int]:
+    """Clip `i` (uint8 `(16, 64, 64)`) and its class."""
+    rng = np.random.default_rng([VIDEO_SEED, i])
+    label = i % CLASSES
+    radius = rng.uniform(4.0, 8.0)
+    level = rng.uniform(0.55, 1.0)
+    speed = rng.uniform(1.5, 3.0)
+    travel = speed * (FRAMES - 1)
+    lo, hi = radius + 1, SIZE - radius - 1
+    cy, cx = np.full(FRAMES, rng.uniform(lo, hi)), np.full(FRAMES, rng.uniform(lo, hi))
+    r = np.full(FRAMES, radius)
+    on = np.ones(FRAMES)
+    start = rng.uniform(lo, hi - travel)
+    path = start + speed * _T[:, 0, 0]
+    if label == 0:
+        cx = path
+    elif label == 1:
+        cx = SIZE - 1 - path
+    elif label == 2:
+        cy = path
+    elif label == 3:
+        cy = SIZE - 1 - path
+    elif label == 4:
+        r = 2.0 + (radius - 1.0) * _T[:, 0, 0] / (FRAMES - 1)
+    else:
+        on = ((_T[:, 0, 0] + rng.integers(0, 4)) // 2 % 2).astype(np.float64)
+    dist = (_YY - cy[:, None, None].astype(np.float32)) ** 2 + (_XX - cx[:, None, None].astype(np.float32)) ** 2
+    disc = dist <= (r.astype(np.float32) ** 2)[:, None, None]
+    frames = np.float32(rng.uniform(0.0, 0.25)) + np.float32(0.08) * rng.standard_normal((FRAMES, SIZE, SIZE),
+                                                                                         dtype=np.float32)
+    shown = on.astype(np.float32)[:, None, None]  # a blinking disc is off: the background shows
+    frames = np.where(disc, np.float32(level) * shown + (1 - shown) * frames, frames)
+    walk = np.cumsum(rng.integers(-2, 3, (2, FRAMES)), axis=1) + rng.integers(8, SIZE - 8, (2, 1))
+    dy, dx = np.clip(walk, 0, SIZE - 4).tolist()
+    for t in range(FRAMES):
+        frames[t, dy[t]:dy[t] + 4, dx[t]:dx[t] + 4] = 0.6
+    return np.round(np.clip(frames, 0.0, 1.0) * 255).astype(np.uint8), label
 
 
-def write_shards(folder: Path, n: int, shard_size: int = 256) -> list[Path]:
-    """Writes clips `0 .. n-1` as `.npy` shards of `shard_size` clips under `folder`; the files written."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for number, start in enumerate(range(0, n, shard_size)):
-        count = min(shard_size, n - start)
-        clips = np.empty((count, FRAMES, SIZE, SIZE), dtype=np.uint8)
-        labels = np.empty(count, dtype=np.int64)
-        for k in range(count):
-            clips[k], labels[k] = clip(start + k)
-        for kind, array in (("clips", clips), ("labels", labels)):
-            path = folder / f"shard-{number:05d}.{kind}.npy"
-            np.save(path, array)
-            written.append(path)
-    return written
+def clips(n: int) -> Iterator[tuple[npt.NDArray[np.uint8], int]]:
+    for i in range(n):
+        yield clip(i)
 
 
-class ShardedClips:
-    """A folder of shards read lazily: `len`, and `batch(indices)` loads only those clips."""
+@functools.cache
+def video_digest(n: int = BUNDLED_CLIPS) -> str:
+    """SHA-256 (hex) of clips 0..n-1: each clip's uint8 bytes, then the labels as int64
+    little-endian (computed a clip at a time; once per process, as the clips are this code's)."""
+    hasher = hashlib.sha256()
+    labels = []
+    for frames, label in clips(n):
+        hasher.update(frames.tobytes())
+        labels.append(label)
+    hasher.update(np.asarray(labels, dtype="<i8").tobytes())
+    return hasher.hexdigest()
 
-    def __init__(self, folder: Path) -> None:
-        clip_files = sorted(folder.rglob("shard-*.clips.npy"))
-        if not clip_files:
-            raise DatasetError(f"{folder} holds no video shards (shard-NNNNN.clips.npy and .labels.npy)")
-        self._clips = [np.load(p, mmap_mode="r", allow_pickle=False) for p in clip_files]
-        self._labels = [np.load(p.with_name(p.name.replace(".clips.", ".labels.")), allow_pickle=False)
-                        for p in clip_files]
-        for path, clips, labels in zip(clip_files, self._clips, self._labels, strict=True):
-            if clips.dtype != np.uint8 or clips.ndim != 4 or labels.shape != clips.shape[:1]:
-                raise DatasetError(f"video shard {path}: expected uint8 clips (n, frames, h, w) and as many "
-                                   f"labels, got {clips.dtype} {clips.shape} and {labels.shape}")
-        self._starts = np.cumsum([0] + [len(labels) for labels in self._labels])
-        self.labels = np.concatenate(self._labels)
 
-    def __len__(self) -> int:
-        return int(self._starts[-1])
-
-    def batch(self, indices: npt.NDArray[np.int64]) -> npt.NDArray[np.uint8]:
-        """The clips at `indices`, in that order (only those pages are read)."""
-        shards = np.searchsorted(self._starts, indices, side="right") - 1
-        return np.stack([self._clips[s][i - self._starts[s]] for s, i in zip(shards, indices, strict=True)])
+def write_shards(directory: Path, n: int, per_shard: int = SHARD_CLIPS) -> Path:
+    """Clips 0..n-1 as WebDataset shards `shard-00000.tar`, ... under `directory` (created),
+    written a clip at a time; returns `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for first in range(0, n, per_shard):
+        with tarfile.open(directory / f"shard-{first // per_shard:05d}.tar", "w", format=tarfile.USTAR_FORMAT) as tar:
+            for i in range(first, min(n, first + per_shard)):
+                frames, label = clip(i)
+                buffer = io.BytesIO()
+                np.save(buffer, frames, allow_pickle=False)
+                for ext, data in (("npy", buffer.getvalue()), ("cls", str(label).encode())):
+                    info = tarfile.TarInfo(f"{i:08d}.{ext}")
+                    info.size, info.mtime, info.mode = len(data), 0, 0o644
+                    tar.addfile(info, io.BytesIO(data))
+    return directory

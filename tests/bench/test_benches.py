@@ -41,6 +41,8 @@ KEYS: dict[str, set[str]] = {
                          "program_steps", "program_rounds"},
     "runtimes": {"steps", "rounds", "runtimes", "max_layer_overhead_ratio"},
     "storage": {"backends", "peak_mem_mb_over_baseline_1mb"},
+    "video": {"clips", "dataset_mb", "steps", "batch_size", "train_seconds", "clips_per_second",
+              "peak_rss_mb_over_start", "peak_rss_fraction_of_dataset"},
     "verification": {
         "tasks_per_kind", "segments", "segments_per_task", "detection_lazy", "detection_copier",
         "detection_noisy", "false_positive_rate", "verification_cost_fraction",

@@ -102,6 +102,13 @@ CASES: dict[str, Case] = {
         "training": {"seed": 7, "steps": 20, "batch_size": 32, "learning_rate": 0.01, "optimizer": "adam",
                      "checkpoint_interval": 10},
         "acceptance": {"metric": "tar_at_far", "threshold": 0.02}}, thread_invariant=False),
+    "conv3d": Case({
+        "name": "tiny video conv3d (tests)", "framework": "torch",
+        "model": {"kind": "conv3d", "channels": [2], "pool": 4},
+        "dataset": {"name": "synthetic-video", "eval_fraction": 0.05},
+        "training": {"seed": 7, "steps": 6, "batch_size": 4, "learning_rate": 0.01, "optimizer": "adam",
+                     "checkpoint_interval": 3},
+        "acceptance": {"metric": "accuracy", "threshold": 0.1}}, thread_invariant=False),
 }
 """Every runtime's tiny spec, by case name (a framework, or `framework-kind`/a kind's name where a
 framework has several model kinds)."""

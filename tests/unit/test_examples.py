@@ -31,7 +31,8 @@ def write_image_folder(dest: Path) -> Path:
 
 DOMAINS = {"vision-digits-cnn.json": "sklearn-digits", "audio-tones-cnn.json": "synthetic-tones",
            "video-motion-cnn.json": "synthetic-motion",
-           "face-verification-arcface.json": "synthetic-faces"}
+           "face-verification-arcface.json": "synthetic-faces",
+           "video-actions-conv3d.json": "synthetic-video"}
 
 
 def test_every_domain_has_a_template() -> None:
