@@ -8,6 +8,9 @@ batch 256, and `examples/audio-tones-cnn.json` for cuDNN convolutions:
   the model file) over a plain CUDA loop of the same model (same seed, batches and optimizer,
   torch's default settings, no checkpoints); the median over rounds of the paired ratio (goal at
   most 1.05). Training runs in process here: the sandbox is not timed (`bench/worker_overhead.py`).
+  Each round also times the plain loop under the worker's deterministic settings:
+  `determinism_cost_ratio` (that loop over the plain one) and `gpu_overhead_ratio_vs_deterministic`
+  (the worker over it) split the overhead into determinism and the worker's own path.
 - `cpu_cuda_replay_distance`: every checkpoint segment of a CUDA training replayed on the CPU
   from its start checkpoint, the largest relative L2 distance from the CUDA checkpoint (per
   model): what `nnc.task.execution.GPU_MIN_TOLERANCE` must cover.
@@ -25,7 +28,7 @@ batch 256, and `examples/audio-tones-cnn.json` for cuDNN convolutions:
 The last line is one JSON object. Without CUDA only `cuda_available` (false), `reason`, `steps`
 and `cpu_steps_per_s` are in it, and the reason is printed.
 
-    .venv/bin/python bench/gpu.py [--steps 2000] [--rounds 5] [--quick]
+    .venv/bin/python bench/gpu.py [--quick]    (2000 steps, 7 rounds; quick: 10 steps, 1 round)
 
 `--quick` (run by tests/bench): a few steps, 1 round; its figures mean nothing.
 """
@@ -55,6 +58,7 @@ from nnc.training import load_checkpoint
 from nnc.training.checkpoints import list_checkpoints
 from nnc.training.data import BatchSampler
 from nnc.training.device import prepare_cuda
+from nnc.training.trainer import deterministic_torch
 from nnc.verification.procedure import relative_distance, verify_submission
 from nnc.worker.sandboxed_training import run_training
 
@@ -113,18 +117,34 @@ def timed(action: Any) -> float:
     return time.perf_counter() - started
 
 
-def overhead(spec: TaskSpec, rounds: int, root: Path) -> tuple[float, float, float]:
-    """(ratio, plain seconds, worker seconds): medians over `rounds` interleaved rounds."""
+def deterministic_plain_loop(spec: TaskSpec) -> None:
+    """`plain_cuda_loop` under the settings the worker trains with (deterministic algorithms,
+    cuDNN and cuBLAS pinned, TF32 off): what the worker costs beyond determinism itself."""
+    with deterministic_torch(spec.determinism.threads, torch.device("cuda")):
+        plain_cuda_loop(spec)
+
+
+def overhead(spec: TaskSpec, rounds: int, root: Path) -> dict[str, float]:
+    """The worker's time over the plain loop's and over the deterministic plain loop's: medians
+    of the paired ratios over `rounds` interleaved rounds, and the median seconds of each."""
     cuda = on(spec, "cuda")
     plain_cuda_loop(spec)  # warm-up
+    deterministic_plain_loop(spec)
     train(cuda, root / "warm-up", node=WORKER)
-    plain, worker = [], []
+    plain, pinned, worker = [], [], []
     for round_ in range(rounds):
         plain.append(timed(lambda: plain_cuda_loop(spec)))
+        pinned.append(timed(lambda: deterministic_plain_loop(spec)))
         worker.append(timed(lambda: train(cuda, root / f"worker-{round_}", node=WORKER)))  # noqa: B023
-        print(f"round {round_ + 1}: plain {plain[-1]:.3f} s, worker {worker[-1]:.3f} s", flush=True)
-    ratio = statistics.median(w / p for w, p in zip(worker, plain, strict=True))
-    return ratio, statistics.median(plain), statistics.median(worker)
+        print(f"round {round_ + 1}: plain {plain[-1]:.3f} s, deterministic plain {pinned[-1]:.3f} s, "
+              f"worker {worker[-1]:.3f} s", flush=True)
+    return {"gpu_overhead_ratio": round(statistics.median(w / p for w, p in zip(worker, plain, strict=True)), 4),
+            "gpu_overhead_ratio_vs_deterministic": round(
+                statistics.median(w / p for w, p in zip(worker, pinned, strict=True)), 4),
+            "determinism_cost_ratio": round(statistics.median(d / p for d, p in zip(pinned, plain, strict=True)), 4),
+            "plain_cuda_s": round(statistics.median(plain), 3),
+            "deterministic_plain_cuda_s": round(statistics.median(pinned), 3),
+            "worker_cuda_s": round(statistics.median(worker), 3)}
 
 
 def replays(spec: TaskSpec, root: Path) -> dict[str, Any]:
@@ -182,7 +202,7 @@ def cuda_paths(spec: TaskSpec, root: Path) -> dict[str, Any]:
 
 def measure_gpu_overhead(quick: bool) -> dict[str, Any]:
     """The figures of this module's notes (`quick`: a smoke run's sizes)."""
-    steps, rounds, replay_steps = (10, 1, 10) if quick else (2000, 5, 500)
+    steps, rounds, replay_steps = (10, 1, 10) if quick else (2000, 7, 500)
     mlp = mlp_spec(steps)
     result: dict[str, Any] = {"steps": steps, "cpu_steps_per_s": round(steps_per_s(mlp, min(steps, 200)), 1)}
     if not torch.cuda.is_available():
@@ -198,9 +218,7 @@ def measure_gpu_overhead(quick: bool) -> dict[str, Any]:
                    "cuda_steps_per_s": round(steps_per_s(on(mlp, "cuda"), steps), 1)})
     with tempfile.TemporaryDirectory(prefix="nnc-bench-gpu-") as tmp:
         root = Path(tmp)
-        ratio, plain_s, worker_s = overhead(mlp, rounds, root / "overhead")
-        result.update({"gpu_overhead_ratio": round(ratio, 4), "plain_cuda_s": round(plain_s, 3),
-                       "worker_cuda_s": round(worker_s, 3)})
+        result.update(overhead(mlp, rounds, root / "overhead"))
         checks = {"mlp": replays(mlp_spec(replay_steps), root / "mlp"),
                   "cnn": replays(cnn_spec(replay_steps), root / "cnn")}
         result["cuda_paths"] = cuda_paths(cnn_spec(100), root / "paths")
