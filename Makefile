@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup system-packages build demo test test-contracts test-python lint devnet clean browser api
+.PHONY: setup system-packages build demo test test-contracts test-python lint devnet clean browser api image image-smoke
 
 setup: system-packages $(PY_STAMP) $(NODE_STAMP) browser
 
@@ -43,6 +43,14 @@ demo: build
 
 devnet: build
 	$(BIN)/nnc devnet up
+
+# The worker's OCI image (packaging/oci; Debian and PyPI packages only, ~2 min) and the demo with
+# its workers run from it (~30 s). Not part of `make test`: podman and mmdebstrap come from apt.
+image: build
+	scripts/build-image
+
+image-smoke: image
+	scripts/image-smoke
 
 test: test-contracts test-python
 

@@ -23,6 +23,7 @@ from nnc.chain.deploy import NNT
 from nnc.chain.events import EventReader
 from nnc.chain.market import Market
 from nnc.chain.types import TaskStatus
+from nnc.container import container_command, podman_env
 from nnc.devnet import DEVNET_PARAMS, ORACLE, REQUESTER, Devnet
 from nnc.errors import NNCError
 from nnc.narration import describe
@@ -98,8 +99,10 @@ class Daemon:
                 self.process.wait()
 
 
-def start_daemon(devnet: Devnet, name: str, account: int, args: list[str], data_dir: Path) -> Daemon:
-    """Runs `nnc <args>` as `account` against the devnet, logging to data_dir/logs/<name>.log."""
+def start_daemon(devnet: Devnet, name: str, account: int, args: list[str], data_dir: Path,
+                 image: str | None = None) -> Daemon:
+    """Runs `nnc <args>` as `account` against the devnet, logging to data_dir/logs/<name>.log;
+    from the node image `image` (`nnc.container`) when given, else from this checkout."""
     env = {**os.environ,  # NNC_LOG_FORMAT: the demo reads the daemons' text lines
            "NNC_RPC_URL": devnet.rpc_url, "NNC_KEY_FILE": str(devnet.key_file(account)),
            "NNC_DATA_DIR": str(data_dir), "NNC_DEPLOYMENT_FILE": str(devnet.deployment_file),
@@ -107,9 +110,12 @@ def start_daemon(devnet: Devnet, name: str, account: int, args: list[str], data_
     env.pop("NNC_PRIVATE_KEY", None)
     log_path = data_dir / "logs" / f"{name}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "nnc", *args]
+    if image is not None:
+        command = container_command(image, args, env, data_dir / "containers" / name)
+        env = podman_env()
     with open(log_path, "ab") as log_file:
-        process = subprocess.Popen([sys.executable, "-m", "nnc", *args], env=env, stdout=log_file,
-                                   stderr=subprocess.STDOUT, cwd=REPO_ROOT)
+        process = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
     return Daemon(name, process, log_path)
 
 
@@ -122,9 +128,11 @@ def start_api(devnet: Devnet, data_dir: Path, port: int = 0) -> ApiServer:
 
 def run_demo(data_dir: Path, nodes: int = 2, timeout: float = 150.0,
              echo: Callable[[str], None] = print, spec_path: Path = EXAMPLE_SPEC,
-             serve: Callable[[], None] | None = None, api_port: int = 0) -> DemoResult:
+             serve: Callable[[], None] | None = None, api_port: int = 0,
+             worker_image: str | None = None) -> DemoResult:
     """The main job; `serve`, when given, is called once the task settled, with the devnet and the
-    API still up (e.g. to wait for Ctrl-C while a person looks at the web app)."""
+    API still up (e.g. to wait for Ctrl-C while a person looks at the web app). `worker_image`: the
+    workers run from that node image (scripts/image-smoke) instead of this checkout."""
     started = time.monotonic()
     spec = load_spec(spec_path)
     with Devnet(data_dir=data_dir, nodes=nodes, block_time=1, storage=True, params=DEMO_PARAMS) as devnet:
@@ -134,9 +142,11 @@ def run_demo(data_dir: Path, nodes: int = 2, timeout: float = 150.0,
         echo(f"API and web app: {api.url} (task pages at {api.url}/#/tasks)")
         daemons = [start_daemon(devnet, "oracle", ORACLE, ["oracle", "run"], data_dir)]
         daemons += [start_daemon(devnet, f"worker-{i}", account,
-                                 ["worker", "run", "--stake", "200", "--benchmark-seconds", "0.3"], data_dir)
+                                 ["worker", "run", "--stake", "200", "--benchmark-seconds", "0.3"], data_dir,
+                                 worker_image)
                     for i, account in enumerate(devnet.node_indices(), start=1)]
-        echo(f"started the oracle and {nodes} workers (logs in {data_dir / 'logs'})")
+        echo(f"started the oracle and {nodes} workers{f' from {worker_image}' if worker_image else ''} "
+             f"(logs in {data_dir / 'logs'})")
         try:
             requester = devnet.client(REQUESTER)
             assert devnet.ipfs is not None

@@ -82,7 +82,9 @@ def window_lines(p: ProtocolParams) -> list[str]:
 @click.option("--keep", type=click.Path(path_type=Path), help="keep state and logs in this directory")
 @click.option("--serve", is_flag=True, help="after settlement, keep the devnet, daemons and web app up until Ctrl-C")
 @click.option("--api-port", default=0, show_default=True, help="port of the API and web app (0: any free port)")
-def demo_cmd(nodes: int, timeout: float, keep: Path | None, serve: bool, api_port: int) -> None:
+@click.option("--worker-image", metavar="IMAGE", help="run the workers from this node image (`make image`) with podman")
+def demo_cmd(nodes: int, timeout: float, keep: Path | None, serve: bool, api_port: int,
+             worker_image: str | None) -> None:
     """The main job: devnet, oracle, workers, one real training task from publish to settlement.
     Its last line is one JSON object: `demo_s` (this command, from its start to everything
     stopped), `settled_s` (to the audit record of the settled task), the task id."""
@@ -99,9 +101,11 @@ def demo_cmd(nodes: int, timeout: float, keep: Path | None, serve: bool, api_por
     hold = wait if serve else None
     click.secho(DEVNET_WARNING, fg="yellow", bold=True)
     if keep is not None:
-        result = run_demo(keep.resolve(), nodes, timeout, click.echo, serve=hold, api_port=api_port)
+        result = run_demo(keep.resolve(), nodes, timeout, click.echo, serve=hold, api_port=api_port,
+                          worker_image=worker_image)
     else:
         with tempfile.TemporaryDirectory(prefix="nnc-demo-") as tmp:
-            result = run_demo(Path(tmp), nodes, timeout, click.echo, serve=hold, api_port=api_port)
+            result = run_demo(Path(tmp), nodes, timeout, click.echo, serve=hold, api_port=api_port,
+                              worker_image=worker_image)
     click.echo(json.dumps({"demo_s": round(time.monotonic() - started, 2), "settled_s": round(result.seconds, 2),
                            "task_id": result.task_id, "status": result.status.name.lower()}))

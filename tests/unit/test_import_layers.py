@@ -44,7 +44,7 @@ LAYERS: dict[str, int] = {
     "nnc.oracle": 8, "nnc.worker": 8,
     "nnc.api": 9,
     # developer tools: a local devnet, the demo, and scenarios for tests and the benchmark
-    "nnc.devnet": 10, "nnc.demo": 10, "nnc.narration": 10, "nnc.verification.scenario": 10,
+    "nnc.devnet": 10, "nnc.demo": 10, "nnc.container": 10, "nnc.narration": 10, "nnc.verification.scenario": 10,
     "nnc.cli": 11, "nnc.__main__": 11,
 }
 """Each module's layer: its own entry or its closest package's. A module imports only its own
