@@ -135,7 +135,8 @@ def run_demo(data_dir: Path, nodes: int = 2, timeout: float = 150.0,
     workers run from that node image (scripts/image-smoke) instead of this checkout."""
     started = time.monotonic()
     spec = load_spec(spec_path)
-    with Devnet(data_dir=data_dir, nodes=nodes, block_time=1, storage=True, params=DEMO_PARAMS) as devnet:
+    with Devnet(data_dir=data_dir, nodes=nodes, block_time=1, instant_transactions=True, storage=True,
+                params=DEMO_PARAMS) as devnet:
         assert devnet.deployment is not None
         echo(f"devnet: {devnet.rpc_url}, TaskMarket {devnet.deployment.address_of('TaskMarket')}")
         api = start_api(devnet, data_dir, api_port)

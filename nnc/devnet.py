@@ -49,6 +49,10 @@ class Devnet:
     data_dir: Path
     nodes: int = 2
     block_time: int | None = None  # seconds between blocks; None: a block per transaction
+    instant_transactions: bool = False
+    """With `block_time`: anvil's mixed mining, a block per transaction at once and an empty one
+    every `block_time` seconds between them (chain time keeps up with the clock while nobody
+    transacts); without it a transaction waits for the next interval block."""
     params: ProtocolParams = DEVNET_PARAMS
     anvil: Anvil = field(default_factory=Anvil)
     deployment: Deployment | None = None
@@ -94,6 +98,8 @@ class Devnet:
     def start(self) -> Devnet:
         build_artifacts()
         self.anvil.accounts = max(self.anvil.accounts, FIRST_NODE + self.nodes + 1)  # + the voter
+        if self.block_time and self.instant_transactions:
+            self.anvil.extra_args = (*self.anvil.extra_args, "--block-time", str(self.block_time), "--mixed-mining")
         self.anvil.start()  # automine while deploying; the block time (if any) is set afterwards
         storage = ThreadPoolExecutor(max_workers=1, thread_name_prefix="devnet") if self.storage else None
         started = storage.submit(self._start_storage) if storage is not None else None  # while deploying
@@ -112,7 +118,7 @@ class Devnet:
             self._write_keys()
             if started is not None:
                 started.result()
-            if self.block_time:
+            if self.block_time and not self.instant_transactions:
                 deployer.w3.provider.make_request(RPCEndpoint("evm_setIntervalMining"), [self.block_time])
         except BaseException:
             if started is not None:
