@@ -27,9 +27,7 @@ thread (`nnc.runtimes.jax_backend`); jit-compiled XLA CPU code is deterministic 
 
 from __future__ import annotations
 
-import logging
 import math
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -47,22 +45,10 @@ from nnc.runtimes.classifier_layout import image_shape, layer_shapes
 from nnc.runtimes.jax_backend import on_cpu
 from nnc.task import TaskSpec
 from nnc.task.timing import StepTiming
-from nnc.training.checkpoints import (
-    Checkpoint,
-    CheckpointState,
-    list_checkpoints,
-)
+from nnc.training.checkpoints import Checkpoint, CheckpointState
 from nnc.training.data import BatchSampler, SplitData, load_data
-from nnc.training.trainer import (
-    PROGRESS_EVERY,
-    TrainingResult,
-    finish,
-    is_checkpoint_step,
-    latest_checkpoint,
-    record_checkpoint,
-)
-
-logger = logging.getLogger(__name__)
+from nnc.training.stepped import replay_stepped, time_stepped, train_stepped
+from nnc.training.trainer import TrainingResult
 
 ADAM_BETAS: Final = (0.9, 0.999)
 ADAM_EPS: Final = 1e-8
@@ -222,6 +208,40 @@ def spec_step(spec: TaskSpec, params: Arrays, opt: Arrays, data: JaxData, sample
     return params, opt, float(loss)
 
 
+class JaxClassifier:
+    """One spec's parameters and optimizer state (the `SteppedModel` of this runtime); call its
+    methods inside `on_cpu`."""
+
+    def __init__(self, spec: TaskSpec) -> None:
+        self.spec = spec
+        self.image = image_shape(spec)
+        self.params: Arrays = {}
+        self.opt: Arrays = {}
+
+    def fresh(self) -> None:
+        self.params = init_params(self.spec)
+        self.opt = init_optimizer(self.spec, self.params)
+
+    def restore(self, state: CheckpointState, what: str) -> None:
+        self.params, self.opt = restore(self.spec, state, what)
+
+    def step(self, data: JaxData, sampler: BatchSampler, step: int) -> float:
+        self.params, self.opt, loss = spec_step(self.spec, self.params, self.opt, data, sampler, step)
+        return loss
+
+    def weights(self) -> dict[str, torch.Tensor]:
+        return to_torch(self.params)
+
+    def optimizer_state(self) -> dict[str, torch.Tensor]:
+        return to_torch(self.opt)
+
+    def accuracy(self, data: JaxData) -> float:
+        return accuracy(self.params, data, self.image)
+
+    def parameter_count(self) -> int:
+        return sum(int(p.size) for p in self.params.values())
+
+
 class JaxClassifierRuntime:
     """The `Runtime` of framework `jax` (see the module doc)."""
 
@@ -232,60 +252,17 @@ class JaxClassifierRuntime:
               on_checkpoint: Callable[[Checkpoint], None] | None = None,
               on_progress: Callable[[int, float], None] | None = None, resume: bool = True,
               dataset_file: Path | None = None) -> TrainingResult:
-        started = time.perf_counter()
-        workdir = Path(workdir)
-        training = spec.schedule
         split = self.load_data(spec, dataset_file)
-        if not resume:
-            for _, stale in list_checkpoints(workdir):
-                stale.unlink()
         with on_cpu(spec.determinism.threads):
-            data = JaxData.of(split)
-            found = latest_checkpoint(spec, workdir, node=node) if resume else None
-            history: list[Checkpoint] = []
-            if found is not None:
-                state, path = found
-                params, opt = restore(spec, state, f"checkpoint {path}")
-                history = state.history
-            else:
-                params = init_params(spec)
-                opt = init_optimizer(spec, params)
-            step = resumed_from = history[-1].step if history else 0
-            sampler = BatchSampler(split.n_train, training.batch_size, training.seed)
-            if step < training.steps:
-                logger.info("training %s (jax): steps %d..%d, batch %d, %s lr %g", spec.name, step + 1,
-                            training.steps, training.batch_size, training.optimizer, training.learning_rate)
-            while step < training.steps:
-                step += 1
-                params, opt, raw_loss = spec_step(spec, params, opt, data, sampler, step)
-                if not math.isfinite(raw_loss):
-                    logger.warning("%s: loss is %s at step %d", spec.name, raw_loss, step)
-                if on_progress is not None and (step % PROGRESS_EVERY == 0 or step == training.steps):
-                    on_progress(step, raw_loss)
-                if is_checkpoint_step(spec, step):
-                    history = record_checkpoint(spec, workdir, history, step, raw_loss, to_torch(params),
-                                                to_torch(opt), on_checkpoint, node=node)
-            metric = accuracy(params, data, image_shape(spec))
-            final = to_torch(params)
-        return finish(spec, workdir, final, metric, started, history=history, resumed_from=resumed_from)
+            return train_stepped(spec, workdir, JaxClassifier(spec), JaxData.of(split), split.n_train,
+                                 framework="jax", node=node, on_checkpoint=on_checkpoint, on_progress=on_progress,
+                                 resume=resume)
 
     def replay(self, spec: TaskSpec, start: CheckpointState | None, end_step: int,
                data: Any | None = None) -> dict[str, torch.Tensor]:
-        begin = 0 if start is None else start.step
-        if not begin <= end_step <= spec.schedule.steps:
-            raise TrainingError(f"cannot replay from step {begin} to {end_step} (spec has {spec.schedule.steps} steps)")
         split: SplitData = data if data is not None else self.load_data(spec)
         with on_cpu(spec.determinism.threads):
-            arrays = JaxData.of(split)
-            if start is None:
-                params = init_params(spec)
-                opt = init_optimizer(spec, params)
-            else:
-                params, opt = restore(spec, start, f"checkpoint at step {begin}")
-            sampler = BatchSampler(split.n_train, spec.schedule.batch_size, spec.schedule.seed)
-            for step in range(begin + 1, end_step + 1):
-                params, opt, _ = spec_step(spec, params, opt, arrays, sampler, step)
-            return to_torch(params)
+            return replay_stepped(spec, JaxClassifier(spec), JaxData.of(split), split.n_train, start, end_step)
 
     def evaluate(self, spec: TaskSpec, weights: Mapping[str, torch.Tensor], data: Any) -> float:
         with on_cpu(spec.determinism.threads):
@@ -294,22 +271,9 @@ class JaxClassifierRuntime:
 
     def time_steps(self, spec: TaskSpec, steps: int, dataset_file: Path | None = None,
                    on_progress: Callable[[int, float], None] | None = None) -> StepTiming:
-        measured = max(1, min(steps, spec.schedule.steps))
         split = self.load_data(spec, dataset_file)
         with on_cpu(spec.determinism.threads):
-            data = JaxData.of(split)
-            params = init_params(spec)
-            opt = init_optimizer(spec, params)
-            sampler = BatchSampler(split.n_train, spec.schedule.batch_size, spec.schedule.seed)
-            spec_step(spec, params, opt, data, sampler, 1)  # compiles; its result is discarded
-            started = time.perf_counter()
-            loss = math.nan
-            for step in range(1, measured + 1):
-                params, opt, loss = spec_step(spec, params, opt, data, sampler, step)
-                if on_progress is not None:
-                    on_progress(step, loss)
-            seconds = time.perf_counter() - started
-        return StepTiming(measured, seconds / measured, sum(int(p.size) for p in params.values()), loss)
+            return time_stepped(spec, JaxClassifier(spec), JaxData.of(split), split.n_train, steps, on_progress)
 
 
 RUNTIME: Final[Runtime] = JaxClassifierRuntime()

@@ -22,9 +22,7 @@ Determinism: `nnc.runtimes.keras_backend` (op determinism, the spec's intra-op t
 
 from __future__ import annotations
 
-import logging
 import math
-import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -38,18 +36,10 @@ from nnc.runtimes.classifier_layout import image_shape, layer_shapes
 from nnc.runtimes.keras_backend import tensorflow
 from nnc.task import TaskSpec
 from nnc.task.timing import StepTiming
-from nnc.training.checkpoints import Checkpoint, CheckpointState, list_checkpoints
+from nnc.training.checkpoints import Checkpoint, CheckpointState
 from nnc.training.data import BatchSampler, SplitData, load_data
-from nnc.training.trainer import (
-    PROGRESS_EVERY,
-    TrainingResult,
-    finish,
-    is_checkpoint_step,
-    latest_checkpoint,
-    record_checkpoint,
-)
-
-logger = logging.getLogger(__name__)
+from nnc.training.stepped import replay_stepped, time_stepped, train_stepped
+from nnc.training.trainer import TrainingResult
 
 ADAM_BETAS: Final = (0.9, 0.999)
 ADAM_EPS: Final = 1e-8
@@ -197,7 +187,15 @@ class KerasClassifier:
         return float((logits.argmax(axis=1) == data.eval_y.numpy()).sum()) / len(logits)
 
     def fresh(self) -> None:
+        """The seeded initial weights; Adam's step count and moments back to zero."""
         self.set_weights(initial_weights(self.spec), "the initial weights")
+        self.t.assign(0)
+        for name in self.shapes if self.m else ():
+            self.m[name].assign(self.tf.zeros(self.m[name].shape))
+            self.v[name].assign(self.tf.zeros(self.v[name].shape))
+
+    def parameter_count(self) -> int:
+        return sum(math.prod(shape) for shape in self.shapes.values())
 
 
 class KerasClassifierRuntime:
@@ -210,55 +208,14 @@ class KerasClassifierRuntime:
               on_checkpoint: Callable[[Checkpoint], None] | None = None,
               on_progress: Callable[[int, float], None] | None = None, resume: bool = True,
               dataset_file: Path | None = None) -> TrainingResult:
-        started = time.perf_counter()
-        workdir = Path(workdir)
-        training = spec.schedule
         data = self.load_data(spec, dataset_file)
-        if not resume:
-            for _, stale in list_checkpoints(workdir):
-                stale.unlink()
-        model = KerasClassifier(spec)
-        found = latest_checkpoint(spec, workdir, node=node) if resume else None
-        history: list[Checkpoint] = []
-        if found is not None:
-            state, path = found
-            model.restore(state, f"checkpoint {path}")
-            history = state.history
-        else:
-            model.fresh()
-        step = resumed_from = history[-1].step if history else 0
-        sampler = BatchSampler(data.n_train, training.batch_size, training.seed)
-        if step < training.steps:
-            logger.info("training %s (tensorflow): steps %d..%d, batch %d, %s lr %g", spec.name, step + 1,
-                        training.steps, training.batch_size, training.optimizer, training.learning_rate)
-        while step < training.steps:
-            step += 1
-            loss = model.step(data, sampler, step)
-            if not math.isfinite(loss):
-                logger.warning("%s: loss is %s at step %d", spec.name, loss, step)
-            if on_progress is not None and (step % PROGRESS_EVERY == 0 or step == training.steps):
-                on_progress(step, loss)
-            if is_checkpoint_step(spec, step):
-                history = record_checkpoint(spec, workdir, history, step, loss, model.weights(),
-                                            model.optimizer_state(), on_checkpoint, node=node)
-        return finish(spec, workdir, model.weights(), model.accuracy(data), started, history=history,
-                      resumed_from=resumed_from)
+        return train_stepped(spec, workdir, KerasClassifier(spec), data, data.n_train, framework="tensorflow",
+                             node=node, on_checkpoint=on_checkpoint, on_progress=on_progress, resume=resume)
 
     def replay(self, spec: TaskSpec, start: CheckpointState | None, end_step: int,
                data: Any | None = None) -> dict[str, torch.Tensor]:
-        begin = 0 if start is None else start.step
-        if not begin <= end_step <= spec.schedule.steps:
-            raise TrainingError(f"cannot replay from step {begin} to {end_step} (spec has {spec.schedule.steps} steps)")
         split: SplitData = data if data is not None else self.load_data(spec)
-        model = KerasClassifier(spec)
-        if start is None:
-            model.fresh()
-        else:
-            model.restore(start, f"checkpoint at step {begin}")
-        sampler = BatchSampler(split.n_train, spec.schedule.batch_size, spec.schedule.seed)
-        for step in range(begin + 1, end_step + 1):
-            model.step(split, sampler, step)
-        return model.weights()
+        return replay_stepped(spec, KerasClassifier(spec), split, split.n_train, start, end_step)
 
     def evaluate(self, spec: TaskSpec, weights: Mapping[str, torch.Tensor], data: Any) -> float:
         model = KerasClassifier(spec)
@@ -267,22 +224,8 @@ class KerasClassifierRuntime:
 
     def time_steps(self, spec: TaskSpec, steps: int, dataset_file: Path | None = None,
                    on_progress: Callable[[int, float], None] | None = None) -> StepTiming:
-        measured = max(1, min(steps, spec.schedule.steps))
         data = self.load_data(spec, dataset_file)
-        model = KerasClassifier(spec)
-        model.fresh()
-        sampler = BatchSampler(data.n_train, spec.schedule.batch_size, spec.schedule.seed)
-        model.step(data, sampler, 1)  # traces the step; the timed steps start again from the seed
-        model.fresh()
-        model.t.assign(0)
-        started = time.perf_counter()
-        loss = math.nan
-        for step in range(1, measured + 1):
-            loss = model.step(data, sampler, step)
-            if on_progress is not None:
-                on_progress(step, loss)
-        seconds = time.perf_counter() - started
-        return StepTiming(measured, seconds / measured, sum(math.prod(s) for s in model.shapes.values()), loss)
+        return time_stepped(spec, KerasClassifier(spec), data, data.n_train, steps, on_progress)
 
 
 RUNTIME: Final[Runtime] = KerasClassifierRuntime()
