@@ -22,7 +22,7 @@ from nnc.runtimes import builtin_program
 from nnc.runtimes.base import ProgramRuntime, Runtime
 from nnc.task import CausalLMSpec, TaskSpec
 from nnc.task.model_specs import LoraSpec
-from nnc.training.program import TrainData, full_weights
+from nnc.training.program import TrainData, full_weights, spec_model
 from nnc.training.text import TextData, load_text
 
 if TYPE_CHECKING:  # peft is needed only by the `peft` framework, and imported when a LoRA is built
@@ -66,11 +66,9 @@ class CausalLMProgram:
     """A GPT-2 over bytes; with `model.lora`, only LoRA adapters on its `targets` train and are the weights."""
 
     def __init__(self, spec: TaskSpec) -> None:
-        if not isinstance(spec.model, CausalLMSpec):
-            raise TypeError(f"the causal-lm program trains causal-lm models, not {spec.model.kind!r}")
         self.spec = spec
-        self.model_spec = spec.model
-        self.lora = spec.model.lora
+        self.model_spec = spec_model(spec, CausalLMSpec, "the causal-lm program trains causal-lm models")
+        self.lora = self.model_spec.lora
 
     def load_data(self, dataset_file: Path | None) -> TextData:
         return load_text(self.spec, dataset_file)

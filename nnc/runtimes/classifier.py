@@ -3,7 +3,6 @@ video clips), trained with cross-entropy and scored by eval accuracy."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 import torch
@@ -14,32 +13,21 @@ from nnc.runtimes.base import ProgramRuntime, Runtime
 from nnc.task import DATASET_SHAPES, ModelSpec, TaskSpec
 from nnc.training.data import SplitData, load_data
 from nnc.training.models import build_model
-from nnc.training.program import TrainData, full_weights
+from nnc.training.program import TrainData, WholeModelProgram, spec_model
 
 
-class ClassifierProgram:
+class ClassifierProgram(WholeModelProgram):
     """Every weight trains; the loss is cross-entropy of the logits; the metric eval accuracy."""
 
     def __init__(self, spec: TaskSpec) -> None:
-        if not isinstance(spec.model, ModelSpec):
-            raise TypeError(f"the classifier program trains mlp and cnn models, not {spec.model.kind!r}")
         self.spec = spec
-        self.model_spec = spec.model
+        self.model_spec = spec_model(spec, ModelSpec, "the classifier program trains mlp and cnn models")
 
     def load_data(self, dataset_file: Path | None) -> SplitData:
         return load_data(self.spec, dataset_file)
 
     def build(self) -> nn.Module:
         return build_model(self.model_spec, DATASET_SHAPES[self.spec.dataset.name])
-
-    def trainable(self, module: nn.Module) -> list[nn.Parameter]:
-        return list(module.parameters())
-
-    def weights(self, module: nn.Module) -> dict[str, torch.Tensor]:
-        return full_weights(module)
-
-    def load_weights(self, module: nn.Module, weights: Mapping[str, torch.Tensor]) -> None:
-        module.load_state_dict(dict(weights))
 
     def loss(self, module: nn.Module, data: TrainData, batch: torch.Tensor, step: int) -> torch.Tensor:
         assert isinstance(data, SplitData)

@@ -37,7 +37,7 @@ from torch import nn
 from nnc.runtimes.base import ProgramRuntime, Runtime
 from nnc.task import DATASET_SHAPES, TaskSpec, UNetSpec
 from nnc.training.data import SplitData, load_data
-from nnc.training.program import TrainData, full_weights
+from nnc.training.program import TrainData, full_weights, spec_model
 from nnc.training.trainer import deterministic_torch
 
 BETA_SCHEDULE: Final = "squaredcos_cap_v2"
@@ -62,12 +62,10 @@ class DiffusionProgram:
     """A class-conditional DDPM (`unet`): all weights train, or only the LoRA adapters."""
 
     def __init__(self, spec: TaskSpec) -> None:
-        if not isinstance(spec.model, UNetSpec):
-            raise TypeError(f"the diffusion program trains unet models, not {spec.model.kind!r}")
         self.spec = spec
-        self.model_spec = spec.model
+        self.model_spec = spec_model(spec, UNetSpec, "the diffusion program trains unet models")
         self.shape = DATASET_SHAPES[spec.dataset.name]
-        self.scheduler = _scheduler(spec.model)
+        self.scheduler = _scheduler(self.model_spec)
 
     def load_data(self, dataset_file: Path | None) -> SplitData:
         return load_data(self.spec, dataset_file)

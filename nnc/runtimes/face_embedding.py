@@ -22,7 +22,6 @@ to the named dataset's image shape; every identity of the eval split needs two i
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +31,7 @@ from torch import nn
 from nnc.errors import DatasetError
 from nnc.task import DATASET_SHAPES, FaceEmbeddingSpec, TaskSpec
 from nnc.training.data import SplitData, check_digest, dataset_digest, identity_arrays
-from nnc.training.program import TrainData, full_weights
+from nnc.training.program import TrainData, WholeModelProgram, spec_model
 from nnc.training.split import split_indices
 
 
@@ -118,30 +117,19 @@ def load_faces(spec: TaskSpec, dataset_file: Path | None) -> SplitData:
                      eval_x=x[held_out].contiguous(), eval_y=y[held_out].contiguous())
 
 
-class FaceEmbeddingProgram:
+class FaceEmbeddingProgram(WholeModelProgram):
     """Every weight trains (the ArcFace rows too: committed with the rest, though verification
     uses only the embedding); the loss is ArcFace's; the metric `tar_at_far` on unseen identities."""
 
     def __init__(self, spec: TaskSpec) -> None:
-        if not isinstance(spec.model, FaceEmbeddingSpec):
-            raise TypeError(f"the face-embedding program trains face-embedding models, not {spec.model.kind!r}")
         self.spec = spec
-        self.model_spec = spec.model
+        self.model_spec = spec_model(spec, FaceEmbeddingSpec, "the face-embedding program trains face-embedding models")
 
     def load_data(self, dataset_file: Path | None) -> SplitData:
         return load_faces(self.spec, dataset_file)
 
     def build(self) -> nn.Module:
         return FaceEmbeddingNet(self.model_spec, DATASET_SHAPES[self.spec.dataset.name].input_shape)
-
-    def trainable(self, module: nn.Module) -> list[nn.Parameter]:
-        return list(module.parameters())
-
-    def weights(self, module: nn.Module) -> dict[str, torch.Tensor]:
-        return full_weights(module)
-
-    def load_weights(self, module: nn.Module, weights: Mapping[str, torch.Tensor]) -> None:
-        module.load_state_dict(dict(weights))
 
     def loss(self, module: nn.Module, data: TrainData, batch: torch.Tensor, step: int) -> torch.Tensor:
         assert isinstance(data, SplitData) and isinstance(module, FaceEmbeddingNet)

@@ -11,7 +11,6 @@ same batches. Scored by accuracy on the eval split, read in chunks.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -24,7 +23,7 @@ from nnc.datasets.shard_index import ShardIndex, index_shards
 from nnc.errors import DatasetError, TrainingError
 from nnc.task import DATASET_SHAPES, Conv3DSpec, TaskSpec
 from nnc.training.data import check_digest
-from nnc.training.program import TrainData, full_weights
+from nnc.training.program import TrainData, WholeModelProgram, spec_model
 from nnc.training.split import split_indices
 from nnc.training.synthetic_video import BUNDLED_CLIPS, clip, video_digest
 
@@ -107,29 +106,18 @@ def load_video(spec: TaskSpec, dataset_file: Path | None) -> VideoData:
     return VideoData(source, shape.input_shape, np.asarray(train, dtype=np.int64), np.asarray(held_out, dtype=np.int64))
 
 
-class VideoClassifierProgram:
+class VideoClassifierProgram(WholeModelProgram):
     """Every weight trains; the loss is cross-entropy; the metric eval accuracy."""
 
     def __init__(self, spec: TaskSpec) -> None:
-        if not isinstance(spec.model, Conv3DSpec):
-            raise TypeError(f"the video program trains conv3d models, not {spec.model.kind!r}")
         self.spec = spec
-        self.model_spec = spec.model
+        self.model_spec = spec_model(spec, Conv3DSpec, "the video program trains conv3d models")
 
     def load_data(self, dataset_file: Path | None) -> VideoData:
         return load_video(self.spec, dataset_file)
 
     def build(self) -> nn.Module:
         return VideoNet(self.model_spec, DATASET_SHAPES[self.spec.dataset.name].n_classes)
-
-    def trainable(self, module: nn.Module) -> list[nn.Parameter]:
-        return list(module.parameters())
-
-    def weights(self, module: nn.Module) -> dict[str, torch.Tensor]:
-        return full_weights(module)
-
-    def load_weights(self, module: nn.Module, weights: Mapping[str, torch.Tensor]) -> None:
-        module.load_state_dict(dict(weights))
 
     def loss(self, module: nn.Module, data: TrainData, batch: torch.Tensor, step: int) -> torch.Tensor:
         assert isinstance(data, VideoData)

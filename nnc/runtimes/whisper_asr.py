@@ -30,7 +30,7 @@ from nnc.errors import TrainingError
 from nnc.runtimes.base import ProgramRuntime, Runtime
 from nnc.task import TaskSpec
 from nnc.task.model_specs import WHISPER_FRAMES, WHISPER_MEL_BINS, WHISPER_TRANSCRIPT_BYTES, WHISPER_VOCAB, WhisperSpec
-from nnc.training.program import TrainData, full_weights
+from nnc.training.program import TrainData, full_weights, spec_model
 from nnc.training.speech import CLIP_SAMPLES, CLIP_SECONDS, SAMPLE_RATE, SpeechArrays, cache_dir, load_speech
 from nnc.training.split import split_indices
 from nnc.training.trainer import deterministic_torch
@@ -215,10 +215,8 @@ class WhisperProgram:
     """A tiny Whisper over bytes: every weight trains and is committed."""
 
     def __init__(self, spec: TaskSpec) -> None:
-        if not isinstance(spec.model, WhisperSpec):
-            raise TypeError(f"the whisper program trains whisper models, not {spec.model.kind!r}")
         self.spec = spec
-        self.model_spec = spec.model
+        self.model_spec = spec_model(spec, WhisperSpec, "the whisper program trains whisper models")
 
     def load_data(self, dataset_file: Path | None) -> SpeechData:
         return load_speech_data(self.spec, dataset_file)

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import torch
 from torch import nn
+
+from nnc.task import TaskSpec
+
+M = TypeVar("M")
 
 
 class TrainData(Protocol):
@@ -59,3 +63,25 @@ class Program(Protocol):
 def full_weights(module: nn.Module) -> dict[str, torch.Tensor]:
     """Every weight of `module` (its state_dict): the committed weights of a fully trained model."""
     return dict(module.state_dict())
+
+
+def spec_model(spec: TaskSpec, model_type: type[M], trains: str) -> M:
+    """`spec.model` when it is a `model_type`; otherwise a TypeError saying what the program
+    `trains` (e.g. "the video program trains conv3d models") and the spec's kind."""
+    if not isinstance(spec.model, model_type):
+        raise TypeError(f"{trains}, not {spec.model.kind!r}")
+    return spec.model
+
+
+class WholeModelProgram:
+    """A `Program`'s weights part for a model trained whole: every parameter trains and the full
+    state dict is committed and loaded back."""
+
+    def trainable(self, module: nn.Module) -> list[nn.Parameter]:
+        return list(module.parameters())
+
+    def weights(self, module: nn.Module) -> dict[str, torch.Tensor]:
+        return full_weights(module)
+
+    def load_weights(self, module: nn.Module, weights: Mapping[str, torch.Tensor]) -> None:
+        module.load_state_dict(dict(weights))
