@@ -123,5 +123,13 @@ class ZkInputError(ZkError):
         self.allowed = allowed
 
 
+class CeremonyError(ZkError):
+    """A trusted-setup ceremony step failed, or its transcript does not check out."""
+
+
+class UntrustedSetupError(ZkError):
+    """The zk keys come from a setup a real network must not trust (e.g. the single-party devnet one)."""
+
+
 class ProverError(ZkError):
     """The prover process failed or refused the inputs (a constraint does not hold)."""

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Trusted setup for NNC's circuits (Groth16 on BN254): powers of tau (phase 1, any circuit) and a
 # per-circuit phase 2, each with any number of contributions and a random beacon at the end.
-# zk/CEREMONY.md explains the multi-party flow; `local` runs a single-party ceremony for devnets.
+# `local` runs a single-party ceremony for devnets. A real network uses the multi-party phase 2 of
+# `nnc zk ceremony init|contribute|verify|finalize` (nnc/zk/ceremony.py, files on IPFS; zk/README.md).
 #
 #   zk/ceremony.sh compile                  circuits -> build/zk (r1cs, wasm)
 #   zk/ceremony.sh local                    compile + every step below with one local party
@@ -109,6 +110,16 @@ case "${1:-}" in
         zkey_contribute "nnc devnet"
         zkey_beacon "$(entropy | head -c 64)" 10
         verify 2>&1 | sed "s/\x1b\[[0-9;]*m//g" | tee "$ARTIFACTS/transcript.txt"
+        # the manifest `nnc deploy --profile production` reads (nnc/zk/trust.py): one party, refused there
+        cat > "$ARTIFACTS/ceremony.json" <<'JSON'
+{
+  "format": "nnc-ceremony/1",
+  "kind": "single-party devnet ceremony (zk/ceremony.sh local): NOT safe for real value",
+  "contributions": [{"name": "nnc devnet", "hashes": {}, "zkeys": {}}],
+  "beacon": null,
+  "final": {}
+}
+JSON
         ;;
     *) sed -n '2,17p' "$0"; exit 2 ;;
 esac

@@ -34,15 +34,32 @@ def build_cmd(force: bool, check: bool) -> None:
 @click.command("deploy")
 @click.option("--profile", type=click.Choice(sorted(PROFILES)), default="devnet", show_default=True,
               help="deploy parameters: devnet (fast votes, NOT safe for real value) or production (days of delay)")
+@click.option("--allow-single-party-zk-keys", is_flag=True,
+              help="production timings on a test network with the devnet zk keys (anyone holding the devnet "
+                   "ceremony's secrets can forge proofs): never for real value")
 @click.pass_context
-def deploy_cmd(ctx: click.Context, profile: str) -> None:
-    """Deploy the protocol to the chain in the settings and write the deployment file."""
+def deploy_cmd(ctx: click.Context, profile: str, allow_single_party_zk_keys: bool) -> None:
+    """Deploy the protocol to the chain in the settings and write the deployment file.
+
+    The production profile refuses zk keys that do not come from a finalized multi-party
+    ceremony (zk/artifacts/ceremony.json, see `nnc zk ceremony`)."""
     from nnc.chain.build import build_artifacts
     from nnc.chain.client import ChainClient
     from nnc.chain.deploy import deploy_protocol
     from nnc.chain.deploy_journal import DeployJournal
     from nnc.chain.deployment_folder import deployment_folder, write_deployment_folder
 
+    if profile == "production":
+        from nnc.errors import UntrustedSetupError
+        from nnc.zk.artifacts import CIRCUITS, ZK_ARTIFACTS
+        from nnc.zk.trust import check_production_keys
+
+        try:
+            check_production_keys(ZK_ARTIFACTS, CIRCUITS)
+        except UntrustedSetupError as exc:
+            if not allow_single_party_zk_keys:
+                raise
+            click.secho(f"WARNING: {exc} (--allow-single-party-zk-keys: test network only)", fg="red", bold=True)
     settings = settings_of(ctx)
     params = profile_params(profile)
     if profile == "devnet":

@@ -8,6 +8,8 @@ import json
 
 import click
 
+from nnc.cli.ceremony_commands import ceremony_group
+
 
 @click.group("zk")
 def zk_group() -> None:
@@ -46,3 +48,6 @@ def prove_result_cmd(task_id: int, digest: str, worker: str, salt: int | None) -
         "proof": [str(word) for word in words],
         "cast_args": [str(task_id), str(proven.commitment), str(proven.agreement_tag),
                       "[" + ",".join(str(word) for word in words) + "]"]}))
+
+
+zk_group.add_command(ceremony_group)
