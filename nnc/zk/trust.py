@@ -39,7 +39,8 @@ def check_production_keys(artifacts_dir: Path, circuits: tuple[str, ...]) -> Non
     names = [c["name"] for c in manifest.get("contributions", [])]
     if len(set(names)) < MIN_CONTRIBUTORS:
         raise UntrustedSetupError(
-            f"the zk keys in {artifacts_dir} come from {len(set(names))} contributor(s) ({', '.join(names) or 'none'}), "
+            f"the zk keys in {artifacts_dir} come from {len(set(names))} contributor(s) "
+            f"({', '.join(names) or 'none'}), "
             f"the production profile needs at least {MIN_CONTRIBUTORS} independent ones: with a single-party "
             f"(devnet) ceremony whoever ran it can forge any proof; {advice}")
     if not manifest.get("beacon"):

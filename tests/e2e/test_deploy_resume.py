@@ -22,6 +22,9 @@ from nnc.keystore import create_keystore
 
 pytestmark = pytest.mark.e2e
 
+PRODUCTION = ["deploy", "--profile", "production", "--allow-single-party-zk-keys"]
+"""Production timings with the devnet zk keys, which the production profile otherwise refuses."""
+
 
 def test_an_interrupted_production_deploy_resumes_and_a_finished_one_sends_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -49,14 +52,14 @@ def test_an_interrupted_production_deploy_resumes_and_a_finished_one_sends_nothi
 
         with monkeypatch.context() as patched:
             patched.setattr(ChainClient, "transact", connection_lost_at_the_25th)
-            first = CliRunner().invoke(cli, ["deploy", "--profile", "production", "--allow-single-party-zk-keys"], env=env)
+            first = CliRunner().invoke(cli, PRODUCTION, env=env)
         assert isinstance(first.exception, ChainUnavailableError), first.output
         steps = json.loads(journal_path.read_text())["steps"]
         done = [step for step in steps if step["done"]]
         created = {step["label"]: step["address"] for step in done if step["kind"] == "deploy"}
         assert len(created) > 10 and not steps[-1]["done"]  # cut off at a pending transaction
 
-        second = CliRunner().invoke(cli, ["deploy", "--profile", "production", "--allow-single-party-zk-keys"], env=env)
+        second = CliRunner().invoke(cli, PRODUCTION, env=env)
         assert second.exit_code == 0, second.output
         assert "done by an earlier run" in second.output and f"{len(done)} done by" in second.output
         deployment = Deployment.load(tmp_path / "deployment.json")
@@ -70,7 +73,7 @@ def test_an_interrupted_production_deploy_resumes_and_a_finished_one_sends_nothi
         assert contracts["NodeRegistry"].functions.market().call() == deployment.address_of("TaskMarket")
 
         nonce = w3.eth.get_transaction_count(deployer)
-        third = CliRunner().invoke(cli, ["deploy", "--profile", "production", "--allow-single-party-zk-keys"], env=env)
+        third = CliRunner().invoke(cli, PRODUCTION, env=env)
         assert third.exit_code == 0 and "0 step(s) sent now" in third.output, third.output
         assert w3.eth.get_transaction_count(deployer) == nonce
         assert Deployment.load(tmp_path / "deployment.json") == deployment
