@@ -121,5 +121,5 @@ case "${1:-}" in
 }
 JSON
         ;;
-    *) sed -n '2,17p' "$0"; exit 2 ;;
+    *) sed -n '2,18p' "$0"; exit 2 ;;
 esac

@@ -59,7 +59,7 @@ def init_cmd(ctx: click.Context, ptau: Path, r1cs: tuple[Path, ...], workdir: Pa
 @ceremony_group.command("contribute")
 @click.argument("source")
 @click.option("--name", required=True, help="the contributor's public name, recorded in the zkeys")
-@click.option("--entropy", default=None, help="extra entropy (default: 64 random bytes from the OS)")
+@click.option("--entropy", default=None, help="extra entropy, added to 64 random bytes from the OS")
 @_WORKDIR
 @_MANIFEST_OUT
 @click.pass_context

@@ -126,7 +126,7 @@ class Ceremony:
         for circuit in manifest.circuits:
             out = self.workdir / f"{circuit}_{index:04d}.zkey"
             output = snarkjs("zkey", "contribute", self.fetch(manifest.latest(circuit)), out, f"--name={name}",
-                             f"-e={entropy or secrets.token_hex(64)}")
+                             f"-e={secrets.token_hex(64)}{entropy or ''}")
             found = hashes_after(output, _CONTRIBUTION_HASH)
             if not found:
                 raise CeremonyError(f"snarkjs printed no contribution hash for {circuit}")
