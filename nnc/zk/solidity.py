@@ -3,9 +3,11 @@
 NNC's own template (Apache-2.0, like the rest of the contracts) rather than the one snarkjs
 exports (GPL-3.0): the same pairing check, e(-A, B) * e(alpha, beta) * e(vk_x, gamma) *
 e(C, delta) == 1 with vk_x = IC_0 + sum(s_i * IC_i), with the BN254 precompiles (ecAdd 0x06,
-ecMul 0x07, pairing 0x08), each given exactly the gas it costs. It returns false, never reverts,
-for an invalid proof, and also when the caller's gas cannot cover the precompiles, so callers
-set gas explicitly.
+ecMul 0x07, pairing 0x08), each given all the gas left (`gas()`, less the 1/64 EIP-150 keeps)
+rather than today's prices, so a repricing or another chain's prices cannot brick every proof.
+It returns false, never reverts, for an invalid proof, and also when the caller's gas cannot
+cover the precompiles: a caller tells the two apart by what gas is left (ResultProofs reverts
+VerifierOutOfGas when the call came back with no more than the 1/64s EIP-150 kept).
 
     python -m nnc.zk.solidity zk/artifacts/ResultCommitment.vkey.json ResultCommitmentVerifier
 """
@@ -48,8 +50,8 @@ def generate(vkey: dict[str, Any], contract: str, source: str) -> str:
         f"""            mstore(add(m, 0x40), IC{i + 1}_X)
             mstore(add(m, 0x60), IC{i + 1}_Y)
             mstore(add(m, 0x80), calldataload(add(pubSignals, {32 * i})))
-            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
-            ok := and(ok, staticcall(ECADD_GAS, 0x06, m, 0x80, m, 0x40))"""
+            ok := and(ok, staticcall(gas(), 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
+            ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))"""
         for i in range(n))
     pairs = "\n".join(f"            mstore(add(p, {hex(0x100 + 32 * i)}), BETA_{i})" for i in range(4))
     pairs += "\n" + "\n".join(f"            mstore(add(p, {hex(0x1c0 + 32 * i)}), GAMMA_{i})" for i in range(4))
@@ -65,11 +67,6 @@ contract {contract} {{
     /// @dev BN254's scalar field (public signals) and base field (point coordinates).
     uint256 private constant R = {FIELD_MODULUS};
     uint256 private constant Q = {BASE_FIELD};
-    /// @dev Exactly what each precompile costs (EIP-1108): a failing precompile call burns the gas
-    ///      it was given, so a malformed proof costs its sender these amounts, not the whole call.
-    uint256 private constant ECADD_GAS = 150;
-    uint256 private constant ECMUL_GAS = 6000;
-    uint256 private constant PAIRING_GAS = 45000 + 4 * 34000;
 
 {constants}
 
@@ -101,7 +98,7 @@ contract {contract} {{
             mstore(add(p, 0x1a0), mload(add(m, 0x20)))
             calldatacopy(add(p, 0x240), pC, 0x40)
 {pairs}
-            ok := and(ok, staticcall(PAIRING_GAS, 0x08, p, 0x300, p, 0x20))
+            ok := and(ok, staticcall(gas(), 0x08, p, 0x300, p, 0x20))
             ok := and(ok, mload(p))
         }}
     }}

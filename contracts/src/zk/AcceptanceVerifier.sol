@@ -8,11 +8,6 @@ contract AcceptanceVerifier {
     /// @dev BN254's scalar field (public signals) and base field (point coordinates).
     uint256 private constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
     uint256 private constant Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
-    /// @dev Exactly what each precompile costs (EIP-1108): a failing precompile call burns the gas
-    ///      it was given, so a malformed proof costs its sender these amounts, not the whole call.
-    uint256 private constant ECADD_GAS = 150;
-    uint256 private constant ECMUL_GAS = 6000;
-    uint256 private constant PAIRING_GAS = 45000 + 4 * 34000;
 
     uint256 private constant ALPHA_X = 15477813288158455026421475332894102120863550433640771219815496304606420215774;
     uint256 private constant ALPHA_Y = 11811208987117254637439498178554834059573197320472982375363049650613905098816;
@@ -61,23 +56,23 @@ contract AcceptanceVerifier {
             mstore(add(m, 0x40), IC1_X)
             mstore(add(m, 0x60), IC1_Y)
             mstore(add(m, 0x80), calldataload(add(pubSignals, 0)))
-            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
-            ok := and(ok, staticcall(ECADD_GAS, 0x06, m, 0x80, m, 0x40))
+            ok := and(ok, staticcall(gas(), 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
+            ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
             mstore(add(m, 0x40), IC2_X)
             mstore(add(m, 0x60), IC2_Y)
             mstore(add(m, 0x80), calldataload(add(pubSignals, 32)))
-            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
-            ok := and(ok, staticcall(ECADD_GAS, 0x06, m, 0x80, m, 0x40))
+            ok := and(ok, staticcall(gas(), 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
+            ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
             mstore(add(m, 0x40), IC3_X)
             mstore(add(m, 0x60), IC3_Y)
             mstore(add(m, 0x80), calldataload(add(pubSignals, 64)))
-            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
-            ok := and(ok, staticcall(ECADD_GAS, 0x06, m, 0x80, m, 0x40))
+            ok := and(ok, staticcall(gas(), 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
+            ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
             mstore(add(m, 0x40), IC4_X)
             mstore(add(m, 0x60), IC4_Y)
             mstore(add(m, 0x80), calldataload(add(pubSignals, 96)))
-            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
-            ok := and(ok, staticcall(ECADD_GAS, 0x06, m, 0x80, m, 0x40))
+            ok := and(ok, staticcall(gas(), 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
+            ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
             // e(-A, B) * e(alpha, beta) * e(vk_x, gamma) * e(C, delta) == 1
             let p := add(m, 0xa0)
             mstore(p, calldataload(pA))
@@ -100,7 +95,7 @@ contract AcceptanceVerifier {
             mstore(add(p, 0x2a0), DELTA_1)
             mstore(add(p, 0x2c0), DELTA_2)
             mstore(add(p, 0x2e0), DELTA_3)
-            ok := and(ok, staticcall(PAIRING_GAS, 0x08, p, 0x300, p, 0x20))
+            ok := and(ok, staticcall(gas(), 0x08, p, 0x300, p, 0x20))
             ok := and(ok, mload(p))
         }
     }

@@ -20,7 +20,10 @@ interface IResultCommitmentVerifier {
 /// @notice Verifies the task market's result-commitment proofs and keeps the commitments (the
 ///         openings a later dispute checks against).
 /// @dev The generated verifier returns false (it does not revert) for a bad proof and also when
-///      the pairing precompile runs out of gas: callers must send enough gas (see README).
+///      the pairing precompile runs out of gas. It gives each precompile all the gas left rather
+///      than today's EIP-1108 prices, so a repricing or another chain's prices cannot make every
+///      proof fail; callers must send enough gas (see README), and a proof with a malformed point
+///      burns the gas it was sent.
 contract ResultProofs is IResultProofs, ERC165, Versioned {
     /// @notice BN254's scalar field: every public input must be below it.
     uint256 public constant FIELD_MODULUS =
