@@ -31,7 +31,7 @@ contract AcceptanceBook {
     }
 
     /// @notice No outcome, met, not met.
-    enum Outcome {
+    enum AcceptanceOutcome {
         None,
         Met,
         NotMet
@@ -43,7 +43,7 @@ contract AcceptanceBook {
     ITaskMarket public immutable market;
 
     mapping(uint256 taskId => Labels) private _labels;
-    mapping(uint256 taskId => mapping(uint256 predictions => Outcome)) private _outcomes;
+    mapping(uint256 taskId => mapping(uint256 predictions => AcceptanceOutcome)) private _outcomes;
 
     /// @notice The requester of `taskId` recorded its hidden labels' commitment.
     event LabelsCommitted(uint256 indexed taskId, uint256 commitment, uint16 count, uint16 threshold);
@@ -87,13 +87,15 @@ contract AcceptanceBook {
     function proveOutcome(uint256 taskId, uint256 predictions, bool met, uint256[8] calldata proof) external {
         Labels memory l = _labels[taskId];
         if (l.commitment == 0) revert NoLabels(taskId);
-        if (_outcomes[taskId][predictions] != Outcome.None) revert OutcomeAlreadyProven(taskId, predictions);
+        if (_outcomes[taskId][predictions] != AcceptanceOutcome.None) {
+            revert OutcomeAlreadyProven(taskId, predictions);
+        }
         uint256[5] memory signals = [predictions, l.commitment, l.threshold, l.count, met ? 1 : 0];
         bool ok = verifier.verifyProof(
             [proof[0], proof[1]], [[proof[2], proof[3]], [proof[4], proof[5]]], [proof[6], proof[7]], signals
         );
         if (!ok) revert InvalidAcceptanceProof(taskId, predictions, met);
-        _outcomes[taskId][predictions] = met ? Outcome.Met : Outcome.NotMet;
+        _outcomes[taskId][predictions] = met ? AcceptanceOutcome.Met : AcceptanceOutcome.NotMet;
         emit AcceptanceProven(taskId, predictions, met);
     }
 
@@ -103,12 +105,12 @@ contract AcceptanceBook {
     }
 
     /// @notice The proven outcome for `predictions` on `taskId` (None if unproven).
-    function outcomeOf(uint256 taskId, uint256 predictions) external view returns (Outcome) {
+    function outcomeOf(uint256 taskId, uint256 predictions) external view returns (AcceptanceOutcome) {
         return _outcomes[taskId][predictions];
     }
 
     /// @notice Whether a requester may reject the model with `predictions`: not once "met" is proven.
     function mayReject(uint256 taskId, uint256 predictions) external view returns (bool) {
-        return _outcomes[taskId][predictions] != Outcome.Met;
+        return _outcomes[taskId][predictions] != AcceptanceOutcome.Met;
     }
 }

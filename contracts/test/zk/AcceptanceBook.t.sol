@@ -33,8 +33,8 @@ contract AcceptanceBookTest is Fixture, AcceptanceProofFixture {
         emit AcceptanceBook.AcceptanceProven(taskId, a, true);
         _prove(0);
         _prove(1);
-        assertEq(uint8(book.outcomeOf(taskId, a)), uint8(AcceptanceBook.Outcome.Met));
-        assertEq(uint8(book.outcomeOf(taskId, b)), uint8(AcceptanceBook.Outcome.NotMet));
+        assertEq(uint8(book.outcomeOf(taskId, a)), uint8(AcceptanceBook.AcceptanceOutcome.Met));
+        assertEq(uint8(book.outcomeOf(taskId, b)), uint8(AcceptanceBook.AcceptanceOutcome.NotMet));
         assertFalse(book.mayReject(taskId, a)); // the requester cannot reject a model that met it
         assertTrue(book.mayReject(taskId, b));
     }
