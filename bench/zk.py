@@ -46,6 +46,16 @@ def timed(fn: object, runs: int) -> list[float]:
     return out
 
 
+def acceptance_timings(prover: Prover, repeats: int) -> dict[str, float]:
+    """Proving acceptance over 256 samples (a model right 230 times, threshold 226): the first
+    proof (loads the circuit) and the median of `repeats` warm ones."""
+    labels = [i % 10 for i in range(256)]
+    predictions = [(v + 1) % 10 if i < 26 else v for i, v in enumerate(labels)]
+    first = timed(lambda: prove_acceptance(predictions, labels, 226, 2, prover=prover), 1)[0]
+    warm = timed(lambda: prove_acceptance(predictions, labels, 226, 2, prover=prover), repeats)
+    return {"acceptance_prove_s": round(first, 3), "acceptance_prove_s_warm": round(statistics.median(warm), 3)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--proofs", type=int, default=10)
@@ -62,9 +72,7 @@ def main() -> None:
         proof = prove_commitment(1, worker, digest, 7, prover=prover).proof
         verify(proof)  # loads the key once
         verify_s = timed(lambda: verify(proof), repeats)
-        labels = [i % 10 for i in range(256)]
-        prove_acceptance(labels, labels, 256, 1, 2, prover=prover)
-        acceptance = timed(lambda: prove_acceptance(labels, labels, 256, 1, 2, prover=prover), repeats)
+        acceptance = acceptance_timings(prover, repeats)
 
         with tempfile.TemporaryDirectory(prefix="nnc-bench-zk-") as tmp:
             devnet = Devnet(data_dir=Path(tmp), nodes=1).start()
@@ -95,7 +103,7 @@ def main() -> None:
         "prove_s_warm": round(statistics.median(warm), 3),
         "prove_s_warm_max": round(max(warm), 3),
         "verify_py_s": round(statistics.median(verify_s), 3),
-        "acceptance_prove_s_warm": round(statistics.median(acceptance), 3),
+        **acceptance,
         "submit_gas_per_replica": submit_gas,
         "calldata_bytes": len(data),
         "calldata_gas": cd_gas,

@@ -9,6 +9,7 @@ from nnc.chain.declarations import ErrorArg
 
 ENUMS: Final[dict[str, tuple[str, ...]]] = {
     "AbandonReason": ("ResourceLimit", "InvalidTask", "NodeFault"),  # ITaskMarket.AbandonReason
+    "AcceptanceOutcome": ("None", "Met", "NotMet"),  # AcceptanceBook.AcceptanceOutcome
     "Bond": ("None", "Locked", "Released", "Frozen", "Held", "Slashed"),  # ITaskMarket.Bond
     "BookStatus": ("None", "Opened", "Running", "Finished", "Frozen"),  # IRoundBook.BookStatus
     "CheckStatus": ("None", "Enabled", "Verifying", "Passed", "Failed", "Lapsed", "Refunded"),  # ISpotCheck.CheckStatus
@@ -53,6 +54,10 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "ApplyDeadlineAfterDeadline": (ErrorArg("applyDeadline", "uint64", None), ErrorArg("deadline", "uint64", None)),
     "AssigneeCountMismatch": (
         ErrorArg("taskId", "uint256", None), ErrorArg("assignees", "uint256", None), ErrorArg("nodes", "uint8", None),
+    ),
+    "BadLabels": (
+        ErrorArg("commitment", "uint256", None), ErrorArg("count", "uint16", None),
+        ErrorArg("threshold", "uint16", None),
     ),
     "BondTooSmall": (ErrorArg("bond", "uint256", None), ErrorArg("minBond", "uint256", None)),
     "BookExists": (ErrorArg("taskId", "uint256", None),),
@@ -154,6 +159,9 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "InsufficientLocked": (
         ErrorArg("node", "address", None), ErrorArg("locked", "uint256", None), ErrorArg("amount", "uint256", None),
     ),
+    "InvalidAcceptanceProof": (
+        ErrorArg("taskId", "uint256", None), ErrorArg("predictions", "uint256", None), ErrorArg("met", "bool", None),
+    ),
     "InvalidAccountNonce": (ErrorArg("account", "address", None), ErrorArg("currentNonce", "uint256", None)),
     "InvalidBond": (
         ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None), ErrorArg("have", "uint8", "Bond"),
@@ -211,6 +219,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
         ErrorArg("baseBps", "uint16", None), ErrorArg("qualityBps", "uint16", None),
         ErrorArg("reputationBps", "uint16", None),
     ),
+    "LabelsAlreadyCommitted": (ErrorArg("taskId", "uint256", None),),
     "MaxFieldLengthOutOfRange": (
         ErrorArg("value", "uint256", None), ErrorArg("min", "uint256", None), ErrorArg("max", "uint256", None),
     ),
@@ -219,6 +228,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     ),
     "NoAgreedResult": (ErrorArg("taskId", "uint256", None),),
     "NoArbitration": (),
+    "NoLabels": (ErrorArg("taskId", "uint256", None),),
     "NoRating": (ErrorArg("modelId", "uint256", None), ErrorArg("rater", "address", None)),
     "NoReplacementCandidate": (ErrorArg("taskId", "uint256", None),),
     "NoResult": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
@@ -271,6 +281,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "NothingToClaim": (ErrorArg("account", "address", None),),
     "NothingToClaimInToken": (ErrorArg("account", "address", None), ErrorArg("token", "address", None)),
     "NothingToWithdraw": (ErrorArg("node", "address", None),),
+    "OutcomeAlreadyProven": (ErrorArg("taskId", "uint256", None), ErrorArg("predictions", "uint256", None)),
     "OwnerCannotRate": (ErrorArg("modelId", "uint256", None), ErrorArg("owner", "address", None)),
     "PenaltyTooHigh": (ErrorArg("penaltyBps", "uint16", None), ErrorArg("max", "uint16", None)),
     "PoolTooLarge": (
@@ -388,6 +399,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
 """Every custom error of the protocol's ABIs, by name: its arguments in order."""
 
 STRUCTS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
+    "AcceptanceBook.Labels": (("commitment", "uint256"), ("count", "uint16"), ("threshold", "uint16")),
     "IArbitration.Dispute": (
         ("taskId", "uint256"), ("node", "address"), ("bond", "uint96"), ("challenger", "address"),
         ("heldSince", "uint48"), ("snapshot", "uint48"), ("voteEnd", "uint48"),

@@ -57,6 +57,7 @@ KEYS: dict[str, set[str]] = {
                   "program_plain_seconds", "program_worker_seconds", "program_steps", "program_rounds"},
     "zk": {
         "prove_s_cold", "prove_s_warm", "prove_s_warm_max", "verify_py_s", "acceptance_prove_s_warm",
+        "acceptance_prove_s",
         "submit_gas_per_replica", "calldata_bytes", "calldata_gas", "single_proof_floor", "submit_gas_ratio",
     },
 }

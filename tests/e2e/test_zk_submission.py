@@ -205,10 +205,10 @@ def test_acceptance_verifier_on_chain(chain: Devnet) -> None:
 
     labels = [i % 10 for i in range(256)]
     predictions = [(v + 1) % 10 if i < 20 else v for i, v in enumerate(labels)]
-    p = prove_acceptance(predictions, labels, threshold=236, predictions_salt=3, labels_salt=4)
+    p = prove_acceptance(predictions, labels, threshold=236, labels_salt=4)
     verifier = chain.client(0).deploy("AcceptanceVerifier")
     words = p.proof.calldata()
     args = ([words[0], words[1]], [[words[2], words[3]], [words[4], words[5]]], [words[6], words[7]])
     assert verifier.functions.verifyProof(*args, list(p.proof.public_signals)).call()
-    higher = [p.predictions_commitment, p.labels_commitment, 237, 256]
+    higher = [p.predictions_commitment, p.labels_commitment, 237, 256, 1]
     assert not verifier.functions.verifyProof(*args, higher).call()

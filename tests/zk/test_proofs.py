@@ -14,11 +14,13 @@ from nnc.zk import (
     Prover,
     agreement_tag,
     commitment,
+    labels_commitment,
+    predictions_commitment,
     prove_acceptance,
     prove_commitment,
-    vector_commitment,
     verify,
 )
+from nnc.zk.acceptance import prove_claim
 
 WORKER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 OTHER = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
@@ -105,28 +107,46 @@ def _classifier(n: int, wrong: int, seed: int = 0) -> tuple[list[int], list[int]
     return predictions, labels
 
 
-def test_acceptance_proves_accuracy_over_256_samples(prover: Prover) -> None:
+def test_acceptance_proves_met_over_256_samples(prover: Prover) -> None:
     predictions, labels = _classifier(256, wrong=30)
-    p = prove_acceptance(predictions, labels, threshold=226, predictions_salt=11, labels_salt=22, prover=prover)
-    assert p.labels_commitment == vector_commitment(labels, 22)
-    assert p.proof.public_signals == (p.predictions_commitment, p.labels_commitment, 226, 256)
+    p = prove_acceptance(predictions, labels, threshold=226, labels_salt=22, prover=prover)
+    assert p.met
+    assert p.labels_commitment == labels_commitment(labels, 22)
+    assert p.predictions_commitment == predictions_commitment(predictions)  # anyone with the model
+    assert p.proof.public_signals == (p.predictions_commitment, p.labels_commitment, 226, 256, 1)
     assert verify(p.proof, "Acceptance")
-    assert not verify(p.proof.with_public_signals((p.predictions_commitment, p.labels_commitment, 227, 256)),
-                      "Acceptance")
+    for forged in ((p.predictions_commitment, p.labels_commitment, 227, 256, 1),   # higher threshold
+                   (p.predictions_commitment, p.labels_commitment, 226, 256, 0),   # outcome flipped
+                   (p.predictions_commitment, p.labels_commitment, 226, 255, 1)):  # another count
+        assert not verify(p.proof.with_public_signals(forged), "Acceptance")
 
 
-def test_acceptance_below_threshold_cannot_be_proven(prover: Prover) -> None:
+def test_acceptance_proves_not_met_and_a_false_claim_cannot_be_proven(prover: Prover) -> None:
     predictions, labels = _classifier(256, wrong=30)
-    with pytest.raises(ProverError):
-        prove_acceptance(predictions, labels, threshold=227, predictions_salt=1, labels_salt=2, prover=prover)
-
-
-def test_acceptance_counts_only_the_first_count_samples(prover: Prover) -> None:
-    predictions, labels = _classifier(100, wrong=10, seed=3)
-    p = prove_acceptance(predictions, labels, threshold=90, predictions_salt=1, labels_salt=2, prover=prover)
+    p = prove_acceptance(predictions, labels, threshold=227, labels_salt=1, prover=prover)
+    assert not p.met
+    assert p.proof.public_signals[4] == 0
     assert verify(p.proof, "Acceptance")
-    with pytest.raises(ProverError):  # padding (zeros in both) must not count as correct
-        prove_acceptance(predictions, labels, threshold=91, predictions_salt=1, labels_salt=2, prover=prover)
+    with pytest.raises(ProverError):  # "met" at 227 is false
+        prove_claim(predictions, labels, 227, 1, met=True, prover=prover)
+    with pytest.raises(ProverError):  # a requester cannot prove "not met" at 226 either
+        prove_claim(predictions, labels, 226, 1, met=False, prover=prover)
+
+
+def test_count_is_bound_so_padding_cannot_inflate_the_set(prover: Prover) -> None:
+    predictions, labels = _classifier(150, wrong=10, seed=3)
+    p = prove_acceptance(predictions, labels, threshold=140, labels_salt=1, prover=prover)
+    assert p.met and p.count == 150
+    assert verify(p.proof, "Acceptance")
+    # the same 150 labels padded with zeros to 200 are another commitment: a proof of 196/200
+    # over zero padding is not a proof about the labels the requester committed
+    padded_p, padded_l = predictions + [0] * 50, labels + [0] * 50
+    assert labels_commitment(padded_l, 1) != labels_commitment(labels, 1)
+    assert predictions_commitment(padded_p) != predictions_commitment(predictions)
+    inflated = prove_acceptance(padded_p, padded_l, threshold=190, labels_salt=1, prover=prover)
+    assert inflated.labels_commitment != p.labels_commitment
+    with pytest.raises(ProverError):  # padding (zeros in both) does not count as correct
+        prove_claim(predictions, labels, 141, 1, met=True, prover=prover)
 
 
 @pytest.mark.parametrize(("predictions", "labels", "threshold", "name"), [
@@ -139,5 +159,5 @@ def test_acceptance_counts_only_the_first_count_samples(prover: Prover) -> None:
 def test_out_of_range_acceptance_inputs_are_refused_by_name(prover: Prover, predictions: list[int],
                                                             labels: list[int], threshold: int, name: str) -> None:
     with pytest.raises(ZkInputError) as info:
-        prove_acceptance(predictions, labels, threshold, 1, 2, prover=prover)
+        prove_acceptance(predictions, labels, threshold, 2, prover=prover)
     assert info.value.name == name

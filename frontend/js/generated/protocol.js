@@ -5,6 +5,7 @@
 /** Every enum the protocol declares or its ABIs carry, by name: its members in order (a value is an index). */
 export const ENUMS = Object.freeze({
   AbandonReason: Object.freeze(['ResourceLimit', 'InvalidTask', 'NodeFault']), // ITaskMarket.AbandonReason
+  AcceptanceOutcome: Object.freeze(['None', 'Met', 'NotMet']), // AcceptanceBook.AcceptanceOutcome
   Bond: Object.freeze(['None', 'Locked', 'Released', 'Frozen', 'Held', 'Slashed']), // ITaskMarket.Bond
   BookStatus: Object.freeze(['None', 'Opened', 'Running', 'Finished', 'Frozen']), // IRoundBook.BookStatus
   // ISpotCheck.CheckStatus
@@ -74,6 +75,10 @@ export const ERRORS = Object.freeze({
   AssigneeCountMismatch: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'assignees', type: 'uint256', enum: null },
     { name: 'nodes', type: 'uint8', enum: null },
+  ]),
+  BadLabels: Object.freeze([
+    { name: 'commitment', type: 'uint256', enum: null }, { name: 'count', type: 'uint16', enum: null },
+    { name: 'threshold', type: 'uint16', enum: null },
   ]),
   BondTooSmall: Object.freeze([
     { name: 'bond', type: 'uint256', enum: null }, { name: 'minBond', type: 'uint256', enum: null },
@@ -229,6 +234,10 @@ export const ERRORS = Object.freeze({
     { name: 'node', type: 'address', enum: null }, { name: 'locked', type: 'uint256', enum: null },
     { name: 'amount', type: 'uint256', enum: null },
   ]),
+  InvalidAcceptanceProof: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'predictions', type: 'uint256', enum: null },
+    { name: 'met', type: 'bool', enum: null },
+  ]),
   InvalidAccountNonce: Object.freeze([
     { name: 'account', type: 'address', enum: null }, { name: 'currentNonce', type: 'uint256', enum: null },
   ]),
@@ -309,6 +318,7 @@ export const ERRORS = Object.freeze({
     { name: 'baseBps', type: 'uint16', enum: null }, { name: 'qualityBps', type: 'uint16', enum: null },
     { name: 'reputationBps', type: 'uint16', enum: null },
   ]),
+  LabelsAlreadyCommitted: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
   MaxFieldLengthOutOfRange: Object.freeze([
     { name: 'value', type: 'uint256', enum: null }, { name: 'min', type: 'uint256', enum: null },
     { name: 'max', type: 'uint256', enum: null },
@@ -319,6 +329,7 @@ export const ERRORS = Object.freeze({
   ]),
   NoAgreedResult: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
   NoArbitration: Object.freeze([]),
+  NoLabels: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
   NoRating: Object.freeze([
     { name: 'modelId', type: 'uint256', enum: null }, { name: 'rater', type: 'address', enum: null },
   ]),
@@ -403,6 +414,9 @@ export const ERRORS = Object.freeze({
     { name: 'account', type: 'address', enum: null }, { name: 'token', type: 'address', enum: null },
   ]),
   NothingToWithdraw: Object.freeze([{ name: 'node', type: 'address', enum: null }]),
+  OutcomeAlreadyProven: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'predictions', type: 'uint256', enum: null },
+  ]),
   OwnerCannotRate: Object.freeze([
     { name: 'modelId', type: 'uint256', enum: null }, { name: 'owner', type: 'address', enum: null },
   ]),
@@ -602,6 +616,7 @@ export const ERRORS = Object.freeze({
 
 /** Every struct of the protocol's ABIs, by qualified name: its fields (name, Solidity type) in order. */
 export const STRUCTS = Object.freeze({
+  'AcceptanceBook.Labels': Object.freeze([['commitment', 'uint256'], ['count', 'uint16'], ['threshold', 'uint16']]),
   'IArbitration.Dispute': Object.freeze([
     ['taskId', 'uint256'], ['node', 'address'], ['bond', 'uint96'], ['challenger', 'address'], ['heldSince', 'uint48'],
     ['snapshot', 'uint48'], ['voteEnd', 'uint48'], ['status', 'enum IArbitration.DisputeStatus'],
