@@ -33,6 +33,10 @@ KEYS: dict[str, set[str]] = {
                   "inference_overhead_ratio_cold", "inference_overhead_ratio_in_process",
                   "inference_verification_cost_fraction", "detection_fabricated_outputs",
                   "detection_fabricated_outputs_analytic", "detection_real_trials"},
+    "load": {"tasks", "workers", "tasks_final", "tasks_stuck", "conservation_ok", "tasks_per_min",
+             "oracle_lag_p50_blocks", "oracle_lag_p99_blocks", "unscored_settled", "rss_start_mb", "rss_end_mb",
+             "rss_growth_mb", "oracle_rss_growth_mb", "publish_interval_s", "by_status", "cancelled",
+             "conservation", "oracle_lag_samples", "seconds"},
     "lifecycle": {"nodes", "gas", "lifecycle_gas_eth", "seconds", "chain_to_training_time_ratio"},
     "node_ddp": {"inner_steps", "batch_size", "rounds", "ddp_round_seconds", "ddp_train_seconds", "ddp_spawn_seconds",
                  "ddp_overhead_fraction_kept", "ddp_overhead_fraction_spawned", "ddp_bitwise_repeat",
@@ -96,5 +100,8 @@ def test_bench_quick(name: str) -> None:
             assert {"seconds_per_step", "train_seconds", "layer_overhead_ratio", "throughput_vs_torch"} <= set(figures)
     if name == "gas":  # what nodes pay: results go in as zero-knowledge proofs (submitResult reverts)
         assert "submitProof" in result["gas"] and "submitResult" not in result["gas"]
+    if name == "load":  # every task final, every token's deposits accounted for to the wei
+        assert result["tasks_stuck"] == 0 and result["conservation_ok"] is True, result
+        assert result["cancelled"] == 1 and result["by_status"].get("cancelled") == 1, result
     if name == "storage":
         assert set(result["backends"]) == {"local", "ipfs", "arweave"}

@@ -1,0 +1,243 @@
+"""Load: a devnet with the oracle and worker daemons (real `nnc` processes) under a stream of tasks.
+
+Publishes TASKS small training tasks (examples/digits-mlp.json, dataset on the devnet's IPFS) over
+time with mixed strategies (first-come, reputation-priority, lowest-price), tokens (ETH, NNT) and
+replication (1-2); every 10th task is cancelled by the requester while it is open and
+every 13th asks for more replicas than there are workers (and a perfect reputation), so nobody can run it and the
+oracle must expire it (the requester walked away from it). Then waits until every task is final.
+
+Prints, last line, JSON with:
+- `tasks`, `workers`: the sizes; `tasks_final`, `tasks_stuck` (not final at the end; goal 0),
+  `by_status`: final status counts;
+- `conservation_ok`: for each token, the budgets deposited == what the market credited to
+  claimable balances (sum of `claimable` over every account, before vs after) == the market's
+  balance change (nothing is claimed during the run, nothing is escrowed once all are final);
+- `tasks_per_min`: final tasks per minute from the first publish to the last final task;
+- `oracle_lag_p50_blocks`, `oracle_lag_p99_blocks`: chain head minus the oracle's last handled
+  block (its `nnc_last_processed_block` metric), sampled every second;
+- `unscored_settled`: settled tasks with no QualityReported event (goal 0);
+- `rss_start_mb`, `rss_end_mb`, `rss_growth_mb`: summed RSS of the daemons after the first task
+  is final and at the end; `oracle_rss_growth_mb` the oracle's alone.
+
+`--quick`: 4 tasks (the 3rd unfillable, the 4th cancelled), 2 workers (a minute; figures meaningless).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from nnc.chain.deploy import NNT  # noqa: E402
+from nnc.chain.market import Market  # noqa: E402
+from nnc.chain.types import TaskStatus  # noqa: E402
+from nnc.demo import DEMO_PARAMS, EXAMPLE_SPEC, Daemon, _with_stored_dataset, start_daemon  # noqa: E402
+from nnc.devnet import ORACLE, REQUESTER, Devnet  # noqa: E402
+from nnc.storage import IpfsStore  # noqa: E402
+from nnc.task import TaskSpec, load_spec  # noqa: E402
+from nnc.task.publish import MAX_REPLICATION, PublishOptions, publish_task, resolve_token  # noqa: E402
+
+STRATEGIES = ("first-come", "reputation-priority", "lowest-price")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def tree_rss_mb(pid: int) -> float:
+    """RSS of `pid` and its direct children (a worker's sandboxed training runs as a child)."""
+    total = rss_mb(pid)
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return total + sum(rss_mb(int(c)) for c in children)
+
+
+def oracle_block(port: int) -> int | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
+            text = r.read().decode()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("nnc_last_processed_block "):
+            return int(float(line.split()[1]))
+    return None
+
+
+def percentile(values: list[int], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return float(ordered[min(len(ordered) - 1, int(q * len(ordered)))])
+
+
+def run(tasks: int, workers: int, interval: float, timeout: float, data_dir: Path,
+        cancel_every: int = 10, abandon_every: int = 13) -> dict[str, object]:
+    spec = load_spec(EXAMPLE_SPEC)
+    with Devnet(data_dir=data_dir, nodes=workers, block_time=1, instant_transactions=True, storage=True,
+                params=DEMO_PARAMS) as devnet:
+        assert devnet.deployment is not None and devnet.ipfs is not None
+        metrics_port = free_port()
+        os.environ["NNC_METRICS_PORT"] = str(metrics_port)
+        try:
+            daemons = [start_daemon(devnet, "oracle", ORACLE, ["oracle", "run"], data_dir)]
+        finally:
+            os.environ.pop("NNC_METRICS_PORT")
+        daemons += [start_daemon(devnet, f"worker-{i}", account,
+                                 ["worker", "run", "--stake", "200", "--benchmark-seconds", "0.3"], data_dir)
+                    for i, account in enumerate(devnet.node_indices(), start=1)]
+        try:
+            return _drive(devnet, daemons, spec, tasks, workers, interval, timeout, metrics_port, data_dir,
+                          cancel_every, abandon_every)
+        finally:
+            for daemon in daemons:
+                daemon.terminate()
+            for daemon in daemons:
+                daemon.stop()
+
+
+def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, workers: int, interval: float,
+           timeout: float, metrics_port: int, data_dir: Path, cancel_every: int,
+           abandon_every: int) -> dict[str, object]:
+    requester = devnet.client(REQUESTER)
+    market = Market(requester)
+    assert devnet.ipfs is not None
+    spec = _with_stored_dataset(spec, IpfsStore(devnet.ipfs.url), data_dir)
+    tokens = {"ETH": resolve_token(requester, "ETH"), "NNT": resolve_token(requester, "NNT")}
+    accounts = [devnet.address(i) for i in range(devnet.voter + 1)]
+
+    def ledger() -> dict[str, tuple[int, int]]:
+        out = {}
+        for name, token in tokens.items():
+            claimable = sum(market.claimable(a, token) for a in accounts)
+            if name == "ETH":
+                balance = requester.w3.eth.get_balance(market.contract.address)
+            else:
+                balance = requester.token.functions.balanceOf(market.contract.address).call()
+            out[name] = (claimable, int(balance))
+        return out
+
+    before = ledger()
+    deposits = dict.fromkeys(tokens, 0)
+    ids: list[int] = []
+    lags: list[int] = []
+    rss_start: dict[str, float] = {}
+    first_publish = time.monotonic()
+    last_final = first_publish
+    next_publish = first_publish
+    cancelled: set[int] = set()
+    final: dict[int, TaskStatus] = {}
+    while True:
+        now = time.monotonic()
+        if len(ids) < tasks and now >= next_publish:
+            n = len(ids)
+            token = "NNT" if n % 3 == 2 else "ETH"
+            unfillable = n % abandon_every == abandon_every - 1
+            budget = (10**16 if token == "ETH" else 10 * NNT) + n
+            options = PublishOptions(budget=budget, token=tokens[token], collateral=NNT,
+                                     replication=min(workers + 1, MAX_REPLICATION) if unfillable else 1 + n % 2,
+                                     min_reputation=10_000 if unfillable else 0,
+                                     strategy=STRATEGIES[n % len(STRATEGIES)], apply_window=8, deadline=240)
+            task_id, _ = publish_task(requester, IpfsStore(devnet.ipfs.url), spec, options)
+            deposits[token] += budget
+            ids.append(task_id)
+            if n % cancel_every == cancel_every - 1:
+                market.cancel(task_id)
+                cancelled.add(task_id)
+            next_publish = now + interval
+        head = requester.block_number()
+        seen = oracle_block(metrics_port)
+        if seen is not None:
+            lags.append(max(0, head - seen))
+        for task_id in ids:
+            if task_id not in final:
+                status = market.task(task_id).status
+                if status.is_final:
+                    final[task_id] = status
+                    last_final = time.monotonic()
+        if final and not rss_start:
+            rss_start = {d.name: tree_rss_mb(d.process.pid) for d in daemons}
+        if len(ids) == tasks and len(final) == tasks:
+            break
+        for daemon in daemons:
+            if daemon.process.poll() is not None:
+                raise SystemExit(f"{daemon.name} exited with {daemon.process.returncode}:\n{daemon.tail()}")
+        if now - first_publish > timeout:
+            break
+        time.sleep(1.0)
+    rss_end = {d.name: tree_rss_mb(d.process.pid) for d in daemons}
+    after = ledger()
+    conservation = {}
+    for name in tokens:
+        credited = after[name][0] - before[name][0]
+        held = after[name][1] - before[name][1]
+        conservation[name] = {"deposited": deposits[name], "credited": credited, "balance_change": held}
+    all_final = len(final) == len(ids)
+    conservation_ok = all_final and all(c["deposited"] == c["credited"] == c["balance_change"]
+                                        for c in conservation.values())
+    start = requester.deployment.start_block if requester.deployment else 0
+    reported = {int(e["args"]["taskId"]) for e in
+                market.contract.events.QualityReported().get_logs(from_block=start)}
+    settled = [t for t, s in final.items() if s == TaskStatus.SETTLED]
+    by_status: dict[str, int] = {}
+    for status in final.values():
+        by_status[status.name.lower()] = by_status.get(status.name.lower(), 0) + 1
+    minutes = max(last_final - first_publish, 1e-9) / 60
+    start_total = sum(rss_start.values()) if rss_start else sum(rss_end.values())
+    return {
+        "tasks": tasks, "workers": workers, "publish_interval_s": interval,
+        "tasks_final": len(final), "tasks_stuck": len(ids) - len(final) + (tasks - len(ids)),
+        "by_status": by_status, "cancelled": len(cancelled),
+        "conservation_ok": conservation_ok, "conservation": conservation,
+        "tasks_per_min": round(len(final) / minutes, 2),
+        "oracle_lag_p50_blocks": percentile(lags, 0.5), "oracle_lag_p99_blocks": percentile(lags, 0.99),
+        "oracle_lag_samples": len(lags),
+        "unscored_settled": len([t for t in settled if t not in reported]),
+        "rss_start_mb": round(start_total, 1), "rss_end_mb": round(sum(rss_end.values()), 1),
+        "rss_growth_mb": round(sum(rss_end.values()) - start_total, 1),
+        "oracle_rss_growth_mb": round(rss_end["oracle"] - rss_start.get("oracle", rss_end["oracle"]), 1),
+        "seconds": round(time.monotonic() - first_publish, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--tasks", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--interval", type=float, default=3.0, help="seconds between publishes")
+    parser.add_argument("--timeout", type=float, default=1500.0)
+    args = parser.parse_args()
+    if args.quick:
+        args.tasks, args.workers, args.interval, args.timeout = 4, 2, 1.0, 150.0
+    cancel_every, abandon_every = (4, 3) if args.quick else (10, 13)
+    with tempfile.TemporaryDirectory(prefix="nnc-load-") as tmp:
+        result = run(args.tasks, args.workers, args.interval, args.timeout, Path(tmp), cancel_every, abandon_every)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
