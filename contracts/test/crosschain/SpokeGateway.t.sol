@@ -7,9 +7,8 @@ import {TestMailbox} from "./TestMailbox.sol";
 import {SpokeGateway} from "../../src/crosschain/SpokeGateway.sol";
 import {CrossChainMessages as Msg} from "../../src/crosschain/CrossChainMessages.sol";
 
-/// @notice The spoke gateway: escrow and PUBLISH, deadline reclaim, settlement credited once,
-///         replays and out-of-order deliveries, and conservation of the escrowed coin to the wei.
-contract SpokeGatewayTest is Base {
+/// @notice A spoke gateway on a test mailbox, the home gateway an address that messages come from.
+abstract contract SpokeGatewayFixture is Base {
     uint32 internal constant SPOKE = 31338;
     uint32 internal constant HOME = 31337;
     uint64 internal constant WINDOW = 1 hours;
@@ -55,6 +54,11 @@ contract SpokeGatewayTest is Base {
         (,,, budget,) = gateway.escrows(id);
     }
 
+}
+
+/// @notice The spoke gateway: escrow and PUBLISH, deadline reclaim, settlement credited once,
+///         replays and out-of-order deliveries, and conservation of the escrowed coin to the wei.
+contract SpokeGatewayTest is SpokeGatewayFixture {
     // ------------------------------------------------------------------ publish
 
     function test_publishEscrowsBudgetAndSendsPublishHome() public {
@@ -287,5 +291,86 @@ contract SpokeGatewayTest is Base {
         vm.prank(requester);
         gateway.claim();
         assertEq(address(gateway).balance, 0);
+    }
+}
+
+/// @notice A payee that tries to claim twice by reentering {SpokeGateway.claim}.
+contract ReenteringPayee {
+    SpokeGateway internal immutable gateway;
+    bool internal entered;
+
+    constructor(SpokeGateway gateway_) {
+        gateway = gateway_;
+    }
+
+    function claim() external {
+        gateway.claim();
+    }
+
+    receive() external payable {
+        if (!entered) {
+            entered = true;
+            gateway.claim();
+        }
+    }
+}
+
+/// @notice A payer whose coin transfers always fail.
+contract RefusingPayer {
+    function publish(SpokeGateway gateway) external payable returns (uint256) {
+        return gateway.publish{value: msg.value}(bytes("spec"));
+    }
+
+    function claim(SpokeGateway gateway) external {
+        gateway.claim();
+    }
+
+    receive() external payable {
+        revert("no thanks");
+    }
+}
+
+/// @notice Attackers on the money paths: reentrancy in claim, a payer that refuses coin, and a
+///         requester that also runs the nodes it pays.
+contract SpokeGatewayAttackTest is SpokeGatewayFixture {
+    function test_reenteringPayeeIsPaidOnce() public {
+        ReenteringPayee payee = new ReenteringPayee(gateway);
+        uint256 id = _publish(1 ether + FEE);
+        address[] memory payees = new address[](1);
+        uint256[] memory amounts = new uint256[](1);
+        (payees[0], amounts[0]) = (address(payee), 0.4 ether);
+        _deliver(Msg.encodeSettle(id, payees, amounts));
+        vm.expectRevert(abi.encodeWithSelector(SpokeGateway.TransferFailed.selector, address(payee), 0.4 ether));
+        payee.claim();
+        assertEq(gateway.credits(address(payee)), 0.4 ether, "credit kept after the failed claim");
+        assertEq(address(gateway).balance, 1 ether);
+    }
+
+    function test_refusingPayerBlocksOnlyItself() public {
+        RefusingPayer payer = new RefusingPayer();
+        vm.deal(address(payer), 0);
+        uint256 id = payer.publish{value: 1 ether + FEE}(gateway);
+        _settle(id, 0.25 ether, 0);
+        vm.expectRevert(abi.encodeWithSelector(SpokeGateway.TransferFailed.selector, address(payer), 0.75 ether));
+        payer.claim(gateway);
+        vm.prank(node1);
+        gateway.claim();
+        assertEq(node1.balance, 0.25 ether, "the node is paid regardless");
+        assertEq(gateway.credits(address(payer)), 0.75 ether);
+    }
+
+    function test_requesterRunningTheNodesGetsBackExactlyItsBudget() public {
+        // The requester is also both payees: it cannot get more than it escrowed.
+        uint256 id = _publish(1 ether + FEE);
+        address[] memory payees = new address[](2);
+        uint256[] memory amounts = new uint256[](2);
+        (payees[0], payees[1], amounts[0], amounts[1]) = (requester, requester, 0.6 ether, 0.6 ether);
+        _deliver(Msg.encodeSettle(id, payees, amounts));
+        assertEq(gateway.credits(requester), 0, "over-budget settlement ignored");
+        amounts[1] = 0.4 ether;
+        _deliver(Msg.encodeSettle(id, payees, amounts));
+        assertEq(gateway.credits(requester), 1 ether, "payouts + refund = budget");
+        _deliver(Msg.encodeSettle(id, payees, amounts));
+        assertEq(gateway.credits(requester), 1 ether, "and once only");
     }
 }
