@@ -37,6 +37,7 @@ ENUMS: Final[dict[str, tuple[str, ...]]] = {
 ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "AccessControlBadConfirmation": (),
     "AccessControlUnauthorizedAccount": (ErrorArg("account", "address", None), ErrorArg("neededRole", "bytes32", None)),
+    "AckDeadlineNotReached": (ErrorArg("escrowId", "uint256", None), ErrorArg("deadline", "uint64", None)),
     "AlreadyApplied": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
     "AlreadyCommitted": (
         ErrorArg("taskId", "uint256", None), ErrorArg("round", "uint16", None), ErrorArg("node", "address", None),

@@ -95,7 +95,7 @@ contract SpokeGateway is
     /// @notice The escrow is not pending (it is acknowledged, settled, reclaimed or unknown).
     error NotReclaimable(uint256 escrowId, Status status);
     /// @notice The escrow's deadline has not passed yet.
-    error DeadlineNotReached(uint256 escrowId, uint64 deadline);
+    error AckDeadlineNotReached(uint256 escrowId, uint64 deadline);
     /// @notice Only the escrow's payer may reclaim it.
     error NotPayer(uint256 escrowId, address caller);
     /// @notice Nothing to claim.
@@ -158,7 +158,7 @@ contract SpokeGateway is
         Escrow storage e = escrows[escrowId];
         if (e.status != Status.Pending) revert NotReclaimable(escrowId, e.status);
         if (msg.sender != e.payer) revert NotPayer(escrowId, msg.sender);
-        if (block.timestamp <= e.deadline) revert DeadlineNotReached(escrowId, e.deadline);
+        if (block.timestamp <= e.deadline) revert AckDeadlineNotReached(escrowId, e.deadline);
         e.status = Status.Reclaimed;
         credits[e.payer] += e.budget;
         emit Reclaimed(escrowId, e.payer, e.budget);

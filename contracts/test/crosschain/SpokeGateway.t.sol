@@ -187,7 +187,7 @@ contract SpokeGatewayTest is SpokeGatewayFixture {
         uint256 id = _publish(1 ether + FEE);
         (, uint64 deadline,,,) = gateway.escrows(id);
         vm.prank(requester);
-        vm.expectRevert(abi.encodeWithSelector(SpokeGateway.DeadlineNotReached.selector, id, deadline));
+        vm.expectRevert(abi.encodeWithSelector(SpokeGateway.AckDeadlineNotReached.selector, id, deadline));
         gateway.reclaim(id);
         vm.warp(deadline + 1);
         vm.prank(node1);

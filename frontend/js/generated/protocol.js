@@ -38,6 +38,9 @@ export const ERRORS = Object.freeze({
   AccessControlUnauthorizedAccount: Object.freeze([
     { name: 'account', type: 'address', enum: null }, { name: 'neededRole', type: 'bytes32', enum: null },
   ]),
+  AckDeadlineNotReached: Object.freeze([
+    { name: 'escrowId', type: 'uint256', enum: null }, { name: 'deadline', type: 'uint64', enum: null },
+  ]),
   AlreadyApplied: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
   ]),
