@@ -26,6 +26,7 @@ ENUMS: Final[dict[str, tuple[str, ...]]] = {
     "QualitySource": ("None", "Requester", "Oracle", "Arbitration"),  # ITaskMarket.QualitySource
     "RoundStatus": ("Pending", "Open", "Closed"),  # IRoundBook.RoundStatus
     "State": ("Pending", "Ready", "Stale"),  # FutureBlockhash.State
+    "Status": ("None", "Pending", "Acknowledged", "Settled", "Reclaimed"),  # SpokeGateway.Status
     "TaskStatus": (
         "None", "Published", "Assigned", "Running", "Submitted", "Verifying", "Settled", "Cancelled", "Expired",
         "Disputed", "Slashed", "Failed",
@@ -37,6 +38,7 @@ ENUMS: Final[dict[str, tuple[str, ...]]] = {
 ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "AccessControlBadConfirmation": (),
     "AccessControlUnauthorizedAccount": (ErrorArg("account", "address", None), ErrorArg("neededRole", "bytes32", None)),
+    "AckDeadlineNotReached": (ErrorArg("escrowId", "uint256", None), ErrorArg("deadline", "uint64", None)),
     "AlreadyApplied": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
     "AlreadyCommitted": (
         ErrorArg("taskId", "uint256", None), ErrorArg("round", "uint16", None), ErrorArg("node", "address", None),
@@ -63,6 +65,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "BookExists": (ErrorArg("taskId", "uint256", None),),
     "BookNotFinished": (ErrorArg("taskId", "uint256", None), ErrorArg("status", "uint8", None)),
     "BoundRole": (ErrorArg("role", "bytes32", None),),
+    "BudgetTooSmall": (ErrorArg("value", "uint256", None), ErrorArg("fee", "uint256", None)),
     "ChallengeWindowClosed": (ErrorArg("taskId", "uint256", None), ErrorArg("endedAt", "uint64", None)),
     "ChallengeWindowOpen": (ErrorArg("taskId", "uint256", None), ErrorArg("endsAt", "uint64", None)),
     "CheckpointUnorderedInsertion": (),
@@ -252,11 +255,14 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "NotInPool": (ErrorArg("node", "address", None),),
     "NotInitializing": (),
     "NotLead": (ErrorArg("caller", "address", None), ErrorArg("lead", "address", None)),
+    "NotMailbox": (ErrorArg("caller", "address", None),),
     "NotMajorityOwner": (
         ErrorArg("modelId", "uint256", None), ErrorArg("caller", "address", None), ErrorArg("shareBps", "uint16", None),
     ),
     "NotMarket": (ErrorArg("caller", "address", None),),
     "NotMember": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
+    "NotPayer": (ErrorArg("escrowId", "uint256", None), ErrorArg("caller", "address", None)),
+    "NotReclaimable": (ErrorArg("escrowId", "uint256", None), ErrorArg("status", "uint8", "Status")),
     "NotRefutable": (
         ErrorArg("taskId", "uint256", None), ErrorArg("round", "uint16", None), ErrorArg("node", "address", None),
         ErrorArg("state", "uint8", "CommitState"),
@@ -282,6 +288,8 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "NothingToClaimInToken": (ErrorArg("account", "address", None), ErrorArg("token", "address", None)),
     "NothingToWithdraw": (ErrorArg("node", "address", None),),
     "OutcomeAlreadyProven": (ErrorArg("taskId", "uint256", None), ErrorArg("predictions", "uint256", None)),
+    "OwnableInvalidOwner": (ErrorArg("owner", "address", None),),
+    "OwnableUnauthorizedAccount": (ErrorArg("account", "address", None),),
     "OwnerCannotRate": (ErrorArg("modelId", "uint256", None), ErrorArg("owner", "address", None)),
     "PenaltyTooHigh": (ErrorArg("penaltyBps", "uint16", None), ErrorArg("max", "uint16", None)),
     "PoolTooLarge": (
@@ -311,6 +319,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "RoundsPastDeadline": (
         ErrorArg("taskId", "uint256", None), ErrorArg("longest", "uint256", None), ErrorArg("window", "uint64", None),
     ),
+    "RoutePaused": (),
     "SafeCastOverflowedUintDowncast": (ErrorArg("bits", "uint8", None), ErrorArg("value", "uint256", None)),
     "SafeERC20FailedOperation": (ErrorArg("token", "address", None),),
     "SharesNotWhole": (ErrorArg("modelId", "uint256", None), ErrorArg("sumBps", "uint256", None)),
@@ -363,15 +372,18 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
         ErrorArg("modelId", "uint256", None), ErrorArg("count", "uint256", None), ErrorArg("max", "uint256", None),
     ),
     "TooManyParticipants": (ErrorArg("taskId", "uint256", None), ErrorArg("max", "uint256", None)),
+    "TransferFailed": (ErrorArg("to", "address", None), ErrorArg("amount", "uint256", None)),
     "UnbondingNotReady": (
         ErrorArg("node", "address", None), ErrorArg("readyAt", "uint64", None), ErrorArg("currentTime", "uint64", None),
     ),
     "UnexpectedEth": (ErrorArg("sender", "address", None), ErrorArg("amount", "uint256", None)),
     "UnknownBook": (ErrorArg("taskId", "uint256", None),),
     "UnknownDispute": (ErrorArg("disputeId", "uint256", None),),
+    "UnknownMessageKind": (ErrorArg("kind", "uint8", None),),
     "UnknownModel": (ErrorArg("modelId", "uint256", None), ErrorArg("modelCount", "uint256", None)),
     "UnknownParent": (ErrorArg("parentId", "uint256", None), ErrorArg("modelCount", "uint256", None)),
     "UnknownRound": (ErrorArg("taskId", "uint256", None), ErrorArg("round", "uint16", None)),
+    "UnknownSender": (ErrorArg("origin", "uint32", None), ErrorArg("sender", "bytes32", None)),
     "UnknownTask": (ErrorArg("taskId", "uint256", None),),
     "UseAlreadyRecorded": (ErrorArg("taskId", "uint256", None), ErrorArg("modelId", "uint256", None)),
     "VerificationNotTimedOut": (ErrorArg("taskId", "uint256", None), ErrorArg("lapsesAt", "uint64", None)),
@@ -388,6 +400,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     ),
     "ZeroAddress": (),
     "ZeroAmount": (),
+    "ZeroArgument": (ErrorArg("name", "string", None),),
     "ZeroBudget": (),
     "ZeroChainHead": (),
     "ZeroComputeUnits": (),
@@ -505,6 +518,9 @@ CONSTANTS: Final[dict[str, int]] = {
     "Arbitration.BPS": 10000,
     "Arbitration.MIN_VOTING_DELAY": 1,
     "CoFundingPool.MAX_FUNDERS": 64,
+    "CrossChainMessages.ACK": 2,
+    "CrossChainMessages.PUBLISH": 1,
+    "CrossChainMessages.SETTLE": 3,
     "FunderShares.BPS": 10000,
     "FutureBlockhash.DELAY": 2,
     "MarketConfig.BPS": 10000,

@@ -25,6 +25,7 @@ export const ENUMS = Object.freeze({
   QualitySource: Object.freeze(['None', 'Requester', 'Oracle', 'Arbitration']), // ITaskMarket.QualitySource
   RoundStatus: Object.freeze(['Pending', 'Open', 'Closed']), // IRoundBook.RoundStatus
   State: Object.freeze(['Pending', 'Ready', 'Stale']), // FutureBlockhash.State
+  Status: Object.freeze(['None', 'Pending', 'Acknowledged', 'Settled', 'Reclaimed']), // SpokeGateway.Status
   TaskStatus: Object.freeze([
     'None', 'Published', 'Assigned', 'Running', 'Submitted', 'Verifying', 'Settled', 'Cancelled', 'Expired', 'Disputed',
     'Slashed', 'Failed',
@@ -37,6 +38,9 @@ export const ERRORS = Object.freeze({
   AccessControlBadConfirmation: Object.freeze([]),
   AccessControlUnauthorizedAccount: Object.freeze([
     { name: 'account', type: 'address', enum: null }, { name: 'neededRole', type: 'bytes32', enum: null },
+  ]),
+  AckDeadlineNotReached: Object.freeze([
+    { name: 'escrowId', type: 'uint256', enum: null }, { name: 'deadline', type: 'uint64', enum: null },
   ]),
   AlreadyApplied: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
@@ -88,6 +92,9 @@ export const ERRORS = Object.freeze({
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'status', type: 'uint8', enum: null },
   ]),
   BoundRole: Object.freeze([{ name: 'role', type: 'bytes32', enum: null }]),
+  BudgetTooSmall: Object.freeze([
+    { name: 'value', type: 'uint256', enum: null }, { name: 'fee', type: 'uint256', enum: null },
+  ]),
   ChallengeWindowClosed: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'endedAt', type: 'uint64', enum: null },
   ]),
@@ -368,6 +375,7 @@ export const ERRORS = Object.freeze({
   NotLead: Object.freeze([
     { name: 'caller', type: 'address', enum: null }, { name: 'lead', type: 'address', enum: null },
   ]),
+  NotMailbox: Object.freeze([{ name: 'caller', type: 'address', enum: null }]),
   NotMajorityOwner: Object.freeze([
     { name: 'modelId', type: 'uint256', enum: null }, { name: 'caller', type: 'address', enum: null },
     { name: 'shareBps', type: 'uint16', enum: null },
@@ -375,6 +383,12 @@ export const ERRORS = Object.freeze({
   NotMarket: Object.freeze([{ name: 'caller', type: 'address', enum: null }]),
   NotMember: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
+  ]),
+  NotPayer: Object.freeze([
+    { name: 'escrowId', type: 'uint256', enum: null }, { name: 'caller', type: 'address', enum: null },
+  ]),
+  NotReclaimable: Object.freeze([
+    { name: 'escrowId', type: 'uint256', enum: null }, { name: 'status', type: 'uint8', enum: 'Status' },
   ]),
   NotRefutable: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'round', type: 'uint16', enum: null },
@@ -417,6 +431,8 @@ export const ERRORS = Object.freeze({
   OutcomeAlreadyProven: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'predictions', type: 'uint256', enum: null },
   ]),
+  OwnableInvalidOwner: Object.freeze([{ name: 'owner', type: 'address', enum: null }]),
+  OwnableUnauthorizedAccount: Object.freeze([{ name: 'account', type: 'address', enum: null }]),
   OwnerCannotRate: Object.freeze([
     { name: 'modelId', type: 'uint256', enum: null }, { name: 'owner', type: 'address', enum: null },
   ]),
@@ -464,6 +480,7 @@ export const ERRORS = Object.freeze({
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'longest', type: 'uint256', enum: null },
     { name: 'window', type: 'uint64', enum: null },
   ]),
+  RoutePaused: Object.freeze([]),
   SafeCastOverflowedUintDowncast: Object.freeze([
     { name: 'bits', type: 'uint8', enum: null }, { name: 'value', type: 'uint256', enum: null },
   ]),
@@ -552,6 +569,9 @@ export const ERRORS = Object.freeze({
   TooManyParticipants: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'max', type: 'uint256', enum: null },
   ]),
+  TransferFailed: Object.freeze([
+    { name: 'to', type: 'address', enum: null }, { name: 'amount', type: 'uint256', enum: null },
+  ]),
   UnbondingNotReady: Object.freeze([
     { name: 'node', type: 'address', enum: null }, { name: 'readyAt', type: 'uint64', enum: null },
     { name: 'currentTime', type: 'uint64', enum: null },
@@ -561,6 +581,7 @@ export const ERRORS = Object.freeze({
   ]),
   UnknownBook: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
   UnknownDispute: Object.freeze([{ name: 'disputeId', type: 'uint256', enum: null }]),
+  UnknownMessageKind: Object.freeze([{ name: 'kind', type: 'uint8', enum: null }]),
   UnknownModel: Object.freeze([
     { name: 'modelId', type: 'uint256', enum: null }, { name: 'modelCount', type: 'uint256', enum: null },
   ]),
@@ -569,6 +590,9 @@ export const ERRORS = Object.freeze({
   ]),
   UnknownRound: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'round', type: 'uint16', enum: null },
+  ]),
+  UnknownSender: Object.freeze([
+    { name: 'origin', type: 'uint32', enum: null }, { name: 'sender', type: 'bytes32', enum: null },
   ]),
   UnknownTask: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
   UseAlreadyRecorded: Object.freeze([
@@ -605,6 +629,7 @@ export const ERRORS = Object.freeze({
   ]),
   ZeroAddress: Object.freeze([]),
   ZeroAmount: Object.freeze([]),
+  ZeroArgument: Object.freeze([{ name: 'name', type: 'string', enum: null }]),
   ZeroBudget: Object.freeze([]),
   ZeroChainHead: Object.freeze([]),
   ZeroComputeUnits: Object.freeze([]),
@@ -718,6 +743,9 @@ export const CONSTANTS = Object.freeze({
   'Arbitration.BPS': 10000,
   'Arbitration.MIN_VOTING_DELAY': 1,
   'CoFundingPool.MAX_FUNDERS': 64,
+  'CrossChainMessages.ACK': 2,
+  'CrossChainMessages.PUBLISH': 1,
+  'CrossChainMessages.SETTLE': 3,
   'FunderShares.BPS': 10000,
   'FutureBlockhash.DELAY': 2,
   'MarketConfig.BPS': 10000,

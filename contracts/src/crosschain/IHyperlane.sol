@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+/// @title IMailbox
+/// @notice The part of Hyperlane's Mailbox (v3, `@hyperlane-xyz/core`) the gateways use: same
+///         selectors and semantics, declared here so the protocol does not compile Hyperlane.
+interface IMailbox {
+    /// @notice Sends `messageBody` to `recipientAddress` on `destinationDomain`; `msg.value`
+    ///         pays the required hook (interchain gas paymaster) and must be at least
+    ///         {quoteDispatch}. Returns the message id.
+    function dispatch(uint32 destinationDomain, bytes32 recipientAddress, bytes calldata messageBody)
+        external
+        payable
+        returns (bytes32 messageId);
+
+    /// @notice The fee {dispatch} needs for this message with the default hook.
+    function quoteDispatch(uint32 destinationDomain, bytes32 recipientAddress, bytes calldata messageBody)
+        external
+        view
+        returns (uint256 fee);
+
+    /// @notice This chain's Hyperlane domain id.
+    function localDomain() external view returns (uint32);
+}
+
+/// @title IMessageRecipient
+/// @notice Hyperlane's recipient interface: the Mailbox calls {handle} once per delivered message,
+///         after the recipient's interchain security module verified it.
+interface IMessageRecipient {
+    /// @notice Handles a message from `sender` (left-padded address) on domain `origin`.
+    function handle(uint32 origin, bytes32 sender, bytes calldata message) external payable;
+}
+
+/// @title ISpecifiesInterchainSecurityModule
+/// @notice Lets a recipient choose the ISM the Mailbox verifies its messages with; address(0)
+///         means the Mailbox's default ISM.
+interface ISpecifiesInterchainSecurityModule {
+    /// @notice The ISM for messages to this recipient.
+    function interchainSecurityModule() external view returns (address);
+}
