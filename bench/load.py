@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import sys
 import tempfile
 import time
@@ -40,8 +38,10 @@ sys.path.insert(0, str(ROOT))
 from nnc.chain.deploy import NNT  # noqa: E402
 from nnc.chain.market import Market  # noqa: E402
 from nnc.chain.types import TaskStatus  # noqa: E402
-from nnc.demo import DEMO_PARAMS, EXAMPLE_SPEC, Daemon, _with_stored_dataset, start_daemon  # noqa: E402
+from nnc.demo import DEMO_PARAMS, EXAMPLE_SPEC, Daemon, start_daemon, with_stored_dataset  # noqa: E402
 from nnc.devnet import ORACLE, REQUESTER, Devnet  # noqa: E402
+from nnc.processes import free_port  # noqa: E402
+from nnc.resources import resident_mb  # noqa: E402
 from nnc.storage import IpfsStore  # noqa: E402
 from nnc.task import TaskSpec, load_spec  # noqa: E402
 from nnc.task.publish import MAX_REPLICATION, PublishOptions, publish_task, resolve_token  # noqa: E402
@@ -49,30 +49,14 @@ from nnc.task.publish import MAX_REPLICATION, PublishOptions, publish_task, reso
 STRATEGIES = ("first-come", "reputation-priority", "lowest-price")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
 def tree_rss_mb(pid: int) -> float:
     """RSS of `pid` and its direct children (a worker's sandboxed training runs as a child)."""
-    total = rss_mb(pid)
+    total = resident_mb(pid)
     try:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         children = []
-    return total + sum(rss_mb(int(c)) for c in children)
+    return total + sum(resident_mb(int(c)) for c in children)
 
 
 def oracle_block(port: int) -> int | None:
@@ -101,11 +85,8 @@ def run(tasks: int, workers: int, interval: float, timeout: float, data_dir: Pat
                 params=DEMO_PARAMS) as devnet:
         assert devnet.deployment is not None and devnet.ipfs is not None
         metrics_port = free_port()
-        os.environ["NNC_METRICS_PORT"] = str(metrics_port)
-        try:
-            daemons = [start_daemon(devnet, "oracle", ORACLE, ["oracle", "run"], data_dir)]
-        finally:
-            os.environ.pop("NNC_METRICS_PORT")
+        daemons = [start_daemon(devnet, "oracle", ORACLE, ["oracle", "run"], data_dir,
+                                settings={"NNC_METRICS_PORT": str(metrics_port)})]
         daemons += [start_daemon(devnet, f"worker-{i}", account,
                                  ["worker", "run", "--stake", "200", "--benchmark-seconds", "0.3"], data_dir)
                     for i, account in enumerate(devnet.node_indices(), start=1)]
@@ -125,7 +106,8 @@ def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, wo
     requester = devnet.client(REQUESTER)
     market = Market(requester)
     assert devnet.ipfs is not None
-    spec = _with_stored_dataset(spec, IpfsStore(devnet.ipfs.url), data_dir)
+    store = IpfsStore(devnet.ipfs.url)
+    spec = with_stored_dataset(spec, store, data_dir)
     tokens = {"ETH": resolve_token(requester, "ETH"), "NNT": resolve_token(requester, "NNT")}
     accounts = [devnet.address(i) for i in range(devnet.voter + 1)]
 
@@ -161,7 +143,7 @@ def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, wo
                                      replication=min(workers + 1, MAX_REPLICATION) if unfillable else 1 + n % 2,
                                      min_reputation=10_000 if unfillable else 0,
                                      strategy=STRATEGIES[n % len(STRATEGIES)], apply_window=8, deadline=240)
-            task_id, _ = publish_task(requester, IpfsStore(devnet.ipfs.url), spec, options)
+            task_id, _ = publish_task(requester, store, spec, options)
             deposits[token] += budget
             ids.append(task_id)
             if n % cancel_every == cancel_every - 1:

@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -100,13 +100,14 @@ class Daemon:
 
 
 def start_daemon(devnet: Devnet, name: str, account: int, args: list[str], data_dir: Path,
-                 image: str | None = None) -> Daemon:
+                 image: str | None = None, settings: Mapping[str, str] | None = None) -> Daemon:
     """Runs `nnc <args>` as `account` against the devnet, logging to data_dir/logs/<name>.log;
-    from the node image `image` (`nnc.container`) when given, else from this checkout."""
+    from the node image `image` (`nnc.container`) when given, else from this checkout. `settings`:
+    further `NNC_*` variables (e.g. a metrics port)."""
     env = {**os.environ,  # NNC_LOG_FORMAT: the demo reads the daemons' text lines
            "NNC_RPC_URL": devnet.rpc_url, "NNC_KEY_FILE": str(devnet.key_file(account)),
            "NNC_DATA_DIR": str(data_dir), "NNC_DEPLOYMENT_FILE": str(devnet.deployment_file),
-           "NNC_POLL_INTERVAL": "0.3", "NNC_LOG_FORMAT": "text", **devnet.storage_env()}
+           "NNC_POLL_INTERVAL": "0.3", "NNC_LOG_FORMAT": "text", **devnet.storage_env(), **(settings or {})}
     env.pop("NNC_PRIVATE_KEY", None)
     log_path = data_dir / "logs" / f"{name}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -152,7 +153,7 @@ def run_demo(data_dir: Path, nodes: int = 2, timeout: float = 150.0,
             requester = devnet.client(REQUESTER)
             assert devnet.ipfs is not None
             ipfs = IpfsStore(devnet.ipfs.url)
-            spec = _with_stored_dataset(spec, ipfs, data_dir)
+            spec = with_stored_dataset(spec, ipfs, data_dir)
             echo(f"requester stored the dataset at {spec.dataset.uri}")
             options = PublishOptions(budget=1 * 10**18, replication=nodes, collateral=10 * NNT,
                                      apply_window=60, deadline=600)
@@ -172,7 +173,7 @@ def run_demo(data_dir: Path, nodes: int = 2, timeout: float = 150.0,
             echo("stopped the daemons and the devnet")
 
 
-def _with_stored_dataset(spec: TaskSpec, store: IpfsStore, data_dir: Path) -> TaskSpec:
+def with_stored_dataset(spec: TaskSpec, store: IpfsStore, data_dir: Path) -> TaskSpec:
     """The spec with its dataset stored on IPFS: `uri` names the copy, `digest` pins its arrays."""
     path = export_dataset(spec.dataset, data_dir / "dataset.npz")
     dataset = spec.dataset.model_copy(update={"uri": store.put_file(path), "digest": load_dataset_digest(spec)})

@@ -1,4 +1,5 @@
-"""Resource measurements of this process: the peak resident set during a piece of work (Linux)."""
+"""Resource measurements (Linux): the peak resident set of this process during a piece of work, and
+the resident set of another process."""
 
 from __future__ import annotations
 
@@ -10,11 +11,19 @@ from pathlib import Path
 _STATUS = Path("/proc/self/status")
 
 
-def _status_kb(field: str) -> int:
-    for line in _STATUS.read_text().splitlines():
+def _status_kb(field: str, status: Path = _STATUS) -> int:
+    for line in status.read_text().splitlines():
         if line.startswith(field + ":"):
             return int(line.split()[1])
-    raise RuntimeError(f"{field} not in {_STATUS}")
+    raise RuntimeError(f"{field} not in {status}")
+
+
+def resident_mb(pid: int) -> float:
+    """The resident set of process `pid` in MB (0.0 once it is gone)."""
+    try:
+        return _status_kb("VmRSS", Path(f"/proc/{pid}/status")) / 1024
+    except (OSError, RuntimeError):  # gone, or a zombie (no VmRSS line)
+        return 0.0
 
 
 @dataclass
