@@ -11,7 +11,6 @@ destroyed their entropy; `nnc.zk.trust` refuses production keys with fewer than 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import secrets
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from nnc.errors import CeremonyError
+from nnc.storage.hashing import sha256_file
 from nnc.storage.ipfs import IpfsStore
 from nnc.zk.snarkjs import hashes_after, snarkjs
 
@@ -28,14 +28,6 @@ FORMAT = "nnc-ceremony/1"
 MANIFEST_NAME = "ceremony.json"
 _CONTRIBUTION = re.compile(r"contribution #(\d+) (.*):\s*$")
 _CONTRIBUTION_HASH = re.compile(r"Contribution Hash:")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass

@@ -13,18 +13,14 @@ re-checks the cryptography itself)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 from nnc.errors import UntrustedSetupError
+from nnc.storage.hashing import sha256_file
 
 MIN_CONTRIBUTORS = 2
 MANIFEST_NAME = "ceremony.json"
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def check_production_keys(artifacts_dir: Path, circuits: tuple[str, ...]) -> None:
@@ -51,7 +47,7 @@ def check_production_keys(artifacts_dir: Path, circuits: tuple[str, ...]) -> Non
             raise UntrustedSetupError(f"the ceremony in {path} has no final key for circuit {circuit}")
         for suffix, key in ((".zkey", "zkey_sha256"), (".vkey.json", "vkey_sha256")):
             file = artifacts_dir / f"{circuit}{suffix}"
-            if not file.exists() or _sha256(file) != final[key]:
+            if not file.exists() or sha256_file(file) != final[key]:
                 raise UntrustedSetupError(
                     f"{file} is not the key the ceremony in {path} produced (sha256 {final[key]}): the keys were "
                     "replaced after the ceremony")
