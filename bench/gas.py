@@ -32,7 +32,7 @@ from nnc.chain.deployment import STRATEGY_CONTRACTS
 from nnc.chain.devnet import Anvil
 from nnc.chain.market import Market, PublishRequest
 from nnc.devnet import REQUESTER, Devnet
-from nnc.zk import new_salt, prove_commitment
+from nnc.zk import prove_commitment
 
 APPLICANTS = 8  # at most the smallest size, so every size assigns from the same number of applicants
 REPLICATION = 3
@@ -108,9 +108,10 @@ class Bench:
             snapshot = self.send(node, market.functions.postSnapshot(task_id, 10, head))
             self.gas["postSnapshot"].append(self.gas_of(snapshot))
             # what nodes pay: the devnet proves results, so the plain submitResult reverts ProofRequired
-            proof = prove_commitment(task_id, node, RESULT_DIGEST, new_salt())
+            key = Market(self.devnet.client(0)).statement_key(task_id)
+            proof = prove_commitment(key, node, RESULT_DIGEST)
             self.gas["submitProof"].append(self.gas_of(self.send(node, market.functions.submitProof(
-                task_id, proof.commitment, proof.agreement_tag, proof.proof.calldata()))))
+                task_id, proof.agreement_tag, proof.proof.calldata()))))
         for node in assignees:  # every result committed: each reveals where its model lives
             self.gas["revealResult"].append(self.gas_of(self.send(node, market.functions.revealResult(
                 task_id, "bench://model"))))

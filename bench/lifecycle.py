@@ -84,7 +84,7 @@ def run_task(devnet: Devnet, rec: Recorder, store: LocalStore, workdir: Path, to
             result = train(spec, workdir / f"{tag}-{task_id}-{i}", node=market.client.address)
         with rec.timed(f"{tag}:submit"):
             model_uri = store.put_file(result.model_path)
-            receipt, _ = market.submit_result(task_id, result.result_digest, model_uri)  # a zk proof when on
+            receipt = market.submit_result(task_id, result.result_digest, model_uri)  # a zk proof when on
             rec.tx("submit", receipt)
             model_uris.append(model_uri)
     with rec.timed(f"{tag}:reveal"):  # every result committed: the others reveal where their models live

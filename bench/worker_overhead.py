@@ -40,7 +40,7 @@ from nnc.sandbox import SandboxLimits
 from nnc.storage import LocalStore
 from nnc.task import TaskSpec, load_spec
 from nnc.worker.sandboxed_training import run_training, start_standby
-from nnc.zk import new_salt, prove_commitment
+from nnc.zk import prove_commitment
 
 WORKER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
 
@@ -72,13 +72,13 @@ def main() -> None:
         root = Path(tmp)
         store = LocalStore(root / "store")
         time_steps(spec, 20)  # warm-up: imports, allocator, kernels
-        prove_commitment(1, WORKER, b"\x01" * 32, new_salt())  # starts the long-lived prover
+        prove_commitment(1, WORKER, b"\x01" * 32)  # starts the long-lived prover
 
         def as_worker(trainer: Callable[[Path], object], name: str, round_: int) -> None:
             workdir = root / f"{name}-{round_}"
             result = trainer(workdir)
             store.put_file(result.model_path)  # type: ignore[attr-defined]
-            prove_commitment(round_ + 1, WORKER, result.result_digest, new_salt())  # type: ignore[attr-defined]
+            prove_commitment(round_ + 1, WORKER, result.result_digest)  # type: ignore[attr-defined]
 
         limits = SandboxLimits(memory_mb=4096, seconds=3600)
         for round_ in range(args.rounds):

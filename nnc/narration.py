@@ -15,7 +15,8 @@ from nnc.chain.events import ChainEvent
 from nnc.chain.types import Bond, TaskStatus
 
 # Arguments counted in wei (18 decimals) of ETH or NNT.
-AMOUNTS = frozenset({"budget", "collateral", "slashed", "forfeited", "amount", "paid", "fee", "refund"})
+AMOUNTS = frozenset({"budget", "collateral", "slashed", "forfeited", "amount", "paid", "fee", "refund",
+                     "toChallenger", "toTreasury"})
 
 LINES: Mapping[str, str] = {
     "TaskPublished": "{task} published: budget {budget}, replication {replication}",
@@ -24,8 +25,9 @@ LINES: Mapping[str, str] = {
     "TaskAssigned": "{task} assigned to {nodes}",
     "ResultSubmitted": "{task}: node {node} committed result {agreementKey}",
     "ResultRevealed": "{task}: node {node} revealed its model at {resultURI}",
-    "ResultCommitted": ("{task}: node {node}'s zk proof verified on-chain (commitment {commitment}, "
-                        "agreement tag {agreementTag})"),
+    "ProofPosted": "{task}: node {node} posted its zk proof (verified by anyone; challengeable until the window ends)",
+    "ProofRejected": ("{task}: node {node}'s proof failed when {challenger} challenged it: out of the task, "
+                      "{toChallenger} NNT to the challenger, {toTreasury} NNT to the treasury"),
     "NodeFrozen": ("{task}: node {node} outvoted, {collateral} NNT collateral frozen until {until} "
                    "(open to a challenge; released by anyone after)"),
     "BondChanged": "{task}: node {node}'s frozen collateral released (no challenge in its window)",
@@ -55,7 +57,7 @@ def readable(name: str, value: Any) -> str:
         return f"{value / 10**18:g}"
     if isinstance(value, bytes):
         value = "0x" + value.hex()
-    if isinstance(value, int) and name in ("commitment", "agreementTag"):
+    if isinstance(value, int) and name == "agreementTag":
         value = hex(value)
     if isinstance(value, str) and value.startswith("0x") and len(value) > 42:
         return value[:14] + "…"  # a digest or hash: its head is enough to follow it

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Submit a trained model's result to the task market the way a third-party client would: the
-# zero-knowledge part from `nnc zk prove-result` (Poseidon commitment, agreement tag, Groth16
-# proof), the transactions from Foundry's `cast`. For a task whose results are proven (the
+# zero-knowledge part from `nnc zk prove-result` (Poseidon agreement tag and Groth16 proof, bound
+# to this chain, this market and the sending address), the transactions from Foundry's `cast`. For a task whose results are proven (the
 # default); a task without proofs takes `cast send $MARKET "submitResult(uint256,bytes32)" ID DIGEST`.
 #
 #   RPC_URL=http://127.0.0.1:8545 PRIVATE_KEY=0x... MARKET=0x... \
 #     scripts/submit-result.sh TASK_ID MODEL_DIGEST RESULT_URI
 #
 # MODEL_DIGEST is the model's result digest (`nnc task train` prints it), RESULT_URI where the model
-# file is stored (`nnc data put model.pt`). Writes result-proof-TASK_ID.json (keep its salt: it
-# opens the commitment in a dispute). The reveal goes through once every assignee has committed;
+# file is stored (`nnc data put model.pt`). Writes result-proof-TASK_ID.json. The market posts the
+# proof unverified (optimistic verification): the oracle checks it, and a proof that fails is
+# challenged and costs the node its collateral, so check it first if in doubt. The reveal goes through once every assignee has committed;
 # until then it is refused (InvalidStatus or ResultsNotCommitted), and this script says so: run
 # the reveal line again later.
 set -euo pipefail
@@ -25,13 +26,14 @@ task="$1" digest="$2" uri="$3"
 
 worker="$("$cast" wallet address --private-key "$PRIVATE_KEY")"
 record="result-proof-$task.json"
-"$nnc" zk prove-result "$task" "$digest" --worker "$worker" > "$record"
+chain_id="$("$cast" chain-id --rpc-url "$RPC_URL")"
+"$nnc" zk prove-result "$task" "$digest" --worker "$worker" --chain-id "$chain_id" --market "$MARKET" > "$record"
 read -r -a args < <(python3 -c 'import json, sys; print(" ".join(json.load(open(sys.argv[1]))["cast_args"]))' "$record")
 echo "proof for task $task by $worker written to $record"
 
-"$cast" send --rpc-url "$RPC_URL" --private-key "$PRIVATE_KEY" --gas-limit 600000 "$MARKET" \
-  "submitProof(uint256,uint256,uint256,uint256[8])" "${args[@]}" > /dev/null
-echo "committed: submitProof($task, commitment, agreement tag, proof)"
+"$cast" send --rpc-url "$RPC_URL" --private-key "$PRIVATE_KEY" "$MARKET" \
+  "submitProof(uint256,uint256,uint256[8])" "${args[@]}" > /dev/null
+echo "committed: submitProof($task, agreement tag, proof)"
 
 if "$cast" send --rpc-url "$RPC_URL" --private-key "$PRIVATE_KEY" "$MARKET" \
     "revealResult(uint256,string)" "$task" "$uri" > /dev/null 2>reveal.err; then

@@ -73,6 +73,21 @@ contract MarketConfig is IMarketConfig, AccessControl, Versioned {
     }
 
     /// @inheritdoc IMarketConfig
+    function challengeWindow() external view returns (uint64) {
+        return _params.settlement.challengeWindow;
+    }
+
+    /// @inheritdoc IMarketConfig
+    function minSnapshotInterval() external view returns (uint64) {
+        return _params.settlement.minSnapshotInterval;
+    }
+
+    /// @inheritdoc IMarketConfig
+    function minExecutionWindow() external view returns (uint64) {
+        return _params.minExecutionWindow;
+    }
+
+    /// @inheritdoc IMarketConfig
     function isTokenAllowed(address token) external view returns (bool) {
         return token == address(0) || _tokenAllowed[token];
     }

@@ -10,7 +10,6 @@ import {BoundRoles} from "./access/BoundRoles.sol";
 import {IMarketConfig} from "./interfaces/IMarketConfig.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 import {IReputation} from "./interfaces/IReputation.sol";
-import {IResultProofs} from "./interfaces/IResultProofs.sol";
 import {IRewardsPool} from "./interfaces/IRewardsPool.sol";
 import {IScheduleStrategy} from "./interfaces/IScheduleStrategy.sol";
 import {ITaskMarket} from "./interfaces/ITaskMarket.sol";
@@ -52,6 +51,9 @@ contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard, Versioned {
     uint16 public constant MAX_SCORE = 10_000;
     /// @notice The quality a task counts until an oracle scores it: neutral, not the best.
     uint16 public constant QUALITY_UNSCORED = TaskPublishing.QUALITY_UNSCORED;
+    /// @dev BN254's scalar field: an agreement tag is one of its elements.
+    uint256 private constant _FIELD_MODULUS =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
 
     /// @notice The node registry holding stake, collateral and prices.
     INodeRegistry public immutable registry;
@@ -159,7 +161,7 @@ contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard, Versioned {
             revert ApplicationOpen(taskId, t.applyDeadline);
         }
         uint64 left = t.deadline - uint64(block.timestamp);
-        uint64 need = config.params().minExecutionWindow;
+        uint64 need = config.minExecutionWindow();
         if (left < need) revert ExecutionWindowTooShort(taskId, left, need);
         TaskApplications.assign(
             t, taskId, _applicants[taskId], _assignees[taskId], _participation[taskId], _deps()
@@ -184,7 +186,7 @@ contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard, Versioned {
         if (step <= p.lastSnapshotStep) revert StepNotIncreasing(taskId, msg.sender, p.lastSnapshotStep, step);
         uint64 lastAt = p.lastSnapshotAt;
         if (lastAt != 0) {
-            uint64 next = lastAt + config.params().settlement.minSnapshotInterval;
+            uint64 next = lastAt + config.minSnapshotInterval();
             if (block.timestamp < next) revert SnapshotTooSoon(taskId, msg.sender, next);
         }
         p.lastSnapshotStep = step;
@@ -202,13 +204,23 @@ contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard, Versioned {
 
     /// @inheritdoc ITaskMarket
     /// @dev The agreement tag takes the place of the result digest: settlement counts tags.
-    function submitProof(uint256 taskId, uint256 commitment, uint256 agreementTag, uint256[8] calldata proof)
-        external
-    {
-        address proofs = _task(taskId).resultProofs;
-        if (proofs == address(0)) revert ProofsDisabled();
+    function submitProof(uint256 taskId, uint256 agreementTag, uint256[8] calldata proof) external {
+        if (_task(taskId).resultProofs == address(0)) revert ProofsDisabled();
+        if (agreementTag >= _FIELD_MODULUS) revert TagNotAFieldElement(agreementTag);
         _submit(taskId, bytes32(agreementTag));
-        IResultProofs(proofs).record(taskId, msg.sender, commitment, agreementTag, proof);
+        _participation[taskId][msg.sender].proofHash = bytes28(keccak256(abi.encode(proof)));
+        emit ProofPosted(taskId, msg.sender, proof);
+    }
+
+    /// @inheritdoc ITaskMarket
+    function rejectProof(uint256 taskId, address node, address challenger, uint16 challengerShareBps)
+        external
+        nonReentrant
+        returns (uint256 slashed)
+    {
+        slashed = TaskExits.rejectProof(
+            _tasks[taskId], taskId, node, challenger, challengerShareBps, _participation[taskId], claimable, _deps()
+        );
     }
 
     /// @inheritdoc ITaskMarket
@@ -472,15 +484,8 @@ contract TaskMarket is ITaskMarket, BoundRoles, ReentrancyGuard, Versioned {
         p.resultDigest = resultDigest;
         ++t.submissions;
         emit ResultSubmitted(taskId, msg.sender, resultDigest);
-        if (t.submissions == t.active) TaskState.allSubmitted(t, taskId, config.params().settlement.challengeWindow);
+        if (t.submissions == t.active) TaskState.allSubmitted(t, taskId, config.challengeWindow());
     }
-
-
-
-
-
-
-
 
     function _deps() private view returns (TaskState.Deps memory) {
         return TaskState.Deps(registry, reputation, rewardsPool, config);

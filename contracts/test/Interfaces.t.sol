@@ -28,7 +28,7 @@ import {RoundBook} from "../src/parallel/RoundBook.sol";
 contract InterfacesTest is DisputeFixture {
     function test_supportsInterface_ownInterfaceVersionedAndErc165() public {
         ResultCommitmentVerifier verifier = new ResultCommitmentVerifier();
-        ResultProofs proofs = new ResultProofs(IResultCommitmentVerifier(address(verifier)), address(market));
+        ResultProofs proofs = new ResultProofs(IResultCommitmentVerifier(address(verifier)), address(market), 0.01 ether, 1000, 1_000_000);
         _check(address(market), type(ITaskMarket).interfaceId);
         _check(address(config), type(IMarketConfig).interfaceId);
         _check(address(registry), type(INodeRegistry).interfaceId);

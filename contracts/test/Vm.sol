@@ -14,6 +14,7 @@ interface Vm {
     // environment
     function warp(uint256 timestamp) external;
     function roll(uint256 blockNumber) external;
+    function chainId(uint256 newChainId) external;
     function deal(address account, uint256 balance) external;
     function prevrandao(uint256 newPrevrandao) external;
     function setBlockhash(uint256 blockNumber, bytes32 blockHash) external;

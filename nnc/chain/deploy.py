@@ -78,7 +78,8 @@ def deploy_protocol(client: ChainClient, params: ProtocolParams = DEVNET) -> Dep
     zk_addresses: dict[str, str] = {}
     if params.result_proofs:
         verifier = client.deploy("ResultCommitmentVerifier")
-        proofs = client.deploy("ResultProofs", verifier.address, market.address)
+        proofs = client.deploy("ResultProofs", verifier.address, market.address, params.proof_challenge_bond,
+                               params.proof_challenger_share_bps, params.proof_verify_gas)
         client.transact(config.functions.setResultProofs(proofs.address), context="result proofs")
         zk_addresses = {"ResultCommitmentVerifier": verifier.address, "ResultProofs": proofs.address}
     if params.rewards_pool_funding:

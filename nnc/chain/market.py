@@ -26,17 +26,12 @@ from nnc.chain.types import (
     TaskView,
 )
 from nnc.errors import ChainError, ContractRevertError
-from nnc.zk import CommitmentProof, new_salt, prove_commitment
+from nnc.zk import CommitmentProof, prove_commitment, task_key
 
 log = logging.getLogger(__name__)
 
 # Task statuses in which committed results can be revealed (`revealResult`).
 REVEAL_STATUSES = frozenset({TaskStatus.SUBMITTED, TaskStatus.VERIFYING, TaskStatus.DISPUTED})
-
-# Gas for submitProof, set explicitly: the generated verifier returns false instead of reverting
-# when the pairing precompile runs out of gas, so an estimate can come out too low.
-SUBMIT_PROOF_GAS = 600_000
-
 
 @dataclass(frozen=True)
 class PublishRequest:
@@ -61,6 +56,7 @@ class Market:
         self.client = client
         self.contract = client.market
         self._config: Contract | None = None
+        self._chain_id: int | None = None
 
     @property
     def config(self) -> Contract:
@@ -114,9 +110,10 @@ class Market:
                                     context=f"submit task {task_id}")
 
     def submit_proof(self, task_id: int, proof: CommitmentProof) -> TxReceipt:
-        fn = self.contract.functions.submitProof(task_id, proof.commitment, proof.agreement_tag,
-                                                 proof.proof.calldata())
-        return self.client.transact(fn, gas=SUBMIT_PROOF_GAS, context=f"submit proof for task {task_id}")
+        """Posts the agreement tag and its proof (`submitProof`): stored and published, verified
+        on-chain only if someone challenges it (`nnc.chain.result_proofs`)."""
+        fn = self.contract.functions.submitProof(task_id, proof.agreement_tag, proof.proof.calldata())
+        return self.client.transact(fn, context=f"submit proof for task {task_id}")
 
     def reveal(self, task_id: int, result_uri: str) -> TxReceipt:
         """Publishes where this node's model lives (`revealResult`): possible once every active
@@ -138,23 +135,22 @@ class Market:
             return None
         return self.reveal(task_id, result_uri)
 
-    def submit_result(self, task_id: int, result_digest: bytes, result_uri: str, salt: int | None = None,
-                      on_stage: Callable[[str], None] | None = None) -> tuple[TxReceipt, int | None]:
-        """Submits a result the way the market takes it: a zero-knowledge proof of the commitment
-        when the task's results are proven (returns the salt, needed to open the commitment later),
-        the plain digest otherwise (returns None). The market takes commitments first and URIs
-        once every replica committed: when this result was the last one in, `result_uri` is
-        revealed at once; otherwise the caller reveals it later (`reveal_if_due`). `on_stage`
-        hears "proving", "sending" and "revealing"."""
-        if not self.proofs_enabled(task_id):
+    def submit_result(self, task_id: int, result_digest: bytes, result_uri: str,
+                      on_stage: Callable[[str], None] | None = None) -> TxReceipt:
+        """Submits a result the way the market takes it: a zero-knowledge proof of the agreement
+        tag when the task's results are proven, the plain digest otherwise. The market takes
+        commitments first and URIs once every replica committed: when this result was the last
+        one in, `result_uri` is revealed at once; otherwise the caller reveals it later
+        (`reveal_if_due`). `on_stage` hears "proving", "sending" and "revealing"."""
+        key = self.agreement_key(task_id)
+        if key is None:
             if on_stage is not None:
                 on_stage("sending")
-            receipt, salt_used = self.submit(task_id, result_digest), None
+            receipt = self.submit(task_id, result_digest)
         else:
-            salt_used = new_salt() if salt is None else salt
             if on_stage is not None:
                 on_stage("proving")
-            proof = prove_commitment(task_id, self.client.address, result_digest, salt_used)
+            proof = prove_commitment(key, self.client.address, result_digest)
             if on_stage is not None:
                 on_stage("sending")
             receipt = self.submit_proof(task_id, proof)
@@ -164,7 +160,7 @@ class Market:
             self.reveal_if_due(task_id, result_uri)
         except ContractRevertError as exc:  # the commitment stands: the reveal is retried later
             log.warning("task %d: result committed, reveal not possible now: %s", task_id, exc)
-        return receipt, salt_used
+        return receipt
 
     def settle(self, task_id: int) -> TxReceipt:
         return self.client.transact(self.contract.functions.settle(task_id), context=f"settle task {task_id}")
@@ -221,6 +217,33 @@ class Market:
         """Whether task `task_id`'s results must be submitted as zero-knowledge proofs
         (`submitProof`): the proof mode is fixed per task when it is published."""
         return self.task(task_id).proofs_enabled
+
+    def statement_key(self, task_id: int) -> int:
+        """The statement key of `task_id` on this chain and market (`ResultProofs.taskKey`): the
+        first public input of its result proofs and of its agreement tags."""
+        if self._chain_id is None:
+            self._chain_id = int(self.client.w3.eth.chain_id)
+        return task_key(self._chain_id, self.contract.address, task_id)
+
+    def agreement_key(self, task_id: int) -> int | None:
+        """What the agreement tags of `task_id` are keyed by (`nnc.zk.agreement_tag`), or None
+        when the task takes plain digests."""
+        return self.statement_key(task_id) if self.proofs_enabled(task_id) else None
+
+    def proof_of(self, task_id: int, node: str) -> tuple[int, bytes] | None:
+        """`node`'s agreement tag and stored proof hash while its posted proof may still be
+        challenged (`ResultProofs.challenge`): it posted one, is still in the task, and the task
+        is Assigned or Running, or Submitted before its challenge window closes. None otherwise."""
+        p = self.participation(task_id, node)
+        if not p.submitted or p.bond != Bond.LOCKED or not any(p.proof_hash):
+            return None
+        task = self.task(task_id)
+        if task.status == TaskStatus.SUBMITTED:
+            if self.client.block_timestamp() >= task.challenge_ends_at:
+                return None
+        elif task.status not in (TaskStatus.ASSIGNED, TaskStatus.RUNNING):
+            return None
+        return int.from_bytes(p.result_digest, "big"), p.proof_hash
 
     def result_proofs(self, task_id: int | None = None) -> str:
         """Address of the ResultProofs contract of task `task_id`, or (None) the one new tasks

@@ -46,6 +46,13 @@ class ProtocolParams:
     treasury: str | None = None  # default: the deployer
     oracles: tuple[str, ...] = ()  # addresses granted ORACLE_ROLE
     result_proofs: bool = True  # results submitted as zero-knowledge commitments (submitProof)
+    # optimistic verification of posted proofs (ResultProofs): the native-coin bond of a challenge
+    # (lost to the node when its proof holds), the challenger's share of a rejected node's
+    # collateral (the rest goes to the treasury: a node's friend who challenges it recovers only
+    # this share), and the gas the on-chain check gets (over 4 x its EIP-1108 cost)
+    proof_challenge_bond: int = 10**16
+    proof_challenger_share_bps: int = 1000
+    proof_verify_gas: int = 1_000_000
     model_max_field_length: int = 512  # bytes: the longest URI or name a ModelRegistry listing may carry
     # ModelRatings: the least NNT-wei an address that is no verified user of a model stakes on
     # its rating, and the seconds that stake stays locked after the rating's last change

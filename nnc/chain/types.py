@@ -140,11 +140,12 @@ class ParticipationView:
     bond: Bond
     dropped: bool
     revealed: bool  # its result URI is published (only once every active result was committed)
+    proof_hash: bytes  # a task with result proofs: the first 28 bytes of keccak256(abi.encode(proof))
 
     @classmethod
     def from_tuple(cls, p: Any) -> ParticipationView:
         return cls(bool(p[0]), bool(p[1]), bool(p[2]), int(p[3]), int(p[4]), int(p[5]), int(p[6]), bytes(p[7]),
-                   bytes(p[8]), Bond(p[9]), bool(p[10]), bool(p[11]))
+                   bytes(p[8]), Bond(p[9]), bool(p[10]), bool(p[11]), bytes(p[12]))
 
 
 @dataclass(frozen=True)

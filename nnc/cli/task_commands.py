@@ -328,10 +328,8 @@ def submit_cmd(ctx: click.Context, task_id: int, workdir: Path) -> None:
     with bytes_bar(ctx, f"uploading {model_path.name}", model_path.stat().st_size) as on_bytes:
         uri = store.put_file(model_path, on_bytes)
     with stages_bar(ctx, "submitting", ["proving", "sending", "revealing"]) as on_stage:
-        _, salt = market.submit_result(task_id, digest, uri, on_stage=on_stage)
+        market.submit_result(task_id, digest, uri, on_stage=on_stage)
     click.echo(f"task {task_id}: submitted 0x{digest.hex()} ({uri})")
-    if salt is not None:
-        click.echo(f"  commitment salt {salt} (keep it: it opens the commitment in a dispute)")
     if market.participation(task_id, market.client.address).revealed:
         click.echo("  model URI revealed (every result is in)")
     else:

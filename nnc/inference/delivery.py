@@ -30,7 +30,7 @@ def fetch_outputs(market: Market, store: Store, task_id: int, dest: Path, key_fi
     revealed = market.revealed_results(task_id)
     if not revealed:
         raise VerificationError(f"task {task_id}: no node has revealed its outputs yet")
-    tag_of_task = task_id if market.proofs_enabled(task_id) else None
+    tag_of_task = market.agreement_key(task_id)
     problems = []
     with tempfile.TemporaryDirectory(prefix="nnc-outputs-") as tmp:
         for i, (node, uri) in enumerate(revealed):

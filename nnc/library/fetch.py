@@ -94,7 +94,7 @@ def fetch_library_model(client: ChainClient, store: Store, model_id: int, cache_
         raise LibraryModelError(f"model {model_id} is sealed: its file is encrypted to its owners' keys (give the "
                                 "X25519 private key of one of them to open it)")
     spec = model_spec(client, store, m)
-    tag_of_task = m.task_id if m.task_id and Market(client).task(m.task_id).proofs_enabled else None
+    tag_of_task = Market(client).agreement_key(m.task_id) if m.task_id else None
     cached = cache_dir / "library" / f"{m.model_digest.hex()}.pt"
 
     def checked(uri: str, data: bytes) -> dict[str, torch.Tensor]:

@@ -46,7 +46,7 @@ from nnc.metrics import DaemonMetrics
 from nnc.oracle.audit import audit_record
 from nnc.oracle.index import EventIndex
 from nnc.oracle.library import Librarian
-from nnc.oracle.proofs import ProofChecker
+from nnc.oracle.proofs import ProofAuditor
 from nnc.oracle.quality import evaluate_result
 from nnc.settings import Settings
 from nnc.storage import Store
@@ -88,7 +88,7 @@ class Oracle:
         self.arbitration = Arbitration(client)
         self.draw = StakeWeightedDraw(client)
         self.index = index
-        self.proofs = ProofChecker(client, self.market)
+        self.proofs = ProofAuditor(client, self.market, index)
         self.metrics = DaemonMetrics("oracle")
         self.metrics.watch(client)
         self.follower = ChainFollower(
@@ -127,9 +127,10 @@ class Oracle:
         done: list[tuple[int, str]] = []
         for row in self.index.tasks():
             status = TaskStatus[row["status"]]
-            if status.is_final:
-                continue
             task_id = int(row["task_id"])
+            if status.is_final:
+                self.proofs.forget(task_id)
+                continue
             with self.context(task_id):
                 done.extend((task_id, action) for action in self._poke_task(row, status, now))
         done.extend(self.release_frozen(now))
@@ -164,8 +165,12 @@ class Oracle:
         """The due transitions of one open task, sent; returns the actions sent."""
         task_id = int(row["task_id"])
         done: list[str] = []
-        if status == TaskStatus.SUBMITTED and not self.proofs.task_valid(task_id):
-            return done  # a proof the chain accepted fails in Python: no gas spent on the task
+        if status in (TaskStatus.ASSIGNED, TaskStatus.RUNNING, TaskStatus.SUBMITTED):
+            done.extend(self.proofs.audit(task_id))
+            if done or task_id in self.proofs.suspect:
+                # a node was taken out of the task (act after the next sync), or a proof failing in
+                # Python stands on-chain: no gas spent on the task
+                return done
         scorable = row["quality"] is None and task_id not in self.unscored and self.store is not None
         if status == TaskStatus.SUBMITTED and scorable:
             if self._report_quality(row):
@@ -307,7 +312,7 @@ class Oracle:
             return False  # no node of the majority revealed where its model lives yet: next round
         assert self.store is not None
         try:
-            tag_of_task = task_id if self.market.proofs_enabled(task_id) else None
+            tag_of_task = self.market.agreement_key(task_id)
             quality = evaluate_result(self.client, self.store, row["spec_uri"], bytes.fromhex(row["spec_digest"][2:]),
                                       model_uri, bytes.fromhex(digest[2:]), tag_of_task)
             score = quality.score

@@ -1,63 +1,91 @@
-"""The oracle's own check of the result proofs of a task, in Python (py-ecc), before it spends
-gas on that task (quality report, settlement).
+"""The oracle's audit of posted result proofs: optimistic verification's watcher.
 
-The contract has verified every proof already; this second check costs no gas and catches a
-misconfigured or compromised verifier before money moves. Proofs are read back from the
-`submitProof` transactions named by the `ResultCommitted` events.
+The market verifies nothing when a node posts its proof (`submitProof` stores the agreement tag
+and a hash of the proof and emits `ProofPosted`). The oracle verifies every posted proof of an
+open task in Python (py-ecc, no gas) as soon as it is indexed and, when one fails, challenges it
+on-chain (`ResultProofs.challenge`, with the bond): the contract then verifies it, takes the node
+out of the task and slashes it. A proof that verifies is left alone. Verdicts are kept per
+(task, node) while the task is open; after a restart they are recomputed from the index.
 """
 
 from __future__ import annotations
 
 import logging
-
-from web3 import Web3
+from collections.abc import Sequence
 
 from nnc.chain.client import ChainClient
 from nnc.chain.market import Market
+from nnc.chain.result_proofs import ResultProofs
+from nnc.errors import ContractRevertError
+from nnc.oracle.index import EventIndex
 from nnc.zk import Proof, verify
 
 log = logging.getLogger(__name__)
 
 
-class ProofChecker:
-    """Verifies each (task, node) proof once and remembers the verdict."""
+class ProofAuditor:
+    """Verifies each posted (task, node) proof once, challenging the ones that fail."""
 
-    def __init__(self, client: ChainClient, market: Market) -> None:
+    def __init__(self, client: ChainClient, market: Market, index: EventIndex) -> None:
         self.client = client
         self.market = market
-        self.verdicts: dict[tuple[int, str], bool] = {}
+        self.index = index
+        self.verdicts: dict[int, dict[str, bool]] = {}  # task -> node (lower case) -> valid
+        # tasks with a proof that fails in Python yet stands on-chain (its challenge failed or
+        # could not be sent): a misconfigured or compromised verifier; no gas is spent on them
+        self.suspect: set[int] = set()
 
-    def task_valid(self, task_id: int) -> bool:
-        """False if any proof submitted for the task fails the Python verification."""
-        address = self.market.result_proofs(task_id)
-        if int(address, 16) == 0:
+    def audit(self, task_id: int) -> list[str]:
+        """Checks the task's posted proofs not checked yet; returns "challenge_proof" for each
+        failing proof it challenged."""
+        done: list[str] = []
+        verdicts = self.verdicts.setdefault(task_id, {})
+        for event in self.index.events(task_id):
+            if event["contract"] != "TaskMarket" or event["name"] != "ProofPosted":
+                continue
+            node = str(event["args"]["node"])
+            key = node.lower()
+            if key in verdicts:
+                continue
+            posted = self.market.proof_of(task_id, node)
+            if posted is None:  # out of the task already, or its window closed: nothing to check
+                verdicts[key] = True
+                continue
+            words = [int(w) for w in event["args"]["proof"]]
+            verdicts[key] = self._valid(task_id, node, posted[0], words)
+            if not verdicts[key]:
+                fraud = self._challenge(task_id, node, words)
+                if fraud is not None:
+                    done.append("challenge_proof")
+                if not fraud:
+                    self.suspect.add(task_id)
+        return done
+
+    def forget(self, task_id: int) -> None:
+        """Drops the verdicts of a task that is final (they can no longer matter)."""
+        self.verdicts.pop(task_id, None)
+        self.suspect.discard(task_id)
+
+    def _valid(self, task_id: int, node: str, agreement_tag: int, words: Sequence[int]) -> bool:
+        signals = (self.market.statement_key(task_id), int(node, 16), agreement_tag)
+        if verify(Proof.from_calldata(list(words), signals)):
+            log.info("task %d: posted proof of %s verified in Python", task_id, node[:10])
             return True
-        contract = self.client.at("ResultProofs", address)
-        start = self.client.deployment.start_block if self.client.deployment else 0
-        logs = contract.events.ResultCommitted().get_logs(from_block=start, argument_filters={"taskId": task_id})
-        ok = True
-        for entry in logs:
-            node = str(entry["args"]["node"])
-            key = (task_id, node.lower())
-            if key not in self.verdicts:
-                self.verdicts[key] = self._check(task_id, node, entry["transactionHash"])
-            ok = ok and self.verdicts[key]
-        return ok
+        log.error("task %d: posted proof of %s FAILS verification: challenging it", task_id, node)
+        return False
 
-    def _check(self, task_id: int, node: str, tx_hash: bytes) -> bool:
-        tx = self.client.w3.eth.get_transaction(Web3.to_hex(tx_hash))
+    def _challenge(self, task_id: int, node: str, words: Sequence[int]) -> bool | None:
+        """Challenges the proof on-chain: whether it failed there (None: not sent)."""
+        proofs = ResultProofs(self.client, self.market.result_proofs(task_id))
         try:
-            fn, args = self.market.contract.decode_function_input(tx["input"])
-        except ValueError:
-            log.warning("task %d: proof of %s was not sent to the market directly; trusting the chain", task_id, node)
-            return True
-        if fn.fn_name != "submitProof":
-            return True
-        proof = Proof.from_calldata(list(args["proof"]), (task_id, int(node, 16), int(args["commitment"]),
-                                                          int(args["agreementTag"])))
-        valid = verify(proof)
-        if valid:
-            log.info("task %d: proof of %s verified in Python", task_id, node[:10])
-        else:
-            log.error("task %d: proof of %s accepted on-chain FAILS the Python verification", task_id, node)
-        return valid
+            outcome = proofs.challenge(task_id, node, words)
+        except ContractRevertError as exc:
+            log.error("task %d: challenge of %s's failing proof not possible: %s", task_id, node, exc)
+            return None
+        if outcome.fraud:
+            log.warning("task %d: %s's proof failed on-chain: the node is out of the task and slashed",
+                        task_id, node)
+        else:  # the Python and on-chain verifiers disagree: a misconfigured key or verifier
+            log.error("task %d: %s's proof failed in Python but holds on-chain: bond lost; check the "
+                      "verifying key against the task's ResultProofs", task_id, node)
+        return outcome.fraud

@@ -66,7 +66,7 @@ def gather_evidence(client: ChainClient, store: Store, task_id: int, trainer: st
         latest = market.latest_snapshot(task_id, trainer)
         snapshot = (latest.step, latest.chain_head)
     return Evidence(spec, workdir, model_path, market.result_of(task_id, trainer), snapshot,
-                    trainer, task_id if market.proofs_enabled(task_id) else None, fetch_dataset(spec, store, dest),
+                    trainer, market.agreement_key(task_id), fetch_dataset(spec, store, dest),
                     fetch_task_files(spec, client, store, cache or dest))
 
 

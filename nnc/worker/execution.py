@@ -129,7 +129,7 @@ class Execution:
             # kept before sending: a restart after the commitment still knows what to reveal
             n.state.set(task_id, Phase.ASSIGNED, spec_uri=record.spec_uri,
                         result_digest="0x" + result_digest.hex(), result_uri=result_uri)
-            _, salt = n.market.submit_result(task_id, result_digest, result_uri)
+            n.market.submit_result(task_id, result_digest, result_uri)
         except TaskClosedError as exc:  # nothing to give up: the chain closed the task
             log.warning("%s", exc)
             n.state.set(task_id, Phase.FAILED, str(exc), spec_uri=record.spec_uri)
@@ -142,7 +142,6 @@ class Execution:
             return
         n.state.set(task_id, Phase.SUBMITTED, spec_uri=record.spec_uri,
                     result_digest="0x" + result_digest.hex(), result_uri=result_uri,
-                    salt="" if salt is None else str(salt),
                     revealed=n.market.participation(task_id, n.address).revealed)
         log.info("task %d: %s submitted digest 0x%s… (%s)", task_id, n.tag, result_digest.hex()[:12], summary)
 

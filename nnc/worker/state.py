@@ -61,7 +61,6 @@ class TaskRecord:
     spec_uri: str = ""
     result_digest: str = ""
     result_uri: str = ""
-    salt: str = ""  # of the result commitment (decimal), to open it in a dispute
     revealed: bool = False  # the result URI is published on-chain (revealResult)
     rounds: list[int] = field(default_factory=list)  # a parallel task's rounds this node committed (1-based)
 
@@ -119,7 +118,7 @@ class WorkerState:
         tasks = {int(k): TaskRecord(phase=Phase(v["phase"]), reason=v.get("reason", ""),
                                     spec_uri=v.get("spec_uri", ""),
                                     result_digest=v.get("result_digest", ""),
-                                    result_uri=v.get("result_uri", ""), salt=v.get("salt", ""),
+                                    result_uri=v.get("result_uri", ""),
                                     revealed=bool(v.get("revealed", False)),
                                     rounds=[int(r) for r in v.get("rounds", [])])
                  for k, v in data.get("tasks", {}).items()}

@@ -5,7 +5,7 @@ process; `verify` checks a proof in Python (py-ecc); `poseidon` is the circuits'
 """
 
 from nnc.zk.acceptance import AcceptanceProof, labels_commitment, predictions_commitment, prove_acceptance
-from nnc.zk.commitment import CommitmentProof, agreement_tag, commitment, digest_limbs, new_salt, prove_commitment
+from nnc.zk.commitment import CommitmentProof, agreement_tag, digest_limbs, prove_commitment, task_key
 from nnc.zk.poseidon import FIELD_MODULUS, poseidon
 from nnc.zk.proof import Proof
 from nnc.zk.prover import Prover, shared_prover
@@ -13,6 +13,6 @@ from nnc.zk.verify import VerifyingKey, verify, verifying_key
 
 __all__ = [
     "FIELD_MODULUS", "AcceptanceProof", "CommitmentProof", "Proof", "Prover", "VerifyingKey", "agreement_tag",
-    "commitment", "digest_limbs", "labels_commitment", "new_salt", "poseidon", "predictions_commitment",
-    "prove_acceptance", "prove_commitment", "shared_prover", "verify", "verifying_key",
+    "digest_limbs", "labels_commitment", "poseidon", "predictions_commitment", "prove_acceptance",
+    "prove_commitment", "shared_prover", "task_key", "verify", "verifying_key",
 ]

@@ -1,15 +1,18 @@
-"""The result commitment of a node (circuit `ResultCommitment`): inputs, tag and proof.
+"""The result commitment of a node (circuit `ResultCommitment`): statement key, tag and proof.
 
-    commitment   = Poseidon(taskId, worker, digestHi, digestLo, salt)
-    agreementTag = Poseidon(taskId, digestHi, digestLo)
+    taskKey      = keccak256(abi.encode(chainId, market, taskId)) mod p
+    agreementTag = Poseidon(taskKey, digestHi, digestLo)
 
-where digestHi/digestLo are the high and low 128 bits of the 256-bit result digest.
+where digestHi/digestLo are the high and low 128 bits of the 256-bit result digest. The proof's
+public inputs are (taskKey, worker, agreementTag): it holds for one chain, one market, one task
+and one submitting address only (`ResultProofs.taskKey` computes the same key on-chain).
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
+
+from eth_hash.auto import keccak
 
 from nnc.errors import ProverError, ZkInputError
 from nnc.zk.poseidon import FIELD_MODULUS, poseidon
@@ -19,15 +22,15 @@ from nnc.zk.prover import Prover, shared_prover
 CIRCUIT = "ResultCommitment"
 LIMB = 1 << 128
 ADDRESS_LIMIT = 1 << 160
+UINT256_LIMIT = 1 << 256
 
 
 @dataclass(frozen=True)
 class CommitmentProof:
     """A proof of a result commitment, with the public values the contract is given."""
 
-    task_id: int
+    task_key: int
     worker: int
-    commitment: int
     agreement_tag: int
     proof: Proof
 
@@ -39,14 +42,26 @@ def field_element(name: str, value: int) -> int:
     return value
 
 
-def _worker(worker: str | int) -> int:
+def _address(name: str, address: str | int) -> int:
+    if isinstance(address, str) and len(address.removeprefix("0x")) != 40:
+        raise ZkInputError(name, address, "a 20-byte address")
     try:
-        value = int(worker, 16) if isinstance(worker, str) else int(worker)
+        value = int(address, 16) if isinstance(address, str) else int(address)
     except ValueError as exc:
-        raise ZkInputError("worker", worker, "a 20-byte address") from exc
+        raise ZkInputError(name, address, "a 20-byte address") from exc
     if not 0 <= value < ADDRESS_LIMIT:
-        raise ZkInputError("worker", worker, "a 20-byte address")
+        raise ZkInputError(name, address, "a 20-byte address")
     return value
+
+
+def task_key(chain_id: int, market: str | int, task_id: int) -> int:
+    """The statement key of task `task_id` of `market` on chain `chain_id` (domain separation):
+    keccak256(abi.encode(uint256 chainId, address market, uint256 taskId)) mod p."""
+    for name, value in (("chainId", chain_id), ("taskId", task_id)):
+        if not isinstance(value, int) or not 0 <= value < UINT256_LIMIT:
+            raise ZkInputError(name, value, "an unsigned 256-bit integer")
+    encoded = b"".join(v.to_bytes(32, "big") for v in (chain_id, _address("market", market), task_id))
+    return int.from_bytes(keccak(encoded), "big") % FIELD_MODULUS
 
 
 def digest_limbs(result_digest: bytes) -> tuple[int, int]:
@@ -57,36 +72,26 @@ def digest_limbs(result_digest: bytes) -> tuple[int, int]:
     return value // LIMB, value % LIMB
 
 
-def agreement_tag(task_id: int, result_digest: bytes) -> int:
+def agreement_tag(key: int, result_digest: bytes) -> int:
+    """The tag replicas of the task with statement key `key` agree on (`task_key`)."""
     hi, lo = digest_limbs(result_digest)
-    return poseidon([field_element("taskId", task_id), hi, lo])
+    return poseidon([field_element("taskKey", key), hi, lo])
 
 
-def commitment(task_id: int, worker: str | int, result_digest: bytes, salt: int) -> int:
-    hi, lo = digest_limbs(result_digest)
-    return poseidon([field_element("taskId", task_id), _worker(worker), hi, lo, field_element("salt", salt)])
-
-
-def new_salt() -> int:
-    """A uniformly random field element."""
-    return secrets.randbelow(FIELD_MODULUS)
-
-
-def prove_commitment(task_id: int, worker: str | int, result_digest: bytes, salt: int,
-                     prover: Prover | None = None, agreement_tag_override: int | None = None) -> CommitmentProof:
-    """Proves knowledge of the digest and salt behind this worker's commitment and agreement tag.
+def prove_commitment(key: int, worker: str | int, result_digest: bytes, prover: Prover | None = None,
+                     agreement_tag_override: int | None = None) -> CommitmentProof:
+    """Proves knowledge of the digest behind this worker's agreement tag for statement key `key`.
 
     `agreement_tag_override` replaces the tag the digest implies (only to show that the circuit
     then refuses: a tag copied from another node cannot be proven without its digest).
     """
     hi, lo = digest_limbs(result_digest)
-    w = _worker(worker)
-    c = commitment(task_id, w, result_digest, salt)
-    tag = agreement_tag(task_id, result_digest) if agreement_tag_override is None else agreement_tag_override
+    w = _address("worker", worker)
+    field_element("taskKey", key)
+    tag = agreement_tag(key, result_digest) if agreement_tag_override is None else agreement_tag_override
     field_element("agreementTag", tag)
-    inputs = {"taskId": task_id, "worker": w, "commitment": c, "agreementTag": tag,
-              "digestHi": hi, "digestLo": lo, "salt": salt}
+    inputs = {"taskKey": key, "worker": w, "agreementTag": tag, "digestHi": hi, "digestLo": lo}
     proof = (prover or shared_prover()).prove(CIRCUIT, {k: str(v) for k, v in inputs.items()})
-    if proof.public_signals != (task_id, w, c, tag):
+    if proof.public_signals != (key, w, tag):
         raise ProverError(f"{CIRCUIT}: public signals {proof.public_signals} differ from the inputs")
-    return CommitmentProof(task_id=task_id, worker=w, commitment=c, agreement_tag=tag, proof=proof)
+    return CommitmentProof(task_key=key, worker=w, agreement_tag=tag, proof=proof)

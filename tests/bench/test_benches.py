@@ -63,6 +63,7 @@ KEYS: dict[str, set[str]] = {
         "prove_s_cold", "prove_s_warm", "prove_s_warm_max", "verify_py_s", "acceptance_prove_s_warm",
         "acceptance_prove_s",
         "submit_gas_per_replica", "calldata_bytes", "calldata_gas", "single_proof_floor", "submit_gas_ratio",
+        "challenge_gas",
     },
 }
 

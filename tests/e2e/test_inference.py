@@ -95,7 +95,7 @@ def test_a_replicated_inference_task_settles_and_delivers_the_models_outputs(
     assert np.allclose(np.concatenate(shards), forward(*files), atol=1e-5)
     digest = outputs_digest(spec, [shard_digest(s, spec.inference.decimals) for s in shards])
     if market.proofs_enabled(task_id):  # the chain holds the agreement tag the nodes proved
-        digest = agreement_tag(task_id, digest).to_bytes(32, "big")
+        digest = agreement_tag(market.statement_key(task_id), digest).to_bytes(32, "big")
     assert digest == task.result_digest
 
 

@@ -49,7 +49,7 @@ def test_publish_assign_train_snapshot_submit_settle_pays_by_the_formula(chain: 
     results = {w.node: w.state.tasks[task_id].result_digest for w in net.workers}
     assert len(set(results.values())) == 1, "deterministic training must give identical digests"
     digest = bytes.fromhex(next(iter(results.values()))[2:])  # on-chain: the agreement tag of the digest
-    assert task.result_digest == agreement_tag(task_id, digest).to_bytes(32, "big")
+    assert task.result_digest == agreement_tag(market.statement_key(task_id), digest).to_bytes(32, "big")
 
     # Real-time snapshots: every node posted its own checkpoint chain (from its own genesis, so the
     # replicas' heads differ while their digests agree), and the task went through Running.

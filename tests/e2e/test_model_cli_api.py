@@ -107,7 +107,7 @@ def test_the_requester_registers_lists_shows_and_gets_its_tasks_model(library: L
     state = torch.load(saved, map_location="cpu", weights_only=True)
     digest = model_digest(state, load_spec(TINY_SPEC).determinism.digest_decimals)
     if task.proofs_enabled:  # the task's result digest is the agreement tag the nodes proved
-        digest = agreement_tag(task_id, digest).to_bytes(32, "big")
+        digest = agreement_tag(library.net.market().statement_key(task_id), digest).to_bytes(32, "big")
     assert digest == task.result_digest
 
     unknown = nnc(library, "model", "show", "99")

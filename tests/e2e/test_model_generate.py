@@ -112,7 +112,7 @@ def test_a_sampled_generation_task_settles_with_replicas_agreeing_on_the_drawn_t
     assert spec.inference is not None
     digest = local.result_digest  # the sandboxed workers drew what this process draws
     if market.proofs_enabled(task_id):
-        digest = agreement_tag(task_id, digest).to_bytes(32, "big")
+        digest = agreement_tag(market.statement_key(task_id), digest).to_bytes(32, "big")
     assert digest == task.result_digest
     tokens = np.concatenate(read_outputs(local.outputs_path, spec.inference))
     module = load_model(parse_spec(LM), state)

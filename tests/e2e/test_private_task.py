@@ -73,5 +73,6 @@ def test_private_task_is_readable_by_its_requester_and_nodes_only(chain: Devnet,
         model = decrypt_file(fetched, tmp_path / "model.pt", reader)
         state = torch.load(io.BytesIO(model.read_bytes()), map_location="cpu", weights_only=True)
         # the chain holds the agreement tag of the digest (zk proofs), not the digest itself
-        assert agreement_tag(task_id, model_digest(state, spec.determinism.digest_decimals)) == int.from_bytes(digest)
+        key = net.market().statement_key(task_id)
+        assert agreement_tag(key, model_digest(state, spec.determinism.digest_decimals)) == int.from_bytes(digest)
     assert net.oracle.index.task(task_id)["quality"] == 8100  # the requester's score, the oracle being no recipient

@@ -88,6 +88,7 @@ def test_killed_worker_and_oracle_resume_and_the_task_settles_once(chain: Devnet
     assert snapshot.step > 0
     assert {c.step: c.chain_head for c in reference.checkpoints}[snapshot.step] == snapshot.chain_head.hex()
     results = {market.result_of(task_id, chain.address(i)) for i in (first, second)}
-    assert results == {agreement_tag(task_id, reference.result_digest).to_bytes(32, "big")}  # zk agreement tags
+    tag = agreement_tag(market.statement_key(task_id), reference.result_digest)  # zk agreement tags
+    assert results == {tag.to_bytes(32, "big")}
     settled = market.contract.events.TaskSettled().get_logs(from_block=0, argument_filters={"taskId": task_id})
     assert len(settled) == 1

@@ -54,7 +54,7 @@ def test_artifacts_are_present_and_small(circuit: str) -> None:
         path = ZK_ARTIFACTS / f"{circuit}{suffix}"
         assert 0 < path.stat().st_size < 5 * 2**20, path
     vkey = json.loads((ZK_ARTIFACTS / f"{circuit}.vkey.json").read_text())
-    public = {"ResultCommitment": 4, "Acceptance": 5}[circuit]
+    public = {"ResultCommitment": 3, "Acceptance": 5}[circuit]
     assert vkey["protocol"] == "groth16" and vkey["curve"] == "bn128" and vkey["nPublic"] == public
 
 

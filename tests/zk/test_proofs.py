@@ -7,93 +7,110 @@ import random
 from dataclasses import replace
 
 import pytest
+from eth_hash.auto import keccak
 
 from nnc.errors import ProverError, ZkInputError
 from nnc.zk import (
     FIELD_MODULUS,
     Prover,
     agreement_tag,
-    commitment,
     labels_commitment,
     predictions_commitment,
     prove_acceptance,
     prove_commitment,
+    task_key,
     verify,
 )
 from nnc.zk.acceptance import prove_claim
 
 WORKER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 OTHER = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
+MARKET = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 DIGEST = hashlib.sha256(b"model weights").digest()
+KEY = task_key(31337, MARKET, 7)
+
+
+def test_task_key_is_keccak_of_chain_market_and_task_mod_p() -> None:
+    encoded = (31337).to_bytes(32, "big") + bytes(12) + bytes.fromhex(MARKET[2:]) + (7).to_bytes(32, "big")
+    assert KEY == int.from_bytes(keccak(encoded), "big") % FIELD_MODULUS
+    assert len({KEY, task_key(1, MARKET, 7), task_key(31337, OTHER, 7), task_key(31337, MARKET, 8)}) == 4
 
 
 def test_valid_commitment_proof_verifies_and_matches_python_poseidon(prover: Prover) -> None:
-    salt = 123456789
-    p = prove_commitment(7, WORKER, DIGEST, salt, prover=prover)
-    assert p.commitment == commitment(7, WORKER, DIGEST, salt)
-    assert p.agreement_tag == agreement_tag(7, DIGEST)
-    assert p.proof.public_signals == (7, int(WORKER, 16), p.commitment, p.agreement_tag)
+    p = prove_commitment(KEY, WORKER, DIGEST, prover=prover)
+    assert p.agreement_tag == agreement_tag(KEY, DIGEST)
+    assert p.proof.public_signals == (KEY, int(WORKER, 16), p.agreement_tag)
     assert verify(p.proof)
 
 
-def test_same_digest_same_tag_different_commitments(prover: Prover) -> None:
-    a = prove_commitment(7, WORKER, DIGEST, 1, prover=prover)
-    b = prove_commitment(7, OTHER, DIGEST, 2, prover=prover)
+def test_same_digest_same_tag_per_task(prover: Prover) -> None:
+    a = prove_commitment(KEY, WORKER, DIGEST, prover=prover)
+    b = prove_commitment(KEY, OTHER, DIGEST, prover=prover)
     assert a.agreement_tag == b.agreement_tag
-    assert a.commitment != b.commitment
-    assert agreement_tag(8, DIGEST) != a.agreement_tag  # tags are per task
+    assert a.proof != b.proof
+    assert agreement_tag(task_key(31337, MARKET, 8), DIGEST) != a.agreement_tag  # tags are per task
+    assert agreement_tag(task_key(10, MARKET, 7), DIGEST) != a.agreement_tag  # ... per chain
 
 
 def test_tampered_proof_is_rejected(prover: Prover) -> None:
-    proof = prove_commitment(7, WORKER, DIGEST, 5, prover=prover).proof
+    proof = prove_commitment(KEY, WORKER, DIGEST, prover=prover).proof
     assert not verify(replace(proof, a=(proof.a[0], proof.a[1] ^ 1)))  # off the curve
     assert not verify(replace(proof, c=proof.a))  # on the curve, wrong point
     assert not verify(replace(proof, b=(proof.b[1], proof.b[0])))
     assert verify(proof)
 
 
-def test_proof_replayed_for_another_worker_or_tag_is_rejected(prover: Prover) -> None:
-    proof = prove_commitment(7, WORKER, DIGEST, 5, prover=prover).proof
-    task, worker, c, tag = proof.public_signals
-    assert not verify(proof.with_public_signals((task, int(OTHER, 16), c, tag)))
-    assert not verify(proof.with_public_signals((task + 1, worker, c, tag)))
-    other_tag = agreement_tag(7, hashlib.sha256(b"other model").digest())
-    assert not verify(proof.with_public_signals((task, worker, c, other_tag)))
-    assert not verify(proof.with_public_signals((task, worker, c, tag + FIELD_MODULUS)))
-    assert not verify(proof.with_public_signals((task, worker, c)))
+def test_proof_replayed_for_another_worker_task_chain_or_tag_is_rejected(prover: Prover) -> None:
+    proof = prove_commitment(KEY, WORKER, DIGEST, prover=prover).proof
+    key, worker, tag = proof.public_signals
+    assert not verify(proof.with_public_signals((key, int(OTHER, 16), tag)))
+    assert not verify(proof.with_public_signals((task_key(31337, MARKET, 8), worker, tag)))  # another task
+    assert not verify(proof.with_public_signals((task_key(10, MARKET, 7), worker, tag)))  # another chain
+    assert not verify(proof.with_public_signals((task_key(31337, OTHER, 7), worker, tag)))  # another market
+    other_tag = agreement_tag(KEY, hashlib.sha256(b"other model").digest())
+    assert not verify(proof.with_public_signals((key, worker, other_tag)))
+    assert not verify(proof.with_public_signals((key, worker, tag + FIELD_MODULUS)))
+    assert not verify(proof.with_public_signals((key, worker)))
 
 
 def test_copied_agreement_tag_cannot_be_proven_without_its_digest(prover: Prover) -> None:
-    honest_tag = agreement_tag(7, DIGEST)
+    honest_tag = agreement_tag(KEY, DIGEST)
     wrong_digest = hashlib.sha256(b"a lazy node's guess").digest()
     with pytest.raises(ProverError, match="refused"):
-        prove_commitment(7, OTHER, wrong_digest, 9, prover=prover, agreement_tag_override=honest_tag)
+        prove_commitment(KEY, OTHER, wrong_digest, prover=prover, agreement_tag_override=honest_tag)
     # the prover stays usable after a refusal
-    assert verify(prove_commitment(7, OTHER, DIGEST, 9, prover=prover).proof)
+    assert verify(prove_commitment(KEY, OTHER, DIGEST, prover=prover).proof)
 
 
 @pytest.mark.parametrize(("kwargs", "name"), [
     ({"result_digest": b"\x01" * 31}, "resultDigest"),
     ({"result_digest": b"\x01" * 33}, "resultDigest"),
-    ({"task_id": FIELD_MODULUS}, "taskId"),
-    ({"task_id": -1}, "taskId"),
+    ({"key": FIELD_MODULUS}, "taskKey"),
+    ({"key": -1}, "taskKey"),
     ({"worker": 1 << 160}, "worker"),
     ({"worker": "0xnot-an-address"}, "worker"),
-    ({"salt": FIELD_MODULUS}, "salt"),
 ])
 def test_out_of_range_commitment_inputs_are_refused_by_name(prover: Prover, kwargs: dict[str, object],
                                                              name: str) -> None:
-    args: dict[str, object] = {"task_id": 1, "worker": WORKER, "result_digest": DIGEST, "salt": 1}
+    args: dict[str, object] = {"key": 1, "worker": WORKER, "result_digest": DIGEST}
     args.update(kwargs)
     with pytest.raises(ZkInputError) as info:
         prove_commitment(prover=prover, **args)  # type: ignore[arg-type]
     assert info.value.name == name
 
 
+@pytest.mark.parametrize(("args", "name"), [((-1, MARKET, 1), "chainId"), ((1, "0x12", 1), "market"),
+                                            ((1, MARKET, 1 << 256), "taskId")])
+def test_out_of_range_task_key_inputs_are_refused_by_name(args: tuple[int, str, int], name: str) -> None:
+    with pytest.raises(ZkInputError) as info:
+        task_key(*args)
+    assert info.value.name == name
+
+
 def test_circuit_itself_refuses_a_digest_limb_over_128_bits(prover: Prover) -> None:
     # Bypass the Python checks: a limb of 2^128 would let another field element stand for the digest.
-    inputs = {"taskId": "1", "worker": str(int(WORKER, 16)), "commitment": "0", "agreementTag": "0",
-              "digestHi": str(1 << 128), "digestLo": "0", "salt": "0"}
+    inputs = {"taskKey": "1", "worker": str(int(WORKER, 16)), "agreementTag": "0",
+              "digestHi": str(1 << 128), "digestLo": "0"}
     with pytest.raises(ProverError):
         prover.prove("ResultCommitment", inputs)
 

@@ -62,6 +62,17 @@ interface IMarketConfig {
     /// @notice The settlement parameters alone (for clients).
     function settlementParams() external view returns (SettlementParams memory);
 
+    /// @notice The challenge window alone (one storage read: the market opens it on every last
+    ///         submission; the single-value views keep the market's bytecode free of the
+    ///         decoder of `Params`).
+    function challengeWindow() external view returns (uint64);
+
+    /// @notice Seconds between two snapshots of one node for one task, at least.
+    function minSnapshotInterval() external view returns (uint64);
+
+    /// @notice Seconds between assignment and the deadline, at least.
+    function minExecutionWindow() external view returns (uint64);
+
     /// @notice Whether `token` may pay for tasks (always true for ETH, `address(0)`).
     function isTokenAllowed(address token) external view returns (bool);
 

@@ -149,6 +149,7 @@ interface ITaskMarket is IBoundRoles {
         Bond bond;
         bool dropped; // gave up or missed the deadline
         bool revealed; // its result URI is published (only once every active result was committed)
+        bytes28 proofHash; // a task with result proofs: the first 28 bytes of keccak256(abi.encode(proof))
     }
 
     event TaskPublished(
@@ -179,6 +180,15 @@ interface ITaskMarket is IBoundRoles {
     ///         the task and the digest, which hides the digest). Where the model lives is revealed
     ///         only once every active result is in (`ResultRevealed`), so no replica can copy another's.
     event ResultSubmitted(uint256 indexed taskId, address indexed node, bytes32 agreementKey);
+    /// @notice `node`'s Groth16 proof of the agreement tag it submitted (`ResultSubmitted`),
+    ///         published, not verified: anyone (the oracle does) checks it off-chain and, if it
+    ///         fails, challenges it through the task's {IResultProofs} before the window ends.
+    event ProofPosted(uint256 indexed taskId, address indexed node, uint256[8] proof);
+    /// @notice A challenge showed `node`'s posted proof invalid: the node is out of the task,
+    ///         `toChallenger` of its collateral went to `challenger` and `toTreasury` to the treasury.
+    event ProofRejected(
+        uint256 indexed taskId, address indexed node, address indexed challenger, uint256 toChallenger, uint256 toTreasury
+    );
     event ResultRevealed(uint256 indexed taskId, address indexed node, string resultURI);
     event NodePaid(uint256 indexed taskId, address indexed node, uint256 amount);
     /// @notice Settled: `agreementKey` is the winning result (a model digest, or an agreement tag
@@ -254,6 +264,11 @@ interface ITaskMarket is IBoundRoles {
     error InvalidQuality(uint16 score, uint16 max);
     error ProofRequired(uint256 taskId);
     error ProofsDisabled();
+    error TagNotAFieldElement(uint256 agreementTag);
+    error NotResultProofs(uint256 taskId, address caller);
+    /// @notice `node` has no posted proof for `taskId` that may still be challenged: it never
+    ///         posted one, it is out of the task, or the task left its challenge window.
+    error ProofNotChallengeable(uint256 taskId, address node);
     error NotScorer(uint256 taskId, address caller);
     /// @notice The market holds less of `token` than it owes (a token whose balances change on
     ///         their own): claims and new escrow in it stop, nothing owed is lost, governance
@@ -317,12 +332,28 @@ interface ITaskMarket is IBoundRoles {
     function revealResult(uint256 taskId, string calldata resultURI) external;
 
     /// @notice Submits the caller's result as a zero-knowledge commitment (see {IResultProofs}):
-    ///         the proof must verify for (taskId, msg.sender, commitment, agreementTag) with the
-    ///         task's verifier. The tag is recorded as the node's result, so settlement's strict
-    ///         majority is a majority of tags, and outvoted nodes are frozen (`NodeFrozen`).
-    /// @param proof The Groth16 proof, G2 limbs in EIP-197 order.
-    function submitProof(uint256 taskId, uint256 commitment, uint256 agreementTag, uint256[8] calldata proof)
-        external;
+    ///         the agreement tag is recorded as the node's result (settlement's strict majority is
+    ///         a majority of tags; outvoted nodes are frozen, `NodeFrozen`) and the proof is
+    ///         posted (`ProofPosted`) with a hash of it kept, not verified. Verification is
+    ///         optimistic: until the challenge window closes, anyone may have the proof checked
+    ///         on-chain through {IResultProofs-challenge}; a proof that fails costs the node its
+    ///         seat and its collateral (`ProofRejected`).
+    /// @param agreementTag Poseidon(taskKey, digestHi, digestLo), below the BN254 scalar field.
+    /// @param proof The Groth16 proof for (taskKey, msg.sender, agreementTag), G2 limbs in EIP-197 order.
+    function submitProof(uint256 taskId, uint256 agreementTag, uint256[8] calldata proof) external;
+
+    /// @notice Takes `node` out of the task after its posted proof failed on-chain (only the
+    ///         task's {IResultProofs}, which checked the proof against the stored hash), while
+    ///         the proof may still be challenged: the node submitted and its bond is locked, the
+    ///         task Assigned or Running, or Submitted before `challengeEndsAt`
+    ///         (`ProofNotChallengeable` otherwise). Its
+    ///         collateral is slashed, `challengerShareBps` of it to `challenger`, the rest to the
+    ///         treasury, and its reputation records a failed verification. The task goes on with
+    ///         the other nodes (or refunds its requester when none is left).
+    /// @return slashed The collateral slashed.
+    function rejectProof(uint256 taskId, address node, address challenger, uint16 challengerShareBps)
+        external
+        returns (uint256 slashed);
 
     /// @notice Settles a task whose active assignees all submitted, once its challenge (or tie)
     ///         window has passed: the strict-majority result wins and its nodes are paid by the

@@ -148,6 +148,56 @@ library TaskExits {
         deps.reputation.record(node, taskId, IReputation.Outcome.FailedVerification);
     }
 
+    /// @dev Whether `p`'s posted proof may still be challenged: it submitted, its bond is locked,
+    ///      and the task has not left its challenge window (Assigned or Running, or Submitted
+    ///      before `challengeEndsAt`).
+    function _challengeable(ITaskMarket.Task storage t, ITaskMarket.Participation storage p)
+        private
+        view
+        returns (bool)
+    {
+        if (!p.submitted || p.bond != ITaskMarket.Bond.Locked || p.proofHash == bytes28(0)) return false;
+        ITaskMarket.TaskStatus status = t.status;
+        if (status == ITaskMarket.TaskStatus.Assigned || status == ITaskMarket.TaskStatus.Running) return true;
+        return status == ITaskMarket.TaskStatus.Submitted && block.timestamp < t.challengeEndsAt;
+    }
+
+    /// @notice `rejectProof` (see {ITaskMarket-rejectProof}; the caller must be the task's
+    ///         ResultProofs, checked here):
+    ///         a node whose posted proof failed leaves the task, its collateral split between
+    ///         the challenger and the treasury. The task goes on without it: its window opens
+    ///         if the others have all submitted, it refunds its requester if nobody is left.
+    function rejectProof(
+        ITaskMarket.Task storage t,
+        uint256 taskId,
+        address node,
+        address challenger,
+        uint16 challengerShareBps,
+        mapping(address => ITaskMarket.Participation) storage seats,
+        mapping(address => mapping(address => uint256)) storage claimable,
+        TaskState.Deps memory deps
+    ) external returns (uint256 slashed) {
+        if (t.status == ITaskMarket.TaskStatus.None) revert ITaskMarket.UnknownTask(taskId);
+        if (msg.sender != t.resultProofs) revert ITaskMarket.NotResultProofs(taskId, msg.sender);
+        ITaskMarket.Participation storage p = seats[node];
+        if (!_challengeable(t, p)) revert ITaskMarket.ProofNotChallengeable(taskId, node);
+        --t.active;
+        --t.submissions;
+        slashed = t.collateral;
+        uint256 toChallenger = slashed * challengerShareBps / BPS;
+        IMarketConfig.Params memory c = deps.config.params();
+        emit ITaskMarket.ProofRejected(taskId, node, challenger, toChallenger, slashed - toChallenger);
+        TaskState.setBond(p, taskId, node, ITaskMarket.Bond.Slashed);
+        if (toChallenger != 0) deps.registry.slashCollateral(node, taskId, toChallenger, challenger);
+        if (slashed > toChallenger) deps.registry.slashCollateral(node, taskId, slashed - toChallenger, c.treasury);
+        deps.reputation.record(node, taskId, IReputation.Outcome.FailedVerification);
+        if (t.status != ITaskMarket.TaskStatus.Submitted) {
+            _afterDrop(t, taskId, ITaskMarket.TaskStatus.Failed, claimable, c);
+        } else if (t.active == 0) {
+            TaskState.refundAll(t, taskId, claimable, ITaskMarket.TaskStatus.Failed);
+        }
+    }
+
     /// @dev Takes an assignee that submitted nothing out of the task: `slashed` of its
     ///      collateral to `treasury`, the rest released, recorded Missed.
     function _drop(

@@ -293,9 +293,6 @@ export const ERRORS = Object.freeze({
   InvalidReputation: Object.freeze([
     { name: 'minReputation', type: 'uint16', enum: null }, { name: 'max', type: 'uint16', enum: null },
   ]),
-  InvalidResultProof: Object.freeze([
-    { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
-  ]),
   InvalidRoundCount: Object.freeze([
     { name: 'rounds', type: 'uint16', enum: null }, { name: 'max', type: 'uint16', enum: null },
   ]),
@@ -380,7 +377,6 @@ export const ERRORS = Object.freeze({
     { name: 'modelId', type: 'uint256', enum: null }, { name: 'caller', type: 'address', enum: null },
     { name: 'shareBps', type: 'uint16', enum: null },
   ]),
-  NotMarket: Object.freeze([{ name: 'caller', type: 'address', enum: null }]),
   NotMember: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
   ]),
@@ -400,6 +396,9 @@ export const ERRORS = Object.freeze({
     { name: 'missed', type: 'uint16', enum: null }, { name: 'maxMissedRounds', type: 'uint8', enum: null },
   ]),
   NotRequester: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'caller', type: 'address', enum: null },
+  ]),
+  NotResultProofs: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'caller', type: 'address', enum: null },
   ]),
   NotRevealable: Object.freeze([
@@ -427,7 +426,7 @@ export const ERRORS = Object.freeze({
   NothingToClaimInToken: Object.freeze([
     { name: 'account', type: 'address', enum: null }, { name: 'token', type: 'address', enum: null },
   ]),
-  NothingToWithdraw: Object.freeze([{ name: 'node', type: 'address', enum: null }]),
+  NothingToWithdraw: Object.freeze([{ name: 'account', type: 'address', enum: null }]),
   OutcomeAlreadyProven: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'predictions', type: 'uint256', enum: null },
   ]),
@@ -446,6 +445,12 @@ export const ERRORS = Object.freeze({
   ProfileMismatch: Object.freeze([
     { name: 'node', type: 'address', enum: null }, { name: 'attested', type: 'bytes32', enum: null },
     { name: 'current', type: 'bytes32', enum: null },
+  ]),
+  ProofMismatch: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
+  ]),
+  ProofNotChallengeable: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
   ]),
   ProofRequired: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
   ProofsDisabled: Object.freeze([]),
@@ -485,6 +490,7 @@ export const ERRORS = Object.freeze({
     { name: 'bits', type: 'uint8', enum: null }, { name: 'value', type: 'uint256', enum: null },
   ]),
   SafeERC20FailedOperation: Object.freeze([{ name: 'token', type: 'address', enum: null }]),
+  ShareTooHigh: Object.freeze([{ name: 'shareBps', type: 'uint16', enum: null }]),
   SharesNotWhole: Object.freeze([
     { name: 'modelId', type: 'uint256', enum: null }, { name: 'sumBps', type: 'uint256', enum: null },
   ]),
@@ -506,6 +512,7 @@ export const ERRORS = Object.freeze({
   ]),
   StrategyNotAllowed: Object.freeze([{ name: 'strategy', type: 'address', enum: null }]),
   StringTooLong: Object.freeze([{ name: 'str', type: 'string', enum: null }]),
+  TagNotAFieldElement: Object.freeze([{ name: 'agreementTag', type: 'uint256', enum: null }]),
   TargetNotReached: Object.freeze([
     { name: 'total', type: 'uint256', enum: null }, { name: 'target', type: 'uint256', enum: null },
   ]),
@@ -604,6 +611,9 @@ export const ERRORS = Object.freeze({
   VerifierAlreadyDrawn: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'verifier', type: 'address', enum: null },
   ]),
+  VerifyGasTooLow: Object.freeze([
+    { name: 'left', type: 'uint256', enum: null }, { name: 'needed', type: 'uint256', enum: null },
+  ]),
   VotesExpiredSignature: Object.freeze([{ name: 'expiry', type: 'uint256', enum: null }]),
   VotingClosed: Object.freeze([
     { name: 'disputeId', type: 'uint256', enum: null }, { name: 'voteEnd', type: 'uint48', enum: null },
@@ -616,6 +626,9 @@ export const ERRORS = Object.freeze({
   ]),
   WindowTooLong: Object.freeze([
     { name: 'value', type: 'uint64', enum: null }, { name: 'max', type: 'uint64', enum: null },
+  ]),
+  WrongBond: Object.freeze([
+    { name: 'sent', type: 'uint256', enum: null }, { name: 'bond', type: 'uint256', enum: null },
   ]),
   WrongEthAmount: Object.freeze([
     { name: 'sent', type: 'uint256', enum: null }, { name: 'budget', type: 'uint256', enum: null },
@@ -721,6 +734,7 @@ export const STRUCTS = Object.freeze({
     ['applied', 'bool'], ['assigned', 'bool'], ['submitted', 'bool'], ['submittedAt', 'uint64'],
     ['lastSnapshotStep', 'uint64'], ['lastSnapshotAt', 'uint64'], ['price', 'uint256'], ['resultDigest', 'bytes32'],
     ['snapshotHead', 'bytes32'], ['bond', 'enum ITaskMarket.Bond'], ['dropped', 'bool'], ['revealed', 'bool'],
+    ['proofHash', 'bytes28'],
   ]),
   'ITaskMarket.Task': Object.freeze([
     ['requester', 'address'], ['status', 'enum ITaskMarket.TaskStatus'], ['replication', 'uint8'],
