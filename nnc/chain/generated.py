@@ -12,6 +12,7 @@ ENUMS: Final[dict[str, tuple[str, ...]]] = {
     "AcceptanceOutcome": ("None", "Met", "NotMet"),  # AcceptanceBook.AcceptanceOutcome
     "Bond": ("None", "Locked", "Released", "Frozen", "Held", "Slashed"),  # ITaskMarket.Bond
     "BookStatus": ("None", "Opened", "Running", "Finished", "Frozen"),  # IRoundBook.BookStatus
+    "BridgedStatus": ("None", "Published", "Relayed"),  # HomeGateway.BridgedStatus
     "CheckStatus": ("None", "Enabled", "Verifying", "Passed", "Failed", "Lapsed", "Refunded"),  # ISpotCheck.CheckStatus
     "CommitState": ("None", "Committed", "Counted", "Refuted"),  # IRoundBook.CommitState
     "DisputeStatus": ("None", "Open", "Slashed", "Released"),  # IArbitration.DisputeStatus
@@ -117,9 +118,11 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
         ErrorArg("received", "uint256", None),
     ),
     "FeeTooHigh": (ErrorArg("feeBps", "uint16", None), ErrorArg("max", "uint16", None)),
+    "FeeTooSmall": (ErrorArg("value", "uint256", None), ErrorArg("fee", "uint256", None)),
     "FieldTooLong": (
         ErrorArg("field", "string", None), ErrorArg("length", "uint256", None), ErrorArg("max", "uint256", None),
     ),
+    "ForwardFailed": (ErrorArg("amount", "uint256", None),),
     "FundingDeadlineInvalid": (
         ErrorArg("fundingDeadline", "uint64", None), ErrorArg("currentTime", "uint64", None),
         ErrorArg("applyDeadline", "uint64", None),
@@ -159,6 +162,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "InsufficientFreeStake": (
         ErrorArg("node", "address", None), ErrorArg("have", "uint256", None), ErrorArg("need", "uint256", None),
     ),
+    "InsufficientLiquidity": (ErrorArg("amount", "uint256", None), ErrorArg("liquidity", "uint256", None)),
     "InsufficientLocked": (
         ErrorArg("node", "address", None), ErrorArg("locked", "uint256", None), ErrorArg("amount", "uint256", None),
     ),
@@ -251,6 +255,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "NotEnoughApplicants": (
         ErrorArg("taskId", "uint256", None), ErrorArg("eligible", "uint256", None), ErrorArg("needed", "uint256", None),
     ),
+    "NotGateway": (ErrorArg("caller", "address", None),),
     "NotInPool": (ErrorArg("node", "address", None),),
     "NotInitializing": (),
     "NotLead": (ErrorArg("caller", "address", None), ErrorArg("lead", "address", None)),
@@ -258,6 +263,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "NotMajorityOwner": (
         ErrorArg("modelId", "uint256", None), ErrorArg("caller", "address", None), ErrorArg("shareBps", "uint16", None),
     ),
+    "NotMarket": (ErrorArg("caller", "address", None),),
     "NotMember": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
     "NotPayer": (ErrorArg("escrowId", "uint256", None), ErrorArg("caller", "address", None)),
     "NotReclaimable": (ErrorArg("escrowId", "uint256", None), ErrorArg("status", "uint8", "Status")),
@@ -266,6 +272,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
         ErrorArg("state", "uint8", "CommitState"),
     ),
     "NotRegistered": (ErrorArg("node", "address", None),),
+    "NotRelayable": (ErrorArg("taskId", "uint256", None), ErrorArg("status", "uint8", "BridgedStatus")),
     "NotReplaceable": (
         ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None), ErrorArg("missed", "uint16", None),
         ErrorArg("maxMissedRounds", "uint8", None),
@@ -286,6 +293,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "NothingToClaim": (ErrorArg("account", "address", None),),
     "NothingToClaimInToken": (ErrorArg("account", "address", None), ErrorArg("token", "address", None)),
     "NothingToWithdraw": (ErrorArg("account", "address", None),),
+    "OutOfGas": (),
     "OutcomeAlreadyProven": (ErrorArg("taskId", "uint256", None), ErrorArg("predictions", "uint256", None)),
     "OwnableInvalidOwner": (ErrorArg("owner", "address", None),),
     "OwnableUnauthorizedAccount": (ErrorArg("account", "address", None),),
@@ -305,6 +313,9 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
         ErrorArg("value", "uint64", None), ErrorArg("min", "uint64", None), ErrorArg("max", "uint64", None),
     ),
     "ReentrancyGuardReentrantCall": (),
+    "RefundOverBudget": (
+        ErrorArg("taskId", "uint256", None), ErrorArg("refund", "uint256", None), ErrorArg("budget", "uint256", None),
+    ),
     "ReportNotDue": (ErrorArg("taskId", "uint256", None), ErrorArg("deadline", "uint64", None)),
     "ReportTooLate": (ErrorArg("taskId", "uint256", None), ErrorArg("deadline", "uint64", None)),
     "ReviewTooLong": (ErrorArg("length", "uint256", None), ErrorArg("max", "uint256", None)),
@@ -347,6 +358,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "TargetNotReached": (ErrorArg("total", "uint256", None), ErrorArg("target", "uint256", None)),
     "TaskAlreadyUsed": (ErrorArg("taskId", "uint256", None), ErrorArg("modelId", "uint256", None)),
     "TaskListedTheModel": (ErrorArg("taskId", "uint256", None), ErrorArg("modelId", "uint256", None)),
+    "TaskNotFinal": (ErrorArg("taskId", "uint256", None), ErrorArg("status", "uint8", "TaskStatus")),
     "TaskNotFinished": (ErrorArg("taskId", "uint256", None), ErrorArg("status", "uint8", "TaskStatus")),
     "TaskNotPublished": (ErrorArg("taskId", "uint256", None), ErrorArg("status", "uint8", "TaskStatus")),
     "TaskNotReady": (ErrorArg("taskId", "uint256", None), ErrorArg("status", "uint8", None)),
@@ -379,6 +391,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "UnbondingNotReady": (
         ErrorArg("node", "address", None), ErrorArg("readyAt", "uint64", None), ErrorArg("currentTime", "uint64", None),
     ),
+    "UnexpectedCoin": (ErrorArg("from", "address", None),),
     "UnexpectedEth": (ErrorArg("sender", "address", None), ErrorArg("amount", "uint256", None)),
     "UnknownBook": (ErrorArg("taskId", "uint256", None),),
     "UnknownDispute": (ErrorArg("disputeId", "uint256", None),),

@@ -8,6 +8,7 @@ export const ENUMS = Object.freeze({
   AcceptanceOutcome: Object.freeze(['None', 'Met', 'NotMet']), // AcceptanceBook.AcceptanceOutcome
   Bond: Object.freeze(['None', 'Locked', 'Released', 'Frozen', 'Held', 'Slashed']), // ITaskMarket.Bond
   BookStatus: Object.freeze(['None', 'Opened', 'Running', 'Finished', 'Frozen']), // IRoundBook.BookStatus
+  BridgedStatus: Object.freeze(['None', 'Published', 'Relayed']), // HomeGateway.BridgedStatus
   // ISpotCheck.CheckStatus
   CheckStatus: Object.freeze(['None', 'Enabled', 'Verifying', 'Passed', 'Failed', 'Lapsed', 'Refunded']),
   CommitState: Object.freeze(['None', 'Committed', 'Counted', 'Refuted']), // IRoundBook.CommitState
@@ -186,10 +187,14 @@ export const ERRORS = Object.freeze({
   FeeTooHigh: Object.freeze([
     { name: 'feeBps', type: 'uint16', enum: null }, { name: 'max', type: 'uint16', enum: null },
   ]),
+  FeeTooSmall: Object.freeze([
+    { name: 'value', type: 'uint256', enum: null }, { name: 'fee', type: 'uint256', enum: null },
+  ]),
   FieldTooLong: Object.freeze([
     { name: 'field', type: 'string', enum: null }, { name: 'length', type: 'uint256', enum: null },
     { name: 'max', type: 'uint256', enum: null },
   ]),
+  ForwardFailed: Object.freeze([{ name: 'amount', type: 'uint256', enum: null }]),
   FundingDeadlineInvalid: Object.freeze([
     { name: 'fundingDeadline', type: 'uint64', enum: null }, { name: 'currentTime', type: 'uint64', enum: null },
     { name: 'applyDeadline', type: 'uint64', enum: null },
@@ -236,6 +241,9 @@ export const ERRORS = Object.freeze({
   InsufficientFreeStake: Object.freeze([
     { name: 'node', type: 'address', enum: null }, { name: 'have', type: 'uint256', enum: null },
     { name: 'need', type: 'uint256', enum: null },
+  ]),
+  InsufficientLiquidity: Object.freeze([
+    { name: 'amount', type: 'uint256', enum: null }, { name: 'liquidity', type: 'uint256', enum: null },
   ]),
   InsufficientLocked: Object.freeze([
     { name: 'node', type: 'address', enum: null }, { name: 'locked', type: 'uint256', enum: null },
@@ -367,6 +375,7 @@ export const ERRORS = Object.freeze({
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'eligible', type: 'uint256', enum: null },
     { name: 'needed', type: 'uint256', enum: null },
   ]),
+  NotGateway: Object.freeze([{ name: 'caller', type: 'address', enum: null }]),
   NotInPool: Object.freeze([{ name: 'node', type: 'address', enum: null }]),
   NotInitializing: Object.freeze([]),
   NotLead: Object.freeze([
@@ -377,6 +386,7 @@ export const ERRORS = Object.freeze({
     { name: 'modelId', type: 'uint256', enum: null }, { name: 'caller', type: 'address', enum: null },
     { name: 'shareBps', type: 'uint16', enum: null },
   ]),
+  NotMarket: Object.freeze([{ name: 'caller', type: 'address', enum: null }]),
   NotMember: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
   ]),
@@ -391,6 +401,9 @@ export const ERRORS = Object.freeze({
     { name: 'node', type: 'address', enum: null }, { name: 'state', type: 'uint8', enum: 'CommitState' },
   ]),
   NotRegistered: Object.freeze([{ name: 'node', type: 'address', enum: null }]),
+  NotRelayable: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'status', type: 'uint8', enum: 'BridgedStatus' },
+  ]),
   NotReplaceable: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
     { name: 'missed', type: 'uint16', enum: null }, { name: 'maxMissedRounds', type: 'uint8', enum: null },
@@ -427,6 +440,7 @@ export const ERRORS = Object.freeze({
     { name: 'account', type: 'address', enum: null }, { name: 'token', type: 'address', enum: null },
   ]),
   NothingToWithdraw: Object.freeze([{ name: 'account', type: 'address', enum: null }]),
+  OutOfGas: Object.freeze([]),
   OutcomeAlreadyProven: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'predictions', type: 'uint256', enum: null },
   ]),
@@ -459,6 +473,10 @@ export const ERRORS = Object.freeze({
     { name: 'max', type: 'uint64', enum: null },
   ]),
   ReentrancyGuardReentrantCall: Object.freeze([]),
+  RefundOverBudget: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'refund', type: 'uint256', enum: null },
+    { name: 'budget', type: 'uint256', enum: null },
+  ]),
   ReportNotDue: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'deadline', type: 'uint64', enum: null },
   ]),
@@ -522,6 +540,9 @@ export const ERRORS = Object.freeze({
   TaskListedTheModel: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'modelId', type: 'uint256', enum: null },
   ]),
+  TaskNotFinal: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'status', type: 'uint8', enum: 'TaskStatus' },
+  ]),
   TaskNotFinished: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'status', type: 'uint8', enum: 'TaskStatus' },
   ]),
@@ -583,6 +604,7 @@ export const ERRORS = Object.freeze({
     { name: 'node', type: 'address', enum: null }, { name: 'readyAt', type: 'uint64', enum: null },
     { name: 'currentTime', type: 'uint64', enum: null },
   ]),
+  UnexpectedCoin: Object.freeze([{ name: 'from', type: 'address', enum: null }]),
   UnexpectedEth: Object.freeze([
     { name: 'sender', type: 'address', enum: null }, { name: 'amount', type: 'uint256', enum: null },
   ]),
