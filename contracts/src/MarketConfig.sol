@@ -25,6 +25,8 @@ contract MarketConfig is IMarketConfig, AccessControl, Versioned {
     uint16 public constant MAX_ABANDON_PENALTY_BPS = 5000;
 
     Params private _params;
+    /// @inheritdoc IMarketConfig
+    address public acceptanceBook;
     mapping(address token => bool) private _tokenAllowed;
 
     /// @inheritdoc IMarketConfig
@@ -140,6 +142,12 @@ contract MarketConfig is IMarketConfig, AccessControl, Versioned {
     function setResultProofs(address proofs) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _params.resultProofs = proofs;
         emit ResultProofsSet(proofs);
+    }
+
+    /// @inheritdoc IMarketConfig
+    function setAcceptanceBook(address book) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        acceptanceBook = book;
+        emit AcceptanceBookSet(book);
     }
 
     /// @inheritdoc IMarketConfig

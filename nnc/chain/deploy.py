@@ -81,7 +81,12 @@ def deploy_protocol(client: ChainClient, params: ProtocolParams = DEVNET) -> Dep
         proofs = client.deploy("ResultProofs", verifier.address, market.address, params.proof_challenge_bond,
                                params.proof_challenger_share_bps, params.proof_verify_gas)
         client.transact(config.functions.setResultProofs(proofs.address), context="result proofs")
-        zk_addresses = {"ResultCommitmentVerifier": verifier.address, "ResultProofs": proofs.address}
+        # acceptance proven, not asserted: a requester's hidden labels and the proven outcomes
+        acceptance_verifier = client.deploy("AcceptanceVerifier")
+        book = client.deploy("AcceptanceBook", acceptance_verifier.address, market.address)
+        client.transact(config.functions.setAcceptanceBook(book.address), context="acceptance book")
+        zk_addresses = {"ResultCommitmentVerifier": verifier.address, "ResultProofs": proofs.address,
+                        "AcceptanceVerifier": acceptance_verifier.address, "AcceptanceBook": book.address}
     if params.rewards_pool_funding:
         client.transact(token.functions.approve(pool.address, params.rewards_pool_funding), context="approve pool")
         client.transact(pool.functions.fund(params.rewards_pool_funding), context="fund rewards pool")

@@ -226,6 +226,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
         ErrorArg("reputationBps", "uint16", None),
     ),
     "LabelsAlreadyCommitted": (ErrorArg("taskId", "uint256", None),),
+    "LabelsTooLate": (ErrorArg("taskId", "uint256", None), ErrorArg("status", "uint8", "TaskStatus")),
     "MaxFieldLengthOutOfRange": (
         ErrorArg("value", "uint256", None), ErrorArg("min", "uint256", None), ErrorArg("max", "uint256", None),
     ),
@@ -292,7 +293,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "NotVerifier": (ErrorArg("taskId", "uint256", None), ErrorArg("caller", "address", None)),
     "NothingToClaim": (ErrorArg("account", "address", None),),
     "NothingToClaimInToken": (ErrorArg("account", "address", None), ErrorArg("token", "address", None)),
-    "NothingToWithdraw": (ErrorArg("account", "address", None),),
+    "NothingToWithdraw": (ErrorArg("node", "address", None),),
     "OutOfGas": (),
     "OutcomeAlreadyProven": (ErrorArg("taskId", "uint256", None), ErrorArg("predictions", "uint256", None)),
     "OwnableInvalidOwner": (ErrorArg("owner", "address", None),),
@@ -431,6 +432,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
 
 STRUCTS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
     "AcceptanceBook.Labels": (("commitment", "uint256"), ("count", "uint16"), ("threshold", "uint16")),
+    "AcceptanceBook.Verdict": (("met", "bool"), ("notMet", "bool")),
     "IArbitration.Dispute": (
         ("taskId", "uint256"), ("node", "address"), ("bond", "uint96"), ("challenger", "address"),
         ("heldSince", "uint48"), ("snapshot", "uint48"), ("voteEnd", "uint48"),

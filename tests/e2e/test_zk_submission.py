@@ -12,18 +12,28 @@ from pathlib import Path
 import pytest
 from web3 import Web3
 
+from nnc.chain.acceptance import AcceptanceBook
 from nnc.chain.deploy import NNT
 from nnc.chain.market import Market
 from nnc.chain.registry import Registry
 from nnc.chain.result_proofs import ResultProofs
 from nnc.chain.types import Bond, TaskStatus
-from nnc.devnet import ORACLE, Devnet
+from nnc.devnet import ORACLE, REQUESTER, Devnet
 from nnc.errors import ContractRevertError
 from nnc.oracle.daemon import Oracle
 from nnc.oracle.index import EventIndex
 from nnc.runtimes.dispatch import train
 from nnc.task import load_spec
-from nnc.zk import FIELD_MODULUS, CommitmentProof, agreement_tag, prove_commitment, task_key, verify
+from nnc.zk import (
+    FIELD_MODULUS,
+    CommitmentProof,
+    agreement_tag,
+    labels_commitment,
+    prove_acceptance,
+    prove_commitment,
+    task_key,
+    verify,
+)
 from nnc.zk.proof import Proof
 from tests.e2e.harness import TINY_SPEC, Network, advance_time, make_network
 
@@ -240,3 +250,44 @@ def test_acceptance_verifier_on_chain(chain: Devnet) -> None:
     assert verifier.functions.verifyProof(*args, list(p.proof.public_signals)).call()
     higher = [p.predictions_commitment, p.labels_commitment, 237, 256, 1]
     assert not verifier.functions.verifyProof(*args, higher).call()
+
+
+def test_a_model_proven_to_meet_the_hidden_threshold_is_paid_as_accepted_despite_a_rejection(
+        chain: Devnet, tmp_path: Path) -> None:
+    """Issue 18 item 2: the requester commits hidden labels while its task is Published; the
+    oracle, holding their opening, proves that the settled model's predictions met the threshold;
+    the requester's "not accepted" report is then void at settlement: the node's reputation
+    records an agreement, not a rejection. The same labels could not be committed after
+    assignment."""
+    net = make_network(chain, tmp_path, chain.node_indices()[:1])
+    task_id = net.publish(replication=1)
+    requester_book = AcceptanceBook(chain.client(REQUESTER))
+    labels = [i % 10 for i in range(64)]
+    predictions = [(v + 1) % 10 if i < 3 else v for i, v in enumerate(labels)]  # 61 of 64 right
+    requester_book.commit_labels(task_id, labels_commitment(labels, 77), len(labels), 60)
+    assert not requester_book.may_reject(task_id)  # labels committed, nothing proven: a rejection is void
+    for worker in net.workers:
+        worker.sync()
+    net.oracle.sync()
+    net.oracle.poke()
+    node = Market(chain.client(chain.node_indices()[0]))
+    assert reverted(lambda: requester_book.commit_labels(task_id, 1, len(labels), 60)) in (
+        "LabelsAlreadyCommitted", "LabelsTooLate")
+    node.submit_proof(task_id, proof_for(node, task_id))
+    node.reveal(task_id, "local://model")
+    # the requester proves "not met" for a worse model's predictions (it holds the labels too) ...
+    worse = [(v + 1) % 10 for v in labels]
+    requester_book.prove_outcome(task_id, prove_acceptance(worse, labels, 60, 77))
+    assert requester_book.may_reject(task_id)
+    # ... the oracle proves "met" for the settled model's own predictions
+    AcceptanceBook(net.oracle.client).prove_outcome(task_id, prove_acceptance(predictions, labels, 60, 77))
+    assert not requester_book.may_reject(task_id)
+    net.market().report_quality(task_id, 2000, accepted=False)  # the requester tries anyway
+    assert net.market().task(task_id).rejected
+    advance_time(chain, node.settlement_params().challenge_window + 1)
+    net.market().settle(task_id)
+    reputation = chain.client(0).contract("Reputation")
+    outcomes = [e["args"]["outcome"] for e in reputation.events.ReputationUpdated().get_logs(
+        from_block=0, argument_filters={"taskId": task_id})]
+    assert outcomes and 5 not in outcomes  # Outcome.Rejected (5) is not what the node got
+

@@ -41,6 +41,8 @@ interface IMarketConfig {
     event SnapshotIntervalSet(uint64 minSnapshotInterval);
     event RewardPerComputeUnitSet(uint256 reward);
     event ResultProofsSet(address proofs);
+    /// @notice From now on rejections are checked against `book`'s acceptance proofs (zero: none).
+    event AcceptanceBookSet(address book);
     /// @notice From now on the market pays each node of a task whose book in `book` started by
     ///         the book's pay shares.
     event RoundBookBound(address book);
@@ -109,6 +111,15 @@ interface IMarketConfig {
 
     /// @notice Sets the result-proof verifier for tasks published from now on (admin only).
     function setResultProofs(address proofs) external;
+
+    /// @notice Sets the acceptance book (admin only): a task whose requester committed hidden
+    ///         evaluation labels there settles as rejected only if it was reported not accepted
+    ///         and "not met" is proven for it and "met" is not; otherwise a report of "not
+    ///         accepted" is void at settlement (zero: no check).
+    function setAcceptanceBook(address book) external;
+
+    /// @notice The acceptance book rejections are checked against (zero: none).
+    function acceptanceBook() external view returns (address);
 
     /// @notice Binds the round book of data-parallel tasks, once (admin only): never swapped
     ///         after, so no later governance action can re-divide a task's node pay. At

@@ -28,7 +28,7 @@ interface IResultProofs {
     error WrongBond(uint256 sent, uint256 bond);
     /// @notice The proof given is not the one `node` posted (its hash differs from the stored one).
     error ProofMismatch(uint256 taskId, address node);
-    error NothingToWithdraw(address account);
+    error NothingToClaim(address account);
     error TransferFailed(address to, uint256 amount);
 
     /// @notice The statement key of `taskId`: keccak256(abi.encode(chainid, market, taskId))

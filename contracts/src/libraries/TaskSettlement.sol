@@ -12,6 +12,11 @@ import {SettlementMath} from "./SettlementMath.sol";
 import {TaskRounds} from "./TaskRounds.sol";
 import {TaskState} from "./TaskState.sol";
 
+/// @notice What settlement asks the acceptance book (`AcceptanceBook`).
+interface IAcceptanceRule {
+    function mayReject(uint256 taskId) external view returns (bool);
+}
+
 /// @title TaskSettlement
 /// @notice Settlement and distribution of the task market: who counts, who is paid how much,
 ///         what is refunded, whose collateral is released or frozen, what reputations record.
@@ -46,6 +51,13 @@ library TaskSettlement {
     struct Seats {
         address[] nodes;
         bytes32[] digests;
+    }
+
+    /// @notice Whether task `taskId` may be rejected: no acceptance book, or the book allows it
+    ///         (no labels committed, or "not met" proven and "met" not).
+    function rejectable(IMarketConfig config, uint256 taskId) public view returns (bool) {
+        address book = config.acceptanceBook();
+        return book == address(0) || IAcceptanceRule(book).mayReject(taskId);
     }
 
     /// @notice Settles task `taskId` (status and window already checked by the market): pays
@@ -144,7 +156,9 @@ library TaskSettlement {
         ctx.requester = t.requester;
         ctx.earlyCutoff = SettlementMath.earlyCutoff(t.assignedAt, t.deadline);
         ctx.record = agreed != bytes32(0);
-        ctx.rejected = t.rejected;
+        // a rejection stands only if the acceptance book allows it (labels committed: "not met"
+        // proven and "met" not), checked here, at settlement, so a proof posted after the report counts
+        ctx.rejected = t.rejected && rejectable(deps.config, taskId);
         if (ctx.rejected) ctx.bonus = 0;
         ctx.left = t.budget;
         ctx.k = t.replication;

@@ -44,6 +44,13 @@ contract AcceptanceBook {
 
     mapping(uint256 taskId => Labels) private _labels;
     mapping(uint256 taskId => mapping(uint256 predictions => AcceptanceOutcome)) private _outcomes;
+    mapping(uint256 taskId => Verdict) private _verdicts;
+
+    /// @notice Which outcomes were proven for a task, over any predictions.
+    struct Verdict {
+        bool met;
+        bool notMet;
+    }
 
     /// @notice The requester of `taskId` recorded its hidden labels' commitment.
     event LabelsCommitted(uint256 indexed taskId, uint256 commitment, uint16 count, uint16 threshold);
@@ -55,6 +62,9 @@ contract AcceptanceBook {
     error LabelsAlreadyCommitted(uint256 taskId);
     error NoLabels(uint256 taskId);
     error BadLabels(uint256 commitment, uint16 count, uint16 threshold);
+    /// @notice Labels are committed before any node is assigned (while the task is Published):
+    ///         never after a requester has seen what the nodes made.
+    error LabelsTooLate(uint256 taskId, ITaskMarket.TaskStatus status);
     error OutcomeAlreadyProven(uint256 taskId, uint256 predictions);
     error InvalidAcceptanceProof(uint256 taskId, uint256 predictions, bool met);
 
@@ -66,12 +76,15 @@ contract AcceptanceBook {
         market = market_;
     }
 
-    /// @notice Records the hidden evaluation labels of `taskId`: once, by its requester.
+    /// @notice Records the hidden evaluation labels of `taskId`: once, by its requester, while
+    ///         the task is Published (before any node trains on it).
     /// @param commitment Poseidon(salt, packed labels and count) (nnc.zk.labels_commitment).
     /// @param count The number of evaluation samples (1..256), also bound inside `commitment`.
     /// @param threshold How many must be right for the model to be accepted (<= count).
     function commitLabels(uint256 taskId, uint256 commitment, uint16 count, uint16 threshold) external {
-        if (market.getTask(taskId).requester != msg.sender) revert NotRequester(taskId, msg.sender);
+        ITaskMarket.Task memory t = market.getTask(taskId);
+        if (t.requester != msg.sender) revert NotRequester(taskId, msg.sender);
+        if (t.status != ITaskMarket.TaskStatus.Published) revert LabelsTooLate(taskId, t.status);
         if (_labels[taskId].commitment != 0) revert LabelsAlreadyCommitted(taskId);
         if (commitment == 0 || count == 0 || count > 256 || threshold > count) {
             revert BadLabels(commitment, count, threshold);
@@ -96,6 +109,8 @@ contract AcceptanceBook {
         );
         if (!ok) revert InvalidAcceptanceProof(taskId, predictions, met);
         _outcomes[taskId][predictions] = met ? AcceptanceOutcome.Met : AcceptanceOutcome.NotMet;
+        if (met) _verdicts[taskId].met = true;
+        else _verdicts[taskId].notMet = true;
         emit AcceptanceProven(taskId, predictions, met);
     }
 
@@ -109,8 +124,19 @@ contract AcceptanceBook {
         return _outcomes[taskId][predictions];
     }
 
-    /// @notice Whether a requester may reject the model with `predictions`: not once "met" is proven.
-    function mayReject(uint256 taskId, uint256 predictions) external view returns (bool) {
-        return _outcomes[taskId][predictions] != AcceptanceOutcome.Met;
+    /// @notice Whether task `taskId` may be rejected (the market asks at every report and at
+    ///         settlement): always when no labels were committed for it; otherwise only once
+    ///         "not met" is proven for it and "met" is not. Which predictions belong to the
+    ///         settled model is the prover's statement (the oracle: anyone with the model
+    ///         recomputes them); a requester cannot turn a proven "met" into a rejection.
+    function mayReject(uint256 taskId) external view returns (bool) {
+        if (_labels[taskId].commitment == 0) return true;
+        Verdict memory v = _verdicts[taskId];
+        return v.notMet && !v.met;
+    }
+
+    /// @notice Which outcomes were proven for `taskId` (over any predictions).
+    function verdictOf(uint256 taskId) external view returns (Verdict memory) {
+        return _verdicts[taskId];
     }
 }

@@ -114,7 +114,7 @@ contract ResultProofs is IResultProofs, ERC165, ReentrancyGuard, Versioned {
     /// @inheritdoc IResultProofs
     function withdraw() external nonReentrant {
         uint256 amount = owed[msg.sender];
-        if (amount == 0) revert NothingToWithdraw(msg.sender);
+        if (amount == 0) revert NothingToClaim(msg.sender);
         owed[msg.sender] = 0;
         emit Withdrawn(msg.sender, amount);
         (bool ok,) = msg.sender.call{value: amount}("");

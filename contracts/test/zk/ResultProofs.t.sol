@@ -133,7 +133,7 @@ contract ResultProofsTest is Fixture, ResultProofFixture {
         vm.prank(nodes[0]);
         proofs.withdraw();
         assertEq(nodes[0].balance - before, BOND);
-        vm.expectRevert(abi.encodeWithSelector(IResultProofs.NothingToWithdraw.selector, nodes[0]));
+        vm.expectRevert(abi.encodeWithSelector(IResultProofs.NothingToClaim.selector, nodes[0]));
         vm.prank(nodes[0]);
         proofs.withdraw();
     }

@@ -331,6 +331,9 @@ export const ERRORS = Object.freeze({
     { name: 'reputationBps', type: 'uint16', enum: null },
   ]),
   LabelsAlreadyCommitted: Object.freeze([{ name: 'taskId', type: 'uint256', enum: null }]),
+  LabelsTooLate: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'status', type: 'uint8', enum: 'TaskStatus' },
+  ]),
   MaxFieldLengthOutOfRange: Object.freeze([
     { name: 'value', type: 'uint256', enum: null }, { name: 'min', type: 'uint256', enum: null },
     { name: 'max', type: 'uint256', enum: null },
@@ -439,7 +442,7 @@ export const ERRORS = Object.freeze({
   NothingToClaimInToken: Object.freeze([
     { name: 'account', type: 'address', enum: null }, { name: 'token', type: 'address', enum: null },
   ]),
-  NothingToWithdraw: Object.freeze([{ name: 'account', type: 'address', enum: null }]),
+  NothingToWithdraw: Object.freeze([{ name: 'node', type: 'address', enum: null }]),
   OutOfGas: Object.freeze([]),
   OutcomeAlreadyProven: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'predictions', type: 'uint256', enum: null },
@@ -677,6 +680,7 @@ export const ERRORS = Object.freeze({
 /** Every struct of the protocol's ABIs, by qualified name: its fields (name, Solidity type) in order. */
 export const STRUCTS = Object.freeze({
   'AcceptanceBook.Labels': Object.freeze([['commitment', 'uint256'], ['count', 'uint16'], ['threshold', 'uint16']]),
+  'AcceptanceBook.Verdict': Object.freeze([['met', 'bool'], ['notMet', 'bool']]),
   'IArbitration.Dispute': Object.freeze([
     ['taskId', 'uint256'], ['node', 'address'], ['bond', 'uint96'], ['challenger', 'address'], ['heldSince', 'uint48'],
     ['snapshot', 'uint48'], ['voteEnd', 'uint48'], ['status', 'enum IArbitration.DisputeStatus'],
