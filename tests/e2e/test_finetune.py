@@ -134,7 +134,7 @@ def test_another_requester_fine_tunes_a_library_model_and_its_lineage_is_on_chai
     here = train(spec, tmp_path / "here", node=NODE, files=files)
     trained = torch.load(here.model_path, map_location="cpu", weights_only=True)
     assert committed_digest(trained, spec.determinism.digest_decimals,
-                            child_task if task.proofs_enabled else None) == task.result_digest
+                            market.agreement_key(child_task)) == task.result_digest
     from_seed = spec.model_copy(update={"base_model": None})
     assert train(from_seed, tmp_path / "seed", node=NODE).result_digest != here.result_digest
 
