@@ -32,7 +32,7 @@ from collections import Counter
 from contextlib import AbstractContextManager
 from typing import Any
 
-from nnc.chain.client import TRANSIENT_ERRORS, ChainClient
+from nnc.chain.client import ChainClient
 from nnc.chain.dispute import Arbitration, CheckStatus, CheckView, DisputeStatus, SpotCheck
 from nnc.chain.market import Market
 from nnc.chain.rounds import CommitState, RoundBook
@@ -40,14 +40,15 @@ from nnc.chain.strategies import DrawState, StakeWeightedDraw
 from nnc.chain.types import Bond, TaskStatus
 from nnc.daemon import StopFlag
 from nnc.daemon.follower import ChainFollower, Reorganisation
-from nnc.errors import ContractRevertError, NNCError, StorageError
+from nnc.errors import ContractRevertError, StorageError
 from nnc.logs import log_context
 from nnc.metrics import DaemonMetrics
 from nnc.oracle.audit import audit_record
+from nnc.oracle.evaluation import EvaluationJob, Evaluations
 from nnc.oracle.index import EventIndex
 from nnc.oracle.library import Librarian
 from nnc.oracle.proofs import ProofChecker
-from nnc.oracle.quality import evaluate_result
+from nnc.oracle.quality import Quality, evaluate_result
 from nnc.settings import Settings
 from nnc.storage import Store
 
@@ -63,11 +64,17 @@ UNASSIGNABLE = frozenset({"NotEnoughApplicants", "ExecutionWindowTooShort"})
 OPEN = (TaskStatus.PUBLISHED, TaskStatus.ASSIGNED, TaskStatus.RUNNING)
 
 
-def open_index(settings: Settings, client: ChainClient) -> EventIndex:
+def deployment_key(client: ChainClient) -> str:
+    """The deployment the oracle's index and ledger belong to (another one: they start afresh)."""
     assert client.deployment is not None
     d = client.deployment
-    key = f"{d.chain_id}:{d.addresses.get('TaskMarket', '').lower()}:{d.start_block}"
-    return EventIndex(settings.data_dir / "oracle" / "index.sqlite", key, d.start_block)
+    return f"{d.chain_id}:{d.addresses.get('TaskMarket', '').lower()}:{d.start_block}"
+
+
+def open_index(settings: Settings, client: ChainClient) -> EventIndex:
+    assert client.deployment is not None
+    return EventIndex(settings.data_dir / "oracle" / "index.sqlite", deployment_key(client),
+                      client.deployment.start_block)
 
 
 class Oracle:
@@ -80,7 +87,9 @@ class Oracle:
         self.settings = settings
         self.store = store
         self.archive = archive
-        self.unscored: set[int] = set()  # tasks whose quality could not be reported: not retried
+        # model evaluations run off the poll loop; reported by the loop as each finishes
+        self.evaluations = Evaluations(settings.data_dir / "oracle" / "evaluations.json", deployment_key(client),
+                                       self._evaluate, settings.oracle_evaluators)
         self.undrawable: set[tuple[int, int]] = set()  # (task, draw block) that found no verifier: warned
         self.client = client
         self.market = Market(client)
@@ -122,16 +131,21 @@ class Oracle:
         self.index.reset()
 
     def poke(self) -> list[tuple[int, str]]:
-        """Sends the due permissionless transitions; returns (task id, action) for each sent."""
+        """Sends the due permissionless transitions and the finished evaluations' quality reports
+        (between tasks too: one is reported as soon as it is ready); returns (task id, action)
+        for each sent."""
         now = self.client.block_timestamp()
         done: list[tuple[int, str]] = []
-        for row in self.index.tasks():
-            status = TaskStatus[row["status"]]
-            if status.is_final:
-                continue
+        open_ids = []
+        for row in self.index.open_tasks():
             task_id = int(row["task_id"])
+            open_ids.append(task_id)
+            done.extend(self.report_ready())
             with self.context(task_id):
-                done.extend((task_id, action) for action in self._poke_task(row, status, now))
+                done.extend((task_id, action) for action in self._poke_task(row, TaskStatus[row["status"]], now))
+        done.extend(self.report_ready())
+        self.evaluations.prune(open_ids)
+        self.undrawable = {(t, block) for t, block in self.undrawable if t in open_ids}
         done.extend(self.release_frozen(now))
         done.extend(self.refund_fees())
         return done
@@ -166,9 +180,9 @@ class Oracle:
         done: list[str] = []
         if status == TaskStatus.SUBMITTED and not self.proofs.task_valid(task_id):
             return done  # a proof the chain accepted fails in Python: no gas spent on the task
-        scorable = row["quality"] is None and task_id not in self.unscored and self.store is not None
-        if status == TaskStatus.SUBMITTED and scorable:
-            if self._report_quality(row):
+        if status == TaskStatus.SUBMITTED and row["quality"] is None and self.store is not None:
+            self._submit_evaluation(row)
+            if self.evaluations.state(task_id) == "done" and self._report(task_id):  # ready already
                 done.append("report_quality")
         if status in (TaskStatus.SUBMITTED, TaskStatus.VERIFYING):
             spot_action = self._spot_check(task_id, status, now)
@@ -290,36 +304,64 @@ class Oracle:
             done.append((task_id, "refund_fee"))
         return done
 
-    def _report_quality(self, row: dict[str, Any]) -> bool:
-        """Evaluates the majority result of a submitted task and reports its quality score."""
+    def _submit_evaluation(self, row: dict[str, Any]) -> None:
+        """Hands the majority result of a submitted task to the evaluation pool (once a node of the
+        majority revealed where its model lives; once per task: the ledger remembers)."""
         task_id = int(row["task_id"])
+        if self.evaluations.known(task_id):
+            return
         # the active results: nodes that dropped out or were slashed are not counted
         nodes = [n for n in self.index.task_nodes(task_id)
                  if n["result_digest"] and not n["dropped"] and n["bond"] == Bond.LOCKED.name]
         digests = Counter(n["result_digest"] for n in nodes)
         if not digests:
-            return False
+            return
         digest, votes = digests.most_common(1)[0]
         if votes * 2 <= len(nodes):
-            return False  # no strict majority: a tie, settled after its window at the neutral score
+            return  # no strict majority: a tie, settled after its window at the neutral score
         model_uri = next((n["result_uri"] for n in nodes if n["result_digest"] == digest and n["result_uri"]), None)
         if model_uri is None:
-            return False  # no node of the majority revealed where its model lives yet: next round
+            return  # no node of the majority revealed where its model lives yet: next round
+        self.evaluations.submit(EvaluationJob(
+            task_id=task_id, spec_uri=row["spec_uri"], spec_digest=row["spec_digest"], model_uri=model_uri,
+            result_digest=digest, proof_tag=self.market.proofs_enabled(task_id)))
+
+    def _evaluate(self, job: EvaluationJob) -> Quality:
+        """Scores one job (on an evaluation thread): the model checked against both digests, then
+        its metric on the spec's eval split."""
         assert self.store is not None
-        try:
-            tag_of_task = task_id if self.market.proofs_enabled(task_id) else None
-            quality = evaluate_result(self.client, self.store, row["spec_uri"], bytes.fromhex(row["spec_digest"][2:]),
-                                      model_uri, bytes.fromhex(digest[2:]), tag_of_task)
-            score = quality.score
-            self.market.report_quality(task_id, quality.score, quality.accepted)
-        except (NNCError, OSError, RuntimeError) as exc:
-            if isinstance(exc, TRANSIENT_ERRORS):
-                raise
-            log.warning("task %d: quality not reported (settles at the default score): %s", task_id, exc)
-            self.unscored.add(task_id)
-            return False
-        log.info("task %d: quality %d/10000 reported (%s)", task_id, score,
-                 "accepted" if quality.accepted else "rejected: below the spec's acceptance threshold")
+        return evaluate_result(self.client, self.store, job.spec_uri, bytes.fromhex(job.spec_digest[2:]),
+                               job.model_uri, bytes.fromhex(job.result_digest[2:]),
+                               job.task_id if job.proof_tag else None)
+
+    def report_ready(self) -> list[tuple[int, str]]:
+        """Reports the quality of every finished evaluation not reported yet."""
+        return [(item.job.task_id, "report_quality") for item in self.evaluations.ready()
+                if self._report(item.job.task_id, item.quality)]
+
+    def _report(self, task_id: int, quality: Quality | None = None) -> bool:
+        """Sends one finished evaluation's `reportQuality`; True if it went through. One that
+        comes too late (the challenge window closed, or the task moved on) is logged, not retried."""
+        if quality is None:
+            quality = next(i.quality for i in self.evaluations.ready() if i.job.task_id == task_id)
+        with self.context(task_id):
+            try:
+                self.market.report_quality(task_id, quality.score, quality.accepted)
+            except ContractRevertError as exc:
+                self.evaluations.mark(task_id, "failed", str(exc))
+                if exc.name == "DeadlinePassed":
+                    log.warning("task %d: quality %d/10000 ready too late: the challenge window closed at %s "
+                                "(chain time now %d); the task settles at the default score", task_id,
+                                quality.score, exc.args_by_name.get("deadline"), self.client.block_timestamp())
+                elif exc.name == "InvalidStatus":
+                    log.warning("task %d: quality %d/10000 ready after the task left Submitted: not reported (%s)",
+                                task_id, quality.score, exc)
+                else:
+                    log.warning("task %d: quality not reported (settles at the default score): %s", task_id, exc)
+                return False
+            self.evaluations.mark(task_id, "reported")
+            log.info("task %d: quality %d/10000 reported (%s)", task_id, quality.score,
+                     "accepted" if quality.accepted else "rejected: below the spec's acceptance threshold")
         return True
 
     def archive_audits(self) -> list[int]:
@@ -329,10 +371,7 @@ class Oracle:
             return []
         assert self.client.deployment is not None
         archived = []
-        for row in self.index.tasks():
-            task_id = int(row["task_id"])
-            if not TaskStatus[row["status"]].is_final or self.index.audit_uri(task_id) is not None:
-                continue
+        for task_id in self.index.unarchived_final_tasks():
             with self.context(task_id):
                 try:
                     uri = self.archive.put_bytes(audit_record(self.index, task_id, self.client.deployment))
@@ -363,11 +402,15 @@ class Oracle:
         with self.context():
             log.info("oracle %s watching %s from block %d", self.client.address, self.settings.rpc_url,
                      self.index.last_block + 1)
-            self.follower.run(stop, self._round, self.settings.poll_interval)
+            try:
+                self.follower.run(stop, self._round, self.settings.poll_interval)
+            finally:
+                self.evaluations.close()
             log.info("oracle stopped at block %d", self.index.last_block)
 
     def _round(self, stop: StopFlag) -> None:
         self.sync()
+        self.report_ready()
         if self.poke():
             self.sync()
         self.archive_audits()
