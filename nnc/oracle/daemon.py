@@ -91,6 +91,9 @@ class Oracle:
         self.evaluations = Evaluations(settings.data_dir / "oracle" / "evaluations.json", deployment_key(client),
                                        self._evaluate, settings.oracle_evaluators)
         self.undrawable: set[tuple[int, int]] = set()  # (task, draw block) that found no verifier: warned
+        # what the chain said of open submitted tasks, so that a round skips those with nothing to do:
+        self.window_ends: dict[int, int] = {}  # task -> end of its challenge window
+        self.unchecked: set[int] = set()  # tasks without a spot-check (it cannot be enabled later)
         self.client = client
         self.market = Market(client)
         self.spot_check = SpotCheck(client)
@@ -146,6 +149,8 @@ class Oracle:
         done.extend(self.report_ready())
         self.evaluations.prune(open_ids)
         self.undrawable = {(t, block) for t, block in self.undrawable if t in open_ids}
+        self.window_ends = {t: end for t, end in self.window_ends.items() if t in open_ids}
+        self.unchecked.intersection_update(open_ids)
         done.extend(self.release_frozen(now))
         done.extend(self.refund_fees())
         return done
@@ -178,6 +183,8 @@ class Oracle:
         """The due transitions of one open task, sent; returns the actions sent."""
         task_id = int(row["task_id"])
         done: list[str] = []
+        if status == TaskStatus.SUBMITTED and self._waiting(row, now):
+            return done
         if status == TaskStatus.SUBMITTED and not self.proofs.task_valid(task_id):
             return done  # a proof the chain accepted fails in Python: no gas spent on the task
         if status == TaskStatus.SUBMITTED and row["quality"] is None and self.store is not None:
@@ -195,9 +202,13 @@ class Oracle:
         if action is None:
             return done
         try:
-            onchain = self.market.task(task_id).status
+            onchain_task = self.market.task(task_id)
+            onchain = onchain_task.status
             if onchain != status:
                 return done  # the index lags: act on the next round, after syncing
+            if action == "settle" and onchain == TaskStatus.SUBMITTED and now < onchain_task.challenge_ends_at:
+                self.window_ends[task_id] = onchain_task.challenge_ends_at
+                return done  # not due yet: the task is skipped until its window closes
             if action == "commit_draw":
                 self.draw.commit_draw(task_id)
             else:
@@ -213,6 +224,16 @@ class Oracle:
             level = logging.DEBUG if exc.name in NOT_READY else logging.WARNING
             log.log(level, "task %d: %s not possible now: %s", task_id, action, exc)
         return done
+
+    def _waiting(self, row: dict[str, Any], now: int) -> bool:
+        """True for a submitted task with nothing to do this round, by what the chain said of it
+        before: its challenge window still open, no spot-check, and its evaluation handed over
+        (in flight, or reported) or impossible. Such a task costs no call in a round."""
+        task_id = int(row["task_id"])
+        if now >= self.window_ends.get(task_id, 0) or task_id not in self.unchecked:
+            return False
+        evaluation = self.evaluations.state(task_id)
+        return row["quality"] is not None or self.store is None or evaluation in ("running", "reported", "failed")
 
     def _draw_step(self, task_id: int, now: int, apply_deadline: int) -> str | None:
         """The next step of a stake-weighted assignment: commit the draw once applications have
@@ -230,6 +251,8 @@ class Oracle:
         deadline, and lapses a check past the verification timeout (no verifier could be drawn,
         or none reported). The check is read from the chain first, so a step is never sent twice."""
         check = self.spot_check.check(task_id)
+        if check.status == CheckStatus.NONE:
+            self.unchecked.add(task_id)
         try:
             if check.status == CheckStatus.FAILED and check.by_rounds:
                 return self._refute_checked_round(task_id, check)
