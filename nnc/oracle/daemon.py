@@ -49,6 +49,7 @@ from nnc.oracle.index import EventIndex
 from nnc.oracle.library import Librarian
 from nnc.oracle.proofs import ProofChecker
 from nnc.oracle.quality import Quality, evaluate_result
+from nnc.resources import release_free_memory
 from nnc.settings import Settings
 from nnc.storage import Store
 
@@ -353,9 +354,12 @@ class Oracle:
         """Scores one job (on an evaluation thread): the model checked against both digests, then
         its metric on the spec's eval split."""
         assert self.store is not None
-        return evaluate_result(self.client, self.store, job.spec_uri, bytes.fromhex(job.spec_digest[2:]),
-                               job.model_uri, bytes.fromhex(job.result_digest[2:]),
-                               job.task_id if job.proof_tag else None)
+        try:
+            return evaluate_result(self.client, self.store, job.spec_uri, bytes.fromhex(job.spec_digest[2:]),
+                                   job.model_uri, bytes.fromhex(job.result_digest[2:]),
+                                   job.task_id if job.proof_tag else None)
+        finally:
+            release_free_memory()  # the model, its dataset and activations: not kept resident until the next one
 
     def report_ready(self) -> list[tuple[int, str]]:
         """Reports the quality of every finished evaluation not reported yet."""
