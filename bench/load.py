@@ -15,7 +15,8 @@ Prints, last line, JSON with:
 - `tasks_per_min`: final tasks per minute from the first publish to the last final task;
 - `oracle_lag_p50_blocks`, `oracle_lag_p99_blocks`: chain head minus the oracle's last handled
   block (its `nnc_last_processed_block` metric), sampled every second;
-- `unscored_settled`: settled tasks with no QualityReported event (goal 0);
+- `unscored_settled`: settled tasks with no QualityReported event (goal 0); `oracle_late_reports`: the
+  oracle's evaluations finished after their task's challenge window (its "ready too late" warnings);
 - `rss_start_mb`, `rss_end_mb`, `rss_growth_mb`: summed RSS of the daemons after the first task
   is final and at the end; `oracle_rss_growth_mb` the oracle's alone.
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -123,6 +125,8 @@ def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, wo
         return out
 
     before = ledger()
+    status_changes = market.contract.events.TaskStatusChanged
+    next_block = requester.block_number() + 1
     deposits = dict.fromkeys(tokens, 0)
     ids: list[int] = []
     lags: list[int] = []
@@ -154,12 +158,13 @@ def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, wo
         seen = oracle_block(metrics_port)
         if seen is not None:
             lags.append(max(0, head - seen))
-        for task_id in ids:
-            if task_id not in final:
-                status = market.task(task_id).status
-                if status.is_final:
+        if head >= next_block:  # final statuses from the market's events: one query a second, not one per task
+            for event in status_changes().get_logs(from_block=next_block, to_block=head):
+                task_id, status = int(event["args"]["taskId"]), TaskStatus(event["args"]["to"])
+                if status.is_final and task_id in ids and task_id not in final:
                     final[task_id] = status
                     last_final = time.monotonic()
+            next_block = head + 1
         if final and not rss_start:
             rss_start = {d.name: tree_rss_mb(d.process.pid) for d in daemons}
         if len(ids) == tasks and len(final) == tasks:
@@ -198,6 +203,7 @@ def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, wo
         "oracle_lag_p50_blocks": percentile(lags, 0.5), "oracle_lag_p99_blocks": percentile(lags, 0.99),
         "oracle_lag_samples": len(lags),
         "unscored_settled": len([t for t in settled if t not in reported]),
+        "oracle_late_reports": len(daemons[0].new_lines(("ready too late",))),
         "rss_start_mb": round(start_total, 1), "rss_end_mb": round(sum(rss_end.values()), 1),
         "rss_growth_mb": round(sum(rss_end.values()) - start_total, 1),
         "oracle_rss_growth_mb": round(rss_end["oracle"] - rss_start.get("oracle", rss_end["oracle"]), 1),
@@ -212,12 +218,18 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--interval", type=float, default=3.0, help="seconds between publishes")
     parser.add_argument("--timeout", type=float, default=1500.0)
+    parser.add_argument("--keep-logs", type=Path, help="copy the daemons' logs to this folder at the end")
     args = parser.parse_args()
     if args.quick:
         args.tasks, args.workers, args.interval, args.timeout = 4, 2, 1.0, 150.0
     cancel_every, abandon_every = (4, 3) if args.quick else (10, 13)
     with tempfile.TemporaryDirectory(prefix="nnc-load-") as tmp:
-        result = run(args.tasks, args.workers, args.interval, args.timeout, Path(tmp), cancel_every, abandon_every)
+        try:
+            result = run(args.tasks, args.workers, args.interval, args.timeout, Path(tmp), cancel_every,
+                         abandon_every)
+        finally:
+            if args.keep_logs is not None:
+                shutil.copytree(Path(tmp) / "logs", args.keep_logs, dirs_exist_ok=True)
     print(json.dumps(result))
 
 

@@ -28,7 +28,9 @@ mined, on a later round.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -40,7 +42,7 @@ from nnc.chain.strategies import DrawState, StakeWeightedDraw
 from nnc.chain.types import Bond, TaskStatus
 from nnc.daemon import StopFlag
 from nnc.daemon.follower import ChainFollower, Reorganisation
-from nnc.errors import ContractRevertError, StorageError
+from nnc.errors import ContractRevertError, StorageError, VerificationError
 from nnc.logs import log_context
 from nnc.metrics import DaemonMetrics
 from nnc.oracle.audit import audit_record
@@ -62,6 +64,7 @@ NOT_READY = frozenset({"ApplicationOpen", "NotEnoughApplicants", "DeadlineNotRea
                        "InvalidCheckStatus", "VerificationNotTimedOut", "ReportNotDue"})
 # Reverts of `assign` after which the task can only expire (once its applications closed).
 UNASSIGNABLE = frozenset({"NotEnoughApplicants", "ExecutionWindowTooShort"})
+SLOW_ROUND_S = 2.0
 OPEN = (TaskStatus.PUBLISHED, TaskStatus.ASSIGNED, TaskStatus.RUNNING)
 
 
@@ -186,12 +189,14 @@ class Oracle:
         done: list[str] = []
         if status == TaskStatus.SUBMITTED and self._waiting(row, now):
             return done
-        if status == TaskStatus.SUBMITTED and not self.proofs.task_valid(task_id):
-            return done  # a proof the chain accepted fails in Python: no gas spent on the task
         if status == TaskStatus.SUBMITTED and row["quality"] is None and self.store is not None:
-            self._submit_evaluation(row)
-            if self.evaluations.state(task_id) == "done" and self._report(task_id):  # ready already
-                done.append("report_quality")
+            self._submit_evaluation(row)  # the pool checks the task's proofs first, then evaluates
+            if self.evaluations.state(task_id) == "running":
+                return done  # the task waits for that (its proofs are checked off the loop)
+        if status == TaskStatus.SUBMITTED and not self._proofs_valid(task_id):
+            return done  # a proof the chain accepted fails in Python: no gas spent on the task
+        if status == TaskStatus.SUBMITTED and self.evaluations.state(task_id) == "done" and self._report(task_id):
+            done.append("report_quality")  # ready already
         if status in (TaskStatus.SUBMITTED, TaskStatus.VERIFYING):
             spot_action = self._spot_check(task_id, status, now)
             if spot_action is not None:
@@ -350,10 +355,19 @@ class Oracle:
             task_id=task_id, spec_uri=row["spec_uri"], spec_digest=row["spec_digest"], model_uri=model_uri,
             result_digest=digest, proof_tag=self.market.proofs_enabled(task_id)))
 
+    def _proofs_valid(self, task_id: int) -> bool:
+        """False if a result proof of the task fails the Python check (`nnc.oracle.proofs`). The
+        one call site: on the loop before gas is spent on a submitted task, and on an evaluation
+        thread before its model is evaluated (the check is seconds of CPU; its verdicts are kept)."""
+        return self.proofs.task_valid(task_id)
+
     def _evaluate(self, job: EvaluationJob) -> Quality:
-        """Scores one job (on an evaluation thread): the model checked against both digests, then
-        its metric on the spec's eval split."""
+        """Scores one job (on an evaluation thread): the task's result proofs checked, the model
+        checked against both digests, then its metric on the spec's eval split."""
         assert self.store is not None
+        if not self._proofs_valid(job.task_id):
+            raise VerificationError(f"task {job.task_id}: a result proof the chain accepted fails the Python "
+                                    "verification: not scored")
         try:
             return evaluate_result(self.client, self.store, job.spec_uri, bytes.fromhex(job.spec_digest[2:]),
                                    job.model_uri, bytes.fromhex(job.result_digest[2:]),
@@ -436,10 +450,27 @@ class Oracle:
             log.info("oracle stopped at block %d", self.index.last_block)
 
     def _round(self, stop: StopFlag) -> None:
-        self.sync()
-        self.report_ready()
-        if self.poke():
-            self.sync()
-        self.archive_audits()
+        """Sync, report, poke, archive, catalogue; a round slower than `SLOW_ROUND_S` is logged
+        with where its time went (each second is a block the oracle falls behind)."""
+        started = time.monotonic()
+        phases: dict[str, float] = {}
+
+        def timed(name: str, step: Callable[[], object]) -> object:
+            begin = time.monotonic()
+            try:
+                return step()
+            finally:
+                phases[name] = phases.get(name, 0.0) + time.monotonic() - begin
+
+        timed("sync", self.sync)
+        timed("report", self.report_ready)
+        if timed("poke", self.poke):
+            timed("sync", self.sync)
+        timed("audits", self.archive_audits)
         if self.library is not None:
-            self.library.catalogue()
+            timed("library", self.library.catalogue)
+        took = time.monotonic() - started
+        if took > SLOW_ROUND_S:
+            log.info("slow round: %.1f s (%s; %d evaluation(s) in flight)", took,
+                     ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items()),
+                     self.evaluations.in_flight())
