@@ -42,16 +42,15 @@ from nnc.chain.strategies import DrawState, StakeWeightedDraw
 from nnc.chain.types import Bond, TaskStatus
 from nnc.daemon import StopFlag
 from nnc.daemon.follower import ChainFollower, Reorganisation
-from nnc.errors import ContractRevertError, StorageError, VerificationError
+from nnc.errors import ContractRevertError, StorageError
 from nnc.logs import log_context
 from nnc.metrics import DaemonMetrics
 from nnc.oracle.audit import audit_record
-from nnc.oracle.evaluation import EvaluationJob, Evaluations
+from nnc.oracle.evaluation import SCORED, EvaluationJob, Evaluations, process_pool, score, score_in_process
 from nnc.oracle.index import EventIndex
 from nnc.oracle.library import Librarian
 from nnc.oracle.proofs import ProofChecker
-from nnc.oracle.quality import Quality, evaluate_result
-from nnc.resources import release_free_memory
+from nnc.oracle.quality import Quality
 from nnc.settings import Settings
 from nnc.storage import Store
 
@@ -92,8 +91,11 @@ class Oracle:
         self.store = store
         self.archive = archive
         # model evaluations run off the poll loop; reported by the loop as each finishes
-        self.evaluations = Evaluations(settings.data_dir / "oracle" / "evaluations.json", deployment_key(client),
-                                       self._evaluate, settings.oracle_evaluators)
+        # processes of their own (`process_pool`), or inside `poke` when there are none (the test harness)
+        ledger, key = settings.data_dir / "oracle" / "evaluations.json", deployment_key(client)
+        self.evaluations = (Evaluations(ledger, key, score_in_process, settings.oracle_evaluators,
+                                        process_pool(settings)) if settings.oracle_evaluators
+                            else Evaluations(ledger, key, self._evaluate, 0))
         self.undrawable: set[tuple[int, int]] = set()  # (task, draw block) that found no verifier: warned
         # what the chain said of open submitted tasks, so that a round skips those with nothing to do:
         self.window_ends: dict[int, int] = {}  # task -> end of its challenge window
@@ -193,7 +195,8 @@ class Oracle:
             self._submit_evaluation(row)  # the pool checks the task's proofs first, then evaluates
             if self.evaluations.state(task_id) == "running":
                 return done  # the task waits for that (its proofs are checked off the loop)
-        if status == TaskStatus.SUBMITTED and not self._proofs_valid(task_id):
+        scored = self.evaluations.state(task_id) in SCORED  # its proofs passed the check on the evaluation's side
+        if status == TaskStatus.SUBMITTED and not scored and not self._proofs_valid(task_id):
             return done  # a proof the chain accepted fails in Python: no gas spent on the task
         if status == TaskStatus.SUBMITTED and self.evaluations.state(task_id) == "done" and self._report(task_id):
             done.append("report_quality")  # ready already
@@ -239,7 +242,7 @@ class Oracle:
         if now >= self.window_ends.get(task_id, 0) or task_id not in self.unchecked:
             return False
         evaluation = self.evaluations.state(task_id)
-        return row["quality"] is not None or self.store is None or evaluation in ("running", "reported", "failed")
+        return row["quality"] is not None or self.store is None or evaluation not in (None, "done")
 
     def _draw_step(self, task_id: int, now: int, apply_deadline: int) -> str | None:
         """The next step of a stake-weighted assignment: commit the draw once applications have
@@ -362,18 +365,9 @@ class Oracle:
         return self.proofs.task_valid(task_id)
 
     def _evaluate(self, job: EvaluationJob) -> Quality:
-        """Scores one job (on an evaluation thread): the task's result proofs checked, the model
-        checked against both digests, then its metric on the spec's eval split."""
+        """Scores one job in this process (no evaluation processes): see `nnc.oracle.evaluation.score`."""
         assert self.store is not None
-        if not self._proofs_valid(job.task_id):
-            raise VerificationError(f"task {job.task_id}: a result proof the chain accepted fails the Python "
-                                    "verification: not scored")
-        try:
-            return evaluate_result(self.client, self.store, job.spec_uri, bytes.fromhex(job.spec_digest[2:]),
-                                   job.model_uri, bytes.fromhex(job.result_digest[2:]),
-                                   job.task_id if job.proof_tag else None)
-        finally:
-            release_free_memory()  # the model, its dataset and activations: not kept resident until the next one
+        return score(job, self.client, self.store, self.proofs)
 
     def report_ready(self) -> list[tuple[int, str]]:
         """Reports the quality of every finished evaluation not reported yet."""
@@ -389,7 +383,7 @@ class Oracle:
             try:
                 self.market.report_quality(task_id, quality.score, quality.accepted)
             except ContractRevertError as exc:
-                self.evaluations.mark(task_id, "failed", str(exc))
+                self.evaluations.mark(task_id, "refused", str(exc))
                 if exc.name == "DeadlinePassed":
                     log.warning("task %d: quality %d/10000 ready too late: the challenge window closed at %s "
                                 "(chain time now %d); the task settles at the default score", task_id,

@@ -1,19 +1,21 @@
 """The oracle's model evaluations, off its poll loop: a bounded pool and a persisted ledger.
 
-Evaluating a submitted model (fetch, digest check, a pass over the eval split) takes seconds of
-CPU; done inside the poll round it held every other task back, and on a loaded machine the
-quality report arrived after the challenge window. Here the daemon `submit`s an `EvaluationJob`
-as soon as a task's majority model is revealed, a pool of `workers` threads evaluates it, and
-the daemon collects the finished ones (`ready`) on every round and between tasks, and reports
-them at once; the loop keeps handling events meanwhile. Transactions stay on the daemon's
-thread: the pool only computes.
+Evaluating a submitted model (its task's result proofs checked in Python, the model fetched, its
+digest checked, a pass over the eval split) takes seconds of CPU; done inside the poll round it
+held every other task back, and on a loaded machine the quality report arrived after the
+challenge window. Here the daemon `submit`s an `EvaluationJob` as soon as a task's majority model
+is revealed, a pool evaluates it (`process_pool`: processes of their own, so their CPU work never
+holds the loop back on the GIL; threads in the tests), and the daemon collects the finished ones
+(`ready`) on every round and between tasks, and reports them at once; the loop keeps handling
+events meanwhile. Transactions stay on the daemon's thread: the pool only computes.
 
-The ledger (`evaluations.json` beside the index, for one deployment) records every job: `running` (submitted, not
-finished), `done` (a score, not reported yet), `reported`, or `failed` (the task settles at the
-default score; not retried). It is written at each change, so after a crash a `running` job is
-evaluated again and a `done` one is reported without evaluating again; a job is keyed by its
-task, so submitting it twice does nothing. Entries of tasks that reached a final status are
-dropped (`prune`): the ledger holds open tasks only.
+The ledger (`evaluations.json` beside the index, for one deployment) records every job:
+`running` (submitted, not finished), `done` (a score, not reported yet), `reported`, `refused`
+(the chain refused the report: too late), or `failed` (the task settles at the default score; not
+retried). It is written at each change, so after a crash a `running` job is evaluated again and a
+`done` one is reported without evaluating again; a job is keyed by its task, so submitting it
+twice does nothing. Entries of tasks that reached a final status are dropped (`prune`): the
+ledger holds open tasks only.
 
 `workers=0` evaluates inside `submit`, on the caller's thread (the step-by-step test harness).
 """
@@ -22,25 +24,40 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import (
+    BrokenExecutor,
+    CancelledError,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+)
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from nnc.chain.client import TRANSIENT_ERRORS
-from nnc.errors import NNCError, ServiceUnavailableError
+from nnc.chain.client import TRANSIENT_ERRORS, ChainClient
+from nnc.chain.market import Market
+from nnc.errors import NNCError, ServiceUnavailableError, VerificationError
 from nnc.jsonfile import write_json_atomic
 from nnc.logs import log_context
-from nnc.oracle.quality import Quality
+from nnc.oracle.proofs import ProofChecker
+from nnc.oracle.quality import Quality, evaluate_result
+from nnc.resources import release_free_memory
+from nnc.settings import Settings
+from nnc.storage import Store, store_from_settings
 
 log = logging.getLogger(__name__)
 
 RETRIED: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, ServiceUnavailableError)
 """The chain or storage away: the job is dropped and submitted again by a later round."""
 
-State = Literal["running", "done", "reported", "failed"]
+State = Literal["running", "done", "reported", "refused", "failed"]
+SCORED: frozenset[str] = frozenset({"done", "reported", "refused"})
+"""States of a job that was scored: its task's proofs passed the check that comes first."""
 
 
 @dataclass(frozen=True)
@@ -65,10 +82,11 @@ class Evaluated:
 
 class Evaluations:
     """The pool and its ledger at `path`; `evaluate` scores a job (raises for a model that cannot
-    be scored). See the module doc."""
+    be scored). The pool is `workers` threads, or the executor `executor()` makes (a process pool:
+    `evaluate` is then a module-level function, see `score_in_process`). See the module doc."""
 
     def __init__(self, path: Path, deployment: str, evaluate: Callable[[EvaluationJob], Quality],
-                 workers: int = 1) -> None:
+                 workers: int = 1, executor: Callable[[], Executor] | None = None) -> None:
         if workers < 0:
             raise ValueError(f"evaluation workers must be 0 (in the caller) or more, not {workers}")
         self.path = path
@@ -76,9 +94,11 @@ class Evaluations:
         self.evaluate = evaluate
         self.workers = workers
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)  # notified as each outcome is recorded
         self._entries: dict[int, dict[str, Any]] = self._load()
-        self._futures: dict[int, Future[None]] = {}
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="oracle-eval") if workers else None
+        self._futures: dict[int, Future[dict[str, Any]]] = {}
+        self._executor = executor or (lambda: ThreadPoolExecutor(workers, thread_name_prefix="oracle-eval"))
+        self._pool = self._executor() if workers else None
         restarted = [int(t) for t, e in self._entries.items() if e["state"] == "running"]
         for task_id in restarted:  # in flight when the daemon stopped: evaluated again
             log.info("task %d: evaluation interrupted by a restart: evaluating again", task_id)
@@ -114,7 +134,7 @@ class Evaluations:
                     for _, e in sorted(self._entries.items()) if e["state"] == "done"]
 
     def mark(self, task_id: int, state: State, reason: str = "") -> None:
-        """Records the report's outcome: `reported`, or `failed` (it could not be sent in time)."""
+        """Records the report's outcome: `reported`, or `refused` (it could not be sent in time)."""
         with self._lock:
             entry = self._entries.get(task_id)
             if entry is None:
@@ -143,11 +163,9 @@ class Evaluations:
             return len(self._entries)
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Waits for the evaluations in flight; True when none is left."""
-        with self._lock:
-            pending = list(self._futures.values())
-        done, not_done = wait(pending, timeout)
-        return not not_done
+        """Waits until no evaluation is in flight (each outcome recorded); True when none is left."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._futures, timeout)
 
     def close(self) -> None:
         """Stops taking jobs and waits for those in flight (their outcome is in the ledger)."""
@@ -158,34 +176,46 @@ class Evaluations:
 
     def _start(self, job: EvaluationJob) -> None:
         if self._pool is None:
-            self._run(job)
+            self._record(job, outcome_of(self.evaluate, job))
             return
         with self._lock:
-            self._futures[job.task_id] = self._pool.submit(self._run, job)
+            future = self._pool.submit(outcome_of, self.evaluate, job)
+            self._futures[job.task_id] = future
+        future.add_done_callback(lambda done: self._finished(job, done))
 
-    def _run(self, job: EvaluationJob) -> None:
-        """Evaluates `job` and records the outcome; runs on a pool thread (or the caller's)."""
-        with log_context(daemon="oracle", task_id=job.task_id):
-            outcome: dict[str, Any]
-            try:
-                quality = self.evaluate(job)
-                outcome = {"state": "done", "score": quality.score, "accepted": quality.accepted}
-            except RETRIED as exc:  # the chain or storage away: later
-                log.warning("task %d: evaluation interrupted (%s): tried again on a later round", job.task_id, exc)
-                outcome = {}
-            except (NNCError, OSError, RuntimeError, ValueError) as exc:
-                log.warning("task %d: quality not reported (settles at the default score): %s", job.task_id, exc)
-                outcome = {"state": "failed", "reason": str(exc)}
-            except Exception as exc:  # a bug: reported with its traceback; the pool thread lives on
-                log.exception("task %d: evaluation crashed (settles at the default score)", job.task_id)
-                outcome = {"state": "failed", "reason": f"crashed: {exc!r}"}
+    def _finished(self, job: EvaluationJob, future: Future[dict[str, Any]]) -> None:
+        try:
+            outcome = future.result()
+        except BrokenExecutor as exc:  # the evaluation process died (out of memory?): a new pool, a new try
+            outcome = {"retry": f"the evaluation pool broke ({exc.__class__.__name__})"}
+            with self._lock:
+                if self._pool is not None and getattr(self._pool, "_broken", False):
+                    self._pool = self._executor()
+        except CancelledError:  # the daemon is stopping: the ledger says running, evaluated after the restart
             with self._lock:
                 self._futures.pop(job.task_id, None)
-                if not outcome:
-                    self._entries.pop(job.task_id, None)  # submitted again by the next round
+                self._idle.notify_all()
+            return
+        self._record(job, outcome)
+
+    def _record(self, job: EvaluationJob, outcome: dict[str, Any]) -> None:
+        """Logs and records an outcome (`outcome_of`'s); a job to retry is dropped from the ledger,
+        so that the next round submits it again."""
+        with log_context(daemon="oracle", task_id=job.task_id):
+            if "retry" in outcome:
+                log.warning("task %d: evaluation interrupted (%s): tried again on a later round", job.task_id,
+                            outcome["retry"])
+            elif outcome["state"] == "failed":
+                log.warning("task %d: quality not reported (settles at the default score): %s", job.task_id,
+                            outcome["reason"])
+            with self._lock:
+                self._futures.pop(job.task_id, None)
+                if "retry" in outcome:
+                    self._entries.pop(job.task_id, None)
                 elif job.task_id in self._entries:
                     self._entries[job.task_id].update(outcome)
                 self._save()
+                self._idle.notify_all()
 
     # -- the ledger ------------------------------------------------------------------------
 
@@ -206,3 +236,59 @@ class Evaluations:
         """Writes the ledger (the caller holds the lock)."""
         tasks = {str(t): e for t, e in sorted(self._entries.items())}
         write_json_atomic(self.path, {"deployment": self.deployment, "tasks": tasks})
+
+
+def outcome_of(evaluate: Callable[[EvaluationJob], Quality], job: EvaluationJob) -> dict[str, Any]:
+    """Runs `evaluate(job)` where the pool runs it (a thread, a process, the caller) and returns
+    its outcome as plain data (what a process can send back): `state` done with `score` and
+    `accepted`, or failed with `reason`; or `retry` (the chain or storage away)."""
+    try:
+        quality = evaluate(job)
+    except RETRIED as exc:
+        return {"retry": str(exc)}
+    except (NNCError, OSError, RuntimeError, ValueError) as exc:
+        return {"state": "failed", "reason": str(exc)}
+    except Exception as exc:  # a bug: logged with its traceback where it ran; the pool lives on
+        log.exception("task %d: evaluation crashed", job.task_id)
+        return {"state": "failed", "reason": f"crashed: {exc!r}"}
+    return {"state": "done", "score": quality.score, "accepted": quality.accepted}
+
+
+def score(job: EvaluationJob, client: ChainClient, store: Store, proofs: ProofChecker) -> Quality:
+    """The oracle's evaluation of one job: the task's result proofs checked in Python first
+    (`nnc.oracle.proofs`; seconds of CPU, its verdicts kept), then the model checked against both
+    digests and its metric measured on the spec's eval split (`evaluate_result`). The heap is given
+    back afterwards: a daemon that loads a model now and then does not keep its peak resident."""
+    if not proofs.task_valid(job.task_id):
+        raise VerificationError(f"task {job.task_id}: a result proof the chain accepted fails the Python "
+                                "verification: not scored")
+    try:
+        return evaluate_result(client, store, job.spec_uri, bytes.fromhex(job.spec_digest[2:]), job.model_uri,
+                               bytes.fromhex(job.result_digest[2:]), job.task_id if job.proof_tag else None)
+    finally:
+        release_free_memory()
+
+
+_PROCESS: dict[str, Any] = {}
+"""The evaluation process's own chain client, store and proof checker (`start_scorer`)."""
+
+
+def start_scorer(settings: Settings) -> None:
+    """Initialises an evaluation process: its own connections, from the daemon's settings."""
+    client = ChainClient.from_settings(settings, need_account=False)
+    _PROCESS.update(client=client, store=store_from_settings(settings), proofs=ProofChecker(client, Market(client)))
+
+
+def score_in_process(job: EvaluationJob) -> Quality:
+    """`score`, in an evaluation process that `start_scorer` initialised."""
+    return score(job, _PROCESS["client"], _PROCESS["store"], _PROCESS["proofs"])
+
+
+def process_pool(settings: Settings) -> Callable[[], Executor]:
+    """A factory of the oracle's evaluation process pool: `settings.oracle_evaluators` processes
+    (started fresh, not forked from the daemon's threads), each with its own connections. Their
+    CPU work (Python proof checks, torch) then never holds the daemon's loop back on the GIL."""
+    def make() -> Executor:
+        return ProcessPoolExecutor(settings.oracle_evaluators, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=start_scorer, initargs=(settings,))
+    return make

@@ -54,7 +54,7 @@ def test_a_score_ready_after_the_challenge_window_is_a_warning_and_the_task_sett
     late = [r for r in caplog.records if "too late" in r.getMessage()]
     assert len(late) == 1 and late[0].levelname == "WARNING" and not late[0].exc_info
     assert f"challenge window closed at {ends}" in late[0].getMessage(), late[0].getMessage()
-    assert oracle.evaluations.state(task_id) == "failed"  # not sent again
+    assert oracle.evaluations.state(task_id) == "refused"  # not sent again
     oracle.sync()
     assert (task_id, "settle") in oracle.poke()
     task = net.market().task(task_id)
