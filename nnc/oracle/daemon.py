@@ -64,6 +64,9 @@ NOT_READY = frozenset({"ApplicationOpen", "NotEnoughApplicants", "DeadlineNotRea
 # Reverts of `assign` after which the task can only expire (once its applications closed).
 UNASSIGNABLE = frozenset({"NotEnoughApplicants", "ExecutionWindowTooShort"})
 SLOW_ROUND_S = 2.0
+BOOKKEEPING_S = 0.5
+"""Seconds a round spends archiving audit records, and as much listing models, before it moves on
+(at least one of each): the loop's time goes to the events and the due transitions first."""
 OPEN = (TaskStatus.PUBLISHED, TaskStatus.ASSIGNED, TaskStatus.RUNNING)
 
 
@@ -399,14 +402,17 @@ class Oracle:
                      "accepted" if quality.accepted else "rejected: below the spec's acceptance threshold")
         return True
 
-    def archive_audits(self) -> list[int]:
+    def archive_audits(self, until: float | None = None) -> list[int]:
         """Archives the audit record of every indexed task in a final status that has none yet;
-        returns their ids. A storage failure is logged and retried on a later round."""
+        returns their ids. A storage failure is logged and retried on a later round. With `until`
+        (a `time.monotonic()` value), stops once it has passed: the rest waits for later rounds."""
         if self.archive is None:
             return []
         assert self.client.deployment is not None
-        archived = []
+        archived: list[int] = []
         for task_id in self.index.unarchived_final_tasks():
+            if until is not None and archived and time.monotonic() > until:
+                break
             with self.context(task_id):
                 try:
                     uri = self.archive.put_bytes(audit_record(self.index, task_id, self.client.deployment))
@@ -460,9 +466,11 @@ class Oracle:
         timed("report", self.report_ready)
         if timed("poke", self.poke):
             timed("sync", self.sync)
-        timed("audits", self.archive_audits)
-        if self.library is not None:
-            timed("library", self.library.catalogue)
+        # not urgent (a finished task's record, its model's listing): a share of the round at most
+        timed("audits", lambda: self.archive_audits(time.monotonic() + BOOKKEEPING_S))
+        library = self.library
+        if library is not None:
+            timed("library", lambda: library.catalogue(time.monotonic() + BOOKKEEPING_S))
         took = time.monotonic() - started
         if took > SLOW_ROUND_S:
             log.info("slow round: %.1f s (%s; %d evaluation(s) in flight)", took,
