@@ -199,8 +199,11 @@ class Oracle:
             if self.evaluations.state(task_id) == "running":
                 return done  # the task waits for that (its proofs are checked off the loop)
         scored = self.evaluations.state(task_id) in SCORED  # its proofs passed the check on the evaluation's side
-        if status == TaskStatus.SUBMITTED and not scored and not self._proofs_valid(task_id):
-            return done  # a proof the chain accepted fails in Python: no gas spent on the task
+        if status == TaskStatus.SUBMITTED and not scored:
+            if not self._gas_due(task_id, now):
+                return done  # nothing to send yet (no model revealed, window open): no proof check either
+            if not self._proofs_valid(task_id):
+                return done  # a proof the chain accepted fails in Python: no gas spent on the task
         if status == TaskStatus.SUBMITTED and self.evaluations.state(task_id) == "done" and self._report(task_id):
             done.append("report_quality")  # ready already
         if status in (TaskStatus.SUBMITTED, TaskStatus.VERIFYING):
@@ -246,6 +249,17 @@ class Oracle:
             return False
         evaluation = self.evaluations.state(task_id)
         return row["quality"] is not None or self.store is None or evaluation not in (None, "done")
+
+    def _gas_due(self, task_id: int, now: int) -> bool:
+        """Whether a submitted task may need a transaction now: a spot-check step (it has a check),
+        or its settlement (its challenge window closed), as the chain says."""
+        if task_id not in self.unchecked:
+            if self.spot_check.check(task_id).status != CheckStatus.NONE:
+                return True
+            self.unchecked.add(task_id)
+        ends = self.market.task(task_id).challenge_ends_at
+        self.window_ends[task_id] = ends
+        return now >= ends
 
     def _draw_step(self, task_id: int, now: int, apply_deadline: int) -> str | None:
         """The next step of a stake-weighted assignment: commit the draw once applications have
