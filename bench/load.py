@@ -7,7 +7,8 @@ every 13th asks for more replicas than there are workers (and a perfect reputati
 oracle must expire it (the requester walked away from it). Then waits until every task is final.
 
 Prints, last line, JSON with:
-- `tasks`, `workers`: the sizes; `tasks_final`, `tasks_stuck` (not final at the end; goal 0),
+- `tasks`, `workers`, `challenge_window_s` (`--challenge-window`, default the demo's 5 s): the sizes;
+  `tasks_final`, `tasks_stuck` (not final at the end; goal 0),
   `by_status`: final status counts;
 - `conservation_ok`: for each token, the budgets deposited == what the market credited to
   claimable balances (sum of `claimable` over every account, before vs after) == the market's
@@ -32,6 +33,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,10 +83,11 @@ def percentile(values: list[int], q: float) -> float:
 
 
 def run(tasks: int, workers: int, interval: float, timeout: float, data_dir: Path,
-        cancel_every: int = 10, abandon_every: int = 13) -> dict[str, object]:
+        cancel_every: int = 10, abandon_every: int = 13, challenge_window: int | None = None) -> dict[str, object]:
     spec = load_spec(EXAMPLE_SPEC)
+    params = DEMO_PARAMS if challenge_window is None else replace(DEMO_PARAMS, challenge_window=challenge_window)
     with Devnet(data_dir=data_dir, nodes=workers, block_time=1, instant_transactions=True, storage=True,
-                params=DEMO_PARAMS) as devnet:
+                params=params) as devnet:
         assert devnet.deployment is not None and devnet.ipfs is not None
         metrics_port = free_port()
         daemons = [start_daemon(devnet, "oracle", ORACLE, ["oracle", "run"], data_dir,
@@ -196,6 +199,7 @@ def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, wo
     start_total = sum(rss_start.values()) if rss_start else sum(rss_end.values())
     return {
         "tasks": tasks, "workers": workers, "publish_interval_s": interval,
+        "challenge_window_s": devnet.params.challenge_window,
         "tasks_final": len(final), "tasks_stuck": len(ids) - len(final) + (tasks - len(ids)),
         "by_status": by_status, "cancelled": len(cancelled),
         "conservation_ok": conservation_ok, "conservation": conservation,
@@ -218,6 +222,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--interval", type=float, default=3.0, help="seconds between publishes")
     parser.add_argument("--timeout", type=float, default=1500.0)
+    parser.add_argument("--challenge-window", type=int, help="seconds (default: the demo's, 5 s)")
     parser.add_argument("--keep-logs", type=Path, help="copy the daemons' logs to this folder at the end")
     args = parser.parse_args()
     if args.quick:
@@ -226,7 +231,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="nnc-load-") as tmp:
         try:
             result = run(args.tasks, args.workers, args.interval, args.timeout, Path(tmp), cancel_every,
-                         abandon_every)
+                         abandon_every, args.challenge_window)
         finally:
             if args.keep_logs is not None:
                 shutil.copytree(Path(tmp) / "logs", args.keep_logs, dirs_exist_ok=True)

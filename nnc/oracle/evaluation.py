@@ -97,6 +97,7 @@ class Evaluations:
         self._idle = threading.Condition(self._lock)  # notified as each outcome is recorded
         self._entries: dict[int, dict[str, Any]] = self._load()
         self._futures: dict[int, Future[dict[str, Any]]] = {}
+        self._closed = False
         self._executor = executor or (lambda: ThreadPoolExecutor(workers, thread_name_prefix="oracle-eval"))
         self._pool = self._executor() if workers else None
         restarted = [int(t) for t, e in self._entries.items() if e["state"] == "running"]
@@ -168,9 +169,15 @@ class Evaluations:
             return self._idle.wait_for(lambda: not self._futures, timeout)
 
     def close(self) -> None:
-        """Stops taking jobs and waits for those in flight (their outcome is in the ledger)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        """Stops the pool without waiting for the evaluations in flight (seconds to minutes on a
+        busy machine): the ledger still says `running`, so they are evaluated again after a restart."""
+        self._closed = True
+        if self._pool is None:
+            return
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        processes = getattr(self._pool, "_processes", None) or {}
+        for process in list(processes.values()):
+            process.terminate()  # a process pool's workers: their job is lost, not its record
 
     # -- the pool's side -------------------------------------------------------------------
 
@@ -184,6 +191,8 @@ class Evaluations:
         future.add_done_callback(lambda done: self._finished(job, done))
 
     def _finished(self, job: EvaluationJob, future: Future[dict[str, Any]]) -> None:
+        if self._closed:  # stopping: what was in flight stays `running` in the ledger
+            return
         try:
             outcome = future.result()
         except BrokenExecutor as exc:  # the evaluation process died (out of memory?): a new pool, a new try

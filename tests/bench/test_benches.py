@@ -36,7 +36,7 @@ KEYS: dict[str, set[str]] = {
     "load": {"tasks", "workers", "tasks_final", "tasks_stuck", "conservation_ok", "tasks_per_min",
              "oracle_lag_p50_blocks", "oracle_lag_p99_blocks", "unscored_settled", "oracle_late_reports",
              "rss_start_mb", "rss_end_mb", "rss_growth_mb", "oracle_rss_growth_mb", "publish_interval_s",
-             "by_status", "cancelled", "conservation", "oracle_lag_samples", "seconds"},
+             "by_status", "cancelled", "conservation", "challenge_window_s", "oracle_lag_samples", "seconds"},
     "lifecycle": {"nodes", "gas", "lifecycle_gas_eth", "seconds", "chain_to_training_time_ratio"},
     "node_ddp": {"inner_steps", "batch_size", "rounds", "ddp_round_seconds", "ddp_train_seconds", "ddp_spawn_seconds",
                  "ddp_overhead_fraction_kept", "ddp_overhead_fraction_spawned", "ddp_bitwise_repeat",
