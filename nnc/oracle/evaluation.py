@@ -298,6 +298,13 @@ def process_pool(settings: Settings) -> Callable[[], Executor]:
     (started fresh, not forked from the daemon's threads), each with its own connections. Their
     CPU work (Python proof checks, torch) then never holds the daemon's loop back on the GIL."""
     def make() -> Executor:
-        return ProcessPoolExecutor(settings.oracle_evaluators, mp_context=multiprocessing.get_context("spawn"),
+        pool = ProcessPoolExecutor(settings.oracle_evaluators, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=start_scorer, initargs=(settings,))
+        for _ in range(settings.oracle_evaluators):  # started now: imports and connections before the first model
+            pool.submit(_started)
+        return pool
     return make
+
+
+def _started() -> bool:
+    return bool(_PROCESS)
