@@ -373,7 +373,8 @@ class Oracle:
             return  # no node of the majority revealed where its model lives yet: next round
         self.evaluations.submit(EvaluationJob(
             task_id=task_id, spec_uri=row["spec_uri"], spec_digest=row["spec_digest"], model_uri=model_uri,
-            result_digest=digest, proof_tag=self.market.proofs_enabled(task_id)))
+            result_digest=digest, proof_tag=self.market.proofs_enabled(task_id),
+            report_by=self.market.task(task_id).challenge_ends_at))
 
     def _proofs_valid(self, task_id: int) -> bool:
         """False if a result proof of the task fails the Python check (`nnc.oracle.proofs`). The

@@ -70,6 +70,7 @@ class EvaluationJob:
     model_uri: str  # where the majority's model (or outputs) lives, as a node revealed it
     result_digest: str  # 0x-hex, the majority's committed digest (an agreement tag with proofs)
     proof_tag: bool  # the digest is the task's agreement tag (results submitted as zk commitments)
+    report_by: int = 0  # chain time the challenge window closes (0: unknown); a job not started by then is dropped
 
 
 @dataclass(frozen=True)
@@ -268,6 +269,9 @@ def score(job: EvaluationJob, client: ChainClient, store: Store, proofs: ProofCh
     (`nnc.oracle.proofs`; seconds of CPU, its verdicts kept), then the model checked against both
     digests and its metric measured on the spec's eval split (`evaluate_result`). The heap is given
     back afterwards: a daemon that loads a model now and then does not keep its peak resident."""
+    if job.report_by and client.block_timestamp() >= job.report_by:  # a backlog: spend the CPU on those still in time
+        raise VerificationError(f"task {job.task_id}: its challenge window closed at {job.report_by} before the "
+                                "evaluation started (evaluations backlogged): not scored")
     if not proofs.task_valid(job.task_id):
         raise VerificationError(f"task {job.task_id}: a result proof the chain accepted fails the Python "
                                 "verification: not scored")
@@ -284,6 +288,9 @@ _PROCESS: dict[str, Any] = {}
 
 def start_scorer(settings: Settings) -> None:
     """Initialises an evaluation process: its own connections, from the daemon's settings."""
+    import torch  # loaded anyway (the models are torch's): one thread, the machine's cores are the daemons'
+
+    torch.set_num_threads(1)
     client = ChainClient.from_settings(settings, need_account=False)
     _PROCESS.update(client=client, store=store_from_settings(settings), proofs=ProofChecker(client, Market(client)))
 
