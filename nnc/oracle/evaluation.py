@@ -47,6 +47,7 @@ from nnc.logs import log_context
 from nnc.oracle.proofs import ProofChecker
 from nnc.oracle.quality import Quality, evaluate_result
 from nnc.resources import release_free_memory
+from nnc.sandbox import die_with_parent
 from nnc.settings import Settings
 from nnc.storage import Store, store_from_settings
 
@@ -99,6 +100,7 @@ class Evaluations:
         self._entries: dict[int, dict[str, Any]] = self._load()
         self._futures: dict[int, Future[dict[str, Any]]] = {}
         self._closed = False
+        self._broken = False
         self._executor = executor or (lambda: ThreadPoolExecutor(workers, thread_name_prefix="oracle-eval"))
         self._pool = self._executor() if workers else None
         restarted = [int(t) for t, e in self._entries.items() if e["state"] == "running"]
@@ -186,6 +188,10 @@ class Evaluations:
         if self._pool is None:
             self._record(job, outcome_of(self.evaluate, job))
             return
+        if self._broken:
+            log.warning("the evaluation pool broke (an evaluation process died): starting a new one")
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool, self._broken = self._executor(), False
         with self._lock:
             future = self._pool.submit(outcome_of, self.evaluate, job)
             self._futures[job.task_id] = future
@@ -198,9 +204,7 @@ class Evaluations:
             outcome = future.result()
         except BrokenExecutor as exc:  # the evaluation process died (out of memory?): a new pool, a new try
             outcome = {"retry": f"the evaluation pool broke ({exc.__class__.__name__})"}
-            with self._lock:
-                if self._pool is not None and getattr(self._pool, "_broken", False):
-                    self._pool = self._executor()
+            self._broken = True  # replaced by the next `_start`, on the daemon's thread
         except CancelledError:  # the daemon is stopping: the ledger says running, evaluated after the restart
             with self._lock:
                 self._futures.pop(job.task_id, None)
@@ -291,6 +295,7 @@ def start_scorer(settings: Settings) -> None:
     import torch  # loaded anyway (the models are torch's): one thread, the machine's cores are the daemons'
 
     torch.set_num_threads(1)
+    die_with_parent()  # the daemon killed (even SIGKILL): no evaluation process left behind
     client = ChainClient.from_settings(settings, need_account=False)
     _PROCESS.update(client=client, store=store_from_settings(settings), proofs=ProofChecker(client, Market(client)))
 
