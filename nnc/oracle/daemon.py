@@ -46,7 +46,7 @@ from nnc.errors import ContractRevertError, StorageError
 from nnc.logs import log_context
 from nnc.metrics import DaemonMetrics
 from nnc.oracle.audit import audit_record
-from nnc.oracle.evaluation import SCORED, EvaluationJob, Evaluations, process_pool, score, score_in_process
+from nnc.oracle.evaluation import PROOFS_PASSED, EvaluationJob, Evaluations, process_pool, score, score_in_process
 from nnc.oracle.index import EventIndex
 from nnc.oracle.library import Librarian
 from nnc.oracle.proofs import ProofChecker
@@ -198,8 +198,8 @@ class Oracle:
             self._submit_evaluation(row)  # the pool checks the task's proofs first, then evaluates
             if self.evaluations.state(task_id) == "running":
                 return done  # the task waits for that (its proofs are checked off the loop)
-        scored = self.evaluations.state(task_id) in SCORED  # its proofs passed the check on the evaluation's side
-        if status == TaskStatus.SUBMITTED and not scored:
+        checked = self.evaluations.state(task_id) in PROOFS_PASSED  # by the evaluation, before its model
+        if status == TaskStatus.SUBMITTED and not checked:
             if not self._gas_due(task_id, now):
                 return done  # nothing to send yet (no model revealed, window open): no proof check either
             if not self._proofs_valid(task_id):

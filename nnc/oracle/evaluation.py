@@ -11,8 +11,9 @@ events meanwhile. Transactions stay on the daemon's thread: the pool only comput
 
 The ledger (`evaluations.json` beside the index, for one deployment) records every job:
 `running` (submitted, not finished), `done` (a score, not reported yet), `reported`, `refused`
-(the chain refused the report: too late), or `failed` (the task settles at the default score; not
-retried). It is written at each change, so after a crash a `running` job is evaluated again and a
+(the chain refused the report: too late), `late` (its proofs checked, its model not evaluated: the
+window had closed), or `failed` (the task settles at the default score; not retried). It is
+written at each change, so after a crash a `running` job is evaluated again and a
 `done` one is reported without evaluating again; a job is keyed by its task, so submitting it
 twice does nothing. Entries of tasks that reached a final status are dropped (`prune`): the
 ledger holds open tasks only.
@@ -56,9 +57,13 @@ log = logging.getLogger(__name__)
 RETRIED: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, ServiceUnavailableError)
 """The chain or storage away: the job is dropped and submitted again by a later round."""
 
-State = Literal["running", "done", "reported", "refused", "failed"]
-SCORED: frozenset[str] = frozenset({"done", "reported", "refused"})
-"""States of a job that was scored: its task's proofs passed the check that comes first."""
+State = Literal["running", "done", "reported", "refused", "late", "failed"]
+PROOFS_PASSED: frozenset[str] = frozenset({"done", "reported", "refused", "late"})
+"""States of a job whose task's proofs passed the check that comes first (`score`)."""
+
+
+class TooLateError(NNCError):
+    """The task's challenge window closed before its model was evaluated: a report could not count."""
 
 
 @dataclass(frozen=True)
@@ -219,7 +224,7 @@ class Evaluations:
             if "retry" in outcome:
                 log.warning("task %d: evaluation interrupted (%s): tried again on a later round", job.task_id,
                             outcome["retry"])
-            elif outcome["state"] == "failed":
+            elif outcome["state"] in ("failed", "late"):
                 log.warning("task %d: quality not reported (settles at the default score): %s", job.task_id,
                             outcome["reason"])
             with self._lock:
@@ -260,6 +265,8 @@ def outcome_of(evaluate: Callable[[EvaluationJob], Quality], job: EvaluationJob)
         quality = evaluate(job)
     except RETRIED as exc:
         return {"retry": str(exc)}
+    except TooLateError as exc:
+        return {"state": "late", "reason": str(exc)}
     except (NNCError, OSError, RuntimeError, ValueError) as exc:
         return {"state": "failed", "reason": str(exc)}
     except Exception as exc:  # a bug: logged with its traceback where it ran; the pool lives on
@@ -273,12 +280,12 @@ def score(job: EvaluationJob, client: ChainClient, store: Store, proofs: ProofCh
     (`nnc.oracle.proofs`; seconds of CPU, its verdicts kept), then the model checked against both
     digests and its metric measured on the spec's eval split (`evaluate_result`). The heap is given
     back afterwards: a daemon that loads a model now and then does not keep its peak resident."""
-    if job.report_by and client.block_timestamp() >= job.report_by:  # a backlog: spend the CPU on those still in time
-        raise VerificationError(f"task {job.task_id}: its challenge window closed at {job.report_by} before the "
-                                "evaluation started (evaluations backlogged): not scored")
     if not proofs.task_valid(job.task_id):
         raise VerificationError(f"task {job.task_id}: a result proof the chain accepted fails the Python "
                                 "verification: not scored")
+    if job.report_by and client.block_timestamp() >= job.report_by:  # a backlog: spend the CPU on those still in time
+        raise TooLateError(f"task {job.task_id}: its challenge window closed at {job.report_by} before the model "
+                           "was evaluated (evaluations backlogged): not scored")
     try:
         return evaluate_result(client, store, job.spec_uri, bytes.fromhex(job.spec_digest[2:]), job.model_uri,
                                bytes.fromhex(job.result_digest[2:]), job.task_id if job.proof_tag else None)

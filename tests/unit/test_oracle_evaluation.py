@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from nnc.errors import ChainUnavailableError, TrainingError
-from nnc.oracle.evaluation import EvaluationJob, Evaluations
+from nnc.oracle.evaluation import PROOFS_PASSED, EvaluationJob, Evaluations, TooLateError
 from nnc.oracle.quality import Quality
 
 KEY = "31337:0xmarket:1"
@@ -100,18 +100,22 @@ def test_a_score_not_reported_before_a_restart_is_reported_without_evaluating_ag
     restarted.close()
 
 
-def test_a_model_that_cannot_be_scored_fails_once_and_a_chain_outage_is_retried(
+def test_a_model_that_cannot_be_scored_fails_once_a_late_one_is_dropped_and_a_chain_outage_is_retried(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     def evaluate(j: EvaluationJob) -> Quality:
         if j.task_id == 1:
             raise TrainingError("model at local://model-1 does not match the committed result digest")
+        if j.task_id == 3:
+            raise TooLateError("task 3: its challenge window closed at 1000 before the model was evaluated")
         raise ChainUnavailableError("connection refused")
 
     pool = Evaluations(tmp_path / "ledger.json", KEY, evaluate, workers=1)
     pool.submit(job(1))
     pool.submit(job(2))
+    pool.submit(job(3))
     assert pool.wait(10)
     assert pool.state(1) == "failed" and not pool.submit(job(1))  # settles at the default score
+    assert pool.state(3) == "late" and "late" in PROOFS_PASSED and "failed" not in PROOFS_PASSED
     assert pool.state(2) is None and pool.submit(job(2))  # the next round submits it again
     pool.wait(10)
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
