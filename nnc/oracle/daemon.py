@@ -20,6 +20,12 @@ After each round it also keeps the model library (`nnc.oracle.library`, a role a
 poke): it lists every settled, accepted task's model and records which settled tasks used a
 listed model (the verified users whose ratings the library shows).
 
+Quality reports are not pokes: each submitted task's majority model goes to the evaluation pool
+(`nnc.oracle.evaluation`: processes of their own, a restart-safe ledger) as soon as a node of the
+majority revealed it, and the score is reported on the next round (or between two tasks of one);
+the loop never waits for an evaluation. A submitted task with nothing to do (its challenge window
+open as the chain said, no spot-check, its evaluation handed over) costs no call in a round.
+
 Draws that pick people take two steps, a commit to a future block and the draw from its hash
 (see SECURITY.md): the oracle sends the commit when it is due and the draw once the block is
 mined, on a later round.
@@ -29,7 +35,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -51,6 +56,7 @@ from nnc.oracle.index import EventIndex
 from nnc.oracle.library import Librarian
 from nnc.oracle.proofs import ProofChecker
 from nnc.oracle.quality import Quality
+from nnc.oracle.reports import majority_job, send_report
 from nnc.settings import Settings
 from nnc.storage import Store
 
@@ -354,32 +360,18 @@ class Oracle:
         return done
 
     def _submit_evaluation(self, row: dict[str, Any]) -> None:
-        """Hands the majority result of a submitted task to the evaluation pool (once a node of the
-        majority revealed where its model lives; once per task: the ledger remembers)."""
-        task_id = int(row["task_id"])
-        if self.evaluations.known(task_id):
+        """Hands the majority result of a submitted task to the evaluation pool, once (the ledger
+        remembers) and once a node of the majority revealed where its model lives."""
+        if self.evaluations.known(int(row["task_id"])):
             return
-        # the active results: nodes that dropped out or were slashed are not counted
-        nodes = [n for n in self.index.task_nodes(task_id)
-                 if n["result_digest"] and not n["dropped"] and n["bond"] == Bond.LOCKED.name]
-        digests = Counter(n["result_digest"] for n in nodes)
-        if not digests:
-            return
-        digest, votes = digests.most_common(1)[0]
-        if votes * 2 <= len(nodes):
-            return  # no strict majority: a tie, settled after its window at the neutral score
-        model_uri = next((n["result_uri"] for n in nodes if n["result_digest"] == digest and n["result_uri"]), None)
-        if model_uri is None:
-            return  # no node of the majority revealed where its model lives yet: next round
-        self.evaluations.submit(EvaluationJob(
-            task_id=task_id, spec_uri=row["spec_uri"], spec_digest=row["spec_digest"], model_uri=model_uri,
-            result_digest=digest, proof_tag=self.market.proofs_enabled(task_id),
-            report_by=self.market.task(task_id).challenge_ends_at))
+        job = majority_job(self.index, self.market, row)
+        if job is not None:
+            self.evaluations.submit(job)
 
     def _proofs_valid(self, task_id: int) -> bool:
-        """False if a result proof of the task fails the Python check (`nnc.oracle.proofs`). The
-        one call site: on the loop before gas is spent on a submitted task, and on an evaluation
-        thread before its model is evaluated (the check is seconds of CPU; its verdicts are kept)."""
+        """False if a result proof of the task fails the Python check (`nnc.oracle.proofs`): the
+        loop's one call site, before gas is spent on a submitted task whose evaluation did not
+        check them (the evaluation's own check is `nnc.oracle.evaluation.score`'s)."""
         return self.proofs.task_valid(task_id)
 
     def _evaluate(self, job: EvaluationJob) -> Quality:
@@ -393,29 +385,11 @@ class Oracle:
                 if self._report(item.job.task_id, item.quality)]
 
     def _report(self, task_id: int, quality: Quality | None = None) -> bool:
-        """Sends one finished evaluation's `reportQuality`; True if it went through. One that
-        comes too late (the challenge window closed, or the task moved on) is logged, not retried."""
+        """Sends one finished evaluation's score (`send_report`); True if it went through."""
         if quality is None:
             quality = next(i.quality for i in self.evaluations.ready() if i.job.task_id == task_id)
         with self.context(task_id):
-            try:
-                self.market.report_quality(task_id, quality.score, quality.accepted)
-            except ContractRevertError as exc:
-                self.evaluations.mark(task_id, "refused", str(exc))
-                if exc.name == "DeadlinePassed":
-                    log.warning("task %d: quality %d/10000 ready too late: the challenge window closed at %s "
-                                "(chain time now %d); the task settles at the default score", task_id,
-                                quality.score, exc.args_by_name.get("deadline"), self.client.block_timestamp())
-                elif exc.name == "InvalidStatus":
-                    log.warning("task %d: quality %d/10000 ready after the task left Submitted: not reported (%s)",
-                                task_id, quality.score, exc)
-                else:
-                    log.warning("task %d: quality not reported (settles at the default score): %s", task_id, exc)
-                return False
-            self.evaluations.mark(task_id, "reported")
-            log.info("task %d: quality %d/10000 reported (%s)", task_id, quality.score,
-                     "accepted" if quality.accepted else "rejected: below the spec's acceptance threshold")
-        return True
+            return send_report(self.client, self.market, self.evaluations, task_id, quality)
 
     def archive_audits(self, until: float | None = None) -> list[int]:
         """Archives the audit record of every indexed task in a final status that has none yet;
