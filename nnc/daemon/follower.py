@@ -28,6 +28,9 @@ from nnc.daemon import Backoff, StopFlag
 from nnc.errors import ContractRevertError, NNCError, ServiceUnavailableError
 from nnc.metrics import DaemonMetrics
 
+RETRIED: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, ServiceUnavailableError)
+"""A handler's failures that stop the range: it is read and handled again on the next round."""
+
 EventKey = tuple[str, str]
 """(contract name, event name), e.g. ("TaskMarket", "TaskAssigned")."""
 
@@ -117,7 +120,7 @@ class ChainFollower:
                 with self.context(event.task_id):
                     try:
                         handler(event)
-                    except (*TRANSIENT_ERRORS, ServiceUnavailableError):
+                    except RETRIED:
                         raise
                     except ContractRevertError as exc:
                         self.log.info("%s: %s of block %d refused by the chain (%s): moving on", self.tag,
