@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from nnc.errors import ChainUnavailableError, TrainingError
-from nnc.oracle.evaluation import PROOFS_PASSED, EvaluationJob, Evaluations, TooLateError
+from nnc.oracle.evaluation import FINISHED, EvaluationJob, Evaluations, TooLateError
 from nnc.oracle.quality import Quality
 
 KEY = "31337:0xmarket:1"
@@ -115,7 +115,7 @@ def test_a_model_that_cannot_be_scored_fails_once_a_late_one_is_dropped_and_a_ch
     pool.submit(job(3))
     assert pool.wait(10)
     assert pool.state(1) == "failed" and not pool.submit(job(1))  # settles at the default score
-    assert pool.state(3) == "late" and "late" in PROOFS_PASSED and "failed" not in PROOFS_PASSED
+    assert pool.state(3) == "late" and "late" in FINISHED and "failed" not in FINISHED
     assert pool.state(2) is None and pool.submit(job(2))  # the next round submits it again
     pool.wait(10)
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
