@@ -7,7 +7,8 @@ every 13th asks for more replicas than there are workers (and a perfect reputati
 oracle must expire it (the requester walked away from it). Then waits until every task is final.
 
 Prints, last line, JSON with:
-- `tasks`, `workers`: the sizes; `tasks_final`, `tasks_stuck` (not final at the end; goal 0),
+- `tasks`, `workers`, `challenge_window_s` (`--challenge-window`, default the demo's 5 s): the sizes;
+  `tasks_final`, `tasks_stuck` (not final at the end; goal 0),
   `by_status`: final status counts;
 - `conservation_ok`: for each token, the budgets deposited == what the market credited to
   claimable balances (sum of `claimable` over every account, before vs after) == the market's
@@ -15,7 +16,8 @@ Prints, last line, JSON with:
 - `tasks_per_min`: final tasks per minute from the first publish to the last final task;
 - `oracle_lag_p50_blocks`, `oracle_lag_p99_blocks`: chain head minus the oracle's last handled
   block (its `nnc_last_processed_block` metric), sampled every second;
-- `unscored_settled`: settled tasks with no QualityReported event (goal 0);
+- `unscored_settled`: settled tasks with no QualityReported event (goal 0); `oracle_late_reports`: the
+  oracle's evaluations finished after their task's challenge window (its "ready too late" warnings);
 - `rss_start_mb`, `rss_end_mb`, `rss_growth_mb`: summed RSS of the daemons after the first task
   is final and at the end; `oracle_rss_growth_mb` the oracle's alone.
 
@@ -26,10 +28,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,10 +83,11 @@ def percentile(values: list[int], q: float) -> float:
 
 
 def run(tasks: int, workers: int, interval: float, timeout: float, data_dir: Path,
-        cancel_every: int = 10, abandon_every: int = 13) -> dict[str, object]:
+        cancel_every: int = 10, abandon_every: int = 13, challenge_window: int | None = None) -> dict[str, object]:
     spec = load_spec(EXAMPLE_SPEC)
+    params = DEMO_PARAMS if challenge_window is None else replace(DEMO_PARAMS, challenge_window=challenge_window)
     with Devnet(data_dir=data_dir, nodes=workers, block_time=1, instant_transactions=True, storage=True,
-                params=DEMO_PARAMS) as devnet:
+                params=params) as devnet:
         assert devnet.deployment is not None and devnet.ipfs is not None
         metrics_port = free_port()
         daemons = [start_daemon(devnet, "oracle", ORACLE, ["oracle", "run"], data_dir,
@@ -123,6 +128,8 @@ def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, wo
         return out
 
     before = ledger()
+    status_changes = market.contract.events.TaskStatusChanged
+    next_block = requester.block_number() + 1
     deposits = dict.fromkeys(tokens, 0)
     ids: list[int] = []
     lags: list[int] = []
@@ -154,12 +161,13 @@ def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, wo
         seen = oracle_block(metrics_port)
         if seen is not None:
             lags.append(max(0, head - seen))
-        for task_id in ids:
-            if task_id not in final:
-                status = market.task(task_id).status
-                if status.is_final:
+        if head >= next_block:  # final statuses from the market's events: one query a second, not one per task
+            for event in status_changes().get_logs(from_block=next_block, to_block=head):
+                task_id, status = int(event["args"]["taskId"]), TaskStatus(event["args"]["to"])
+                if status.is_final and task_id in ids and task_id not in final:
                     final[task_id] = status
                     last_final = time.monotonic()
+            next_block = head + 1
         if final and not rss_start:
             rss_start = {d.name: tree_rss_mb(d.process.pid) for d in daemons}
         if len(ids) == tasks and len(final) == tasks:
@@ -191,6 +199,7 @@ def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, wo
     start_total = sum(rss_start.values()) if rss_start else sum(rss_end.values())
     return {
         "tasks": tasks, "workers": workers, "publish_interval_s": interval,
+        "challenge_window_s": devnet.params.challenge_window,
         "tasks_final": len(final), "tasks_stuck": len(ids) - len(final) + (tasks - len(ids)),
         "by_status": by_status, "cancelled": len(cancelled),
         "conservation_ok": conservation_ok, "conservation": conservation,
@@ -198,6 +207,7 @@ def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, wo
         "oracle_lag_p50_blocks": percentile(lags, 0.5), "oracle_lag_p99_blocks": percentile(lags, 0.99),
         "oracle_lag_samples": len(lags),
         "unscored_settled": len([t for t in settled if t not in reported]),
+        "oracle_late_reports": len(daemons[0].new_lines(("ready too late",))),
         "rss_start_mb": round(start_total, 1), "rss_end_mb": round(sum(rss_end.values()), 1),
         "rss_growth_mb": round(sum(rss_end.values()) - start_total, 1),
         "oracle_rss_growth_mb": round(rss_end["oracle"] - rss_start.get("oracle", rss_end["oracle"]), 1),
@@ -212,12 +222,19 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--interval", type=float, default=3.0, help="seconds between publishes")
     parser.add_argument("--timeout", type=float, default=1500.0)
+    parser.add_argument("--challenge-window", type=int, help="seconds (default: the demo's, 5 s)")
+    parser.add_argument("--keep-logs", type=Path, help="copy the daemons' logs to this folder at the end")
     args = parser.parse_args()
     if args.quick:
         args.tasks, args.workers, args.interval, args.timeout = 4, 2, 1.0, 150.0
     cancel_every, abandon_every = (4, 3) if args.quick else (10, 13)
     with tempfile.TemporaryDirectory(prefix="nnc-load-") as tmp:
-        result = run(args.tasks, args.workers, args.interval, args.timeout, Path(tmp), cancel_every, abandon_every)
+        try:
+            result = run(args.tasks, args.workers, args.interval, args.timeout, Path(tmp), cancel_every,
+                         abandon_every, args.challenge_window)
+        finally:
+            if args.keep_logs is not None:
+                shutil.copytree(Path(tmp) / "logs", args.keep_logs, dirs_exist_ok=True)
     print(json.dumps(result))
 
 

@@ -102,16 +102,17 @@ def _bwrap_prefix(workdir: Path, writable: Sequence[Path], read_only: Sequence[P
 _PR_SET_PDEATHSIG: Final = 1
 
 
-def _die_with_parent() -> None:
-    """Asks the kernel to kill this process when its parent (the worker) dies, even by SIGKILL,
-    so that a restarted worker never races an orphaned training of the same task."""
+def die_with_parent() -> None:
+    """Asks the kernel to kill this process when its parent (the worker, the oracle) dies, even by
+    SIGKILL, so that a restarted daemon never races an orphaned training or evaluation. (The
+    parent is the thread that started the process: start it from a thread that lives as long.)"""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def _limit(limits: SandboxLimits) -> Callable[[], None]:
     def apply() -> None:  # runs in the child between fork and exec
-        _die_with_parent()
+        die_with_parent()
         size = limits.memory_mb << 20
         memory = resource.RLIMIT_DATA if limits.gpu else resource.RLIMIT_AS
         resource.setrlimit(memory, (size, size))

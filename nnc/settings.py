@@ -58,6 +58,8 @@ class Settings(BaseSettings):
                                    "line (ts, level, logger, msg, task_id, node, daemon)")
     metrics_port: int | None = Field(default=None, ge=0, le=65535,
                                      description="serve Prometheus metrics on 127.0.0.1:<port> (daemons)")
+    oracle_evaluators: int = Field(default=2, ge=0, le=16, description="threads the oracle evaluates submitted "
+                                   "models on, off its poll loop (nnc.oracle.evaluation); 0: inside the loop")
     sandbox: bool = Field(default=True, description="train tasks in the sandbox (nnc.sandbox)")
     sandbox_memory_mb: int = Field(default=4096, ge=256, description="memory limit of task code")
     sandbox_seconds: float = Field(default=3600.0, gt=0, description="time limit of one training run")

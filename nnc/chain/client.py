@@ -15,7 +15,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
-from web3.types import BlockIdentifier, TxParams, TxReceipt
+from web3.types import BlockIdentifier, RPCEndpoint, TxParams, TxReceipt
 
 from nnc.chain.artifacts import Artifact, Artifacts
 from nnc.chain.deployment import Deployment
@@ -36,7 +36,9 @@ TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
 
 
 def connect_web3(rpc_url: str, timeout: float = 10.0) -> Web3:
-    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+    # the chain id is asked before each call and gas estimate: once per connection is enough
+    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}, cache_allowed_requests=True,
+                                cacheable_requests={RPCEndpoint("eth_chainId")}))
     try:
         _ = w3.eth.chain_id
     except Exception as exc:  # requests' connection errors carry no common base we can name

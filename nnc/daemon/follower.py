@@ -25,8 +25,11 @@ from web3.exceptions import BlockNotFound
 from nnc.chain.client import TRANSIENT_ERRORS, ChainClient
 from nnc.chain.events import ChainEvent, EventReader
 from nnc.daemon import Backoff, StopFlag
-from nnc.errors import NNCError
+from nnc.errors import ContractRevertError, NNCError, ServiceUnavailableError
 from nnc.metrics import DaemonMetrics
+
+RETRIED: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, ServiceUnavailableError)
+"""A handler's failures that stop the range: it is read and handled again on the next round."""
 
 EventKey = tuple[str, str]
 """(contract name, event name), e.g. ("TaskMarket", "TaskAssigned")."""
@@ -107,11 +110,24 @@ class ChainFollower:
         return new
 
     def _handled(self, events: Iterable[ChainEvent]) -> Iterator[ChainEvent]:
+        """Hands each event to its handler. A transient failure (the chain or storage away) stops
+        the range: it is read and handled again on the next round (handlers are safe to run twice).
+        Any other `NNCError` is the answer for that event (a lost race's revert, a refused task):
+        logged, and the range goes on, so one event never makes the whole batch be handled again."""
         for event in events:
             handler = self.handlers.get((event.contract, event.name))
             if handler is not None:
                 with self.context(event.task_id):
-                    handler(event)
+                    try:
+                        handler(event)
+                    except RETRIED:
+                        raise
+                    except ContractRevertError as exc:
+                        self.log.info("%s: %s of block %d refused by the chain (%s): moving on", self.tag,
+                                      event.name, event.block_number, exc)
+                    except NNCError:
+                        self.log.exception("%s: handling %s of block %d failed: moving on", self.tag, event.name,
+                                           event.block_number)
             yield event
 
     def reorganisation(self) -> Reorganisation | None:

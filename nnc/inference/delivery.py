@@ -30,7 +30,7 @@ def fetch_outputs(market: Market, store: Store, task_id: int, dest: Path, key_fi
     revealed = market.revealed_results(task_id)
     if not revealed:
         raise VerificationError(f"task {task_id}: no node has revealed its outputs yet")
-    tag_of_task = market.agreement_key(task_id)
+    tag_key = market.agreement_key(task_id)
     problems = []
     with tempfile.TemporaryDirectory(prefix="nnc-outputs-") as tmp:
         for i, (node, uri) in enumerate(revealed):
@@ -47,8 +47,8 @@ def fetch_outputs(market: Market, store: Store, task_id: int, dest: Path, key_fi
                 problems.append(str(exc))
                 continue
             digest = outputs_digest(spec, [shard_digest(a, spec.inference.decimals) for a in shards])
-            if tag_of_task is not None:
-                digest = agreement_tag(tag_of_task, digest).to_bytes(32, "big")
+            if tag_key is not None:
+                digest = agreement_tag(tag_key, digest).to_bytes(32, "big")
             if digest != wanted:
                 problems.append(f"{uri} (node {Web3.to_checksum_address(node)}) does not match the committed digest")
                 continue

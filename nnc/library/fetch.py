@@ -94,12 +94,12 @@ def fetch_library_model(client: ChainClient, store: Store, model_id: int, cache_
         raise LibraryModelError(f"model {model_id} is sealed: its file is encrypted to its owners' keys (give the "
                                 "X25519 private key of one of them to open it)")
     spec = model_spec(client, store, m)
-    tag_of_task = Market(client).agreement_key(m.task_id) if m.task_id else None
+    tag_key = Market(client).agreement_key(m.task_id) if m.task_id else None
     cached = cache_dir / "library" / f"{m.model_digest.hex()}.pt"
 
     def checked(uri: str, data: bytes) -> dict[str, torch.Tensor]:
         weights = _load(data, uri)
-        digest = committed_digest(weights, spec.determinism.digest_decimals, tag_of_task)
+        digest = committed_digest(weights, spec.determinism.digest_decimals, tag_key)
         if digest != m.model_digest:
             raise IntegrityError(uri, f"0x{m.model_digest.hex()} (model {model_id}'s registered digest)",
                                  f"0x{digest.hex()}: refusing to use it")

@@ -20,6 +20,12 @@ After each round it also keeps the model library (`nnc.oracle.library`, a role a
 poke): it lists every settled, accepted task's model and records which settled tasks used a
 listed model (the verified users whose ratings the library shows).
 
+Quality reports are not pokes: each submitted task's majority model goes to the evaluation pool
+(`nnc.oracle.evaluation`: processes of their own, a restart-safe ledger) as soon as a node of the
+majority revealed it, and the score is reported on the next round (or between two tasks of one);
+the loop never waits for an evaluation. A submitted task with nothing to do (its challenge window
+open as the chain said, no spot-check, its evaluation handed over) costs no call in a round.
+
 Draws that pick people take two steps, a commit to a future block and the draw from its hash
 (see SECURITY.md): the oracle sends the commit when it is due and the draw once the block is
 mined, on a later round.
@@ -28,11 +34,12 @@ mined, on a later round.
 from __future__ import annotations
 
 import logging
-from collections import Counter
+import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
-from nnc.chain.client import TRANSIENT_ERRORS, ChainClient
+from nnc.chain.client import ChainClient
 from nnc.chain.dispute import Arbitration, CheckStatus, CheckView, DisputeStatus, SpotCheck
 from nnc.chain.market import Market
 from nnc.chain.rounds import CommitState, RoundBook
@@ -40,14 +47,16 @@ from nnc.chain.strategies import DrawState, StakeWeightedDraw
 from nnc.chain.types import Bond, TaskStatus
 from nnc.daemon import StopFlag
 from nnc.daemon.follower import ChainFollower, Reorganisation
-from nnc.errors import ContractRevertError, NNCError, StorageError
+from nnc.errors import ContractRevertError, StorageError
 from nnc.logs import log_context
 from nnc.metrics import DaemonMetrics
 from nnc.oracle.audit import audit_record
+from nnc.oracle.evaluation import FINISHED, EvaluationJob, Evaluations, process_pool, score, score_in_process
 from nnc.oracle.index import EventIndex
 from nnc.oracle.library import Librarian
 from nnc.oracle.proofs import ProofAuditor
-from nnc.oracle.quality import evaluate_result
+from nnc.oracle.quality import Quality
+from nnc.oracle.reports import majority_job, send_report
 from nnc.settings import Settings
 from nnc.storage import Store
 
@@ -60,14 +69,24 @@ NOT_READY = frozenset({"ApplicationOpen", "NotEnoughApplicants", "DeadlineNotRea
                        "InvalidCheckStatus", "VerificationNotTimedOut", "ReportNotDue"})
 # Reverts of `assign` after which the task can only expire (once its applications closed).
 UNASSIGNABLE = frozenset({"NotEnoughApplicants", "ExecutionWindowTooShort"})
+SLOW_ROUND_S = 2.0
+BOOKKEEPING_S = 0.5
+"""Seconds a round spends archiving audit records, and as much listing models, before it moves on
+(at least one of each): the loop's time goes to the events and the due transitions first."""
 OPEN = (TaskStatus.PUBLISHED, TaskStatus.ASSIGNED, TaskStatus.RUNNING)
+
+
+def deployment_key(client: ChainClient) -> str:
+    """The deployment the oracle's index and ledger belong to (another one: they start afresh)."""
+    assert client.deployment is not None
+    d = client.deployment
+    return f"{d.chain_id}:{d.addresses.get('TaskMarket', '').lower()}:{d.start_block}"
 
 
 def open_index(settings: Settings, client: ChainClient) -> EventIndex:
     assert client.deployment is not None
-    d = client.deployment
-    key = f"{d.chain_id}:{d.addresses.get('TaskMarket', '').lower()}:{d.start_block}"
-    return EventIndex(settings.data_dir / "oracle" / "index.sqlite", key, d.start_block)
+    return EventIndex(settings.data_dir / "oracle" / "index.sqlite", deployment_key(client),
+                      client.deployment.start_block)
 
 
 class Oracle:
@@ -80,8 +99,16 @@ class Oracle:
         self.settings = settings
         self.store = store
         self.archive = archive
-        self.unscored: set[int] = set()  # tasks whose quality could not be reported: not retried
+        # model evaluations run off the poll loop; reported by the loop as each finishes
+        # processes of their own (`process_pool`), or inside `poke` when there are none (the test harness)
+        ledger, key = settings.data_dir / "oracle" / "evaluations.json", deployment_key(client)
+        self.evaluations = (Evaluations(ledger, key, score_in_process, settings.oracle_evaluators,
+                                        process_pool(settings)) if settings.oracle_evaluators
+                            else Evaluations(ledger, key, self._evaluate, 0))
         self.undrawable: set[tuple[int, int]] = set()  # (task, draw block) that found no verifier: warned
+        # what the chain said of open submitted tasks, so that a round skips those with nothing to do:
+        self.window_ends: dict[int, int] = {}  # task -> end of its challenge window
+        self.unchecked: set[int] = set()  # tasks without a spot-check (it cannot be enabled later)
         self.client = client
         self.market = Market(client)
         self.spot_check = SpotCheck(client)
@@ -122,17 +149,24 @@ class Oracle:
         self.index.reset()
 
     def poke(self) -> list[tuple[int, str]]:
-        """Sends the due permissionless transitions; returns (task id, action) for each sent."""
+        """Sends the due permissionless transitions and the finished evaluations' quality reports
+        (between tasks too: one is reported as soon as it is ready); returns (task id, action)
+        for each sent."""
         now = self.client.block_timestamp()
         done: list[tuple[int, str]] = []
-        for row in self.index.tasks():
-            status = TaskStatus[row["status"]]
+        open_ids = []
+        for row in self.index.open_tasks():
             task_id = int(row["task_id"])
-            if status.is_final:
-                self.proofs.forget(task_id)
-                continue
+            open_ids.append(task_id)
+            done.extend(self.report_ready())
             with self.context(task_id):
-                done.extend((task_id, action) for action in self._poke_task(row, status, now))
+                done.extend((task_id, action) for action in self._poke_task(row, TaskStatus[row["status"]], now))
+        done.extend(self.report_ready())
+        self.evaluations.prune(open_ids)
+        self.proofs.prune(open_ids)
+        self.undrawable = {(t, block) for t, block in self.undrawable if t in open_ids}
+        self.window_ends = {t: end for t, end in self.window_ends.items() if t in open_ids}
+        self.unchecked.intersection_update(open_ids)
         done.extend(self.release_frozen(now))
         done.extend(self.refund_fees())
         return done
@@ -166,15 +200,22 @@ class Oracle:
         task_id = int(row["task_id"])
         done: list[str] = []
         if status in (TaskStatus.ASSIGNED, TaskStatus.RUNNING, TaskStatus.SUBMITTED):
-            done.extend(self.proofs.audit(task_id))
+            done.extend(self.proofs.audit(task_id))  # every posted proof, once: challenged if it fails
             if done or task_id in self.proofs.suspect:
                 # a node was taken out of the task (act after the next sync), or a proof failing in
                 # Python stands on-chain: no gas spent on the task
                 return done
-        scorable = row["quality"] is None and task_id not in self.unscored and self.store is not None
-        if status == TaskStatus.SUBMITTED and scorable:
-            if self._report_quality(row):
-                done.append("report_quality")
+        if status == TaskStatus.SUBMITTED and self._waiting(row, now):
+            return done
+        if status == TaskStatus.SUBMITTED and row["quality"] is None and self.store is not None:
+            self._submit_evaluation(row)
+            if self.evaluations.state(task_id) == "running":
+                return done  # the task waits for its evaluation (off the loop)
+        finished = self.evaluations.state(task_id) in FINISHED
+        if status == TaskStatus.SUBMITTED and not finished and not self._gas_due(task_id, now):
+            return done  # nothing to send yet (no model revealed, window open)
+        if status == TaskStatus.SUBMITTED and self.evaluations.state(task_id) == "done" and self._report(task_id):
+            done.append("report_quality")  # ready already
         if status in (TaskStatus.SUBMITTED, TaskStatus.VERIFYING):
             spot_action = self._spot_check(task_id, status, now)
             if spot_action is not None:
@@ -186,9 +227,13 @@ class Oracle:
         if action is None:
             return done
         try:
-            onchain = self.market.task(task_id).status
+            onchain_task = self.market.task(task_id)
+            onchain = onchain_task.status
             if onchain != status:
                 return done  # the index lags: act on the next round, after syncing
+            if action == "settle" and onchain == TaskStatus.SUBMITTED and now < onchain_task.challenge_ends_at:
+                self.window_ends[task_id] = onchain_task.challenge_ends_at
+                return done  # not due yet: the task is skipped until its window closes
             if action == "commit_draw":
                 self.draw.commit_draw(task_id)
             else:
@@ -204,6 +249,27 @@ class Oracle:
             level = logging.DEBUG if exc.name in NOT_READY else logging.WARNING
             log.log(level, "task %d: %s not possible now: %s", task_id, action, exc)
         return done
+
+    def _waiting(self, row: dict[str, Any], now: int) -> bool:
+        """True for a submitted task with nothing to do this round, by what the chain said of it
+        before: its challenge window still open, no spot-check, and its evaluation handed over
+        (in flight, or reported) or impossible. Such a task costs no call in a round."""
+        task_id = int(row["task_id"])
+        if now >= self.window_ends.get(task_id, 0) or task_id not in self.unchecked:
+            return False
+        evaluation = self.evaluations.state(task_id)
+        return row["quality"] is not None or self.store is None or evaluation not in (None, "done")
+
+    def _gas_due(self, task_id: int, now: int) -> bool:
+        """Whether a submitted task may need a transaction now: a spot-check step (it has a check),
+        or its settlement (its challenge window closed), as the chain says."""
+        if task_id not in self.unchecked:
+            if self.spot_check.check(task_id).status != CheckStatus.NONE:
+                return True
+            self.unchecked.add(task_id)
+        ends = self.market.task(task_id).challenge_ends_at
+        self.window_ends[task_id] = ends
+        return now >= ends
 
     def _draw_step(self, task_id: int, now: int, apply_deadline: int) -> str | None:
         """The next step of a stake-weighted assignment: commit the draw once applications have
@@ -221,6 +287,8 @@ class Oracle:
         deadline, and lapses a check past the verification timeout (no verifier could be drawn,
         or none reported). The check is read from the chain first, so a step is never sent twice."""
         check = self.spot_check.check(task_id)
+        if check.status == CheckStatus.NONE:
+            self.unchecked.add(task_id)
         try:
             if check.status == CheckStatus.FAILED and check.by_rounds:
                 return self._refute_checked_round(task_id, check)
@@ -295,49 +363,43 @@ class Oracle:
             done.append((task_id, "refund_fee"))
         return done
 
-    def _report_quality(self, row: dict[str, Any]) -> bool:
-        """Evaluates the majority result of a submitted task and reports its quality score."""
-        task_id = int(row["task_id"])
-        # the active results: nodes that dropped out or were slashed are not counted
-        nodes = [n for n in self.index.task_nodes(task_id)
-                 if n["result_digest"] and not n["dropped"] and n["bond"] == Bond.LOCKED.name]
-        digests = Counter(n["result_digest"] for n in nodes)
-        if not digests:
-            return False
-        digest, votes = digests.most_common(1)[0]
-        if votes * 2 <= len(nodes):
-            return False  # no strict majority: a tie, settled after its window at the neutral score
-        model_uri = next((n["result_uri"] for n in nodes if n["result_digest"] == digest and n["result_uri"]), None)
-        if model_uri is None:
-            return False  # no node of the majority revealed where its model lives yet: next round
-        assert self.store is not None
-        try:
-            tag_of_task = self.market.agreement_key(task_id)
-            quality = evaluate_result(self.client, self.store, row["spec_uri"], bytes.fromhex(row["spec_digest"][2:]),
-                                      model_uri, bytes.fromhex(digest[2:]), tag_of_task)
-            score = quality.score
-            self.market.report_quality(task_id, quality.score, quality.accepted)
-        except (NNCError, OSError, RuntimeError) as exc:
-            if isinstance(exc, TRANSIENT_ERRORS):
-                raise
-            log.warning("task %d: quality not reported (settles at the default score): %s", task_id, exc)
-            self.unscored.add(task_id)
-            return False
-        log.info("task %d: quality %d/10000 reported (%s)", task_id, score,
-                 "accepted" if quality.accepted else "rejected: below the spec's acceptance threshold")
-        return True
+    def _submit_evaluation(self, row: dict[str, Any]) -> None:
+        """Hands the majority result of a submitted task to the evaluation pool, once (the ledger
+        remembers) and once a node of the majority revealed where its model lives."""
+        if self.evaluations.known(int(row["task_id"])):
+            return
+        job = majority_job(self.index, self.market, row)
+        if job is not None:
+            self.evaluations.submit(job)
 
-    def archive_audits(self) -> list[int]:
+    def _evaluate(self, job: EvaluationJob) -> Quality:
+        """Scores one job in this process (no evaluation processes): see `nnc.oracle.evaluation.score`."""
+        assert self.store is not None
+        return score(job, self.client, self.store)
+
+    def report_ready(self) -> list[tuple[int, str]]:
+        """Reports the quality of every finished evaluation not reported yet."""
+        return [(item.job.task_id, "report_quality") for item in self.evaluations.ready()
+                if self._report(item.job.task_id, item.quality)]
+
+    def _report(self, task_id: int, quality: Quality | None = None) -> bool:
+        """Sends one finished evaluation's score (`send_report`); True if it went through."""
+        if quality is None:
+            quality = next(i.quality for i in self.evaluations.ready() if i.job.task_id == task_id)
+        with self.context(task_id):
+            return send_report(self.client, self.market, self.evaluations, task_id, quality)
+
+    def archive_audits(self, until: float | None = None) -> list[int]:
         """Archives the audit record of every indexed task in a final status that has none yet;
-        returns their ids. A storage failure is logged and retried on a later round."""
+        returns their ids. A storage failure is logged and retried on a later round. With `until`
+        (a `time.monotonic()` value), stops once it has passed: the rest waits for later rounds."""
         if self.archive is None:
             return []
         assert self.client.deployment is not None
-        archived = []
-        for row in self.index.tasks():
-            task_id = int(row["task_id"])
-            if not TaskStatus[row["status"]].is_final or self.index.audit_uri(task_id) is not None:
-                continue
+        archived: list[int] = []
+        for task_id in self.index.unarchived_final_tasks():
+            if until is not None and archived and time.monotonic() > until:
+                break
             with self.context(task_id):
                 try:
                     uri = self.archive.put_bytes(audit_record(self.index, task_id, self.client.deployment))
@@ -368,13 +430,36 @@ class Oracle:
         with self.context():
             log.info("oracle %s watching %s from block %d", self.client.address, self.settings.rpc_url,
                      self.index.last_block + 1)
-            self.follower.run(stop, self._round, self.settings.poll_interval)
+            try:
+                self.follower.run(stop, self._round, self.settings.poll_interval)
+            finally:
+                self.evaluations.close()
             log.info("oracle stopped at block %d", self.index.last_block)
 
     def _round(self, stop: StopFlag) -> None:
-        self.sync()
-        if self.poke():
-            self.sync()
-        self.archive_audits()
-        if self.library is not None:
-            self.library.catalogue()
+        """Sync, report, poke, archive, catalogue; a round slower than `SLOW_ROUND_S` is logged
+        with where its time went (each second is a block the oracle falls behind)."""
+        started = time.monotonic()
+        phases: dict[str, float] = {}
+
+        def timed(name: str, step: Callable[[], object]) -> object:
+            begin = time.monotonic()
+            try:
+                return step()
+            finally:
+                phases[name] = phases.get(name, 0.0) + time.monotonic() - begin
+
+        timed("sync", self.sync)
+        timed("report", self.report_ready)
+        if timed("poke", self.poke):
+            timed("sync", self.sync)
+        # not urgent (a finished task's record, its model's listing): a share of the round at most
+        timed("audits", lambda: self.archive_audits(time.monotonic() + BOOKKEEPING_S))
+        library = self.library
+        if library is not None:
+            timed("library", lambda: library.catalogue(time.monotonic() + BOOKKEEPING_S))
+        took = time.monotonic() - started
+        if took > SLOW_ROUND_S:
+            log.info("slow round: %.1f s (%s; %d evaluation(s) in flight)", took,
+                     ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items()),
+                     self.evaluations.in_flight())

@@ -130,6 +130,20 @@ class EventIndex:
                                    (status.name,)).fetchall()
         return [dict(r) for r in rows]
 
+    def open_tasks(self) -> list[dict[str, Any]]:
+        """Tasks not in a final status, by id: what the oracle pokes each round (final ones are
+        left out, so a round's cost follows the open tasks, not every task ever published)."""
+        rows = self.db.execute(f"SELECT * FROM tasks WHERE status IN ({_OPEN_PLACEHOLDERS}) ORDER BY task_id",
+                               _OPEN_STATUSES).fetchall()
+        return [dict(r) for r in rows]
+
+    def unarchived_final_tasks(self) -> list[int]:
+        """Tasks in a final status whose audit record has not been archived yet, by id."""
+        rows = self.db.execute(
+            f"SELECT task_id FROM tasks WHERE status NOT IN ({_OPEN_PLACEHOLDERS}) AND task_id NOT IN "
+            "(SELECT task_id FROM audit_records) ORDER BY task_id", _OPEN_STATUSES).fetchall()
+        return [int(r[0]) for r in rows]
+
     def task_nodes(self, task_id: int) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT * FROM task_nodes WHERE task_id = ? ORDER BY node", (task_id,))
         return [dict(r) for r in rows.fetchall()]
@@ -290,6 +304,9 @@ class EventIndex:
     def _tx(self) -> _Transaction:
         return _Transaction(self.db)
 
+
+_OPEN_STATUSES = tuple(s.name for s in TaskStatus if not s.is_final)
+_OPEN_PLACEHOLDERS = ",".join("?" * len(_OPEN_STATUSES))
 
 _PROJECTIONS: dict[tuple[str, str], Callable[[EventIndex, int, ChainEvent], None]] = {
     ("TaskMarket", "TaskPublished"): EventIndex._task_published,

@@ -21,6 +21,7 @@ logged and not retried until the next start.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -86,14 +87,19 @@ class Librarian:
         assert client.deployment is not None
         return all(name in client.deployment.addresses for name in CONTRACTS)
 
-    def catalogue(self) -> list[tuple[int, str]]:
+    def catalogue(self, until: float | None = None) -> list[tuple[int, str]]:
         """Lists and records what is due for every settled task not handled yet; returns
-        (task id, "register_model" or "record_use") for each transaction sent."""
+        (task id, "register_model" or "record_use") for each transaction sent. With `until` (a
+        `time.monotonic()` value), stops once it has passed: the rest waits for later rounds."""
         done: list[tuple[int, str]] = []
+        handled_now = 0
         for row in self.index.tasks(TaskStatus.SETTLED):
             task_id = int(row["task_id"])
             if task_id in self.handled:
                 continue
+            if until is not None and handled_now and time.monotonic() > until:
+                break
+            handled_now += 1
             with self.context(task_id):
                 try:
                     done.extend((task_id, action) for action in self._catalogue_task(row))

@@ -11,7 +11,7 @@ out of the task and slashes it. A proof that verifies is left alone. Verdicts ar
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from nnc.chain.client import ChainClient
 from nnc.chain.market import Market
@@ -61,10 +61,11 @@ class ProofAuditor:
                     self.suspect.add(task_id)
         return done
 
-    def forget(self, task_id: int) -> None:
-        """Drops the verdicts of a task that is final (they can no longer matter)."""
-        self.verdicts.pop(task_id, None)
-        self.suspect.discard(task_id)
+    def prune(self, open_ids: Iterable[int]) -> None:
+        """Keeps the verdicts of open tasks only (a final task's can no longer matter)."""
+        keep = set(open_ids)
+        self.verdicts = {t: v for t, v in self.verdicts.items() if t in keep}
+        self.suspect &= keep
 
     def _valid(self, task_id: int, node: str, agreement_tag: int, words: Sequence[int]) -> bool:
         signals = (self.market.statement_key(task_id), int(node, 16), agreement_tag)

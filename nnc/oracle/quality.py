@@ -41,13 +41,14 @@ class Quality:
 
 
 def evaluate_result(client: ChainClient, store: Store, spec_uri: str, spec_digest: bytes, model_uri: str,
-                    result_digest: bytes, tag_of_task: int | None = None,
+                    result_digest: bytes, tag_key: int | None = None,
                     limits: SandboxLimits | None = None) -> Quality:
     """Quality of the model at `model_uri`, checked against both digests: a score (0..10000),
     its accuracy or for a loss metric `threshold / loss` capped at 1 (`AcceptanceSpec.quality`),
     and whether the metric meets the spec's acceptance threshold (`AcceptanceSpec.accepts`).
 
-    With `tag_of_task`, `result_digest` is the agreement tag the nodes proved for that task
+    With `tag_key` (the task's statement key, `Market.agreement_key`), `result_digest` is the
+    agreement tag the nodes proved for that task
     (results submitted as zero-knowledge commitments): the model's digest must produce it.
     A requester's program evaluates the model in the sandbox (under `limits`), never in process;
     a spec's `base_model` is fetched from the library (`client`'s registry) and checked first.
@@ -59,9 +60,9 @@ def evaluate_result(client: ChainClient, store: Store, spec_uri: str, spec_diges
     if spec.privacy is not None:
         raise TrainingError("a private task's model is encrypted to its requester and nodes, not to the oracle")
     if spec.is_inference:
-        return outputs_quality(store, spec, model_uri, result_digest, tag_of_task)
+        return outputs_quality(store, spec, model_uri, result_digest, tag_key)
     state = fetch_result_model(store, model_uri).weights
-    if committed_digest(state, spec.determinism.digest_decimals, tag_of_task) != result_digest:
+    if committed_digest(state, spec.determinism.digest_decimals, tag_key) != result_digest:
         raise TrainingError(f"model at {model_uri} does not match the committed result digest "
                             f"0x{result_digest.hex()}")
     with tempfile.TemporaryDirectory(prefix="nnc-eval-") as tmp:
@@ -72,7 +73,7 @@ def evaluate_result(client: ChainClient, store: Store, spec_uri: str, spec_diges
 
 
 def outputs_quality(store: Store, spec: TaskSpec, outputs_uri: str, result_digest: bytes,
-                    tag_of_task: int | None = None) -> Quality:
+                    tag_key: int | None = None) -> Quality:
     """An inference task has no metric: its outputs file must be well formed (one array per
     shard, one output per input) and digest to the committed result, and then scores in full.
     Whether the outputs are right is what replication or a spot-check settles."""
@@ -83,8 +84,8 @@ def outputs_quality(store: Store, spec: TaskSpec, outputs_uri: str, result_diges
         except VerificationError as exc:
             raise TrainingError(str(exc)) from None
     digest = outputs_digest(spec, [shard_digest(a, spec.inference.decimals) for a in shards])
-    if tag_of_task is not None:
-        digest = agreement_tag(tag_of_task, digest).to_bytes(32, "big")
+    if tag_key is not None:
+        digest = agreement_tag(tag_key, digest).to_bytes(32, "big")
     if digest != result_digest:
         raise TrainingError(f"outputs at {outputs_uri} do not match the committed result digest "
                             f"0x{result_digest.hex()}")

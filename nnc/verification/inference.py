@@ -70,12 +70,12 @@ def detection_probability(shards: int, fabricated: int, checked: int) -> float:
 
 
 def verify_outputs(spec: TaskSpec, outputs_path: Path, result_digest: bytes, *, seed: int, shards: int,
-                   tolerance: float, tag_of_task: int | None = None, dataset_file: Path | None = None,
+                   tolerance: float, tag_key: int | None = None, dataset_file: Path | None = None,
                    files: ProgramFiles | None = None, limits: SandboxLimits | None = None,
                    scratch: Path | None = None) -> VerificationReport:
     """Runs the spot-check (see the module's notes) of the outputs file a node stored for `spec`,
     checking `shards` shards drawn from `seed`. `result_digest` is what the chain holds for the
-    node (with `tag_of_task`: the zero-knowledge agreement tag over the outputs digest). A
+    node (with `tag_key`: the zero-knowledge agreement tag over the outputs digest). A
     built-in model re-runs in this process (as a training spot-check replays one); a requester's
     program in the sandbox under `limits` (default limits when None), in `scratch`."""
     assert spec.inference is not None, "an inference spec"
@@ -93,8 +93,8 @@ def verify_outputs(spec: TaskSpec, outputs_path: Path, result_digest: bytes, *, 
     except VerificationError as exc:
         return verdict(f"outputs: {exc}", [])
     committed = outputs_digest(spec, [shard_digest(a, inference.decimals) for a in claimed])
-    if tag_of_task is not None:
-        committed = agreement_tag(tag_of_task, committed).to_bytes(32, "big")
+    if tag_key is not None:
+        committed = agreement_tag(tag_key, committed).to_bytes(32, "big")
     if committed != result_digest:
         return verdict("outputs: their digest is not the committed result digest", [])
     chosen = choose_segments(seed, inference.shards, shards)

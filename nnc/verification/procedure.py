@@ -84,7 +84,7 @@ def verify_submission(
     segments: int,
     tolerance: float,
     snapshot: tuple[int, bytes] | None = None,
-    tag_of_task: int | None = None,
+    tag_key: int | None = None,
     dataset_file: Path | None = None,
     files: ProgramFiles | None = None,
     limits: SandboxLimits | None = None,
@@ -94,7 +94,7 @@ def verify_submission(
     `node` is the trainer's address: its chain must start from that node's genesis, so checkpoints
     (and snapshots) another node chained fail the check. `result_digest` is what the chain holds for
     the trainer: its model digest, or, when results
-    are zero-knowledge commitments, the agreement tag of task `tag_of_task` over that digest.
+    are zero-knowledge commitments, the agreement tag over that digest keyed by `tag_key` (the task's statement key).
     `dataset_file` is the fetched copy of a spec's dataset `uri`; `files` its fetched program
     package and init weights. A requester's program replays and evaluates in the sandbox (under
     `limits`); only the weights it returns cross over, and every check on them is made here.
@@ -131,8 +131,8 @@ def verify_submission(
     except Exception as exc:  # torch raises many types for unreadable files
         return verdict(f"model: unreadable ({exc})", [])
     committed = bytes.fromhex(last.history[-1].weights_digest)
-    if tag_of_task is not None:
-        committed = agreement_tag(tag_of_task, committed).to_bytes(32, "big")
+    if tag_key is not None:
+        committed = agreement_tag(tag_key, committed).to_bytes(32, "big")
     if result_digest != committed or not _same_weights(model, last.model):
         return verdict("model: differs from the committed result or the last checkpoint", [])
 

@@ -48,10 +48,10 @@ def fetch_result_model(store: Store, uri: str, key: X25519PrivateKey | None = No
     return ResultModel(uri, data, weights)
 
 
-def committed_digest(weights: Mapping[str, torch.Tensor], decimals: int, tag_of_task: int | None) -> bytes:
-    """What the chain holds for these weights: their model digest, or with `tag_of_task` the
-    agreement tag the nodes of that task proved for it."""
+def committed_digest(weights: Mapping[str, torch.Tensor], decimals: int, tag_key: int | None) -> bytes:
+    """What the chain holds for these weights: their model digest, or with `tag_key` (a task's
+    statement key, `Market.agreement_key`) the agreement tag the nodes of that task proved for it."""
     digest = model_digest(weights, decimals)
-    if tag_of_task is not None:
-        digest = agreement_tag(tag_of_task, digest).to_bytes(32, "big")
+    if tag_key is not None:
+        digest = agreement_tag(tag_key, digest).to_bytes(32, "big")
     return digest

@@ -39,7 +39,7 @@ class Evidence:
     result_digest: bytes
     snapshot: tuple[int, bytes]
     trainer: str  # the node whose result this is: its chain starts from that node's genesis
-    tag_of_task: int | None = None  # set when `result_digest` is a zk agreement tag of that task
+    tag_key: int | None = None  # the task's statement key when `result_digest` is its zk agreement tag
     dataset_file: Path | None = None  # the fetched copy of the spec's dataset uri, if it names one
     files: ProgramFiles = ProgramFiles()  # the spec's program package and init weights, fetched and checked
 
@@ -76,12 +76,12 @@ def check_evidence(evidence: Evidence, seed: int, segments: int, tolerance: floa
     An inference task's evidence is its outputs file (`model_path`): chosen shards re-run."""
     if evidence.spec.is_inference:
         return verify_outputs(evidence.spec, evidence.model_path, evidence.result_digest, seed=seed, shards=segments,
-                              tolerance=tolerance, tag_of_task=evidence.tag_of_task,
+                              tolerance=tolerance, tag_key=evidence.tag_key,
                               dataset_file=evidence.dataset_file, files=evidence.files, limits=limits,
                               scratch=evidence.workdir / "rerun")
     return verify_submission(evidence.spec, evidence.workdir, evidence.model_path, evidence.result_digest,
                              node=evidence.trainer, seed=seed, segments=segments, tolerance=tolerance,
-                             snapshot=evidence.snapshot, tag_of_task=evidence.tag_of_task,
+                             snapshot=evidence.snapshot, tag_key=evidence.tag_key,
                              dataset_file=evidence.dataset_file, files=evidence.files, limits=limits)
 
 

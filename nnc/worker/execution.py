@@ -19,7 +19,7 @@ from typing import Any
 from nnc.chain.client import TRANSIENT_ERRORS
 from nnc.chain.dispute import CheckStatus
 from nnc.chain.market import REVEAL_STATUSES
-from nnc.chain.types import AbandonReason, Bond, TaskStatus
+from nnc.chain.types import AbandonReason, Bond
 from nnc.daemon import StopFlag
 from nnc.errors import ContractRevertError, NNCError, ResourceLimitError, ServiceUnavailableError, TrainingError
 from nnc.inference import run_inference
@@ -35,15 +35,13 @@ from nnc.verification.verifier import Verifier
 from nnc.worker.intake import fetch_spec
 from nnc.worker.node import Node
 from nnc.worker.privacy import model_recipients, seal_model
-from nnc.worker.reporting import SnapshotPoster, TaskClosedError, abandon_reason
+from nnc.worker.reporting import RUNNABLE, SnapshotPoster, TaskClosedError, abandon_reason
 from nnc.worker.rounds import Rounds
 from nnc.worker.sandboxed_training import run_training
 from nnc.worker.state import Phase
 
 # the worker daemon's lines share one logger, whichever role writes them (operators filter on it)
 log = logging.getLogger("nnc.worker.daemon")
-
-RUNNABLE = frozenset({TaskStatus.ASSIGNED, TaskStatus.RUNNING})
 
 
 class Execution:
@@ -137,6 +135,8 @@ class Execution:
         except (NNCError, OSError) as exc:
             if isinstance(exc, (*TRANSIENT_ERRORS, ServiceUnavailableError)):
                 raise  # waited out with back-off; the task stays assigned and resumes from its checkpoints
+            if isinstance(exc, ContractRevertError) and self.lost_race(task_id, exc):
+                return
             log.error("task %d: %s failed: %s", task_id, n.tag, exc)
             self.give_up(task_id, abandon_reason(exc), str(exc))
             return
@@ -145,6 +145,20 @@ class Execution:
                     revealed=n.market.participation(task_id, n.address).revealed)
         log.info("task %d: %s submitted digest 0x%s… (%s)", task_id, n.tag, result_digest.hex()[:12], summary)
 
+    def lost_race(self, task_id: int, exc: ContractRevertError) -> bool:
+        """True (logged at INFO, the task recorded failed) when the result was refused because the
+        task moved on meanwhile (it expired, or its deadline passed, in a block before this node's
+        transaction): an expected outcome, nothing to give up. False: a real refusal."""
+        n = self.node
+        task = n.market.task(task_id)
+        if task.status in RUNNABLE and n.client.block_timestamp() <= task.deadline:
+            return False
+        log.info("task %d: %s lost the race: the task is %s (deadline %d) and refused the result (%s)", task_id,
+                 n.tag, task.status.name.lower(), task.deadline, exc.name or exc)
+        n.state.set(task_id, Phase.FAILED, f"task {task.status.name.lower()} before the result was in ({exc.name})",
+                    spec_uri=n.state.tasks[task_id].spec_uri)
+        return True
+
     def run_training(self, task_id: int, spec: TaskSpec, workdir: Path, dataset_file: Path | None,
                      files: ProgramFiles) -> tuple[bytes, str, str]:
         """Trains the task and stores its model (sealed when private) or, when it is spot-checked,
@@ -152,11 +166,13 @@ class Execution:
         n = self.node
         log.info("task %d: %s training %s (%d steps)", task_id, n.tag, spec.name, spec.schedule.steps)
         snapshots = SnapshotPoster(n.market, task_id, n.address)
-        result = self.train(
-            spec, workdir, task_id=task_id, dataset_file=dataset_file, files=files,
-            on_checkpoint=snapshots.post,
-            on_progress=lambda step, loss: log.debug("task %d: step %d/%d loss %.4f", task_id, step,
-                                                     spec.schedule.steps, loss))
+
+        def progress(step: int, loss: float) -> None:
+            log.debug("task %d: step %d/%d loss %.4f", task_id, step, spec.schedule.steps, loss)
+            snapshots.progress(step)  # stops the training once the task left Assigned/Running
+
+        result = self.train(spec, workdir, task_id=task_id, dataset_file=dataset_file, files=files,
+                            on_checkpoint=snapshots.post, on_progress=progress)
         n.metrics.training_steps.inc(result.steps - result.resumed_from)
         if n.spot_check.check(task_id).status != CheckStatus.NONE:  # verifiers need the checkpoints
             model_uri = publish_bundle(n.store, workdir, result.model_path)

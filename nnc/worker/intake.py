@@ -101,7 +101,8 @@ class Intake:
             return
         except ContractRevertError as exc:
             if exc.name != "AlreadyApplied":  # a restart after applying: the application stands
-                log.info("task %d: %s could not apply: %s", task_id, n.tag, exc)
+                # a lost race (assigned, cancelled or closed in a block before this one) or a refusal
+                log.info("task %d: %s could not apply (an expected refusal, moving on): %s", task_id, n.tag, exc)
                 n.state.set(task_id, Phase.SKIPPED, str(exc), spec_uri=spec_uri)
                 return
         n.state.set(task_id, Phase.APPLIED, spec_uri=spec_uri)

@@ -4,9 +4,10 @@ goes, and, when the task cannot be finished, why it gives it up (`TaskMarket.aba
 from __future__ import annotations
 
 import logging
+import time
 
 from nnc.chain.market import Market
-from nnc.chain.types import AbandonReason
+from nnc.chain.types import AbandonReason, TaskStatus
 from nnc.errors import (
     ContentNotFoundError,
     ContractRevertError,
@@ -21,6 +22,10 @@ from nnc.runtimes import RuntimeMissingError
 from nnc.training import Checkpoint
 
 log = logging.getLogger(__name__)
+
+RUNNABLE = frozenset({TaskStatus.ASSIGNED, TaskStatus.RUNNING})
+STATUS_CHECK_S = 2.0
+"""Between training steps, the task's status is read at most this often (`SnapshotPoster.progress`)."""
 
 # What the task brings that cannot be trained: the spec, its dataset (missing, corrupt, not
 # readable with this node's key) or what the training makes of them.
@@ -52,6 +57,8 @@ class SnapshotPoster:
     final head is committed by the result anyway); steps already posted before a restart are
     skipped too. A refused snapshot is logged and the training goes on, unless the task is no
     longer runnable (past its deadline, expired): then `TaskClosedError` stops it at that checkpoint.
+    The task's status is read at each checkpoint and, between them, at each progress report (at
+    most every `STATUS_CHECK_S`): once it left Assigned/Running the training stops there.
     """
 
     def __init__(self, market: Market, task_id: int, node: str) -> None:
@@ -63,12 +70,27 @@ class SnapshotPoster:
         self.last_at = latest.posted_at
         self.interval = market.settlement_params().min_snapshot_interval
         self.deadline = market.task(task_id).deadline
+        self.checked_at = time.monotonic()
+
+    def progress(self, step: int) -> None:
+        """Called between steps: stops the training once the task left Assigned/Running."""
+        if time.monotonic() - self.checked_at >= STATUS_CHECK_S:
+            self.stop_if_closed(step)
+
+    def stop_if_closed(self, step: int) -> None:
+        """Raises `TaskClosedError` when the task is no longer Assigned or Running (it expired, was
+        settled without this node, or failed): nothing computed from here on can be submitted."""
+        self.checked_at = time.monotonic()
+        status = self.market.task(self.task_id).status
+        if status not in RUNNABLE:
+            raise TaskClosedError(f"task {self.task_id}: {status.name.lower()} at step {step}: training stopped")
 
     def post(self, checkpoint: Checkpoint) -> None:
         now = self.market.client.block_timestamp()
         if now > self.deadline:
             raise TaskClosedError(f"task {self.task_id}: its deadline passed at step {checkpoint.step}: "
                                   f"training stopped")
+        self.stop_if_closed(checkpoint.step)
         due = self.last_at == 0 or now >= self.last_at + self.interval
         if checkpoint.step <= self.last_step or not due:
             log.debug("task %d: checkpoint step %d not posted (rate limit)", self.task_id, checkpoint.step)

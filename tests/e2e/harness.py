@@ -27,10 +27,12 @@ TINY_SPEC = ROOT / "tests" / "data" / "tiny-spec.json"
 
 
 def settings_for(devnet: Devnet, data_dir: Path, account: int, sandbox: bool = False) -> Settings:
-    """Settings of a daemon signing as `account`; training runs in process (faster) unless `sandbox`."""
+    """Settings of a daemon signing as `account`; training runs in process (faster) unless `sandbox`.
+    The oracle evaluates inside `poke` (step by step: a result is scored and reported in the step
+    that finds it; `nnc.oracle.evaluation` has the pool's own tests)."""
     return Settings(rpc_url=devnet.rpc_url, data_dir=data_dir, key_file=devnet.key_file(account),
                     deployment_file=devnet.deployment_file, storage_url=f"local://{data_dir / 'store'}",
-                    poll_interval=0.1, sandbox=sandbox)
+                    poll_interval=0.1, sandbox=sandbox, oracle_evaluators=0)
 
 
 @dataclass

@@ -13,6 +13,7 @@ import pytest
 from nnc.chain.events import ChainEvent
 from nnc.daemon.follower import ChainFollower, Reorganisation
 from nnc.devnet import Devnet
+from nnc.errors import ContractRevertError
 from nnc.metrics import DaemonMetrics
 from tests.e2e.harness import make_network
 
@@ -83,3 +84,31 @@ def test_follower_dispatches_by_contract_and_event_and_notices_a_reorganisation(
     assert follower.reorganisation() == Reorganisation(lost_block=seen_head,
                                                        rewind_to=chain.deployment.start_block - 1,
                                                        every_head_lost=True)
+
+
+def test_a_handler_refused_by_the_chain_does_not_make_the_range_be_handled_again(
+        chain: Devnet, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """One event whose handler lost a race (its transaction reverted) is logged and passed over:
+    the events after it are handled, the cursor moves past the range, nothing is handled twice."""
+    net = make_network(chain, tmp_path, [])
+    client = chain.client(0)
+    assert chain.deployment is not None
+    first, second = net.publish(replication=1), net.publish(replication=1)
+    calls: list[int] = []
+
+    def apply_lost(event: ChainEvent) -> None:
+        calls.append(int(event.args["taskId"]))
+        if event.task_id == first:
+            raise ContractRevertError("apply for task: reverted InvalidStatus", "InvalidStatus")
+
+    cursor = MemoryCursor(chain.deployment.start_block - 1)
+    follower = ChainFollower(client, cursor, DaemonMetrics("test"), confirmations=0, log_range=2000,
+                             on_reorganisation=lambda r: None, log=logging.getLogger(__name__), tag="test",
+                             handlers={("TaskMarket", "TaskPublished"): apply_lost})
+    with caplog.at_level(logging.INFO):
+        follower.sync()
+        follower.sync()
+    assert calls == [first, second]  # once each, the one after the refused one too
+    assert cursor.last_block == client.block_number()
+    refused = [r for r in caplog.records if "refused by the chain" in r.getMessage()]
+    assert len(refused) == 1 and refused[0].levelname == "INFO" and not refused[0].exc_info

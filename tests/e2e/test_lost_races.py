@@ -103,3 +103,44 @@ def test_a_snapshot_refused_for_a_closed_task_stops_the_training(chain: Devnet, 
     with pytest.raises(TaskClosedError, match="DeadlinePassed"):
         poster.post(Checkpoint(step=10, loss=1.0, path=tmp_path / "c.pt", weights_digest="ab" * 32,
                                chain_head="cd" * 32))
+
+
+def test_a_task_that_expires_under_a_worker_stops_its_training_and_a_late_result_is_a_lost_race(
+        chain: Devnet, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Between checkpoints the worker reads the task's status (at most every STATUS_CHECK_S) and
+    stops training once it left Assigned/Running; a result refused because the task moved on is
+    an expected outcome (INFO, recorded failed), not a failure to give up on-chain."""
+    import hashlib
+    import logging
+
+    from nnc.worker.reporting import STATUS_CHECK_S, SnapshotPoster, TaskClosedError
+    from nnc.worker.state import Phase
+
+    node = chain.node_indices()[0]
+    net = make_network(chain, tmp_path, [node])
+    worker = net.workers[0]
+    task_id = net.publish(replication=1, deadline=600)
+    worker.sync()  # applies
+    net.oracle.sync()
+    net.oracle.poke()
+    worker.sync()
+    assert worker.state.tasks[task_id].phase == Phase.ASSIGNED
+    market = Market(chain.client(node))
+    poster = SnapshotPoster(market, task_id, worker.node)
+    poster.checked_at -= STATUS_CHECK_S
+    poster.progress(1)  # assigned: training goes on
+    advance_time(chain, 700)
+    Market(chain.client(REQUESTER)).expire(task_id)
+    poster.progress(2)  # read less than STATUS_CHECK_S ago: not read again
+    poster.checked_at -= STATUS_CHECK_S
+    with pytest.raises(TaskClosedError, match="expired at step 3"):
+        poster.progress(3)
+
+    with pytest.raises(ContractRevertError) as refused:
+        market.submit_result(task_id, hashlib.sha256(b"late").digest(), "local://late")
+    with caplog.at_level(logging.INFO, logger="nnc.worker.daemon"):
+        assert worker.execution.lost_race(task_id, refused.value)
+    record = worker.state.tasks[task_id]
+    assert record.phase == Phase.FAILED and "expired before the result was in" in record.reason
+    lines = [r for r in caplog.records if "lost the race" in r.getMessage()]
+    assert len(lines) == 1 and lines[0].levelname == "INFO"
