@@ -104,6 +104,15 @@ class Market:
         return self.client.transact(self.contract.functions.reportQuality(task_id, score, accepted),
                                     context=f"report quality of task {task_id}")
 
+    def rejection_stands(self, task_id: int) -> bool:
+        """Whether a report of "not accepted" for `task_id` would stand at settlement: always,
+        unless the requester committed hidden labels in the acceptance book
+        (`nnc.chain.acceptance`); then only once "not met" is proven for it and "met" is not."""
+        book = str(self.config.functions.acceptanceBook().call())
+        if int(book, 16) == 0:
+            return True
+        return bool(self.client.at("AcceptanceBook", book).functions.mayReject(task_id).call())
+
     def submit(self, task_id: int, result_digest: bytes) -> TxReceipt:
         """Commits a plain result digest (tasks without result proofs); the URI is revealed later."""
         return self.client.transact(self.contract.functions.submitResult(task_id, result_digest),

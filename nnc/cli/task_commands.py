@@ -366,8 +366,13 @@ def score_cmd(ctx: click.Context, task_id: int, score: int, accepted: bool) -> N
     decrypt, in its challenge window (an oracle's report overrides yours; anyone may challenge it)."""
     from nnc.chain.market import Market
 
-    Market(client_of(ctx)).report_quality(task_id, score, accepted)
+    market = Market(client_of(ctx))
+    market.report_quality(task_id, score, accepted)
     click.echo(f"task {task_id}: quality {score / 100:g}% reported ({'accepted' if accepted else 'rejected'})")
+    if not accepted and not market.rejection_stands(task_id):
+        click.echo(f"task {task_id}: its hidden evaluation labels are committed in the acceptance book and \"not met\" "
+                   "is not proven for it (or \"met\" is): the rejection is void at settlement, the score counts",
+                   err=True)
 
 
 @task_group.command("release")

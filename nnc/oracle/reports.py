@@ -49,6 +49,9 @@ def send_report(client: ChainClient, market: Market, evaluations: Evaluations, t
     is a warning naming why, and is not sent again."""
     try:
         market.report_quality(task_id, quality.score, quality.accepted)
+        if not quality.accepted and not market.rejection_stands(task_id):
+            log.warning("task %d: below the acceptance threshold, but its hidden labels are committed and \"not met\" "
+                        "is not proven: the rejection is void at settlement (an acceptance proof is needed)", task_id)
     except ContractRevertError as exc:
         evaluations.mark(task_id, "refused", str(exc))
         if exc.name == "DeadlinePassed":

@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from web3 import Web3
 
 from nnc.chain.acceptance import AcceptanceBook
@@ -18,6 +19,7 @@ from nnc.chain.market import Market
 from nnc.chain.registry import Registry
 from nnc.chain.result_proofs import ResultProofs
 from nnc.chain.types import Bond, TaskStatus
+from nnc.cli import cli
 from nnc.devnet import ORACLE, REQUESTER, Devnet
 from nnc.errors import ContractRevertError
 from nnc.oracle.daemon import Oracle
@@ -282,7 +284,12 @@ def test_a_model_proven_to_meet_the_hidden_threshold_is_paid_as_accepted_despite
     # ... the oracle proves "met" for the settled model's own predictions
     AcceptanceBook(net.oracle.client).prove_outcome(task_id, prove_acceptance(predictions, labels, 60, 77))
     assert not requester_book.may_reject(task_id)
-    net.market().report_quality(task_id, 2000, accepted=False)  # the requester tries anyway
+    assert not net.market().rejection_stands(task_id)
+    env = {"NNC_RPC_URL": chain.rpc_url, "NNC_KEY_FILE": str(chain.key_file(REQUESTER)),
+           "NNC_DEPLOYMENT_FILE": str(chain.deployment_file), "NNC_DATA_DIR": str(tmp_path / "cli")}
+    ran = CliRunner().invoke(cli, ["task", "score", str(task_id), "2000", "--rejected"], env=env)  # tries anyway
+    assert ran.exit_code == 0, ran.output
+    assert "the rejection is void at settlement" in ran.output
     assert net.market().task(task_id).rejected
     advance_time(chain, node.settlement_params().challenge_window + 1)
     net.market().settle(task_id)
