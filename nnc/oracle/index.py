@@ -154,13 +154,17 @@ class EventIndex:
         rows = self.db.execute("SELECT * FROM task_nodes WHERE bond = ? ORDER BY task_id, node", (Bond.FROZEN.name,))
         return [dict(r) for r in rows.fetchall()]
 
-    def events(self, task_id: int | None = None) -> list[dict[str, Any]]:
-        """Events in chain order, for one task or all: the audit trace."""
-        query = "SELECT * FROM events"
-        params: tuple[Any, ...] = ()
+    def events(self, task_id: int | None = None, name: str | None = None) -> list[dict[str, Any]]:
+        """Events in chain order, for one task or all, of one name or all: the audit trace."""
+        where: list[str] = []
+        params: list[Any] = []
         if task_id is not None:
-            query += " WHERE task_id = ?"
-            params = (task_id,)
+            where.append("task_id = ?")
+            params.append(task_id)
+        if name is not None:
+            where.append("name = ?")
+            params.append(name)
+        query = "SELECT * FROM events" + (" WHERE " + " AND ".join(where) if where else "")
         rows = self.db.execute(query + " ORDER BY block_number, log_index", params).fetchall()
         return [{**dict(r), "args": json.loads(r["args"])} for r in rows]
 

@@ -40,8 +40,8 @@ class ProofAuditor:
         failing proof it challenged."""
         done: list[str] = []
         verdicts = self.verdicts.setdefault(task_id, {})
-        for event in self.index.events(task_id):
-            if event["contract"] != "TaskMarket" or event["name"] != "ProofPosted":
+        for event in self.index.events(task_id, name="ProofPosted"):  # read every round: only these rows
+            if event["contract"] != "TaskMarket":
                 continue
             node = str(event["args"]["node"])
             key = node.lower()
