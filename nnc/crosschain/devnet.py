@@ -67,6 +67,7 @@ class TwoChainDevnet:
     ack_margin: int = ACK_MARGIN
     pool_funding: int = POOL_FUNDING
     stall_s: float = 30.0
+    storage: bool = False  # the home devnet's storage services (IPFS, arlocal)
     home_port: int = 0
     spoke_port: int = 0
     home: Devnet = field(init=False)
@@ -81,7 +82,7 @@ class TwoChainDevnet:
     _spoke_deployed: tuple[int, str] = field(default=(0, ""), init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.home = Devnet(data_dir=self.data_dir, nodes=self.nodes, params=self.params)
+        self.home = Devnet(data_dir=self.data_dir, nodes=self.nodes, params=self.params, storage=self.storage)
         self.home.anvil.port = self.home_port
         self.spoke = Anvil(port=self.spoke_port, chain_id=SPOKE_CHAIN_ID)
 
