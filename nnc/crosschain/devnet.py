@@ -137,7 +137,10 @@ class TwoChainDevnet:
             self.timings["gateways"] = time.monotonic() - phase
             self.relayer = Relayer(HyperlaneCli(cli.root, self.home.key(RELAYER)), [self.home_chain, self.spoke_chain],
                                    {name: core.mailbox for name, core in self.cores.items()},
-                                   hand_key=self.home.key(HAND_RELAYER), stall_s=self.stall_s).start()
+                                   hand_key=self.home.key(HAND_RELAYER), stall_s=self.stall_s,
+                                   ping_recipients={n: c.addresses["testRecipient"] for n, c in self.cores.items()}
+                                   ).start()
+            self.timings["relayer_ready"] = self.relayer.wait_ready()
             self._write_record()
             if self.block_time:
                 for rpc_url in (self.home.rpc_url, self.spoke.rpc_url):

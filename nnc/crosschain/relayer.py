@@ -29,8 +29,10 @@ from typing import Any
 
 from eth_account import Account
 from web3 import Web3
+from web3.types import TxReceipt
 
-from nnc.chain.client import connect_web3
+from nnc.chain.artifacts import Artifacts
+from nnc.chain.client import ChainClient, connect_web3
 from nnc.crosschain.hyperlane import HyperlaneChain, HyperlaneCli, HyperlaneError
 from nnc.processes import stop_process_group
 
@@ -42,12 +44,29 @@ MAILBOX_ABI: list[dict[str, Any]] = [
         {"name": "destination", "type": "uint32", "indexed": True},
         {"name": "recipient", "type": "bytes32", "indexed": True},
         {"name": "message", "type": "bytes", "indexed": False}]},
+    {"type": "event", "name": "ProcessId", "anonymous": False, "inputs": [
+        {"name": "messageId", "type": "bytes32", "indexed": True}]},
+    {"type": "function", "name": "dispatch", "stateMutability": "payable", "inputs": [
+        {"name": "destinationDomain", "type": "uint32"}, {"name": "recipientAddress", "type": "bytes32"},
+        {"name": "messageBody", "type": "bytes"}], "outputs": [{"name": "messageId", "type": "bytes32"}]},
+    {"type": "function", "name": "quoteDispatch", "stateMutability": "view", "inputs": [
+        {"name": "destinationDomain", "type": "uint32"}, {"name": "recipientAddress", "type": "bytes32"},
+        {"name": "messageBody", "type": "bytes"}], "outputs": [{"name": "fee", "type": "uint256"}]},
     {"type": "function", "name": "delivered", "stateMutability": "view",
      "inputs": [{"name": "_id", "type": "bytes32"}], "outputs": [{"name": "", "type": "bool"}]},
 ]
-"""The two members of Hyperlane's Mailbox (v3) the supervisor reads. Hyperlane's core contracts
-are deployed by its CLI, not compiled here (`contracts/src/crosschain/IHyperlane.sol` declares
-only what the gateways call), so their ABI is not among our artifacts."""
+"""The members of Hyperlane's Mailbox (v3) the supervisor reads and its pings call. Hyperlane's
+core contracts are deployed by its CLI, not compiled here, and `IMailbox` (declared with the
+gateways in `contracts/src/crosschain/IHyperlane.sol`) gets no artifact of its own and lacks the
+events and `delivered`, so these are declared here, with Hyperlane's names and types."""
+
+
+_DISPATCH_ID = bytes(Web3.keccak(text="DispatchId(bytes32)"))
+
+
+def _bytes32(address: str) -> bytes:
+    """An address left-padded to Hyperlane's bytes32 form."""
+    return bytes(12) + bytes.fromhex(Web3.to_checksum_address(address)[2:])
 
 
 @dataclass
@@ -66,7 +85,8 @@ class Relayer:
     relayer with its own key; `hand_key` signs hand deliveries."""
 
     def __init__(self, cli: HyperlaneCli, chains: list[HyperlaneChain], mailboxes: dict[str, str],
-                 hand_key: str, stall_s: float = 30.0, poll_s: float = 0.5) -> None:
+                 hand_key: str, stall_s: float = 30.0, poll_s: float = 0.5,
+                 ping_recipients: dict[str, str] | None = None) -> None:
         self.cli = cli
         self.chains = {c.name: c for c in chains}
         self.mailboxes = mailboxes
@@ -88,6 +108,10 @@ class Relayer:
         self._w3: dict[str, Web3] = {}
         self._next_block: dict[str, int] = {}
         self._domains = {c.domain: c.name for c in chains}
+        self.ping_recipients = ping_recipients or {}
+        """Per chain, the recipient of `wait_ready`'s pings (Hyperlane's TestRecipient): ignored
+        by the supervisor (a ping missed at start-up needs no delivery)."""
+        self._ignored = {_bytes32(address) for address in self.ping_recipients.values()}
 
     @property
     def address(self) -> str:
@@ -133,6 +157,17 @@ class Relayer:
             address=Web3.to_checksum_address(self.mailboxes[destination]), abi=MAILBOX_ABI)
         return bool(mailbox.functions.delivered(bytes.fromhex(message_id.removeprefix("0x"))).call())
 
+    def delivery(self, destination: str, message_id: str) -> TxReceipt:
+        """The receipt of the transaction that delivered `message_id` on `destination` (its
+        Mailbox's `ProcessId` event names it)."""
+        w3 = connect_web3(self.chains[destination].rpc_url)
+        mailbox = w3.eth.contract(address=Web3.to_checksum_address(self.mailboxes[destination]), abi=MAILBOX_ABI)
+        logs = mailbox.events.ProcessId().get_logs(
+            from_block=0, argument_filters={"messageId": bytes.fromhex(message_id.removeprefix("0x"))})
+        if not logs:
+            raise HyperlaneError(f"message {message_id} was not delivered on {destination}")
+        return w3.eth.get_transaction_receipt(logs[0]["transactionHash"])
+
     def wait_delivered(self, destination: str, message_id: str, timeout: float = 90.0) -> None:
         """Polls until message `message_id` is delivered on `destination`; HyperlaneError after
         `timeout` s, naming the relayer's log."""
@@ -142,6 +177,34 @@ class Relayer:
                 raise HyperlaneError(f"message {message_id} not delivered on {destination} within {timeout:.0f} s "
                                      f"(relayer {'running' if self.running else 'stopped'}, log {self.log_file})")
             time.sleep(0.2)
+
+    def wait_ready(self, timeout: float = 90.0, every: float = 2.0) -> float:
+        """Waits until the relayer delivers: pings (empty messages to the TestRecipient) from the
+        first chain to the second, a new one every `every` s, until one is delivered (it sees only
+        messages dispatched after it is listening, some seconds after its start). Returns the
+        seconds it took; HyperlaneError after `timeout`."""
+        origin, destination = list(self.chains)[:2]
+        client = ChainClient(connect_web3(self.chains[origin].rpc_url), Artifacts(), None,
+                             Account.from_key(self.hand.key))
+        mailbox = client.w3.eth.contract(address=Web3.to_checksum_address(self.mailboxes[origin]), abi=MAILBOX_ABI)
+        recipient = _bytes32(self.ping_recipients[destination])
+        domain = self.chains[destination].domain
+        started = time.monotonic()
+        sent: list[str] = []
+        while time.monotonic() - started < timeout:
+            fee = int(mailbox.functions.quoteDispatch(domain, recipient, b"").call())
+            receipt = client.transact(mailbox.functions.dispatch(domain, recipient, b""), value=fee, context="ping")
+            sent.extend("0x" + bytes(entry["topics"][1]).hex() for entry in receipt["logs"]
+                        if entry["topics"] and bytes(entry["topics"][0]) == _DISPATCH_ID)
+            until = time.monotonic() + every
+            while time.monotonic() < until:
+                if any(self.delivered(destination, message_id) for message_id in sent):
+                    waited = time.monotonic() - started
+                    log.info("relayer delivering after %.1f s (%d ping(s))", waited, len(sent))
+                    return waited
+                time.sleep(0.2)
+        raise HyperlaneError(f"the relayer delivered none of {len(sent)} ping(s) {origin} -> {destination} within "
+                             f"{timeout:.0f} s (log {self.log_file})")
 
     # -- the supervisor --------------------------------------------------------------------
 
@@ -200,8 +263,8 @@ class Relayer:
         now = time.monotonic()
         for event in mailbox.events.Dispatch().get_logs(from_block=first, to_block=latest):
             destination = self._domains.get(int(event["args"]["destination"]))
-            if destination is None:
-                continue  # to a chain this relayer does not serve
+            if destination is None or bytes(event["args"]["recipient"]) in self._ignored:
+                continue  # to a chain this relayer does not serve, or a ping
             message_id = "0x" + Web3.keccak(event["args"]["message"]).hex().removeprefix("0x")
             self._pending.setdefault(message_id, Message(name, destination, message_id, now + self.stall_s, now))
         self._next_block[name] = latest + 1
