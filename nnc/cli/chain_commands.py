@@ -89,10 +89,17 @@ def deploy_cmd(ctx: click.Context, profile: str, allow_single_party_zk_keys: boo
 @click.option("--all", "everything", is_flag=True,
               help="withdraw everything owed to you anywhere: the market (ETH and NNT), bonuses, slashed-stake "
                    "shares, arbitration payouts and spot-check fees")
+@click.option("--chain", default="home", show_default=True,
+              help="withdraw what a cross-chain route's spoke gateway credited you on this chain instead")
 @click.pass_context
-def claim_cmd(ctx: click.Context, token: str, bonus: bool, everything: bool) -> None:
+def claim_cmd(ctx: click.Context, token: str, bonus: bool, everything: bool, chain: str) -> None:
     """Withdraw everything the task market owes you in TOKEN (or, with --bonus, your NNT bonuses;
-    with --all, every payout the protocol holds for you)."""
+    with --all, every payout the protocol holds for you; with --chain, your credits on a spoke chain)."""
+    if chain != "home":
+        from nnc.cli.spoke_commands import claim_on_spoke
+
+        claim_on_spoke(ctx, chain)
+        return
     from nnc.chain.market import Market
     from nnc.chain.payouts import payouts
     from nnc.task.publish import resolve_token

@@ -144,10 +144,12 @@ def _pricing_terms(ctx: click.Context, offline: bool, profile: ProtocolParams) -
 @click.option("--round-duration", type=int, default=None,
               help="seconds per round of a parallel task (default: 90% of deadline − apply window, split over "
                    "its rounds)")
+@click.option("--chain", default="home", show_default=True,
+              help="pay on this spoke chain of a cross-chain route (its native coin); the task runs at home")
 @click.pass_context
 def publish_cmd(ctx: click.Context, spec_file: Path, budget: str, token: str, replication: int,
                 collateral: str, apply_window: int, deadline: int, min_class: int, min_reputation: int,
-                strategy: str, round_duration: int | None) -> None:
+                strategy: str, round_duration: int | None, chain: str) -> None:
     """Store SPEC_FILE, escrow the budget and publish the task."""
     from nnc.task.publish import publish_task
 
@@ -162,6 +164,11 @@ def publish_cmd(ctx: click.Context, spec_file: Path, budget: str, token: str, re
     options = publish_options(client, budget, token=token, replication=replication, collateral=collateral,
                               apply_window=apply_window, deadline=deadline, min_class=min_class,
                               min_reputation=min_reputation, strategy=strategy, round_duration=round_duration)
+    if chain != "home":
+        from nnc.cli.spoke_commands import publish_from_spoke
+
+        publish_from_spoke(ctx, chain, spec, options)
+        return
     task_id, spec_uri = publish_task(client, store_of(ctx), spec, options)
     click.echo(f"published task {task_id} (spec {spec_uri})")
 

@@ -25,7 +25,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from eth_account import Account
 from web3.types import RPCEndpoint
@@ -38,9 +37,9 @@ from nnc.chain.devnet import Anvil
 from nnc.chain.profiles import ProtocolParams
 from nnc.crosschain.gateways import HomeGateway, SpokeGateway
 from nnc.crosschain.hyperlane import TEST_ISM_WARNING, CoreDeployment, HyperlaneChain, HyperlaneCli
+from nnc.crosschain.records import ChainRecord, Gateway, Remote
 from nnc.crosschain.relayer import Relayer
 from nnc.devnet import DEPLOYER, DEVNET_PARAMS, Devnet
-from nnc.jsonfile import write_json_atomic
 
 log = logging.getLogger(__name__)
 
@@ -189,24 +188,20 @@ class TwoChainDevnet:
 
     def _write_record(self) -> None:
         """The spoke's deployment folder and each chain's `crosschain.json` (see the module notes)."""
-        artifacts = Artifacts()
         block, tx = self._spoke_deployed
         spoke = Deployment(chain_id=SPOKE_CHAIN_ID, start_block=block, deployer=self.address(DEPLOYER),
                            addresses={"SpokeGateway": self.spoke_gateway_address}, profile="devnet",
                            blocks={"SpokeGateway": block}, transactions={"SpokeGateway": tx})
-        write_deployment_folder(deployment_folder(self.data_dir, SPOKE_CHAIN_ID), spoke, artifacts, None)
-        ends = {HOME: ("HomeGateway", self.home_gateway_address, self._home_block, SPOKE, self.spoke_gateway_address),
-                SPOKE: ("SpokeGateway", self.spoke_gateway_address, block, HOME, self.home_gateway_address)}
-        chains = {HOME: self.home_chain, SPOKE: self.spoke_chain}
-        for name, (contract, address, at_block, remote, remote_gateway) in ends.items():
-            record: dict[str, Any] = {
-                "chain": name, "chain_id": chains[name].chain_id, "domain": chains[name].domain,
-                "rpc_url": chains[name].rpc_url, "gateway": {"contract": contract, "address": address,
-                                                             "block": at_block},
-                "hyperlane": self.cores[name].addresses,
-                "remote": {"chain": remote, "domain": chains[remote].domain, "gateway": remote_gateway},
-                "ism": "Hyperlane test ISM (accepts every message): devnet only"}
-            write_json_atomic(deployment_folder(self.data_dir, chains[name].chain_id) / "crosschain.json", record)
+        write_deployment_folder(deployment_folder(self.data_dir, SPOKE_CHAIN_ID), spoke, Artifacts(), None)
+        ism = "Hyperlane's test ISM (accepts every message): devnet only"
+        home, far = self.home_chain, self.spoke_chain
+        for here, there, gateway, remote_gateway in (
+                (home, far, Gateway("HomeGateway", self.home_gateway_address, self._home_block),
+                 self.spoke_gateway_address),
+                (far, home, Gateway("SpokeGateway", self.spoke_gateway_address, block), self.home_gateway_address)):
+            ChainRecord(chain=here.name, chain_id=here.chain_id, domain=here.domain, rpc_url=here.rpc_url,
+                        gateway=gateway, remote=Remote(there.name, there.domain, remote_gateway),
+                        hyperlane=self.cores[here.name].addresses, ism=ism).save(self.data_dir / "deployments")
 
     def stop(self) -> None:
         if self.relayer is not None:

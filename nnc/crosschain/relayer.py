@@ -280,6 +280,10 @@ class Relayer:
         try:
             self.hand.deliver(message.origin, message.message_id)
         except HyperlaneError as exc:
+            if self.delivered(message.destination, message.message_id):
+                log.info("message %s was delivered meanwhile (the restarted relayer catches up from its cache)",
+                         message.message_id[:10])
+                return
             log.warning("message %s: delivery by hand failed, trying again in %.0f s: %s", message.message_id[:10],
                         self.stall_s, exc)
             message.due = time.monotonic() + self.stall_s

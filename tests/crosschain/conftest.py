@@ -20,6 +20,9 @@ from nnc.storage import LocalStore
 from nnc.worker.daemon import Worker
 from tests.e2e.harness import Network, settings_for
 
+STALL_S = 20.0
+"""Seconds before the relayer's supervisor counts a message as stuck (the relayer takes 8-9 s)."""
+
 
 @dataclass
 class CrossChain:
@@ -36,7 +39,7 @@ def crosschain() -> Iterator[CrossChain]:
     params = replace(DEVNET_PARAMS, snapshot_interval=0)
     with tempfile.TemporaryDirectory(prefix="nnc-test-crosschain-") as tmp:
         root = Path(tmp)
-        with TwoChainDevnet(root / "chains", nodes=2, params=params) as chains:
+        with TwoChainDevnet(root / "chains", nodes=2, params=params, stall_s=STALL_S) as chains:
             home = chains.home
             data = root / "daemons"
             store = LocalStore(data / "store")

@@ -4,6 +4,8 @@ down past the ACK deadline; a settlement delivered or relayed twice."""
 
 from __future__ import annotations
 
+import os
+import signal
 from typing import Any
 
 import pytest
@@ -20,7 +22,7 @@ from nnc.oracle.bridge import SettlementKeeper
 from nnc.task import load_spec
 from nnc.task.publish import PublishOptions
 from nnc.task.spoke_publish import publish_on_spoke
-from tests.crosschain.conftest import CrossChain
+from tests.crosschain.conftest import STALL_S, CrossChain
 from tests.e2e.harness import TINY_SPEC
 
 pytestmark = pytest.mark.e2e
@@ -181,7 +183,9 @@ def test_a_settlement_relayed_twice_or_delivered_twice_pays_once(crosschain: Cro
     assert spoke_gw.credits(payer) == budget  # expired unassigned: the whole budget back
 
     # The SETTLE delivered again by hand: the Mailbox delivers a message id once, nothing more is credited.
+    first = relayer.delivery(SPOKE, settle_id)
     relayer.hand.deliver(HOME, settle_id)
+    assert relayer.delivery(SPOKE, settle_id)["transactionHash"] == first["transactionHash"]
     assert spoke_gw.credits(payer) == budget
     assert len(spoke_gw.events("Credited", escrowId=published.escrow_id)) == 1
     assert len(spoke_gw.events("Settled", escrowId=published.escrow_id)) == 1
@@ -195,3 +199,30 @@ def test_a_settlement_relayed_twice_or_delivered_twice_pays_once(crosschain: Cro
     balance = spoke_balance(x, payer)
     receipt = spoke_gw.claim()
     assert spoke_balance(x, payer) == balance + budget - gas_paid(receipt)
+
+
+def test_a_dead_or_stuck_relayer_is_restarted_and_the_message_it_missed_is_delivered_by_hand(
+        crosschain: CrossChain) -> None:
+    x, chains = crosschain, crosschain.chains
+    relayer = chains.relayer
+    assert relayer is not None and relayer.process is not None
+    restarts = relayer.restarts
+
+    # Dead: the supervisor starts it again.
+    dead = relayer.process
+    os.killpg(dead.pid, signal.SIGKILL)
+    chains.home.client(0).wait_for("the relayer restarted", lambda: relayer.process is not dead and relayer.running,
+                                   timeout=10)
+    assert relayer.restarts == restarts + 1
+
+    # Stuck (the probe's busy-waiting relayer, frozen here): a PUBLISH it does not deliver within
+    # the stall time gets the frozen process replaced and is delivered, by the new relayer (it
+    # resumes from its cache file) or by hand, whichever comes first.
+    stuck = relayer.process
+    assert stuck is not None
+    os.killpg(stuck.pid, signal.SIGSTOP)
+    published = publish(x, 10**17)
+    relayer.wait_delivered(HOME, published.message_id, timeout=STALL_S + 60)
+    assert relayer.restarts >= restarts + 2
+    assert stuck.poll() is not None and relayer.running
+    assert chains.home_gateway().task_of(x.spoke_domain, published.escrow_id) is not None

@@ -1,0 +1,58 @@
+"""`--chain <name>` of `nnc task publish` and `nnc claim`: pay and get paid on a spoke chain of a
+cross-chain route (issue 20), found in `<data_dir>/deployments/*/crosschain.json`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from nnc.cli.context import client_of, fmt_amount, settings_of, store_of
+
+if TYPE_CHECKING:
+    from nnc.crosschain.gateways import SpokeGateway
+    from nnc.task import TaskSpec
+    from nnc.task.publish import PublishOptions
+
+
+def spoke_gateway_of(ctx: click.Context, chain: str) -> SpokeGateway:
+    """The spoke gateway of chain `chain`, signing with the settings' key on that chain."""
+    from eth_account import Account
+
+    from nnc.chain.artifacts import Artifacts
+    from nnc.chain.client import ChainClient, connect_web3
+    from nnc.crosschain.gateways import SpokeGateway
+    from nnc.crosschain.records import find_record
+
+    settings = settings_of(ctx)
+    record = find_record(settings.data_dir, chain)
+    if record.gateway.contract != "SpokeGateway":
+        raise click.UsageError(f"chain {chain!r} is the route's home chain: leave --chain out")
+    key = settings.private_key_hex()
+    if key is None:
+        raise click.UsageError("no signing key: set keystore (NNC_KEYSTORE), key_file (NNC_KEY_FILE) or "
+                               "NNC_PRIVATE_KEY")
+    client = ChainClient(connect_web3(record.rpc_url), Artifacts(), None, Account.from_key(key),
+                         settings.gas_multiplier)
+    return SpokeGateway(client, record.gateway.address)
+
+
+def publish_from_spoke(ctx: click.Context, chain: str, spec: TaskSpec, options: PublishOptions) -> None:
+    from nnc.task.spoke_publish import publish_on_spoke
+
+    spoke = spoke_gateway_of(ctx, chain)
+    published = publish_on_spoke(client_of(ctx, need_account=False), spoke, store_of(ctx), spec, options)
+    click.echo(f"escrowed {fmt_amount(published.budget)} on {chain} as escrow {published.escrow_id} "
+               f"(Hyperlane fee {fmt_amount(published.fee)}); PUBLISH message {published.message_id}")
+    click.echo(f"the task is published at home once the relayer delivers it; if it is not acknowledged by "
+               f"chain time {published.deadline}, reclaim the budget on {chain}")
+
+
+def claim_on_spoke(ctx: click.Context, chain: str) -> None:
+    spoke = spoke_gateway_of(ctx, chain)
+    owed = spoke.credits(spoke.client.address)
+    if owed == 0:
+        click.echo(f"{chain}: nothing owed (0 ETH)")
+        return
+    spoke.claim()
+    click.echo(f"{chain}: claimed {fmt_amount(owed)}")

@@ -1,0 +1,69 @@
+"""Each chain's end of a cross-chain route, as tools read it: `crosschain.json` in the chain's
+deployment folder (`<data_dir>/deployments/<chain id>/`, next to the protocol's deployment
+files): its name, chain id, Hyperlane domain and RPC URL, its gateway (contract, address, block),
+Hyperlane's core addresses there, and the other end (chain, domain, gateway)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from nnc.errors import ConfigError
+from nnc.jsonfile import write_json_atomic
+
+RECORD_FILE = "crosschain.json"
+
+
+@dataclass(frozen=True)
+class Gateway:
+    contract: str  # SpokeGateway or HomeGateway
+    address: str
+    block: int
+
+
+@dataclass(frozen=True)
+class Remote:
+    chain: str
+    domain: int
+    gateway: str
+
+
+@dataclass(frozen=True)
+class ChainRecord:
+    chain: str
+    chain_id: int
+    domain: int
+    rpc_url: str
+    gateway: Gateway
+    remote: Remote
+    hyperlane: dict[str, str] = field(default_factory=dict)
+    ism: str = ""
+
+    def save(self, deployments: Path) -> Path:
+        path = deployments / str(self.chain_id) / RECORD_FILE
+        write_json_atomic(path, asdict(self))
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> ChainRecord:
+        try:
+            data = json.loads(path.read_text())
+            return cls(chain=str(data["chain"]), chain_id=int(data["chain_id"]), domain=int(data["domain"]),
+                       rpc_url=str(data["rpc_url"]), gateway=Gateway(**data["gateway"]),
+                       remote=Remote(**data["remote"]), hyperlane=dict(data.get("hyperlane", {})),
+                       ism=str(data.get("ism", "")))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(f"cross-chain record {path} is malformed: {exc}") from None
+
+
+def find_record(data_dir: Path, chain: str) -> ChainRecord:
+    """The record of chain `chain` (its name, e.g. `spoke`, or its chain id) among
+    `<data_dir>/deployments/*/crosschain.json`; ConfigError naming the chains there when absent."""
+    records = [ChainRecord.load(path) for path in sorted((data_dir / "deployments").glob(f"*/{RECORD_FILE}"))]
+    for record in records:
+        if chain in (record.chain, str(record.chain_id)):
+            return record
+    known = ", ".join(f"{r.chain} ({r.chain_id})" for r in records) or "none"
+    raise ConfigError(f"no cross-chain route to chain {chain!r} in {data_dir / 'deployments'} (known: {known}); "
+                      f"start one with `nnc devnet up --chains 2`")
