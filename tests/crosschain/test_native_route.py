@@ -5,17 +5,21 @@ down past the ACK deadline; a settlement delivered or relayed twice."""
 from __future__ import annotations
 
 import os
+import re
 import signal
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from web3 import Web3
 
 from nnc.chain.deploy import NNT
 from nnc.chain.market import Market
 from nnc.chain.types import TaskStatus
+from nnc.cli import cli
 from nnc.crosschain.devnet import HOME, SPOKE
-from nnc.crosschain.gateways import BridgedStatus, EscrowStatus, HomeGateway, Published
+from nnc.crosschain.gateways import BridgedStatus, EscrowStatus, EscrowView, HomeGateway, Published
 from nnc.devnet import DEPLOYER, REQUESTER
 from nnc.errors import ContractRevertError
 from nnc.oracle.bridge import SettlementKeeper
@@ -38,7 +42,27 @@ def publish(x: CrossChain, budget: int, payer: int = REQUESTER, **options: Any) 
                             load_spec(TINY_SPEC), PublishOptions(**defaults))
 
 
-def bridged_task(x: CrossChain, published: Published) -> int:
+def cli_env(x: CrossChain, account: int) -> dict[str, str | None]:
+    home = x.chains.home
+    return {"NNC_CONFIG": str(x.net.data_dir / "absent.toml"), "NNC_RPC_URL": home.rpc_url,
+            "NNC_DEPLOYMENT_FILE": str(home.deployment_file), "NNC_KEY_FILE": str(home.key_file(account)),
+            "NNC_DATA_DIR": str(x.chains.data_dir), "NNC_STORAGE_URL": f"local://{x.net.data_dir / 'store'}",
+            "NNC_PRIVATE_KEY": None}
+
+
+def publish_with_cli(x: CrossChain, budget: int, options: list[str]) -> EscrowView:
+    """`nnc task publish --chain spoke`; the escrow it opened."""
+    result = CliRunner().invoke(cli, ["task", "publish", str(TINY_SPEC), "--chain", "spoke", "--budget",
+                                      f"{Decimal(budget).scaleb(-18):f}", *options], env=cli_env(x, REQUESTER))
+    assert result.exit_code == 0, result.output
+    found = re.search(r"as escrow (\d+) .*PUBLISH message (0x[0-9a-f]{64})", result.output)
+    assert found, result.output
+    escrow = x.chains.spoke_gateway().escrow(int(found.group(1)))
+    assert escrow.message_id == found.group(2) and escrow.budget == budget
+    return escrow
+
+
+def bridged_task(x: CrossChain, published: Published | EscrowView) -> int:
     """Waits for the relayer to deliver the PUBLISH; the home task's id."""
     x.chains.relayer.wait_delivered(HOME, published.message_id)  # type: ignore[union-attr]
     task_id = x.chains.home_gateway().task_of(x.spoke_domain, published.escrow_id)
@@ -80,8 +104,6 @@ def test_spoke_payer_publishes_in_native_coin_nodes_train_at_home_and_the_escrow
     assert market.task(task_id).requester == record.account  # the task's own account, not the payer
     ack_fee = pool_before - budget - home_gw.liquidity()
     assert 0 < ack_fee < 10**15
-    chains.home.client(0).wait_for("the ACK on the spoke", lambda: spoke_gw.escrow(published.escrow_id).status
-                                   == EscrowStatus.ACKNOWLEDGED, timeout=90)
 
     x.net.settle(task_id)  # two nodes train it for real; the oracle reports, settles and relays
     x.net.run_until("settlement relayed", lambda: home_gw.bridged(task_id).status == BridgedStatus.RELAYED)
@@ -108,12 +130,19 @@ def test_spoke_payer_publishes_in_native_coin_nodes_train_at_home_and_the_escrow
     assert spoke_gw.credits(backer) - credits_before[backer] == budget - refund
     assert spoke_gw.credits(payer) - credits_before[payer] == refund
 
-    # The payer claims on the spoke: its balance grows by its credits minus gas, the gateway's shrinks.
+    assert len(spoke_gw.events("Acknowledged", escrowId=published.escrow_id)) == 1  # the ACK came before
+
+    # The payer claims on the spoke with the CLI: its balance grows by its credits minus gas.
     owed = spoke_gw.credits(payer)
     balance = spoke_balance(x, payer)
-    receipt = spoke_gw.claim()
-    assert spoke_balance(x, payer) == balance + owed - gas_paid(receipt)
-    assert spoke_gw.credits(payer) == 0
+    held = spoke_balance(x, spoke_gw.address)
+    claimed = CliRunner().invoke(cli, ["claim", "--chain", "spoke"], env=cli_env(x, REQUESTER))
+    assert claimed.exit_code == 0, claimed.output
+    assert f"spoke: claimed {Decimal(owed).scaleb(-18).normalize():f} ETH" in claimed.output
+    claim = spoke_gw.events("Claimed", account=payer)[-1]
+    assert claim["amount"] == owed and spoke_gw.credits(payer) == 0
+    assert held - spoke_balance(x, spoke_gw.address) == owed
+    assert spoke_balance(x, payer) > balance + owed - 10**15  # minus gas
 
 
 def test_relayer_down_past_the_ack_deadline_the_payer_reclaims_and_the_late_publish_is_refused_at_home(
@@ -163,7 +192,7 @@ def test_a_settlement_relayed_twice_or_delivered_twice_pays_once(crosschain: Cro
     spoke_gw = chains.spoke_gateway(REQUESTER)
     payer = chains.address(REQUESTER)
     budget = 2 * 10**17
-    published = publish(x, budget, apply_window=30)
+    published = publish_with_cli(x, budget, ["--apply-window", "30", "--deadline", "600", "-r", "2"])
     task_id = bridged_task(x, published)
 
     # Nobody applies: applications close, a stranger expires the task and relays its settlement
