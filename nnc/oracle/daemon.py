@@ -18,7 +18,9 @@ re-read before acting, so a restart or a second oracle never double-acts. The du
 
 After each round it also keeps the model library (`nnc.oracle.library`, a role action, not a
 poke): it lists every settled, accepted task's model and records which settled tasks used a
-listed model (the verified users whose ratings the library shows).
+listed model (the verified users whose ratings the library shows). With `home_gateway` set (a
+cross-chain route), each round also relays the settlement of every bridged task that became final
+(`nnc.oracle.bridge`).
 
 Quality reports are not pokes: each submitted task's majority model goes to the evaluation pool
 (`nnc.oracle.evaluation`: processes of their own, a restart-safe ledger) as soon as a node of the
