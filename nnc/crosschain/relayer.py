@@ -11,7 +11,9 @@ message's delivery on its destination (`delivered(id)`):
   from an outage): the relayer is restarted (at most once per `stall_s`) and the message is
   delivered by hand with `hyperlane status --relay` (a second key, so the two never race for a
   nonce). A message whose hand delivery fails (its `handle` reverts) is tried again after
-  another `stall_s`.
+  another `stall_s`, and given up after `HAND_TRIES` failures (anyone can dispatch a message to
+  a gateway through the Mailbox; one from a stranger reverts for good and must not keep the
+  relayer restarting).
 
 `stop()` and `start()` let tests simulate an outage: while stopped nothing is delivered, by the
 process or by hand; on `start()` what was dispatched meanwhile is delivered at once.
@@ -61,6 +63,8 @@ gateways in `contracts/src/crosschain/IHyperlane.sol`) gets no artifact of its o
 events and `delivered`, so these are declared here, with Hyperlane's names and types."""
 
 
+HAND_TRIES = 3
+"""Failed hand deliveries after which a message is given up (its `handle` keeps reverting)."""
 _DISPATCH_ID = bytes(Web3.keccak(text="DispatchId(bytes32)"))
 
 
@@ -78,6 +82,7 @@ class Message:
     message_id: str
     due: float  # monotonic time after which it counts as stuck
     dispatched: float
+    failures: int = 0  # hand deliveries that failed
 
 
 class Relayer:
@@ -100,6 +105,7 @@ class Relayer:
         self.restarts = 0
         self.hand_deliveries = 0
         self.latencies: dict[str, float] = {}  # message id -> seconds from first seen to delivered
+        self.undeliverable: set[str] = set()  # message ids given up (see `_unstick`)
         self._wanted = False
         self._pending: dict[str, Message] = {}
         self._lock = threading.Lock()
@@ -270,9 +276,12 @@ class Relayer:
         self._next_block[name] = latest + 1
 
     def _unstick(self, message: Message) -> None:
+        """A stuck message: the relayer restarted (the first time, at most once per `stall_s`),
+        then delivered by hand; after `HAND_TRIES` failed hand deliveries (its `handle` reverts:
+        a message from a stranger to a gateway, say) it is given up, logged as an error."""
         now = time.monotonic()
         with self._lock:
-            if now - self.started_at >= self.stall_s:
+            if message.failures == 0 and now - self.started_at >= self.stall_s:
                 log.warning("message %s %s -> %s not delivered after %.0f s: restarting the relayer",
                             message.message_id[:10], message.origin, message.destination, now - message.dispatched)
                 self.restarts += 1
@@ -283,6 +292,14 @@ class Relayer:
             if self.delivered(message.destination, message.message_id):
                 log.info("message %s was delivered meanwhile (the restarted relayer catches up from its cache)",
                          message.message_id[:10])
+                return
+            message.failures += 1
+            if message.failures >= HAND_TRIES:
+                del self._pending[message.message_id]
+                self.undeliverable.add(message.message_id)
+                log.error("message %s %s -> %s: given up after %d failed deliveries by hand (its recipient "
+                          "refuses it): %s", message.message_id[:10], message.origin, message.destination,
+                          message.failures, exc)
                 return
             log.warning("message %s: delivery by hand failed, trying again in %.0f s: %s", message.message_id[:10],
                         self.stall_s, exc)

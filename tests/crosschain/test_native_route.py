@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from eth_abi.abi import encode
 from web3 import Web3
 
 from nnc.chain.deploy import NNT
@@ -20,6 +21,7 @@ from nnc.chain.types import TaskStatus
 from nnc.cli import cli
 from nnc.crosschain.devnet import HOME, SPOKE
 from nnc.crosschain.gateways import BridgedStatus, EscrowStatus, EscrowView, HomeGateway, Published
+from nnc.crosschain.relayer import MAILBOX_ABI
 from nnc.devnet import DEPLOYER, REQUESTER
 from nnc.errors import ContractRevertError
 from nnc.oracle.bridge import SettlementKeeper
@@ -255,3 +257,37 @@ def test_a_dead_or_stuck_relayer_is_restarted_and_the_message_it_missed_is_deliv
     assert relayer.restarts >= restarts + 2
     assert stuck.poll() is not None and relayer.running
     assert chains.home_gateway().task_of(x.spoke_domain, published.escrow_id) is not None
+
+
+def test_a_publish_forged_by_a_stranger_through_the_mailbox_is_never_delivered_and_blocks_no_one(
+        crosschain: CrossChain) -> None:
+    """Anyone can dispatch to the home gateway through the Mailbox (and the devnet's test ISM
+    verifies nothing): a PUBLISH from a stranger's account, not from the spoke gateway, reverts
+    at home for good, so the pool pays nothing; the relayer's supervisor keeps the route alive for
+    the payer who publishes after it."""
+    x, chains = crosschain, crosschain.chains
+    relayer = chains.relayer
+    assert relayer is not None
+    home_gw = chains.home_gateway()
+    pool_before = home_gw.liquidity()
+    forged_escrow = 10**9
+    stranger = chains.spoke_client(STRANGER)
+    now = stranger.block_timestamp()
+    body = encode(["uint8", "uint256", "address", "uint256", "uint64", "bytes"],
+                  [1, forged_escrow, stranger.address, 100 * 10**18, now + 3600, b""])
+    mailbox = stranger.w3.eth.contract(address=Web3.to_checksum_address(chains.cores[SPOKE].mailbox),
+                                       abi=MAILBOX_ABI)
+    recipient = bytes(12) + bytes.fromhex(home_gw.address[2:])
+    fee = mailbox.functions.quoteDispatch(chains.home_chain.domain, recipient, body).call()
+    receipt = stranger.transact(mailbox.functions.dispatch(chains.home_chain.domain, recipient, body), value=fee)
+    forged_id = next("0x" + bytes(e["topics"][1]).hex() for e in receipt["logs"] if len(e["topics"]) == 2)
+
+    published = publish(x, 10**17)
+    task_id = bridged_task(x, published)  # delivered, by the relayer or by hand after the stall time
+
+    assert not relayer.delivered(HOME, forged_id)
+    assert home_gw.task_of(x.spoke_domain, forged_escrow) is None
+    assert not home_gw.refused(x.spoke_domain, forged_escrow)  # not even seen: handle reverted
+    assert [e["taskId"] for e in home_gw.events("TaskBridged", origin=x.spoke_domain,
+                                                escrowId=published.escrow_id)] == [task_id]
+    assert 10**17 < pool_before - home_gw.liquidity() < 10**17 + 10**15  # the real budget and its ACK fee only
