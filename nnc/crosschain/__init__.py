@@ -7,9 +7,10 @@ and the settlement goes back the same way.
 - `relayer`: Hyperlane's relayer as a supervised process (restarted when it dies or stalls, the
   messages it missed delivered by hand);
 - `gateways`: typed clients of the two gateway contracts;
+- `records`: each chain's end of a route (`crosschain.json` next to its deployment files);
 - `devnet`: `TwoChainDevnet`, the home devnet plus a spoke anvil, Hyperlane core on both, the
   gateways enrolled both ways, the relayer running (a developer tool, a layer above the rest).
 
 The settlement keeper that relays each final bridged task's SETTLE lives with the oracle
-(`nnc.oracle.bridge`).
+(`nnc.oracle.bridge`); publishing from a spoke with the task specs (`nnc.task.spoke_publish`).
 """
