@@ -35,6 +35,7 @@ from nnc.chain.deployment import Deployment
 from nnc.chain.deployment_folder import deployment_folder, write_deployment_folder
 from nnc.chain.devnet import Anvil
 from nnc.chain.profiles import ProtocolParams
+from nnc.crosschain.deploy import RouteParams, deploy_route
 from nnc.crosschain.gateways import HomeGateway, SpokeGateway
 from nnc.crosschain.hyperlane import TEST_ISM_WARNING, CoreDeployment, HyperlaneChain, HyperlaneCli
 from nnc.crosschain.records import ChainRecord, Gateway, Remote
@@ -172,18 +173,13 @@ class TwoChainDevnet:
 
     def _deploy_gateways(self) -> None:
         home = self.home_client(DEPLOYER)
-        spoke = self.spoke_client(DEPLOYER)
-        deployer = home.address
-        market = home.market.address
-        gateway = home.deploy("HomeGateway", self.cores[HOME].mailbox, market, self.ack_margin, deployer)
-        self.home_gateway_address = str(gateway.address)
-        self._home_block = home.deployed_at[str(gateway.address)][0]
-        spoke_gateway = spoke.deploy("SpokeGateway", self.cores[SPOKE].mailbox, self.home_chain.domain,
-                                     self.home_gateway_address, self.ack_window, deployer)
-        self.spoke_gateway_address = str(spoke_gateway.address)
-        self._spoke_deployed = spoke.deployed_at[str(spoke_gateway.address)]
-        home.transact(gateway.functions.enrollSpoke(self.spoke_chain.domain, self.spoke_gateway_address, deployer),
-                      context="enrol the spoke gateway")
+        route = deploy_route(home, self.spoke_client(DEPLOYER), RouteParams(
+            home_mailbox=self.cores[HOME].mailbox, spoke_mailbox=self.cores[SPOKE].mailbox,
+            home_domain=self.home_chain.domain, spoke_domain=self.spoke_chain.domain, backer=home.address,
+            ack_window=self.ack_window, ack_margin=self.ack_margin))
+        self.home_gateway_address, self.spoke_gateway_address = route.home_gateway, route.spoke_gateway
+        self._home_block = route.home_block
+        self._spoke_deployed = (route.spoke_block, route.spoke_transaction)
         HomeGateway(home, self.home_gateway_address).fund(self.pool_funding)
 
     def _write_record(self) -> None:

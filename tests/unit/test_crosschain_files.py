@@ -3,10 +3,12 @@ registry addresses, and each chain's `crosschain.json` record."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from nnc.crosschain.deploy import RouteParams
 from nnc.crosschain.hyperlane import HyperlaneChain, core_config, read_addresses
 from nnc.crosschain.records import ChainRecord, Gateway, Remote, find_record
 from nnc.errors import ConfigError
@@ -47,3 +49,14 @@ def test_a_chain_record_is_found_by_name_or_id_and_a_missing_one_named(tmp_path:
     (tmp_path / "deployments" / "31338" / "crosschain.json").write_text('{"chain": "spoke"}')
     with pytest.raises(ConfigError, match="malformed"):
         find_record(tmp_path, "spoke")
+
+
+def test_a_route_outside_the_devnet_needs_an_ism_on_both_chains_and_a_margin_inside_its_window() -> None:
+    route = RouteParams(home_mailbox="0x" + "11" * 20, spoke_mailbox="0x" + "22" * 20, home_domain=1, spoke_domain=10,
+                        backer=DEPLOYER, ack_window=3600, ack_margin=300)
+    route.check()  # the devnet may use the Mailbox's default (test) ISM
+    with pytest.raises(ConfigError, match="production profile needs an interchain security module"):
+        replace(route, profile="production", home_ism="0x" + "33" * 20).check()
+    replace(route, profile="production", home_ism="0x" + "33" * 20, spoke_ism="0x" + "44" * 20).check()
+    with pytest.raises(ConfigError, match="ACK margin"):
+        replace(route, ack_margin=3600).check()
