@@ -187,37 +187,57 @@ def test_relayer_down_past_the_ack_deadline_the_payer_reclaims_and_the_late_publ
         spoke_gw.reclaim(published.escrow_id)
 
 
-def test_a_settlement_relayed_twice_or_delivered_twice_pays_once(crosschain: CrossChain) -> None:
+def test_a_settlement_delivered_before_its_ack_relayed_twice_or_delivered_twice_pays_once(
+        crosschain: CrossChain) -> None:
     x, chains = crosschain, crosschain.chains
     relayer = chains.relayer
     assert relayer is not None
     spoke_gw = chains.spoke_gateway(REQUESTER)
     payer = chains.address(REQUESTER)
     budget = 2 * 10**17
-    published = publish_with_cli(x, budget, ["--apply-window", "30", "--deadline", "600", "-r", "2"])
-    task_id = bridged_task(x, published)
+    credits_before = spoke_gw.credits(payer)
 
-    # Nobody applies: applications close, a stranger expires the task and relays its settlement
-    # first (anyone may); the oracle's keeper then finds it relayed and sends nothing.
-    chains.advance_time(30 + 60 + 1)  # past the apply window and the relay allowance
-    stranger = HomeGateway(chains.home_client(STRANGER), chains.home_gateway_address)
-    Market(chains.home_client(STRANGER)).expire(task_id)
-    assert x.net.market().task(task_id).status == TaskStatus.EXPIRED
-    settle_id, _ = stranger.relay_settlement(task_id)
-    x.net.oracle.sync()
-    assert (task_id, "relay_settlement") not in x.net.oracle.poke()
-    assert x.net.oracle.bridge is not None and task_id not in x.net.oracle.bridge.open
-    with pytest.raises(ContractRevertError, match="NotRelayable"):
-        stranger.relay_settlement(task_id)
-    relayer.wait_delivered(SPOKE, settle_id)
+    relayer.stop()  # every message of this escrow is delivered by hand, in the order the test picks
+    try:
+        published = publish_with_cli(x, budget, ["--apply-window", "30", "--deadline", "600", "-r", "2"])
+        relayer.hand.deliver(SPOKE, published.message_id)
+        task_id = bridged_task(x, published)
+        dispatch_id = bytes(Web3.keccak(text="DispatchId(bytes32)"))
+        ack_id = next("0x" + bytes(e["topics"][1]).hex() for e in relayer.delivery(HOME, published.message_id)["logs"]
+                      if e["topics"] and bytes(e["topics"][0]) == dispatch_id)
+        assert spoke_gw.escrow(published.escrow_id).status == EscrowStatus.PENDING  # the ACK is in flight
+
+        # Nobody applies: applications close, a stranger expires the task and relays its settlement
+        # first (anyone may); the oracle's keeper then finds it relayed and sends nothing.
+        chains.advance_time(30 + 60 + 1)  # past the apply window and the relay allowance
+        stranger = HomeGateway(chains.home_client(STRANGER), chains.home_gateway_address)
+        Market(chains.home_client(STRANGER)).expire(task_id)
+        assert x.net.market().task(task_id).status == TaskStatus.EXPIRED
+        settle_id, _ = stranger.relay_settlement(task_id)
+        x.net.oracle.sync()
+        assert (task_id, "relay_settlement") not in x.net.oracle.poke()
+        assert x.net.oracle.bridge is not None and task_id not in x.net.oracle.bridge.open
+        with pytest.raises(ContractRevertError, match="NotRelayable"):
+            stranger.relay_settlement(task_id)
+
+        # The SETTLE overtakes the ACK: the escrow settles from Pending.
+        relayer.hand.deliver(HOME, settle_id)
+        assert spoke_gw.escrow(published.escrow_id).status == EscrowStatus.SETTLED
+        assert spoke_gw.credits(payer) - credits_before == budget  # expired unassigned: the whole budget back
+    finally:
+        relayer.start()
+
+    # The late ACK is delivered once the relayer is back, and ignored.
+    relayer.wait_delivered(SPOKE, ack_id)
+    ignored = spoke_gw.events("MessageIgnored", escrowId=published.escrow_id)
+    assert [(e["kind"], e["reason"]) for e in ignored] == [(2, "not pending")]
     assert spoke_gw.escrow(published.escrow_id).status == EscrowStatus.SETTLED
-    assert spoke_gw.credits(payer) == budget  # expired unassigned: the whole budget back
 
     # The SETTLE delivered again by hand: the Mailbox delivers a message id once, nothing more is credited.
     first = relayer.delivery(SPOKE, settle_id)
     relayer.hand.deliver(HOME, settle_id)
     assert relayer.delivery(SPOKE, settle_id)["transactionHash"] == first["transactionHash"]
-    assert spoke_gw.credits(payer) == budget
+    assert spoke_gw.credits(payer) - credits_before == budget
     assert len(spoke_gw.events("Credited", escrowId=published.escrow_id)) == 1
     assert len(spoke_gw.events("Settled", escrowId=published.escrow_id)) == 1
 
@@ -228,8 +248,9 @@ def test_a_settlement_relayed_twice_or_delivered_twice_pays_once(crosschain: Cro
     assert keeper.relay_due() == [] and task_id not in keeper.open
 
     balance = spoke_balance(x, payer)
+    owed = spoke_gw.credits(payer)
     receipt = spoke_gw.claim()
-    assert spoke_balance(x, payer) == balance + budget - gas_paid(receipt)
+    assert spoke_balance(x, payer) == balance + owed - gas_paid(receipt)
 
 
 def test_a_dead_or_stuck_relayer_is_restarted_and_the_message_it_missed_is_delivered_by_hand(
