@@ -105,7 +105,11 @@ def test_spoke_payer_publishes_in_native_coin_nodes_train_at_home_and_the_escrow
     market = x.net.market()
     assert market.task(task_id).requester == record.account  # the task's own account, not the payer
     ack_fee = pool_before - budget - home_gw.liquidity()
-    assert 0 < ack_fee < 10**15
+    home_mailbox = chains.home_client(DEPLOYER).w3.eth.contract(
+        address=Web3.to_checksum_address(chains.cores[HOME].mailbox), abi=MAILBOX_ABI)
+    ack_body = encode(["uint8", "uint256"], [2, published.escrow_id])
+    assert ack_fee == home_mailbox.functions.quoteDispatch(x.spoke_domain, bytes(12) + bytes.fromhex(
+        spoke_gw.address[2:]), ack_body).call() > 0  # the pool paid the budget and the ACK's Hyperlane fee only
 
     x.net.settle(task_id)  # two nodes train it for real; the oracle reports, settles and relays
     x.net.run_until("settlement relayed", lambda: home_gw.bridged(task_id).status == BridgedStatus.RELAYED)
@@ -121,6 +125,9 @@ def test_spoke_payer_publishes_in_native_coin_nodes_train_at_home_and_the_escrow
     assert paid_nodes == settled["paid"] > 0 and settled["paid"] + settled["fee"] + refund == budget
     assert (relayed[0]["paid"], relayed[0]["refund"]) == (budget - refund, refund)
     assert home_gw.liquidity() == pool_before - budget - ack_fee + refund
+    home_w3 = chains.home_client(DEPLOYER).w3
+    assert home_w3.eth.get_balance(Web3.to_checksum_address(home_gw.address)) == home_gw.liquidity()  # no stray coin
+    assert home_w3.eth.get_balance(Web3.to_checksum_address(record.account)) == 0
     assert market.claimable(record.account) == 0
 
     # Spoke: escrowed = credited, B - R to the route's backer (what the pool paid at home), R to the payer.
