@@ -185,6 +185,15 @@ def status_cmd(ctx: click.Context, task_id: int) -> None:
     task = market.task(task_id)
     click.echo(f"task {task_id}: {task.status.name.lower()}")
     click.echo(f"  requester    {task.requester}")
+    home_gateway = settings_of(ctx).home_gateway
+    if home_gateway:  # a task published from a spoke chain: its requester is the gateway's account
+        from nnc.crosschain.gateways import BridgedStatus, HomeGateway
+
+        bridged = HomeGateway(client, home_gateway).bridged(task_id)
+        if bridged.status != BridgedStatus.NONE:
+            relayed = "relayed" if bridged.status == BridgedStatus.RELAYED else "not relayed yet"
+            click.echo(f"  origin       chain (Hyperlane domain) {bridged.origin}, escrow {bridged.escrow_id}, paid by "
+                       f"{bridged.payer}; settlement {relayed}")
     click.echo(f"  budget       {fmt_amount(task.budget, task.token)}")
     click.echo(f"  replication  {task.replication} (active {task.active}, submitted {task.submissions})")
     now = client.block_timestamp()

@@ -116,6 +116,11 @@ def test_spoke_payer_publishes_in_native_coin_nodes_train_at_home_and_the_escrow
     relayed = home_gw.events("SettlementRelayed", taskId=task_id)
     assert len(relayed) == 1
     settle_id = "0x" + bytes(relayed[0]["messageId"]).hex()
+    shown = CliRunner().invoke(cli, ["task", "status", str(task_id)],
+                               env={**cli_env(x, REQUESTER), "NNC_HOME_GATEWAY": chains.home_gateway_address})
+    assert shown.exit_code == 0, shown.output
+    assert (f"origin       chain (Hyperlane domain) {x.spoke_domain}, escrow {published.escrow_id}, paid by {payer}; "
+            "settlement relayed") in shown.output
     chains.relayer.wait_delivered(SPOKE, settle_id)  # type: ignore[union-attr]
 
     # Home: the market paid the nodes and the fee from the budget, the refund went back to the pool.
