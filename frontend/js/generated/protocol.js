@@ -249,6 +249,10 @@ export const ERRORS = Object.freeze({
     { name: 'node', type: 'address', enum: null }, { name: 'locked', type: 'uint256', enum: null },
     { name: 'amount', type: 'uint256', enum: null },
   ]),
+  InsufficientTokenLiquidity: Object.freeze([
+    { name: 'token', type: 'address', enum: null }, { name: 'amount', type: 'uint256', enum: null },
+    { name: 'liquidity', type: 'uint256', enum: null },
+  ]),
   InvalidAcceptanceProof: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'predictions', type: 'uint256', enum: null },
     { name: 'met', type: 'bool', enum: null },
@@ -785,6 +789,7 @@ export const CONSTANTS = Object.freeze({
   'CoFundingPool.MAX_FUNDERS': 64,
   'CrossChainMessages.ACK': 2,
   'CrossChainMessages.PUBLISH': 1,
+  'CrossChainMessages.PUBLISH_TOKEN': 4,
   'CrossChainMessages.SETTLE': 3,
   'FunderShares.BPS': 10000,
   'FutureBlockhash.DELAY': 2,
