@@ -1,6 +1,7 @@
 """nnc.crosschain.warp without the CLI: the route's id and files, the deploy config it writes, and
-reading the routers back from the CLI's `<id>-config.yaml` (the WarpCoreConfig shape Hyperlane's
-CLI 44 writes; the probe's recipe reads the same `addressOrDenom` lines)."""
+reading the routers back from the CLI's `<id>-config.yaml` (`CLI_CONFIG` is what CLI 44.0.2 wrote
+for a route `deploy_route` deployed on two anvils, addresses and names replaced; that run sent
+tokens both ways with `send`)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ tokens:
     name: USD Coin
     standard: EvmHypCollateral
     symbol: USDC
+    tokenType: collateral
   - addressOrDenom: "{SYNTHETIC}"
     chainName: home
     connections:
@@ -45,6 +47,7 @@ tokens:
     name: USD Coin
     standard: EvmHypSynthetic
     symbol: USDC
+    tokenType: synthetic
 """
 
 
