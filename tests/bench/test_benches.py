@@ -25,6 +25,10 @@ KEYS: dict[str, set[str]] = {
     "api": {"api_p99_ms", "routes", "tasks", "events", "ingest_s"},
     "cli_startup": {"cli_help_s", "bare_python_s", "cli_help_raw_s", "ratio", "group_help_s"},
     "gpu": {"cuda_available", "steps", "cpu_steps_per_s"},  # the GPU figures only where CUDA is
+    "crosschain": {"gas_ratio_crosschain_over_home", "gas_crosschain", "gas_home_task", "gas_crosschain_total",
+                   "gas_home_total", "publish_to_assign_s_median", "home_publish_to_assign_s_median",
+                   "added_latency_s_median", "publish_to_assign_s", "samples", "devnet_up_s", "core_deploy_s",
+                   "relayer_ready_s", "relayer_restarts", "hand_deliveries"},
     "distributed": {"nodes", "inner_steps", "batch_size", "samples", "inner_lr", "single_node_eval_loss",
                     "by_nodes", "round_overhead_fraction", "loss_ratio_vs_single_node", "delta_bytes", "state_bytes",
                     "train_step_seconds", "k64_exchange_seconds_100mbit", "k64_exchange_seconds_1gbit"},
