@@ -402,3 +402,24 @@ contract TokenRoutesTest is TokenRoutesFixture {
         spokeBox.process(nonce++, HOME, address(home), address(spoke), body);
     }
 }
+
+/// @notice A PUBLISH (native or token) delivered with too little gas must revert (the relayer retries it),
+///         never be refused for good: the market call nests several frames deep, so an
+///         out-of-gas inside it surfaces as an ordinary revert, and a relayer's gas estimate
+///         (the least gas with which the delivery does not revert) would otherwise find the
+///         refusal path.
+contract TokenRoutesGasTest is TokenRoutesFixture {
+    function testFuzz_publishWithTooLittleGasRevertsOrPublishesNeverRefuses(uint256 gasLimit, bool token) public {
+        gasLimit = bound(gasLimit, 100_000, 3_000_000);
+        uint256 eid = token
+            ? _spokePublishToken(payer, sUsdc, _params(), TOKEN_BUDGET)
+            : _spokePublish(payer, _params(), 1 ether);
+        (, bytes32 recipient, address sender, bytes memory body) = spokeBox.outbound(spokeBox.outboundCount() - 1);
+        (bool ok,) = address(homeBox).call{gas: gasLimit}(
+            abi.encodeCall(homeBox.process, (nonce++, SPOKE, sender, address(uint160(uint256(recipient))), body))
+        );
+        uint256 tid = home.taskOf(SPOKE, eid);
+        if (ok) assertTrue(tid != 0 && tid != type(uint256).max, "delivered: published, not refused");
+        else assertEq(tid, 0, "reverted: nothing recorded");
+    }
+}

@@ -793,6 +793,7 @@ export const CONSTANTS = Object.freeze({
   'CrossChainMessages.SETTLE': 3,
   'FunderShares.BPS': 10000,
   'FutureBlockhash.DELAY': 2,
+  'HomeGateway.MIN_PUBLISH_GAS': 1500000,
   'MarketConfig.BPS': 10000,
   'MarketConfig.MAX_ABANDON_PENALTY_BPS': 5000,
   'MarketConfig.MAX_FEE_BPS': 1000,
