@@ -166,6 +166,9 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "InsufficientLocked": (
         ErrorArg("node", "address", None), ErrorArg("locked", "uint256", None), ErrorArg("amount", "uint256", None),
     ),
+    "InsufficientTokenLiquidity": (
+        ErrorArg("token", "address", None), ErrorArg("amount", "uint256", None), ErrorArg("liquidity", "uint256", None),
+    ),
     "InvalidAcceptanceProof": (
         ErrorArg("taskId", "uint256", None), ErrorArg("predictions", "uint256", None), ErrorArg("met", "bool", None),
     ),
@@ -541,9 +544,11 @@ CONSTANTS: Final[dict[str, int]] = {
     "CoFundingPool.MAX_FUNDERS": 64,
     "CrossChainMessages.ACK": 2,
     "CrossChainMessages.PUBLISH": 1,
+    "CrossChainMessages.PUBLISH_TOKEN": 4,
     "CrossChainMessages.SETTLE": 3,
     "FunderShares.BPS": 10000,
     "FutureBlockhash.DELAY": 2,
+    "HomeGateway.MIN_PUBLISH_GAS": 1500000,
     "MarketConfig.BPS": 10000,
     "MarketConfig.MAX_ABANDON_PENALTY_BPS": 5000,
     "MarketConfig.MAX_FEE_BPS": 1000,

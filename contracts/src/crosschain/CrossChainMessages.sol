@@ -4,14 +4,22 @@ pragma solidity 0.8.28;
 /// @title CrossChainMessages
 /// @notice The bodies of the messages between a {SpokeGateway} and the home chain's gateway.
 /// @dev Every body is `abi.encode(uint8 kind, ...)`:
-///      - PUBLISH (spoke -> home): `(kind, escrowId, payer, budget, deadline, spec)`;
+///      - PUBLISH (spoke -> home): `(kind, escrowId, payer, budget, deadline, spec)`: a budget
+///        in the spoke's native coin;
+///      - PUBLISH_TOKEN (spoke -> home): `(kind, escrowId, payer, token, budget, deadline, spec)`:
+///        a budget in the spoke's ERC-20 `token` (never address(0)), carried by its own kind so
+///        that the native PUBLISH body stays byte for byte what it was (clients decoding it keep
+///        working); the home gateway reads both as one PUBLISH whose token is address(0) for
+///        the native coin;
 ///      - ACK (home -> spoke): `(kind, escrowId)`: the home chain published the task;
 ///      - SETTLE (home -> spoke): `(kind, escrowId, payees, amounts)`: the task settled, credit
-///        `amounts[i]` to `payees[i]` on the spoke and the rest of the escrow to the payer.
+///        `amounts[i]` to `payees[i]` on the spoke and the rest of the escrow to the payer, in
+///        the escrow's own token (the spoke's record of the escrow says which; SETTLE does not).
 library CrossChainMessages {
     uint8 internal constant PUBLISH = 1;
     uint8 internal constant ACK = 2;
     uint8 internal constant SETTLE = 3;
+    uint8 internal constant PUBLISH_TOKEN = 4;
 
     /// @notice Thrown for a body whose kind is none of the above.
     error UnknownMessageKind(uint8 kind);
@@ -22,6 +30,17 @@ library CrossChainMessages {
         returns (bytes memory)
     {
         return abi.encode(PUBLISH, escrowId, payer, budget, deadline, spec);
+    }
+
+    function encodePublishToken(
+        uint256 escrowId,
+        address payer,
+        address token,
+        uint256 budget,
+        uint64 deadline,
+        bytes memory spec
+    ) internal pure returns (bytes memory) {
+        return abi.encode(PUBLISH_TOKEN, escrowId, payer, token, budget, deadline, spec);
     }
 
     function encodeAck(uint256 escrowId) internal pure returns (bytes memory) {

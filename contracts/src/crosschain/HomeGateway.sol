@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {Versioned} from "../access/Versioned.sol";
 import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
 import {CrossChainMessages as Msg} from "./CrossChainMessages.sol";
+import {HomeTokenPools} from "./HomeTokenPools.sol";
 import {IMailbox, IMessageRecipient, ISpecifiesInterchainSecurityModule} from "./IHyperlane.sol";
 import {TaskAccount} from "./TaskAccount.sol";
 
@@ -42,11 +42,15 @@ import {TaskAccount} from "./TaskAccount.sol";
 ///      payer reclaim there and this pool pay the nodes here. `ackMargin` (refuse PUBLISH
 ///      delivered later than that before the deadline) narrows it to a relayer stalled for longer
 ///      than the margin.
+///
+///      ERC-20 escrows (PUBLISH_TOKEN) work the same way from a pool per home token
+///      ({HomeTokenPools}): the task is published in the route's home token, its refund returns
+///      to that pool, SETTLE credits the spoke in the escrow's token. ACK and SETTLE fees are
+///      native coin either way (the ACK's from the native pool).
 contract HomeGateway is
     IMessageRecipient,
     ISpecifiesInterchainSecurityModule,
-    Ownable2Step,
-    ReentrancyGuard,
+    HomeTokenPools,
     Versioned
 {
     /// @notice Where a bridged task stands.
@@ -76,6 +80,13 @@ contract HomeGateway is
 
     /// @dev `taskOf` value of a PUBLISH that was refused.
     uint256 private constant REFUSED = type(uint256).max;
+    /// @notice Gas a PUBLISH delivery must have left when {handle} starts on it, or it reverts
+    ///         {OutOfGas} (and is delivered again). An out-of-gas deep inside the market call
+    ///         comes back as an ordinary revert, which would refuse the PUBLISH for good; and a
+    ///         relayer's gas estimate (the least gas with which the delivery does not revert)
+    ///         finds exactly that path. A whole delivery took 0.61 M gas (native) and 0.88 M
+    ///         (token) in the forge tests, ACK included; relayers must give PUBLISH this much.
+    uint256 public constant MIN_PUBLISH_GAS = 1_500_000;
 
     /// @notice The local Hyperlane Mailbox.
     IMailbox public immutable mailbox;
@@ -139,8 +150,6 @@ contract HomeGateway is
     error TransferFailed(address to, uint256 amount);
     /// @notice A call inside {handle} ran out of gas: deliver the message again with more gas.
     error OutOfGas();
-    /// @notice A constructor or governance argument is zero.
-    error ZeroArgument(string name);
 
     constructor(IMailbox mailbox_, ITaskMarket market_, uint64 ackMargin_, address owner_) Ownable(owner_) {
         if (address(mailbox_) == address(0)) revert ZeroArgument("mailbox");
@@ -164,18 +173,26 @@ contract HomeGateway is
         if (spoke == bytes32(0) || sender != spoke) revert UnknownSender(origin, sender);
         if (msg.value != 0) _addLiquidity(msg.sender, msg.value);
         uint8 kind = Msg.kindOf(message);
-        if (kind != Msg.PUBLISH) revert Msg.UnknownMessageKind(kind);
         Bridged memory b;
         (b.origin, b.spoke, b.backer) = (origin, spoke, routes[origin].backer);
         uint64 deadline;
         bytes memory spec;
-        (, b.escrowId, b.payer, b.budget, deadline, spec) =
-            abi.decode(message, (uint8, uint256, address, uint256, uint64, bytes));
-        _publish(b, deadline, spec);
+        address spokeToken; // address(0): the native coin
+        if (kind == Msg.PUBLISH) {
+            (, b.escrowId, b.payer, b.budget, deadline, spec) =
+                abi.decode(message, (uint8, uint256, address, uint256, uint64, bytes));
+        } else if (kind == Msg.PUBLISH_TOKEN) {
+            (, b.escrowId, b.payer, spokeToken, b.budget, deadline, spec) =
+                abi.decode(message, (uint8, uint256, address, address, uint256, uint64, bytes));
+        } else {
+            revert Msg.UnknownMessageKind(kind);
+        }
+        if (gasleft() < MIN_PUBLISH_GAS) revert OutOfGas();
+        _publish(b, spokeToken, deadline, spec);
     }
 
-    function _publish(Bridged memory b, uint64 deadline, bytes memory spec) private {
-        string memory refusal = _refusal(b, deadline);
+    function _publish(Bridged memory b, address spokeToken, uint64 deadline, bytes memory spec) private {
+        (address homeToken, string memory refusal) = _refusal(b, spokeToken, deadline);
         if (bytes(refusal).length != 0) {
             _ignore(b, refusal);
             return;
@@ -189,26 +206,33 @@ contract HomeGateway is
             _ignore(b, "malformed spec");
             return;
         }
-        (params.token, params.budget) = (address(0), b.budget);
+        (params.token, params.budget) = (homeToken, b.budget);
         b.account = Clones.clone(accountImplementation);
+        bool ok;
         uint256 taskId;
         gasBefore = gasleft();
-        try TaskAccount(payable(b.account)).publish{value: b.budget}(params) returns (uint256 id) {
-            taskId = id;
-        } catch {
+        if (homeToken != address(0)) {
+            (ok, taskId) = _tryPublishToken(b.account, params);
+        } else {
+            try TaskAccount(payable(b.account)).publish{value: b.budget}(params) returns (uint256 id) {
+                (ok, taskId) = (true, id);
+            } catch {}
+        }
+        if (!ok) {
             _revertIfOutOfGas(gasBefore);
             _ignore(b, "market refused");
             return;
         }
-        _record(b, taskId);
+        if (homeToken != address(0)) _recordTokenTask(taskId, spokeToken, homeToken, b.budget);
+        _record(b, taskId, homeToken == address(0) ? b.budget : 0);
     }
 
-    /// @dev Records published task `taskId`, takes its budget and the ACK's fee from the pool,
-    ///      and answers the spoke with ACK.
-    function _record(Bridged memory b, uint256 taskId) private {
+    /// @dev Records published task `taskId`, takes `coin` (its native budget, 0 for a token
+    ///      task) and the ACK's fee from the native pool, and answers the spoke with ACK.
+    function _record(Bridged memory b, uint256 taskId, uint256 coin) private {
         bytes memory ack = Msg.encodeAck(b.escrowId);
         uint256 fee = mailbox.quoteDispatch(b.origin, b.spoke, ack);
-        liquidity -= b.budget + fee;
+        liquidity -= coin + fee;
         taskOf[b.origin][b.escrowId] = taskId;
         isAccount[b.account] = true;
         b.status = BridgedStatus.Published;
@@ -217,15 +241,26 @@ contract HomeGateway is
         mailbox.dispatch{value: fee}(b.origin, b.spoke, ack);
     }
 
-    /// @dev Why a PUBLISH is refused before trying the market ("" if it is not); marks the
-    ///      escrow seen either way (a published one gets its task id afterwards).
-    function _refusal(Bridged memory b, uint64 deadline) private returns (string memory) {
-        if (taskOf[b.origin][b.escrowId] != 0) return "duplicate";
+    /// @dev Why a PUBLISH is refused before trying the market ("" if it is not) and the home
+    ///      token it would be paid in; marks the escrow seen either way (a published one gets
+    ///      its task id afterwards).
+    function _refusal(Bridged memory b, address spokeToken, uint64 deadline)
+        private
+        returns (address homeToken, string memory)
+    {
+        if (taskOf[b.origin][b.escrowId] != 0) return (homeToken, "duplicate");
         taskOf[b.origin][b.escrowId] = REFUSED; // until published
-        if (uint256(block.timestamp) + ackMargin > deadline) return "past deadline";
+        if (uint256(block.timestamp) + ackMargin > deadline) return (homeToken, "past deadline");
         uint256 fee = mailbox.quoteDispatch(b.origin, b.spoke, Msg.encodeAck(b.escrowId));
-        if (b.budget == 0 || b.budget + fee > liquidity) return "insufficient liquidity";
-        return "";
+        uint256 coin = b.budget; // drawn from the native pool with the ACK's fee
+        if (spokeToken != address(0)) {
+            string memory reason;
+            (homeToken, reason) = _tokenRefusal(b.origin, spokeToken, b.budget);
+            if (bytes(reason).length != 0) return (homeToken, reason);
+            coin = 0;
+        }
+        if (b.budget == 0 || coin + fee > liquidity) return (homeToken, "insufficient liquidity");
+        return (homeToken, "");
     }
 
     /// @dev A call that failed for lack of gas (the relayer gave too little) must not refuse
@@ -254,7 +289,7 @@ contract HomeGateway is
 
     /// @notice Once task `taskId` is final (settled, cancelled, expired or failed), anyone may
     ///         relay its settlement: claims the task's refund R from the market into the pool
-    ///         and sends SETTLE to the spoke: B - R to the route's backer, R (the rest of the
+    ///         (the pool of the task's token) and sends SETTLE to the spoke: B - R to the route's backer, R (the rest of the
     ///         escrow) to the payer (backer and spoke gateway as enrolled when the task was
     ///         bridged). Once per task. `msg.value` pays the Hyperlane fee
     ///         ({quoteRelay}); any excess is returned to the caller.
@@ -268,9 +303,12 @@ contract HomeGateway is
         ) revert TaskNotFinal(taskId, s);
         b.status = BridgedStatus.Relayed;
 
-        uint256 refund = TaskAccount(payable(b.account)).collect();
+        address token = taskToken[taskId];
+        uint256 refund = token == address(0)
+            ? TaskAccount(payable(b.account)).collect()
+            : _collectTokenRefund(b.account, token); // into the token's pool
         if (refund > b.budget) revert RefundOverBudget(taskId, refund, b.budget);
-        liquidity += refund;
+        if (token == address(0)) liquidity += refund;
         uint256 paid = b.budget - refund;
         (address[] memory payees, uint256[] memory amounts) = _payees(b.backer, paid);
         bytes memory body = Msg.encodeSettle(b.escrowId, payees, amounts);

@@ -2,6 +2,8 @@
 pragma solidity 0.8.28;
 
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {Versioned} from "../access/Versioned.sol";
 import {CrossChainMessages as Msg} from "./CrossChainMessages.sol";
@@ -9,7 +11,7 @@ import {IMailbox, IMessageRecipient, ISpecifiesInterchainSecurityModule} from ".
 
 /// @title SpokeGateway
 /// @notice Publishes tasks on the home chain from a spoke chain over Hyperlane, paid in the
-///         spoke's native coin: escrows the requester's budget here, sends a PUBLISH message home,
+///         spoke's native coin ({publish}) or an allow-listed ERC-20 ({publishToken}): escrows the requester's budget here, sends a PUBLISH message home,
 ///         and credits the settlement's payouts and refund here, claimed by pull payment.
 /// @dev Trust: only messages the Mailbox delivers from `homeGateway` on `homeDomain` are
 ///      accepted, verified by the interchain security module {interchainSecurityModule}
@@ -19,7 +21,8 @@ import {IMailbox, IMessageRecipient, ISpecifiesInterchainSecurityModule} from ".
 ///      (the home gateway must refuse PUBLISH messages delivered after their deadline); an escrow
 ///      pays out once (the state machine rejects replayed or duplicate ACK/SETTLE messages
 ///      without reverting, so a relayer never retries them forever). Conservation per escrow:
-///      escrowed = sum of payouts credited + refund credited, or = reclaimed.
+///      escrowed = sum of payouts credited + refund credited, or = reclaimed, all in the escrow's
+///      token (address(0) = native coin): credits are kept per token and claimed per token.
 contract SpokeGateway is
     IMessageRecipient,
     ISpecifiesInterchainSecurityModule,
@@ -64,9 +67,25 @@ contract SpokeGateway is
     mapping(address account => uint256) public credits;
     /// @notice The number of escrows opened.
     uint256 public escrowCount;
+    /// @notice The ERC-20 each escrow is in (address(0): the native coin).
+    mapping(uint256 escrowId => address token) public escrowToken;
+    /// @notice ERC-20s governance lets requesters escrow ({publishToken}).
+    mapping(address token => bool) public tokenAllowed;
+    /// @notice Credited in ERC-20 `token` and not yet claimed, per account.
+    mapping(address token => mapping(address account => uint256)) public tokenCredits;
 
     /// @notice A requester escrowed `budget` and sent PUBLISH message `messageId`.
     event Published(uint256 indexed escrowId, address indexed payer, uint256 budget, uint64 deadline, bytes32 messageId);
+    /// @notice A requester escrowed `budget` of ERC-20 `token` and sent PUBLISH_TOKEN message
+    ///         `messageId` (the native coin's escrows emit {Published}).
+    event PublishedToken(
+        uint256 indexed escrowId,
+        address indexed payer,
+        address indexed token,
+        uint256 budget,
+        uint64 deadline,
+        bytes32 messageId
+    );
     /// @notice The home chain acknowledged escrow `escrowId`.
     event Acknowledged(uint256 indexed escrowId);
     /// @notice Escrow `escrowId` settled: `paid` credited to payees and `refund` to the payer.
@@ -77,6 +96,12 @@ contract SpokeGateway is
     event Reclaimed(uint256 indexed escrowId, address indexed payer, uint256 budget);
     /// @notice `account` withdrew `amount` of its credits.
     event Claimed(address indexed account, uint256 amount);
+    /// @notice `account` was credited `amount` of ERC-20 `token` from escrow `escrowId`.
+    event TokenCredited(uint256 indexed escrowId, address indexed token, address indexed account, uint256 amount);
+    /// @notice `account` withdrew `amount` of its credits in ERC-20 `token`.
+    event TokenClaimed(address indexed account, address indexed token, uint256 amount);
+    /// @notice Governance allowed or disallowed escrows in ERC-20 `token`.
+    event TokenAllowed(address indexed token, bool allowed);
     /// @notice A delivered message was ignored (replay, late or inconsistent): `reason` says why.
     event MessageIgnored(uint256 indexed escrowId, uint8 kind, string reason);
     /// @notice Governance set the interchain security module.
@@ -92,6 +117,14 @@ contract SpokeGateway is
     error RoutePaused();
     /// @notice `msg.value` does not cover the Hyperlane fee plus a positive budget.
     error BudgetTooSmall(uint256 value, uint256 fee);
+    /// @notice `msg.value` does not cover the Hyperlane fee of {publishToken}.
+    error FeeTooSmall(uint256 value, uint256 fee);
+    /// @notice ERC-20 `token` is not allow-listed on this gateway.
+    error TokenNotAllowed(address token);
+    /// @notice The gateway received another amount than was sent (a fee-on-transfer token).
+    error FeeOnTransferToken(address token, uint256 expected, uint256 received);
+    /// @notice An ERC-20 budget of zero.
+    error ZeroBudget();
     /// @notice The escrow is not pending (it is acknowledged, settled, reclaimed or unknown).
     error NotReclaimable(uint256 escrowId, Status status);
     /// @notice The escrow's deadline has not passed yet.
@@ -143,6 +176,45 @@ contract SpokeGateway is
         emit Published(escrowId, msg.sender, e.budget, e.deadline, e.messageId);
     }
 
+    /// @notice The Hyperlane fee (native coin, `msg.value`) {publishToken} needs for `spec`.
+    function quotePublishToken(address token, bytes calldata spec) external view returns (uint256) {
+        bytes memory body = Msg.encodePublishToken(escrowCount + 1, msg.sender, token, 0, 0, spec);
+        return mailbox.quoteDispatch(homeDomain, homeGateway, body);
+    }
+
+    /// @notice Escrows `amount` of allow-listed ERC-20 `token` (pulled from the caller, who
+    ///         approved it) as the budget of a task described by `spec` and sends the
+    ///         PUBLISH_TOKEN message home. `msg.value` pays the Hyperlane fee
+    ///         ({quotePublishToken}); any excess is returned. A token that delivers less than
+    ///         `amount` (fee on transfer) is refused: the escrow holds exactly what it records.
+    /// @return escrowId The escrow's id, carried by every message about it.
+    function publishToken(address token, uint256 amount, bytes calldata spec)
+        external
+        payable
+        nonReentrant
+        returns (uint256 escrowId)
+    {
+        if (paused) revert RoutePaused();
+        if (!tokenAllowed[token]) revert TokenNotAllowed(token);
+        if (amount == 0) revert ZeroBudget();
+        escrowId = ++escrowCount;
+        bytes memory body = Msg.encodePublishToken(escrowId, msg.sender, token, 0, 0, spec);
+        uint256 fee = mailbox.quoteDispatch(homeDomain, homeGateway, body);
+        if (msg.value < fee) revert FeeTooSmall(msg.value, fee);
+        uint256 before = IERC20(token).balanceOf(address(this));
+        SafeERC20.safeTransferFrom(IERC20(token), msg.sender, address(this), amount);
+        uint256 received = IERC20(token).balanceOf(address(this)) - before;
+        if (received != amount) revert FeeOnTransferToken(token, amount, received);
+        Escrow storage e = escrows[escrowId];
+        (e.payer, e.deadline, e.status, e.budget) =
+            (msg.sender, uint64(block.timestamp) + ackWindow, Status.Pending, amount);
+        escrowToken[escrowId] = token;
+        body = Msg.encodePublishToken(escrowId, msg.sender, token, amount, e.deadline, spec);
+        e.messageId = mailbox.dispatch{value: fee}(homeDomain, homeGateway, body);
+        emit PublishedToken(escrowId, msg.sender, token, amount, e.deadline, e.messageId);
+        if (msg.value > fee) _sendCoin(msg.sender, msg.value - fee);
+    }
+
     function _dispatchPublish(uint256 escrowId, Escrow storage e, uint256 fee, bytes calldata spec)
         private
         returns (bytes32)
@@ -160,19 +232,44 @@ contract SpokeGateway is
         if (msg.sender != e.payer) revert NotPayer(escrowId, msg.sender);
         if (block.timestamp <= e.deadline) revert AckDeadlineNotReached(escrowId, e.deadline);
         e.status = Status.Reclaimed;
-        credits[e.payer] += e.budget;
         emit Reclaimed(escrowId, e.payer, e.budget);
-        emit Credited(escrowId, e.payer, e.budget);
+        _credit(escrowId, escrowToken[escrowId], e.payer, e.budget);
     }
 
-    /// @notice Withdraws all the caller's credits (payouts, refunds, reclaims).
+    /// @notice Withdraws all the caller's native-coin credits (payouts, refunds, reclaims).
     function claim() external nonReentrant {
         uint256 amount = credits[msg.sender];
         if (amount == 0) revert NothingToClaim(msg.sender);
         credits[msg.sender] = 0;
         emit Claimed(msg.sender, amount);
-        (bool ok,) = msg.sender.call{value: amount}("");
-        if (!ok) revert TransferFailed(msg.sender, amount);
+        _sendCoin(msg.sender, amount);
+    }
+
+    /// @notice Withdraws all the caller's credits in ERC-20 `token` (payouts, refunds, reclaims
+    ///         of escrows in that token). Named apart from {claim} so that clients need no
+    ///         overload resolution.
+    function claimToken(address token) external nonReentrant {
+        uint256 amount = tokenCredits[token][msg.sender];
+        if (amount == 0) revert NothingToClaim(msg.sender);
+        tokenCredits[token][msg.sender] = 0;
+        emit TokenClaimed(msg.sender, token, amount);
+        SafeERC20.safeTransfer(IERC20(token), msg.sender, amount);
+    }
+
+    /// @dev Credits `amount` of escrow `escrowId`'s `token` (address(0): native) to `account`.
+    function _credit(uint256 escrowId, address token, address account, uint256 amount) private {
+        if (token == address(0)) {
+            credits[account] += amount;
+            emit Credited(escrowId, account, amount);
+        } else {
+            tokenCredits[token][account] += amount;
+            emit TokenCredited(escrowId, token, account, amount);
+        }
+    }
+
+    function _sendCoin(address to, uint256 amount) private {
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert TransferFailed(to, amount);
     }
 
     // ------------------------------------------------------------------ Hyperlane
@@ -228,16 +325,13 @@ contract SpokeGateway is
             return;
         }
         e.status = Status.Settled;
+        address token = escrowToken[escrowId]; // the escrow's own token, whatever SETTLE meant
         for (uint256 i; i < payees.length; ++i) {
             if (amounts[i] == 0) continue;
-            credits[payees[i]] += amounts[i];
-            emit Credited(escrowId, payees[i], amounts[i]);
+            _credit(escrowId, token, payees[i], amounts[i]);
         }
         uint256 refund = e.budget - paid;
-        if (refund > 0) {
-            credits[e.payer] += refund;
-            emit Credited(escrowId, e.payer, refund);
-        }
+        if (refund > 0) _credit(escrowId, token, e.payer, refund);
         emit Settled(escrowId, paid, refund);
     }
 
@@ -248,6 +342,15 @@ contract SpokeGateway is
     function setInterchainSecurityModule(address ism) external onlyOwner {
         interchainSecurityModule = ism;
         emit InterchainSecurityModuleSet(ism);
+    }
+
+    /// @notice Allows or disallows escrows in ERC-20 `token` (for a Hyperlane warp route: its
+    ///         collateral token on this chain). Disallowing stops new escrows only: existing
+    ///         ones settle, reclaim and claim in it as before.
+    function setTokenAllowed(address token, bool allowed) external onlyOwner {
+        if (token == address(0)) revert ZeroArgument("token");
+        tokenAllowed[token] = allowed;
+        emit TokenAllowed(token, allowed);
     }
 
     /// @notice Pauses or resumes new publications; pending escrows stay reclaimable.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
 
 /// @title TaskAccount
@@ -15,6 +17,8 @@ import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
 ///      state and no coin between calls: it accepts coin only from the market (a refund) and
 ///      passes it straight on to the gateway.
 contract TaskAccount {
+    using SafeERC20 for IERC20;
+
     /// @notice The gateway this account acts for (the deployer of the implementation).
     address public immutable gateway;
     /// @notice The market the task lives on.
@@ -52,6 +56,29 @@ contract TaskAccount {
         if (amount != 0) {
             (bool ok,) = gateway.call{value: amount}("");
             if (!ok) revert ForwardFailed(amount);
+        }
+    }
+
+    /// @notice Publishes the task on the market with this account as requester, paying its
+    ///         budget in ERC-20 `params.token`: pulls `params.budget` from the gateway (which
+    ///         approved this account for it) and lets the market pull it from here. Reverts as a
+    ///         whole if anything fails (nothing stays here).
+    function publishToken(ITaskMarket.TaskParams calldata params) external onlyGateway returns (uint256) {
+        IERC20 token = IERC20(params.token);
+        token.safeTransferFrom(gateway, address(this), params.budget);
+        token.forceApprove(address(market), params.budget);
+        return market.publish(params);
+    }
+
+    /// @notice Claims this account's refund in ERC-20 `token` from the market (if any) and
+    ///         sends exactly that to the gateway (tokens sent here by anyone else stay here:
+    ///         they must not inflate the task's refund).
+    /// @return amount What the market refunded.
+    function collectToken(IERC20 token) external onlyGateway returns (uint256 amount) {
+        amount = market.claimable(address(token), address(this));
+        if (amount != 0) {
+            market.claim(address(token));
+            token.safeTransfer(gateway, amount);
         }
     }
 

@@ -249,6 +249,10 @@ export const ERRORS = Object.freeze({
     { name: 'node', type: 'address', enum: null }, { name: 'locked', type: 'uint256', enum: null },
     { name: 'amount', type: 'uint256', enum: null },
   ]),
+  InsufficientTokenLiquidity: Object.freeze([
+    { name: 'token', type: 'address', enum: null }, { name: 'amount', type: 'uint256', enum: null },
+    { name: 'liquidity', type: 'uint256', enum: null },
+  ]),
   InvalidAcceptanceProof: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'predictions', type: 'uint256', enum: null },
     { name: 'met', type: 'bool', enum: null },
@@ -785,9 +789,11 @@ export const CONSTANTS = Object.freeze({
   'CoFundingPool.MAX_FUNDERS': 64,
   'CrossChainMessages.ACK': 2,
   'CrossChainMessages.PUBLISH': 1,
+  'CrossChainMessages.PUBLISH_TOKEN': 4,
   'CrossChainMessages.SETTLE': 3,
   'FunderShares.BPS': 10000,
   'FutureBlockhash.DELAY': 2,
+  'HomeGateway.MIN_PUBLISH_GAS': 1500000,
   'MarketConfig.BPS': 10000,
   'MarketConfig.MAX_ABANDON_PENALTY_BPS': 5000,
   'MarketConfig.MAX_FEE_BPS': 1000,

@@ -1,0 +1,157 @@
+"""The ERC-20 route on real Hyperlane: a warp route deployed with Hyperlane's CLI (collateral on
+the spoke, synthetic at home) on the shared two-chain devnet; the backer warps tokens home and
+funds the home gateway's pool; a spoke payer escrows the token, two nodes train at home and are
+paid in the synthetic by the market, the settlement goes back and credits the backer and the
+payer in the spoke token, claimed there; conservation to the wei on both chains."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from web3 import Web3
+from web3.contract import Contract
+from web3.types import RPCEndpoint
+
+from nnc.chain.deploy import NNT
+from nnc.chain.deployment import STRATEGY_CONTRACTS
+from nnc.chain.governance import Governance
+from nnc.chain.market import Market, PublishRequest
+from nnc.chain.types import TaskStatus
+from nnc.crosschain.devnet import HOME, SPOKE
+from nnc.crosschain.gateways import BridgedStatus, EscrowStatus, encode_task_params
+from nnc.crosschain.hyperlane import HyperlaneCli
+from nnc.crosschain.token_routes import HomeTokenPools, SpokeTokens
+from nnc.crosschain.warp import RouteEnd, WarpRoute, deploy_route, send
+from nnc.devnet import DEPLOYER, REQUESTER
+from nnc.task import load_spec
+from nnc.task.cost import compute_units
+from nnc.task.spec import canonical_json, spec_digest
+from tests.crosschain.conftest import CrossChain
+from tests.e2e.harness import TINY_SPEC
+
+pytestmark = pytest.mark.e2e
+
+UNIT = 10**18
+POOL = 1_000 * UNIT
+PAYER_TOKENS = 100 * UNIT
+
+
+@dataclass
+class TokenRoute:
+    route: WarpRoute
+    token: Contract  # the ERC-20 on the spoke (the route's collateral)
+    synthetic: Contract  # its twin at home (the route's synthetic router, an ERC-20)
+
+
+def _govern(x: CrossChain, calls: list[Any], description: str) -> None:
+    """Passes `calls` through the devnet's DAO (propose, vote, queue, wait out the timelock)."""
+    home = x.chains.home
+    governance = Governance(home.client(home.voter))
+    mine = home.client(DEPLOYER).w3.provider
+    proposal = governance.propose(calls, description)
+    mine.make_request(RPCEndpoint("anvil_mine"), [hex(home.params.governor_voting_delay + 1)])
+    governance.vote(proposal, 1)
+    mine.make_request(RPCEndpoint("anvil_mine"), [hex(home.params.governor_voting_period)])
+    governance.queue(calls, description)
+    x.chains.advance_time(home.params.timelock_delay + 1)  # both chains: their clocks must agree
+    governance.execute(calls, description)
+
+
+@pytest.fixture(scope="module")
+def token_route(crosschain: CrossChain) -> TokenRoute:
+    x, chains = crosschain, crosschain.chains
+    deployer = chains.address(DEPLOYER)
+    spoke, home = chains.spoke_client(DEPLOYER), chains.home_client(DEPLOYER)
+    token = spoke.deploy("NNToken", deployer, 10**6 * UNIT)  # any ERC-20 will do: NNT's code, a spoke coin here
+    cli = HyperlaneCli(chains.data_dir / "hyperlane", chains.home.key(DEPLOYER))
+    route = deploy_route(cli, RouteEnd(SPOKE, chains.cores[SPOKE].mailbox, deployer),
+                         RouteEnd(HOME, chains.cores[HOME].mailbox, deployer), str(token.address), "Spoke USD", "SUSD",
+                         18)
+    _govern(x, [Market(home).config.functions.setTokenAllowed(route.synthetic, True)], "allow SUSD (warp synthetic)")
+    SpokeTokens(spoke, chains.spoke_gateway_address).set_token_allowed(route.token, True)
+    pools = HomeTokenPools(home, chains.home_gateway_address)
+    pools.set_token_route(chains.spoke_chain.domain, route.token, route.synthetic)
+    send(cli, route, SPOKE, POOL, deployer, relay=False)  # the backer warps POOL home (the relayer delivers)
+    pools.fund_token(route.synthetic, POOL)
+    spoke.transact(token.functions.transfer(chains.address(REQUESTER), PAYER_TOKENS), context="tokens to the payer")
+    return TokenRoute(route, token, home.at("NNToken", route.synthetic))
+
+
+def market_events(market: Market, name: str, task_id: int) -> list[dict[str, Any]]:
+    logs = getattr(market.contract.events, name)().get_logs(from_block=0, argument_filters={"taskId": task_id})
+    return [dict(log["args"]) for log in logs]
+
+
+def test_spoke_payer_pays_in_a_warped_token_nodes_are_paid_in_its_synthetic_and_the_escrow_settles_to_the_wei(
+        crosschain: CrossChain, token_route: TokenRoute) -> None:
+    x, chains, route = crosschain, crosschain.chains, token_route.route
+    assert chains.relayer is not None
+    payer, backer = chains.address(REQUESTER), chains.address(DEPLOYER)
+    home_gw = chains.home_gateway()
+    spoke_tokens = SpokeTokens(chains.spoke_client(REQUESTER), chains.spoke_gateway_address)
+    pools = HomeTokenPools(chains.home_client(DEPLOYER), chains.home_gateway_address)
+    pool_before, native_before = pools.token_liquidity(route.synthetic), home_gw.liquidity()
+    assert token_route.synthetic.functions.balanceOf(chains.home_gateway_address).call() == pool_before
+    held_before = token_route.token.functions.balanceOf(chains.spoke_gateway_address).call()
+    budget = 10 * UNIT + 7  # odd: the split's rounding dust goes back to the payer
+
+    spec = load_spec(TINY_SPEC)
+    home = chains.home_client(DEPLOYER)
+    now = home.block_timestamp() + 60
+    request = PublishRequest(spec_digest=spec_digest(spec), spec_uri=x.net.store.put_bytes(canonical_json(spec)),
+                             budget=budget, replication=2, collateral=10 * NNT, apply_deadline=now + 60,
+                             deadline=now + 600, compute_units=compute_units(spec))
+    strategy = str(home.contract(STRATEGY_CONTRACTS["first-come"]).address)
+    published = spoke_tokens.publish_token(route.token, budget, encode_task_params(home.artifacts, request, strategy))
+    assert (published.budget, published.token) == (budget, route.token)
+    assert spoke_tokens.escrow_token(published.escrow_id) == route.token
+    held = token_route.token.functions.balanceOf(chains.spoke_gateway_address).call()
+    assert held - held_before == budget
+
+    chains.relayer.wait_delivered(HOME, published.message_id)
+    task_id = home_gw.task_of(x.spoke_domain, published.escrow_id)
+    ignored = home_gw.events("MessageIgnored", escrowId=published.escrow_id, origin=x.spoke_domain)
+    assert task_id is not None, f"the home gateway refused the PUBLISH_TOKEN: {[e['reason'] for e in ignored]}"
+    market = x.net.market()
+    task = market.task(task_id)
+    assert (task.token, task.budget) == (route.synthetic, budget), "published in the synthetic, from the pool"
+    assert pools.task_token(task_id) == route.synthetic
+    assert pools.token_liquidity(route.synthetic) == pool_before - budget
+    ack_fee = native_before - home_gw.liquidity()  # the native pool paid the ACK only
+    assert 0 < ack_fee < 10**15
+
+    x.net.settle(task_id)  # two nodes train it for real; the oracle reports, settles and relays
+    assert market.task(task_id).status == TaskStatus.SETTLED
+    x.net.run_until("settlement relayed", lambda: home_gw.bridged(task_id).status == BridgedStatus.RELAYED)
+    relayed = home_gw.events("SettlementRelayed", taskId=task_id)
+    assert len(relayed) == 1
+    chains.relayer.wait_delivered(SPOKE, "0x" + bytes(relayed[0]["messageId"]).hex())
+
+    # Home: the market paid the nodes and the fee in the synthetic; the refund went back to its pool.
+    settled = market_events(market, "TaskSettled", task_id)[0]
+    paid_nodes = sum(e["amount"] for e in market_events(market, "NodePaid", task_id))
+    refund = settled["refund"]
+    assert paid_nodes == settled["paid"] > 0 and settled["paid"] + settled["fee"] + refund == budget
+    assert (relayed[0]["paid"], relayed[0]["refund"]) == (budget - refund, refund)
+    assert pools.token_liquidity(route.synthetic) == pool_before - budget + refund
+    assert home_gw.liquidity() == native_before - ack_fee, "no native coin moved for a token task"
+    owed = sum(market.claimable(Web3.to_checksum_address(w.client.address), route.synthetic) for w in x.net.workers)
+    assert owed >= paid_nodes  # the nodes claim their pay in the synthetic at home (or warp it anywhere)
+
+    # Spoke: escrowed = credited, in the token: B - R to the backer, R to the payer.
+    assert spoke_tokens.contract.functions.escrows(published.escrow_id).call()[2] == EscrowStatus.SETTLED
+    credited = spoke_tokens.contract.events.TokenCredited().get_logs(
+        from_block=0, argument_filters={"escrowId": published.escrow_id})
+    assert {e["args"]["account"]: e["args"]["amount"] for e in credited} == {backer: budget - refund, payer: refund}
+    assert all(e["args"]["token"] == route.token for e in credited)
+    assert spoke_tokens.contract.events.Credited().get_logs(
+        from_block=0, argument_filters={"escrowId": published.escrow_id}) == [], "nothing in native coin"
+
+    before = token_route.token.functions.balanceOf(payer).call()
+    owed_payer = spoke_tokens.token_credits(route.token, payer)
+    assert owed_payer >= refund
+    spoke_tokens.claim_token(route.token)
+    assert token_route.token.functions.balanceOf(payer).call() == before + owed_payer
+    assert spoke_tokens.token_credits(route.token, payer) == 0
