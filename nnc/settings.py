@@ -71,6 +71,8 @@ class Settings(BaseSettings):
                                    "the training time (nnc.node.estimate.estimate_training_seconds)")
     runtimes: list[str] | None = Field(default=None, description="frameworks the worker takes tasks of, e.g. "
                                        "[\"torch\", \"peft\"]; default: every installed runtime (nnc.runtimes)")
+    home_gateway: str | None = Field(default=None, description="the HomeGateway of a cross-chain route (issue 20): "
+                                     "the oracle relays its bridged tasks' settlement (nnc.oracle.bridge)")
 
     @classmethod
     def settings_customise_sources(

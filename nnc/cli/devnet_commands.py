@@ -25,12 +25,20 @@ def devnet_group() -> None:
 @click.option("--port", default=8545, show_default=True)
 @click.option("--storage/--no-storage", default=True, show_default=True,
               help="also run a local IPFS node and arlocal (Arweave)")
+@click.option("--chains", type=click.IntRange(1, 2), default=1, show_default=True,
+              help="2: also a spoke chain (on --port + 1), Hyperlane core on both, the cross-chain gateways and "
+                   "Hyperlane's relayer")
 @click.pass_context
-def up_cmd(ctx: click.Context, nodes: int, port: int, storage: bool) -> None:
+def up_cmd(ctx: click.Context, nodes: int, port: int, storage: bool, chains: int) -> None:
     """Start anvil (and the storage services), deploy, fund accounts, print the addresses; Ctrl-C stops it."""
     from nnc.devnet import FIRST_NODE, ORACLE, REQUESTER, Devnet  # web3 and the storage stack
 
     settings = settings_of(ctx)
+    if chains == 2:
+        from nnc.cli.crosschain_devnet import run_two_chains  # Hyperlane's CLI and relayer
+
+        run_two_chains(settings.data_dir, nodes, port, storage)
+        return
     devnet = Devnet(data_dir=settings.data_dir, nodes=nodes, block_time=1, storage=storage)
     devnet.anvil.port = port
     stop = StopFlag()

@@ -51,6 +51,7 @@ from nnc.errors import ContractRevertError, StorageError
 from nnc.logs import log_context
 from nnc.metrics import DaemonMetrics
 from nnc.oracle.audit import audit_record
+from nnc.oracle.bridge import SettlementKeeper
 from nnc.oracle.evaluation import FINISHED, EvaluationJob, Evaluations, process_pool, score, score_in_process
 from nnc.oracle.index import EventIndex
 from nnc.oracle.library import Librarian
@@ -126,6 +127,10 @@ class Oracle:
         # lists settled tasks' models and records model uses (needs the spec store and a library)
         self.library = (Librarian(client, self.market, index, store, self.context)
                         if store is not None and Librarian.available(client) else None)
+        # relays the settlement of tasks published from another chain (a cross-chain route only)
+        self.bridge = (SettlementKeeper(client, settings.home_gateway, settings.data_dir / "oracle" / "bridge.json",
+                                        client.deployment.start_block, settings.log_range)
+                       if settings.home_gateway else None)
 
     def context(self, task_id: int | None = None) -> AbstractContextManager[None]:
         """The log context of this daemon's lines: the daemon and, when given, the task."""
@@ -169,6 +174,8 @@ class Oracle:
         self.unchecked.intersection_update(open_ids)
         done.extend(self.release_frozen(now))
         done.extend(self.refund_fees())
+        if self.bridge is not None:
+            done.extend(self.bridge.relay_due())
         return done
 
     def release_frozen(self, now: int) -> list[tuple[int, str]]:

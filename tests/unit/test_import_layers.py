@@ -33,6 +33,9 @@ LAYERS: dict[str, int] = {
     # the outside world's adapters
     "nnc.storage": 1, "nnc.zk": 1, "nnc.datasets": 1,
     "nnc.chain": 2,
+    # cross-chain: Hyperlane's CLI and relayer as processes, the gateways' clients (the two-chain
+    # devnet is a developer tool, below)
+    "nnc.crosschain": 2,
     # the domain
     "nnc.task": 3,
     "nnc.training": 4,
@@ -45,6 +48,7 @@ LAYERS: dict[str, int] = {
     "nnc.api": 9,
     # developer tools: a local devnet, the demo, and scenarios for tests and the benchmark
     "nnc.devnet": 10, "nnc.demo": 10, "nnc.container": 10, "nnc.narration": 10, "nnc.verification.scenario": 10,
+    "nnc.crosschain.devnet": 10,
     "nnc.cli": 11, "nnc.__main__": 11,
 }
 """Each module's layer: its own entry or its closest package's. A module imports only its own

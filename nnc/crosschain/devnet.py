@@ -1,0 +1,219 @@
+"""A two-chain devnet: the home devnet (`nnc.devnet.Devnet`, the protocol deployed as on one
+chain) plus a spoke anvil, Hyperlane core deployed to both with Hyperlane's own CLI, the
+`HomeGateway` on home and a `SpokeGateway` on the spoke enrolled with each other, the home
+gateway's liquidity pool funded, and Hyperlane's relayer running, supervised.
+
+Accounts are anvil's on both chains (the same keys): 0 deploys and owns both gateways (on a
+devnet; a real deployment hands the home gateway to the timelock and the spoke gateway to the
+spoke's governance) and is the route's backer on the spoke; the relayer signs deliveries with
+account 9, hand deliveries with account 8.
+
+**The messages are verified by Hyperlane's TEST ISM, which accepts every message** (the core
+config's default ISM, and neither gateway sets its own): `TEST_ISM_WARNING` is logged and printed
+wherever this devnet starts.
+
+Its record, next to the home deployment (`<data_dir>/deployments/<chain id>/`): the spoke's
+deployment files (`SpokeGateway`, as for the home protocol) and on each chain `crosschain.json`:
+the chain's Hyperlane domain, core addresses, the gateway here and the gateway there.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from eth_account import Account
+from web3.types import RPCEndpoint
+
+from nnc.chain.artifacts import Artifacts
+from nnc.chain.client import ChainClient, connect_web3
+from nnc.chain.deployment import Deployment
+from nnc.chain.deployment_folder import deployment_folder, write_deployment_folder
+from nnc.chain.devnet import Anvil
+from nnc.chain.profiles import ProtocolParams
+from nnc.crosschain.gateways import HomeGateway, SpokeGateway
+from nnc.crosschain.hyperlane import TEST_ISM_WARNING, CoreDeployment, HyperlaneChain, HyperlaneCli
+from nnc.crosschain.relayer import Relayer
+from nnc.devnet import DEPLOYER, DEVNET_PARAMS, Devnet
+from nnc.jsonfile import write_json_atomic
+
+log = logging.getLogger(__name__)
+
+HOME, SPOKE = "home", "spoke"
+SPOKE_CHAIN_ID = 31338
+RELAYER, HAND_RELAYER = 9, 8
+ETH = 10**18
+POOL_FUNDING = 1_000 * ETH
+ACK_WINDOW = 3_600
+"""Seconds the home chain has to acknowledge a PUBLISH before its payer may reclaim on the spoke."""
+ACK_MARGIN = 300
+"""A PUBLISH delivered later than this before its deadline is refused at home."""
+
+
+@dataclass
+class TwoChainDevnet:
+    """The home devnet, the spoke chain, Hyperlane and the gateways; `relayer` delivers."""
+
+    data_dir: Path
+    nodes: int = 2
+    params: ProtocolParams = DEVNET_PARAMS
+    block_time: int | None = None  # seconds between blocks on both chains; None: a block per transaction
+    ack_window: int = ACK_WINDOW
+    ack_margin: int = ACK_MARGIN
+    pool_funding: int = POOL_FUNDING
+    stall_s: float = 30.0
+    storage: bool = False  # the home devnet's storage services (IPFS, arlocal)
+    home_port: int = 0
+    spoke_port: int = 0
+    home: Devnet = field(init=False)
+    spoke: Anvil = field(init=False)
+    cores: dict[str, CoreDeployment] = field(default_factory=dict)
+    relayer: Relayer | None = None
+    home_gateway_address: str = ""
+    spoke_gateway_address: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds each start-up phase took (`core_home`, `core_spoke`, `gateways`, `total`)."""
+    _home_block: int = field(default=0, init=False, repr=False)
+    _spoke_deployed: tuple[int, str] = field(default=(0, ""), init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.home = Devnet(data_dir=self.data_dir, nodes=self.nodes, params=self.params, storage=self.storage)
+        self.home.anvil.port = self.home_port
+        self.spoke = Anvil(port=self.spoke_port, chain_id=SPOKE_CHAIN_ID)
+
+    # -- chains and accounts ---------------------------------------------------------------
+
+    @property
+    def home_chain(self) -> HyperlaneChain:
+        return HyperlaneChain(HOME, self.home.anvil.chain_id, self.home.rpc_url)
+
+    @property
+    def spoke_chain(self) -> HyperlaneChain:
+        return HyperlaneChain(SPOKE, SPOKE_CHAIN_ID, self.spoke.rpc_url)
+
+    def address(self, index: int) -> str:
+        return self.home.address(index)
+
+    def home_client(self, index: int) -> ChainClient:
+        return self.home.client(index)
+
+    def spoke_client(self, index: int) -> ChainClient:
+        return ChainClient(connect_web3(self.spoke.rpc_url), Artifacts(), None,
+                           Account.from_key(self.spoke.private_keys[index]))
+
+    def home_gateway(self, index: int = DEPLOYER) -> HomeGateway:
+        return HomeGateway(self.home_client(index), self.home_gateway_address)
+
+    def spoke_gateway(self, index: int = DEPLOYER) -> SpokeGateway:
+        return SpokeGateway(self.spoke_client(index), self.spoke_gateway_address)
+
+    def advance_time(self, seconds: int) -> None:
+        """Moves both chains' clocks by `seconds` (and mines a block on each): the gateways'
+        deadlines assume the two clocks agree."""
+        for rpc_url in (self.home.rpc_url, self.spoke.rpc_url):
+            provider = connect_web3(rpc_url).provider
+            provider.make_request(RPCEndpoint("evm_increaseTime"), [seconds])
+            provider.make_request(RPCEndpoint("evm_mine"), [])
+
+    # -- start and stop --------------------------------------------------------------------
+
+    def start(self) -> TwoChainDevnet:
+        started = time.monotonic()
+        log.warning("%s", TEST_ISM_WARNING)
+        self.spoke.accounts = max(self.spoke.accounts, RELAYER + 1)
+        self.home.anvil.accounts = max(self.home.anvil.accounts, RELAYER + 1)
+        try:
+            self.spoke.start()
+            self.home.start()
+            cli = HyperlaneCli(self.data_dir / "hyperlane", self.home.key(DEPLOYER))
+            self._deploy_cores(cli)
+            phase = time.monotonic()
+            self._deploy_gateways()
+            self.timings["gateways"] = time.monotonic() - phase
+            self.relayer = Relayer(HyperlaneCli(cli.root, self.home.key(RELAYER)), [self.home_chain, self.spoke_chain],
+                                   {name: core.mailbox for name, core in self.cores.items()},
+                                   hand_key=self.home.key(HAND_RELAYER), stall_s=self.stall_s).start()
+            self._write_record()
+            if self.block_time:
+                for rpc_url in (self.home.rpc_url, self.spoke.rpc_url):
+                    connect_web3(rpc_url).provider.make_request(RPCEndpoint("evm_setIntervalMining"),
+                                                                [self.block_time])
+        except BaseException:
+            self.stop()
+            raise
+        self.timings["total"] = time.monotonic() - started
+        log.info("two-chain devnet up in %.1f s: home %s (gateway %s), spoke %s (gateway %s)", self.timings["total"],
+                 self.home.rpc_url, self.home_gateway_address, self.spoke.rpc_url, self.spoke_gateway_address)
+        return self
+
+    def _deploy_cores(self, cli: HyperlaneCli) -> None:
+        """Hyperlane core on both chains at once (separate chains, separate registry files)."""
+        chains = [self.home_chain, self.spoke_chain]
+        for chain in chains:
+            cli.add_chain(chain)
+        deployer = self.address(DEPLOYER)
+
+        def deploy(chain: HyperlaneChain) -> CoreDeployment:
+            began = time.monotonic()
+            core = cli.deploy_core(chain, deployer, [c.name for c in chains])
+            self.timings[f"core_{chain.name}"] = time.monotonic() - began
+            return core
+
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="hyperlane-core") as pool:
+            cores = list(pool.map(deploy, chains))
+        self.cores = {core.chain.name: core for core in cores}
+
+    def _deploy_gateways(self) -> None:
+        home = self.home_client(DEPLOYER)
+        spoke = self.spoke_client(DEPLOYER)
+        deployer = home.address
+        market = home.market.address
+        gateway = home.deploy("HomeGateway", self.cores[HOME].mailbox, market, self.ack_margin, deployer)
+        self.home_gateway_address = str(gateway.address)
+        self._home_block = home.deployed_at[str(gateway.address)][0]
+        spoke_gateway = spoke.deploy("SpokeGateway", self.cores[SPOKE].mailbox, self.home_chain.domain,
+                                     self.home_gateway_address, self.ack_window, deployer)
+        self.spoke_gateway_address = str(spoke_gateway.address)
+        self._spoke_deployed = spoke.deployed_at[str(spoke_gateway.address)]
+        home.transact(gateway.functions.enrollSpoke(self.spoke_chain.domain, self.spoke_gateway_address, deployer),
+                      context="enrol the spoke gateway")
+        HomeGateway(home, self.home_gateway_address).fund(self.pool_funding)
+
+    def _write_record(self) -> None:
+        """The spoke's deployment folder and each chain's `crosschain.json` (see the module notes)."""
+        artifacts = Artifacts()
+        block, tx = self._spoke_deployed
+        spoke = Deployment(chain_id=SPOKE_CHAIN_ID, start_block=block, deployer=self.address(DEPLOYER),
+                           addresses={"SpokeGateway": self.spoke_gateway_address}, profile="devnet",
+                           blocks={"SpokeGateway": block}, transactions={"SpokeGateway": tx})
+        write_deployment_folder(deployment_folder(self.data_dir, SPOKE_CHAIN_ID), spoke, artifacts, None)
+        ends = {HOME: ("HomeGateway", self.home_gateway_address, self._home_block, SPOKE, self.spoke_gateway_address),
+                SPOKE: ("SpokeGateway", self.spoke_gateway_address, block, HOME, self.home_gateway_address)}
+        chains = {HOME: self.home_chain, SPOKE: self.spoke_chain}
+        for name, (contract, address, at_block, remote, remote_gateway) in ends.items():
+            record: dict[str, Any] = {
+                "chain": name, "chain_id": chains[name].chain_id, "domain": chains[name].domain,
+                "rpc_url": chains[name].rpc_url, "gateway": {"contract": contract, "address": address,
+                                                             "block": at_block},
+                "hyperlane": self.cores[name].addresses,
+                "remote": {"chain": remote, "domain": chains[remote].domain, "gateway": remote_gateway},
+                "ism": "Hyperlane test ISM (accepts every message): devnet only"}
+            write_json_atomic(deployment_folder(self.data_dir, chains[name].chain_id) / "crosschain.json", record)
+
+    def stop(self) -> None:
+        if self.relayer is not None:
+            self.relayer.close()
+        self.home.stop()
+        self.spoke.stop()
+
+    def __enter__(self) -> TwoChainDevnet:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()

@@ -1,0 +1,52 @@
+"""One two-chain devnet for every test in this folder (Hyperlane core deploys once): the home
+devnet with an oracle and two workers (the e2e harness's, the oracle relaying settlements), a
+spoke chain, the gateways and Hyperlane's relayer. Tests do not revert snapshots (the relayer
+follows both chains): each uses escrows and tasks of its own."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+
+from nnc.chain.deploy import NNT
+from nnc.crosschain.devnet import TwoChainDevnet
+from nnc.devnet import DEVNET_PARAMS, ORACLE
+from nnc.oracle.daemon import Oracle, open_index
+from nnc.storage import LocalStore
+from nnc.worker.daemon import Worker
+from tests.e2e.harness import Network, settings_for
+
+
+@dataclass
+class CrossChain:
+    chains: TwoChainDevnet
+    net: Network  # the home chain's daemons
+
+    @property
+    def spoke_domain(self) -> int:
+        return self.chains.spoke_chain.domain
+
+
+@pytest.fixture(scope="session")
+def crosschain() -> Iterator[CrossChain]:
+    params = replace(DEVNET_PARAMS, snapshot_interval=0)
+    with tempfile.TemporaryDirectory(prefix="nnc-test-crosschain-") as tmp:
+        root = Path(tmp)
+        with TwoChainDevnet(root / "chains", nodes=2, params=params) as chains:
+            home = chains.home
+            data = root / "daemons"
+            store = LocalStore(data / "store")
+            settings = settings_for(home, data, ORACLE).model_copy(
+                update={"home_gateway": chains.home_gateway_address})
+            client = home.client(ORACLE)
+            oracle = Oracle(settings, client, open_index(settings, client), store)
+            workers = []
+            for account in home.node_indices():
+                worker = Worker(settings_for(home, data, account), home.client(account), store)
+                worker.join(200 * NNT, benchmark_seconds=0.05)
+                workers.append(worker)
+            yield CrossChain(chains, Network(home, data, oracle, workers, store))
