@@ -32,7 +32,7 @@ async function main() {
     await page.fill('#f-name', 'spoke-paid digits');
     await page.fill('#f-budget', '0.5');
     await page.fill('#f-replication', '2');
-    const published = await txOf(page, 'Publish "spoke-paid digits" from', () => page.click('#publish-button'));
+    const published = await txOf(page, 'Publish ', () => page.click('#publish-button'));
     assert.equal(published.state, 'confirmed', published.text);
     const escrow = page.locator('#published-escrow');
     await escrow.waitFor();
