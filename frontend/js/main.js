@@ -69,7 +69,8 @@ function renderWallet() {
       h('span', { class: `badge ${right || spoke ? 'confirmed' : 'failed'}`, id: 'chain-status', 'data-chain': s.chainId ? String(BigInt(s.chainId)) : '' },
         right ? `chain ${BigInt(s.chainId)}` : spoke ? `${spoke.name} (chain ${BigInt(s.chainId)})` : `wrong chain ${s.chainId ? BigInt(s.chainId) : '?'}`),
       h('span', { id: 'account', title: s.account, 'data-address': s.account }, short(s.account)),
-      right ? null : h('button', { class: 'secondary', onclick: () => wallet.ensureChain().then(renderWallet) }, 'Switch network'),
+      right ? null : h('button', { class: 'secondary', onclick: () => wallet.ensureChain().then(renderWallet) },
+        spoke ? 'Back to the home chain' : 'Switch network'),
     ].filter(Boolean));
     return;
   }
