@@ -4,6 +4,7 @@ import { setDeployment } from './chain.js';
 import { h } from './dom.js';
 import { short } from './format.js';
 import * as wallet from './wallet.js';
+import { spokeByChain } from './crosschain/spokes.js';
 import { marketplacePage } from './pages/marketplace.js';
 import { taskPage } from './pages/task.js';
 import { publishPage } from './pages/publish.js';
@@ -63,11 +64,13 @@ function renderWallet() {
   const s = wallet.state;
   if (s.account) {
     const right = wallet.onRightChain();
+    const spoke = !right && s.chainId ? spokeByChain(s.chainId) : null; // switched there to pay or claim
     box.replaceChildren(...[
-      h('span', { class: `badge ${right ? 'confirmed' : 'failed'}`, id: 'chain-status' },
-        right ? `chain ${BigInt(s.chainId)}` : `wrong chain ${s.chainId ? BigInt(s.chainId) : '?'}`),
+      h('span', { class: `badge ${right || spoke ? 'confirmed' : 'failed'}`, id: 'chain-status', 'data-chain': s.chainId ? String(BigInt(s.chainId)) : '' },
+        right ? `chain ${BigInt(s.chainId)}` : spoke ? `${spoke.name} (chain ${BigInt(s.chainId)})` : `wrong chain ${s.chainId ? BigInt(s.chainId) : '?'}`),
       h('span', { id: 'account', title: s.account, 'data-address': s.account }, short(s.account)),
-      right ? null : h('button', { class: 'secondary', onclick: () => wallet.ensureChain().then(renderWallet) }, 'Switch network'),
+      right ? null : h('button', { class: 'secondary', onclick: () => wallet.ensureChain().then(renderWallet) },
+        spoke ? 'Back to the home chain' : 'Switch network'),
     ].filter(Boolean));
     return;
   }
@@ -88,7 +91,13 @@ function renderWallet() {
 
 async function boot() {
   setDeployment(await api.get('/deployment'));
-  wallet.onChange(() => { renderWallet(); render(); });
+  // A page is rendered again for another account; a chain switch (to pay or claim on a spoke chain
+  // in the middle of a page's flow) only updates the wallet area.
+  let shownAccount = wallet.state.account;
+  wallet.onChange(() => {
+    renderWallet();
+    if (wallet.state.account !== shownAccount) { shownAccount = wallet.state.account; render(); }
+  });
   wallet.discover();
   renderWallet();
   window.addEventListener('hashchange', render);

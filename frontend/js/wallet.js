@@ -46,22 +46,22 @@ export async function connect(uuid) {
   return state;
 }
 
-export function onRightChain() {
-  const d = getDeployment();
-  return Boolean(d && state.chainId && BigInt(state.chainId) === BigInt(d.chain_id));
+// Whether the wallet is on `chain` ({chain_id, ...}; default: the deployment's home chain).
+export function onRightChain(chain = getDeployment()) {
+  return Boolean(chain && state.chainId && BigInt(state.chainId) === BigInt(chain.chain_id));
 }
 
-// Switches the wallet to the deployment's chain, adding it first when the wallet does not know it.
-export async function ensureChain() {
-  const d = getDeployment();
-  if (!state.wallet || onRightChain()) return;
+// Switches the wallet to `chain` ({chain_id, chain_id_hex, rpc_url, name?}; default: the
+// deployment's home chain), adding it first when the wallet does not know it.
+export async function ensureChain(chain = getDeployment()) {
+  if (!state.wallet || onRightChain(chain)) return;
   const provider = state.wallet.provider;
   try {
-    await provider.request({ method: 'wallet_switchEthereumChain', params: [{ chainId: d.chain_id_hex }] });
+    await provider.request({ method: 'wallet_switchEthereumChain', params: [{ chainId: chain.chain_id_hex }] });
   } catch (err) {
     if (err && (err.code === 4902 || (err.data && err.data.originalError && err.data.originalError.code === 4902))) {
       await provider.request({ method: 'wallet_addEthereumChain', params: [{
-        chainId: d.chain_id_hex, chainName: `NNC devnet ${d.chain_id}`, rpcUrls: [d.rpc_url],
+        chainId: chain.chain_id_hex, chainName: `NNC ${chain.name || 'devnet'} ${chain.chain_id}`, rpcUrls: [chain.rpc_url],
         nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 } }] });
     } else {
       throw err;
@@ -70,11 +70,16 @@ export async function ensureChain() {
   state.chainId = await provider.request({ method: 'eth_chainId' });
 }
 
-export async function signer() {
+// A signer for the connected account on `chain` (default: home), switching the wallet there first.
+export async function signerOn(chain = getDeployment()) {
   if (!state.wallet || !state.account) throw new Error('connect a wallet first');
-  if (!onRightChain()) await ensureChain();
+  if (!onRightChain(chain)) await ensureChain(chain);
   state.browserProvider = new ethers.BrowserProvider(state.wallet.provider);
   return state.browserProvider.getSigner(state.account);
+}
+
+export async function signer() {
+  return signerOn();
 }
 
 export function reader() {

@@ -7,6 +7,7 @@ from typing import Any
 from web3 import Web3
 
 from nnc.api.context import ApiContext
+from nnc.api.crosschain import home_gateway, spoke_chains
 from nnc.api.responses import Deployment, Health, Params, ReputationInfo
 from nnc.chain.deployment import STRATEGY_CONTRACTS
 from nnc.chain.market import Market
@@ -60,9 +61,15 @@ def _reputation_info(reputation: Reputation) -> ReputationInfo:
 def deployment_info(ctx: ApiContext) -> Deployment:
     """Chain id, public RPC URL, addresses and the ABI of every deployed contract, plus the custom
     errors of every compiled contract and the member names of the enums they carry (so a client
-    decodes any revert reason, statuses and reasons by name)."""
+    decodes any revert reason, statuses and reasons by name). With a cross-chain route recorded in
+    the data directory, the `HomeGateway` is among the addresses and `spokes` lists the chains that
+    publish through it (`nnc.api.crosschain`)."""
     d = ctx.deployment
-    abis = {name: ctx.client.artifacts.get(name).abi for name in d.addresses}
+    addresses: dict[str, str] = {k: Web3.to_checksum_address(v) for k, v in d.addresses.items()}
+    gateway = home_gateway(ctx.settings.data_dir, d.chain_id)
+    if gateway is not None:
+        addresses.setdefault("HomeGateway", gateway)
+    abis = {name: ctx.client.artifacts.get(name).abi for name in addresses}
     errors: dict[str, dict[str, Any]] = {}
     for abi in ctx.client.artifacts.all_abis():
         for entry in abi:
@@ -71,8 +78,9 @@ def deployment_info(ctx: ApiContext) -> Deployment:
                 errors.setdefault(f"{entry['name']}({types})", entry)
     return {"chain_id": d.chain_id, "chain_id_hex": hex(d.chain_id), "rpc_url": ctx.public_rpc_url,
             "start_block": d.start_block, "deployer": d.deployer,
-            "addresses": {k: Web3.to_checksum_address(v) for k, v in d.addresses.items()},
-            "abis": abis, "errors": list(errors.values()), "enums": SOLIDITY_ENUMS}
+            "addresses": addresses, "abis": abis, "errors": list(errors.values()), "enums": SOLIDITY_ENUMS,
+            "spokes": spoke_chains(ctx.settings.data_dir, addresses["HomeGateway"], ctx.client.artifacts)
+            if "HomeGateway" in addresses else []}
 
 
 def health(ctx: ApiContext) -> Health:

@@ -198,6 +198,7 @@ def test_params_and_deployment(settled: Settled, api: FlaskClient) -> None:
     assert not_eligible["inputs"][2]["internalType"] == "enum ITaskMarket.Ineligibility"
     assert deployment["enums"]["Ineligibility"][1] == "Stake"
     assert deployment["enums"]["TaskStatus"][4] == "Submitted"
+    assert deployment["spokes"] == [] and "HomeGateway" not in deployment["addresses"]  # no cross-chain route
     assert settled.context.client.account is None  # the API holds no key: it cannot sign
     health = ok(api, "/api/health", "Health")
     assert health["indexed_block"] == health["block"]

@@ -28,13 +28,14 @@ export async function ask(op) {
 
 export const step = (text) => process.stdout.write(`step: ${text}\n`);
 
-// Chromium with the test wallet (tests/browser/wallet.js) forwarding to anvil as `session.account`.
-export async function launch(session, { rpc, consoleErrors }) {
+// Chromium with the test wallet (tests/browser/wallet.js) forwarding to anvil as `session.account`:
+// to `rpc`, or with `rpcs` ({"0x7a69": url, ...}) to the RPC of the chain the wallet is on.
+export async function launch(session, { rpc, rpcs = {}, consoleErrors }) {
   mkdirSync(env('NNC_SCREENSHOTS'), { recursive: true });
   const browser = await chromium.launch({ executablePath: process.env.NNC_CHROMIUM || '/usr/bin/chromium', headless: true, args: FLAGS });
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   context.setDefaultTimeout(TIMEOUT);
-  await context.exposeFunction('__nncRpc', async (payload) => (await fetch(rpc, {
+  await context.exposeFunction('__nncRpc', async (payload, chainId) => (await fetch(rpcs[chainId] || rpc, {
     method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(payload) })).json());
   await context.exposeFunction('__nncAccount', () => session.account);
   await context.addInitScript({ path: join(here, 'wallet.js') });

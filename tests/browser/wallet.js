@@ -1,7 +1,7 @@
 // An injected EIP-1193 wallet for the browser tests, in place of the MetaMask extension. It announces
 // itself by EIP-6963 only (no window.ethereum), starts on chain 1 so the app must switch to (and add)
 // the devnet, and forwards every request to anvil through `window.__nncRpc`, a function the test
-// exposes from Node. Anvil signs eth_sendTransaction for its unlocked dev accounts; the account the
+// exposes from Node (with the chain id the wallet is on, so a two-chain test routes it). Anvil signs eth_sendTransaction for its unlocked dev accounts; the account the
 // wallet shows is whatever the test set with `__nncAccount`.
 (() => {
   const listeners = {};
@@ -11,8 +11,9 @@
 
   function emit(event, value) { (listeners[event] || []).forEach((fn) => fn(value)); }
 
-  async function forward(method, params) {
-    const reply = await window.__nncRpc({ jsonrpc: '2.0', id: 1, method, params: params || [] });
+  // To the RPC of chain `on` (default: the chain the wallet is on; the test maps ids to RPCs).
+  async function forward(method, params, on = chainId) {
+    const reply = await window.__nncRpc({ jsonrpc: '2.0', id: 1, method, params: params || [] }, on);
     if (reply.error) {
       const err = new Error(reply.error.message);
       err.code = reply.error.code;
@@ -46,7 +47,7 @@
           return null;
         }
         case 'wallet_addEthereumChain': {
-          const real = await forward('eth_chainId', []);
+          const real = await forward('eth_chainId', [], params[0].chainId);
           if (params[0].chainId !== real) {
             const err = new Error(`chain id ${params[0].chainId} does not match the RPC's ${real}`);
             err.code = -32602;

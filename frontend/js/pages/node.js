@@ -10,6 +10,7 @@ import { CONSTANTS } from '../generated/protocol.js';
 import { send } from '../tx.js';
 import * as wallet from '../wallet.js';
 import { actionRunner, approveIfNeeded, errorLine } from '../components/transaction-flow.js';
+import { spokeCard } from '../crosschain/spoke-card.js';
 
 export async function nodePage() {
   const d = getDeployment();
@@ -84,6 +85,9 @@ export async function nodePage() {
       (signer) => send(`Unbond ${amount(value, 'NNT')}`, contract('NodeRegistry', signer).requestUnbond, [value]))),
     h('div', { class: 'actions' }, h('button', { id: 'withdraw-button', class: 'secondary', disabled: BigInt(s.unbonding) === 0n || null,
       onclick: () => act('Withdraw', (sg) => send('Withdraw unbonded stake', contract('NodeRegistry', sg).withdraw)) }, 'Withdraw unbonded stake'))));
+
+  const spokes = await spokeCard(account, act);
+  if (spokes) sections.push(spokes);
 
   const series = {};
   for (const e of node.earnings) {

@@ -5,6 +5,7 @@
 // this page pre-filled (#/publish?from-model=ID&mode=finetune|inference) with a spec starting from it.
 import { api } from '../api.js';
 import { h } from '../dom.js';
+import { amount, when } from '../format.js';
 import { frameworkName } from '../frameworks.js';
 import * as wallet from '../wallet.js';
 import { estimatePanel } from '../components/estimate-card.js';
@@ -18,6 +19,8 @@ import {
 import { attachDataset, budgetShortfall, publishTask } from '../publish/transaction.js';
 import { marketFromValues, specFromJson, specFromValues } from '../publish/validation.js';
 import { prefillRequest, prefilledSpec } from '../models/prefill.js';
+import { followEscrow, publishOnSpoke } from '../crosschain/publish.js';
+import { payChainSection, spokeOf } from '../crosschain/pay-chain.js';
 
 export async function publishPage(query = '') {
   const [params, templateList, runtimes] = await Promise.all([api.get('/params'),
@@ -34,6 +37,8 @@ export async function publishPage(query = '') {
   const simpleSections = specSections(f);
   const specJsonSection = jsonSection(f);
   let source = NO_SOURCE; // what the spec that last filled the form leaves to specs built from it
+  const payChain = payChainSection(f.token); // null without spoke chains
+  let following = null; // the escrow of the last cross-chain publish, polled until home publishes it
 
   function jsonMode() { return f.advanced.checked; }
 
@@ -122,6 +127,21 @@ export async function publishPage(query = '') {
     const account = wallet.state.account;
     if (!account) { form.fail(['Connect a wallet to publish.']); return; }
     const { spec, market } = checked;
+    const spoke = payChain ? spokeOf(payChain.select) : null;
+    if (spoke) {
+      if (f.dataset.files.length) { form.fail(['A task paid from another chain names its data by URI: upload it from the home chain first.']); return; }
+      if (tokenSymbol(f) !== 'ETH') { form.fail([`Token: ${spoke.name} pays in its native coin; choose ETH.`]); return; }
+      await withSigner('Not published', async () => {
+        const out = await publishOnSpoke(spoke, account, spec, market);
+        if (out.problem) { form.fail([out.problem]); return; }
+        if (following) following.stop();
+        following = followEscrow(spoke, out.escrowId);
+        result.append(h('p', { class: 'ok', id: 'published-escrow', 'data-escrow': out.escrowId },
+          `Escrow ${out.escrowId} opened on ${spoke.name} (Hyperlane fee ${amount(out.fee, 'ETH')}); reclaimable after ${when(out.deadline)} if the home chain never publishes it.`),
+        following.element);
+      }, result);
+      return;
+    }
     await withSigner('Not published', async (signer) => {
       const shortfall = await budgetShortfall(signer, account, market);
       if (shortfall) { form.fail([shortfall]); return; }
@@ -161,8 +181,9 @@ export async function publishPage(query = '') {
       ...simpleSections,
       specJsonSection,
       ...marketSections(f),
+      payChain ? payChain.element : null,
       h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', id: 'estimate-button', onclick: onEstimate }, 'Estimate (dry run)'),
         h('button', { type: 'submit', id: 'publish-button' }, 'Publish'))),
     estimate.element, result);
-  return { element };
+  return { element, cleanup() { if (following) following.stop(); } };
 }

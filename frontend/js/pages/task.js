@@ -7,6 +7,7 @@ import { describeRoundEvent, roundTimeline } from '../components/round-timeline.
 import { badge, empty, h, table } from '../dom.js';
 import { amount, short, tokenSymbol, when } from '../format.js';
 import { ENUMS } from '../generated/protocol.js';
+import { originLines, originOf } from '../crosschain/origin.js';
 
 const FINAL = new Set(['settled', 'cancelled', 'expired', 'slashed', 'failed']);
 const STATUSES = ENUMS.TaskStatus.map((s) => s.toLowerCase()); // by value, as the API names them
@@ -51,8 +52,9 @@ export async function taskPage(id) {
   let shown = null;
 
   async function load() {
-    const [task, trace] = await Promise.all([api.get(`/tasks/${id}`), api.get(`/tasks/${id}/trace`)]);
-    const version = `${task.status}:${task.updated_block}:${trace.events.length}`;
+    const [task, trace, origin] = await Promise.all([api.get(`/tasks/${id}`), api.get(`/tasks/${id}/trace`),
+      originOf(id).catch(() => null)]);
+    const version = `${task.status}:${task.updated_block}:${trace.events.length}:${origin ? origin.relayed : ''}`;
     if (version === shown) return; // nothing new: leave the page (and screen readers) alone
     shown = version;
     const symbol = task.token_symbol === 'ETH' || task.token_symbol === 'NNT' ? task.token_symbol : tokenSymbol(task.token, d);
@@ -67,12 +69,13 @@ export async function taskPage(id) {
       ...(task.tied ? [h('dt', {}, 'Tie'), h('dd', { id: 'task-tie' }, `no strict majority: open to challenges until ${when(task.tie_ends_at)}, then every replica is paid`)] : []),
       h('dt', {}, 'Spec'), h('dd', { class: 'mono' }, task.spec_uri),
       h('dt', {}, 'Requester'), h('dd', { class: 'mono' }, task.requester),
+      ...(origin ? originLines(origin) : []),
       h('dt', {}, 'Deadlines'), h('dd', {}, `apply by ${when(task.apply_deadline)}, results by ${when(task.deadline)}`)));
     if (task.paid !== null) {
       const rows = task.nodes.filter((n) => n.paid).map((n) => [h('span', { class: 'mono' }, n.node), amount(n.paid, symbol),
         n.bonus ? amount(n.bonus, 'NNT') : '—']);
       rows.push(['protocol fee', amount(task.fee, symbol), '']);
-      rows.push(['refund to requester', amount(task.refund, symbol), '']);
+      rows.push([origin ? `refund to the payer, credited on ${origin.spoke.name}` : 'refund to requester', amount(task.refund, symbol), '']);
       payouts.replaceChildren(h('h2', {}, 'Payouts'), table(['To', 'Amount', 'Bonus'], rows, 'Payouts'));
     } else {
       payouts.replaceChildren(h('h2', {}, 'Payouts'), empty('Nothing paid yet.'));

@@ -50,6 +50,7 @@ from nnc.api.responses.protocol import (
     Params,
     ReputationInfo,
     SettlementInfo,
+    SpokeChain,
     StakingInfo,
     StrategyInfo,
     TokenInfo,
@@ -94,8 +95,8 @@ __all__ = [
     "NodeList", "NodeProfile", "NodeStake", "NodeSummary", "Params", "Proposal", "ProposalList", "ProposalStateName",
     "ProposalVote", "RESPONSES", "Rating", "RatingList", "RatingSummary", "ReputationInfo", "Review", "ReviewList",
     "RoundCell", "RoundCheck", "RoundCommitment", "RoundEntry", "RoundMember", "RoundTimeline",
-    "Runtime", "RuntimeList", "SettlementInfo", "StakingInfo", "StrategyInfo", "Task", "TaskChainView", "TaskDetail",
-    "TaskList", "TaskNode",
+    "Runtime", "RuntimeList", "SettlementInfo", "SpokeChain", "StakingInfo", "StrategyInfo", "Task", "TaskChainView",
+    "TaskDetail", "TaskList", "TaskNode",
     "TaskSpecDocument", "TaskStatusName", "Template", "TemplateList", "TokenInfo", "Trace", "Upload", "UploadKind",
     "UploadTarget", "Validation",
 ]

@@ -69,6 +69,20 @@ class Params(TypedDict):
     rewards_pool_available: NotRequired[Amount]
 
 
+class SpokeChain(TypedDict):
+    """A chain where requesters pay through a SpokeGateway for tasks published here."""
+
+    name: str
+    chain_id: int
+    chain_id_hex: str
+    rpc_url: str
+    domain: int  # its Hyperlane domain
+    start_block: int  # where its gateway was deployed
+    addresses: dict[str, Address]
+    abis: dict[str, list[dict[str, Any]]]
+    ism: str  # what verifies the route's messages
+
+
 class Deployment(TypedDict):
     chain_id: int
     chain_id_hex: str
@@ -79,6 +93,7 @@ class Deployment(TypedDict):
     abis: dict[str, list[dict[str, Any]]]
     errors: list[dict[str, Any]]
     enums: dict[str, list[str]]
+    spokes: list[SpokeChain]  # cross-chain routes: empty without a HomeGateway
 
 
 class Health(TypedDict):

@@ -1,0 +1,27 @@
+// Where a home task was paid from: a task the home gateway published for a spoke escrow records its
+// origin (Hyperlane domain), escrow id and payer; its refund is credited on that spoke, where the
+// payer claims it, while node payouts and the fee are paid on the home chain by the market.
+import { h } from '../dom.js';
+import { short } from '../format.js';
+import { homeGateway, spokes } from './spokes.js';
+
+const BRIDGED = ['none', 'published', 'relayed']; // HomeGateway.BridgedStatus
+
+// {spoke, escrowId, payer, relayed} for a bridged task, or null (home task, or no home gateway).
+export async function originOf(taskId) {
+  const gateway = homeGateway();
+  if (!gateway) return null;
+  const b = await gateway.bridged(taskId);
+  if (Number(b.origin) === 0) return null;
+  const spoke = spokes().find((s) => Number(s.domain) === Number(b.origin))
+    || { name: `domain ${b.origin}`, chain_id: b.origin, domain: Number(b.origin) };
+  return { spoke, escrowId: b.escrowId.toString(), payer: b.payer, relayed: BRIDGED[Number(b.status)] === 'relayed' };
+}
+
+// The task page's lines about a bridged task's origin.
+export function originLines(origin) {
+  return [h('dt', {}, 'Paid from'), h('dd', { id: 'task-origin', 'data-chain': String(origin.spoke.chain_id), 'data-relayed': String(origin.relayed) },
+    `${origin.spoke.name} (escrow ${origin.escrowId}, payer `, h('span', { class: 'mono', title: origin.payer }, short(origin.payer)), '): ',
+    origin.relayed ? `settlement sent back to ${origin.spoke.name}; the refund is claimable there.`
+      : `the refund will be credited on ${origin.spoke.name} once the task is final and its settlement relayed.`)];
+}

@@ -1,0 +1,81 @@
+// Publishing from a spoke chain: the spec stored by the API as for a home task, the task's windows
+// counted from the home chain's latest block (where the market checks them), then
+// SpokeGateway.publish on the spoke with the budget plus the Hyperlane fee in the spoke's native
+// coin. The home gateway publishes the task once the relayer delivers the message; until then the
+// escrow is followed by `followEscrow`, and a PUBLISH never acknowledged by its deadline is
+// reclaimable on the spoke.
+import { ethers } from '/vendor/ethers.js';
+import { api } from '../api.js';
+import { amount, when } from '../format.js';
+import { h } from '../dom.js';
+import { send } from '../tx.js';
+import * as wallet from '../wallet.js';
+import { findEvent } from '../components/transaction-flow.js';
+import { chainReader, encodeTaskParams, escrowState, homeChain, spokeGateway } from './spokes.js';
+
+// Why `account` cannot pay `market.budget` plus the fee on `spoke`, or null when it can.
+export async function spokeShortfall(spoke, account, market, fee) {
+  const balance = await chainReader(spoke).getBalance(account);
+  const needed = market.budget + fee;
+  if (balance >= needed) return null;
+  return `Budget: your balance on ${spoke.name} is ${amount(balance, 'ETH')}, less than ${amount(needed, 'ETH')} (budget plus the Hyperlane fee).`;
+}
+
+// The task's parameters as the home market will check them, encoded for the spoke gateway.
+async function homeTaskParams(spec, market) {
+  const stored = await api.postJson('/specs', spec);
+  const now = (await chainReader(homeChain()).getBlock('latest')).timestamp;
+  return encodeTaskParams({
+    specDigest: stored.spec_digest, specURI: stored.uri, token: ethers.ZeroAddress, budget: market.budget,
+    replication: market.replication, strategy: market.strategy, collateral: market.collateral,
+    minHardwareClass: market.minClass, applyDeadline: now + market.applyWindow, deadline: now + market.deadline,
+    computeUnits: stored.compute_units, minReputation: market.minReputation,
+  });
+}
+
+// Escrows the budget on `spoke` and sends the PUBLISH home; resolves to {escrowId, fee, deadline}, or
+// {problem} when the account cannot pay (nothing sent then).
+export async function publishOnSpoke(spoke, account, spec, market) {
+  const encoded = await homeTaskParams(spec, market);
+  const fee = await spokeGateway(spoke).quotePublish(encoded);
+  const problem = await spokeShortfall(spoke, account, market, fee);
+  if (problem) return { problem };
+  const signer = await wallet.signerOn(spoke);
+  const gateway = spokeGateway(spoke, signer);
+  const receipt = await send(`Publish "${spec.name}" from ${spoke.name}`, gateway.publish, [encoded], { value: market.budget + fee });
+  const event = findEvent(receipt, gateway, 'Published');
+  return { escrowId: event.args.escrowId.toString(), fee, deadline: Number(event.args.deadline) };
+}
+
+// A live line for escrow `escrowId`: polls both chains until the home chain published the task (a
+// link to it), refused it, or the escrow was reclaimed. Returns {element, stop}.
+export function followEscrow(spoke, escrowId, { interval = 1000 } = {}) {
+  const line = h('p', { id: 'escrow-status', 'data-escrow': escrowId, 'data-state': 'pending', role: 'status' },
+    `Escrow ${escrowId} on ${spoke.name}: waiting for the home chain to publish the task (Hyperlane relayer)…`);
+  let timer = null;
+  let stopped = false;
+  async function poll() {
+    if (stopped) return;
+    try {
+      const s = await escrowState(spoke, escrowId);
+      if (s.taskId === 'refused' || s.status === 'Reclaimed') {
+        line.dataset.state = 'refused';
+        line.replaceChildren(`Escrow ${escrowId}: ${s.status === 'Reclaimed' ? 'reclaimed' : 'refused by the home chain'}; `,
+          `reclaim the budget on ${spoke.name} after ${when(s.deadline)} from the node dashboard.`);
+        return;
+      }
+      if (s.taskId) {
+        line.dataset.state = 'published';
+        line.dataset.task = s.taskId;
+        line.replaceChildren(`Escrow ${escrowId} on ${spoke.name} is task ${s.taskId} (${s.status.toLowerCase()} on ${spoke.name}). `,
+          h('a', { href: `#/tasks/${s.taskId}` }, 'Follow it'));
+        return;
+      }
+    } catch (err) {
+      line.dataset.error = err.shortMessage || err.message;
+    }
+    timer = setTimeout(poll, interval);
+  }
+  poll();
+  return { element: line, stop() { stopped = true; if (timer) clearTimeout(timer); } };
+}

@@ -1,0 +1,54 @@
+// The dashboard card of the connected account on every spoke chain: what is credited there
+// (refunds, reclaimed budgets, payouts; claimed on that chain, the wallet switching to it) and the
+// escrows it opened, with a reclaim for a pending one past its deadline (never published at home).
+import { amount, when } from '../format.js';
+import { badge, empty, h, table } from '../dom.js';
+import { send } from '../tx.js';
+import * as wallet from '../wallet.js';
+import { chainReader, creditsOf, escrowState, spokeGateway, spokes } from './spokes.js';
+
+async function escrowsOf(spoke, account) {
+  const gateway = spokeGateway(spoke);
+  const logs = await gateway.queryFilter(gateway.filters.Published(null, account), Number(spoke.start_block || 0));
+  const now = (await chainReader(spoke).getBlock('latest')).timestamp;
+  return Promise.all(logs.slice(-20).map(async (log) => {
+    const id = log.args.escrowId.toString();
+    return { id, now, ...(await escrowState(spoke, id)) };
+  }));
+}
+
+// The card, or null when the deployment has no spoke chain. `act(label, steps)` runs a transaction
+// flow (components/transaction-flow.js actionRunner); its steps get the home signer, unused here.
+export async function spokeCard(account, act) {
+  if (!spokes().length) return null;
+  const rows = [];
+  for (const { spoke, credit, error } of await creditsOf(account)) {
+    const claim = h('button', { id: `claim-spoke-${spoke.chain_id}`, disabled: !credit || credit === 0n || null,
+      onclick: () => act(`Claim on ${spoke.name}`, async () => {
+        const signer = await wallet.signerOn(spoke);
+        await send(`Claim ${amount(credit, 'ETH')} on ${spoke.name}`, spokeGateway(spoke, signer).claim);
+      }) }, `Claim on ${spoke.name}`);
+    rows.push([spoke.name, String(spoke.chain_id),
+      error ? h('span', { class: 'error' }, `unreachable: ${error}`) : h('span', { id: `spoke-credit-${spoke.chain_id}`, 'data-wei': String(credit) }, amount(credit, 'ETH')),
+      claim]);
+  }
+  const escrowTables = [];
+  for (const spoke of spokes()) {
+    let escrows = [];
+    try { escrows = await escrowsOf(spoke, account); } catch (_) { escrows = []; }
+    if (!escrows.length) continue;
+    escrowTables.push(table(['Escrow', 'Budget', 'Status', 'Home task', ''], escrows.map((e) => [
+      `#${e.id}`, amount(e.budget, 'ETH'), badge(e.status.toLowerCase()),
+      e.taskId && e.taskId !== 'refused' ? h('a', { href: `#/tasks/${e.taskId}` }, `#${e.taskId}`) : (e.taskId || '—'),
+      e.status === 'Pending' && e.now > e.deadline
+        ? h('button', { id: `reclaim-${spoke.chain_id}-${e.id}`, class: 'secondary', onclick: () => act(`Reclaim escrow ${e.id}`, async () => {
+          const signer = await wallet.signerOn(spoke);
+          await send(`Reclaim escrow ${e.id} on ${spoke.name}`, spokeGateway(spoke, signer).reclaim, [e.id]);
+        }) }, 'Reclaim')
+        : (e.status === 'Pending' ? `reclaimable after ${when(e.deadline)}` : '')]), `Escrows on ${spoke.name}`));
+  }
+  return h('div', { class: 'card', id: 'spoke-chains' }, h('h2', {}, 'Other chains'),
+    h('p', { class: 'muted' }, 'Tasks paid from a spoke chain: refunds and reclaimed budgets are credited there, claimed there. Node payouts stay on the home chain (above).'),
+    table(['Chain', 'Chain id', 'Credited', ''], rows, 'Credits on spoke chains'),
+    ...(escrowTables.length ? escrowTables : [empty('No escrows opened from this account.')]));
+}

@@ -1,0 +1,74 @@
+// The web app across two chains (tests/crosschain/test_web_crosschain.py): a requester pays from the
+// spoke chain on the publish page (the wallet switches to, and adds, the spoke), the escrow is followed
+// until the home chain publishes the task, the task settles at home (the test runs the daemons), its
+// page names where it was paid from, and the refund is claimed on the spoke from the dashboard.
+import assert from 'node:assert/strict';
+import { TIMEOUT, ask, connect, env, go, launch, run, shot as screenshot, step, txOf } from './helpers.mjs';
+
+const API = env('NNC_API_URL');
+const RPC = env('NNC_RPC_URL');
+const RPCS = JSON.parse(env('NNC_RPC_URLS')); // {chain id hex: RPC URL} of home and spoke
+const SPOKE = JSON.parse(env('NNC_SPOKE')); // {chain_id, name}
+const ACCOUNTS = JSON.parse(env('NNC_ACCOUNTS')); // {requester}
+
+const result = { screenshots: [], console_errors: [] };
+const session = { account: ACCOUNTS.requester };
+async function shot(page, name) { result.screenshots.push(await screenshot(page, name)); }
+
+async function main() {
+  const { browser, page } = await launch(session, { rpc: RPC, rpcs: RPCS, consoleErrors: result.console_errors });
+  try {
+    step('connect on the home chain; the deployment lists the spoke chain');
+    await page.goto(`${API}/#/tasks`);
+    await page.waitForFunction(() => document.getElementById('main').dataset.ready);
+    await connect(page);
+
+    step('publish paid from the spoke: ETH only, the wallet switches to (and adds) the spoke chain');
+    await go(page, '#/publish');
+    const options = await page.locator('#f-pay-chain option').allInnerTexts();
+    assert.equal(options.length, 2, `home and one spoke: ${options}`);
+    await page.selectOption('#f-pay-chain', String(SPOKE.chain_id));
+    assert.match(await page.innerText('#pay-chain-hint'), /test ISM/);
+    await page.fill('#f-name', 'spoke-paid digits');
+    await page.fill('#f-budget', '0.5');
+    await page.fill('#f-replication', '2');
+    const published = await txOf(page, 'Publish ', () => page.click('#publish-button'));
+    assert.equal(published.state, 'confirmed', published.text);
+    const escrow = page.locator('#published-escrow');
+    await escrow.waitFor();
+    result.escrow = Number(await escrow.getAttribute('data-escrow'));
+    result.spoke_chain_seen = await page.getAttribute('#chain-status', 'data-chain');
+    assert.equal(result.spoke_chain_seen, String(SPOKE.chain_id), 'the wallet is on the spoke after paying there');
+    assert.match(await page.innerText('#chain-status'), new RegExp(SPOKE.name));
+    const added = await page.evaluate(() => [...window.__nncWallet.added.keys()]);
+    assert.ok(added.includes(`0x${SPOKE.chain_id.toString(16)}`), `the spoke chain was added: ${added}`);
+
+    step('the escrow is followed until the relayer delivers and the home gateway publishes the task');
+    await page.waitForSelector('#escrow-status[data-state="published"]', { timeout: TIMEOUT * 4 });
+    result.task = Number(await page.getAttribute('#escrow-status', 'data-task'));
+    await shot(page, 'crosschain-publish');
+
+    step('the task trains and settles at home; its settlement is relayed back to the spoke');
+    await ask({ op: 'settle', task: result.task });
+    await go(page, `#/tasks/${result.task}`);
+    await page.waitForSelector('#task-origin[data-relayed="true"]');
+    assert.match(await page.innerText('#task-origin'), new RegExp(`${SPOKE.name} \\(escrow ${result.escrow}`));
+    assert.match(await page.innerText('#payouts'), new RegExp(`refund to the payer, credited on ${SPOKE.name}`));
+    await shot(page, 'crosschain-task');
+
+    step('the dashboard shows the refund credited on the spoke; claiming it switches the wallet there');
+    await go(page, '#/node');
+    const credit = BigInt(await page.getAttribute(`#spoke-credit-${SPOKE.chain_id}`, 'data-wei'));
+    assert.ok(credit > 0n, 'a refund is credited on the spoke');
+    result.credit_wei = credit.toString();
+    const claimed = await txOf(page, 'Claim ', () => page.click(`#claim-spoke-${SPOKE.chain_id}`));
+    assert.equal(claimed.state, 'confirmed', claimed.text);
+    await page.waitForFunction((id) => document.getElementById(`spoke-credit-${id}`)?.dataset.wei === '0', SPOKE.chain_id);
+    assert.match(await page.innerText('#spoke-chains'), new RegExp(`#${result.escrow}`));
+    await shot(page, 'crosschain-node');
+  } finally {
+    await browser.close();
+  }
+}
+
+run(main, result);
