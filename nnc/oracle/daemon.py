@@ -54,6 +54,7 @@ from nnc.oracle.audit import audit_record
 from nnc.oracle.evaluation import FINISHED, EvaluationJob, Evaluations, process_pool, score, score_in_process
 from nnc.oracle.index import EventIndex
 from nnc.oracle.library import Librarian
+from nnc.oracle.proof_checks import checker_pool
 from nnc.oracle.proofs import ProofAuditor
 from nnc.oracle.quality import Quality
 from nnc.oracle.reports import majority_job, send_report
@@ -115,7 +116,10 @@ class Oracle:
         self.arbitration = Arbitration(client)
         self.draw = StakeWeightedDraw(client)
         self.index = index
-        self.proofs = ProofAuditor(client, self.market, index)
+        # posted proofs checked in a process of their own (`checker_pool`) beside the evaluation
+        # processes, or on the spot when there are none (the test harness)
+        self.proofs = ProofAuditor(client, self.market, index,
+                                   checker_pool() if settings.oracle_evaluators else None)
         self.metrics = DaemonMetrics("oracle")
         self.metrics.watch(client)
         self.follower = ChainFollower(
@@ -204,6 +208,10 @@ class Oracle:
             if done or task_id in self.proofs.suspect:
                 # a node was taken out of the task (act after the next sync), or a proof failing in
                 # Python stands on-chain: no gas spent on the task
+                return done
+            if self.proofs.pending(task_id):  # a proof's check is in flight: nothing is sent meanwhile,
+                if status == TaskStatus.SUBMITTED and row["quality"] is None and self.store is not None:
+                    self._submit_evaluation(row)  # but the model is evaluated already
                 return done
         if status == TaskStatus.SUBMITTED and self._waiting(row, now):
             return done
@@ -434,6 +442,7 @@ class Oracle:
                 self.follower.run(stop, self._round, self.settings.poll_interval)
             finally:
                 self.evaluations.close()
+                self.proofs.close()
             log.info("oracle stopped at block %d", self.index.last_block)
 
     def _round(self, stop: StopFlag) -> None:
@@ -460,6 +469,6 @@ class Oracle:
             timed("library", lambda: library.catalogue(time.monotonic() + BOOKKEEPING_S))
         took = time.monotonic() - started
         if took > SLOW_ROUND_S:
-            log.info("slow round: %.1f s (%s; %d evaluation(s) in flight)", took,
+            log.info("slow round: %.1f s (%s; %d evaluation(s), %d proof check(s) in flight)", took,
                      ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items()),
-                     self.evaluations.in_flight())
+                     self.evaluations.in_flight(), self.proofs.in_flight())

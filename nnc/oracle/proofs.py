@@ -6,27 +6,46 @@ open task in Python (py-ecc, no gas) as soon as it is indexed and, when one fail
 on-chain (`ResultProofs.challenge`, with the bond): the contract then verifies it, takes the node
 out of the task and slashes it. A proof that verifies is left alone. Verdicts are kept per
 (task, node) while the task is open; after a restart they are recomputed from the index.
+
+With a checker pool (`nnc.oracle.proof_checks`, the daemon's) the Python check runs in a process
+of its own: `audit` hands each new proof over and, on a later round, reads the verdicts that are
+in and challenges the failing ones; a task with a check in flight is `pending` (the daemon sends
+nothing for it meanwhile). Without one (the step-by-step test harness) it checks on the spot.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future
+from dataclasses import dataclass
 
 from nnc.chain.client import ChainClient
 from nnc.chain.market import Market
 from nnc.chain.result_proofs import ResultProofs
 from nnc.errors import ContractRevertError
 from nnc.oracle.index import EventIndex
-from nnc.zk import Proof, verify
+from nnc.oracle.proof_checks import check
+from nnc.zk import Proof
 
 log = logging.getLogger(__name__)
 
 
-class ProofAuditor:
-    """Verifies each posted (task, node) proof once, challenging the ones that fail."""
+@dataclass(frozen=True)
+class _Check:
+    """A posted proof handed to the checker pool."""
 
-    def __init__(self, client: ChainClient, market: Market, index: EventIndex) -> None:
+    node: str
+    words: list[int]
+    verdict: Future[bool]
+
+
+class ProofAuditor:
+    """Verifies each posted (task, node) proof once, challenging the ones that fail. `checks`
+    makes the pool the checks run in (`checker_pool`); None: on the caller's thread."""
+
+    def __init__(self, client: ChainClient, market: Market, index: EventIndex,
+                 checks: Callable[[], Executor] | None = None) -> None:
         self.client = client
         self.market = market
         self.index = index
@@ -34,46 +53,108 @@ class ProofAuditor:
         # tasks with a proof that fails in Python yet stands on-chain (its challenge failed or
         # could not be sent): a misconfigured or compromised verifier; no gas is spent on them
         self.suspect: set[int] = set()
+        self._checks = checks
+        self._pool = checks() if checks is not None else None
+        self._in_flight: dict[int, dict[str, _Check]] = {}  # task -> node (lower case) -> its check
+        self._keys: dict[int, int] = {}  # task -> statement key (fixed for a task: one call each)
+
+    def pending(self, task_id: int) -> bool:
+        """Whether a proof of the task is being checked (in the pool): its verdict is not in yet."""
+        return bool(self._in_flight.get(task_id))
+
+    def in_flight(self) -> int:
+        return sum(len(checks) for checks in self._in_flight.values())
 
     def audit(self, task_id: int) -> list[str]:
-        """Checks the task's posted proofs not checked yet; returns "challenge_proof" for each
-        failing proof it challenged."""
-        done: list[str] = []
+        """Checks the task's posted proofs not checked yet (or hands them to the pool, and reads
+        the verdicts it has); returns "challenge_proof" for each failing proof it challenged."""
         verdicts = self.verdicts.setdefault(task_id, {})
+        failing: list[tuple[str, list[int]]] = []
         for event in self.index.events(task_id, name="ProofPosted"):  # read every round: only these rows
             if event["contract"] != "TaskMarket":
                 continue
             node = str(event["args"]["node"])
             key = node.lower()
-            if key in verdicts:
+            if key in verdicts or key in self._in_flight.get(task_id, {}):
                 continue
             posted = self.market.proof_of(task_id, node)
             if posted is None:  # out of the task already, or its window closed: nothing to check
                 verdicts[key] = True
                 continue
             words = [int(w) for w in event["args"]["proof"]]
-            verdicts[key] = self._valid(task_id, node, posted[0], words)
-            if not verdicts[key]:
-                fraud = self._challenge(task_id, node, words)
-                if fraud is not None:
-                    done.append("challenge_proof")
-                if not fraud:
-                    self.suspect.add(task_id)
+            proof = Proof.from_calldata(words, (self._statement_key(task_id), int(node, 16), posted[0]))
+            if self._pool is None:
+                verdicts[key] = self._logged(task_id, node, check(proof))
+                if not verdicts[key]:
+                    failing.append((node, words))
+            else:
+                verdict = self._submit(proof)  # may replace a broken pool (and forget what was in flight)
+                self._in_flight.setdefault(task_id, {})[key] = _Check(node, words, verdict)
+        for key, pending in list(self._in_flight.get(task_id, {}).items()):
+            if not pending.verdict.done():
+                continue
+            del self._in_flight[task_id][key]
+            try:
+                valid = pending.verdict.result()
+            except (BrokenExecutor, CancelledError) as exc:  # the checker died: a new one checks it again
+                log.warning("task %d: the proof checker stopped (%s): %s's proof is checked again",
+                            task_id, exc.__class__.__name__, pending.node)
+                self._restart()
+                break
+            verdicts[key] = self._logged(task_id, pending.node, valid)
+            if not valid:
+                failing.append((pending.node, pending.words))
+        done: list[str] = []
+        for node, words in failing:
+            fraud = self._challenge(task_id, node, words)
+            if fraud is not None:
+                done.append("challenge_proof")
+            if not fraud:
+                self.suspect.add(task_id)
         return done
 
     def prune(self, open_ids: Iterable[int]) -> None:
         """Keeps the verdicts of open tasks only (a final task's can no longer matter)."""
         keep = set(open_ids)
         self.verdicts = {t: v for t, v in self.verdicts.items() if t in keep}
+        self._in_flight = {t: c for t, c in self._in_flight.items() if t in keep and c}
+        self._keys = {t: k for t, k in self._keys.items() if t in keep}
         self.suspect &= keep
 
-    def _valid(self, task_id: int, node: str, agreement_tag: int, words: Sequence[int]) -> bool:
-        signals = (self.market.statement_key(task_id), int(node, 16), agreement_tag)
-        if verify(Proof.from_calldata(list(words), signals)):
+    def close(self) -> None:
+        """Stops the checker pool (the checks in flight are lost: a restart checks them again)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _statement_key(self, task_id: int) -> int:
+        if task_id not in self._keys:
+            self._keys[task_id] = self.market.statement_key(task_id)
+        return self._keys[task_id]
+
+    def _submit(self, proof: Proof) -> Future[bool]:
+        assert self._pool is not None
+        try:
+            return self._pool.submit(check, proof)
+        except BrokenExecutor:
+            self._restart()
+            assert self._pool is not None
+            return self._pool.submit(check, proof)
+
+    def _restart(self) -> None:
+        """A new checker pool in place of one that broke (its process died): every check in flight
+        is forgotten, so each task's next `audit` hands its proofs over again."""
+        assert self._pool is not None and self._checks is not None
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._checks()
+        self._in_flight = {}
+
+    @staticmethod
+    def _logged(task_id: int, node: str, valid: bool) -> bool:
+        if valid:
             log.info("task %d: posted proof of %s verified in Python", task_id, node[:10])
-            return True
-        log.error("task %d: posted proof of %s FAILS verification: challenging it", task_id, node)
-        return False
+        else:
+            log.error("task %d: posted proof of %s FAILS verification: challenging it", task_id, node)
+        return valid
 
     def _challenge(self, task_id: int, node: str, words: Sequence[int]) -> bool | None:
         """Challenges the proof on-chain: whether it failed there (None: not sent)."""
