@@ -44,6 +44,7 @@ from nnc.chain.market import Market  # noqa: E402
 from nnc.chain.types import TaskStatus  # noqa: E402
 from nnc.demo import DEMO_PARAMS, EXAMPLE_SPEC, Daemon, start_daemon, with_stored_dataset  # noqa: E402
 from nnc.devnet import ORACLE, REQUESTER, Devnet  # noqa: E402
+from nnc.errors import ContractRevertError  # noqa: E402
 from nnc.processes import free_port  # noqa: E402
 from nnc.resources import resident_mb  # noqa: E402
 from nnc.storage import IpfsStore  # noqa: E402
@@ -138,6 +139,7 @@ def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, wo
     last_final = first_publish
     next_publish = first_publish
     cancelled: set[int] = set()
+    cancel_lost = 0
     final: dict[int, TaskStatus] = {}
     while True:
         now = time.monotonic()
@@ -154,8 +156,11 @@ def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, wo
             deposits[token] += budget
             ids.append(task_id)
             if n % cancel_every == cancel_every - 1:
-                market.cancel(task_id)
-                cancelled.add(task_id)
+                try:
+                    market.cancel(task_id)
+                    cancelled.add(task_id)
+                except ContractRevertError:  # a worker applied and the oracle assigned it first: it runs
+                    cancel_lost += 1
             next_publish = now + interval
         head = requester.block_number()
         seen = oracle_block(metrics_port)
@@ -201,7 +206,7 @@ def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, wo
         "tasks": tasks, "workers": workers, "publish_interval_s": interval,
         "challenge_window_s": devnet.params.challenge_window,
         "tasks_final": len(final), "tasks_stuck": len(ids) - len(final) + (tasks - len(ids)),
-        "by_status": by_status, "cancelled": len(cancelled),
+        "by_status": by_status, "cancelled": len(cancelled), "cancel_lost": cancel_lost,
         "conservation_ok": conservation_ok, "conservation": conservation,
         "tasks_per_min": round(len(final) / minutes, 2),
         "oracle_lag_p50_blocks": percentile(lags, 0.5), "oracle_lag_p99_blocks": percentile(lags, 0.99),

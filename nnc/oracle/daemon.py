@@ -51,7 +51,15 @@ from nnc.errors import ContractRevertError, StorageError
 from nnc.logs import log_context
 from nnc.metrics import DaemonMetrics
 from nnc.oracle.audit import audit_record
-from nnc.oracle.evaluation import FINISHED, EvaluationJob, Evaluations, process_pool, score, score_in_process
+from nnc.oracle.evaluation import (
+    FINISHED,
+    EvaluationJob,
+    Evaluations,
+    evaluation_cache,
+    process_pool,
+    score,
+    score_in_process,
+)
 from nnc.oracle.index import EventIndex
 from nnc.oracle.library import Librarian
 from nnc.oracle.proof_checks import checker_pool
@@ -383,7 +391,7 @@ class Oracle:
     def _evaluate(self, job: EvaluationJob) -> Quality:
         """Scores one job in this process (no evaluation processes): see `nnc.oracle.evaluation.score`."""
         assert self.store is not None
-        return score(job, self.client, self.store)
+        return score(job, self.client, self.store, evaluation_cache(self.settings))
 
     def report_ready(self) -> list[tuple[int, str]]:
         """Reports the quality of every finished evaluation not reported yet."""

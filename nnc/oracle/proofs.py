@@ -16,6 +16,7 @@ nothing for it meanwhile). Without one (the step-by-step test harness) it checks
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ class _Check:
     node: str
     words: list[int]
     verdict: Future[bool]
+    since: float  # time.monotonic() at the hand-over
 
 
 class ProofAuditor:
@@ -89,7 +91,7 @@ class ProofAuditor:
                     failing.append((node, words))
             else:
                 verdict = self._submit(proof)  # may replace a broken pool (and forget what was in flight)
-                self._in_flight.setdefault(task_id, {})[key] = _Check(node, words, verdict)
+                self._in_flight.setdefault(task_id, {})[key] = _Check(node, words, verdict, time.monotonic())
         for key, pending in list(self._in_flight.get(task_id, {}).items()):
             if not pending.verdict.done():
                 continue
@@ -101,7 +103,7 @@ class ProofAuditor:
                             task_id, exc.__class__.__name__, pending.node)
                 self._restart()
                 break
-            verdicts[key] = self._logged(task_id, pending.node, valid)
+            verdicts[key] = self._logged(task_id, pending.node, valid, time.monotonic() - pending.since)
             if not valid:
                 failing.append((pending.node, pending.words))
         done: list[str] = []
@@ -149,9 +151,10 @@ class ProofAuditor:
         self._in_flight = {}
 
     @staticmethod
-    def _logged(task_id: int, node: str, valid: bool) -> bool:
+    def _logged(task_id: int, node: str, valid: bool, seconds: float | None = None) -> bool:
         if valid:
-            log.info("task %d: posted proof of %s verified in Python", task_id, node[:10])
+            log.info("task %d: posted proof of %s verified in Python%s", task_id, node[:10],
+                     "" if seconds is None else f" ({seconds:.1f} s after it was handed over)")
         else:
             log.error("task %d: posted proof of %s FAILS verification: challenging it", task_id, node)
         return valid

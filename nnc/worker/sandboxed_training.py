@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,6 +24,12 @@ from nnc.task import TaskSpec, canonical_json
 from nnc.training.checkpoints import Checkpoint
 from nnc.training.program_package import ProgramFiles
 from nnc.training.trainer import TrainingResult
+
+TRAINING_NICENESS = 10
+"""How far the training child lowers its CPU priority (`os.nice`), as volunteer-computing clients
+run their work: on a host shared with the node's own daemon (snapshots, submissions on time) or
+other services (a chain, storage, an oracle), bulk training takes the CPU they leave; alone on a
+host it changes nothing. The training's result does not depend on it (deterministic steps)."""
 
 
 def _checkpoint_json(c: Checkpoint) -> dict[str, Any]:
@@ -144,6 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     `--standby WORKDIR SPEC_FILE`: started ahead of its task, it warms up, says `ready` and waits
     for the job file's path on stdin (end of input: discarded, exit 0)."""
+    os.nice(TRAINING_NICENESS)  # lowering one's own priority needs no privilege
     args = list(argv or sys.argv[1:])
     if args and args[0] == "--standby":
         private_caches(Path(args[1]))
