@@ -39,9 +39,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from nnc.chain.client import ChainClient  # noqa: E402
 from nnc.chain.deploy import NNT  # noqa: E402
 from nnc.chain.market import Market  # noqa: E402
-from nnc.chain.types import TaskStatus  # noqa: E402
+from nnc.chain.registry import Registry  # noqa: E402
+from nnc.chain.types import AbandonReason, TaskStatus  # noqa: E402
 from nnc.demo import DEMO_PARAMS, EXAMPLE_SPEC, Daemon, start_daemon, with_stored_dataset  # noqa: E402
 from nnc.devnet import ORACLE, REQUESTER, Devnet  # noqa: E402
 from nnc.errors import ContractRevertError  # noqa: E402
@@ -50,6 +52,7 @@ from nnc.resources import resident_mb  # noqa: E402
 from nnc.storage import IpfsStore  # noqa: E402
 from nnc.task import TaskSpec, load_spec  # noqa: E402
 from nnc.task.publish import MAX_REPLICATION, PublishOptions, publish_task, resolve_token  # noqa: E402
+from nnc.zk import prove_commitment  # noqa: E402
 
 STRATEGIES = ("first-come", "reputation-priority", "lowest-price")
 
@@ -83,22 +86,79 @@ def percentile(values: list[int], q: float) -> float:
     return float(ordered[min(len(ordered) - 1, int(q * len(ordered)))])
 
 
+class Adversary:
+    """A node the bench drives (not a daemon): it applies to some tasks at once (first-come, two
+    replicas) and, once assigned, either posts a tampered result proof (the oracle must challenge
+    it: the node is slashed, the honest replica settles alone) or abandons the task (its penalty
+    goes to the treasury; the other replica settles). Outcomes in the JSON's `adversaries`."""
+
+    def __init__(self, client: ChainClient) -> None:
+        self.market = Market(client)
+        self.address = client.address
+        Registry(client).register(b"\x0a" * 32, 1)
+        Registry(client).stake(200 * NNT)
+        self.plans: dict[int, str] = {}  # task -> "tamper" or "abandon"
+        self.acted: dict[int, str] = {}  # task -> what it did ("tampered", "abandoned", "not assigned")
+
+    def enter(self, task_id: int, plan: str) -> None:
+        try:
+            self.market.apply(task_id)
+        except ContractRevertError:
+            self.acted[task_id] = "not assigned"
+            return
+        self.plans[task_id] = plan
+
+    def act(self) -> None:
+        """Acts on each task it entered once it is assigned there (or learns it was not)."""
+        for task_id, plan in list(self.plans.items()):
+            status = self.market.task(task_id).status
+            if status == TaskStatus.PUBLISHED:
+                continue
+            del self.plans[task_id]
+            if status not in (TaskStatus.ASSIGNED, TaskStatus.RUNNING) or \
+                    not self.market.participation(task_id, self.address).assigned:
+                self.acted[task_id] = "not assigned"
+                continue
+            try:
+                if plan == "abandon":
+                    self.market.abandon(task_id, AbandonReason.NODE_FAULT)
+                    self.acted[task_id] = "abandoned"
+                else:
+                    p = prove_commitment(self.market.statement_key(task_id), self.address, b"\x5a" * 32)
+                    self.market.submit_proof(task_id, replace(p, proof=replace(p.proof, c=p.proof.a)))
+                    self.acted[task_id] = "tampered"
+            except ContractRevertError:  # the task moved on meanwhile (expired, or its deadline passed)
+                self.acted[task_id] = "not assigned"
+
+    def outcomes(self) -> dict[str, object]:
+        """Per plan: tasks entered, acted on, and how the node's bond ended (slashed is the goal for a
+        tampered proof; an abandon penalises but does not slash)."""
+        out: dict[str, object] = {}
+        for done in ("tampered", "abandoned"):
+            tasks = [t for t, a in self.acted.items() if a == done]
+            bonds = [self.market.participation(t, self.address).bond.name.lower() for t in tasks]
+            out[done] = {"tasks": len(tasks), "bonds": {b: bonds.count(b) for b in sorted(set(bonds))}}
+        out["not_assigned"] = len([a for a in self.acted.values() if a == "not assigned"])
+        return out
+
+
 def run(tasks: int, workers: int, interval: float, timeout: float, data_dir: Path,
-        cancel_every: int = 10, abandon_every: int = 13, challenge_window: int | None = None) -> dict[str, object]:
+        cancel_every: int = 10, abandon_every: int = 13, challenge_window: int | None = None,
+        adversary_every: int = 20) -> dict[str, object]:
     spec = load_spec(EXAMPLE_SPEC)
     params = DEMO_PARAMS if challenge_window is None else replace(DEMO_PARAMS, challenge_window=challenge_window)
-    with Devnet(data_dir=data_dir, nodes=workers, block_time=1, instant_transactions=True, storage=True,
-                params=params) as devnet:
+    with Devnet(data_dir=data_dir, nodes=workers + 1, block_time=1, instant_transactions=True, storage=True,
+                params=params) as devnet:  # the last node account is the adversary (`Adversary`), not a daemon
         assert devnet.deployment is not None and devnet.ipfs is not None
         metrics_port = free_port()
         daemons = [start_daemon(devnet, "oracle", ORACLE, ["oracle", "run"], data_dir,
                                 settings={"NNC_METRICS_PORT": str(metrics_port)})]
         daemons += [start_daemon(devnet, f"worker-{i}", account,
                                  ["worker", "run", "--stake", "200", "--benchmark-seconds", "0.3"], data_dir)
-                    for i, account in enumerate(devnet.node_indices(), start=1)]
+                    for i, account in enumerate(devnet.node_indices()[:workers], start=1)]
         try:
             return _drive(devnet, daemons, spec, tasks, workers, interval, timeout, metrics_port, data_dir,
-                          cancel_every, abandon_every)
+                          cancel_every, abandon_every, adversary_every)
         finally:
             for daemon in daemons:
                 daemon.terminate()
@@ -108,7 +168,7 @@ def run(tasks: int, workers: int, interval: float, timeout: float, data_dir: Pat
 
 def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, workers: int, interval: float,
            timeout: float, metrics_port: int, data_dir: Path, cancel_every: int,
-           abandon_every: int) -> dict[str, object]:
+           abandon_every: int, adversary_every: int) -> dict[str, object]:
     requester = devnet.client(REQUESTER)
     market = Market(requester)
     assert devnet.ipfs is not None
@@ -128,6 +188,7 @@ def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, wo
             out[name] = (claimable, int(balance))
         return out
 
+    adversary = Adversary(devnet.client(devnet.node_indices()[workers]))
     before = ledger()
     status_changes = market.contract.events.TaskStatusChanged
     next_block = requester.block_number() + 1
@@ -147,21 +208,29 @@ def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, wo
             n = len(ids)
             token = "NNT" if n % 3 == 2 else "ETH"
             unfillable = n % abandon_every == abandon_every - 1
+            cancel = n % cancel_every == cancel_every - 1
+            plan = None if unfillable or cancel else {1: "tamper", adversary_every // 2 + 1: "abandon"}.get(
+                n % adversary_every)
             budget = (10**16 if token == "ETH" else 10 * NNT) + n
             options = PublishOptions(budget=budget, token=tokens[token], collateral=NNT,
-                                     replication=min(workers + 1, MAX_REPLICATION) if unfillable else 1 + n % 2,
+                                     replication=(min(workers + 1, MAX_REPLICATION) if unfillable
+                                                  else 2 if plan else 1 + n % 2),
                                      min_reputation=10_000 if unfillable else 0,
-                                     strategy=STRATEGIES[n % len(STRATEGIES)], apply_window=8, deadline=240)
+                                     strategy="first-come" if plan else STRATEGIES[n % len(STRATEGIES)],
+                                     apply_window=8, deadline=240)
             task_id, _ = publish_task(requester, store, spec, options)
+            if plan is not None:
+                adversary.enter(task_id, plan)
             deposits[token] += budget
             ids.append(task_id)
-            if n % cancel_every == cancel_every - 1:
+            if cancel:
                 try:
                     market.cancel(task_id)
                     cancelled.add(task_id)
                 except ContractRevertError:  # a worker applied and the oracle assigned it first: it runs
                     cancel_lost += 1
             next_publish = now + interval
+        adversary.act()
         head = requester.block_number()
         seen = oracle_block(metrics_port)
         if seen is not None:
@@ -207,6 +276,7 @@ def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, wo
         "challenge_window_s": devnet.params.challenge_window,
         "tasks_final": len(final), "tasks_stuck": len(ids) - len(final) + (tasks - len(ids)),
         "by_status": by_status, "cancelled": len(cancelled), "cancel_lost": cancel_lost,
+        "adversaries": adversary.outcomes(),
         "conservation_ok": conservation_ok, "conservation": conservation,
         "tasks_per_min": round(len(final) / minutes, 2),
         "oracle_lag_p50_blocks": percentile(lags, 0.5), "oracle_lag_p99_blocks": percentile(lags, 0.99),
@@ -232,11 +302,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.tasks, args.workers, args.interval, args.timeout = 4, 2, 1.0, 150.0
-    cancel_every, abandon_every = (4, 3) if args.quick else (10, 13)
+    cancel_every, abandon_every, adversary_every = (4, 3, 4) if args.quick else (10, 13, 20)
     with tempfile.TemporaryDirectory(prefix="nnc-load-") as tmp:
         try:
             result = run(args.tasks, args.workers, args.interval, args.timeout, Path(tmp), cancel_every,
-                         abandon_every, args.challenge_window)
+                         abandon_every, args.challenge_window, adversary_every)
         finally:
             if args.keep_logs is not None:
                 shutil.copytree(Path(tmp) / "logs", args.keep_logs, dirs_exist_ok=True)

@@ -173,6 +173,7 @@ class Oracle:
             done.extend(self.report_ready())
             with self.context(task_id):
                 done.extend((task_id, action) for action in self._poke_task(row, TaskStatus[row["status"]], now))
+        self.proofs.dispatch()  # this round's new proofs, to the checker processes (batched)
         done.extend(self.report_ready())
         self.evaluations.prune(open_ids)
         self.proofs.prune(open_ids)

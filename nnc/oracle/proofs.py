@@ -26,28 +26,39 @@ from nnc.chain.market import Market
 from nnc.chain.result_proofs import ResultProofs
 from nnc.errors import ContractRevertError
 from nnc.oracle.index import EventIndex
-from nnc.oracle.proof_checks import check
+from nnc.oracle.proof_checks import check_batch
 from nnc.zk import Proof
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Check:
-    """A posted proof handed to the checker pool."""
+    """A posted proof for the checker pool: queued until a checker is free, then in a batch."""
 
+    task_id: int
     node: str
     words: list[int]
-    verdict: Future[bool]
-    since: float  # time.monotonic() at the hand-over
+    proof: Proof
+    since: float  # time.monotonic() when it was queued
+    batch: Future[list[bool]] | None = None  # its batch's verdicts, once sent
+    slot: int = 0  # its place in the batch
+
+    def verdict(self) -> bool | None:
+        """The verdict once its batch is checked (raises what the pool raised); None before."""
+        if self.batch is None or not self.batch.done():
+            return None
+        return self.batch.result()[self.slot]
 
 
 class ProofAuditor:
     """Verifies each posted (task, node) proof once, challenging the ones that fail. `checks`
-    makes the pool the checks run in (`checker_pool`); None: on the caller's thread."""
+    makes the pool the checks run in (`checker_pool`, `checkers` processes); None: on the
+    caller's thread. With a pool, `audit` queues a task's new proofs and `dispatch` (at the end of
+    a round) sends what is queued to the free checkers, as batches (`check_batch`)."""
 
     def __init__(self, client: ChainClient, market: Market, index: EventIndex,
-                 checks: Callable[[], Executor] | None = None) -> None:
+                 checks: Callable[[], Executor] | None = None, checkers: int = 1) -> None:
         self.client = client
         self.market = market
         self.index = index
@@ -58,6 +69,9 @@ class ProofAuditor:
         self._checks = checks
         self._pool = checks() if checks is not None else None
         self._in_flight: dict[int, dict[str, _Check]] = {}  # task -> node (lower case) -> its check
+        self._queued: list[_Check] = []  # not sent yet: the next `dispatch` sends them as batches
+        self._batches: list[Future[list[bool]]] = []  # sent, at most one per checker process
+        self._checkers = checkers
         self._keys: dict[int, int] = {}  # task -> statement key (fixed for a task: one call each)
 
     def pending(self, task_id: int) -> bool:
@@ -86,23 +100,24 @@ class ProofAuditor:
             words = [int(w) for w in event["args"]["proof"]]
             proof = Proof.from_calldata(words, (self._statement_key(task_id), int(node, 16), posted[0]))
             if self._pool is None:
-                verdicts[key] = self._logged(task_id, node, check(proof))
+                verdicts[key] = self._logged(task_id, node, check_batch([proof])[0])
                 if not verdicts[key]:
                     failing.append((node, words))
             else:
-                verdict = self._submit(proof)  # may replace a broken pool (and forget what was in flight)
-                self._in_flight.setdefault(task_id, {})[key] = _Check(node, words, verdict, time.monotonic())
+                queued = _Check(task_id, node, words, proof, time.monotonic())
+                self._in_flight.setdefault(task_id, {})[key] = queued
+                self._queued.append(queued)
         for key, pending in list(self._in_flight.get(task_id, {}).items()):
-            if not pending.verdict.done():
-                continue
-            del self._in_flight[task_id][key]
             try:
-                valid = pending.verdict.result()
-            except (BrokenExecutor, CancelledError) as exc:  # the checker died: a new one checks it again
+                valid = pending.verdict()
+            except (BrokenExecutor, CancelledError) as exc:  # the checker died: a new one checks them again
                 log.warning("task %d: the proof checker stopped (%s): %s's proof is checked again",
                             task_id, exc.__class__.__name__, pending.node)
                 self._restart()
                 break
+            if valid is None:
+                continue
+            del self._in_flight[task_id][key]
             verdicts[key] = self._logged(task_id, pending.node, valid, time.monotonic() - pending.since)
             if not valid:
                 failing.append((pending.node, pending.words))
@@ -115,11 +130,35 @@ class ProofAuditor:
                 self.suspect.add(task_id)
         return done
 
+    def dispatch(self) -> int:
+        """Sends the queued proofs to the free checker processes, split evenly between them (one
+        batch each: a busy checker's next batch grows with the load); returns how many went."""
+        if self._pool is None or not self._queued:
+            return 0
+        self._batches = [b for b in self._batches if not b.done()]
+        free = self._checkers - len(self._batches)
+        if free <= 0:
+            return 0
+        sent, size = len(self._queued), -(-len(self._queued) // free)
+        for start in range(0, sent, size):
+            batch = self._queued[start:start + size]
+            try:
+                future = self._pool.submit(check_batch, [c.proof for c in batch])
+            except BrokenExecutor:
+                self._restart()
+                return 0
+            for slot, queued in enumerate(batch):
+                queued.batch, queued.slot = future, slot
+            self._batches.append(future)
+        self._queued = []
+        return sent
+
     def prune(self, open_ids: Iterable[int]) -> None:
         """Keeps the verdicts of open tasks only (a final task's can no longer matter)."""
         keep = set(open_ids)
         self.verdicts = {t: v for t, v in self.verdicts.items() if t in keep}
         self._in_flight = {t: c for t, c in self._in_flight.items() if t in keep and c}
+        self._queued = [c for c in self._queued if c.task_id in keep]
         self._keys = {t: k for t, k in self._keys.items() if t in keep}
         self.suspect &= keep
 
@@ -133,22 +172,13 @@ class ProofAuditor:
             self._keys[task_id] = self.market.statement_key(task_id)
         return self._keys[task_id]
 
-    def _submit(self, proof: Proof) -> Future[bool]:
-        assert self._pool is not None
-        try:
-            return self._pool.submit(check, proof)
-        except BrokenExecutor:
-            self._restart()
-            assert self._pool is not None
-            return self._pool.submit(check, proof)
-
     def _restart(self) -> None:
         """A new checker pool in place of one that broke (its process died): every check in flight
         is forgotten, so each task's next `audit` hands its proofs over again."""
         assert self._pool is not None and self._checks is not None
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool = self._checks()
-        self._in_flight = {}
+        self._in_flight, self._queued, self._batches = {}, [], []
 
     @staticmethod
     def _logged(task_id: int, node: str, valid: bool, seconds: float | None = None) -> bool:
