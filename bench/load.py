@@ -4,10 +4,15 @@ Publishes TASKS small training tasks (examples/digits-mlp.json, dataset on the d
 time with mixed strategies (first-come, reputation-priority, lowest-price), tokens (ETH, NNT) and
 replication (1-2); every 10th task is cancelled by the requester while it is open and
 every 13th asks for more replicas than there are workers (and a perfect reputation), so nobody can run it and the
-oracle must expire it (the requester walked away from it). Then waits until every task is final.
+oracle must expire it (the requester walked away from it). Of every 20, the 2nd and the 12th take two
+replicas first-come, and an adversary node the bench drives applies at once: on the 2nd it posts a
+tampered proof (the oracle must challenge it), on the 12th it abandons. Then waits until every task
+is final.
 
 Prints, last line, JSON with:
 - `tasks`, `workers`, `challenge_window_s` (`--challenge-window`, default the demo's 5 s): the sizes;
+  `daemons_ready_s`: how long the daemons took to start (every worker staked, the oracle at the
+  head) before the first task was published;
   `tasks_final`, `tasks_stuck` (not final at the end; goal 0),
   `by_status`: final status counts;
 - `conservation_ok`: for each token, the budgets deposited == what the market credited to
@@ -18,10 +23,16 @@ Prints, last line, JSON with:
   block (its `nnc_last_processed_block` metric), sampled every second;
 - `unscored_settled`: settled tasks with no QualityReported event (goal 0); `oracle_late_reports`: the
   oracle's evaluations finished after their task's challenge window (its "ready too late" warnings);
-- `rss_start_mb`, `rss_end_mb`, `rss_growth_mb`: summed RSS of the daemons after the first task
-  is final and at the end; `oracle_rss_growth_mb` the oracle's alone.
+- `rss_start_mb`, `rss_end_mb`, `rss_growth_mb`: summed RSS of the daemons (each with its direct
+  children: a worker's training sandboxes, the oracle's evaluation and proof-checking processes)
+  once the first task settled (the daemons warm: a model trained, evaluated, its proofs checked)
+  and at the end; `oracle_rss_growth_mb` the oracle's alone; `rss_samples_mb`,
+  `oracle_rss_samples_mb`: the same sums every minute from the start figure on (growth or a level);
+- `adversaries`: what the bench's own node did (`Adversary`: a tampered proof, an abandoned task)
+  and how its bond ended on those tasks (a tampered proof must end `slashed`: the oracle challenged it).
 
-`--quick`: 4 tasks (the 3rd unfillable, the 4th cancelled), 2 workers (a minute; figures meaningless).
+`--quick`: 4 tasks (the 2nd with the adversary's tampered proof, the 3rd unfillable, the 4th
+cancelled), 2 workers (a minute; figures meaningless).
 """
 
 from __future__ import annotations
@@ -55,6 +66,7 @@ from nnc.task.publish import MAX_REPLICATION, PublishOptions, publish_task, reso
 from nnc.zk import prove_commitment  # noqa: E402
 
 STRATEGIES = ("first-come", "reputation-priority", "lowest-price")
+RSS_SAMPLE_S = 60.0
 
 
 def tree_rss_mb(pid: int) -> float:
@@ -142,6 +154,26 @@ class Adversary:
         return out
 
 
+def _await_ready(devnet: Devnet, daemons: list[Daemon], workers: int, metrics_port: int,
+                 timeout: float = 300.0) -> float:
+    """Waits until the daemons are up before the stream starts: every worker staked and the oracle
+    serving its metrics within 2 blocks of the head. Returns the seconds that took (the daemons'
+    start-up, reported apart: the lag figures are the running oracle's)."""
+    started = time.monotonic()
+    registry = Registry(devnet.client(REQUESTER))
+    nodes = [devnet.address(i) for i in devnet.node_indices()[:workers]]
+    while time.monotonic() - started < timeout:
+        seen = oracle_block(metrics_port)
+        head = devnet.client(REQUESTER).block_number()
+        if seen is not None and head - seen <= 2 and all(registry.node(n).staked > 0 for n in nodes):
+            return round(time.monotonic() - started, 1)
+        for daemon in daemons:
+            if daemon.process.poll() is not None:
+                raise SystemExit(f"{daemon.name} exited with {daemon.process.returncode}:\n{daemon.tail()}")
+        time.sleep(1.0)
+    raise SystemExit(f"the daemons were not ready after {timeout:.0f} s")
+
+
 def run(tasks: int, workers: int, interval: float, timeout: float, data_dir: Path,
         cancel_every: int = 10, abandon_every: int = 13, challenge_window: int | None = None,
         adversary_every: int = 20) -> dict[str, object]:
@@ -189,6 +221,7 @@ def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, wo
         return out
 
     adversary = Adversary(devnet.client(devnet.node_indices()[workers]))
+    ready_s = _await_ready(devnet, daemons, workers, metrics_port)
     before = ledger()
     status_changes = market.contract.events.TaskStatusChanged
     next_block = requester.block_number() + 1
@@ -196,6 +229,9 @@ def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, wo
     ids: list[int] = []
     lags: list[int] = []
     rss_start: dict[str, float] = {}
+    rss_samples: list[int] = []
+    oracle_rss_samples: list[int] = []
+    next_rss_sample = 0.0
     first_publish = time.monotonic()
     last_final = first_publish
     next_publish = first_publish
@@ -242,8 +278,12 @@ def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, wo
                     final[task_id] = status
                     last_final = time.monotonic()
             next_block = head + 1
-        if final and not rss_start:
+        if not rss_start and TaskStatus.SETTLED in final.values():  # warm: a model trained and evaluated
             rss_start = {d.name: tree_rss_mb(d.process.pid) for d in daemons}
+        if rss_start and now >= next_rss_sample:
+            rss_samples.append(round(sum(tree_rss_mb(d.process.pid) for d in daemons)))
+            oracle_rss_samples.append(round(tree_rss_mb(daemons[0].process.pid)))
+            next_rss_sample = now + RSS_SAMPLE_S
         if len(ids) == tasks and len(final) == tasks:
             break
         for daemon in daemons:
@@ -272,7 +312,7 @@ def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, wo
     minutes = max(last_final - first_publish, 1e-9) / 60
     start_total = sum(rss_start.values()) if rss_start else sum(rss_end.values())
     return {
-        "tasks": tasks, "workers": workers, "publish_interval_s": interval,
+        "tasks": tasks, "workers": workers, "publish_interval_s": interval, "daemons_ready_s": ready_s,
         "challenge_window_s": devnet.params.challenge_window,
         "tasks_final": len(final), "tasks_stuck": len(ids) - len(final) + (tasks - len(ids)),
         "by_status": by_status, "cancelled": len(cancelled), "cancel_lost": cancel_lost,
@@ -286,6 +326,7 @@ def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, wo
         "rss_start_mb": round(start_total, 1), "rss_end_mb": round(sum(rss_end.values()), 1),
         "rss_growth_mb": round(sum(rss_end.values()) - start_total, 1),
         "oracle_rss_growth_mb": round(rss_end["oracle"] - rss_start.get("oracle", rss_end["oracle"]), 1),
+        "rss_samples_mb": rss_samples, "oracle_rss_samples_mb": oracle_rss_samples,
         "seconds": round(time.monotonic() - first_publish, 1),
     }
 

@@ -55,6 +55,7 @@ from nnc.oracle.evaluation import (
     FINISHED,
     EvaluationJob,
     Evaluations,
+    Quality,
     evaluation_cache,
     process_pool,
     score,
@@ -64,7 +65,6 @@ from nnc.oracle.index import EventIndex
 from nnc.oracle.library import Librarian
 from nnc.oracle.proof_checks import checker_pool
 from nnc.oracle.proofs import ProofAuditor
-from nnc.oracle.quality import Quality
 from nnc.oracle.reports import majority_job, send_report
 from nnc.settings import Settings
 from nnc.storage import Store

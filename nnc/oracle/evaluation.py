@@ -46,7 +46,6 @@ from nnc.chain.client import TRANSIENT_ERRORS, ChainClient
 from nnc.errors import NNCError, ServiceUnavailableError
 from nnc.jsonfile import write_json_atomic
 from nnc.logs import log_context
-from nnc.oracle.quality import Quality, evaluate_result
 from nnc.resources import release_free_memory, resident_mb
 from nnc.sandbox import die_with_parent
 from nnc.settings import Settings
@@ -60,6 +59,15 @@ RETRIED: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, ServiceUnavailableErr
 State = Literal["running", "done", "reported", "refused", "late", "failed"]
 FINISHED: frozenset[str] = frozenset({"done", "reported", "refused", "late"})
 """States of a job whose evaluation finished (scored or too late), reported or not."""
+
+
+@dataclass(frozen=True)
+class Quality:
+    """What an evaluation finds and the oracle reports (`reportQuality`): the score and whether the
+    spec accepts the model (`nnc.oracle.quality.evaluate_result` measures it)."""
+
+    score: int  # 0..10000
+    accepted: bool  # the metric meets the spec's acceptance threshold (else: compute paid only)
 
 
 class TooLateError(NNCError):
@@ -291,6 +299,8 @@ def score(job: EvaluationJob, client: ChainClient, store: Store, cache: Path | N
     if job.report_by and client.block_timestamp() >= job.report_by:  # a backlog: spend the CPU on those still in time
         raise TooLateError(f"task {job.task_id}: its challenge window closed at {job.report_by} before the model "
                            "was evaluated (evaluations backlogged): not scored")
+    from nnc.oracle.quality import evaluate_result  # torch and the runtimes: loaded where models are evaluated
+
     try:
         return evaluate_result(client, store, job.spec_uri, bytes.fromhex(job.spec_digest[2:]), job.model_uri,
                                bytes.fromhex(job.result_digest[2:]), job.tag_key, cache=cache)

@@ -14,7 +14,6 @@ import logging
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from nnc.chain.client import ChainClient
@@ -22,6 +21,7 @@ from nnc.chain.generated import CONSTANTS
 from nnc.errors import TrainingError, VerificationError
 from nnc.inference import outputs_digest, read_outputs, shard_digest
 from nnc.library import fetch_task_files
+from nnc.oracle.evaluation import Quality
 from nnc.runtimes.dispatch import evaluate
 from nnc.sandbox import SandboxLimits
 from nnc.storage import Store
@@ -33,15 +33,9 @@ from nnc.zk import agreement_tag
 
 log = logging.getLogger(__name__)
 
+__all__ = ["MAX_SCORE", "Quality", "evaluate_result", "outputs_quality"]
+
 MAX_SCORE = CONSTANTS["TaskMarket.MAX_SCORE"]
-
-
-@dataclass(frozen=True)
-class Quality:
-    """What the oracle reports (`reportQuality`): the score and whether the spec accepts the model."""
-
-    score: int  # 0..10000
-    accepted: bool  # the metric meets the spec's acceptance threshold (else: compute paid only)
 
 
 def evaluate_result(client: ChainClient, store: Store, spec_uri: str, spec_digest: bytes, model_uri: str,
