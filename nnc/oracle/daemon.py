@@ -55,7 +55,6 @@ from nnc.oracle.evaluation import (
     FINISHED,
     EvaluationJob,
     Evaluations,
-    Quality,
     evaluation_cache,
     process_pool,
     score,
@@ -66,6 +65,7 @@ from nnc.oracle.library import Librarian
 from nnc.oracle.proof_checks import checker_pool
 from nnc.oracle.proofs import ProofAuditor
 from nnc.oracle.reports import majority_job, send_report
+from nnc.oracle.scores import Quality
 from nnc.settings import Settings
 from nnc.storage import Store
 

@@ -46,6 +46,7 @@ from nnc.chain.client import TRANSIENT_ERRORS, ChainClient
 from nnc.errors import NNCError, ServiceUnavailableError
 from nnc.jsonfile import write_json_atomic
 from nnc.logs import log_context
+from nnc.oracle.scores import Quality
 from nnc.resources import release_free_memory, resident_mb
 from nnc.sandbox import die_with_parent
 from nnc.settings import Settings
@@ -59,15 +60,6 @@ RETRIED: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, ServiceUnavailableErr
 State = Literal["running", "done", "reported", "refused", "late", "failed"]
 FINISHED: frozenset[str] = frozenset({"done", "reported", "refused", "late"})
 """States of a job whose evaluation finished (scored or too late), reported or not."""
-
-
-@dataclass(frozen=True)
-class Quality:
-    """What an evaluation finds and the oracle reports (`reportQuality`): the score and whether the
-    spec accepts the model (`nnc.oracle.quality.evaluate_result` measures it)."""
-
-    score: int  # 0..10000
-    accepted: bool  # the metric meets the spec's acceptance threshold (else: compute paid only)
 
 
 class TooLateError(NNCError):

@@ -21,7 +21,7 @@ from nnc.chain.generated import CONSTANTS
 from nnc.errors import TrainingError, VerificationError
 from nnc.inference import outputs_digest, read_outputs, shard_digest
 from nnc.library import fetch_task_files
-from nnc.oracle.evaluation import Quality
+from nnc.oracle.scores import Quality
 from nnc.runtimes.dispatch import evaluate
 from nnc.sandbox import SandboxLimits
 from nnc.storage import Store

@@ -12,8 +12,9 @@ from nnc.chain.client import ChainClient
 from nnc.chain.market import Market
 from nnc.chain.types import Bond
 from nnc.errors import ContractRevertError
-from nnc.oracle.evaluation import EvaluationJob, Evaluations, Quality
+from nnc.oracle.evaluation import EvaluationJob, Evaluations
 from nnc.oracle.index import EventIndex
+from nnc.oracle.scores import Quality
 
 # the oracle daemon's lines: operators filter on its logger
 log = logging.getLogger("nnc.oracle.daemon")
