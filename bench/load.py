@@ -21,6 +21,8 @@ Prints, last line, JSON with:
 - `tasks_per_min`: final tasks per minute from the first publish to the last final task;
 - `oracle_lag_p50_blocks`, `oracle_lag_p99_blocks`: chain head minus the oracle's last handled
   block (its `nnc_last_processed_block` metric), sampled every second;
+- `report_delay_p50_s`, `report_delay_max_s`: chain time from a task's entering Submitted (the
+  model is in) to its QualityReported event;
 - `unscored_settled`: settled tasks with no QualityReported event (goal 0); `oracle_late_reports`: the
   oracle's evaluations finished after their task's challenge window (its "ready too late" warnings);
 - `rss_start_mb`, `rss_end_mb`, `rss_growth_mb`: summed RSS of the daemons (each with its direct
@@ -303,8 +305,19 @@ def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, wo
     conservation_ok = all_final and all(c["deposited"] == c["credited"] == c["balance_change"]
                                         for c in conservation.values())
     start = requester.deployment.start_block if requester.deployment else 0
-    reported = {int(e["args"]["taskId"]) for e in
-                market.contract.events.QualityReported().get_logs(from_block=start)}
+    reports = market.contract.events.QualityReported().get_logs(from_block=start)
+    reported = {int(e["args"]["taskId"]) for e in reports}
+    submitted_at = {int(e["args"]["taskId"]): e["blockNumber"] for e in status_changes().get_logs(from_block=start)
+                    if TaskStatus(e["args"]["to"]) == TaskStatus.SUBMITTED}
+    stamps: dict[int, int] = {}
+
+    def stamp(block: int) -> int:
+        if block not in stamps:
+            stamps[block] = int(requester.w3.eth.get_block(block)["timestamp"])
+        return stamps[block]
+
+    delays = [stamp(e["blockNumber"]) - stamp(submitted_at[int(e["args"]["taskId"])]) for e in reports
+              if int(e["args"]["taskId"]) in submitted_at]
     settled = [t for t, s in final.items() if s == TaskStatus.SETTLED]
     by_status: dict[str, int] = {}
     for status in final.values():
@@ -322,6 +335,7 @@ def _drive(devnet: Devnet, daemons: list[Daemon], spec: TaskSpec, tasks: int, wo
         "oracle_lag_p50_blocks": percentile(lags, 0.5), "oracle_lag_p99_blocks": percentile(lags, 0.99),
         "oracle_lag_samples": len(lags),
         "unscored_settled": len([t for t in settled if t not in reported]),
+        "report_delay_p50_s": percentile(delays, 0.5), "report_delay_max_s": max(delays, default=0),
         "oracle_late_reports": len(daemons[0].new_lines(("ready too late",))),
         "rss_start_mb": round(start_total, 1), "rss_end_mb": round(sum(rss_end.values()), 1),
         "rss_growth_mb": round(sum(rss_end.values()) - start_total, 1),
