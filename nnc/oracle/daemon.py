@@ -54,12 +54,21 @@ from nnc.logs import log_context
 from nnc.metrics import DaemonMetrics
 from nnc.oracle.audit import audit_record
 from nnc.oracle.bridge import SettlementKeeper
-from nnc.oracle.evaluation import FINISHED, EvaluationJob, Evaluations, process_pool, score, score_in_process
+from nnc.oracle.evaluation import (
+    FINISHED,
+    EvaluationJob,
+    Evaluations,
+    evaluation_cache,
+    process_pool,
+    score,
+    score_in_process,
+)
 from nnc.oracle.index import EventIndex
 from nnc.oracle.library import Librarian
+from nnc.oracle.proof_checks import checker_pool
 from nnc.oracle.proofs import ProofAuditor
-from nnc.oracle.quality import Quality
 from nnc.oracle.reports import majority_job, send_report
+from nnc.oracle.scores import Quality
 from nnc.settings import Settings
 from nnc.storage import Store
 
@@ -118,7 +127,10 @@ class Oracle:
         self.arbitration = Arbitration(client)
         self.draw = StakeWeightedDraw(client)
         self.index = index
-        self.proofs = ProofAuditor(client, self.market, index)
+        # posted proofs checked in a process of their own (`checker_pool`) beside the evaluation
+        # processes, or on the spot when there are none (the test harness)
+        self.proofs = ProofAuditor(client, self.market, index,
+                                   checker_pool() if settings.oracle_evaluators else None)
         self.metrics = DaemonMetrics("oracle")
         self.metrics.watch(client)
         self.follower = ChainFollower(
@@ -168,6 +180,7 @@ class Oracle:
             done.extend(self.report_ready())
             with self.context(task_id):
                 done.extend((task_id, action) for action in self._poke_task(row, TaskStatus[row["status"]], now))
+        self.proofs.dispatch()  # this round's new proofs, to the checker processes (batched)
         done.extend(self.report_ready())
         self.evaluations.prune(open_ids)
         self.proofs.prune(open_ids)
@@ -213,6 +226,10 @@ class Oracle:
             if done or task_id in self.proofs.suspect:
                 # a node was taken out of the task (act after the next sync), or a proof failing in
                 # Python stands on-chain: no gas spent on the task
+                return done
+            if self.proofs.pending(task_id):  # a proof's check is in flight: nothing is sent meanwhile,
+                if status == TaskStatus.SUBMITTED and row["quality"] is None and self.store is not None:
+                    self._submit_evaluation(row)  # but the model is evaluated already
                 return done
         if status == TaskStatus.SUBMITTED and self._waiting(row, now):
             return done
@@ -384,7 +401,7 @@ class Oracle:
     def _evaluate(self, job: EvaluationJob) -> Quality:
         """Scores one job in this process (no evaluation processes): see `nnc.oracle.evaluation.score`."""
         assert self.store is not None
-        return score(job, self.client, self.store)
+        return score(job, self.client, self.store, evaluation_cache(self.settings))
 
     def report_ready(self) -> list[tuple[int, str]]:
         """Reports the quality of every finished evaluation not reported yet."""
@@ -443,6 +460,7 @@ class Oracle:
                 self.follower.run(stop, self._round, self.settings.poll_interval)
             finally:
                 self.evaluations.close()
+                self.proofs.close()
             log.info("oracle stopped at block %d", self.index.last_block)
 
     def _round(self, stop: StopFlag) -> None:
@@ -469,6 +487,6 @@ class Oracle:
             timed("library", lambda: library.catalogue(time.monotonic() + BOOKKEEPING_S))
         took = time.monotonic() - started
         if took > SLOW_ROUND_S:
-            log.info("slow round: %.1f s (%s; %d evaluation(s) in flight)", took,
+            log.info("slow round: %.1f s (%s; %d evaluation(s), %d proof check(s) in flight)", took,
                      ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items()),
-                     self.evaluations.in_flight())
+                     self.evaluations.in_flight(), self.proofs.in_flight())

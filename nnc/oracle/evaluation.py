@@ -26,7 +26,9 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import (
     BrokenExecutor,
@@ -44,8 +46,8 @@ from nnc.chain.client import TRANSIENT_ERRORS, ChainClient
 from nnc.errors import NNCError, ServiceUnavailableError
 from nnc.jsonfile import write_json_atomic
 from nnc.logs import log_context
-from nnc.oracle.quality import Quality, evaluate_result
-from nnc.resources import release_free_memory
+from nnc.oracle.scores import Quality
+from nnc.resources import release_free_memory, resident_mb
 from nnc.sandbox import die_with_parent
 from nnc.settings import Settings
 from nnc.storage import Store, store_from_settings
@@ -195,12 +197,13 @@ class Evaluations:
             log.warning("the evaluation pool broke (an evaluation process died): starting a new one")
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool, self._broken = self._executor(), False
+        submitted = time.time()
         with self._lock:
             future = self._pool.submit(outcome_of, self.evaluate, job)
             self._futures[job.task_id] = future
-        future.add_done_callback(lambda done: self._finished(job, done))
+        future.add_done_callback(lambda done: self._finished(job, done, submitted))
 
-    def _finished(self, job: EvaluationJob, future: Future[dict[str, Any]]) -> None:
+    def _finished(self, job: EvaluationJob, future: Future[dict[str, Any]], submitted: float) -> None:
         if self._closed:  # stopping: what was in flight stays `running` in the ledger
             return
         try:
@@ -213,12 +216,17 @@ class Evaluations:
                 self._futures.pop(job.task_id, None)
                 self._idle.notify_all()
             return
-        self._record(job, outcome)
+        self._record(job, outcome, submitted)
 
-    def _record(self, job: EvaluationJob, outcome: dict[str, Any]) -> None:
+    def _record(self, job: EvaluationJob, outcome: dict[str, Any], submitted: float | None = None) -> None:
         """Logs and records an outcome (`outcome_of`'s); a job to retry is dropped from the ledger,
-        so that the next round submits it again."""
+        so that the next round submits it again. Where the time went (queued, evaluating) and the
+        evaluating process's resident set afterwards are logged, not recorded."""
+        started, seconds, rss = outcome.pop("started", None), outcome.pop("seconds", None), outcome.pop("rss_mb", None)
         with log_context(daemon="oracle", task_id=job.task_id):
+            if started is not None and submitted is not None:
+                log.info("task %d: evaluated in %.1f s after %.1f s queued (evaluation process at %.0f MB)",
+                         job.task_id, seconds, max(0.0, started - submitted), rss)
             if "retry" in outcome:
                 log.warning("task %d: evaluation interrupted (%s): tried again on a later round", job.task_id,
                             outcome["retry"])
@@ -259,6 +267,7 @@ def outcome_of(evaluate: Callable[[EvaluationJob], Quality], job: EvaluationJob)
     """Runs `evaluate(job)` where the pool runs it (a thread, a process, the caller) and returns
     its outcome as plain data (what a process can send back): `state` done with `score` and
     `accepted`, or failed with `reason`; or `retry` (the chain or storage away)."""
+    started = time.time()
     try:
         quality = evaluate(job)
     except RETRIED as exc:
@@ -270,19 +279,23 @@ def outcome_of(evaluate: Callable[[EvaluationJob], Quality], job: EvaluationJob)
     except Exception as exc:  # a bug: logged with its traceback where it ran; the pool lives on
         log.exception("task %d: evaluation crashed", job.task_id)
         return {"state": "failed", "reason": f"crashed: {exc!r}"}
-    return {"state": "done", "score": quality.score, "accepted": quality.accepted}
+    return {"state": "done", "score": quality.score, "accepted": quality.accepted, "started": started,
+            "seconds": time.time() - started, "rss_mb": resident_mb(os.getpid())}
 
 
-def score(job: EvaluationJob, client: ChainClient, store: Store) -> Quality:
+def score(job: EvaluationJob, client: ChainClient, store: Store, cache: Path | None = None) -> Quality:
     """The oracle's evaluation of one job: the model checked against both
-    digests and its metric measured on the spec's eval split (`evaluate_result`). The heap is given
+    digests and its metric measured on the spec's eval split (`evaluate_result`; its dataset and
+    files fetched once into `cache`, see `evaluation_cache`). The heap is given
     back afterwards: a daemon that loads a model now and then does not keep its peak resident."""
     if job.report_by and client.block_timestamp() >= job.report_by:  # a backlog: spend the CPU on those still in time
         raise TooLateError(f"task {job.task_id}: its challenge window closed at {job.report_by} before the model "
                            "was evaluated (evaluations backlogged): not scored")
+    from nnc.oracle.quality import evaluate_result  # torch and the runtimes: loaded where models are evaluated
+
     try:
         return evaluate_result(client, store, job.spec_uri, bytes.fromhex(job.spec_digest[2:]), job.model_uri,
-                               bytes.fromhex(job.result_digest[2:]), job.tag_key)
+                               bytes.fromhex(job.result_digest[2:]), job.tag_key, cache=cache)
     finally:
         release_free_memory()
 
@@ -298,12 +311,18 @@ def start_scorer(settings: Settings) -> None:
     torch.set_num_threads(1)
     die_with_parent()  # the daemon killed (even SIGKILL): no evaluation process left behind
     client = ChainClient.from_settings(settings, need_account=False)
-    _PROCESS.update(client=client, store=store_from_settings(settings))
+    _PROCESS.update(client=client, store=store_from_settings(settings), cache=evaluation_cache(settings))
+
+
+def evaluation_cache(settings: Settings) -> Path:
+    """The oracle's cache of what evaluations fetch besides the model (datasets, program packages,
+    base models), by content: shared by its evaluation processes, kept across restarts."""
+    return settings.data_dir / "oracle" / "cache"
 
 
 def score_in_process(job: EvaluationJob) -> Quality:
     """`score`, in an evaluation process that `start_scorer` initialised."""
-    return score(job, _PROCESS["client"], _PROCESS["store"])
+    return score(job, _PROCESS["client"], _PROCESS["store"], _PROCESS["cache"])
 
 
 def process_pool(settings: Settings) -> Callable[[], Executor]:

@@ -8,10 +8,12 @@ and whether the spec's acceptance threshold is met are what the oracle reports w
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from nnc.chain.client import ChainClient
@@ -19,9 +21,11 @@ from nnc.chain.generated import CONSTANTS
 from nnc.errors import TrainingError, VerificationError
 from nnc.inference import outputs_digest, read_outputs, shard_digest
 from nnc.library import fetch_task_files
+from nnc.oracle.scores import Quality
 from nnc.runtimes.dispatch import evaluate
 from nnc.sandbox import SandboxLimits
 from nnc.storage import Store
+from nnc.storage.cache import DATASET_CACHE
 from nnc.task import TaskSpec, parse_spec
 from nnc.training.data import fetch_dataset
 from nnc.verification.result import committed_digest, fetch_result_model
@@ -29,20 +33,14 @@ from nnc.zk import agreement_tag
 
 log = logging.getLogger(__name__)
 
+__all__ = ["MAX_SCORE", "Quality", "evaluate_result", "outputs_quality"]
+
 MAX_SCORE = CONSTANTS["TaskMarket.MAX_SCORE"]
-
-
-@dataclass(frozen=True)
-class Quality:
-    """What the oracle reports (`reportQuality`): the score and whether the spec accepts the model."""
-
-    score: int  # 0..10000
-    accepted: bool  # the metric meets the spec's acceptance threshold (else: compute paid only)
 
 
 def evaluate_result(client: ChainClient, store: Store, spec_uri: str, spec_digest: bytes, model_uri: str,
                     result_digest: bytes, tag_key: int | None = None,
-                    limits: SandboxLimits | None = None) -> Quality:
+                    limits: SandboxLimits | None = None, cache: Path | None = None) -> Quality:
     """Quality of the model at `model_uri`, checked against both digests: a score (0..10000),
     its accuracy or for a loss metric `threshold / loss` capped at 1 (`AcceptanceSpec.quality`),
     and whether the metric meets the spec's acceptance threshold (`AcceptanceSpec.accepts`).
@@ -52,6 +50,9 @@ def evaluate_result(client: ChainClient, store: Store, spec_uri: str, spec_diges
     (results submitted as zero-knowledge commitments): the model's digest must produce it.
     A requester's program evaluates the model in the sandbox (under `limits`), never in process;
     a spec's `base_model` is fetched from the library (`client`'s registry) and checked first.
+    With `cache` (a folder the oracle keeps), the dataset, program package and base model are
+    fetched once per content and checked again at each use (`nnc.storage.cache`); processes
+    sharing it take turns to fetch (a lock file), so two never write one entry.
     """
     spec_bytes = store.get_bytes(spec_uri)
     if hashlib.sha256(spec_bytes).digest() != spec_digest:
@@ -66,10 +67,27 @@ def evaluate_result(client: ChainClient, store: Store, spec_uri: str, spec_diges
         raise TrainingError(f"model at {model_uri} does not match the committed result digest "
                             f"0x{result_digest.hex()}")
     with tempfile.TemporaryDirectory(prefix="nnc-eval-") as tmp:
-        files = fetch_task_files(spec, client, store, Path(tmp))
-        metric = evaluate(spec, state, fetch_dataset(spec, store, Path(tmp)), files, limits)
+        with _fetching(cache):
+            files = fetch_task_files(spec, client, store, cache or Path(tmp))
+            dataset = fetch_dataset(spec, store, Path(tmp), None if cache is None else cache / DATASET_CACHE)
+        metric = evaluate(spec, state, dataset, files, limits)
     score = max(0, min(MAX_SCORE, round(spec.goal.quality(metric) * MAX_SCORE)))
     return Quality(score=score, accepted=spec.goal.accepts(metric))
+
+
+@contextmanager
+def _fetching(cache: Path | None) -> Iterator[None]:
+    """Holds `cache`'s lock (an exclusive `flock`, released if the process dies) while fetching."""
+    if cache is None:
+        yield
+        return
+    cache.mkdir(parents=True, exist_ok=True)
+    with (cache / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def outputs_quality(store: Store, spec: TaskSpec, outputs_uri: str, result_digest: bytes,

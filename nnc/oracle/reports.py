@@ -14,7 +14,7 @@ from nnc.chain.types import Bond
 from nnc.errors import ContractRevertError
 from nnc.oracle.evaluation import EvaluationJob, Evaluations
 from nnc.oracle.index import EventIndex
-from nnc.oracle.quality import Quality
+from nnc.oracle.scores import Quality
 
 # the oracle daemon's lines: operators filter on its logger
 log = logging.getLogger("nnc.oracle.daemon")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,6 +24,25 @@ from nnc.task import TaskSpec, canonical_json
 from nnc.training.checkpoints import Checkpoint
 from nnc.training.program_package import ProgramFiles
 from nnc.training.trainer import TrainingResult
+
+TRAINING_NICENESS = 10
+"""How far the training child lowers its CPU priority (`_lower_priority`), as volunteer-computing clients
+run their work: on a host shared with the node's own daemon (snapshots, submissions on time) or
+other services (a chain, storage, an oracle), bulk training takes the CPU they leave; alone on a
+host it changes nothing. The training's result does not depend on it (deterministic steps)."""
+
+
+def _lower_priority() -> None:
+    """Lowers this child's CPU priority by `TRAINING_NICENESS` (no privilege needed). Where the
+    kernel schedules by session ("autogroup", the default on desktop and server distributions) a
+    nice value only ranks processes within their session, and the sandbox starts the child in a
+    session of its own: each training then weighed as much as the whole of the node's daemon (or
+    an oracle, a chain) beside it. So the session's own nice is lowered too."""
+    os.nice(TRAINING_NICENESS)
+    try:
+        Path("/proc/self/autogroup").write_text(f"{TRAINING_NICENESS}\n")
+    except OSError:  # no autogroup scheduling, or a /proc it may not write: the nice value above stands
+        return
 
 
 def _checkpoint_json(c: Checkpoint) -> dict[str, Any]:
@@ -144,6 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     `--standby WORKDIR SPEC_FILE`: started ahead of its task, it warms up, says `ready` and waits
     for the job file's path on stdin (end of input: discarded, exit 0)."""
+    _lower_priority()
     args = list(argv or sys.argv[1:])
     if args and args[0] == "--standby":
         private_caches(Path(args[1]))

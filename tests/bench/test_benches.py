@@ -40,7 +40,9 @@ KEYS: dict[str, set[str]] = {
     "load": {"tasks", "workers", "tasks_final", "tasks_stuck", "conservation_ok", "tasks_per_min",
              "oracle_lag_p50_blocks", "oracle_lag_p99_blocks", "unscored_settled", "oracle_late_reports",
              "rss_start_mb", "rss_end_mb", "rss_growth_mb", "oracle_rss_growth_mb", "publish_interval_s",
-             "by_status", "cancelled", "conservation", "challenge_window_s", "oracle_lag_samples", "seconds"},
+             "by_status", "cancelled", "conservation", "challenge_window_s", "oracle_lag_samples", "seconds",
+             "cancel_lost", "adversaries", "rss_samples_mb", "oracle_rss_samples_mb", "daemons_ready_s",
+             "report_delay_p50_s", "report_delay_max_s"},
     "lifecycle": {"nodes", "gas", "lifecycle_gas_eth", "seconds", "chain_to_training_time_ratio"},
     "node_ddp": {"inner_steps", "batch_size", "rounds", "ddp_round_seconds", "ddp_train_seconds", "ddp_spawn_seconds",
                  "ddp_overhead_fraction_kept", "ddp_overhead_fraction_spawned", "ddp_bitwise_repeat",
@@ -108,5 +110,8 @@ def test_bench_quick(name: str) -> None:
     if name == "load":  # every task final, every token's deposits accounted for to the wei
         assert result["tasks_stuck"] == 0 and result["conservation_ok"] is True, result
         assert result["cancelled"] == 1 and result["by_status"].get("cancelled") == 1, result
+        tampered = result["adversaries"]["tampered"]  # the oracle challenged the tampered proof: slashed
+        assert tampered["tasks"] + result["adversaries"]["not_assigned"] == 1, result
+        assert tampered["bonds"] == ({"slashed": 1} if tampered["tasks"] else {}), result
     if name == "storage":
         assert set(result["backends"]) == {"local", "ipfs", "arweave"}

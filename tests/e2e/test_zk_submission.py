@@ -6,6 +6,7 @@ consensus over agreement tags."""
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from nnc.devnet import ORACLE, REQUESTER, Devnet
 from nnc.errors import ContractRevertError
 from nnc.oracle.daemon import Oracle
 from nnc.oracle.index import EventIndex
+from nnc.oracle.proof_checks import checker_pool
+from nnc.oracle.proofs import ProofAuditor
 from nnc.runtimes.dispatch import train
 from nnc.task import load_spec
 from nnc.zk import (
@@ -137,6 +140,35 @@ def test_copied_proof_is_challenged_and_a_false_challenge_loses_its_bond(chain: 
     assert net.status(task_id) == TaskStatus.SUBMITTED  # the honest node settles alone
     assert reverted(lambda: griefer.challenge(task_id, lazy.client.address, p.proof.calldata())) == \
         "ProofNotChallengeable"  # no second slash
+
+
+def test_the_daemon_checks_proofs_in_its_checker_process_and_sends_nothing_for_a_task_until_the_verdicts_are_in(
+        chain: Devnet, tmp_path: Path) -> None:
+    """The daemon's auditor hands each posted proof to its checker process (off the poll loop):
+    the round that sees the proofs sends nothing for the task, a later one reads the verdicts and
+    challenges the failing proof; the valid one is left alone."""
+    net, task_id, (honest, tamperer) = assigned(chain, tmp_path, 2)
+    oracle = net.oracle
+    oracle.proofs = ProofAuditor(oracle.client, oracle.market, oracle.index, checker_pool())
+    try:
+        honest.submit_proof(task_id, proof_for(honest, task_id))
+        p = proof_for(tamperer, task_id)
+        tamperer.submit_proof(task_id, replace(p, proof=replace(p.proof, c=p.proof.a)))  # on the curve, wrong
+        oracle.sync()
+        assert oracle.poke() == [] and oracle.proofs.pending(task_id)  # handed over; the round goes on
+        deadline = time.monotonic() + 60
+        actions: list[tuple[int, str]] = []
+        while not actions and time.monotonic() < deadline:
+            actions = oracle.poke()
+            time.sleep(0.1)
+        assert actions == [(task_id, "challenge_proof")]
+        assert not oracle.proofs.pending(task_id)
+        assert oracle.proofs.verdicts[task_id] == {honest.client.address.lower(): True,
+                                                   tamperer.client.address.lower(): False}
+        assert tamperer.participation(task_id, tamperer.client.address).bond == Bond.SLASHED
+        assert honest.participation(task_id, honest.client.address).bond == Bond.LOCKED
+    finally:
+        oracle.proofs.close()
 
 
 def test_out_of_range_tags_and_plain_digests_are_rejected(chain: Devnet, tmp_path: Path) -> None:

@@ -4,17 +4,23 @@ the pool); the real one runs in the e2e tests and `bench/load.py`."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from pathlib import Path
 
 import pytest
 
-from nnc.errors import ChainUnavailableError, TrainingError
+from nnc.errors import ChainUnavailableError, StorageError, TrainingError
 from nnc.oracle.evaluation import FINISHED, EvaluationJob, Evaluations, TooLateError
-from nnc.oracle.quality import Quality
+from nnc.oracle.quality import Quality, evaluate_result
+from nnc.runtimes.dispatch import train
+from nnc.storage.local import LocalStore
+from nnc.task import load_spec
+from nnc.training.data import export_dataset, load_dataset_digest
 
 KEY = "31337:0xmarket:1"
+TINY_SPEC = Path(__file__).parents[1] / "data" / "tiny-spec.json"
 
 
 def job(task_id: int) -> EvaluationJob:
@@ -134,3 +140,25 @@ def test_the_ledger_keeps_open_tasks_only_and_one_deployment(tmp_path: Path) -> 
     assert pool.size() == 2 and sorted(json.loads(ledger.read_text())["tasks"]) == ["2", "4"]
     assert Evaluations(ledger, KEY, lambda j: Quality(5000, True), workers=0).size() == 2
     assert Evaluations(ledger, "31337:0xother:1", lambda j: Quality(5000, True), workers=0).size() == 0
+
+
+def test_an_evaluation_with_the_oracles_cache_fetches_the_dataset_once(tmp_path: Path) -> None:
+    """The real evaluation (`evaluate_result`, the tiny MLP): with the oracle's cache the dataset
+    is fetched on the first evaluation only, so a second one scores the same without it in storage."""
+    store = LocalStore(tmp_path / "store")
+    spec = load_spec(TINY_SPEC)
+    data = export_dataset(spec.dataset, tmp_path / "dataset.npz")
+    spec = spec.model_copy(update={"dataset": spec.dataset.model_copy(
+        update={"uri": store.put_file(data), "digest": load_dataset_digest(spec)})})
+    result = train(spec, tmp_path / "trained", node="0x" + "11" * 20, dataset_file=data)
+    spec_bytes = spec.model_dump_json(exclude_none=True).encode()
+    job = (store.put_bytes(spec_bytes), hashlib.sha256(spec_bytes).digest(), store.put_file(result.model_path),
+           result.result_digest)
+    first = evaluate_result(None, store, *job, cache=tmp_path / "cache")  # type: ignore[arg-type]  # no chain needed
+    assert first.accepted and first.score > 5000
+    assert spec.dataset.uri is not None
+    dataset_object = tmp_path / "store" / "sha256" / spec.dataset.uri[-64:][:2] / spec.dataset.uri[-64:]
+    dataset_object.unlink()  # gone from storage: only the cache has it now
+    assert evaluate_result(None, store, *job, cache=tmp_path / "cache") == first  # type: ignore[arg-type]
+    with pytest.raises(StorageError):  # without the cache it is fetched, and is not there
+        evaluate_result(None, store, *job)  # type: ignore[arg-type]

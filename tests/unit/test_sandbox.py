@@ -189,3 +189,26 @@ def test_standby_keeps_at_most_its_capacity_and_discards_the_oldest(tmp_path: Pa
     assert second.collect() == [{"event": "ready"}]
     assert standby.take(3) is None
     standby.close()
+
+
+def test_a_training_child_yields_the_cpu_to_the_daemons_beside_it(tmp_path: Path) -> None:
+    """The child lowers its nice value and, where the kernel schedules by session (the sandbox
+    gives it a session of its own), its session's: the node's daemon and the host's services
+    come first when the CPU is short."""
+    import nnc.worker.sandboxed_training as sandboxed
+
+    def descendants(pid: int) -> list[int]:
+        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        return children + [d for c in children for d in descendants(c)]
+
+    warm = sandboxed.start_standby(load_spec(TINY), tmp_path / "warm", LIMITS)
+    try:
+        assert warm.wait_for("ready")
+        pid = next(p for p in [warm.process.pid, *descendants(warm.process.pid)]  # under bwrap, if present
+                   if Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0")[0].endswith(b"python"))
+        assert int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16]) == sandboxed.TRAINING_NICENESS
+        autogroup = Path(f"/proc/{pid}/autogroup")
+        if autogroup.exists():
+            assert autogroup.read_text().split()[-1] == str(sandboxed.TRAINING_NICENESS)
+    finally:
+        warm.kill()
