@@ -49,10 +49,24 @@ def publish_from_spoke(ctx: click.Context, chain: str, spec: TaskSpec, options: 
 
 
 def claim_on_spoke(ctx: click.Context, chain: str) -> None:
+    """Withdraws the account's native credits on the spoke and its credits in every ERC-20 it was
+    ever credited in there (`TokenCredited` events: refunds and reclaims of token escrows)."""
+    from nnc.crosschain.token_routes import SpokeTokens
+
     spoke = spoke_gateway_of(ctx, chain)
-    owed = spoke.credits(spoke.client.address)
-    if owed == 0:
-        click.echo(f"{chain}: nothing owed (0 ETH)")
-        return
-    spoke.claim()
-    click.echo(f"{chain}: claimed {fmt_amount(owed)}")
+    account = spoke.client.address
+    owed = spoke.credits(account)
+    if owed:
+        spoke.claim()
+        click.echo(f"{chain}: claimed {fmt_amount(owed)}")
+    tokens = SpokeTokens(spoke.client, spoke.address)
+    credited = {str(e["token"]) for e in spoke.events("TokenCredited", account=account)}
+    claimed_tokens = 0
+    for token in sorted(credited):
+        amount = tokens.token_credits(token, account)
+        if amount:
+            tokens.claim_token(token)
+            claimed_tokens += 1
+            click.echo(f"{chain}: claimed {amount} base units of token {token}")
+    if not owed and not claimed_tokens:
+        click.echo(f"{chain}: nothing owed (0 ETH, no token credits)")

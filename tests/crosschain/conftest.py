@@ -53,3 +53,12 @@ def crosschain() -> Iterator[CrossChain]:
                 worker.join(200 * NNT, benchmark_seconds=0.05)
                 workers.append(worker)
             yield CrossChain(chains, Network(home, data, oracle, workers, store))
+
+
+def cli_env(x: CrossChain, account: int) -> dict[str, str | None]:
+    """`nnc` settings (as environment variables) for account `account` of the shared devnet."""
+    home = x.chains.home
+    return {"NNC_CONFIG": str(x.net.data_dir / "absent.toml"), "NNC_RPC_URL": home.rpc_url,
+            "NNC_DEPLOYMENT_FILE": str(home.deployment_file), "NNC_KEY_FILE": str(home.key_file(account)),
+            "NNC_DATA_DIR": str(x.chains.data_dir), "NNC_STORAGE_URL": f"local://{x.net.data_dir / 'store'}",
+            "NNC_PRIVATE_KEY": None}

@@ -28,7 +28,7 @@ from nnc.oracle.bridge import SettlementKeeper
 from nnc.task import load_spec
 from nnc.task.publish import PublishOptions
 from nnc.task.spoke_publish import publish_on_spoke
-from tests.crosschain.conftest import STALL_S, CrossChain
+from tests.crosschain.conftest import STALL_S, CrossChain, cli_env
 from tests.e2e.harness import TINY_SPEC
 
 pytestmark = pytest.mark.e2e
@@ -42,14 +42,6 @@ def publish(x: CrossChain, budget: int, payer: int = REQUESTER, **options: Any) 
     defaults.update(options)
     return publish_on_spoke(x.chains.home_client(DEPLOYER), x.chains.spoke_gateway(payer), x.net.store,
                             load_spec(TINY_SPEC), PublishOptions(**defaults))
-
-
-def cli_env(x: CrossChain, account: int) -> dict[str, str | None]:
-    home = x.chains.home
-    return {"NNC_CONFIG": str(x.net.data_dir / "absent.toml"), "NNC_RPC_URL": home.rpc_url,
-            "NNC_DEPLOYMENT_FILE": str(home.deployment_file), "NNC_KEY_FILE": str(home.key_file(account)),
-            "NNC_DATA_DIR": str(x.chains.data_dir), "NNC_STORAGE_URL": f"local://{x.net.data_dir / 'store'}",
-            "NNC_PRIVATE_KEY": None}
 
 
 def publish_with_cli(x: CrossChain, budget: int, options: list[str]) -> EscrowView:

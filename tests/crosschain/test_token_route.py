@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from web3 import Web3
 from web3.contract import Contract
 from web3.types import RPCEndpoint
@@ -19,6 +20,7 @@ from nnc.chain.deployment import STRATEGY_CONTRACTS
 from nnc.chain.governance import Governance
 from nnc.chain.market import Market, PublishRequest
 from nnc.chain.types import TaskStatus
+from nnc.cli import cli
 from nnc.crosschain.devnet import HOME, SPOKE
 from nnc.crosschain.gateways import BridgedStatus, EscrowStatus, encode_task_params
 from nnc.crosschain.hyperlane import HyperlaneCli
@@ -28,7 +30,7 @@ from nnc.devnet import DEPLOYER, REQUESTER
 from nnc.task import load_spec
 from nnc.task.cost import compute_units
 from nnc.task.spec import canonical_json, spec_digest
-from tests.crosschain.conftest import CrossChain
+from tests.crosschain.conftest import CrossChain, cli_env
 from tests.e2e.harness import TINY_SPEC
 
 pytestmark = pytest.mark.e2e
@@ -158,6 +160,8 @@ def test_spoke_payer_pays_in_a_warped_token_nodes_are_paid_in_its_synthetic_and_
     before = token_route.token.functions.balanceOf(payer).call()
     owed_payer = spoke_tokens.token_credits(route.token, payer)
     assert owed_payer >= refund
-    spoke_tokens.claim_token(route.token)
+    claimed = CliRunner().invoke(cli, ["claim", "--chain", "spoke"], env=cli_env(x, REQUESTER))  # tokens too
+    assert claimed.exit_code == 0, claimed.output
+    assert f"claimed {owed_payer} base units of token {route.token}" in claimed.output
     assert token_route.token.functions.balanceOf(payer).call() == before + owed_payer
     assert spoke_tokens.token_credits(route.token, payer) == 0
