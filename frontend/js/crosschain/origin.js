@@ -3,9 +3,8 @@
 // payer claims it, while node payouts and the fee are paid on the home chain by the market.
 import { h } from '../dom.js';
 import { short } from '../format.js';
+import { ENUMS } from '../generated/protocol.js';
 import { homeGateway, spokes } from './spokes.js';
-
-const BRIDGED = ['none', 'published', 'relayed']; // HomeGateway.BridgedStatus
 
 // {spoke, escrowId, payer, relayed} for a bridged task, or null (home task, or no home gateway).
 export async function originOf(taskId) {
@@ -15,7 +14,7 @@ export async function originOf(taskId) {
   if (Number(b.origin) === 0) return null;
   const spoke = spokes().find((s) => Number(s.domain) === Number(b.origin))
     || { name: `domain ${b.origin}`, chain_id: b.origin, domain: Number(b.origin) };
-  return { spoke, escrowId: b.escrowId.toString(), payer: b.payer, relayed: BRIDGED[Number(b.status)] === 'relayed' };
+  return { spoke, escrowId: b.escrowId.toString(), payer: b.payer, relayed: ENUMS.BridgedStatus[Number(b.status)] === 'Relayed' };
 }
 
 // The task page's lines about a bridged task's origin.

@@ -5,6 +5,7 @@
 // wallet to the spoke first (wallet.signerOn) and back to home for the next home transaction.
 import { ethers } from '/vendor/ethers.js';
 import { getDeployment, has } from '../chain.js';
+import { ENUMS } from '../generated/protocol.js';
 
 const readers = new Map(); // chain id -> JsonRpcProvider
 
@@ -56,7 +57,7 @@ export function encodeTaskParams(p) {
 export async function escrowState(spoke, escrowId) {
   const gateway = spokeGateway(spoke);
   const e = await gateway.escrows(escrowId);
-  const status = ['None', 'Pending', 'Acknowledged', 'Settled', 'Reclaimed'][Number(e.status)] || String(e.status);
+  const status = ENUMS.Status[Number(e.status)] || String(e.status); // SpokeGateway.Status
   let taskId = null;
   const home = homeGateway();
   if (home) {
