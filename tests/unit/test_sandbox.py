@@ -205,7 +205,7 @@ def test_a_training_child_yields_the_cpu_to_the_daemons_beside_it(tmp_path: Path
     try:
         assert warm.wait_for("ready")
         pid = next(p for p in [warm.process.pid, *descendants(warm.process.pid)]  # under bwrap, if present
-                   if Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0")[0].endswith(b"python"))
+                   if Path(Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0")[0].decode()).name.startswith("python"))
         assert int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16]) == sandboxed.TRAINING_NICENESS
         autogroup = Path(f"/proc/{pid}/autogroup")
         if autogroup.exists():
