@@ -18,12 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from web3 import Web3
-from web3.contract import Contract
 from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from nnc.chain.client import ChainClient
 from nnc.chain.types import ETH
+from nnc.crosschain.gateways import HomeGateway, SpokeGateway
 from nnc.errors import ChainError
 
 
@@ -54,16 +54,8 @@ def _approve(client: ChainClient, token: str, spender: str, amount: int, context
     client.transact(erc20.functions.approve(Web3.to_checksum_address(spender), amount), context=context)
 
 
-class SpokeTokens:
-    """The ERC-20 side of the spoke gateway at `address`, as `client`'s account sees it."""
-
-    def __init__(self, client: ChainClient, address: str) -> None:
-        self.client = client
-        self.contract: Contract = client.at("SpokeGateway", address)
-
-    @property
-    def address(self) -> str:
-        return str(self.contract.address)
+class SpokeTokens(SpokeGateway):
+    """The spoke gateway at `address` with its ERC-20 side, as `client`'s account sees it."""
 
     def token_allowed(self, token: str) -> bool:
         return bool(self.contract.functions.tokenAllowed(_checksum(token)).call())
@@ -108,16 +100,8 @@ class SpokeTokens:
                                     context=f"claim {token} on the spoke")
 
 
-class HomeTokenPools:
-    """The ERC-20 side of the home gateway at `address`, as `client`'s account sees it."""
-
-    def __init__(self, client: ChainClient, address: str) -> None:
-        self.client = client
-        self.contract: Contract = client.at("HomeGateway", address)
-
-    @property
-    def address(self) -> str:
-        return str(self.contract.address)
+class HomeTokenPools(HomeGateway):
+    """The home gateway at `address` with its ERC-20 side, as `client`'s account sees it."""
 
     def token_route(self, domain: int, spoke_token: str) -> str | None:
         """The home token of `spoke_token` escrowed on `domain`; None without a route."""

@@ -31,9 +31,8 @@ from py_ecc.optimized_bn128 import optimized_curve as curve
 from py_ecc.optimized_bn128 import optimized_pairing as pairing
 
 from nnc.sandbox import die_with_parent
-from nnc.zk.poseidon import FIELD_MODULUS
 from nnc.zk.proof import Proof
-from nnc.zk.verify import G1, G2, _g1, _g2, verifying_key
+from nnc.zk.verify import ProofPoints, proof_points, verifying_key
 
 CIRCUIT = "ResultCommitment"
 WEIGHT_BITS = 128
@@ -57,25 +56,12 @@ def check_batch(proofs: Sequence[Proof]) -> list[bool]:
     return verdicts
 
 
-Points = tuple[G1, G2, G1, G1]  # A, B, C and vk_x (the key's IC combined with the public signals)
-
-
-def _parsed(proof: Proof) -> Points | None:
+def _parsed(proof: Proof) -> ProofPoints | None:
     """The proof's points, or None for a malformed proof (as `nnc.zk.verify` rejects it)."""
-    vk = verifying_key(CIRCUIT)
-    signals = proof.public_signals
-    if len(signals) != vk.n_public or not all(0 <= s < FIELD_MODULUS for s in signals):
-        return None
-    a, b, c = _g1(*proof.a), _g2(*proof.b), _g1(*proof.c)
-    if a is None or b is None or c is None:
-        return None
-    vk_x = vk.ic[0]
-    for s, ic in zip(signals, vk.ic[1:], strict=True):
-        vk_x = curve.add(vk_x, curve.multiply(ic, s))
-    return a, b, c, vk_x
+    return proof_points(proof, verifying_key(CIRCUIT))
 
 
-def _hold(batch: Sequence[Points]) -> list[bool]:
+def _hold(batch: Sequence[ProofPoints]) -> list[bool]:
     if not batch:
         return []
     if _all_hold(batch):
@@ -86,7 +72,7 @@ def _hold(batch: Sequence[Points]) -> list[bool]:
     return _hold(batch[:half]) + _hold(batch[half:])
 
 
-def _all_hold(batch: Sequence[Points]) -> bool:
+def _all_hold(batch: Sequence[ProofPoints]) -> bool:
     """The batched check; for a single proof (weight 1) exactly `nnc.zk.verify`'s equation."""
     vk = verifying_key(CIRCUIT)
     product, weights = FQ12.one(), 0

@@ -83,6 +83,26 @@ def verifying_key(circuit: str) -> VerifyingKey:
     return VerifyingKey.load(vkey_path(circuit))
 
 
+ProofPoints = tuple[G1, G2, G1, G1]
+"""A proof's A, B, C and vk_x (the key's IC combined with the public signals)."""
+
+
+def proof_points(proof: Proof, vk: VerifyingKey) -> ProofPoints | None:
+    """The curve points a Groth16 check of `proof` under `vk` pairs, or None for a malformed proof
+    (points off the curve or outside the subgroup, coordinates or public signals out of their
+    fields, the wrong number of signals)."""
+    signals = proof.public_signals
+    if len(signals) != vk.n_public or not all(0 <= s < FIELD_MODULUS for s in signals):
+        return None
+    a, b, c = _g1(*proof.a), _g2(*proof.b), _g1(*proof.c)
+    if a is None or b is None or c is None:
+        return None
+    vk_x = vk.ic[0]
+    for s, ic in zip(signals, vk.ic[1:], strict=True):
+        vk_x = curve.add(vk_x, curve.multiply(ic, s))
+    return a, b, c, vk_x
+
+
 def verify(proof: Proof, key: VerifyingKey | str = "ResultCommitment") -> bool:
     """Whether `proof` is a valid Groth16 proof of its public signals under `key`.
 
@@ -90,15 +110,10 @@ def verify(proof: Proof, key: VerifyingKey | str = "ResultCommitment") -> bool:
     signals out of their fields, the wrong number of signals) are invalid, never an exception.
     """
     vk = verifying_key(key) if isinstance(key, str) else key
-    signals = proof.public_signals
-    if len(signals) != vk.n_public or not all(0 <= s < FIELD_MODULUS for s in signals):
+    points = proof_points(proof, vk)
+    if points is None:
         return False
-    a, b, c = _g1(*proof.a), _g2(*proof.b), _g1(*proof.c)
-    if a is None or b is None or c is None:
-        return False
-    vk_x = vk.ic[0]
-    for s, ic in zip(signals, vk.ic[1:], strict=True):
-        vk_x = curve.add(vk_x, curve.multiply(ic, s))
+    a, b, c, vk_x = points
     product = (pairing.pairing(b, curve.neg(a), final_exponentiate=False)
                * vk.alpha_beta
                * pairing.pairing(vk.gamma, vk_x, final_exponentiate=False)
@@ -106,4 +121,4 @@ def verify(proof: Proof, key: VerifyingKey | str = "ResultCommitment") -> bool:
     return bool(pairing.final_exponentiate(product) == FQ12.one())
 
 
-__all__ = ["G1Point", "G2Point", "VerifyingKey", "verify", "verifying_key"]
+__all__ = ["G1Point", "G2Point", "ProofPoints", "VerifyingKey", "proof_points", "verify", "verifying_key"]
