@@ -14,8 +14,7 @@ from nnc.chain.funding import CoFunding, PoolTerms
 from nnc.chain.market import Market
 from nnc.storage import Store
 from nnc.task.cost import compute_units
-from nnc.task.execution import mode_problem
-from nnc.task.publish import PublishError, PublishOptions
+from nnc.task.publish import PublishError, PublishOptions, check_terms
 from nnc.task.spec import TaskSpec, canonical_json, spec_digest
 
 
@@ -46,13 +45,7 @@ def open_cofunded_task(client: ChainClient, store: Store, spec: TaskSpec, option
     (pool address, spec URI). Options are checked before anything is stored or sent."""
     options.check()
     task = options.task
-    problem = mode_problem(spec, task.replication)
-    if problem is not None:
-        raise PublishError(f"{spec.name}: {problem}")
-    need = Market(client).params().min_execution_window
-    if task.deadline - task.apply_window < need:
-        raise PublishError(f"the deadline ({task.deadline} s) must leave at least the market's minimum execution "
-                           f"window ({need} s) after the apply window ({task.apply_window} s)")
+    check_terms(Market(client), spec, task.replication, task.apply_window, task.deadline)
     spec_uri = store.put_bytes(canonical_json(spec))
     now = client.block_timestamp()
     terms = PoolTerms(

@@ -112,6 +112,18 @@ def parse_amount(client: ChainClient, amount: str, token: str) -> int:
     return int(scaled)
 
 
+def check_terms(market: Market, spec: TaskSpec, replication: int, apply_window: int, deadline: int) -> None:
+    """PublishError unless `replication` suits the spec's execution mode (`nnc.task.execution`) and
+    the deadline leaves the market's minimum execution window after the apply window (seconds)."""
+    problem = mode_problem(spec, replication)
+    if problem is not None:
+        raise PublishError(f"{spec.name}: {problem}")
+    need = market.params().min_execution_window
+    if deadline - apply_window < need:
+        raise PublishError(f"the deadline ({deadline} s) must leave at least the market's minimum execution "
+                           f"window ({need} s) after the apply window ({apply_window} s)")
+
+
 def publish_task(client: ChainClient, store: Store, spec: TaskSpec, options: PublishOptions) -> tuple[int, str]:
     """Stores the canonical spec, then publishes and escrows; returns (task id, spec URI).
 
@@ -121,14 +133,8 @@ def publish_task(client: ChainClient, store: Store, spec: TaskSpec, options: Pub
     after publishing (`round_duration`'s rule); it lives on the chain only if both go through.
     """
     options.check()
-    problem = mode_problem(spec, options.replication)
-    if problem is not None:
-        raise PublishError(f"{spec.name}: {problem}")
     market = Market(client)
-    need = market.params().min_execution_window
-    if options.deadline - options.apply_window < need:
-        raise PublishError(f"the deadline ({options.deadline} s) must leave at least the market's minimum execution "
-                           f"window ({need} s) after the apply window ({options.apply_window} s)")
+    check_terms(market, spec, options.replication, options.apply_window, options.deadline)
     book = RoundBook(client) if spec.parallel is not None else None
     duration = check_rounds(spec, options, book.min_round_duration()) if book is not None else 0
     check_funds(client, options.token, options.budget)

@@ -16,8 +16,7 @@ from nnc.chain.types import ETH
 from nnc.crosschain.gateways import Published, SpokeGateway, encode_task_params
 from nnc.storage import Store
 from nnc.task.cost import compute_units
-from nnc.task.execution import mode_problem
-from nnc.task.publish import PublishError, PublishOptions, check_funds
+from nnc.task.publish import PublishError, PublishOptions, check_funds, check_terms
 from nnc.task.spec import TaskSpec, canonical_json, spec_digest
 
 RELAY_ALLOWANCE_S = 60
@@ -35,13 +34,7 @@ def publish_on_spoke(home: ChainClient, spoke: SpokeGateway, store: Store, spec:
     if spec.parallel is not None:
         raise PublishError(f"{spec.name}: a parallel task cannot be published from a spoke chain yet (its round "
                            "book is opened by the requester, who is the home gateway's account)")
-    problem = mode_problem(spec, options.replication)
-    if problem is not None:
-        raise PublishError(f"{spec.name}: {problem}")
-    need = Market(home).params().min_execution_window
-    if options.deadline - options.apply_window < need:
-        raise PublishError(f"the deadline ({options.deadline} s) must leave at least the market's minimum execution "
-                           f"window ({need} s) after the apply window ({options.apply_window} s)")
+    check_terms(Market(home), spec, options.replication, options.apply_window, options.deadline)
     check_funds(spoke.client, ETH, options.budget)
     spec_uri = store.put_bytes(canonical_json(spec))
     now = home.block_timestamp() + relay_allowance
