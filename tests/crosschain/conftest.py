@@ -1,7 +1,8 @@
 """One two-chain devnet for every test in this folder (Hyperlane core deploys once): the home
 devnet with an oracle and two workers (the e2e harness's, the oracle relaying settlements), a
 spoke chain, the gateways and Hyperlane's relayer. Tests do not revert snapshots (the relayer
-follows both chains): each uses escrows and tasks of its own."""
+follows both chains): each uses escrows and tasks of its own. Package-scoped: the chains and the
+relayer (whose supervisor may restart it) stop after this folder, not at the end of the session."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ class CrossChain:
         return self.chains.spoke_chain.domain
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def crosschain() -> Iterator[CrossChain]:
     params = replace(DEVNET_PARAMS, snapshot_interval=0)
     with tempfile.TemporaryDirectory(prefix="nnc-test-crosschain-") as tmp:
