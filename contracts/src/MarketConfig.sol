@@ -38,6 +38,9 @@ contract MarketConfig is IMarketConfig, AccessControl, Versioned {
     /// @inheritdoc IMarketConfig
     address public roundBook;
 
+    /// @inheritdoc IMarketConfig
+    address public payoutRouter;
+
     /// @param nnt The staking token: worth 1e18 NNT-wei per 1e18, allowed as payment.
     /// @param treasury_ Credited fees, penalties and forfeits.
     /// @param feeBps Initial protocol fee in basis points.
@@ -156,6 +159,12 @@ contract MarketConfig is IMarketConfig, AccessControl, Versioned {
         if (roundBook != address(0)) revert RoundBookAlreadyBound(roundBook);
         roundBook = book;
         emit RoundBookBound(book);
+    }
+
+    /// @inheritdoc IMarketConfig
+    function setPayoutRouter(address router) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        payoutRouter = router;
+        emit PayoutRouterSet(router);
     }
 
     /// @inheritdoc IMarketConfig

@@ -8,6 +8,7 @@ import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
 import {CrossChainMessages as Msg} from "./CrossChainMessages.sol";
 import {HomeTokenPools} from "./HomeTokenPools.sol";
 import {IMailbox, IMessageRecipient, ISpecifiesInterchainSecurityModule} from "./IHyperlane.sol";
+import {OriginPayouts} from "./OriginPayouts.sol";
 import {TaskAccount} from "./TaskAccount.sol";
 
 /// @title HomeGateway
@@ -18,11 +19,14 @@ import {TaskAccount} from "./TaskAccount.sol";
 ///      gateway's **liquidity pool** (native coin deposited by governance or anyone with {fund}),
 ///      which the spoke escrow backs 1:1 in wei (the route is for chains whose native coins are
 ///      worth the same, e.g. ETH on both). Per task, with budget B and market refund R:
-///      the pool pays B into the market and gets R back; the nodes and the treasury are paid
-///      B - R on home by the market itself (they claim there); SETTLE tells the spoke to credit
-///      B - R to the route's `backer` (the pool's account on the spoke) and R to the payer. So
-///      escrowed B = (B - R) paid on home, reimbursed to the backer on the spoke, + R refunded,
-///      to the wei. Moving the backer's coin on the spoke back into the pool on home (a bridge,
+///      the pool pays B into the market. With this gateway the market's payout router
+///      ({OriginPayouts}), the nodes are paid on the origin chain: the market credits their
+///      payouts N to the task's account, the relay takes R + N back into the pool, and SETTLE
+///      credits each node its payout on the spoke, the route's `backer` (the pool's account
+///      there) B - R - N (the treasury's fee and any node that asked to be paid on home, which
+///      the market paid here) and the payer R. Without it (no router), N = 0: every node is
+///      paid on home and the backer is credited B - R. Either way the escrow B = payouts +
+///      backer + refund, to the wei. Moving the backer's coin on the spoke back into the pool on home (a bridge,
 ///      a warp route or an exchange) is governance's business, outside the protocol.
 ///      The requester of record of each task is a fresh {TaskAccount} clone, so each task's
 ///      refund is measured exactly (the market credits per account, not per task).
@@ -51,6 +55,7 @@ contract HomeGateway is
     IMessageRecipient,
     ISpecifiesInterchainSecurityModule,
     HomeTokenPools,
+    OriginPayouts,
     Versioned
 {
     /// @notice Where a bridged task stands.
@@ -114,8 +119,9 @@ contract HomeGateway is
     event TaskBridged(
         uint256 indexed taskId, uint32 indexed origin, uint256 indexed escrowId, address payer, address account, uint256 budget
     );
-    /// @notice Task `taskId` was final: `paid` (B - R) goes to the backer and `refund` to the
-    ///         payer on the spoke, sent as message `messageId`.
+    /// @notice Task `taskId` was final: `paid` (B - R: its routed payouts to their nodes, the rest
+    ///         to the backer) and `refund` to the payer are credited on the spoke by message
+    ///         `messageId`.
     event SettlementRelayed(uint256 indexed taskId, uint32 indexed origin, uint256 indexed escrowId, uint256 paid, uint256 refund, bytes32 messageId);
     /// @notice A delivered PUBLISH was refused: `reason` says why.
     event MessageIgnored(uint32 indexed origin, uint256 indexed escrowId, uint8 kind, string reason);
@@ -144,6 +150,9 @@ contract HomeGateway is
     error InsufficientLiquidity(uint256 amount, uint256 liquidity);
     /// @notice The market refunded more than the budget (cannot happen with a sound market).
     error RefundOverBudget(uint256 taskId, uint256 refund, uint256 budget);
+    /// @notice The task's account held less than its routed payouts (cannot happen with a sound
+    ///         market).
+    error PayoutsNotCollected(uint256 taskId, uint256 collected, uint256 routed);
     /// @notice Coin sent by something other than a task account ({fund} adds liquidity).
     error UnexpectedCoin(address from);
     /// @notice Sending native coin to `to` failed.
@@ -283,16 +292,17 @@ contract HomeGateway is
     /// @notice The Hyperlane fee {relaySettlement} needs for `taskId`.
     function quoteRelay(uint256 taskId) external view returns (uint256) {
         Bridged storage b = bridged[taskId];
-        (address[] memory payees, uint256[] memory amounts) = _payees(b.backer, b.budget);
+        (address[] memory payees, uint256[] memory amounts) = _settlePayees(taskId, b.backer, b.budget);
         return mailbox.quoteDispatch(b.origin, b.spoke, Msg.encodeSettle(b.escrowId, payees, amounts));
     }
 
     /// @notice Once task `taskId` is final (settled, cancelled, expired or failed), anyone may
-    ///         relay its settlement: claims the task's refund R from the market into the pool
-    ///         (the pool of the task's token) and sends SETTLE to the spoke: B - R to the route's backer, R (the rest of the
-    ///         escrow) to the payer (backer and spoke gateway as enrolled when the task was
-    ///         bridged). Once per task. `msg.value` pays the Hyperlane fee
-    ///         ({quoteRelay}); any excess is returned to the caller.
+    ///         relay its settlement: collects the task's refund R and its routed payouts N
+    ///         ({OriginPayouts}) from the market into the pool (the pool of the task's token) and
+    ///         sends SETTLE to the spoke: each routed node its payout, B - R - N to the route's
+    ///         backer, R (the rest of the escrow) to the payer (backer and spoke gateway as
+    ///         enrolled when the task was bridged). Once per task. `msg.value` pays the
+    ///         Hyperlane fee ({quoteRelay}); any excess is returned to the caller.
     function relaySettlement(uint256 taskId) external payable nonReentrant returns (bytes32 messageId) {
         Bridged storage b = bridged[taskId];
         if (b.status != BridgedStatus.Published) revert NotRelayable(taskId, b.status);
@@ -303,14 +313,9 @@ contract HomeGateway is
         ) revert TaskNotFinal(taskId, s);
         b.status = BridgedStatus.Relayed;
 
-        address token = taskToken[taskId];
-        uint256 refund = token == address(0)
-            ? TaskAccount(payable(b.account)).collect()
-            : _collectTokenRefund(b.account, token); // into the token's pool
-        if (refund > b.budget) revert RefundOverBudget(taskId, refund, b.budget);
-        if (token == address(0)) liquidity += refund;
+        (uint256 refund, uint256 routed) = _collect(taskId, b);
         uint256 paid = b.budget - refund;
-        (address[] memory payees, uint256[] memory amounts) = _payees(b.backer, paid);
+        (address[] memory payees, uint256[] memory amounts) = _settlePayees(taskId, b.backer, paid - routed);
         bytes memory body = Msg.encodeSettle(b.escrowId, payees, amounts);
         uint256 fee = mailbox.quoteDispatch(b.origin, b.spoke, body);
         if (msg.value < fee) revert FeeTooSmall(msg.value, fee);
@@ -319,17 +324,29 @@ contract HomeGateway is
         if (msg.value > fee) _send(msg.sender, msg.value - fee);
     }
 
-    /// @dev SETTLE's payees: the backer gets `paid` (nothing listed when 0); the spoke credits
-    ///      the rest of the escrow to the payer.
-    function _payees(address backer, uint256 paid)
-        private
-        pure
-        returns (address[] memory payees, uint256[] memory amounts)
-    {
-        if (paid == 0) return (payees, amounts);
-        payees = new address[](1);
-        amounts = new uint256[](1);
-        (payees[0], amounts[0]) = (backer, paid);
+    /// @dev Collects what the market credited task `taskId`'s account, its refund and its routed
+    ///      payouts, into the pool of the task's token.
+    function _collect(uint256 taskId, Bridged storage b) private returns (uint256 refund, uint256 routed) {
+        address token = taskToken[taskId];
+        uint256 collected = token == address(0)
+            ? TaskAccount(payable(b.account)).collect()
+            : _collectTokenRefund(b.account, token);
+        routed = _routedTotal(taskId);
+        if (collected > b.budget) revert RefundOverBudget(taskId, collected, b.budget);
+        if (collected < routed) revert PayoutsNotCollected(taskId, collected, routed);
+        if (token == address(0)) liquidity += collected;
+        refund = collected - routed;
+    }
+
+    /// @dev The market the gateway publishes on is the one allowed to offer payouts.
+    function _payoutMarket() internal view override returns (address) {
+        return address(market);
+    }
+
+    /// @dev A payout is routable while its task is bridged here and not relayed yet.
+    function _routable(uint256 taskId, address requester) internal view override returns (bool, uint32) {
+        Bridged storage b = bridged[taskId];
+        return (b.status == BridgedStatus.Published && b.account == requester, b.origin);
     }
 
     // ------------------------------------------------------------------ liquidity

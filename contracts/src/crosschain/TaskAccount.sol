@@ -10,7 +10,8 @@ import {ITaskMarket} from "../interfaces/ITaskMarket.sol";
 ///         per task, made and driven only by its {HomeGateway}.
 /// @dev Why one account per task: the market credits refunds per account
 ///      (`claimable[token][requester]`), not per task, and anyone may settle or expire a task. With
-///      one account per task, what the account can claim is exactly that task's refund, whoever
+///      one account per task, what the account can claim is exactly that task's refund (and the
+///      payouts the market routed to it for nodes paid on the origin chain), whoever
 ///      ended it and in whichever order tasks end (the same reason `CoFundingPool` is one clone
 ///      per task). Clones share the implementation's code and so its immutables: `gateway` is the
 ///      gateway that deployed the implementation, `market` its market. The account holds no

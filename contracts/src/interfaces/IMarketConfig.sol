@@ -46,6 +46,9 @@ interface IMarketConfig {
     /// @notice From now on the market pays each node of a task whose book in `book` started by
     ///         the book's pay shares.
     event RoundBookBound(address book);
+    /// @notice From now on each node's payout is offered to `router` at settlement (zero: every
+    ///         payout is credited to its node).
+    event PayoutRouterSet(address router);
     event AbandonPenaltySet(uint16 penaltyBps);
     event WindowsSet(uint64 freezeWindow, uint64 tieWindow, uint64 minExecutionWindow);
     /// @notice `nntPerToken` NNT-wei is what governance counts 1e18 token-wei as worth, at most.
@@ -129,6 +132,16 @@ interface IMarketConfig {
 
     /// @notice The round book bound by `bindRoundBook` (address(0): none; no task pays by shares).
     function roundBook() external view returns (address);
+
+    /// @notice Sets the payout router (admin only): at settlement the market offers it each
+    ///         node's payout, and credits a payout the router takes to the task's requester of
+    ///         record (a cross-chain task's account, collected by the home gateway, which pays
+    ///         the node on the task's origin chain). Zero: every payout is credited to its node.
+    ///         A router that reverts or runs out of gas leaves the payout with its node.
+    function setPayoutRouter(address router) external;
+
+    /// @notice The payout router (address(0): none).
+    function payoutRouter() external view returns (address);
 
     /// @notice Sets the NNT bonus per compute unit at full quality (admin only).
     function setRewardPerComputeUnit(uint256 reward) external;

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IMarketConfig} from "../interfaces/IMarketConfig.sol";
 import {INodeRegistry} from "../interfaces/INodeRegistry.sol";
+import {IPayoutRouter} from "../interfaces/IPayoutRouter.sol";
 import {IReputation} from "../interfaces/IReputation.sol";
 import {IRewardsPool} from "../interfaces/IRewardsPool.sol";
 import {IRoundBook} from "../interfaces/IRoundBook.sol";
@@ -25,6 +26,8 @@ interface IAcceptanceRule {
 ///      market's ({ITaskMarket}). See {ITaskMarket} for the rules and {SettlementMath} for the formula.
 library TaskSettlement {
     uint256 private constant BPS = 10_000;
+    /// @dev Gas the payout router gets per node (it records the payout: about 80,000).
+    uint256 private constant ROUTE_GAS = 150_000;
 
     /// @dev What every paid node of one settlement shares.
     struct Pay {
@@ -45,6 +48,7 @@ library TaskSettlement {
         uint16[] bookShares; // their pay shares in bps, summing to 10,000 (all 0: no round contributed)
         uint256 k; // replication, the number of seats
         uint256 shareBps; // the node being paid: its book share
+        address router; // offered each payout (address(0): none, every node is credited here)
     }
 
     /// @dev The active assignees of a task with their results.
@@ -162,6 +166,7 @@ library TaskSettlement {
         if (ctx.rejected) ctx.bonus = 0;
         ctx.left = t.budget;
         ctx.k = t.replication;
+        ctx.router = deps.config.payoutRouter();
         _readBook(ctx, taskId, deps.config);
         uint256 n = s.nodes.length;
         for (uint256 i; i < n; ++i) {
@@ -214,11 +219,26 @@ library TaskSettlement {
         gross = SettlementMath.gross(cost, factor);
         ctx.left -= gross;
         fee = SettlementMath.fee(gross, w.protocolFeeBps);
-        claimable[ctx.token][node] += gross - fee;
+        claimable[ctx.token][_payee(taskId, node, gross - fee, ctx)] += gross - fee;
         emit ITaskMarket.NodePaid(taskId, node, gross - fee);
         _grantBonus(taskId, node, SettlementMath.capByFee(ctx.bonus, fee, ctx.value), deps.rewardsPool);
         // after this node's pay read its reputation: the gain weighs what the requester paid
         if (ctx.record) _recordGain(taskId, node, p, ctx, gross, deps.reputation);
+    }
+
+    /// @dev Who is credited `node`'s net payout `net`: the task's requester of record when the
+    ///      payout router takes it (it pays the node elsewhere and collects from the requester,
+    ///      a cross-chain task's account), else the node. A router that reverts, or that the
+    ///      settler starved of gas, leaves the payout with the node: nothing is lost either way.
+    function _payee(uint256 taskId, address node, uint256 net, Pay memory ctx) private returns (address) {
+        if (ctx.router == address(0) || net == 0) return node;
+        // a low-level call: a router without code or with malformed return data must not
+        // revert the settlement either (try/catch would not catch a failed decode)
+        (bool ok, bytes memory reply) = ctx.router.call{gas: ROUTE_GAS}(
+            abi.encodeCall(IPayoutRouter.routePayout, (taskId, ctx.requester, node, net))
+        );
+        if (ok && reply.length == 32 && abi.decode(reply, (uint256)) == 1) return ctx.requester;
+        return node;
     }
 
     function _recordGain(

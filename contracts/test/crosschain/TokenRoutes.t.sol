@@ -144,6 +144,32 @@ contract TokenRoutesTest is TokenRoutesFixture {
         spoke.claimToken(address(sUsdc));
     }
 
+    /// @dev With the home gateway as payout router, a token task's nodes are credited their
+    ///      payouts in the spoke token on the spoke; the backer only the fee; still to the wei.
+    function test_tokenTaskNodesArePaidInTheSpokeTokenOnTheSpoke() public {
+        config.setPayoutRouter(address(home));
+        (uint256 eid, uint256 tid) = _bridgeToken(payer, sUsdc, _params(), TOKEN_BUDGET);
+        _runAndSettle(tid, _same(3, RESULT_A));
+        assertEq(_paidOnHomeIn(hUsdc, 3), market.claimable(address(hUsdc), treasury), "only the fee on home");
+        uint256 fee = market.claimable(address(hUsdc), treasury);
+        _relaySettlement(tid);
+        uint256 nodesPaid;
+        for (uint256 i; i < 3; ++i) {
+            uint256 credit = spoke.tokenCredits(address(sUsdc), nodes[i]);
+            assertTrue(credit != 0, "node credited in the spoke token");
+            nodesPaid += credit;
+            vm.prank(nodes[i]);
+            spoke.claimToken(address(sUsdc));
+            assertEq(sUsdc.balanceOf(nodes[i]), credit);
+        }
+        uint256 refund = spoke.tokenCredits(address(sUsdc), payer);
+        assertEq(spoke.tokenCredits(address(sUsdc), backer), fee, "backer reimbursed the fee only");
+        assertEq(nodesPaid + fee + refund, TOKEN_BUDGET, "escrow = nodes + backer + refund");
+        assertEq(uint8(_escrowStatus(eid)), uint8(SpokeGateway.Status.Settled));
+        assertEq(home.tokenLiquidity(address(hUsdc)) + fee, TOKEN_POOL, "USDC pool whole with the backer's credit");
+        assertEq(hUsdc.balanceOf(address(home)), home.tokenLiquidity(address(hUsdc)), "gateway holds its liquidity");
+    }
+
     function test_expiredTokenTaskRefundsTheWholeBudgetInTheToken() public {
         (uint256 eid, uint256 tid) = _bridgeToken(payer, sUsdc, _params(), TOKEN_BUDGET);
         vm.warp(START + 1 days + 1);
