@@ -302,6 +302,10 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "OwnableInvalidOwner": (ErrorArg("owner", "address", None),),
     "OwnableUnauthorizedAccount": (ErrorArg("account", "address", None),),
     "OwnerCannotRate": (ErrorArg("modelId", "uint256", None), ErrorArg("owner", "address", None)),
+    "PayoutsNotCollected": (
+        ErrorArg("taskId", "uint256", None), ErrorArg("collected", "uint256", None),
+        ErrorArg("routed", "uint256", None),
+    ),
     "PenaltyTooHigh": (ErrorArg("penaltyBps", "uint16", None), ErrorArg("max", "uint16", None)),
     "PoolTooLarge": (
         ErrorArg("pool", "address", None), ErrorArg("funders", "uint256", None), ErrorArg("max", "uint256", None),
@@ -535,6 +539,7 @@ STRUCTS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("replication", "uint8"), ("strategy", "address"), ("collateral", "uint96"), ("minHardwareClass", "uint8"),
         ("applyDeadline", "uint64"), ("deadline", "uint64"), ("computeUnits", "uint64"), ("minReputation", "uint16"),
     ),
+    "OriginPayouts.Payout": (("node", "address"), ("amount", "uint256")),
 }
 """Every struct of the protocol's ABIs, by qualified name: its fields (name, Solidity type) in order."""
 

@@ -80,6 +80,32 @@ def withdraw_cmd(ctx: click.Context) -> None:
     click.echo("withdrawn")
 
 
+@node_group.command("payouts")
+@click.option("--on", "where", type=click.Choice(["origin", "home"]),
+              help="origin: on each cross-chain task's origin chain (the default); home: on the home chain")
+@click.pass_context
+def payouts_cmd(ctx: click.Context, where: str | None) -> None:
+    """Show, or with --on choose, where your payouts for cross-chain tasks are credited. A choice
+    applies to tasks that settle from now on."""
+    from nnc.cli.spoke_commands import home_gateway_address
+    from nnc.crosschain.gateways import HomeGateway
+
+    client = client_of(ctx)
+    address = home_gateway_address(ctx, client)
+    if address is None:
+        raise click.UsageError("this deployment has no cross-chain route (no home gateway recorded or set): "
+                               "every payout is credited on this chain")
+    gateway = HomeGateway(client, address)
+    if where is not None:
+        gateway.set_paid_on_home(where == "home")
+    if gateway.paid_on_home(client.address):
+        click.echo(f"{client.address}: payouts of cross-chain tasks are credited on the home chain "
+                   "(claim with `nnc claim`)")
+    else:
+        click.echo(f"{client.address}: payouts of cross-chain tasks are credited on each task's origin chain "
+                   "(claim with `nnc claim --chain <name>`)")
+
+
 @node_group.command("status")
 @click.argument("address", required=False)
 @click.pass_context

@@ -10,9 +10,22 @@ import click
 from nnc.cli.context import client_of, fmt_amount, settings_of, store_of
 
 if TYPE_CHECKING:
+    from nnc.chain.client import ChainClient
     from nnc.crosschain.gateways import SpokeGateway
     from nnc.task import TaskSpec
     from nnc.task.publish import PublishOptions
+
+
+def home_gateway_address(ctx: click.Context, client: ChainClient) -> str | None:
+    """The home gateway of this deployment: the `home_gateway` setting, else the one recorded for
+    the home chain in the data directory; None without a cross-chain route."""
+    from nnc.crosschain.records import home_gateway
+
+    settings = settings_of(ctx)
+    if settings.home_gateway:
+        return settings.home_gateway
+    chain_id = client.deployment.chain_id if client.deployment is not None else int(client.w3.eth.chain_id)
+    return home_gateway(settings.data_dir, chain_id)
 
 
 def spoke_gateway_of(ctx: click.Context, chain: str) -> SpokeGateway:

@@ -31,6 +31,7 @@ from nnc.node.estimate import (
 from nnc.task import compute_units, load_spec, spec_digest
 
 if TYPE_CHECKING:
+    from nnc.chain.client import ChainClient
     from nnc.task import TaskSpec
     from nnc.training.program_package import ProgramFiles
 
@@ -173,6 +174,26 @@ def publish_cmd(ctx: click.Context, spec_file: Path, budget: str, token: str, re
     click.echo(f"published task {task_id} (spec {spec_uri})")
 
 
+def _show_origin(ctx: click.Context, client: ChainClient, task_id: int, token: str) -> None:
+    """A task published from a spoke chain (its requester is the home gateway's account): its
+    origin, and the payouts owed to its nodes there."""
+    from nnc.cli.spoke_commands import home_gateway_address
+    from nnc.crosschain.gateways import BridgedStatus, HomeGateway
+
+    address = home_gateway_address(ctx, client)
+    if address is None:
+        return
+    gateway = HomeGateway(client, address)
+    bridged = gateway.bridged(task_id)
+    if bridged.status == BridgedStatus.NONE:
+        return
+    relayed = "relayed" if bridged.status == BridgedStatus.RELAYED else "not relayed yet"
+    click.echo(f"  origin       chain (Hyperlane domain) {bridged.origin}, escrow {bridged.escrow_id}, paid by "
+               f"{bridged.payer}; settlement {relayed}")
+    for node, amount in gateway.routed_payouts(task_id):
+        click.echo(f"  payout       {fmt_amount(amount, token)} to {node}, credited on the origin chain")
+
+
 @task_group.command("status")
 @click.argument("task_id", type=int)
 @click.pass_context
@@ -185,15 +206,7 @@ def status_cmd(ctx: click.Context, task_id: int) -> None:
     task = market.task(task_id)
     click.echo(f"task {task_id}: {task.status.name.lower()}")
     click.echo(f"  requester    {task.requester}")
-    home_gateway = settings_of(ctx).home_gateway
-    if home_gateway:  # a task published from a spoke chain: its requester is the gateway's account
-        from nnc.crosschain.gateways import BridgedStatus, HomeGateway
-
-        bridged = HomeGateway(client, home_gateway).bridged(task_id)
-        if bridged.status != BridgedStatus.NONE:
-            relayed = "relayed" if bridged.status == BridgedStatus.RELAYED else "not relayed yet"
-            click.echo(f"  origin       chain (Hyperlane domain) {bridged.origin}, escrow {bridged.escrow_id}, paid by "
-                       f"{bridged.payer}; settlement {relayed}")
+    _show_origin(ctx, client, task_id, task.token)
     click.echo(f"  budget       {fmt_amount(task.budget, task.token)}")
     click.echo(f"  replication  {task.replication} (active {task.active}, submitted {task.submissions})")
     now = client.block_timestamp()

@@ -27,6 +27,7 @@ from pathlib import Path
 from types import TracebackType
 
 from eth_account import Account
+from web3.contract.contract import ContractFunction
 from web3.types import RPCEndpoint
 
 from nnc.chain.artifacts import Artifacts
@@ -34,6 +35,8 @@ from nnc.chain.client import ChainClient, connect_web3
 from nnc.chain.deployment import Deployment
 from nnc.chain.deployment_folder import deployment_folder, write_deployment_folder
 from nnc.chain.devnet import Anvil
+from nnc.chain.governance import Governance
+from nnc.chain.market import Market
 from nnc.chain.profiles import ProtocolParams
 from nnc.crosschain.deploy import RouteParams, deploy_route
 from nnc.crosschain.gateways import HomeGateway, SpokeGateway
@@ -68,6 +71,7 @@ class TwoChainDevnet:
     pool_funding: int = POOL_FUNDING
     stall_s: float = 30.0
     storage: bool = False  # the home devnet's storage services (IPFS, arlocal)
+    payouts_on_origin: bool = True  # the home gateway routes bridged tasks' payouts to their origin
     home_port: int = 0
     spoke_port: int = 0
     home: Devnet = field(init=False)
@@ -120,6 +124,20 @@ class TwoChainDevnet:
             provider.make_request(RPCEndpoint("evm_increaseTime"), [seconds])
             provider.make_request(RPCEndpoint("evm_mine"), [])
 
+    def govern(self, calls: list[ContractFunction], description: str) -> None:
+        """Passes `calls` through the home devnet's DAO: its voter proposes and votes, blocks are
+        mined past the voting period, and both chains' clocks move past the timelock's delay."""
+        home = self.home
+        governance = Governance(home.client(home.voter))
+        provider = home.client(DEPLOYER).w3.provider
+        proposal = governance.propose(calls, description)
+        provider.make_request(RPCEndpoint("anvil_mine"), [hex(home.params.governor_voting_delay + 1)])
+        governance.vote(proposal, 1)
+        provider.make_request(RPCEndpoint("anvil_mine"), [hex(home.params.governor_voting_period)])
+        governance.queue(calls, description)
+        self.advance_time(home.params.timelock_delay + 1)
+        governance.execute(calls, description)
+
     # -- start and stop --------------------------------------------------------------------
 
     def start(self) -> TwoChainDevnet:
@@ -134,6 +152,9 @@ class TwoChainDevnet:
             self._deploy_cores(cli)
             phase = time.monotonic()
             self._deploy_gateways()
+            if self.payouts_on_origin:
+                self.govern([Market(self.home_client(DEPLOYER)).config.functions.setPayoutRouter(
+                    self.home_gateway_address)], "pay the nodes of bridged tasks on their origin chain")
             self.timings["gateways"] = time.monotonic() - phase
             self.relayer = Relayer(HyperlaneCli(cli.root, self.home.key(RELAYER)), [self.home_chain, self.spoke_chain],
                                    {name: core.mailbox for name, core in self.cores.items()},

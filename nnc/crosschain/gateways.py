@@ -178,6 +178,22 @@ class HomeGateway:
     def liquidity(self) -> int:
         return int(self.contract.functions.liquidity().call())
 
+    def paid_on_home(self, node: str) -> bool:
+        """Whether `node` asked to be paid on the home chain for bridged tasks (default: on each
+        task's origin chain)."""
+        return bool(self.contract.functions.paidOnHome(Web3.to_checksum_address(node)).call())
+
+    def set_paid_on_home(self, on_home: bool) -> TxReceipt:
+        """Pays this account's future payouts of bridged tasks on home (`on_home`) or on each
+        task's origin chain."""
+        where = "the home chain" if on_home else "each task's origin chain"
+        return self.client.transact(self.contract.functions.setPaidOnHome(on_home),
+                                    context=f"be paid on {where}")
+
+    def routed_payouts(self, task_id: int) -> list[tuple[str, int]]:
+        """(node, amount) of each payout of bridged task `task_id` owed on its origin chain."""
+        return [(str(node), int(amount)) for node, amount in self.contract.functions.routedPayouts(task_id).call()]
+
     def fund(self, amount: int) -> TxReceipt:
         return self.client.transact(self.contract.functions.fund(), value=amount, context="fund the home gateway")
 

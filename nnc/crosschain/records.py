@@ -6,11 +6,16 @@ Hyperlane's core addresses there, and the other end (chain, domain, gateway)."""
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from web3 import Web3
+
 from nnc.errors import ConfigError
 from nnc.jsonfile import write_json_atomic
+
+log = logging.getLogger(__name__)
 
 RECORD_FILE = "crosschain.json"
 
@@ -67,3 +72,24 @@ def find_record(data_dir: Path, chain: str) -> ChainRecord:
     known = ", ".join(f"{r.chain} ({r.chain_id})" for r in records) or "none"
     raise ConfigError(f"no cross-chain route to chain {chain!r} in {data_dir / 'deployments'} (known: {known}); "
                       f"start one with `nnc devnet up --chains 2`")
+
+
+def load_records(data_dir: Path) -> list[ChainRecord]:
+    """Every readable record in `<data_dir>/deployments/*/crosschain.json`; an unreadable one is
+    logged and skipped."""
+    records = []
+    for path in sorted((data_dir / "deployments").glob(f"*/{RECORD_FILE}")):
+        try:
+            records.append(ChainRecord.load(path))
+        except (ConfigError, OSError) as exc:
+            log.warning("%s", exc)
+    return records
+
+
+def home_gateway(data_dir: Path, chain_id: int) -> str | None:
+    """The home gateway recorded for chain `chain_id`, or None (no cross-chain route)."""
+    for record in load_records(data_dir):
+        if record.chain_id == chain_id and record.gateway.contract == "HomeGateway" \
+                and Web3.is_address(record.gateway.address):
+            return str(Web3.to_checksum_address(record.gateway.address))
+    return None

@@ -53,7 +53,10 @@ async function main() {
     await go(page, `#/tasks/${result.task}`);
     await page.waitForSelector('#task-origin[data-relayed="true"]');
     assert.match(await page.innerText('#task-origin'), new RegExp(`${SPOKE.name} \\(escrow ${result.escrow}`));
-    assert.match(await page.innerText('#payouts'), new RegExp(`refund to the payer, credited on ${SPOKE.name}`));
+    // each payout's chain: the nodes' and the refund on the spoke (the default), the fee at home
+    const chains = await page.locator('#payouts .payout-chain').evaluateAll((els) => els.map((e) => e.dataset.chain));
+    assert.deepEqual(chains, [SPOKE.name, SPOKE.name, 'home', SPOKE.name], `payout chains: ${chains}`);
+    assert.match(await page.innerText('#payouts'), /refund to the payer/);
     await shot(page, 'crosschain-task');
 
     step('the dashboard shows the refund credited on the spoke; claiming it switches the wallet there');
@@ -66,6 +69,15 @@ async function main() {
     await page.waitForFunction((id) => document.getElementById(`spoke-credit-${id}`)?.dataset.wei === '0', SPOKE.chain_id);
     assert.match(await page.innerText('#spoke-chains'), new RegExp(`#${result.escrow}`));
     await shot(page, 'crosschain-node');
+
+    step('the account chooses to be paid on the home chain for tasks paid from a spoke, then back');
+    assert.equal(await page.getAttribute('#payout-chain', 'data-on-home'), 'false', 'the origin chain by default');
+    for (const onHome of ['true', 'false']) {
+      const chosen = await txOf(page, 'Be paid on ', () => page.click('#payout-chain-switch'));
+      assert.equal(chosen.state, 'confirmed', chosen.text);
+      await page.waitForSelector(`#payout-chain[data-on-home="${onHome}"]`);
+    }
+    result.payout_choices = 2;
   } finally {
     await browser.close();
   }

@@ -108,33 +108,50 @@ def test_spoke_payer_publishes_in_native_coin_nodes_train_at_home_and_the_escrow
     relayed = home_gw.events("SettlementRelayed", taskId=task_id)
     assert len(relayed) == 1
     settle_id = "0x" + bytes(relayed[0]["messageId"]).hex()
-    shown = CliRunner().invoke(cli, ["task", "status", str(task_id)],
-                               env={**cli_env(x, REQUESTER), "NNC_HOME_GATEWAY": chains.home_gateway_address})
+    shown = CliRunner().invoke(cli, ["task", "status", str(task_id)], env=cli_env(x, REQUESTER))
     assert shown.exit_code == 0, shown.output
     assert (f"origin       chain (Hyperlane domain) {x.spoke_domain}, escrow {published.escrow_id}, paid by {payer}; "
             "settlement relayed") in shown.output
     chains.relayer.wait_delivered(SPOKE, settle_id)  # type: ignore[union-attr]
 
-    # Home: the market paid the nodes and the fee from the budget, the refund went back to the pool.
+    # Home: the market paid the nodes and the fee from the budget; the nodes' payouts went to the
+    # task's account (the home gateway routes them to the origin chain), which the relay collected
+    # into the pool with the refund. Only the treasury's fee stays credited at home.
     settled = market_events(market, "TaskSettled", task_id)[0]
-    paid_nodes = sum(e["amount"] for e in market_events(market, "NodePaid", task_id))
-    refund = settled["refund"]
-    assert paid_nodes == settled["paid"] > 0 and settled["paid"] + settled["fee"] + refund == budget
+    node_paid = {e["node"]: e["amount"] for e in market_events(market, "NodePaid", task_id)}
+    paid_nodes, fee, refund = sum(node_paid.values()), settled["fee"], settled["refund"]
+    assert len(node_paid) == 2 and paid_nodes == settled["paid"] > 0 and paid_nodes + fee + refund == budget
+    assert home_gw.routed_payouts(task_id) == list(node_paid.items())
+    assert all(market.claimable(node) == 0 for node in node_paid)  # nothing for the nodes at home
     assert (relayed[0]["paid"], relayed[0]["refund"]) == (budget - refund, refund)
-    assert home_gw.liquidity() == pool_before - budget - ack_fee + refund
+    assert home_gw.liquidity() == pool_before - budget - ack_fee + refund + paid_nodes
     home_w3 = chains.home_client(DEPLOYER).w3
     assert home_w3.eth.get_balance(Web3.to_checksum_address(home_gw.address)) == home_gw.liquidity()  # no stray coin
     assert home_w3.eth.get_balance(Web3.to_checksum_address(record.account)) == 0
     assert market.claimable(record.account) == 0
+    for node, amount in node_paid.items():  # `nnc task status` found the home gateway in the route's record
+        assert (f"payout       {Decimal(amount).scaleb(-18).normalize():f} ETH to {node}, credited on the origin "
+                "chain") in shown.output
 
-    # Spoke: escrowed = credited, B - R to the route's backer (what the pool paid at home), R to the payer.
+    # Spoke: escrowed = credited: each node its payout, the fee the pool paid at home to the route's
+    # backer, the refund to the payer.
     escrow = spoke_gw.escrow(published.escrow_id)
     assert escrow.status == EscrowStatus.SETTLED
     credited = spoke_gw.events("Credited", escrowId=published.escrow_id)
-    assert {e["account"]: e["amount"] for e in credited} == {backer: budget - refund, payer: refund}
+    assert {e["account"]: e["amount"] for e in credited} == {**node_paid, backer: fee, payer: refund}
     assert sum(e["amount"] for e in credited) == escrow.budget == budget
-    assert spoke_gw.credits(backer) - credits_before[backer] == budget - refund
+    assert spoke_gw.credits(backer) - credits_before[backer] == fee
     assert spoke_gw.credits(payer) - credits_before[payer] == refund
+
+    # Each node claims its payout on the spoke with the CLI.
+    for index in chains.home.node_indices():
+        node = chains.address(index)
+        owed = spoke_gw.credits(node)
+        assert owed >= node_paid[node]
+        claimed = CliRunner().invoke(cli, ["claim", "--chain", "spoke"], env=cli_env(x, index))
+        assert claimed.exit_code == 0, claimed.output
+        assert f"spoke: claimed {Decimal(owed).scaleb(-18).normalize():f} ETH" in claimed.output
+        assert spoke_gw.credits(node) == 0
 
     # The ACK arrives before the SETTLE, or (a loaded relayer delivers out of order) after it and is
     # ignored: either way once, and it moved nothing.
@@ -322,3 +339,24 @@ def test_a_publish_forged_by_a_stranger_through_the_mailbox_is_never_delivered_a
     assert [e["taskId"] for e in home_gw.events("TaskBridged", origin=x.spoke_domain,
                                                 escrowId=published.escrow_id)] == [task_id]
     assert 10**17 < pool_before - home_gw.liquidity() < 10**17 + 10**15  # the real budget and its ACK fee only
+
+
+def test_a_node_chooses_where_its_cross_chain_payouts_are_credited(crosschain: CrossChain) -> None:
+    x, chains = crosschain, crosschain.chains
+    index = chains.home.node_indices()[0]
+    node, home_gw = chains.address(index), chains.home_gateway()
+    try:
+        shown = CliRunner().invoke(cli, ["node", "payouts"], env=cli_env(x, index))
+        assert shown.exit_code == 0, shown.output
+        assert "credited on each task's origin chain (claim with `nnc claim --chain <name>`)" in shown.output
+        chosen = CliRunner().invoke(cli, ["node", "payouts", "--on", "home"], env=cli_env(x, index))
+        assert chosen.exit_code == 0, chosen.output
+        assert "credited on the home chain" in chosen.output
+        assert home_gw.paid_on_home(node)
+        assert home_gw.events("PayoutChainChosen", node=node)[-1]["onHome"] is True
+    finally:
+        back = CliRunner().invoke(cli, ["node", "payouts", "--on", "origin"], env=cli_env(x, index))
+    assert back.exit_code == 0, back.output
+    assert not home_gw.paid_on_home(node)
+    wrong = CliRunner().invoke(cli, ["node", "payouts", "--on", "moon"], env=cli_env(x, index))
+    assert wrong.exit_code == 2 and "'moon' is not one of 'origin', 'home'" in wrong.output

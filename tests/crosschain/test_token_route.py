@@ -1,8 +1,9 @@
 """The ERC-20 route on real Hyperlane: a warp route deployed with Hyperlane's CLI (collateral on
 the spoke, synthetic at home) on the shared two-chain devnet; the backer warps tokens home and
 funds the home gateway's pool; a spoke payer escrows the token, two nodes train at home and are
-paid in the synthetic by the market, the settlement goes back and credits the backer and the
-payer in the spoke token, claimed there; conservation to the wei on both chains."""
+paid (one asked for the home chain: in the synthetic there; the other by default in the spoke
+token on the spoke), the settlement goes back and credits that node, the backer and the payer in
+the spoke token, claimed there; conservation to the wei on both chains."""
 
 from __future__ import annotations
 
@@ -13,16 +14,14 @@ import pytest
 from click.testing import CliRunner
 from web3 import Web3
 from web3.contract import Contract
-from web3.types import RPCEndpoint
 
 from nnc.chain.deploy import NNT
 from nnc.chain.deployment import STRATEGY_CONTRACTS
-from nnc.chain.governance import Governance
 from nnc.chain.market import Market, PublishRequest
 from nnc.chain.types import TaskStatus
 from nnc.cli import cli
 from nnc.crosschain.devnet import HOME, SPOKE
-from nnc.crosschain.gateways import BridgedStatus, EscrowStatus, encode_task_params
+from nnc.crosschain.gateways import BridgedStatus, EscrowStatus, HomeGateway, encode_task_params
 from nnc.crosschain.hyperlane import HyperlaneCli
 from nnc.crosschain.token_routes import HomeTokenPools, SpokeTokens
 from nnc.crosschain.warp import RouteEnd, WarpRoute, deploy_route, send
@@ -47,23 +46,9 @@ class TokenRoute:
     synthetic: Contract  # its twin at home (the route's synthetic router, an ERC-20)
 
 
-def _govern(x: CrossChain, calls: list[Any], description: str) -> None:
-    """Passes `calls` through the devnet's DAO (propose, vote, queue, wait out the timelock)."""
-    home = x.chains.home
-    governance = Governance(home.client(home.voter))
-    mine = home.client(DEPLOYER).w3.provider
-    proposal = governance.propose(calls, description)
-    mine.make_request(RPCEndpoint("anvil_mine"), [hex(home.params.governor_voting_delay + 1)])
-    governance.vote(proposal, 1)
-    mine.make_request(RPCEndpoint("anvil_mine"), [hex(home.params.governor_voting_period)])
-    governance.queue(calls, description)
-    x.chains.advance_time(home.params.timelock_delay + 1)  # both chains: their clocks must agree
-    governance.execute(calls, description)
-
-
 @pytest.fixture(scope="module")
 def token_route(crosschain: CrossChain) -> TokenRoute:
-    x, chains = crosschain, crosschain.chains
+    chains = crosschain.chains
     deployer = chains.address(DEPLOYER)
     spoke, home = chains.spoke_client(DEPLOYER), chains.home_client(DEPLOYER)
     token = spoke.deploy("NNToken", deployer, 10**6 * UNIT)  # any ERC-20 will do: NNT's code, a spoke coin here
@@ -71,7 +56,7 @@ def token_route(crosschain: CrossChain) -> TokenRoute:
     route = deploy_route(cli, RouteEnd(SPOKE, chains.cores[SPOKE].mailbox, deployer),
                          RouteEnd(HOME, chains.cores[HOME].mailbox, deployer), str(token.address), "Spoke USD", "SUSD",
                          18)
-    _govern(x, [Market(home).config.functions.setTokenAllowed(route.synthetic, True)], "allow SUSD (warp synthetic)")
+    chains.govern([Market(home).config.functions.setTokenAllowed(route.synthetic, True)], "allow SUSD (warp synthetic)")
     SpokeTokens(spoke, chains.spoke_gateway_address).set_token_allowed(route.token, True)
     pools = HomeTokenPools(home, chains.home_gateway_address)
     pools.set_token_route(chains.spoke_chain.domain, route.token, route.synthetic)
@@ -86,9 +71,19 @@ def market_events(market: Market, name: str, task_id: int) -> list[dict[str, Any
     return [dict(log["args"]) for log in logs]
 
 
-def test_spoke_payer_pays_in_a_warped_token_nodes_are_paid_in_its_synthetic_and_the_escrow_settles_to_the_wei(
+def test_spoke_payer_pays_in_a_warped_token_nodes_are_paid_where_they_chose_and_the_escrow_settles_to_the_wei(
         crosschain: CrossChain, token_route: TokenRoute) -> None:
-    x, chains, route = crosschain, crosschain.chains, token_route.route
+    x, chains = crosschain, crosschain.chains
+    at_home = HomeGateway(x.net.workers[0].client, chains.home_gateway_address)
+    at_home.set_paid_on_home(True)  # the first node takes its pay at home; the second, by default, on the spoke
+    try:
+        _token_round_trip(x, token_route)
+    finally:
+        at_home.set_paid_on_home(False)
+
+
+def _token_round_trip(x: CrossChain, token_route: TokenRoute) -> None:
+    chains, route = x.chains, token_route.route
     assert chains.relayer is not None
     payer, backer = chains.address(REQUESTER), chains.address(DEPLOYER)
     home_gw = chains.home_gateway()
@@ -132,27 +127,33 @@ def test_spoke_payer_pays_in_a_warped_token_nodes_are_paid_in_its_synthetic_and_
     assert len(relayed) == 1
     chains.relayer.wait_delivered(SPOKE, "0x" + bytes(relayed[0]["messageId"]).hex())
 
-    # Home: the market paid the nodes and the fee in the synthetic; the refund went back to its pool.
+    # Home: the market paid the nodes and the fee in the synthetic: the node that asked for home is
+    # credited there, the other's pay went to the task's account and back into the pool with the
+    # refund (it is paid on the spoke).
     settled = market_events(market, "TaskSettled", task_id)[0]
-    paid_nodes = sum(e["amount"] for e in market_events(market, "NodePaid", task_id))
-    refund = settled["refund"]
-    assert paid_nodes == settled["paid"] > 0 and settled["paid"] + settled["fee"] + refund == budget
+    node_paid = {e["node"]: e["amount"] for e in market_events(market, "NodePaid", task_id)}
+    home_node, spoke_node = (Web3.to_checksum_address(w.client.address) for w in x.net.workers)
+    paid_nodes, fee, refund = sum(node_paid.values()), settled["fee"], settled["refund"]
+    assert set(node_paid) == {home_node, spoke_node}
+    assert paid_nodes == settled["paid"] > 0 and paid_nodes + fee + refund == budget
+    assert home_gw.routed_payouts(task_id) == [(spoke_node, node_paid[spoke_node])]
     assert (relayed[0]["paid"], relayed[0]["refund"]) == (budget - refund, refund)
-    assert pools.token_liquidity(route.synthetic) == pool_before - budget + refund
-    # The shared devnet's keeper may relay other tests' native tasks meanwhile: their refunds, and
-    # only theirs, come back into the native pool.
+    assert pools.token_liquidity(route.synthetic) == pool_before - budget + refund + node_paid[spoke_node]
+    # The shared devnet's keeper may relay other tests' native tasks meanwhile: what they collected,
+    # and only that, comes back into the native pool.
     others = [e for e in home_gw.events("SettlementRelayed", from_block=after_ack + 1) if e["taskId"] != task_id]
     assert all(pools.task_token(e["taskId"]) is None for e in others)
-    assert home_gw.liquidity() == native_before - ack_fee + sum(e["refund"] for e in others), \
-        "no native coin moved for a token task"
-    owed = sum(market.claimable(Web3.to_checksum_address(w.client.address), route.synthetic) for w in x.net.workers)
-    assert owed >= paid_nodes  # the nodes claim their pay in the synthetic at home (or warp it anywhere)
+    others_collected = sum(e["refund"] + sum(a for _, a in home_gw.routed_payouts(e["taskId"])) for e in others)
+    assert home_gw.liquidity() == native_before - ack_fee + others_collected, "no native coin moved for a token task"
+    assert market.claimable(home_node, route.synthetic) >= node_paid[home_node]  # it claims the synthetic at home
 
-    # Spoke: escrowed = credited, in the token: B - R to the backer, R to the payer.
+    # Spoke: escrowed = credited, in the token: the spoke node its pay, the backer what the pool paid
+    # at home (the fee and the home node's pay), the payer the refund.
     assert spoke_tokens.contract.functions.escrows(published.escrow_id).call()[2] == EscrowStatus.SETTLED
     credited = spoke_tokens.contract.events.TokenCredited().get_logs(
         from_block=0, argument_filters={"escrowId": published.escrow_id})
-    assert {e["args"]["account"]: e["args"]["amount"] for e in credited} == {backer: budget - refund, payer: refund}
+    assert {e["args"]["account"]: e["args"]["amount"] for e in credited} == {
+        spoke_node: node_paid[spoke_node], backer: fee + node_paid[home_node], payer: refund}
     assert all(e["args"]["token"] == route.token for e in credited)
     assert spoke_tokens.contract.events.Credited().get_logs(
         from_block=0, argument_filters={"escrowId": published.escrow_id}) == [], "nothing in native coin"

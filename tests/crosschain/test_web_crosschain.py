@@ -1,6 +1,8 @@
 """The web app across the two chains in headless Chromium (tests/browser/crosschain_flows.mjs): a
 requester publishes paying from the spoke chain, the home chain trains and settles the task, and
-the refund is claimed on the spoke from the dashboard; then the chains are checked themselves."""
+the nodes' payouts and the refund are credited on the spoke, the task page says where each payout
+sits, the refund is claimed on the spoke from the dashboard and the account switches where its own
+payouts go; then the chains are checked themselves."""
 
 from __future__ import annotations
 
@@ -67,4 +69,9 @@ def test_pay_from_the_spoke_follow_settle_and_claim_there_in_the_browser(crossch
     assert spoke_gw.credits(payer) == 0
     claims = spoke_gw.events("Claimed", account=payer)
     assert claims and claims[-1]["amount"] == int(result["credit_wei"])
+    nodes = {w.client.address for w in x.net.workers}
+    assert {n for n, _ in chains.home_gateway().routed_payouts(task_id)} == nodes  # both nodes paid on the spoke
+    assert all(credited[n] > 0 for n in nodes)
+    choices = chains.home_gateway().events("PayoutChainChosen", node=payer)
+    assert [c["onHome"] for c in choices[-result["payout_choices"]:]] == [True, False]  # home, then back
     assert result["console_errors"] == []

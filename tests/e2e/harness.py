@@ -12,7 +12,7 @@ from pathlib import Path
 
 from nnc.chain.deploy import NNT
 from nnc.chain.market import Market
-from nnc.chain.types import TaskStatus
+from nnc.chain.types import Bond, TaskStatus
 from nnc.daemon import StopFlag
 from nnc.devnet import ORACLE, REQUESTER, Devnet
 from nnc.oracle.daemon import Oracle, open_index
@@ -69,6 +69,9 @@ class Network:
         """Runs the daemons until the task is submitted, lets the oracle report its quality, moves
         chain time past the challenge window, then runs them until the task is settled."""
         self.run_until("all results submitted", lambda: self.status(task_id) == TaskStatus.SUBMITTED)
+        # every submitter reveals before the window is skipped (a worker busy with another test's
+        # task in the same step would otherwise miss settlement and go unpaid)
+        self.run_until("all results revealed", lambda: self.revealed(task_id))
         self.step()  # the oracle evaluates the result and reports its quality
         advance_time(self.devnet, self.market().settlement_params().challenge_window + 1)
         self.run_until("task settled", lambda: self.status(task_id) == TaskStatus.SETTLED)
@@ -86,6 +89,12 @@ class Network:
 
     def status(self, task_id: int) -> TaskStatus:
         return self.market().task(task_id).status
+
+    def revealed(self, task_id: int) -> bool:
+        """Whether every assignee that committed a result and holds its seat revealed it."""
+        market = self.market()
+        seats = [market.participation(task_id, node) for node in market.assignees(task_id)]
+        return all(s.revealed for s in seats if s.submitted and not s.dropped and s.bond == Bond.LOCKED)
 
 
 def make_network(devnet: Devnet, data_dir: Path, nodes: list[int], stake: int = 200 * NNT,

@@ -162,6 +162,29 @@ contract OriginPayoutsTest is HomeGatewayFixture {
         assertEq(market.claimable(address(0), nodes[2]), 0, "nor on home");
     }
 
+    /// @dev What routing costs at settlement: the same settlement of three paid nodes with the
+    ///      router and without (the routed run first, cold, so the difference errs high).
+    function test_routingAddsUnder100kGasPerPaidNode() public {
+        (, uint256 tid) = _bridgedAndSubmitted(_same(3, RESULT_A));
+        _closeWindow(tid);
+        uint256 snapshot = vm.snapshotState();
+        uint256 before = gasleft();
+        market.settle(tid);
+        uint256 routed = before - gasleft();
+        assertEq(home.routedPayouts(tid).length, 3);
+        vm.revertToState(snapshot);
+        config.setPayoutRouter(address(0));
+        before = gasleft();
+        market.settle(tid);
+        uint256 plain = before - gasleft();
+        assertEq(home.routedPayouts(tid).length, 0);
+        emit SettlementGas(routed, plain);
+        assertTrue(routed > plain, "routing costs something");
+        assertLt((routed - plain) / 3, 100_000, "routing one payout costs under 100k gas");
+    }
+
+    event SettlementGas(uint256 routed, uint256 plain);
+
     // ------------------------------------------------------------------ attackers
 
     /// @dev Only the market may route: a node (or anyone) calling the router directly to

@@ -1,11 +1,13 @@
 // The dashboard card of the connected account on every spoke chain: what is credited there
-// (refunds, reclaimed budgets, payouts; claimed on that chain, the wallet switching to it) and the
-// escrows it opened, with a reclaim for a pending one past its deadline (never published at home).
+// (refunds, reclaimed budgets, node payouts of tasks paid from there; claimed on that chain, the
+// wallet switching to it), where its node payouts of such tasks go (the origin chain by default, or
+// the home chain: the home gateway's choice per node), and the escrows it opened, with a reclaim
+// for a pending one past its deadline (never published at home).
 import { amount, when } from '../format.js';
 import { badge, empty, h, table } from '../dom.js';
 import { send } from '../tx.js';
 import * as wallet from '../wallet.js';
-import { chainReader, creditsOf, escrowState, spokeGateway, spokes } from './spokes.js';
+import { chainReader, creditsOf, escrowState, homeGateway, spokeGateway, spokes } from './spokes.js';
 
 async function escrowsOf(spoke, account) {
   const gateway = spokeGateway(spoke);
@@ -48,7 +50,23 @@ export async function spokeCard(account, act) {
         : (e.status === 'Pending' ? `reclaimable after ${when(e.deadline)}` : '')]), `Escrows on ${spoke.name}`));
   }
   return h('div', { class: 'card', id: 'spoke-chains' }, h('h2', {}, 'Other chains'),
-    h('p', { class: 'muted' }, 'Tasks paid from a spoke chain: refunds and reclaimed budgets are credited there, claimed there. Node payouts stay on the home chain (above).'),
+    h('p', { class: 'muted' }, 'Tasks paid from a spoke chain: refunds, reclaimed budgets and node payouts are credited there, claimed there.'),
     table(['Chain', 'Chain id', 'Credited', ''], rows, 'Credits on spoke chains'),
+    await payoutChoice(account, act),
     ...(escrowTables.length ? escrowTables : [empty('No escrows opened from this account.')]));
+}
+
+// Where the account's node payouts of tasks paid from a spoke are credited, with the switch.
+async function payoutChoice(account, act) {
+  const gateway = homeGateway();
+  if (!gateway) return '';
+  const onHome = await gateway.paidOnHome(account);
+  const choose = (home) => act(home ? 'Be paid on the home chain' : "Be paid on each task's origin chain",
+    async (signer) => send(home ? 'Be paid on the home chain' : "Be paid on each task's origin chain",
+      homeGateway(signer).setPaidOnHome, [home]));
+  return h('p', { id: 'payout-chain', 'data-on-home': String(onHome) },
+    onHome ? 'Your node payouts of these tasks are credited on the home chain (claimed above). '
+      : "Your node payouts of these tasks are credited on each task's origin chain (the default). ",
+    h('button', { id: 'payout-chain-switch', class: 'secondary', onclick: () => choose(!onHome) },
+      onHome ? "Be paid on the origin chain" : 'Be paid on the home chain'));
 }

@@ -456,6 +456,10 @@ export const ERRORS = Object.freeze({
   OwnerCannotRate: Object.freeze([
     { name: 'modelId', type: 'uint256', enum: null }, { name: 'owner', type: 'address', enum: null },
   ]),
+  PayoutsNotCollected: Object.freeze([
+    { name: 'taskId', type: 'uint256', enum: null }, { name: 'collected', type: 'uint256', enum: null },
+    { name: 'routed', type: 'uint256', enum: null },
+  ]),
   PenaltyTooHigh: Object.freeze([
     { name: 'penaltyBps', type: 'uint16', enum: null }, { name: 'max', type: 'uint16', enum: null },
   ]),
@@ -780,6 +784,7 @@ export const STRUCTS = Object.freeze({
     ['replication', 'uint8'], ['strategy', 'address'], ['collateral', 'uint96'], ['minHardwareClass', 'uint8'],
     ['applyDeadline', 'uint64'], ['deadline', 'uint64'], ['computeUnits', 'uint64'], ['minReputation', 'uint16'],
   ]),
+  'OriginPayouts.Payout': Object.freeze([['node', 'address'], ['amount', 'uint256']]),
 });
 
 /** The public and internal integer constants of the protocol contracts, by `Contract.NAME`. */

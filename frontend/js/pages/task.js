@@ -7,7 +7,7 @@ import { describeRoundEvent, roundTimeline } from '../components/round-timeline.
 import { badge, empty, h, table } from '../dom.js';
 import { amount, short, tokenSymbol, when } from '../format.js';
 import { ENUMS } from '../generated/protocol.js';
-import { originLines, originOf } from '../crosschain/origin.js';
+import { originLines, originOf, payoutChain } from '../crosschain/origin.js';
 
 const FINAL = new Set(['settled', 'cancelled', 'expired', 'slashed', 'failed']);
 const STATUSES = ENUMS.TaskStatus.map((s) => s.toLowerCase()); // by value, as the API names them
@@ -72,11 +72,15 @@ export async function taskPage(id) {
       ...(origin ? originLines(origin) : []),
       h('dt', {}, 'Deadlines'), h('dd', {}, `apply by ${when(task.apply_deadline)}, results by ${when(task.deadline)}`)));
     if (task.paid !== null) {
+      // a task paid from a spoke: each payout's chain (nodes on the origin chain unless they asked for home)
+      const where = (chain) => (origin ? [h('span', { class: 'payout-chain', 'data-chain': chain }, chain)] : []);
       const rows = task.nodes.filter((n) => n.paid).map((n) => [h('span', { class: 'mono' }, n.node), amount(n.paid, symbol),
-        n.bonus ? amount(n.bonus, 'NNT') : '—']);
-      rows.push(['protocol fee', amount(task.fee, symbol), '']);
-      rows.push([origin ? `refund to the payer, credited on ${origin.spoke.name}` : 'refund to requester', amount(task.refund, symbol), '']);
-      payouts.replaceChildren(h('h2', {}, 'Payouts'), table(['To', 'Amount', 'Bonus'], rows, 'Payouts'));
+        n.bonus ? amount(n.bonus, 'NNT') : '—', ...where(origin ? payoutChain(origin, n.node) : '')]);
+      rows.push(['protocol fee', amount(task.fee, symbol), '', ...where('home')]);
+      rows.push([origin ? 'refund to the payer' : 'refund to requester', amount(task.refund, symbol), '',
+        ...where(origin ? origin.spoke.name : '')]);
+      payouts.replaceChildren(h('h2', {}, 'Payouts'),
+        table(['To', 'Amount', 'Bonus', ...(origin ? ['Credited on'] : [])], rows, 'Payouts'));
     } else {
       payouts.replaceChildren(h('h2', {}, 'Payouts'), empty('Nothing paid yet.'));
     }
