@@ -69,8 +69,10 @@ def home_publish(net: TwoChainDevnet, store: LocalStore) -> tuple[int, Any]:
 
 
 def spoke_publish(net: TwoChainDevnet, store: LocalStore) -> Published:
-    return publish_on_spoke(net.home_client(DEPLOYER), net.spoke_gateway(REQUESTER), store, load_spec(SPEC),
-                            options(), relay_allowance=RELAY_ALLOWANCE)
+    published = publish_on_spoke(net.home_client(DEPLOYER), net.spoke_gateway(REQUESTER), store, load_spec(SPEC),
+                                 options(), relay_allowance=RELAY_ALLOWANCE)
+    assert isinstance(published, Published)  # native coin
+    return published
 
 
 def bridged(net: TwoChainDevnet, published: Published, timeout: float = 120.0) -> int:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from nnc.chain.types import ETH
 from nnc.cli.context import client_of, fmt_amount, settings_of, store_of
 
 if TYPE_CHECKING:
@@ -50,12 +51,14 @@ def spoke_gateway_of(ctx: click.Context, chain: str) -> SpokeGateway:
     return SpokeGateway(client, record.gateway.address)
 
 
-def publish_from_spoke(ctx: click.Context, chain: str, spec: TaskSpec, options: PublishOptions) -> None:
+def publish_from_spoke(ctx: click.Context, chain: str, spoke: SpokeGateway, spec: TaskSpec,
+                       options: PublishOptions) -> None:
     from nnc.task.spoke_publish import publish_on_spoke
 
-    spoke = spoke_gateway_of(ctx, chain)
     published = publish_on_spoke(client_of(ctx, need_account=False), spoke, store_of(ctx), spec, options)
-    click.echo(f"escrowed {fmt_amount(published.budget)} on {chain} as escrow {published.escrow_id} "
+    budget = fmt_amount(published.budget) if options.token == ETH else f"{published.budget} base units of token " \
+        f"{options.token}"
+    click.echo(f"escrowed {budget} on {chain} as escrow {published.escrow_id} "
                f"(Hyperlane fee {fmt_amount(published.fee)}); PUBLISH message {published.message_id}")
     click.echo(f"the task is published at home once the relayer delivers it; if it is not acknowledged by "
                f"chain time {published.deadline}, reclaim the budget on {chain}")

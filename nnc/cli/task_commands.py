@@ -146,7 +146,8 @@ def _pricing_terms(ctx: click.Context, offline: bool, profile: ProtocolParams) -
               help="seconds per round of a parallel task (default: 90% of deadline − apply window, split over "
                    "its rounds)")
 @click.option("--chain", default="home", show_default=True,
-              help="pay on this spoke chain of a cross-chain route (its native coin); the task runs at home")
+              help="pay on this spoke chain of a cross-chain route (its native coin, or --token ADDRESS of a token "
+                   "allow-listed there); the task runs at home")
 @click.pass_context
 def publish_cmd(ctx: click.Context, spec_file: Path, budget: str, token: str, replication: int,
                 collateral: str, apply_window: int, deadline: int, min_class: int, min_reputation: int,
@@ -162,14 +163,18 @@ def publish_cmd(ctx: click.Context, spec_file: Path, budget: str, token: str, re
         check_base_model(client, store_of(ctx), spec)
     if spec.parallel is not None and replication == 1:  # the default: a parallel task takes one node per shard
         replication = spec.parallel.nodes
+    if chain != "home":
+        from nnc.cli.spoke_commands import publish_from_spoke, spoke_gateway_of
+
+        spoke = spoke_gateway_of(ctx, chain)
+        options = publish_options(client, budget, token=token, replication=replication, collateral=collateral,
+                                  apply_window=apply_window, deadline=deadline, min_class=min_class,
+                                  min_reputation=min_reputation, strategy=strategy, paying=spoke.client)
+        publish_from_spoke(ctx, chain, spoke, spec, options)
+        return
     options = publish_options(client, budget, token=token, replication=replication, collateral=collateral,
                               apply_window=apply_window, deadline=deadline, min_class=min_class,
                               min_reputation=min_reputation, strategy=strategy, round_duration=round_duration)
-    if chain != "home":
-        from nnc.cli.spoke_commands import publish_from_spoke
-
-        publish_from_spoke(ctx, chain, spec, options)
-        return
     task_id, spec_uri = publish_task(client, store_of(ctx), spec, options)
     click.echo(f"published task {task_id} (spec {spec_uri})")
 

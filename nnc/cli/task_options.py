@@ -43,14 +43,18 @@ def task_terms_options(apply_window: int) -> Callable[[F], F]:
 
 def publish_options(client: ChainClient, budget: str, *, token: str, replication: int, collateral: str,
                     apply_window: int, deadline: int, min_class: int, min_reputation: int, strategy: str,
-                    round_duration: int | None = None) -> PublishOptions:
+                    round_duration: int | None = None, paying: ChainClient | None = None) -> PublishOptions:
     """The `PublishOptions` of the terms' options as given (amounts in whole tokens, the token by
-    name or address), with `budget` in the task's token."""
-    from nnc.task.publish import PublishOptions, parse_amount, resolve_token
+    name or address), with `budget` in the task's token. `paying`: the chain the budget is paid on
+    when not `client`'s (a spoke: its native coin, ETH, or a token's address there)."""
+    from nnc.task.publish import PublishError, PublishOptions, parse_amount, resolve_token
 
-    token_address = resolve_token(client, token)
+    if paying is not None and token.upper() == "NNT":
+        raise PublishError("on a spoke chain pay in its native coin (ETH) or an allow-listed token's address, not NNT")
+    payer = paying or client
+    token_address = resolve_token(payer, token)
     return PublishOptions(
-        budget=parse_amount(client, budget, token_address), token=token_address, replication=replication,
+        budget=parse_amount(payer, budget, token_address), token=token_address, replication=replication,
         collateral=parse_amount(client, collateral, str(client.token.address)), apply_window=apply_window,
         deadline=deadline, min_hardware_class=min_class, min_reputation=min_reputation, strategy=strategy,
         round_duration=round_duration)

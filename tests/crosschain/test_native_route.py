@@ -40,8 +40,10 @@ def publish(x: CrossChain, budget: int, payer: int = REQUESTER, **options: Any) 
     defaults: dict[str, Any] = {"budget": budget, "replication": 2, "collateral": 10 * NNT, "apply_window": 60,
                                 "deadline": 600}
     defaults.update(options)
-    return publish_on_spoke(x.chains.home_client(DEPLOYER), x.chains.spoke_gateway(payer), x.net.store,
-                            load_spec(TINY_SPEC), PublishOptions(**defaults))
+    published = publish_on_spoke(x.chains.home_client(DEPLOYER), x.chains.spoke_gateway(payer), x.net.store,
+                                 load_spec(TINY_SPEC), PublishOptions(**defaults))
+    assert isinstance(published, Published)  # native coin
+    return published
 
 
 def publish_with_cli(x: CrossChain, budget: int, options: list[str]) -> EscrowView:

@@ -7,6 +7,7 @@ the spoke token, claimed there; conservation to the wei on both chains."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,20 +16,15 @@ from click.testing import CliRunner
 from web3 import Web3
 from web3.contract import Contract
 
-from nnc.chain.deploy import NNT
-from nnc.chain.deployment import STRATEGY_CONTRACTS
-from nnc.chain.market import Market, PublishRequest
+from nnc.chain.market import Market
 from nnc.chain.types import TaskStatus
 from nnc.cli import cli
 from nnc.crosschain.devnet import HOME, SPOKE
-from nnc.crosschain.gateways import BridgedStatus, EscrowStatus, HomeGateway, encode_task_params
+from nnc.crosschain.gateways import BridgedStatus, EscrowStatus, EscrowView, HomeGateway
 from nnc.crosschain.hyperlane import HyperlaneCli
 from nnc.crosschain.token_routes import HomeTokenPools, SpokeTokens
 from nnc.crosschain.warp import RouteEnd, WarpRoute, deploy_route, send
 from nnc.devnet import DEPLOYER, REQUESTER
-from nnc.task import load_spec
-from nnc.task.cost import compute_units
-from nnc.task.spec import canonical_json, spec_digest
 from tests.crosschain.conftest import CrossChain, cli_env
 from tests.e2e.harness import TINY_SPEC
 
@@ -71,6 +67,44 @@ def market_events(market: Market, name: str, task_id: int) -> list[dict[str, Any
     return [dict(log["args"]) for log in logs]
 
 
+def publish_token_with_cli(x: CrossChain, token: str, budget: str, options: list[str]) -> EscrowView:
+    """`nnc task publish --chain spoke --token TOKEN`; the escrow it opened."""
+    result = CliRunner().invoke(cli, ["task", "publish", str(TINY_SPEC), "--chain", "spoke", "--token", token,
+                                      "--budget", budget, "--apply-window", "60", "--deadline", "600", *options],
+                                env=cli_env(x, REQUESTER))
+    assert result.exit_code == 0, result.output
+    found = re.search(r"as escrow (\d+) .*PUBLISH message (0x[0-9a-f]{64})", result.output)
+    assert found and f"base units of token {token}" in result.output, result.output
+    escrow = x.chains.spoke_gateway().escrow(int(found.group(1)))
+    assert escrow.message_id == found.group(2)
+    return escrow
+
+
+def test_a_token_the_route_would_refuse_is_refused_before_anything_is_escrowed(
+        crosschain: CrossChain, token_route: TokenRoute) -> None:
+    x, chains = crosschain, crosschain.chains
+    spoke = chains.spoke_client(DEPLOYER)
+    stray = spoke.deploy("NNToken", chains.address(REQUESTER), 10**6 * UNIT)  # the payer holds it; no route
+    escrows = chains.spoke_gateway().contract.functions.escrowCount().call()
+
+    def publish(token: str, budget: str = "1") -> str:
+        result = CliRunner().invoke(cli, ["task", "publish", str(TINY_SPEC), "--chain", "spoke", "--token", token,
+                                          "--budget", budget, "-r", "2"], env=cli_env(x, REQUESTER))
+        assert result.exit_code != 0 and "Traceback" not in result.output, result.output
+        return result.output
+
+    assert "is not allow-listed on the spoke gateway" in publish(str(stray.address))
+    tokens = SpokeTokens(spoke, chains.spoke_gateway_address)
+    tokens.set_token_allowed(str(stray.address), True)
+    try:
+        assert "has no route at home" in publish(str(stray.address))
+    finally:
+        tokens.set_token_allowed(str(stray.address), False)
+    assert "is more than the home pool" in publish(token_route.route.token, "1000000")
+    assert "pay in its native coin (ETH) or an allow-listed token's address, not NNT" in publish("NNT")
+    assert chains.spoke_gateway().contract.functions.escrowCount().call() == escrows  # nothing escrowed
+
+
 def test_spoke_payer_pays_in_a_warped_token_nodes_are_paid_where_they_chose_and_the_escrow_settles_to_the_wei(
         crosschain: CrossChain, token_route: TokenRoute) -> None:
     x, chains = crosschain, crosschain.chains
@@ -94,15 +128,9 @@ def _token_round_trip(x: CrossChain, token_route: TokenRoute) -> None:
     held_before = token_route.token.functions.balanceOf(chains.spoke_gateway_address).call()
     budget = 10 * UNIT + 7  # odd: the split's rounding dust goes back to the payer
 
-    spec = load_spec(TINY_SPEC)
     home = chains.home_client(DEPLOYER)
-    now = home.block_timestamp() + 60
-    request = PublishRequest(spec_digest=spec_digest(spec), spec_uri=x.net.store.put_bytes(canonical_json(spec)),
-                             budget=budget, replication=2, collateral=10 * NNT, apply_deadline=now + 60,
-                             deadline=now + 600, compute_units=compute_units(spec))
-    strategy = str(home.contract(STRATEGY_CONTRACTS["first-come"]).address)
-    published = spoke_tokens.publish_token(route.token, budget, encode_task_params(home.artifacts, request, strategy))
-    assert (published.budget, published.token) == (budget, route.token)
+    published = publish_token_with_cli(x, route.token, "10.000000000000000007", ["-r", "2"])
+    assert published.budget == budget
     assert spoke_tokens.escrow_token(published.escrow_id) == route.token
     held = token_route.token.functions.balanceOf(chains.spoke_gateway_address).call()
     assert held - held_before == budget
