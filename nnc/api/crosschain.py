@@ -27,5 +27,7 @@ def spoke_chains(data_dir: Path, home: str, artifacts: Artifacts) -> list[SpokeC
         spokes.append({"name": r.chain, "chain_id": r.chain_id, "chain_id_hex": hex(r.chain_id), "rpc_url": r.rpc_url,
                        "domain": r.domain, "start_block": r.gateway.block,
                        "addresses": {"SpokeGateway": Web3.to_checksum_address(r.gateway.address)},
-                       "abis": {"SpokeGateway": artifacts.get("SpokeGateway").abi}, "ism": r.ism})
+                       "abis": {"SpokeGateway": artifacts.get("SpokeGateway").abi}, "ism": r.ism,
+                       "tokens": {symbol: Web3.to_checksum_address(a) for symbol, a in r.tokens.items()
+                                  if Web3.is_address(a)}})
     return sorted(spokes, key=lambda s: s["chain_id"])

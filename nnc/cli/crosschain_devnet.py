@@ -13,12 +13,12 @@ from nnc.daemon import StopFlag
 from nnc.devnet import DEPLOYER, FIRST_NODE, ORACLE, REQUESTER
 
 
-def run_two_chains(data_dir: Path, nodes: int, port: int, storage: bool) -> None:
+def run_two_chains(data_dir: Path, nodes: int, port: int, storage: bool, token_route: bool = False) -> None:
     """Starts the two-chain devnet with 1 s blocks, prints where everything is, waits for Ctrl-C."""
     stop = StopFlag()
     stop.install_signal_handlers()
     devnet = TwoChainDevnet(data_dir=data_dir, nodes=nodes, block_time=1, home_port=port, spoke_port=port + 1,
-                            storage=storage)
+                            storage=storage, with_token_route=token_route)
     click.echo("starting two chains, Hyperlane core on both (its CLI), the gateways and the relayer ...")
     with devnet:
         home = devnet.home
@@ -42,6 +42,11 @@ def run_two_chains(data_dir: Path, nodes: int, port: int, storage: bool) -> None
             click.echo(f"  {role:24} {home.address(index)}  NNC_KEY_FILE={home.key_file(index)}")
         click.echo(f"relayer: Hyperlane's, supervised, signing as {devnet.relayer.address}; log "
                    f"{devnet.relayer.log_file}")
+        if devnet.token_route is not None:
+            route = devnet.token_route.route
+            click.echo(f"token route {route.route_id}: {route.symbol} {route.token} on {SPOKE} (allow-listed; the "
+                       f"requester holds some) <-> {route.synthetic} at {HOME} (pooled); pay with "
+                       f"`nnc task publish ... --chain {SPOKE} --token {route.token}`")
         click.echo(f"deployment files: {data_dir / 'deployments'} (crosschain.json per chain)")
         click.echo(f"the oracle relays settlements with: export NNC_HOME_GATEWAY={devnet.home_gateway_address}")
         timings = ", ".join(f"{k} {v:.1f} s" for k, v in devnet.timings.items())

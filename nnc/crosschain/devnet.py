@@ -39,11 +39,12 @@ from nnc.chain.governance import Governance
 from nnc.chain.market import Market
 from nnc.chain.profiles import ProtocolParams
 from nnc.crosschain.deploy import RouteParams, deploy_route
+from nnc.crosschain.devnet_tokens import DevnetTokenRoute, deploy_token_route
 from nnc.crosschain.gateways import HomeGateway, SpokeGateway
 from nnc.crosschain.hyperlane import TEST_ISM_WARNING, CoreDeployment, HyperlaneChain, HyperlaneCli
 from nnc.crosschain.records import ChainRecord, Gateway, Remote
 from nnc.crosschain.relayer import Relayer
-from nnc.devnet import DEPLOYER, DEVNET_PARAMS, Devnet
+from nnc.devnet import DEPLOYER, DEVNET_PARAMS, REQUESTER, Devnet
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,8 @@ class TwoChainDevnet:
     stall_s: float = 30.0
     storage: bool = False  # the home devnet's storage services (IPFS, arlocal)
     payouts_on_origin: bool = True  # the home gateway routes bridged tasks' payouts to their origin
+    with_token_route: bool = False  # an ERC-20 warp route, allow-listed and pooled (`nnc.crosschain.devnet_tokens`)
+    token_route: DevnetTokenRoute | None = None
     home_port: int = 0
     spoke_port: int = 0
     home: Devnet = field(init=False)
@@ -162,6 +165,10 @@ class TwoChainDevnet:
                                    ping_recipients={n: c.addresses["testRecipient"] for n, c in self.cores.items()}
                                    ).start()
             self.timings["relayer_ready"] = self.relayer.wait_ready()
+            if self.with_token_route:
+                phase = time.monotonic()
+                self.token_route = deploy_token_route(self, DEPLOYER, REQUESTER)
+                self.timings["token_route"] = time.monotonic() - phase
             self._write_record()
             if self.block_time:
                 for rpc_url in (self.home.rpc_url, self.spoke.rpc_url):
@@ -216,9 +223,14 @@ class TwoChainDevnet:
                 (home, far, Gateway("HomeGateway", self.home_gateway_address, self._home_block),
                  self.spoke_gateway_address),
                 (far, home, Gateway("SpokeGateway", self.spoke_gateway_address, block), self.home_gateway_address)):
+            tokens = {}
+            if self.token_route is not None:
+                route = self.token_route.route
+                tokens = {route.symbol: route.token if here.name == SPOKE else route.synthetic}
             ChainRecord(chain=here.name, chain_id=here.chain_id, domain=here.domain, rpc_url=here.rpc_url,
                         gateway=gateway, remote=Remote(there.name, there.domain, remote_gateway),
-                        hyperlane=self.cores[here.name].addresses, ism=ism).save(self.data_dir / "deployments")
+                        hyperlane=self.cores[here.name].addresses, ism=ism, tokens=tokens).save(
+                self.data_dir / "deployments")
 
     def stop(self) -> None:
         if self.relayer is not None:

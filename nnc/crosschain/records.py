@@ -44,6 +44,8 @@ class ChainRecord:
     remote: Remote
     hyperlane: dict[str, str] = field(default_factory=dict)
     ism: str = ""
+    tokens: dict[str, str] = field(default_factory=dict)
+    """ERC-20 routes by symbol: on a spoke, the token its gateway allow-lists; at home, its twin."""
 
     def save(self, deployments: Path) -> Path:
         path = deployments / str(self.chain_id) / RECORD_FILE
@@ -57,7 +59,7 @@ class ChainRecord:
             return cls(chain=str(data["chain"]), chain_id=int(data["chain_id"]), domain=int(data["domain"]),
                        rpc_url=str(data["rpc_url"]), gateway=Gateway(**data["gateway"]),
                        remote=Remote(**data["remote"]), hyperlane=dict(data.get("hyperlane", {})),
-                       ism=str(data.get("ism", "")))
+                       ism=str(data.get("ism", "")), tokens={str(k): str(v) for k, v in data.get("tokens", {}).items()})
         except (ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"cross-chain record {path} is malformed: {exc}") from None
 

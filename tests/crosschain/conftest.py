@@ -1,8 +1,9 @@
 """One two-chain devnet for every test in this folder (Hyperlane core deploys once): the home
 devnet with an oracle and two workers (the e2e harness's, the oracle relaying settlements), a
-spoke chain, the gateways and Hyperlane's relayer. Tests do not revert snapshots (the relayer
-follows both chains): each uses escrows and tasks of its own. Package-scoped: the chains and the
-relayer (whose supervisor may restart it) stop after this folder, not at the end of the session."""
+spoke chain, the gateways, Hyperlane's relayer and the devnet's ERC-20 warp route. Tests do not
+revert snapshots (the relayer follows both chains): each uses escrows and tasks of its own.
+Package-scoped: the chains and the relayer (whose supervisor may restart it) stop after this
+folder, not at the end of the session."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def crosschain() -> Iterator[CrossChain]:
     params = replace(DEVNET_PARAMS, snapshot_interval=0)
     with tempfile.TemporaryDirectory(prefix="nnc-test-crosschain-") as tmp:
         root = Path(tmp)
-        with TwoChainDevnet(root / "chains", nodes=2, params=params, stall_s=STALL_S) as chains:
+        with TwoChainDevnet(root / "chains", nodes=2, params=params, stall_s=STALL_S, with_token_route=True) as chains:
             home = chains.home
             data = root / "daemons"
             store = LocalStore(data / "store")

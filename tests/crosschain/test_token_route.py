@@ -21,9 +21,8 @@ from nnc.chain.types import TaskStatus
 from nnc.cli import cli
 from nnc.crosschain.devnet import HOME, SPOKE
 from nnc.crosschain.gateways import BridgedStatus, EscrowStatus, EscrowView, HomeGateway
-from nnc.crosschain.hyperlane import HyperlaneCli
 from nnc.crosschain.token_routes import HomeTokenPools, SpokeTokens
-from nnc.crosschain.warp import RouteEnd, WarpRoute, deploy_route, send
+from nnc.crosschain.warp import WarpRoute
 from nnc.devnet import DEPLOYER, REQUESTER
 from nnc.task.publish import PublishError
 from tests.crosschain.conftest import CrossChain, cli_env
@@ -32,8 +31,6 @@ from tests.e2e.harness import TINY_SPEC
 pytestmark = pytest.mark.e2e
 
 UNIT = 10**18
-POOL = 1_000 * UNIT
-PAYER_TOKENS = 100 * UNIT
 
 
 @dataclass
@@ -45,22 +42,13 @@ class TokenRoute:
 
 @pytest.fixture(scope="module")
 def token_route(crosschain: CrossChain) -> TokenRoute:
+    """The devnet's route (`nnc.crosschain.devnet_tokens`): the synthetic allow-listed in the market
+    through the DAO, the token on the spoke gateway, the pool funded by the backer's warp transfer."""
     chains = crosschain.chains
-    deployer = chains.address(DEPLOYER)
-    spoke, home = chains.spoke_client(DEPLOYER), chains.home_client(DEPLOYER)
-    token = spoke.deploy("NNToken", deployer, 10**6 * UNIT)  # any ERC-20 will do: NNT's code, a spoke coin here
-    cli = HyperlaneCli(chains.data_dir / "hyperlane", chains.home.key(DEPLOYER))
-    route = deploy_route(cli, RouteEnd(SPOKE, chains.cores[SPOKE].mailbox, deployer),
-                         RouteEnd(HOME, chains.cores[HOME].mailbox, deployer), str(token.address), "Spoke USD", "SUSD",
-                         18)
-    chains.govern([Market(home).config.functions.setTokenAllowed(route.synthetic, True)], "allow SUSD (warp synthetic)")
-    SpokeTokens(spoke, chains.spoke_gateway_address).set_token_allowed(route.token, True)
-    pools = HomeTokenPools(home, chains.home_gateway_address)
-    pools.set_token_route(chains.spoke_chain.domain, route.token, route.synthetic)
-    send(cli, route, SPOKE, POOL, deployer, relay=False)  # the backer warps POOL home (the relayer delivers)
-    pools.fund_token(route.synthetic, POOL)
-    spoke.transact(token.functions.transfer(chains.address(REQUESTER), PAYER_TOKENS), context="tokens to the payer")
-    return TokenRoute(route, token, home.at("NNToken", route.synthetic))
+    assert chains.token_route is not None
+    route = chains.token_route.route
+    return TokenRoute(route, chains.spoke_client(DEPLOYER).at("NNToken", route.token),
+                      chains.home_client(DEPLOYER).at("NNToken", route.synthetic))
 
 
 def market_events(market: Market, name: str, task_id: int) -> list[dict[str, Any]]:

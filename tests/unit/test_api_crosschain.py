@@ -32,7 +32,8 @@ def test_routes_come_from_the_records_and_only_spokes_of_this_home_count(tmp_pat
     _record(tmp_path, 31337, {"chain": "home", "chain_id": 31337, "domain": 31337, "rpc_url": "http://h",
                               "gateway": {"contract": "HomeGateway", "address": HOME_GW, "block": 3},
                               "remote": {"chain": "spoke", "domain": 31338, "gateway": SPOKE_GW}})
-    _record(tmp_path, 31338, _spoke("spoke", 31338, SPOKE_GW, HOME_GW.upper().replace("0X", "0x")))
+    _record(tmp_path, 31338, {**_spoke("spoke", 31338, SPOKE_GW, HOME_GW.upper().replace("0X", "0x")),
+                              "tokens": {"SUSD": "0x" + "55" * 20, "BAD": "not an address"}})
     _record(tmp_path, 31339, _spoke("elsewhere", 31339, "0x" + "44" * 20, OTHER_HOME))  # another home's spoke
     _record(tmp_path, 31340, "{not json")  # unreadable: skipped, not fatal
     home = home_gateway(tmp_path, 31337)
@@ -43,6 +44,7 @@ def test_routes_come_from_the_records_and_only_spokes_of_this_home_count(tmp_pat
     assert spoke["chain_id_hex"] == hex(31338) and spoke["domain"] == 31338 and spoke["start_block"] == 7
     assert spoke["addresses"]["SpokeGateway"].lower() == SPOKE_GW
     assert any(e.get("name") == "publish" for e in spoke["abis"]["SpokeGateway"])
+    assert spoke["tokens"] == {"SUSD": "0x" + "55" * 20}  # checksummed (all digits), the malformed one left out
 
 
 def test_a_spoke_record_is_not_a_home_gateway(tmp_path: Path) -> None:

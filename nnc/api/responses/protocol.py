@@ -81,6 +81,7 @@ class SpokeChain(TypedDict):
     addresses: dict[str, Address]
     abis: dict[str, list[dict[str, Any]]]
     ism: str  # what verifies the route's messages
+    tokens: dict[str, Address]  # ERC-20s its gateway allow-lists, by symbol (routed home)
 
 
 class Deployment(TypedDict):
