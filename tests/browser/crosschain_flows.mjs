@@ -78,6 +78,24 @@ async function main() {
       await page.waitForSelector(`#payout-chain[data-on-home="${onHome}"]`);
     }
     result.payout_choices = 2;
+
+    step('publish paid in the spoke\'s token: approve, publishToken; the home chain publishes it in the synthetic');
+    await go(page, '#/publish');
+    await page.selectOption('#f-pay-chain', String(SPOKE.chain_id));
+    const token = await page.locator('#f-pay-token option[data-symbol="SUSD"]').getAttribute('value');
+    await page.selectOption('#f-pay-token', token);
+    await page.fill('#f-name', 'token-paid digits');
+    await page.fill('#f-budget', '2');
+    await page.fill('#f-replication', '3'); // more than the devnet's two nodes: nobody trains it, it expires
+    const paid = await txOf(page, 'Publish ', () => page.click('#publish-button'));
+    assert.equal(paid.state, 'confirmed', paid.text);
+    assert.ok(await page.locator('#txs li[data-label^="Approve SUSD"]').count() >= 1, 'the gateway was approved first');
+    await page.locator('#published-escrow').waitFor();
+    result.token_escrow = Number(await page.getAttribute('#published-escrow', 'data-escrow'));
+    result.token = token;
+    await page.waitForSelector('#escrow-status[data-state="published"]', { timeout: TIMEOUT * 4 });
+    result.token_task = Number(await page.getAttribute('#escrow-status', 'data-task'));
+    await shot(page, 'crosschain-token-publish');
   } finally {
     await browser.close();
   }

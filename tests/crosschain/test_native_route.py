@@ -302,11 +302,12 @@ def test_a_dead_or_stuck_relayer_is_restarted_and_the_message_it_missed_is_deliv
     stuck = relayer.process
     assert stuck is not None
     os.killpg(stuck.pid, signal.SIGSTOP)
-    published = publish(x, 10**17)
+    published = publish(x, 10**17, apply_window=600, deadline=1200)  # the windows outlast a slow hand delivery
     relayer.wait_delivered(HOME, published.message_id, timeout=STALL_S + 60)
     assert relayer.restarts >= restarts + 2
     assert stuck.poll() is not None and relayer.running
-    assert chains.home_gateway().task_of(x.spoke_domain, published.escrow_id) is not None
+    refused = chains.home_gateway().events("MessageIgnored", escrowId=published.escrow_id, origin=x.spoke_domain)
+    assert chains.home_gateway().task_of(x.spoke_domain, published.escrow_id) is not None, refused
 
 
 def test_a_publish_forged_by_a_stranger_through_the_mailbox_is_never_delivered_and_blocks_no_one(

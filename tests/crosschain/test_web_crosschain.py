@@ -2,7 +2,8 @@
 requester publishes paying from the spoke chain, the home chain trains and settles the task, and
 the nodes' payouts and the refund are credited on the spoke, the task page says where each payout
 sits, the refund is claimed on the spoke from the dashboard and the account switches where its own
-payouts go; then the chains are checked themselves."""
+payouts go; then a task is paid in the spoke's ERC-20 (approve, publishToken) and published at
+home in its synthetic; then the chains are checked themselves."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from web3 import Web3
 from nnc.api import ApiContext, ApiServer
 from nnc.crosschain.devnet import SPOKE
 from nnc.crosschain.gateways import BridgedStatus, EscrowStatus
+from nnc.crosschain.token_routes import SpokeTokens
 from nnc.devnet import REQUESTER
 from tests.browser.driver import run_flows
 from tests.crosschain.conftest import CrossChain
@@ -72,6 +74,15 @@ def test_pay_from_the_spoke_follow_settle_and_claim_there_in_the_browser(crossch
     nodes = {w.client.address for w in x.net.workers}
     assert {n for n, _ in chains.home_gateway().routed_payouts(task_id)} == nodes  # both nodes paid on the spoke
     assert all(credited[n] > 0 for n in nodes)
+    # The token escrow the browser opened is the home task published in the route's synthetic.
+    assert chains.token_route is not None
+    tokens = SpokeTokens(chains.spoke_client(REQUESTER), chains.spoke_gateway_address)
+    token_escrow = tokens.escrow(int(result["token_escrow"]))
+    assert result["token"] == chains.token_route.token == tokens.escrow_token(int(result["token_escrow"]))
+    assert token_escrow.payer == payer and token_escrow.budget == 2 * 10**18
+    token_task = x.net.market().task(int(result["token_task"]))
+    synthetic = chains.token_route.synthetic
+    assert (token_task.token, token_task.budget, token_task.replication) == (synthetic, 2 * 10**18, 3)
     choices = chains.home_gateway().events("PayoutChainChosen", node=payer)
     assert [c["onHome"] for c in choices[-result["payout_choices"]:]] == [True, False]  # home, then back
     assert result["console_errors"] == []

@@ -1,7 +1,8 @@
 // Publishing from a spoke chain: the spec stored by the API as for a home task, the task's windows
 // counted from the home chain's latest block (where the market checks them), then
 // SpokeGateway.publish on the spoke with the budget plus the Hyperlane fee in the spoke's native
-// coin. The home gateway publishes the task once the relayer delivers the message; until then the
+// coin, or, in an ERC-20 the spoke allow-lists, an approval and SpokeGateway.publishToken (the fee
+// still in native coin; the route checked first: routed at home, the home pool large enough). The home gateway publishes the task once the relayer delivers the message; until then the
 // escrow is followed by `followEscrow`, and a PUBLISH never acknowledged by its deadline is
 // reclaimable on the spoke.
 import { ethers } from '/vendor/ethers.js';
@@ -11,7 +12,11 @@ import { h } from '../dom.js';
 import { send } from '../tx.js';
 import * as wallet from '../wallet.js';
 import { findEvent } from '../components/transaction-flow.js';
-import { chainReader, encodeTaskParams, escrowState, homeChain, spokeGateway } from './spokes.js';
+import { chainReader, encodeTaskParams, escrowState, homeChain, homeGateway, spokeGateway } from './spokes.js';
+
+const ERC20 = ['function approve(address spender, uint256 amount) returns (bool)',
+  'function allowance(address owner, address spender) view returns (uint256)',
+  'function balanceOf(address account) view returns (uint256)', 'function decimals() view returns (uint8)'];
 
 // Why `account` cannot pay `market.budget` plus the fee on `spoke`, or null when it can.
 export async function spokeShortfall(spoke, account, market, fee) {
@@ -31,6 +36,49 @@ async function homeTaskParams(spec, market) {
     minHardwareClass: market.minClass, applyDeadline: now + market.applyWindow, deadline: now + market.deadline,
     computeUnits: stored.compute_units, minReputation: market.minReputation,
   });
+}
+
+// The budget in `token`'s own units: `budget` was read as 18-decimal whole units (the form's ETH).
+export async function tokenBudget(spoke, token, budget) {
+  const decimals = Number(await new ethers.Contract(token, ERC20, chainReader(spoke)).decimals());
+  if (decimals === 18) return { budget };
+  const scale = 10n ** BigInt(Math.abs(18 - decimals));
+  if (decimals > 18) return { budget: budget * scale };
+  if (budget % scale !== 0n) return { problem: `Budget: this token has ${decimals} decimals; use at most ${decimals} after the point.` };
+  return { budget: budget / scale };
+}
+
+// Why a budget of `budget` in `token` on `spoke` would be refused or cannot be paid, or null.
+async function tokenProblem(spoke, account, token, symbol, budget, fee) {
+  const home = homeGateway();
+  const homeToken = home ? await home.tokenRoutes(spoke.domain, token) : ethers.ZeroAddress;
+  if (homeToken === ethers.ZeroAddress) return `Token: ${symbol} has no route to the home chain; the task would be refused.`;
+  const pool = await home.tokenLiquidity(homeToken);
+  if (pool < budget) return `Budget: the home pool of ${symbol} holds ${pool} base units, less than the budget (${budget}); the task would be refused.`;
+  const held = await new ethers.Contract(token, ERC20, chainReader(spoke)).balanceOf(account);
+  if (held < budget) return `Budget: you hold ${held} base units of ${symbol} on ${spoke.name}, less than the budget (${budget}).`;
+  const coin = await chainReader(spoke).getBalance(account);
+  if (coin < fee) return `Fee: your balance on ${spoke.name} is ${amount(coin, 'ETH')}, less than the Hyperlane fee ${amount(fee, 'ETH')}.`;
+  return null;
+}
+
+// Escrows `budget` of ERC-20 `token` on `spoke` (approving the gateway first) and sends PUBLISH_TOKEN
+// home; resolves like `publishOnSpoke`.
+export async function publishTokenOnSpoke(spoke, account, spec, market, token, symbol) {
+  const encoded = await homeTaskParams(spec, market);
+  const fee = await spokeGateway(spoke).quotePublishToken(token, encoded);
+  const problem = await tokenProblem(spoke, account, token, symbol, market.budget, fee);
+  if (problem) return { problem };
+  const signer = await wallet.signerOn(spoke);
+  const gateway = spokeGateway(spoke, signer);
+  const erc20 = new ethers.Contract(token, ERC20, signer);
+  if ((await erc20.allowance(account, spoke.addresses.SpokeGateway)) < market.budget) {
+    await send(`Approve ${symbol} for the ${spoke.name} gateway`, erc20.approve, [spoke.addresses.SpokeGateway, market.budget]);
+  }
+  const receipt = await send(`Publish "${spec.name}" from ${spoke.name} in ${symbol}`, gateway.publishToken,
+    [token, market.budget, encoded], { value: fee });
+  const event = findEvent(receipt, gateway, 'PublishedToken');
+  return { escrowId: event.args.escrowId.toString(), fee, deadline: Number(event.args.deadline) };
 }
 
 // Escrows the budget on `spoke` and sends the PUBLISH home; resolves to {escrowId, fee, deadline}, or

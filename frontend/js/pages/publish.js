@@ -19,7 +19,7 @@ import {
 import { attachDataset, budgetShortfall, publishTask } from '../publish/transaction.js';
 import { marketFromValues, specFromJson, specFromValues } from '../publish/validation.js';
 import { prefillRequest, prefilledSpec } from '../models/prefill.js';
-import { followEscrow, publishOnSpoke } from '../crosschain/publish.js';
+import { followEscrow, publishOnSpoke, publishTokenOnSpoke, tokenBudget } from '../crosschain/publish.js';
 import { payChainSection, spokeOf } from '../crosschain/pay-chain.js';
 
 export async function publishPage(query = '') {
@@ -130,9 +130,17 @@ export async function publishPage(query = '') {
     const spoke = payChain ? spokeOf(payChain.select) : null;
     if (spoke) {
       if (f.dataset.files.length) { form.fail(['A task paid from another chain names its data by URI: upload it from the home chain first.']); return; }
-      if (tokenSymbol(f) !== 'ETH') { form.fail([`Token: ${spoke.name} pays in its native coin; choose ETH.`]); return; }
+      if (tokenSymbol(f) !== 'ETH') { form.fail([`Token: on ${spoke.name} choose what you pay in under "Pay on".`]); return; }
+      const payToken = payChain.payToken.value;
       await withSigner('Not published', async () => {
-        const out = await publishOnSpoke(spoke, account, spec, market);
+        let out;
+        if (payToken) {
+          const symbol = payChain.payToken.selectedOptions[0].dataset.symbol;
+          const scaled = await tokenBudget(spoke, payToken, market.budget);
+          out = scaled.problem ? scaled : await publishTokenOnSpoke(spoke, account, spec, { ...market, budget: scaled.budget }, payToken, symbol);
+        } else {
+          out = await publishOnSpoke(spoke, account, spec, market);
+        }
         if (out.problem) { form.fail([out.problem]); return; }
         if (following) following.stop();
         following = followEscrow(spoke, out.escrowId);
