@@ -26,6 +26,7 @@ from nnc.cli.model_commands import model_group
 from nnc.cli.node_commands import node_group
 from nnc.cli.progress import PROGRESS_KEY
 from nnc.cli.round_commands import rerun_cmd, rounds_cmd
+from nnc.cli.route_commands import route_group
 from nnc.cli.task_commands import task_group
 from nnc.cli.zk_commands import zk_group
 from nnc.errors import NNCError
@@ -54,7 +55,7 @@ def cli(ctx: click.Context, rpc_url: str | None, data_dir: str | None, verbose: 
 
 for command in (build_cmd, deploy_cmd, claim_cmd, devnet_group, demo_cmd, task_group, node_group,
                 worker_group, oracle_group, data_group, key_group, api_cmd,
-                dispute_group, verify_group, model_group, zk_group, gov_group):
+                dispute_group, verify_group, model_group, zk_group, gov_group, route_group):
     cli.add_command(command)
 task_group.add_command(cofund_group)  # nnc task cofund ...
 task_group.add_command(rounds_cmd)  # nnc task rounds ID

@@ -32,8 +32,6 @@ from web3.types import RPCEndpoint
 
 from nnc.chain.artifacts import Artifacts
 from nnc.chain.client import ChainClient, connect_web3
-from nnc.chain.deployment import Deployment
-from nnc.chain.deployment_folder import deployment_folder, write_deployment_folder
 from nnc.chain.devnet import Anvil
 from nnc.chain.governance import Governance
 from nnc.chain.market import Market
@@ -42,7 +40,7 @@ from nnc.crosschain.deploy import RouteParams, deploy_route
 from nnc.crosschain.devnet_tokens import DevnetTokenRoute, deploy_token_route
 from nnc.crosschain.gateways import HomeGateway, SpokeGateway
 from nnc.crosschain.hyperlane import TEST_ISM_WARNING, CoreDeployment, HyperlaneChain, HyperlaneCli
-from nnc.crosschain.records import ChainRecord, Gateway, Remote
+from nnc.crosschain.records import ChainEnd, Gateway, save_route
 from nnc.crosschain.relayer import Relayer
 from nnc.devnet import DEPLOYER, DEVNET_PARAMS, REQUESTER, Devnet
 
@@ -213,24 +211,15 @@ class TwoChainDevnet:
     def _write_record(self) -> None:
         """The spoke's deployment folder and each chain's `crosschain.json` (see the module notes)."""
         block, tx = self._spoke_deployed
-        spoke = Deployment(chain_id=SPOKE_CHAIN_ID, start_block=block, deployer=self.address(DEPLOYER),
-                           addresses={"SpokeGateway": self.spoke_gateway_address}, profile="devnet",
-                           blocks={"SpokeGateway": block}, transactions={"SpokeGateway": tx})
-        write_deployment_folder(deployment_folder(self.data_dir, SPOKE_CHAIN_ID), spoke, Artifacts(), None)
-        ism = "Hyperlane's test ISM (accepts every message): devnet only"
-        home, far = self.home_chain, self.spoke_chain
-        for here, there, gateway, remote_gateway in (
-                (home, far, Gateway("HomeGateway", self.home_gateway_address, self._home_block),
-                 self.spoke_gateway_address),
-                (far, home, Gateway("SpokeGateway", self.spoke_gateway_address, block), self.home_gateway_address)):
-            tokens = {}
-            if self.token_route is not None:
-                route = self.token_route.route
-                tokens = {route.symbol: route.token if here.name == SPOKE else route.synthetic}
-            ChainRecord(chain=here.name, chain_id=here.chain_id, domain=here.domain, rpc_url=here.rpc_url,
-                        gateway=gateway, remote=Remote(there.name, there.domain, remote_gateway),
-                        hyperlane=self.cores[here.name].addresses, ism=ism, tokens=tokens).save(
-                self.data_dir / "deployments")
+        tokens: dict[str, dict[str, str]] = {HOME: {}, SPOKE: {}}
+        if self.token_route is not None:
+            route = self.token_route.route
+            tokens = {HOME: {route.symbol: route.synthetic}, SPOKE: {route.symbol: route.token}}
+        home, spoke = (ChainEnd(c.name, c.chain_id, c.domain, c.rpc_url, self.cores[c.name].addresses, tokens[c.name])
+                       for c in (self.home_chain, self.spoke_chain))
+        save_route(self.data_dir, home, spoke, Gateway("HomeGateway", self.home_gateway_address, self._home_block),
+                   Gateway("SpokeGateway", self.spoke_gateway_address, block), tx, self.address(DEPLOYER),
+                   "Hyperlane's test ISM (accepts every message): devnet only", "devnet")
 
     def stop(self) -> None:
         if self.relayer is not None:

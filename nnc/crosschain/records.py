@@ -12,6 +12,9 @@ from pathlib import Path
 
 from web3 import Web3
 
+from nnc.chain.artifacts import Artifacts
+from nnc.chain.deployment import Deployment
+from nnc.chain.deployment_folder import deployment_folder, write_deployment_folder
 from nnc.errors import ConfigError
 from nnc.jsonfile import write_json_atomic
 
@@ -95,3 +98,31 @@ def home_gateway(data_dir: Path, chain_id: int) -> str | None:
                 and Web3.is_address(record.gateway.address):
             return str(Web3.to_checksum_address(record.gateway.address))
     return None
+
+
+@dataclass(frozen=True)
+class ChainEnd:
+    """One chain of a route as its record names it."""
+
+    name: str
+    chain_id: int
+    domain: int
+    rpc_url: str
+    hyperlane: dict[str, str] = field(default_factory=dict)  # at least its Mailbox
+    tokens: dict[str, str] = field(default_factory=dict)  # ERC-20 routes by symbol, this chain's side
+
+
+def save_route(data_dir: Path, home: ChainEnd, spoke: ChainEnd, home_gateway: Gateway, spoke_gateway: Gateway,
+               spoke_transaction: str, deployer: str, ism: str, profile: str) -> None:
+    """Writes a route's files under `<data_dir>/deployments/`: the spoke's deployment folder (its
+    `SpokeGateway`, as for the home protocol) and each chain's `crosschain.json`."""
+    deployment = Deployment(chain_id=spoke.chain_id, start_block=spoke_gateway.block, deployer=deployer,
+                            addresses={"SpokeGateway": spoke_gateway.address}, profile=profile,
+                            blocks={"SpokeGateway": spoke_gateway.block},
+                            transactions={"SpokeGateway": spoke_transaction})
+    write_deployment_folder(deployment_folder(data_dir, spoke.chain_id), deployment, Artifacts(), None)
+    for here, there, gateway, remote in ((home, spoke, home_gateway, spoke_gateway),
+                                         (spoke, home, spoke_gateway, home_gateway)):
+        ChainRecord(chain=here.name, chain_id=here.chain_id, domain=here.domain, rpc_url=here.rpc_url,
+                    gateway=gateway, remote=Remote(there.name, there.domain, remote.address),
+                    hyperlane=here.hyperlane, ism=ism, tokens=here.tokens).save(data_dir / "deployments")
