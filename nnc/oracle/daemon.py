@@ -44,6 +44,7 @@ from typing import Any
 from nnc.chain.client import ChainClient
 from nnc.chain.dispute import Arbitration, CheckStatus, CheckView, DisputeStatus, SpotCheck
 from nnc.chain.market import Market
+from nnc.chain.pending import PendingTransactions
 from nnc.chain.rounds import CommitState, RoundBook
 from nnc.chain.strategies import DrawState, StakeWeightedDraw
 from nnc.chain.types import Bond, TaskStatus
@@ -122,6 +123,10 @@ class Oracle:
         self.window_ends: dict[int, int] = {}  # task -> end of its challenge window
         self.unchecked: set[int] = set()  # tasks without a spot-check (it cannot be enabled later)
         self.client = client
+        # the oracle owns its key: it counts its nonce itself, and sends a round's pokes without
+        # waiting for each receipt (`pending`: checked at the start of the next round)
+        client.local_nonce = True
+        self.pending = PendingTransactions(client)
         self.market = Market(client)
         self.spot_check = SpotCheck(client)
         self.arbitration = Arbitration(client)
@@ -171,6 +176,7 @@ class Oracle:
         """Sends the due permissionless transitions and the finished evaluations' quality reports
         (between tasks too: one is reported as soon as it is ready); returns (task id, action)
         for each sent."""
+        self.check_sent()
         now = self.client.block_timestamp()
         done: list[tuple[int, str]] = []
         open_ids = []
@@ -221,6 +227,8 @@ class Oracle:
         """The due transitions of one open task, sent; returns the actions sent."""
         task_id = int(row["task_id"])
         done: list[str] = []
+        if self.pending.busy(task_id):
+            return done  # a transition sent for it is not mined yet: nothing is sent twice
         if status in (TaskStatus.ASSIGNED, TaskStatus.RUNNING, TaskStatus.SUBMITTED):
             done.extend(self.proofs.audit(task_id))  # every posted proof, once: challenged if it fails
             if done or task_id in self.proofs.suspect:
@@ -260,21 +268,44 @@ class Oracle:
             if action == "settle" and onchain == TaskStatus.SUBMITTED and now < onchain_task.challenge_ends_at:
                 self.window_ends[task_id] = onchain_task.challenge_ends_at
                 return done  # not due yet: the task is skipped until its window closes
-            if action == "commit_draw":
-                self.draw.commit_draw(task_id)
-            else:
-                getattr(self.market, action)(task_id)
-            log.info("task %d: %s sent", task_id, action)
+            self._send_transition(task_id, action)
             done.append(action)
         except ContractRevertError as exc:
             if action == "assign" and exc.name in UNASSIGNABLE and now >= int(row["apply_deadline"]):
                 # some applicants are no longer eligible, or too little time is left: release the budget
-                self.market.expire(task_id)
+                self._send_transition(task_id, "expire")
                 done.append("expire")
                 return done
             level = logging.DEBUG if exc.name in NOT_READY else logging.WARNING
             log.log(level, "task %d: %s not possible now: %s", task_id, action, exc)
         return done
+
+    def _send_transition(self, task_id: int, action: str) -> None:
+        """Sends `action` (assign, settle, expire, commit_draw) for the task without waiting for
+        its receipt: simulated first (a revert raises ContractRevertError here, nothing sent), then
+        tracked in `pending` until `check_sent` reads its receipt on the next round."""
+        if action == "commit_draw":
+            fn = self.draw.contract.functions.commitDraw(task_id)
+            context = f"commit the assignment draw of task {task_id}"
+        else:
+            fn, context = getattr(self.market.contract.functions, action)(task_id), f"{action} task {task_id}"
+        sent = self.client.submit(fn, context=context)
+        self.pending.add(task_id, sent)
+        log.info("task %d: %s sent (tx %s)", task_id, action, sent.tx_hash)
+
+    def check_sent(self) -> None:
+        """Reads the receipts of the transitions the last rounds sent. A reverted one (a race lost
+        to another sender, the task moved on) is logged with its decoded reason, a dropped one
+        warned of; either way its task is free again, and this round derives its next step from
+        the chain as for any task (nothing is lost: the work is where the chain says it is)."""
+        for outcome in self.pending.check():
+            with self.context(outcome.key if isinstance(outcome.key, int) else None):
+                if outcome.error is None:
+                    continue  # dropped: warned of by the tracker
+                expected = isinstance(outcome.error, ContractRevertError) and outcome.error.name in NOT_READY
+                log.log(logging.INFO if expected else logging.WARNING, "%s: transaction %s reverted (%s): the "
+                        "step is derived again from the chain", outcome.sent.label, outcome.sent.tx_hash,
+                        outcome.error)
 
     def _waiting(self, row: dict[str, Any], now: int) -> bool:
         """True for a submitted task with nothing to do this round, by what the chain said of it
