@@ -38,6 +38,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -147,6 +148,9 @@ class Oracle:
         self.library = (Librarian(client, self.market, index, store, self.context)
                         if store is not None and Librarian.available(client) else None)
         # relays the settlement of tasks published from another chain (a cross-chain route only)
+        # audit records uploaded off the loop (`archive_audits`): task -> its upload
+        self._uploads: dict[int, Future[str]] = {}
+        self._upload_pool: ThreadPoolExecutor | None = None
         self.bridge = (SettlementKeeper(client, settings.home_gateway, settings.data_dir / "oracle" / "bridge.json",
                                         client.deployment.start_block, settings.log_range)
                        if settings.home_gateway else None)
@@ -448,18 +452,54 @@ class Oracle:
 
     def archive_audits(self, until: float | None = None) -> list[int]:
         """Archives the audit record of every indexed task in a final status that has none yet;
-        returns their ids. A storage failure is logged and retried on a later round. With `until`
-        (a `time.monotonic()` value), stops once it has passed: the rest waits for later rounds."""
+        returns their ids. A storage failure is logged and retried on a later round.
+
+        With `until` (a `time.monotonic()` value: the daemon's rounds), the uploads run in a thread
+        of their own (`_uploads`), so a slow storage gateway never holds the loop: each round hands
+        over the records due until then and takes in the ones finished since the last round (their
+        ids returned then). The record is built and its URI written by the loop (the index is the
+        loop's); one not written at a restart is uploaded again."""
         if self.archive is None:
             return []
         assert self.client.deployment is not None
         archived: list[int] = []
+        if until is not None:
+            archived.extend(self._archived_in_background())
         for task_id in self.index.unarchived_final_tasks():
-            if until is not None and archived and time.monotonic() > until:
+            if until is not None and task_id in self._uploads:
+                continue
+            if until is not None and time.monotonic() > until:
                 break
             with self.context(task_id):
+                record = audit_record(self.index, task_id, self.client.deployment)
+                if until is not None:
+                    self._uploads[task_id] = self._uploader().submit(self.archive.put_bytes, record)
+                    continue
                 try:
-                    uri = self.archive.put_bytes(audit_record(self.index, task_id, self.client.deployment))
+                    uri = self.archive.put_bytes(record)
+                except StorageError as exc:
+                    log.warning("task %d: audit record not archived yet: %s", task_id, exc)
+                    continue
+                self.index.set_audit_uri(task_id, uri)
+                log.info("task %d: audit record archived at %s", task_id, uri)
+            archived.append(task_id)
+        return archived
+
+    def _uploader(self) -> ThreadPoolExecutor:
+        if self._upload_pool is None:
+            self._upload_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oracle-archive")
+        return self._upload_pool
+
+    def _archived_in_background(self) -> list[int]:
+        """Writes the URI of every background upload finished since the last round."""
+        archived: list[int] = []
+        for task_id, upload in list(self._uploads.items()):
+            if not upload.done():
+                continue
+            del self._uploads[task_id]  # whatever the outcome: a failed one is handed over again
+            with self.context(task_id):
+                try:
+                    uri = upload.result()
                 except StorageError as exc:
                     log.warning("task %d: audit record not archived yet: %s", task_id, exc)
                     continue
@@ -492,6 +532,8 @@ class Oracle:
             finally:
                 self.evaluations.close()
                 self.proofs.close()
+                if self._upload_pool is not None:
+                    self._upload_pool.shutdown(wait=False, cancel_futures=True)
             log.info("oracle stopped at block %d", self.index.last_block)
 
     def _round(self, stop: StopFlag) -> None:
