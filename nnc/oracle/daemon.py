@@ -4,7 +4,11 @@ Pokes are permissionless contract calls (commit a stake-weighted draw, assign, r
 replace or lapse a spot-check's verifier, settle, expire, release frozen collateral, refund a
 spot-check fee) that move no money on the oracle's say: the contract checks every condition.
 Each is simulated first, so a task that is not ready costs no gas, and the on-chain state is
-re-read before acting, so a restart or a second oracle never double-acts. The due ones:
+re-read before acting, so a restart or a second oracle never double-acts. The task transitions
+(assign, commit a draw, settle, expire) are sent without waiting for their receipts
+(`nnc.chain.pending`): a task with one in flight gets nothing more until the next round reads the
+receipt, and one that reverted (a lost race) or was dropped is logged and derived again from the
+chain, like any task. The due ones:
 
 - assign a published task with enough applicants; expire it when applications closed without
   enough eligible ones (or too little time is left to run it);
