@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, cast
 
 import requests
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
+from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
-from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
+from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound, Web3RPCError
 from web3.types import BlockIdentifier, RPCEndpoint, TxParams, TxReceipt
 
 from nnc.chain.artifacts import Artifact, Artifacts
@@ -27,12 +30,33 @@ from nnc.settings import Settings
 log = logging.getLogger(__name__)
 
 RECEIPT_TIMEOUT_S = 120.0
+FEE_REFRESH_S = 1.0
+"""Seconds the fee fields of a transaction are reused (about a block: the base fee moves at most
+12.5 % a block, and maxFeePerGas is twice the base fee plus the tip)."""
+# what a node answers when a transaction's nonce is not the next one (another sender with the same
+# key, a transaction dropped, a chain reverted) or its fee cap is under the base fee
+NONCE_ERRORS = ("nonce too low", "nonce too high", "invalid nonce", "already known", "replacement transaction",
+                "nonce has already been used")
+FEE_ERRORS = ("max fee per gas less than block base fee", "fee cap", "maxfeepergas", "underpriced")
 
 # Failures a daemon waits out with back-off rather than crashing on. A revert is not one of them:
 # it is an answer, and retrying the same call would get the same answer.
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     ChainUnavailableError, requests.ConnectionError, requests.Timeout, requests.HTTPError, Web3RPCError)
 """Failures a daemon waits out with back-off: the node or a gateway in front of it (HTTP 5xx) is away."""
+
+
+@dataclass(frozen=True)
+class SentTransaction:
+    """A transaction `ChainClient.submit` sent, its receipt not read yet."""
+
+    tx_hash: str
+    tx: dict[str, Any]
+    """What was signed (nonce included): replayed to decode a revert."""
+    label: str
+    fn: ContractFunction | None
+    sent_at: float
+    """`time.monotonic()` when it was sent."""
 
 
 def connect_web3(rpc_url: str, timeout: float = 10.0) -> Web3:
@@ -69,6 +93,16 @@ class ChainClient:
         self.libraries: dict[str, str] = dict(deployment.libraries) if deployment is not None else {}
         self.deployed_at: dict[str, tuple[int, str]] = {}
         """Block number and transaction hash of each contract this client deployed, by address."""
+        self.local_nonce = False
+        """Count the account's nonce here (read from the node's "pending" count once, then after a
+        nonce error or a lost transaction) rather than asking the node before each transaction.
+        For a daemon that owns its key (the oracle); off by default, because a node queues a
+        transaction whose nonce is too high without an error (a chain reverted under a long-lived
+        client, a transaction dropped), and only a sender that tracks its transactions notices."""
+        self._nonce: int | None = None
+        self._chain_id: int | None = None
+        self._fees: tuple[float, dict[str, int]] | None = None
+        self._send_lock = threading.Lock()  # one nonce at a time
 
     @classmethod
     def from_settings(cls, settings: Settings, need_deployment: bool = True,
@@ -123,6 +157,17 @@ class ChainClient:
             raise ConfigError("no signing key: set keystore (NNC_KEYSTORE), key_file (NNC_KEY_FILE) or NNC_PRIVATE_KEY")
         return self.account.address
 
+    @property
+    def chain_id(self) -> int:
+        """The chain's id, asked once."""
+        if self._chain_id is None:
+            self._chain_id = int(self.w3.eth.chain_id)
+        return self._chain_id
+
+    def resync_nonce(self) -> None:
+        """Forgets the locally counted nonce: the next transaction reads the node's "pending" count."""
+        self._nonce = None
+
     # -- transactions ----------------------------------------------------------------------
 
     def call(self, fn: ContractFunction, context: str = "") -> Any:
@@ -138,16 +183,42 @@ class ChainClient:
         A revert, found in the simulation or in the receipt, raises ContractRevertError with the
         decoded custom error (e.g. `TokenNotAllowed(token=0x...)`).
         """
-        sender = self.address
         label = context or fn.fn_name
+        tx = self._prepare(fn, value, gas, label)
+        return self._wait(self._send_raw(tx, label), tx, label, fn)
+
+    def submit(self, fn: ContractFunction, value: int = 0, gas: int | None = None,
+               context: str = "") -> SentTransaction:
+        """Simulates, signs and sends like `transact`, without waiting for the receipt: returns
+        what was sent, for `receipt_of` (and `nnc.chain.pending.PendingTransactions`) to check later.
+        A revert found in the simulation raises ContractRevertError as in `transact`."""
+        label = context or fn.fn_name
+        tx = self._prepare(fn, value, gas, label)
+        tx_hash = self._send_raw(tx, label)
+        return SentTransaction(tx_hash="0x" + bytes(tx_hash).hex(), tx=tx, label=label, fn=fn,
+                               sent_at=time.monotonic())
+
+    def receipt_of(self, sent: SentTransaction) -> TxReceipt | None:
+        """The receipt of a transaction `submit` sent, None while it is not mined. Runs the receipt
+        hooks; a failed one raises the decoded revert (ContractRevertError) or ChainError."""
+        try:
+            receipt = self.w3.eth.get_transaction_receipt(cast(Any, sent.tx_hash))
+        except TransactionNotFound:
+            return None
+        return self._checked(receipt, sent.tx, sent.label, sent.fn)
+
+    def _prepare(self, fn: ContractFunction, value: int, gas: int | None, label: str) -> dict[str, Any]:
+        """The transaction to sign, less its nonce: the gas estimated (a revert is decoded here,
+        before anything is sent), the chain id and fee fields known already, so building it asks
+        the node nothing more."""
+        sender = self.address
         tx_params = cast(TxParams, {"from": sender, "value": value})
         try:
             if gas is None:
                 gas = int(fn.estimate_gas(tx_params) * self.gas_multiplier)
             tx = fn.build_transaction(cast(TxParams, {
-                "from": sender, "value": value, "gas": gas,
-                "nonce": self.w3.eth.get_transaction_count(sender, "pending"),
-                "chainId": self.w3.eth.chain_id,
+                "from": sender, "value": value, "gas": gas, "nonce": 0, "chainId": self.chain_id,
+                **self._fee_fields(),
             }))
         except ContractLogicError as exc:
             raise self.decoder.decode(exc.data if isinstance(exc.data, str) else None, label) from None
@@ -157,16 +228,14 @@ class ChainClient:
                 raise ChainError(f"{label}: {sender} holds {Web3.from_wei(held, 'ether')} ETH, not enough for the "
                                  f"transaction's value ({Web3.from_wei(value, 'ether')} ETH) and gas") from None
             raise
-        return self._send(dict(tx), label, fn)
+        return dict(tx)
 
     def send_value(self, to: str, value: int) -> TxReceipt:
         tx: dict[str, Any] = {
             "from": self.address, "to": Web3.to_checksum_address(to), "value": value, "gas": 21_000,
-            "nonce": self.w3.eth.get_transaction_count(self.address, "pending"),
-            "chainId": self.w3.eth.chain_id,
+            "chainId": self.chain_id, **self._fee_fields(),
         }
-        tx.update(self._fee_fields())
-        return self._send(tx, "send ETH", None)
+        return self._wait(self._send_raw(tx, "send ETH"), tx, "send ETH", None)
 
     def deploy(self, name: str, *args: Any) -> Contract:
         """Deploys contract `name`; the external libraries its bytecode references are deployed
@@ -179,11 +248,10 @@ class ChainClient:
             gas = int(ctor.estimate_gas(cast(TxParams, {"from": self.address})) * self.gas_multiplier)
         except ContractLogicError as exc:
             raise self.decoder.decode(exc.data if isinstance(exc.data, str) else None, f"deploy {name}") from None
-        tx = ctor.build_transaction({
-            "from": self.address, "gas": gas, "chainId": self.w3.eth.chain_id,
-            "nonce": self.w3.eth.get_transaction_count(self.address, "pending"),
-        })
-        receipt = self._send(dict(tx), f"deploy {name}", None)
+        tx = dict(ctor.build_transaction(cast(TxParams, {
+            "from": self.address, "gas": gas, "chainId": self.chain_id, "nonce": 0, **self._fee_fields(),
+        })))
+        receipt = self._wait(self._send_raw(tx, f"deploy {name}"), tx, f"deploy {name}", None)
         address = receipt["contractAddress"]
         if address is None:
             raise ChainError(f"deploy {name}: receipt has no contract address")
@@ -212,26 +280,69 @@ class ChainClient:
             raise ArtifactError(f"{artifact.name}: unlinked library placeholders left in the bytecode")
         return "0x" + text
 
-    def _fee_fields(self) -> dict[str, int]:
-        base = self.w3.eth.get_block("latest").get("baseFeePerGas", 0) or 0
-        tip = self.w3.to_wei(1, "gwei")
-        return {"maxFeePerGas": 2 * base + tip, "maxPriorityFeePerGas": tip}
+    def _fee_fields(self, refresh: bool = False) -> dict[str, int]:
+        """maxFeePerGas (twice the latest base fee plus the tip) and the tip, read again after
+        `FEE_REFRESH_S` (about a block), not for each transaction."""
+        now = time.monotonic()
+        if refresh or self._fees is None or now - self._fees[0] > FEE_REFRESH_S:
+            base = self.w3.eth.get_block("latest").get("baseFeePerGas", 0) or 0
+            tip = self.w3.to_wei(1, "gwei")
+            self._fees = (now, {"maxFeePerGas": 2 * base + tip, "maxPriorityFeePerGas": tip})
+        return dict(self._fees[1])
 
-    def _send(self, tx: dict[str, Any], label: str, fn: ContractFunction | None) -> TxReceipt:
+    def _next_nonce(self) -> int:
+        if self.local_nonce and self._nonce is not None:
+            return self._nonce
+        return int(self.w3.eth.get_transaction_count(self.address, "pending"))
+
+    def _send_raw(self, tx: dict[str, Any], label: str) -> HexBytes:
+        """Signs `tx` with the next nonce and sends it; returns its hash. A nonce the node refuses
+        (another sender with this key, a transaction lost) is read again from the node and the
+        transaction sent once more; so is a fee cap under the base fee, with the fees read again."""
         assert self.account is not None
-        signed = self.account.sign_transaction(tx)
+        with self._send_lock:
+            for attempt in range(2):
+                nonce = self._next_nonce()
+                signed = self.account.sign_transaction({**tx, "nonce": nonce})
+                try:
+                    tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+                except Web3RPCError as exc:
+                    self._nonce = None  # whatever happened, the next nonce is read from the node
+                    message = str(exc).lower()
+                    if attempt == 0 and any(text in message for text in NONCE_ERRORS):
+                        log.info("%s: nonce %d refused (%s): reading the account's nonce again", label, nonce, exc)
+                        continue
+                    if attempt == 0 and any(text in message for text in FEE_ERRORS) and "maxFeePerGas" in tx:
+                        log.info("%s: fee refused (%s): reading the base fee again", label, exc)
+                        tx.update(self._fee_fields(refresh=True))
+                        continue
+                    raise ChainError(f"{label}: the node refused the transaction: {exc}") from None
+                except BaseException:
+                    self._nonce = None  # sent or not: unknown, so the node is asked next time
+                    raise
+                tx["nonce"] = nonce
+                self._nonce = nonce + 1 if self.local_nonce else None
+                return tx_hash
+        raise AssertionError("unreachable")
+
+    def _wait(self, tx_hash: HexBytes, tx: dict[str, Any], label: str, fn: ContractFunction | None) -> TxReceipt:
+        """Waits for the receipt of a transaction `_send_raw` sent; see `_checked`."""
         try:
-            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
             receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT_S)
         except TimeExhausted:
+            self._nonce = None  # dropped, or queued behind a nonce gap: ask the node next time
             raise ChainUnavailableError(f"{label}: no receipt within {RECEIPT_TIMEOUT_S:.0f} s") from None
         except Web3RPCError as exc:
             raise ChainError(f"{label}: the node refused the transaction: {exc}") from None
+        return self._checked(receipt, tx, label, fn)
+
+    def _checked(self, receipt: TxReceipt, tx: dict[str, Any], label: str, fn: ContractFunction | None) -> TxReceipt:
+        """Runs the receipt hooks; a failed transaction raises its decoded revert."""
         for hook in self.receipt_hooks:
             hook(receipt)
         if receipt["status"] != 1:
             raise self._explain_failure(receipt, tx, label, fn)
-        log.debug("%s: tx %s gas %d", label, tx_hash.hex(), receipt["gasUsed"])
+        log.debug("%s: tx %s gas %d", label, bytes(receipt["transactionHash"]).hex(), receipt["gasUsed"])
         return receipt
 
     def _explain_failure(self, receipt: TxReceipt, tx: dict[str, Any], label: str,

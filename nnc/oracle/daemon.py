@@ -4,7 +4,11 @@ Pokes are permissionless contract calls (commit a stake-weighted draw, assign, r
 replace or lapse a spot-check's verifier, settle, expire, release frozen collateral, refund a
 spot-check fee) that move no money on the oracle's say: the contract checks every condition.
 Each is simulated first, so a task that is not ready costs no gas, and the on-chain state is
-re-read before acting, so a restart or a second oracle never double-acts. The due ones:
+re-read before acting, so a restart or a second oracle never double-acts. The task transitions
+(assign, commit a draw, settle, expire) are sent without waiting for their receipts
+(`nnc.chain.pending`): a task with one in flight gets nothing more until the next round reads the
+receipt, and one that reverted (a lost race) or was dropped is logged and derived again from the
+chain, like any task. The due ones:
 
 - assign a published task with enough applicants; expire it when applications closed without
   enough eligible ones (or too little time is left to run it);
@@ -38,12 +42,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from typing import Any
 
 from nnc.chain.client import ChainClient
 from nnc.chain.dispute import Arbitration, CheckStatus, CheckView, DisputeStatus, SpotCheck
 from nnc.chain.market import Market
+from nnc.chain.pending import PendingTransactions
 from nnc.chain.rounds import CommitState, RoundBook
 from nnc.chain.strategies import DrawState, StakeWeightedDraw
 from nnc.chain.types import Bond, TaskStatus
@@ -122,6 +128,10 @@ class Oracle:
         self.window_ends: dict[int, int] = {}  # task -> end of its challenge window
         self.unchecked: set[int] = set()  # tasks without a spot-check (it cannot be enabled later)
         self.client = client
+        # the oracle owns its key: it counts its nonce itself, and sends a round's pokes without
+        # waiting for each receipt (`pending`: checked at the start of the next round)
+        client.local_nonce = True
+        self.pending = PendingTransactions(client)
         self.market = Market(client)
         self.spot_check = SpotCheck(client)
         self.arbitration = Arbitration(client)
@@ -142,6 +152,9 @@ class Oracle:
         self.library = (Librarian(client, self.market, index, store, self.context)
                         if store is not None and Librarian.available(client) else None)
         # relays the settlement of tasks published from another chain (a cross-chain route only)
+        # audit records uploaded off the loop (`archive_audits`): task -> its upload
+        self._uploads: dict[int, Future[str]] = {}
+        self._upload_pool: ThreadPoolExecutor | None = None
         self.bridge = (SettlementKeeper(client, settings.home_gateway, settings.data_dir / "oracle" / "bridge.json",
                                         client.deployment.start_block, settings.log_range)
                        if settings.home_gateway else None)
@@ -171,6 +184,7 @@ class Oracle:
         """Sends the due permissionless transitions and the finished evaluations' quality reports
         (between tasks too: one is reported as soon as it is ready); returns (task id, action)
         for each sent."""
+        self.check_sent()
         now = self.client.block_timestamp()
         done: list[tuple[int, str]] = []
         open_ids = []
@@ -221,6 +235,8 @@ class Oracle:
         """The due transitions of one open task, sent; returns the actions sent."""
         task_id = int(row["task_id"])
         done: list[str] = []
+        if self.pending.busy(task_id):
+            return done  # a transition sent for it is not mined yet: nothing is sent twice
         if status in (TaskStatus.ASSIGNED, TaskStatus.RUNNING, TaskStatus.SUBMITTED):
             done.extend(self.proofs.audit(task_id))  # every posted proof, once: challenged if it fails
             if done or task_id in self.proofs.suspect:
@@ -260,21 +276,44 @@ class Oracle:
             if action == "settle" and onchain == TaskStatus.SUBMITTED and now < onchain_task.challenge_ends_at:
                 self.window_ends[task_id] = onchain_task.challenge_ends_at
                 return done  # not due yet: the task is skipped until its window closes
-            if action == "commit_draw":
-                self.draw.commit_draw(task_id)
-            else:
-                getattr(self.market, action)(task_id)
-            log.info("task %d: %s sent", task_id, action)
+            self._send_transition(task_id, action)
             done.append(action)
         except ContractRevertError as exc:
             if action == "assign" and exc.name in UNASSIGNABLE and now >= int(row["apply_deadline"]):
                 # some applicants are no longer eligible, or too little time is left: release the budget
-                self.market.expire(task_id)
+                self._send_transition(task_id, "expire")
                 done.append("expire")
                 return done
             level = logging.DEBUG if exc.name in NOT_READY else logging.WARNING
             log.log(level, "task %d: %s not possible now: %s", task_id, action, exc)
         return done
+
+    def _send_transition(self, task_id: int, action: str) -> None:
+        """Sends `action` (assign, settle, expire, commit_draw) for the task without waiting for
+        its receipt: simulated first (a revert raises ContractRevertError here, nothing sent), then
+        tracked in `pending` until `check_sent` reads its receipt on the next round."""
+        if action == "commit_draw":
+            fn = self.draw.contract.functions.commitDraw(task_id)
+            context = f"commit the assignment draw of task {task_id}"
+        else:
+            fn, context = getattr(self.market.contract.functions, action)(task_id), f"{action} task {task_id}"
+        sent = self.client.submit(fn, context=context)
+        self.pending.add(task_id, sent)
+        log.info("task %d: %s sent (tx %s)", task_id, action, sent.tx_hash)
+
+    def check_sent(self) -> None:
+        """Reads the receipts of the transitions the last rounds sent. A reverted one (a race lost
+        to another sender, the task moved on) is logged with its decoded reason, a dropped one
+        warned of; either way its task is free again, and this round derives its next step from
+        the chain as for any task (nothing is lost: the work is where the chain says it is)."""
+        for outcome in self.pending.check():
+            with self.context(outcome.key if isinstance(outcome.key, int) else None):
+                if outcome.error is None:
+                    continue  # dropped: warned of by the tracker
+                expected = isinstance(outcome.error, ContractRevertError) and outcome.error.name in NOT_READY
+                log.log(logging.INFO if expected else logging.WARNING, "%s: transaction %s reverted (%s): the "
+                        "step is derived again from the chain", outcome.sent.label, outcome.sent.tx_hash,
+                        outcome.error)
 
     def _waiting(self, row: dict[str, Any], now: int) -> bool:
         """True for a submitted task with nothing to do this round, by what the chain said of it
@@ -417,18 +456,54 @@ class Oracle:
 
     def archive_audits(self, until: float | None = None) -> list[int]:
         """Archives the audit record of every indexed task in a final status that has none yet;
-        returns their ids. A storage failure is logged and retried on a later round. With `until`
-        (a `time.monotonic()` value), stops once it has passed: the rest waits for later rounds."""
+        returns their ids. A storage failure is logged and retried on a later round.
+
+        With `until` (a `time.monotonic()` value: the daemon's rounds), the uploads run in a thread
+        of their own (`_uploads`), so a slow storage gateway never holds the loop: each round hands
+        over the records due until then and takes in the ones finished since the last round (their
+        ids returned then). The record is built and its URI written by the loop (the index is the
+        loop's); one not written at a restart is uploaded again."""
         if self.archive is None:
             return []
         assert self.client.deployment is not None
         archived: list[int] = []
+        if until is not None:
+            archived.extend(self._archived_in_background())
         for task_id in self.index.unarchived_final_tasks():
-            if until is not None and archived and time.monotonic() > until:
+            if until is not None and task_id in self._uploads:
+                continue
+            if until is not None and time.monotonic() > until:
                 break
             with self.context(task_id):
+                record = audit_record(self.index, task_id, self.client.deployment)
+                if until is not None:
+                    self._uploads[task_id] = self._uploader().submit(self.archive.put_bytes, record)
+                    continue
                 try:
-                    uri = self.archive.put_bytes(audit_record(self.index, task_id, self.client.deployment))
+                    uri = self.archive.put_bytes(record)
+                except StorageError as exc:
+                    log.warning("task %d: audit record not archived yet: %s", task_id, exc)
+                    continue
+                self.index.set_audit_uri(task_id, uri)
+                log.info("task %d: audit record archived at %s", task_id, uri)
+            archived.append(task_id)
+        return archived
+
+    def _uploader(self) -> ThreadPoolExecutor:
+        if self._upload_pool is None:
+            self._upload_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oracle-archive")
+        return self._upload_pool
+
+    def _archived_in_background(self) -> list[int]:
+        """Writes the URI of every background upload finished since the last round."""
+        archived: list[int] = []
+        for task_id, upload in list(self._uploads.items()):
+            if not upload.done():
+                continue
+            del self._uploads[task_id]  # whatever the outcome: a failed one is handed over again
+            with self.context(task_id):
+                try:
+                    uri = upload.result()
                 except StorageError as exc:
                     log.warning("task %d: audit record not archived yet: %s", task_id, exc)
                     continue
@@ -461,6 +536,8 @@ class Oracle:
             finally:
                 self.evaluations.close()
                 self.proofs.close()
+                if self._upload_pool is not None:
+                    self._upload_pool.shutdown(wait=False, cancel_futures=True)
             log.info("oracle stopped at block %d", self.index.last_block)
 
     def _round(self, stop: StopFlag) -> None:
