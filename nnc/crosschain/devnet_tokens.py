@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 from nnc.chain.market import Market
 from nnc.crosschain.hyperlane import HyperlaneCli
 from nnc.crosschain.token_routes import HomeTokenPools, SpokeTokens
 from nnc.crosschain.warp import RouteEnd, WarpRoute, deploy_route, send
-
-if TYPE_CHECKING:
-    from nnc.crosschain.devnet import TwoChainDevnet
 
 log = logging.getLogger(__name__)
 
@@ -44,23 +41,24 @@ class DevnetTokenRoute:
         return self.route.synthetic
 
 
-def deploy_token_route(devnet: TwoChainDevnet, deployer: int, requester: int) -> DevnetTokenRoute:
-    """Deploys and wires the route on a started two-chain devnet whose relayer runs; the token's
-    supply goes to `deployer` (the route's backer), `REQUESTER_TOKENS` of it to `requester`."""
-    from nnc.crosschain.devnet import HOME, SPOKE
-
+def deploy_token_route(devnet: Any, deployer: int, requester: int) -> DevnetTokenRoute:
+    """Deploys and wires the route on a started `nnc.crosschain.devnet.TwoChainDevnet` (typed Any:
+    that module imports this one) whose relayer runs; the token's supply goes to `deployer` (the
+    route's backer), `REQUESTER_TOKENS` of it to `requester`."""
+    home_name, spoke_name = devnet.home_chain.name, devnet.spoke_chain.name
     owner = devnet.address(deployer)
     spoke, home = devnet.spoke_client(deployer), devnet.home_client(deployer)
     token = spoke.deploy("NNToken", owner, SUPPLY)  # any ERC-20 will do: NNT's code, a spoke coin here
     cli = HyperlaneCli(devnet.data_dir / "hyperlane", devnet.home.key(deployer))
-    route = deploy_route(cli, RouteEnd(SPOKE, devnet.cores[SPOKE].mailbox, owner),
-                         RouteEnd(HOME, devnet.cores[HOME].mailbox, owner), str(token.address), NAME, SYMBOL, DECIMALS)
+    route = deploy_route(cli, RouteEnd(spoke_name, devnet.cores[spoke_name].mailbox, owner),
+                         RouteEnd(home_name, devnet.cores[home_name].mailbox, owner), str(token.address), NAME, SYMBOL,
+                         DECIMALS)
     devnet.govern([Market(home).config.functions.setTokenAllowed(route.synthetic, True)],
                   f"allow {SYMBOL} (the warp route's synthetic) as payment")
     SpokeTokens(spoke, devnet.spoke_gateway_address).set_token_allowed(route.token, True)
     pools = HomeTokenPools(home, devnet.home_gateway_address)
     pools.set_token_route(devnet.spoke_chain.domain, route.token, route.synthetic)
-    send(cli, route, SPOKE, POOL, owner, relay=False)  # the backer warps POOL home (the relayer delivers)
+    send(cli, route, spoke_name, POOL, owner, relay=False)  # the backer warps POOL home (the relayer delivers)
     pools.fund_token(route.synthetic, POOL)
     spoke.transact(token.functions.transfer(devnet.address(requester), REQUESTER_TOKENS),
                    context=f"{SYMBOL} to the requester")
