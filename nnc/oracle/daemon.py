@@ -463,7 +463,8 @@ class Oracle:
         over the records due until then and takes in the ones finished since the last round (their
         ids returned then). The record is built and its URI written by the loop (the index is the
         loop's); one not written at a restart is uploaded again."""
-        if self.archive is None:
+        archive = self.archive
+        if archive is None:
             return []
         assert self.client.deployment is not None
         archived: list[int] = []
@@ -477,17 +478,24 @@ class Oracle:
             with self.context(task_id):
                 record = audit_record(self.index, task_id, self.client.deployment)
                 if until is not None:
-                    self._uploads[task_id] = self._uploader().submit(self.archive.put_bytes, record)
+                    self._uploads[task_id] = self._uploader().submit(archive.put_bytes, record)
                     continue
-                try:
-                    uri = self.archive.put_bytes(record)
-                except StorageError as exc:
-                    log.warning("task %d: audit record not archived yet: %s", task_id, exc)
+                if not self._record_archive(task_id, lambda: archive.put_bytes(record)):  # noqa: B023
                     continue
-                self.index.set_audit_uri(task_id, uri)
-                log.info("task %d: audit record archived at %s", task_id, uri)
             archived.append(task_id)
         return archived
+
+    def _record_archive(self, task_id: int, uploaded: Callable[[], str]) -> bool:
+        """Writes task `task_id`'s audit URI once `uploaded()` gives it; False (logged) when the
+        storage refused the record: it is handed over again next round."""
+        try:
+            uri = uploaded()
+        except StorageError as exc:
+            log.warning("task %d: audit record not archived yet: %s", task_id, exc)
+            return False
+        self.index.set_audit_uri(task_id, uri)
+        log.info("task %d: audit record archived at %s", task_id, uri)
+        return True
 
     def _uploader(self) -> ThreadPoolExecutor:
         if self._upload_pool is None:
@@ -502,13 +510,8 @@ class Oracle:
                 continue
             del self._uploads[task_id]  # whatever the outcome: a failed one is handed over again
             with self.context(task_id):
-                try:
-                    uri = upload.result()
-                except StorageError as exc:
-                    log.warning("task %d: audit record not archived yet: %s", task_id, exc)
+                if not self._record_archive(task_id, upload.result):
                     continue
-                self.index.set_audit_uri(task_id, uri)
-                log.info("task %d: audit record archived at %s", task_id, uri)
             archived.append(task_id)
         return archived
 
