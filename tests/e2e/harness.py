@@ -21,6 +21,7 @@ from nnc.storage import LocalStore, Store
 from nnc.task import TaskSpec, load_spec
 from nnc.task.publish import PublishOptions, publish_task
 from nnc.worker.daemon import Worker
+from nnc.worker.state import FINAL_PHASES
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY_SPEC = ROOT / "tests" / "data" / "tiny-spec.json"
@@ -75,6 +76,8 @@ class Network:
         self.step()  # the oracle evaluates the result and reports its quality
         advance_time(self.devnet, self.market().settlement_params().challenge_window + 1)
         self.run_until("task settled", lambda: self.status(task_id) == TaskStatus.SETTLED)
+        # the oracle's settle may land in a step's last poke, after the workers ran: they see it next
+        self.run_until("workers saw the settlement", lambda: self.seen_final(task_id))
 
     def market(self, account: int = REQUESTER) -> Market:
         return Market(self.devnet.client(account))
@@ -89,6 +92,11 @@ class Network:
 
     def status(self, task_id: int) -> TaskStatus:
         return self.market().task(task_id).status
+
+    def seen_final(self, task_id: int) -> bool:
+        """Whether every worker that recorded the task holds it in a final phase."""
+        records = [w.state.tasks.get(task_id) for w in self.workers]
+        return all(r.phase in FINAL_PHASES for r in records if r is not None)
 
     def revealed(self, task_id: int) -> bool:
         """Whether every one of this network's workers that committed a result of the task and
