@@ -50,6 +50,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "AlreadySubmitted": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
     "AlreadyVerified": (ErrorArg("modelId", "uint256", None), ErrorArg("verifiedBy", "uint256", None)),
     "AlreadyVoted": (ErrorArg("disputeId", "uint256", None), ErrorArg("voter", "address", None)),
+    "AmountOverCredit": (ErrorArg("amount", "uint256", None), ErrorArg("credit", "uint256", None)),
     "AmountTooLarge": (ErrorArg("amount", "uint256", None),),
     "ApplicationClosed": (ErrorArg("taskId", "uint256", None), ErrorArg("applyDeadline", "uint64", None)),
     "ApplicationOpen": (ErrorArg("taskId", "uint256", None), ErrorArg("applyDeadline", "uint64", None)),
@@ -101,6 +102,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "ERC2612InvalidSigner": (ErrorArg("signer", "address", None), ErrorArg("owner", "address", None)),
     "ERC5805FutureLookup": (ErrorArg("timepoint", "uint256", None), ErrorArg("clock", "uint48", None)),
     "ERC6372InconsistentClock": (),
+    "EmptyClaim": (),
     "EmptyCoFundingPool": (ErrorArg("pool", "address", None),),
     "EmptyField": (ErrorArg("field", "string", None),),
     "EmptyProfile": (),
@@ -247,6 +249,7 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "NoVacantSeat": (ErrorArg("taskId", "uint256", None),),
     "NoVerifierAvailable": (ErrorArg("taskId", "uint256", None),),
     "NoVotingPower": (ErrorArg("disputeId", "uint256", None), ErrorArg("voter", "address", None)),
+    "NoWarpRoute": (ErrorArg("token", "address", None),),
     "NotAFieldElement": (ErrorArg("value", "uint256", None),),
     "NotAssigned": (ErrorArg("taskId", "uint256", None), ErrorArg("node", "address", None)),
     "NotBookRequester": (ErrorArg("taskId", "uint256", None), ErrorArg("caller", "address", None)),
@@ -338,6 +341,9 @@ ERRORS: Final[dict[str, tuple[ErrorArg, ...]]] = {
     "RoundTooShort": (ErrorArg("roundDuration", "uint64", None), ErrorArg("min", "uint64", None)),
     "RoundsPastDeadline": (
         ErrorArg("taskId", "uint256", None), ErrorArg("longest", "uint256", None), ErrorArg("window", "uint64", None),
+    ),
+    "RouteOverdrew": (
+        ErrorArg("token", "address", None), ErrorArg("spent", "uint256", None), ErrorArg("allowed", "uint256", None),
     ),
     "RoutePaused": (),
     "SafeCastOverflowedUintDowncast": (ErrorArg("bits", "uint8", None), ErrorArg("value", "uint256", None)),

@@ -91,10 +91,20 @@ def deploy_cmd(ctx: click.Context, profile: str, allow_single_party_zk_keys: boo
                    "shares, arbitration payouts and spot-check fees")
 @click.option("--chain", default="home", show_default=True,
               help="withdraw what a cross-chain route's spoke gateway credited you on this chain instead")
+@click.option("--to", "to", default=None, metavar="CHAIN",
+              help="send it to your address on CHAIN over the token's Hyperlane warp route instead")
 @click.pass_context
-def claim_cmd(ctx: click.Context, token: str, bonus: bool, everything: bool, chain: str) -> None:
+def claim_cmd(ctx: click.Context, token: str, bonus: bool, everything: bool, chain: str, to: str | None) -> None:
     """Withdraw everything the task market owes you in TOKEN (or, with --bonus, your NNT bonuses;
-    with --all, every payout the protocol holds for you; with --chain, your credits on a spoke chain)."""
+    with --all, every payout the protocol holds for you; with --chain, your credits on a spoke chain;
+    with --to, to another chain over a warp route)."""
+    if to is not None:
+        if bonus or everything:
+            raise click.UsageError("--to sends one chain's credits over warp routes; leave --bonus and --all out")
+        from nnc.cli.spoke_commands import claim_over_routes
+
+        claim_over_routes(ctx, chain, to, None if token == "ETH" and chain != "home" else token)
+        return
     if chain != "home":
         from nnc.cli.spoke_commands import claim_on_spoke
 

@@ -86,3 +86,63 @@ def claim_on_spoke(ctx: click.Context, chain: str) -> None:
             click.echo(f"{chain}: claimed {amount} base units of token {token}")
     if not owed and not claimed_tokens:
         click.echo(f"{chain}: nothing owed (0 ETH, no token credits)")
+
+
+def claim_over_routes(ctx: click.Context, chain: str, to: str, token: str | None) -> None:
+    """`nnc claim --to TO`: sends what the account is owed, on the spoke `chain` (its credits
+    there) or at home (`chain` "home": the market's payout in `token`), to the same address on
+    chain `to` over the token's Hyperlane warp route; the relayer delivers it."""
+    from nnc.crosschain.records import find_record
+
+    destination = find_record(settings_of(ctx).data_dir, to).domain
+    if chain == "home":
+        _claim_home_over_route(ctx, to, destination, token)
+        return
+    from nnc.crosschain.token_routes import SpokeTokens
+
+    spoke = spoke_gateway_of(ctx, chain)
+    tokens = SpokeTokens(spoke.client, spoke.address)
+    account = spoke.client.address
+    credited: list[str | None] = [None, *sorted({str(e["token"]) for e in spoke.events("TokenCredited",
+                                                                                        account=account)})]
+    if token is not None:
+        credited = [None if token.upper() == "ETH" else token]
+    sent = 0
+    for each in credited:
+        amount = tokens.token_credits(each, account) if each else tokens.credits(account)
+        what = f"token {each}" if each else "ETH"
+        if not amount:
+            continue
+        if tokens.warp_router(each) is None:
+            click.echo(f"{chain}: {amount} base units of {what} stay here, no warp route carries it "
+                       f"(`nnc claim --chain {chain}` withdraws them)")
+            continue
+        out = tokens.claim_to(each, destination, account, amount)
+        sent += 1
+        click.echo(f"{chain}: sent {amount} base units of {what} to {to} over its warp route (interchain gas "
+                   f"{fmt_amount(out.fee)}, message {out.message_id}); the relayer delivers it")
+    if not sent:
+        click.echo(f"{chain}: nothing sent to {to} (no credits with a warp route)")
+
+
+def _claim_home_over_route(ctx: click.Context, to: str, destination: int, token: str | None) -> None:
+    from nnc.chain.market import Market
+    from nnc.crosschain.token_routes import quote_transfer_fee, warp_from_wallet
+    from nnc.errors import ChainError
+
+    if token is None or token.upper() in ("ETH", "NNT"):
+        raise click.UsageError("--to from the home chain needs --token: a warp route's token there (its synthetic)")
+    client = client_of(ctx)
+    market = Market(client)
+    amount = market.claimable(client.address, token)
+    if not amount:
+        click.echo(f"nothing owed in {token}")
+        return
+    try:  # a token no route carries to `to` is refused here, before anything is claimed
+        quote_transfer_fee(client, token, destination, client.address, amount)
+    except ChainError as exc:
+        raise click.UsageError(f"{token} is not a warp route to {to} (domain {destination}): {exc}") from None
+    market.claim(token)
+    out = warp_from_wallet(client, token, destination, client.address, amount)
+    click.echo(f"claimed {amount} base units of {token} and sent them to {to} over its warp route (interchain gas "
+               f"{fmt_amount(out.fee)}, message {out.message_id}); the relayer delivers them")

@@ -3,7 +3,9 @@ the spoke ("Spoke USD", SUSD, 18 decimals), a Hyperlane warp route for it deploy
 Hyperlane's CLI (collateral on the spoke, synthetic at home), the synthetic allow-listed in the
 market through the devnet's DAO, the token allow-listed on the spoke gateway and routed by the
 home gateway, the home pool funded by the backer (who warps tokens home over the route, the
-relayer delivering), and the requester given tokens to pay with on the spoke."""
+relayer delivering), the route's collateral router set on the spoke gateway for claims to
+another chain (`nnc claim --chain spoke --to home`), and the requester given tokens to pay with
+on the spoke."""
 
 from __future__ import annotations
 
@@ -55,7 +57,9 @@ def deploy_token_route(devnet: Any, deployer: int, requester: int) -> DevnetToke
                          DECIMALS)
     devnet.govern([Market(home).config.functions.setTokenAllowed(route.synthetic, True)],
                   f"allow {SYMBOL} (the warp route's synthetic) as payment")
-    SpokeTokens(spoke, devnet.spoke_gateway_address).set_token_allowed(route.token, True)
+    spoke_tokens = SpokeTokens(spoke, devnet.spoke_gateway_address)
+    spoke_tokens.set_token_allowed(route.token, True)
+    spoke_tokens.set_warp_router(route.token, route.collateral_router)  # credits claimable to the route's other end
     pools = HomeTokenPools(home, devnet.home_gateway_address)
     pools.set_token_route(devnet.spoke_chain.domain, route.token, route.synthetic)
     send(cli, route, spoke_name, POOL, owner, relay=False)  # the backer warps POOL home (the relayer delivers)

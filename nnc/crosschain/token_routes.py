@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from web3 import Web3
+from web3.contract import Contract
 from web3.logs import DISCARD
 from web3.types import TxReceipt
 
@@ -39,6 +40,78 @@ class TokenPublished:
     deadline: int
     message_id: str
     receipt: TxReceipt
+
+
+@dataclass(frozen=True)
+class SentOver:
+    """A transfer sent over a warp route: what, how much, to whom on which Hyperlane domain,
+    the native interchain gas paid and the message that carries it (the relayer delivers it)."""
+
+    token: str | None
+    amount: int
+    destination: int
+    recipient: str
+    fee: int
+    message_id: str
+    receipt: TxReceipt
+
+
+ROUTER_ABI = [
+    {"type": "function", "name": "quoteTransferRemote", "stateMutability": "view",
+     "inputs": [{"name": "_destination", "type": "uint32"}, {"name": "_recipient", "type": "bytes32"},
+                {"name": "_amount", "type": "uint256"}],
+     "outputs": [{"name": "quotes", "type": "tuple[]",
+                  "components": [{"name": "token", "type": "address"}, {"name": "amount", "type": "uint256"}]}]},
+    {"type": "function", "name": "transferRemote", "stateMutability": "payable",
+     "inputs": [{"name": "_destination", "type": "uint32"}, {"name": "_recipient", "type": "bytes32"},
+                {"name": "_amount", "type": "uint256"}],
+     "outputs": [{"name": "messageId", "type": "bytes32"}]},
+    {"type": "function", "name": "token", "stateMutability": "view", "inputs": [],
+     "outputs": [{"name": "", "type": "address"}]},
+]
+"""The part of Hyperlane's `TokenRouter` (every warp route router: collateral, synthetic, native)
+the claims use; Hyperlane's own ABI, not compiled here."""
+DISPATCH_ID_TOPIC = Web3.keccak(text="DispatchId(bytes32)")
+"""The Mailbox's event naming a dispatched message's id (its first indexed argument)."""
+
+
+def router_contract(client: ChainClient, router: str) -> Contract:
+    """Warp route router `router` on `client`'s chain (Hyperlane's `TokenRouter` ABI)."""
+    return client.w3.eth.contract(address=Web3.to_checksum_address(router), abi=ROUTER_ABI)
+
+
+def quote_transfer_fee(client: ChainClient, router: str, destination: int, recipient: str, amount: int) -> int:
+    """The interchain gas `router` charges in native coin to move `amount` to `recipient` on
+    `destination`: its first quote, by Hyperlane's convention (the others are the amount and
+    the route's own fees, in the routed token)."""
+    contract = router_contract(client, router)
+    quotes = client.call(contract.functions.quoteTransferRemote(destination, _padded(recipient), amount),
+                         f"quote a warp transfer to domain {destination}")
+    if not quotes or int(str(quotes[0][0]), 16) != 0:
+        raise ChainError(f"warp router {router}: its interchain gas is not quoted in native coin ({quotes})")
+    return int(quotes[0][1])
+
+
+def warp_from_wallet(client: ChainClient, router: str, destination: int, recipient: str, amount: int) -> SentOver:
+    """Sends `amount` of `client`'s own tokens over warp route router `router` to `recipient` on
+    `destination` (a synthetic router burns them; a collateral one is approved to pull them),
+    paying the quoted interchain gas."""
+    contract = router_contract(client, router)
+    token = _checksum(str(client.call(contract.functions.token(), "the warp router's token")))
+    if token != _checksum(router):
+        _approve(client, token, router, amount, "approve the warp route")
+    fee = quote_transfer_fee(client, router, destination, recipient, amount)
+    receipt = client.transact(contract.functions.transferRemote(destination, _padded(recipient), amount), value=fee,
+                              context=f"warp {amount} to domain {destination}")
+    dispatched = [log for log in receipt["logs"] if log["topics"] and log["topics"][0] == DISPATCH_ID_TOPIC]
+    if not dispatched:
+        raise ChainError(f"warp transfer over {router}: no DispatchId event in the receipt")
+    message_id = "0x" + bytes(dispatched[0]["topics"][1]).hex()
+    return SentOver(token, amount, destination, _checksum(recipient), fee, message_id, receipt)
+
+
+def _padded(address: str) -> bytes:
+    return bytes(12) + bytes.fromhex(_checksum(address)[2:])
 
 
 def _checksum(address: str) -> str:
@@ -98,6 +171,40 @@ class SpokeTokens(SpokeGateway):
         """Withdraws all the account's credits in `token` (payouts, refunds, reclaims)."""
         return self.client.transact(self.contract.functions.claimToken(_checksum(token)),
                                     context=f"claim {token} on the spoke")
+
+    def warp_router(self, token: str | None) -> str | None:
+        """The warp route router that carries claims of `token` (None: the native coin) to other
+        chains; None without one."""
+        return _token_or_none(str(self.contract.functions.warpRouters(_checksum(token or ETH)).call()))
+
+    def set_warp_router(self, token: str | None, router: str | None) -> TxReceipt:
+        """Governance: claims of `token` (None: native coin) go over `router` (None: nowhere)."""
+        return self.client.transact(
+            self.contract.functions.setWarpRouter(_checksum(token or ETH), _checksum(router or ETH)),
+            context=f"set the warp router of {token or 'the native coin'} on the spoke")
+
+    def claim_to(self, token: str | None, destination: int, recipient: str, amount: int) -> SentOver:
+        """Sends `amount` of the account's credit in `token` (None: native coin) to `recipient` on
+        Hyperlane domain `destination` over the token's warp route, paying the route's quoted
+        interchain gas (the change is credited back here); the rest of the credit stays here."""
+        router = self.warp_router(token)
+        what = token or "the native coin"
+        if router is None:
+            raise ChainError(f"claim to domain {destination}: the spoke gateway {self.address} has no warp route "
+                             f"for {what}")
+        credit = self.token_credits(token, self.client.address) if token else self.credits(self.client.address)
+        if not 0 < amount <= credit:
+            raise ChainError(f"claim to domain {destination}: amount {amount} of {what}, credited {credit}")
+        fee = quote_transfer_fee(self.client, router, destination, recipient, amount)
+        receipt = self.client.transact(
+            self.contract.functions.claimTo(_checksum(token or ETH), destination, _padded(recipient), amount),
+            value=fee, context=f"claim {what} to domain {destination}")
+        events = self.contract.events.ClaimedTo().process_receipt(receipt, errors=DISCARD)
+        if not events:
+            raise ChainError("claimTo on the spoke: no ClaimedTo event in the receipt")
+        args = events[0]["args"]
+        return SentOver(token, int(args["amount"]), destination, _checksum(recipient), fee,
+                        "0x" + bytes(args["messageId"]).hex(), receipt)
 
 
 class HomeTokenPools(HomeGateway):

@@ -183,3 +183,29 @@ def _token_round_trip(x: CrossChain, token_route: TokenRoute) -> None:
     assert f"claimed {owed_payer} base units of token {route.token}" in claimed.output
     assert token_route.token.functions.balanceOf(payer).call() == before + owed_payer
     assert spoke_tokens.token_credits(route.token, payer) == 0
+
+    # Each node takes its pay to the other chain over the warp route (a chain the route reaches:
+    # home or any third one): the spoke node's credit goes home as the synthetic (`claimTo` on the
+    # spoke gateway), the home node's synthetic goes to the spoke as the token (claimed, then
+    # sent from its wallet). Nothing is left behind on either chain.
+    home_index, spoke_index = chains.home.node_indices()
+    spoke_owed = spoke_tokens.token_credits(route.token, spoke_node)
+    synthetic_before = token_route.synthetic.functions.balanceOf(spoke_node).call()
+    sent = CliRunner().invoke(cli, ["claim", "--chain", "spoke", "--to", "home"], env=cli_env(x, spoke_index))
+    assert sent.exit_code == 0, sent.output
+    out = re.search(r"sent (\d+) base units of token (0x[0-9a-fA-F]{40}) to home .*message (0x[0-9a-f]{64})",
+                    sent.output)
+    assert out and (int(out.group(1)), out.group(2)) == (spoke_owed, route.token), sent.output
+    assert spoke_tokens.token_credits(route.token, spoke_node) == 0
+    home_owed = market.claimable(home_node, route.synthetic)
+    token_before = token_route.token.functions.balanceOf(home_node).call()
+    back = CliRunner().invoke(cli, ["claim", "--token", route.synthetic, "--to", "spoke"], env=cli_env(x, home_index))
+    assert back.exit_code == 0, back.output
+    back_id = re.search(rf"claimed {home_owed} base units of .* sent them to spoke .*message (0x[0-9a-f]{{64}})",
+                        back.output)
+    assert back_id, back.output
+    chains.relayer.wait_delivered(HOME, out.group(3))
+    chains.relayer.wait_delivered(SPOKE, back_id.group(1))
+    assert token_route.synthetic.functions.balanceOf(spoke_node).call() == synthetic_before + spoke_owed
+    assert token_route.token.functions.balanceOf(home_node).call() == token_before + home_owed
+    assert market.claimable(home_node, route.synthetic) == 0

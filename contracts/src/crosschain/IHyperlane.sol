@@ -38,3 +38,16 @@ interface ISpecifiesInterchainSecurityModule {
     /// @notice The ISM for messages to this recipient.
     function interchainSecurityModule() external view returns (address);
 }
+
+/// @title ITokenRouter
+/// @notice The part of a Hyperlane warp route router (`TokenRouter`: collateral, synthetic or
+///         native) that moves tokens to another chain.
+interface ITokenRouter {
+    /// @notice Moves `amount` to `recipient` (left-padded) on `destination`: a collateral router
+    ///         pulls the ERC-20 from the caller (approve it first), a native one takes it from
+    ///         `msg.value`; `msg.value` also pays the interchain gas. Returns the message id.
+    function transferRemote(uint32 destination, bytes32 recipient, uint256 amount)
+        external
+        payable
+        returns (bytes32 messageId);
+}

@@ -8,11 +8,13 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {Versioned} from "../access/Versioned.sol";
 import {CrossChainMessages as Msg} from "./CrossChainMessages.sol";
 import {IMailbox, IMessageRecipient, ISpecifiesInterchainSecurityModule} from "./IHyperlane.sol";
+import {WarpClaims} from "./WarpClaims.sol";
 
 /// @title SpokeGateway
 /// @notice Publishes tasks on the home chain from a spoke chain over Hyperlane, paid in the
 ///         spoke's native coin ({publish}) or an allow-listed ERC-20 ({publishToken}): escrows the requester's budget here, sends a PUBLISH message home,
-///         and credits the settlement's payouts and refund here, claimed by pull payment.
+///         and credits the settlement's payouts and refund here, claimed by pull payment here
+///         or, over a token's warp route, on another chain ({WarpClaims.claimTo}).
 /// @dev Trust: only messages the Mailbox delivers from `homeGateway` on `homeDomain` are
 ///      accepted, verified by the interchain security module {interchainSecurityModule}
 ///      (governance parameter; address(0) = the Mailbox default, which on the devnet is
@@ -28,7 +30,8 @@ contract SpokeGateway is
     ISpecifiesInterchainSecurityModule,
     Ownable2Step,
     ReentrancyGuard,
-    Versioned
+    Versioned,
+    WarpClaims
 {
     /// @notice Where an escrow stands.
     enum Status {
@@ -265,6 +268,15 @@ contract SpokeGateway is
             tokenCredits[token][account] += amount;
             emit TokenCredited(escrowId, token, account, amount);
         }
+    }
+
+    function _creditOf(address token, address account) internal view override returns (uint256) {
+        return token == address(0) ? credits[account] : tokenCredits[token][account];
+    }
+
+    function _setCredit(address token, address account, uint256 amount) internal override {
+        if (token == address(0)) credits[account] = amount;
+        else tokenCredits[token][account] = amount;
     }
 
     function _sendCoin(address to, uint256 amount) private {

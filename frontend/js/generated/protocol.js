@@ -64,6 +64,9 @@ export const ERRORS = Object.freeze({
   AlreadyVoted: Object.freeze([
     { name: 'disputeId', type: 'uint256', enum: null }, { name: 'voter', type: 'address', enum: null },
   ]),
+  AmountOverCredit: Object.freeze([
+    { name: 'amount', type: 'uint256', enum: null }, { name: 'credit', type: 'uint256', enum: null },
+  ]),
   AmountTooLarge: Object.freeze([{ name: 'amount', type: 'uint256', enum: null }]),
   ApplicationClosed: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'applyDeadline', type: 'uint64', enum: null },
@@ -163,6 +166,7 @@ export const ERRORS = Object.freeze({
     { name: 'timepoint', type: 'uint256', enum: null }, { name: 'clock', type: 'uint48', enum: null },
   ]),
   ERC6372InconsistentClock: Object.freeze([]),
+  EmptyClaim: Object.freeze([]),
   EmptyCoFundingPool: Object.freeze([{ name: 'pool', type: 'address', enum: null }]),
   EmptyField: Object.freeze([{ name: 'field', type: 'string', enum: null }]),
   EmptyProfile: Object.freeze([]),
@@ -363,6 +367,7 @@ export const ERRORS = Object.freeze({
   NoVotingPower: Object.freeze([
     { name: 'disputeId', type: 'uint256', enum: null }, { name: 'voter', type: 'address', enum: null },
   ]),
+  NoWarpRoute: Object.freeze([{ name: 'token', type: 'address', enum: null }]),
   NotAFieldElement: Object.freeze([{ name: 'value', type: 'uint256', enum: null }]),
   NotAssigned: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'node', type: 'address', enum: null },
@@ -513,6 +518,10 @@ export const ERRORS = Object.freeze({
   RoundsPastDeadline: Object.freeze([
     { name: 'taskId', type: 'uint256', enum: null }, { name: 'longest', type: 'uint256', enum: null },
     { name: 'window', type: 'uint64', enum: null },
+  ]),
+  RouteOverdrew: Object.freeze([
+    { name: 'token', type: 'address', enum: null }, { name: 'spent', type: 'uint256', enum: null },
+    { name: 'allowed', type: 'uint256', enum: null },
   ]),
   RoutePaused: Object.freeze([]),
   SafeCastOverflowedUintDowncast: Object.freeze([
