@@ -59,9 +59,12 @@ test-contracts: setup
 
 # `--check`: compiles like `nnc build`, but fails on a checked-in mirror (nnc/chain/generated.py,
 # frontend/js/generated/protocol.js) that differs from the contracts instead of rewriting it.
+# Two pytest processes (pytest-xdist), each taking whole modules (tests/conftest.py): most tests
+# keep one core busy, so two halve the wall time on this 2-core machine. PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= 2
 test-python: setup
 	$(BIN)/nnc build --check
-	$(BIN)/pytest
+	$(BIN)/pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadscope)
 
 # forge build --sizes fails when a protocol contract passes the EIP-170 limit (24,576 bytes).
 lint: setup

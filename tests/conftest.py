@@ -8,8 +8,29 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 from nnc.devnet import DEVNET_PARAMS, Devnet
+
+SHARED_PACKAGES = ("tests/crosschain/",)
+"""Folders whose tests share a package-scoped fixture (one two-chain devnet): one worker runs them."""
+
+
+class ModuleScheduling(LoadScopeScheduling):  # type: ignore[misc]
+    """`make test` (`pytest -n 2 --dist loadscope`): each worker takes whole modules, so that a
+    module's fixtures start once; a folder in `SHARED_PACKAGES` goes to one worker whole."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        for package in SHARED_PACKAGES:
+            if nodeid.startswith(package):
+                return package
+        return str(super()._split_scope(nodeid))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> ModuleScheduling | None:
+    if config.getoption("dist") != "loadscope":
+        return None
+    return ModuleScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
