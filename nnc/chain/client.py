@@ -198,6 +198,14 @@ class ChainClient:
         return SentTransaction(tx_hash="0x" + bytes(tx_hash).hex(), tx=tx, label=label, fn=fn,
                                sent_at=time.monotonic())
 
+    def mined(self, sent: SentTransaction) -> bool:
+        """Whether the node has mined the transaction `submit` sent (its receipt exists)."""
+        try:
+            self.w3.eth.get_transaction_receipt(cast(Any, sent.tx_hash))
+        except TransactionNotFound:
+            return False
+        return True
+
     def receipt_of(self, sent: SentTransaction) -> TxReceipt | None:
         """The receipt of a transaction `submit` sent, None while it is not mined. Runs the receipt
         hooks; a failed one raises the decoded revert (ContractRevertError) or ChainError."""

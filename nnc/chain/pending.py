@@ -59,6 +59,17 @@ class PendingTransactions:
         """Whether a transaction sent for `key` is not known to be mined yet."""
         return key in self._pending
 
+    def wait_mined(self, timeout: float = 30.0, every: float = 0.05) -> None:
+        """Waits until every pending transaction is mined (receipts not checked: `check` does that
+        next round) or `timeout` s have passed. For callers that step a daemon and then read the
+        chain (tests): a node like anvil answers a send before it has mined the transaction."""
+        end = time.monotonic() + timeout
+        for sent in [s for pending in self._pending.values() for s in pending]:
+            while not self.client.mined(sent):
+                if time.monotonic() > end:
+                    return
+                time.sleep(every)
+
     def __len__(self) -> int:
         return sum(len(sent) for sent in self._pending.values())
 

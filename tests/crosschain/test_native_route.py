@@ -244,7 +244,7 @@ def test_a_settlement_delivered_before_its_ack_relayed_twice_or_delivered_twice_
         assert x.net.market().task(task_id).status == TaskStatus.EXPIRED
         settle_id, _ = stranger.relay_settlement(task_id)
         x.net.oracle.sync()
-        assert (task_id, "relay_settlement") not in x.net.oracle.poke()
+        assert (task_id, "relay_settlement") not in x.net.poke()
         assert x.net.oracle.bridge is not None and task_id not in x.net.oracle.bridge.open
         with pytest.raises(ContractRevertError, match="NotRelayable"):
             stranger.relay_settlement(task_id)

@@ -47,12 +47,20 @@ class Network:
     def step(self) -> None:
         stop = StopFlag()
         self.oracle.sync()
-        self.oracle.poke()
+        self.poke()
         for worker in self.workers:
             worker.sync()
             worker.work(stop)
         self.oracle.sync()
-        self.oracle.poke()
+        self.poke()
+
+    def poke(self) -> list[tuple[int, str]]:
+        """The oracle's round of transitions, then a wait until what it sent is mined: it sends
+        without waiting, and anvil answers a send before mining it (a test reading the chain
+        right after could see the block before)."""
+        done = self.oracle.poke()
+        self.oracle.pending.wait_mined()
+        return done
 
     def run_until(self, what: str, done: Callable[[], bool], max_steps: int = 20, mine: bool = False) -> None:
         """Steps the daemons until `done()`; with `mine`, a block is mined before each step, as a

@@ -30,7 +30,7 @@ def test_train_and_submit_by_hand_with_progress_bars(chain: Devnet, tmp_path: Pa
     market = Market(chain.client(node))
     market.apply(task_id)
     net.oracle.sync()
-    net.oracle.poke()  # assigns the task to its only applicant
+    net.poke()  # assigns the task to its only applicant
     assert net.status(task_id) == TaskStatus.ASSIGNED
     assert Registry(chain.client(node)).node(chain.address(node)).registered
 
@@ -68,7 +68,7 @@ def test_train_as_another_node_reproduces_its_chain_but_cannot_be_submitted(chai
     task_id = net.publish(replication=1, budget=10**18)
     Market(chain.client(node)).apply(task_id)
     net.oracle.sync()
-    net.oracle.poke()
+    net.poke()
     env = {"NNC_CONFIG": str(tmp_path / "absent.toml"), "NNC_RPC_URL": chain.rpc_url,
            "NNC_DEPLOYMENT_FILE": str(chain.deployment_file), "NNC_KEY_FILE": str(chain.key_file(node)),
            "NNC_STORAGE_URL": f"local://{tmp_path / 'store'}", "NNC_DATA_DIR": str(tmp_path / "cli"),

@@ -189,9 +189,9 @@ def test_tie_of_two_goes_to_verification_then_pays_both_after_the_tie_window(cha
                         EventIndex(tmp_path / "restarted-index.sqlite", "restarted", 0), net.store)
     advance_time(chain, task.challenge_ends_at - chain.client(0).block_timestamp() + 1)
     net.oracle.sync()
-    assert (task_id, "settle") in net.oracle.poke()
+    assert (task_id, "settle") in net.poke()
     net.oracle.sync()
-    assert net.oracle.poke() == []  # once
+    assert net.poke() == []  # once
     net.run_until("tie settled", lambda: net.status(task_id) == TaskStatus.SETTLED)
 
     task = market.task(task_id)
@@ -337,7 +337,7 @@ def test_frozen_dissenter_challenged_after_settlement_is_held_then_slashed_and_n
     assert market.participation(task_id, bad).bond == Bond.HELD
     advance_time(chain, task.challenge_ends_at - chain.client(0).block_timestamp() + 1)  # past the freeze window
     net.oracle.sync()
-    assert not [a for a in net.oracle.poke() if a[1] == "release_frozen"]  # held: arbitration decides
+    assert not [a for a in net.poke() if a[1] == "release_frozen"]  # held: arbitration decides
     voter = Arbitration(chain.client(chain.voter))
     mine(chain, voter.dispute(dispute_id).snapshot - chain.client(0).block_number() + 1)
     voter.vote(dispute_id, slash=True)
@@ -348,7 +348,7 @@ def test_frozen_dissenter_challenged_after_settlement_is_held_then_slashed_and_n
     assert market.task(task_id).status == TaskStatus.SETTLED
     assert {node: market.claimable(node) for node in claimable} == claimable  # the settlement stands
     net.oracle.sync()
-    assert net.oracle.index.frozen_nodes() == [] and net.oracle.poke() == []
+    assert net.oracle.index.frozen_nodes() == [] and net.poke() == []
 
 
 def test_cofunded_task_a_funder_running_a_node_gets_its_pay_and_its_share_only(chain: Devnet, tmp_path: Path) -> None:

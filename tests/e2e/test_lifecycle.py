@@ -180,7 +180,7 @@ def test_past_the_deadline_the_node_that_did_not_submit_drops_out_and_the_one_th
     for worker in net.workers:
         worker.sync()
     net.oracle.sync()
-    net.oracle.poke()  # first-come assigns as soon as both applied
+    net.poke()  # first-come assigns as soon as both applied
     assert net.status(task_id) == TaskStatus.ASSIGNED
     diligent, late = net.workers
     reputation_before = registry.reputation_of(late.node)
@@ -190,7 +190,7 @@ def test_past_the_deadline_the_node_that_did_not_submit_drops_out_and_the_one_th
 
     advance_time(chain, 601)
     net.oracle.sync()
-    assert (task_id, "expire") in net.oracle.poke()
+    assert (task_id, "expire") in net.poke()
     missed = events(market, "NodeMissed", task_id)
     assert [(e["node"], e["slashed"]) for e in missed] == [(late.node, 10 * NNT)]
     task = market.task(task_id)
@@ -234,7 +234,7 @@ def test_unassigned_task_expires_with_full_refund(chain: Devnet, tmp_path: Path)
     task_id = net.publish(budget=10**17, replication=1, deadline=120)
     advance_time(chain, 121)
     net.oracle.sync()
-    net.oracle.poke()
+    net.poke()
     assert net.status(task_id) == TaskStatus.EXPIRED
     assert net.market().claimable(chain.address(REQUESTER)) == 10**17
 

@@ -95,7 +95,7 @@ def test_a_snapshot_refused_for_a_closed_task_stops_the_training(chain: Devnet, 
     market = Market(chain.client(node))
     market.apply(task_id)
     net.oracle.sync()
-    net.oracle.poke()
+    net.poke()
     assert net.status(task_id) == TaskStatus.ASSIGNED
     poster = SnapshotPoster(market, task_id, chain.address(node))
     poster.deadline += 10_000  # a stale view of the deadline: only the contract knows better
@@ -122,7 +122,7 @@ def test_a_task_that_expires_under_a_worker_stops_its_training_and_a_late_result
     task_id = net.publish(replication=1, deadline=600)
     worker.sync()  # applies
     net.oracle.sync()
-    net.oracle.poke()
+    net.poke()
     worker.sync()
     assert worker.state.tasks[task_id].phase == Phase.ASSIGNED
     market = Market(chain.client(node))

@@ -30,7 +30,7 @@ def test_a_score_ready_after_the_challenge_window_is_a_warning_and_the_task_sett
     market = Market(chain.client(node))
     market.apply(task_id)
     net.oracle.sync()
-    net.oracle.poke()
+    net.poke()
     market.submit_result(task_id, hashlib.sha256(b"a model").digest(), "local://the-model")
     assert net.status(task_id) == TaskStatus.SUBMITTED
 
@@ -56,7 +56,7 @@ def test_a_score_ready_after_the_challenge_window_is_a_warning_and_the_task_sett
     assert f"challenge window closed at {ends}" in late[0].getMessage(), late[0].getMessage()
     assert oracle.evaluations.state(task_id) == "refused"  # not sent again
     oracle.sync()
-    assert (task_id, "settle") in oracle.poke()
+    assert (task_id, "settle") in net.poke()
     task = net.market().task(task_id)
     assert task.status == TaskStatus.SETTLED and task.quality_score == CONSTANTS["TaskMarket.QUALITY_UNSCORED"]
     oracle.evaluations.close()

@@ -108,11 +108,11 @@ def test_worker_waits_out_an_rpc_outage_and_its_task_settles(
         end = time.monotonic() + OUTAGE_S + 60
         while net.status(task_id) != TaskStatus.SUBMITTED and time.monotonic() < end:
             net.oracle.sync()
-            net.oracle.poke()
+            net.poke()
             time.sleep(0.2)
         assert net.status(task_id) == TaskStatus.SUBMITTED, worker.state.tasks.get(task_id)
         net.oracle.sync()
-        net.oracle.poke()  # quality
+        net.poke()  # quality
         advance_time(chain, net.market().settlement_params().challenge_window + 1)
         net.run_until("settled", lambda: net.status(task_id) == TaskStatus.SETTLED)
     finally:

@@ -33,7 +33,7 @@ def test_a_task_completed_with_cast_and_the_proof_helper_settles(chain: Devnet, 
     assert market.proofs_enabled(task_id)
     market.apply(task_id)
     net.oracle.sync()
-    net.oracle.poke()
+    net.poke()
     assert net.status(task_id) == TaskStatus.ASSIGNED
 
     trained = train(load_spec(TINY_SPEC), tmp_path / "model", node=chain.address(node))

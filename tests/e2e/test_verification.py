@@ -294,10 +294,10 @@ def test_oracle_refunds_the_fee_of_a_cancelled_spot_checked_task(chain: Devnet, 
     spot_check.enable(task_id, 2, 1e-4, FEE)
     Market(requester).cancel(task_id)
     network.oracle.sync()
-    assert (task_id, "refund_fee") in network.oracle.poke()
+    assert (task_id, "refund_fee") in network.poke()
     assert spot_check.check(task_id).status == CheckStatus.REFUNDED
     assert spot_check.claimable(requester.address) == FEE
-    assert (task_id, "refund_fee") not in network.oracle.poke()  # before indexing the refund: checked on chain
+    assert (task_id, "refund_fee") not in network.poke()  # before indexing the refund: checked on chain
     network.oracle.sync()
     assert task_id not in network.oracle.index.unspent_spot_check_fees()
 
@@ -319,7 +319,9 @@ def test_oracle_lapses_a_check_nobody_can_verify_and_the_task_settles(scenario: 
 
     def poke() -> list[str]:
         oracle.sync()
-        return [action for tid, action in oracle.poke() if tid == task_id]
+        actions = [action for tid, action in oracle.poke() if tid == task_id]
+        oracle.pending.wait_mined()  # sent without waiting: mined before the test reads the chain
+        return actions
 
     assert "request_verification" in poke()
     mine(devnet, spot_check.contract.functions.DRAW_DELAY().call() + 1)

@@ -54,7 +54,7 @@ def assigned(chain: Devnet, tmp_path: Path, replication: int) -> tuple[Network, 
     for worker in net.workers:
         worker.sync()
     net.oracle.sync()
-    net.oracle.poke()
+    net.poke()
     assert net.status(task_id) == TaskStatus.ASSIGNED
     return net, task_id, [Market(chain.client(i)) for i in chain.node_indices()[:replication]]
 
@@ -88,7 +88,7 @@ def test_posted_proof_is_stored_unverified_and_its_statement_key_matches_the_cha
     assert proofs.is_valid(task_id, node.client.address, p.agreement_tag, words)
     assert net.status(task_id) == TaskStatus.SUBMITTED
     net.oracle.sync()
-    assert not [a for a in net.oracle.poke() if a[1] == "challenge_proof"]  # verified in Python, left alone
+    assert not [a for a in net.poke() if a[1] == "challenge_proof"]  # verified in Python, left alone
     assert net.oracle.proofs.verdicts[task_id] == {node.client.address.lower(): True}
 
 
@@ -109,7 +109,7 @@ def test_oracle_challenges_a_tampered_proof_and_one_for_another_chain_both_slash
     staked = {m.client.address: registry.node(m.client.address).staked for m in (tamperer, elsewhere)}
     collateral = tamperer.task(task_id).collateral
     net.oracle.sync()
-    assert [a for a in net.oracle.poke() if a[1] == "challenge_proof"] == [(task_id, "challenge_proof")] * 2
+    assert [a for a in net.poke() if a[1] == "challenge_proof"] == [(task_id, "challenge_proof")] * 2
     for m in (tamperer, elsewhere):
         assert m.participation(task_id, m.client.address).bond == Bond.SLASHED
         assert registry.node(m.client.address).staked == staked[m.client.address] - collateral
@@ -134,7 +134,7 @@ def test_copied_proof_is_challenged_and_a_false_challenge_loses_its_bond(chain: 
     assert not outcome.fraud
     assert griefer.owed(honest.client.address) == griefer.challenge_bond()
     net.oracle.sync()
-    assert (task_id, "challenge_proof") in net.oracle.poke()
+    assert (task_id, "challenge_proof") in net.poke()
     assert lazy.participation(task_id, lazy.client.address).bond == Bond.SLASHED
     assert honest.participation(task_id, honest.client.address).bond == Bond.LOCKED
     assert net.status(task_id) == TaskStatus.SUBMITTED  # the honest node settles alone
@@ -161,6 +161,7 @@ def test_the_daemon_checks_proofs_in_its_checker_process_and_sends_nothing_for_a
         while not actions and time.monotonic() < deadline:
             actions = oracle.poke()
             time.sleep(0.1)
+        oracle.pending.wait_mined()
         assert actions == [(task_id, "challenge_proof")]
         assert not oracle.proofs.pending(task_id)
         assert oracle.proofs.verdicts[task_id] == {honest.client.address.lower(): True,
@@ -223,15 +224,15 @@ def test_three_replicas_one_trained_differently_two_paid_third_frozen_then_relea
 
     # Within the freeze window the oracle leaves the frozen seat alone; after it, releases it once.
     net.oracle.sync()
-    assert not [a for a in net.oracle.poke() if a[1] == "release_frozen"]
+    assert not [a for a in net.poke() if a[1] == "release_frozen"]
     advance_time(chain, task.challenge_ends_at - chain.client(0).block_timestamp() + 1)
     net.oracle.sync()
-    assert (task_id, "release_frozen") in net.oracle.poke()
+    assert (task_id, "release_frozen") in net.poke()
     assert market.participation(task_id, maverick.client.address).bond == Bond.RELEASED
     assert registry.node(maverick.client.address).locked == 0
     assert registry.node(maverick.client.address).staked == 200 * NNT  # an honest outvoted node loses nothing
     net.oracle.sync()
-    assert net.oracle.poke() == []
+    assert net.poke() == []
     fresh = Oracle(net.oracle.settings, chain.client(ORACLE),
                    EventIndex(tmp_path / "fresh-index.sqlite", "fresh", chain.deployment.start_block),  # type: ignore[union-attr]
                    net.store)
@@ -254,12 +255,12 @@ def test_oracle_spends_no_gas_on_a_task_whose_failing_proof_stands_on_chain(chai
     node.submit_proof(task_id, replace(p, proof=replace(p.proof, c=p.proof.a)))
     assert net.status(task_id) == TaskStatus.SUBMITTED
     net.oracle.sync()
-    assert net.oracle.poke() == [(task_id, "challenge_proof")]  # challenged; the broken verifier says valid
+    assert net.poke() == [(task_id, "challenge_proof")]  # challenged; the broken verifier says valid
     assert node.participation(task_id, node.client.address).bond == Bond.LOCKED
     assert task_id in net.oracle.proofs.suspect
     advance_time(chain, node.settlement_params().challenge_window + 1)  # settlement is due
     net.oracle.sync()
-    assert net.oracle.poke() == []  # neither quality report nor settlement
+    assert net.poke() == []  # neither quality report nor settlement
     assert net.status(task_id) == TaskStatus.SUBMITTED
 
 
@@ -268,7 +269,7 @@ def test_oracle_settles_a_task_whose_proofs_verify_in_python(chain: Devnet, tmp_
     node.submit_proof(task_id, proof_for(node, task_id))
     advance_time(chain, node.settlement_params().challenge_window + 1)
     net.oracle.sync()
-    assert (task_id, "settle") in net.oracle.poke()
+    assert (task_id, "settle") in net.poke()
     assert net.status(task_id) == TaskStatus.SETTLED
 
 
@@ -303,7 +304,7 @@ def test_a_model_proven_to_meet_the_hidden_threshold_is_paid_as_accepted_despite
     for worker in net.workers:
         worker.sync()
     net.oracle.sync()
-    net.oracle.poke()
+    net.poke()
     node = Market(chain.client(chain.node_indices()[0]))
     assert reverted(lambda: requester_book.commit_labels(task_id, 1, len(labels), 60)) in (
         "LabelsAlreadyCommitted", "LabelsTooLate")
