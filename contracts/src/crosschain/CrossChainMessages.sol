@@ -21,6 +21,15 @@ library CrossChainMessages {
     uint8 internal constant SETTLE = 3;
     uint8 internal constant PUBLISH_TOKEN = 4;
 
+    /// @notice Destination gas paid for with each message (Hyperlane hook metadata's gas limit,
+    ///         charged by the route's interchain gas paymaster): a PUBLISH needs the home
+    ///         gateway's MIN_PUBLISH_GAS (1.5 M) inside its handler plus the Mailbox's and the
+    ///         ISM's share; an ACK one state change; a SETTLE a base and one credit per payee.
+    uint256 internal constant PUBLISH_GAS = 2_000_000;
+    uint256 internal constant ACK_GAS = 100_000;
+    uint256 internal constant SETTLE_BASE_GAS = 150_000;
+    uint256 internal constant SETTLE_GAS_PER_PAYEE = 50_000;
+
     /// @notice Thrown for a body whose kind is none of the above.
     error UnknownMessageKind(uint8 kind);
 
@@ -53,6 +62,17 @@ library CrossChainMessages {
         returns (bytes memory)
     {
         return abi.encode(SETTLE, escrowId, payees, amounts);
+    }
+
+    /// @notice Gas for a SETTLE crediting `payees` (and the payer's refund) on the spoke.
+    function settleGas(uint256 payees) internal pure returns (uint256) {
+        return SETTLE_BASE_GAS + (payees + 1) * SETTLE_GAS_PER_PAYEE;
+    }
+
+    /// @notice Hyperlane's StandardHookMetadata (variant 1): no value forwarded, destination gas
+    ///         `gasLimit`, overpayment refunded to `refund`.
+    function hookMetadata(uint256 gasLimit, address refund) internal pure returns (bytes memory) {
+        return abi.encodePacked(uint16(1), uint256(0), gasLimit, refund);
     }
 
     function kindOf(bytes calldata body) internal pure returns (uint8) {

@@ -240,14 +240,15 @@ contract HomeGateway is
     ///      task) and the ACK's fee from the native pool, and answers the spoke with ACK.
     function _record(Bridged memory b, uint256 taskId, uint256 coin) private {
         bytes memory ack = Msg.encodeAck(b.escrowId);
-        uint256 fee = mailbox.quoteDispatch(b.origin, b.spoke, ack);
+        bytes memory metadata = Msg.hookMetadata(Msg.ACK_GAS, b.backer);
+        uint256 fee = mailbox.quoteDispatch(b.origin, b.spoke, ack, metadata);
         liquidity -= coin + fee;
         taskOf[b.origin][b.escrowId] = taskId;
         isAccount[b.account] = true;
         b.status = BridgedStatus.Published;
         bridged[taskId] = b;
         emit TaskBridged(taskId, b.origin, b.escrowId, b.payer, b.account, b.budget);
-        mailbox.dispatch{value: fee}(b.origin, b.spoke, ack);
+        mailbox.dispatch{value: fee}(b.origin, b.spoke, ack, metadata);
     }
 
     /// @dev Why a PUBLISH is refused before trying the market ("" if it is not) and the home
@@ -260,7 +261,8 @@ contract HomeGateway is
         if (taskOf[b.origin][b.escrowId] != 0) return (homeToken, "duplicate");
         taskOf[b.origin][b.escrowId] = REFUSED; // until published
         if (uint256(block.timestamp) + ackMargin > deadline) return (homeToken, "past deadline");
-        uint256 fee = mailbox.quoteDispatch(b.origin, b.spoke, Msg.encodeAck(b.escrowId));
+        uint256 fee =
+            mailbox.quoteDispatch(b.origin, b.spoke, Msg.encodeAck(b.escrowId), Msg.hookMetadata(Msg.ACK_GAS, b.backer));
         uint256 coin = b.budget; // drawn from the native pool with the ACK's fee
         if (spokeToken != address(0)) {
             string memory reason;
@@ -293,7 +295,12 @@ contract HomeGateway is
     function quoteRelay(uint256 taskId) external view returns (uint256) {
         Bridged storage b = bridged[taskId];
         (address[] memory payees, uint256[] memory amounts) = _settlePayees(taskId, b.backer, b.budget);
-        return mailbox.quoteDispatch(b.origin, b.spoke, Msg.encodeSettle(b.escrowId, payees, amounts));
+        return mailbox.quoteDispatch(
+            b.origin,
+            b.spoke,
+            Msg.encodeSettle(b.escrowId, payees, amounts),
+            Msg.hookMetadata(Msg.settleGas(payees.length), msg.sender)
+        );
     }
 
     /// @notice Once task `taskId` is final (settled, cancelled, expired or failed), anyone may
@@ -316,12 +323,22 @@ contract HomeGateway is
         (uint256 refund, uint256 routed) = _collect(taskId, b);
         uint256 paid = b.budget - refund;
         (address[] memory payees, uint256[] memory amounts) = _settlePayees(taskId, b.backer, paid - routed);
-        bytes memory body = Msg.encodeSettle(b.escrowId, payees, amounts);
-        uint256 fee = mailbox.quoteDispatch(b.origin, b.spoke, body);
-        if (msg.value < fee) revert FeeTooSmall(msg.value, fee);
-        messageId = mailbox.dispatch{value: fee}(b.origin, b.spoke, body);
+        uint256 fee;
+        (messageId, fee) = _dispatchSettle(b, payees, amounts);
         emit SettlementRelayed(taskId, b.origin, b.escrowId, paid, refund, messageId);
         if (msg.value > fee) _send(msg.sender, msg.value - fee);
+    }
+
+    /// @dev Sends SETTLE, paying its fee (destination gas for each credit) from `msg.value`.
+    function _dispatchSettle(Bridged storage b, address[] memory payees, uint256[] memory amounts)
+        private
+        returns (bytes32 messageId, uint256 fee)
+    {
+        bytes memory body = Msg.encodeSettle(b.escrowId, payees, amounts);
+        bytes memory metadata = Msg.hookMetadata(Msg.settleGas(payees.length), msg.sender);
+        fee = mailbox.quoteDispatch(b.origin, b.spoke, body, metadata);
+        if (msg.value < fee) revert FeeTooSmall(msg.value, fee);
+        messageId = mailbox.dispatch{value: fee}(b.origin, b.spoke, body, metadata);
     }
 
     /// @dev Collects what the market credited task `taskId`'s account, its refund and its routed

@@ -4,20 +4,28 @@ pragma solidity 0.8.28;
 /// @title IMailbox
 /// @notice The part of Hyperlane's Mailbox (v3, `@hyperlane-xyz/core`) the gateways use: same
 ///         selectors and semantics, declared here so the protocol does not compile Hyperlane.
+///         The gateways always dispatch with hook metadata naming the destination gas their
+///         message needs ({CrossChainMessages.hookMetadata}): the default (50,000 gas) would
+///         leave a PUBLISH unpaid for on a route whose relayer enforces gas payment.
 interface IMailbox {
-    /// @notice Sends `messageBody` to `recipientAddress` on `destinationDomain`; `msg.value`
-    ///         pays the required hook (interchain gas paymaster) and must be at least
-    ///         {quoteDispatch}. Returns the message id.
-    function dispatch(uint32 destinationDomain, bytes32 recipientAddress, bytes calldata messageBody)
-        external
-        payable
-        returns (bytes32 messageId);
+    /// @notice Sends `messageBody` to `recipientAddress` on `destinationDomain` with the default
+    ///         hook, given `hookMetadata` (Hyperlane's StandardHookMetadata: the destination gas
+    ///         limit the interchain gas paymaster charges for, and the refund address);
+    ///         `msg.value` pays the hooks and must be at least {quoteDispatch}. Returns the id.
+    function dispatch(
+        uint32 destinationDomain,
+        bytes32 recipientAddress,
+        bytes calldata messageBody,
+        bytes calldata hookMetadata
+    ) external payable returns (bytes32 messageId);
 
-    /// @notice The fee {dispatch} needs for this message with the default hook.
-    function quoteDispatch(uint32 destinationDomain, bytes32 recipientAddress, bytes calldata messageBody)
-        external
-        view
-        returns (uint256 fee);
+    /// @notice The fee {dispatch} needs for this message and hook metadata with the default hook.
+    function quoteDispatch(
+        uint32 destinationDomain,
+        bytes32 recipientAddress,
+        bytes calldata messageBody,
+        bytes calldata hookMetadata
+    ) external view returns (uint256 fee);
 
     /// @notice This chain's Hyperlane domain id.
     function localDomain() external view returns (uint32);

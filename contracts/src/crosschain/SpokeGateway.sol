@@ -158,7 +158,7 @@ contract SpokeGateway is
     /// @notice The Hyperlane fee {publish} adds on top of the budget for `spec`.
     function quotePublish(bytes calldata spec) external view returns (uint256) {
         bytes memory body = Msg.encodePublish(escrowCount + 1, msg.sender, 0, 0, spec);
-        return mailbox.quoteDispatch(homeDomain, homeGateway, body);
+        return mailbox.quoteDispatch(homeDomain, homeGateway, body, _publishMetadata());
     }
 
     /// @notice Escrows `msg.value` minus the Hyperlane fee as the budget of a task described by
@@ -168,7 +168,9 @@ contract SpokeGateway is
         if (paused) revert RoutePaused();
         escrowId = ++escrowCount;
         // The fee does not depend on the budget's or deadline's value (fixed-size fields).
-        uint256 fee = mailbox.quoteDispatch(homeDomain, homeGateway, Msg.encodePublish(escrowId, msg.sender, 0, 0, spec));
+        uint256 fee = mailbox.quoteDispatch(
+            homeDomain, homeGateway, Msg.encodePublish(escrowId, msg.sender, 0, 0, spec), _publishMetadata()
+        );
         if (msg.value <= fee) revert BudgetTooSmall(msg.value, fee);
         Escrow storage e = escrows[escrowId];
         e.payer = msg.sender;
@@ -182,7 +184,7 @@ contract SpokeGateway is
     /// @notice The Hyperlane fee (native coin, `msg.value`) {publishToken} needs for `spec`.
     function quotePublishToken(address token, bytes calldata spec) external view returns (uint256) {
         bytes memory body = Msg.encodePublishToken(escrowCount + 1, msg.sender, token, 0, 0, spec);
-        return mailbox.quoteDispatch(homeDomain, homeGateway, body);
+        return mailbox.quoteDispatch(homeDomain, homeGateway, body, _publishMetadata());
     }
 
     /// @notice Escrows `amount` of allow-listed ERC-20 `token` (pulled from the caller, who
@@ -202,7 +204,7 @@ contract SpokeGateway is
         if (amount == 0) revert ZeroBudget();
         escrowId = ++escrowCount;
         bytes memory body = Msg.encodePublishToken(escrowId, msg.sender, token, 0, 0, spec);
-        uint256 fee = mailbox.quoteDispatch(homeDomain, homeGateway, body);
+        uint256 fee = mailbox.quoteDispatch(homeDomain, homeGateway, body, _publishMetadata());
         if (msg.value < fee) revert FeeTooSmall(msg.value, fee);
         uint256 before = IERC20(token).balanceOf(address(this));
         SafeERC20.safeTransferFrom(IERC20(token), msg.sender, address(this), amount);
@@ -213,7 +215,7 @@ contract SpokeGateway is
             (msg.sender, uint64(block.timestamp) + ackWindow, Status.Pending, amount);
         escrowToken[escrowId] = token;
         body = Msg.encodePublishToken(escrowId, msg.sender, token, amount, e.deadline, spec);
-        e.messageId = mailbox.dispatch{value: fee}(homeDomain, homeGateway, body);
+        e.messageId = mailbox.dispatch{value: fee}(homeDomain, homeGateway, body, _publishMetadata());
         emit PublishedToken(escrowId, msg.sender, token, amount, e.deadline, e.messageId);
         if (msg.value > fee) _sendCoin(msg.sender, msg.value - fee);
     }
@@ -223,7 +225,12 @@ contract SpokeGateway is
         returns (bytes32)
     {
         bytes memory body = Msg.encodePublish(escrowId, e.payer, e.budget, e.deadline, spec);
-        return mailbox.dispatch{value: fee}(homeDomain, homeGateway, body);
+        return mailbox.dispatch{value: fee}(homeDomain, homeGateway, body, _publishMetadata());
+    }
+
+    /// @dev A PUBLISH pays for the home gateway's gas (its quote is exact: nothing to refund).
+    function _publishMetadata() private view returns (bytes memory) {
+        return Msg.hookMetadata(Msg.PUBLISH_GAS, msg.sender);
     }
 
     /// @notice Returns a pending escrow's budget to its payer after its deadline (the PUBLISH was
