@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from eth_abi.abi import encode
+from eth_abi.packed import encode_packed
 from web3 import Web3
 
 from nnc.chain.deploy import NNT
+from nnc.chain.generated import CONSTANTS
 from nnc.chain.market import Market
 from nnc.chain.types import TaskStatus
 from nnc.cli import cli
@@ -30,6 +32,13 @@ from nnc.task.publish import PublishOptions
 from nnc.task.spoke_publish import publish_on_spoke
 from tests.crosschain.conftest import STALL_S, CrossChain, cli_env
 from tests.e2e.harness import TINY_SPEC
+
+QUOTE_WITH_METADATA_ABI = [{
+    "type": "function", "name": "quoteDispatch", "stateMutability": "view",
+    "inputs": [{"name": "destination", "type": "uint32"}, {"name": "recipient", "type": "bytes32"},
+               {"name": "body", "type": "bytes"}, {"name": "metadata", "type": "bytes"}],
+    "outputs": [{"name": "fee", "type": "uint256"}]}]
+"""Hyperlane's Mailbox quote with hook metadata (the gateways' messages name their destination gas)."""
 
 pytestmark = pytest.mark.e2e
 
@@ -100,10 +109,13 @@ def test_spoke_payer_publishes_in_native_coin_nodes_train_at_home_and_the_escrow
     assert market.task(task_id).requester == record.account  # the task's own account, not the payer
     ack_fee = pool_before - budget - home_gw.liquidity()
     home_mailbox = chains.home_client(DEPLOYER).w3.eth.contract(
-        address=Web3.to_checksum_address(chains.cores[HOME].mailbox), abi=MAILBOX_ABI)
+        address=Web3.to_checksum_address(chains.cores[HOME].mailbox), abi=QUOTE_WITH_METADATA_ABI)
     ack_body = encode(["uint8", "uint256"], [2, published.escrow_id])
-    assert ack_fee == home_mailbox.functions.quoteDispatch(x.spoke_domain, bytes(12) + bytes.fromhex(
-        spoke_gw.address[2:]), ack_body).call() > 0  # the pool paid the budget and the ACK's Hyperlane fee only
+    ack_gas = CONSTANTS["CrossChainMessages.ACK_GAS"]  # the destination gas the ACK pays Hyperlane's paymaster for
+    metadata = encode_packed(["uint16", "uint256", "uint256", "address"], [1, 0, ack_gas, backer])
+    quote = home_mailbox.functions.quoteDispatch(x.spoke_domain, bytes(12) + bytes.fromhex(spoke_gw.address[2:]),
+                                                 ack_body, metadata).call()
+    assert ack_fee == quote > 0  # the pool paid the budget and the ACK's Hyperlane fee (its gas included) only
 
     x.net.settle(task_id)  # two nodes train it for real; the oracle reports, settles and relays
     x.net.run_until("settlement relayed", lambda: home_gw.bridged(task_id).status == BridgedStatus.RELAYED)
