@@ -3,10 +3,16 @@ the same contracts is `nnc.crosschain.gateways`).
 
 - `SpokeTokens` (spoke chain, `SpokeGateway`): escrow a budget in an allow-listed ERC-20 and send
   PUBLISH_TOKEN home (`publish_token`; the Hyperlane fee is native coin), read an escrow's token
-  and the per-token credits, and claim them (`claim_token`); governance's allow-list.
+  and the per-token credits, and claim them (`claim_token`) or send them to another chain over
+  the token's warp route (`claim_to`, `SpokeGateway.claimTo`); governance's allow-list and
+  warp routers.
 - `HomeTokenPools` (home chain, `HomeGateway`): the token routes (spoke domain, spoke token) →
   home token, one liquidity pool per home token (`fund_token`, `token_liquidity`, governance's
   `withdraw_token_liquidity`) and the home token of a bridged task.
+
+- `warp_from_wallet`: an account's own tokens over a warp route router (a node paid at home in a
+  route's synthetic sends it to the spoke: `nnc claim --token <synthetic> --to spoke`), the
+  router's interchain gas quoted first (`quote_transfer_fee`, Hyperlane's `quoteTransferRemote`).
 
 A PUBLISH_TOKEN's `spec` is the same `abi.encode(ITaskMarket.TaskParams)` as a native PUBLISH's
 (the home gateway replaces its token and budget by the route's home token and the escrowed
