@@ -79,3 +79,38 @@ def deploy_cmd(ctx: click.Context, spoke_rpc_url: str, spoke_name: str, home_nam
     click.echo("next: fund the pool (HomeGateway.fund), run the oracle with NNC_HOME_GATEWAY="
                f"{route.home_gateway} and a Hyperlane relayer for both chains; to pay nodes on the origin chain, "
                f"`nnc gov propose MarketConfig.setPayoutRouter {route.home_gateway} --description ...`")
+
+
+@route_group.command("warp-router")
+@click.option("--chain", "chain", required=True, help="the spoke chain (its name or chain id in the route's records)")
+@click.option("--token", required=True, help="the credited token's address on that chain, or ETH for the native coin")
+@click.option("--router", required=True, help="its Hyperlane warp route router there (HypCollateral or HypNative), "
+                                              "or `none` to remove the route")
+@click.pass_context
+def warp_router_cmd(ctx: click.Context, chain: str, token: str, router: str) -> None:
+    """Governance (the spoke gateway's owner): let payees send their credits in TOKEN to other
+    chains over ROUTER (`nnc claim --chain CHAIN --to ...`). The router must move TOKEN itself."""
+    from web3 import Web3
+
+    from nnc.cli.spoke_commands import spoke_gateway_of
+    from nnc.crosschain.token_routes import SpokeTokens, router_contract
+
+    native = token.upper() == "ETH"
+    if not native and not Web3.is_address(token):
+        raise click.UsageError(f"--token {token!r}: an address on {chain}, or ETH")
+    spoke = spoke_gateway_of(ctx, chain)
+    tokens = SpokeTokens(spoke.client, spoke.address)
+    target: str | None = None
+    if router.lower() != "none":
+        if not Web3.is_address(router):
+            raise click.UsageError(f"--router {router!r}: an address on {chain}, or none")
+        moves = str(spoke.client.call(router_contract(spoke.client, router).functions.token(),
+                                      f"the token router {router} moves"))
+        expected = "0x" + "0" * 40 if native else Web3.to_checksum_address(token)
+        if Web3.to_checksum_address(moves) != Web3.to_checksum_address(expected):
+            raise click.UsageError(f"router {router} moves {moves}, not {'the native coin' if native else token}")
+        target = router
+    tokens.set_warp_router(None if native else token, target)
+    what = "the native coin" if native else token
+    click.echo(f"{chain}: credits in {what} " + (f"go to other chains over {target}" if target
+                                                 else "stay on this chain (no warp route)"))

@@ -56,3 +56,31 @@ def test_route_deploy_enrols_two_gateways_and_records_the_route(crosschain: Cros
     assert spoke_gw.contract.functions.ackWindow().call() == 1800
     assert home_gw.contract.functions.ackMargin().call() == 120
     assert (tmp_path / "deployments" / str(record.chain_id) / "SpokeGateway.json").exists()  # the spoke's folder
+
+
+def test_governance_sets_and_removes_a_spokes_warp_router_and_a_mismatched_one_is_refused(
+        crosschain: CrossChain, tmp_path: Path) -> None:
+    x, chains = crosschain, crosschain.chains
+    assert chains.token_route is not None
+    route = chains.token_route.route
+    code, output, error = _deploy(x, tmp_path)  # a route of its own: the deployer owns its spoke gateway
+    assert code == 0, (output, error)
+    spoke_gw = SpokeGateway(chains.spoke_client(DEPLOYER), find_record(tmp_path, "second").gateway.address)
+    env = {**cli_env(x, DEPLOYER), "NNC_DATA_DIR": str(tmp_path)}
+
+    def router_cmd(token: str, router: str) -> tuple[int, str]:
+        result = CliRunner().invoke(cli, ["route", "warp-router", "--chain", "second", "--token", token,
+                                          "--router", router], env=env)
+        return result.exit_code, result.output
+
+    def router_of(token: str) -> str:
+        return str(spoke_gw.contract.functions.warpRouters(Web3.to_checksum_address(token)).call())
+
+    code, output = router_cmd("ETH", route.collateral_router)  # it moves SUSD, not the native coin
+    assert code != 0 and "not the native coin" in output, output
+    code, output = router_cmd(route.token, route.collateral_router)
+    assert code == 0 and f"go to other chains over {route.collateral_router}" in output, output
+    assert router_of(route.token) == route.collateral_router
+    code, output = router_cmd(route.token, "none")
+    assert code == 0 and "stay on this chain" in output, output
+    assert int(router_of(route.token), 16) == 0
