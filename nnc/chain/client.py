@@ -200,20 +200,19 @@ class ChainClient:
 
     def mined(self, sent: SentTransaction) -> bool:
         """Whether the node has mined the transaction `submit` sent (its receipt exists)."""
-        try:
-            self.w3.eth.get_transaction_receipt(cast(Any, sent.tx_hash))
-        except TransactionNotFound:
-            return False
-        return True
+        return self._raw_receipt(sent) is not None
 
     def receipt_of(self, sent: SentTransaction) -> TxReceipt | None:
         """The receipt of a transaction `submit` sent, None while it is not mined. Runs the receipt
         hooks; a failed one raises the decoded revert (ContractRevertError) or ChainError."""
+        receipt = self._raw_receipt(sent)
+        return None if receipt is None else self._checked(receipt, sent.tx, sent.label, sent.fn)
+
+    def _raw_receipt(self, sent: SentTransaction) -> TxReceipt | None:
         try:
-            receipt = self.w3.eth.get_transaction_receipt(cast(Any, sent.tx_hash))
+            return self.w3.eth.get_transaction_receipt(cast(Any, sent.tx_hash))
         except TransactionNotFound:
             return None
-        return self._checked(receipt, sent.tx, sent.label, sent.fn)
 
     def _prepare(self, fn: ContractFunction, value: int, gas: int | None, label: str) -> dict[str, Any]:
         """The transaction to sign, less its nonce: the gas estimated (a revert is decoded here,
