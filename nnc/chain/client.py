@@ -376,6 +376,19 @@ class ChainClient:
     def block_timestamp(self, block: BlockIdentifier = "latest") -> int:
         return int(self.w3.eth.get_block(block)["timestamp"])
 
+    def next_block_timestamp(self) -> int:
+        """The time the next block will carry, as far as the node tells: its pending block's
+        timestamp (anvil and geth build one), never before the latest block's. Deadlines a
+        transaction is about to send count from here: on a chain that mines only on demand (a
+        devnet left idle) the latest block may be minutes old, and a deadline counted from it
+        would already have passed when the transaction is mined."""
+        latest = self.block_timestamp()
+        try:
+            pending = self.block_timestamp("pending")
+        except (Web3RPCError, ValueError):  # a node without a pending block
+            return latest
+        return max(latest, pending)
+
     def wait_for(self, what: str, predicate: Any, timeout: float, interval: float = 0.2) -> Any:
         """Polls `predicate()` until it returns a truthy value; ChainError after `timeout` s."""
         end = time.monotonic() + timeout

@@ -47,7 +47,7 @@ def open_cofunded_task(client: ChainClient, store: Store, spec: TaskSpec, option
     task = options.task
     check_terms(Market(client), spec, task.replication, task.apply_window, task.deadline)
     spec_uri = store.put_bytes(canonical_json(spec))
-    now = client.block_timestamp()
+    now = client.next_block_timestamp()
     terms = PoolTerms(
         spec_digest=spec_digest(spec), spec_uri=spec_uri, token=task.token, replication=task.replication,
         strategy=str(client.contract(STRATEGY_CONTRACTS[task.strategy]).address), collateral=task.collateral,

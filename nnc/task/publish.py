@@ -140,7 +140,7 @@ def publish_task(client: ChainClient, store: Store, spec: TaskSpec, options: Pub
     check_funds(client, options.token, options.budget)
     data = canonical_json(spec)
     spec_uri = store.put_bytes(data)
-    now = client.block_timestamp()
+    now = client.next_block_timestamp()
     request = PublishRequest(
         spec_digest=spec_digest(spec), spec_uri=spec_uri, budget=options.budget,
         replication=options.replication, collateral=options.collateral,

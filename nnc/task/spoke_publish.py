@@ -52,7 +52,7 @@ def publish_on_spoke(home: ChainClient, spoke: SpokeGateway, store: Store, spec:
         check_token_route(home, spoke, options.token, options.budget)
     check_funds(spoke.client, options.token, options.budget)
     spec_uri = store.put_bytes(canonical_json(spec))
-    now = home.block_timestamp() + relay_allowance
+    now = home.next_block_timestamp() + relay_allowance
     request = PublishRequest(
         spec_digest=spec_digest(spec), spec_uri=spec_uri, budget=options.budget, replication=options.replication,
         collateral=options.collateral, apply_deadline=now + options.apply_window, deadline=now + options.deadline,
