@@ -1,7 +1,9 @@
 // The web app across two chains (tests/crosschain/test_web_crosschain.py): a requester pays from the
 // spoke chain on the publish page (the wallet switches to, and adds, the spoke), the escrow is followed
 // until the home chain publishes the task, the task settles at home (the test runs the daemons), its
-// page names where it was paid from, and the refund is claimed on the spoke from the dashboard.
+// page names where it was paid from, and the refund is claimed on the spoke from the dashboard; then a
+// task paid in the spoke's ERC-20 expires unassigned, and its refund, credited on the spoke in the
+// token, is partly sent home over the token's warp route ("Send to home") and the rest claimed there.
 import assert from 'node:assert/strict';
 import { TIMEOUT, ask, connect, env, go, launch, run, shot as screenshot, step, txOf } from './helpers.mjs';
 
@@ -96,6 +98,42 @@ async function main() {
     await page.waitForSelector('#escrow-status[data-state="published"]', { timeout: TIMEOUT * 4 });
     result.token_task = Number(await page.getAttribute('#escrow-status', 'data-task'));
     await shot(page, 'crosschain-token-publish');
+
+    step('the token task expires unassigned at home: its whole budget comes back to the spoke as a SUSD credit');
+    await ask({ op: 'expire', task: result.token_task });
+    await go(page, '#/node');
+    const key = `${SPOKE.chain_id}-${token.toLowerCase()}`;
+    assert.equal(await page.getAttribute(`#spoke-token-credit-${key}`, 'data-symbol'), 'SUSD');
+    const owed = BigInt(await page.getAttribute(`#spoke-token-credit-${key}`, 'data-wei'));
+    assert.ok(owed >= 2n * 10n ** 18n, `the token task's budget is credited back: ${owed}`);
+    result.token_credit_wei = owed.toString();
+    // the devnet's gateway has a warp route for SUSD only: the native credit says why it stays there
+    assert.ok(await page.isDisabled(`#send-home-${SPOKE.chain_id}-eth`), 'no warp route for the native coin');
+    assert.match(await page.innerText(`#send-home-${SPOKE.chain_id}-eth`), /no warp route for ETH/);
+
+    step('sending more than the credit is refused, with the reason, before anything is signed');
+    const sendsBefore = await page.locator('#txs li[data-label^="Send "]').count();
+    await page.fill(`#send-amount-${key}`, '1000');
+    await page.click(`#send-home-${key}`);
+    await page.waitForSelector('#node-message .error');
+    assert.match(await page.innerText('#node-message'), /Send SUSD to home: 1000 SUSD is more than your credit/);
+    assert.equal(await page.locator('#txs li[data-label^="Send "]').count(), sendsBefore, 'nothing sent');
+
+    step('part of the credit goes home over the warp route (its interchain gas quoted), the rest is claimed on the spoke');
+    await page.fill(`#send-amount-${key}`, '0.5');
+    const sent = await txOf(page, 'Send ', () => page.click(`#send-home-${key}`));
+    assert.equal(sent.state, 'confirmed', sent.text);
+    assert.match(sent.text, /Send 0\.5 SUSD from .* to home \(interchain gas/);
+    const left = owed - 5n * 10n ** 17n;
+    await page.waitForFunction(([id, wei]) => document.getElementById(id)?.dataset.wei === wei, [`spoke-token-credit-${key}`, String(left)]);
+    result.sent_wei = String(5n * 10n ** 17n);
+    await shot(page, 'crosschain-token-credits');
+    const claimedToken = await txOf(page, 'Claim ', () => page.click(`#claim-token-${key}`));
+    assert.equal(claimedToken.state, 'confirmed', claimedToken.text);
+    // the dashboard rendered again: the card is there, without a row for SUSD (nothing left)
+    await page.waitForFunction((id) => !document.getElementById('main').hasAttribute('aria-busy')
+      && document.getElementById('spoke-chains') && !document.getElementById(id), `spoke-token-credit-${key}`);
+    result.token_claimed_wei = String(left);
   } finally {
     await browser.close();
   }

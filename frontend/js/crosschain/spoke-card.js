@@ -1,13 +1,16 @@
-// The dashboard card of the connected account on every spoke chain: what is credited there
-// (refunds, reclaimed budgets, node payouts of tasks paid from there; claimed on that chain, the
-// wallet switching to it), where its node payouts of such tasks go (the origin chain by default, or
-// the home chain: the home gateway's choice per node), and the escrows it opened, with a reclaim
-// for a pending one past its deadline (never published at home).
+// The dashboard card of the connected account on every spoke chain: what is credited there, in
+// the native coin and in each ERC-20 (refunds, reclaimed budgets, node payouts of tasks paid from
+// there; claimed on that chain, the wallet switching to it, or sent to the home chain over the
+// token's warp route where the gateway has one: token-credits.js), where its node payouts of such
+// tasks go (the origin chain by default, or the home chain: the home gateway's choice per node),
+// and the escrows it opened, with a reclaim for a pending one past its deadline (never published
+// at home).
 import { amount, when } from '../format.js';
 import { badge, empty, h, table } from '../dom.js';
 import { send } from '../tx.js';
 import * as wallet from '../wallet.js';
 import { chainReader, creditsOf, escrowState, homeGateway, spokeGateway, spokes } from './spokes.js';
+import { NATIVE, sendHomeControl, tokenRows } from './token-credits.js';
 
 async function escrowsOf(spoke, account) {
   const gateway = spokeGateway(spoke);
@@ -32,7 +35,13 @@ export async function spokeCard(account, act) {
       }) }, `Claim on ${spoke.name}`);
     rows.push([spoke.name, String(spoke.chain_id),
       error ? h('span', { class: 'error' }, `unreachable: ${error}`) : h('span', { id: `spoke-credit-${spoke.chain_id}`, 'data-wei': String(credit) }, amount(credit, 'ETH')),
-      claim]);
+      claim, error ? '' : await sendHomeControl(spoke, account, credit, NATIVE, act)]);
+    if (error) continue;
+    try {
+      rows.push(...await tokenRows(spoke, account, act));
+    } catch (err) {
+      rows.push([spoke.name, String(spoke.chain_id), h('span', { class: 'error' }, `token credits unreadable: ${err.shortMessage || err.message}`), '', '']);
+    }
   }
   const escrowTables = [];
   for (const spoke of spokes()) {
@@ -50,8 +59,9 @@ export async function spokeCard(account, act) {
         : (e.status === 'Pending' ? `reclaimable after ${when(e.deadline)}` : '')]), `Escrows on ${spoke.name}`));
   }
   return h('div', { class: 'card', id: 'spoke-chains' }, h('h2', {}, 'Other chains'),
-    h('p', { class: 'muted' }, 'Tasks paid from a spoke chain: refunds, reclaimed budgets and node payouts are credited there, claimed there.'),
-    table(['Chain', 'Chain id', 'Credited', ''], rows, 'Credits on spoke chains'),
+    h('p', { class: 'muted' }, 'Tasks paid from a spoke chain: refunds, reclaimed budgets and node payouts are credited there, '
+      + 'in the coin or token the task was paid in, and claimed there, or sent to the home chain where a warp route carries the token.'),
+    table(['Chain', 'Chain id', 'Credited', '', 'To another chain'], rows, 'Credits on spoke chains'),
     await payoutChoice(account, act),
     ...(escrowTables.length ? escrowTables : [empty('No escrows opened from this account.')]));
 }
