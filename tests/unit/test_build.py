@@ -12,7 +12,7 @@ from nnc.chain.artifacts import Artifacts
 from nnc.chain.build import build_artifacts, check_fresh, source_hash
 from nnc.chain.declarations import DECLARATIONS
 from nnc.errors import ArtifactError
-from nnc.paths import ARTIFACTS_DIR, CONTRACTS_SRC, REPO_ROOT
+from nnc.paths import CONTRACTS_SRC, REPO_ROOT
 
 
 @pytest.fixture
@@ -24,34 +24,44 @@ def sources(tmp_path: Path) -> Path:
     shutil.rmtree(src.parents[1], ignore_errors=True)
 
 
-def test_build_writes_abi_and_bytecode_and_detects_stale_sources(sources: Path, tmp_path: Path) -> None:
-    # the repository's artifacts stand for a build of the copy (one compile of ~1 min is enough
-    # here: `make test` starts with `nnc build --check`); their manifest re-keyed to the copy
-    out = tmp_path / "artifacts"
-    shutil.copytree(ARTIFACTS_DIR, out)
-    manifest_file = out / "manifest.json"
-    manifest = json.loads(manifest_file.read_text())
-    manifest_file.write_text(json.dumps({**manifest, "source_hash": source_hash(sources)}))
-    check_fresh(sources, out)
+@pytest.fixture
+def few_sources(tmp_path: Path) -> Path:
+    """A few of the contract sources inside the repository: the interfaces (the protocol's enums
+    are declared there) and the NNT token (OpenZeppelin imports, bytecode). One compile of these
+    takes seconds; the whole protocol's takes a minute and `make test` starts with it already
+    (`nnc build --check`), as every test against a chain uses its artifacts."""
+    src = REPO_ROOT / "build" / "test-src" / tmp_path.name / "contracts" / "src"
+    shutil.copytree(CONTRACTS_SRC / "interfaces", src / "interfaces")
+    shutil.copy(CONTRACTS_SRC / "NNToken.sol", src / "NNToken.sol")
+    yield src
+    shutil.rmtree(src.parents[1], ignore_errors=True)
 
-    with (sources / "TaskMarket.sol").open("a") as fh:
+
+def test_build_writes_abi_and_bytecode_and_detects_stale_sources(few_sources: Path, tmp_path: Path) -> None:
+    out = tmp_path / "artifacts"
+    build_artifacts(few_sources, out)
+    check_fresh(few_sources, out)
+
+    with (few_sources / "NNToken.sol").open("a") as fh:
         fh.write("\n// an edit after the build\n")
     with pytest.raises(ArtifactError, match="stale"):
-        check_fresh(sources, out)
+        check_fresh(few_sources, out)
     with pytest.raises(ArtifactError, match="stale"):
-        Artifacts(out, sources)
-    for artifact in out.glob("*.json"):  # the build writes every artifact anew
-        artifact.unlink()
-    build_artifacts(sources, out)
-    check_fresh(sources, out)
-    market = Artifacts(out, sources).get("TaskMarket")
+        Artifacts(out, few_sources)
+    (out / "Stale.json").write_text("{}")  # the build writes every artifact anew: nothing old is left
+    build_artifacts(few_sources, out)
+    check_fresh(few_sources, out)
+    assert not (out / "Stale.json").exists()
+    artifacts = Artifacts(out, few_sources)
+    market = artifacts.get("ITaskMarket")  # interfaces are kept: their events and errors decode logs
     assert any(e.get("name") == "publish" for e in market.abi)
     declared = json.loads((out / DECLARATIONS).read_text())  # what the mirrors are generated from
     assert "Verifying" in declared["enums"]["TaskStatus"]["members"]
-    manifest = json.loads(manifest_file.read_text())
-    assert manifest["source_hash"] == source_hash(sources)
-    assert len(Artifacts(out, sources).all_abis()) == len(manifest["contracts"])  # no ABI from declarations
-    assert market.bytecode.startswith("0x") and len(market.bytecode) > 1000
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["source_hash"] == source_hash(few_sources)
+    assert len(artifacts.all_abis()) == len(manifest["contracts"])  # no ABI from declarations
+    token = artifacts.get("NNToken")
+    assert token.bytecode.startswith("0x") and len(token.bytecode) > 1000
 
 
 def test_missing_artifacts_are_reported_with_the_fix(tmp_path: Path) -> None:
