@@ -19,7 +19,8 @@ step takes at least 10 ms (the goal, at most 1.05, is for those; null when none 
 
     .venv/bin/python bench/runtimes.py [--steps 100] [--rounds 3] [--quick]
 
-`--quick` (run by tests/bench): 4 steps, 1 round.
+`--quick` (run by tests/bench): 4 steps, 1 round, `torch` and `jax` only (the bench's path and
+keys; every runtime's `time_steps` and example are tested in tests/runtimes and tests/unit).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ EXAMPLES = {
     "face-embedding": "face-verification-arcface.json",  # a model kind of `torch`, its own row
     "conv3d": "video-actions-conv3d.json",  # a model kind of `torch`, its own row
 }
+QUICK_RUNTIMES = ("torch", "jax")  # the baseline and one other framework
 
 
 def cut(spec: TaskSpec, steps: int) -> TaskSpec:
@@ -82,13 +84,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="4 steps, 1 round (a smoke run for tests)")
+    parser.add_argument("--quick", action="store_true", help="4 steps, 1 round, torch and jax (a smoke run for tests)")
     args = parser.parse_args()
     if args.quick:
         args.steps, args.rounds = 4, 1
     results: dict[str, dict[str, float]] = {}
     installed = installed_runtimes()
     for name, example in EXAMPLES.items():  # a runtime, or a model kind of one
+        if args.quick and name not in QUICK_RUNTIMES:
+            continue
         spec = cut(load_spec(REPO_ROOT / "examples" / example), args.steps)
         if spec.framework not in installed:
             continue
