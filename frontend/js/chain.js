@@ -19,6 +19,19 @@ function readable(errorName, index, value) {
 
 export function getDeployment() { return deployment; }
 
+// The time the next block will carry, as the node tells: its pending block's timestamp, never
+// before the latest block's. Deadlines a transaction sends count from here: a chain that mines
+// only on demand (a devnet left idle) may hold a latest block older than the apply window, and a
+// deadline counted from it would have passed when the transaction is mined (DeadlineInPast).
+export async function nextBlockTime(provider) {
+  const latest = Number((await provider.getBlock('latest')).timestamp);
+  let pending = null;
+  try {
+    pending = await provider.getBlock('pending');
+  } catch (_) { /* a node without a pending block: the latest is all it tells */ }
+  return pending ? Math.max(latest, Number(pending.timestamp)) : latest;
+}
+
 export function has(name) { return Boolean(deployment && deployment.addresses[name]); }
 
 export function contract(name, runner) {

@@ -7,6 +7,7 @@
 // reclaimable on the spoke.
 import { ethers } from '/vendor/ethers.js';
 import { api } from '../api.js';
+import { nextBlockTime } from '../chain.js';
 import { amount, when } from '../format.js';
 import { h } from '../dom.js';
 import { send } from '../tx.js';
@@ -29,7 +30,7 @@ export async function spokeShortfall(spoke, account, market, fee) {
 // The task's parameters as the home market will check them, encoded for the spoke gateway.
 async function homeTaskParams(spec, market) {
   const stored = await api.postJson('/specs', spec);
-  const now = (await chainReader(homeChain()).getBlock('latest')).timestamp;
+  const now = await nextBlockTime(chainReader(homeChain()));
   return encodeTaskParams({
     specDigest: stored.spec_digest, specURI: stored.uri, token: ethers.ZeroAddress, budget: market.budget,
     replication: market.replication, strategy: market.strategy, collateral: market.collateral,

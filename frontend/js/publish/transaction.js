@@ -2,7 +2,7 @@
 // the spec stored by the API, the ERC-20 budget approved to the market, then TaskMarket.publish with
 // its windows counted from the latest block; the task id comes from the TaskPublished event.
 import { api } from '../api.js';
-import { contract, getDeployment } from '../chain.js';
+import { contract, getDeployment, nextBlockTime } from '../chain.js';
 import { amount } from '../format.js';
 import { send } from '../tx.js';
 import { approveIfNeeded, erc20, findEvent, isEth, tokenBalance } from '../components/transaction-flow.js';
@@ -40,7 +40,7 @@ export async function publishTask(signer, account, spec, market) {
   if (!isEth(market.token)) {
     await approveIfNeeded(erc20(market.token, signer), account, d.addresses.TaskMarket, market.budget, market.symbol);
   }
-  const now = (await signer.provider.getBlock('latest')).timestamp;
+  const now = await nextBlockTime(signer.provider);
   const taskParams = {
     specDigest: stored.spec_digest, specURI: stored.uri, token: market.token, budget: market.budget,
     replication: market.replication, strategy: market.strategy, collateral: market.collateral,
