@@ -53,23 +53,24 @@ def measure_checkpoint_stall(quick: bool) -> dict[str, Any]:
         spec = spec.model_copy(update={"model": spec.model.model_copy(update={"hidden": [32]})})
     count = 3 if quick else 12
     program, model, optimizer = _model(spec)
-    root = Path(tempfile.mkdtemp(prefix="nnc-checkpoint-stall-"))
-    inline: list[float] = []
-    history: list = []  # type: ignore[type-arg]
-    for i in range(count):
-        started = time.perf_counter()
-        history = record_checkpoint(spec, root / "inline", history, i + 1, 0.5, program.weights(model),
-                                    optimizer.state_dict(), None, node=NODE)
-        inline.append(time.perf_counter() - started)
-    gap = 4 * statistics.median(inline)  # the steps between two checkpoints, longer than a write
-    loop: list[float] = []
-    with CheckpointWriter(spec, root / "behind", [], None, node=NODE) as writer:
+    with tempfile.TemporaryDirectory(prefix="nnc-checkpoint-stall-") as tmp:  # removed afterwards
+        root = Path(tmp)
+        inline: list[float] = []
+        history: list = []  # type: ignore[type-arg]
         for i in range(count):
-            time.sleep(gap)
             started = time.perf_counter()
-            writer.submit(i + 1, 0.5, program.weights(model), optimizer.state_dict())
-            loop.append(time.perf_counter() - started)
-        behind = writer.close()
+            history = record_checkpoint(spec, root / "inline", history, i + 1, 0.5, program.weights(model),
+                                        optimizer.state_dict(), None, node=NODE)
+            inline.append(time.perf_counter() - started)
+        gap = 4 * statistics.median(inline)  # the steps between two checkpoints, longer than a write
+        loop: list[float] = []
+        with CheckpointWriter(spec, root / "behind", [], None, node=NODE) as writer:
+            for i in range(count):
+                time.sleep(gap)
+                started = time.perf_counter()
+                writer.submit(i + 1, 0.5, program.weights(model), optimizer.state_dict())
+                loop.append(time.perf_counter() - started)
+            behind = writer.close()
     if [c.chain_head for c in behind] != [c.chain_head for c in history]:
         raise SystemExit("the writer's chain differs from the inline chain")
     inline_ms, loop_ms = 1000 * statistics.median(inline), 1000 * statistics.median(loop)
