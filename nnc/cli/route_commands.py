@@ -92,6 +92,7 @@ def warp_router_cmd(ctx: click.Context, chain: str, token: str, router: str) -> 
     chains over ROUTER (`nnc claim --chain CHAIN --to ...`). The router must move TOKEN itself."""
     from web3 import Web3
 
+    from nnc.chain.types import ETH
     from nnc.cli.spoke_commands import spoke_gateway_of
     from nnc.crosschain.token_routes import SpokeTokens, router_contract
 
@@ -106,7 +107,7 @@ def warp_router_cmd(ctx: click.Context, chain: str, token: str, router: str) -> 
             raise click.UsageError(f"--router {router!r}: an address on {chain}, or none")
         moves = str(spoke.client.call(router_contract(spoke.client, router).functions.token(),
                                       f"the token router {router} moves"))
-        expected = "0x" + "0" * 40 if native else Web3.to_checksum_address(token)
+        expected = ETH if native else Web3.to_checksum_address(token)
         if Web3.to_checksum_address(moves) != Web3.to_checksum_address(expected):
             raise click.UsageError(f"router {router} moves {moves}, not {'the native coin' if native else token}")
         target = router

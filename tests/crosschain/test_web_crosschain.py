@@ -34,7 +34,7 @@ SCRIPT = Path(__file__).parents[1] / "browser" / "crosschain_flows.mjs"
 def expire_unassigned(x: CrossChain, task_id: int) -> None:
     """Moves both clocks past the task's application window and expires it (nobody applied)."""
     market = x.net.market()
-    now = int(x.chains.home.client(REQUESTER).w3.eth.get_block("latest")["timestamp"])
+    now = x.chains.home.client(REQUESTER).block_timestamp()
     x.chains.advance_time(max(market.task(task_id).apply_deadline - now, 0) + 1)
     market.expire(task_id)
 

@@ -1,6 +1,6 @@
 // Publishing a task: the budget against the wallet's balance, the uploaded dataset named in the spec,
 // the spec stored by the API, the ERC-20 budget approved to the market, then TaskMarket.publish with
-// its windows counted from the latest block; the task id comes from the TaskPublished event.
+// its windows counted from the next block's time (nextBlockTime); the task id comes from the TaskPublished event.
 import { api } from '../api.js';
 import { contract, getDeployment, nextBlockTime } from '../chain.js';
 import { amount } from '../format.js';
